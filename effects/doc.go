@@ -1,0 +1,16 @@
+// Package effects is the effect vocabulary of Aura Host: operation IDs
+// ("family.operation"), the Value union that every argument, result, config
+// field and trace entry is made of, the Call a caller makes and the Handler
+// that answers it, the Registry that maps each operation to exactly one
+// handler, the identifiers of the Aura platform (authorities, contexts,
+// sessions) and the typed errors that cross every boundary.
+//
+// It imports nothing of the project: config, vm, sdk, host and plugins all
+// speak this vocabulary, so it must stay at the bottom of the import graph.
+//
+// Invariants a newcomer must not break:
+//   - A Value's canonical encoding is deterministic (maps are kept sorted by
+//     key, no floats, no trailing bytes): traces hash the same on every run.
+//   - An operation has at most one handler in a Registry; a second claimant is
+//     an error that names both, never a silent override.
+package effects

@@ -1,0 +1,195 @@
+package effects
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxDepth bounds the nesting of lists and maps a decoder accepts, so a
+// hostile input cannot exhaust the stack.
+const MaxDepth = 64
+
+// ErrMalformedValue is returned (wrapped) for any input that is not the
+// canonical encoding of exactly one Value.
+var ErrMalformedValue = errors.New("malformed value encoding")
+
+// AppendCanonical appends the canonical encoding of v to b.
+//
+// The encoding is a tag byte (the Kind) followed by the payload: bool as one
+// byte 0/1; int as a zig-zag uvarint; uint as a uvarint; string and bytes as
+// a uvarint length and the bytes; list as a uvarint count and the items; map
+// as a uvarint count and, per field in strictly increasing key order, the
+// key (uvarint length and bytes) and the value. Every varint is minimal.
+// Two values are Equal exactly when their encodings are equal.
+func (v Value) AppendCanonical(b []byte) []byte {
+	b = append(b, byte(v.kind))
+	switch v.kind {
+	case KindBool, KindUint:
+		if v.kind == KindBool {
+			return append(b, byte(v.num))
+		}
+		return binary.AppendUvarint(b, v.num)
+	case KindInt:
+		i := int64(v.num)
+		return binary.AppendUvarint(b, uint64(i<<1)^uint64(i>>63))
+	case KindString, KindBytes:
+		b = binary.AppendUvarint(b, uint64(len(v.str)))
+		return append(b, v.str...)
+	case KindList:
+		b = binary.AppendUvarint(b, uint64(len(v.list)))
+		for _, it := range v.list {
+			b = it.AppendCanonical(b)
+		}
+	case KindMap:
+		b = binary.AppendUvarint(b, uint64(len(v.m)))
+		for _, f := range v.m {
+			b = binary.AppendUvarint(b, uint64(len(f.Key)))
+			b = append(b, f.Key...)
+			b = f.Value.AppendCanonical(b)
+		}
+	}
+	return b
+}
+
+// Canonical returns the canonical encoding of v.
+func (v Value) Canonical() []byte { return v.AppendCanonical(nil) }
+
+// DecodeCanonical decodes exactly one canonically encoded Value. Anything
+// else — a trailing byte, a non-minimal varint, unsorted or duplicate map
+// keys, invalid UTF-8 in a string, nesting deeper than MaxDepth — is an
+// error wrapping ErrMalformedValue.
+func DecodeCanonical(data []byte) (Value, error) {
+	d := decoder{data: data}
+	v, err := d.value(0)
+	if err != nil {
+		return Value{}, err
+	}
+	if d.pos != len(d.data) {
+		return Value{}, d.fail("%d trailing bytes", len(d.data)-d.pos)
+	}
+	return v, nil
+}
+
+type decoder struct {
+	data []byte
+	pos  int
+}
+
+func (d *decoder) fail(format string, args ...any) error {
+	return fmt.Errorf("%w at byte %d: %s", ErrMalformedValue, d.pos, fmt.Sprintf(format, args...))
+}
+
+func (d *decoder) uvarint() (uint64, error) {
+	u, n := binary.Uvarint(d.data[d.pos:])
+	if n <= 0 {
+		return 0, d.fail("bad varint")
+	}
+	if n != len(binary.AppendUvarint(nil, u)) {
+		return 0, d.fail("non-minimal varint")
+	}
+	d.pos += n
+	return u, nil
+}
+
+// length reads a count or byte length and checks that the input can hold it
+// (each element takes at least one byte), so a hostile length cannot force
+// a huge allocation.
+func (d *decoder) length() (int, error) {
+	u, err := d.uvarint()
+	if err != nil {
+		return 0, err
+	}
+	if u > uint64(len(d.data)-d.pos) {
+		return 0, d.fail("length %d exceeds the %d bytes left", u, len(d.data)-d.pos)
+	}
+	return int(u), nil
+}
+
+func (d *decoder) str() (string, error) {
+	n, err := d.length()
+	if err != nil {
+		return "", err
+	}
+	s := string(d.data[d.pos : d.pos+n])
+	d.pos += n
+	return s, nil
+}
+
+func (d *decoder) value(depth int) (Value, error) {
+	if depth > MaxDepth {
+		return Value{}, d.fail("nesting deeper than %d", MaxDepth)
+	}
+	if d.pos >= len(d.data) {
+		return Value{}, d.fail("unexpected end of input")
+	}
+	kind := Kind(d.data[d.pos])
+	d.pos++
+	switch kind {
+	case KindNull:
+		return Value{}, nil
+	case KindBool:
+		if d.pos >= len(d.data) || d.data[d.pos] > 1 {
+			return Value{}, d.fail("bool must be 0 or 1")
+		}
+		d.pos++
+		return Bool(d.data[d.pos-1] == 1), nil
+	case KindInt:
+		u, err := d.uvarint()
+		if err != nil {
+			return Value{}, err
+		}
+		return Int(int64(u>>1) ^ -int64(u&1)), nil
+	case KindUint:
+		u, err := d.uvarint()
+		if err != nil {
+			return Value{}, err
+		}
+		return Uint(u), nil
+	case KindString, KindBytes:
+		s, err := d.str()
+		if err != nil {
+			return Value{}, err
+		}
+		if kind == KindString && !utf8.ValidString(s) {
+			return Value{}, d.fail("string is not valid UTF-8")
+		}
+		return Value{kind: kind, str: s}, nil
+	case KindList:
+		n, err := d.length()
+		if err != nil {
+			return Value{}, err
+		}
+		items := make([]Value, n)
+		for i := range items {
+			if items[i], err = d.value(depth + 1); err != nil {
+				return Value{}, err
+			}
+		}
+		return Value{kind: KindList, list: items}, nil
+	case KindMap:
+		n, err := d.length()
+		if err != nil {
+			return Value{}, err
+		}
+		fields := make([]Field, n)
+		for i := range fields {
+			if fields[i].Key, err = d.str(); err != nil {
+				return Value{}, err
+			}
+			if !utf8.ValidString(fields[i].Key) {
+				return Value{}, d.fail("map key is not valid UTF-8")
+			}
+			if i > 0 && strings.Compare(fields[i-1].Key, fields[i].Key) >= 0 {
+				return Value{}, d.fail("map key %q out of order or repeated", fields[i].Key)
+			}
+			if fields[i].Value, err = d.value(depth + 1); err != nil {
+				return Value{}, err
+			}
+		}
+		return Value{kind: KindMap, m: fields}, nil
+	}
+	return Value{}, d.fail("unknown kind tag %d", kind)
+}
