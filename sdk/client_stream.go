@@ -1,0 +1,196 @@
+package sdk
+
+import (
+	"context"
+	"sync"
+
+	"github.com/aurahost/aura-host/effects"
+	pb "github.com/aurahost/aura-host/sdk/proto/aura/plugin/v1"
+)
+
+// Stream multiplexes many concurrent calls over one InvokeStream: the hot
+// path from host to plugin. Calls are tagged with an ID, batched into frames
+// by one sender goroutine, and matched to their results by one receiver
+// goroutine. A caller whose context ends gets its timeout or cancelled error
+// at once, and the plugin is told to cancel the call.
+//
+// When the stream breaks (the plugin died), every call in flight and every
+// later call fails with a retryable unavailable error; open a new Stream on
+// the new connection.
+type Stream struct {
+	name   string
+	stream pb.Plugin_InvokeStreamClient
+	cancel context.CancelFunc
+	queue  chan streamItem
+	done   chan struct{} // closed when the stream has failed or closed
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	pending map[uint64]chan *pb.Result
+	nextID  uint64
+	err     error // why done was closed
+}
+
+type streamItem struct {
+	call   *pb.Call // a new call, or
+	cancel uint64   // the ID of a call to cancel
+}
+
+// OpenStream opens an InvokeStream to the plugin. It lives until Close, or
+// until the plugin goes away.
+func (c *Client) OpenStream() (*Stream, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := c.plugin.InvokeStream(ctx)
+	if err != nil {
+		cancel()
+		return nil, transportError(ctx, err, "", c.name)
+	}
+	s := &Stream{name: c.name, stream: st, cancel: cancel, queue: make(chan streamItem, maxBatch),
+		done: make(chan struct{}), pending: map[uint64]chan *pb.Result{}}
+	s.wg.Add(2)
+	go s.sendLoop()
+	go s.recvLoop()
+	return s, nil
+}
+
+// Invoke sends a call on the stream and waits for its result, the end of
+// ctx, or the end of the stream.
+func (s *Stream) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	ch := make(chan *pb.Result, 1)
+	s.mu.Lock()
+	if s.err != nil {
+		err := s.err
+		s.mu.Unlock()
+		return effects.Value{}, s.opError(err, call.Op)
+	}
+	s.nextID++
+	id := s.nextID
+	s.pending[id] = ch
+	s.mu.Unlock()
+
+	select {
+	case s.queue <- streamItem{call: callToProto(call, id, timeoutOf(ctx))}:
+	case <-ctx.Done():
+		s.forget(id)
+		return effects.Value{}, transportError(ctx, ctx.Err(), call.Op, s.name)
+	case <-s.done:
+		return effects.Value{}, s.opError(s.failure(), call.Op)
+	}
+	select {
+	case r := <-ch:
+		return resultFromProto(r, call.Op, s.name)
+	case <-ctx.Done():
+		if s.forget(id) {
+			select { // tell the plugin, unless the stream is gone anyway
+			case s.queue <- streamItem{cancel: id}:
+			case <-s.done:
+			}
+		}
+		return effects.Value{}, transportError(ctx, ctx.Err(), call.Op, s.name)
+	case <-s.done:
+		select {
+		case r := <-ch: // answered just before the stream ended
+			return resultFromProto(r, call.Op, s.name)
+		default:
+		}
+		return effects.Value{}, s.opError(s.failure(), call.Op)
+	}
+}
+
+// forget drops a pending call and reports whether it was still pending.
+func (s *Stream) forget(id uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.pending[id]
+	delete(s.pending, id)
+	return ok
+}
+
+func (s *Stream) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+func (s *Stream) opError(err error, op effects.OpID) error {
+	return &effects.Error{Code: effects.CodeUnavailable, Op: op, Plugin: s.name, Retryable: true,
+		Message: "plugin stream closed: " + err.Error(), Err: err}
+}
+
+// fail ends the stream once, recording why.
+func (s *Stream) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return
+	}
+	s.err = err
+	s.pending = map[uint64]chan *pb.Result{}
+	close(s.done)
+	s.cancel()
+}
+
+func (s *Stream) sendLoop() {
+	defer s.wg.Done()
+	for {
+		var first streamItem
+		select {
+		case first = <-s.queue:
+		case <-s.done:
+			return
+		}
+		frame := &pb.InvokeFrame{}
+		add := func(it streamItem) {
+			if it.call != nil {
+				frame.Calls = append(frame.Calls, it.call)
+			} else {
+				frame.Cancel = append(frame.Cancel, it.cancel)
+			}
+		}
+		add(first)
+	batch:
+		for len(frame.Calls)+len(frame.Cancel) < maxBatch {
+			select {
+			case it := <-s.queue:
+				add(it)
+			default:
+				break batch
+			}
+		}
+		if err := s.stream.Send(frame); err != nil {
+			s.fail(transportError(context.Background(), err, "", s.name))
+			return
+		}
+	}
+}
+
+func (s *Stream) recvLoop() {
+	defer s.wg.Done()
+	for {
+		frame, err := s.stream.Recv()
+		if err != nil {
+			s.fail(transportError(context.Background(), err, "", s.name))
+			return
+		}
+		s.mu.Lock()
+		for _, r := range frame.GetResults() {
+			if ch, ok := s.pending[r.GetCallId()]; ok {
+				delete(s.pending, r.GetCallId())
+				ch <- r // buffered, never blocks
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// Done is closed when the stream has ended.
+func (s *Stream) Done() <-chan struct{} { return s.done }
+
+// Close ends the stream, failing calls still in flight, and waits for its
+// goroutines.
+func (s *Stream) Close() {
+	s.fail(errStreamClosed)
+	s.wg.Wait()
+}
+
+var errStreamClosed = &effects.Error{Code: effects.CodeUnavailable, Message: "stream closed by the host", Retryable: true}

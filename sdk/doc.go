@@ -1,0 +1,35 @@
+// Package sdk is what a plugin author imports to write an Aura Host plugin
+// in Go, and what the host uses to talk to plugins.
+//
+// A plugin declares its operations — each with its parameter schema, result
+// kind, idempotency and determinism class — next to the functions that
+// handle them, and calls Serve from main:
+//
+//	func main() {
+//		sdk.Serve(&sdk.Plugin{
+//			Name:    "echo",
+//			Version: "1.0.0",
+//			Operations: []sdk.Operation{{
+//				Spec: sdk.OpSpec{
+//					ID:          "echo.say",
+//					Params:      []sdk.Param{{Name: "text", Kind: sdk.KindString}},
+//					Result:      sdk.KindString,
+//					Idempotent:  true,
+//					Determinism: sdk.Pure,
+//				},
+//				Handle: func(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+//					return c.Arg("text"), nil
+//				},
+//			}},
+//		})
+//	}
+//
+// The effect vocabulary (Value, Call, OpSpec, Error, ...) is re-exported
+// from package effects as aliases, so a plugin imports only sdk.
+//
+// sdk imports only effects and its own generated protobuf code (sdk/proto),
+// and it is the only package that touches generated protobuf types: the
+// conversion between effects values and wire values lives in convert.go and
+// nowhere else. PROTOCOL.md documents the wire contract for authors in other
+// languages.
+package sdk

@@ -1,0 +1,23 @@
+package sdk
+
+import (
+	"github.com/hashicorp/go-plugin"
+)
+
+// ProtocolVersion is the version of the wire contract this SDK speaks. The
+// host and the plugin negotiate it in go-plugin's handshake; a plugin
+// speaking another version is refused with a clear error.
+const ProtocolVersion = 1
+
+// pluginSetName is the name under which the contract is dispensed in
+// go-plugin's plugin set.
+const pluginSetName = "aura"
+
+// Handshake is go-plugin's handshake for Aura Host plugins. The host puts
+// the magic cookie in the plugin's environment; a binary started without
+// it explains that it is a plugin and exits.
+var Handshake = plugin.HandshakeConfig{
+	ProtocolVersion:  ProtocolVersion,
+	MagicCookieKey:   "AURA_HOST_PLUGIN",
+	MagicCookieValue: "6b1f0c2e9d4a4e7f8c3b5a1d2e9f0a7c",
+}

@@ -1,0 +1,51 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"github.com/aurahost/aura-host/effects"
+	pb "github.com/aurahost/aura-host/sdk/proto/aura/plugin/v1"
+)
+
+// Host is a plugin's handle on the host: it invokes effects through the
+// host's router — the same guard chain and registry as every other caller —
+// scoped to the authority the plugin was configured for.
+type Host struct {
+	client    pb.HostClient
+	conn      *grpc.ClientConn
+	authority effects.AuthorityID
+}
+
+func dialHost(broker *plugin.GRPCBroker, id uint32, authority effects.AuthorityID) (*Host, error) {
+	if broker == nil {
+		return nil, fmt.Errorf("host offered callback stream %d but this harness has no broker", id)
+	}
+	conn, err := broker.Dial(id)
+	if err != nil {
+		return nil, fmt.Errorf("dial host callback stream %d: %w", id, err)
+	}
+	return &Host{client: pb.NewHostClient(conn), conn: conn, authority: authority}, nil
+}
+
+// Invoke calls op with args (a map Value, or null) through the host.
+// Deadline and cancellation of ctx reach the host and the handler.
+func (h *Host) Invoke(ctx context.Context, op OpID, args Value) (Value, error) {
+	call := &effects.Call{Op: op, Args: args, Authority: h.authority}
+	var timeout time.Duration
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = time.Until(dl)
+	}
+	res, err := h.client.Invoke(ctx, callToProto(call, 0, timeout))
+	if err != nil {
+		return Value{}, transportError(ctx, err, op, "host")
+	}
+	return resultFromProto(res, op, "host")
+}
+
+// Authority returns the authority the host scopes this plugin's calls to.
+func (h *Host) Authority() AuthorityID { return h.authority }

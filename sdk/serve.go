@@ -1,0 +1,79 @@
+package sdk
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+)
+
+// Option configures Serve.
+type Option func(*serveOptions)
+
+type serveOptions struct {
+	logger         hclog.Logger
+	parentWatchdog time.Duration
+}
+
+// WithLogger sets the plugin's logger. Its output goes to stderr, which the
+// host forwards into its own log under the plugin's name. The default logs
+// JSON at the level the host asks for.
+func WithLogger(l hclog.Logger) Option { return func(o *serveOptions) { o.logger = l } }
+
+// WithParentWatchdog sets how often the plugin checks that the host that
+// started it is still alive, exiting when it is gone (default 250ms; 0
+// disables). On Linux the host also asks the kernel to kill the plugin when
+// the host dies; the watchdog covers systems without that signal and hosts
+// that die between fork and exec.
+func WithParentWatchdog(every time.Duration) Option {
+	return func(o *serveOptions) { o.parentWatchdog = every }
+}
+
+// Serve serves p as a plugin process until the host closes it. It does not
+// return normally. A binary started by hand rather than by a host prints an
+// explanation and exits with status 1; an invalid declaration is reported
+// on stderr, which the host shows, with exit status 1.
+func Serve(p *Plugin, opts ...Option) {
+	o := serveOptions{parentWatchdog: 250 * time.Millisecond}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.logger == nil {
+		o.logger = hclog.New(&hclog.LoggerOptions{
+			Name:       p.Name,
+			Level:      hclog.LevelFromString(os.Getenv("AURA_PLUGIN_LOG_LEVEL")),
+			Output:     os.Stderr,
+			JSONFormat: true,
+		})
+	}
+	if err := p.Validate(); err != nil {
+		fmt.Fprintf(os.Stderr, "aura plugin: invalid plugin declaration: %v\n", err)
+		os.Exit(1)
+	}
+	if o.parentWatchdog > 0 {
+		go watchParent(o.parentWatchdog, o.logger)
+	}
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig:  Handshake,
+		VersionedPlugins: ServerPlugins(p, o.logger),
+		GRPCServer:       plugin.DefaultGRPCServer,
+		Logger:           o.logger,
+	})
+	os.Exit(0)
+}
+
+// watchParent exits the process once its parent has gone: the process is
+// then re-parented, so its parent PID changes.
+func watchParent(every time.Duration, logger hclog.Logger) {
+	parent := os.Getppid()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for range t.C {
+		if os.Getppid() != parent {
+			logger.Error("host process is gone; exiting", "parent_pid", parent)
+			os.Exit(3)
+		}
+	}
+}

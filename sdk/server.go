@@ -1,0 +1,177 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/aurahost/aura-host/effects"
+	pb "github.com/aurahost/aura-host/sdk/proto/aura/plugin/v1"
+)
+
+// server serves a Plugin's Plugin and Lifecycle services. One server lives
+// in each plugin process (or in each sdktest harness).
+type server struct {
+	pb.UnimplementedPluginServer
+	pb.UnimplementedLifecycleServer
+
+	plugin *Plugin
+	ops    map[effects.OpID]*Operation
+	broker *plugin.GRPCBroker // nil when the harness offers no broker
+	logger hclog.Logger
+
+	mu         sync.RWMutex
+	configured bool
+	authority  effects.AuthorityID
+	host       *Host
+}
+
+func newServer(p *Plugin, broker *plugin.GRPCBroker, logger hclog.Logger) *server {
+	ops := make(map[effects.OpID]*Operation, len(p.Operations))
+	for i := range p.Operations {
+		ops[p.Operations[i].Spec.ID] = &p.Operations[i]
+	}
+	return &server{plugin: p, ops: ops, broker: broker, logger: logger}
+}
+
+func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {
+	return descriptorToProto(s.plugin.Descriptor()), nil
+}
+
+func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
+	mode, err := modeFromProto(req.GetMode())
+	if err != nil {
+		return configureFailure(nil, "invalid configure request", err.Error()), nil
+	}
+	authority, err := idFromBytes(req.GetAuthority(), "authority")
+	if err != nil {
+		return configureFailure(nil, "invalid configure request", err.Error()), nil
+	}
+	values, err := mapFromProto(req.GetConfig(), 0)
+	if err != nil {
+		return configureFailure(nil, "malformed config", err.Error()), nil
+	}
+	if diags := checkConfig(s.plugin.Config, values); len(diags) > 0 {
+		return &pb.ConfigureResponse{Diagnostics: diags}, nil
+	}
+	var host *Host
+	if id := req.GetHostBrokerId(); id != 0 {
+		if host, err = dialHost(s.broker, id, effects.AuthorityID(authority)); err != nil {
+			return configureFailure(nil, "cannot reach the host's callback service", err.Error()), nil
+		}
+	}
+	if s.plugin.Configure != nil {
+		cfg := &Configuration{Values: values, Mode: mode, Seed: req.GetSeed(),
+			Authority: effects.AuthorityID(authority), StateDir: req.GetStateDir(), Host: host, Logger: s.logger}
+		if err := s.plugin.Configure(ctx, cfg); err != nil {
+			if ce, ok := err.(*ConfigError); ok {
+				return configureFailure(ce.Path, ce.Summary, ce.Detail), nil
+			}
+			return configureFailure(nil, "plugin rejected its configuration", err.Error()), nil
+		}
+	}
+	s.mu.Lock()
+	s.configured, s.authority, s.host = true, effects.AuthorityID(authority), host
+	s.mu.Unlock()
+	return &pb.ConfigureResponse{}, nil
+}
+
+func configureFailure(path []string, summary, detail string) *pb.ConfigureResponse {
+	return &pb.ConfigureResponse{Diagnostics: []*pb.Diagnostic{{
+		Severity: pb.Diagnostic_SEVERITY_ERROR, Summary: summary, Detail: detail, AttributePath: path}}}
+}
+
+// checkConfig is the plugin's own check of its config against its schema.
+// The host checks first and points at the user's line; this guards against
+// hosts that do not.
+func checkConfig(schema []effects.ConfigField, values effects.Value) []*pb.Diagnostic {
+	var diags []*pb.Diagnostic
+	declared := make(map[string]effects.ConfigField, len(schema))
+	for _, f := range schema {
+		declared[f.Name] = f
+		if _, ok := values.Get(f.Name); !ok && f.Required {
+			diags = append(diags, &pb.Diagnostic{Summary: "missing required config attribute",
+				Detail: fmt.Sprintf("attribute %q (%s) is required", f.Name, f.Kind), AttributePath: []string{f.Name}})
+		}
+	}
+	for _, fv := range values.Fields() {
+		f, ok := declared[fv.Key]
+		switch {
+		case !ok:
+			diags = append(diags, &pb.Diagnostic{Summary: "unknown config attribute",
+				Detail: fmt.Sprintf("this plugin declares no attribute %q", fv.Key), AttributePath: []string{fv.Key}})
+		case !f.Kind.Accepts(fv.Value.Kind()):
+			diags = append(diags, &pb.Diagnostic{Summary: "wrong config attribute type",
+				Detail: fmt.Sprintf("attribute %q must be %s, got %s", fv.Key, f.Kind, fv.Value.Kind()), AttributePath: []string{fv.Key}})
+		}
+	}
+	return diags
+}
+
+func (s *server) Invoke(ctx context.Context, req *pb.Call) (*pb.Result, error) {
+	if t := req.GetTimeoutNanos(); t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(t))
+		defer cancel()
+	}
+	v, err := s.dispatchProto(ctx, req)
+	return resultToProto(req.GetCallId(), v, err), nil
+}
+
+func (s *server) dispatchProto(ctx context.Context, req *pb.Call) (effects.Value, error) {
+	call, err := callFromProto(req)
+	if err != nil {
+		return effects.Value{}, &effects.Error{Code: effects.CodeInvalidArgs, Op: effects.OpID(req.GetOp()), Message: err.Error()}
+	}
+	return s.dispatch(ctx, call)
+}
+
+// dispatch runs one call: configured, authority in scope, operation known,
+// arguments valid, then the handler — whose panics become internal errors
+// rather than killing the plugin.
+func (s *server) dispatch(ctx context.Context, call *effects.Call) (v effects.Value, err error) {
+	s.mu.RLock()
+	configured, authority := s.configured, s.authority
+	s.mu.RUnlock()
+	if !configured {
+		return v, &effects.Error{Code: effects.CodeUnavailable, Op: call.Op, Plugin: s.plugin.Name,
+			Message: "plugin not configured yet: the host must call Configure before Invoke", Retryable: true}
+	}
+	if call.Authority.IsZero() {
+		call.Authority = authority
+	} else if call.Authority != authority {
+		return v, &effects.Error{Code: effects.CodeDenied, Op: call.Op, Plugin: s.plugin.Name,
+			Message: fmt.Sprintf("context authority mismatch: plugin acts for %s, call names %s", authority, call.Authority)}
+	}
+	op, ok := s.ops[call.Op]
+	if !ok {
+		return v, &effects.Error{Code: effects.CodeUnknownOp, Op: call.Op, Plugin: s.plugin.Name,
+			Message: "this plugin does not serve the operation"}
+	}
+	if err := op.Spec.CheckArgs(call.Args); err != nil {
+		return v, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			s.logger.Error("handler panicked", "op", call.Op, "panic", r, "stack", string(debug.Stack()))
+			v, err = effects.Value{}, &effects.Error{Code: effects.CodeInternal, Op: call.Op, Plugin: s.plugin.Name,
+				Message: fmt.Sprintf("handler panicked: %v", r)}
+		}
+	}()
+	v, err = op.Handle(ctx, call)
+	if err != nil {
+		e := effects.AsError(err)
+		if e.Op == "" || e.Plugin == "" {
+			cp := *e
+			cp.Op, cp.Plugin = call.Op, s.plugin.Name
+			e = &cp
+		}
+		return effects.Value{}, e
+	}
+	return v, nil
+}

@@ -1,0 +1,123 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/aurahost/aura-host/effects"
+	pb "github.com/aurahost/aura-host/sdk/proto/aura/plugin/v1"
+)
+
+// maxBatch bounds how many calls or results go into one stream frame.
+const maxBatch = 128
+
+// InvokeStream serves calls multiplexed on one stream. Each call runs in its
+// own goroutine under its own deadline; results are batched into frames by
+// a single sender. A cancel entry cancels that call's context. When the
+// caller closes its send side, in-flight calls finish and are answered;
+// when the stream breaks, they are cancelled.
+func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
+	ctx, cancelAll := context.WithCancel(stream.Context())
+	defer cancelAll()
+
+	results := make(chan *pb.Result, maxBatch)
+	senderDone := make(chan error, 1)
+	go func() { senderDone <- sendResults(stream, results) }()
+
+	var (
+		mu       sync.Mutex
+		inflight = map[uint64]context.CancelFunc{}
+		wg       sync.WaitGroup
+	)
+	deliver := func(r *pb.Result) {
+		select {
+		case results <- r:
+		case <-ctx.Done():
+		}
+	}
+	var recvErr error
+	for {
+		frame, err := stream.Recv()
+		if err != nil {
+			recvErr = err
+			break
+		}
+		for _, c := range frame.GetCalls() {
+			id := c.GetCallId()
+			callCtx, cancel := ctx, context.CancelFunc(func() {})
+			if t := c.GetTimeoutNanos(); t > 0 {
+				callCtx, cancel = context.WithTimeout(ctx, time.Duration(t))
+			} else {
+				callCtx, cancel = context.WithCancel(ctx)
+			}
+			mu.Lock()
+			_, dup := inflight[id]
+			if !dup {
+				inflight[id] = cancel
+			}
+			mu.Unlock()
+			if dup {
+				cancel()
+				deliver(resultToProto(id, effects.Value{}, effects.Errorf(effects.CodeInvalidArgs, "call id %d is already in flight on this stream", id)))
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				v, err := s.dispatchProto(callCtx, c)
+				mu.Lock()
+				delete(inflight, id)
+				mu.Unlock()
+				cancel()
+				deliver(resultToProto(id, v, err))
+			}()
+		}
+		mu.Lock()
+		for _, id := range frame.GetCancel() {
+			if cancel, ok := inflight[id]; ok {
+				cancel()
+			}
+		}
+		mu.Unlock()
+	}
+	if !errors.Is(recvErr, io.EOF) {
+		cancelAll() // the caller is gone: stop its calls
+	}
+	wg.Wait()
+	close(results)
+	if err := <-senderDone; err != nil {
+		return err
+	}
+	if errors.Is(recvErr, io.EOF) {
+		return nil
+	}
+	return recvErr
+}
+
+// sendResults batches results into frames until results is closed.
+func sendResults(stream pb.Plugin_InvokeStreamServer, results <-chan *pb.Result) error {
+	var sendErr error
+	for r := range results {
+		if sendErr != nil {
+			continue // drain so that no handler goroutine blocks
+		}
+		frame := &pb.ResultFrame{Results: []*pb.Result{r}}
+	batch:
+		for len(frame.Results) < maxBatch {
+			select {
+			case more, ok := <-results:
+				if !ok {
+					break batch
+				}
+				frame.Results = append(frame.Results, more)
+			default:
+				break batch
+			}
+		}
+		sendErr = stream.Send(frame)
+	}
+	return sendErr
+}
