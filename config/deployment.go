@@ -1,0 +1,220 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// Options tune how a deployment file is decoded.
+type Options struct {
+	// Builtins lists the built-in plugins the running binary can serve, the
+	// names allowed in `builtin = "..."`. A name not in the list is a
+	// diagnostic that lists these. If Builtins is nil, built-in names are
+	// only checked for their form, not against a list (the host checks them
+	// when it launches the plugin); `aura-host validate` always passes it.
+	Builtins []string
+
+	// Dir is the directory that relative paths in the file (command,
+	// state_dir) are resolved against. The default is the directory of the
+	// deployment file: Load makes it absolute, Parse uses
+	// filepath.Dir(filename) as given.
+	Dir string
+}
+
+// Deployment is a decoded deployment file. Every field that came from the
+// file keeps the range of its value, so later stages (the host, a plugin's
+// Configure) can report problems at the right line.
+type Deployment struct {
+	// Name is the label of the deployment block.
+	Name      string
+	NameRange hcl.Range
+	// DeclRange is the header of the deployment block.
+	DeclRange hcl.Range
+
+	// Mode is the execution mode; Production when the file does not say.
+	Mode      effects.Mode
+	ModeRange hcl.Range
+
+	// Seed derives identifiers and randomness in deterministic modes; 0
+	// when absent, and SeedRange is then the zero Range.
+	Seed      uint64
+	SeedRange hcl.Range
+
+	// StateDir is where the host keeps this deployment's state (sockets,
+	// plugin data). A relative state_dir is resolved against Dir; when
+	// absent it is Dir/.aura/<Name>, so two deployments never share state
+	// and the state lives next to the file that declares it.
+	StateDir      string
+	StateDirRange hcl.Range
+
+	// Authority is the authority the deployment acts for, as written: a
+	// label (from which deterministic modes derive the ID) or a full
+	// "authority-<32 hex digits>" ID. Empty when absent.
+	Authority      string
+	AuthorityRange hcl.Range
+
+	// Dir is the directory relative paths were resolved against.
+	Dir string
+
+	// Plugins in the order the file declares them.
+	Plugins []*Plugin
+
+	// Files holds the parsed source by file name, for diagnostic snippets
+	// (see WriteDiagnostics).
+	Files map[string]*hcl.File
+}
+
+// Plugin returns the plugin declared with name, or nil.
+func (d *Deployment) Plugin(name string) *Plugin {
+	for _, p := range d.Plugins {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Load reads and decodes the deployment file at path. The Deployment is
+// never nil: when the diagnostics hold errors it is partial, good only for
+// printing them (its Files are set).
+func Load(path string, opts Options) (*Deployment, hcl.Diagnostics) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		reason := err.Error()
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			reason = pe.Err.Error()
+		}
+		start := hcl.Pos{Line: 1, Column: 1}
+		return &Deployment{Files: map[string]*hcl.File{}}, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read deployment file",
+			Detail:   fmt.Sprintf("Reading %s failed: %s. Check the path and its permissions.", path, reason),
+			Subject:  &hcl.Range{Filename: path, Start: start, End: start},
+		}}
+	}
+	if opts.Dir == "" {
+		if abs, err := filepath.Abs(filepath.Dir(path)); err == nil {
+			opts.Dir = abs
+		}
+	}
+	return Parse(src, path, opts)
+}
+
+// defaultFilename names sources given to Parse without a name, so every
+// diagnostic still has a file to point at.
+const defaultFilename = "deployment.hcl"
+
+// Parse decodes a deployment file from src; filename is used in
+// diagnostics and, unless opts.Dir is set, to resolve relative paths. Like
+// Load it never returns a nil Deployment. Syntax errors stop decoding (what
+// follows would mostly be noise); every other mistake is collected.
+func Parse(src []byte, filename string, opts Options) (*Deployment, hcl.Diagnostics) {
+	if filename == "" {
+		filename = defaultFilename
+	}
+	dep := &Deployment{Files: map[string]*hcl.File{}}
+	file, diags := hclsyntax.ParseConfig(src, filename, hcl.Pos{Line: 1, Column: 1})
+	if file != nil {
+		dep.Files[filename] = file
+	}
+	fallback := hcl.Range{Filename: filename, Start: hcl.Pos{Line: 1, Column: 1}, End: hcl.Pos{Line: 1, Column: 1}}
+	if diags.HasErrors() || file == nil {
+		return dep, finish(diags, fallback)
+	}
+
+	d := &decoder{opts: opts, dir: opts.Dir, diags: diags}
+	if d.dir == "" {
+		d.dir = filepath.Dir(filename)
+	}
+	dep.Dir = d.dir
+	topLevelSpec.decode(d, dep, file.Body)
+	d.checkDeployment(dep, file.Body)
+	return dep, finish(d.diags, fallback)
+}
+
+// topLevelSpec is the top level of a deployment file.
+var topLevelSpec = bodySpec[Deployment]{
+	where: "at the top level of a deployment file",
+	blocks: []blockSpec[Deployment]{
+		{typ: "deployment", labels: []string{"name"}, single: true, decode: decodeDeploymentBlock},
+		{typ: "plugin", labels: []string{"name"}, decode: decodePluginBlock},
+	},
+	elsewhere: func(name string) string {
+		switch {
+		case deploymentSpec.attr(name) != nil:
+			return fmt.Sprintf("%s belongs inside the deployment block.", name)
+		case pluginSpec.attr(name) != nil || pluginSpec.block(name) != nil:
+			return fmt.Sprintf("%s belongs inside a plugin block.", name)
+		}
+		return ""
+	},
+}
+
+// checkDeployment applies the rules that span blocks, and the defaults.
+func (d *decoder) checkDeployment(dep *Deployment, body hcl.Body) {
+	if dep.DeclRange == (hcl.Range{}) {
+		d.add(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing deployment block",
+			Detail:   "A deployment file needs exactly one deployment block naming the deployment, for example:\n\n  deployment \"quickstart\" {\n    mode = \"production\"\n  }",
+			Subject:  body.MissingItemRange().Ptr(),
+		})
+	}
+	if dep.Mode == "" {
+		dep.Mode = effects.Production
+	}
+	if dep.StateDir == "" && validName(dep.Name) {
+		dep.StateDir = filepath.Join(dep.Dir, ".aura", dep.Name)
+	}
+	for _, p := range dep.Plugins {
+		if dep.Mode == effects.Production && p.Command != "" && p.BuiltinRange == (hcl.Range{}) && p.SHA256Range == (hcl.Range{}) {
+			d.add(&hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Plugin binary not pinned",
+				Detail:   fmt.Sprintf("Plugin %q runs %s without a sha256, so any binary at that path will be started in production. Pin it: sha256 = \"<output of sha256sum %s>\".", p.Name, p.Command, p.Command),
+				Subject:  p.CommandRange.Ptr(),
+			})
+		}
+	}
+}
+
+// decoder carries what every block decoder needs: the options, the base
+// directory and the diagnostics collected so far.
+type decoder struct {
+	opts  Options
+	dir   string
+	diags hcl.Diagnostics
+}
+
+func (d *decoder) add(diags ...*hcl.Diagnostic) { d.diags = append(d.diags, diags...) }
+
+// finish gives any error without a subject the fallback range (so every
+// error can be shown in the file) and orders the diagnostics by position.
+func finish(diags hcl.Diagnostics, fallback hcl.Range) hcl.Diagnostics {
+	for i, diag := range diags {
+		if diag.Subject == nil || diag.Subject.Filename == "" {
+			c := *diag
+			c.Subject = fallback.Ptr()
+			diags[i] = &c
+		}
+	}
+	slices.SortStableFunc(diags, func(a, b *hcl.Diagnostic) int {
+		switch {
+		case before(*a.Subject, *b.Subject):
+			return -1
+		case before(*b.Subject, *a.Subject):
+			return 1
+		}
+		return 0
+	})
+	return diags
+}

@@ -1,0 +1,63 @@
+package config
+
+import (
+	"strings"
+	"unicode"
+)
+
+// validName reports whether s is a lower-case identifier: a letter a-z,
+// then letters a-z, digits or '_'. Plugin and deployment names follow it
+// because they end up in operation logs, socket directories and paths.
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '_'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// nameRule is the sentence that explains validName to a user.
+const nameRule = `a lower-case letter followed by lower-case letters, digits or "_"`
+
+// fixName proposes a valid name close to s ("Echo-Plugin" → "echo_plugin"),
+// or "" when nothing sensible is left.
+func fixName(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '_' || r == '-' || r == '.' || unicode.IsSpace(r):
+			b.WriteByte('_')
+		}
+	}
+	out := strings.TrimLeft(b.String(), "_0123456789")
+	if !validName(out) {
+		return ""
+	}
+	return out
+}
+
+// validBuiltinName reports whether s could name a built-in plugin: lower-case
+// letters, digits, '-' and '_', starting with a letter ("sim-clock").
+func validBuiltinName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '_' || r == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,288 @@
+package config
+
+import (
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Plugin is one plugin block: where the plugin comes from (a built-in of
+// the aura-host binary, or an external command) and its raw config block.
+// Every range covers the value as written (for NameRange, the label), so a
+// later stage can point at it; a range is the zero Range when the
+// attribute is absent.
+type Plugin struct {
+	// Name is the block's label, unique in the deployment.
+	Name      string
+	NameRange hcl.Range
+	// DeclRange is the block header, `plugin "name"`.
+	DeclRange hcl.Range
+
+	// Builtin names a plugin the aura-host binary serves itself
+	// (`aura-host plugin serve NAME`). Exactly one of Builtin and Command
+	// is set in a valid deployment.
+	Builtin      string
+	BuiltinRange hcl.Range
+
+	// Command is the path of an external plugin binary, resolved against
+	// the deployment's directory when written relative (see Options.Dir);
+	// it is never looked up in $PATH.
+	Command      string
+	CommandRange hcl.Range
+
+	// Args are passed to Command (command plugins only).
+	Args      []string
+	ArgsRange hcl.Range
+
+	// Env is added to the plugin's environment; nil when absent.
+	Env      map[string]string
+	EnvRange hcl.Range
+
+	// SHA256 is the expected digest of Command's binary, decoded from 64 hex
+	// digits; nil when absent.
+	SHA256      []byte
+	SHA256Range hcl.Range
+
+	// Config is the raw body of the config block (an empty body if there is
+	// none). It is decoded by DecodePluginConfig once the plugin has
+	// declared its schema.
+	Config hcl.Body
+	// ConfigRange is the config block's header, the zero Range if absent.
+	ConfigRange hcl.Range
+}
+
+// pluginSpec is the body of a plugin block:
+//
+//	plugin "echo" {
+//	  builtin = "crypto"               # or:
+//	  command = "./bin/echo-plugin"    # relative to the deployment file
+//	  args    = ["--flag"]
+//	  env     = { FOO = "bar" }
+//	  sha256  = "<64 hex digits>"
+//	  config { ... }                   # decoded against the plugin's schema
+//	}
+var pluginSpec = bodySpec[Plugin]{
+	where: "in a plugin block",
+	attrs: []attrSpec[Plugin]{
+		{name: "builtin", decode: decodeBuiltin},
+		{name: "command", decode: decodeCommand},
+		{name: "args", decode: decodeArgs},
+		{name: "env", decode: decodeEnv},
+		{name: "sha256", decode: decodeSHA256},
+	},
+	blocks: []blockSpec[Plugin]{
+		{typ: "config", single: true, decode: decodeConfigBlock},
+	},
+}
+
+func decodePluginBlock(d *decoder, dep *Deployment, b *hcl.Block) {
+	p := &Plugin{Name: b.Labels[0], NameRange: b.LabelRanges[0], DeclRange: b.DefRange, Config: hcl.EmptyBody()}
+	duplicate := false
+	if !validName(p.Name) {
+		d.add(invalidName("plugin", p.Name, p.NameRange))
+	} else if first := dep.Plugin(p.Name); first != nil {
+		duplicate = true
+		d.add(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Duplicate plugin name",
+			Detail:   fmt.Sprintf("A plugin named %q is already declared at %s. Plugin names must be unique: rename or remove one of them.", p.Name, lineOf(first.NameRange, p.NameRange)),
+			Subject:  p.NameRange.Ptr(),
+		})
+	}
+	unexpected := pluginSpec.decode(d, p, b.Body)
+	d.checkPlugin(p, unexpected)
+	if !duplicate {
+		dep.Plugins = append(dep.Plugins, p)
+	}
+}
+
+// checkPlugin applies the rules between a plugin's attributes. It relies on
+// each attribute's range being set whenever the attribute is present, even
+// if its value was invalid. unexpected are the names already reported as
+// unsupported: a misspelt "comand" is not also reported as a missing source.
+func (d *decoder) checkPlugin(p *Plugin, unexpected []string) {
+	var zero hcl.Range
+	hasBuiltin, hasCommand := p.BuiltinRange != zero, p.CommandRange != zero
+	switch {
+	case hasBuiltin && hasCommand:
+		first, second, firstName, secondName := p.BuiltinRange, p.CommandRange, "builtin", "command"
+		if before(second, first) {
+			first, second, firstName, secondName = second, first, secondName, firstName
+		}
+		d.add(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Both builtin and command",
+			Detail:   fmt.Sprintf("Plugin %q sets %s here and %s at %s. A plugin is either built into aura-host (builtin = \"...\") or an external program (command = \"...\"): remove one of them.", p.Name, secondName, firstName, lineOf(first, second)),
+			Subject:  second.Ptr(),
+		})
+	case !hasBuiltin && !hasCommand:
+		for _, name := range unexpected {
+			if suggest(name, []string{"builtin", "command"}) != "" {
+				return
+			}
+		}
+		d.add(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing plugin source",
+			Detail:   fmt.Sprintf("Plugin %q must say what to run: builtin = \"<name>\"%s for a plugin served by aura-host, or command = \"<path to binary>\" for an external one.", p.Name, d.builtinsHint()),
+			Subject:  p.DeclRange.Ptr(),
+		})
+	case hasBuiltin:
+		for _, x := range []struct {
+			name string
+			r    hcl.Range
+		}{{"args", p.ArgsRange}, {"sha256", p.SHA256Range}} {
+			if x.r != zero {
+				d.add(&hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  fmt.Sprintf("%s needs a command", x.name),
+					Detail:   fmt.Sprintf("Plugin %q is built in, so %s does not apply: aura-host runs its own binary for it. Remove %s, or use command = \"...\" for an external plugin.", p.Name, x.name, x.name),
+					Subject:  x.r.Ptr(),
+				})
+			}
+		}
+	}
+}
+
+// builtinsHint is " (one of: a, b, c)" when the built-ins are known.
+func (d *decoder) builtinsHint() string {
+	if len(d.opts.Builtins) == 0 {
+		return ""
+	}
+	names := slices.Sorted(slices.Values(d.opts.Builtins))
+	return " (one of " + quotedList(names, "or") + ")"
+}
+
+func decodeBuiltin(d *decoder, p *Plugin, a *hcl.Attribute) {
+	p.BuiltinRange = a.Expr.Range()
+	s, ok := d.stringAttr(a, `"crypto"`)
+	if !ok {
+		return
+	}
+	known := d.opts.Builtins == nil && validBuiltinName(s) || slices.Contains(d.opts.Builtins, s)
+	if !known {
+		d.add(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown built-in plugin",
+			Detail:   fmt.Sprintf("There is no built-in plugin named %q.%s%s For a plugin of your own, use command = \"<path to binary>\" instead.", s, didYouMean(s, d.opts.Builtins), d.servedList()),
+			Subject:  a.Expr.Range().Ptr(),
+		})
+		return
+	}
+	p.Builtin = s
+}
+
+// servedList is the sentence listing the built-ins, or "" if unknown.
+func (d *decoder) servedList() string {
+	if d.opts.Builtins == nil {
+		return ""
+	}
+	if len(d.opts.Builtins) == 0 {
+		return " This aura-host serves no built-in plugins."
+	}
+	names := slices.Sorted(slices.Values(d.opts.Builtins))
+	return " This aura-host serves " + quotedList(names, "and") + "."
+}
+
+func decodeCommand(d *decoder, p *Plugin, a *hcl.Attribute) {
+	p.CommandRange = a.Expr.Range()
+	s, ok := d.stringAttr(a, `"./bin/my-plugin"`)
+	if !ok {
+		return
+	}
+	if path, ok := d.resolvePath(s, a); ok {
+		p.Command = path
+	}
+}
+
+func decodeArgs(d *decoder, p *Plugin, a *hcl.Attribute) {
+	p.ArgsRange = a.Expr.Range()
+	items, ok := d.stringListAttr(a, `["--flag", "value"]`)
+	if !ok {
+		return
+	}
+	args := make([]string, 0, len(items))
+	for _, it := range items {
+		if strings.ContainsRune(it.Value, 0) {
+			d.add(&hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid argument",
+				Detail:   "A command-line argument cannot contain a NUL character.",
+				Subject:  it.ValueRange.Ptr(),
+			})
+			return
+		}
+		args = append(args, it.Value)
+	}
+	p.Args = args
+}
+
+func decodeEnv(d *decoder, p *Plugin, a *hcl.Attribute) {
+	p.EnvRange = a.Expr.Range()
+	items, ok := d.stringMapAttr(a, `{ LOG_FORMAT = "json" }`)
+	if !ok {
+		return
+	}
+	env := make(map[string]string, len(items))
+	for _, it := range items {
+		problem := ""
+		switch {
+		case it.Key == "":
+			problem = "An environment variable name cannot be empty."
+		case strings.ContainsAny(it.Key, "=\x00"):
+			problem = fmt.Sprintf("%q cannot name an environment variable: names contain no \"=\" and no NUL.", it.Key)
+		case strings.HasPrefix(it.Key, "PLUGIN_"):
+			problem = fmt.Sprintf("%s is reserved: aura-host sets the PLUGIN_ variables for the plugin handshake. Choose another name.", it.Key)
+		}
+		if problem == "" && strings.ContainsRune(it.Value, 0) {
+			problem = fmt.Sprintf("The value of %s contains a NUL character, which the environment cannot hold.", it.Key)
+		}
+		if problem != "" {
+			d.add(&hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid environment variable",
+				Detail:   problem,
+				Subject:  it.KeyRange.Ptr(),
+			})
+			ok = false
+			continue
+		}
+		env[it.Key] = it.Value
+	}
+	if ok {
+		p.Env = env
+	}
+}
+
+func decodeSHA256(d *decoder, p *Plugin, a *hcl.Attribute) {
+	p.SHA256Range = a.Expr.Range()
+	s, ok := d.stringAttr(a, `"<64 hex digits>"`)
+	if !ok {
+		return
+	}
+	sum, err := hex.DecodeString(s)
+	if err == nil && len(sum) == 32 {
+		p.SHA256 = sum
+		return
+	}
+	problem := fmt.Sprintf("it has %d characters", len(s))
+	if i := strings.IndexFunc(s, func(r rune) bool { return !strings.ContainsRune("0123456789abcdefABCDEF", r) }); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		problem = fmt.Sprintf("%q at offset %d is not a hex digit", r, i)
+	}
+	d.add(&hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Malformed sha256",
+		Detail:   fmt.Sprintf("sha256 must be the 64 hex digits of the binary's SHA-256 digest, but %s. Compute it with: sha256sum <binary>", problem),
+		Subject:  a.Expr.Range().Ptr(),
+	})
+}
+
+func decodeConfigBlock(d *decoder, p *Plugin, b *hcl.Block) {
+	p.Config, p.ConfigRange = b.Body, b.DefRange
+	d.checkConfigBody(b.Body)
+}
