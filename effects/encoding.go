@@ -87,16 +87,26 @@ func (d *decoder) uvarint() (uint64, error) {
 	if n <= 0 {
 		return 0, d.fail("bad varint")
 	}
-	if n != len(binary.AppendUvarint(nil, u)) {
+	// A longer-than-needed varint ends in a 0x00 group; checking that byte
+	// rather than re-encoding keeps this hot path free of allocations.
+	if n > 1 && d.data[d.pos+n-1] == 0 {
 		return 0, d.fail("non-minimal varint")
 	}
 	d.pos += n
 	return u, nil
 }
 
+// maxPrealloc caps the capacity a list or map decoder reserves up front.
+// length alone does not bound allocation: every level of a nested input can
+// claim a count as large as the bytes left, and reserving it at each of
+// MaxDepth levels multiplied a 64 KiB input into 320 MB. Beyond the cap the
+// slice grows as items actually decode, so memory stays proportional to the
+// input.
+const maxPrealloc = 64
+
 // length reads a count or byte length and checks that the input can hold it
-// (each element takes at least one byte), so a hostile length cannot force
-// a huge allocation.
+// (each element takes at least one byte), so a hostile length cannot claim
+// more elements than the input has bytes.
 func (d *decoder) length() (int, error) {
 	u, err := d.uvarint()
 	if err != nil {
@@ -162,11 +172,13 @@ func (d *decoder) value(depth int) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		items := make([]Value, n)
-		for i := range items {
-			if items[i], err = d.value(depth + 1); err != nil {
+		items := make([]Value, 0, min(n, maxPrealloc))
+		for range n {
+			it, err := d.value(depth + 1)
+			if err != nil {
 				return Value{}, err
 			}
+			items = append(items, it)
 		}
 		return Value{kind: KindList, list: items}, nil
 	case KindMap:
@@ -174,20 +186,22 @@ func (d *decoder) value(depth int) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		fields := make([]Field, n)
-		for i := range fields {
-			if fields[i].Key, err = d.str(); err != nil {
+		fields := make([]Field, 0, min(n, maxPrealloc))
+		for i := range n {
+			var f Field
+			if f.Key, err = d.str(); err != nil {
 				return Value{}, err
 			}
-			if !utf8.ValidString(fields[i].Key) {
+			if !utf8.ValidString(f.Key) {
 				return Value{}, d.fail("map key is not valid UTF-8")
 			}
-			if i > 0 && strings.Compare(fields[i-1].Key, fields[i].Key) >= 0 {
-				return Value{}, d.fail("map key %q out of order or repeated", fields[i].Key)
+			if i > 0 && strings.Compare(fields[i-1].Key, f.Key) >= 0 {
+				return Value{}, d.fail("map key %q out of order or repeated", f.Key)
 			}
-			if fields[i].Value, err = d.value(depth + 1); err != nil {
+			if f.Value, err = d.value(depth + 1); err != nil {
 				return Value{}, err
 			}
+			fields = append(fields, f)
 		}
 		return Value{kind: KindMap, m: fields}, nil
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"unicode/utf8"
 )
@@ -78,6 +79,11 @@ func (v *Value) UnmarshalJSON(data []byte) error {
 	var raw any
 	if err := dec.Decode(&raw); err != nil {
 		return err
+	}
+	// Decode stops after one JSON value; a direct caller (not json.Unmarshal,
+	// which checks this itself) must not have "null garbage" accepted.
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("unexpected data after the JSON value")
 	}
 	out, err := fromJSON(raw, 0)
 	if err != nil {

@@ -57,7 +57,13 @@ func (s OpSpec) Validate() error {
 		if seen[p.Name] {
 			return fmt.Errorf("operation %s: parameter %q declared twice", s.ID, p.Name)
 		}
+		if !p.Kind.known() {
+			return fmt.Errorf("operation %s: parameter %q has unknown %s", s.ID, p.Name, p.Kind)
+		}
 		seen[p.Name] = true
+	}
+	if !s.Result.known() {
+		return fmt.Errorf("operation %s: result has unknown %s", s.ID, s.Result)
 	}
 	return nil
 }

@@ -50,6 +50,13 @@ func ParseKind(s string) (Kind, error) {
 	return 0, fmt.Errorf("unknown value kind %q (want one of null, bool, int, uint, string, bytes, list, map, any)", s)
 }
 
+// known reports whether k is one of the declared kinds; a spec from an
+// out-of-process plugin can carry any number.
+func (k Kind) known() bool {
+	_, ok := kindNames[k]
+	return ok
+}
+
 // Accepts reports whether a value of kind v satisfies a schema kind k.
 func (k Kind) Accepts(v Kind) bool { return k == KindAny || k == v }
 
@@ -130,7 +137,7 @@ func (v Value) Kind() Kind { return v.kind }
 func (v Value) IsNull() bool { return v.kind == KindNull }
 
 // AsBool returns the bool and whether v is a bool.
-func (v Value) AsBool() (bool, bool) { return v.num == 1, v.kind == KindBool }
+func (v Value) AsBool() (bool, bool) { return v.kind == KindBool && v.num == 1, v.kind == KindBool }
 
 // AsInt returns the value as int64. A uint that fits converts too.
 func (v Value) AsInt() (int64, bool) {
@@ -155,7 +162,12 @@ func (v Value) AsUint() (uint64, bool) {
 }
 
 // AsString returns the string and whether v is a string.
-func (v Value) AsString() (string, bool) { return v.str, v.kind == KindString }
+func (v Value) AsString() (string, bool) {
+	if v.kind != KindString {
+		return "", false
+	}
+	return v.str, true
+}
 
 // AsBytes returns a copy of the bytes and whether v is bytes.
 func (v Value) AsBytes() ([]byte, bool) {
