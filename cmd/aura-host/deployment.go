@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/mattn/go-isatty"
+
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/plugins"
+)
+
+// loadDeployment decodes a deployment file, printing its diagnostics.
+// Errors end the command with status 1.
+func loadDeployment(path string) (*config.Deployment, error) {
+	dep, diags := config.Load(path, config.Options{Builtins: plugins.Names()})
+	if len(diags) > 0 {
+		_ = config.WriteDiagnostics(stderr, dep.Files, diags, colorful(stderr))
+	}
+	if diags.HasErrors() {
+		return nil, &exitError{code: 1}
+	}
+	return dep, nil
+}
+
+// newHost loads the deployment and prepares a host for it.
+func newHost(g *globals, path string) (*host.Host, *config.Deployment, hclog.Logger, error) {
+	logger, err := g.logger(stderr)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	dep, err := loadDeployment(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	h, err := host.New(host.Config{Deployment: dep, Logger: logger})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return h, dep, logger, nil
+}
+
+// reportHostError prints a start-up failure: configuration mistakes with
+// their snippets, anything else as the error says.
+func reportHostError(dep *config.Deployment, err error) error {
+	var de *host.DiagnosticsError
+	if errors.As(err, &de) {
+		_ = config.WriteDiagnostics(stderr, dep.Files, de.Diagnostics, colorful(stderr))
+		rest := errors.Join(withoutDiagnostics(err)...)
+		if rest != nil {
+			fmt.Fprintln(stderr, "Error:", rest)
+		}
+		return &exitError{code: 1}
+	}
+	return err
+}
+
+// withoutDiagnostics unpacks a joined error, dropping the diagnostics part.
+func withoutDiagnostics(err error) []error {
+	joined, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return nil
+	}
+	var out []error
+	for _, e := range joined.Unwrap() {
+		var de *host.DiagnosticsError
+		if !errors.As(e, &de) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// startHost loads and starts a deployment; the caller must Shutdown.
+func startHost(ctx context.Context, g *globals, path string) (*host.Host, *config.Deployment, hclog.Logger, error) {
+	h, dep, logger, err := newHost(g, path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := h.Start(ctx); err != nil {
+		return nil, nil, nil, reportHostError(dep, err)
+	}
+	return h, dep, logger, nil
+}
+
+func shutdown(h *host.Host, logger hclog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownBound)
+	defer cancel()
+	if err := h.Shutdown(ctx); err != nil {
+		logger.Error("shutdown", "error", err)
+	}
+}
+
+func colorful(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isatty.IsTerminal(f.Fd()) && os.Getenv("NO_COLOR") == ""
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+func newInvokeCommand(g *globals) *cobra.Command {
+	var (
+		timeout time.Duration
+		asJSON  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "invoke FILE OP [NAME=VALUE...]",
+		Short: "Start the deployment, make one routed call, print the result",
+		Long: `Start the deployment, route one call to OP through the host's router, print
+the result and stop. Each argument is NAME=VALUE, read according to the
+kind the operation declares for NAME (see ` + "`aura-host plugins FILE`" + `):
+
+  bytes    hex digits              msg=68656c6c6f
+  string   as written              key=greeting
+  int/uint decimal                 n=32
+  bool     true or false           strict=true
+  list/map/any  the JSON value form {"list":[{"int":"1"}]}
+
+Results print bytes as hex; a map prints one field per line. --json prints
+the result in the JSON value form instead. Exit status 1 if the call fails.`,
+		Example: `  aura-host invoke examples/quickstart/deployment.hcl crypto.hash data=68656c6c6f
+  aura-host invoke examples/quickstart/deployment.hcl storage.store key=greeting value=68656c6c6f`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			op, err := effects.ParseOpID(args[1])
+			if err != nil {
+				return err
+			}
+			h, _, logger, err := startHost(cmd.Context(), g, args[0])
+			if err != nil {
+				return err
+			}
+			defer shutdown(h, logger)
+			entry, ok := h.Registry().Lookup(op)
+			if !ok {
+				return fmt.Errorf("no plugin in %s serves %s (run `aura-host plugins %s` to list operations)", args[0], op, args[0])
+			}
+			callArgs, err := parseArgs(entry.Spec, args[2:])
+			if err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			v, err := h.Invoke(ctx, &effects.Call{Op: op, Args: callArgs})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				out, _ := v.MarshalJSON()
+				fmt.Fprintln(cmd.OutOrStdout(), string(out))
+				return nil
+			}
+			printValue(cmd.OutOrStdout(), v)
+			return nil
+		},
+	}
+	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "deadline for the call")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result in the JSON value form")
+	return cmd
+}
+
+// parseArgs reads NAME=VALUE pairs according to the operation's schema.
+func parseArgs(spec effects.OpSpec, pairs []string) (effects.Value, error) {
+	m := make(map[string]effects.Value, len(pairs))
+	for _, pair := range pairs {
+		name, text, ok := strings.Cut(pair, "=")
+		if !ok {
+			return effects.Value{}, fmt.Errorf("argument %q: want NAME=VALUE", pair)
+		}
+		var kind effects.Kind = effects.KindAny
+		found := false
+		for _, p := range spec.Params {
+			if p.Name == name {
+				kind, found = p.Kind, true
+			}
+		}
+		if !found {
+			return effects.Value{}, fmt.Errorf("%s has no parameter %q; its signature is %s", spec.ID, name, spec.Signature())
+		}
+		if _, dup := m[name]; dup {
+			return effects.Value{}, fmt.Errorf("argument %q given twice", name)
+		}
+		v, err := parseArg(kind, text)
+		if err != nil {
+			return effects.Value{}, fmt.Errorf("argument %s (%s): %w", name, kind, err)
+		}
+		m[name] = v
+	}
+	return effects.Map(m), nil
+}
+
+func parseArg(kind effects.Kind, text string) (effects.Value, error) {
+	switch kind {
+	case effects.KindBytes:
+		b, err := hex.DecodeString(strings.TrimPrefix(text, "0x"))
+		if err != nil {
+			return effects.Value{}, errors.New("want hex digits, e.g. 68656c6c6f")
+		}
+		return effects.Bytes(b), nil
+	case effects.KindString:
+		return effects.String(text), nil
+	case effects.KindInt:
+		i, err := strconv.ParseInt(text, 10, 64)
+		return effects.Int(i), err
+	case effects.KindUint:
+		u, err := strconv.ParseUint(text, 10, 64)
+		return effects.Uint(u), err
+	case effects.KindBool:
+		b, err := strconv.ParseBool(text)
+		return effects.Bool(b), err
+	}
+	var v effects.Value
+	if err := json.Unmarshal([]byte(text), &v); err != nil {
+		return effects.Value{}, fmt.Errorf("want the JSON value form: %w", err)
+	}
+	return v, nil
+}
+
+// printValue prints a result for people: bytes as bare hex, strings as
+// they are, a map as one "name: value" line per field.
+func printValue(w io.Writer, v effects.Value) {
+	switch v.Kind() {
+	case effects.KindMap:
+		for _, f := range v.Fields() {
+			fmt.Fprintf(w, "%s: %s\n", f.Key, scalar(f.Value))
+		}
+	default:
+		fmt.Fprintln(w, scalar(v))
+	}
+}
+
+func scalar(v effects.Value) string {
+	switch v.Kind() {
+	case effects.KindBytes:
+		return hex.EncodeToString([]byte(v.BytesString()))
+	case effects.KindString:
+		s, _ := v.AsString()
+		return s
+	}
+	return v.String()
+}

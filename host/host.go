@@ -1,0 +1,351 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// Config configures a Host.
+type Config struct {
+	// Deployment is the decoded deployment file. Required.
+	Deployment *config.Deployment
+
+	// Logger receives the host's log and every plugin's forwarded log,
+	// named after the plugin. Default: discard.
+	Logger hclog.Logger
+
+	// Executable is the aura-host binary that serves built-in plugins when
+	// re-executed as `Executable plugin serve NAME`. Default: the running
+	// executable (os.Executable), which is right for the aura-host CLI;
+	// tests and embedding programs point it at a built aura-host.
+	Executable string
+
+	// StartTimeout bounds each plugin's start-up: process start, handshake,
+	// Describe and Configure. Default 10s.
+	StartTimeout time.Duration
+
+	// StopTimeout bounds each plugin's shutdown; a plugin still running
+	// after half of it is SIGKILLed. Default 5s.
+	StopTimeout time.Duration
+}
+
+func (c *Config) setDefaults() error {
+	if c.Deployment == nil {
+		return errors.New("host: Config.Deployment is required")
+	}
+	if c.Logger == nil {
+		c.Logger = hclog.NewNullLogger()
+	}
+	if c.Executable == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("host: find the aura-host executable for built-in plugins: %w", err)
+		}
+		c.Executable = exe
+	}
+	if c.StartTimeout <= 0 {
+		c.StartTimeout = 10 * time.Second
+	}
+	if c.StopTimeout <= 0 {
+		c.StopTimeout = 5 * time.Second
+	}
+	return nil
+}
+
+// Host runs one deployment: its plugins, registry and router.
+type Host struct {
+	cfg       Config
+	authority effects.AuthorityID
+	registry  *effects.Registry
+	router    *Router
+	plugins   []*managedPlugin // in declaration order
+	socketDir string
+
+	shutdownOnce sync.Once
+	shutdownErr  error
+}
+
+// New prepares a host for a deployment. It starts nothing.
+func New(cfg Config) (*Host, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	authority, err := ResolveAuthority(cfg.Deployment)
+	if err != nil {
+		return nil, err
+	}
+	h := &Host{cfg: cfg, authority: authority, registry: effects.NewRegistry()}
+	h.router = NewRouter(h.registry, authority)
+	for _, p := range cfg.Deployment.Plugins {
+		h.plugins = append(h.plugins, &managedPlugin{decl: p, state: StateStarting,
+			logger: cfg.Logger.Named(p.Name)})
+	}
+	return h, nil
+}
+
+// ResolveAuthority is the authority a deployment acts for: the ID it
+// names, or one derived from its label (or, without one, from the
+// deployment's name) and its seed.
+func ResolveAuthority(d *config.Deployment) (effects.AuthorityID, error) {
+	switch {
+	case d.Authority == "":
+		return effects.DeriveAuthorityID(d.Name, d.Seed), nil
+	case len(d.Authority) > len("authority-") && d.Authority[:len("authority-")] == "authority-":
+		return effects.ParseAuthorityID(d.Authority)
+	}
+	return effects.DeriveAuthorityID(d.Authority, d.Seed), nil
+}
+
+// Start launches every plugin, describes it, checks and sends its
+// configuration and registers its operations. On any failure it stops what
+// it started and returns the error: a *LaunchError naming the plugin, or a
+// *DiagnosticsError placing configuration mistakes in the user's file.
+func (h *Host) Start(ctx context.Context) error {
+	if err := h.launchAll(ctx); err != nil {
+		return h.abort(err)
+	}
+	if err := h.checkAll(); err != nil {
+		return h.abort(err)
+	}
+	if err := h.configureAll(ctx); err != nil {
+		return h.abort(err)
+	}
+	for _, m := range h.plugins {
+		if err := h.registry.Register(m.name(), m, m.desc.Ops...); err != nil {
+			return h.abort(err) // checkAll reports conflicts first, with lines
+		}
+		m.setState(StateReady, "")
+	}
+	return nil
+}
+
+// Check launches every plugin only to describe it, checks each plugin's
+// config block against the schema it declares and that no operation is
+// claimed twice, then stops them. It is `aura-host validate`.
+func (h *Host) Check(ctx context.Context) error {
+	err := h.launchAll(ctx)
+	if err == nil {
+		err = h.checkAll()
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), h.cfg.StopTimeout)
+	defer cancel()
+	return errors.Join(err, h.Shutdown(shutdownCtx))
+}
+
+func (h *Host) abort(err error) error {
+	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.StopTimeout)
+	defer cancel()
+	_ = h.Shutdown(ctx)
+	return err
+}
+
+// launchAll starts every plugin process in parallel and describes it.
+func (h *Host) launchAll(ctx context.Context) error {
+	dir, err := makeSocketDir()
+	if err != nil {
+		return err
+	}
+	h.socketDir = dir
+	errs := make([]error, len(h.plugins))
+	var wg sync.WaitGroup
+	for i, m := range h.plugins {
+		wg.Go(func() { errs[i] = h.launchOne(ctx, m) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func (h *Host) launchOne(ctx context.Context, m *managedPlugin) error {
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.StartTimeout)
+	defer cancel()
+	inst, err := launch(ctx, launchSpec{plugin: m.decl, executable: h.cfg.Executable, socketDir: h.socketDir,
+		startTimeout: h.cfg.StartTimeout, logger: m.logger, logLevel: h.cfg.Logger.GetLevel()})
+	if err != nil {
+		m.setState(StateFailed, err.Error())
+		return err
+	}
+	m.inst.Store(inst)
+	desc, err := inst.conn.Describe(ctx)
+	if err != nil {
+		return &LaunchError{Plugin: m.name(), Reason: "describe failed", Err: err,
+			Hint: "the plugin answered the handshake but not the Aura contract; is it built with a matching sdk?"}
+	}
+	m.desc = desc
+	return nil
+}
+
+// checkAll decodes every plugin's config block against the schema it
+// declared and checks that no operation is claimed by two plugins.
+func (h *Host) checkAll() error {
+	var diags hcl.Diagnostics
+	ops := map[string][]effects.OpID{}
+	for _, m := range h.plugins {
+		values, d := config.DecodePluginConfig(m.decl, m.desc.Config)
+		diags = append(diags, d...)
+		m.values = values
+		for _, op := range m.desc.Ops {
+			ops[m.name()] = append(ops[m.name()], op.ID)
+		}
+	}
+	diags = append(diags, config.CheckOperations(h.cfg.Deployment, ops)...)
+	if diags.HasErrors() {
+		return &DiagnosticsError{Diagnostics: diags}
+	}
+	return nil
+}
+
+func (h *Host) configureAll(ctx context.Context) error {
+	errs := make([]error, len(h.plugins))
+	var wg sync.WaitGroup
+	for i, m := range h.plugins {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(ctx, h.cfg.StartTimeout)
+			defer cancel()
+			stateDir := filepath.Join(h.cfg.Deployment.StateDir, "plugins", m.name())
+			if err := os.MkdirAll(stateDir, 0o700); err != nil {
+				errs[i] = &LaunchError{Plugin: m.name(), Reason: "cannot create the plugin's state directory", Err: err}
+				return
+			}
+			req := sdk.ConfigureRequest{Mode: h.cfg.Deployment.Mode, Seed: h.cfg.Deployment.Seed,
+				Authority: h.authority, StateDir: stateDir}
+			inst := m.inst.Load()
+			errs[i] = m.configure(ctx, inst, req, h.router)
+			if errs[i] == nil {
+				go h.watch(m, inst)
+			}
+		})
+	}
+	wg.Wait()
+	return mergeErrors(errs)
+}
+
+// mergeErrors joins errors, merging configuration diagnostics into one
+// *DiagnosticsError so they print together with their snippets.
+func mergeErrors(errs []error) error {
+	var diags hcl.Diagnostics
+	var others []error
+	for _, err := range errs {
+		var de *DiagnosticsError
+		switch {
+		case err == nil:
+		case errors.As(err, &de):
+			diags = append(diags, de.Diagnostics...)
+		default:
+			others = append(others, err)
+		}
+	}
+	if len(diags) > 0 {
+		others = append([]error{&DiagnosticsError{Diagnostics: diags}}, others...)
+	}
+	return errors.Join(others...)
+}
+
+// watch notices a plugin process that exits on its own. Until supervision
+// restarts plugins, its operations then fail fast as unavailable.
+func (h *Host) watch(m *managedPlugin, inst *instance) {
+	<-inst.exited()
+	if m.inst.CompareAndSwap(inst, nil) {
+		m.mu.Lock()
+		m.exit = "exited unexpectedly"
+		m.mu.Unlock()
+		m.setState(StateFailed, "process exited unexpectedly")
+		inst.kill(h.cfg.StopTimeout)
+	}
+}
+
+// Invoke routes one call through the host's router.
+func (h *Host) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	return h.router.Invoke(ctx, call)
+}
+
+// Router returns the host's router.
+func (h *Host) Router() *Router { return h.router }
+
+// Registry returns the host's effect registry.
+func (h *Host) Registry() *effects.Registry { return h.registry }
+
+// Authority returns the authority the host acts for.
+func (h *Host) Authority() effects.AuthorityID { return h.authority }
+
+// Plugins returns a snapshot of every plugin, in declaration order.
+func (h *Host) Plugins() []PluginStatus {
+	out := make([]PluginStatus, len(h.plugins))
+	for i, m := range h.plugins {
+		out[i] = m.status()
+	}
+	return out
+}
+
+// Descriptors returns what each plugin described, by plugin name.
+func (h *Host) Descriptors() map[string]effects.Descriptor {
+	out := make(map[string]effects.Descriptor, len(h.plugins))
+	for _, m := range h.plugins {
+		out[m.name()] = m.desc
+	}
+	return out
+}
+
+// Shutdown stops every plugin, in reverse declaration order for services
+// and in parallel otherwise, each within StopTimeout even if it does not
+// answer (it is then SIGKILLed). It is idempotent; later calls return the
+// first result. ctx bounds the whole shutdown.
+func (h *Host) Shutdown(ctx context.Context) error {
+	h.shutdownOnce.Do(func() { h.shutdownErr = h.shutdown(ctx) })
+	return h.shutdownErr
+}
+
+func (h *Host) shutdown(ctx context.Context) error {
+	bound := h.cfg.StopTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		bound = min(bound, time.Until(dl))
+	}
+	var (
+		wg         sync.WaitGroup
+		mu         sync.Mutex
+		stragglers []string
+	)
+	for _, m := range slices.Backward(h.plugins) {
+		inst := m.inst.Swap(nil)
+		if inst == nil {
+			continue
+		}
+		m.setState(StateStopping, "")
+		wg.Go(func() {
+			if m.desc.Kind == effects.KindService && inst.stream != nil {
+				stopCtx, cancel := context.WithTimeout(ctx, bound/2)
+				if err := inst.conn.Stop(stopCtx); err != nil {
+					m.logger.Warn("service did not stop cleanly", "error", err)
+				}
+				cancel()
+			}
+			if !inst.kill(bound) {
+				mu.Lock()
+				stragglers = append(stragglers, m.name())
+				mu.Unlock()
+			}
+			m.setState(StateStopped, "")
+		})
+	}
+	wg.Wait()
+	if h.socketDir != "" {
+		_ = os.RemoveAll(h.socketDir)
+	}
+	if len(stragglers) > 0 {
+		slices.Sort(stragglers)
+		return fmt.Errorf("plugins still running after SIGKILL: %v (a process in uninterruptible sleep cannot be killed until its I/O ends)", stragglers)
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package host
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// Router is the one path every call takes: authority scoping, then the
+// registry's handler — a plugin over its stream, or an in-process handler.
+// The VM, agent facades, plugins calling back and `aura-host invoke` all
+// call Router.Invoke.
+type Router struct {
+	registry  *effects.Registry
+	authority effects.AuthorityID
+}
+
+// NewRouter returns a router over registry that serves one authority.
+func NewRouter(registry *effects.Registry, authority effects.AuthorityID) *Router {
+	return &Router{registry: registry, authority: authority}
+}
+
+// Invoke routes one call. A call without an authority acts for the
+// router's; a call naming another authority is refused (denied, "context
+// authority mismatch") before any handler sees it. Arguments are checked
+// against the operation's schema here, so a bad call never crosses a
+// process boundary.
+func (r *Router) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	if call.Authority.IsZero() {
+		c := *call
+		c.Authority = r.authority
+		call = &c
+	} else if call.Authority != r.authority {
+		return effects.Value{}, &effects.Error{Code: effects.CodeDenied, Op: call.Op,
+			Message: fmt.Sprintf("context authority mismatch: this runtime acts for %s, the call names %s", r.authority, call.Authority)}
+	}
+	entry, ok := r.registry.Lookup(call.Op)
+	if !ok {
+		return effects.Value{}, &effects.Error{Code: effects.CodeUnknownOp, Op: call.Op,
+			Message: "no plugin in this deployment serves this operation (see `aura-host plugins FILE`)"}
+	}
+	if err := entry.Spec.CheckArgs(call.Args); err != nil {
+		return effects.Value{}, err
+	}
+	return entry.Handler.Invoke(ctx, call)
+}
+
+// Authority is the authority this router acts for.
+func (r *Router) Authority() effects.AuthorityID { return r.authority }
+
+// Registry is the registry the router dispatches through.
+func (r *Router) Registry() *effects.Registry { return r.registry }

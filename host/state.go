@@ -1,0 +1,17 @@
+package host
+
+// State is where a plugin is in its life. The supervisor moves it along
+// starting → ready ⇄ degraded → restarting → ready | failed, and on
+// shutdown stopping → stopped.
+type State string
+
+// Plugin states.
+const (
+	StateStarting   State = "starting"
+	StateReady      State = "ready"
+	StateDegraded   State = "degraded"
+	StateRestarting State = "restarting"
+	StateFailed     State = "failed"
+	StateStopping   State = "stopping"
+	StateStopped    State = "stopped"
+)
