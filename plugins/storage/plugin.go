@@ -1,0 +1,180 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// Name is the plugin's name, and the family of its operations.
+const Name = "storage"
+
+// Version is the plugin's semantic version.
+const Version = "0.1.0"
+
+// DefaultPath is the database file used when the config sets no path,
+// relative to the plugin's state directory.
+const DefaultPath = "storage.db"
+
+// lockTimeout bounds how long Configure waits for another process to
+// release the database's file lock.
+const lockTimeout = 2 * time.Second
+
+// bucket holds every key; a versioned name leaves room for a later layout.
+var bucket = []byte("aura.storage.v1")
+
+// New returns the storage plugin, ready to Serve.
+func New() *sdk.Plugin { return newStore(lockTimeout).plugin() }
+
+// store is one plugin instance: the open database and where it lives.
+type store struct {
+	lockTimeout time.Duration
+
+	mu   sync.RWMutex
+	db   *bbolt.DB // nil until configured
+	path string
+}
+
+func newStore(lockTimeout time.Duration) *store { return &store{lockTimeout: lockTimeout} }
+
+func (s *store) plugin() *sdk.Plugin {
+	return &sdk.Plugin{
+		Name:    Name,
+		Version: Version,
+		Config: []sdk.ConfigField{{
+			Name:    "path",
+			Kind:    sdk.KindString,
+			Default: sdk.String(DefaultPath),
+			Doc: "The bbolt database file. A relative path is relative to the plugin's state directory " +
+				"(which the host derives from the deployment's state_dir); missing directories are created. " +
+				"Default " + DefaultPath + ".",
+		}},
+		Configure:  s.configure,
+		Operations: s.operations(),
+	}
+}
+
+func (s *store) configure(_ context.Context, c *sdk.Configuration) error {
+	path, err := resolvePath(c)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db != nil && s.path == path {
+		return nil // configured again with the same file: keep it open
+	}
+	db, err := s.open(path)
+	if err != nil {
+		return err
+	}
+	if s.db != nil {
+		s.db.Close()
+	}
+	s.db, s.path = db, path
+	return nil
+}
+
+// resolvePath reads the path attribute and makes it absolute.
+func resolvePath(c *sdk.Configuration) (string, error) {
+	path := DefaultPath
+	if v, ok := c.Values.Get("path"); ok && !v.IsNull() {
+		path, _ = v.AsString()
+	}
+	if path == "" {
+		return "", &sdk.ConfigError{Path: []string{"path"}, Summary: "empty storage path",
+			Detail: "path names the database file; leave it out to use " + DefaultPath + " in the plugin's state directory."}
+	}
+	if !filepath.IsAbs(path) {
+		if c.StateDir == "" {
+			return "", &sdk.ConfigError{Path: []string{"path"}, Summary: "relative storage path without a state directory",
+				Detail: fmt.Sprintf("path %q is relative, but the host gave this plugin no state directory to resolve it against; use an absolute path.", path)}
+		}
+		path = filepath.Join(c.StateDir, path)
+	}
+	return filepath.Clean(path), nil
+}
+
+// open opens (creating if need be) the database and its bucket, waiting at
+// most lockTimeout for another process's lock.
+func (s *store) open(path string) (*bbolt.DB, error) {
+	fail := func(summary, detail string, args ...any) error {
+		return &sdk.ConfigError{Path: []string{"path"}, Summary: summary, Detail: fmt.Sprintf(detail, args...)}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fail("cannot create the storage directory", "creating the directory of %s: %v", path, err)
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: s.lockTimeout})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return nil, fail("storage database is locked",
+			"%s is locked by another process (is another deployment or storage plugin using the same file?); gave up after %v. Stop the other process or choose another path.",
+			path, s.lockTimeout)
+	case err != nil:
+		return nil, fail("cannot open the storage database", "opening %s: %v", path, err)
+	}
+	if err := db.Update(func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucket)
+		return err
+	}); err != nil {
+		db.Close()
+		return nil, fail("cannot initialise the storage database", "%s: %v", path, err)
+	}
+	return db, nil
+}
+
+// close closes the database, if open. The served plugin never calls it
+// (process exit releases the file); tests and embedders do.
+func (s *store) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return nil
+	}
+	err := s.db.Close()
+	s.db = nil
+	return err
+}
+
+// view and update run fn on the bucket in a read or a read-write
+// transaction. update returns once the transaction is committed and synced.
+func (s *store) view(ctx context.Context, fn func(b *bbolt.Bucket) error) error {
+	return s.tx(ctx, false, fn)
+}
+
+func (s *store) update(ctx context.Context, fn func(b *bbolt.Bucket) error) error {
+	return s.tx(ctx, true, fn)
+}
+
+func (s *store) tx(ctx context.Context, writable bool, fn func(b *bbolt.Bucket) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.db == nil {
+		return sdk.Errorf(sdk.CodeUnavailable, "storage database is not open")
+	}
+	run := s.db.View
+	if writable {
+		run = s.db.Update
+	}
+	err := run(func(tx *bbolt.Tx) error { return fn(tx.Bucket(bucket)) })
+	var e *sdk.Error
+	switch {
+	case err == nil, errors.As(err, &e):
+		return err
+	case errors.Is(err, bolterrors.ErrValueTooLarge):
+		return sdk.Errorf(sdk.CodeInvalidArgs, "value too large: bbolt stores at most %d bytes", bbolt.MaxValueSize)
+	}
+	return sdk.Errorf(sdk.CodeInternal, "storage database %s: %v", s.path, err)
+}
