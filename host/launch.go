@@ -56,7 +56,11 @@ func launch(ctx context.Context, spec launchSpec) (*instance, error) {
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.ClientPlugins(),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		RunnerFunc: func(_ hclog.Logger, cmd *exec.Cmd, _ string) (runner.Runner, error) {
+		// go-plugin hands RunnerFunc a blank command carrying the
+		// environment it needs (handshake cookie, socket directory, the
+		// host's environment); the plugin's own settings go after it.
+		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, _ string) (runner.Runner, error) {
+			cmd.Env = append(spec.Env, cmd.Env...)
 			r, err := newProcessRunner(cmd)
 			run.Store(r)
 			return r, err
@@ -73,8 +77,8 @@ func launch(ctx context.Context, spec launchSpec) (*instance, error) {
 	inst := &instance{name: p.Name, client: client, started: time.Now()}
 	fail := func(err error) (*instance, error) {
 		inst.runner = run.Load()
-		inst.kill(2 * time.Second)
-		return nil, classifyStartError(p.Name, cmd.Path, err)
+		exited := inst.kill(2 * time.Second)
+		return nil, classifyStartError(p.Name, cmd.Path, err, exited)
 	}
 	// go-plugin's Start is bounded by StartTimeout but does not watch ctx.
 	rpc, err := startWithContext(ctx, client, func() {
@@ -171,7 +175,7 @@ func checkBinary(p *config.Plugin) error {
 
 // classifyStartError turns go-plugin's start-up failures into errors an
 // operator can act on.
-func classifyStartError(name, path string, err error) error {
+func classifyStartError(name, path string, err error, exited bool) error {
 	var le *LaunchError
 	if errors.As(err, &le) {
 		return err
@@ -180,15 +184,16 @@ func classifyStartError(name, path string, err error) error {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
 		return &LaunchError{Plugin: name, Reason: "start-up abandoned", Err: err}
-	case strings.Contains(msg, "Incompatible API version"):
+	case strings.Contains(strings.ToLower(msg), "incompatible api version"):
 		return &LaunchError{Plugin: name, Reason: "plugin speaks another protocol version", Err: err,
 			Hint: fmt.Sprintf("this aura-host speaks plugin protocol version %d; rebuild the plugin against a matching aura-host sdk", sdk.ProtocolVersion)}
+	case strings.Contains(msg, "exited before we could connect"),
+		strings.Contains(msg, "Failed to read any lines") && exited:
+		return &LaunchError{Plugin: name, Reason: "plugin exited during start-up, before the handshake", Err: err,
+			Hint: "its own error is in the log lines just above, tagged with the plugin's name"}
 	case strings.Contains(msg, "Unrecognized remote plugin message"):
 		return &LaunchError{Plugin: name, Reason: path + " is not an Aura Host plugin (it did not print the plugin handshake)", Err: err,
 			Hint: "check that `command` points at a plugin built with the aura-host sdk (sdk.Serve), and that it prints nothing to stdout before serving"}
-	case strings.Contains(msg, "exited before we could connect"):
-		return &LaunchError{Plugin: name, Reason: "plugin exited during start-up", Err: err,
-			Hint: "its own error is in the log lines just above, tagged with the plugin's name"}
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
 		return &LaunchError{Plugin: name, Reason: "plugin did not complete the handshake in time", Err: err,
 			Hint: "the plugin may be hanging at start-up; run it with AURA_PLUGIN_LOG_LEVEL=debug to see where"}
@@ -251,10 +256,11 @@ func (in *instance) kill(bound time.Duration) bool {
 	}
 	// Stragglers the plugin started in its group go too.
 	in.killProcess()
+	t.Reset(bound / 2)
 	select {
 	case <-in.exited():
 		return true
-	default:
+	case <-t.C:
 		return false
 	}
 }

@@ -1,0 +1,115 @@
+// Command testplugin is a plugin that misbehaves on request, for the host's
+// subprocess tests. Its first argument picks the behaviour:
+//
+//	serve          a well-behaved plugin (the default)
+//	not-a-plugin   prints a line and exits, as an unrelated binary would
+//	wrong-version  completes go-plugin's handshake with protocol version 2
+//	exit-on-start  writes an error to stderr and exits 3 before serving
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/aurahost/aura-host/sdk"
+)
+
+func main() {
+	mode := "serve"
+	if len(os.Args) > 1 {
+		mode = os.Args[1]
+	}
+	switch mode {
+	case "serve":
+		sdk.Serve(testPlugin())
+	case "not-a-plugin":
+		fmt.Println("hello, I am not a plugin")
+		os.Exit(0)
+	case "wrong-version":
+		hs := sdk.Handshake
+		hs.ProtocolVersion = sdk.ProtocolVersion + 1
+		plugin.Serve(&plugin.ServeConfig{
+			HandshakeConfig:  hs,
+			VersionedPlugins: map[int]plugin.PluginSet{sdk.ProtocolVersion + 1: sdk.ServerPlugins(testPlugin(), nil)[sdk.ProtocolVersion]},
+			GRPCServer:       plugin.DefaultGRPCServer,
+		})
+	case "exit-on-start":
+		fmt.Fprintln(os.Stderr, "testplugin: cannot open /nonexistent/config: no such file or directory")
+		os.Exit(3)
+	default:
+		fmt.Fprintf(os.Stderr, "testplugin: unknown mode %q\n", mode)
+		os.Exit(2)
+	}
+}
+
+func testPlugin() *sdk.Plugin {
+	var cfg *sdk.Configuration
+	return &sdk.Plugin{
+		Name:    "testplugin",
+		Version: "0.0.1",
+		Config:  []sdk.ConfigField{{Name: "greeting", Kind: sdk.KindString, Default: sdk.String("hello")}},
+		Configure: func(_ context.Context, c *sdk.Configuration) error {
+			cfg = c
+			return nil
+		},
+		Operations: []sdk.Operation{
+			{
+				Spec: sdk.OpSpec{ID: "test.echo", Params: []sdk.Param{{Name: "value", Kind: sdk.KindAny}},
+					Result: sdk.KindAny, Idempotent: true, Determinism: sdk.Pure},
+				Handle: func(_ context.Context, c *sdk.Call) (sdk.Value, error) { return c.Arg("value"), nil },
+			},
+			{
+				Spec: sdk.OpSpec{ID: "test.greeting", Result: sdk.KindString, Idempotent: true, Determinism: sdk.Pure},
+				Handle: func(context.Context, *sdk.Call) (sdk.Value, error) { return cfg.Get("greeting"), nil },
+			},
+			{
+				Spec: sdk.OpSpec{ID: "test.sleep", Params: []sdk.Param{{Name: "ms", Kind: sdk.KindInt}},
+					Result: sdk.KindNull, Determinism: sdk.ReadsWorld},
+				Handle: func(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+					ms, _ := c.Arg("ms").AsInt()
+					t := time.NewTimer(time.Duration(ms) * time.Millisecond)
+					defer t.Stop()
+					select {
+					case <-t.C:
+						return sdk.Null(), nil
+					case <-ctx.Done():
+						return sdk.Value{}, ctx.Err()
+					}
+				},
+			},
+			{
+				Spec: sdk.OpSpec{ID: "test.pid", Result: sdk.KindInt, Determinism: sdk.ReadsWorld},
+				Handle: func(context.Context, *sdk.Call) (sdk.Value, error) { return sdk.Int(int64(os.Getpid())), nil },
+			},
+			{
+				Spec: sdk.OpSpec{ID: "test.authority", Result: sdk.KindString, Determinism: sdk.Pure},
+				Handle: func(_ context.Context, c *sdk.Call) (sdk.Value, error) { return sdk.String(c.Authority.String()), nil },
+			},
+			{
+				Spec: sdk.OpSpec{ID: "test.crash", Result: sdk.KindNull, Determinism: sdk.WritesWorld},
+				Handle: func(context.Context, *sdk.Call) (sdk.Value, error) {
+					os.Exit(7)
+					return sdk.Null(), nil
+				},
+			},
+			{
+				Spec: sdk.OpSpec{ID: "test.callback", Params: []sdk.Param{
+					{Name: "op", Kind: sdk.KindString}, {Name: "args", Kind: sdk.KindMap, Optional: true}},
+					Result: sdk.KindAny, Determinism: sdk.WritesWorld,
+					Doc: "invokes op through the host's router, as a service plugin would"},
+				Handle: func(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+					if cfg.Host == nil {
+						return sdk.Value{}, sdk.Errorf(sdk.CodeUnavailable, "no host callbacks")
+					}
+					op, _ := c.Arg("op").AsString()
+					return cfg.Host.Invoke(ctx, sdk.OpID(op), c.Arg("args"))
+				},
+			},
+		},
+	}
+}
+
