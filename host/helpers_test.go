@@ -21,7 +21,9 @@ import (
 
 // deployment writes src as deployment.hcl in a fresh directory and loads
 // it. "TESTPLUGIN" in src is replaced by the test plugin's path.
-func deployment(t *testing.T, src string) *config.Deployment {
+func deployment(t *testing.T, src string) *config.Deployment { return deploymentB(t, src) }
+
+func deploymentB(t testing.TB, src string) *config.Deployment {
 	t.Helper()
 	dir := t.TempDir()
 	src = strings.ReplaceAll(src, "TESTPLUGIN", testPlugin)

@@ -1,0 +1,157 @@
+package host_test
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host"
+)
+
+// The benchmarks compare the routed hot path (Router → registry → plugin
+// over InvokeStream) with a bare go-plugin gRPC unary call to the same
+// plugin process, measured in the same run. Run:
+//
+//	go test -run '^$' -bench . -benchtime 20000x ./host/
+
+var payload = effects.Map(map[string]effects.Value{"value": effects.Bytes(make([]byte, 64))})
+
+func benchHost(b *testing.B) *host.Host {
+	b.Helper()
+	dep := deploymentB(b, `
+deployment "bench" {}
+plugin "tp" { command = "TESTPLUGIN" }
+`)
+	h, err := host.New(host.Config{Deployment: dep, Executable: auraHost})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.Start(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = h.Shutdown(ctx)
+	})
+	return h
+}
+
+type callFunc func(ctx context.Context, c *effects.Call) (effects.Value, error)
+
+// latencies times n sequential calls and returns them sorted.
+func latencies(b *testing.B, n int, f callFunc) []time.Duration {
+	ctx := context.Background()
+	c := &effects.Call{Op: "test.echo", Args: payload}
+	out := make([]time.Duration, n)
+	for i := range out {
+		start := time.Now()
+		if _, err := f(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+		out[i] = time.Since(start)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func pct(d []time.Duration, p float64) float64 {
+	return float64(d[int(float64(len(d)-1)*p)].Microseconds())
+}
+
+// BenchmarkRoutedStreamVsBareUnary reports p50/p99 in µs of a routed call
+// over InvokeStream and of a bare unary call to the same plugin, and the
+// ratio of their p50s (target ≤ 0.8).
+func BenchmarkRoutedStreamVsBareUnary(b *testing.B) {
+	h := benchHost(b)
+	unary := h.PluginClient("tp").Invoke
+	n := max(b.N, 1000)
+	latencies(b, 1000, h.Invoke) // warm up both paths
+	latencies(b, 1000, unary)
+	b.ResetTimer()
+	// Interleave halves so drift on a shared machine hits both alike.
+	var routed, bare []time.Duration
+	for range 2 {
+		routed = append(routed, latencies(b, n/2, h.Invoke)...)
+		bare = append(bare, latencies(b, n/2, unary)...)
+	}
+	slices.Sort(routed)
+	slices.Sort(bare)
+	b.ReportMetric(pct(routed, 0.5), "routed-p50-µs")
+	b.ReportMetric(pct(routed, 0.99), "routed-p99-µs")
+	b.ReportMetric(pct(bare, 0.5), "unary-p50-µs")
+	b.ReportMetric(pct(bare, 0.99), "unary-p99-µs")
+	b.ReportMetric(float64(routed[len(routed)/2])/float64(bare[len(bare)/2]), "p50-ratio")
+	b.ReportMetric(0, "ns/op")
+}
+
+// throughput runs callers goroutines, each making calls sequentially,
+// until total calls are done, and returns calls per second.
+func throughput(b *testing.B, callers, total int, f callFunc) float64 {
+	var wg sync.WaitGroup
+	per := total / callers
+	start := time.Now()
+	for range callers {
+		wg.Go(func() {
+			ctx := context.Background()
+			for range per {
+				if _, err := f(ctx, &effects.Call{Op: "test.echo", Args: payload}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(per*callers) / time.Since(start).Seconds()
+}
+
+// BenchmarkConcurrentCallers64 reports calls/s for 64 concurrent callers
+// through the stream and through bare unary calls, and their ratio.
+func BenchmarkConcurrentCallers64(b *testing.B) {
+	h := benchHost(b)
+	unary := h.PluginClient("tp").Invoke
+	total := max(b.N, 64*200)
+	throughput(b, 64, 64*100, h.Invoke)
+	throughput(b, 64, 64*100, unary)
+	b.ResetTimer()
+	routed := throughput(b, 64, total, h.Invoke)
+	bare := throughput(b, 64, total, unary)
+	b.ReportMetric(routed, "stream-calls/s")
+	b.ReportMetric(bare, "unary-calls/s")
+	b.ReportMetric(routed/bare, "stream/unary")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkRouterInProcess is the router's cost with an in-process handler:
+// authority scoping, registry lookup and argument check (target ≤ 1 µs),
+// against calling the handler directly.
+func BenchmarkRouterInProcess(b *testing.B) {
+	reg := effects.NewRegistry()
+	echo := effects.HandlerFunc(func(_ context.Context, c *effects.Call) (effects.Value, error) { return c.Arg("value"), nil })
+	spec := effects.OpSpec{ID: "test.echo", Params: []effects.Param{{Name: "value", Kind: effects.KindAny}},
+		Result: effects.KindAny, Determinism: effects.Pure}
+	if err := reg.Register("inproc", echo, spec); err != nil {
+		b.Fatal(err)
+	}
+	r := host.NewRouter(reg, effects.DeriveAuthorityID("bench", 0))
+	ctx := context.Background()
+	c := &effects.Call{Op: "test.echo", Args: payload}
+	b.Run("direct", func(b *testing.B) {
+		for b.Loop() {
+			_, _ = echo.Invoke(ctx, c)
+		}
+	})
+	b.Run("routed", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := r.Invoke(ctx, c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

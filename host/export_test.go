@@ -1,0 +1,16 @@
+package host
+
+import "github.com/aurahost/aura-host/sdk"
+
+// PluginClient exposes a plugin's contract client to the external tests,
+// for baselines that bypass the router (bare unary gRPC).
+func (h *Host) PluginClient(name string) *sdk.Client {
+	for _, m := range h.plugins {
+		if m.name() == name {
+			if inst := m.inst.Load(); inst != nil {
+				return inst.conn
+			}
+		}
+	}
+	return nil
+}
