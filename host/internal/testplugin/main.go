@@ -63,7 +63,7 @@ func testPlugin() *sdk.Plugin {
 				Handle: func(_ context.Context, c *sdk.Call) (sdk.Value, error) { return c.Arg("value"), nil },
 			},
 			{
-				Spec: sdk.OpSpec{ID: "test.greeting", Result: sdk.KindString, Idempotent: true, Determinism: sdk.Pure},
+				Spec:   sdk.OpSpec{ID: "test.greeting", Result: sdk.KindString, Idempotent: true, Determinism: sdk.Pure},
 				Handle: func(context.Context, *sdk.Call) (sdk.Value, error) { return cfg.Get("greeting"), nil },
 			},
 			{
@@ -82,11 +82,11 @@ func testPlugin() *sdk.Plugin {
 				},
 			},
 			{
-				Spec: sdk.OpSpec{ID: "test.pid", Result: sdk.KindInt, Determinism: sdk.ReadsWorld},
+				Spec:   sdk.OpSpec{ID: "test.pid", Result: sdk.KindInt, Determinism: sdk.ReadsWorld},
 				Handle: func(context.Context, *sdk.Call) (sdk.Value, error) { return sdk.Int(int64(os.Getpid())), nil },
 			},
 			{
-				Spec: sdk.OpSpec{ID: "test.authority", Result: sdk.KindString, Determinism: sdk.Pure},
+				Spec:   sdk.OpSpec{ID: "test.authority", Result: sdk.KindString, Determinism: sdk.Pure},
 				Handle: func(_ context.Context, c *sdk.Call) (sdk.Value, error) { return sdk.String(c.Authority.String()), nil },
 			},
 			{
@@ -112,4 +112,3 @@ func testPlugin() *sdk.Plugin {
 		},
 	}
 }
-
