@@ -185,8 +185,11 @@ func (c *clock) orderTime(_ context.Context, _ *sdk.Call) (sdk.Value, error) {
 	if ms > c.lastMS {
 		c.lastMS, c.seq = ms, 0
 	} else {
-		c.seq++         // same millisecond, or the wall clock went back: stay on the last one
-		if c.seq == 0 { // 2^64 tokens in one millisecond: borrow the next one
+		// The same millisecond, or the wall clock went back: stay on the
+		// last millisecond and count on. After 2^64 tokens in one
+		// millisecond, borrow the next.
+		c.seq++
+		if c.seq == 0 {
 			c.lastMS++
 		}
 	}
