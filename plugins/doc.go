@@ -1,0 +1,15 @@
+// Package plugins is the catalogue of aura-host's first-party plugins: the
+// effect handlers (crypto, storage, clock, random, console) that a
+// deployment names with builtin = "NAME", and that aura-host serves by
+// re-executing itself as `aura-host plugin serve NAME`.
+//
+// Each plugin lives in its own package under plugins/ and exposes
+// New() *sdk.Plugin; this package only maps names to those constructors.
+// To add a built-in, write its package and add one line to the catalogue
+// in builtins.go; a test checks that every entry's declaration is valid and
+// carries the name it is listed under.
+//
+// Packages under plugins/ import only sdk and effects from the project
+// (and each other, for this catalogue): a built-in is written exactly as a
+// third-party plugin would be.
+package plugins
