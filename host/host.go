@@ -40,6 +40,14 @@ type Config struct {
 	// StopTimeout bounds each plugin's shutdown; a plugin still running
 	// after half of it is SIGKILLed. Default 5s.
 	StopTimeout time.Duration
+
+	// Policies overrides the supervision policy of plugins by name; the
+	// deployment's health, restart and call blocks take precedence.
+	Policies map[string]Policy
+
+	// OnEvent, if set, receives every plugin state transition, in order
+	// per plugin. It must not block.
+	OnEvent func(Event)
 }
 
 func (c *Config) setDefaults() error {
@@ -65,7 +73,8 @@ func (c *Config) setDefaults() error {
 	return nil
 }
 
-// Host runs one deployment: its plugins, registry and router.
+// Host runs one deployment: its plugins, their supervisors, the registry
+// and the router.
 type Host struct {
 	cfg       Config
 	authority effects.AuthorityID
@@ -73,6 +82,11 @@ type Host struct {
 	router    *Router
 	plugins   []*managedPlugin // in declaration order
 	socketDir string
+
+	ctx         context.Context // lives until Shutdown; supervisors run under it
+	cancel      context.CancelFunc
+	supervisors sync.WaitGroup
+	background  sync.WaitGroup // reaping of retired instances
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -88,10 +102,10 @@ func New(cfg Config) (*Host, error) {
 		return nil, err
 	}
 	h := &Host{cfg: cfg, authority: authority, registry: effects.NewRegistry()}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.router = NewRouter(h.registry, authority)
 	for _, p := range cfg.Deployment.Plugins {
-		h.plugins = append(h.plugins, &managedPlugin{decl: p, state: StateStarting,
-			logger: cfg.Logger.Named(p.Name)})
+		h.plugins = append(h.plugins, newManagedPlugin(p, cfg.Policies[p.Name], cfg.Logger.Named(p.Name), cfg.OnEvent))
 	}
 	return h, nil
 }
@@ -110,9 +124,10 @@ func ResolveAuthority(d *config.Deployment) (effects.AuthorityID, error) {
 }
 
 // Start launches every plugin, describes it, checks and sends its
-// configuration and registers its operations. On any failure it stops what
-// it started and returns the error: a *LaunchError naming the plugin, or a
-// *DiagnosticsError placing configuration mistakes in the user's file.
+// configuration, registers its operations and puts it under supervision.
+// On any failure it stops what it started and returns the error: a
+// *LaunchError naming the plugin, or a *DiagnosticsError placing
+// configuration mistakes in the user's file.
 func (h *Host) Start(ctx context.Context) error {
 	if err := h.launchAll(ctx); err != nil {
 		return h.abort(err)
@@ -127,9 +142,16 @@ func (h *Host) Start(ctx context.Context) error {
 		if err := h.registry.Register(m.name(), m, m.desc.Ops...); err != nil {
 			return h.abort(err) // checkAll reports conflicts first, with lines
 		}
+	}
+	for _, m := range h.plugins {
 		m.setState(StateReady, "")
+		h.startSupervisor(m)
 	}
 	return nil
+}
+
+func (h *Host) startSupervisor(m *managedPlugin) {
+	h.supervisors.Go(func() { h.supervise(h.ctx, m) })
 }
 
 // Check launches every plugin only to describe it, checks each plugin's
@@ -162,29 +184,37 @@ func (h *Host) launchAll(ctx context.Context) error {
 	errs := make([]error, len(h.plugins))
 	var wg sync.WaitGroup
 	for i, m := range h.plugins {
-		wg.Go(func() { errs[i] = h.launchOne(ctx, m) })
+		wg.Go(func() {
+			inst, err := h.launchDescribed(ctx, m)
+			if err != nil {
+				m.setState(StateFailed, err.Error())
+			}
+			m.starting, errs[i] = inst, err
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-func (h *Host) launchOne(ctx context.Context, m *managedPlugin) error {
+// launchDescribed starts one process and records what it describes.
+func (h *Host) launchDescribed(ctx context.Context, m *managedPlugin) (*instance, error) {
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.StartTimeout)
 	defer cancel()
 	inst, err := launch(ctx, launchSpec{plugin: m.decl, executable: h.cfg.Executable, socketDir: h.socketDir,
 		startTimeout: h.cfg.StartTimeout, logger: m.logger, logLevel: h.cfg.Logger.GetLevel()})
 	if err != nil {
-		m.setState(StateFailed, err.Error())
-		return err
+		return nil, err
 	}
-	m.inst.Store(inst)
 	desc, err := inst.conn.Describe(ctx)
+	if err == nil {
+		err = m.setDescriptor(desc)
+	}
 	if err != nil {
-		return &LaunchError{Plugin: m.name(), Reason: "describe failed", Err: err,
+		inst.kill(h.cfg.StopTimeout)
+		return nil, &LaunchError{Plugin: m.name(), Reason: "describe failed", Err: err,
 			Hint: "the plugin answered the handshake but not the Aura contract; is it built with a matching sdk?"}
 	}
-	m.desc = desc
-	return nil
+	return inst, nil
 }
 
 // checkAll decodes every plugin's config block against the schema it
@@ -212,24 +242,45 @@ func (h *Host) configureAll(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for i, m := range h.plugins {
 		wg.Go(func() {
-			ctx, cancel := context.WithTimeout(ctx, h.cfg.StartTimeout)
-			defer cancel()
-			stateDir := filepath.Join(h.cfg.Deployment.StateDir, "plugins", m.name())
-			if err := os.MkdirAll(stateDir, 0o700); err != nil {
-				errs[i] = &LaunchError{Plugin: m.name(), Reason: "cannot create the plugin's state directory", Err: err}
+			inst := m.starting
+			m.starting = nil
+			if errs[i] = h.configureInstance(ctx, m, inst); errs[i] != nil {
+				inst.kill(h.cfg.StopTimeout)
 				return
 			}
-			req := sdk.ConfigureRequest{Mode: h.cfg.Deployment.Mode, Seed: h.cfg.Deployment.Seed,
-				Authority: h.authority, StateDir: stateDir}
-			inst := m.inst.Load()
-			errs[i] = m.configure(ctx, inst, req, h.router)
-			if errs[i] == nil {
-				go h.watch(m, inst)
-			}
+			m.inst.Store(inst)
 		})
 	}
 	wg.Wait()
 	return mergeErrors(errs)
+}
+
+// configureInstance configures a launched, described instance.
+func (h *Host) configureInstance(ctx context.Context, m *managedPlugin, inst *instance) error {
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.StartTimeout)
+	defer cancel()
+	stateDir := filepath.Join(h.cfg.Deployment.StateDir, "plugins", m.name())
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return &LaunchError{Plugin: m.name(), Reason: "cannot create the plugin's state directory", Err: err}
+	}
+	req := sdk.ConfigureRequest{Mode: h.cfg.Deployment.Mode, Seed: h.cfg.Deployment.Seed,
+		Authority: h.authority, StateDir: stateDir}
+	return m.configure(ctx, inst, req, h.router)
+}
+
+// spawn starts a fresh process for a plugin that has run before: launch,
+// describe (it must serve the same operations), configure, serve.
+func (h *Host) spawn(ctx context.Context, m *managedPlugin) error {
+	inst, err := h.launchDescribed(ctx, m)
+	if err != nil {
+		return err
+	}
+	if err := h.configureInstance(ctx, m, inst); err != nil {
+		inst.kill(h.cfg.StopTimeout)
+		return err
+	}
+	m.inst.Store(inst)
+	return nil
 }
 
 // mergeErrors joins errors, merging configuration diagnostics into one
@@ -251,19 +302,6 @@ func mergeErrors(errs []error) error {
 		others = append([]error{&DiagnosticsError{Diagnostics: diags}}, others...)
 	}
 	return errors.Join(others...)
-}
-
-// watch notices a plugin process that exits on its own. Until supervision
-// restarts plugins, its operations then fail fast as unavailable.
-func (h *Host) watch(m *managedPlugin, inst *instance) {
-	<-inst.exited()
-	if m.inst.CompareAndSwap(inst, nil) {
-		m.mu.Lock()
-		m.exit = "exited unexpectedly"
-		m.mu.Unlock()
-		m.setState(StateFailed, "process exited unexpectedly")
-		inst.kill(h.cfg.StopTimeout)
-	}
 }
 
 // Invoke routes one call through the host's router.
@@ -298,48 +336,45 @@ func (h *Host) Descriptors() map[string]effects.Descriptor {
 	return out
 }
 
-// Shutdown stops every plugin, in reverse declaration order for services
-// and in parallel otherwise, each within StopTimeout even if it does not
-// answer (it is then SIGKILLed). It is idempotent; later calls return the
-// first result. ctx bounds the whole shutdown.
+func (h *Host) plugin(name string) *managedPlugin {
+	for _, m := range h.plugins {
+		if m.name() == name {
+			return m
+		}
+	}
+	return nil
+}
+
+// Shutdown stops supervision, then every plugin in reverse declaration
+// order, each within StopTimeout even if it does not answer (it is then
+// SIGKILLed). It is idempotent; later calls return the first result.
 func (h *Host) Shutdown(ctx context.Context) error {
 	h.shutdownOnce.Do(func() { h.shutdownErr = h.shutdown(ctx) })
 	return h.shutdownErr
 }
 
 func (h *Host) shutdown(ctx context.Context) error {
-	bound := h.cfg.StopTimeout
-	if dl, ok := ctx.Deadline(); ok {
-		bound = min(bound, time.Until(dl))
-	}
-	var (
-		wg         sync.WaitGroup
-		mu         sync.Mutex
-		stragglers []string
-	)
+	h.cancel()
+	h.supervisors.Wait()
+	var stragglers []string
 	for _, m := range slices.Backward(h.plugins) {
 		inst := m.inst.Swap(nil)
 		if inst == nil {
+			inst, m.starting = m.starting, nil
+		}
+		if inst == nil {
+			if st, _ := m.currentState(); st != StateFailed {
+				m.setState(StateStopped, "")
+			}
 			continue
 		}
 		m.setState(StateStopping, "")
-		wg.Go(func() {
-			if m.desc.Kind == effects.KindService && inst.stream != nil {
-				stopCtx, cancel := context.WithTimeout(ctx, bound/2)
-				if err := inst.conn.Stop(stopCtx); err != nil {
-					m.logger.Warn("service did not stop cleanly", "error", err)
-				}
-				cancel()
-			}
-			if !inst.kill(bound) {
-				mu.Lock()
-				stragglers = append(stragglers, m.name())
-				mu.Unlock()
-			}
-			m.setState(StateStopped, "")
-		})
+		if !h.stopInstance(ctx, m, inst) {
+			stragglers = append(stragglers, m.name())
+		}
+		m.setState(StateStopped, "")
 	}
-	wg.Wait()
+	h.background.Wait()
 	if h.socketDir != "" {
 		_ = os.RemoveAll(h.socketDir)
 	}
@@ -348,4 +383,22 @@ func (h *Host) shutdown(ctx context.Context) error {
 		return fmt.Errorf("plugins still running after SIGKILL: %v (a process in uninterruptible sleep cannot be killed until its I/O ends)", stragglers)
 	}
 	return nil
+}
+
+// stopInstance stops one instance within the plugin's bound: a service is
+// asked to Stop first; then the process is shut down, and killed if it
+// does not go.
+func (h *Host) stopInstance(ctx context.Context, m *managedPlugin, inst *instance) bool {
+	bound := h.cfg.StopTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		bound = max(min(bound, time.Until(dl)), 10*time.Millisecond)
+	}
+	if m.desc.Kind == effects.KindService && inst.stream != nil {
+		stopCtx, cancel := context.WithTimeout(ctx, bound/2)
+		if err := inst.conn.Stop(stopCtx); err != nil {
+			m.logger.Warn("service did not stop cleanly", "error", err)
+		}
+		cancel()
+	}
+	return inst.kill(bound)
 }

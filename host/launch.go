@@ -222,6 +222,14 @@ func (in *instance) exited() <-chan struct{} {
 	return in.runner.exited
 }
 
+// exitStatus says how the process ended, once exited is closed.
+func (in *instance) exitStatus() string {
+	if in.runner == nil {
+		return "never started"
+	}
+	return in.runner.status
+}
+
 // killProcess SIGKILLs the plugin's process group at once.
 func (in *instance) killProcess() {
 	if in.runner != nil {

@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -17,91 +18,207 @@ import (
 
 // managedPlugin is one plugin of the deployment across its whole life:
 // its declaration, what it described, its current process (replaced on
-// restart) and its counters. It is the Handler registered for every
-// operation the plugin serves, so the registry never changes when the
-// process does.
+// every restart), its supervision state and its counters. It is the
+// Handler registered for every operation the plugin serves, so the
+// registry never changes when the process does.
 type managedPlugin struct {
-	decl   *config.Plugin
-	logger hclog.Logger
+	decl    *config.Plugin
+	logger  hclog.Logger
+	policy  Policy
+	onEvent func(Event)
 
 	desc   effects.Descriptor
+	ops    map[effects.OpID]effects.OpSpec
 	values effects.Value // decoded config block
 
-	inst atomic.Pointer[instance] // nil when no process serves calls
+	inst     atomic.Pointer[instance] // the instance serving calls; nil when none
+	starting *instance                // launched but not yet configured (Start only)
 
-	mu    sync.Mutex
-	state State
-	exit  string // why the last process ended, for status
+	mu       sync.Mutex
+	state    State
+	changed  chan struct{} // closed and replaced on every state change
+	exit     string        // why the last process ended
+	restarts []time.Time   // restarts within the intensity window
+	streak   int           // consecutive restarts, for the backoff
 
-	calls  atomic.Uint64
-	errors atomic.Uint64
+	breaker breaker
+	latency latencyHistogram
+	calls   atomic.Uint64
+	errors  atomic.Uint64
+}
+
+func newManagedPlugin(decl *config.Plugin, policy Policy, logger hclog.Logger, onEvent func(Event)) *managedPlugin {
+	policy = policy.withDefaults()
+	return &managedPlugin{decl: decl, logger: logger, policy: policy, onEvent: onEvent,
+		state: StateStarting, changed: make(chan struct{}),
+		breaker: breaker{threshold: policy.Call.BreakerThreshold, cooldown: policy.Call.BreakerCooldown, now: time.Now}}
 }
 
 func (m *managedPlugin) name() string { return m.decl.Name }
 
+// setState moves the plugin to s, logs the transition and wakes every
+// caller waiting for a change.
 func (m *managedPlugin) setState(s State, reason string) {
 	m.mu.Lock()
 	old := m.state
 	m.state = s
+	close(m.changed)
+	m.changed = make(chan struct{})
 	m.mu.Unlock()
-	if old != s {
-		args := []any{"from", old, "to", s}
-		if reason != "" {
-			args = append(args, "reason", reason)
-		}
+	if old == s && reason == "" {
+		return
+	}
+	pid := 0
+	if inst := m.inst.Load(); inst != nil {
+		pid = inst.pid()
+	}
+	ev := Event{Plugin: m.name(), From: old, To: s, Reason: reason, Time: time.Now(), PID: pid}
+	args := []any{"from", old, "to", s}
+	if reason != "" {
+		args = append(args, "reason", reason)
+	}
+	if s == StateFailed || s == StateDegraded || s == StateRestarting {
+		m.logger.Warn("plugin state", args...)
+	} else {
 		m.logger.Info("plugin state", args...)
 	}
+	if m.onEvent != nil {
+		m.onEvent(ev)
+	}
 }
 
-func (m *managedPlugin) currentState() State {
+func (m *managedPlugin) currentState() (State, <-chan struct{}) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.state
+	return m.state, m.changed
 }
 
-// Invoke sends the call to the current process over its stream.
+// Invoke sends the call to the current process over its stream. It waits
+// (within the call's deadline) for a plugin that is starting or
+// restarting, fails fast for one that failed or is open-circuited, and
+// retries an idempotent call once on the next instance if the process died
+// under it.
 func (m *managedPlugin) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	ctx, cancel, policyDeadline := m.withCallTimeout(ctx)
+	defer cancel()
 	m.calls.Add(1)
-	inst := m.inst.Load()
-	if inst == nil {
-		m.errors.Add(1)
-		return effects.Value{}, &effects.Error{Code: effects.CodeUnavailable, Op: call.Op, Plugin: m.name(), Retryable: true,
-			Message: fmt.Sprintf("plugin is %s", m.currentState())}
-	}
-	v, err := inst.stream.Invoke(ctx, call)
+	start := time.Now()
+	v, err := m.invoke(ctx, call, policyDeadline)
+	m.latency.record(time.Since(start))
 	if err != nil {
 		m.errors.Add(1)
 	}
 	return v, err
 }
 
+func (m *managedPlugin) invoke(ctx context.Context, call *effects.Call, policyDeadline bool) (effects.Value, error) {
+	if ok, wait := m.breaker.allow(); !ok {
+		return effects.Value{}, &effects.Error{Code: effects.CodeUnavailable, Op: call.Op, Plugin: m.name(), Retryable: true,
+			Message: fmt.Sprintf("circuit open after %d consecutive failed calls; next trial in %v", m.policy.Call.BreakerThreshold, wait.Round(time.Millisecond))}
+	}
+	inst, err := m.waitUsable(ctx, call.Op, nil)
+	if err != nil {
+		return effects.Value{}, err
+	}
+	v, err := inst.stream.Invoke(ctx, call)
+	m.breaker.record(pluginFailed(err, policyDeadline))
+	if !errors.Is(err, effects.ErrUnavailable) || !m.ops[call.Op].Idempotent {
+		return v, err
+	}
+	next, werr := m.waitUsable(ctx, call.Op, inst)
+	if werr != nil {
+		return v, err
+	}
+	m.logger.Debug("retrying idempotent call on the restarted plugin", "op", call.Op)
+	v, err = next.stream.Invoke(ctx, call)
+	m.breaker.record(pluginFailed(err, policyDeadline))
+	return v, err
+}
+
+// pluginFailed says whether an outcome counts against the plugin for the
+// circuit breaker: it was unreachable, or it overran the deadline the host
+// itself set (a caller's own short deadline is not the plugin's fault).
+func pluginFailed(err error, policyDeadline bool) bool {
+	return errors.Is(err, effects.ErrUnavailable) || (policyDeadline && errors.Is(err, effects.ErrTimeout))
+}
+
+// withCallTimeout applies the policy's call timeout unless the caller's
+// deadline is earlier, and reports whether it did.
+func (m *managedPlugin) withCallTimeout(ctx context.Context) (context.Context, context.CancelFunc, bool) {
+	limit := time.Now().Add(m.policy.Call.Timeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(limit) {
+		return ctx, func() {}, false
+	}
+	ctx, cancel := context.WithDeadline(ctx, limit)
+	return ctx, cancel, true
+}
+
+// waitUsable returns the instance serving calls, other than not, waiting
+// while the plugin starts or restarts. A failed or stopped plugin fails
+// fast.
+func (m *managedPlugin) waitUsable(ctx context.Context, op effects.OpID, not *instance) (*instance, error) {
+	for {
+		if inst := m.inst.Load(); inst != nil && inst != not {
+			return inst, nil
+		}
+		state, changed := m.currentState()
+		switch state {
+		case StateFailed, StateStopping, StateStopped:
+			m.mu.Lock()
+			exit := m.exit
+			m.mu.Unlock()
+			msg := fmt.Sprintf("plugin is %s", state)
+			if state == StateFailed {
+				msg = fmt.Sprintf("plugin failed (%s); its operations fail until an operator resets it (aura-host status lists it)", exit)
+			}
+			return nil, &effects.Error{Code: effects.CodeUnavailable, Op: op, Plugin: m.name(), Retryable: state != StateFailed, Message: msg}
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return nil, &effects.Error{Code: effects.AsError(ctx.Err()).Code, Op: op, Plugin: m.name(), Err: ctx.Err(),
+				Message: fmt.Sprintf("plugin still %s when the call's deadline passed", state)}
+		}
+	}
+}
+
 // PluginStatus is a snapshot of one plugin for `aura-host run` and status.
 type PluginStatus struct {
-	Name       string
-	State      State
-	PID        int
-	Version    string
-	Operations int
-	Started    time.Time
-	LastExit   string
-	Calls      uint64
-	Errors     uint64
+	Name       string        `json:"name"`
+	State      State         `json:"state"`
+	PID        int           `json:"pid"`
+	Version    string        `json:"version"`
+	Operations int           `json:"operations"`
+	Started    time.Time     `json:"started"`
+	Restarts   int           `json:"restarts"`
+	LastExit   string        `json:"last_exit,omitempty"`
+	Calls      uint64        `json:"calls"`
+	Errors     uint64        `json:"errors"`
+	P50        time.Duration `json:"p50_ns"`
+	P99        time.Duration `json:"p99_ns"`
+	Circuit    string        `json:"circuit"`
 }
 
 func (m *managedPlugin) status() PluginStatus {
 	m.mu.Lock()
 	st := PluginStatus{Name: m.name(), State: m.state, Version: m.desc.Version,
-		Operations: len(m.desc.Ops), LastExit: m.exit}
+		Operations: len(m.desc.Ops), LastExit: m.exit, Restarts: len(m.restarts)}
 	m.mu.Unlock()
 	if inst := m.inst.Load(); inst != nil {
 		st.PID, st.Started = inst.pid(), inst.started
 	}
 	st.Calls, st.Errors = m.calls.Load(), m.errors.Load()
+	st.P50, st.P99 = m.latency.quantile(0.5), m.latency.quantile(0.99)
+	st.Circuit = "closed"
+	if m.breaker.open() {
+		st.Circuit = "open"
+	}
 	return st
 }
 
-// configure sends the decoded config, maps the plugin's diagnostics onto
-// the user's file, opens the call stream and, for a service, starts it.
+// configure sends the decoded config to a launched instance, maps the
+// plugin's diagnostics onto the user's file, opens the call stream and,
+// for a service, starts it.
 func (m *managedPlugin) configure(ctx context.Context, inst *instance, req sdk.ConfigureRequest, callbacks effects.Handler) error {
 	req.Config = m.values
 	req.HostBrokerID = inst.conn.ServeHost(callbacks)
@@ -130,6 +247,28 @@ func (m *managedPlugin) configure(ctx context.Context, inst *instance, req sdk.C
 		if err := inst.conn.Start(ctx, req.HostBrokerID); err != nil {
 			return &LaunchError{Plugin: m.name(), Reason: "service failed to start", Err: err}
 		}
+	}
+	return nil
+}
+
+// setDescriptor records what the plugin described. On a restart the new
+// process must serve the same operations as the one it replaces.
+func (m *managedPlugin) setDescriptor(d effects.Descriptor) error {
+	if m.ops != nil {
+		if len(d.Ops) != len(m.ops) {
+			return fmt.Errorf("plugin changed its operations across a restart (%d before, %d now)", len(m.ops), len(d.Ops))
+		}
+		for _, op := range d.Ops {
+			if _, ok := m.ops[op.ID]; !ok {
+				return fmt.Errorf("plugin changed its operations across a restart (%s is new)", op.ID)
+			}
+		}
+		return nil
+	}
+	m.desc = d
+	m.ops = make(map[effects.OpID]effects.OpSpec, len(d.Ops))
+	for _, op := range d.Ops {
+		m.ops[op.ID] = op
 	}
 	return nil
 }

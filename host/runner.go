@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"unsafe"
 
 	"github.com/hashicorp/go-plugin/runner"
 	"golang.org/x/sys/unix"
@@ -25,6 +27,7 @@ type processRunner struct {
 	stderr io.ReadCloser
 	pid    int
 	exited chan struct{} // closed the moment the process exits
+	status string        // how it exited, set before exited is closed
 }
 
 func newProcessRunner(cmd *exec.Cmd) (*processRunner, error) {
@@ -56,10 +59,33 @@ func (r *processRunner) watchExit() {
 	var info unix.Siginfo
 	for {
 		err := unix.Waitid(unix.P_PID, r.pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-		if !errors.Is(err, unix.EINTR) {
-			return
+		if errors.Is(err, unix.EINTR) {
+			continue
 		}
+		if err == nil {
+			r.status = exitStatus(&info)
+		} else {
+			r.status = "exited"
+		}
+		return
 	}
+}
+
+// exitStatus describes a SIGCHLD siginfo: "exit status 3" or "killed by
+// signal 9 (killed)". The Linux siginfo_t keeps si_status at byte 24,
+// which x/sys/unix's Siginfo leaves in its padding.
+func exitStatus(info *unix.Siginfo) string {
+	raw := (*[128]byte)(unsafe.Pointer(info))
+	status := int32(binary.NativeEndian.Uint32(raw[24:28]))
+	// si_code values for SIGCHLD (asm-generic/siginfo.h).
+	const cldExited, cldKilled, cldDumped = 1, 2, 3
+	switch info.Code {
+	case cldExited:
+		return fmt.Sprintf("exit status %d", status)
+	case cldKilled, cldDumped:
+		return fmt.Sprintf("killed by signal %d (%v)", status, syscall.Signal(status))
+	}
+	return "exited"
 }
 
 func (r *processRunner) Wait(context.Context) error { return r.cmd.Wait() }

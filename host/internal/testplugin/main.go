@@ -5,6 +5,9 @@
 //	not-a-plugin   prints a line and exits, as an unrelated binary would
 //	wrong-version  completes go-plugin's handshake with protocol version 2
 //	exit-on-start  writes an error to stderr and exits 3 before serving
+//	serve-once     serves on its first start only: it counts its starts in
+//	               the file named by START_COUNTER_FILE and exits 5 on later
+//	               ones, like a plugin whose restarts all crash
 package main
 
 import (
@@ -37,12 +40,49 @@ func main() {
 			VersionedPlugins: map[int]plugin.PluginSet{sdk.ProtocolVersion + 1: sdk.ServerPlugins(testPlugin(), nil)[sdk.ProtocolVersion]},
 			GRPCServer:       plugin.DefaultGRPCServer,
 		})
+	case "serve-once":
+		if starts := countStart(os.Getenv("START_COUNTER_FILE")); starts > 1 {
+			fmt.Fprintf(os.Stderr, "testplugin: start %d: state is corrupt, giving up\n", starts)
+			os.Exit(5)
+		}
+		sdk.Serve(testPlugin())
 	case "exit-on-start":
 		fmt.Fprintln(os.Stderr, "testplugin: cannot open /nonexistent/config: no such file or directory")
 		os.Exit(3)
 	default:
 		fmt.Fprintf(os.Stderr, "testplugin: unknown mode %q\n", mode)
 		os.Exit(2)
+	}
+}
+
+// countStart appends a byte to the counter file and returns its length.
+func countStart(path string) int {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testplugin:", err)
+		os.Exit(2)
+	}
+	defer f.Close()
+	if _, err := f.Write([]byte{'x'}); err != nil {
+		fmt.Fprintln(os.Stderr, "testplugin:", err)
+		os.Exit(2)
+	}
+	info, err := f.Stat()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testplugin:", err)
+		os.Exit(2)
+	}
+	return int(info.Size())
+}
+
+func sleep(ctx context.Context, ms int64) error {
+	t := time.NewTimer(time.Duration(ms) * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -71,14 +111,15 @@ func testPlugin() *sdk.Plugin {
 					Result: sdk.KindNull, Determinism: sdk.ReadsWorld},
 				Handle: func(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 					ms, _ := c.Arg("ms").AsInt()
-					t := time.NewTimer(time.Duration(ms) * time.Millisecond)
-					defer t.Stop()
-					select {
-					case <-t.C:
-						return sdk.Null(), nil
-					case <-ctx.Done():
-						return sdk.Value{}, ctx.Err()
-					}
+					return sdk.Null(), sleep(ctx, ms)
+				},
+			},
+			{
+				Spec: sdk.OpSpec{ID: "test.slow_echo", Params: []sdk.Param{{Name: "value", Kind: sdk.KindAny}, {Name: "ms", Kind: sdk.KindInt}},
+					Result: sdk.KindAny, Idempotent: true, Determinism: sdk.Pure},
+				Handle: func(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+					ms, _ := c.Arg("ms").AsInt()
+					return c.Arg("value"), sleep(ctx, ms)
 				},
 			},
 			{

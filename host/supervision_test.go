@@ -1,0 +1,200 @@
+package host_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host"
+)
+
+// startSupervised starts a deployment with fast supervision policies and
+// an event recorder.
+func startSupervised(t *testing.T, src string, policies map[string]host.Policy) (*host.Host, *events) {
+	t.Helper()
+	ev := newEvents()
+	h, err := host.New(host.Config{Deployment: deployment(t, src), Executable: auraHost, Logger: testLogger(t),
+		StopTimeout: 2 * time.Second, Policies: policies, OnEvent: ev.record})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.Start(ctx); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	t.Cleanup(func() { shutdownHost(t, h) })
+	return h, ev
+}
+
+var fastRestarts = host.Policy{
+	Health:  host.HealthPolicy{Interval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond, UnhealthyThreshold: 3},
+	Restart: host.RestartPolicy{Attempts: 3, Window: time.Minute, Delay: time.Millisecond, MaxDelay: 20 * time.Millisecond},
+}
+
+func pidOf(t *testing.T, h *host.Host, name string) int {
+	t.Helper()
+	for _, p := range h.Plugins() {
+		if p.Name == name {
+			return p.PID
+		}
+	}
+	t.Fatalf("no plugin %s", name)
+	return 0
+}
+
+func TestSIGKILLedPluginIsRestartedAndServesAgain(t *testing.T) {
+	h, ev := startSupervised(t, testDeployment, map[string]host.Policy{"tp": fastRestarts})
+	old := pidOf(t, h, "tp")
+	from := ev.len()
+	killedAt := time.Now()
+	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	restarting, i := ev.wait(t, from, 10*time.Second, "restarting", to("tp", host.StateRestarting))
+	ready, _ := ev.wait(t, i, 10*time.Second, "ready again", to("tp", host.StateReady))
+	t.Logf("detection %v, restart-to-ready %v (reason: %s)", restarting.Time.Sub(killedAt), ready.Time.Sub(restarting.Time), restarting.Reason)
+	if got := pidOf(t, h, "tp"); got == old || got == 0 {
+		t.Fatalf("pid after restart = %d (was %d)", got, old)
+	}
+	if got := invoke(t, h, "test.greeting", nil); got.String() != `"bonjour"` {
+		t.Fatalf("after restart: greeting = %v (config must be re-sent)", got)
+	}
+	waitGone(t, []int{old}, 5*time.Second)
+}
+
+func TestStoppedPluginIsReplacedWithinProbeBound(t *testing.T) {
+	h, ev := startSupervised(t, testDeployment, map[string]host.Policy{"tp": fastRestarts})
+	old := pidOf(t, h, "tp")
+	from := ev.len()
+	stoppedAt := time.Now()
+	if err := syscall.Kill(old, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(old, syscall.SIGCONT)
+	restarting, i := ev.wait(t, from, 10*time.Second, "restarting", to("tp", host.StateRestarting))
+	ev.wait(t, i, 10*time.Second, "ready again", to("tp", host.StateReady))
+	hp := fastRestarts.Health
+	bound := hp.Interval + hp.Timeout*time.Duration(hp.UnhealthyThreshold)
+	t.Logf("SIGSTOP detected after %v (bound interval + timeout × threshold = %v): %s", restarting.Time.Sub(stoppedAt), bound, restarting.Reason)
+	if got := pidOf(t, h, "tp"); got == old {
+		t.Fatal("the stopped process is still the plugin's")
+	}
+	invoke(t, h, "test.greeting", nil)
+	waitGone(t, []int{old}, 5*time.Second)
+}
+
+func TestShutdownWithAStoppedPluginIsBounded(t *testing.T) {
+	ev := newEvents()
+	h, err := host.New(host.Config{Deployment: deployment(t, testDeployment), Executable: auraHost,
+		Logger: testLogger(t), StopTimeout: time.Second, OnEvent: ev.record,
+		Policies: map[string]host.Policy{"tp": {Health: host.HealthPolicy{Interval: time.Hour}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	pid := pidOf(t, h, "tp")
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	t.Logf("shutdown with a stopped plugin took %v (per-plugin bound 1s)", time.Since(start))
+	if ctx.Err() != nil {
+		t.Fatal("shutdown ran into the test's own deadline")
+	}
+	waitGone(t, []int{pid}, 2*time.Second)
+}
+
+func TestCrashLoopEndsFailedWhileOthersServe(t *testing.T) {
+	counter := filepath.Join(t.TempDir(), "starts")
+	h, ev := startSupervised(t, `
+deployment "t" {}
+plugin "tp" {
+  command = "TESTPLUGIN"
+  args    = ["serve-once"]
+  env     = { START_COUNTER_FILE = "`+counter+`" }
+}
+plugin "crypto" { builtin = "crypto" }
+`, map[string]host.Policy{"tp": fastRestarts})
+	from := ev.len()
+	_, err := h.Invoke(context.Background(), call("test.crash", nil))
+	if !errors.Is(err, effects.ErrUnavailable) {
+		t.Fatalf("call that crashed its plugin: got %v, want unavailable", err)
+	}
+	failed, _ := ev.wait(t, from, 20*time.Second, "failed", to("tp", host.StateFailed))
+	t.Logf("failed: %s", failed.Reason)
+
+	// Its operations fail fast with a typed error...
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := h.Invoke(ctx, call("test.greeting", nil)); !errors.Is(err, effects.ErrUnavailable) || ctx.Err() != nil {
+		t.Fatalf("call to a failed plugin: got %v, want a fast unavailable", err)
+	}
+	// ...and the rest of the deployment keeps serving.
+	invoke(t, h, "crypto.hash", map[string]effects.Value{"data": effects.Bytes([]byte("still here"))})
+	for _, p := range h.Plugins() {
+		if p.Name == "tp" && (p.State != host.StateFailed || p.LastExit == "") {
+			t.Fatalf("status of tp: %+v", p)
+		}
+	}
+}
+
+// A call in flight when its plugin dies fails with a retryable unavailable
+// error — unless the operation is idempotent: then the router retries it
+// once on the restarted plugin.
+func TestInFlightCallsWhenThePluginDies(t *testing.T) {
+	h, ev := startSupervised(t, testDeployment, map[string]host.Policy{"tp": fastRestarts})
+	pid := pidOf(t, h, "tp")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	type result struct {
+		v   effects.Value
+		err error
+	}
+	idem, plain := make(chan result, 1), make(chan result, 1)
+	go func() {
+		v, err := h.Invoke(ctx, call("test.slow_echo", map[string]effects.Value{"value": effects.String("x"), "ms": effects.Int(500)}))
+		idem <- result{v, err}
+	}()
+	go func() {
+		v, err := h.Invoke(ctx, call("test.sleep", map[string]effects.Value{"ms": effects.Int(60_000)}))
+		plain <- result{v, err}
+	}()
+	// Wait until both calls are in the plugin: two calls counted, none done.
+	for {
+		if st := h.Plugins()[0]; st.Calls >= 2 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("calls never started")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	from := ev.len()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	r := <-plain
+	var e *effects.Error
+	if !errors.As(r.err, &e) || e.Code != effects.CodeUnavailable || !e.Retryable {
+		t.Fatalf("non-idempotent call in flight: got %v, want retryable unavailable", r.err)
+	}
+	r = <-idem
+	if r.err != nil || r.v.String() != `"x"` {
+		t.Fatalf("idempotent call in flight: got %v, %v; want it retried after the restart", r.v, r.err)
+	}
+	ev.wait(t, from, 10*time.Second, "ready again", to("tp", host.StateReady))
+}
