@@ -1,0 +1,366 @@
+package vm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// outcome is what one step did.
+type outcome uint8
+
+const (
+	progressed outcome = iota
+	blocked            // nothing changed; the step runs again later
+	yielded
+	halted
+	faulted
+)
+
+// exec runs c's next instruction as one atomic step. Every check, host
+// request and evaluation happens before anything is changed; a step that
+// blocks or faults leaves the buffers, registers, pc and monitor state as
+// they were (its host requests stay in the trace: they happened).
+func (m *Machine) exec(ctx context.Context, c *coroutine) outcome {
+	in := &c.code[c.pc]
+	if in.State >= 0 && c.state != in.State {
+		return m.fail(c, in, FaultContractViolation, fmt.Sprintf("monitor: %s at pc %d does not match the local type (state %d, expected %d)", in, c.pc, c.state, in.State), nil)
+	}
+	switch in.Op {
+	case OpJump:
+		c.pc = in.Target
+		return progressed
+	case OpYield:
+		c.pc++
+		return yielded
+	case OpHalt:
+		c.halted = true
+		return halted
+	case OpSend, OpChoose:
+		return m.send(ctx, c, in)
+	case OpReceive, OpOffer:
+		return m.receive(c, in)
+	case OpInvoke:
+		return m.invoke(ctx, c, in)
+	case OpAcquire, OpRelease:
+		return m.guard(ctx, c, in)
+	case OpSet, OpMove:
+		return m.set(ctx, c, in)
+	case OpNow, OpRandom:
+		return m.clockOrRandom(ctx, c, in)
+	}
+	return m.fail(c, in, FaultContractViolation, fmt.Sprintf("unknown instruction %s", in.Op), nil)
+}
+
+func (m *Machine) caller(c *coroutine) Caller {
+	return Caller{Protocol: m.prog.Protocol.Name, Session: m.cfg.Session, Role: c.role, PC: c.pc, Step: m.steps}
+}
+
+// fail faults the machine at c's instruction.
+func (m *Machine) fail(c *coroutine, in *Instr, kind FaultKind, msg string, err error) outcome {
+	f := &Fault{Kind: kind, Role: c.role, PC: c.pc, Step: m.steps, Index: -1, Range: in.Range, Message: msg, Err: err}
+	var ee *evalError
+	if errors.As(err, &ee) {
+		f.Range = ee.rng
+	}
+	m.fault, m.status = f, Faulted
+	return faulted
+}
+
+// failWith faults with the kind a host error maps to.
+func (m *Machine) failWith(c *coroutine, in *Instr, err error) outcome {
+	f := faultFromError(err)
+	f.Role, f.PC, f.Step = c.role, c.pc, m.steps
+	if f.Range.Filename == "" {
+		f.Range = in.Range
+	}
+	m.fault, m.status = f, Faulted
+	return faulted
+}
+
+// record adds a trace entry; in replay a divergence faults the step.
+func (m *Machine) record(c *coroutine, in *Instr, e Entry) outcome {
+	if m.trace == nil {
+		return progressed
+	}
+	e.OrderingKey, e.Role = m.steps, c.role
+	if err := m.trace.add(e); err != nil {
+		return m.failWith(c, in, err)
+	}
+	return progressed
+}
+
+func entryError(err error) *EntryError {
+	if err == nil {
+		return nil
+	}
+	e := effects.AsError(err)
+	msg := e.Message
+	if msg == "" && e.Err != nil {
+		msg = e.Err.Error()
+	}
+	return &EntryError{Code: e.Code, Message: msg}
+}
+
+func (m *Machine) send(ctx context.Context, c *coroutine, in *Instr) outcome {
+	if !m.canSend(c.idx, in.peer) {
+		return blocked
+	}
+	arm := &in.Arms[0]
+	if in.Op == OpChoose {
+		label, out := m.decide(ctx, c, in)
+		if out != progressed {
+			return out
+		}
+		arm = nil
+		for i := range in.Arms {
+			if in.Arms[i].Label.Name == label {
+				arm = &in.Arms[i]
+				break
+			}
+		}
+		if arm == nil {
+			return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("the decision %q is not one of the labels %s", label, in.labels), nil)
+		}
+	}
+	var payload effects.Value
+	switch {
+	case arm.host:
+		req := &PayloadRequest{Caller: m.caller(c), Peer: in.Peer, Label: arm.Label.Name, Sort: arm.Label.Sort}
+		v, err := m.host.Payload(ctx, req)
+		if out := m.record(c, in, Entry{Kind: KindPayload, Peer: in.Peer, Interface: InterfaceHost, Operation: arm.Label.Name,
+			Inputs: effects.String(string(arm.Label.Sort)), Outputs: v, Error: entryError(err)}); out != progressed {
+			return out
+		}
+		if err != nil {
+			return m.failWith(c, in, err)
+		}
+		payload = v
+	case arm.payload != nil:
+		v, err := arm.payload(c.regs)
+		if err != nil {
+			return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("payload of %s: %v", arm.Label.Name, err), err)
+		}
+		payload = v
+	}
+	if !arm.Label.Sort.Accepts(payload) {
+		return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("payload of %s is %s, not %s", arm.Label.Name, payload.Kind(), arm.Label.Sort), nil)
+	}
+	k := c.idx*m.n + in.peer
+	msg := Message{Session: m.cfg.Session, From: c.role, To: in.Peer, Seq: m.seqOut[k], Label: arm.Label.Name, Payload: payload}
+	if out := m.record(c, in, Entry{Kind: KindSend, Peer: in.Peer, Interface: InterfaceChannel, Operation: msg.Label,
+		Inputs: payload, Outputs: effects.Uint(msg.Seq)}); out != progressed {
+		return out
+	}
+	// Commit.
+	if m.local[in.peer] {
+		m.edges[k].push(msg)
+	} else {
+		m.outbox = append(m.outbox, msg)
+		m.outLen[k]++
+	}
+	m.seqOut[k]++
+	m.sent[k]++
+	c.state, c.pc = arm.Next, arm.Target
+	return progressed
+}
+
+// decide picks the label of a choice: by the local rule, or by asking
+// the host.
+func (m *Machine) decide(ctx context.Context, c *coroutine, in *Instr) (string, outcome) {
+	if in.decide != nil {
+		v, err := in.decide(c.regs)
+		if err != nil {
+			return "", m.fail(c, in, FaultInvalidInput, fmt.Sprintf("decide: %v", err), err)
+		}
+		s, ok := v.AsString()
+		if !ok {
+			return "", m.fail(c, in, FaultInvalidInput, fmt.Sprintf("decide gave %s, not a label", v.Kind()), nil)
+		}
+		return s, progressed
+	}
+	labels := make([]string, len(in.Arms))
+	for i, a := range in.Arms {
+		labels[i] = a.Label.Name
+	}
+	label, err := m.host.Decide(ctx, &DecisionRequest{Caller: m.caller(c), Peer: in.Peer, Labels: labels})
+	out := m.record(c, in, Entry{Kind: KindDecide, Peer: in.Peer, Interface: InterfaceHost, Inputs: in.labels,
+		Outputs: effects.String(label), Error: entryError(err)})
+	if out != progressed {
+		return "", out
+	}
+	if err != nil {
+		return "", m.failWith(c, in, err)
+	}
+	return label, progressed
+}
+
+func (m *Machine) receive(c *coroutine, in *Instr) outcome {
+	k := in.peer*m.n + c.idx
+	f := m.edges[k]
+	if f.empty() {
+		return blocked
+	}
+	msg := f.front()
+	var arm *Arm
+	for i := range in.Arms {
+		if in.Arms[i].Label.Name == msg.Label {
+			arm = &in.Arms[i]
+			break
+		}
+	}
+	if arm == nil {
+		return m.fail(c, in, FaultContractViolation, fmt.Sprintf("received %q from %s; the local type expects %s", msg.Label, in.Peer, in.labels), nil)
+	}
+	if !arm.Label.Sort.Accepts(msg.Payload) {
+		return m.fail(c, in, FaultContractViolation, fmt.Sprintf("received %s from %s with a %s payload; the local type says %s", msg.Label, in.Peer, msg.Payload.Kind(), arm.Label.Sort), nil)
+	}
+	if out := m.record(c, in, Entry{Kind: KindRecv, Peer: in.Peer, Interface: InterfaceChannel, Operation: msg.Label,
+		Inputs: effects.Uint(msg.Seq), Outputs: msg.Payload}); out != progressed {
+		return out
+	}
+	// Commit.
+	c.write(arm.dst, msg.Payload)
+	f.pop()
+	m.recvd[k]++
+	c.state, c.pc = arm.Next, arm.Target
+	return progressed
+}
+
+// write stores v in a register or one element of a per-member binding.
+func (c *coroutine) write(d dest, v effects.Value) {
+	switch {
+	case d.slot < 0:
+	case d.index < 0:
+		c.regs[d.slot] = v
+	default:
+		items := append([]effects.Value(nil), c.regs[d.slot].Items()...)
+		items[d.index] = v
+		c.regs[d.slot] = effects.List(items...)
+	}
+}
+
+// advance commits a single-successor step.
+func (c *coroutine) advance(in *Instr) {
+	c.state = in.Next
+	c.pc++
+}
+
+func (m *Machine) invoke(ctx context.Context, c *coroutine, in *Instr) outcome {
+	args := effects.Null()
+	if in.eval != nil {
+		v, err := in.eval(c.regs)
+		if err != nil {
+			return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("arguments of %s: %v", in.Action.Op, err), err)
+		}
+		args = v
+	}
+	call := &effects.Call{Op: in.Action.Op, Args: args, Authority: m.cfg.Authority, Context: m.cfg.Context, Session: m.cfg.Session}
+	v, err := m.host.Invoke(WithCaller(ctx, m.caller(c)), call)
+	handler := ""
+	if hi, ok := m.host.(HandlerIdentifier); ok && m.trace != nil {
+		handler = hi.HandlerIdentity(call.Op)
+	}
+	if out := m.record(c, in, Entry{Kind: KindInvoke, Interface: call.Op.Family(), Operation: string(call.Op), Handler: handler,
+		Inputs: args, Outputs: v, Error: entryError(err)}); out != progressed {
+		return out
+	}
+	if err != nil {
+		return m.failWith(c, in, err)
+	}
+	c.write(in.dst, v)
+	c.advance(in)
+	return progressed
+}
+
+func (m *Machine) guard(ctx context.Context, c *coroutine, in *Instr) outcome {
+	req := &GuardRequest{Caller: m.caller(c), Guard: in.Action.Guard}
+	if in.Op == OpRelease {
+		err := m.host.Release(ctx, req)
+		if out := m.record(c, in, Entry{Kind: KindRelease, Interface: InterfaceHost, Operation: req.Guard, Error: entryError(err)}); out != progressed {
+			return out
+		}
+		if err != nil {
+			return m.failWith(c, in, err)
+		}
+		c.advance(in)
+		return progressed
+	}
+	granted, err := m.host.Acquire(ctx, req)
+	if out := m.record(c, in, Entry{Kind: KindAcquire, Interface: InterfaceHost, Operation: req.Guard,
+		Outputs: effects.Bool(granted && err == nil), Error: entryError(err)}); out != progressed {
+		return out
+	}
+	if err != nil {
+		return m.failWith(c, in, err)
+	}
+	if !granted {
+		c.denied = true
+		return blocked
+	}
+	c.advance(in)
+	return progressed
+}
+
+func (m *Machine) set(ctx context.Context, c *coroutine, in *Instr) outcome {
+	var v effects.Value
+	switch {
+	case in.Op == OpMove:
+		v = c.regs[in.src]
+	case in.host:
+		name := in.Action.Result.String()
+		req := &PayloadRequest{Caller: m.caller(c), Name: name, Sort: SortAny}
+		hv, err := m.host.Payload(ctx, req)
+		if out := m.record(c, in, Entry{Kind: KindPayload, Interface: InterfaceHost, Operation: name,
+			Inputs: effects.String(string(SortAny)), Outputs: hv, Error: entryError(err)}); out != progressed {
+			return out
+		}
+		if err != nil {
+			return m.failWith(c, in, err)
+		}
+		v = hv
+	default:
+		ev, err := in.eval(c.regs)
+		if err != nil {
+			return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("set %s: %v", in.Action.Result, err), err)
+		}
+		v = ev
+	}
+	c.write(in.dst, v)
+	c.advance(in)
+	return progressed
+}
+
+func (m *Machine) clockOrRandom(ctx context.Context, c *coroutine, in *Instr) outcome {
+	var v effects.Value
+	if in.Op == OpNow {
+		ms, err := m.host.Now(ctx, &ClockRequest{Caller: m.caller(c)})
+		if out := m.record(c, in, Entry{Kind: KindNow, Interface: InterfaceHost, Operation: "now",
+			Outputs: effects.Int(ms), Error: entryError(err)}); out != progressed {
+			return out
+		}
+		if err != nil {
+			return m.failWith(c, in, err)
+		}
+		v = effects.Int(ms)
+	} else {
+		n := in.Action.Bytes
+		b, err := m.host.Random(ctx, &RandomRequest{Caller: m.caller(c), Bytes: n})
+		if out := m.record(c, in, Entry{Kind: KindRandom, Interface: InterfaceHost, Operation: "random",
+			Inputs: effects.Int(int64(n)), Outputs: effects.Bytes(b), Error: entryError(err)}); out != progressed {
+			return out
+		}
+		if err != nil {
+			return m.failWith(c, in, err)
+		}
+		if len(b) != n {
+			return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("the host gave %d random bytes, not %d", len(b), n), nil)
+		}
+		v = effects.Bytes(b)
+	}
+	c.write(in.dst, v)
+	c.advance(in)
+	return progressed
+}

@@ -1,0 +1,126 @@
+package vm
+
+import (
+	"github.com/hashicorp/hcl/v2"
+)
+
+// LocalKind tags a node of a local type.
+type LocalKind uint8
+
+// The kinds of local type node.
+const (
+	// LEnd: the role is done.
+	LEnd LocalKind = iota
+	// LSend: send Partner one of the branches (an internal choice when
+	// there is more than one).
+	LSend
+	// LRecv: receive one of the branches from Partner (an external choice
+	// when there is more than one).
+	LRecv
+	// LAction: a role-local action, then Next.
+	LAction
+	// LRec: a recursion point named Var.
+	LRec
+	// LVar: continue at the enclosing recursion point named Var.
+	LVar
+)
+
+var localKindNames = [...]string{LEnd: "end", LSend: "send", LRecv: "recv", LAction: "action", LRec: "rec", LVar: "var"}
+
+func (k LocalKind) String() string { return localKindNames[k] }
+
+// Local is a node of one role's local type: the global type seen from
+// that role. Like Global it is a DAG whose shared sub-trees are shared
+// continuations; walk it with memoisation.
+type Local struct {
+	Kind LocalKind
+
+	// LSend, LRecv
+	Partner  string
+	Branches []*LBranch
+	Decide   Expr // LSend with a local decision rule
+
+	// LAction
+	Action *Action
+	Next   *Local
+
+	// LRec, LVar
+	Var  string
+	Body *Local
+
+	Range hcl.Range
+}
+
+// LBranch is one labelled message of a send or a receive.
+type LBranch struct {
+	Label Label
+	Value Expr    // LSend: the payload expression (nil for unit)
+	Bind  *Target // LRecv: where the payload is bound
+	Next  *Local
+	Range hcl.Range
+}
+
+// branch returns the branch labelled name, or nil.
+func (t *Local) branch(name string) *LBranch {
+	for _, b := range t.Branches {
+		if b.Label.Name == name {
+			return b
+		}
+	}
+	return nil
+}
+
+// Depth is the length of the longest path of actions through t, without
+// unfolding recursion: the "depth of a local type" of the step budget.
+func (t *Local) Depth() int {
+	memo := map[*Local]int{}
+	var depth func(*Local) int
+	depth = func(t *Local) int {
+		if d, ok := memo[t]; ok {
+			return d
+		}
+		d := 0
+		switch t.Kind {
+		case LSend, LRecv:
+			for _, b := range t.Branches {
+				d = max(d, depth(b.Next))
+			}
+			d++
+		case LAction:
+			d = 1 + depth(t.Next)
+		case LRec:
+			d = depth(t.Body)
+		}
+		memo[t] = d
+		return d
+	}
+	return depth(t)
+}
+
+// freeIn reports whether Var name occurs free in t.
+func freeIn(name string, t *Local) bool {
+	seen := map[*Local]bool{}
+	var walk func(*Local) bool
+	walk = func(t *Local) bool {
+		if seen[t] {
+			return false
+		}
+		seen[t] = true
+		switch t.Kind {
+		case LVar:
+			return t.Var == name
+		case LRec:
+			return t.Var != name && walk(t.Body)
+		case LAction:
+			return walk(t.Next)
+		case LSend, LRecv:
+			for _, b := range t.Branches {
+				if walk(b.Next) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(t)
+}

@@ -1,0 +1,411 @@
+package vm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// Defaults of a machine's Config.
+const (
+	// DefaultCapacity is the per-edge buffer capacity.
+	DefaultCapacity = 16
+	// DefaultQuantum is how many steps a coroutine runs per turn.
+	DefaultQuantum = 8
+	// DefaultStepMultiplier scales the step budget.
+	DefaultStepMultiplier = 4
+)
+
+// Config configures a Machine. Only Host is required.
+type Config struct {
+	// Host answers every request the machine makes of the world.
+	Host Host
+	// Roles are the roles this machine runs, one coroutine each. Empty
+	// runs every role in one machine; naming a subset hosts those roles
+	// and exchanges messages with the others through Drain and Deliver.
+	Roles []string
+	// Session, Authority and Context scope the session's effect calls.
+	Session   effects.SessionID
+	Authority effects.AuthorityID
+	Context   effects.ContextID
+	// Scheduler picks the policy. Empty uses the protocol's, else the
+	// rule of SelectPolicy over Signals (Heavy is also set by the
+	// protocol's execution policy).
+	Scheduler Policy
+	Signals   SchedulerSignals
+	// Priorities are base priorities by role for PriorityAging (default 0).
+	Priorities map[string]int
+	// Capacity is the per-edge buffer capacity. 0: the protocol's, else
+	// DefaultCapacity.
+	Capacity int
+	// Quantum is how many steps a coroutine runs per turn before the
+	// scheduler picks again (it also stops at a block or a yield).
+	// 0: DefaultQuantum.
+	Quantum int
+	// StepMultiplier scales the step budget (see Budget). 0: the
+	// protocol's, else its execution policy's, else DefaultStepMultiplier.
+	StepMultiplier int
+	// MaxSteps, when positive, replaces the budget formula.
+	MaxSteps uint64
+	// Granularity of the trace. Empty: the execution policy's capture, else
+	// Disabled.
+	Granularity Granularity
+	// Seed is recorded in the trace header; the machine itself needs none.
+	Seed uint64
+
+	replay *Replayer
+}
+
+// Status is where a machine stands after Run returns.
+type Status uint8
+
+// The statuses.
+const (
+	// Waiting: no coroutine can move until the host delivers a message
+	// (hosted roles) or a refused guard may be granted; call Run again.
+	Waiting Status = iota + 1
+	// Done: every coroutine halted, every buffer is empty.
+	Done
+	// Faulted: the session failed; Run returned the *Fault.
+	Faulted
+)
+
+func (s Status) String() string {
+	switch s {
+	case Waiting:
+		return "waiting"
+	case Done:
+		return "done"
+	case Faulted:
+		return "faulted"
+	}
+	return fmt.Sprintf("Status(%d)", uint8(s))
+}
+
+// Machine runs one session of a program: a coroutine per local role, a
+// FIFO per directed edge, a scheduler and a step budget. It is not safe
+// for concurrent use: one goroutine drives it with Run, Drain and Deliver.
+type Machine struct {
+	prog    *Program
+	cfg     Config
+	host    Host
+	policy  Policy
+	quantum int
+	cap     int
+	mult    int
+	n       int // roles of the protocol
+
+	cos    []*coroutine // local coroutines in role order
+	local  []bool       // by role index
+	remote bool         // some role runs elsewhere
+	edges  []*fifo      // from*n+to; nil where neither end is local or no edge
+	seqOut []uint64     // next sequence number to send, per edge
+	seqIn  []uint64     // next sequence number to receive, per edge
+	sent   []uint64
+	recvd  []uint64
+	outbox []Message    // sends to remote roles, in send order
+	outLen []int        // outbox messages per edge (capacity)
+
+	steps   uint64
+	budget  uint64
+	started bool
+	rr      int
+	status  Status
+	fault   *Fault
+	trace   *Recorder
+}
+
+// coroutine is one role's thread of execution.
+type coroutine struct {
+	idx      int
+	role     string
+	rc       *RoleCode
+	code     []Instr
+	pc       int
+	state    int
+	regs     []effects.Value
+	halted   bool
+	denied   bool // its acquire was refused; not retried until something moves
+	priority int
+	waited   uint64
+}
+
+// NewMachine prepares a session of prog. It returns an error for a
+// configuration mistake (no host, an unknown role).
+func NewMachine(prog *Program, cfg Config) (*Machine, error) {
+	if cfg.Host == nil {
+		return nil, errors.New("vm: Config.Host is required")
+	}
+	p := prog.Protocol
+	exec, _ := LookupExecutionPolicy(p.Policy)
+	m := &Machine{prog: prog, cfg: cfg, host: cfg.Host, n: len(p.Roles)}
+	m.policy = cmpOr(cfg.Scheduler, p.Scheduler)
+	if m.policy == "" {
+		sig := cfg.Signals
+		sig.Heavy = sig.Heavy || exec.Heavy
+		m.policy = SelectPolicy(sig)
+	}
+	if _, err := ParsePolicy(string(m.policy)); err != nil {
+		return nil, fmt.Errorf("vm: %w", err)
+	}
+	m.quantum = cmpOr(cfg.Quantum, DefaultQuantum)
+	m.cap = cmpOr(cfg.Capacity, p.Capacity, DefaultCapacity)
+	m.mult = cmpOr(cfg.StepMultiplier, p.StepMultiplier, exec.StepMultiplier, DefaultStepMultiplier)
+	gran := cmpOr(cfg.Granularity, exec.Capture, Disabled)
+	if cfg.replay != nil {
+		gran = Full
+	}
+	if _, err := ParseGranularity(string(gran)); err != nil {
+		return nil, fmt.Errorf("vm: %w", err)
+	}
+	m.cfg.Granularity = gran
+	if gran != Disabled {
+		m.trace = newRecorder(gran)
+		if cfg.replay != nil {
+			m.trace.verify = cfg.replay.verify
+		}
+	}
+
+	m.local = make([]bool, m.n)
+	roles := cfg.Roles
+	if len(roles) == 0 {
+		roles = p.Roles
+	}
+	for _, r := range roles {
+		i := p.RoleIndex(r)
+		if i < 0 {
+			return nil, fmt.Errorf("vm: %q is not a role of protocol %s", r, p.Name)
+		}
+		if m.local[i] {
+			return nil, fmt.Errorf("vm: role %q named twice", r)
+		}
+		m.local[i] = true
+	}
+	for i, rc := range prog.Roles {
+		if !m.local[i] {
+			m.remote = true
+			continue
+		}
+		m.cos = append(m.cos, &coroutine{idx: i, role: rc.Role, rc: rc, code: rc.Code, state: rc.start,
+			regs: slices.Clone(rc.init), priority: cfg.Priorities[rc.Role]})
+	}
+	m.edges = make([]*fifo, m.n*m.n)
+	for _, c := range m.cos {
+		// The receiving end owns an edge's buffer; sends to a role that
+		// runs elsewhere queue in the outbox instead.
+		for _, from := range sendersTo(c.rc) {
+			if k := from*m.n + c.idx; m.edges[k] == nil {
+				m.edges[k] = newFIFO(m.cap)
+			}
+		}
+	}
+	m.seqOut = make([]uint64, m.n*m.n)
+	m.seqIn = make([]uint64, m.n*m.n)
+	m.sent = make([]uint64, m.n*m.n)
+	m.recvd = make([]uint64, m.n*m.n)
+	m.outLen = make([]int, m.n*m.n)
+	return m, nil
+}
+
+// cmpOr returns the first non-zero value.
+func cmpOr[T comparable](vals ...T) T {
+	var zero T
+	for _, v := range vals {
+		if v != zero {
+			return v
+		}
+	}
+	return zero
+}
+
+// sendersTo lists the roles a role's code receives from.
+func sendersTo(rc *RoleCode) []int {
+	var out []int
+	for _, in := range rc.Code {
+		if (in.Op == OpReceive || in.Op == OpOffer) && !slices.Contains(out, in.peer) {
+			out = append(out, in.peer)
+		}
+	}
+	return out
+}
+
+// Budget is the step budget of AURA-SPEC §8:
+// ceil((2·Σ depth of the local types + buffered messages) · k · multiplier),
+// where the sum runs over the machine's roles and k is their number. A
+// blocked turn counts as a step, so round-robin's idle turns are inside
+// the budget; a loop may need a larger multiplier.
+func Budget(depths []int, buffered, multiplier int) uint64 {
+	sum := 0
+	for _, d := range depths {
+		sum += d
+	}
+	return uint64(2*sum+buffered) * uint64(len(depths)) * uint64(multiplier)
+}
+
+// Policy returns the scheduler policy the machine runs.
+func (m *Machine) Policy() Policy { return m.policy }
+
+// Steps returns the steps taken so far and the budget (0 before the
+// first Run).
+func (m *Machine) Steps() (taken, budget uint64) { return m.steps, m.budget }
+
+// Status returns where the machine stands.
+func (m *Machine) Status() Status { return m.status }
+
+// Trace returns the trace recorded so far (nil when tracing is disabled).
+// The entries are shared with the machine until it finishes.
+func (m *Machine) Trace() *Trace {
+	if m.trace == nil {
+		return nil
+	}
+	return &Trace{Header: m.header(), Entries: m.trace.entries}
+}
+
+func (m *Machine) header() TraceHeader {
+	h := TraceHeader{Format: TraceFormat, Protocol: m.prog.Protocol.Name, Session: m.cfg.Session,
+		SessionText: m.cfg.Session.String(), Scheduler: m.policy, Quantum: m.quantum, Capacity: m.cap,
+		Budget: m.budget, Granularity: m.cfg.Granularity, Seed: m.cfg.Seed}
+	for _, c := range m.cos {
+		h.Roles = append(h.Roles, c.role)
+		if p := c.priority; p != 0 {
+			if h.Priorities == nil {
+				h.Priorities = map[string]int{}
+			}
+			h.Priorities[c.role] = p
+		}
+	}
+	return h
+}
+
+// Run runs the session until every local coroutine halts (Done), nothing
+// can move without a delivery or a guard (Waiting), or a fault (Faulted,
+// with the *Fault). It never blocks on the outside world except inside
+// Host calls, and never exceeds the step budget.
+func (m *Machine) Run(ctx context.Context) (Status, error) {
+	if m.status == Done || m.status == Faulted {
+		return m.status, m.err()
+	}
+	if !m.started {
+		m.started = true
+		m.budget = m.computeBudget()
+	}
+	for _, c := range m.cos {
+		c.denied = false
+	}
+	for {
+		if m.allHalted() {
+			if m.buffered() > 0 {
+				return m.failMachine(FaultContractViolation, "every role halted but messages are left in the buffers")
+			}
+			m.status = Done
+			return Done, nil
+		}
+		if err := ctx.Err(); err != nil {
+			f := faultFromError(err)
+			f.Step = m.steps
+			m.fault, m.status = f, Faulted
+			return Faulted, f
+		}
+		c := m.pick()
+		if c == nil {
+			if m.remote || m.anyDenied() {
+				m.status = Waiting
+				return Waiting, nil
+			}
+			return m.failMachine(FaultContractViolation, "deadlock: every role is blocked on a buffer")
+		}
+		if m.turn(ctx, c) {
+			return Faulted, m.fault
+		}
+	}
+}
+
+func (m *Machine) err() error {
+	if m.fault != nil {
+		return m.fault
+	}
+	return nil
+}
+
+func (m *Machine) computeBudget() uint64 {
+	if m.cfg.MaxSteps > 0 {
+		return m.cfg.MaxSteps
+	}
+	depths := make([]int, len(m.cos))
+	for i, c := range m.cos {
+		depths[i] = c.rc.Depth
+	}
+	return Budget(depths, m.buffered(), m.mult)
+}
+
+func (m *Machine) failMachine(kind FaultKind, msg string) (Status, error) {
+	m.fault = &Fault{Kind: kind, PC: -1, Index: -1, Step: m.steps, Message: msg}
+	m.status = Faulted
+	return Faulted, m.fault
+}
+
+func (m *Machine) allHalted() bool {
+	for _, c := range m.cos {
+		if !c.halted {
+			return false
+		}
+	}
+	return true
+}
+
+func (m *Machine) anyDenied() bool {
+	for _, c := range m.cos {
+		if c.denied && !c.halted {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Machine) buffered() int {
+	n := len(m.outbox)
+	for _, f := range m.edges {
+		if f != nil {
+			n += f.size
+		}
+	}
+	return n
+}
+
+// turn runs one scheduling turn of c: up to a quantum of steps, stopping
+// at a block, a yield or a halt. It reports whether the machine faulted.
+func (m *Machine) turn(ctx context.Context, c *coroutine) bool {
+	for range m.quantum {
+		if m.steps >= m.budget {
+			m.fault = &Fault{Kind: FaultBoundExceeded, Role: c.role, PC: c.pc, Index: -1, Step: m.steps, Range: c.code[c.pc].Range,
+				Message: fmt.Sprintf("the step budget of %d steps is spent", m.budget)}
+			m.status = Faulted
+			return true
+		}
+		m.steps++
+		switch m.exec(ctx, c) {
+		case progressed:
+			m.progressed(c)
+			continue
+		case yielded, halted:
+			m.progressed(c)
+		case faulted:
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+// progressed lets coroutines whose acquire was refused try again, since
+// the step may have released the guard.
+func (m *Machine) progressed(c *coroutine) {
+	for _, o := range m.cos {
+		if o != c {
+			o.denied = false
+		}
+	}
+}

@@ -1,0 +1,236 @@
+package vm
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// Replayer is a Host that answers from a recorded trace instead of the
+// world: it needs no handler, no clock and no randomness. It checks every
+// request — and, through the machine's recorder, every message — against
+// the trace, and fails with a Determinism *Fault naming the first index
+// where the run asks for something else.
+type Replayer struct {
+	trace *Trace
+	pos   int // the next entry to match
+}
+
+// NewReplayer returns a Replayer over a full-granularity trace.
+func NewReplayer(t *Trace) (*Replayer, error) {
+	if t.Header.Granularity != Full {
+		return nil, fmt.Errorf("vm: replay needs a full trace, this one is %s", t.Header.Granularity)
+	}
+	return &Replayer{trace: t}, nil
+}
+
+// Pos returns how many entries have been matched.
+func (r *Replayer) Pos() int { return r.pos }
+
+func (r *Replayer) diverge(format string, args ...any) *Fault {
+	return &Fault{Kind: FaultDeterminism, PC: -1, Index: r.pos, Message: fmt.Sprintf(format, args...)}
+}
+
+// expect returns the recorded entry for a host request, after checking
+// that the run asks for what was recorded.
+func (r *Replayer) expect(live *Entry) (*Entry, error) {
+	if r.pos >= len(r.trace.Entries) {
+		return nil, r.diverge("the run asks for %s %q of %s, but the trace ends", live.Kind, live.Operation, live.Role)
+	}
+	rec := &r.trace.Entries[r.pos]
+	if !rec.sameRequest(live) {
+		return nil, r.diverge("the run asks for %s, the trace recorded %s", describeEntry(live), describeEntry(rec))
+	}
+	return rec, nil
+}
+
+// verify is the recorder's check of each entry the machine commits.
+func (r *Replayer) verify(live *Entry) error {
+	if r.pos >= len(r.trace.Entries) {
+		return r.diverge("the run records %s, but the trace ends", describeEntry(live))
+	}
+	rec := &r.trace.Entries[r.pos]
+	if rec.EffectID != live.EffectID || !rec.sameRequest(live) || !rec.sameOutcome(live) {
+		return r.diverge("the run records %s, the trace has %s", describeEntry(live), describeEntry(rec))
+	}
+	r.pos++
+	return nil
+}
+
+func describeEntry(e *Entry) string {
+	s := fmt.Sprintf("%s by %s at step %d", e.Kind, e.Role, e.OrderingKey)
+	if e.Operation != "" {
+		s += fmt.Sprintf(" (%s", e.Operation)
+		if e.Peer != "" {
+			s += " with " + e.Peer
+		}
+		s += fmt.Sprintf(", inputs %s)", e.Inputs)
+	}
+	return s
+}
+
+func recordedError(rec *Entry) error {
+	if rec.Error == nil {
+		return nil
+	}
+	return &effects.Error{Code: rec.Error.Code, Message: rec.Error.Message, Retryable: rec.Error.Code == effects.CodeUnavailable}
+}
+
+// Decide answers with the recorded decision.
+func (r *Replayer) Decide(_ context.Context, req *DecisionRequest) (string, error) {
+	labels := make([]effects.Value, len(req.Labels))
+	for i, l := range req.Labels {
+		labels[i] = effects.String(l)
+	}
+	rec, err := r.expect(&Entry{OrderingKey: req.Step, Kind: KindDecide, Role: req.Role, Peer: req.Peer, Interface: InterfaceHost, Inputs: effects.List(labels...)})
+	if err != nil {
+		return "", err
+	}
+	s, _ := rec.Outputs.AsString()
+	return s, recordedError(rec)
+}
+
+// Payload answers with the recorded value.
+func (r *Replayer) Payload(_ context.Context, req *PayloadRequest) (effects.Value, error) {
+	op := req.Label
+	if req.Peer == "" {
+		op = req.Name
+	}
+	rec, err := r.expect(&Entry{OrderingKey: req.Step, Kind: KindPayload, Role: req.Role, Peer: req.Peer, Interface: InterfaceHost,
+		Operation: op, Inputs: effects.String(string(req.Sort))})
+	if err != nil {
+		return effects.Value{}, err
+	}
+	return rec.Outputs, recordedError(rec)
+}
+
+// Invoke answers with the recorded result; no handler runs.
+func (r *Replayer) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	c, _ := CallerFrom(ctx)
+	rec, err := r.expect(&Entry{OrderingKey: c.Step, Kind: KindInvoke, Role: c.Role, Interface: call.Op.Family(),
+		Operation: string(call.Op), Inputs: call.Args})
+	if err != nil {
+		return effects.Value{}, err
+	}
+	return rec.Outputs, recordedError(rec)
+}
+
+// HandlerIdentity reports the handler the trace recorded, so a replayed
+// trace is identical to the recorded one.
+func (r *Replayer) HandlerIdentity(effects.OpID) string {
+	if r.pos < len(r.trace.Entries) {
+		return r.trace.Entries[r.pos].Handler
+	}
+	return ""
+}
+
+// Acquire answers with the recorded grant or refusal.
+func (r *Replayer) Acquire(_ context.Context, req *GuardRequest) (bool, error) {
+	rec, err := r.expect(&Entry{OrderingKey: req.Step, Kind: KindAcquire, Role: req.Role, Interface: InterfaceHost, Operation: req.Guard})
+	if err != nil {
+		return false, err
+	}
+	b, _ := rec.Outputs.AsBool()
+	return b, recordedError(rec)
+}
+
+// Release answers as recorded.
+func (r *Replayer) Release(_ context.Context, req *GuardRequest) error {
+	rec, err := r.expect(&Entry{OrderingKey: req.Step, Kind: KindRelease, Role: req.Role, Interface: InterfaceHost, Operation: req.Guard})
+	if err != nil {
+		return err
+	}
+	return recordedError(rec)
+}
+
+// Now answers with the recorded time.
+func (r *Replayer) Now(_ context.Context, req *ClockRequest) (int64, error) {
+	rec, err := r.expect(&Entry{OrderingKey: req.Step, Kind: KindNow, Role: req.Role, Interface: InterfaceHost, Operation: "now"})
+	if err != nil {
+		return 0, err
+	}
+	ms, _ := rec.Outputs.AsInt()
+	return ms, recordedError(rec)
+}
+
+// Random answers with the recorded bytes.
+func (r *Replayer) Random(_ context.Context, req *RandomRequest) ([]byte, error) {
+	rec, err := r.expect(&Entry{OrderingKey: req.Step, Kind: KindRandom, Role: req.Role, Interface: InterfaceHost, Operation: "random",
+		Inputs: effects.Int(int64(req.Bytes))})
+	if err != nil {
+		return nil, err
+	}
+	b, _ := rec.Outputs.AsBytes()
+	return b, recordedError(rec)
+}
+
+// Replay runs prog against a recorded trace, configured as the header
+// says, with no live handler. Messages the trace shows a hosted role
+// receiving are delivered from the trace. It returns the replayed machine
+// (its trace equals the recorded one) or a *Fault: Determinism with the
+// first diverging index, or the fault the recorded run ended with.
+func Replay(ctx context.Context, prog *Program, t *Trace) (*Machine, error) {
+	r, err := NewReplayer(t)
+	if err != nil {
+		return nil, err
+	}
+	h := t.Header
+	if h.Protocol != prog.Protocol.Name {
+		return nil, &Fault{Kind: FaultDeterminism, PC: -1, Index: 0,
+			Message: fmt.Sprintf("the trace records protocol %q, not %q", h.Protocol, prog.Protocol.Name)}
+	}
+	m, err := NewMachine(prog, Config{Host: r, Roles: h.Roles, Session: h.Session, Scheduler: h.Scheduler, Quantum: h.Quantum,
+		Capacity: h.Capacity, MaxSteps: h.Budget, Priorities: h.Priorities, Seed: h.Seed, replay: r})
+	if err != nil {
+		return nil, err
+	}
+	for {
+		if err := r.deliverRecorded(m); err != nil {
+			return m, err
+		}
+		before := r.pos
+		st, err := m.Run(ctx)
+		if err != nil {
+			return m, err
+		}
+		if st == Done {
+			break
+		}
+		m.Drain()
+		if r.pos == before && !r.nextIs(KindDeliver) {
+			return m, r.diverge("the run waits for a message, the trace has %s", r.describeNext())
+		}
+	}
+	if r.pos < len(t.Entries) {
+		return m, r.diverge("the run completed, the trace continues with %s", r.describeNext())
+	}
+	return m, nil
+}
+
+func (r *Replayer) describeNext() string {
+	if r.pos >= len(r.trace.Entries) {
+		return "nothing more"
+	}
+	return describeEntry(&r.trace.Entries[r.pos])
+}
+
+func (r *Replayer) nextIs(k EffectKind) bool {
+	return r.pos < len(r.trace.Entries) && r.trace.Entries[r.pos].Kind == k
+}
+
+// deliverRecorded performs the deliveries the trace records next, as the
+// live host did between two runs of the machine.
+func (r *Replayer) deliverRecorded(m *Machine) error {
+	for r.nextIs(KindDeliver) {
+		e := &r.trace.Entries[r.pos]
+		seq, _ := e.Inputs.AsUint()
+		if err := m.Deliver(Message{Session: r.trace.Header.Session, From: e.Peer, To: e.Role, Seq: seq, Label: e.Operation, Payload: e.Outputs}); err != nil {
+			if _, ok := err.(*Fault); ok {
+				return err
+			}
+			return r.diverge("recorded delivery failed: %v", err)
+		}
+	}
+	return nil
+}
