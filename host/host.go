@@ -48,6 +48,10 @@ type Config struct {
 	// OnEvent, if set, receives every plugin state transition, in order
 	// per plugin. It must not block.
 	OnEvent func(Event)
+
+	// Admin serves the admin endpoint (`aura-host status`, `reset`) on a
+	// unix socket while the host runs.
+	Admin bool
 }
 
 func (c *Config) setDefaults() error {
@@ -87,6 +91,9 @@ type Host struct {
 	cancel      context.CancelFunc
 	supervisors sync.WaitGroup
 	background  sync.WaitGroup // reaping of retired instances
+
+	started time.Time
+	admin   *adminServer
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -146,6 +153,12 @@ func (h *Host) Start(ctx context.Context) error {
 	for _, m := range h.plugins {
 		m.setState(StateReady, "")
 		h.startSupervisor(m)
+	}
+	h.started = time.Now()
+	if h.cfg.Admin {
+		if err := h.serveAdmin(); err != nil {
+			return h.abort(err)
+		}
 	}
 	return nil
 }
@@ -354,6 +367,9 @@ func (h *Host) Shutdown(ctx context.Context) error {
 }
 
 func (h *Host) shutdown(ctx context.Context) error {
+	if h.admin != nil {
+		h.admin.close(ctx)
+	}
 	h.cancel()
 	h.supervisors.Wait()
 	var stragglers []string

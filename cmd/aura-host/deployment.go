@@ -28,9 +28,11 @@ func loadDeployment(path string) (*config.Deployment, error) {
 	return dep, nil
 }
 
-// newHost loads the deployment and prepares a host for it.
-func newHost(g *globals, path string) (*host.Host, *config.Deployment, hclog.Logger, error) {
-	logger, err := g.logger(stderr)
+// newHost loads the deployment and prepares a host for it; quiet lowers
+// the default log level for one-shot commands, admin serves the admin
+// endpoint for `aura-host status`.
+func newHost(g *globals, path string, quiet, admin bool) (*host.Host, *config.Deployment, hclog.Logger, error) {
+	logger, err := g.logger(stderr, quiet)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -38,7 +40,7 @@ func newHost(g *globals, path string) (*host.Host, *config.Deployment, hclog.Log
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	h, err := host.New(host.Config{Deployment: dep, Logger: logger})
+	h, err := host.New(host.Config{Deployment: dep, Logger: logger, Admin: admin})
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -78,7 +80,7 @@ func withoutDiagnostics(err error) []error {
 
 // startHost loads and starts a deployment; the caller must Shutdown.
 func startHost(ctx context.Context, g *globals, path string) (*host.Host, *config.Deployment, hclog.Logger, error) {
-	h, dep, logger, err := newHost(g, path)
+	h, dep, logger, err := newHost(g, path, true, false)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -20,7 +20,7 @@ is idempotent, and its determinism class.`,
 		Example: "  aura-host plugins examples/quickstart/deployment.hcl",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, dep, _, err := newHost(g, args[0])
+			h, dep, _, err := newHost(g, args[0], true, false)
 			if err != nil {
 				return err
 			}

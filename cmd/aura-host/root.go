@@ -15,10 +15,20 @@ type globals struct {
 	logJSON  bool
 }
 
-func (g *globals) logger(w io.Writer) (hclog.Logger, error) {
-	level := hclog.LevelFromString(g.logLevel)
+// logger builds the CLI's logger. Without --log-level, long-running
+// commands log at info and one-shot commands (invoke, validate, plugins)
+// only warnings, so that their output is the answer.
+func (g *globals) logger(w io.Writer, quiet bool) (hclog.Logger, error) {
+	name := g.logLevel
+	if name == "" {
+		name = "info"
+		if quiet {
+			name = "warn"
+		}
+	}
+	level := hclog.LevelFromString(name)
 	if level == hclog.NoLevel {
-		return nil, fmt.Errorf("--log-level %q: want trace, debug, info, warn, error or off", g.logLevel)
+		return nil, fmt.Errorf("--log-level %q: want trace, debug, info, warn, error or off", name)
 	}
 	return hclog.New(&hclog.LoggerOptions{
 		Name:       "aura-host",
@@ -50,10 +60,12 @@ A first tour:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: trace, debug, info, warn, error, off")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "log level: trace, debug, info, warn, error, off (default info for run, warn for one-shot commands)")
 	root.PersistentFlags().BoolVar(&g.logJSON, "log-json", false, "write logs as JSON lines")
 	root.AddCommand(
 		newRunCommand(g),
+		newStatusCommand(),
+		newResetCommand(),
 		newValidateCommand(g),
 		newPluginsCommand(g),
 		newInvokeCommand(g),

@@ -29,7 +29,7 @@ every plugin down (a plugin that does not stop in time is killed).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			h, dep, logger, err := newHost(g, args[0])
+			h, dep, logger, err := newHost(g, args[0], false, true)
 			if err != nil {
 				return err
 			}

@@ -18,7 +18,7 @@ exit status is 1 if there is any error.`,
 		Example: "  aura-host validate examples/quickstart/deployment.hcl",
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, dep, _, err := newHost(g, args[0])
+			h, dep, _, err := newHost(g, args[0], true, false)
 			if err != nil {
 				return err
 			}

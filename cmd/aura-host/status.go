@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/plugins"
+)
+
+// adminSocket finds the admin socket of the host running the deployment
+// in file, or of the only running host when file is empty.
+func adminSocket(file string) (string, error) {
+	stateDir := ""
+	if file != "" {
+		dep, diags := config.Load(file, config.Options{Builtins: plugins.Names()})
+		if diags.HasErrors() {
+			_ = config.WriteDiagnostics(stderr, dep.Files, diags, colorful(stderr))
+			return "", &exitError{code: 1}
+		}
+		stateDir = dep.StateDir
+	}
+	return host.FindAdmin(stateDir)
+}
+
+func newStatusCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "status [FILE]",
+		Short: "Show the plugins of a running host: state, PID, restarts, calls, latency",
+		Long: `Ask a running aura-host (started with ` + "`aura-host run`" + `, in another terminal) for
+the state of its plugins: state, PID, uptime, restarts in the current
+window, why the last process ended, calls, errors and p50/p99 latency.
+
+With FILE, the host running that deployment; without, the only host you
+run. --json prints the same for scripts.`,
+		Example: "  aura-host status\n  aura-host status examples/quickstart/deployment.hcl --json",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			file := ""
+			if len(args) == 1 {
+				file = args[0]
+			}
+			sock, err := adminSocket(file)
+			if err != nil {
+				return err
+			}
+			st, err := host.DialAdmin(sock).Status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				return enc.Encode(st)
+			}
+			printStatus(cmd.OutOrStdout(), st, time.Now())
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
+	return cmd
+}
+
+func printStatus(w io.Writer, st host.AdminStatus, now time.Time) {
+	fmt.Fprintf(w, "deployment %q (%s), authority %s, host pid %d, up %s\n\n",
+		st.Deployment, st.Mode, st.Authority, st.PID, now.Sub(st.Started).Round(time.Second))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PLUGIN\tSTATE\tPID\tUPTIME\tRESTARTS\tCALLS\tERRORS\tP50\tP99\tLAST EXIT")
+	for _, p := range st.Plugins {
+		uptime := "-"
+		if !p.Started.IsZero() && p.PID != 0 {
+			uptime = now.Sub(p.Started).Round(time.Second).String()
+		}
+		last := p.LastExit
+		if last == "" {
+			last = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", p.Name, p.State, p.PID, uptime,
+			p.Restarts, p.Calls, p.Errors, latency(p.P50), latency(p.P99), last)
+	}
+	_ = tw.Flush()
+}
+
+func latency(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return "≤" + d.String()
+}
+
+func newResetCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "reset [FILE] PLUGIN",
+		Short: "Restart a plugin that supervision marked failed",
+		Long: `A plugin that keeps crashing is marked failed once it exceeds its restart
+limit; its operations then fail fast. After fixing the cause, reset it: the
+running host clears its restart history and starts it again.`,
+		Example: "  aura-host reset storage\n  aura-host reset examples/quickstart/deployment.hcl storage",
+		Args:    cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			file, name := "", args[0]
+			if len(args) == 2 {
+				file, name = args[0], args[1]
+			}
+			sock, err := adminSocket(file)
+			if err != nil {
+				return err
+			}
+			if err := host.DialAdmin(sock).Reset(cmd.Context(), name); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "plugin %s restarted\n", name)
+			return nil
+		},
+	}
+}
