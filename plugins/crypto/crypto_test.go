@@ -74,14 +74,48 @@ func TestConformance(t *testing.T) {
 	priv := ed25519.NewKeyFromSeed(seed32)
 	sig := ed25519.Sign(priv, []byte("m"))
 	sealed := sealWithHarness(t, key32, nonce, []byte("p"))
-	sdktest.Conformance(t, crypto.New(),
+	opts := append([]sdktest.Option{
 		sdktest.WithSample("crypto.ed25519_sign", args("msg", b("m"), "key", sdk.Bytes(seed32))),
 		sdktest.WithSample("crypto.ed25519_verify", args("msg", b("m"), "sig", sdk.Bytes(sig), "pub", sdk.Bytes(priv.Public().(ed25519.PublicKey)))),
 		sdktest.WithSample("crypto.ed25519_public_key", args("priv", sdk.Bytes(priv))),
 		sdktest.WithSample("crypto.kdf_derive", args("ikm", b("k"), "len", sdk.Int(32))),
 		sdktest.WithSample("crypto.aead_seal", args("key", sdk.Bytes(key32), "nonce", sdk.Bytes(nonce), "plaintext", b("p"))),
 		sdktest.WithSample("crypto.aead_open", args("key", sdk.Bytes(key32), "nonce", sdk.Bytes(nonce), "ciphertext", sdk.Bytes(sealed))),
-	)
+	}, frostSamples(t)...)
+	sdktest.Conformance(t, crypto.New(), opts...)
+}
+
+// frostSamples runs one 2-of-2 FROST signing to get valid arguments for
+// each FROST operation.
+func frostSamples(t *testing.T) []sdktest.Option {
+	h := sdktest.New(t, crypto.New())
+	keysArgs := args("t", sdk.Int(2), "n", sdk.Int(2))
+	keys := mustCall(t, h, "crypto.frost_generate_keys", keysArgs)
+	kf, _ := keys.Get("shares")
+	groupPublic, _ := keys.Get("group_public")
+	shares := kf.Items()
+	var nonces, commitments []sdk.Value
+	for _, share := range shares {
+		out := mustCall(t, h, "crypto.frost_generate_nonces", args("share", share))
+		n, _ := out.Get("nonces")
+		c, _ := out.Get("commitment")
+		nonces, commitments = append(nonces, n), append(commitments, c)
+	}
+	pkgArgs := args("msg", b("m"), "commitments", sdk.List(commitments...), "group_public", groupPublic)
+	pkg := mustCall(t, h, "crypto.frost_create_signing_package", pkgArgs)
+	signArgs := args("pkg", pkg, "share", shares[0], "nonces", nonces[0])
+	sigShares := []sdk.Value{mustCall(t, h, "crypto.frost_sign_share", signArgs),
+		mustCall(t, h, "crypto.frost_sign_share", args("pkg", pkg, "share", shares[1], "nonces", nonces[1]))}
+	aggArgs := args("pkg", pkg, "shares", sdk.List(sigShares...))
+	sig := mustCall(t, h, "crypto.frost_aggregate_signatures", aggArgs)
+	return []sdktest.Option{
+		sdktest.WithSample("crypto.frost_generate_keys", keysArgs),
+		sdktest.WithSample("crypto.frost_generate_nonces", args("share", shares[0])),
+		sdktest.WithSample("crypto.frost_create_signing_package", pkgArgs),
+		sdktest.WithSample("crypto.frost_sign_share", signArgs),
+		sdktest.WithSample("crypto.frost_aggregate_signatures", aggArgs),
+		sdktest.WithSample("crypto.frost_verify", args("msg", b("m"), "sig", sig, "group_public", groupPublic)),
+	}
 }
 
 func sealWithHarness(t *testing.T, key, nonce, pt []byte) []byte {
