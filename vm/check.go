@@ -2,6 +2,7 @@ package vm
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
@@ -20,14 +21,14 @@ func checkList(steps []*step, recs []string, diags *hcl.Diagnostics) {
 	for i, s := range steps {
 		if i > 0 && steps[i-1].kind == stepContinue {
 			*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unreachable step",
-				Detail: fmt.Sprintf("This step follows continue %q, which jumps back; a continue is the last step of its block.", steps[i-1].name),
+				Detail:  fmt.Sprintf("This step follows continue %q, which jumps back; a continue is the last step of its block.", steps[i-1].name),
 				Subject: s.rng.Ptr()})
 		}
 		switch s.kind {
 		case stepSend:
 			if s.roles[0].String() == s.roles[1].String() {
 				*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Self-send",
-					Detail: fmt.Sprintf("%s sends %q to itself; a message goes between two different roles (use set for a local value).", s.roles[0], s.label),
+					Detail:  fmt.Sprintf("%s sends %q to itself; a message goes between two different roles (use set for a local value).", s.roles[0], s.label),
 					Subject: s.rng.Ptr()})
 			}
 		case stepChoice:
@@ -59,7 +60,7 @@ func checkChoice(s *step, recs []string, diags *hcl.Diagnostics) {
 	for _, b := range s.branches {
 		if seen[b.label] {
 			*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate label",
-				Detail: fmt.Sprintf("The choice of %s has two branches labelled %q; labels tell branches apart, so they must differ.", decider, b.label),
+				Detail:  fmt.Sprintf("The choice of %s has two branches labelled %q; labels tell branches apart, so they must differ.", decider, b.label),
 				Subject: b.rng.Ptr()})
 		}
 		seen[b.label] = true
@@ -69,7 +70,7 @@ func checkChoice(s *step, recs []string, diags *hcl.Diagnostics) {
 				subject = b.steps[0].rng
 			}
 			*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Branch does not begin with the decider's send",
-				Detail: fmt.Sprintf("Branch %q of the choice of %s must begin with send %q \"Receiver\" %q, so the receiver learns the decision.", b.label, decider, decider, b.label),
+				Detail:  fmt.Sprintf("Branch %q of the choice of %s must begin with send %q \"Receiver\" %q, so the receiver learns the decision.", b.label, decider, decider, b.label),
 				Subject: subject.Ptr()})
 		} else {
 			first := b.steps[0]
@@ -79,12 +80,12 @@ func checkChoice(s *step, recs []string, diags *hcl.Diagnostics) {
 				receiver = to
 			case to != receiver:
 				*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Choice sends to more than one receiver",
-					Detail: fmt.Sprintf("Branch %q of the choice of %s begins with a send to %s, an earlier branch to %s; every branch begins with a send to the same receiver.", b.label, decider, to, receiver),
+					Detail:  fmt.Sprintf("Branch %q of the choice of %s begins with a send to %s, an earlier branch to %s; every branch begins with a send to the same receiver.", b.label, decider, to, receiver),
 					Subject: first.roles[1].rng.Ptr()})
 			}
 			if first.label != b.label {
 				*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Branch label differs from its message",
-					Detail: fmt.Sprintf("Branch %q begins with a message labelled %q; a branch is named by its first message's label.", b.label, first.label),
+					Detail:  fmt.Sprintf("Branch %q begins with a message labelled %q; a branch is named by its first message's label.", b.label, first.label),
 					Subject: first.labelRng.Ptr()})
 			}
 		}
@@ -193,8 +194,8 @@ func useExpr(e Expr, role string, env bindEnv, diags *hcl.Diagnostics) {
 		st, ok := env[role][ref.name]
 		if !ok {
 			detail := fmt.Sprintf("%s has not bound %q on every path that reaches this step.", role, "$"+ref.name)
-			for other, names := range env {
-				if _, ok := names[ref.name]; ok && other != role {
+			for _, other := range slices.Sorted(maps.Keys(env)) {
+				if _, ok := env[other][ref.name]; ok && other != role {
 					detail += fmt.Sprintf(" (%s has a binding of that name, but bindings belong to the role that receives or computes them.)", other)
 					break
 				}
@@ -224,7 +225,7 @@ func useExpr(e Expr, role string, env bindEnv, diags *hcl.Diagnostics) {
 		}
 		if len(missing) > 0 {
 			*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Use before bind",
-				Detail: fmt.Sprintf("%s uses all of %q, but elements %v are not bound on every path that reaches this step.", role, "$"+ref.name, missing),
+				Detail:  fmt.Sprintf("%s uses all of %q, but elements %v are not bound on every path that reaches this step.", role, "$"+ref.name, missing),
 				Subject: ref.rng.Ptr()})
 		}
 	})
@@ -250,11 +251,11 @@ func bindTarget(t *Target, role string, env bindEnv, diags *hcl.Diagnostics) {
 	case st.list != list:
 		kind := map[bool]string{true: "one element per family member", false: "a single value"}
 		*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Binding used two ways",
-			Detail: fmt.Sprintf("%s binds %q as %s here and as %s before; use another name.", role, t.Name, kind[list], kind[st.list]),
+			Detail:  fmt.Sprintf("%s binds %q as %s here and as %s before; use another name.", role, t.Name, kind[list], kind[st.list]),
 			Subject: t.Range.Ptr()})
 	case list && len(st.bound) != t.Len:
 		*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Binding used two ways",
-			Detail: fmt.Sprintf("%s binds %q with %d elements here and %d before.", role, t.Name, t.Len, len(st.bound)),
+			Detail:  fmt.Sprintf("%s binds %q with %d elements here and %d before.", role, t.Name, t.Len, len(st.bound)),
 			Subject: t.Range.Ptr()})
 	case list:
 		st.bound[t.Index] = true

@@ -1,10 +1,10 @@
 package vm
 
 import (
-	"strings"
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -63,4 +63,3 @@ func checkDuality(pr *Projection) hcl.Diagnostics {
 	}
 	return diags
 }
-

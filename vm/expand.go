@@ -8,8 +8,8 @@ import (
 
 // member is the family member a step is being expanded for.
 type member struct {
-	index int
-	count int    // members of the family the expansion runs over
+	index  int
+	count  int // members of the family the expansion runs over
 	family string
 }
 
@@ -61,7 +61,7 @@ func stepFamily(s *step, reg *roleRegistry) (string, int, hcl.Diagnostics) {
 		}
 		if c := reg.family[r.base]; c != count {
 			return "", 0, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Families of different sizes",
-				Detail: fmt.Sprintf("%s[*] has %d members and %s[*] has %d; a step pairs members by index, so they must match.", fam, count, r.base, c),
+				Detail:  fmt.Sprintf("%s[*] has %d members and %s[*] has %d; a step pairs members by index, so they must match.", fam, count, r.base, c),
 				Subject: r.rng.Ptr()}}
 		}
 	}
@@ -74,7 +74,7 @@ func expandChildren(s *step, reg *roleRegistry) (*step, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	starOutside := func(rng hcl.Range) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "[*] outside a family step",
-			Detail: "[*] and index() stand for the current family member, so they appear only in a step that names a role as Family[*] (or inside one).",
+			Detail:  "[*] and index() stand for the current family member, so they appear only in a step that names a role as Family[*] (or inside one).",
 			Subject: rng.Ptr()})
 	}
 	for _, e := range []Expr{s.value, s.decide} {
@@ -117,7 +117,7 @@ func substituteStep(s *step, reg *roleRegistry, m member) (*step, hcl.Diagnostic
 		if r.star {
 			if m.index >= reg.family[r.base] {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Family too small",
-					Detail: fmt.Sprintf("This step runs for each member of %s (%d), but %s has %d members.", m.family, m.count, r.base, reg.family[r.base]),
+					Detail:  fmt.Sprintf("This step runs for each member of %s (%d), but %s has %d members.", m.family, m.count, r.base, reg.family[r.base]),
 					Subject: r.rng.Ptr()})
 			}
 			r = roleRef{base: r.base, index: m.index, rng: r.rng}

@@ -106,8 +106,8 @@ type Machine struct {
 	seqIn  []uint64     // next sequence number to receive, per edge
 	sent   []uint64
 	recvd  []uint64
-	outbox []Message    // sends to remote roles, in send order
-	outLen []int        // outbox messages per edge (capacity)
+	outbox []Message // sends to remote roles, in send order
+	outLen []int     // outbox messages per edge (capacity)
 
 	steps   uint64
 	budget  uint64
@@ -406,6 +406,45 @@ func (m *Machine) progressed(c *coroutine) {
 	for _, o := range m.cos {
 		if o != c {
 			o.denied = false
+		}
+	}
+}
+
+// Binding returns the current value of a role's binding: how a host reads
+// what a finished session computed.
+func (m *Machine) Binding(role, name string) (effects.Value, bool) {
+	for _, c := range m.cos {
+		if c.role != role {
+			continue
+		}
+		for i, s := range c.rc.Slots {
+			if s == name {
+				return c.regs[i], true
+			}
+		}
+	}
+	return effects.Value{}, false
+}
+
+// RunSession runs a whole session in one machine (every role, unless cfg
+// names some) until it completes, and returns the machine for its trace
+// and bindings. A session blocked on a refused guard is retried until the
+// step budget runs out; one that waits for hosted roles is an error: drive
+// such machines with Run, Drain and Deliver.
+func RunSession(ctx context.Context, prog *Program, cfg Config) (*Machine, error) {
+	m, err := NewMachine(prog, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		st, err := m.Run(ctx)
+		switch {
+		case err != nil:
+			return m, err
+		case st == Done:
+			return m, nil
+		case m.remote && !m.anyDenied():
+			return m, fmt.Errorf("vm: the session waits for roles this machine does not run")
 		}
 	}
 }

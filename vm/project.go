@@ -82,7 +82,7 @@ func (j *projector) project(g *Global) *Local {
 			t = localEnd
 		case !j.communicates(g.Body):
 			j.diags = append(j.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Role acts in a loop it takes no part in",
-				Detail: fmt.Sprintf("%s acts inside rec %q but sends and receives nothing there, so it cannot tell when the loop ends. Send it a message inside the loop, or move its action out.", j.role, g.Var),
+				Detail:  fmt.Sprintf("%s acts inside rec %q but sends and receives nothing there, so it cannot tell when the loop ends. Send it a message inside the loop, or move its action out.", j.role, g.Var),
 				Subject: g.Range.Ptr()})
 			t = localEnd
 		default:
@@ -315,7 +315,7 @@ func checkLocalGuarded(role string, t *Local) hcl.Diagnostics {
 		case LVar:
 			if slices.Contains(unguarded, t.Var) {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Role loops without communicating",
-					Detail: fmt.Sprintf("In its local type, %s reaches continue %q without sending or receiving anything since the loop began.", role, t.Var),
+					Detail:  fmt.Sprintf("In its local type, %s reaches continue %q without sending or receiving anything since the loop began.", role, t.Var),
 					Subject: t.Range.Ptr()})
 			}
 		case LRec:

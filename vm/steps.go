@@ -122,7 +122,7 @@ func decodeStep(b *hclsyntax.Block, reg *roleRegistry) (*step, hcl.Diagnostics) 
 	}
 	if len(b.Labels) != len(schema.labels) {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Wrong number of labels",
-			Detail: fmt.Sprintf("A %s block takes %d labels (%s), got %d.", b.Type, len(schema.labels), strings.Join(schema.labels, ", "), len(b.Labels)),
+			Detail:  fmt.Sprintf("A %s block takes %d labels (%s), got %d.", b.Type, len(schema.labels), strings.Join(schema.labels, ", "), len(b.Labels)),
 			Subject: b.DefRange().Ptr()}}
 	}
 	var diags hcl.Diagnostics

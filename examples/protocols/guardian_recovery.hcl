@@ -12,7 +12,7 @@ protocol "guardian_recovery" {
     result = "keypair"
   }
   send "Guardian[*]" "Account" "Enroll" {
-    value = "$keypair.public_key"
+    value = "$keypair.public"
     sort  = "bytes"
     bind  = "guardian_key[*]"
   }
@@ -30,7 +30,7 @@ protocol "guardian_recovery" {
 
   # Each guardian signs, then approves (sending the signature) or declines.
   invoke "Guardian[*]" "crypto.ed25519_sign" {
-    args   = { msg = "$challenge", key = "$keypair.private_key" }
+    args   = { msg = "$challenge", key = "$keypair.private" }
     result = "signature"
   }
   choice "Guardian[*]" {

@@ -1,0 +1,227 @@
+package vm
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"testing"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// decideBy answers decisions from a table by role; roles not in it take
+// the first label.
+func decideBy(table map[string]string) func(req *DecisionRequest, n uint64) (string, error) {
+	return func(req *DecisionRequest, n uint64) (string, error) {
+		if l, ok := table[req.Role]; ok {
+			return l, nil
+		}
+		return req.Labels[0], nil
+	}
+}
+
+func binding(t *testing.T, m *Machine, role, name string) effects.Value {
+	t.Helper()
+	v, ok := m.Binding(role, name)
+	if !ok {
+		t.Fatalf("%s has no binding %q", role, name)
+	}
+	return v
+}
+
+func TestExamplePingPong(t *testing.T) {
+	prog := compileExample(t, "ping_pong")
+	host := NewRegistryHost(RegistryHostConfig{Seed: 7})
+	m, err := RunSession(context.Background(), prog, Config{Host: host, Granularity: Full})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ping := binding(t, m, "Server", "ping")
+	if ping.Kind() != effects.KindBytes || !ping.Equal(binding(t, m, "Client", "pong")) {
+		t.Fatalf("pong %s does not echo ping %s", binding(t, m, "Client", "pong"), ping)
+	}
+}
+
+func TestExampleGuardianRecovery(t *testing.T) {
+	prog := compileExample(t, "guardian_recovery")
+	reg := testRegistry(t)
+	brokenSigner := effects.NewRegistry()
+	for _, e := range reg.Entries() {
+		h := e.Handler
+		if e.Spec.ID == "crypto.ed25519_sign" {
+			// Guardian[2] signs with a key that is not the one it enrolled.
+			h = effects.HandlerFunc(func(ctx context.Context, c *effects.Call) (effects.Value, error) {
+				if cl, _ := CallerFrom(ctx); cl.Role == "Guardian[2]" {
+					other := ed25519.NewKeyFromSeed(make([]byte, 32))
+					return effects.Bytes(ed25519.Sign(other, argBytes(c, "msg"))), nil
+				}
+				return e.Handler.Invoke(ctx, c)
+			})
+		}
+		if err := brokenSigner.Register(e.Provider+"/"+string(e.Spec.ID), h, e.Spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name      string
+		reg       *effects.Registry
+		decisions map[string]string
+		want      string
+		valid     []bool
+	}{
+		{"two of three approve", reg, map[string]string{"Guardian[0]": "Approve", "Guardian[1]": "Decline", "Guardian[2]": "Approve"}, "Granted", []bool{true, false, true}},
+		{"all approve", reg, map[string]string{"Guardian[0]": "Approve", "Guardian[1]": "Approve", "Guardian[2]": "Approve"}, "Granted", []bool{true, true, true}},
+		{"one approves", reg, map[string]string{"Guardian[0]": "Decline", "Guardian[1]": "Approve", "Guardian[2]": "Decline"}, "Denied", []bool{false, true, false}},
+		{"a forged approval does not count", brokenSigner, map[string]string{"Guardian[0]": "Approve", "Guardian[1]": "Decline", "Guardian[2]": "Approve"}, "Denied", []bool{true, false, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			host := NewRegistryHost(RegistryHostConfig{Registry: tt.reg, Seed: 1, Decide: decideBy(tt.decisions)})
+			m, err := RunSession(context.Background(), prog, Config{Host: host, Session: effects.DeriveSessionID("recovery", 1), Granularity: Full})
+			if err != nil {
+				t.Fatal(err)
+			}
+			valid := binding(t, m, "Account", "valid")
+			for i, want := range tt.valid {
+				if b, _ := valid.Items()[i].AsBool(); b != want {
+					t.Errorf("valid[%d] = %v, want %v", i, b, want)
+				}
+			}
+			// Every approval the account accepted is a real Ed25519
+			// signature of its challenge by the enrolled key.
+			challenge, _ := binding(t, m, "Account", "challenge").AsBytes()
+			keys := binding(t, m, "Account", "guardian_key").Items()
+			for i, a := range binding(t, m, "Account", "approval").Items() {
+				sig, ok := a.AsBytes()
+				if !ok {
+					continue
+				}
+				pub, _ := keys[i].AsBytes()
+				if got := ed25519.Verify(pub, challenge, sig); got != tt.valid[i] {
+					t.Errorf("approval %d verifies = %v, want %v", i, got, tt.valid[i])
+				}
+			}
+			outcome := ""
+			for _, e := range m.Trace().Entries {
+				if e.Kind == KindSend && e.Role == "Account" && e.Peer == "Guardian[0]" && e.Operation != "Request" {
+					outcome = e.Operation
+				}
+			}
+			if outcome != tt.want {
+				t.Errorf("the account sent %q, want %q", outcome, tt.want)
+			}
+			if _, ok := binding(t, m, "Account", "granted_at").AsInt(); ok != (tt.want == "Granted") {
+				t.Errorf("granted_at = %s for outcome %s", binding(t, m, "Account", "granted_at"), tt.want)
+			}
+			for _, e := range m.Edges() {
+				if e.From == "Account" && e.To == "Guardian[1]" && e.Sent != 2 {
+					t.Errorf("Account sent Guardian[1] %d messages, want 2", e.Sent)
+				}
+			}
+		})
+	}
+}
+
+func TestExampleTwoPhaseCommit(t *testing.T) {
+	prog := compileExample(t, "two_phase_commit")
+	for _, tt := range []struct {
+		votes map[string]string
+		want  string
+	}{
+		{map[string]string{"Participant[0]": "Yes", "Participant[1]": "Yes"}, "Commit"},
+		{map[string]string{"Participant[0]": "Yes", "Participant[1]": "No"}, "Abort"},
+		{map[string]string{"Participant[0]": "No", "Participant[1]": "No"}, "Abort"},
+	} {
+		host := NewRegistryHost(RegistryHostConfig{Seed: 3, Decide: decideBy(tt.votes)})
+		m, err := RunSession(context.Background(), prog, Config{Host: host, Granularity: Full})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var outcome string
+		for _, e := range m.Trace().Entries {
+			if e.Kind == KindSend && e.Role == "Coordinator" && e.Peer == "Participant[1]" && e.Operation != "Prepare" {
+				outcome = e.Operation
+			}
+		}
+		if outcome != tt.want {
+			t.Errorf("votes %v: coordinator sent %q, want %q", tt.votes, outcome, tt.want)
+		}
+	}
+}
+
+func TestExampleThresholdSigning(t *testing.T) {
+	prog := compileExample(t, "threshold_signing")
+	group := effects.Bytes([]byte("group-public-key-0123456789abcde"))
+	host := NewRegistryHost(RegistryHostConfig{Registry: testRegistry(t), Seed: 5, Payload: func(req *PayloadRequest) (effects.Value, error) {
+		switch req.Name {
+		case "message":
+			return effects.Bytes([]byte("transfer 10 to bob")), nil
+		case "group_public":
+			return group, nil
+		case "key_share":
+			id := int64(req.Role[len(req.Role)-2]-'0') + 1
+			return effects.Map(map[string]effects.Value{"identifier": effects.Int(id), "secret": effects.Bytes([]byte{byte(id)}), "group_public": group}), nil
+		}
+		return effects.Value{}, errors.New("unexpected payload request")
+	}})
+	m, err := RunSession(context.Background(), prog, Config{Host: host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := binding(t, m, "Coordinator", "valid"); !v.Equal(effects.Bool(true)) {
+		t.Fatalf("aggregate signature does not verify: %s", v)
+	}
+	sig := binding(t, m, "Coordinator", "signature")
+	for _, s := range []string{"Signer[0]", "Signer[1]", "Signer[2]"} {
+		if got := binding(t, m, s, "signature"); !got.Equal(sig) {
+			t.Errorf("%s holds signature %s, coordinator %s", s, got, sig)
+		}
+	}
+	if n := binding(t, m, "Coordinator", "share").Len(); n != 3 {
+		t.Errorf("coordinator collected %d shares, want 3", n)
+	}
+}
+
+func TestExampleAntiEntropy(t *testing.T) {
+	prog := compileExample(t, "anti_entropy")
+	items := func(ns ...uint64) effects.Value {
+		var vs []effects.Value
+		for _, n := range ns {
+			vs = append(vs, effects.Uint(n))
+		}
+		return effects.List(vs...)
+	}
+	for _, tt := range []struct {
+		name         string
+		replica, peer effects.Value
+		rounds       int
+	}{
+		{"already equal", items(1, 2, 3), items(1, 2, 3), 1},
+		{"peer ahead", items(1), items(1, 2, 3, 4, 5), 3},
+		{"both ahead", items(1, 2, 3), items(3, 4, 5, 6, 7), 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			host := NewRegistryHost(RegistryHostConfig{Registry: testRegistry(t), Payload: func(req *PayloadRequest) (effects.Value, error) {
+				if req.Role == "Replica" {
+					return tt.replica, nil
+				}
+				return tt.peer, nil
+			}})
+			m, err := RunSession(context.Background(), prog, Config{Host: host})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := effects.List(sortedSet(append(append([]effects.Value(nil), tt.replica.Items()...), tt.peer.Items()...))...)
+			for _, role := range []string{"Replica", "Peer"} {
+				if got := binding(t, m, role, "items"); !got.Equal(want) {
+					t.Errorf("%s items = %s, want %s", role, got, want)
+				}
+			}
+			for _, e := range m.Edges() {
+				if e.From == "Replica" && e.To == "Peer" && int(e.Sent) != 2*tt.rounds-1 {
+					t.Errorf("replica sent %d messages, want %d for %d rounds", e.Sent, 2*tt.rounds-1, tt.rounds)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,208 @@
+package vm
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/binary"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+	"lukechampine.com/blake3"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// examplesDir holds the example protocols every test runs.
+const examplesDir = "../examples/protocols"
+
+func readExample(t testing.TB, name string) ([]byte, string) {
+	t.Helper()
+	path := filepath.Join(examplesDir, name+".hcl")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src, name + ".hcl"
+}
+
+func exampleNames(t testing.TB) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(examplesDir, "*.hcl"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no example protocols in %s: %v", examplesDir, err)
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, strings.TrimSuffix(filepath.Base(f), ".hcl"))
+	}
+	return names
+}
+
+func mustCompile(t testing.TB, src []byte, filename string) *Program {
+	t.Helper()
+	p, diags := Load(src, filename)
+	if diags.HasErrors() {
+		t.Fatalf("%s: %s", filename, diags)
+	}
+	prog, diags := Compile(p)
+	if diags.HasErrors() {
+		t.Fatalf("%s: %s", filename, diags)
+	}
+	return prog
+}
+
+func compileExample(t testing.TB, name string) *Program {
+	t.Helper()
+	src, file := readExample(t, name)
+	return mustCompile(t, src, file)
+}
+
+// seedFor derives deterministic key material for a test handler from the
+// caller's session and role (vm.CallerFrom), so keys do not depend on how
+// machines interleave.
+func seedFor(ctx context.Context, purpose string) []byte {
+	c, _ := CallerFrom(ctx)
+	h := blake3.Sum256([]byte("vm test/" + purpose + "/" + c.Session.String() + "/" + c.Role))
+	return h[:]
+}
+
+func argBytes(c *effects.Call, name string) []byte {
+	b, _ := c.Arg(name).AsBytes()
+	return b
+}
+
+// testRegistry serves the operations the example protocols invoke, in
+// process: real Ed25519 over crypto/ed25519 and BLAKE3 for crypto.hash,
+// deterministic stand-ins for the FROST round (the protocol only routes
+// its values), and test.echo for generated protocols.
+func testRegistry(t testing.TB) *effects.Registry {
+	t.Helper()
+	reg := effects.NewRegistry()
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	bytesParam := func(names ...string) []effects.Param {
+		var ps []effects.Param
+		for _, n := range names {
+			ps = append(ps, effects.Param{Name: n, Kind: effects.KindBytes})
+		}
+		return ps
+	}
+	must(reg.Register("test-crypto", effects.HandlerFunc(func(ctx context.Context, c *effects.Call) (effects.Value, error) {
+		switch c.Op {
+		case "crypto.ed25519_generate_keypair":
+			priv := ed25519.NewKeyFromSeed(seedFor(ctx, "ed25519"))
+			return effects.Map(map[string]effects.Value{"public": effects.Bytes(priv.Public().(ed25519.PublicKey)), "private": effects.Bytes(priv)}), nil
+		case "crypto.ed25519_sign":
+			key := argBytes(c, "key")
+			if len(key) != ed25519.PrivateKeySize {
+				return effects.Value{}, effects.Errorf(effects.CodeInvalidArgs, "key must be %d bytes", ed25519.PrivateKeySize)
+			}
+			return effects.Bytes(ed25519.Sign(ed25519.PrivateKey(key), argBytes(c, "msg"))), nil
+		case "crypto.ed25519_verify":
+			pub := argBytes(c, "pub")
+			if len(pub) != ed25519.PublicKeySize {
+				return effects.Value{}, effects.Errorf(effects.CodeInvalidArgs, "pub must be %d bytes", ed25519.PublicKeySize)
+			}
+			return effects.Bool(ed25519.Verify(pub, argBytes(c, "msg"), argBytes(c, "sig"))), nil
+		case "crypto.hash":
+			h := blake3.Sum256(argBytes(c, "data"))
+			return effects.Bytes(h[:]), nil
+		}
+		return effects.Value{}, effects.Errorf(effects.CodeUnknownOp, "%s", c.Op)
+	}),
+		effects.OpSpec{ID: "crypto.ed25519_generate_keypair", Result: effects.KindMap, Determinism: effects.ReadsWorld},
+		effects.OpSpec{ID: "crypto.ed25519_sign", Params: bytesParam("msg", "key"), Result: effects.KindBytes, Determinism: effects.Pure},
+		effects.OpSpec{ID: "crypto.ed25519_verify", Params: bytesParam("msg", "sig", "pub"), Result: effects.KindBool, Determinism: effects.Pure},
+		effects.OpSpec{ID: "crypto.hash", Params: bytesParam("data"), Result: effects.KindBytes, Determinism: effects.Pure},
+	))
+	// FROST stand-ins: each returns a value of the real operation's shape,
+	// derived from its arguments, so the protocol's routing is what is
+	// tested, not the cryptography (plugins/crypto tests that).
+	frost := effects.HandlerFunc(func(ctx context.Context, c *effects.Call) (effects.Value, error) {
+		digest := func(parts ...effects.Value) effects.Value {
+			h := blake3.Sum256(effects.List(parts...).Canonical())
+			return effects.Bytes(h[:])
+		}
+		share := c.Arg("share")
+		id, _ := share.Get("identifier")
+		switch c.Op {
+		case "crypto.frost_generate_nonces":
+			nonces := effects.Map(map[string]effects.Value{"identifier": id, "hiding": digest(share, effects.String("hiding"))})
+			commitment := effects.Map(map[string]effects.Value{"identifier": id, "hiding": digest(nonces)})
+			return effects.Map(map[string]effects.Value{"nonces": nonces, "commitment": commitment}), nil
+		case "crypto.frost_create_signing_package":
+			return effects.Map(map[string]effects.Value{"message": c.Arg("msg"), "group_public": c.Arg("group_public"), "commitments": c.Arg("commitments")}), nil
+		case "crypto.frost_sign_share":
+			return effects.Map(map[string]effects.Value{"identifier": id, "share": digest(c.Arg("pkg"), share, c.Arg("nonces"))}), nil
+		case "crypto.frost_aggregate_signatures":
+			pkg := c.Arg("pkg")
+			msg, _ := pkg.Get("message")
+			gp, _ := pkg.Get("group_public")
+			return effects.Bytes(fakeSignature(msg, gp)), nil
+		case "crypto.frost_verify":
+			sig, _ := c.Arg("sig").AsBytes()
+			return effects.Bool(string(sig) == string(fakeSignature(c.Arg("msg"), c.Arg("group_public")))), nil
+		}
+		return effects.Value{}, effects.Errorf(effects.CodeUnknownOp, "%s", c.Op)
+	})
+	must(reg.Register("test-frost", frost,
+		effects.OpSpec{ID: "crypto.frost_generate_nonces", Params: []effects.Param{{Name: "share", Kind: effects.KindMap}}, Result: effects.KindMap, Determinism: effects.ReadsWorld},
+		effects.OpSpec{ID: "crypto.frost_create_signing_package", Params: []effects.Param{{Name: "msg", Kind: effects.KindBytes}, {Name: "commitments", Kind: effects.KindList}, {Name: "group_public", Kind: effects.KindBytes}}, Result: effects.KindMap, Determinism: effects.Pure},
+		effects.OpSpec{ID: "crypto.frost_sign_share", Params: []effects.Param{{Name: "pkg", Kind: effects.KindMap}, {Name: "share", Kind: effects.KindMap}, {Name: "nonces", Kind: effects.KindMap}}, Result: effects.KindMap, Determinism: effects.Pure},
+		effects.OpSpec{ID: "crypto.frost_aggregate_signatures", Params: []effects.Param{{Name: "pkg", Kind: effects.KindMap}, {Name: "shares", Kind: effects.KindList}}, Result: effects.KindBytes, Determinism: effects.Pure},
+		effects.OpSpec{ID: "crypto.frost_verify", Params: []effects.Param{{Name: "msg", Kind: effects.KindBytes}, {Name: "sig", Kind: effects.KindBytes}, {Name: "group_public", Kind: effects.KindBytes}}, Result: effects.KindBool, Determinism: effects.Pure},
+	))
+	must(reg.Register("test-echo", effects.HandlerFunc(func(_ context.Context, c *effects.Call) (effects.Value, error) {
+		return c.Arg("x"), nil
+	}), effects.OpSpec{ID: "test.echo", Params: []effects.Param{{Name: "x", Kind: effects.KindAny}}, Result: effects.KindAny, Determinism: effects.Pure}))
+	return reg
+}
+
+func fakeSignature(msg, groupPublic effects.Value) []byte {
+	h := blake3.New(64, nil)
+	h.Write(effects.List(msg, groupPublic).Canonical())
+	return h.Sum(nil)
+}
+
+// splitmix is a tiny deterministic generator for tests (the vm package
+// itself never imports math/rand, and its tests follow suit).
+type splitmix uint64
+
+func (s *splitmix) next() uint64 {
+	*s += 0x9e3779b97f4a7c15
+	z := uint64(*s)
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+func (s *splitmix) intn(n int) int { return int(s.next() % uint64(n)) }
+
+// seededDecide picks branches by a hash of (seed, session, role, n).
+func seededDecide(seed uint64, pick func(req *DecisionRequest, n uint64) string) func(req *DecisionRequest, n uint64) (string, error) {
+	return func(req *DecisionRequest, n uint64) (string, error) {
+		if pick != nil {
+			if l := pick(req, n); l != "" {
+				return l, nil
+			}
+		}
+		var b [16]byte
+		binary.BigEndian.PutUint64(b[:8], seed)
+		binary.BigEndian.PutUint64(b[8:], n)
+		h := blake3.Sum256(append(b[:], req.Role...))
+		return req.Labels[binary.BigEndian.Uint64(h[:8])%uint64(len(req.Labels))], nil
+	}
+}
