@@ -136,3 +136,9 @@ func sha256Hex(t *testing.T, path string) string {
 	}
 	return fmt.Sprintf("%x", sha256.Sum256(b))
 }
+
+// quietLogger logs only warnings and worse to the test log (for tests
+// whose info-level log would be thousands of lines).
+func quietLogger(t *testing.T) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Level: hclog.Error, Output: testWriter{t}})
+}
