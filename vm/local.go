@@ -70,8 +70,9 @@ func (t *Local) branch(name string) *LBranch {
 	return nil
 }
 
-// Depth is the length of the longest path of actions through t, without
-// unfolding recursion: the "depth of a local type" of the step budget.
+// Depth is the number of nodes on the longest path through t, counting
+// the final end and not unfolding recursion: the "depth of a local type"
+// of the step budget. It bounds the instructions a loop-free role runs.
 func (t *Local) Depth() int {
 	memo := map[*Local]int{}
 	var depth func(*Local) int
@@ -79,13 +80,12 @@ func (t *Local) Depth() int {
 		if d, ok := memo[t]; ok {
 			return d
 		}
-		d := 0
+		d := 1 // end, and the jump back of a var
 		switch t.Kind {
 		case LSend, LRecv:
 			for _, b := range t.Branches {
-				d = max(d, depth(b.Next))
+				d = max(d, 1+depth(b.Next))
 			}
-			d++
 		case LAction:
 			d = 1 + depth(t.Next)
 		case LRec:
