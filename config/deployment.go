@@ -115,8 +115,9 @@ const defaultFilename = "deployment.hcl"
 
 // Parse decodes a deployment file from src; filename is used in
 // diagnostics and, unless opts.Dir is set, to resolve relative paths. Like
-// Load it never returns a nil Deployment. Syntax errors stop decoding (what
-// follows would mostly be noise); every other mistake is collected.
+// Load it never returns a nil Deployment. Syntax errors (and number
+// literals too large to evaluate safely) stop decoding, since what follows
+// would mostly be noise; every other mistake is collected.
 func Parse(src []byte, filename string, opts Options) (*Deployment, hcl.Diagnostics) {
 	if filename == "" {
 		filename = defaultFilename
@@ -129,6 +130,9 @@ func Parse(src []byte, filename string, opts Options) (*Deployment, hcl.Diagnost
 	fallback := hcl.Range{Filename: filename, Start: hcl.Pos{Line: 1, Column: 1}, End: hcl.Pos{Line: 1, Column: 1}}
 	if diags.HasErrors() || file == nil {
 		return dep, finish(diags, fallback)
+	}
+	if numDiags := checkNumberLiterals(src, filename); numDiags.HasErrors() {
+		return dep, finish(append(diags, numDiags...), fallback)
 	}
 
 	d := &decoder{opts: opts, dir: opts.Dir, diags: diags}
@@ -197,8 +201,14 @@ type decoder struct {
 
 func (d *decoder) add(diags ...*hcl.Diagnostic) { d.diags = append(d.diags, diags...) }
 
+// maxDiagnostics caps what Parse returns: a binary file or a wrong file
+// would otherwise yield one syntax error per byte, which helps no one.
+const maxDiagnostics = 50
+
 // finish gives any error without a subject the fallback range (so every
-// error can be shown in the file) and orders the diagnostics by position.
+// error can be shown in the file), orders the diagnostics by position and
+// keeps the first maxDiagnostics, ending with a note of how many more there
+// were.
 func finish(diags hcl.Diagnostics, fallback hcl.Range) hcl.Diagnostics {
 	for i, diag := range diags {
 		if diag.Subject == nil || diag.Subject.Filename == "" {
@@ -216,5 +226,14 @@ func finish(diags hcl.Diagnostics, fallback hcl.Range) hcl.Diagnostics {
 		}
 		return 0
 	})
+	if len(diags) > maxDiagnostics {
+		rest := diags[maxDiagnostics:]
+		diags = append(diags[:maxDiagnostics:maxDiagnostics], &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Too many problems",
+			Detail:   fmt.Sprintf("%d more problems follow from here and are not shown. Fix the ones above (is this a deployment file?) and validate again.", len(rest)),
+			Subject:  rest[0].Subject,
+		})
+	}
 	return diags
 }

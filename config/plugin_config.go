@@ -329,9 +329,9 @@ func anyValue(v cty.Value, at string) (effects.Value, string) {
 func numberProblem(v cty.Value, rng string) string {
 	f := v.AsBigFloat()
 	if !f.IsInt() {
-		return fmt.Sprintf("%s is not a whole number (config numbers are integers)", f.Text('g', 20))
+		return fmt.Sprintf("%s is not a whole number (config numbers are integers)", numberText(f))
 	}
-	return fmt.Sprintf("%s is out of range (%s)", f.Text('g', 20), rng)
+	return fmt.Sprintf("%s is out of range (%s)", numberText(f), rng)
 }
 
 // decodeHex decodes a bytes config value; problem is "" on success.

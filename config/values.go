@@ -64,7 +64,7 @@ func (d *decoder) uintAttr(a *hcl.Attribute, example string) (uint64, bool) {
 		d.add(&hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Invalid number",
-			Detail:   fmt.Sprintf("%s must be a whole number from 0 to 18446744073709551615, not %s.", a.Name, v.AsBigFloat().Text('g', 20)),
+			Detail:   fmt.Sprintf("%s must be a whole number from 0 to 18446744073709551615, not %s.", a.Name, numberText(v.AsBigFloat())),
 			Subject:  a.Expr.Range().Ptr(),
 		})
 		return 0, false

@@ -1,9 +1,9 @@
 package config
 
 import (
-	"bufio"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -20,15 +20,16 @@ import (
 // with carets, so plain logs and golden files still show exactly what is
 // wrong. With color the subject is highlighted instead, as HCL does.
 func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
+	lines := make(map[*hcl.File]lineIndex)
 	for _, diag := range diags {
-		if err := writeDiagnostic(w, files, diag, color); err != nil {
+		if err := writeDiagnostic(w, files, lines, diag, color); err != nil {
 			return fmt.Errorf("write diagnostics: %w", err)
 		}
 	}
 	return nil
 }
 
-func writeDiagnostic(w io.Writer, files map[string]*hcl.File, diag *hcl.Diagnostic, color bool) error {
+func writeDiagnostic(w io.Writer, files map[string]*hcl.File, lines map[*hcl.File]lineIndex, diag *hcl.Diagnostic, color bool) error {
 	severity, colorCode, highlight, reset := "Error", "", "", ""
 	if diag.Severity == hcl.DiagWarning {
 		severity = "Warning"
@@ -53,7 +54,12 @@ func writeDiagnostic(w io.Writer, files map[string]*hcl.File, diag *hcl.Diagnost
 				}
 			}
 			fmt.Fprintf(&b, "  on %s:%d:%d%s:\n", s.Filename, s.Start.Line, s.Start.Column, context)
-			writeSnippet(&b, file.Bytes, diag, highlight, reset)
+			ix, ok := lines[file]
+			if !ok {
+				ix = indexLines(file.Bytes)
+				lines[file] = ix
+			}
+			writeSnippet(&b, file.Bytes, ix, diag, highlight, reset)
 			b.WriteByte('\n')
 		}
 	}
@@ -67,46 +73,44 @@ func writeDiagnostic(w io.Writer, files map[string]*hcl.File, diag *hcl.Diagnost
 // writeSnippet prints the source lines the subject (and context) cover,
 // marking the subject: with highlight codes in color, else with a line of
 // carets under it.
-func writeSnippet(b *strings.Builder, src []byte, diag *hcl.Diagnostic, highlight, reset string) {
+func writeSnippet(b *strings.Builder, src []byte, ix lineIndex, diag *hcl.Diagnostic, highlight, reset string) {
 	subject := *diag.Subject
 	snip := subject
 	if diag.Context != nil {
 		snip = hcl.RangeOver(snip, *diag.Context)
 	}
 	// An empty range cannot be shown: widen it to one character, as HCL does.
-	if snip.Empty() {
-		snip.End.Byte++
-		snip.End.Column++
-	}
 	mark := subject
 	if mark.Empty() {
 		mark.End.Byte++
 		mark.End.Column++
 	}
-	sc := hcl.NewRangeScanner(src, subject.Filename, bufio.ScanLines)
-	for sc.Scan() {
-		line := sc.Range()
-		if !line.Overlaps(snip) {
-			continue
-		}
+	subjectLine := ix.lineAt(subject.Start.Byte)
+	for i := ix.lineAt(snip.Start.Byte); i <= ix.lineAt(max(snip.End.Byte-1, snip.Start.Byte)); i++ {
+		line := ix.line(i, src, subject.Filename)
+		text := line.SliceBytes(src)
 		pre, hl, post := line.PartitionAround(mark)
 		if highlight != "" && !hl.Empty() {
-			fmt.Fprintf(b, "%4d: %s%s%s%s%s\n", line.Start.Line, pre.SliceBytes(src), highlight, hl.SliceBytes(src), reset, post.SliceBytes(src))
+			fmt.Fprintf(b, "%4d: %s%s%s%s%s\n", i+1, pre.SliceBytes(src), highlight, hl.SliceBytes(src), reset, post.SliceBytes(src))
 			continue
 		}
-		fmt.Fprintf(b, "%4d: %s\n", line.Start.Line, sc.Bytes())
+		fmt.Fprintf(b, "%4d: %s\n", i+1, text)
 		if highlight != "" {
 			continue
 		}
+		lead := pre.SliceBytes(src)
 		n := utf8.RuneCount(hl.SliceBytes(src))
 		if n == 0 {
-			if subject.Start.Line != line.Start.Line {
+			if i != subjectLine {
 				continue
 			}
-			n = 1 // the subject is empty or past the end of the line
+			// The subject is empty or past the end of the line: one caret
+			// where it starts.
+			end := min(max(subject.Start.Byte, line.Start.Byte), line.End.Byte)
+			lead, n = src[line.Start.Byte:end], 1
 		}
 		b.WriteString("      ")
-		for _, r := range string(pre.SliceBytes(src)) {
+		for _, r := range string(lead) {
 			if r == '\t' {
 				b.WriteByte('\t')
 			} else {
@@ -115,5 +119,41 @@ func writeSnippet(b *strings.Builder, src []byte, diag *hcl.Diagnostic, highligh
 		}
 		b.WriteString(strings.Repeat("^", n))
 		b.WriteByte('\n')
+	}
+}
+
+// lineIndex holds the byte offset where each line of a source starts, so a
+// snippet costs the lines it shows, not a scan of the whole file.
+type lineIndex []int
+
+func indexLines(src []byte) lineIndex {
+	ix := lineIndex{0}
+	for i, c := range src {
+		if c == '\n' {
+			ix = append(ix, i+1)
+		}
+	}
+	return ix
+}
+
+// lineAt returns the 0-based line holding byte offset off, clamped to the
+// source.
+func (ix lineIndex) lineAt(off int) int {
+	return max(sort.SearchInts(ix, off+1)-1, 0)
+}
+
+// line returns the range of 0-based line i, without its line ending.
+func (ix lineIndex) line(i int, src []byte, filename string) hcl.Range {
+	start, end := ix[i], len(src)
+	if i+1 < len(ix) {
+		end = ix[i+1] - 1
+	}
+	if end > start && src[end-1] == '\r' {
+		end--
+	}
+	return hcl.Range{
+		Filename: filename,
+		Start:    hcl.Pos{Line: i + 1, Column: 1, Byte: start},
+		End:      hcl.Pos{Line: i + 1, Byte: end},
 	}
 }
