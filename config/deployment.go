@@ -49,8 +49,8 @@ type Deployment struct {
 	Seed      uint64
 	SeedRange hcl.Range
 
-	// StateDir is where the host keeps this deployment's state (sockets,
-	// plugin data). A relative state_dir is resolved against Dir; when
+	// StateDir is where this deployment's state lives (plugin data such as
+	// the storage database, the host's admin socket). A relative state_dir is resolved against Dir; when
 	// absent it is Dir/.aura/<Name>, so two deployments never share state
 	// and the state lives next to the file that declares it.
 	StateDir      string

@@ -26,9 +26,10 @@
 // Paths (command, state_dir) are resolved against the directory of the
 // deployment file, never the working directory of aura-host, and a command
 // is never looked up in $PATH. Paths inside a plugin's config block are the
-// plugin's business: config passes them through as written, and the host
-// hands plugins the deployment's state directory so they can resolve
-// relative ones against it.
+// plugin's business: config passes them through as written. The convention
+// (used by the quickstart's storage path) is that a plugin resolves a
+// relative path against the deployment's StateDir, which the host passes it
+// when configuring it.
 //
 // Decoding has two stages, because a plugin's config schema is known only
 // once the plugin runs: Load/Parse decode the file (keeping each config
