@@ -192,9 +192,9 @@ func TestExampleAntiEntropy(t *testing.T) {
 		return effects.List(vs...)
 	}
 	for _, tt := range []struct {
-		name         string
+		name          string
 		replica, peer effects.Value
-		rounds       int
+		rounds        int
 	}{
 		{"already equal", items(1, 2, 3), items(1, 2, 3), 1},
 		{"peer ahead", items(1), items(1, 2, 3, 4, 5), 3},

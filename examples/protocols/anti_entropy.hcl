@@ -35,6 +35,9 @@ protocol "anti_entropy" {
 
       branch "InSync" {
         send "Peer" "Replica" "InSync" {}
+        set "Replica" "agreed_digest" {
+          value = "$digest"
+        }
       }
       branch "Differ" {
         send "Peer" "Replica" "Differ" {}
