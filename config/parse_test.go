@@ -219,3 +219,21 @@ func TestNumberLiteralLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestEnvMistakes(t *testing.T) {
+	tests := []struct{ env, want, detail string }{
+		{`{ PLUGIN_PROTOCOL_VERSIONS = "9" }`, "Invalid environment variable@3:11", "reserved"},
+		{`{ "A=B" = "x" }`, "Invalid environment variable@3:11", `no "="`},
+		{`{ "" = "x" }`, "Invalid environment variable@3:11", "cannot be empty"},
+		{`{ A = "x", A = "y" }`, "Duplicate key@3:20", "sets \"A\" twice; the first is at line 3"},
+		{`"A=x"`, "Incorrect attribute value type@3:9", "env must be a map of strings, not a string"},
+		{`{ (1) = "x" }`, "Incorrect attribute value type@3:11", "env key must be a string, not a number"},
+	}
+	for _, tt := range tests {
+		src := "deployment \"d\" { mode = \"testing\" }\nplugin \"p\" {\n  env = " + tt.env + "\n  command = \"/bin/p\"\n}\n"
+		_, diags := Parse([]byte(src), "test.hcl", Options{})
+		if got := summaries(diags); len(got) != 1 || got[0] != tt.want || !strings.Contains(diags[0].Detail, tt.detail) {
+			t.Errorf("env = %s: got %v %v, want %s containing %q", tt.env, got, diags, tt.want, tt.detail)
+		}
+	}
+}
