@@ -175,6 +175,9 @@ type Descriptor struct {
 // Validate checks a descriptor a plugin returned: every operation well
 // formed and declared once, config fields named and unique.
 func (d Descriptor) Validate() error {
+	if d.Name == "" || d.Version == "" {
+		return fmt.Errorf("plugin must describe its name and version (got %q, %q)", d.Name, d.Version)
+	}
 	if d.Kind != KindHandler && d.Kind != KindService {
 		return fmt.Errorf("plugin kind %q is not handler or service", d.Kind)
 	}
@@ -197,6 +200,12 @@ func (d Descriptor) Validate() error {
 			return fmt.Errorf("config field %q declared twice", f.Name)
 		}
 		fields[f.Name] = true
+		if _, known := kindNames[f.Kind]; !known {
+			return fmt.Errorf("config field %q has unknown kind %v", f.Name, f.Kind)
+		}
+		if !f.Default.IsNull() && !f.Kind.Accepts(f.Default.Kind()) {
+			return fmt.Errorf("config field %q is %v but its default is %v", f.Name, f.Kind, f.Default.Kind())
+		}
 	}
 	return nil
 }

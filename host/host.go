@@ -142,13 +142,16 @@ func (h *Host) Start(ctx context.Context) error {
 	if err := h.checkAll(); err != nil {
 		return h.abort(err)
 	}
-	if err := h.configureAll(ctx); err != nil {
-		return h.abort(err)
-	}
+	// Operations are registered before any plugin is configured, so that a
+	// plugin may call another back while it configures or starts: the call
+	// waits (within its deadline) until the other plugin is ready.
 	for _, m := range h.plugins {
 		if err := h.registry.Register(m.name(), m, m.desc.Ops...); err != nil {
 			return h.abort(err) // checkAll reports conflicts first, with lines
 		}
+	}
+	if err := h.configureAll(ctx); err != nil {
+		return h.abort(err)
 	}
 	for _, m := range h.plugins {
 		m.setState(StateReady, "")
@@ -358,9 +361,10 @@ func (h *Host) plugin(name string) *managedPlugin {
 	return nil
 }
 
-// Shutdown stops supervision, then every plugin in reverse declaration
-// order, each within StopTimeout even if it does not answer (it is then
-// SIGKILLed). It is idempotent; later calls return the first result.
+// Shutdown stops the admin endpoint and supervision, then every plugin one
+// by one in reverse declaration order (a service is asked to Stop first),
+// each within StopTimeout even if it does not answer: it is then
+// SIGKILLed. It is idempotent; later calls return the first result.
 func (h *Host) Shutdown(ctx context.Context) error {
 	h.shutdownOnce.Do(func() { h.shutdownErr = h.shutdown(ctx) })
 	return h.shutdownErr

@@ -56,6 +56,7 @@ func launch(ctx context.Context, spec launchSpec) (*instance, error) {
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.ClientPlugins(),
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		GRPCDialOptions:  sdk.DialOptions(),
 		// go-plugin hands RunnerFunc a blank command carrying the
 		// environment it needs (handshake cookie, socket directory, the
 		// host's environment); the plugin's own settings go after it.

@@ -108,3 +108,15 @@ plugin "tp" {
 		t.Fatalf("greeting = %v", got)
 	}
 }
+
+// A plugin cannot crash the host through what it writes to stderr.
+func TestHostilePluginStderrIsHarmless(t *testing.T) {
+	h := startHost(t, deployment(t, `
+deployment "t" {}
+plugin "tp" {
+  command = "TESTPLUGIN"
+  args    = ["evil-stderr"]
+}
+`))
+	invoke(t, h, "test.greeting", nil)
+}

@@ -40,7 +40,7 @@ func newProcessRunner(cmd *exec.Cmd) (*processRunner, error) {
 		return nil, err
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	return &processRunner{cmd: cmd, stdout: stdout, stderr: stderr, exited: make(chan struct{})}, nil
+	return &processRunner{cmd: cmd, stdout: stdout, stderr: filterStderr(stderr), exited: make(chan struct{})}, nil
 }
 
 func (r *processRunner) Start(context.Context) error {

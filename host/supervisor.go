@@ -44,6 +44,11 @@ func (h *Host) watchInstance(ctx context.Context, m *managedPlugin, inst *instan
 			return ""
 		case <-inst.exited():
 			return "process " + inst.exitStatus()
+		case <-inst.stream.Done():
+			// The process lives but its call stream broke: its state is
+			// unknown and no call can reach it. Replace it.
+			inst.killProcess()
+			return "call stream to the plugin broke; process group killed"
 		case <-timer.C:
 		}
 		err := h.probe(ctx, m, inst)

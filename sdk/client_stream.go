@@ -2,7 +2,10 @@ package sdk
 
 import (
 	"context"
+	"fmt"
 	"sync"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/aurahost/aura-host/effects"
 	pb "github.com/aurahost/aura-host/sdk/proto/aura/plugin/v1"
@@ -34,7 +37,11 @@ type Stream struct {
 type streamItem struct {
 	call   *pb.Call // a new call, or
 	cancel uint64   // the ID of a call to cancel
+	size   int      // encoded size of call
 }
+
+// frameOverhead is room left in a message for the frame around a call.
+const frameOverhead = 64
 
 // OpenStream opens an InvokeStream to the plugin. It lives until Close, or
 // until the plugin goes away.
@@ -65,11 +72,21 @@ func (s *Stream) Invoke(ctx context.Context, call *effects.Call) (effects.Value,
 	}
 	s.nextID++
 	id := s.nextID
-	s.pending[id] = ch
+	s.mu.Unlock()
+	pc := callToProto(call, id, timeoutOf(ctx))
+	size := proto.Size(pc)
+	if size > MaxMessageBytes-frameOverhead {
+		return effects.Value{}, &effects.Error{Code: effects.CodeInvalidArgs, Op: call.Op, Plugin: s.name,
+			Message: fmt.Sprintf("call is %d bytes; a call may be at most %d", size, MaxMessageBytes-frameOverhead)}
+	}
+	s.mu.Lock()
+	if s.err == nil {
+		s.pending[id] = ch
+	}
 	s.mu.Unlock()
 
 	select {
-	case s.queue <- streamItem{call: callToProto(call, id, timeoutOf(ctx))}:
+	case s.queue <- streamItem{call: pc, size: size}:
 	case <-ctx.Done():
 		s.forget(id)
 		return effects.Value{}, transportError(ctx, ctx.Err(), call.Op, s.name)
@@ -140,18 +157,25 @@ func (s *Stream) sendLoop() {
 			return
 		}
 		frame := &pb.InvokeFrame{}
+		bytes := 0
 		add := func(it streamItem) {
 			if it.call != nil {
 				frame.Calls = append(frame.Calls, it.call)
 			} else {
 				frame.Cancel = append(frame.Cancel, it.cancel)
 			}
+			bytes += it.size + frameOverhead
 		}
 		add(first)
+		var held *streamItem // taken from the queue but too big for this frame
 	batch:
-		for len(frame.Calls)+len(frame.Cancel) < maxBatch {
+		for len(frame.Calls)+len(frame.Cancel) < maxBatch && bytes < FrameBytes {
 			select {
 			case it := <-s.queue:
+				if bytes+it.size > FrameBytes {
+					held = &it
+					break batch
+				}
 				add(it)
 			default:
 				break batch
@@ -160,6 +184,12 @@ func (s *Stream) sendLoop() {
 		if err := s.stream.Send(frame); err != nil {
 			s.fail(transportError(context.Background(), err, "", s.name))
 			return
+		}
+		if held != nil {
+			if err := s.stream.Send(&pb.InvokeFrame{Calls: []*pb.Call{held.call}}); err != nil {
+				s.fail(transportError(context.Background(), err, "", s.name))
+				return
+			}
 		}
 	}
 }

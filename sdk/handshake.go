@@ -21,3 +21,13 @@ var Handshake = plugin.HandshakeConfig{
 	MagicCookieKey:   "AURA_HOST_PLUGIN",
 	MagicCookieValue: "6b1f0c2e9d4a4e7f8c3b5a1d2e9f0a7c",
 }
+
+// MaxMessageBytes bounds one gRPC message between host and plugin, in both
+// directions. A stream frame batches calls up to FrameBytes; a single call
+// or result larger than MaxMessageBytes is refused with invalid_args (or,
+// for a result, internal) rather than breaking the stream.
+const MaxMessageBytes = 64 << 20
+
+// FrameBytes is the soft size limit of a batched stream frame: a frame
+// takes calls until it reaches this size (and always at least one).
+const FrameBytes = 4 << 20

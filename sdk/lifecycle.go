@@ -58,4 +58,3 @@ func healthFromProto(r *pb.HealthResponse) Health {
 	}
 	return Health{Status: Unhealthy, Reason: fmt.Sprintf("plugin reported unknown health status %v", r.GetStatus())}
 }
-

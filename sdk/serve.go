@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
 )
 
 // Option configures Serve.
@@ -58,7 +59,7 @@ func Serve(p *Plugin, opts ...Option) {
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: ServerPlugins(p, o.logger),
-		GRPCServer:       plugin.DefaultGRPCServer,
+		GRPCServer:       NewGRPCServer,
 		Logger:           o.logger,
 	})
 	os.Exit(0)
@@ -76,4 +77,16 @@ func watchParent(every time.Duration, logger hclog.Logger) {
 			os.Exit(3)
 		}
 	}
+}
+
+// NewGRPCServer is the gRPC server a plugin serves on, with the contract's
+// message size limits. go-plugin passes its own options (TLS) in opts.
+func NewGRPCServer(opts []grpc.ServerOption) *grpc.Server {
+	return grpc.NewServer(append(opts, grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes))...)
+}
+
+// DialOptions are the gRPC dial options a host uses to reach plugins, with
+// the contract's message size limits (go-plugin's ClientConfig.GRPCDialOptions).
+func DialOptions() []grpc.DialOption {
+	return []grpc.DialOption{grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes))}
 }

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/aurahost/aura-host/effects"
 	pb "github.com/aurahost/aura-host/sdk/proto/aura/plugin/v1"
 )
@@ -100,24 +102,51 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 // sendResults batches results into frames until results is closed.
 func sendResults(stream pb.Plugin_InvokeStreamServer, results <-chan *pb.Result) error {
 	var sendErr error
-	for r := range results {
+	var held *pb.Result // taken from the channel but too big for the frame
+	for {
+		r := held
+		held = nil
+		if r == nil {
+			var ok bool
+			if r, ok = <-results; !ok {
+				return sendErr
+			}
+		}
 		if sendErr != nil {
 			continue // drain so that no handler goroutine blocks
 		}
+		r = fitResult(r)
 		frame := &pb.ResultFrame{Results: []*pb.Result{r}}
+		bytes := proto.Size(r)
 	batch:
-		for len(frame.Results) < maxBatch {
+		for len(frame.Results) < maxBatch && bytes < FrameBytes {
 			select {
 			case more, ok := <-results:
 				if !ok {
 					break batch
 				}
+				more = fitResult(more)
+				n := proto.Size(more)
+				if bytes+n > FrameBytes {
+					held = more
+					break batch
+				}
 				frame.Results = append(frame.Results, more)
+				bytes += n
 			default:
 				break batch
 			}
 		}
 		sendErr = stream.Send(frame)
 	}
-	return sendErr
+}
+
+// fitResult replaces a result too large for one message with an error, so
+// that one oversized answer fails its call instead of the stream.
+func fitResult(r *pb.Result) *pb.Result {
+	if n := proto.Size(r); n > MaxMessageBytes-frameOverhead {
+		return resultToProto(r.GetCallId(), effects.Value{}, effects.Errorf(effects.CodeInternal,
+			"result is %d bytes; a result may be at most %d", n, MaxMessageBytes-frameOverhead))
+	}
+	return r
 }

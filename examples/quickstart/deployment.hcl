@@ -24,7 +24,7 @@ plugin "storage" {
   builtin = "storage"
 
   config {
-    # Relative to the deployment's state directory (state_dir above).
+    # Relative to the plugin's own state directory, <state_dir>/plugins/storage.
     path = "storage.db"
   }
 }
@@ -39,7 +39,7 @@ plugin "random" {
   builtin = "random"
 }
 
-# Logging into the host's log, tagged with the calling plugin.
+# Logging into the host's log, under the console plugin's name.
 plugin "console" {
   builtin = "console"
 }

@@ -5,6 +5,8 @@
 //	not-a-plugin   prints a line and exits, as an unrelated binary would
 //	wrong-version  completes go-plugin's handshake with protocol version 2
 //	exit-on-start  writes an error to stderr and exits 3 before serving
+//	evil-stderr    writes log lines meant to crash go-plugin's log
+//	               forwarder, then serves
 //	serve-once     serves on its first start only: it counts its starts in
 //	               the file named by START_COUNTER_FILE and exits 5 on later
 //	               ones, like a plugin whose restarts all crash
@@ -38,13 +40,17 @@ func main() {
 		plugin.Serve(&plugin.ServeConfig{
 			HandshakeConfig:  hs,
 			VersionedPlugins: map[int]plugin.PluginSet{sdk.ProtocolVersion + 1: sdk.ServerPlugins(testPlugin(), nil)[sdk.ProtocolVersion]},
-			GRPCServer:       plugin.DefaultGRPCServer,
+			GRPCServer:       sdk.NewGRPCServer,
 		})
 	case "serve-once":
 		if starts := countStart(os.Getenv("START_COUNTER_FILE")); starts > 1 {
 			fmt.Fprintf(os.Stderr, "testplugin: start %d: state is corrupt, giving up\n", starts)
 			os.Exit(5)
 		}
+		sdk.Serve(testPlugin())
+	case "evil-stderr":
+		fmt.Fprintln(os.Stderr, `{"@level":"info","@message":42,"@timestamp":false}`)
+		fmt.Fprintln(os.Stderr, `{"@level":7,"@message":"level is a number"}`)
 		sdk.Serve(testPlugin())
 	case "exit-on-start":
 		fmt.Fprintln(os.Stderr, "testplugin: cannot open /nonexistent/config: no such file or directory")
