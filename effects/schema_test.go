@@ -289,10 +289,12 @@ func TestParseMode(t *testing.T) {
 func TestDescriptorValidateConfigFieldsAndIdentity(t *testing.T) {
 	base := effects.Descriptor{Name: "p", Version: "1.0.0", Kind: effects.KindHandler}
 	bad := map[string]func(d *effects.Descriptor){
-		"no name":          func(d *effects.Descriptor) { d.Name = "" },
-		"no version":       func(d *effects.Descriptor) { d.Version = "" },
-		"unknown kind":     func(d *effects.Descriptor) { d.Config = []effects.ConfigField{{Name: "x", Kind: effects.Kind(9)}} },
-		"default mismatch": func(d *effects.Descriptor) { d.Config = []effects.ConfigField{{Name: "x", Kind: effects.KindInt, Default: effects.String("7")}} },
+		"no name":      func(d *effects.Descriptor) { d.Name = "" },
+		"no version":   func(d *effects.Descriptor) { d.Version = "" },
+		"unknown kind": func(d *effects.Descriptor) { d.Config = []effects.ConfigField{{Name: "x", Kind: effects.Kind(9)}} },
+		"default mismatch": func(d *effects.Descriptor) {
+			d.Config = []effects.ConfigField{{Name: "x", Kind: effects.KindInt, Default: effects.String("7")}}
+		},
 	}
 	for name, edit := range bad {
 		d := base
