@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -154,4 +155,65 @@ func BenchmarkRouterInProcess(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkSupervisedRestart SIGKILLs a plugin under supervision b.N times
+// and reports, from the host's own state events, how long it took to see
+// the death (SIGKILL sent → restarting) and to serve again (restarting →
+// ready), p50 and max, in ms. Backoff is set to 1ms so that the figures are
+// the host's own cost.
+func BenchmarkSupervisedRestart(b *testing.B) {
+	ev := make(chan host.Event, 64)
+	dep := deploymentB(b, `
+deployment "bench" {}
+plugin "tp" { command = "TESTPLUGIN" }
+`)
+	h, err := host.New(host.Config{Deployment: dep, Executable: auraHost, OnEvent: func(e host.Event) { ev <- e },
+		Policies: map[string]host.Policy{"tp": {Restart: host.RestartPolicy{Attempts: 1 << 30, Delay: time.Millisecond, MaxDelay: time.Millisecond}}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := h.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer h.Shutdown(context.Background())
+	drain := func() {
+		for {
+			select {
+			case <-ev:
+			default:
+				return
+			}
+		}
+	}
+	var detect, ready []time.Duration
+	b.ResetTimer()
+	for range b.N {
+		drain()
+		pid := h.PluginClientPID("tp")
+		killed := time.Now()
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			b.Fatal(err)
+		}
+		var restarting time.Time
+		for e := range ev {
+			if e.To == host.StateRestarting {
+				restarting = e.Time
+				detect = append(detect, e.Time.Sub(killed))
+			}
+			if e.To == host.StateReady && !restarting.IsZero() {
+				ready = append(ready, e.Time.Sub(restarting))
+				break
+			}
+		}
+	}
+	b.StopTimer()
+	slices.Sort(detect)
+	slices.Sort(ready)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(detect[len(detect)/2]), "detect-p50-ms")
+	b.ReportMetric(ms(detect[len(detect)-1]), "detect-max-ms")
+	b.ReportMetric(ms(ready[len(ready)/2]), "restart-to-ready-p50-ms")
+	b.ReportMetric(ms(ready[len(ready)-1]), "restart-to-ready-max-ms")
+	b.ReportMetric(0, "ns/op")
 }

@@ -14,3 +14,13 @@ func (h *Host) PluginClient(name string) *sdk.Client {
 	}
 	return nil
 }
+
+// PluginClientPID is the PID of a plugin's current process (0 if none).
+func (h *Host) PluginClientPID(name string) int {
+	if m := h.plugin(name); m != nil {
+		if inst := m.inst.Load(); inst != nil {
+			return inst.pid()
+		}
+	}
+	return 0
+}
