@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -204,8 +205,22 @@ type jsonLabel struct {
 }
 
 // jsonNodeLimit bounds how large a tree the JSON forms may unfold a
-// shared DAG into.
-const jsonNodeLimit = 1 << 20
+// shared DAG into: sequential choices multiply the paths.
+const jsonNodeLimit = 1 << 16
+
+// marshalJSON indents small documents for people and leaves large ones
+// compact, since indentation grows with nesting depth.
+func marshalJSON(v any) ([]byte, error) {
+	compact, err := json.Marshal(v)
+	if err != nil || len(compact) > 1<<16 {
+		return compact, err
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, compact, "", "  "); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
 
 // GlobalJSON renders the protocol's global type in the interchange form.
 // Role-local actions, payload expressions and bindings have no place in
@@ -242,7 +257,7 @@ func (p *Protocol) GlobalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.MarshalIndent(t, "", "  ")
+	return marshalJSON(t)
 }
 
 // JSON renders a role's local type in the interchange form: send and
@@ -284,5 +299,5 @@ func (pr *Projection) JSON(role string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.MarshalIndent(out, "", "  ")
+	return marshalJSON(out)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -178,6 +179,10 @@ func (p *jsonParser) value(depth int) (*jnode, *hcl.Diagnostic) {
 		}
 		p.pos++
 		n := &jnode{kind: 's', start: start, end: p.pos}
+		if raw := p.src[start+1 : p.pos-1]; plainString(raw) {
+			n.str = string(raw) // no escapes: the common case, without the decoder
+			return n, nil
+		}
 		if err := json.Unmarshal(p.src[start:p.pos], &n.str); err != nil {
 			return nil, p.errorAt(start, "bad string: %v", err)
 		}
@@ -201,4 +206,15 @@ func (p *jsonParser) value(depth int) (*jnode, *hcl.Diagnostic) {
 		}
 	}
 	return nil, p.errorAt(start, "unexpected character %q", p.src[start])
+}
+
+// plainString reports whether a JSON string body needs no decoding: no
+// escapes, no control characters, valid UTF-8.
+func plainString(raw []byte) bool {
+	for _, c := range raw {
+		if c == '\\' || c < 0x20 {
+			return false
+		}
+	}
+	return utf8.Valid(raw)
 }

@@ -1,0 +1,162 @@
+package vm
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// twoBuyer is the classic two-buyer protocol as another MPST tool would
+// write it.
+const twoBuyer = `{
+  "kind": "comm", "sender": "Buyer1", "receiver": "Seller",
+  "branches": [{"label": {"name": "Title", "sort": "string"}, "continuation":
+  {"kind": "comm", "sender": "Seller", "receiver": "Buyer1",
+   "branches": [{"label": {"name": "Quote", "sort": "nat"}, "continuation":
+   {"kind": "comm", "sender": "Seller", "receiver": "Buyer2",
+    "branches": [{"label": {"name": "Quote", "sort": "nat"}, "continuation":
+    {"kind": "comm", "sender": "Buyer1", "receiver": "Buyer2",
+     "branches": [{"label": {"name": "Share", "sort": "nat"}, "continuation":
+     {"kind": "comm", "sender": "Buyer2", "receiver": "Seller", "branches": [
+       {"label": {"name": "Ok", "sort": "unit"}, "continuation":
+        {"kind": "comm", "sender": "Buyer2", "receiver": "Seller",
+         "branches": [{"label": {"name": "Address", "sort": "string"}, "continuation":
+         {"kind": "comm", "sender": "Seller", "receiver": "Buyer2",
+          "branches": [{"label": {"name": "Date", "sort": "string"}, "continuation": {"kind": "end"}}]}}]}},
+       {"label": {"name": "Quit", "sort": "unit"}, "continuation": {"kind": "end"}}
+     ]}}]}}]}}]}}]
+}`
+
+func TestJSONInterchange(t *testing.T) {
+	p, diags := ParseJSON([]byte(twoBuyer), "two_buyer.json")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if p.Name != "two_buyer" || len(p.Roles) != 3 || p.Roles[0] != "Buyer1" || p.Roles[2] != "Buyer2" {
+		t.Fatalf("name %q roles %v", p.Name, p.Roles)
+	}
+	prog, diags := Compile(p)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	js, err := prog.Projection.JSON("Buyer2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"kind": "recv"`, `"partner": "Seller"`, `"name": "Quote"`, `"sort": "nat"`, `"kind": "send"`, `"name": "Quit"`} {
+		if !bytes.Contains(js, []byte(want)) {
+			t.Errorf("Buyer2's local type lacks %s:\n%s", want, js)
+		}
+	}
+	for _, label := range []string{"Ok", "Quit"} {
+		host := NewRegistryHost(RegistryHostConfig{Seed: 1, Decide: decideBy(map[string]string{"Buyer2": label})})
+		m, err := RunSession(context.Background(), prog, Config{Host: host, Granularity: Full})
+		if err != nil {
+			t.Fatalf("%s: %v", label, err)
+		}
+		for _, e := range m.Trace().Entries {
+			if e.Kind == KindSend && e.Operation == "Quote" {
+				if _, ok := e.Inputs.AsUint(); !ok {
+					t.Errorf("a nat payload is %s", e.Inputs.Kind())
+				}
+			}
+		}
+	}
+	// The wrapped form names the protocol and fixes the role order.
+	wrapped := `{"name": "tb", "roles": ["Seller", "Buyer1", "Buyer2"], "global": ` + twoBuyer + `}`
+	p2, diags := Load([]byte(wrapped), "x.json")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if p2.Name != "tb" || p2.Roles[0] != "Seller" {
+		t.Fatalf("wrapped: name %q roles %v", p2.Name, p2.Roles)
+	}
+}
+
+// TestJSONRoundTrip: each example's global type, written as JSON and read
+// back, projects to the same local types (the interchange form has no
+// role-local actions, so both sides leave them out).
+func TestJSONRoundTrip(t *testing.T) {
+	skipped := 0
+	check := func(t *testing.T, name string, p *Protocol) {
+		t.Helper()
+		pr, diags := Project(p)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		js, err := p.GlobalJSON()
+		if err != nil {
+			skipped++ // too many paths to write out as a tree
+			return
+		}
+		wrapped := []byte(`{"name": "` + p.Name + `", "roles": ["` + strings.Join(p.Roles, `", "`) + `"], "global": ` + string(js) + `}`)
+		back, diags := ParseJSON(wrapped, name+".json")
+		if diags.HasErrors() {
+			t.Fatalf("%s\n%s", diags, js)
+		}
+		pr2, diags := Project(back)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		for _, role := range p.Roles {
+			if pr2.Local(role) == nil {
+				// A role with only local actions has no part in the
+				// interchange form.
+				continue
+			}
+			a, _ := pr.JSON(role)
+			b, _ := pr2.JSON(role)
+			if !bytes.Equal(a, b) {
+				t.Errorf("%s %s: local types differ after the round trip:\n%s\nvs\n%s", name, role, a, b)
+			}
+		}
+	}
+	for _, name := range exampleNames(t) {
+		src, file := readExample(t, name)
+		p, diags := Parse(src, file)
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		check(t, name, p)
+	}
+	for seed := uint64(1); seed <= 100; seed++ {
+		p, diags := Parse([]byte(genProtocol(seed)), "gen.hcl")
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		check(t, p.Name, p)
+	}
+	if skipped > 10 {
+		t.Errorf("%d of 100 generated protocols were too large to write as JSON", skipped)
+	}
+}
+
+func TestCheckAndProjectFile(t *testing.T) {
+	src, file := readExample(t, "guardian_recovery")
+	out, diags := CheckFile(src, file)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for _, want := range []string{"protocol guardian_recovery is well formed", "roles: Account, Guardian[0], Guardian[1], Guardian[2]", "role Guardian[2] of guardian_recovery"} {
+		if !bytes.Contains(out, []byte(want)) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+	one, diags := ProjectFile(src, file, "Guardian[1]", true)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if !bytes.HasPrefix(one, []byte("{\n  \"kind\": \"send\"")) {
+		t.Errorf("Guardian[1] JSON:\n%s", one)
+	}
+	if _, diags := ProjectFile(src, file, "Mallory", false); !diags.HasErrors() {
+		t.Error("an unknown role was projected")
+	}
+	if _, diags := CheckFile([]byte(`protocol "x" {`), "broken.hcl"); !diags.HasErrors() {
+		t.Error("a syntax error passed the check")
+	}
+	_ = effects.Null()
+}
