@@ -1,0 +1,195 @@
+package guard
+
+import (
+	"fmt"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// Command is one thing an allowed Decision asks the host to do, in order:
+// Charge, AppendFact, RecordLeakage. The set is closed.
+type Command interface {
+	command()
+	String() string
+}
+
+// Charge spends Cost from the flow budget Key for a send by Src; running it
+// yields the signed receipt the envelope carries. Epoch is the budget's
+// epoch in the snapshot; the charge is made against the budget's epoch when
+// it runs, and the receipt carries that one.
+type Charge struct {
+	Key   BudgetKey
+	Src   effects.AuthorityID
+	Cost  uint64
+	Epoch uint64
+}
+
+// AppendFact appends Fact to the journal (see the package doc for its
+// shape). It records the operation before the operation happens.
+type AppendFact struct {
+	Fact effects.Value
+}
+
+// RecordLeakage records what observers learn from the operation.
+type RecordLeakage struct {
+	Leakage Leakage
+}
+
+func (Charge) command()        {}
+func (AppendFact) command()    {}
+func (RecordLeakage) command() {}
+
+func (c Charge) String() string {
+	return fmt.Sprintf("charge %d to %s (epoch %d) for %s", c.Cost, c.Key, c.Epoch, c.Src)
+}
+
+func (c AppendFact) String() string { return "append fact " + c.Fact.String() }
+
+func (c RecordLeakage) String() string { return "record leakage " + c.Leakage.Fact().String() }
+
+// ChainKey is the receipt chain the charge's receipt extends.
+func (c Charge) ChainKey() ChainKey {
+	return ChainKey{Context: c.Key.Context, Src: c.Src, Dst: c.Key.Peer}
+}
+
+// Fact types written by this package.
+const (
+	// FactOperation records a guarded operation that is not a send.
+	FactOperation = "guard.operation"
+	// FactSend records a send.
+	FactSend = "guard.send"
+	// FactReceipt records a receipt, for audit.
+	FactReceipt = "guard.receipt"
+	// FactLeakage records metadata leakage.
+	FactLeakage = "guard.leakage"
+)
+
+// fact builds the common shape of every fact this package emits, so a
+// journal plugin indexes them all the same way and content-addresses the
+// canonical encoding.
+func fact(typ string, authority effects.AuthorityID, time uint64, predicate string, body effects.Value) effects.Value {
+	return effects.Map(map[string]effects.Value{
+		"type":      effects.String(typ),
+		"authority": effects.Bytes(authority[:]),
+		"time":      effects.Uint(time),
+		"predicate": effects.String(predicate),
+		"body":      body,
+	})
+}
+
+func operationFact(req Request, send bool) effects.Value {
+	body := map[string]effects.Value{
+		"context": effects.Bytes(req.Context[:]),
+		"session": effects.Bytes(req.Session[:]),
+		"args":    req.Body,
+	}
+	typ := FactOperation
+	if send {
+		typ = FactSend
+		body["peer"] = effects.Bytes(req.Peer[:])
+		body["size"] = effects.Uint(uint64(max(req.PayloadSize, 0)))
+		body["cost"] = effects.Uint(SendCost(req.PayloadSize))
+	}
+	return fact(typ, req.Authority, req.Time, string(req.Op), effects.Map(body))
+}
+
+// ReceiptFact is the journal fact that records r for audit, at time (ms).
+// Its body carries the encoded receipt and its hash besides the fields a
+// journal indexes.
+func ReceiptFact(r Receipt, time uint64) effects.Value {
+	h := r.Hash()
+	return fact(FactReceipt, r.Src, time, FactReceipt, effects.Map(map[string]effects.Value{
+		"context": effects.Bytes(r.Context[:]),
+		"dst":     effects.Bytes(r.Dst[:]),
+		"epoch":   effects.Uint(r.Epoch),
+		"nonce":   effects.Uint(r.Nonce),
+		"cost":    effects.Uint(r.Cost),
+		"hash":    effects.Bytes(h[:]),
+		"receipt": effects.Bytes(r.encode()),
+	}))
+}
+
+// ObserverClass is a kind of party that learns something from an
+// operation.
+type ObserverClass string
+
+// Observer classes.
+const (
+	// ObserverPeer is the destination of a send.
+	ObserverPeer ObserverClass = "peer"
+	// ObserverNetwork is anyone on the path between the two transports.
+	ObserverNetwork ObserverClass = "network"
+	// ObserverContext is the members of the context, who receive the
+	// operation's journal fact when journals sync.
+	ObserverContext ObserverClass = "context"
+)
+
+// What observers learn.
+const (
+	LearnsContext   = "context"
+	LearnsSource    = "source"
+	LearnsEndpoints = "endpoints"
+	LearnsSize      = "size"
+	LearnsTime      = "time"
+	LearnsOperation = "operation"
+	LearnsAuthority = "authority"
+)
+
+// Observation is what one class of observer learns; Size is the number of
+// bytes it sees go by (0 when it sees none).
+type Observation struct {
+	Class  ObserverClass
+	Learns []string
+	Size   uint64
+}
+
+// Leakage is the metadata one operation leaks, per observer class.
+type Leakage struct {
+	Op           effects.OpID
+	Authority    effects.AuthorityID
+	Context      effects.ContextID
+	Peer         effects.AuthorityID // zero unless a send
+	Time         uint64
+	Observations []Observation
+}
+
+// leakageOf lists what an operation leaks. Every guarded operation is
+// journaled, so the context's members learn that it happened, who did it
+// and when. A send also tells its peer the context, the sender, the size and
+// the time; and the network sees endpoints, size and timing (payloads are
+// encrypted by the transport).
+func leakageOf(req Request, send bool) Leakage {
+	l := Leakage{Op: req.Op, Authority: req.Authority, Context: req.Context, Time: req.Time}
+	if send {
+		size := uint64(max(req.PayloadSize, 0))
+		l.Peer = req.Peer
+		l.Observations = append(l.Observations,
+			Observation{Class: ObserverPeer, Learns: []string{LearnsContext, LearnsSource, LearnsSize, LearnsTime}, Size: size},
+			Observation{Class: ObserverNetwork, Learns: []string{LearnsEndpoints, LearnsSize, LearnsTime}, Size: size},
+		)
+	}
+	l.Observations = append(l.Observations,
+		Observation{Class: ObserverContext, Learns: []string{LearnsOperation, LearnsAuthority, LearnsTime}})
+	return l
+}
+
+// Fact is the journal fact recording l.
+func (l Leakage) Fact() effects.Value {
+	obs := make([]effects.Value, 0, len(l.Observations))
+	for _, o := range l.Observations {
+		learns := make([]effects.Value, len(o.Learns))
+		for i, s := range o.Learns {
+			learns[i] = effects.String(s)
+		}
+		obs = append(obs, effects.Map(map[string]effects.Value{
+			"class":  effects.String(string(o.Class)),
+			"learns": effects.List(learns...),
+			"size":   effects.Uint(o.Size),
+		}))
+	}
+	return fact(FactLeakage, l.Authority, l.Time, string(l.Op), effects.Map(map[string]effects.Value{
+		"context":      effects.Bytes(l.Context[:]),
+		"peer":         effects.Bytes(l.Peer[:]),
+		"observations": effects.List(obs...),
+	}))
+}

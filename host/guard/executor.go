@@ -1,0 +1,101 @@
+package guard
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// Executor carries out an allowed Decision's commands, in order, against
+// the agent's managers and journal. The host builds one per agent.
+type Executor struct {
+	// Budgets is charged by Charge commands. Required for sends.
+	Budgets *FlowBudgetManager
+	// Receipts issues the receipt of each charge, signed by Signer. With
+	// Receipts nil a charge yields no receipt (a deployment without a
+	// receipt-checking transport); production sets both.
+	Receipts *ReceiptManager
+	// Signer holds the key of the authority whose calls this executor runs.
+	Signer Signer
+	// Journal appends a fact (the journal plugin's append operation, called
+	// so that it is itself not guarded). Required: an operation is never
+	// carried out without its fact.
+	Journal func(ctx context.Context, fact effects.Value) error
+	// Leakage records a leakage entry. Nil journals it as a FactLeakage fact.
+	Leakage func(ctx context.Context, l Leakage) error
+}
+
+// Outcome is what running a decision produced.
+type Outcome struct {
+	// Receipt is the receipt of the decision's charge, to attach to the
+	// envelope (nil when there was no charge or no receipt manager).
+	Receipt *Receipt
+	// Budget is the charged budget after the charge.
+	Budget FlowBudget
+}
+
+// Run carries out d. A denied decision runs nothing and returns its error.
+// Otherwise each command runs in order and the first failure stops the rest:
+// a charge that fails (a concurrent send took the headroom since the
+// snapshot) spends nothing and nothing after it runs, so the operation
+// leaves no trace, as if the chain had denied it. A charge yields a signed
+// receipt, journaled as a FactReceipt fact right after it. A failure after
+// the charge leaves the budget spent, never refunded: the caller must then
+// not carry the operation out.
+func (e *Executor) Run(ctx context.Context, d Decision) (Outcome, error) {
+	var out Outcome
+	if err := d.Err(); err != nil {
+		return out, err
+	}
+	if len(d.Commands) > 0 && e.Journal == nil {
+		return out, effects.Errorf(effects.CodeInternal, "guard executor has no journal: %s cannot be recorded", d.Op)
+	}
+	for _, cmd := range d.Commands {
+		if err := ctx.Err(); err != nil {
+			return out, effects.AsError(err)
+		}
+		switch c := cmd.(type) {
+		case Charge:
+			if e.Budgets == nil {
+				return out, effects.Errorf(effects.CodeInternal, "guard executor has no flow budget manager for %s", c)
+			}
+			b, err := e.Budgets.Charge(ctx, c.Key, c.Cost)
+			if err != nil {
+				return out, fmt.Errorf("%s: %w", d.Op, err)
+			}
+			out.Budget = b
+			if e.Receipts == nil {
+				continue
+			}
+			if e.Signer == nil {
+				return out, effects.Errorf(effects.CodeInternal, "guard executor has receipts but no signer for %s", c)
+			}
+			r, err := e.Receipts.Issue(ctx, e.Signer, c.ChainKey(), b.Epoch, c.Cost)
+			if err != nil {
+				return out, fmt.Errorf("%s: issue receipt: %w", d.Op, err)
+			}
+			out.Receipt = &r
+			if err := e.Journal(ctx, ReceiptFact(r, d.Time)); err != nil {
+				return out, fmt.Errorf("%s: journal receipt: %w", d.Op, err)
+			}
+		case AppendFact:
+			if err := e.Journal(ctx, c.Fact); err != nil {
+				return out, fmt.Errorf("%s: journal: %w", d.Op, err)
+			}
+		case RecordLeakage:
+			var err error
+			if e.Leakage != nil {
+				err = e.Leakage(ctx, c.Leakage)
+			} else {
+				err = e.Journal(ctx, c.Leakage.Fact())
+			}
+			if err != nil {
+				return out, fmt.Errorf("%s: record leakage: %w", d.Op, err)
+			}
+		default:
+			return out, effects.Errorf(effects.CodeInternal, "unknown guard command %T", cmd)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,83 @@
+package guard
+
+import (
+	"context"
+	"encoding/hex"
+	"sync"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// Store is where budgets and receipt chains persist. The host implements it
+// over the storage (or journal) plugin; MemStore serves tests. Values are
+// opaque bytes; a missing key is (nil, false, nil), not an error.
+//
+// Each FlowBudgetManager or ReceiptManager owns its keys: two managers
+// writing the same keys through one Store would race (each update is a
+// read-modify-write under the manager's own lock).
+//
+// Keys are "/"-separated, context first, with identifiers in lower-case hex:
+//
+//	guard/budget/<context>/<peer>                 a FlowBudget
+//	guard/receipt/nonce/<context>/<src>           the issuer's last nonce
+//	guard/receipt/out/<context>/<src>/<dst>       a chain this side issues
+//	guard/receipt/in/<context>/<src>/<dst>        a chain this side accepts
+type Store interface {
+	Get(ctx context.Context, key string) (value []byte, ok bool, err error)
+	Put(ctx context.Context, key string, value []byte) error
+}
+
+// MemStore is an in-memory Store, safe for concurrent use. Values are
+// copied in and out.
+type MemStore struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+// NewMemStore returns an empty MemStore.
+func NewMemStore() *MemStore { return &MemStore{m: map[string][]byte{}} }
+
+// Get returns a copy of the value stored under key.
+func (s *MemStore) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.m[key]
+	if !ok {
+		return nil, false, nil
+	}
+	return append([]byte(nil), v...), true, nil
+}
+
+// Put stores a copy of value under key.
+func (s *MemStore) Put(ctx context.Context, key string, value []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[key] = append([]byte(nil), value...)
+	return nil
+}
+
+// Keys returns the number of keys stored (for tests and diagnostics).
+func (s *MemStore) Keys() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.m)
+}
+
+func budgetKey(k BudgetKey) string {
+	return "guard/budget/" + hex.EncodeToString(k.Context[:]) + "/" + hex.EncodeToString(k.Peer[:])
+}
+
+func nonceKey(c effects.ContextID, src effects.AuthorityID) string {
+	return "guard/receipt/nonce/" + hex.EncodeToString(c[:]) + "/" + hex.EncodeToString(src[:])
+}
+
+func chainKey(dir string, k ChainKey) string {
+	return "guard/receipt/" + dir + "/" + hex.EncodeToString(k.Context[:]) + "/" +
+		hex.EncodeToString(k.Src[:]) + "/" + hex.EncodeToString(k.Dst[:])
+}
