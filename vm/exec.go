@@ -86,7 +86,7 @@ func (m *Machine) record(c *coroutine, in *Instr, e Entry) outcome {
 		return progressed
 	}
 	e.OrderingKey, e.Role = m.steps, c.role
-	if err := m.trace.add(e); err != nil {
+	if err := m.trace.add(&e); err != nil {
 		return m.failWith(c, in, err)
 	}
 	return progressed

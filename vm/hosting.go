@@ -56,7 +56,7 @@ func (m *Machine) Deliver(msg Message) error {
 	if m.trace != nil {
 		e := Entry{OrderingKey: m.steps, Kind: KindDeliver, Role: msg.To, Peer: msg.From, Interface: InterfaceChannel,
 			Operation: msg.Label, Inputs: effects.Uint(msg.Seq), Outputs: msg.Payload}
-		if err := m.trace.add(e); err != nil {
+		if err := m.trace.add(&e); err != nil {
 			return err
 		}
 	}

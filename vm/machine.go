@@ -110,6 +110,7 @@ type Machine struct {
 	outLen []int     // outbox messages per edge (capacity)
 
 	steps   uint64
+	blocked uint64 // steps that blocked and changed nothing
 	budget  uint64
 	started bool
 	rr      int
@@ -165,7 +166,7 @@ func NewMachine(prog *Program, cfg Config) (*Machine, error) {
 	if gran != Disabled {
 		m.trace = newRecorder(gran)
 		if cfg.replay != nil {
-			m.trace.verify = cfg.replay.verify
+			m.trace.replay = cfg.replay
 		}
 	}
 
@@ -252,16 +253,20 @@ func (m *Machine) Policy() Policy { return m.policy }
 // first Run).
 func (m *Machine) Steps() (taken, budget uint64) { return m.steps, m.budget }
 
+// Executed returns the instructions that ran: the steps that did not
+// block.
+func (m *Machine) Executed() uint64 { return m.steps - m.blocked }
+
 // Status returns where the machine stands.
 func (m *Machine) Status() Status { return m.status }
 
 // Trace returns the trace recorded so far (nil when tracing is disabled).
-// The entries are shared with the machine until it finishes.
+// The caller must not modify the entries.
 func (m *Machine) Trace() *Trace {
 	if m.trace == nil {
 		return nil
 	}
-	return &Trace{Header: m.header(), Entries: m.trace.entries}
+	return &Trace{Header: m.header(), Entries: m.trace.entries()}
 }
 
 func (m *Machine) header() TraceHeader {
@@ -398,6 +403,8 @@ func (m *Machine) turn(ctx context.Context, c *coroutine) bool {
 			m.progressed(c)
 		case faulted:
 			return true
+		case blocked:
+			m.blocked++
 		}
 		return false
 	}

@@ -65,9 +65,6 @@ type EntryError struct {
 	Message string
 }
 
-// hostKind reports whether the entry's outcome came from the host.
-func (k EffectKind) hostKind() bool { return k != KindSend && k != KindRecv && k != KindDeliver }
-
 // Value returns the entry as a map Value: its canonical encoding is what
 // trace hashes and digests are computed over.
 func (e *Entry) Value() effects.Value {
@@ -158,29 +155,34 @@ func (t *Trace) Hash() [32]byte {
 }
 
 // Recorder collects a machine's entries at a granularity. In replay it
-// also checks each entry against the recorded trace.
+// also checks each entry against the recorded trace. Entries are kept in
+// fixed-size chunks, so recording never copies what it already holds.
 type Recorder struct {
 	granularity Granularity
-	entries     []Entry
+	chunks      [][]Entry
+	n           int
 	nextID      uint64
-	verify      func(e *Entry) error
+	replay      *Replayer // checks each entry in replay
+	flat        []Entry // entries() cache, valid while len(flat) == n
 }
+
+// recorderChunk is how many entries a chunk holds.
+const recorderChunk = 1024
 
 func newRecorder(g Granularity) *Recorder { return &Recorder{granularity: g} }
 
 // add assigns the entry its effect ID, checks it in replay, and keeps it
 // as the granularity says.
-func (r *Recorder) add(e Entry) error {
+func (r *Recorder) add(e *Entry) error {
 	e.EffectID = r.nextID
-	if r.verify != nil {
-		if err := r.verify(&e); err != nil {
+	if r.replay != nil {
+		if err := r.replay.verify(e); err != nil {
 			return err
 		}
 	}
 	r.nextID++
 	switch r.granularity {
 	case Full:
-		r.entries = append(r.entries, e)
 	case TopologyOnly:
 		switch e.Kind {
 		case KindSend:
@@ -191,7 +193,25 @@ func (r *Recorder) add(e Entry) error {
 		default:
 			return nil
 		}
-		r.entries = append(r.entries, e)
+	default:
+		return nil
 	}
+	if len(r.chunks) == 0 || len(r.chunks[len(r.chunks)-1]) == recorderChunk {
+		r.chunks = append(r.chunks, make([]Entry, 0, recorderChunk))
+	}
+	last := len(r.chunks) - 1
+	r.chunks[last] = append(r.chunks[last], *e)
+	r.n++
 	return nil
+}
+
+// entries returns the recorded entries as one slice.
+func (r *Recorder) entries() []Entry {
+	if len(r.flat) != r.n {
+		r.flat = make([]Entry, 0, r.n)
+		for _, c := range r.chunks {
+			r.flat = append(r.flat, c...)
+		}
+	}
+	return r.flat
 }
