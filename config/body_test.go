@@ -8,22 +8,22 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
-// fault is a stand-in for a future block kind, to exercise what bodySpec
-// offers beyond today's blocks: required attributes and repeated blocks.
-type fault struct {
+// sample is a stand-in block kind, to exercise what bodySpec offers on its
+// own: required attributes and repeated blocks.
+type sample struct {
 	at    string
 	notes []string
 }
 
-var faultSpec = bodySpec[fault]{
-	where: "in a fault block",
-	attrs: []attrSpec[fault]{
-		{name: "at", required: true, example: `"2s"`, decode: func(d *decoder, f *fault, a *hcl.Attribute) {
+var sampleSpec = bodySpec[sample]{
+	where: "in a sample block",
+	attrs: []attrSpec[sample]{
+		{name: "at", required: true, example: `"2s"`, decode: func(d *decoder, f *sample, a *hcl.Attribute) {
 			f.at, _ = d.stringAttr(a, `"2s"`)
 		}},
 	},
-	blocks: []blockSpec[fault]{
-		{typ: "note", labels: []string{"text"}, decode: func(d *decoder, f *fault, b *hcl.Block) {
+	blocks: []blockSpec[sample]{
+		{typ: "note", labels: []string{"text"}, decode: func(d *decoder, f *sample, b *hcl.Block) {
 			f.notes = append(f.notes, b.Labels[0])
 		}},
 	},
@@ -35,8 +35,8 @@ func TestBodySpecRequiredAndRepeated(t *testing.T) {
 		t.Fatal(diags)
 	}
 	d := &decoder{}
-	var f fault
-	unexpected := faultSpec.decode(d, &f, file.Body)
+	var f sample
+	unexpected := sampleSpec.decode(d, &f, file.Body)
 	if diff := cmp.Diff([]string{"a", "b"}, f.notes); diff != "" {
 		t.Errorf("notes: %s", diff)
 	}
@@ -48,7 +48,7 @@ func TestBodySpecRequiredAndRepeated(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("diagnostics (-want +got):\n%s", diff)
 	}
-	if d.diags[0].Detail != `The argument "at" is required in a fault block. Add it, for example: at = "2s"` {
+	if d.diags[0].Detail != `The argument "at" is required in a sample block. Add it, for example: at = "2s"` {
 		t.Errorf("detail %q", d.diags[0].Detail)
 	}
 }

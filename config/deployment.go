@@ -58,30 +58,44 @@ type Deployment struct {
 
 	// Authority is the authority the deployment acts for, as written: a
 	// label (from which deterministic modes derive the ID) or a full
-	// "authority-<32 hex digits>" ID. Empty when absent.
+	// "authority-<32 hex digits>" ID. Empty when absent. With agent blocks,
+	// each agent is its own authority (Agent.Authority) and its calls act
+	// for it; Authority then names only the host's own authority, used
+	// where no agent is involved (plugin configuration, `aura-host
+	// invoke`).
 	Authority      string
 	AuthorityRange hcl.Range
 
 	// Dir is the directory relative paths were resolved against.
 	Dir string
 
-	// Plugins in the order the file declares them.
+	// Plugins in the order the file declares them, as declared at the top
+	// level; EffectivePlugins applies the mode's overrides.
 	Plugins []*Plugin
+
+	// Services, Agents, Faults and Runs in the order the file declares
+	// them.
+	Services []*Service
+	Agents   []*Agent
+	Faults   []*Fault
+	Runs     []*Run
+
+	// Overrides holds the mode blocks (testing, simulation) by mode; nil
+	// when the file has none.
+	Overrides map[effects.Mode]*Override
 
 	// Files holds the parsed source by file name, for diagnostic snippets
 	// (see WriteDiagnostics).
 	Files map[string]*hcl.File
+
+	// declSeed and declSeedRange are the deployment block's seed, which
+	// WithMode restores when leaving simulation mode.
+	declSeed      uint64
+	declSeedRange hcl.Range
 }
 
 // Plugin returns the plugin declared with name, or nil.
-func (d *Deployment) Plugin(name string) *Plugin {
-	for _, p := range d.Plugins {
-		if p.Name == name {
-			return p
-		}
-	}
-	return nil
-}
+func (d *Deployment) Plugin(name string) *Plugin { return findPlugin(d.Plugins, name) }
 
 // Load reads and decodes the deployment file at path. The Deployment is
 // never nil: when the diagnostics hold errors it is partial, good only for
@@ -151,16 +165,45 @@ var topLevelSpec = bodySpec[Deployment]{
 	blocks: []blockSpec[Deployment]{
 		{typ: "deployment", labels: []string{"name"}, single: true, decode: decodeDeploymentBlock},
 		{typ: "plugin", labels: []string{"name"}, decode: decodePluginBlock},
+		{typ: "service", labels: []string{"name"}, decode: decodeServiceBlock},
+		{typ: "agent", labels: []string{"name"}, decode: decodeAgentBlock},
+		{typ: "simulation", single: true, decode: decodeOverrideBlock(effects.Simulation, &simulationSpec)},
+		{typ: "testing", single: true, decode: decodeOverrideBlock(effects.Testing, &testingSpec)},
+		{typ: "fault", labels: []string{"kind"}, decode: decodeFaultBlock},
+		{typ: "run", labels: []string{"name"}, decode: decodeRunBlock},
 	},
-	elsewhere: func(name string) string {
-		switch {
-		case deploymentSpec.attr(name) != nil:
-			return fmt.Sprintf("%s belongs inside the deployment block.", name)
-		case pluginSpec.attr(name) != nil || pluginSpec.block(name) != nil:
-			return fmt.Sprintf("%s belongs inside a plugin block.", name)
+	elsewhere: topLevelElsewhere,
+}
+
+// topLevelElsewhere names the blocks where an argument or block written at
+// the top level belongs.
+func topLevelElsewhere(name string) string {
+	if deploymentSpec.attr(name) != nil {
+		return fmt.Sprintf("%s belongs inside the deployment block.", name)
+	}
+	var in []string
+	for _, c := range []struct {
+		block string
+		has   bool
+	}{
+		{"plugin", pluginSpec.attr(name) != nil || pluginSpec.block(name) != nil},
+		{"service", serviceSpec.attr(name) != nil},
+		{"agent", agentSpec.attr(name) != nil || agentSpec.block(name) != nil},
+		{"fault", faultSpec.attr(name) != nil},
+		{"run", runSpec.attr(name) != nil},
+	} {
+		if c.has {
+			in = append(in, c.block)
 		}
+	}
+	if len(in) == 0 {
 		return ""
-	},
+	}
+	article := "a"
+	if in[0] == "agent" {
+		article = "an"
+	}
+	return fmt.Sprintf("%s belongs inside %s %s block.", name, article, joinList(in, "or"))
 }
 
 // checkDeployment applies the rules that span blocks, and the defaults.
@@ -189,6 +232,12 @@ func (d *decoder) checkDeployment(dep *Deployment, body hcl.Body) {
 			})
 		}
 	}
+	d.checkOverrides(dep)
+	d.checkServices(dep)
+	d.checkDependencies(dep)
+	d.checkFaultAgents(dep)
+	d.checkRunAgents(dep)
+	dep.applyModeSeed()
 }
 
 // decoder carries what every block decoder needs: the options, the base

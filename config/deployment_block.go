@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -72,31 +71,9 @@ func decodeStateDir(d *decoder, dep *Deployment, a *hcl.Attribute) {
 }
 
 func decodeAuthority(d *decoder, dep *Deployment, a *hcl.Attribute) {
-	s, ok := d.stringAttr(a, `"alice"`)
-	if !ok {
-		return
+	if s, ok := d.authorityAttr(a); ok {
+		dep.Authority, dep.AuthorityRange = s, a.Expr.Range()
 	}
-	problem := ""
-	switch {
-	case strings.HasPrefix(s, "authority-"):
-		if _, err := effects.ParseAuthorityID(s); err != nil {
-			problem = fmt.Sprintf("%q starts like an authority ID but is not one: an ID is \"authority-\" followed by 32 hex digits. Fix the ID, or use a plain label such as \"alice\".", s)
-		}
-	case strings.TrimSpace(s) == "":
-		problem = "authority must not be empty: give a label such as \"alice\" or an ID \"authority-<32 hex digits>\", or remove the argument."
-	case strings.TrimSpace(s) != s:
-		problem = fmt.Sprintf("%q has leading or trailing spaces; remove them.", s)
-	}
-	if problem != "" {
-		d.add(&hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid authority",
-			Detail:   problem,
-			Subject:  a.Expr.Range().Ptr(),
-		})
-		return
-	}
-	dep.Authority, dep.AuthorityRange = s, a.Expr.Range()
 }
 
 // invalidName reports a deployment or plugin label that is not a

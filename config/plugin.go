@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -53,6 +54,28 @@ type Plugin struct {
 	Config hcl.Body
 	// ConfigRange is the config block's header, the zero Range if absent.
 	ConfigRange hcl.Range
+
+	// DependsOn names the plugins and services this plugin starts after
+	// (and stops before), as written; nil when absent. DependsOnRanges
+	// holds the range of each element, DependsOnRange the whole list.
+	DependsOn       []string
+	DependsOnRange  hcl.Range
+	DependsOnRanges []hcl.Range
+
+	// Start is StartEager (the default, also when absent) or StartLazy.
+	Start      string
+	StartRange hcl.Range
+
+	// StopTimeout bounds the plugin's graceful stop; 0 when absent (the
+	// host's default, 5s, applies).
+	StopTimeout      time.Duration
+	StopTimeoutRange hcl.Range
+
+	// Health, Restart and Call are the supervision blocks, nil when absent;
+	// a zero field inside one means the host's default.
+	Health  *Health
+	Restart *Restart
+	Call    *Call
 }
 
 // pluginSpec is the body of a plugin block:
@@ -64,6 +87,13 @@ type Plugin struct {
 //	  env     = { FOO = "bar" }
 //	  sha256  = "<64 hex digits>"
 //	  config { ... }                   # decoded against the plugin's schema
+//
+//	  depends_on   = ["crypto"]        # plugins or services to start first
+//	  start        = "eager"           # or "lazy"
+//	  stop_timeout = "5s"
+//	  health  { interval = "1s"  timeout = "250ms"  unhealthy_threshold = 3  grace = "0s" }
+//	  restart { attempts = 5  window = "1m"  delay = "10ms"  max_delay = "5s"  mode = "fail"  stable_after = "10s" }
+//	  call    { timeout = "30s"  breaker_threshold = 5  breaker_cooldown = "1s" }
 //	}
 var pluginSpec = bodySpec[Plugin]{
 	where: "in a plugin block",
@@ -73,31 +103,58 @@ var pluginSpec = bodySpec[Plugin]{
 		{name: "args", decode: decodeArgs},
 		{name: "env", decode: decodeEnv},
 		{name: "sha256", decode: decodeSHA256},
+		{name: "depends_on", decode: func(d *decoder, p *Plugin, a *hcl.Attribute) {
+			p.DependsOn, p.DependsOnRange, p.DependsOnRanges = d.dependsOn(a)
+		}},
+		{name: "start", decode: decodeStart},
+		{name: "stop_timeout", decode: decodeStopTimeout},
 	},
 	blocks: []blockSpec[Plugin]{
 		{typ: "config", single: true, decode: decodeConfigBlock},
+		{typ: "health", single: true, decode: decodeHealthBlock},
+		{typ: "restart", single: true, decode: decodeRestartBlock},
+		{typ: "call", single: true, decode: decodeCallBlock},
 	},
 }
 
 func decodePluginBlock(d *decoder, dep *Deployment, b *hcl.Block) {
-	p := &Plugin{Name: b.Labels[0], NameRange: b.LabelRanges[0], DeclRange: b.DefRange, Config: hcl.EmptyBody()}
+	if p := d.decodePlugin(b, dep.Plugins, "plugin names must be unique"); p != nil {
+		dep.Plugins = append(dep.Plugins, p)
+	}
+}
+
+// decodePlugin decodes a plugin block, at the top level or in a mode
+// override. It returns nil, after reporting it, if the name is already
+// taken in earlier (rule says why names are unique there).
+func (d *decoder) decodePlugin(b *hcl.Block, earlier []*Plugin, rule string) *Plugin {
+	p := &Plugin{Name: b.Labels[0], NameRange: b.LabelRanges[0], DeclRange: b.DefRange, Config: hcl.EmptyBody(), Start: StartEager}
 	duplicate := false
 	if !validName(p.Name) {
 		d.add(invalidName("plugin", p.Name, p.NameRange))
-	} else if first := dep.Plugin(p.Name); first != nil {
+	} else if first := findPlugin(earlier, p.Name); first != nil {
 		duplicate = true
 		d.add(&hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Duplicate plugin name",
-			Detail:   fmt.Sprintf("A plugin named %q is already declared at %s. Plugin names must be unique: rename or remove one of them.", p.Name, lineOf(first.NameRange, p.NameRange)),
+			Detail:   fmt.Sprintf("A plugin named %q is already declared at %s. %s: rename or remove one of them.", p.Name, lineOf(first.NameRange, p.NameRange), upperFirst(rule)),
 			Subject:  p.NameRange.Ptr(),
 		})
 	}
 	unexpected := pluginSpec.decode(d, p, b.Body)
 	d.checkPlugin(p, unexpected)
-	if !duplicate {
-		dep.Plugins = append(dep.Plugins, p)
+	if duplicate {
+		return nil
 	}
+	return p
+}
+
+func findPlugin(plugins []*Plugin, name string) *Plugin {
+	for _, p := range plugins {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
 }
 
 // checkPlugin applies the rules between a plugin's attributes. It relies on

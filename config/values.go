@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"sort"
+	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -251,4 +252,59 @@ func lineOf(r, rel hcl.Range) string {
 		return fmt.Sprintf("line %d", r.Start.Line)
 	}
 	return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line)
+}
+
+// intAttr decodes a whole number from lo to hi. rule, if set, replaces the
+// range sentence in the message ("at least 1, or -1 to disable").
+func (d *decoder) intAttr(a *hcl.Attribute, example string, lo, hi int64, rule string) (int, bool) {
+	v, ok := d.evalAttr(a.Expr)
+	if !ok {
+		return 0, false
+	}
+	if v.IsNull() || v.Type() != cty.Number {
+		d.wrongType(a.Expr.Range(), a.Name, "a whole number", v, fmt.Sprintf("%s = %s", a.Name, example))
+		return 0, false
+	}
+	if rule == "" {
+		rule = fmt.Sprintf("from %d to %d", lo, hi)
+	}
+	n, whole := wholeInt(v.AsBigFloat())
+	if !whole || n < lo || n > hi {
+		d.add(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid number",
+			Detail:   fmt.Sprintf("%s must be a whole number %s, not %s. For example: %s = %s", a.Name, rule, numberText(v.AsBigFloat()), a.Name, example),
+			Subject:  a.Expr.Range().Ptr(),
+		})
+		return 0, false
+	}
+	return int(n), true
+}
+
+// fractionAttr decodes a number from 0 to 1, such as a rate.
+func (d *decoder) fractionAttr(a *hcl.Attribute, example string) (float64, bool) {
+	v, ok := d.evalAttr(a.Expr)
+	if !ok {
+		return 0, false
+	}
+	if v.IsNull() || v.Type() != cty.Number {
+		d.wrongType(a.Expr.Range(), a.Name, "a number from 0 to 1", v, fmt.Sprintf("%s = %s", a.Name, example))
+		return 0, false
+	}
+	f := v.AsBigFloat()
+	x, _ := f.Float64()
+	if f.IsInf() || f.Sign() < 0 || x > 1 {
+		hint := ""
+		if x > 1 && x <= 100 {
+			hint = fmt.Sprintf(" A rate is a fraction, not a percentage: %g%% is %s = %s.", x, a.Name, strconv.FormatFloat(x/100, 'f', -1, 64))
+		}
+		d.add(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Rate out of range",
+			Detail:   fmt.Sprintf("%s must be from 0 to 1, not %s.%s", a.Name, numberText(f), hint),
+			Subject:  a.Expr.Range().Ptr(),
+		})
+		return 0, false
+	}
+	return x, true
 }
