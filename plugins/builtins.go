@@ -8,6 +8,7 @@ import (
 	"github.com/aurahost/aura-host/plugins/console"
 	"github.com/aurahost/aura-host/plugins/crypto"
 	"github.com/aurahost/aura-host/plugins/random"
+	"github.com/aurahost/aura-host/plugins/session"
 	"github.com/aurahost/aura-host/plugins/storage"
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -20,6 +21,7 @@ var catalogue = map[string]func() *sdk.Plugin{
 	console.Name: console.New,
 	crypto.Name:  crypto.New,
 	random.Name:  random.New,
+	session.Name: session.New,
 	storage.Name: storage.New,
 }
 

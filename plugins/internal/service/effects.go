@@ -1,0 +1,187 @@
+package service
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"slices"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// The operations of other plugins a service calls.
+const (
+	OpAppendFact      sdk.OpID = "journal.append_fact"
+	OpFactsByPred     sdk.OpID = "journal.facts_by_predicate"
+	OpPhysicalTime    sdk.OpID = "clock.physical_time"
+	OpRandomBytes32   sdk.OpID = "random.random_bytes_32"
+	OpEd25519Verify   sdk.OpID = "crypto.ed25519_verify"
+	journalFamily              = "journal"
+	identifierBytes            = 16
+	randomBytesLength          = 32
+)
+
+// Effects is a service's handle on the effects it calls through the host.
+// Errors of the called operation come back as typed errors naming it, with
+// codes that make sense to the service's own caller (see dependencyError).
+type Effects struct {
+	host *sdk.Host
+	rt   *Runtime
+}
+
+func (fx *Effects) invoke(ctx context.Context, op sdk.OpID, args sdk.Value) (sdk.Value, error) {
+	v, err := fx.host.Invoke(ctx, op, args)
+	fx.rt.observe(ctx, op, err)
+	if err != nil {
+		return sdk.Value{}, dependencyError(op, err)
+	}
+	return v, nil
+}
+
+// dependencyError turns the failure of an operation the service called into
+// the service's own error. Codes that describe the caller's request
+// (invalid_args, not_found, conflict) would mislead the service's caller —
+// they describe the service's request — so they become internal; a missing
+// operation means the deployment lacks a plugin the service needs, which
+// is unavailable. The called operation's error is not wrapped as a cause:
+// errors.Is must match the code the service reports, not the one it met.
+func dependencyError(op sdk.OpID, err error) error {
+	e := effects.AsError(err)
+	msg := e.Message
+	if msg == "" {
+		msg = e.Error()
+	}
+	code := e.Code
+	switch code {
+	case sdk.CodeUnknownOp:
+		code = sdk.CodeUnavailable
+		msg = fmt.Sprintf("no plugin serves %s in this deployment (%s)", op, msg)
+	case sdk.CodeInvalidArgs, sdk.CodeNotFound, sdk.CodeConflict, sdk.CodeInvalidConfig:
+		code = sdk.CodeInternal
+	}
+	return &sdk.Error{Code: code, Message: fmt.Sprintf("%s: %s", op, msg), Retryable: code == sdk.CodeUnavailable}
+}
+
+// Now returns the time in milliseconds since the Unix epoch, from the clock
+// effect (a virtual clock in simulations).
+func (fx *Effects) Now(ctx context.Context) (int64, error) {
+	v, err := fx.invoke(ctx, OpPhysicalTime, sdk.Null())
+	if err != nil {
+		return 0, err
+	}
+	ms, ok := v.Get("ms")
+	n, isInt := ms.AsInt()
+	if !ok || !isInt {
+		return 0, sdk.Errorf(sdk.CodeInternal, "%s returned %v, want a map with an integer ms", OpPhysicalTime, v)
+	}
+	return n, nil
+}
+
+// Append journals a fact and returns the journal's id for it.
+func (fx *Effects) Append(ctx context.Context, f Fact) ([]byte, error) {
+	v, err := fx.invoke(ctx, OpAppendFact, sdk.Map(map[string]sdk.Value{"fact": f.Value(fx.host.Authority())}))
+	if err != nil {
+		return nil, err
+	}
+	id, ok := v.AsBytes()
+	if !ok {
+		return nil, sdk.Errorf(sdk.CodeInternal, "%s returned %s, want the fact's id as bytes", OpAppendFact, v.Kind())
+	}
+	return id, nil
+}
+
+// Facts returns the journal's facts with a predicate, sorted by the
+// canonical encoding of their bodies so that a replay does not depend on
+// the order the journal lists them in. An item that is not a fact of the
+// envelope this package writes is logged and skipped rather than failing
+// the read: one malformed fact must not stop a service from rebuilding the
+// rest.
+func (fx *Effects) Facts(ctx context.Context, predicate string) ([]Fact, error) {
+	v, err := fx.invoke(ctx, OpFactsByPred, sdk.Map(map[string]sdk.Value{"predicate": sdk.String(predicate)}))
+	if err != nil {
+		return nil, err
+	}
+	if v.Kind() != sdk.KindList {
+		return nil, sdk.Errorf(sdk.CodeInternal, "%s returned %s, want a list of facts", OpFactsByPred, v.Kind())
+	}
+	facts := make([]Fact, 0, v.Len())
+	for i, item := range v.Items() {
+		f, err := DecodeFact(item)
+		if err == nil && f.Predicate != predicate {
+			err = fmt.Errorf("listed under %s but its predicate is %s", predicate, f.Predicate)
+		}
+		if err != nil {
+			fx.rt.warn("skipping a journal item that is not a fact", "predicate", predicate, "index", i, "error", err)
+			continue
+		}
+		facts = append(facts, f)
+	}
+	slices.SortFunc(facts, func(a, b Fact) int { return effects.Compare(a.Body, b.Body) })
+	return facts, nil
+}
+
+// Step is one predicate of a replay and what to do with each of its facts.
+type Step struct {
+	Predicate string
+	// Apply applies one fact to the state being rebuilt. An error means
+	// the fact is malformed: it is logged and skipped.
+	Apply func(f Fact) error
+}
+
+// Replay reads the facts of each step's predicate, in the order of the
+// steps, and applies them.
+func (fx *Effects) Replay(ctx context.Context, steps ...Step) error {
+	for _, st := range steps {
+		facts, err := fx.Facts(ctx, st.Predicate)
+		if err != nil {
+			return err
+		}
+		for _, f := range facts {
+			if err := st.Apply(f); err != nil {
+				fx.rt.warn("skipping a malformed fact", "predicate", st.Predicate, "body", f.Body.String(), "error", err)
+			}
+		}
+	}
+	return nil
+}
+
+// Random32 returns 32 random bytes from the random effect (seeded in the
+// testing and simulation modes).
+func (fx *Effects) Random32(ctx context.Context) ([]byte, error) {
+	v, err := fx.invoke(ctx, OpRandomBytes32, sdk.Null())
+	if err != nil {
+		return nil, err
+	}
+	b, ok := v.AsBytes()
+	if !ok || len(b) != randomBytesLength {
+		return nil, sdk.Errorf(sdk.CodeInternal, "%s returned %v, want %d bytes", OpRandomBytes32, v, randomBytesLength)
+	}
+	return b, nil
+}
+
+// NewID returns a fresh identifier printed as the platform prints its
+// 16-byte identifiers: prefix, a dash, 32 hex digits ("invitation-…").
+func (fx *Effects) NewID(ctx context.Context, prefix string) (string, error) {
+	b, err := fx.Random32(ctx)
+	if err != nil {
+		return "", err
+	}
+	return prefix + "-" + hex.EncodeToString(b[:identifierBytes]), nil
+}
+
+// VerifyEd25519 reports whether sig is pub's Ed25519 signature of msg, as
+// the crypto effect judges it.
+func (fx *Effects) VerifyEd25519(ctx context.Context, msg, sig, pub []byte) (bool, error) {
+	v, err := fx.invoke(ctx, OpEd25519Verify, sdk.Map(map[string]sdk.Value{
+		"msg": sdk.Bytes(msg), "sig": sdk.Bytes(sig), "pub": sdk.Bytes(pub),
+	}))
+	if err != nil {
+		return false, err
+	}
+	ok, isBool := v.AsBool()
+	if !isBool {
+		return false, sdk.Errorf(sdk.CodeInternal, "%s returned %s, want bool", OpEd25519Verify, v.Kind())
+	}
+	return ok, nil
+}

@@ -1,0 +1,172 @@
+package servicetest
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"slices"
+	"sync"
+
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// Host is a fake host: an effects.Handler serving journal.append_fact,
+// journal.facts_by_predicate, journal.get_journal, clock.physical_time,
+// random.random_bytes_32 and crypto.ed25519_verify. It is safe for
+// concurrent use, and may serve several service instances at once (as a
+// restarted service shares its predecessor's journal).
+type Host struct {
+	mu          sync.Mutex
+	now         int64
+	facts       []stored // sorted by id
+	draws       uint64
+	journalDown bool
+	calls       map[sdk.OpID]int
+}
+
+type stored struct {
+	id   []byte
+	fact sdk.Value
+}
+
+// NewHost returns a host whose virtual clock reads startMS.
+func NewHost(startMS int64) *Host { return &Host{now: startMS, calls: map[sdk.OpID]int{}} }
+
+// Advance moves the virtual clock forward by ms.
+func (h *Host) Advance(ms int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.now += ms
+}
+
+// Now reads the virtual clock.
+func (h *Host) Now() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.now
+}
+
+// SetJournalDown makes every journal operation fail as unavailable (true)
+// or work again (false).
+func (h *Host) SetJournalDown(down bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.journalDown = down
+}
+
+// Bodies returns the bodies of the journal's facts with a predicate, in
+// the journal's order.
+func (h *Host) Bodies(predicate string) []sdk.Value {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []sdk.Value
+	for _, s := range h.facts {
+		if p, _ := s.fact.Get("predicate"); p.Equal(sdk.String(predicate)) {
+			b, _ := s.fact.Get("body")
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// FactCount returns the number of facts in the journal.
+func (h *Host) FactCount() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.facts)
+}
+
+// Calls returns how many times op was invoked.
+func (h *Host) Calls(op sdk.OpID) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.calls[op]
+}
+
+// Invoke serves one call.
+func (h *Host) Invoke(ctx context.Context, call *sdk.Call) (sdk.Value, error) {
+	if err := ctx.Err(); err != nil {
+		return sdk.Value{}, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.calls[call.Op]++
+	if call.Op.Family() == "journal" && h.journalDown {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeUnavailable, "journal plugin is down")
+	}
+	switch call.Op {
+	case "journal.append_fact":
+		return h.append(call.Arg("fact"))
+	case "journal.facts_by_predicate":
+		pred, ok := call.Arg("predicate").AsString()
+		if !ok {
+			return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "predicate must be a string")
+		}
+		var out []sdk.Value
+		for _, s := range h.facts {
+			if p, _ := s.fact.Get("predicate"); p.Equal(sdk.String(pred)) {
+				out = append(out, s.fact)
+			}
+		}
+		return sdk.List(out...), nil
+	case "journal.get_journal":
+		out := make([]sdk.Value, len(h.facts))
+		for i, s := range h.facts {
+			out[i] = s.fact
+		}
+		return sdk.List(out...), nil
+	case "clock.physical_time":
+		return sdk.Map(map[string]sdk.Value{"ms": sdk.Int(h.now), "uncertainty_ms": sdk.Int(0)}), nil
+	case "random.random_bytes_32":
+		h.draws++
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], h.draws)
+		sum := sha256.Sum256(append([]byte("servicetest random "), n[:]...))
+		return sdk.Bytes(sum[:]), nil
+	case "crypto.ed25519_verify":
+		return verify(call)
+	}
+	return sdk.Value{}, sdk.Errorf(sdk.CodeUnknownOp, "the fake host does not serve %s", call.Op)
+}
+
+// append stores a fact of the journal's envelope {type, authority, time,
+// predicate, body} under the SHA-256 of its canonical encoding. It is
+// stricter than the journal: the services write exactly those fields, with
+// bytes for the authority and a map for the body.
+func (h *Host) append(fact sdk.Value) (sdk.Value, error) {
+	typ, _ := fact.Get("type")
+	authority, _ := fact.Get("authority")
+	tm, _ := fact.Get("time")
+	pred, _ := fact.Get("predicate")
+	body, _ := fact.Get("body")
+	if fact.Kind() != sdk.KindMap || fact.Len() != 5 || typ.Kind() != sdk.KindString || typ.Len() == 0 ||
+		authority.Kind() != sdk.KindBytes || authority.Len() == 0 || tm.Kind() != sdk.KindInt ||
+		pred.Kind() != sdk.KindString || body.Kind() != sdk.KindMap {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs,
+			"fact must be a map {type string, authority bytes, time int, predicate string, body map}, got %v", fact)
+	}
+	sum := sha256.Sum256(fact.Canonical())
+	id := sum[:]
+	i, found := slices.BinarySearchFunc(h.facts, id, func(s stored, id []byte) int { return bytes.Compare(s.id, id) })
+	if !found {
+		h.facts = slices.Insert(h.facts, i, stored{id: id, fact: fact})
+	}
+	return sdk.Bytes(id), nil
+}
+
+func verify(call *sdk.Call) (sdk.Value, error) {
+	msg, ok1 := call.Arg("msg").AsBytes()
+	sig, ok2 := call.Arg("sig").AsBytes()
+	pub, ok3 := call.Arg("pub").AsBytes()
+	switch {
+	case !ok1 || !ok2 || !ok3:
+		return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "msg, sig and pub must be bytes")
+	case len(pub) != ed25519.PublicKeySize:
+		return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "pub must be %d bytes", ed25519.PublicKeySize)
+	case len(sig) != ed25519.SignatureSize:
+		return sdk.Bool(false), nil
+	}
+	return sdk.Bool(ed25519.Verify(pub, msg, sig)), nil
+}

@@ -1,0 +1,226 @@
+package session
+
+import (
+	"context"
+	"testing"
+
+	"github.com/aurahost/aura-host/plugins/internal/servicetest"
+	"github.com/aurahost/aura-host/sdk"
+	"github.com/aurahost/aura-host/sdk/sdktest"
+)
+
+var args, strs = servicetest.Args, servicetest.Strs
+
+const t0 = 1_000_000
+
+func createArgs(kind string, ttl int64, participants ...string) sdk.Value {
+	return args("kind", sdk.String(kind), "participants", strs(participants...), "my_role", sdk.String("coordinator"), "ttl_ms", sdk.Int(ttl))
+}
+
+func id(s string) sdk.Value { return args("id", sdk.String(s)) }
+
+func TestConformance(t *testing.T) {
+	sdktest.Conformance(t, New(),
+		sdktest.WithHost(servicetest.NewHost(t0)),
+		sdktest.WithSample("session.create", createArgs(KindCoordination, 1000, "alice")),
+	)
+}
+
+func TestCreateValidatesItsArguments(t *testing.T) {
+	hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
+	cases := []struct {
+		name     string
+		args     sdk.Value
+		fragment string
+	}{
+		{"unknown kind", createArgs("quorum", 10, "a"), `kind must be "coordination" or "threshold", got "quorum"`},
+		{"no participants", createArgs(KindThreshold, 10), "at least one participant"},
+		{"empty participant", createArgs(KindThreshold, 10, "a", ""), "participants[1] is empty"},
+		{"repeated participant", createArgs(KindThreshold, 10, "a", "b", "a"), `participant "a" is listed twice`},
+		{"participant not a string", args("kind", sdk.String(KindThreshold), "participants", sdk.List(sdk.Int(1)),
+			"my_role", sdk.String("r"), "ttl_ms", sdk.Int(10)), "participants[0] is int, want string"},
+		{"empty role", args("kind", sdk.String(KindThreshold), "participants", strs("a"),
+			"my_role", sdk.String(""), "ttl_ms", sdk.Int(10)), "my_role must not be empty"},
+		{"zero ttl", createArgs(KindThreshold, 0, "a"), "ttl_ms must be 1 or more, got 0"},
+		{"negative ttl", createArgs(KindThreshold, -5, "a"), "ttl_ms must be 1 or more, got -5"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			servicetest.Fails(t, hs, "session.create", tc.args, sdk.CodeInvalidArgs, tc.fragment)
+		})
+	}
+}
+
+func TestLifecycle(t *testing.T) {
+	type step func(t *testing.T, host *servicetest.Host, hs *sdktest.Harness, sid string)
+	expectStatus := func(want string) step {
+		return func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, sid string) {
+			if got := servicetest.Str(t, servicetest.Must(t, hs, "session.get", id(sid)), "status"); got != want {
+				t.Fatalf("status = %q, want %q", got, want)
+			}
+		}
+	}
+	end := func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, sid string) {
+		servicetest.Must(t, hs, "session.end", id(sid))
+	}
+	endFails := func(code sdk.Code, fragment string) step {
+		return func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, sid string) {
+			servicetest.Fails(t, hs, "session.end", id(sid), code, fragment)
+		}
+	}
+	advance := func(ms int64) step {
+		return func(_ *testing.T, host *servicetest.Host, _ *sdktest.Harness, _ string) { host.Advance(ms) }
+	}
+	clean := func(want int64) step {
+		return func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, _ string) {
+			if got := servicetest.Must(t, hs, "session.clean_expired", sdk.Null()); !got.Equal(sdk.Int(want)) {
+				t.Fatalf("clean_expired = %v, want %d", got, want)
+			}
+		}
+	}
+	getFails := func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, sid string) {
+		servicetest.Fails(t, hs, "session.get", id(sid), sdk.CodeNotFound, "never created, or cleaned after it expired")
+	}
+	cases := []struct {
+		name  string
+		steps []step
+	}{
+		{"active then ended", []step{expectStatus(StatusActive), end, expectStatus(StatusEnded)}},
+		{"ended twice", []step{end, endFails(sdk.CodeConflict, "already ended at 1000000 ms")}},
+		{"expires at its ttl, not before", []step{advance(999), expectStatus(StatusActive), advance(1), expectStatus(StatusExpired)}},
+		{"expired cannot end", []step{advance(1000), endFails(sdk.CodeConflict, "expired at 1001000 ms")}},
+		{"clean forgets expired", []step{advance(1000), clean(1), getFails, endFails(sdk.CodeNotFound, "no session"), clean(0)}},
+		{"clean keeps ended", []step{end, advance(5000), clean(0), expectStatus(StatusEnded)}},
+		{"clean keeps active", []step{advance(999), clean(0), expectStatus(StatusActive)}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			host := servicetest.NewHost(t0)
+			hs := servicetest.Start(t, New(), host)
+			h := servicetest.Must(t, hs, "session.create", createArgs(KindThreshold, 1000, "alice", "bob"))
+			sid := servicetest.Str(t, h, "id")
+			for _, st := range tc.steps {
+				st(t, host, hs, sid)
+			}
+		})
+	}
+	t.Run("unknown session", func(t *testing.T) {
+		hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
+		servicetest.Fails(t, hs, "session.end", id("session-00"), sdk.CodeNotFound, `no session "session-00"`)
+	})
+}
+
+func TestHandleAndListing(t *testing.T) {
+	host := servicetest.NewHost(t0)
+	hs := servicetest.Start(t, New(), host)
+	first := servicetest.Must(t, hs, "session.create", createArgs(KindCoordination, 500, "alice", "bob"))
+	want := sdk.Map(map[string]sdk.Value{
+		"id": servicetest.Field(t, first, "id"), "kind": sdk.String(KindCoordination), "participants": strs("alice", "bob"),
+		"my_role": sdk.String("coordinator"), "epoch": sdk.Int(1), "started_ms": sdk.Int(t0), "expires_ms": sdk.Int(t0 + 500),
+		"status": sdk.String(StatusActive),
+	})
+	if !first.Equal(want) {
+		t.Fatalf("create = %v, want %v", first, want)
+	}
+	host.Advance(10)
+	second := servicetest.Must(t, hs, "session.create", createArgs(KindThreshold, 5000, "carol"))
+	third := servicetest.Must(t, hs, "session.create", createArgs(KindThreshold, 5000, "dave"))
+	if e := servicetest.Int(t, third, "epoch"); e != 3 {
+		t.Fatalf("third session's epoch = %d, want 3", e)
+	}
+	servicetest.Must(t, hs, "session.end", id(servicetest.Str(t, third, "id")))
+	host.Advance(500) // first expires
+	active := servicetest.Must(t, hs, "session.list_active", sdk.Null())
+	if len(active.Items()) != 1 || !servicetest.Field(t, active.Items()[0], "id").Equal(servicetest.Field(t, second, "id")) {
+		t.Fatalf("list_active = %v, want only the second session", active)
+	}
+	stats := servicetest.Must(t, hs, "session.stats", sdk.Null())
+	wantStats := args("active", sdk.Int(1), "ended", sdk.Int(1), "expired", sdk.Int(1), "known", sdk.Int(3), "created", sdk.Int(3))
+	if !stats.Equal(wantStats) {
+		t.Fatalf("stats = %v, want %v", stats, wantStats)
+	}
+	if got := len(host.Bodies(PredicateCreated)) + len(host.Bodies(PredicateEnded)); got != 4 {
+		t.Fatalf("journaled %d created/ended facts, want 4", got)
+	}
+}
+
+// TestRestartRebuildsFromFacts starts a second instance against the same
+// journal: it must know every session as the first did, continue the
+// epochs, and clean the sessions that expired while it was down.
+func TestRestartRebuildsFromFacts(t *testing.T) {
+	host := servicetest.NewHost(t0)
+	first := servicetest.Start(t, New(), host)
+	short := servicetest.Str(t, servicetest.Must(t, first, "session.create", createArgs(KindThreshold, 100, "a")), "id")
+	long := servicetest.Str(t, servicetest.Must(t, first, "session.create", createArgs(KindThreshold, 10_000, "a", "b")), "id")
+	ended := servicetest.Str(t, servicetest.Must(t, first, "session.create", createArgs(KindCoordination, 10_000, "c")), "id")
+	servicetest.Must(t, first, "session.end", id(ended))
+	before := map[string]sdk.Value{}
+	for _, sid := range []string{long, ended} {
+		before[sid] = servicetest.Must(t, first, "session.get", id(sid))
+	}
+
+	host.Advance(100) // short expires while "down"
+	second := servicetest.Start(t, New(), host)
+	for sid, want := range before {
+		if got := servicetest.Must(t, second, "session.get", id(sid)); !got.Equal(want) {
+			t.Fatalf("after restart get(%s) = %v, want %v", sid, got, want)
+		}
+	}
+	servicetest.Fails(t, second, "session.get", id(short), sdk.CodeNotFound, "cleaned after it expired")
+	if n := len(host.Bodies(PredicateExpired)); n != 1 {
+		t.Fatalf("start journaled %d expiries, want 1", n)
+	}
+	servicetest.Fails(t, second, "session.end", id(ended), sdk.CodeConflict, "already ended")
+	if e := servicetest.Int(t, servicetest.Must(t, second, "session.create", createArgs(KindThreshold, 10, "x")), "epoch"); e != 4 {
+		t.Fatalf("epoch after restart = %d, want 4", e)
+	}
+
+	// A third instance replays the expiry too: the cleaned session stays gone.
+	third := servicetest.Start(t, New(), host)
+	servicetest.Fails(t, third, "session.get", id(short), sdk.CodeNotFound, "cleaned")
+	if got := servicetest.Must(t, third, "session.stats", sdk.Null()); !servicetest.Field(t, got, "created").Equal(sdk.Int(4)) {
+		t.Fatalf("stats after second restart = %v, want created 4", got)
+	}
+}
+
+func TestJournalOutageDegradesHealth(t *testing.T) {
+	host := servicetest.NewHost(t0)
+	hs := servicetest.Start(t, New(), host)
+	ctx := context.Background()
+	if h, err := hs.Client.Health(ctx); err != nil || h.Status != sdk.Healthy {
+		t.Fatalf("health = %v, %v; want healthy", h, err)
+	}
+	host.SetJournalDown(true)
+	servicetest.Fails(t, hs, "session.create", createArgs(KindThreshold, 10, "a"), sdk.CodeUnavailable, "journal.append_fact")
+	h, err := hs.Client.Health(ctx)
+	if err != nil || h.Status != sdk.Degraded || h.Reason == "" {
+		t.Fatalf("health with the journal down = %v, %v; want degraded with a reason", h, err)
+	}
+	if n := len(servicetest.Must(t, hs, "session.list_active", sdk.Null()).Items()); n != 0 {
+		t.Fatalf("a session whose fact was not journaled is listed (%d active)", n)
+	}
+	host.SetJournalDown(false)
+	if h, err := hs.Client.Health(ctx); err != nil || h.Status != sdk.Healthy {
+		t.Fatalf("health once the journal is back = %v, %v; want healthy", h, err)
+	}
+}
+
+func TestStartFailsWithoutAJournal(t *testing.T) {
+	host := servicetest.NewHost(t0)
+	host.SetJournalDown(true)
+	hs := sdktest.New(t, New(), sdktest.WithHost(host))
+	err := hs.Client.Start(context.Background(), 0)
+	if err == nil {
+		t.Fatal("start succeeded with the journal down")
+	}
+	host.SetJournalDown(false)
+	// An operation rebuilds the state it could not rebuild at start.
+	servicetest.Must(t, hs, "session.list_active", sdk.Null())
+	if err := hs.Client.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	servicetest.Fails(t, hs, "session.list_active", sdk.Null(), sdk.CodeUnavailable, "stopped")
+	if h, _ := hs.Client.Health(context.Background()); h.Status != sdk.Unhealthy {
+		t.Fatalf("health after stop = %v, want unhealthy", h)
+	}
+}
