@@ -48,8 +48,8 @@ func (e *Executor) Run(ctx context.Context, d Decision) (Outcome, error) {
 	if err := d.Err(); err != nil {
 		return out, err
 	}
-	if len(d.Commands) > 0 && e.Journal == nil {
-		return out, effects.Errorf(effects.CodeInternal, "guard executor has no journal: %s cannot be recorded", d.Op)
+	if err := e.check(d); err != nil {
+		return out, err
 	}
 	for _, cmd := range d.Commands {
 		if err := ctx.Err(); err != nil {
@@ -57,9 +57,6 @@ func (e *Executor) Run(ctx context.Context, d Decision) (Outcome, error) {
 		}
 		switch c := cmd.(type) {
 		case Charge:
-			if e.Budgets == nil {
-				return out, effects.Errorf(effects.CodeInternal, "guard executor has no flow budget manager for %s", c)
-			}
 			b, err := e.Budgets.Charge(ctx, c.Key, c.Cost)
 			if err != nil {
 				return out, fmt.Errorf("%s: %w", d.Op, err)
@@ -67,9 +64,6 @@ func (e *Executor) Run(ctx context.Context, d Decision) (Outcome, error) {
 			out.Budget = b
 			if e.Receipts == nil {
 				continue
-			}
-			if e.Signer == nil {
-				return out, effects.Errorf(effects.CodeInternal, "guard executor has receipts but no signer for %s", c)
 			}
 			r, err := e.Receipts.Issue(ctx, e.Signer, c.ChainKey(), b.Epoch, c.Cost)
 			if err != nil {
@@ -98,4 +92,23 @@ func (e *Executor) Run(ctx context.Context, d Decision) (Outcome, error) {
 		}
 	}
 	return out, nil
+}
+
+// check refuses, before any command runs, a decision this executor could
+// only carry out in part.
+func (e *Executor) check(d Decision) error {
+	if len(d.Commands) > 0 && e.Journal == nil {
+		return effects.Errorf(effects.CodeInternal, "guard executor has no journal: %s cannot be recorded", d.Op)
+	}
+	for _, cmd := range d.Commands {
+		if c, ok := cmd.(Charge); ok {
+			if e.Budgets == nil {
+				return effects.Errorf(effects.CodeInternal, "guard executor has no flow budget manager for %s", c)
+			}
+			if e.Receipts != nil && e.Signer == nil {
+				return effects.Errorf(effects.CodeInternal, "guard executor has receipts but no signer for %s", c)
+			}
+		}
+	}
+	return nil
 }
