@@ -239,7 +239,7 @@ func TestChainRecordCorruption(t *testing.T) {
 // every one.
 func TestConcurrentIssueAndAccept(t *testing.T) {
 	ctx := context.Background()
-	m := NewReceiptManager(NewMemStore(), 1000)
+	m := NewReceiptManager(NewMemStore(), 0)
 	var mu sync.Mutex
 	var all []Receipt
 	var wg sync.WaitGroup
