@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/aurahost/aura-host/plugins/auth"
 	"github.com/aurahost/aura-host/plugins/clock"
 	"github.com/aurahost/aura-host/plugins/console"
 	"github.com/aurahost/aura-host/plugins/crypto"
@@ -17,6 +18,7 @@ import (
 // a deployment writes in builtin = "NAME", and equals the plugin's own
 // Name.
 var catalogue = map[string]func() *sdk.Plugin{
+	auth.Name:    auth.New,
 	clock.Name:   clock.New,
 	console.Name: console.New,
 	crypto.Name:  crypto.New,
