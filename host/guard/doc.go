@@ -12,17 +12,20 @@
 //
 // Which operations are guarded and which are sends is a Policy, not code.
 //
-// How the host uses it, around a routed call or a send:
+// How the host uses it (Example_send runs this): per agent it builds a
+// FlowBudgetManager and a ReceiptManager over a Store, and an Executor with
+// the authority's Signer and a journal sink. Before a routed call or a send:
 //
-//	snap := guard.Snapshot{Policy: p, Grants: g, Budgets: fbm.Snapshot(ctx, req.BudgetKey())}
-//	d := guard.Evaluate(snap, req)           // pure
-//	out, err := executor.Run(ctx, d)         // commands, in order
-//	if err != nil { return err }             // nothing is sent or called
-//	env.Receipt, _ = out.Receipt.MarshalBinary() // sends: attach the receipt
-//	... call the handler / send the envelope ...
+//	req := guard.Request{Op: ..., Authority: ..., Context: ..., Peer: ..., PayloadSize: ..., Time: ..., Body: ...}
+//	budgets, err := fbm.Snapshot(ctx, req.BudgetKey())
+//	d := guard.Evaluate(guard.Snapshot{Policy: p, Grants: g, Budgets: budgets}, req) // pure
+//	out, err := executor.Run(ctx, d) // commands, in order; a denial runs none
+//	if err != nil { return err }     // nothing is called or sent
+//	env.Receipt, _ = out.Receipt.MarshalBinary() // sends only
 //
-// and the receiving transport delivers an envelope only if
-// RequireReceipt(ctx, env, rm, sourceKey) accepts it.
+// then calls the handler or sends the envelope. The receiving transport
+// delivers an envelope only if RequireReceipt(ctx, env, rm, sourceKey)
+// accepts it.
 //
 // Facts. Every fact the package emits is a map Value with the fields
 // type (string: guard.operation, guard.send, guard.receipt, guard.leakage),

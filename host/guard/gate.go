@@ -110,6 +110,11 @@ func (e Envelope) String() string {
 // key: signature, epoch, nonce and chain link (see ReceiptManager.Accept).
 // It returns the accepted receipt. Every refusal is a denied error; a
 // refused envelope leaves the chain unchanged.
+//
+// The caller checks that env.Destination is an authority it serves and
+// resolves pub from env.Source (a device key from the deployment or a
+// rendezvous descriptor); the receipt is not a signature over the payload —
+// the transport's own encryption protects that.
 func RequireReceipt(ctx context.Context, env Envelope, rm *ReceiptManager, pub ed25519.PublicKey) (Receipt, error) {
 	if len(env.Receipt) == 0 {
 		return Receipt{}, fail(effects.CodeDenied, ErrMissingReceipt, "%s", env)
