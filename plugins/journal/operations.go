@@ -1,0 +1,673 @@
+package journal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/sdk"
+)
+
+const (
+	factDoc = "the fact: a map with at least type (non-empty string), authority (non-empty bytes or string), " +
+		"time (int, milliseconds), predicate (string) and body (any value); other fields are kept and hashed too"
+	idDoc      = "a fact ID: the 32-byte BLAKE3-256 digest of the fact's canonical encoding"
+	contextDoc = "the relational context the budget belongs to (non-empty bytes, e.g. a context ID)"
+	peerDoc    = "the peer the budget is for (non-empty bytes, e.g. an authority ID)"
+	listDoc    = "Returns a list of facts (maps), ordered by fact ID."
+)
+
+func (j *journal) operations() []sdk.Operation {
+	idParam := sdk.Param{Name: "id", Kind: sdk.KindBytes, Doc: idDoc}
+	budgetParams := []sdk.Param{
+		{Name: "context", Kind: sdk.KindBytes, Doc: contextDoc},
+		{Name: "peer", Kind: sdk.KindBytes, Doc: peerDoc},
+	}
+	withBudget := func(extra ...sdk.Param) []sdk.Param { return append(append([]sdk.Param{}, budgetParams...), extra...) }
+	return []sdk.Operation{
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.append_fact",
+				Doc: "Adds a fact to the journal, with its index entries, in one durable transaction. Returns the " +
+					"fact's ID (bytes). Appending a fact that is already there changes nothing and returns the same ID.",
+				Params:      []sdk.Param{{Name: "fact", Kind: sdk.KindMap, Doc: factDoc}},
+				Result:      sdk.KindBytes,
+				Idempotent:  true,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: j.appendFact,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.merge_facts",
+				Doc: "Merges a list of facts into the journal by set union, in one durable transaction: all are " +
+					"stored or, if any is malformed, none is. Returns how many were new (int). Any order and any " +
+					"split into batches of the same facts gives the same journal.",
+				Params:      []sdk.Param{{Name: "facts", Kind: sdk.KindList, Doc: "list of facts, each " + factDoc}},
+				Result:      sdk.KindInt,
+				Idempotent:  true,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: j.mergeFacts,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.get_journal",
+				Doc: "Returns the journal's facts as a list of maps ordered by fact ID, optionally one page at a " +
+					"time: the facts whose ID is greater than after, at most limit of them.",
+				Params: []sdk.Param{
+					{Name: "after", Kind: sdk.KindBytes, Optional: true,
+						Doc: "only facts with an ID greater than this (e.g. the ID of the last fact of the previous page); default: from the start"},
+					{Name: "limit", Kind: sdk.KindInt, Optional: true, Doc: "at most this many facts, 1 or more; default: all"},
+				},
+				Result:      sdk.KindList,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: j.getJournal,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID:          "journal.get_fact",
+				Doc:         "Returns the fact (map) with the given ID; an ID not in the journal is a not_found error.",
+				Params:      []sdk.Param{idParam},
+				Result:      sdk.KindMap,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: j.getFact,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID:          "journal.facts_by_type",
+				Doc:         "Returns the facts whose type is the given one (index by type). " + listDoc,
+				Params:      []sdk.Param{{Name: "type", Kind: sdk.KindString, Doc: "the fact type to look up"}},
+				Result:      sdk.KindList,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: j.factsByType,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID:          "journal.facts_by_predicate",
+				Doc:         "Returns the facts with the given predicate (index by predicate). " + listDoc,
+				Params:      []sdk.Param{{Name: "predicate", Kind: sdk.KindString, Doc: "the predicate to look up"}},
+				Result:      sdk.KindList,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: j.factsByPredicate,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.facts_by_authority",
+				Doc: "Returns the facts of the given authority (index by authority); bytes and a string with the " +
+					"same content are different authorities. " + listDoc,
+				Params:      []sdk.Param{{Name: "authority", Kind: sdk.KindAny, Doc: "the authority to look up: non-empty bytes or a non-empty string"}},
+				Result:      sdk.KindList,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: j.factsByAuthority,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.facts_in_range",
+				Doc: "Returns the facts whose time t satisfies t0 <= t < t1 (index by time), as a list of maps " +
+					"ordered by time, then by fact ID.",
+				Params: []sdk.Param{
+					{Name: "t0", Kind: sdk.KindInt, Doc: "the start of the range in milliseconds, included"},
+					{Name: "t1", Kind: sdk.KindInt, Doc: "the end of the range in milliseconds, excluded"},
+				},
+				Result:      sdk.KindList,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: j.factsInRange,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.might_contain",
+				Doc: "Asks the Bloom filter whether the journal might hold a fact ID. false is certain (the fact is " +
+					"absent); true may be a false positive, at a rate of about 1 %.",
+				Params:      []sdk.Param{idParam},
+				Result:      sdk.KindBool,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: j.mightContain,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.merkle_root",
+				Doc: "Returns the 32-byte root (bytes) of the RFC 6962 Merkle tree (SHA-256) whose leaves are the " +
+					"fact IDs in byte order. It depends only on the set of facts; the empty journal's root is SHA-256 of nothing.",
+				Result:      sdk.KindBytes,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: j.merkleRoot,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.inclusion_proof",
+				Doc: "Returns the RFC 6962 inclusion proof of a fact in the current tree: a map {index: uint (the " +
+					"fact's leaf), size: uint (leaves in the tree), proof: list of 32-byte hashes, root: bytes (the " +
+					"tree's root)}. A fact not in the journal is a not_found error.",
+				Params:      []sdk.Param{idParam},
+				Result:      sdk.KindMap,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: j.inclusionProof,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.verify_fact_inclusion",
+				Doc: "Checks an inclusion proof (as inclusion_proof returns it) against a root: true if it proves " +
+					"the fact ID is a leaf of a tree with that root, false otherwise. Needs no journal state.",
+				Params: []sdk.Param{
+					idParam,
+					{Name: "root", Kind: sdk.KindBytes, Doc: "the Merkle root the proof must lead to"},
+					{Name: "proof", Kind: sdk.KindMap, Doc: "the proof: a map {index: uint, size: uint, proof: list of bytes}; other fields are ignored"},
+				},
+				Result:      sdk.KindBool,
+				Idempotent:  true,
+				Determinism: sdk.Pure,
+			},
+			Handle: j.verifyFactInclusion,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.view",
+				Doc: "Reduces the facts of a type to a view with the reducer registered for that type (or the one " +
+					"named by reducer) and returns the view. Built-in reducers: \"counter\" (map of predicate to " +
+					"the number of facts) and \"latest\" (map of predicate to the body of its latest fact, by time, " +
+					"then ID). A type with no reducer is a not_found error.",
+				Params: []sdk.Param{
+					{Name: "type", Kind: sdk.KindString, Doc: "the fact type whose facts are reduced"},
+					{Name: "reducer", Kind: sdk.KindString, Optional: true,
+						Doc: "use the reducer registered under this name instead of the type's own, e.g. \"counter\" or \"latest\""},
+				},
+				Result:      sdk.KindAny,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: j.viewFacts,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.get_flow_budget",
+				Doc: "Returns the flow budget of (context, peer) as a map {limit: uint, spent: uint, epoch: uint}. " +
+					"A budget never set reads as all zeros: no headroom.",
+				Params:      budgetParams,
+				Result:      sdk.KindMap,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: j.getFlowBudget,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.charge_flow_budget",
+				Doc: "Spends cost from the budget of (context, peer) and returns the budget after the charge " +
+					"({limit, spent, epoch}). An exhausted error, with nothing spent, if spent + cost would exceed " +
+					"the limit; a budget never set is exhausted.",
+				Params:      withBudget(sdk.Param{Name: "cost", Kind: sdk.KindUint, Doc: "what to spend, e.g. 1 + 1 per KiB of a send"}),
+				Result:      sdk.KindMap,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: j.chargeFlowBudget,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.set_flow_budget",
+				Doc: "Sets the limit of the budget of (context, peer) for an epoch and returns the budget. A newer " +
+					"epoch than the stored one (or a budget never set) starts with nothing spent; the same epoch " +
+					"keeps what was spent; an older epoch is a conflict error.",
+				Params: withBudget(
+					sdk.Param{Name: "limit", Kind: sdk.KindUint, Doc: "the most that may be spent in the epoch"},
+					sdk.Param{Name: "epoch", Kind: sdk.KindUint, Doc: "the epoch the limit is for"},
+				),
+				Result:      sdk.KindMap,
+				Idempotent:  true,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: j.setFlowBudget,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.rotate_epoch",
+				Doc: "Starts the next epoch of the budget of (context, peer): epoch + 1, nothing spent, the same " +
+					"limit — the only replenishment. Returns the budget; a budget never set is a not_found error.",
+				Params:      budgetParams,
+				Result:      sdk.KindMap,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: j.rotateEpoch,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.merge_flow_budget",
+				Doc: "Joins another replica's budget of (context, peer) into the stored one and returns the result: " +
+					"in the same epoch limit = min and spent = max; a newer epoch replaces an older one whole.",
+				Params: withBudget(
+					sdk.Param{Name: "limit", Kind: sdk.KindUint, Doc: "the other replica's limit"},
+					sdk.Param{Name: "spent", Kind: sdk.KindUint, Doc: "the other replica's spent"},
+					sdk.Param{Name: "epoch", Kind: sdk.KindUint, Doc: "the other replica's epoch"},
+				),
+				Result:      sdk.KindMap,
+				Idempotent:  true,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: j.mergeFlowBudget,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "journal.stats",
+				Doc: "Describes the journal: a map {facts: int (facts stored), file_bytes: int (size of the " +
+					"database file), path: string (the database file)}.",
+				Result:      sdk.KindMap,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: j.stats,
+		},
+	}
+}
+
+func invalid(format string, args ...any) error { return sdk.Errorf(sdk.CodeInvalidArgs, format, args...) }
+
+func idArg(c *sdk.Call, name string) (ID, error) {
+	b, _ := c.Arg(name).AsBytes()
+	if len(b) != IDSize {
+		return ID{}, invalid("%s must be a %d-byte fact ID, got %d bytes", name, IDSize, len(b))
+	}
+	return ID(b), nil
+}
+
+func nonEmptyBytes(c *sdk.Call, name string) ([]byte, error) {
+	b, _ := c.Arg(name).AsBytes()
+	if len(b) == 0 {
+		return nil, invalid("%s must not be empty", name)
+	}
+	return b, nil
+}
+
+func (j *journal) appendFact(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	f, err := ParseFact(c.Arg("fact"))
+	if err != nil {
+		return sdk.Value{}, invalid("fact: %v", err)
+	}
+	if _, err := j.merge(ctx, []Fact{f}); err != nil {
+		return sdk.Value{}, err
+	}
+	return sdk.Bytes(f.ID[:]), nil
+}
+
+func (j *journal) mergeFacts(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	items := c.Arg("facts").Items()
+	facts := make([]Fact, len(items))
+	for i, it := range items {
+		f, err := ParseFact(it)
+		if err != nil {
+			return sdk.Value{}, invalid("facts: item %d: %v", i, err)
+		}
+		facts[i] = f
+	}
+	added, err := j.merge(ctx, facts)
+	return sdk.Int(int64(len(added))), err
+}
+
+// factValue decodes a stored fact for a result.
+func factValue(id, encoded []byte) (sdk.Value, error) {
+	v, err := effects.DecodeCanonical(encoded)
+	if err != nil {
+		return sdk.Value{}, fmt.Errorf("stored fact %x: %w", id, err)
+	}
+	return v, nil
+}
+
+// collect returns the stored facts named by the index keys under prefix.
+func collect(tx *bbolt.Tx, index, prefix []byte) ([]sdk.Value, error) {
+	facts := tx.Bucket(bucketFacts)
+	out := []sdk.Value{}
+	err := scanPrefix(tx, index, prefix, func(id []byte) error {
+		v, err := factValue(id, facts.Get(id))
+		out = append(out, v)
+		return err
+	})
+	return out, err
+}
+
+func (j *journal) listByIndex(ctx context.Context, index, prefix []byte) (sdk.Value, error) {
+	var out []sdk.Value
+	err := j.viewTx(ctx, func(tx *bbolt.Tx) error {
+		var err error
+		out, err = collect(tx, index, prefix)
+		return err
+	})
+	return sdk.List(out...), err
+}
+
+func (j *journal) getJournal(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	after, hasAfter := c.Arg("after").AsBytes()
+	limit := int64(-1)
+	if v := c.Arg("limit"); !v.IsNull() {
+		if limit, _ = v.AsInt(); limit < 1 {
+			return sdk.Value{}, invalid("limit must be 1 or more, got %d", limit)
+		}
+	}
+	out := []sdk.Value{}
+	err := j.viewTx(ctx, func(tx *bbolt.Tx) error {
+		cur := tx.Bucket(bucketFacts).Cursor()
+		k, v := cur.First()
+		if hasAfter {
+			if k, v = cur.Seek(after); k != nil && string(k) == string(after) {
+				k, v = cur.Next()
+			}
+		}
+		for ; k != nil && (limit < 0 || int64(len(out)) < limit); k, v = cur.Next() {
+			f, err := factValue(k, v)
+			if err != nil {
+				return err
+			}
+			out = append(out, f)
+		}
+		return nil
+	})
+	return sdk.List(out...), err
+}
+
+func (j *journal) getFact(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	id, err := idArg(c, "id")
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	var out sdk.Value
+	err = j.viewTx(ctx, func(tx *bbolt.Tx) error {
+		raw := tx.Bucket(bucketFacts).Get(id[:])
+		if raw == nil {
+			return sdk.Errorf(sdk.CodeNotFound, "no fact %x in the journal", id)
+		}
+		out, err = factValue(id[:], raw)
+		return err
+	})
+	return out, err
+}
+
+func (j *journal) factsByType(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	t, _ := c.Arg("type").AsString()
+	return j.listByIndex(ctx, bucketByType, typePrefix(t))
+}
+
+func (j *journal) factsByPredicate(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	p, _ := c.Arg("predicate").AsString()
+	return j.listByIndex(ctx, bucketByPredicate, predicatePrefix(p))
+}
+
+func (j *journal) factsByAuthority(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	a := c.Arg("authority")
+	if k := a.Kind(); (k != sdk.KindBytes && k != sdk.KindString) || a.Len() == 0 {
+		return sdk.Value{}, invalid("authority must be non-empty bytes or a non-empty string, got %v", a)
+	}
+	return j.listByIndex(ctx, bucketByAuthority, authorityPrefix(a.Canonical()))
+}
+
+func (j *journal) factsInRange(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	t0, _ := c.Arg("t0").AsInt()
+	t1, _ := c.Arg("t1").AsInt()
+	out := []sdk.Value{}
+	if t0 >= t1 {
+		return sdk.List(), nil
+	}
+	start, end := timeKey(nil, t0), timeKey(nil, t1)
+	err := j.viewTx(ctx, func(tx *bbolt.Tx) error {
+		facts := tx.Bucket(bucketFacts)
+		cur := tx.Bucket(bucketByTime).Cursor()
+		for k, _ := cur.Seek(start); k != nil && string(k[:8]) < string(end); k, _ = cur.Next() {
+			id := k[8:]
+			v, err := factValue(id, facts.Get(id))
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
+	})
+	return sdk.List(out...), err
+}
+
+func (j *journal) mightContain(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	id, err := idArg(c, "id")
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return sdk.Value{}, err
+	}
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.bloom == nil {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeUnavailable, "journal database is not open")
+	}
+	return sdk.Bool(j.bloom.Test(id[:])), nil
+}
+
+func (j *journal) merkleRoot(ctx context.Context, _ *sdk.Call) (sdk.Value, error) {
+	t, err := j.merkle(ctx)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	return sdk.Bytes(t.root), nil
+}
+
+func (j *journal) inclusionProof(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	id, err := idArg(c, "id")
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	t, err := j.merkle(ctx)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	index, ok := t.index(id)
+	if !ok {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeNotFound, "no fact %x in the journal", id)
+	}
+	hashes, err := t.inclusionProof(index)
+	if err != nil {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeInternal, "inclusion proof of leaf %d: %v", index, err)
+	}
+	proof := make([]sdk.Value, len(hashes))
+	for i, h := range hashes {
+		proof[i] = sdk.Bytes(h)
+	}
+	return sdk.Map(map[string]sdk.Value{
+		"index": sdk.Uint(index), "size": sdk.Uint(t.size()), "proof": sdk.List(proof...), "root": sdk.Bytes(t.root),
+	}), nil
+}
+
+func (j *journal) verifyFactInclusion(_ context.Context, c *sdk.Call) (sdk.Value, error) {
+	id, err := idArg(c, "id")
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	root, _ := c.Arg("root").AsBytes()
+	p := c.Arg("proof")
+	index, okIndex := field(p, "index").AsUint()
+	size, okSize := field(p, "size").AsUint()
+	list := field(p, "proof")
+	if !okIndex || !okSize || list.Kind() != sdk.KindList {
+		return sdk.Value{}, invalid("proof must be a map {index: uint, size: uint, proof: list of bytes}, got %v", p)
+	}
+	hashes := make([][]byte, list.Len())
+	for i, h := range list.Items() {
+		b, ok := h.AsBytes()
+		if !ok {
+			return sdk.Value{}, invalid("proof: item %d of the proof list must be bytes, got %s", i, h.Kind())
+		}
+		hashes[i] = b
+	}
+	return sdk.Bool(VerifyInclusion(id[:], index, size, hashes, root)), nil
+}
+
+func field(m sdk.Value, name string) sdk.Value {
+	v, _ := m.Get(name)
+	return v
+}
+
+func (j *journal) viewFacts(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	factType, _ := c.Arg("type").AsString()
+	name := factType
+	if r, ok := c.Arg("reducer").AsString(); ok {
+		name = r
+	}
+	reduce, ok := j.registry.Lookup(name)
+	if !ok {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeNotFound, "no reducer registered for %q (registered: %v)", name, j.registry.Types())
+	}
+	var facts []Fact
+	err := j.viewTx(ctx, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketFacts)
+		return scanPrefix(tx, bucketByType, typePrefix(factType), func(id []byte) error {
+			f, err := decodeFact(id, b.Get(id))
+			facts = append(facts, f)
+			return err
+		})
+	})
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	return reduce(facts), nil
+}
+
+func (j *journal) budgetKeyArgs(c *sdk.Call) ([]byte, error) {
+	ctxID, err := nonEmptyBytes(c, "context")
+	if err != nil {
+		return nil, err
+	}
+	peer, err := nonEmptyBytes(c, "peer")
+	if err != nil {
+		return nil, err
+	}
+	return budgetKey(ctxID, peer), nil
+}
+
+// readBudget returns the stored budget under key, and whether there is one.
+func readBudget(tx *bbolt.Tx, key []byte) (FlowBudget, bool, error) {
+	raw := tx.Bucket(bucketBudgets).Get(key)
+	if raw == nil {
+		return FlowBudget{}, false, nil
+	}
+	b, err := decodeBudget(raw)
+	return b, true, err
+}
+
+func (j *journal) getFlowBudget(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	key, err := j.budgetKeyArgs(c)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	var b FlowBudget
+	err = j.viewTx(ctx, func(tx *bbolt.Tx) error {
+		b, _, err = readBudget(tx, key)
+		return err
+	})
+	return b.Value(), err
+}
+
+// changeBudget applies change to the stored budget under the call's key
+// (the zero budget, exists false, if none) and stores the result.
+func (j *journal) changeBudget(ctx context.Context, c *sdk.Call, change func(b FlowBudget, exists bool) (FlowBudget, error)) (sdk.Value, error) {
+	key, err := j.budgetKeyArgs(c)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	var b FlowBudget
+	err = j.update(ctx, func(tx *bbolt.Tx) error {
+		cur, exists, err := readBudget(tx, key)
+		if err != nil {
+			return err
+		}
+		if b, err = change(cur, exists); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketBudgets).Put(key, b.encode())
+	})
+	return b.Value(), err
+}
+
+func uintArg(c *sdk.Call, name string) uint64 {
+	u, _ := c.Arg(name).AsUint()
+	return u
+}
+
+func (j *journal) chargeFlowBudget(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	cost := uintArg(c, "cost")
+	return j.changeBudget(ctx, c, func(b FlowBudget, exists bool) (FlowBudget, error) {
+		if !exists {
+			return b, sdk.Errorf(sdk.CodeExhausted, "no flow budget for this context and peer: a missing budget grants no headroom")
+		}
+		return b.Charge(cost)
+	})
+}
+
+func (j *journal) setFlowBudget(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	limit, epoch := uintArg(c, "limit"), uintArg(c, "epoch")
+	return j.changeBudget(ctx, c, func(b FlowBudget, exists bool) (FlowBudget, error) {
+		switch {
+		case !exists || epoch > b.Epoch:
+			return FlowBudget{Limit: limit, Epoch: epoch}, nil
+		case epoch == b.Epoch:
+			b.Limit = limit
+			return b, nil
+		}
+		return b, sdk.Errorf(sdk.CodeConflict, "epoch %d is older than the budget's epoch %d", epoch, b.Epoch)
+	})
+}
+
+func (j *journal) rotateEpoch(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	return j.changeBudget(ctx, c, func(b FlowBudget, exists bool) (FlowBudget, error) {
+		if !exists {
+			return b, sdk.Errorf(sdk.CodeNotFound, "no flow budget for this context and peer to rotate")
+		}
+		return b.Rotate()
+	})
+}
+
+func (j *journal) mergeFlowBudget(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	other := FlowBudget{Limit: uintArg(c, "limit"), Spent: uintArg(c, "spent"), Epoch: uintArg(c, "epoch")}
+	return j.changeBudget(ctx, c, func(b FlowBudget, exists bool) (FlowBudget, error) {
+		if !exists {
+			return other, nil
+		}
+		return b.Merge(other), nil
+	})
+}
+
+func (j *journal) stats(ctx context.Context, _ *sdk.Call) (sdk.Value, error) {
+	var n int
+	err := j.viewTx(ctx, func(tx *bbolt.Tx) error {
+		n = tx.Bucket(bucketFacts).Stats().KeyN
+		return nil
+	})
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	j.mu.RLock()
+	path := j.path
+	j.mu.RUnlock()
+	var fileBytes int64
+	if fi, err := os.Stat(path); err == nil {
+		fileBytes = fi.Size()
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeInternal, "journal database %s: %v", path, err)
+	}
+	return sdk.Map(map[string]sdk.Value{"facts": sdk.Int(int64(n)), "file_bytes": sdk.Int(fileBytes), "path": sdk.String(path)}), nil
+}
