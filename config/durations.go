@@ -30,11 +30,11 @@ const (
 // durationAttr decodes a duration attribute. example is a valid value
 // without quotes ("5s"); rule says whether zero is allowed.
 func (d *decoder) durationAttr(a *hcl.Attribute, example string, rule zeroRule) (time.Duration, bool) {
-	if word, ok := bareWord(a.Expr); ok {
+	if _, ok := bareWord(a.Expr); ok {
 		d.add(&hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unquoted string",
-			Detail:   fmt.Sprintf("The value of %s is a duration and must be in double quotes: write %s = %q.", a.Name, a.Name, word),
+			Detail:   fmt.Sprintf("The value of %s is a duration, a number with a unit in double quotes: write, for example, %s = %q (%s).", a.Name, a.Name, example, durationUnits),
 			Subject:  a.Expr.Range().Ptr(),
 		})
 		return 0, false
@@ -80,14 +80,14 @@ func (d *decoder) durationAttr(a *hcl.Attribute, example string, rule zeroRule) 
 // missingUnit reports a duration written as a bare number n (as text, a
 // number or a string of digits).
 func missingUnit(a *hcl.Attribute, n, example string) *hcl.Diagnostic {
-	fix := example
+	fix := fmt.Sprintf("%s = %q", a.Name, example)
 	if _, err := strconv.ParseFloat(n, 64); err == nil && !strings.ContainsAny(n, "eE") {
-		fix = n + "s"
+		fix = fmt.Sprintf("%s = %q for seconds, or %q for milliseconds", a.Name, n+"s", n+"ms")
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Missing duration unit",
-		Detail:   fmt.Sprintf("%s is a duration, and %s has no unit. Write it in quotes with a unit: %s = %q (%s).", a.Name, n, a.Name, fix, durationUnits),
+		Detail:   fmt.Sprintf("%s is a duration, and %s has no unit. Write it in quotes with a unit: %s (%s).", a.Name, n, fix, durationUnits),
 		Subject:  a.Expr.Range().Ptr(),
 	}
 }
@@ -115,7 +115,18 @@ func invalidDuration(a *hcl.Attribute, s, example string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Invalid duration",
-		Detail:   fmt.Sprintf("%q is not a duration.%s A duration is a number with a unit, such as %q, \"250ms\" or \"1m30s\" (%s).", s, hint, example, durationUnits),
+		Detail:   fmt.Sprintf("%q is not a duration.%s A duration is a number with a unit, such as %s (%s).", s, hint, durationExamples(example), durationUnits),
 		Subject:  a.Expr.Range().Ptr(),
 	}
+}
+
+// durationExamples lists example and two more durations for messages.
+func durationExamples(example string) string {
+	examples := []string{example}
+	for _, e := range []string{"250ms", "1m30s", "5s"} {
+		if len(examples) < 3 && e != example {
+			examples = append(examples, e)
+		}
+	}
+	return quotedList(examples, "or")
 }

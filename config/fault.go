@@ -302,9 +302,9 @@ func (d *decoder) checkAgentRef(dep *Deployment, name string, r hcl.Range, lead 
 	for _, a := range dep.Agents {
 		names = append(names, a.Name)
 	}
-	declared := " This deployment declares no agent: add agent \"" + name + "\" { }."
+	declared := fmt.Sprintf(" This deployment declares no agent: add agent %q {}.", name)
 	if len(names) > 0 {
-		declared = " Declared agents: " + quotedList(names, "and") + "."
+		declared = fmt.Sprintf(" Declared agents: %s. Fix the name, or declare agent %q {}.", quotedList(names, "and"), name)
 	}
 	d.add(&hcl.Diagnostic{
 		Severity: hcl.DiagError,

@@ -192,7 +192,7 @@ func (d *decoder) checkDependencies(dep *Deployment) {
 		d.checkDependsOn(dep, "Service", s.Name, s.DependsOn, s.DependsOnRanges, known)
 	}
 
-	reported := make(map[hcl.Range]bool)
+	reported := &cycleReports{at: make(map[hcl.Range]bool), cycles: make(map[string]bool)}
 	d.checkCycles(dep.graph(dep.Plugins), reported)
 	for _, m := range overrideModes {
 		o := dep.Overrides[m]
@@ -235,10 +235,17 @@ func (d *decoder) checkDependsOn(dep *Deployment, kind, name string, deps []stri
 	}
 }
 
+// cycleReports remembers the cycles reported, so that a cycle found again
+// (through a parallel edge, or in the graph of another mode) is reported
+// once.
+type cycleReports struct {
+	at     map[hcl.Range]bool // depends_on entries reported
+	cycles map[string]bool    // the names of each cycle reported, in order
+}
+
 // checkCycles reports each cycle of g once, at the depends_on entry that
-// closes it when the graph is walked in declaration order; reported holds
-// the entries already reported (by an earlier graph of the same file).
-func (d *decoder) checkCycles(g *depGraph, reported map[hcl.Range]bool) {
+// closes it when the graph is walked in declaration order.
+func (d *decoder) checkCycles(g *depGraph, reported *cycleReports) {
 	const (
 		unvisited = iota
 		onPath
@@ -279,7 +286,7 @@ func (d *decoder) checkCycles(g *depGraph, reported map[hcl.Range]bool) {
 // reportCycle reports the cycle through nodes, where edges[i] leads from
 // nodes[i] to the next (the last one back to nodes[0]). The subject is the
 // last written depends_on entry of the cycle.
-func (d *decoder) reportCycle(nodes []*depNode, edges []depEdge, reported map[hcl.Range]bool) {
+func (d *decoder) reportCycle(nodes []*depNode, edges []depEdge, reported *cycleReports) {
 	at := -1
 	for i := len(edges) - 1; i >= 0; i-- {
 		if edges[i].at != (hcl.Range{}) {
@@ -287,11 +294,16 @@ func (d *decoder) reportCycle(nodes []*depNode, edges []depEdge, reported map[hc
 			break
 		}
 	}
-	if at < 0 || reported[edges[at].at] {
+	names := make([]string, 0, len(nodes)+1)
+	for _, n := range nodes {
+		names = append(names, n.name)
+	}
+	key := strings.Join(names, "\x00")
+	if at < 0 || reported.at[edges[at].at] || reported.cycles[key] {
 		return
 	}
-	reported[edges[at].at] = true
-	names := make([]string, 0, len(nodes)+1)
+	reported.at[edges[at].at], reported.cycles[key] = true, true
+	names = names[:0]
 	var hosted []string
 	for i, n := range nodes {
 		names = append(names, n.name)

@@ -246,9 +246,13 @@ func before(a, b hcl.Range) bool {
 }
 
 // lineOf names where r is, relative to the diagnostic at rel: "line 3" in
-// the same file, "other.hcl:3" in another.
+// the same file ("line 3, column 9" when rel is on that line too),
+// "other.hcl:3" in another.
 func lineOf(r, rel hcl.Range) string {
 	if r.Filename == rel.Filename {
+		if r.Start.Line == rel.Start.Line {
+			return fmt.Sprintf("line %d, column %d", r.Start.Line, r.Start.Column)
+		}
 		return fmt.Sprintf("line %d", r.Start.Line)
 	}
 	return fmt.Sprintf("%s:%d", r.Filename, r.Start.Line)
