@@ -281,7 +281,9 @@ func (j *journal) operations() []sdk.Operation {
 	}
 }
 
-func invalid(format string, args ...any) error { return sdk.Errorf(sdk.CodeInvalidArgs, format, args...) }
+func invalid(format string, args ...any) error {
+	return sdk.Errorf(sdk.CodeInvalidArgs, format, args...)
+}
 
 func idArg(c *sdk.Call, name string) (ID, error) {
 	b, _ := c.Arg(name).AsBytes()
