@@ -25,8 +25,8 @@ const (
 // they were (its host requests stay in the trace: they happened).
 func (m *Machine) exec(ctx context.Context, c *coroutine) outcome {
 	in := &c.code[c.pc]
-	if in.State >= 0 && c.state != in.State {
-		return m.fail(c, in, FaultContractViolation, fmt.Sprintf("monitor: %s at pc %d does not match the local type (state %d, expected %d)", in, c.pc, c.state, in.State), nil)
+	if msg := c.monitorStep(in); msg != "" {
+		return m.fail(c, in, FaultContractViolation, msg, nil)
 	}
 	switch in.Op {
 	case OpJump:
@@ -114,14 +114,7 @@ func (m *Machine) send(ctx context.Context, c *coroutine, in *Instr) outcome {
 		if out != progressed {
 			return out
 		}
-		arm = nil
-		for i := range in.Arms {
-			if in.Arms[i].Label.Name == label {
-				arm = &in.Arms[i]
-				break
-			}
-		}
-		if arm == nil {
+		if arm = in.arm(label); arm == nil {
 			return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("the decision %q is not one of the labels %s", label, in.labels), nil)
 		}
 	}
@@ -204,18 +197,9 @@ func (m *Machine) receive(c *coroutine, in *Instr) outcome {
 		return blocked
 	}
 	msg := f.front()
-	var arm *Arm
-	for i := range in.Arms {
-		if in.Arms[i].Label.Name == msg.Label {
-			arm = &in.Arms[i]
-			break
-		}
-	}
-	if arm == nil {
-		return m.fail(c, in, FaultContractViolation, fmt.Sprintf("received %q from %s; the local type expects %s", msg.Label, in.Peer, in.labels), nil)
-	}
-	if !arm.Label.Sort.Accepts(msg.Payload) {
-		return m.fail(c, in, FaultContractViolation, fmt.Sprintf("received %s from %s with a %s payload; the local type says %s", msg.Label, in.Peer, msg.Payload.Kind(), arm.Label.Sort), nil)
+	arm, violation := in.monitorMessage(msg)
+	if violation != "" {
+		return m.fail(c, in, FaultContractViolation, violation, nil)
 	}
 	if out := m.record(c, in, Entry{Kind: KindRecv, Peer: in.Peer, Interface: InterfaceChannel, Operation: msg.Label,
 		Inputs: effects.Uint(msg.Seq), Outputs: msg.Payload}); out != progressed {

@@ -29,8 +29,18 @@ func failAt(rng hcl.Range, err error) error {
 }
 
 // compileExpr turns e into a closure, resolving each binding to its
-// register. host() is never compiled: the instruction asks the host.
+// register. host() is never compiled: the instruction asks the host. A
+// sub-expression without bindings is evaluated once, here.
 func compileExpr(e Expr, slot func(name string) int) evalFn {
+	if v, ok := constant(e); ok {
+		return func([]effects.Value) (effects.Value, error) { return v, nil }
+	}
+	return compileNode(e, slot)
+}
+
+// compileNode compiles one node; its children go through compileExpr, so
+// they are folded where they can be.
+func compileNode(e Expr, slot func(name string) int) evalFn {
 	switch x := e.(type) {
 	case *litExpr:
 		v := x.val
@@ -148,6 +158,36 @@ func compileExpr(e Expr, slot func(name string) int) evalFn {
 		}
 	}
 	panic(fmt.Sprintf("vm: cannot compile expression %T", e))
+}
+
+// constant evaluates an expression that reads no binding. It reports
+// false for anything else, and for a constant expression that fails, which
+// must fail at run time, where the fault has a role and a step.
+func constant(e Expr) (effects.Value, bool) {
+	switch x := e.(type) {
+	case *litExpr:
+		return x.val, true
+	case *listExpr, *mapExpr, *callExpr, *binaryExpr, *unaryExpr, *condExpr:
+		reads := false
+		walkExpr(x, func(sub Expr) {
+			switch sub.(type) {
+			case *refExpr, *hostExpr:
+				reads = true
+			}
+		})
+		if reads {
+			return effects.Value{}, false
+		}
+		v, err := compileDynamic(e)(nil)
+		return v, err == nil
+	}
+	return effects.Value{}, false
+}
+
+// compileDynamic compiles an expression that reads no binding, without
+// folding it (which would come back here).
+func compileDynamic(e Expr) evalFn {
+	return compileNode(e, func(string) int { panic("vm: a constant expression reads a binding") })
 }
 
 func compileRef(x *refExpr, slot int) evalFn {

@@ -456,3 +456,48 @@ func TestInstructionSet(t *testing.T) {
 		}
 	}
 }
+
+// TestMonitorCatchesWrongCode: a coroutine sent to code its local type
+// does not allow here faults before the instruction acts.
+func TestMonitorCatchesWrongCode(t *testing.T) {
+	prog := compileExample(t, "ping_pong")
+	m, err := NewMachine(prog, Config{Host: NewRegistryHost(RegistryHostConfig{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := m.cos[0]
+	client.pc = 1 // the receive of Pong, before Ping was sent
+	if got := m.exec(context.Background(), client); got != faulted || !errors.Is(m.fault, ErrContractViolation) {
+		t.Fatalf("exec = %v, fault %v; want a monitor ContractViolation", got, m.fault)
+	}
+	if !strings.Contains(m.fault.Error(), "monitor") {
+		t.Errorf("fault does not name the monitor: %v", m.fault)
+	}
+}
+
+// TestMonitorStatesMatchCode: every instruction is tagged with a monitor
+// state of its own kind, and every arm leads to a state that exists.
+func TestMonitorStatesMatchCode(t *testing.T) {
+	want := map[Opcode]LocalKind{OpSend: LSend, OpChoose: LSend, OpReceive: LRecv, OpOffer: LRecv, OpHalt: LEnd,
+		OpInvoke: LAction, OpAcquire: LAction, OpRelease: LAction, OpSet: LAction, OpMove: LAction, OpNow: LAction, OpRandom: LAction}
+	for _, name := range exampleNames(t) {
+		for _, rc := range compileExample(t, name).Roles {
+			for pc, in := range rc.Code {
+				if in.Op == OpJump || in.Op == OpYield {
+					if in.State != -1 {
+						t.Errorf("%s %s pc %d: %s has a monitor state", name, rc.Role, pc, in.Op)
+					}
+					continue
+				}
+				if got := rc.states[in.State].node.Kind; got != want[in.Op] {
+					t.Errorf("%s %s pc %d: %s tagged with a %s state", name, rc.Role, pc, in.Op, got)
+				}
+				for _, a := range in.Arms {
+					if a.Next < 0 || a.Next >= len(rc.states) {
+						t.Errorf("%s %s pc %d: arm %s leads to state %d", name, rc.Role, pc, a.Label.Name, a.Next)
+					}
+				}
+			}
+		}
+	}
+}
