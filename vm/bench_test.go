@@ -160,7 +160,9 @@ func BenchmarkEffectCall(b *testing.B) {
 	}
 	ctx := context.Background()
 	call := &effects.Call{Op: "test.echo", Args: effects.Map(map[string]effects.Value{"x": effects.Int(1)})}
-	perCall := func(b *testing.B) { b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(calls.Load()), "ns/call") }
+	perCall := func(b *testing.B) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(calls.Load()), "ns/call")
+	}
 	b.Run("baseline=handler", func(b *testing.B) {
 		calls.Store(0)
 		for i := 0; i < b.N; i++ {

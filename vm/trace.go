@@ -163,7 +163,7 @@ type Recorder struct {
 	n           int
 	nextID      uint64
 	replay      *Replayer // checks each entry in replay
-	flat        []Entry // entries() cache, valid while len(flat) == n
+	flat        []Entry   // entries() cache, valid while len(flat) == n
 }
 
 // recorderChunk is how many entries a chunk holds.
