@@ -1,0 +1,308 @@
+package simclock
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// Name is the plugin's name, as a deployment writes it in builtin = "...".
+const Name = "sim-clock"
+
+// Version is the plugin's semantic version.
+const Version = "0.1.0"
+
+// The families of the plugin's operations: the clock family it stands in
+// for, and the simulator's controls.
+const (
+	FamilyClock       = "clock"
+	FamilyTimeControl = "time_control"
+)
+
+// TokenSize is the length of an order_time token: 8 bytes of virtual
+// milliseconds, 8 bytes of sequence within that millisecond, and the 16
+// bytes of the authority — the clock plugin's layout.
+const TokenSize = 8 + 8 + 16
+
+// New returns the simulation clock plugin with its own virtual clock at 0,
+// ready to Serve.
+func New() *sdk.Plugin { return (&simClock{clock: NewClock(0)}).plugin() }
+
+// NewWithClock returns the plugin serving an existing clock, so that
+// several plugin instances (one per agent) share one virtual time.
+func NewWithClock(c *Clock) *sdk.Plugin { return (&simClock{clock: c}).plugin() }
+
+// simClock is one plugin instance: a view of a shared Clock, with its own
+// Lamport clock and order_time sequence, as each clock plugin has.
+type simClock struct {
+	clock *Clock
+
+	mu          sync.Mutex
+	uncertainty int64
+	authority   sdk.AuthorityID
+	lamport     uint64
+	lastMS      uint64
+	seq         uint64
+}
+
+func (s *simClock) plugin() *sdk.Plugin {
+	return &sdk.Plugin{
+		Name:    Name,
+		Version: Version,
+		Config: []sdk.ConfigField{
+			{
+				Name:    "uncertainty_ms",
+				Kind:    sdk.KindInt,
+				Default: sdk.Int(0),
+				Doc: "The uncertainty, in milliseconds, that physical_time reports, as the clock plugin's " +
+					"attribute of the same name (virtual time itself is exact). Default 0; must not be negative.",
+			},
+			{
+				Name:    "start_ms",
+				Kind:    sdk.KindInt,
+				Default: sdk.Int(0),
+				Doc: "The virtual time, in milliseconds, to start from. Default 0. It may move a shared clock " +
+					"forward, never back.",
+			},
+		},
+		Configure:  s.configure,
+		Operations: s.operations(),
+	}
+}
+
+func intConfig(c *sdk.Configuration, name string) int64 {
+	v, _ := c.Get(name).AsInt()
+	return v
+}
+
+func (s *simClock) configure(_ context.Context, cfg *sdk.Configuration) error {
+	uncertainty, start := intConfig(cfg, "uncertainty_ms"), intConfig(cfg, "start_ms")
+	if uncertainty < 0 {
+		return &sdk.ConfigError{Path: []string{"uncertainty_ms"}, Summary: "negative clock uncertainty",
+			Detail: fmt.Sprintf("uncertainty_ms must be 0 or more, got %d.", uncertainty)}
+	}
+	if start < 0 {
+		return &sdk.ConfigError{Path: []string{"start_ms"}, Summary: "negative start time",
+			Detail: fmt.Sprintf("start_ms must be 0 or more, got %d.", start)}
+	}
+	if now := s.clock.Now(); start > now {
+		if err := s.clock.Set(start); err != nil {
+			return &sdk.ConfigError{Path: []string{"start_ms"}, Summary: "cannot start the clock there", Detail: err.Error()}
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.uncertainty, s.authority = uncertainty, cfg.Authority
+	return nil
+}
+
+func (s *simClock) operations() []sdk.Operation {
+	return []sdk.Operation{
+		{
+			Spec: sdk.OpSpec{
+				ID: "clock.physical_time",
+				Doc: "Reads the virtual clock. Returns a map {ms: int (virtual milliseconds, from 0 unless " +
+					"start_ms says otherwise), uncertainty_ms: int (the configured uncertainty)}.",
+				Result:      sdk.KindMap,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.physicalTime,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "clock.sleep_ms",
+				Doc: "Waits until virtual time has advanced by ms milliseconds (time_control.advance_time moves " +
+					"it), then returns null. Returns with the cancelled or timeout error when the call is cancelled " +
+					"or its real deadline passes first.",
+				Params:      []sdk.Param{{Name: "ms", Kind: sdk.KindInt, Doc: "virtual milliseconds to wait, 0 or more"}},
+				Result:      sdk.KindNull,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.sleep,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID:          "clock.logical_now",
+				Doc:         "Returns the Lamport clock's current value (uint) without advancing it; a fresh clock reads 0.",
+				Result:      sdk.KindUint,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.logicalNow,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "clock.logical_advance",
+				Doc: "Advances the Lamport clock past an observed timestamp: the clock becomes " +
+					"max(clock, observed) + 1, which is returned (uint). Use observed 0 to tick for a local event.",
+				Params: []sdk.Param{{Name: "observed", Kind: sdk.KindUint,
+					Doc: "the logical timestamp seen on a received message, or 0 for a local event"}},
+				Result:      sdk.KindUint,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: s.logicalAdvance,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "clock.order_time",
+				Doc: "Returns an opaque 32-byte token (bytes) that orders events totally: compare tokens as byte " +
+					"strings. Tokens of one instance strictly increase; they follow virtual time to the millisecond " +
+					"and end with the authority, so different authorities never tie.",
+				Result:      sdk.KindBytes,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.orderTime,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "time_control.advance_time",
+				Doc: "Moves virtual time forward by ms milliseconds, waking every sleep whose deadline has come, " +
+					"in deadline order (equal deadlines in the order the sleeps began). Returns the new time (int).",
+				Params:      []sdk.Param{{Name: "ms", Kind: sdk.KindInt, Doc: "milliseconds to advance, 0 or more"}},
+				Result:      sdk.KindInt,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: s.advanceTime,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "time_control.set_time",
+				Doc: "Sets virtual time to ms, which must not be earlier than now (a conflict error otherwise), " +
+					"waking the sleeps that are due. Returns the new time (int).",
+				Params:      []sdk.Param{{Name: "ms", Kind: sdk.KindInt, Doc: "the virtual time to move to, in milliseconds"}},
+				Result:      sdk.KindInt,
+				Idempotent:  true,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: s.setTime,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID:          "time_control.now",
+				Doc:         "Returns the virtual time in milliseconds (int).",
+				Result:      sdk.KindInt,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.now,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "time_control.next_deadline",
+				Doc: "Returns the virtual time (int) at which the earliest pending sleep wakes, or null when " +
+					"nothing sleeps, so a simulator can jump straight to it.",
+				Result:      sdk.KindAny,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.nextDeadline,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID:          "time_control.pending_sleepers",
+				Doc:         "Returns how many sleeps are waiting for virtual time to pass (int).",
+				Result:      sdk.KindInt,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.pendingSleepers,
+		},
+	}
+}
+
+func (s *simClock) physicalTime(_ context.Context, _ *sdk.Call) (sdk.Value, error) {
+	s.mu.Lock()
+	uncertainty := s.uncertainty
+	s.mu.Unlock()
+	return sdk.Map(map[string]sdk.Value{"ms": sdk.Int(s.clock.Now()), "uncertainty_ms": sdk.Int(uncertainty)}), nil
+}
+
+func (s *simClock) sleep(ctx context.Context, call *sdk.Call) (sdk.Value, error) {
+	ms, _ := call.Arg("ms").AsInt()
+	if ms < 0 {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "ms must be 0 or more, got %d", ms)
+	}
+	if err := s.clock.Sleep(ctx, ms); err != nil {
+		return sdk.Value{}, err // ctx's error: the SDK types it as cancelled or timeout
+	}
+	return sdk.Null(), nil
+}
+
+func (s *simClock) logicalNow(_ context.Context, _ *sdk.Call) (sdk.Value, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return sdk.Uint(s.lamport), nil
+}
+
+func (s *simClock) logicalAdvance(_ context.Context, call *sdk.Call) (sdk.Value, error) {
+	observed, _ := call.Arg("observed").AsUint()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := max(s.lamport, observed)
+	if next == math.MaxUint64 {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeExhausted, "the logical clock cannot advance past %d", uint64(math.MaxUint64))
+	}
+	s.lamport = next + 1
+	return sdk.Uint(s.lamport), nil
+}
+
+func (s *simClock) orderTime(_ context.Context, _ *sdk.Call) (sdk.Value, error) {
+	ms := uint64(max(s.clock.Now(), 0))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ms > s.lastMS {
+		s.lastMS, s.seq = ms, 0
+	} else {
+		s.seq++
+		if s.seq == 0 {
+			s.lastMS++
+		}
+	}
+	var token [TokenSize]byte
+	binary.BigEndian.PutUint64(token[0:], s.lastMS)
+	binary.BigEndian.PutUint64(token[8:], s.seq)
+	copy(token[16:], s.authority[:])
+	return sdk.Bytes(token[:]), nil
+}
+
+func (s *simClock) advanceTime(_ context.Context, call *sdk.Call) (sdk.Value, error) {
+	ms, _ := call.Arg("ms").AsInt()
+	if ms < 0 {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "ms must be 0 or more: virtual time only moves forward, got %d", ms)
+	}
+	now, err := s.clock.Advance(ms)
+	if err != nil {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "%v", err)
+	}
+	return sdk.Int(now), nil
+}
+
+func (s *simClock) setTime(_ context.Context, call *sdk.Call) (sdk.Value, error) {
+	ms, _ := call.Arg("ms").AsInt()
+	if err := s.clock.Set(ms); err != nil {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeConflict, "%v", err)
+	}
+	return sdk.Int(ms), nil
+}
+
+func (s *simClock) now(_ context.Context, _ *sdk.Call) (sdk.Value, error) {
+	return sdk.Int(s.clock.Now()), nil
+}
+
+func (s *simClock) nextDeadline(_ context.Context, _ *sdk.Call) (sdk.Value, error) {
+	if d, ok := s.clock.NextDeadline(); ok {
+		return sdk.Int(d), nil
+	}
+	return sdk.Null(), nil
+}
+
+func (s *simClock) pendingSleepers(_ context.Context, _ *sdk.Call) (sdk.Value, error) {
+	return sdk.Int(int64(s.clock.PendingSleepers())), nil
+}

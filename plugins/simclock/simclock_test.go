@@ -1,0 +1,296 @@
+package simclock
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/clock"
+	"github.com/aurahost/aura-host/sdk"
+	"github.com/aurahost/aura-host/sdk/sdktest"
+)
+
+const hourMS = int64(time.Hour / time.Millisecond)
+
+func args(kv ...any) sdk.Value {
+	m := map[string]sdk.Value{}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1].(sdk.Value)
+	}
+	return sdk.Map(m)
+}
+
+func mustInvoke(t *testing.T, h *sdktest.Harness, op sdk.OpID, a sdk.Value) sdk.Value {
+	t.Helper()
+	v, err := h.Invoke(context.Background(), op, a)
+	if err != nil {
+		t.Fatalf("%s(%v): %v", op, a, err)
+	}
+	return v
+}
+
+// waitCtx bounds a wait on a condition: reaching it fails the test rather
+// than hanging it; it is never what makes the test pass.
+func waitCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestConformance(t *testing.T) {
+	sdktest.Conformance(t, New(), sdktest.WithBlockingCall("clock.sleep_ms", args("ms", sdk.Int(hourMS))))
+}
+
+// TestServesEverythingTheClockPluginServes: a deployment swaps sim-clock
+// in for clock, so every clock operation must be here with the same
+// parameters, and every clock config attribute accepted.
+func TestServesEverythingTheClockPluginServes(t *testing.T) {
+	mine := map[sdk.OpID]sdk.OpSpec{}
+	for _, op := range New().Operations {
+		mine[op.Spec.ID] = op.Spec
+	}
+	real := clock.New()
+	for _, op := range real.Operations {
+		got, ok := mine[op.Spec.ID]
+		if !ok {
+			t.Errorf("sim-clock does not serve %s", op.Spec.ID)
+			continue
+		}
+		if !slices.EqualFunc(got.Params, op.Spec.Params, func(a, b sdk.Param) bool {
+			return a.Name == b.Name && a.Kind == b.Kind && a.Optional == b.Optional
+		}) || got.Result != op.Spec.Result {
+			t.Errorf("%s: sim-clock declares %s, clock %s", op.Spec.ID, got.Signature(), op.Spec.Signature())
+		}
+	}
+	for _, f := range real.Config {
+		if !slices.ContainsFunc(New().Config, func(g sdk.ConfigField) bool { return g.Name == f.Name && g.Kind == f.Kind }) {
+			t.Errorf("sim-clock does not accept the clock's config attribute %s", f.Name)
+		}
+	}
+}
+
+func TestSleepEndsWhenVirtualTimeComes(t *testing.T) {
+	c := NewClock(0)
+	h := sdktest.New(t, NewWithClock(c))
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Invoke(context.Background(), "clock.sleep_ms", args("ms", sdk.Int(hourMS)))
+		done <- err
+	}()
+	if err := c.WaitForSleepers(waitCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustInvoke(t, h, "time_control.next_deadline", sdk.Null()); !got.Equal(sdk.Int(hourMS)) {
+		t.Fatalf("next_deadline = %v, want %d", got, hourMS)
+	}
+	if got := mustInvoke(t, h, "time_control.advance_time", args("ms", sdk.Int(hourMS-1))); !got.Equal(sdk.Int(hourMS - 1)) {
+		t.Fatalf("advance_time = %v", got)
+	}
+	if got := mustInvoke(t, h, "time_control.pending_sleepers", sdk.Null()); !got.Equal(sdk.Int(1)) {
+		t.Fatalf("a millisecond early, pending_sleepers = %v, want 1", got)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("the sleep ended a millisecond early: %v", err)
+	default:
+	}
+	mustInvoke(t, h, "time_control.advance_time", args("ms", sdk.Int(1)))
+	if err := <-done; err != nil {
+		t.Fatalf("the hour-long sleep returned %v", err)
+	}
+	run(t, h, []step{
+		{op: "time_control.pending_sleepers", args: sdk.Null(), want: sdk.Int(0)},
+		{op: "time_control.next_deadline", args: sdk.Null(), want: sdk.Null()},
+		{op: "time_control.now", args: sdk.Null(), want: sdk.Int(hourMS)},
+		{op: "clock.physical_time", args: sdk.Null(), want: args("ms", sdk.Int(hourMS), "uncertainty_ms", sdk.Int(0))},
+	})
+}
+
+func TestCancelledSleepLeavesNoSleeper(t *testing.T) {
+	c := NewClock(0)
+	h := sdktest.New(t, NewWithClock(c))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Invoke(ctx, "clock.sleep_ms", args("ms", sdk.Int(5)))
+		done <- err
+	}()
+	if err := c.WaitForSleepers(waitCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, effects.ErrCancelled) {
+		t.Fatalf("cancelled sleep returned %v", err)
+	}
+	if err := c.waitPending(waitCtx(t), func(n int) bool { return n == 0 }); err != nil {
+		t.Fatalf("the cancelled sleeper stayed pending: %v", err)
+	}
+	if _, ok := c.NextDeadline(); ok {
+		t.Fatal("a deadline is left after the only sleep was cancelled")
+	}
+}
+
+// TestWakeOrder starts sleeps in a scrambled order and checks that one
+// advance wakes them by deadline, and equal deadlines by start order.
+func TestWakeOrder(t *testing.T) {
+	c := NewClock(0)
+	type wake struct {
+		deadline int64
+		seq      uint64
+	}
+	var woken []wake
+	c.onWake = func(d int64, s uint64) { woken = append(woken, wake{d, s}) } // called under c.mu
+	deadlines := []int64{30, 10, 20, 10, 30, 5, 20}
+	var wg sync.WaitGroup
+	for i, d := range deadlines {
+		wg.Go(func() {
+			if err := c.Sleep(context.Background(), d); err != nil {
+				t.Error(err)
+			}
+		})
+		// Start the sleeps one at a time so that their start order (seq)
+		// is the order of deadlines above.
+		if err := c.WaitForSleepers(waitCtx(t), i+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d, _ := c.NextDeadline(); d != 5 {
+		t.Fatalf("next deadline %d, want 5", d)
+	}
+	if now, err := c.Advance(25); err != nil || now != 25 {
+		t.Fatalf("Advance = %d, %v", now, err)
+	}
+	if now, ok := c.AdvanceToNext(); !ok || now != 30 {
+		t.Fatalf("AdvanceToNext = %d, %v; want 30", now, ok)
+	}
+	wg.Wait()
+	want := []wake{{5, 6}, {10, 2}, {10, 4}, {20, 3}, {20, 7}, {30, 1}, {30, 5}}
+	if !slices.Equal(woken, want) {
+		t.Fatalf("woken %v, want %v", woken, want)
+	}
+	if _, ok := c.AdvanceToNext(); ok {
+		t.Fatal("AdvanceToNext reported a sleeper when none is left")
+	}
+}
+
+func TestSharedClockAcrossInstances(t *testing.T) {
+	c := NewClock(0)
+	alice := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("alice", 0)))
+	bob := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("bob", 0)))
+	done := make(chan error, 1)
+	go func() {
+		_, err := alice.Invoke(context.Background(), "clock.sleep_ms", args("ms", sdk.Int(10)))
+		done <- err
+	}()
+	if err := c.WaitForSleepers(waitCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	mustInvoke(t, bob, "time_control.advance_time", args("ms", sdk.Int(10)))
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	ta := mustInvoke(t, alice, "clock.order_time", sdk.Null())
+	tb := mustInvoke(t, bob, "clock.order_time", sdk.Null())
+	if ta.BytesString()[:16] != tb.BytesString()[:16] || ta.Equal(tb) {
+		t.Fatalf("tokens of one virtual millisecond: %v, %v", ta, tb)
+	}
+}
+
+type step struct {
+	op   sdk.OpID
+	args sdk.Value
+	want sdk.Value
+	err  *effects.Error
+}
+
+func run(t *testing.T, h *sdktest.Harness, steps []step) {
+	t.Helper()
+	for i, st := range steps {
+		got, err := h.Invoke(context.Background(), st.op, st.args)
+		if st.err != nil {
+			if !errors.Is(err, st.err) {
+				t.Fatalf("step %d %s(%v): got %v, %v; want %s", i, st.op, st.args, got, err, st.err.Code)
+			}
+			continue
+		}
+		if err != nil || !got.Equal(st.want) {
+			t.Fatalf("step %d %s(%v) = %v, %v; want %v", i, st.op, st.args, got, err, st.want)
+		}
+	}
+}
+
+func TestTimeControl(t *testing.T) {
+	h := sdktest.New(t, New(), sdktest.WithConfig(args("start_ms", sdk.Int(1000), "uncertainty_ms", sdk.Int(3))))
+	run(t, h, []step{
+		{op: "time_control.now", args: sdk.Null(), want: sdk.Int(1000)},
+		{op: "clock.physical_time", args: sdk.Null(), want: args("ms", sdk.Int(1000), "uncertainty_ms", sdk.Int(3))},
+		{op: "time_control.advance_time", args: args("ms", sdk.Int(0)), want: sdk.Int(1000)},
+		{op: "time_control.advance_time", args: args("ms", sdk.Int(-1)), err: effects.ErrInvalidArgs},
+		{op: "time_control.set_time", args: args("ms", sdk.Int(1500)), want: sdk.Int(1500)},
+		{op: "time_control.set_time", args: args("ms", sdk.Int(1500)), want: sdk.Int(1500)},
+		{op: "time_control.set_time", args: args("ms", sdk.Int(1499)), err: effects.ErrConflict},
+		{op: "time_control.advance_time", args: args("ms", sdk.Int(1<<62)), want: sdk.Int(1500 + 1<<62)},
+		{op: "time_control.advance_time", args: args("ms", sdk.Int(1<<62)), err: effects.ErrInvalidArgs}, // overflow
+		{op: "clock.sleep_ms", args: args("ms", sdk.Int(0)), want: sdk.Null()},
+		{op: "clock.sleep_ms", args: args("ms", sdk.Int(-1)), err: effects.ErrInvalidArgs},
+		{op: "clock.logical_now", args: sdk.Null(), want: sdk.Uint(0)},
+		{op: "clock.logical_advance", args: args("observed", sdk.Uint(10)), want: sdk.Uint(11)},
+		{op: "clock.logical_advance", args: args("observed", sdk.Uint(3)), want: sdk.Uint(12)},
+	})
+}
+
+func TestConfigureErrors(t *testing.T) {
+	for _, tc := range []struct {
+		values sdk.Value
+		path   string
+	}{
+		{args("uncertainty_ms", sdk.Int(-1)), "uncertainty_ms"},
+		{args("start_ms", sdk.Int(-1)), "start_ms"},
+	} {
+		s := &simClock{clock: NewClock(0)}
+		err := s.configure(context.Background(), &sdk.Configuration{Values: tc.values})
+		var ce *sdk.ConfigError
+		if !errors.As(err, &ce) || len(ce.Path) != 1 || ce.Path[0] != tc.path {
+			t.Errorf("%v: got %v, want a config error on %s", tc.values, err, tc.path)
+		}
+	}
+}
+
+// script is one simulated run: sleeps started and woken by advances, with
+// order_time tokens and times read along the way.
+func script(t *testing.T) []sdk.Value {
+	c := NewClock(0)
+	h := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("a", 1)))
+	var out []sdk.Value
+	for i, ms := range []int64{7, 3, 3, 12} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			mustInvoke(t, h, "clock.sleep_ms", args("ms", sdk.Int(ms)))
+		}()
+		if err := c.WaitForSleepers(waitCtx(t), 1); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, mustInvoke(t, h, "time_control.next_deadline", sdk.Null()))
+		d, _ := c.NextDeadline()
+		out = append(out, mustInvoke(t, h, "time_control.set_time", args("ms", sdk.Int(d))))
+		<-done
+		out = append(out, mustInvoke(t, h, "clock.order_time", sdk.Null()), mustInvoke(t, h, "clock.order_time", sdk.Null()))
+		out = append(out, mustInvoke(t, h, "clock.logical_advance", args("observed", sdk.Uint(uint64(i)))))
+	}
+	return out
+}
+
+func TestSameScriptSameOutputs(t *testing.T) {
+	a, b := script(t), script(t)
+	if !slices.EqualFunc(a, b, sdk.Value.Equal) {
+		t.Fatalf("two runs differ:\n%v\n%v", a, b)
+	}
+	if want := sdk.Int(25); !a[len(a)-4].Equal(want) {
+		t.Fatalf("the script ended at %v, want %v", a[len(a)-4], want)
+	}
+}
