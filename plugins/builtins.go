@@ -8,6 +8,7 @@ import (
 	"github.com/aurahost/aura-host/plugins/clock"
 	"github.com/aurahost/aura-host/plugins/console"
 	"github.com/aurahost/aura-host/plugins/crypto"
+	"github.com/aurahost/aura-host/plugins/invitation"
 	"github.com/aurahost/aura-host/plugins/random"
 	"github.com/aurahost/aura-host/plugins/session"
 	"github.com/aurahost/aura-host/plugins/storage"
@@ -18,13 +19,14 @@ import (
 // a deployment writes in builtin = "NAME", and equals the plugin's own
 // Name.
 var catalogue = map[string]func() *sdk.Plugin{
-	auth.Name:    auth.New,
-	clock.Name:   clock.New,
-	console.Name: console.New,
-	crypto.Name:  crypto.New,
-	random.Name:  random.New,
-	session.Name: session.New,
-	storage.Name: storage.New,
+	auth.Name:       auth.New,
+	clock.Name:      clock.New,
+	console.Name:    console.New,
+	crypto.Name:     crypto.New,
+	invitation.Name: invitation.New,
+	random.Name:     random.New,
+	session.Name:    session.New,
+	storage.Name:    storage.New,
 }
 
 // Builtins returns the built-in plugins by name. Each call of a

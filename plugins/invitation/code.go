@@ -1,0 +1,104 @@
+package invitation
+
+import (
+	"bytes"
+	"context"
+	"encoding/base32"
+	"strings"
+
+	"lukechampine.com/blake3"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/service"
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// CodePrefix starts every invitation code; the 1 is the code's version.
+const CodePrefix = "AURA-INV1-"
+
+// checksumSize is the length of a code's checksum.
+const checksumSize = 4
+
+// codeEncoding is base32 (RFC 4648) without padding: upper-case letters
+// and digits only, so a code survives being read aloud or retyped.
+var codeEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// Encode returns the code of an invitation's created body.
+func Encode(created sdk.Value) string {
+	payload := created.Canonical()
+	return CodePrefix + codeEncoding.EncodeToString(append(payload, checksum(payload)...))
+}
+
+// checksum is the first bytes of the payload's BLAKE3-256.
+func checksum(payload []byte) []byte {
+	sum := blake3.Sum256(payload)
+	return sum[:checksumSize]
+}
+
+// Decode returns the created body a code carries. It accepts the code in
+// either case and with whitespace around it.
+func Decode(code string) (sdk.Value, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	rest, ok := strings.CutPrefix(code, CodePrefix)
+	if !ok {
+		return sdk.Value{}, service.Invalid("not an invitation code: it must start with %s", CodePrefix)
+	}
+	raw, err := codeEncoding.DecodeString(rest)
+	if err != nil || len(raw) <= checksumSize {
+		return sdk.Value{}, service.Invalid("invitation code is corrupt: not base32 of an invitation and its checksum")
+	}
+	payload, check := raw[:len(raw)-checksumSize], raw[len(raw)-checksumSize:]
+	if !bytes.Equal(checksum(payload), check) {
+		return sdk.Value{}, service.Invalid("invitation code is corrupt: its checksum does not match (mistyped or altered)")
+	}
+	v, err := effects.DecodeCanonical(payload)
+	if err != nil || v.Kind() != sdk.KindMap {
+		return sdk.Value{}, service.Invalid("invitation code is corrupt: its checksum matches but it holds no invitation")
+	}
+	return v, nil
+}
+
+func (s *invitations) export(ctx context.Context, fx *service.Effects, c *sdk.Call) (sdk.Value, error) {
+	r, err := s.find(c)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	now, err := fx.Now(ctx)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	if st := r.status(now); st != StatusPending {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeConflict, "invitation %s is %s: only a pending invitation can be exported", r.id, st)
+	}
+	return sdk.String(Encode(r.createdBody())), nil
+}
+
+func (s *invitations) importCode(ctx context.Context, fx *service.Effects, c *sdk.Call) (sdk.Value, error) {
+	code, _ := c.Arg("code").AsString()
+	body, err := Decode(code)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	r, err := decodeCreated(body, "the invitation in the code")
+	if err != nil {
+		return sdk.Value{}, service.Invalid("%v", err)
+	}
+	now, err := fx.Now(ctx)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	if known, ok := s.byID[r.id]; ok {
+		if !known.createdBody().Equal(r.createdBody()) {
+			return sdk.Value{}, sdk.Errorf(sdk.CodeConflict, "a different invitation with id %s is already known", r.id)
+		}
+		return known.value(now), nil
+	}
+	if now >= r.expiresMS {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeConflict, "invitation %s expired at %d ms", r.id, r.expiresMS)
+	}
+	if _, err := fx.Append(ctx, service.Fact{Predicate: PredicateCreated, Time: r.createdMS, Body: r.createdBody()}); err != nil {
+		return sdk.Value{}, err
+	}
+	s.byID[r.id] = r
+	return r.value(now), nil
+}

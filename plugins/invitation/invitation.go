@@ -1,0 +1,328 @@
+package invitation
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/aurahost/aura-host/plugins/internal/service"
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// invitations is one instance's state, touched only inside rt's operations.
+type invitations struct {
+	rt   *service.Runtime
+	byID map[string]*record
+}
+
+// record is one known invitation.
+type record struct {
+	id, kind, sender, receiver string
+	message                    string
+	hasMessage                 bool
+	createdMS, expiresMS       int64
+
+	// settled is the terminal status recorded in the journal, or "" while
+	// none is: a pending invitation past its expiry reads as expired
+	// without one.
+	settled   string
+	settledBy string
+	settledMS int64
+}
+
+func (r *record) status(now int64) string {
+	switch {
+	case r.settled != "":
+		return r.settled
+	case now >= r.expiresMS:
+		return StatusExpired
+	}
+	return StatusPending
+}
+
+func (r *record) value(now int64) sdk.Value {
+	m := map[string]sdk.Value{
+		"id":         sdk.String(r.id),
+		"kind":       sdk.String(r.kind),
+		"sender":     sdk.String(r.sender),
+		"receiver":   sdk.String(r.receiver),
+		"status":     sdk.String(r.status(now)),
+		"created_ms": sdk.Int(r.createdMS),
+		"expires_ms": sdk.Int(r.expiresMS),
+	}
+	if r.hasMessage {
+		m["message"] = sdk.String(r.message)
+	}
+	if r.settledBy != "" {
+		m["settled_by"], m["settled_ms"] = sdk.String(r.settledBy), sdk.Int(r.settledMS)
+	}
+	return sdk.Map(m)
+}
+
+// createdBody is the body of the invitation.created fact, and what a code
+// carries.
+func (r *record) createdBody() sdk.Value {
+	m := map[string]sdk.Value{
+		"id":         sdk.String(r.id),
+		"kind":       sdk.String(r.kind),
+		"sender":     sdk.String(r.sender),
+		"receiver":   sdk.String(r.receiver),
+		"created_ms": sdk.Int(r.createdMS),
+		"expires_ms": sdk.Int(r.expiresMS),
+	}
+	if r.hasMessage {
+		m["message"] = sdk.String(r.message)
+	}
+	return sdk.Map(m)
+}
+
+// decodeCreated reads and validates a created body (from a fact or a code).
+func decodeCreated(body sdk.Value, what string) (*record, error) {
+	b := service.Read(body, what)
+	r := &record{id: b.String("id"), kind: b.String("kind"), sender: b.String("sender"), receiver: b.String("receiver"),
+		createdMS: b.Int("created_ms"), expiresMS: b.Int("expires_ms")}
+	if b.Has("message") {
+		r.message, r.hasMessage = b.String("message"), true
+	}
+	if err := b.Err(); err != nil {
+		return nil, err
+	}
+	if r.id == "" {
+		return nil, fmt.Errorf("%s has an empty id", what)
+	}
+	if err := checkParties(r.kind, r.sender, r.receiver, r.message); err != nil {
+		return nil, err
+	}
+	if r.expiresMS <= r.createdMS {
+		return nil, fmt.Errorf("%s expires (%d ms) no later than it was created (%d ms)", what, r.expiresMS, r.createdMS)
+	}
+	return r, nil
+}
+
+func checkParties(kind, sender, receiver, message string) error {
+	switch kind {
+	case KindGuardian, KindContact, KindChannel, KindDevice:
+	default:
+		return fmt.Errorf("kind must be %q, %q, %q or %q, got %q", KindGuardian, KindContact, KindChannel, KindDevice, kind)
+	}
+	switch {
+	case sender == "":
+		return fmt.Errorf("sender must not be empty")
+	case receiver == "":
+		return fmt.Errorf("receiver must not be empty")
+	case sender == receiver:
+		return fmt.Errorf("sender and receiver are both %q: an invitation is from one party to another", sender)
+	case len(message) > MaxMessageBytes:
+		return fmt.Errorf("message is %d bytes, more than the %d allowed", len(message), MaxMessageBytes)
+	}
+	return nil
+}
+
+// settlements maps each terminal predicate to its status.
+var settlements = map[string]string{
+	PredicateAccepted:  StatusAccepted,
+	PredicateDeclined:  StatusDeclined,
+	PredicateCancelled: StatusCancelled,
+}
+
+// predicateOf is the inverse of settlements.
+func predicateOf(status string) string {
+	for pred, st := range settlements {
+		if st == status {
+			return pred
+		}
+	}
+	panic("invitation: no predicate for status " + status)
+}
+
+// settle applies a terminal fact. When merged journals hold two terminal
+// facts for one invitation, the earlier wins (ties by status name), so
+// every replica agrees whatever order it learnt them in.
+func (r *record) settle(status, by string, at int64) {
+	if r.settled != "" && cmp.Or(cmp.Compare(r.settledMS, at), cmp.Compare(r.settled, status)) <= 0 {
+		return
+	}
+	r.settled, r.settledBy, r.settledMS = status, by, at
+}
+
+func (s *invitations) rebuild(ctx context.Context, fx *service.Effects) error {
+	byID := map[string]*record{}
+	steps := []service.Step{{Predicate: PredicateCreated, Apply: func(f service.Fact) error {
+		r, err := decodeCreated(f.Body, PredicateCreated+" fact")
+		if err != nil {
+			return err
+		}
+		if _, dup := byID[r.id]; dup {
+			return fmt.Errorf("a second invitation.created fact for %s", r.id)
+		}
+		byID[r.id] = r
+		return nil
+	}}}
+	for _, pred := range slices.Sorted(maps.Keys(settlements)) {
+		steps = append(steps, service.Step{Predicate: pred, Apply: func(f service.Fact) error {
+			b := service.Read(f.Body, pred+" fact")
+			id, by, at := b.String("id"), b.String("by"), b.Int("at_ms")
+			if err := b.Err(); err != nil {
+				return err
+			}
+			if r, ok := byID[id]; ok {
+				r.settle(settlements[pred], by, at)
+			}
+			return nil
+		}})
+	}
+	steps = append(steps, service.Step{Predicate: PredicateExpired, Apply: func(f service.Fact) error {
+		b := service.Read(f.Body, PredicateExpired+" fact")
+		id := b.String("id")
+		if err := b.Err(); err != nil {
+			return err
+		}
+		if r, ok := byID[id]; ok {
+			r.settle(StatusExpired, "", r.expiresMS)
+		}
+		return nil
+	}})
+	if err := fx.Replay(ctx, steps...); err != nil {
+		return err
+	}
+	s.byID = byID
+	return nil
+}
+
+func (s *invitations) invite(ctx context.Context, fx *service.Effects, c *sdk.Call) (sdk.Value, error) {
+	a := service.Read(c.Args, "arguments")
+	r := &record{kind: a.String("kind"), sender: a.String("sender"), receiver: a.String("receiver")}
+	ttl := a.Int("ttl_ms")
+	if a.Has("message") {
+		r.message, r.hasMessage = a.String("message"), true
+	}
+	if err := a.Err(); err != nil {
+		return sdk.Value{}, service.Invalid("%v", err)
+	}
+	if err := checkParties(r.kind, r.sender, r.receiver, r.message); err != nil {
+		return sdk.Value{}, service.Invalid("%v", err)
+	}
+	if ttl < 1 {
+		return sdk.Value{}, service.Invalid("ttl_ms must be 1 or more, got %d", ttl)
+	}
+	now, err := fx.Now(ctx)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	if r.id, err = fx.NewID(ctx, "invitation"); err != nil {
+		return sdk.Value{}, err
+	}
+	r.createdMS, r.expiresMS = now, now+ttl
+	factID, err := fx.Append(ctx, service.Fact{Predicate: PredicateCreated, Time: now, Body: r.createdBody()})
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	s.byID[r.id] = r
+	return withFactID(r.value(now), factID), nil
+}
+
+func withFactID(v sdk.Value, id []byte) sdk.Value {
+	m := map[string]sdk.Value{"fact_id": sdk.Bytes(id)}
+	for _, f := range v.Fields() {
+		m[f.Key] = f.Value
+	}
+	return sdk.Map(m)
+}
+
+func (s *invitations) find(c *sdk.Call) (*record, error) {
+	id, _ := c.Arg("id").AsString()
+	r, ok := s.byID[id]
+	if !ok {
+		return nil, sdk.Errorf(sdk.CodeNotFound, "no invitation %q", id)
+	}
+	return r, nil
+}
+
+// transition returns the handler of accept, decline or cancel.
+func (s *invitations) transition(to string) func(context.Context, *service.Effects, *sdk.Call) (sdk.Value, error) {
+	verb := map[string]string{StatusAccepted: "accept", StatusDeclined: "decline", StatusCancelled: "cancel"}[to]
+	return func(ctx context.Context, fx *service.Effects, c *sdk.Call) (sdk.Value, error) {
+		r, err := s.find(c)
+		if err != nil {
+			return sdk.Value{}, err
+		}
+		as, _ := c.Arg("as").AsString()
+		role, party := "receiver", r.receiver
+		if to == StatusCancelled {
+			role, party = "sender", r.sender
+		}
+		if as != party {
+			return sdk.Value{}, sdk.Errorf(sdk.CodeDenied, "only the %s of invitation %s may %s it; %q is not", role, r.id, verb, as)
+		}
+		now, err := fx.Now(ctx)
+		if err != nil {
+			return sdk.Value{}, err
+		}
+		switch st := r.status(now); st {
+		case StatusPending:
+		case StatusExpired:
+			if err := s.recordExpiry(ctx, fx, r); err != nil {
+				return sdk.Value{}, err
+			}
+			return sdk.Value{}, sdk.Errorf(sdk.CodeConflict, "invitation %s expired at %d ms and can no longer be %s", r.id, r.expiresMS, to)
+		default:
+			return sdk.Value{}, sdk.Errorf(sdk.CodeConflict, "invitation %s is already %s (by %q at %d ms); its status cannot change",
+				r.id, st, r.settledBy, r.settledMS)
+		}
+		body := sdk.Map(map[string]sdk.Value{"id": sdk.String(r.id), "by": sdk.String(as), "at_ms": sdk.Int(now)})
+		factID, err := fx.Append(ctx, service.Fact{Predicate: predicateOf(to), Time: now, Body: body})
+		if err != nil {
+			return sdk.Value{}, err
+		}
+		r.settle(to, as, now)
+		return withFactID(r.value(now), factID), nil
+	}
+}
+
+// recordExpiry journals that a pending invitation expired. The fact's time
+// and body depend only on the invitation, so noticing the expiry twice
+// records one fact.
+func (s *invitations) recordExpiry(ctx context.Context, fx *service.Effects, r *record) error {
+	if r.settled != "" {
+		return nil
+	}
+	body := sdk.Map(map[string]sdk.Value{"id": sdk.String(r.id), "expires_ms": sdk.Int(r.expiresMS)})
+	if _, err := fx.Append(ctx, service.Fact{Predicate: PredicateExpired, Time: r.expiresMS, Body: body}); err != nil {
+		return err
+	}
+	r.settle(StatusExpired, "", r.expiresMS)
+	return nil
+}
+
+func (s *invitations) get(ctx context.Context, fx *service.Effects, c *sdk.Call) (sdk.Value, error) {
+	r, err := s.find(c)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	now, err := fx.Now(ctx)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	return r.value(now), nil
+}
+
+func (s *invitations) listPending(ctx context.Context, fx *service.Effects, c *sdk.Call) (sdk.Value, error) {
+	party, filter := c.Arg("for").AsString()
+	now, err := fx.Now(ctx)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	sorted := slices.SortedFunc(maps.Values(s.byID), func(a, b *record) int {
+		return cmp.Or(cmp.Compare(a.createdMS, b.createdMS), cmp.Compare(a.id, b.id))
+	})
+	out := []sdk.Value{}
+	for _, r := range sorted {
+		if r.status(now) != StatusPending || filter && r.sender != party && r.receiver != party {
+			continue
+		}
+		out = append(out, r.value(now))
+	}
+	return sdk.List(out...), nil
+}

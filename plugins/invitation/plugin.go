@@ -1,0 +1,146 @@
+package invitation
+
+import (
+	"github.com/aurahost/aura-host/plugins/internal/service"
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// Name is the plugin's name, and the family of its operations and facts.
+const Name = "invitation"
+
+// Version is the plugin's semantic version.
+const Version = "0.1.0"
+
+// The kinds of invitation.
+const (
+	KindGuardian = "guardian"
+	KindContact  = "contact"
+	KindChannel  = "channel"
+	KindDevice   = "device"
+)
+
+// The statuses of an invitation.
+const (
+	StatusPending   = "pending"
+	StatusAccepted  = "accepted"
+	StatusDeclined  = "declined"
+	StatusCancelled = "cancelled"
+	StatusExpired   = "expired"
+)
+
+// The predicates of the facts the service journals.
+const (
+	PredicateCreated   = "invitation.created"
+	PredicateAccepted  = "invitation.accepted"
+	PredicateDeclined  = "invitation.declined"
+	PredicateCancelled = "invitation.cancelled"
+	PredicateExpired   = "invitation.expired"
+)
+
+// MaxMessageBytes bounds an invitation's message.
+const MaxMessageBytes = 4096
+
+// New returns the invitation service plugin, ready to Serve.
+func New() *sdk.Plugin {
+	s := &invitations{byID: map[string]*record{}}
+	s.rt = service.New(service.Config{Name: Name, Rebuild: s.rebuild})
+	return &sdk.Plugin{
+		Name:       Name,
+		Version:    Version,
+		Configure:  s.rt.Configure,
+		Service:    s.rt,
+		Operations: s.operations(),
+	}
+}
+
+const invitationDoc = "an invitation: map {id: string (\"invitation-\" and 32 hex digits), kind, sender, receiver, " +
+	"status (pending | accepted | declined | cancelled | expired), created_ms: int, expires_ms: int, message " +
+	"(if one was given), settled_by and settled_ms (once accepted, declined or cancelled)}"
+
+func (s *invitations) operations() []sdk.Operation {
+	idParam := sdk.Param{Name: "id", Kind: sdk.KindString, Doc: "the invitation's id"}
+	asParam := func(who string) sdk.Param {
+		return sdk.Param{Name: "as", Kind: sdk.KindString, Doc: "the party acting: must be the invitation's " + who}
+	}
+	transition := func(op sdk.OpID, verb, who, pred string) sdk.OpSpec {
+		return sdk.OpSpec{
+			ID: op,
+			Doc: "The invitation's " + who + " " + verb + " it: journals " + pred + " and returns the invitation (status " +
+				"now terminal) with fact_id, the id of that fact. An unknown invitation is not_found; anyone but the " +
+				who + " is denied; an invitation already accepted, declined, cancelled or expired is a conflict.",
+			Params:      []sdk.Param{idParam, asParam(who)},
+			Result:      sdk.KindMap,
+			Determinism: sdk.WritesWorld,
+		}
+	}
+	return []sdk.Operation{
+		{
+			Spec: sdk.OpSpec{
+				ID: "invitation.invite",
+				Doc: "Creates a pending invitation and journals invitation.created. Returns " + invitationDoc +
+					", with fact_id, the id of that fact.",
+				Params: []sdk.Param{
+					{Name: "kind", Kind: sdk.KindString, Doc: `what the receiver is invited to be: "guardian", "contact", "channel" (a member of one) or "device" (an enrolled device)`},
+					{Name: "sender", Kind: sdk.KindString, Doc: "who invites, non-empty"},
+					{Name: "receiver", Kind: sdk.KindString, Doc: "who is invited, non-empty and not the sender"},
+					{Name: "ttl_ms", Kind: sdk.KindInt, Doc: "milliseconds until the invitation expires, 1 or more"},
+					{Name: "message", Kind: sdk.KindString, Optional: true, Doc: "a note to the receiver, at most 4096 bytes"},
+				},
+				Result:      sdk.KindMap,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: s.rt.Op(s.invite),
+		},
+		{Spec: transition("invitation.accept", "accepts", "receiver", PredicateAccepted), Handle: s.rt.Op(s.transition(StatusAccepted))},
+		{Spec: transition("invitation.decline", "declines", "receiver", PredicateDeclined), Handle: s.rt.Op(s.transition(StatusDeclined))},
+		{Spec: transition("invitation.cancel", "cancels", "sender", PredicateCancelled), Handle: s.rt.Op(s.transition(StatusCancelled))},
+		{
+			Spec: sdk.OpSpec{
+				ID:          "invitation.get",
+				Doc:         "Returns " + invitationDoc + ". An unknown invitation is not_found.",
+				Params:      []sdk.Param{idParam},
+				Result:      sdk.KindMap,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.rt.Op(s.get),
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID:  "invitation.list_pending",
+				Doc: "Returns the pending invitations (list, oldest first), or only those whose sender or receiver is for.",
+				Params: []sdk.Param{{Name: "for", Kind: sdk.KindString, Optional: true,
+					Doc: "list only invitations sent by or to this party; default: all"}},
+				Result:      sdk.KindList,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.rt.Op(s.listPending),
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "invitation.export",
+				Doc: "Returns a pending invitation as a shareable code (string): \"AURA-INV1-\" and base32 of its " +
+					"canonical encoding and a checksum. An unknown invitation is not_found; one no longer pending is a conflict.",
+				Params:      []sdk.Param{idParam},
+				Result:      sdk.KindString,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.rt.Op(s.export),
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "invitation.import",
+				Doc: "Records the invitation a code carries (journaling invitation.created) and returns it. Importing a " +
+					"known invitation again returns it as it stands. A malformed code or a wrong checksum is invalid_args; " +
+					"an expired invitation, or a code whose id names a different known invitation, is a conflict.",
+				Params:      []sdk.Param{{Name: "code", Kind: sdk.KindString, Doc: "a code invitation.export returned"}},
+				Result:      sdk.KindMap,
+				Idempotent:  true,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: s.rt.Op(s.importCode),
+		},
+	}
+}
