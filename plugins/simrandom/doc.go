@@ -1,0 +1,25 @@
+// Package simrandom is the built-in simulation random plugin,
+// "sim-random": the operations of the "random" family — the same ones as
+// the random plugin, so a deployment swaps it in by HCL — drawn in every
+// mode, production included, from seeded streams.
+//
+// Each authority has its own stream: ChaCha8 keyed by BLAKE3's key
+// derivation over (seed, authority), the very derivation and consumption
+// of the random plugin's testing and simulation modes. Swapping sim-random
+// in for random in a seeded mode therefore changes no value, and one
+// sim-random instance serving several agents gives each the stream it
+// would have had alone.
+//
+// Invariants a newcomer must not break:
+//
+//   - The same seed, authority and sequence of calls give the same values,
+//     whatever other authorities draw in between. The derivation, the
+//     stream and the way each operation consumes it are part of the
+//     plugin's contract; a test pins them.
+//   - random_range is unbiased (rejection sampling), never a plain modulo.
+//
+// This plugin is for tests and simulations: its values are predictable to
+// anyone who knows the seed. Production deployments use the random plugin.
+//
+// The package imports only sdk and effects from the project.
+package simrandom

@@ -1,0 +1,181 @@
+package simrandom_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/random"
+	"github.com/aurahost/aura-host/plugins/simrandom"
+	"github.com/aurahost/aura-host/sdk"
+	"github.com/aurahost/aura-host/sdk/sdktest"
+)
+
+func args(kv ...any) sdk.Value {
+	m := map[string]sdk.Value{}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1].(sdk.Value)
+	}
+	return sdk.Map(m)
+}
+
+func mustInvoke(t *testing.T, h *sdktest.Harness, op sdk.OpID, a sdk.Value) sdk.Value {
+	t.Helper()
+	v, err := h.Invoke(context.Background(), op, a)
+	if err != nil {
+		t.Fatalf("%s(%v): %v", op, a, err)
+	}
+	return v
+}
+
+var (
+	alice     = effects.DeriveAuthorityID("alice", 1)
+	bob       = effects.DeriveAuthorityID("bob", 1)
+	rangeArgs = args("min", sdk.Int(-100), "max", sdk.Int(100))
+)
+
+func TestConformance(t *testing.T) {
+	sdktest.Conformance(t, simrandom.New(), sdktest.WithAuthority(alice),
+		sdktest.WithSample("random.random_range", args("min", sdk.Int(0), "max", sdk.Int(10))))
+}
+
+func TestServesEverythingTheRandomPluginServes(t *testing.T) {
+	mine := map[sdk.OpID]sdk.OpSpec{}
+	for _, op := range simrandom.New().Operations {
+		mine[op.Spec.ID] = op.Spec
+	}
+	for _, op := range random.New().Operations {
+		got, ok := mine[op.Spec.ID]
+		if !ok {
+			t.Errorf("sim-random does not serve %s", op.Spec.ID)
+			continue
+		}
+		if !slices.EqualFunc(got.Params, op.Spec.Params, func(a, b sdk.Param) bool {
+			return a.Name == b.Name && a.Kind == b.Kind && a.Optional == b.Optional
+		}) || got.Result != op.Spec.Result {
+			t.Errorf("%s: sim-random declares %s, random %s", op.Spec.ID, got.Signature(), op.Spec.Signature())
+		}
+	}
+}
+
+// sequence draws one of everything, in a fixed order.
+func sequence(t *testing.T, p *sdk.Plugin, opts ...sdktest.Option) []sdk.Value {
+	h := sdktest.New(t, p, opts...)
+	return []sdk.Value{
+		mustInvoke(t, h, "random.random_u64", sdk.Null()),
+		mustInvoke(t, h, "random.random_bytes", args("n", sdk.Int(5))),
+		mustInvoke(t, h, "random.random_bytes_32", sdk.Null()),
+		mustInvoke(t, h, "random.random_range", rangeArgs),
+		mustInvoke(t, h, "random.random_uuid", sdk.Null()),
+		mustInvoke(t, h, "random.random_u64", sdk.Null()),
+	}
+}
+
+// TestSameValuesAsTheRandomPluginsSeededModes: swapping sim-random in for
+// random in a seeded deployment changes no value, so traces stay equal.
+func TestSameValuesAsTheRandomPluginsSeededModes(t *testing.T) {
+	for _, seed := range []uint64{0, 1, 42} {
+		want := sequence(t, random.New(), sdktest.WithMode(sdk.Simulation, seed), sdktest.WithAuthority(alice))
+		got := sequence(t, simrandom.New(), sdktest.WithMode(sdk.Simulation, seed), sdktest.WithAuthority(alice))
+		if !slices.EqualFunc(got, want, sdk.Value.Equal) {
+			t.Fatalf("seed %d: sim-random gave\n%v\nrandom gave\n%v", seed, got, want)
+		}
+	}
+}
+
+func TestSeededInEveryMode(t *testing.T) {
+	base := sequence(t, simrandom.New(), sdktest.WithMode(sdk.Simulation, 42), sdktest.WithAuthority(alice))
+	for _, mode := range []sdk.Mode{sdk.Production, sdk.Testing, sdk.Simulation} {
+		if got := sequence(t, simrandom.New(), sdktest.WithMode(mode, 42), sdktest.WithAuthority(alice)); !slices.EqualFunc(got, base, sdk.Value.Equal) {
+			t.Errorf("%s mode gave other values for the same seed", mode)
+		}
+	}
+	for name, opts := range map[string][]sdktest.Option{
+		"other seed":      {sdktest.WithMode(sdk.Simulation, 43), sdktest.WithAuthority(alice)},
+		"other authority": {sdktest.WithMode(sdk.Simulation, 42), sdktest.WithAuthority(bob)},
+	} {
+		if other := sequence(t, simrandom.New(), opts...); other[0].Equal(base[0]) || other[2].Equal(base[2]) {
+			t.Errorf("%s: repeated the values", name)
+		}
+	}
+}
+
+// TestSeededStreamIsPinned fixes the first values of one stream: the
+// random plugin's pinned values, since the streams are the same. A change
+// breaks the replay of every recorded trace.
+func TestSeededStreamIsPinned(t *testing.T) {
+	got := sequence(t, simrandom.New(), sdktest.WithMode(sdk.Simulation, 1), sdktest.WithAuthority(effects.DeriveAuthorityID("pinned", 1)))
+	want := []string{
+		"16760728728272583428u",
+		"0xa3e47aaabd",
+		"0x08cda50e2b44147008e16796592a94e50e1b8626bf34f81f732edf84db1793da",
+		"-76",
+		`"c4589607-c6ef-4a74-bf9d-1eb96cb2fdf9"`,
+		"18106144557460208707u",
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Errorf("draw %d = %s, want %s", i, got[i], want[i])
+		}
+	}
+}
+
+// TestStreamsArePerAuthority calls the handlers in process, as a host
+// serving several agents from one instance does: what one authority draws
+// does not move another's stream.
+func TestStreamsArePerAuthority(t *testing.T) {
+	p := simrandom.New()
+	if err := p.Configure(context.Background(), &sdk.Configuration{Values: sdk.Map(nil), Mode: sdk.Simulation, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
+	var u64 func(context.Context, *sdk.Call) (sdk.Value, error)
+	for _, op := range p.Operations {
+		if op.Spec.ID == "random.random_u64" {
+			u64 = op.Handle
+		}
+	}
+	draw := func(a sdk.AuthorityID) sdk.Value {
+		v, err := u64(context.Background(), &sdk.Call{Op: "random.random_u64", Authority: a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	aliceAlone := []sdk.Value{draw(alice), draw(alice), draw(alice)}
+	if err := p.Configure(context.Background(), &sdk.Configuration{Values: sdk.Map(nil), Mode: sdk.Simulation, Seed: 9}); err != nil {
+		t.Fatal(err)
+	}
+	var interleaved []sdk.Value
+	for range 3 {
+		draw(bob)
+		interleaved = append(interleaved, draw(alice))
+		draw(bob)
+	}
+	if !slices.EqualFunc(aliceAlone, interleaved, sdk.Value.Equal) {
+		t.Fatalf("bob's draws moved alice's stream:\n%v\n%v", aliceAlone, interleaved)
+	}
+}
+
+func TestArguments(t *testing.T) {
+	h := sdktest.New(t, simrandom.New())
+	for _, tc := range []struct {
+		op   sdk.OpID
+		args sdk.Value
+	}{
+		{"random.random_bytes", args("n", sdk.Int(-1))},
+		{"random.random_bytes", args("n", sdk.Int(simrandom.MaxBytes+1))},
+		{"random.random_range", args("min", sdk.Int(3), "max", sdk.Int(3))},
+	} {
+		if _, err := h.Invoke(context.Background(), tc.op, tc.args); !errors.Is(err, effects.ErrInvalidArgs) {
+			t.Errorf("%s(%v): got %v, want invalid_args", tc.op, tc.args, err)
+		}
+	}
+	for range 200 {
+		v := mustInvoke(t, h, "random.random_range", args("min", sdk.Int(5), "max", sdk.Int(8)))
+		if r, _ := v.AsInt(); r < 5 || r >= 8 {
+			t.Fatalf("random_range(5, 8) = %d", r)
+		}
+	}
+}
