@@ -3,7 +3,6 @@ package vm
 import (
 	"context"
 	"crypto/ed25519"
-	"errors"
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
@@ -151,19 +150,7 @@ func TestExampleTwoPhaseCommit(t *testing.T) {
 
 func TestExampleThresholdSigning(t *testing.T) {
 	prog := compileExample(t, "threshold_signing")
-	group := effects.Bytes([]byte("group-public-key-0123456789abcde"))
-	host := NewRegistryHost(RegistryHostConfig{Registry: testRegistry(t), Seed: 5, Payload: func(req *PayloadRequest) (effects.Value, error) {
-		switch req.Name {
-		case "message":
-			return effects.Bytes([]byte("transfer 10 to bob")), nil
-		case "group_public":
-			return group, nil
-		case "key_share":
-			id := int64(req.Role[len(req.Role)-2]-'0') + 1
-			return effects.Map(map[string]effects.Value{"identifier": effects.Int(id), "secret": effects.Bytes([]byte{byte(id)}), "group_public": group}), nil
-		}
-		return effects.Value{}, errors.New("unexpected payload request")
-	}})
+	host := NewRegistryHost(RegistryHostConfig{Registry: testRegistry(t), Seed: 5})
 	m, err := RunSession(context.Background(), prog, Config{Host: host})
 	if err != nil {
 		t.Fatal(err)
@@ -172,9 +159,14 @@ func TestExampleThresholdSigning(t *testing.T) {
 		t.Fatalf("aggregate signature does not verify: %s", v)
 	}
 	sig := binding(t, m, "Coordinator", "signature")
-	for _, s := range []string{"Signer[0]", "Signer[1]", "Signer[2]"} {
+	for i, s := range []string{"Signer[0]", "Signer[1]", "Signer[2]"} {
 		if got := binding(t, m, s, "signature"); !got.Equal(sig) {
 			t.Errorf("%s holds signature %s, coordinator %s", s, got, sig)
+		}
+		// Each signer received its own share, in index order.
+		id, _ := binding(t, m, s, "key_share").Get("identifier")
+		if want := effects.Int(int64(i + 1)); !id.Equal(want) {
+			t.Errorf("%s got the share of identifier %s", s, id)
 		}
 	}
 	if n := binding(t, m, "Coordinator", "share").Len(); n != 3 {

@@ -295,10 +295,11 @@ func (m *Machine) set(ctx context.Context, c *coroutine, in *Instr) outcome {
 		v = c.regs[in.src]
 	case in.host:
 		name := in.Action.Result.String()
-		req := &PayloadRequest{Caller: m.caller(c), Name: name, Sort: SortAny}
+		sort := cmpOr(in.Action.Sort, SortAny)
+		req := &PayloadRequest{Caller: m.caller(c), Name: name, Sort: sort}
 		hv, err := m.host.Payload(ctx, req)
 		if out := m.record(c, in, Entry{Kind: KindPayload, Interface: InterfaceHost, Operation: name,
-			Inputs: effects.String(string(SortAny)), Outputs: hv, Error: entryError(err)}); out != progressed {
+			Inputs: effects.String(string(sort)), Outputs: hv, Error: entryError(err)}); out != progressed {
 			return out
 		}
 		if err != nil {
@@ -311,6 +312,9 @@ func (m *Machine) set(ctx context.Context, c *coroutine, in *Instr) outcome {
 			return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("set %s: %v", in.Action.Result, err), err)
 		}
 		v = ev
+	}
+	if !in.Action.Sort.Accepts(v) {
+		return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("set %s: the value is %s, not %s", in.Action.Result, v.Kind(), in.Action.Sort), nil)
 	}
 	c.write(in.dst, v)
 	c.advance(in)

@@ -139,6 +139,15 @@ func testRegistry(t testing.TB) *effects.Registry {
 		share := c.Arg("share")
 		id, _ := share.Get("identifier")
 		switch c.Op {
+		case "crypto.frost_generate_keys":
+			n, _ := c.Arg("n").AsInt()
+			group := digest(c.Arg("t"), c.Arg("n"), effects.String("group"))
+			var shares []effects.Value
+			for i := int64(1); i <= n; i++ {
+				shares = append(shares, effects.Map(map[string]effects.Value{"identifier": effects.Int(i),
+					"secret": digest(effects.Int(i), effects.String("secret")), "group_public": group}))
+			}
+			return effects.Map(map[string]effects.Value{"group_public": group, "threshold": c.Arg("t"), "shares": effects.List(shares...)}), nil
 		case "crypto.frost_generate_nonces":
 			nonces := effects.Map(map[string]effects.Value{"identifier": id, "hiding": digest(share, effects.String("hiding"))})
 			commitment := effects.Map(map[string]effects.Value{"identifier": id, "hiding": digest(nonces)})
@@ -159,6 +168,7 @@ func testRegistry(t testing.TB) *effects.Registry {
 		return effects.Value{}, effects.Errorf(effects.CodeUnknownOp, "%s", c.Op)
 	})
 	must(reg.Register("test-frost", frost,
+		effects.OpSpec{ID: "crypto.frost_generate_keys", Params: []effects.Param{{Name: "t", Kind: effects.KindInt}, {Name: "n", Kind: effects.KindInt}}, Result: effects.KindMap, Determinism: effects.ReadsWorld},
 		effects.OpSpec{ID: "crypto.frost_generate_nonces", Params: []effects.Param{{Name: "share", Kind: effects.KindMap}}, Result: effects.KindMap, Determinism: effects.ReadsWorld},
 		effects.OpSpec{ID: "crypto.frost_create_signing_package", Params: []effects.Param{{Name: "msg", Kind: effects.KindBytes}, {Name: "commitments", Kind: effects.KindList}, {Name: "group_public", Kind: effects.KindBytes}}, Result: effects.KindMap, Determinism: effects.Pure},
 		effects.OpSpec{ID: "crypto.frost_sign_share", Params: []effects.Param{{Name: "pkg", Kind: effects.KindMap}, {Name: "share", Kind: effects.KindMap}, {Name: "nonces", Kind: effects.KindMap}}, Result: effects.KindMap, Determinism: effects.Pure},

@@ -136,10 +136,6 @@ func examplePayloads(req *PayloadRequest) (effects.Value, error) {
 			return effects.List(effects.Uint(1), effects.Uint(2)), nil
 		}
 		return effects.List(effects.Uint(2), effects.Uint(3), effects.Uint(4), effects.Uint(5)), nil
-	case "key_share":
-		return effects.Map(map[string]effects.Value{"identifier": effects.Int(int64(req.Role[len(req.Role)-2]-'0') + 1)}), nil
-	case "message", "group_public":
-		return effects.Bytes([]byte(req.Name)), nil
 	}
 	return effects.Bytes([]byte(req.Role + "/" + req.Label + req.Name)), nil
 }

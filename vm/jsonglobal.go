@@ -69,6 +69,7 @@ func ParseJSON(src []byte, filename string) (*Protocol, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	p.Filename, p.Source = filename, slices.Clone(src)
 	return p, nil
 }
 

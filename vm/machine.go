@@ -272,7 +272,8 @@ func (m *Machine) Trace() *Trace {
 func (m *Machine) header() TraceHeader {
 	h := TraceHeader{Format: TraceFormat, Protocol: m.prog.Protocol.Name, Session: m.cfg.Session,
 		SessionText: m.cfg.Session.String(), Scheduler: m.policy, Quantum: m.quantum, Capacity: m.cap,
-		Budget: m.budget, Granularity: m.cfg.Granularity, Seed: m.cfg.Seed}
+		Budget: m.budget, Granularity: m.cfg.Granularity, Seed: m.cfg.Seed,
+		ProtocolFile: m.prog.Protocol.Filename, ProtocolSource: string(m.prog.Protocol.Source)}
 	for _, c := range m.cos {
 		h.Roles = append(h.Roles, c.role)
 		if p := c.priority; p != 0 {

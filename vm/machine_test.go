@@ -115,6 +115,16 @@ func TestInvalidInput(t *testing.T) {
     sort  = "bytes"
   }
 }`, RegistryHostConfig{Payload: func(*PayloadRequest) (effects.Value, error) { return effects.String("text"), nil }}, 3},
+		{"host input of the wrong sort", `protocol "p" {
+  roles = ["A", "B"]
+  set "A" "items" {
+    value = host()
+    sort  = "list"
+  }
+  send "A" "B" "Items" {
+    value = "$items"
+  }
+}`, RegistryHostConfig{Payload: func(*PayloadRequest) (effects.Value, error) { return effects.Uint(3), nil }}, 3},
 		{"decision the choice does not offer", `protocol "p" {
   roles = ["A", "B"]
   choice "A" {

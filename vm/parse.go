@@ -51,6 +51,7 @@ func Parse(src []byte, filename string) (*Protocol, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, dedupe(diags)
 	}
+	p.Filename, p.Source = filename, slices.Clone(src)
 	return p, diags
 }
 

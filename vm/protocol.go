@@ -30,6 +30,11 @@ type Protocol struct {
 	Capacity int
 
 	Range hcl.Range // the protocol block's header, or the JSON document
+
+	// Filename and Source are the file the protocol was parsed from; a
+	// trace carries them so it can be replayed on its own.
+	Filename string
+	Source   []byte
 }
 
 // Family is a role family: Count members named Name[0] … Name[Count-1].
@@ -179,6 +184,7 @@ type Action struct {
 	Args   Expr         // ActInvoke: a map expression, or nil for no arguments
 	Guard  string       // ActAcquire, ActRelease
 	Value  Expr         // ActSet
+	Sort   Sort         // ActSet: the sort the value must have ("" for any)
 	Bytes  int          // ActRandom
 	Result *Target      // where the outcome is bound; nil to drop it
 	Range  hcl.Range
@@ -186,7 +192,7 @@ type Action struct {
 
 // equal reports whether two actions do the same thing (ranges aside).
 func (a *Action) equal(b *Action) bool {
-	return a.Kind == b.Kind && a.Op == b.Op && exprString(a.Args) == exprString(b.Args) &&
+	return a.Kind == b.Kind && a.Op == b.Op && a.Sort == b.Sort && exprString(a.Args) == exprString(b.Args) &&
 		a.Guard == b.Guard && exprString(a.Value) == exprString(b.Value) && a.Bytes == b.Bytes &&
 		a.Result.String() == b.Result.String()
 }

@@ -15,6 +15,9 @@ import (
 type RegistryHostConfig struct {
 	// Registry serves Invoke; nil makes every operation unknown_op.
 	Registry *effects.Registry
+	// Handler, when set, serves Invoke instead of Registry: a host passes
+	// its router here so calls take the one path every call takes.
+	Handler effects.Handler
 	// Seed derives every decision, payload and random byte the host makes
 	// up, so a run is the same for the same seed.
 	Seed uint64
@@ -29,7 +32,8 @@ type RegistryHostConfig struct {
 }
 
 // RegistryHost is an in-process Host for tests, simulations and examples:
-// it dispatches Invoke to an *effects.Registry and derives everything else
+// it dispatches Invoke to an *effects.Registry (or any effects.Handler,
+// such as the host's router) and derives everything else
 // from a seed, per session and role, so concurrent machines sharing it
 // stay deterministic however they interleave. Guards are held by one
 // (session, role) at a time across every session using the host. It is
@@ -136,8 +140,11 @@ func (h *RegistryHost) Payload(ctx context.Context, req *PayloadRequest) (effect
 	return effects.Bytes(b), nil
 }
 
-// Invoke dispatches to the registry.
+// Invoke dispatches to the handler, or the registry.
 func (h *RegistryHost) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	if h.cfg.Handler != nil {
+		return h.cfg.Handler.Invoke(ctx, call)
+	}
 	if h.cfg.Registry == nil {
 		return effects.Value{}, &effects.Error{Code: effects.CodeUnknownOp, Op: call.Op, Message: "no registry"}
 	}

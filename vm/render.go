@@ -154,6 +154,9 @@ func formatAction(a *Action) string {
 	case ActAcquire, ActRelease:
 		return fmt.Sprintf("%s %s", a.Kind, a.Guard)
 	case ActSet:
+		if a.Sort != "" {
+			return fmt.Sprintf("set $%s = %s (%s)", a.Result, a.Value, a.Sort)
+		}
 		return fmt.Sprintf("set $%s = %s", a.Result, a.Value)
 	case ActNow:
 		return "now" + res

@@ -208,6 +208,22 @@ func Replay(ctx context.Context, prog *Program, t *Trace) (*Machine, error) {
 	return m, nil
 }
 
+// ReplayTrace replays a trace that carries its protocol's source (every
+// trace a machine records does): `aura-host trace replay out.jsonl`.
+func ReplayTrace(ctx context.Context, t *Trace) (*Machine, error) {
+	if t.Header.ProtocolSource == "" {
+		return nil, fmt.Errorf("vm: the trace of %q does not carry its protocol; replay it with Replay and the compiled program", t.Header.Protocol)
+	}
+	p, diags := Load([]byte(t.Header.ProtocolSource), t.Header.ProtocolFile)
+	if !diags.HasErrors() {
+		var prog *Program
+		if prog, diags = Compile(p); !diags.HasErrors() {
+			return Replay(ctx, prog, t)
+		}
+	}
+	return nil, fmt.Errorf("vm: the protocol in the trace does not compile: %w", diags)
+}
+
 func (r *Replayer) describeNext() string {
 	if r.pos >= len(r.trace.Entries) {
 		return "nothing more"

@@ -89,7 +89,7 @@ var stepSchemas = map[string]stepSchema{
 	"invoke":   {labels: []string{"role", "operation"}, attrs: []string{"args", "result"}},
 	"acquire":  {labels: []string{"role", "guard"}},
 	"release":  {labels: []string{"role", "guard"}},
-	"set":      {labels: []string{"role", "name"}, attrs: []string{"value"}},
+	"set":      {labels: []string{"role", "name"}, attrs: []string{"value", "sort"}},
 	"now":      {labels: []string{"role"}, attrs: []string{"result"}},
 	"random":   {labels: []string{"role"}, attrs: []string{"bytes", "result"}},
 }
@@ -261,6 +261,17 @@ func decodeAction(b *hclsyntax.Block, diags *hcl.Diagnostics) *Action {
 		}
 		act.Value = optExpr(a, diags)
 		*diags = append(*diags, checkWholeHost(act.Value)...)
+		if sa, ok := attrs["sort"]; ok {
+			str, d := stringAttr(sa)
+			switch {
+			case d != nil:
+				*diags = append(*diags, d)
+			case !validSort(Sort(str)) || str == string(SortUnit):
+				*diags = append(*diags, attrError(sa, "Unknown sort", fmt.Sprintf("%q is not a sort of a value; use any, bool, int, uint, nat, string, bytes, list or map.", str)))
+			default:
+				act.Sort = Sort(str)
+			}
+		}
 	case "now":
 		act.Kind = ActNow
 		act.Result = optTarget(attrs["result"], diags)

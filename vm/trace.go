@@ -128,6 +128,10 @@ type TraceHeader struct {
 	Granularity Granularity       `json:"granularity"`
 	Seed        uint64            `json:"seed"`
 	Priorities  map[string]int    `json:"priorities,omitempty"`
+	// ProtocolFile and ProtocolSource carry the protocol, so that a trace
+	// replays on its own (ReplayTrace).
+	ProtocolFile   string `json:"protocol_file,omitempty"`
+	ProtocolSource string `json:"protocol_source,omitempty"`
 }
 
 // TraceFormat is the format tag of a trace header.

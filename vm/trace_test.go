@@ -87,7 +87,8 @@ func TestReplayWithoutHandlers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			replayed, err := Replay(context.Background(), prog, tr)
+			// The trace carries its protocol: it replays on its own.
+			replayed, err := ReplayTrace(context.Background(), tr)
 			if err != nil {
 				t.Fatal(err)
 			}

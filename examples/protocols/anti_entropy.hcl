@@ -8,11 +8,14 @@ protocol "anti_entropy" {
   policy          = "aura.vm.sync_anti_entropy.prod"
   step_multiplier = 64
 
+  # Each side's items come from the host (its journal, say).
   set "Replica" "items" {
     value = host()
+    sort  = "list"
   }
   set "Peer" "items" {
     value = host()
+    sort  = "list"
   }
 
   rec "Round" {

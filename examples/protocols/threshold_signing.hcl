@@ -2,19 +2,28 @@
 # coordinator collects a commitment from each signer, sends them all the
 # signing package, gathers their signature shares and aggregates them into
 # one Ed25519 signature, which it verifies and hands back to every signer.
-# The key material comes from the host (host()): each signer's key share
-# as crypto.frost_generate_keys deals it, and the group public key.
+#
+# So that the example runs on its own, the coordinator first deals the
+# key shares as a trusted dealer; a deployment runs a DKG once instead, and
+# its signers take their shares from the host (set ... { value = host() }).
 protocol "threshold_signing" {
   roles = ["Coordinator", "Signer[3]"]
 
-  set "Coordinator" "message" {
-    value = host()
+  # Key setup: a 3-of-3 key, one share per signer.
+  invoke "Coordinator" "crypto.frost_generate_keys" {
+    args   = { t = 3, n = 3 }
+    result = "keys"
   }
-  set "Coordinator" "group_public" {
-    value = host()
+  send "Coordinator" "Signer[*]" "KeyShare" {
+    value = "$keys.shares[*]"
+    sort  = "map"
+    bind  = "key_share"
   }
-  set "Signer[*]" "key_share" {
-    value = host()
+
+  # The message to sign.
+  random "Coordinator" {
+    bytes  = 32
+    result = "message"
   }
 
   # Round one: every signer commits to fresh nonces.
@@ -35,7 +44,7 @@ protocol "threshold_signing" {
 
   # The signing package binds the message to every commitment.
   invoke "Coordinator" "crypto.frost_create_signing_package" {
-    args   = { msg = "$message", commitments = "$commitment", group_public = "$group_public" }
+    args   = { msg = "$message", commitments = "$commitment", group_public = "$keys.group_public" }
     result = "package"
   }
   send "Coordinator" "Signer[*]" "SigningPackage" {
@@ -61,7 +70,7 @@ protocol "threshold_signing" {
     result = "signature"
   }
   invoke "Coordinator" "crypto.frost_verify" {
-    args   = { msg = "$message", sig = "$signature", group_public = "$group_public" }
+    args   = { msg = "$message", sig = "$signature", group_public = "$keys.group_public" }
     result = "valid"
   }
   send "Coordinator" "Signer[*]" "Signature" {
