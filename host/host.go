@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -111,8 +112,14 @@ func New(cfg Config) (*Host, error) {
 	h := &Host{cfg: cfg, authority: authority, registry: effects.NewRegistry()}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
 	h.router = NewRouter(h.registry, authority)
-	for _, p := range cfg.Deployment.Plugins {
-		h.plugins = append(h.plugins, newManagedPlugin(p, cfg.Policies[p.Name], cfg.Logger.Named(p.Name), cfg.OnEvent))
+	for _, p := range cfg.Deployment.EffectivePlugins() {
+		policy := policyFor(p, cfg.Policies[p.Name])
+		if policy.StopTimeout <= 0 {
+			policy.StopTimeout = cfg.StopTimeout
+		}
+		m := newManagedPlugin(p, policy, cfg.Logger.Named(p.Name), cfg.OnEvent)
+		m.wake = func() { h.wake(m) }
+		h.plugins = append(h.plugins, m)
 	}
 	return h, nil
 }
@@ -152,10 +159,6 @@ func (h *Host) Start(ctx context.Context) error {
 	}
 	if err := h.configureAll(ctx); err != nil {
 		return h.abort(err)
-	}
-	for _, m := range h.plugins {
-		m.setState(StateReady, "")
-		h.startSupervisor(m)
 	}
 	h.started = time.Now()
 	if h.cfg.Admin {
@@ -207,9 +210,26 @@ func (h *Host) launchAll(ctx context.Context) error {
 			}
 			m.starting, errs[i] = inst, err
 		})
+		if orig := h.cfg.Deployment.Plugin(m.name()); h.cfg.Deployment.Override(m.name()) != nil && orig != nil {
+			wg.Go(func() { m.replaced, m.replacedErr = h.describeOnly(ctx, orig, m.logger) })
+		}
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// describeOnly launches a plugin only to ask what it serves: the plugin a
+// mode override replaces, whose operations the swap must also serve.
+func (h *Host) describeOnly(ctx context.Context, decl *config.Plugin, logger hclog.Logger) (effects.Descriptor, error) {
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.StartTimeout)
+	defer cancel()
+	inst, err := launch(ctx, launchSpec{plugin: decl, executable: h.cfg.Executable, socketDir: h.socketDir,
+		startTimeout: h.cfg.StartTimeout, logger: logger, logLevel: h.cfg.Logger.GetLevel()})
+	if err != nil {
+		return effects.Descriptor{}, err
+	}
+	defer inst.kill(h.cfg.StopTimeout)
+	return inst.conn.Describe(ctx)
 }
 
 // launchDescribed starts one process and records what it describes.
@@ -247,28 +267,141 @@ func (h *Host) checkAll() error {
 		}
 	}
 	diags = append(diags, config.CheckOperations(h.cfg.Deployment, ops)...)
+	for _, m := range h.plugins {
+		diags = append(diags, h.checkSwap(m)...)
+	}
 	if diags.HasErrors() {
 		return &DiagnosticsError{Diagnostics: diags}
 	}
 	return nil
 }
 
+// configureAll configures the launched plugins level by level in
+// dependency order (depends_on), the members of a level in parallel; a
+// level is ready, and supervised, before the next starts. A lazy
+// plugin was launched only to describe it: its process is stopped and it
+// waits, idle, for its first call.
+// checkSwap checks that a plugin swapped in by a mode override serves
+// every operation of the plugin it replaces, so that nothing that works in
+// production is missing in simulation.
+func (h *Host) checkSwap(m *managedPlugin) hcl.Diagnostics {
+	o := h.cfg.Deployment.Override(m.name())
+	if o == nil {
+		return nil
+	}
+	if m.replacedErr != nil {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot check the swapped plugin",
+			Detail:  fmt.Sprintf("The %s block swaps plugin %q, but the plugin it replaces could not be described: %v", h.cfg.Deployment.Mode, m.name(), m.replacedErr),
+			Subject: o.DeclRange.Ptr()}}
+	}
+	var missing []string
+	for _, op := range m.replaced.Ops {
+		if _, ok := m.ops[op.ID]; !ok {
+			missing = append(missing, string(op.ID))
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Swapped plugin serves fewer operations",
+		Detail: fmt.Sprintf("In %s mode plugin %q is swapped for one that does not serve %s, which the plugin it replaces serves. A swap must serve the same operations: pick a plugin that does, or remove the swap.",
+			h.cfg.Deployment.Mode, m.name(), strings.Join(missing, ", ")),
+		Subject: o.DeclRange.Ptr()}}
+}
+
 func (h *Host) configureAll(ctx context.Context) error {
-	errs := make([]error, len(h.plugins))
-	var wg sync.WaitGroup
-	for i, m := range h.plugins {
-		wg.Go(func() {
+	for _, level := range h.levels() {
+		errs := make([]error, len(level))
+		var wg sync.WaitGroup
+		for i, m := range level {
 			inst := m.starting
 			m.starting = nil
-			if errs[i] = h.configureInstance(ctx, m, inst); errs[i] != nil {
-				inst.kill(h.cfg.StopTimeout)
-				return
+			if m.lazy() {
+				inst.kill(m.policy.StopTimeout)
+				m.setState(StateIdle, "lazy: starts on first use")
+				continue
 			}
-			m.inst.Store(inst)
-		})
+			wg.Go(func() {
+				if errs[i] = h.configureInstance(ctx, m, inst); errs[i] != nil {
+					inst.kill(m.policy.StopTimeout)
+					return
+				}
+				m.inst.Store(inst)
+			})
+		}
+		wg.Wait()
+		if err := mergeErrors(errs); err != nil {
+			return err
+		}
+		for _, m := range level {
+			if !m.lazy() {
+				m.setState(StateReady, "")
+				h.startSupervisor(m)
+			}
+		}
 	}
-	wg.Wait()
-	return mergeErrors(errs)
+	return nil
+}
+
+// levels groups the plugins by the deployment's start order: each level
+// depends only on earlier ones. A service block names its plugin.
+func (h *Host) levels() [][]*managedPlugin {
+	var out [][]*managedPlugin
+	placed := map[*managedPlugin]bool{}
+	for _, names := range h.cfg.Deployment.StartOrder() {
+		var level []*managedPlugin
+		for _, name := range names {
+			m := h.plugin(name)
+			if m == nil {
+				if s := h.cfg.Deployment.Service(name); s != nil {
+					m = h.plugin(s.Plugin)
+				}
+			}
+			if m != nil && !placed[m] {
+				placed[m] = true
+				level = append(level, m)
+			}
+		}
+		if len(level) > 0 {
+			out = append(out, level)
+		}
+	}
+	var rest []*managedPlugin // not in the graph: cannot happen for a valid deployment
+	for _, m := range h.plugins {
+		if !placed[m] {
+			rest = append(rest, m)
+		}
+	}
+	if len(rest) > 0 {
+		out = append(out, rest)
+	}
+	return out
+}
+
+// wake starts an idle lazy plugin, once, in the background; callers wait
+// for it to become ready (or fail) within their own deadlines.
+func (h *Host) wake(m *managedPlugin) {
+	m.mu.Lock()
+	if m.state != StateIdle {
+		m.mu.Unlock()
+		return
+	}
+	m.mu.Unlock()
+	m.setState(StateStarting, "first call to a lazy plugin")
+	h.supervisors.Go(func() {
+		ctx, cancel := context.WithTimeout(h.ctx, h.cfg.StartTimeout)
+		err := h.spawn(ctx, m)
+		cancel()
+		if err != nil {
+			m.mu.Lock()
+			m.exit = "lazy start failed: " + err.Error()
+			m.mu.Unlock()
+			m.setState(StateFailed, "lazy start failed: "+err.Error())
+			return
+		}
+		m.setState(StateReady, "started on first use")
+		h.supervise(h.ctx, m)
+	})
 }
 
 // configureInstance configures a launched, described instance.
@@ -362,9 +495,9 @@ func (h *Host) plugin(name string) *managedPlugin {
 }
 
 // Shutdown stops the admin endpoint and supervision, then every plugin one
-// by one in reverse declaration order (a service is asked to Stop first),
-// each within StopTimeout even if it does not answer: it is then
-// SIGKILLed. It is idempotent; later calls return the first result.
+// by one in reverse start order (a service is asked to Stop first), each
+// within its stop timeout even if it does not answer: it is then SIGKILLed.
+// It is idempotent; later calls return the first result.
 func (h *Host) Shutdown(ctx context.Context) error {
 	h.shutdownOnce.Do(func() { h.shutdownErr = h.shutdown(ctx) })
 	return h.shutdownErr
@@ -377,7 +510,11 @@ func (h *Host) shutdown(ctx context.Context) error {
 	h.cancel()
 	h.supervisors.Wait()
 	var stragglers []string
-	for _, m := range slices.Backward(h.plugins) {
+	var order []*managedPlugin
+	for _, level := range h.levels() {
+		order = append(order, level...)
+	}
+	for _, m := range slices.Backward(order) {
 		inst := m.inst.Swap(nil)
 		if inst == nil {
 			inst, m.starting = m.starting, nil
@@ -409,7 +546,7 @@ func (h *Host) shutdown(ctx context.Context) error {
 // asked to Stop first; then the process is shut down, and killed if it
 // does not go.
 func (h *Host) stopInstance(ctx context.Context, m *managedPlugin, inst *instance) bool {
-	bound := h.cfg.StopTimeout
+	bound := m.policy.StopTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		bound = max(min(bound, time.Until(dl)), 10*time.Millisecond)
 	}

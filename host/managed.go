@@ -27,12 +27,20 @@ type managedPlugin struct {
 	policy  Policy
 	onEvent func(Event)
 
-	desc   effects.Descriptor
-	ops    map[effects.OpID]effects.OpSpec
-	values effects.Value // decoded config block
+	desc effects.Descriptor
+	ops  map[effects.OpID]effects.OpSpec
+
+	// replaced is what the plugin this one replaces (by a mode override)
+	// serves, for checkSwap.
+	replaced    effects.Descriptor
+	replacedErr error
+	values      effects.Value // decoded config block
 
 	inst     atomic.Pointer[instance] // the instance serving calls; nil when none
 	starting *instance                // launched but not yet configured (Start only)
+
+	// wake starts an idle (lazy) plugin; set by the host.
+	wake func()
 
 	mu       sync.Mutex
 	state    State
@@ -55,6 +63,8 @@ func newManagedPlugin(decl *config.Plugin, policy Policy, logger hclog.Logger, o
 }
 
 func (m *managedPlugin) name() string { return m.decl.Name }
+
+func (m *managedPlugin) lazy() bool { return m.decl.Start == config.StartLazy }
 
 // setState moves the plugin to s, logs the transition and wakes every
 // caller waiting for a change.
@@ -163,6 +173,8 @@ func (m *managedPlugin) waitUsable(ctx context.Context, op effects.OpID, not *in
 		}
 		state, changed := m.currentState()
 		switch state {
+		case StateIdle:
+			m.wake()
 		case StateFailed, StateStopping, StateStopped:
 			m.mu.Lock()
 			exit := m.exit

@@ -2,6 +2,8 @@ package host
 
 import (
 	"time"
+
+	"github.com/aurahost/aura-host/config"
 )
 
 // Policy is how one plugin is supervised. The zero value of each field
@@ -11,6 +13,9 @@ type Policy struct {
 	Health  HealthPolicy
 	Restart RestartPolicy
 	Call    CallPolicy
+	// StopTimeout bounds the plugin's stop; past half of it the process
+	// group is SIGKILLed. Default: Config.StopTimeout.
+	StopTimeout time.Duration
 }
 
 // HealthPolicy configures the periodic liveness probe (grpc.health.v1,
@@ -104,5 +109,45 @@ func (p Policy) withDefaults() Policy {
 		p.Call.BreakerThreshold = 5
 	}
 	def(&p.Call.BreakerCooldown, time.Second)
+	return p
+}
+
+// policyFor is a plugin's policy: the deployment's health, restart and call
+// blocks, then Config.Policies for what they leave unset, then defaults.
+func policyFor(decl *config.Plugin, base Policy) Policy {
+	p := base
+	set := func(dst *time.Duration, v time.Duration) {
+		if v > 0 {
+			*dst = v
+		}
+	}
+	if h := decl.Health; h != nil {
+		set(&p.Health.Interval, h.Interval)
+		set(&p.Health.Timeout, h.Timeout)
+		set(&p.Health.Grace, h.Grace)
+		if h.UnhealthyThreshold > 0 {
+			p.Health.UnhealthyThreshold = h.UnhealthyThreshold
+		}
+	}
+	if r := decl.Restart; r != nil {
+		if r.Attempts > 0 {
+			p.Restart.Attempts = r.Attempts
+		}
+		set(&p.Restart.Window, r.Window)
+		set(&p.Restart.Delay, r.Delay)
+		set(&p.Restart.MaxDelay, r.MaxDelay)
+		set(&p.Restart.StableAfter, r.StableAfter)
+		if r.Mode != "" {
+			p.Restart.Mode = RestartMode(r.Mode)
+		}
+	}
+	if c := decl.Call; c != nil {
+		set(&p.Call.Timeout, c.Timeout)
+		set(&p.Call.BreakerCooldown, c.BreakerCooldown)
+		if c.BreakerThreshold != 0 {
+			p.Call.BreakerThreshold = c.BreakerThreshold
+		}
+	}
+	set(&p.StopTimeout, decl.StopTimeout)
 	return p
 }
