@@ -11,8 +11,8 @@ import (
 )
 
 // FuzzParse feeds arbitrary bytes through everything a deployment file
-// reaches: Parse, DecodePluginConfig, PluginDiagnostic, CheckOperations and
-// WriteDiagnostics. None may panic, Parse must return a Deployment, and
+// reaches: Parse, DecodePluginConfig, PluginDiagnostic, CheckOperations,
+// WithMode, EffectivePlugins, Override, StartOrder and WriteDiagnostics. None may panic, Parse must return a Deployment, and
 // every error must have a subject in the file. The seed corpus (every
 // golden input plus the inline seeds) runs as part of go test; explore
 // with go test -fuzz FuzzParse ./config.
@@ -47,6 +47,20 @@ func FuzzParse(f *testing.F) {
 		`deployment "d" {} plugin "p" { command = "x" config { a = { b = [1, { c = -9999999999999999999999 }] } } }`,
 		`deployment "d" {} plugin "p" { command = "x" config { a = true ? 1 : 2.5 } }`,
 		"deployment \"d\" {}\nplugin \"p\" {\n  command = <<EOT\nx\nEOT\n}\n",
+		`deployment "d" {} plugin "a" { builtin = "crypto" depends_on = ["b"] } plugin "b" { builtin = "clock" depends_on = ["a", "a", "b"] }`,
+		`deployment "d" {} plugin "a" { builtin = "crypto" depends_on = [for x in ["a"]: x] start = null stop_timeout = "1e400s" }`,
+		`deployment "d" {} plugin "a" { builtin = "crypto" health { interval = "9223372036854775807ns" timeout = 1e1000 grace = "-0s" } }`,
+		`deployment "d" {} plugin "a" { builtin = "crypto" restart { attempts = 9223372036854775808 mode = "" } call { breaker_threshold = -2 } }`,
+		`deployment "d" {} plugin "a" { builtin = "crypto" } service "a" { depends_on = ["s"] } service "s" { plugin = "a" }`,
+		`deployment "d" {} service "" {} service "s" { plugin = null }`,
+		`deployment "d" {} agent "a" { allow = ["*", ".*", "a.*.*", "é.x"] flow_budget { limit = -1 } flow_budget {} }`,
+		`deployment "d" {} agent "a" {} agent "b" { authority = "a" } agent "c" { authority = "authority-" }`,
+		`deployment "d" { mode = "simulation" } simulation { seed = 1 plugin "x" {} simulation {} } testing { plugin "x" { builtin = "crypto" } }`,
+		`deployment "d" {} plugin "p" { builtin = "crypto" } simulation { plugin "p" { builtin = "crypto" depends_on = ["p"] } }`,
+		`deployment "d" {} fault "" {} fault "drop" { rate = 1e-1000 at = "0" } fault "delay" { at = "0s" min = "2s" max = "1s" }`,
+		`deployment "d" {} agent "a" {} fault "partition" { at = "0s" between = ["a", "a", 1] } fault "crash" { at = "0s" agent = ["a"] }`,
+		`deployment "d" {} run "r" { protocol = "" roles = { "A[" = "x", "A[01]" = "y", "A[*]" = "z", "" = "w" } timeout = "0s" }`,
+		`deployment "d" {} run "r" { protocol = "p.hcl" roles = "A" name = "" }`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -86,6 +100,35 @@ func FuzzParse(f *testing.F) {
 			odiags := CheckOperations(d, ops)
 			checkSubjects(t, odiags)
 			diags = append(diags, odiags...)
+		}
+		for _, m := range []effects.Mode{d.Mode, effects.Production, effects.Testing, effects.Simulation} {
+			md := d.WithMode(m)
+			placed := make(map[string]bool)
+			for _, level := range md.StartOrder() {
+				for _, name := range level {
+					if placed[name] {
+						t.Fatalf("StartOrder places %q twice", name)
+					}
+					placed[name] = true
+				}
+			}
+			eff := md.EffectivePlugins()
+			if len(eff) != len(d.Plugins) {
+				t.Fatalf("%d effective plugins, %d declared", len(eff), len(d.Plugins))
+			}
+			for _, p := range eff {
+				_ = md.Override(p.Name)
+			}
+			for _, p := range d.Plugins {
+				if !placed[p.Name] {
+					t.Fatalf("StartOrder leaves out plugin %q", p.Name)
+				}
+			}
+			for _, s := range d.Services {
+				if !placed[s.Name] {
+					t.Fatalf("StartOrder leaves out service %q", s.Name)
+				}
+			}
 		}
 		if err := WriteDiagnostics(io.Discard, d.Files, diags, false); err != nil {
 			t.Fatal(err)
