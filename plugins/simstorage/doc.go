@@ -1,0 +1,19 @@
+// Package simstorage is the built-in simulation storage plugin,
+// "sim-storage": the operations of the "storage" family — the same ones,
+// with the same arguments and results, as the storage plugin, so a
+// deployment swaps it in by HCL — over an in-memory map, plus the
+// "fault_injection" family that makes storage calls fail on purpose.
+//
+// Invariants a newcomer must not break:
+//
+//   - Injected failures are decided by a stream seeded from the
+//     configuration's seed and authority: the same seed, fault settings and
+//     sequence of calls fail the same calls. A failed call changes nothing
+//     and returns a retryable unavailable error, as a storage plugin that
+//     is down would.
+//   - Apart from durability (the data lives as long as the process) every
+//     operation behaves as the storage plugin's: the same key rules, the
+//     same errors, keys listed in byte order, an empty value is a value.
+//
+// The package imports only sdk and effects from the project.
+package simstorage
