@@ -3,6 +3,8 @@ package main_test
 import (
 	"crypto/ed25519"
 	"encoding/hex"
+	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -81,5 +83,39 @@ func TestValidate(t *testing.T) {
 	out := mustCLI(t, "validate", quickstart(t))
 	if !strings.Contains(out, "is valid: 5 plugins") {
 		t.Fatalf("validate output: %s", out)
+	}
+}
+
+// validate starts the plugins only to learn their schemas, and places a
+// mistake in a plugin's config block at its line of the user's file.
+func TestValidateChecksPluginConfigAgainstTheDeclaredSchema(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "deployment.hcl")
+	src := `deployment "bad" {}
+
+plugin "storage" {
+  builtin = "storage"
+  config {
+    pth = "x.db"
+  }
+}
+
+plugin "clock" {
+  builtin = "clock"
+  config {
+    uncertainty_ms = "soon"
+  }
+}
+`
+	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := cli(t, "validate", file)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, stderr)
+	}
+	for _, want := range []string{file + ":6:5", `Did you mean "path"?`, file + ":13:22"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("validate output lacks %q:\n%s", want, stderr)
+		}
 	}
 }
