@@ -13,8 +13,11 @@ import (
 // each item fills the Go value T that the block decodes into. Every block
 // kind of the deployment language declares one next to its Go type (the
 // top level in deployment.go, the deployment block in deployment_block.go,
-// plugin blocks in plugin.go), so adding an attribute or a nested block is
-// one entry and its decode function.
+// plugin blocks in plugin.go and their health, restart and call blocks in
+// supervision.go; service.go, agent.go, override.go, fault.go, run.go), so
+// adding an attribute or a nested block is one entry and its decode
+// function. Rules between blocks run after all are decoded, from
+// checkDeployment.
 type bodySpec[T any] struct {
 	// where names the body in messages: "in a plugin block".
 	where  string

@@ -4,7 +4,8 @@
 // do.
 //
 // A deployment file holds exactly one deployment block and any number of
-// plugin blocks:
+// plugin, service, agent, fault and run blocks, plus at most one simulation
+// and one testing block:
 //
 //	deployment "quickstart" {
 //	  mode      = "production" # optional: production (default), testing, simulation
@@ -21,15 +22,55 @@
 //	  env     = { FOO = "bar" }
 //	  sha256  = "<64 hex digits>"
 //	  config { greeting = "hi" }    # decoded against the plugin's own schema
+//
+//	  depends_on   = ["crypto"]     # start after these plugins or services, stop before
+//	  start        = "lazy"         # default "eager"
+//	  stop_timeout = "5s"
+//	  health  { interval = "1s"  timeout = "250ms"  unhealthy_threshold = 3  grace = "0s" }
+//	  restart { attempts = 5  window = "1m"  delay = "10ms"  max_delay = "5s"  mode = "fail"  stable_after = "10s" }
+//	  call    { timeout = "30s"  breaker_threshold = 5  breaker_cooldown = "1s" }
 //	}
 //
-// Paths (command, state_dir) are resolved against the directory of the
-// deployment file, never the working directory of aura-host, and a command
-// is never looked up in $PATH. Paths inside a plugin's config block are the
-// plugin's business: config passes them through as written. The convention
-// (used by the quickstart's storage path) is that a plugin resolves a
-// relative path against the deployment's StateDir, which the host passes it
-// when configuring it.
+//	service "recovery" { plugin = "recovery"  depends_on = ["journal"] }
+//
+//	agent "alice" {
+//	  authority = "alice"              # default: the agent's name
+//	  allow     = ["invitation.*", "crypto.ed25519_sign"]
+//	  flow_budget { limit = 100 }
+//	}
+//
+//	simulation {                       # applies in simulation mode (testing { } likewise)
+//	  seed = 7
+//	  plugin "clock" { builtin = "sim-clock" }
+//	}
+//
+//	fault "partition" { at = "2s"  between = ["alice", "bob"]  heal_after = "1s" }
+//
+//	run "recovery" {
+//	  protocol = "protocols/guardian_recovery.hcl"
+//	  roles    = { Account = "alice", "Guardian[0]" = "g1" }
+//	  timeout  = "1h"
+//	}
+//
+// Durations are Go duration strings in quotes ("250ms", "1m30s"); a bare
+// number is reported with the unit to add. Supervision fields that are
+// absent are zero, and the host applies its defaults for them.
+//
+// Plugins and services form one dependency graph (depends_on, and each
+// service after the plugin hosting it); Parse reports unknown names and
+// cycles, and StartOrder gives the levels to start in. Mode blocks
+// override top-level plugins by name (see Override for the merge rule):
+// EffectivePlugins applies those of the deployment's mode, and WithMode
+// switches the mode for a --mode flag. With agent blocks, each agent is its
+// own authority.
+//
+// Paths (command, state_dir, a run's protocol) are resolved against the
+// directory of the deployment file, never the working directory of
+// aura-host, and a command is never looked up in $PATH. Paths inside a plugin's
+// config block are the plugin's business: config passes them through as
+// written. The convention (used by the quickstart's storage path) is that a
+// plugin resolves a relative path against the deployment's StateDir, which
+// the host passes it when configuring it.
 //
 // Decoding has two stages, because a plugin's config schema is known only
 // once the plugin runs: Load/Parse decode the file (keeping each config
