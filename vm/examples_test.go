@@ -217,3 +217,17 @@ func TestExampleAntiEntropy(t *testing.T) {
 		})
 	}
 }
+
+// TestExamplesRunOnDefaults runs every example as `aura-host protocol run`
+// would with a seeded host and no inputs of its own: every host() value,
+// decision, time and random byte comes from the seed.
+func TestExamplesRunOnDefaults(t *testing.T) {
+	for _, name := range exampleNames(t) {
+		for seed := uint64(0); seed < 20; seed++ {
+			host := NewRegistryHost(RegistryHostConfig{Registry: testRegistry(t), Seed: seed})
+			if _, err := RunSession(context.Background(), compileExample(t, name), Config{Host: host}); err != nil {
+				t.Fatalf("%s, seed %d: %v", name, seed, err)
+			}
+		}
+	}
+}
