@@ -35,9 +35,8 @@ type Agent struct {
 
 	// Allow lists the capability patterns the agent holds: an operation ID
 	// ("crypto.ed25519_sign"), a whole family ("invitation.*") or
-	// everything ("*"); see effects.MatchOp. nil when absent: the agent may
-	// call no guarded operation. AllowRanges holds the range of each
-	// pattern.
+	// everything ("*"); see effects.MatchOp. nil when absent. AllowRanges
+	// holds the range of each pattern.
 	Allow       []string
 	AllowRange  hcl.Range
 	AllowRanges []hcl.Range

@@ -62,7 +62,8 @@ type Plugin struct {
 	DependsOnRange  hcl.Range
 	DependsOnRanges []hcl.Range
 
-	// Start is StartEager (the default, also when absent) or StartLazy.
+	// Start is StartEager (the default: Parse sets it when start is
+	// absent) or StartLazy; "" in a Plugin not made by Parse means eager.
 	Start      string
 	StartRange hcl.Range
 
