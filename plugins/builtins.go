@@ -10,6 +10,7 @@ import (
 	"github.com/aurahost/aura-host/plugins/crypto"
 	"github.com/aurahost/aura-host/plugins/invitation"
 	"github.com/aurahost/aura-host/plugins/random"
+	"github.com/aurahost/aura-host/plugins/recovery"
 	"github.com/aurahost/aura-host/plugins/session"
 	"github.com/aurahost/aura-host/plugins/storage"
 	"github.com/aurahost/aura-host/sdk"
@@ -25,6 +26,7 @@ var catalogue = map[string]func() *sdk.Plugin{
 	crypto.Name:     crypto.New,
 	invitation.Name: invitation.New,
 	random.Name:     random.New,
+	recovery.Name:   recovery.New,
 	session.Name:    session.New,
 	storage.Name:    storage.New,
 }

@@ -23,6 +23,7 @@ type Host struct {
 	facts       []stored // sorted by id
 	draws       uint64
 	journalDown bool
+	refused     string // appends of facts with this predicate fail
 	calls       map[sdk.OpID]int
 }
 
@@ -54,6 +55,15 @@ func (h *Host) SetJournalDown(down bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.journalDown = down
+}
+
+// RefuseAppends makes journal.append_fact fail as unavailable for facts
+// with the predicate, leaving every other journal operation working; ""
+// accepts them all again.
+func (h *Host) RefuseAppends(predicate string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.refused = predicate
 }
 
 // Bodies returns the bodies of the journal's facts with a predicate, in
@@ -146,6 +156,9 @@ func (h *Host) append(fact sdk.Value) (sdk.Value, error) {
 		pred.Kind() != sdk.KindString || body.Kind() != sdk.KindMap {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs,
 			"fact must be a map {type string, authority bytes, time int, predicate string, body map}, got %v", fact)
+	}
+	if p, _ := pred.AsString(); p == h.refused {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeUnavailable, "the journal refuses %s facts for this test", p)
 	}
 	sum := sha256.Sum256(fact.Canonical())
 	id := sum[:]
