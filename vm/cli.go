@@ -2,6 +2,7 @@ package vm
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -49,7 +50,7 @@ func CheckFile(src []byte, filename string) ([]byte, hcl.Diagnostics) {
 	for i, rc := range prog.Roles {
 		depths[i] = rc.Depth
 	}
-	mult := cmpOr(p.StepMultiplier, exec.StepMultiplier, DefaultStepMultiplier)
+	mult := cmp.Or(p.StepMultiplier, exec.StepMultiplier, DefaultStepMultiplier)
 	fmt.Fprintf(&b, "step budget: %d (multiplier %d)\n", Budget(depths, 0, mult), mult)
 	for _, rc := range prog.Roles {
 		fmt.Fprintf(&b, "\n%s", prog.Projection.Text(rc.Role))

@@ -1,7 +1,10 @@
 package vm
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -15,7 +18,13 @@ type Program struct {
 	Protocol   *Protocol
 	Projection *Projection
 	Roles      []*RoleCode // indexed like Protocol.Roles
+
+	edges     []edgeEnds // every directed edge a message can take, in role order
+	edgeIndex map[[2]int]int
 }
+
+// edgeEnds is a directed edge by role index.
+type edgeEnds struct{ from, to int }
 
 // RoleCode is the compiled local type of one role.
 type RoleCode struct {
@@ -46,7 +55,42 @@ func Compile(p *Protocol) (*Program, hcl.Diagnostics) {
 	for i, role := range p.Roles {
 		prog.Roles = append(prog.Roles, compileRole(p, role, pr.Locals[i]))
 	}
+	prog.numberEdges()
 	return prog, diags
+}
+
+// numberEdges gives every directed edge an index, so a machine keeps its
+// buffers and counters in slices as long as the edges, not the square of
+// the roles, and tags each communication instruction with its edge.
+func (prog *Program) numberEdges() {
+	seen := map[[2]int]bool{}
+	for i, rc := range prog.Roles {
+		for _, in := range rc.Code {
+			switch in.Op {
+			case OpSend, OpChoose:
+				seen[[2]int{i, in.peer}] = true
+			case OpReceive, OpOffer:
+				seen[[2]int{in.peer, i}] = true
+			}
+		}
+	}
+	keys := slices.SortedFunc(maps.Keys(seen), func(a, b [2]int) int { return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1])) })
+	prog.edgeIndex = make(map[[2]int]int, len(keys))
+	for k, e := range keys {
+		prog.edges = append(prog.edges, edgeEnds{e[0], e[1]})
+		prog.edgeIndex[e] = k
+	}
+	for i, rc := range prog.Roles {
+		for pc := range rc.Code {
+			in := &rc.Code[pc]
+			switch in.Op {
+			case OpSend, OpChoose:
+				in.edge = prog.edgeIndex[[2]int{i, in.peer}]
+			case OpReceive, OpOffer:
+				in.edge = prog.edgeIndex[[2]int{in.peer, i}]
+			}
+		}
+	}
 }
 
 // Role returns the code of role, or nil.

@@ -46,6 +46,7 @@ var faultNames = [...]string{
 	FaultBoundExceeded: "BoundExceeded",
 }
 
+// String returns the platform's name of the kind ("BoundExceeded").
 func (k FaultKind) String() string {
 	if int(k) < len(faultNames) && faultNames[k] != "" {
 		return faultNames[k]
@@ -70,6 +71,7 @@ type Fault struct {
 	sentinel bool // only the package's sentinels match by kind
 }
 
+// Error describes the fault: kind, role, trace index, source position, message.
 func (f *Fault) Error() string {
 	msg := "vm: " + f.Kind.String()
 	if f.Role != "" {

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -105,7 +106,7 @@ func entryError(err error) *EntryError {
 }
 
 func (m *Machine) send(ctx context.Context, c *coroutine, in *Instr) outcome {
-	if !m.canSend(c.idx, in.peer) {
+	if !m.canSend(in.edge, in.peer) {
 		return blocked
 	}
 	arm := &in.Arms[0]
@@ -141,7 +142,7 @@ func (m *Machine) send(ctx context.Context, c *coroutine, in *Instr) outcome {
 	if !arm.Label.Sort.Accepts(payload) {
 		return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("payload of %s is %s, not %s", arm.Label.Name, payload.Kind(), arm.Label.Sort), nil)
 	}
-	k := c.idx*m.n + in.peer
+	k := in.edge
 	msg := Message{Session: m.cfg.Session, From: c.role, To: in.Peer, Seq: m.seqOut[k], Label: arm.Label.Name, Payload: payload}
 	if out := m.record(c, in, Entry{Kind: KindSend, Peer: in.Peer, Interface: InterfaceChannel, Operation: msg.Label,
 		Inputs: payload, Outputs: effects.Uint(msg.Seq)}); out != progressed {
@@ -191,7 +192,7 @@ func (m *Machine) decide(ctx context.Context, c *coroutine, in *Instr) (string, 
 }
 
 func (m *Machine) receive(c *coroutine, in *Instr) outcome {
-	k := in.peer*m.n + c.idx
+	k := in.edge
 	f := m.edges[k]
 	if f.empty() {
 		return blocked
@@ -295,7 +296,7 @@ func (m *Machine) set(ctx context.Context, c *coroutine, in *Instr) outcome {
 		v = c.regs[in.src]
 	case in.host:
 		name := in.Action.Result.String()
-		sort := cmpOr(in.Action.Sort, SortAny)
+		sort := cmp.Or(in.Action.Sort, SortAny)
 		req := &PayloadRequest{Caller: m.caller(c), Name: name, Sort: sort}
 		hv, err := m.host.Payload(ctx, req)
 		if out := m.record(c, in, Entry{Kind: KindPayload, Interface: InterfaceHost, Operation: name,

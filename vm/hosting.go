@@ -42,11 +42,11 @@ func (m *Machine) Deliver(msg Message) error {
 	case !m.local[to] || m.local[from]:
 		return violation("%s -> %s is not an edge into this machine from outside it", msg.From, msg.To)
 	}
-	k := from*m.n + to
-	f := m.edges[k]
-	if f == nil {
+	k, ok := m.prog.edgeIndex[[2]int{from, to}]
+	if !ok {
 		return violation("%s never receives from %s", msg.To, msg.From)
 	}
+	f := m.edges[k]
 	if msg.Seq != m.seqIn[k] {
 		return violation("%s -> %s message %d arrived, expected %d", msg.From, msg.To, msg.Seq, m.seqIn[k])
 	}
@@ -76,23 +76,20 @@ type EdgeStat struct {
 	Buffered int    // waiting in the edge's buffer or the outbox
 }
 
-// Edges returns the statistics of every edge with traffic or a buffer,
-// in role order.
+// Edges returns the statistics of every edge of the protocol that this
+// machine sends or receives on, in role order.
 func (m *Machine) Edges() []EdgeStat {
 	roles := m.prog.Protocol.Roles
 	var out []EdgeStat
-	for from := range m.n {
-		for to := range m.n {
-			k := from*m.n + to
-			buffered := m.outLen[k]
-			if f := m.edges[k]; f != nil {
-				buffered += f.size
-			}
-			if m.sent[k] == 0 && m.recvd[k] == 0 && buffered == 0 && m.edges[k] == nil {
-				continue
-			}
-			out = append(out, EdgeStat{From: roles[from], To: roles[to], Sent: m.sent[k], Received: m.recvd[k], Buffered: buffered})
+	for k, e := range m.prog.edges {
+		if !m.local[e.from] && !m.local[e.to] {
+			continue
 		}
+		buffered := m.outLen[k]
+		if f := m.edges[k]; f != nil {
+			buffered += f.size
+		}
+		out = append(out, EdgeStat{From: roles[e.from], To: roles[e.to], Sent: m.sent[k], Received: m.recvd[k], Buffered: buffered})
 	}
 	return out
 }

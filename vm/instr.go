@@ -52,6 +52,7 @@ var opcodeNames = [...]string{
 	OpNow: "now", OpRandom: "random", OpJump: "jump", OpYield: "yield",
 }
 
+// String returns the instruction's mnemonic.
 func (o Opcode) String() string {
 	if int(o) < len(opcodeNames) {
 		return opcodeNames[o]
@@ -73,6 +74,7 @@ type Instr struct {
 	Range       hcl.Range
 
 	peer   int           // role index of Peer
+	edge   int           // index of the edge a send, receive, choose or offer uses
 	decide evalFn        // compiled Decide
 	labels effects.Value // the arms' labels, as a list (decision requests, traces)
 	eval   evalFn        // set value, invoke args
@@ -98,6 +100,7 @@ type dest struct {
 	index int // element, or -1 for the whole register
 }
 
+// String renders the instruction as Listing prints it.
 func (in *Instr) String() string {
 	var b strings.Builder
 	b.WriteString(in.Op.String())

@@ -27,6 +27,7 @@ const (
 
 var localKindNames = [...]string{LEnd: "end", LSend: "send", LRecv: "recv", LAction: "action", LRec: "rec", LVar: "var"}
 
+// String returns the kind's name as the JSON form writes it.
 func (k LocalKind) String() string { return localKindNames[k] }
 
 // Local is a node of one role's local type: the global type seen from

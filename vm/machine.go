@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -73,6 +74,7 @@ const (
 	Faulted
 )
 
+// String returns the status in lower case.
 func (s Status) String() string {
 	switch s {
 	case Waiting:
@@ -143,7 +145,7 @@ func NewMachine(prog *Program, cfg Config) (*Machine, error) {
 	p := prog.Protocol
 	exec, _ := LookupExecutionPolicy(p.Policy)
 	m := &Machine{prog: prog, cfg: cfg, host: cfg.Host, n: len(p.Roles)}
-	m.policy = cmpOr(cfg.Scheduler, p.Scheduler)
+	m.policy = cmp.Or(cfg.Scheduler, p.Scheduler)
 	if m.policy == "" {
 		sig := cfg.Signals
 		sig.Heavy = sig.Heavy || exec.Heavy
@@ -152,10 +154,10 @@ func NewMachine(prog *Program, cfg Config) (*Machine, error) {
 	if _, err := ParsePolicy(string(m.policy)); err != nil {
 		return nil, fmt.Errorf("vm: %w", err)
 	}
-	m.quantum = cmpOr(cfg.Quantum, DefaultQuantum)
-	m.cap = cmpOr(cfg.Capacity, p.Capacity, DefaultCapacity)
-	m.mult = cmpOr(cfg.StepMultiplier, p.StepMultiplier, exec.StepMultiplier, DefaultStepMultiplier)
-	gran := cmpOr(cfg.Granularity, exec.Capture, Disabled)
+	m.quantum = cmp.Or(cfg.Quantum, DefaultQuantum)
+	m.cap = cmp.Or(cfg.Capacity, p.Capacity, DefaultCapacity)
+	m.mult = cmp.Or(cfg.StepMultiplier, p.StepMultiplier, exec.StepMultiplier, DefaultStepMultiplier)
+	gran := cmp.Or(cfg.Granularity, exec.Capture, Disabled)
 	if cfg.replay != nil {
 		gran = Full
 	}
@@ -193,44 +195,19 @@ func NewMachine(prog *Program, cfg Config) (*Machine, error) {
 		m.cos = append(m.cos, &coroutine{idx: i, role: rc.Role, rc: rc, code: rc.Code, state: rc.start,
 			regs: slices.Clone(rc.init), priority: cfg.Priorities[rc.Role]})
 	}
-	m.edges = make([]*fifo, m.n*m.n)
-	for _, c := range m.cos {
+	ne := len(prog.edges)
+	m.edges = make([]*fifo, ne)
+	for k, e := range prog.edges {
 		// The receiving end owns an edge's buffer; sends to a role that
 		// runs elsewhere queue in the outbox instead.
-		for _, from := range sendersTo(c.rc) {
-			if k := from*m.n + c.idx; m.edges[k] == nil {
-				m.edges[k] = newFIFO(m.cap)
-			}
+		if m.local[e.to] {
+			m.edges[k] = newFIFO(m.cap)
 		}
 	}
-	m.seqOut = make([]uint64, m.n*m.n)
-	m.seqIn = make([]uint64, m.n*m.n)
-	m.sent = make([]uint64, m.n*m.n)
-	m.recvd = make([]uint64, m.n*m.n)
-	m.outLen = make([]int, m.n*m.n)
+	m.seqOut, m.seqIn = make([]uint64, ne), make([]uint64, ne)
+	m.sent, m.recvd = make([]uint64, ne), make([]uint64, ne)
+	m.outLen = make([]int, ne)
 	return m, nil
-}
-
-// cmpOr returns the first non-zero value.
-func cmpOr[T comparable](vals ...T) T {
-	var zero T
-	for _, v := range vals {
-		if v != zero {
-			return v
-		}
-	}
-	return zero
-}
-
-// sendersTo lists the roles a role's code receives from.
-func sendersTo(rc *RoleCode) []int {
-	var out []int
-	for _, in := range rc.Code {
-		if (in.Op == OpReceive || in.Op == OpOffer) && !slices.Contains(out, in.peer) {
-			out = append(out, in.peer)
-		}
-	}
-	return out
 }
 
 // Budget is the step budget of AURA-SPEC §8:

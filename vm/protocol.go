@@ -109,6 +109,7 @@ type Label struct {
 	Sort Sort
 }
 
+// String renders the label as Name(sort).
 func (l Label) String() string { return l.Name + "(" + string(l.Sort) + ")" }
 
 // Sort is the declared kind of a message payload: "unit" (no payload),
@@ -169,6 +170,7 @@ const (
 
 var actionNames = [...]string{ActInvoke: "invoke", ActAcquire: "acquire", ActRelease: "release", ActSet: "set", ActNow: "now", ActRandom: "random"}
 
+// String returns the step name of the action ("invoke").
 func (k ActionKind) String() string {
 	if int(k) < len(actionNames) && actionNames[k] != "" {
 		return actionNames[k]
@@ -209,6 +211,7 @@ type Target struct {
 	star bool // written name[*], before family expansion
 }
 
+// String renders the target as written: name, name[i] or name[*].
 func (t *Target) String() string {
 	switch {
 	case t == nil:

@@ -63,17 +63,15 @@ func (m *Machine) enabled(c *coroutine) bool {
 	in := &c.code[c.pc]
 	switch in.Op {
 	case OpReceive, OpOffer:
-		f := m.edges[in.peer*m.n+c.idx]
-		return f != nil && !f.empty()
+		return !m.edges[in.edge].empty()
 	case OpSend, OpChoose:
-		return m.canSend(c.idx, in.peer)
+		return m.canSend(in.edge, in.peer)
 	}
 	return true
 }
 
-// canSend reports whether the edge from -> to has room.
-func (m *Machine) canSend(from, to int) bool {
-	k := from*m.n + to
+// canSend reports whether edge k, to role to, has room.
+func (m *Machine) canSend(k, to int) bool {
 	if m.local[to] {
 		return !m.edges[k].full()
 	}
