@@ -1,0 +1,418 @@
+package simnetwork
+
+import (
+	"container/heap"
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+	"slices"
+	"sync"
+
+	"lukechampine.com/blake3"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// Faults are the network's fault settings. The zero Faults is a perfect
+// network: nothing lost, duplicated or delayed, every link FIFO.
+type Faults struct {
+	// DropPerMille is the chance, in thousandths, that a send is lost.
+	DropPerMille int64
+	// DuplicatePerMille is the chance, in thousandths, that a send that is
+	// not lost is delivered twice (each copy with its own delay).
+	DuplicatePerMille int64
+	// MinDelayMS and MaxDelayMS bound the delay of each copy, drawn
+	// uniformly from [MinDelayMS, MaxDelayMS].
+	MinDelayMS, MaxDelayMS int64
+	// Reorder lets an envelope overtake an earlier one on the same link;
+	// without it each link delivers in send order.
+	Reorder bool
+}
+
+// Validate checks the settings' ranges.
+func (f Faults) Validate() error {
+	switch {
+	case f.DropPerMille < 0 || f.DropPerMille > 1000:
+		return fmt.Errorf("drop rate must be between 0 and 1000 per mille, got %d", f.DropPerMille)
+	case f.DuplicatePerMille < 0 || f.DuplicatePerMille > 1000:
+		return fmt.Errorf("duplicate rate must be between 0 and 1000 per mille, got %d", f.DuplicatePerMille)
+	case f.MinDelayMS < 0 || f.MaxDelayMS < f.MinDelayMS:
+		return fmt.Errorf("delay must satisfy 0 <= min <= max, got min %d, max %d", f.MinDelayMS, f.MaxDelayMS)
+	}
+	return nil
+}
+
+// SendResult says what the network did with a send. A simulated sender
+// may look; a protocol must not depend on it, as a real sender cannot.
+type SendResult struct {
+	// Seq numbers the send: 1 for the network's first.
+	Seq uint64
+	// Copies is how many copies are in flight: 0 if lost, 2 if duplicated.
+	Copies int
+	// DeliverAt is when the first copy becomes receivable (valid if
+	// Copies > 0).
+	DeliverAt int64
+}
+
+// Value renders the result as {seq: uint, copies: int, dropped: bool,
+// deliver_at: int or null}.
+func (r SendResult) Value() sdk.Value {
+	at := sdk.Null()
+	if r.Copies > 0 {
+		at = sdk.Int(r.DeliverAt)
+	}
+	return sdk.Map(map[string]sdk.Value{"seq": sdk.Uint(r.Seq), "copies": sdk.Int(int64(r.Copies)),
+		"dropped": sdk.Bool(r.Copies == 0), "deliver_at": at})
+}
+
+// Stats counts what the network has done.
+type Stats struct {
+	Sent, Dropped, Duplicated, Delivered, InFlight int64
+	Now                                            int64
+}
+
+// Value renders the stats as a map of ints.
+func (s Stats) Value() sdk.Value {
+	return sdk.Map(map[string]sdk.Value{"sent": sdk.Int(s.Sent), "dropped": sdk.Int(s.Dropped),
+		"duplicated": sdk.Int(s.Duplicated), "delivered": sdk.Int(s.Delivered), "in_flight": sdk.Int(s.InFlight), "now": sdk.Int(s.Now)})
+}
+
+// flight is one copy of an envelope on its way.
+type flight struct {
+	deliverAt int64
+	tie       uint64 // 0 without reordering; random with it
+	seq       uint64 // of the copy, in send order
+	env       Envelope
+}
+
+type flightHeap []*flight
+
+func (h flightHeap) Len() int { return len(h) }
+func (h flightHeap) Less(i, j int) bool {
+	a, b := h[i], h[j]
+	if a.deliverAt != b.deliverAt {
+		return a.deliverAt < b.deliverAt
+	}
+	if a.tie != b.tie {
+		return a.tie < b.tie
+	}
+	return a.seq < b.seq
+}
+func (h flightHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *flightHeap) Push(x any)   { *h = append(*h, x.(*flight)) }
+func (h *flightHeap) Pop() any {
+	old := *h
+	f := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return f
+}
+
+// Network is a simulated network between endpoints. Make one with
+// NewNetwork; all methods are safe for concurrent use, but only a fixed
+// sequence of calls gives a reproducible run.
+type Network struct {
+	mu         sync.Mutex
+	rng        *rand.ChaCha8
+	now        int64
+	seq        uint64
+	faults     Faults
+	cuts       map[[2]string]bool // unordered pairs of endpoint keys that a partition separates
+	inFlight   flightHeap
+	inboxes    map[string][]Envelope // by destination key, in delivery order
+	known      map[string]sdk.Value  // every endpoint seen, by key
+	channels   map[[3]string]bool    // (self, peer, context) that have exchanged an envelope
+	lastOnLink map[[2]string]int64   // latest delivery time per (source, destination), for FIFO
+	stats      Stats
+}
+
+// NewNetwork returns a perfect network at virtual time 0 whose faults,
+// once set, are drawn from a stream seeded by seed.
+func NewNetwork(seed uint64) *Network {
+	var s [8]byte
+	binary.BigEndian.PutUint64(s[:], seed)
+	var k [32]byte
+	blake3.DeriveKey(k[:], "aura-host plugins/sim-network v1 faults", s[:])
+	return &Network{
+		rng:        rand.NewChaCha8(k),
+		cuts:       map[[2]string]bool{},
+		inboxes:    map[string][]Envelope{},
+		known:      map[string]sdk.Value{},
+		channels:   map[[3]string]bool{},
+		lastOnLink: map[[2]string]int64{},
+	}
+}
+
+// Register makes an endpoint known, so that it is listed among its peers'
+// connected peers before it has sent or received anything.
+func (n *Network) Register(endpoint sdk.Value) error {
+	if !address(endpoint, false) {
+		return fmt.Errorf("an endpoint must be non-empty bytes or a non-empty string, got %v", endpoint)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.known[key(endpoint)] = endpoint
+	return nil
+}
+
+// Now returns the network's virtual time in milliseconds.
+func (n *Network) Now() int64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.now
+}
+
+// SetFaults replaces the fault settings.
+func (n *Network) SetFaults(f Faults) error {
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.faults = f
+	return nil
+}
+
+// UpdateFaults changes the fault settings with edit, atomically.
+func (n *Network) UpdateFaults(edit func(f *Faults)) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	f := n.faults
+	edit(&f)
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	n.faults = f
+	return nil
+}
+
+// Faults returns the fault settings.
+func (n *Network) Faults() Faults {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.faults
+}
+
+func pair(a, b string) [2]string {
+	if a > b {
+		a, b = b, a
+	}
+	return [2]string{a, b}
+}
+
+// Partition separates every endpoint of a from every endpoint of b, in
+// both directions, until Heal. Partitions add up.
+func (n *Network) Partition(a, b []sdk.Value) error {
+	for _, e := range slices.Concat(a, b) {
+		if !address(e, false) {
+			return fmt.Errorf("an endpoint must be non-empty bytes or a non-empty string, got %v", e)
+		}
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, x := range a {
+		n.known[key(x)] = x
+		for _, y := range b {
+			n.known[key(y)] = y
+			if key(x) != key(y) {
+				n.cuts[pair(key(x), key(y))] = true
+			}
+		}
+	}
+	return nil
+}
+
+// Heal removes every partition.
+func (n *Network) Heal() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	clear(n.cuts)
+}
+
+// Clear removes every fault and partition: a perfect network again.
+// Envelopes in flight keep their delivery times.
+func (n *Network) Clear() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.faults = Faults{}
+	clear(n.cuts)
+}
+
+func (n *Network) cut(a, b string) bool { return n.cuts[pair(a, b)] }
+
+// perMille maps a draw onto [0, 1000) by multiply-shift.
+func perMille(x uint64) int64 {
+	hi, _ := bits.Mul64(x, 1000)
+	return int64(hi)
+}
+
+// between maps a draw onto [lo, hi].
+func between(x uint64, lo, hi int64) int64 {
+	span := uint64(hi-lo) + 1
+	if span == 0 { // the whole uint64 range
+		return lo + int64(x)
+	}
+	off, _ := bits.Mul64(x, span)
+	return lo + int64(off)
+}
+
+// Send puts an envelope on the network at the current virtual time and
+// returns what became of it. Copies due at once (no delay) are receivable
+// on return.
+func (n *Network) Send(e Envelope) (SendResult, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	// A fixed number of draws per send keeps every later draw where it
+	// was whatever the settings: changing one fault does not reshuffle
+	// the others.
+	var draw [6]uint64
+	for i := range draw {
+		draw[i] = n.rng.Uint64()
+	}
+	src, dst := key(e.Source), key(e.Destination)
+	n.known[src], n.known[dst] = e.Source, e.Destination
+	n.stats.Sent++
+	n.seq++
+	res := SendResult{Seq: n.seq}
+	f := n.faults
+	if n.cut(src, dst) || perMille(draw[0]) < f.DropPerMille {
+		n.stats.Dropped++
+		return res, nil
+	}
+	res.Copies = 1
+	if perMille(draw[1]) < f.DuplicatePerMille {
+		res.Copies = 2
+		n.stats.Duplicated++
+	}
+	link := [2]string{src, dst}
+	for c := range res.Copies {
+		at := n.now + between(draw[2+2*c], f.MinDelayMS, f.MaxDelayMS)
+		var tie uint64
+		if f.Reorder {
+			tie = draw[3+2*c] | 1 // never 0: reordered copies do not tie with FIFO ones
+		} else {
+			at = max(at, n.lastOnLink[link])
+		}
+		n.lastOnLink[link] = max(n.lastOnLink[link], at)
+		if c == 0 {
+			res.DeliverAt = at
+		}
+		heap.Push(&n.inFlight, &flight{deliverAt: at, tie: tie, seq: n.seq<<1 | uint64(c), env: e})
+	}
+	n.deliverDue()
+	return res, nil
+}
+
+// Advance moves the network's virtual time to now (never back) and makes
+// every envelope due by then receivable, in delivery order. It returns how
+// many were delivered; those lost to a partition are not counted.
+func (n *Network) Advance(now int64) (int, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if now < n.now {
+		return 0, fmt.Errorf("the network's time is %d ms and only moves forward, not to %d", n.now, now)
+	}
+	n.now = now
+	return n.deliverDue(), nil
+}
+
+// deliverDue moves the envelopes due by now into their inboxes. Called
+// with mu.
+func (n *Network) deliverDue() int {
+	delivered := 0
+	for len(n.inFlight) > 0 && n.inFlight[0].deliverAt <= n.now {
+		fl := heap.Pop(&n.inFlight).(*flight)
+		src, dst, ctx := key(fl.env.Source), key(fl.env.Destination), key(fl.env.Context)
+		if n.cut(src, dst) {
+			n.stats.Dropped++
+			continue
+		}
+		n.inboxes[dst] = append(n.inboxes[dst], fl.env)
+		n.channels[[3]string{src, dst, ctx}] = true
+		n.channels[[3]string{dst, src, ctx}] = true
+		n.stats.Delivered++
+		delivered++
+	}
+	return delivered
+}
+
+// NextDelivery returns the virtual time of the earliest envelope in
+// flight, so that a simulator can jump straight to it.
+func (n *Network) NextDelivery() (int64, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if len(n.inFlight) == 0 {
+		return 0, false
+	}
+	return n.inFlight[0].deliverAt, true
+}
+
+// Receive takes the oldest envelope delivered to destination.
+func (n *Network) Receive(destination sdk.Value) (Envelope, bool) {
+	return n.take(destination, func(Envelope) bool { return true })
+}
+
+// ReceiveFrom takes the oldest envelope delivered to destination from
+// source in context.
+func (n *Network) ReceiveFrom(destination, source, context sdk.Value) (Envelope, bool) {
+	src, ctx := key(source), key(context)
+	return n.take(destination, func(e Envelope) bool { return key(e.Source) == src && key(e.Context) == ctx })
+}
+
+func (n *Network) take(destination sdk.Value, match func(Envelope) bool) (Envelope, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	dst := key(destination)
+	box := n.inboxes[dst]
+	i := slices.IndexFunc(box, match)
+	if i < 0 {
+		return Envelope{}, false
+	}
+	e := box[i]
+	n.inboxes[dst] = slices.Delete(box, i, i+1)
+	return e, true
+}
+
+// ConnectedPeers returns the known endpoints other than self that no
+// partition separates from it, ordered by their canonical encoding.
+func (n *Network) ConnectedPeers(self sdk.Value) []sdk.Value {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	me := key(self)
+	keys := make([]string, 0, len(n.known))
+	for k := range n.known {
+		if k != me && !n.cut(me, k) {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	out := make([]sdk.Value, len(keys))
+	for i, k := range keys {
+		out[i] = n.known[k]
+	}
+	return out
+}
+
+// ChannelEstablished reports whether self and peer have exchanged an
+// envelope in context (either way) and no partition separates them now.
+func (n *Network) ChannelEstablished(self, context, peer sdk.Value) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	me, p := key(self), key(peer)
+	return n.channels[[3]string{me, p, key(context)}] && !n.cut(me, p)
+}
+
+// Stats returns what the network has done so far.
+func (n *Network) Stats() Stats {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	s := n.stats
+	s.InFlight, s.Now = int64(len(n.inFlight)), n.now
+	return s
+}
+
+// authorityAddress is the address of an authority: its 16 bytes, what an
+// operation uses when the caller names no endpoint.
+func authorityAddress(a effects.AuthorityID) sdk.Value { return sdk.Bytes(a[:]) }

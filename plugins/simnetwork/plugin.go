@@ -1,0 +1,241 @@
+package simnetwork
+
+import (
+	"context"
+	"sync"
+
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// Name is the plugin's name, as a deployment writes it in builtin = "...".
+const Name = "sim-network"
+
+// Version is the plugin's semantic version.
+const Version = "0.1.0"
+
+// The families of the plugin's operations.
+const (
+	FamilyNetwork        = "network"
+	FamilyNetworkFaults  = "network_faults"
+	FamilyNetworkControl = "network_control"
+)
+
+// New returns the simulation network plugin with a network of its own,
+// seeded by the configuration's seed, ready to Serve.
+func New() *sdk.Plugin { return (&plugin{owned: true, net: NewNetwork(0)}).plugin() }
+
+// NewWithNetwork returns the plugin serving an existing network, so that
+// several plugin instances (one per agent) share it. Configure does not
+// reseed a shared network.
+func NewWithNetwork(n *Network) *sdk.Plugin { return (&plugin{net: n}).plugin() }
+
+type plugin struct {
+	owned bool // the network is this plugin's: Configure seeds it
+
+	mu        sync.RWMutex
+	net       *Network
+	authority sdk.AuthorityID
+}
+
+func (p *plugin) plugin() *sdk.Plugin {
+	return &sdk.Plugin{
+		Name:       Name,
+		Version:    Version,
+		Configure:  p.configure,
+		Operations: append(append(p.networkOperations(), p.faultOperations()...), p.controlOperations()...),
+	}
+}
+
+func (p *plugin) configure(_ context.Context, c *sdk.Configuration) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.owned {
+		p.net = NewNetwork(c.Seed)
+	}
+	p.authority = c.Authority
+	if !c.Authority.IsZero() {
+		return p.net.Register(authorityAddress(c.Authority))
+	}
+	return nil
+}
+
+func (p *plugin) network() *Network {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.net
+}
+
+func invalid(format string, args ...any) error {
+	return sdk.Errorf(sdk.CodeInvalidArgs, format, args...)
+}
+
+// endpointArg returns the argument name, or the calling authority's
+// address when it is absent.
+func endpointArg(c *sdk.Call, name string) (sdk.Value, error) {
+	v := c.Arg(name)
+	if v.IsNull() {
+		if c.Authority.IsZero() {
+			return v, invalid("%s is required: this call has no authority to default to", name)
+		}
+		return authorityAddress(c.Authority), nil
+	}
+	if !address(v, false) {
+		return v, invalid("%s must be non-empty bytes or a non-empty string, got %v", name, v)
+	}
+	return v, nil
+}
+
+func contextArg(c *sdk.Call) (sdk.Value, error) {
+	v := c.Arg("context")
+	if !address(v, true) {
+		return v, invalid("context must be bytes or a string, got %v", v)
+	}
+	return v, nil
+}
+
+const (
+	endpointDoc = "an endpoint address: non-empty bytes (e.g. an authority's 16 bytes) or a non-empty string (e.g. an agent's name)"
+	selfDoc     = "the endpoint asking; default: the calling authority's 16 bytes"
+)
+
+func (p *plugin) networkOperations() []sdk.Operation {
+	return []sdk.Operation{
+		{
+			Spec: sdk.OpSpec{
+				ID: "network.send_envelope",
+				Doc: "Puts an envelope on the simulated network at its current virtual time. It becomes " +
+					"receivable at that time plus a delay drawn from the configured range, unless the drop rate " +
+					"or a partition loses it; it may be duplicated. Returns a map {seq: uint (the send's number), " +
+					"copies: int (0 if lost, 2 if duplicated), dropped: bool, deliver_at: int or null (when the " +
+					"first copy becomes receivable)}.",
+				Params: []sdk.Param{{Name: "envelope", Kind: sdk.KindMap,
+					Doc: "the envelope: a map {destination, source (" + endpointDoc + "), context (bytes or string), " +
+						"payload (bytes, at most 65536), metadata (map, optional), receipt (bytes, optional)}"}},
+				Result:      sdk.KindMap,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: p.sendEnvelope,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "network.receive_envelope",
+				Doc: "Takes the oldest envelope delivered to destination and returns it (the map as sent), or " +
+					"null if none has arrived. Never waits.",
+				Params:      []sdk.Param{{Name: "destination", Kind: sdk.KindAny, Optional: true, Doc: "whose envelope to take: " + endpointDoc + "; default: the calling authority's 16 bytes"}},
+				Result:      sdk.KindAny,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: p.receiveEnvelope,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "network.receive_envelope_from",
+				Doc: "Takes the oldest envelope delivered to destination from source in context and returns it, " +
+					"or null if there is none; other envelopes stay queued. Never waits.",
+				Params: []sdk.Param{
+					{Name: "source", Kind: sdk.KindAny, Doc: "the sender: " + endpointDoc},
+					{Name: "context", Kind: sdk.KindAny, Doc: "the context the envelope belongs to (bytes or string)"},
+					{Name: "destination", Kind: sdk.KindAny, Optional: true, Doc: "whose envelope to take; default: the calling authority's 16 bytes"},
+				},
+				Result:      sdk.KindAny,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: p.receiveEnvelopeFrom,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "network.connected_peers",
+				Doc: "Returns the endpoints known to the network (registered, or seen in an envelope), other than " +
+					"self, that no partition separates from self: a list ordered by canonical encoding.",
+				Params:      []sdk.Param{{Name: "self", Kind: sdk.KindAny, Optional: true, Doc: selfDoc}},
+				Result:      sdk.KindList,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: p.connectedPeers,
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "network.is_channel_established",
+				Doc: "Reports whether self and peer have exchanged an envelope in context (delivered either way) " +
+					"and no partition separates them now.",
+				Params: []sdk.Param{
+					{Name: "context", Kind: sdk.KindAny, Doc: "the context (bytes or string)"},
+					{Name: "peer", Kind: sdk.KindAny, Doc: "the other endpoint: " + endpointDoc},
+					{Name: "self", Kind: sdk.KindAny, Optional: true, Doc: selfDoc},
+				},
+				Result:      sdk.KindBool,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: p.isChannelEstablished,
+		},
+	}
+}
+
+func (p *plugin) sendEnvelope(_ context.Context, c *sdk.Call) (sdk.Value, error) {
+	e, err := ParseEnvelope(c.Arg("envelope"))
+	if err != nil {
+		return sdk.Value{}, invalid("envelope: %v", err)
+	}
+	res, err := p.network().Send(e)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	return res.Value(), nil
+}
+
+func received(e Envelope, ok bool) (sdk.Value, error) {
+	if !ok {
+		return sdk.Null(), nil
+	}
+	return e.Value(), nil
+}
+
+func (p *plugin) receiveEnvelope(_ context.Context, c *sdk.Call) (sdk.Value, error) {
+	dst, err := endpointArg(c, "destination")
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	return received(p.network().Receive(dst))
+}
+
+func (p *plugin) receiveEnvelopeFrom(_ context.Context, c *sdk.Call) (sdk.Value, error) {
+	dst, err := endpointArg(c, "destination")
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	src := c.Arg("source")
+	if !address(src, false) {
+		return sdk.Value{}, invalid("source must be non-empty bytes or a non-empty string, got %v", src)
+	}
+	ctx, err := contextArg(c)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	return received(p.network().ReceiveFrom(dst, src, ctx))
+}
+
+func (p *plugin) connectedPeers(_ context.Context, c *sdk.Call) (sdk.Value, error) {
+	self, err := endpointArg(c, "self")
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	return sdk.List(p.network().ConnectedPeers(self)...), nil
+}
+
+func (p *plugin) isChannelEstablished(_ context.Context, c *sdk.Call) (sdk.Value, error) {
+	self, err := endpointArg(c, "self")
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	peer := c.Arg("peer")
+	if !address(peer, false) {
+		return sdk.Value{}, invalid("peer must be non-empty bytes or a non-empty string, got %v", peer)
+	}
+	ctx, err := contextArg(c)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	return sdk.Bool(p.network().ChannelEstablished(self, ctx, peer)), nil
+}
