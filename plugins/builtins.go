@@ -11,6 +11,7 @@ import (
 	"github.com/aurahost/aura-host/plugins/invitation"
 	"github.com/aurahost/aura-host/plugins/random"
 	"github.com/aurahost/aura-host/plugins/recovery"
+	"github.com/aurahost/aura-host/plugins/rendezvous"
 	"github.com/aurahost/aura-host/plugins/session"
 	"github.com/aurahost/aura-host/plugins/storage"
 	"github.com/aurahost/aura-host/sdk"
@@ -27,6 +28,7 @@ var catalogue = map[string]func() *sdk.Plugin{
 	invitation.Name: invitation.New,
 	random.Name:     random.New,
 	recovery.Name:   recovery.New,
+	rendezvous.Name: rendezvous.New,
 	session.Name:    session.New,
 	storage.Name:    storage.New,
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func TestNames(t *testing.T) {
-	want := []string{"auth", "clock", "console", "crypto", "invitation", "random", "recovery", "session", "storage"}
+	want := []string{"auth", "clock", "console", "crypto", "invitation", "random", "recovery", "rendezvous", "session", "storage"}
 	if got := plugins.Names(); !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}

@@ -1,0 +1,96 @@
+package rendezvous
+
+import (
+	"github.com/aurahost/aura-host/plugins/internal/service"
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// Name is the plugin's name, and the family of its operations and facts.
+const Name = "rendezvous"
+
+// Version is the plugin's semantic version.
+const Version = "0.1.0"
+
+// DefaultValidity is how long a descriptor is valid unless publish says
+// otherwise, in milliseconds: one hour.
+const DefaultValidity = 60 * 60 * 1000
+
+// RefreshMargin is how long before its expiry a descriptor should be
+// refreshed, in milliseconds: five minutes.
+const RefreshMargin = 5 * 60 * 1000
+
+// MaxDescriptorBytes bounds the canonical encoding of a descriptor.
+const MaxDescriptorBytes = 64 << 10
+
+// PredicatePublished is the predicate of the fact publish journals.
+const PredicatePublished = "rendezvous.published"
+
+// New returns the rendezvous service plugin, ready to Serve.
+func New() *sdk.Plugin {
+	s := &directory{byPeer: map[string]*entry{}}
+	s.rt = service.New(service.Config{Name: Name, Rebuild: s.rebuild})
+	return &sdk.Plugin{
+		Name:       Name,
+		Version:    Version,
+		Configure:  s.rt.Configure,
+		Service:    s.rt,
+		Operations: s.operations(),
+	}
+}
+
+const entryDoc = "map {peer: string, descriptor: map, published_ms: int, expires_ms: int, refresh_at_ms: int}"
+
+func (s *directory) operations() []sdk.Operation {
+	peerParam := sdk.Param{Name: "peer", Kind: sdk.KindString, Doc: "the peer the descriptor describes, non-empty"}
+	return []sdk.Operation{
+		{
+			Spec: sdk.OpSpec{
+				ID: "rendezvous.publish",
+				Doc: "Publishes (or caches) a peer's descriptor, replacing the peer's previous one, and journals " +
+					"rendezvous.published. Returns " + entryDoc + "; refresh_at_ms is 5 minutes before expires_ms " +
+					"(or now, for a validity under 5 minutes). An empty peer or descriptor, a descriptor over 64 KiB " +
+					"encoded, or a validity_ms below 1 is invalid_args.",
+				Params: []sdk.Param{
+					peerParam,
+					{Name: "descriptor", Kind: sdk.KindMap, Doc: "how to reach the peer (addresses, keys, relays): a non-empty map, at most 64 KiB encoded"},
+					{Name: "validity_ms", Kind: sdk.KindInt, Optional: true, Doc: "how long the descriptor is valid, in milliseconds, 1 or more; default 3600000 (1 hour)"},
+				},
+				Result:      sdk.KindMap,
+				Idempotent:  true, // a retry publishes the same descriptor again, a little later
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: s.rt.Op(s.publish),
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID:          "rendezvous.lookup",
+				Doc:         "Returns the peer's descriptor (map). A peer with no descriptor, or whose descriptor has expired, is not_found.",
+				Params:      []sdk.Param{peerParam},
+				Result:      sdk.KindMap,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.rt.Op(s.lookup),
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID:          "rendezvous.list",
+				Doc:         "Returns the descriptors that have not expired, as a list of " + entryDoc + ", by peer.",
+				Result:      sdk.KindList,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.rt.Op(s.list),
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID:          "rendezvous.expire",
+				Doc:         "Drops the expired descriptors from memory. Returns how many (int).",
+				Result:      sdk.KindInt,
+				Idempotent:  true, // a retry finds nothing more to drop
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: s.rt.Op(s.expire),
+		},
+	}
+}

@@ -1,0 +1,121 @@
+package rendezvous
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aurahost/aura-host/plugins/internal/servicetest"
+	"github.com/aurahost/aura-host/sdk"
+	"github.com/aurahost/aura-host/sdk/sdktest"
+)
+
+var args = servicetest.Args
+
+const t0 = 7_000_000
+
+func descriptor(addr string) sdk.Value { return args("addr", sdk.String(addr)) }
+
+func publishArgs(peer string, d sdk.Value) sdk.Value { return args("peer", sdk.String(peer), "descriptor", d) }
+
+func peer(p string) sdk.Value { return args("peer", sdk.String(p)) }
+
+func TestConformance(t *testing.T) {
+	sdktest.Conformance(t, New(),
+		sdktest.WithHost(servicetest.NewHost(t0)),
+		sdktest.WithSample("rendezvous.publish", publishArgs("bob", descriptor("10.0.0.2:7000"))),
+	)
+}
+
+func TestPublishValidatesItsArguments(t *testing.T) {
+	hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
+	cases := []struct {
+		name     string
+		args     sdk.Value
+		fragment string
+	}{
+		{"empty peer", publishArgs("", descriptor("a")), "peer must not be empty"},
+		{"empty descriptor", publishArgs("bob", sdk.Map(nil)), "descriptor must not be empty"},
+		{"huge descriptor", publishArgs("bob", descriptor(strings.Repeat("x", MaxDescriptorBytes))), "more than the 65536 allowed"},
+		{"zero validity", args("peer", sdk.String("bob"), "descriptor", descriptor("a"), "validity_ms", sdk.Int(0)), "validity_ms must be 1 or more, got 0"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			servicetest.Fails(t, hs, "rendezvous.publish", tc.args, sdk.CodeInvalidArgs, tc.fragment)
+		})
+	}
+}
+
+func TestPublishLookupExpire(t *testing.T) {
+	host := servicetest.NewHost(t0)
+	hs := servicetest.Start(t, New(), host)
+
+	got := servicetest.Must(t, hs, "rendezvous.publish", publishArgs("bob", descriptor("10.0.0.2")))
+	want := args("peer", sdk.String("bob"), "descriptor", descriptor("10.0.0.2"), "published_ms", sdk.Int(t0),
+		"expires_ms", sdk.Int(t0+DefaultValidity), "refresh_at_ms", sdk.Int(t0+DefaultValidity-RefreshMargin))
+	if !got.Equal(want) {
+		t.Fatalf("publish = %v, want %v", got, want)
+	}
+	short := servicetest.Must(t, hs, "rendezvous.publish", args("peer", sdk.String("carol"), "descriptor", descriptor("10.0.0.3"),
+		"validity_ms", sdk.Int(1000)))
+	if r := servicetest.Int(t, short, "refresh_at_ms"); r != t0 {
+		t.Fatalf("a descriptor valid for less than the refresh margin: refresh_at_ms = %d, want now (%d)", r, t0)
+	}
+	if n := len(host.Bodies(PredicatePublished)); n != 2 {
+		t.Fatalf("journaled %d publications, want 2", n)
+	}
+
+	if got := servicetest.Must(t, hs, "rendezvous.lookup", peer("bob")); !got.Equal(descriptor("10.0.0.2")) {
+		t.Fatalf("lookup = %v", got)
+	}
+	servicetest.Fails(t, hs, "rendezvous.lookup", peer("dave"), sdk.CodeNotFound, `no descriptor for peer "dave"`)
+
+	host.Advance(999)
+	servicetest.Must(t, hs, "rendezvous.lookup", peer("carol"))
+	host.Advance(1)
+	servicetest.Fails(t, hs, "rendezvous.lookup", peer("carol"), sdk.CodeNotFound, `the descriptor for peer "carol" expired at 7001000 ms`)
+	if l := servicetest.Must(t, hs, "rendezvous.list", sdk.Null()); len(l.Items()) != 1 || servicetest.Str(t, l.Items()[0], "peer") != "bob" {
+		t.Fatalf("list = %v, want only bob's", l)
+	}
+	if n := servicetest.Must(t, hs, "rendezvous.expire", sdk.Null()); !n.Equal(sdk.Int(1)) {
+		t.Fatalf("expire = %v, want 1", n)
+	}
+	if n := servicetest.Must(t, hs, "rendezvous.expire", sdk.Null()); !n.Equal(sdk.Int(0)) {
+		t.Fatalf("second expire = %v, want 0", n)
+	}
+	servicetest.Fails(t, hs, "rendezvous.lookup", peer("carol"), sdk.CodeNotFound, "no descriptor")
+
+	// A refresh replaces the descriptor and moves its expiry.
+	host.Advance(DefaultValidity - RefreshMargin)
+	servicetest.Must(t, hs, "rendezvous.publish", publishArgs("bob", descriptor("10.0.0.9")))
+	host.Advance(RefreshMargin)
+	if got := servicetest.Must(t, hs, "rendezvous.lookup", peer("bob")); !got.Equal(descriptor("10.0.0.9")) {
+		t.Fatalf("lookup after refresh = %v, want the new descriptor", got)
+	}
+}
+
+func TestRestartRebuildsFromFacts(t *testing.T) {
+	host := servicetest.NewHost(t0)
+	first := servicetest.Start(t, New(), host)
+	servicetest.Must(t, first, "rendezvous.publish", publishArgs("bob", descriptor("old")))
+	host.Advance(10)
+	servicetest.Must(t, first, "rendezvous.publish", publishArgs("bob", descriptor("new")))
+	servicetest.Must(t, first, "rendezvous.publish", publishArgs("carol", descriptor("c")))
+	servicetest.Must(t, first, "rendezvous.publish", args("peer", sdk.String("dave"), "descriptor", descriptor("d"), "validity_ms", sdk.Int(50)))
+	host.Advance(50) // dave's expires
+	before := servicetest.Must(t, first, "rendezvous.list", sdk.Null())
+	if n := len(before.Items()); n != 2 {
+		t.Fatalf("list before restart has %d entries, want 2", n)
+	}
+
+	second := servicetest.Start(t, New(), host)
+	if got := servicetest.Must(t, second, "rendezvous.list", sdk.Null()); !got.Equal(before) {
+		t.Fatalf("after restart list = %v, want %v", got, before)
+	}
+	if got := servicetest.Must(t, second, "rendezvous.lookup", peer("bob")); !got.Equal(descriptor("new")) {
+		t.Fatalf("after restart lookup(bob) = %v, want the latest descriptor", got)
+	}
+	servicetest.Fails(t, second, "rendezvous.lookup", peer("dave"), sdk.CodeNotFound, "no descriptor")
+	if n := servicetest.Must(t, second, "rendezvous.expire", sdk.Null()); !n.Equal(sdk.Int(0)) {
+		t.Fatalf("expire after restart = %v, want 0 (expired descriptors are not rebuilt)", n)
+	}
+}
