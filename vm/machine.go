@@ -118,7 +118,7 @@ type Machine struct {
 	rr      int
 	status  Status
 	fault   *Fault
-	trace   *Recorder
+	trace   *recorder
 }
 
 // coroutine is one role's thread of execution.

@@ -9,9 +9,10 @@ import (
 
 // Replayer is a Host that answers from a recorded trace instead of the
 // world: it needs no handler, no clock and no randomness. It checks every
-// request — and, through the machine's recorder, every message — against
-// the trace, and fails with a Determinism *Fault naming the first index
-// where the run asks for something else.
+// request against the trace and fails with a Determinism *Fault naming
+// the first index where the run asks for something else. Replay and
+// ReplayTrace run a machine on one and also check every message the run
+// commits; used as a bare Host it checks the host requests only.
 type Replayer struct {
 	trace *Trace
 	pos   int // the next entry to match

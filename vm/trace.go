@@ -158,10 +158,10 @@ func (t *Trace) Hash() [32]byte {
 	return out
 }
 
-// Recorder collects a machine's entries at a granularity. In replay it
+// recorder collects a machine's entries at a granularity. In replay it
 // also checks each entry against the recorded trace. Entries are kept in
 // fixed-size chunks, so recording never copies what it already holds.
-type Recorder struct {
+type recorder struct {
 	granularity Granularity
 	chunks      [][]Entry
 	n           int
@@ -173,11 +173,11 @@ type Recorder struct {
 // recorderChunk is how many entries a chunk holds.
 const recorderChunk = 1024
 
-func newRecorder(g Granularity) *Recorder { return &Recorder{granularity: g} }
+func newRecorder(g Granularity) *recorder { return &recorder{granularity: g} }
 
 // add assigns the entry its effect ID, checks it in replay, and keeps it
 // as the granularity says.
-func (r *Recorder) add(e *Entry) error {
+func (r *recorder) add(e *Entry) error {
 	e.EffectID = r.nextID
 	if r.replay != nil {
 		if err := r.replay.verify(e); err != nil {
@@ -210,7 +210,7 @@ func (r *Recorder) add(e *Entry) error {
 }
 
 // entries returns the recorded entries as one slice.
-func (r *Recorder) entries() []Entry {
+func (r *recorder) entries() []Entry {
 	if len(r.flat) != r.n {
 		r.flat = make([]Entry, 0, r.n)
 		for _, c := range r.chunks {
