@@ -1,0 +1,329 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/simnetwork"
+	"github.com/aurahost/aura-host/sdk"
+	"github.com/aurahost/aura-host/sdk/sdktest"
+)
+
+func args(kv ...any) sdk.Value {
+	m := map[string]sdk.Value{}
+	for i := 0; i < len(kv); i += 2 {
+		m[kv[i].(string)] = kv[i+1].(sdk.Value)
+	}
+	return sdk.Map(m)
+}
+
+func s(x string) sdk.Value { return sdk.String(x) }
+
+func envelope(src, dst, ctx, payload string) sdk.Value {
+	return args("source", s(src), "destination", s(dst), "context", s(ctx), "payload", sdk.Bytes([]byte(payload)))
+}
+
+func mustInvoke(t *testing.T, h *sdktest.Harness, op sdk.OpID, a sdk.Value) sdk.Value {
+	t.Helper()
+	v, err := h.Invoke(context.Background(), op, a)
+	if err != nil {
+		t.Fatalf("%s(%v): %v", op, a, err)
+	}
+	return v
+}
+
+// waitCtx bounds a wait on a condition: reaching it fails the test rather
+// than hanging it; it is never what makes the test pass.
+func waitCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// node is one transport plugin served over gRPC, with its in-process side
+// for the test to wait on.
+type node struct {
+	t *transport
+	h *sdktest.Harness
+}
+
+func (n node) node() *Node {
+	nd, _ := n.t.current()
+	return nd
+}
+
+func newNode(t *testing.T, name string) node {
+	tr := &transport{}
+	t.Cleanup(func() {
+		if err := tr.close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	h := sdktest.New(t, tr.plugin(), sdktest.WithConfig(args("name", s(name))))
+	return node{tr, h}
+}
+
+// pair starts two nodes, a and b, each knowing the other.
+func pair(t *testing.T) (a, b node) {
+	a, b = newNode(t, "a"), newNode(t, "b")
+	a.node().SetPeer("b", b.node().Addr())
+	b.node().SetPeer("a", a.node().Addr())
+	return a, b
+}
+
+func TestConformance(t *testing.T) {
+	tr := &transport{}
+	t.Cleanup(func() { tr.close() })
+	sdktest.Conformance(t, tr.plugin(),
+		sdktest.WithSample("network.send_envelope", args("envelope", envelope("a", "nobody", "c", "hi"))),
+		sdktest.WithSample("network.receive_envelope_from", args("source", s("a"), "context", s("c"))),
+		sdktest.WithSample("network.is_channel_established", args("context", s("c"), "peer", s("b"))),
+	)
+}
+
+// TestSameOperationsAsSimNetwork: sim-network is swapped in for the
+// transport in simulations, so it must serve each transport operation with
+// the same parameters and result.
+func TestSameOperationsAsSimNetwork(t *testing.T) {
+	sim := map[sdk.OpID]sdk.OpSpec{}
+	for _, op := range simnetwork.New().Operations {
+		sim[op.Spec.ID] = op.Spec
+	}
+	for _, op := range New().Operations {
+		got, ok := sim[op.Spec.ID]
+		if !ok {
+			t.Errorf("sim-network does not serve %s", op.Spec.ID)
+			continue
+		}
+		if !slices.EqualFunc(got.Params, op.Spec.Params, func(a, b sdk.Param) bool {
+			return a.Name == b.Name && a.Kind == b.Kind && a.Optional == b.Optional
+		}) || got.Result != op.Spec.Result {
+			t.Errorf("%s: sim-network declares %s, transport %s", op.Spec.ID, got.Signature(), op.Spec.Signature())
+		}
+	}
+	// The envelope is the same contract on both.
+	for _, v := range []sdk.Value{
+		envelope("a", "b", "c", "x"),
+		args("source", s("a"), "destination", sdk.Bytes([]byte{1}), "context", sdk.Bytes(nil), "payload", sdk.Bytes(nil),
+			"metadata", args("k", s("v")), "receipt", sdk.Bytes([]byte{9})),
+		envelope("a", "b", "c", strings.Repeat("x", MaxPayload+1)),
+		args("source", s("a"), "destination", s("b"), "context", s(""), "payload", sdk.Bytes(nil), "extra", sdk.Null()),
+		args("source", s("a"), "destination", s(""), "context", s(""), "payload", sdk.Bytes(nil)),
+	} {
+		e1, err1 := ParseEnvelope(v)
+		e2, err2 := simnetwork.ParseEnvelope(v)
+		if (err1 == nil) != (err2 == nil) || (err1 == nil && !e1.Value().Equal(e2.Value())) {
+			t.Errorf("%v: transport %v, sim-network %v", v, err1, err2)
+		}
+	}
+}
+
+func TestLoopbackRoundTrip(t *testing.T) {
+	a, b := pair(t)
+	env := args("source", s("a"), "destination", s("b"), "context", s("ctx"), "payload", sdk.Bytes([]byte("ping")),
+		"metadata", args("n", sdk.Int(1)), "receipt", sdk.Bytes([]byte{7}))
+	got := mustInvoke(t, a.h, "network.send_envelope", args("envelope", env))
+	if want := args("seq", sdk.Uint(1), "copies", sdk.Int(1), "dropped", sdk.Bool(false), "deliver_at", sdk.Null()); !got.Equal(want) {
+		t.Fatalf("send_envelope = %v, want %v", got, want)
+	}
+	if err := b.node().WaitBuffered(waitCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	if v := mustInvoke(t, b.h, "network.receive_envelope", sdk.Null()); !v.Equal(env) {
+		t.Fatalf("b received %v, want %v", v, env)
+	}
+	if v := mustInvoke(t, b.h, "network.receive_envelope", sdk.Null()); !v.IsNull() {
+		t.Fatalf("b received %v from an empty buffer", v)
+	}
+	for _, n := range []struct {
+		node node
+		peer string
+	}{{a, "b"}, {b, "a"}} {
+		if v := mustInvoke(t, n.node.h, "network.connected_peers", sdk.Null()); !v.Equal(sdk.List(s(n.peer))) {
+			t.Errorf("connected_peers = %v, want [%s]", v, n.peer)
+		}
+		if v := mustInvoke(t, n.node.h, "network.is_channel_established", args("context", s("ctx"), "peer", s(n.peer))); !v.Equal(sdk.Bool(true)) {
+			t.Errorf("no channel with %s in ctx", n.peer)
+		}
+		if v := mustInvoke(t, n.node.h, "network.is_channel_established", args("context", s("other"), "peer", s(n.peer))); !v.Equal(sdk.Bool(false)) {
+			t.Errorf("a channel with %s in a context never used", n.peer)
+		}
+	}
+	// And back, over the connection b dials.
+	reply := envelope("b", "a", "ctx", "pong")
+	mustInvoke(t, b.h, "network.send_envelope", args("envelope", reply))
+	if err := a.node().WaitBuffered(waitCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	if v := mustInvoke(t, a.h, "network.receive_envelope_from", args("source", s("b"), "context", s("ctx"))); !v.Equal(reply) {
+		t.Fatalf("a received %v", v)
+	}
+}
+
+func TestOrderAndFilters(t *testing.T) {
+	a, b := pair(t)
+	const n = 100
+	for i := range n {
+		ctx := fmt.Sprint("c", i%2)
+		mustInvoke(t, a.h, "network.send_envelope", args("envelope", envelope("a", "b", ctx, fmt.Sprint(i))))
+	}
+	if err := b.node().WaitBuffered(waitCtx(t), n); err != nil {
+		t.Fatal(err)
+	}
+	// Odd ones by filter, then the even ones in order.
+	for i := 1; i < n; i += 2 {
+		v := mustInvoke(t, b.h, "network.receive_envelope_from", args("source", s("a"), "context", s("c1"), "destination", s("b")))
+		if want := envelope("a", "b", "c1", fmt.Sprint(i)); !v.Equal(want) {
+			t.Fatalf("filtered receive %d = %v, want %v", i, v, want)
+		}
+	}
+	if v := mustInvoke(t, b.h, "network.receive_envelope", args("destination", s("someone else"))); !v.IsNull() {
+		t.Fatalf("received %v for another destination", v)
+	}
+	for i := 0; i < n; i += 2 {
+		if v := mustInvoke(t, b.h, "network.receive_envelope", sdk.Null()); !v.Equal(envelope("a", "b", "c0", fmt.Sprint(i))) {
+			t.Fatalf("receive %d = %v", i, v)
+		}
+	}
+}
+
+func TestSendErrors(t *testing.T) {
+	a := newNode(t, "a")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone := ln.Addr().String()
+	ln.Close()
+	a.node().SetPeer("gone", gone)
+	hexName := "0102"
+	a.node().SetPeer(hexName, gone)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	cases := []struct {
+		name string
+		ctx  context.Context
+		env  sdk.Value
+		want *effects.Error
+	}{
+		{"unknown peer", context.Background(), envelope("a", "nobody", "c", ""), effects.ErrNotFound},
+		{"peer not listening", context.Background(), envelope("a", "gone", "c", ""), effects.ErrUnavailable},
+		{"bytes name a peer by hex", context.Background(),
+			args("source", s("a"), "destination", sdk.Bytes([]byte{1, 2}), "context", s("c"), "payload", sdk.Bytes(nil)), effects.ErrUnavailable},
+		{"payload too large", context.Background(), envelope("a", "gone", "c", strings.Repeat("x", MaxPayload+1)), effects.ErrInvalidArgs},
+		{"cancelled", cancelled, envelope("a", "gone", "c", ""), effects.ErrCancelled},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := a.h.Invoke(tc.ctx, "network.send_envelope", args("envelope", tc.env))
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("got %v, want %s", err, tc.want.Code)
+			}
+		})
+	}
+	if _, err := a.h.Invoke(context.Background(), "network.connected_peers", args("self", s("not a"))); !errors.Is(err, effects.ErrInvalidArgs) {
+		t.Fatalf("connected_peers for another node: %v", err)
+	}
+	if v := mustInvoke(t, a.h, "network.connected_peers", args("self", s("a"))); !v.Equal(sdk.List()) {
+		t.Fatalf("connected_peers = %v, want none", v)
+	}
+}
+
+func TestConfigureErrors(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, tc := range []struct {
+		values sdk.Value
+		path   []string
+	}{
+		{args("listen", s(taken.Addr().String())), []string{"listen"}},
+		{args("peers", args("b", sdk.Int(1))), []string{"peers", "b"}},
+	} {
+		tr := &transport{}
+		err := tr.configure(context.Background(), &sdk.Configuration{Values: tc.values})
+		tr.close()
+		var ce *sdk.ConfigError
+		if !errors.As(err, &ce) || !slices.Equal(ce.Path, tc.path) {
+			t.Errorf("%v: got %v, want a config error on %v", tc.values, err, tc.path)
+		}
+	}
+}
+
+// TestBackpressure: a full buffer stops reading instead of dropping, and
+// every envelope arrives, in order, once the buffer is drained.
+func TestBackpressure(t *testing.T) {
+	a, b := pair(t)
+	nb := b.node()
+	nb.mu.Lock()
+	nb.maxBuffered = 2
+	nb.mu.Unlock()
+	const n = 6
+	for i := range n {
+		mustInvoke(t, a.h, "network.send_envelope", args("envelope", envelope("a", "b", "c", fmt.Sprint(i))))
+	}
+	for i := range n {
+		if err := b.node().WaitBuffered(waitCtx(t), 1); err != nil {
+			t.Fatal(err)
+		}
+		if got := b.node().Buffered(); got > 2 {
+			t.Fatalf("%d envelopes buffered past the limit of 2", got)
+		}
+		if v := mustInvoke(t, b.h, "network.receive_envelope", sdk.Null()); !v.Equal(envelope("a", "b", "c", fmt.Sprint(i))) {
+			t.Fatalf("receive %d = %v", i, v)
+		}
+	}
+}
+
+// TestCloseEndsEveryGoroutine uses nodes directly, without a harness, so
+// that any goroutine left behind is the node's.
+func TestCloseEndsEveryGoroutine(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	a, err := Listen(Config{Listen: DefaultListen, Name: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Listen(Config{Listen: DefaultListen, Name: "b", Peers: map[string]string{"a": a.Addr()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetPeer("b", b.Addr())
+	e, _ := ParseEnvelope(envelope("b", "a", "c", "x"))
+	for _, send := range []struct {
+		from *Node
+		e    Envelope
+	}{{b, e}} {
+		if err := send.from.Send(waitCtx(t), send.e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.WaitBuffered(waitCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	back, _ := ParseEnvelope(envelope("a", "b", "c", "y"))
+	if err := a.Send(waitCtx(t), back); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.WaitBuffered(waitCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []*Node{a, b, a} { // a twice: Close is idempotent
+		if err := n.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Send(context.Background(), back); !errors.Is(err, effects.ErrUnavailable) {
+		t.Fatalf("send after close: %v", err)
+	}
+}
