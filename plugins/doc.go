@@ -1,7 +1,8 @@
 // Package plugins is the catalogue of aura-host's first-party plugins: the
-// effect handlers (crypto, storage, clock, random, console) that a
-// deployment names with builtin = "NAME", and that aura-host serves by
-// re-executing itself as `aura-host plugin serve NAME`.
+// effect handlers (crypto, storage, clock, random, console) and the
+// services of AURA-SPEC §5 (session, auth, invitation, recovery,
+// rendezvous) that a deployment names with builtin = "NAME", and that
+// aura-host serves by re-executing itself as `aura-host plugin serve NAME`.
 //
 // Each plugin lives in its own package under plugins/ and exposes
 // New() *sdk.Plugin; this package only maps names to those constructors.
@@ -11,5 +12,8 @@
 //
 // Packages under plugins/ import only sdk and effects from the project
 // (and each other, for this catalogue): a built-in is written exactly as a
-// third-party plugin would be.
+// third-party plugin would be. The service plugins also share
+// plugins/internal/service — the lifecycle of a service whose state is
+// rebuilt from journal facts, and the effects it calls through the host —
+// and test against plugins/internal/servicetest's fake host.
 package plugins

@@ -150,8 +150,12 @@ func TestApprovals(t *testing.T) {
 	}
 	tampered := func(rid string) []byte { s := sign("g2", rid); s[0] ^= 0x80; return s }
 	otherKey := func(rid string) []byte { return sign("g3", rid) }
-	otherOp := func(rid string) []byte { return ed25519.Sign(keys["g2"], ApprovalMessage(rid, OperationRemoveDevice, account)) }
-	otherAccount := func(rid string) []byte { return ed25519.Sign(keys["g2"], ApprovalMessage(rid, OperationAddDevice, "authority-eve")) }
+	otherOp := func(rid string) []byte {
+		return ed25519.Sign(keys["g2"], ApprovalMessage(rid, OperationRemoveDevice, account))
+	}
+	otherAccount := func(rid string) []byte {
+		return ed25519.Sign(keys["g2"], ApprovalMessage(rid, OperationAddDevice, "authority-eve"))
+	}
 	otherRequest := func(string) []byte { return sign("g2", "recovery-00") }
 	cases := []struct {
 		name      string

@@ -15,7 +15,9 @@ const t0 = 7_000_000
 
 func descriptor(addr string) sdk.Value { return args("addr", sdk.String(addr)) }
 
-func publishArgs(peer string, d sdk.Value) sdk.Value { return args("peer", sdk.String(peer), "descriptor", d) }
+func publishArgs(peer string, d sdk.Value) sdk.Value {
+	return args("peer", sdk.String(peer), "descriptor", d)
+}
 
 func peer(p string) sdk.Value { return args("peer", sdk.String(p)) }
 

@@ -224,3 +224,40 @@ func TestStartFailsWithoutAJournal(t *testing.T) {
 		t.Fatalf("health after stop = %v, want unhealthy", h)
 	}
 }
+
+// TestConcurrentCreates races creators: operations run one at a time, so
+// every session gets its own epoch and its own fact.
+func TestConcurrentCreates(t *testing.T) {
+	host := servicetest.NewHost(t0)
+	hs := servicetest.Start(t, New(), host)
+	const n = 24
+	epochs := make(chan int64, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			v, err := hs.Invoke(context.Background(), "session.create", createArgs(KindCoordination, 1000, "a"))
+			if err != nil {
+				errs <- err
+				return
+			}
+			ev, _ := v.Get("epoch")
+			e, _ := ev.AsInt()
+			epochs <- e
+		}()
+	}
+	seen := map[int64]bool{}
+	for range n {
+		select {
+		case err := <-errs:
+			t.Fatal(err)
+		case e := <-epochs:
+			if seen[e] || e < 1 || e > n {
+				t.Fatalf("epoch %d handed out twice or out of 1..%d", e, n)
+			}
+			seen[e] = true
+		}
+	}
+	if got := len(host.Bodies(PredicateCreated)); got != n {
+		t.Fatalf("journaled %d sessions, want %d", got, n)
+	}
+}

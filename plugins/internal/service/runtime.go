@@ -209,7 +209,8 @@ func (r *Runtime) rebuild(ctx context.Context, fx *Effects) error {
 
 // observe records the outcome of a call to another effect for Health. A
 // failure the caller caused by giving up, or an answer about the request
-// (not found, conflict), says nothing about the effect's health.
+// (invalid, not found, conflict), says nothing about whether the effect is
+// reachable; such errors reach the caller instead.
 func (r *Runtime) observe(ctx context.Context, op sdk.OpID, err error) {
 	family := op.Family()
 	r.mu.Lock()
@@ -222,7 +223,7 @@ func (r *Runtime) observe(ctx context.Context, op sdk.OpID, err error) {
 		return
 	}
 	switch effects.AsError(err).Code {
-	case sdk.CodeNotFound, sdk.CodeConflict, sdk.CodeCancelled:
+	case sdk.CodeInvalidArgs, sdk.CodeNotFound, sdk.CodeConflict, sdk.CodeCancelled:
 		return
 	}
 	r.failures[family] = fmt.Sprintf("%s unreachable: %v", family, err)
