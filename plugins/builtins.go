@@ -9,11 +9,17 @@ import (
 	"github.com/aurahost/aura-host/plugins/console"
 	"github.com/aurahost/aura-host/plugins/crypto"
 	"github.com/aurahost/aura-host/plugins/invitation"
+	"github.com/aurahost/aura-host/plugins/journal"
 	"github.com/aurahost/aura-host/plugins/random"
 	"github.com/aurahost/aura-host/plugins/recovery"
 	"github.com/aurahost/aura-host/plugins/rendezvous"
 	"github.com/aurahost/aura-host/plugins/session"
+	"github.com/aurahost/aura-host/plugins/simclock"
+	"github.com/aurahost/aura-host/plugins/simnetwork"
+	"github.com/aurahost/aura-host/plugins/simrandom"
+	"github.com/aurahost/aura-host/plugins/simstorage"
 	"github.com/aurahost/aura-host/plugins/storage"
+	"github.com/aurahost/aura-host/plugins/transport"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -26,11 +32,38 @@ var catalogue = map[string]func() *sdk.Plugin{
 	console.Name:    console.New,
 	crypto.Name:     crypto.New,
 	invitation.Name: invitation.New,
+	journal.Name:    journal.New,
 	random.Name:     random.New,
 	recovery.Name:   recovery.New,
 	rendezvous.Name: rendezvous.New,
 	session.Name:    session.New,
+	simclock.Name:   simclock.New,
+	simnetwork.Name: simnetwork.New,
+	simrandom.Name:  simrandom.New,
+	simstorage.Name: simstorage.New,
 	storage.Name:    storage.New,
+	transport.Name:  transport.New,
+}
+
+// families lists the operation families of the built-ins that serve more
+// than the family of their own name. A simulation plugin stands in for
+// another plugin, so it serves that plugin's family (sim-clock serves
+// clock), plus the family through which a simulator controls it.
+var families = map[string][]string{
+	simclock.Name:   {simclock.FamilyClock, simclock.FamilyTimeControl},
+	simnetwork.Name: {simnetwork.FamilyNetwork, simnetwork.FamilyNetworkFaults, simnetwork.FamilyNetworkControl},
+	simrandom.Name:  {simrandom.Family},
+	simstorage.Name: {simstorage.FamilyStorage, simstorage.FamilyFaultInjection},
+	transport.Name:  {transport.Family},
+}
+
+// Families returns the families of the operations the built-in named name
+// serves: the family of its own name, unless the catalogue lists others.
+func Families(name string) []string {
+	if f, ok := families[name]; ok {
+		return slices.Clone(f)
+	}
+	return []string{name}
 }
 
 // Builtins returns the built-in plugins by name. Each call of a
