@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"slices"
 
@@ -46,19 +47,19 @@ func typePrefix(t string) []byte          { return lp(nil, []byte(t)) }
 func predicatePrefix(p string) []byte     { return lp(nil, []byte(p)) }
 func authorityPrefix(canon []byte) []byte { return lp(nil, canon) }
 
-// indexEntry is one key to put into one index bucket.
-type indexEntry struct {
-	bucket int // into indexBuckets
-	key    []byte
-}
-
-var indexBuckets = [][]byte{bucketByType, bucketByPredicate, bucketByAuthority, bucketByTime}
-
 // insert writes the facts that are not yet stored, with their index
 // entries, in tx. facts must be sorted by ID and free of duplicates.
 // mightExist answers cheaply, and without false negatives, whether a fact
 // might already be stored (the Bloom filter); only those facts are looked
 // up. It returns the facts it added.
+//
+// Every bucket is written in its own key order: bbolt keeps a
+// transaction's changes in unsplit in-memory nodes, so puts in random
+// order cost a copy of the node's tail each, and sorted puts append. The
+// keys come out sorted without comparing them: facts arrive in ID order, so
+// grouping them by indexed value (a stable grouping) and sorting only the
+// few distinct values orders lp(value) ‖ id; the time index is a stable
+// sort on the integer time.
 func insert(tx *bbolt.Tx, facts []Fact, mightExist func(ID) bool) ([]Fact, error) {
 	fb := tx.Bucket(bucketFacts)
 	added := make([]Fact, 0, len(facts))
@@ -71,35 +72,75 @@ func insert(tx *bbolt.Tx, facts []Fact, mightExist func(ID) bool) ([]Fact, error
 	if len(added) == 0 {
 		return nil, nil
 	}
-	// Facts in ID order, then each index in its own key order: bbolt
-	// splits and rebalances far less when a transaction's puts are sorted.
 	for _, f := range added {
 		if err := fb.Put(f.ID[:], f.Encoded); err != nil {
 			return nil, err
 		}
 	}
-	keys := make([][][]byte, len(indexBuckets))
-	for i := range keys {
-		keys[i] = make([][]byte, 0, len(added))
+	if err := putIndexes(tx, added); err != nil {
+		return nil, err
 	}
-	for _, f := range added {
-		keys[0] = append(keys[0], append(lp(nil, []byte(f.Type)), f.ID[:]...))
-		keys[1] = append(keys[1], append(lp(nil, []byte(f.Predicate)), f.ID[:]...))
-		keys[2] = append(keys[2], append(lp(nil, f.Authority.Canonical()), f.ID[:]...))
-		keys[3] = append(keys[3], append(timeKey(nil, f.Time), f.ID[:]...))
+	return added, nil
+}
+
+// putIndexes writes the index entries of facts, which must be sorted by ID
+// and not yet stored.
+func putIndexes(tx *bbolt.Tx, added []Fact) error {
+	grouped := []struct {
+		bucket []byte
+		value  func(f *Fact) string
+	}{
+		{bucketByType, func(f *Fact) string { return f.Type }},
+		{bucketByPredicate, func(f *Fact) string { return f.Predicate }},
+		{bucketByAuthority, func(f *Fact) string { return string(f.Authority.Canonical()) }},
 	}
 	empty := []byte{}
-	for i, name := range indexBuckets {
-		b := tx.Bucket(name)
-		ks := keys[i]
-		slices.SortFunc(ks, bytes.Compare)
-		for _, k := range ks {
-			if err := b.Put(k, empty); err != nil {
-				return nil, err
+	for _, g := range grouped {
+		groups := map[string][]int{}
+		size := 0
+		for i := range added {
+			v := g.value(&added[i])
+			groups[v] = append(groups[v], i)
+			size += binary.MaxVarintLen64 + len(v) + IDSize
+		}
+		// Order the values as their keys order: by lp(value), which is by
+		// length first.
+		values := make([]string, 0, len(groups))
+		for v := range groups {
+			values = append(values, v)
+		}
+		slices.SortFunc(values, func(a, b string) int { return bytes.Compare(lp(nil, []byte(a)), lp(nil, []byte(b))) })
+		// One allocation for every key: bbolt keeps the key slices until
+		// the transaction ends, so they cannot share a reused buffer.
+		arena := make([]byte, 0, size)
+		b := tx.Bucket(g.bucket)
+		for _, v := range values {
+			for _, i := range groups[v] {
+				start := len(arena)
+				arena = lp(arena, []byte(v))
+				arena = append(arena, added[i].ID[:]...)
+				if err := b.Put(arena[start:len(arena):len(arena)], empty); err != nil {
+					return err
+				}
 			}
 		}
 	}
-	return added, nil
+	byTime := make([]int, len(added))
+	for i := range byTime {
+		byTime[i] = i
+	}
+	slices.SortStableFunc(byTime, func(i, j int) int { return cmp.Compare(added[i].Time, added[j].Time) })
+	arena := make([]byte, 0, len(added)*(8+IDSize))
+	b := tx.Bucket(bucketByTime)
+	for _, i := range byTime {
+		start := len(arena)
+		arena = timeKey(arena, added[i].Time)
+		arena = append(arena, added[i].ID[:]...)
+		if err := b.Put(arena[start:len(arena):len(arena)], empty); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scanPrefix calls fn with the fact ID of every key of bucket that starts
