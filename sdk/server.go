@@ -44,70 +44,113 @@ func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeRes
 }
 
 func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {
+	diags := s.configureProto(ctx, req)
+	out := &pb.ConfigureResponse{}
+	for _, d := range diags {
+		sev := pb.Diagnostic_SEVERITY_WARNING
+		if d.Error {
+			sev = pb.Diagnostic_SEVERITY_ERROR
+		}
+		out.Diagnostics = append(out.Diagnostics, &pb.Diagnostic{Severity: sev, Summary: d.Summary, Detail: d.Detail, AttributePath: d.Path})
+	}
+	return out, nil
+}
+
+func (s *server) configureProto(ctx context.Context, req *pb.ConfigureRequest) []Diagnostic {
 	mode, err := modeFromProto(req.GetMode())
 	if err != nil {
-		return configureFailure(nil, "invalid configure request", err.Error()), nil
+		return failure(nil, "invalid configure request", err.Error())
 	}
-	authority, err := idFromBytes(req.GetAuthority(), "authority")
+	id, err := idFromBytes(req.GetAuthority(), "authority")
 	if err != nil {
-		return configureFailure(nil, "invalid configure request", err.Error()), nil
+		return failure(nil, "invalid configure request", err.Error())
 	}
+	authority := effects.AuthorityID(id)
 	values, err := mapFromProto(req.GetConfig(), 0)
 	if err != nil {
-		return configureFailure(nil, "malformed config", err.Error()), nil
-	}
-	if diags := checkConfig(s.plugin.Config, values); len(diags) > 0 {
-		return &pb.ConfigureResponse{Diagnostics: diags}, nil
+		return failure(nil, "malformed config", err.Error())
 	}
 	var host *Host
-	if id := req.GetHostBrokerId(); id != 0 {
-		if host, err = dialHost(s.broker, id, effects.AuthorityID(authority)); err != nil {
-			return configureFailure(nil, "cannot reach the host's callback service", err.Error()), nil
+	if bid := req.GetHostBrokerId(); bid != 0 {
+		if host, err = dialHost(s.broker, bid, authority); err != nil {
+			return failure(nil, "cannot reach the host's callback service", err.Error())
 		}
 	}
+	return s.configure(ctx, ConfigureRequest{Config: values, Mode: mode, Seed: req.GetSeed(),
+		Authority: authority, StateDir: req.GetStateDir()}, host)
+}
+
+// configure checks the config against the declared schema, applies the
+// declared defaults, and hands it to the plugin's Configure.
+func (s *server) configure(ctx context.Context, req ConfigureRequest, host *Host) []Diagnostic {
+	values := req.Config
+	if values.IsNull() {
+		values = effects.Map(nil)
+	}
+	if diags := checkConfig(s.plugin.Config, values); len(diags) > 0 {
+		return diags
+	}
+	values = withDefaults(s.plugin.Config, values)
 	if s.plugin.Configure != nil {
-		cfg := &Configuration{Values: values, Mode: mode, Seed: req.GetSeed(),
-			Authority: effects.AuthorityID(authority), StateDir: req.GetStateDir(), Host: host, Logger: s.logger}
+		cfg := &Configuration{Values: values, Mode: req.Mode, Seed: req.Seed,
+			Authority: req.Authority, StateDir: req.StateDir, Host: host, Logger: s.logger}
 		if err := s.plugin.Configure(ctx, cfg); err != nil {
 			if ce, ok := err.(*ConfigError); ok {
-				return configureFailure(ce.Path, ce.Summary, ce.Detail), nil
+				return failure(ce.Path, ce.Summary, ce.Detail)
 			}
-			return configureFailure(nil, "plugin rejected its configuration", err.Error()), nil
+			return failure(nil, "plugin rejected its configuration", err.Error())
 		}
 	}
 	s.mu.Lock()
-	s.configured, s.authority, s.host = true, effects.AuthorityID(authority), host
+	s.configured, s.authority, s.host = true, req.Authority, host
 	s.mu.Unlock()
-	return &pb.ConfigureResponse{}, nil
+	return nil
 }
 
-func configureFailure(path []string, summary, detail string) *pb.ConfigureResponse {
-	return &pb.ConfigureResponse{Diagnostics: []*pb.Diagnostic{{
-		Severity: pb.Diagnostic_SEVERITY_ERROR, Summary: summary, Detail: detail, AttributePath: path}}}
+func failure(path []string, summary, detail string) []Diagnostic {
+	return []Diagnostic{{Error: true, Summary: summary, Detail: detail, Path: path}}
+}
+
+// withDefaults fills absent attributes with their declared defaults.
+func withDefaults(schema []effects.ConfigField, values effects.Value) effects.Value {
+	var missing []effects.Field
+	for _, f := range schema {
+		if _, ok := values.Get(f.Name); !ok && !f.Default.IsNull() {
+			missing = append(missing, effects.Field{Key: f.Name, Value: f.Default})
+		}
+	}
+	if len(missing) == 0 {
+		return values
+	}
+	out, err := effects.MapOf(append(missing, values.Fields()...)...)
+	if err != nil { // cannot happen: missing holds only absent keys
+		return values
+	}
+	return out
 }
 
 // checkConfig is the plugin's own check of its config against its schema.
 // The host checks first and points at the user's line; this guards against
 // hosts that do not.
-func checkConfig(schema []effects.ConfigField, values effects.Value) []*pb.Diagnostic {
-	var diags []*pb.Diagnostic
+func checkConfig(schema []effects.ConfigField, values effects.Value) []Diagnostic {
+	var diags []Diagnostic
 	declared := make(map[string]effects.ConfigField, len(schema))
 	for _, f := range schema {
 		declared[f.Name] = f
 		if _, ok := values.Get(f.Name); !ok && f.Required {
-			diags = append(diags, &pb.Diagnostic{Summary: "missing required config attribute",
-				Detail: fmt.Sprintf("attribute %q (%s) is required", f.Name, f.Kind), AttributePath: []string{f.Name}})
+			diags = append(diags, Diagnostic{Error: true, Summary: "missing required config attribute",
+				Detail: fmt.Sprintf("attribute %q (%s) is required", f.Name, f.Kind), Path: []string{f.Name}})
 		}
 	}
 	for _, fv := range values.Fields() {
 		f, ok := declared[fv.Key]
 		switch {
 		case !ok:
-			diags = append(diags, &pb.Diagnostic{Summary: "unknown config attribute",
-				Detail: fmt.Sprintf("this plugin declares no attribute %q", fv.Key), AttributePath: []string{fv.Key}})
+			diags = append(diags, Diagnostic{Error: true, Summary: "unknown config attribute",
+				Detail: fmt.Sprintf("this plugin declares no attribute %q", fv.Key), Path: []string{fv.Key}})
 		case !f.Kind.Accepts(fv.Value.Kind()):
-			diags = append(diags, &pb.Diagnostic{Summary: "wrong config attribute type",
-				Detail: fmt.Sprintf("attribute %q must be %s, got %s", fv.Key, f.Kind, fv.Value.Kind()), AttributePath: []string{fv.Key}})
+			diags = append(diags, Diagnostic{Error: true, Summary: "wrong config attribute type",
+				Detail: fmt.Sprintf("attribute %q must be %s, got %s", fv.Key, f.Kind, fv.Value.Kind()), Path: []string{fv.Key}})
 		}
 	}
 	return diags

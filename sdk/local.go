@@ -1,0 +1,81 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// Local runs a Plugin in process, behind the same effects.Handler interface
+// and with the same checks as a served plugin — arguments against the
+// schema, authority scoping, config against its schema with defaults, a
+// panicking handler turned into an internal error — but without a process
+// or gRPC. Simulations with many agents and fast tests use it; callers
+// cannot tell it from a plugin process.
+type Local struct {
+	srv *server
+}
+
+// NewLocal prepares p to run in process. logger receives what the plugin
+// logs (nil: discard).
+func NewLocal(p *Plugin, logger hclog.Logger) (*Local, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	return &Local{srv: newServer(p, nil, logger)}, nil
+}
+
+// Describe returns what the plugin declares.
+func (l *Local) Describe() effects.Descriptor { return l.srv.plugin.Descriptor() }
+
+// Configure configures the plugin. host, if not nil, is what the plugin's
+// Configuration.Host reaches (the host's router); its calls carry the
+// configured authority.
+func (l *Local) Configure(ctx context.Context, req ConfigureRequest, host effects.Handler) []Diagnostic {
+	var h *Host
+	if host != nil {
+		h = &Host{authority: req.Authority, call: host.Invoke}
+	}
+	return l.srv.configure(ctx, req, h)
+}
+
+// Invoke runs one call, exactly as a plugin process would.
+func (l *Local) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	c := *call // dispatch fills in the authority
+	return l.srv.dispatch(ctx, &c)
+}
+
+// Start starts a service plugin.
+func (l *Local) Start(ctx context.Context) error {
+	svc := l.srv.plugin.Service
+	if svc == nil {
+		return fmt.Errorf("plugin %s is not a service", l.srv.plugin.Name)
+	}
+	l.srv.mu.RLock()
+	host := l.srv.host
+	l.srv.mu.RUnlock()
+	return svc.Start(ctx, host)
+}
+
+// Stop stops a service plugin.
+func (l *Local) Stop(ctx context.Context) error {
+	if svc := l.srv.plugin.Service; svc != nil {
+		return svc.Stop(ctx)
+	}
+	return nil
+}
+
+// Health reports a service plugin's health; a handler plugin in process is
+// always healthy.
+func (l *Local) Health(ctx context.Context) Health {
+	if svc := l.srv.plugin.Service; svc != nil {
+		return svc.Health(ctx)
+	}
+	return Health{Status: Healthy}
+}
