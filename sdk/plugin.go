@@ -51,7 +51,8 @@ type Configuration struct {
 	Mode Mode
 	Seed uint64
 	// Authority is the authority this instance acts for; the SDK refuses
-	// calls that name another one.
+	// calls that name another one. It is zero for an instance the host
+	// shares between the agents it runs: each call then names its own.
 	Authority AuthorityID
 	// StateDir is a directory private to this plugin for durable state.
 	StateDir string

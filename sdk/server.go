@@ -185,9 +185,13 @@ func (s *server) dispatch(ctx context.Context, call *effects.Call) (v effects.Va
 		return v, &effects.Error{Code: effects.CodeUnavailable, Op: call.Op, Plugin: s.plugin.Name,
 			Message: "plugin not configured yet: the host must call Configure before Invoke", Retryable: true}
 	}
+	// A plugin configured with an authority serves only that authority. One
+	// configured without (a zero authority) is shared by several agents of
+	// one host — a simulated network, a virtual clock — and the host scopes
+	// each call.
 	if call.Authority.IsZero() {
 		call.Authority = authority
-	} else if call.Authority != authority {
+	} else if !authority.IsZero() && call.Authority != authority {
 		return v, &effects.Error{Code: effects.CodeDenied, Op: call.Op, Plugin: s.plugin.Name,
 			Message: fmt.Sprintf("context authority mismatch: plugin acts for %s, call names %s", authority, call.Authority)}
 	}
