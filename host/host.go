@@ -53,6 +53,28 @@ type Config struct {
 	// Admin serves the admin endpoint (`aura-host status`, `reset`) on a
 	// unix socket while the host runs.
 	Admin bool
+
+	// Authority, when set, is the authority this host acts for instead of
+	// the deployment's: one agent of a deployment with several.
+	Authority effects.AuthorityID
+
+	// Builtins resolves a built-in plugin's name to its constructor (the
+	// catalogue's plugins.Lookup), so that InProcess can run it without a
+	// process.
+	Builtins func(name string) (func() *sdk.Plugin, bool)
+
+	// InProcess runs every built-in plugin in process (through Builtins,
+	// as sdk.Local): no processes and no supervision, the same Handler
+	// interface and the same checks. Simulations with many agents and
+	// fast tests use it; external (command) plugins still run as
+	// processes.
+	InProcess bool
+
+	// Shared are plugin instances this host uses but does not own, by
+	// plugin name: the agents of one simulation share one network and one
+	// clock. Their owner configures, starts and stops them; they must be
+	// configured without an authority (see sdk.Configuration.Authority).
+	Shared map[string]*sdk.Local
 }
 
 func (c *Config) setDefaults() error {
@@ -105,9 +127,12 @@ func New(cfg Config) (*Host, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	authority, err := ResolveAuthority(cfg.Deployment)
-	if err != nil {
-		return nil, err
+	authority := cfg.Authority
+	if authority.IsZero() {
+		var err error
+		if authority, err = ResolveAuthority(cfg.Deployment); err != nil {
+			return nil, err
+		}
 	}
 	h := &Host{cfg: cfg, authority: authority, registry: effects.NewRegistry()}
 	h.ctx, h.cancel = context.WithCancel(context.Background())
@@ -119,6 +144,19 @@ func New(cfg Config) (*Host, error) {
 		}
 		m := newManagedPlugin(p, policy, cfg.Logger.Named(p.Name), cfg.OnEvent)
 		m.wake = func() { h.wake(m) }
+		if shared, ok := cfg.Shared[p.Name]; ok {
+			m.local, m.shared = shared, true
+		} else if cfg.InProcess && p.Builtin != "" && cfg.Builtins != nil {
+			newPlugin, ok := cfg.Builtins(p.Builtin)
+			if !ok {
+				return nil, &LaunchError{Plugin: p.Name, Reason: fmt.Sprintf("no built-in plugin %q to run in process", p.Builtin)}
+			}
+			local, err := sdk.NewLocal(newPlugin(), m.logger)
+			if err != nil {
+				return nil, &LaunchError{Plugin: p.Name, Reason: "invalid built-in plugin", Err: err}
+			}
+			m.local = local
+		}
 		h.plugins = append(h.plugins, m)
 	}
 	return h, nil
@@ -221,6 +259,11 @@ func (h *Host) launchAll(ctx context.Context) error {
 // describeOnly launches a plugin only to ask what it serves: the plugin a
 // mode override replaces, whose operations the swap must also serve.
 func (h *Host) describeOnly(ctx context.Context, decl *config.Plugin, logger hclog.Logger) (effects.Descriptor, error) {
+	if h.cfg.InProcess && decl.Builtin != "" && h.cfg.Builtins != nil {
+		if newPlugin, ok := h.cfg.Builtins(decl.Builtin); ok {
+			return newPlugin().Descriptor(), nil
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.StartTimeout)
 	defer cancel()
 	inst, err := launch(ctx, launchSpec{plugin: decl, executable: h.cfg.Executable, socketDir: h.socketDir,
@@ -234,6 +277,9 @@ func (h *Host) describeOnly(ctx context.Context, decl *config.Plugin, logger hcl
 
 // launchDescribed starts one process and records what it describes.
 func (h *Host) launchDescribed(ctx context.Context, m *managedPlugin) (*instance, error) {
+	if m.local != nil {
+		return nil, m.setDescriptor(m.local.Describe())
+	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.StartTimeout)
 	defer cancel()
 	inst, err := launch(ctx, launchSpec{plugin: m.decl, executable: h.cfg.Executable, socketDir: h.socketDir,
@@ -316,17 +362,21 @@ func (h *Host) configureAll(ctx context.Context) error {
 		for i, m := range level {
 			inst := m.starting
 			m.starting = nil
-			if m.lazy() {
+			if m.lazy() && m.local == nil {
 				inst.kill(m.policy.StopTimeout)
 				m.setState(StateIdle, "lazy: starts on first use")
 				continue
 			}
 			wg.Go(func() {
 				if errs[i] = h.configureInstance(ctx, m, inst); errs[i] != nil {
-					inst.kill(m.policy.StopTimeout)
+					if inst != nil {
+						inst.kill(m.policy.StopTimeout)
+					}
 					return
 				}
-				m.inst.Store(inst)
+				if inst != nil {
+					m.inst.Store(inst)
+				}
 			})
 		}
 		wg.Wait()
@@ -334,7 +384,10 @@ func (h *Host) configureAll(ctx context.Context) error {
 			return err
 		}
 		for _, m := range level {
-			if !m.lazy() {
+			switch {
+			case m.local != nil:
+				m.setState(StateReady, "in process")
+			case !m.lazy():
 				m.setState(StateReady, "")
 				h.startSupervisor(m)
 			}
@@ -414,6 +467,9 @@ func (h *Host) configureInstance(ctx context.Context, m *managedPlugin, inst *in
 	}
 	req := sdk.ConfigureRequest{Mode: h.cfg.Deployment.Mode, Seed: h.cfg.Deployment.Seed,
 		Authority: h.authority, StateDir: stateDir}
+	if m.local != nil {
+		return m.configureLocal(ctx, req, h.router)
+	}
 	return m.configure(ctx, inst, req, h.router)
 }
 
@@ -515,6 +571,10 @@ func (h *Host) shutdown(ctx context.Context) error {
 		order = append(order, level...)
 	}
 	for _, m := range slices.Backward(order) {
+		if m.local != nil {
+			h.stopLocal(ctx, m)
+			continue
+		}
 		inst := m.inst.Swap(nil)
 		if inst == nil {
 			inst, m.starting = m.starting, nil
@@ -540,6 +600,23 @@ func (h *Host) shutdown(ctx context.Context) error {
 		return fmt.Errorf("plugins still running after SIGKILL: %v (a process in uninterruptible sleep cannot be killed until its I/O ends)", stragglers)
 	}
 	return nil
+}
+
+// stopLocal stops an in-process plugin this host owns: a service is asked
+// to Stop within the plugin's stop timeout.
+func (h *Host) stopLocal(ctx context.Context, m *managedPlugin) {
+	if st, _ := m.currentState(); st != StateReady || m.shared {
+		return
+	}
+	m.setState(StateStopping, "")
+	if m.desc.Kind == effects.KindService {
+		stopCtx, cancel := context.WithTimeout(ctx, m.policy.StopTimeout)
+		if err := m.local.Stop(stopCtx); err != nil {
+			m.logger.Warn("service did not stop cleanly", "error", err)
+		}
+		cancel()
+	}
+	m.setState(StateStopped, "")
 }
 
 // stopInstance stops one instance within the plugin's bound: a service is

@@ -37,6 +37,8 @@ type managedPlugin struct {
 	values      effects.Value // decoded config block
 
 	inst     atomic.Pointer[instance] // the instance serving calls; nil when none
+	local    *sdk.Local               // set instead for a plugin run in process
+	shared   bool                     // local is owned by someone else (Config.Shared)
 	starting *instance                // launched but not yet configured (Start only)
 
 	// wake starts an idle (lazy) plugin; set by the host.
@@ -122,6 +124,9 @@ func (m *managedPlugin) Invoke(ctx context.Context, call *effects.Call) (effects
 }
 
 func (m *managedPlugin) invoke(ctx context.Context, call *effects.Call, policyDeadline bool) (effects.Value, error) {
+	if m.local != nil {
+		return m.local.Invoke(ctx, call)
+	}
 	if ok, wait := m.breaker.allow(); !ok {
 		return effects.Value{}, &effects.Error{Code: effects.CodeUnavailable, Op: call.Op, Plugin: m.name(), Retryable: true,
 			Message: fmt.Sprintf("circuit open after %d consecutive failed calls; next trial in %v", m.policy.Call.BreakerThreshold, wait.Round(time.Millisecond))}
@@ -209,6 +214,7 @@ type PluginStatus struct {
 	P50        time.Duration `json:"p50_ns"`
 	P99        time.Duration `json:"p99_ns"`
 	Circuit    string        `json:"circuit"`
+	InProcess  bool          `json:"in_process,omitempty"`
 }
 
 func (m *managedPlugin) status() PluginStatus {
@@ -221,6 +227,7 @@ func (m *managedPlugin) status() PluginStatus {
 	}
 	st.Calls, st.Errors = m.calls.Load(), m.errors.Load()
 	st.P50, st.P99 = m.latency.quantile(0.5), m.latency.quantile(0.99)
+	st.InProcess = m.local != nil
 	st.Circuit = "closed"
 	if m.breaker.open() {
 		st.Circuit = "open"
@@ -257,6 +264,32 @@ func (m *managedPlugin) configure(ctx context.Context, inst *instance, req sdk.C
 	}
 	if m.desc.Kind == effects.KindService {
 		if err := inst.conn.Start(ctx, req.HostBrokerID); err != nil {
+			return &LaunchError{Plugin: m.name(), Reason: "service failed to start", Err: err}
+		}
+	}
+	return nil
+}
+
+// configureLocal configures a plugin run in process (unless it is shared:
+// its owner configures it) and starts it if it is a service.
+func (m *managedPlugin) configureLocal(ctx context.Context, req sdk.ConfigureRequest, callbacks effects.Handler) error {
+	if m.shared {
+		return nil
+	}
+	req.Config = m.values
+	var hdiags hcl.Diagnostics
+	for _, d := range m.local.Configure(ctx, req, callbacks) {
+		sev := hcl.DiagWarning
+		if d.Error {
+			sev = hcl.DiagError
+		}
+		hdiags = append(hdiags, config.PluginDiagnostic(m.decl, d.Path, sev, d.Summary, d.Detail))
+	}
+	if hdiags.HasErrors() {
+		return &DiagnosticsError{Diagnostics: hdiags}
+	}
+	if m.desc.Kind == effects.KindService {
+		if err := m.local.Start(ctx); err != nil {
 			return &LaunchError{Plugin: m.name(), Reason: "service failed to start", Err: err}
 		}
 	}
