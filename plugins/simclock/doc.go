@@ -8,6 +8,13 @@
 // that runs several agents in one process shares one Clock between them
 // (NewWithClock) and advances it without a plugin call.
 //
+// AURA-SPEC §2 has a simulated sleep return at once in real time. Here a
+// sleep returns when virtual time reaches its deadline, which the simulator
+// reaches at once with next_deadline and set_time (or Clock.AdvanceToNext):
+// no real time passes either way, and the simulator, not the scheduler,
+// decides what happens before the sleeper wakes — what a timeout in a
+// protocol needs in order to be tested at all.
+//
 // Invariants a newcomer must not break:
 //
 //   - Virtual time never goes backwards, and nothing but Advance and Set
