@@ -36,17 +36,36 @@ func New() *sdk.Plugin { return (&simClock{clock: NewClock(0)}).plugin() }
 // several plugin instances (one per agent) share one virtual time.
 func NewWithClock(c *Clock) *sdk.Plugin { return (&simClock{clock: c}).plugin() }
 
-// simClock is one plugin instance: a view of a shared Clock, with its own
-// Lamport clock and order_time sequence, as each clock plugin has.
+// simClock is one plugin instance: a view of a shared Clock, with a
+// Lamport clock and an order_time sequence per authority — one, when the
+// instance is configured for an authority; one per agent when a host
+// shares it between its agents and each call names its own.
 type simClock struct {
 	clock *Clock
 
 	mu          sync.Mutex
 	uncertainty int64
-	authority   sdk.AuthorityID
-	lamport     uint64
-	lastMS      uint64
-	seq         uint64
+	logical     map[sdk.AuthorityID]*logical
+}
+
+// logical is the logical time of one authority.
+type logical struct {
+	lamport uint64
+	lastMS  uint64 // of the last order_time token
+	seq     uint64 // of the last order_time token within lastMS
+}
+
+// of returns the logical time of authority. Called with mu.
+func (s *simClock) of(authority sdk.AuthorityID) *logical {
+	if s.logical == nil {
+		s.logical = map[sdk.AuthorityID]*logical{}
+	}
+	l, ok := s.logical[authority]
+	if !ok {
+		l = &logical{}
+		s.logical[authority] = l
+	}
+	return l
 }
 
 func (s *simClock) plugin() *sdk.Plugin {
@@ -96,7 +115,7 @@ func (s *simClock) configure(_ context.Context, cfg *sdk.Configuration) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.uncertainty, s.authority = uncertainty, cfg.Authority
+	s.uncertainty = uncertainty
 	return nil
 }
 
@@ -235,40 +254,42 @@ func (s *simClock) sleep(ctx context.Context, call *sdk.Call) (sdk.Value, error)
 	return sdk.Null(), nil
 }
 
-func (s *simClock) logicalNow(_ context.Context, _ *sdk.Call) (sdk.Value, error) {
+func (s *simClock) logicalNow(_ context.Context, call *sdk.Call) (sdk.Value, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return sdk.Uint(s.lamport), nil
+	return sdk.Uint(s.of(call.Authority).lamport), nil
 }
 
 func (s *simClock) logicalAdvance(_ context.Context, call *sdk.Call) (sdk.Value, error) {
 	observed, _ := call.Arg("observed").AsUint()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	next := max(s.lamport, observed)
+	l := s.of(call.Authority)
+	next := max(l.lamport, observed)
 	if next == math.MaxUint64 {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeExhausted, "the logical clock cannot advance past %d", uint64(math.MaxUint64))
 	}
-	s.lamport = next + 1
-	return sdk.Uint(s.lamport), nil
+	l.lamport = next + 1
+	return sdk.Uint(l.lamport), nil
 }
 
-func (s *simClock) orderTime(_ context.Context, _ *sdk.Call) (sdk.Value, error) {
+func (s *simClock) orderTime(_ context.Context, call *sdk.Call) (sdk.Value, error) {
 	ms := uint64(max(s.clock.Now(), 0))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ms > s.lastMS {
-		s.lastMS, s.seq = ms, 0
+	l := s.of(call.Authority)
+	if ms > l.lastMS {
+		l.lastMS, l.seq = ms, 0
 	} else {
-		s.seq++
-		if s.seq == 0 {
-			s.lastMS++
+		l.seq++
+		if l.seq == 0 {
+			l.lastMS++
 		}
 	}
 	var token [TokenSize]byte
-	binary.BigEndian.PutUint64(token[0:], s.lastMS)
-	binary.BigEndian.PutUint64(token[8:], s.seq)
-	copy(token[16:], s.authority[:])
+	binary.BigEndian.PutUint64(token[0:], l.lastMS)
+	binary.BigEndian.PutUint64(token[8:], l.seq)
+	copy(token[16:], call.Authority[:])
 	return sdk.Bytes(token[:]), nil
 }
 

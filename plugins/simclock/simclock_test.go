@@ -294,3 +294,36 @@ func TestSameScriptSameOutputs(t *testing.T) {
 		t.Fatalf("the script ended at %v, want %v", a[len(a)-4], want)
 	}
 }
+
+// TestSharedInstanceKeepsLogicalTimePerAuthority calls one instance, as a
+// host sharing it between agents does, for two authorities: each has its
+// own Lamport clock, and its tokens end with its own authority.
+func TestSharedInstanceKeepsLogicalTimePerAuthority(t *testing.T) {
+	p := New()
+	if err := p.Configure(context.Background(), &sdk.Configuration{Values: sdk.Map(nil)}); err != nil {
+		t.Fatal(err)
+	}
+	handle := map[sdk.OpID]func(context.Context, *sdk.Call) (sdk.Value, error){}
+	for _, op := range p.Operations {
+		handle[op.Spec.ID] = op.Handle
+	}
+	call := func(a sdk.AuthorityID, op sdk.OpID, args sdk.Value) sdk.Value {
+		v, err := handle[op](context.Background(), &sdk.Call{Op: op, Args: args, Authority: a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	alice, bob := effects.DeriveAuthorityID("alice", 0), effects.DeriveAuthorityID("bob", 0)
+	call(alice, "clock.logical_advance", args("observed", sdk.Uint(41)))
+	if got := call(bob, "clock.logical_now", sdk.Null()); !got.Equal(sdk.Uint(0)) {
+		t.Fatalf("bob's Lamport clock moved with alice's: %v", got)
+	}
+	if got := call(alice, "clock.logical_now", sdk.Null()); !got.Equal(sdk.Uint(42)) {
+		t.Fatalf("alice's Lamport clock = %v, want 42", got)
+	}
+	ta, tb := call(alice, "clock.order_time", sdk.Null()), call(bob, "clock.order_time", sdk.Null())
+	if ta.BytesString()[16:] != string(alice[:]) || tb.BytesString()[16:] != string(bob[:]) {
+		t.Fatalf("tokens do not end with their caller's authority: %v, %v", ta, tb)
+	}
+}

@@ -11,6 +11,8 @@
 //     sequence of calls fail the same calls. A failed call changes nothing
 //     and returns a retryable unavailable error, as a storage plugin that
 //     is down would.
+//   - Each authority has its own data: a host that shares one instance
+//     between its agents gives each the store it would have had alone.
 //   - Apart from durability (the data lives as long as the process) every
 //     operation behaves as the storage plugin's: the same key rules, the
 //     same errors, keys listed in byte order, an empty value is a value.

@@ -140,7 +140,7 @@ func (s *store) store(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 		return sdk.Value{}, err
 	}
 	value, _ := c.Arg("value").AsBytes()
-	return sdk.Null(), s.do(ctx, func(data map[string][]byte) error {
+	return sdk.Null(), s.do(ctx, c, func(data map[string][]byte) error {
 		data[key] = value
 		return nil
 	})
@@ -152,7 +152,7 @@ func (s *store) retrieve(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 		return sdk.Value{}, err
 	}
 	var out sdk.Value
-	err = s.do(ctx, func(data map[string][]byte) error {
+	err = s.do(ctx, c, func(data map[string][]byte) error {
 		v, ok := data[key]
 		if !ok {
 			return sdk.Errorf(sdk.CodeNotFound, "no value stored under key %q", key)
@@ -169,7 +169,7 @@ func (s *store) remove(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 		return sdk.Value{}, err
 	}
 	var existed bool
-	err = s.do(ctx, func(data map[string][]byte) error {
+	err = s.do(ctx, c, func(data map[string][]byte) error {
 		_, existed = data[key]
 		delete(data, key)
 		return nil
@@ -180,7 +180,7 @@ func (s *store) remove(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 func (s *store) listKeys(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 	prefix, _ := c.Arg("prefix").AsString()
 	var keys []string
-	err := s.do(ctx, func(data map[string][]byte) error {
+	err := s.do(ctx, c, func(data map[string][]byte) error {
 		for k := range data {
 			if strings.HasPrefix(k, prefix) {
 				keys = append(keys, k)
@@ -202,7 +202,7 @@ func (s *store) exists(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 		return sdk.Value{}, err
 	}
 	var ok bool
-	err = s.do(ctx, func(data map[string][]byte) error {
+	err = s.do(ctx, c, func(data map[string][]byte) error {
 		_, ok = data[key]
 		return nil
 	})
@@ -219,7 +219,7 @@ func (s *store) storeBatch(ctx context.Context, c *sdk.Call) (sdk.Value, error) 
 			return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "entries: the value of %q must be bytes, got %s", f.Key, f.Value.Kind())
 		}
 	}
-	return sdk.Null(), s.do(ctx, func(data map[string][]byte) error {
+	return sdk.Null(), s.do(ctx, c, func(data map[string][]byte) error {
 		for _, f := range entries {
 			data[f.Key], _ = f.Value.AsBytes()
 		}
@@ -241,7 +241,7 @@ func (s *store) retrieveBatch(ctx context.Context, c *sdk.Call) (sdk.Value, erro
 		keys[i] = k
 	}
 	found := map[string]sdk.Value{}
-	err := s.do(ctx, func(data map[string][]byte) error {
+	err := s.do(ctx, c, func(data map[string][]byte) error {
 		for _, k := range keys {
 			if v, ok := data[k]; ok {
 				found[k] = sdk.Bytes(v)
@@ -252,9 +252,9 @@ func (s *store) retrieveBatch(ctx context.Context, c *sdk.Call) (sdk.Value, erro
 	return sdk.Map(found), err
 }
 
-func (s *store) stats(ctx context.Context, _ *sdk.Call) (sdk.Value, error) {
+func (s *store) stats(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 	var keys, size int64
-	err := s.do(ctx, func(data map[string][]byte) error {
+	err := s.do(ctx, c, func(data map[string][]byte) error {
 		for k, v := range data {
 			keys++
 			size += int64(len(k) + len(v))
@@ -269,9 +269,9 @@ func (s *store) stats(ctx context.Context, _ *sdk.Call) (sdk.Value, error) {
 	}), nil
 }
 
-func (s *store) clearAll(ctx context.Context, _ *sdk.Call) (sdk.Value, error) {
+func (s *store) clearAll(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 	var removed int64
-	err := s.do(ctx, func(data map[string][]byte) error {
+	err := s.do(ctx, c, func(data map[string][]byte) error {
 		removed = int64(len(data))
 		clear(data)
 		return nil

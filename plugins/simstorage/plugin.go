@@ -30,7 +30,7 @@ const MaxKeySize = 32768
 
 // New returns the simulation storage plugin, ready to Serve.
 func New() *sdk.Plugin {
-	s := &store{data: map[string][]byte{}}
+	s := &store{data: map[sdk.AuthorityID]map[string][]byte{}}
 	return &sdk.Plugin{
 		Name:    Name,
 		Version: Version,
@@ -45,10 +45,13 @@ func New() *sdk.Plugin {
 	}
 }
 
-// store is one plugin instance: the data and the fault settings.
+// store is one plugin instance: the data and the fault settings. The data
+// is kept apart per authority: an instance configured for an authority
+// holds one store, and one shared between a host's agents holds one per
+// agent, as if each had its own storage plugin.
 type store struct {
 	mu       sync.Mutex
-	data     map[string][]byte
+	data     map[sdk.AuthorityID]map[string][]byte
 	perMille int64         // chance of an injected failure per call, in thousandths
 	faults   *rand.ChaCha8 // decides injected failures; nil until configured
 	injected int64         // failures injected so far
@@ -71,9 +74,10 @@ func (s *store) configure(_ context.Context, c *sdk.Configuration) error {
 	return nil
 }
 
-// do runs fn on the data under the lock, unless an injected failure is
-// drawn for this call: then nothing changes and the error is unavailable.
-func (s *store) do(ctx context.Context, fn func(data map[string][]byte) error) error {
+// do runs fn on the data of the call's authority under the lock, unless an
+// injected failure is drawn for this call: then nothing changes and the
+// error is unavailable.
+func (s *store) do(ctx context.Context, c *sdk.Call, fn func(data map[string][]byte) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -87,7 +91,12 @@ func (s *store) do(ctx context.Context, fn func(data map[string][]byte) error) e
 			return sdk.Errorf(sdk.CodeUnavailable, "injected storage failure (fault_injection.inject_storage_failure at %d per mille)", s.perMille)
 		}
 	}
-	return fn(s.data)
+	data, ok := s.data[c.Authority]
+	if !ok {
+		data = map[string][]byte{}
+		s.data[c.Authority] = data
+	}
+	return fn(data)
 }
 
 func (s *store) faultOperations() []sdk.Operation {

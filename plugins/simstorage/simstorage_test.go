@@ -233,3 +233,32 @@ func TestFailedCallsChangeNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedInstanceKeepsAuthoritiesApart calls one instance for two
+// authorities, as a host sharing it between agents does.
+func TestSharedInstanceKeepsAuthoritiesApart(t *testing.T) {
+	p := simstorage.New()
+	if err := p.Configure(context.Background(), &sdk.Configuration{Values: sdk.Map(nil)}); err != nil {
+		t.Fatal(err)
+	}
+	handle := map[sdk.OpID]func(context.Context, *sdk.Call) (sdk.Value, error){}
+	for _, op := range p.Operations {
+		handle[op.Spec.ID] = op.Handle
+	}
+	alice, bob := effects.DeriveAuthorityID("alice", 0), effects.DeriveAuthorityID("bob", 0)
+	call := func(a sdk.AuthorityID, op sdk.OpID, args sdk.Value) (sdk.Value, error) {
+		return handle[op](context.Background(), &sdk.Call{Op: op, Args: args, Authority: a})
+	}
+	if _, err := call(alice, "storage.store", args("key", sdk.String("k"), "value", b("alice's"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call(bob, "storage.retrieve", key("k")); !errors.Is(err, effects.ErrNotFound) {
+		t.Fatalf("bob read alice's key: %v", err)
+	}
+	if v, err := call(alice, "storage.retrieve", key("k")); err != nil || !v.Equal(b("alice's")) {
+		t.Fatalf("alice's value: %v, %v", v, err)
+	}
+	if n, err := call(bob, "storage.clear_all", sdk.Null()); err != nil || !n.Equal(sdk.Int(0)) {
+		t.Fatalf("bob's clear_all: %v, %v", n, err)
+	}
+}
