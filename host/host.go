@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
@@ -69,6 +70,9 @@ type Config struct {
 	// fast tests use it; external (command) plugins still run as
 	// processes.
 	InProcess bool
+
+	// peerKeys finds senders' keys for receipt checks (AgentBuilder).
+	peerKeys func(effects.AuthorityID) (ed25519.PublicKey, bool)
 
 	// Shared are plugin instances this host uses but does not own, by
 	// plugin name: the agents of one simulation share one network and one

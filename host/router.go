@@ -8,12 +8,14 @@ import (
 )
 
 // Router is the one path every call takes: authority scoping, then the
+// guard chain (for an agent's guarded operations and sends), then the
 // registry's handler — a plugin over its stream, or an in-process handler.
 // The VM, agent facades, plugins calling back and `aura-host invoke` all
 // call Router.Invoke.
 type Router struct {
 	registry  *effects.Registry
 	authority effects.AuthorityID
+	guard     *guardChain // nil: no guarded operations (no agent runtime)
 }
 
 // NewRouter returns a router over registry that serves one authority.
@@ -43,7 +45,24 @@ func (r *Router) Invoke(ctx context.Context, call *effects.Call) (effects.Value,
 	if err := entry.Spec.CheckArgs(call.Args); err != nil {
 		return effects.Value{}, err
 	}
-	return entry.Handler.Invoke(ctx, call)
+	if r.guard == nil {
+		return entry.Handler.Invoke(ctx, call)
+	}
+	call, err := r.guard.before(ctx, call)
+	if err != nil {
+		return effects.Value{}, err
+	}
+	v, err := entry.Handler.Invoke(ctx, call)
+	if err != nil {
+		return v, err
+	}
+	return r.guard.after(ctx, call, v)
+}
+
+// Guard installs the guard chain on every call this router routes from now
+// on; the host does it for agents before it starts.
+func (r *Router) Guard(cfg GuardConfig) {
+	r.guard = newGuardChain(r.authority, r.registry, cfg)
 }
 
 // Authority is the authority this router acts for.

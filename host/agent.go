@@ -1,0 +1,412 @@
+package host
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/hashicorp/go-hclog"
+	"lukechampine.com/blake3"
+
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/guard"
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// BuildErrorKind classifies why an agent could not be built (AURA-SPEC §4).
+type BuildErrorKind string
+
+// Build error kinds.
+const (
+	MissingRequired     BuildErrorKind = "missing_required"
+	InvalidConfig       BuildErrorKind = "invalid_config"
+	EffectInit          BuildErrorKind = "effect_init"
+	RuntimeConstruction BuildErrorKind = "runtime_construction"
+	AuthorityError      BuildErrorKind = "authority_error"
+)
+
+// BuildError is why AgentBuilder could not build an agent.
+type BuildError struct {
+	Kind BuildErrorKind
+	// Field names what was missing or invalid (e.g. "authority_id").
+	Field string
+	// Effect names the plugin that failed to start, for EffectInit.
+	Effect  string
+	Message string
+	Err     error
+}
+
+func (e *BuildError) Error() string {
+	msg := fmt.Sprintf("build agent: %s", e.Kind)
+	if e.Field != "" {
+		msg += " (" + e.Field + ")"
+	}
+	if e.Effect != "" {
+		msg += " in plugin " + e.Effect
+	}
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *BuildError) Unwrap() error { return e.Err }
+
+// AgentBuilder builds an Agent — one authority's runtime — the same way in
+// every execution mode:
+//
+//	agent, err := host.NewAgentBuilder().
+//		WithAuthority(id).
+//		WithDeployment("deployment.hcl").
+//		BuildProduction(ctx)
+//
+// BuildTesting and BuildSimulation build the same deployment with a fixed
+// or given seed, a temporary state directory, and the deployment's testing
+// or simulation plugin swaps. The guard chain is enforced in every mode.
+type AgentBuilder struct {
+	authority      effects.AuthorityID
+	authorityLabel string
+	path           string
+	dep            *config.Deployment
+	cfg            Config
+	errs           []error
+}
+
+// NewAgentBuilder starts building an agent.
+func NewAgentBuilder() *AgentBuilder { return &AgentBuilder{} }
+
+// WithAuthority sets the authority the agent acts for. Required (or
+// WithAuthorityLabel, or an agent block in the deployment naming it).
+func (b *AgentBuilder) WithAuthority(id effects.AuthorityID) *AgentBuilder {
+	b.authority = id
+	return b
+}
+
+// WithAuthorityLabel sets the authority by label: its ID is derived from
+// the label and the seed (never random in deterministic modes).
+func (b *AgentBuilder) WithAuthorityLabel(label string) *AgentBuilder {
+	b.authorityLabel = label
+	return b
+}
+
+// WithDeployment reads the deployment from an HCL file.
+func (b *AgentBuilder) WithDeployment(path string) *AgentBuilder {
+	b.path = path
+	return b
+}
+
+// WithConfig uses an already decoded deployment.
+func (b *AgentBuilder) WithConfig(dep *config.Deployment) *AgentBuilder {
+	b.dep = dep
+	return b
+}
+
+// WithLogger sets the agent's logger.
+func (b *AgentBuilder) WithLogger(l hclog.Logger) *AgentBuilder {
+	b.cfg.Logger = l
+	return b
+}
+
+// WithExecutable sets the aura-host binary that serves built-in plugins as
+// processes (default: the running executable).
+func (b *AgentBuilder) WithExecutable(path string) *AgentBuilder {
+	b.cfg.Executable = path
+	return b
+}
+
+// WithBuiltins gives the builder the catalogue of built-in plugins
+// (plugins.Lookup); with inProcess they run in process instead of as
+// processes.
+func (b *AgentBuilder) WithBuiltins(lookup func(string) (func() *sdk.Plugin, bool), inProcess bool) *AgentBuilder {
+	b.cfg.Builtins, b.cfg.InProcess = lookup, inProcess
+	return b
+}
+
+// WithShared lets the agent use plugin instances shared with other agents
+// (one simulated network and clock for all), by plugin name.
+func (b *AgentBuilder) WithShared(shared map[string]*sdk.Local) *AgentBuilder {
+	b.cfg.Shared = shared
+	return b
+}
+
+// WithPeerKeys tells the agent how to find the public keys of the
+// authorities it receives envelopes from, to check their receipts.
+func (b *AgentBuilder) WithPeerKeys(keys func(effects.AuthorityID) (ed25519.PublicKey, bool)) *AgentBuilder {
+	b.cfg.peerKeys = keys
+	return b
+}
+
+// BuildProduction builds and starts the agent in production mode: the
+// deployment's plugins as declared, its state directory, the OS CSPRNG.
+func (b *AgentBuilder) BuildProduction(ctx context.Context) (*Agent, error) {
+	return b.build(ctx, effects.Production, nil)
+}
+
+// BuildTesting builds and starts the agent in testing mode: the
+// deployment's testing swaps, a fixed seed (the deployment's, else 0) and
+// a temporary state directory removed on Shutdown.
+func (b *AgentBuilder) BuildTesting() (*Agent, error) {
+	return b.build(context.Background(), effects.Testing, nil)
+}
+
+// BuildSimulation builds and starts the agent in simulation mode with the
+// given seed: the deployment's simulation swaps (virtual clock, seeded
+// randomness, simulated network) and a temporary state directory.
+func (b *AgentBuilder) BuildSimulation(seed uint64) (*Agent, error) {
+	return b.build(context.Background(), effects.Simulation, &seed)
+}
+
+func (b *AgentBuilder) build(ctx context.Context, mode effects.Mode, seed *uint64) (*Agent, error) {
+	dep, err := b.deployment()
+	if err != nil {
+		return nil, err
+	}
+	dep = dep.WithMode(mode)
+	if seed != nil {
+		dep.Seed = *seed
+	}
+	a := &Agent{mode: mode}
+	if mode.Deterministic() {
+		if a.tempDir, err = os.MkdirTemp("", "aura-agent-"); err != nil {
+			return nil, &BuildError{Kind: RuntimeConstruction, Message: "temporary state directory", Err: err}
+		}
+		c := *dep
+		c.StateDir = a.tempDir
+		dep = &c
+	}
+	authority, agentDecl, err := b.resolveAuthority(dep)
+	if err != nil {
+		a.removeTemp()
+		return nil, err
+	}
+	signer, err := agentKey(dep, authority)
+	if err != nil {
+		a.removeTemp()
+		return nil, &BuildError{Kind: AuthorityError, Field: "device key", Err: err}
+	}
+	cfg := b.cfg
+	cfg.Deployment, cfg.Authority = dep, authority
+	h, err := New(cfg)
+	if err != nil {
+		a.removeTemp()
+		return nil, &BuildError{Kind: RuntimeConstruction, Err: err}
+	}
+	allow := []string{"*"} // a deployment without agent blocks: its one authority may do anything
+	var limit uint64
+	if agentDecl != nil {
+		allow, limit = agentDecl.Allow, agentDecl.FlowBudgetLimit
+	} else if len(dep.Agents) > 0 {
+		allow = nil
+	}
+	h.router.Guard(GuardConfig{Allow: allow, FlowBudgetLimit: limit, Signer: signer, PeerKeys: cfg.peerKeys})
+	if err := h.Start(ctx); err != nil {
+		a.removeTemp()
+		var le *LaunchError
+		if errors.As(err, &le) {
+			return nil, &BuildError{Kind: EffectInit, Effect: le.Plugin, Err: err}
+		}
+		var de *DiagnosticsError
+		if errors.As(err, &de) {
+			return nil, &BuildError{Kind: InvalidConfig, Err: err}
+		}
+		return nil, &BuildError{Kind: RuntimeConstruction, Err: err}
+	}
+	a.host, a.signer = h, signer
+	return a, nil
+}
+
+func (b *AgentBuilder) deployment() (*config.Deployment, error) {
+	switch {
+	case b.dep != nil:
+		return b.dep, nil
+	case b.path == "":
+		return nil, &BuildError{Kind: MissingRequired, Field: "deployment", Message: "call WithDeployment(path) or WithConfig(deployment)"}
+	}
+	dep, diags := config.Load(b.path, config.Options{})
+	if diags.HasErrors() {
+		return nil, &BuildError{Kind: InvalidConfig, Field: b.path, Err: &DiagnosticsError{Diagnostics: diags}}
+	}
+	return dep, nil
+}
+
+// resolveAuthority finds the agent's authority: given, derived from a
+// label, or the deployment's; and the agent block that names it, if any.
+func (b *AgentBuilder) resolveAuthority(dep *config.Deployment) (effects.AuthorityID, *config.Agent, error) {
+	id := b.authority
+	if id.IsZero() && b.authorityLabel != "" {
+		id = effects.DeriveAuthorityID(b.authorityLabel, dep.Seed)
+	}
+	if id.IsZero() && dep.Authority != "" {
+		var err error
+		if id, err = ResolveAuthority(dep); err != nil {
+			return id, nil, &BuildError{Kind: AuthorityError, Field: "authority", Err: err}
+		}
+	}
+	if id.IsZero() {
+		return id, nil, &BuildError{Kind: MissingRequired, Field: "authority_id",
+			Message: "an agent acts for exactly one authority: call WithAuthority or WithAuthorityLabel, or set authority in the deployment block"}
+	}
+	for _, ag := range dep.Agents {
+		aid, err := AgentAuthority(dep, ag)
+		if err != nil {
+			return id, nil, &BuildError{Kind: AuthorityError, Field: "agent " + ag.Name, Err: err}
+		}
+		if aid == id {
+			return id, ag, nil
+		}
+	}
+	return id, nil, nil
+}
+
+// AgentAuthority is the authority an agent block acts for: the ID it
+// names, or one derived from its label (default: the agent's name) and the
+// deployment's seed.
+func AgentAuthority(dep *config.Deployment, ag *config.Agent) (effects.AuthorityID, error) {
+	label := ag.Authority
+	if label == "" {
+		label = ag.Name
+	}
+	if len(label) > len("authority-") && label[:len("authority-")] == "authority-" {
+		return effects.ParseAuthorityID(label)
+	}
+	return effects.DeriveAuthorityID(label, dep.Seed), nil
+}
+
+// agentKey is the agent's Ed25519 device key, which signs its receipts:
+// derived from the seed and authority in deterministic modes, and in
+// production kept in the state directory (created on first use, 0600).
+func agentKey(dep *config.Deployment, authority effects.AuthorityID) (guard.KeySigner, error) {
+	if dep.Mode.Deterministic() {
+		return guard.KeySigner(ed25519.NewKeyFromSeed(DeriveKeySeed(authority, dep.Seed))), nil
+	}
+	path := filepath.Join(dep.StateDir, "keys", authority.String()+".key")
+	if b, err := os.ReadFile(path); err == nil {
+		if len(b) != ed25519.SeedSize {
+			return nil, fmt.Errorf("device key %s is corrupt (%d bytes, want %d): restore it from backup", path, len(b), ed25519.SeedSize)
+		}
+		return guard.KeySigner(ed25519.NewKeyFromSeed(b)), nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	seed := make([]byte, ed25519.SeedSize)
+	if _, err := rand.Read(seed); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, seed, 0o600); err != nil {
+		return nil, err
+	}
+	return guard.KeySigner(ed25519.NewKeyFromSeed(seed)), nil
+}
+
+// DeriveKeySeed is the Ed25519 seed of an authority's device key in the
+// deterministic modes.
+func DeriveKeySeed(authority effects.AuthorityID, seed uint64) []byte {
+	h := blake3.New(ed25519.SeedSize, nil)
+	h.Write([]byte("aura-agent-key/v1\x00"))
+	h.Write(authority[:])
+	var s [8]byte
+	for i := range s {
+		s[i] = byte(seed >> (8 * (7 - i)))
+	}
+	h.Write(s[:])
+	return h.Sum(nil)
+}
+
+// Agent is one authority's runtime: its plugins, router and guard chain.
+// Every call it makes — through Invoke, its typed facades or a protocol it
+// runs — goes through the router: authority scoping, the guard chain, then
+// the plugin.
+type Agent struct {
+	host    *Host
+	mode    effects.Mode
+	signer  guard.KeySigner
+	tempDir string
+
+	shutdownOnce sync.Once
+	shutdownErr  error
+}
+
+// AuthorityID is the authority the agent acts for.
+func (a *Agent) AuthorityID() effects.AuthorityID { return a.host.Authority() }
+
+// Mode is the agent's execution mode.
+func (a *Agent) Mode() effects.Mode { return a.mode }
+
+// PublicKey is the agent's device key, which verifies its receipts.
+func (a *Agent) PublicKey() ed25519.PublicKey { return a.signer.PublicKey() }
+
+// Invoke routes one call as the agent.
+func (a *Agent) Invoke(ctx context.Context, op effects.OpID, args effects.Value) (effects.Value, error) {
+	return a.host.Invoke(ctx, &effects.Call{Op: op, Args: args})
+}
+
+// FlowBudget is the agent's flow budget for sending to peer in a context.
+func (a *Agent) FlowBudget(ctx context.Context, context effects.ContextID, peer effects.AuthorityID) (guard.FlowBudget, error) {
+	b, _, err := a.host.router.guard.budgets.Get(ctx, guard.BudgetKey{Context: context, Peer: peer})
+	return b, err
+}
+
+// RotateEpoch moves the agent's budget for sending to peer in a context to
+// its next epoch, which resets what it has spent: the only replenishment.
+func (a *Agent) RotateEpoch(ctx context.Context, context effects.ContextID, peer effects.AuthorityID) error {
+	key := guard.BudgetKey{Context: context, Peer: peer}
+	b, _, err := a.host.router.guard.budgets.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	_, err = a.host.router.guard.budgets.Rotate(ctx, key, b.Epoch+1)
+	return err
+}
+
+// Router is the agent's router, for the VM or other callers.
+func (a *Agent) Router() *Router { return a.host.Router() }
+
+// Host is the runtime underneath, for status and supervision.
+func (a *Agent) Host() *Host { return a.host }
+
+// Shutdown stops the agent's plugins (in reverse start order, each within
+// its timeout) and removes a temporary state directory. A second Shutdown
+// is a no-op returning the first result.
+func (a *Agent) Shutdown(ctx context.Context) error {
+	a.shutdownOnce.Do(func() {
+		a.shutdownErr = a.host.Shutdown(ctx)
+		a.removeTemp()
+	})
+	return a.shutdownErr
+}
+
+func (a *Agent) removeTemp() {
+	if a.tempDir != "" {
+		_ = os.RemoveAll(a.tempDir)
+	}
+}
+
+// CreateProductionAgent builds a production agent for authority from the
+// deployment file at path.
+func CreateProductionAgent(ctx context.Context, authority effects.AuthorityID, path string) (*Agent, error) {
+	return NewAgentBuilder().WithAuthority(authority).WithDeployment(path).BuildProduction(ctx)
+}
+
+// CreateTestingAgent builds a testing agent for authority from the
+// deployment file at path.
+func CreateTestingAgent(authority effects.AuthorityID, path string) (*Agent, error) {
+	return NewAgentBuilder().WithAuthority(authority).WithDeployment(path).BuildTesting()
+}
+
+// CreateSimulationAgent builds a simulation agent for authority from the
+// deployment file at path, with seed.
+func CreateSimulationAgent(authority effects.AuthorityID, path string, seed uint64) (*Agent, error) {
+	return NewAgentBuilder().WithAuthority(authority).WithDeployment(path).BuildSimulation(seed)
+}

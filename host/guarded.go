@@ -1,0 +1,251 @@
+package host
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"sync"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/guard"
+)
+
+// DefaultGuardPolicy is the guard chain's reach: every operation of the
+// service families, and every send.
+var DefaultGuardPolicy = guard.Policy{
+	Guarded: []string{"session.*", "auth.*", "invitation.*", "recovery.*", "rendezvous.*"},
+	Sends:   []string{"network.send_envelope"},
+}
+
+const (
+	opSend         effects.OpID = "network.send_envelope"
+	opReceive      effects.OpID = "network.receive_envelope"
+	opReceiveFrom  effects.OpID = "network.receive_envelope_from"
+	opAppendFact   effects.OpID = "journal.append_fact"
+	opPhysicalTime effects.OpID = "clock.physical_time"
+	opRetrieve     effects.OpID = "storage.retrieve"
+	opStore        effects.OpID = "storage.store"
+)
+
+// guardChain runs the guard chain on a router's guarded calls:
+// Capability → FlowBudget → JournalCoupling → Leakage, evaluated over a
+// snapshot, then its commands in order (charge, fact, leakage), then the
+// call — with, for a send, the receipt of its charge attached. A denial
+// leaves no trace. On receipt, envelopes must carry a valid receipt from a
+// sender whose key the host knows.
+//
+// The chain's own effects (the journal fact, the clock, the budget store)
+// go straight to the registry's handlers, not back through the router, so
+// they are not themselves guarded.
+type guardChain struct {
+	policy    guard.Policy
+	authority effects.AuthorityID
+	grants    map[effects.AuthorityID][]string
+	registry  *effects.Registry
+	budgets   *guard.FlowBudgetManager
+	receipts  *guard.ReceiptManager
+	exec      *guard.Executor
+	// defaultLimit is the agent's flow_budget limit, set explicitly on a
+	// (context, peer) budget the first time this agent sends there; 0 means
+	// none, so sends are exhausted until a budget is set.
+	defaultLimit uint64
+	keys         func(effects.AuthorityID) (ed25519.PublicKey, bool)
+
+	initMu sync.Mutex
+	inited map[guard.BudgetKey]bool
+}
+
+// GuardConfig configures the guard chain of one agent.
+type GuardConfig struct {
+	// Policy says which operations are guarded and which are sends.
+	// Default: DefaultGuardPolicy.
+	Policy *guard.Policy
+	// Allow are the agent's capability patterns ("invitation.*", "*").
+	Allow []string
+	// FlowBudgetLimit is set on each (context, peer) budget the agent first
+	// sends to; 0 sets none.
+	FlowBudgetLimit uint64
+	// Signer signs the agent's receipts. Required.
+	Signer guard.Signer
+	// PeerKeys finds the public key of a sending authority, to check the
+	// receipts of envelopes this agent receives.
+	PeerKeys func(effects.AuthorityID) (ed25519.PublicKey, bool)
+}
+
+func newGuardChain(authority effects.AuthorityID, registry *effects.Registry, cfg GuardConfig) *guardChain {
+	policy := DefaultGuardPolicy
+	if cfg.Policy != nil {
+		policy = *cfg.Policy
+	}
+	g := &guardChain{policy: policy, authority: authority, registry: registry,
+		grants:       map[effects.AuthorityID][]string{authority: cfg.Allow},
+		defaultLimit: cfg.FlowBudgetLimit, keys: cfg.PeerKeys, inited: map[guard.BudgetKey]bool{}}
+	store := &registryStore{registry: registry, authority: authority, fallback: guard.NewMemStore()}
+	g.budgets = guard.NewFlowBudgetManager(store)
+	g.receipts = guard.NewReceiptManager(store, guard.DefaultRetain)
+	g.exec = &guard.Executor{Budgets: g.budgets, Receipts: g.receipts, Signer: cfg.Signer, Journal: g.appendFact}
+	if g.keys == nil {
+		g.keys = func(effects.AuthorityID) (ed25519.PublicKey, bool) { return nil, false }
+	}
+	return g
+}
+
+// before runs the chain for a call and returns the call to dispatch (a send
+// gets its receipt attached), or the denial.
+func (g *guardChain) before(ctx context.Context, call *effects.Call) (*effects.Call, error) {
+	send := g.policy.IsSend(call.Op)
+	if !send && !g.policy.IsGuarded(call.Op) {
+		return call, nil
+	}
+	req := guard.Request{Op: call.Op, Authority: call.Authority, Context: call.Context, Session: call.Session,
+		Time: g.now(ctx), Body: call.Args}
+	var env guard.Envelope
+	if send {
+		var err error
+		if env, err = guard.EnvelopeFromValue(call.Arg("envelope")); err != nil {
+			return nil, err
+		}
+		if env.Source != call.Authority {
+			return nil, &effects.Error{Code: effects.CodeDenied, Op: call.Op,
+				Message: fmt.Sprintf("envelope source %s is not the sending authority %s", env.Source, call.Authority)}
+		}
+		req.Context, req.Peer, req.PayloadSize = env.Context, env.Destination, len(env.Payload)
+		req.Body = effects.Map(map[string]effects.Value{"payload_bytes": effects.Int(int64(len(env.Payload)))})
+		if err := g.initBudget(ctx, req.BudgetKey()); err != nil {
+			return nil, err
+		}
+	}
+	budgets, err := g.budgets.Snapshot(ctx, req.BudgetKey())
+	if err != nil {
+		return nil, err
+	}
+	d := guard.Evaluate(guard.Snapshot{Policy: g.policy, Grants: g.grants, Budgets: budgets}, req)
+	if !d.Allowed() {
+		return nil, d.Err()
+	}
+	out, err := g.exec.Run(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if send && out.Receipt != nil {
+		b, err := out.Receipt.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		env.Receipt = b
+		c := *call
+		c.Args = effects.Map(map[string]effects.Value{"envelope": env.Value()})
+		call = &c
+	}
+	return call, nil
+}
+
+// after checks what a receive returned: an envelope must carry a valid
+// receipt from a sender whose key is known, or it is refused.
+func (g *guardChain) after(ctx context.Context, call *effects.Call, v effects.Value) (effects.Value, error) {
+	if (call.Op != opReceive && call.Op != opReceiveFrom) || v.IsNull() {
+		return v, nil
+	}
+	env, err := guard.EnvelopeFromValue(v)
+	if err != nil {
+		return effects.Value{}, &effects.Error{Code: effects.CodeDenied, Op: call.Op, Message: "refused a malformed envelope: " + err.Error()}
+	}
+	pub, ok := g.keys(env.Source)
+	if !ok {
+		return effects.Value{}, &effects.Error{Code: effects.CodeDenied, Op: call.Op,
+			Message: fmt.Sprintf("refused an envelope from %s: its key is unknown, so its receipt cannot be checked", env.Source)}
+	}
+	if _, err := guard.RequireReceipt(ctx, env, g.receipts, pub); err != nil {
+		return effects.Value{}, &effects.Error{Code: effects.CodeDenied, Op: call.Op, Err: err,
+			Message: fmt.Sprintf("refused an envelope from %s: %v", env.Source, err)}
+	}
+	return v, nil
+}
+
+// initBudget sets the agent's configured limit on a budget it has never
+// had: explicit configuration, not implicit headroom.
+func (g *guardChain) initBudget(ctx context.Context, key guard.BudgetKey) error {
+	if g.defaultLimit == 0 {
+		return nil
+	}
+	g.initMu.Lock()
+	defer g.initMu.Unlock()
+	if g.inited[key] {
+		return nil
+	}
+	if _, ok, err := g.budgets.Get(ctx, key); err != nil {
+		return err
+	} else if !ok {
+		if _, err := g.budgets.Set(ctx, key, g.defaultLimit); err != nil {
+			return err
+		}
+	}
+	g.inited[key] = true
+	return nil
+}
+
+// now is the time effect's reading in ms (virtual in simulation), or 0 in a
+// deployment without a clock.
+func (g *guardChain) now(ctx context.Context) uint64 {
+	v, err := g.direct(ctx, opPhysicalTime, effects.Null())
+	if err != nil {
+		return 0
+	}
+	ms, _ := v.Get("ms")
+	u, _ := ms.AsUint()
+	return u
+}
+
+// appendFact is the journal coupling: no journal, no guarded operation.
+func (g *guardChain) appendFact(ctx context.Context, fact effects.Value) error {
+	if !g.registry.Has(opAppendFact) {
+		return &effects.Error{Code: effects.CodeUnavailable, Op: opAppendFact,
+			Message: `a guarded operation must be journaled, and no plugin serves journal.append_fact: add plugin "journal" { builtin = "journal" }`}
+	}
+	_, err := g.direct(ctx, opAppendFact, effects.Map(map[string]effects.Value{"fact": fact}))
+	return err
+}
+
+// direct calls a handler without the router: for the chain's own effects.
+func (g *guardChain) direct(ctx context.Context, op effects.OpID, args effects.Value) (effects.Value, error) {
+	e, ok := g.registry.Lookup(op)
+	if !ok {
+		return effects.Value{}, &effects.Error{Code: effects.CodeUnknownOp, Op: op}
+	}
+	return e.Handler.Invoke(ctx, &effects.Call{Op: op, Args: args, Authority: g.authority})
+}
+
+// registryStore keeps guard state in the storage plugin when the
+// deployment has one, else in memory.
+type registryStore struct {
+	registry  *effects.Registry
+	authority effects.AuthorityID
+	fallback  guard.Store
+}
+
+func (s *registryStore) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	e, ok := s.registry.Lookup(opRetrieve)
+	if !ok {
+		return s.fallback.Get(ctx, key)
+	}
+	v, err := e.Handler.Invoke(ctx, &effects.Call{Op: opRetrieve, Authority: s.authority,
+		Args: effects.Map(map[string]effects.Value{"key": effects.String(key)})})
+	switch {
+	case effects.AsError(err) != nil && effects.AsError(err).Code == effects.CodeNotFound:
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	}
+	b, _ := v.AsBytes()
+	return b, true, nil
+}
+
+func (s *registryStore) Put(ctx context.Context, key string, value []byte) error {
+	e, ok := s.registry.Lookup(opStore)
+	if !ok {
+		return s.fallback.Put(ctx, key, value)
+	}
+	_, err := e.Handler.Invoke(ctx, &effects.Call{Op: opStore, Authority: s.authority,
+		Args: effects.Map(map[string]effects.Value{"key": effects.String(key), "value": effects.Bytes(value)})})
+	return err
+}
