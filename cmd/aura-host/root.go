@@ -56,7 +56,14 @@ A first tour:
   aura-host validate examples/quickstart/deployment.hcl
   aura-host plugins  examples/quickstart/deployment.hcl
   aura-host invoke   examples/quickstart/deployment.hcl crypto.hash data=68656c6c6f
-  aura-host run      examples/quickstart/deployment.hcl`,
+  aura-host run      examples/quickstart/deployment.hcl
+
+Protocols (choreographies), run through a deployment's plugins:
+
+  aura-host protocol check examples/protocols/guardian_recovery.hcl
+  aura-host protocol run   examples/protocols/guardian_recovery.hcl \
+      --deployment examples/protocols/deployment.hcl --record recovery.jsonl
+  aura-host trace replay   recovery.jsonl`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -69,6 +76,8 @@ A first tour:
 		newValidateCommand(g),
 		newPluginsCommand(g),
 		newInvokeCommand(g),
+		newProtocolCommand(g),
+		newTraceCommand(),
 		newVersionCommand(),
 		newPluginCommand(),
 	)

@@ -1,0 +1,363 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/spf13/cobra"
+
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/vm"
+)
+
+func newProtocolCommand(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "protocol",
+		Short: "Check, project and run choreographies (multi-party protocols)",
+		Long: `A protocol file describes a choreography: the messages between its roles,
+written once from above (vm/LANGUAGE.md is the reference). These commands
+check it, show what each role does on its own (its local type), and run it
+with every effect call routed to a deployment's plugins.
+
+Protocol files are HCL, or the JSON interchange form of other
+multiparty-session-type tools (a .json file).`,
+		Example: `  aura-host protocol check   examples/protocols/guardian_recovery.hcl
+  aura-host protocol project examples/protocols/ping_pong.hcl --role Server
+  aura-host protocol run     examples/protocols/guardian_recovery.hcl \
+      --deployment examples/protocols/deployment.hcl --record recovery.jsonl`,
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(newProtocolCheckCommand(), newProtocolProjectCommand(), newProtocolRunCommand(g))
+	return cmd
+}
+
+func newProtocolCheckCommand() *cobra.Command {
+	var (
+		name  string
+		types bool
+	)
+	cmd := &cobra.Command{
+		Use:   "check FILE",
+		Short: "Check that a protocol is well formed, projects and compiles",
+		Long: `Parse a protocol, check that it is well formed (roles, choices, loops,
+bindings), project it onto every role and compile each role's code. On
+success print a summary: the scheduler and step budget a run gets, and per
+role its instructions, messages and effect operations. --types prints each
+role's local type instead of the table.
+
+Every mistake is printed with file:line:col and a snippet, like
+` + "`aura-host validate`" + `; the exit status is then 1.
+
+A file normally holds one protocol; one that holds several is checked
+protocol by protocol, or only the one --protocol names.`,
+		Example: `  aura-host protocol check examples/protocols/guardian_recovery.hcl
+  aura-host protocol check examples/protocols/two_phase_commit.hcl --types`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			file := args[0]
+			src, err := readProtocolFile(file)
+			if err != nil {
+				return err
+			}
+			names := []string{name}
+			if name == "" {
+				names = protocolNames(src, file)
+			}
+			failed := false
+			for i, n := range names {
+				if i > 0 {
+					fmt.Fprintln(cmd.OutOrStdout())
+				}
+				p, prog, files, diags := compileProtocol(src, file, n)
+				if len(diags) > 0 {
+					_ = config.WriteDiagnostics(stderr, files, diags, colorful(stderr))
+				}
+				if diags.HasErrors() {
+					failed = true
+					continue
+				}
+				printCheck(cmd.OutOrStdout(), file, p, prog, types)
+			}
+			if failed {
+				return &exitError{code: 1}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "protocol", "", "check only the protocol of this name (in a file that holds several)")
+	cmd.Flags().BoolVar(&types, "types", false, "print every role's local type instead of the summary table")
+	return cmd
+}
+
+func newProtocolProjectCommand() *cobra.Command {
+	var (
+		name   string
+		role   string
+		asJSON bool
+	)
+	cmd := &cobra.Command{
+		Use:   "project FILE",
+		Short: "Print each role's local type: what that role alone does",
+		Long: `Project a protocol onto its roles and print each role's local type: the
+sends, receives, choices and role-local actions (invoke, set, now, ...) of
+that role, in order. --role prints one role.
+
+--json writes the JSON interchange form of multiparty-session-type tools:
+
+  {"kind":"send"|"recv","partner":P,
+   "branches":[{"label":{"name":L,"sort":S},"continuation":T}]}
+
+with rec, var and end in the same style. Role-local actions have no place
+in that form and are left out. Without --role the output is one JSON
+object keyed by role; with --role, that role's local type alone.
+
+Mistakes are printed with file:line:col and a snippet; exit status 1.`,
+		Example: `  aura-host protocol project examples/protocols/ping_pong.hcl
+  aura-host protocol project examples/protocols/guardian_recovery.hcl --role 'Guardian[0]'
+  aura-host protocol project examples/protocols/two_phase_commit.hcl --json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			file := args[0]
+			src, err := readProtocolFile(file)
+			if err != nil {
+				return err
+			}
+			sel, files, diags := selectProtocol(src, file, name, true)
+			var out []byte
+			if !diags.HasErrors() {
+				var d hcl.Diagnostics
+				out, d = vm.ProjectFile(sel, file, role, asJSON)
+				diags = append(diags, d...)
+			}
+			if len(diags) > 0 {
+				_ = config.WriteDiagnostics(stderr, files, diags, colorful(stderr))
+			}
+			if diags.HasErrors() {
+				return &exitError{code: 1}
+			}
+			_, err = cmd.OutOrStdout().Write(out)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&name, "protocol", "", "the protocol to project, in a file that holds several")
+	cmd.Flags().StringVar(&role, "role", "", "print only this role's local type (a family member is written Guardian[0])")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "write the JSON interchange form instead of text")
+	return cmd
+}
+
+// readProtocolFile reads a protocol file, saying what to do when it cannot.
+func readProtocolFile(path string) ([]byte, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read protocol file: %w (give the path of a .hcl or .json protocol, e.g. examples/protocols/ping_pong.hcl)", err)
+	}
+	return src, nil
+}
+
+// isJSONProtocol says whether vm.Load reads src as the JSON interchange
+// form, as it decides.
+func isJSONProtocol(src []byte, filename string) bool {
+	return strings.HasSuffix(filename, ".json") || bytes.HasPrefix(bytes.TrimSpace(src), []byte("{"))
+}
+
+// sourceFiles is the file map config.WriteDiagnostics takes snippets from.
+// An HCL file is parsed so that a snippet's header names the enclosing
+// block, as validate's do.
+func sourceFiles(src []byte, filename string) map[string]*hcl.File {
+	if !isJSONProtocol(src, filename) {
+		if f, _ := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); f != nil {
+			return map[string]*hcl.File{filename: f}
+		}
+	}
+	return map[string]*hcl.File{filename: {Bytes: src}}
+}
+
+// protocolBlocks returns the top-level protocol blocks of an HCL protocol
+// file (nil for JSON, or HCL that does not parse: vm reports that).
+func protocolBlocks(src []byte, filename string) []*hclsyntax.Block {
+	if isJSONProtocol(src, filename) {
+		return nil
+	}
+	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	if diags.HasErrors() {
+		return nil
+	}
+	var blocks []*hclsyntax.Block
+	for _, b := range f.Body.(*hclsyntax.Body).Blocks {
+		if b.Type == "protocol" && len(b.Labels) == 1 {
+			blocks = append(blocks, b)
+		}
+	}
+	return blocks
+}
+
+// protocolNames lists the protocols of a file that holds several, for
+// checking each; otherwise one empty name: the file as it is.
+func protocolNames(src []byte, filename string) []string {
+	blocks := protocolBlocks(src, filename)
+	if len(blocks) < 2 {
+		return []string{""}
+	}
+	names := make([]string, len(blocks))
+	for i, b := range blocks {
+		names[i] = b.Labels[0]
+	}
+	return names
+}
+
+// selectProtocol returns the source of the protocol called name. The
+// protocol language holds one protocol per file; a file with several is
+// accepted here, by blanking every other protocol block with spaces, so
+// that each diagnostic keeps its line and column in the user's file (and
+// a recorded trace carries a source that parses on its own). An empty
+// name selects the file's only protocol; with several, needOne makes that
+// a mistake that lists them.
+func selectProtocol(src []byte, filename, name string, needOne bool) ([]byte, map[string]*hcl.File, hcl.Diagnostics) {
+	files := sourceFiles(src, filename)
+	blocks := protocolBlocks(src, filename)
+	var names []string
+	for _, b := range blocks {
+		names = append(names, b.Labels[0])
+	}
+	if len(blocks) > 1 && name == "" {
+		if !needOne {
+			return src, files, nil
+		}
+		return nil, files, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Several protocols",
+			Detail:  fmt.Sprintf("%s holds the protocols %s; choose one with --protocol NAME.", filename, strings.Join(names, ", ")),
+			Subject: blocks[1].DefRange().Ptr()}}
+	}
+	if name == "" || len(blocks) == 0 {
+		return src, files, nil // JSON (checked by name once loaded), or vm reports the file
+	}
+	i := slices.Index(names, name)
+	if i < 0 {
+		return nil, files, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No such protocol",
+			Detail:  fmt.Sprintf("%s has no protocol %q; it holds %s.", filename, name, strings.Join(names, ", ")),
+			Subject: blocks[0].DefRange().Ptr()}}
+	}
+	if len(blocks) == 1 {
+		return src, files, nil
+	}
+	r := blocks[i].Range()
+	out := slices.Clone(src)
+	for j := range out {
+		if (j < r.Start.Byte || j >= r.End.Byte) && out[j] != '\n' && out[j] != '\r' {
+			out[j] = ' '
+		}
+	}
+	return out, files, nil
+}
+
+// compileProtocol selects, loads and compiles a protocol. The files map
+// serves the snippets of the diagnostics, which may hold warnings even
+// when there is no error.
+func compileProtocol(src []byte, filename, name string) (*vm.Protocol, *vm.Program, map[string]*hcl.File, hcl.Diagnostics) {
+	sel, files, diags := selectProtocol(src, filename, name, true)
+	if diags.HasErrors() {
+		return nil, nil, files, diags
+	}
+	p, d := vm.Load(sel, filename)
+	diags = append(diags, d...)
+	if diags.HasErrors() {
+		return nil, nil, files, diags
+	}
+	if name != "" && p.Name != name {
+		return nil, nil, files, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No such protocol",
+			Detail: fmt.Sprintf("%s holds the protocol %q, not %q.", filename, p.Name, name), Subject: p.Range.Ptr()})
+	}
+	prog, d := vm.Compile(p)
+	diags = append(diags, d...)
+	if diags.HasErrors() {
+		return nil, nil, files, diags
+	}
+	return p, prog, files, diags
+}
+
+// printCheck prints what `protocol check` reports about a good protocol.
+func printCheck(w io.Writer, file string, p *vm.Protocol, prog *vm.Program, types bool) {
+	instrs := 0
+	for _, rc := range prog.Roles {
+		instrs += len(rc.Code)
+	}
+	fmt.Fprintf(w, "%s: protocol %q is well formed: %d roles, %d instructions\n", file, p.Name, len(p.Roles), instrs)
+	sched, how := p.Scheduler, "declared"
+	if sched == "" {
+		exec, _ := vm.LookupExecutionPolicy(p.Policy)
+		sched, how = vm.SelectPolicy(vm.SchedulerSignals{Heavy: exec.Heavy}), "by rule, without contention"
+	}
+	fmt.Fprintf(w, "scheduler: %s (%s)\n", shortPolicy(sched), how)
+	if p.Policy != "" {
+		fmt.Fprintf(w, "execution policy: %s\n", p.Policy)
+	}
+	budget, mult := stepBudget(p, prog)
+	fmt.Fprintf(w, "step budget: %d (multiplier %d)\n\n", budget, mult)
+	if types {
+		for i, rc := range prog.Roles {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			fmt.Fprint(w, prog.Projection.Text(rc.Role))
+		}
+		return
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "ROLE\tINSTRUCTIONS\tDEPTH\tSENDS\tRECEIVES\tEFFECTS")
+	for _, rc := range prog.Roles {
+		s := summarizeRole(rc)
+		effects := strings.Join(s.effects, ", ")
+		if effects == "" {
+			effects = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", rc.Role, len(rc.Code), rc.Depth, s.sends, s.receives, effects)
+	}
+	_ = tw.Flush()
+}
+
+// roleSummary counts what a role's code does.
+type roleSummary struct {
+	sends, receives int
+	effects         []string // operations invoked, and the host's own services, sorted
+}
+
+func summarizeRole(rc *vm.RoleCode) roleSummary {
+	var s roleSummary
+	seen := map[string]bool{}
+	add := func(name string) {
+		if !seen[name] {
+			seen[name] = true
+			s.effects = append(s.effects, name)
+		}
+	}
+	for i := range rc.Code {
+		in := &rc.Code[i]
+		switch in.Op {
+		case vm.OpSend, vm.OpChoose:
+			s.sends++
+		case vm.OpReceive, vm.OpOffer:
+			s.receives++
+		case vm.OpInvoke:
+			add(string(in.Action.Op))
+		case vm.OpAcquire, vm.OpRelease:
+			add("guard " + in.Action.Guard)
+		case vm.OpNow:
+			add("now")
+		case vm.OpRandom:
+			add("random")
+		}
+	}
+	slices.Sort(s.effects)
+	return s
+}
+
+// shortPolicy is a scheduler policy's last segment ("round_robin").
+func shortPolicy(p vm.Policy) string {
+	s := string(p)
+	return s[strings.LastIndexByte(s, '.')+1:]
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bufio"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/vm"
+)
+
+func newTraceCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "trace",
+		Short: "Replay and compare recorded protocol traces",
+		Long: `A trace is what ` + "`aura-host protocol run --record FILE`" + ` writes: one JSON
+line of header (the protocol, its source, the seed, the scheduler), then
+one line per effect request and outcome and per message, in canonical order
+(ordering key = machine step, then effect ID, then kind). Each line carries
+a digest chaining it to every line before it, so an altered or missing line
+is found at its index.`,
+		Example: `  aura-host trace replay recovery.jsonl
+  aura-host trace diff seed1.jsonl seed2.jsonl`,
+		Args: cobra.NoArgs,
+	}
+	cmd.AddCommand(newTraceReplayCommand(), newTraceDiffCommand())
+	return cmd
+}
+
+func newTraceReplayCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "replay FILE.jsonl",
+		Short: "Rerun a recorded session with no plugins and check it matches",
+		Long: `Rerun the session a trace records, from the protocol source the trace
+carries, with no deployment and no plugin: every effect outcome, decision,
+payload, time and random byte is answered from the trace. Each request the
+rerun makes is checked against the recorded one, and each message it sends.
+
+On success print OK with the number of entries and the trace hash (the same
+hash ` + "`protocol run`" + ` printed). If the trace was altered, or the rerun asks
+for something else than the trace recorded, print the Determinism fault
+with the first diverging index and the entry there; the exit status is then
+1. A recorded run that ended in a fault replays OK when the rerun ends in
+the same fault.
+
+Only full traces replay (the default of ` + "`protocol run`" + `); a
+topology_only trace has no payloads or effect results to answer from.`,
+		Example: "  aura-host trace replay recovery.jsonl",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			file := args[0]
+			t, err := readTraceFile(file)
+			if err != nil {
+				return err
+			}
+			if t.Header.Granularity != vm.Full {
+				return fmt.Errorf("replay %s: the trace is %s, and only a full trace replays: record it with `protocol run --granularity full` (the default)", file, t.Header.Granularity)
+			}
+			m, err := vm.ReplayTrace(cmd.Context(), t)
+			var fault *vm.Fault
+			switch {
+			case errors.As(err, &fault) && fault.Kind == vm.FaultDeterminism:
+				reportDivergence(file, t, fault)
+				return &exitError{code: 1}
+			case err != nil && fault == nil:
+				return fmt.Errorf("replay %s: %w", file, err)
+			}
+			want, got := t.Hash(), m.Trace().Hash()
+			if want != got {
+				fmt.Fprintf(stderr, "Error: %s: the replayed trace hashes %x, the recorded one %x\n", file, got, want)
+				return &exitError{code: 1}
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: OK: replayed %d entries of protocol %q with no plugins\n", file, len(t.Entries), t.Header.Protocol)
+			if fault != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "the recorded run ended in a fault, and so does the replay: %s\n", fault.Kind)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "trace hash %s\n", hex.EncodeToString(want[:]))
+			return nil
+		},
+	}
+}
+
+// readTraceFile reads a recorded trace. A line that was altered (its
+// digest no longer chains) is reported as a divergence at its index;
+// anything else that keeps the file from reading is an error naming it.
+func readTraceFile(file string) (*vm.Trace, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("read trace: %w (give a file written by `aura-host protocol run --record`)", err)
+	}
+	defer f.Close()
+	t, err := vm.ReadTrace(f)
+	var fault *vm.Fault
+	if errors.As(err, &fault) && fault.Kind == vm.FaultDeterminism {
+		reportDivergence(file, nil, fault)
+		return nil, &exitError{code: 1}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read trace %s: %w (is it a trace written by `aura-host protocol run --record`?)", file, err)
+	}
+	return t, nil
+}
+
+// reportDivergence prints a Determinism fault: where, what the trace holds
+// there, and why it does not match. t is nil when the trace did not read.
+func reportDivergence(file string, t *vm.Trace, f *vm.Fault) {
+	fmt.Fprintf(stderr, "Error: %s diverges at trace index %d\n\n", file, f.Index)
+	switch {
+	case t != nil && f.Index >= 0 && f.Index < len(t.Entries):
+		fmt.Fprintf(stderr, "  recorded entry %d (line %d of %s):\n    %s\n\n", f.Index, f.Index+2, file, describeEntry(&t.Entries[f.Index]))
+	case t != nil && f.Index >= len(t.Entries):
+		fmt.Fprintf(stderr, "  the trace ends after %d entries\n\n", len(t.Entries))
+	case t == nil && f.Index >= 0:
+		if line := traceLine(file, f.Index+2); line != "" {
+			fmt.Fprintf(stderr, "  line %d of %s:\n    %s\n\n", f.Index+2, file, abbreviateLine(line, 200))
+		}
+	}
+	msg := faultMessage(f)
+	if f.Range.Filename != "" && t != nil {
+		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Determinism fault", Detail: msg, Subject: f.Range.Ptr()}
+		files := sourceFiles([]byte(t.Header.ProtocolSource), t.Header.ProtocolFile)
+		if files[f.Range.Filename] != nil {
+			fmt.Fprintln(stderr, "The protocol step the rerun was at:")
+			fmt.Fprintln(stderr)
+			_ = config.WriteDiagnostics(stderr, files, hcl.Diagnostics{d}, colorful(stderr))
+			return
+		}
+	}
+	fmt.Fprintf(stderr, "Determinism fault: %s\n", msg)
+}
+
+// traceLine returns line n (from 1) of a file, or "" if there is none.
+func traceLine(file string, n int) string {
+	f, err := os.Open(file)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	for i := 1; ; i++ {
+		line, err := br.ReadString('\n')
+		if i == n {
+			return strings.TrimRight(line, "\n")
+		}
+		if err != nil {
+			return ""
+		}
+	}
+}
+
+func abbreviateLine(s string, limit int) string {
+	if r := []rune(s); len(r) > limit {
+		return string(r[:limit-1]) + "…"
+	}
+	return s
+}
+
+// describeEntry renders one entry on a line: where it sits in the run,
+// what it is, and its values abbreviated.
+func describeEntry(e *vm.Entry) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "key %d, effect %d, %s by %s", e.OrderingKey, e.EffectID, e.Kind, e.Role)
+	if e.Peer != "" {
+		fmt.Fprintf(&b, " with %s", e.Peer)
+	}
+	fmt.Fprintf(&b, ": %s", e.Operation)
+	fmt.Fprintf(&b, " in %s out %s", abbreviate(e.Inputs, 60), abbreviate(e.Outputs, 60))
+	if e.Error != nil {
+		fmt.Fprintf(&b, " error %s: %s", e.Error.Code, e.Error.Message)
+	}
+	return b.String()
+}
