@@ -1,0 +1,167 @@
+package facade
+
+import (
+	"context"
+	"time"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// Invitations is the client of the invitation service. An invitation goes
+// from pending to accepted or declined (by its receiver only), cancelled
+// (by its sender only) or expired; those states are final, and each
+// transition is journaled. A pending invitation travels as a code.
+type Invitations struct{ c caller }
+
+// InvitationKind is what the receiver is invited to be.
+type InvitationKind string
+
+// The invitation kinds.
+const (
+	InviteGuardian InvitationKind = "guardian" // a guardian of the sender's authority
+	InviteContact  InvitationKind = "contact"  // a contact
+	InviteChannel  InvitationKind = "channel"  // a member of a channel
+	InviteDevice   InvitationKind = "device"   // an enrolled device
+)
+
+// InvitationStatus is where an invitation stands.
+type InvitationStatus string
+
+// The invitation statuses; all but InvitationPending are final.
+const (
+	InvitationPending   InvitationStatus = "pending"
+	InvitationAccepted  InvitationStatus = "accepted"
+	InvitationDeclined  InvitationStatus = "declined"
+	InvitationCancelled InvitationStatus = "cancelled"
+	InvitationExpired   InvitationStatus = "expired"
+)
+
+var (
+	opInvite = declare("Invitations.Invite", "invitation.invite", effects.KindMap,
+		arg("kind", effects.KindString), arg("sender", effects.KindString), arg("receiver", effects.KindString),
+		arg("ttl_ms", effects.KindInt), opt("message", effects.KindString))
+	opInvitationAccept  = declare("Invitations.Accept", "invitation.accept", effects.KindMap, arg("id", effects.KindString), arg("as", effects.KindString))
+	opInvitationDecline = declare("Invitations.Decline", "invitation.decline", effects.KindMap, arg("id", effects.KindString), arg("as", effects.KindString))
+	opInvitationCancel  = declare("Invitations.Cancel", "invitation.cancel", effects.KindMap, arg("id", effects.KindString), arg("as", effects.KindString))
+	opInvitationGet     = declare("Invitations.Get", "invitation.get", effects.KindMap, arg("id", effects.KindString))
+	opListPending       = declare("Invitations.ListPending", "invitation.list_pending", effects.KindList, opt("for", effects.KindString))
+	opInvitationExport  = declare("Invitations.Export", "invitation.export", effects.KindString, arg("id", effects.KindString))
+	opInvitationImport  = declare("Invitations.Import", "invitation.import", effects.KindMap, arg("code", effects.KindString))
+)
+
+// InviteRequest asks for a new invitation.
+type InviteRequest struct {
+	Kind     InvitationKind
+	Sender   string        // who invites, non-empty
+	Receiver string        // who is invited, non-empty, not Sender
+	TTL      time.Duration // until it expires; rounded up to whole ms, at least 1 ms
+	Message  string        // a note to the receiver, at most 4096 bytes; "" for none
+}
+
+// Invitation is an invitation as the service reports it.
+type Invitation struct {
+	ID         string // "invitation-" and 32 hex digits
+	Kind       InvitationKind
+	Sender     string
+	Receiver   string
+	Status     InvitationStatus
+	CreatedMs  int64
+	ExpiresMs  int64
+	Message    string // "" if none was given
+	SettledBy  string // who accepted, declined or cancelled it; "" until then
+	SettledMs  int64  // when; 0 until then
+	FactID     []byte // the fact the call journaled (Invite, Accept, Decline, Cancel); nil otherwise
+	HasMessage bool   // a message was given (it may be empty)
+}
+
+func readInvitation(r reader) Invitation {
+	inv := Invitation{
+		ID: r.str("id"), Kind: InvitationKind(r.str("kind")), Sender: r.str("sender"), Receiver: r.str("receiver"),
+		Status: InvitationStatus(r.str("status")), CreatedMs: r.int("created_ms"), ExpiresMs: r.int("expires_ms"),
+		SettledBy: r.optStr("settled_by"), SettledMs: r.optInt("settled_ms"), FactID: r.optBytes("fact_id"),
+	}
+	if m, ok := r.v.Get("message"); ok && !m.IsNull() {
+		inv.Message, inv.HasMessage = r.str("message"), true
+	}
+	return inv
+}
+
+// Invite creates a pending invitation.
+func (x *Invitations) Invite(ctx context.Context, req InviteRequest) (Invitation, error) {
+	args := map[string]effects.Value{
+		"kind": effects.String(string(req.Kind)), "sender": effects.String(req.Sender),
+		"receiver": effects.String(req.Receiver), "ttl_ms": effects.Int(millis(req.TTL)),
+	}
+	if req.Message != "" {
+		args["message"] = effects.String(req.Message)
+	}
+	v, err := x.c.invoke(ctx, opInvite, args)
+	return x.invitation(opInvite, v, err)
+}
+
+// Accept accepts an invitation as its receiver as. Anyone else is denied
+// (effects.ErrDenied); an invitation no longer pending is a conflict
+// (effects.ErrConflict).
+func (x *Invitations) Accept(ctx context.Context, id, as string) (Invitation, error) {
+	return x.transition(ctx, opInvitationAccept, id, as)
+}
+
+// Decline declines an invitation as its receiver as, with the errors of
+// Accept.
+func (x *Invitations) Decline(ctx context.Context, id, as string) (Invitation, error) {
+	return x.transition(ctx, opInvitationDecline, id, as)
+}
+
+// Cancel cancels an invitation as its sender as, with the errors of Accept.
+func (x *Invitations) Cancel(ctx context.Context, id, as string) (Invitation, error) {
+	return x.transition(ctx, opInvitationCancel, id, as)
+}
+
+func (x *Invitations) transition(ctx context.Context, op *operation, id, as string) (Invitation, error) {
+	v, err := x.c.invoke(ctx, op, map[string]effects.Value{"id": effects.String(id), "as": effects.String(as)})
+	return x.invitation(op, v, err)
+}
+
+// Get returns an invitation; an unknown one is an error matching
+// effects.ErrNotFound.
+func (x *Invitations) Get(ctx context.Context, id string) (Invitation, error) {
+	v, err := x.c.invoke(ctx, opInvitationGet, map[string]effects.Value{"id": effects.String(id)})
+	return x.invitation(opInvitationGet, v, err)
+}
+
+func (x *Invitations) invitation(op *operation, v effects.Value, err error) (Invitation, error) {
+	if err != nil {
+		return Invitation{}, err
+	}
+	return decodeRecord(op, v, readInvitation)
+}
+
+// ListPending returns the pending invitations, oldest first: all of them
+// (party "") or those party sent or received.
+func (x *Invitations) ListPending(ctx context.Context, party string) ([]Invitation, error) {
+	var args map[string]effects.Value
+	if party != "" {
+		args = map[string]effects.Value{"for": effects.String(party)}
+	}
+	v, err := x.c.invoke(ctx, opListPending, args)
+	if err != nil {
+		return nil, err
+	}
+	return decodeList(opListPending, v, readInvitation)
+}
+
+// Export returns a pending invitation as a shareable code ("AURA-INV1-…").
+func (x *Invitations) Export(ctx context.Context, id string) (string, error) {
+	v, err := x.c.invoke(ctx, opInvitationExport, map[string]effects.Value{"id": effects.String(id)})
+	if err != nil {
+		return "", err
+	}
+	return decodeString(opInvitationExport, v)
+}
+
+// Import records the invitation a code carries and returns it; importing a
+// known invitation again returns it as it stands.
+func (x *Invitations) Import(ctx context.Context, code string) (Invitation, error) {
+	v, err := x.c.invoke(ctx, opInvitationImport, map[string]effects.Value{"code": effects.String(code)})
+	return x.invitation(opInvitationImport, v, err)
+}

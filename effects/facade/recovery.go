@@ -1,0 +1,179 @@
+package facade
+
+import (
+	"context"
+	"time"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// Recovery is the client of the guardian recovery service: a request names
+// guardians and a threshold; each guardian approves by signing the
+// approval message; at the threshold the recovery is granted. Approvals and
+// the grant are journaled.
+type Recovery struct{ c caller }
+
+// RecoveryOperation is what a recovery does.
+type RecoveryOperation string
+
+// The recovery operations.
+const (
+	RecoveryReplaceTree     RecoveryOperation = "replace_tree"
+	RecoveryAddDevice       RecoveryOperation = "add_device"
+	RecoveryRemoveDevice    RecoveryOperation = "remove_device"
+	RecoveryUpdateGuardians RecoveryOperation = "update_guardians"
+)
+
+// RecoveryPhase is where a request stands.
+type RecoveryPhase string
+
+// The recovery phases (AURA-SPEC's RecoveryState variants; the service has
+// no Idle: a request exists from Initiated on).
+const (
+	RecoveryInitiated        RecoveryPhase = "initiated"
+	RecoveryCollectingShares RecoveryPhase = "collecting_shares"
+	RecoveryReconstructing   RecoveryPhase = "reconstructing"
+	RecoveryComplete         RecoveryPhase = "complete"
+	RecoveryFailed           RecoveryPhase = "failed"
+)
+
+var (
+	opRecoveryInitiate = declare("Recovery.Initiate", "recovery.initiate", effects.KindMap,
+		arg("account", effects.KindString), arg("operation", effects.KindString), arg("guardians", effects.KindList),
+		arg("threshold", effects.KindInt), arg("ttl_ms", effects.KindInt))
+	opSubmitApproval = declare("Recovery.SubmitApproval", "recovery.submit_approval", effects.KindMap,
+		arg("recovery_id", effects.KindString), arg("guardian_id", effects.KindString), arg("signature", effects.KindBytes))
+	opRecoveryGet     = declare("Recovery.Get", "recovery.get", effects.KindMap, arg("id", effects.KindString))
+	opRecoveryList    = declare("Recovery.List", "recovery.list", effects.KindList)
+	opApprovalMessage = declare("Recovery.ApprovalMessage", "recovery.approval_message", effects.KindBytes,
+		arg("recovery_id", effects.KindString), arg("operation", effects.KindString), arg("account", effects.KindString))
+)
+
+// Guardian is a guardian who may approve a recovery.
+type Guardian struct {
+	ID        string // non-empty, no NUL bytes
+	PublicKey []byte // the guardian's 32-byte Ed25519 key
+}
+
+// RecoveryParams asks for a recovery.
+type RecoveryParams struct {
+	Account   string // the account (authority) recovered, non-empty
+	Operation RecoveryOperation
+	Guardians []Guardian // distinct ids and keys
+	Threshold int        // distinct approvals needed, 1 to len(Guardians)
+	TTL       time.Duration
+}
+
+// RecoveryState is where a request stands and how many approvals it has.
+type RecoveryState struct {
+	Phase     RecoveryPhase // the service's "state" field
+	Collected int           // approvals so far
+	Required  int           // the threshold
+	Reason    string        // why, when failed
+}
+
+func readRecoveryState(r reader) RecoveryState {
+	return RecoveryState{Phase: RecoveryPhase(r.str("state")), Collected: int(r.int("collected")),
+		Required: int(r.int("required")), Reason: r.optStr("reason")}
+}
+
+// RecoveryRequest is a recovery request as the service reports it.
+type RecoveryRequest struct {
+	ID        string // "recovery-" and 32 hex digits
+	Account   string
+	Operation RecoveryOperation
+	Guardians []Guardian
+	Threshold int
+	CreatedMs int64
+	ExpiresMs int64
+	Approvals []string // the guardians that approved, oldest first
+	State     RecoveryState
+}
+
+func readRecoveryRequest(r reader) RecoveryRequest {
+	return RecoveryRequest{
+		ID: r.str("id"), Account: r.str("account"), Operation: RecoveryOperation(r.str("operation")),
+		Guardians: records(r, "guardians", func(g reader) Guardian {
+			return Guardian{ID: g.str("id"), PublicKey: g.bytesN("public_key", PublicKeySize)}
+		}),
+		Threshold: int(r.int("threshold")), CreatedMs: r.int("created_ms"), ExpiresMs: r.int("expires_ms"),
+		Approvals: r.strings("approvals"), State: readRecoveryState(r.record("state")),
+	}
+}
+
+// GuardianApproval is a guardian's approval of a request: Signature is
+// the guardian's Ed25519 signature of ApprovalMessage.
+type GuardianApproval struct {
+	RecoveryID string
+	GuardianID string
+	Signature  []byte
+}
+
+// RecoveryResult is the outcome of an approval.
+type RecoveryResult struct {
+	State          RecoveryState
+	ApprovalFactID []byte // the recovery.approved fact
+	GrantFactID    []byte // the recovery.granted fact, once complete; nil before
+}
+
+// Initiate opens a recovery request.
+func (x *Recovery) Initiate(ctx context.Context, p RecoveryParams) (RecoveryRequest, error) {
+	gs := make([]effects.Value, len(p.Guardians))
+	for i, g := range p.Guardians {
+		gs[i] = effects.Map(map[string]effects.Value{"id": effects.String(g.ID), "public_key": effects.Bytes(g.PublicKey)})
+	}
+	v, err := x.c.invoke(ctx, opRecoveryInitiate, map[string]effects.Value{
+		"account": effects.String(p.Account), "operation": effects.String(string(p.Operation)),
+		"guardians": effects.List(gs...), "threshold": effects.Int(int64(p.Threshold)), "ttl_ms": effects.Int(millis(p.TTL)),
+	})
+	if err != nil {
+		return RecoveryRequest{}, err
+	}
+	return decodeRecord(opRecoveryInitiate, v, readRecoveryRequest)
+}
+
+// SubmitApproval records a guardian's approval. A guardian not of the
+// request, or a signature that does not verify, matches effects.ErrDenied;
+// a duplicate approval, or a request no longer open, effects.ErrConflict.
+func (x *Recovery) SubmitApproval(ctx context.Context, a GuardianApproval) (RecoveryResult, error) {
+	v, err := x.c.invoke(ctx, opSubmitApproval, map[string]effects.Value{
+		"recovery_id": effects.String(a.RecoveryID), "guardian_id": effects.String(a.GuardianID), "signature": effects.Bytes(a.Signature),
+	})
+	if err != nil {
+		return RecoveryResult{}, err
+	}
+	return decodeRecord(opSubmitApproval, v, func(r reader) RecoveryResult {
+		return RecoveryResult{State: readRecoveryState(r), ApprovalFactID: r.bytes("approval_fact_id"), GrantFactID: r.optBytes("grant_fact_id")}
+	})
+}
+
+// Get returns a request; an unknown one is an error matching
+// effects.ErrNotFound.
+func (x *Recovery) Get(ctx context.Context, id string) (RecoveryRequest, error) {
+	v, err := x.c.invoke(ctx, opRecoveryGet, map[string]effects.Value{"id": effects.String(id)})
+	if err != nil {
+		return RecoveryRequest{}, err
+	}
+	return decodeRecord(opRecoveryGet, v, readRecoveryRequest)
+}
+
+// List returns every known request, oldest first.
+func (x *Recovery) List(ctx context.Context) ([]RecoveryRequest, error) {
+	v, err := x.c.invoke(ctx, opRecoveryList, nil)
+	if err != nil {
+		return nil, err
+	}
+	return decodeList(opRecoveryList, v, readRecoveryRequest)
+}
+
+// ApprovalMessage returns the bytes a guardian signs to approve recovery
+// recoveryID of account.
+func (x *Recovery) ApprovalMessage(ctx context.Context, recoveryID string, op RecoveryOperation, account string) ([]byte, error) {
+	v, err := x.c.invoke(ctx, opApprovalMessage, map[string]effects.Value{
+		"recovery_id": effects.String(recoveryID), "operation": effects.String(string(op)), "account": effects.String(account),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return decodeBytes(opApprovalMessage, v, -1)
+}
