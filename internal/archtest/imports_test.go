@@ -18,6 +18,7 @@ const module = "github.com/aurahost/aura-host"
 // packages it may import, as prefixes. The longest matching prefix wins.
 var rules = map[string][]string{
 	"effects":                     {},
+	"effects/facade":              {"effects"}, // typed clients over the vocabulary
 	"sdk":                         {"sdk", "effects"},
 	"config":                      {"effects"},
 	"vm":                          {"vm", "effects"},
