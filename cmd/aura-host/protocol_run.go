@@ -80,11 +80,13 @@ without any plugin and ` + "`aura-host trace diff`" + ` compares two of them.`,
 	fl.StringArrayVar(&f.decide, "decide", nil, "ROLE=LABEL: the branch ROLE takes at choices left to the host that offer LABEL; ROLE may be a family, Guardian[*] (repeatable; default: chosen by the seed)")
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up (a Cancelled fault) if the session has not ended by then")
 	fl.BoolVar(&f.asJSON, "json", false, "print the outcome as JSON, with every binding in full in the JSON value form")
-	_ = cmd.MarkFlagRequired("deployment")
 	return cmd
 }
 
 func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file string) error {
+	if f.deployment == "" {
+		return errors.New("--deployment is required: the deployment whose plugins serve the protocol's invokes, e.g. --deployment examples/protocols/deployment.hcl")
+	}
 	src, err := readProtocolFile(file)
 	if err != nil {
 		return err
