@@ -78,7 +78,7 @@ without any plugin and ` + "`aura-host trace diff`" + ` compares two of them.`,
 	fl.StringVar(&f.protocol, "protocol", "", "the protocol to run, in a file that holds several")
 	fl.StringVar(&f.scheduler, "scheduler", "", "round_robin, priority_aging or progress_aware (default: the protocol's, else the platform's rule)")
 	fl.StringArrayVar(&f.decide, "decide", nil, "ROLE=LABEL: the branch ROLE takes at choices left to the host that offer LABEL; ROLE may be a family, Guardian[*] (repeatable; default: chosen by the seed)")
-	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up (a Cancelled fault) if the session has not ended by then")
+	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "end the session with a Timeout fault if it has not finished by then")
 	fl.BoolVar(&f.asJSON, "json", false, "print the outcome as JSON, with every binding in full in the JSON value form")
 	return cmd
 }

@@ -107,32 +107,36 @@ func readTraceFile(file string) (*vm.Trace, error) {
 	return t, nil
 }
 
-// reportDivergence prints a Determinism fault: where, what the trace holds
-// there, and why it does not match. t is nil when the trace did not read.
+// reportDivergence prints a Determinism fault as one diagnostic: the
+// first diverging index, the protocol step the rerun was at (with a
+// snippet) when the fault knows it, what the trace holds at that index,
+// and why it does not match. t is nil when the trace did not read.
 func reportDivergence(file string, t *vm.Trace, f *vm.Fault) {
-	fmt.Fprintf(stderr, "Error: %s diverges at trace index %d\n\n", file, f.Index)
+	summary := fmt.Sprintf("%s diverges at trace index %d", file, f.Index)
+	var at string
 	switch {
 	case t != nil && f.Index >= 0 && f.Index < len(t.Entries):
-		fmt.Fprintf(stderr, "  recorded entry %d (line %d of %s):\n    %s\n\n", f.Index, f.Index+2, file, describeEntry(&t.Entries[f.Index]))
+		at = fmt.Sprintf("Recorded entry %d (line %d of %s): %s.", f.Index, f.Index+2, file, describeEntry(&t.Entries[f.Index]))
 	case t != nil && f.Index >= len(t.Entries):
-		fmt.Fprintf(stderr, "  the trace ends after %d entries\n\n", len(t.Entries))
+		at = fmt.Sprintf("The trace ends after %d entries.", len(t.Entries))
 	case t == nil && f.Index >= 0:
 		if line := traceLine(file, f.Index+2); line != "" {
-			fmt.Fprintf(stderr, "  line %d of %s:\n    %s\n\n", f.Index+2, file, abbreviateLine(line, 200))
+			at = fmt.Sprintf("Line %d of %s: %s", f.Index+2, file, abbreviateLine(line, 200))
 		}
 	}
-	msg := faultMessage(f)
+	detail := "Determinism fault: " + faultMessage(f) + "."
+	if at != "" {
+		detail += "\n" + at
+	}
 	if f.Range.Filename != "" && t != nil {
-		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Determinism fault", Detail: msg, Subject: f.Range.Ptr()}
 		files := sourceFiles([]byte(t.Header.ProtocolSource), t.Header.ProtocolFile)
 		if files[f.Range.Filename] != nil {
-			fmt.Fprintln(stderr, "The protocol step the rerun was at:")
-			fmt.Fprintln(stderr)
+			d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: f.Range.Ptr()}
 			_ = config.WriteDiagnostics(stderr, files, hcl.Diagnostics{d}, colorful(stderr))
 			return
 		}
 	}
-	fmt.Fprintf(stderr, "Determinism fault: %s\n", msg)
+	fmt.Fprintf(stderr, "Error: %s\n\n%s\n", summary, detail)
 }
 
 // traceLine returns line n (from 1) of a file, or "" if there is none.
