@@ -1,0 +1,326 @@
+package host
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/sdk"
+	"github.com/aurahost/aura-host/vm"
+)
+
+// SharedBuiltins are the built-ins a simulation runs once for all its
+// agents: one simulated network and one virtual clock, so that every agent
+// sees the same time and can reach the others.
+var SharedBuiltins = []string{"sim-network", "sim-clock"}
+
+// DefaultRetransmitMs is the simulated transport's retransmission timeout:
+// like TCP over a lossy link, an envelope the network drops is sent again
+// until it gets through, so that drop faults delay protocols instead of
+// breaking their receipt chains.
+const DefaultRetransmitMs = 100
+
+// SimulationConfig configures a Simulation.
+type SimulationConfig struct {
+	// Deployment declares the agents, plugins, faults and protocol runs.
+	// It runs in simulation mode whatever its mode says.
+	Deployment *config.Deployment
+	// Seed drives every identifier, key, random byte and fault.
+	Seed uint64
+	// Builtins is the catalogue of built-in plugins (plugins.Lookup): a
+	// simulation runs them in process. Required.
+	Builtins func(string) (func() *sdk.Plugin, bool)
+	// Logger receives the agents' logs. Default: discard.
+	Logger hclog.Logger
+	// Granularity of the recorded protocol traces. Default full.
+	Granularity vm.Granularity
+	// MaxVirtualMs ends a simulation that has not finished by this virtual
+	// time (default: the longest run timeout, else one day).
+	MaxVirtualMs int64
+}
+
+// Simulation runs several agents in one process on one virtual timeline:
+// their protocol sessions, a simulated network between them with faults
+// applied on schedule, and a trace bundle that is byte-identical for a
+// seed.
+type Simulation struct {
+	cfg     SimulationConfig
+	dep     *config.Deployment
+	agents  []*simAgent // declaration order
+	byAuth  map[effects.AuthorityID]*simAgent
+	shared  map[string]*sdk.Local
+	network *sdk.Local
+	clock   *sdk.Local
+	closeMu sync.Once
+}
+
+type simAgent struct {
+	name  string
+	agent *Agent
+	down  bool // crashed by a fault
+}
+
+// NewSimulation builds the shared plugins and every agent of the
+// deployment (or its one implicit agent), in simulation mode with cfg.Seed.
+func NewSimulation(ctx context.Context, cfg SimulationConfig) (*Simulation, error) {
+	if cfg.Builtins == nil {
+		return nil, errors.New("simulation: SimulationConfig.Builtins is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = hclog.NewNullLogger()
+	}
+	if cfg.Granularity == "" {
+		cfg.Granularity = vm.Full
+	}
+	dep := cfg.Deployment.WithMode(effects.Simulation)
+	dep.Seed = cfg.Seed
+	s := &Simulation{cfg: cfg, dep: dep, byAuth: map[effects.AuthorityID]*simAgent{}, shared: map[string]*sdk.Local{}}
+	if err := s.startShared(ctx); err != nil {
+		return nil, err
+	}
+	keys := func(id effects.AuthorityID) (ed25519.PublicKey, bool) {
+		if a, ok := s.byAuth[id]; ok {
+			return a.agent.PublicKey(), true
+		}
+		return nil, false
+	}
+	decls := dep.Agents
+	if len(decls) == 0 {
+		decls = []*config.Agent{{Name: dep.Name, Authority: dep.Authority, Allow: []string{"*"}}}
+	}
+	for _, ag := range decls {
+		id, err := AgentAuthority(dep, ag)
+		if err != nil {
+			s.Close(ctx)
+			return nil, err
+		}
+		a, err := NewAgentBuilder().WithConfig(dep).WithAuthority(id).WithBuiltins(cfg.Builtins, true).
+			WithShared(s.shared).WithPeerKeys(keys).WithLogger(cfg.Logger.Named(ag.Name)).BuildSimulation(cfg.Seed)
+		if err != nil {
+			s.Close(ctx)
+			return nil, fmt.Errorf("agent %s: %w", ag.Name, err)
+		}
+		sa := &simAgent{name: ag.Name, agent: a}
+		s.agents = append(s.agents, sa)
+		s.byAuth[id] = sa
+	}
+	if s.network != nil {
+		if _, err := s.control(ctx, s.network, "network_faults.set_retransmit", map[string]effects.Value{"rto_ms": effects.Int(DefaultRetransmitMs)}); err != nil {
+			s.Close(ctx)
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// startShared configures one instance of each shared built-in the
+// deployment uses, with no authority: it serves every agent.
+func (s *Simulation) startShared(ctx context.Context) error {
+	for _, p := range s.dep.EffectivePlugins() {
+		if !slices.Contains(SharedBuiltins, p.Builtin) {
+			continue
+		}
+		newPlugin, ok := s.cfg.Builtins(p.Builtin)
+		if !ok {
+			return fmt.Errorf("simulation: no built-in %q", p.Builtin)
+		}
+		local, err := sdk.NewLocal(newPlugin(), s.cfg.Logger.Named(p.Name))
+		if err != nil {
+			return err
+		}
+		values, diags := config.DecodePluginConfig(p, local.Describe().Config)
+		if diags.HasErrors() {
+			return &DiagnosticsError{Diagnostics: diags}
+		}
+		if d := local.Configure(ctx, sdk.ConfigureRequest{Config: values, Mode: effects.Simulation, Seed: s.cfg.Seed}, nil); len(d) > 0 && d[0].Error {
+			return fmt.Errorf("simulation: configure %s: %s: %s", p.Name, d[0].Summary, d[0].Detail)
+		}
+		s.shared[p.Name] = local
+		switch p.Builtin {
+		case "sim-network":
+			s.network = local
+		case "sim-clock":
+			s.clock = local
+		}
+	}
+	return nil
+}
+
+// Agent returns the agent declared with name, or nil.
+func (s *Simulation) Agent(name string) *Agent {
+	for _, a := range s.agents {
+		if a.name == name {
+			return a.agent
+		}
+	}
+	return nil
+}
+
+// Close shuts every agent down.
+func (s *Simulation) Close(ctx context.Context) {
+	s.closeMu.Do(func() {
+		for _, a := range s.agents {
+			_ = a.agent.Shutdown(ctx)
+		}
+	})
+}
+
+func (s *Simulation) control(ctx context.Context, l *sdk.Local, op effects.OpID, args map[string]effects.Value) (effects.Value, error) {
+	return l.Invoke(ctx, &effects.Call{Op: op, Args: effects.Map(args)})
+}
+
+// RunResult is the outcome of one protocol run.
+type RunResult struct {
+	Name string
+	// Err is the run's fault (a *vm.Fault, or why it could not run); nil
+	// when every role completed.
+	Err error
+	// FinishedMs is the virtual time at which the run ended.
+	FinishedMs int64
+	// Steps is the total of the instructions its machines executed.
+	Steps uint64
+	// Bindings are each role's final bindings of the run's machines.
+	machines []*simMachine
+}
+
+// Binding returns a role's final binding.
+func (r *RunResult) Binding(role, name string) (effects.Value, bool) {
+	for _, m := range r.machines {
+		if m.role == role {
+			return m.m.Binding(role, name)
+		}
+	}
+	return effects.Value{}, false
+}
+
+// Outcome is what a simulation produced.
+type Outcome struct {
+	Runs   []*RunResult
+	Bundle *TraceBundle
+	// VirtualMs is the virtual time when the simulation ended.
+	VirtualMs int64
+}
+
+// Failed reports whether any run failed.
+func (o *Outcome) Failed() bool {
+	for _, r := range o.Runs {
+		if r.Err != nil {
+			return true
+		}
+	}
+	return false
+}
+
+type simMachine struct {
+	run    *simRun
+	role   string
+	agent  *simAgent
+	m      *vm.Machine
+	done   bool
+	held   []vm.Message // delivered by the network, refused by a full inbox
+	nextIn map[string]uint64
+}
+
+type simRun struct {
+	decl     *config.Run
+	result   *RunResult
+	session  effects.SessionID
+	context  effects.ContextID
+	machines []*simMachine
+	byRole   map[string]*simMachine
+	deadline int64
+}
+
+// Run runs every protocol run the deployment declares, interleaved on one
+// virtual timeline with its faults, until all have ended.
+func (s *Simulation) Run(ctx context.Context) (*Outcome, error) {
+	var runs []*simRun
+	for _, decl := range s.dep.Runs {
+		r, err := s.prepare(decl)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	return s.run(ctx, runs)
+}
+
+// RunProtocol runs one protocol with the given role bindings (role →
+// agent name) on the simulation's timeline, with the deployment's faults.
+func (s *Simulation) RunProtocol(ctx context.Context, name, file string, roles map[string]string, timeoutMs int64) (*Outcome, error) {
+	decl := &config.Run{Name: name, Protocol: file, Roles: roles}
+	decl.Timeout = msDuration(timeoutMs)
+	r, err := s.prepare(decl)
+	if err != nil {
+		return nil, err
+	}
+	return s.run(ctx, []*simRun{r})
+}
+
+// prepare loads a run's protocol and makes one machine per role, bound to
+// its agent.
+func (s *Simulation) prepare(decl *config.Run) (*simRun, error) {
+	src, err := os.ReadFile(decl.Protocol)
+	if err != nil {
+		return nil, fmt.Errorf("run %q: read protocol: %w", decl.Name, err)
+	}
+	proto, diags := vm.Load(src, decl.Protocol)
+	if !diags.HasErrors() {
+		var prog *vm.Program
+		prog, diags = vm.Compile(proto)
+		if !diags.HasErrors() {
+			return s.bind(decl, prog)
+		}
+	}
+	return nil, &DiagnosticsError{Diagnostics: diags}
+}
+
+func (s *Simulation) bind(decl *config.Run, prog *vm.Program) (*simRun, error) {
+	seed := s.cfg.Seed
+	r := &simRun{decl: decl, result: &RunResult{Name: decl.Name},
+		session: effects.DeriveSessionID(decl.Name, seed), context: effects.DeriveContextID(decl.Name, seed),
+		byRole: map[string]*simMachine{}}
+	if decl.Timeout > 0 {
+		r.deadline = decl.Timeout.Milliseconds()
+	}
+	var missing []string
+	for _, role := range prog.Protocol.Roles {
+		name, ok := decl.Roles[role]
+		if !ok {
+			missing = append(missing, role)
+			continue
+		}
+		var agent *simAgent
+		for _, a := range s.agents {
+			if a.name == name {
+				agent = a
+			}
+		}
+		if agent == nil {
+			return nil, fmt.Errorf("run %q binds role %s to %q, which is not an agent of the deployment", decl.Name, role, name)
+		}
+		host := vm.NewRegistryHost(vm.RegistryHostConfig{Handler: agent.agent.Router(), Seed: seed})
+		m, err := vm.NewMachine(prog, vm.Config{Host: host, Roles: []string{role}, Session: r.session,
+			Authority: agent.agent.AuthorityID(), Context: r.context, Granularity: s.cfg.Granularity, Seed: seed})
+		if err != nil {
+			return nil, fmt.Errorf("run %q role %s: %w", decl.Name, role, err)
+		}
+		sm := &simMachine{run: r, role: role, agent: agent, m: m, nextIn: map[string]uint64{}}
+		r.machines = append(r.machines, sm)
+		r.byRole[role] = sm
+		r.result.machines = append(r.result.machines, sm)
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("run %q does not bind roles %s of protocol %s: add them to its roles map", decl.Name, strings.Join(missing, ", "), prog.Protocol.Name)
+	}
+	return r, nil
+}

@@ -1,0 +1,81 @@
+package host_test
+
+import (
+	"context"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/plugins"
+)
+
+// protocolsDir is examples/protocols, from this test file.
+func protocolsDir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "examples", "protocols")
+}
+
+const simBase = `
+deployment "sim" {
+  mode = "simulation"
+}
+agent "alice" {
+  allow = ["*"]
+  flow_budget { limit = 10000 }
+}
+agent "bob" {
+  allow = ["*"]
+  flow_budget { limit = 10000 }
+}
+plugin "crypto"  { builtin = "crypto" }
+plugin "journal" { builtin = "journal" }
+plugin "clock"   { builtin = "sim-clock" }
+plugin "random"  { builtin = "sim-random" }
+plugin "storage" { builtin = "sim-storage" }
+plugin "network" { builtin = "sim-network" }
+`
+
+func simulate(t *testing.T, src string, seed uint64) *host.Outcome {
+	t.Helper()
+	sim, err := host.NewSimulation(context.Background(), host.SimulationConfig{
+		Deployment: deployment(t, strings.ReplaceAll(src, "PROTOCOLS", protocolsDir())), Seed: seed,
+		Builtins: plugins.Lookup, Logger: quietLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close(context.Background())
+	out, err := sim.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestSimulatedPingPongAcrossTwoAgents(t *testing.T) {
+	out := simulate(t, simBase+`
+run "pp" {
+  protocol = "PROTOCOLS/ping_pong.hcl"
+  roles    = { Client = "alice", Server = "bob" }
+}
+`, 7)
+	r := out.Runs[0]
+	if r.Err != nil {
+		t.Fatalf("run failed: %v\nbundle:\n%s", r.Err, out.Bundle.Bytes())
+	}
+	ping, _ := r.Binding("Server", "ping")
+	pong, _ := r.Binding("Client", "pong")
+	if ping.Len() == 0 || !ping.Equal(pong) {
+		t.Fatalf("ping %v, pong %v", ping, pong)
+	}
+	again := simulate(t, simBase+`
+run "pp" {
+  protocol = "PROTOCOLS/ping_pong.hcl"
+  roles    = { Client = "alice", Server = "bob" }
+}
+`, 7)
+	if out.Bundle.Hash() != again.Bundle.Hash() {
+		t.Fatalf("same seed, different bundles:\n%s\n---\n%s", out.Bundle.Bytes(), again.Bundle.Bytes())
+	}
+}
