@@ -30,7 +30,7 @@ multiparty-session-type tools (a .json file).`,
 		Example: `  aura-host protocol check   examples/protocols/guardian_recovery.hcl
   aura-host protocol project examples/protocols/ping_pong.hcl --role Server
   aura-host protocol run     examples/protocols/guardian_recovery.hcl \
-      --deployment examples/protocols/deployment.hcl --record recovery.jsonl`,
+      --deployment examples/protocols/deployment/deployment.hcl --record recovery.jsonl`,
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newProtocolCheckCommand(), newProtocolProjectCommand(), newProtocolRunCommand(g))

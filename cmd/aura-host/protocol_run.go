@@ -61,17 +61,17 @@ deployment did not start.
 --record writes the trace as JSON Lines; ` + "`aura-host trace replay`" + ` replays it
 without any plugin and ` + "`aura-host trace diff`" + ` compares two of them.`,
 		Example: `  aura-host protocol run examples/protocols/guardian_recovery.hcl \
-      --deployment examples/protocols/deployment.hcl --record recovery.jsonl
+      --deployment examples/protocols/deployment/deployment.hcl --record recovery.jsonl
   aura-host protocol run examples/protocols/two_phase_commit.hcl \
-      --deployment examples/protocols/deployment.hcl --seed 7 --decide 'Participant[*]=Yes'
-  aura-host protocol run examples/protocols/ping_pong.hcl -d examples/protocols/deployment.hcl --json`,
+      --deployment examples/protocols/deployment/deployment.hcl --seed 7 --decide 'Participant[*]=Yes'
+  aura-host protocol run examples/protocols/ping_pong.hcl -d examples/protocols/deployment/deployment.hcl --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runProtocol(cmd, g, f, args[0])
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.deployment, "deployment", "d", "", "the deployment whose plugins serve the protocol's invokes (required), e.g. examples/protocols/deployment.hcl")
+	fl.StringVarP(&f.deployment, "deployment", "d", "", "the deployment whose plugins serve the protocol's invokes (required), e.g. examples/protocols/deployment/deployment.hcl")
 	fl.StringVar(&f.record, "record", "", "write the session's trace to this file as JSON Lines")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the host's choices, payloads, random bytes and clock, and in testing and simulation modes of the plugins (default: the deployment's seed)")
 	fl.StringVar(&f.granularity, "granularity", string(vm.Full), "how much the trace captures: full (replayable), topology_only (who sent which label to whom, and decisions) or disabled")
@@ -85,7 +85,7 @@ without any plugin and ` + "`aura-host trace diff`" + ` compares two of them.`,
 
 func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file string) error {
 	if f.deployment == "" {
-		return errors.New("--deployment is required: the deployment whose plugins serve the protocol's invokes, e.g. --deployment examples/protocols/deployment.hcl")
+		return errors.New("--deployment is required: the deployment whose plugins serve the protocol's invokes, e.g. --deployment examples/protocols/deployment/deployment.hcl")
 	}
 	src, err := readProtocolFile(file)
 	if err != nil {

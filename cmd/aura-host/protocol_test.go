@@ -23,11 +23,11 @@ func exampleProtocol(name string) string {
 	return filepath.Join("..", "..", "examples", "protocols", name+".hcl")
 }
 
-// protocolsDeployment copies examples/protocols/deployment.hcl into a
+// protocolsDeployment copies examples/protocols/deployment/deployment.hcl into a
 // fresh directory, so that its state directory is private to the test.
 func protocolsDeployment(t *testing.T) string {
 	t.Helper()
-	src, err := os.ReadFile("../../examples/protocols/deployment.hcl")
+	src, err := os.ReadFile("../../examples/protocols/deployment/deployment.hcl")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ Protocols (choreographies), run through a deployment's plugins:
 
   aura-host protocol check examples/protocols/guardian_recovery.hcl
   aura-host protocol run   examples/protocols/guardian_recovery.hcl \
-      --deployment examples/protocols/deployment.hcl --record recovery.jsonl
+      --deployment examples/protocols/deployment/deployment.hcl --record recovery.jsonl
   aura-host trace replay   recovery.jsonl`,
 		SilenceUsage:  true,
 		SilenceErrors: true,

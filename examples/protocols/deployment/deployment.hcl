@@ -1,8 +1,10 @@
 # The deployment the example protocols run on: the built-in plugins their
-# invoke steps call, each launched out of process as in production.
+# invoke steps call, each launched out of process as in production. It has
+# a directory of its own because every *.hcl file directly in
+# examples/protocols is a protocol (the VM's tests run each one).
 #
 #   aura-host protocol run examples/protocols/guardian_recovery.hcl \
-#       --deployment examples/protocols/deployment.hcl --record recovery.jsonl
+#       --deployment examples/protocols/deployment/deployment.hcl --record recovery.jsonl
 #   aura-host trace replay recovery.jsonl
 #
 # Testing mode makes the plugins' own randomness (Ed25519 keys, FROST
