@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/ed25519"
 	"encoding/hex"
@@ -538,18 +537,17 @@ func TestProtocolRunRejectsBadFlags(t *testing.T) {
 	}
 }
 
-// The progress log names each role as it is reported finished.
+var roleFinished = regexp.MustCompile(`(?m)role finished: role=(\S+) status=done`)
+
+// The log reports each role's end, for following long runs.
 func TestProtocolRunLogsEachRole(t *testing.T) {
 	_, stderr, code := cli(t, "protocol", "run", exampleProtocol("ping_pong"), "-d", protocolsDeployment(t))
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
-	sc := bufio.NewScanner(bytes.NewReader([]byte(stderr)))
 	roles := map[string]bool{}
-	for sc.Scan() {
-		if m := regexp.MustCompile(`role finished: role=(\S+) status=done`).FindStringSubmatch(sc.Text()); m != nil {
-			roles[m[1]] = true
-		}
+	for _, m := range roleFinished.FindAllStringSubmatch(stderr, -1) {
+		roles[m[1]] = true
 	}
 	if !roles["Client"] || !roles["Server"] {
 		t.Fatalf("the log does not report each role finishing:\n%s", stderr)

@@ -30,7 +30,8 @@ session, scheduler, the protocol itself) are listed, though the hash — and
 so "identical" — covers the entries only.
 
 Exit status: 0 if the entries are identical, 1 if they differ, 2 if a trace
-cannot be read (as diff(1) does).`,
+cannot be read — missing, not a trace, or altered (its digests no longer
+chain: ` + "`trace replay`" + ` names the altered entry) — as diff(1) does.`,
 		Example: `  aura-host protocol run examples/protocols/guardian_recovery.hcl -d examples/protocols/deployment/deployment.hcl --seed 1 --record a.jsonl
   aura-host protocol run examples/protocols/guardian_recovery.hcl -d examples/protocols/deployment/deployment.hcl --seed 2 --record b.jsonl
   aura-host trace diff a.jsonl b.jsonl`,
