@@ -15,8 +15,10 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/sdk"
+	"github.com/aurahost/aura-host/vm"
 )
 
 // BuildErrorKind classifies why an agent could not be built (AURA-SPEC §4).
@@ -370,6 +372,27 @@ func (a *Agent) RotateEpoch(ctx context.Context, context effects.ContextID, peer
 	return err
 }
 
+// Effects returns typed clients of every effect family and service, each
+// call routed as this agent (authority scoping, guard chain, plugin).
+func (a *Agent) Effects() *facade.Clients {
+	return facade.NewScoped(a.host.Router(), facade.Scope{Authority: a.AuthorityID()})
+}
+
+// Sessions is the session service, as this agent.
+func (a *Agent) Sessions() *facade.Sessions { return a.Effects().Sessions }
+
+// Auth is the auth service, as this agent.
+func (a *Agent) Auth() *facade.Auth { return a.Effects().Auth }
+
+// Invitations is the invitation service, as this agent.
+func (a *Agent) Invitations() *facade.Invitations { return a.Effects().Invitations }
+
+// Recovery is the guardian recovery service, as this agent.
+func (a *Agent) Recovery() *facade.Recovery { return a.Effects().Recovery }
+
+// Rendezvous is the rendezvous service, as this agent.
+func (a *Agent) Rendezvous() *facade.Rendezvous { return a.Effects().Rendezvous }
+
 // Router is the agent's router, for the VM or other callers.
 func (a *Agent) Router() *Router { return a.host.Router() }
 
@@ -409,4 +432,40 @@ func CreateTestingAgent(authority effects.AuthorityID, path string) (*Agent, err
 // deployment file at path, with seed.
 func CreateSimulationAgent(authority effects.AuthorityID, path string, seed uint64) (*Agent, error) {
 	return NewAgentBuilder().WithAuthority(authority).WithDeployment(path).BuildSimulation(seed)
+}
+
+// ProtocolOptions configures Agent.RunProtocol.
+type ProtocolOptions struct {
+	// Seed derives the session's identifiers and the host's made-up
+	// decisions and payloads.
+	Seed uint64
+	// Granularity of the trace (default full).
+	Granularity vm.Granularity
+	// Decide, when set, picks branches instead of the seeded choice.
+	Decide func(req *vm.DecisionRequest, n uint64) (string, error)
+	// Payload, when set, supplies host() values.
+	Payload func(req *vm.PayloadRequest) (effects.Value, error)
+}
+
+// RunProtocol runs every role of a protocol (HCL or JSON source) in one
+// machine, with every invoke routed as this agent, and returns the finished
+// machine (its bindings and trace). A protocol mistake is a
+// *DiagnosticsError; a failed session is a *vm.Fault.
+func (a *Agent) RunProtocol(ctx context.Context, src []byte, filename string, opts ProtocolOptions) (*vm.Machine, error) {
+	proto, diags := vm.Load(src, filename)
+	if diags.HasErrors() {
+		return nil, &DiagnosticsError{Diagnostics: diags}
+	}
+	prog, diags := vm.Compile(proto)
+	if diags.HasErrors() {
+		return nil, &DiagnosticsError{Diagnostics: diags}
+	}
+	if opts.Granularity == "" {
+		opts.Granularity = vm.Full
+	}
+	session := effects.DeriveSessionID(proto.Name, opts.Seed)
+	host := vm.NewRegistryHost(vm.RegistryHostConfig{Handler: a.host.Router(), Seed: opts.Seed,
+		Decide: opts.Decide, Payload: opts.Payload})
+	return vm.RunSession(ctx, prog, vm.Config{Host: host, Session: session, Authority: a.AuthorityID(),
+		Context: effects.DeriveContextID(proto.Name, opts.Seed), Granularity: opts.Granularity, Seed: opts.Seed})
 }
