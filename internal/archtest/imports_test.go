@@ -30,10 +30,10 @@ var rules = map[string][]string{
 	"examples/embed": {"host", "plugins", "effects", "sdk"},
 	// The guard chain and task supervision are pure building blocks of
 	// the host: they see only the vocabulary.
-	"host/guard": {"effects"},
-	"host/tasks": {"effects"},
-	"examples":                    {"sdk", "effects"},
-	"internal/archtest":           {},
+	"host/guard":        {"effects"},
+	"host/tasks":        {"effects"},
+	"examples":          {"sdk", "effects"},
+	"internal/archtest": {},
 }
 
 // vmForbidden are standard packages the VM must not import: time and
