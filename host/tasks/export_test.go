@@ -1,0 +1,12 @@
+package tasks
+
+import "time"
+
+// SetOnWake lets tests observe the order in which a ManualClock wakes its
+// sleepers: the order of closing their channels, which the goroutines'
+// scheduling would hide.
+func SetOnWake(c *ManualClock, f func(deadline time.Time, seq uint64)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.onWake = f
+}
