@@ -46,6 +46,9 @@ type SimulationConfig struct {
 	// MaxVirtualMs ends a simulation that has not finished by this virtual
 	// time (default: the longest run timeout, else one day).
 	MaxVirtualMs int64
+	// Decide, when set, picks the branches the host decides (choices
+	// without a `decide` expression) instead of the seeded choice.
+	Decide func(req *vm.DecisionRequest, n uint64) (string, error)
 }
 
 // Simulation runs several agents in one process on one virtual timeline:
@@ -308,7 +311,7 @@ func (s *Simulation) bind(decl *config.Run, prog *vm.Program) (*simRun, error) {
 		if agent == nil {
 			return nil, fmt.Errorf("run %q binds role %s to %q, which is not an agent of the deployment", decl.Name, role, name)
 		}
-		host := vm.NewRegistryHost(vm.RegistryHostConfig{Handler: agent.agent.Router(), Seed: seed})
+		host := vm.NewRegistryHost(vm.RegistryHostConfig{Handler: agent.agent.Router(), Seed: seed, Decide: s.cfg.Decide})
 		m, err := vm.NewMachine(prog, vm.Config{Host: host, Roles: []string{role}, Session: r.session,
 			Authority: agent.agent.AuthorityID(), Context: r.context, Granularity: s.cfg.Granularity, Seed: seed})
 		if err != nil {

@@ -19,6 +19,11 @@ plugin "crypto" {
   builtin = "crypto"
 }
 
+# Every guarded operation (here: each send) is journaled: no journal, no send.
+plugin "journal" {
+  builtin = "journal"
+}
+
 plugin "clock" {
   builtin = "clock"
 }
@@ -63,24 +68,34 @@ simulation {
 }
 
 # Four agents, each its own authority (derived from its name and the seed).
+# Sends pass the guard chain: each agent needs the capability, and a flow
+# budget per (context, peer) — sends beyond it are refused as exhausted.
 agent "account" {
-  allow = ["crypto.ed25519_verify", "random.*", "clock.*", "transport.*"]
-
+  allow = ["network.send_envelope"]
   flow_budget {
-    limit = 100
+    limit = 1000
   }
 }
 
 agent "g1" {
-  allow = ["crypto.ed25519_generate_keypair", "crypto.ed25519_sign", "transport.*"]
+  allow = ["network.send_envelope"]
+  flow_budget {
+    limit = 1000
+  }
 }
 
 agent "g2" {
-  allow = ["crypto.ed25519_generate_keypair", "crypto.ed25519_sign", "transport.*"]
+  allow = ["network.send_envelope"]
+  flow_budget {
+    limit = 1000
+  }
 }
 
 agent "g3" {
-  allow = ["crypto.ed25519_generate_keypair", "crypto.ed25519_sign", "transport.*"]
+  allow = ["network.send_envelope"]
+  flow_budget {
+    limit = 1000
+  }
 }
 
 # Faults, on virtual time from the start of the simulation.

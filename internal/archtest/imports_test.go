@@ -28,6 +28,8 @@ var rules = map[string][]string{
 	"examples/third-party-plugin": {"sdk"},
 	// An embedding program is a consumer of the runtime, like the CLI.
 	"examples/embed": {"host", "plugins", "effects", "sdk"},
+	// The Go test API for simulations, a consumer of the runtime too.
+	"simtest": {"host", "plugins", "config", "vm", "effects", "sdk"},
 	// The guard chain and task supervision are pure building blocks of
 	// the host: they see only the vocabulary.
 	"host/guard":        {"effects"},

@@ -1,0 +1,44 @@
+package simtest_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aurahost/aura-host/simtest"
+)
+
+func TestPingPongUnderTheTestAPI(t *testing.T) {
+	protocols, _ := filepath.Abs("../examples/protocols")
+	path := filepath.Join(t.TempDir(), "deployment.hcl")
+	src := `
+deployment "pp" { mode = "simulation" }
+agent "a" {
+  allow = ["network.send_envelope"]
+  flow_budget { limit = 100 }
+}
+agent "b" {
+  allow = ["network.send_envelope"]
+  flow_budget { limit = 100 }
+}
+plugin "crypto"  { builtin = "crypto" }
+plugin "journal" { builtin = "journal" }
+plugin "clock"   { builtin = "sim-clock" }
+plugin "random"  { builtin = "sim-random" }
+plugin "network" { builtin = "sim-network" }
+run "pp" {
+  protocol = "PROTOCOLS/ping_pong.hcl"
+  roles    = { Client = "a", Server = "b" }
+}
+`
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(src, "PROTOCOLS", protocols)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sim := simtest.New(t, path, 3)
+	out := sim.Run()
+	sim.RequireSuccess(out)
+	if out.Bundle.Hash() == "" || len(out.Runs) != 1 {
+		t.Fatalf("outcome %+v", out)
+	}
+}
