@@ -79,6 +79,7 @@ type AgentBuilder struct {
 	authorityLabel string
 	path           string
 	dep            *config.Deployment
+	stateDir       string
 	cfg            Config
 	errs           []error
 }
@@ -140,6 +141,24 @@ func (b *AgentBuilder) WithShared(shared map[string]*sdk.Local) *AgentBuilder {
 	return b
 }
 
+// WithStateDir keeps the agent's state (plugin data, device key) in dir
+// instead of the deployment's state directory: several agents of one
+// deployment in one process each need their own.
+func (b *AgentBuilder) WithStateDir(dir string) *AgentBuilder {
+	b.stateDir = dir
+	return b
+}
+
+// WithPluginConfig sets config attributes of one plugin over its config
+// block (a map Value), such as an agent's own transport address.
+func (b *AgentBuilder) WithPluginConfig(plugin string, values effects.Value) *AgentBuilder {
+	if b.cfg.PluginConfig == nil {
+		b.cfg.PluginConfig = map[string]effects.Value{}
+	}
+	b.cfg.PluginConfig[plugin] = values
+	return b
+}
+
 // WithPeerKeys tells the agent how to find the public keys of the
 // authorities it receives envelopes from, to check their receipts.
 func (b *AgentBuilder) WithPeerKeys(keys func(effects.AuthorityID) (ed25519.PublicKey, bool)) *AgentBuilder {
@@ -177,7 +196,11 @@ func (b *AgentBuilder) build(ctx context.Context, mode effects.Mode, seed *uint6
 		dep.Seed = *seed
 	}
 	a := &Agent{mode: mode}
-	if mode.Deterministic() {
+	if b.stateDir != "" {
+		c := *dep
+		c.StateDir = b.stateDir
+		dep = &c
+	} else if mode.Deterministic() {
 		if a.tempDir, err = os.MkdirTemp("", "aura-agent-"); err != nil {
 			return nil, &BuildError{Kind: RuntimeConstruction, Message: "temporary state directory", Err: err}
 		}

@@ -74,6 +74,11 @@ type Config struct {
 	// peerKeys finds senders' keys for receipt checks (AgentBuilder).
 	peerKeys func(effects.AuthorityID) (ed25519.PublicKey, bool)
 
+	// PluginConfig sets config attributes of plugins by name, over what
+	// their config blocks say: the settings a host derives at run time,
+	// such as each agent's transport address.
+	PluginConfig map[string]effects.Value
+
 	// Shared are plugin instances this host uses but does not own, by
 	// plugin name: the agents of one simulation share one network and one
 	// clock. Their owner configures, starts and stops them; they must be
@@ -311,7 +316,7 @@ func (h *Host) checkAll() error {
 	for _, m := range h.plugins {
 		values, d := config.DecodePluginConfig(m.decl, m.desc.Config)
 		diags = append(diags, d...)
-		m.values = values
+		m.values = overrideConfig(values, h.cfg.PluginConfig[m.name()])
 		for _, op := range m.desc.Ops {
 			ops[m.name()] = append(ops[m.name()], op.ID)
 		}
@@ -331,6 +336,21 @@ func (h *Host) checkAll() error {
 // level is ready, and supervised, before the next starts. A lazy
 // plugin was launched only to describe it: its process is stopped and it
 // waits, idle, for its first call.
+// overrideConfig sets the fields of over on a decoded config block.
+func overrideConfig(values, over effects.Value) effects.Value {
+	if over.Len() == 0 {
+		return values
+	}
+	merged := map[string]effects.Value{}
+	for _, f := range values.Fields() {
+		merged[f.Key] = f.Value
+	}
+	for _, f := range over.Fields() {
+		merged[f.Key] = f.Value
+	}
+	return effects.Map(merged)
+}
+
 // checkSwap checks that a plugin swapped in by a mode override serves
 // every operation of the plugin it replaces, so that nothing that works in
 // production is missing in simulation.

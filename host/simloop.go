@@ -30,16 +30,21 @@ type machineResult struct {
 }
 
 type loop struct {
-	s       *Simulation
-	ctx     context.Context
-	runs    []*simRun
-	now     int64
-	results chan machineResult
-	running map[*simMachine]bool
-	got     map[*simMachine]machineResult
-	faults  []*scheduledFault
-	bundle  *TraceBundle
+	s         *Simulation
+	ctx       context.Context
+	runs      []*simRun
+	now       int64
+	results   chan machineResult
+	running   map[*simMachine]bool
+	got       map[*simMachine]machineResult
+	faults    []*scheduledFault
+	bundle    *TraceBundle
+	wallStart time.Time // production: wall-clock start; virtual time is zero
 }
+
+// pollInterval is how long a production run waits for the network when
+// nothing else can move: envelopes arrive over real sockets.
+const pollInterval = 2 * time.Millisecond
 
 func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) {
 	ctx, cancel := context.WithCancel(ctx)
@@ -49,6 +54,12 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 	l.bundle = newTraceBundle(s.dep, s.cfg.Seed, s.cfg.Granularity)
 	l.faults = schedule(s.dep.Faults)
 	maxMs := s.cfg.MaxVirtualMs
+	if s.cfg.Mode == effects.Production {
+		l.wallStart = time.Now()
+		if maxMs <= 0 {
+			maxMs = time.Minute.Milliseconds()
+		}
+	}
 	if maxMs <= 0 {
 		maxMs = 24 * time.Hour.Milliseconds()
 		for _, r := range runs {
@@ -57,8 +68,13 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 			}
 		}
 	}
-	if err := l.applyFaults(); err != nil {
-		return nil, err
+	if l.wallStart.IsZero() {
+		if err := l.applyFaults(); err != nil {
+			return nil, err
+		}
+	} else if len(l.faults) > 0 {
+		s.cfg.Logger.Warn("faults apply only in simulation; running without them", "faults", len(l.faults))
+		l.faults = nil
 	}
 	for !l.finished() {
 		if ctx.Err() != nil {
@@ -349,6 +365,9 @@ func (sm *simMachine) flushHeld(running bool) int {
 // nextEvent is the earliest virtual time at which something will happen:
 // a delivery, a sleeper's wake-up, or a scheduled fault.
 func (l *loop) nextEvent() (int64, bool, error) {
+	if !l.wallStart.IsZero() { // production: real time passes; look again shortly
+		return time.Since(l.wallStart).Milliseconds() + pollInterval.Milliseconds(), true, nil
+	}
 	next, ok := int64(0), false
 	consider := func(t int64) {
 		if !ok || t < next {
@@ -388,6 +407,16 @@ func (l *loop) nextEvent() (int64, bool, error) {
 // advance moves virtual time to t: the clock wakes its sleepers, the
 // network delivers what is due, and faults due by t apply.
 func (l *loop) advance(t int64) error {
+	if !l.wallStart.IsZero() {
+		wait := time.NewTimer(pollInterval)
+		select {
+		case <-wait.C:
+		case <-l.ctx.Done():
+			wait.Stop()
+		}
+		l.now = time.Since(l.wallStart).Milliseconds()
+		return nil
+	}
 	if t > l.now {
 		l.now = t
 	}

@@ -3,9 +3,12 @@ package host
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -49,6 +52,15 @@ type SimulationConfig struct {
 	// Decide, when set, picks the branches the host decides (choices
 	// without a `decide` expression) instead of the seeded choice.
 	Decide func(req *vm.DecisionRequest, n uint64) (string, error)
+
+	// Mode is Simulation (the default) or Production: the same deployment
+	// with its real plugins — the transport over loopback TCP, each agent
+	// on its own port — on wall-clock time. Faults apply only in
+	// simulation.
+	Mode effects.Mode
+	// Executable, in production mode, runs built-in plugins as processes
+	// of this aura-host binary; empty runs them in process.
+	Executable string
 }
 
 // Simulation runs several agents in one process on one virtual timeline:
@@ -84,8 +96,16 @@ func NewSimulation(ctx context.Context, cfg SimulationConfig) (*Simulation, erro
 	if cfg.Granularity == "" {
 		cfg.Granularity = vm.Full
 	}
-	dep := cfg.Deployment.WithMode(effects.Simulation)
-	dep.Seed = cfg.Seed
+	if cfg.Mode == "" {
+		cfg.Mode = effects.Simulation
+	}
+	if cfg.Mode != effects.Simulation && cfg.Mode != effects.Production {
+		return nil, fmt.Errorf("simulation: mode %s: agents run together in simulation or production mode", cfg.Mode)
+	}
+	dep := cfg.Deployment.WithMode(cfg.Mode)
+	if cfg.Mode == effects.Simulation {
+		dep.Seed = cfg.Seed
+	}
 	s := &Simulation{cfg: cfg, dep: dep, byAuth: map[effects.AuthorityID]*simAgent{}, shared: map[string]*sdk.Local{}}
 	if err := s.startShared(ctx); err != nil {
 		return nil, err
@@ -100,14 +120,27 @@ func NewSimulation(ctx context.Context, cfg SimulationConfig) (*Simulation, erro
 	if len(decls) == 0 {
 		decls = []*config.Agent{{Name: dep.Name, Authority: dep.Authority, Allow: []string{"*"}}}
 	}
+	transports, err := s.transportConfigs(decls)
+	if err != nil {
+		return nil, err
+	}
 	for _, ag := range decls {
 		id, err := AgentAuthority(dep, ag)
 		if err != nil {
 			s.Close(ctx)
 			return nil, err
 		}
-		a, err := NewAgentBuilder().WithConfig(dep).WithAuthority(id).WithBuiltins(cfg.Builtins, true).
-			WithShared(s.shared).WithPeerKeys(keys).WithLogger(cfg.Logger.Named(ag.Name)).BuildSimulation(cfg.Seed)
+		b := NewAgentBuilder().WithConfig(dep).WithAuthority(id).WithBuiltins(cfg.Builtins, cfg.Executable == "").
+			WithShared(s.shared).WithPeerKeys(keys).WithLogger(cfg.Logger.Named(ag.Name))
+		var a *Agent
+		if cfg.Mode == effects.Simulation {
+			a, err = b.BuildSimulation(cfg.Seed)
+		} else {
+			for name, values := range transports[ag.Name] {
+				b.WithPluginConfig(name, values)
+			}
+			a, err = b.WithExecutable(cfg.Executable).WithStateDir(filepath.Join(dep.StateDir, "agents", ag.Name)).BuildProduction(ctx)
+		}
 		if err != nil {
 			s.Close(ctx)
 			return nil, fmt.Errorf("agent %s: %w", ag.Name, err)
@@ -123,6 +156,66 @@ func NewSimulation(ctx context.Context, cfg SimulationConfig) (*Simulation, erro
 		}
 	}
 	return s, nil
+}
+
+// transportConfigs gives each agent of a production run its own loopback
+// address for every transport plugin, with the others as its peers, named
+// by the hex of their authorities (how the transport names a bytes
+// destination).
+func (s *Simulation) transportConfigs(decls []*config.Agent) (map[string]map[string]effects.Value, error) {
+	out := map[string]map[string]effects.Value{}
+	if s.cfg.Mode != effects.Production {
+		return out, nil
+	}
+	var transports []string
+	for _, p := range s.dep.EffectivePlugins() {
+		if p.Builtin == "transport" {
+			transports = append(transports, p.Name)
+		}
+	}
+	if len(transports) == 0 {
+		return out, nil
+	}
+	addrs := map[string]string{}
+	names := map[string]string{}
+	for _, ag := range decls {
+		id, err := AgentAuthority(s.dep, ag)
+		if err != nil {
+			return nil, err
+		}
+		addr, err := freeLoopbackAddr()
+		if err != nil {
+			return nil, err
+		}
+		addrs[ag.Name], names[ag.Name] = addr, hex.EncodeToString(id[:])
+	}
+	for _, ag := range decls {
+		peers := map[string]effects.Value{}
+		for _, other := range decls {
+			if other != ag {
+				peers[names[other.Name]] = effects.String(addrs[other.Name])
+			}
+		}
+		cfg := effects.Map(map[string]effects.Value{"listen": effects.String(addrs[ag.Name]),
+			"name": effects.String(names[ag.Name]), "peers": effects.Map(peers)})
+		out[ag.Name] = map[string]effects.Value{}
+		for _, t := range transports {
+			out[ag.Name][t] = cfg
+		}
+	}
+	return out, nil
+}
+
+// freeLoopbackAddr finds a free loopback TCP port. Another process could
+// take it before the transport listens on it; on a test machine that is
+// rare, and the agent then fails to start with a clear error.
+func freeLoopbackAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
 }
 
 // startShared configures one instance of each shared built-in the

@@ -2,13 +2,16 @@ package host_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/plugins"
+	"github.com/aurahost/aura-host/vm"
 )
 
 // protocolsDir is examples/protocols, from this test file.
@@ -78,4 +81,42 @@ run "pp" {
 	if out.Bundle.Hash() != again.Bundle.Hash() {
 		t.Fatalf("same seed, different bundles:\n%s\n---\n%s", out.Bundle.Bytes(), again.Bundle.Bytes())
 	}
+}
+
+// The guardian-recovery deployment of examples/simulation, run in
+// production mode: real plugins, each agent's plugins as processes, the
+// transport over loopback TCP, wall-clock time.
+func TestGuardianRecoveryInProductionOverLoopback(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(protocolsDir(), "..", "simulation", "deployment.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(src), `"../protocols/`, `"`+protocolsDir()+`/`)
+	sim, err := host.NewSimulation(context.Background(), host.SimulationConfig{
+		Deployment: deployment(t, text), Mode: effects.Production, Executable: auraHost,
+		Builtins: plugins.Lookup, Logger: quietLogger(t),
+		Decide: func(req *vm.DecisionRequest, _ uint64) (string, error) { return req.Labels[0], nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close(context.Background())
+	for _, name := range []string{"account", "g1"} {
+		for _, p := range sim.Agent(name).Host().Plugins() {
+			if p.PID == 0 || p.InProcess {
+				t.Fatalf("agent %s plugin %s is not a process: %+v", name, p.Name, p)
+			}
+		}
+	}
+	out, err := sim.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := out.Runs[0]
+	if r.Err != nil {
+		t.Fatalf("run failed: %v", r.Err)
+	}
+	if _, granted := r.Binding("Account", "granted_at"); !granted {
+		t.Fatal("recovery completed without a grant")
+	}
+	t.Logf("granted after %dms of wall-clock time", r.FinishedMs)
 }
