@@ -90,10 +90,8 @@ func (c Contract) Spec() effects.OpSpec {
 //		t.Error(err)
 //	}
 //
-// It checks names and kinds. The shape of map and list results (their
-// fields) is not in an OpSpec; ConformanceError-free round trips through a
-// real handler are what check those (see the package tests for the
-// shapes each method decodes).
+// It checks names and kinds. The fields of map and list results are not in
+// an OpSpec: CheckResult checks those, on a result the plugin returned.
 func CheckSpecs(specs []effects.OpSpec) error {
 	byID := make(map[effects.OpID]effects.OpSpec, len(specs))
 	for _, s := range specs {
