@@ -150,7 +150,7 @@ func (c Contract) check(spec effects.OpSpec) []error {
 		}
 	}
 	if c.Result != effects.KindAny && spec.Result != c.Result {
-		fail("decodes a %s result, but the operation declares %s", c.Result, spec.Result)
+		fail("decodes a result of kind %s, but the operation declares %s", c.Result, spec.Result)
 	}
 	return errs
 }

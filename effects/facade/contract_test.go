@@ -111,7 +111,7 @@ func TestCheckSpecsReportsEachMismatch(t *testing.T) {
 		{
 			name:   "result of another kind",
 			specs:  specsWith("session.clean_expired", func(s *effects.OpSpec) { s.Result = effects.KindUint }),
-			wanted: []string{"facade.Sessions.CleanExpired decodes a int result, but the operation declares uint"},
+			wanted: []string{"facade.Sessions.CleanExpired decodes a result of kind int, but the operation declares uint"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
