@@ -35,12 +35,12 @@ var (
 type AuthChallenge struct {
 	ID        string // "challenge-" and 32 hex digits
 	Nonce     []byte // 32 random bytes: the message to sign
-	ExpiresMs int64
+	ExpiresMs int64  // when it can no longer be answered, in the service clock's milliseconds
 }
 
 // AuthResponse answers a challenge.
 type AuthResponse struct {
-	ChallengeID string
+	ChallengeID string     // the challenge answered
 	Signature   []byte     // the device key's Ed25519 signature of the nonce
 	PublicKey   []byte     // the device's 32-byte Ed25519 public key
 	Method      AuthMethod // "" means AuthDeviceKey
@@ -48,13 +48,13 @@ type AuthResponse struct {
 
 // AuthResult is the outcome of a verify.
 type AuthResult struct {
-	Authenticated   bool
-	Method          AuthMethod
-	ChallengeID     string
-	PublicKey       []byte
-	AuthenticatedMs int64  // when, if Authenticated
-	FactID          []byte // the auth.authenticated fact, if Authenticated
-	Reason          string // why not, if not Authenticated
+	Authenticated   bool       // the signature verified
+	Method          AuthMethod // the method used
+	ChallengeID     string     // the challenge answered (now used)
+	PublicKey       []byte     // the key the signature was checked against
+	AuthenticatedMs int64      // when, if Authenticated
+	FactID          []byte     // the auth.authenticated fact, if Authenticated
+	Reason          string     // why not, if not Authenticated
 }
 
 // CreateChallenge issues a challenge (valid 5 minutes unless the service is

@@ -39,7 +39,7 @@ type FrostKeys struct {
 // FrostKeyShare is one participant's key share. Secret must stay with the
 // participant.
 type FrostKeyShare struct {
-	Identifier  uint64
+	Identifier  uint64 // the participant, 1 to n
 	Secret      []byte // the 32-byte secret scalar
 	Public      []byte // the 32-byte verifying share
 	GroupPublic []byte // the group's public key
@@ -60,14 +60,14 @@ func (s FrostKeyShare) value() effects.Value {
 
 // FrostVerifyingShare is the public part of a participant's key share.
 type FrostVerifyingShare struct {
-	Identifier uint64
+	Identifier uint64 // the participant
 	Public     []byte // 32 bytes
 }
 
 // FrostNonces are a participant's secret nonces for one signature: use
 // them once, in FrostSignShare.
 type FrostNonces struct {
-	Identifier uint64
+	Identifier uint64 // the participant
 	Hiding     []byte // 32-byte scalar
 	Binding    []byte // 32-byte scalar
 }
@@ -81,7 +81,7 @@ func (n FrostNonces) value() effects.Value {
 // FrostCommitment is a participant's public commitment to its nonces,
 // sent to the coordinator.
 type FrostCommitment struct {
-	Identifier uint64
+	Identifier uint64 // the participant
 	Hiding     []byte // 32-byte point
 	Binding    []byte // 32-byte point
 }
@@ -95,16 +95,16 @@ func (c FrostCommitment) value() effects.Value {
 // FrostRound1 is what FrostGenerateNonces returns: the secret nonces to
 // keep and the commitment to send.
 type FrostRound1 struct {
-	Nonces     FrostNonces
-	Commitment FrostCommitment
+	Nonces     FrostNonces     // secret: keep for FrostSignShare
+	Commitment FrostCommitment // public: send to the coordinator
 }
 
 // FrostSigningPackage binds a message to the signing participants'
 // commitments (sorted by identifier).
 type FrostSigningPackage struct {
-	Message     []byte
-	GroupPublic []byte
-	Commitments []FrostCommitment
+	Message     []byte            // the message signed
+	GroupPublic []byte            // the group's public key
+	Commitments []FrostCommitment // one per signing participant
 }
 
 func (p FrostSigningPackage) value() effects.Value {
@@ -116,7 +116,7 @@ func (p FrostSigningPackage) value() effects.Value {
 
 // FrostSignatureShare is one participant's share of the group signature.
 type FrostSignatureShare struct {
-	Identifier uint64
+	Identifier uint64 // the participant
 	Share      []byte // 32-byte scalar
 }
 

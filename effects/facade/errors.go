@@ -13,7 +13,7 @@ import (
 // disagree), so errors.Is(err, effects.ErrInternal) matches it and
 // errors.As(err, &shape) takes it apart.
 type ShapeError struct {
-	Op effects.OpID
+	Op effects.OpID // the operation that answered
 	// Field is the path of the offending value in the result: "" for the
 	// result itself, then e.g. "public", "state.collected",
 	// "shares[1].secret" or "[0].id" (an item of a list result).
@@ -22,6 +22,7 @@ type ShapeError struct {
 	Got   string // what it found, e.g. "string" or "16 bytes" or "no such field"
 }
 
+// Error says which field of which result is wrong, and how.
 func (e *ShapeError) Error() string {
 	where := "result"
 	if e.Field != "" {

@@ -17,9 +17,9 @@ type Invoker = effects.Handler
 // zero Scope leaves all three unset, for the invoker to fill in (a plugin's
 // host connection, for example, is already bound to one authority).
 type Scope struct {
-	Authority effects.AuthorityID
-	Context   effects.ContextID
-	Session   effects.SessionID
+	Authority effects.AuthorityID // the authority the calls act for
+	Context   effects.ContextID   // the relational context, if any
+	Session   effects.SessionID   // the protocol or coordination session, if any
 }
 
 // Clients bundles one client per effect family and service, all calling

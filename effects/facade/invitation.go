@@ -51,27 +51,27 @@ var (
 
 // InviteRequest asks for a new invitation.
 type InviteRequest struct {
-	Kind     InvitationKind
-	Sender   string        // who invites, non-empty
-	Receiver string        // who is invited, non-empty, not Sender
-	TTL      time.Duration // until it expires; rounded up to whole ms, at least 1 ms
-	Message  string        // a note to the receiver, at most 4096 bytes; "" for none
+	Kind     InvitationKind // what the receiver is invited to be
+	Sender   string         // who invites, non-empty
+	Receiver string         // who is invited, non-empty, not Sender
+	TTL      time.Duration  // until it expires; rounded up to whole ms, at least 1 ms
+	Message  string         // a note to the receiver, at most 4096 bytes; "" for none
 }
 
 // Invitation is an invitation as the service reports it.
 type Invitation struct {
-	ID         string // "invitation-" and 32 hex digits
-	Kind       InvitationKind
-	Sender     string
-	Receiver   string
-	Status     InvitationStatus
-	CreatedMs  int64
-	ExpiresMs  int64
-	Message    string // "" if none was given
-	SettledBy  string // who accepted, declined or cancelled it; "" until then
-	SettledMs  int64  // when; 0 until then
-	FactID     []byte // the fact the call journaled (Invite, Accept, Decline, Cancel); nil otherwise
-	HasMessage bool   // a message was given (it may be empty)
+	ID         string           // "invitation-" and 32 hex digits
+	Kind       InvitationKind   // what the receiver is invited to be
+	Sender     string           // who invites: the only one who may cancel
+	Receiver   string           // who is invited: the only one who may accept or decline
+	Status     InvitationStatus // where it stands now (a pending invitation past ExpiresMs reads as expired)
+	CreatedMs  int64            // when it was created, in the service clock's milliseconds
+	ExpiresMs  int64            // when it expires unless settled before
+	Message    string           // "" if none was given
+	HasMessage bool             // a message was given (it may be empty)
+	SettledBy  string           // who accepted, declined or cancelled it; "" until then
+	SettledMs  int64            // when; 0 until then
+	FactID     []byte           // the fact the call journaled (Invite, Accept, Decline, Cancel); nil otherwise
 }
 
 func readInvitation(r reader) Invitation {

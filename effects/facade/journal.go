@@ -47,12 +47,12 @@ func (id FactID) String() string { return hex.EncodeToString(id[:]) }
 // the fields every fact has; Extra holds any others, which the journal keeps
 // and hashes too.
 type Fact struct {
-	Type      string        // the fact type, non-empty: what reducer makes its view
-	Authority effects.Value // non-empty bytes (an authority's 16 bytes) or string
-	Time      int64         // milliseconds
-	Predicate string        // what happened, e.g. "invitation.accepted"
-	Body      effects.Value // any value
-	Extra     map[string]effects.Value
+	Type      string                   // the fact type, non-empty: what reducer makes its view
+	Authority effects.Value            // non-empty bytes (an authority's 16 bytes) or string
+	Time      int64                    // milliseconds
+	Predicate string                   // what happened, e.g. "invitation.accepted"
+	Body      effects.Value            // any value
+	Extra     map[string]effects.Value // other fields; the five above win over entries of the same name
 }
 
 // AuthorityValue returns an authority as facts name it: its 16 bytes.
@@ -106,9 +106,9 @@ type InclusionProof struct {
 // FlowBudget is the budget of one (context, peer) pair: Limit − Spent may
 // still be charged in Epoch, and only a new epoch resets Spent.
 type FlowBudget struct {
-	Limit uint64
-	Spent uint64
-	Epoch uint64
+	Limit uint64 // the most that may be spent in the epoch
+	Spent uint64 // what was spent in the epoch
+	Epoch uint64 // the epoch; a newer one resets Spent
 }
 
 // Headroom is what may still be charged in this epoch.

@@ -69,7 +69,7 @@ type SendResult struct {
 	// DeliverAtMs is when the first copy becomes receivable, if Scheduled:
 	// a simulated network knows; a real one does not.
 	DeliverAtMs int64
-	Scheduled   bool
+	Scheduled   bool // DeliverAtMs is known
 }
 
 // SendEnvelope sends an envelope. A peer that cannot be reached is a

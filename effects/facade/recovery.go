@@ -57,11 +57,11 @@ type Guardian struct {
 
 // RecoveryParams asks for a recovery.
 type RecoveryParams struct {
-	Account   string // the account (authority) recovered, non-empty
-	Operation RecoveryOperation
-	Guardians []Guardian // distinct ids and keys
-	Threshold int        // distinct approvals needed, 1 to len(Guardians)
-	TTL       time.Duration
+	Account   string            // the account (authority) recovered, non-empty
+	Operation RecoveryOperation // what the recovery does
+	Guardians []Guardian        // who may approve: distinct ids and keys
+	Threshold int               // distinct approvals needed, 1 to len(Guardians)
+	TTL       time.Duration     // until the request expires; rounded up to whole ms, at least 1 ms
 }
 
 // RecoveryState is where a request stands and how many approvals it has.
@@ -79,15 +79,15 @@ func readRecoveryState(r reader) RecoveryState {
 
 // RecoveryRequest is a recovery request as the service reports it.
 type RecoveryRequest struct {
-	ID        string // "recovery-" and 32 hex digits
-	Account   string
-	Operation RecoveryOperation
-	Guardians []Guardian
-	Threshold int
-	CreatedMs int64
-	ExpiresMs int64
-	Approvals []string // the guardians that approved, oldest first
-	State     RecoveryState
+	ID        string            // "recovery-" and 32 hex digits
+	Account   string            // the account recovered
+	Operation RecoveryOperation // what the recovery does
+	Guardians []Guardian        // who may approve
+	Threshold int               // distinct approvals needed
+	CreatedMs int64             // when it was opened, in the service clock's milliseconds
+	ExpiresMs int64             // when it fails unless granted before
+	Approvals []string          // the guardians that approved, oldest first
+	State     RecoveryState     // where it stands now
 }
 
 func readRecoveryRequest(r reader) RecoveryRequest {
@@ -104,16 +104,16 @@ func readRecoveryRequest(r reader) RecoveryRequest {
 // GuardianApproval is a guardian's approval of a request: Signature is
 // the guardian's Ed25519 signature of ApprovalMessage.
 type GuardianApproval struct {
-	RecoveryID string
-	GuardianID string
-	Signature  []byte
+	RecoveryID string // the request approved
+	GuardianID string // the approving guardian, as named at Initiate
+	Signature  []byte // the guardian's 64-byte Ed25519 signature of the approval message
 }
 
 // RecoveryResult is the outcome of an approval.
 type RecoveryResult struct {
-	State          RecoveryState
-	ApprovalFactID []byte // the recovery.approved fact
-	GrantFactID    []byte // the recovery.granted fact, once complete; nil before
+	State          RecoveryState // where the request stands after the approval
+	ApprovalFactID []byte        // the recovery.approved fact
+	GrantFactID    []byte        // the recovery.granted fact, once complete; nil before
 }
 
 // Initiate opens a recovery request.

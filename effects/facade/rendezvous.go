@@ -23,11 +23,11 @@ var (
 
 // PeerDescriptor is a published descriptor and its lifetime.
 type PeerDescriptor struct {
-	Peer        string
+	Peer        string        // whom it describes
 	Descriptor  effects.Value // a non-empty map: how to reach the peer
-	PublishedMs int64
-	ExpiresMs   int64
-	RefreshAtMs int64 // when to publish it again
+	PublishedMs int64         // when it was published, in the service clock's milliseconds
+	ExpiresMs   int64         // when it stops being valid
+	RefreshAtMs int64         // when to publish it again
 }
 
 func readPeerDescriptor(r reader) PeerDescriptor {

@@ -43,7 +43,7 @@ var (
 
 // SessionRequest asks for a new session.
 type SessionRequest struct {
-	Kind         SessionKind
+	Kind         SessionKind   // what the session coordinates
 	Participants []string      // distinct, non-empty; at least one
 	MyRole       string        // this authority's role, non-empty
 	TTL          time.Duration // until the session expires; rounded up to whole ms, at least 1 ms
@@ -51,15 +51,15 @@ type SessionRequest struct {
 
 // SessionHandle is a session as the service reports it.
 type SessionHandle struct {
-	ID           string // "session-" and 32 hex digits
-	Kind         SessionKind
-	Participants []string
-	MyRole       string
-	Epoch        int64 // the session's sequence number among this authority's sessions, from 1
-	StartedMs    int64
-	ExpiresMs    int64
-	Status       SessionStatus
-	EndedMs      int64 // when it ended; 0 unless Status is SessionEnded
+	ID           string        // "session-" and 32 hex digits
+	Kind         SessionKind   // what the session coordinates
+	Participants []string      // who takes part
+	MyRole       string        // this authority's role
+	Epoch        int64         // the session's sequence number among this authority's sessions, from 1
+	StartedMs    int64         // when it was created, in the service clock's milliseconds
+	ExpiresMs    int64         // when it expires unless ended before
+	Status       SessionStatus // where it stands now
+	EndedMs      int64         // when it ended; 0 unless Status is SessionEnded
 }
 
 // SessionID parses the handle's ID as an effects.SessionID.
@@ -75,8 +75,8 @@ func readSession(r reader) SessionHandle {
 
 // SessionStats counts the sessions the service knows.
 type SessionStats struct {
-	Active  int64
-	Ended   int64
+	Active  int64 // neither ended nor expired
+	Ended   int64 // ended before they expired
 	Expired int64 // expired but not yet cleaned
 	Known   int64 // the three above
 	Created int64 // ever, including cleaned ones
