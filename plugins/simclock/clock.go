@@ -193,22 +193,25 @@ func (c *Clock) PendingSleepers() int {
 // sleep before it advances time — synchronisation on a condition, not on
 // real time.
 func (c *Clock) WaitForSleepers(ctx context.Context, n int) error {
-	return c.waitPending(ctx, func(pending int) bool { return pending >= n })
+	_, err := c.waitPending(ctx, func(pending int) bool { return pending >= n })
+	return err
 }
 
-// waitPending blocks until cond holds of the number of pending sleepers.
-func (c *Clock) waitPending(ctx context.Context, cond func(pending int) bool) error {
+// waitPending blocks until cond holds of the number of pending sleepers,
+// and returns that number: the count that made cond hold, which later
+// sleeps and wake-ups may since have changed.
+func (c *Clock) waitPending(ctx context.Context, cond func(pending int) bool) (int, error) {
 	for {
 		c.mu.Lock()
 		pending, changed := len(c.sleepers), c.changed
 		c.mu.Unlock()
 		if cond(pending) {
-			return nil
+			return pending, nil
 		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return ctx.Err()
+			return pending, ctx.Err()
 		}
 	}
 }

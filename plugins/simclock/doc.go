@@ -15,6 +15,45 @@
 // decides what happens before the sleeper wakes — what a timeout in a
 // protocol needs in order to be tested at all.
 //
+// # Driving time, for simulator authors
+//
+// clock.sleep_ms(ms) (Clock.Sleep) takes its deadline, now+ms, when the
+// call arrives, and from then on counts as a pending sleeper. It returns
+// null once virtual time reaches the deadline; a sleep of 0 returns at
+// once and never counts as pending; a deadline past the end of int64
+// saturates there. A cancelled call (or one whose real deadline passes)
+// stops being pending and returns the cancelled or timeout error — unless
+// time reached its deadline first, in which case it returns null.
+//
+// time_control.next_deadline (Clock.NextDeadline) is the earliest deadline
+// of a pending sleeper, or null when none is pending. It reads; it never
+// moves time. It is never earlier than now: a sleep's deadline is not,
+// and every move of time wakes what is due before it returns.
+//
+// time_control.advance_time(ms) moves time forward by ms (negative, or
+// past the end of int64, is invalid_args) and returns the new time;
+// time_control.set_time(ms) moves it to ms, which must not be earlier than
+// now (conflict otherwise; ms equal to now is a no-op), and returns ms.
+// Both wake, before they return, every sleeper whose deadline is at or
+// before the new time, in deadline order and, for equal deadlines, in the
+// order the sleeps began. Jumping past a deadline is oversleeping: the
+// woken code reads the new time, not its deadline. Waking is not a
+// barrier: the woken sleep_ms calls return, and the protocol behind them
+// runs, after set_time has returned, concurrently with the simulator.
+//
+// So a simulator that runs a protocol in another goroutine steps it like
+// this, never sleeping in real time:
+//
+//  1. start the protocol (or let it react to the last step);
+//  2. wait until it is blocked: time_control.wait_for_sleepers(n)
+//     (Clock.WaitForSleepers) returns once n sleeps are pending — n is a
+//     count of sleeps pending on the whole clock, every instance sharing
+//     it included, not of new ones — and cancel that call if the protocol
+//     finishes, or blocks on something else, instead;
+//  3. read next_deadline (and, with a simulated network, its
+//     next_delivery), and move time to the earliest with set_time;
+//  4. go back to 2 until the protocol finishes.
+//
 // Invariants a newcomer must not break:
 //
 //   - Virtual time never goes backwards, and nothing but Advance and Set

@@ -233,6 +233,22 @@ func (s *simClock) operations() []sdk.Operation {
 			},
 			Handle: s.pendingSleepers,
 		},
+		{
+			Spec: sdk.OpSpec{
+				ID: "time_control.wait_for_sleepers",
+				Doc: "Waits until at least n sleeps are pending, then returns how many are (int): a simulator " +
+					"running a protocol in another goroutine learns, without polling, that the protocol is blocked " +
+					"in clock.sleep_ms and time may be moved to next_deadline. Sleeps of every instance sharing the " +
+					"clock count. Returns at once when n is 0 or already reached; returns with the cancelled or " +
+					"timeout error when the call is cancelled or its real deadline passes first — a simulator should " +
+					"cancel it when the protocol finishes without sleeping again.",
+				Params:      []sdk.Param{{Name: "n", Kind: sdk.KindInt, Doc: "how many pending sleeps to wait for, 0 or more"}},
+				Result:      sdk.KindInt,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.waitForSleepers,
+		},
 	}
 }
 
@@ -326,4 +342,16 @@ func (s *simClock) nextDeadline(_ context.Context, _ *sdk.Call) (sdk.Value, erro
 
 func (s *simClock) pendingSleepers(_ context.Context, _ *sdk.Call) (sdk.Value, error) {
 	return sdk.Int(int64(s.clock.PendingSleepers())), nil
+}
+
+func (s *simClock) waitForSleepers(ctx context.Context, call *sdk.Call) (sdk.Value, error) {
+	n, _ := call.Arg("n").AsInt()
+	if n < 0 {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "n must be 0 or more, got %d", n)
+	}
+	pending, err := s.clock.waitPending(ctx, func(pending int) bool { return int64(pending) >= n })
+	if err != nil {
+		return sdk.Value{}, err // ctx's error: the SDK types it as cancelled or timeout
+	}
+	return sdk.Int(int64(pending)), nil
 }

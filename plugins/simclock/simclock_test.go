@@ -126,7 +126,7 @@ func TestCancelledSleepLeavesNoSleeper(t *testing.T) {
 	if err := <-done; !errors.Is(err, effects.ErrCancelled) {
 		t.Fatalf("cancelled sleep returned %v", err)
 	}
-	if err := c.waitPending(waitCtx(t), func(n int) bool { return n == 0 }); err != nil {
+	if _, err := c.waitPending(waitCtx(t), func(n int) bool { return n == 0 }); err != nil {
 		t.Fatalf("the cancelled sleeper stayed pending: %v", err)
 	}
 	if _, ok := c.NextDeadline(); ok {
@@ -326,4 +326,121 @@ func TestSharedInstanceKeepsLogicalTimePerAuthority(t *testing.T) {
 	if ta.BytesString()[16:] != string(alice[:]) || tb.BytesString()[16:] != string(bob[:]) {
 		t.Fatalf("tokens do not end with their caller's authority: %v, %v", ta, tb)
 	}
+}
+
+func TestWaitForSleepers(t *testing.T) {
+	c := NewClock(0)
+	alice := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("alice", 0)))
+	bob := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("bob", 0)))
+	run(t, alice, []step{
+		{op: "time_control.wait_for_sleepers", args: args("n", sdk.Int(0)), want: sdk.Int(0)},
+		{op: "time_control.wait_for_sleepers", args: args("n", sdk.Int(-1)), err: effects.ErrInvalidArgs},
+	})
+
+	waited := make(chan sdk.Value, 1)
+	go func() { waited <- invokeInGoroutine(alice, "time_control.wait_for_sleepers", args("n", sdk.Int(2))) }()
+	slept := make(chan error, 2)
+	sleep := func(h *sdktest.Harness, ms int64) {
+		_, err := h.Invoke(context.Background(), "clock.sleep_ms", args("ms", sdk.Int(ms)))
+		slept <- err
+	}
+	go sleep(alice, 10)
+	if err := c.WaitForSleepers(waitCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case v := <-waited:
+		t.Fatalf("wait_for_sleepers(2) returned %v with one sleeper", v)
+	default:
+	}
+	go sleep(bob, 20) // sleeps of every instance on the clock count
+	if got := <-waited; !got.Equal(sdk.Int(2)) {
+		t.Fatalf("wait_for_sleepers(2) = %v", got)
+	}
+	// Already reached: it returns at once, with the pending count.
+	if got := mustInvoke(t, bob, "time_control.wait_for_sleepers", args("n", sdk.Int(1))); !got.Equal(sdk.Int(2)) {
+		t.Fatalf("wait_for_sleepers(1) with two sleepers = %v", got)
+	}
+	mustInvoke(t, bob, "time_control.set_time", args("ms", sdk.Int(20)))
+	for range 2 {
+		if err := <-slept; err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Cancelled before the count is reached, it returns cancelled.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancelled := make(chan error, 1)
+	go func() {
+		_, err := alice.Invoke(ctx, "time_control.wait_for_sleepers", args("n", sdk.Int(1)))
+		cancelled <- err
+	}()
+	cancel()
+	if err := <-cancelled; !errors.Is(err, effects.ErrCancelled) {
+		t.Fatalf("cancelled wait_for_sleepers returned %v", err)
+	}
+}
+
+// TestSimulatorStepsAProtocolWithoutPolling runs a protocol — a retry loop
+// with a backoff and a final timeout — in its own goroutine, and steps it
+// the way doc.go tells simulator authors to: wait until it sleeps, jump to
+// the next deadline, until it finishes. No real time passes and nothing
+// polls.
+func TestSimulatorStepsAProtocolWithoutPolling(t *testing.T) {
+	c := NewClock(0)
+	h := sdktest.New(t, NewWithClock(c))
+	now := func() int64 { v, _ := mustInvoke(t, h, "time_control.now", sdk.Null()).AsInt(); return v }
+	var woke []int64 // written by the protocol, read after it finishes
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for _, ms := range []int64{100, 200, 400, hourMS} {
+			if _, err := h.Invoke(context.Background(), "clock.sleep_ms", args("ms", sdk.Int(ms))); err != nil {
+				t.Error(err)
+				return
+			}
+			v, _ := invokeInGoroutine(h, "clock.physical_time", sdk.Null()).Get("ms")
+			ms, _ := v.AsInt()
+			woke = append(woke, ms)
+		}
+	}()
+	steps := 0
+	for {
+		ctx, cancel := context.WithCancel(waitCtx(t))
+		blocked := make(chan error, 1)
+		go func() {
+			_, err := h.Invoke(ctx, "time_control.wait_for_sleepers", args("n", sdk.Int(1)))
+			blocked <- err
+		}()
+		select {
+		case <-finished:
+			cancel()
+			<-blocked
+		case err := <-blocked:
+			cancel()
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := mustInvoke(t, h, "time_control.next_deadline", sdk.Null())
+			mustInvoke(t, h, "time_control.set_time", args("ms", d))
+			steps++
+			continue
+		}
+		break
+	}
+	want := []int64{100, 300, 700, 700 + hourMS}
+	if steps != 4 || !slices.Equal(woke, want) || now() != 700+hourMS {
+		t.Fatalf("%d steps, the protocol woke at %v (want %v), the clock reads %d", steps, woke, want, now())
+	}
+}
+
+// invokeInGoroutine calls op from a goroutine other than the test's, where
+// t.Fatal may not be called: a failure yields the error's text, which no
+// test expects.
+func invokeInGoroutine(h *sdktest.Harness, op sdk.OpID, a sdk.Value) sdk.Value {
+	v, err := h.Invoke(context.Background(), op, a)
+	if err != nil {
+		return sdk.String(err.Error())
+	}
+	return v
 }

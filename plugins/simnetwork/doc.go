@@ -3,28 +3,49 @@
 // from the deployment's seed and delivery scheduled on virtual time. It
 // serves the "network" family (the transport plugin's operations, so a
 // deployment swaps it in by HCL), the "network_faults" family that sets
-// faults (drop, delay, duplication, reordering, partitions), and the
-// "network_control" family through which a simulator moves the network's
-// virtual time.
+// faults (drop, delay, duplication, reordering, partitions) and
+// retransmission, and the "network_control" family through which a
+// simulator moves the network's virtual time.
 //
 // Network is the simulated network itself, usable in process: a host that
 // runs several agents in one process gives them one Network (Send,
 // Receive, Advance) and drives its time directly.
 //
+// By default the network is a datagram network: what the drop rate or a
+// partition loses is gone, and a protocol must cope. With retransmission
+// on (set_retransmit, Faults.RetransmitMS) it is a reliable transport, as
+// TCP is over a lossy link: a lost transmission is sent again rto
+// milliseconds of virtual time later, and again, until one gets through,
+// so every envelope is delivered once a partition heals. Until then each
+// envelope across it is tried again every rto, so next_delivery is never
+// null while one waits: a simulator that runs until the network is idle
+// must heal the partition, or turn retransmission off, to get there.
+//
 // Invariants a newcomer must not break:
 //
 //   - All randomness comes from one stream seeded by the seed, and every
-//     send draws the same number of values whatever the fault settings, so
-//     the same seed and the same sequence of calls give identical
-//     deliveries: same envelopes, same order, same times.
-//   - An envelope sent at virtual time t with delay d becomes receivable
-//     at t+d, and only when the network's time (Advance, tick) reaches it;
-//     real time plays no part. Deliveries due together are made in order of
-//     delivery time, then (without reordering) send order, so one link is
-//     FIFO unless reordering is on.
+//     transmission attempt — a send, or a retransmission — draws the same
+//     number of values whatever the fault settings and whatever becomes of
+//     it, so the same seed and the same sequence of calls give identical
+//     deliveries: same envelopes, same order, same times. Retransmissions
+//     draw when their virtual time comes, in event order (time, then the
+//     order events were scheduled), so how finely a simulator ticks does
+//     not change the outcome.
+//   - An envelope sent at virtual time t with delay d arrives at t+d, and
+//     only when the network's time (Advance, tick) reaches it; real time
+//     plays no part. Arrivals due together are made in order of time, then
+//     (without reordering) send order.
+//   - A link (source, destination) is FIFO unless reordering is on: an
+//     envelope sent without reordering is delivered after every earlier
+//     one sent without reordering on its link (that is delivered at all),
+//     and both copies of a duplicated one come before the next.
+//     With retransmission on this is head-of-line blocking: a later
+//     envelope that arrives while an earlier one is being retransmitted is
+//     held and delivered right after it.
 //   - A partition drops what it separates, both at send and at delivery: an
 //     envelope in flight when a partition forms is lost, as on a real
-//     network.
+//     network — for good without retransmission, until the partition heals
+//     with it.
 //
 // The package imports only sdk and effects from the project.
 package simnetwork

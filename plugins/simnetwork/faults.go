@@ -6,7 +6,7 @@ import (
 	"github.com/aurahost/aura-host/sdk"
 )
 
-const perMilleDoc = "the chance per send in thousandths, 0 (never) to 1000 (always)"
+const perMilleDoc = "the chance per transmission (a send or a retransmission) in thousandths, 0 (never) to 1000 (always)"
 
 func (p *plugin) faultOperations() []sdk.Operation {
 	null := func(fn func(c *sdk.Call) error) func(context.Context, *sdk.Call) (sdk.Value, error) {
@@ -34,7 +34,7 @@ func (p *plugin) faultOperations() []sdk.Operation {
 	}
 	return []sdk.Operation{
 		{
-			Spec: spec("network_faults.set_drop_rate", "Sets the chance that a send is lost.",
+			Spec: spec("network_faults.set_drop_rate", "Sets the chance that a transmission is lost.",
 				sdk.Param{Name: "per_mille", Kind: sdk.KindInt, Doc: perMilleDoc}),
 			Handle: update(func(f *Faults, c *sdk.Call) { f.DropPerMille = intArg(c, "per_mille") }),
 		},
@@ -45,7 +45,7 @@ func (p *plugin) faultOperations() []sdk.Operation {
 			Handle: update(func(f *Faults, c *sdk.Call) { f.MinDelayMS, f.MaxDelayMS = intArg(c, "min_ms"), intArg(c, "max_ms") }),
 		},
 		{
-			Spec: spec("network_faults.set_duplicate_rate", "Sets the chance that a send that is not lost is delivered twice, each copy with its own delay.",
+			Spec: spec("network_faults.set_duplicate_rate", "Sets the chance that a transmission that is not lost is delivered twice, each copy with its own delay.",
 				sdk.Param{Name: "per_mille", Kind: sdk.KindInt, Doc: perMilleDoc}),
 			Handle: update(func(f *Faults, c *sdk.Call) { f.DuplicatePerMille = intArg(c, "per_mille") }),
 		},
@@ -55,8 +55,20 @@ func (p *plugin) faultOperations() []sdk.Operation {
 			Handle: update(func(f *Faults, c *sdk.Call) { f.Reorder, _ = c.Arg("enabled").AsBool() }),
 		},
 		{
+			Spec: spec("network_faults.set_retransmit", "Makes the network reliable, as TCP is over a lossy link (rto_ms > 0), "+
+				"or a datagram network again (0, the default). While on, a transmission that the drop rate or a partition "+
+				"loses is sent again rto_ms virtual milliseconds later, and again, each attempt with its own drop decision, "+
+				"until one gets through: a partition holds envelopes back until it heals instead of losing them. A link "+
+				"without reordering stays FIFO: a later envelope waits behind an earlier one still being retransmitted. "+
+				"Duplication still applies to each attempt that gets through. Turning it off lets the retransmissions "+
+				"already scheduled happen once more; what they lose is then gone.",
+				sdk.Param{Name: "rto_ms", Kind: sdk.KindInt, Doc: "the retransmission timeout in virtual milliseconds: 0 (off) or more"}),
+			Handle: update(func(f *Faults, c *sdk.Call) { f.RetransmitMS = intArg(c, "rto_ms") }),
+		},
+		{
 			Spec: spec("network_faults.partition", "Separates every endpoint of a from every endpoint of b, both ways, until heal: "+
-				"sends between them are lost, and so are envelopes in flight between them when they fall due. Partitions add up.",
+				"sends between them are lost, and so are envelopes in flight between them when they fall due (retransmitted "+
+				"later if retransmission is on). Partitions add up.",
 				sdk.Param{Name: "a", Kind: sdk.KindList, Doc: "one side: a list of endpoints (non-empty bytes or strings)"},
 				sdk.Param{Name: "b", Kind: sdk.KindList, Doc: "the other side: a list of endpoints"}),
 			Handle: null(func(c *sdk.Call) error {
@@ -72,7 +84,8 @@ func (p *plugin) faultOperations() []sdk.Operation {
 		},
 		{
 			Spec: spec("network_faults.clear", "Removes every fault and partition: no loss, duplication, delay or reordering. "+
-				"Envelopes already in flight keep their delivery times."),
+				"Envelopes already in flight keep their delivery times. Retransmission, the transport's answer to faults "+
+				"rather than a fault, stays as set_retransmit left it."),
 			Handle: null(func(*sdk.Call) error { p.network().Clear(); return nil }),
 		},
 	}
@@ -83,9 +96,9 @@ func (p *plugin) controlOperations() []sdk.Operation {
 		{
 			Spec: sdk.OpSpec{
 				ID: "network_control.tick",
-				Doc: "Moves the network's virtual time to now_ms (the simulator's clock) and makes every envelope " +
-					"due by then receivable, in delivery order. Returns how many were delivered (int). Time only " +
-					"moves forward: an earlier now_ms is a conflict error.",
+				Doc: "Moves the network's virtual time to now_ms (the simulator's clock) and carries out everything " +
+					"due by then in time order: retransmissions, and deliveries that make envelopes receivable. Returns " +
+					"how many copies were delivered (int). Time only moves forward: an earlier now_ms is a conflict error.",
 				Params:      []sdk.Param{{Name: "now_ms", Kind: sdk.KindInt, Doc: "the virtual time in milliseconds, not before the network's"}},
 				Result:      sdk.KindInt,
 				Determinism: sdk.WritesWorld,
@@ -102,8 +115,10 @@ func (p *plugin) controlOperations() []sdk.Operation {
 		{
 			Spec: sdk.OpSpec{
 				ID: "network_control.next_delivery",
-				Doc: "Returns the virtual time (int) at which the earliest envelope in flight becomes receivable, " +
-					"or null if none is in flight, so a simulator can jump straight to it.",
+				Doc: "Returns the earliest virtual time (int) at which the network will do something — an envelope " +
+					"arrives, or a lost one is retransmitted — or null if nothing is on its way, so a simulator can jump " +
+					"straight to it. A tick to that time may deliver nothing (a retransmission lost again, an envelope " +
+					"held behind an earlier one on its link) but never skips a delivery.",
 				Result:      sdk.KindAny,
 				Idempotent:  true,
 				Determinism: sdk.ReadsWorld,
@@ -118,8 +133,11 @@ func (p *plugin) controlOperations() []sdk.Operation {
 		{
 			Spec: sdk.OpSpec{
 				ID: "network_control.stats",
-				Doc: "Describes the network: a map {now: int (its virtual time), sent, dropped, duplicated, " +
-					"delivered, in_flight: int (envelopes so far, and on their way now)}.",
+				Doc: "Describes the network: a map of ints {now (its virtual time), sent (sends), retransmissions " +
+					"(attempts to send a lost envelope again), dropped (transmissions lost, and copies a partition lost " +
+					"on their way), duplicated (transmissions delivered twice), delivered (copies put in an inbox), " +
+					"in_flight (on their way now: copies in transit or held behind an earlier envelope, and lost " +
+					"envelopes waiting to be retransmitted)}.",
 				Result:      sdk.KindMap,
 				Idempotent:  true,
 				Determinism: sdk.ReadsWorld,

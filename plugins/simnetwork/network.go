@@ -1,7 +1,6 @@
 package simnetwork
 
 import (
-	"container/heap"
 	"encoding/binary"
 	"fmt"
 	"math/bits"
@@ -15,13 +14,15 @@ import (
 	"github.com/aurahost/aura-host/sdk"
 )
 
-// Faults are the network's fault settings. The zero Faults is a perfect
-// network: nothing lost, duplicated or delayed, every link FIFO.
+// Faults are the network's fault settings, and whether it retransmits
+// what it loses. The zero Faults is a perfect network: nothing lost,
+// duplicated or delayed, every link FIFO, no retransmission (none needed).
 type Faults struct {
-	// DropPerMille is the chance, in thousandths, that a send is lost.
+	// DropPerMille is the chance, in thousandths, that a transmission (a
+	// send, or a retransmission) is lost.
 	DropPerMille int64
-	// DuplicatePerMille is the chance, in thousandths, that a send that is
-	// not lost is delivered twice (each copy with its own delay).
+	// DuplicatePerMille is the chance, in thousandths, that a transmission
+	// that is not lost is delivered twice (each copy with its own delay).
 	DuplicatePerMille int64
 	// MinDelayMS and MaxDelayMS bound the delay of each copy, drawn
 	// uniformly from [MinDelayMS, MaxDelayMS].
@@ -29,6 +30,16 @@ type Faults struct {
 	// Reorder lets an envelope overtake an earlier one on the same link;
 	// without it each link delivers in send order.
 	Reorder bool
+	// RetransmitMS, when more than 0, makes the network reliable, as TCP
+	// is over a lossy link: a transmission that the drop rate or a
+	// partition loses is sent again RetransmitMS virtual milliseconds
+	// later, and again, each attempt with its own drop decision, until one
+	// gets through. A FIFO link then holds later envelopes back until the
+	// earlier ones are delivered (head-of-line blocking). 0, the default,
+	// is a datagram network: what is lost is gone. Turning it off lets the
+	// retransmissions already scheduled happen once more; an envelope they
+	// lose is then gone.
+	RetransmitMS int64
 }
 
 // Validate checks the settings' ranges.
@@ -40,6 +51,8 @@ func (f Faults) Validate() error {
 		return fmt.Errorf("duplicate rate must be between 0 and 1000 per mille, got %d", f.DuplicatePerMille)
 	case f.MinDelayMS < 0 || f.MaxDelayMS < f.MinDelayMS:
 		return fmt.Errorf("delay must satisfy 0 <= min <= max, got min %d, max %d", f.MinDelayMS, f.MaxDelayMS)
+	case f.RetransmitMS < 0:
+		return fmt.Errorf("retransmission timeout must be 0 (off) or more milliseconds, got %d", f.RetransmitMS)
 	}
 	return nil
 }
@@ -49,10 +62,13 @@ func (f Faults) Validate() error {
 type SendResult struct {
 	// Seq numbers the send: 1 for the network's first.
 	Seq uint64
-	// Copies is how many copies are in flight: 0 if lost, 2 if duplicated.
+	// Copies is how many copies are in flight: 0 if the first
+	// transmission was lost (and, with retransmission on, will be sent
+	// again), 2 if duplicated.
 	Copies int
-	// DeliverAt is when the first copy becomes receivable (valid if
-	// Copies > 0).
+	// DeliverAt is when the first copy reaches its destination (valid if
+	// Copies > 0). With retransmission on, a FIFO link may hold it back
+	// further, behind an earlier envelope still being retransmitted.
 	DeliverAt int64
 }
 
@@ -69,45 +85,28 @@ func (r SendResult) Value() sdk.Value {
 
 // Stats counts what the network has done.
 type Stats struct {
-	Sent, Dropped, Duplicated, Delivered, InFlight int64
-	Now                                            int64
+	// Sent counts sends; Retransmissions, the attempts to send again an
+	// envelope that was lost.
+	Sent, Retransmissions int64
+	// Dropped counts lost transmissions (the drop rate's, and a
+	// partition's at send) and copies a partition lost on their way.
+	Dropped int64
+	// Duplicated counts transmissions delivered twice; Delivered, the
+	// copies put in an inbox.
+	Duplicated, Delivered int64
+	// InFlight counts what is on its way now: copies in transit, copies
+	// held behind an earlier envelope on a FIFO link, and lost envelopes
+	// waiting to be retransmitted.
+	InFlight int64
+	// Now is the network's virtual time.
+	Now int64
 }
 
 // Value renders the stats as a map of ints.
 func (s Stats) Value() sdk.Value {
-	return sdk.Map(map[string]sdk.Value{"sent": sdk.Int(s.Sent), "dropped": sdk.Int(s.Dropped),
-		"duplicated": sdk.Int(s.Duplicated), "delivered": sdk.Int(s.Delivered), "in_flight": sdk.Int(s.InFlight), "now": sdk.Int(s.Now)})
-}
-
-// flight is one copy of an envelope on its way.
-type flight struct {
-	deliverAt int64
-	tie       uint64 // 0 without reordering; random with it
-	seq       uint64 // of the copy, in send order
-	env       Envelope
-}
-
-type flightHeap []*flight
-
-func (h flightHeap) Len() int { return len(h) }
-func (h flightHeap) Less(i, j int) bool {
-	a, b := h[i], h[j]
-	if a.deliverAt != b.deliverAt {
-		return a.deliverAt < b.deliverAt
-	}
-	if a.tie != b.tie {
-		return a.tie < b.tie
-	}
-	return a.seq < b.seq
-}
-func (h flightHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *flightHeap) Push(x any)   { *h = append(*h, x.(*flight)) }
-func (h *flightHeap) Pop() any {
-	old := *h
-	f := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	return f
+	return sdk.Map(map[string]sdk.Value{"sent": sdk.Int(s.Sent), "retransmissions": sdk.Int(s.Retransmissions),
+		"dropped": sdk.Int(s.Dropped), "duplicated": sdk.Int(s.Duplicated), "delivered": sdk.Int(s.Delivered),
+		"in_flight": sdk.Int(s.InFlight), "now": sdk.Int(s.Now)})
 }
 
 // Network is a simulated network between endpoints. Make one with
@@ -119,12 +118,15 @@ type Network struct {
 	now        int64
 	seq        uint64
 	faults     Faults
-	cuts       map[[2]string]bool // unordered pairs of endpoint keys that a partition separates
-	inFlight   flightHeap
-	inboxes    map[string][]Envelope // by destination key, in delivery order
-	known      map[string]sdk.Value  // every endpoint seen, by key
-	channels   map[[3]string]bool    // (self, peer, context) that have exchanged an envelope
-	lastOnLink map[[2]string]int64   // latest delivery time per (source, destination), for FIFO
+	cuts       map[[2]string]bool       // unordered pairs of endpoint keys that a partition separates
+	events     eventHeap                // copies on their way and retransmissions, by time
+	order      uint64                   // events pushed so far, to break ties reproducibly
+	queues     map[[2]string][]*message // per (source, destination): FIFO envelopes not yet settled, in send order
+	held       int64                    // copies arrived but held behind an earlier envelope
+	inboxes    map[string][]Envelope    // by destination key, in delivery order
+	known      map[string]sdk.Value     // every endpoint seen, by key
+	channels   map[[3]string]bool       // (self, peer, context) that have exchanged an envelope
+	lastOnLink map[[2]string]int64      // latest arrival time per (source, destination), for FIFO
 	stats      Stats
 }
 
@@ -138,6 +140,7 @@ func NewNetwork(seed uint64) *Network {
 	return &Network{
 		rng:        rand.NewChaCha8(k),
 		cuts:       map[[2]string]bool{},
+		queues:     map[[2]string][]*message{},
 		inboxes:    map[string][]Envelope{},
 		known:      map[string]sdk.Value{},
 		channels:   map[[3]string]bool{},
@@ -188,6 +191,13 @@ func (n *Network) UpdateFaults(edit func(f *Faults)) error {
 	return nil
 }
 
+// SetRetransmit turns retransmission on, rto milliseconds after each loss,
+// or off (0), leaving the other settings as they are. See
+// Faults.RetransmitMS.
+func (n *Network) SetRetransmit(rtoMS int64) error {
+	return n.UpdateFaults(func(f *Faults) { f.RetransmitMS = rtoMS })
+}
+
 // Faults returns the fault settings.
 func (n *Network) Faults() Faults {
 	n.mu.Lock()
@@ -232,11 +242,14 @@ func (n *Network) Heal() {
 }
 
 // Clear removes every fault and partition: a perfect network again.
-// Envelopes in flight keep their delivery times.
+// Envelopes in flight keep their delivery times, and retransmission stays
+// as it was: it is how the transport copes with faults, not a fault, so a
+// fault schedule that clears its faults leaves a reliable network
+// reliable.
 func (n *Network) Clear() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.faults = Faults{}
+	n.faults = Faults{RetransmitMS: n.faults.RetransmitMS}
 	clear(n.cuts)
 }
 
@@ -259,55 +272,29 @@ func between(x uint64, lo, hi int64) int64 {
 }
 
 // Send puts an envelope on the network at the current virtual time and
-// returns what became of it. Copies due at once (no delay) are receivable
-// on return.
+// returns what became of its first transmission. Copies due at once (no
+// delay) are receivable on return.
 func (n *Network) Send(e Envelope) (SendResult, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	// A fixed number of draws per send keeps every later draw where it
-	// was whatever the settings: changing one fault does not reshuffle
-	// the others.
-	var draw [6]uint64
-	for i := range draw {
-		draw[i] = n.rng.Uint64()
-	}
 	src, dst := key(e.Source), key(e.Destination)
 	n.known[src], n.known[dst] = e.Source, e.Destination
 	n.stats.Sent++
 	n.seq++
+	m := &message{env: e, link: [2]string{src, dst}, fifo: !n.faults.Reorder}
 	res := SendResult{Seq: n.seq}
-	f := n.faults
-	if n.cut(src, dst) || perMille(draw[0]) < f.DropPerMille {
-		n.stats.Dropped++
-		return res, nil
-	}
-	res.Copies = 1
-	if perMille(draw[1]) < f.DuplicatePerMille {
-		res.Copies = 2
-		n.stats.Duplicated++
-	}
-	link := [2]string{src, dst}
-	for c := range res.Copies {
-		at := n.now + between(draw[2+2*c], f.MinDelayMS, f.MaxDelayMS)
-		var tie uint64
-		if f.Reorder {
-			tie = draw[3+2*c] | 1 // never 0: reordered copies do not tie with FIFO ones
-		} else {
-			at = max(at, n.lastOnLink[link])
-		}
-		n.lastOnLink[link] = max(n.lastOnLink[link], at)
-		if c == 0 {
-			res.DeliverAt = at
-		}
-		heap.Push(&n.inFlight, &flight{deliverAt: at, tie: tie, seq: n.seq<<1 | uint64(c), env: e})
+	res.Copies, res.DeliverAt = n.transmit(m, n.now)
+	if m.fifo && !m.settled() {
+		n.queues[m.link] = append(n.queues[m.link], m)
 	}
 	n.deliverDue()
 	return res, nil
 }
 
-// Advance moves the network's virtual time to now (never back) and makes
-// every envelope due by then receivable, in delivery order. It returns how
-// many were delivered; those lost to a partition are not counted.
+// Advance moves the network's virtual time to now (never back) and carries
+// out everything due by then, in time order: retransmissions, and
+// deliveries that make envelopes receivable. It returns how many copies
+// were delivered; those lost to a partition are not counted.
 func (n *Network) Advance(now int64) (int, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -318,35 +305,19 @@ func (n *Network) Advance(now int64) (int, error) {
 	return n.deliverDue(), nil
 }
 
-// deliverDue moves the envelopes due by now into their inboxes. Called
-// with mu.
-func (n *Network) deliverDue() int {
-	delivered := 0
-	for len(n.inFlight) > 0 && n.inFlight[0].deliverAt <= n.now {
-		fl := heap.Pop(&n.inFlight).(*flight)
-		src, dst, ctx := key(fl.env.Source), key(fl.env.Destination), key(fl.env.Context)
-		if n.cut(src, dst) {
-			n.stats.Dropped++
-			continue
-		}
-		n.inboxes[dst] = append(n.inboxes[dst], fl.env)
-		n.channels[[3]string{src, dst, ctx}] = true
-		n.channels[[3]string{dst, src, ctx}] = true
-		n.stats.Delivered++
-		delivered++
-	}
-	return delivered
-}
-
-// NextDelivery returns the virtual time of the earliest envelope in
-// flight, so that a simulator can jump straight to it.
+// NextDelivery returns the earliest virtual time at which the network
+// will do something — a copy arrives or a lost envelope is retransmitted —
+// so that a simulator can jump straight to it; false when nothing is on
+// its way. Advancing to it may deliver nothing (the retransmission is lost
+// again, or the copy is held behind an earlier envelope), but never skips
+// a delivery.
 func (n *Network) NextDelivery() (int64, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if len(n.inFlight) == 0 {
+	if len(n.events) == 0 {
 		return 0, false
 	}
-	return n.inFlight[0].deliverAt, true
+	return n.events[0].at, true
 }
 
 // Receive takes the oldest envelope delivered to destination.
@@ -409,7 +380,7 @@ func (n *Network) Stats() Stats {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	s := n.stats
-	s.InFlight, s.Now = int64(len(n.inFlight)), n.now
+	s.InFlight, s.Now = int64(len(n.events))+n.held, n.now
 	return s
 }
 

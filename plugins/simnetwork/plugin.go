@@ -105,9 +105,10 @@ func (p *plugin) networkOperations() []sdk.Operation {
 				ID: "network.send_envelope",
 				Doc: "Puts an envelope on the simulated network at its current virtual time. It becomes " +
 					"receivable at that time plus a delay drawn from the configured range, unless the drop rate " +
-					"or a partition loses it; it may be duplicated. Returns a map {seq: uint (the send's number), " +
-					"copies: int (0 if lost, 2 if duplicated), dropped: bool, deliver_at: int or null (when the " +
-					"first copy becomes receivable)}.",
+					"or a partition loses it (with retransmission on, it is then sent again until it gets through); " +
+					"it may be duplicated. Returns a map {seq: uint (the send's number), copies: int (0 if the first " +
+					"transmission was lost, 2 if duplicated), dropped: bool, deliver_at: int or null (when the " +
+					"first copy arrives)}.",
 				Params: []sdk.Param{{Name: "envelope", Kind: sdk.KindMap,
 					Doc: "the envelope: a map {destination, source (" + endpointDoc + "), context (bytes or string), " +
 						"payload (bytes, at most 65536), metadata (map, optional), receipt (bytes, optional)}"}},
