@@ -59,10 +59,7 @@ func (x *Crypto) KDF(ctx context.Context, ikm, salt, info []byte, length int) ([
 	if err != nil {
 		return nil, err
 	}
-	if length < 0 {
-		length = -1 // the plugin refuses it; never reached with a well-behaved plugin
-	}
-	return decodeBytes(opKDF, v, length)
+	return decodeBytes(opKDF, v, max(length, -1)) // a negative length is the plugin's to refuse
 }
 
 // GenerateKeypair returns a new Ed25519 key pair (seeded in the testing and

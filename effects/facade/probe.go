@@ -25,8 +25,8 @@ import (
 //		t.Error(err)
 //	}
 //
-// The method runs against a stand-in invoker that answers result, so
-// nothing else is called.
+// The method runs against a stand-in invoker that answers result at once,
+// so nothing else is called and nothing blocks.
 func CheckResult(call *effects.Call, result effects.Value) error {
 	probe, ok := probes[call.Op]
 	if !ok {

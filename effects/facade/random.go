@@ -25,7 +25,7 @@ func (x *Random) Bytes(ctx context.Context, n int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeBytes(opRandomBytes, v, max(n, -1))
+	return decodeBytes(opRandomBytes, v, max(n, -1)) // a negative n is the plugin's to refuse
 }
 
 // Bytes32 returns 32 random bytes, e.g. a key or a nonce seed.
@@ -50,14 +50,15 @@ func (x *Random) Uint64(ctx context.Context) (uint64, error) {
 	return decodeUint(opRandomU64, v)
 }
 
-// Range returns a uniformly random r with min <= r < max.
-func (x *Random) Range(ctx context.Context, min, max int64) (int64, error) {
-	v, err := x.c.invoke(ctx, opRandomRange, map[string]effects.Value{"min": effects.Int(min), "max": effects.Int(max)})
+// Range returns a uniformly random r with lo <= r < hi (the operation's
+// min and max).
+func (x *Random) Range(ctx context.Context, lo, hi int64) (int64, error) {
+	v, err := x.c.invoke(ctx, opRandomRange, map[string]effects.Value{"min": effects.Int(lo), "max": effects.Int(hi)})
 	if err != nil {
 		return 0, err
 	}
 	r, err := decodeInt(opRandomRange, v)
-	if err == nil && (r < min || r >= max) {
+	if err == nil && (r < lo || r >= hi) {
 		return 0, shapeError(opRandomRange.id, "", "an int in [min, max)", valueOrKind(v))
 	}
 	return r, err
