@@ -25,9 +25,11 @@
 //
 // Contracts. Every method declares, beside it, the operation it calls, the
 // arguments it sends and the result kind it decodes. Contracts lists them,
-// and CheckSpecs compares them with the OpSpecs a plugin declares: a
-// plugin's own test can call it to learn, before any user does, that a
-// change to its operations breaks the facade.
+// and CheckSpecs compares them with the OpSpecs a plugin declares, while
+// CheckResult decodes a result the plugin really returned with the method
+// that calls its operation: a plugin's own test can call both to learn,
+// before any user does, that a change to its operations breaks the facade
+// (effects may not import plugins, so the check lives with the plugin).
 //
 // This package imports only effects from the project (see ARCHITECTURE.md):
 // it must stay usable by host, sdk users, plugins and tests alike.
