@@ -6,17 +6,23 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/hcl/v2"
 	"lukechampine.com/blake3"
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host/guard"
+	"github.com/aurahost/aura-host/host/tasks"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/vm"
 )
@@ -195,6 +201,9 @@ func (b *AgentBuilder) build(ctx context.Context, mode effects.Mode, seed *uint6
 	if seed != nil {
 		dep.Seed = *seed
 	}
+	if mode == effects.Testing {
+		dep = withInMemoryTransport(dep)
+	}
 	a := &Agent{mode: mode}
 	if b.stateDir != "" {
 		c := *dep
@@ -235,17 +244,13 @@ func (b *AgentBuilder) build(ctx context.Context, mode effects.Mode, seed *uint6
 	h.router.Guard(GuardConfig{Allow: allow, FlowBudgetLimit: limit, Signer: signer, PeerKeys: cfg.peerKeys})
 	if err := h.Start(ctx); err != nil {
 		a.removeTemp()
-		var le *LaunchError
-		if errors.As(err, &le) {
-			return nil, &BuildError{Kind: EffectInit, Effect: le.Plugin, Err: err}
-		}
-		var de *DiagnosticsError
-		if errors.As(err, &de) {
-			return nil, &BuildError{Kind: InvalidConfig, Err: err}
-		}
-		return nil, &BuildError{Kind: RuntimeConstruction, Err: err}
+		return nil, startError(err)
 	}
 	a.host, a.signer = h, signer
+	a.tasks = tasks.New(tasks.Config{Clock: tasks.NewEffectClock(tasks.EffectClockConfig{
+		Handler: h.Router(), Authority: authority}), OnError: func(e *tasks.TaskError) {
+		h.cfg.Logger.Error("task failed", "task", e.Task, "error", e.Err)
+	}})
 	return a, nil
 }
 
@@ -290,6 +295,48 @@ func (b *AgentBuilder) resolveAuthority(dep *config.Deployment) (effects.Authori
 		}
 	}
 	return id, nil, nil
+}
+
+// startError classifies why a host did not start.
+func startError(err error) *BuildError {
+	var le *LaunchError
+	if errors.As(err, &le) {
+		return &BuildError{Kind: EffectInit, Effect: le.Plugin, Err: err}
+	}
+	var de *DiagnosticsError
+	if errors.As(err, &de) {
+		return &BuildError{Kind: InvalidConfig, Err: err}
+	}
+	return &BuildError{Kind: RuntimeConstruction, Err: err}
+}
+
+// withInMemoryTransport swaps, in testing mode, every transport plugin the
+// deployment's testing block does not swap itself for the in-memory
+// simulated network: tests never open sockets unless they ask to.
+func withInMemoryTransport(dep *config.Deployment) *config.Deployment {
+	var swaps []*config.Plugin
+	for _, p := range dep.Plugins {
+		if p.Builtin == "transport" && dep.Override(p.Name) == nil {
+			swaps = append(swaps, &config.Plugin{Name: p.Name, NameRange: p.NameRange, DeclRange: p.DeclRange,
+				Builtin: "sim-network", BuiltinRange: p.BuiltinRange, Config: hcl.EmptyBody()})
+		}
+	}
+	if len(swaps) == 0 {
+		return dep
+	}
+	c := *dep
+	c.Overrides = maps.Clone(dep.Overrides)
+	if c.Overrides == nil {
+		c.Overrides = map[effects.Mode]*config.Override{}
+	}
+	o := &config.Override{Mode: effects.Testing}
+	if prev := dep.Overrides[effects.Testing]; prev != nil {
+		*o = *prev
+		o.Plugins = slices.Clone(prev.Plugins)
+	}
+	o.Plugins = append(o.Plugins, swaps...)
+	c.Overrides[effects.Testing] = o
+	return &c
 }
 
 // AgentAuthority is the authority an agent block acts for: the ID it
@@ -358,6 +405,8 @@ type Agent struct {
 	mode    effects.Mode
 	signer  guard.KeySigner
 	tempDir string
+	tasks   *tasks.Supervisor
+	closing atomic.Bool
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -372,9 +421,39 @@ func (a *Agent) Mode() effects.Mode { return a.mode }
 // PublicKey is the agent's device key, which verifies its receipts.
 func (a *Agent) PublicKey() ed25519.PublicKey { return a.signer.PublicKey() }
 
-// Invoke routes one call as the agent.
+// Invoke routes one call as the agent. Once Shutdown has begun, public
+// operations are refused.
 func (a *Agent) Invoke(ctx context.Context, op effects.OpID, args effects.Value) (effects.Value, error) {
+	if a.closing.Load() {
+		return effects.Value{}, &effects.Error{Code: effects.CodeUnavailable, Op: op, Message: "agent is shutting down", Err: ErrShutdown}
+	}
 	return a.host.Invoke(ctx, &effects.Call{Op: op, Args: args})
+}
+
+// Tasks is the agent's task supervisor: named, hierarchical background
+// tasks, periodic ones on the agent's clock effect (virtual in
+// simulation), all cancelled and awaited on Shutdown.
+func (a *Agent) Tasks() *tasks.Supervisor { return a.tasks }
+
+// AuthorityContext is what an agent knows of the authority it acts for.
+type AuthorityContext struct {
+	Authority effects.AuthorityID
+	Mode      effects.Mode
+	// DeviceKey is the public half of the agent's device key, which signs
+	// its receipts.
+	DeviceKey ed25519.PublicKey
+}
+
+// AuthorityContext describes the authority the agent acts for.
+func (a *Agent) AuthorityContext() AuthorityContext {
+	return AuthorityContext{Authority: a.AuthorityID(), Mode: a.mode, DeviceKey: a.PublicKey()}
+}
+
+// EffectContext is the effects.EffectContext of the agent's calls in a
+// relational context and session; attach it with effects.WithEffectContext
+// and every call made with that context is scoped to them.
+func (a *Agent) EffectContext(context effects.ContextID, session effects.SessionID) effects.EffectContext {
+	return effects.EffectContext{Authority: a.AuthorityID(), Context: context, Session: session, Mode: a.mode}
 }
 
 // FlowBudget is the agent's flow budget for sending to peer in a context.
@@ -422,12 +501,22 @@ func (a *Agent) Router() *Router { return a.host.Router() }
 // Host is the runtime underneath, for status and supervision.
 func (a *Agent) Host() *Host { return a.host }
 
-// Shutdown stops the agent's plugins (in reverse start order, each within
-// its timeout) and removes a temporary state directory. A second Shutdown
-// is a no-op returning the first result.
+// TaskShutdownTimeout bounds how long Shutdown waits for the agent's
+// background tasks.
+const TaskShutdownTimeout = 5 * time.Second
+
+// Shutdown stops the agent in the platform's order: refuse new public
+// operations, cancel the task tree (waiting up to TaskShutdownTimeout and
+// naming tasks still running), stop the services and plugins in reverse
+// start order (each within its timeout), and remove a temporary state
+// directory. A second Shutdown is a no-op returning the first result.
 func (a *Agent) Shutdown(ctx context.Context) error {
 	a.shutdownOnce.Do(func() {
-		a.shutdownErr = a.host.Shutdown(ctx)
+		a.closing.Store(true)
+		tctx, cancel := context.WithTimeout(ctx, TaskShutdownTimeout)
+		taskErr := a.tasks.Shutdown(tctx)
+		cancel()
+		a.shutdownErr = errors.Join(taskErr, a.host.Shutdown(ctx))
 		a.removeTemp()
 	})
 	return a.shutdownErr

@@ -23,12 +23,14 @@ func NewRouter(registry *effects.Registry, authority effects.AuthorityID) *Route
 	return &Router{registry: registry, authority: authority}
 }
 
-// Invoke routes one call. A call without an authority acts for the
-// router's; a call naming another authority is refused (denied, "context
+// Invoke routes one call. Scope the call leaves unset comes from the
+// effects.EffectContext ctx carries; a call still without an authority
+// acts for the router's; a call naming another authority is refused (denied, "context
 // authority mismatch") before any handler sees it. Arguments are checked
 // against the operation's schema here, so a bad call never crosses a
 // process boundary.
 func (r *Router) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	call = effects.Scope(ctx, call)
 	if call.Authority.IsZero() {
 		c := *call
 		c.Authority = r.authority

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
@@ -119,4 +120,42 @@ func TestGuardianRecoveryInProductionOverLoopback(t *testing.T) {
 		t.Fatal("recovery completed without a grant")
 	}
 	t.Logf("granted after %dms of wall-clock time", r.FinishedMs)
+}
+
+// Swapping the clock for sim-clock makes a protocol that waits an hour
+// finish at once in real time: the simulator jumps virtual time to the
+// sleeper's deadline.
+func TestAnHourPassesInVirtualTime(t *testing.T) {
+	slow, _ := filepath.Abs("testdata/slow_reply.hcl")
+	start := time.Now()
+	out := simulate(t, simBase+`
+run "slow" {
+  protocol = "`+slow+`"
+  roles    = { Asker = "alice", Sleeper = "bob" }
+  timeout  = "2h"
+}
+`, 1)
+	elapsed := time.Since(start)
+	r := out.Runs[0]
+	if r.Err != nil {
+		t.Fatalf("run failed: %v", r.Err)
+	}
+	if r.FinishedMs < time.Hour.Milliseconds() {
+		t.Fatalf("finished at %dms of virtual time, before the hour passed", r.FinishedMs)
+	}
+	t.Logf("an hour of virtual time (finished at %dms) took %v of real time", r.FinishedMs, elapsed)
+	if elapsed > 30*time.Second { // an hour would be 3600s: anything near it means real waiting
+		t.Fatalf("took %v of real time", elapsed)
+	}
+	// A run whose timeout is shorter than the wait fails with a timeout.
+	out = simulate(t, simBase+`
+run "slow" {
+  protocol = "`+slow+`"
+  roles    = { Asker = "alice", Sleeper = "bob" }
+  timeout  = "30m"
+}
+`, 1)
+	if err := out.Runs[0].Err; err == nil || !strings.Contains(err.Error(), "timeout") {
+		t.Fatalf("a 30m timeout on an hour's wait: got %v", err)
+	}
 }

@@ -1,0 +1,93 @@
+package host_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/plugins"
+)
+
+// A service that cannot start fails the build with a clear error naming
+// it: recovery replays its facts from the journal at Start, and this
+// deployment has no journal.
+func TestFailingServiceStartFailsTheBuild(t *testing.T) {
+	dep := deployment(t, `
+deployment "t" {}
+plugin "crypto"   { builtin = "crypto" }
+plugin "clock"    { builtin = "clock" }
+plugin "random"   { builtin = "random" }
+plugin "recovery" {
+  builtin    = "recovery"
+  depends_on = ["crypto", "clock", "random"]
+}
+service "recovery" {}
+`)
+	_, err := host.NewAgentBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).BuildTesting()
+	var be *host.BuildError
+	if !errors.As(err, &be) || be.Kind != host.EffectInit || be.Effect != "recovery" {
+		t.Fatalf("got %v, want an EffectInit build error for recovery", err)
+	}
+	if !strings.Contains(err.Error(), "service failed to start") {
+		t.Fatalf("error does not say what failed: %v", err)
+	}
+}
+
+// Shutdown refuses new operations, cancels the agent's tasks, stops its
+// plugins, and a second Shutdown returns the first result.
+func TestAgentShutdownIsOrderedAndIdempotent(t *testing.T) {
+	dep := deployment(t, `
+deployment "t" {}
+plugin "crypto" { builtin = "crypto" }
+plugin "clock"  { builtin = "clock" }
+`)
+	a, err := host.NewAgentBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).BuildTesting()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := make(chan struct{})
+	if err := a.Tasks().Group("sync").Go("anti-entropy", func(ctx context.Context) error {
+		<-ctx.Done()
+		close(stopped)
+		return ctx.Err()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-stopped // the task saw its cancellation before Shutdown returned
+	if err := a.Shutdown(context.Background()); err != nil {
+		t.Fatalf("second shutdown: %v", err)
+	}
+	if _, err := a.Invoke(context.Background(), "crypto.hash", effects.Map(map[string]effects.Value{"data": effects.Bytes(nil)})); !errors.Is(err, effects.ErrUnavailable) {
+		t.Fatalf("call after shutdown: got %v", err)
+	}
+}
+
+// Testing mode swaps a real transport for the in-memory network.
+func TestTestingModeUsesAnInMemoryTransport(t *testing.T) {
+	dep := deployment(t, `
+deployment "t" {}
+plugin "network" { builtin = "transport" }
+`)
+	a, err := host.NewAgentBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).BuildTesting()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(context.Background())
+	if got := a.Host().Descriptors()["network"].Name; got != "sim-network" {
+		t.Fatalf("network plugin in testing mode is %q, want sim-network", got)
+	}
+}
+
+func TestEffectSystemBuilderNeedsAnAuthority(t *testing.T) {
+	_, err := host.NewEffectSystemBuilder().WithConfig(deployment(t, `deployment "t" {}`)).Build(context.Background())
+	var be *host.BuildError
+	if !errors.As(err, &be) || be.Kind != host.MissingRequired || be.Field != "authority_id" {
+		t.Fatalf("got %v", err)
+	}
+}
