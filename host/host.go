@@ -544,6 +544,10 @@ func (h *Host) Router() *Router { return h.router }
 // Registry returns the host's effect registry.
 func (h *Host) Registry() *effects.Registry { return h.registry }
 
+// StateDir is the directory the host keeps its state in (plugin data, the
+// admin socket's address).
+func (h *Host) StateDir() string { return h.cfg.Deployment.StateDir }
+
 // Authority returns the authority the host acts for.
 func (h *Host) Authority() effects.AuthorityID { return h.authority }
 

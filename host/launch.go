@@ -130,7 +130,8 @@ func command(spec launchSpec) (*exec.Cmd, error) {
 		}
 		cmd = exec.Command(p.Command, p.Args...)
 	}
-	cmd.Env = append(cmd.Env, "AURA_PLUGIN_LOG_LEVEL="+spec.logLevel.String())
+	cmd.Env = append(cmd.Env, "AURA_PLUGIN_LOG_LEVEL="+spec.logLevel.String(),
+		fmt.Sprintf("%s=%d", sdk.HostPIDEnv, os.Getpid()))
 	for k, v := range p.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

@@ -3,6 +3,7 @@ package sdk
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -65,10 +66,18 @@ func Serve(p *Plugin, opts ...Option) {
 	os.Exit(0)
 }
 
+// HostPIDEnv names the environment variable in which the host tells its
+// plugins its process ID, so that the watchdog knows its parent even if the
+// host died before the watchdog started.
+const HostPIDEnv = "AURA_HOST_PID"
+
 // watchParent exits the process once its parent has gone: the process is
 // then re-parented, so its parent PID changes.
 func watchParent(every time.Duration, logger hclog.Logger) {
 	parent := os.Getppid()
+	if pid, err := strconv.Atoi(os.Getenv(HostPIDEnv)); err == nil && pid > 0 {
+		parent = pid
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for range t.C {
