@@ -28,10 +28,11 @@ func loadDeployment(path string) (*config.Deployment, error) {
 	return dep, nil
 }
 
-// newHost loads the deployment and prepares a host for it; quiet lowers
-// the default log level for one-shot commands, admin serves the admin
-// endpoint for `aura-host status`.
-func newHost(g *globals, path string, quiet, admin bool) (*host.Host, *config.Deployment, hclog.Logger, error) {
+// newHost loads the deployment, in the mode --mode asks for (nil or unset:
+// the file's), and prepares a host for it; quiet lowers the default log
+// level for one-shot commands, admin serves the admin endpoint for
+// `aura-host status`.
+func newHost(g *globals, path string, mode *modeValue, quiet, admin bool) (*host.Host, *config.Deployment, hclog.Logger, error) {
 	logger, err := g.logger(stderr, quiet)
 	if err != nil {
 		return nil, nil, nil, err
@@ -40,6 +41,7 @@ func newHost(g *globals, path string, quiet, admin bool) (*host.Host, *config.De
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	dep = mode.apply(dep)
 	h, err := host.New(host.Config{Deployment: dep, Logger: logger, Admin: admin})
 	if err != nil {
 		return nil, nil, nil, err
@@ -79,8 +81,8 @@ func withoutDiagnostics(err error) []error {
 }
 
 // startHost loads and starts a deployment; the caller must Shutdown.
-func startHost(ctx context.Context, g *globals, path string) (*host.Host, *config.Deployment, hclog.Logger, error) {
-	h, dep, logger, err := newHost(g, path, true, false)
+func startHost(ctx context.Context, g *globals, path string, mode *modeValue) (*host.Host, *config.Deployment, hclog.Logger, error) {
+	h, dep, logger, err := newHost(g, path, mode, true, false)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -20,6 +20,7 @@ func newInvokeCommand(g *globals) *cobra.Command {
 	var (
 		timeout time.Duration
 		asJSON  bool
+		mode    *modeValue
 	)
 	cmd := &cobra.Command{
 		Use:   "invoke FILE OP [NAME=VALUE...]",
@@ -35,16 +36,20 @@ kind the operation declares for NAME (see ` + "`aura-host plugins FILE`" + `):
   list/map/any  the JSON value form {"list":[{"int":"1"}]}
 
 Results print bytes as hex; a map prints one field per line. --json prints
-the result in the JSON value form instead. Exit status 1 if the call fails.`,
+the result in the JSON value form instead. Exit status 1 if the call fails.
+
+` + modeHelp + ` In testing mode the call's randomness (a generated key,
+say) comes from the seed, so the same invocation gives the same answer.`,
 		Example: `  aura-host invoke examples/quickstart/deployment.hcl crypto.hash data=68656c6c6f
-  aura-host invoke examples/quickstart/deployment.hcl storage.store key=greeting value=68656c6c6f`,
+  aura-host invoke examples/quickstart/deployment.hcl storage.store key=greeting value=68656c6c6f
+  aura-host invoke examples/quickstart/deployment.hcl crypto.ed25519_generate_keypair --mode testing`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			op, err := effects.ParseOpID(args[1])
 			if err != nil {
 				return err
 			}
-			h, _, logger, err := startHost(cmd.Context(), g, args[0])
+			h, _, logger, err := startHost(cmd.Context(), g, args[0], mode)
 			if err != nil {
 				return err
 			}
@@ -74,6 +79,7 @@ the result in the JSON value form instead. Exit status 1 if the call fails.`,
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "deadline for the call")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result in the JSON value form")
+	mode = addModeFlag(cmd.Flags())
 	return cmd
 }
 

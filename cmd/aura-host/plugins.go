@@ -11,16 +11,21 @@ import (
 )
 
 func newPluginsCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var mode *modeValue
+	cmd := &cobra.Command{
 		Use:   "plugins FILE",
 		Short: "List every operation the deployment serves, with its plugin and schema",
 		Long: `Start the deployment's plugins only to ask what they declare, and list every
 operation: the plugin serving it, its parameters and result kind, whether it
-is idempotent, and its determinism class.`,
-		Example: "  aura-host plugins examples/quickstart/deployment.hcl",
-		Args:    cobra.ExactArgs(1),
+is idempotent, and its determinism class.
+
+` + modeHelp + ` The PLUGIN column then names the plugin each operation is
+served by in that mode.`,
+		Example: `  aura-host plugins examples/quickstart/deployment.hcl
+  aura-host plugins examples/simulation/deployment.hcl --mode production`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, dep, _, err := newHost(g, args[0], true, false)
+			h, dep, _, err := newHost(g, args[0], mode, true, false)
 			if err != nil {
 				return err
 			}
@@ -54,4 +59,6 @@ is idempotent, and its determinism class.`,
 			return tw.Flush()
 		},
 	}
+	mode = addModeFlag(cmd.Flags())
+	return cmd
 }

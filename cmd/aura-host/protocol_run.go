@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -32,6 +33,7 @@ type protocolRunFlags struct {
 	decide      []string
 	timeout     time.Duration
 	asJSON      bool
+	mode        *modeValue
 }
 
 func newProtocolRunCommand(g *globals) *cobra.Command {
@@ -59,12 +61,19 @@ took, and the trace's hash. The exit status is 1 if the session faulted
 deployment did not start.
 
 --record writes the trace as JSON Lines; ` + "`aura-host trace replay`" + ` replays it
-without any plugin and ` + "`aura-host trace diff`" + ` compares two of them.`,
+without any plugin and ` + "`aura-host trace diff`" + ` compares two of them.
+
+` + modeHelp + `
+
+To run a protocol across several agents, each role bound to an agent, over
+a simulated network with faults, declare a run block in the deployment and
+use ` + "`aura-host simulate`" + `.`,
 		Example: `  aura-host protocol run examples/protocols/guardian_recovery.hcl \
       --deployment examples/protocols/deployment/deployment.hcl --record recovery.jsonl
   aura-host protocol run examples/protocols/two_phase_commit.hcl \
       --deployment examples/protocols/deployment/deployment.hcl --seed 7 --decide 'Participant[*]=Yes'
-  aura-host protocol run examples/protocols/ping_pong.hcl -d examples/protocols/deployment/deployment.hcl --json`,
+  aura-host protocol run examples/protocols/ping_pong.hcl -d examples/protocols/deployment/deployment.hcl --json
+  aura-host protocol run examples/protocols/ping_pong.hcl -d examples/protocols/deployment/deployment.hcl --mode testing`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runProtocol(cmd, g, f, args[0])
@@ -80,6 +89,7 @@ without any plugin and ` + "`aura-host trace diff`" + ` compares two of them.`,
 	fl.StringArrayVar(&f.decide, "decide", nil, "ROLE=LABEL: the branch ROLE takes at choices left to the host that offer LABEL; ROLE may be a family, Guardian[*] (repeatable; default: chosen by the seed)")
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "end the session with a Timeout fault if it has not finished by then")
 	fl.BoolVar(&f.asJSON, "json", false, "print the outcome as JSON, with every binding in full in the JSON value form")
+	f.mode = addModeFlag(fl)
 	return cmd
 }
 
@@ -124,6 +134,7 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 	if err != nil {
 		return err
 	}
+	dep = f.mode.apply(dep)
 	seed := dep.Seed
 	if cmd.Flags().Changed("seed") {
 		seed = f.seed
@@ -224,26 +235,31 @@ func stepBudget(p *vm.Protocol, prog *vm.Program) (budget uint64, multiplier int
 	return vm.Budget(depths, 0, mult), mult
 }
 
-// writeTrace writes a trace as JSON Lines, whole or not at all: it goes to
-// a temporary file beside path that is renamed over it once complete.
+// writeTrace writes a trace as JSON Lines, whole or not at all.
 func writeTrace(path string, t *vm.Trace) error {
 	if t == nil {
 		return fmt.Errorf("--record %s: the session recorded no trace", path)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("--record: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if err := t.WriteJSONL(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--record %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--record %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := writeFileAtomic(path, t.WriteJSONL); err != nil {
 		return fmt.Errorf("--record: %w", err)
 	}
 	return nil
+}
+
+// writeFileAtomic writes a file whole or not at all: write goes to a
+// temporary file beside path that is renamed over it once complete.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
 }

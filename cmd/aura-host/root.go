@@ -63,7 +63,13 @@ Protocols (choreographies), run through a deployment's plugins:
   aura-host protocol check examples/protocols/guardian_recovery.hcl
   aura-host protocol run   examples/protocols/guardian_recovery.hcl \
       --deployment examples/protocols/deployment/deployment.hcl --record recovery.jsonl
-  aura-host trace replay   recovery.jsonl`,
+  aura-host trace replay   recovery.jsonl
+
+Simulations: several agents in one process on virtual time, with faults:
+
+  aura-host simulate   examples/simulation/deployment.hcl --seed 7 --record seed-7.jsonl
+  aura-host simulate   examples/simulation/deployment.hcl --seeds 1..200
+  aura-host trace diff seed-7.jsonl seed-8.jsonl`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -77,6 +83,7 @@ Protocols (choreographies), run through a deployment's plugins:
 		newPluginsCommand(g),
 		newInvokeCommand(g),
 		newProtocolCommand(g),
+		newSimulateCommand(g),
 		newTraceCommand(),
 		newVersionCommand(),
 		newPluginCommand(),

@@ -5,12 +5,16 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 )
 
@@ -18,19 +22,32 @@ import (
 const shutdownBound = 10 * time.Second
 
 func newRunCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var mode *modeValue
+	cmd := &cobra.Command{
 		Use:   "run FILE",
 		Short: "Start a deployment and serve until interrupted",
 		Long: `Start every plugin of the deployment, show each plugin's state, PID,
 version and operation count, then serve until SIGINT or SIGTERM, and shut
-every plugin down (a plugin that does not stop in time is killed).`,
-		Example: "  aura-host run examples/quickstart/deployment.hcl",
-		Args:    cobra.ExactArgs(1),
+every plugin down (a plugin that does not stop in time is killed).
+
+` + modeHelp + `
+
+In simulation mode, run serves one host's operations with the simulation
+plugins on its own virtual clock. A deployment with agent blocks is several
+agents on one virtual timeline, which only ` + "`aura-host simulate`" + ` drives:
+run refuses it in simulation mode and says so.`,
+		Example: `  aura-host run examples/quickstart/deployment.hcl
+  aura-host run examples/quickstart/deployment.hcl --mode testing
+  aura-host run examples/simulation/deployment.hcl --mode production`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			h, dep, logger, err := newHost(g, args[0], false, true)
+			h, dep, logger, err := newHost(g, args[0], mode, false, true)
 			if err != nil {
+				return err
+			}
+			if err := checkServable(args[0], dep, mode.mode != ""); err != nil {
 				return err
 			}
 			logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins), "authority", h.Authority())
@@ -45,6 +62,35 @@ every plugin down (a plugin that does not stop in time is killed).`,
 			return nil
 		},
 	}
+	mode = addModeFlag(cmd.Flags())
+	return cmd
+}
+
+// checkServable refuses to serve a multi-agent deployment in simulation
+// mode: its agents share one virtual clock and one simulated network that
+// only the simulator advances, so a served host would wait on time that
+// never passes. fromFlag says whether --mode (rather than the file) chose
+// the mode, which decides where the message points.
+func checkServable(file string, dep *config.Deployment, fromFlag bool) error {
+	if dep.Mode != effects.Simulation || len(dep.Agents) == 0 {
+		return nil
+	}
+	names := make([]string, len(dep.Agents))
+	for i, a := range dep.Agents {
+		names[i] = a.Name
+	}
+	detail := fmt.Sprintf("In simulation mode, the %d agents of this deployment (%s) share one virtual clock and one simulated network, "+
+		"which only the simulator advances; `run` serves a single host on its own. Run its protocols with\n\n"+
+		"  aura-host simulate %s\n\nor serve it with its real plugins:\n\n  aura-host run %s --mode production",
+		len(names), strings.Join(names, ", "), file, file)
+	if fromFlag || dep.ModeRange.Filename == "" {
+		fmt.Fprintf(stderr, "Error: --mode simulation: %s cannot be served by run\n\n%s\n", file, detail)
+		return &exitError{code: 1}
+	}
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "A multi-agent simulation cannot be served by run",
+		Detail: detail, Subject: dep.ModeRange.Ptr()}
+	_ = config.WriteDiagnostics(stderr, dep.Files, hcl.Diagnostics{d}, colorful(stderr))
+	return &exitError{code: 1}
 }
 
 func printPlugins(w io.Writer, plugins []host.PluginStatus) {

@@ -24,9 +24,22 @@ type decideRule struct {
 }
 
 // parseDecideRules reads the --decide flags and checks them against the
-// compiled protocol, so that a misspelt role or label is an error rather
-// than a silently seeded choice.
-func parseDecideRules(flags []string, prog *vm.Program) ([]decideRule, error) {
+// compiled protocols (one for ` + "`protocol run`" + `, one per run block for
+// ` + "`simulate`" + `), so that a misspelt role or label is an error rather than a
+// silently seeded choice. A rule is good if some role of some protocol it
+// matches may be asked to choose its label.
+func parseDecideRules(flags []string, progs ...*vm.Program) ([]decideRule, error) {
+	var protocols, roles []string
+	for _, prog := range progs {
+		if !slices.Contains(protocols, prog.Protocol.Name) {
+			protocols = append(protocols, prog.Protocol.Name)
+		}
+		for _, r := range prog.Protocol.Roles {
+			if !slices.Contains(roles, r) {
+				roles = append(roles, r)
+			}
+		}
+	}
 	var rules []decideRule
 	for _, f := range flags {
 		pattern, label, ok := strings.Cut(f, "=")
@@ -40,23 +53,25 @@ func parseDecideRules(flags []string, prog *vm.Program) ([]decideRule, error) {
 		var matched []string
 		var offered []string
 		found := false
-		for _, rc := range prog.Roles {
-			if !r.matches(rc.Role) {
-				continue
-			}
-			matched = append(matched, rc.Role)
-			for _, l := range hostDecidedLabels(rc) {
-				if l == label {
-					found = true
+		for _, prog := range progs {
+			for _, rc := range prog.Roles {
+				if !r.matches(rc.Role) {
+					continue
 				}
-				if !slices.Contains(offered, l) {
-					offered = append(offered, l)
+				matched = append(matched, rc.Role)
+				for _, l := range hostDecidedLabels(rc) {
+					if l == label {
+						found = true
+					}
+					if !slices.Contains(offered, l) {
+						offered = append(offered, l)
+					}
 				}
 			}
 		}
 		switch {
 		case len(matched) == 0:
-			return nil, fmt.Errorf("--decide %q: no role of %s is %s; the roles are %s", f, prog.Protocol.Name, pattern, strings.Join(prog.Protocol.Roles, ", "))
+			return nil, fmt.Errorf("--decide %q: no role of %s is %s; the roles are %s", f, strings.Join(protocols, " or "), pattern, strings.Join(roles, ", "))
 		case len(offered) == 0:
 			return nil, fmt.Errorf("--decide %q: %s makes no choice left to the host (its choices, if any, have a decide rule)", f, pattern)
 		case !found:
@@ -65,6 +80,17 @@ func parseDecideRules(flags []string, prog *vm.Program) ([]decideRule, error) {
 		rules = append(rules, r)
 	}
 	return rules, nil
+}
+
+// pick returns the label of the first rule that names the role and whose
+// label the choice offers.
+func pick(rules []decideRule, req *vm.DecisionRequest) (string, bool) {
+	for _, r := range rules {
+		if r.matches(req.Role) && slices.Contains(req.Labels, r.label) {
+			return r.label, true
+		}
+	}
+	return "", false
 }
 
 // matches reports whether the rule names role: exactly, or "Family[*]"
@@ -128,10 +154,8 @@ func (h *sessionHost) note(c vm.Caller, what string) {
 // choice offers, and otherwise lets the seed choose.
 func (h *sessionHost) Decide(ctx context.Context, req *vm.DecisionRequest) (string, error) {
 	h.note(req.Caller, "decide")
-	for _, r := range h.rules {
-		if r.matches(req.Role) && slices.Contains(req.Labels, r.label) {
-			return r.label, nil
-		}
+	if label, ok := pick(h.rules, req); ok {
+		return label, nil
 	}
 	return h.inner.Decide(ctx, req)
 }

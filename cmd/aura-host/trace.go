@@ -18,13 +18,19 @@ import (
 func newTraceCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "trace",
-		Short: "Replay and compare recorded protocol traces",
+		Short: "Replay and compare recorded protocol traces and simulation bundles",
 		Long: `A trace is what ` + "`aura-host protocol run --record FILE`" + ` writes: one JSON
 line of header (the protocol, its source, the seed, the scheduler), then
 one line per effect request and outcome and per message, in canonical order
 (ordering key = machine step, then effect ID, then kind). Each line carries
 a digest chaining it to every line before it, so an altered or missing line
-is found at its index.`,
+is found at its index.
+
+A simulation bundle is what ` + "`aura-host simulate --record FILE`" + ` writes: a
+header line ({"format":"aura-sim-bundle/v1", the seed, ...}), each fault as
+applied on virtual time, then for each run and role a {"trace":...} line
+followed by that machine's trace as above, and each run's outcome. Both
+commands accept either kind.`,
 		Example: `  aura-host trace replay recovery.jsonl
   aura-host trace diff seed1.jsonl seed2.jsonl`,
 		Args: cobra.NoArgs,
@@ -50,11 +56,22 @@ with the first diverging index and the entry there; the exit status is then
 the same fault.
 
 Only full traces replay (the default of ` + "`protocol run`" + `); a
-topology_only trace has no payloads or effect results to answer from.`,
-		Example: "  aura-host trace replay recovery.jsonl",
-		Args:    cobra.ExactArgs(1),
+topology_only trace has no payloads or effect results to answer from.
+
+A simulation bundle (` + "`aura-host simulate --record`" + `) holds one trace per
+machine — per role of each run, on its agent. Each is replayed on its own,
+its messages from the other roles answered from its trace, and reported
+OK or with its divergence (at the bundle's line); the exit status is 1 if
+any diverges. A machine that a failed run stopped mid-way replays OK up to
+where it stopped.`,
+		Example: `  aura-host trace replay recovery.jsonl
+  aura-host trace replay seed-7.jsonl   # a simulation bundle`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
+			if isBundleFile(file) {
+				return replayBundleFile(cmd.Context(), cmd.OutOrStdout(), file)
+			}
 			t, err := readTraceFile(file)
 			if err != nil {
 				return err
@@ -66,7 +83,7 @@ topology_only trace has no payloads or effect results to answer from.`,
 			var fault *vm.Fault
 			switch {
 			case errors.As(err, &fault) && fault.Kind == vm.FaultDeterminism:
-				reportDivergence(file, t, fault)
+				reportDivergence(file, 0, t, fault)
 				return &exitError{code: 1}
 			case err != nil && fault == nil:
 				return fmt.Errorf("replay %s: %w", file, err)
@@ -98,7 +115,7 @@ func readTraceFile(file string) (*vm.Trace, error) {
 	t, err := vm.ReadTrace(f)
 	var fault *vm.Fault
 	if errors.As(err, &fault) && fault.Kind == vm.FaultDeterminism {
-		reportDivergence(file, nil, fault)
+		reportDivergence(file, 0, nil, fault)
 		return nil, &exitError{code: 1}
 	}
 	if err != nil {
@@ -110,18 +127,24 @@ func readTraceFile(file string) (*vm.Trace, error) {
 // reportDivergence prints a Determinism fault as one diagnostic: the
 // first diverging index, the protocol step the rerun was at (with a
 // snippet) when the fault knows it, what the trace holds at that index,
-// and why it does not match. t is nil when the trace did not read.
-func reportDivergence(file string, t *vm.Trace, f *vm.Fault) {
+// and why it does not match. t is nil when the trace did not read. The
+// trace's header is line offset+1 of file (offset is 0 for a trace file,
+// more for a machine's trace inside a simulation bundle).
+func reportDivergence(file string, offset int, t *vm.Trace, f *vm.Fault) {
 	summary := fmt.Sprintf("%s diverges at trace index %d", file, f.Index)
+	if offset > 0 {
+		summary = fmt.Sprintf("%s diverges at index %d of the trace that starts at line %d", file, f.Index, offset+1)
+	}
+	line := offset + f.Index + 2
 	var at string
 	switch {
 	case t != nil && f.Index >= 0 && f.Index < len(t.Entries):
-		at = fmt.Sprintf("Recorded entry %d (line %d of %s): %s.", f.Index, f.Index+2, file, describeEntry(&t.Entries[f.Index]))
+		at = fmt.Sprintf("Recorded entry %d (line %d of %s): %s.", f.Index, line, file, describeEntry(&t.Entries[f.Index]))
 	case t != nil && f.Index >= len(t.Entries):
 		at = fmt.Sprintf("The trace ends after %d entries.", len(t.Entries))
 	case t == nil && f.Index >= 0:
-		if line := traceLine(file, f.Index+2); line != "" {
-			at = fmt.Sprintf("Line %d of %s: %s", f.Index+2, file, abbreviateLine(line, 200))
+		if text := traceLine(file, line); text != "" {
+			at = fmt.Sprintf("Line %d of %s: %s", line, file, abbreviateLine(text, 200))
 		}
 	}
 	detail := "Determinism fault: " + faultMessage(f) + "."

@@ -19,7 +19,7 @@ func newTraceDiffCommand() *cobra.Command {
 	var context int
 	cmd := &cobra.Command{
 		Use:   "diff A.jsonl B.jsonl",
-		Short: "Show where two recorded traces first differ",
+		Short: "Show where two recorded traces, or two simulation bundles, first differ",
 		Long: `Compare two traces entry by entry and show the first divergence: its index,
 a few entries of context on both sides (index, ordering key, effect ID,
 kind, role, operation), and every field that differs there, down to the
@@ -29,16 +29,43 @@ Both traces' hashes are printed first; header fields that differ (seed,
 session, scheduler, the protocol itself) are listed, though the hash — and
 so "identical" — covers the entries only.
 
-Exit status: 0 if the entries are identical, 1 if they differ, 2 if a trace
-cannot be read — missing, not a trace, or altered (its digests no longer
-chain: ` + "`trace replay`" + ` names the altered entry) — as diff(1) does.`,
+Two simulation bundles (written by ` + "`aura-host simulate --record`" + `) are
+compared line by line: the first line that differs in what happened — a
+fault applied, a machine's trace entry, a run's outcome — is shown with its
+line number, the part of the bundle it is in (which run, role and agent,
+which entry), the lines around it on both sides, and for each field that
+differs the path inside the JSON line (outputs.bytes). The bundles' headers
+and each machine trace's header hold the seed and are listed apart; a
+difference only in the entries' digests (which chain from those headers)
+is not a divergence. Bundles are identical when they are byte for byte
+(their hashes match).
+
+Exit status: 0 if the entries (bundles: the bytes) are identical, 1 if
+they differ, 2 if a file cannot be read — missing, not a trace or bundle,
+a bundle compared with a trace, or altered (its digests no longer chain:
+` + "`trace replay`" + ` names the altered entry) — as diff(1) does.`,
 		Example: `  aura-host protocol run examples/protocols/guardian_recovery.hcl -d examples/protocols/deployment/deployment.hcl --seed 1 --record a.jsonl
   aura-host protocol run examples/protocols/guardian_recovery.hcl -d examples/protocols/deployment/deployment.hcl --seed 2 --record b.jsonl
-  aura-host trace diff a.jsonl b.jsonl`,
+  aura-host trace diff a.jsonl b.jsonl
+
+  aura-host simulate examples/simulation/deployment.hcl --seed 7 --record seed-7.jsonl
+  aura-host simulate examples/simulation/deployment.hcl --seed 8 --record seed-8.jsonl
+  aura-host trace diff seed-7.jsonl seed-8.jsonl`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if context < 0 {
 				return fmt.Errorf("--context %d: want 0 or more entries", context)
+			}
+			switch a, b := isBundleFile(args[0]), isBundleFile(args[1]); {
+			case a && b:
+				return diffBundleFiles(cmd.OutOrStdout(), args[0], args[1], context)
+			case a != b:
+				bundle, trace := args[0], args[1]
+				if b {
+					bundle, trace = trace, bundle
+				}
+				fmt.Fprintf(stderr, "Error: %s is a simulation bundle (from `aura-host simulate --record`) and %s is not; compare two bundles, or two protocol traces\n", bundle, trace)
+				return &exitError{code: 2}
 			}
 			var traces [2]*vm.Trace
 			for i, file := range args {
@@ -57,8 +84,29 @@ chain: ` + "`trace replay`" + ` names the altered entry) — as diff(1) does.`,
 			return nil
 		},
 	}
-	cmd.Flags().IntVar(&context, "context", 3, "entries of context to show before and after the first divergence")
+	cmd.Flags().IntVar(&context, "context", 3, "entries (lines, for bundles) of context to show before and after the first divergence")
 	return cmd
+}
+
+// diffBundleFiles compares two simulation bundles: exit status 0 if they
+// are identical, 1 if they differ, 2 if one cannot be read.
+func diffBundleFiles(w io.Writer, fileA, fileB string, context int) error {
+	var bundles [2]*simBundle
+	for i, file := range []string{fileA, fileB} {
+		b, err := readBundle(file)
+		if err == nil {
+			err = b.checkDigests()
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "Error:", err)
+			return &exitError{code: 2}
+		}
+		bundles[i] = b
+	}
+	if !diffBundles(w, fileA, fileB, bundles[0], bundles[1], context) {
+		return &exitError{code: 1}
+	}
+	return nil
 }
 
 // diffTraces prints the comparison of a and b and reports whether their

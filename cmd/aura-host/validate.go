@@ -7,18 +7,22 @@ import (
 )
 
 func newValidateCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var mode *modeValue
+	cmd := &cobra.Command{
 		Use:   "validate FILE",
 		Short: "Check a deployment file and report every mistake with its line",
 		Long: `Check a deployment file: its HCL, every plugin block, every plugin's config
 block against the schema the plugin declares, and that no operation is
 claimed by two plugins. Plugins are started only to ask what they declare,
 then stopped. Mistakes are printed with file:line:col and a snippet; the
-exit status is 1 if there is any error.`,
-		Example: "  aura-host validate examples/quickstart/deployment.hcl",
-		Args:    cobra.ExactArgs(1),
+exit status is 1 if there is any error.
+
+` + modeHelp + ` Validating in each mode checks each mode's plugins.`,
+		Example: `  aura-host validate examples/quickstart/deployment.hcl
+  aura-host validate examples/simulation/deployment.hcl --mode production`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, dep, _, err := newHost(g, args[0], true, false)
+			h, dep, _, err := newHost(g, args[0], mode, true, false)
 			if err != nil {
 				return err
 			}
@@ -33,4 +37,6 @@ exit status is 1 if there is any error.`,
 			return nil
 		},
 	}
+	mode = addModeFlag(cmd.Flags())
+	return cmd
 }

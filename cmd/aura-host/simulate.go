@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aurahost/aura-host/vm"
+)
+
+// simulateFlags are the flags of `simulate`.
+type simulateFlags struct {
+	seed        uint64
+	seeds       string
+	record      string
+	decide      []string
+	granularity string
+	asJSON      bool
+	bindings    bool
+	parallel    int
+}
+
+func newSimulateCommand(g *globals) *cobra.Command {
+	f := &simulateFlags{}
+	cmd := &cobra.Command{
+		Use:   "simulate FILE [--seed N | --seeds A..B]",
+		Short: "Run a deployment's protocol runs across its agents on virtual time, with faults",
+		Long: `Run the deployment in simulation mode: every agent block becomes an agent
+(its own authority, keys and guard chain) in this one process, the
+simulation block's plugins replace the real ones (virtual clock, seeded
+randomness, in-memory storage, a simulated network), the fault blocks are
+applied on virtual time, and every run block's protocol runs with its roles
+bound to agents. Nothing waits on the wall clock: an hour of virtual time
+passes at once.
+
+For each run it prints whether it completed, the virtual time it ended at
+and the steps its machines took; a failed run's fault is printed as a
+diagnostic at the protocol step (or the run block) where it happened. Then
+the trace bundle's hash: the same deployment and seed give the same bundle,
+byte for byte. --record writes the bundle (JSON Lines: seed, faults as
+applied, each machine's trace, each run's outcome), which
+` + "`aura-host trace diff`" + ` compares and ` + "`aura-host trace replay`" + ` replays.
+
+The seed is the simulation block's seed (else the deployment's) unless
+--seed gives another. --seeds A..B sweeps every seed from A to B: it prints
+each failing seed with the one command that reproduces it, a progress line
+on stderr as it goes, and a summary.
+
+--decide ROLE=LABEL picks the branch at choices the protocol leaves to the
+host (ROLE may name a family: 'Guardian[*]'); other choices come from the
+seed.
+
+The exit status is 1 if any run failed (for any seed), or the deployment
+has a mistake — printed with file:line:col like ` + "`aura-host validate`" + `.`,
+		Example: `  aura-host simulate examples/simulation/deployment.hcl
+  aura-host simulate examples/simulation/deployment.hcl --seed 8 --decide 'Guardian[*]=Approve'
+  aura-host simulate examples/simulation/deployment.hcl --seed 7 --record seed-7.jsonl
+  aura-host simulate examples/simulation/deployment.hcl --seeds 1..200
+  aura-host trace diff seed-7.jsonl seed-8.jsonl`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSimulate(cmd, g, f, args[0])
+		},
+	}
+	fl := cmd.Flags()
+	fl.Uint64Var(&f.seed, "seed", 0, "the seed of every identifier, key, random byte, decision and fault (default: the simulation block's seed, else the deployment's)")
+	fl.StringVar(&f.seeds, "seeds", "", "A..B: simulate every seed from A to B and report the failing ones, e.g. --seeds 1..200")
+	fl.StringVar(&f.record, "record", "", "write the trace bundle to this file as JSON Lines")
+	fl.StringArrayVar(&f.decide, "decide", nil, "ROLE=LABEL: the branch ROLE takes at choices left to the host that offer LABEL; ROLE may be a family, Guardian[*] (repeatable; default: chosen by the seed)")
+	fl.StringVar(&f.granularity, "granularity", string(vm.Full), "how much each machine's trace captures: full (replayable) or topology_only (who sent which label to whom, and decisions)")
+	fl.BoolVar(&f.asJSON, "json", false, "print the outcome as JSON (with --seeds, the sweep's)")
+	fl.BoolVar(&f.bindings, "bindings", false, "print each role's final bindings under its run (--json always has them)")
+	fl.IntVar(&f.parallel, "parallel", runtime.GOMAXPROCS(0), "with --seeds: how many seeds to simulate at once (each is independent; results are reported in seed order)")
+	return cmd
+}
+
+func runSimulate(cmd *cobra.Command, g *globals, f *simulateFlags, file string) error {
+	gran, err := vm.ParseGranularity(f.granularity)
+	if err != nil {
+		return fmt.Errorf("--granularity: %w", err)
+	}
+	if gran == vm.Disabled {
+		// A bundle is the record of the simulation; it holds each machine's trace.
+		return errors.New("--granularity disabled: a simulation always records its trace bundle; use full (replayable, the default) or topology_only")
+	}
+	if f.parallel < 1 {
+		return fmt.Errorf("--parallel %d: want 1 or more", f.parallel)
+	}
+	changed := cmd.Flags().Changed
+	switch {
+	case changed("seeds") && changed("seed"):
+		return errors.New("--seed and --seeds: give one seed, or a range to sweep")
+	case changed("seeds") && f.record != "":
+		return errors.New("--record writes one seed's bundle: a sweep prints the command that records each failing seed (--seed N --record seed-N.jsonl)")
+	case changed("seeds") && f.bindings:
+		return errors.New("--bindings prints one seed's bindings: drop it from the sweep, and rerun a seed with --seed N --bindings")
+	}
+	var sweep seedRange
+	if f.seeds != "" {
+		if sweep, err = parseSeedRange(f.seeds); err != nil {
+			return err
+		}
+	}
+	logger, err := g.logger(stderr, true)
+	if err != nil {
+		return err
+	}
+	sc, err := loadScenario(file, f.decide, gran, logger)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if f.seeds != "" {
+		return sc.sweep(ctx, cmd.OutOrStdout(), sweep, f)
+	}
+	seed := sc.dep.Seed
+	if cmd.Flags().Changed("seed") {
+		seed = f.seed
+	}
+	return sc.simulateOne(ctx, cmd.OutOrStdout(), seed, f)
+}
+
+// seedRange is --seeds A..B, both included.
+type seedRange struct{ from, to uint64 }
+
+func (r seedRange) count() uint64 { return r.to - r.from + 1 }
+
+func (r seedRange) String() string { return fmt.Sprintf("%d..%d", r.from, r.to) }
+
+func parseSeedRange(s string) (seedRange, error) {
+	a, b, ok := strings.Cut(s, "..")
+	bad := func(why string) (seedRange, error) {
+		return seedRange{}, fmt.Errorf("--seeds %q: %s, e.g. --seeds 1..200", s, why)
+	}
+	if !ok {
+		return bad("want A..B, the first and last seed")
+	}
+	from, err1 := strconv.ParseUint(strings.TrimSpace(a), 10, 64)
+	to, err2 := strconv.ParseUint(strings.TrimSpace(b), 10, 64)
+	switch {
+	case err1 != nil || err2 != nil:
+		return bad("want two whole numbers A..B")
+	case from > to:
+		return bad("the first seed is after the last")
+	case from == 0 && to == ^uint64(0):
+		return bad("that is every seed there is")
+	}
+	return seedRange{from, to}, nil
+}
+
+// closeContext bounds a Close after the command's context may have
+// ended (on Ctrl-C): the agents still get to shut down.
+func closeContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), shutdownBound)
+}
