@@ -33,13 +33,13 @@ func newSimulateCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "simulate FILE [--seed N | --seeds A..B]",
 		Short: "Run a deployment's protocol runs across its agents on virtual time, with faults",
-		Long: `Run the deployment in simulation mode: every agent block becomes an agent
-(its own authority, keys and guard chain) in this one process, the
-simulation block's plugins replace the real ones (virtual clock, seeded
-randomness, in-memory storage, a simulated network), the fault blocks are
-applied on virtual time, and every run block's protocol runs with its roles
-bound to agents. Nothing waits on the wall clock: an hour of virtual time
-passes at once.
+		Long: `Run the deployment in simulation mode, whatever mode the file names:
+every agent block becomes an agent (its own authority, keys and guard
+chain) in this one process, the simulation block's plugins replace the
+real ones (virtual clock, seeded randomness, in-memory storage, a
+simulated network), the fault blocks are applied on virtual time, and
+every run block's protocol runs with its roles bound to agents. Nothing
+waits on the wall clock: an hour of virtual time passes at once.
 
 For each run it prints whether it completed, the virtual time it ended at
 and the steps its machines took; a failed run's fault is printed as a
@@ -56,7 +56,8 @@ on stderr as it goes, and a summary.
 
 --decide ROLE=LABEL picks the branch at choices the protocol leaves to the
 host (ROLE may name a family: 'Guardian[*]'); other choices come from the
-seed.
+seed. --bindings prints each role's final bindings; --json prints the
+outcome (or the sweep) for scripts.
 
 The exit status is 1 if any run failed (for any seed), or the deployment
 has a mistake — printed with file:line:col like ` + "`aura-host validate`" + `.`,
@@ -78,7 +79,7 @@ has a mistake — printed with file:line:col like ` + "`aura-host validate`" + `
 	fl.StringVar(&f.granularity, "granularity", string(vm.Full), "how much each machine's trace captures: full (replayable) or topology_only (who sent which label to whom, and decisions)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the outcome as JSON (with --seeds, the sweep's)")
 	fl.BoolVar(&f.bindings, "bindings", false, "print each role's final bindings under its run (--json always has them)")
-	fl.IntVar(&f.parallel, "parallel", runtime.GOMAXPROCS(0), "with --seeds: how many seeds to simulate at once (each is independent; results are reported in seed order)")
+	fl.IntVar(&f.parallel, "parallel", 0, "with --seeds: how many seeds to simulate at once (default: one per CPU; each is independent, and results are reported in seed order)")
 	return cmd
 }
 
@@ -91,8 +92,11 @@ func runSimulate(cmd *cobra.Command, g *globals, f *simulateFlags, file string) 
 		// A bundle is the record of the simulation; it holds each machine's trace.
 		return errors.New("--granularity disabled: a simulation always records its trace bundle; use full (replayable, the default) or topology_only")
 	}
-	if f.parallel < 1 {
+	switch {
+	case f.parallel < 0:
 		return fmt.Errorf("--parallel %d: want 1 or more", f.parallel)
+	case f.parallel == 0:
+		f.parallel = runtime.GOMAXPROCS(0)
 	}
 	changed := cmd.Flags().Changed
 	switch {

@@ -17,7 +17,8 @@ claimed by two plugins. Plugins are started only to ask what they declare,
 then stopped. Mistakes are printed with file:line:col and a snippet; the
 exit status is 1 if there is any error.
 
-` + modeHelp + ` Validating in each mode checks each mode's plugins.`,
+` + modeHelp + ` Validate once per mode to check
+the plugins of each.`,
 		Example: `  aura-host validate examples/quickstart/deployment.hcl
   aura-host validate examples/simulation/deployment.hcl --mode production`,
 		Args: cobra.ExactArgs(1),
