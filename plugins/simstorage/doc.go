@@ -1,8 +1,9 @@
 // Package simstorage is the built-in simulation storage plugin,
-// "sim-storage": the operations of the "storage" family — the same ones,
-// with the same arguments and results, as the storage plugin, so a
-// deployment swaps it in by HCL — over an in-memory map, plus the
-// "fault_injection" family that makes storage calls fail on purpose.
+// "sim-storage": the operations of the "storage" family — the storage
+// plugin's own declarations (storage.Operations), with its argument
+// readers, so a deployment swaps it in by HCL — served over an in-memory
+// map, plus the "fault_injection" family that makes storage calls fail on
+// purpose.
 //
 // Invariants a newcomer must not break:
 //
@@ -17,5 +18,7 @@
 //     operation behaves as the storage plugin's: the same key rules, the
 //     same errors, keys listed in byte order, an empty value is a value.
 //
-// The package imports only sdk and effects from the project.
+// The package imports only sdk from the project, and the storage plugin's
+// package (plugins/storage) and plugins/internal/standin for the
+// declarations it shares.
 package simstorage

@@ -9,6 +9,7 @@ import (
 
 	"lukechampine.com/blake3"
 
+	"github.com/aurahost/aura-host/plugins/storage"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -24,9 +25,8 @@ const (
 	FamilyFaultInjection = "fault_injection"
 )
 
-// MaxKeySize is the longest key accepted, as the storage plugin's (bbolt's
-// limit).
-const MaxKeySize = 32768
+// MaxKeySize is the longest key accepted: the storage plugin's.
+const MaxKeySize = storage.MaxKeySize
 
 // New returns the simulation storage plugin, ready to Serve.
 func New() *sdk.Plugin {

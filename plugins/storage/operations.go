@@ -13,7 +13,16 @@ import (
 
 const keyDoc = "the key: a non-empty string of at most 32768 bytes"
 
-func (s *store) operations() []sdk.Operation {
+// Handlers are the functions that serve the storage family's operations,
+// one for each, named after it. The storage plugin passes its own to
+// Operations; sim-storage passes its in-memory ones, so that it serves the
+// very same operations.
+type Handlers struct {
+	Store, Retrieve, Remove, ListKeys, Exists, StoreBatch, RetrieveBatch, Stats, ClearAll func(context.Context, *sdk.Call) (sdk.Value, error)
+}
+
+// Operations declares the operations of the storage family, served by h.
+func Operations(h Handlers) []sdk.Operation {
 	keyParam := sdk.Param{Name: "key", Kind: sdk.KindString, Doc: keyDoc}
 	return []sdk.Operation{
 		{
@@ -26,7 +35,7 @@ func (s *store) operations() []sdk.Operation {
 				Idempotent:  true,
 				Determinism: sdk.WritesWorld,
 			},
-			Handle: s.store,
+			Handle: h.Store,
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -37,7 +46,7 @@ func (s *store) operations() []sdk.Operation {
 				Idempotent:  true,
 				Determinism: sdk.ReadsWorld,
 			},
-			Handle: s.retrieve,
+			Handle: h.Retrieve,
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -48,7 +57,7 @@ func (s *store) operations() []sdk.Operation {
 				Idempotent:  true,
 				Determinism: sdk.WritesWorld,
 			},
-			Handle: s.remove,
+			Handle: h.Remove,
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -60,7 +69,7 @@ func (s *store) operations() []sdk.Operation {
 				Idempotent:  true,
 				Determinism: sdk.ReadsWorld,
 			},
-			Handle: s.listKeys,
+			Handle: h.ListKeys,
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -71,7 +80,7 @@ func (s *store) operations() []sdk.Operation {
 				Idempotent:  true,
 				Determinism: sdk.ReadsWorld,
 			},
-			Handle: s.exists,
+			Handle: h.Exists,
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -84,7 +93,7 @@ func (s *store) operations() []sdk.Operation {
 				Idempotent:  true,
 				Determinism: sdk.WritesWorld,
 			},
-			Handle: s.storeBatch,
+			Handle: h.StoreBatch,
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -97,7 +106,7 @@ func (s *store) operations() []sdk.Operation {
 				Idempotent:  true,
 				Determinism: sdk.ReadsWorld,
 			},
-			Handle: s.retrieveBatch,
+			Handle: h.RetrieveBatch,
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -108,7 +117,7 @@ func (s *store) operations() []sdk.Operation {
 				Idempotent:  true,
 				Determinism: sdk.ReadsWorld,
 			},
-			Handle: s.stats,
+			Handle: h.Stats,
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -118,28 +127,16 @@ func (s *store) operations() []sdk.Operation {
 				Idempotent:  true,
 				Determinism: sdk.WritesWorld,
 			},
-			Handle: s.clearAll,
+			Handle: h.ClearAll,
 		},
 	}
 }
 
-// checkKey validates a key; where names it in the error ("key", "entries").
-func checkKey(key, where string) error {
-	switch {
-	case key == "":
-		return sdk.Errorf(sdk.CodeInvalidArgs, "%s: keys must not be empty", where)
-	case len(key) > bbolt.MaxKeySize:
-		return sdk.Errorf(sdk.CodeInvalidArgs, "%s: key is %d bytes, more than the %d allowed", where, len(key), bbolt.MaxKeySize)
-	}
-	return nil
-}
-
-func keyArg(c *sdk.Call) ([]byte, error) {
-	k, _ := c.Arg("key").AsString()
-	if err := checkKey(k, "key"); err != nil {
-		return nil, err
-	}
-	return []byte(k), nil
+func (s *store) operations() []sdk.Operation {
+	return Operations(Handlers{
+		Store: s.store, Retrieve: s.retrieve, Remove: s.remove, ListKeys: s.listKeys, Exists: s.exists,
+		StoreBatch: s.storeBatch, RetrieveBatch: s.retrieveBatch, Stats: s.stats, ClearAll: s.clearAll,
+	})
 }
 
 // lookup finds key in b. Unlike Bucket.Get it tells an empty value from an
@@ -153,22 +150,22 @@ func lookup(b *bbolt.Bucket, key []byte) (value []byte, ok bool) {
 }
 
 func (s *store) store(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
-	key, err := keyArg(c)
+	key, err := KeyArg(c)
 	if err != nil {
 		return sdk.Value{}, err
 	}
 	value, _ := c.Arg("value").AsBytes()
-	return sdk.Null(), s.update(ctx, func(b *bbolt.Bucket) error { return b.Put(key, value) })
+	return sdk.Null(), s.update(ctx, func(b *bbolt.Bucket) error { return b.Put([]byte(key), value) })
 }
 
 func (s *store) retrieve(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
-	key, err := keyArg(c)
+	key, err := KeyArg(c)
 	if err != nil {
 		return sdk.Value{}, err
 	}
 	var out sdk.Value
 	err = s.view(ctx, func(b *bbolt.Bucket) error {
-		v, ok := lookup(b, key)
+		v, ok := lookup(b, []byte(key))
 		if !ok {
 			return sdk.Errorf(sdk.CodeNotFound, "no value stored under key %q", key)
 		}
@@ -179,16 +176,16 @@ func (s *store) retrieve(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 }
 
 func (s *store) remove(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
-	key, err := keyArg(c)
+	key, err := KeyArg(c)
 	if err != nil {
 		return sdk.Value{}, err
 	}
 	var existed bool
 	err = s.update(ctx, func(b *bbolt.Bucket) error {
-		if _, existed = lookup(b, key); !existed {
+		if _, existed = lookup(b, []byte(key)); !existed {
 			return nil
 		}
-		return b.Delete(key)
+		return b.Delete([]byte(key))
 	})
 	return sdk.Bool(existed), err
 }
@@ -207,27 +204,22 @@ func (s *store) listKeys(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 }
 
 func (s *store) exists(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
-	key, err := keyArg(c)
+	key, err := KeyArg(c)
 	if err != nil {
 		return sdk.Value{}, err
 	}
 	var ok bool
 	err = s.view(ctx, func(b *bbolt.Bucket) error {
-		_, ok = lookup(b, key)
+		_, ok = lookup(b, []byte(key))
 		return nil
 	})
 	return sdk.Bool(ok), err
 }
 
 func (s *store) storeBatch(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
-	entries := c.Arg("entries").Fields()
-	for _, f := range entries {
-		if err := checkKey(f.Key, "entries"); err != nil {
-			return sdk.Value{}, err
-		}
-		if f.Value.Kind() != sdk.KindBytes {
-			return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "entries: the value of %q must be bytes, got %s", f.Key, f.Value.Kind())
-		}
+	entries, err := EntriesArg(c)
+	if err != nil {
+		return sdk.Value{}, err
 	}
 	return sdk.Null(), s.update(ctx, func(b *bbolt.Bucket) error {
 		for _, f := range entries {
@@ -241,20 +233,12 @@ func (s *store) storeBatch(ctx context.Context, c *sdk.Call) (sdk.Value, error) 
 }
 
 func (s *store) retrieveBatch(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
-	items := c.Arg("keys").Items()
-	keys := make([]string, len(items))
-	for i, it := range items {
-		k, ok := it.AsString()
-		if !ok {
-			return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "keys: item %d must be a string, got %s", i, it.Kind())
-		}
-		if err := checkKey(k, "keys"); err != nil {
-			return sdk.Value{}, err
-		}
-		keys[i] = k
+	keys, err := KeysArg(c)
+	if err != nil {
+		return sdk.Value{}, err
 	}
 	found := map[string]sdk.Value{}
-	err := s.view(ctx, func(b *bbolt.Bucket) error {
+	err = s.view(ctx, func(b *bbolt.Bucket) error {
 		for _, k := range keys {
 			if v, ok := lookup(b, []byte(k)); ok {
 				found[k] = sdk.Bytes(v)
