@@ -10,7 +10,7 @@ import (
 // on every run: the bounds cannot flake. It calls the sampler directly; the
 // operations' tests cover the wire.
 func TestBelowIsUniform(t *testing.T) {
-	s := &source{seeded: rand.NewChaCha8(streamKey(11, [16]byte{}))}
+	r := rand.NewChaCha8(StreamKey(11, [16]byte{}))
 	cases := []struct {
 		name string
 		n    uint64
@@ -26,13 +26,13 @@ func TestBelowIsUniform(t *testing.T) {
 			const buckets, draws = 3, 30000
 			var counts [buckets]int
 			for range draws {
-				r := s.below(tc.n)
-				if r >= tc.n {
-					t.Fatalf("below(%d) = %d", tc.n, r)
+				x := below(r, tc.n)
+				if x >= tc.n {
+					t.Fatalf("below(%d) = %d", tc.n, x)
 				}
 				// Bucket by position in [0, n) (each n divides into three equal
 				// parts), so that a bias towards low values shows.
-				hi, lo := bits.Mul64(r, buckets)
+				hi, lo := bits.Mul64(x, buckets)
 				b, _ := bits.Div64(hi, lo, tc.n)
 				counts[b]++
 			}

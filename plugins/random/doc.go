@@ -15,5 +15,10 @@
 //     plugin's contract; a test pins them.
 //   - random_range is unbiased (rejection sampling), never a plain modulo.
 //
+// Operations (the declarations and handlers, drawing from a Source) and
+// StreamKey are exported for sim-random, which serves the same operations
+// from a stream per authority: one declaration, one way of consuming a
+// stream, and so the same values for the same seed.
+//
 // The package imports only sdk and effects from the project.
 package random

@@ -4,11 +4,12 @@
 // mode, production included, from seeded streams.
 //
 // Each authority has its own stream: ChaCha8 keyed by BLAKE3's key
-// derivation over (seed, authority), the very derivation and consumption
-// of the random plugin's testing and simulation modes. Swapping sim-random
-// in for random in a seeded mode therefore changes no value, and one
-// sim-random instance serving several agents gives each the stream it
-// would have had alone.
+// derivation over (seed, authority) — random.StreamKey, the derivation of
+// the random plugin's testing and simulation modes — and consumed by the
+// random plugin's own operations (random.Operations, drawing from this
+// package's per-authority Source). Swapping sim-random in for random in a
+// seeded mode therefore changes no value, and one sim-random instance
+// serving several agents gives each the stream it would have had alone.
 //
 // Invariants a newcomer must not break:
 //
@@ -21,5 +22,7 @@
 // This plugin is for tests and simulations: its values are predictable to
 // anyone who knows the seed. Production deployments use the random plugin.
 //
-// The package imports only sdk and effects from the project.
+// The package imports only sdk from the project, and the random plugin's
+// package (plugins/random) and plugins/internal/standin for the
+// operations it shares.
 package simrandom

@@ -165,7 +165,7 @@ func TestArguments(t *testing.T) {
 		args sdk.Value
 	}{
 		{"random.random_bytes", args("n", sdk.Int(-1))},
-		{"random.random_bytes", args("n", sdk.Int(simrandom.MaxBytes+1))},
+		{"random.random_bytes", args("n", sdk.Int(random.MaxBytes+1))},
 		{"random.random_range", args("min", sdk.Int(3), "max", sdk.Int(3))},
 	} {
 		if _, err := h.Invoke(context.Background(), tc.op, tc.args); !errors.Is(err, effects.ErrInvalidArgs) {
