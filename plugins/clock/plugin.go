@@ -2,7 +2,6 @@ package clock
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"sync"
@@ -17,11 +16,6 @@ const Name = "clock"
 // Version is the plugin's semantic version.
 const Version = "0.1.0"
 
-// TokenSize is the length of an order_time token: 8 bytes of Unix
-// milliseconds, 8 bytes of sequence within that millisecond, and the 16
-// bytes of the authority, all compared as one big-endian byte string.
-const TokenSize = 8 + 8 + 16
-
 // New returns the clock plugin, ready to Serve.
 func New() *sdk.Plugin { return newClock(time.Now).plugin() }
 
@@ -33,9 +27,7 @@ type clock struct {
 	mu          sync.Mutex
 	uncertainty int64 // ms, from config
 	authority   sdk.AuthorityID
-	lamport     uint64
-	lastMS      uint64 // of the last order_time token
-	seq         uint64 // of the last order_time token within lastMS
+	logical     Logical
 }
 
 func newClock(now func() time.Time) *clock { return &clock{now: now} }
@@ -72,65 +64,10 @@ func (c *clock) configure(_ context.Context, cfg *sdk.Configuration) error {
 }
 
 func (c *clock) operations() []sdk.Operation {
-	return []sdk.Operation{
-		{
-			Spec: sdk.OpSpec{
-				ID: "clock.physical_time",
-				Doc: "Reads the wall clock. Returns a map {ms: int (milliseconds since the Unix epoch), " +
-					"uncertainty_ms: int (the configured bound on the clock's error)}.",
-				Result:      sdk.KindMap,
-				Idempotent:  true,
-				Determinism: sdk.ReadsWorld,
-			},
-			Handle: c.physicalTime,
-		},
-		{
-			Spec: sdk.OpSpec{
-				ID: "clock.sleep_ms",
-				Doc: "Waits ms milliseconds, then returns null. Returns at once with the cancelled or timeout " +
-					"error when the call is cancelled or its deadline passes first.",
-				Params:      []sdk.Param{{Name: "ms", Kind: sdk.KindInt, Doc: "milliseconds to wait, 0 or more"}},
-				Result:      sdk.KindNull,
-				Idempotent:  true,
-				Determinism: sdk.ReadsWorld,
-			},
-			Handle: c.sleep,
-		},
-		{
-			Spec: sdk.OpSpec{
-				ID:          "clock.logical_now",
-				Doc:         "Returns the Lamport clock's current value (uint) without advancing it; a fresh clock reads 0.",
-				Result:      sdk.KindUint,
-				Idempotent:  true,
-				Determinism: sdk.ReadsWorld,
-			},
-			Handle: c.logicalNow,
-		},
-		{
-			Spec: sdk.OpSpec{
-				ID: "clock.logical_advance",
-				Doc: "Advances the Lamport clock past an observed timestamp: the clock becomes " +
-					"max(clock, observed) + 1, which is returned (uint). Use observed 0 to tick for a local event.",
-				Params: []sdk.Param{{Name: "observed", Kind: sdk.KindUint,
-					Doc: "the logical timestamp seen on a received message, or 0 for a local event"}},
-				Result:      sdk.KindUint,
-				Determinism: sdk.WritesWorld,
-			},
-			Handle: c.logicalAdvance,
-		},
-		{
-			Spec: sdk.OpSpec{
-				ID: "clock.order_time",
-				Doc: "Returns an opaque 32-byte token (bytes) that orders events totally: compare tokens as byte " +
-					"strings. Tokens of one authority strictly increase, even if the wall clock steps back; tokens " +
-					"of different authorities never tie, and follow wall-clock order to the millisecond.",
-				Result:      sdk.KindBytes,
-				Idempotent:  true, // a retry yields a later token, which is as good
-				Determinism: sdk.ReadsWorld,
-			},
-			Handle: c.orderTime,
-		},
-	}
+	return Operations(Handlers{
+		PhysicalTime: c.physicalTime, SleepMS: c.sleep, LogicalNow: c.logicalNow,
+		LogicalAdvance: c.logicalAdvance, OrderTime: c.orderTime,
+	})
 }
 
 func (c *clock) physicalTime(_ context.Context, _ *sdk.Call) (sdk.Value, error) {
@@ -164,39 +101,24 @@ func (c *clock) sleep(ctx context.Context, call *sdk.Call) (sdk.Value, error) {
 func (c *clock) logicalNow(_ context.Context, _ *sdk.Call) (sdk.Value, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return sdk.Uint(c.lamport), nil
+	return sdk.Uint(c.logical.Now()), nil
 }
 
 func (c *clock) logicalAdvance(_ context.Context, call *sdk.Call) (sdk.Value, error) {
 	observed, _ := call.Arg("observed").AsUint()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	next := max(c.lamport, observed)
-	if next == math.MaxUint64 {
-		return sdk.Value{}, sdk.Errorf(sdk.CodeExhausted, "the logical clock cannot advance past %d", uint64(math.MaxUint64))
+	next, err := c.logical.Advance(observed)
+	if err != nil {
+		return sdk.Value{}, err
 	}
-	c.lamport = next + 1
-	return sdk.Uint(c.lamport), nil
+	return sdk.Uint(next), nil
 }
 
 func (c *clock) orderTime(_ context.Context, _ *sdk.Call) (sdk.Value, error) {
-	ms := uint64(max(c.now().UnixMilli(), 0))
+	ms := c.now().UnixMilli()
 	c.mu.Lock()
-	if ms > c.lastMS {
-		c.lastMS, c.seq = ms, 0
-	} else {
-		// The same millisecond, or the wall clock went back: stay on the
-		// last millisecond and count on. After 2^64 tokens in one
-		// millisecond, borrow the next.
-		c.seq++
-		if c.seq == 0 {
-			c.lastMS++
-		}
-	}
-	var token [TokenSize]byte
-	binary.BigEndian.PutUint64(token[0:], c.lastMS)
-	binary.BigEndian.PutUint64(token[8:], c.seq)
-	copy(token[16:], c.authority[:])
+	token := c.logical.Order(ms, c.authority)
 	c.mu.Unlock()
 	return sdk.Bytes(token[:]), nil
 }

@@ -1,8 +1,9 @@
 // Package simclock is the built-in simulation clock plugin, "sim-clock":
 // virtual time in milliseconds that starts at 0 and moves only when the
 // simulator says so. It serves the operations of the "clock" family — the
-// same ones as the clock plugin, so a deployment swaps it in by HCL — plus
-// the "time_control" family through which a simulator drives time.
+// clock plugin's own declarations (clock.Operations), so a deployment swaps
+// it in by HCL, with its logical time kept by clock.Logical — plus the
+// "time_control" family through which a simulator drives time.
 //
 // Clock is the virtual clock itself, usable in process: a host or a test
 // that runs several agents in one process shares one Clock between them
@@ -65,5 +66,7 @@
 //   - order_time tokens strictly increase within one plugin instance and
 //     follow virtual time, exactly as the clock plugin's follow wall time.
 //
-// The package imports only sdk and effects from the project.
+// The package imports only sdk from the project, and the clock plugin's
+// package (plugins/clock) and plugins/internal/standin for what it shares
+// with the clock plugin.
 package simclock

@@ -2,11 +2,11 @@ package simclock
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
-	"math"
 	"sync"
 
+	"github.com/aurahost/aura-host/plugins/clock"
+	"github.com/aurahost/aura-host/plugins/internal/standin"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -25,8 +25,8 @@ const (
 
 // TokenSize is the length of an order_time token: 8 bytes of virtual
 // milliseconds, 8 bytes of sequence within that millisecond, and the 16
-// bytes of the authority — the clock plugin's layout.
-const TokenSize = 8 + 8 + 16
+// bytes of the authority — the clock plugin's tokens, on virtual time.
+const TokenSize = clock.TokenSize
 
 // New returns the simulation clock plugin with its own virtual clock at 0,
 // ready to Serve.
@@ -45,24 +45,17 @@ type simClock struct {
 
 	mu          sync.Mutex
 	uncertainty int64
-	logical     map[sdk.AuthorityID]*logical
-}
-
-// logical is the logical time of one authority.
-type logical struct {
-	lamport uint64
-	lastMS  uint64 // of the last order_time token
-	seq     uint64 // of the last order_time token within lastMS
+	logical     map[sdk.AuthorityID]*clock.Logical
 }
 
 // of returns the logical time of authority. Called with mu.
-func (s *simClock) of(authority sdk.AuthorityID) *logical {
+func (s *simClock) of(authority sdk.AuthorityID) *clock.Logical {
 	if s.logical == nil {
-		s.logical = map[sdk.AuthorityID]*logical{}
+		s.logical = map[sdk.AuthorityID]*clock.Logical{}
 	}
 	l, ok := s.logical[authority]
 	if !ok {
-		l = &logical{}
+		l = &clock.Logical{}
 		s.logical[authority] = l
 	}
 	return l
@@ -120,65 +113,28 @@ func (s *simClock) configure(_ context.Context, cfg *sdk.Configuration) error {
 }
 
 func (s *simClock) operations() []sdk.Operation {
+	ops := clock.Operations(clock.Handlers{
+		PhysicalTime: s.physicalTime, SleepMS: s.sleep, LogicalNow: s.logicalNow,
+		LogicalAdvance: s.logicalAdvance, OrderTime: s.orderTime,
+	})
+	ops = standin.Describe(ops, map[sdk.OpID]standin.Doc{
+		"clock.physical_time": {Op: "Reads the virtual clock. Returns a map {ms: int (virtual milliseconds, from 0 unless " +
+			"start_ms says otherwise), uncertainty_ms: int (the configured uncertainty)}."},
+		"clock.sleep_ms": {
+			Op: "Waits until virtual time has advanced by ms milliseconds (time_control.advance_time moves " +
+				"it), then returns null. Returns with the cancelled or timeout error when the call is cancelled " +
+				"or its real deadline passes first.",
+			Params: map[string]string{"ms": "virtual milliseconds to wait, 0 or more"},
+		},
+		"clock.order_time": {Op: "Returns an opaque 32-byte token (bytes) that orders events totally: compare tokens as byte " +
+			"strings. Tokens of one instance strictly increase; they follow virtual time to the millisecond " +
+			"and end with the authority, so different authorities never tie."},
+	})
+	return append(ops, s.timeControlOperations()...)
+}
+
+func (s *simClock) timeControlOperations() []sdk.Operation {
 	return []sdk.Operation{
-		{
-			Spec: sdk.OpSpec{
-				ID: "clock.physical_time",
-				Doc: "Reads the virtual clock. Returns a map {ms: int (virtual milliseconds, from 0 unless " +
-					"start_ms says otherwise), uncertainty_ms: int (the configured uncertainty)}.",
-				Result:      sdk.KindMap,
-				Idempotent:  true,
-				Determinism: sdk.ReadsWorld,
-			},
-			Handle: s.physicalTime,
-		},
-		{
-			Spec: sdk.OpSpec{
-				ID: "clock.sleep_ms",
-				Doc: "Waits until virtual time has advanced by ms milliseconds (time_control.advance_time moves " +
-					"it), then returns null. Returns with the cancelled or timeout error when the call is cancelled " +
-					"or its real deadline passes first.",
-				Params:      []sdk.Param{{Name: "ms", Kind: sdk.KindInt, Doc: "virtual milliseconds to wait, 0 or more"}},
-				Result:      sdk.KindNull,
-				Idempotent:  true,
-				Determinism: sdk.ReadsWorld,
-			},
-			Handle: s.sleep,
-		},
-		{
-			Spec: sdk.OpSpec{
-				ID:          "clock.logical_now",
-				Doc:         "Returns the Lamport clock's current value (uint) without advancing it; a fresh clock reads 0.",
-				Result:      sdk.KindUint,
-				Idempotent:  true,
-				Determinism: sdk.ReadsWorld,
-			},
-			Handle: s.logicalNow,
-		},
-		{
-			Spec: sdk.OpSpec{
-				ID: "clock.logical_advance",
-				Doc: "Advances the Lamport clock past an observed timestamp: the clock becomes " +
-					"max(clock, observed) + 1, which is returned (uint). Use observed 0 to tick for a local event.",
-				Params: []sdk.Param{{Name: "observed", Kind: sdk.KindUint,
-					Doc: "the logical timestamp seen on a received message, or 0 for a local event"}},
-				Result:      sdk.KindUint,
-				Determinism: sdk.WritesWorld,
-			},
-			Handle: s.logicalAdvance,
-		},
-		{
-			Spec: sdk.OpSpec{
-				ID: "clock.order_time",
-				Doc: "Returns an opaque 32-byte token (bytes) that orders events totally: compare tokens as byte " +
-					"strings. Tokens of one instance strictly increase; they follow virtual time to the millisecond " +
-					"and end with the authority, so different authorities never tie.",
-				Result:      sdk.KindBytes,
-				Idempotent:  true,
-				Determinism: sdk.ReadsWorld,
-			},
-			Handle: s.orderTime,
-		},
 		{
 			Spec: sdk.OpSpec{
 				ID: "time_control.advance_time",
@@ -273,39 +229,25 @@ func (s *simClock) sleep(ctx context.Context, call *sdk.Call) (sdk.Value, error)
 func (s *simClock) logicalNow(_ context.Context, call *sdk.Call) (sdk.Value, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return sdk.Uint(s.of(call.Authority).lamport), nil
+	return sdk.Uint(s.of(call.Authority).Now()), nil
 }
 
 func (s *simClock) logicalAdvance(_ context.Context, call *sdk.Call) (sdk.Value, error) {
 	observed, _ := call.Arg("observed").AsUint()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l := s.of(call.Authority)
-	next := max(l.lamport, observed)
-	if next == math.MaxUint64 {
-		return sdk.Value{}, sdk.Errorf(sdk.CodeExhausted, "the logical clock cannot advance past %d", uint64(math.MaxUint64))
+	next, err := s.of(call.Authority).Advance(observed)
+	if err != nil {
+		return sdk.Value{}, err
 	}
-	l.lamport = next + 1
-	return sdk.Uint(l.lamport), nil
+	return sdk.Uint(next), nil
 }
 
 func (s *simClock) orderTime(_ context.Context, call *sdk.Call) (sdk.Value, error) {
-	ms := uint64(max(s.clock.Now(), 0))
+	ms := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l := s.of(call.Authority)
-	if ms > l.lastMS {
-		l.lastMS, l.seq = ms, 0
-	} else {
-		l.seq++
-		if l.seq == 0 {
-			l.lastMS++
-		}
-	}
-	var token [TokenSize]byte
-	binary.BigEndian.PutUint64(token[0:], l.lastMS)
-	binary.BigEndian.PutUint64(token[8:], l.seq)
-	copy(token[16:], call.Authority[:])
+	token := s.of(call.Authority).Order(ms, call.Authority)
 	return sdk.Bytes(token[:]), nil
 }
 
