@@ -196,8 +196,7 @@ func (a *Agent) RunProtocol(ctx context.Context, src []byte, filename string, op
 		opts.Granularity = vm.Full
 	}
 	session := effects.DeriveSessionID(proto.Name, opts.Seed)
-	host := vm.NewRegistryHost(vm.RegistryHostConfig{Handler: a.host.Router(), Seed: opts.Seed,
-		Decide: opts.Decide, Payload: opts.Payload})
+	host := newVMHost(a.host.Router(), vm.RegistryHostConfig{Seed: opts.Seed, Decide: opts.Decide, Payload: opts.Payload})
 	return vm.RunSession(ctx, prog, vm.Config{Host: host, Session: session, Authority: a.AuthorityID(),
 		Context: effects.DeriveContextID(proto.Name, opts.Seed), Granularity: opts.Granularity, Seed: opts.Seed})
 }

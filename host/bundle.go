@@ -54,7 +54,11 @@ func (b *TraceBundle) addFault(now int64, f *scheduledFault, detail string) {
 func (b *TraceBundle) addRun(r *simRun) {
 	for _, sm := range r.machines {
 		b.line(map[string]any{"trace": map[string]any{"run": r.decl.Name, "role": sm.role, "agent": sm.agent.name}})
-		if err := sm.m.Trace().WriteJSONL(&b.buf); err != nil {
+		t := sm.m.Trace()
+		if t == nil { // tracing disabled
+			continue
+		}
+		if err := t.WriteJSONL(&b.buf); err != nil {
 			b.line(map[string]any{"trace_error": err.Error()})
 		}
 	}

@@ -98,7 +98,7 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 		}
 		for _, r := range l.runs {
 			if r.deadline > 0 && next > r.deadline && r.result.Err == nil && !r.done() {
-				r.fail(l.now, &vm.Fault{Kind: vm.FaultTimeout, PC: -1, Index: -1,
+				r.fail(r.deadline, &vm.Fault{Kind: vm.FaultTimeout, PC: -1, Index: -1,
 					Message: fmt.Sprintf("run %q did not finish within its timeout (%dms of virtual time)", r.decl.Name, r.deadline)})
 			}
 		}

@@ -369,7 +369,16 @@ func (s *Simulation) prepare(decl *config.Run) (*simRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run %q: read protocol: %w", decl.Name, err)
 	}
-	proto, diags := vm.Load(src, decl.Protocol)
+	// Traces record the protocol's file name: relative to the deployment,
+	// so that a bundle is the same bytes in every checkout.
+	name := decl.Protocol
+	if rel, err := filepath.Rel(s.dep.Dir, decl.Protocol); err == nil {
+		name = rel
+	}
+	proto, diags := vm.Load(src, name)
+	if !diags.HasErrors() && decl.ProtocolName != "" && proto.Name != decl.ProtocolName {
+		return nil, fmt.Errorf("run %q names protocol %q, but %s holds protocol %q", decl.Name, decl.ProtocolName, name, proto.Name)
+	}
 	if !diags.HasErrors() {
 		var prog *vm.Program
 		prog, diags = vm.Compile(proto)
@@ -404,7 +413,7 @@ func (s *Simulation) bind(decl *config.Run, prog *vm.Program) (*simRun, error) {
 		if agent == nil {
 			return nil, fmt.Errorf("run %q binds role %s to %q, which is not an agent of the deployment", decl.Name, role, name)
 		}
-		host := vm.NewRegistryHost(vm.RegistryHostConfig{Handler: agent.agent.Router(), Seed: seed, Decide: s.cfg.Decide})
+		host := newVMHost(agent.agent.Router(), vm.RegistryHostConfig{Seed: seed, Decide: s.cfg.Decide})
 		m, err := vm.NewMachine(prog, vm.Config{Host: host, Roles: []string{role}, Session: r.session,
 			Authority: agent.agent.AuthorityID(), Context: r.context, Granularity: s.cfg.Granularity, Seed: seed})
 		if err != nil {

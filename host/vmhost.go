@@ -1,0 +1,41 @@
+package host
+
+import (
+	"context"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/vm"
+)
+
+// vmHost is the VM's host for a session run by an agent: invokes go through
+// the agent's router (as RegistryHost does when given it), and time comes
+// from the agent's clock effect — virtual time in simulation — rather than
+// the RegistryHost's counter. Decisions, host() payloads and randomness
+// stay seeded by the RegistryHost.
+type vmHost struct {
+	*vm.RegistryHost
+	router *Router
+}
+
+func newVMHost(r *Router, cfg vm.RegistryHostConfig) *vmHost {
+	cfg.Handler = r
+	return &vmHost{RegistryHost: vm.NewRegistryHost(cfg), router: r}
+}
+
+// Now reads the clock effect (clock.physical_time) when the deployment
+// serves it, else falls back to the seeded counter.
+func (h *vmHost) Now(ctx context.Context, req *vm.ClockRequest) (int64, error) {
+	if !h.router.Registry().Has(opPhysicalTime) {
+		return h.RegistryHost.Now(ctx, req)
+	}
+	v, err := h.router.Invoke(ctx, &effects.Call{Op: opPhysicalTime, Args: effects.Map(nil)})
+	if err != nil {
+		return 0, err
+	}
+	ms, _ := v.Get("ms")
+	t, ok := ms.AsInt()
+	if !ok {
+		return 0, effects.Errorf(effects.CodeInternal, "clock.physical_time returned %v, not {ms: int}", v)
+	}
+	return t, nil
+}
