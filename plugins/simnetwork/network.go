@@ -11,6 +11,7 @@ import (
 	"lukechampine.com/blake3"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/transport"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -151,12 +152,12 @@ func NewNetwork(seed uint64) *Network {
 // Register makes an endpoint known, so that it is listed among its peers'
 // connected peers before it has sent or received anything.
 func (n *Network) Register(endpoint sdk.Value) error {
-	if !address(endpoint, false) {
+	if !transport.IsAddress(endpoint, false) {
 		return fmt.Errorf("an endpoint must be non-empty bytes or a non-empty string, got %v", endpoint)
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.known[key(endpoint)] = endpoint
+	n.known[transport.AddressKey(endpoint)] = endpoint
 	return nil
 }
 
@@ -216,18 +217,18 @@ func pair(a, b string) [2]string {
 // both directions, until Heal. Partitions add up.
 func (n *Network) Partition(a, b []sdk.Value) error {
 	for _, e := range slices.Concat(a, b) {
-		if !address(e, false) {
+		if !transport.IsAddress(e, false) {
 			return fmt.Errorf("an endpoint must be non-empty bytes or a non-empty string, got %v", e)
 		}
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for _, x := range a {
-		n.known[key(x)] = x
+		n.known[transport.AddressKey(x)] = x
 		for _, y := range b {
-			n.known[key(y)] = y
-			if key(x) != key(y) {
-				n.cuts[pair(key(x), key(y))] = true
+			n.known[transport.AddressKey(y)] = y
+			if transport.AddressKey(x) != transport.AddressKey(y) {
+				n.cuts[pair(transport.AddressKey(x), transport.AddressKey(y))] = true
 			}
 		}
 	}
@@ -277,7 +278,7 @@ func between(x uint64, lo, hi int64) int64 {
 func (n *Network) Send(e Envelope) (SendResult, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	src, dst := key(e.Source), key(e.Destination)
+	src, dst := transport.AddressKey(e.Source), transport.AddressKey(e.Destination)
 	n.known[src], n.known[dst] = e.Source, e.Destination
 	n.stats.Sent++
 	n.seq++
@@ -328,14 +329,16 @@ func (n *Network) Receive(destination sdk.Value) (Envelope, bool) {
 // ReceiveFrom takes the oldest envelope delivered to destination from
 // source in context.
 func (n *Network) ReceiveFrom(destination, source, context sdk.Value) (Envelope, bool) {
-	src, ctx := key(source), key(context)
-	return n.take(destination, func(e Envelope) bool { return key(e.Source) == src && key(e.Context) == ctx })
+	src, ctx := transport.AddressKey(source), transport.AddressKey(context)
+	return n.take(destination, func(e Envelope) bool {
+		return transport.AddressKey(e.Source) == src && transport.AddressKey(e.Context) == ctx
+	})
 }
 
 func (n *Network) take(destination sdk.Value, match func(Envelope) bool) (Envelope, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	dst := key(destination)
+	dst := transport.AddressKey(destination)
 	box := n.inboxes[dst]
 	i := slices.IndexFunc(box, match)
 	if i < 0 {
@@ -351,7 +354,7 @@ func (n *Network) take(destination sdk.Value, match func(Envelope) bool) (Envelo
 func (n *Network) ConnectedPeers(self sdk.Value) []sdk.Value {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	me := key(self)
+	me := transport.AddressKey(self)
 	keys := make([]string, 0, len(n.known))
 	for k := range n.known {
 		if k != me && !n.cut(me, k) {
@@ -371,8 +374,8 @@ func (n *Network) ConnectedPeers(self sdk.Value) []sdk.Value {
 func (n *Network) ChannelEstablished(self, context, peer sdk.Value) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	me, p := key(self), key(peer)
-	return n.channels[[3]string{me, p, key(context)}] && !n.cut(me, p)
+	me, p := transport.AddressKey(self), transport.AddressKey(peer)
+	return n.channels[[3]string{me, p, transport.AddressKey(context)}] && !n.cut(me, p)
 }
 
 // Stats returns what the network has done so far.

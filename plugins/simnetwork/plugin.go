@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 
+	"github.com/aurahost/aura-host/plugins/internal/standin"
+	"github.com/aurahost/aura-host/plugins/transport"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -79,7 +81,7 @@ func endpointArg(c *sdk.Call, name string) (sdk.Value, error) {
 		}
 		return authorityAddress(c.Authority), nil
 	}
-	if !address(v, false) {
+	if !transport.IsAddress(v, false) {
 		return v, invalid("%s must be non-empty bytes or a non-empty string, got %v", name, v)
 	}
 	return v, nil
@@ -87,7 +89,7 @@ func endpointArg(c *sdk.Call, name string) (sdk.Value, error) {
 
 func contextArg(c *sdk.Call) (sdk.Value, error) {
 	v := c.Arg("context")
-	if !address(v, true) {
+	if !transport.IsAddress(v, true) {
 		return v, invalid("context must be bytes or a string, got %v", v)
 	}
 	return v, nil
@@ -98,84 +100,54 @@ const (
 	selfDoc     = "the endpoint asking; default: the calling authority's 16 bytes"
 )
 
+// networkOperations are the transport plugin's operations, served by the
+// simulated network and described as such.
 func (p *plugin) networkOperations() []sdk.Operation {
-	return []sdk.Operation{
-		{
-			Spec: sdk.OpSpec{
-				ID: "network.send_envelope",
-				Doc: "Puts an envelope on the simulated network at its current virtual time. It becomes " +
-					"receivable at that time plus a delay drawn from the configured range, unless the drop rate " +
-					"or a partition loses it (with retransmission on, it is then sent again until it gets through); " +
-					"it may be duplicated. Returns a map {seq: uint (the send's number), copies: int (0 if the first " +
-					"transmission was lost, 2 if duplicated), dropped: bool, deliver_at: int or null (when the " +
-					"first copy arrives)}.",
-				Params: []sdk.Param{{Name: "envelope", Kind: sdk.KindMap,
-					Doc: "the envelope: a map {destination, source (" + endpointDoc + "), context (bytes or string), " +
-						"payload (bytes, at most 65536), metadata (map, optional), receipt (bytes, optional)}"}},
-				Result:      sdk.KindMap,
-				Determinism: sdk.WritesWorld,
+	ops := transport.Operations(transport.Handlers{
+		SendEnvelope: p.sendEnvelope, ReceiveEnvelope: p.receiveEnvelope, ReceiveEnvelopeFrom: p.receiveEnvelopeFrom,
+		ConnectedPeers: p.connectedPeers, IsChannelEstablished: p.isChannelEstablished,
+	})
+	return standin.Describe(ops, map[sdk.OpID]standin.Doc{
+		"network.send_envelope": {
+			Op: "Puts an envelope on the simulated network at its current virtual time. It becomes " +
+				"receivable at that time plus a delay drawn from the configured range, unless the drop rate " +
+				"or a partition loses it (with retransmission on, it is then sent again until it gets through); " +
+				"it may be duplicated. Returns a map {seq: uint (the send's number), copies: int (0 if the first " +
+				"transmission was lost, 2 if duplicated), dropped: bool, deliver_at: int or null (when the " +
+				"first copy arrives)}.",
+			Params: map[string]string{
+				"envelope": "the envelope: a map {destination, source (" + endpointDoc + "), context (bytes or string), " +
+					"payload (bytes, at most 65536), metadata (map, optional), receipt (bytes, optional)}",
 			},
-			Handle: p.sendEnvelope,
 		},
-		{
-			Spec: sdk.OpSpec{
-				ID: "network.receive_envelope",
-				Doc: "Takes the oldest envelope delivered to destination and returns it (the map as sent), or " +
-					"null if none has arrived. Never waits.",
-				Params:      []sdk.Param{{Name: "destination", Kind: sdk.KindAny, Optional: true, Doc: "whose envelope to take: " + endpointDoc + "; default: the calling authority's 16 bytes"}},
-				Result:      sdk.KindAny,
-				Determinism: sdk.WritesWorld,
+		"network.receive_envelope": {
+			Op: "Takes the oldest envelope delivered to destination and returns it (the map as sent), or " +
+				"null if none has arrived. Never waits.",
+			Params: map[string]string{"destination": "whose envelope to take: " + endpointDoc + "; default: the calling authority's 16 bytes"},
+		},
+		"network.receive_envelope_from": {
+			Op: "Takes the oldest envelope delivered to destination from source in context and returns it, " +
+				"or null if there is none; other envelopes stay queued. Never waits.",
+			Params: map[string]string{
+				"source":      "the sender: " + endpointDoc,
+				"destination": "whose envelope to take; default: the calling authority's 16 bytes",
 			},
-			Handle: p.receiveEnvelope,
 		},
-		{
-			Spec: sdk.OpSpec{
-				ID: "network.receive_envelope_from",
-				Doc: "Takes the oldest envelope delivered to destination from source in context and returns it, " +
-					"or null if there is none; other envelopes stay queued. Never waits.",
-				Params: []sdk.Param{
-					{Name: "source", Kind: sdk.KindAny, Doc: "the sender: " + endpointDoc},
-					{Name: "context", Kind: sdk.KindAny, Doc: "the context the envelope belongs to (bytes or string)"},
-					{Name: "destination", Kind: sdk.KindAny, Optional: true, Doc: "whose envelope to take; default: the calling authority's 16 bytes"},
-				},
-				Result:      sdk.KindAny,
-				Determinism: sdk.WritesWorld,
-			},
-			Handle: p.receiveEnvelopeFrom,
+		"network.connected_peers": {
+			Op: "Returns the endpoints known to the network (registered, or seen in an envelope), other than " +
+				"self, that no partition separates from self: a list ordered by canonical encoding.",
+			Params: map[string]string{"self": selfDoc},
 		},
-		{
-			Spec: sdk.OpSpec{
-				ID: "network.connected_peers",
-				Doc: "Returns the endpoints known to the network (registered, or seen in an envelope), other than " +
-					"self, that no partition separates from self: a list ordered by canonical encoding.",
-				Params:      []sdk.Param{{Name: "self", Kind: sdk.KindAny, Optional: true, Doc: selfDoc}},
-				Result:      sdk.KindList,
-				Idempotent:  true,
-				Determinism: sdk.ReadsWorld,
-			},
-			Handle: p.connectedPeers,
+		"network.is_channel_established": {
+			Op: "Reports whether self and peer have exchanged an envelope in context (delivered either way) " +
+				"and no partition separates them now.",
+			Params: map[string]string{"peer": "the other endpoint: " + endpointDoc, "self": selfDoc},
 		},
-		{
-			Spec: sdk.OpSpec{
-				ID: "network.is_channel_established",
-				Doc: "Reports whether self and peer have exchanged an envelope in context (delivered either way) " +
-					"and no partition separates them now.",
-				Params: []sdk.Param{
-					{Name: "context", Kind: sdk.KindAny, Doc: "the context (bytes or string)"},
-					{Name: "peer", Kind: sdk.KindAny, Doc: "the other endpoint: " + endpointDoc},
-					{Name: "self", Kind: sdk.KindAny, Optional: true, Doc: selfDoc},
-				},
-				Result:      sdk.KindBool,
-				Idempotent:  true,
-				Determinism: sdk.ReadsWorld,
-			},
-			Handle: p.isChannelEstablished,
-		},
-	}
+	})
 }
 
 func (p *plugin) sendEnvelope(_ context.Context, c *sdk.Call) (sdk.Value, error) {
-	e, err := ParseEnvelope(c.Arg("envelope"))
+	e, err := transport.ParseEnvelope(c.Arg("envelope"))
 	if err != nil {
 		return sdk.Value{}, invalid("envelope: %v", err)
 	}
@@ -207,7 +179,7 @@ func (p *plugin) receiveEnvelopeFrom(_ context.Context, c *sdk.Call) (sdk.Value,
 		return sdk.Value{}, err
 	}
 	src := c.Arg("source")
-	if !address(src, false) {
+	if !transport.IsAddress(src, false) {
 		return sdk.Value{}, invalid("source must be non-empty bytes or a non-empty string, got %v", src)
 	}
 	ctx, err := contextArg(c)
@@ -231,7 +203,7 @@ func (p *plugin) isChannelEstablished(_ context.Context, c *sdk.Call) (sdk.Value
 		return sdk.Value{}, err
 	}
 	peer := c.Arg("peer")
-	if !address(peer, false) {
+	if !transport.IsAddress(peer, false) {
 		return sdk.Value{}, invalid("peer must be non-empty bytes or a non-empty string, got %v", peer)
 	}
 	ctx, err := contextArg(c)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/transport"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
@@ -126,9 +127,9 @@ func TestReceiveFromAndDefaults(t *testing.T) {
 
 func TestInvalidArguments(t *testing.T) {
 	h := sdktest.New(t, New())
-	big := envelope("a", "b", "c", strings.Repeat("x", MaxPayload+1))
+	big := envelope("a", "b", "c", strings.Repeat("x", transport.MaxPayload+1))
 	run(t, h, []step{
-		{op: "network.send_envelope", args: args("envelope", envelope("a", "b", "c", strings.Repeat("x", MaxPayload))), want: sent(1, 0)},
+		{op: "network.send_envelope", args: args("envelope", envelope("a", "b", "c", strings.Repeat("x", transport.MaxPayload))), want: sent(1, 0)},
 		{op: "network.send_envelope", args: args("envelope", big), code: sdk.CodeInvalidArgs, msg: "payload is 65537 bytes"},
 		{op: "network.send_envelope", args: args("envelope", args("source", s("a"), "context", s(""), "payload", sdk.Bytes(nil))), code: sdk.CodeInvalidArgs, msg: "destination must be"},
 		{op: "network.send_envelope", args: args("envelope", args("source", s("a"), "destination", s("b"), "context", s(""), "payload", sdk.Bytes(nil), "extra", sdk.Null())), code: sdk.CodeInvalidArgs, msg: `no field "extra"`},
@@ -171,7 +172,7 @@ func order(t *testing.T, reorder bool, n int) []int {
 
 func mustEnvelope(t *testing.T, v sdk.Value) Envelope {
 	t.Helper()
-	e, err := ParseEnvelope(v)
+	e, err := transport.ParseEnvelope(v)
 	if err != nil {
 		t.Fatal(err)
 	}

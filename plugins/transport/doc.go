@@ -30,5 +30,10 @@
 // The transport does not check receipts or budgets: the host's guard chain
 // does that before a send reaches it.
 //
+// Operations (the declarations, served by the Handlers it is given) and
+// the envelope (Envelope, ParseEnvelope, IsAddress, AddressKey) are
+// exported for sim-network, which serves the same operations over a
+// simulated network: one declaration and one envelope for both.
+//
 // The package imports only sdk and effects from the project.
 package transport

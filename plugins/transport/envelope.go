@@ -11,7 +11,9 @@ const MaxPayload = 64 << 10
 
 // Envelope is one message: who it is for and from, the relational context
 // it belongs to, its payload, and optional metadata and receipt. It is the
-// envelope of the sim-network plugin, field for field.
+// envelope of the network family: sim-network carries it too.
+// Addresses and the context are bytes or strings, compared by kind and
+// content.
 type Envelope struct {
 	Destination sdk.Value // bytes or string, non-empty
 	Source      sdk.Value // bytes or string, non-empty
@@ -25,8 +27,9 @@ var envelopeFields = map[string]bool{
 	"destination": true, "source": true, "context": true, "payload": true, "metadata": true, "receipt": true,
 }
 
-// address reports whether v can name an endpoint or a context.
-func address(v sdk.Value, allowEmpty bool) bool {
+// IsAddress reports whether v can name an endpoint or a context: bytes or
+// a string, non-empty unless allowEmpty.
+func IsAddress(v sdk.Value, allowEmpty bool) bool {
 	k := v.Kind()
 	return (k == sdk.KindBytes || k == sdk.KindString) && (allowEmpty || v.Len() > 0)
 }
@@ -49,11 +52,11 @@ func ParseEnvelope(v sdk.Value) (Envelope, error) {
 	e := Envelope{Destination: get("destination"), Source: get("source"), Context: get("context"),
 		Metadata: get("metadata"), Receipt: get("receipt")}
 	switch {
-	case !address(e.Destination, false):
+	case !IsAddress(e.Destination, false):
 		return Envelope{}, fmt.Errorf("the envelope's destination must be non-empty bytes or a non-empty string, got %v", e.Destination)
-	case !address(e.Source, false):
+	case !IsAddress(e.Source, false):
 		return Envelope{}, fmt.Errorf("the envelope's source must be non-empty bytes or a non-empty string, got %v", e.Source)
-	case !address(e.Context, true):
+	case !IsAddress(e.Context, true):
 		return Envelope{}, fmt.Errorf("the envelope's context must be bytes or a string, got %v", e.Context)
 	case !e.Metadata.IsNull() && e.Metadata.Kind() != sdk.KindMap:
 		return Envelope{}, fmt.Errorf("the envelope's metadata must be a map, got %s", e.Metadata.Kind())
@@ -85,6 +88,6 @@ func (e Envelope) Value() sdk.Value {
 	return sdk.Map(m)
 }
 
-// key is the identity of an address: its canonical encoding, so that bytes
-// and a string with the same content are different.
-func key(v sdk.Value) string { return string(v.Canonical()) }
+// AddressKey is the identity of an address: its canonical encoding, so
+// that bytes and a string with the same content are different endpoints.
+func AddressKey(v sdk.Value) string { return string(v.Canonical()) }

@@ -208,7 +208,7 @@ func (n *Node) buffer(peer string, e Envelope) bool {
 		return false
 	}
 	n.inbox = append(n.inbox, e)
-	n.channels[[2]string{peer, key(e.Context)}] = true
+	n.channels[[2]string{peer, AddressKey(e.Context)}] = true
 	close(n.arrived)
 	n.arrived = make(chan struct{})
 	return true
@@ -271,7 +271,7 @@ func (n *Node) Send(ctx context.Context, e Envelope) error {
 		return sdk.Errorf(sdk.CodeUnavailable, "sending to %s at %s: %v", peer, addr, err)
 	}
 	n.mu.Lock()
-	n.channels[[2]string{peer, key(e.Context)}] = true
+	n.channels[[2]string{peer, AddressKey(e.Context)}] = true
 	n.mu.Unlock()
 	return nil
 }
@@ -339,16 +339,16 @@ func (n *Node) Receive(destination sdk.Value) (Envelope, bool) {
 	if destination.IsNull() {
 		return n.take(func(Envelope) bool { return true })
 	}
-	dst := key(destination)
-	return n.take(func(e Envelope) bool { return key(e.Destination) == dst })
+	dst := AddressKey(destination)
+	return n.take(func(e Envelope) bool { return AddressKey(e.Destination) == dst })
 }
 
 // ReceiveFrom takes the oldest buffered envelope from source in context
 // (and for destination, unless it is null).
 func (n *Node) ReceiveFrom(destination, source, context sdk.Value) (Envelope, bool) {
-	src, ctx, dst := key(source), key(context), key(destination)
+	src, ctx, dst := AddressKey(source), AddressKey(context), AddressKey(destination)
 	return n.take(func(e Envelope) bool {
-		return key(e.Source) == src && key(e.Context) == ctx && (destination.IsNull() || key(e.Destination) == dst)
+		return AddressKey(e.Source) == src && AddressKey(e.Context) == ctx && (destination.IsNull() || AddressKey(e.Destination) == dst)
 	})
 }
 
@@ -403,7 +403,7 @@ func (n *Node) ConnectedPeers() []string {
 func (n *Node) ChannelEstablished(context sdk.Value, peer string) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.channels[[2]string{peer, key(context)}] && n.connected[peer] > 0
+	return n.channels[[2]string{peer, AddressKey(context)}] && n.connected[peer] > 0
 }
 
 func (n *Node) String() string { return fmt.Sprintf("transport node %s at %s", n.name, n.Addr()) }

@@ -122,83 +122,11 @@ func invalid(format string, args ...any) error {
 	return sdk.Errorf(sdk.CodeInvalidArgs, format, args...)
 }
 
-const endpointDoc = "an endpoint: a peer's name (string) or bytes whose lower-case hex is a peer's name"
-
 func (t *transport) operations() []sdk.Operation {
-	selfParam := sdk.Param{Name: "self", Kind: sdk.KindAny, Optional: true,
-		Doc: "the endpoint asking: if given, this node's name (the transport has one endpoint)"}
-	return []sdk.Operation{
-		{
-			Spec: sdk.OpSpec{
-				ID: "network.send_envelope",
-				Doc: "Sends an envelope over TCP to the peer its destination names, connecting first if need be, " +
-					"and returns once it is written: a map {seq: uint (the send's number), copies: int (1), " +
-					"dropped: bool (false), deliver_at: null (unknown on a real network)}. A peer that cannot be " +
-					"reached is a retryable unavailable error; a destination that names no peer is not_found.",
-				Params: []sdk.Param{{Name: "envelope", Kind: sdk.KindMap,
-					Doc: "the envelope: a map {destination (" + endpointDoc + "), source (non-empty bytes or string), " +
-						"context (bytes or string), payload (bytes, at most 65536), metadata (map, optional), receipt (bytes, optional)}"}},
-				Result:      sdk.KindMap,
-				Determinism: sdk.WritesWorld,
-			},
-			Handle: t.sendEnvelope,
-		},
-		{
-			Spec: sdk.OpSpec{
-				ID: "network.receive_envelope",
-				Doc: "Takes the oldest received envelope (for destination, if given) and returns it (the map as " +
-					"sent), or null if none is buffered. Never waits.",
-				Params: []sdk.Param{{Name: "destination", Kind: sdk.KindAny, Optional: true,
-					Doc: "only an envelope whose destination is this (bytes or string); default: any"}},
-				Result:      sdk.KindAny,
-				Determinism: sdk.WritesWorld,
-			},
-			Handle: t.receiveEnvelope,
-		},
-		{
-			Spec: sdk.OpSpec{
-				ID: "network.receive_envelope_from",
-				Doc: "Takes the oldest received envelope from source in context and returns it, or null if there " +
-					"is none; other envelopes stay buffered. Never waits.",
-				Params: []sdk.Param{
-					{Name: "source", Kind: sdk.KindAny, Doc: "the sender named in the envelope (non-empty bytes or string)"},
-					{Name: "context", Kind: sdk.KindAny, Doc: "the context the envelope belongs to (bytes or string)"},
-					{Name: "destination", Kind: sdk.KindAny, Optional: true, Doc: "only an envelope whose destination is this; default: any"},
-				},
-				Result:      sdk.KindAny,
-				Determinism: sdk.WritesWorld,
-			},
-			Handle: t.receiveEnvelopeFrom,
-		},
-		{
-			Spec: sdk.OpSpec{
-				ID: "network.connected_peers",
-				Doc: "Returns the names (strings, sorted) of the peers with a live connection to this node, " +
-					"dialled by it or accepted from them.",
-				Params:      []sdk.Param{selfParam},
-				Result:      sdk.KindList,
-				Idempotent:  true,
-				Determinism: sdk.ReadsWorld,
-			},
-			Handle: t.connectedPeers,
-		},
-		{
-			Spec: sdk.OpSpec{
-				ID: "network.is_channel_established",
-				Doc: "Reports whether an envelope in context was sent to or received from peer, and a connection " +
-					"with peer is live now.",
-				Params: []sdk.Param{
-					{Name: "context", Kind: sdk.KindAny, Doc: "the context (bytes or string)"},
-					{Name: "peer", Kind: sdk.KindAny, Doc: "the peer: " + endpointDoc},
-					selfParam,
-				},
-				Result:      sdk.KindBool,
-				Idempotent:  true,
-				Determinism: sdk.ReadsWorld,
-			},
-			Handle: t.isChannelEstablished,
-		},
-	}
+	return Operations(Handlers{
+		SendEnvelope: t.sendEnvelope, ReceiveEnvelope: t.receiveEnvelope, ReceiveEnvelopeFrom: t.receiveEnvelopeFrom,
+		ConnectedPeers: t.connectedPeers, IsChannelEstablished: t.isChannelEstablished,
+	})
 }
 
 func (t *transport) sendEnvelope(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
@@ -222,7 +150,7 @@ func (t *transport) sendEnvelope(ctx context.Context, c *sdk.Call) (sdk.Value, e
 
 func optionalAddress(c *sdk.Call, name string) (sdk.Value, error) {
 	v := c.Arg(name)
-	if !v.IsNull() && !address(v, false) {
+	if !v.IsNull() && !IsAddress(v, false) {
 		return v, invalid("%s must be non-empty bytes or a non-empty string, got %v", name, v)
 	}
 	return v, nil
@@ -253,10 +181,10 @@ func (t *transport) receiveEnvelopeFrom(_ context.Context, c *sdk.Call) (sdk.Val
 		return sdk.Value{}, err
 	}
 	src, ctxID := c.Arg("source"), c.Arg("context")
-	if !address(src, false) {
+	if !IsAddress(src, false) {
 		return sdk.Value{}, invalid("source must be non-empty bytes or a non-empty string, got %v", src)
 	}
-	if !address(ctxID, true) {
+	if !IsAddress(ctxID, true) {
 		return sdk.Value{}, invalid("context must be bytes or a string, got %v", ctxID)
 	}
 	node, err := t.current()
@@ -269,7 +197,7 @@ func (t *transport) receiveEnvelopeFrom(_ context.Context, c *sdk.Call) (sdk.Val
 // checkSelf accepts an absent self or this node's own name.
 func checkSelf(c *sdk.Call, node *Node) error {
 	self := c.Arg("self")
-	if self.IsNull() || (address(self, false) && resolve(self) == node.Name()) {
+	if self.IsNull() || (IsAddress(self, false) && resolve(self) == node.Name()) {
 		return nil
 	}
 	return invalid("self must be this node's name %q (a transport has one endpoint), got %v", node.Name(), self)
@@ -300,10 +228,10 @@ func (t *transport) isChannelEstablished(_ context.Context, c *sdk.Call) (sdk.Va
 		return sdk.Value{}, err
 	}
 	peer, ctxID := c.Arg("peer"), c.Arg("context")
-	if !address(peer, false) {
+	if !IsAddress(peer, false) {
 		return sdk.Value{}, invalid("peer must be non-empty bytes or a non-empty string, got %v", peer)
 	}
-	if !address(ctxID, true) {
+	if !IsAddress(ctxID, true) {
 		return sdk.Value{}, invalid("context must be bytes or a string, got %v", ctxID)
 	}
 	return sdk.Bool(node.ChannelEstablished(ctxID, resolve(peer))), nil

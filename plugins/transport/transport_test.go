@@ -13,7 +13,6 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/plugins/simnetwork"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
@@ -88,43 +87,6 @@ func TestConformance(t *testing.T) {
 		sdktest.WithSample("network.receive_envelope_from", args("source", s("a"), "context", s("c"))),
 		sdktest.WithSample("network.is_channel_established", args("context", s("c"), "peer", s("b"))),
 	)
-}
-
-// TestSameOperationsAsSimNetwork: sim-network is swapped in for the
-// transport in simulations, so it must serve each transport operation with
-// the same parameters and result.
-func TestSameOperationsAsSimNetwork(t *testing.T) {
-	sim := map[sdk.OpID]sdk.OpSpec{}
-	for _, op := range simnetwork.New().Operations {
-		sim[op.Spec.ID] = op.Spec
-	}
-	for _, op := range New().Operations {
-		got, ok := sim[op.Spec.ID]
-		if !ok {
-			t.Errorf("sim-network does not serve %s", op.Spec.ID)
-			continue
-		}
-		if !slices.EqualFunc(got.Params, op.Spec.Params, func(a, b sdk.Param) bool {
-			return a.Name == b.Name && a.Kind == b.Kind && a.Optional == b.Optional
-		}) || got.Result != op.Spec.Result {
-			t.Errorf("%s: sim-network declares %s, transport %s", op.Spec.ID, got.Signature(), op.Spec.Signature())
-		}
-	}
-	// The envelope is the same contract on both.
-	for _, v := range []sdk.Value{
-		envelope("a", "b", "c", "x"),
-		args("source", s("a"), "destination", sdk.Bytes([]byte{1}), "context", sdk.Bytes(nil), "payload", sdk.Bytes(nil),
-			"metadata", args("k", s("v")), "receipt", sdk.Bytes([]byte{9})),
-		envelope("a", "b", "c", strings.Repeat("x", MaxPayload+1)),
-		args("source", s("a"), "destination", s("b"), "context", s(""), "payload", sdk.Bytes(nil), "extra", sdk.Null()),
-		args("source", s("a"), "destination", s(""), "context", s(""), "payload", sdk.Bytes(nil)),
-	} {
-		e1, err1 := ParseEnvelope(v)
-		e2, err2 := simnetwork.ParseEnvelope(v)
-		if (err1 == nil) != (err2 == nil) || (err1 == nil && !e1.Value().Equal(e2.Value())) {
-			t.Errorf("%v: transport %v, sim-network %v", v, err1, err2)
-		}
-	}
 }
 
 func TestLoopbackRoundTrip(t *testing.T) {
