@@ -19,6 +19,7 @@ import (
 //
 //	GET  /v1/status               → AdminStatus as JSON
 //	POST /v1/plugins/{name}/reset → 204, or an error message
+//	GET  /v1/operations/{op}, POST /v1/invoke → see admin_invoke.go
 
 // AdminAddrFile is the file, in a deployment's state directory (and in the
 // host's socket directory), that holds the admin socket's path.
@@ -76,6 +77,8 @@ func (h *Host) serveAdmin() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/status", h.handleStatus)
 	mux.HandleFunc("POST /v1/plugins/{name}/reset", h.handleReset)
+	mux.HandleFunc("GET /v1/operations/{op}", h.handleOperation)
+	mux.HandleFunc("POST /v1/invoke", h.handleInvoke)
 	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		defer close(a.done)

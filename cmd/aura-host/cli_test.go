@@ -119,3 +119,25 @@ plugin "clock" {
 		}
 	}
 }
+
+// While the deployment is served, invoke calls into the running host (whose
+// storage a second copy could not open) instead of starting another.
+func TestInvokeReachesTheRunningHost(t *testing.T) {
+	file := quickstart(t)
+	rh := startRun(t, file)
+	_, stderr, code := cli(t, "invoke", file, "storage.store", "key=k", "value=0102")
+	if code != 0 || !strings.Contains(stderr, "invoking through the running host") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if got := strings.TrimSpace(mustCLI(t, "invoke", file, "storage.retrieve", "key=k")); got != "0102" {
+		t.Fatalf("retrieve through the running host = %q", got)
+	}
+	_, stderr, code = cli(t, "invoke", file, "storage.retrieve", "key=absent")
+	if code == 0 || !strings.Contains(stderr, "not_found") {
+		t.Fatalf("a failed remote call: exit %d, stderr:\n%s", code, stderr)
+	}
+	if err := rh.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	_ = rh.cmd.Wait()
+}

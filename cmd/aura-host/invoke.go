@@ -13,7 +13,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/plugins"
 )
 
 func newInvokeCommand(g *globals) *cobra.Command {
@@ -24,10 +27,13 @@ func newInvokeCommand(g *globals) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "invoke FILE OP [NAME=VALUE...]",
-		Short: "Start the deployment, make one routed call, print the result",
-		Long: `Start the deployment, route one call to OP through the host's router, print
-the result and stop. Each argument is NAME=VALUE, read according to the
-kind the operation declares for NAME (see ` + "`aura-host plugins FILE`" + `):
+		Short: "Make one routed call into the deployment and print the result",
+		Long: `Route one call to OP through the deployment's router and print the result.
+If the deployment is being served (` + "`aura-host run`" + `), the call goes into that
+host; otherwise invoke starts the deployment, makes the call and stops it.
+
+Each argument is NAME=VALUE, read according to the kind the operation
+declares for NAME (see ` + "`aura-host plugins FILE`" + `):
 
   bytes    hex digits              msg=68656c6c6f
   string   as written              key=greeting
@@ -49,24 +55,40 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 			if err != nil {
 				return err
 			}
-			h, _, logger, err := startHost(cmd.Context(), g, args[0], mode)
-			if err != nil {
-				return err
-			}
-			defer shutdown(h, logger)
-			entry, ok := h.Registry().Lookup(op)
-			if !ok {
-				return fmt.Errorf("no plugin in %s serves %s (run `aura-host plugins %s` to list operations)", args[0], op, args[0])
-			}
-			callArgs, err := parseArgs(entry.Spec, args[2:])
-			if err != nil {
-				return err
-			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
-			v, err := h.Invoke(ctx, &effects.Call{Op: op, Args: callArgs})
-			if err != nil {
-				return err
+			var v effects.Value
+			if remote := runningHost(ctx, args[0], mode); remote != nil {
+				// The deployment is being served: call into it rather than
+				// start a second copy (its storage is locked by the first).
+				spec, err := remote.Operation(ctx, op)
+				if err != nil {
+					return err
+				}
+				callArgs, err := parseArgs(spec, args[2:])
+				if err != nil {
+					return err
+				}
+				if v, err = remote.Invoke(ctx, op, callArgs); err != nil {
+					return err
+				}
+			} else {
+				h, _, logger, err := startHost(cmd.Context(), g, args[0], mode)
+				if err != nil {
+					return err
+				}
+				defer shutdown(h, logger)
+				entry, ok := h.Registry().Lookup(op)
+				if !ok {
+					return fmt.Errorf("no plugin in %s serves %s (run `aura-host plugins %s` to list operations)", args[0], op, args[0])
+				}
+				callArgs, err := parseArgs(entry.Spec, args[2:])
+				if err != nil {
+					return err
+				}
+				if v, err = h.Invoke(ctx, &effects.Call{Op: op, Args: callArgs}); err != nil {
+					return err
+				}
 			}
 			if asJSON {
 				out, _ := v.MarshalJSON()
@@ -81,6 +103,30 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result in the JSON value form")
 	mode = addModeFlag(cmd.Flags())
 	return cmd
+}
+
+// runningHost is the admin client of an `aura-host run` serving the
+// deployment in file, if there is one and no --mode asks for another
+// mode; nil otherwise (invoke then starts the deployment itself).
+func runningHost(ctx context.Context, file string, mode *modeValue) *host.AdminClient {
+	if mode.mode != "" {
+		return nil
+	}
+	dep, diags := config.Load(file, config.Options{Builtins: plugins.Names()})
+	if diags.HasErrors() {
+		return nil // startHost reports the diagnostics
+	}
+	sock, err := host.FindAdmin(dep.StateDir)
+	if err != nil {
+		return nil
+	}
+	c := host.DialAdmin(sock)
+	st, err := c.Status(ctx)
+	if err != nil || st.Deployment != dep.Name {
+		return nil // a stale pointer left by a host that was killed
+	}
+	fmt.Fprintf(stderr, "invoking through the running host (pid %d)\n", st.PID)
+	return c
 }
 
 // parseArgs reads NAME=VALUE pairs according to the operation's schema.
