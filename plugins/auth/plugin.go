@@ -37,19 +37,15 @@ const (
 func New() *sdk.Plugin {
 	a := &authenticator{ttl: DefaultChallengeTTL, challenges: map[string]*challenge{}}
 	a.rt = service.New(service.Config{Name: Name, Rebuild: a.rebuild})
-	return &sdk.Plugin{
-		Name:    Name,
-		Version: Version,
-		Config: []sdk.ConfigField{{
-			Name:    "challenge_ttl_ms",
-			Kind:    sdk.KindInt,
-			Default: sdk.Int(DefaultChallengeTTL),
-			Doc:     fmt.Sprintf("How long a challenge may be answered, in milliseconds, 1 or more. Default %d (5 minutes).", DefaultChallengeTTL),
-		}},
-		Configure:  a.configure,
-		Service:    a.rt,
-		Operations: a.operations(),
-	}
+	p := a.rt.Plugin(Version, a.operations())
+	p.Config = []sdk.ConfigField{{
+		Name:    "challenge_ttl_ms",
+		Kind:    sdk.KindInt,
+		Default: sdk.Int(DefaultChallengeTTL),
+		Doc:     fmt.Sprintf("How long a challenge may be answered, in milliseconds, 1 or more. Default %d (5 minutes).", DefaultChallengeTTL),
+	}}
+	p.Configure = a.configure
+	return p
 }
 
 func (a *authenticator) configure(ctx context.Context, c *sdk.Configuration) error {

@@ -288,8 +288,7 @@ func (s *invitations) recordExpiry(ctx context.Context, fx *service.Effects, r *
 	if r.settled != "" {
 		return nil
 	}
-	body := sdk.Map(map[string]sdk.Value{"id": sdk.String(r.id), "expires_ms": sdk.Int(r.expiresMS)})
-	if _, err := fx.Append(ctx, service.Fact{Predicate: PredicateExpired, Time: r.expiresMS, Body: body}); err != nil {
+	if _, err := fx.Append(ctx, service.ExpiryFact(PredicateExpired, r.id, r.expiresMS)); err != nil {
 		return err
 	}
 	r.settle(StatusExpired, "", r.expiresMS)
@@ -314,11 +313,8 @@ func (s *invitations) listPending(ctx context.Context, fx *service.Effects, c *s
 	if err != nil {
 		return sdk.Value{}, err
 	}
-	sorted := slices.SortedFunc(maps.Values(s.byID), func(a, b *record) int {
-		return cmp.Or(cmp.Compare(a.createdMS, b.createdMS), cmp.Compare(a.id, b.id))
-	})
 	out := []sdk.Value{}
-	for _, r := range sorted {
+	for _, r := range service.Oldest(s.byID, func(r *record) int64 { return r.createdMS }) {
 		if r.status(now) != StatusPending || filter && r.sender != party && r.receiver != party {
 			continue
 		}

@@ -44,13 +44,7 @@ const MaxMessageBytes = 4096
 func New() *sdk.Plugin {
 	s := &invitations{byID: map[string]*record{}}
 	s.rt = service.New(service.Config{Name: Name, Rebuild: s.rebuild})
-	return &sdk.Plugin{
-		Name:       Name,
-		Version:    Version,
-		Configure:  s.rt.Configure,
-		Service:    s.rt,
-		Operations: s.operations(),
-	}
+	return s.rt.Plugin(Version, s.operations())
 }
 
 const invitationDoc = "an invitation: map {id: string (\"invitation-\" and 32 hex digits), kind, sender, receiver, " +

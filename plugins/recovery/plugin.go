@@ -44,13 +44,7 @@ const (
 func New() *sdk.Plugin {
 	s := &recoveries{byID: map[string]*request{}}
 	s.rt = service.New(service.Config{Name: Name, Rebuild: s.rebuild, Started: s.finishGrants})
-	return &sdk.Plugin{
-		Name:       Name,
-		Version:    Version,
-		Configure:  s.rt.Configure,
-		Service:    s.rt,
-		Operations: s.operations(),
-	}
+	return s.rt.Plugin(Version, s.operations())
 }
 
 const stateDoc = "a state map {state: string (initiated | collecting_shares | reconstructing | complete | failed), " +

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"maps"
 	"slices"
 
 	"github.com/aurahost/aura-host/effects"
@@ -434,9 +433,7 @@ func (s *recoveries) finishGrants(ctx context.Context, fx *service.Effects) erro
 }
 
 func (s *recoveries) sorted() []*request {
-	return slices.SortedFunc(maps.Values(s.byID), func(a, b *request) int {
-		return cmp.Or(cmp.Compare(a.createdMS, b.createdMS), cmp.Compare(a.id, b.id))
-	})
+	return service.Oldest(s.byID, func(r *request) int64 { return r.createdMS })
 }
 
 func (s *recoveries) get(ctx context.Context, fx *service.Effects, c *sdk.Call) (sdk.Value, error) {

@@ -29,13 +29,7 @@ const PredicatePublished = "rendezvous.published"
 func New() *sdk.Plugin {
 	s := &directory{byPeer: map[string]*entry{}}
 	s.rt = service.New(service.Config{Name: Name, Rebuild: s.rebuild})
-	return &sdk.Plugin{
-		Name:       Name,
-		Version:    Version,
-		Configure:  s.rt.Configure,
-		Service:    s.rt,
-		Operations: s.operations(),
-	}
+	return s.rt.Plugin(Version, s.operations())
 }
 
 const entryDoc = "map {peer: string, descriptor: map, published_ms: int, expires_ms: int, refresh_at_ms: int}"

@@ -35,13 +35,7 @@ const (
 func New() *sdk.Plugin {
 	s := &sessions{byID: map[string]*record{}}
 	s.rt = service.New(service.Config{Name: Name, Rebuild: s.rebuild, Started: s.cleanAtStart})
-	return &sdk.Plugin{
-		Name:       Name,
-		Version:    Version,
-		Configure:  s.rt.Configure,
-		Service:    s.rt,
-		Operations: s.operations(),
-	}
+	return s.rt.Plugin(Version, s.operations())
 }
 
 const handleDoc = "a session handle: map {id: string (\"session-\" and 32 hex digits), kind: string, " +

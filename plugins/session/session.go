@@ -1,11 +1,8 @@
 package session
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 
 	"github.com/aurahost/aura-host/plugins/internal/service"
 	"github.com/aurahost/aura-host/sdk"
@@ -213,9 +210,7 @@ func (s *sessions) end(ctx context.Context, fx *service.Effects, c *sdk.Call) (s
 
 // sorted returns the records, oldest first (ties by id).
 func (s *sessions) sorted() []*record {
-	return slices.SortedFunc(maps.Values(s.byID), func(a, b *record) int {
-		return cmp.Or(cmp.Compare(a.startedMS, b.startedMS), cmp.Compare(a.id, b.id))
-	})
+	return service.Oldest(s.byID, func(r *record) int64 { return r.startedMS })
 }
 
 func (s *sessions) listActive(ctx context.Context, fx *service.Effects, _ *sdk.Call) (sdk.Value, error) {
@@ -277,8 +272,7 @@ func (s *sessions) clean(ctx context.Context, fx *service.Effects) (int64, error
 		if r.status(now) != StatusExpired {
 			continue
 		}
-		body := sdk.Map(map[string]sdk.Value{"id": sdk.String(r.id), "expires_ms": sdk.Int(r.expiresMS)})
-		if _, err := fx.Append(ctx, service.Fact{Predicate: PredicateExpired, Time: r.expiresMS, Body: body}); err != nil {
+		if _, err := fx.Append(ctx, service.ExpiryFact(PredicateExpired, r.id, r.expiresMS)); err != nil {
 			return n, err
 		}
 		delete(s.byID, r.id)

@@ -1,8 +1,10 @@
 // Package service is what the built-in service plugins (session, auth,
 // invitation, recovery, rendezvous) share: the lifecycle of a service whose
-// state is derived from journal facts (Runtime), the effects such a service
-// calls through the host (Effects), the fact envelope it journals (Fact),
-// and readers for arguments and fact bodies (Fields).
+// state is derived from journal facts (Runtime, and the plugin declaration
+// it runs, Runtime.Plugin), the effects such a service calls through the
+// host (Effects), the fact envelope it journals (Fact, and ExpiryFact for
+// an entry that expired), readers for arguments and fact bodies (Fields),
+// and the order in which a service lists and walks its entries (Oldest).
 //
 // Invariants a newcomer must not break:
 //

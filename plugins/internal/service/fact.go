@@ -81,3 +81,11 @@ func DecodeFact(item sdk.Value) (Fact, error) {
 	f.Body = body
 	return f, nil
 }
+
+// ExpiryFact is the fact that the entry id (a session, an invitation)
+// expired at expiresMS, recorded under predicate. Its time and body depend
+// only on the entry, so noticing the expiry twice records one fact.
+func ExpiryFact(predicate, id string, expiresMS int64) Fact {
+	return Fact{Predicate: predicate, Time: expiresMS,
+		Body: sdk.Map(map[string]sdk.Value{"id": sdk.String(id), "expires_ms": sdk.Int(expiresMS)})}
+}

@@ -51,6 +51,13 @@ func New(cfg Config) *Runtime {
 	return &Runtime{cfg: cfg, turn: make(chan struct{}, 1), logger: hclog.NewNullLogger(), failures: map[string]string{}}
 }
 
+// Plugin returns the declaration of the service plugin r runs, serving
+// ops: r configures it and is its Service. A plugin with config of its own
+// sets Config, and a Configure that ends by calling r's.
+func (r *Runtime) Plugin(version string, ops []sdk.Operation) *sdk.Plugin {
+	return &sdk.Plugin{Name: r.cfg.Name, Version: version, Configure: r.Configure, Service: r, Operations: ops}
+}
+
 // Configure records the host handle and the logger. Use it as the
 // plugin's Configure, or call it from one.
 func (r *Runtime) Configure(_ context.Context, c *sdk.Configuration) error {
