@@ -9,7 +9,6 @@ import (
 
 	"lukechampine.com/blake3"
 
-	"github.com/aurahost/aura-host/plugins/storage"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -24,9 +23,6 @@ const (
 	FamilyStorage        = "storage"
 	FamilyFaultInjection = "fault_injection"
 )
-
-// MaxKeySize is the longest key accepted: the storage plugin's.
-const MaxKeySize = storage.MaxKeySize
 
 // New returns the simulation storage plugin, ready to Serve.
 func New() *sdk.Plugin {
