@@ -7,12 +7,13 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/internal/servicetest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-var args = servicetest.Args
+var args = plugintest.Args
 
 const t0 = 5_000_000
 
@@ -30,12 +31,12 @@ func verifyArgs(id string, sig, pubKey []byte, method string) sdk.Value {
 // issue creates a challenge and returns its id and nonce.
 func issue(t *testing.T, hs *sdktest.Harness) (string, []byte) {
 	t.Helper()
-	c := servicetest.Must(t, hs, "auth.create_challenge", sdk.Null())
-	nonce, _ := servicetest.Field(t, c, "nonce").AsBytes()
+	c := plugintest.Must(t, hs, "auth.create_challenge", sdk.Null())
+	nonce, _ := plugintest.Field(t, c, "nonce").AsBytes()
 	if len(nonce) != 32 {
 		t.Fatalf("nonce is %d bytes, want 32", len(nonce))
 	}
-	return servicetest.Str(t, c, "id"), nonce
+	return plugintest.Str(t, c, "id"), nonce
 }
 
 func TestConformance(t *testing.T) {
@@ -48,8 +49,8 @@ func TestConformance(t *testing.T) {
 func TestCreateChallenge(t *testing.T) {
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
-	c := servicetest.Must(t, hs, "auth.create_challenge", sdk.Null())
-	if got := servicetest.Int(t, c, "expires_ms"); got != t0+DefaultChallengeTTL {
+	c := plugintest.Must(t, hs, "auth.create_challenge", sdk.Null())
+	if got := plugintest.Int(t, c, "expires_ms"); got != t0+DefaultChallengeTTL {
 		t.Fatalf("expires_ms = %d, want now + 5 min = %d", got, t0+DefaultChallengeTTL)
 	}
 	_, n1 := issue(t, hs)
@@ -62,7 +63,7 @@ func TestCreateChallenge(t *testing.T) {
 	}
 
 	short := servicetest.Start(t, New(), host, sdktest.WithConfig(args("challenge_ttl_ms", sdk.Int(1000))))
-	if got := servicetest.Int(t, servicetest.Must(t, short, "auth.create_challenge", sdk.Null()), "expires_ms"); got != t0+1000 {
+	if got := plugintest.Int(t, plugintest.Must(t, short, "auth.create_challenge", sdk.Null()), "expires_ms"); got != t0+1000 {
 		t.Fatalf("with challenge_ttl_ms 1000, expires_ms = %d, want %d", got, t0+1000)
 	}
 }
@@ -120,7 +121,7 @@ func TestVerify(t *testing.T) {
 			for i, at := range tc.attempts {
 				got, err := hs.Invoke(context.Background(), "auth.verify", verifyArgs(id, at.sig(nonce), at.pub, at.method))
 				if at.code != "" {
-					if err := servicetest.Check(err, at.code, at.fragment); err != nil {
+					if err := plugintest.Check(err, at.code, at.fragment); err != nil {
 						t.Fatalf("attempt %d: %v", i, err)
 					}
 					continue
@@ -128,12 +129,12 @@ func TestVerify(t *testing.T) {
 				if err != nil {
 					t.Fatalf("attempt %d: %v", i, err)
 				}
-				if auth, _ := servicetest.Field(t, got, "authenticated").AsBool(); auth != at.authenticated {
+				if auth, _ := plugintest.Field(t, got, "authenticated").AsBool(); auth != at.authenticated {
 					t.Fatalf("attempt %d: %v, want authenticated %v", i, got, at.authenticated)
 				}
 				if at.authenticated {
 					checkAuthenticatedFact(t, host, got, id, pub(alice))
-				} else if servicetest.Str(t, got, "reason") == "" {
+				} else if plugintest.Str(t, got, "reason") == "" {
 					t.Fatalf("attempt %d: a failed verification without a reason: %v", i, got)
 				}
 			}
@@ -141,7 +142,7 @@ func TestVerify(t *testing.T) {
 	}
 	t.Run("unknown challenge", func(t *testing.T) {
 		hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
-		servicetest.Fails(t, hs, "auth.verify", verifyArgs("challenge-00", make([]byte, 64), pub(alice), MethodDeviceKey),
+		plugintest.Fails(t, hs, "auth.verify", verifyArgs("challenge-00", make([]byte, 64), pub(alice), MethodDeviceKey),
 			sdk.CodeNotFound, `no challenge "challenge-00"`)
 	})
 	t.Run("long expired challenges are forgotten", func(t *testing.T) {
@@ -150,7 +151,7 @@ func TestVerify(t *testing.T) {
 		id, nonce := issue(t, hs)
 		host.Advance(2 * DefaultChallengeTTL)
 		issue(t, hs)
-		servicetest.Fails(t, hs, "auth.verify", verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey),
+		plugintest.Fails(t, hs, "auth.verify", verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey),
 			sdk.CodeNotFound, "expired long ago")
 	})
 }
@@ -161,11 +162,11 @@ func checkAuthenticatedFact(t *testing.T, host *servicetest.Host, got sdk.Value,
 	t.Helper()
 	facts := host.Bodies(PredicateAuthenticated)
 	want := args("challenge_id", sdk.String(id), "method", sdk.String(MethodDeviceKey), "public_key", sdk.Bytes(pubKey),
-		"authenticated_ms", servicetest.Field(t, got, "authenticated_ms"))
+		"authenticated_ms", plugintest.Field(t, got, "authenticated_ms"))
 	if len(facts) != 1 || !facts[0].Equal(want) {
 		t.Fatalf("authenticated facts = %v, want [%v]", facts, want)
 	}
-	if fid, _ := servicetest.Field(t, got, "fact_id").AsBytes(); len(fid) == 0 {
+	if fid, _ := plugintest.Field(t, got, "fact_id").AsBytes(); len(fid) == 0 {
 		t.Fatalf("no fact_id in %v", got)
 	}
 }
@@ -177,16 +178,16 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 	used, usedNonce := issue(t, first)
 	rejected, rejectedNonce := issue(t, first)
 	open, openNonce := issue(t, first)
-	servicetest.Must(t, first, "auth.verify", verifyArgs(used, ed25519.Sign(alice, usedNonce), pub(alice), MethodDeviceKey))
-	servicetest.Must(t, first, "auth.verify", verifyArgs(rejected, make([]byte, 64), pub(alice), MethodDeviceKey))
+	plugintest.Must(t, first, "auth.verify", verifyArgs(used, ed25519.Sign(alice, usedNonce), pub(alice), MethodDeviceKey))
+	plugintest.Must(t, first, "auth.verify", verifyArgs(rejected, make([]byte, 64), pub(alice), MethodDeviceKey))
 
 	second := servicetest.Start(t, New(), host)
-	servicetest.Fails(t, second, "auth.verify", verifyArgs(used, ed25519.Sign(alice, usedNonce), pub(alice), MethodDeviceKey),
+	plugintest.Fails(t, second, "auth.verify", verifyArgs(used, ed25519.Sign(alice, usedNonce), pub(alice), MethodDeviceKey),
 		sdk.CodeConflict, "already used")
-	servicetest.Fails(t, second, "auth.verify", verifyArgs(rejected, ed25519.Sign(alice, rejectedNonce), pub(alice), MethodDeviceKey),
+	plugintest.Fails(t, second, "auth.verify", verifyArgs(rejected, ed25519.Sign(alice, rejectedNonce), pub(alice), MethodDeviceKey),
 		sdk.CodeConflict, "already used")
-	got := servicetest.Must(t, second, "auth.verify", verifyArgs(open, ed25519.Sign(alice, openNonce), pub(alice), MethodDeviceKey))
-	if ok, _ := servicetest.Field(t, got, "authenticated").AsBool(); !ok {
+	got := plugintest.Must(t, second, "auth.verify", verifyArgs(open, ed25519.Sign(alice, openNonce), pub(alice), MethodDeviceKey))
+	if ok, _ := plugintest.Field(t, got, "authenticated").AsBool(); !ok {
 		t.Fatalf("a challenge issued before the restart did not verify after it: %v", got)
 	}
 }
@@ -199,12 +200,12 @@ func TestJournalOutage(t *testing.T) {
 	host.SetJournalDown(true)
 	// A verify whose outcome cannot be journaled does not consume the
 	// challenge, so the device can retry.
-	servicetest.Fails(t, hs, "auth.verify", verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey), sdk.CodeUnavailable, "journal")
+	plugintest.Fails(t, hs, "auth.verify", verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey), sdk.CodeUnavailable, "journal")
 	if h, _ := hs.Client.Health(context.Background()); h.Status != sdk.Degraded {
 		t.Fatalf("health with the journal down = %v, want degraded", h)
 	}
 	host.SetJournalDown(false)
-	servicetest.Must(t, hs, "auth.verify", verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey))
+	plugintest.Must(t, hs, "auth.verify", verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey))
 	if h, _ := hs.Client.Health(context.Background()); h.Status != sdk.Healthy {
 		t.Fatalf("health once the journal is back = %v, want healthy", h)
 	}

@@ -13,17 +13,12 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-func args(kv ...any) sdk.Value {
-	m := map[string]sdk.Value{}
-	for i := 0; i < len(kv); i += 2 {
-		m[kv[i].(string)] = kv[i+1].(sdk.Value)
-	}
-	return sdk.Map(m)
-}
+var args, mustInvoke = plugintest.Args, plugintest.Must
 
 // fakeNow is a wall clock the test sets by hand.
 type fakeNow struct {
@@ -41,15 +36,6 @@ func (f *fakeNow) set(ms int64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.t = time.UnixMilli(ms)
-}
-
-func mustInvoke(t *testing.T, h *sdktest.Harness, op sdk.OpID, a sdk.Value) sdk.Value {
-	t.Helper()
-	v, err := h.Invoke(context.Background(), op, a)
-	if err != nil {
-		t.Fatalf("%s(%v): %v", op, a, err)
-	}
-	return v
 }
 
 func TestConformance(t *testing.T) {
@@ -143,34 +129,17 @@ func TestSleepHandlerStopsWhenCancelled(t *testing.T) {
 
 func TestLogicalClock(t *testing.T) {
 	h := sdktest.New(t, New())
-	steps := []struct {
-		op   sdk.OpID
-		args sdk.Value
-		want sdk.Value
-		err  *effects.Error
-	}{
-		{op: "clock.logical_now", args: sdk.Null(), want: sdk.Uint(0)},
-		{op: "clock.logical_advance", args: args("observed", sdk.Uint(0)), want: sdk.Uint(1)},
-		{op: "clock.logical_advance", args: args("observed", sdk.Uint(10)), want: sdk.Uint(11)},
-		{op: "clock.logical_advance", args: args("observed", sdk.Uint(5)), want: sdk.Uint(12)},
-		{op: "clock.logical_now", args: sdk.Null(), want: sdk.Uint(12)},
-		{op: "clock.logical_now", args: sdk.Null(), want: sdk.Uint(12)},
-		{op: "clock.logical_advance", args: args("observed", sdk.Uint(math.MaxUint64-1)), want: sdk.Uint(math.MaxUint64)},
-		{op: "clock.logical_advance", args: args("observed", sdk.Uint(0)), err: effects.ErrExhausted},
-		{op: "clock.logical_now", args: sdk.Null(), want: sdk.Uint(math.MaxUint64)},
-	}
-	for i, st := range steps {
-		got, err := h.Invoke(context.Background(), st.op, st.args)
-		if st.err != nil {
-			if !errors.Is(err, st.err) {
-				t.Fatalf("step %d %s: got %v, %v; want %s", i, st.op, got, err, st.err.Code)
-			}
-			continue
-		}
-		if err != nil || !got.Equal(st.want) {
-			t.Fatalf("step %d %s(%v) = %v, %v; want %v", i, st.op, st.args, got, err, st.want)
-		}
-	}
+	plugintest.Run(t, h, []plugintest.Step{
+		{Op: "clock.logical_now", Args: sdk.Null(), Want: sdk.Uint(0)},
+		{Op: "clock.logical_advance", Args: args("observed", sdk.Uint(0)), Want: sdk.Uint(1)},
+		{Op: "clock.logical_advance", Args: args("observed", sdk.Uint(10)), Want: sdk.Uint(11)},
+		{Op: "clock.logical_advance", Args: args("observed", sdk.Uint(5)), Want: sdk.Uint(12)},
+		{Op: "clock.logical_now", Args: sdk.Null(), Want: sdk.Uint(12)},
+		{Op: "clock.logical_now", Args: sdk.Null(), Want: sdk.Uint(12)},
+		{Op: "clock.logical_advance", Args: args("observed", sdk.Uint(math.MaxUint64-1)), Want: sdk.Uint(math.MaxUint64)},
+		{Op: "clock.logical_advance", Args: args("observed", sdk.Uint(0)), Code: sdk.CodeExhausted},
+		{Op: "clock.logical_now", Args: sdk.Null(), Want: sdk.Uint(math.MaxUint64)},
+	})
 }
 
 func token(t *testing.T, h *sdktest.Harness) []byte {

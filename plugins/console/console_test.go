@@ -13,17 +13,12 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/console"
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-func args(kv ...any) sdk.Value {
-	m := map[string]sdk.Value{}
-	for i := 0; i < len(kv); i += 2 {
-		m[kv[i].(string)] = kv[i+1].(sdk.Value)
-	}
-	return sdk.Map(m)
-}
+var args = plugintest.Args
 
 // logBuffer collects a logger's output; the plugin writes from its own
 // goroutines.

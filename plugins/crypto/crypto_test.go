@@ -11,18 +11,12 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/crypto"
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-// args builds an argument map from alternating names and values.
-func args(kv ...any) sdk.Value {
-	m := map[string]sdk.Value{}
-	for i := 0; i < len(kv); i += 2 {
-		m[kv[i].(string)] = kv[i+1].(sdk.Value)
-	}
-	return sdk.Map(m)
-}
+var args, mustCall = plugintest.Args, plugintest.Must
 
 func b(s string) sdk.Value { return sdk.Bytes([]byte(s)) }
 
@@ -40,15 +34,6 @@ func hexValue(t testing.TB, s string) sdk.Value { return sdk.Bytes(hexBytes(t, s
 func call(t testing.TB, h *sdktest.Harness, op sdk.OpID, a sdk.Value) (sdk.Value, error) {
 	t.Helper()
 	return h.Invoke(context.Background(), op, a)
-}
-
-func mustCall(t testing.TB, h *sdktest.Harness, op sdk.OpID, a sdk.Value) sdk.Value {
-	t.Helper()
-	v, err := call(t, h, op, a)
-	if err != nil {
-		t.Fatalf("%s: %v", op, err)
-	}
-	return v
 }
 
 func field(t testing.TB, v sdk.Value, key string) []byte {

@@ -10,35 +10,12 @@ import (
 	"filippo.io/edwards25519"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-func vmap(kv ...any) sdk.Value {
-	m := map[string]sdk.Value{}
-	for i := 0; i < len(kv); i += 2 {
-		m[kv[i].(string)] = kv[i+1].(sdk.Value)
-	}
-	return sdk.Map(m)
-}
-
-func invoke(t *testing.T, h *sdktest.Harness, op sdk.OpID, args sdk.Value) sdk.Value {
-	t.Helper()
-	v, err := h.Invoke(context.Background(), op, args)
-	if err != nil {
-		t.Fatalf("%s: %v", op, err)
-	}
-	return v
-}
-
-func get(t *testing.T, v sdk.Value, key string) sdk.Value {
-	t.Helper()
-	f, ok := v.Get(key)
-	if !ok {
-		t.Fatalf("%v has no field %q", v, key)
-	}
-	return f
-}
+var vmap, invoke, get = plugintest.Args, plugintest.Must, plugintest.Field
 
 func hexBytesValue(t *testing.T, s string) sdk.Value { return sdk.Bytes(unhex(t, s)) }
 

@@ -5,13 +5,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/internal/service"
 	"github.com/aurahost/aura-host/plugins/internal/servicetest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-var args = servicetest.Args
+var args = plugintest.Args
 
 const t0 = 2_000_000
 
@@ -53,7 +54,7 @@ func TestInviteValidatesItsArguments(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			servicetest.Fails(t, hs, "invitation.invite", tc.args, sdk.CodeInvalidArgs, tc.fragment)
+			plugintest.Fails(t, hs, "invitation.invite", tc.args, sdk.CodeInvalidArgs, tc.fragment)
 		})
 	}
 }
@@ -61,11 +62,11 @@ func TestInviteValidatesItsArguments(t *testing.T) {
 func TestInvite(t *testing.T) {
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
-	got := servicetest.Must(t, hs, "invitation.invite", args("kind", sdk.String(KindGuardian), "sender", sdk.String("alice"),
+	got := plugintest.Must(t, hs, "invitation.invite", args("kind", sdk.String(KindGuardian), "sender", sdk.String("alice"),
 		"receiver", sdk.String("bob"), "ttl_ms", sdk.Int(1000), "message", sdk.String("be my guardian")))
-	want := args("id", servicetest.Field(t, got, "id"), "kind", sdk.String(KindGuardian), "sender", sdk.String("alice"),
+	want := args("id", plugintest.Field(t, got, "id"), "kind", sdk.String(KindGuardian), "sender", sdk.String("alice"),
 		"receiver", sdk.String("bob"), "status", sdk.String(StatusPending), "created_ms", sdk.Int(t0), "expires_ms", sdk.Int(t0+1000),
-		"message", sdk.String("be my guardian"), "fact_id", servicetest.Field(t, got, "fact_id"))
+		"message", sdk.String("be my guardian"), "fact_id", plugintest.Field(t, got, "fact_id"))
 	if !got.Equal(want) {
 		t.Fatalf("invite = %v, want %v", got, want)
 	}
@@ -136,13 +137,13 @@ func TestTransitions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			host := servicetest.NewHost(t0)
 			hs := servicetest.Start(t, New(), host)
-			iid := servicetest.Str(t, servicetest.Must(t, hs, "invitation.invite", inviteArgs(KindContact, "alice", "bob", 1000)), "id")
+			iid := plugintest.Str(t, plugintest.Must(t, hs, "invitation.invite", inviteArgs(KindContact, "alice", "bob", 1000)), "id")
 			host.Advance(tc.advance)
 			transitions := 0
 			for i, c := range tc.calls {
 				got, err := hs.Invoke(context.Background(), c.op, idAs(iid, c.as))
 				if c.code != "" {
-					if err := servicetest.Check(err, c.code, c.fragment); err != nil {
+					if err := plugintest.Check(err, c.code, c.fragment); err != nil {
 						t.Fatalf("call %d %s as %s: %v", i, c.op, c.as, err)
 					}
 					continue
@@ -151,7 +152,7 @@ func TestTransitions(t *testing.T) {
 					t.Fatalf("call %d %s as %s: %v", i, c.op, c.as, err)
 				}
 				transitions++
-				if st := servicetest.Str(t, got, "status"); st != c.want {
+				if st := plugintest.Str(t, got, "status"); st != c.want {
 					t.Fatalf("call %d %s: status %q, want %q", i, c.op, st, c.want)
 				}
 				pred := predicateOf(c.want)
@@ -160,10 +161,10 @@ func TestTransitions(t *testing.T) {
 				if len(facts) != 1 || !facts[0].Equal(want) {
 					t.Fatalf("%s facts = %v, want [%v]", pred, facts, want)
 				}
-				if fid, _ := servicetest.Field(t, got, "fact_id").AsBytes(); len(fid) == 0 {
+				if fid, _ := plugintest.Field(t, got, "fact_id").AsBytes(); len(fid) == 0 {
 					t.Fatalf("%s returned no fact_id: %v", c.op, got)
 				}
-				if by := servicetest.Str(t, got, "settled_by"); by != c.as {
+				if by := plugintest.Str(t, got, "settled_by"); by != c.as {
 					t.Fatalf("settled_by = %q, want %q", by, c.as)
 				}
 			}
@@ -175,7 +176,7 @@ func TestTransitions(t *testing.T) {
 				if n := len(host.Bodies(PredicateExpired)); n != 1 {
 					t.Fatalf("journaled %d expiries, want exactly 1 however often it was noticed", n)
 				}
-				if st := servicetest.Str(t, servicetest.Must(t, hs, "invitation.get", id(iid)), "status"); st != StatusExpired {
+				if st := plugintest.Str(t, plugintest.Must(t, hs, "invitation.get", id(iid)), "status"); st != StatusExpired {
 					t.Fatalf("status = %q, want expired", st)
 				}
 			}
@@ -184,10 +185,10 @@ func TestTransitions(t *testing.T) {
 	t.Run("unknown invitation", func(t *testing.T) {
 		hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
 		for _, op := range []sdk.OpID{accept, decline, cancel} {
-			servicetest.Fails(t, hs, op, idAs("invitation-00", "bob"), sdk.CodeNotFound, `no invitation "invitation-00"`)
+			plugintest.Fails(t, hs, op, idAs("invitation-00", "bob"), sdk.CodeNotFound, `no invitation "invitation-00"`)
 		}
-		servicetest.Fails(t, hs, "invitation.get", id("invitation-00"), sdk.CodeNotFound, "no invitation")
-		servicetest.Fails(t, hs, "invitation.export", id("invitation-00"), sdk.CodeNotFound, "no invitation")
+		plugintest.Fails(t, hs, "invitation.get", id("invitation-00"), sdk.CodeNotFound, "no invitation")
+		plugintest.Fails(t, hs, "invitation.export", id("invitation-00"), sdk.CodeNotFound, "no invitation")
 	})
 }
 
@@ -196,18 +197,18 @@ func TestListPending(t *testing.T) {
 	hs := servicetest.Start(t, New(), host)
 	invite := func(sender, receiver string, ttl int64) string {
 		host.Advance(1)
-		return servicetest.Str(t, servicetest.Must(t, hs, "invitation.invite", inviteArgs(KindContact, sender, receiver, ttl)), "id")
+		return plugintest.Str(t, plugintest.Must(t, hs, "invitation.invite", inviteArgs(KindContact, sender, receiver, ttl)), "id")
 	}
 	ab := invite("alice", "bob", 1000)
 	ac := invite("alice", "carol", 1000)
 	cb := invite("carol", "bob", 1000)
 	invite("dave", "bob", 10) // expires below
-	servicetest.Must(t, hs, "invitation.decline", idAs(ac, "carol"))
+	plugintest.Must(t, hs, "invitation.decline", idAs(ac, "carol"))
 	host.Advance(10) // dave's invitation expires
 	ids := func(v sdk.Value) []string {
 		var out []string
 		for _, it := range v.Items() {
-			out = append(out, servicetest.Str(t, it, "id"))
+			out = append(out, plugintest.Str(t, it, "id"))
 		}
 		return out
 	}
@@ -221,7 +222,7 @@ func TestListPending(t *testing.T) {
 		{args("for", sdk.String("carol")), []string{cb}},
 		{args("for", sdk.String("dave")), nil},
 	} {
-		if got := ids(servicetest.Must(t, hs, "invitation.list_pending", tc.args)); strings.Join(got, ",") != strings.Join(tc.want, ",") {
+		if got := ids(plugintest.Must(t, hs, "invitation.list_pending", tc.args)); strings.Join(got, ",") != strings.Join(tc.want, ",") {
 			t.Errorf("list_pending(%v) = %v, want %v", tc.args, got, tc.want)
 		}
 	}
@@ -231,25 +232,25 @@ func TestExportAndImport(t *testing.T) {
 	aliceHost, bobHost := servicetest.NewHost(t0), servicetest.NewHost(t0+5)
 	alice := servicetest.Start(t, New(), aliceHost)
 	bob := servicetest.Start(t, New(), bobHost)
-	inv := servicetest.Must(t, alice, "invitation.invite", args("kind", sdk.String(KindDevice), "sender", sdk.String("alice"),
+	inv := plugintest.Must(t, alice, "invitation.invite", args("kind", sdk.String(KindDevice), "sender", sdk.String("alice"),
 		"receiver", sdk.String("bob"), "ttl_ms", sdk.Int(1000), "message", sdk.String("enrol your phone")))
-	iid := servicetest.Str(t, inv, "id")
-	code, _ := servicetest.Must(t, alice, "invitation.export", id(iid)).AsString()
+	iid := plugintest.Str(t, inv, "id")
+	code, _ := plugintest.Must(t, alice, "invitation.export", id(iid)).AsString()
 	if !strings.HasPrefix(code, CodePrefix) {
 		t.Fatalf("code %q does not start with %s", code, CodePrefix)
 	}
 
-	imported := servicetest.Must(t, bob, "invitation.import", args("code", sdk.String(strings.ToLower(code)+"\n")))
-	want := servicetest.Must(t, alice, "invitation.get", id(iid))
+	imported := plugintest.Must(t, bob, "invitation.import", args("code", sdk.String(strings.ToLower(code)+"\n")))
+	want := plugintest.Must(t, alice, "invitation.get", id(iid))
 	if !imported.Equal(want) {
 		t.Fatalf("imported %v, want %v", imported, want)
 	}
 	if got := bobHost.Bodies(PredicateCreated); len(got) != 1 {
 		t.Fatalf("import journaled %d facts, want 1", len(got))
 	}
-	servicetest.Must(t, bob, "invitation.accept", idAs(iid, "bob"))
-	again := servicetest.Must(t, bob, "invitation.import", args("code", sdk.String(code)))
-	if st := servicetest.Str(t, again, "status"); st != StatusAccepted {
+	plugintest.Must(t, bob, "invitation.accept", idAs(iid, "bob"))
+	again := plugintest.Must(t, bob, "invitation.import", args("code", sdk.String(code)))
+	if st := plugintest.Str(t, again, "status"); st != StatusAccepted {
 		t.Fatalf("re-import returned status %q, want the invitation as it stands (accepted)", st)
 	}
 	if got := bobHost.Bodies(PredicateCreated); len(got) != 1 {
@@ -283,12 +284,12 @@ func TestExportAndImport(t *testing.T) {
 		{"invalid invitation", selfInvite, sdk.CodeInvalidArgs, "sender and receiver are both"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			servicetest.Fails(t, bob, "invitation.import", args("code", sdk.String(tc.code)), tc.want, tc.fragment)
+			plugintest.Fails(t, bob, "invitation.import", args("code", sdk.String(tc.code)), tc.want, tc.fragment)
 		})
 	}
 
-	servicetest.Must(t, alice, "invitation.cancel", idAs(iid, "alice"))
-	servicetest.Fails(t, alice, "invitation.export", id(iid), sdk.CodeConflict, "only a pending invitation can be exported")
+	plugintest.Must(t, alice, "invitation.cancel", idAs(iid, "alice"))
+	plugintest.Fails(t, alice, "invitation.export", id(iid), sdk.CodeConflict, "only a pending invitation can be exported")
 }
 
 // garbage is a code body with a valid checksum over bytes that are not a
@@ -303,30 +304,30 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 	first := servicetest.Start(t, New(), host)
 	var ids []string
 	for i, receiver := range []string{"bob", "carol", "dave", "erin", "frank"} {
-		ids = append(ids, servicetest.Str(t, servicetest.Must(t, first, "invitation.invite",
+		ids = append(ids, plugintest.Str(t, plugintest.Must(t, first, "invitation.invite",
 			inviteArgs(KindGuardian, "alice", receiver, int64(1000+i*1000))), "id"))
 	}
-	servicetest.Must(t, first, "invitation.accept", idAs(ids[0], "bob"))
-	servicetest.Must(t, first, "invitation.decline", idAs(ids[1], "carol"))
-	servicetest.Must(t, first, "invitation.cancel", idAs(ids[2], "alice"))
+	plugintest.Must(t, first, "invitation.accept", idAs(ids[0], "bob"))
+	plugintest.Must(t, first, "invitation.decline", idAs(ids[1], "carol"))
+	plugintest.Must(t, first, "invitation.cancel", idAs(ids[2], "alice"))
 	host.Advance(4000) // ids[3] expires (unnoticed), ids[4] stays pending
 	before := map[string]sdk.Value{}
 	for _, iid := range ids {
-		before[iid] = servicetest.Must(t, first, "invitation.get", id(iid))
+		before[iid] = plugintest.Must(t, first, "invitation.get", id(iid))
 	}
-	pending := servicetest.Must(t, first, "invitation.list_pending", sdk.Null())
+	pending := plugintest.Must(t, first, "invitation.list_pending", sdk.Null())
 
 	second := servicetest.Start(t, New(), host)
 	for iid, want := range before {
-		if got := servicetest.Must(t, second, "invitation.get", id(iid)); !got.Equal(want) {
+		if got := plugintest.Must(t, second, "invitation.get", id(iid)); !got.Equal(want) {
 			t.Fatalf("after restart get(%s) = %v, want %v", iid, got, want)
 		}
 	}
-	if got := servicetest.Must(t, second, "invitation.list_pending", sdk.Null()); !got.Equal(pending) {
+	if got := plugintest.Must(t, second, "invitation.list_pending", sdk.Null()); !got.Equal(pending) {
 		t.Fatalf("after restart list_pending = %v, want %v", got, pending)
 	}
-	servicetest.Fails(t, second, "invitation.accept", idAs(ids[0], "bob"), sdk.CodeConflict, "already accepted")
-	servicetest.Must(t, second, "invitation.accept", idAs(ids[4], "frank"))
+	plugintest.Fails(t, second, "invitation.accept", idAs(ids[0], "bob"), sdk.CodeConflict, "already accepted")
+	plugintest.Must(t, second, "invitation.accept", idAs(ids[4], "frank"))
 }
 
 // TestReplayResolvesCompetingTerminalFacts merges, as journals from two
@@ -335,9 +336,9 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 func TestReplayResolvesCompetingTerminalFacts(t *testing.T) {
 	host := servicetest.NewHost(t0)
 	first := servicetest.Start(t, New(), host)
-	iid := servicetest.Str(t, servicetest.Must(t, first, "invitation.invite", inviteArgs(KindContact, "alice", "bob", 1000)), "id")
+	iid := plugintest.Str(t, plugintest.Must(t, first, "invitation.invite", inviteArgs(KindContact, "alice", "bob", 1000)), "id")
 	host.Advance(20)
-	servicetest.Must(t, first, "invitation.cancel", idAs(iid, "alice"))
+	plugintest.Must(t, first, "invitation.cancel", idAs(iid, "alice"))
 	accepted := service.Fact{Predicate: PredicateAccepted, Time: t0 + 10,
 		Body: args("id", sdk.String(iid), "by", sdk.String("bob"), "at_ms", sdk.Int(t0+10))}
 	if _, err := host.Invoke(context.Background(), &sdk.Call{Op: "journal.append_fact",
@@ -345,8 +346,8 @@ func TestReplayResolvesCompetingTerminalFacts(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := servicetest.Start(t, New(), host)
-	got := servicetest.Must(t, second, "invitation.get", id(iid))
-	if st, by := servicetest.Str(t, got, "status"), servicetest.Str(t, got, "settled_by"); st != StatusAccepted || by != "bob" {
+	got := plugintest.Must(t, second, "invitation.get", id(iid))
+	if st, by := plugintest.Str(t, got, "status"), plugintest.Str(t, got, "settled_by"); st != StatusAccepted || by != "bob" {
 		t.Fatalf("after merging, status %q by %q, want accepted by bob (the earlier fact)", st, by)
 	}
 }

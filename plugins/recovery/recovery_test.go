@@ -6,12 +6,13 @@ import (
 	"crypto/ed25519"
 	"testing"
 
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/internal/servicetest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-var args, strs = servicetest.Args, servicetest.Strs
+var args, strs = plugintest.Args, plugintest.Strs
 
 const (
 	t0      = 3_000_000
@@ -67,14 +68,14 @@ func TestApprovalMessage(t *testing.T) {
 		t.Fatalf("ApprovalMessage = %q, want %q", got, want)
 	}
 	hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
-	got := servicetest.Must(t, hs, "recovery.approval_message", args("recovery_id", sdk.String("recovery-01"),
+	got := plugintest.Must(t, hs, "recovery.approval_message", args("recovery_id", sdk.String("recovery-01"),
 		"operation", sdk.String(OperationReplaceTree), "account", sdk.String(account)))
 	if !got.Equal(sdk.Bytes(want)) {
 		t.Fatalf("approval_message = %v, want %q", got, want)
 	}
-	servicetest.Fails(t, hs, "recovery.approval_message", args("recovery_id", sdk.String("r"),
+	plugintest.Fails(t, hs, "recovery.approval_message", args("recovery_id", sdk.String("r"),
 		"operation", sdk.String("steal"), "account", sdk.String(account)), sdk.CodeInvalidArgs, `got "steal"`)
-	servicetest.Fails(t, hs, "recovery.approval_message", args("recovery_id", sdk.String("r"),
+	plugintest.Fails(t, hs, "recovery.approval_message", args("recovery_id", sdk.String("r"),
 		"operation", sdk.String(OperationAddDevice), "account", sdk.String("a\x00b")), sdk.CodeInvalidArgs, "account must not contain a NUL byte")
 }
 
@@ -108,7 +109,7 @@ func TestInitiateValidatesItsArguments(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			servicetest.Fails(t, hs, "recovery.initiate", tc.args, sdk.CodeInvalidArgs, tc.fragment)
+			plugintest.Fails(t, hs, "recovery.initiate", tc.args, sdk.CodeInvalidArgs, tc.fragment)
 		})
 	}
 }
@@ -116,8 +117,8 @@ func TestInitiateValidatesItsArguments(t *testing.T) {
 func TestInitiate(t *testing.T) {
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
-	got := servicetest.Must(t, hs, "recovery.initiate", initiateArgs(OperationReplaceTree, guardians("g1", "g2"), 2))
-	want := args("id", servicetest.Field(t, got, "id"), "account", sdk.String(account), "operation", sdk.String(OperationReplaceTree),
+	got := plugintest.Must(t, hs, "recovery.initiate", initiateArgs(OperationReplaceTree, guardians("g1", "g2"), 2))
+	want := args("id", plugintest.Field(t, got, "id"), "account", sdk.String(account), "operation", sdk.String(OperationReplaceTree),
 		"guardians", guardians("g1", "g2"), "threshold", sdk.Int(2), "created_ms", sdk.Int(t0), "expires_ms", sdk.Int(t0+ttl),
 		"approvals", strs(), "state", args("state", sdk.String(StateInitiated), "collected", sdk.Int(0), "required", sdk.Int(2)))
 	if !got.Equal(want) {
@@ -186,14 +187,14 @@ func TestApprovals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			host := servicetest.NewHost(t0)
 			hs := servicetest.Start(t, New(), host)
-			rid := servicetest.Str(t, servicetest.Must(t, hs, "recovery.initiate",
+			rid := plugintest.Str(t, plugintest.Must(t, hs, "recovery.initiate",
 				initiateArgs(OperationAddDevice, guardians("g1", "g2", "g3"), tc.threshold)), "id")
 			accepted := 0
 			for i, s := range tc.submits {
 				host.Advance(s.advance)
 				got, err := hs.Invoke(context.Background(), "recovery.submit_approval", approve(rid, s.guardian, s.sig(rid)))
 				if s.code != "" {
-					if err := servicetest.Check(err, s.code, s.fragment); err != nil {
+					if err := plugintest.Check(err, s.code, s.fragment); err != nil {
 						t.Fatalf("submit %d by %s: %v", i, s.guardian, err)
 					}
 					continue
@@ -202,29 +203,29 @@ func TestApprovals(t *testing.T) {
 					t.Fatalf("submit %d by %s: %v", i, s.guardian, err)
 				}
 				accepted++
-				if st := servicetest.Str(t, got, "state"); st != s.want {
+				if st := plugintest.Str(t, got, "state"); st != s.want {
 					t.Fatalf("submit %d: state %q, want %q (%v)", i, st, s.want, got)
 				}
-				if c := servicetest.Int(t, got, "collected"); c != s.collected {
+				if c := plugintest.Int(t, got, "collected"); c != s.collected {
 					t.Fatalf("submit %d: collected %d, want %d", i, c, s.collected)
 				}
-				if r := servicetest.Int(t, got, "required"); r != tc.threshold {
+				if r := plugintest.Int(t, got, "required"); r != tc.threshold {
 					t.Fatalf("submit %d: required %d, want %d", i, r, tc.threshold)
 				}
-				servicetest.Field(t, got, "approval_fact_id")
+				plugintest.Field(t, got, "approval_fact_id")
 				if s.want == StateComplete {
-					servicetest.Field(t, got, "grant_fact_id")
+					plugintest.Field(t, got, "grant_fact_id")
 				}
 			}
 			if n := len(host.Bodies(PredicateApproved)); n != accepted {
 				t.Fatalf("journaled %d approvals, accepted %d", n, accepted)
 			}
-			req := servicetest.Must(t, hs, "recovery.get", args("id", sdk.String(rid)))
-			state := servicetest.Field(t, req, "state")
+			req := plugintest.Must(t, hs, "recovery.get", args("id", sdk.String(rid)))
+			state := plugintest.Field(t, req, "state")
 			grants := host.Bodies(PredicateGranted)
-			if servicetest.Str(t, state, "state") == StateComplete {
+			if plugintest.Str(t, state, "state") == StateComplete {
 				want := args("recovery_id", sdk.String(rid), "account", sdk.String(account), "operation", sdk.String(OperationAddDevice),
-					"approvers", servicetest.Field(t, req, "approvals"), "granted_ms", sdk.Int(host.Now()))
+					"approvers", plugintest.Field(t, req, "approvals"), "granted_ms", sdk.Int(host.Now()))
 				if len(grants) != 1 || !grants[0].Equal(want) {
 					t.Fatalf("grants = %v, want [%v]", grants, want)
 				}
@@ -244,9 +245,9 @@ func TestApprovals(t *testing.T) {
 	}
 	t.Run("unknown request", func(t *testing.T) {
 		hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
-		servicetest.Fails(t, hs, "recovery.submit_approval", approve("recovery-00", "g1", sign("g1", "recovery-00")),
+		plugintest.Fails(t, hs, "recovery.submit_approval", approve("recovery-00", "g1", sign("g1", "recovery-00")),
 			sdk.CodeNotFound, `no recovery request "recovery-00"`)
-		servicetest.Fails(t, hs, "recovery.get", args("id", sdk.String("recovery-00")), sdk.CodeNotFound, "no recovery request")
+		plugintest.Fails(t, hs, "recovery.get", args("id", sdk.String("recovery-00")), sdk.CodeNotFound, "no recovery request")
 	})
 }
 
@@ -258,11 +259,11 @@ func TestReconstructing(t *testing.T) {
 		t.Run(finish, func(t *testing.T) {
 			host := servicetest.NewHost(t0)
 			hs := servicetest.Start(t, New(), host)
-			rid := servicetest.Str(t, servicetest.Must(t, hs, "recovery.initiate", initiateArgs(OperationAddDevice, guardians("g1", "g2", "g3"), 2)), "id")
-			servicetest.Must(t, hs, "recovery.submit_approval", approve(rid, "g1", sign("g1", rid)))
+			rid := plugintest.Str(t, plugintest.Must(t, hs, "recovery.initiate", initiateArgs(OperationAddDevice, guardians("g1", "g2", "g3"), 2)), "id")
+			plugintest.Must(t, hs, "recovery.submit_approval", approve(rid, "g1", sign("g1", rid)))
 			host.RefuseAppends(PredicateGranted)
-			servicetest.Fails(t, hs, "recovery.submit_approval", approve(rid, "g2", sign("g2", rid)), sdk.CodeUnavailable, `approval of "g2" recorded`)
-			state := servicetest.Field(t, servicetest.Must(t, hs, "recovery.get", args("id", sdk.String(rid))), "state")
+			plugintest.Fails(t, hs, "recovery.submit_approval", approve(rid, "g2", sign("g2", rid)), sdk.CodeUnavailable, `approval of "g2" recorded`)
+			state := plugintest.Field(t, plugintest.Must(t, hs, "recovery.get", args("id", sdk.String(rid))), "state")
 			if want := args("state", sdk.String(StateReconstructing), "collected", sdk.Int(2), "required", sdk.Int(2)); !state.Equal(want) {
 				t.Fatalf("state = %v, want %v", state, want)
 			}
@@ -271,10 +272,10 @@ func TestReconstructing(t *testing.T) {
 			if finish == "restart" {
 				hs = servicetest.Start(t, New(), host)
 			} else {
-				servicetest.Fails(t, hs, "recovery.submit_approval", approve(rid, "g2", sign("g2", rid)), sdk.CodeConflict, "already complete")
+				plugintest.Fails(t, hs, "recovery.submit_approval", approve(rid, "g2", sign("g2", rid)), sdk.CodeConflict, "already complete")
 			}
-			state = servicetest.Field(t, servicetest.Must(t, hs, "recovery.get", args("id", sdk.String(rid))), "state")
-			if st := servicetest.Str(t, state, "state"); st != StateComplete {
+			state = plugintest.Field(t, plugintest.Must(t, hs, "recovery.get", args("id", sdk.String(rid))), "state")
+			if st := plugintest.Str(t, state, "state"); st != StateComplete {
 				t.Fatalf("state = %q, want complete", st)
 			}
 			if n := len(host.Bodies(PredicateGranted)); n != 1 {
@@ -289,31 +290,31 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 	first := servicetest.Start(t, New(), host)
 	initiate := func(threshold, ttlMS int64) string {
 		host.Advance(1)
-		return servicetest.Str(t, servicetest.Must(t, first, "recovery.initiate", args("account", sdk.String(account),
+		return plugintest.Str(t, plugintest.Must(t, first, "recovery.initiate", args("account", sdk.String(account),
 			"operation", sdk.String(OperationAddDevice), "guardians", guardians("g1", "g2", "g3"),
 			"threshold", sdk.Int(threshold), "ttl_ms", sdk.Int(ttlMS))), "id")
 	}
 	complete, collecting, expired, fresh := initiate(2, ttl), initiate(3, ttl), initiate(2, 100), initiate(1, ttl)
-	servicetest.Must(t, first, "recovery.submit_approval", approve(complete, "g1", sign("g1", complete)))
-	servicetest.Must(t, first, "recovery.submit_approval", approve(complete, "g3", sign("g3", complete)))
-	servicetest.Must(t, first, "recovery.submit_approval", approve(collecting, "g2", sign("g2", collecting)))
-	servicetest.Must(t, first, "recovery.submit_approval", approve(expired, "g2", sign("g2", expired)))
+	plugintest.Must(t, first, "recovery.submit_approval", approve(complete, "g1", sign("g1", complete)))
+	plugintest.Must(t, first, "recovery.submit_approval", approve(complete, "g3", sign("g3", complete)))
+	plugintest.Must(t, first, "recovery.submit_approval", approve(collecting, "g2", sign("g2", collecting)))
+	plugintest.Must(t, first, "recovery.submit_approval", approve(expired, "g2", sign("g2", expired)))
 	host.Advance(100) // expired's deadline passes, the others' not
-	servicetest.Fails(t, first, "recovery.submit_approval", approve(expired, "g1", sign("g1", expired)), sdk.CodeConflict, "expired")
-	before := servicetest.Must(t, first, "recovery.list", sdk.Null())
+	plugintest.Fails(t, first, "recovery.submit_approval", approve(expired, "g1", sign("g1", expired)), sdk.CodeConflict, "expired")
+	before := plugintest.Must(t, first, "recovery.list", sdk.Null())
 	if n := len(before.Items()); n != 4 {
 		t.Fatalf("list has %d requests, want 4", n)
 	}
 
 	second := servicetest.Start(t, New(), host)
-	if got := servicetest.Must(t, second, "recovery.list", sdk.Null()); !got.Equal(before) {
+	if got := plugintest.Must(t, second, "recovery.list", sdk.Null()); !got.Equal(before) {
 		t.Fatalf("after restart list = %v, want %v", got, before)
 	}
-	servicetest.Fails(t, second, "recovery.submit_approval", approve(collecting, "g2", sign("g2", collecting)), sdk.CodeConflict, "already approved")
-	servicetest.Fails(t, second, "recovery.submit_approval", approve(complete, "g2", sign("g2", complete)), sdk.CodeConflict, "already complete")
-	servicetest.Fails(t, second, "recovery.submit_approval", approve(expired, "g3", sign("g3", expired)), sdk.CodeConflict, "failed (expired)")
-	got := servicetest.Must(t, second, "recovery.submit_approval", approve(fresh, "g3", sign("g3", fresh)))
-	if st := servicetest.Str(t, got, "state"); st != StateComplete {
+	plugintest.Fails(t, second, "recovery.submit_approval", approve(collecting, "g2", sign("g2", collecting)), sdk.CodeConflict, "already approved")
+	plugintest.Fails(t, second, "recovery.submit_approval", approve(complete, "g2", sign("g2", complete)), sdk.CodeConflict, "already complete")
+	plugintest.Fails(t, second, "recovery.submit_approval", approve(expired, "g3", sign("g3", expired)), sdk.CodeConflict, "failed (expired)")
+	got := plugintest.Must(t, second, "recovery.submit_approval", approve(fresh, "g3", sign("g3", fresh)))
+	if st := plugintest.Str(t, got, "state"); st != StateComplete {
 		t.Fatalf("fresh request after restart: state %q, want complete", st)
 	}
 }

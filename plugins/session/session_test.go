@@ -4,12 +4,13 @@ import (
 	"context"
 	"testing"
 
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/internal/servicetest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-var args, strs = servicetest.Args, servicetest.Strs
+var args, strs = plugintest.Args, plugintest.Strs
 
 const t0 = 1_000_000
 
@@ -46,7 +47,7 @@ func TestCreateValidatesItsArguments(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			servicetest.Fails(t, hs, "session.create", tc.args, sdk.CodeInvalidArgs, tc.fragment)
+			plugintest.Fails(t, hs, "session.create", tc.args, sdk.CodeInvalidArgs, tc.fragment)
 		})
 	}
 }
@@ -55,17 +56,17 @@ func TestLifecycle(t *testing.T) {
 	type step func(t *testing.T, host *servicetest.Host, hs *sdktest.Harness, sid string)
 	expectStatus := func(want string) step {
 		return func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, sid string) {
-			if got := servicetest.Str(t, servicetest.Must(t, hs, "session.get", id(sid)), "status"); got != want {
+			if got := plugintest.Str(t, plugintest.Must(t, hs, "session.get", id(sid)), "status"); got != want {
 				t.Fatalf("status = %q, want %q", got, want)
 			}
 		}
 	}
 	end := func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, sid string) {
-		servicetest.Must(t, hs, "session.end", id(sid))
+		plugintest.Must(t, hs, "session.end", id(sid))
 	}
 	endFails := func(code sdk.Code, fragment string) step {
 		return func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, sid string) {
-			servicetest.Fails(t, hs, "session.end", id(sid), code, fragment)
+			plugintest.Fails(t, hs, "session.end", id(sid), code, fragment)
 		}
 	}
 	advance := func(ms int64) step {
@@ -73,13 +74,13 @@ func TestLifecycle(t *testing.T) {
 	}
 	clean := func(want int64) step {
 		return func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, _ string) {
-			if got := servicetest.Must(t, hs, "session.clean_expired", sdk.Null()); !got.Equal(sdk.Int(want)) {
+			if got := plugintest.Must(t, hs, "session.clean_expired", sdk.Null()); !got.Equal(sdk.Int(want)) {
 				t.Fatalf("clean_expired = %v, want %d", got, want)
 			}
 		}
 	}
 	getFails := func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, sid string) {
-		servicetest.Fails(t, hs, "session.get", id(sid), sdk.CodeNotFound, "never created, or cleaned after it expired")
+		plugintest.Fails(t, hs, "session.get", id(sid), sdk.CodeNotFound, "never created, or cleaned after it expired")
 	}
 	cases := []struct {
 		name  string
@@ -97,8 +98,8 @@ func TestLifecycle(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			host := servicetest.NewHost(t0)
 			hs := servicetest.Start(t, New(), host)
-			h := servicetest.Must(t, hs, "session.create", createArgs(KindThreshold, 1000, "alice", "bob"))
-			sid := servicetest.Str(t, h, "id")
+			h := plugintest.Must(t, hs, "session.create", createArgs(KindThreshold, 1000, "alice", "bob"))
+			sid := plugintest.Str(t, h, "id")
 			for _, st := range tc.steps {
 				st(t, host, hs, sid)
 			}
@@ -106,16 +107,16 @@ func TestLifecycle(t *testing.T) {
 	}
 	t.Run("unknown session", func(t *testing.T) {
 		hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
-		servicetest.Fails(t, hs, "session.end", id("session-00"), sdk.CodeNotFound, `no session "session-00"`)
+		plugintest.Fails(t, hs, "session.end", id("session-00"), sdk.CodeNotFound, `no session "session-00"`)
 	})
 }
 
 func TestHandleAndListing(t *testing.T) {
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
-	first := servicetest.Must(t, hs, "session.create", createArgs(KindCoordination, 500, "alice", "bob"))
+	first := plugintest.Must(t, hs, "session.create", createArgs(KindCoordination, 500, "alice", "bob"))
 	want := sdk.Map(map[string]sdk.Value{
-		"id": servicetest.Field(t, first, "id"), "kind": sdk.String(KindCoordination), "participants": strs("alice", "bob"),
+		"id": plugintest.Field(t, first, "id"), "kind": sdk.String(KindCoordination), "participants": strs("alice", "bob"),
 		"my_role": sdk.String("coordinator"), "epoch": sdk.Int(1), "started_ms": sdk.Int(t0), "expires_ms": sdk.Int(t0 + 500),
 		"status": sdk.String(StatusActive),
 	})
@@ -123,18 +124,18 @@ func TestHandleAndListing(t *testing.T) {
 		t.Fatalf("create = %v, want %v", first, want)
 	}
 	host.Advance(10)
-	second := servicetest.Must(t, hs, "session.create", createArgs(KindThreshold, 5000, "carol"))
-	third := servicetest.Must(t, hs, "session.create", createArgs(KindThreshold, 5000, "dave"))
-	if e := servicetest.Int(t, third, "epoch"); e != 3 {
+	second := plugintest.Must(t, hs, "session.create", createArgs(KindThreshold, 5000, "carol"))
+	third := plugintest.Must(t, hs, "session.create", createArgs(KindThreshold, 5000, "dave"))
+	if e := plugintest.Int(t, third, "epoch"); e != 3 {
 		t.Fatalf("third session's epoch = %d, want 3", e)
 	}
-	servicetest.Must(t, hs, "session.end", id(servicetest.Str(t, third, "id")))
+	plugintest.Must(t, hs, "session.end", id(plugintest.Str(t, third, "id")))
 	host.Advance(500) // first expires
-	active := servicetest.Must(t, hs, "session.list_active", sdk.Null())
-	if len(active.Items()) != 1 || !servicetest.Field(t, active.Items()[0], "id").Equal(servicetest.Field(t, second, "id")) {
+	active := plugintest.Must(t, hs, "session.list_active", sdk.Null())
+	if len(active.Items()) != 1 || !plugintest.Field(t, active.Items()[0], "id").Equal(plugintest.Field(t, second, "id")) {
 		t.Fatalf("list_active = %v, want only the second session", active)
 	}
-	stats := servicetest.Must(t, hs, "session.stats", sdk.Null())
+	stats := plugintest.Must(t, hs, "session.stats", sdk.Null())
 	wantStats := args("active", sdk.Int(1), "ended", sdk.Int(1), "expired", sdk.Int(1), "known", sdk.Int(3), "created", sdk.Int(3))
 	if !stats.Equal(wantStats) {
 		t.Fatalf("stats = %v, want %v", stats, wantStats)
@@ -150,35 +151,35 @@ func TestHandleAndListing(t *testing.T) {
 func TestRestartRebuildsFromFacts(t *testing.T) {
 	host := servicetest.NewHost(t0)
 	first := servicetest.Start(t, New(), host)
-	short := servicetest.Str(t, servicetest.Must(t, first, "session.create", createArgs(KindThreshold, 100, "a")), "id")
-	long := servicetest.Str(t, servicetest.Must(t, first, "session.create", createArgs(KindThreshold, 10_000, "a", "b")), "id")
-	ended := servicetest.Str(t, servicetest.Must(t, first, "session.create", createArgs(KindCoordination, 10_000, "c")), "id")
-	servicetest.Must(t, first, "session.end", id(ended))
+	short := plugintest.Str(t, plugintest.Must(t, first, "session.create", createArgs(KindThreshold, 100, "a")), "id")
+	long := plugintest.Str(t, plugintest.Must(t, first, "session.create", createArgs(KindThreshold, 10_000, "a", "b")), "id")
+	ended := plugintest.Str(t, plugintest.Must(t, first, "session.create", createArgs(KindCoordination, 10_000, "c")), "id")
+	plugintest.Must(t, first, "session.end", id(ended))
 	before := map[string]sdk.Value{}
 	for _, sid := range []string{long, ended} {
-		before[sid] = servicetest.Must(t, first, "session.get", id(sid))
+		before[sid] = plugintest.Must(t, first, "session.get", id(sid))
 	}
 
 	host.Advance(100) // short expires while "down"
 	second := servicetest.Start(t, New(), host)
 	for sid, want := range before {
-		if got := servicetest.Must(t, second, "session.get", id(sid)); !got.Equal(want) {
+		if got := plugintest.Must(t, second, "session.get", id(sid)); !got.Equal(want) {
 			t.Fatalf("after restart get(%s) = %v, want %v", sid, got, want)
 		}
 	}
-	servicetest.Fails(t, second, "session.get", id(short), sdk.CodeNotFound, "cleaned after it expired")
+	plugintest.Fails(t, second, "session.get", id(short), sdk.CodeNotFound, "cleaned after it expired")
 	if n := len(host.Bodies(PredicateExpired)); n != 1 {
 		t.Fatalf("start journaled %d expiries, want 1", n)
 	}
-	servicetest.Fails(t, second, "session.end", id(ended), sdk.CodeConflict, "already ended")
-	if e := servicetest.Int(t, servicetest.Must(t, second, "session.create", createArgs(KindThreshold, 10, "x")), "epoch"); e != 4 {
+	plugintest.Fails(t, second, "session.end", id(ended), sdk.CodeConflict, "already ended")
+	if e := plugintest.Int(t, plugintest.Must(t, second, "session.create", createArgs(KindThreshold, 10, "x")), "epoch"); e != 4 {
 		t.Fatalf("epoch after restart = %d, want 4", e)
 	}
 
 	// A third instance replays the expiry too: the cleaned session stays gone.
 	third := servicetest.Start(t, New(), host)
-	servicetest.Fails(t, third, "session.get", id(short), sdk.CodeNotFound, "cleaned")
-	if got := servicetest.Must(t, third, "session.stats", sdk.Null()); !servicetest.Field(t, got, "created").Equal(sdk.Int(4)) {
+	plugintest.Fails(t, third, "session.get", id(short), sdk.CodeNotFound, "cleaned")
+	if got := plugintest.Must(t, third, "session.stats", sdk.Null()); !plugintest.Field(t, got, "created").Equal(sdk.Int(4)) {
 		t.Fatalf("stats after second restart = %v, want created 4", got)
 	}
 }
@@ -191,12 +192,12 @@ func TestJournalOutageDegradesHealth(t *testing.T) {
 		t.Fatalf("health = %v, %v; want healthy", h, err)
 	}
 	host.SetJournalDown(true)
-	servicetest.Fails(t, hs, "session.create", createArgs(KindThreshold, 10, "a"), sdk.CodeUnavailable, "journal.append_fact")
+	plugintest.Fails(t, hs, "session.create", createArgs(KindThreshold, 10, "a"), sdk.CodeUnavailable, "journal.append_fact")
 	h, err := hs.Client.Health(ctx)
 	if err != nil || h.Status != sdk.Degraded || h.Reason == "" {
 		t.Fatalf("health with the journal down = %v, %v; want degraded with a reason", h, err)
 	}
-	if n := len(servicetest.Must(t, hs, "session.list_active", sdk.Null()).Items()); n != 0 {
+	if n := len(plugintest.Must(t, hs, "session.list_active", sdk.Null()).Items()); n != 0 {
 		t.Fatalf("a session whose fact was not journaled is listed (%d active)", n)
 	}
 	host.SetJournalDown(false)
@@ -215,11 +216,11 @@ func TestStartFailsWithoutAJournal(t *testing.T) {
 	}
 	host.SetJournalDown(false)
 	// An operation rebuilds the state it could not rebuild at start.
-	servicetest.Must(t, hs, "session.list_active", sdk.Null())
+	plugintest.Must(t, hs, "session.list_active", sdk.Null())
 	if err := hs.Client.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	servicetest.Fails(t, hs, "session.list_active", sdk.Null(), sdk.CodeUnavailable, "stopped")
+	plugintest.Fails(t, hs, "session.list_active", sdk.Null(), sdk.CodeUnavailable, "stopped")
 	if h, _ := hs.Client.Health(context.Background()); h.Status != sdk.Unhealthy {
 		t.Fatalf("health after stop = %v, want unhealthy", h)
 	}

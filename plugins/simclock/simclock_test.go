@@ -10,63 +10,24 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/clock"
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
+var args, mustInvoke, waitCtx = plugintest.Args, plugintest.Must, plugintest.WaitCtx
+
 const hourMS = int64(time.Hour / time.Millisecond)
-
-func args(kv ...any) sdk.Value {
-	m := map[string]sdk.Value{}
-	for i := 0; i < len(kv); i += 2 {
-		m[kv[i].(string)] = kv[i+1].(sdk.Value)
-	}
-	return sdk.Map(m)
-}
-
-func mustInvoke(t *testing.T, h *sdktest.Harness, op sdk.OpID, a sdk.Value) sdk.Value {
-	t.Helper()
-	v, err := h.Invoke(context.Background(), op, a)
-	if err != nil {
-		t.Fatalf("%s(%v): %v", op, a, err)
-	}
-	return v
-}
-
-// waitCtx bounds a wait on a condition: reaching it fails the test rather
-// than hanging it; it is never what makes the test pass.
-func waitCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
 
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, New(), sdktest.WithBlockingCall("clock.sleep_ms", args("ms", sdk.Int(hourMS))))
 }
 
-// TestServesEverythingTheClockPluginServes: a deployment swaps sim-clock
-// in for clock, so every clock operation must be here with the same
-// parameters, and every clock config attribute accepted.
-func TestServesEverythingTheClockPluginServes(t *testing.T) {
-	mine := map[sdk.OpID]sdk.OpSpec{}
-	for _, op := range New().Operations {
-		mine[op.Spec.ID] = op.Spec
-	}
-	real := clock.New()
-	for _, op := range real.Operations {
-		got, ok := mine[op.Spec.ID]
-		if !ok {
-			t.Errorf("sim-clock does not serve %s", op.Spec.ID)
-			continue
-		}
-		if !slices.EqualFunc(got.Params, op.Spec.Params, func(a, b sdk.Param) bool {
-			return a.Name == b.Name && a.Kind == b.Kind && a.Optional == b.Optional
-		}) || got.Result != op.Spec.Result {
-			t.Errorf("%s: sim-clock declares %s, clock %s", op.Spec.ID, got.Signature(), op.Spec.Signature())
-		}
-	}
-	for _, f := range real.Config {
+// TestAcceptsTheClockPluginsConfig: a deployment swaps sim-clock in for
+// clock, config block and all. (The operations are the clock plugin's own,
+// clock.Operations; plugins.TestSimulationPluginsStandIn checks them.)
+func TestAcceptsTheClockPluginsConfig(t *testing.T) {
+	for _, f := range clock.New().Config {
 		if !slices.ContainsFunc(New().Config, func(g sdk.ConfigField) bool { return g.Name == f.Name && g.Kind == f.Kind }) {
 			t.Errorf("sim-clock does not accept the clock's config attribute %s", f.Name)
 		}
@@ -102,11 +63,11 @@ func TestSleepEndsWhenVirtualTimeComes(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("the hour-long sleep returned %v", err)
 	}
-	run(t, h, []step{
-		{op: "time_control.pending_sleepers", args: sdk.Null(), want: sdk.Int(0)},
-		{op: "time_control.next_deadline", args: sdk.Null(), want: sdk.Null()},
-		{op: "time_control.now", args: sdk.Null(), want: sdk.Int(hourMS)},
-		{op: "clock.physical_time", args: sdk.Null(), want: args("ms", sdk.Int(hourMS), "uncertainty_ms", sdk.Int(0))},
+	plugintest.Run(t, h, []plugintest.Step{
+		{Op: "time_control.pending_sleepers", Args: sdk.Null(), Want: sdk.Int(0)},
+		{Op: "time_control.next_deadline", Args: sdk.Null(), Want: sdk.Null()},
+		{Op: "time_control.now", Args: sdk.Null(), Want: sdk.Int(hourMS)},
+		{Op: "clock.physical_time", Args: sdk.Null(), Want: args("ms", sdk.Int(hourMS), "uncertainty_ms", sdk.Int(0))},
 	})
 }
 
@@ -200,46 +161,23 @@ func TestSharedClockAcrossInstances(t *testing.T) {
 	}
 }
 
-type step struct {
-	op   sdk.OpID
-	args sdk.Value
-	want sdk.Value
-	err  *effects.Error
-}
-
-func run(t *testing.T, h *sdktest.Harness, steps []step) {
-	t.Helper()
-	for i, st := range steps {
-		got, err := h.Invoke(context.Background(), st.op, st.args)
-		if st.err != nil {
-			if !errors.Is(err, st.err) {
-				t.Fatalf("step %d %s(%v): got %v, %v; want %s", i, st.op, st.args, got, err, st.err.Code)
-			}
-			continue
-		}
-		if err != nil || !got.Equal(st.want) {
-			t.Fatalf("step %d %s(%v) = %v, %v; want %v", i, st.op, st.args, got, err, st.want)
-		}
-	}
-}
-
 func TestTimeControl(t *testing.T) {
 	h := sdktest.New(t, New(), sdktest.WithConfig(args("start_ms", sdk.Int(1000), "uncertainty_ms", sdk.Int(3))))
-	run(t, h, []step{
-		{op: "time_control.now", args: sdk.Null(), want: sdk.Int(1000)},
-		{op: "clock.physical_time", args: sdk.Null(), want: args("ms", sdk.Int(1000), "uncertainty_ms", sdk.Int(3))},
-		{op: "time_control.advance_time", args: args("ms", sdk.Int(0)), want: sdk.Int(1000)},
-		{op: "time_control.advance_time", args: args("ms", sdk.Int(-1)), err: effects.ErrInvalidArgs},
-		{op: "time_control.set_time", args: args("ms", sdk.Int(1500)), want: sdk.Int(1500)},
-		{op: "time_control.set_time", args: args("ms", sdk.Int(1500)), want: sdk.Int(1500)},
-		{op: "time_control.set_time", args: args("ms", sdk.Int(1499)), err: effects.ErrConflict},
-		{op: "time_control.advance_time", args: args("ms", sdk.Int(1<<62)), want: sdk.Int(1500 + 1<<62)},
-		{op: "time_control.advance_time", args: args("ms", sdk.Int(1<<62)), err: effects.ErrInvalidArgs}, // overflow
-		{op: "clock.sleep_ms", args: args("ms", sdk.Int(0)), want: sdk.Null()},
-		{op: "clock.sleep_ms", args: args("ms", sdk.Int(-1)), err: effects.ErrInvalidArgs},
-		{op: "clock.logical_now", args: sdk.Null(), want: sdk.Uint(0)},
-		{op: "clock.logical_advance", args: args("observed", sdk.Uint(10)), want: sdk.Uint(11)},
-		{op: "clock.logical_advance", args: args("observed", sdk.Uint(3)), want: sdk.Uint(12)},
+	plugintest.Run(t, h, []plugintest.Step{
+		{Op: "time_control.now", Args: sdk.Null(), Want: sdk.Int(1000)},
+		{Op: "clock.physical_time", Args: sdk.Null(), Want: args("ms", sdk.Int(1000), "uncertainty_ms", sdk.Int(3))},
+		{Op: "time_control.advance_time", Args: args("ms", sdk.Int(0)), Want: sdk.Int(1000)},
+		{Op: "time_control.advance_time", Args: args("ms", sdk.Int(-1)), Code: sdk.CodeInvalidArgs},
+		{Op: "time_control.set_time", Args: args("ms", sdk.Int(1500)), Want: sdk.Int(1500)},
+		{Op: "time_control.set_time", Args: args("ms", sdk.Int(1500)), Want: sdk.Int(1500)},
+		{Op: "time_control.set_time", Args: args("ms", sdk.Int(1499)), Code: sdk.CodeConflict},
+		{Op: "time_control.advance_time", Args: args("ms", sdk.Int(1<<62)), Want: sdk.Int(1500 + 1<<62)},
+		{Op: "time_control.advance_time", Args: args("ms", sdk.Int(1<<62)), Code: sdk.CodeInvalidArgs}, // overflow
+		{Op: "clock.sleep_ms", Args: args("ms", sdk.Int(0)), Want: sdk.Null()},
+		{Op: "clock.sleep_ms", Args: args("ms", sdk.Int(-1)), Code: sdk.CodeInvalidArgs},
+		{Op: "clock.logical_now", Args: sdk.Null(), Want: sdk.Uint(0)},
+		{Op: "clock.logical_advance", Args: args("observed", sdk.Uint(10)), Want: sdk.Uint(11)},
+		{Op: "clock.logical_advance", Args: args("observed", sdk.Uint(3)), Want: sdk.Uint(12)},
 	})
 }
 
@@ -332,9 +270,9 @@ func TestWaitForSleepers(t *testing.T) {
 	c := NewClock(0)
 	alice := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("alice", 0)))
 	bob := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("bob", 0)))
-	run(t, alice, []step{
-		{op: "time_control.wait_for_sleepers", args: args("n", sdk.Int(0)), want: sdk.Int(0)},
-		{op: "time_control.wait_for_sleepers", args: args("n", sdk.Int(-1)), err: effects.ErrInvalidArgs},
+	plugintest.Run(t, alice, []plugintest.Step{
+		{Op: "time_control.wait_for_sleepers", Args: args("n", sdk.Int(0)), Want: sdk.Int(0)},
+		{Op: "time_control.wait_for_sleepers", Args: args("n", sdk.Int(-1)), Code: sdk.CodeInvalidArgs},
 	})
 
 	waited := make(chan sdk.Value, 1)

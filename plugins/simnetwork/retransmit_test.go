@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
@@ -18,28 +19,28 @@ func TestRetransmissionHoldsTheLinkInOrder(t *testing.T) {
 	e1, e2, e3 := envelope("a", "b", "c", "1"), envelope("a", "b", "c", "2"), envelope("c", "b", "c", "3")
 	stats := func(st Stats) sdk.Value { return st.Value() }
 	h := sdktest.New(t, New())
-	run(t, h, []step{
-		{op: "network_faults.set_retransmit", args: args("rto_ms", sdk.Int(10)), want: sdk.Null()},
-		{op: "network_faults.set_drop_rate", args: args("per_mille", sdk.Int(1000)), want: sdk.Null()},
-		{op: "network.send_envelope", args: args("envelope", e1), want: SendResult{Seq: 1}.Value()},
-		{op: "network_faults.set_drop_rate", args: args("per_mille", sdk.Int(0)), want: sdk.Null()},
-		{op: "network_faults.set_delay", args: args("min_ms", sdk.Int(1), "max_ms", sdk.Int(1)), want: sdk.Null()},
-		{op: "network.send_envelope", args: args("envelope", e2), want: sent(2, 1)},
-		{op: "network.send_envelope", args: args("envelope", e3), want: sent(3, 1)}, // another link: not held
-		{op: "network_control.next_delivery", args: sdk.Null(), want: sdk.Int(1)},
-		{op: "network_control.tick", args: args("now_ms", sdk.Int(1)), want: sdk.Int(1)},
-		{op: "network.receive_envelope", args: args("destination", s("b")), want: e3},
-		{op: "network.receive_envelope", args: args("destination", s("b")), want: sdk.Null()}, // e2 waits for e1
-		{op: "network_control.next_delivery", args: sdk.Null(), want: sdk.Int(10)},            // e1's retransmission
-		{op: "network_control.stats", args: sdk.Null(), want: stats(Stats{Sent: 3, Dropped: 1, Delivered: 1, InFlight: 2, Now: 1})},
-		{op: "network_control.tick", args: args("now_ms", sdk.Int(10)), want: sdk.Int(0)}, // retransmitted, arrives at 11
-		{op: "network_control.next_delivery", args: sdk.Null(), want: sdk.Int(11)},
-		{op: "network_control.tick", args: args("now_ms", sdk.Int(11)), want: sdk.Int(2)},
-		{op: "network.receive_envelope", args: args("destination", s("b")), want: e1},
-		{op: "network.receive_envelope", args: args("destination", s("b")), want: e2},
-		{op: "network_control.next_delivery", args: sdk.Null(), want: sdk.Null()},
-		{op: "network_control.stats", args: sdk.Null(), want: stats(Stats{Sent: 3, Retransmissions: 1, Dropped: 1, Delivered: 3, Now: 11})},
-		{op: "network_faults.set_retransmit", args: args("rto_ms", sdk.Int(-1)), code: sdk.CodeInvalidArgs, msg: "retransmission timeout"},
+	plugintest.Run(t, h, []plugintest.Step{
+		{Op: "network_faults.set_retransmit", Args: args("rto_ms", sdk.Int(10)), Want: sdk.Null()},
+		{Op: "network_faults.set_drop_rate", Args: args("per_mille", sdk.Int(1000)), Want: sdk.Null()},
+		{Op: "network.send_envelope", Args: args("envelope", e1), Want: SendResult{Seq: 1}.Value()},
+		{Op: "network_faults.set_drop_rate", Args: args("per_mille", sdk.Int(0)), Want: sdk.Null()},
+		{Op: "network_faults.set_delay", Args: args("min_ms", sdk.Int(1), "max_ms", sdk.Int(1)), Want: sdk.Null()},
+		{Op: "network.send_envelope", Args: args("envelope", e2), Want: sent(2, 1)},
+		{Op: "network.send_envelope", Args: args("envelope", e3), Want: sent(3, 1)}, // another link: not held
+		{Op: "network_control.next_delivery", Args: sdk.Null(), Want: sdk.Int(1)},
+		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(1)), Want: sdk.Int(1)},
+		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: e3},
+		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: sdk.Null()}, // e2 waits for e1
+		{Op: "network_control.next_delivery", Args: sdk.Null(), Want: sdk.Int(10)},            // e1's retransmission
+		{Op: "network_control.stats", Args: sdk.Null(), Want: stats(Stats{Sent: 3, Dropped: 1, Delivered: 1, InFlight: 2, Now: 1})},
+		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(10)), Want: sdk.Int(0)}, // retransmitted, arrives at 11
+		{Op: "network_control.next_delivery", Args: sdk.Null(), Want: sdk.Int(11)},
+		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(11)), Want: sdk.Int(2)},
+		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: e1},
+		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: e2},
+		{Op: "network_control.next_delivery", Args: sdk.Null(), Want: sdk.Null()},
+		{Op: "network_control.stats", Args: sdk.Null(), Want: stats(Stats{Sent: 3, Retransmissions: 1, Dropped: 1, Delivered: 3, Now: 11})},
+		{Op: "network_faults.set_retransmit", Args: args("rto_ms", sdk.Int(-1)), Code: sdk.CodeInvalidArgs, Message: "retransmission timeout"},
 	})
 }
 

@@ -1,40 +1,24 @@
 package simnetwork
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/transport"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-func args(kv ...any) sdk.Value {
-	m := map[string]sdk.Value{}
-	for i := 0; i < len(kv); i += 2 {
-		m[kv[i].(string)] = kv[i+1].(sdk.Value)
-	}
-	return sdk.Map(m)
-}
+var args, mustInvoke = plugintest.Args, plugintest.Must
 
 func s(x string) sdk.Value { return sdk.String(x) }
 
 func envelope(src, dst, ctx, payload string) sdk.Value {
 	return args("source", s(src), "destination", s(dst), "context", s(ctx), "payload", sdk.Bytes([]byte(payload)))
-}
-
-func mustInvoke(t *testing.T, h *sdktest.Harness, op sdk.OpID, a sdk.Value) sdk.Value {
-	t.Helper()
-	v, err := h.Invoke(context.Background(), op, a)
-	if err != nil {
-		t.Fatalf("%s(%v): %v", op, a, err)
-	}
-	return v
 }
 
 var alice = effects.DeriveAuthorityID("alice", 0)
@@ -47,31 +31,6 @@ func TestConformance(t *testing.T) {
 	)
 }
 
-type step struct {
-	op   sdk.OpID
-	args sdk.Value
-	want sdk.Value
-	code sdk.Code
-	msg  string
-}
-
-func run(t *testing.T, h *sdktest.Harness, steps []step) {
-	t.Helper()
-	for i, st := range steps {
-		got, err := h.Invoke(context.Background(), st.op, st.args)
-		if st.code != "" {
-			var e *effects.Error
-			if !errors.As(err, &e) || e.Code != st.code || !strings.Contains(e.Message, st.msg) {
-				t.Fatalf("step %d %s(%v): got %v, %v; want %s error mentioning %q", i, st.op, st.args, got, err, st.code, st.msg)
-			}
-			continue
-		}
-		if err != nil || !got.Equal(st.want) {
-			t.Fatalf("step %d %s(%v) = %v, %v; want %v", i, st.op, st.args, got, err, st.want)
-		}
-	}
-}
-
 func sent(seq uint64, at int64) sdk.Value {
 	return SendResult{Seq: seq, Copies: 1, DeliverAt: at}.Value()
 }
@@ -81,25 +40,25 @@ func TestDeliveryFollowsVirtualTime(t *testing.T) {
 	e2 := args("source", s("a"), "destination", s("b"), "context", s("ctx"), "payload", sdk.Bytes([]byte("two")),
 		"metadata", args("k", sdk.Int(1)), "receipt", sdk.Bytes([]byte{1, 2}))
 	h := sdktest.New(t, New(), sdktest.WithAuthority(alice))
-	run(t, h, []step{
-		{op: "network_faults.set_delay", args: args("min_ms", sdk.Int(10), "max_ms", sdk.Int(10)), want: sdk.Null()},
-		{op: "network.send_envelope", args: args("envelope", e1), want: sent(1, 10)},
-		{op: "network.receive_envelope", args: args("destination", s("b")), want: sdk.Null()},
-		{op: "network_control.next_delivery", args: sdk.Null(), want: sdk.Int(10)},
-		{op: "network_control.tick", args: args("now_ms", sdk.Int(9)), want: sdk.Int(0)},
-		{op: "network.send_envelope", args: args("envelope", e2), want: sent(2, 19)},
-		{op: "network.receive_envelope", args: args("destination", s("b")), want: sdk.Null()},
-		{op: "network_control.tick", args: args("now_ms", sdk.Int(10)), want: sdk.Int(1)},
-		{op: "network.is_channel_established", args: args("self", s("b"), "peer", s("a"), "context", s("ctx")), want: sdk.Bool(true)},
-		{op: "network.is_channel_established", args: args("self", s("a"), "peer", s("b"), "context", s("ctx")), want: sdk.Bool(true)},
-		{op: "network.is_channel_established", args: args("self", s("a"), "peer", s("b"), "context", s("other")), want: sdk.Bool(false)},
-		{op: "network.receive_envelope", args: args("destination", s("b")), want: e1},
-		{op: "network.receive_envelope", args: args("destination", s("b")), want: sdk.Null()},
-		{op: "network_control.tick", args: args("now_ms", sdk.Int(100)), want: sdk.Int(1)},
-		{op: "network.receive_envelope", args: args("destination", s("b")), want: e2},
-		{op: "network_control.next_delivery", args: sdk.Null(), want: sdk.Null()},
-		{op: "network_control.tick", args: args("now_ms", sdk.Int(99)), code: sdk.CodeConflict, msg: "only moves forward"},
-		{op: "network_control.stats", args: sdk.Null(), want: Stats{Sent: 2, Delivered: 2, Now: 100}.Value()},
+	plugintest.Run(t, h, []plugintest.Step{
+		{Op: "network_faults.set_delay", Args: args("min_ms", sdk.Int(10), "max_ms", sdk.Int(10)), Want: sdk.Null()},
+		{Op: "network.send_envelope", Args: args("envelope", e1), Want: sent(1, 10)},
+		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: sdk.Null()},
+		{Op: "network_control.next_delivery", Args: sdk.Null(), Want: sdk.Int(10)},
+		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(9)), Want: sdk.Int(0)},
+		{Op: "network.send_envelope", Args: args("envelope", e2), Want: sent(2, 19)},
+		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: sdk.Null()},
+		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(10)), Want: sdk.Int(1)},
+		{Op: "network.is_channel_established", Args: args("self", s("b"), "peer", s("a"), "context", s("ctx")), Want: sdk.Bool(true)},
+		{Op: "network.is_channel_established", Args: args("self", s("a"), "peer", s("b"), "context", s("ctx")), Want: sdk.Bool(true)},
+		{Op: "network.is_channel_established", Args: args("self", s("a"), "peer", s("b"), "context", s("other")), Want: sdk.Bool(false)},
+		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: e1},
+		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: sdk.Null()},
+		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(100)), Want: sdk.Int(1)},
+		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: e2},
+		{Op: "network_control.next_delivery", Args: sdk.Null(), Want: sdk.Null()},
+		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(99)), Code: sdk.CodeConflict, Message: "only moves forward"},
+		{Op: "network_control.stats", Args: sdk.Null(), Want: Stats{Sent: 2, Delivered: 2, Now: 100}.Value()},
 	})
 }
 
@@ -109,37 +68,37 @@ func TestReceiveFromAndDefaults(t *testing.T) {
 		return args("source", s(src), "destination", me, "context", s(ctx), "payload", sdk.Bytes([]byte(payload)))
 	}
 	h := sdktest.New(t, New(), sdktest.WithAuthority(alice))
-	run(t, h, []step{
-		{op: "network.send_envelope", args: args("envelope", toMe("bob", "c1", "1")), want: sent(1, 0)},
-		{op: "network.send_envelope", args: args("envelope", toMe("carol", "c1", "2")), want: sent(2, 0)},
-		{op: "network.send_envelope", args: args("envelope", toMe("bob", "c2", "3")), want: sent(3, 0)},
-		{op: "network.receive_envelope_from", args: args("source", s("bob"), "context", s("c2")), want: toMe("bob", "c2", "3")},
-		{op: "network.receive_envelope_from", args: args("source", s("bob"), "context", s("c2")), want: sdk.Null()},
-		{op: "network.receive_envelope_from", args: args("source", sdk.Bytes([]byte("bob")), "context", s("c1")), want: sdk.Null()},
-		{op: "network.receive_envelope", args: sdk.Null(), want: toMe("bob", "c1", "1")},
-		{op: "network.receive_envelope", args: args("destination", me), want: toMe("carol", "c1", "2")},
-		{op: "network.connected_peers", args: sdk.Null(), want: sdk.List(s("bob"), s("carol"))},
+	plugintest.Run(t, h, []plugintest.Step{
+		{Op: "network.send_envelope", Args: args("envelope", toMe("bob", "c1", "1")), Want: sent(1, 0)},
+		{Op: "network.send_envelope", Args: args("envelope", toMe("carol", "c1", "2")), Want: sent(2, 0)},
+		{Op: "network.send_envelope", Args: args("envelope", toMe("bob", "c2", "3")), Want: sent(3, 0)},
+		{Op: "network.receive_envelope_from", Args: args("source", s("bob"), "context", s("c2")), Want: toMe("bob", "c2", "3")},
+		{Op: "network.receive_envelope_from", Args: args("source", s("bob"), "context", s("c2")), Want: sdk.Null()},
+		{Op: "network.receive_envelope_from", Args: args("source", sdk.Bytes([]byte("bob")), "context", s("c1")), Want: sdk.Null()},
+		{Op: "network.receive_envelope", Args: sdk.Null(), Want: toMe("bob", "c1", "1")},
+		{Op: "network.receive_envelope", Args: args("destination", me), Want: toMe("carol", "c1", "2")},
+		{Op: "network.connected_peers", Args: sdk.Null(), Want: sdk.List(s("bob"), s("carol"))},
 		// Strings sort before bytes: the order is by canonical encoding.
-		{op: "network.connected_peers", args: args("self", s("bob")), want: sdk.List(s("carol"), me)},
-		{op: "network.is_channel_established", args: args("peer", s("carol"), "context", s("c1")), want: sdk.Bool(true)},
+		{Op: "network.connected_peers", Args: args("self", s("bob")), Want: sdk.List(s("carol"), me)},
+		{Op: "network.is_channel_established", Args: args("peer", s("carol"), "context", s("c1")), Want: sdk.Bool(true)},
 	})
 }
 
 func TestInvalidArguments(t *testing.T) {
 	h := sdktest.New(t, New())
 	big := envelope("a", "b", "c", strings.Repeat("x", transport.MaxPayload+1))
-	run(t, h, []step{
-		{op: "network.send_envelope", args: args("envelope", envelope("a", "b", "c", strings.Repeat("x", transport.MaxPayload))), want: sent(1, 0)},
-		{op: "network.send_envelope", args: args("envelope", big), code: sdk.CodeInvalidArgs, msg: "payload is 65537 bytes"},
-		{op: "network.send_envelope", args: args("envelope", args("source", s("a"), "context", s(""), "payload", sdk.Bytes(nil))), code: sdk.CodeInvalidArgs, msg: "destination must be"},
-		{op: "network.send_envelope", args: args("envelope", args("source", s("a"), "destination", s("b"), "context", s(""), "payload", sdk.Bytes(nil), "extra", sdk.Null())), code: sdk.CodeInvalidArgs, msg: `no field "extra"`},
-		{op: "network.send_envelope", args: args("envelope", args("source", s("a"), "destination", s("b"), "context", s(""), "payload", s("text"))), code: sdk.CodeInvalidArgs, msg: "payload must be bytes"},
-		{op: "network.send_envelope", args: args("envelope", args("source", s(""), "destination", s("b"), "context", s(""), "payload", sdk.Bytes(nil))), code: sdk.CodeInvalidArgs, msg: "source must be"},
-		{op: "network.receive_envelope", args: sdk.Null(), code: sdk.CodeInvalidArgs, msg: "no authority to default to"},
-		{op: "network.receive_envelope", args: args("destination", sdk.Int(1)), code: sdk.CodeInvalidArgs, msg: "destination must be"},
-		{op: "network_faults.set_drop_rate", args: args("per_mille", sdk.Int(1001)), code: sdk.CodeInvalidArgs, msg: "drop rate"},
-		{op: "network_faults.set_delay", args: args("min_ms", sdk.Int(5), "max_ms", sdk.Int(4)), code: sdk.CodeInvalidArgs, msg: "delay"},
-		{op: "network_faults.partition", args: args("a", sdk.List(sdk.Int(1)), "b", sdk.List()), code: sdk.CodeInvalidArgs, msg: "endpoint"},
+	plugintest.Run(t, h, []plugintest.Step{
+		{Op: "network.send_envelope", Args: args("envelope", envelope("a", "b", "c", strings.Repeat("x", transport.MaxPayload))), Want: sent(1, 0)},
+		{Op: "network.send_envelope", Args: args("envelope", big), Code: sdk.CodeInvalidArgs, Message: "payload is 65537 bytes"},
+		{Op: "network.send_envelope", Args: args("envelope", args("source", s("a"), "context", s(""), "payload", sdk.Bytes(nil))), Code: sdk.CodeInvalidArgs, Message: "destination must be"},
+		{Op: "network.send_envelope", Args: args("envelope", args("source", s("a"), "destination", s("b"), "context", s(""), "payload", sdk.Bytes(nil), "extra", sdk.Null())), Code: sdk.CodeInvalidArgs, Message: `no field "extra"`},
+		{Op: "network.send_envelope", Args: args("envelope", args("source", s("a"), "destination", s("b"), "context", s(""), "payload", s("text"))), Code: sdk.CodeInvalidArgs, Message: "payload must be bytes"},
+		{Op: "network.send_envelope", Args: args("envelope", args("source", s(""), "destination", s("b"), "context", s(""), "payload", sdk.Bytes(nil))), Code: sdk.CodeInvalidArgs, Message: "source must be"},
+		{Op: "network.receive_envelope", Args: sdk.Null(), Code: sdk.CodeInvalidArgs, Message: "no authority to default to"},
+		{Op: "network.receive_envelope", Args: args("destination", sdk.Int(1)), Code: sdk.CodeInvalidArgs, Message: "destination must be"},
+		{Op: "network_faults.set_drop_rate", Args: args("per_mille", sdk.Int(1001)), Code: sdk.CodeInvalidArgs, Message: "drop rate"},
+		{Op: "network_faults.set_delay", Args: args("min_ms", sdk.Int(5), "max_ms", sdk.Int(4)), Code: sdk.CodeInvalidArgs, Message: "delay"},
+		{Op: "network_faults.partition", Args: args("a", sdk.List(sdk.Int(1)), "b", sdk.List()), Code: sdk.CodeInvalidArgs, Message: "endpoint"},
 	})
 }
 
@@ -227,29 +186,29 @@ func TestDropAndDuplicateRates(t *testing.T) {
 func TestPartitions(t *testing.T) {
 	h := sdktest.New(t, New())
 	self := func(x string) sdk.Value { return args("self", s(x)) }
-	run(t, h, []step{
-		{op: "network_faults.set_delay", args: args("min_ms", sdk.Int(5), "max_ms", sdk.Int(5)), want: sdk.Null()},
-		{op: "network.send_envelope", args: args("envelope", envelope("a", "b", "c", "in flight")), want: sent(1, 5)},
-		{op: "network.send_envelope", args: args("envelope", envelope("c", "a", "c", "")), want: sent(2, 5)},
-		{op: "network_faults.partition", args: args("a", sdk.List(s("a")), "b", sdk.List(s("b"), s("d"))), want: sdk.Null()},
-		{op: "network.connected_peers", args: self("a"), want: sdk.List(s("c"))},
-		{op: "network.connected_peers", args: self("b"), want: sdk.List(s("c"), s("d"))}, // b and d are on one side
-		{op: "network.connected_peers", args: self("c"), want: sdk.List(s("a"), s("b"), s("d"))},
-		{op: "network.send_envelope", args: args("envelope", envelope("b", "a", "c", "")),
-			want: SendResult{Seq: 3}.Value()},
-		{op: "network_control.tick", args: args("now_ms", sdk.Int(5)), want: sdk.Int(1)}, // the in-flight a→b is lost
-		{op: "network.receive_envelope", args: args("destination", s("b")), want: sdk.Null()},
-		{op: "network.receive_envelope", args: args("destination", s("a")), want: envelope("c", "a", "c", "")},
-		{op: "network_faults.heal", args: sdk.Null(), want: sdk.Null()},
-		{op: "network.connected_peers", args: self("a"), want: sdk.List(s("b"), s("c"), s("d"))},
-		{op: "network.send_envelope", args: args("envelope", envelope("b", "a", "c", "after")), want: sent(4, 10)},
-		{op: "network_control.tick", args: args("now_ms", sdk.Int(10)), want: sdk.Int(1)},
-		{op: "network.is_channel_established", args: args("self", s("a"), "peer", s("b"), "context", s("c")), want: sdk.Bool(true)},
-		{op: "network_faults.partition", args: args("a", sdk.List(s("b")), "b", sdk.List(s("a"))), want: sdk.Null()},
-		{op: "network.is_channel_established", args: args("self", s("a"), "peer", s("b"), "context", s("c")), want: sdk.Bool(false)},
-		{op: "network_faults.clear", args: sdk.Null(), want: sdk.Null()},
-		{op: "network.is_channel_established", args: args("self", s("a"), "peer", s("b"), "context", s("c")), want: sdk.Bool(true)},
-		{op: "network_control.stats", args: sdk.Null(), want: Stats{Sent: 4, Dropped: 2, Delivered: 2, Now: 10}.Value()},
+	plugintest.Run(t, h, []plugintest.Step{
+		{Op: "network_faults.set_delay", Args: args("min_ms", sdk.Int(5), "max_ms", sdk.Int(5)), Want: sdk.Null()},
+		{Op: "network.send_envelope", Args: args("envelope", envelope("a", "b", "c", "in flight")), Want: sent(1, 5)},
+		{Op: "network.send_envelope", Args: args("envelope", envelope("c", "a", "c", "")), Want: sent(2, 5)},
+		{Op: "network_faults.partition", Args: args("a", sdk.List(s("a")), "b", sdk.List(s("b"), s("d"))), Want: sdk.Null()},
+		{Op: "network.connected_peers", Args: self("a"), Want: sdk.List(s("c"))},
+		{Op: "network.connected_peers", Args: self("b"), Want: sdk.List(s("c"), s("d"))}, // b and d are on one side
+		{Op: "network.connected_peers", Args: self("c"), Want: sdk.List(s("a"), s("b"), s("d"))},
+		{Op: "network.send_envelope", Args: args("envelope", envelope("b", "a", "c", "")),
+			Want: SendResult{Seq: 3}.Value()},
+		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(5)), Want: sdk.Int(1)}, // the in-flight a→b is lost
+		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: sdk.Null()},
+		{Op: "network.receive_envelope", Args: args("destination", s("a")), Want: envelope("c", "a", "c", "")},
+		{Op: "network_faults.heal", Args: sdk.Null(), Want: sdk.Null()},
+		{Op: "network.connected_peers", Args: self("a"), Want: sdk.List(s("b"), s("c"), s("d"))},
+		{Op: "network.send_envelope", Args: args("envelope", envelope("b", "a", "c", "after")), Want: sent(4, 10)},
+		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(10)), Want: sdk.Int(1)},
+		{Op: "network.is_channel_established", Args: args("self", s("a"), "peer", s("b"), "context", s("c")), Want: sdk.Bool(true)},
+		{Op: "network_faults.partition", Args: args("a", sdk.List(s("b")), "b", sdk.List(s("a"))), Want: sdk.Null()},
+		{Op: "network.is_channel_established", Args: args("self", s("a"), "peer", s("b"), "context", s("c")), Want: sdk.Bool(false)},
+		{Op: "network_faults.clear", Args: sdk.Null(), Want: sdk.Null()},
+		{Op: "network.is_channel_established", Args: args("self", s("a"), "peer", s("b"), "context", s("c")), Want: sdk.Bool(true)},
+		{Op: "network_control.stats", Args: sdk.Null(), Want: Stats{Sent: 4, Dropped: 2, Delivered: 2, Now: 10}.Value()},
 	})
 }
 

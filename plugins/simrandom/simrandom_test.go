@@ -7,28 +7,14 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/random"
 	"github.com/aurahost/aura-host/plugins/simrandom"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-func args(kv ...any) sdk.Value {
-	m := map[string]sdk.Value{}
-	for i := 0; i < len(kv); i += 2 {
-		m[kv[i].(string)] = kv[i+1].(sdk.Value)
-	}
-	return sdk.Map(m)
-}
-
-func mustInvoke(t *testing.T, h *sdktest.Harness, op sdk.OpID, a sdk.Value) sdk.Value {
-	t.Helper()
-	v, err := h.Invoke(context.Background(), op, a)
-	if err != nil {
-		t.Fatalf("%s(%v): %v", op, a, err)
-	}
-	return v
-}
+var args, mustInvoke = plugintest.Args, plugintest.Must
 
 var (
 	alice     = effects.DeriveAuthorityID("alice", 1)
@@ -39,25 +25,6 @@ var (
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, simrandom.New(), sdktest.WithAuthority(alice),
 		sdktest.WithSample("random.random_range", args("min", sdk.Int(0), "max", sdk.Int(10))))
-}
-
-func TestServesEverythingTheRandomPluginServes(t *testing.T) {
-	mine := map[sdk.OpID]sdk.OpSpec{}
-	for _, op := range simrandom.New().Operations {
-		mine[op.Spec.ID] = op.Spec
-	}
-	for _, op := range random.New().Operations {
-		got, ok := mine[op.Spec.ID]
-		if !ok {
-			t.Errorf("sim-random does not serve %s", op.Spec.ID)
-			continue
-		}
-		if !slices.EqualFunc(got.Params, op.Spec.Params, func(a, b sdk.Param) bool {
-			return a.Name == b.Name && a.Kind == b.Kind && a.Optional == b.Optional
-		}) || got.Result != op.Spec.Result {
-			t.Errorf("%s: sim-random declares %s, random %s", op.Spec.ID, got.Signature(), op.Spec.Signature())
-		}
-	}
 }
 
 // sequence draws one of everything, in a fixed order.

@@ -8,31 +8,18 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/simstorage"
 	"github.com/aurahost/aura-host/plugins/storage"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-func args(kv ...any) sdk.Value {
-	m := map[string]sdk.Value{}
-	for i := 0; i < len(kv); i += 2 {
-		m[kv[i].(string)] = kv[i+1].(sdk.Value)
-	}
-	return sdk.Map(m)
-}
+var args, strs = plugintest.Args, plugintest.Strs
 
 func b(s string) sdk.Value { return sdk.Bytes([]byte(s)) }
 
 func key(k string) sdk.Value { return args("key", sdk.String(k)) }
-
-func strs(ss ...string) sdk.Value {
-	out := make([]sdk.Value, len(ss))
-	for i, s := range ss {
-		out[i] = sdk.String(s)
-	}
-	return sdk.List(out...)
-}
 
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, simstorage.New(),
@@ -43,89 +30,55 @@ func TestConformance(t *testing.T) {
 	)
 }
 
-func TestServesEverythingTheStoragePluginServes(t *testing.T) {
+// TestAcceptsTheStoragePluginsConfig: a deployment swaps sim-storage in
+// for storage, config block and all. (The operations are the storage
+// plugin's own, storage.Operations; plugins.TestSimulationPluginsStandIn
+// checks them.)
+func TestAcceptsTheStoragePluginsConfig(t *testing.T) {
 	sim := simstorage.New()
-	mine := map[sdk.OpID]sdk.OpSpec{}
-	for _, op := range sim.Operations {
-		mine[op.Spec.ID] = op.Spec
-	}
-	real := storage.New()
-	for _, op := range real.Operations {
-		got, ok := mine[op.Spec.ID]
-		if !ok {
-			t.Errorf("sim-storage does not serve %s", op.Spec.ID)
-			continue
-		}
-		if !slices.EqualFunc(got.Params, op.Spec.Params, func(a, b sdk.Param) bool {
-			return a.Name == b.Name && a.Kind == b.Kind && a.Optional == b.Optional
-		}) || got.Result != op.Spec.Result || got.Idempotent != op.Spec.Idempotent {
-			t.Errorf("%s: sim-storage declares %s, storage %s", op.Spec.ID, got.Signature(), op.Spec.Signature())
-		}
-	}
-	for _, f := range real.Config {
+	for _, f := range storage.New().Config {
 		if !slices.ContainsFunc(sim.Config, func(g sdk.ConfigField) bool { return g.Name == f.Name && g.Kind == f.Kind }) {
 			t.Errorf("sim-storage does not accept the storage config attribute %s", f.Name)
 		}
 	}
 }
 
-// step is one call and what it must return, or the code it must fail with.
-type step struct {
-	op   sdk.OpID
-	args sdk.Value
-	want sdk.Value
-	code sdk.Code
-}
-
 // TestBehavesAsTheStoragePlugin runs the same calls against sim-storage and
 // the real storage plugin and checks each answers as expected — the same
 // values and the same error codes and messages.
 func TestBehavesAsTheStoragePlugin(t *testing.T) {
-	long := strings.Repeat("k", simstorage.MaxKeySize+1)
-	steps := []step{
-		{op: "storage.store", args: args("key", sdk.String("a"), "value", b("1")), want: sdk.Null()},
-		{op: "storage.retrieve", args: key("a"), want: b("1")},
-		{op: "storage.store", args: args("key", sdk.String("a"), "value", b("2")), want: sdk.Null()},
-		{op: "storage.retrieve", args: key("a"), want: b("2")},
-		{op: "storage.retrieve", args: key("nope"), code: sdk.CodeNotFound},
-		{op: "storage.exists", args: key("nope"), want: sdk.Bool(false)},
-		{op: "storage.remove", args: key("nope"), want: sdk.Bool(false)},
-		{op: "storage.store", args: args("key", sdk.String("e"), "value", sdk.Bytes(nil)), want: sdk.Null()},
-		{op: "storage.exists", args: key("e"), want: sdk.Bool(true)},
-		{op: "storage.retrieve", args: key("e"), want: sdk.Bytes(nil)},
-		{op: "storage.remove", args: key("e"), want: sdk.Bool(true)},
-		{op: "storage.store_batch", args: args("entries", sdk.Map(map[string]sdk.Value{
+	long := strings.Repeat("k", storage.MaxKeySize+1)
+	steps := []plugintest.Step{
+		{Op: "storage.store", Args: args("key", sdk.String("a"), "value", b("1")), Want: sdk.Null()},
+		{Op: "storage.retrieve", Args: key("a"), Want: b("1")},
+		{Op: "storage.store", Args: args("key", sdk.String("a"), "value", b("2")), Want: sdk.Null()},
+		{Op: "storage.retrieve", Args: key("a"), Want: b("2")},
+		{Op: "storage.retrieve", Args: key("nope"), Code: sdk.CodeNotFound},
+		{Op: "storage.exists", Args: key("nope"), Want: sdk.Bool(false)},
+		{Op: "storage.remove", Args: key("nope"), Want: sdk.Bool(false)},
+		{Op: "storage.store", Args: args("key", sdk.String("e"), "value", sdk.Bytes(nil)), Want: sdk.Null()},
+		{Op: "storage.exists", Args: key("e"), Want: sdk.Bool(true)},
+		{Op: "storage.retrieve", Args: key("e"), Want: sdk.Bytes(nil)},
+		{Op: "storage.remove", Args: key("e"), Want: sdk.Bool(true)},
+		{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{
 			"user/b": b("2"), "user/a": b("1"), "users": b("3"), "use": b("4"), "other": b("5"), "user/Z": b("6"),
-		})), want: sdk.Null()},
-		{op: "storage.list_keys", args: args("prefix", sdk.String("user/")), want: strs("user/Z", "user/a", "user/b")},
-		{op: "storage.list_keys", args: sdk.Null(), want: strs("a", "other", "use", "user/Z", "user/a", "user/b", "users")},
-		{op: "storage.list_keys", args: args("prefix", sdk.String("zz")), want: strs()},
-		{op: "storage.retrieve_batch", args: args("keys", strs("a", "missing", "use")), want: sdk.Map(map[string]sdk.Value{"a": b("2"), "use": b("4")})},
-		{op: "storage.store_batch", args: args("entries", sdk.Map(map[string]sdk.Value{"a": b("3"), "z": sdk.String("no")})), code: sdk.CodeInvalidArgs},
-		{op: "storage.retrieve", args: key("a"), want: b("2")},
-		{op: "storage.retrieve_batch", args: args("keys", sdk.List(sdk.String("x"), sdk.Int(1))), code: sdk.CodeInvalidArgs},
-		{op: "storage.store", args: args("key", sdk.String(""), "value", b("1")), code: sdk.CodeInvalidArgs},
-		{op: "storage.store", args: args("key", sdk.String(long), "value", b("1")), code: sdk.CodeInvalidArgs},
-		{op: "storage.clear_all", args: sdk.Null(), want: sdk.Int(7)},
-		{op: "storage.clear_all", args: sdk.Null(), want: sdk.Int(0)},
-		{op: "storage.list_keys", args: sdk.Null(), want: strs()},
+		})), Want: sdk.Null()},
+		{Op: "storage.list_keys", Args: args("prefix", sdk.String("user/")), Want: strs("user/Z", "user/a", "user/b")},
+		{Op: "storage.list_keys", Args: sdk.Null(), Want: strs("a", "other", "use", "user/Z", "user/a", "user/b", "users")},
+		{Op: "storage.list_keys", Args: args("prefix", sdk.String("zz")), Want: strs()},
+		{Op: "storage.retrieve_batch", Args: args("keys", strs("a", "missing", "use")), Want: sdk.Map(map[string]sdk.Value{"a": b("2"), "use": b("4")})},
+		{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{"a": b("3"), "z": sdk.String("no")})), Code: sdk.CodeInvalidArgs},
+		{Op: "storage.retrieve", Args: key("a"), Want: b("2")},
+		{Op: "storage.retrieve_batch", Args: args("keys", sdk.List(sdk.String("x"), sdk.Int(1))), Code: sdk.CodeInvalidArgs},
+		{Op: "storage.store", Args: args("key", sdk.String(""), "value", b("1")), Code: sdk.CodeInvalidArgs},
+		{Op: "storage.store", Args: args("key", sdk.String(long), "value", b("1")), Code: sdk.CodeInvalidArgs},
+		{Op: "storage.clear_all", Args: sdk.Null(), Want: sdk.Int(7)},
+		{Op: "storage.clear_all", Args: sdk.Null(), Want: sdk.Int(0)},
+		{Op: "storage.list_keys", Args: sdk.Null(), Want: strs()},
 	}
 	for name, p := range map[string]*sdk.Plugin{"sim-storage": simstorage.New(), "storage": storage.New()} {
 		t.Run(name, func(t *testing.T) {
-			h := sdktest.New(t, p)
-			for i, st := range steps {
-				got, err := h.Invoke(context.Background(), st.op, st.args)
-				if st.code != "" {
-					var e *effects.Error
-					if !errors.As(err, &e) || e.Code != st.code {
-						t.Fatalf("step %d %s: got %v, %v; want %s", i, st.op, got, err, st.code)
-					}
-					continue
-				}
-				if err != nil || !got.Equal(st.want) {
-					t.Fatalf("step %d %s(%v) = %v, %v; want %v", i, st.op, st.args, got, err, st.want)
-				}
-			}
+			plugintest.Run(t, sdktest.New(t, p), steps)
 		})
 	}
 }

@@ -14,17 +14,12 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-func args(kv ...any) sdk.Value {
-	m := map[string]sdk.Value{}
-	for i := 0; i < len(kv); i += 2 {
-		m[kv[i].(string)] = kv[i+1].(sdk.Value)
-	}
-	return sdk.Map(m)
-}
+var args, strs = plugintest.Args, plugintest.Strs
 
 func b(s string) sdk.Value { return sdk.Bytes([]byte(s)) }
 
@@ -55,115 +50,78 @@ func TestConformance(t *testing.T) {
 	)
 }
 
-// step is one call of a scripted session and what it must return.
-type step struct {
-	op      sdk.OpID
-	args    sdk.Value
-	want    sdk.Value
-	code    sdk.Code // expected error code, if any
-	message string   // a fragment of the expected error message
-}
-
-func run(t *testing.T, h *sdktest.Harness, steps []step) {
-	t.Helper()
-	for i, st := range steps {
-		got, err := h.Invoke(context.Background(), st.op, st.args)
-		if st.code != "" {
-			var e *effects.Error
-			if !errors.As(err, &e) || e.Code != st.code || !strings.Contains(e.Message, st.message) {
-				t.Fatalf("step %d %s(%v): got %v, %v; want %s error mentioning %q", i, st.op, st.args, got, err, st.code, st.message)
-			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("step %d %s(%v): %v", i, st.op, st.args, err)
-		}
-		if !got.Equal(st.want) {
-			t.Fatalf("step %d %s(%v) = %v, want %v", i, st.op, st.args, got, st.want)
-		}
-	}
-}
-
 func key(k string) sdk.Value { return args("key", sdk.String(k)) }
-
-func strs(ss ...string) sdk.Value {
-	out := make([]sdk.Value, len(ss))
-	for i, s := range ss {
-		out[i] = sdk.String(s)
-	}
-	return sdk.List(out...)
-}
 
 func TestOperations(t *testing.T) {
 	long := strings.Repeat("k", bbolt.MaxKeySize+1)
 	cases := []struct {
 		name  string
-		steps []step
+		steps []plugintest.Step
 	}{
-		{"store then retrieve", []step{
-			{op: "storage.store", args: args("key", sdk.String("a"), "value", b("1")), want: sdk.Null()},
-			{op: "storage.retrieve", args: key("a"), want: b("1")},
-			{op: "storage.store", args: args("key", sdk.String("a"), "value", b("2")), want: sdk.Null()},
-			{op: "storage.retrieve", args: key("a"), want: b("2")},
+		{"store then retrieve", []plugintest.Step{
+			{Op: "storage.store", Args: args("key", sdk.String("a"), "value", b("1")), Want: sdk.Null()},
+			{Op: "storage.retrieve", Args: key("a"), Want: b("1")},
+			{Op: "storage.store", Args: args("key", sdk.String("a"), "value", b("2")), Want: sdk.Null()},
+			{Op: "storage.retrieve", Args: key("a"), Want: b("2")},
 		}},
-		{"absent key", []step{
-			{op: "storage.retrieve", args: key("nope"), code: sdk.CodeNotFound, message: `no value stored under key "nope"`},
-			{op: "storage.exists", args: key("nope"), want: sdk.Bool(false)},
-			{op: "storage.remove", args: key("nope"), want: sdk.Bool(false)},
+		{"absent key", []plugintest.Step{
+			{Op: "storage.retrieve", Args: key("nope"), Code: sdk.CodeNotFound, Message: `no value stored under key "nope"`},
+			{Op: "storage.exists", Args: key("nope"), Want: sdk.Bool(false)},
+			{Op: "storage.remove", Args: key("nope"), Want: sdk.Bool(false)},
 		}},
-		{"empty value is a value", []step{
-			{op: "storage.store", args: args("key", sdk.String("e"), "value", sdk.Bytes(nil)), want: sdk.Null()},
-			{op: "storage.exists", args: key("e"), want: sdk.Bool(true)},
-			{op: "storage.retrieve", args: key("e"), want: sdk.Bytes(nil)},
+		{"empty value is a value", []plugintest.Step{
+			{Op: "storage.store", Args: args("key", sdk.String("e"), "value", sdk.Bytes(nil)), Want: sdk.Null()},
+			{Op: "storage.exists", Args: key("e"), Want: sdk.Bool(true)},
+			{Op: "storage.retrieve", Args: key("e"), Want: sdk.Bytes(nil)},
 		}},
-		{"remove", []step{
-			{op: "storage.store", args: args("key", sdk.String("r"), "value", b("x")), want: sdk.Null()},
-			{op: "storage.remove", args: key("r"), want: sdk.Bool(true)},
-			{op: "storage.exists", args: key("r"), want: sdk.Bool(false)},
-			{op: "storage.retrieve", args: key("r"), code: sdk.CodeNotFound, message: "r"},
-			{op: "storage.remove", args: key("r"), want: sdk.Bool(false)},
+		{"remove", []plugintest.Step{
+			{Op: "storage.store", Args: args("key", sdk.String("r"), "value", b("x")), Want: sdk.Null()},
+			{Op: "storage.remove", Args: key("r"), Want: sdk.Bool(true)},
+			{Op: "storage.exists", Args: key("r"), Want: sdk.Bool(false)},
+			{Op: "storage.retrieve", Args: key("r"), Code: sdk.CodeNotFound, Message: "r"},
+			{Op: "storage.remove", Args: key("r"), Want: sdk.Bool(false)},
 		}},
-		{"list keys by prefix, in byte order", []step{
-			{op: "storage.store_batch", args: args("entries", sdk.Map(map[string]sdk.Value{
+		{"list keys by prefix, in byte order", []plugintest.Step{
+			{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{
 				"user/b": b("2"), "user/a": b("1"), "users": b("3"), "use": b("4"), "other": b("5"), "user/Z": b("6"),
-			})), want: sdk.Null()},
-			{op: "storage.list_keys", args: args("prefix", sdk.String("user/")), want: strs("user/Z", "user/a", "user/b")},
-			{op: "storage.list_keys", args: args("prefix", sdk.String("use")), want: strs("use", "user/Z", "user/a", "user/b", "users")},
-			{op: "storage.list_keys", args: sdk.Null(), want: strs("other", "use", "user/Z", "user/a", "user/b", "users")},
-			{op: "storage.list_keys", args: args("prefix", sdk.String("zz")), want: strs()},
+			})), Want: sdk.Null()},
+			{Op: "storage.list_keys", Args: args("prefix", sdk.String("user/")), Want: strs("user/Z", "user/a", "user/b")},
+			{Op: "storage.list_keys", Args: args("prefix", sdk.String("use")), Want: strs("use", "user/Z", "user/a", "user/b", "users")},
+			{Op: "storage.list_keys", Args: sdk.Null(), Want: strs("other", "use", "user/Z", "user/a", "user/b", "users")},
+			{Op: "storage.list_keys", Args: args("prefix", sdk.String("zz")), Want: strs()},
 		}},
-		{"batches", []step{
-			{op: "storage.store_batch", args: args("entries", sdk.Map(map[string]sdk.Value{"x": b("1"), "y": b("2")})), want: sdk.Null()},
-			{op: "storage.retrieve_batch", args: args("keys", strs("x", "missing", "y")),
-				want: sdk.Map(map[string]sdk.Value{"x": b("1"), "y": b("2")})},
-			{op: "storage.retrieve_batch", args: args("keys", strs()), want: sdk.Map(nil)},
-			{op: "storage.store_batch", args: args("entries", sdk.Map(map[string]sdk.Value{"x": b("3"), "z": sdk.String("not bytes")})),
-				code: sdk.CodeInvalidArgs, message: `entries: the value of "z" must be bytes, got string`},
-			{op: "storage.retrieve", args: key("x"), want: b("1")}, // the failed batch stored nothing
-			{op: "storage.retrieve_batch", args: args("keys", sdk.List(sdk.String("x"), sdk.Int(1))),
-				code: sdk.CodeInvalidArgs, message: "keys: item 1 must be a string, got int"},
-			{op: "storage.store_batch", args: args("entries", sdk.Map(map[string]sdk.Value{"": b("1")})),
-				code: sdk.CodeInvalidArgs, message: "entries: keys must not be empty"},
+		{"batches", []plugintest.Step{
+			{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{"x": b("1"), "y": b("2")})), Want: sdk.Null()},
+			{Op: "storage.retrieve_batch", Args: args("keys", strs("x", "missing", "y")),
+				Want: sdk.Map(map[string]sdk.Value{"x": b("1"), "y": b("2")})},
+			{Op: "storage.retrieve_batch", Args: args("keys", strs()), Want: sdk.Map(nil)},
+			{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{"x": b("3"), "z": sdk.String("not bytes")})),
+				Code: sdk.CodeInvalidArgs, Message: `entries: the value of "z" must be bytes, got string`},
+			{Op: "storage.retrieve", Args: key("x"), Want: b("1")}, // the failed batch stored nothing
+			{Op: "storage.retrieve_batch", Args: args("keys", sdk.List(sdk.String("x"), sdk.Int(1))),
+				Code: sdk.CodeInvalidArgs, Message: "keys: item 1 must be a string, got int"},
+			{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{"": b("1")})),
+				Code: sdk.CodeInvalidArgs, Message: "entries: keys must not be empty"},
 		}},
-		{"bad keys", []step{
-			{op: "storage.store", args: args("key", sdk.String(""), "value", b("1")), code: sdk.CodeInvalidArgs, message: "key: keys must not be empty"},
-			{op: "storage.store", args: args("key", sdk.String(long), "value", b("1")), code: sdk.CodeInvalidArgs, message: "more than the 32768 allowed"},
-			{op: "storage.exists", args: key(""), code: sdk.CodeInvalidArgs, message: "must not be empty"},
-			{op: "storage.retrieve_batch", args: args("keys", strs("a", "")), code: sdk.CodeInvalidArgs, message: "keys: keys must not be empty"},
+		{"bad keys", []plugintest.Step{
+			{Op: "storage.store", Args: args("key", sdk.String(""), "value", b("1")), Code: sdk.CodeInvalidArgs, Message: "key: keys must not be empty"},
+			{Op: "storage.store", Args: args("key", sdk.String(long), "value", b("1")), Code: sdk.CodeInvalidArgs, Message: "more than the 32768 allowed"},
+			{Op: "storage.exists", Args: key(""), Code: sdk.CodeInvalidArgs, Message: "must not be empty"},
+			{Op: "storage.retrieve_batch", Args: args("keys", strs("a", "")), Code: sdk.CodeInvalidArgs, Message: "keys: keys must not be empty"},
 		}},
-		{"stats and clear_all", []step{
-			{op: "storage.store_batch", args: args("entries", sdk.Map(map[string]sdk.Value{"ab": b("123"), "c": b("")})), want: sdk.Null()},
-			{op: "storage.clear_all", args: sdk.Null(), want: sdk.Int(2)},
-			{op: "storage.list_keys", args: sdk.Null(), want: strs()},
-			{op: "storage.exists", args: key("ab"), want: sdk.Bool(false)},
-			{op: "storage.clear_all", args: sdk.Null(), want: sdk.Int(0)},
-			{op: "storage.store", args: args("key", sdk.String("after"), "value", b("ok")), want: sdk.Null()},
-			{op: "storage.retrieve", args: key("after"), want: b("ok")},
+		{"stats and clear_all", []plugintest.Step{
+			{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{"ab": b("123"), "c": b("")})), Want: sdk.Null()},
+			{Op: "storage.clear_all", Args: sdk.Null(), Want: sdk.Int(2)},
+			{Op: "storage.list_keys", Args: sdk.Null(), Want: strs()},
+			{Op: "storage.exists", Args: key("ab"), Want: sdk.Bool(false)},
+			{Op: "storage.clear_all", Args: sdk.Null(), Want: sdk.Int(0)},
+			{Op: "storage.store", Args: args("key", sdk.String("after"), "value", b("ok")), Want: sdk.Null()},
+			{Op: "storage.retrieve", Args: key("after"), Want: b("ok")},
 		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			run(t, sdktest.New(t, newPlugin(t)), tc.steps)
+			plugintest.Run(t, sdktest.New(t, newPlugin(t)), tc.steps)
 		})
 	}
 }
@@ -171,7 +129,7 @@ func TestOperations(t *testing.T) {
 func TestStats(t *testing.T) {
 	path := dbPath(t)
 	h := sdktest.New(t, newPlugin(t), withPath(path))
-	run(t, h, []step{{op: "storage.store_batch", args: args("entries", sdk.Map(map[string]sdk.Value{"ab": b("123"), "c": b("")})), want: sdk.Null()}})
+	plugintest.Run(t, h, []plugintest.Step{{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{"ab": b("123"), "c": b("")})), Want: sdk.Null()}})
 	got, err := h.Invoke(context.Background(), "storage.stats", sdk.Null())
 	if err != nil {
 		t.Fatal(err)
@@ -190,17 +148,17 @@ func TestValuesSurviveReopening(t *testing.T) {
 	path := dbPath(t)
 	first := newStore(lockTimeout)
 	h := sdktest.New(t, first.plugin(), withPath(path))
-	run(t, h, []step{
-		{op: "storage.store", args: args("key", sdk.String("kept"), "value", b("across restarts")), want: sdk.Null()},
-		{op: "storage.store_batch", args: args("entries", sdk.Map(map[string]sdk.Value{"b1": b("1"), "b2": b("2")})), want: sdk.Null()},
+	plugintest.Run(t, h, []plugintest.Step{
+		{Op: "storage.store", Args: args("key", sdk.String("kept"), "value", b("across restarts")), Want: sdk.Null()},
+		{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{"b1": b("1"), "b2": b("2")})), Want: sdk.Null()},
 	})
 	// What a process exit does to the file lock.
 	if err := first.close(); err != nil {
 		t.Fatal(err)
 	}
-	run(t, sdktest.New(t, newPlugin(t), withPath(path)), []step{
-		{op: "storage.retrieve", args: key("kept"), want: b("across restarts")},
-		{op: "storage.list_keys", args: sdk.Null(), want: strs("b1", "b2", "kept")},
+	plugintest.Run(t, sdktest.New(t, newPlugin(t), withPath(path)), []plugintest.Step{
+		{Op: "storage.retrieve", Args: key("kept"), Want: b("across restarts")},
+		{Op: "storage.list_keys", Args: sdk.Null(), Want: strs("b1", "b2", "kept")},
 	})
 }
 

@@ -8,44 +8,21 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-func args(kv ...any) sdk.Value {
-	m := map[string]sdk.Value{}
-	for i := 0; i < len(kv); i += 2 {
-		m[kv[i].(string)] = kv[i+1].(sdk.Value)
-	}
-	return sdk.Map(m)
-}
+var args, mustInvoke, waitCtx = plugintest.Args, plugintest.Must, plugintest.WaitCtx
 
 func s(x string) sdk.Value { return sdk.String(x) }
 
 func envelope(src, dst, ctx, payload string) sdk.Value {
 	return args("source", s(src), "destination", s(dst), "context", s(ctx), "payload", sdk.Bytes([]byte(payload)))
-}
-
-func mustInvoke(t *testing.T, h *sdktest.Harness, op sdk.OpID, a sdk.Value) sdk.Value {
-	t.Helper()
-	v, err := h.Invoke(context.Background(), op, a)
-	if err != nil {
-		t.Fatalf("%s(%v): %v", op, a, err)
-	}
-	return v
-}
-
-// waitCtx bounds a wait on a condition: reaching it fails the test rather
-// than hanging it; it is never what makes the test pass.
-func waitCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // node is one transport plugin served over gRPC, with its in-process side

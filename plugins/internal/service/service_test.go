@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/internal/service"
 	"github.com/aurahost/aura-host/plugins/internal/servicetest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-var args = servicetest.Args
+var args = plugintest.Args
 
 // counter is the smallest service: counter.add journals counter.added {n},
 // counter.total sums the added facts, counter.hold holds the turn until
@@ -67,8 +68,8 @@ func TestReplaySkipsMalformedFacts(t *testing.T) {
 	host := servicetest.NewHost(0)
 	_, p := newCounter()
 	hs := servicetest.Start(t, p, host)
-	servicetest.Must(t, hs, "counter.add", args("n", sdk.Int(2)))
-	servicetest.Must(t, hs, "counter.add", args("n", sdk.Int(3)))
+	plugintest.Must(t, hs, "counter.add", args("n", sdk.Int(2)))
+	plugintest.Must(t, hs, "counter.add", args("n", sdk.Int(3)))
 	for _, body := range []sdk.Value{args("n", sdk.String("three")), args("m", sdk.Int(1))} {
 		bad := service.Fact{Predicate: "counter.added", Body: body}
 		if _, err := host.Invoke(context.Background(), &sdk.Call{Op: service.OpAppendFact, Args: args("fact", bad.Value(sdk.AuthorityID{}))}); err != nil {
@@ -77,7 +78,7 @@ func TestReplaySkipsMalformedFacts(t *testing.T) {
 	}
 	_, p2 := newCounter()
 	restarted := servicetest.Start(t, p2, host)
-	if got := servicetest.Must(t, restarted, "counter.total", sdk.Null()); !got.Equal(sdk.Int(5)) {
+	if got := plugintest.Must(t, restarted, "counter.total", sdk.Null()); !got.Equal(sdk.Int(5)) {
 		t.Fatalf("total after replaying two good and two malformed facts = %v, want 5", got)
 	}
 }
@@ -124,7 +125,7 @@ func TestDependencyErrors(t *testing.T) {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeUnknownOp, "no such op")
 	})))
 	_, err := hs.Invoke(context.Background(), "counter.add", args("n", sdk.Int(1)))
-	if err := servicetest.Check(err, sdk.CodeInternal, "journal.append_fact: fact needs a time"); err != nil {
+	if err := plugintest.Check(err, sdk.CodeInternal, "journal.append_fact: fact needs a time"); err != nil {
 		t.Fatal(err)
 	}
 	if errors.Is(err, effects.ErrInvalidArgs) {
@@ -140,7 +141,7 @@ func TestDependencyErrors(t *testing.T) {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeUnknownOp, "no plugin serves %s", c.Op)
 	})))
 	_, err = none.Invoke(context.Background(), "counter.total", sdk.Null())
-	if err := servicetest.Check(err, sdk.CodeUnavailable, "no plugin serves journal.facts_by_predicate in this deployment"); err != nil {
+	if err := plugintest.Check(err, sdk.CodeUnavailable, "no plugin serves journal.facts_by_predicate in this deployment"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -148,7 +149,7 @@ func TestDependencyErrors(t *testing.T) {
 func TestNoHost(t *testing.T) {
 	_, p := newCounter()
 	hs := sdktest.New(t, p)
-	servicetest.Fails(t, hs, "counter.total", sdk.Null(), sdk.CodeUnavailable, "no host callbacks")
+	plugintest.Fails(t, hs, "counter.total", sdk.Null(), sdk.CodeUnavailable, "no host callbacks")
 	if h, _ := hs.Client.Health(context.Background()); h.Status != sdk.Unhealthy {
 		t.Fatalf("health without a host = %v, want unhealthy", h)
 	}
@@ -184,9 +185,9 @@ func TestOperationsRunOneAtATime(t *testing.T) {
 	if err := <-held; err != nil {
 		t.Fatalf("the held operation: %v", err)
 	}
-	servicetest.Fails(t, hs, "counter.total", sdk.Null(), sdk.CodeUnavailable, "stopped")
+	plugintest.Fails(t, hs, "counter.total", sdk.Null(), sdk.CodeUnavailable, "stopped")
 	if err := hs.Client.Start(context.Background(), 0); err != nil {
 		t.Fatalf("start after stop: %v", err)
 	}
-	servicetest.Must(t, hs, "counter.total", sdk.Null())
+	plugintest.Must(t, hs, "counter.total", sdk.Null())
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/auth"
 	"github.com/aurahost/aura-host/plugins/crypto"
-	"github.com/aurahost/aura-host/plugins/internal/servicetest"
+	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/invitation"
 	"github.com/aurahost/aura-host/plugins/journal"
 	"github.com/aurahost/aura-host/plugins/random"
@@ -20,7 +20,7 @@ import (
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-var args, str, must, fails = servicetest.Args, servicetest.Str, servicetest.Must, servicetest.Fails
+var args, str, must, fails = plugintest.Args, plugintest.Str, plugintest.Must, plugintest.Fails
 
 // world is the built-in effect plugins a service calls, each served over
 // gRPC, in simulation mode: the journal (bbolt in a temp dir), crypto,
@@ -81,10 +81,10 @@ func scenario(t *testing.T, seed uint64) sdk.Value {
 	// auth: a device answers a challenge with its key.
 	au := w.start(t, auth.New())
 	ch := must(t, au, "auth.create_challenge", sdk.Null())
-	nonce, _ := servicetest.Field(t, ch, "nonce").AsBytes()
-	res := must(t, au, "auth.verify", args("challenge_id", servicetest.Field(t, ch, "id"), "method", sdk.String(auth.MethodDeviceKey),
+	nonce, _ := plugintest.Field(t, ch, "nonce").AsBytes()
+	res := must(t, au, "auth.verify", args("challenge_id", plugintest.Field(t, ch, "id"), "method", sdk.String(auth.MethodDeviceKey),
 		"signature", sdk.Bytes(ed25519.Sign(device, nonce)), "public_key", sdk.Bytes(device.Public().(ed25519.PublicKey))))
-	if ok, _ := servicetest.Field(t, res, "authenticated").AsBool(); !ok {
+	if ok, _ := plugintest.Field(t, res, "authenticated").AsBool(); !ok {
 		t.Fatalf("auth.verify = %v", res)
 	}
 
@@ -115,7 +115,7 @@ func scenario(t *testing.T, seed uint64) sdk.Value {
 
 	// session and rendezvous, then let virtual time pass their expiries.
 	ses := w.start(t, session.New())
-	sid := str(t, must(t, ses, "session.create", args("kind", sdk.String(session.KindThreshold), "participants", servicetest.Strs("g1", "g2"),
+	sid := str(t, must(t, ses, "session.create", args("kind", sdk.String(session.KindThreshold), "participants", plugintest.Strs("g1", "g2"),
 		"my_role", sdk.String("coordinator"), "ttl_ms", sdk.Int(1000))), "id")
 	rv := w.start(t, rendezvous.New())
 	must(t, rv, "rendezvous.publish", args("peer", sdk.String("bob"), "descriptor", args("addr", sdk.String("10.0.0.2")), "validity_ms", sdk.Int(1000)))
@@ -128,13 +128,13 @@ func scenario(t *testing.T, seed uint64) sdk.Value {
 		t.Fatalf("invitation after restart: %q, want accepted", st)
 	}
 	rec = w.start(t, recovery.New())
-	if st := str(t, servicetest.Field(t, must(t, rec, "recovery.get", args("id", sdk.String(rid))), "state"), "state"); st != recovery.StateComplete {
+	if st := str(t, plugintest.Field(t, must(t, rec, "recovery.get", args("id", sdk.String(rid))), "state"), "state"); st != recovery.StateComplete {
 		t.Fatalf("recovery after restart: %q, want complete", st)
 	}
 	ses = w.start(t, session.New()) // cleans the expired session at start
 	fails(t, ses, "session.get", args("id", sdk.String(sid)), sdk.CodeNotFound, "cleaned after it expired")
 	au = w.start(t, auth.New())
-	fails(t, au, "auth.verify", args("challenge_id", servicetest.Field(t, ch, "id"), "method", sdk.String(auth.MethodDeviceKey),
+	fails(t, au, "auth.verify", args("challenge_id", plugintest.Field(t, ch, "id"), "method", sdk.String(auth.MethodDeviceKey),
 		"signature", sdk.Bytes(ed25519.Sign(device, nonce)), "public_key", sdk.Bytes(device.Public().(ed25519.PublicKey))), sdk.CodeConflict, "already used")
 
 	return must(t, w.handlers["journal"], "journal.merkle_root", sdk.Null())
