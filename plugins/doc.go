@@ -11,9 +11,16 @@
 // carries the name it is listed under.
 //
 // Packages under plugins/ import only sdk and effects from the project
-// (and each other, for this catalogue): a built-in is written exactly as a
-// third-party plugin would be. The service plugins also share
-// plugins/internal/service — the lifecycle of a service whose state is
-// rebuilt from journal facts, and the effects it calls through the host —
-// and test against plugins/internal/servicetest's fake host.
+// (and each other: this catalogue imports them all, and a simulation
+// plugin the plugin it stands in for): a built-in is written exactly as a
+// third-party plugin would be. A simulation plugin serves the operations
+// the package of the plugin it stands in for declares (storage.Operations,
+// random.Operations, clock.Operations, transport.Operations), describing
+// them in its own words with plugins/internal/standin, so that swapping one
+// for the other breaks no caller; TestSimulationPluginsStandIn checks it.
+// The service plugins also share plugins/internal/service — the lifecycle
+// of a service whose state is rebuilt from journal facts, and the effects
+// it calls through the host — and test against
+// plugins/internal/servicetest's fake host. Every plugin's tests share
+// plugins/internal/plugintest's helpers.
 package plugins
