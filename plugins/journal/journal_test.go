@@ -509,8 +509,8 @@ func TestBloomRateAcrossResizes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if j.count != uint64(len(facts)) || j.room < j.count {
-		t.Fatalf("count %d, filter sized for %d", j.count, j.room)
+	if count := uint64(j.index.count()); count != uint64(len(facts)) || j.room < count {
+		t.Fatalf("count %d, filter sized for %d", count, j.room)
 	}
 	for _, f := range parsed {
 		if !j.bloom.Test(f.ID[:]) {

@@ -32,8 +32,9 @@ func (j *journal) operations() []sdk.Operation {
 		{
 			Spec: sdk.OpSpec{
 				ID: "journal.append_fact",
-				Doc: "Adds a fact to the journal, with its index entries, in one durable transaction. Returns the " +
-					"fact's ID (bytes). Appending a fact that is already there changes nothing and returns the same ID.",
+				Doc: "Adds a fact to the journal in one durable transaction (committed and synced before it " +
+					"returns) and to its indexes. Returns the fact's ID (bytes). Appending a fact that is already " +
+					"there changes nothing and returns the same ID.",
 				Params:      []sdk.Param{{Name: "fact", Kind: sdk.KindMap, Doc: factDoc}},
 				Result:      sdk.KindBytes,
 				Idempotent:  true,
@@ -335,24 +336,33 @@ func factValue(id, encoded []byte) (sdk.Value, error) {
 	return v, nil
 }
 
-// collect returns the stored facts named by the index keys under prefix.
-func collect(tx *bbolt.Tx, index, prefix []byte) ([]sdk.Value, error) {
-	facts := tx.Bucket(bucketFacts)
-	out := []sdk.Value{}
-	err := scanPrefix(tx, index, prefix, func(id []byte) error {
-		v, err := factValue(id, facts.Get(id))
-		out = append(out, v)
-		return err
-	})
-	return out, err
+// storedFact returns the encoding of a fact the indexes name.
+func storedFact(facts *bbolt.Bucket, id ID) ([]byte, error) {
+	raw := facts.Get(id[:])
+	if raw == nil {
+		return nil, fmt.Errorf("the index names fact %x, which the database does not hold", id)
+	}
+	return raw, nil
 }
 
-func (j *journal) listByIndex(ctx context.Context, index, prefix []byte) (sdk.Value, error) {
-	var out []sdk.Value
+// listFacts returns the stored facts whose IDs pick chooses from the
+// indexes, in the order it gives them.
+func (j *journal) listFacts(ctx context.Context, pick func(x *indexes) []ID) (sdk.Value, error) {
+	out := []sdk.Value{}
 	err := j.viewTx(ctx, func(tx *bbolt.Tx) error {
-		var err error
-		out, err = collect(tx, index, prefix)
-		return err
+		facts := tx.Bucket(bucketFacts)
+		for _, id := range pick(j.index) {
+			raw, err := storedFact(facts, id)
+			if err != nil {
+				return err
+			}
+			v, err := factValue(id[:], raw)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return nil
 	})
 	return sdk.List(out...), err
 }
@@ -405,12 +415,12 @@ func (j *journal) getFact(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 
 func (j *journal) factsByType(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 	t, _ := c.Arg("type").AsString()
-	return j.listByIndex(ctx, bucketByType, typePrefix(t))
+	return j.listFacts(ctx, func(x *indexes) []ID { return x.sorted(x.byType[t]) })
 }
 
 func (j *journal) factsByPredicate(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 	p, _ := c.Arg("predicate").AsString()
-	return j.listByIndex(ctx, bucketByPredicate, predicatePrefix(p))
+	return j.listFacts(ctx, func(x *indexes) []ID { return x.sorted(x.byPredicate[p]) })
 }
 
 func (j *journal) factsByAuthority(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
@@ -418,31 +428,14 @@ func (j *journal) factsByAuthority(ctx context.Context, c *sdk.Call) (sdk.Value,
 	if k := a.Kind(); (k != sdk.KindBytes && k != sdk.KindString) || a.Len() == 0 {
 		return sdk.Value{}, invalid("authority must be non-empty bytes or a non-empty string, got %v", a)
 	}
-	return j.listByIndex(ctx, bucketByAuthority, authorityPrefix(a.Canonical()))
+	key := string(a.Canonical())
+	return j.listFacts(ctx, func(x *indexes) []ID { return x.sorted(x.byAuthority[key]) })
 }
 
 func (j *journal) factsInRange(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 	t0, _ := c.Arg("t0").AsInt()
 	t1, _ := c.Arg("t1").AsInt()
-	out := []sdk.Value{}
-	if t0 >= t1 {
-		return sdk.List(), nil
-	}
-	start, end := timeKey(nil, t0), timeKey(nil, t1)
-	err := j.viewTx(ctx, func(tx *bbolt.Tx) error {
-		facts := tx.Bucket(bucketFacts)
-		cur := tx.Bucket(bucketByTime).Cursor()
-		for k, _ := cur.Seek(start); k != nil && string(k[:8]) < string(end); k, _ = cur.Next() {
-			id := k[8:]
-			v, err := factValue(id, facts.Get(id))
-			if err != nil {
-				return err
-			}
-			out = append(out, v)
-		}
-		return nil
-	})
-	return sdk.List(out...), err
+	return j.listFacts(ctx, func(x *indexes) []ID { return x.inRange(t0, t1) })
 }
 
 func (j *journal) mightContain(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
@@ -537,11 +530,20 @@ func (j *journal) viewFacts(ctx context.Context, c *sdk.Call) (sdk.Value, error)
 	var facts []Fact
 	err := j.viewTx(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketFacts)
-		return scanPrefix(tx, bucketByType, typePrefix(factType), func(id []byte) error {
-			f, err := decodeFact(id, b.Get(id))
+		ids := j.index.sorted(j.index.byType[factType])
+		facts = make([]Fact, 0, len(ids))
+		for _, id := range ids {
+			raw, err := storedFact(b, id)
+			if err != nil {
+				return err
+			}
+			f, err := decodeFact(id[:], raw)
+			if err != nil {
+				return err
+			}
 			facts = append(facts, f)
-			return err
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		return sdk.Value{}, err

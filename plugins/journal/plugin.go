@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -55,21 +54,37 @@ func New() *sdk.Plugin { return newJournal(lockTimeout, DefaultRegistry()).plugi
 // reducers of reg, for programs that register their own fact types.
 func NewWithRegistry(reg *Registry) *sdk.Plugin { return newJournal(lockTimeout, reg).plugin() }
 
-// journal is one plugin instance. mu guards everything below it: reads of
-// the database hold it shared; writes hold it exclusively, so that the
-// Bloom filter and the cached Merkle tree change with the transaction that
-// changes the facts.
+// journal is one plugin instance.
+//
+// Two locks order its work. writeMu serializes the writers (merges, flow
+// budget changes, configure, close) from before their transaction until
+// they have published what it changed. mu guards the fields below it:
+// readers hold it shared for the whole of a call, their bbolt read
+// transaction included, so the facts and the indexes they see agree; a
+// writer holds it exclusively only to publish a committed transaction —
+// the index merge, the Bloom filter, the cached Merkle tree — and never
+// during the transaction or its fsync, so readers keep reading the last
+// committed state while a write is on disk. The fields are changed only
+// with both locks held, so a writer holding writeMu may read them without
+// mu — but for tree, a cache that merkle fills holding mu alone. writeMu
+// is always taken before mu.
 type journal struct {
 	lockTimeout time.Duration
 	registry    *Registry
+	// beforeCommit, set by tests, runs inside merge's write transaction
+	// after its puts; an error from it aborts the transaction.
+	beforeCommit func() error
+
+	writeMu sync.Mutex
 
 	mu    sync.RWMutex
 	db    *bbolt.DB // nil until configured
 	path  string
-	count uint64             // facts stored
+	index *indexes           // the facts of db, in memory
 	bloom *bloom.BloomFilter // every stored ID
 	room  uint64             // the number of IDs bloom is sized for
 	tree  *tree              // nil when a write invalidated it
+	gen   uint64             // counts publications, so a tree built without mu knows whether it is current
 }
 
 func newJournal(lockTimeout time.Duration, reg *Registry) *journal {
@@ -98,8 +113,8 @@ func (j *journal) configure(_ context.Context, c *sdk.Configuration) error {
 	if err != nil {
 		return err
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
+	j.writeMu.Lock()
+	defer j.writeMu.Unlock()
 	if j.db != nil && j.path == path {
 		return nil // configured again with the same file: keep it open
 	}
@@ -107,15 +122,22 @@ func (j *journal) configure(_ context.Context, c *sdk.Configuration) error {
 	if err != nil {
 		return err
 	}
+	var index *indexes
+	if err := db.View(func(tx *bbolt.Tx) error {
+		index, err = loadIndexes(tx)
+		return err
+	}); err != nil {
+		db.Close()
+		return &sdk.ConfigError{Path: []string{"path"}, Summary: "cannot read the journal database", Detail: fmt.Sprintf("%s: %v", path, err)}
+	}
+	filter, room := bloomOf(index, nil)
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	if j.db != nil {
 		j.db.Close()
 	}
-	j.db, j.path, j.tree = db, path, nil
-	if err := j.rebuildBloom(); err != nil {
-		j.db.Close()
-		j.db = nil
-		return &sdk.ConfigError{Path: []string{"path"}, Summary: "cannot read the journal database", Detail: fmt.Sprintf("%s: %v", path, err)}
-	}
+	j.db, j.path, j.index, j.bloom, j.room, j.tree = db, path, index, filter, room, nil
+	j.gen++
 	return nil
 }
 
@@ -139,8 +161,8 @@ func resolvePath(c *sdk.Configuration) (string, error) {
 	return filepath.Clean(path), nil
 }
 
-// open opens (creating if need be) the database and its buckets, waiting
-// at most lockTimeout for another process's lock.
+// open opens (creating if need be) the database, brings it to this
+// build's layout, and waits at most lockTimeout for another process's lock.
 func (j *journal) open(path string) (*bbolt.DB, error) {
 	fail := func(summary, detail string, args ...any) error {
 		return &sdk.ConfigError{Path: []string{"path"}, Summary: summary, Detail: fmt.Sprintf(detail, args...)}
@@ -157,52 +179,44 @@ func (j *journal) open(path string) (*bbolt.DB, error) {
 	case err != nil:
 		return nil, fail("cannot open the journal database", "opening %s: %v", path, err)
 	}
-	if err := db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range allBuckets {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
+	if err := db.Update(migrate); err != nil {
 		db.Close()
 		return nil, fail("cannot initialise the journal database", "%s: %v", path, err)
 	}
 	return db, nil
 }
 
-// rebuildBloom sizes a new filter for twice the journal (at least
-// minBloomCapacity) and fills it from the database. Called with mu held
-// exclusively.
-func (j *journal) rebuildBloom() error {
-	return j.db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketFacts)
-		n := uint64(b.Stats().KeyN)
-		room := max(2*n, minBloomCapacity)
-		f := bloom.NewWithEstimates(uint(room), BloomFalsePositiveRate)
-		err := b.ForEach(func(k, _ []byte) error {
-			f.Add(k)
-			return nil
-		})
-		j.count, j.bloom, j.room = n, f, room
-		return err
-	})
+// bloomOf returns a filter of the facts of x and more, sized for twice
+// their number (at least minBloomCapacity), and that size.
+func bloomOf(x *indexes, more []ID) (*bloom.BloomFilter, uint64) {
+	room := max(2*uint64(x.count()+len(more)), minBloomCapacity)
+	f := bloom.NewWithEstimates(uint(room), BloomFalsePositiveRate)
+	for _, list := range [][]ID{x.ids, more} {
+		for _, id := range list {
+			f.Add(id[:])
+		}
+	}
+	return f, room
 }
 
 // close closes the database, if open. The served plugin never calls it
 // (process exit releases the file); tests and embedders do.
 func (j *journal) close() error {
+	j.writeMu.Lock()
+	defer j.writeMu.Unlock()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.db == nil {
 		return nil
 	}
 	err := j.db.Close()
-	j.db = nil
+	j.db, j.index, j.bloom, j.tree = nil, nil, nil, nil
+	j.gen++
 	return err
 }
 
-// viewTx runs fn in a read transaction.
+// viewTx runs fn in a read transaction, with mu held shared: fn may use
+// j.index.
 func (j *journal) viewTx(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -215,17 +229,19 @@ func (j *journal) viewTx(ctx context.Context, fn func(tx *bbolt.Tx) error) error
 	return j.typed(j.db.View(fn))
 }
 
-// update runs fn in a read-write transaction with mu held exclusively, and
-// returns once the transaction is committed and synced.
+// update runs fn in a read-write transaction, and returns once the
+// transaction is committed and synced. fn must change nothing the
+// in-memory state derives from the facts: merge does that.
 func (j *journal) update(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
+	j.writeMu.Lock()
+	defer j.writeMu.Unlock()
 	return j.updateLocked(fn)
 }
 
+// updateLocked is update for a caller that holds writeMu.
 func (j *journal) updateLocked(fn func(tx *bbolt.Tx) error) error {
 	if j.db == nil {
 		return sdk.Errorf(sdk.CodeUnavailable, "journal database is not open")
@@ -244,70 +260,118 @@ func (j *journal) typed(err error) error {
 
 // Merge adds the facts that are not yet in the journal, all in one
 // committed transaction, and returns the IDs of those it added, sorted.
-// facts may hold duplicates and come in any order.
+// facts may hold duplicates and come in any order. The indexes, the Bloom
+// filter and the Merkle tree change only after the commit succeeded.
 func (j *journal) merge(ctx context.Context, facts []Fact) ([]ID, error) {
-	facts = slices.Clone(facts)
-	slices.SortFunc(facts, func(a, b Fact) int { return bytes.Compare(a.ID[:], b.ID[:]) })
-	facts = slices.CompactFunc(facts, func(a, b Fact) bool { return a.ID == b.ID })
+	// Sort pointers, not the facts: a Fact is a large struct of pointers,
+	// and copying 10k of them cost about as much as the index update.
+	sorted := make([]*Fact, len(facts))
+	for i := range facts {
+		sorted[i] = &facts[i]
+	}
+	slices.SortFunc(sorted, func(a, b *Fact) int { return compareID(a.ID, b.ID) })
+	sorted = slices.CompactFunc(sorted, func(a, b *Fact) bool { return a.ID == b.ID })
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	var added []Fact
+	// writeMu covers the publication too: the next writer's Bloom checks
+	// and index merge must see this one's.
+	j.writeMu.Lock()
+	defer j.writeMu.Unlock()
+	var added []*Fact
 	err := j.updateLocked(func(tx *bbolt.Tx) error {
 		var err error
-		added, err = insert(tx, facts, func(id ID) bool { return j.bloom.Test(id[:]) })
-		return err
+		if added, err = insert(tx, sorted, func(id ID) bool { return j.bloom.Test(id[:]) }); err != nil {
+			return err
+		}
+		if j.beforeCommit != nil && len(added) > 0 {
+			return j.beforeCommit()
+		}
+		return nil
 	})
 	if err != nil || len(added) == 0 {
 		return nil, err
 	}
-	ids := make([]ID, len(added))
-	for i, f := range added {
-		ids[i] = f.ID
+	return j.publish(batchOf(j.index.count(), added)), nil
+}
+
+// publish applies a committed batch to the in-memory state and returns its
+// IDs. Called with writeMu held, and j.db open: the commit held writeMu
+// too, so nothing closed it since.
+func (j *journal) publish(b *indexBatch) []ID {
+	ids := slices.Clone(b.ids) // apply makes b's lists the index's own
+	var resized *bloom.BloomFilter
+	var room uint64
+	if uint64(j.index.count()+len(ids)) > j.room {
+		// Past its capacity a filter's false-positive rate climbs over the
+		// target: build one for twice the journal, before taking mu.
+		resized, room = bloomOf(j.index, ids)
 	}
-	j.tree = nil
-	if j.count += uint64(len(added)); j.count > j.room {
-		// Past its capacity a filter's false-positive rate climbs over
-		// the target: resize it for twice the journal.
-		if err := j.rebuildBloom(); err != nil {
-			return nil, j.typed(err)
-		}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.index.apply(b)
+	if resized != nil {
+		j.bloom, j.room = resized, room
 	} else {
 		for _, id := range ids {
 			j.bloom.Add(id[:])
 		}
 	}
-	return ids, nil
+	j.tree = nil
+	j.gen++
+	return ids
 }
 
-// merkle returns the current Merkle tree, building it if a write
-// invalidated it.
+// insert writes the facts that are not yet stored in tx, and returns them.
+// facts must be sorted by ID and free of duplicates. mightExist answers
+// cheaply, and without false negatives, whether a fact might already be
+// stored (the Bloom filter); only those facts are looked up. Puts in key
+// order append to bbolt's in-memory nodes instead of copying their tails.
+func insert(tx *bbolt.Tx, facts []*Fact, mightExist func(ID) bool) ([]*Fact, error) {
+	fb := tx.Bucket(bucketFacts)
+	added := make([]*Fact, 0, len(facts))
+	for _, f := range facts {
+		if mightExist(f.ID) && fb.Get(f.ID[:]) != nil {
+			continue
+		}
+		added = append(added, f)
+	}
+	for _, f := range added {
+		if err := fb.Put(f.ID[:], f.Encoded); err != nil {
+			return nil, err
+		}
+	}
+	return added, nil
+}
+
+// merkle returns the Merkle tree of the current facts, building it if a
+// write invalidated it. Its leaves are the index's IDs, sorted, and it is
+// built without holding mu exclusively, so readers go on meanwhile; a
+// tree that a write overtook while it was built is returned to this
+// caller (it is the tree of the state the call began in) but not cached.
 func (j *journal) merkle(ctx context.Context) (*tree, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
+	j.mu.RLock()
 	if j.db == nil {
+		j.mu.RUnlock()
 		return nil, sdk.Errorf(sdk.CodeUnavailable, "journal database is not open")
 	}
-	if j.tree != nil {
-		return j.tree, nil
-	}
+	t, gen := j.tree, j.gen
 	var ids []ID
-	err := j.db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketFacts)
-		ids = make([]ID, 0, b.Stats().KeyN)
-		return b.ForEach(func(k, _ []byte) error {
-			ids = append(ids, ID(k))
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, j.typed(err)
+	if t == nil {
+		ids = sortIDs(j.index.ids)
 	}
-	j.tree = buildTree(ids)
-	return j.tree, nil
+	j.mu.RUnlock()
+	if t != nil {
+		return t, nil
+	}
+	t = buildTree(ids)
+	j.mu.Lock()
+	if j.gen == gen {
+		j.tree = t
+	}
+	j.mu.Unlock()
+	return t, nil
 }
