@@ -24,3 +24,14 @@ func (h *Host) PluginClientPID(name string) int {
 	}
 	return 0
 }
+
+// PluginStream exposes a plugin's call stream, to measure the stream's
+// own cost apart from the router's.
+func (h *Host) PluginStream(name string) *sdk.Stream {
+	if m := h.plugin(name); m != nil {
+		if inst := m.inst.Load(); inst != nil {
+			return inst.stream
+		}
+	}
+	return nil
+}
