@@ -4,16 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/bits-and-blooms/bloom/v3"
 	"go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/aurahost/aura-host/plugins/internal/boltfile"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -109,7 +107,7 @@ func (j *journal) plugin() *sdk.Plugin {
 }
 
 func (j *journal) configure(_ context.Context, c *sdk.Configuration) error {
-	path, err := resolvePath(c)
+	path, err := boltfile.ResolvePath(c, "journal", DefaultPath)
 	if err != nil {
 		return err
 	}
@@ -141,49 +139,11 @@ func (j *journal) configure(_ context.Context, c *sdk.Configuration) error {
 	return nil
 }
 
-// resolvePath reads the path attribute and makes it absolute.
-func resolvePath(c *sdk.Configuration) (string, error) {
-	path := DefaultPath
-	if v, ok := c.Values.Get("path"); ok && !v.IsNull() {
-		path, _ = v.AsString()
-	}
-	if path == "" {
-		return "", &sdk.ConfigError{Path: []string{"path"}, Summary: "empty journal path",
-			Detail: "path names the database file; leave it out to use " + DefaultPath + " in the plugin's state directory."}
-	}
-	if !filepath.IsAbs(path) {
-		if c.StateDir == "" {
-			return "", &sdk.ConfigError{Path: []string{"path"}, Summary: "relative journal path without a state directory",
-				Detail: fmt.Sprintf("path %q is relative, but the host gave this plugin no state directory to resolve it against; use an absolute path.", path)}
-		}
-		path = filepath.Join(c.StateDir, path)
-	}
-	return filepath.Clean(path), nil
-}
-
 // open opens (creating if need be) the database, brings it to this
 // build's layout, and waits at most lockTimeout for another process's lock.
 func (j *journal) open(path string) (*bbolt.DB, error) {
-	fail := func(summary, detail string, args ...any) error {
-		return &sdk.ConfigError{Path: []string{"path"}, Summary: summary, Detail: fmt.Sprintf(detail, args...)}
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fail("cannot create the journal directory", "creating the directory of %s: %v", path, err)
-	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: j.lockTimeout, InitialMmapSize: initialMmapSize, FreelistType: bbolt.FreelistMapType})
-	switch {
-	case errors.Is(err, bolterrors.ErrTimeout):
-		return nil, fail("journal database is locked",
-			"%s is locked by another process (is another deployment or journal plugin using the same file?); gave up after %v. Stop the other process or choose another path.",
-			path, j.lockTimeout)
-	case err != nil:
-		return nil, fail("cannot open the journal database", "opening %s: %v", path, err)
-	}
-	if err := db.Update(migrate); err != nil {
-		db.Close()
-		return nil, fail("cannot initialise the journal database", "%s: %v", path, err)
-	}
-	return db, nil
+	return boltfile.Open(path, "journal", &bbolt.Options{Timeout: j.lockTimeout, InitialMmapSize: initialMmapSize,
+		FreelistType: bbolt.FreelistMapType}, migrate)
 }
 
 // bloomOf returns a filter of the facts of x and more, sized for twice

@@ -3,15 +3,13 @@ package storage
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/aurahost/aura-host/plugins/internal/boltfile"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -64,7 +62,7 @@ func (s *store) plugin() *sdk.Plugin {
 }
 
 func (s *store) configure(_ context.Context, c *sdk.Configuration) error {
-	path, err := resolvePath(c)
+	path, err := boltfile.ResolvePath(c, "storage", DefaultPath)
 	if err != nil {
 		return err
 	}
@@ -84,52 +82,13 @@ func (s *store) configure(_ context.Context, c *sdk.Configuration) error {
 	return nil
 }
 
-// resolvePath reads the path attribute and makes it absolute.
-func resolvePath(c *sdk.Configuration) (string, error) {
-	path := DefaultPath
-	if v, ok := c.Values.Get("path"); ok && !v.IsNull() {
-		path, _ = v.AsString()
-	}
-	if path == "" {
-		return "", &sdk.ConfigError{Path: []string{"path"}, Summary: "empty storage path",
-			Detail: "path names the database file; leave it out to use " + DefaultPath + " in the plugin's state directory."}
-	}
-	if !filepath.IsAbs(path) {
-		if c.StateDir == "" {
-			return "", &sdk.ConfigError{Path: []string{"path"}, Summary: "relative storage path without a state directory",
-				Detail: fmt.Sprintf("path %q is relative, but the host gave this plugin no state directory to resolve it against; use an absolute path.", path)}
-		}
-		path = filepath.Join(c.StateDir, path)
-	}
-	return filepath.Clean(path), nil
-}
-
 // open opens (creating if need be) the database and its bucket, waiting at
 // most lockTimeout for another process's lock.
 func (s *store) open(path string) (*bbolt.DB, error) {
-	fail := func(summary, detail string, args ...any) error {
-		return &sdk.ConfigError{Path: []string{"path"}, Summary: summary, Detail: fmt.Sprintf(detail, args...)}
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fail("cannot create the storage directory", "creating the directory of %s: %v", path, err)
-	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: s.lockTimeout})
-	switch {
-	case errors.Is(err, bolterrors.ErrTimeout):
-		return nil, fail("storage database is locked",
-			"%s is locked by another process (is another deployment or storage plugin using the same file?); gave up after %v. Stop the other process or choose another path.",
-			path, s.lockTimeout)
-	case err != nil:
-		return nil, fail("cannot open the storage database", "opening %s: %v", path, err)
-	}
-	if err := db.Update(func(tx *bbolt.Tx) error {
+	return boltfile.Open(path, "storage", &bbolt.Options{Timeout: s.lockTimeout}, func(tx *bbolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucket)
 		return err
-	}); err != nil {
-		db.Close()
-		return nil, fail("cannot initialise the storage database", "%s: %v", path, err)
-	}
-	return db, nil
+	})
 }
 
 // close closes the database, if open. The served plugin never calls it
