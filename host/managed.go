@@ -111,11 +111,9 @@ func (m *managedPlugin) currentState() (State, <-chan struct{}) {
 // retries an idempotent call once on the next instance if the process died
 // under it.
 func (m *managedPlugin) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
-	ctx, cancel, policyDeadline := m.withCallTimeout(ctx)
-	defer cancel()
 	m.calls.Add(1)
 	start := time.Now()
-	v, err := m.invoke(ctx, call, policyDeadline)
+	v, err := m.invoke(ctx, call, m.callDeadline(ctx, start))
 	m.latency.record(time.Since(start))
 	if err != nil {
 		m.errors.Add(1)
@@ -123,55 +121,68 @@ func (m *managedPlugin) Invoke(ctx context.Context, call *effects.Call) (effects
 	return v, err
 }
 
-func (m *managedPlugin) invoke(ctx context.Context, call *effects.Call, policyDeadline bool) (effects.Value, error) {
+// callDeadline is the deadline the host sets a call: the policy's call
+// timeout from now, unless ctx's own deadline is earlier (then zero, and
+// ctx is the call's only deadline). The stream enforces it with its one
+// timer rather than a context.WithDeadline per call (see
+// sdk.Stream.InvokeWithDeadline).
+func (m *managedPlugin) callDeadline(ctx context.Context, now time.Time) time.Time {
+	limit := now.Add(m.policy.Call.Timeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(limit) {
+		return time.Time{}
+	}
+	return limit
+}
+
+func (m *managedPlugin) invoke(ctx context.Context, call *effects.Call, deadline time.Time) (effects.Value, error) {
 	if m.local != nil {
+		ctx, cancel := withDeadline(ctx, deadline)
+		defer cancel()
 		return m.local.Invoke(ctx, call)
 	}
 	if ok, wait := m.breaker.allow(); !ok {
 		return effects.Value{}, &effects.Error{Code: effects.CodeUnavailable, Op: call.Op, Plugin: m.name(), Retryable: true,
 			Message: fmt.Sprintf("circuit open after %d consecutive failed calls; next trial in %v", m.policy.Call.BreakerThreshold, wait.Round(time.Millisecond))}
 	}
-	inst, err := m.waitUsable(ctx, call.Op, nil)
+	inst, err := m.waitUsable(ctx, deadline, call.Op, nil)
 	if err != nil {
 		return effects.Value{}, err
 	}
-	v, err := inst.stream.Invoke(ctx, call)
-	m.breaker.record(pluginFailed(err, policyDeadline))
+	v, err := inst.stream.InvokeWithDeadline(ctx, call, deadline)
+	m.breaker.record(pluginFailed(err, deadline))
 	if !errors.Is(err, effects.ErrUnavailable) || !m.ops[call.Op].Idempotent {
 		return v, err
 	}
-	next, werr := m.waitUsable(ctx, call.Op, inst)
+	next, werr := m.waitUsable(ctx, deadline, call.Op, inst)
 	if werr != nil {
 		return v, err
 	}
 	m.logger.Debug("retrying idempotent call on the restarted plugin", "op", call.Op)
-	v, err = next.stream.Invoke(ctx, call)
-	m.breaker.record(pluginFailed(err, policyDeadline))
+	v, err = next.stream.InvokeWithDeadline(ctx, call, deadline)
+	m.breaker.record(pluginFailed(err, deadline))
 	return v, err
 }
 
 // pluginFailed says whether an outcome counts against the plugin for the
 // circuit breaker: it was unreachable, or it overran the deadline the host
 // itself set (a caller's own short deadline is not the plugin's fault).
-func pluginFailed(err error, policyDeadline bool) bool {
-	return errors.Is(err, effects.ErrUnavailable) || (policyDeadline && errors.Is(err, effects.ErrTimeout))
+func pluginFailed(err error, hostDeadline time.Time) bool {
+	return errors.Is(err, effects.ErrUnavailable) || (!hostDeadline.IsZero() && errors.Is(err, effects.ErrTimeout))
 }
 
-// withCallTimeout applies the policy's call timeout unless the caller's
-// deadline is earlier, and reports whether it did.
-func (m *managedPlugin) withCallTimeout(ctx context.Context) (context.Context, context.CancelFunc, bool) {
-	limit := time.Now().Add(m.policy.Call.Timeout)
-	if dl, ok := ctx.Deadline(); ok && dl.Before(limit) {
-		return ctx, func() {}, false
+// withDeadline is ctx with the host's deadline for a call, if it set one.
+func withDeadline(ctx context.Context, deadline time.Time) (context.Context, context.CancelFunc) {
+	if deadline.IsZero() {
+		return ctx, func() {}
 	}
-	ctx, cancel := context.WithDeadline(ctx, limit)
-	return ctx, cancel, true
+	return context.WithDeadline(ctx, deadline)
 }
 
 // waitUsable returns the instance serving calls, other than not, waiting
 // while the plugin starts or restarts. A failed or stopped plugin fails
 // fast.
-func (m *managedPlugin) waitUsable(ctx context.Context, op effects.OpID, not *instance) (*instance, error) {
+func (m *managedPlugin) waitUsable(ctx context.Context, deadline time.Time, op effects.OpID, not *instance) (*instance, error) {
+	bounded := false // ctx carries the host's deadline
 	for {
 		if inst := m.inst.Load(); inst != nil && inst != not {
 			return inst, nil
@@ -189,6 +200,12 @@ func (m *managedPlugin) waitUsable(ctx context.Context, op effects.OpID, not *in
 				msg = fmt.Sprintf("plugin failed (%s); its operations fail until an operator resets it (aura-host status lists it)", exit)
 			}
 			return nil, &effects.Error{Code: effects.CodeUnavailable, Op: op, Plugin: m.name(), Retryable: state != StateFailed, Message: msg}
+		}
+		if !bounded { // only a call that waits needs the deadline's timer
+			var cancel context.CancelFunc
+			ctx, cancel = withDeadline(ctx, deadline)
+			defer cancel()
+			bounded = true
 		}
 		select {
 		case <-changed:

@@ -107,7 +107,7 @@ func (c *Client) Configure(ctx context.Context, req ConfigureRequest) ([]Diagnos
 // Invoke makes one unary call. The hot path is Stream.Invoke; unary is for
 // control calls and the benchmark baseline.
 func (c *Client) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
-	res, err := c.plugin.Invoke(ctx, callToProto(call, 0, timeoutOf(ctx)))
+	res, err := c.plugin.Invoke(ctx, callToProto(call, 0, timeoutOf(ctx, time.Time{})))
 	if err != nil {
 		return effects.Value{}, transportError(ctx, err, call.Op, c.name)
 	}
@@ -183,9 +183,14 @@ func (s *hostServer) Invoke(ctx context.Context, req *pb.Call) (*pb.Result, erro
 	return resultToProto(0, v, err), nil
 }
 
-func timeoutOf(ctx context.Context) time.Duration {
-	if dl, ok := ctx.Deadline(); ok {
-		if d := time.Until(dl); d > 0 {
+// timeoutOf is what a call carries as its timeout: the time left until the
+// earlier of ctx's deadline and deadline (zero: none); 0 for no deadline.
+func timeoutOf(ctx context.Context, deadline time.Time) time.Duration {
+	if dl, ok := ctx.Deadline(); ok && (deadline.IsZero() || dl.Before(deadline)) {
+		deadline = dl
+	}
+	if !deadline.IsZero() {
+		if d := time.Until(deadline); d > 0 {
 			return d
 		}
 		return time.Nanosecond

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 
@@ -29,9 +30,18 @@ type Stream struct {
 	wg     sync.WaitGroup
 
 	mu      sync.Mutex
-	pending map[uint64]chan *pb.Result
+	pending map[uint64]pendingCall
+	timer   deadlineTimer // for the deadlines given to InvokeWithDeadline
 	nextID  uint64
 	err     error // why done was closed
+}
+
+// pendingCall is a call waiting for its result. Whoever removes it from
+// pending answers it on ch: the receiver with the plugin's result, or the
+// deadline timer with nil.
+type pendingCall struct {
+	ch       chan *pb.Result // buffered: answering never blocks
+	deadline time.Time       // zero: none the stream enforces
 }
 
 type streamItem struct {
@@ -53,7 +63,8 @@ func (c *Client) OpenStream() (*Stream, error) {
 		return nil, transportError(ctx, err, "", c.name)
 	}
 	s := &Stream{name: c.name, stream: st, cancel: cancel, queue: make(chan streamItem, maxBatch),
-		done: make(chan struct{}), pending: map[uint64]chan *pb.Result{}}
+		done: make(chan struct{}), pending: map[uint64]pendingCall{}}
+	s.timer.fire = s.expire
 	s.wg.Add(2)
 	go s.sendLoop()
 	go s.recvLoop()
@@ -63,6 +74,15 @@ func (c *Client) OpenStream() (*Stream, error) {
 // Invoke sends a call on the stream and waits for its result, the end of
 // ctx, or the end of the stream.
 func (s *Stream) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	return s.InvokeWithDeadline(ctx, call, time.Time{})
+}
+
+// InvokeWithDeadline is Invoke with a deadline the stream enforces itself
+// besides ctx's: the earlier of the two is sent to the plugin, and the call
+// fails with a timeout error when either passes. It spares a caller a
+// context.WithDeadline per call — a timer each, which costs more than the
+// stream's own machinery (see deadlineTimer). A zero deadline is none.
+func (s *Stream) InvokeWithDeadline(ctx context.Context, call *effects.Call, deadline time.Time) (effects.Value, error) {
 	ch := make(chan *pb.Result, 1)
 	s.mu.Lock()
 	if s.err != nil {
@@ -73,7 +93,7 @@ func (s *Stream) Invoke(ctx context.Context, call *effects.Call) (effects.Value,
 	s.nextID++
 	id := s.nextID
 	s.mu.Unlock()
-	pc := callToProto(call, id, timeoutOf(ctx))
+	pc := callToProto(call, id, timeoutOf(ctx, deadline))
 	size := proto.Size(pc)
 	if size > MaxMessageBytes-frameOverhead {
 		return effects.Value{}, &effects.Error{Code: effects.CodeInvalidArgs, Op: call.Op, Plugin: s.name,
@@ -81,7 +101,10 @@ func (s *Stream) Invoke(ctx context.Context, call *effects.Call) (effects.Value,
 	}
 	s.mu.Lock()
 	if s.err == nil {
-		s.pending[id] = ch
+		s.pending[id] = pendingCall{ch: ch, deadline: deadline}
+		if !deadline.IsZero() {
+			s.timer.arm(deadline)
+		}
 	}
 	s.mu.Unlock()
 
@@ -95,7 +118,7 @@ func (s *Stream) Invoke(ctx context.Context, call *effects.Call) (effects.Value,
 	}
 	select {
 	case r := <-ch:
-		return resultFromProto(r, call.Op, s.name)
+		return s.answer(r, call.Op)
 	case <-ctx.Done():
 		if s.forget(id) {
 			select { // tell the plugin, unless the stream is gone anyway
@@ -107,10 +130,38 @@ func (s *Stream) Invoke(ctx context.Context, call *effects.Call) (effects.Value,
 	case <-s.done:
 		select {
 		case r := <-ch: // answered just before the stream ended
-			return resultFromProto(r, call.Op, s.name)
+			return s.answer(r, call.Op)
 		default:
 		}
 		return effects.Value{}, s.opError(s.failure(), call.Op)
+	}
+}
+
+// answer turns what a pending call was answered with into its outcome: a
+// nil result is the deadline timer's. The plugin got the same deadline
+// and stops the call itself, so no cancel entry is sent.
+func (s *Stream) answer(r *pb.Result, op effects.OpID) (effects.Value, error) {
+	if r == nil {
+		return effects.Value{}, &effects.Error{Code: effects.CodeTimeout, Op: op, Plugin: s.name,
+			Message: "deadline exceeded", Err: context.DeadlineExceeded}
+	}
+	return resultFromProto(r, op, s.name)
+}
+
+// expire answers the pending calls whose deadline has passed and re-arms
+// the timer for the rest; the timer runs it.
+func (s *Stream) expire() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.timer.fired()
+	now := time.Now()
+	for id, p := range s.pending {
+		if due(p.deadline, now) {
+			delete(s.pending, id)
+			p.ch <- nil
+		} else if !p.deadline.IsZero() {
+			s.timer.arm(p.deadline)
+		}
 	}
 }
 
@@ -142,7 +193,8 @@ func (s *Stream) fail(err error) {
 		return
 	}
 	s.err = err
-	s.pending = map[uint64]chan *pb.Result{}
+	s.pending = map[uint64]pendingCall{}
+	s.timer.stop()
 	close(s.done)
 	s.cancel()
 }
@@ -204,9 +256,9 @@ func (s *Stream) recvLoop() {
 		}
 		s.mu.Lock()
 		for _, r := range frame.GetResults() {
-			if ch, ok := s.pending[r.GetCallId()]; ok {
+			if p, ok := s.pending[r.GetCallId()]; ok {
 				delete(s.pending, r.GetCallId())
-				ch <- r // buffered, never blocks
+				p.ch <- r
 			}
 		}
 		s.mu.Unlock()

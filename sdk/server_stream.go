@@ -17,8 +17,9 @@ import (
 const maxBatch = 128
 
 // InvokeStream serves calls multiplexed on one stream. Each call runs in its
-// own goroutine under its own deadline; results are batched into frames by
-// a single sender. A cancel entry cancels that call's context. When the
+// own goroutine under its own deadline (one timer per stream enforces them
+// all; see deadlineTimer); results are batched into frames by a single
+// sender. A cancel entry cancels that call's context. When the
 // caller closes its send side, in-flight calls finish and are answered;
 // when the stream breaks, they are cancelled.
 func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
@@ -31,9 +32,27 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 
 	var (
 		mu       sync.Mutex
-		inflight = map[uint64]context.CancelFunc{}
+		inflight = map[uint64]*callContext{}
 		wg       sync.WaitGroup
+		timer    deadlineTimer
 	)
+	timer.fire = func() { // expire the calls that are due; re-arm for the rest
+		var expired []*callContext
+		mu.Lock()
+		timer.fired()
+		now := time.Now()
+		for _, cc := range inflight {
+			if due(cc.deadline, now) {
+				expired = append(expired, cc)
+			} else if !cc.deadline.IsZero() {
+				timer.arm(cc.deadline)
+			}
+		}
+		mu.Unlock()
+		for _, cc := range expired {
+			cc.expire()
+		}
+	}
 	deliver := func(r *pb.Result) {
 		select {
 		case results <- r:
@@ -47,40 +66,43 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 			recvErr = err
 			break
 		}
+		now := time.Now()
 		for _, c := range frame.GetCalls() {
 			id := c.GetCallId()
-			callCtx, cancel := ctx, context.CancelFunc(func() {})
+			var deadline time.Time
 			if t := c.GetTimeoutNanos(); t > 0 {
-				callCtx, cancel = context.WithTimeout(ctx, time.Duration(t))
-			} else {
-				callCtx, cancel = context.WithCancel(ctx)
+				deadline = now.Add(time.Duration(t))
 			}
+			cc := newCallContext(ctx, deadline)
 			mu.Lock()
 			_, dup := inflight[id]
 			if !dup {
-				inflight[id] = cancel
+				inflight[id] = cc
+				if !deadline.IsZero() {
+					timer.arm(deadline)
+				}
 			}
 			mu.Unlock()
 			if dup {
-				cancel()
+				cc.abort()
 				deliver(resultToProto(id, effects.Value{}, effects.Errorf(effects.CodeInvalidArgs, "call id %d is already in flight on this stream", id)))
 				continue
 			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				v, err := s.dispatchProto(callCtx, c)
+				v, err := s.dispatchProto(cc, c)
 				mu.Lock()
 				delete(inflight, id)
 				mu.Unlock()
-				cancel()
+				cc.abort()
 				deliver(resultToProto(id, v, err))
 			}()
 		}
 		mu.Lock()
 		for _, id := range frame.GetCancel() {
-			if cancel, ok := inflight[id]; ok {
-				cancel()
+			if cc, ok := inflight[id]; ok {
+				cc.abort()
 			}
 		}
 		mu.Unlock()
@@ -89,6 +111,9 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 		cancelAll() // the caller is gone: stop its calls
 	}
 	wg.Wait()
+	mu.Lock()
+	timer.stop()
+	mu.Unlock()
 	close(results)
 	if err := <-senderDone; err != nil {
 		return err
