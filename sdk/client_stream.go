@@ -29,6 +29,7 @@ type Stream struct {
 	done   chan struct{} // closed when the stream has failed or closed
 	wg     sync.WaitGroup
 
+	sendMu  sync.Mutex // held around stream.Send, which is not concurrency-safe
 	mu      sync.Mutex
 	pending map[uint64]pendingCall
 	timer   deadlineTimer // for the deadlines given to InvokeWithDeadline
@@ -100,21 +101,25 @@ func (s *Stream) InvokeWithDeadline(ctx context.Context, call *effects.Call, dea
 			Message: fmt.Sprintf("call is %d bytes; a call may be at most %d", size, MaxMessageBytes-frameOverhead)}
 	}
 	s.mu.Lock()
+	alone := false
 	if s.err == nil {
 		s.pending[id] = pendingCall{ch: ch, deadline: deadline}
+		alone = len(s.pending) == 1
 		if !deadline.IsZero() {
 			s.timer.arm(deadline)
 		}
 	}
 	s.mu.Unlock()
 
-	select {
-	case s.queue <- streamItem{call: pc, size: size}:
-	case <-ctx.Done():
-		s.forget(id)
-		return effects.Value{}, transportError(ctx, ctx.Err(), call.Op, s.name)
-	case <-s.done:
-		return effects.Value{}, s.opError(s.failure(), call.Op)
+	if !(alone && s.sendAlone(pc, size)) {
+		select {
+		case s.queue <- streamItem{call: pc, size: size}:
+		case <-ctx.Done():
+			s.forget(id)
+			return effects.Value{}, transportError(ctx, ctx.Err(), call.Op, s.name)
+		case <-s.done:
+			return effects.Value{}, s.opError(s.failure(), call.Op)
+		}
 	}
 	select {
 	case r := <-ch:
@@ -136,6 +141,26 @@ func (s *Stream) InvokeWithDeadline(ctx context.Context, call *effects.Call, dea
 		return effects.Value{}, s.opError(s.failure(), call.Op)
 	}
 }
+
+// sendAlone sends the only call in flight itself, sparing it the hand-off
+// to the sender goroutine (~8 µs of a ~240 µs call on this VM), and reports
+// whether it did. With nothing else unanswered the stream's send window is
+// open, so Send does not block past the caller's deadline; a call made
+// while others are in flight goes through the sender, which batches.
+func (s *Stream) sendAlone(pc *pb.Call, size int) bool {
+	if size > directSendBytes || !s.sendMu.TryLock() {
+		return false
+	}
+	defer s.sendMu.Unlock()
+	if err := s.stream.Send(&pb.InvokeFrame{Calls: []*pb.Call{pc}}); err != nil {
+		s.fail(transportError(context.Background(), err, "", s.name))
+	}
+	return true // a failed send has failed the stream: the wait below sees it
+}
+
+// directSendBytes bounds a call sendAlone sends: well inside gRPC's
+// per-stream write quota (64 KiB), so that Send never waits for it.
+const directSendBytes = 16 << 10
 
 // answer turns what a pending call was answered with into its outcome: a
 // nil result is the deadline timer's. The plugin got the same deadline
@@ -233,17 +258,21 @@ func (s *Stream) sendLoop() {
 				break batch
 			}
 		}
-		if err := s.stream.Send(frame); err != nil {
-			s.fail(transportError(context.Background(), err, "", s.name))
+		if !s.send(frame) || held != nil && !s.send(&pb.InvokeFrame{Calls: []*pb.Call{held.call}}) {
 			return
 		}
-		if held != nil {
-			if err := s.stream.Send(&pb.InvokeFrame{Calls: []*pb.Call{held.call}}); err != nil {
-				s.fail(transportError(context.Background(), err, "", s.name))
-				return
-			}
-		}
 	}
+}
+
+// send writes a frame, failing the stream if it cannot.
+func (s *Stream) send(frame *pb.InvokeFrame) bool {
+	s.sendMu.Lock()
+	defer s.sendMu.Unlock()
+	if err := s.stream.Send(frame); err != nil {
+		s.fail(transportError(context.Background(), err, "", s.name))
+		return false
+	}
+	return true
 }
 
 func (s *Stream) recvLoop() {
