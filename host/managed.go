@@ -136,9 +136,7 @@ func (m *managedPlugin) callDeadline(ctx context.Context, now time.Time) time.Ti
 
 func (m *managedPlugin) invoke(ctx context.Context, call *effects.Call, deadline time.Time) (effects.Value, error) {
 	if m.local != nil {
-		ctx, cancel := withDeadline(ctx, deadline)
-		defer cancel()
-		return m.local.Invoke(ctx, call)
+		return m.local.InvokeWithDeadline(ctx, call, deadline)
 	}
 	if ok, wait := m.breaker.allow(); !ok {
 		return effects.Value{}, &effects.Error{Code: effects.CodeUnavailable, Op: call.Op, Plugin: m.name(), Retryable: true,

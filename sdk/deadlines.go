@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -61,7 +62,12 @@ type callContext struct {
 	expired  atomic.Bool
 }
 
+// newCallContext returns a call's context under parent, ending at deadline
+// (zero: none). A parent's own earlier deadline stays in charge.
 func newCallContext(parent context.Context, deadline time.Time) *callContext {
+	if pd, ok := parent.Deadline(); ok && !pd.After(deadline) {
+		deadline = time.Time{}
+	}
 	ctx, cancel := context.WithCancelCause(parent)
 	return &callContext{Context: ctx, cancel: cancel, deadline: deadline}
 }
@@ -94,3 +100,83 @@ func (c *callContext) abort() { c.cancel(context.Canceled) }
 
 // due reports whether a deadline has passed at now.
 func due(deadline, now time.Time) bool { return !deadline.IsZero() && !deadline.After(now) }
+
+// inflight is the calls a plugin is running, by call ID, with their
+// contexts; its deadlineTimer ends each at its deadline. A stream and a
+// Local each keep one.
+type inflight struct {
+	mu    sync.Mutex
+	calls map[uint64]*callContext
+	timer deadlineTimer
+}
+
+func newInflight() *inflight {
+	f := &inflight{calls: map[uint64]*callContext{}}
+	f.timer.fire = f.expire
+	return f
+}
+
+// start registers a call with id under parent, ending at deadline (zero:
+// none but parent's). It fails if id is already in flight.
+func (f *inflight) start(parent context.Context, id uint64, deadline time.Time) (*callContext, bool) {
+	cc := newCallContext(parent, deadline)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, dup := f.calls[id]; dup {
+		cc.abort()
+		return nil, false
+	}
+	f.calls[id] = cc
+	if !cc.deadline.IsZero() {
+		f.timer.arm(cc.deadline)
+	}
+	return cc, true
+}
+
+// finish forgets a call that has returned and releases its context.
+func (f *inflight) finish(id uint64) {
+	f.mu.Lock()
+	cc := f.calls[id]
+	delete(f.calls, id)
+	f.mu.Unlock()
+	if cc != nil {
+		cc.abort()
+	}
+}
+
+// cancel cancels the calls with these IDs that are still in flight.
+func (f *inflight) cancel(ids []uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, id := range ids {
+		if cc, ok := f.calls[id]; ok {
+			cc.abort()
+		}
+	}
+}
+
+// expire ends the calls that are due and re-arms the timer for the rest.
+func (f *inflight) expire() {
+	var expired []*callContext
+	f.mu.Lock()
+	f.timer.fired()
+	now := time.Now()
+	for _, cc := range f.calls {
+		if due(cc.deadline, now) {
+			expired = append(expired, cc)
+		} else if !cc.deadline.IsZero() {
+			f.timer.arm(cc.deadline)
+		}
+	}
+	f.mu.Unlock()
+	for _, cc := range expired {
+		cc.expire()
+	}
+}
+
+// stop disarms the timer once no call is left.
+func (f *inflight) stop() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.timer.stop()
+}

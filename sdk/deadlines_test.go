@@ -42,7 +42,7 @@ func TestCallContextCancelledBeforeItsDeadlineStaysCancelled(t *testing.T) {
 	}
 }
 
-func TestCallContextWithoutDeadlineHasThatOfItsParent(t *testing.T) {
+func TestCallContextKeepsAnEarlierDeadlineOfItsParent(t *testing.T) {
 	if _, ok := newCallContext(context.Background(), time.Time{}).Deadline(); ok {
 		t.Fatal("a call without a deadline reports one")
 	}
@@ -51,6 +51,10 @@ func TestCallContextWithoutDeadlineHasThatOfItsParent(t *testing.T) {
 	want, _ := parent.Deadline()
 	if got, ok := newCallContext(parent, time.Time{}).Deadline(); !ok || !got.Equal(want) {
 		t.Fatalf("Deadline() = %v, %v; want the parent's %v", got, ok, want)
+	}
+	later := newCallContext(parent, want.Add(time.Hour))
+	if got, _ := later.Deadline(); !got.Equal(want) || !later.deadline.IsZero() {
+		t.Fatalf("with a later deadline than its parent's: Deadline() = %v, want the parent's %v", got, want)
 	}
 }
 

@@ -3,6 +3,8 @@ package sdk
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -16,7 +18,9 @@ import (
 // or gRPC. Simulations with many agents and fast tests use it; callers
 // cannot tell it from a plugin process.
 type Local struct {
-	srv *server
+	srv    *server
+	calls  *inflight
+	nextID atomic.Uint64
 }
 
 // NewLocal prepares p to run in process. logger receives what the plugin
@@ -28,7 +32,7 @@ func NewLocal(p *Plugin, logger hclog.Logger) (*Local, error) {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	return &Local{srv: newServer(p, nil, logger)}, nil
+	return &Local{srv: newServer(p, nil, logger), calls: newInflight()}, nil
 }
 
 // Describe returns what the plugin declares.
@@ -49,6 +53,20 @@ func (l *Local) Configure(ctx context.Context, req ConfigureRequest, host effect
 func (l *Local) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
 	c := *call // dispatch fills in the authority
 	return l.srv.dispatch(ctx, &c)
+}
+
+// InvokeWithDeadline is Invoke ending at deadline as well as with ctx, like
+// Stream.InvokeWithDeadline: the handler's context carries the deadline,
+// which one timer for all of l's calls enforces, instead of a
+// context.WithDeadline per call. A zero deadline is none.
+func (l *Local) InvokeWithDeadline(ctx context.Context, call *effects.Call, deadline time.Time) (effects.Value, error) {
+	if deadline.IsZero() {
+		return l.Invoke(ctx, call)
+	}
+	id := l.nextID.Add(1)
+	cc, _ := l.calls.start(ctx, id, deadline) // ids are never reused
+	defer l.calls.finish(id)
+	return l.Invoke(cc, call)
 }
 
 // Start starts a service plugin.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/aurahost/aura-host/effects"
 )
@@ -19,6 +20,11 @@ func localTestPlugin(got *Configuration) *Plugin {
 		Operations: []Operation{
 			{Spec: OpSpec{ID: "t.echo", Params: []Param{{Name: "v", Kind: KindAny}}, Result: KindAny, Determinism: Pure},
 				Handle: func(_ context.Context, c *Call) (Value, error) { return c.Arg("v"), nil }},
+			{Spec: OpSpec{ID: "t.wait", Result: KindNull, Determinism: ReadsWorld},
+				Handle: func(ctx context.Context, _ *Call) (Value, error) {
+					<-ctx.Done()
+					return Null(), ctx.Err()
+				}},
 			{Spec: OpSpec{ID: "t.panic", Result: KindNull, Determinism: Pure},
 				Handle: func(context.Context, *Call) (Value, error) { panic("boom") }},
 			{Spec: OpSpec{ID: "t.callback", Result: KindAny, Determinism: WritesWorld},
@@ -77,5 +83,29 @@ func TestLocalBehavesLikeAServedPlugin(t *testing.T) {
 	}
 	if h := l.Health(ctx); h.Status != Healthy {
 		t.Fatalf("health of an in-process handler plugin: %v", h)
+	}
+}
+
+// InvokeWithDeadline gives the handler the deadline, which ends the call
+// with a timeout, as a plugin process's stream does.
+func TestLocalEndsACallAtItsDeadline(t *testing.T) {
+	var cfg Configuration
+	l, err := NewLocal(localTestPlugin(&cfg), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if diags := l.Configure(ctx, ConfigureRequest{Config: Map(nil), Mode: Testing}, nil); len(diags) != 0 {
+		t.Fatalf("configure: %+v", diags)
+	}
+	for range 3 { // the timer re-arms after each
+		deadline := time.Now().Add(10 * time.Millisecond)
+		_, err := l.InvokeWithDeadline(ctx, &Call{Op: "t.wait"}, deadline)
+		if !errors.Is(err, effects.ErrTimeout) {
+			t.Fatalf("got %v, want timeout", err)
+		}
+		if time.Now().Before(deadline) {
+			t.Fatal("timed out before the deadline")
+		}
 	}
 }

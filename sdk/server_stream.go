@@ -18,7 +18,7 @@ const maxBatch = 128
 
 // InvokeStream serves calls multiplexed on one stream. Each call runs in its
 // own goroutine under its own deadline (one timer per stream enforces them
-// all; see deadlineTimer); results are batched into frames by a single
+// all; see inflight); results are batched into frames by a single
 // sender. A cancel entry cancels that call's context. When the
 // caller closes its send side, in-flight calls finish and are answered;
 // when the stream breaks, they are cancelled.
@@ -30,29 +30,8 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 	senderDone := make(chan error, 1)
 	go func() { senderDone <- sendResults(stream, results) }()
 
-	var (
-		mu       sync.Mutex
-		inflight = map[uint64]*callContext{}
-		wg       sync.WaitGroup
-		timer    deadlineTimer
-	)
-	timer.fire = func() { // expire the calls that are due; re-arm for the rest
-		var expired []*callContext
-		mu.Lock()
-		timer.fired()
-		now := time.Now()
-		for _, cc := range inflight {
-			if due(cc.deadline, now) {
-				expired = append(expired, cc)
-			} else if !cc.deadline.IsZero() {
-				timer.arm(cc.deadline)
-			}
-		}
-		mu.Unlock()
-		for _, cc := range expired {
-			cc.expire()
-		}
-	}
+	calls := newInflight()
+	var wg sync.WaitGroup
 	deliver := func(r *pb.Result) {
 		select {
 		case results <- r:
@@ -73,18 +52,8 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 			if t := c.GetTimeoutNanos(); t > 0 {
 				deadline = now.Add(time.Duration(t))
 			}
-			cc := newCallContext(ctx, deadline)
-			mu.Lock()
-			_, dup := inflight[id]
-			if !dup {
-				inflight[id] = cc
-				if !deadline.IsZero() {
-					timer.arm(deadline)
-				}
-			}
-			mu.Unlock()
-			if dup {
-				cc.abort()
+			cc, ok := calls.start(ctx, id, deadline)
+			if !ok {
 				deliver(resultToProto(id, effects.Value{}, effects.Errorf(effects.CodeInvalidArgs, "call id %d is already in flight on this stream", id)))
 				continue
 			}
@@ -92,28 +61,17 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 			go func() {
 				defer wg.Done()
 				v, err := s.dispatchProto(cc, c)
-				mu.Lock()
-				delete(inflight, id)
-				mu.Unlock()
-				cc.abort()
+				calls.finish(id)
 				deliver(resultToProto(id, v, err))
 			}()
 		}
-		mu.Lock()
-		for _, id := range frame.GetCancel() {
-			if cc, ok := inflight[id]; ok {
-				cc.abort()
-			}
-		}
-		mu.Unlock()
+		calls.cancel(frame.GetCancel())
 	}
 	if !errors.Is(recvErr, io.EOF) {
 		cancelAll() // the caller is gone: stop its calls
 	}
 	wg.Wait()
-	mu.Lock()
-	timer.stop()
-	mu.Unlock()
+	calls.stop()
 	close(results)
 	if err := <-senderDone; err != nil {
 		return err
