@@ -46,16 +46,9 @@ func newStore(lockTimeout time.Duration) *store { return &store{lockTimeout: loc
 
 func (s *store) plugin() *sdk.Plugin {
 	return &sdk.Plugin{
-		Name:    Name,
-		Version: Version,
-		Config: []sdk.ConfigField{{
-			Name:    "path",
-			Kind:    sdk.KindString,
-			Default: sdk.String(DefaultPath),
-			Doc: "The bbolt database file. A relative path is relative to the plugin's state directory " +
-				"(which the host derives from the deployment's state_dir); missing directories are created. " +
-				"Default " + DefaultPath + ".",
-		}},
+		Name:       Name,
+		Version:    Version,
+		Config:     []sdk.ConfigField{boltfile.PathField(DefaultPath)},
 		Configure:  s.configure,
 		Operations: s.operations(),
 	}

@@ -19,6 +19,19 @@ import (
 	"github.com/aurahost/aura-host/sdk"
 )
 
+// PathField declares the path attribute ResolvePath reads, defaulting to
+// defaultPath.
+func PathField(defaultPath string) sdk.ConfigField {
+	return sdk.ConfigField{
+		Name:    "path",
+		Kind:    sdk.KindString,
+		Default: sdk.String(defaultPath),
+		Doc: "The bbolt database file. A relative path is relative to the plugin's state directory " +
+			"(which the host derives from the deployment's state_dir); missing directories are created. " +
+			"Default " + defaultPath + ".",
+	}
+}
+
 // ResolvePath reads the path attribute (defaultPath when absent) and makes
 // it absolute against the plugin's state directory. what names the
 // database in errors ("storage", "journal").
