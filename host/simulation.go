@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -204,18 +203,6 @@ func (s *Simulation) transportConfigs(decls []*config.Agent) (map[string]map[str
 		}
 	}
 	return out, nil
-}
-
-// freeLoopbackAddr finds a free loopback TCP port. Another process could
-// take it before the transport listens on it; on a test machine that is
-// rare, and the agent then fails to start with a clear error.
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 // startShared configures one instance of each shared built-in the

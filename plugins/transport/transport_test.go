@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -137,12 +139,7 @@ func TestOrderAndFilters(t *testing.T) {
 
 func TestSendErrors(t *testing.T) {
 	a := newNode(t, "a")
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gone := ln.Addr().String()
-	ln.Close()
+	gone := refusingAddr(t)
 	a.node().SetPeer("gone", gone)
 	hexName := "0102"
 	a.node().SetPeer(hexName, gone)
@@ -265,4 +262,25 @@ func TestCloseEndsEveryGoroutine(t *testing.T) {
 	if err := a.Send(context.Background(), back); !errors.Is(err, effects.ErrUnavailable) {
 		t.Fatalf("send after close: %v", err)
 	}
+}
+
+// refusingAddr is a loopback address that refuses connections for the whole
+// test: its port is bound, so that no other process can take it, but not
+// listening. (A port released after a listen could be anyone's a moment
+// later.)
+func refusingAddr(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
 }
