@@ -3,6 +3,7 @@ package vm
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -184,44 +185,17 @@ func BenchmarkEffectCall(b *testing.B) {
 	b.Run("machine_invoke", func(b *testing.B) {
 		// Eight invokes per round, so the message that keeps the loop
 		// guarded costs little per call.
+		invoke := `
+    invoke "A" "test.echo" {
+      args   = { x = "$r" }
+      result = "r"
+    }`
 		prog := compileSrc(b, `protocol "bench_invoke" {
   roles = ["A", "B"]
   set "A" "r" {
     value = 1
   }
-  rec "Loop" {
-    invoke "A" "test.echo" {
-      args   = { x = "$r" }
-      result = "r"
-    }
-    invoke "A" "test.echo" {
-      args   = { x = "$r" }
-      result = "r"
-    }
-    invoke "A" "test.echo" {
-      args   = { x = "$r" }
-      result = "r"
-    }
-    invoke "A" "test.echo" {
-      args   = { x = "$r" }
-      result = "r"
-    }
-    invoke "A" "test.echo" {
-      args   = { x = "$r" }
-      result = "r"
-    }
-    invoke "A" "test.echo" {
-      args   = { x = "$r" }
-      result = "r"
-    }
-    invoke "A" "test.echo" {
-      args   = { x = "$r" }
-      result = "r"
-    }
-    invoke "A" "test.echo" {
-      args   = { x = "$r" }
-      result = "r"
-    }
+  rec "Loop" {`+strings.Repeat(invoke, 8)+`
     send "A" "B" "Tick" {}
     continue "Loop" {}
   }
