@@ -82,18 +82,56 @@ func checkImport(r Rule, from, imp string, test bool) (Violation, bool) {
 }
 
 // RuleFor returns the rule that covers pkg (relative to the module): the
-// exact one if any, else the "/..." pattern with the longest prefix.
+// exact one if any, else the "/..." pattern with the longest prefix; with
+// the imports of an exception row for pkg added to its May.
 func RuleFor(rules []Rule, pkg string) (Rule, bool) {
 	best, found := Rule{}, false
 	for _, r := range rules {
+		if r.Except != nil {
+			continue
+		}
 		if r.Pkg == pkg {
-			return r, true
+			best, found = r, true
+			break
 		}
 		if match(r.Pkg, pkg) && (!found || len(r.Pkg) > len(best.Pkg)) {
 			best, found = r, true
 		}
 	}
-	return best, found
+	if !found {
+		return best, false
+	}
+	for _, r := range rules {
+		if r.Except != nil && r.Pkg == pkg {
+			best.May = slices.Concat(best.May, r.Except)
+			best.Pkg += " with the exception for " + pkg
+		}
+	}
+	return best, true
+}
+
+// UnusedExceptions returns the exceptions in rules that no package of pkgs
+// needs any more: the edge they allow is not there.
+func UnusedExceptions(pkgs []Package, rules []Rule) []string {
+	var unused []string
+	for _, r := range rules {
+		for _, e := range r.Except {
+			used := slices.ContainsFunc(pkgs, func(p Package) bool {
+				from, _ := relative(p.Path)
+				if from != r.Pkg {
+					return false
+				}
+				return slices.ContainsFunc(slices.Concat(p.Imports, p.TestImports), func(imp string) bool {
+					to, ok := relative(imp)
+					return ok && match(e, to)
+				})
+			})
+			if !used {
+				unused = append(unused, fmt.Sprintf("%s no longer imports %s: remove the exception from archtest.Rules", r.Pkg, e))
+			}
+		}
+	}
+	return unused
 }
 
 // match reports whether pkg is pattern, or under it when pattern ends in

@@ -97,12 +97,32 @@ func TestCheckPassesAllowedImports(t *testing.T) {
 	}
 }
 
+func TestUnusedExceptions(t *testing.T) {
+	t.Parallel()
+	rules := []Rule{
+		{Pkg: "plugins/...", May: pluginMay},
+		{Pkg: "plugins/simclock", Except: []string{"plugins/clock"}},
+		{Pkg: "plugins/simrandom", Except: []string{"plugins/random"}},
+	}
+	pkgs := []Package{
+		pkg("plugins/simclock", []string{"plugins/clock"}, nil),
+		pkg("plugins/simrandom", []string{"sdk"}, nil),
+	}
+	got := UnusedExceptions(pkgs, rules)
+	if len(got) != 1 || !strings.Contains(got[0], "plugins/simrandom no longer imports plugins/random") {
+		t.Errorf("UnusedExceptions = %v, want the one for plugins/simrandom", got)
+	}
+	if v := Check(pkgs, rules); len(v) != 0 {
+		t.Errorf("Check = %v, want none", v)
+	}
+}
+
 func TestRuleFor(t *testing.T) {
 	t.Parallel()
 	for path, want := range map[string]string{
 		"plugins":                           "plugins",
 		"plugins/clock":                     "plugins/...",
-		"plugins/simclock":                  "plugins/simclock",
+		"plugins/simclock":                  "plugins/... with the exception for plugins/simclock",
 		"plugins/internal/standin":          "plugins/internal/...",
 		"host":                              "host/...",
 		"host/guard/x":                      "host/guard/...",

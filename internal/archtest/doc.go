@@ -12,7 +12,7 @@
 // macOS.
 //
 // Invariants: a new package is covered by its parent's "/..." rule unless it
-// gets its own; an exception to a rule is a rule of its own whose Why starts
-// with "exception:" and says what would remove it. The package imports
-// nothing of the project.
+// gets its own; an exception is a row with Except that names one package and
+// the few imports it adds, says in Why what would remove it, and fails the
+// test once nothing uses it. The package imports nothing of the project.
 package archtest

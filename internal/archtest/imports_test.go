@@ -98,11 +98,15 @@ func union(lists ...[]string) []string {
 }
 
 // TestImportRules fails on every import, in production or test files, that
-// archtest.Rules forbids, and on every package no rule covers.
+// archtest.Rules forbids, on every package no rule covers, and on every
+// exception no longer needed.
 func TestImportRules(t *testing.T) {
 	pkgs, _ := listPackages(t)
 	for _, v := range Check(pkgs, Rules) {
 		t.Error(v)
+	}
+	for _, u := range UnusedExceptions(pkgs, Rules) {
+		t.Error(u)
 	}
 }
 
