@@ -133,7 +133,7 @@ func (r *Runtime) Health(ctx context.Context) sdk.Health {
 	}
 	if journalFailed {
 		fx := &Effects{host: host, rt: r}
-		fx.invoke(ctx, OpFactsByPred, sdk.Map(map[string]sdk.Value{"predicate": sdk.String(r.cfg.Name + ".health_probe")}))
+		fx.invoke(ctx, effects.JournalFactsByPredicate, sdk.Map(map[string]sdk.Value{"predicate": sdk.String(r.cfg.Name + ".health_probe")}))
 	}
 	r.mu.Lock()
 	reasons := make([]string, 0, len(r.failures))
