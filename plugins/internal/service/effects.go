@@ -20,7 +20,7 @@ const (
 // Errors of the called operation come back as typed errors naming it, with
 // codes that make sense to the service's own caller (see dependencyError).
 type Effects struct {
-	host *sdk.Host
+	host *sdk.HostClient
 	rt   *Runtime
 }
 
