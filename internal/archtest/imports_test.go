@@ -23,7 +23,7 @@ var rules = map[string][]string{
 	"config":                      {"effects"},
 	"vm":                          {"vm", "effects"},
 	"host":                        {"host", "effects", "sdk", "config", "vm"},
-	"plugins":                     {"plugins", "sdk", "effects"},
+	"plugins":                     {"plugins", "sdk", "effects", "internal/vclock"},
 	"cmd/aura-host":               {"host", "config", "vm", "plugins", "effects", "sdk"},
 	"examples/third-party-plugin": {"sdk"},
 	// An embedding program is a consumer of the runtime, like the CLI.
@@ -33,9 +33,10 @@ var rules = map[string][]string{
 	// The guard chain and task supervision are pure building blocks of
 	// the host: they see only the vocabulary.
 	"host/guard":        {"effects"},
-	"host/tasks":        {"effects"},
+	"host/tasks":        {"effects", "internal/vclock"},
 	"examples":          {"sdk", "effects"},
 	"internal/archtest": {},
+	"internal/vclock":   {}, // the virtual clock of host/tasks and sim-clock
 }
 
 // vmForbidden are standard packages the VM must not import: time and

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -92,49 +91,6 @@ func TestCancelledSleepLeavesNoSleeper(t *testing.T) {
 	}
 	if _, ok := c.NextDeadline(); ok {
 		t.Fatal("a deadline is left after the only sleep was cancelled")
-	}
-}
-
-// TestWakeOrder starts sleeps in a scrambled order and checks that one
-// advance wakes them by deadline, and equal deadlines by start order.
-func TestWakeOrder(t *testing.T) {
-	c := NewClock(0)
-	type wake struct {
-		deadline int64
-		seq      uint64
-	}
-	var woken []wake
-	c.onWake = func(d int64, s uint64) { woken = append(woken, wake{d, s}) } // called under c.mu
-	deadlines := []int64{30, 10, 20, 10, 30, 5, 20}
-	var wg sync.WaitGroup
-	for i, d := range deadlines {
-		wg.Go(func() {
-			if err := c.Sleep(context.Background(), d); err != nil {
-				t.Error(err)
-			}
-		})
-		// Start the sleeps one at a time so that their start order (seq)
-		// is the order of deadlines above.
-		if err := c.WaitForSleepers(waitCtx(t), i+1); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if d, _ := c.NextDeadline(); d != 5 {
-		t.Fatalf("next deadline %d, want 5", d)
-	}
-	if now, err := c.Advance(25); err != nil || now != 25 {
-		t.Fatalf("Advance = %d, %v", now, err)
-	}
-	if now, ok := c.AdvanceToNext(); !ok || now != 30 {
-		t.Fatalf("AdvanceToNext = %d, %v; want 30", now, ok)
-	}
-	wg.Wait()
-	want := []wake{{5, 6}, {10, 2}, {10, 4}, {20, 3}, {20, 7}, {30, 1}, {30, 5}}
-	if !slices.Equal(woken, want) {
-		t.Fatalf("woken %v, want %v", woken, want)
-	}
-	if _, ok := c.AdvanceToNext(); ok {
-		t.Fatal("AdvanceToNext reported a sleeper when none is left")
 	}
 }
 
