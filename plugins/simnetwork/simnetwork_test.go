@@ -293,3 +293,27 @@ func TestAgentsShareOneNetworkInProcess(t *testing.T) {
 		t.Fatal("alice sees no channel to bob after a delivery")
 	}
 }
+
+// TestFaultsReadBack: what SetFaults and UpdateFaults set, Faults reads;
+// an invalid update changes nothing.
+func TestFaultsReadBack(t *testing.T) {
+	net := NewNetwork(0)
+	set := Faults{DropPerMille: 10, MinDelayMS: 1, MaxDelayMS: 100}
+	if err := net.SetFaults(set); err != nil {
+		t.Fatal(err)
+	}
+	if err := net.UpdateFaults(func(f *Faults) { f.RetransmitMS = 50 }); err != nil {
+		t.Fatal(err)
+	}
+	want := set
+	want.RetransmitMS = 50
+	if got := net.Faults(); got != want {
+		t.Fatalf("Faults() = %+v, want %+v", got, want)
+	}
+	if err := net.UpdateFaults(func(f *Faults) { f.DropPerMille = 1001 }); err == nil {
+		t.Fatal("UpdateFaults accepted a drop rate over 1000 per mille")
+	}
+	if got := net.Faults(); got != want {
+		t.Fatalf("after a refused update Faults() = %+v, want %+v", got, want)
+	}
+}
