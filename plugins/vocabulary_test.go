@@ -1,10 +1,15 @@
 package plugins_test
 
 import (
+	"flag"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
+	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +17,8 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins"
 )
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // hostOwnedFamilies lists the operation families that package effects
 // names but no built-in plugin serves, because the host answers them
@@ -127,5 +134,44 @@ func TestOperationVocabulary(t *testing.T) {
 				t.Errorf("%s serves family %s, which has no constants in package effects", name, family)
 			}
 		}
+	}
+}
+
+// TestOperationWireNames pins the operation IDs on the wire, which users
+// write in HCL and protocols: testdata/operations.golden lists each
+// operation the built-ins declare, its constant in package effects and
+// the built-ins serving it. Changing an ID there breaks deployments, so it
+// must be a deliberate edit of the golden file (go test -run
+// TestOperationWireNames -update ./plugins/).
+func TestOperationWireNames(t *testing.T) {
+	consts := opConstants(t)
+	servers := map[effects.OpID][]string{}
+	for _, name := range plugins.Names() {
+		newPlugin, _ := plugins.Lookup(name)
+		for _, op := range newPlugin().Descriptor().Ops {
+			servers[op.ID] = append(servers[op.ID], name)
+		}
+	}
+	ids := slices.Sorted(maps.Keys(servers))
+	var b strings.Builder
+	b.WriteString("# operation\teffects constant\tserved by\n")
+	for _, id := range ids {
+		fmt.Fprintf(&b, "%s\teffects.%s\t%s\n", id, consts[id], strings.Join(servers[id], " "))
+	}
+	golden := filepath.Join("testdata", "operations.golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got := b.String(); got != string(want) {
+		t.Errorf("the built-ins' operations differ from %s; if the change is meant, run with -update\ngot:\n%s", golden, got)
 	}
 }
