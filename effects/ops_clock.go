@@ -21,11 +21,11 @@ const (
 	TimeControlAdvanceTime OpID = "time_control.advance_time"
 	// TimeControlSetTime sets virtual time to ms.
 	TimeControlSetTime OpID = "time_control.set_time"
-	// TimeControlNow returns the virtual time in milliseconds (int).
+	// TimeControlNow returns the virtual time in milliseconds.
 	TimeControlNow OpID = "time_control.now"
-	// TimeControlNextDeadline returns the virtual time.
+	// TimeControlNextDeadline returns the virtual time at which the earliest pending sleep wakes, or null.
 	TimeControlNextDeadline OpID = "time_control.next_deadline"
-	// TimeControlPendingSleepers returns how many sleeps are waiting for virtual time to pass (int).
+	// TimeControlPendingSleepers returns how many sleeps are waiting for virtual time to pass.
 	TimeControlPendingSleepers OpID = "time_control.pending_sleepers"
 	// TimeControlWaitForSleepers waits until at least n sleeps are pending.
 	TimeControlWaitForSleepers OpID = "time_control.wait_for_sleepers"

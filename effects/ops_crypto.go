@@ -18,16 +18,16 @@ const (
 	CryptoAEADSeal OpID = "crypto.aead_seal"
 	// CryptoAEADOpen authenticates and decrypts what aead_seal returned.
 	CryptoAEADOpen OpID = "crypto.aead_open"
-	// CryptoFrostGenerateKeys deals a t-of-n FROST(Ed25519.
+	// CryptoFrostGenerateKeys deals a t-of-n FROST(Ed25519, SHA-512) key with a trusted dealer.
 	CryptoFrostGenerateKeys OpID = "crypto.frost_generate_keys"
-	// CryptoFrostGenerateNonces round one of FROST signing for one participant (RFC 9591 §5.1).
+	// CryptoFrostGenerateNonces is round one of FROST signing for one participant (RFC 9591 §5.1).
 	CryptoFrostGenerateNonces OpID = "crypto.frost_generate_nonces"
-	// CryptoFrostCreateSigningPackage the coordinator's step between the rounds.
+	// CryptoFrostCreateSigningPackage is the coordinator's step between the rounds of FROST signing.
 	CryptoFrostCreateSigningPackage OpID = "crypto.frost_create_signing_package"
-	// CryptoFrostSignShare round two of FROST signing for one participant (RFC 9591 §5.2).
+	// CryptoFrostSignShare is round two of FROST signing for one participant (RFC 9591 §5.2).
 	CryptoFrostSignShare OpID = "crypto.frost_sign_share"
-	// CryptoFrostAggregateSignatures combines one signature share per participant of the package into the 64-byte group signature.
+	// CryptoFrostAggregateSignatures combines the signature shares of a package into the group signature.
 	CryptoFrostAggregateSignatures OpID = "crypto.frost_aggregate_signatures"
-	// CryptoFrostVerify reports whether sig is a valid FROST(Ed25519.
+	// CryptoFrostVerify reports whether sig is a valid FROST(Ed25519, SHA-512) signature of msg.
 	CryptoFrostVerify OpID = "crypto.frost_verify"
 )

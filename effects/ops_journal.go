@@ -28,15 +28,15 @@ const (
 	JournalVerifyFactInclusion OpID = "journal.verify_fact_inclusion"
 	// JournalView reduces the facts of a type to a view with the reducer registered for that type.
 	JournalView OpID = "journal.view"
-	// JournalGetFlowBudget returns the flow budget of.
+	// JournalGetFlowBudget returns the flow budget of (context, peer).
 	JournalGetFlowBudget OpID = "journal.get_flow_budget"
-	// JournalChargeFlowBudget spends cost from the budget of.
+	// JournalChargeFlowBudget spends cost from the flow budget of (context, peer).
 	JournalChargeFlowBudget OpID = "journal.charge_flow_budget"
-	// JournalSetFlowBudget sets the limit of the budget of.
+	// JournalSetFlowBudget sets the limit of the flow budget of (context, peer).
 	JournalSetFlowBudget OpID = "journal.set_flow_budget"
-	// JournalRotateEpoch starts the next epoch of the budget of.
+	// JournalRotateEpoch starts the next epoch of the flow budget of (context, peer).
 	JournalRotateEpoch OpID = "journal.rotate_epoch"
-	// JournalMergeFlowBudget joins another replica's budget of.
+	// JournalMergeFlowBudget joins another replica's flow budget of (context, peer) into this one's.
 	JournalMergeFlowBudget OpID = "journal.merge_flow_budget"
 	// JournalStats describes the journal.
 	JournalStats OpID = "journal.stats"

@@ -2,11 +2,11 @@ package effects
 
 // Operations of the network family, served by transport and sim-network.
 const (
-	// NetworkSendEnvelope puts an envelope on the simulated network at its current virtual time.
+	// NetworkSendEnvelope sends an envelope to its destination.
 	NetworkSendEnvelope OpID = "network.send_envelope"
-	// NetworkReceiveEnvelope takes the oldest envelope delivered to destination and returns it.
+	// NetworkReceiveEnvelope takes the oldest envelope delivered to destination.
 	NetworkReceiveEnvelope OpID = "network.receive_envelope"
-	// NetworkReceiveEnvelopeFrom takes the oldest envelope delivered to destination from source in context and returns it.
+	// NetworkReceiveEnvelopeFrom takes the oldest envelope delivered to destination from source in context.
 	NetworkReceiveEnvelopeFrom OpID = "network.receive_envelope_from"
 	// NetworkConnectedPeers returns the endpoints known to the network.
 	NetworkConnectedPeers OpID = "network.connected_peers"
@@ -25,7 +25,7 @@ const (
 	NetworkFaultsSetDuplicateRate OpID = "network_faults.set_duplicate_rate"
 	// NetworkFaultsSetReorder lets envelopes overtake earlier ones on the same link.
 	NetworkFaultsSetReorder OpID = "network_faults.set_reorder"
-	// NetworkFaultsSetRetransmit makes the network reliable.
+	// NetworkFaultsSetRetransmit makes the simulated network reliable (rto_ms > 0) or lossy again (0).
 	NetworkFaultsSetRetransmit OpID = "network_faults.set_retransmit"
 	// NetworkFaultsPartition separates every endpoint of a from every endpoint of b.
 	NetworkFaultsPartition OpID = "network_faults.partition"
@@ -40,7 +40,7 @@ const (
 const (
 	// NetworkControlTick moves the network's virtual time to now_ms.
 	NetworkControlTick OpID = "network_control.tick"
-	// NetworkControlNextDelivery returns the earliest virtual time.
+	// NetworkControlNextDelivery returns the earliest virtual time at which the network will do something, or null.
 	NetworkControlNextDelivery OpID = "network_control.next_delivery"
 	// NetworkControlStats describes the network.
 	NetworkControlStats OpID = "network_control.stats"

@@ -10,9 +10,9 @@ const (
 	SessionEnd OpID = "session.end"
 	// SessionListActive returns the active sessions' handles (list), oldest first.
 	SessionListActive OpID = "session.list_active"
-	// SessionStats counts sessions: a map {active.
+	// SessionStats counts sessions by status.
 	SessionStats OpID = "session.stats"
-	// SessionCleanExpired journals session.expired for every session whose time to live has passed without it being ended.
+	// SessionCleanExpired journals session.expired for every expired session, and forgets it.
 	SessionCleanExpired OpID = "session.clean_expired"
 )
 
@@ -28,11 +28,11 @@ const (
 const (
 	// InvitationInvite creates a pending invitation and journals invitation.created.
 	InvitationInvite OpID = "invitation.invite"
-	// InvitationAccept the invitation's receiver accepts it.
+	// InvitationAccept is the invitation's receiver accepting it.
 	InvitationAccept OpID = "invitation.accept"
-	// InvitationDecline the invitation's receiver declines it.
+	// InvitationDecline is the invitation's receiver declining it.
 	InvitationDecline OpID = "invitation.decline"
-	// InvitationCancel the invitation's sender cancels it.
+	// InvitationCancel is the invitation's sender cancelling it.
 	InvitationCancel OpID = "invitation.cancel"
 	// InvitationGet returns an invitation.
 	InvitationGet OpID = "invitation.get"
@@ -50,7 +50,7 @@ const (
 	RecoveryInitiate OpID = "recovery.initiate"
 	// RecoverySubmitApproval records a guardian's approval.
 	RecoverySubmitApproval OpID = "recovery.submit_approval"
-	// RecoveryGet returns a request map {id.
+	// RecoveryGet returns a recovery request.
 	RecoveryGet OpID = "recovery.get"
 	// RecoveryList returns every known request.
 	RecoveryList OpID = "recovery.list"

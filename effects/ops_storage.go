@@ -2,7 +2,7 @@ package effects
 
 // Operations of the storage family, served by storage and sim-storage.
 const (
-	// StorageStore stores value under key, replacing any previous value, in memory.
+	// StorageStore stores value under key, replacing any previous value.
 	StorageStore OpID = "storage.store"
 	// StorageRetrieve returns the bytes stored under key.
 	StorageRetrieve OpID = "storage.retrieve"
@@ -25,7 +25,7 @@ const (
 // Operations of the fault_injection family, served by sim-storage, for a simulator to inject
 // storage faults.
 const (
-	// FaultInjectionInjectStorageFailure makes each following storage call fail with a retryable unavailable error.
+	// FaultInjectionInjectStorageFailure makes the following storage calls fail with a retryable error.
 	FaultInjectionInjectStorageFailure OpID = "fault_injection.inject_storage_failure"
 	// FaultInjectionClearFaults stops injecting storage failures.
 	FaultInjectionClearFaults OpID = "fault_injection.clear_faults"
