@@ -86,6 +86,7 @@ func opConstants(t *testing.T) map[effects.OpID]string {
 // family is served by some built-in (or listed in hostOwnedFamilies), with
 // the constant itself declared by a built-in serving that family.
 func TestOperationVocabulary(t *testing.T) {
+	t.Parallel()
 	consts := opConstants(t)
 	declared := map[effects.OpID][]string{} // operation -> built-ins declaring it
 	for _, name := range plugins.Names() {
@@ -144,6 +145,7 @@ func TestOperationVocabulary(t *testing.T) {
 // must be a deliberate edit of the golden file (go test -run
 // TestOperationWireNames -update ./plugins/).
 func TestOperationWireNames(t *testing.T) {
+	t.Parallel()
 	consts := opConstants(t)
 	servers := map[effects.OpID][]string{}
 	for _, name := range plugins.Names() {
