@@ -86,7 +86,7 @@ func TestParseEverything(t *testing.T) {
 	}
 	for _, a := range d.Agents {
 		for _, pattern := range a.Allow {
-			if !effects.MatchOp(pattern, "crypto.ed25519_sign") && !effects.MatchOp(pattern, "recovery.approve") && !effects.MatchOp(pattern, "crypto.ed25519_verify") {
+			if !effects.MatchOp(pattern, effects.CryptoEd25519Sign) && !effects.MatchOp(pattern, "recovery.approve") && !effects.MatchOp(pattern, effects.CryptoEd25519Verify) {
 				t.Errorf("pattern %q matches nothing it should", pattern)
 			}
 		}

@@ -34,7 +34,7 @@ func newDispatchFixture(b *testing.B) dispatchFixture {
 		}
 	}
 	if err := reg.Register("crypto-signer", h, effects.OpSpec{
-		ID: "crypto.ed25519_sign",
+		ID: effects.CryptoEd25519Sign,
 		Params: []effects.Param{
 			{Name: "msg", Kind: effects.KindBytes},
 			{Name: "key", Kind: effects.KindBytes},
@@ -46,7 +46,7 @@ func newDispatchFixture(b *testing.B) dispatchFixture {
 		b.Fatal(err)
 	}
 	call := &effects.Call{
-		Op:        "crypto.ed25519_sign",
+		Op:        effects.CryptoEd25519Sign,
 		Args:      typicalArgs(),
 		Authority: effects.DeriveAuthorityID("bench", 1),
 	}

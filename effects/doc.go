@@ -5,6 +5,14 @@
 // handler, the identifiers of the Aura platform (authorities, contexts,
 // sessions) and the typed errors that cross every boundary.
 //
+// The IDs of the built-in plugins' operations are constants here, one file
+// per family group (ops_clock.go, ops_network.go, ...), named family then
+// operation (ClockPhysicalTime is "clock.physical_time"; an operation that
+// repeats its family drops the repeat: RandomBytes is
+// "random.random_bytes"). Code calling or serving a built-in operation uses
+// the constant, never the string; a test in package plugins checks that
+// the constants and the built-ins' declarations match one for one.
+//
 // It imports nothing of the project: config, vm, sdk, host and plugins all
 // speak this vocabulary, so it must stay at the bottom of the import graph.
 //

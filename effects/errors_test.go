@@ -28,7 +28,7 @@ var sentinels = map[effects.Code]*effects.Error{
 
 func TestErrorsIsMatchesSentinelByCodeOnly(t *testing.T) {
 	for code := range sentinels {
-		err := error(&effects.Error{Code: code, Op: "crypto.hash", Plugin: "crypto", Message: "m", Err: io.EOF})
+		err := error(&effects.Error{Code: code, Op: effects.CryptoHash, Plugin: "crypto", Message: "m", Err: io.EOF})
 		wrapped := fmt.Errorf("host: routing: %w", err)
 		for otherCode, sentinel := range sentinels {
 			want := otherCode == code
@@ -61,7 +61,7 @@ func TestErrorsIsDoesNotTreatDetailedErrorsAsSentinels(t *testing.T) {
 
 func TestAsError(t *testing.T) {
 	plain := errors.New("disk on fire")
-	typed := &effects.Error{Code: effects.CodeNotFound, Op: "storage.retrieve", Message: "no key"}
+	typed := &effects.Error{Code: effects.CodeNotFound, Op: effects.StorageRetrieve, Message: "no key"}
 	expired, cancel := context.WithDeadline(context.Background(), time.Unix(0, 0))
 	defer cancel()
 	<-expired.Done()
@@ -121,8 +121,8 @@ func TestErrorMessageForms(t *testing.T) {
 		{"code and message", &effects.Error{Code: effects.CodeDenied, Message: "not your authority"}, "denied: not your authority"},
 		{"op", &effects.Error{Code: effects.CodeUnknownOp, Op: "x.y", Message: "no handler"}, "x.y: unknown_op: no handler"},
 		{"plugin", &effects.Error{Code: effects.CodeUnavailable, Plugin: "storage", Message: "restarting"}, "plugin storage: unavailable: restarting"},
-		{"op and plugin", &effects.Error{Code: effects.CodeInternal, Op: "storage.store", Plugin: "storage", Message: "disk full"}, "storage.store (plugin storage): internal: disk full"},
-		{"op and plugin, no message", &effects.Error{Code: effects.CodeTimeout, Op: "clock.sleep_ms", Plugin: "clock"}, "clock.sleep_ms (plugin clock): timeout"},
+		{"op and plugin", &effects.Error{Code: effects.CodeInternal, Op: effects.StorageStore, Plugin: "storage", Message: "disk full"}, "storage.store (plugin storage): internal: disk full"},
+		{"op and plugin, no message", &effects.Error{Code: effects.CodeTimeout, Op: effects.ClockSleepMS, Plugin: "clock"}, "clock.sleep_ms (plugin clock): timeout"},
 		{"cause stands in for a missing message", &effects.Error{Code: effects.CodeInternal, Err: io.ErrUnexpectedEOF}, "internal: unexpected EOF"},
 		{"message wins over cause", &effects.Error{Code: effects.CodeInternal, Message: "decode reply", Err: io.ErrUnexpectedEOF}, "internal: decode reply"},
 		{"Errorf", effects.Errorf(effects.CodeNotFound, "key %q", "k1"), `not_found: key "k1"`},
@@ -161,7 +161,7 @@ func TestSentinelsAreDistinctAndBare(t *testing.T) {
 }
 
 func TestConflictErrorNamesBothProviders(t *testing.T) {
-	err := error(&effects.ConflictError{Op: "crypto.hash", Existing: "crypto", Claimant: "my-crypto"})
+	err := error(&effects.ConflictError{Op: effects.CryptoHash, Existing: "crypto", Claimant: "my-crypto"})
 	msg := err.Error()
 	for _, want := range []string{"crypto.hash", `"crypto"`, `"my-crypto"`} {
 		if !strings.Contains(msg, want) {

@@ -101,20 +101,20 @@ func TestMatchOpPatterns(t *testing.T) {
 		op      effects.OpID
 		want    bool
 	}{
-		{"*", "crypto.hash", true},
-		{"crypto.*", "crypto.hash", true},
-		{"crypto.*", "crypto.ed25519_sign", true},
+		{"*", effects.CryptoHash, true},
+		{"crypto.*", effects.CryptoHash, true},
+		{"crypto.*", effects.CryptoEd25519Sign, true},
 		{"crypto.*", "cryptography.hash", false},
-		{"crypto.*", "storage.store", false},
+		{"crypto.*", effects.StorageStore, false},
 		{"crypto.hash", "crypto.hash", true},
 		{"crypto.hash", "crypto.hash_more", false},
-		{"crypto.has", "crypto.hash", false},
-		{"crypto", "crypto.hash", false},
-		{"crypto.", "crypto.hash", false},
-		{"*.hash", "crypto.hash", false},
-		{".*", "crypto.hash", false},
-		{"", "crypto.hash", false},
-		{"CRYPTO.*", "crypto.hash", false},
+		{"crypto.has", effects.CryptoHash, false},
+		{"crypto", effects.CryptoHash, false},
+		{"crypto.", effects.CryptoHash, false},
+		{"*.hash", effects.CryptoHash, false},
+		{".*", effects.CryptoHash, false},
+		{"", effects.CryptoHash, false},
+		{"CRYPTO.*", effects.CryptoHash, false},
 	}
 	for _, tt := range tests {
 		if got := effects.MatchOp(tt.pattern, tt.op); got != tt.want {

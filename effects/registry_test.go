@@ -94,7 +94,7 @@ func TestRegisterRejectsInvalidSpecAtomically(t *testing.T) {
 	if !strings.Contains(err.Error(), "clock") || !strings.Contains(err.Error(), "determinism") {
 		t.Errorf("error %q should name the provider and the problem", err)
 	}
-	if r.Has("clock.sleep_ms") {
+	if r.Has(effects.ClockSleepMS) {
 		t.Error("the valid spec before the invalid one was registered")
 	}
 }
@@ -126,11 +126,11 @@ func newPopulatedRegistry(t *testing.T) *effects.Registry {
 
 func TestLookupAndHas(t *testing.T) {
 	r := newPopulatedRegistry(t)
-	e, ok := r.Lookup("crypto.aead_seal")
-	if !ok || e.Provider != "extra-crypto" || e.Spec.ID != "crypto.aead_seal" || e.Handler == nil {
+	e, ok := r.Lookup(effects.CryptoAEADSeal)
+	if !ok || e.Provider != "extra-crypto" || e.Spec.ID != effects.CryptoAEADSeal || e.Handler == nil {
 		t.Fatalf("Lookup(crypto.aead_seal) = %+v, %v", e, ok)
 	}
-	if !r.Has("storage.store") {
+	if !r.Has(effects.StorageStore) {
 		t.Error("Has(storage.store) = false")
 	}
 	if _, ok := r.Lookup("storage.nope"); ok || r.Has("storage.nope") {
@@ -203,10 +203,10 @@ func TestUnregisterRemovesOnlyThatProvider(t *testing.T) {
 	if n := r.Unregister("crypto"); n != 2 {
 		t.Fatalf("Unregister(crypto) = %d, want 2", n)
 	}
-	if r.Has("crypto.sign") || r.Has("crypto.hash") {
+	if r.Has("crypto.sign") || r.Has(effects.CryptoHash) {
 		t.Error("crypto's ops are still registered")
 	}
-	if !r.Has("crypto.aead_seal") || !r.Has("storage.store") {
+	if !r.Has(effects.CryptoAEADSeal) || !r.Has(effects.StorageStore) {
 		t.Error("another provider's ops were removed")
 	}
 	if n := r.Unregister("crypto"); n != 0 {
@@ -280,7 +280,7 @@ func TestInvoke(t *testing.T) {
 		}
 	})
 	t.Run("handler error passes through", func(t *testing.T) {
-		_, err := r.Invoke(context.Background(), &effects.Call{Op: "storage.retrieve"})
+		_, err := r.Invoke(context.Background(), &effects.Call{Op: effects.StorageRetrieve})
 		if !errors.Is(err, effects.ErrNotFound) {
 			t.Fatalf("err = %v, want not_found", err)
 		}
@@ -288,7 +288,7 @@ func TestInvoke(t *testing.T) {
 	t.Run("cancellation reaches the handler", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		_, err := r.Invoke(ctx, &effects.Call{Op: "clock.sleep_ms"})
+		_, err := r.Invoke(ctx, &effects.Call{Op: effects.ClockSleepMS})
 		if !errors.Is(effects.AsError(err), effects.ErrCancelled) {
 			t.Fatalf("err = %v, want it to become cancelled", err)
 		}

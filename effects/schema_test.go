@@ -10,7 +10,7 @@ import (
 
 func signSpec() effects.OpSpec {
 	return effects.OpSpec{
-		ID: "crypto.ed25519_sign",
+		ID: effects.CryptoEd25519Sign,
 		Params: []effects.Param{
 			{Name: "msg", Kind: effects.KindBytes},
 			{Name: "key", Kind: effects.KindBytes},
@@ -95,7 +95,7 @@ func TestCheckArgs(t *testing.T) {
 		{"no params, null args", effects.OpSpec{ID: "clock.now", Determinism: effects.ReadsWorld}, effects.Null(), ""},
 		{"no params, empty map", effects.OpSpec{ID: "clock.now", Determinism: effects.ReadsWorld}, args(), ""},
 		{"no params, one given", effects.OpSpec{ID: "clock.now", Determinism: effects.ReadsWorld}, args("x", msg), `unexpected argument "x" (parameters: none)`},
-		{"only optional params, null args", effects.OpSpec{ID: "storage.stats", Params: []effects.Param{{Name: "verbose", Kind: effects.KindBool, Optional: true}}, Determinism: effects.ReadsWorld}, effects.Null(), ""},
+		{"only optional params, null args", effects.OpSpec{ID: effects.StorageStats, Params: []effects.Param{{Name: "verbose", Kind: effects.KindBool, Optional: true}}, Determinism: effects.ReadsWorld}, effects.Null(), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,7 +127,7 @@ func TestDescriptorValidate(t *testing.T) {
 	valid := func() effects.Descriptor {
 		return effects.Descriptor{
 			Name: "crypto", Version: "1.0.0", Kind: effects.KindHandler,
-			Ops: []effects.OpSpec{signSpec(), {ID: "crypto.hash", Determinism: effects.Pure, Result: effects.KindBytes}},
+			Ops: []effects.OpSpec{signSpec(), {ID: effects.CryptoHash, Determinism: effects.Pure, Result: effects.KindBytes}},
 			Config: []effects.ConfigField{
 				{Name: "path", Kind: effects.KindString, Required: true},
 				{Name: "max_keys", Kind: effects.KindUint, Default: effects.Uint(10)},
@@ -175,7 +175,7 @@ func TestSignature(t *testing.T) {
 	}{
 		{signSpec(), "crypto.ed25519_sign(msg bytes, key bytes, context string?, extra any?) -> bytes [pure, idempotent]"},
 		{effects.OpSpec{ID: "clock.now", Result: effects.KindUint, Determinism: effects.ReadsWorld}, "clock.now() -> uint [reads-world]"},
-		{effects.OpSpec{ID: "storage.store", Params: []effects.Param{{Name: "key", Kind: effects.KindString}, {Name: "value", Kind: effects.KindAny}}, Determinism: effects.WritesWorld, Idempotent: true},
+		{effects.OpSpec{ID: effects.StorageStore, Params: []effects.Param{{Name: "key", Kind: effects.KindString}, {Name: "value", Kind: effects.KindAny}}, Determinism: effects.WritesWorld, Idempotent: true},
 			"storage.store(key string, value any) -> null [writes-world, idempotent]"},
 	}
 	for _, tt := range tests {

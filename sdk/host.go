@@ -11,17 +11,18 @@ import (
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 )
 
-// Host is a plugin's handle on the host: it invokes effects through the
+// HostClient is a plugin's handle on the host, the client of the host's
+// callback service (aura.plugin.v1.Host): it invokes effects through the
 // host's router — the same guard chain and registry as every other caller —
 // scoped to the authority the plugin was configured for.
-type Host struct {
+type HostClient struct {
 	authority effects.AuthorityID
 	// call reaches the host's router: over the broker for a plugin
 	// process, directly for a plugin run in process (Local).
 	call func(ctx context.Context, call *effects.Call) (effects.Value, error)
 }
 
-func dialHost(broker *plugin.GRPCBroker, id uint32, authority effects.AuthorityID) (*Host, error) {
+func dialHost(broker *plugin.GRPCBroker, id uint32, authority effects.AuthorityID) (*HostClient, error) {
 	if broker == nil {
 		return nil, fmt.Errorf("host offered callback stream %d but this harness has no broker", id)
 	}
@@ -30,7 +31,7 @@ func dialHost(broker *plugin.GRPCBroker, id uint32, authority effects.AuthorityI
 		return nil, fmt.Errorf("dial host callback stream %d: %w", id, err)
 	}
 	client := pb.NewHostClient(conn)
-	return &Host{authority: authority, call: func(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	return &HostClient{authority: authority, call: func(ctx context.Context, call *effects.Call) (effects.Value, error) {
 		var timeout time.Duration
 		if dl, ok := ctx.Deadline(); ok {
 			timeout = time.Until(dl)
@@ -45,9 +46,9 @@ func dialHost(broker *plugin.GRPCBroker, id uint32, authority effects.AuthorityI
 
 // Invoke calls op with args (a map Value, or null) through the host.
 // Deadline and cancellation of ctx reach the host and the handler.
-func (h *Host) Invoke(ctx context.Context, op OpID, args Value) (Value, error) {
+func (h *HostClient) Invoke(ctx context.Context, op OpID, args Value) (Value, error) {
 	return h.call(ctx, &effects.Call{Op: op, Args: args, Authority: h.authority})
 }
 
 // Authority returns the authority the host scopes this plugin's calls to.
-func (h *Host) Authority() AuthorityID { return h.authority }
+func (h *HostClient) Authority() AuthorityID { return h.authority }

@@ -42,9 +42,9 @@ func (l *Local) Describe() effects.Descriptor { return l.srv.plugin.Descriptor()
 // Configuration.Host reaches (the host's router); its calls carry the
 // configured authority.
 func (l *Local) Configure(ctx context.Context, req ConfigureRequest, host effects.Handler) []Diagnostic {
-	var h *Host
+	var h *HostClient
 	if host != nil {
-		h = &Host{authority: req.Authority, call: host.Invoke}
+		h = &HostClient{authority: req.Authority, call: host.Invoke}
 	}
 	return l.srv.configure(ctx, req, h)
 }

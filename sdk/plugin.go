@@ -58,7 +58,7 @@ type Configuration struct {
 	StateDir string
 	// Host invokes effects through the host's router (nil when the host
 	// offers no callbacks, as in some test harnesses).
-	Host *Host
+	Host *HostClient
 	// Logger writes to the host's log, tagged with the plugin's name.
 	Logger hclog.Logger
 }
@@ -87,7 +87,7 @@ func (e *ConfigError) Error() string {
 // Service is the lifecycle of a service plugin.
 type Service interface {
 	// Start begins the service's work. host reaches the host's router.
-	Start(ctx context.Context, host *Host) error
+	Start(ctx context.Context, host *HostClient) error
 	// Stop ends it; it must return within ctx's deadline.
 	Stop(ctx context.Context) error
 	// Health reports whether the service is operational.

@@ -21,14 +21,16 @@ type serveOptions struct {
 
 // WithLogger sets the plugin's logger. Its output goes to stderr, which the
 // host forwards into its own log under the plugin's name. The default logs
-// JSON at the level the host asks for.
+// JSON at the level the host asks for. (An option for plugin authors:
+// nothing in this module passes it, so deadcode lists it.)
 func WithLogger(l hclog.Logger) Option { return func(o *serveOptions) { o.logger = l } }
 
 // WithParentWatchdog sets how often the plugin checks that the host that
 // started it is still alive, exiting when it is gone (default 250ms; 0
 // disables). On Linux the host also asks the kernel to kill the plugin when
 // the host dies; the watchdog covers systems without that signal and hosts
-// that die between fork and exec.
+// that die between fork and exec. (An option for plugin authors: nothing
+// in this module passes it, so deadcode lists it.)
 func WithParentWatchdog(every time.Duration) Option {
 	return func(o *serveOptions) { o.parentWatchdog = every }
 }

@@ -28,7 +28,7 @@ type server struct {
 	mu         sync.RWMutex
 	configured bool
 	authority  effects.AuthorityID
-	host       *Host
+	host       *HostClient
 }
 
 func newServer(p *Plugin, broker *plugin.GRPCBroker, logger hclog.Logger) *server {
@@ -70,7 +70,7 @@ func (s *server) configureProto(ctx context.Context, req *pb.ConfigureRequest) [
 	if err != nil {
 		return failure(nil, "malformed config", err.Error())
 	}
-	var host *Host
+	var host *HostClient
 	if bid := req.GetHostBrokerId(); bid != 0 {
 		if host, err = dialHost(s.broker, bid, authority); err != nil {
 			return failure(nil, "cannot reach the host's callback service", err.Error())
@@ -82,7 +82,7 @@ func (s *server) configureProto(ctx context.Context, req *pb.ConfigureRequest) [
 
 // configure checks the config against the declared schema, applies the
 // declared defaults, and hands it to the plugin's Configure.
-func (s *server) configure(ctx context.Context, req ConfigureRequest, host *Host) []Diagnostic {
+func (s *server) configure(ctx context.Context, req ConfigureRequest, host *HostClient) []Diagnostic {
 	values := req.Config
 	if values.IsNull() {
 		values = effects.Map(nil)

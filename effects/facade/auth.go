@@ -26,8 +26,8 @@ const (
 const ChallengeNonceSize = 32
 
 var (
-	opCreateChallenge = declare("Auth.CreateChallenge", "auth.create_challenge", effects.KindMap)
-	opAuthVerify      = declare("Auth.Verify", "auth.verify", effects.KindMap,
+	opCreateChallenge = declare("Auth.CreateChallenge", effects.AuthCreateChallenge, effects.KindMap)
+	opAuthVerify      = declare("Auth.Verify", effects.AuthVerify, effects.KindMap,
 		arg("challenge_id", effects.KindString), arg("signature", effects.KindBytes), arg("public_key", effects.KindBytes), arg("method", effects.KindString))
 )
 

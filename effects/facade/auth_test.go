@@ -15,7 +15,7 @@ func authCases() []methodCase {
 		{
 			name: "Auth.CreateChallenge",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Auth.CreateChallenge(ctx) },
-			op:   "auth.create_challenge", args: effects.Null(),
+			op:   effects.AuthCreateChallenge, args: effects.Null(),
 			reply: obj(map[string]effects.Value{"id": str(id), "nonce": effects.Bytes(nonce), "expires_ms": i64(301000)}),
 			want:  facade.AuthChallenge{ID: id, Nonce: nonce, ExpiresMs: 301000},
 		},
@@ -24,7 +24,7 @@ func authCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Auth.Verify(ctx, facade.AuthResponse{ChallengeID: id, Signature: sig, PublicKey: pub})
 			},
-			op: "auth.verify", args: verifyArgs,
+			op: effects.AuthVerify, args: verifyArgs,
 			reply: obj(map[string]effects.Value{"authenticated": effects.Bool(true), "method": str("device_key"), "challenge_id": str(id),
 				"public_key": effects.Bytes(pub), "authenticated_ms": i64(2000), "fact_id": effects.Bytes(factID)}),
 			want: facade.AuthResult{Authenticated: true, Method: facade.AuthDeviceKey, ChallengeID: id, PublicKey: pub,
@@ -35,7 +35,7 @@ func authCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Auth.Verify(ctx, facade.AuthResponse{ChallengeID: id, Signature: sig, PublicKey: pub, Method: facade.AuthDeviceKey})
 			},
-			op: "auth.verify", args: verifyArgs,
+			op: effects.AuthVerify, args: verifyArgs,
 			reply: obj(map[string]effects.Value{"authenticated": effects.Bool(false), "method": str("device_key"), "challenge_id": str(id),
 				"public_key": effects.Bytes(pub), "reason": str("the signature does not verify")}),
 			want: facade.AuthResult{Method: facade.AuthDeviceKey, ChallengeID: id, PublicKey: pub, Reason: "the signature does not verify"},

@@ -17,11 +17,11 @@ type Clock struct{ c caller }
 const OrderTokenSize = 32
 
 var (
-	opPhysicalTime   = declare("Clock.PhysicalTime", "clock.physical_time", effects.KindMap)
-	opSleep          = declare("Clock.Sleep", "clock.sleep_ms", effects.KindNull, arg("ms", effects.KindInt))
-	opLogicalNow     = declare("Clock.LogicalNow", "clock.logical_now", effects.KindUint)
-	opLogicalAdvance = declare("Clock.LogicalAdvance", "clock.logical_advance", effects.KindUint, arg("observed", effects.KindUint))
-	opOrderTime      = declare("Clock.OrderTime", "clock.order_time", effects.KindBytes)
+	opPhysicalTime   = declare("Clock.PhysicalTime", effects.ClockPhysicalTime, effects.KindMap)
+	opSleep          = declare("Clock.Sleep", effects.ClockSleepMS, effects.KindNull, arg("ms", effects.KindInt))
+	opLogicalNow     = declare("Clock.LogicalNow", effects.ClockLogicalNow, effects.KindUint)
+	opLogicalAdvance = declare("Clock.LogicalAdvance", effects.ClockLogicalAdvance, effects.KindUint, arg("observed", effects.KindUint))
+	opOrderTime      = declare("Clock.OrderTime", effects.ClockOrderTime, effects.KindBytes)
 )
 
 // PhysicalTime is a reading of the wall (or virtual) clock.

@@ -15,7 +15,7 @@ func clockCases() []methodCase {
 		{
 			name: "Clock.PhysicalTime",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Clock.PhysicalTime(ctx) },
-			op:   "clock.physical_time", args: effects.Null(),
+			op:   effects.ClockPhysicalTime, args: effects.Null(),
 			reply: obj(map[string]effects.Value{"ms": i64(1_700_000_000_123), "uncertainty_ms": i64(5)}),
 			want:  facade.PhysicalTime{Ms: 1_700_000_000_123, UncertaintyMs: 5},
 		},
@@ -24,25 +24,25 @@ func clockCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return nil, fx.Clock.Sleep(ctx, 1500*time.Microsecond)
 			},
-			op: "clock.sleep_ms", args: args("ms", i64(2)),
+			op: effects.ClockSleepMS, args: args("ms", i64(2)),
 			reply: effects.Null(), want: nil,
 		},
 		{
 			name: "Clock.LogicalNow",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Clock.LogicalNow(ctx) },
-			op:   "clock.logical_now", args: effects.Null(),
+			op:   effects.ClockLogicalNow, args: effects.Null(),
 			reply: u64(7), want: uint64(7),
 		},
 		{
 			name: "Clock.LogicalAdvance",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Clock.LogicalAdvance(ctx, 10) },
-			op:   "clock.logical_advance", args: args("observed", u64(10)),
+			op:   effects.ClockLogicalAdvance, args: args("observed", u64(10)),
 			reply: u64(11), want: uint64(11),
 		},
 		{
 			name: "Clock.OrderTime",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Clock.OrderTime(ctx) },
-			op:   "clock.order_time", args: effects.Null(),
+			op:   effects.ClockOrderTime, args: effects.Null(),
 			reply: effects.Bytes(token), want: token,
 		},
 	}
@@ -59,7 +59,7 @@ func TestSleepRoundsUpToWholeMilliseconds(t *testing.T) {
 		{time.Millisecond + 1, 2}, {time.Minute, 60_000},
 	} {
 		f := newFake(t)
-		f.reply("clock.sleep_ms", effects.Null())
+		f.reply(effects.ClockSleepMS, effects.Null())
 		if err := f.clients().Clock.Sleep(t.Context(), tc.d); err != nil {
 			t.Fatal(err)
 		}

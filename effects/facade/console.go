@@ -12,10 +12,10 @@ import (
 type Console struct{ c caller }
 
 var (
-	opLogDebug = declare("Console.Debug", "console.log_debug", effects.KindNull, arg("message", effects.KindString), opt("fields", effects.KindMap))
-	opLogInfo  = declare("Console.Info", "console.log_info", effects.KindNull, arg("message", effects.KindString), opt("fields", effects.KindMap))
-	opLogWarn  = declare("Console.Warn", "console.log_warn", effects.KindNull, arg("message", effects.KindString), opt("fields", effects.KindMap))
-	opLogError = declare("Console.Error", "console.log_error", effects.KindNull, arg("message", effects.KindString), opt("fields", effects.KindMap))
+	opLogDebug = declare("Console.Debug", effects.ConsoleLogDebug, effects.KindNull, arg("message", effects.KindString), opt("fields", effects.KindMap))
+	opLogInfo  = declare("Console.Info", effects.ConsoleLogInfo, effects.KindNull, arg("message", effects.KindString), opt("fields", effects.KindMap))
+	opLogWarn  = declare("Console.Warn", effects.ConsoleLogWarn, effects.KindNull, arg("message", effects.KindString), opt("fields", effects.KindMap))
+	opLogError = declare("Console.Error", effects.ConsoleLogError, effects.KindNull, arg("message", effects.KindString), opt("fields", effects.KindMap))
 )
 
 // Debug logs detail useful when diagnosing a problem.

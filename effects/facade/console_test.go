@@ -18,19 +18,19 @@ func consoleCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return nil, fx.Console.Debug(ctx, "hello", field, effects.Field{Key: "n", Value: i64(2)})
 			},
-			op: "console.log_debug", args: withFields, reply: effects.Null(), want: nil,
+			op: effects.ConsoleLogDebug, args: withFields, reply: effects.Null(), want: nil,
 		},
 		{
 			name: "Console.Info",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return nil, fx.Console.Info(ctx, "hello") },
-			op:   "console.log_info", args: args("message", str("hello")), reply: effects.Null(), want: nil,
+			op:   effects.ConsoleLogInfo, args: args("message", str("hello")), reply: effects.Null(), want: nil,
 		},
 		{
 			name: "Console.Warn",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return nil, fx.Console.Warn(ctx, "hello", field)
 			},
-			op: "console.log_warn", args: args("message", str("hello"), "fields", obj(map[string]effects.Value{"peer": str("bob")})),
+			op: effects.ConsoleLogWarn, args: args("message", str("hello"), "fields", obj(map[string]effects.Value{"peer": str("bob")})),
 			reply: effects.Null(), want: nil,
 		},
 		{
@@ -38,7 +38,7 @@ func consoleCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return nil, fx.Console.Error(ctx, "", field)
 			},
-			op: "console.log_error", args: args("message", str(""), "fields", obj(map[string]effects.Value{"peer": str("bob")})),
+			op: effects.ConsoleLogError, args: args("message", str(""), "fields", obj(map[string]effects.Value{"peer": str("bob")})),
 			reply: effects.Null(), want: nil,
 		},
 	}
@@ -50,7 +50,7 @@ func TestConsoleRefusesAFieldGivenTwice(t *testing.T) {
 	f := newFake(t)
 	err := f.clients().Console.Info(t.Context(), "x", effects.Field{Key: "a", Value: i64(1)}, effects.Field{Key: "a", Value: i64(2)})
 	var e *effects.Error
-	if !errors.As(err, &e) || e.Code != effects.CodeInvalidArgs || e.Op != "console.log_info" {
+	if !errors.As(err, &e) || e.Code != effects.CodeInvalidArgs || e.Op != effects.ConsoleLogInfo {
 		t.Errorf("error %v, want invalid_args of console.log_info", err)
 	}
 	if calls := f.take(); len(calls) != 0 {

@@ -25,8 +25,8 @@ var declared []*operation
 
 // declare declares the operation a facade method calls. A malformed
 // declaration is a programmer error and panics at package initialisation.
-func declare(method, id string, result effects.Kind, params ...effects.Param) *operation {
-	op := &operation{method: method, id: effects.MustOpID(id), params: params, result: result}
+func declare(method string, id effects.OpID, result effects.Kind, params ...effects.Param) *operation {
+	op := &operation{method: method, id: effects.MustOpID(string(id)), params: params, result: result}
 	spec := effects.OpSpec{ID: op.id, Params: params, Result: result, Determinism: effects.Pure}
 	if err := spec.Validate(); err != nil {
 		panic("facade: " + err.Error())

@@ -78,39 +78,39 @@ func TestCheckSpecsReportsEachMismatch(t *testing.T) {
 	}{
 		{
 			name:   "operation not declared",
-			specs:  specsWith("crypto.hash", func(s *effects.OpSpec) { s.ID = "" }),
+			specs:  specsWith(effects.CryptoHash, func(s *effects.OpSpec) { s.ID = "" }),
 			wanted: []string{"crypto.hash: facade.Crypto.Hash calls it", "does not declare it"},
 		},
 		{
 			name:   "argument renamed",
-			specs:  specsWith("crypto.ed25519_sign", func(s *effects.OpSpec) { param(s, "msg").Name = "message" }),
+			specs:  specsWith(effects.CryptoEd25519Sign, func(s *effects.OpSpec) { param(s, "msg").Name = "message" }),
 			wanted: []string{`facade.Crypto.Sign sends argument "msg" (bytes), which the operation does not declare`, `never sends argument "message"`},
 		},
 		{
 			name:   "argument of another kind",
-			specs:  specsWith("clock.logical_advance", func(s *effects.OpSpec) { param(s, "observed").Kind = effects.KindInt }),
+			specs:  specsWith(effects.ClockLogicalAdvance, func(s *effects.OpSpec) { param(s, "observed").Kind = effects.KindInt }),
 			wanted: []string{`facade.Clock.LogicalAdvance sends argument "observed" as uint, but the operation declares it int`},
 		},
 		{
 			name:   "optional argument made required",
-			specs:  specsWith("storage.list_keys", func(s *effects.OpSpec) { param(s, "prefix").Optional = false }),
+			specs:  specsWith(effects.StorageListKeys, func(s *effects.OpSpec) { param(s, "prefix").Optional = false }),
 			wanted: []string{`facade.Storage.ListKeys may leave out argument "prefix", which the operation requires`},
 		},
 		{
 			name: "new required argument",
-			specs: specsWith("random.random_uuid", func(s *effects.OpSpec) {
+			specs: specsWith(effects.RandomUUID, func(s *effects.OpSpec) {
 				s.Params = append(s.Params, effects.Param{Name: "version", Kind: effects.KindInt})
 			}),
 			wanted: []string{`facade.Random.UUID never sends argument "version" (int), which the operation requires`},
 		},
 		{
 			name:   "endpoint narrowed from any kind",
-			specs:  specsWith("network.connected_peers", func(s *effects.OpSpec) { param(s, "self").Kind = effects.KindString }),
+			specs:  specsWith(effects.NetworkConnectedPeers, func(s *effects.OpSpec) { param(s, "self").Kind = effects.KindString }),
 			wanted: []string{`facade.Network.ConnectedPeers sends argument "self" as any, but the operation declares it string`},
 		},
 		{
 			name:   "result of another kind",
-			specs:  specsWith("session.clean_expired", func(s *effects.OpSpec) { s.Result = effects.KindUint }),
+			specs:  specsWith(effects.SessionCleanExpired, func(s *effects.OpSpec) { s.Result = effects.KindUint }),
 			wanted: []string{"facade.Sessions.CleanExpired decodes a result of kind int, but the operation declares uint"},
 		},
 	} {
@@ -139,12 +139,12 @@ func TestCheckSpecsLooksOnlyAtServedFamilies(t *testing.T) {
 		}
 	}
 	extra := effects.OpSpec{ID: "crypto.something_new", Result: effects.KindNull, Determinism: effects.Pure}
-	faults := effects.OpSpec{ID: "network_faults.partition", Result: effects.KindNull, Determinism: effects.WritesWorld}
+	faults := effects.OpSpec{ID: effects.NetworkFaultsPartition, Result: effects.KindNull, Determinism: effects.WritesWorld}
 	specs := append(slices.Clone(crypto), extra, faults)
 	if err := facade.CheckSpecs(specs); err != nil {
 		t.Errorf("crypto alone: %v", err)
 	}
-	if got := facade.Uncalled(specs); !slices.Equal(got, []effects.OpID{"crypto.something_new", "network_faults.partition"}) {
+	if got := facade.Uncalled(specs); !slices.Equal(got, []effects.OpID{"crypto.something_new", effects.NetworkFaultsPartition}) {
 		t.Errorf("Uncalled = %v", got)
 	}
 	if err := facade.CheckSpecs(nil); err != nil {
@@ -160,7 +160,7 @@ func TestCheckResultAcceptsThePluginShapes(t *testing.T) {
 		if err := facade.CheckResult(call, tc.reply); err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 		}
-		if tc.op == "journal.view" {
+		if tc.op == effects.JournalView {
 			continue
 		}
 		checkShapeError(t, facade.CheckResult(call, wrongKind(tc.reply)), tc.op, "")
@@ -179,16 +179,16 @@ func TestCheckResultReadsLengthsFromTheCall(t *testing.T) {
 		result effects.Value
 		ok     bool
 	}{
-		{&effects.Call{Op: "crypto.aead_seal", Args: args("plaintext", bs("abc"))}, effects.Bytes(filled(19, 0)), true},
-		{&effects.Call{Op: "crypto.aead_seal", Args: args("plaintext", bs("abc"))}, effects.Bytes(filled(18, 0)), false},
-		{&effects.Call{Op: "crypto.aead_open", Args: args("ciphertext", effects.Bytes(filled(19, 0)))}, bs("abc"), true},
-		{&effects.Call{Op: "crypto.kdf_derive", Args: args("len", i64(4))}, bs("abcd"), true},
-		{&effects.Call{Op: "crypto.kdf_derive", Args: args("len", i64(4))}, bs("abc"), false},
-		{&effects.Call{Op: "random.random_bytes", Args: args("n", i64(2))}, bs("ab"), true},
-		{&effects.Call{Op: "random.random_bytes", Args: args("n", i64(2))}, bs("abc"), false},
-		{&effects.Call{Op: "random.random_range", Args: args("min", i64(0), "max", i64(10))}, i64(9), true},
-		{&effects.Call{Op: "random.random_range", Args: args("min", i64(0), "max", i64(10))}, i64(10), false},
-		{&effects.Call{Op: "random.random_range"}, i64(-1 << 40), true},
+		{&effects.Call{Op: effects.CryptoAEADSeal, Args: args("plaintext", bs("abc"))}, effects.Bytes(filled(19, 0)), true},
+		{&effects.Call{Op: effects.CryptoAEADSeal, Args: args("plaintext", bs("abc"))}, effects.Bytes(filled(18, 0)), false},
+		{&effects.Call{Op: effects.CryptoAEADOpen, Args: args("ciphertext", effects.Bytes(filled(19, 0)))}, bs("abc"), true},
+		{&effects.Call{Op: effects.CryptoKDFDerive, Args: args("len", i64(4))}, bs("abcd"), true},
+		{&effects.Call{Op: effects.CryptoKDFDerive, Args: args("len", i64(4))}, bs("abc"), false},
+		{&effects.Call{Op: effects.RandomBytes, Args: args("n", i64(2))}, bs("ab"), true},
+		{&effects.Call{Op: effects.RandomBytes, Args: args("n", i64(2))}, bs("abc"), false},
+		{&effects.Call{Op: effects.RandomRange, Args: args("min", i64(0), "max", i64(10))}, i64(9), true},
+		{&effects.Call{Op: effects.RandomRange, Args: args("min", i64(0), "max", i64(10))}, i64(10), false},
+		{&effects.Call{Op: effects.RandomRange}, i64(-1 << 40), true},
 	} {
 		err := facade.CheckResult(tc.call, tc.result)
 		if (err == nil) != tc.ok {

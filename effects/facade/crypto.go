@@ -22,14 +22,14 @@ const (
 )
 
 var (
-	opHash            = declare("Crypto.Hash", "crypto.hash", effects.KindBytes, arg("data", effects.KindBytes))
-	opKDF             = declare("Crypto.KDF", "crypto.kdf_derive", effects.KindBytes, arg("ikm", effects.KindBytes), opt("salt", effects.KindBytes), opt("info", effects.KindBytes), arg("len", effects.KindInt))
-	opGenerateKeypair = declare("Crypto.GenerateKeypair", "crypto.ed25519_generate_keypair", effects.KindMap)
-	opSign            = declare("Crypto.Sign", "crypto.ed25519_sign", effects.KindBytes, arg("msg", effects.KindBytes), arg("key", effects.KindBytes))
-	opVerify          = declare("Crypto.Verify", "crypto.ed25519_verify", effects.KindBool, arg("msg", effects.KindBytes), arg("sig", effects.KindBytes), arg("pub", effects.KindBytes))
-	opPublicKey       = declare("Crypto.PublicKey", "crypto.ed25519_public_key", effects.KindBytes, arg("priv", effects.KindBytes))
-	opSeal            = declare("Crypto.Seal", "crypto.aead_seal", effects.KindBytes, arg("key", effects.KindBytes), arg("nonce", effects.KindBytes), arg("plaintext", effects.KindBytes), opt("aad", effects.KindBytes))
-	opOpen            = declare("Crypto.Open", "crypto.aead_open", effects.KindBytes, arg("key", effects.KindBytes), arg("nonce", effects.KindBytes), arg("ciphertext", effects.KindBytes), opt("aad", effects.KindBytes))
+	opHash            = declare("Crypto.Hash", effects.CryptoHash, effects.KindBytes, arg("data", effects.KindBytes))
+	opKDF             = declare("Crypto.KDF", effects.CryptoKDFDerive, effects.KindBytes, arg("ikm", effects.KindBytes), opt("salt", effects.KindBytes), opt("info", effects.KindBytes), arg("len", effects.KindInt))
+	opGenerateKeypair = declare("Crypto.GenerateKeypair", effects.CryptoEd25519GenerateKeypair, effects.KindMap)
+	opSign            = declare("Crypto.Sign", effects.CryptoEd25519Sign, effects.KindBytes, arg("msg", effects.KindBytes), arg("key", effects.KindBytes))
+	opVerify          = declare("Crypto.Verify", effects.CryptoEd25519Verify, effects.KindBool, arg("msg", effects.KindBytes), arg("sig", effects.KindBytes), arg("pub", effects.KindBytes))
+	opPublicKey       = declare("Crypto.PublicKey", effects.CryptoEd25519PublicKey, effects.KindBytes, arg("priv", effects.KindBytes))
+	opSeal            = declare("Crypto.Seal", effects.CryptoAEADSeal, effects.KindBytes, arg("key", effects.KindBytes), arg("nonce", effects.KindBytes), arg("plaintext", effects.KindBytes), opt("aad", effects.KindBytes))
+	opOpen            = declare("Crypto.Open", effects.CryptoAEADOpen, effects.KindBytes, arg("key", effects.KindBytes), arg("nonce", effects.KindBytes), arg("ciphertext", effects.KindBytes), opt("aad", effects.KindBytes))
 )
 
 // Keypair is an Ed25519 key pair as crypto.ed25519_generate_keypair

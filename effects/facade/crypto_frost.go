@@ -16,15 +16,15 @@ import (
 // Participant identifiers are 1 to n. Scalars and points are 32 bytes.
 
 var (
-	opFrostGenerateKeys   = declare("Crypto.FrostGenerateKeys", "crypto.frost_generate_keys", effects.KindMap, arg("t", effects.KindInt), arg("n", effects.KindInt))
-	opFrostGenerateNonces = declare("Crypto.FrostGenerateNonces", "crypto.frost_generate_nonces", effects.KindMap, arg("share", effects.KindMap))
-	opFrostSigningPackage = declare("Crypto.FrostSigningPackage", "crypto.frost_create_signing_package", effects.KindMap,
+	opFrostGenerateKeys   = declare("Crypto.FrostGenerateKeys", effects.CryptoFrostGenerateKeys, effects.KindMap, arg("t", effects.KindInt), arg("n", effects.KindInt))
+	opFrostGenerateNonces = declare("Crypto.FrostGenerateNonces", effects.CryptoFrostGenerateNonces, effects.KindMap, arg("share", effects.KindMap))
+	opFrostSigningPackage = declare("Crypto.FrostSigningPackage", effects.CryptoFrostCreateSigningPackage, effects.KindMap,
 		arg("msg", effects.KindBytes), arg("commitments", effects.KindList), arg("group_public", effects.KindBytes), opt("participants", effects.KindList))
-	opFrostSignShare = declare("Crypto.FrostSignShare", "crypto.frost_sign_share", effects.KindMap,
+	opFrostSignShare = declare("Crypto.FrostSignShare", effects.CryptoFrostSignShare, effects.KindMap,
 		arg("pkg", effects.KindMap), arg("share", effects.KindMap), arg("nonces", effects.KindMap))
-	opFrostAggregate = declare("Crypto.FrostAggregate", "crypto.frost_aggregate_signatures", effects.KindBytes,
+	opFrostAggregate = declare("Crypto.FrostAggregate", effects.CryptoFrostAggregateSignatures, effects.KindBytes,
 		arg("pkg", effects.KindMap), arg("shares", effects.KindList), opt("verifying_shares", effects.KindList))
-	opFrostVerify = declare("Crypto.FrostVerify", "crypto.frost_verify", effects.KindBool,
+	opFrostVerify = declare("Crypto.FrostVerify", effects.CryptoFrostVerify, effects.KindBool,
 		arg("msg", effects.KindBytes), arg("sig", effects.KindBytes), arg("group_public", effects.KindBytes))
 )
 

@@ -13,7 +13,7 @@ func cryptoCases() []methodCase {
 		{
 			name: "Crypto.Hash",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Crypto.Hash(ctx, []byte("data")) },
-			op:   "crypto.hash", args: args("data", bs("data")),
+			op:   effects.CryptoHash, args: args("data", bs("data")),
 			reply: effects.Bytes(filled(32, 9)), want: filled(32, 9),
 		},
 		{
@@ -21,7 +21,7 @@ func cryptoCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.KDF(ctx, []byte("ikm"), []byte("salt"), []byte("info"), 4)
 			},
-			op: "crypto.kdf_derive", args: args("ikm", bs("ikm"), "salt", bs("salt"), "info", bs("info"), "len", i64(4)),
+			op: effects.CryptoKDFDerive, args: args("ikm", bs("ikm"), "salt", bs("salt"), "info", bs("info"), "len", i64(4)),
 			reply: bs("okm!"), want: []byte("okm!"),
 		},
 		{
@@ -29,13 +29,13 @@ func cryptoCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.KDF(ctx, []byte("ikm"), nil, []byte{}, 2)
 			},
-			op: "crypto.kdf_derive", args: args("ikm", bs("ikm"), "len", i64(2)),
+			op: effects.CryptoKDFDerive, args: args("ikm", bs("ikm"), "len", i64(2)),
 			reply: bs("ok"), want: []byte("ok"),
 		},
 		{
 			name: "Crypto.GenerateKeypair",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Crypto.GenerateKeypair(ctx) },
-			op:   "crypto.ed25519_generate_keypair", args: effects.Null(),
+			op:   effects.CryptoEd25519GenerateKeypair, args: effects.Null(),
 			reply: obj(map[string]effects.Value{"public": effects.Bytes(pub), "private": effects.Bytes(priv)}),
 			want:  facade.Keypair{Public: pub, Private: priv},
 		},
@@ -44,7 +44,7 @@ func cryptoCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.Sign(ctx, []byte("m"), priv)
 			},
-			op: "crypto.ed25519_sign", args: args("msg", bs("m"), "key", effects.Bytes(priv)),
+			op: effects.CryptoEd25519Sign, args: args("msg", bs("m"), "key", effects.Bytes(priv)),
 			reply: effects.Bytes(sig), want: sig,
 		},
 		{
@@ -52,13 +52,13 @@ func cryptoCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.Verify(ctx, []byte("m"), sig, pub)
 			},
-			op: "crypto.ed25519_verify", args: args("msg", bs("m"), "sig", effects.Bytes(sig), "pub", effects.Bytes(pub)),
+			op: effects.CryptoEd25519Verify, args: args("msg", bs("m"), "sig", effects.Bytes(sig), "pub", effects.Bytes(pub)),
 			reply: effects.Bool(true), want: true,
 		},
 		{
 			name: "Crypto.PublicKey",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Crypto.PublicKey(ctx, priv[:32]) },
-			op:   "crypto.ed25519_public_key", args: args("priv", effects.Bytes(priv[:32])),
+			op:   effects.CryptoEd25519PublicKey, args: args("priv", effects.Bytes(priv[:32])),
 			reply: effects.Bytes(pub), want: pub,
 		},
 		{
@@ -66,7 +66,7 @@ func cryptoCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.Seal(ctx, filled(32, 7), filled(12, 0), []byte("pt"), []byte("aad"))
 			},
-			op: "crypto.aead_seal",
+			op: effects.CryptoAEADSeal,
 			args: args("key", effects.Bytes(filled(32, 7)), "nonce", effects.Bytes(filled(12, 0)),
 				"plaintext", bs("pt"), "aad", bs("aad")),
 			reply: effects.Bytes(filled(18, 5)), want: filled(18, 5),
@@ -76,7 +76,7 @@ func cryptoCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.Open(ctx, filled(32, 7), filled(24, 0), filled(18, 5), nil)
 			},
-			op:    "crypto.aead_open",
+			op:    effects.CryptoAEADOpen,
 			args:  args("key", effects.Bytes(filled(32, 7)), "nonce", effects.Bytes(filled(24, 0)), "ciphertext", effects.Bytes(filled(18, 5))),
 			reply: bs("pt"), want: []byte("pt"),
 		},
@@ -124,7 +124,7 @@ func frostCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.FrostGenerateKeys(ctx, 2, 3)
 			},
-			op: "crypto.frost_generate_keys", args: args("t", i64(2), "n", i64(3)),
+			op: effects.CryptoFrostGenerateKeys, args: args("t", i64(2), "n", i64(3)),
 			reply: obj(map[string]effects.Value{
 				"group_public": effects.Bytes(group), "threshold": i64(2),
 				"shares":     list(shareValue(1, 0x10), shareValue(2, 0x20), shareValue(3, 0x30)),
@@ -139,7 +139,7 @@ func frostCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.FrostGenerateNonces(ctx, share(1, 0x10))
 			},
-			op: "crypto.frost_generate_nonces", args: args("share", shareValue(1, 0x10)),
+			op: effects.CryptoFrostGenerateNonces, args: args("share", shareValue(1, 0x10)),
 			reply: obj(map[string]effects.Value{
 				"nonces":     obj(map[string]effects.Value{"identifier": i64(1), "hiding": effects.Bytes(filled(32, 0x50)), "binding": effects.Bytes(filled(32, 0x51))}),
 				"commitment": commitmentValue(1, 0x10),
@@ -154,7 +154,7 @@ func frostCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.FrostSigningPackage(ctx, []byte("msg"), []facade.FrostCommitment{commitment(3, 0x30), commitment(1, 0x10)}, group, []uint64{3, 1})
 			},
-			op: "crypto.frost_create_signing_package",
+			op: effects.CryptoFrostCreateSigningPackage,
 			args: args("msg", bs("msg"), "commitments", list(commitmentValue(3, 0x30), commitmentValue(1, 0x10)),
 				"group_public", effects.Bytes(group), "participants", list(i64(3), i64(1))),
 			reply: packageValue(), want: signingPackage(),
@@ -164,7 +164,7 @@ func frostCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.FrostSigningPackage(ctx, []byte("msg"), []facade.FrostCommitment{commitment(1, 0x10), commitment(3, 0x30)}, group, nil)
 			},
-			op:    "crypto.frost_create_signing_package",
+			op:    effects.CryptoFrostCreateSigningPackage,
 			args:  args("msg", bs("msg"), "commitments", list(commitmentValue(1, 0x10), commitmentValue(3, 0x30)), "group_public", effects.Bytes(group)),
 			reply: packageValue(), want: signingPackage(),
 		},
@@ -173,7 +173,7 @@ func frostCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.FrostSignShare(ctx, signingPackage(), share(1, 0x10), facade.FrostNonces{Identifier: 1, Hiding: filled(32, 0x50), Binding: filled(32, 0x51)})
 			},
-			op: "crypto.frost_sign_share",
+			op: effects.CryptoFrostSignShare,
 			args: args("pkg", packageValue(), "share", shareValue(1, 0x10),
 				"nonces", obj(map[string]effects.Value{"identifier": i64(1), "hiding": effects.Bytes(filled(32, 0x50)), "binding": effects.Bytes(filled(32, 0x51))})),
 			reply: obj(map[string]effects.Value{"identifier": i64(1), "share": effects.Bytes(filled(32, 0x77))}),
@@ -186,7 +186,7 @@ func frostCases() []methodCase {
 					[]facade.FrostSignatureShare{{Identifier: 1, Share: filled(32, 0x77)}, {Identifier: 3, Share: filled(32, 0x78)}},
 					[]facade.FrostVerifyingShare{share(1, 0x10).Verifying()})
 			},
-			op: "crypto.frost_aggregate_signatures",
+			op: effects.CryptoFrostAggregateSignatures,
 			args: args("pkg", packageValue(),
 				"shares", list(
 					obj(map[string]effects.Value{"identifier": i64(1), "share": effects.Bytes(filled(32, 0x77))}),
@@ -199,7 +199,7 @@ func frostCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.FrostAggregate(ctx, signingPackage(), nil, nil)
 			},
-			op:    "crypto.frost_aggregate_signatures",
+			op:    effects.CryptoFrostAggregateSignatures,
 			args:  args("pkg", packageValue(), "shares", list()),
 			reply: effects.Bytes(filled(64, 0x99)), want: filled(64, 0x99),
 		},
@@ -208,7 +208,7 @@ func frostCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.FrostVerify(ctx, []byte("msg"), filled(64, 0x99), group)
 			},
-			op:    "crypto.frost_verify",
+			op:    effects.CryptoFrostVerify,
 			args:  args("msg", bs("msg"), "sig", effects.Bytes(filled(64, 0x99)), "group_public", effects.Bytes(group)),
 			reply: effects.Bool(false), want: false,
 		},

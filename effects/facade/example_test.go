@@ -21,10 +21,10 @@ func ExampleNew() {
 		defer mu.Unlock()
 		key, _ := c.Arg("key").AsString()
 		switch c.Op {
-		case "storage.store":
+		case effects.StorageStore:
 			store[key], _ = c.Arg("value").AsBytes()
 			return effects.Null(), nil
-		case "storage.retrieve":
+		case effects.StorageRetrieve:
 			if v, ok := store[key]; ok {
 				return effects.Bytes(v), nil
 			}
@@ -35,9 +35,9 @@ func ExampleNew() {
 	reg := effects.NewRegistry()
 	key := effects.Param{Name: "key", Kind: effects.KindString}
 	err := reg.Register("storage", handler,
-		effects.OpSpec{ID: "storage.store", Params: []effects.Param{key, {Name: "value", Kind: effects.KindBytes}},
+		effects.OpSpec{ID: effects.StorageStore, Params: []effects.Param{key, {Name: "value", Kind: effects.KindBytes}},
 			Result: effects.KindNull, Determinism: effects.WritesWorld},
-		effects.OpSpec{ID: "storage.retrieve", Params: []effects.Param{key}, Result: effects.KindBytes, Determinism: effects.ReadsWorld},
+		effects.OpSpec{ID: effects.StorageRetrieve, Params: []effects.Param{key}, Result: effects.KindBytes, Determinism: effects.ReadsWorld},
 	)
 	if err != nil {
 		panic(err)
@@ -67,11 +67,11 @@ func ExampleNew() {
 // random_u64 returns an int.
 func ExampleCheckSpecs() {
 	specs := []effects.OpSpec{
-		{ID: "random.random_bytes", Params: []effects.Param{{Name: "len", Kind: effects.KindInt}}, Result: effects.KindBytes},
-		{ID: "random.random_bytes_32", Result: effects.KindBytes},
-		{ID: "random.random_u64", Result: effects.KindInt},
-		{ID: "random.random_range", Params: []effects.Param{{Name: "min", Kind: effects.KindInt}, {Name: "max", Kind: effects.KindInt}}, Result: effects.KindInt},
-		{ID: "random.random_uuid", Result: effects.KindString},
+		{ID: effects.RandomBytes, Params: []effects.Param{{Name: "len", Kind: effects.KindInt}}, Result: effects.KindBytes},
+		{ID: effects.RandomBytes32, Result: effects.KindBytes},
+		{ID: effects.RandomU64, Result: effects.KindInt},
+		{ID: effects.RandomRange, Params: []effects.Param{{Name: "min", Kind: effects.KindInt}, {Name: "max", Kind: effects.KindInt}}, Result: effects.KindInt},
+		{ID: effects.RandomUUID, Result: effects.KindString},
 	}
 	fmt.Println(facade.CheckSpecs(specs))
 	// Output:
@@ -82,7 +82,7 @@ func ExampleCheckSpecs() {
 
 // A plugin's test checks a real result against the method that decodes it.
 func ExampleCheckResult() {
-	call := &effects.Call{Op: "clock.physical_time"}
+	call := &effects.Call{Op: effects.ClockPhysicalTime}
 	good := effects.Map(map[string]effects.Value{"ms": effects.Int(1000), "uncertainty_ms": effects.Int(0)})
 	bad := effects.Map(map[string]effects.Value{"millis": effects.Int(1000)})
 	fmt.Println(facade.CheckResult(call, good))

@@ -37,16 +37,16 @@ const (
 )
 
 var (
-	opInvite = declare("Invitations.Invite", "invitation.invite", effects.KindMap,
+	opInvite = declare("Invitations.Invite", effects.InvitationInvite, effects.KindMap,
 		arg("kind", effects.KindString), arg("sender", effects.KindString), arg("receiver", effects.KindString),
 		arg("ttl_ms", effects.KindInt), opt("message", effects.KindString))
-	opInvitationAccept  = declare("Invitations.Accept", "invitation.accept", effects.KindMap, arg("id", effects.KindString), arg("as", effects.KindString))
-	opInvitationDecline = declare("Invitations.Decline", "invitation.decline", effects.KindMap, arg("id", effects.KindString), arg("as", effects.KindString))
-	opInvitationCancel  = declare("Invitations.Cancel", "invitation.cancel", effects.KindMap, arg("id", effects.KindString), arg("as", effects.KindString))
-	opInvitationGet     = declare("Invitations.Get", "invitation.get", effects.KindMap, arg("id", effects.KindString))
-	opListPending       = declare("Invitations.ListPending", "invitation.list_pending", effects.KindList, opt("for", effects.KindString))
-	opInvitationExport  = declare("Invitations.Export", "invitation.export", effects.KindString, arg("id", effects.KindString))
-	opInvitationImport  = declare("Invitations.Import", "invitation.import", effects.KindMap, arg("code", effects.KindString))
+	opInvitationAccept  = declare("Invitations.Accept", effects.InvitationAccept, effects.KindMap, arg("id", effects.KindString), arg("as", effects.KindString))
+	opInvitationDecline = declare("Invitations.Decline", effects.InvitationDecline, effects.KindMap, arg("id", effects.KindString), arg("as", effects.KindString))
+	opInvitationCancel  = declare("Invitations.Cancel", effects.InvitationCancel, effects.KindMap, arg("id", effects.KindString), arg("as", effects.KindString))
+	opInvitationGet     = declare("Invitations.Get", effects.InvitationGet, effects.KindMap, arg("id", effects.KindString))
+	opListPending       = declare("Invitations.ListPending", effects.InvitationListPending, effects.KindList, opt("for", effects.KindString))
+	opInvitationExport  = declare("Invitations.Export", effects.InvitationExport, effects.KindString, arg("id", effects.KindString))
+	opInvitationImport  = declare("Invitations.Import", effects.InvitationImport, effects.KindMap, arg("code", effects.KindString))
 )
 
 // InviteRequest asks for a new invitation.

@@ -46,7 +46,7 @@ func invitationCases() []methodCase {
 				return fx.Invitations.Invite(ctx, facade.InviteRequest{Kind: facade.InviteGuardian, Sender: "alice", Receiver: "bob",
 					TTL: time.Hour, Message: "be my guardian"})
 			},
-			op: "invitation.invite",
+			op: effects.InvitationInvite,
 			args: args("kind", str("guardian"), "sender", str("alice"), "receiver", str("bob"), "ttl_ms", i64(3600000),
 				"message", str("be my guardian")),
 			reply: invitationValue("pending", map[string]effects.Value{"message": str("be my guardian"), "fact_id": effects.Bytes(factID)}),
@@ -57,7 +57,7 @@ func invitationCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Invitations.Invite(ctx, facade.InviteRequest{Kind: facade.InviteGuardian, Sender: "alice", Receiver: "bob", TTL: time.Hour})
 			},
-			op:    "invitation.invite",
+			op:    effects.InvitationInvite,
 			args:  args("kind", str("guardian"), "sender", str("alice"), "receiver", str("bob"), "ttl_ms", i64(3600000)),
 			reply: invitationValue("pending", nil), want: pending,
 		},
@@ -66,7 +66,7 @@ func invitationCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Invitations.Accept(ctx, invitationID, "bob")
 			},
-			op: "invitation.accept", args: idArgs("bob"),
+			op: effects.InvitationAccept, args: idArgs("bob"),
 			reply: settledValue("accepted", "bob"), want: settled(facade.InvitationAccepted, "bob"),
 		},
 		{
@@ -74,7 +74,7 @@ func invitationCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Invitations.Decline(ctx, invitationID, "bob")
 			},
-			op: "invitation.decline", args: idArgs("bob"),
+			op: effects.InvitationDecline, args: idArgs("bob"),
 			reply: settledValue("declined", "bob"), want: settled(facade.InvitationDeclined, "bob"),
 		},
 		{
@@ -82,7 +82,7 @@ func invitationCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Invitations.Cancel(ctx, invitationID, "alice")
 			},
-			op: "invitation.cancel", args: idArgs("alice"),
+			op: effects.InvitationCancel, args: idArgs("alice"),
 			reply: settledValue("cancelled", "alice"), want: settled(facade.InvitationCancelled, "alice"),
 		},
 		{
@@ -90,7 +90,7 @@ func invitationCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Invitations.Get(ctx, invitationID)
 			},
-			op: "invitation.get", args: args("id", str(invitationID)),
+			op: effects.InvitationGet, args: args("id", str(invitationID)),
 			reply: invitationValue("expired", nil),
 			want: func() facade.Invitation {
 				inv := pending
@@ -103,13 +103,13 @@ func invitationCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Invitations.ListPending(ctx, "bob")
 			},
-			op: "invitation.list_pending", args: args("for", str("bob")),
+			op: effects.InvitationListPending, args: args("for", str("bob")),
 			reply: list(invitationValue("pending", nil)), want: []facade.Invitation{pending},
 		},
 		{
 			name: "Invitations.ListPending/everyone's",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Invitations.ListPending(ctx, "") },
-			op:   "invitation.list_pending", args: effects.Null(),
+			op:   effects.InvitationListPending, args: effects.Null(),
 			reply: list(), want: []facade.Invitation{},
 		},
 		{
@@ -117,7 +117,7 @@ func invitationCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Invitations.Export(ctx, invitationID)
 			},
-			op: "invitation.export", args: args("id", str(invitationID)),
+			op: effects.InvitationExport, args: args("id", str(invitationID)),
 			reply: str("AURA-INV1-ABC"), want: "AURA-INV1-ABC",
 		},
 		{
@@ -125,7 +125,7 @@ func invitationCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Invitations.Import(ctx, "AURA-INV1-ABC")
 			},
-			op: "invitation.import", args: args("code", str("AURA-INV1-ABC")),
+			op: effects.InvitationImport, args: args("code", str("AURA-INV1-ABC")),
 			reply: invitationValue("pending", nil), want: pending,
 		},
 	}

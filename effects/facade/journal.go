@@ -19,21 +19,21 @@ type Journal struct{ c caller }
 const FactIDSize = 32
 
 var (
-	opAppendFact       = declare("Journal.AppendFact", "journal.append_fact", effects.KindBytes, arg("fact", effects.KindMap))
-	opMergeFacts       = declare("Journal.MergeFacts", "journal.merge_facts", effects.KindInt, arg("facts", effects.KindList))
-	opGetJournal       = declare("Journal.GetJournal", "journal.get_journal", effects.KindList, opt("after", effects.KindBytes), opt("limit", effects.KindInt))
-	opGetFact          = declare("Journal.GetFact", "journal.get_fact", effects.KindMap, arg("id", effects.KindBytes))
-	opFactsByType      = declare("Journal.FactsByType", "journal.facts_by_type", effects.KindList, arg("type", effects.KindString))
-	opFactsByPredicate = declare("Journal.FactsByPredicate", "journal.facts_by_predicate", effects.KindList, arg("predicate", effects.KindString))
-	opFactsByAuthority = declare("Journal.FactsByAuthority", "journal.facts_by_authority", effects.KindList, arg("authority", effects.KindAny))
-	opFactsInRange     = declare("Journal.FactsInRange", "journal.facts_in_range", effects.KindList, arg("t0", effects.KindInt), arg("t1", effects.KindInt))
-	opMightContain     = declare("Journal.MightContain", "journal.might_contain", effects.KindBool, arg("id", effects.KindBytes))
-	opMerkleRoot       = declare("Journal.MerkleRoot", "journal.merkle_root", effects.KindBytes)
-	opInclusionProof   = declare("Journal.InclusionProof", "journal.inclusion_proof", effects.KindMap, arg("id", effects.KindBytes))
-	opVerifyInclusion  = declare("Journal.VerifyInclusion", "journal.verify_fact_inclusion", effects.KindBool,
+	opAppendFact       = declare("Journal.AppendFact", effects.JournalAppendFact, effects.KindBytes, arg("fact", effects.KindMap))
+	opMergeFacts       = declare("Journal.MergeFacts", effects.JournalMergeFacts, effects.KindInt, arg("facts", effects.KindList))
+	opGetJournal       = declare("Journal.GetJournal", effects.JournalGetJournal, effects.KindList, opt("after", effects.KindBytes), opt("limit", effects.KindInt))
+	opGetFact          = declare("Journal.GetFact", effects.JournalGetFact, effects.KindMap, arg("id", effects.KindBytes))
+	opFactsByType      = declare("Journal.FactsByType", effects.JournalFactsByType, effects.KindList, arg("type", effects.KindString))
+	opFactsByPredicate = declare("Journal.FactsByPredicate", effects.JournalFactsByPredicate, effects.KindList, arg("predicate", effects.KindString))
+	opFactsByAuthority = declare("Journal.FactsByAuthority", effects.JournalFactsByAuthority, effects.KindList, arg("authority", effects.KindAny))
+	opFactsInRange     = declare("Journal.FactsInRange", effects.JournalFactsInRange, effects.KindList, arg("t0", effects.KindInt), arg("t1", effects.KindInt))
+	opMightContain     = declare("Journal.MightContain", effects.JournalMightContain, effects.KindBool, arg("id", effects.KindBytes))
+	opMerkleRoot       = declare("Journal.MerkleRoot", effects.JournalMerkleRoot, effects.KindBytes)
+	opInclusionProof   = declare("Journal.InclusionProof", effects.JournalInclusionProof, effects.KindMap, arg("id", effects.KindBytes))
+	opVerifyInclusion  = declare("Journal.VerifyInclusion", effects.JournalVerifyFactInclusion, effects.KindBool,
 		arg("id", effects.KindBytes), arg("root", effects.KindBytes), arg("proof", effects.KindMap))
-	opView         = declare("Journal.View", "journal.view", effects.KindAny, arg("type", effects.KindString), opt("reducer", effects.KindString))
-	opJournalStats = declare("Journal.Stats", "journal.stats", effects.KindMap)
+	opView         = declare("Journal.View", effects.JournalView, effects.KindAny, arg("type", effects.KindString), opt("reducer", effects.KindString))
+	opJournalStats = declare("Journal.Stats", effects.JournalStats, effects.KindMap)
 )
 
 // FactID identifies a fact: the BLAKE3-256 digest of its canonical

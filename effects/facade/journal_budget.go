@@ -11,11 +11,11 @@ import (
 // any other non-empty bytes naming the peer).
 
 var (
-	opGetFlowBudget    = declare("Journal.GetFlowBudget", "journal.get_flow_budget", effects.KindMap, budgetArgs()...)
-	opChargeFlowBudget = declare("Journal.ChargeFlowBudget", "journal.charge_flow_budget", effects.KindMap, budgetArgs(arg("cost", effects.KindUint))...)
-	opSetFlowBudget    = declare("Journal.SetFlowBudget", "journal.set_flow_budget", effects.KindMap, budgetArgs(arg("limit", effects.KindUint), arg("epoch", effects.KindUint))...)
-	opRotateEpoch      = declare("Journal.RotateEpoch", "journal.rotate_epoch", effects.KindMap, budgetArgs()...)
-	opMergeFlowBudget  = declare("Journal.MergeFlowBudget", "journal.merge_flow_budget", effects.KindMap,
+	opGetFlowBudget    = declare("Journal.GetFlowBudget", effects.JournalGetFlowBudget, effects.KindMap, budgetArgs()...)
+	opChargeFlowBudget = declare("Journal.ChargeFlowBudget", effects.JournalChargeFlowBudget, effects.KindMap, budgetArgs(arg("cost", effects.KindUint))...)
+	opSetFlowBudget    = declare("Journal.SetFlowBudget", effects.JournalSetFlowBudget, effects.KindMap, budgetArgs(arg("limit", effects.KindUint), arg("epoch", effects.KindUint))...)
+	opRotateEpoch      = declare("Journal.RotateEpoch", effects.JournalRotateEpoch, effects.KindMap, budgetArgs()...)
+	opMergeFlowBudget  = declare("Journal.MergeFlowBudget", effects.JournalMergeFlowBudget, effects.KindMap,
 		budgetArgs(arg("limit", effects.KindUint), arg("spent", effects.KindUint), arg("epoch", effects.KindUint))...)
 )
 

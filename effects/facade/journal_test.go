@@ -47,7 +47,7 @@ func journalCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Journal.AppendFact(ctx, fact("invitation.created", 5))
 			},
-			op: "journal.append_fact", args: args("fact", factValue("invitation.created", 5)),
+			op: effects.JournalAppendFact, args: args("fact", factValue("invitation.created", 5)),
 			reply: idv, want: id,
 		},
 		{
@@ -55,27 +55,27 @@ func journalCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Journal.MergeFacts(ctx, []facade.Fact{fact("a", 1), extra})
 			},
-			op:    "journal.merge_facts",
+			op:    effects.JournalMergeFacts,
 			args:  args("facts", list(factValue("a", 1), factValue("invitation.accepted", 9, effects.Field{Key: "note", Value: str("n")}))),
 			reply: i64(1), want: 1,
 		},
 		{
 			name: "Journal.GetJournal",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Journal.GetJournal(ctx, nil, 0) },
-			op:   "journal.get_journal", args: effects.Null(),
+			op:   effects.JournalGetJournal, args: effects.Null(),
 			reply: list(factValue("a", 1), factValue("invitation.accepted", 9, effects.Field{Key: "note", Value: str("n")})),
 			want:  []facade.Fact{fact("a", 1), extra},
 		},
 		{
 			name: "Journal.GetJournal/a page",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Journal.GetJournal(ctx, &id, 10) },
-			op:   "journal.get_journal", args: args("after", idv, "limit", i64(10)),
+			op:   effects.JournalGetJournal, args: args("after", idv, "limit", i64(10)),
 			reply: list(), want: []facade.Fact{},
 		},
 		{
 			name: "Journal.GetFact",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Journal.GetFact(ctx, id) },
-			op:   "journal.get_fact", args: args("id", idv),
+			op:   effects.JournalGetFact, args: args("id", idv),
 			reply: factValue("a", 1), want: fact("a", 1),
 		},
 		{
@@ -83,7 +83,7 @@ func journalCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Journal.FactsByType(ctx, "invitation")
 			},
-			op: "journal.facts_by_type", args: args("type", str("invitation")),
+			op: effects.JournalFactsByType, args: args("type", str("invitation")),
 			reply: list(factValue("a", 1)), want: []facade.Fact{fact("a", 1)},
 		},
 		{
@@ -91,7 +91,7 @@ func journalCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Journal.FactsByPredicate(ctx, "a")
 			},
-			op: "journal.facts_by_predicate", args: args("predicate", str("a")),
+			op: effects.JournalFactsByPredicate, args: args("predicate", str("a")),
 			reply: list(factValue("a", 1)), want: []facade.Fact{fact("a", 1)},
 		},
 		{
@@ -99,31 +99,31 @@ func journalCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Journal.FactsByAuthority(ctx, facade.AuthorityValue(alice))
 			},
-			op: "journal.facts_by_authority", args: args("authority", effects.Bytes(alice[:])),
+			op: effects.JournalFactsByAuthority, args: args("authority", effects.Bytes(alice[:])),
 			reply: list(factValue("a", 1)), want: []facade.Fact{fact("a", 1)},
 		},
 		{
 			name: "Journal.FactsInRange",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Journal.FactsInRange(ctx, 0, 10) },
-			op:   "journal.facts_in_range", args: args("t0", i64(0), "t1", i64(10)),
+			op:   effects.JournalFactsInRange, args: args("t0", i64(0), "t1", i64(10)),
 			reply: list(factValue("a", 1)), want: []facade.Fact{fact("a", 1)},
 		},
 		{
 			name: "Journal.MightContain",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Journal.MightContain(ctx, id) },
-			op:   "journal.might_contain", args: args("id", idv),
+			op:   effects.JournalMightContain, args: args("id", idv),
 			reply: effects.Bool(true), want: true,
 		},
 		{
 			name: "Journal.MerkleRoot",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Journal.MerkleRoot(ctx) },
-			op:   "journal.merkle_root", args: effects.Null(),
+			op:   effects.JournalMerkleRoot, args: effects.Null(),
 			reply: effects.Bytes(filled(32, 0x0f)), want: filled(32, 0x0f),
 		},
 		{
 			name: "Journal.InclusionProof",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Journal.InclusionProof(ctx, id) },
-			op:   "journal.inclusion_proof", args: args("id", idv),
+			op:   effects.JournalInclusionProof, args: args("id", idv),
 			reply: obj(map[string]effects.Value{"index": u64(1), "size": u64(3),
 				"proof": list(effects.Bytes(filled(32, 1)), effects.Bytes(filled(32, 2))), "root": effects.Bytes(filled(32, 0x0f))}),
 			want: facade.InclusionProof{Index: 1, Size: 3, Proof: [][]byte{filled(32, 1), filled(32, 2)}, Root: filled(32, 0x0f)},
@@ -134,7 +134,7 @@ func journalCases() []methodCase {
 				return fx.Journal.VerifyInclusion(ctx, id, filled(32, 0x0f),
 					facade.InclusionProof{Index: 1, Size: 3, Proof: [][]byte{filled(32, 1)}, Root: filled(32, 0xff)})
 			},
-			op: "journal.verify_fact_inclusion",
+			op: effects.JournalVerifyFactInclusion,
 			args: args("id", idv, "root", effects.Bytes(filled(32, 0x0f)),
 				"proof", obj(map[string]effects.Value{"index": u64(1), "size": u64(3), "proof": list(effects.Bytes(filled(32, 1)))})),
 			reply: effects.Bool(true), want: true,
@@ -144,7 +144,7 @@ func journalCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Journal.View(ctx, "invitation", "")
 			},
-			op: "journal.view", args: args("type", str("invitation")),
+			op: effects.JournalView, args: args("type", str("invitation")),
 			reply: obj(map[string]effects.Value{"a": i64(1)}), want: obj(map[string]effects.Value{"a": i64(1)}),
 		},
 		{
@@ -152,13 +152,13 @@ func journalCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Journal.View(ctx, "invitation", "latest")
 			},
-			op: "journal.view", args: args("type", str("invitation"), "reducer", str("latest")),
+			op: effects.JournalView, args: args("type", str("invitation"), "reducer", str("latest")),
 			reply: list(str("any value")), want: list(str("any value")),
 		},
 		{
 			name: "Journal.Stats",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Journal.Stats(ctx) },
-			op:   "journal.stats", args: effects.Null(),
+			op:   effects.JournalStats, args: effects.Null(),
 			reply: obj(map[string]effects.Value{"facts": i64(2), "file_bytes": i64(4096), "path": str("/j/journal.db")}),
 			want:  facade.JournalStats{Facts: 2, FileBytes: 4096, Path: "/j/journal.db"},
 		},
@@ -167,7 +167,7 @@ func journalCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Journal.GetFlowBudget(ctx, ctxID, peer)
 			},
-			op: "journal.get_flow_budget", args: withKey(),
+			op: effects.JournalGetFlowBudget, args: withKey(),
 			reply: budgetValue(0, 0, 0), want: facade.FlowBudget{},
 		},
 		{
@@ -175,7 +175,7 @@ func journalCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Journal.ChargeFlowBudget(ctx, ctxID, peer, 3)
 			},
-			op: "journal.charge_flow_budget", args: withKey("cost", u64(3)),
+			op: effects.JournalChargeFlowBudget, args: withKey("cost", u64(3)),
 			reply: budgetValue(10, 3, 1), want: facade.FlowBudget{Limit: 10, Spent: 3, Epoch: 1},
 		},
 		{
@@ -183,7 +183,7 @@ func journalCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Journal.SetFlowBudget(ctx, ctxID, peer, 10, 1)
 			},
-			op: "journal.set_flow_budget", args: withKey("limit", u64(10), "epoch", u64(1)),
+			op: effects.JournalSetFlowBudget, args: withKey("limit", u64(10), "epoch", u64(1)),
 			reply: budgetValue(10, 0, 1), want: facade.FlowBudget{Limit: 10, Epoch: 1},
 		},
 		{
@@ -191,7 +191,7 @@ func journalCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Journal.RotateEpoch(ctx, ctxID, peer)
 			},
-			op: "journal.rotate_epoch", args: withKey(),
+			op: effects.JournalRotateEpoch, args: withKey(),
 			reply: budgetValue(10, 0, 2), want: facade.FlowBudget{Limit: 10, Epoch: 2},
 		},
 		{
@@ -199,7 +199,7 @@ func journalCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Journal.MergeFlowBudget(ctx, ctxID, peer, facade.FlowBudget{Limit: 5, Spent: 4, Epoch: 2})
 			},
-			op: "journal.merge_flow_budget", args: withKey("limit", u64(5), "spent", u64(4), "epoch", u64(2)),
+			op: effects.JournalMergeFlowBudget, args: withKey("limit", u64(5), "spent", u64(4), "epoch", u64(2)),
 			reply: budgetValue(5, 4, 2), want: facade.FlowBudget{Limit: 5, Spent: 4, Epoch: 2},
 		},
 	}

@@ -75,7 +75,7 @@ func wrongKind(v effects.Value) effects.Value {
 // operation, with a ShapeError as its cause.
 func TestMethodsRejectAResultOfTheWrongKind(t *testing.T) {
 	for _, tc := range allCases() {
-		if tc.op == "journal.view" {
+		if tc.op == effects.JournalView {
 			continue // a view is any value: there is no wrong kind
 		}
 		t.Run(tc.name, func(t *testing.T) {
@@ -125,8 +125,8 @@ func TestEveryContractIsExercised(t *testing.T) {
 // back unchanged, so callers can match it by code.
 func TestInvokerErrorsPassThrough(t *testing.T) {
 	f := newFake(t)
-	notFound := &effects.Error{Code: effects.CodeNotFound, Op: "storage.retrieve", Message: `no value stored under key "k"`}
-	f.fail("storage.retrieve", notFound)
+	notFound := &effects.Error{Code: effects.CodeNotFound, Op: effects.StorageRetrieve, Message: `no value stored under key "k"`}
+	f.fail(effects.StorageRetrieve, notFound)
 	_, err := f.clients().Storage.Retrieve(t.Context(), "k")
 	if err != notFound {
 		t.Errorf("error %v, want the invoker's error unchanged", err)
@@ -146,7 +146,7 @@ func TestInvokerErrorsPassThrough(t *testing.T) {
 // scope, and that WithScope changes it for the new clients only.
 func TestCallsCarryTheScope(t *testing.T) {
 	f := newFake(t)
-	f.reply("random.random_u64", u64(1))
+	f.reply(effects.RandomU64, u64(1))
 	scope := facade.Scope{
 		Authority: effects.DeriveAuthorityID("alice", 1),
 		Context:   effects.DeriveContextID("chat", 1),
@@ -184,7 +184,7 @@ func TestNewPanicsOnANilInvoker(t *testing.T) {
 // the one the handler sees.
 func TestCancellationReachesTheInvoker(t *testing.T) {
 	f := newFake(t)
-	f.answer("clock.sleep_ms", func(ctx context.Context, _ *effects.Call) (effects.Value, error) {
+	f.answer(effects.ClockSleepMS, func(ctx context.Context, _ *effects.Call) (effects.Value, error) {
 		<-ctx.Done()
 		return effects.Value{}, effects.AsError(ctx.Err())
 	})

@@ -18,12 +18,12 @@ type Network struct{ c caller }
 const MaxPayload = 64 << 10
 
 var (
-	opSendEnvelope        = declare("Network.SendEnvelope", "network.send_envelope", effects.KindMap, arg("envelope", effects.KindMap))
-	opReceiveEnvelope     = declare("Network.ReceiveEnvelope", "network.receive_envelope", effects.KindAny, opt("destination", effects.KindAny))
-	opReceiveEnvelopeFrom = declare("Network.ReceiveEnvelopeFrom", "network.receive_envelope_from", effects.KindAny,
+	opSendEnvelope        = declare("Network.SendEnvelope", effects.NetworkSendEnvelope, effects.KindMap, arg("envelope", effects.KindMap))
+	opReceiveEnvelope     = declare("Network.ReceiveEnvelope", effects.NetworkReceiveEnvelope, effects.KindAny, opt("destination", effects.KindAny))
+	opReceiveEnvelopeFrom = declare("Network.ReceiveEnvelopeFrom", effects.NetworkReceiveEnvelopeFrom, effects.KindAny,
 		arg("source", effects.KindAny), arg("context", effects.KindAny), opt("destination", effects.KindAny))
-	opConnectedPeers       = declare("Network.ConnectedPeers", "network.connected_peers", effects.KindList, opt("self", effects.KindAny))
-	opIsChannelEstablished = declare("Network.IsChannelEstablished", "network.is_channel_established", effects.KindBool,
+	opConnectedPeers       = declare("Network.ConnectedPeers", effects.NetworkConnectedPeers, effects.KindList, opt("self", effects.KindAny))
+	opIsChannelEstablished = declare("Network.IsChannelEstablished", effects.NetworkIsChannelEstablished, effects.KindBool,
 		arg("context", effects.KindAny), arg("peer", effects.KindAny), opt("self", effects.KindAny))
 )
 

@@ -25,14 +25,14 @@ func networkCases() []methodCase {
 		{
 			name: "Network.SendEnvelope/simulated",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Network.SendEnvelope(ctx, full) },
-			op:   "network.send_envelope", args: args("envelope", fullValue),
+			op:   effects.NetworkSendEnvelope, args: args("envelope", fullValue),
 			reply: obj(map[string]effects.Value{"seq": u64(1), "copies": i64(2), "dropped": effects.Bool(false), "deliver_at": i64(40)}),
 			want:  facade.SendResult{Seq: 1, Copies: 2, DeliverAtMs: 40, Scheduled: true},
 		},
 		{
 			name: "Network.SendEnvelope/transport",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Network.SendEnvelope(ctx, bare) },
-			op:   "network.send_envelope", args: args("envelope", bareValue),
+			op:   effects.NetworkSendEnvelope, args: args("envelope", bareValue),
 			reply: obj(map[string]effects.Value{"seq": u64(7), "copies": i64(1), "dropped": effects.Bool(false), "deliver_at": effects.Null()}),
 			want:  facade.SendResult{Seq: 7, Copies: 1},
 		},
@@ -42,7 +42,7 @@ func networkCases() []methodCase {
 				e, ok, err := fx.Network.ReceiveEnvelope(ctx, bob)
 				return received{e, ok}, err
 			},
-			op: "network.receive_envelope", args: args("destination", bob),
+			op: effects.NetworkReceiveEnvelope, args: args("destination", bob),
 			reply: fullValue, want: received{full, true},
 		},
 		{
@@ -51,7 +51,7 @@ func networkCases() []methodCase {
 				e, ok, err := fx.Network.ReceiveEnvelope(ctx, effects.Null())
 				return received{e, ok}, err
 			},
-			op: "network.receive_envelope", args: effects.Null(),
+			op: effects.NetworkReceiveEnvelope, args: effects.Null(),
 			reply: effects.Null(), want: received{},
 		},
 		{
@@ -60,13 +60,13 @@ func networkCases() []methodCase {
 				e, ok, err := fx.Network.ReceiveEnvelopeFrom(ctx, carol, str(""), effects.Null())
 				return received{e, ok}, err
 			},
-			op: "network.receive_envelope_from", args: args("source", carol, "context", str("")),
+			op: effects.NetworkReceiveEnvelopeFrom, args: args("source", carol, "context", str("")),
 			reply: bareValue, want: received{bare, true},
 		},
 		{
 			name: "Network.ConnectedPeers",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Network.ConnectedPeers(ctx, bob) },
-			op:   "network.connected_peers", args: args("self", bob),
+			op:   effects.NetworkConnectedPeers, args: args("self", bob),
 			reply: list(carol, bs("\x01\x02")), want: []effects.Value{carol, bs("\x01\x02")},
 		},
 		{
@@ -74,7 +74,7 @@ func networkCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Network.IsChannelEstablished(ctx, chat, carol, effects.Null())
 			},
-			op: "network.is_channel_established", args: args("context", chat, "peer", carol),
+			op: effects.NetworkIsChannelEstablished, args: args("context", chat, "peer", carol),
 			reply: effects.Bool(true), want: true,
 		},
 	}

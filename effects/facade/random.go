@@ -12,11 +12,11 @@ import (
 type Random struct{ c caller }
 
 var (
-	opRandomBytes   = declare("Random.Bytes", "random.random_bytes", effects.KindBytes, arg("n", effects.KindInt))
-	opRandomBytes32 = declare("Random.Bytes32", "random.random_bytes_32", effects.KindBytes)
-	opRandomU64     = declare("Random.Uint64", "random.random_u64", effects.KindUint)
-	opRandomRange   = declare("Random.Range", "random.random_range", effects.KindInt, arg("min", effects.KindInt), arg("max", effects.KindInt))
-	opRandomUUID    = declare("Random.UUID", "random.random_uuid", effects.KindString)
+	opRandomBytes   = declare("Random.Bytes", effects.RandomBytes, effects.KindBytes, arg("n", effects.KindInt))
+	opRandomBytes32 = declare("Random.Bytes32", effects.RandomBytes32, effects.KindBytes)
+	opRandomU64     = declare("Random.Uint64", effects.RandomU64, effects.KindUint)
+	opRandomRange   = declare("Random.Range", effects.RandomRange, effects.KindInt, arg("min", effects.KindInt), arg("max", effects.KindInt))
+	opRandomUUID    = declare("Random.UUID", effects.RandomUUID, effects.KindString)
 )
 
 // Bytes returns n random bytes (0 to 1048576).

@@ -38,14 +38,14 @@ const (
 )
 
 var (
-	opRecoveryInitiate = declare("Recovery.Initiate", "recovery.initiate", effects.KindMap,
+	opRecoveryInitiate = declare("Recovery.Initiate", effects.RecoveryInitiate, effects.KindMap,
 		arg("account", effects.KindString), arg("operation", effects.KindString), arg("guardians", effects.KindList),
 		arg("threshold", effects.KindInt), arg("ttl_ms", effects.KindInt))
-	opSubmitApproval = declare("Recovery.SubmitApproval", "recovery.submit_approval", effects.KindMap,
+	opSubmitApproval = declare("Recovery.SubmitApproval", effects.RecoverySubmitApproval, effects.KindMap,
 		arg("recovery_id", effects.KindString), arg("guardian_id", effects.KindString), arg("signature", effects.KindBytes))
-	opRecoveryGet     = declare("Recovery.Get", "recovery.get", effects.KindMap, arg("id", effects.KindString))
-	opRecoveryList    = declare("Recovery.List", "recovery.list", effects.KindList)
-	opApprovalMessage = declare("Recovery.ApprovalMessage", "recovery.approval_message", effects.KindBytes,
+	opRecoveryGet     = declare("Recovery.Get", effects.RecoveryGet, effects.KindMap, arg("id", effects.KindString))
+	opRecoveryList    = declare("Recovery.List", effects.RecoveryList, effects.KindList)
+	opApprovalMessage = declare("Recovery.ApprovalMessage", effects.RecoveryApprovalMessage, effects.KindBytes,
 		arg("recovery_id", effects.KindString), arg("operation", effects.KindString), arg("account", effects.KindString))
 )
 

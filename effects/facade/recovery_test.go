@@ -50,7 +50,7 @@ func recoveryCases() []methodCase {
 					Guardians: []facade.Guardian{{ID: "g1", PublicKey: filled(32, 1)}, {ID: "g2", PublicKey: filled(32, 2)}},
 					Threshold: 2, TTL: time.Hour})
 			},
-			op: "recovery.initiate",
+			op: effects.RecoveryInitiate,
 			args: args("account", str("alice"), "operation", str("add_device"), "threshold", i64(2), "ttl_ms", i64(3600000),
 				"guardians", list(
 					obj(map[string]effects.Value{"id": str("g1"), "public_key": effects.Bytes(filled(32, 1))}),
@@ -63,7 +63,7 @@ func recoveryCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Recovery.SubmitApproval(ctx, facade.GuardianApproval{RecoveryID: recoveryID, GuardianID: "g1", Signature: sig})
 			},
-			op:   "recovery.submit_approval",
+			op:   effects.RecoverySubmitApproval,
 			args: args("recovery_id", str(recoveryID), "guardian_id", str("g1"), "signature", effects.Bytes(sig)),
 			reply: func() effects.Value {
 				m := stateValue("collecting_shares", 1, "")
@@ -78,7 +78,7 @@ func recoveryCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Recovery.SubmitApproval(ctx, facade.GuardianApproval{RecoveryID: recoveryID, GuardianID: "g2", Signature: sig})
 			},
-			op:   "recovery.submit_approval",
+			op:   effects.RecoverySubmitApproval,
 			args: args("recovery_id", str(recoveryID), "guardian_id", str("g2"), "signature", effects.Bytes(sig)),
 			reply: func() effects.Value {
 				m := stateValue("complete", 2, "")
@@ -91,14 +91,14 @@ func recoveryCases() []methodCase {
 		{
 			name: "Recovery.Get",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Recovery.Get(ctx, recoveryID) },
-			op:   "recovery.get", args: args("id", str(recoveryID)),
+			op:   effects.RecoveryGet, args: args("id", str(recoveryID)),
 			reply: requestValue([]string{"g1"}, stateValue("failed", 1, "expired")),
 			want:  request([]string{"g1"}, facade.RecoveryState{Phase: facade.RecoveryFailed, Collected: 1, Required: 2, Reason: "expired"}),
 		},
 		{
 			name: "Recovery.List",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Recovery.List(ctx) },
-			op:   "recovery.list", args: effects.Null(),
+			op:   effects.RecoveryList, args: effects.Null(),
 			reply: list(requestValue([]string{"g2", "g1"}, stateValue("complete", 2, ""))),
 			want: []facade.RecoveryRequest{request([]string{"g2", "g1"},
 				facade.RecoveryState{Phase: facade.RecoveryComplete, Collected: 2, Required: 2})},
@@ -108,7 +108,7 @@ func recoveryCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Recovery.ApprovalMessage(ctx, recoveryID, facade.RecoveryAddDevice, "alice")
 			},
-			op:    "recovery.approval_message",
+			op:    effects.RecoveryApprovalMessage,
 			args:  args("recovery_id", str(recoveryID), "operation", str("add_device"), "account", str("alice")),
 			reply: bs("aura-recovery-approval/v1\x00" + recoveryID + "\x00add_device\x00alice"),
 			want:  []byte("aura-recovery-approval/v1\x00" + recoveryID + "\x00add_device\x00alice"),

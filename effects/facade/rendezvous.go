@@ -14,11 +14,11 @@ import (
 type Rendezvous struct{ c caller }
 
 var (
-	opPublish = declare("Rendezvous.Publish", "rendezvous.publish", effects.KindMap,
+	opPublish = declare("Rendezvous.Publish", effects.RendezvousPublish, effects.KindMap,
 		arg("peer", effects.KindString), arg("descriptor", effects.KindMap), opt("validity_ms", effects.KindInt))
-	opLookup           = declare("Rendezvous.Lookup", "rendezvous.lookup", effects.KindMap, arg("peer", effects.KindString))
-	opRendezvousList   = declare("Rendezvous.List", "rendezvous.list", effects.KindList)
-	opRendezvousExpire = declare("Rendezvous.Expire", "rendezvous.expire", effects.KindInt)
+	opLookup           = declare("Rendezvous.Lookup", effects.RendezvousLookup, effects.KindMap, arg("peer", effects.KindString))
+	opRendezvousList   = declare("Rendezvous.List", effects.RendezvousList, effects.KindList)
+	opRendezvousExpire = declare("Rendezvous.Expire", effects.RendezvousExpire, effects.KindInt)
 )
 
 // PeerDescriptor is a published descriptor and its lifetime.

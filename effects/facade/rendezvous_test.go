@@ -19,7 +19,7 @@ func rendezvousCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Rendezvous.Publish(ctx, "bob", desc, 0)
 			},
-			op: "rendezvous.publish", args: args("peer", str("bob"), "descriptor", desc),
+			op: effects.RendezvousPublish, args: args("peer", str("bob"), "descriptor", desc),
 			reply: entryValue, want: entry,
 		},
 		{
@@ -27,25 +27,25 @@ func rendezvousCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Rendezvous.Publish(ctx, "bob", desc, time.Hour)
 			},
-			op: "rendezvous.publish", args: args("peer", str("bob"), "descriptor", desc, "validity_ms", i64(3600000)),
+			op: effects.RendezvousPublish, args: args("peer", str("bob"), "descriptor", desc, "validity_ms", i64(3600000)),
 			reply: entryValue, want: entry,
 		},
 		{
 			name: "Rendezvous.Lookup",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Rendezvous.Lookup(ctx, "bob") },
-			op:   "rendezvous.lookup", args: args("peer", str("bob")),
+			op:   effects.RendezvousLookup, args: args("peer", str("bob")),
 			reply: desc, want: desc,
 		},
 		{
 			name: "Rendezvous.List",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Rendezvous.List(ctx) },
-			op:   "rendezvous.list", args: effects.Null(),
+			op:   effects.RendezvousList, args: effects.Null(),
 			reply: list(entryValue), want: []facade.PeerDescriptor{entry},
 		},
 		{
 			name: "Rendezvous.Expire",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Rendezvous.Expire(ctx) },
-			op:   "rendezvous.expire", args: effects.Null(),
+			op:   effects.RendezvousExpire, args: effects.Null(),
 			reply: i64(1), want: 1,
 		},
 	}

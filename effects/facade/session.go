@@ -32,13 +32,13 @@ const (
 )
 
 var (
-	opSessionCreate = declare("Sessions.Create", "session.create", effects.KindMap,
+	opSessionCreate = declare("Sessions.Create", effects.SessionCreate, effects.KindMap,
 		arg("kind", effects.KindString), arg("participants", effects.KindList), arg("my_role", effects.KindString), arg("ttl_ms", effects.KindInt))
-	opSessionGet          = declare("Sessions.Get", "session.get", effects.KindMap, arg("id", effects.KindString))
-	opSessionEnd          = declare("Sessions.End", "session.end", effects.KindMap, arg("id", effects.KindString))
-	opSessionListActive   = declare("Sessions.ListActive", "session.list_active", effects.KindList)
-	opSessionStats        = declare("Sessions.Stats", "session.stats", effects.KindMap)
-	opSessionCleanExpired = declare("Sessions.CleanExpired", "session.clean_expired", effects.KindInt)
+	opSessionGet          = declare("Sessions.Get", effects.SessionGet, effects.KindMap, arg("id", effects.KindString))
+	opSessionEnd          = declare("Sessions.End", effects.SessionEnd, effects.KindMap, arg("id", effects.KindString))
+	opSessionListActive   = declare("Sessions.ListActive", effects.SessionListActive, effects.KindList)
+	opSessionStats        = declare("Sessions.Stats", effects.SessionStats, effects.KindMap)
+	opSessionCleanExpired = declare("Sessions.CleanExpired", effects.SessionCleanExpired, effects.KindInt)
 )
 
 // SessionRequest asks for a new session.

@@ -36,7 +36,7 @@ func sessionCases() []methodCase {
 				return fx.Sessions.Create(ctx, facade.SessionRequest{Kind: facade.SessionThreshold,
 					Participants: []string{"a", "b"}, MyRole: "a", TTL: time.Minute})
 			},
-			op: "session.create",
+			op: effects.SessionCreate,
 			args: args("kind", str("threshold"), "participants", list(str("a"), str("b")), "my_role", str("a"),
 				"ttl_ms", i64(60000)),
 			reply: handleValue("active", false), want: handle(facade.SessionActive, 0),
@@ -44,32 +44,32 @@ func sessionCases() []methodCase {
 		{
 			name: "Sessions.Get",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Sessions.Get(ctx, sessionID) },
-			op:   "session.get", args: args("id", str(sessionID)),
+			op:   effects.SessionGet, args: args("id", str(sessionID)),
 			reply: handleValue("expired", false), want: handle(facade.SessionExpired, 0),
 		},
 		{
 			name: "Sessions.End",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Sessions.End(ctx, sessionID) },
-			op:   "session.end", args: args("id", str(sessionID)),
+			op:   effects.SessionEnd, args: args("id", str(sessionID)),
 			reply: handleValue("ended", true), want: handle(facade.SessionEnded, 2000),
 		},
 		{
 			name: "Sessions.ListActive",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Sessions.ListActive(ctx) },
-			op:   "session.list_active", args: effects.Null(),
+			op:   effects.SessionListActive, args: effects.Null(),
 			reply: list(handleValue("active", false)), want: []facade.SessionHandle{handle(facade.SessionActive, 0)},
 		},
 		{
 			name: "Sessions.Stats",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Sessions.Stats(ctx) },
-			op:   "session.stats", args: effects.Null(),
+			op:   effects.SessionStats, args: effects.Null(),
 			reply: obj(map[string]effects.Value{"active": i64(1), "ended": i64(2), "expired": i64(3), "known": i64(6), "created": i64(9)}),
 			want:  facade.SessionStats{Active: 1, Ended: 2, Expired: 3, Known: 6, Created: 9},
 		},
 		{
 			name: "Sessions.CleanExpired",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Sessions.CleanExpired(ctx) },
-			op:   "session.clean_expired", args: effects.Null(),
+			op:   effects.SessionCleanExpired, args: effects.Null(),
 			reply: i64(3), want: 3,
 		},
 	}

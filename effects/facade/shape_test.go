@@ -102,7 +102,7 @@ func TestMalformedResultsNameTheField(t *testing.T) {
 // TestShapeErrorMessage pins the message callers and logs see.
 func TestShapeErrorMessage(t *testing.T) {
 	f := newFake(t)
-	f.reply("crypto.ed25519_generate_keypair", obj(map[string]effects.Value{"public": str("x"), "private": effects.Bytes(filled(64, 1))}))
+	f.reply(effects.CryptoEd25519GenerateKeypair, obj(map[string]effects.Value{"public": str("x"), "private": effects.Bytes(filled(64, 1))}))
 	_, err := f.clients().Crypto.GenerateKeypair(t.Context())
 	const want = "crypto.ed25519_generate_keypair: internal: unexpected result shape: result field public: want 32 bytes, got string"
 	if err == nil || err.Error() != want {

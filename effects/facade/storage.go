@@ -11,15 +11,15 @@ import (
 type Storage struct{ c caller }
 
 var (
-	opStore         = declare("Storage.Store", "storage.store", effects.KindNull, arg("key", effects.KindString), arg("value", effects.KindBytes))
-	opRetrieve      = declare("Storage.Retrieve", "storage.retrieve", effects.KindBytes, arg("key", effects.KindString))
-	opRemove        = declare("Storage.Remove", "storage.remove", effects.KindBool, arg("key", effects.KindString))
-	opListKeys      = declare("Storage.ListKeys", "storage.list_keys", effects.KindList, opt("prefix", effects.KindString))
-	opExists        = declare("Storage.Exists", "storage.exists", effects.KindBool, arg("key", effects.KindString))
-	opStoreBatch    = declare("Storage.StoreBatch", "storage.store_batch", effects.KindNull, arg("entries", effects.KindMap))
-	opRetrieveBatch = declare("Storage.RetrieveBatch", "storage.retrieve_batch", effects.KindMap, arg("keys", effects.KindList))
-	opStorageStats  = declare("Storage.Stats", "storage.stats", effects.KindMap)
-	opClearAll      = declare("Storage.ClearAll", "storage.clear_all", effects.KindInt)
+	opStore         = declare("Storage.Store", effects.StorageStore, effects.KindNull, arg("key", effects.KindString), arg("value", effects.KindBytes))
+	opRetrieve      = declare("Storage.Retrieve", effects.StorageRetrieve, effects.KindBytes, arg("key", effects.KindString))
+	opRemove        = declare("Storage.Remove", effects.StorageRemove, effects.KindBool, arg("key", effects.KindString))
+	opListKeys      = declare("Storage.ListKeys", effects.StorageListKeys, effects.KindList, opt("prefix", effects.KindString))
+	opExists        = declare("Storage.Exists", effects.StorageExists, effects.KindBool, arg("key", effects.KindString))
+	opStoreBatch    = declare("Storage.StoreBatch", effects.StorageStoreBatch, effects.KindNull, arg("entries", effects.KindMap))
+	opRetrieveBatch = declare("Storage.RetrieveBatch", effects.StorageRetrieveBatch, effects.KindMap, arg("keys", effects.KindList))
+	opStorageStats  = declare("Storage.Stats", effects.StorageStats, effects.KindMap)
+	opClearAll      = declare("Storage.ClearAll", effects.StorageClearAll, effects.KindInt)
 )
 
 // StorageStats describes a store.

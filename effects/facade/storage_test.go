@@ -14,37 +14,37 @@ func storageCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return nil, fx.Storage.Store(ctx, "k", []byte("v"))
 			},
-			op: "storage.store", args: args("key", str("k"), "value", bs("v")),
+			op: effects.StorageStore, args: args("key", str("k"), "value", bs("v")),
 			reply: effects.Null(), want: nil,
 		},
 		{
 			name: "Storage.Retrieve",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Storage.Retrieve(ctx, "k") },
-			op:   "storage.retrieve", args: args("key", str("k")),
+			op:   effects.StorageRetrieve, args: args("key", str("k")),
 			reply: bs("v"), want: []byte("v"),
 		},
 		{
 			name: "Storage.Remove",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Storage.Remove(ctx, "k") },
-			op:   "storage.remove", args: args("key", str("k")),
+			op:   effects.StorageRemove, args: args("key", str("k")),
 			reply: effects.Bool(true), want: true,
 		},
 		{
 			name: "Storage.ListKeys",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Storage.ListKeys(ctx, "a/") },
-			op:   "storage.list_keys", args: args("prefix", str("a/")),
+			op:   effects.StorageListKeys, args: args("prefix", str("a/")),
 			reply: list(str("a/1"), str("a/2")), want: []string{"a/1", "a/2"},
 		},
 		{
 			name: "Storage.ListKeys/every key",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Storage.ListKeys(ctx, "") },
-			op:   "storage.list_keys", args: effects.Null(),
+			op:   effects.StorageListKeys, args: effects.Null(),
 			reply: list(), want: []string{},
 		},
 		{
 			name: "Storage.Exists",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Storage.Exists(ctx, "k") },
-			op:   "storage.exists", args: args("key", str("k")),
+			op:   effects.StorageExists, args: args("key", str("k")),
 			reply: effects.Bool(false), want: false,
 		},
 		{
@@ -52,7 +52,7 @@ func storageCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return nil, fx.Storage.StoreBatch(ctx, map[string][]byte{"a": []byte("1"), "b": {}})
 			},
-			op:    "storage.store_batch",
+			op:    effects.StorageStoreBatch,
 			args:  args("entries", obj(map[string]effects.Value{"a": bs("1"), "b": bs("")})),
 			reply: effects.Null(), want: nil,
 		},
@@ -61,7 +61,7 @@ func storageCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Storage.RetrieveBatch(ctx, []string{"a", "zz", "b"})
 			},
-			op:    "storage.retrieve_batch",
+			op:    effects.StorageRetrieveBatch,
 			args:  args("keys", list(str("a"), str("zz"), str("b"))),
 			reply: obj(map[string]effects.Value{"a": bs("1"), "b": bs("")}),
 			want:  map[string][]byte{"a": []byte("1"), "b": {}},
@@ -69,14 +69,14 @@ func storageCases() []methodCase {
 		{
 			name: "Storage.Stats",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Storage.Stats(ctx) },
-			op:   "storage.stats", args: effects.Null(),
+			op:   effects.StorageStats, args: effects.Null(),
 			reply: obj(map[string]effects.Value{"keys": i64(2), "bytes": i64(8), "file_bytes": i64(32768), "path": str("/s/storage.db")}),
 			want:  facade.StorageStats{Keys: 2, Bytes: 8, FileBytes: 32768, Path: "/s/storage.db"},
 		},
 		{
 			name: "Storage.ClearAll",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Storage.ClearAll(ctx) },
-			op:   "storage.clear_all", args: effects.Null(),
+			op:   effects.StorageClearAll, args: effects.Null(),
 			reply: i64(2), want: 2,
 		},
 	}

@@ -42,14 +42,14 @@ func TestCapabilityGuard(t *testing.T) {
 		allow  bool
 	}{
 		{"exact", []string{"invitation.accept"}, "invitation.accept", alice, true},
-		{"family", []string{"invitation.*"}, "invitation.decline", alice, true},
-		{"everything", []string{"*"}, "recovery.submit_approval", alice, true},
-		{"other op of family", []string{"invitation.accept"}, "invitation.decline", alice, false},
-		{"other family", []string{"invitation.*"}, "recovery.submit_approval", alice, false},
-		{"prefix is not a family", []string{"invit.*"}, "invitation.accept", alice, false},
-		{"no grants", nil, "invitation.accept", alice, false},
-		{"grants of another authority", []string{"*"}, "invitation.accept", bob, false},
-		{"no authority", []string{"*"}, "invitation.accept", effects.AuthorityID{}, false},
+		{"family", []string{"invitation.*"}, effects.InvitationDecline, alice, true},
+		{"everything", []string{"*"}, effects.RecoverySubmitApproval, alice, true},
+		{"other op of family", []string{"invitation.accept"}, effects.InvitationDecline, alice, false},
+		{"other family", []string{"invitation.*"}, effects.RecoverySubmitApproval, alice, false},
+		{"prefix is not a family", []string{"invit.*"}, effects.InvitationAccept, alice, false},
+		{"no grants", nil, effects.InvitationAccept, alice, false},
+		{"grants of another authority", []string{"*"}, effects.InvitationAccept, bob, false},
+		{"no authority", []string{"*"}, effects.InvitationAccept, effects.AuthorityID{}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,7 +156,7 @@ func TestFlowBudgetGuard(t *testing.T) {
 
 func TestGuardedOpIsNotCharged(t *testing.T) {
 	snap := Snapshot{Policy: testPolicy, Grants: map[effects.AuthorityID][]string{alice: {"*"}}}
-	req := opReq("invitation.accept")
+	req := opReq(effects.InvitationAccept)
 	req.Peer = bob // a peer on a non-send does not make it a send
 	d := Evaluate(snap, req)
 	if !d.Allowed() {
@@ -170,7 +170,7 @@ func TestGuardedOpIsNotCharged(t *testing.T) {
 }
 
 func TestUnguardedOpPassesWithoutCommands(t *testing.T) {
-	d := Evaluate(Snapshot{Policy: testPolicy}, opReq("crypto.hash"))
+	d := Evaluate(Snapshot{Policy: testPolicy}, opReq(effects.CryptoHash))
 	if d.Guarded || !d.Allowed() || d.Commands != nil || d.Err() != nil {
 		t.Fatalf("decision %+v, want an unguarded pass", d)
 	}
@@ -202,7 +202,7 @@ func TestJournalCouplingFact(t *testing.T) {
 		t.Fatalf("fact\n%v\nwant\n%v", f, want)
 	}
 
-	d = Evaluate(snap, opReq("invitation.accept"))
+	d = Evaluate(snap, opReq(effects.InvitationAccept))
 	f = d.Commands[0].(AppendFact).Fact
 	typ, _ := f.Get("type")
 	pred, _ := f.Get("predicate")
@@ -234,7 +234,7 @@ func TestLeakageRecord(t *testing.T) {
 	if !reflect.DeepEqual(l, want) {
 		t.Fatalf("leakage %+v\nwant %+v", l, want)
 	}
-	l = Evaluate(snap, opReq("auth.verify")).Commands[1].(RecordLeakage).Leakage
+	l = Evaluate(snap, opReq(effects.AuthVerify)).Commands[1].(RecordLeakage).Leakage
 	if len(l.Observations) != 1 || l.Observations[0].Class != ObserverContext || !l.Peer.IsZero() {
 		t.Fatalf("local op leakage %+v", l)
 	}
@@ -267,7 +267,7 @@ func TestPolicy(t *testing.T) {
 	if !p.IsGuarded("transport.send_envelope") || !p.IsSend("transport.send_envelope") {
 		t.Fatal("a send must be guarded")
 	}
-	if p.IsSend("invitation.accept") || !p.IsGuarded("invitation.accept") || p.IsGuarded("crypto.hash") {
+	if p.IsSend(effects.InvitationAccept) || !p.IsGuarded(effects.InvitationAccept) || p.IsGuarded(effects.CryptoHash) {
 		t.Fatal("wrong classification")
 	}
 	for _, good := range []string{"*", "crypto.*", "crypto.hash", "a1_b.c_2"} {

@@ -178,13 +178,13 @@ func TestExecutorGuardedOperation(t *testing.T) {
 	a := newAgent([]string{"invitation.*"})
 	var leaks []Leakage
 	a.exec.Leakage = func(_ context.Context, l Leakage) error { leaks = append(leaks, l); return nil }
-	out, err := a.exec.Run(ctx, Evaluate(a.snapBase, opReq("invitation.accept")))
+	out, err := a.exec.Run(ctx, Evaluate(a.snapBase, opReq(effects.InvitationAccept)))
 	mustNoErr(t, err)
 	if out.Receipt != nil || !slices.Equal(a.journal.types(), []string{FactOperation}) || len(leaks) != 1 {
 		t.Fatalf("outcome %+v facts %v leaks %v", out, a.journal.types(), leaks)
 	}
 	// An unguarded operation runs nothing.
-	out, err = a.exec.Run(ctx, Evaluate(a.snapBase, opReq("crypto.hash")))
+	out, err = a.exec.Run(ctx, Evaluate(a.snapBase, opReq(effects.CryptoHash)))
 	if err != nil || out.Receipt != nil || len(a.journal.types()) != 1 {
 		t.Fatalf("unguarded: %+v %v", out, err)
 	}

@@ -7,12 +7,13 @@
 //
 // It also holds the Clock abstraction those tasks are scheduled on:
 // RealClock for production, ManualClock for tests (time moves only when the
-// test says so), and EffectClock, which reads and sleeps through the clock
+// test says so; its sleeper queue is internal/vclock's, shared with the
+// sim-clock plugin), and EffectClock, which reads and sleeps through the clock
 // effect (clock.physical_time, clock.sleep_ms) so that, in simulation, a
 // periodic task runs on the simulator's virtual time.
 //
-// The package imports only effects from the project: host and its services
-// import tasks, never the reverse.
+// The package imports only effects and internal/vclock from the project:
+// host and its services import tasks, never the reverse.
 //
 // Invariants a newcomer must not break:
 //   - Every goroutine the Supervisor starts is tracked from before it starts

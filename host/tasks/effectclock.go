@@ -9,17 +9,6 @@ import (
 	"github.com/aurahost/aura-host/effects"
 )
 
-// The clock effect's operations, as the built-in clock and sim-clock
-// plugins serve them.
-const (
-	// OpPhysicalTime reads the time: it returns {ms: int (milliseconds
-	// since the Unix epoch, or since 0 in simulation), uncertainty_ms: int}.
-	OpPhysicalTime effects.OpID = "clock.physical_time"
-	// OpSleep waits until ms milliseconds have passed (virtual ones in
-	// simulation) and returns null.
-	OpSleep effects.OpID = "clock.sleep_ms"
-)
-
 // DefaultNowTimeout bounds the effect call behind EffectClock.Now, which
 // takes no context of its own.
 const DefaultNowTimeout = 5 * time.Second
@@ -30,7 +19,7 @@ type EffectClockConfig struct {
 	// client. Required.
 	Handler effects.Handler
 	// PhysicalTimeOp and SleepOp name the operations to call. Empty means
-	// OpPhysicalTime and OpSleep; set them for a deployment that serves the
+	// effects.ClockPhysicalTime and effects.ClockSleepMS; set them for a deployment that serves the
 	// time effect under other names.
 	PhysicalTimeOp effects.OpID
 	SleepOp        effects.OpID
@@ -63,10 +52,10 @@ func NewEffectClock(cfg EffectClockConfig) *EffectClock {
 		panic("tasks: NewEffectClock: EffectClockConfig.Handler is nil")
 	}
 	if cfg.PhysicalTimeOp == "" {
-		cfg.PhysicalTimeOp = OpPhysicalTime
+		cfg.PhysicalTimeOp = effects.ClockPhysicalTime
 	}
 	if cfg.SleepOp == "" {
-		cfg.SleepOp = OpSleep
+		cfg.SleepOp = effects.ClockSleepMS
 	}
 	if cfg.NowTimeout <= 0 {
 		cfg.NowTimeout = DefaultNowTimeout

@@ -87,13 +87,13 @@ func TestEffectClockReadsPhysicalTime(t *testing.T) {
 	if !pt.At.Equal(time.UnixMilli(1500)) || pt.Uncertainty != 3*time.Millisecond {
 		t.Fatalf("PhysicalTime = %+v, want 1500 ms ± 3 ms", pt)
 	}
-	if call := fake.lastCall(); call.Op != tasks.OpPhysicalTime || call.Authority != authority {
-		t.Fatalf("call %s for %v, want %s for %v", call.Op, call.Authority, tasks.OpPhysicalTime, authority)
+	if call := fake.lastCall(); call.Op != effects.ClockPhysicalTime || call.Authority != authority {
+		t.Fatalf("call %s for %v, want %s for %v", call.Op, call.Authority, effects.ClockPhysicalTime, authority)
 	}
 
 	// A failing read: PhysicalTime reports it, Now falls back to the latest
 	// good reading.
-	fake.set(tasks.OpPhysicalTime, effects.ErrUnavailable, effects.Null())
+	fake.set(effects.ClockPhysicalTime, effects.ErrUnavailable, effects.Null())
 	if _, err := c.PhysicalTime(t.Context()); !errors.Is(err, effects.ErrUnavailable) {
 		t.Fatalf("PhysicalTime with the clock down = %v, want ErrUnavailable", err)
 	}
@@ -107,7 +107,7 @@ func TestEffectClockReadsPhysicalTime(t *testing.T) {
 		effects.Map(map[string]effects.Value{"ms": effects.Int(5)}),
 		effects.Map(map[string]effects.Value{"ms": effects.Int(5), "uncertainty_ms": effects.Int(-1)}),
 	} {
-		fake.set(tasks.OpPhysicalTime, nil, bad)
+		fake.set(effects.ClockPhysicalTime, nil, bad)
 		if _, err := c.PhysicalTime(t.Context()); err == nil {
 			t.Errorf("PhysicalTime accepted the result %v", bad)
 		}
@@ -125,8 +125,8 @@ func TestEffectClockSleepsThroughTheEffect(t *testing.T) {
 		t.Fatal(err)
 	}
 	call := fake.lastCall()
-	if ms, _ := call.Arg("ms").AsInt(); call.Op != tasks.OpSleep || ms != 2 {
-		t.Fatalf("call %s(ms=%v), want %s(ms=2): rounded up, never early", call.Op, call.Arg("ms"), tasks.OpSleep)
+	if ms, _ := call.Arg("ms").AsInt(); call.Op != effects.ClockSleepMS || ms != 2 {
+		t.Fatalf("call %s(ms=%v), want %s(ms=2): rounded up, never early", call.Op, call.Arg("ms"), effects.ClockSleepMS)
 	}
 	fake.virtual.Advance(2 * time.Millisecond)
 	if err := <-done; err != nil {
@@ -145,7 +145,7 @@ func TestEffectClockSleepsThroughTheEffect(t *testing.T) {
 	}
 
 	// A failing clock is the clock's error.
-	fake.set(tasks.OpSleep, effects.ErrUnavailable, effects.Null())
+	fake.set(effects.ClockSleepMS, effects.ErrUnavailable, effects.Null())
 	if err := c.Sleep(t.Context(), time.Second); !errors.Is(err, effects.ErrUnavailable) {
 		t.Fatalf("Sleep with the clock down = %v, want ErrUnavailable", err)
 	}
@@ -206,7 +206,7 @@ func TestPeriodicTaskOnEffectClock(t *testing.T) {
 func TestPeriodicTaskEndsWhenItsClockFails(t *testing.T) {
 	noLeaks(t)
 	fake := newFakeTime()
-	fake.set(tasks.OpSleep, effects.ErrUnavailable, effects.Null())
+	fake.set(effects.ClockSleepMS, effects.ErrUnavailable, effects.Null())
 	s := tasks.New(tasks.Config{Clock: tasks.NewEffectClock(tasks.EffectClockConfig{Handler: fake})})
 	defer s.Shutdown(waitCtx(t))
 

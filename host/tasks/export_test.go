@@ -6,7 +6,5 @@ import "time"
 // sleepers: the order of closing their channels, which the goroutines'
 // scheduling would hide.
 func SetOnWake(c *ManualClock, f func(deadline time.Time, seq uint64)) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.onWake = f
+	c.vc.SetOnWake(func(ns int64, seq uint64) { f(c.at(ns), seq) })
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/internal/servicetest"
 	"github.com/aurahost/aura-host/sdk"
@@ -31,7 +32,7 @@ func verifyArgs(id string, sig, pubKey []byte, method string) sdk.Value {
 // issue creates a challenge and returns its id and nonce.
 func issue(t *testing.T, hs *sdktest.Harness) (string, []byte) {
 	t.Helper()
-	c := plugintest.Must(t, hs, "auth.create_challenge", sdk.Null())
+	c := plugintest.Must(t, hs, effects.AuthCreateChallenge, sdk.Null())
 	nonce, _ := plugintest.Field(t, c, "nonce").AsBytes()
 	if len(nonce) != 32 {
 		t.Fatalf("nonce is %d bytes, want 32", len(nonce))
@@ -42,14 +43,14 @@ func issue(t *testing.T, hs *sdktest.Harness) (string, []byte) {
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, New(),
 		sdktest.WithHost(servicetest.NewHost(t0)),
-		sdktest.WithSample("auth.verify", verifyArgs("challenge-00", make([]byte, 64), pub(device(1)), MethodDeviceKey)),
+		sdktest.WithSample(effects.AuthVerify, verifyArgs("challenge-00", make([]byte, 64), pub(device(1)), MethodDeviceKey)),
 	)
 }
 
 func TestCreateChallenge(t *testing.T) {
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
-	c := plugintest.Must(t, hs, "auth.create_challenge", sdk.Null())
+	c := plugintest.Must(t, hs, effects.AuthCreateChallenge, sdk.Null())
 	if got := plugintest.Int(t, c, "expires_ms"); got != t0+DefaultChallengeTTL {
 		t.Fatalf("expires_ms = %d, want now + 5 min = %d", got, t0+DefaultChallengeTTL)
 	}
@@ -63,7 +64,7 @@ func TestCreateChallenge(t *testing.T) {
 	}
 
 	short := servicetest.Start(t, New(), host, sdktest.WithConfig(args("challenge_ttl_ms", sdk.Int(1000))))
-	if got := plugintest.Int(t, plugintest.Must(t, short, "auth.create_challenge", sdk.Null()), "expires_ms"); got != t0+1000 {
+	if got := plugintest.Int(t, plugintest.Must(t, short, effects.AuthCreateChallenge, sdk.Null()), "expires_ms"); got != t0+1000 {
 		t.Fatalf("with challenge_ttl_ms 1000, expires_ms = %d, want %d", got, t0+1000)
 	}
 }
@@ -119,7 +120,7 @@ func TestVerify(t *testing.T) {
 			id, nonce := issue(t, hs)
 			host.Advance(tc.advance)
 			for i, at := range tc.attempts {
-				got, err := hs.Invoke(context.Background(), "auth.verify", verifyArgs(id, at.sig(nonce), at.pub, at.method))
+				got, err := hs.Invoke(context.Background(), effects.AuthVerify, verifyArgs(id, at.sig(nonce), at.pub, at.method))
 				if at.code != "" {
 					if err := plugintest.Check(err, at.code, at.fragment); err != nil {
 						t.Fatalf("attempt %d: %v", i, err)
@@ -142,7 +143,7 @@ func TestVerify(t *testing.T) {
 	}
 	t.Run("unknown challenge", func(t *testing.T) {
 		hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
-		plugintest.Fails(t, hs, "auth.verify", verifyArgs("challenge-00", make([]byte, 64), pub(alice), MethodDeviceKey),
+		plugintest.Fails(t, hs, effects.AuthVerify, verifyArgs("challenge-00", make([]byte, 64), pub(alice), MethodDeviceKey),
 			sdk.CodeNotFound, `no challenge "challenge-00"`)
 	})
 	t.Run("long expired challenges are forgotten", func(t *testing.T) {
@@ -151,7 +152,7 @@ func TestVerify(t *testing.T) {
 		id, nonce := issue(t, hs)
 		host.Advance(2 * DefaultChallengeTTL)
 		issue(t, hs)
-		plugintest.Fails(t, hs, "auth.verify", verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey),
+		plugintest.Fails(t, hs, effects.AuthVerify, verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey),
 			sdk.CodeNotFound, "expired long ago")
 	})
 }
@@ -178,15 +179,15 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 	used, usedNonce := issue(t, first)
 	rejected, rejectedNonce := issue(t, first)
 	open, openNonce := issue(t, first)
-	plugintest.Must(t, first, "auth.verify", verifyArgs(used, ed25519.Sign(alice, usedNonce), pub(alice), MethodDeviceKey))
-	plugintest.Must(t, first, "auth.verify", verifyArgs(rejected, make([]byte, 64), pub(alice), MethodDeviceKey))
+	plugintest.Must(t, first, effects.AuthVerify, verifyArgs(used, ed25519.Sign(alice, usedNonce), pub(alice), MethodDeviceKey))
+	plugintest.Must(t, first, effects.AuthVerify, verifyArgs(rejected, make([]byte, 64), pub(alice), MethodDeviceKey))
 
 	second := servicetest.Start(t, New(), host)
-	plugintest.Fails(t, second, "auth.verify", verifyArgs(used, ed25519.Sign(alice, usedNonce), pub(alice), MethodDeviceKey),
+	plugintest.Fails(t, second, effects.AuthVerify, verifyArgs(used, ed25519.Sign(alice, usedNonce), pub(alice), MethodDeviceKey),
 		sdk.CodeConflict, "already used")
-	plugintest.Fails(t, second, "auth.verify", verifyArgs(rejected, ed25519.Sign(alice, rejectedNonce), pub(alice), MethodDeviceKey),
+	plugintest.Fails(t, second, effects.AuthVerify, verifyArgs(rejected, ed25519.Sign(alice, rejectedNonce), pub(alice), MethodDeviceKey),
 		sdk.CodeConflict, "already used")
-	got := plugintest.Must(t, second, "auth.verify", verifyArgs(open, ed25519.Sign(alice, openNonce), pub(alice), MethodDeviceKey))
+	got := plugintest.Must(t, second, effects.AuthVerify, verifyArgs(open, ed25519.Sign(alice, openNonce), pub(alice), MethodDeviceKey))
 	if ok, _ := plugintest.Field(t, got, "authenticated").AsBool(); !ok {
 		t.Fatalf("a challenge issued before the restart did not verify after it: %v", got)
 	}
@@ -200,12 +201,12 @@ func TestJournalOutage(t *testing.T) {
 	host.SetJournalDown(true)
 	// A verify whose outcome cannot be journaled does not consume the
 	// challenge, so the device can retry.
-	plugintest.Fails(t, hs, "auth.verify", verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey), sdk.CodeUnavailable, "journal")
+	plugintest.Fails(t, hs, effects.AuthVerify, verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey), sdk.CodeUnavailable, "journal")
 	if h, _ := hs.Client.Health(context.Background()); h.Status != sdk.Degraded {
 		t.Fatalf("health with the journal down = %v, want degraded", h)
 	}
 	host.SetJournalDown(false)
-	plugintest.Must(t, hs, "auth.verify", verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey))
+	plugintest.Must(t, hs, effects.AuthVerify, verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey))
 	if h, _ := hs.Client.Health(context.Background()); h.Status != sdk.Healthy {
 		t.Fatalf("health once the journal is back = %v, want healthy", h)
 	}

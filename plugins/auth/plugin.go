@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/service"
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -67,7 +68,7 @@ func (a *authenticator) operations() []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID: "auth.create_challenge",
+				ID: effects.AuthCreateChallenge,
 				Doc: "Issues a challenge and journals auth.challenge_issued. Returns a map {id: string " +
 					"(\"challenge-\" and 32 hex digits), nonce: bytes (32 random bytes, the message the device signs), " +
 					"expires_ms: int (5 minutes from now unless configured otherwise)}.",
@@ -79,7 +80,7 @@ func (a *authenticator) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "auth.verify",
+				ID: effects.AuthVerify,
 				Doc: "Verifies the answer to a challenge: signature must be public_key's Ed25519 signature of the " +
 					"challenge's nonce. The first verify consumes the challenge. Returns a map {authenticated: bool, " +
 					"method, challenge_id, public_key, and either authenticated_ms and fact_id (the auth.authenticated " +

@@ -40,21 +40,21 @@ func (f *fakeNow) set(ms int64) {
 
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, New(),
-		sdktest.WithBlockingCall("clock.sleep_ms", args("ms", sdk.Int(int64(time.Hour/time.Millisecond)))))
+		sdktest.WithBlockingCall(effects.ClockSleepMS, args("ms", sdk.Int(int64(time.Hour/time.Millisecond)))))
 }
 
 func TestPhysicalTime(t *testing.T) {
 	fake := &fakeNow{}
 	fake.set(1_700_000_000_123)
 	h := sdktest.New(t, newClock(fake.now).plugin(), sdktest.WithConfig(args("uncertainty_ms", sdk.Int(25))))
-	got := mustInvoke(t, h, "clock.physical_time", sdk.Null())
+	got := mustInvoke(t, h, effects.ClockPhysicalTime, sdk.Null())
 	want := sdk.Map(map[string]sdk.Value{"ms": sdk.Int(1_700_000_000_123), "uncertainty_ms": sdk.Int(25)})
 	if !got.Equal(want) {
 		t.Fatalf("physical_time = %v, want %v", got, want)
 	}
 
 	// The real clock, with the default uncertainty.
-	real := mustInvoke(t, sdktest.New(t, New()), "clock.physical_time", sdk.Null())
+	real := mustInvoke(t, sdktest.New(t, New()), effects.ClockPhysicalTime, sdk.Null())
 	ms, _ := real.Get("ms")
 	if v, _ := ms.AsInt(); v < 1_700_000_000_000 {
 		t.Fatalf("physical_time of the real clock = %v, before 2023", real)
@@ -93,7 +93,7 @@ func TestSleep(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			v, err := h.Invoke(tc.ctx, "clock.sleep_ms", tc.args)
+			v, err := h.Invoke(tc.ctx, effects.ClockSleepMS, tc.args)
 			if tc.want == nil {
 				if err != nil || !v.IsNull() {
 					t.Fatalf("got %v, %v; want null", v, err)
@@ -117,7 +117,7 @@ func TestSleepHandlerStopsWhenCancelled(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		go func() {
-			_, err := c.sleep(ctx, &sdk.Call{Op: "clock.sleep_ms", Args: args("ms", sdk.Int(ms))})
+			_, err := c.sleep(ctx, &sdk.Call{Op: effects.ClockSleepMS, Args: args("ms", sdk.Int(ms))})
 			done <- err
 		}()
 		cancel()
@@ -130,21 +130,21 @@ func TestSleepHandlerStopsWhenCancelled(t *testing.T) {
 func TestLogicalClock(t *testing.T) {
 	h := sdktest.New(t, New())
 	plugintest.Run(t, h, []plugintest.Step{
-		{Op: "clock.logical_now", Args: sdk.Null(), Want: sdk.Uint(0)},
-		{Op: "clock.logical_advance", Args: args("observed", sdk.Uint(0)), Want: sdk.Uint(1)},
-		{Op: "clock.logical_advance", Args: args("observed", sdk.Uint(10)), Want: sdk.Uint(11)},
-		{Op: "clock.logical_advance", Args: args("observed", sdk.Uint(5)), Want: sdk.Uint(12)},
-		{Op: "clock.logical_now", Args: sdk.Null(), Want: sdk.Uint(12)},
-		{Op: "clock.logical_now", Args: sdk.Null(), Want: sdk.Uint(12)},
-		{Op: "clock.logical_advance", Args: args("observed", sdk.Uint(math.MaxUint64-1)), Want: sdk.Uint(math.MaxUint64)},
-		{Op: "clock.logical_advance", Args: args("observed", sdk.Uint(0)), Code: sdk.CodeExhausted},
-		{Op: "clock.logical_now", Args: sdk.Null(), Want: sdk.Uint(math.MaxUint64)},
+		{Op: effects.ClockLogicalNow, Args: sdk.Null(), Want: sdk.Uint(0)},
+		{Op: effects.ClockLogicalAdvance, Args: args("observed", sdk.Uint(0)), Want: sdk.Uint(1)},
+		{Op: effects.ClockLogicalAdvance, Args: args("observed", sdk.Uint(10)), Want: sdk.Uint(11)},
+		{Op: effects.ClockLogicalAdvance, Args: args("observed", sdk.Uint(5)), Want: sdk.Uint(12)},
+		{Op: effects.ClockLogicalNow, Args: sdk.Null(), Want: sdk.Uint(12)},
+		{Op: effects.ClockLogicalNow, Args: sdk.Null(), Want: sdk.Uint(12)},
+		{Op: effects.ClockLogicalAdvance, Args: args("observed", sdk.Uint(math.MaxUint64-1)), Want: sdk.Uint(math.MaxUint64)},
+		{Op: effects.ClockLogicalAdvance, Args: args("observed", sdk.Uint(0)), Code: sdk.CodeExhausted},
+		{Op: effects.ClockLogicalNow, Args: sdk.Null(), Want: sdk.Uint(math.MaxUint64)},
 	})
 }
 
 func token(t *testing.T, h *sdktest.Harness) []byte {
 	t.Helper()
-	b, ok := mustInvoke(t, h, "clock.order_time", sdk.Null()).AsBytes()
+	b, ok := mustInvoke(t, h, effects.ClockOrderTime, sdk.Null()).AsBytes()
 	if !ok || len(b) != TokenSize {
 		t.Fatalf("order_time returned %x, want %d bytes", b, TokenSize)
 	}
@@ -196,7 +196,7 @@ func TestOrderTimeConcurrentTokensAreDistinct(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			v, err := h.Invoke(context.Background(), "clock.order_time", sdk.Null())
+			v, err := h.Invoke(context.Background(), effects.ClockOrderTime, sdk.Null())
 			if err != nil {
 				t.Error(err)
 				return

@@ -3,6 +3,7 @@ package clock
 import (
 	"context"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -19,7 +20,7 @@ func Operations(h Handlers) []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID: "clock.physical_time",
+				ID: effects.ClockPhysicalTime,
 				Doc: "Reads the wall clock. Returns a map {ms: int (milliseconds since the Unix epoch), " +
 					"uncertainty_ms: int (the configured bound on the clock's error)}.",
 				Result:      sdk.KindMap,
@@ -30,7 +31,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "clock.sleep_ms",
+				ID: effects.ClockSleepMS,
 				Doc: "Waits ms milliseconds, then returns null. Returns at once with the cancelled or timeout " +
 					"error when the call is cancelled or its deadline passes first.",
 				Params:      []sdk.Param{{Name: "ms", Kind: sdk.KindInt, Doc: "milliseconds to wait, 0 or more"}},
@@ -42,7 +43,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "clock.logical_now",
+				ID:          effects.ClockLogicalNow,
 				Doc:         "Returns the Lamport clock's current value (uint) without advancing it; a fresh clock reads 0.",
 				Result:      sdk.KindUint,
 				Idempotent:  true,
@@ -52,7 +53,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "clock.logical_advance",
+				ID: effects.ClockLogicalAdvance,
 				Doc: "Advances the Lamport clock past an observed timestamp: the clock becomes " +
 					"max(clock, observed) + 1, which is returned (uint). Use observed 0 to tick for a local event.",
 				Params: []sdk.Param{{Name: "observed", Kind: sdk.KindUint,
@@ -64,7 +65,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "clock.order_time",
+				ID: effects.ClockOrderTime,
 				Doc: "Returns an opaque 32-byte token (bytes) that orders events totally: compare tokens as byte " +
 					"strings. Tokens of one authority strictly increase, even if the wall clock steps back; tokens " +
 					"of different authorities never tie, and follow wall-clock order to the millisecond.",

@@ -70,22 +70,22 @@ func TestLogLines(t *testing.T) {
 		session effects.SessionID
 		want    map[string]any
 	}{
-		{"info, message only", "console.log_info", args("message", sdk.String("hello")), effects.SessionID{},
+		{"info, message only", effects.ConsoleLogInfo, args("message", sdk.String("hello")), effects.SessionID{},
 			map[string]any{"@level": "info", "@message": "hello"}},
-		{"debug", "console.log_debug", args("message", sdk.String("d")), effects.SessionID{},
+		{"debug", effects.ConsoleLogDebug, args("message", sdk.String("d")), effects.SessionID{},
 			map[string]any{"@level": "debug", "@message": "d"}},
-		{"warn", "console.log_warn", args("message", sdk.String("w")), effects.SessionID{},
+		{"warn", effects.ConsoleLogWarn, args("message", sdk.String("w")), effects.SessionID{},
 			map[string]any{"@level": "warn", "@message": "w"}},
-		{"error", "console.log_error", args("message", sdk.String("e")), effects.SessionID{},
+		{"error", effects.ConsoleLogError, args("message", sdk.String("e")), effects.SessionID{},
 			map[string]any{"@level": "error", "@message": "e"}},
-		{"fields of every kind", "console.log_info", args("message", sdk.String("fields"), "fields", sdk.Map(map[string]sdk.Value{
+		{"fields of every kind", effects.ConsoleLogInfo, args("message", sdk.String("fields"), "fields", sdk.Map(map[string]sdk.Value{
 			"null": sdk.Null(), "bool": sdk.Bool(true), "int": sdk.Int(-3), "uint": sdk.Uint(7), "string": sdk.String("s"),
 			"bytes": sdk.Bytes([]byte{0xca, 0xfe}), "list": sdk.List(sdk.Int(1), sdk.String("x")),
 			"map": sdk.Map(map[string]sdk.Value{"k": sdk.Bool(false)}),
 		})), effects.SessionID{},
 			map[string]any{"@level": "info", "@message": "fields", "null": nil, "bool": true, "int": float64(-3), "uint": float64(7),
 				"string": "s", "bytes": "0xcafe", "list": `[1, "x"]`, "map": "{k: false}"}},
-		{"in a session", "console.log_warn", args("message", sdk.String("in session")), session,
+		{"in a session", effects.ConsoleLogWarn, args("message", sdk.String("in session")), session,
 			map[string]any{"@level": "warn", "@message": "in session", "session": session.String()}},
 	}
 	for _, tc := range cases {
@@ -109,7 +109,7 @@ func TestLogLines(t *testing.T) {
 
 func TestLoggerLevelFilters(t *testing.T) {
 	h, buf := harness(t, hclog.Warn)
-	for _, op := range []sdk.OpID{"console.log_debug", "console.log_info", "console.log_warn", "console.log_error"} {
+	for _, op := range []sdk.OpID{effects.ConsoleLogDebug, effects.ConsoleLogInfo, effects.ConsoleLogWarn, effects.ConsoleLogError} {
 		if _, err := h.Invoke(context.Background(), op, args("message", sdk.String(string(op)))); err != nil {
 			t.Fatal(err)
 		}

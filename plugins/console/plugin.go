@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -42,10 +43,10 @@ func (c *console) operations() []sdk.Operation {
 		level hclog.Level
 		use   string
 	}{
-		{"console.log_debug", hclog.Debug, "detail useful when diagnosing a problem"},
-		{"console.log_info", hclog.Info, "normal progress worth recording"},
-		{"console.log_warn", hclog.Warn, "something unexpected that the caller recovered from"},
-		{"console.log_error", hclog.Error, "a failure an operator should look at"},
+		{effects.ConsoleLogDebug, hclog.Debug, "detail useful when diagnosing a problem"},
+		{effects.ConsoleLogInfo, hclog.Info, "normal progress worth recording"},
+		{effects.ConsoleLogWarn, hclog.Warn, "something unexpected that the caller recovered from"},
+		{effects.ConsoleLogError, hclog.Error, "a failure an operator should look at"},
 	}
 	ops := make([]sdk.Operation, len(levels))
 	for i, l := range levels {

@@ -60,12 +60,12 @@ func TestConformance(t *testing.T) {
 	sig := ed25519.Sign(priv, []byte("m"))
 	sealed := sealWithHarness(t, key32, nonce, []byte("p"))
 	opts := append([]sdktest.Option{
-		sdktest.WithSample("crypto.ed25519_sign", args("msg", b("m"), "key", sdk.Bytes(seed32))),
-		sdktest.WithSample("crypto.ed25519_verify", args("msg", b("m"), "sig", sdk.Bytes(sig), "pub", sdk.Bytes(priv.Public().(ed25519.PublicKey)))),
-		sdktest.WithSample("crypto.ed25519_public_key", args("priv", sdk.Bytes(priv))),
-		sdktest.WithSample("crypto.kdf_derive", args("ikm", b("k"), "len", sdk.Int(32))),
-		sdktest.WithSample("crypto.aead_seal", args("key", sdk.Bytes(key32), "nonce", sdk.Bytes(nonce), "plaintext", b("p"))),
-		sdktest.WithSample("crypto.aead_open", args("key", sdk.Bytes(key32), "nonce", sdk.Bytes(nonce), "ciphertext", sdk.Bytes(sealed))),
+		sdktest.WithSample(effects.CryptoEd25519Sign, args("msg", b("m"), "key", sdk.Bytes(seed32))),
+		sdktest.WithSample(effects.CryptoEd25519Verify, args("msg", b("m"), "sig", sdk.Bytes(sig), "pub", sdk.Bytes(priv.Public().(ed25519.PublicKey)))),
+		sdktest.WithSample(effects.CryptoEd25519PublicKey, args("priv", sdk.Bytes(priv))),
+		sdktest.WithSample(effects.CryptoKDFDerive, args("ikm", b("k"), "len", sdk.Int(32))),
+		sdktest.WithSample(effects.CryptoAEADSeal, args("key", sdk.Bytes(key32), "nonce", sdk.Bytes(nonce), "plaintext", b("p"))),
+		sdktest.WithSample(effects.CryptoAEADOpen, args("key", sdk.Bytes(key32), "nonce", sdk.Bytes(nonce), "ciphertext", sdk.Bytes(sealed))),
 	}, frostSamples(t)...)
 	sdktest.Conformance(t, crypto.New(), opts...)
 }
@@ -75,37 +75,37 @@ func TestConformance(t *testing.T) {
 func frostSamples(t *testing.T) []sdktest.Option {
 	h := sdktest.New(t, crypto.New())
 	keysArgs := args("t", sdk.Int(2), "n", sdk.Int(2))
-	keys := mustCall(t, h, "crypto.frost_generate_keys", keysArgs)
+	keys := mustCall(t, h, effects.CryptoFrostGenerateKeys, keysArgs)
 	kf, _ := keys.Get("shares")
 	groupPublic, _ := keys.Get("group_public")
 	shares := kf.Items()
 	var nonces, commitments []sdk.Value
 	for _, share := range shares {
-		out := mustCall(t, h, "crypto.frost_generate_nonces", args("share", share))
+		out := mustCall(t, h, effects.CryptoFrostGenerateNonces, args("share", share))
 		n, _ := out.Get("nonces")
 		c, _ := out.Get("commitment")
 		nonces, commitments = append(nonces, n), append(commitments, c)
 	}
 	pkgArgs := args("msg", b("m"), "commitments", sdk.List(commitments...), "group_public", groupPublic)
-	pkg := mustCall(t, h, "crypto.frost_create_signing_package", pkgArgs)
+	pkg := mustCall(t, h, effects.CryptoFrostCreateSigningPackage, pkgArgs)
 	signArgs := args("pkg", pkg, "share", shares[0], "nonces", nonces[0])
-	sigShares := []sdk.Value{mustCall(t, h, "crypto.frost_sign_share", signArgs),
-		mustCall(t, h, "crypto.frost_sign_share", args("pkg", pkg, "share", shares[1], "nonces", nonces[1]))}
+	sigShares := []sdk.Value{mustCall(t, h, effects.CryptoFrostSignShare, signArgs),
+		mustCall(t, h, effects.CryptoFrostSignShare, args("pkg", pkg, "share", shares[1], "nonces", nonces[1]))}
 	aggArgs := args("pkg", pkg, "shares", sdk.List(sigShares...))
-	sig := mustCall(t, h, "crypto.frost_aggregate_signatures", aggArgs)
+	sig := mustCall(t, h, effects.CryptoFrostAggregateSignatures, aggArgs)
 	return []sdktest.Option{
-		sdktest.WithSample("crypto.frost_generate_keys", keysArgs),
-		sdktest.WithSample("crypto.frost_generate_nonces", args("share", shares[0])),
-		sdktest.WithSample("crypto.frost_create_signing_package", pkgArgs),
-		sdktest.WithSample("crypto.frost_sign_share", signArgs),
-		sdktest.WithSample("crypto.frost_aggregate_signatures", aggArgs),
-		sdktest.WithSample("crypto.frost_verify", args("msg", b("m"), "sig", sig, "group_public", groupPublic)),
+		sdktest.WithSample(effects.CryptoFrostGenerateKeys, keysArgs),
+		sdktest.WithSample(effects.CryptoFrostGenerateNonces, args("share", shares[0])),
+		sdktest.WithSample(effects.CryptoFrostCreateSigningPackage, pkgArgs),
+		sdktest.WithSample(effects.CryptoFrostSignShare, signArgs),
+		sdktest.WithSample(effects.CryptoFrostAggregateSignatures, aggArgs),
+		sdktest.WithSample(effects.CryptoFrostVerify, args("msg", b("m"), "sig", sig, "group_public", groupPublic)),
 	}
 }
 
 func sealWithHarness(t *testing.T, key, nonce, pt []byte) []byte {
 	h := sdktest.New(t, crypto.New())
-	out, _ := mustCall(t, h, "crypto.aead_seal", args("key", sdk.Bytes(key), "nonce", sdk.Bytes(nonce), "plaintext", sdk.Bytes(pt))).AsBytes()
+	out, _ := mustCall(t, h, effects.CryptoAEADSeal, args("key", sdk.Bytes(key), "nonce", sdk.Bytes(nonce), "plaintext", sdk.Bytes(pt))).AsBytes()
 	return out
 }
 
@@ -157,18 +157,18 @@ func TestEd25519(t *testing.T) {
 		args sdk.Value
 		outcome
 	}{
-		{"sign with seed matches RFC 8032", "crypto.ed25519_sign", args("msg", hexValue(t, rfcMsg), "key", hexValue(t, rfcSeed)), outcome{want: hexValue(t, rfcSig)}},
-		{"sign with 64-byte key matches RFC 8032", "crypto.ed25519_sign", args("msg", hexValue(t, rfcMsg), "key", sdk.Bytes(rfcPriv)), outcome{want: hexValue(t, rfcSig)}},
-		{"sign with short key", "crypto.ed25519_sign", args("msg", b("m"), "key", sdk.Bytes(make([]byte, 31))), outcome{code: sdk.CodeInvalidArgs, message: "key must be a 64-byte Ed25519 private key (seed || public key) or a 32-byte seed, got 31 bytes"}},
-		{"sign with inconsistent key", "crypto.ed25519_sign", args("msg", b("m"), "key", sdk.Bytes(inconsistent)), outcome{code: sdk.CodeInvalidArgs, message: "not a consistent Ed25519 private key"}},
-		{"verify RFC 8032 signature", "crypto.ed25519_verify", args("msg", hexValue(t, rfcMsg), "sig", hexValue(t, rfcSig), "pub", hexValue(t, rfcPub)), outcome{want: sdk.Bool(true)}},
-		{"verify other message", "crypto.ed25519_verify", args("msg", b("other"), "sig", hexValue(t, rfcSig), "pub", hexValue(t, rfcPub)), outcome{want: sdk.Bool(false)}},
-		{"verify tampered signature", "crypto.ed25519_verify", args("msg", hexValue(t, rfcMsg), "sig", sdk.Bytes(tampered), "pub", hexValue(t, rfcPub)), outcome{want: sdk.Bool(false)}},
-		{"verify short signature", "crypto.ed25519_verify", args("msg", hexValue(t, rfcMsg), "sig", sdk.Bytes(tampered[:63]), "pub", hexValue(t, rfcPub)), outcome{want: sdk.Bool(false)}},
-		{"verify with short public key", "crypto.ed25519_verify", args("msg", b("m"), "sig", hexValue(t, rfcSig), "pub", sdk.Bytes(make([]byte, 33))), outcome{code: sdk.CodeInvalidArgs, message: "pub must be a 32-byte Ed25519 public key, got 33 bytes"}},
-		{"public key of seed", "crypto.ed25519_public_key", args("priv", hexValue(t, rfcSeed)), outcome{want: hexValue(t, rfcPub)}},
-		{"public key of 64-byte key", "crypto.ed25519_public_key", args("priv", sdk.Bytes(rfcPriv)), outcome{want: hexValue(t, rfcPub)}},
-		{"public key of empty key", "crypto.ed25519_public_key", args("priv", sdk.Bytes(nil)), outcome{code: sdk.CodeInvalidArgs, message: "priv must be"}},
+		{"sign with seed matches RFC 8032", effects.CryptoEd25519Sign, args("msg", hexValue(t, rfcMsg), "key", hexValue(t, rfcSeed)), outcome{want: hexValue(t, rfcSig)}},
+		{"sign with 64-byte key matches RFC 8032", effects.CryptoEd25519Sign, args("msg", hexValue(t, rfcMsg), "key", sdk.Bytes(rfcPriv)), outcome{want: hexValue(t, rfcSig)}},
+		{"sign with short key", effects.CryptoEd25519Sign, args("msg", b("m"), "key", sdk.Bytes(make([]byte, 31))), outcome{code: sdk.CodeInvalidArgs, message: "key must be a 64-byte Ed25519 private key (seed || public key) or a 32-byte seed, got 31 bytes"}},
+		{"sign with inconsistent key", effects.CryptoEd25519Sign, args("msg", b("m"), "key", sdk.Bytes(inconsistent)), outcome{code: sdk.CodeInvalidArgs, message: "not a consistent Ed25519 private key"}},
+		{"verify RFC 8032 signature", effects.CryptoEd25519Verify, args("msg", hexValue(t, rfcMsg), "sig", hexValue(t, rfcSig), "pub", hexValue(t, rfcPub)), outcome{want: sdk.Bool(true)}},
+		{"verify other message", effects.CryptoEd25519Verify, args("msg", b("other"), "sig", hexValue(t, rfcSig), "pub", hexValue(t, rfcPub)), outcome{want: sdk.Bool(false)}},
+		{"verify tampered signature", effects.CryptoEd25519Verify, args("msg", hexValue(t, rfcMsg), "sig", sdk.Bytes(tampered), "pub", hexValue(t, rfcPub)), outcome{want: sdk.Bool(false)}},
+		{"verify short signature", effects.CryptoEd25519Verify, args("msg", hexValue(t, rfcMsg), "sig", sdk.Bytes(tampered[:63]), "pub", hexValue(t, rfcPub)), outcome{want: sdk.Bool(false)}},
+		{"verify with short public key", effects.CryptoEd25519Verify, args("msg", b("m"), "sig", hexValue(t, rfcSig), "pub", sdk.Bytes(make([]byte, 33))), outcome{code: sdk.CodeInvalidArgs, message: "pub must be a 32-byte Ed25519 public key, got 33 bytes"}},
+		{"public key of seed", effects.CryptoEd25519PublicKey, args("priv", hexValue(t, rfcSeed)), outcome{want: hexValue(t, rfcPub)}},
+		{"public key of 64-byte key", effects.CryptoEd25519PublicKey, args("priv", sdk.Bytes(rfcPriv)), outcome{want: hexValue(t, rfcPub)}},
+		{"public key of empty key", effects.CryptoEd25519PublicKey, args("priv", sdk.Bytes(nil)), outcome{code: sdk.CodeInvalidArgs, message: "priv must be"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,20 +180,20 @@ func TestEd25519(t *testing.T) {
 
 func TestGeneratedKeypairSignsForGoVerify(t *testing.T) {
 	h := sdktest.New(t, crypto.New())
-	kp := mustCall(t, h, "crypto.ed25519_generate_keypair", sdk.Null())
+	kp := mustCall(t, h, effects.CryptoEd25519GenerateKeypair, sdk.Null())
 	pub, priv := field(t, kp, "public"), field(t, kp, "private")
 	if len(pub) != ed25519.PublicKeySize || len(priv) != ed25519.PrivateKeySize {
 		t.Fatalf("key sizes %d, %d", len(pub), len(priv))
 	}
-	sig, _ := mustCall(t, h, "crypto.ed25519_sign", args("msg", b("hello"), "key", sdk.Bytes(priv))).AsBytes()
+	sig, _ := mustCall(t, h, effects.CryptoEd25519Sign, args("msg", b("hello"), "key", sdk.Bytes(priv))).AsBytes()
 	if !ed25519.Verify(pub, []byte("hello"), sig) {
 		t.Fatal("crypto/ed25519 rejects the plugin's signature")
 	}
-	derived, _ := mustCall(t, h, "crypto.ed25519_public_key", args("priv", sdk.Bytes(priv))).AsBytes()
+	derived, _ := mustCall(t, h, effects.CryptoEd25519PublicKey, args("priv", sdk.Bytes(priv))).AsBytes()
 	if !bytes.Equal(derived, pub) {
 		t.Fatal("ed25519_public_key disagrees with the generated public key")
 	}
-	again := mustCall(t, h, "crypto.ed25519_generate_keypair", sdk.Null())
+	again := mustCall(t, h, effects.CryptoEd25519GenerateKeypair, sdk.Null())
 	if bytes.Equal(field(t, again, "public"), pub) {
 		t.Fatal("production mode generated the same key pair twice")
 	}
@@ -205,7 +205,7 @@ func keys(t *testing.T, n int, opts ...sdktest.Option) [][]byte {
 	h := sdktest.New(t, crypto.New(), opts...)
 	var out [][]byte
 	for range n {
-		out = append(out, field(t, mustCall(t, h, "crypto.ed25519_generate_keypair", sdk.Null()), "public"))
+		out = append(out, field(t, mustCall(t, h, effects.CryptoEd25519GenerateKeypair, sdk.Null()), "public"))
 	}
 	return out
 }
@@ -239,7 +239,7 @@ func TestHash(t *testing.T) {
 		{"", "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"},
 		{"abc", "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85"},
 	} {
-		got := mustCall(t, h, "crypto.hash", args("data", b(tc.in)))
+		got := mustCall(t, h, effects.CryptoHash, args("data", b(tc.in)))
 		if !got.Equal(hexValue(t, tc.want)) {
 			t.Errorf("hash(%q) = %v, want %s", tc.in, got, tc.want)
 		}
@@ -265,7 +265,7 @@ func TestKDFDerive(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := call(t, h, "crypto.kdf_derive", tc.args)
+			got, err := call(t, h, effects.CryptoKDFDerive, tc.args)
 			checkOutcome(t, got, err, tc.outcome)
 		})
 	}
@@ -285,7 +285,7 @@ func TestAEAD(t *testing.T) {
 	altered, _ := ct.AsBytes()
 	altered[5] ^= 0x80
 	xNonce := sdk.Bytes(bytes.Repeat([]byte{3}, 24))
-	xSealed := mustCall(t, h, "crypto.aead_seal", args("key", key, "nonce", xNonce, "plaintext", pt))
+	xSealed := mustCall(t, h, effects.CryptoAEADSeal, args("key", key, "nonce", xNonce, "plaintext", pt))
 
 	cases := []struct {
 		name string
@@ -293,17 +293,17 @@ func TestAEAD(t *testing.T) {
 		args sdk.Value
 		outcome
 	}{
-		{"seal matches RFC 8439", "crypto.aead_seal", args("key", key, "nonce", rfcNonce, "plaintext", pt, "aad", aad), outcome{want: ct}},
-		{"open RFC 8439", "crypto.aead_open", args("key", key, "nonce", rfcNonce, "ciphertext", ct, "aad", aad), outcome{want: pt}},
-		{"open without the aad", "crypto.aead_open", args("key", key, "nonce", rfcNonce, "ciphertext", ct), outcome{code: sdk.CodeInvalidArgs, message: "did not authenticate"}},
-		{"open altered ciphertext", "crypto.aead_open", args("key", key, "nonce", rfcNonce, "ciphertext", sdk.Bytes(altered), "aad", aad), outcome{code: sdk.CodeInvalidArgs, message: "did not authenticate"}},
-		{"open with another key", "crypto.aead_open", args("key", sdk.Bytes(key32), "nonce", rfcNonce, "ciphertext", ct, "aad", aad), outcome{code: sdk.CodeInvalidArgs, message: "did not authenticate"}},
-		{"open truncated ciphertext", "crypto.aead_open", args("key", key, "nonce", rfcNonce, "ciphertext", sdk.Bytes(altered[:15])), outcome{code: sdk.CodeInvalidArgs, message: "shorter than the 16-byte tag"}},
-		{"XChaCha round trip", "crypto.aead_open", args("key", key, "nonce", xNonce, "ciphertext", xSealed), outcome{want: pt}},
-		{"XChaCha nonce cannot open ChaCha ciphertext", "crypto.aead_open", args("key", key, "nonce", xNonce, "ciphertext", ct, "aad", aad), outcome{code: sdk.CodeInvalidArgs, message: "did not authenticate"}},
-		{"seal with short key", "crypto.aead_seal", args("key", sdk.Bytes(key32[:16]), "nonce", rfcNonce, "plaintext", pt), outcome{code: sdk.CodeInvalidArgs, message: "key must be 32 bytes, got 16"}},
-		{"seal with bad nonce", "crypto.aead_seal", args("key", key, "nonce", sdk.Bytes(make([]byte, 8)), "plaintext", pt), outcome{code: sdk.CodeInvalidArgs, message: "nonce must be 12 bytes (ChaCha20-Poly1305) or 24 bytes (XChaCha20-Poly1305), got 8"}},
-		{"open with bad nonce", "crypto.aead_open", args("key", key, "nonce", sdk.Bytes(nil), "ciphertext", ct), outcome{code: sdk.CodeInvalidArgs, message: "got 0"}},
+		{"seal matches RFC 8439", effects.CryptoAEADSeal, args("key", key, "nonce", rfcNonce, "plaintext", pt, "aad", aad), outcome{want: ct}},
+		{"open RFC 8439", effects.CryptoAEADOpen, args("key", key, "nonce", rfcNonce, "ciphertext", ct, "aad", aad), outcome{want: pt}},
+		{"open without the aad", effects.CryptoAEADOpen, args("key", key, "nonce", rfcNonce, "ciphertext", ct), outcome{code: sdk.CodeInvalidArgs, message: "did not authenticate"}},
+		{"open altered ciphertext", effects.CryptoAEADOpen, args("key", key, "nonce", rfcNonce, "ciphertext", sdk.Bytes(altered), "aad", aad), outcome{code: sdk.CodeInvalidArgs, message: "did not authenticate"}},
+		{"open with another key", effects.CryptoAEADOpen, args("key", sdk.Bytes(key32), "nonce", rfcNonce, "ciphertext", ct, "aad", aad), outcome{code: sdk.CodeInvalidArgs, message: "did not authenticate"}},
+		{"open truncated ciphertext", effects.CryptoAEADOpen, args("key", key, "nonce", rfcNonce, "ciphertext", sdk.Bytes(altered[:15])), outcome{code: sdk.CodeInvalidArgs, message: "shorter than the 16-byte tag"}},
+		{"XChaCha round trip", effects.CryptoAEADOpen, args("key", key, "nonce", xNonce, "ciphertext", xSealed), outcome{want: pt}},
+		{"XChaCha nonce cannot open ChaCha ciphertext", effects.CryptoAEADOpen, args("key", key, "nonce", xNonce, "ciphertext", ct, "aad", aad), outcome{code: sdk.CodeInvalidArgs, message: "did not authenticate"}},
+		{"seal with short key", effects.CryptoAEADSeal, args("key", sdk.Bytes(key32[:16]), "nonce", rfcNonce, "plaintext", pt), outcome{code: sdk.CodeInvalidArgs, message: "key must be 32 bytes, got 16"}},
+		{"seal with bad nonce", effects.CryptoAEADSeal, args("key", key, "nonce", sdk.Bytes(make([]byte, 8)), "plaintext", pt), outcome{code: sdk.CodeInvalidArgs, message: "nonce must be 12 bytes (ChaCha20-Poly1305) or 24 bytes (XChaCha20-Poly1305), got 8"}},
+		{"open with bad nonce", effects.CryptoAEADOpen, args("key", key, "nonce", sdk.Bytes(nil), "ciphertext", ct), outcome{code: sdk.CodeInvalidArgs, message: "got 0"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

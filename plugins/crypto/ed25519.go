@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -16,7 +17,7 @@ func (p *plugin) ed25519Operations() []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID: "crypto.ed25519_generate_keypair",
+				ID: effects.CryptoEd25519GenerateKeypair,
 				Doc: "Generates an Ed25519 key pair. Returns a map {public: 32 bytes, private: 64 bytes " +
 					"(seed || public)}. Production draws the seed from the OS CSPRNG; the testing and " +
 					"simulation modes derive it from the deployment seed, the authority and a counter, " +
@@ -29,7 +30,7 @@ func (p *plugin) ed25519Operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:  "crypto.ed25519_sign",
+				ID:  effects.CryptoEd25519Sign,
 				Doc: "Signs msg with an Ed25519 private key (pure Ed25519, RFC 8032). Returns the 64-byte signature.",
 				Params: []sdk.Param{
 					{Name: "msg", Kind: sdk.KindBytes, Doc: "the message to sign, any length"},
@@ -43,7 +44,7 @@ func (p *plugin) ed25519Operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "crypto.ed25519_verify",
+				ID: effects.CryptoEd25519Verify,
 				Doc: "Reports whether sig is a valid Ed25519 signature of msg by pub. A signature of the " +
 					"wrong length or that does not verify is false; a public key of the wrong length is invalid_args.",
 				Params: []sdk.Param{
@@ -59,7 +60,7 @@ func (p *plugin) ed25519Operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "crypto.ed25519_public_key",
+				ID:          effects.CryptoEd25519PublicKey,
 				Doc:         "Returns the 32-byte Ed25519 public key of a private key.",
 				Params:      []sdk.Param{{Name: "priv", Kind: sdk.KindBytes, Doc: keyDoc}},
 				Result:      sdk.KindBytes,

@@ -9,6 +9,7 @@ import (
 
 	"filippo.io/edwards25519"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -30,7 +31,7 @@ func (p *plugin) frostOperations() []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID: "crypto.frost_generate_keys",
+				ID: effects.CryptoFrostGenerateKeys,
 				Doc: "Deals a t-of-n FROST(Ed25519, SHA-512) key with a trusted dealer (RFC 9591 Appendix C). Returns " +
 					"map {group_public: bytes (32-byte Ed25519 public key), threshold: int, shares: list of n shares, " +
 					"each " + shareDoc + ", commitment: list of t bytes (the VSS commitment; its first item is group_public)}. " +
@@ -47,7 +48,7 @@ func (p *plugin) frostOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "crypto.frost_generate_nonces",
+				ID: effects.CryptoFrostGenerateNonces,
 				Doc: "Round one of FROST signing for one participant (RFC 9591 §5.1). Returns map {nonces: map " +
 					"{identifier: int, hiding: bytes, binding: bytes} (secret: keep them for frost_sign_share and use " +
 					"them once), commitment: " + commitmentDoc + " (public: send it to the coordinator)}.",
@@ -60,7 +61,7 @@ func (p *plugin) frostOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "crypto.frost_create_signing_package",
+				ID: effects.CryptoFrostCreateSigningPackage,
 				Doc: "The coordinator's step between the rounds: binds the message to the chosen participants' " +
 					"commitments. Returns " + packageDoc + ", commitments sorted by identifier.",
 				Params: []sdk.Param{
@@ -78,7 +79,7 @@ func (p *plugin) frostOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "crypto.frost_sign_share",
+				ID: effects.CryptoFrostSignShare,
 				Doc: "Round two of FROST signing for one participant (RFC 9591 §5.2). Checks that the package holds " +
 					"this participant's commitment to these nonces. Returns map {identifier: int, share: bytes (32-byte signature share)}.",
 				Params: []sdk.Param{
@@ -94,7 +95,7 @@ func (p *plugin) frostOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "crypto.frost_aggregate_signatures",
+				ID: effects.CryptoFrostAggregateSignatures,
 				Doc: "Combines one signature share per participant of the package into the 64-byte group signature " +
 					"(RFC 9591 §5.3), an ordinary Ed25519 signature of the package's message by group_public, and checks " +
 					"it verifies. If it does not, the error names the participants whose shares are invalid when " +
@@ -114,7 +115,7 @@ func (p *plugin) frostOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "crypto.frost_verify",
+				ID: effects.CryptoFrostVerify,
 				Doc: "Reports whether sig is a valid FROST(Ed25519, SHA-512) signature of msg by group_public. " +
 					"It is Ed25519 verification: a signature of the wrong length is false; a public key of the wrong length is invalid_args.",
 				Params: []sdk.Param{

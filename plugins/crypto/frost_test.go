@@ -32,7 +32,7 @@ func TestFROSTOperationsReproduceRFC9591(t *testing.T) {
 		commitments = append(commitments, vmap("identifier", sdk.Int(int64(o.Identifier)),
 			"hiding", hexBytesValue(t, o.HidingCommitment), "binding", hexBytesValue(t, o.BindingCommitment)))
 	}
-	pkg := invoke(t, h, "crypto.frost_create_signing_package", vmap("msg", hexBytesValue(t, v.Inputs.Message),
+	pkg := invoke(t, h, effects.CryptoFrostCreateSigningPackage, vmap("msg", hexBytesValue(t, v.Inputs.Message),
 		"commitments", sdk.List(commitments...), "group_public", groupPublic, "participants", sdk.List(sdk.Int(3), sdk.Int(1))))
 	if first, _ := get(t, pkg, "commitments").Items()[0].Get("identifier"); !first.Equal(sdk.Int(1)) {
 		t.Fatalf("package commitments not sorted by identifier: %v", pkg)
@@ -48,17 +48,17 @@ func TestFROSTOperationsReproduceRFC9591(t *testing.T) {
 			"public", sdk.Bytes(new(edwards25519.Point).ScalarBaseMult(secret).Bytes()), "group_public", groupPublic)
 		nonces := vmap("identifier", sdk.Int(int64(o.Identifier)),
 			"hiding", hexBytesValue(t, o.HidingNonce), "binding", hexBytesValue(t, o.BindingNonce))
-		sig := invoke(t, h, "crypto.frost_sign_share", vmap("pkg", pkg, "share", share, "nonces", nonces))
+		sig := invoke(t, h, effects.CryptoFrostSignShare, vmap("pkg", pkg, "share", share, "nonces", nonces))
 		if want := hexBytesValue(t, v.RoundTwo.Outputs[i].SigShare); !get(t, sig, "share").Equal(want) {
 			t.Errorf("participant %d's share = %v, want %v", o.Identifier, get(t, sig, "share"), want)
 		}
 		shares, verifying = append(shares, sig), append(verifying, share)
 	}
-	sig := invoke(t, h, "crypto.frost_aggregate_signatures", vmap("pkg", pkg, "shares", sdk.List(shares...), "verifying_shares", sdk.List(verifying...)))
+	sig := invoke(t, h, effects.CryptoFrostAggregateSignatures, vmap("pkg", pkg, "shares", sdk.List(shares...), "verifying_shares", sdk.List(verifying...)))
 	if want := hexBytesValue(t, v.Final.Sig); !sig.Equal(want) {
 		t.Fatalf("signature = %v, want %v", sig, want)
 	}
-	ok := invoke(t, h, "crypto.frost_verify", vmap("msg", hexBytesValue(t, v.Inputs.Message), "sig", sig, "group_public", groupPublic))
+	ok := invoke(t, h, effects.CryptoFrostVerify, vmap("msg", hexBytesValue(t, v.Inputs.Message), "sig", sig, "group_public", groupPublic))
 	if !ok.Equal(sdk.Bool(true)) {
 		t.Fatal("frost_verify rejects the RFC's signature")
 	}
@@ -82,20 +82,20 @@ func (s *session) prepare(msg string, signers ...int64) {
 	s.nonces = map[int64]sdk.Value{}
 	var commitments []sdk.Value
 	for _, id := range signers {
-		out := invoke(s.t, s.h, "crypto.frost_generate_nonces", vmap("share", s.share(id)))
+		out := invoke(s.t, s.h, effects.CryptoFrostGenerateNonces, vmap("share", s.share(id)))
 		s.nonces[id] = get(s.t, out, "nonces")
 		commitments = append(commitments, get(s.t, out, "commitment"))
 	}
-	s.pkg = invoke(s.t, s.h, "crypto.frost_create_signing_package", vmap("msg", sdk.Bytes([]byte(msg)),
+	s.pkg = invoke(s.t, s.h, effects.CryptoFrostCreateSigningPackage, vmap("msg", sdk.Bytes([]byte(msg)),
 		"commitments", sdk.List(commitments...), "group_public", get(s.t, s.keys, "group_public")))
 }
 
 func (s *session) sign(id int64) sdk.Value {
-	return invoke(s.t, s.h, "crypto.frost_sign_share", vmap("pkg", s.pkg, "share", s.share(id), "nonces", s.nonces[id]))
+	return invoke(s.t, s.h, effects.CryptoFrostSignShare, vmap("pkg", s.pkg, "share", s.share(id), "nonces", s.nonces[id]))
 }
 
 func newSession(t *testing.T, h *sdktest.Harness, threshold, n int64) *session {
-	keys := invoke(t, h, "crypto.frost_generate_keys", vmap("t", sdk.Int(threshold), "n", sdk.Int(n)))
+	keys := invoke(t, h, effects.CryptoFrostGenerateKeys, vmap("t", sdk.Int(threshold), "n", sdk.Int(n)))
 	if got := get(t, keys, "shares").Len(); got != int(n) {
 		t.Fatalf("%d shares, want %d", got, n)
 	}
@@ -126,14 +126,14 @@ func TestFROSTSigningEndToEnd(t *testing.T) {
 				for _, id := range tc.signers {
 					shares = append(shares, s.sign(id))
 				}
-				sig := invoke(t, h, "crypto.frost_aggregate_signatures", vmap("pkg", s.pkg, "shares", sdk.List(shares...)))
+				sig := invoke(t, h, effects.CryptoFrostAggregateSignatures, vmap("pkg", s.pkg, "shares", sdk.List(shares...)))
 				pub, _ := get(t, s.keys, "group_public").AsBytes()
 				sigBytes, _ := sig.AsBytes()
 				if !ed25519.Verify(pub, []byte("transfer 5 coins"), sigBytes) {
 					t.Fatal("crypto/ed25519 rejects the FROST signature")
 				}
 				for msg, want := range map[string]bool{"transfer 5 coins": true, "transfer 6 coins": false} {
-					got := invoke(t, h, "crypto.frost_verify", vmap("msg", sdk.Bytes([]byte(msg)), "sig", sig, "group_public", get(t, s.keys, "group_public")))
+					got := invoke(t, h, effects.CryptoFrostVerify, vmap("msg", sdk.Bytes([]byte(msg)), "sig", sig, "group_public", get(t, s.keys, "group_public")))
 					if !got.Equal(sdk.Bool(want)) {
 						t.Errorf("frost_verify(%q) = %v, want %v", msg, got, want)
 					}
@@ -148,7 +148,7 @@ func TestFROSTKeysAndNoncesAreSeeded(t *testing.T) {
 	run := func(seed uint64) (sdk.Value, sdk.Value) {
 		h := sdktest.New(t, New(), sdktest.WithMode(sdk.Simulation, seed), sdktest.WithAuthority(alice))
 		s := newSession(t, h, 2, 3)
-		return s.keys, invoke(t, h, "crypto.frost_generate_nonces", vmap("share", s.share(1)))
+		return s.keys, invoke(t, h, effects.CryptoFrostGenerateNonces, vmap("share", s.share(1)))
 	}
 	k1, n1 := run(5)
 	k2, n2 := run(5)
@@ -186,29 +186,29 @@ func TestFROSTErrors(t *testing.T) {
 		args    sdk.Value
 		message string
 	}{
-		{"threshold of one", "crypto.frost_generate_keys", vmap("t", sdk.Int(1), "n", sdk.Int(3)), "need 2 <= t <= n <= 255, got t 1, n 3"},
-		{"threshold above n", "crypto.frost_generate_keys", vmap("t", sdk.Int(4), "n", sdk.Int(3)), "got t 4, n 3"},
-		{"too many shares", "crypto.frost_generate_keys", vmap("t", sdk.Int(2), "n", sdk.Int(256)), "got t 2, n 256"},
-		{"nonces for a share without secret", "crypto.frost_generate_nonces", vmap("share", vmap("identifier", sdk.Int(1))), "share has no secret field (it has identifier)"},
-		{"nonces for identifier zero", "crypto.frost_generate_nonces", vmap("share", withField(s.share(1), "identifier", sdk.Int(0))), "share.identifier must be a positive integer, got 0"},
-		{"nonces for a short secret", "crypto.frost_generate_nonces", vmap("share", withField(s.share(1), "secret", sdk.Bytes(make([]byte, 31)))), "share.secret must be a 32-byte scalar, got 31 bytes"},
-		{"no commitments", "crypto.frost_create_signing_package", vmap("msg", sdk.Bytes(nil), "commitments", sdk.List(), "group_public", groupPublic), "commitments is empty"},
-		{"duplicate commitments", "crypto.frost_create_signing_package", vmap("msg", sdk.Bytes(nil), "commitments", sdk.List(commitments.Items()[0], commitments.Items()[0]), "group_public", groupPublic), "two commitments from participant 1"},
-		{"identity commitment", "crypto.frost_create_signing_package", vmap("msg", sdk.Bytes(nil), "commitments", sdk.List(withField(commitments.Items()[0], "hiding", sdk.Bytes(identity))), "group_public", groupPublic), "commitments[0].hiding is the identity point"},
-		{"commitment not a map", "crypto.frost_create_signing_package", vmap("msg", sdk.Bytes(nil), "commitments", sdk.List(sdk.Int(1)), "group_public", groupPublic), "commitments[0] must be a map, got int"},
-		{"participants differ", "crypto.frost_create_signing_package", vmap("msg", sdk.Bytes(nil), "commitments", commitments, "group_public", groupPublic, "participants", sdk.List(sdk.Int(1), sdk.Int(2))), "participants [1 2] are not the identifiers of the commitments [1 2 4]"},
-		{"bad group public key", "crypto.frost_create_signing_package", vmap("msg", sdk.Bytes(nil), "commitments", commitments, "group_public", sdk.Bytes(make([]byte, 32))), "group_public is not in the prime-order subgroup"},
-		{"sign for a non-participant", "crypto.frost_sign_share", vmap("pkg", s.pkg, "share", s.share(3), "nonces", withField(s.nonces[1], "identifier", sdk.Int(3))), "participant 3 has no commitment in the signing package (participants [1 2 4])"},
-		{"sign with someone else's nonces", "crypto.frost_sign_share", vmap("pkg", s.pkg, "share", s.share(1), "nonces", s.nonces[2]), "nonces.identifier 2 is not share.identifier 1"},
-		{"sign with uncommitted nonces", "crypto.frost_sign_share", vmap("pkg", s.pkg, "share", s.share(1), "nonces", withField(s.nonces[2], "identifier", sdk.Int(1))), "the nonces do not match participant 1's commitment"},
-		{"sign with another key's share", "crypto.frost_sign_share", vmap("pkg", s.pkg, "share", other.share(1), "nonces", s.nonces[1]), "the share belongs to another key"},
-		{"sign a package without a message", "crypto.frost_sign_share", vmap("pkg", withField(s.pkg, "message", sdk.String("m")), "share", s.share(1), "nonces", s.nonces[1]), "pkg.message must be bytes, got string"},
-		{"aggregate with a missing share", "crypto.frost_aggregate_signatures", vmap("pkg", s.pkg, "shares", sdk.List(one, two)), "no signature share from participants [4]"},
-		{"aggregate with a duplicate share", "crypto.frost_aggregate_signatures", vmap("pkg", s.pkg, "shares", sdk.List(one, two, four, two)), "participant 2 gave two signature shares"},
-		{"aggregate with an outsider's share", "crypto.frost_aggregate_signatures", vmap("pkg", s.pkg, "shares", sdk.List(one, two, four, withField(one, "identifier", sdk.Int(3)))), "participant 3, who is not in the signing package"},
-		{"aggregate with a bad share", "crypto.frost_aggregate_signatures", vmap("pkg", s.pkg, "shares", sdk.List(one, two, bad)), "the aggregated signature does not verify"},
-		{"aggregate names the cheater", "crypto.frost_aggregate_signatures", vmap("pkg", s.pkg, "shares", sdk.List(one, two, bad), "verifying_shares", get(t, s.keys, "shares")), "the signature shares of participants [4] are invalid"},
-		{"verify with a short key", "crypto.frost_verify", vmap("msg", sdk.Bytes(nil), "sig", sdk.Bytes(make([]byte, 64)), "group_public", sdk.Bytes(nil)), "group_public must be a 32-byte public key, got 0 bytes"},
+		{"threshold of one", effects.CryptoFrostGenerateKeys, vmap("t", sdk.Int(1), "n", sdk.Int(3)), "need 2 <= t <= n <= 255, got t 1, n 3"},
+		{"threshold above n", effects.CryptoFrostGenerateKeys, vmap("t", sdk.Int(4), "n", sdk.Int(3)), "got t 4, n 3"},
+		{"too many shares", effects.CryptoFrostGenerateKeys, vmap("t", sdk.Int(2), "n", sdk.Int(256)), "got t 2, n 256"},
+		{"nonces for a share without secret", effects.CryptoFrostGenerateNonces, vmap("share", vmap("identifier", sdk.Int(1))), "share has no secret field (it has identifier)"},
+		{"nonces for identifier zero", effects.CryptoFrostGenerateNonces, vmap("share", withField(s.share(1), "identifier", sdk.Int(0))), "share.identifier must be a positive integer, got 0"},
+		{"nonces for a short secret", effects.CryptoFrostGenerateNonces, vmap("share", withField(s.share(1), "secret", sdk.Bytes(make([]byte, 31)))), "share.secret must be a 32-byte scalar, got 31 bytes"},
+		{"no commitments", effects.CryptoFrostCreateSigningPackage, vmap("msg", sdk.Bytes(nil), "commitments", sdk.List(), "group_public", groupPublic), "commitments is empty"},
+		{"duplicate commitments", effects.CryptoFrostCreateSigningPackage, vmap("msg", sdk.Bytes(nil), "commitments", sdk.List(commitments.Items()[0], commitments.Items()[0]), "group_public", groupPublic), "two commitments from participant 1"},
+		{"identity commitment", effects.CryptoFrostCreateSigningPackage, vmap("msg", sdk.Bytes(nil), "commitments", sdk.List(withField(commitments.Items()[0], "hiding", sdk.Bytes(identity))), "group_public", groupPublic), "commitments[0].hiding is the identity point"},
+		{"commitment not a map", effects.CryptoFrostCreateSigningPackage, vmap("msg", sdk.Bytes(nil), "commitments", sdk.List(sdk.Int(1)), "group_public", groupPublic), "commitments[0] must be a map, got int"},
+		{"participants differ", effects.CryptoFrostCreateSigningPackage, vmap("msg", sdk.Bytes(nil), "commitments", commitments, "group_public", groupPublic, "participants", sdk.List(sdk.Int(1), sdk.Int(2))), "participants [1 2] are not the identifiers of the commitments [1 2 4]"},
+		{"bad group public key", effects.CryptoFrostCreateSigningPackage, vmap("msg", sdk.Bytes(nil), "commitments", commitments, "group_public", sdk.Bytes(make([]byte, 32))), "group_public is not in the prime-order subgroup"},
+		{"sign for a non-participant", effects.CryptoFrostSignShare, vmap("pkg", s.pkg, "share", s.share(3), "nonces", withField(s.nonces[1], "identifier", sdk.Int(3))), "participant 3 has no commitment in the signing package (participants [1 2 4])"},
+		{"sign with someone else's nonces", effects.CryptoFrostSignShare, vmap("pkg", s.pkg, "share", s.share(1), "nonces", s.nonces[2]), "nonces.identifier 2 is not share.identifier 1"},
+		{"sign with uncommitted nonces", effects.CryptoFrostSignShare, vmap("pkg", s.pkg, "share", s.share(1), "nonces", withField(s.nonces[2], "identifier", sdk.Int(1))), "the nonces do not match participant 1's commitment"},
+		{"sign with another key's share", effects.CryptoFrostSignShare, vmap("pkg", s.pkg, "share", other.share(1), "nonces", s.nonces[1]), "the share belongs to another key"},
+		{"sign a package without a message", effects.CryptoFrostSignShare, vmap("pkg", withField(s.pkg, "message", sdk.String("m")), "share", s.share(1), "nonces", s.nonces[1]), "pkg.message must be bytes, got string"},
+		{"aggregate with a missing share", effects.CryptoFrostAggregateSignatures, vmap("pkg", s.pkg, "shares", sdk.List(one, two)), "no signature share from participants [4]"},
+		{"aggregate with a duplicate share", effects.CryptoFrostAggregateSignatures, vmap("pkg", s.pkg, "shares", sdk.List(one, two, four, two)), "participant 2 gave two signature shares"},
+		{"aggregate with an outsider's share", effects.CryptoFrostAggregateSignatures, vmap("pkg", s.pkg, "shares", sdk.List(one, two, four, withField(one, "identifier", sdk.Int(3)))), "participant 3, who is not in the signing package"},
+		{"aggregate with a bad share", effects.CryptoFrostAggregateSignatures, vmap("pkg", s.pkg, "shares", sdk.List(one, two, bad)), "the aggregated signature does not verify"},
+		{"aggregate names the cheater", effects.CryptoFrostAggregateSignatures, vmap("pkg", s.pkg, "shares", sdk.List(one, two, bad), "verifying_shares", get(t, s.keys, "shares")), "the signature shares of participants [4] are invalid"},
+		{"verify with a short key", effects.CryptoFrostVerify, vmap("msg", sdk.Bytes(nil), "sig", sdk.Bytes(make([]byte, 64)), "group_public", sdk.Bytes(nil)), "group_public must be a 32-byte public key, got 0 bytes"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -224,12 +224,12 @@ func TestFROSTErrors(t *testing.T) {
 	// signature is not.
 	below := newSession(t, h, 3, 3)
 	below.prepare("m", 1, 2)
-	_, err := h.Invoke(context.Background(), "crypto.frost_aggregate_signatures", vmap("pkg", below.pkg,
+	_, err := h.Invoke(context.Background(), effects.CryptoFrostAggregateSignatures, vmap("pkg", below.pkg,
 		"shares", sdk.List(below.sign(1), below.sign(2)), "verifying_shares", get(t, below.keys, "shares")))
 	if !errors.Is(err, effects.ErrInvalidArgs) || !strings.Contains(err.Error(), "fewer than the threshold") {
 		t.Fatalf("2 of a 3-of-3 key: got %v, want a signature that does not verify", err)
 	}
-	short := invoke(t, h, "crypto.frost_verify", vmap("msg", sdk.Bytes(nil), "sig", sdk.Bytes(make([]byte, 63)), "group_public", groupPublic))
+	short := invoke(t, h, effects.CryptoFrostVerify, vmap("msg", sdk.Bytes(nil), "sig", sdk.Bytes(make([]byte, 63)), "group_public", groupPublic))
 	if !short.Equal(sdk.Bool(false)) {
 		t.Fatalf("a 63-byte signature verified: %v", short)
 	}

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 	"lukechampine.com/blake3"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -26,7 +27,7 @@ func (p *plugin) symmetricOperations() []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID:          "crypto.hash",
+				ID:          effects.CryptoHash,
 				Doc:         "Returns the 32-byte BLAKE3-256 hash of data, the platform's hash.",
 				Params:      []sdk.Param{{Name: "data", Kind: sdk.KindBytes, Doc: "the bytes to hash"}},
 				Result:      sdk.KindBytes,
@@ -37,7 +38,7 @@ func (p *plugin) symmetricOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:  "crypto.kdf_derive",
+				ID:  effects.CryptoKDFDerive,
 				Doc: "Derives len bytes of key material from ikm with HKDF-SHA256 (RFC 5869): extract with salt, expand with info.",
 				Params: []sdk.Param{
 					{Name: "ikm", Kind: sdk.KindBytes, Doc: "input key material (the secret)"},
@@ -53,7 +54,7 @@ func (p *plugin) symmetricOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "crypto.aead_seal",
+				ID: effects.CryptoAEADSeal,
 				Doc: "Encrypts and authenticates plaintext with ChaCha20-Poly1305 (or XChaCha20-Poly1305 " +
 					"for a 24-byte nonce). Returns the ciphertext followed by the 16-byte tag.",
 				Params: []sdk.Param{
@@ -70,7 +71,7 @@ func (p *plugin) symmetricOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "crypto.aead_open",
+				ID: effects.CryptoAEADOpen,
 				Doc: "Authenticates and decrypts what aead_seal returned. Returns the plaintext. A ciphertext " +
 					"that does not authenticate (wrong key, nonce or aad, or altered bytes) is an invalid_args error.",
 				Params: []sdk.Param{

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/internal/service"
 	"github.com/aurahost/aura-host/plugins/internal/servicetest"
@@ -32,8 +33,8 @@ func sampleCode() string {
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, New(),
 		sdktest.WithHost(servicetest.NewHost(t0)),
-		sdktest.WithSample("invitation.invite", inviteArgs(KindGuardian, "alice", "bob", 1000)),
-		sdktest.WithSample("invitation.import", args("code", sdk.String(sampleCode()))),
+		sdktest.WithSample(effects.InvitationInvite, inviteArgs(KindGuardian, "alice", "bob", 1000)),
+		sdktest.WithSample(effects.InvitationImport, args("code", sdk.String(sampleCode()))),
 	)
 }
 
@@ -54,7 +55,7 @@ func TestInviteValidatesItsArguments(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			plugintest.Fails(t, hs, "invitation.invite", tc.args, sdk.CodeInvalidArgs, tc.fragment)
+			plugintest.Fails(t, hs, effects.InvitationInvite, tc.args, sdk.CodeInvalidArgs, tc.fragment)
 		})
 	}
 }
@@ -62,7 +63,7 @@ func TestInviteValidatesItsArguments(t *testing.T) {
 func TestInvite(t *testing.T) {
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
-	got := plugintest.Must(t, hs, "invitation.invite", args("kind", sdk.String(KindGuardian), "sender", sdk.String("alice"),
+	got := plugintest.Must(t, hs, effects.InvitationInvite, args("kind", sdk.String(KindGuardian), "sender", sdk.String("alice"),
 		"receiver", sdk.String("bob"), "ttl_ms", sdk.Int(1000), "message", sdk.String("be my guardian")))
 	want := args("id", plugintest.Field(t, got, "id"), "kind", sdk.String(KindGuardian), "sender", sdk.String("alice"),
 		"receiver", sdk.String("bob"), "status", sdk.String(StatusPending), "created_ms", sdk.Int(t0), "expires_ms", sdk.Int(t0+1000),
@@ -90,7 +91,7 @@ func TestTransitions(t *testing.T) {
 	fails := func(op sdk.OpID, as string, code sdk.Code, fragment string) call {
 		return call{op: op, as: as, code: code, fragment: fragment}
 	}
-	const accept, decline, cancel = "invitation.accept", "invitation.decline", "invitation.cancel"
+	const accept, decline, cancel = effects.InvitationAccept, effects.InvitationDecline, effects.InvitationCancel
 	terminal := func(state string) []call {
 		msg := "is already " + state
 		return []call{
@@ -137,7 +138,7 @@ func TestTransitions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			host := servicetest.NewHost(t0)
 			hs := servicetest.Start(t, New(), host)
-			iid := plugintest.Str(t, plugintest.Must(t, hs, "invitation.invite", inviteArgs(KindContact, "alice", "bob", 1000)), "id")
+			iid := plugintest.Str(t, plugintest.Must(t, hs, effects.InvitationInvite, inviteArgs(KindContact, "alice", "bob", 1000)), "id")
 			host.Advance(tc.advance)
 			transitions := 0
 			for i, c := range tc.calls {
@@ -176,7 +177,7 @@ func TestTransitions(t *testing.T) {
 				if n := len(host.Bodies(PredicateExpired)); n != 1 {
 					t.Fatalf("journaled %d expiries, want exactly 1 however often it was noticed", n)
 				}
-				if st := plugintest.Str(t, plugintest.Must(t, hs, "invitation.get", id(iid)), "status"); st != StatusExpired {
+				if st := plugintest.Str(t, plugintest.Must(t, hs, effects.InvitationGet, id(iid)), "status"); st != StatusExpired {
 					t.Fatalf("status = %q, want expired", st)
 				}
 			}
@@ -187,8 +188,8 @@ func TestTransitions(t *testing.T) {
 		for _, op := range []sdk.OpID{accept, decline, cancel} {
 			plugintest.Fails(t, hs, op, idAs("invitation-00", "bob"), sdk.CodeNotFound, `no invitation "invitation-00"`)
 		}
-		plugintest.Fails(t, hs, "invitation.get", id("invitation-00"), sdk.CodeNotFound, "no invitation")
-		plugintest.Fails(t, hs, "invitation.export", id("invitation-00"), sdk.CodeNotFound, "no invitation")
+		plugintest.Fails(t, hs, effects.InvitationGet, id("invitation-00"), sdk.CodeNotFound, "no invitation")
+		plugintest.Fails(t, hs, effects.InvitationExport, id("invitation-00"), sdk.CodeNotFound, "no invitation")
 	})
 }
 
@@ -197,13 +198,13 @@ func TestListPending(t *testing.T) {
 	hs := servicetest.Start(t, New(), host)
 	invite := func(sender, receiver string, ttl int64) string {
 		host.Advance(1)
-		return plugintest.Str(t, plugintest.Must(t, hs, "invitation.invite", inviteArgs(KindContact, sender, receiver, ttl)), "id")
+		return plugintest.Str(t, plugintest.Must(t, hs, effects.InvitationInvite, inviteArgs(KindContact, sender, receiver, ttl)), "id")
 	}
 	ab := invite("alice", "bob", 1000)
 	ac := invite("alice", "carol", 1000)
 	cb := invite("carol", "bob", 1000)
 	invite("dave", "bob", 10) // expires below
-	plugintest.Must(t, hs, "invitation.decline", idAs(ac, "carol"))
+	plugintest.Must(t, hs, effects.InvitationDecline, idAs(ac, "carol"))
 	host.Advance(10) // dave's invitation expires
 	ids := func(v sdk.Value) []string {
 		var out []string
@@ -222,7 +223,7 @@ func TestListPending(t *testing.T) {
 		{args("for", sdk.String("carol")), []string{cb}},
 		{args("for", sdk.String("dave")), nil},
 	} {
-		if got := ids(plugintest.Must(t, hs, "invitation.list_pending", tc.args)); strings.Join(got, ",") != strings.Join(tc.want, ",") {
+		if got := ids(plugintest.Must(t, hs, effects.InvitationListPending, tc.args)); strings.Join(got, ",") != strings.Join(tc.want, ",") {
 			t.Errorf("list_pending(%v) = %v, want %v", tc.args, got, tc.want)
 		}
 	}
@@ -232,24 +233,24 @@ func TestExportAndImport(t *testing.T) {
 	aliceHost, bobHost := servicetest.NewHost(t0), servicetest.NewHost(t0+5)
 	alice := servicetest.Start(t, New(), aliceHost)
 	bob := servicetest.Start(t, New(), bobHost)
-	inv := plugintest.Must(t, alice, "invitation.invite", args("kind", sdk.String(KindDevice), "sender", sdk.String("alice"),
+	inv := plugintest.Must(t, alice, effects.InvitationInvite, args("kind", sdk.String(KindDevice), "sender", sdk.String("alice"),
 		"receiver", sdk.String("bob"), "ttl_ms", sdk.Int(1000), "message", sdk.String("enrol your phone")))
 	iid := plugintest.Str(t, inv, "id")
-	code, _ := plugintest.Must(t, alice, "invitation.export", id(iid)).AsString()
+	code, _ := plugintest.Must(t, alice, effects.InvitationExport, id(iid)).AsString()
 	if !strings.HasPrefix(code, CodePrefix) {
 		t.Fatalf("code %q does not start with %s", code, CodePrefix)
 	}
 
-	imported := plugintest.Must(t, bob, "invitation.import", args("code", sdk.String(strings.ToLower(code)+"\n")))
-	want := plugintest.Must(t, alice, "invitation.get", id(iid))
+	imported := plugintest.Must(t, bob, effects.InvitationImport, args("code", sdk.String(strings.ToLower(code)+"\n")))
+	want := plugintest.Must(t, alice, effects.InvitationGet, id(iid))
 	if !imported.Equal(want) {
 		t.Fatalf("imported %v, want %v", imported, want)
 	}
 	if got := bobHost.Bodies(PredicateCreated); len(got) != 1 {
 		t.Fatalf("import journaled %d facts, want 1", len(got))
 	}
-	plugintest.Must(t, bob, "invitation.accept", idAs(iid, "bob"))
-	again := plugintest.Must(t, bob, "invitation.import", args("code", sdk.String(code)))
+	plugintest.Must(t, bob, effects.InvitationAccept, idAs(iid, "bob"))
+	again := plugintest.Must(t, bob, effects.InvitationImport, args("code", sdk.String(code)))
 	if st := plugintest.Str(t, again, "status"); st != StatusAccepted {
 		t.Fatalf("re-import returned status %q, want the invitation as it stands (accepted)", st)
 	}
@@ -284,12 +285,12 @@ func TestExportAndImport(t *testing.T) {
 		{"invalid invitation", selfInvite, sdk.CodeInvalidArgs, "sender and receiver are both"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			plugintest.Fails(t, bob, "invitation.import", args("code", sdk.String(tc.code)), tc.want, tc.fragment)
+			plugintest.Fails(t, bob, effects.InvitationImport, args("code", sdk.String(tc.code)), tc.want, tc.fragment)
 		})
 	}
 
-	plugintest.Must(t, alice, "invitation.cancel", idAs(iid, "alice"))
-	plugintest.Fails(t, alice, "invitation.export", id(iid), sdk.CodeConflict, "only a pending invitation can be exported")
+	plugintest.Must(t, alice, effects.InvitationCancel, idAs(iid, "alice"))
+	plugintest.Fails(t, alice, effects.InvitationExport, id(iid), sdk.CodeConflict, "only a pending invitation can be exported")
 }
 
 // garbage is a code body with a valid checksum over bytes that are not a
@@ -304,30 +305,30 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 	first := servicetest.Start(t, New(), host)
 	var ids []string
 	for i, receiver := range []string{"bob", "carol", "dave", "erin", "frank"} {
-		ids = append(ids, plugintest.Str(t, plugintest.Must(t, first, "invitation.invite",
+		ids = append(ids, plugintest.Str(t, plugintest.Must(t, first, effects.InvitationInvite,
 			inviteArgs(KindGuardian, "alice", receiver, int64(1000+i*1000))), "id"))
 	}
-	plugintest.Must(t, first, "invitation.accept", idAs(ids[0], "bob"))
-	plugintest.Must(t, first, "invitation.decline", idAs(ids[1], "carol"))
-	plugintest.Must(t, first, "invitation.cancel", idAs(ids[2], "alice"))
+	plugintest.Must(t, first, effects.InvitationAccept, idAs(ids[0], "bob"))
+	plugintest.Must(t, first, effects.InvitationDecline, idAs(ids[1], "carol"))
+	plugintest.Must(t, first, effects.InvitationCancel, idAs(ids[2], "alice"))
 	host.Advance(4000) // ids[3] expires (unnoticed), ids[4] stays pending
 	before := map[string]sdk.Value{}
 	for _, iid := range ids {
-		before[iid] = plugintest.Must(t, first, "invitation.get", id(iid))
+		before[iid] = plugintest.Must(t, first, effects.InvitationGet, id(iid))
 	}
-	pending := plugintest.Must(t, first, "invitation.list_pending", sdk.Null())
+	pending := plugintest.Must(t, first, effects.InvitationListPending, sdk.Null())
 
 	second := servicetest.Start(t, New(), host)
 	for iid, want := range before {
-		if got := plugintest.Must(t, second, "invitation.get", id(iid)); !got.Equal(want) {
+		if got := plugintest.Must(t, second, effects.InvitationGet, id(iid)); !got.Equal(want) {
 			t.Fatalf("after restart get(%s) = %v, want %v", iid, got, want)
 		}
 	}
-	if got := plugintest.Must(t, second, "invitation.list_pending", sdk.Null()); !got.Equal(pending) {
+	if got := plugintest.Must(t, second, effects.InvitationListPending, sdk.Null()); !got.Equal(pending) {
 		t.Fatalf("after restart list_pending = %v, want %v", got, pending)
 	}
-	plugintest.Fails(t, second, "invitation.accept", idAs(ids[0], "bob"), sdk.CodeConflict, "already accepted")
-	plugintest.Must(t, second, "invitation.accept", idAs(ids[4], "frank"))
+	plugintest.Fails(t, second, effects.InvitationAccept, idAs(ids[0], "bob"), sdk.CodeConflict, "already accepted")
+	plugintest.Must(t, second, effects.InvitationAccept, idAs(ids[4], "frank"))
 }
 
 // TestReplayResolvesCompetingTerminalFacts merges, as journals from two
@@ -336,17 +337,17 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 func TestReplayResolvesCompetingTerminalFacts(t *testing.T) {
 	host := servicetest.NewHost(t0)
 	first := servicetest.Start(t, New(), host)
-	iid := plugintest.Str(t, plugintest.Must(t, first, "invitation.invite", inviteArgs(KindContact, "alice", "bob", 1000)), "id")
+	iid := plugintest.Str(t, plugintest.Must(t, first, effects.InvitationInvite, inviteArgs(KindContact, "alice", "bob", 1000)), "id")
 	host.Advance(20)
-	plugintest.Must(t, first, "invitation.cancel", idAs(iid, "alice"))
+	plugintest.Must(t, first, effects.InvitationCancel, idAs(iid, "alice"))
 	accepted := service.Fact{Predicate: PredicateAccepted, Time: t0 + 10,
 		Body: args("id", sdk.String(iid), "by", sdk.String("bob"), "at_ms", sdk.Int(t0+10))}
-	if _, err := host.Invoke(context.Background(), &sdk.Call{Op: "journal.append_fact",
+	if _, err := host.Invoke(context.Background(), &sdk.Call{Op: effects.JournalAppendFact,
 		Args: args("fact", accepted.Value(sdk.AuthorityID{}))}); err != nil {
 		t.Fatal(err)
 	}
 	second := servicetest.Start(t, New(), host)
-	got := plugintest.Must(t, second, "invitation.get", id(iid))
+	got := plugintest.Must(t, second, effects.InvitationGet, id(iid))
 	if st, by := plugintest.Str(t, got, "status"), plugintest.Str(t, got, "settled_by"); st != StatusAccepted || by != "bob" {
 		t.Fatalf("after merging, status %q by %q, want accepted by bob (the earlier fact)", st, by)
 	}

@@ -1,6 +1,7 @@
 package invitation
 
 import (
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/service"
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -70,7 +71,7 @@ func (s *invitations) operations() []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID: "invitation.invite",
+				ID: effects.InvitationInvite,
 				Doc: "Creates a pending invitation and journals invitation.created. Returns " + invitationDoc +
 					", with fact_id, the id of that fact.",
 				Params: []sdk.Param{
@@ -85,12 +86,12 @@ func (s *invitations) operations() []sdk.Operation {
 			},
 			Handle: s.rt.Op(s.invite),
 		},
-		{Spec: transition("invitation.accept", "accepts", "receiver", PredicateAccepted), Handle: s.rt.Op(s.transition(StatusAccepted))},
-		{Spec: transition("invitation.decline", "declines", "receiver", PredicateDeclined), Handle: s.rt.Op(s.transition(StatusDeclined))},
-		{Spec: transition("invitation.cancel", "cancels", "sender", PredicateCancelled), Handle: s.rt.Op(s.transition(StatusCancelled))},
+		{Spec: transition(effects.InvitationAccept, "accepts", "receiver", PredicateAccepted), Handle: s.rt.Op(s.transition(StatusAccepted))},
+		{Spec: transition(effects.InvitationDecline, "declines", "receiver", PredicateDeclined), Handle: s.rt.Op(s.transition(StatusDeclined))},
+		{Spec: transition(effects.InvitationCancel, "cancels", "sender", PredicateCancelled), Handle: s.rt.Op(s.transition(StatusCancelled))},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "invitation.get",
+				ID:          effects.InvitationGet,
 				Doc:         "Returns " + invitationDoc + ". An unknown invitation is not_found.",
 				Params:      []sdk.Param{idParam},
 				Result:      sdk.KindMap,
@@ -101,7 +102,7 @@ func (s *invitations) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:  "invitation.list_pending",
+				ID:  effects.InvitationListPending,
 				Doc: "Returns the pending invitations (list, oldest first), or only those whose sender or receiver is for.",
 				Params: []sdk.Param{{Name: "for", Kind: sdk.KindString, Optional: true,
 					Doc: "list only invitations sent by or to this party; default: all"}},
@@ -113,7 +114,7 @@ func (s *invitations) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "invitation.export",
+				ID: effects.InvitationExport,
 				Doc: "Returns a pending invitation as a shareable code (string): \"AURA-INV1-\" and base32 of its " +
 					"canonical encoding and a checksum. An unknown invitation is not_found; one no longer pending is a conflict.",
 				Params:      []sdk.Param{idParam},
@@ -125,7 +126,7 @@ func (s *invitations) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "invitation.import",
+				ID: effects.InvitationImport,
 				Doc: "Records the invitation a code carries (journaling invitation.created) and returns it. Importing a " +
 					"known invitation again returns it as it stands. A malformed code or a wrong checksum is invalid_args; " +
 					"an expired invitation, or a code whose id names a different known invitation, is a conflict.",

@@ -15,6 +15,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
@@ -199,7 +200,7 @@ func TestAbortedCommitLeavesTheIndexesUnchanged(t *testing.T) {
 	}
 	h := sdktest.New(t, j.plugin(), sdktest.WithConfig(args("path", sdk.String(j.path))))
 	old := randomFacts(300, 9)
-	mustInvoke(t, h, "journal.merge_facts", args("facts", sdk.List(old...)))
+	mustInvoke(t, h, effects.JournalMergeFacts, args("facts", sdk.List(old...)))
 	wantState := state(t, h)
 	wantIndex, wantBloom := viewOf(j.index), j.bloom.Copy()
 
@@ -210,8 +211,8 @@ func TestAbortedCommitLeavesTheIndexesUnchanged(t *testing.T) {
 		op   sdk.OpID
 		args sdk.Value
 	}{
-		{"journal.merge_facts", args("facts", sdk.List(batch...))},
-		{"journal.append_fact", args("fact", batch[0])},
+		{effects.JournalMergeFacts, args("facts", sdk.List(batch...))},
+		{effects.JournalAppendFact, args("fact", batch[0])},
 	} {
 		if _, err := h.Invoke(ctx, call.op, call.args); err == nil {
 			t.Fatalf("%s succeeded with a failing commit", call.op)
@@ -240,7 +241,7 @@ func TestAbortedCommitLeavesTheIndexesUnchanged(t *testing.T) {
 	if diff := viewOf(j.index).diff(wantIndex); diff != "" {
 		t.Fatalf("after reopening, the index %s differs", diff)
 	}
-	if n, _ := mustInvoke(t, h, "journal.merge_facts", args("facts", sdk.List(batch...))).AsInt(); n != 500 {
+	if n, _ := mustInvoke(t, h, effects.JournalMergeFacts, args("facts", sdk.List(batch...))).AsInt(); n != 500 {
 		t.Fatalf("the merge retried after the failure added %d facts, want 500", n)
 	}
 	if diff := viewOf(j.index).diff(referenceView(parse(t, append(old, batch[:500]...)))); diff != "" {
@@ -290,14 +291,14 @@ func TestMigratesLayout1(t *testing.T) {
 	migrated := newTestJournal(t, DefaultRegistry())
 	h := sdktest.New(t, migrated.plugin(), sdktest.WithConfig(args("path", sdk.String(path))))
 	fresh := sdktest.New(t, newPlugin(t))
-	mustInvoke(t, fresh, "journal.merge_facts", args("facts", sdk.List(facts...)))
+	mustInvoke(t, fresh, effects.JournalMergeFacts, args("facts", sdk.List(facts...)))
 	got, want := state(t, h), state(t, fresh)
 	for i := range want {
 		if !got[i].Equal(want[i]) {
 			t.Fatalf("result %d of the migrated journal differs from a fresh one's", i)
 		}
 	}
-	if got := mustInvoke(t, h, "journal.get_flow_budget", args(budgetArgs...)); !got.Equal(FlowBudget{7, 2, 1}.Value()) {
+	if got := mustInvoke(t, h, effects.JournalGetFlowBudget, args(budgetArgs...)); !got.Equal(FlowBudget{7, 2, 1}.Value()) {
 		t.Fatalf("budget after migration = %v", got)
 	}
 	err = migrated.db.View(func(tx *bbolt.Tx) error {
@@ -359,14 +360,14 @@ func TestReadersDuringMerges(t *testing.T) {
 	}
 	first := make(chan error, 1)
 	go func() {
-		_, err := h.Invoke(ctx, "journal.merge_facts", args("facts", sdk.List(facts[:500]...)))
+		_, err := h.Invoke(ctx, effects.JournalMergeFacts, args("facts", sdk.List(facts[:500]...)))
 		first <- err
 	}()
 	waitFor(t, inTx, "the first merge to reach its commit")
 	readCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	for op, a := range map[sdk.OpID]sdk.Value{
-		"journal.get_journal":   sdk.Null(),
-		"journal.facts_by_type": args("type", sdk.String("counter")),
+		effects.JournalGetJournal:  sdk.Null(),
+		effects.JournalFactsByType: args("type", sdk.String("counter")),
 	} {
 		got, err := h.Invoke(readCtx, op, a)
 		if err != nil {
@@ -376,7 +377,7 @@ func TestReadersDuringMerges(t *testing.T) {
 			t.Fatalf("%s saw %d facts of an uncommitted merge", op, got.Len())
 		}
 	}
-	if root, err := h.Invoke(readCtx, "journal.merkle_root", sdk.Null()); err != nil || !root.Equal(sdk.Bytes(hasher.EmptyRoot())) {
+	if root, err := h.Invoke(readCtx, effects.JournalMerkleRoot, sdk.Null()); err != nil || !root.Equal(sdk.Bytes(hasher.EmptyRoot())) {
 		t.Fatalf("merkle_root while a merge was committing: %v, %v", root, err)
 	}
 	cancel()
@@ -395,11 +396,11 @@ func TestReadersDuringMerges(t *testing.T) {
 				n := min(1+r.IntN(80), len(rest))
 				if n < 5 {
 					for _, f := range rest[:n] {
-						if _, err := h.Invoke(ctx, "journal.append_fact", args("fact", f)); err != nil {
+						if _, err := h.Invoke(ctx, effects.JournalAppendFact, args("fact", f)); err != nil {
 							t.Error(err)
 						}
 					}
-				} else if _, err := h.Invoke(ctx, "journal.merge_facts", args("facts", sdk.List(append(rest[:n:n], facts[r.IntN(500)])...))); err != nil {
+				} else if _, err := h.Invoke(ctx, effects.JournalMergeFacts, args("facts", sdk.List(append(rest[:n:n], facts[r.IntN(500)])...))); err != nil {
 					t.Error(err)
 				}
 				rest = rest[n:]
@@ -414,7 +415,7 @@ func TestReadersDuringMerges(t *testing.T) {
 	readers.Wait()
 
 	single := sdktest.New(t, newPlugin(t))
-	mustInvoke(t, single, "journal.merge_facts", args("facts", sdk.List(facts...)))
+	mustInvoke(t, single, effects.JournalMergeFacts, args("facts", sdk.List(facts...)))
 	got, want := state(t, h), state(t, single)
 	for i := range want {
 		if !got[i].Equal(want[i]) {
@@ -463,7 +464,7 @@ func readUntil(t *testing.T, h *sdktest.Harness, done <-chan struct{}, stored []
 			}
 		default:
 		}
-		all, ok := invoke("journal.get_journal", sdk.Null())
+		all, ok := invoke(effects.JournalGetJournal, sdk.Null())
 		if !ok {
 			return
 		}
@@ -472,7 +473,7 @@ func readUntil(t *testing.T, h *sdktest.Harness, done <-chan struct{}, stored []
 			return
 		}
 		seen = all.Len()
-		counters, ok := invoke("journal.facts_by_type", args("type", sdk.String("counter")))
+		counters, ok := invoke(effects.JournalFactsByType, args("type", sdk.String("counter")))
 		if !ok {
 			return
 		}
@@ -487,7 +488,7 @@ func readUntil(t *testing.T, h *sdktest.Harness, done <-chan struct{}, stored []
 				return
 			}
 		}
-		inRange, ok := invoke("journal.facts_in_range", args("t0", sdk.Int(-10), "t1", sdk.Int(40)))
+		inRange, ok := invoke(effects.JournalFactsInRange, args("t0", sdk.Int(-10), "t1", sdk.Int(40)))
 		if !ok {
 			return
 		}
@@ -507,20 +508,20 @@ func readUntil(t *testing.T, h *sdktest.Harness, done <-chan struct{}, stored []
 				return
 			}
 		}
-		if _, ok := invoke("journal.view", args("type", sdk.String("latest"))); !ok {
+		if _, ok := invoke(effects.JournalView, args("type", sdk.String("latest"))); !ok {
 			return
 		}
 		f := stored[i%len(stored)]
-		if maybe, _ := h.Invoke(ctx, "journal.might_contain", args("id", id(f))); !maybe.Equal(sdk.Bool(true)) {
+		if maybe, _ := h.Invoke(ctx, effects.JournalMightContain, args("id", id(f))); !maybe.Equal(sdk.Bool(true)) {
 			t.Error("might_contain = false for a stored fact")
 			return
 		}
-		p, ok := invoke("journal.inclusion_proof", args("id", id(f)))
+		p, ok := invoke(effects.JournalInclusionProof, args("id", id(f)))
 		if !ok {
 			return
 		}
 		root, _ := p.Get("root")
-		if v, _ := h.Invoke(ctx, "journal.verify_fact_inclusion", args("id", id(f), "root", root, "proof", p)); !v.Equal(sdk.Bool(true)) {
+		if v, _ := h.Invoke(ctx, effects.JournalVerifyFactInclusion, args("id", id(f), "root", root, "proof", p)); !v.Equal(sdk.Bool(true)) {
 			t.Error("an inclusion proof taken during merges does not verify")
 			return
 		}

@@ -64,19 +64,19 @@ var (
 func TestConformance(t *testing.T) {
 	proof := args("index", sdk.Uint(0), "size", sdk.Uint(1), "proof", sdk.List())
 	sdktest.Conformance(t, newPlugin(t),
-		sdktest.WithSample("journal.append_fact", args("fact", sampleFact)),
-		sdktest.WithSample("journal.merge_facts", args("facts", sdk.List(sampleFact))),
-		sdktest.WithSample("journal.get_fact", args("id", sdk.Bytes(sampleID[:]))),
-		sdktest.WithSample("journal.might_contain", args("id", sdk.Bytes(sampleID[:]))),
-		sdktest.WithSample("journal.inclusion_proof", args("id", sdk.Bytes(sampleID[:]))),
-		sdktest.WithSample("journal.verify_fact_inclusion", args("id", sdk.Bytes(sampleID[:]), "root", b("r"), "proof", proof)),
-		sdktest.WithSample("journal.facts_by_authority", args("authority", b("alice"))),
-		sdktest.WithSample("journal.view", args("type", sdk.String("counter"))),
-		sdktest.WithSample("journal.get_flow_budget", args(budgetArgs...)),
-		sdktest.WithSample("journal.charge_flow_budget", args(append(budgetArgs, "cost", sdk.Uint(1))...)),
-		sdktest.WithSample("journal.set_flow_budget", args(append(budgetArgs, "limit", sdk.Uint(10), "epoch", sdk.Uint(0))...)),
-		sdktest.WithSample("journal.rotate_epoch", args(budgetArgs...)),
-		sdktest.WithSample("journal.merge_flow_budget", args(append(budgetArgs, "limit", sdk.Uint(1), "spent", sdk.Uint(0), "epoch", sdk.Uint(0))...)),
+		sdktest.WithSample(effects.JournalAppendFact, args("fact", sampleFact)),
+		sdktest.WithSample(effects.JournalMergeFacts, args("facts", sdk.List(sampleFact))),
+		sdktest.WithSample(effects.JournalGetFact, args("id", sdk.Bytes(sampleID[:]))),
+		sdktest.WithSample(effects.JournalMightContain, args("id", sdk.Bytes(sampleID[:]))),
+		sdktest.WithSample(effects.JournalInclusionProof, args("id", sdk.Bytes(sampleID[:]))),
+		sdktest.WithSample(effects.JournalVerifyFactInclusion, args("id", sdk.Bytes(sampleID[:]), "root", b("r"), "proof", proof)),
+		sdktest.WithSample(effects.JournalFactsByAuthority, args("authority", b("alice"))),
+		sdktest.WithSample(effects.JournalView, args("type", sdk.String("counter"))),
+		sdktest.WithSample(effects.JournalGetFlowBudget, args(budgetArgs...)),
+		sdktest.WithSample(effects.JournalChargeFlowBudget, args(append(budgetArgs, "cost", sdk.Uint(1))...)),
+		sdktest.WithSample(effects.JournalSetFlowBudget, args(append(budgetArgs, "limit", sdk.Uint(10), "epoch", sdk.Uint(0))...)),
+		sdktest.WithSample(effects.JournalRotateEpoch, args(budgetArgs...)),
+		sdktest.WithSample(effects.JournalMergeFlowBudget, args(append(budgetArgs, "limit", sdk.Uint(1), "spent", sdk.Uint(0), "epoch", sdk.Uint(0))...)),
 	)
 }
 
@@ -137,68 +137,68 @@ func TestOperations(t *testing.T) {
 		steps []step
 	}{
 		{"append is idempotent", []step{
-			{op: "journal.append_fact", args: args("fact", f1), want: id(f1)},
-			{op: "journal.append_fact", args: args("fact", f1), want: id(f1)},
-			{op: "journal.merge_facts", args: args("facts", sdk.List(f1, f1)), want: sdk.Int(0)},
-			{op: "journal.get_journal", args: sdk.Null(), want: sdk.List(f1)},
-			{op: "journal.get_fact", args: args("id", id(f1)), want: f1},
-			{op: "journal.get_fact", args: args("id", sdk.Bytes(absent[:])), code: sdk.CodeNotFound, message: "no fact"},
+			{op: effects.JournalAppendFact, args: args("fact", f1), want: id(f1)},
+			{op: effects.JournalAppendFact, args: args("fact", f1), want: id(f1)},
+			{op: effects.JournalMergeFacts, args: args("facts", sdk.List(f1, f1)), want: sdk.Int(0)},
+			{op: effects.JournalGetJournal, args: sdk.Null(), want: sdk.List(f1)},
+			{op: effects.JournalGetFact, args: args("id", id(f1)), want: f1},
+			{op: effects.JournalGetFact, args: args("id", sdk.Bytes(absent[:])), code: sdk.CodeNotFound, message: "no fact"},
 		}},
 		{"merge counts new facts only", []step{
-			{op: "journal.merge_facts", args: args("facts", sdk.List(f1, f2, f1)), want: sdk.Int(2)},
-			{op: "journal.merge_facts", args: args("facts", sdk.List(f2, f3, f4)), want: sdk.Int(2)},
-			{op: "journal.get_journal", args: sdk.Null(), want: sorted(f1, f2, f3, f4)},
-			{op: "journal.merge_facts", args: args("facts", sdk.List()), want: sdk.Int(0)},
+			{op: effects.JournalMergeFacts, args: args("facts", sdk.List(f1, f2, f1)), want: sdk.Int(2)},
+			{op: effects.JournalMergeFacts, args: args("facts", sdk.List(f2, f3, f4)), want: sdk.Int(2)},
+			{op: effects.JournalGetJournal, args: sdk.Null(), want: sorted(f1, f2, f3, f4)},
+			{op: effects.JournalMergeFacts, args: args("facts", sdk.List()), want: sdk.Int(0)},
 		}},
 		{"indexes", []step{
-			{op: "journal.merge_facts", args: args("facts", sdk.List(f1, f2, f3, f4, withExtra)), want: sdk.Int(5)},
-			{op: "journal.facts_by_predicate", args: args("predicate", sdk.String("visits")), want: sorted(f1, f2)},
-			{op: "journal.facts_by_predicate", args: args("predicate", sdk.String("")), want: sdk.List(withExtra)},
-			{op: "journal.facts_by_predicate", args: args("predicate", sdk.String("visit")), want: sdk.List()},
-			{op: "journal.facts_by_authority", args: args("authority", b("bob")), want: sorted(f3, f4)},
-			{op: "journal.facts_by_authority", args: args("authority", b("alice")), want: sorted(f1, f2)},
-			{op: "journal.facts_by_authority", args: args("authority", sdk.String("alice")), want: sdk.List(withExtra)},
-			{op: "journal.facts_by_type", args: args("type", sdk.String("counter")), want: sorted(f1, f2, f3)},
-			{op: "journal.facts_in_range", args: args("t0", sdk.Int(-5), "t1", sdk.Int(20)), want: sdk.List(f4, withExtra, f1)},
-			{op: "journal.facts_in_range", args: args("t0", sdk.Int(20), "t1", sdk.Int(21)), want: sorted(f2, f3)},
-			{op: "journal.facts_in_range", args: args("t0", sdk.Int(-4), "t1", sdk.Int(0)), want: sdk.List()},
-			{op: "journal.facts_in_range", args: args("t0", sdk.Int(30), "t1", sdk.Int(0)), want: sdk.List()},
+			{op: effects.JournalMergeFacts, args: args("facts", sdk.List(f1, f2, f3, f4, withExtra)), want: sdk.Int(5)},
+			{op: effects.JournalFactsByPredicate, args: args("predicate", sdk.String("visits")), want: sorted(f1, f2)},
+			{op: effects.JournalFactsByPredicate, args: args("predicate", sdk.String("")), want: sdk.List(withExtra)},
+			{op: effects.JournalFactsByPredicate, args: args("predicate", sdk.String("visit")), want: sdk.List()},
+			{op: effects.JournalFactsByAuthority, args: args("authority", b("bob")), want: sorted(f3, f4)},
+			{op: effects.JournalFactsByAuthority, args: args("authority", b("alice")), want: sorted(f1, f2)},
+			{op: effects.JournalFactsByAuthority, args: args("authority", sdk.String("alice")), want: sdk.List(withExtra)},
+			{op: effects.JournalFactsByType, args: args("type", sdk.String("counter")), want: sorted(f1, f2, f3)},
+			{op: effects.JournalFactsInRange, args: args("t0", sdk.Int(-5), "t1", sdk.Int(20)), want: sdk.List(f4, withExtra, f1)},
+			{op: effects.JournalFactsInRange, args: args("t0", sdk.Int(20), "t1", sdk.Int(21)), want: sorted(f2, f3)},
+			{op: effects.JournalFactsInRange, args: args("t0", sdk.Int(-4), "t1", sdk.Int(0)), want: sdk.List()},
+			{op: effects.JournalFactsInRange, args: args("t0", sdk.Int(30), "t1", sdk.Int(0)), want: sdk.List()},
 		}},
 		{"paging", []step{
-			{op: "journal.merge_facts", args: args("facts", sdk.List(f1, f2, f3, f4)), want: sdk.Int(4)},
-			{op: "journal.get_journal", args: args("limit", sdk.Int(2)), want: sdk.List(sorted(f1, f2, f3, f4).Items()[:2]...)},
-			{op: "journal.get_journal", args: args("after", id(sorted(f1, f2, f3, f4).Items()[1]), "limit", sdk.Int(5)),
+			{op: effects.JournalMergeFacts, args: args("facts", sdk.List(f1, f2, f3, f4)), want: sdk.Int(4)},
+			{op: effects.JournalGetJournal, args: args("limit", sdk.Int(2)), want: sdk.List(sorted(f1, f2, f3, f4).Items()[:2]...)},
+			{op: effects.JournalGetJournal, args: args("after", id(sorted(f1, f2, f3, f4).Items()[1]), "limit", sdk.Int(5)),
 				want: sdk.List(sorted(f1, f2, f3, f4).Items()[2:]...)},
-			{op: "journal.get_journal", args: args("after", sdk.Bytes(nil)), want: sorted(f1, f2, f3, f4)},
-			{op: "journal.get_journal", args: args("limit", sdk.Int(0)), code: sdk.CodeInvalidArgs, message: "limit must be 1 or more"},
+			{op: effects.JournalGetJournal, args: args("after", sdk.Bytes(nil)), want: sorted(f1, f2, f3, f4)},
+			{op: effects.JournalGetJournal, args: args("limit", sdk.Int(0)), code: sdk.CodeInvalidArgs, message: "limit must be 1 or more"},
 		}},
 		{"malformed facts", []step{
-			{op: "journal.append_fact", args: args("fact", args("type", sdk.String("t"))), code: sdk.CodeInvalidArgs, message: `needs a "authority" field`},
-			{op: "journal.append_fact", args: args("fact", args("type", sdk.String(""), "authority", b("a"), "time", sdk.Int(0), "predicate", sdk.String("p"), "body", sdk.Null())),
+			{op: effects.JournalAppendFact, args: args("fact", args("type", sdk.String("t"))), code: sdk.CodeInvalidArgs, message: `needs a "authority" field`},
+			{op: effects.JournalAppendFact, args: args("fact", args("type", sdk.String(""), "authority", b("a"), "time", sdk.Int(0), "predicate", sdk.String("p"), "body", sdk.Null())),
 				code: sdk.CodeInvalidArgs, message: "type must be a non-empty string"},
-			{op: "journal.append_fact", args: args("fact", args("type", sdk.String("t"), "authority", sdk.Int(1), "time", sdk.Int(0), "predicate", sdk.String("p"), "body", sdk.Null())),
+			{op: effects.JournalAppendFact, args: args("fact", args("type", sdk.String("t"), "authority", sdk.Int(1), "time", sdk.Int(0), "predicate", sdk.String("p"), "body", sdk.Null())),
 				code: sdk.CodeInvalidArgs, message: "authority must be non-empty bytes or a non-empty string"},
-			{op: "journal.append_fact", args: args("fact", args("type", sdk.String("t"), "authority", b("a"), "time", sdk.String("now"), "predicate", sdk.String("p"), "body", sdk.Null())),
+			{op: effects.JournalAppendFact, args: args("fact", args("type", sdk.String("t"), "authority", b("a"), "time", sdk.String("now"), "predicate", sdk.String("p"), "body", sdk.Null())),
 				code: sdk.CodeInvalidArgs, message: "time must be an int"},
-			{op: "journal.append_fact", args: args("fact", args("type", sdk.String("t"), "authority", b("a"), "time", sdk.Int(0), "predicate", sdk.String("p"))),
+			{op: effects.JournalAppendFact, args: args("fact", args("type", sdk.String("t"), "authority", b("a"), "time", sdk.Int(0), "predicate", sdk.String("p"))),
 				code: sdk.CodeInvalidArgs, message: `needs a "body" field`},
-			{op: "journal.merge_facts", args: args("facts", sdk.List(f1, sdk.Int(3))), code: sdk.CodeInvalidArgs, message: "facts: item 1: a fact must be a map, got int"},
-			{op: "journal.get_journal", args: sdk.Null(), want: sdk.List()}, // the failed merge stored nothing
-			{op: "journal.get_fact", args: args("id", b("short")), code: sdk.CodeInvalidArgs, message: "32-byte fact ID"},
-			{op: "journal.facts_by_authority", args: args("authority", sdk.Int(3)), code: sdk.CodeInvalidArgs, message: "authority must be"},
+			{op: effects.JournalMergeFacts, args: args("facts", sdk.List(f1, sdk.Int(3))), code: sdk.CodeInvalidArgs, message: "facts: item 1: a fact must be a map, got int"},
+			{op: effects.JournalGetJournal, args: sdk.Null(), want: sdk.List()}, // the failed merge stored nothing
+			{op: effects.JournalGetFact, args: args("id", b("short")), code: sdk.CodeInvalidArgs, message: "32-byte fact ID"},
+			{op: effects.JournalFactsByAuthority, args: args("authority", sdk.Int(3)), code: sdk.CodeInvalidArgs, message: "authority must be"},
 		}},
 		{"views", []step{
-			{op: "journal.merge_facts", args: args("facts", sdk.List(f1, f2, f3, f4)), want: sdk.Int(4)},
-			{op: "journal.view", args: args("type", sdk.String("counter")), want: args("logins", sdk.Int(1), "visits", sdk.Int(2))},
-			{op: "journal.view", args: args("type", sdk.String("counter"), "reducer", sdk.String("latest")),
+			{op: effects.JournalMergeFacts, args: args("facts", sdk.List(f1, f2, f3, f4)), want: sdk.Int(4)},
+			{op: effects.JournalView, args: args("type", sdk.String("counter")), want: args("logins", sdk.Int(1), "visits", sdk.Int(2))},
+			{op: effects.JournalView, args: args("type", sdk.String("counter"), "reducer", sdk.String("latest")),
 				want: args("logins", sdk.Null(), "visits", sdk.Int(2))},
-			{op: "journal.view", args: args("type", sdk.String("latest")), want: args("status", sdk.String("away"))},
-			{op: "journal.view", args: args("type", sdk.String("latest"), "reducer", sdk.String("counter")), want: args("status", sdk.Int(1))},
-			{op: "journal.view", args: args("type", sdk.String("nobody")), code: sdk.CodeNotFound, message: `no reducer registered for "nobody"`},
-			{op: "journal.view", args: args("type", sdk.String("nobody"), "reducer", sdk.String("counter")), want: sdk.Map(nil)},
+			{op: effects.JournalView, args: args("type", sdk.String("latest")), want: args("status", sdk.String("away"))},
+			{op: effects.JournalView, args: args("type", sdk.String("latest"), "reducer", sdk.String("counter")), want: args("status", sdk.Int(1))},
+			{op: effects.JournalView, args: args("type", sdk.String("nobody")), code: sdk.CodeNotFound, message: `no reducer registered for "nobody"`},
+			{op: effects.JournalView, args: args("type", sdk.String("nobody"), "reducer", sdk.String("counter")), want: sdk.Map(nil)},
 		}},
 		{"stats", []step{
-			{op: "journal.merge_facts", args: args("facts", sdk.List(f1, f2)), want: sdk.Int(2)},
+			{op: effects.JournalMergeFacts, args: args("facts", sdk.List(f1, f2)), want: sdk.Int(2)},
 		}},
 	}
 	for _, tc := range cases {
@@ -219,8 +219,8 @@ func TestLatestBreaksTiesByID(t *testing.T) {
 	body, _ := winner.Get("body")
 	h := sdktest.New(t, newPlugin(t))
 	for _, order := range [][]sdk.Value{{a, c, older}, {older, c, a}} {
-		mustInvoke(t, h, "journal.merge_facts", args("facts", sdk.List(order...)))
-		got := mustInvoke(t, h, "journal.view", args("type", sdk.String("latest")))
+		mustInvoke(t, h, effects.JournalMergeFacts, args("facts", sdk.List(order...)))
+		got := mustInvoke(t, h, effects.JournalView, args("type", sdk.String("latest")))
 		if want := args("status", body); !got.Equal(want) {
 			t.Fatalf("latest = %v, want %v (the greater ID among equal times)", got, want)
 		}
@@ -242,12 +242,12 @@ func TestCustomReducer(t *testing.T) {
 		t.Fatalf("Types() = %v", got)
 	}
 	h := sdktest.New(t, newTestJournal(t, reg).plugin())
-	mustInvoke(t, h, "journal.merge_facts", args("facts", sdk.List(
+	mustInvoke(t, h, effects.JournalMergeFacts, args("facts", sdk.List(
 		fact("vote", "a", 1, "motion", sdk.Bool(true)),
 		fact("vote", "b", 1, "motion", sdk.Bool(false)),
 		fact("vote", "c", 1, "motion", sdk.Bool(true)),
 	)))
-	if got := mustInvoke(t, h, "journal.view", args("type", sdk.String("vote"))); !got.Equal(sdk.Int(2)) {
+	if got := mustInvoke(t, h, effects.JournalView, args("type", sdk.String("vote"))); !got.Equal(sdk.Int(2)) {
 		t.Fatalf("vote view = %v, want 2", got)
 	}
 	for name, register := range map[string]func(){
@@ -271,30 +271,30 @@ func TestFlowBudgets(t *testing.T) {
 	budget := func(limit, spent, epoch uint64) sdk.Value { return FlowBudget{limit, spent, epoch}.Value() }
 	h := sdktest.New(t, newPlugin(t))
 	run(t, h, []step{
-		{op: "journal.get_flow_budget", args: with(), want: budget(0, 0, 0)},
-		{op: "journal.charge_flow_budget", args: with("cost", sdk.Uint(0)), code: sdk.CodeExhausted, message: "missing budget grants no headroom"},
-		{op: "journal.rotate_epoch", args: with(), code: sdk.CodeNotFound, message: "no flow budget"},
-		{op: "journal.set_flow_budget", args: with("limit", sdk.Uint(3), "epoch", sdk.Uint(1)), want: budget(3, 0, 1)},
-		{op: "journal.charge_flow_budget", args: with("cost", sdk.Uint(2)), want: budget(3, 2, 1)},
-		{op: "journal.charge_flow_budget", args: with("cost", sdk.Uint(2)), code: sdk.CodeExhausted, message: "cost 2 exceeds the headroom 1"},
-		{op: "journal.get_flow_budget", args: with(), want: budget(3, 2, 1)}, // nothing spent by the refused charge
-		{op: "journal.charge_flow_budget", args: with("cost", sdk.Uint(1)), want: budget(3, 3, 1)},
-		{op: "journal.charge_flow_budget", args: with("cost", sdk.Uint(1)), code: sdk.CodeExhausted, message: "headroom 0"},
-		{op: "journal.charge_flow_budget", args: with("cost", sdk.Uint(^uint64(0))), code: sdk.CodeExhausted, message: "exceeds"},
-		{op: "journal.rotate_epoch", args: with(), want: budget(3, 0, 2)},
-		{op: "journal.charge_flow_budget", args: with("cost", sdk.Uint(1)), want: budget(3, 1, 2)},
+		{op: effects.JournalGetFlowBudget, args: with(), want: budget(0, 0, 0)},
+		{op: effects.JournalChargeFlowBudget, args: with("cost", sdk.Uint(0)), code: sdk.CodeExhausted, message: "missing budget grants no headroom"},
+		{op: effects.JournalRotateEpoch, args: with(), code: sdk.CodeNotFound, message: "no flow budget"},
+		{op: effects.JournalSetFlowBudget, args: with("limit", sdk.Uint(3), "epoch", sdk.Uint(1)), want: budget(3, 0, 1)},
+		{op: effects.JournalChargeFlowBudget, args: with("cost", sdk.Uint(2)), want: budget(3, 2, 1)},
+		{op: effects.JournalChargeFlowBudget, args: with("cost", sdk.Uint(2)), code: sdk.CodeExhausted, message: "cost 2 exceeds the headroom 1"},
+		{op: effects.JournalGetFlowBudget, args: with(), want: budget(3, 2, 1)}, // nothing spent by the refused charge
+		{op: effects.JournalChargeFlowBudget, args: with("cost", sdk.Uint(1)), want: budget(3, 3, 1)},
+		{op: effects.JournalChargeFlowBudget, args: with("cost", sdk.Uint(1)), code: sdk.CodeExhausted, message: "headroom 0"},
+		{op: effects.JournalChargeFlowBudget, args: with("cost", sdk.Uint(^uint64(0))), code: sdk.CodeExhausted, message: "exceeds"},
+		{op: effects.JournalRotateEpoch, args: with(), want: budget(3, 0, 2)},
+		{op: effects.JournalChargeFlowBudget, args: with("cost", sdk.Uint(1)), want: budget(3, 1, 2)},
 		// Same epoch: a new limit keeps what was spent.
-		{op: "journal.set_flow_budget", args: with("limit", sdk.Uint(5), "epoch", sdk.Uint(2)), want: budget(5, 1, 2)},
-		{op: "journal.set_flow_budget", args: with("limit", sdk.Uint(9), "epoch", sdk.Uint(1)), code: sdk.CodeConflict, message: "older"},
+		{op: effects.JournalSetFlowBudget, args: with("limit", sdk.Uint(5), "epoch", sdk.Uint(2)), want: budget(5, 1, 2)},
+		{op: effects.JournalSetFlowBudget, args: with("limit", sdk.Uint(9), "epoch", sdk.Uint(1)), code: sdk.CodeConflict, message: "older"},
 		// Merging replicas: same epoch min/max; an older epoch changes nothing; a newer one wins.
-		{op: "journal.merge_flow_budget", args: with("limit", sdk.Uint(4), "spent", sdk.Uint(0), "epoch", sdk.Uint(2)), want: budget(4, 1, 2)},
-		{op: "journal.merge_flow_budget", args: with("limit", sdk.Uint(9), "spent", sdk.Uint(3), "epoch", sdk.Uint(2)), want: budget(4, 3, 2)},
-		{op: "journal.merge_flow_budget", args: with("limit", sdk.Uint(100), "spent", sdk.Uint(0), "epoch", sdk.Uint(1)), want: budget(4, 3, 2)},
-		{op: "journal.merge_flow_budget", args: with("limit", sdk.Uint(6), "spent", sdk.Uint(1), "epoch", sdk.Uint(3)), want: budget(6, 1, 3)},
+		{op: effects.JournalMergeFlowBudget, args: with("limit", sdk.Uint(4), "spent", sdk.Uint(0), "epoch", sdk.Uint(2)), want: budget(4, 1, 2)},
+		{op: effects.JournalMergeFlowBudget, args: with("limit", sdk.Uint(9), "spent", sdk.Uint(3), "epoch", sdk.Uint(2)), want: budget(4, 3, 2)},
+		{op: effects.JournalMergeFlowBudget, args: with("limit", sdk.Uint(100), "spent", sdk.Uint(0), "epoch", sdk.Uint(1)), want: budget(4, 3, 2)},
+		{op: effects.JournalMergeFlowBudget, args: with("limit", sdk.Uint(6), "spent", sdk.Uint(1), "epoch", sdk.Uint(3)), want: budget(6, 1, 3)},
 		// Budgets are per (context, peer).
-		{op: "journal.get_flow_budget", args: args("context", b("ctx"), "peer", b("carol")), want: budget(0, 0, 0)},
-		{op: "journal.get_flow_budget", args: args("context", b("ctx2"), "peer", b("bob")), want: budget(0, 0, 0)},
-		{op: "journal.get_flow_budget", args: args("context", b(""), "peer", b("bob")), code: sdk.CodeInvalidArgs, message: "context must not be empty"},
+		{op: effects.JournalGetFlowBudget, args: args("context", b("ctx"), "peer", b("carol")), want: budget(0, 0, 0)},
+		{op: effects.JournalGetFlowBudget, args: args("context", b("ctx2"), "peer", b("bob")), want: budget(0, 0, 0)},
+		{op: effects.JournalGetFlowBudget, args: args("context", b(""), "peer", b("bob")), code: sdk.CodeInvalidArgs, message: "context must not be empty"},
 	})
 }
 
@@ -344,14 +344,14 @@ func randomFacts(n int, seed uint64) []sdk.Value {
 // state is everything observable about a journal's content.
 func state(t *testing.T, h *sdktest.Harness) []sdk.Value {
 	return []sdk.Value{
-		mustInvoke(t, h, "journal.get_journal", sdk.Null()),
-		mustInvoke(t, h, "journal.merkle_root", sdk.Null()),
-		mustInvoke(t, h, "journal.view", args("type", sdk.String("counter"))),
-		mustInvoke(t, h, "journal.view", args("type", sdk.String("latest"))),
-		mustInvoke(t, h, "journal.view", args("type", sdk.String("note"), "reducer", sdk.String("latest"))),
-		mustInvoke(t, h, "journal.facts_by_predicate", args("predicate", sdk.String("p3"))),
-		mustInvoke(t, h, "journal.facts_by_authority", args("authority", b("authority-2"))),
-		mustInvoke(t, h, "journal.facts_in_range", args("t0", sdk.Int(-10), "t1", sdk.Int(40))),
+		mustInvoke(t, h, effects.JournalGetJournal, sdk.Null()),
+		mustInvoke(t, h, effects.JournalMerkleRoot, sdk.Null()),
+		mustInvoke(t, h, effects.JournalView, args("type", sdk.String("counter"))),
+		mustInvoke(t, h, effects.JournalView, args("type", sdk.String("latest"))),
+		mustInvoke(t, h, effects.JournalView, args("type", sdk.String("note"), "reducer", sdk.String("latest"))),
+		mustInvoke(t, h, effects.JournalFactsByPredicate, args("predicate", sdk.String("p3"))),
+		mustInvoke(t, h, effects.JournalFactsByAuthority, args("authority", b("authority-2"))),
+		mustInvoke(t, h, effects.JournalFactsInRange, args("t0", sdk.Int(-10), "t1", sdk.Int(40))),
 	}
 }
 
@@ -374,7 +374,7 @@ func TestAnyPermutationGivesTheSameState(t *testing.T) {
 				rest = nil
 			case n < 20: // small ones one by one
 				for _, f := range rest[:n] {
-					mustInvoke(t, h, "journal.append_fact", args("fact", f))
+					mustInvoke(t, h, effects.JournalAppendFact, args("fact", f))
 					added++
 				}
 				rest = rest[n:]
@@ -406,26 +406,26 @@ func TestAnyPermutationGivesTheSameState(t *testing.T) {
 }
 
 func mustAdded(t *testing.T, h *sdktest.Harness, facts []sdk.Value) int64 {
-	n, _ := mustInvoke(t, h, "journal.merge_facts", args("facts", sdk.List(facts...))).AsInt()
+	n, _ := mustInvoke(t, h, effects.JournalMergeFacts, args("facts", sdk.List(facts...))).AsInt()
 	return n
 }
 
 func TestInclusionProofs(t *testing.T) {
 	h := sdktest.New(t, newPlugin(t))
-	empty := mustInvoke(t, h, "journal.merkle_root", sdk.Null())
+	empty := mustInvoke(t, h, effects.JournalMerkleRoot, sdk.Null())
 	if want := hasher.EmptyRoot(); !empty.Equal(sdk.Bytes(want)) {
 		t.Fatalf("empty root = %v, want SHA-256 of nothing %x", empty, want)
 	}
 	facts := randomFacts(77, 2) // not a power of two: exercises the ragged right edge
-	mustInvoke(t, h, "journal.merge_facts", args("facts", sdk.List(facts...)))
-	root := mustInvoke(t, h, "journal.merkle_root", sdk.Null())
+	mustInvoke(t, h, effects.JournalMergeFacts, args("facts", sdk.List(facts...)))
+	root := mustInvoke(t, h, effects.JournalMerkleRoot, sdk.Null())
 	verify := func(id, root, proof sdk.Value) bool {
-		v := mustInvoke(t, h, "journal.verify_fact_inclusion", args("id", id, "root", root, "proof", proof))
+		v := mustInvoke(t, h, effects.JournalVerifyFactInclusion, args("id", id, "root", root, "proof", proof))
 		ok, _ := v.AsBool()
 		return ok
 	}
 	for i, f := range facts {
-		p := mustInvoke(t, h, "journal.inclusion_proof", args("id", id(f)))
+		p := mustInvoke(t, h, effects.JournalInclusionProof, args("id", id(f)))
 		if r, _ := p.Get("root"); !r.Equal(root) {
 			t.Fatalf("proof root %v, merkle_root %v", r, root)
 		}
@@ -462,16 +462,16 @@ func TestInclusionProofs(t *testing.T) {
 		}
 	}
 	run(t, h, []step{
-		{op: "journal.inclusion_proof", args: args("id", id(fact("x", "y", 0, "z", sdk.Null()))), code: sdk.CodeNotFound, message: "no fact"},
-		{op: "journal.verify_fact_inclusion", args: args("id", id(facts[0]), "root", root, "proof", args("index", sdk.Uint(0))),
+		{op: effects.JournalInclusionProof, args: args("id", id(fact("x", "y", 0, "z", sdk.Null()))), code: sdk.CodeNotFound, message: "no fact"},
+		{op: effects.JournalVerifyFactInclusion, args: args("id", id(facts[0]), "root", root, "proof", args("index", sdk.Uint(0))),
 			code: sdk.CodeInvalidArgs, message: "proof must be a map"},
-		{op: "journal.verify_fact_inclusion", args: args("id", id(facts[0]), "root", root, "proof", args("index", sdk.Uint(0), "size", sdk.Uint(1), "proof", sdk.List(sdk.Int(1)))),
+		{op: effects.JournalVerifyFactInclusion, args: args("id", id(facts[0]), "root", root, "proof", args("index", sdk.Uint(0), "size", sdk.Uint(1), "proof", sdk.List(sdk.Int(1)))),
 			code: sdk.CodeInvalidArgs, message: "item 0 of the proof list must be bytes"},
 	})
 	// A proof from an older tree does not verify against the new root.
-	old := mustInvoke(t, h, "journal.inclusion_proof", args("id", id(facts[0])))
-	mustInvoke(t, h, "journal.append_fact", args("fact", fact("new", "z", 0, "p", sdk.Null())))
-	newRoot := mustInvoke(t, h, "journal.merkle_root", sdk.Null())
+	old := mustInvoke(t, h, effects.JournalInclusionProof, args("id", id(facts[0])))
+	mustInvoke(t, h, effects.JournalAppendFact, args("fact", fact("new", "z", 0, "p", sdk.Null())))
+	newRoot := mustInvoke(t, h, effects.JournalMerkleRoot, sdk.Null())
 	if newRoot.Equal(root) || verify(id(facts[0]), newRoot, old) {
 		t.Fatal("the root did not change with the journal, or an outdated proof verifies")
 	}
@@ -480,9 +480,9 @@ func TestInclusionProofs(t *testing.T) {
 func TestBloomHasNoFalseNegatives(t *testing.T) {
 	h := sdktest.New(t, newPlugin(t))
 	facts := randomFacts(1000, 3)
-	mustInvoke(t, h, "journal.merge_facts", args("facts", sdk.List(facts...)))
+	mustInvoke(t, h, effects.JournalMergeFacts, args("facts", sdk.List(facts...)))
 	for i, f := range facts {
-		if ok, _ := mustInvoke(t, h, "journal.might_contain", args("id", id(f))).AsBool(); !ok {
+		if ok, _ := mustInvoke(t, h, effects.JournalMightContain, args("id", id(f))).AsBool(); !ok {
 			t.Fatalf("fact %d: might_contain = false for a stored fact", i)
 		}
 	}
@@ -536,8 +536,8 @@ func TestStateSurvivesReopening(t *testing.T) {
 	first := newJournal(lockTimeout, DefaultRegistry())
 	h := sdktest.New(t, first.plugin(), withPath)
 	facts := randomFacts(50, 5)
-	mustInvoke(t, h, "journal.merge_facts", args("facts", sdk.List(facts...)))
-	mustInvoke(t, h, "journal.set_flow_budget", args(append(budgetArgs, "limit", sdk.Uint(7), "epoch", sdk.Uint(1))...))
+	mustInvoke(t, h, effects.JournalMergeFacts, args("facts", sdk.List(facts...)))
+	mustInvoke(t, h, effects.JournalSetFlowBudget, args(append(budgetArgs, "limit", sdk.Uint(7), "epoch", sdk.Uint(1))...))
 	before := state(t, h)
 	if err := first.close(); err != nil { // what a process exit does to the file lock
 		t.Fatal(err)
@@ -550,14 +550,14 @@ func TestStateSurvivesReopening(t *testing.T) {
 		}
 	}
 	for _, f := range facts {
-		if ok, _ := mustInvoke(t, h, "journal.might_contain", args("id", id(f))).AsBool(); !ok {
+		if ok, _ := mustInvoke(t, h, effects.JournalMightContain, args("id", id(f))).AsBool(); !ok {
 			t.Fatal("the Bloom filter was not rebuilt on open")
 		}
 	}
-	if got := mustInvoke(t, h, "journal.get_flow_budget", args(budgetArgs...)); !got.Equal(FlowBudget{7, 0, 1}.Value()) {
+	if got := mustInvoke(t, h, effects.JournalGetFlowBudget, args(budgetArgs...)); !got.Equal(FlowBudget{7, 0, 1}.Value()) {
 		t.Fatalf("budget after reopen = %v", got)
 	}
-	stats := mustInvoke(t, h, "journal.stats", sdk.Null())
+	stats := mustInvoke(t, h, effects.JournalStats, sdk.Null())
 	if n, _ := stats.Get("facts"); !n.Equal(sdk.Int(50)) {
 		t.Fatalf("stats = %v", stats)
 	}

@@ -31,7 +31,7 @@ func (j *journal) operations() []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.append_fact",
+				ID: effects.JournalAppendFact,
 				Doc: "Adds a fact to the journal in one durable transaction (committed and synced before it " +
 					"returns) and to its indexes. Returns the fact's ID (bytes). Appending a fact that is already " +
 					"there changes nothing and returns the same ID.",
@@ -44,7 +44,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.merge_facts",
+				ID: effects.JournalMergeFacts,
 				Doc: "Merges a list of facts into the journal by set union, in one durable transaction: all are " +
 					"stored or, if any is malformed, none is. Returns how many were new (int). Any order and any " +
 					"split into batches of the same facts gives the same journal.",
@@ -57,7 +57,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.get_journal",
+				ID: effects.JournalGetJournal,
 				Doc: "Returns the journal's facts as a list of maps ordered by fact ID, optionally one page at a " +
 					"time: the facts whose ID is greater than after, at most limit of them.",
 				Params: []sdk.Param{
@@ -73,7 +73,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "journal.get_fact",
+				ID:          effects.JournalGetFact,
 				Doc:         "Returns the fact (map) with the given ID; an ID not in the journal is a not_found error.",
 				Params:      []sdk.Param{idParam},
 				Result:      sdk.KindMap,
@@ -84,7 +84,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "journal.facts_by_type",
+				ID:          effects.JournalFactsByType,
 				Doc:         "Returns the facts whose type is the given one (index by type). " + listDoc,
 				Params:      []sdk.Param{{Name: "type", Kind: sdk.KindString, Doc: "the fact type to look up"}},
 				Result:      sdk.KindList,
@@ -95,7 +95,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "journal.facts_by_predicate",
+				ID:          effects.JournalFactsByPredicate,
 				Doc:         "Returns the facts with the given predicate (index by predicate). " + listDoc,
 				Params:      []sdk.Param{{Name: "predicate", Kind: sdk.KindString, Doc: "the predicate to look up"}},
 				Result:      sdk.KindList,
@@ -106,7 +106,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.facts_by_authority",
+				ID: effects.JournalFactsByAuthority,
 				Doc: "Returns the facts of the given authority (index by authority); bytes and a string with the " +
 					"same content are different authorities. " + listDoc,
 				Params:      []sdk.Param{{Name: "authority", Kind: sdk.KindAny, Doc: "the authority to look up: non-empty bytes or a non-empty string"}},
@@ -118,7 +118,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.facts_in_range",
+				ID: effects.JournalFactsInRange,
 				Doc: "Returns the facts whose time t satisfies t0 <= t < t1 (index by time), as a list of maps " +
 					"ordered by time, then by fact ID.",
 				Params: []sdk.Param{
@@ -133,7 +133,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.might_contain",
+				ID: effects.JournalMightContain,
 				Doc: "Asks the Bloom filter whether the journal might hold a fact ID. false is certain (the fact is " +
 					"absent); true may be a false positive, at a rate of about 1 %.",
 				Params:      []sdk.Param{idParam},
@@ -145,7 +145,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.merkle_root",
+				ID: effects.JournalMerkleRoot,
 				Doc: "Returns the 32-byte root (bytes) of the RFC 6962 Merkle tree (SHA-256) whose leaves are the " +
 					"fact IDs in byte order. It depends only on the set of facts; the empty journal's root is SHA-256 of nothing.",
 				Result:      sdk.KindBytes,
@@ -156,7 +156,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.inclusion_proof",
+				ID: effects.JournalInclusionProof,
 				Doc: "Returns the RFC 6962 inclusion proof of a fact in the current tree: a map {index: uint (the " +
 					"fact's leaf), size: uint (leaves in the tree), proof: list of 32-byte hashes, root: bytes (the " +
 					"tree's root)}. A fact not in the journal is a not_found error.",
@@ -169,7 +169,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.verify_fact_inclusion",
+				ID: effects.JournalVerifyFactInclusion,
 				Doc: "Checks an inclusion proof (as inclusion_proof returns it) against a root: true if it proves " +
 					"the fact ID is a leaf of a tree with that root, false otherwise. Needs no journal state.",
 				Params: []sdk.Param{
@@ -185,7 +185,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.view",
+				ID: effects.JournalView,
 				Doc: "Reduces the facts of a type to a view with the reducer registered for that type (or the one " +
 					"named by reducer) and returns the view. Built-in reducers: \"counter\" (map of predicate to " +
 					"the number of facts) and \"latest\" (map of predicate to the body of its latest fact, by time, " +
@@ -203,7 +203,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.get_flow_budget",
+				ID: effects.JournalGetFlowBudget,
 				Doc: "Returns the flow budget of (context, peer) as a map {limit: uint, spent: uint, epoch: uint}. " +
 					"A budget never set reads as all zeros: no headroom.",
 				Params:      budgetParams,
@@ -215,7 +215,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.charge_flow_budget",
+				ID: effects.JournalChargeFlowBudget,
 				Doc: "Spends cost from the budget of (context, peer) and returns the budget after the charge " +
 					"({limit, spent, epoch}). An exhausted error, with nothing spent, if spent + cost would exceed " +
 					"the limit; a budget never set is exhausted.",
@@ -227,7 +227,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.set_flow_budget",
+				ID: effects.JournalSetFlowBudget,
 				Doc: "Sets the limit of the budget of (context, peer) for an epoch and returns the budget. A newer " +
 					"epoch than the stored one (or a budget never set) starts with nothing spent; the same epoch " +
 					"keeps what was spent; an older epoch is a conflict error.",
@@ -243,7 +243,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.rotate_epoch",
+				ID: effects.JournalRotateEpoch,
 				Doc: "Starts the next epoch of the budget of (context, peer): epoch + 1, nothing spent, the same " +
 					"limit — the only replenishment. Returns the budget; a budget never set is a not_found error.",
 				Params:      budgetParams,
@@ -254,7 +254,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.merge_flow_budget",
+				ID: effects.JournalMergeFlowBudget,
 				Doc: "Joins another replica's budget of (context, peer) into the stored one and returns the result: " +
 					"in the same epoch limit = min and spent = max; a newer epoch replaces an older one whole.",
 				Params: withBudget(
@@ -270,7 +270,7 @@ func (j *journal) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "journal.stats",
+				ID: effects.JournalStats,
 				Doc: "Describes the journal: a map {facts: int (facts stored), file_bytes: int (size of the " +
 					"database file), path: string (the database file)}.",
 				Result:      sdk.KindMap,

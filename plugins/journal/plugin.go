@@ -50,6 +50,9 @@ func New() *sdk.Plugin { return newJournal(lockTimeout, DefaultRegistry()).plugi
 
 // NewWithRegistry returns the journal plugin whose view operation uses the
 // reducers of reg, for programs that register their own fact types.
+// Nothing in this module calls it (deadcode lists it): it is API for such
+// programs, and TestCustomReducer covers the registry through newJournal,
+// which it wraps.
 func NewWithRegistry(reg *Registry) *sdk.Plugin { return newJournal(lockTimeout, reg).plugin() }
 
 // journal is one plugin instance.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -29,7 +30,7 @@ func Operations(src Source) []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID:          "random.random_bytes",
+				ID:          effects.RandomBytes,
 				Doc:         "Returns n random bytes (bytes).",
 				Params:      []sdk.Param{{Name: "n", Kind: sdk.KindInt, Doc: "how many bytes, 0 to 1048576"}},
 				Result:      sdk.KindBytes,
@@ -40,7 +41,7 @@ func Operations(src Source) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "random.random_bytes_32",
+				ID:          effects.RandomBytes32,
 				Doc:         "Returns 32 random bytes (bytes), e.g. a key or a nonce seed.",
 				Result:      sdk.KindBytes,
 				Idempotent:  true,
@@ -50,7 +51,7 @@ func Operations(src Source) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "random.random_u64",
+				ID:          effects.RandomU64,
 				Doc:         "Returns a uniformly random 64-bit unsigned integer (uint).",
 				Result:      sdk.KindUint,
 				Idempotent:  true,
@@ -60,7 +61,7 @@ func Operations(src Source) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:  "random.random_range",
+				ID:  effects.RandomRange,
 				Doc: "Returns a uniformly random integer r with min <= r < max (int), without modulo bias.",
 				Params: []sdk.Param{
 					{Name: "min", Kind: sdk.KindInt, Doc: "the smallest value that may be returned"},
@@ -74,7 +75,7 @@ func Operations(src Source) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "random.random_uuid",
+				ID:          effects.RandomUUID,
 				Doc:         "Returns a random (version 4, RFC 9562) UUID as a lower-case string, e.g. 0b9c2a6e-3f1d-4c8e-9a4b-7d2e1f0c5a3b.",
 				Result:      sdk.KindString,
 				Idempotent:  true,

@@ -20,12 +20,12 @@ var alice = effects.DeriveAuthorityID("alice", 1)
 
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, random.New(),
-		sdktest.WithSample("random.random_range", args("min", sdk.Int(0), "max", sdk.Int(10))))
+		sdktest.WithSample(effects.RandomRange, args("min", sdk.Int(0), "max", sdk.Int(10))))
 }
 
 func TestConformanceSeeded(t *testing.T) {
 	sdktest.Conformance(t, random.New(), sdktest.WithMode(sdk.Simulation, 7), sdktest.WithAuthority(alice),
-		sdktest.WithSample("random.random_range", args("min", sdk.Int(0), "max", sdk.Int(10))))
+		sdktest.WithSample(effects.RandomRange, args("min", sdk.Int(0), "max", sdk.Int(10))))
 }
 
 func TestArguments(t *testing.T) {
@@ -37,14 +37,14 @@ func TestArguments(t *testing.T) {
 		wantLen int // for bytes results
 		wantErr *effects.Error
 	}{
-		{"no bytes", "random.random_bytes", args("n", sdk.Int(0)), 0, nil},
-		{"one byte", "random.random_bytes", args("n", sdk.Int(1)), 1, nil},
-		{"the most bytes", "random.random_bytes", args("n", sdk.Int(random.MaxBytes)), random.MaxBytes, nil},
-		{"too many bytes", "random.random_bytes", args("n", sdk.Int(random.MaxBytes+1)), 0, effects.ErrInvalidArgs},
-		{"negative bytes", "random.random_bytes", args("n", sdk.Int(-1)), 0, effects.ErrInvalidArgs},
-		{"32 bytes", "random.random_bytes_32", sdk.Null(), 32, nil},
-		{"empty range", "random.random_range", args("min", sdk.Int(3), "max", sdk.Int(3)), 0, effects.ErrInvalidArgs},
-		{"reversed range", "random.random_range", args("min", sdk.Int(4), "max", sdk.Int(3)), 0, effects.ErrInvalidArgs},
+		{"no bytes", effects.RandomBytes, args("n", sdk.Int(0)), 0, nil},
+		{"one byte", effects.RandomBytes, args("n", sdk.Int(1)), 1, nil},
+		{"the most bytes", effects.RandomBytes, args("n", sdk.Int(random.MaxBytes)), random.MaxBytes, nil},
+		{"too many bytes", effects.RandomBytes, args("n", sdk.Int(random.MaxBytes+1)), 0, effects.ErrInvalidArgs},
+		{"negative bytes", effects.RandomBytes, args("n", sdk.Int(-1)), 0, effects.ErrInvalidArgs},
+		{"32 bytes", effects.RandomBytes32, sdk.Null(), 32, nil},
+		{"empty range", effects.RandomRange, args("min", sdk.Int(3), "max", sdk.Int(3)), 0, effects.ErrInvalidArgs},
+		{"reversed range", effects.RandomRange, args("min", sdk.Int(4), "max", sdk.Int(3)), 0, effects.ErrInvalidArgs},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,7 +83,7 @@ func TestRange(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			for range 25 {
-				v := mustInvoke(t, h, "random.random_range", args("min", sdk.Int(tc.min), "max", sdk.Int(tc.max)))
+				v := mustInvoke(t, h, effects.RandomRange, args("min", sdk.Int(tc.min), "max", sdk.Int(tc.max)))
 				r, ok := v.AsInt()
 				if !ok || v.Kind() != sdk.KindInt || r < tc.min || r >= tc.max {
 					t.Fatalf("random_range(%d, %d) = %v", tc.min, tc.max, v)
@@ -100,7 +100,7 @@ func TestUUID(t *testing.T) {
 		h := sdktest.New(t, random.New(), sdktest.WithMode(mode, 1))
 		seen := map[string]bool{}
 		for range 100 {
-			u, _ := mustInvoke(t, h, "random.random_uuid", sdk.Null()).AsString()
+			u, _ := mustInvoke(t, h, effects.RandomUUID, sdk.Null()).AsString()
 			if !uuidV4.MatchString(u) {
 				t.Fatalf("%s: %q is not a version-4 UUID", mode, u)
 			}
@@ -116,12 +116,12 @@ func TestUUID(t *testing.T) {
 func sequence(t *testing.T, opts ...sdktest.Option) []sdk.Value {
 	h := sdktest.New(t, random.New(), opts...)
 	return []sdk.Value{
-		mustInvoke(t, h, "random.random_u64", sdk.Null()),
-		mustInvoke(t, h, "random.random_bytes", args("n", sdk.Int(5))),
-		mustInvoke(t, h, "random.random_bytes_32", sdk.Null()),
-		mustInvoke(t, h, "random.random_range", args("min", sdk.Int(-100), "max", sdk.Int(100))),
-		mustInvoke(t, h, "random.random_uuid", sdk.Null()),
-		mustInvoke(t, h, "random.random_u64", sdk.Null()),
+		mustInvoke(t, h, effects.RandomU64, sdk.Null()),
+		mustInvoke(t, h, effects.RandomBytes, args("n", sdk.Int(5))),
+		mustInvoke(t, h, effects.RandomBytes32, sdk.Null()),
+		mustInvoke(t, h, effects.RandomRange, args("min", sdk.Int(-100), "max", sdk.Int(100))),
+		mustInvoke(t, h, effects.RandomUUID, sdk.Null()),
+		mustInvoke(t, h, effects.RandomU64, sdk.Null()),
 	}
 }
 

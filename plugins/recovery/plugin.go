@@ -1,6 +1,7 @@
 package recovery
 
 import (
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/service"
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -59,7 +60,7 @@ func (s *recoveries) operations() []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID: "recovery.initiate",
+				ID: effects.RecoveryInitiate,
 				Doc: "Opens a recovery request and journals recovery.initiated. Returns " + requestDoc + ". An empty " +
 					"account, an unknown operation, no guardians, a guardian without an id or with a public key that is " +
 					"not 32 bytes, a repeated guardian id or key, a threshold outside 1..len(guardians) or a ttl_ms below 1 " +
@@ -79,7 +80,7 @@ func (s *recoveries) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "recovery.submit_approval",
+				ID: effects.RecoverySubmitApproval,
 				Doc: "Records a guardian's approval: the guardian must be one of the request's (else denied), the request " +
 					"open (else conflict; an expiry is journaled as recovery.failed), the guardian not have approved already " +
 					"(else conflict), and signature verify as the guardian's Ed25519 signature of the approval message (else " +
@@ -97,7 +98,7 @@ func (s *recoveries) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "recovery.get",
+				ID:          effects.RecoveryGet,
 				Doc:         "Returns " + requestDoc + ". An unknown request is not_found.",
 				Params:      []sdk.Param{{Name: "id", Kind: sdk.KindString, Doc: "the request's id"}},
 				Result:      sdk.KindMap,
@@ -108,7 +109,7 @@ func (s *recoveries) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "recovery.list",
+				ID:          effects.RecoveryList,
 				Doc:         "Returns every known request (list of request maps as get returns them), oldest first.",
 				Result:      sdk.KindList,
 				Idempotent:  true,
@@ -118,7 +119,7 @@ func (s *recoveries) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "recovery.approval_message",
+				ID: effects.RecoveryApprovalMessage,
 				Doc: "Returns the bytes a guardian signs to approve a request: \"aura-recovery-approval/v1\" 0x00 " +
 					"recovery_id 0x00 operation 0x00 account. A field containing a NUL byte, or an unknown operation, is invalid_args.",
 				Params: []sdk.Param{

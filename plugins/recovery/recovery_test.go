@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"testing"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/internal/servicetest"
 	"github.com/aurahost/aura-host/sdk"
@@ -56,8 +57,8 @@ func sign(signer, rid string) []byte {
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, New(),
 		sdktest.WithHost(servicetest.NewHost(t0)),
-		sdktest.WithSample("recovery.initiate", initiateArgs(OperationAddDevice, guardians("g1"), 1)),
-		sdktest.WithSample("recovery.approval_message", args("recovery_id", sdk.String("recovery-01"),
+		sdktest.WithSample(effects.RecoveryInitiate, initiateArgs(OperationAddDevice, guardians("g1"), 1)),
+		sdktest.WithSample(effects.RecoveryApprovalMessage, args("recovery_id", sdk.String("recovery-01"),
 			"operation", sdk.String(OperationAddDevice), "account", sdk.String(account))),
 	)
 }
@@ -68,14 +69,14 @@ func TestApprovalMessage(t *testing.T) {
 		t.Fatalf("ApprovalMessage = %q, want %q", got, want)
 	}
 	hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
-	got := plugintest.Must(t, hs, "recovery.approval_message", args("recovery_id", sdk.String("recovery-01"),
+	got := plugintest.Must(t, hs, effects.RecoveryApprovalMessage, args("recovery_id", sdk.String("recovery-01"),
 		"operation", sdk.String(OperationReplaceTree), "account", sdk.String(account)))
 	if !got.Equal(sdk.Bytes(want)) {
 		t.Fatalf("approval_message = %v, want %q", got, want)
 	}
-	plugintest.Fails(t, hs, "recovery.approval_message", args("recovery_id", sdk.String("r"),
+	plugintest.Fails(t, hs, effects.RecoveryApprovalMessage, args("recovery_id", sdk.String("r"),
 		"operation", sdk.String("steal"), "account", sdk.String(account)), sdk.CodeInvalidArgs, `got "steal"`)
-	plugintest.Fails(t, hs, "recovery.approval_message", args("recovery_id", sdk.String("r"),
+	plugintest.Fails(t, hs, effects.RecoveryApprovalMessage, args("recovery_id", sdk.String("r"),
 		"operation", sdk.String(OperationAddDevice), "account", sdk.String("a\x00b")), sdk.CodeInvalidArgs, "account must not contain a NUL byte")
 }
 
@@ -109,7 +110,7 @@ func TestInitiateValidatesItsArguments(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			plugintest.Fails(t, hs, "recovery.initiate", tc.args, sdk.CodeInvalidArgs, tc.fragment)
+			plugintest.Fails(t, hs, effects.RecoveryInitiate, tc.args, sdk.CodeInvalidArgs, tc.fragment)
 		})
 	}
 }
@@ -117,7 +118,7 @@ func TestInitiateValidatesItsArguments(t *testing.T) {
 func TestInitiate(t *testing.T) {
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
-	got := plugintest.Must(t, hs, "recovery.initiate", initiateArgs(OperationReplaceTree, guardians("g1", "g2"), 2))
+	got := plugintest.Must(t, hs, effects.RecoveryInitiate, initiateArgs(OperationReplaceTree, guardians("g1", "g2"), 2))
 	want := args("id", plugintest.Field(t, got, "id"), "account", sdk.String(account), "operation", sdk.String(OperationReplaceTree),
 		"guardians", guardians("g1", "g2"), "threshold", sdk.Int(2), "created_ms", sdk.Int(t0), "expires_ms", sdk.Int(t0+ttl),
 		"approvals", strs(), "state", args("state", sdk.String(StateInitiated), "collected", sdk.Int(0), "required", sdk.Int(2)))
@@ -187,12 +188,12 @@ func TestApprovals(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			host := servicetest.NewHost(t0)
 			hs := servicetest.Start(t, New(), host)
-			rid := plugintest.Str(t, plugintest.Must(t, hs, "recovery.initiate",
+			rid := plugintest.Str(t, plugintest.Must(t, hs, effects.RecoveryInitiate,
 				initiateArgs(OperationAddDevice, guardians("g1", "g2", "g3"), tc.threshold)), "id")
 			accepted := 0
 			for i, s := range tc.submits {
 				host.Advance(s.advance)
-				got, err := hs.Invoke(context.Background(), "recovery.submit_approval", approve(rid, s.guardian, s.sig(rid)))
+				got, err := hs.Invoke(context.Background(), effects.RecoverySubmitApproval, approve(rid, s.guardian, s.sig(rid)))
 				if s.code != "" {
 					if err := plugintest.Check(err, s.code, s.fragment); err != nil {
 						t.Fatalf("submit %d by %s: %v", i, s.guardian, err)
@@ -220,7 +221,7 @@ func TestApprovals(t *testing.T) {
 			if n := len(host.Bodies(PredicateApproved)); n != accepted {
 				t.Fatalf("journaled %d approvals, accepted %d", n, accepted)
 			}
-			req := plugintest.Must(t, hs, "recovery.get", args("id", sdk.String(rid)))
+			req := plugintest.Must(t, hs, effects.RecoveryGet, args("id", sdk.String(rid)))
 			state := plugintest.Field(t, req, "state")
 			grants := host.Bodies(PredicateGranted)
 			if plugintest.Str(t, state, "state") == StateComplete {
@@ -245,9 +246,9 @@ func TestApprovals(t *testing.T) {
 	}
 	t.Run("unknown request", func(t *testing.T) {
 		hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
-		plugintest.Fails(t, hs, "recovery.submit_approval", approve("recovery-00", "g1", sign("g1", "recovery-00")),
+		plugintest.Fails(t, hs, effects.RecoverySubmitApproval, approve("recovery-00", "g1", sign("g1", "recovery-00")),
 			sdk.CodeNotFound, `no recovery request "recovery-00"`)
-		plugintest.Fails(t, hs, "recovery.get", args("id", sdk.String("recovery-00")), sdk.CodeNotFound, "no recovery request")
+		plugintest.Fails(t, hs, effects.RecoveryGet, args("id", sdk.String("recovery-00")), sdk.CodeNotFound, "no recovery request")
 	})
 }
 
@@ -259,11 +260,11 @@ func TestReconstructing(t *testing.T) {
 		t.Run(finish, func(t *testing.T) {
 			host := servicetest.NewHost(t0)
 			hs := servicetest.Start(t, New(), host)
-			rid := plugintest.Str(t, plugintest.Must(t, hs, "recovery.initiate", initiateArgs(OperationAddDevice, guardians("g1", "g2", "g3"), 2)), "id")
-			plugintest.Must(t, hs, "recovery.submit_approval", approve(rid, "g1", sign("g1", rid)))
+			rid := plugintest.Str(t, plugintest.Must(t, hs, effects.RecoveryInitiate, initiateArgs(OperationAddDevice, guardians("g1", "g2", "g3"), 2)), "id")
+			plugintest.Must(t, hs, effects.RecoverySubmitApproval, approve(rid, "g1", sign("g1", rid)))
 			host.RefuseAppends(PredicateGranted)
-			plugintest.Fails(t, hs, "recovery.submit_approval", approve(rid, "g2", sign("g2", rid)), sdk.CodeUnavailable, `approval of "g2" recorded`)
-			state := plugintest.Field(t, plugintest.Must(t, hs, "recovery.get", args("id", sdk.String(rid))), "state")
+			plugintest.Fails(t, hs, effects.RecoverySubmitApproval, approve(rid, "g2", sign("g2", rid)), sdk.CodeUnavailable, `approval of "g2" recorded`)
+			state := plugintest.Field(t, plugintest.Must(t, hs, effects.RecoveryGet, args("id", sdk.String(rid))), "state")
 			if want := args("state", sdk.String(StateReconstructing), "collected", sdk.Int(2), "required", sdk.Int(2)); !state.Equal(want) {
 				t.Fatalf("state = %v, want %v", state, want)
 			}
@@ -272,9 +273,9 @@ func TestReconstructing(t *testing.T) {
 			if finish == "restart" {
 				hs = servicetest.Start(t, New(), host)
 			} else {
-				plugintest.Fails(t, hs, "recovery.submit_approval", approve(rid, "g2", sign("g2", rid)), sdk.CodeConflict, "already complete")
+				plugintest.Fails(t, hs, effects.RecoverySubmitApproval, approve(rid, "g2", sign("g2", rid)), sdk.CodeConflict, "already complete")
 			}
-			state = plugintest.Field(t, plugintest.Must(t, hs, "recovery.get", args("id", sdk.String(rid))), "state")
+			state = plugintest.Field(t, plugintest.Must(t, hs, effects.RecoveryGet, args("id", sdk.String(rid))), "state")
 			if st := plugintest.Str(t, state, "state"); st != StateComplete {
 				t.Fatalf("state = %q, want complete", st)
 			}
@@ -290,30 +291,30 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 	first := servicetest.Start(t, New(), host)
 	initiate := func(threshold, ttlMS int64) string {
 		host.Advance(1)
-		return plugintest.Str(t, plugintest.Must(t, first, "recovery.initiate", args("account", sdk.String(account),
+		return plugintest.Str(t, plugintest.Must(t, first, effects.RecoveryInitiate, args("account", sdk.String(account),
 			"operation", sdk.String(OperationAddDevice), "guardians", guardians("g1", "g2", "g3"),
 			"threshold", sdk.Int(threshold), "ttl_ms", sdk.Int(ttlMS))), "id")
 	}
 	complete, collecting, expired, fresh := initiate(2, ttl), initiate(3, ttl), initiate(2, 100), initiate(1, ttl)
-	plugintest.Must(t, first, "recovery.submit_approval", approve(complete, "g1", sign("g1", complete)))
-	plugintest.Must(t, first, "recovery.submit_approval", approve(complete, "g3", sign("g3", complete)))
-	plugintest.Must(t, first, "recovery.submit_approval", approve(collecting, "g2", sign("g2", collecting)))
-	plugintest.Must(t, first, "recovery.submit_approval", approve(expired, "g2", sign("g2", expired)))
+	plugintest.Must(t, first, effects.RecoverySubmitApproval, approve(complete, "g1", sign("g1", complete)))
+	plugintest.Must(t, first, effects.RecoverySubmitApproval, approve(complete, "g3", sign("g3", complete)))
+	plugintest.Must(t, first, effects.RecoverySubmitApproval, approve(collecting, "g2", sign("g2", collecting)))
+	plugintest.Must(t, first, effects.RecoverySubmitApproval, approve(expired, "g2", sign("g2", expired)))
 	host.Advance(100) // expired's deadline passes, the others' not
-	plugintest.Fails(t, first, "recovery.submit_approval", approve(expired, "g1", sign("g1", expired)), sdk.CodeConflict, "expired")
-	before := plugintest.Must(t, first, "recovery.list", sdk.Null())
+	plugintest.Fails(t, first, effects.RecoverySubmitApproval, approve(expired, "g1", sign("g1", expired)), sdk.CodeConflict, "expired")
+	before := plugintest.Must(t, first, effects.RecoveryList, sdk.Null())
 	if n := len(before.Items()); n != 4 {
 		t.Fatalf("list has %d requests, want 4", n)
 	}
 
 	second := servicetest.Start(t, New(), host)
-	if got := plugintest.Must(t, second, "recovery.list", sdk.Null()); !got.Equal(before) {
+	if got := plugintest.Must(t, second, effects.RecoveryList, sdk.Null()); !got.Equal(before) {
 		t.Fatalf("after restart list = %v, want %v", got, before)
 	}
-	plugintest.Fails(t, second, "recovery.submit_approval", approve(collecting, "g2", sign("g2", collecting)), sdk.CodeConflict, "already approved")
-	plugintest.Fails(t, second, "recovery.submit_approval", approve(complete, "g2", sign("g2", complete)), sdk.CodeConflict, "already complete")
-	plugintest.Fails(t, second, "recovery.submit_approval", approve(expired, "g3", sign("g3", expired)), sdk.CodeConflict, "failed (expired)")
-	got := plugintest.Must(t, second, "recovery.submit_approval", approve(fresh, "g3", sign("g3", fresh)))
+	plugintest.Fails(t, second, effects.RecoverySubmitApproval, approve(collecting, "g2", sign("g2", collecting)), sdk.CodeConflict, "already approved")
+	plugintest.Fails(t, second, effects.RecoverySubmitApproval, approve(complete, "g2", sign("g2", complete)), sdk.CodeConflict, "already complete")
+	plugintest.Fails(t, second, effects.RecoverySubmitApproval, approve(expired, "g3", sign("g3", expired)), sdk.CodeConflict, "failed (expired)")
+	got := plugintest.Must(t, second, effects.RecoverySubmitApproval, approve(fresh, "g3", sign("g3", fresh)))
 	if st := plugintest.Str(t, got, "state"); st != StateComplete {
 		t.Fatalf("fresh request after restart: state %q, want complete", st)
 	}

@@ -1,6 +1,7 @@
 package rendezvous
 
 import (
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/service"
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -39,7 +40,7 @@ func (s *directory) operations() []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID: "rendezvous.publish",
+				ID: effects.RendezvousPublish,
 				Doc: "Publishes (or caches) a peer's descriptor, replacing the peer's previous one, and journals " +
 					"rendezvous.published. Returns " + entryDoc + "; refresh_at_ms is 5 minutes before expires_ms " +
 					"(or now, for a validity under 5 minutes). An empty peer or descriptor, a descriptor over 64 KiB " +
@@ -57,7 +58,7 @@ func (s *directory) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "rendezvous.lookup",
+				ID:          effects.RendezvousLookup,
 				Doc:         "Returns the peer's descriptor (map). A peer with no descriptor, or whose descriptor has expired, is not_found.",
 				Params:      []sdk.Param{peerParam},
 				Result:      sdk.KindMap,
@@ -68,7 +69,7 @@ func (s *directory) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "rendezvous.list",
+				ID:          effects.RendezvousList,
 				Doc:         "Returns the descriptors that have not expired, as a list of " + entryDoc + ", by peer.",
 				Result:      sdk.KindList,
 				Idempotent:  true,
@@ -78,7 +79,7 @@ func (s *directory) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "rendezvous.expire",
+				ID:          effects.RendezvousExpire,
 				Doc:         "Drops the expired descriptors from memory. Returns how many (int).",
 				Result:      sdk.KindInt,
 				Idempotent:  true, // a retry finds nothing more to drop

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/internal/servicetest"
 	"github.com/aurahost/aura-host/sdk"
@@ -25,7 +26,7 @@ func peer(p string) sdk.Value { return args("peer", sdk.String(p)) }
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, New(),
 		sdktest.WithHost(servicetest.NewHost(t0)),
-		sdktest.WithSample("rendezvous.publish", publishArgs("bob", descriptor("10.0.0.2:7000"))),
+		sdktest.WithSample(effects.RendezvousPublish, publishArgs("bob", descriptor("10.0.0.2:7000"))),
 	)
 }
 
@@ -43,7 +44,7 @@ func TestPublishValidatesItsArguments(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			plugintest.Fails(t, hs, "rendezvous.publish", tc.args, sdk.CodeInvalidArgs, tc.fragment)
+			plugintest.Fails(t, hs, effects.RendezvousPublish, tc.args, sdk.CodeInvalidArgs, tc.fragment)
 		})
 	}
 }
@@ -52,13 +53,13 @@ func TestPublishLookupExpire(t *testing.T) {
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
 
-	got := plugintest.Must(t, hs, "rendezvous.publish", publishArgs("bob", descriptor("10.0.0.2")))
+	got := plugintest.Must(t, hs, effects.RendezvousPublish, publishArgs("bob", descriptor("10.0.0.2")))
 	want := args("peer", sdk.String("bob"), "descriptor", descriptor("10.0.0.2"), "published_ms", sdk.Int(t0),
 		"expires_ms", sdk.Int(t0+DefaultValidity), "refresh_at_ms", sdk.Int(t0+DefaultValidity-RefreshMargin))
 	if !got.Equal(want) {
 		t.Fatalf("publish = %v, want %v", got, want)
 	}
-	short := plugintest.Must(t, hs, "rendezvous.publish", args("peer", sdk.String("carol"), "descriptor", descriptor("10.0.0.3"),
+	short := plugintest.Must(t, hs, effects.RendezvousPublish, args("peer", sdk.String("carol"), "descriptor", descriptor("10.0.0.3"),
 		"validity_ms", sdk.Int(1000)))
 	if r := plugintest.Int(t, short, "refresh_at_ms"); r != t0 {
 		t.Fatalf("a descriptor valid for less than the refresh margin: refresh_at_ms = %d, want now (%d)", r, t0)
@@ -67,31 +68,31 @@ func TestPublishLookupExpire(t *testing.T) {
 		t.Fatalf("journaled %d publications, want 2", n)
 	}
 
-	if got := plugintest.Must(t, hs, "rendezvous.lookup", peer("bob")); !got.Equal(descriptor("10.0.0.2")) {
+	if got := plugintest.Must(t, hs, effects.RendezvousLookup, peer("bob")); !got.Equal(descriptor("10.0.0.2")) {
 		t.Fatalf("lookup = %v", got)
 	}
-	plugintest.Fails(t, hs, "rendezvous.lookup", peer("dave"), sdk.CodeNotFound, `no descriptor for peer "dave"`)
+	plugintest.Fails(t, hs, effects.RendezvousLookup, peer("dave"), sdk.CodeNotFound, `no descriptor for peer "dave"`)
 
 	host.Advance(999)
-	plugintest.Must(t, hs, "rendezvous.lookup", peer("carol"))
+	plugintest.Must(t, hs, effects.RendezvousLookup, peer("carol"))
 	host.Advance(1)
-	plugintest.Fails(t, hs, "rendezvous.lookup", peer("carol"), sdk.CodeNotFound, `the descriptor for peer "carol" expired at 7001000 ms`)
-	if l := plugintest.Must(t, hs, "rendezvous.list", sdk.Null()); len(l.Items()) != 1 || plugintest.Str(t, l.Items()[0], "peer") != "bob" {
+	plugintest.Fails(t, hs, effects.RendezvousLookup, peer("carol"), sdk.CodeNotFound, `the descriptor for peer "carol" expired at 7001000 ms`)
+	if l := plugintest.Must(t, hs, effects.RendezvousList, sdk.Null()); len(l.Items()) != 1 || plugintest.Str(t, l.Items()[0], "peer") != "bob" {
 		t.Fatalf("list = %v, want only bob's", l)
 	}
-	if n := plugintest.Must(t, hs, "rendezvous.expire", sdk.Null()); !n.Equal(sdk.Int(1)) {
+	if n := plugintest.Must(t, hs, effects.RendezvousExpire, sdk.Null()); !n.Equal(sdk.Int(1)) {
 		t.Fatalf("expire = %v, want 1", n)
 	}
-	if n := plugintest.Must(t, hs, "rendezvous.expire", sdk.Null()); !n.Equal(sdk.Int(0)) {
+	if n := plugintest.Must(t, hs, effects.RendezvousExpire, sdk.Null()); !n.Equal(sdk.Int(0)) {
 		t.Fatalf("second expire = %v, want 0", n)
 	}
-	plugintest.Fails(t, hs, "rendezvous.lookup", peer("carol"), sdk.CodeNotFound, "no descriptor")
+	plugintest.Fails(t, hs, effects.RendezvousLookup, peer("carol"), sdk.CodeNotFound, "no descriptor")
 
 	// A refresh replaces the descriptor and moves its expiry.
 	host.Advance(DefaultValidity - RefreshMargin)
-	plugintest.Must(t, hs, "rendezvous.publish", publishArgs("bob", descriptor("10.0.0.9")))
+	plugintest.Must(t, hs, effects.RendezvousPublish, publishArgs("bob", descriptor("10.0.0.9")))
 	host.Advance(RefreshMargin)
-	if got := plugintest.Must(t, hs, "rendezvous.lookup", peer("bob")); !got.Equal(descriptor("10.0.0.9")) {
+	if got := plugintest.Must(t, hs, effects.RendezvousLookup, peer("bob")); !got.Equal(descriptor("10.0.0.9")) {
 		t.Fatalf("lookup after refresh = %v, want the new descriptor", got)
 	}
 }
@@ -99,26 +100,26 @@ func TestPublishLookupExpire(t *testing.T) {
 func TestRestartRebuildsFromFacts(t *testing.T) {
 	host := servicetest.NewHost(t0)
 	first := servicetest.Start(t, New(), host)
-	plugintest.Must(t, first, "rendezvous.publish", publishArgs("bob", descriptor("old")))
+	plugintest.Must(t, first, effects.RendezvousPublish, publishArgs("bob", descriptor("old")))
 	host.Advance(10)
-	plugintest.Must(t, first, "rendezvous.publish", publishArgs("bob", descriptor("new")))
-	plugintest.Must(t, first, "rendezvous.publish", publishArgs("carol", descriptor("c")))
-	plugintest.Must(t, first, "rendezvous.publish", args("peer", sdk.String("dave"), "descriptor", descriptor("d"), "validity_ms", sdk.Int(50)))
+	plugintest.Must(t, first, effects.RendezvousPublish, publishArgs("bob", descriptor("new")))
+	plugintest.Must(t, first, effects.RendezvousPublish, publishArgs("carol", descriptor("c")))
+	plugintest.Must(t, first, effects.RendezvousPublish, args("peer", sdk.String("dave"), "descriptor", descriptor("d"), "validity_ms", sdk.Int(50)))
 	host.Advance(50) // dave's expires
-	before := plugintest.Must(t, first, "rendezvous.list", sdk.Null())
+	before := plugintest.Must(t, first, effects.RendezvousList, sdk.Null())
 	if n := len(before.Items()); n != 2 {
 		t.Fatalf("list before restart has %d entries, want 2", n)
 	}
 
 	second := servicetest.Start(t, New(), host)
-	if got := plugintest.Must(t, second, "rendezvous.list", sdk.Null()); !got.Equal(before) {
+	if got := plugintest.Must(t, second, effects.RendezvousList, sdk.Null()); !got.Equal(before) {
 		t.Fatalf("after restart list = %v, want %v", got, before)
 	}
-	if got := plugintest.Must(t, second, "rendezvous.lookup", peer("bob")); !got.Equal(descriptor("new")) {
+	if got := plugintest.Must(t, second, effects.RendezvousLookup, peer("bob")); !got.Equal(descriptor("new")) {
 		t.Fatalf("after restart lookup(bob) = %v, want the latest descriptor", got)
 	}
-	plugintest.Fails(t, second, "rendezvous.lookup", peer("dave"), sdk.CodeNotFound, "no descriptor")
-	if n := plugintest.Must(t, second, "rendezvous.expire", sdk.Null()); !n.Equal(sdk.Int(0)) {
+	plugintest.Fails(t, second, effects.RendezvousLookup, peer("dave"), sdk.CodeNotFound, "no descriptor")
+	if n := plugintest.Must(t, second, effects.RendezvousExpire, sdk.Null()); !n.Equal(sdk.Int(0)) {
 		t.Fatalf("expire after restart = %v, want 0 (expired descriptors are not rebuilt)", n)
 	}
 }

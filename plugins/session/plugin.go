@@ -1,6 +1,7 @@
 package session
 
 import (
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/service"
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -48,7 +49,7 @@ func (s *sessions) operations() []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID: "session.create",
+				ID: effects.SessionCreate,
 				Doc: "Creates an active session and journals session.created. Returns " + handleDoc + ". " +
 					"A kind other than coordination or threshold, no participants, a repeated or empty participant, " +
 					"an empty my_role or a ttl_ms below 1 is invalid_args.",
@@ -65,7 +66,7 @@ func (s *sessions) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "session.get",
+				ID:          effects.SessionGet,
 				Doc:         "Returns the session's handle (" + handleDoc + "); a session never created, or cleaned after it expired, is not_found.",
 				Params:      []sdk.Param{idParam},
 				Result:      sdk.KindMap,
@@ -76,7 +77,7 @@ func (s *sessions) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "session.end",
+				ID: effects.SessionEnd,
 				Doc: "Ends an active session and journals session.ended. Returns its handle with status ended. " +
 					"An unknown session is not_found; one already ended or expired is a conflict.",
 				Params:      []sdk.Param{idParam},
@@ -87,7 +88,7 @@ func (s *sessions) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "session.list_active",
+				ID:          effects.SessionListActive,
 				Doc:         "Returns the active sessions' handles (list), oldest first.",
 				Result:      sdk.KindList,
 				Idempotent:  true,
@@ -97,7 +98,7 @@ func (s *sessions) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "session.stats",
+				ID: effects.SessionStats,
 				Doc: "Counts sessions: a map {active, ended, expired (expired but not yet cleaned), " +
 					"known (all three), created (ever, including cleaned ones)}, each an int.",
 				Result:      sdk.KindMap,
@@ -108,7 +109,7 @@ func (s *sessions) operations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "session.clean_expired",
+				ID: effects.SessionCleanExpired,
 				Doc: "Journals session.expired for every session whose time to live has passed without it " +
 					"being ended, and forgets those sessions. Returns how many (int).",
 				Result:      sdk.KindInt,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/internal/servicetest"
 	"github.com/aurahost/aura-host/sdk"
@@ -23,7 +24,7 @@ func id(s string) sdk.Value { return args("id", sdk.String(s)) }
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, New(),
 		sdktest.WithHost(servicetest.NewHost(t0)),
-		sdktest.WithSample("session.create", createArgs(KindCoordination, 1000, "alice")),
+		sdktest.WithSample(effects.SessionCreate, createArgs(KindCoordination, 1000, "alice")),
 	)
 }
 
@@ -47,7 +48,7 @@ func TestCreateValidatesItsArguments(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			plugintest.Fails(t, hs, "session.create", tc.args, sdk.CodeInvalidArgs, tc.fragment)
+			plugintest.Fails(t, hs, effects.SessionCreate, tc.args, sdk.CodeInvalidArgs, tc.fragment)
 		})
 	}
 }
@@ -56,17 +57,17 @@ func TestLifecycle(t *testing.T) {
 	type step func(t *testing.T, host *servicetest.Host, hs *sdktest.Harness, sid string)
 	expectStatus := func(want string) step {
 		return func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, sid string) {
-			if got := plugintest.Str(t, plugintest.Must(t, hs, "session.get", id(sid)), "status"); got != want {
+			if got := plugintest.Str(t, plugintest.Must(t, hs, effects.SessionGet, id(sid)), "status"); got != want {
 				t.Fatalf("status = %q, want %q", got, want)
 			}
 		}
 	}
 	end := func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, sid string) {
-		plugintest.Must(t, hs, "session.end", id(sid))
+		plugintest.Must(t, hs, effects.SessionEnd, id(sid))
 	}
 	endFails := func(code sdk.Code, fragment string) step {
 		return func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, sid string) {
-			plugintest.Fails(t, hs, "session.end", id(sid), code, fragment)
+			plugintest.Fails(t, hs, effects.SessionEnd, id(sid), code, fragment)
 		}
 	}
 	advance := func(ms int64) step {
@@ -74,13 +75,13 @@ func TestLifecycle(t *testing.T) {
 	}
 	clean := func(want int64) step {
 		return func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, _ string) {
-			if got := plugintest.Must(t, hs, "session.clean_expired", sdk.Null()); !got.Equal(sdk.Int(want)) {
+			if got := plugintest.Must(t, hs, effects.SessionCleanExpired, sdk.Null()); !got.Equal(sdk.Int(want)) {
 				t.Fatalf("clean_expired = %v, want %d", got, want)
 			}
 		}
 	}
 	getFails := func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, sid string) {
-		plugintest.Fails(t, hs, "session.get", id(sid), sdk.CodeNotFound, "never created, or cleaned after it expired")
+		plugintest.Fails(t, hs, effects.SessionGet, id(sid), sdk.CodeNotFound, "never created, or cleaned after it expired")
 	}
 	cases := []struct {
 		name  string
@@ -98,7 +99,7 @@ func TestLifecycle(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			host := servicetest.NewHost(t0)
 			hs := servicetest.Start(t, New(), host)
-			h := plugintest.Must(t, hs, "session.create", createArgs(KindThreshold, 1000, "alice", "bob"))
+			h := plugintest.Must(t, hs, effects.SessionCreate, createArgs(KindThreshold, 1000, "alice", "bob"))
 			sid := plugintest.Str(t, h, "id")
 			for _, st := range tc.steps {
 				st(t, host, hs, sid)
@@ -107,14 +108,14 @@ func TestLifecycle(t *testing.T) {
 	}
 	t.Run("unknown session", func(t *testing.T) {
 		hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
-		plugintest.Fails(t, hs, "session.end", id("session-00"), sdk.CodeNotFound, `no session "session-00"`)
+		plugintest.Fails(t, hs, effects.SessionEnd, id("session-00"), sdk.CodeNotFound, `no session "session-00"`)
 	})
 }
 
 func TestHandleAndListing(t *testing.T) {
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
-	first := plugintest.Must(t, hs, "session.create", createArgs(KindCoordination, 500, "alice", "bob"))
+	first := plugintest.Must(t, hs, effects.SessionCreate, createArgs(KindCoordination, 500, "alice", "bob"))
 	want := sdk.Map(map[string]sdk.Value{
 		"id": plugintest.Field(t, first, "id"), "kind": sdk.String(KindCoordination), "participants": strs("alice", "bob"),
 		"my_role": sdk.String("coordinator"), "epoch": sdk.Int(1), "started_ms": sdk.Int(t0), "expires_ms": sdk.Int(t0 + 500),
@@ -124,18 +125,18 @@ func TestHandleAndListing(t *testing.T) {
 		t.Fatalf("create = %v, want %v", first, want)
 	}
 	host.Advance(10)
-	second := plugintest.Must(t, hs, "session.create", createArgs(KindThreshold, 5000, "carol"))
-	third := plugintest.Must(t, hs, "session.create", createArgs(KindThreshold, 5000, "dave"))
+	second := plugintest.Must(t, hs, effects.SessionCreate, createArgs(KindThreshold, 5000, "carol"))
+	third := plugintest.Must(t, hs, effects.SessionCreate, createArgs(KindThreshold, 5000, "dave"))
 	if e := plugintest.Int(t, third, "epoch"); e != 3 {
 		t.Fatalf("third session's epoch = %d, want 3", e)
 	}
-	plugintest.Must(t, hs, "session.end", id(plugintest.Str(t, third, "id")))
+	plugintest.Must(t, hs, effects.SessionEnd, id(plugintest.Str(t, third, "id")))
 	host.Advance(500) // first expires
-	active := plugintest.Must(t, hs, "session.list_active", sdk.Null())
+	active := plugintest.Must(t, hs, effects.SessionListActive, sdk.Null())
 	if len(active.Items()) != 1 || !plugintest.Field(t, active.Items()[0], "id").Equal(plugintest.Field(t, second, "id")) {
 		t.Fatalf("list_active = %v, want only the second session", active)
 	}
-	stats := plugintest.Must(t, hs, "session.stats", sdk.Null())
+	stats := plugintest.Must(t, hs, effects.SessionStats, sdk.Null())
 	wantStats := args("active", sdk.Int(1), "ended", sdk.Int(1), "expired", sdk.Int(1), "known", sdk.Int(3), "created", sdk.Int(3))
 	if !stats.Equal(wantStats) {
 		t.Fatalf("stats = %v, want %v", stats, wantStats)
@@ -151,35 +152,35 @@ func TestHandleAndListing(t *testing.T) {
 func TestRestartRebuildsFromFacts(t *testing.T) {
 	host := servicetest.NewHost(t0)
 	first := servicetest.Start(t, New(), host)
-	short := plugintest.Str(t, plugintest.Must(t, first, "session.create", createArgs(KindThreshold, 100, "a")), "id")
-	long := plugintest.Str(t, plugintest.Must(t, first, "session.create", createArgs(KindThreshold, 10_000, "a", "b")), "id")
-	ended := plugintest.Str(t, plugintest.Must(t, first, "session.create", createArgs(KindCoordination, 10_000, "c")), "id")
-	plugintest.Must(t, first, "session.end", id(ended))
+	short := plugintest.Str(t, plugintest.Must(t, first, effects.SessionCreate, createArgs(KindThreshold, 100, "a")), "id")
+	long := plugintest.Str(t, plugintest.Must(t, first, effects.SessionCreate, createArgs(KindThreshold, 10_000, "a", "b")), "id")
+	ended := plugintest.Str(t, plugintest.Must(t, first, effects.SessionCreate, createArgs(KindCoordination, 10_000, "c")), "id")
+	plugintest.Must(t, first, effects.SessionEnd, id(ended))
 	before := map[string]sdk.Value{}
 	for _, sid := range []string{long, ended} {
-		before[sid] = plugintest.Must(t, first, "session.get", id(sid))
+		before[sid] = plugintest.Must(t, first, effects.SessionGet, id(sid))
 	}
 
 	host.Advance(100) // short expires while "down"
 	second := servicetest.Start(t, New(), host)
 	for sid, want := range before {
-		if got := plugintest.Must(t, second, "session.get", id(sid)); !got.Equal(want) {
+		if got := plugintest.Must(t, second, effects.SessionGet, id(sid)); !got.Equal(want) {
 			t.Fatalf("after restart get(%s) = %v, want %v", sid, got, want)
 		}
 	}
-	plugintest.Fails(t, second, "session.get", id(short), sdk.CodeNotFound, "cleaned after it expired")
+	plugintest.Fails(t, second, effects.SessionGet, id(short), sdk.CodeNotFound, "cleaned after it expired")
 	if n := len(host.Bodies(PredicateExpired)); n != 1 {
 		t.Fatalf("start journaled %d expiries, want 1", n)
 	}
-	plugintest.Fails(t, second, "session.end", id(ended), sdk.CodeConflict, "already ended")
-	if e := plugintest.Int(t, plugintest.Must(t, second, "session.create", createArgs(KindThreshold, 10, "x")), "epoch"); e != 4 {
+	plugintest.Fails(t, second, effects.SessionEnd, id(ended), sdk.CodeConflict, "already ended")
+	if e := plugintest.Int(t, plugintest.Must(t, second, effects.SessionCreate, createArgs(KindThreshold, 10, "x")), "epoch"); e != 4 {
 		t.Fatalf("epoch after restart = %d, want 4", e)
 	}
 
 	// A third instance replays the expiry too: the cleaned session stays gone.
 	third := servicetest.Start(t, New(), host)
-	plugintest.Fails(t, third, "session.get", id(short), sdk.CodeNotFound, "cleaned")
-	if got := plugintest.Must(t, third, "session.stats", sdk.Null()); !plugintest.Field(t, got, "created").Equal(sdk.Int(4)) {
+	plugintest.Fails(t, third, effects.SessionGet, id(short), sdk.CodeNotFound, "cleaned")
+	if got := plugintest.Must(t, third, effects.SessionStats, sdk.Null()); !plugintest.Field(t, got, "created").Equal(sdk.Int(4)) {
 		t.Fatalf("stats after second restart = %v, want created 4", got)
 	}
 }
@@ -192,12 +193,12 @@ func TestJournalOutageDegradesHealth(t *testing.T) {
 		t.Fatalf("health = %v, %v; want healthy", h, err)
 	}
 	host.SetJournalDown(true)
-	plugintest.Fails(t, hs, "session.create", createArgs(KindThreshold, 10, "a"), sdk.CodeUnavailable, "journal.append_fact")
+	plugintest.Fails(t, hs, effects.SessionCreate, createArgs(KindThreshold, 10, "a"), sdk.CodeUnavailable, "journal.append_fact")
 	h, err := hs.Client.Health(ctx)
 	if err != nil || h.Status != sdk.Degraded || h.Reason == "" {
 		t.Fatalf("health with the journal down = %v, %v; want degraded with a reason", h, err)
 	}
-	if n := len(plugintest.Must(t, hs, "session.list_active", sdk.Null()).Items()); n != 0 {
+	if n := len(plugintest.Must(t, hs, effects.SessionListActive, sdk.Null()).Items()); n != 0 {
 		t.Fatalf("a session whose fact was not journaled is listed (%d active)", n)
 	}
 	host.SetJournalDown(false)
@@ -216,11 +217,11 @@ func TestStartFailsWithoutAJournal(t *testing.T) {
 	}
 	host.SetJournalDown(false)
 	// An operation rebuilds the state it could not rebuild at start.
-	plugintest.Must(t, hs, "session.list_active", sdk.Null())
+	plugintest.Must(t, hs, effects.SessionListActive, sdk.Null())
 	if err := hs.Client.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	plugintest.Fails(t, hs, "session.list_active", sdk.Null(), sdk.CodeUnavailable, "stopped")
+	plugintest.Fails(t, hs, effects.SessionListActive, sdk.Null(), sdk.CodeUnavailable, "stopped")
 	if h, _ := hs.Client.Health(context.Background()); h.Status != sdk.Unhealthy {
 		t.Fatalf("health after stop = %v, want unhealthy", h)
 	}
@@ -236,7 +237,7 @@ func TestConcurrentCreates(t *testing.T) {
 	errs := make(chan error, n)
 	for range n {
 		go func() {
-			v, err := hs.Invoke(context.Background(), "session.create", createArgs(KindCoordination, 1000, "a"))
+			v, err := hs.Invoke(context.Background(), effects.SessionCreate, createArgs(KindCoordination, 1000, "a"))
 			if err != nil {
 				errs <- err
 				return

@@ -7,7 +7,9 @@
 //
 // Clock is the virtual clock itself, usable in process: a host or a test
 // that runs several agents in one process shares one Clock between them
-// (NewWithClock) and advances it without a plugin call.
+// (NewWithClock) and advances it without a plugin call. It counts
+// milliseconds over internal/vclock's sleeper queue, which
+// host/tasks.ManualClock shares.
 //
 // AURA-SPEC §2 has a simulated sleep return at once in real time. Here a
 // sleep returns when virtual time reaches its deadline, which the simulator

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/clock"
 	"github.com/aurahost/aura-host/plugins/internal/standin"
 	"github.com/aurahost/aura-host/sdk"
@@ -118,15 +119,15 @@ func (s *simClock) operations() []sdk.Operation {
 		LogicalAdvance: s.logicalAdvance, OrderTime: s.orderTime,
 	})
 	ops = standin.Describe(ops, map[sdk.OpID]standin.Doc{
-		"clock.physical_time": {Op: "Reads the virtual clock. Returns a map {ms: int (virtual milliseconds, from 0 unless " +
+		effects.ClockPhysicalTime: {Op: "Reads the virtual clock. Returns a map {ms: int (virtual milliseconds, from 0 unless " +
 			"start_ms says otherwise), uncertainty_ms: int (the configured uncertainty)}."},
-		"clock.sleep_ms": {
+		effects.ClockSleepMS: {
 			Op: "Waits until virtual time has advanced by ms milliseconds (time_control.advance_time moves " +
 				"it), then returns null. Returns with the cancelled or timeout error when the call is cancelled " +
 				"or its real deadline passes first.",
 			Params: map[string]string{"ms": "virtual milliseconds to wait, 0 or more"},
 		},
-		"clock.order_time": {Op: "Returns an opaque 32-byte token (bytes) that orders events totally: compare tokens as byte " +
+		effects.ClockOrderTime: {Op: "Returns an opaque 32-byte token (bytes) that orders events totally: compare tokens as byte " +
 			"strings. Tokens of one instance strictly increase; they follow virtual time to the millisecond " +
 			"and end with the authority, so different authorities never tie."},
 	})
@@ -137,7 +138,7 @@ func (s *simClock) timeControlOperations() []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID: "time_control.advance_time",
+				ID: effects.TimeControlAdvanceTime,
 				Doc: "Moves virtual time forward by ms milliseconds, waking every sleep whose deadline has come, " +
 					"in deadline order (equal deadlines in the order the sleeps began). Returns the new time (int).",
 				Params:      []sdk.Param{{Name: "ms", Kind: sdk.KindInt, Doc: "milliseconds to advance, 0 or more"}},
@@ -148,7 +149,7 @@ func (s *simClock) timeControlOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "time_control.set_time",
+				ID: effects.TimeControlSetTime,
 				Doc: "Sets virtual time to ms, which must not be earlier than now (a conflict error otherwise), " +
 					"waking the sleeps that are due. Returns the new time (int).",
 				Params:      []sdk.Param{{Name: "ms", Kind: sdk.KindInt, Doc: "the virtual time to move to, in milliseconds"}},
@@ -160,7 +161,7 @@ func (s *simClock) timeControlOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "time_control.now",
+				ID:          effects.TimeControlNow,
 				Doc:         "Returns the virtual time in milliseconds (int).",
 				Result:      sdk.KindInt,
 				Idempotent:  true,
@@ -170,7 +171,7 @@ func (s *simClock) timeControlOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "time_control.next_deadline",
+				ID: effects.TimeControlNextDeadline,
 				Doc: "Returns the virtual time (int) at which the earliest pending sleep wakes, or null when " +
 					"nothing sleeps, so a simulator can jump straight to it.",
 				Result:      sdk.KindAny,
@@ -181,7 +182,7 @@ func (s *simClock) timeControlOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "time_control.pending_sleepers",
+				ID:          effects.TimeControlPendingSleepers,
 				Doc:         "Returns how many sleeps are waiting for virtual time to pass (int).",
 				Result:      sdk.KindInt,
 				Idempotent:  true,
@@ -191,7 +192,7 @@ func (s *simClock) timeControlOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "time_control.wait_for_sleepers",
+				ID: effects.TimeControlWaitForSleepers,
 				Doc: "Waits until at least n sleeps are pending, then returns how many are (int): a simulator " +
 					"running a protocol in another goroutine learns, without polling, that the protocol is blocked " +
 					"in clock.sleep_ms and time may be moved to next_deadline. Sleeps of every instance sharing the " +

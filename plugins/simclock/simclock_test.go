@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,7 +19,7 @@ var args, mustInvoke, waitCtx = plugintest.Args, plugintest.Must, plugintest.Wai
 const hourMS = int64(time.Hour / time.Millisecond)
 
 func TestConformance(t *testing.T) {
-	sdktest.Conformance(t, New(), sdktest.WithBlockingCall("clock.sleep_ms", args("ms", sdk.Int(hourMS))))
+	sdktest.Conformance(t, New(), sdktest.WithBlockingCall(effects.ClockSleepMS, args("ms", sdk.Int(hourMS))))
 }
 
 // TestAcceptsTheClockPluginsConfig: a deployment swaps sim-clock in for
@@ -39,19 +38,19 @@ func TestSleepEndsWhenVirtualTimeComes(t *testing.T) {
 	h := sdktest.New(t, NewWithClock(c))
 	done := make(chan error, 1)
 	go func() {
-		_, err := h.Invoke(context.Background(), "clock.sleep_ms", args("ms", sdk.Int(hourMS)))
+		_, err := h.Invoke(context.Background(), effects.ClockSleepMS, args("ms", sdk.Int(hourMS)))
 		done <- err
 	}()
 	if err := c.WaitForSleepers(waitCtx(t), 1); err != nil {
 		t.Fatal(err)
 	}
-	if got := mustInvoke(t, h, "time_control.next_deadline", sdk.Null()); !got.Equal(sdk.Int(hourMS)) {
+	if got := mustInvoke(t, h, effects.TimeControlNextDeadline, sdk.Null()); !got.Equal(sdk.Int(hourMS)) {
 		t.Fatalf("next_deadline = %v, want %d", got, hourMS)
 	}
-	if got := mustInvoke(t, h, "time_control.advance_time", args("ms", sdk.Int(hourMS-1))); !got.Equal(sdk.Int(hourMS - 1)) {
+	if got := mustInvoke(t, h, effects.TimeControlAdvanceTime, args("ms", sdk.Int(hourMS-1))); !got.Equal(sdk.Int(hourMS - 1)) {
 		t.Fatalf("advance_time = %v", got)
 	}
-	if got := mustInvoke(t, h, "time_control.pending_sleepers", sdk.Null()); !got.Equal(sdk.Int(1)) {
+	if got := mustInvoke(t, h, effects.TimeControlPendingSleepers, sdk.Null()); !got.Equal(sdk.Int(1)) {
 		t.Fatalf("a millisecond early, pending_sleepers = %v, want 1", got)
 	}
 	select {
@@ -59,15 +58,15 @@ func TestSleepEndsWhenVirtualTimeComes(t *testing.T) {
 		t.Fatalf("the sleep ended a millisecond early: %v", err)
 	default:
 	}
-	mustInvoke(t, h, "time_control.advance_time", args("ms", sdk.Int(1)))
+	mustInvoke(t, h, effects.TimeControlAdvanceTime, args("ms", sdk.Int(1)))
 	if err := <-done; err != nil {
 		t.Fatalf("the hour-long sleep returned %v", err)
 	}
 	plugintest.Run(t, h, []plugintest.Step{
-		{Op: "time_control.pending_sleepers", Args: sdk.Null(), Want: sdk.Int(0)},
-		{Op: "time_control.next_deadline", Args: sdk.Null(), Want: sdk.Null()},
-		{Op: "time_control.now", Args: sdk.Null(), Want: sdk.Int(hourMS)},
-		{Op: "clock.physical_time", Args: sdk.Null(), Want: args("ms", sdk.Int(hourMS), "uncertainty_ms", sdk.Int(0))},
+		{Op: effects.TimeControlPendingSleepers, Args: sdk.Null(), Want: sdk.Int(0)},
+		{Op: effects.TimeControlNextDeadline, Args: sdk.Null(), Want: sdk.Null()},
+		{Op: effects.TimeControlNow, Args: sdk.Null(), Want: sdk.Int(hourMS)},
+		{Op: effects.ClockPhysicalTime, Args: sdk.Null(), Want: args("ms", sdk.Int(hourMS), "uncertainty_ms", sdk.Int(0))},
 	})
 }
 
@@ -77,7 +76,7 @@ func TestCancelledSleepLeavesNoSleeper(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := h.Invoke(ctx, "clock.sleep_ms", args("ms", sdk.Int(5)))
+		_, err := h.Invoke(ctx, effects.ClockSleepMS, args("ms", sdk.Int(5)))
 		done <- err
 	}()
 	if err := c.WaitForSleepers(waitCtx(t), 1); err != nil {
@@ -95,67 +94,24 @@ func TestCancelledSleepLeavesNoSleeper(t *testing.T) {
 	}
 }
 
-// TestWakeOrder starts sleeps in a scrambled order and checks that one
-// advance wakes them by deadline, and equal deadlines by start order.
-func TestWakeOrder(t *testing.T) {
-	c := NewClock(0)
-	type wake struct {
-		deadline int64
-		seq      uint64
-	}
-	var woken []wake
-	c.onWake = func(d int64, s uint64) { woken = append(woken, wake{d, s}) } // called under c.mu
-	deadlines := []int64{30, 10, 20, 10, 30, 5, 20}
-	var wg sync.WaitGroup
-	for i, d := range deadlines {
-		wg.Go(func() {
-			if err := c.Sleep(context.Background(), d); err != nil {
-				t.Error(err)
-			}
-		})
-		// Start the sleeps one at a time so that their start order (seq)
-		// is the order of deadlines above.
-		if err := c.WaitForSleepers(waitCtx(t), i+1); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if d, _ := c.NextDeadline(); d != 5 {
-		t.Fatalf("next deadline %d, want 5", d)
-	}
-	if now, err := c.Advance(25); err != nil || now != 25 {
-		t.Fatalf("Advance = %d, %v", now, err)
-	}
-	if now, ok := c.AdvanceToNext(); !ok || now != 30 {
-		t.Fatalf("AdvanceToNext = %d, %v; want 30", now, ok)
-	}
-	wg.Wait()
-	want := []wake{{5, 6}, {10, 2}, {10, 4}, {20, 3}, {20, 7}, {30, 1}, {30, 5}}
-	if !slices.Equal(woken, want) {
-		t.Fatalf("woken %v, want %v", woken, want)
-	}
-	if _, ok := c.AdvanceToNext(); ok {
-		t.Fatal("AdvanceToNext reported a sleeper when none is left")
-	}
-}
-
 func TestSharedClockAcrossInstances(t *testing.T) {
 	c := NewClock(0)
 	alice := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("alice", 0)))
 	bob := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("bob", 0)))
 	done := make(chan error, 1)
 	go func() {
-		_, err := alice.Invoke(context.Background(), "clock.sleep_ms", args("ms", sdk.Int(10)))
+		_, err := alice.Invoke(context.Background(), effects.ClockSleepMS, args("ms", sdk.Int(10)))
 		done <- err
 	}()
 	if err := c.WaitForSleepers(waitCtx(t), 1); err != nil {
 		t.Fatal(err)
 	}
-	mustInvoke(t, bob, "time_control.advance_time", args("ms", sdk.Int(10)))
+	mustInvoke(t, bob, effects.TimeControlAdvanceTime, args("ms", sdk.Int(10)))
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	ta := mustInvoke(t, alice, "clock.order_time", sdk.Null())
-	tb := mustInvoke(t, bob, "clock.order_time", sdk.Null())
+	ta := mustInvoke(t, alice, effects.ClockOrderTime, sdk.Null())
+	tb := mustInvoke(t, bob, effects.ClockOrderTime, sdk.Null())
 	if ta.BytesString()[:16] != tb.BytesString()[:16] || ta.Equal(tb) {
 		t.Fatalf("tokens of one virtual millisecond: %v, %v", ta, tb)
 	}
@@ -164,20 +120,20 @@ func TestSharedClockAcrossInstances(t *testing.T) {
 func TestTimeControl(t *testing.T) {
 	h := sdktest.New(t, New(), sdktest.WithConfig(args("start_ms", sdk.Int(1000), "uncertainty_ms", sdk.Int(3))))
 	plugintest.Run(t, h, []plugintest.Step{
-		{Op: "time_control.now", Args: sdk.Null(), Want: sdk.Int(1000)},
-		{Op: "clock.physical_time", Args: sdk.Null(), Want: args("ms", sdk.Int(1000), "uncertainty_ms", sdk.Int(3))},
-		{Op: "time_control.advance_time", Args: args("ms", sdk.Int(0)), Want: sdk.Int(1000)},
-		{Op: "time_control.advance_time", Args: args("ms", sdk.Int(-1)), Code: sdk.CodeInvalidArgs},
-		{Op: "time_control.set_time", Args: args("ms", sdk.Int(1500)), Want: sdk.Int(1500)},
-		{Op: "time_control.set_time", Args: args("ms", sdk.Int(1500)), Want: sdk.Int(1500)},
-		{Op: "time_control.set_time", Args: args("ms", sdk.Int(1499)), Code: sdk.CodeConflict},
-		{Op: "time_control.advance_time", Args: args("ms", sdk.Int(1<<62)), Want: sdk.Int(1500 + 1<<62)},
-		{Op: "time_control.advance_time", Args: args("ms", sdk.Int(1<<62)), Code: sdk.CodeInvalidArgs}, // overflow
-		{Op: "clock.sleep_ms", Args: args("ms", sdk.Int(0)), Want: sdk.Null()},
-		{Op: "clock.sleep_ms", Args: args("ms", sdk.Int(-1)), Code: sdk.CodeInvalidArgs},
-		{Op: "clock.logical_now", Args: sdk.Null(), Want: sdk.Uint(0)},
-		{Op: "clock.logical_advance", Args: args("observed", sdk.Uint(10)), Want: sdk.Uint(11)},
-		{Op: "clock.logical_advance", Args: args("observed", sdk.Uint(3)), Want: sdk.Uint(12)},
+		{Op: effects.TimeControlNow, Args: sdk.Null(), Want: sdk.Int(1000)},
+		{Op: effects.ClockPhysicalTime, Args: sdk.Null(), Want: args("ms", sdk.Int(1000), "uncertainty_ms", sdk.Int(3))},
+		{Op: effects.TimeControlAdvanceTime, Args: args("ms", sdk.Int(0)), Want: sdk.Int(1000)},
+		{Op: effects.TimeControlAdvanceTime, Args: args("ms", sdk.Int(-1)), Code: sdk.CodeInvalidArgs},
+		{Op: effects.TimeControlSetTime, Args: args("ms", sdk.Int(1500)), Want: sdk.Int(1500)},
+		{Op: effects.TimeControlSetTime, Args: args("ms", sdk.Int(1500)), Want: sdk.Int(1500)},
+		{Op: effects.TimeControlSetTime, Args: args("ms", sdk.Int(1499)), Code: sdk.CodeConflict},
+		{Op: effects.TimeControlAdvanceTime, Args: args("ms", sdk.Int(1<<62)), Want: sdk.Int(1500 + 1<<62)},
+		{Op: effects.TimeControlAdvanceTime, Args: args("ms", sdk.Int(1<<62)), Code: sdk.CodeInvalidArgs}, // overflow
+		{Op: effects.ClockSleepMS, Args: args("ms", sdk.Int(0)), Want: sdk.Null()},
+		{Op: effects.ClockSleepMS, Args: args("ms", sdk.Int(-1)), Code: sdk.CodeInvalidArgs},
+		{Op: effects.ClockLogicalNow, Args: sdk.Null(), Want: sdk.Uint(0)},
+		{Op: effects.ClockLogicalAdvance, Args: args("observed", sdk.Uint(10)), Want: sdk.Uint(11)},
+		{Op: effects.ClockLogicalAdvance, Args: args("observed", sdk.Uint(3)), Want: sdk.Uint(12)},
 	})
 }
 
@@ -208,17 +164,17 @@ func script(t *testing.T) []sdk.Value {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			mustInvoke(t, h, "clock.sleep_ms", args("ms", sdk.Int(ms)))
+			mustInvoke(t, h, effects.ClockSleepMS, args("ms", sdk.Int(ms)))
 		}()
 		if err := c.WaitForSleepers(waitCtx(t), 1); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, mustInvoke(t, h, "time_control.next_deadline", sdk.Null()))
+		out = append(out, mustInvoke(t, h, effects.TimeControlNextDeadline, sdk.Null()))
 		d, _ := c.NextDeadline()
-		out = append(out, mustInvoke(t, h, "time_control.set_time", args("ms", sdk.Int(d))))
+		out = append(out, mustInvoke(t, h, effects.TimeControlSetTime, args("ms", sdk.Int(d))))
 		<-done
-		out = append(out, mustInvoke(t, h, "clock.order_time", sdk.Null()), mustInvoke(t, h, "clock.order_time", sdk.Null()))
-		out = append(out, mustInvoke(t, h, "clock.logical_advance", args("observed", sdk.Uint(uint64(i)))))
+		out = append(out, mustInvoke(t, h, effects.ClockOrderTime, sdk.Null()), mustInvoke(t, h, effects.ClockOrderTime, sdk.Null()))
+		out = append(out, mustInvoke(t, h, effects.ClockLogicalAdvance, args("observed", sdk.Uint(uint64(i)))))
 	}
 	return out
 }
@@ -253,14 +209,14 @@ func TestSharedInstanceKeepsLogicalTimePerAuthority(t *testing.T) {
 		return v
 	}
 	alice, bob := effects.DeriveAuthorityID("alice", 0), effects.DeriveAuthorityID("bob", 0)
-	call(alice, "clock.logical_advance", args("observed", sdk.Uint(41)))
-	if got := call(bob, "clock.logical_now", sdk.Null()); !got.Equal(sdk.Uint(0)) {
+	call(alice, effects.ClockLogicalAdvance, args("observed", sdk.Uint(41)))
+	if got := call(bob, effects.ClockLogicalNow, sdk.Null()); !got.Equal(sdk.Uint(0)) {
 		t.Fatalf("bob's Lamport clock moved with alice's: %v", got)
 	}
-	if got := call(alice, "clock.logical_now", sdk.Null()); !got.Equal(sdk.Uint(42)) {
+	if got := call(alice, effects.ClockLogicalNow, sdk.Null()); !got.Equal(sdk.Uint(42)) {
 		t.Fatalf("alice's Lamport clock = %v, want 42", got)
 	}
-	ta, tb := call(alice, "clock.order_time", sdk.Null()), call(bob, "clock.order_time", sdk.Null())
+	ta, tb := call(alice, effects.ClockOrderTime, sdk.Null()), call(bob, effects.ClockOrderTime, sdk.Null())
 	if ta.BytesString()[16:] != string(alice[:]) || tb.BytesString()[16:] != string(bob[:]) {
 		t.Fatalf("tokens do not end with their caller's authority: %v, %v", ta, tb)
 	}
@@ -271,15 +227,15 @@ func TestWaitForSleepers(t *testing.T) {
 	alice := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("alice", 0)))
 	bob := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("bob", 0)))
 	plugintest.Run(t, alice, []plugintest.Step{
-		{Op: "time_control.wait_for_sleepers", Args: args("n", sdk.Int(0)), Want: sdk.Int(0)},
-		{Op: "time_control.wait_for_sleepers", Args: args("n", sdk.Int(-1)), Code: sdk.CodeInvalidArgs},
+		{Op: effects.TimeControlWaitForSleepers, Args: args("n", sdk.Int(0)), Want: sdk.Int(0)},
+		{Op: effects.TimeControlWaitForSleepers, Args: args("n", sdk.Int(-1)), Code: sdk.CodeInvalidArgs},
 	})
 
 	waited := make(chan sdk.Value, 1)
-	go func() { waited <- invokeInGoroutine(alice, "time_control.wait_for_sleepers", args("n", sdk.Int(2))) }()
+	go func() { waited <- invokeInGoroutine(alice, effects.TimeControlWaitForSleepers, args("n", sdk.Int(2))) }()
 	slept := make(chan error, 2)
 	sleep := func(h *sdktest.Harness, ms int64) {
-		_, err := h.Invoke(context.Background(), "clock.sleep_ms", args("ms", sdk.Int(ms)))
+		_, err := h.Invoke(context.Background(), effects.ClockSleepMS, args("ms", sdk.Int(ms)))
 		slept <- err
 	}
 	go sleep(alice, 10)
@@ -296,10 +252,10 @@ func TestWaitForSleepers(t *testing.T) {
 		t.Fatalf("wait_for_sleepers(2) = %v", got)
 	}
 	// Already reached: it returns at once, with the pending count.
-	if got := mustInvoke(t, bob, "time_control.wait_for_sleepers", args("n", sdk.Int(1))); !got.Equal(sdk.Int(2)) {
+	if got := mustInvoke(t, bob, effects.TimeControlWaitForSleepers, args("n", sdk.Int(1))); !got.Equal(sdk.Int(2)) {
 		t.Fatalf("wait_for_sleepers(1) with two sleepers = %v", got)
 	}
-	mustInvoke(t, bob, "time_control.set_time", args("ms", sdk.Int(20)))
+	mustInvoke(t, bob, effects.TimeControlSetTime, args("ms", sdk.Int(20)))
 	for range 2 {
 		if err := <-slept; err != nil {
 			t.Fatal(err)
@@ -310,7 +266,7 @@ func TestWaitForSleepers(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancelled := make(chan error, 1)
 	go func() {
-		_, err := alice.Invoke(ctx, "time_control.wait_for_sleepers", args("n", sdk.Int(1)))
+		_, err := alice.Invoke(ctx, effects.TimeControlWaitForSleepers, args("n", sdk.Int(1)))
 		cancelled <- err
 	}()
 	cancel()
@@ -327,17 +283,17 @@ func TestWaitForSleepers(t *testing.T) {
 func TestSimulatorStepsAProtocolWithoutPolling(t *testing.T) {
 	c := NewClock(0)
 	h := sdktest.New(t, NewWithClock(c))
-	now := func() int64 { v, _ := mustInvoke(t, h, "time_control.now", sdk.Null()).AsInt(); return v }
+	now := func() int64 { v, _ := mustInvoke(t, h, effects.TimeControlNow, sdk.Null()).AsInt(); return v }
 	var woke []int64 // written by the protocol, read after it finishes
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
 		for _, ms := range []int64{100, 200, 400, hourMS} {
-			if _, err := h.Invoke(context.Background(), "clock.sleep_ms", args("ms", sdk.Int(ms))); err != nil {
+			if _, err := h.Invoke(context.Background(), effects.ClockSleepMS, args("ms", sdk.Int(ms))); err != nil {
 				t.Error(err)
 				return
 			}
-			v, _ := invokeInGoroutine(h, "clock.physical_time", sdk.Null()).Get("ms")
+			v, _ := invokeInGoroutine(h, effects.ClockPhysicalTime, sdk.Null()).Get("ms")
 			ms, _ := v.AsInt()
 			woke = append(woke, ms)
 		}
@@ -347,7 +303,7 @@ func TestSimulatorStepsAProtocolWithoutPolling(t *testing.T) {
 		ctx, cancel := context.WithCancel(waitCtx(t))
 		blocked := make(chan error, 1)
 		go func() {
-			_, err := h.Invoke(ctx, "time_control.wait_for_sleepers", args("n", sdk.Int(1)))
+			_, err := h.Invoke(ctx, effects.TimeControlWaitForSleepers, args("n", sdk.Int(1)))
 			blocked <- err
 		}()
 		select {
@@ -359,8 +315,8 @@ func TestSimulatorStepsAProtocolWithoutPolling(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := mustInvoke(t, h, "time_control.next_deadline", sdk.Null())
-			mustInvoke(t, h, "time_control.set_time", args("ms", d))
+			d := mustInvoke(t, h, effects.TimeControlNextDeadline, sdk.Null())
+			mustInvoke(t, h, effects.TimeControlSetTime, args("ms", d))
 			steps++
 			continue
 		}

@@ -3,6 +3,7 @@ package simnetwork
 import (
 	"context"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -34,28 +35,28 @@ func (p *plugin) faultOperations() []sdk.Operation {
 	}
 	return []sdk.Operation{
 		{
-			Spec: spec("network_faults.set_drop_rate", "Sets the chance that a transmission is lost.",
+			Spec: spec(effects.NetworkFaultsSetDropRate, "Sets the chance that a transmission is lost.",
 				sdk.Param{Name: "per_mille", Kind: sdk.KindInt, Doc: perMilleDoc}),
 			Handle: update(func(f *Faults, c *sdk.Call) { f.DropPerMille = intArg(c, "per_mille") }),
 		},
 		{
-			Spec: spec("network_faults.set_delay", "Sets the range each envelope's delay is drawn from, uniformly, in virtual milliseconds.",
+			Spec: spec(effects.NetworkFaultsSetDelay, "Sets the range each envelope's delay is drawn from, uniformly, in virtual milliseconds.",
 				sdk.Param{Name: "min_ms", Kind: sdk.KindInt, Doc: "the shortest delay, 0 or more"},
 				sdk.Param{Name: "max_ms", Kind: sdk.KindInt, Doc: "the longest delay, at least min_ms"}),
 			Handle: update(func(f *Faults, c *sdk.Call) { f.MinDelayMS, f.MaxDelayMS = intArg(c, "min_ms"), intArg(c, "max_ms") }),
 		},
 		{
-			Spec: spec("network_faults.set_duplicate_rate", "Sets the chance that a transmission that is not lost is delivered twice, each copy with its own delay.",
+			Spec: spec(effects.NetworkFaultsSetDuplicateRate, "Sets the chance that a transmission that is not lost is delivered twice, each copy with its own delay.",
 				sdk.Param{Name: "per_mille", Kind: sdk.KindInt, Doc: perMilleDoc}),
 			Handle: update(func(f *Faults, c *sdk.Call) { f.DuplicatePerMille = intArg(c, "per_mille") }),
 		},
 		{
-			Spec: spec("network_faults.set_reorder", "Lets envelopes overtake earlier ones on the same link (true), or keeps each link in send order (false, the default).",
+			Spec: spec(effects.NetworkFaultsSetReorder, "Lets envelopes overtake earlier ones on the same link (true), or keeps each link in send order (false, the default).",
 				sdk.Param{Name: "enabled", Kind: sdk.KindBool, Doc: "whether envelopes may be reordered"}),
 			Handle: update(func(f *Faults, c *sdk.Call) { f.Reorder, _ = c.Arg("enabled").AsBool() }),
 		},
 		{
-			Spec: spec("network_faults.set_retransmit", "Makes the network reliable, as TCP is over a lossy link (rto_ms > 0), "+
+			Spec: spec(effects.NetworkFaultsSetRetransmit, "Makes the network reliable, as TCP is over a lossy link (rto_ms > 0), "+
 				"or a datagram network again (0, the default). While on, a transmission that the drop rate or a partition "+
 				"loses is sent again rto_ms virtual milliseconds later, and again, each attempt with its own drop decision, "+
 				"until one gets through: a partition holds envelopes back until it heals instead of losing them. A link "+
@@ -66,7 +67,7 @@ func (p *plugin) faultOperations() []sdk.Operation {
 			Handle: update(func(f *Faults, c *sdk.Call) { f.RetransmitMS = intArg(c, "rto_ms") }),
 		},
 		{
-			Spec: spec("network_faults.partition", "Separates every endpoint of a from every endpoint of b, both ways, until heal: "+
+			Spec: spec(effects.NetworkFaultsPartition, "Separates every endpoint of a from every endpoint of b, both ways, until heal: "+
 				"sends between them are lost, and so are envelopes in flight between them when they fall due (retransmitted "+
 				"later if retransmission is on). Partitions add up.",
 				sdk.Param{Name: "a", Kind: sdk.KindList, Doc: "one side: a list of endpoints (non-empty bytes or strings)"},
@@ -79,11 +80,11 @@ func (p *plugin) faultOperations() []sdk.Operation {
 			}),
 		},
 		{
-			Spec:   spec("network_faults.heal", "Removes every partition."),
+			Spec:   spec(effects.NetworkFaultsHeal, "Removes every partition."),
 			Handle: null(func(*sdk.Call) error { p.network().Heal(); return nil }),
 		},
 		{
-			Spec: spec("network_faults.clear", "Removes every fault and partition: no loss, duplication, delay or reordering. "+
+			Spec: spec(effects.NetworkFaultsClear, "Removes every fault and partition: no loss, duplication, delay or reordering. "+
 				"Envelopes already in flight keep their delivery times. Retransmission, the transport's answer to faults "+
 				"rather than a fault, stays as set_retransmit left it."),
 			Handle: null(func(*sdk.Call) error { p.network().Clear(); return nil }),
@@ -95,7 +96,7 @@ func (p *plugin) controlOperations() []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID: "network_control.tick",
+				ID: effects.NetworkControlTick,
 				Doc: "Moves the network's virtual time to now_ms (the simulator's clock) and carries out everything " +
 					"due by then in time order: retransmissions, and deliveries that make envelopes receivable. Returns " +
 					"how many copies were delivered (int). Time only moves forward: an earlier now_ms is a conflict error.",
@@ -114,7 +115,7 @@ func (p *plugin) controlOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "network_control.next_delivery",
+				ID: effects.NetworkControlNextDelivery,
 				Doc: "Returns the earliest virtual time (int) at which the network will do something — an envelope " +
 					"arrives, or a lost one is retransmitted — or null if nothing is on its way, so a simulator can jump " +
 					"straight to it. A tick to that time may deliver nothing (a retransmission lost again, an envelope " +
@@ -132,7 +133,7 @@ func (p *plugin) controlOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "network_control.stats",
+				ID: effects.NetworkControlStats,
 				Doc: "Describes the network: a map of ints {now (its virtual time), sent (sends), retransmissions " +
 					"(attempts to send a lost envelope again), dropped (transmissions lost, and copies a partition lost " +
 					"on their way), duplicated (transmissions delivered twice), delivered (copies put in an inbox), " +

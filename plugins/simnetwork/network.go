@@ -192,13 +192,6 @@ func (n *Network) UpdateFaults(edit func(f *Faults)) error {
 	return nil
 }
 
-// SetRetransmit turns retransmission on, rto milliseconds after each loss,
-// or off (0), leaving the other settings as they are. See
-// Faults.RetransmitMS.
-func (n *Network) SetRetransmit(rtoMS int64) error {
-	return n.UpdateFaults(func(f *Faults) { f.RetransmitMS = rtoMS })
-}
-
 // Faults returns the fault settings.
 func (n *Network) Faults() Faults {
 	n.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/standin"
 	"github.com/aurahost/aura-host/plugins/transport"
 	"github.com/aurahost/aura-host/sdk"
@@ -108,7 +109,7 @@ func (p *plugin) networkOperations() []sdk.Operation {
 		ConnectedPeers: p.connectedPeers, IsChannelEstablished: p.isChannelEstablished,
 	})
 	return standin.Describe(ops, map[sdk.OpID]standin.Doc{
-		"network.send_envelope": {
+		effects.NetworkSendEnvelope: {
 			Op: "Puts an envelope on the simulated network at its current virtual time. It becomes " +
 				"receivable at that time plus a delay drawn from the configured range, unless the drop rate " +
 				"or a partition loses it (with retransmission on, it is then sent again until it gets through); " +
@@ -120,12 +121,12 @@ func (p *plugin) networkOperations() []sdk.Operation {
 					"payload (bytes, at most 65536), metadata (map, optional), receipt (bytes, optional)}",
 			},
 		},
-		"network.receive_envelope": {
+		effects.NetworkReceiveEnvelope: {
 			Op: "Takes the oldest envelope delivered to destination and returns it (the map as sent), or " +
 				"null if none has arrived. Never waits.",
 			Params: map[string]string{"destination": "whose envelope to take: " + endpointDoc + "; default: the calling authority's 16 bytes"},
 		},
-		"network.receive_envelope_from": {
+		effects.NetworkReceiveEnvelopeFrom: {
 			Op: "Takes the oldest envelope delivered to destination from source in context and returns it, " +
 				"or null if there is none; other envelopes stay queued. Never waits.",
 			Params: map[string]string{
@@ -133,12 +134,12 @@ func (p *plugin) networkOperations() []sdk.Operation {
 				"destination": "whose envelope to take; default: the calling authority's 16 bytes",
 			},
 		},
-		"network.connected_peers": {
+		effects.NetworkConnectedPeers: {
 			Op: "Returns the endpoints known to the network (registered, or seen in an envelope), other than " +
 				"self, that no partition separates from self: a list ordered by canonical encoding.",
 			Params: map[string]string{"self": selfDoc},
 		},
-		"network.is_channel_established": {
+		effects.NetworkIsChannelEstablished: {
 			Op: "Reports whether self and peer have exchanged an envelope in context (delivered either way) " +
 				"and no partition separates them now.",
 			Params: map[string]string{"peer": "the other endpoint: " + endpointDoc, "self": selfDoc},

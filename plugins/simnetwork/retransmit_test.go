@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
@@ -20,27 +21,27 @@ func TestRetransmissionHoldsTheLinkInOrder(t *testing.T) {
 	stats := func(st Stats) sdk.Value { return st.Value() }
 	h := sdktest.New(t, New())
 	plugintest.Run(t, h, []plugintest.Step{
-		{Op: "network_faults.set_retransmit", Args: args("rto_ms", sdk.Int(10)), Want: sdk.Null()},
-		{Op: "network_faults.set_drop_rate", Args: args("per_mille", sdk.Int(1000)), Want: sdk.Null()},
-		{Op: "network.send_envelope", Args: args("envelope", e1), Want: SendResult{Seq: 1}.Value()},
-		{Op: "network_faults.set_drop_rate", Args: args("per_mille", sdk.Int(0)), Want: sdk.Null()},
-		{Op: "network_faults.set_delay", Args: args("min_ms", sdk.Int(1), "max_ms", sdk.Int(1)), Want: sdk.Null()},
-		{Op: "network.send_envelope", Args: args("envelope", e2), Want: sent(2, 1)},
-		{Op: "network.send_envelope", Args: args("envelope", e3), Want: sent(3, 1)}, // another link: not held
-		{Op: "network_control.next_delivery", Args: sdk.Null(), Want: sdk.Int(1)},
-		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(1)), Want: sdk.Int(1)},
-		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: e3},
-		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: sdk.Null()}, // e2 waits for e1
-		{Op: "network_control.next_delivery", Args: sdk.Null(), Want: sdk.Int(10)},            // e1's retransmission
-		{Op: "network_control.stats", Args: sdk.Null(), Want: stats(Stats{Sent: 3, Dropped: 1, Delivered: 1, InFlight: 2, Now: 1})},
-		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(10)), Want: sdk.Int(0)}, // retransmitted, arrives at 11
-		{Op: "network_control.next_delivery", Args: sdk.Null(), Want: sdk.Int(11)},
-		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(11)), Want: sdk.Int(2)},
-		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: e1},
-		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: e2},
-		{Op: "network_control.next_delivery", Args: sdk.Null(), Want: sdk.Null()},
-		{Op: "network_control.stats", Args: sdk.Null(), Want: stats(Stats{Sent: 3, Retransmissions: 1, Dropped: 1, Delivered: 3, Now: 11})},
-		{Op: "network_faults.set_retransmit", Args: args("rto_ms", sdk.Int(-1)), Code: sdk.CodeInvalidArgs, Message: "retransmission timeout"},
+		{Op: effects.NetworkFaultsSetRetransmit, Args: args("rto_ms", sdk.Int(10)), Want: sdk.Null()},
+		{Op: effects.NetworkFaultsSetDropRate, Args: args("per_mille", sdk.Int(1000)), Want: sdk.Null()},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", e1), Want: SendResult{Seq: 1}.Value()},
+		{Op: effects.NetworkFaultsSetDropRate, Args: args("per_mille", sdk.Int(0)), Want: sdk.Null()},
+		{Op: effects.NetworkFaultsSetDelay, Args: args("min_ms", sdk.Int(1), "max_ms", sdk.Int(1)), Want: sdk.Null()},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", e2), Want: sent(2, 1)},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", e3), Want: sent(3, 1)}, // another link: not held
+		{Op: effects.NetworkControlNextDelivery, Args: sdk.Null(), Want: sdk.Int(1)},
+		{Op: effects.NetworkControlTick, Args: args("now_ms", sdk.Int(1)), Want: sdk.Int(1)},
+		{Op: effects.NetworkReceiveEnvelope, Args: args("destination", s("b")), Want: e3},
+		{Op: effects.NetworkReceiveEnvelope, Args: args("destination", s("b")), Want: sdk.Null()}, // e2 waits for e1
+		{Op: effects.NetworkControlNextDelivery, Args: sdk.Null(), Want: sdk.Int(10)},             // e1's retransmission
+		{Op: effects.NetworkControlStats, Args: sdk.Null(), Want: stats(Stats{Sent: 3, Dropped: 1, Delivered: 1, InFlight: 2, Now: 1})},
+		{Op: effects.NetworkControlTick, Args: args("now_ms", sdk.Int(10)), Want: sdk.Int(0)}, // retransmitted, arrives at 11
+		{Op: effects.NetworkControlNextDelivery, Args: sdk.Null(), Want: sdk.Int(11)},
+		{Op: effects.NetworkControlTick, Args: args("now_ms", sdk.Int(11)), Want: sdk.Int(2)},
+		{Op: effects.NetworkReceiveEnvelope, Args: args("destination", s("b")), Want: e1},
+		{Op: effects.NetworkReceiveEnvelope, Args: args("destination", s("b")), Want: e2},
+		{Op: effects.NetworkControlNextDelivery, Args: sdk.Null(), Want: sdk.Null()},
+		{Op: effects.NetworkControlStats, Args: sdk.Null(), Want: stats(Stats{Sent: 3, Retransmissions: 1, Dropped: 1, Delivered: 3, Now: 11})},
+		{Op: effects.NetworkFaultsSetRetransmit, Args: args("rto_ms", sdk.Int(-1)), Code: sdk.CodeInvalidArgs, Message: "retransmission timeout"},
 	})
 }
 

@@ -25,9 +25,9 @@ var alice = effects.DeriveAuthorityID("alice", 0)
 
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, New(), sdktest.WithAuthority(alice),
-		sdktest.WithSample("network.send_envelope", args("envelope", envelope("a", "b", "c", "hi"))),
-		sdktest.WithSample("network.receive_envelope_from", args("source", s("a"), "context", s("c"))),
-		sdktest.WithSample("network.is_channel_established", args("context", s("c"), "peer", s("b"))),
+		sdktest.WithSample(effects.NetworkSendEnvelope, args("envelope", envelope("a", "b", "c", "hi"))),
+		sdktest.WithSample(effects.NetworkReceiveEnvelopeFrom, args("source", s("a"), "context", s("c"))),
+		sdktest.WithSample(effects.NetworkIsChannelEstablished, args("context", s("c"), "peer", s("b"))),
 	)
 }
 
@@ -41,24 +41,24 @@ func TestDeliveryFollowsVirtualTime(t *testing.T) {
 		"metadata", args("k", sdk.Int(1)), "receipt", sdk.Bytes([]byte{1, 2}))
 	h := sdktest.New(t, New(), sdktest.WithAuthority(alice))
 	plugintest.Run(t, h, []plugintest.Step{
-		{Op: "network_faults.set_delay", Args: args("min_ms", sdk.Int(10), "max_ms", sdk.Int(10)), Want: sdk.Null()},
-		{Op: "network.send_envelope", Args: args("envelope", e1), Want: sent(1, 10)},
-		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: sdk.Null()},
-		{Op: "network_control.next_delivery", Args: sdk.Null(), Want: sdk.Int(10)},
-		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(9)), Want: sdk.Int(0)},
-		{Op: "network.send_envelope", Args: args("envelope", e2), Want: sent(2, 19)},
-		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: sdk.Null()},
-		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(10)), Want: sdk.Int(1)},
-		{Op: "network.is_channel_established", Args: args("self", s("b"), "peer", s("a"), "context", s("ctx")), Want: sdk.Bool(true)},
-		{Op: "network.is_channel_established", Args: args("self", s("a"), "peer", s("b"), "context", s("ctx")), Want: sdk.Bool(true)},
-		{Op: "network.is_channel_established", Args: args("self", s("a"), "peer", s("b"), "context", s("other")), Want: sdk.Bool(false)},
-		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: e1},
-		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: sdk.Null()},
-		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(100)), Want: sdk.Int(1)},
-		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: e2},
-		{Op: "network_control.next_delivery", Args: sdk.Null(), Want: sdk.Null()},
-		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(99)), Code: sdk.CodeConflict, Message: "only moves forward"},
-		{Op: "network_control.stats", Args: sdk.Null(), Want: Stats{Sent: 2, Delivered: 2, Now: 100}.Value()},
+		{Op: effects.NetworkFaultsSetDelay, Args: args("min_ms", sdk.Int(10), "max_ms", sdk.Int(10)), Want: sdk.Null()},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", e1), Want: sent(1, 10)},
+		{Op: effects.NetworkReceiveEnvelope, Args: args("destination", s("b")), Want: sdk.Null()},
+		{Op: effects.NetworkControlNextDelivery, Args: sdk.Null(), Want: sdk.Int(10)},
+		{Op: effects.NetworkControlTick, Args: args("now_ms", sdk.Int(9)), Want: sdk.Int(0)},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", e2), Want: sent(2, 19)},
+		{Op: effects.NetworkReceiveEnvelope, Args: args("destination", s("b")), Want: sdk.Null()},
+		{Op: effects.NetworkControlTick, Args: args("now_ms", sdk.Int(10)), Want: sdk.Int(1)},
+		{Op: effects.NetworkIsChannelEstablished, Args: args("self", s("b"), "peer", s("a"), "context", s("ctx")), Want: sdk.Bool(true)},
+		{Op: effects.NetworkIsChannelEstablished, Args: args("self", s("a"), "peer", s("b"), "context", s("ctx")), Want: sdk.Bool(true)},
+		{Op: effects.NetworkIsChannelEstablished, Args: args("self", s("a"), "peer", s("b"), "context", s("other")), Want: sdk.Bool(false)},
+		{Op: effects.NetworkReceiveEnvelope, Args: args("destination", s("b")), Want: e1},
+		{Op: effects.NetworkReceiveEnvelope, Args: args("destination", s("b")), Want: sdk.Null()},
+		{Op: effects.NetworkControlTick, Args: args("now_ms", sdk.Int(100)), Want: sdk.Int(1)},
+		{Op: effects.NetworkReceiveEnvelope, Args: args("destination", s("b")), Want: e2},
+		{Op: effects.NetworkControlNextDelivery, Args: sdk.Null(), Want: sdk.Null()},
+		{Op: effects.NetworkControlTick, Args: args("now_ms", sdk.Int(99)), Code: sdk.CodeConflict, Message: "only moves forward"},
+		{Op: effects.NetworkControlStats, Args: sdk.Null(), Want: Stats{Sent: 2, Delivered: 2, Now: 100}.Value()},
 	})
 }
 
@@ -69,18 +69,18 @@ func TestReceiveFromAndDefaults(t *testing.T) {
 	}
 	h := sdktest.New(t, New(), sdktest.WithAuthority(alice))
 	plugintest.Run(t, h, []plugintest.Step{
-		{Op: "network.send_envelope", Args: args("envelope", toMe("bob", "c1", "1")), Want: sent(1, 0)},
-		{Op: "network.send_envelope", Args: args("envelope", toMe("carol", "c1", "2")), Want: sent(2, 0)},
-		{Op: "network.send_envelope", Args: args("envelope", toMe("bob", "c2", "3")), Want: sent(3, 0)},
-		{Op: "network.receive_envelope_from", Args: args("source", s("bob"), "context", s("c2")), Want: toMe("bob", "c2", "3")},
-		{Op: "network.receive_envelope_from", Args: args("source", s("bob"), "context", s("c2")), Want: sdk.Null()},
-		{Op: "network.receive_envelope_from", Args: args("source", sdk.Bytes([]byte("bob")), "context", s("c1")), Want: sdk.Null()},
-		{Op: "network.receive_envelope", Args: sdk.Null(), Want: toMe("bob", "c1", "1")},
-		{Op: "network.receive_envelope", Args: args("destination", me), Want: toMe("carol", "c1", "2")},
-		{Op: "network.connected_peers", Args: sdk.Null(), Want: sdk.List(s("bob"), s("carol"))},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", toMe("bob", "c1", "1")), Want: sent(1, 0)},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", toMe("carol", "c1", "2")), Want: sent(2, 0)},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", toMe("bob", "c2", "3")), Want: sent(3, 0)},
+		{Op: effects.NetworkReceiveEnvelopeFrom, Args: args("source", s("bob"), "context", s("c2")), Want: toMe("bob", "c2", "3")},
+		{Op: effects.NetworkReceiveEnvelopeFrom, Args: args("source", s("bob"), "context", s("c2")), Want: sdk.Null()},
+		{Op: effects.NetworkReceiveEnvelopeFrom, Args: args("source", sdk.Bytes([]byte("bob")), "context", s("c1")), Want: sdk.Null()},
+		{Op: effects.NetworkReceiveEnvelope, Args: sdk.Null(), Want: toMe("bob", "c1", "1")},
+		{Op: effects.NetworkReceiveEnvelope, Args: args("destination", me), Want: toMe("carol", "c1", "2")},
+		{Op: effects.NetworkConnectedPeers, Args: sdk.Null(), Want: sdk.List(s("bob"), s("carol"))},
 		// Strings sort before bytes: the order is by canonical encoding.
-		{Op: "network.connected_peers", Args: args("self", s("bob")), Want: sdk.List(s("carol"), me)},
-		{Op: "network.is_channel_established", Args: args("peer", s("carol"), "context", s("c1")), Want: sdk.Bool(true)},
+		{Op: effects.NetworkConnectedPeers, Args: args("self", s("bob")), Want: sdk.List(s("carol"), me)},
+		{Op: effects.NetworkIsChannelEstablished, Args: args("peer", s("carol"), "context", s("c1")), Want: sdk.Bool(true)},
 	})
 }
 
@@ -88,17 +88,17 @@ func TestInvalidArguments(t *testing.T) {
 	h := sdktest.New(t, New())
 	big := envelope("a", "b", "c", strings.Repeat("x", transport.MaxPayload+1))
 	plugintest.Run(t, h, []plugintest.Step{
-		{Op: "network.send_envelope", Args: args("envelope", envelope("a", "b", "c", strings.Repeat("x", transport.MaxPayload))), Want: sent(1, 0)},
-		{Op: "network.send_envelope", Args: args("envelope", big), Code: sdk.CodeInvalidArgs, Message: "payload is 65537 bytes"},
-		{Op: "network.send_envelope", Args: args("envelope", args("source", s("a"), "context", s(""), "payload", sdk.Bytes(nil))), Code: sdk.CodeInvalidArgs, Message: "destination must be"},
-		{Op: "network.send_envelope", Args: args("envelope", args("source", s("a"), "destination", s("b"), "context", s(""), "payload", sdk.Bytes(nil), "extra", sdk.Null())), Code: sdk.CodeInvalidArgs, Message: `no field "extra"`},
-		{Op: "network.send_envelope", Args: args("envelope", args("source", s("a"), "destination", s("b"), "context", s(""), "payload", s("text"))), Code: sdk.CodeInvalidArgs, Message: "payload must be bytes"},
-		{Op: "network.send_envelope", Args: args("envelope", args("source", s(""), "destination", s("b"), "context", s(""), "payload", sdk.Bytes(nil))), Code: sdk.CodeInvalidArgs, Message: "source must be"},
-		{Op: "network.receive_envelope", Args: sdk.Null(), Code: sdk.CodeInvalidArgs, Message: "no authority to default to"},
-		{Op: "network.receive_envelope", Args: args("destination", sdk.Int(1)), Code: sdk.CodeInvalidArgs, Message: "destination must be"},
-		{Op: "network_faults.set_drop_rate", Args: args("per_mille", sdk.Int(1001)), Code: sdk.CodeInvalidArgs, Message: "drop rate"},
-		{Op: "network_faults.set_delay", Args: args("min_ms", sdk.Int(5), "max_ms", sdk.Int(4)), Code: sdk.CodeInvalidArgs, Message: "delay"},
-		{Op: "network_faults.partition", Args: args("a", sdk.List(sdk.Int(1)), "b", sdk.List()), Code: sdk.CodeInvalidArgs, Message: "endpoint"},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", envelope("a", "b", "c", strings.Repeat("x", transport.MaxPayload))), Want: sent(1, 0)},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", big), Code: sdk.CodeInvalidArgs, Message: "payload is 65537 bytes"},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", args("source", s("a"), "context", s(""), "payload", sdk.Bytes(nil))), Code: sdk.CodeInvalidArgs, Message: "destination must be"},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", args("source", s("a"), "destination", s("b"), "context", s(""), "payload", sdk.Bytes(nil), "extra", sdk.Null())), Code: sdk.CodeInvalidArgs, Message: `no field "extra"`},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", args("source", s("a"), "destination", s("b"), "context", s(""), "payload", s("text"))), Code: sdk.CodeInvalidArgs, Message: "payload must be bytes"},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", args("source", s(""), "destination", s("b"), "context", s(""), "payload", sdk.Bytes(nil))), Code: sdk.CodeInvalidArgs, Message: "source must be"},
+		{Op: effects.NetworkReceiveEnvelope, Args: sdk.Null(), Code: sdk.CodeInvalidArgs, Message: "no authority to default to"},
+		{Op: effects.NetworkReceiveEnvelope, Args: args("destination", sdk.Int(1)), Code: sdk.CodeInvalidArgs, Message: "destination must be"},
+		{Op: effects.NetworkFaultsSetDropRate, Args: args("per_mille", sdk.Int(1001)), Code: sdk.CodeInvalidArgs, Message: "drop rate"},
+		{Op: effects.NetworkFaultsSetDelay, Args: args("min_ms", sdk.Int(5), "max_ms", sdk.Int(4)), Code: sdk.CodeInvalidArgs, Message: "delay"},
+		{Op: effects.NetworkFaultsPartition, Args: args("a", sdk.List(sdk.Int(1)), "b", sdk.List()), Code: sdk.CodeInvalidArgs, Message: "endpoint"},
 	})
 }
 
@@ -187,28 +187,28 @@ func TestPartitions(t *testing.T) {
 	h := sdktest.New(t, New())
 	self := func(x string) sdk.Value { return args("self", s(x)) }
 	plugintest.Run(t, h, []plugintest.Step{
-		{Op: "network_faults.set_delay", Args: args("min_ms", sdk.Int(5), "max_ms", sdk.Int(5)), Want: sdk.Null()},
-		{Op: "network.send_envelope", Args: args("envelope", envelope("a", "b", "c", "in flight")), Want: sent(1, 5)},
-		{Op: "network.send_envelope", Args: args("envelope", envelope("c", "a", "c", "")), Want: sent(2, 5)},
-		{Op: "network_faults.partition", Args: args("a", sdk.List(s("a")), "b", sdk.List(s("b"), s("d"))), Want: sdk.Null()},
-		{Op: "network.connected_peers", Args: self("a"), Want: sdk.List(s("c"))},
-		{Op: "network.connected_peers", Args: self("b"), Want: sdk.List(s("c"), s("d"))}, // b and d are on one side
-		{Op: "network.connected_peers", Args: self("c"), Want: sdk.List(s("a"), s("b"), s("d"))},
-		{Op: "network.send_envelope", Args: args("envelope", envelope("b", "a", "c", "")),
+		{Op: effects.NetworkFaultsSetDelay, Args: args("min_ms", sdk.Int(5), "max_ms", sdk.Int(5)), Want: sdk.Null()},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", envelope("a", "b", "c", "in flight")), Want: sent(1, 5)},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", envelope("c", "a", "c", "")), Want: sent(2, 5)},
+		{Op: effects.NetworkFaultsPartition, Args: args("a", sdk.List(s("a")), "b", sdk.List(s("b"), s("d"))), Want: sdk.Null()},
+		{Op: effects.NetworkConnectedPeers, Args: self("a"), Want: sdk.List(s("c"))},
+		{Op: effects.NetworkConnectedPeers, Args: self("b"), Want: sdk.List(s("c"), s("d"))}, // b and d are on one side
+		{Op: effects.NetworkConnectedPeers, Args: self("c"), Want: sdk.List(s("a"), s("b"), s("d"))},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", envelope("b", "a", "c", "")),
 			Want: SendResult{Seq: 3}.Value()},
-		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(5)), Want: sdk.Int(1)}, // the in-flight a→b is lost
-		{Op: "network.receive_envelope", Args: args("destination", s("b")), Want: sdk.Null()},
-		{Op: "network.receive_envelope", Args: args("destination", s("a")), Want: envelope("c", "a", "c", "")},
-		{Op: "network_faults.heal", Args: sdk.Null(), Want: sdk.Null()},
-		{Op: "network.connected_peers", Args: self("a"), Want: sdk.List(s("b"), s("c"), s("d"))},
-		{Op: "network.send_envelope", Args: args("envelope", envelope("b", "a", "c", "after")), Want: sent(4, 10)},
-		{Op: "network_control.tick", Args: args("now_ms", sdk.Int(10)), Want: sdk.Int(1)},
-		{Op: "network.is_channel_established", Args: args("self", s("a"), "peer", s("b"), "context", s("c")), Want: sdk.Bool(true)},
-		{Op: "network_faults.partition", Args: args("a", sdk.List(s("b")), "b", sdk.List(s("a"))), Want: sdk.Null()},
-		{Op: "network.is_channel_established", Args: args("self", s("a"), "peer", s("b"), "context", s("c")), Want: sdk.Bool(false)},
-		{Op: "network_faults.clear", Args: sdk.Null(), Want: sdk.Null()},
-		{Op: "network.is_channel_established", Args: args("self", s("a"), "peer", s("b"), "context", s("c")), Want: sdk.Bool(true)},
-		{Op: "network_control.stats", Args: sdk.Null(), Want: Stats{Sent: 4, Dropped: 2, Delivered: 2, Now: 10}.Value()},
+		{Op: effects.NetworkControlTick, Args: args("now_ms", sdk.Int(5)), Want: sdk.Int(1)}, // the in-flight a→b is lost
+		{Op: effects.NetworkReceiveEnvelope, Args: args("destination", s("b")), Want: sdk.Null()},
+		{Op: effects.NetworkReceiveEnvelope, Args: args("destination", s("a")), Want: envelope("c", "a", "c", "")},
+		{Op: effects.NetworkFaultsHeal, Args: sdk.Null(), Want: sdk.Null()},
+		{Op: effects.NetworkConnectedPeers, Args: self("a"), Want: sdk.List(s("b"), s("c"), s("d"))},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", envelope("b", "a", "c", "after")), Want: sent(4, 10)},
+		{Op: effects.NetworkControlTick, Args: args("now_ms", sdk.Int(10)), Want: sdk.Int(1)},
+		{Op: effects.NetworkIsChannelEstablished, Args: args("self", s("a"), "peer", s("b"), "context", s("c")), Want: sdk.Bool(true)},
+		{Op: effects.NetworkFaultsPartition, Args: args("a", sdk.List(s("b")), "b", sdk.List(s("a"))), Want: sdk.Null()},
+		{Op: effects.NetworkIsChannelEstablished, Args: args("self", s("a"), "peer", s("b"), "context", s("c")), Want: sdk.Bool(false)},
+		{Op: effects.NetworkFaultsClear, Args: sdk.Null(), Want: sdk.Null()},
+		{Op: effects.NetworkIsChannelEstablished, Args: args("self", s("a"), "peer", s("b"), "context", s("c")), Want: sdk.Bool(true)},
+		{Op: effects.NetworkControlStats, Args: sdk.Null(), Want: Stats{Sent: 4, Dropped: 2, Delivered: 2, Now: 10}.Value()},
 	})
 }
 
@@ -221,27 +221,27 @@ func simulate(t *testing.T, seed uint64) []sdk.Value {
 	agents := []string{"alice", "bob", "carol"}
 	var trace []sdk.Value
 	record := func(op sdk.OpID, a sdk.Value) { trace = append(trace, mustInvoke(t, h, op, a)) }
-	record("network_faults.set_drop_rate", args("per_mille", sdk.Int(100)))
-	record("network_faults.set_duplicate_rate", args("per_mille", sdk.Int(50)))
-	record("network_faults.set_delay", args("min_ms", sdk.Int(1), "max_ms", sdk.Int(40)))
-	record("network_faults.set_reorder", args("enabled", sdk.Bool(true)))
+	record(effects.NetworkFaultsSetDropRate, args("per_mille", sdk.Int(100)))
+	record(effects.NetworkFaultsSetDuplicateRate, args("per_mille", sdk.Int(50)))
+	record(effects.NetworkFaultsSetDelay, args("min_ms", sdk.Int(1), "max_ms", sdk.Int(40)))
+	record(effects.NetworkFaultsSetReorder, args("enabled", sdk.Bool(true)))
 	for i := range 300 {
 		src, dst := agents[i%3], agents[(i*7+1)%3]
 		if src == dst {
 			dst = agents[(i+1)%3]
 		}
-		record("network.send_envelope", args("envelope", envelope(src, dst, fmt.Sprint("ctx", i%4), fmt.Sprint(i))))
+		record(effects.NetworkSendEnvelope, args("envelope", envelope(src, dst, fmt.Sprint("ctx", i%4), fmt.Sprint(i))))
 		if i == 150 {
-			record("network_faults.partition", args("a", sdk.List(s("alice")), "b", sdk.List(s("bob"))))
+			record(effects.NetworkFaultsPartition, args("a", sdk.List(s("alice")), "b", sdk.List(s("bob"))))
 		}
 		if i == 200 {
-			record("network_faults.heal", sdk.Null())
+			record(effects.NetworkFaultsHeal, sdk.Null())
 		}
 		if i%10 == 9 {
-			record("network_control.tick", args("now_ms", sdk.Int(int64(i))))
+			record(effects.NetworkControlTick, args("now_ms", sdk.Int(int64(i))))
 			for _, a := range agents {
 				for {
-					v := mustInvoke(t, h, "network.receive_envelope", args("destination", s(a)))
+					v := mustInvoke(t, h, effects.NetworkReceiveEnvelope, args("destination", s(a)))
 					trace = append(trace, v)
 					if v.IsNull() {
 						break
@@ -250,7 +250,7 @@ func simulate(t *testing.T, seed uint64) []sdk.Value {
 			}
 		}
 	}
-	record("network_control.stats", sdk.Null())
+	record(effects.NetworkControlStats, sdk.Null())
 	return trace
 }
 
@@ -276,20 +276,44 @@ func TestAgentsShareOneNetworkInProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := args("source", sdk.Bytes(alice[:]), "destination", sdk.Bytes(bob[:]), "context", s("c"), "payload", sdk.Bytes([]byte("ping")))
-	mustInvoke(t, ha, "network.send_envelope", args("envelope", env))
-	if peers := mustInvoke(t, hb, "network.connected_peers", sdk.Null()); !peers.Equal(sdk.List(sdk.Bytes(alice[:]))) {
+	mustInvoke(t, ha, effects.NetworkSendEnvelope, args("envelope", env))
+	if peers := mustInvoke(t, hb, effects.NetworkConnectedPeers, sdk.Null()); !peers.Equal(sdk.List(sdk.Bytes(alice[:]))) {
 		t.Fatalf("bob's peers: %v", peers)
 	}
-	if v := mustInvoke(t, hb, "network.receive_envelope", sdk.Null()); !v.IsNull() {
+	if v := mustInvoke(t, hb, effects.NetworkReceiveEnvelope, sdk.Null()); !v.IsNull() {
 		t.Fatalf("received %v before its time", v)
 	}
 	if n, err := net.Advance(3); err != nil || n != 1 {
 		t.Fatalf("Advance = %d, %v", n, err)
 	}
-	if v := mustInvoke(t, hb, "network.receive_envelope", sdk.Null()); !v.Equal(env) {
+	if v := mustInvoke(t, hb, effects.NetworkReceiveEnvelope, sdk.Null()); !v.Equal(env) {
 		t.Fatalf("bob received %v", v)
 	}
-	if ok, _ := mustInvoke(t, ha, "network.is_channel_established", args("context", s("c"), "peer", sdk.Bytes(bob[:]))).AsBool(); !ok {
+	if ok, _ := mustInvoke(t, ha, effects.NetworkIsChannelEstablished, args("context", s("c"), "peer", sdk.Bytes(bob[:]))).AsBool(); !ok {
 		t.Fatal("alice sees no channel to bob after a delivery")
+	}
+}
+
+// TestFaultsReadBack: what SetFaults and UpdateFaults set, Faults reads;
+// an invalid update changes nothing.
+func TestFaultsReadBack(t *testing.T) {
+	net := NewNetwork(0)
+	set := Faults{DropPerMille: 10, MinDelayMS: 1, MaxDelayMS: 100}
+	if err := net.SetFaults(set); err != nil {
+		t.Fatal(err)
+	}
+	if err := net.UpdateFaults(func(f *Faults) { f.RetransmitMS = 50 }); err != nil {
+		t.Fatal(err)
+	}
+	want := set
+	want.RetransmitMS = 50
+	if got := net.Faults(); got != want {
+		t.Fatalf("Faults() = %+v, want %+v", got, want)
+	}
+	if err := net.UpdateFaults(func(f *Faults) { f.DropPerMille = 1001 }); err == nil {
+		t.Fatal("UpdateFaults accepted a drop rate over 1000 per mille")
+	}
+	if got := net.Faults(); got != want {
+		t.Fatalf("after a refused update Faults() = %+v, want %+v", got, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"sync"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/standin"
 	"github.com/aurahost/aura-host/plugins/random"
 	"github.com/aurahost/aura-host/sdk"
@@ -59,10 +60,10 @@ func (s *streams) Draw(c *sdk.Call, fn func(r random.Stream)) {
 // and described as such.
 func (s *streams) operations() []sdk.Operation {
 	return standin.Describe(random.Operations(s), map[sdk.OpID]standin.Doc{
-		"random.random_bytes":    {Op: "Returns n bytes (bytes) from the authority's seeded stream."},
-		"random.random_bytes_32": {Op: "Returns 32 bytes (bytes) from the authority's seeded stream."},
-		"random.random_u64":      {Op: "Returns a 64-bit unsigned integer (uint) from the authority's seeded stream."},
-		"random.random_range":    {Op: "Returns an integer r with min <= r < max (int), uniform over the range, without modulo bias."},
-		"random.random_uuid":     {Op: "Returns a version-4 (RFC 9562) UUID from the authority's seeded stream, as a lower-case string."},
+		effects.RandomBytes:   {Op: "Returns n bytes (bytes) from the authority's seeded stream."},
+		effects.RandomBytes32: {Op: "Returns 32 bytes (bytes) from the authority's seeded stream."},
+		effects.RandomU64:     {Op: "Returns a 64-bit unsigned integer (uint) from the authority's seeded stream."},
+		effects.RandomRange:   {Op: "Returns an integer r with min <= r < max (int), uniform over the range, without modulo bias."},
+		effects.RandomUUID:    {Op: "Returns a version-4 (RFC 9562) UUID from the authority's seeded stream, as a lower-case string."},
 	})
 }

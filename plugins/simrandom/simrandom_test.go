@@ -24,19 +24,19 @@ var (
 
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, simrandom.New(), sdktest.WithAuthority(alice),
-		sdktest.WithSample("random.random_range", args("min", sdk.Int(0), "max", sdk.Int(10))))
+		sdktest.WithSample(effects.RandomRange, args("min", sdk.Int(0), "max", sdk.Int(10))))
 }
 
 // sequence draws one of everything, in a fixed order.
 func sequence(t *testing.T, p *sdk.Plugin, opts ...sdktest.Option) []sdk.Value {
 	h := sdktest.New(t, p, opts...)
 	return []sdk.Value{
-		mustInvoke(t, h, "random.random_u64", sdk.Null()),
-		mustInvoke(t, h, "random.random_bytes", args("n", sdk.Int(5))),
-		mustInvoke(t, h, "random.random_bytes_32", sdk.Null()),
-		mustInvoke(t, h, "random.random_range", rangeArgs),
-		mustInvoke(t, h, "random.random_uuid", sdk.Null()),
-		mustInvoke(t, h, "random.random_u64", sdk.Null()),
+		mustInvoke(t, h, effects.RandomU64, sdk.Null()),
+		mustInvoke(t, h, effects.RandomBytes, args("n", sdk.Int(5))),
+		mustInvoke(t, h, effects.RandomBytes32, sdk.Null()),
+		mustInvoke(t, h, effects.RandomRange, rangeArgs),
+		mustInvoke(t, h, effects.RandomUUID, sdk.Null()),
+		mustInvoke(t, h, effects.RandomU64, sdk.Null()),
 	}
 }
 
@@ -99,12 +99,12 @@ func TestStreamsArePerAuthority(t *testing.T) {
 	}
 	var u64 func(context.Context, *sdk.Call) (sdk.Value, error)
 	for _, op := range p.Operations {
-		if op.Spec.ID == "random.random_u64" {
+		if op.Spec.ID == effects.RandomU64 {
 			u64 = op.Handle
 		}
 	}
 	draw := func(a sdk.AuthorityID) sdk.Value {
-		v, err := u64(context.Background(), &sdk.Call{Op: "random.random_u64", Authority: a})
+		v, err := u64(context.Background(), &sdk.Call{Op: effects.RandomU64, Authority: a})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,16 +131,16 @@ func TestArguments(t *testing.T) {
 		op   sdk.OpID
 		args sdk.Value
 	}{
-		{"random.random_bytes", args("n", sdk.Int(-1))},
-		{"random.random_bytes", args("n", sdk.Int(random.MaxBytes+1))},
-		{"random.random_range", args("min", sdk.Int(3), "max", sdk.Int(3))},
+		{effects.RandomBytes, args("n", sdk.Int(-1))},
+		{effects.RandomBytes, args("n", sdk.Int(random.MaxBytes+1))},
+		{effects.RandomRange, args("min", sdk.Int(3), "max", sdk.Int(3))},
 	} {
 		if _, err := h.Invoke(context.Background(), tc.op, tc.args); !errors.Is(err, effects.ErrInvalidArgs) {
 			t.Errorf("%s(%v): got %v, want invalid_args", tc.op, tc.args, err)
 		}
 	}
 	for range 200 {
-		v := mustInvoke(t, h, "random.random_range", args("min", sdk.Int(5), "max", sdk.Int(8)))
+		v := mustInvoke(t, h, effects.RandomRange, args("min", sdk.Int(5), "max", sdk.Int(8)))
 		if r, _ := v.AsInt(); r < 5 || r >= 8 {
 			t.Fatalf("random_range(5, 8) = %d", r)
 		}

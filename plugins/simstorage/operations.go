@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/standin"
 	"github.com/aurahost/aura-host/plugins/storage"
 	"github.com/aurahost/aura-host/sdk"
@@ -18,13 +19,13 @@ func (s *store) storageOperations() []sdk.Operation {
 		StoreBatch: s.storeBatch, RetrieveBatch: s.retrieveBatch, Stats: s.stats, ClearAll: s.clearAll,
 	})
 	return standin.Describe(ops, map[sdk.OpID]standin.Doc{
-		"storage.store": {Op: "Stores value under key, replacing any previous value, in memory. Returns null."},
-		"storage.store_batch": {
+		effects.StorageStore: {Op: "Stores value under key, replacing any previous value, in memory. Returns null."},
+		effects.StorageStoreBatch: {
 			Op: "Stores every entry of a map of key to bytes at once: all of them, or (on a bad entry) none. Returns null.",
 		},
-		"storage.stats": {Op: "Describes the store: a map {keys: int (number of keys), bytes: int (total bytes of keys " +
+		effects.StorageStats: {Op: "Describes the store: a map {keys: int (number of keys), bytes: int (total bytes of keys " +
 			"and values), file_bytes: int (always 0: there is no file), path: string (always empty)}."},
-		"storage.clear_all": {Op: "Removes every key. Returns the number of keys removed (int)."},
+		effects.StorageClearAll: {Op: "Removes every key. Returns the number of keys removed (int)."},
 	})
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"lukechampine.com/blake3"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -99,7 +100,7 @@ func (s *store) faultOperations() []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID: "fault_injection.inject_storage_failure",
+				ID: effects.FaultInjectionInjectStorageFailure,
 				Doc: "Makes each following storage call fail with a retryable unavailable error, changing nothing, " +
 					"with a chance of per_mille in 1000, decided by a stream seeded from the seed and authority. " +
 					"0 stops injecting. Returns null.",
@@ -113,7 +114,7 @@ func (s *store) faultOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "fault_injection.clear_faults",
+				ID:          effects.FaultInjectionClearFaults,
 				Doc:         "Stops injecting storage failures. Returns null.",
 				Result:      sdk.KindNull,
 				Idempotent:  true,
@@ -123,7 +124,7 @@ func (s *store) faultOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "fault_injection.storage_faults",
+				ID: effects.FaultInjectionStorageFaults,
 				Doc: "Describes fault injection: a map {per_mille: int (the current failure chance), injected: int " +
 					"(storage calls failed on purpose so far)}.",
 				Result:      sdk.KindMap,

@@ -23,10 +23,10 @@ func key(k string) sdk.Value { return args("key", sdk.String(k)) }
 
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, simstorage.New(),
-		sdktest.WithSample("storage.store", args("key", sdk.String("k"), "value", b("v"))),
-		sdktest.WithSample("storage.retrieve", args("key", sdk.String("k"))),
-		sdktest.WithSample("storage.remove", args("key", sdk.String("k"))),
-		sdktest.WithSample("storage.exists", args("key", sdk.String("k"))),
+		sdktest.WithSample(effects.StorageStore, args("key", sdk.String("k"), "value", b("v"))),
+		sdktest.WithSample(effects.StorageRetrieve, args("key", sdk.String("k"))),
+		sdktest.WithSample(effects.StorageRemove, args("key", sdk.String("k"))),
+		sdktest.WithSample(effects.StorageExists, args("key", sdk.String("k"))),
 	)
 }
 
@@ -49,32 +49,32 @@ func TestAcceptsTheStoragePluginsConfig(t *testing.T) {
 func TestBehavesAsTheStoragePlugin(t *testing.T) {
 	long := strings.Repeat("k", storage.MaxKeySize+1)
 	steps := []plugintest.Step{
-		{Op: "storage.store", Args: args("key", sdk.String("a"), "value", b("1")), Want: sdk.Null()},
-		{Op: "storage.retrieve", Args: key("a"), Want: b("1")},
-		{Op: "storage.store", Args: args("key", sdk.String("a"), "value", b("2")), Want: sdk.Null()},
-		{Op: "storage.retrieve", Args: key("a"), Want: b("2")},
-		{Op: "storage.retrieve", Args: key("nope"), Code: sdk.CodeNotFound},
-		{Op: "storage.exists", Args: key("nope"), Want: sdk.Bool(false)},
-		{Op: "storage.remove", Args: key("nope"), Want: sdk.Bool(false)},
-		{Op: "storage.store", Args: args("key", sdk.String("e"), "value", sdk.Bytes(nil)), Want: sdk.Null()},
-		{Op: "storage.exists", Args: key("e"), Want: sdk.Bool(true)},
-		{Op: "storage.retrieve", Args: key("e"), Want: sdk.Bytes(nil)},
-		{Op: "storage.remove", Args: key("e"), Want: sdk.Bool(true)},
-		{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{
+		{Op: effects.StorageStore, Args: args("key", sdk.String("a"), "value", b("1")), Want: sdk.Null()},
+		{Op: effects.StorageRetrieve, Args: key("a"), Want: b("1")},
+		{Op: effects.StorageStore, Args: args("key", sdk.String("a"), "value", b("2")), Want: sdk.Null()},
+		{Op: effects.StorageRetrieve, Args: key("a"), Want: b("2")},
+		{Op: effects.StorageRetrieve, Args: key("nope"), Code: sdk.CodeNotFound},
+		{Op: effects.StorageExists, Args: key("nope"), Want: sdk.Bool(false)},
+		{Op: effects.StorageRemove, Args: key("nope"), Want: sdk.Bool(false)},
+		{Op: effects.StorageStore, Args: args("key", sdk.String("e"), "value", sdk.Bytes(nil)), Want: sdk.Null()},
+		{Op: effects.StorageExists, Args: key("e"), Want: sdk.Bool(true)},
+		{Op: effects.StorageRetrieve, Args: key("e"), Want: sdk.Bytes(nil)},
+		{Op: effects.StorageRemove, Args: key("e"), Want: sdk.Bool(true)},
+		{Op: effects.StorageStoreBatch, Args: args("entries", sdk.Map(map[string]sdk.Value{
 			"user/b": b("2"), "user/a": b("1"), "users": b("3"), "use": b("4"), "other": b("5"), "user/Z": b("6"),
 		})), Want: sdk.Null()},
-		{Op: "storage.list_keys", Args: args("prefix", sdk.String("user/")), Want: strs("user/Z", "user/a", "user/b")},
-		{Op: "storage.list_keys", Args: sdk.Null(), Want: strs("a", "other", "use", "user/Z", "user/a", "user/b", "users")},
-		{Op: "storage.list_keys", Args: args("prefix", sdk.String("zz")), Want: strs()},
-		{Op: "storage.retrieve_batch", Args: args("keys", strs("a", "missing", "use")), Want: sdk.Map(map[string]sdk.Value{"a": b("2"), "use": b("4")})},
-		{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{"a": b("3"), "z": sdk.String("no")})), Code: sdk.CodeInvalidArgs},
-		{Op: "storage.retrieve", Args: key("a"), Want: b("2")},
-		{Op: "storage.retrieve_batch", Args: args("keys", sdk.List(sdk.String("x"), sdk.Int(1))), Code: sdk.CodeInvalidArgs},
-		{Op: "storage.store", Args: args("key", sdk.String(""), "value", b("1")), Code: sdk.CodeInvalidArgs},
-		{Op: "storage.store", Args: args("key", sdk.String(long), "value", b("1")), Code: sdk.CodeInvalidArgs},
-		{Op: "storage.clear_all", Args: sdk.Null(), Want: sdk.Int(7)},
-		{Op: "storage.clear_all", Args: sdk.Null(), Want: sdk.Int(0)},
-		{Op: "storage.list_keys", Args: sdk.Null(), Want: strs()},
+		{Op: effects.StorageListKeys, Args: args("prefix", sdk.String("user/")), Want: strs("user/Z", "user/a", "user/b")},
+		{Op: effects.StorageListKeys, Args: sdk.Null(), Want: strs("a", "other", "use", "user/Z", "user/a", "user/b", "users")},
+		{Op: effects.StorageListKeys, Args: args("prefix", sdk.String("zz")), Want: strs()},
+		{Op: effects.StorageRetrieveBatch, Args: args("keys", strs("a", "missing", "use")), Want: sdk.Map(map[string]sdk.Value{"a": b("2"), "use": b("4")})},
+		{Op: effects.StorageStoreBatch, Args: args("entries", sdk.Map(map[string]sdk.Value{"a": b("3"), "z": sdk.String("no")})), Code: sdk.CodeInvalidArgs},
+		{Op: effects.StorageRetrieve, Args: key("a"), Want: b("2")},
+		{Op: effects.StorageRetrieveBatch, Args: args("keys", sdk.List(sdk.String("x"), sdk.Int(1))), Code: sdk.CodeInvalidArgs},
+		{Op: effects.StorageStore, Args: args("key", sdk.String(""), "value", b("1")), Code: sdk.CodeInvalidArgs},
+		{Op: effects.StorageStore, Args: args("key", sdk.String(long), "value", b("1")), Code: sdk.CodeInvalidArgs},
+		{Op: effects.StorageClearAll, Args: sdk.Null(), Want: sdk.Int(7)},
+		{Op: effects.StorageClearAll, Args: sdk.Null(), Want: sdk.Int(0)},
+		{Op: effects.StorageListKeys, Args: sdk.Null(), Want: strs()},
 	}
 	for name, p := range map[string]*sdk.Plugin{"sim-storage": simstorage.New(), "storage": storage.New()} {
 		t.Run(name, func(t *testing.T) {
@@ -85,10 +85,10 @@ func TestBehavesAsTheStoragePlugin(t *testing.T) {
 
 func TestStats(t *testing.T) {
 	h := sdktest.New(t, simstorage.New(), sdktest.WithConfig(args("path", sdk.String("ignored.db"))))
-	if _, err := h.Invoke(context.Background(), "storage.store_batch", args("entries", sdk.Map(map[string]sdk.Value{"ab": b("123"), "c": b("")}))); err != nil {
+	if _, err := h.Invoke(context.Background(), effects.StorageStoreBatch, args("entries", sdk.Map(map[string]sdk.Value{"ab": b("123"), "c": b("")}))); err != nil {
 		t.Fatal(err)
 	}
-	got, err := h.Invoke(context.Background(), "storage.stats", sdk.Null())
+	got, err := h.Invoke(context.Background(), effects.StorageStats, sdk.Null())
 	want := args("keys", sdk.Int(2), "bytes", sdk.Int(6), "file_bytes", sdk.Int(0), "path", sdk.String(""))
 	if err != nil || !got.Equal(want) {
 		t.Fatalf("stats = %v, %v; want %v", got, err, want)
@@ -98,12 +98,12 @@ func TestStats(t *testing.T) {
 // failures stores n keys at a failure rate and returns which calls failed.
 func failures(t *testing.T, seed uint64, perMille int64, n int) []bool {
 	h := sdktest.New(t, simstorage.New(), sdktest.WithMode(sdk.Simulation, seed), sdktest.WithAuthority(effects.DeriveAuthorityID("a", seed)))
-	if _, err := h.Invoke(context.Background(), "fault_injection.inject_storage_failure", args("per_mille", sdk.Int(perMille))); err != nil {
+	if _, err := h.Invoke(context.Background(), effects.FaultInjectionInjectStorageFailure, args("per_mille", sdk.Int(perMille))); err != nil {
 		t.Fatal(err)
 	}
 	out := make([]bool, n)
 	for i := range out {
-		_, err := h.Invoke(context.Background(), "storage.store", args("key", sdk.String("k"), "value", b("v")))
+		_, err := h.Invoke(context.Background(), effects.StorageStore, args("key", sdk.String("k"), "value", b("v")))
 		var e *effects.Error
 		switch {
 		case err == nil:
@@ -150,38 +150,38 @@ func TestFailedCallsChangeNothing(t *testing.T) {
 	h := sdktest.New(t, simstorage.New())
 	ctx := context.Background()
 	invoke := func(op sdk.OpID, a sdk.Value) (sdk.Value, error) { return h.Invoke(ctx, op, a) }
-	if _, err := invoke("storage.store", args("key", sdk.String("k"), "value", b("old"))); err != nil {
+	if _, err := invoke(effects.StorageStore, args("key", sdk.String("k"), "value", b("old"))); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := invoke("fault_injection.inject_storage_failure", args("per_mille", sdk.Int(1000))); err != nil {
+	if _, err := invoke(effects.FaultInjectionInjectStorageFailure, args("per_mille", sdk.Int(1000))); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
 		op sdk.OpID
 		a  sdk.Value
 	}{
-		{"storage.store", args("key", sdk.String("k"), "value", b("new"))},
-		{"storage.remove", key("k")},
-		{"storage.clear_all", sdk.Null()},
-		{"storage.retrieve", key("k")},
-		{"storage.list_keys", sdk.Null()},
+		{effects.StorageStore, args("key", sdk.String("k"), "value", b("new"))},
+		{effects.StorageRemove, key("k")},
+		{effects.StorageClearAll, sdk.Null()},
+		{effects.StorageRetrieve, key("k")},
+		{effects.StorageListKeys, sdk.Null()},
 	} {
 		if _, err := invoke(c.op, c.a); !errors.Is(err, effects.ErrUnavailable) {
 			t.Fatalf("%s at 1000 per mille: %v, want unavailable", c.op, err)
 		}
 	}
-	stats, err := invoke("fault_injection.storage_faults", sdk.Null())
+	stats, err := invoke(effects.FaultInjectionStorageFaults, sdk.Null())
 	if want := args("per_mille", sdk.Int(1000), "injected", sdk.Int(5)); err != nil || !stats.Equal(want) {
 		t.Fatalf("storage_faults = %v, %v; want %v", stats, err, want)
 	}
-	if _, err := invoke("fault_injection.clear_faults", sdk.Null()); err != nil {
+	if _, err := invoke(effects.FaultInjectionClearFaults, sdk.Null()); err != nil {
 		t.Fatal(err)
 	}
-	if v, err := invoke("storage.retrieve", key("k")); err != nil || !v.Equal(b("old")) {
+	if v, err := invoke(effects.StorageRetrieve, key("k")); err != nil || !v.Equal(b("old")) {
 		t.Fatalf("after the failures: %v, %v; want the old value", v, err)
 	}
 	for _, pm := range []int64{-1, 1001} {
-		if _, err := invoke("fault_injection.inject_storage_failure", args("per_mille", sdk.Int(pm))); !errors.Is(err, effects.ErrInvalidArgs) {
+		if _, err := invoke(effects.FaultInjectionInjectStorageFailure, args("per_mille", sdk.Int(pm))); !errors.Is(err, effects.ErrInvalidArgs) {
 			t.Errorf("per_mille %d: %v, want invalid_args", pm, err)
 		}
 	}
@@ -202,16 +202,16 @@ func TestSharedInstanceKeepsAuthoritiesApart(t *testing.T) {
 	call := func(a sdk.AuthorityID, op sdk.OpID, args sdk.Value) (sdk.Value, error) {
 		return handle[op](context.Background(), &sdk.Call{Op: op, Args: args, Authority: a})
 	}
-	if _, err := call(alice, "storage.store", args("key", sdk.String("k"), "value", b("alice's"))); err != nil {
+	if _, err := call(alice, effects.StorageStore, args("key", sdk.String("k"), "value", b("alice's"))); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := call(bob, "storage.retrieve", key("k")); !errors.Is(err, effects.ErrNotFound) {
+	if _, err := call(bob, effects.StorageRetrieve, key("k")); !errors.Is(err, effects.ErrNotFound) {
 		t.Fatalf("bob read alice's key: %v", err)
 	}
-	if v, err := call(alice, "storage.retrieve", key("k")); err != nil || !v.Equal(b("alice's")) {
+	if v, err := call(alice, effects.StorageRetrieve, key("k")); err != nil || !v.Equal(b("alice's")) {
 		t.Fatalf("alice's value: %v, %v", v, err)
 	}
-	if n, err := call(bob, "storage.clear_all", sdk.Null()); err != nil || !n.Equal(sdk.Int(0)) {
+	if n, err := call(bob, effects.StorageClearAll, sdk.Null()); err != nil || !n.Equal(sdk.Int(0)) {
 		t.Fatalf("bob's clear_all: %v, %v", n, err)
 	}
 }

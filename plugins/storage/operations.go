@@ -8,6 +8,7 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -27,7 +28,7 @@ func Operations(h Handlers) []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID:  "storage.store",
+				ID:  effects.StorageStore,
 				Doc: "Stores value under key, replacing any previous value. Returns null once the write is durable.",
 				Params: []sdk.Param{keyParam,
 					{Name: "value", Kind: sdk.KindBytes, Doc: "the bytes to store (may be empty)"}},
@@ -39,7 +40,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "storage.retrieve",
+				ID:          effects.StorageRetrieve,
 				Doc:         "Returns the bytes stored under key; a key never stored (or removed) is a not_found error.",
 				Params:      []sdk.Param{keyParam},
 				Result:      sdk.KindBytes,
@@ -50,7 +51,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "storage.remove",
+				ID:          effects.StorageRemove,
 				Doc:         "Removes key and its value. Returns true if the key was present, false if there was nothing to remove.",
 				Params:      []sdk.Param{keyParam},
 				Result:      sdk.KindBool,
@@ -61,7 +62,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:  "storage.list_keys",
+				ID:  effects.StorageListKeys,
 				Doc: "Returns the keys that start with prefix, as a list of strings in byte order.",
 				Params: []sdk.Param{{Name: "prefix", Kind: sdk.KindString, Optional: true,
 					Doc: "only keys starting with this are listed; default empty (every key)"}},
@@ -73,7 +74,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "storage.exists",
+				ID:          effects.StorageExists,
 				Doc:         "Reports whether a value is stored under key.",
 				Params:      []sdk.Param{keyParam},
 				Result:      sdk.KindBool,
@@ -84,7 +85,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "storage.store_batch",
+				ID: effects.StorageStoreBatch,
 				Doc: "Stores every entry of a map of key to bytes in one transaction: all of them are durable " +
 					"on return, or none is stored. Returns null.",
 				Params: []sdk.Param{{Name: "entries", Kind: sdk.KindMap,
@@ -97,7 +98,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "storage.retrieve_batch",
+				ID: effects.StorageRetrieveBatch,
 				Doc: "Reads several keys in one consistent snapshot. Returns a map of key to bytes holding " +
 					"the keys that are present; absent keys are left out.",
 				Params: []sdk.Param{{Name: "keys", Kind: sdk.KindList,
@@ -110,7 +111,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "storage.stats",
+				ID: effects.StorageStats,
 				Doc: "Describes the store: a map {keys: int (number of keys), bytes: int (total bytes of keys " +
 					"and values), file_bytes: int (size of the database file), path: string (the database file)}.",
 				Result:      sdk.KindMap,
@@ -121,7 +122,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          "storage.clear_all",
+				ID:          effects.StorageClearAll,
 				Doc:         "Removes every key in one durable transaction. Returns the number of keys removed (int).",
 				Result:      sdk.KindInt,
 				Idempotent:  true,

@@ -43,10 +43,10 @@ func withPath(path string) sdktest.Option {
 
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, newPlugin(t),
-		sdktest.WithSample("storage.store", args("key", sdk.String("k"), "value", b("v"))),
-		sdktest.WithSample("storage.retrieve", args("key", sdk.String("k"))),
-		sdktest.WithSample("storage.remove", args("key", sdk.String("k"))),
-		sdktest.WithSample("storage.exists", args("key", sdk.String("k"))),
+		sdktest.WithSample(effects.StorageStore, args("key", sdk.String("k"), "value", b("v"))),
+		sdktest.WithSample(effects.StorageRetrieve, args("key", sdk.String("k"))),
+		sdktest.WithSample(effects.StorageRemove, args("key", sdk.String("k"))),
+		sdktest.WithSample(effects.StorageExists, args("key", sdk.String("k"))),
 	)
 }
 
@@ -59,64 +59,64 @@ func TestOperations(t *testing.T) {
 		steps []plugintest.Step
 	}{
 		{"store then retrieve", []plugintest.Step{
-			{Op: "storage.store", Args: args("key", sdk.String("a"), "value", b("1")), Want: sdk.Null()},
-			{Op: "storage.retrieve", Args: key("a"), Want: b("1")},
-			{Op: "storage.store", Args: args("key", sdk.String("a"), "value", b("2")), Want: sdk.Null()},
-			{Op: "storage.retrieve", Args: key("a"), Want: b("2")},
+			{Op: effects.StorageStore, Args: args("key", sdk.String("a"), "value", b("1")), Want: sdk.Null()},
+			{Op: effects.StorageRetrieve, Args: key("a"), Want: b("1")},
+			{Op: effects.StorageStore, Args: args("key", sdk.String("a"), "value", b("2")), Want: sdk.Null()},
+			{Op: effects.StorageRetrieve, Args: key("a"), Want: b("2")},
 		}},
 		{"absent key", []plugintest.Step{
-			{Op: "storage.retrieve", Args: key("nope"), Code: sdk.CodeNotFound, Message: `no value stored under key "nope"`},
-			{Op: "storage.exists", Args: key("nope"), Want: sdk.Bool(false)},
-			{Op: "storage.remove", Args: key("nope"), Want: sdk.Bool(false)},
+			{Op: effects.StorageRetrieve, Args: key("nope"), Code: sdk.CodeNotFound, Message: `no value stored under key "nope"`},
+			{Op: effects.StorageExists, Args: key("nope"), Want: sdk.Bool(false)},
+			{Op: effects.StorageRemove, Args: key("nope"), Want: sdk.Bool(false)},
 		}},
 		{"empty value is a value", []plugintest.Step{
-			{Op: "storage.store", Args: args("key", sdk.String("e"), "value", sdk.Bytes(nil)), Want: sdk.Null()},
-			{Op: "storage.exists", Args: key("e"), Want: sdk.Bool(true)},
-			{Op: "storage.retrieve", Args: key("e"), Want: sdk.Bytes(nil)},
+			{Op: effects.StorageStore, Args: args("key", sdk.String("e"), "value", sdk.Bytes(nil)), Want: sdk.Null()},
+			{Op: effects.StorageExists, Args: key("e"), Want: sdk.Bool(true)},
+			{Op: effects.StorageRetrieve, Args: key("e"), Want: sdk.Bytes(nil)},
 		}},
 		{"remove", []plugintest.Step{
-			{Op: "storage.store", Args: args("key", sdk.String("r"), "value", b("x")), Want: sdk.Null()},
-			{Op: "storage.remove", Args: key("r"), Want: sdk.Bool(true)},
-			{Op: "storage.exists", Args: key("r"), Want: sdk.Bool(false)},
-			{Op: "storage.retrieve", Args: key("r"), Code: sdk.CodeNotFound, Message: "r"},
-			{Op: "storage.remove", Args: key("r"), Want: sdk.Bool(false)},
+			{Op: effects.StorageStore, Args: args("key", sdk.String("r"), "value", b("x")), Want: sdk.Null()},
+			{Op: effects.StorageRemove, Args: key("r"), Want: sdk.Bool(true)},
+			{Op: effects.StorageExists, Args: key("r"), Want: sdk.Bool(false)},
+			{Op: effects.StorageRetrieve, Args: key("r"), Code: sdk.CodeNotFound, Message: "r"},
+			{Op: effects.StorageRemove, Args: key("r"), Want: sdk.Bool(false)},
 		}},
 		{"list keys by prefix, in byte order", []plugintest.Step{
-			{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{
+			{Op: effects.StorageStoreBatch, Args: args("entries", sdk.Map(map[string]sdk.Value{
 				"user/b": b("2"), "user/a": b("1"), "users": b("3"), "use": b("4"), "other": b("5"), "user/Z": b("6"),
 			})), Want: sdk.Null()},
-			{Op: "storage.list_keys", Args: args("prefix", sdk.String("user/")), Want: strs("user/Z", "user/a", "user/b")},
-			{Op: "storage.list_keys", Args: args("prefix", sdk.String("use")), Want: strs("use", "user/Z", "user/a", "user/b", "users")},
-			{Op: "storage.list_keys", Args: sdk.Null(), Want: strs("other", "use", "user/Z", "user/a", "user/b", "users")},
-			{Op: "storage.list_keys", Args: args("prefix", sdk.String("zz")), Want: strs()},
+			{Op: effects.StorageListKeys, Args: args("prefix", sdk.String("user/")), Want: strs("user/Z", "user/a", "user/b")},
+			{Op: effects.StorageListKeys, Args: args("prefix", sdk.String("use")), Want: strs("use", "user/Z", "user/a", "user/b", "users")},
+			{Op: effects.StorageListKeys, Args: sdk.Null(), Want: strs("other", "use", "user/Z", "user/a", "user/b", "users")},
+			{Op: effects.StorageListKeys, Args: args("prefix", sdk.String("zz")), Want: strs()},
 		}},
 		{"batches", []plugintest.Step{
-			{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{"x": b("1"), "y": b("2")})), Want: sdk.Null()},
-			{Op: "storage.retrieve_batch", Args: args("keys", strs("x", "missing", "y")),
+			{Op: effects.StorageStoreBatch, Args: args("entries", sdk.Map(map[string]sdk.Value{"x": b("1"), "y": b("2")})), Want: sdk.Null()},
+			{Op: effects.StorageRetrieveBatch, Args: args("keys", strs("x", "missing", "y")),
 				Want: sdk.Map(map[string]sdk.Value{"x": b("1"), "y": b("2")})},
-			{Op: "storage.retrieve_batch", Args: args("keys", strs()), Want: sdk.Map(nil)},
-			{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{"x": b("3"), "z": sdk.String("not bytes")})),
+			{Op: effects.StorageRetrieveBatch, Args: args("keys", strs()), Want: sdk.Map(nil)},
+			{Op: effects.StorageStoreBatch, Args: args("entries", sdk.Map(map[string]sdk.Value{"x": b("3"), "z": sdk.String("not bytes")})),
 				Code: sdk.CodeInvalidArgs, Message: `entries: the value of "z" must be bytes, got string`},
-			{Op: "storage.retrieve", Args: key("x"), Want: b("1")}, // the failed batch stored nothing
-			{Op: "storage.retrieve_batch", Args: args("keys", sdk.List(sdk.String("x"), sdk.Int(1))),
+			{Op: effects.StorageRetrieve, Args: key("x"), Want: b("1")}, // the failed batch stored nothing
+			{Op: effects.StorageRetrieveBatch, Args: args("keys", sdk.List(sdk.String("x"), sdk.Int(1))),
 				Code: sdk.CodeInvalidArgs, Message: "keys: item 1 must be a string, got int"},
-			{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{"": b("1")})),
+			{Op: effects.StorageStoreBatch, Args: args("entries", sdk.Map(map[string]sdk.Value{"": b("1")})),
 				Code: sdk.CodeInvalidArgs, Message: "entries: keys must not be empty"},
 		}},
 		{"bad keys", []plugintest.Step{
-			{Op: "storage.store", Args: args("key", sdk.String(""), "value", b("1")), Code: sdk.CodeInvalidArgs, Message: "key: keys must not be empty"},
-			{Op: "storage.store", Args: args("key", sdk.String(long), "value", b("1")), Code: sdk.CodeInvalidArgs, Message: "more than the 32768 allowed"},
-			{Op: "storage.exists", Args: key(""), Code: sdk.CodeInvalidArgs, Message: "must not be empty"},
-			{Op: "storage.retrieve_batch", Args: args("keys", strs("a", "")), Code: sdk.CodeInvalidArgs, Message: "keys: keys must not be empty"},
+			{Op: effects.StorageStore, Args: args("key", sdk.String(""), "value", b("1")), Code: sdk.CodeInvalidArgs, Message: "key: keys must not be empty"},
+			{Op: effects.StorageStore, Args: args("key", sdk.String(long), "value", b("1")), Code: sdk.CodeInvalidArgs, Message: "more than the 32768 allowed"},
+			{Op: effects.StorageExists, Args: key(""), Code: sdk.CodeInvalidArgs, Message: "must not be empty"},
+			{Op: effects.StorageRetrieveBatch, Args: args("keys", strs("a", "")), Code: sdk.CodeInvalidArgs, Message: "keys: keys must not be empty"},
 		}},
 		{"stats and clear_all", []plugintest.Step{
-			{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{"ab": b("123"), "c": b("")})), Want: sdk.Null()},
-			{Op: "storage.clear_all", Args: sdk.Null(), Want: sdk.Int(2)},
-			{Op: "storage.list_keys", Args: sdk.Null(), Want: strs()},
-			{Op: "storage.exists", Args: key("ab"), Want: sdk.Bool(false)},
-			{Op: "storage.clear_all", Args: sdk.Null(), Want: sdk.Int(0)},
-			{Op: "storage.store", Args: args("key", sdk.String("after"), "value", b("ok")), Want: sdk.Null()},
-			{Op: "storage.retrieve", Args: key("after"), Want: b("ok")},
+			{Op: effects.StorageStoreBatch, Args: args("entries", sdk.Map(map[string]sdk.Value{"ab": b("123"), "c": b("")})), Want: sdk.Null()},
+			{Op: effects.StorageClearAll, Args: sdk.Null(), Want: sdk.Int(2)},
+			{Op: effects.StorageListKeys, Args: sdk.Null(), Want: strs()},
+			{Op: effects.StorageExists, Args: key("ab"), Want: sdk.Bool(false)},
+			{Op: effects.StorageClearAll, Args: sdk.Null(), Want: sdk.Int(0)},
+			{Op: effects.StorageStore, Args: args("key", sdk.String("after"), "value", b("ok")), Want: sdk.Null()},
+			{Op: effects.StorageRetrieve, Args: key("after"), Want: b("ok")},
 		}},
 	}
 	for _, tc := range cases {
@@ -129,8 +129,8 @@ func TestOperations(t *testing.T) {
 func TestStats(t *testing.T) {
 	path := dbPath(t)
 	h := sdktest.New(t, newPlugin(t), withPath(path))
-	plugintest.Run(t, h, []plugintest.Step{{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{"ab": b("123"), "c": b("")})), Want: sdk.Null()}})
-	got, err := h.Invoke(context.Background(), "storage.stats", sdk.Null())
+	plugintest.Run(t, h, []plugintest.Step{{Op: effects.StorageStoreBatch, Args: args("entries", sdk.Map(map[string]sdk.Value{"ab": b("123"), "c": b("")})), Want: sdk.Null()}})
+	got, err := h.Invoke(context.Background(), effects.StorageStats, sdk.Null())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,16 +149,16 @@ func TestValuesSurviveReopening(t *testing.T) {
 	first := newStore(lockTimeout)
 	h := sdktest.New(t, first.plugin(), withPath(path))
 	plugintest.Run(t, h, []plugintest.Step{
-		{Op: "storage.store", Args: args("key", sdk.String("kept"), "value", b("across restarts")), Want: sdk.Null()},
-		{Op: "storage.store_batch", Args: args("entries", sdk.Map(map[string]sdk.Value{"b1": b("1"), "b2": b("2")})), Want: sdk.Null()},
+		{Op: effects.StorageStore, Args: args("key", sdk.String("kept"), "value", b("across restarts")), Want: sdk.Null()},
+		{Op: effects.StorageStoreBatch, Args: args("entries", sdk.Map(map[string]sdk.Value{"b1": b("1"), "b2": b("2")})), Want: sdk.Null()},
 	})
 	// What a process exit does to the file lock.
 	if err := first.close(); err != nil {
 		t.Fatal(err)
 	}
 	plugintest.Run(t, sdktest.New(t, newPlugin(t), withPath(path)), []plugintest.Step{
-		{Op: "storage.retrieve", Args: key("kept"), Want: b("across restarts")},
-		{Op: "storage.list_keys", Args: sdk.Null(), Want: strs("b1", "b2", "kept")},
+		{Op: effects.StorageRetrieve, Args: key("kept"), Want: b("across restarts")},
+		{Op: effects.StorageListKeys, Args: sdk.Null(), Want: strs("b1", "b2", "kept")},
 	})
 }
 
@@ -170,7 +170,7 @@ func TestConcurrentWriters(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			k := fmt.Sprintf("k%02d", i)
-			if _, err := h.Invoke(context.Background(), "storage.store", args("key", sdk.String(k), "value", b(k))); err != nil {
+			if _, err := h.Invoke(context.Background(), effects.StorageStore, args("key", sdk.String(k), "value", b(k))); err != nil {
 				errs <- err
 			}
 		})
@@ -180,7 +180,7 @@ func TestConcurrentWriters(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	got, err := h.Invoke(context.Background(), "storage.list_keys", sdk.Null())
+	got, err := h.Invoke(context.Background(), effects.StorageListKeys, sdk.Null())
 	if err != nil || got.Len() != n {
 		t.Fatalf("list_keys = %v, %v; want %d keys", got, err, n)
 	}
@@ -190,7 +190,7 @@ func TestCancelledCallDoesNotWrite(t *testing.T) {
 	h := sdktest.New(t, newPlugin(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := h.Invoke(ctx, "storage.store", args("key", sdk.String("k"), "value", b("v"))); !errors.Is(err, effects.ErrCancelled) {
+	if _, err := h.Invoke(ctx, effects.StorageStore, args("key", sdk.String("k"), "value", b("v"))); !errors.Is(err, effects.ErrCancelled) {
 		t.Fatalf("got %v, want cancelled", err)
 	}
 }

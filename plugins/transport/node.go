@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"maps"
 	"net"
 	"slices"
@@ -405,5 +404,3 @@ func (n *Node) ChannelEstablished(context sdk.Value, peer string) bool {
 	defer n.mu.Unlock()
 	return n.channels[[2]string{peer, AddressKey(context)}] && n.connected[peer] > 0
 }
-
-func (n *Node) String() string { return fmt.Sprintf("transport node %s at %s", n.name, n.Addr()) }

@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -23,7 +24,7 @@ func Operations(h Handlers) []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
-				ID: "network.send_envelope",
+				ID: effects.NetworkSendEnvelope,
 				Doc: "Sends an envelope over TCP to the peer its destination names, connecting first if need be, " +
 					"and returns once it is written: a map {seq: uint (the send's number), copies: int (1), " +
 					"dropped: bool (false), deliver_at: null (unknown on a real network)}. A peer that cannot be " +
@@ -38,7 +39,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "network.receive_envelope",
+				ID: effects.NetworkReceiveEnvelope,
 				Doc: "Takes the oldest received envelope (for destination, if given) and returns it (the map as " +
 					"sent), or null if none is buffered. Never waits.",
 				Params: []sdk.Param{{Name: "destination", Kind: sdk.KindAny, Optional: true,
@@ -50,7 +51,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "network.receive_envelope_from",
+				ID: effects.NetworkReceiveEnvelopeFrom,
 				Doc: "Takes the oldest received envelope from source in context and returns it, or null if there " +
 					"is none; other envelopes stay buffered. Never waits.",
 				Params: []sdk.Param{
@@ -65,7 +66,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "network.connected_peers",
+				ID: effects.NetworkConnectedPeers,
 				Doc: "Returns the names (strings, sorted) of the peers with a live connection to this node, " +
 					"dialled by it or accepted from them.",
 				Params:      []sdk.Param{selfParam},
@@ -77,7 +78,7 @@ func Operations(h Handlers) []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID: "network.is_channel_established",
+				ID: effects.NetworkIsChannelEstablished,
 				Doc: "Reports whether an envelope in context was sent to or received from peer, and a connection " +
 					"with peer is live now.",
 				Params: []sdk.Param{

@@ -62,9 +62,9 @@ func TestConformance(t *testing.T) {
 	tr := &transport{}
 	t.Cleanup(func() { tr.close() })
 	sdktest.Conformance(t, tr.plugin(),
-		sdktest.WithSample("network.send_envelope", args("envelope", envelope("a", "nobody", "c", "hi"))),
-		sdktest.WithSample("network.receive_envelope_from", args("source", s("a"), "context", s("c"))),
-		sdktest.WithSample("network.is_channel_established", args("context", s("c"), "peer", s("b"))),
+		sdktest.WithSample(effects.NetworkSendEnvelope, args("envelope", envelope("a", "nobody", "c", "hi"))),
+		sdktest.WithSample(effects.NetworkReceiveEnvelopeFrom, args("source", s("a"), "context", s("c"))),
+		sdktest.WithSample(effects.NetworkIsChannelEstablished, args("context", s("c"), "peer", s("b"))),
 	)
 }
 
@@ -72,40 +72,40 @@ func TestLoopbackRoundTrip(t *testing.T) {
 	a, b := pair(t)
 	env := args("source", s("a"), "destination", s("b"), "context", s("ctx"), "payload", sdk.Bytes([]byte("ping")),
 		"metadata", args("n", sdk.Int(1)), "receipt", sdk.Bytes([]byte{7}))
-	got := mustInvoke(t, a.h, "network.send_envelope", args("envelope", env))
+	got := mustInvoke(t, a.h, effects.NetworkSendEnvelope, args("envelope", env))
 	if want := args("seq", sdk.Uint(1), "copies", sdk.Int(1), "dropped", sdk.Bool(false), "deliver_at", sdk.Null()); !got.Equal(want) {
 		t.Fatalf("send_envelope = %v, want %v", got, want)
 	}
 	if err := b.node().WaitBuffered(waitCtx(t), 1); err != nil {
 		t.Fatal(err)
 	}
-	if v := mustInvoke(t, b.h, "network.receive_envelope", sdk.Null()); !v.Equal(env) {
+	if v := mustInvoke(t, b.h, effects.NetworkReceiveEnvelope, sdk.Null()); !v.Equal(env) {
 		t.Fatalf("b received %v, want %v", v, env)
 	}
-	if v := mustInvoke(t, b.h, "network.receive_envelope", sdk.Null()); !v.IsNull() {
+	if v := mustInvoke(t, b.h, effects.NetworkReceiveEnvelope, sdk.Null()); !v.IsNull() {
 		t.Fatalf("b received %v from an empty buffer", v)
 	}
 	for _, n := range []struct {
 		node node
 		peer string
 	}{{a, "b"}, {b, "a"}} {
-		if v := mustInvoke(t, n.node.h, "network.connected_peers", sdk.Null()); !v.Equal(sdk.List(s(n.peer))) {
+		if v := mustInvoke(t, n.node.h, effects.NetworkConnectedPeers, sdk.Null()); !v.Equal(sdk.List(s(n.peer))) {
 			t.Errorf("connected_peers = %v, want [%s]", v, n.peer)
 		}
-		if v := mustInvoke(t, n.node.h, "network.is_channel_established", args("context", s("ctx"), "peer", s(n.peer))); !v.Equal(sdk.Bool(true)) {
+		if v := mustInvoke(t, n.node.h, effects.NetworkIsChannelEstablished, args("context", s("ctx"), "peer", s(n.peer))); !v.Equal(sdk.Bool(true)) {
 			t.Errorf("no channel with %s in ctx", n.peer)
 		}
-		if v := mustInvoke(t, n.node.h, "network.is_channel_established", args("context", s("other"), "peer", s(n.peer))); !v.Equal(sdk.Bool(false)) {
+		if v := mustInvoke(t, n.node.h, effects.NetworkIsChannelEstablished, args("context", s("other"), "peer", s(n.peer))); !v.Equal(sdk.Bool(false)) {
 			t.Errorf("a channel with %s in a context never used", n.peer)
 		}
 	}
 	// And back, over the connection b dials.
 	reply := envelope("b", "a", "ctx", "pong")
-	mustInvoke(t, b.h, "network.send_envelope", args("envelope", reply))
+	mustInvoke(t, b.h, effects.NetworkSendEnvelope, args("envelope", reply))
 	if err := a.node().WaitBuffered(waitCtx(t), 1); err != nil {
 		t.Fatal(err)
 	}
-	if v := mustInvoke(t, a.h, "network.receive_envelope_from", args("source", s("b"), "context", s("ctx"))); !v.Equal(reply) {
+	if v := mustInvoke(t, a.h, effects.NetworkReceiveEnvelopeFrom, args("source", s("b"), "context", s("ctx"))); !v.Equal(reply) {
 		t.Fatalf("a received %v", v)
 	}
 }
@@ -115,23 +115,23 @@ func TestOrderAndFilters(t *testing.T) {
 	const n = 100
 	for i := range n {
 		ctx := fmt.Sprint("c", i%2)
-		mustInvoke(t, a.h, "network.send_envelope", args("envelope", envelope("a", "b", ctx, fmt.Sprint(i))))
+		mustInvoke(t, a.h, effects.NetworkSendEnvelope, args("envelope", envelope("a", "b", ctx, fmt.Sprint(i))))
 	}
 	if err := b.node().WaitBuffered(waitCtx(t), n); err != nil {
 		t.Fatal(err)
 	}
 	// Odd ones by filter, then the even ones in order.
 	for i := 1; i < n; i += 2 {
-		v := mustInvoke(t, b.h, "network.receive_envelope_from", args("source", s("a"), "context", s("c1"), "destination", s("b")))
+		v := mustInvoke(t, b.h, effects.NetworkReceiveEnvelopeFrom, args("source", s("a"), "context", s("c1"), "destination", s("b")))
 		if want := envelope("a", "b", "c1", fmt.Sprint(i)); !v.Equal(want) {
 			t.Fatalf("filtered receive %d = %v, want %v", i, v, want)
 		}
 	}
-	if v := mustInvoke(t, b.h, "network.receive_envelope", args("destination", s("someone else"))); !v.IsNull() {
+	if v := mustInvoke(t, b.h, effects.NetworkReceiveEnvelope, args("destination", s("someone else"))); !v.IsNull() {
 		t.Fatalf("received %v for another destination", v)
 	}
 	for i := 0; i < n; i += 2 {
-		if v := mustInvoke(t, b.h, "network.receive_envelope", sdk.Null()); !v.Equal(envelope("a", "b", "c0", fmt.Sprint(i))) {
+		if v := mustInvoke(t, b.h, effects.NetworkReceiveEnvelope, sdk.Null()); !v.Equal(envelope("a", "b", "c0", fmt.Sprint(i))) {
 			t.Fatalf("receive %d = %v", i, v)
 		}
 	}
@@ -160,16 +160,16 @@ func TestSendErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := a.h.Invoke(tc.ctx, "network.send_envelope", args("envelope", tc.env))
+			_, err := a.h.Invoke(tc.ctx, effects.NetworkSendEnvelope, args("envelope", tc.env))
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("got %v, want %s", err, tc.want.Code)
 			}
 		})
 	}
-	if _, err := a.h.Invoke(context.Background(), "network.connected_peers", args("self", s("not a"))); !errors.Is(err, effects.ErrInvalidArgs) {
+	if _, err := a.h.Invoke(context.Background(), effects.NetworkConnectedPeers, args("self", s("not a"))); !errors.Is(err, effects.ErrInvalidArgs) {
 		t.Fatalf("connected_peers for another node: %v", err)
 	}
-	if v := mustInvoke(t, a.h, "network.connected_peers", args("self", s("a"))); !v.Equal(sdk.List()) {
+	if v := mustInvoke(t, a.h, effects.NetworkConnectedPeers, args("self", s("a"))); !v.Equal(sdk.List()) {
 		t.Fatalf("connected_peers = %v, want none", v)
 	}
 }
@@ -207,7 +207,7 @@ func TestBackpressure(t *testing.T) {
 	nb.mu.Unlock()
 	const n = 6
 	for i := range n {
-		mustInvoke(t, a.h, "network.send_envelope", args("envelope", envelope("a", "b", "c", fmt.Sprint(i))))
+		mustInvoke(t, a.h, effects.NetworkSendEnvelope, args("envelope", envelope("a", "b", "c", fmt.Sprint(i))))
 	}
 	for i := range n {
 		if err := b.node().WaitBuffered(waitCtx(t), 1); err != nil {
@@ -216,7 +216,7 @@ func TestBackpressure(t *testing.T) {
 		if got := b.node().Buffered(); got > 2 {
 			t.Fatalf("%d envelopes buffered past the limit of 2", got)
 		}
-		if v := mustInvoke(t, b.h, "network.receive_envelope", sdk.Null()); !v.Equal(envelope("a", "b", "c", fmt.Sprint(i))) {
+		if v := mustInvoke(t, b.h, effects.NetworkReceiveEnvelope, sdk.Null()); !v.Equal(envelope("a", "b", "c", fmt.Sprint(i))) {
 			t.Fatalf("receive %d = %v", i, v)
 		}
 	}

@@ -8,7 +8,7 @@
 //
 // Invariants a newcomer must not break:
 //
-//   - A service reaches other effects only through the *sdk.Host it is
+//   - A service reaches other effects only through the *sdk.HostClient it is
 //     given — journal for persistence and audit, clock for time, random for
 //     identifiers and challenges, crypto for signatures — so every call
 //     passes the host's guard chain and a simulation's virtual clock and

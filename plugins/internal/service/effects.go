@@ -10,23 +10,17 @@ import (
 	"github.com/aurahost/aura-host/sdk"
 )
 
-// The operations of other plugins a service calls.
 const (
-	OpAppendFact      sdk.OpID = "journal.append_fact"
-	OpFactsByPred     sdk.OpID = "journal.facts_by_predicate"
-	OpPhysicalTime    sdk.OpID = "clock.physical_time"
-	OpRandomBytes32   sdk.OpID = "random.random_bytes_32"
-	OpEd25519Verify   sdk.OpID = "crypto.ed25519_verify"
-	journalFamily              = "journal"
-	identifierBytes            = 16
-	randomBytesLength          = 32
+	journalFamily     = "journal"
+	identifierBytes   = 16
+	randomBytesLength = 32
 )
 
 // Effects is a service's handle on the effects it calls through the host.
 // Errors of the called operation come back as typed errors naming it, with
 // codes that make sense to the service's own caller (see dependencyError).
 type Effects struct {
-	host *sdk.Host
+	host *sdk.HostClient
 	rt   *Runtime
 }
 
@@ -66,27 +60,27 @@ func dependencyError(op sdk.OpID, err error) error {
 // Now returns the time in milliseconds since the Unix epoch, from the clock
 // effect (a virtual clock in simulations).
 func (fx *Effects) Now(ctx context.Context) (int64, error) {
-	v, err := fx.invoke(ctx, OpPhysicalTime, sdk.Null())
+	v, err := fx.invoke(ctx, effects.ClockPhysicalTime, sdk.Null())
 	if err != nil {
 		return 0, err
 	}
 	ms, ok := v.Get("ms")
 	n, isInt := ms.AsInt()
 	if !ok || !isInt {
-		return 0, sdk.Errorf(sdk.CodeInternal, "%s returned %v, want a map with an integer ms", OpPhysicalTime, v)
+		return 0, sdk.Errorf(sdk.CodeInternal, "%s returned %v, want a map with an integer ms", effects.ClockPhysicalTime, v)
 	}
 	return n, nil
 }
 
 // Append journals a fact and returns the journal's id for it.
 func (fx *Effects) Append(ctx context.Context, f Fact) ([]byte, error) {
-	v, err := fx.invoke(ctx, OpAppendFact, sdk.Map(map[string]sdk.Value{"fact": f.Value(fx.host.Authority())}))
+	v, err := fx.invoke(ctx, effects.JournalAppendFact, sdk.Map(map[string]sdk.Value{"fact": f.Value(fx.host.Authority())}))
 	if err != nil {
 		return nil, err
 	}
 	id, ok := v.AsBytes()
 	if !ok {
-		return nil, sdk.Errorf(sdk.CodeInternal, "%s returned %s, want the fact's id as bytes", OpAppendFact, v.Kind())
+		return nil, sdk.Errorf(sdk.CodeInternal, "%s returned %s, want the fact's id as bytes", effects.JournalAppendFact, v.Kind())
 	}
 	return id, nil
 }
@@ -98,12 +92,12 @@ func (fx *Effects) Append(ctx context.Context, f Fact) ([]byte, error) {
 // the read: one malformed fact must not stop a service from rebuilding the
 // rest.
 func (fx *Effects) Facts(ctx context.Context, predicate string) ([]Fact, error) {
-	v, err := fx.invoke(ctx, OpFactsByPred, sdk.Map(map[string]sdk.Value{"predicate": sdk.String(predicate)}))
+	v, err := fx.invoke(ctx, effects.JournalFactsByPredicate, sdk.Map(map[string]sdk.Value{"predicate": sdk.String(predicate)}))
 	if err != nil {
 		return nil, err
 	}
 	if v.Kind() != sdk.KindList {
-		return nil, sdk.Errorf(sdk.CodeInternal, "%s returned %s, want a list of facts", OpFactsByPred, v.Kind())
+		return nil, sdk.Errorf(sdk.CodeInternal, "%s returned %s, want a list of facts", effects.JournalFactsByPredicate, v.Kind())
 	}
 	facts := make([]Fact, 0, v.Len())
 	for i, item := range v.Items() {
@@ -149,13 +143,13 @@ func (fx *Effects) Replay(ctx context.Context, steps ...Step) error {
 // Random32 returns 32 random bytes from the random effect (seeded in the
 // testing and simulation modes).
 func (fx *Effects) Random32(ctx context.Context) ([]byte, error) {
-	v, err := fx.invoke(ctx, OpRandomBytes32, sdk.Null())
+	v, err := fx.invoke(ctx, effects.RandomBytes32, sdk.Null())
 	if err != nil {
 		return nil, err
 	}
 	b, ok := v.AsBytes()
 	if !ok || len(b) != randomBytesLength {
-		return nil, sdk.Errorf(sdk.CodeInternal, "%s returned %v, want %d bytes", OpRandomBytes32, v, randomBytesLength)
+		return nil, sdk.Errorf(sdk.CodeInternal, "%s returned %v, want %d bytes", effects.RandomBytes32, v, randomBytesLength)
 	}
 	return b, nil
 }
@@ -173,7 +167,7 @@ func (fx *Effects) NewID(ctx context.Context, prefix string) (string, error) {
 // VerifyEd25519 reports whether sig is pub's Ed25519 signature of msg, as
 // the crypto effect judges it.
 func (fx *Effects) VerifyEd25519(ctx context.Context, msg, sig, pub []byte) (bool, error) {
-	v, err := fx.invoke(ctx, OpEd25519Verify, sdk.Map(map[string]sdk.Value{
+	v, err := fx.invoke(ctx, effects.CryptoEd25519Verify, sdk.Map(map[string]sdk.Value{
 		"msg": sdk.Bytes(msg), "sig": sdk.Bytes(sig), "pub": sdk.Bytes(pub),
 	}))
 	if err != nil {
@@ -181,7 +175,7 @@ func (fx *Effects) VerifyEd25519(ctx context.Context, msg, sig, pub []byte) (boo
 	}
 	ok, isBool := v.AsBool()
 	if !isBool {
-		return false, sdk.Errorf(sdk.CodeInternal, "%s returned %s, want bool", OpEd25519Verify, v.Kind())
+		return false, sdk.Errorf(sdk.CodeInternal, "%s returned %s, want bool", effects.CryptoEd25519Verify, v.Kind())
 	}
 	return ok, nil
 }

@@ -36,7 +36,7 @@ type Runtime struct {
 	turn chan struct{} // a one-slot semaphore: held by the running operation
 
 	mu       sync.Mutex
-	host     *sdk.Host
+	host     *sdk.HostClient
 	logger   hclog.Logger
 	loaded   bool              // state rebuilt since the last Start or Stop
 	stopped  bool              // Stop was called and Start has not been since
@@ -76,7 +76,7 @@ func (r *Runtime) Configure(_ context.Context, c *sdk.Configuration) error {
 // Start re-read facts others may have merged meanwhile — then runs the
 // Started hook. A journal that cannot be read fails the start: a service
 // that does not know its state must not answer.
-func (r *Runtime) Start(ctx context.Context, host *sdk.Host) error {
+func (r *Runtime) Start(ctx context.Context, host *sdk.HostClient) error {
 	if err := r.acquire(ctx); err != nil {
 		return err
 	}
@@ -133,7 +133,7 @@ func (r *Runtime) Health(ctx context.Context) sdk.Health {
 	}
 	if journalFailed {
 		fx := &Effects{host: host, rt: r}
-		fx.invoke(ctx, OpFactsByPred, sdk.Map(map[string]sdk.Value{"predicate": sdk.String(r.cfg.Name + ".health_probe")}))
+		fx.invoke(ctx, effects.JournalFactsByPredicate, sdk.Map(map[string]sdk.Value{"predicate": sdk.String(r.cfg.Name + ".health_probe")}))
 	}
 	r.mu.Lock()
 	reasons := make([]string, 0, len(r.failures))

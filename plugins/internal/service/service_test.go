@@ -72,7 +72,7 @@ func TestReplaySkipsMalformedFacts(t *testing.T) {
 	plugintest.Must(t, hs, "counter.add", args("n", sdk.Int(3)))
 	for _, body := range []sdk.Value{args("n", sdk.String("three")), args("m", sdk.Int(1))} {
 		bad := service.Fact{Predicate: "counter.added", Body: body}
-		if _, err := host.Invoke(context.Background(), &sdk.Call{Op: service.OpAppendFact, Args: args("fact", bad.Value(sdk.AuthorityID{}))}); err != nil {
+		if _, err := host.Invoke(context.Background(), &sdk.Call{Op: effects.JournalAppendFact, Args: args("fact", bad.Value(sdk.AuthorityID{}))}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -117,9 +117,9 @@ func TestDependencyErrors(t *testing.T) {
 	_, p := newCounter()
 	hs := sdktest.New(t, p, sdktest.WithHost(effects.HandlerFunc(func(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 		switch c.Op {
-		case service.OpFactsByPred:
+		case effects.JournalFactsByPredicate:
 			return sdk.List(), nil
-		case service.OpAppendFact:
+		case effects.JournalAppendFact:
 			return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "fact needs a time")
 		}
 		return sdk.Value{}, sdk.Errorf(sdk.CodeUnknownOp, "no such op")

@@ -80,9 +80,9 @@ func scenario(t *testing.T, seed uint64) sdk.Value {
 
 	// auth: a device answers a challenge with its key.
 	au := w.start(t, auth.New())
-	ch := must(t, au, "auth.create_challenge", sdk.Null())
+	ch := must(t, au, effects.AuthCreateChallenge, sdk.Null())
 	nonce, _ := plugintest.Field(t, ch, "nonce").AsBytes()
-	res := must(t, au, "auth.verify", args("challenge_id", plugintest.Field(t, ch, "id"), "method", sdk.String(auth.MethodDeviceKey),
+	res := must(t, au, effects.AuthVerify, args("challenge_id", plugintest.Field(t, ch, "id"), "method", sdk.String(auth.MethodDeviceKey),
 		"signature", sdk.Bytes(ed25519.Sign(device, nonce)), "public_key", sdk.Bytes(device.Public().(ed25519.PublicKey))))
 	if ok, _ := plugintest.Field(t, res, "authenticated").AsBool(); !ok {
 		t.Fatalf("auth.verify = %v", res)
@@ -90,54 +90,54 @@ func scenario(t *testing.T, seed uint64) sdk.Value {
 
 	// invitation: invite, export, import again, accept.
 	inv := w.start(t, invitation.New())
-	iid := str(t, must(t, inv, "invitation.invite", args("kind", sdk.String(invitation.KindGuardian), "sender", sdk.String("alice"),
+	iid := str(t, must(t, inv, effects.InvitationInvite, args("kind", sdk.String(invitation.KindGuardian), "sender", sdk.String("alice"),
 		"receiver", sdk.String("bob"), "ttl_ms", sdk.Int(60_000))), "id")
-	code := must(t, inv, "invitation.export", args("id", sdk.String(iid)))
-	must(t, inv, "invitation.import", args("code", code))
-	must(t, inv, "invitation.accept", args("id", sdk.String(iid), "as", sdk.String("bob")))
+	code := must(t, inv, effects.InvitationExport, args("id", sdk.String(iid)))
+	must(t, inv, effects.InvitationImport, args("code", code))
+	must(t, inv, effects.InvitationAccept, args("id", sdk.String(iid), "as", sdk.String("bob")))
 
 	// recovery: two of two guardians approve; a tampered approval is denied.
 	rec := w.start(t, recovery.New())
 	gs := sdk.List(
 		args("id", sdk.String("g1"), "public_key", sdk.Bytes(g1.Public().(ed25519.PublicKey))),
 		args("id", sdk.String("g2"), "public_key", sdk.Bytes(g2.Public().(ed25519.PublicKey))))
-	rid := str(t, must(t, rec, "recovery.initiate", args("account", sdk.String("alice"), "operation", sdk.String(recovery.OperationAddDevice),
+	rid := str(t, must(t, rec, effects.RecoveryInitiate, args("account", sdk.String("alice"), "operation", sdk.String(recovery.OperationAddDevice),
 		"guardians", gs, "threshold", sdk.Int(2), "ttl_ms", sdk.Int(60_000))), "id")
 	msg := recovery.ApprovalMessage(rid, recovery.OperationAddDevice, "alice")
-	must(t, rec, "recovery.submit_approval", args("recovery_id", sdk.String(rid), "guardian_id", sdk.String("g1"), "signature", sdk.Bytes(ed25519.Sign(g1, msg))))
+	must(t, rec, effects.RecoverySubmitApproval, args("recovery_id", sdk.String(rid), "guardian_id", sdk.String("g1"), "signature", sdk.Bytes(ed25519.Sign(g1, msg))))
 	bad := ed25519.Sign(g2, msg)
 	bad[10] ^= 1
-	fails(t, rec, "recovery.submit_approval", args("recovery_id", sdk.String(rid), "guardian_id", sdk.String("g2"), "signature", sdk.Bytes(bad)), sdk.CodeDenied, "does not verify")
-	done := must(t, rec, "recovery.submit_approval", args("recovery_id", sdk.String(rid), "guardian_id", sdk.String("g2"), "signature", sdk.Bytes(ed25519.Sign(g2, msg))))
+	fails(t, rec, effects.RecoverySubmitApproval, args("recovery_id", sdk.String(rid), "guardian_id", sdk.String("g2"), "signature", sdk.Bytes(bad)), sdk.CodeDenied, "does not verify")
+	done := must(t, rec, effects.RecoverySubmitApproval, args("recovery_id", sdk.String(rid), "guardian_id", sdk.String("g2"), "signature", sdk.Bytes(ed25519.Sign(g2, msg))))
 	if st := str(t, done, "state"); st != recovery.StateComplete {
 		t.Fatalf("recovery state %q, want complete", st)
 	}
 
 	// session and rendezvous, then let virtual time pass their expiries.
 	ses := w.start(t, session.New())
-	sid := str(t, must(t, ses, "session.create", args("kind", sdk.String(session.KindThreshold), "participants", plugintest.Strs("g1", "g2"),
+	sid := str(t, must(t, ses, effects.SessionCreate, args("kind", sdk.String(session.KindThreshold), "participants", plugintest.Strs("g1", "g2"),
 		"my_role", sdk.String("coordinator"), "ttl_ms", sdk.Int(1000))), "id")
 	rv := w.start(t, rendezvous.New())
-	must(t, rv, "rendezvous.publish", args("peer", sdk.String("bob"), "descriptor", args("addr", sdk.String("10.0.0.2")), "validity_ms", sdk.Int(1000)))
+	must(t, rv, effects.RendezvousPublish, args("peer", sdk.String("bob"), "descriptor", args("addr", sdk.String("10.0.0.2")), "validity_ms", sdk.Int(1000)))
 	w.advance(t, 1000)
-	fails(t, rv, "rendezvous.lookup", args("peer", sdk.String("bob")), sdk.CodeNotFound, "expired")
+	fails(t, rv, effects.RendezvousLookup, args("peer", sdk.String("bob")), sdk.CodeNotFound, "expired")
 
 	// Restarted services rebuild from the journal.
 	inv = w.start(t, invitation.New())
-	if st := str(t, must(t, inv, "invitation.get", args("id", sdk.String(iid))), "status"); st != invitation.StatusAccepted {
+	if st := str(t, must(t, inv, effects.InvitationGet, args("id", sdk.String(iid))), "status"); st != invitation.StatusAccepted {
 		t.Fatalf("invitation after restart: %q, want accepted", st)
 	}
 	rec = w.start(t, recovery.New())
-	if st := str(t, plugintest.Field(t, must(t, rec, "recovery.get", args("id", sdk.String(rid))), "state"), "state"); st != recovery.StateComplete {
+	if st := str(t, plugintest.Field(t, must(t, rec, effects.RecoveryGet, args("id", sdk.String(rid))), "state"), "state"); st != recovery.StateComplete {
 		t.Fatalf("recovery after restart: %q, want complete", st)
 	}
 	ses = w.start(t, session.New()) // cleans the expired session at start
-	fails(t, ses, "session.get", args("id", sdk.String(sid)), sdk.CodeNotFound, "cleaned after it expired")
+	fails(t, ses, effects.SessionGet, args("id", sdk.String(sid)), sdk.CodeNotFound, "cleaned after it expired")
 	au = w.start(t, auth.New())
-	fails(t, au, "auth.verify", args("challenge_id", plugintest.Field(t, ch, "id"), "method", sdk.String(auth.MethodDeviceKey),
+	fails(t, au, effects.AuthVerify, args("challenge_id", plugintest.Field(t, ch, "id"), "method", sdk.String(auth.MethodDeviceKey),
 		"signature", sdk.Bytes(ed25519.Sign(device, nonce)), "public_key", sdk.Bytes(device.Public().(ed25519.PublicKey))), sdk.CodeConflict, "already used")
 
-	return must(t, w.handlers["journal"], "journal.merkle_root", sdk.Null())
+	return must(t, w.handlers["journal"], effects.JournalMerkleRoot, sdk.Null())
 }
 
 // TestServicesOnTheBuiltinEffectPlugins runs the services against the real

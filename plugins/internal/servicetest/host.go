@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -107,9 +108,9 @@ func (h *Host) Invoke(ctx context.Context, call *sdk.Call) (sdk.Value, error) {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeUnavailable, "journal plugin is down")
 	}
 	switch call.Op {
-	case "journal.append_fact":
+	case effects.JournalAppendFact:
 		return h.append(call.Arg("fact"))
-	case "journal.facts_by_predicate":
+	case effects.JournalFactsByPredicate:
 		pred, ok := call.Arg("predicate").AsString()
 		if !ok {
 			return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "predicate must be a string")
@@ -121,21 +122,21 @@ func (h *Host) Invoke(ctx context.Context, call *sdk.Call) (sdk.Value, error) {
 			}
 		}
 		return sdk.List(out...), nil
-	case "journal.get_journal":
+	case effects.JournalGetJournal:
 		out := make([]sdk.Value, len(h.facts))
 		for i, s := range h.facts {
 			out[i] = s.fact
 		}
 		return sdk.List(out...), nil
-	case "clock.physical_time":
+	case effects.ClockPhysicalTime:
 		return sdk.Map(map[string]sdk.Value{"ms": sdk.Int(h.now), "uncertainty_ms": sdk.Int(0)}), nil
-	case "random.random_bytes_32":
+	case effects.RandomBytes32:
 		h.draws++
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], h.draws)
 		sum := sha256.Sum256(append([]byte("servicetest random "), n[:]...))
 		return sdk.Bytes(sum[:]), nil
-	case "crypto.ed25519_verify":
+	case effects.CryptoEd25519Verify:
 		return verify(call)
 	}
 	return sdk.Value{}, sdk.Errorf(sdk.CodeUnknownOp, "the fake host does not serve %s", call.Op)

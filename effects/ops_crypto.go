@@ -1,0 +1,33 @@
+package effects
+
+// Operations of the crypto family, served by crypto.
+const (
+	// CryptoEd25519GenerateKeypair generates an Ed25519 key pair.
+	CryptoEd25519GenerateKeypair OpID = "crypto.ed25519_generate_keypair"
+	// CryptoEd25519Sign signs msg with an Ed25519 private key (pure Ed25519, RFC 8032).
+	CryptoEd25519Sign OpID = "crypto.ed25519_sign"
+	// CryptoEd25519Verify reports whether sig is a valid Ed25519 signature of msg by pub.
+	CryptoEd25519Verify OpID = "crypto.ed25519_verify"
+	// CryptoEd25519PublicKey returns the 32-byte Ed25519 public key of a private key.
+	CryptoEd25519PublicKey OpID = "crypto.ed25519_public_key"
+	// CryptoHash returns the 32-byte BLAKE3-256 hash of data, the platform's hash.
+	CryptoHash OpID = "crypto.hash"
+	// CryptoKDFDerive derives len bytes of key material from ikm with HKDF-SHA256.
+	CryptoKDFDerive OpID = "crypto.kdf_derive"
+	// CryptoAEADSeal encrypts and authenticates plaintext with ChaCha20-Poly1305.
+	CryptoAEADSeal OpID = "crypto.aead_seal"
+	// CryptoAEADOpen authenticates and decrypts what aead_seal returned.
+	CryptoAEADOpen OpID = "crypto.aead_open"
+	// CryptoFrostGenerateKeys deals a t-of-n FROST(Ed25519, SHA-512) key with a trusted dealer.
+	CryptoFrostGenerateKeys OpID = "crypto.frost_generate_keys"
+	// CryptoFrostGenerateNonces is round one of FROST signing for one participant (RFC 9591 §5.1).
+	CryptoFrostGenerateNonces OpID = "crypto.frost_generate_nonces"
+	// CryptoFrostCreateSigningPackage is the coordinator's step between the rounds of FROST signing.
+	CryptoFrostCreateSigningPackage OpID = "crypto.frost_create_signing_package"
+	// CryptoFrostSignShare is round two of FROST signing for one participant (RFC 9591 §5.2).
+	CryptoFrostSignShare OpID = "crypto.frost_sign_share"
+	// CryptoFrostAggregateSignatures combines the signature shares of a package into the group signature.
+	CryptoFrostAggregateSignatures OpID = "crypto.frost_aggregate_signatures"
+	// CryptoFrostVerify reports whether sig is a valid FROST(Ed25519, SHA-512) signature of msg.
+	CryptoFrostVerify OpID = "crypto.frost_verify"
+)

@@ -1,0 +1,71 @@
+package effects
+
+// Operations of the session family, served by session.
+const (
+	// SessionCreate creates an active session and journals session.created.
+	SessionCreate OpID = "session.create"
+	// SessionGet returns the session's handle.
+	SessionGet OpID = "session.get"
+	// SessionEnd ends an active session and journals session.ended.
+	SessionEnd OpID = "session.end"
+	// SessionListActive returns the active sessions' handles (list), oldest first.
+	SessionListActive OpID = "session.list_active"
+	// SessionStats counts sessions by status.
+	SessionStats OpID = "session.stats"
+	// SessionCleanExpired journals session.expired for every expired session, and forgets it.
+	SessionCleanExpired OpID = "session.clean_expired"
+)
+
+// Operations of the auth family, served by auth.
+const (
+	// AuthCreateChallenge issues a challenge and journals auth.challenge_issued.
+	AuthCreateChallenge OpID = "auth.create_challenge"
+	// AuthVerify verifies the answer to a challenge.
+	AuthVerify OpID = "auth.verify"
+)
+
+// Operations of the invitation family, served by invitation.
+const (
+	// InvitationInvite creates a pending invitation and journals invitation.created.
+	InvitationInvite OpID = "invitation.invite"
+	// InvitationAccept is the invitation's receiver accepting it.
+	InvitationAccept OpID = "invitation.accept"
+	// InvitationDecline is the invitation's receiver declining it.
+	InvitationDecline OpID = "invitation.decline"
+	// InvitationCancel is the invitation's sender cancelling it.
+	InvitationCancel OpID = "invitation.cancel"
+	// InvitationGet returns an invitation.
+	InvitationGet OpID = "invitation.get"
+	// InvitationListPending returns the pending invitations.
+	InvitationListPending OpID = "invitation.list_pending"
+	// InvitationExport returns a pending invitation as a shareable code.
+	InvitationExport OpID = "invitation.export"
+	// InvitationImport records the invitation a code carries.
+	InvitationImport OpID = "invitation.import"
+)
+
+// Operations of the recovery family, served by recovery.
+const (
+	// RecoveryInitiate opens a recovery request and journals recovery.initiated.
+	RecoveryInitiate OpID = "recovery.initiate"
+	// RecoverySubmitApproval records a guardian's approval.
+	RecoverySubmitApproval OpID = "recovery.submit_approval"
+	// RecoveryGet returns a recovery request.
+	RecoveryGet OpID = "recovery.get"
+	// RecoveryList returns every known request.
+	RecoveryList OpID = "recovery.list"
+	// RecoveryApprovalMessage returns the bytes a guardian signs to approve a request.
+	RecoveryApprovalMessage OpID = "recovery.approval_message"
+)
+
+// Operations of the rendezvous family, served by rendezvous.
+const (
+	// RendezvousPublish publishes (or caches) a peer's descriptor.
+	RendezvousPublish OpID = "rendezvous.publish"
+	// RendezvousLookup returns the peer's descriptor (map).
+	RendezvousLookup OpID = "rendezvous.lookup"
+	// RendezvousList returns the descriptors that have not expired.
+	RendezvousList OpID = "rendezvous.list"
+	// RendezvousExpire drops the expired descriptors from memory.
+	RendezvousExpire OpID = "rendezvous.expire"
+)
