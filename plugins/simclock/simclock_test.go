@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/plugins/clock"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
@@ -20,17 +19,6 @@ const hourMS = int64(time.Hour / time.Millisecond)
 
 func TestConformance(t *testing.T) {
 	sdktest.Conformance(t, New(), sdktest.WithBlockingCall(effects.ClockSleepMS, args("ms", sdk.Int(hourMS))))
-}
-
-// TestAcceptsTheClockPluginsConfig: a deployment swaps sim-clock in for
-// clock, config block and all. (The operations are the clock plugin's own,
-// clock.Operations; plugins.TestSimulationPluginsStandIn checks them.)
-func TestAcceptsTheClockPluginsConfig(t *testing.T) {
-	for _, f := range clock.New().Config {
-		if !slices.ContainsFunc(New().Config, func(g sdk.ConfigField) bool { return g.Name == f.Name && g.Kind == f.Kind }) {
-			t.Errorf("sim-clock does not accept the clock's config attribute %s", f.Name)
-		}
-	}
 }
 
 func TestSleepEndsWhenVirtualTimeComes(t *testing.T) {

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/networkops"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
-	"github.com/aurahost/aura-host/plugins/transport"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
@@ -86,9 +86,9 @@ func TestReceiveFromAndDefaults(t *testing.T) {
 
 func TestInvalidArguments(t *testing.T) {
 	h := sdktest.New(t, New())
-	big := envelope("a", "b", "c", strings.Repeat("x", transport.MaxPayload+1))
+	big := envelope("a", "b", "c", strings.Repeat("x", networkops.MaxPayload+1))
 	plugintest.Run(t, h, []plugintest.Step{
-		{Op: effects.NetworkSendEnvelope, Args: args("envelope", envelope("a", "b", "c", strings.Repeat("x", transport.MaxPayload))), Want: sent(1, 0)},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", envelope("a", "b", "c", strings.Repeat("x", networkops.MaxPayload))), Want: sent(1, 0)},
 		{Op: effects.NetworkSendEnvelope, Args: args("envelope", big), Code: sdk.CodeInvalidArgs, Message: "payload is 65537 bytes"},
 		{Op: effects.NetworkSendEnvelope, Args: args("envelope", args("source", s("a"), "context", s(""), "payload", sdk.Bytes(nil))), Code: sdk.CodeInvalidArgs, Message: "destination must be"},
 		{Op: effects.NetworkSendEnvelope, Args: args("envelope", args("source", s("a"), "destination", s("b"), "context", s(""), "payload", sdk.Bytes(nil), "extra", sdk.Null())), Code: sdk.CodeInvalidArgs, Message: `no field "extra"`},
@@ -131,7 +131,7 @@ func order(t *testing.T, reorder bool, n int) []int {
 
 func mustEnvelope(t *testing.T, v sdk.Value) Envelope {
 	t.Helper()
-	e, err := transport.ParseEnvelope(v)
+	e, err := networkops.ParseEnvelope(v)
 	if err != nil {
 		t.Fatal(err)
 	}

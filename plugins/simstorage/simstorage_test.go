@@ -10,7 +10,6 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/simstorage"
-	"github.com/aurahost/aura-host/plugins/storage"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
@@ -28,59 +27,6 @@ func TestConformance(t *testing.T) {
 		sdktest.WithSample(effects.StorageRemove, args("key", sdk.String("k"))),
 		sdktest.WithSample(effects.StorageExists, args("key", sdk.String("k"))),
 	)
-}
-
-// TestAcceptsTheStoragePluginsConfig: a deployment swaps sim-storage in
-// for storage, config block and all. (The operations are the storage
-// plugin's own, storage.Operations; plugins.TestSimulationPluginsStandIn
-// checks them.)
-func TestAcceptsTheStoragePluginsConfig(t *testing.T) {
-	sim := simstorage.New()
-	for _, f := range storage.New().Config {
-		if !slices.ContainsFunc(sim.Config, func(g sdk.ConfigField) bool { return g.Name == f.Name && g.Kind == f.Kind }) {
-			t.Errorf("sim-storage does not accept the storage config attribute %s", f.Name)
-		}
-	}
-}
-
-// TestBehavesAsTheStoragePlugin runs the same calls against sim-storage and
-// the real storage plugin and checks each answers as expected — the same
-// values and the same error codes and messages.
-func TestBehavesAsTheStoragePlugin(t *testing.T) {
-	long := strings.Repeat("k", storage.MaxKeySize+1)
-	steps := []plugintest.Step{
-		{Op: effects.StorageStore, Args: args("key", sdk.String("a"), "value", b("1")), Want: sdk.Null()},
-		{Op: effects.StorageRetrieve, Args: key("a"), Want: b("1")},
-		{Op: effects.StorageStore, Args: args("key", sdk.String("a"), "value", b("2")), Want: sdk.Null()},
-		{Op: effects.StorageRetrieve, Args: key("a"), Want: b("2")},
-		{Op: effects.StorageRetrieve, Args: key("nope"), Code: sdk.CodeNotFound},
-		{Op: effects.StorageExists, Args: key("nope"), Want: sdk.Bool(false)},
-		{Op: effects.StorageRemove, Args: key("nope"), Want: sdk.Bool(false)},
-		{Op: effects.StorageStore, Args: args("key", sdk.String("e"), "value", sdk.Bytes(nil)), Want: sdk.Null()},
-		{Op: effects.StorageExists, Args: key("e"), Want: sdk.Bool(true)},
-		{Op: effects.StorageRetrieve, Args: key("e"), Want: sdk.Bytes(nil)},
-		{Op: effects.StorageRemove, Args: key("e"), Want: sdk.Bool(true)},
-		{Op: effects.StorageStoreBatch, Args: args("entries", sdk.Map(map[string]sdk.Value{
-			"user/b": b("2"), "user/a": b("1"), "users": b("3"), "use": b("4"), "other": b("5"), "user/Z": b("6"),
-		})), Want: sdk.Null()},
-		{Op: effects.StorageListKeys, Args: args("prefix", sdk.String("user/")), Want: strs("user/Z", "user/a", "user/b")},
-		{Op: effects.StorageListKeys, Args: sdk.Null(), Want: strs("a", "other", "use", "user/Z", "user/a", "user/b", "users")},
-		{Op: effects.StorageListKeys, Args: args("prefix", sdk.String("zz")), Want: strs()},
-		{Op: effects.StorageRetrieveBatch, Args: args("keys", strs("a", "missing", "use")), Want: sdk.Map(map[string]sdk.Value{"a": b("2"), "use": b("4")})},
-		{Op: effects.StorageStoreBatch, Args: args("entries", sdk.Map(map[string]sdk.Value{"a": b("3"), "z": sdk.String("no")})), Code: sdk.CodeInvalidArgs},
-		{Op: effects.StorageRetrieve, Args: key("a"), Want: b("2")},
-		{Op: effects.StorageRetrieveBatch, Args: args("keys", sdk.List(sdk.String("x"), sdk.Int(1))), Code: sdk.CodeInvalidArgs},
-		{Op: effects.StorageStore, Args: args("key", sdk.String(""), "value", b("1")), Code: sdk.CodeInvalidArgs},
-		{Op: effects.StorageStore, Args: args("key", sdk.String(long), "value", b("1")), Code: sdk.CodeInvalidArgs},
-		{Op: effects.StorageClearAll, Args: sdk.Null(), Want: sdk.Int(7)},
-		{Op: effects.StorageClearAll, Args: sdk.Null(), Want: sdk.Int(0)},
-		{Op: effects.StorageListKeys, Args: sdk.Null(), Want: strs()},
-	}
-	for name, p := range map[string]*sdk.Plugin{"sim-storage": simstorage.New(), "storage": storage.New()} {
-		t.Run(name, func(t *testing.T) {
-			plugintest.Run(t, sdktest.New(t, p), steps)
-		})
-	}
 }
 
 func TestStats(t *testing.T) {

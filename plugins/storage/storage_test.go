@@ -52,6 +52,14 @@ func TestConformance(t *testing.T) {
 
 func key(k string) sdk.Value { return args("key", sdk.String(k)) }
 
+// TestMaxKeySizeIsBboltsLimit: the family's key limit, shared with
+// sim-storage, is the longest key this plugin's database can hold.
+func TestMaxKeySizeIsBboltsLimit(t *testing.T) {
+	if MaxKeySize != bbolt.MaxKeySize {
+		t.Fatalf("MaxKeySize = %d, bbolt's limit is %d", MaxKeySize, bbolt.MaxKeySize)
+	}
+}
+
 func TestOperations(t *testing.T) {
 	long := strings.Repeat("k", bbolt.MaxKeySize+1)
 	cases := []struct {

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/networkops"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
@@ -235,7 +236,7 @@ func TestCloseEndsEveryGoroutine(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.SetPeer("b", b.Addr())
-	e, _ := ParseEnvelope(envelope("b", "a", "c", "x"))
+	e, _ := networkops.ParseEnvelope(envelope("b", "a", "c", "x"))
 	for _, send := range []struct {
 		from *Node
 		e    Envelope
@@ -247,7 +248,7 @@ func TestCloseEndsEveryGoroutine(t *testing.T) {
 	if err := a.WaitBuffered(waitCtx(t), 1); err != nil {
 		t.Fatal(err)
 	}
-	back, _ := ParseEnvelope(envelope("a", "b", "c", "y"))
+	back, _ := networkops.ParseEnvelope(envelope("a", "b", "c", "y"))
 	if err := a.Send(waitCtx(t), back); err != nil {
 		t.Fatal(err)
 	}
