@@ -14,7 +14,7 @@ import (
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-var args, strs = plugintest.Args, plugintest.Strs
+var args = plugintest.Args
 
 func b(s string) sdk.Value { return sdk.Bytes([]byte(s)) }
 
