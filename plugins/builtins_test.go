@@ -8,6 +8,7 @@ import (
 )
 
 func TestNames(t *testing.T) {
+	t.Parallel()
 	want := []string{"auth", "clock", "console", "crypto", "invitation", "journal", "random", "recovery", "rendezvous", "session", "sim-clock", "sim-network", "sim-random", "sim-storage", "storage", "transport"}
 	if got := plugins.Names(); !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
@@ -15,6 +16,7 @@ func TestNames(t *testing.T) {
 }
 
 func TestEveryBuiltinDeclaresItselfCorrectly(t *testing.T) {
+	t.Parallel()
 	for name, newPlugin := range plugins.Builtins() {
 		t.Run(name, func(t *testing.T) {
 			p := newPlugin()
@@ -60,6 +62,7 @@ func TestEveryBuiltinDeclaresItselfCorrectly(t *testing.T) {
 }
 
 func TestBuiltinsIsACopy(t *testing.T) {
+	t.Parallel()
 	m := plugins.Builtins()
 	delete(m, "crypto")
 	if _, ok := plugins.Lookup("crypto"); !ok || len(plugins.Builtins()) != len(plugins.Names()) {

@@ -27,6 +27,7 @@ import (
 // operation of the plugin it replaces, with the same parameters and
 // result, so that swapping one for the other in HCL breaks no caller.
 func TestSimulationPluginsStandIn(t *testing.T) {
+	t.Parallel()
 	for sim, real := range map[string]string{
 		"sim-clock":   "clock",
 		"sim-random":  "random",
@@ -65,6 +66,7 @@ func TestSimulationPluginsStandIn(t *testing.T) {
 // (Moved from simclock.TestAcceptsTheClockPluginsConfig and
 // simstorage.TestAcceptsTheStoragePluginsConfig.)
 func TestSimulationPluginsAcceptTheConfig(t *testing.T) {
+	t.Parallel()
 	for sim, real := range map[string]string{
 		"sim-clock":   "clock",
 		"sim-storage": "storage",
@@ -102,6 +104,7 @@ func randomSequence(t *testing.T, p *sdk.Plugin, opts ...sdktest.Option) []sdk.V
 // for random in a seeded deployment changes no value, so traces stay
 // equal. (Moved from simrandom.TestSameValuesAsTheRandomPluginsSeededModes.)
 func TestSimRandomGivesTheRandomPluginsSeededValues(t *testing.T) {
+	t.Parallel()
 	alice := effects.DeriveAuthorityID("alice", 1)
 	for _, seed := range []uint64{0, 1, 42} {
 		want := randomSequence(t, random.New(), sdktest.WithMode(sdk.Simulation, seed), sdktest.WithAuthority(alice))
@@ -117,6 +120,7 @@ func TestSimRandomGivesTheRandomPluginsSeededValues(t *testing.T) {
 // expected — the same values and the same error codes and messages.
 // (Moved from simstorage.TestBehavesAsTheStoragePlugin.)
 func TestSimStorageBehavesAsTheStoragePlugin(t *testing.T) {
+	t.Parallel()
 	args, strs := plugintest.Args, plugintest.Strs
 	b := func(s string) sdk.Value { return sdk.Bytes([]byte(s)) }
 	key := func(k string) sdk.Value { return args("key", sdk.String(k)) }

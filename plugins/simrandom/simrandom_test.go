@@ -23,6 +23,7 @@ var (
 )
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, simrandom.New(), sdktest.WithAuthority(alice),
 		sdktest.WithSample(effects.RandomRange, args("min", sdk.Int(0), "max", sdk.Int(10))))
 }
@@ -41,6 +42,7 @@ func sequence(t *testing.T, p *sdk.Plugin, opts ...sdktest.Option) []sdk.Value {
 }
 
 func TestSeededInEveryMode(t *testing.T) {
+	t.Parallel()
 	base := sequence(t, simrandom.New(), sdktest.WithMode(sdk.Simulation, 42), sdktest.WithAuthority(alice))
 	for _, mode := range []sdk.Mode{sdk.Production, sdk.Testing, sdk.Simulation} {
 		if got := sequence(t, simrandom.New(), sdktest.WithMode(mode, 42), sdktest.WithAuthority(alice)); !slices.EqualFunc(got, base, sdk.Value.Equal) {
@@ -61,6 +63,7 @@ func TestSeededInEveryMode(t *testing.T) {
 // random plugin's pinned values, since the streams are the same. A change
 // breaks the replay of every recorded trace.
 func TestSeededStreamIsPinned(t *testing.T) {
+	t.Parallel()
 	got := sequence(t, simrandom.New(), sdktest.WithMode(sdk.Simulation, 1), sdktest.WithAuthority(effects.DeriveAuthorityID("pinned", 1)))
 	want := []string{
 		"16760728728272583428u",
@@ -81,6 +84,7 @@ func TestSeededStreamIsPinned(t *testing.T) {
 // serving several agents from one instance does: what one authority draws
 // does not move another's stream.
 func TestStreamsArePerAuthority(t *testing.T) {
+	t.Parallel()
 	p := simrandom.New()
 	if err := p.Configure(context.Background(), &sdk.Configuration{Values: sdk.Map(nil), Mode: sdk.Simulation, Seed: 9}); err != nil {
 		t.Fatal(err)
@@ -114,6 +118,7 @@ func TestStreamsArePerAuthority(t *testing.T) {
 }
 
 func TestArguments(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, simrandom.New())
 	for _, tc := range []struct {
 		op   sdk.OpID

@@ -21,6 +21,7 @@ func b(s string) sdk.Value { return sdk.Bytes([]byte(s)) }
 func key(k string) sdk.Value { return args("key", sdk.String(k)) }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, simstorage.New(),
 		sdktest.WithSample(effects.StorageStore, args("key", sdk.String("k"), "value", b("v"))),
 		sdktest.WithSample(effects.StorageRetrieve, args("key", sdk.String("k"))),
@@ -30,6 +31,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestStats(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, simstorage.New(), sdktest.WithConfig(args("path", sdk.String("ignored.db"))))
 	if _, err := h.Invoke(context.Background(), effects.StorageStoreBatch, args("entries", sdk.Map(map[string]sdk.Value{"ab": b("123"), "c": b("")}))); err != nil {
 		t.Fatal(err)
@@ -72,6 +74,7 @@ func count(bs []bool) (n int) {
 }
 
 func TestInjectedFailuresAreSeeded(t *testing.T) {
+	t.Parallel()
 	a, again := failures(t, 7, 300, 1000), failures(t, 7, 300, 1000)
 	if !slices.Equal(a, again) {
 		t.Fatal("the same seed failed different calls")
@@ -93,6 +96,7 @@ func TestInjectedFailuresAreSeeded(t *testing.T) {
 }
 
 func TestFailedCallsChangeNothing(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, simstorage.New())
 	ctx := context.Background()
 	invoke := func(op sdk.OpID, a sdk.Value) (sdk.Value, error) { return h.Invoke(ctx, op, a) }
@@ -136,6 +140,7 @@ func TestFailedCallsChangeNothing(t *testing.T) {
 // TestSharedInstanceKeepsAuthoritiesApart calls one instance for two
 // authorities, as a host sharing it between agents does.
 func TestSharedInstanceKeepsAuthoritiesApart(t *testing.T) {
+	t.Parallel()
 	p := simstorage.New()
 	if err := p.Configure(context.Background(), &sdk.Configuration{Values: sdk.Map(nil)}); err != nil {
 		t.Fatal(err)

@@ -60,6 +60,7 @@ func pair(t *testing.T) (a, b node) {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	tr := &transport{}
 	t.Cleanup(func() { tr.close() })
 	sdktest.Conformance(t, tr.plugin(),
@@ -70,6 +71,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestLoopbackRoundTrip(t *testing.T) {
+	t.Parallel()
 	a, b := pair(t)
 	env := args("source", s("a"), "destination", s("b"), "context", s("ctx"), "payload", sdk.Bytes([]byte("ping")),
 		"metadata", args("n", sdk.Int(1)), "receipt", sdk.Bytes([]byte{7}))
@@ -112,6 +114,7 @@ func TestLoopbackRoundTrip(t *testing.T) {
 }
 
 func TestOrderAndFilters(t *testing.T) {
+	t.Parallel()
 	a, b := pair(t)
 	const n = 100
 	for i := range n {
@@ -139,6 +142,7 @@ func TestOrderAndFilters(t *testing.T) {
 }
 
 func TestSendErrors(t *testing.T) {
+	t.Parallel()
 	a := newNode(t, "a")
 	gone := refusingAddr(t)
 	a.node().SetPeer("gone", gone)
@@ -176,6 +180,7 @@ func TestSendErrors(t *testing.T) {
 }
 
 func TestConfigureErrors(t *testing.T) {
+	t.Parallel()
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -201,6 +206,7 @@ func TestConfigureErrors(t *testing.T) {
 // TestBackpressure: a full buffer stops reading instead of dropping, and
 // every envelope arrives, in order, once the buffer is drained.
 func TestBackpressure(t *testing.T) {
+	t.Parallel()
 	a, b := pair(t)
 	nb := b.node()
 	nb.mu.Lock()
