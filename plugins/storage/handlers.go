@@ -12,6 +12,8 @@ import (
 	"github.com/aurahost/aura-host/sdk"
 )
 
+// operations are the storage family's, as plugins/internal/storageops
+// declares them, served from the bbolt database by the handlers below.
 func (s *store) operations() []sdk.Operation {
 	return storageops.Operations(storageops.Handlers{
 		Store: s.store, Retrieve: s.retrieve, Remove: s.remove, ListKeys: s.listKeys, Exists: s.exists,
