@@ -1,15 +1,11 @@
-package host
+package supervise
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
-
-// ErrShutdown is returned by calls made after the host began shutting down.
-var ErrShutdown = errors.New("host is shutting down")
 
 // LaunchError reports a plugin that could not be started. It names the
 // plugin, says what went wrong, and what the operator can do about it.

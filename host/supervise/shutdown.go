@@ -1,4 +1,4 @@
-package host
+package supervise
 
 import (
 	"context"
@@ -10,29 +10,26 @@ import (
 	"github.com/aurahost/aura-host/effects"
 )
 
-// Shutdown stops the admin endpoint and supervision, then every plugin one
+// Shutdown stops supervision, then every plugin one
 // by one in reverse start order (a service is asked to Stop first), each
 // within its stop timeout even if it does not answer: it is then SIGKILLed.
 // It is idempotent; later calls return the first result.
-func (h *Host) Shutdown(ctx context.Context) error {
-	h.shutdownOnce.Do(func() { h.shutdownErr = h.shutdown(ctx) })
-	return h.shutdownErr
+func (mg *Manager) Shutdown(ctx context.Context) error {
+	mg.shutdownOnce.Do(func() { mg.shutdownErr = mg.shutdown(ctx) })
+	return mg.shutdownErr
 }
 
-func (h *Host) shutdown(ctx context.Context) error {
-	if h.admin != nil {
-		h.admin.close(ctx)
-	}
-	h.cancel()
-	h.supervisors.Wait()
+func (mg *Manager) shutdown(ctx context.Context) error {
+	mg.cancel()
+	mg.supervisors.Wait()
 	var stragglers []string
-	var order []*managedPlugin
-	for _, level := range h.levels() {
+	var order []*Plugin
+	for _, level := range mg.levels() {
 		order = append(order, level...)
 	}
 	for _, m := range slices.Backward(order) {
 		if m.local != nil {
-			h.stopLocal(ctx, m)
+			mg.stopLocal(ctx, m)
 			continue
 		}
 		inst := m.inst.Swap(nil)
@@ -46,14 +43,14 @@ func (h *Host) shutdown(ctx context.Context) error {
 			continue
 		}
 		m.setState(StateStopping, "")
-		if !h.stopInstance(ctx, m, inst) {
-			stragglers = append(stragglers, m.name())
+		if !mg.stopInstance(ctx, m, inst) {
+			stragglers = append(stragglers, m.Name())
 		}
 		m.setState(StateStopped, "")
 	}
-	h.background.Wait()
-	if h.socketDir != "" {
-		_ = os.RemoveAll(h.socketDir)
+	mg.background.Wait()
+	if mg.socketDir != "" {
+		_ = os.RemoveAll(mg.socketDir)
 	}
 	if len(stragglers) > 0 {
 		slices.Sort(stragglers)
@@ -64,7 +61,7 @@ func (h *Host) shutdown(ctx context.Context) error {
 
 // stopLocal stops an in-process plugin this host owns: a service is asked
 // to Stop within the plugin's stop timeout.
-func (h *Host) stopLocal(ctx context.Context, m *managedPlugin) {
+func (mg *Manager) stopLocal(ctx context.Context, m *Plugin) {
 	if st, _ := m.currentState(); st != StateReady || m.shared {
 		return
 	}
@@ -82,7 +79,7 @@ func (h *Host) stopLocal(ctx context.Context, m *managedPlugin) {
 // stopInstance stops one instance within the plugin's bound: a service is
 // asked to Stop first; then the process is shut down, and killed if it
 // does not go.
-func (h *Host) stopInstance(ctx context.Context, m *managedPlugin, inst *instance) bool {
+func (mg *Manager) stopInstance(ctx context.Context, m *Plugin, inst *instance) bool {
 	bound := m.policy.StopTimeout
 	if dl, ok := ctx.Deadline(); ok {
 		bound = max(min(bound, time.Until(dl)), 10*time.Millisecond)

@@ -1,4 +1,4 @@
-package host
+package supervise
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -14,18 +15,18 @@ import (
 // the process exiting (at once) or going unresponsive (by the health
 // probe), retires the instance and restarts the plugin with backoff, until
 // the restart-intensity limit marks it failed or the host shuts down.
-func (h *Host) supervise(ctx context.Context, m *managedPlugin) {
+func (mg *Manager) supervise(ctx context.Context, m *Plugin) {
 	for {
 		inst := m.inst.Load()
 		if inst == nil {
 			return
 		}
-		reason := h.watchInstance(ctx, m, inst)
+		reason := mg.watchInstance(ctx, m, inst)
 		if ctx.Err() != nil {
 			return
 		}
-		h.retire(m, inst, reason)
-		if !h.restart(ctx, m) {
+		mg.retire(m, inst, reason)
+		if !mg.restart(ctx, m) {
 			return
 		}
 	}
@@ -33,7 +34,7 @@ func (h *Host) supervise(ctx context.Context, m *managedPlugin) {
 
 // watchInstance returns why the instance must be replaced: it exited, or
 // failed UnhealthyThreshold consecutive probes (it is then SIGKILLed).
-func (h *Host) watchInstance(ctx context.Context, m *managedPlugin, inst *instance) string {
+func (mg *Manager) watchInstance(ctx context.Context, m *Plugin, inst *instance) string {
 	p := m.policy.Health
 	timer := time.NewTimer(max(p.Grace, p.Interval))
 	defer timer.Stop()
@@ -51,7 +52,7 @@ func (h *Host) watchInstance(ctx context.Context, m *managedPlugin, inst *instan
 			return "call stream to the plugin broke; process group killed"
 		case <-timer.C:
 		}
-		err := h.probe(ctx, m, inst)
+		err := mg.probe(ctx, m, inst)
 		switch {
 		case ctx.Err() != nil:
 			return ""
@@ -79,7 +80,7 @@ func (h *Host) watchInstance(ctx context.Context, m *managedPlugin, inst *instan
 // probe runs the liveness checks, each under its own deadline: the
 // standard grpc.health.v1 check every plugin serves, and for a service its
 // own Health. A degraded service is reported but stays in service.
-func (h *Host) probe(ctx context.Context, m *managedPlugin, inst *instance) error {
+func (mg *Manager) probe(ctx context.Context, m *Plugin, inst *instance) error {
 	timeout := m.policy.Health.Timeout
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -106,7 +107,7 @@ func (h *Host) probe(ctx context.Context, m *managedPlugin, inst *instance) erro
 // retire takes a dead or unresponsive instance out of service. Its calls in
 // flight fail with a retryable unavailable error as its stream closes; the
 // process is reaped in the background.
-func (h *Host) retire(m *managedPlugin, inst *instance, reason string) {
+func (mg *Manager) retire(m *Plugin, inst *instance, reason string) {
 	if !m.inst.CompareAndSwap(inst, nil) {
 		return
 	}
@@ -119,14 +120,14 @@ func (h *Host) retire(m *managedPlugin, inst *instance, reason string) {
 	m.exit = reason
 	m.mu.Unlock()
 	m.setState(StateRestarting, reason)
-	h.background.Go(func() { inst.kill(h.cfg.StopTimeout) })
+	mg.background.Go(func() { inst.kill(mg.cfg.StopTimeout) })
 }
 
 // restart starts a fresh process and client, with capped exponential
 // backoff and jitter, and reports whether the plugin is serving again. Past
 // the restart-intensity limit the plugin is failed (mode "fail") or keeps
 // being retried at the maximum delay (mode "keep-trying").
-func (h *Host) restart(ctx context.Context, m *managedPlugin) bool {
+func (mg *Manager) restart(ctx context.Context, m *Plugin) bool {
 	rp := m.policy.Restart
 	for {
 		now := time.Now()
@@ -144,7 +145,7 @@ func (h *Host) restart(ctx context.Context, m *managedPlugin) bool {
 
 		delay := backoff(rp.Delay, rp.MaxDelay, streak)
 		if count > rp.Attempts {
-			if rp.Mode == RestartFail {
+			if rp.Mode == config.RestartFail {
 				m.setState(StateFailed, fmt.Sprintf("restarted %d times within %v (last: %s)", rp.Attempts, rp.Window, exit))
 				return false
 			}
@@ -158,7 +159,7 @@ func (h *Host) restart(ctx context.Context, m *managedPlugin) bool {
 			return false
 		case <-t.C:
 		}
-		err := h.spawn(ctx, m)
+		err := mg.spawn(ctx, m)
 		if err == nil {
 			m.breaker.reset()
 			m.setState(StateReady, fmt.Sprintf("restarted (attempt %d)", count))
@@ -190,8 +191,8 @@ func backoff(base, limit time.Duration, n int) time.Duration {
 // Reset brings a failed plugin back: its restart history is cleared and it
 // is started afresh under supervision. Resetting a plugin that has not
 // failed is an error.
-func (h *Host) Reset(ctx context.Context, name string) error {
-	m := h.plugin(name)
+func (mg *Manager) Reset(ctx context.Context, name string) error {
+	m := mg.plugin(name)
 	if m == nil {
 		return fmt.Errorf("no plugin %q in this deployment", name)
 	}
@@ -202,12 +203,16 @@ func (h *Host) Reset(ctx context.Context, name string) error {
 	m.restarts, m.streak = nil, 0
 	m.mu.Unlock()
 	m.setState(StateStarting, "reset by operator")
-	if err := h.spawn(ctx, m); err != nil {
+	if err := mg.spawn(ctx, m); err != nil {
 		m.setState(StateFailed, "reset failed: "+err.Error())
 		return err
 	}
 	m.breaker.reset()
 	m.setState(StateReady, "reset by operator")
-	h.startSupervisor(m)
+	mg.startSupervisor(m)
 	return nil
+}
+
+func (mg *Manager) startSupervisor(m *Plugin) {
+	mg.supervisors.Go(func() { mg.supervise(mg.ctx, m) })
 }

@@ -1,4 +1,4 @@
-package host
+package supervise
 
 import (
 	"errors"
@@ -9,18 +9,18 @@ import (
 	"syscall"
 )
 
-// socketRoot is the per-user directory under which each running host keeps
+// SocketRoot is the per-user directory under which each running host keeps
 // its plugins' socket directories, one subdirectory per host PID. Socket
 // paths are limited to ~108 bytes, so this lives under the system temp
 // directory rather than under a deployment's (possibly deep) state dir.
-func socketRoot() string {
+func SocketRoot() string {
 	return filepath.Join(os.TempDir(), fmt.Sprintf("aura-host-%d", os.Getuid()))
 }
 
 // makeSocketDir creates this host's socket directory (0700) after sweeping
 // the directories of hosts that are no longer running.
 func makeSocketDir() (string, error) {
-	root := socketRoot()
+	root := SocketRoot()
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return "", fmt.Errorf("create socket directory: %w", err)
 	}

@@ -1,4 +1,4 @@
-package host
+package supervise
 
 import (
 	"context"
@@ -16,12 +16,12 @@ import (
 	"github.com/aurahost/aura-host/sdk"
 )
 
-// managedPlugin is one plugin of the deployment across its whole life:
+// Plugin is one plugin of the deployment across its whole life:
 // its declaration, what it described, its current process (replaced on
 // every restart), its supervision state and its counters. It is the
 // Handler registered for every operation the plugin serves, so the
 // registry never changes when the process does.
-type managedPlugin struct {
+type Plugin struct {
 	decl    *config.Plugin
 	logger  hclog.Logger
 	policy  Policy
@@ -57,20 +57,21 @@ type managedPlugin struct {
 	errors  atomic.Uint64
 }
 
-func newManagedPlugin(decl *config.Plugin, policy Policy, logger hclog.Logger, onEvent func(Event)) *managedPlugin {
+func newPlugin(decl *config.Plugin, policy Policy, logger hclog.Logger, onEvent func(Event)) *Plugin {
 	policy = policy.withDefaults()
-	return &managedPlugin{decl: decl, logger: logger, policy: policy, onEvent: onEvent,
+	return &Plugin{decl: decl, logger: logger, policy: policy, onEvent: onEvent,
 		state: StateStarting, changed: make(chan struct{}),
 		breaker: breaker{threshold: policy.Call.BreakerThreshold, cooldown: policy.Call.BreakerCooldown, now: time.Now}}
 }
 
-func (m *managedPlugin) name() string { return m.decl.Name }
+// Name is the plugin's name in the deployment.
+func (m *Plugin) Name() string { return m.decl.Name }
 
-func (m *managedPlugin) lazy() bool { return m.decl.Start == config.StartLazy }
+func (m *Plugin) lazy() bool { return m.decl.Start == config.StartLazy }
 
 // setState moves the plugin to s, logs the transition and wakes every
 // caller waiting for a change.
-func (m *managedPlugin) setState(s State, reason string) {
+func (m *Plugin) setState(s State, reason string) {
 	m.mu.Lock()
 	old := m.state
 	m.state = s
@@ -84,7 +85,7 @@ func (m *managedPlugin) setState(s State, reason string) {
 	if inst := m.inst.Load(); inst != nil {
 		pid = inst.pid()
 	}
-	ev := Event{Plugin: m.name(), From: old, To: s, Reason: reason, Time: time.Now(), PID: pid}
+	ev := Event{Plugin: m.Name(), From: old, To: s, Reason: reason, Time: time.Now(), PID: pid}
 	args := []any{"from", old, "to", s}
 	if reason != "" {
 		args = append(args, "reason", reason)
@@ -99,7 +100,7 @@ func (m *managedPlugin) setState(s State, reason string) {
 	}
 }
 
-func (m *managedPlugin) currentState() (State, <-chan struct{}) {
+func (m *Plugin) currentState() (State, <-chan struct{}) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.state, m.changed
@@ -110,7 +111,7 @@ func (m *managedPlugin) currentState() (State, <-chan struct{}) {
 // restarting, fails fast for one that failed or is open-circuited, and
 // retries an idempotent call once on the next instance if the process died
 // under it.
-func (m *managedPlugin) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
+func (m *Plugin) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
 	m.calls.Add(1)
 	start := time.Now()
 	v, err := m.invoke(ctx, call, m.callDeadline(ctx, start))
@@ -126,7 +127,7 @@ func (m *managedPlugin) Invoke(ctx context.Context, call *effects.Call) (effects
 // ctx is the call's only deadline). The stream enforces it with its one
 // timer rather than a context.WithDeadline per call (see
 // sdk.Stream.InvokeWithDeadline).
-func (m *managedPlugin) callDeadline(ctx context.Context, now time.Time) time.Time {
+func (m *Plugin) callDeadline(ctx context.Context, now time.Time) time.Time {
 	limit := now.Add(m.policy.Call.Timeout)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(limit) {
 		return time.Time{}
@@ -134,12 +135,12 @@ func (m *managedPlugin) callDeadline(ctx context.Context, now time.Time) time.Ti
 	return limit
 }
 
-func (m *managedPlugin) invoke(ctx context.Context, call *effects.Call, deadline time.Time) (effects.Value, error) {
+func (m *Plugin) invoke(ctx context.Context, call *effects.Call, deadline time.Time) (effects.Value, error) {
 	if m.local != nil {
 		return m.local.InvokeWithDeadline(ctx, call, deadline)
 	}
 	if ok, wait := m.breaker.allow(); !ok {
-		return effects.Value{}, &effects.Error{Code: effects.CodeUnavailable, Op: call.Op, Plugin: m.name(), Retryable: true,
+		return effects.Value{}, &effects.Error{Code: effects.CodeUnavailable, Op: call.Op, Plugin: m.Name(), Retryable: true,
 			Message: fmt.Sprintf("circuit open after %d consecutive failed calls; next trial in %v", m.policy.Call.BreakerThreshold, wait.Round(time.Millisecond))}
 	}
 	inst, err := m.waitUsable(ctx, deadline, call.Op, nil)
@@ -179,7 +180,7 @@ func withDeadline(ctx context.Context, deadline time.Time) (context.Context, con
 // waitUsable returns the instance serving calls, other than not, waiting
 // while the plugin starts or restarts. A failed or stopped plugin fails
 // fast.
-func (m *managedPlugin) waitUsable(ctx context.Context, deadline time.Time, op effects.OpID, not *instance) (*instance, error) {
+func (m *Plugin) waitUsable(ctx context.Context, deadline time.Time, op effects.OpID, not *instance) (*instance, error) {
 	bounded := false // ctx carries the host's deadline
 	for {
 		if inst := m.inst.Load(); inst != nil && inst != not {
@@ -197,7 +198,7 @@ func (m *managedPlugin) waitUsable(ctx context.Context, deadline time.Time, op e
 			if state == StateFailed {
 				msg = fmt.Sprintf("plugin failed (%s); its operations fail until an operator resets it (aura-host status lists it)", exit)
 			}
-			return nil, &effects.Error{Code: effects.CodeUnavailable, Op: op, Plugin: m.name(), Retryable: state != StateFailed, Message: msg}
+			return nil, &effects.Error{Code: effects.CodeUnavailable, Op: op, Plugin: m.Name(), Retryable: state != StateFailed, Message: msg}
 		}
 		if !bounded { // only a call that waits needs the deadline's timer
 			var cancel context.CancelFunc
@@ -208,7 +209,7 @@ func (m *managedPlugin) waitUsable(ctx context.Context, deadline time.Time, op e
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return nil, &effects.Error{Code: effects.AsError(ctx.Err()).Code, Op: op, Plugin: m.name(), Err: ctx.Err(),
+			return nil, &effects.Error{Code: effects.AsError(ctx.Err()).Code, Op: op, Plugin: m.Name(), Err: ctx.Err(),
 				Message: fmt.Sprintf("plugin still %s when the call's deadline passed", state)}
 		}
 	}
@@ -232,9 +233,9 @@ type PluginStatus struct {
 	InProcess  bool          `json:"in_process,omitempty"`
 }
 
-func (m *managedPlugin) status() PluginStatus {
+func (m *Plugin) status() PluginStatus {
 	m.mu.Lock()
-	st := PluginStatus{Name: m.name(), State: m.state, Version: m.desc.Version,
+	st := PluginStatus{Name: m.Name(), State: m.state, Version: m.desc.Version,
 		Operations: len(m.desc.Ops), LastExit: m.exit, Restarts: len(m.restarts)}
 	m.mu.Unlock()
 	if inst := m.inst.Load(); inst != nil {
@@ -253,12 +254,12 @@ func (m *managedPlugin) status() PluginStatus {
 // configure sends the decoded config to a launched instance, maps the
 // plugin's diagnostics onto the user's file, opens the call stream and,
 // for a service, starts it.
-func (m *managedPlugin) configure(ctx context.Context, inst *instance, req sdk.ConfigureRequest, callbacks effects.Handler) error {
+func (m *Plugin) configure(ctx context.Context, inst *instance, req sdk.ConfigureRequest, callbacks effects.Handler) error {
 	req.Config = m.values
 	req.HostBrokerID = inst.conn.ServeHost(callbacks)
 	diags, err := inst.conn.Configure(ctx, req)
 	if err != nil {
-		return &LaunchError{Plugin: m.name(), Reason: "configure failed", Err: err}
+		return &LaunchError{Plugin: m.Name(), Reason: "configure failed", Err: err}
 	}
 	var hdiags hcl.Diagnostics
 	for _, d := range diags {
@@ -275,11 +276,11 @@ func (m *managedPlugin) configure(ctx context.Context, inst *instance, req sdk.C
 		m.logger.Warn("configuration warning", "summary", d.Summary, "detail", d.Detail, "at", d.Subject)
 	}
 	if inst.stream, err = inst.conn.OpenStream(); err != nil {
-		return &LaunchError{Plugin: m.name(), Reason: "cannot open the call stream", Err: err}
+		return &LaunchError{Plugin: m.Name(), Reason: "cannot open the call stream", Err: err}
 	}
 	if m.desc.Kind == effects.KindService {
 		if err := inst.conn.Start(ctx, req.HostBrokerID); err != nil {
-			return &LaunchError{Plugin: m.name(), Reason: "service failed to start", Err: err}
+			return &LaunchError{Plugin: m.Name(), Reason: "service failed to start", Err: err}
 		}
 	}
 	return nil
@@ -287,7 +288,7 @@ func (m *managedPlugin) configure(ctx context.Context, inst *instance, req sdk.C
 
 // configureLocal configures a plugin run in process (unless it is shared:
 // its owner configures it) and starts it if it is a service.
-func (m *managedPlugin) configureLocal(ctx context.Context, req sdk.ConfigureRequest, callbacks effects.Handler) error {
+func (m *Plugin) configureLocal(ctx context.Context, req sdk.ConfigureRequest, callbacks effects.Handler) error {
 	if m.shared {
 		return nil
 	}
@@ -305,7 +306,7 @@ func (m *managedPlugin) configureLocal(ctx context.Context, req sdk.ConfigureReq
 	}
 	if m.desc.Kind == effects.KindService {
 		if err := m.local.Start(ctx); err != nil {
-			return &LaunchError{Plugin: m.name(), Reason: "service failed to start", Err: err}
+			return &LaunchError{Plugin: m.Name(), Reason: "service failed to start", Err: err}
 		}
 	}
 	return nil
@@ -313,7 +314,7 @@ func (m *managedPlugin) configureLocal(ctx context.Context, req sdk.ConfigureReq
 
 // setDescriptor records what the plugin described. On a restart the new
 // process must serve the same operations as the one it replaces.
-func (m *managedPlugin) setDescriptor(d effects.Descriptor) error {
+func (m *Plugin) setDescriptor(d effects.Descriptor) error {
 	if m.ops != nil {
 		if len(d.Ops) != len(m.ops) {
 			return fmt.Errorf("plugin changed its operations across a restart (%d before, %d now)", len(m.ops), len(d.Ops))

@@ -1,4 +1,4 @@
-package host
+package supervise
 
 // State is where a plugin is in its life. The supervisor moves it along
 // starting → ready ⇄ degraded → restarting → ready | failed, and on

@@ -1,4 +1,4 @@
-package host
+package supervise
 
 import (
 	"bytes"
@@ -47,6 +47,10 @@ type instance struct {
 // anything is executed. Every failure is a *LaunchError saying what to do.
 func launch(ctx context.Context, spec launchSpec) (*instance, error) {
 	p := spec.plugin
+	if errUnsupported != nil {
+		return nil, &LaunchError{Plugin: p.Name, Reason: "cannot run a plugin process on this system", Err: errUnsupported,
+			Hint: "run aura-host on Linux, or run built-in plugins in process (host.Config.InProcess)"}
+	}
 	cmd, err := command(spec)
 	if err != nil {
 		return nil, err

@@ -1,4 +1,4 @@
-package host
+package admin
 
 import (
 	"bytes"
@@ -54,22 +54,22 @@ type errorJSON struct {
 	Retryable bool   `json:"retryable,omitempty"`
 }
 
-func (h *Host) handleOperation(w http.ResponseWriter, r *http.Request) {
-	e, ok := h.registry.Lookup(effects.OpID(r.PathValue("op")))
+func (a *Server) handleOperation(w http.ResponseWriter, r *http.Request) {
+	spec, ok := a.cfg.Target.Operation(effects.OpID(r.PathValue("op")))
 	if !ok {
 		http.Error(w, fmt.Sprintf("no plugin serves %s", r.PathValue("op")), http.StatusNotFound)
 		return
 	}
-	out := opSpecJSON{ID: string(e.Spec.ID), Result: e.Spec.Result.String(), Idempotent: e.Spec.Idempotent,
-		Determinism: string(e.Spec.Determinism)}
-	for _, p := range e.Spec.Params {
+	out := opSpecJSON{ID: string(spec.ID), Result: spec.Result.String(), Idempotent: spec.Idempotent,
+		Determinism: string(spec.Determinism)}
+	for _, p := range spec.Params {
 		out.Params = append(out.Params, paramJSON{Name: p.Name, Kind: p.Kind.String(), Optional: p.Optional})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
 }
 
-func (h *Host) handleInvoke(w http.ResponseWriter, r *http.Request) {
+func (a *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 	var req invokeRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		http.Error(w, "malformed request: "+err.Error(), http.StatusBadRequest)
@@ -87,7 +87,7 @@ func (h *Host) handleInvoke(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 	}
 	var res invokeResponse
-	if v, err := h.Invoke(ctx, &effects.Call{Op: op, Args: req.Args}); err != nil {
+	if v, err := a.cfg.Target.Invoke(ctx, &effects.Call{Op: op, Args: req.Args}); err != nil {
 		e := effects.AsError(err)
 		res.Error = &errorJSON{Code: string(e.Code), Op: string(e.Op), Plugin: e.Plugin, Message: e.Message, Retryable: e.Retryable}
 		if res.Error.Message == "" && e.Err != nil {
@@ -101,7 +101,7 @@ func (h *Host) handleInvoke(w http.ResponseWriter, r *http.Request) {
 }
 
 // Operation fetches the spec of an operation the running host serves.
-func (c *AdminClient) Operation(ctx context.Context, op effects.OpID) (effects.OpSpec, error) {
+func (c *Client) Operation(ctx context.Context, op effects.OpID) (effects.OpSpec, error) {
 	var spec effects.OpSpec
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://aura-host/v1/operations/"+string(op), nil)
 	if err != nil {
@@ -138,7 +138,7 @@ func (c *AdminClient) Operation(ctx context.Context, op effects.OpID) (effects.O
 
 // Invoke routes one call through the running host. A failed call is the
 // *effects.Error the host's router returned.
-func (c *AdminClient) Invoke(ctx context.Context, op effects.OpID, args effects.Value) (effects.Value, error) {
+func (c *Client) Invoke(ctx context.Context, op effects.OpID, args effects.Value) (effects.Value, error) {
 	body := invokeRequest{Op: string(op), Args: args}
 	if dl, ok := ctx.Deadline(); ok {
 		body.TimeoutMs = max(time.Until(dl).Milliseconds(), 1)

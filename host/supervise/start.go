@@ -1,4 +1,4 @@
-package host
+package supervise
 
 import (
 	"context"
@@ -17,30 +17,31 @@ import (
 	"github.com/aurahost/aura-host/sdk"
 )
 
-// Start-up, in phases: launch and describe every plugin (launchAll), check
-// configs and operations against what they described (checkAll), then
+// Start-up, in phases: launch and describe every plugin (Launch), check
+// configs and operations against what they described (Check), then
 // configure and start them level by level in dependency order
-// (configureAll). Restarts and lazy starts reuse the same steps (spawn).
+// (Configure). Restarts and lazy starts reuse the same steps (spawn).
 
-// launchAll starts every plugin process in parallel and describes it.
-func (h *Host) launchAll(ctx context.Context) error {
+// Launch starts every plugin process in parallel and describes it (a
+// plugin run in process is only described).
+func (mg *Manager) Launch(ctx context.Context) error {
 	dir, err := makeSocketDir()
 	if err != nil {
 		return err
 	}
-	h.socketDir = dir
-	errs := make([]error, len(h.plugins))
+	mg.socketDir = dir
+	errs := make([]error, len(mg.plugins))
 	var wg sync.WaitGroup
-	for i, m := range h.plugins {
+	for i, m := range mg.plugins {
 		wg.Go(func() {
-			inst, err := h.launchDescribed(ctx, m)
+			inst, err := mg.launchDescribed(ctx, m)
 			if err != nil {
 				m.setState(StateFailed, err.Error())
 			}
 			m.starting, errs[i] = inst, err
 		})
-		if orig := h.cfg.Deployment.Plugin(m.name()); h.cfg.Deployment.Override(m.name()) != nil && orig != nil {
-			wg.Go(func() { m.replaced, m.replacedErr = h.describeOnly(ctx, orig, m.logger) })
+		if orig := mg.cfg.Deployment.Plugin(m.Name()); mg.cfg.Deployment.Override(m.Name()) != nil && orig != nil {
+			wg.Go(func() { m.replaced, m.replacedErr = mg.describeOnly(ctx, orig, m.logger) })
 		}
 	}
 	wg.Wait()
@@ -49,32 +50,32 @@ func (h *Host) launchAll(ctx context.Context) error {
 
 // describeOnly launches a plugin only to ask what it serves: the plugin a
 // mode override replaces, whose operations the swap must also serve.
-func (h *Host) describeOnly(ctx context.Context, decl *config.Plugin, logger hclog.Logger) (effects.Descriptor, error) {
-	if h.cfg.InProcess && decl.Builtin != "" && h.cfg.Builtins != nil {
-		if newPlugin, ok := h.cfg.Builtins(decl.Builtin); ok {
+func (mg *Manager) describeOnly(ctx context.Context, decl *config.Plugin, logger hclog.Logger) (effects.Descriptor, error) {
+	if mg.cfg.InProcess && decl.Builtin != "" && mg.cfg.Builtins != nil {
+		if newPlugin, ok := mg.cfg.Builtins(decl.Builtin); ok {
 			return newPlugin().Descriptor(), nil
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, h.cfg.StartTimeout)
+	ctx, cancel := context.WithTimeout(ctx, mg.cfg.StartTimeout)
 	defer cancel()
-	inst, err := launch(ctx, launchSpec{plugin: decl, executable: h.cfg.Executable, socketDir: h.socketDir,
-		startTimeout: h.cfg.StartTimeout, logger: logger, logLevel: h.cfg.Logger.GetLevel()})
+	inst, err := launch(ctx, launchSpec{plugin: decl, executable: mg.cfg.Executable, socketDir: mg.socketDir,
+		startTimeout: mg.cfg.StartTimeout, logger: logger, logLevel: mg.cfg.Logger.GetLevel()})
 	if err != nil {
 		return effects.Descriptor{}, err
 	}
-	defer inst.kill(h.cfg.StopTimeout)
+	defer inst.kill(mg.cfg.StopTimeout)
 	return inst.conn.Describe(ctx)
 }
 
 // launchDescribed starts one process and records what it describes.
-func (h *Host) launchDescribed(ctx context.Context, m *managedPlugin) (*instance, error) {
+func (mg *Manager) launchDescribed(ctx context.Context, m *Plugin) (*instance, error) {
 	if m.local != nil {
 		return nil, m.setDescriptor(m.local.Describe())
 	}
-	ctx, cancel := context.WithTimeout(ctx, h.cfg.StartTimeout)
+	ctx, cancel := context.WithTimeout(ctx, mg.cfg.StartTimeout)
 	defer cancel()
-	inst, err := launch(ctx, launchSpec{plugin: m.decl, executable: h.cfg.Executable, socketDir: h.socketDir,
-		startTimeout: h.cfg.StartTimeout, logger: m.logger, logLevel: h.cfg.Logger.GetLevel()})
+	inst, err := launch(ctx, launchSpec{plugin: m.decl, executable: mg.cfg.Executable, socketDir: mg.socketDir,
+		startTimeout: mg.cfg.StartTimeout, logger: m.logger, logLevel: mg.cfg.Logger.GetLevel()})
 	if err != nil {
 		return nil, err
 	}
@@ -83,29 +84,30 @@ func (h *Host) launchDescribed(ctx context.Context, m *managedPlugin) (*instance
 		err = m.setDescriptor(desc)
 	}
 	if err != nil {
-		inst.kill(h.cfg.StopTimeout)
-		return nil, &LaunchError{Plugin: m.name(), Reason: "describe failed", Err: err,
+		inst.kill(mg.cfg.StopTimeout)
+		return nil, &LaunchError{Plugin: m.Name(), Reason: "describe failed", Err: err,
 			Hint: "the plugin answered the handshake but not the Aura contract; is it built with a matching sdk?"}
 	}
 	return inst, nil
 }
 
-// checkAll decodes every plugin's config block against the schema it
-// declared and checks that no operation is claimed by two plugins.
-func (h *Host) checkAll() error {
+// Check decodes every plugin's config block against the schema it
+// declared and checks that no operation is claimed by two plugins. A
+// mistake is a *DiagnosticsError placed in the user's file.
+func (mg *Manager) Check() error {
 	var diags hcl.Diagnostics
 	ops := map[string][]effects.OpID{}
-	for _, m := range h.plugins {
+	for _, m := range mg.plugins {
 		values, d := config.DecodePluginConfig(m.decl, m.desc.Config)
 		diags = append(diags, d...)
-		m.values = overrideConfig(values, h.cfg.PluginConfig[m.name()])
+		m.values = overrideConfig(values, mg.cfg.PluginConfig[m.Name()])
 		for _, op := range m.desc.Ops {
-			ops[m.name()] = append(ops[m.name()], op.ID)
+			ops[m.Name()] = append(ops[m.Name()], op.ID)
 		}
 	}
-	diags = append(diags, config.CheckOperations(h.cfg.Deployment, ops)...)
-	for _, m := range h.plugins {
-		diags = append(diags, h.checkSwap(m)...)
+	diags = append(diags, config.CheckOperations(mg.cfg.Deployment, ops)...)
+	for _, m := range mg.plugins {
+		diags = append(diags, mg.checkSwap(m)...)
 	}
 	if diags.HasErrors() {
 		return &DiagnosticsError{Diagnostics: diags}
@@ -113,11 +115,6 @@ func (h *Host) checkAll() error {
 	return nil
 }
 
-// configureAll configures the launched plugins level by level in
-// dependency order (depends_on), the members of a level in parallel; a
-// level is ready, and supervised, before the next starts. A lazy
-// plugin was launched only to describe it: its process is stopped and it
-// waits, idle, for its first call.
 // overrideConfig sets the fields of over on a decoded config block.
 func overrideConfig(values, over effects.Value) effects.Value {
 	if over.Len() == 0 {
@@ -136,14 +133,14 @@ func overrideConfig(values, over effects.Value) effects.Value {
 // checkSwap checks that a plugin swapped in by a mode override serves
 // every operation of the plugin it replaces, so that nothing that works in
 // production is missing in simulation.
-func (h *Host) checkSwap(m *managedPlugin) hcl.Diagnostics {
-	o := h.cfg.Deployment.Override(m.name())
+func (mg *Manager) checkSwap(m *Plugin) hcl.Diagnostics {
+	o := mg.cfg.Deployment.Override(m.Name())
 	if o == nil {
 		return nil
 	}
 	if m.replacedErr != nil {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot check the swapped plugin",
-			Detail:  fmt.Sprintf("The %s block swaps plugin %q, but the plugin it replaces could not be described: %v", h.cfg.Deployment.Mode, m.name(), m.replacedErr),
+			Detail:  fmt.Sprintf("The %s block swaps plugin %q, but the plugin it replaces could not be described: %v", mg.cfg.Deployment.Mode, m.Name(), m.replacedErr),
 			Subject: o.DeclRange.Ptr()}}
 	}
 	var missing []string
@@ -157,12 +154,19 @@ func (h *Host) checkSwap(m *managedPlugin) hcl.Diagnostics {
 	}
 	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Swapped plugin serves fewer operations",
 		Detail: fmt.Sprintf("In %s mode plugin %q is swapped for one that does not serve %s, which the plugin it replaces serves. A swap must serve the same operations: pick a plugin that does, or remove the swap.",
-			h.cfg.Deployment.Mode, m.name(), strings.Join(missing, ", ")),
+			mg.cfg.Deployment.Mode, m.Name(), strings.Join(missing, ", ")),
 		Subject: o.DeclRange.Ptr()}}
 }
 
-func (h *Host) configureAll(ctx context.Context) error {
-	for _, level := range h.levels() {
+// Configure configures the launched plugins level by level in
+// dependency order (depends_on), the members of a level in parallel; a
+// level is ready, and supervised, before the next starts. A lazy
+// plugin was launched only to describe it: its process is stopped and it
+// waits, idle, for its first call. Calls the plugins make back go to
+// callbacks (the host's router).
+func (mg *Manager) Configure(ctx context.Context, callbacks effects.Handler) error {
+	mg.callbacks = callbacks
+	for _, level := range mg.levels() {
 		errs := make([]error, len(level))
 		var wg sync.WaitGroup
 		for i, m := range level {
@@ -174,7 +178,7 @@ func (h *Host) configureAll(ctx context.Context) error {
 				continue
 			}
 			wg.Go(func() {
-				if errs[i] = h.configureInstance(ctx, m, inst); errs[i] != nil {
+				if errs[i] = mg.configureInstance(ctx, m, inst); errs[i] != nil {
 					if inst != nil {
 						inst.kill(m.policy.StopTimeout)
 					}
@@ -195,7 +199,7 @@ func (h *Host) configureAll(ctx context.Context) error {
 				m.setState(StateReady, "in process")
 			case !m.lazy():
 				m.setState(StateReady, "")
-				h.startSupervisor(m)
+				mg.startSupervisor(m)
 			}
 		}
 	}
@@ -204,16 +208,16 @@ func (h *Host) configureAll(ctx context.Context) error {
 
 // levels groups the plugins by the deployment's start order: each level
 // depends only on earlier ones. A service block names its plugin.
-func (h *Host) levels() [][]*managedPlugin {
-	var out [][]*managedPlugin
-	placed := map[*managedPlugin]bool{}
-	for _, names := range h.cfg.Deployment.StartOrder() {
-		var level []*managedPlugin
+func (mg *Manager) levels() [][]*Plugin {
+	var out [][]*Plugin
+	placed := map[*Plugin]bool{}
+	for _, names := range mg.cfg.Deployment.StartOrder() {
+		var level []*Plugin
 		for _, name := range names {
-			m := h.plugin(name)
+			m := mg.plugin(name)
 			if m == nil {
-				if s := h.cfg.Deployment.Service(name); s != nil {
-					m = h.plugin(s.Plugin)
+				if s := mg.cfg.Deployment.Service(name); s != nil {
+					m = mg.plugin(s.Plugin)
 				}
 			}
 			if m != nil && !placed[m] {
@@ -225,8 +229,8 @@ func (h *Host) levels() [][]*managedPlugin {
 			out = append(out, level)
 		}
 	}
-	var rest []*managedPlugin // not in the graph: cannot happen for a valid deployment
-	for _, m := range h.plugins {
+	var rest []*Plugin // not in the graph: cannot happen for a valid deployment
+	for _, m := range mg.plugins {
 		if !placed[m] {
 			rest = append(rest, m)
 		}
@@ -239,7 +243,7 @@ func (h *Host) levels() [][]*managedPlugin {
 
 // wake starts an idle lazy plugin, once, in the background; callers wait
 // for it to become ready (or fail) within their own deadlines.
-func (h *Host) wake(m *managedPlugin) {
+func (mg *Manager) wake(m *Plugin) {
 	m.mu.Lock()
 	if m.state != StateIdle {
 		m.mu.Unlock()
@@ -247,9 +251,9 @@ func (h *Host) wake(m *managedPlugin) {
 	}
 	m.mu.Unlock()
 	m.setState(StateStarting, "first call to a lazy plugin")
-	h.supervisors.Go(func() {
-		ctx, cancel := context.WithTimeout(h.ctx, h.cfg.StartTimeout)
-		err := h.spawn(ctx, m)
+	mg.supervisors.Go(func() {
+		ctx, cancel := context.WithTimeout(mg.ctx, mg.cfg.StartTimeout)
+		err := mg.spawn(ctx, m)
 		cancel()
 		if err != nil {
 			m.mu.Lock()
@@ -259,35 +263,35 @@ func (h *Host) wake(m *managedPlugin) {
 			return
 		}
 		m.setState(StateReady, "started on first use")
-		h.supervise(h.ctx, m)
+		mg.supervise(mg.ctx, m)
 	})
 }
 
 // configureInstance configures a launched, described instance.
-func (h *Host) configureInstance(ctx context.Context, m *managedPlugin, inst *instance) error {
-	ctx, cancel := context.WithTimeout(ctx, h.cfg.StartTimeout)
+func (mg *Manager) configureInstance(ctx context.Context, m *Plugin, inst *instance) error {
+	ctx, cancel := context.WithTimeout(ctx, mg.cfg.StartTimeout)
 	defer cancel()
-	stateDir := filepath.Join(h.cfg.Deployment.StateDir, "plugins", m.name())
+	stateDir := filepath.Join(mg.cfg.Deployment.StateDir, "plugins", m.Name())
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
-		return &LaunchError{Plugin: m.name(), Reason: "cannot create the plugin's state directory", Err: err}
+		return &LaunchError{Plugin: m.Name(), Reason: "cannot create the plugin's state directory", Err: err}
 	}
-	req := sdk.ConfigureRequest{Mode: h.cfg.Deployment.Mode, Seed: h.cfg.Deployment.Seed,
-		Authority: h.authority, StateDir: stateDir}
+	req := sdk.ConfigureRequest{Mode: mg.cfg.Deployment.Mode, Seed: mg.cfg.Deployment.Seed,
+		Authority: mg.cfg.Authority, StateDir: stateDir}
 	if m.local != nil {
-		return m.configureLocal(ctx, req, h.router)
+		return m.configureLocal(ctx, req, mg.callbacks)
 	}
-	return m.configure(ctx, inst, req, h.router)
+	return m.configure(ctx, inst, req, mg.callbacks)
 }
 
 // spawn starts a fresh process for a plugin that has run before: launch,
 // describe (it must serve the same operations), configure, serve.
-func (h *Host) spawn(ctx context.Context, m *managedPlugin) error {
-	inst, err := h.launchDescribed(ctx, m)
+func (mg *Manager) spawn(ctx context.Context, m *Plugin) error {
+	inst, err := mg.launchDescribed(ctx, m)
 	if err != nil {
 		return err
 	}
-	if err := h.configureInstance(ctx, m, inst); err != nil {
-		inst.kill(h.cfg.StopTimeout)
+	if err := mg.configureInstance(ctx, m, inst); err != nil {
+		inst.kill(mg.cfg.StopTimeout)
 		return err
 	}
 	m.inst.Store(inst)
