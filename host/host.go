@@ -2,7 +2,6 @@ package host
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"os"
 	"sync"
@@ -67,9 +66,6 @@ type Config struct {
 	// fast tests use it; external (command) plugins still run as
 	// processes.
 	InProcess bool
-
-	// peerKeys finds senders' keys for receipt checks (AgentBuilder).
-	peerKeys func(effects.AuthorityID) (ed25519.PublicKey, bool)
 
 	// PluginConfig sets config attributes of plugins by name, over what
 	// their config blocks say: the settings a host derives at run time,

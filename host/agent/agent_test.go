@@ -1,4 +1,4 @@
-package host_test
+package agent_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/plugins/simnetwork"
@@ -41,7 +41,7 @@ plugin "invitation" {
 
 // twoAgents builds alice and bob in testing mode, in process, sharing one
 // simulated network; each checks the other's receipts.
-func twoAgents(t *testing.T) (alice, bob *host.Agent, network *sdk.Local) {
+func twoAgents(t *testing.T) (alice, bob *agent.Agent, network *sdk.Local) {
 	t.Helper()
 	dep := deployment(t, agentsDeployment)
 	network, err := sdk.NewLocal(simnetwork.New(), nil)
@@ -59,10 +59,10 @@ func twoAgents(t *testing.T) (alice, bob *host.Agent, network *sdk.Local) {
 		k, ok := keys[id]
 		return k, ok
 	}
-	build := func(label string) *host.Agent {
-		a, err := host.NewAgentBuilder().WithConfig(dep).WithAuthorityLabel(label).
+	build := func(label string) *agent.Agent {
+		a, err := agent.NewBuilder().WithConfig(dep).WithAuthorityLabel(label).
 			WithBuiltins(plugins.Lookup, true).WithShared(map[string]*sdk.Local{"network": network}).
-			WithPeerKeys(lookup).WithLogger(quietLogger(t)).BuildTesting()
+			WithPeerKeys(lookup).WithLogger(quietLogger(t)).BuildTesting(context.Background())
 		if err != nil {
 			t.Fatalf("build %s: %v", label, err)
 		}
@@ -75,7 +75,7 @@ func twoAgents(t *testing.T) (alice, bob *host.Agent, network *sdk.Local) {
 	return build("alice"), build("bob"), network
 }
 
-func journalSize(t *testing.T, a *host.Agent) int {
+func journalSize(t *testing.T, a *agent.Agent) int {
 	t.Helper()
 	v, err := a.Invoke(context.Background(), "journal.get_journal", effects.Map(nil))
 	if err != nil {
@@ -86,15 +86,15 @@ func journalSize(t *testing.T, a *host.Agent) int {
 
 var ctxID = effects.DeriveContextID("alice-bob", 7)
 
-func envelope(from, to *host.Agent, payload string) effects.Value {
+func envelope(from, to *agent.Agent, payload string) effects.Value {
 	return effects.Map(map[string]effects.Value{"envelope": guard.Envelope{
 		Source: from.AuthorityID(), Destination: to.AuthorityID(), Context: ctxID, Payload: []byte(payload)}.Value()})
 }
 
 func TestAgentNeedsAnAuthority(t *testing.T) {
-	_, err := host.NewAgentBuilder().WithConfig(deployment(t, agentsDeployment)).BuildTesting()
-	var be *host.BuildError
-	if !errors.As(err, &be) || be.Kind != host.MissingRequired || be.Field != "authority_id" {
+	_, err := agent.NewBuilder().WithConfig(deployment(t, agentsDeployment)).BuildTesting(context.Background())
+	var be *agent.BuildError
+	if !errors.As(err, &be) || be.Kind != agent.MissingRequired || be.Field != "authority_id" {
 		t.Fatalf("got %v, want a MissingRequired(authority_id) build error", err)
 	}
 }

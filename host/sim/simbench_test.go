@@ -1,4 +1,4 @@
-package host_test
+package sim_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -40,7 +40,7 @@ func BenchmarkSimulation100Agents(b *testing.B) {
 	for range b.N {
 		runtime.GC()
 		start := time.Now()
-		sim, err := host.NewSimulation(context.Background(), host.SimulationConfig{Deployment: dep, Seed: 1, Builtins: plugins.Lookup})
+		sim, err := sim.New(context.Background(), sim.Config{Deployment: dep, Seed: 1, Builtins: plugins.Lookup})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package host_test
+package agent_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -26,9 +26,9 @@ plugin "recovery" {
 }
 service "recovery" {}
 `)
-	_, err := host.NewAgentBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).BuildTesting()
-	var be *host.BuildError
-	if !errors.As(err, &be) || be.Kind != host.EffectInit || be.Effect != "recovery" {
+	_, err := agent.NewBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).BuildTesting(context.Background())
+	var be *agent.BuildError
+	if !errors.As(err, &be) || be.Kind != agent.EffectInit || be.Effect != "recovery" {
 		t.Fatalf("got %v, want an EffectInit build error for recovery", err)
 	}
 	if !strings.Contains(err.Error(), "service failed to start") {
@@ -44,7 +44,7 @@ deployment "t" {}
 plugin "crypto" { builtin = "crypto" }
 plugin "clock"  { builtin = "clock" }
 `)
-	a, err := host.NewAgentBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).BuildTesting()
+	a, err := agent.NewBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).BuildTesting(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestTestingModeUsesAnInMemoryTransport(t *testing.T) {
 deployment "t" {}
 plugin "network" { builtin = "transport" }
 `)
-	a, err := host.NewAgentBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).BuildTesting()
+	a, err := agent.NewBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).BuildTesting(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,10 +84,12 @@ plugin "network" { builtin = "transport" }
 	}
 }
 
-func TestEffectSystemBuilderNeedsAnAuthority(t *testing.T) {
-	_, err := host.NewEffectSystemBuilder().WithConfig(deployment(t, `deployment "t" {}`)).Build(context.Background())
-	var be *host.BuildError
-	if !errors.As(err, &be) || be.Kind != host.MissingRequired || be.Field != "authority_id" {
+// The Config layer under the Builder (what EffectSystemBuilder, now
+// removed, checked) refuses a runtime without an authority too.
+func TestNewNeedsAnAuthority(t *testing.T) {
+	_, err := agent.New(context.Background(), agent.Config{Deployment: deployment(t, `deployment "t" {}`)})
+	var be *agent.BuildError
+	if !errors.As(err, &be) || be.Kind != agent.MissingRequired || be.Field != "authority_id" {
 		t.Fatalf("got %v", err)
 	}
 }

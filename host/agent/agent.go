@@ -1,4 +1,4 @@
-package host
+package agent
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/effects/facade"
+	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/host/tasks"
 	"github.com/aurahost/aura-host/vm"
@@ -21,7 +22,7 @@ import (
 // runs — goes through the router: authority scoping, the guard chain, then
 // the plugin.
 type Agent struct {
-	host    *Host
+	host    *host.Host
 	mode    effects.Mode
 	signer  guard.KeySigner
 	tempDir string
@@ -45,7 +46,7 @@ func (a *Agent) PublicKey() ed25519.PublicKey { return a.signer.PublicKey() }
 // operations are refused.
 func (a *Agent) Invoke(ctx context.Context, op effects.OpID, args effects.Value) (effects.Value, error) {
 	if a.closing.Load() {
-		return effects.Value{}, &effects.Error{Code: effects.CodeUnavailable, Op: op, Message: "agent is shutting down", Err: ErrShutdown}
+		return effects.Value{}, &effects.Error{Code: effects.CodeUnavailable, Op: op, Message: "agent is shutting down", Err: host.ErrShutdown}
 	}
 	return a.host.Invoke(ctx, &effects.Call{Op: op, Args: args})
 }
@@ -78,7 +79,7 @@ func (a *Agent) EffectContext(context effects.ContextID, session effects.Session
 
 // FlowBudget is the agent's flow budget for sending to peer in a context.
 func (a *Agent) FlowBudget(ctx context.Context, context effects.ContextID, peer effects.AuthorityID) (guard.FlowBudget, error) {
-	b, _, err := a.host.router.guard.budgets.Get(ctx, guard.BudgetKey{Context: context, Peer: peer})
+	b, _, err := a.host.Router().FlowBudgets().Get(ctx, guard.BudgetKey{Context: context, Peer: peer})
 	return b, err
 }
 
@@ -86,11 +87,11 @@ func (a *Agent) FlowBudget(ctx context.Context, context effects.ContextID, peer 
 // its next epoch, which resets what it has spent: the only replenishment.
 func (a *Agent) RotateEpoch(ctx context.Context, context effects.ContextID, peer effects.AuthorityID) error {
 	key := guard.BudgetKey{Context: context, Peer: peer}
-	b, _, err := a.host.router.guard.budgets.Get(ctx, key)
+	b, _, err := a.host.Router().FlowBudgets().Get(ctx, key)
 	if err != nil {
 		return err
 	}
-	_, err = a.host.router.guard.budgets.Rotate(ctx, key, b.Epoch+1)
+	_, err = a.host.Router().FlowBudgets().Rotate(ctx, key, b.Epoch+1)
 	return err
 }
 
@@ -116,10 +117,10 @@ func (a *Agent) Recovery() *facade.Recovery { return a.Effects().Recovery }
 func (a *Agent) Rendezvous() *facade.Rendezvous { return a.Effects().Rendezvous }
 
 // Router is the agent's router, for the VM or other callers.
-func (a *Agent) Router() *Router { return a.host.Router() }
+func (a *Agent) Router() *host.Router { return a.host.Router() }
 
 // Host is the runtime underneath, for status and supervision.
-func (a *Agent) Host() *Host { return a.host }
+func (a *Agent) Host() *host.Host { return a.host }
 
 // TaskShutdownTimeout bounds how long Shutdown waits for the agent's
 // background tasks.
@@ -148,24 +149,6 @@ func (a *Agent) removeTemp() {
 	}
 }
 
-// CreateProductionAgent builds a production agent for authority from the
-// deployment file at path.
-func CreateProductionAgent(ctx context.Context, authority effects.AuthorityID, path string) (*Agent, error) {
-	return NewAgentBuilder().WithAuthority(authority).WithDeployment(path).BuildProduction(ctx)
-}
-
-// CreateTestingAgent builds a testing agent for authority from the
-// deployment file at path.
-func CreateTestingAgent(authority effects.AuthorityID, path string) (*Agent, error) {
-	return NewAgentBuilder().WithAuthority(authority).WithDeployment(path).BuildTesting()
-}
-
-// CreateSimulationAgent builds a simulation agent for authority from the
-// deployment file at path, with seed.
-func CreateSimulationAgent(authority effects.AuthorityID, path string, seed uint64) (*Agent, error) {
-	return NewAgentBuilder().WithAuthority(authority).WithDeployment(path).BuildSimulation(seed)
-}
-
 // ProtocolOptions configures Agent.RunProtocol.
 type ProtocolOptions struct {
 	// Seed derives the session's identifiers and the host's made-up
@@ -186,17 +169,17 @@ type ProtocolOptions struct {
 func (a *Agent) RunProtocol(ctx context.Context, src []byte, filename string, opts ProtocolOptions) (*vm.Machine, error) {
 	proto, diags := vm.Load(src, filename)
 	if diags.HasErrors() {
-		return nil, &DiagnosticsError{Diagnostics: diags}
+		return nil, &host.DiagnosticsError{Diagnostics: diags}
 	}
 	prog, diags := vm.Compile(proto)
 	if diags.HasErrors() {
-		return nil, &DiagnosticsError{Diagnostics: diags}
+		return nil, &host.DiagnosticsError{Diagnostics: diags}
 	}
 	if opts.Granularity == "" {
 		opts.Granularity = vm.Full
 	}
 	session := effects.DeriveSessionID(proto.Name, opts.Seed)
-	host := newVMHost(a.host.Router(), vm.RegistryHostConfig{Seed: opts.Seed, Decide: opts.Decide, Payload: opts.Payload})
-	return vm.RunSession(ctx, prog, vm.Config{Host: host, Session: session, Authority: a.AuthorityID(),
+	vmh := host.NewVMHost(a.host.Router(), vm.RegistryHostConfig{Seed: opts.Seed, Decide: opts.Decide, Payload: opts.Payload})
+	return vm.RunSession(ctx, prog, vm.Config{Host: vmh, Session: session, Authority: a.AuthorityID(),
 		Context: effects.DeriveContextID(proto.Name, opts.Seed), Granularity: opts.Granularity, Seed: opts.Seed})
 }

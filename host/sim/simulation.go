@@ -1,4 +1,4 @@
-package host
+package sim
 
 import (
 	"context"
@@ -16,6 +16,8 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/vm"
 )
@@ -31,8 +33,8 @@ var SharedBuiltins = []string{"sim-network", "sim-clock"}
 // breaking their receipt chains.
 const DefaultRetransmitMs = 100
 
-// SimulationConfig configures a Simulation.
-type SimulationConfig struct {
+// Config configures a Simulation.
+type Config struct {
 	// Deployment declares the agents, plugins, faults and protocol runs.
 	// It runs in simulation mode whatever its mode says.
 	Deployment *config.Deployment
@@ -67,7 +69,7 @@ type SimulationConfig struct {
 // applied on schedule, and a trace bundle that is byte-identical for a
 // seed.
 type Simulation struct {
-	cfg     SimulationConfig
+	cfg     Config
 	dep     *config.Deployment
 	agents  []*simAgent // declaration order
 	byAuth  map[effects.AuthorityID]*simAgent
@@ -79,15 +81,15 @@ type Simulation struct {
 
 type simAgent struct {
 	name  string
-	agent *Agent
+	agent *agent.Agent
 	down  bool // crashed by a fault
 }
 
-// NewSimulation builds the shared plugins and every agent of the
+// New builds the shared plugins and every agent of the
 // deployment (or its one implicit agent), in simulation mode with cfg.Seed.
-func NewSimulation(ctx context.Context, cfg SimulationConfig) (*Simulation, error) {
+func New(ctx context.Context, cfg Config) (*Simulation, error) {
 	if cfg.Builtins == nil {
-		return nil, errors.New("simulation: SimulationConfig.Builtins is required")
+		return nil, errors.New("simulation: Config.Builtins is required")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = hclog.NewNullLogger()
@@ -124,16 +126,16 @@ func NewSimulation(ctx context.Context, cfg SimulationConfig) (*Simulation, erro
 		return nil, err
 	}
 	for _, ag := range decls {
-		id, err := AgentAuthority(dep, ag)
+		id, err := agent.Authority(dep, ag)
 		if err != nil {
 			s.Close(ctx)
 			return nil, err
 		}
-		b := NewAgentBuilder().WithConfig(dep).WithAuthority(id).WithBuiltins(cfg.Builtins, cfg.Executable == "").
+		b := agent.NewBuilder().WithConfig(dep).WithAuthority(id).WithBuiltins(cfg.Builtins, cfg.Executable == "").
 			WithShared(s.shared).WithPeerKeys(keys).WithLogger(cfg.Logger.Named(ag.Name))
-		var a *Agent
+		var a *agent.Agent
 		if cfg.Mode == effects.Simulation {
-			a, err = b.BuildSimulation(cfg.Seed)
+			a, err = b.BuildSimulation(ctx, cfg.Seed)
 		} else {
 			for name, values := range transports[ag.Name] {
 				b.WithPluginConfig(name, values)
@@ -178,7 +180,7 @@ func (s *Simulation) transportConfigs(decls []*config.Agent) (map[string]map[str
 	addrs := map[string]string{}
 	names := map[string]string{}
 	for _, ag := range decls {
-		id, err := AgentAuthority(s.dep, ag)
+		id, err := agent.Authority(s.dep, ag)
 		if err != nil {
 			return nil, err
 		}
@@ -222,7 +224,7 @@ func (s *Simulation) startShared(ctx context.Context) error {
 		}
 		values, diags := config.DecodePluginConfig(p, local.Describe().Config)
 		if diags.HasErrors() {
-			return &DiagnosticsError{Diagnostics: diags}
+			return &host.DiagnosticsError{Diagnostics: diags}
 		}
 		if d := local.Configure(ctx, sdk.ConfigureRequest{Config: values, Mode: effects.Simulation, Seed: s.cfg.Seed}, nil); len(d) > 0 && d[0].Error {
 			return fmt.Errorf("simulation: configure %s: %s: %s", p.Name, d[0].Summary, d[0].Detail)
@@ -239,7 +241,7 @@ func (s *Simulation) startShared(ctx context.Context) error {
 }
 
 // Agent returns the agent declared with name, or nil.
-func (s *Simulation) Agent(name string) *Agent {
+func (s *Simulation) Agent(name string) *agent.Agent {
 	for _, a := range s.agents {
 		if a.name == name {
 			return a.agent
@@ -373,7 +375,7 @@ func (s *Simulation) prepare(decl *config.Run) (*simRun, error) {
 			return s.bind(decl, prog)
 		}
 	}
-	return nil, &DiagnosticsError{Diagnostics: diags}
+	return nil, &host.DiagnosticsError{Diagnostics: diags}
 }
 
 func (s *Simulation) bind(decl *config.Run, prog *vm.Program) (*simRun, error) {
@@ -400,8 +402,8 @@ func (s *Simulation) bind(decl *config.Run, prog *vm.Program) (*simRun, error) {
 		if agent == nil {
 			return nil, fmt.Errorf("run %q binds role %s to %q, which is not an agent of the deployment", decl.Name, role, name)
 		}
-		host := newVMHost(agent.agent.Router(), vm.RegistryHostConfig{Seed: seed, Decide: s.cfg.Decide})
-		m, err := vm.NewMachine(prog, vm.Config{Host: host, Roles: []string{role}, Session: r.session,
+		vmh := host.NewVMHost(agent.agent.Router(), vm.RegistryHostConfig{Seed: seed, Decide: s.cfg.Decide})
+		m, err := vm.NewMachine(prog, vm.Config{Host: vmh, Roles: []string{role}, Session: r.session,
 			Authority: agent.agent.AuthorityID(), Context: r.context, Granularity: s.cfg.Granularity, Seed: seed})
 		if err != nil {
 			return nil, fmt.Errorf("run %q role %s: %w", decl.Name, role, err)

@@ -1,4 +1,4 @@
-package host_test
+package sim_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm"
 )
@@ -18,7 +18,7 @@ import (
 // protocolsDir is examples/protocols, from this test file.
 func protocolsDir() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "examples", "protocols")
+	return filepath.Join(filepath.Dir(file), "..", "..", "examples", "protocols")
 }
 
 const simBase = `
@@ -41,9 +41,9 @@ plugin "storage" { builtin = "sim-storage" }
 plugin "network" { builtin = "sim-network" }
 `
 
-func simulate(t *testing.T, src string, seed uint64) *host.Outcome {
+func simulate(t *testing.T, src string, seed uint64) *sim.Outcome {
 	t.Helper()
-	sim, err := host.NewSimulation(context.Background(), host.SimulationConfig{
+	sim, err := sim.New(context.Background(), sim.Config{
 		Deployment: deployment(t, strings.ReplaceAll(src, "PROTOCOLS", protocolsDir())), Seed: seed,
 		Builtins: plugins.Lookup, Logger: quietLogger(t)})
 	if err != nil {
@@ -93,7 +93,7 @@ func TestGuardianRecoveryInProductionOverLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.ReplaceAll(string(src), `"../protocols/`, `"`+protocolsDir()+`/`)
-	sim, err := host.NewSimulation(context.Background(), host.SimulationConfig{
+	sim, err := sim.New(context.Background(), sim.Config{
 		Deployment: deployment(t, text), Mode: effects.Production, Executable: auraHost,
 		Builtins: plugins.Lookup, Logger: quietLogger(t),
 		Decide: func(req *vm.DecisionRequest, _ uint64) (string, error) { return req.Labels[0], nil }})
