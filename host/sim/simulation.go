@@ -151,7 +151,7 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 		s.byAuth[id] = sa
 	}
 	if s.network != nil {
-		if _, err := s.control(ctx, s.network, "network_faults.set_retransmit", map[string]effects.Value{"rto_ms": effects.Int(DefaultRetransmitMs)}); err != nil {
+		if _, err := control(ctx, s.network, "network_faults.set_retransmit", map[string]effects.Value{"rto_ms": effects.Int(DefaultRetransmitMs)}); err != nil {
 			s.Close(ctx)
 			return nil, err
 		}
@@ -259,7 +259,9 @@ func (s *Simulation) Close(ctx context.Context) {
 	})
 }
 
-func (s *Simulation) control(ctx context.Context, l *sdk.Local, op effects.OpID, args map[string]effects.Value) (effects.Value, error) {
+// control calls a shared plugin's control operation directly (not through an
+// agent: the shared plugins serve no authority).
+func control(ctx context.Context, l *sdk.Local, op effects.OpID, args map[string]effects.Value) (effects.Value, error) {
 	return l.Invoke(ctx, &effects.Call{Op: op, Args: effects.Map(args)})
 }
 

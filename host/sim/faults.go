@@ -50,30 +50,30 @@ func schedule(faults []*config.Fault) []*scheduledFault {
 
 // applyFaults applies every scheduled change due by now, records it in the
 // trace bundle, and marks it applied.
-func (l *loop) applyFaults() error {
-	for _, f := range l.faults {
-		if f.applied || f.at > l.now {
+func (tl *timeline) applyFaults() error {
+	for _, f := range tl.faults {
+		if f.applied || f.at > tl.now {
 			continue
 		}
 		f.applied = true
-		detail, err := l.applyFault(f)
+		detail, err := tl.applyFault(f)
 		if err != nil {
 			return fmt.Errorf("fault %q at %dms: %w", f.kind, f.at, err)
 		}
-		l.bundle.addFault(l.now, f, detail)
+		tl.bundle.addFault(tl.now, f, detail)
 	}
 	return nil
 }
 
 func perMille(rate float64) effects.Value { return effects.Int(int64(math.Round(rate * 1000))) }
 
-func (l *loop) applyFault(f *scheduledFault) (string, error) {
+func (tl *timeline) applyFault(f *scheduledFault) (string, error) {
 	d := f.decl
 	net := func(op effects.OpID, args map[string]effects.Value) error {
-		if l.s.network == nil {
+		if tl.s.network == nil {
 			return fmt.Errorf("the deployment has no sim-network plugin to inject %s into", f.kind)
 		}
-		_, err := l.s.control(l.ctx, l.s.network, op, args)
+		_, err := control(tl.ctx, tl.s.network, op, args)
 		return err
 	}
 	switch d.Kind {
@@ -83,7 +83,7 @@ func (l *loop) applyFault(f *scheduledFault) (string, error) {
 		}
 		var a, b []effects.Value
 		for i, name := range d.Between {
-			ag := l.s.agentNamed(name)
+			ag := tl.s.agentNamed(name)
 			if ag == nil {
 				return "", fmt.Errorf("no agent %q", name)
 			}
@@ -116,7 +116,7 @@ func (l *loop) applyFault(f *scheduledFault) (string, error) {
 		return fmt.Sprintf("delay %d-%dms", lo, hi), net("network_faults.set_delay",
 			map[string]effects.Value{"min_ms": effects.Int(lo), "max_ms": effects.Int(hi)})
 	case config.FaultCrash:
-		ag := l.s.agentNamed(d.Agent)
+		ag := tl.s.agentNamed(d.Agent)
 		if ag == nil {
 			return "", fmt.Errorf("no agent %q", d.Agent)
 		}
@@ -130,11 +130,11 @@ func (l *loop) applyFault(f *scheduledFault) (string, error) {
 		if !f.start {
 			rate = 0
 		}
-		for _, ag := range l.s.agents {
+		for _, ag := range tl.s.agents {
 			if d.Agent != "" && ag.name != d.Agent {
 				continue
 			}
-			if _, err := ag.agent.Invoke(l.ctx, "fault_injection.inject_storage_failure",
+			if _, err := ag.agent.Invoke(tl.ctx, "fault_injection.inject_storage_failure",
 				effects.Map(map[string]effects.Value{"per_mille": perMille(rate)})); err != nil {
 				return "", err
 			}
