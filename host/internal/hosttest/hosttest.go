@@ -1,12 +1,10 @@
 // Package hosttest holds the helpers the tests of host and its
 // sub-packages share: deployments written to a temporary directory, test
-// loggers, and the binaries subprocess tests run. Only tests import it.
+// loggers, and re-executing the test binary as a plugin (ServeIfPlugin). Only tests import it.
 package hosttest
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,17 +47,4 @@ func (w writer) Write(p []byte) (int, error) {
 	w.t.Helper()
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
-}
-
-// Build builds each package (an import path) to its output path, once for
-// a test binary's TestMain.
-func Build(outputs map[string]string) error {
-	for out, pkg := range outputs {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build %s: %w", pkg, err)
-		}
-	}
-	return nil
 }

@@ -1,5 +1,5 @@
-// Command testplugin is a plugin that misbehaves on request, for the host's
-// subprocess tests. Its first argument picks the behaviour:
+// Package testplugin is a plugin that misbehaves on request, for the host's
+// subprocess tests (run by Main). Its first argument picks the behaviour:
 //
 //	serve          a well-behaved plugin (the default)
 //	not-a-plugin   prints a line and exits, as an unrelated binary would
@@ -10,7 +10,7 @@
 //	serve-once     serves on its first start only: it counts its starts in
 //	               the file named by START_COUNTER_FILE and exits 5 on later
 //	               ones, like a plugin whose restarts all crash
-package main
+package testplugin
 
 import (
 	"context"
@@ -23,10 +23,12 @@ import (
 	"github.com/aurahost/aura-host/sdk"
 )
 
-func main() {
+// Main runs the test plugin in the mode args[0] names (default "serve"):
+// the host's tests re-execute their own test binary as this plugin.
+func Main(args []string) {
 	mode := "serve"
-	if len(os.Args) > 1 {
-		mode = os.Args[1]
+	if len(args) > 0 {
+		mode = args[0]
 	}
 	switch mode {
 	case "serve":
