@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/host/internal/hosttest"
+	"github.com/aurahost/aura-host/plugins"
 )
 
 // The subprocess tests re-execute this test binary as their plugins (see
@@ -15,7 +16,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	exe := hosttest.ServeIfPlugin()
+	exe := hosttest.ServeIfPlugin(plugins.Lookup)
 	auraHost, testPlugin = exe, exe
 	os.Exit(m.Run())
 }

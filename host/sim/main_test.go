@@ -8,6 +8,7 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/internal/hosttest"
+	"github.com/aurahost/aura-host/plugins"
 )
 
 // auraHost serves the built-in plugins of the production-mode simulation
@@ -15,7 +16,7 @@ import (
 var auraHost string
 
 func TestMain(m *testing.M) {
-	auraHost = hosttest.ServeIfPlugin()
+	auraHost = hosttest.ServeIfPlugin(plugins.Lookup)
 	os.Exit(m.Run())
 }
 

@@ -5,7 +5,6 @@ import (
 	"os"
 
 	"github.com/aurahost/aura-host/host/internal/testplugin"
-	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -20,13 +19,14 @@ const reexecEnv = "AURA_HOST_TEST_AS_PLUGIN"
 // the aura-host executable (built-ins are served as `EXE plugin serve
 // NAME`) and as the test plugin's command. In a child started by a host,
 // it serves the plugin its arguments name and exits: a built-in through
-// plugins.Lookup, else the misbehaving test plugin in the mode args[0]
-// names (testplugin.Main).
-func ServeIfPlugin() string {
+// builtins (the catalogue, plugins.Lookup: passed in, since only test files
+// may import plugins from host), else the misbehaving test plugin in the
+// mode args[0] names (testplugin.Main).
+func ServeIfPlugin(builtins func(string) (func() *sdk.Plugin, bool)) string {
 	if os.Getenv(reexecEnv) == "1" {
 		args := os.Args[1:]
 		if len(args) == 3 && args[0] == "plugin" && args[1] == "serve" {
-			newPlugin, ok := plugins.Lookup(args[2])
+			newPlugin, ok := builtins(args[2])
 			if !ok {
 				fmt.Fprintf(os.Stderr, "no built-in plugin %q\n", args[2])
 				os.Exit(2)
