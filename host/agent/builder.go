@@ -108,9 +108,6 @@ func (b *Builder) WithPeerKeys(keys func(effects.AuthorityID) (ed25519.PublicKey
 	return b
 }
 
-// Config is the Config built so far, the deployment file not yet read.
-func (b *Builder) Config() Config { return b.cfg }
-
 // BuildProduction builds and starts the agent in production mode: the
 // deployment's plugins as declared, its state directory, the OS CSPRNG.
 func (b *Builder) BuildProduction(ctx context.Context) (*Agent, error) {

@@ -216,5 +216,3 @@ func (l *loop) outcome() *Outcome {
 	l.bundle.finish(o)
 	return o
 }
-
-func msDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }

@@ -341,18 +341,6 @@ func (s *Simulation) Run(ctx context.Context) (*Outcome, error) {
 	return s.run(ctx, runs)
 }
 
-// RunProtocol runs one protocol with the given role bindings (role →
-// agent name) on the simulation's timeline, with the deployment's faults.
-func (s *Simulation) RunProtocol(ctx context.Context, name, file string, roles map[string]string, timeoutMs int64) (*Outcome, error) {
-	decl := &config.Run{Name: name, Protocol: file, Roles: roles}
-	decl.Timeout = msDuration(timeoutMs)
-	r, err := s.prepare(decl)
-	if err != nil {
-		return nil, err
-	}
-	return s.run(ctx, []*simRun{r})
-}
-
 // prepare loads a run's protocol and makes one machine per role, bound to
 // its agent.
 func (s *Simulation) prepare(decl *config.Run) (*simRun, error) {
