@@ -28,7 +28,8 @@ type Config struct {
 	// Executable is the aura-host binary that serves built-in plugins when
 	// re-executed as `Executable plugin serve NAME`. Default: the running
 	// executable (os.Executable), which is right for the aura-host CLI;
-	// tests and embedding programs point it at a built aura-host.
+	// embedding programs point it at a built aura-host, and host's tests at
+	// their own test binary, which serves plugins when re-executed.
 	Executable string
 
 	// StartTimeout bounds each plugin's start-up: process start, handshake,
