@@ -9,7 +9,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurahost/aura-host/effects"
-	pb "github.com/aurahost/aura-host/sdk/proto/aura/plugin/v1"
+	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 )
 
 // Stream multiplexes many concurrent calls over one InvokeStream: the hot

@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aurahost/aura-host/effects"
-	pb "github.com/aurahost/aura-host/sdk/proto/aura/plugin/v1"
+	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 )
 
 // This file is the one place where effects types and generated protobuf

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
-	pb "github.com/aurahost/aura-host/sdk/proto/aura/plugin/v1"
+	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 )
 
 func TestValueRoundTripsThroughTheWire(t *testing.T) {

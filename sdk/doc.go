@@ -27,8 +27,10 @@
 // The effect vocabulary (Value, Call, OpSpec, Error, ...) is re-exported
 // from package effects as aliases, so a plugin imports only sdk.
 //
-// sdk imports only effects and its own generated protobuf code (sdk/proto),
-// and it is the only package that touches generated protobuf types: the
+// sdk imports only effects and its own generated protobuf code
+// (sdk/internal/proto, which the compiler keeps out of reach of every other
+// package), and it is the only package that touches generated protobuf
+// types: the
 // conversion between effects values and wire values lives in convert.go and
 // nowhere else. PROTOCOL.md documents the wire contract for authors in other
 // languages.

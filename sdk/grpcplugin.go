@@ -7,7 +7,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 
-	pb "github.com/aurahost/aura-host/sdk/proto/aura/plugin/v1"
+	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 )
 
 // grpcPlugin adapts the contract to go-plugin: on the plugin side it

@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 
 	"github.com/aurahost/aura-host/effects"
-	pb "github.com/aurahost/aura-host/sdk/proto/aura/plugin/v1"
+	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 )
 
 // Host is a plugin's handle on the host: it invokes effects through the

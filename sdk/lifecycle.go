@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	pb "github.com/aurahost/aura-host/sdk/proto/aura/plugin/v1"
+	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 )
 
 func (s *server) Start(ctx context.Context, req *pb.StartRequest) (*pb.StartResponse, error) {

@@ -11,7 +11,7 @@ import (
 	"github.com/hashicorp/go-plugin"
 
 	"github.com/aurahost/aura-host/effects"
-	pb "github.com/aurahost/aura-host/sdk/proto/aura/plugin/v1"
+	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 )
 
 // server serves a Plugin's Plugin and Lifecycle services. One server lives

@@ -2016,7 +2016,7 @@ const file_aura_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x04Stop\x12\x1b.aura.plugin.v1.StopRequest\x1a\x1c.aura.plugin.v1.StopResponse\x12G\n" +
 	"\x06Health\x12\x1d.aura.plugin.v1.HealthRequest\x1a\x1e.aura.plugin.v1.HealthResponse2>\n" +
 	"\x04Host\x126\n" +
-	"\x06Invoke\x12\x14.aura.plugin.v1.Call\x1a\x16.aura.plugin.v1.ResultBAZ?github.com/aurahost/aura-host/sdk/proto/aura/plugin/v1;pluginv1b\x06proto3"
+	"\x06Invoke\x12\x14.aura.plugin.v1.Call\x1a\x16.aura.plugin.v1.ResultBJZHgithub.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1;pluginv1b\x06proto3"
 
 var (
 	file_aura_plugin_v1_plugin_proto_rawDescOnce sync.Once

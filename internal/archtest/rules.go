@@ -1,0 +1,124 @@
+package archtest
+
+import "slices"
+
+// Module is the project's module path; rules name packages relative to it.
+const Module = "github.com/aurahost/aura-host"
+
+// A Rule says what the packages it covers may import.
+//
+// Pkg and the entries of May and TestMay are package paths relative to the
+// module, in the go command's pattern style: "sdk" is exactly sdk, and
+// "host/..." is host and every package under it. The rule that covers a
+// package is the exact one if there is one, else the "/..." pattern with the
+// longest prefix, so a sub-package added later falls under its parent's rule
+// unless it gets its own.
+type Rule struct {
+	Pkg string
+	// May lists the project packages that non-test files may import.
+	May []string
+	// TestMay lists the project packages that _test.go files (in-package and
+	// external) may import in addition to May: test harnesses and the
+	// packages a test drives.
+	TestMay []string
+	// Std, when not nil, is the allow-list of standard-library packages that
+	// non-test files may import; nil means any. Test files may import any
+	// standard package: they run on a developer's machine, not in the VM.
+	Std []string
+	// Except, on a row that names one package exactly and has no May, makes
+	// that row an exception: the package keeps the rule that would cover it
+	// and may also import these. An exception no package uses any more
+	// fails the test, so the table cannot keep a stale one.
+	Except []string
+	// Why says why the rule is what it is; an exception says what would
+	// remove it.
+	Why string
+}
+
+// pluginMay is what a plugin may import: the vocabulary, the SDK and the
+// plugins' shared internals, never another plugin (a plugin loaded alone
+// must not drag another in, and a swap by HCL must not break a caller).
+var pluginMay = []string{"effects/...", "sdk", "plugins/internal/...", "internal/vclock"}
+
+// pluginTestMay is what a plugin's tests may import besides: the SDK's
+// conformance harness.
+var pluginTestMay = []string{"sdk/sdktest"}
+
+// vmStd is the standard library the VM may use: computation, encoding and
+// in-memory I/O interfaces, nothing that reaches the OS, the wall clock or
+// ambient randomness (time and randomness are effects). It is what the VM
+// imported when the allow-list was written; extend it only with pure
+// packages (no os, net, syscall, time, math/rand, crypto/rand, io/fs,
+// os/signal, unsafe, reflect, runtime, plugin).
+var vmStd = []string{
+	"bufio", "bytes", "cmp", "context", "encoding/binary", "encoding/hex", "encoding/json",
+	"errors", "fmt", "io", "maps", "math", "path", "slices", "sort", "strconv", "strings",
+	"sync", "unicode/utf8",
+}
+
+// Rules is the single source of truth for the import rules of
+// docs/ARCHITECTURE.md. Who may import host, for example, is read from the
+// May lists that name it, and nowhere else.
+var Rules = []Rule{
+	{Pkg: "effects", Why: "the vocabulary: imports nothing of the project"},
+	{Pkg: "effects/...", May: []string{"effects/..."}, Why: "typed clients over the vocabulary (effects/facade)"},
+	{Pkg: "internal/vclock/...", Why: "the one virtual clock: a building block that imports nothing of the project"},
+	{Pkg: "internal/archtest/...", Why: "checks the rules; imports nothing of the project"},
+
+	{Pkg: "sdk", May: []string{"effects/...", "sdk/internal/proto/..."},
+		Why: "the only package that touches the generated protobuf code; conversion lives in sdk/convert.go"},
+	{Pkg: "sdk/internal/proto/...", May: []string{"sdk/internal/proto/..."},
+		Why: "generated code: reachable only through sdk (the compiler enforces sdk/...; this rule keeps sdk/sdktest out too)"},
+	{Pkg: "sdk/...", May: []string{"sdk", "sdk/sdktest", "effects/..."},
+		Why: "sdk's helpers for plugin authors (sdktest) use sdk's hand-written types, never the generated ones"},
+
+	{Pkg: "config/...", May: []string{"config/...", "effects/..."}, Why: "decodes deployments into the vocabulary"},
+
+	{Pkg: "vm/...", May: []string{"vm/...", "effects/..."}, Std: vmStd,
+		Why: "the VM never touches the OS: time and randomness are effects"},
+
+	{Pkg: "host/...", May: []string{"host/...", "effects/...", "sdk", "config/...", "vm/...", "internal/vclock"},
+		TestMay: []string{"sdk/sdktest", "plugins/..."},
+		Why:     "the runtime; its tests may serve the built-in plugins"},
+	{Pkg: "host/guard/...", May: []string{"effects/..."},
+		Why: "a pure building block of the host: sees only the vocabulary"},
+	{Pkg: "host/tasks/...", May: []string{"effects/...", "internal/vclock"},
+		Why: "a pure building block of the host: the vocabulary and the virtual clock"},
+
+	{Pkg: "plugins", May: []string{"plugins/...", "effects/...", "sdk"}, TestMay: pluginTestMay,
+		Why: "the catalogue of built-in plugins: the one package that imports them all"},
+	{Pkg: "plugins/...", May: pluginMay, TestMay: pluginTestMay, Why: "a plugin imports no other plugin"},
+	{Pkg: "plugins/internal/...", May: slices.Concat(pluginMay, []string{"sdk/sdktest"}),
+		TestMay: []string{"plugins/..."},
+		Why:     "what plugins share; the harnesses' own tests run every built-in service plugin through them"},
+
+	// Exceptions: a simulation plugin stands in for a real one and serves
+	// the operations that the real plugin's package declares (IDs, params,
+	// kinds, idempotence; and its argument parsers), so the two cannot drift
+	// apart. Moving those declarations into plugins/internal/<family>
+	// removes these rows; until then these four edges are allowed, and no
+	// others.
+	{Pkg: "plugins/simclock", Except: []string{"plugins/clock"},
+		Why: "stands in for plugins/clock: its operations, Logical clock and token size"},
+	{Pkg: "plugins/simnetwork", Except: []string{"plugins/transport"},
+		Why: "stands in for plugins/transport: its operations and envelope format"},
+	{Pkg: "plugins/simrandom", Except: []string{"plugins/random"},
+		Why: "stands in for plugins/random: its operations and stream keys"},
+	{Pkg: "plugins/simstorage", Except: []string{"plugins/storage"},
+		Why: "stands in for plugins/storage: its operations and argument parsers"},
+
+	{Pkg: "cmd/...", May: []string{"cmd/...", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock"},
+		TestMay: []string{"sdk/sdktest"},
+		Why:     "the CLI: flags, parsing and rendering over the runtime; serves the built-in plugins"},
+	{Pkg: "simtest/...", May: []string{"simtest/...", "host/...", "plugins/...", "config/...", "vm/...", "effects/...", "sdk"},
+		Why: "the Go test API for simulations: a consumer of the runtime"},
+
+	{Pkg: "examples/...", May: []string{"sdk", "effects/..."}, TestMay: []string{"sdk/sdktest"},
+		Why: "examples show the public surface"},
+	{Pkg: "examples/simulation/...", May: []string{"sdk", "effects/..."}, TestMay: []string{"simtest/...", "vm/..."},
+		Why: "a simulation written as a Go test: drives simtest and reads the VM's traces"},
+	{Pkg: "examples/third-party-plugin/...", May: []string{"sdk"}, TestMay: []string{"sdk/sdktest"},
+		Why: "a plugin written outside the project sees only sdk"},
+	{Pkg: "examples/embed/...", May: []string{"host/...", "plugins/...", "effects/...", "sdk"},
+		Why: "an embedding program: a consumer of the runtime, like the CLI"},
+}
