@@ -7,24 +7,25 @@ import (
 	"github.com/aurahost/aura-host/vm"
 )
 
-// vmHost is the VM's host for a session run by an agent: invokes go through
+// VMHost is the VM's host for a session run by an agent: invokes go through
 // the agent's router (as RegistryHost does when given it), and time comes
 // from the agent's clock effect — virtual time in simulation — rather than
 // the RegistryHost's counter. Decisions, host() payloads and randomness
 // stay seeded by the RegistryHost.
-type vmHost struct {
+type VMHost struct {
 	*vm.RegistryHost
 	router *Router
 }
 
-func newVMHost(r *Router, cfg vm.RegistryHostConfig) *vmHost {
+// NewVMHost is the VM host for sessions an agent runs over r.
+func NewVMHost(r *Router, cfg vm.RegistryHostConfig) *VMHost {
 	cfg.Handler = r
-	return &vmHost{RegistryHost: vm.NewRegistryHost(cfg), router: r}
+	return &VMHost{RegistryHost: vm.NewRegistryHost(cfg), router: r}
 }
 
 // Now reads the clock effect (clock.physical_time) when the deployment
 // serves it, else falls back to the seeded counter.
-func (h *vmHost) Now(ctx context.Context, req *vm.ClockRequest) (int64, error) {
+func (h *VMHost) Now(ctx context.Context, req *vm.ClockRequest) (int64, error) {
 	if !h.router.Registry().Has(opPhysicalTime) {
 		return h.RegistryHost.Now(ctx, req)
 	}

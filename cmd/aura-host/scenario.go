@@ -14,6 +14,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm"
 )
@@ -165,13 +166,13 @@ func checkFaultTargets(dep *config.Deployment) hcl.Diagnostics {
 // simulate builds the agents for seed, runs every run block and shuts the
 // agents down. It prints nothing (sweeps call it from several goroutines):
 // report an error with hostError.
-func (sc *scenario) simulate(ctx context.Context, seed uint64) (*host.Outcome, error) {
-	cfg := host.SimulationConfig{Deployment: sc.dep, Seed: seed, Builtins: plugins.Lookup,
+func (sc *scenario) simulate(ctx context.Context, seed uint64) (*sim.Outcome, error) {
+	cfg := sim.Config{Deployment: sc.dep, Seed: seed, Builtins: plugins.Lookup,
 		Logger: sc.logger, Granularity: sc.gran}
 	if len(sc.rules) > 0 {
 		cfg.Decide = seededDecider(sc.rules, seed)
 	}
-	sim, err := host.NewSimulation(ctx, cfg)
+	sim, err := sim.New(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
