@@ -7,15 +7,17 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 // edgeLog is the message sequence of every edge, as the senders' traces
 // record it: "label payload" per message, in order.
 type edgeLog map[string][]string
 
-func sendsOf(log edgeLog, tr *Trace) {
+func sendsOf(log edgeLog, tr *trace.Trace) {
 	for _, e := range tr.Entries {
-		if e.Kind == KindSend {
+		if e.Kind == trace.KindSend {
 			k := e.Role + " -> " + e.Peer
 			log[k] = append(log[k], fmt.Sprintf("%s %s", e.Operation, e.Inputs))
 		}
@@ -26,12 +28,12 @@ func sendsOf(log edgeLog, tr *Trace) {
 // as a host does over its transport. Machines run in role order and each
 // drained message is delivered in order; a full inbox keeps the message
 // for the next round.
-func runHosted(t *testing.T, prog *Program, host Host, session effects.SessionID) (map[string]*Machine, edgeLog) {
+func runHosted(t *testing.T, prog *Program, host Effects, session effects.SessionID) (map[string]*Machine, edgeLog) {
 	t.Helper()
 	ctx := context.Background()
 	machines := map[string]*Machine{}
 	for _, role := range prog.Protocol.Roles {
-		m, err := NewMachine(prog, Config{Host: host, Roles: []string{role}, Session: session, Granularity: Full, StepMultiplier: 64})
+		m, err := NewMachine(prog, Config{Effects: host, Roles: []string{role}, Session: session, Granularity: policy.Full, StepMultiplier: 64})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,25 +89,25 @@ func TestHostedMatchesSingleMachine(t *testing.T) {
 	type tc struct {
 		name string
 		prog *Program
-		host func() Host
+		host func() Effects
 	}
 	var cases []tc
 	for _, name := range exampleNames(t) {
 		prog := compileExample(t, name)
-		cases = append(cases, tc{name, prog, func() Host {
-			return NewRegistryHost(RegistryHostConfig{Registry: testRegistry(t), Seed: 11, Payload: examplePayloads})
+		cases = append(cases, tc{name, prog, func() Effects {
+			return NewRegistryEffects(RegistryEffectsConfig{Registry: testRegistry(t), Seed: 11, Payload: examplePayloads})
 		}})
 	}
 	for seed := uint64(1000); seed < 1100; seed++ {
 		src := genProtocol(seed)
-		cases = append(cases, tc{fmt.Sprintf("gen_%d", seed), mustCompile(t, []byte(src), "gen.hcl"), func() Host {
-			return NewRegistryHost(RegistryHostConfig{Registry: testRegistry(t), Seed: seed, Decide: stopLoops(seed)})
+		cases = append(cases, tc{fmt.Sprintf("gen_%d", seed), mustCompile(t, []byte(src), "gen.hcl"), func() Effects {
+			return NewRegistryEffects(RegistryEffectsConfig{Registry: testRegistry(t), Seed: seed, Decide: stopLoops(seed)})
 		}})
 	}
 	session := effects.DeriveSessionID("hosting", 1)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			single, err := RunSession(context.Background(), c.prog, Config{Host: c.host(), Session: session, Granularity: Full, StepMultiplier: 64})
+			single, err := RunSession(context.Background(), c.prog, Config{Effects: c.host(), Session: session, Granularity: policy.Full, StepMultiplier: 64})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,7 +146,7 @@ func TestDeliverRejects(t *testing.T) {
 	prog := compileExample(t, "ping_pong")
 	session := effects.DeriveSessionID("deliver", 1)
 	newServer := func() *Machine {
-		m, err := NewMachine(prog, Config{Host: NewRegistryHost(RegistryHostConfig{}), Roles: []string{"Server"}, Session: session})
+		m, err := NewMachine(prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{}), Roles: []string{"Server"}, Session: session})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,7 +182,7 @@ func TestDeliverRejects(t *testing.T) {
 		}
 	})
 	t.Run("inbox full", func(t *testing.T) {
-		m, err := NewMachine(prog, Config{Host: NewRegistryHost(RegistryHostConfig{}), Roles: []string{"Server"}, Session: session, Capacity: 1})
+		m, err := NewMachine(prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{}), Roles: []string{"Server"}, Session: session, Capacity: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
