@@ -7,10 +7,10 @@ import (
 	"github.com/aurahost/aura-host/vm/syntax"
 )
 
-// Host is the machine's one boundary with the world: everything outside
+// Effects is the machine's one boundary with the world: everything outside
 // the machine — which branch to take, a payload, the result of an effect,
 // a guard, the time, randomness — is asked here, synchronously, and
-// recorded in the trace. A Host never sees the machine's state, and the
+// recorded in the trace. An Effects never sees the machine's state, and the
 // machine never touches the OS.
 //
 // Every method takes the context of the running step first and must honour
@@ -85,7 +85,7 @@ type RandomRequest struct {
 type callerKey struct{}
 
 // WithCaller returns a context carrying c; the machine passes one to
-// Host.Invoke so a host can tell which role and session call.
+// Effects.Invoke so a host can tell which role and session call.
 func WithCaller(ctx context.Context, c Caller) context.Context {
 	return context.WithValue(ctx, callerKey{}, c)
 }

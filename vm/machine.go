@@ -21,9 +21,9 @@ const (
 	DefaultQuantum = 8
 )
 
-// Config configures a Machine. Only Host is required.
+// Config configures a Machine. Only Effects is required.
 type Config struct {
-	// Host answers every request the machine makes of the world.
+	// Effects answers every request the machine makes of the world.
 	Effects Effects
 	// Roles are the roles this machine runs, one coroutine each. Empty
 	// runs every role in one machine; naming a subset hosts those roles
@@ -34,7 +34,7 @@ type Config struct {
 	Authority effects.AuthorityID
 	Context   effects.ContextID
 	// Scheduler picks the policy. Empty uses the protocol's, else the
-	// rule of SelectPolicy over Signals (Heavy is also set by the
+	// rule of SelectScheduler over Signals (Heavy is also set by the
 	// protocol's execution policy).
 	Scheduler policy.Scheduler
 	Signals   policy.Signals
@@ -141,7 +141,7 @@ type coroutine struct {
 // configuration mistake (no host, an unknown role).
 func NewMachine(prog *Program, cfg Config) (*Machine, error) {
 	if cfg.Effects == nil {
-		return nil, errors.New("vm: Config.Host is required")
+		return nil, errors.New("vm: Config.Effects is required")
 	}
 	p := prog.Protocol
 	exec, _ := policy.LookupExecution(p.Policy)
@@ -267,7 +267,7 @@ func (m *Machine) header() trace.Header {
 // Run runs the session until every local coroutine halts (Done), nothing
 // can move without a delivery or a guard (Waiting), or a fault (Faulted,
 // with the *Fault). It never blocks on the outside world except inside
-// Host calls, and never exceeds the step budget.
+// Effects calls, and never exceeds the step budget.
 func (m *Machine) Run(ctx context.Context) (Status, error) {
 	if m.status == Done || m.status == Faulted {
 		return m.status, m.err()

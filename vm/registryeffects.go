@@ -13,7 +13,7 @@ import (
 	"github.com/aurahost/aura-host/vm/trace"
 )
 
-// RegistryHostConfig configures a RegistryHost.
+// RegistryEffectsConfig configures a RegistryEffects.
 type RegistryEffectsConfig struct {
 	// Registry serves Invoke; nil makes every operation unknown_op.
 	Registry *effects.Registry
@@ -33,7 +33,7 @@ type RegistryEffectsConfig struct {
 	ClockStart, ClockStep int64
 }
 
-// RegistryHost is an in-process Host for tests, simulations and examples:
+// RegistryEffects is an in-process Effects for tests, simulations and examples:
 // it dispatches Invoke to an *effects.Registry (or any effects.Handler,
 // such as the host's router) and derives everything else
 // from a seed, per session and role, so concurrent machines sharing it
@@ -58,7 +58,7 @@ type guardHolder struct {
 	role    string
 }
 
-// NewRegistryHost returns a host over cfg.
+// NewRegistryEffects returns a RegistryEffects over cfg.
 func NewRegistryEffects(cfg RegistryEffectsConfig) *RegistryEffects {
 	if cfg.ClockStep == 0 {
 		cfg.ClockStep = 1

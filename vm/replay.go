@@ -11,12 +11,12 @@ import (
 	"github.com/aurahost/aura-host/vm/trace"
 )
 
-// Replayer is a Host that answers from a recorded trace instead of the
+// Replayer is an Effects that answers from a recorded trace instead of the
 // world: it needs no handler, no clock and no randomness. It checks every
 // request against the trace and fails with a Determinism *Fault naming
 // the first index where the run asks for something else. Replay and
 // ReplayTrace run a machine on one and also check every message the run
-// commits; used as a bare Host it checks the host requests only.
+// commits; used as a bare Effects it checks the host requests only.
 type Replayer struct {
 	trace *trace.Trace
 	pos   int // the next entry to match

@@ -97,75 +97,9 @@ func (p *jsonParser) value(depth int) (*jnode, *hcl.Diagnostic) {
 	start := p.pos
 	switch c := p.src[p.pos]; {
 	case c == '{':
-		n := &jnode{kind: 'o', start: start}
-		p.pos++
-		p.skip()
-		if p.pos < len(p.src) && p.src[p.pos] == '}' {
-			p.pos++
-			n.end = p.pos
-			return n, nil
-		}
-		for {
-			p.skip()
-			k, d := p.value(depth + 1)
-			if d != nil {
-				return nil, d
-			}
-			if k.kind != 's' {
-				return nil, p.errorAt(k.start, "an object key is a string")
-			}
-			p.skip()
-			if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-				return nil, p.errorAt(p.pos, "expected ':'")
-			}
-			p.pos++
-			v, d := p.value(depth + 1)
-			if d != nil {
-				return nil, d
-			}
-			if n.get(k.str) != nil {
-				return nil, p.errorAt(k.start, "duplicate key %q", k.str)
-			}
-			n.keys, n.vals = append(n.keys, k.str), append(n.vals, v)
-			p.skip()
-			if p.pos < len(p.src) && p.src[p.pos] == ',' {
-				p.pos++
-				continue
-			}
-			if p.pos < len(p.src) && p.src[p.pos] == '}' {
-				p.pos++
-				n.end = p.pos
-				return n, nil
-			}
-			return nil, p.errorAt(p.pos, "expected ',' or '}'")
-		}
+		return p.object(start, depth)
 	case c == '[':
-		n := &jnode{kind: 'a', start: start}
-		p.pos++
-		p.skip()
-		if p.pos < len(p.src) && p.src[p.pos] == ']' {
-			p.pos++
-			n.end = p.pos
-			return n, nil
-		}
-		for {
-			v, d := p.value(depth + 1)
-			if d != nil {
-				return nil, d
-			}
-			n.items = append(n.items, v)
-			p.skip()
-			if p.pos < len(p.src) && p.src[p.pos] == ',' {
-				p.pos++
-				continue
-			}
-			if p.pos < len(p.src) && p.src[p.pos] == ']' {
-				p.pos++
-				n.end = p.pos
-				return n, nil
-			}
-			return nil, p.errorAt(p.pos, "expected ',' or ']'")
-		}
+		return p.array(start, depth)
 	case c == '"':
 		p.pos++
 		for p.pos < len(p.src) && p.src[p.pos] != '"' {
@@ -206,6 +140,82 @@ func (p *jsonParser) value(depth int) (*jnode, *hcl.Diagnostic) {
 		}
 	}
 	return nil, p.errorAt(start, "unexpected character %q", p.src[start])
+}
+
+// object parses an object whose '{' is at start.
+func (p *jsonParser) object(start, depth int) (*jnode, *hcl.Diagnostic) {
+	n := &jnode{kind: 'o', start: start}
+	p.pos++
+	p.skip()
+	if p.pos < len(p.src) && p.src[p.pos] == '}' {
+		p.pos++
+		n.end = p.pos
+		return n, nil
+	}
+	for {
+		p.skip()
+		k, d := p.value(depth + 1)
+		if d != nil {
+			return nil, d
+		}
+		if k.kind != 's' {
+			return nil, p.errorAt(k.start, "an object key is a string")
+		}
+		p.skip()
+		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
+			return nil, p.errorAt(p.pos, "expected ':'")
+		}
+		p.pos++
+		v, d := p.value(depth + 1)
+		if d != nil {
+			return nil, d
+		}
+		if n.get(k.str) != nil {
+			return nil, p.errorAt(k.start, "duplicate key %q", k.str)
+		}
+		n.keys, n.vals = append(n.keys, k.str), append(n.vals, v)
+		p.skip()
+		if p.pos < len(p.src) && p.src[p.pos] == ',' {
+			p.pos++
+			continue
+		}
+		if p.pos < len(p.src) && p.src[p.pos] == '}' {
+			p.pos++
+			n.end = p.pos
+			return n, nil
+		}
+		return nil, p.errorAt(p.pos, "expected ',' or '}'")
+	}
+}
+
+// array parses an array whose '[' is at start.
+func (p *jsonParser) array(start, depth int) (*jnode, *hcl.Diagnostic) {
+	n := &jnode{kind: 'a', start: start}
+	p.pos++
+	p.skip()
+	if p.pos < len(p.src) && p.src[p.pos] == ']' {
+		p.pos++
+		n.end = p.pos
+		return n, nil
+	}
+	for {
+		v, d := p.value(depth + 1)
+		if d != nil {
+			return nil, d
+		}
+		n.items = append(n.items, v)
+		p.skip()
+		if p.pos < len(p.src) && p.src[p.pos] == ',' {
+			p.pos++
+			continue
+		}
+		if p.pos < len(p.src) && p.src[p.pos] == ']' {
+			p.pos++
+			n.end = p.pos
+			return n, nil
+		}
+		return nil, p.errorAt(p.pos, "expected ',' or ']'")
+	}
 }
 
 // plainString reports whether a JSON string body needs no decoding: no

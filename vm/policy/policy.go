@@ -30,7 +30,7 @@ var policies = []Scheduler{RoundRobin, PriorityAging, ProgressAware}
 // Policies returns the scheduler policies.
 func Schedulers() []Scheduler { return append([]Scheduler(nil), policies...) }
 
-// ParsePolicy accepts a policy's full name or its last segment
+// ParseScheduler accepts a policy's full name or its last segment
 // ("round_robin").
 func ParseScheduler(s string) (Scheduler, error) {
 	for _, p := range policies {
@@ -41,8 +41,8 @@ func ParseScheduler(s string) (Scheduler, error) {
 	return "", fmt.Errorf("scheduler %q is not one of %s, %s, %s", s, RoundRobin, PriorityAging, ProgressAware)
 }
 
-// SchedulerSignals are the runtime signals the host passes when a session
-// is admitted; SelectPolicy turns them into a policy.
+// Signals are the runtime signals the host passes when a session
+// is admitted; SelectScheduler turns them into a policy.
 type Signals struct {
 	// GuardContention: other sessions hold or wait for the guards this
 	// protocol acquires.
@@ -54,7 +54,7 @@ type Signals struct {
 	Heavy bool
 }
 
-// SelectPolicy is the platform's rule: priority-aging under guard
+// SelectScheduler is the platform's rule: priority-aging under guard
 // contention or flow-budget pressure of 75 % or more, progress-aware for
 // heavy protocols, round-robin otherwise.
 func SelectScheduler(s Signals) Scheduler {
@@ -67,7 +67,7 @@ func SelectScheduler(s Signals) Scheduler {
 	return RoundRobin
 }
 
-// ExecutionPolicy fixes, for one protocol class, whether the class is
+// Execution fixes, for one protocol class, whether the class is
 // heavy (for scheduler selection), how much of a run the trace captures,
 // and how generous the step budget is.
 type Execution struct {
@@ -86,7 +86,7 @@ var executionPolicies = []Execution{
 	{Name: "aura.vm.consensus_fallback.prod", Heavy: true, Capture: Full, StepMultiplier: 4 * DefaultStepMultiplier},
 }
 
-// LookupExecutionPolicy returns the named execution policy.
+// LookupExecution returns the named execution policy.
 func LookupExecution(name string) (Execution, bool) {
 	for _, p := range executionPolicies {
 		if p.Name == name {

@@ -26,7 +26,7 @@ type (
 		Value effects.Value
 		rng   hcl.Range
 	}
-	// refExpr reads a binding: "$name", then field and index steps.
+	// RefExpr reads a binding: "$name", then field and index steps.
 	RefExpr struct {
 		Name string
 		Path []PathStep
@@ -60,7 +60,7 @@ type (
 		Cond, Then, Else Expr
 		rng              hcl.Range
 	}
-	// hostExpr is host(): the value is asked of the host at run time.
+	// HostExpr is host(): the value is asked of the host at run time.
 	HostExpr struct{ rng hcl.Range }
 )
 

@@ -278,10 +278,10 @@ func decodeCall(x *hclsyntax.FunctionCallExpr) (Expr, hcl.Diagnostics) {
 	case "host", "index":
 		min, max = 0, 0
 	default:
-		b, ok := builtin.Builtins[x.Name]
+		b, ok := builtin.Funcs[x.Name]
 		if !ok {
 			return nil, exprError(x.NameRange, "Unknown function",
-				fmt.Sprintf("There is no function %q. The built-ins are %s, index() and host().", x.Name, builtin.BuiltinNames()))
+				fmt.Sprintf("There is no function %q. The built-ins are %s, index() and host().", x.Name, builtin.Names()))
 		}
 		min, max = b.Min, b.Max
 	}

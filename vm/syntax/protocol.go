@@ -20,7 +20,7 @@ type Protocol struct {
 	Global   *Global
 
 	// Scheduler is the policy the protocol asks for; empty selects by the
-	// AURA-SPEC §8 rule (see SelectPolicy).
+	// AURA-SPEC §8 rule (see SelectScheduler).
 	Scheduler policy.Scheduler
 	// Policy names the execution policy of the protocol's class
 	// ("aura.vm.recovery_grant.prod"); empty for none.

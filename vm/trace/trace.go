@@ -115,7 +115,7 @@ func SortCanonical(entries []Entry) {
 	slices.SortStableFunc(entries, func(a, b Entry) int { return CompareEntries(&a, &b) })
 }
 
-// TraceHeader describes the run a trace records: enough to run it again.
+// Header describes the run a trace records: enough to run it again.
 type Header struct {
 	Format      string             `json:"format"`
 	Protocol    string             `json:"protocol"`
@@ -135,7 +135,7 @@ type Header struct {
 	ProtocolSource string `json:"protocol_source,omitempty"`
 }
 
-// TraceFormat is the format tag of a trace header.
+// Format is the format tag of a trace header.
 const Format = "aura.vm.trace/v1"
 
 // Trace is a recorded run: its header and entries in canonical order.

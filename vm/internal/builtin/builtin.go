@@ -12,15 +12,17 @@ import (
 	"github.com/aurahost/aura-host/effects"
 )
 
-// builtin is a pure function of the expression language. Every built-in
+// Func is a pure function of the expression language. Every built-in
 // is deterministic: same arguments, same result, on every machine.
-type Builtin struct {
-	Min, Max int // arity; max < 0 for variadic
+type Func struct {
+	Min, Max int // arity; Max < 0 for variadic
 	Fn       func(args []effects.Value) (effects.Value, error)
 	Doc      string
 }
 
-var Builtins = map[string]Builtin{
+// Funcs are the built-ins by name. The syntax checks calls against their
+// arity; the compiler calls Fn, folding calls on constants.
+var Funcs = map[string]Func{
 	"len":        {1, 1, fnLen, "number of items, fields or bytes"},
 	"count_true": {1, 1, fnCountTrue, "number of true items of a list"},
 	"bytes":      {1, 1, fnBytes, "bytes from a hex string"},
@@ -35,8 +37,9 @@ var Builtins = map[string]Builtin{
 	"contains":   {2, 2, fnContains, "whether a list holds a value"},
 }
 
-func BuiltinNames() string {
-	return strings.Join(slices.Sorted(maps.Keys(Builtins)), ", ")
+// Names lists the built-ins' names, sorted, for diagnostics.
+func Names() string {
+	return strings.Join(slices.Sorted(maps.Keys(Funcs)), ", ")
 }
 
 func fnLen(a []effects.Value) (effects.Value, error) {
@@ -182,7 +185,7 @@ func fnContains(a []effects.Value) (effects.Value, error) {
 	return effects.Bool(slices.ContainsFunc(a[0].Items(), a[1].Equal)), nil
 }
 
-// applyBinary evaluates a binary operator. Integer arithmetic is checked:
+// ApplyBinary evaluates a binary operator. Integer arithmetic is checked:
 // an overflow is an error, never a wrap-around.
 func ApplyBinary(op string, l, r effects.Value) (effects.Value, error) {
 	switch op {

@@ -95,14 +95,6 @@ func (prog *Program) numberEdges() {
 	}
 }
 
-// Role returns the code of role, or nil.
-func (prog *Program) Role(role string) *RoleCode {
-	if i := prog.Protocol.RoleIndex(role); i >= 0 {
-		return prog.Roles[i]
-	}
-	return nil
-}
-
 // scope is an interned chain of enclosing recursion points: a var
 // resolves to the innermost rec of its name.
 type scope struct {

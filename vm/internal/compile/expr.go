@@ -10,10 +10,10 @@ import (
 	"github.com/aurahost/aura-host/vm/syntax"
 )
 
-// evalFn evaluates a compiled expression over a coroutine's registers.
+// EvalFn evaluates a compiled expression over a coroutine's registers.
 type EvalFn func(regs []effects.Value) (effects.Value, error)
 
-// evalError is an expression failing at run time; the machine turns it
+// EvalError is an expression failing at run time; the machine turns it
 // into an InvalidInput fault at the expression's range.
 type EvalError struct {
 	Range hcl.Range
@@ -83,7 +83,7 @@ func compileNode(e syntax.Expr, slot func(name string) int) EvalFn {
 			return effects.MapOf(fields...)
 		}
 	case *syntax.CallExpr:
-		b := builtin.Builtins[x.Func]
+		b := builtin.Funcs[x.Func]
 		args := make([]EvalFn, len(x.Args))
 		for i, a := range x.Args {
 			args[i] = compileExpr(a, slot)
