@@ -27,7 +27,7 @@ const (
 
 var policies = []Scheduler{RoundRobin, PriorityAging, ProgressAware}
 
-// Policies returns the scheduler policies.
+// Schedulers returns the scheduler policies.
 func Schedulers() []Scheduler { return append([]Scheduler(nil), policies...) }
 
 // ParseScheduler accepts a policy's full name or its last segment

@@ -148,7 +148,7 @@ func labelList(g *syntax.Global) string {
 	return strings.Join(names, ", ")
 }
 
-// describe says in words what a local type does first.
+// Describe says in words what a local type does first.
 func Describe(t *Local) string {
 	switch t.Kind {
 	case LEnd:

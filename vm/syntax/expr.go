@@ -64,7 +64,7 @@ type (
 	HostExpr struct{ rng hcl.Range }
 )
 
-// pathStep is one step after a binding name: .field, [n] or, before family
+// PathStep is one step after a binding name: .field, [n] or, before family
 // expansion, [*].
 type PathStep struct {
 	Field string
@@ -92,7 +92,7 @@ func (*UnaryExpr) exprNode()  {}
 func (*CondExpr) exprNode()   {}
 func (*HostExpr) exprNode()   {}
 
-// exprString is e.String(), or "" for a nil expression.
+// ExprString is e.String(), or "" for a nil expression.
 func ExprString(e Expr) string {
 	if e == nil {
 		return ""
@@ -206,13 +206,13 @@ func (e *HostExpr) String() string { return "host()" }
 // host at run time. The JSON interchange form writes every payload so.
 func Host(rng hcl.Range) Expr { return &HostExpr{rng: rng} }
 
-// isHost reports whether e is host().
+// IsHost reports whether e is host().
 func IsHost(e Expr) bool {
 	_, ok := e.(*HostExpr)
 	return ok
 }
 
-// walkExpr calls fn on e and every sub-expression, parents first.
+// WalkExpr calls fn on e and every sub-expression, parents first.
 func WalkExpr(e Expr, fn func(Expr)) {
 	if e == nil {
 		return

@@ -239,7 +239,7 @@ func intAttr(a *hclsyntax.Attribute, lo, hi int) (int, hcl.Diagnostics) {
 	return int(i), nil
 }
 
-// dedupe drops repeated diagnostics: a step expanded over a family reports
+// Dedupe drops repeated diagnostics: a step expanded over a family reports
 // the same mistake once, not once per member.
 func Dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
 	seen := map[string]bool{}

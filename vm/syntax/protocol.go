@@ -193,7 +193,7 @@ type Action struct {
 	Range  hcl.Range
 }
 
-// equal reports whether two actions do the same thing (ranges aside).
+// Equal reports whether two actions do the same thing (ranges aside).
 func (a *Action) Equal(b *Action) bool {
 	return a.Kind == b.Kind && a.Op == b.Op && a.Sort == b.Sort && ExprString(a.Args) == ExprString(b.Args) &&
 		a.Guard == b.Guard && ExprString(a.Value) == ExprString(b.Value) && a.Bytes == b.Bytes &&

@@ -88,14 +88,14 @@ func (e *Entry) Value() effects.Value {
 	return effects.Map(m)
 }
 
-// sameRequest reports whether two entries ask for the same thing at the
+// SameRequest reports whether two entries ask for the same thing at the
 // same step: what replay compares before feeding a recorded outcome.
 func (e *Entry) SameRequest(o *Entry) bool {
 	return e.OrderingKey == o.OrderingKey && e.Kind == o.Kind && e.Role == o.Role && e.Peer == o.Peer &&
 		e.Interface == o.Interface && e.Operation == o.Operation && e.Inputs.Equal(o.Inputs)
 }
 
-// sameOutcome compares outcomes (the handler identity is informational).
+// SameOutcome compares outcomes (the handler identity is informational).
 func (e *Entry) SameOutcome(o *Entry) bool {
 	if (e.Error == nil) != (o.Error == nil) || e.Error != nil && *e.Error != *o.Error {
 		return false

@@ -25,7 +25,7 @@ type Program struct {
 	EdgeIndex map[[2]int]int
 }
 
-// edgeEnds is a directed edge by role index.
+// EdgeEnds is a directed edge by role index.
 type EdgeEnds struct{ From, To int }
 
 // RoleCode is the compiled local type of one role.
@@ -40,7 +40,7 @@ type RoleCode struct {
 	Init   []effects.Value // initial registers: null, or a list of nulls per member
 }
 
-// monitorState is a normalised position in a local type: never a rec or a
+// MonitorState is a normalised position in a local type: never a rec or a
 // var, always the next thing the role does.
 type MonitorState struct {
 	Node *project.Local

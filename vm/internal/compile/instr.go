@@ -95,7 +95,7 @@ type Arm struct {
 	Dst     Dest   // receive: where the payload goes
 }
 
-// dest is a binding register, or one element of a per-member binding.
+// Dest is a binding register, or one element of a per-member binding.
 type Dest struct {
 	Slot  int // -1: drop the value
 	Index int // element, or -1 for the whole register
