@@ -392,29 +392,10 @@ func TestSchedulerPolicies(t *testing.T) {
 	}
 }
 
+// TestSelectPolicy: the machine applies the protocol's execution policy
+// and the signals it is given (the rule itself: vm/policy's
+// TestSelectScheduler).
 func TestSelectPolicy(t *testing.T) {
-	for _, tt := range []struct {
-		s    policy.Signals
-		want policy.Scheduler
-	}{
-		{policy.Signals{}, policy.RoundRobin},
-		{policy.Signals{Heavy: true}, policy.ProgressAware},
-		{policy.Signals{GuardContention: true}, policy.PriorityAging},
-		{policy.Signals{FlowBudgetPressure: 74}, policy.RoundRobin},
-		{policy.Signals{FlowBudgetPressure: 75, Heavy: true}, policy.PriorityAging},
-	} {
-		if got := policy.SelectScheduler(tt.s); got != tt.want {
-			t.Errorf("SelectPolicy(%+v) = %s, want %s", tt.s, got, tt.want)
-		}
-	}
-	for _, s := range []string{"round_robin", "aura.vm.scheduler.progress_aware", "priority_aging"} {
-		if _, err := policy.ParseScheduler(s); err != nil {
-			t.Error(err)
-		}
-	}
-	if _, err := policy.ParseScheduler("fifo"); err == nil {
-		t.Error("ParsePolicy accepted fifo")
-	}
 	// The protocol's execution policy makes anti-entropy heavy.
 	m, err := NewMachine(compileExample(t, "anti_entropy"), Config{Effects: NewRegistryEffects(RegistryEffectsConfig{})})
 	if err != nil {
