@@ -18,6 +18,7 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/policy"
 )
 
 // SharedBuiltins are the built-ins a simulation runs once for all its
@@ -44,7 +45,7 @@ type SimulationConfig struct {
 	// Logger receives the agents' logs. Default: discard.
 	Logger hclog.Logger
 	// Granularity of the recorded protocol traces. Default full.
-	Granularity vm.Granularity
+	Granularity policy.Granularity
 	// MaxVirtualMs ends a simulation that has not finished by this virtual
 	// time (default: the longest run timeout, else one day).
 	MaxVirtualMs int64
@@ -93,7 +94,7 @@ func NewSimulation(ctx context.Context, cfg SimulationConfig) (*Simulation, erro
 		cfg.Logger = hclog.NewNullLogger()
 	}
 	if cfg.Granularity == "" {
-		cfg.Granularity = vm.Full
+		cfg.Granularity = policy.Full
 	}
 	if cfg.Mode == "" {
 		cfg.Mode = effects.Simulation
@@ -400,8 +401,8 @@ func (s *Simulation) bind(decl *config.Run, prog *vm.Program) (*simRun, error) {
 		if agent == nil {
 			return nil, fmt.Errorf("run %q binds role %s to %q, which is not an agent of the deployment", decl.Name, role, name)
 		}
-		host := newVMHost(agent.agent.Router(), vm.RegistryHostConfig{Seed: seed, Decide: s.cfg.Decide})
-		m, err := vm.NewMachine(prog, vm.Config{Host: host, Roles: []string{role}, Session: r.session,
+		host := newVMHost(agent.agent.Router(), vm.RegistryEffectsConfig{Seed: seed, Decide: s.cfg.Decide})
+		m, err := vm.NewMachine(prog, vm.Config{Effects: host, Roles: []string{role}, Session: r.session,
 			Authority: agent.agent.AuthorityID(), Context: r.context, Granularity: s.cfg.Granularity, Seed: seed})
 		if err != nil {
 			return nil, fmt.Errorf("run %q role %s: %w", decl.Name, role, err)

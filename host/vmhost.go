@@ -8,25 +8,25 @@ import (
 )
 
 // vmHost is the VM's host for a session run by an agent: invokes go through
-// the agent's router (as RegistryHost does when given it), and time comes
+// the agent's router (as RegistryEffects does when given it), and time comes
 // from the agent's clock effect — virtual time in simulation — rather than
-// the RegistryHost's counter. Decisions, host() payloads and randomness
-// stay seeded by the RegistryHost.
+// the RegistryEffects's counter. Decisions, host() payloads and randomness
+// stay seeded by the RegistryEffects.
 type vmHost struct {
-	*vm.RegistryHost
+	*vm.RegistryEffects
 	router *Router
 }
 
-func newVMHost(r *Router, cfg vm.RegistryHostConfig) *vmHost {
+func newVMHost(r *Router, cfg vm.RegistryEffectsConfig) *vmHost {
 	cfg.Handler = r
-	return &vmHost{RegistryHost: vm.NewRegistryHost(cfg), router: r}
+	return &vmHost{RegistryEffects: vm.NewRegistryEffects(cfg), router: r}
 }
 
 // Now reads the clock effect (clock.physical_time) when the deployment
 // serves it, else falls back to the seeded counter.
 func (h *vmHost) Now(ctx context.Context, req *vm.ClockRequest) (int64, error) {
 	if !h.router.Registry().Has(opPhysicalTime) {
-		return h.RegistryHost.Now(ctx, req)
+		return h.RegistryEffects.Now(ctx, req)
 	}
 	v, err := h.router.Invoke(ctx, &effects.Call{Op: opPhysicalTime, Args: effects.Map(nil)})
 	if err != nil {
