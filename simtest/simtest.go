@@ -25,6 +25,7 @@ import (
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/policy"
 )
 
 // Sim is a simulation under test. It is closed when the test ends.
@@ -37,7 +38,7 @@ type Sim struct {
 type Option func(*sim.Config)
 
 // WithGranularity sets how much the protocol traces record (default full).
-func WithGranularity(g vm.Granularity) Option {
+func WithGranularity(g policy.Granularity) Option {
 	return func(c *sim.Config) { c.Granularity = g }
 }
 

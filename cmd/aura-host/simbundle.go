@@ -13,6 +13,7 @@ import (
 
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 // simBundle is a simulation's trace bundle read back (see
@@ -188,7 +189,7 @@ func (b *simBundle) isTraceEntry(i int) bool {
 }
 
 // machineTrace reads the vm trace of t.
-func (b *simBundle) machineTrace(t bundleTrace) (*vm.Trace, error) {
+func (b *simBundle) machineTrace(t bundleTrace) (*trace.Trace, error) {
 	if t.first == t.end {
 		return nil, errors.New("the bundle holds no trace for it")
 	}

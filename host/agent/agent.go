@@ -15,6 +15,7 @@ import (
 	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/host/tasks"
 	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/policy"
 )
 
 // Agent is one authority's runtime: its plugins, router and guard chain.
@@ -155,7 +156,7 @@ type ProtocolOptions struct {
 	// decisions and payloads.
 	Seed uint64
 	// Granularity of the trace (default full).
-	Granularity vm.Granularity
+	Granularity policy.Granularity
 	// Decide, when set, picks branches instead of the seeded choice.
 	Decide func(req *vm.DecisionRequest, n uint64) (string, error)
 	// Payload, when set, supplies host() values.
@@ -176,10 +177,10 @@ func (a *Agent) RunProtocol(ctx context.Context, src []byte, filename string, op
 		return nil, &host.DiagnosticsError{Diagnostics: diags}
 	}
 	if opts.Granularity == "" {
-		opts.Granularity = vm.Full
+		opts.Granularity = policy.Full
 	}
 	session := effects.DeriveSessionID(proto.Name, opts.Seed)
-	vmh := host.NewVMHost(a.host.Router(), vm.RegistryHostConfig{Seed: opts.Seed, Decide: opts.Decide, Payload: opts.Payload})
-	return vm.RunSession(ctx, prog, vm.Config{Host: vmh, Session: session, Authority: a.AuthorityID(),
+	effs := host.NewVMEffects(a.host.Router(), vm.RegistryEffectsConfig{Seed: opts.Seed, Decide: opts.Decide, Payload: opts.Payload})
+	return vm.RunSession(ctx, prog, vm.Config{Effects: effs, Session: session, Authority: a.AuthorityID(),
 		Context: effects.DeriveContextID(proto.Name, opts.Seed), Granularity: opts.Granularity, Seed: opts.Seed})
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/policy"
 )
 
 // BundleFormat names the trace bundle's JSON Lines format.
@@ -26,7 +26,7 @@ type TraceBundle struct {
 	buf bytes.Buffer
 }
 
-func newTraceBundle(dep *config.Deployment, seed uint64, g vm.Granularity) *TraceBundle {
+func newTraceBundle(dep *config.Deployment, seed uint64, g policy.Granularity) *TraceBundle {
 	b := &TraceBundle{}
 	b.line(map[string]any{"format": BundleFormat, "deployment": dep.Name, "seed": seed,
 		"profile": map[string]any{"mode": string(effects.Simulation), "granularity": string(g),

@@ -20,6 +20,7 @@ import (
 	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/policy"
 )
 
 // SharedBuiltins are the built-ins a simulation runs once for all its
@@ -46,7 +47,7 @@ type Config struct {
 	// Logger receives the agents' logs. Default: discard.
 	Logger hclog.Logger
 	// Granularity of the recorded protocol traces. Default full.
-	Granularity vm.Granularity
+	Granularity policy.Granularity
 	// MaxVirtualMs ends a simulation that has not finished by this virtual
 	// time (default: the longest run timeout, else one day).
 	MaxVirtualMs int64
@@ -95,7 +96,7 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 		cfg.Logger = hclog.NewNullLogger()
 	}
 	if cfg.Granularity == "" {
-		cfg.Granularity = vm.Full
+		cfg.Granularity = policy.Full
 	}
 	if cfg.Mode == "" {
 		cfg.Mode = effects.Simulation
@@ -392,8 +393,8 @@ func (s *Simulation) bind(decl *config.Run, prog *vm.Program) (*simRun, error) {
 		if agent == nil {
 			return nil, fmt.Errorf("run %q binds role %s to %q, which is not an agent of the deployment", decl.Name, role, name)
 		}
-		vmh := host.NewVMHost(agent.agent.Router(), vm.RegistryHostConfig{Seed: seed, Decide: s.cfg.Decide})
-		m, err := vm.NewMachine(prog, vm.Config{Host: vmh, Roles: []string{role}, Session: r.session,
+		effs := host.NewVMEffects(agent.agent.Router(), vm.RegistryEffectsConfig{Seed: seed, Decide: s.cfg.Decide})
+		m, err := vm.NewMachine(prog, vm.Config{Effects: effs, Roles: []string{role}, Session: r.session,
 			Authority: agent.agent.AuthorityID(), Context: r.context, Granularity: s.cfg.Granularity, Seed: seed})
 		if err != nil {
 			return nil, fmt.Errorf("run %q role %s: %w", decl.Name, role, err)
