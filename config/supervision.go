@@ -257,3 +257,49 @@ func (d *decoder) oneOf(a *hcl.Attribute, what string, choices []string, meaning
 	})
 	return "", hcl.Range{}
 }
+
+// The defaults of the health, restart and call blocks, in one place: the
+// host applies them to every field a block leaves zero (or to a plugin
+// without the block).
+
+// WithDefaults is h with every unset field at its default.
+func (h Health) WithDefaults() Health {
+	setDefault(&h.Interval, time.Second)
+	setDefault(&h.Timeout, 250*time.Millisecond)
+	if h.UnhealthyThreshold <= 0 {
+		h.UnhealthyThreshold = 3
+	}
+	return h
+}
+
+// WithDefaults is r with every unset field at its default.
+func (r Restart) WithDefaults() Restart {
+	if r.Attempts <= 0 {
+		r.Attempts = 5
+	}
+	setDefault(&r.Window, time.Minute)
+	setDefault(&r.Delay, 10*time.Millisecond)
+	setDefault(&r.MaxDelay, 5*time.Second)
+	setDefault(&r.StableAfter, 10*time.Second)
+	if r.Mode == "" {
+		r.Mode = RestartFail
+	}
+	return r
+}
+
+// WithDefaults is c with every unset field at its default. A negative
+// BreakerThreshold (breaker disabled) is kept.
+func (c Call) WithDefaults() Call {
+	setDefault(&c.Timeout, 30*time.Second)
+	if c.BreakerThreshold == 0 {
+		c.BreakerThreshold = 5
+	}
+	setDefault(&c.BreakerCooldown, time.Second)
+	return c
+}
+
+func setDefault(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
+	}
+}

@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/supervise"
 )
 
 // The benchmarks compare the routed hot path (Router → registry → plugin
@@ -190,7 +192,7 @@ deployment "bench" {}
 plugin "tp" { command = "TESTPLUGIN" }
 `)
 	h, err := host.New(host.Config{Deployment: dep, Executable: auraHost, OnEvent: func(e host.Event) { ev <- e },
-		Policies: map[string]host.Policy{"tp": {Restart: host.RestartPolicy{Attempts: 1 << 30, Delay: time.Millisecond, MaxDelay: time.Millisecond}}}})
+		Policies: map[string]host.Policy{"tp": {Restart: config.Restart{Attempts: 1 << 30, Delay: time.Millisecond, MaxDelay: time.Millisecond}}}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -218,11 +220,11 @@ plugin "tp" { command = "TESTPLUGIN" }
 		}
 		var restarting time.Time
 		for e := range ev {
-			if e.To == host.StateRestarting {
+			if e.To == supervise.StateRestarting {
 				restarting = e.Time
 				detect = append(detect, e.Time.Sub(killed))
 			}
-			if e.To == host.StateReady && !restarting.IsZero() {
+			if e.To == supervise.StateReady && !restarting.IsZero() {
 				ready = append(ready, e.Time.Sub(restarting))
 				break
 			}

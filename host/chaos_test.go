@@ -15,6 +15,7 @@ import (
 	"go.etcd.io/bbolt"
 	"go.uber.org/goleak"
 
+	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 )
@@ -33,7 +34,7 @@ func TestChaos(t *testing.T) {
 	}
 	// The fork thread lives as long as the process, by design (runner.go).
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(),
-		goleak.IgnoreTopFunction("github.com/aurahost/aura-host/host.(*forkThread).start.func1.1"))
+		goleak.IgnoreTopFunction("github.com/aurahost/aura-host/host/supervise.(*forkThread).start.func1.1"))
 
 	const (
 		callers  = 64
@@ -64,8 +65,8 @@ plugin "crypto" { builtin = "crypto" }
 `),
 		Executable: auraHost, Logger: quietLogger(t), StopTimeout: 2 * time.Second, OnEvent: record,
 		Policies: map[string]host.Policy{"storage": {
-			Health:  host.HealthPolicy{Interval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond, UnhealthyThreshold: 3},
-			Restart: host.RestartPolicy{Attempts: 1000, Window: time.Minute, Delay: time.Millisecond, MaxDelay: 50 * time.Millisecond, Mode: host.RestartKeepTrying},
+			Health:  config.Health{Interval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond, UnhealthyThreshold: 3},
+			Restart: config.Restart{Attempts: 1000, Window: time.Minute, Delay: time.Millisecond, MaxDelay: 50 * time.Millisecond, Mode: config.RestartKeepTrying},
 		}},
 	})
 	if err != nil {

@@ -1,18 +1,37 @@
-// Package host is the Aura Host runtime: it launches a deployment's plugins
-// as supervised child processes (go-plugin over gRPC), registers every
-// operation they declare in an effects.Registry, and routes every call —
-// from the CLI, the VM, an agent API or a plugin calling back — through one
-// Router.
+// Package host is the Aura Host runtime for one deployment: a Host loads
+// it (Config, New), starts its plugins (Start), routes every call through
+// one Router, and stops (Shutdown). It owns the registry wiring — every
+// operation a plugin declares is registered in an effects.Registry — and
+// the Router, the one path every call takes: from the CLI, the VM, an
+// agent's facades, the admin endpoint or a plugin calling back.
 //
-// It may import effects, sdk, config and vm; nothing but cmd/aura-host (and
-// tests) imports it.
+// Its rooms:
+//   - host/supervise owns the plugin processes (launch, configure,
+//     supervise, restart, stop); Host drives one supervise.Manager.
+//   - host/admin is the admin endpoint (server and client), serving a Host
+//     through a small interface.
+//   - host/guard is the guard chain's pure logic; the Router runs it
+//     (guarded.go) for an agent's guarded operations and sends.
+//   - host/agent builds an agent (one authority's runtime) on a Host;
+//     host/sim runs several agents on one virtual timeline.
+//   - host/tasks is the agents' task supervisor.
+//
+// It may import effects, sdk, config, vm and its own sub-packages
+// supervise, admin and guard; it must not import agent or sim (they import
+// it). Its consumers are cmd/aura-host, simtest, examples/embed and its
+// own sub-packages agent and sim.
 //
 // Invariants a newcomer must not break:
-//   - Every call goes through Router.Invoke; nothing calls a plugin client
-//     directly, or authority scoping and (later) the guard chain are skipped.
+//   - Every call goes through Router.Invoke; nothing calls a plugin
+//     handler directly, or authority scoping, argument checks and the
+//     guard chain are skipped. (The guard chain's own effects — the
+//     journal fact, the clock, the budget store — are the one exception,
+//     so that they are not themselves guarded.)
 //   - No call that can block on a plugin runs without a deadline, and every
 //     plugin process can be SIGKILLed by the host: a stopped or deadlocked
-//     plugin never hangs the host or its shutdown.
-//   - Every plugin runs in its own process group with a parent-death signal,
-//     so a host that dies, however it dies, leaves no plugin behind.
+//     plugin never hangs the host or its shutdown (see host/supervise).
+//   - Every plugin runs in its own process group with a parent-death
+//     signal, so a host that dies, however it dies, leaves no plugin
+//     behind. This needs Linux: elsewhere host builds, and starting a
+//     plugin process fails saying so.
 package host

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/supervise"
 )
 
 // events records a host's state transitions so that tests wait for a
@@ -64,6 +65,6 @@ func (e *events) len() int {
 	return len(e.all)
 }
 
-func to(plugin string, s host.State) func(host.Event) bool {
+func to(plugin string, s supervise.State) func(host.Event) bool {
 	return func(ev host.Event) bool { return ev.Plugin == plugin && ev.To == s }
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/internal/hosttest"
 )
 
 // deployment writes src as deployment.hcl in a fresh directory and loads
@@ -25,17 +25,7 @@ func deployment(t *testing.T, src string) *config.Deployment { return deployment
 
 func deploymentB(t testing.TB, src string) *config.Deployment {
 	t.Helper()
-	dir := t.TempDir()
-	src = strings.ReplaceAll(src, "TESTPLUGIN", testPlugin)
-	path := filepath.Join(dir, "deployment.hcl")
-	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	dep, diags := config.Load(path, config.Options{})
-	if diags.HasErrors() {
-		t.Fatalf("load deployment: %v", diags)
-	}
-	return dep
+	return hosttest.Deployment(t, src, "TESTPLUGIN", testPlugin)
 }
 
 // newHost prepares a host whose log goes to the test log.
@@ -71,17 +61,7 @@ func shutdownHost(t *testing.T, h *host.Host) {
 	}
 }
 
-func testLogger(t *testing.T) hclog.Logger {
-	return hclog.New(&hclog.LoggerOptions{Level: hclog.Debug, Output: testWriter{t}})
-}
-
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Helper()
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
+func testLogger(t *testing.T) hclog.Logger { return hosttest.Logger(t) }
 
 func call(op string, args map[string]effects.Value) *effects.Call {
 	return &effects.Call{Op: effects.MustOpID(op), Args: effects.Map(args)}
@@ -137,8 +117,6 @@ func sha256Hex(t *testing.T, path string) string {
 	return fmt.Sprintf("%x", sha256.Sum256(b))
 }
 
-// quietLogger logs only warnings and worse to the test log (for tests
-// whose info-level log would be thousands of lines).
-func quietLogger(t *testing.T) hclog.Logger {
-	return hclog.New(&hclog.LoggerOptions{Level: hclog.Error, Output: testWriter{t}})
-}
+// quietLogger logs only errors to the test log (for tests whose
+// info-level log would be thousands of lines).
+func quietLogger(t *testing.T) hclog.Logger { return hosttest.QuietLogger(t) }

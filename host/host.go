@@ -2,9 +2,7 @@ package host
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
-	"fmt"
 	"os"
 	"sync"
 	"time"
@@ -13,6 +11,8 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/admin"
+	"github.com/aurahost/aura-host/host/supervise"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -28,7 +28,8 @@ type Config struct {
 	// Executable is the aura-host binary that serves built-in plugins when
 	// re-executed as `Executable plugin serve NAME`. Default: the running
 	// executable (os.Executable), which is right for the aura-host CLI;
-	// tests and embedding programs point it at a built aura-host.
+	// embedding programs point it at a built aura-host, and host's tests at
+	// their own test binary, which serves plugins when re-executed.
 	Executable string
 
 	// StartTimeout bounds each plugin's start-up: process start, handshake,
@@ -41,11 +42,11 @@ type Config struct {
 
 	// Policies overrides the supervision policy of plugins by name; the
 	// deployment's health, restart and call blocks take precedence.
-	Policies map[string]Policy
+	Policies map[string]supervise.Policy
 
 	// OnEvent, if set, receives every plugin state transition, in order
 	// per plugin. It must not block.
-	OnEvent func(Event)
+	OnEvent func(supervise.Event)
 
 	// Admin serves the admin endpoint (`aura-host status`, `reset`) on a
 	// unix socket while the host runs.
@@ -67,9 +68,6 @@ type Config struct {
 	// processes.
 	InProcess bool
 
-	// peerKeys finds senders' keys for receipt checks (AgentBuilder).
-	peerKeys func(effects.AuthorityID) (ed25519.PublicKey, bool)
-
 	// PluginConfig sets config attributes of plugins by name, over what
 	// their config blocks say: the settings a host derives at run time,
 	// such as each agent's transport address.
@@ -82,55 +80,38 @@ type Config struct {
 	Shared map[string]*sdk.Local
 }
 
-func (c *Config) setDefaults() error {
-	if c.Deployment == nil {
-		return errors.New("host: Config.Deployment is required")
-	}
-	if c.Logger == nil {
-		c.Logger = hclog.NewNullLogger()
-	}
-	if c.Executable == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return fmt.Errorf("host: find the aura-host executable for built-in plugins: %w", err)
-		}
-		c.Executable = exe
-	}
-	if c.StartTimeout <= 0 {
-		c.StartTimeout = 10 * time.Second
-	}
-	if c.StopTimeout <= 0 {
-		c.StopTimeout = 5 * time.Second
-	}
-	return nil
+// supervision is the part of the Config the plugin manager takes.
+func (c *Config) supervision(authority effects.AuthorityID) supervise.Config {
+	return supervise.Config{Deployment: c.Deployment, Authority: authority, Logger: c.Logger,
+		Executable: c.Executable, StartTimeout: c.StartTimeout, StopTimeout: c.StopTimeout,
+		Policies: c.Policies, OnEvent: c.OnEvent, Builtins: c.Builtins, InProcess: c.InProcess,
+		PluginConfig: c.PluginConfig, Shared: c.Shared}
 }
 
-// Host runs one deployment: its plugins, their supervisors, the registry
-// and the router.
+// Host runs one deployment: its plugins (through a supervise.Manager),
+// the registry and the router, and optionally the admin endpoint.
 type Host struct {
 	cfg       Config
 	authority effects.AuthorityID
 	registry  *effects.Registry
 	router    *Router
-	plugins   []*managedPlugin // in declaration order
-	socketDir string
-
-	ctx         context.Context // lives until Shutdown; supervisors run under it
-	cancel      context.CancelFunc
-	supervisors sync.WaitGroup
-	background  sync.WaitGroup // reaping of retired instances
+	plugins   *supervise.Manager
 
 	started time.Time
-	admin   *adminServer
+	admin   *admin.Server
 
 	shutdownOnce sync.Once
 	shutdownErr  error
 }
 
-// New prepares a host for a deployment. It starts nothing.
+// New prepares a host for a deployment. It starts nothing, so it takes no
+// context; Start does.
 func New(cfg Config) (*Host, error) {
-	if err := cfg.setDefaults(); err != nil {
-		return nil, err
+	if cfg.Deployment == nil {
+		return nil, errors.New("host: Config.Deployment is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = hclog.NewNullLogger()
 	}
 	authority := cfg.Authority
 	if authority.IsZero() {
@@ -139,32 +120,13 @@ func New(cfg Config) (*Host, error) {
 			return nil, err
 		}
 	}
-	h := &Host{cfg: cfg, authority: authority, registry: effects.NewRegistry()}
-	h.ctx, h.cancel = context.WithCancel(context.Background())
-	h.router = NewRouter(h.registry, authority)
-	for _, p := range cfg.Deployment.EffectivePlugins() {
-		policy := policyFor(p, cfg.Policies[p.Name])
-		if policy.StopTimeout <= 0 {
-			policy.StopTimeout = cfg.StopTimeout
-		}
-		m := newManagedPlugin(p, policy, cfg.Logger.Named(p.Name), cfg.OnEvent)
-		m.wake = func() { h.wake(m) }
-		if shared, ok := cfg.Shared[p.Name]; ok {
-			m.local, m.shared = shared, true
-		} else if cfg.InProcess && p.Builtin != "" && cfg.Builtins != nil {
-			newPlugin, ok := cfg.Builtins(p.Builtin)
-			if !ok {
-				return nil, &LaunchError{Plugin: p.Name, Reason: fmt.Sprintf("no built-in plugin %q to run in process", p.Builtin)}
-			}
-			local, err := sdk.NewLocal(newPlugin(), m.logger)
-			if err != nil {
-				return nil, &LaunchError{Plugin: p.Name, Reason: "invalid built-in plugin", Err: err}
-			}
-			m.local = local
-		}
-		h.plugins = append(h.plugins, m)
+	plugins, err := supervise.New(cfg.supervision(authority))
+	if err != nil {
+		return nil, err
 	}
-	return h, nil
+	registry := effects.NewRegistry()
+	return &Host{cfg: cfg, authority: authority, registry: registry, plugins: plugins,
+		router: NewRouter(registry, authority)}, nil
 }
 
 // ResolveAuthority is the authority a deployment acts for: the ID it
@@ -186,54 +148,77 @@ func ResolveAuthority(d *config.Deployment) (effects.AuthorityID, error) {
 // *LaunchError naming the plugin, or a *DiagnosticsError placing
 // configuration mistakes in the user's file.
 func (h *Host) Start(ctx context.Context) error {
-	if err := h.launchAll(ctx); err != nil {
+	if err := h.plugins.Launch(ctx); err != nil {
 		return h.abort(err)
 	}
-	if err := h.checkAll(); err != nil {
+	if err := h.plugins.Check(); err != nil {
 		return h.abort(err)
 	}
 	// Operations are registered before any plugin is configured, so that a
 	// plugin may call another back while it configures or starts: the call
 	// waits (within its deadline) until the other plugin is ready.
-	for _, m := range h.plugins {
-		if err := h.registry.Register(m.name(), m, m.desc.Ops...); err != nil {
-			return h.abort(err) // checkAll reports conflicts first, with lines
-		}
+	if err := h.plugins.Register(h.registry); err != nil {
+		return h.abort(err) // Check reports conflicts first, with lines
 	}
-	if err := h.configureAll(ctx); err != nil {
+	if err := h.plugins.Configure(ctx, h.router); err != nil {
 		return h.abort(err)
 	}
 	h.started = time.Now()
 	if h.cfg.Admin {
-		if err := h.serveAdmin(); err != nil {
+		srv, err := admin.Serve(admin.Config{StateDir: h.cfg.Deployment.StateDir, SocketDir: h.plugins.SocketDir(),
+			Logger: h.cfg.Logger, Target: h, ResetTimeout: h.plugins.StartTimeout()})
+		if err != nil {
 			return h.abort(err)
 		}
+		h.admin = srv
 	}
 	return nil
-}
-
-func (h *Host) startSupervisor(m *managedPlugin) {
-	h.supervisors.Go(func() { h.supervise(h.ctx, m) })
 }
 
 // Check launches every plugin only to describe it, checks each plugin's
 // config block against the schema it declares and that no operation is
 // claimed twice, then stops them. It is `aura-host validate`.
 func (h *Host) Check(ctx context.Context) error {
-	err := h.launchAll(ctx)
+	err := h.plugins.Launch(ctx)
 	if err == nil {
-		err = h.checkAll()
+		err = h.plugins.Check()
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), h.cfg.StopTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), h.plugins.StopTimeout())
 	defer cancel()
 	return errors.Join(err, h.Shutdown(shutdownCtx))
 }
 
 func (h *Host) abort(err error) error {
-	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.StopTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), h.plugins.StopTimeout())
 	defer cancel()
 	_ = h.Shutdown(ctx)
 	return err
+}
+
+// Shutdown stops the admin endpoint and supervision, then every plugin one
+// by one in reverse start order (a service is asked to Stop first), each
+// within its stop timeout even if it does not answer: it is then SIGKILLed.
+// It is idempotent; later calls return the first result.
+func (h *Host) Shutdown(ctx context.Context) error {
+	h.shutdownOnce.Do(func() {
+		if h.admin != nil {
+			h.admin.Close(ctx)
+		}
+		h.shutdownErr = h.plugins.Shutdown(ctx)
+	})
+	return h.shutdownErr
+}
+
+// Reset brings a failed plugin back: its restart history is cleared and it
+// is started afresh under supervision. Resetting a plugin that has not
+// failed is an error.
+func (h *Host) Reset(ctx context.Context, name string) error { return h.plugins.Reset(ctx, name) }
+
+// Status is the host's status, as the admin endpoint serves it.
+func (h *Host) Status() AdminStatus {
+	d := h.cfg.Deployment
+	return AdminStatus{Deployment: d.Name, Mode: string(d.Mode), Authority: h.authority.String(),
+		PID: os.Getpid(), Started: h.started, Plugins: h.Plugins()}
 }
 
 // Invoke routes one call through the host's router.
@@ -255,28 +240,13 @@ func (h *Host) StateDir() string { return h.cfg.Deployment.StateDir }
 func (h *Host) Authority() effects.AuthorityID { return h.authority }
 
 // Plugins returns a snapshot of every plugin, in declaration order.
-func (h *Host) Plugins() []PluginStatus {
-	out := make([]PluginStatus, len(h.plugins))
-	for i, m := range h.plugins {
-		out[i] = m.status()
-	}
-	return out
-}
+func (h *Host) Plugins() []PluginStatus { return h.plugins.Status() }
 
 // Descriptors returns what each plugin described, by plugin name.
-func (h *Host) Descriptors() map[string]effects.Descriptor {
-	out := make(map[string]effects.Descriptor, len(h.plugins))
-	for _, m := range h.plugins {
-		out[m.name()] = m.desc
-	}
-	return out
-}
+func (h *Host) Descriptors() map[string]effects.Descriptor { return h.plugins.Descriptors() }
 
-func (h *Host) plugin(name string) *managedPlugin {
-	for _, m := range h.plugins {
-		if m.name() == name {
-			return m
-		}
-	}
-	return nil
+// Operation is the spec of an operation the host serves.
+func (h *Host) Operation(op effects.OpID) (effects.OpSpec, bool) {
+	e, ok := h.registry.Lookup(op)
+	return e.Spec, ok
 }

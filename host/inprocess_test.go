@@ -8,6 +8,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/supervise"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -29,7 +30,7 @@ plugin "storage" { builtin = "storage" }
 	}
 	t.Cleanup(func() { shutdownHost(t, h) })
 	for _, p := range h.Plugins() {
-		if !p.InProcess || p.State != host.StateReady || p.PID != 0 {
+		if !p.InProcess || p.State != supervise.StateReady || p.PID != 0 {
 			t.Fatalf("plugin status %+v, want ready in process", p)
 		}
 	}

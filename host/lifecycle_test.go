@@ -9,6 +9,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/supervise"
 )
 
 // Plugins become ready in depends_on order and stop in the reverse order.
@@ -27,7 +28,7 @@ plugin "crypto" { builtin = "crypto" }
 `, nil)
 	var ready []string
 	for _, e := range ev.snapshot() {
-		if e.To == host.StateReady {
+		if e.To == supervise.StateReady {
 			ready = append(ready, e.Plugin)
 		}
 	}
@@ -38,7 +39,7 @@ plugin "crypto" { builtin = "crypto" }
 	shutdownHost(t, h)
 	var stopped []string
 	for _, e := range ev.snapshot()[from:] {
-		if e.To == host.StateStopping {
+		if e.To == supervise.StateStopping {
 			stopped = append(stopped, e.Plugin)
 		}
 	}
@@ -72,7 +73,7 @@ plugin "tp" {
 	}
 	from := ev.len()
 	_, _ = h.Invoke(ctx, call("test.crash", nil))
-	failed, _ := ev.wait(t, from, 20*time.Second, "failed", to("tp", host.StateFailed))
+	failed, _ := ev.wait(t, from, 20*time.Second, "failed", to("tp", supervise.StateFailed))
 	if !strings.Contains(failed.Reason, "restarted 1 times") {
 		t.Fatalf("failed after %q, want the HCL's attempts = 1", failed.Reason)
 	}
@@ -86,14 +87,14 @@ plugin "tp" {
   start   = "lazy"
 }
 `, nil)
-	if st := h.Plugins()[0]; st.State != host.StateIdle || st.PID != 0 {
+	if st := h.Plugins()[0]; st.State != supervise.StateIdle || st.PID != 0 {
 		t.Fatalf("lazy plugin before any call: %+v, want idle with no process", st)
 	}
 	if got := invoke(t, h, "test.greeting", nil); got.String() != `"hello"` {
 		t.Fatalf("first call: %v", got)
 	}
-	ev.wait(t, 0, 10*time.Second, "ready", to("tp", host.StateReady))
-	if st := h.Plugins()[0]; st.State != host.StateReady || st.PID == 0 {
+	ev.wait(t, 0, 10*time.Second, "ready", to("tp", supervise.StateReady))
+	if st := h.Plugins()[0]; st.State != supervise.StateReady || st.PID == 0 {
 		t.Fatalf("lazy plugin after its first call: %+v", st)
 	}
 }

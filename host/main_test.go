@@ -1,36 +1,22 @@
 package host_test
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
+
+	"github.com/aurahost/aura-host/host/internal/hosttest"
+	"github.com/aurahost/aura-host/plugins"
 )
 
-// Binaries built once for every subprocess test in this package.
+// The subprocess tests re-execute this test binary as their plugins (see
+// hosttest.ServeIfPlugin) instead of building cmd/aura-host and a plugin.
 var (
-	auraHost   string // the aura-host CLI, which serves the built-in plugins
+	auraHost   string // serves the built-in plugins as `auraHost plugin serve NAME`
 	testPlugin string // host/internal/testplugin: misbehaves on request
 )
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "aura-host-test-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	auraHost = filepath.Join(dir, "aura-host")
-	testPlugin = filepath.Join(dir, "testplugin")
-	for out, pkg := range map[string]string{auraHost: "../cmd/aura-host", testPlugin: "./internal/testplugin"} {
-		cmd := exec.Command("go", "build", "-o", out, pkg)
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		if err := cmd.Run(); err != nil {
-			fmt.Fprintf(os.Stderr, "build %s: %v\n", pkg, err)
-			os.Exit(1)
-		}
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	exe := hosttest.ServeIfPlugin(plugins.Lookup)
+	auraHost, testPlugin = exe, exe
+	os.Exit(m.Run())
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/admin"
+	"github.com/aurahost/aura-host/host/supervise"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -37,28 +39,28 @@ plugin "tp" {
 	t.Cleanup(func() { shutdownHost(t, h) })
 	from := ev.len()
 	_, _ = h.Invoke(context.Background(), call("test.crash", nil))
-	ev.wait(t, from, 20*time.Second, "failed", to("tp", host.StateFailed))
+	ev.wait(t, from, 20*time.Second, "failed", to("tp", supervise.StateFailed))
 
-	sock, err := host.FindAdmin(h.StateDir())
+	sock, err := admin.Find(h.StateDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin := host.DialAdmin(sock)
-	st, err := admin.Status(context.Background())
-	if err != nil || st.Plugins[0].State != host.StateFailed || st.Plugins[0].LastExit == "" {
+	client := admin.Dial(sock)
+	st, err := client.Status(context.Background())
+	if err != nil || st.Plugins[0].State != supervise.StateFailed || st.Plugins[0].LastExit == "" {
 		t.Fatalf("status of a failed plugin: %+v, %v", st, err)
 	}
 	// The cause is fixed (the corrupt state removed); the operator resets.
 	if err := os.Remove(counter); err != nil {
 		t.Fatal(err)
 	}
-	if err := admin.Reset(context.Background(), "tp"); err != nil {
+	if err := client.Reset(context.Background(), "tp"); err != nil {
 		t.Fatal(err)
 	}
 	if got := invoke(t, h, "test.greeting", nil); got.String() != `"hello"` {
 		t.Fatalf("after reset: %v", got)
 	}
-	if err := admin.Reset(context.Background(), "tp"); err == nil || !strings.Contains(err.Error(), "not failed") {
+	if err := client.Reset(context.Background(), "tp"); err == nil || !strings.Contains(err.Error(), "not failed") {
 		t.Fatalf("resetting a ready plugin: %v", err)
 	}
 }

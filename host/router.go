@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/guard"
 )
 
 // Router is the one path every call takes: authority scoping, then the
@@ -72,3 +73,12 @@ func (r *Router) Authority() effects.AuthorityID { return r.authority }
 
 // Registry is the registry the router dispatches through.
 func (r *Router) Registry() *effects.Registry { return r.registry }
+
+// FlowBudgets is the guard chain's flow-budget manager, or nil before
+// Guard is called.
+func (r *Router) FlowBudgets() *guard.FlowBudgetManager {
+	if r.guard == nil {
+		return nil
+	}
+	return r.guard.budgets
+}

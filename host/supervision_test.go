@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/supervise"
 )
 
 // startSupervised starts a deployment with fast supervision policies and
@@ -32,8 +34,8 @@ func startSupervised(t *testing.T, src string, policies map[string]host.Policy) 
 }
 
 var fastRestarts = host.Policy{
-	Health:  host.HealthPolicy{Interval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond, UnhealthyThreshold: 3},
-	Restart: host.RestartPolicy{Attempts: 3, Window: time.Minute, Delay: time.Millisecond, MaxDelay: 20 * time.Millisecond},
+	Health:  config.Health{Interval: 100 * time.Millisecond, Timeout: 100 * time.Millisecond, UnhealthyThreshold: 3},
+	Restart: config.Restart{Attempts: 3, Window: time.Minute, Delay: time.Millisecond, MaxDelay: 20 * time.Millisecond},
 }
 
 func pidOf(t *testing.T, h *host.Host, name string) int {
@@ -55,8 +57,8 @@ func TestSIGKILLedPluginIsRestartedAndServesAgain(t *testing.T) {
 	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	restarting, i := ev.wait(t, from, 10*time.Second, "restarting", to("tp", host.StateRestarting))
-	ready, _ := ev.wait(t, i, 10*time.Second, "ready again", to("tp", host.StateReady))
+	restarting, i := ev.wait(t, from, 10*time.Second, "restarting", to("tp", supervise.StateRestarting))
+	ready, _ := ev.wait(t, i, 10*time.Second, "ready again", to("tp", supervise.StateReady))
 	t.Logf("detection %v, restart-to-ready %v (reason: %s)", restarting.Time.Sub(killedAt), ready.Time.Sub(restarting.Time), restarting.Reason)
 	if got := pidOf(t, h, "tp"); got == old || got == 0 {
 		t.Fatalf("pid after restart = %d (was %d)", got, old)
@@ -76,8 +78,8 @@ func TestStoppedPluginIsReplacedWithinProbeBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer syscall.Kill(old, syscall.SIGCONT)
-	restarting, i := ev.wait(t, from, 10*time.Second, "restarting", to("tp", host.StateRestarting))
-	ev.wait(t, i, 10*time.Second, "ready again", to("tp", host.StateReady))
+	restarting, i := ev.wait(t, from, 10*time.Second, "restarting", to("tp", supervise.StateRestarting))
+	ev.wait(t, i, 10*time.Second, "ready again", to("tp", supervise.StateReady))
 	hp := fastRestarts.Health
 	bound := hp.Interval + hp.Timeout*time.Duration(hp.UnhealthyThreshold)
 	t.Logf("SIGSTOP detected after %v (bound interval + timeout × threshold = %v): %s", restarting.Time.Sub(stoppedAt), bound, restarting.Reason)
@@ -92,7 +94,7 @@ func TestShutdownWithAStoppedPluginIsBounded(t *testing.T) {
 	ev := newEvents()
 	h, err := host.New(host.Config{Deployment: deployment(t, testDeployment), Executable: auraHost,
 		Logger: testLogger(t), StopTimeout: time.Second, OnEvent: ev.record,
-		Policies: map[string]host.Policy{"tp": {Health: host.HealthPolicy{Interval: time.Hour}}}})
+		Policies: map[string]host.Policy{"tp": {Health: config.Health{Interval: time.Hour}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +134,7 @@ plugin "crypto" { builtin = "crypto" }
 	if !errors.Is(err, effects.ErrUnavailable) {
 		t.Fatalf("call that crashed its plugin: got %v, want unavailable", err)
 	}
-	failed, _ := ev.wait(t, from, 20*time.Second, "failed", to("tp", host.StateFailed))
+	failed, _ := ev.wait(t, from, 20*time.Second, "failed", to("tp", supervise.StateFailed))
 	t.Logf("failed: %s", failed.Reason)
 
 	// Its operations fail fast with a typed error...
@@ -144,7 +146,7 @@ plugin "crypto" { builtin = "crypto" }
 	// ...and the rest of the deployment keeps serving.
 	invoke(t, h, "crypto.hash", map[string]effects.Value{"data": effects.Bytes([]byte("still here"))})
 	for _, p := range h.Plugins() {
-		if p.Name == "tp" && (p.State != host.StateFailed || p.LastExit == "") {
+		if p.Name == "tp" && (p.State != supervise.StateFailed || p.LastExit == "") {
 			t.Fatalf("status of tp: %+v", p)
 		}
 	}
@@ -196,5 +198,5 @@ func TestInFlightCallsWhenThePluginDies(t *testing.T) {
 	if r.err != nil || r.v.String() != `"x"` {
 		t.Fatalf("idempotent call in flight: got %v, %v; want it retried after the restart", r.v, r.err)
 	}
-	ev.wait(t, from, 10*time.Second, "ready again", to("tp", host.StateReady))
+	ev.wait(t, from, 10*time.Second, "ready again", to("tp", supervise.StateReady))
 }

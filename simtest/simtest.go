@@ -22,37 +22,38 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/aurahost/aura-host/config"
-	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/policy"
 )
 
 // Sim is a simulation under test. It is closed when the test ends.
 type Sim struct {
-	*host.Simulation
+	*sim.Simulation
 	t testing.TB
 }
 
 // Option configures New.
-type Option func(*host.SimulationConfig)
+type Option func(*sim.Config)
 
 // WithGranularity sets how much the protocol traces record (default full).
-func WithGranularity(g vm.Granularity) Option {
-	return func(c *host.SimulationConfig) { c.Granularity = g }
+func WithGranularity(g policy.Granularity) Option {
+	return func(c *sim.Config) { c.Granularity = g }
 }
 
 // WithDecide makes the host pick branches with decide (for example, every
 // guardian approves) instead of the seeded choice.
 func WithDecide(decide func(req *vm.DecisionRequest, n uint64) (string, error)) Option {
-	return func(c *host.SimulationConfig) { c.Decide = decide }
+	return func(c *sim.Config) { c.Decide = decide }
 }
 
 // WithLogger sends the agents' logs to l (default: discarded).
-func WithLogger(l hclog.Logger) Option { return func(c *host.SimulationConfig) { c.Logger = l } }
+func WithLogger(l hclog.Logger) Option { return func(c *sim.Config) { c.Logger = l } }
 
 // WithMaxVirtualTime ends the simulation at ms of virtual time.
 func WithMaxVirtualTime(ms int64) Option {
-	return func(c *host.SimulationConfig) { c.MaxVirtualMs = ms }
+	return func(c *sim.Config) { c.MaxVirtualMs = ms }
 }
 
 // New loads the deployment file and builds its simulation with seed. A
@@ -69,11 +70,11 @@ func New(t testing.TB, path string, seed uint64, opts ...Option) *Sim {
 // FromDeployment builds a simulation of an already decoded deployment.
 func FromDeployment(t testing.TB, dep *config.Deployment, seed uint64, opts ...Option) *Sim {
 	t.Helper()
-	cfg := host.SimulationConfig{Deployment: dep, Seed: seed, Builtins: plugins.Lookup}
+	cfg := sim.Config{Deployment: dep, Seed: seed, Builtins: plugins.Lookup}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s, err := host.NewSimulation(context.Background(), cfg)
+	s, err := sim.New(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("build simulation: %v", err)
 	}
@@ -84,7 +85,7 @@ func FromDeployment(t testing.TB, dep *config.Deployment, seed uint64, opts ...O
 // Run runs every protocol run the deployment declares. An error building
 // or driving the simulation fails the test; a failed run does not (it is
 // in the outcome, to assert on).
-func (s *Sim) Run() *host.Outcome {
+func (s *Sim) Run() *sim.Outcome {
 	s.t.Helper()
 	out, err := s.Simulation.Run(context.Background())
 	if err != nil {
@@ -95,7 +96,7 @@ func (s *Sim) Run() *host.Outcome {
 
 // RequireSuccess fails the test, naming each failed run and its fault,
 // unless every run completed.
-func (s *Sim) RequireSuccess(out *host.Outcome) {
+func (s *Sim) RequireSuccess(out *sim.Outcome) {
 	s.t.Helper()
 	for _, r := range out.Runs {
 		if r.Err != nil {

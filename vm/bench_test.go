@@ -7,7 +7,10 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/aurahost/aura-host/vm/syntax"
+
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/vm/policy"
 )
 
 // benchLoop exchanges a value forever: the instruction-throughput load.
@@ -49,10 +52,10 @@ func BenchmarkInstructions(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "instr/s")
 	})
-	for _, g := range []Granularity{Disabled, TopologyOnly, Full} {
-		for _, pol := range []Policy{RoundRobin, ProgressAware} {
+	for _, g := range []policy.Granularity{policy.Disabled, policy.TopologyOnly, policy.Full} {
+		for _, pol := range []policy.Scheduler{policy.RoundRobin, policy.ProgressAware} {
 			b.Run("tracing="+string(g)+"/"+string(pol)[len("aura.vm.scheduler."):], func(b *testing.B) {
-				m, err := NewMachine(prog, Config{Host: NewRegistryHost(RegistryHostConfig{}), Granularity: g, Scheduler: pol, MaxSteps: uint64(b.N)})
+				m, err := NewMachine(prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{}), Granularity: g, Scheduler: pol, MaxSteps: uint64(b.N)})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -75,7 +78,7 @@ func BenchmarkInstructions(b *testing.B) {
 func BenchmarkSessions(b *testing.B) {
 	src, file := readExample(b, "ping_pong")
 	prog := mustCompile(b, src, file)
-	host := NewRegistryHost(RegistryHostConfig{Seed: 1})
+	host := NewRegistryEffects(RegistryEffectsConfig{Seed: 1})
 	ctx := context.Background()
 	report := func(b *testing.B) { b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sessions/s") }
 	b.Run("baseline=direct_calls", func(b *testing.B) {
@@ -95,7 +98,7 @@ func BenchmarkSessions(b *testing.B) {
 	b.Run("machine=all_roles", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			if _, err := RunSession(ctx, prog, Config{Host: host}); err != nil {
+			if _, err := RunSession(ctx, prog, Config{Effects: host}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -104,11 +107,11 @@ func BenchmarkSessions(b *testing.B) {
 	b.Run("machine=per_role", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			client, err := NewMachine(prog, Config{Host: host, Roles: []string{"Client"}})
+			client, err := NewMachine(prog, Config{Effects: host, Roles: []string{"Client"}})
 			if err != nil {
 				b.Fatal(err)
 			}
-			server, _ := NewMachine(prog, Config{Host: host, Roles: []string{"Server"}})
+			server, _ := NewMachine(prog, Config{Effects: host, Roles: []string{"Server"}})
 			for _, step := range []struct{ from, to *Machine }{{client, server}, {server, client}} {
 				if _, err := step.from.Run(ctx); err != nil {
 					b.Fatal(err)
@@ -128,7 +131,7 @@ func BenchmarkSessions(b *testing.B) {
 	b.Run("parse_compile_run", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			p, diags := Parse(src, file)
+			p, diags := syntax.Parse(src, file)
 			if diags.HasErrors() {
 				b.Fatal(diags)
 			}
@@ -136,7 +139,7 @@ func BenchmarkSessions(b *testing.B) {
 			if diags.HasErrors() {
 				b.Fatal(diags)
 			}
-			if _, err := RunSession(ctx, prog, Config{Host: host}); err != nil {
+			if _, err := RunSession(ctx, prog, Config{Effects: host}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -201,7 +204,7 @@ func BenchmarkEffectCall(b *testing.B) {
   }
 }`)
 		calls.Store(0)
-		m, err := NewMachine(prog, Config{Host: NewRegistryHost(RegistryHostConfig{Registry: reg}), MaxSteps: uint64(b.N), Scheduler: ProgressAware})
+		m, err := NewMachine(prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{Registry: reg}), MaxSteps: uint64(b.N), Scheduler: policy.ProgressAware})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -124,7 +124,7 @@ var (
 	ErrFinished = errors.New("vm: machine finished")
 )
 
-// faultFromError classifies an error a Host returned. A *Fault passes
+// faultFromError classifies an error an Effects returned. A *Fault passes
 // through; an effect error maps by code; context errors become Cancelled or
 // Timeout.
 func faultFromError(err error) *Fault {

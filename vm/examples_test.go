@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/vm/internal/builtin"
+	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 // decideBy answers decisions from a table by role; roles not in it take
@@ -30,8 +33,8 @@ func binding(t *testing.T, m *Machine, role, name string) effects.Value {
 
 func TestExamplePingPong(t *testing.T) {
 	prog := compileExample(t, "ping_pong")
-	host := NewRegistryHost(RegistryHostConfig{Seed: 7})
-	m, err := RunSession(context.Background(), prog, Config{Host: host, Granularity: Full})
+	host := NewRegistryEffects(RegistryEffectsConfig{Seed: 7})
+	m, err := RunSession(context.Background(), prog, Config{Effects: host, Granularity: policy.Full})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +50,7 @@ func TestExampleGuardianRecovery(t *testing.T) {
 	brokenSigner := effects.NewRegistry()
 	for _, e := range reg.Entries() {
 		h := e.Handler
-		if e.Spec.ID == "crypto.ed25519_sign" {
+		if e.Spec.ID == effects.CryptoEd25519Sign {
 			// Guardian[2] signs with a key that is not the one it enrolled.
 			h = effects.HandlerFunc(func(ctx context.Context, c *effects.Call) (effects.Value, error) {
 				if cl, _ := CallerFrom(ctx); cl.Role == "Guardian[2]" {
@@ -75,8 +78,8 @@ func TestExampleGuardianRecovery(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			host := NewRegistryHost(RegistryHostConfig{Registry: tt.reg, Seed: 1, Decide: decideBy(tt.decisions)})
-			m, err := RunSession(context.Background(), prog, Config{Host: host, Session: effects.DeriveSessionID("recovery", 1), Granularity: Full})
+			host := NewRegistryEffects(RegistryEffectsConfig{Registry: tt.reg, Seed: 1, Decide: decideBy(tt.decisions)})
+			m, err := RunSession(context.Background(), prog, Config{Effects: host, Session: effects.DeriveSessionID("recovery", 1), Granularity: policy.Full})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,7 +105,7 @@ func TestExampleGuardianRecovery(t *testing.T) {
 			}
 			outcome := ""
 			for _, e := range m.Trace().Entries {
-				if e.Kind == KindSend && e.Role == "Account" && e.Peer == "Guardian[0]" && e.Operation != "Request" {
+				if e.Kind == trace.KindSend && e.Role == "Account" && e.Peer == "Guardian[0]" && e.Operation != "Request" {
 					outcome = e.Operation
 				}
 			}
@@ -131,14 +134,14 @@ func TestExampleTwoPhaseCommit(t *testing.T) {
 		{map[string]string{"Participant[0]": "Yes", "Participant[1]": "No"}, "Abort"},
 		{map[string]string{"Participant[0]": "No", "Participant[1]": "No"}, "Abort"},
 	} {
-		host := NewRegistryHost(RegistryHostConfig{Seed: 3, Decide: decideBy(tt.votes)})
-		m, err := RunSession(context.Background(), prog, Config{Host: host, Granularity: Full})
+		host := NewRegistryEffects(RegistryEffectsConfig{Seed: 3, Decide: decideBy(tt.votes)})
+		m, err := RunSession(context.Background(), prog, Config{Effects: host, Granularity: policy.Full})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var outcome string
 		for _, e := range m.Trace().Entries {
-			if e.Kind == KindSend && e.Role == "Coordinator" && e.Peer == "Participant[1]" && e.Operation != "Prepare" {
+			if e.Kind == trace.KindSend && e.Role == "Coordinator" && e.Peer == "Participant[1]" && e.Operation != "Prepare" {
 				outcome = e.Operation
 			}
 		}
@@ -150,8 +153,8 @@ func TestExampleTwoPhaseCommit(t *testing.T) {
 
 func TestExampleThresholdSigning(t *testing.T) {
 	prog := compileExample(t, "threshold_signing")
-	host := NewRegistryHost(RegistryHostConfig{Registry: testRegistry(t), Seed: 5})
-	m, err := RunSession(context.Background(), prog, Config{Host: host})
+	host := NewRegistryEffects(RegistryEffectsConfig{Registry: testRegistry(t), Seed: 5})
+	m, err := RunSession(context.Background(), prog, Config{Effects: host})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,17 +196,17 @@ func TestExampleAntiEntropy(t *testing.T) {
 		{"both ahead", items(1, 2, 3), items(3, 4, 5, 6, 7), 3},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			host := NewRegistryHost(RegistryHostConfig{Registry: testRegistry(t), Payload: func(req *PayloadRequest) (effects.Value, error) {
+			host := NewRegistryEffects(RegistryEffectsConfig{Registry: testRegistry(t), Payload: func(req *PayloadRequest) (effects.Value, error) {
 				if req.Role == "Replica" {
 					return tt.replica, nil
 				}
 				return tt.peer, nil
 			}})
-			m, err := RunSession(context.Background(), prog, Config{Host: host})
+			m, err := RunSession(context.Background(), prog, Config{Effects: host})
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := effects.List(sortedSet(append(append([]effects.Value(nil), tt.replica.Items()...), tt.peer.Items()...))...)
+			want := effects.List(builtin.SortedSet(append(append([]effects.Value(nil), tt.replica.Items()...), tt.peer.Items()...))...)
 			for _, role := range []string{"Replica", "Peer"} {
 				if got := binding(t, m, role, "items"); !got.Equal(want) {
 					t.Errorf("%s items = %s, want %s", role, got, want)
@@ -224,8 +227,8 @@ func TestExampleAntiEntropy(t *testing.T) {
 func TestExamplesRunOnDefaults(t *testing.T) {
 	for _, name := range exampleNames(t) {
 		for seed := uint64(0); seed < 20; seed++ {
-			host := NewRegistryHost(RegistryHostConfig{Registry: testRegistry(t), Seed: seed})
-			if _, err := RunSession(context.Background(), compileExample(t, name), Config{Host: host}); err != nil {
+			host := NewRegistryEffects(RegistryEffectsConfig{Registry: testRegistry(t), Seed: seed})
+			if _, err := RunSession(context.Background(), compileExample(t, name), Config{Effects: host}); err != nil {
 				t.Fatalf("%s, seed %d: %v", name, seed, err)
 			}
 		}

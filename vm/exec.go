@@ -7,6 +7,9 @@ import (
 	"fmt"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/vm/internal/compile"
+	"github.com/aurahost/aura-host/vm/syntax"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 // outcome is what one step did.
@@ -30,26 +33,26 @@ func (m *Machine) exec(ctx context.Context, c *coroutine) outcome {
 		return m.fail(c, in, FaultContractViolation, msg, nil)
 	}
 	switch in.Op {
-	case OpJump:
+	case compile.OpJump:
 		c.pc = in.Target
 		return progressed
-	case OpYield:
+	case compile.OpYield:
 		c.pc++
 		return yielded
-	case OpHalt:
+	case compile.OpHalt:
 		c.halted = true
 		return halted
-	case OpSend, OpChoose:
+	case compile.OpSend, compile.OpChoose:
 		return m.send(ctx, c, in)
-	case OpReceive, OpOffer:
+	case compile.OpReceive, compile.OpOffer:
 		return m.receive(c, in)
-	case OpInvoke:
+	case compile.OpInvoke:
 		return m.invoke(ctx, c, in)
-	case OpAcquire, OpRelease:
+	case compile.OpAcquire, compile.OpRelease:
 		return m.guard(ctx, c, in)
-	case OpSet, OpMove:
+	case compile.OpSet, compile.OpMove:
 		return m.set(ctx, c, in)
-	case OpNow, OpRandom:
+	case compile.OpNow, compile.OpRandom:
 		return m.clockOrRandom(ctx, c, in)
 	}
 	return m.fail(c, in, FaultContractViolation, fmt.Sprintf("unknown instruction %s", in.Op), nil)
@@ -60,18 +63,18 @@ func (m *Machine) caller(c *coroutine) Caller {
 }
 
 // fail faults the machine at c's instruction.
-func (m *Machine) fail(c *coroutine, in *Instr, kind FaultKind, msg string, err error) outcome {
+func (m *Machine) fail(c *coroutine, in *compile.Instr, kind FaultKind, msg string, err error) outcome {
 	f := &Fault{Kind: kind, Role: c.role, PC: c.pc, Step: m.steps, Index: -1, Range: in.Range, Message: msg, Err: err}
-	var ee *evalError
+	var ee *compile.EvalError
 	if errors.As(err, &ee) {
-		f.Range = ee.rng
+		f.Range = ee.Range
 	}
 	m.fault, m.status = f, Faulted
 	return faulted
 }
 
 // failWith faults with the kind a host error maps to.
-func (m *Machine) failWith(c *coroutine, in *Instr, err error) outcome {
+func (m *Machine) failWith(c *coroutine, in *compile.Instr, err error) outcome {
 	f := faultFromError(err)
 	f.Role, f.PC, f.Step = c.role, c.pc, m.steps
 	if f.Range.Filename == "" {
@@ -82,7 +85,7 @@ func (m *Machine) failWith(c *coroutine, in *Instr, err error) outcome {
 }
 
 // record adds a trace entry; in replay a divergence faults the step.
-func (m *Machine) record(c *coroutine, in *Instr, e Entry) outcome {
+func (m *Machine) record(c *coroutine, in *compile.Instr, e trace.Entry) outcome {
 	if m.trace == nil {
 		return progressed
 	}
@@ -93,7 +96,7 @@ func (m *Machine) record(c *coroutine, in *Instr, e Entry) outcome {
 	return progressed
 }
 
-func entryError(err error) *EntryError {
+func entryError(err error) *trace.EntryError {
 	if err == nil {
 		return nil
 	}
@@ -102,29 +105,29 @@ func entryError(err error) *EntryError {
 	if msg == "" && e.Err != nil {
 		msg = e.Err.Error()
 	}
-	return &EntryError{Code: e.Code, Message: msg}
+	return &trace.EntryError{Code: e.Code, Message: msg}
 }
 
-func (m *Machine) send(ctx context.Context, c *coroutine, in *Instr) outcome {
-	if !m.canSend(in.edge, in.peer) {
+func (m *Machine) send(ctx context.Context, c *coroutine, in *compile.Instr) outcome {
+	if !m.canSend(in.Edge, in.PeerIndex) {
 		return blocked
 	}
 	arm := &in.Arms[0]
-	if in.Op == OpChoose {
+	if in.Op == compile.OpChoose {
 		label, out := m.decide(ctx, c, in)
 		if out != progressed {
 			return out
 		}
-		if arm = in.arm(label); arm == nil {
-			return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("the decision %q is not one of the labels %s", label, in.labels), nil)
+		if arm = in.ArmFor(label); arm == nil {
+			return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("the decision %q is not one of the labels %s", label, in.Labels), nil)
 		}
 	}
 	var payload effects.Value
 	switch {
-	case arm.host:
+	case arm.AskHost:
 		req := &PayloadRequest{Caller: m.caller(c), Peer: in.Peer, Label: arm.Label.Name, Sort: arm.Label.Sort}
-		v, err := m.host.Payload(ctx, req)
-		if out := m.record(c, in, Entry{Kind: KindPayload, Peer: in.Peer, Interface: InterfaceHost, Operation: arm.Label.Name,
+		v, err := m.effects.Payload(ctx, req)
+		if out := m.record(c, in, trace.Entry{Kind: trace.KindPayload, Peer: in.Peer, Interface: trace.InterfaceHost, Operation: arm.Label.Name,
 			Inputs: effects.String(string(arm.Label.Sort)), Outputs: v, Error: entryError(err)}); out != progressed {
 			return out
 		}
@@ -132,8 +135,8 @@ func (m *Machine) send(ctx context.Context, c *coroutine, in *Instr) outcome {
 			return m.failWith(c, in, err)
 		}
 		payload = v
-	case arm.payload != nil:
-		v, err := arm.payload(c.regs)
+	case arm.Payload != nil:
+		v, err := arm.Payload(c.regs)
 		if err != nil {
 			return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("payload of %s: %v", arm.Label.Name, err), err)
 		}
@@ -142,14 +145,14 @@ func (m *Machine) send(ctx context.Context, c *coroutine, in *Instr) outcome {
 	if !arm.Label.Sort.Accepts(payload) {
 		return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("payload of %s is %s, not %s", arm.Label.Name, payload.Kind(), arm.Label.Sort), nil)
 	}
-	k := in.edge
+	k := in.Edge
 	msg := Message{Session: m.cfg.Session, From: c.role, To: in.Peer, Seq: m.seqOut[k], Label: arm.Label.Name, Payload: payload}
-	if out := m.record(c, in, Entry{Kind: KindSend, Peer: in.Peer, Interface: InterfaceChannel, Operation: msg.Label,
+	if out := m.record(c, in, trace.Entry{Kind: trace.KindSend, Peer: in.Peer, Interface: trace.InterfaceChannel, Operation: msg.Label,
 		Inputs: payload, Outputs: effects.Uint(msg.Seq)}); out != progressed {
 		return out
 	}
 	// Commit.
-	if m.local[in.peer] {
+	if m.local[in.PeerIndex] {
 		m.edges[k].push(msg)
 	} else {
 		m.outbox = append(m.outbox, msg)
@@ -163,9 +166,9 @@ func (m *Machine) send(ctx context.Context, c *coroutine, in *Instr) outcome {
 
 // decide picks the label of a choice: by the local rule, or by asking
 // the host.
-func (m *Machine) decide(ctx context.Context, c *coroutine, in *Instr) (string, outcome) {
-	if in.decide != nil {
-		v, err := in.decide(c.regs)
+func (m *Machine) decide(ctx context.Context, c *coroutine, in *compile.Instr) (string, outcome) {
+	if in.DecideFn != nil {
+		v, err := in.DecideFn(c.regs)
 		if err != nil {
 			return "", m.fail(c, in, FaultInvalidInput, fmt.Sprintf("decide: %v", err), err)
 		}
@@ -179,8 +182,8 @@ func (m *Machine) decide(ctx context.Context, c *coroutine, in *Instr) (string, 
 	for i, a := range in.Arms {
 		labels[i] = a.Label.Name
 	}
-	label, err := m.host.Decide(ctx, &DecisionRequest{Caller: m.caller(c), Peer: in.Peer, Labels: labels})
-	out := m.record(c, in, Entry{Kind: KindDecide, Peer: in.Peer, Interface: InterfaceHost, Inputs: in.labels,
+	label, err := m.effects.Decide(ctx, &DecisionRequest{Caller: m.caller(c), Peer: in.Peer, Labels: labels})
+	out := m.record(c, in, trace.Entry{Kind: trace.KindDecide, Peer: in.Peer, Interface: trace.InterfaceHost, Inputs: in.Labels,
 		Outputs: effects.String(label), Error: entryError(err)})
 	if out != progressed {
 		return "", out
@@ -191,23 +194,23 @@ func (m *Machine) decide(ctx context.Context, c *coroutine, in *Instr) (string, 
 	return label, progressed
 }
 
-func (m *Machine) receive(c *coroutine, in *Instr) outcome {
-	k := in.edge
+func (m *Machine) receive(c *coroutine, in *compile.Instr) outcome {
+	k := in.Edge
 	f := m.edges[k]
 	if f.empty() {
 		return blocked
 	}
 	msg := f.front()
-	arm, violation := in.monitorMessage(msg)
+	arm, violation := in.MatchMessage(msg.Label, msg.Payload)
 	if violation != "" {
 		return m.fail(c, in, FaultContractViolation, violation, nil)
 	}
-	if out := m.record(c, in, Entry{Kind: KindRecv, Peer: in.Peer, Interface: InterfaceChannel, Operation: msg.Label,
+	if out := m.record(c, in, trace.Entry{Kind: trace.KindRecv, Peer: in.Peer, Interface: trace.InterfaceChannel, Operation: msg.Label,
 		Inputs: effects.Uint(msg.Seq), Outputs: msg.Payload}); out != progressed {
 		return out
 	}
 	// Commit.
-	c.write(arm.dst, msg.Payload)
+	c.write(arm.Dst, msg.Payload)
 	f.pop()
 	m.recvd[k]++
 	c.state, c.pc = arm.Next, arm.Target
@@ -215,56 +218,56 @@ func (m *Machine) receive(c *coroutine, in *Instr) outcome {
 }
 
 // write stores v in a register or one element of a per-member binding.
-func (c *coroutine) write(d dest, v effects.Value) {
+func (c *coroutine) write(d compile.Dest, v effects.Value) {
 	switch {
-	case d.slot < 0:
-	case d.index < 0:
-		c.regs[d.slot] = v
+	case d.Slot < 0:
+	case d.Index < 0:
+		c.regs[d.Slot] = v
 	default:
-		items := append([]effects.Value(nil), c.regs[d.slot].Items()...)
-		items[d.index] = v
-		c.regs[d.slot] = effects.List(items...)
+		items := append([]effects.Value(nil), c.regs[d.Slot].Items()...)
+		items[d.Index] = v
+		c.regs[d.Slot] = effects.List(items...)
 	}
 }
 
 // advance commits a single-successor step.
-func (c *coroutine) advance(in *Instr) {
+func (c *coroutine) advance(in *compile.Instr) {
 	c.state = in.Next
 	c.pc++
 }
 
-func (m *Machine) invoke(ctx context.Context, c *coroutine, in *Instr) outcome {
+func (m *Machine) invoke(ctx context.Context, c *coroutine, in *compile.Instr) outcome {
 	args := effects.Null()
-	if in.eval != nil {
-		v, err := in.eval(c.regs)
+	if in.Eval != nil {
+		v, err := in.Eval(c.regs)
 		if err != nil {
 			return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("arguments of %s: %v", in.Action.Op, err), err)
 		}
 		args = v
 	}
 	call := &effects.Call{Op: in.Action.Op, Args: args, Authority: m.cfg.Authority, Context: m.cfg.Context, Session: m.cfg.Session}
-	v, err := m.host.Invoke(WithCaller(ctx, m.caller(c)), call)
+	v, err := m.effects.Invoke(WithCaller(ctx, m.caller(c)), call)
 	handler := ""
-	if hi, ok := m.host.(HandlerIdentifier); ok && m.trace != nil {
+	if hi, ok := m.effects.(HandlerIdentifier); ok && m.trace != nil {
 		handler = hi.HandlerIdentity(call.Op)
 	}
-	if out := m.record(c, in, Entry{Kind: KindInvoke, Interface: call.Op.Family(), Operation: string(call.Op), Handler: handler,
+	if out := m.record(c, in, trace.Entry{Kind: trace.KindInvoke, Interface: call.Op.Family(), Operation: string(call.Op), Handler: handler,
 		Inputs: args, Outputs: v, Error: entryError(err)}); out != progressed {
 		return out
 	}
 	if err != nil {
 		return m.failWith(c, in, err)
 	}
-	c.write(in.dst, v)
+	c.write(in.Dst, v)
 	c.advance(in)
 	return progressed
 }
 
-func (m *Machine) guard(ctx context.Context, c *coroutine, in *Instr) outcome {
+func (m *Machine) guard(ctx context.Context, c *coroutine, in *compile.Instr) outcome {
 	req := &GuardRequest{Caller: m.caller(c), Guard: in.Action.Guard}
-	if in.Op == OpRelease {
-		err := m.host.Release(ctx, req)
-		if out := m.record(c, in, Entry{Kind: KindRelease, Interface: InterfaceHost, Operation: req.Guard, Error: entryError(err)}); out != progressed {
+	if in.Op == compile.OpRelease {
+		err := m.effects.Release(ctx, req)
+		if out := m.record(c, in, trace.Entry{Kind: trace.KindRelease, Interface: trace.InterfaceHost, Operation: req.Guard, Error: entryError(err)}); out != progressed {
 			return out
 		}
 		if err != nil {
@@ -273,8 +276,8 @@ func (m *Machine) guard(ctx context.Context, c *coroutine, in *Instr) outcome {
 		c.advance(in)
 		return progressed
 	}
-	granted, err := m.host.Acquire(ctx, req)
-	if out := m.record(c, in, Entry{Kind: KindAcquire, Interface: InterfaceHost, Operation: req.Guard,
+	granted, err := m.effects.Acquire(ctx, req)
+	if out := m.record(c, in, trace.Entry{Kind: trace.KindAcquire, Interface: trace.InterfaceHost, Operation: req.Guard,
 		Outputs: effects.Bool(granted && err == nil), Error: entryError(err)}); out != progressed {
 		return out
 	}
@@ -289,17 +292,17 @@ func (m *Machine) guard(ctx context.Context, c *coroutine, in *Instr) outcome {
 	return progressed
 }
 
-func (m *Machine) set(ctx context.Context, c *coroutine, in *Instr) outcome {
+func (m *Machine) set(ctx context.Context, c *coroutine, in *compile.Instr) outcome {
 	var v effects.Value
 	switch {
-	case in.Op == OpMove:
-		v = c.regs[in.src]
-	case in.host:
+	case in.Op == compile.OpMove:
+		v = c.regs[in.Src]
+	case in.AskHost:
 		name := in.Action.Result.String()
-		sort := cmp.Or(in.Action.Sort, SortAny)
+		sort := cmp.Or(in.Action.Sort, syntax.SortAny)
 		req := &PayloadRequest{Caller: m.caller(c), Name: name, Sort: sort}
-		hv, err := m.host.Payload(ctx, req)
-		if out := m.record(c, in, Entry{Kind: KindPayload, Interface: InterfaceHost, Operation: name,
+		hv, err := m.effects.Payload(ctx, req)
+		if out := m.record(c, in, trace.Entry{Kind: trace.KindPayload, Interface: trace.InterfaceHost, Operation: name,
 			Inputs: effects.String(string(sort)), Outputs: hv, Error: entryError(err)}); out != progressed {
 			return out
 		}
@@ -308,7 +311,7 @@ func (m *Machine) set(ctx context.Context, c *coroutine, in *Instr) outcome {
 		}
 		v = hv
 	default:
-		ev, err := in.eval(c.regs)
+		ev, err := in.Eval(c.regs)
 		if err != nil {
 			return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("set %s: %v", in.Action.Result, err), err)
 		}
@@ -317,16 +320,16 @@ func (m *Machine) set(ctx context.Context, c *coroutine, in *Instr) outcome {
 	if !in.Action.Sort.Accepts(v) {
 		return m.fail(c, in, FaultInvalidInput, fmt.Sprintf("set %s: the value is %s, not %s", in.Action.Result, v.Kind(), in.Action.Sort), nil)
 	}
-	c.write(in.dst, v)
+	c.write(in.Dst, v)
 	c.advance(in)
 	return progressed
 }
 
-func (m *Machine) clockOrRandom(ctx context.Context, c *coroutine, in *Instr) outcome {
+func (m *Machine) clockOrRandom(ctx context.Context, c *coroutine, in *compile.Instr) outcome {
 	var v effects.Value
-	if in.Op == OpNow {
-		ms, err := m.host.Now(ctx, &ClockRequest{Caller: m.caller(c)})
-		if out := m.record(c, in, Entry{Kind: KindNow, Interface: InterfaceHost, Operation: "now",
+	if in.Op == compile.OpNow {
+		ms, err := m.effects.Now(ctx, &ClockRequest{Caller: m.caller(c)})
+		if out := m.record(c, in, trace.Entry{Kind: trace.KindNow, Interface: trace.InterfaceHost, Operation: "now",
 			Outputs: effects.Int(ms), Error: entryError(err)}); out != progressed {
 			return out
 		}
@@ -336,8 +339,8 @@ func (m *Machine) clockOrRandom(ctx context.Context, c *coroutine, in *Instr) ou
 		v = effects.Int(ms)
 	} else {
 		n := in.Action.Bytes
-		b, err := m.host.Random(ctx, &RandomRequest{Caller: m.caller(c), Bytes: n})
-		if out := m.record(c, in, Entry{Kind: KindRandom, Interface: InterfaceHost, Operation: "random",
+		b, err := m.effects.Random(ctx, &RandomRequest{Caller: m.caller(c), Bytes: n})
+		if out := m.record(c, in, trace.Entry{Kind: trace.KindRandom, Interface: trace.InterfaceHost, Operation: "random",
 			Inputs: effects.Int(int64(n)), Outputs: effects.Bytes(b), Error: entryError(err)}); out != progressed {
 			return out
 		}
@@ -349,7 +352,7 @@ func (m *Machine) clockOrRandom(ctx context.Context, c *coroutine, in *Instr) ou
 		}
 		v = effects.Bytes(b)
 	}
-	c.write(in.dst, v)
+	c.write(in.Dst, v)
 	c.advance(in)
 	return progressed
 }

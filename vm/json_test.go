@@ -6,7 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/vm/interchange"
+	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/aurahost/aura-host/vm/project"
+	"github.com/aurahost/aura-host/vm/syntax"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 // twoBuyer is the classic two-buyer protocol as another MPST tool would
@@ -31,7 +35,7 @@ const twoBuyer = `{
 }`
 
 func TestJSONInterchange(t *testing.T) {
-	p, diags := ParseJSON([]byte(twoBuyer), "two_buyer.json")
+	p, diags := interchange.ParseJSON([]byte(twoBuyer), "two_buyer.json")
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -42,7 +46,7 @@ func TestJSONInterchange(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	js, err := prog.Projection.JSON("Buyer2")
+	js, err := interchange.LocalJSON(prog.Projection, "Buyer2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,13 +56,13 @@ func TestJSONInterchange(t *testing.T) {
 		}
 	}
 	for _, label := range []string{"Ok", "Quit"} {
-		host := NewRegistryHost(RegistryHostConfig{Seed: 1, Decide: decideBy(map[string]string{"Buyer2": label})})
-		m, err := RunSession(context.Background(), prog, Config{Host: host, Granularity: Full})
+		host := NewRegistryEffects(RegistryEffectsConfig{Seed: 1, Decide: decideBy(map[string]string{"Buyer2": label})})
+		m, err := RunSession(context.Background(), prog, Config{Effects: host, Granularity: policy.Full})
 		if err != nil {
 			t.Fatalf("%s: %v", label, err)
 		}
 		for _, e := range m.Trace().Entries {
-			if e.Kind == KindSend && e.Operation == "Quote" {
+			if e.Kind == trace.KindSend && e.Operation == "Quote" {
 				if _, ok := e.Inputs.AsUint(); !ok {
 					t.Errorf("a nat payload is %s", e.Inputs.Kind())
 				}
@@ -81,23 +85,23 @@ func TestJSONInterchange(t *testing.T) {
 // role-local actions, so both sides leave them out).
 func TestJSONRoundTrip(t *testing.T) {
 	skipped := 0
-	check := func(t *testing.T, name string, p *Protocol) {
+	check := func(t *testing.T, name string, p *syntax.Protocol) {
 		t.Helper()
-		pr, diags := Project(p)
+		pr, diags := project.Project(p)
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
-		js, err := p.GlobalJSON()
+		js, err := interchange.GlobalJSON(p)
 		if err != nil {
 			skipped++ // too many paths to write out as a tree
 			return
 		}
 		wrapped := []byte(`{"name": "` + p.Name + `", "roles": ["` + strings.Join(p.Roles, `", "`) + `"], "global": ` + string(js) + `}`)
-		back, diags := ParseJSON(wrapped, name+".json")
+		back, diags := interchange.ParseJSON(wrapped, name+".json")
 		if diags.HasErrors() {
 			t.Fatalf("%s\n%s", diags, js)
 		}
-		pr2, diags := Project(back)
+		pr2, diags := project.Project(back)
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
@@ -107,8 +111,8 @@ func TestJSONRoundTrip(t *testing.T) {
 				// interchange form.
 				continue
 			}
-			a, _ := pr.JSON(role)
-			b, _ := pr2.JSON(role)
+			a, _ := interchange.LocalJSON(pr, role)
+			b, _ := interchange.LocalJSON(pr2, role)
 			if !bytes.Equal(a, b) {
 				t.Errorf("%s %s: local types differ after the round trip:\n%s\nvs\n%s", name, role, a, b)
 			}
@@ -116,14 +120,14 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 	for _, name := range exampleNames(t) {
 		src, file := readExample(t, name)
-		p, diags := Parse(src, file)
+		p, diags := syntax.Parse(src, file)
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
 		check(t, name, p)
 	}
 	for seed := uint64(1); seed <= 100; seed++ {
-		p, diags := Parse([]byte(genProtocol(seed)), "gen.hcl")
+		p, diags := syntax.Parse([]byte(genProtocol(seed)), "gen.hcl")
 		if diags.HasErrors() {
 			t.Fatal(diags)
 		}
@@ -132,31 +136,4 @@ func TestJSONRoundTrip(t *testing.T) {
 	if skipped > 10 {
 		t.Errorf("%d of 100 generated protocols were too large to write as JSON", skipped)
 	}
-}
-
-func TestCheckAndProjectFile(t *testing.T) {
-	src, file := readExample(t, "guardian_recovery")
-	out, diags := CheckFile(src, file)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	for _, want := range []string{"protocol guardian_recovery is well formed", "roles: Account, Guardian[0], Guardian[1], Guardian[2]", "role Guardian[2] of guardian_recovery"} {
-		if !bytes.Contains(out, []byte(want)) {
-			t.Errorf("check output lacks %q:\n%s", want, out)
-		}
-	}
-	one, diags := ProjectFile(src, file, "Guardian[1]", true)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	if !bytes.HasPrefix(one, []byte("{\n  \"kind\": \"send\"")) {
-		t.Errorf("Guardian[1] JSON:\n%s", one)
-	}
-	if _, diags := ProjectFile(src, file, "Mallory", false); !diags.HasErrors() {
-		t.Error("an unknown role was projected")
-	}
-	if _, diags := CheckFile([]byte(`protocol "x" {`), "broken.hcl"); !diags.HasErrors() {
-		t.Error("a syntax error passed the check")
-	}
-	_ = effects.Null()
 }

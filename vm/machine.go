@@ -8,6 +8,9 @@ import (
 	"slices"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/vm/internal/compile"
+	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 // Defaults of a machine's Config.
@@ -16,14 +19,12 @@ const (
 	DefaultCapacity = 16
 	// DefaultQuantum is how many steps a coroutine runs per turn.
 	DefaultQuantum = 8
-	// DefaultStepMultiplier scales the step budget.
-	DefaultStepMultiplier = 4
 )
 
-// Config configures a Machine. Only Host is required.
+// Config configures a Machine. Only Effects is required.
 type Config struct {
-	// Host answers every request the machine makes of the world.
-	Host Host
+	// Effects answers every request the machine makes of the world.
+	Effects Effects
 	// Roles are the roles this machine runs, one coroutine each. Empty
 	// runs every role in one machine; naming a subset hosts those roles
 	// and exchanges messages with the others through Drain and Deliver.
@@ -33,10 +34,10 @@ type Config struct {
 	Authority effects.AuthorityID
 	Context   effects.ContextID
 	// Scheduler picks the policy. Empty uses the protocol's, else the
-	// rule of SelectPolicy over Signals (Heavy is also set by the
+	// rule of SelectScheduler over Signals (Heavy is also set by the
 	// protocol's execution policy).
-	Scheduler Policy
-	Signals   SchedulerSignals
+	Scheduler policy.Scheduler
+	Signals   policy.Signals
 	// Priorities are base priorities by role for PriorityAging (default 0).
 	Priorities map[string]int
 	// Capacity is the per-edge buffer capacity. 0: the protocol's, else
@@ -53,7 +54,7 @@ type Config struct {
 	MaxSteps uint64
 	// Granularity of the trace. Empty: the execution policy's capture, else
 	// Disabled.
-	Granularity Granularity
+	Granularity policy.Granularity
 	// Seed is recorded in the trace header; the machine itself needs none.
 	Seed uint64
 
@@ -93,8 +94,8 @@ func (s Status) String() string {
 type Machine struct {
 	prog    *Program
 	cfg     Config
-	host    Host
-	policy  Policy
+	effects Effects
+	policy  policy.Scheduler
 	quantum int
 	cap     int
 	mult    int
@@ -125,8 +126,8 @@ type Machine struct {
 type coroutine struct {
 	idx      int
 	role     string
-	rc       *RoleCode
-	code     []Instr
+	rc       *compile.RoleCode
+	code     []compile.Instr
 	pc       int
 	state    int
 	regs     []effects.Value
@@ -139,33 +140,33 @@ type coroutine struct {
 // NewMachine prepares a session of prog. It returns an error for a
 // configuration mistake (no host, an unknown role).
 func NewMachine(prog *Program, cfg Config) (*Machine, error) {
-	if cfg.Host == nil {
-		return nil, errors.New("vm: Config.Host is required")
+	if cfg.Effects == nil {
+		return nil, errors.New("vm: Config.Effects is required")
 	}
 	p := prog.Protocol
-	exec, _ := LookupExecutionPolicy(p.Policy)
-	m := &Machine{prog: prog, cfg: cfg, host: cfg.Host, n: len(p.Roles)}
+	exec, _ := policy.LookupExecution(p.Policy)
+	m := &Machine{prog: prog, cfg: cfg, effects: cfg.Effects, n: len(p.Roles)}
 	m.policy = cmp.Or(cfg.Scheduler, p.Scheduler)
 	if m.policy == "" {
 		sig := cfg.Signals
 		sig.Heavy = sig.Heavy || exec.Heavy
-		m.policy = SelectPolicy(sig)
+		m.policy = policy.SelectScheduler(sig)
 	}
-	if _, err := ParsePolicy(string(m.policy)); err != nil {
+	if _, err := policy.ParseScheduler(string(m.policy)); err != nil {
 		return nil, fmt.Errorf("vm: %w", err)
 	}
 	m.quantum = cmp.Or(cfg.Quantum, DefaultQuantum)
 	m.cap = cmp.Or(cfg.Capacity, p.Capacity, DefaultCapacity)
-	m.mult = cmp.Or(cfg.StepMultiplier, p.StepMultiplier, exec.StepMultiplier, DefaultStepMultiplier)
-	gran := cmp.Or(cfg.Granularity, exec.Capture, Disabled)
+	m.mult = cmp.Or(cfg.StepMultiplier, p.StepMultiplier, exec.StepMultiplier, policy.DefaultStepMultiplier)
+	gran := cmp.Or(cfg.Granularity, exec.Capture, policy.Disabled)
 	if cfg.replay != nil {
-		gran = Full
+		gran = policy.Full
 	}
-	if _, err := ParseGranularity(string(gran)); err != nil {
+	if _, err := policy.ParseGranularity(string(gran)); err != nil {
 		return nil, fmt.Errorf("vm: %w", err)
 	}
 	m.cfg.Granularity = gran
-	if gran != Disabled {
+	if gran != policy.Disabled {
 		m.trace = newRecorder(gran)
 		if cfg.replay != nil {
 			m.trace.replay = cfg.replay
@@ -187,20 +188,20 @@ func NewMachine(prog *Program, cfg Config) (*Machine, error) {
 		}
 		m.local[i] = true
 	}
-	for i, rc := range prog.Roles {
+	for i, rc := range prog.code.Roles {
 		if !m.local[i] {
 			m.remote = true
 			continue
 		}
-		m.cos = append(m.cos, &coroutine{idx: i, role: rc.Role, rc: rc, code: rc.Code, state: rc.start,
-			regs: slices.Clone(rc.init), priority: cfg.Priorities[rc.Role]})
+		m.cos = append(m.cos, &coroutine{idx: i, role: rc.Role, rc: rc, code: rc.Code, state: rc.Start,
+			regs: slices.Clone(rc.Init), priority: cfg.Priorities[rc.Role]})
 	}
-	ne := len(prog.edges)
+	ne := len(prog.code.Edges)
 	m.edges = make([]*fifo, ne)
-	for k, e := range prog.edges {
+	for k, e := range prog.code.Edges {
 		// The receiving end owns an edge's buffer; sends to a role that
 		// runs elsewhere queue in the outbox instead.
-		if m.local[e.to] {
+		if m.local[e.To] {
 			m.edges[k] = newFIFO(m.cap)
 		}
 	}
@@ -224,7 +225,7 @@ func Budget(depths []int, buffered, multiplier int) uint64 {
 }
 
 // Policy returns the scheduler policy the machine runs.
-func (m *Machine) Policy() Policy { return m.policy }
+func (m *Machine) Policy() policy.Scheduler { return m.policy }
 
 // Steps returns the steps taken so far and the budget (0 before the
 // first Run).
@@ -239,15 +240,15 @@ func (m *Machine) Status() Status { return m.status }
 
 // Trace returns the trace recorded so far (nil when tracing is disabled).
 // The caller must not modify the entries.
-func (m *Machine) Trace() *Trace {
+func (m *Machine) Trace() *trace.Trace {
 	if m.trace == nil {
 		return nil
 	}
-	return &Trace{Header: m.header(), Entries: m.trace.entries()}
+	return &trace.Trace{Header: m.header(), Entries: m.trace.entries()}
 }
 
-func (m *Machine) header() TraceHeader {
-	h := TraceHeader{Format: TraceFormat, Protocol: m.prog.Protocol.Name, Session: m.cfg.Session,
+func (m *Machine) header() trace.Header {
+	h := trace.Header{Format: trace.Format, Protocol: m.prog.Protocol.Name, Session: m.cfg.Session,
 		SessionText: m.cfg.Session.String(), Scheduler: m.policy, Quantum: m.quantum, Capacity: m.cap,
 		Budget: m.budget, Granularity: m.cfg.Granularity, Seed: m.cfg.Seed,
 		ProtocolFile: m.prog.Protocol.Filename, ProtocolSource: string(m.prog.Protocol.Source)}
@@ -266,7 +267,7 @@ func (m *Machine) header() TraceHeader {
 // Run runs the session until every local coroutine halts (Done), nothing
 // can move without a delivery or a guard (Waiting), or a fault (Faulted,
 // with the *Fault). It never blocks on the outside world except inside
-// Host calls, and never exceeds the step budget.
+// Effects calls, and never exceeds the step budget.
 func (m *Machine) Run(ctx context.Context) (Status, error) {
 	if m.status == Done || m.status == Faulted {
 		return m.status, m.err()

@@ -8,6 +8,10 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/vm/internal/compile"
+	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/aurahost/aura-host/vm/project"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 func compileSrc(t testing.TB, src string) *Program {
@@ -57,7 +61,7 @@ func TestFaultKinds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.err.Error(), func(t *testing.T) {
-			m, err := NewMachine(prog, Config{Host: NewRegistryHost(RegistryHostConfig{Registry: failingRegistry(t, tt.err)}), Granularity: Full})
+			m, err := NewMachine(prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{Registry: failingRegistry(t, tt.err)}), Granularity: policy.Full})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,7 +78,7 @@ func TestFaultKinds(t *testing.T) {
 			if a.pc != 0 || !a.regs[0].IsNull() {
 				t.Errorf("the faulting step changed the coroutine: pc %d, r = %s", a.pc, a.regs[0])
 			}
-			if e := m.Trace().Entries[0]; e.Kind != KindInvoke || e.Error == nil {
+			if e := m.Trace().Entries[0]; e.Kind != trace.KindInvoke || e.Error == nil {
 				t.Errorf("the failed invoke is not in the trace: %+v", e)
 			}
 			if st, again := m.Run(context.Background()); st != Faulted || again != err {
@@ -83,7 +87,7 @@ func TestFaultKinds(t *testing.T) {
 		})
 	}
 	t.Run("unknown operation", func(t *testing.T) {
-		_, err := RunSession(context.Background(), prog, Config{Host: NewRegistryHost(RegistryHostConfig{Registry: effects.NewRegistry()})})
+		_, err := RunSession(context.Background(), prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{Registry: effects.NewRegistry()})})
 		if !errors.Is(err, ErrUnavailable) || !errors.Is(err, effects.ErrUnknownOp) {
 			t.Fatalf("got %v, want Unavailable wrapping unknown_op", err)
 		}
@@ -94,7 +98,7 @@ func TestCancelledContext(t *testing.T) {
 	prog := compileExample(t, "ping_pong")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := RunSession(ctx, prog, Config{Host: NewRegistryHost(RegistryHostConfig{})})
+	_, err := RunSession(ctx, prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{})})
 	if !errors.Is(err, ErrCancelled) {
 		t.Fatalf("got %v, want Cancelled", err)
 	}
@@ -105,7 +109,7 @@ func TestCancelledContext(t *testing.T) {
 func TestInvalidInput(t *testing.T) {
 	tests := []struct {
 		name, src string
-		cfg       RegistryHostConfig
+		cfg       RegistryEffectsConfig
 		line      int
 	}{
 		{"host payload of the wrong sort", `protocol "p" {
@@ -114,7 +118,7 @@ func TestInvalidInput(t *testing.T) {
     value = host()
     sort  = "bytes"
   }
-}`, RegistryHostConfig{Payload: func(*PayloadRequest) (effects.Value, error) { return effects.String("text"), nil }}, 3},
+}`, RegistryEffectsConfig{Payload: func(*PayloadRequest) (effects.Value, error) { return effects.String("text"), nil }}, 3},
 		{"host input of the wrong sort", `protocol "p" {
   roles = ["A", "B"]
   set "A" "items" {
@@ -124,7 +128,7 @@ func TestInvalidInput(t *testing.T) {
   send "A" "B" "Items" {
     value = "$items"
   }
-}`, RegistryHostConfig{Payload: func(*PayloadRequest) (effects.Value, error) { return effects.Uint(3), nil }}, 3},
+}`, RegistryEffectsConfig{Payload: func(*PayloadRequest) (effects.Value, error) { return effects.Uint(3), nil }}, 3},
 		{"decision the choice does not offer", `protocol "p" {
   roles = ["A", "B"]
   choice "A" {
@@ -135,7 +139,7 @@ func TestInvalidInput(t *testing.T) {
       send "A" "B" "No" {}
     }
   }
-}`, RegistryHostConfig{Decide: func(*DecisionRequest, uint64) (string, error) { return "Maybe", nil }}, 3},
+}`, RegistryEffectsConfig{Decide: func(*DecisionRequest, uint64) (string, error) { return "Maybe", nil }}, 3},
 		{"expression on the wrong kind", `protocol "p" {
   roles = ["A", "B"]
   random "A" {
@@ -145,7 +149,7 @@ func TestInvalidInput(t *testing.T) {
   send "A" "B" "Sum" {
     value = "$r" + 1
   }
-}`, RegistryHostConfig{}, 8},
+}`, RegistryEffectsConfig{}, 8},
 		{"decide rule that names no label", `protocol "p" {
   roles = ["A", "B"]
   choice "A" {
@@ -154,7 +158,7 @@ func TestInvalidInput(t *testing.T) {
       send "A" "B" "Yes" {}
     }
   }
-}`, RegistryHostConfig{}, 3},
+}`, RegistryEffectsConfig{}, 3},
 		{"missing field", `protocol "p" {
   roles = ["A", "B"]
   set "A" "m" {
@@ -163,11 +167,11 @@ func TestInvalidInput(t *testing.T) {
   send "A" "B" "Field" {
     value = "$m.b"
   }
-}`, RegistryHostConfig{}, 7},
+}`, RegistryEffectsConfig{}, 7},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := RunSession(context.Background(), compileSrc(t, tt.src), Config{Host: NewRegistryHost(tt.cfg)})
+			_, err := RunSession(context.Background(), compileSrc(t, tt.src), Config{Effects: NewRegistryEffects(tt.cfg)})
 			var f *Fault
 			if !errors.As(err, &f) || f.Kind != FaultInvalidInput {
 				t.Fatalf("got %v, want InvalidInput", err)
@@ -192,8 +196,8 @@ const endless = `protocol "endless" {
 // BoundExceeded after exactly its budget, never a hang.
 func TestStepBudget(t *testing.T) {
 	prog := compileSrc(t, endless)
-	for _, pol := range Policies() {
-		m, err := RunSession(context.Background(), prog, Config{Host: NewRegistryHost(RegistryHostConfig{}), Scheduler: pol})
+	for _, pol := range policy.Schedulers() {
+		m, err := RunSession(context.Background(), prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{}), Scheduler: pol})
 		if !errors.Is(err, ErrBoundExceeded) {
 			t.Fatalf("%s: got %v, want BoundExceeded", pol, err)
 		}
@@ -204,7 +208,7 @@ func TestStepBudget(t *testing.T) {
 			t.Fatalf("%s: took %d of a %d-step budget, want 96 of 96", pol, taken, budget)
 		}
 	}
-	m, err := RunSession(context.Background(), prog, Config{Host: NewRegistryHost(RegistryHostConfig{}), MaxSteps: 1000})
+	m, err := RunSession(context.Background(), prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{}), MaxSteps: 1000})
 	if taken, _ := m.Steps(); !errors.Is(err, ErrBoundExceeded) || taken != 1000 {
 		t.Fatalf("MaxSteps 1000: took %d steps, %v", taken, err)
 	}
@@ -239,7 +243,7 @@ func TestGuardDeadlockEnds(t *testing.T) {
   release "A" "g" {}
   release "B" "g" {}
 }`)
-	_, err := RunSession(context.Background(), prog, Config{Host: NewRegistryHost(RegistryHostConfig{})})
+	_, err := RunSession(context.Background(), prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{})})
 	if !errors.Is(err, ErrBoundExceeded) {
 		t.Fatalf("got %v, want BoundExceeded", err)
 	}
@@ -304,8 +308,8 @@ func TestBlockedStepChangesNothing(t *testing.T) {
   send "B" "A" "Done" {}
   release "A" "g" {}
 }`)
-	host := NewRegistryHost(RegistryHostConfig{})
-	m, err := NewMachine(prog, Config{Host: host, Capacity: 1, Granularity: Full})
+	host := NewRegistryEffects(RegistryEffectsConfig{})
+	m, err := NewMachine(prog, Config{Effects: host, Capacity: 1, Granularity: policy.Full})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -357,30 +361,30 @@ func TestSchedulerPolicies(t *testing.T) {
   send "A" "B" "X" {}
   send "B" "C" "Y" {}
 }`)
-	order := func(pol Policy, prio map[string]int) string {
-		m, err := RunSession(context.Background(), prog, Config{Host: NewRegistryHost(RegistryHostConfig{}), Scheduler: pol,
-			Quantum: 1, Priorities: prio, Granularity: Full})
+	order := func(pol policy.Scheduler, prio map[string]int) string {
+		m, err := RunSession(context.Background(), prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{}), Scheduler: pol,
+			Quantum: 1, Priorities: prio, Granularity: policy.Full})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var b strings.Builder
 		for _, e := range m.Trace().Entries {
-			if e.Kind == KindNow {
+			if e.Kind == trace.KindNow {
 				b.WriteString(e.Role)
 			}
 		}
 		return b.String()
 	}
 	for _, tt := range []struct {
-		pol  Policy
+		pol  policy.Scheduler
 		prio map[string]int
 		want string
 	}{
-		{RoundRobin, nil, "ABCABC"},
-		{ProgressAware, nil, "AABBCC"},
-		{PriorityAging, nil, "ABCABC"},
-		{PriorityAging, map[string]int{"C": 10}, "CCABAB"},
-		{PriorityAging, map[string]int{"B": 1}, "BABCAC"},
+		{policy.RoundRobin, nil, "ABCABC"},
+		{policy.ProgressAware, nil, "AABBCC"},
+		{policy.PriorityAging, nil, "ABCABC"},
+		{policy.PriorityAging, map[string]int{"C": 10}, "CCABAB"},
+		{policy.PriorityAging, map[string]int{"B": 1}, "BABCAC"},
 	} {
 		if got := order(tt.pol, tt.prio); got != tt.want {
 			t.Errorf("%s %v: order %s, want %s", tt.pol, tt.prio, got, tt.want)
@@ -388,39 +392,20 @@ func TestSchedulerPolicies(t *testing.T) {
 	}
 }
 
+// TestSelectPolicy: the machine applies the protocol's execution policy
+// and the signals it is given (the rule itself: vm/policy's
+// TestSelectScheduler).
 func TestSelectPolicy(t *testing.T) {
-	for _, tt := range []struct {
-		s    SchedulerSignals
-		want Policy
-	}{
-		{SchedulerSignals{}, RoundRobin},
-		{SchedulerSignals{Heavy: true}, ProgressAware},
-		{SchedulerSignals{GuardContention: true}, PriorityAging},
-		{SchedulerSignals{FlowBudgetPressure: 74}, RoundRobin},
-		{SchedulerSignals{FlowBudgetPressure: 75, Heavy: true}, PriorityAging},
-	} {
-		if got := SelectPolicy(tt.s); got != tt.want {
-			t.Errorf("SelectPolicy(%+v) = %s, want %s", tt.s, got, tt.want)
-		}
-	}
-	for _, s := range []string{"round_robin", "aura.vm.scheduler.progress_aware", "priority_aging"} {
-		if _, err := ParsePolicy(s); err != nil {
-			t.Error(err)
-		}
-	}
-	if _, err := ParsePolicy("fifo"); err == nil {
-		t.Error("ParsePolicy accepted fifo")
-	}
 	// The protocol's execution policy makes anti-entropy heavy.
-	m, err := NewMachine(compileExample(t, "anti_entropy"), Config{Host: NewRegistryHost(RegistryHostConfig{})})
+	m, err := NewMachine(compileExample(t, "anti_entropy"), Config{Effects: NewRegistryEffects(RegistryEffectsConfig{})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Policy() != ProgressAware {
+	if m.Policy() != policy.ProgressAware {
 		t.Errorf("anti_entropy runs %s, want progress-aware", m.Policy())
 	}
-	m, _ = NewMachine(compileExample(t, "anti_entropy"), Config{Host: NewRegistryHost(RegistryHostConfig{}), Signals: SchedulerSignals{GuardContention: true}})
-	if m.Policy() != PriorityAging {
+	m, _ = NewMachine(compileExample(t, "anti_entropy"), Config{Effects: NewRegistryEffects(RegistryEffectsConfig{}), Signals: policy.Signals{GuardContention: true}})
+	if m.Policy() != policy.PriorityAging {
 		t.Errorf("anti_entropy under contention runs %s, want priority-aging", m.Policy())
 	}
 }
@@ -429,10 +414,10 @@ func TestNewMachineErrors(t *testing.T) {
 	prog := compileExample(t, "ping_pong")
 	for _, cfg := range []Config{
 		{},
-		{Host: NewRegistryHost(RegistryHostConfig{}), Roles: []string{"Nobody"}},
-		{Host: NewRegistryHost(RegistryHostConfig{}), Roles: []string{"Client", "Client"}},
-		{Host: NewRegistryHost(RegistryHostConfig{}), Scheduler: "fifo"},
-		{Host: NewRegistryHost(RegistryHostConfig{}), Granularity: "some"},
+		{Effects: NewRegistryEffects(RegistryEffectsConfig{}), Roles: []string{"Nobody"}},
+		{Effects: NewRegistryEffects(RegistryEffectsConfig{}), Roles: []string{"Client", "Client"}},
+		{Effects: NewRegistryEffects(RegistryEffectsConfig{}), Scheduler: "fifo"},
+		{Effects: NewRegistryEffects(RegistryEffectsConfig{}), Granularity: "some"},
 	} {
 		if _, err := NewMachine(prog, cfg); err == nil {
 			t.Errorf("NewMachine(%+v) accepted", cfg)
@@ -443,10 +428,10 @@ func TestNewMachineErrors(t *testing.T) {
 // TestInstructionSet: every branch of every example is compiled, and the
 // compiled code uses the whole instruction set between the examples.
 func TestInstructionSet(t *testing.T) {
-	used := map[Opcode]bool{}
+	used := map[compile.Opcode]bool{}
 	for _, name := range exampleNames(t) {
 		prog := compileExample(t, name)
-		for _, rc := range prog.Roles {
+		for _, rc := range prog.code.Roles {
 			for pc, in := range rc.Code {
 				used[in.Op] = true
 				for _, a := range in.Arms {
@@ -460,7 +445,7 @@ func TestInstructionSet(t *testing.T) {
 			}
 		}
 	}
-	for op := OpHalt; op <= OpYield; op++ {
+	for op := compile.OpHalt; op <= compile.OpYield; op++ {
 		if !used[op] {
 			t.Errorf("no example compiles to %s", op)
 		}
@@ -471,7 +456,7 @@ func TestInstructionSet(t *testing.T) {
 // does not allow here faults before the instruction acts.
 func TestMonitorCatchesWrongCode(t *testing.T) {
 	prog := compileExample(t, "ping_pong")
-	m, err := NewMachine(prog, Config{Host: NewRegistryHost(RegistryHostConfig{})})
+	m, err := NewMachine(prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{})})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -488,22 +473,22 @@ func TestMonitorCatchesWrongCode(t *testing.T) {
 // TestMonitorStatesMatchCode: every instruction is tagged with a monitor
 // state of its own kind, and every arm leads to a state that exists.
 func TestMonitorStatesMatchCode(t *testing.T) {
-	want := map[Opcode]LocalKind{OpSend: LSend, OpChoose: LSend, OpReceive: LRecv, OpOffer: LRecv, OpHalt: LEnd,
-		OpInvoke: LAction, OpAcquire: LAction, OpRelease: LAction, OpSet: LAction, OpMove: LAction, OpNow: LAction, OpRandom: LAction}
+	want := map[compile.Opcode]project.LocalKind{compile.OpSend: project.LSend, compile.OpChoose: project.LSend, compile.OpReceive: project.LRecv, compile.OpOffer: project.LRecv, compile.OpHalt: project.LEnd,
+		compile.OpInvoke: project.LAction, compile.OpAcquire: project.LAction, compile.OpRelease: project.LAction, compile.OpSet: project.LAction, compile.OpMove: project.LAction, compile.OpNow: project.LAction, compile.OpRandom: project.LAction}
 	for _, name := range exampleNames(t) {
-		for _, rc := range compileExample(t, name).Roles {
+		for _, rc := range compileExample(t, name).code.Roles {
 			for pc, in := range rc.Code {
-				if in.Op == OpJump || in.Op == OpYield {
+				if in.Op == compile.OpJump || in.Op == compile.OpYield {
 					if in.State != -1 {
 						t.Errorf("%s %s pc %d: %s has a monitor state", name, rc.Role, pc, in.Op)
 					}
 					continue
 				}
-				if got := rc.states[in.State].node.Kind; got != want[in.Op] {
+				if got := rc.States[in.State].Node.Kind; got != want[in.Op] {
 					t.Errorf("%s %s pc %d: %s tagged with a %s state", name, rc.Role, pc, in.Op, got)
 				}
 				for _, a := range in.Arms {
-					if a.Next < 0 || a.Next >= len(rc.states) {
+					if a.Next < 0 || a.Next >= len(rc.States) {
 						t.Errorf("%s %s pc %d: arm %s leads to state %d", name, rc.Role, pc, a.Label.Name, a.Next)
 					}
 				}

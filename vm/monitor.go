@@ -1,6 +1,11 @@
 package vm
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/aurahost/aura-host/vm/internal/compile"
+	"github.com/aurahost/aura-host/vm/project"
+)
 
 // The runtime monitor checks every step of a coroutine against its role's
 // local type, independently of the compiled control flow:
@@ -22,36 +27,13 @@ import "fmt"
 
 // monitorStep checks that c may run in now; it returns the violation, or
 // "" when the step is allowed.
-func (c *coroutine) monitorStep(in *Instr) string {
+func (c *coroutine) monitorStep(in *compile.Instr) string {
 	if in.State < 0 || c.state == in.State {
 		return ""
 	}
 	want := "?"
-	if c.state >= 0 && c.state < len(c.rc.states) {
-		want = describe(c.rc.states[c.state].node)
+	if c.state >= 0 && c.state < len(c.rc.States) {
+		want = project.Describe(c.rc.States[c.state].Node)
 	}
 	return fmt.Sprintf("monitor: %s at pc %d is not what the local type allows here (the role %s next)", in, c.pc, want)
-}
-
-// monitorMessage checks a received message against the arms the local
-// type offers, and returns the matching arm or the violation.
-func (in *Instr) monitorMessage(msg *Message) (*Arm, string) {
-	arm := in.arm(msg.Label)
-	if arm == nil {
-		return nil, fmt.Sprintf("received %q from %s; the local type expects %s", msg.Label, in.Peer, in.labels)
-	}
-	if !arm.Label.Sort.Accepts(msg.Payload) {
-		return nil, fmt.Sprintf("received %s from %s with a %s payload; the local type says %s", msg.Label, in.Peer, msg.Payload.Kind(), arm.Label.Sort)
-	}
-	return arm, ""
-}
-
-// arm returns the arm labelled label, or nil.
-func (in *Instr) arm(label string) *Arm {
-	for i := range in.Arms {
-		if in.Arms[i].Label.Name == label {
-			return &in.Arms[i]
-		}
-	}
-	return nil
 }

@@ -5,6 +5,10 @@ import (
 	"flag"
 	"strings"
 	"testing"
+
+	"github.com/aurahost/aura-host/vm/syntax"
+
+	"github.com/aurahost/aura-host/vm/policy"
 )
 
 var (
@@ -36,7 +40,7 @@ func TestPropertyRandomProtocols(t *testing.T) {
 	for i := range *propertyCount {
 		seed := *propertySeed + uint64(i)
 		src := genProtocol(seed)
-		p, diags := Parse([]byte(src), "gen.hcl")
+		p, diags := syntax.Parse([]byte(src), "gen.hcl")
 		if diags.HasErrors() {
 			t.Fatalf("seed %d: generated protocol rejected: %s\n%s", seed, diags, src)
 		}
@@ -44,9 +48,9 @@ func TestPropertyRandomProtocols(t *testing.T) {
 		if diags.HasErrors() {
 			t.Fatalf("seed %d: generated protocol does not project: %s\n%s", seed, diags, src)
 		}
-		for _, pol := range Policies() {
-			host := NewRegistryHost(RegistryHostConfig{Registry: reg, Seed: seed, Decide: stopLoops(seed)})
-			m, err := RunSession(context.Background(), prog, Config{Host: host, Scheduler: pol, StepMultiplier: 64})
+		for _, pol := range policy.Schedulers() {
+			host := NewRegistryEffects(RegistryEffectsConfig{Registry: reg, Seed: seed, Decide: stopLoops(seed)})
+			m, err := RunSession(context.Background(), prog, Config{Effects: host, Scheduler: pol, StepMultiplier: 64})
 			if err != nil {
 				t.Fatalf("seed %d, %s: %v\n%s", seed, pol, err, src)
 			}

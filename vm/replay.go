@@ -2,25 +2,29 @@ package vm
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
-// Replayer is a Host that answers from a recorded trace instead of the
+// Replayer is an Effects that answers from a recorded trace instead of the
 // world: it needs no handler, no clock and no randomness. It checks every
 // request against the trace and fails with a Determinism *Fault naming
 // the first index where the run asks for something else. Replay and
 // ReplayTrace run a machine on one and also check every message the run
-// commits; used as a bare Host it checks the host requests only.
+// commits; used as a bare Effects it checks the host requests only.
 type Replayer struct {
-	trace *Trace
+	trace *trace.Trace
 	pos   int // the next entry to match
 }
 
 // NewReplayer returns a Replayer over a full-granularity trace.
-func NewReplayer(t *Trace) (*Replayer, error) {
-	if t.Header.Granularity != Full {
+func NewReplayer(t *trace.Trace) (*Replayer, error) {
+	if t.Header.Granularity != policy.Full {
 		return nil, fmt.Errorf("vm: replay needs a full trace, this one is %s", t.Header.Granularity)
 	}
 	return &Replayer{trace: t}, nil
@@ -35,31 +39,31 @@ func (r *Replayer) diverge(format string, args ...any) *Fault {
 
 // expect returns the recorded entry for a host request, after checking
 // that the run asks for what was recorded.
-func (r *Replayer) expect(live *Entry) (*Entry, error) {
+func (r *Replayer) expect(live *trace.Entry) (*trace.Entry, error) {
 	if r.pos >= len(r.trace.Entries) {
 		return nil, r.diverge("the run asks for %s %q of %s, but the trace ends", live.Kind, live.Operation, live.Role)
 	}
 	rec := &r.trace.Entries[r.pos]
-	if !rec.sameRequest(live) {
+	if !rec.SameRequest(live) {
 		return nil, r.diverge("the run asks for %s, the trace recorded %s", describeEntry(live), describeEntry(rec))
 	}
 	return rec, nil
 }
 
 // verify is the recorder's check of each entry the machine commits.
-func (r *Replayer) verify(live *Entry) error {
+func (r *Replayer) verify(live *trace.Entry) error {
 	if r.pos >= len(r.trace.Entries) {
 		return r.diverge("the run records %s, but the trace ends", describeEntry(live))
 	}
 	rec := &r.trace.Entries[r.pos]
-	if rec.EffectID != live.EffectID || !rec.sameRequest(live) || !rec.sameOutcome(live) {
+	if rec.EffectID != live.EffectID || !rec.SameRequest(live) || !rec.SameOutcome(live) {
 		return r.diverge("the run records %s, the trace has %s", describeEntry(live), describeEntry(rec))
 	}
 	r.pos++
 	return nil
 }
 
-func describeEntry(e *Entry) string {
+func describeEntry(e *trace.Entry) string {
 	s := fmt.Sprintf("%s by %s at step %d", e.Kind, e.Role, e.OrderingKey)
 	if e.Operation != "" {
 		s += fmt.Sprintf(" (%s", e.Operation)
@@ -71,7 +75,7 @@ func describeEntry(e *Entry) string {
 	return s
 }
 
-func recordedError(rec *Entry) error {
+func recordedError(rec *trace.Entry) error {
 	if rec.Error == nil {
 		return nil
 	}
@@ -84,7 +88,7 @@ func (r *Replayer) Decide(_ context.Context, req *DecisionRequest) (string, erro
 	for i, l := range req.Labels {
 		labels[i] = effects.String(l)
 	}
-	rec, err := r.expect(&Entry{OrderingKey: req.Step, Kind: KindDecide, Role: req.Role, Peer: req.Peer, Interface: InterfaceHost, Inputs: effects.List(labels...)})
+	rec, err := r.expect(&trace.Entry{OrderingKey: req.Step, Kind: trace.KindDecide, Role: req.Role, Peer: req.Peer, Interface: trace.InterfaceHost, Inputs: effects.List(labels...)})
 	if err != nil {
 		return "", err
 	}
@@ -98,7 +102,7 @@ func (r *Replayer) Payload(_ context.Context, req *PayloadRequest) (effects.Valu
 	if req.Peer == "" {
 		op = req.Name
 	}
-	rec, err := r.expect(&Entry{OrderingKey: req.Step, Kind: KindPayload, Role: req.Role, Peer: req.Peer, Interface: InterfaceHost,
+	rec, err := r.expect(&trace.Entry{OrderingKey: req.Step, Kind: trace.KindPayload, Role: req.Role, Peer: req.Peer, Interface: trace.InterfaceHost,
 		Operation: op, Inputs: effects.String(string(req.Sort))})
 	if err != nil {
 		return effects.Value{}, err
@@ -109,7 +113,7 @@ func (r *Replayer) Payload(_ context.Context, req *PayloadRequest) (effects.Valu
 // Invoke answers with the recorded result; no handler runs.
 func (r *Replayer) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
 	c, _ := CallerFrom(ctx)
-	rec, err := r.expect(&Entry{OrderingKey: c.Step, Kind: KindInvoke, Role: c.Role, Interface: call.Op.Family(),
+	rec, err := r.expect(&trace.Entry{OrderingKey: c.Step, Kind: trace.KindInvoke, Role: c.Role, Interface: call.Op.Family(),
 		Operation: string(call.Op), Inputs: call.Args})
 	if err != nil {
 		return effects.Value{}, err
@@ -128,7 +132,7 @@ func (r *Replayer) HandlerIdentity(effects.OpID) string {
 
 // Acquire answers with the recorded grant or refusal.
 func (r *Replayer) Acquire(_ context.Context, req *GuardRequest) (bool, error) {
-	rec, err := r.expect(&Entry{OrderingKey: req.Step, Kind: KindAcquire, Role: req.Role, Interface: InterfaceHost, Operation: req.Guard})
+	rec, err := r.expect(&trace.Entry{OrderingKey: req.Step, Kind: trace.KindAcquire, Role: req.Role, Interface: trace.InterfaceHost, Operation: req.Guard})
 	if err != nil {
 		return false, err
 	}
@@ -138,7 +142,7 @@ func (r *Replayer) Acquire(_ context.Context, req *GuardRequest) (bool, error) {
 
 // Release answers as recorded.
 func (r *Replayer) Release(_ context.Context, req *GuardRequest) error {
-	rec, err := r.expect(&Entry{OrderingKey: req.Step, Kind: KindRelease, Role: req.Role, Interface: InterfaceHost, Operation: req.Guard})
+	rec, err := r.expect(&trace.Entry{OrderingKey: req.Step, Kind: trace.KindRelease, Role: req.Role, Interface: trace.InterfaceHost, Operation: req.Guard})
 	if err != nil {
 		return err
 	}
@@ -147,7 +151,7 @@ func (r *Replayer) Release(_ context.Context, req *GuardRequest) error {
 
 // Now answers with the recorded time.
 func (r *Replayer) Now(_ context.Context, req *ClockRequest) (int64, error) {
-	rec, err := r.expect(&Entry{OrderingKey: req.Step, Kind: KindNow, Role: req.Role, Interface: InterfaceHost, Operation: "now"})
+	rec, err := r.expect(&trace.Entry{OrderingKey: req.Step, Kind: trace.KindNow, Role: req.Role, Interface: trace.InterfaceHost, Operation: "now"})
 	if err != nil {
 		return 0, err
 	}
@@ -157,7 +161,7 @@ func (r *Replayer) Now(_ context.Context, req *ClockRequest) (int64, error) {
 
 // Random answers with the recorded bytes.
 func (r *Replayer) Random(_ context.Context, req *RandomRequest) ([]byte, error) {
-	rec, err := r.expect(&Entry{OrderingKey: req.Step, Kind: KindRandom, Role: req.Role, Interface: InterfaceHost, Operation: "random",
+	rec, err := r.expect(&trace.Entry{OrderingKey: req.Step, Kind: trace.KindRandom, Role: req.Role, Interface: trace.InterfaceHost, Operation: "random",
 		Inputs: effects.Int(int64(req.Bytes))})
 	if err != nil {
 		return nil, err
@@ -171,7 +175,7 @@ func (r *Replayer) Random(_ context.Context, req *RandomRequest) ([]byte, error)
 // receiving are delivered from the trace. It returns the replayed machine
 // (its trace equals the recorded one) or a *Fault: Determinism with the
 // first diverging index, or the fault the recorded run ended with.
-func Replay(ctx context.Context, prog *Program, t *Trace) (*Machine, error) {
+func Replay(ctx context.Context, prog *Program, t *trace.Trace) (*Machine, error) {
 	r, err := NewReplayer(t)
 	if err != nil {
 		return nil, err
@@ -181,7 +185,7 @@ func Replay(ctx context.Context, prog *Program, t *Trace) (*Machine, error) {
 		return nil, &Fault{Kind: FaultDeterminism, PC: -1, Index: 0,
 			Message: fmt.Sprintf("the trace records protocol %q, not %q", h.Protocol, prog.Protocol.Name)}
 	}
-	m, err := NewMachine(prog, Config{Host: r, Roles: h.Roles, Session: h.Session, Scheduler: h.Scheduler, Quantum: h.Quantum,
+	m, err := NewMachine(prog, Config{Effects: r, Roles: h.Roles, Session: h.Session, Scheduler: h.Scheduler, Quantum: h.Quantum,
 		Capacity: h.Capacity, MaxSteps: h.Budget, Priorities: h.Priorities, Seed: h.Seed, replay: r})
 	if err != nil {
 		return nil, err
@@ -199,7 +203,7 @@ func Replay(ctx context.Context, prog *Program, t *Trace) (*Machine, error) {
 			break
 		}
 		m.Drain()
-		if r.pos == before && !r.nextIs(KindDeliver) {
+		if r.pos == before && !r.nextIs(trace.KindDeliver) {
 			return m, r.diverge("the run waits for a message, the trace has %s", r.describeNext())
 		}
 	}
@@ -211,7 +215,7 @@ func Replay(ctx context.Context, prog *Program, t *Trace) (*Machine, error) {
 
 // ReplayTrace replays a trace that carries its protocol's source (every
 // trace a machine records does): `aura-host trace replay out.jsonl`.
-func ReplayTrace(ctx context.Context, t *Trace) (*Machine, error) {
+func ReplayTrace(ctx context.Context, t *trace.Trace) (*Machine, error) {
 	if t.Header.ProtocolSource == "" {
 		return nil, fmt.Errorf("vm: the trace of %q does not carry its protocol; replay it with Replay and the compiled program", t.Header.Protocol)
 	}
@@ -232,14 +236,14 @@ func (r *Replayer) describeNext() string {
 	return describeEntry(&r.trace.Entries[r.pos])
 }
 
-func (r *Replayer) nextIs(k EffectKind) bool {
+func (r *Replayer) nextIs(k trace.EffectKind) bool {
 	return r.pos < len(r.trace.Entries) && r.trace.Entries[r.pos].Kind == k
 }
 
 // deliverRecorded performs the deliveries the trace records next, as the
 // live host did between two runs of the machine.
 func (r *Replayer) deliverRecorded(m *Machine) error {
-	for r.nextIs(KindDeliver) {
+	for r.nextIs(trace.KindDeliver) {
 		e := &r.trace.Entries[r.pos]
 		seq, _ := e.Inputs.AsUint()
 		if err := m.Deliver(Message{Session: r.trace.Header.Session, From: e.Peer, To: e.Role, Seq: seq, Label: e.Operation, Payload: e.Outputs}); err != nil {
@@ -250,4 +254,17 @@ func (r *Replayer) deliverRecorded(m *Machine) error {
 		}
 	}
 	return nil
+}
+
+// ReadTrace reads a trace written by trace.Trace.WriteJSONL, as
+// trace.Read does, and reports an entry that does not parse or whose
+// digest does not chain (the trace was altered at or before it) as a
+// Determinism *Fault naming its index: the form a replay divergence takes.
+func ReadTrace(r io.Reader) (*trace.Trace, error) {
+	t, err := trace.Read(r)
+	var corrupt *trace.CorruptError
+	if errors.As(err, &corrupt) {
+		return nil, &Fault{Kind: FaultDeterminism, PC: -1, Index: corrupt.Index, Message: corrupt.Message}
+	}
+	return t, err
 }

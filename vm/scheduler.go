@@ -1,5 +1,10 @@
 package vm
 
+import (
+	"github.com/aurahost/aura-host/vm/internal/compile"
+	"github.com/aurahost/aura-host/vm/policy"
+)
+
 // pick chooses the coroutine that takes the next turn, or nil when no
 // coroutine's next instruction can run.
 //
@@ -21,9 +26,9 @@ func (m *Machine) pick() *coroutine {
 		return nil
 	}
 	switch m.policy {
-	case ProgressAware:
+	case policy.ProgressAware:
 		return m.cos[first]
-	case PriorityAging:
+	case policy.PriorityAging:
 		var best *coroutine
 		var bestScore int64
 		for _, c := range m.cos[first:] {
@@ -62,10 +67,10 @@ func (m *Machine) enabled(c *coroutine) bool {
 	}
 	in := &c.code[c.pc]
 	switch in.Op {
-	case OpReceive, OpOffer:
-		return !m.edges[in.edge].empty()
-	case OpSend, OpChoose:
-		return m.canSend(in.edge, in.peer)
+	case compile.OpReceive, compile.OpOffer:
+		return !m.edges[in.Edge].empty()
+	case compile.OpSend, compile.OpChoose:
+		return m.canSend(in.Edge, in.PeerIndex)
 	}
 	return true
 }

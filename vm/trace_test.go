@@ -10,21 +10,23 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 // recordGuardian runs the guardian-recovery example with a fresh host
 // and returns its full trace.
-func recordGuardian(t testing.TB, prog *Program, seed uint64) *Trace {
+func recordGuardian(t testing.TB, prog *Program, seed uint64) *trace.Trace {
 	t.Helper()
-	host := NewRegistryHost(RegistryHostConfig{Registry: testRegistry(t), Seed: seed})
-	m, err := RunSession(context.Background(), prog, Config{Host: host, Session: effects.DeriveSessionID("trace", seed), Granularity: Full, Seed: seed})
+	host := NewRegistryEffects(RegistryEffectsConfig{Registry: testRegistry(t), Seed: seed})
+	m, err := RunSession(context.Background(), prog, Config{Effects: host, Session: effects.DeriveSessionID("trace", seed), Granularity: policy.Full, Seed: seed})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return m.Trace()
 }
 
-func encode(t testing.TB, tr *Trace) []byte {
+func encode(t testing.TB, tr *trace.Trace) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := tr.WriteJSONL(&b); err != nil {
@@ -77,8 +79,8 @@ func TestReplayWithoutHandlers(t *testing.T) {
 	for _, name := range exampleNames(t) {
 		t.Run(name, func(t *testing.T) {
 			prog := compileExample(t, name)
-			host := NewRegistryHost(RegistryHostConfig{Registry: testRegistry(t), Seed: 9, Payload: examplePayloads})
-			m, err := RunSession(context.Background(), prog, Config{Host: host, Granularity: Full, Seed: 9})
+			host := NewRegistryEffects(RegistryEffectsConfig{Registry: testRegistry(t), Seed: 9, Payload: examplePayloads})
+			m, err := RunSession(context.Background(), prog, Config{Effects: host, Granularity: policy.Full, Seed: 9})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -103,7 +105,7 @@ func TestReplayWithoutHandlers(t *testing.T) {
 // its own: the deliveries come from the trace.
 func TestReplayHostedRole(t *testing.T) {
 	prog := compileExample(t, "guardian_recovery")
-	host := NewRegistryHost(RegistryHostConfig{Registry: testRegistry(t), Seed: 4})
+	host := NewRegistryEffects(RegistryEffectsConfig{Registry: testRegistry(t), Seed: 4})
 	machines, _ := runHosted(t, prog, host, effects.DeriveSessionID("hosted-replay", 1))
 	for _, role := range prog.Protocol.Roles {
 		recorded := machines[role].Trace()
@@ -134,7 +136,7 @@ func TestReplayDivergence(t *testing.T) {
 	n := len(full.Entries)
 	t.Run("truncated", func(t *testing.T) {
 		for _, k := range []int{0, 1, n / 3, n / 2, n - 1} {
-			tr := &Trace{Header: full.Header, Entries: full.Entries[:k]}
+			tr := &trace.Trace{Header: full.Header, Entries: full.Entries[:k]}
 			_, err := Replay(context.Background(), prog, tr)
 			if got := determinismIndex(t, err); got != k {
 				t.Errorf("cut at %d: diverged at %d: %v", k, got, err)
@@ -142,14 +144,14 @@ func TestReplayDivergence(t *testing.T) {
 		}
 	})
 	t.Run("mutated", func(t *testing.T) {
-		mutations := map[EffectKind]func(e *Entry){
-			KindInvoke:  func(e *Entry) { e.Inputs = effects.Map(map[string]effects.Value{"tampered": effects.Bool(true)}) },
-			KindSend:    func(e *Entry) { e.Operation = "Forged" },
-			KindRecv:    func(e *Entry) { e.Peer = "Guardian[9]" },
-			KindRandom:  func(e *Entry) { e.Inputs = effects.Int(31) },
-			KindDecide:  func(e *Entry) { e.Inputs = effects.List(effects.String("Approve")) },
-			KindNow:     func(e *Entry) { e.OrderingKey++ },
-			KindPayload: func(e *Entry) { e.Role = "Guardian[0]" },
+		mutations := map[trace.EffectKind]func(e *trace.Entry){
+			trace.KindInvoke:  func(e *trace.Entry) { e.Inputs = effects.Map(map[string]effects.Value{"tampered": effects.Bool(true)}) },
+			trace.KindSend:    func(e *trace.Entry) { e.Operation = "Forged" },
+			trace.KindRecv:    func(e *trace.Entry) { e.Peer = "Guardian[9]" },
+			trace.KindRandom:  func(e *trace.Entry) { e.Inputs = effects.Int(31) },
+			trace.KindDecide:  func(e *trace.Entry) { e.Inputs = effects.List(effects.String("Approve")) },
+			trace.KindNow:     func(e *trace.Entry) { e.OrderingKey++ },
+			trace.KindPayload: func(e *trace.Entry) { e.Role = "Guardian[0]" },
 		}
 		tested := 0
 		for i := range full.Entries {
@@ -158,9 +160,9 @@ func TestReplayDivergence(t *testing.T) {
 				continue
 			}
 			tested++
-			entries := append([]Entry(nil), full.Entries...)
+			entries := append([]trace.Entry(nil), full.Entries...)
 			mutate(&entries[i])
-			_, err := Replay(context.Background(), prog, &Trace{Header: full.Header, Entries: entries})
+			_, err := Replay(context.Background(), prog, &trace.Trace{Header: full.Header, Entries: entries})
 			if got := determinismIndex(t, err); got != i {
 				t.Errorf("%s at %d: diverged at %d: %v", full.Entries[i].Kind, i, got, err)
 			}
@@ -193,29 +195,29 @@ func TestReplayDivergence(t *testing.T) {
 // values; disabled keeps nothing; neither changes the run.
 func TestGranularity(t *testing.T) {
 	prog := compileExample(t, "two_phase_commit")
-	run := func(g Granularity) *Machine {
-		host := NewRegistryHost(RegistryHostConfig{Seed: 2})
-		m, err := RunSession(context.Background(), prog, Config{Host: host, Granularity: g})
+	run := func(g policy.Granularity) *Machine {
+		host := NewRegistryEffects(RegistryEffectsConfig{Seed: 2})
+		m, err := RunSession(context.Background(), prog, Config{Effects: host, Granularity: g})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return m
 	}
-	full, topo, off := run(Full), run(TopologyOnly), run(Disabled)
+	full, topo, off := run(policy.Full), run(policy.TopologyOnly), run(policy.Disabled)
 	if off.Trace() != nil {
 		t.Fatal("disabled tracing recorded a trace")
 	}
 	var want []string
 	for _, e := range full.Trace().Entries {
 		switch e.Kind {
-		case KindSend, KindRecv, KindDecide:
+		case trace.KindSend, trace.KindRecv, trace.KindDecide:
 			want = append(want, string(e.Kind)+" "+e.Role+" "+e.Operation)
 		}
 	}
 	var got []string
 	for _, e := range topo.Trace().Entries {
 		got = append(got, string(e.Kind)+" "+e.Role+" "+e.Operation)
-		if e.Kind == KindSend && !e.Inputs.IsNull() || e.Kind == KindRecv && !e.Outputs.IsNull() {
+		if e.Kind == trace.KindSend && !e.Inputs.IsNull() || e.Kind == trace.KindRecv && !e.Outputs.IsNull() {
 			t.Errorf("topology entry keeps a payload: %+v", e)
 		}
 	}
@@ -232,18 +234,18 @@ func TestGranularity(t *testing.T) {
 func TestCanonicalOrder(t *testing.T) {
 	tr := recordGuardian(t, compileExample(t, "guardian_recovery"), 1)
 	for i := 1; i < len(tr.Entries); i++ {
-		if CompareEntries(&tr.Entries[i-1], &tr.Entries[i]) >= 0 {
+		if trace.CompareEntries(&tr.Entries[i-1], &tr.Entries[i]) >= 0 {
 			t.Fatalf("entries %d and %d out of canonical order", i-1, i)
 		}
 	}
-	shuffled := append([]Entry(nil), tr.Entries...)
+	shuffled := append([]trace.Entry(nil), tr.Entries...)
 	rng := splitmix(5)
 	for i := len(shuffled) - 1; i > 0; i-- {
 		j := rng.intn(i + 1)
 		shuffled[i], shuffled[j] = shuffled[j], shuffled[i]
 	}
-	SortCanonical(shuffled)
-	if (&Trace{Entries: shuffled}).Hash() != tr.Hash() {
+	trace.SortCanonical(shuffled)
+	if (&trace.Trace{Entries: shuffled}).Hash() != tr.Hash() {
 		t.Fatal("SortCanonical did not restore the recorded order")
 	}
 }

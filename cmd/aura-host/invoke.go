@@ -15,7 +15,7 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/admin"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -108,7 +108,7 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 // runningHost is the admin client of an `aura-host run` serving the
 // deployment in file, if there is one and no --mode asks for another
 // mode; nil otherwise (invoke then starts the deployment itself).
-func runningHost(ctx context.Context, file string, mode *modeValue) *host.AdminClient {
+func runningHost(ctx context.Context, file string, mode *modeValue) *admin.Client {
 	if mode.mode != "" {
 		return nil
 	}
@@ -116,11 +116,11 @@ func runningHost(ctx context.Context, file string, mode *modeValue) *host.AdminC
 	if diags.HasErrors() {
 		return nil // startHost reports the diagnostics
 	}
-	sock, err := host.FindAdmin(dep.StateDir)
+	sock, err := admin.Find(dep.StateDir)
 	if err != nil {
 		return nil
 	}
-	c := host.DialAdmin(sock)
+	c := admin.Dial(sock)
 	st, err := c.Status(ctx)
 	if err != nil || st.Deployment != dep.Name {
 		return nil // a stale pointer left by a host that was killed

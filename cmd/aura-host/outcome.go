@@ -15,29 +15,31 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/aurahost/aura-host/vm/syntax"
 )
 
 // runOutcome is what `protocol run` reports; its JSON form is --json's.
 type runOutcome struct {
-	Protocol     string         `json:"protocol"`
-	File         string         `json:"file"`
-	Deployment   string         `json:"deployment"`
-	DeployFile   string         `json:"deployment_file"`
-	Mode         effects.Mode   `json:"mode"`
-	Seed         uint64         `json:"seed"`
-	Session      string         `json:"session"`
-	Scheduler    string         `json:"scheduler"`
-	Status       string         `json:"status"` // done or faulted
-	Steps        uint64         `json:"steps"`
-	Executed     uint64         `json:"executed"`
-	Budget       uint64         `json:"budget"`
-	HostCalls    uint64         `json:"host_calls"`
-	Granularity  vm.Granularity `json:"granularity"`
-	TraceEntries int            `json:"trace_entries"`
-	TraceHash    string         `json:"trace_hash,omitempty"`
-	Recorded     string         `json:"recorded,omitempty"`
-	Roles        []roleOutcome  `json:"roles"`
-	Fault        *faultReport   `json:"fault,omitempty"`
+	Protocol     string             `json:"protocol"`
+	File         string             `json:"file"`
+	Deployment   string             `json:"deployment"`
+	DeployFile   string             `json:"deployment_file"`
+	Mode         effects.Mode       `json:"mode"`
+	Seed         uint64             `json:"seed"`
+	Session      string             `json:"session"`
+	Scheduler    string             `json:"scheduler"`
+	Status       string             `json:"status"` // done or faulted
+	Steps        uint64             `json:"steps"`
+	Executed     uint64             `json:"executed"`
+	Budget       uint64             `json:"budget"`
+	HostCalls    uint64             `json:"host_calls"`
+	Granularity  policy.Granularity `json:"granularity"`
+	TraceEntries int                `json:"trace_entries"`
+	TraceHash    string             `json:"trace_hash,omitempty"`
+	Recorded     string             `json:"recorded,omitempty"`
+	Roles        []roleOutcome      `json:"roles"`
+	Fault        *faultReport       `json:"fault,omitempty"`
 }
 
 // roleOutcome is one role's part of the outcome.
@@ -79,7 +81,7 @@ func faultMessage(f *vm.Fault) string {
 	return msg
 }
 
-func newRunOutcome(file, depFile string, dep *config.Deployment, p *vm.Protocol, prog *vm.Program, m *vm.Machine, fault *vm.Fault, sh *sessionHost) *runOutcome {
+func newRunOutcome(file, depFile string, dep *config.Deployment, p *syntax.Protocol, prog *vm.Program, m *vm.Machine, fault *vm.Fault, sh *sessionHost) *runOutcome {
 	steps, budget := m.Steps()
 	out := &runOutcome{
 		Protocol: p.Name, File: file, Deployment: dep.Name, DeployFile: depFile, Mode: dep.Mode, Seed: dep.Seed,
@@ -97,7 +99,7 @@ func newRunOutcome(file, depFile string, dep *config.Deployment, p *vm.Protocol,
 			entries[t.Entries[i].Role]++
 		}
 	} else {
-		out.Granularity = vm.Disabled
+		out.Granularity = policy.Disabled
 	}
 	if fault != nil {
 		out.Status = "faulted"

@@ -14,6 +14,10 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/interchange"
+	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/aurahost/aura-host/vm/project"
+	"github.com/aurahost/aura-host/vm/syntax"
 )
 
 func newProtocolCommand(g *globals) *cobra.Command {
@@ -132,7 +136,7 @@ Mistakes are printed with file:line:col and a snippet; exit status 1.`,
 			var out []byte
 			if !diags.HasErrors() {
 				var d hcl.Diagnostics
-				out, d = vm.ProjectFile(sel, file, role, asJSON)
+				out, d = projectFile(sel, file, role, asJSON)
 				diags = append(diags, d...)
 			}
 			if len(diags) > 0 {
@@ -258,7 +262,7 @@ func selectProtocol(src []byte, filename, name string, needOne bool) ([]byte, ma
 // compileProtocol selects, loads and compiles a protocol. The files map
 // serves the snippets of the diagnostics, which may hold warnings even
 // when there is no error.
-func compileProtocol(src []byte, filename, name string) (*vm.Protocol, *vm.Program, map[string]*hcl.File, hcl.Diagnostics) {
+func compileProtocol(src []byte, filename, name string) (*syntax.Protocol, *vm.Program, map[string]*hcl.File, hcl.Diagnostics) {
 	sel, files, diags := selectProtocol(src, filename, name, true)
 	if diags.HasErrors() {
 		return nil, nil, files, diags
@@ -281,16 +285,16 @@ func compileProtocol(src []byte, filename, name string) (*vm.Protocol, *vm.Progr
 }
 
 // printCheck prints what `protocol check` reports about a good protocol.
-func printCheck(w io.Writer, file string, p *vm.Protocol, prog *vm.Program, types bool) {
+func printCheck(w io.Writer, file string, p *syntax.Protocol, prog *vm.Program, types bool) {
 	instrs := 0
 	for _, rc := range prog.Roles {
-		instrs += len(rc.Code)
+		instrs += rc.Instructions()
 	}
 	fmt.Fprintf(w, "%s: protocol %q is well formed: %d roles, %d instructions\n", file, p.Name, len(p.Roles), instrs)
 	sched, how := p.Scheduler, "declared"
 	if sched == "" {
-		exec, _ := vm.LookupExecutionPolicy(p.Policy)
-		sched, how = vm.SelectPolicy(vm.SchedulerSignals{Heavy: exec.Heavy}), "by rule, without contention"
+		exec, _ := policy.LookupExecution(p.Policy)
+		sched, how = policy.SelectScheduler(policy.Signals{Heavy: exec.Heavy}), "by rule, without contention"
 	}
 	fmt.Fprintf(w, "scheduler: %s (%s)\n", shortPolicy(sched), how)
 	if p.Policy != "" {
@@ -310,54 +314,56 @@ func printCheck(w io.Writer, file string, p *vm.Protocol, prog *vm.Program, type
 	tw := newTable(w)
 	fmt.Fprintln(tw, "ROLE\tINSTRUCTIONS\tDEPTH\tSENDS\tRECEIVES\tEFFECTS")
 	for _, rc := range prog.Roles {
-		s := summarizeRole(rc)
-		effects := strings.Join(s.effects, ", ")
+		s := rc.Summary()
+		effects := strings.Join(s.Effects, ", ")
 		if effects == "" {
 			effects = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", rc.Role, len(rc.Code), rc.Depth, s.sends, s.receives, effects)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", rc.Role, rc.Instructions(), rc.Depth, s.Sends, s.Receives, effects)
 	}
 	_ = tw.Flush()
 }
 
-// roleSummary counts what a role's code does.
-type roleSummary struct {
-	sends, receives int
-	effects         []string // operations invoked, and the host's own services, sorted
-}
-
-func summarizeRole(rc *vm.RoleCode) roleSummary {
-	var s roleSummary
-	seen := map[string]bool{}
-	add := func(name string) {
-		if !seen[name] {
-			seen[name] = true
-			s.effects = append(s.effects, name)
-		}
+// projectFile is `protocol project`: the local type of one role, or of
+// every role, as text or in the JSON interchange form (for every role, a
+// JSON object keyed by role).
+func projectFile(src []byte, filename, role string, asJSON bool) ([]byte, hcl.Diagnostics) {
+	p, diags := vm.Load(src, filename)
+	if diags.HasErrors() {
+		return nil, diags
 	}
-	for i := range rc.Code {
-		in := &rc.Code[i]
-		switch in.Op {
-		case vm.OpSend, vm.OpChoose:
-			s.sends++
-		case vm.OpReceive, vm.OpOffer:
-			s.receives++
-		case vm.OpInvoke:
-			add(string(in.Action.Op))
-		case vm.OpAcquire, vm.OpRelease:
-			add("guard " + in.Action.Guard)
-		case vm.OpNow:
-			add("now")
-		case vm.OpRandom:
-			add("random")
-		}
+	pr, d := project.Project(p)
+	diags = append(diags, d...)
+	if diags.HasErrors() {
+		return nil, diags
 	}
-	slices.Sort(s.effects)
-	return s
+	var roles []string
+	if role != "" {
+		if p.RoleIndex(role) < 0 {
+			return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown role",
+				Detail: fmt.Sprintf("%q is not a role of %s; the roles are %s.", role, p.Name, strings.Join(p.Roles, ", ")), Subject: p.Range.Ptr()})
+		}
+		roles = []string{role}
+	}
+	var out []byte
+	var err error
+	switch {
+	case !asJSON:
+		return []byte(pr.TextOf(roles...)), diags
+	case role != "":
+		out, err = interchange.LocalJSON(pr, role)
+		out = append(out, '\n')
+	default:
+		out, err = interchange.ProjectionJSON(pr)
+	}
+	if err != nil {
+		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot render JSON", Detail: err.Error(), Subject: p.Range.Ptr()})
+	}
+	return out, diags
 }
 
 // shortPolicy is a scheduler policy's last segment ("round_robin").
-func shortPolicy(p vm.Policy) string {
+func shortPolicy(p policy.Scheduler) string {
 	s := string(p)
 	return s[strings.LastIndexByte(s, '.')+1:]
 }

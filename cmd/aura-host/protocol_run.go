@@ -17,6 +17,9 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/aurahost/aura-host/vm/syntax"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 // progressInterval is how often a running session logs how far it is.
@@ -83,7 +86,7 @@ use ` + "`aura-host simulate`" + `.`,
 	fl.StringVarP(&f.deployment, "deployment", "d", "", "the deployment whose plugins serve the protocol's invokes (required), e.g. examples/protocols/deployment/deployment.hcl")
 	fl.StringVar(&f.record, "record", "", "write the session's trace to this file as JSON Lines")
 	fl.Uint64Var(&f.seed, "seed", 0, "seed of the host's choices, payloads, random bytes and clock, and in testing and simulation modes of the plugins (default: the deployment's seed)")
-	fl.StringVar(&f.granularity, "granularity", string(vm.Full), "how much the trace captures: full (replayable), topology_only (who sent which label to whom, and decisions) or disabled")
+	fl.StringVar(&f.granularity, "granularity", string(policy.Full), "how much the trace captures: full (replayable), topology_only (who sent which label to whom, and decisions) or disabled")
 	fl.StringVar(&f.protocol, "protocol", "", "the protocol to run, in a file that holds several")
 	fl.StringVar(&f.scheduler, "scheduler", "", "round_robin, priority_aging or progress_aware (default: the protocol's, else the platform's rule)")
 	fl.StringArrayVar(&f.decide, "decide", nil, "ROLE=LABEL: the branch ROLE takes at choices left to the host that offer LABEL; ROLE may be a family, Guardian[*] (repeatable; default: chosen by the seed)")
@@ -108,16 +111,16 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 	if diags.HasErrors() {
 		return &exitError{code: 1}
 	}
-	gran, err := vm.ParseGranularity(f.granularity)
+	gran, err := policy.ParseGranularity(f.granularity)
 	if err != nil {
 		return fmt.Errorf("--granularity: %w", err)
 	}
-	if f.record != "" && gran == vm.Disabled {
+	if f.record != "" && gran == policy.Disabled {
 		return errors.New("--record needs a trace: drop --granularity disabled (full records a replayable trace)")
 	}
-	var sched vm.Policy
+	var sched policy.Scheduler
 	if f.scheduler != "" {
-		if sched, err = vm.ParsePolicy(f.scheduler); err != nil {
+		if sched, err = policy.ParseScheduler(f.scheduler); err != nil {
 			return fmt.Errorf("--scheduler: %w", err)
 		}
 	}
@@ -159,11 +162,11 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 	defer shutdown(h, logger)
 
 	sh := &sessionHost{
-		inner: vm.NewRegistryHost(vm.RegistryHostConfig{Registry: h.Registry(), Handler: h.Router(), Seed: seed}),
+		inner: vm.NewRegistryEffects(vm.RegistryEffectsConfig{Registry: h.Registry(), Handler: h.Router(), Seed: seed}),
 		rules: rules,
 	}
 	cfg := vm.Config{
-		Host:        sh,
+		Effects:     sh,
 		Session:     effects.DeriveSessionID(p.Name, seed),
 		Authority:   h.Authority(),
 		Scheduler:   sched,
@@ -219,14 +222,14 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 
 // stepBudget is the budget a session of p gets by default (the machine
 // computes the same when it starts), and the step multiplier it applies.
-func stepBudget(p *vm.Protocol, prog *vm.Program) (budget uint64, multiplier int) {
-	exec, _ := vm.LookupExecutionPolicy(p.Policy)
+func stepBudget(p *syntax.Protocol, prog *vm.Program) (budget uint64, multiplier int) {
+	exec, _ := policy.LookupExecution(p.Policy)
 	mult := p.StepMultiplier
 	if mult == 0 {
 		mult = exec.StepMultiplier
 	}
 	if mult == 0 {
-		mult = vm.DefaultStepMultiplier
+		mult = policy.DefaultStepMultiplier
 	}
 	depths := make([]int, len(prog.Roles))
 	for i, rc := range prog.Roles {
@@ -236,7 +239,7 @@ func stepBudget(p *vm.Protocol, prog *vm.Program) (budget uint64, multiplier int
 }
 
 // writeTrace writes a trace as JSON Lines, whole or not at all.
-func writeTrace(path string, t *vm.Trace) error {
+func writeTrace(path string, t *trace.Trace) error {
 	if t == nil {
 		return fmt.Errorf("--record %s: the session recorded no trace", path)
 	}

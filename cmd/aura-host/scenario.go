@@ -14,8 +14,10 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/policy"
 )
 
 // scenario is what `simulate` runs: a deployment in simulation mode whose
@@ -27,13 +29,13 @@ type scenario struct {
 	progs  []*vm.Program      // each run's, in dep.Runs order
 	files  map[string]*hcl.File
 	rules  []decideRule
-	gran   vm.Granularity
+	gran   policy.Granularity
 	logger hclog.Logger
 }
 
 // loadScenario loads and checks a deployment for simulation. Mistakes are
 // printed as diagnostics and end the command with status 1.
-func loadScenario(file string, decide []string, gran vm.Granularity, logger hclog.Logger) (*scenario, error) {
+func loadScenario(file string, decide []string, gran policy.Granularity, logger hclog.Logger) (*scenario, error) {
 	dep, err := loadDeployment(file)
 	if err != nil {
 		return nil, err
@@ -165,13 +167,13 @@ func checkFaultTargets(dep *config.Deployment) hcl.Diagnostics {
 // simulate builds the agents for seed, runs every run block and shuts the
 // agents down. It prints nothing (sweeps call it from several goroutines):
 // report an error with hostError.
-func (sc *scenario) simulate(ctx context.Context, seed uint64) (*host.Outcome, error) {
-	cfg := host.SimulationConfig{Deployment: sc.dep, Seed: seed, Builtins: plugins.Lookup,
+func (sc *scenario) simulate(ctx context.Context, seed uint64) (*sim.Outcome, error) {
+	cfg := sim.Config{Deployment: sc.dep, Seed: seed, Builtins: plugins.Lookup,
 		Logger: sc.logger, Granularity: sc.gran}
 	if len(sc.rules) > 0 {
 		cfg.Decide = seededDecider(sc.rules, seed)
 	}
-	sim, err := host.NewSimulation(ctx, cfg)
+	sim, err := sim.New(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -199,12 +201,12 @@ func (sc *scenario) hostError(seed uint64, err error) error {
 }
 
 // seededDecider applies the --decide rules, and leaves every other choice
-// to the seed exactly as a run without rules would: a RegistryHost with the
+// to the seed exactly as a run without rules would: a RegistryEffects with the
 // simulation's seed answers every decision, so that its per-role counters
 // advance as the simulation's own would, and its answer is kept only when
 // no rule applies.
 func seededDecider(rules []decideRule, seed uint64) func(*vm.DecisionRequest, uint64) (string, error) {
-	seeded := vm.NewRegistryHost(vm.RegistryHostConfig{Seed: seed})
+	seeded := vm.NewRegistryEffects(vm.RegistryEffectsConfig{Seed: seed})
 	return func(req *vm.DecisionRequest, _ uint64) (string, error) {
 		// The seeded choice only checks the context for cancellation; the
 		// simulation's own context reaches the machine, not this callback.

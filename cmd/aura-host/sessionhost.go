@@ -59,7 +59,7 @@ func parseDecideRules(flags []string, progs ...*vm.Program) ([]decideRule, error
 					continue
 				}
 				matched = append(matched, rc.Role)
-				for _, l := range hostDecidedLabels(rc) {
+				for _, l := range rc.HostDecidedLabels() {
 					if l == label {
 						found = true
 					}
@@ -106,30 +106,12 @@ func (r decideRule) matches(role string) bool {
 	return ok
 }
 
-// hostDecidedLabels lists the labels of a role's choices that have no
-// decide rule of their own, so the host picks.
-func hostDecidedLabels(rc *vm.RoleCode) []string {
-	var labels []string
-	for i := range rc.Code {
-		in := &rc.Code[i]
-		if in.Op != vm.OpChoose || in.Decide != nil {
-			continue
-		}
-		for _, a := range in.Arms {
-			if !slices.Contains(labels, a.Label.Name) {
-				labels = append(labels, a.Label.Name)
-			}
-		}
-	}
-	return labels
-}
-
-// sessionHost is the vm.Host of `protocol run`: a RegistryHost over the
+// sessionHost is the vm.Effects of `protocol run`: a RegistryEffects over the
 // deployment's router (every invoke goes through the real plugins, seeded
 // answers for everything else), plus the --decide rules, and counters the
 // progress reporter reads.
 type sessionHost struct {
-	inner *vm.RegistryHost
+	inner *vm.RegistryEffects
 	rules []decideRule
 
 	calls    atomic.Uint64
@@ -139,7 +121,7 @@ type sessionHost struct {
 }
 
 var (
-	_ vm.Host              = (*sessionHost)(nil)
+	_ vm.Effects           = (*sessionHost)(nil)
 	_ vm.HandlerIdentifier = (*sessionHost)(nil)
 )
 

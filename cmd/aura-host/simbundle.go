@@ -11,12 +11,13 @@ import (
 
 	"lukechampine.com/blake3"
 
-	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 // simBundle is a simulation's trace bundle read back (see
-// host.TraceBundle): its lines, and where each machine's trace sits in
+// sim.TraceBundle): its lines, and where each machine's trace sits in
 // them.
 type simBundle struct {
 	file   string
@@ -56,7 +57,7 @@ type bundleOutcome struct {
 var bundleKeys = []string{"fault", "trace", "trace_error", "outcome", "end"}
 
 // hash is what `simulate` prints for the bundle: BLAKE3-256 of its bytes
-// (host.TraceBundle.Hash).
+// (sim.TraceBundle.Hash).
 func (b *simBundle) hash() string {
 	sum := blake3.Sum256(b.raw)
 	return fmt.Sprintf("%x", sum)
@@ -75,7 +76,7 @@ func isBundleFile(file string) bool {
 		return false
 	}
 	var h bundleHeader
-	return json.Unmarshal(line, &h) == nil && h.Format == host.BundleFormat
+	return json.Unmarshal(line, &h) == nil && h.Format == sim.BundleFormat
 }
 
 // readBundle reads and splits a trace bundle. Every line must be JSON.
@@ -90,8 +91,8 @@ func readBundle(file string) (*simBundle, error) {
 		return nil, fmt.Errorf("read bundle %s: the file is empty", file)
 	}
 	b.lines = strings.Split(text, "\n")
-	if err := json.Unmarshal([]byte(b.lines[0]), &b.header); err != nil || b.header.Format != host.BundleFormat {
-		return nil, fmt.Errorf("read bundle %s: line 1 is not a %s header", file, host.BundleFormat)
+	if err := json.Unmarshal([]byte(b.lines[0]), &b.header); err != nil || b.header.Format != sim.BundleFormat {
+		return nil, fmt.Errorf("read bundle %s: line 1 is not a %s header", file, sim.BundleFormat)
 	}
 	var cur *bundleTrace
 	for i := 1; i < len(b.lines); i++ {
@@ -188,7 +189,7 @@ func (b *simBundle) isTraceEntry(i int) bool {
 }
 
 // machineTrace reads the vm trace of t.
-func (b *simBundle) machineTrace(t bundleTrace) (*vm.Trace, error) {
+func (b *simBundle) machineTrace(t bundleTrace) (*trace.Trace, error) {
 	if t.first == t.end {
 		return nil, errors.New("the bundle holds no trace for it")
 	}

@@ -8,6 +8,8 @@ import (
 	"io"
 
 	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 // replayBundleFile replays every machine trace of a simulation bundle with
@@ -48,7 +50,7 @@ func replayMachine(ctx context.Context, w io.Writer, file string, b *simBundle, 
 	case err != nil:
 		fmt.Fprintf(w, "  %s: unreadable: %v\n", label, err)
 		return false
-	case t.Header.Granularity != vm.Full:
+	case t.Header.Granularity != policy.Full:
 		fmt.Fprintf(w, "  %s: not replayable: the trace is %s; only a full trace replays (simulate --granularity full, the default)\n", label, t.Header.Granularity)
 		return false
 	}
@@ -84,7 +86,7 @@ func replayMachine(ctx context.Context, w io.Writer, file string, b *simBundle, 
 // of a run that failed: the simulation stopped the machine there (the run
 // timed out, or another role faulted), so the replay can only follow it
 // that far. It returns "" for any other divergence.
-func (b *simBundle) stoppedAt(bt bundleTrace, t *vm.Trace, f *vm.Fault) string {
+func (b *simBundle) stoppedAt(bt bundleTrace, t *trace.Trace, f *vm.Fault) string {
 	o, ok := b.outcomes[bt.Run]
 	if !ok || o.Status != "failed" || f.Index < len(t.Entries) {
 		return ""

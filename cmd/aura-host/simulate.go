@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/policy"
 )
 
 // simulateFlags are the flags of `simulate`.
@@ -76,7 +76,7 @@ has a mistake — printed with file:line:col like ` + "`aura-host validate`" + `
 	fl.StringVar(&f.seeds, "seeds", "", "A..B: simulate every seed from A to B and report the failing ones, e.g. --seeds 1..200")
 	fl.StringVar(&f.record, "record", "", "write the trace bundle to this file as JSON Lines")
 	fl.StringArrayVar(&f.decide, "decide", nil, "ROLE=LABEL: the branch ROLE takes at choices left to the host that offer LABEL; ROLE may be a family, Guardian[*] (repeatable; default: chosen by the seed)")
-	fl.StringVar(&f.granularity, "granularity", string(vm.Full), "how much each machine's trace captures: full (replayable) or topology_only (who sent which label to whom, and decisions)")
+	fl.StringVar(&f.granularity, "granularity", string(policy.Full), "how much each machine's trace captures: full (replayable) or topology_only (who sent which label to whom, and decisions)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the outcome as JSON (with --seeds, the sweep's)")
 	fl.BoolVar(&f.bindings, "bindings", false, "print each role's final bindings under its run (--json always has them)")
 	fl.IntVar(&f.parallel, "parallel", 0, "with --seeds: how many seeds to simulate at once (default: one per CPU; each is independent, and results are reported in seed order)")
@@ -84,11 +84,11 @@ has a mistake — printed with file:line:col like ` + "`aura-host validate`" + `
 }
 
 func runSimulate(cmd *cobra.Command, g *globals, f *simulateFlags, file string) error {
-	gran, err := vm.ParseGranularity(f.granularity)
+	gran, err := policy.ParseGranularity(f.granularity)
 	if err != nil {
 		return fmt.Errorf("--granularity: %w", err)
 	}
-	if gran == vm.Disabled {
+	if gran == policy.Disabled {
 		// A bundle is the record of the simulation; it holds each machine's trace.
 		return errors.New("--granularity disabled: a simulation always records its trace bundle; use full (replayable, the default) or topology_only")
 	}

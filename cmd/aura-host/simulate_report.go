@@ -14,7 +14,7 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/vm"
 )
 
@@ -33,7 +33,7 @@ type simOutcome struct {
 	Recorded    string      `json:"recorded,omitempty"`
 	Runs        []runReport `json:"runs"`
 	Reproduce   string      `json:"reproduce,omitempty"` // set for a failing seed of a sweep
-	outcome     *host.Outcome
+	outcome     *sim.Outcome
 }
 
 // runReport is one run block's result.
@@ -58,7 +58,7 @@ type roleBinding struct {
 	names    []string                 // in the role's slot order, for the text form
 }
 
-func (sc *scenario) report(seed uint64, out *host.Outcome) *simOutcome {
+func (sc *scenario) report(seed uint64, out *sim.Outcome) *simOutcome {
 	agents := len(sc.dep.Agents)
 	if agents == 0 {
 		agents = 1 // the deployment's implicit agent

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/sim"
 )
 
 // Progress lines of a sweep: one every progressSeeds seeds, or sooner when
@@ -115,7 +115,7 @@ func (sc *scenario) sweep(ctx context.Context, w io.Writer, r seedRange, f *simu
 // seedOutcome is one seed's simulation, or why it could not run.
 type seedOutcome struct {
 	seed uint64
-	out  *host.Outcome
+	out  *sim.Outcome
 	err  error
 }
 

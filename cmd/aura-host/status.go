@@ -10,7 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/config"
-	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/admin"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -26,7 +26,7 @@ func adminSocket(file string) (string, error) {
 		}
 		stateDir = dep.StateDir
 	}
-	return host.FindAdmin(stateDir)
+	return admin.Find(stateDir)
 }
 
 func newStatusCommand() *cobra.Command {
@@ -51,7 +51,7 @@ run. --json prints the same for scripts.`,
 			if err != nil {
 				return err
 			}
-			st, err := host.DialAdmin(sock).Status(cmd.Context())
+			st, err := admin.Dial(sock).Status(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -68,7 +68,7 @@ run. --json prints the same for scripts.`,
 	return cmd
 }
 
-func printStatus(w io.Writer, st host.AdminStatus, now time.Time) {
+func printStatus(w io.Writer, st admin.Status, now time.Time) {
 	fmt.Fprintf(w, "deployment %q (%s), authority %s, host pid %d, up %s\n\n",
 		st.Deployment, st.Mode, st.Authority, st.PID, now.Sub(st.Started).Round(time.Second))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -113,7 +113,7 @@ running host clears its restart history and starts it again.`,
 			if err != nil {
 				return err
 			}
-			if err := host.DialAdmin(sock).Reset(cmd.Context(), name); err != nil {
+			if err := admin.Dial(sock).Reset(cmd.Context(), name); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "plugin %s restarted\n", name)

@@ -13,6 +13,8 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 func newTraceCommand() *cobra.Command {
@@ -76,7 +78,7 @@ where it stopped.`,
 			if err != nil {
 				return err
 			}
-			if t.Header.Granularity != vm.Full {
+			if t.Header.Granularity != policy.Full {
 				return fmt.Errorf("replay %s: the trace is %s, and only a full trace replays: record it with `protocol run --granularity full` (the default)", file, t.Header.Granularity)
 			}
 			m, err := vm.ReplayTrace(cmd.Context(), t)
@@ -106,7 +108,7 @@ where it stopped.`,
 // readTraceFile reads a recorded trace. A line that was altered (its
 // digest no longer chains) is reported as a divergence at its index;
 // anything else that keeps the file from reading is an error naming it.
-func readTraceFile(file string) (*vm.Trace, error) {
+func readTraceFile(file string) (*trace.Trace, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("read trace: %w (give a file written by `aura-host protocol run --record`)", err)
@@ -130,7 +132,7 @@ func readTraceFile(file string) (*vm.Trace, error) {
 // and why it does not match. t is nil when the trace did not read. The
 // trace's header is line offset+1 of file (offset is 0 for a trace file,
 // more for a machine's trace inside a simulation bundle).
-func reportDivergence(file string, offset int, t *vm.Trace, f *vm.Fault) {
+func reportDivergence(file string, offset int, t *trace.Trace, f *vm.Fault) {
 	summary := fmt.Sprintf("%s diverges at trace index %d", file, f.Index)
 	if offset > 0 {
 		summary = fmt.Sprintf("%s diverges at index %d of the trace that starts at line %d", file, f.Index, offset+1)
@@ -190,7 +192,7 @@ func abbreviateLine(s string, limit int) string {
 
 // describeEntry renders one entry on a line: where it sits in the run,
 // what it is, and its values abbreviated.
-func describeEntry(e *vm.Entry) string {
+func describeEntry(e *trace.Entry) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "key %d, effect %d, %s by %s", e.OrderingKey, e.EffectID, e.Kind, e.Role)
 	if e.Peer != "" {

@@ -1,18 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"encoding/hex"
 	"fmt"
 	"io"
-	"maps"
-	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 func newTraceDiffCommand() *cobra.Command {
@@ -67,7 +65,7 @@ a bundle compared with a trace, or altered (its digests no longer chain:
 				fmt.Fprintf(stderr, "Error: %s is a simulation bundle (from `aura-host simulate --record`) and %s is not; compare two bundles, or two protocol traces\n", bundle, trace)
 				return &exitError{code: 2}
 			}
-			var traces [2]*vm.Trace
+			var traces [2]*trace.Trace
 			for i, file := range args {
 				t, err := readTraceFile(file)
 				if err != nil {
@@ -109,24 +107,25 @@ func diffBundleFiles(w io.Writer, fileA, fileB string, context int) error {
 	return nil
 }
 
-// diffTraces prints the comparison of a and b and reports whether their
-// entries are identical.
-func diffTraces(w io.Writer, nameA, nameB string, a, b *vm.Trace, context int) bool {
+// diffTraces prints the comparison of a and b (trace.Compare) and reports
+// whether their entries are identical.
+func diffTraces(w io.Writer, nameA, nameB string, a, b *trace.Trace, context int) bool {
 	ha, hb := a.Hash(), b.Hash()
 	fmt.Fprintf(w, "A: %s: %d entries, hash %s\n", nameA, len(a.Entries), hex.EncodeToString(ha[:]))
 	fmt.Fprintf(w, "B: %s: %d entries, hash %s\n", nameB, len(b.Entries), hex.EncodeToString(hb[:]))
-	for _, d := range headerDiffs(&a.Header, &b.Header) {
-		fmt.Fprintf(w, "header differs: %s\n", d)
+	d := trace.Compare(a, b)
+	for _, h := range d.Header {
+		fmt.Fprintf(w, "header differs: %s\n", h)
 	}
-	at := firstDivergence(a.Entries, b.Entries)
-	if at < 0 {
+	at := d.At
+	if d.Identical() {
 		fmt.Fprintf(w, "identical: the %d entries match\n", len(a.Entries))
 		return true
 	}
 	fmt.Fprintf(w, "\nfirst divergence at index %d\n", at)
 	for _, side := range []struct {
 		name string
-		t    *vm.Trace
+		t    *trace.Trace
 	}{{"A", a}, {"B", b}} {
 		fmt.Fprintf(w, "\n%s:\n", side.name)
 		writeContext(w, side.t.Entries, at, context)
@@ -140,33 +139,34 @@ func diffTraces(w io.Writer, nameA, nameB string, a, b *vm.Trace, context int) b
 	default:
 		fmt.Fprintf(w, "fields that differ at index %d:\n", at)
 		tw := newTable(w)
-		for _, d := range entryDiffs(&a.Entries[at], &b.Entries[at]) {
-			fmt.Fprintf(tw, "  %s\tA: %s\n  \tB: %s\n", d.field, d.a, d.b)
+		for _, f := range d.Fields {
+			fmt.Fprintf(tw, "  %s\tA: %s\n  \tB: %s\n", f.Field, renderField(f.Field, f.A), renderField(f.Field, f.B))
 		}
 		_ = tw.Flush()
 	}
 	return false
 }
 
-// firstDivergence is the first index where the entries differ, as their
-// canonical encodings (what the hash covers) tell; -1 if none.
-func firstDivergence(a, b []vm.Entry) int {
-	var ba, bb []byte
-	for i := range min(len(a), len(b)) {
-		ba = a[i].Value().AppendCanonical(ba[:0])
-		bb = b[i].Value().AppendCanonical(bb[:0])
-		if !bytes.Equal(ba, bb) {
-			return i
-		}
+// renderField renders one side of a field difference: a value inside
+// inputs or outputs abbreviated, the error as it is, a number in decimal,
+// any other string quoted.
+func renderField(field string, v effects.Value) string {
+	switch {
+	case strings.HasPrefix(field, "inputs") || strings.HasPrefix(field, "outputs"):
+		return abbreviate(v, 100)
+	case field == "error":
+		s, _ := v.AsString()
+		return s
+	case v.Kind() == effects.KindUint:
+		n, _ := v.AsUint()
+		return strconv.FormatUint(n, 10)
 	}
-	if len(a) != len(b) {
-		return min(len(a), len(b))
-	}
-	return -1
+	s, _ := v.AsString()
+	return strconv.Quote(s)
 }
 
 // writeContext prints the entries around index at, marking it.
-func writeContext(w io.Writer, entries []vm.Entry, at, context int) {
+func writeContext(w io.Writer, entries []trace.Entry, at, context int) {
 	tw := newTable(w)
 	fmt.Fprintln(tw, "  \tINDEX\tKEY\tEFFECT\tKIND\tROLE\tPEER\tOPERATION\tOUTPUTS")
 	lo, hi := max(0, at-context), min(len(entries), at+context+1)
@@ -195,108 +195,6 @@ func dash(s string) string {
 	return s
 }
 
-// fieldDiff is one field that differs between two entries.
+// fieldDiff is one field that differs between two lines of simulation
+// bundles, rendered.
 type fieldDiff struct{ field, a, b string }
-
-// entryDiffs lists the fields of two entries that differ; for values,
-// the path to the first difference inside them.
-func entryDiffs(a, b *vm.Entry) []fieldDiff {
-	var out []fieldDiff
-	str := func(field, x, y string) {
-		if x != y {
-			out = append(out, fieldDiff{field, strconv.Quote(x), strconv.Quote(y)})
-		}
-	}
-	num := func(field string, x, y uint64) {
-		if x != y {
-			out = append(out, fieldDiff{field, strconv.FormatUint(x, 10), strconv.FormatUint(y, 10)})
-		}
-	}
-	num("ordering_key", a.OrderingKey, b.OrderingKey)
-	num("effect_id", a.EffectID, b.EffectID)
-	str("kind", string(a.Kind), string(b.Kind))
-	str("role", a.Role, b.Role)
-	str("peer", a.Peer, b.Peer)
-	str("interface", a.Interface, b.Interface)
-	str("operation", a.Operation, b.Operation)
-	str("handler", a.Handler, b.Handler)
-	for _, v := range []struct {
-		field string
-		x, y  effects.Value
-	}{{"inputs", a.Inputs, b.Inputs}, {"outputs", a.Outputs, b.Outputs}} {
-		if path, x, y, ok := valueDiff(v.field, v.x, v.y); ok {
-			out = append(out, fieldDiff{path, abbreviate(x, 100), abbreviate(y, 100)})
-		}
-	}
-	errText := func(e *vm.EntryError) string {
-		if e == nil {
-			return "none"
-		}
-		return fmt.Sprintf("%s: %s", e.Code, e.Message)
-	}
-	if ea, eb := errText(a.Error), errText(b.Error); ea != eb {
-		out = append(out, fieldDiff{"error", ea, eb})
-	}
-	return out
-}
-
-// valueDiff finds the first place two values differ: the path to it
-// (outputs.shares[1].public) and the values there.
-func valueDiff(path string, x, y effects.Value) (string, effects.Value, effects.Value, bool) {
-	if x.Equal(y) {
-		return "", x, y, false
-	}
-	switch {
-	case x.Kind() == effects.KindMap && y.Kind() == effects.KindMap:
-		keys := map[string]bool{}
-		for _, f := range x.Fields() {
-			keys[f.Key] = true
-		}
-		for _, f := range y.Fields() {
-			keys[f.Key] = true
-		}
-		for _, k := range slices.Sorted(maps.Keys(keys)) {
-			vx, okx := x.Get(k)
-			vy, oky := y.Get(k)
-			if okx != oky {
-				return path + "." + k, vx, vy, true // the absent side prints as null
-			}
-			if p, a, b, ok := valueDiff(path+"."+k, vx, vy); ok {
-				return p, a, b, true
-			}
-		}
-	case x.Kind() == effects.KindList && y.Kind() == effects.KindList && x.Len() == y.Len():
-		xs, ys := x.Items(), y.Items()
-		for i := range xs {
-			if p, a, b, ok := valueDiff(fmt.Sprintf("%s[%d]", path, i), xs[i], ys[i]); ok {
-				return p, a, b, true
-			}
-		}
-	}
-	return path, x, y, true
-}
-
-// headerDiffs lists the header fields that differ, with both values.
-func headerDiffs(a, b *vm.TraceHeader) []string {
-	var out []string
-	add := func(field string, x, y any) {
-		if fmt.Sprint(x) != fmt.Sprint(y) {
-			out = append(out, fmt.Sprintf("%s: %v vs %v", field, x, y))
-		}
-	}
-	add("protocol", a.Protocol, b.Protocol)
-	add("roles", a.Roles, b.Roles)
-	add("session", a.SessionText, b.SessionText)
-	add("scheduler", a.Scheduler, b.Scheduler)
-	add("quantum", a.Quantum, b.Quantum)
-	add("capacity", a.Capacity, b.Capacity)
-	add("budget", a.Budget, b.Budget)
-	add("granularity", a.Granularity, b.Granularity)
-	add("seed", a.Seed, b.Seed)
-	add("priorities", a.Priorities, b.Priorities)
-	add("protocol_file", a.ProtocolFile, b.ProtocolFile)
-	if a.ProtocolSource != b.ProtocolSource {
-		out = append(out, "protocol_source: the protocols' sources differ")
-	}
-	return out
-}

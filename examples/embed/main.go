@@ -1,5 +1,5 @@
 // Command embed shows a Go program embedding the Aura runtime: it builds an
-// agent with host.AgentBuilder from deployment.hcl, then runs an
+// agent with agent.Builder from deployment.hcl, then runs an
 // invitation (invite, export as a code, import, accept) and a guardian
 // recovery (three guardians, threshold two, approvals signed with real
 // Ed25519 keys) through the agent's service facades. The same program runs
@@ -25,7 +25,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/effects/facade"
-	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -52,29 +52,29 @@ func defaultDeployment() string {
 
 // run builds the agent in mode and runs the invitation and the recovery.
 func run(ctx context.Context, w io.Writer, deployment string, mode effects.Mode, seed uint64) error {
-	b := host.NewAgentBuilder().WithDeployment(deployment).WithAuthorityLabel("alice").
+	b := agent.NewBuilder().WithDeployment(deployment).WithAuthorityLabel("alice").
 		WithBuiltins(plugins.Lookup, true)
 	var (
-		agent *host.Agent
+		alice *agent.Agent
 		err   error
 	)
 	switch mode {
 	case effects.Production:
-		agent, err = b.BuildProduction(ctx)
+		alice, err = b.BuildProduction(ctx)
 	case effects.Testing:
-		agent, err = b.BuildTesting()
+		alice, err = b.BuildTesting(ctx)
 	default:
-		agent, err = b.BuildSimulation(seed)
+		alice, err = b.BuildSimulation(ctx, seed)
 	}
 	if err != nil {
 		return err
 	}
-	defer agent.Shutdown(context.Background())
-	fmt.Fprintf(w, "agent %s (%s mode)\n", agent.AuthorityID(), agent.Mode())
-	if err := invite(ctx, w, agent); err != nil {
+	defer alice.Shutdown(context.Background())
+	fmt.Fprintf(w, "agent %s (%s mode)\n", alice.AuthorityID(), alice.Mode())
+	if err := invite(ctx, w, alice); err != nil {
 		return fmt.Errorf("invitation: %w", err)
 	}
-	if err := recover(ctx, w, agent); err != nil {
+	if err := recover(ctx, w, alice); err != nil {
 		return fmt.Errorf("recovery: %w", err)
 	}
 	return nil
@@ -82,21 +82,21 @@ func run(ctx context.Context, w io.Writer, deployment string, mode effects.Mode,
 
 // invite: alice invites bob as a guardian, shares the invitation as a
 // code, and bob (importing the code) accepts it.
-func invite(ctx context.Context, w io.Writer, agent *host.Agent) error {
-	inv, err := agent.Invitations().Invite(ctx, facade.InviteRequest{Kind: facade.InviteGuardian,
+func invite(ctx context.Context, w io.Writer, alice *agent.Agent) error {
+	inv, err := alice.Invitations().Invite(ctx, facade.InviteRequest{Kind: facade.InviteGuardian,
 		Sender: "alice", Receiver: "bob", TTL: time.Hour, Message: "be my guardian"})
 	if err != nil {
 		return err
 	}
-	code, err := agent.Invitations().Export(ctx, inv.ID)
+	code, err := alice.Invitations().Export(ctx, inv.ID)
 	if err != nil {
 		return err
 	}
-	imported, err := agent.Invitations().Import(ctx, code)
+	imported, err := alice.Invitations().Import(ctx, code)
 	if err != nil {
 		return err
 	}
-	accepted, err := agent.Invitations().Accept(ctx, imported.ID, "bob")
+	accepted, err := alice.Invitations().Accept(ctx, imported.ID, "bob")
 	if err != nil {
 		return err
 	}
@@ -106,8 +106,8 @@ func invite(ctx context.Context, w io.Writer, agent *host.Agent) error {
 
 // recover: three guardians with fresh Ed25519 keys; alice initiates a
 // recovery with threshold two; two guardians sign the approval message.
-func recover(ctx context.Context, w io.Writer, agent *host.Agent) error {
-	fx := agent.Effects()
+func recover(ctx context.Context, w io.Writer, alice *agent.Agent) error {
+	fx := alice.Effects()
 	var guardians []facade.Guardian
 	keys := map[string]ed25519.PrivateKey{}
 	for _, id := range []string{"carol", "dave", "erin"} {
@@ -118,18 +118,18 @@ func recover(ctx context.Context, w io.Writer, agent *host.Agent) error {
 		guardians = append(guardians, facade.Guardian{ID: id, PublicKey: kp.Public})
 		keys[id] = ed25519.PrivateKey(kp.Private)
 	}
-	req, err := agent.Recovery().Initiate(ctx, facade.RecoveryParams{Account: "alice",
+	req, err := alice.Recovery().Initiate(ctx, facade.RecoveryParams{Account: "alice",
 		Operation: facade.RecoveryReplaceTree, Guardians: guardians, Threshold: 2, TTL: time.Hour})
 	if err != nil {
 		return err
 	}
-	msg, err := agent.Recovery().ApprovalMessage(ctx, req.ID, facade.RecoveryReplaceTree, "alice")
+	msg, err := alice.Recovery().ApprovalMessage(ctx, req.ID, facade.RecoveryReplaceTree, "alice")
 	if err != nil {
 		return err
 	}
 	var res facade.RecoveryResult
 	for _, g := range []string{"carol", "erin"} {
-		if res, err = agent.Recovery().SubmitApproval(ctx, facade.GuardianApproval{RecoveryID: req.ID, GuardianID: g,
+		if res, err = alice.Recovery().SubmitApproval(ctx, facade.GuardianApproval{RecoveryID: req.ID, GuardianID: g,
 			Signature: ed25519.Sign(keys[g], msg)}); err != nil {
 			return err
 		}

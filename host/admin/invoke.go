@@ -1,0 +1,174 @@
+package admin
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// The admin endpoint also routes calls into the running host, so that
+// `aura-host invoke` reaches the deployment that is serving instead of
+// starting a second copy of it (whose storage would be locked by the
+// first):
+//
+//	GET  /v1/operations/{op} → the operation's spec (opSpecJSON)
+//	POST /v1/invoke          → {op, args (JSON value form), timeout_ms} → {value} | {error}
+//
+// Calls go through the host's router like every other call.
+
+type opSpecJSON struct {
+	ID          string      `json:"id"`
+	Params      []paramJSON `json:"params"`
+	Result      string      `json:"result"`
+	Idempotent  bool        `json:"idempotent"`
+	Determinism string      `json:"determinism"`
+}
+
+type paramJSON struct {
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	Optional bool   `json:"optional,omitempty"`
+}
+
+type invokeRequest struct {
+	Op        string        `json:"op"`
+	Args      effects.Value `json:"args"`
+	TimeoutMs int64         `json:"timeout_ms"`
+}
+
+type invokeResponse struct {
+	Value *effects.Value `json:"value,omitempty"`
+	Error *errorJSON     `json:"error,omitempty"`
+}
+
+type errorJSON struct {
+	Code      string `json:"code"`
+	Op        string `json:"op,omitempty"`
+	Plugin    string `json:"plugin,omitempty"`
+	Message   string `json:"message"`
+	Retryable bool   `json:"retryable,omitempty"`
+}
+
+func (a *Server) handleOperation(w http.ResponseWriter, r *http.Request) {
+	spec, ok := a.cfg.Target.Operation(effects.OpID(r.PathValue("op")))
+	if !ok {
+		http.Error(w, fmt.Sprintf("no plugin serves %s", r.PathValue("op")), http.StatusNotFound)
+		return
+	}
+	out := opSpecJSON{ID: string(spec.ID), Result: spec.Result.String(), Idempotent: spec.Idempotent,
+		Determinism: string(spec.Determinism)}
+	for _, p := range spec.Params {
+		out.Params = append(out.Params, paramJSON{Name: p.Name, Kind: p.Kind.String(), Optional: p.Optional})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func (a *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
+	var req invokeRequest
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, "malformed request: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	op, err := effects.ParseOpID(req.Op)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	ctx := r.Context()
+	if req.TimeoutMs > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, time.Duration(req.TimeoutMs)*time.Millisecond)
+		defer cancel()
+	}
+	var res invokeResponse
+	if v, err := a.cfg.Target.Invoke(ctx, &effects.Call{Op: op, Args: req.Args}); err != nil {
+		e := effects.AsError(err)
+		res.Error = &errorJSON{Code: string(e.Code), Op: string(e.Op), Plugin: e.Plugin, Message: e.Message, Retryable: e.Retryable}
+		if res.Error.Message == "" && e.Err != nil {
+			res.Error.Message = e.Err.Error()
+		}
+	} else {
+		res.Value = &v
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(res)
+}
+
+// Operation fetches the spec of an operation the running host serves.
+func (c *Client) Operation(ctx context.Context, op effects.OpID) (effects.OpSpec, error) {
+	var spec effects.OpSpec
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://aura-host/v1/operations/"+string(op), nil)
+	if err != nil {
+		return spec, err
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return spec, fmt.Errorf("reach the host's admin endpoint: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode == http.StatusNotFound {
+		return spec, &effects.Error{Code: effects.CodeUnknownOp, Op: op, Message: "no plugin in the running deployment serves this operation"}
+	}
+	if res.StatusCode != http.StatusOK {
+		return spec, fmt.Errorf("admin endpoint answered %s", res.Status)
+	}
+	var out opSpecJSON
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		return spec, err
+	}
+	spec = effects.OpSpec{ID: effects.OpID(out.ID), Idempotent: out.Idempotent, Determinism: effects.Determinism(out.Determinism)}
+	if spec.Result, err = effects.ParseKind(out.Result); err != nil {
+		return spec, err
+	}
+	for _, p := range out.Params {
+		k, err := effects.ParseKind(p.Kind)
+		if err != nil {
+			return spec, err
+		}
+		spec.Params = append(spec.Params, effects.Param{Name: p.Name, Kind: k, Optional: p.Optional})
+	}
+	return spec, nil
+}
+
+// Invoke routes one call through the running host. A failed call is the
+// *effects.Error the host's router returned.
+func (c *Client) Invoke(ctx context.Context, op effects.OpID, args effects.Value) (effects.Value, error) {
+	body := invokeRequest{Op: string(op), Args: args}
+	if dl, ok := ctx.Deadline(); ok {
+		body.TimeoutMs = max(time.Until(dl).Milliseconds(), 1)
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return effects.Value{}, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://aura-host/v1/invoke", bytes.NewReader(b))
+	if err != nil {
+		return effects.Value{}, err
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return effects.Value{}, fmt.Errorf("reach the host's admin endpoint: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return effects.Value{}, fmt.Errorf("admin endpoint answered %s", res.Status)
+	}
+	var out invokeResponse
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		return effects.Value{}, err
+	}
+	if out.Error != nil {
+		return effects.Value{}, &effects.Error{Code: effects.Code(out.Error.Code), Op: effects.OpID(out.Error.Op),
+			Plugin: out.Error.Plugin, Message: out.Error.Message, Retryable: out.Error.Retryable}
+	}
+	if out.Value == nil {
+		return effects.Null(), nil
+	}
+	return *out.Value, nil
+}

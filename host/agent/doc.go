@@ -1,0 +1,19 @@
+// Package agent is the agent runtime: one authority's Host with its guard
+// chain (capability, flow budget, journal coupling, leakage, receipts), its
+// device key, its task supervisor and its typed service facades. New(ctx,
+// Config) builds and starts one; Builder is a fluent layer over Config for
+// programs that read better that way.
+//
+// It may import host (and host/guard, host/tasks), effects (and
+// effects/facade), config, sdk and vm; it must not import host/sim (sim
+// builds agents) or host/supervise (it sees plugins only through
+// host.Host).
+//
+// Invariants a newcomer must not break:
+//   - Every call an agent makes — Invoke, a facade, a protocol it runs —
+//     goes through its host's Router, with the guard chain installed
+//     before the host starts, in every mode.
+//   - In the deterministic modes (testing, simulation) everything an agent
+//     derives — its authority from a label, its device key — comes from
+//     the seed, never from the OS's randomness.
+package agent

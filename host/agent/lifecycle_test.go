@@ -1,0 +1,95 @@
+package agent_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/plugins"
+)
+
+// A service that cannot start fails the build with a clear error naming
+// it: recovery replays its facts from the journal at Start, and this
+// deployment has no journal.
+func TestFailingServiceStartFailsTheBuild(t *testing.T) {
+	dep := deployment(t, `
+deployment "t" {}
+plugin "crypto"   { builtin = "crypto" }
+plugin "clock"    { builtin = "clock" }
+plugin "random"   { builtin = "random" }
+plugin "recovery" {
+  builtin    = "recovery"
+  depends_on = ["crypto", "clock", "random"]
+}
+service "recovery" {}
+`)
+	_, err := agent.NewBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).BuildTesting(context.Background())
+	var be *agent.BuildError
+	if !errors.As(err, &be) || be.Kind != agent.EffectInit || be.Effect != "recovery" {
+		t.Fatalf("got %v, want an EffectInit build error for recovery", err)
+	}
+	if !strings.Contains(err.Error(), "service failed to start") {
+		t.Fatalf("error does not say what failed: %v", err)
+	}
+}
+
+// Shutdown refuses new operations, cancels the agent's tasks, stops its
+// plugins, and a second Shutdown returns the first result.
+func TestAgentShutdownIsOrderedAndIdempotent(t *testing.T) {
+	dep := deployment(t, `
+deployment "t" {}
+plugin "crypto" { builtin = "crypto" }
+plugin "clock"  { builtin = "clock" }
+`)
+	a, err := agent.NewBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).BuildTesting(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := make(chan struct{})
+	if err := a.Tasks().Group("sync").Go("anti-entropy", func(ctx context.Context) error {
+		<-ctx.Done()
+		close(stopped)
+		return ctx.Err()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	<-stopped // the task saw its cancellation before Shutdown returned
+	if err := a.Shutdown(context.Background()); err != nil {
+		t.Fatalf("second shutdown: %v", err)
+	}
+	if _, err := a.Invoke(context.Background(), "crypto.hash", effects.Map(map[string]effects.Value{"data": effects.Bytes(nil)})); !errors.Is(err, effects.ErrUnavailable) {
+		t.Fatalf("call after shutdown: got %v", err)
+	}
+}
+
+// Testing mode swaps a real transport for the in-memory network.
+func TestTestingModeUsesAnInMemoryTransport(t *testing.T) {
+	dep := deployment(t, `
+deployment "t" {}
+plugin "network" { builtin = "transport" }
+`)
+	a, err := agent.NewBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).BuildTesting(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(context.Background())
+	if got := a.Host().Descriptors()["network"].Name; got != "sim-network" {
+		t.Fatalf("network plugin in testing mode is %q, want sim-network", got)
+	}
+}
+
+// The Config layer under the Builder (what EffectSystemBuilder, now
+// removed, checked) refuses a runtime without an authority too.
+func TestNewNeedsAnAuthority(t *testing.T) {
+	_, err := agent.New(context.Background(), agent.Config{Deployment: deployment(t, `deployment "t" {}`)})
+	var be *agent.BuildError
+	if !errors.As(err, &be) || be.Kind != agent.MissingRequired || be.Field != "authority_id" {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,0 +1,36 @@
+package host
+
+import (
+	"errors"
+
+	"github.com/aurahost/aura-host/host/admin"
+	"github.com/aurahost/aura-host/host/supervise"
+)
+
+// The names below are defined by the packages that own them; host repeats
+// them as aliases so that a program embedding a host needs one import.
+
+// ErrShutdown is returned by calls made after the host began shutting down.
+var ErrShutdown = errors.New("host is shutting down")
+
+type (
+	// LaunchError reports a plugin that could not be started.
+	LaunchError = supervise.LaunchError
+	// ChecksumError reports a plugin binary that differs from its pin.
+	ChecksumError = supervise.ChecksumError
+	// DiagnosticsError carries configuration mistakes placed in the
+	// user's file.
+	DiagnosticsError = supervise.DiagnosticsError
+	// PluginStatus is a snapshot of one plugin.
+	PluginStatus = supervise.PluginStatus
+	// Event is a plugin's state transition.
+	Event = supervise.Event
+	// State is where a plugin is in its life.
+	State = supervise.State
+	// AdminStatus is what the admin endpoint's status returns.
+	AdminStatus = admin.Status
+)
+
+// Policy is how one plugin is supervised (Config.Policies); its parts are
+// the deployment's config.Health, config.Restart and config.Call.
+type Policy = supervise.Policy

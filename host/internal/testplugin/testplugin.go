@@ -1,0 +1,163 @@
+// Package testplugin is a plugin that misbehaves on request, for the host's
+// subprocess tests (run by Main). Its first argument picks the behaviour:
+//
+//	serve          a well-behaved plugin (the default)
+//	not-a-plugin   prints a line and exits, as an unrelated binary would
+//	wrong-version  completes go-plugin's handshake with protocol version 2
+//	exit-on-start  writes an error to stderr and exits 3 before serving
+//	evil-stderr    writes log lines meant to crash go-plugin's log
+//	               forwarder, then serves
+//	serve-once     serves on its first start only: it counts its starts in
+//	               the file named by START_COUNTER_FILE and exits 5 on later
+//	               ones, like a plugin whose restarts all crash
+package testplugin
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// Main runs the test plugin in the mode args[0] names (default "serve"):
+// the host's tests re-execute their own test binary as this plugin.
+func Main(args []string) {
+	mode := "serve"
+	if len(args) > 0 {
+		mode = args[0]
+	}
+	switch mode {
+	case "serve":
+		sdk.Serve(testPlugin())
+	case "not-a-plugin":
+		fmt.Println("hello, I am not a plugin")
+		os.Exit(0)
+	case "wrong-version":
+		hs := sdk.Handshake
+		hs.ProtocolVersion = sdk.ProtocolVersion + 1
+		plugin.Serve(&plugin.ServeConfig{
+			HandshakeConfig:  hs,
+			VersionedPlugins: map[int]plugin.PluginSet{sdk.ProtocolVersion + 1: sdk.ServerPlugins(testPlugin(), nil)[sdk.ProtocolVersion]},
+			GRPCServer:       sdk.NewGRPCServer,
+		})
+	case "serve-once":
+		if starts := countStart(os.Getenv("START_COUNTER_FILE")); starts > 1 {
+			fmt.Fprintf(os.Stderr, "testplugin: start %d: state is corrupt, giving up\n", starts)
+			os.Exit(5)
+		}
+		sdk.Serve(testPlugin())
+	case "evil-stderr":
+		fmt.Fprintln(os.Stderr, `{"@level":"info","@message":42,"@timestamp":false}`)
+		fmt.Fprintln(os.Stderr, `{"@level":7,"@message":"level is a number"}`)
+		sdk.Serve(testPlugin())
+	case "exit-on-start":
+		fmt.Fprintln(os.Stderr, "testplugin: cannot open /nonexistent/config: no such file or directory")
+		os.Exit(3)
+	default:
+		fmt.Fprintf(os.Stderr, "testplugin: unknown mode %q\n", mode)
+		os.Exit(2)
+	}
+}
+
+// countStart appends a byte to the counter file and returns its length.
+func countStart(path string) int {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testplugin:", err)
+		os.Exit(2)
+	}
+	defer f.Close()
+	if _, err := f.Write([]byte{'x'}); err != nil {
+		fmt.Fprintln(os.Stderr, "testplugin:", err)
+		os.Exit(2)
+	}
+	info, err := f.Stat()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testplugin:", err)
+		os.Exit(2)
+	}
+	return int(info.Size())
+}
+
+func sleep(ctx context.Context, ms int64) error {
+	t := time.NewTimer(time.Duration(ms) * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func testPlugin() *sdk.Plugin {
+	var cfg *sdk.Configuration
+	return &sdk.Plugin{
+		Name:    "testplugin",
+		Version: "0.0.1",
+		Config:  []sdk.ConfigField{{Name: "greeting", Kind: sdk.KindString, Default: sdk.String("hello")}},
+		Configure: func(_ context.Context, c *sdk.Configuration) error {
+			cfg = c
+			return nil
+		},
+		Operations: []sdk.Operation{
+			{
+				Spec: sdk.OpSpec{ID: "test.echo", Params: []sdk.Param{{Name: "value", Kind: sdk.KindAny}},
+					Result: sdk.KindAny, Idempotent: true, Determinism: sdk.Pure},
+				Handle: func(_ context.Context, c *sdk.Call) (sdk.Value, error) { return c.Arg("value"), nil },
+			},
+			{
+				Spec:   sdk.OpSpec{ID: "test.greeting", Result: sdk.KindString, Idempotent: true, Determinism: sdk.Pure},
+				Handle: func(context.Context, *sdk.Call) (sdk.Value, error) { return cfg.Get("greeting"), nil },
+			},
+			{
+				Spec: sdk.OpSpec{ID: "test.sleep", Params: []sdk.Param{{Name: "ms", Kind: sdk.KindInt}},
+					Result: sdk.KindNull, Determinism: sdk.ReadsWorld},
+				Handle: func(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+					ms, _ := c.Arg("ms").AsInt()
+					return sdk.Null(), sleep(ctx, ms)
+				},
+			},
+			{
+				Spec: sdk.OpSpec{ID: "test.slow_echo", Params: []sdk.Param{{Name: "value", Kind: sdk.KindAny}, {Name: "ms", Kind: sdk.KindInt}},
+					Result: sdk.KindAny, Idempotent: true, Determinism: sdk.Pure},
+				Handle: func(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+					ms, _ := c.Arg("ms").AsInt()
+					return c.Arg("value"), sleep(ctx, ms)
+				},
+			},
+			{
+				Spec:   sdk.OpSpec{ID: "test.pid", Result: sdk.KindInt, Determinism: sdk.ReadsWorld},
+				Handle: func(context.Context, *sdk.Call) (sdk.Value, error) { return sdk.Int(int64(os.Getpid())), nil },
+			},
+			{
+				Spec:   sdk.OpSpec{ID: "test.authority", Result: sdk.KindString, Determinism: sdk.Pure},
+				Handle: func(_ context.Context, c *sdk.Call) (sdk.Value, error) { return sdk.String(c.Authority.String()), nil },
+			},
+			{
+				Spec: sdk.OpSpec{ID: "test.crash", Result: sdk.KindNull, Determinism: sdk.WritesWorld},
+				Handle: func(context.Context, *sdk.Call) (sdk.Value, error) {
+					os.Exit(7)
+					return sdk.Null(), nil
+				},
+			},
+			{
+				Spec: sdk.OpSpec{ID: "test.callback", Params: []sdk.Param{
+					{Name: "op", Kind: sdk.KindString}, {Name: "args", Kind: sdk.KindMap, Optional: true}},
+					Result: sdk.KindAny, Determinism: sdk.WritesWorld,
+					Doc: "invokes op through the host's router, as a service plugin would"},
+				Handle: func(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+					if cfg.Host == nil {
+						return sdk.Value{}, sdk.Errorf(sdk.CodeUnavailable, "no host callbacks")
+					}
+					op, _ := c.Arg("op").AsString()
+					return cfg.Host.Invoke(ctx, sdk.OpID(op), c.Arg("args"))
+				},
+			},
+		},
+	}
+}

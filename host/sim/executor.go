@@ -1,0 +1,100 @@
+package sim
+
+import (
+	"context"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/sdk"
+	"github.com/aurahost/aura-host/vm"
+)
+
+type machineResult struct {
+	sm     *simMachine
+	status vm.Status
+	err    error
+}
+
+// executor runs machines, each in a goroutine of its own only so that it
+// can block in a virtual sleep, and collects their results: the loop looks
+// at none until every running machine has returned or fallen asleep.
+type executor struct {
+	ctx     context.Context
+	clock   *sdk.Local // the shared sim-clock, or nil
+	results chan machineResult
+	running map[*simMachine]bool
+	got     map[*simMachine]machineResult // results not yet handled
+}
+
+func newExecutor(ctx context.Context, clock *sdk.Local) *executor {
+	return &executor{ctx: ctx, clock: clock, results: make(chan machineResult, 64),
+		running: map[*simMachine]bool{}, got: map[*simMachine]machineResult{}}
+}
+
+// isRunning reports whether sm runs (or sleeps) now.
+func (e *executor) isRunning(sm *simMachine) bool { return e.running[sm] }
+
+// take returns sm's result since the last call, if it has one.
+func (e *executor) take(sm *simMachine) (machineResult, bool) {
+	res, ok := e.got[sm]
+	if ok {
+		delete(e.got, sm)
+	}
+	return res, ok
+}
+
+func (e *executor) start(sm *simMachine) {
+	e.running[sm] = true
+	go func() {
+		status, err := sm.m.Run(e.ctx)
+		e.results <- machineResult{sm, status, err}
+	}()
+}
+
+// quiesce waits until every running machine has returned or is asleep on
+// the virtual clock.
+func (e *executor) quiesce() error {
+	for len(e.running) > 0 {
+		ctx, cancel := context.WithCancel(e.ctx)
+		asleep := e.sleepers(ctx, len(e.running))
+		select {
+		case res := <-e.results:
+			cancel()
+			delete(e.running, res.sm)
+			e.got[res.sm] = res
+		case <-asleep:
+			cancel()
+			return nil
+		case <-e.ctx.Done():
+			cancel()
+			return e.ctx.Err()
+		}
+	}
+	return nil
+}
+
+// sleepers returns a channel closed once n machines sleep on the virtual
+// clock (until ctx ends); it never closes when the deployment has no
+// shared clock, where no machine can sleep on virtual time.
+func (e *executor) sleepers(ctx context.Context, n int) <-chan struct{} {
+	ch := make(chan struct{})
+	if e.clock == nil {
+		return ch
+	}
+	go func() {
+		if _, err := control(ctx, e.clock, "time_control.wait_for_sleepers", map[string]effects.Value{"n": effects.Int(int64(n))}); err == nil {
+			close(ch)
+		}
+	}()
+	return ch
+}
+
+// stopRunning ends machines still asleep when the loop ends (a run that
+// timed out while one of its roles slept): their context is cancelled by
+// the caller, and their results are collected so that no goroutine is
+// left behind.
+func (e *executor) stopRunning() {
+	for len(e.running) > 0 {
+		res := <-e.results
+		delete(e.running, res.sm)
+	}
+}

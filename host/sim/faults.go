@@ -1,0 +1,154 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/effects"
+)
+
+// scheduledFault is one change the fault schedule makes on virtual time: a
+// fault starting, or ending (a partition healing, a crashed agent
+// restarting, a drop rate going back to zero).
+type scheduledFault struct {
+	at      int64
+	seq     int // declaration order, to break ties
+	kind    string
+	start   bool
+	decl    *config.Fault
+	applied bool
+}
+
+// schedule turns the deployment's fault blocks into start and end events,
+// in time order (declaration order for equal times).
+func schedule(faults []*config.Fault) []*scheduledFault {
+	var out []*scheduledFault
+	for i, f := range faults {
+		at := f.At.Milliseconds()
+		out = append(out, &scheduledFault{at: at, seq: 2 * i, kind: f.Kind, start: true, decl: f})
+		end := f.Duration
+		switch f.Kind {
+		case config.FaultPartition:
+			end = f.HealAfter
+		case config.FaultCrash:
+			end = f.RestartAfter
+		}
+		if end > 0 {
+			out = append(out, &scheduledFault{at: at + end.Milliseconds(), seq: 2*i + 1, kind: f.Kind, decl: f})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *scheduledFault) int {
+		if a.at != b.at {
+			return int(a.at - b.at)
+		}
+		return a.seq - b.seq
+	})
+	return out
+}
+
+// applyFaults applies every scheduled change due by now, records it in the
+// trace bundle, and marks it applied.
+func (tl *timeline) applyFaults() error {
+	for _, f := range tl.faults {
+		if f.applied || f.at > tl.now {
+			continue
+		}
+		f.applied = true
+		detail, err := tl.applyFault(f)
+		if err != nil {
+			return fmt.Errorf("fault %q at %dms: %w", f.kind, f.at, err)
+		}
+		tl.bundle.addFault(tl.now, f, detail)
+	}
+	return nil
+}
+
+func perMille(rate float64) effects.Value { return effects.Int(int64(math.Round(rate * 1000))) }
+
+func (tl *timeline) applyFault(f *scheduledFault) (string, error) {
+	d := f.decl
+	net := func(op effects.OpID, args map[string]effects.Value) error {
+		if tl.s.network == nil {
+			return fmt.Errorf("the deployment has no sim-network plugin to inject %s into", f.kind)
+		}
+		_, err := control(tl.ctx, tl.s.network, op, args)
+		return err
+	}
+	switch d.Kind {
+	case config.FaultPartition:
+		if !f.start {
+			return "healed", net("network_faults.heal", nil)
+		}
+		var a, b []effects.Value
+		for i, name := range d.Between {
+			ag := tl.s.agentNamed(name)
+			if ag == nil {
+				return "", fmt.Errorf("no agent %q", name)
+			}
+			id := ag.agent.AuthorityID()
+			if i == 0 {
+				a = append(a, effects.Bytes(id[:]))
+			} else {
+				b = append(b, effects.Bytes(id[:]))
+			}
+		}
+		return fmt.Sprintf("%s | %v", d.Between[0], d.Between[1:]), net("network_faults.partition",
+			map[string]effects.Value{"a": effects.List(a...), "b": effects.List(b...)})
+	case config.FaultDrop:
+		rate := d.Rate
+		if !f.start {
+			rate = 0
+		}
+		return fmt.Sprintf("drop rate %.3f", rate), net("network_faults.set_drop_rate", map[string]effects.Value{"per_mille": perMille(rate)})
+	case config.FaultDuplicate:
+		rate := d.Rate
+		if !f.start {
+			rate = 0
+		}
+		return fmt.Sprintf("duplicate rate %.3f", rate), net("network_faults.set_duplicate_rate", map[string]effects.Value{"per_mille": perMille(rate)})
+	case config.FaultDelay:
+		lo, hi := d.Min.Milliseconds(), d.Max.Milliseconds()
+		if !f.start {
+			lo, hi = 0, 0
+		}
+		return fmt.Sprintf("delay %d-%dms", lo, hi), net("network_faults.set_delay",
+			map[string]effects.Value{"min_ms": effects.Int(lo), "max_ms": effects.Int(hi)})
+	case config.FaultCrash:
+		ag := tl.s.agentNamed(d.Agent)
+		if ag == nil {
+			return "", fmt.Errorf("no agent %q", d.Agent)
+		}
+		ag.down = f.start
+		if f.start {
+			return "agent " + d.Agent + " down", nil
+		}
+		return "agent " + d.Agent + " up", nil
+	case config.FaultStorageFailure:
+		rate := d.Rate
+		if !f.start {
+			rate = 0
+		}
+		for _, ag := range tl.s.agents {
+			if d.Agent != "" && ag.name != d.Agent {
+				continue
+			}
+			if _, err := ag.agent.Invoke(tl.ctx, "fault_injection.inject_storage_failure",
+				effects.Map(map[string]effects.Value{"per_mille": perMille(rate)})); err != nil {
+				return "", err
+			}
+		}
+		return fmt.Sprintf("storage failure rate %.3f", rate), nil
+	}
+	return "", fmt.Errorf("unknown fault kind %q", d.Kind)
+}
+
+func (s *Simulation) agentNamed(name string) *simAgent {
+	for _, a := range s.agents {
+		if a.name == name {
+			return a
+		}
+	}
+	return nil
+}

@@ -1,0 +1,162 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/guard"
+	"github.com/aurahost/aura-host/vm"
+)
+
+// postOffice carries messages between the machines of the runs: it sends
+// what idle machines produced through their agents' routers (the guard
+// chain charges and signs each one), takes what the network delivered to
+// each agent, and hands it to the machine it is for, in order.
+type postOffice struct {
+	ctx     context.Context
+	runs    []*simRun
+	agents  []*simAgent
+	running func(*simMachine) bool
+}
+
+// flush sends every message the idle machines have produced, through their
+// agents' routers: the guard chain charges and signs each one.
+func (p *postOffice) flush(now int64) (int, error) {
+	n := 0
+	for _, r := range p.runs {
+		for _, sm := range r.machines {
+			if p.running(sm) {
+				continue
+			}
+			for _, msg := range sm.m.Drain() {
+				to, ok := r.byRole[msg.To]
+				if !ok {
+					continue
+				}
+				env := guard.Envelope{Source: sm.agent.agent.AuthorityID(), Destination: to.agent.agent.AuthorityID(),
+					Context: r.context, Payload: encodeMessage(msg)}
+				_, err := sm.agent.agent.Invoke(p.ctx, "network.send_envelope",
+					effects.Map(map[string]effects.Value{"envelope": env.Value()}))
+				if err != nil {
+					r.fail(now, fmt.Errorf("run %q: %s could not send %s to %s: %w", r.decl.Name, msg.From, msg.Label, msg.To, err))
+					break
+				}
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
+// receive takes every envelope the network delivered to each agent and
+// hands the messages to their machines, in order. Envelopes the guard
+// chain refuses (a bad or replayed receipt, a duplicate) are dropped, as a
+// transport would; so are envelopes reaching a crashed agent.
+func (p *postOffice) receive() int {
+	n := 0
+	for _, a := range p.agents {
+		for {
+			v, err := a.agent.Invoke(p.ctx, "network.receive_envelope", effects.Map(nil))
+			if err != nil {
+				if errors.Is(err, effects.ErrDenied) {
+					continue // refused by the guard chain: dropped
+				}
+				break
+			}
+			if v.IsNull() {
+				break
+			}
+			if a.down {
+				continue
+			}
+			env, err := guard.EnvelopeFromValue(v)
+			if err != nil {
+				continue
+			}
+			msg, err := decodeMessage(env.Payload)
+			if err != nil {
+				continue
+			}
+			if p.deliver(a, msg) {
+				n++
+			}
+		}
+	}
+	for _, r := range p.runs {
+		for _, sm := range r.machines {
+			n += sm.flushHeld(p.running(sm))
+		}
+	}
+	return n
+}
+
+func (p *postOffice) deliver(a *simAgent, msg vm.Message) bool {
+	for _, r := range p.runs {
+		if r.session != msg.Session {
+			continue
+		}
+		sm, ok := r.byRole[msg.To]
+		if !ok || sm.agent != a || sm.done {
+			return false
+		}
+		edge := msg.From
+		if msg.Seq < sm.nextIn[edge] {
+			return false // a duplicate
+		}
+		sm.nextIn[edge] = msg.Seq + 1
+		sm.held = append(sm.held, msg)
+		return true
+	}
+	return false
+}
+
+// flushHeld delivers held messages in order until the inbox is full.
+func (sm *simMachine) flushHeld(running bool) int {
+	if running {
+		return 0
+	}
+	n := 0
+	for len(sm.held) > 0 {
+		err := sm.m.Deliver(sm.held[0])
+		if errors.Is(err, vm.ErrInboxFull) {
+			break
+		}
+		if err != nil && !errors.Is(err, vm.ErrFinished) {
+			sm.run.fail(0, err)
+		}
+		sm.held = sm.held[1:]
+		n++
+	}
+	return n
+}
+
+// encodeMessage is a VM message as an envelope payload: the canonical
+// encoding of a map, so that it hashes and compares byte for byte.
+func encodeMessage(m vm.Message) []byte {
+	return effects.Map(map[string]effects.Value{
+		"session": effects.Bytes(m.Session[:]), "from": effects.String(m.From), "to": effects.String(m.To),
+		"seq": effects.Uint(m.Seq), "label": effects.String(m.Label), "payload": m.Payload,
+	}).Canonical()
+}
+
+func decodeMessage(b []byte) (vm.Message, error) {
+	v, err := effects.DecodeCanonical(b)
+	if err != nil {
+		return vm.Message{}, err
+	}
+	get := func(k string) effects.Value { f, _ := v.Get(k); return f }
+	var m vm.Message
+	sess, ok := get("session").AsBytes()
+	if !ok || len(sess) != len(m.Session) {
+		return m, errors.New("message without a session")
+	}
+	copy(m.Session[:], sess)
+	m.From, _ = get("from").AsString()
+	m.To, _ = get("to").AsString()
+	m.Seq, _ = get("seq").AsUint()
+	m.Label, _ = get("label").AsString()
+	m.Payload = get("payload")
+	return m, nil
+}

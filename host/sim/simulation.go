@@ -1,0 +1,411 @@
+package sim
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/sdk"
+	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/policy"
+)
+
+// SharedBuiltins are the built-ins a simulation runs once for all its
+// agents: one simulated network and one virtual clock, so that every agent
+// sees the same time and can reach the others.
+var SharedBuiltins = []string{"sim-network", "sim-clock"}
+
+// DefaultRetransmitMs is the simulated transport's retransmission timeout:
+// like TCP over a lossy link, an envelope the network drops is sent again
+// until it gets through, so that drop faults delay protocols instead of
+// breaking their receipt chains.
+const DefaultRetransmitMs = 100
+
+// Config configures a Simulation.
+type Config struct {
+	// Deployment declares the agents, plugins, faults and protocol runs.
+	// It runs in simulation mode whatever its mode says.
+	Deployment *config.Deployment
+	// Seed drives every identifier, key, random byte and fault.
+	Seed uint64
+	// Builtins is the catalogue of built-in plugins (plugins.Lookup): a
+	// simulation runs them in process. Required.
+	Builtins func(string) (func() *sdk.Plugin, bool)
+	// Logger receives the agents' logs. Default: discard.
+	Logger hclog.Logger
+	// Granularity of the recorded protocol traces. Default full.
+	Granularity policy.Granularity
+	// MaxVirtualMs ends a simulation that has not finished by this virtual
+	// time (default: the longest run timeout, else one day).
+	MaxVirtualMs int64
+	// Decide, when set, picks the branches the host decides (choices
+	// without a `decide` expression) instead of the seeded choice.
+	Decide func(req *vm.DecisionRequest, n uint64) (string, error)
+
+	// Mode is Simulation (the default) or Production: the same deployment
+	// with its real plugins — the transport over loopback TCP, each agent
+	// on its own port — on wall-clock time. Faults apply only in
+	// simulation.
+	Mode effects.Mode
+	// Executable, in production mode, runs built-in plugins as processes
+	// of this aura-host binary; empty runs them in process.
+	Executable string
+}
+
+// Simulation runs several agents in one process on one virtual timeline:
+// their protocol sessions, a simulated network between them with faults
+// applied on schedule, and a trace bundle that is byte-identical for a
+// seed.
+type Simulation struct {
+	cfg     Config
+	dep     *config.Deployment
+	agents  []*simAgent // declaration order
+	byAuth  map[effects.AuthorityID]*simAgent
+	shared  map[string]*sdk.Local
+	network *sdk.Local
+	clock   *sdk.Local
+	closeMu sync.Once
+}
+
+type simAgent struct {
+	name  string
+	agent *agent.Agent
+	down  bool // crashed by a fault
+}
+
+// New builds the shared plugins and every agent of the
+// deployment (or its one implicit agent), in simulation mode with cfg.Seed.
+func New(ctx context.Context, cfg Config) (*Simulation, error) {
+	if cfg.Builtins == nil {
+		return nil, errors.New("simulation: Config.Builtins is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = hclog.NewNullLogger()
+	}
+	if cfg.Granularity == "" {
+		cfg.Granularity = policy.Full
+	}
+	if cfg.Mode == "" {
+		cfg.Mode = effects.Simulation
+	}
+	if cfg.Mode != effects.Simulation && cfg.Mode != effects.Production {
+		return nil, fmt.Errorf("simulation: mode %s: agents run together in simulation or production mode", cfg.Mode)
+	}
+	dep := cfg.Deployment.WithMode(cfg.Mode)
+	if cfg.Mode == effects.Simulation {
+		dep.Seed = cfg.Seed
+	}
+	s := &Simulation{cfg: cfg, dep: dep, byAuth: map[effects.AuthorityID]*simAgent{}, shared: map[string]*sdk.Local{}}
+	if err := s.startShared(ctx); err != nil {
+		return nil, err
+	}
+	keys := func(id effects.AuthorityID) (ed25519.PublicKey, bool) {
+		if a, ok := s.byAuth[id]; ok {
+			return a.agent.PublicKey(), true
+		}
+		return nil, false
+	}
+	decls := dep.Agents
+	if len(decls) == 0 {
+		decls = []*config.Agent{{Name: dep.Name, Authority: dep.Authority, Allow: []string{"*"}}}
+	}
+	transports, err := s.transportConfigs(decls)
+	if err != nil {
+		return nil, err
+	}
+	for _, ag := range decls {
+		id, err := agent.Authority(dep, ag)
+		if err != nil {
+			s.Close(ctx)
+			return nil, err
+		}
+		b := agent.NewBuilder().WithConfig(dep).WithAuthority(id).WithBuiltins(cfg.Builtins, cfg.Executable == "").
+			WithShared(s.shared).WithPeerKeys(keys).WithLogger(cfg.Logger.Named(ag.Name))
+		var a *agent.Agent
+		if cfg.Mode == effects.Simulation {
+			a, err = b.BuildSimulation(ctx, cfg.Seed)
+		} else {
+			for name, values := range transports[ag.Name] {
+				b.WithPluginConfig(name, values)
+			}
+			a, err = b.WithExecutable(cfg.Executable).WithStateDir(filepath.Join(dep.StateDir, "agents", ag.Name)).BuildProduction(ctx)
+		}
+		if err != nil {
+			s.Close(ctx)
+			return nil, fmt.Errorf("agent %s: %w", ag.Name, err)
+		}
+		sa := &simAgent{name: ag.Name, agent: a}
+		s.agents = append(s.agents, sa)
+		s.byAuth[id] = sa
+	}
+	if s.network != nil {
+		if _, err := control(ctx, s.network, "network_faults.set_retransmit", map[string]effects.Value{"rto_ms": effects.Int(DefaultRetransmitMs)}); err != nil {
+			s.Close(ctx)
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// transportConfigs gives each agent of a production run its own loopback
+// address for every transport plugin, with the others as its peers, named
+// by the hex of their authorities (how the transport names a bytes
+// destination).
+func (s *Simulation) transportConfigs(decls []*config.Agent) (map[string]map[string]effects.Value, error) {
+	out := map[string]map[string]effects.Value{}
+	if s.cfg.Mode != effects.Production {
+		return out, nil
+	}
+	var transports []string
+	for _, p := range s.dep.EffectivePlugins() {
+		if p.Builtin == "transport" {
+			transports = append(transports, p.Name)
+		}
+	}
+	if len(transports) == 0 {
+		return out, nil
+	}
+	addrs := map[string]string{}
+	names := map[string]string{}
+	for _, ag := range decls {
+		id, err := agent.Authority(s.dep, ag)
+		if err != nil {
+			return nil, err
+		}
+		addr, err := freeLoopbackAddr()
+		if err != nil {
+			return nil, err
+		}
+		addrs[ag.Name], names[ag.Name] = addr, hex.EncodeToString(id[:])
+	}
+	for _, ag := range decls {
+		peers := map[string]effects.Value{}
+		for _, other := range decls {
+			if other != ag {
+				peers[names[other.Name]] = effects.String(addrs[other.Name])
+			}
+		}
+		cfg := effects.Map(map[string]effects.Value{"listen": effects.String(addrs[ag.Name]),
+			"name": effects.String(names[ag.Name]), "peers": effects.Map(peers)})
+		out[ag.Name] = map[string]effects.Value{}
+		for _, t := range transports {
+			out[ag.Name][t] = cfg
+		}
+	}
+	return out, nil
+}
+
+// startShared configures one instance of each shared built-in the
+// deployment uses, with no authority: it serves every agent.
+func (s *Simulation) startShared(ctx context.Context) error {
+	for _, p := range s.dep.EffectivePlugins() {
+		if !slices.Contains(SharedBuiltins, p.Builtin) {
+			continue
+		}
+		newPlugin, ok := s.cfg.Builtins(p.Builtin)
+		if !ok {
+			return fmt.Errorf("simulation: no built-in %q", p.Builtin)
+		}
+		local, err := sdk.NewLocal(newPlugin(), s.cfg.Logger.Named(p.Name))
+		if err != nil {
+			return err
+		}
+		values, diags := config.DecodePluginConfig(p, local.Describe().Config)
+		if diags.HasErrors() {
+			return &host.DiagnosticsError{Diagnostics: diags}
+		}
+		if d := local.Configure(ctx, sdk.ConfigureRequest{Config: values, Mode: effects.Simulation, Seed: s.cfg.Seed}, nil); len(d) > 0 && d[0].Error {
+			return fmt.Errorf("simulation: configure %s: %s: %s", p.Name, d[0].Summary, d[0].Detail)
+		}
+		s.shared[p.Name] = local
+		switch p.Builtin {
+		case "sim-network":
+			s.network = local
+		case "sim-clock":
+			s.clock = local
+		}
+	}
+	return nil
+}
+
+// Agent returns the agent declared with name, or nil.
+func (s *Simulation) Agent(name string) *agent.Agent {
+	for _, a := range s.agents {
+		if a.name == name {
+			return a.agent
+		}
+	}
+	return nil
+}
+
+// Close shuts every agent down.
+func (s *Simulation) Close(ctx context.Context) {
+	s.closeMu.Do(func() {
+		for _, a := range s.agents {
+			_ = a.agent.Shutdown(ctx)
+		}
+	})
+}
+
+// control calls a shared plugin's control operation directly (not through an
+// agent: the shared plugins serve no authority).
+func control(ctx context.Context, l *sdk.Local, op effects.OpID, args map[string]effects.Value) (effects.Value, error) {
+	return l.Invoke(ctx, &effects.Call{Op: op, Args: effects.Map(args)})
+}
+
+// RunResult is the outcome of one protocol run.
+type RunResult struct {
+	Name string
+	// Err is the run's fault (a *vm.Fault, or why it could not run); nil
+	// when every role completed.
+	Err error
+	// FinishedMs is the virtual time at which the run ended.
+	FinishedMs int64
+	// Steps is the total of the instructions its machines executed.
+	Steps uint64
+	// Bindings are each role's final bindings of the run's machines.
+	machines []*simMachine
+}
+
+// Binding returns a role's final binding.
+func (r *RunResult) Binding(role, name string) (effects.Value, bool) {
+	for _, m := range r.machines {
+		if m.role == role {
+			return m.m.Binding(role, name)
+		}
+	}
+	return effects.Value{}, false
+}
+
+// Outcome is what a simulation produced.
+type Outcome struct {
+	Runs   []*RunResult
+	Bundle *TraceBundle
+	// VirtualMs is the virtual time when the simulation ended.
+	VirtualMs int64
+}
+
+// Failed reports whether any run failed.
+func (o *Outcome) Failed() bool {
+	for _, r := range o.Runs {
+		if r.Err != nil {
+			return true
+		}
+	}
+	return false
+}
+
+type simMachine struct {
+	run    *simRun
+	role   string
+	agent  *simAgent
+	m      *vm.Machine
+	done   bool
+	held   []vm.Message // delivered by the network, refused by a full inbox
+	nextIn map[string]uint64
+}
+
+type simRun struct {
+	decl     *config.Run
+	result   *RunResult
+	session  effects.SessionID
+	context  effects.ContextID
+	machines []*simMachine
+	byRole   map[string]*simMachine
+	deadline int64
+}
+
+// Run runs every protocol run the deployment declares, interleaved on one
+// virtual timeline with its faults, until all have ended.
+func (s *Simulation) Run(ctx context.Context) (*Outcome, error) {
+	var runs []*simRun
+	for _, decl := range s.dep.Runs {
+		r, err := s.prepare(decl)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	return s.run(ctx, runs)
+}
+
+// prepare loads a run's protocol and makes one machine per role, bound to
+// its agent.
+func (s *Simulation) prepare(decl *config.Run) (*simRun, error) {
+	src, err := os.ReadFile(decl.Protocol)
+	if err != nil {
+		return nil, fmt.Errorf("run %q: read protocol: %w", decl.Name, err)
+	}
+	// Traces record the protocol's file name: relative to the deployment,
+	// so that a bundle is the same bytes in every checkout.
+	name := decl.Protocol
+	if rel, err := filepath.Rel(s.dep.Dir, decl.Protocol); err == nil {
+		name = rel
+	}
+	proto, diags := vm.Load(src, name)
+	if !diags.HasErrors() && decl.ProtocolName != "" && proto.Name != decl.ProtocolName {
+		return nil, fmt.Errorf("run %q names protocol %q, but %s holds protocol %q", decl.Name, decl.ProtocolName, name, proto.Name)
+	}
+	if !diags.HasErrors() {
+		var prog *vm.Program
+		prog, diags = vm.Compile(proto)
+		if !diags.HasErrors() {
+			return s.bind(decl, prog)
+		}
+	}
+	return nil, &host.DiagnosticsError{Diagnostics: diags}
+}
+
+func (s *Simulation) bind(decl *config.Run, prog *vm.Program) (*simRun, error) {
+	seed := s.cfg.Seed
+	r := &simRun{decl: decl, result: &RunResult{Name: decl.Name},
+		session: effects.DeriveSessionID(decl.Name, seed), context: effects.DeriveContextID(decl.Name, seed),
+		byRole: map[string]*simMachine{}}
+	if decl.Timeout > 0 {
+		r.deadline = decl.Timeout.Milliseconds()
+	}
+	var missing []string
+	for _, role := range prog.Protocol.Roles {
+		name, ok := decl.Roles[role]
+		if !ok {
+			missing = append(missing, role)
+			continue
+		}
+		var agent *simAgent
+		for _, a := range s.agents {
+			if a.name == name {
+				agent = a
+			}
+		}
+		if agent == nil {
+			return nil, fmt.Errorf("run %q binds role %s to %q, which is not an agent of the deployment", decl.Name, role, name)
+		}
+		effs := host.NewVMEffects(agent.agent.Router(), vm.RegistryEffectsConfig{Seed: seed, Decide: s.cfg.Decide})
+		m, err := vm.NewMachine(prog, vm.Config{Effects: effs, Roles: []string{role}, Session: r.session,
+			Authority: agent.agent.AuthorityID(), Context: r.context, Granularity: s.cfg.Granularity, Seed: seed})
+		if err != nil {
+			return nil, fmt.Errorf("run %q role %s: %w", decl.Name, role, err)
+		}
+		sm := &simMachine{run: r, role: role, agent: agent, m: m, nextIn: map[string]uint64{}}
+		r.machines = append(r.machines, sm)
+		r.byRole[role] = sm
+		r.result.machines = append(r.result.machines, sm)
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("run %q does not bind roles %s of protocol %s: add them to its roles map", decl.Name, strings.Join(missing, ", "), prog.Protocol.Name)
+	}
+	return r, nil
+}

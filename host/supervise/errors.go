@@ -1,0 +1,57 @@
+package supervise
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// LaunchError reports a plugin that could not be started. It names the
+// plugin, says what went wrong, and what the operator can do about it.
+type LaunchError struct {
+	Plugin string
+	// Reason is what went wrong, in a few words.
+	Reason string
+	// Hint is what to do about it.
+	Hint string
+	Err  error
+}
+
+func (e *LaunchError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "plugin %q: %s", e.Plugin, e.Reason)
+	if e.Err != nil {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	if e.Hint != "" {
+		fmt.Fprintf(&b, "\n  hint: %s", e.Hint)
+	}
+	return b.String()
+}
+
+func (e *LaunchError) Unwrap() error { return e.Err }
+
+// ChecksumError reports a plugin binary whose SHA-256 differs from the one
+// pinned in the deployment. The binary is not executed.
+type ChecksumError struct {
+	Path     string
+	Expected []byte
+	Actual   []byte
+}
+
+func (e *ChecksumError) Error() string {
+	return fmt.Sprintf("%s has sha256 %x, but the deployment pins %x", e.Path, e.Actual, e.Expected)
+}
+
+// DiagnosticsError carries configuration mistakes found while starting a
+// deployment (a plugin's config block, two plugins claiming an operation),
+// each placed at its line of the user's file. Print it with
+// config.WriteDiagnostics.
+type DiagnosticsError struct {
+	Diagnostics hcl.Diagnostics
+}
+
+func (e *DiagnosticsError) Error() string {
+	return e.Diagnostics.Error()
+}

@@ -1,0 +1,287 @@
+package supervise
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"github.com/hashicorp/go-plugin/runner"
+
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// launchSpec is everything needed to start one plugin process.
+type launchSpec struct {
+	plugin       *config.Plugin
+	executable   string // the aura-host binary, for built-ins
+	socketDir    string // parent of the plugin's private socket directory
+	startTimeout time.Duration
+	logger       hclog.Logger
+	logLevel     hclog.Level
+}
+
+// instance is one running plugin process and its connection. A restart
+// makes a new instance; an instance is never reused.
+type instance struct {
+	name    string
+	client  *plugin.Client
+	conn    *sdk.Client
+	stream  *sdk.Stream
+	runner  *processRunner
+	started time.Time
+}
+
+// launch starts the plugin process, completes go-plugin's handshake and
+// dispenses the contract client. It verifies a pinned checksum before
+// anything is executed. Every failure is a *LaunchError saying what to do.
+func launch(ctx context.Context, spec launchSpec) (*instance, error) {
+	p := spec.plugin
+	if errUnsupported != nil {
+		return nil, &LaunchError{Plugin: p.Name, Reason: "cannot run a plugin process on this system", Err: errUnsupported,
+			Hint: "run aura-host on Linux, or run built-in plugins in process (host.Config.InProcess)"}
+	}
+	cmd, err := command(spec)
+	if err != nil {
+		return nil, err
+	}
+	var run atomic.Pointer[processRunner] // set by go-plugin's call of RunnerFunc
+	client := plugin.NewClient(&plugin.ClientConfig{
+		HandshakeConfig:  sdk.Handshake,
+		VersionedPlugins: sdk.ClientPlugins(),
+		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
+		GRPCDialOptions:  sdk.DialOptions(),
+		// go-plugin hands RunnerFunc a blank command carrying the
+		// environment it needs (handshake cookie, socket directory, the
+		// host's environment); the plugin's own settings go after it.
+		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, _ string) (runner.Runner, error) {
+			cmd.Env = append(spec.Env, cmd.Env...)
+			r, err := newProcessRunner(cmd)
+			run.Store(r)
+			return r, err
+		},
+		// go-plugin makes a private 0700 socket directory for the plugin
+		// under this one and removes it on Kill.
+		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: spec.socketDir},
+		StartTimeout:     spec.startTimeout,
+		Logger:           fixedName{spec.logger},
+		Stderr:           io.Discard, // lines are forwarded to Logger instead
+		SyncStdout:       io.Discard,
+		SyncStderr:       io.Discard,
+	})
+	inst := &instance{name: p.Name, client: client, started: time.Now()}
+	fail := func(err error) (*instance, error) {
+		inst.runner = run.Load()
+		exited := inst.kill(2 * time.Second)
+		return nil, classifyStartError(p.Name, cmd.Path, err, exited)
+	}
+	// go-plugin's Start is bounded by StartTimeout but does not watch ctx.
+	rpc, err := startWithContext(ctx, client, func() {
+		if r := run.Load(); r != nil {
+			_ = r.Kill(ctx)
+		}
+	})
+	if err != nil {
+		return fail(err)
+	}
+	inst.runner = run.Load()
+	if inst.conn, err = sdk.Dispense(rpc, p.Name); err != nil {
+		return fail(err)
+	}
+	return inst, nil
+}
+
+func startWithContext(ctx context.Context, c *plugin.Client, abort func()) (plugin.ClientProtocol, error) {
+	type result struct {
+		rpc plugin.ClientProtocol
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rpc, err := c.Client()
+		done <- result{rpc, err}
+	}()
+	select {
+	case r := <-done:
+		return r.rpc, r.err
+	case <-ctx.Done():
+		abort() // makes Client() return promptly
+		<-done
+		return nil, ctx.Err()
+	}
+}
+
+// command builds the plugin's exec.Cmd: the aura-host binary re-executed
+// for a built-in, or the external command after its checksum is verified.
+func command(spec launchSpec) (*exec.Cmd, error) {
+	p := spec.plugin
+	var cmd *exec.Cmd
+	if p.Builtin != "" {
+		cmd = exec.Command(spec.executable, "plugin", "serve", p.Builtin)
+	} else {
+		if err := checkBinary(p); err != nil {
+			return nil, err
+		}
+		cmd = exec.Command(p.Command, p.Args...)
+	}
+	cmd.Env = append(cmd.Env, "AURA_PLUGIN_LOG_LEVEL="+spec.logLevel.String(),
+		fmt.Sprintf("%s=%d", sdk.HostPIDEnv, os.Getpid()))
+	for k, v := range p.Env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	return cmd, nil
+}
+
+// checkBinary checks an external plugin exists, is an executable file, and
+// matches its pinned sha256.
+func checkBinary(p *config.Plugin) error {
+	info, err := os.Stat(p.Command)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return &LaunchError{Plugin: p.Name, Reason: "plugin binary not found", Err: err,
+			Hint: fmt.Sprintf("build the plugin to %s, or fix `command` in the plugin block", p.Command)}
+	case err != nil:
+		return &LaunchError{Plugin: p.Name, Reason: "cannot read plugin binary", Err: err}
+	case info.IsDir():
+		return &LaunchError{Plugin: p.Name, Reason: p.Command + " is a directory, not a plugin binary",
+			Hint: "point `command` at the plugin's executable file"}
+	case info.Mode()&0o111 == 0:
+		return &LaunchError{Plugin: p.Name, Reason: p.Command + " is not executable",
+			Hint: "chmod +x it, or point `command` at the built binary"}
+	}
+	if p.SHA256 == nil {
+		return nil
+	}
+	f, err := os.Open(p.Command)
+	if err != nil {
+		return &LaunchError{Plugin: p.Name, Reason: "cannot read plugin binary", Err: err}
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return &LaunchError{Plugin: p.Name, Reason: "cannot read plugin binary", Err: err}
+	}
+	if sum := h.Sum(nil); !bytes.Equal(sum, p.SHA256) {
+		return &LaunchError{Plugin: p.Name, Reason: "checksum mismatch, refusing to run the binary",
+			Err:  &ChecksumError{Path: p.Command, Expected: p.SHA256, Actual: sum},
+			Hint: fmt.Sprintf("if you rebuilt or upgraded the plugin on purpose, set sha256 = %q; otherwise the binary was replaced and should not be trusted", fmt.Sprintf("%x", sum))}
+	}
+	return nil
+}
+
+// classifyStartError turns go-plugin's start-up failures into errors an
+// operator can act on.
+func classifyStartError(name, path string, err error, exited bool) error {
+	var le *LaunchError
+	if errors.As(err, &le) {
+		return err
+	}
+	msg := err.Error()
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		return &LaunchError{Plugin: name, Reason: "start-up abandoned", Err: err}
+	case strings.Contains(strings.ToLower(msg), "incompatible api version"):
+		return &LaunchError{Plugin: name, Reason: "plugin speaks another protocol version", Err: err,
+			Hint: fmt.Sprintf("this aura-host speaks plugin protocol version %d; rebuild the plugin against a matching aura-host sdk", sdk.ProtocolVersion)}
+	case strings.Contains(msg, "exited before we could connect"),
+		strings.Contains(msg, "Failed to read any lines") && exited:
+		return &LaunchError{Plugin: name, Reason: "plugin exited during start-up, before the handshake", Err: err,
+			Hint: "its own error is in the log lines just above, tagged with the plugin's name"}
+	case strings.Contains(msg, "Unrecognized remote plugin message"):
+		return &LaunchError{Plugin: name, Reason: path + " is not an Aura Host plugin (it did not print the plugin handshake)", Err: err,
+			Hint: "check that `command` points at a plugin built with the aura-host sdk (sdk.Serve), and that it prints nothing to stdout before serving"}
+	case strings.Contains(msg, "timeout while waiting for plugin to start"):
+		return &LaunchError{Plugin: name, Reason: "plugin did not complete the handshake in time", Err: err,
+			Hint: "the plugin may be hanging at start-up; run it with AURA_PLUGIN_LOG_LEVEL=debug to see where"}
+	case strings.Contains(msg, "unsupported plugin protocol") || strings.Contains(msg, "not allowed"):
+		return &LaunchError{Plugin: name, Reason: "plugin offered a protocol other than gRPC", Err: err,
+			Hint: "Aura Host plugins must serve gRPC (sdk.Serve does)"}
+	}
+	return &LaunchError{Plugin: name, Reason: "plugin failed to start", Err: err}
+}
+
+// pid returns the plugin's process ID.
+func (in *instance) pid() int {
+	if in.runner == nil {
+		return 0
+	}
+	return in.runner.pid
+}
+
+// exited is closed the moment the process exits.
+func (in *instance) exited() <-chan struct{} {
+	if in.runner == nil {
+		closed := make(chan struct{})
+		close(closed)
+		return closed
+	}
+	return in.runner.exited
+}
+
+// exitStatus says how the process ended, once exited is closed.
+func (in *instance) exitStatus() string {
+	if in.runner == nil {
+		return "never started"
+	}
+	return in.runner.status
+}
+
+// killProcess SIGKILLs the plugin's process group at once.
+func (in *instance) killProcess() {
+	if in.runner != nil {
+		_ = in.runner.Kill(context.Background())
+	}
+}
+
+// kill stops the instance within bound: go-plugin's graceful shutdown
+// first, then SIGKILL of the process group if that has not finished by
+// half the bound (a stopped or deadlocked plugin never answers). It
+// reports whether the process was seen to exit.
+func (in *instance) kill(bound time.Duration) bool {
+	if in.stream != nil {
+		in.stream.Close()
+	}
+	graceful := make(chan struct{})
+	go func() {
+		in.client.Kill()
+		close(graceful)
+	}()
+	t := time.NewTimer(bound / 2)
+	defer t.Stop()
+	select {
+	case <-graceful:
+	case <-t.C:
+		in.killProcess()
+		t.Reset(bound / 2)
+		select {
+		case <-graceful:
+		case <-t.C:
+		}
+	}
+	// Stragglers the plugin started in its group go too.
+	in.killProcess()
+	t.Reset(bound / 2)
+	select {
+	case <-in.exited():
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// fixedName keeps go-plugin from renaming the plugin's logger after the
+// executable path (every built-in is the aura-host binary): lines stay
+// tagged with the plugin's name from the deployment.
+type fixedName struct{ hclog.Logger }
+
+func (f fixedName) Named(string) hclog.Logger { return f }

@@ -1,0 +1,71 @@
+package supervise
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+)
+
+// SocketRoot is the per-user directory under which each running host keeps
+// its plugins' socket directories, one subdirectory per host PID. Socket
+// paths are limited to ~108 bytes, so this lives under the system temp
+// directory rather than under a deployment's (possibly deep) state dir.
+func SocketRoot() string {
+	return filepath.Join(os.TempDir(), fmt.Sprintf("aura-host-%d", os.Getuid()))
+}
+
+// makeSocketDir creates this host's socket directory (0700) after sweeping
+// the directories of hosts that are no longer running.
+func makeSocketDir() (string, error) {
+	root := SocketRoot()
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return "", fmt.Errorf("create socket directory: %w", err)
+	}
+	if err := checkPrivate(root); err != nil {
+		return "", err
+	}
+	sweepStaleSocketDirs(root)
+	dir := filepath.Join(root, strconv.Itoa(os.Getpid()))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("create socket directory: %w", err)
+	}
+	return dir, nil
+}
+
+// checkPrivate refuses a socket root another user could write to.
+func checkPrivate(dir string) error {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return nil
+	}
+	if int(st.Uid) != os.Getuid() || info.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("socket directory %s must be owned by uid %d with mode 0700 (it is %v, uid %d); remove it and retry",
+			dir, os.Getuid(), info.Mode().Perm(), st.Uid)
+	}
+	return nil
+}
+
+// sweepStaleSocketDirs removes the socket directories of hosts whose PID
+// is no longer alive (a host killed with SIGKILL cannot clean up).
+func sweepStaleSocketDirs(root string) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || !e.IsDir() || pid == os.Getpid() {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			_ = os.RemoveAll(filepath.Join(root, e.Name()))
+		}
+	}
+}
