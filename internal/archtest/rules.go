@@ -112,25 +112,12 @@ var Rules = []Rule{
 
 	{Pkg: "plugins", May: []string{"plugins/...", "effects/...", "sdk"}, TestMay: pluginTestMay,
 		Why: "the catalogue of built-in plugins: the one package that imports them all"},
-	{Pkg: "plugins/...", May: pluginMay, TestMay: pluginTestMay, Why: "a plugin imports no other plugin"},
+	{Pkg: "plugins/...", May: pluginMay, TestMay: pluginTestMay,
+		Why: "a plugin imports no other plugin, not even the one it stands in for: the two share their family's declarations under plugins/internal"},
 	{Pkg: "plugins/internal/...", May: slices.Concat(pluginMay, []string{"sdk/sdktest"}),
 		TestMay: []string{"plugins/..."},
-		Why:     "what plugins share; the harnesses' own tests run every built-in service plugin through them"},
-
-	// Exceptions: a simulation plugin stands in for a real one and serves
-	// the operations that the real plugin's package declares (IDs, params,
-	// kinds, idempotence; and its argument parsers), so the two cannot drift
-	// apart. Moving those declarations into plugins/internal/<family>
-	// removes these rows; until then these four edges are allowed, and no
-	// others.
-	{Pkg: "plugins/simclock", Except: []string{"plugins/clock"},
-		Why: "stands in for plugins/clock: its operations, Logical clock and token size"},
-	{Pkg: "plugins/simnetwork", Except: []string{"plugins/transport"},
-		Why: "stands in for plugins/transport: its operations and envelope format"},
-	{Pkg: "plugins/simrandom", Except: []string{"plugins/random"},
-		Why: "stands in for plugins/random: its operations and stream keys"},
-	{Pkg: "plugins/simstorage", Except: []string{"plugins/storage"},
-		Why: "stands in for plugins/storage: its operations and argument parsers"},
+		Why: "what plugins share (a family's operation declarations, served by a plugin and its stand-in alike; " +
+			"the service runtime; test helpers); the harnesses' own tests run every built-in service plugin through them"},
 
 	{Pkg: "cmd/...", May: []string{"cmd/...", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock"},
 		TestMay: []string{"sdk/sdktest"},
