@@ -13,8 +13,9 @@ import (
 	"github.com/aurahost/aura-host/sdk"
 )
 
-// CodePrefix starts every invitation code; the 1 is the code's version.
-const CodePrefix = "AURA-INV1-"
+// CodePrefix starts every invitation code; the 2 is the code's version
+// (version 1 codes carried no signature and are not accepted).
+const CodePrefix = "AURA-INV2-"
 
 // checksumSize is the length of a code's checksum.
 const checksumSize = 4
@@ -23,7 +24,8 @@ const checksumSize = 4
 // and digits only, so a code survives being read aloud or retyped.
 var codeEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// Encode returns the code of an invitation's created body.
+// Encode returns the code of an invitation's created body (the signed body
+// and its signature).
 func Encode(created sdk.Value) string {
 	payload := created.Canonical()
 	return CodePrefix + codeEncoding.EncodeToString(append(payload, checksum(payload)...))
@@ -74,6 +76,10 @@ func (s *invitations) export(ctx context.Context, fx *service.Effects, c *sdk.Ca
 }
 
 func (s *invitations) importCode(ctx context.Context, fx *service.Effects, c *sdk.Call) (sdk.Value, error) {
+	importer, err := service.Actor(c)
+	if err != nil {
+		return sdk.Value{}, err
+	}
 	code, _ := c.Arg("code").AsString()
 	body, err := Decode(code)
 	if err != nil {
@@ -82,6 +88,9 @@ func (s *invitations) importCode(ctx context.Context, fx *service.Effects, c *sd
 	r, err := decodeCreated(body, "the invitation in the code")
 	if err != nil {
 		return sdk.Value{}, service.Invalid("%v", err)
+	}
+	if err := s.checkSigned(ctx, fx, r); err != nil {
+		return sdk.Value{}, err
 	}
 	now, err := fx.Now(ctx)
 	if err != nil {
@@ -93,6 +102,9 @@ func (s *invitations) importCode(ctx context.Context, fx *service.Effects, c *sd
 		}
 		return known.value(now), nil
 	}
+	if r.receiver != importer {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeDenied, "invitation %s is for %s, not for %s (the authority importing it)", r.id, r.receiver, importer)
+	}
 	if now >= r.expiresMS {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeConflict, "invitation %s expired at %d ms", r.id, r.expiresMS)
 	}
@@ -101,4 +113,34 @@ func (s *invitations) importCode(ctx context.Context, fx *service.Effects, c *sd
 	}
 	s.byID[r.id] = r
 	return r.value(now), nil
+}
+
+// checkSigned checks that an invitation from a code is what its sender's
+// device signed: the signature verifies under the code's sender key over
+// the canonical body (invalid_signature otherwise: the code was altered or
+// re-encoded), and that key is the device key the deployment knows for the
+// sender authority — the trust anchor (unknown_device otherwise: anyone
+// can sign a body naming any sender with a key of their own).
+func (s *invitations) checkSigned(ctx context.Context, fx *service.Effects, r *record) error {
+	valid, err := fx.VerifyDevice(ctx, effects.PurposeInvitation, r.signedBody().Canonical(), r.signature, r.senderKey)
+	if err != nil {
+		return err
+	}
+	if !valid {
+		return sdk.Errorf(sdk.CodeInvalidSignature,
+			"invitation %s: the signature does not verify over its body under its sender key: the code was altered or re-encoded after %s signed it", r.id, r.sender)
+	}
+	known, ok, err := fx.PeerKey(ctx, r.sender)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return sdk.Errorf(sdk.CodeUnknownDevice,
+			"invitation %s claims to come from %s, whose device key this deployment does not know: it cannot be checked", r.id, r.sender)
+	}
+	if !bytes.Equal(known, r.senderKey) {
+		return sdk.Errorf(sdk.CodeUnknownDevice,
+			"invitation %s is signed by key %x, which is not the device key of its sender %s", r.id, r.senderKey, r.sender)
+	}
+	return nil
 }
