@@ -69,3 +69,12 @@ const (
 	// RendezvousExpire drops the expired descriptors from memory.
 	RendezvousExpire OpID = "rendezvous.expire"
 )
+
+// Operations of the auth family that manage the authority's device set.
+const (
+	// AuthEnrollDevice enrols a device key in the authority's device set,
+	// signed by the agent's own (already enrolled) device.
+	AuthEnrollDevice OpID = "auth.enroll_device"
+	// AuthListDevices returns the device set's public keys (list of bytes).
+	AuthListDevices OpID = "auth.list_devices"
+)

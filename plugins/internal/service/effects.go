@@ -260,3 +260,7 @@ func DeviceSignatureValid(purpose string, msg, sig, pub []byte) bool {
 	return len(pub) == ed25519.PublicKeySize && len(sig) == ed25519.SignatureSize &&
 		ed25519.Verify(pub, effects.DeviceSigningMessage(purpose, msg), sig)
 }
+
+// Authority is the authority the service acts for: the one its host
+// callbacks are scoped to.
+func (fx *Effects) Authority() sdk.AuthorityID { return fx.host.Authority() }
