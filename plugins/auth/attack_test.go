@@ -64,7 +64,9 @@ func TestDeviceSet(t *testing.T) {
 	t.Parallel()
 	host := servicetest.NewHost(t0)
 	hs := start(t, host)
-	list := func() []sdk.Value { return plugintest.Must(t, start(t, host), effects.AuthListDevices, sdk.Null()).Items() }
+	list := func() []sdk.Value {
+		return plugintest.Must(t, start(t, host), effects.AuthListDevices, sdk.Null()).Items()
+	}
 	if got := list(); len(got) != 1 || !got[0].Equal(sdk.Bytes(pub(aliceKey))) {
 		t.Fatalf("device set at start = %v, want the agent's own key", got)
 	}
