@@ -78,3 +78,12 @@ const (
 	// AuthListDevices returns the device set's public keys (list of bytes).
 	AuthListDevices OpID = "auth.list_devices"
 )
+
+// Operations of the recovery family that manage the guardian set.
+const (
+	// RecoverySetGuardians journals the authority's guardian set, signed by
+	// the agent's device; each guardian's key comes from the deployment.
+	RecoverySetGuardians OpID = "recovery.set_guardians"
+	// RecoveryGuardians returns the authority's current guardian set.
+	RecoveryGuardians OpID = "recovery.guardians"
+)
