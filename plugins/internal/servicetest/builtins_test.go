@@ -28,7 +28,7 @@ var args, str, must, fails = plugintest.Args, plugintest.Str, plugintest.Must, p
 // seeded random, and a virtual clock the test advances.
 type world struct {
 	clock    *simclock.Clock
-	device   *servicetest.Host // serves only the device family, as host/agent would
+	device   *servicetest.Host           // serves only the device family, as host/agent would
 	handlers map[string]*sdktest.Harness // by family
 	opts     []sdktest.Option
 }
