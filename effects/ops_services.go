@@ -87,3 +87,14 @@ const (
 	// RecoveryGuardians returns the authority's current guardian set.
 	RecoveryGuardians OpID = "recovery.guardians"
 )
+
+// Operations of the invitation family that carry an answer back to the
+// sender.
+const (
+	// InvitationExportAnswer returns the receiver's signed answer (accept or
+	// decline) as a code for the sender.
+	InvitationExportAnswer OpID = "invitation.export_answer"
+	// InvitationImportAnswer records, at the sender, the receiver's signed
+	// answer a code carries.
+	InvitationImportAnswer OpID = "invitation.import_answer"
+)

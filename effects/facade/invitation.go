@@ -52,6 +52,8 @@ var (
 	opListPending       = declare("Invitations.ListPending", effects.InvitationListPending, effects.KindList, opt("for", effects.KindString))
 	opInvitationExport  = declare("Invitations.Export", effects.InvitationExport, effects.KindString, arg("id", effects.KindString))
 	opInvitationImport  = declare("Invitations.Import", effects.InvitationImport, effects.KindMap, arg("code", effects.KindString))
+	opExportAnswer      = declare("Invitations.ExportAnswer", effects.InvitationExportAnswer, effects.KindString, arg("id", effects.KindString))
+	opImportAnswer      = declare("Invitations.ImportAnswer", effects.InvitationImportAnswer, effects.KindMap, arg("code", effects.KindString))
 )
 
 // InviteRequest asks for a new invitation. The sender is the caller's
@@ -171,4 +173,23 @@ func (x *Invitations) Export(ctx context.Context, id string) (string, error) {
 func (x *Invitations) Import(ctx context.Context, code string) (Invitation, error) {
 	v, err := x.c.invoke(ctx, opInvitationImport, map[string]effects.Value{"code": effects.String(code)})
 	return x.invitation(opInvitationImport, v, err)
+}
+
+// ExportAnswer returns the receiver's signed acceptance or decline of an
+// invitation as a code ("AURA-ANS1-…") for its sender.
+func (x *Invitations) ExportAnswer(ctx context.Context, id string) (string, error) {
+	v, err := x.c.invoke(ctx, opExportAnswer, map[string]effects.Value{"id": effects.String(id)})
+	if err != nil {
+		return "", err
+	}
+	return decodeString(opExportAnswer, v)
+}
+
+// ImportAnswer records, at the sender, the receiver's answer a code
+// carries, and returns the invitation. An altered answer matches
+// effects.ErrInvalidSignature; one not signed by the receiver's device
+// key effects.ErrUnknownDevice; one by another party effects.ErrDenied.
+func (x *Invitations) ImportAnswer(ctx context.Context, code string) (Invitation, error) {
+	v, err := x.c.invoke(ctx, opImportAnswer, map[string]effects.Value{"code": effects.String(code)})
+	return x.invitation(opImportAnswer, v, err)
 }

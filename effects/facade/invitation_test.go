@@ -128,5 +128,21 @@ func invitationCases() []methodCase {
 			op: effects.InvitationImport, args: args("code", str("AURA-INV2-ABC")),
 			reply: invitationValue("pending", nil), want: pending,
 		},
+		{
+			name: "Invitations.ExportAnswer",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Invitations.ExportAnswer(ctx, invitationID)
+			},
+			op: effects.InvitationExportAnswer, args: args("id", str(invitationID)),
+			reply: str("AURA-ANS1-ABC"), want: "AURA-ANS1-ABC",
+		},
+		{
+			name: "Invitations.ImportAnswer",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Invitations.ImportAnswer(ctx, "AURA-ANS1-ABC")
+			},
+			op: effects.InvitationImportAnswer, args: args("code", str("AURA-ANS1-ABC")),
+			reply: settledValue("accepted", "bob"), want: settled(facade.InvitationAccepted, "bob"),
+		},
 	}
 }

@@ -103,6 +103,8 @@ var pluginSpecs = append([]effects.OpSpec{
 	{ID: effects.InvitationListPending, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "for", Kind: effects.KindString, Optional: true}}},
 	{ID: effects.InvitationExport, Result: effects.KindString, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
 	{ID: effects.InvitationImport, Result: effects.KindMap, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "code", Kind: effects.KindString}}},
+	{ID: effects.InvitationExportAnswer, Result: effects.KindString, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
+	{ID: effects.InvitationImportAnswer, Result: effects.KindMap, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "code", Kind: effects.KindString}}},
 	// plugins/recovery
 	{ID: effects.RecoveryInitiate, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "operation", Kind: effects.KindString}, {Name: "ttl_ms", Kind: effects.KindInt}}},
 	{ID: effects.RecoverySetGuardians, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "guardians", Kind: effects.KindList}, {Name: "threshold", Kind: effects.KindInt}}},

@@ -250,6 +250,12 @@ var probes = map[effects.OpID]func(context.Context, *Clients, effects.Value) err
 	opInvitationImport.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
 		return errOf(c.Invitations.Import(ctx, ""))
 	},
+	opExportAnswer.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Invitations.ExportAnswer(ctx, ""))
+	},
+	opImportAnswer.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Invitations.ImportAnswer(ctx, ""))
+	},
 
 	opRecoveryInitiate.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
 		return errOf(c.Recovery.Initiate(ctx, RecoveryParams{}))

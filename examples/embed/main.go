@@ -3,7 +3,7 @@
 // guardians carol, dave and erin, each knowing the others' device keys as
 // peer keys — then runs an invitation (alice invites carol; the code is
 // signed by alice's device, checked by carol's service, accepted by carol
-// as herself) and a guardian recovery (alice's guardian set journaled and
+// as herself, her signed answer checked by alice's) and a guardian recovery (alice's guardian set journaled and
 // signed, threshold two, approvals signed by the guardians' own device
 // keys through device.sign) through the agents' service facades. No device
 // key ever leaves its agent. The same program runs in production, testing
@@ -120,7 +120,8 @@ func run(ctx context.Context, w io.Writer, deployment string, mode effects.Mode,
 // invite: alice invites carol as a guardian and shares the invitation as a
 // code (signed by alice's device); carol imports it — her service checks
 // the signature against the key the deployment knows for alice — and
-// accepts it, as herself (signed by her device).
+// accepts it, as herself (signed by her device); her answer goes back to
+// alice as a code, checked the same way.
 func invite(ctx context.Context, w io.Writer, alice, carol *agent.Agent) error {
 	inv, err := alice.Invitations().Invite(ctx, facade.InviteRequest{Kind: facade.InviteGuardian,
 		Receiver: carol.AuthorityID().String(), TTL: time.Hour, Message: "be my guardian"})
@@ -135,11 +136,20 @@ func invite(ctx context.Context, w io.Writer, alice, carol *agent.Agent) error {
 	if err != nil {
 		return err
 	}
-	accepted, err := carol.Invitations().Accept(ctx, imported.ID)
+	if _, err := carol.Invitations().Accept(ctx, imported.ID); err != nil {
+		return err
+	}
+	// carol's signed acceptance travels back to alice, whose service checks
+	// it against the key the deployment knows for carol.
+	answer, err := carol.Invitations().ExportAnswer(ctx, imported.ID)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "invitation %s: %s → %s, code %s…, %s\n", accepted.ID, accepted.Sender, accepted.Receiver, code[:16], accepted.Status)
+	accepted, err := alice.Invitations().ImportAnswer(ctx, answer)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "invitation %s: %s → %s, code %s…, %s (as alice sees it)\n", accepted.ID, accepted.Sender, accepted.Receiver, code[:16], accepted.Status)
 	return nil
 }
 

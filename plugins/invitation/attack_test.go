@@ -130,3 +130,67 @@ func TestAttackAcceptAsSomeoneElseIsImpossible(t *testing.T) {
 		t.Fatalf("a forged acceptance settled the invitation: %s", st)
 	}
 }
+
+// TestAnswerTravelsBackSigned: bob accepts alice's invitation and sends his
+// answer back as a code; alice's service records it. A re-encoded answer
+// (declined instead of accepted), one claiming to be bob's but signed by
+// mallory, and one for another invitation are refused and change nothing.
+func TestAnswerTravelsBackSigned(t *testing.T) {
+	t.Parallel()
+	aliceHost, bobHost := servicetest.NewHost(t0), servicetest.NewHost(t0)
+	alice := as(t, aliceHost, "alice")
+	iid := plugintest.Str(t, plugintest.Must(t, alice, effects.InvitationInvite, inviteArgs(KindGuardian, "bob", 60_000)), "id")
+	code, _ := plugintest.Must(t, alice, effects.InvitationExport, id(iid)).AsString()
+	bob := as(t, bobHost, "bob")
+	plugintest.Must(t, bob, effects.InvitationImport, args("code", sdk.String(code)))
+	bobHost.Advance(5)
+	plugintest.Must(t, bob, effects.InvitationAccept, id(iid))
+	answerCode, _ := plugintest.Must(t, bob, effects.InvitationExportAnswer, id(iid)).AsString()
+
+	v, err := decode(AnswerPrefix, "an answer code", answerCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(k string, val sdk.Value) string {
+		m := map[string]sdk.Value{}
+		for _, f := range v.Fields() {
+			m[f.Key] = f.Value
+		}
+		m[k] = val
+		return encode(AnswerPrefix, sdk.Map(m))
+	}
+	mallorySigned := signedAnswer("mallory", iid, StatusAccepted, t0+5)
+	m := map[string]sdk.Value{"status": sdk.String(StatusAccepted)}
+	for _, f := range mallorySigned.Fields() {
+		m[f.Key] = f.Value
+	}
+	m["by"] = sdk.String(auth("bob"))
+	before := aliceHost.FactCount()
+	for _, tc := range []struct {
+		name, code string
+		want       sdk.Code
+		fragment   string
+	}{
+		{"re-encoded as a decline", with("status", sdk.String(StatusDeclined)), sdk.CodeInvalidSignature, "does not verify"},
+		{"by mallory, in bob's name", encode(AnswerPrefix, sdk.Map(m)), sdk.CodeInvalidSignature, "does not verify"},
+		{"mallory's own answer", encode(AnswerPrefix, func() sdk.Value {
+			mm := map[string]sdk.Value{"status": sdk.String(StatusAccepted)}
+			for _, f := range mallorySigned.Fields() {
+				mm[f.Key] = f.Value
+			}
+			return sdk.Map(mm)
+		}()), sdk.CodeDenied, "not by its receiver"},
+		{"another invitation", with("id", sdk.String("invitation-99")), sdk.CodeNotFound, "no invitation"},
+	} {
+		plugintest.Fails(t, alice, effects.InvitationImportAnswer, args("code", sdk.String(tc.code)), tc.want, tc.fragment)
+	}
+	unchanged(t, aliceHost, before)
+
+	got := plugintest.Must(t, alice, effects.InvitationImportAnswer, args("code", sdk.String(answerCode)))
+	if st, by := plugintest.Str(t, got, "status"), plugintest.Str(t, got, "settled_by"); st != StatusAccepted || by != auth("bob") {
+		t.Fatalf("alice's invitation after bob's answer: %s by %s", st, by)
+	}
+	if st := plugintest.Str(t, plugintest.Must(t, as(t, aliceHost, "alice"), effects.InvitationGet, id(iid)), "status"); st != StatusAccepted {
+		t.Fatalf("after a restart alice's invitation is %s", st)
+	}
+}

@@ -45,6 +45,13 @@
 // the receiver is the importing authority (else denied); it has not
 // expired (else conflict). A refused code journals nothing.
 //
+// The answer travels back the same way: export_answer gives the receiver's
+// signed acceptance or decline as an "AURA-ANS1-" code, and import_answer
+// records it at the sender after checking that it is by the receiver
+// (denied), that its signature verifies (invalid_signature) under the
+// device key the deployment knows for the receiver (unknown_device), and
+// that it was given while the invitation was pending (conflict).
+//
 // Invariants a newcomer must not break:
 //
 //   - Only the receiver accepts or declines, only the sender cancels

@@ -35,6 +35,9 @@ type record struct {
 	settled   string
 	settledBy string
 	settledMS int64
+	// answer is the signed answer that settled it (nil for an expiry), which
+	// export_answer hands to the other party.
+	answer *answer
 }
 
 func (r *record) status(now int64) string {
@@ -182,11 +185,11 @@ func predicateOf(status string) string {
 // settle applies a terminal fact. When merged journals hold two terminal
 // facts for one invitation, the earlier wins (ties by status name), so
 // every replica agrees whatever order it learnt them in.
-func (r *record) settle(status, by string, at int64) {
+func (r *record) settle(status, by string, at int64, a *answer) {
 	if r.settled != "" && cmp.Or(cmp.Compare(r.settledMS, at), cmp.Compare(r.settled, status)) <= 0 {
 		return
 	}
-	r.settled, r.settledBy, r.settledMS = status, by, at
+	r.settled, r.settledBy, r.settledMS, r.answer = status, by, at, a
 }
 
 func (s *invitations) rebuild(ctx context.Context, fx *service.Effects) error {
@@ -215,7 +218,7 @@ func (s *invitations) rebuild(ctx context.Context, fx *service.Effects) error {
 				if !a.valid(settlements[pred]) {
 					return fmt.Errorf("%s of %s by %s: its signature does not verify", pred, a.id, a.by)
 				}
-				r.settle(settlements[pred], a.by, a.atMS)
+				r.settle(settlements[pred], a.by, a.atMS, &a)
 			}
 			return nil
 		}})
@@ -227,7 +230,7 @@ func (s *invitations) rebuild(ctx context.Context, fx *service.Effects) error {
 			return err
 		}
 		if r, ok := byID[id]; ok {
-			r.settle(StatusExpired, "", r.expiresMS)
+			r.settle(StatusExpired, "", r.expiresMS, nil)
 		}
 		return nil
 	}})
@@ -345,7 +348,7 @@ func (s *invitations) transition(to string) func(context.Context, *service.Effec
 		if err != nil {
 			return sdk.Value{}, err
 		}
-		r.settle(to, as, now)
+		r.settle(to, as, now, &ans)
 		return withFactID(r.value(now), factID), nil
 	}
 }
@@ -360,7 +363,7 @@ func (s *invitations) recordExpiry(ctx context.Context, fx *service.Effects, r *
 	if _, err := fx.Append(ctx, service.ExpiryFact(PredicateExpired, r.id, r.expiresMS)); err != nil {
 		return err
 	}
-	r.settle(StatusExpired, "", r.expiresMS)
+	r.settle(StatusExpired, "", r.expiresMS, nil)
 	return nil
 }
 

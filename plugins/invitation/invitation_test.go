@@ -54,6 +54,14 @@ func signed(signer ed25519.PrivateKey, fields map[string]sdk.Value) sdk.Value {
 	return sdk.Map(m)
 }
 
+func sampleAnswerCode() string {
+	m := map[string]sdk.Value{"status": sdk.String(StatusAccepted)}
+	for _, f := range signedAnswer("bob", "invitation-01", StatusAccepted, t0).Fields() {
+		m[f.Key] = f.Value
+	}
+	return encode(AnswerPrefix, sdk.Map(m))
+}
+
 func sampleCode() string { return Encode(signed(servicetest.DeviceKey(party("alice")), nil)) }
 
 func TestConformance(t *testing.T) {
@@ -62,6 +70,7 @@ func TestConformance(t *testing.T) {
 		sdktest.WithHost(servicetest.NewHost(t0)), sdktest.WithAuthority(party("bob")),
 		sdktest.WithSample(effects.InvitationInvite, inviteArgs(KindGuardian, "alice", 1000)),
 		sdktest.WithSample(effects.InvitationImport, args("code", sdk.String(sampleCode()))),
+		sdktest.WithSample(effects.InvitationImportAnswer, args("code", sdk.String(sampleAnswerCode()))),
 	)
 }
 
@@ -320,7 +329,7 @@ func TestExportAndImport(t *testing.T) {
 		{"truncated", code[:len(code)-3], sdk.CodeInvalidArgs, "corrupt"},
 		{"not a code", "hello", sdk.CodeInvalidArgs, "must start with AURA-INV2-"},
 		{"not base32", CodePrefix + "!!!!", sdk.CodeInvalidArgs, "not base32"},
-		{"checksummed garbage", CodePrefix + garbage(), sdk.CodeInvalidArgs, "holds no invitation"},
+		{"checksummed garbage", CodePrefix + garbage(), sdk.CodeInvalidArgs, "holds nothing readable"},
 		{"same id, different invitation", Encode(signed(aliceKey, map[string]sdk.Value{"id": sdk.String(iid)})), sdk.CodeConflict, "a different invitation with id"},
 		{"expired", Encode(signed(aliceKey, map[string]sdk.Value{"id": sdk.String("invitation-02"), "created_ms": sdk.Int(0), "expires_ms": sdk.Int(10)})),
 			sdk.CodeConflict, "expired at 10 ms"},

@@ -141,5 +141,34 @@ func (s *invitations) operations() []sdk.Operation {
 			},
 			Handle: s.rt.Op(s.importCode),
 		},
+		{
+			Spec: sdk.OpSpec{
+				ID: effects.InvitationExportAnswer,
+				Doc: "Returns the signed answer (acceptance or decline) that settled an invitation, as a code for its " +
+					"sender: \"AURA-ANS1-\" and base32 of the canonical encoding of {id, by, at_ms, key, signature, status} " +
+					"and a checksum. An unknown invitation is not_found; one not accepted or declined is a conflict.",
+				Params:      []sdk.Param{idParam},
+				Result:      sdk.KindString,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.rt.Op(s.exportAnswer),
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: effects.InvitationImportAnswer,
+				Doc: "Records at the sender the receiver's answer a code carries (journaling invitation.accepted or " +
+					"invitation.declined) and returns the invitation. The invitation must be known (else not_found), the " +
+					"answer be by its receiver (else denied), its signature verify (else invalid_signature) under the " +
+					"device key the deployment knows for the receiver (else unknown_device), and it must have been given " +
+					"before the invitation expired and while it was pending (else conflict). Importing it again returns " +
+					"the invitation as it stands. A refused code changes nothing.",
+				Params:      []sdk.Param{{Name: "code", Kind: sdk.KindString, Doc: "a code invitation.export_answer returned"}},
+				Result:      sdk.KindMap,
+				Idempotent:  true,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: s.rt.Op(s.importAnswer),
+		},
 	}
 }
