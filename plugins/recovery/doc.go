@@ -22,8 +22,8 @@
 // guardians, keys, threshold or account: the account is the caller's
 // authority, and the guardians and threshold are copied from the current
 // set into the request. (Establishing the set from accepted guardian
-// invitations is not done yet: the acceptance lives in the guardian's
-// journal.)
+// invitations is not done yet: set_guardians does not read the invitation
+// service's facts.)
 //
 // A guardian approves with its device: device.sign with purpose
 // "recovery-approval" over ApprovalMessage(recovery_id, operation,
