@@ -11,6 +11,7 @@ import (
 	"github.com/aurahost/aura-host/plugins/internal/service"
 	"github.com/aurahost/aura-host/plugins/internal/servicetest"
 	"github.com/aurahost/aura-host/sdk"
+	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
 // TestAttackForeignKeyIsUnknownDevice is issue 11's attack #4 on auth: a
@@ -92,4 +93,33 @@ func TestDeviceSet(t *testing.T) {
 	restarted := start(t, host)
 	id, nonce = issue(t, restarted)
 	plugintest.Fails(t, restarted, effects.AuthVerify, verifyArgs(id, sign(stranger, nonce), pub(stranger), MethodDeviceKey), sdk.CodeUnknownDevice, "device set")
+}
+
+// noDevice is a host without the device family, as a plain plugin host
+// (no agent runtime) is.
+type noDevice struct{ *servicetest.Host }
+
+func (h noDevice) Invoke(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	if c.Op.Family() == "device" {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeUnknownOp, "no plugin serves %s", c.Op)
+	}
+	return h.Host.Invoke(ctx, c)
+}
+
+// TestWithoutAnAgentNoKeyAuthenticates: with no device family there is no
+// anchor, so the device set is empty: every key is unknown_device, an
+// enrolment is unavailable, and the service is healthy all the same.
+func TestWithoutAnAgentNoKeyAuthenticates(t *testing.T) {
+	t.Parallel()
+	host := servicetest.NewHost(t0)
+	hs := sdktest.New(t, New(), sdktest.WithHost(noDevice{host}), sdktest.WithAuthority(aliceID))
+	if err := hs.Client.Start(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	id, nonce := issue(t, hs)
+	plugintest.Fails(t, hs, effects.AuthVerify, verifyArgs(id, sign(aliceKey, nonce), pub(aliceKey), MethodDeviceKey), sdk.CodeUnknownDevice, "0 enrolled")
+	plugintest.Fails(t, hs, effects.AuthEnrollDevice, args("public_key", sdk.Bytes(pub(aliceKey))), sdk.CodeUnavailable, "no device key")
+	if h, _ := hs.Client.Health(context.Background()); h.Status != sdk.Healthy {
+		t.Fatalf("health without an agent = %v, want healthy", h)
+	}
 }

@@ -89,9 +89,9 @@ func (a *authenticator) rebuildDevices(ctx context.Context, fx *service.Effects)
 	if err != nil {
 		return err
 	}
-	anchor, err := fx.DeviceKey(ctx)
+	anchor, _, err := fx.Anchor(ctx)
 	if err != nil {
-		anchor = nil
+		return err
 	}
 	a.anchor = anchor
 	a.devices = deviceSet(authority, anchor, all)

@@ -204,9 +204,9 @@ func decodeInitiated(body sdk.Value) (*request, error) {
 
 func (s *recoveries) rebuild(ctx context.Context, fx *service.Effects) error {
 	byID := map[string]*request{}
-	anchor, err := fx.DeviceKey(ctx)
+	anchor, _, err := fx.Anchor(ctx) // nil under no agent: no guardian set can be trusted
 	if err != nil {
-		anchor = nil // no agent: no guardian set can be trusted
+		return err
 	}
 	account := fx.Authority().String()
 	var set *guardianSet

@@ -264,3 +264,21 @@ func DeviceSignatureValid(purpose string, msg, sig, pub []byte) bool {
 // Authority is the authority the service acts for: the one its host
 // callbacks are scoped to.
 func (fx *Effects) Authority() sdk.AuthorityID { return fx.host.Authority() }
+
+// Anchor returns the agent's own device key, the trust anchor of the
+// authority's signed facts, and false when the service runs under no agent
+// (no device family in the deployment). That absence is a property of the
+// deployment, not a failure of a dependency, so it does not degrade health.
+func (fx *Effects) Anchor(ctx context.Context) (ed25519.PublicKey, bool, error) {
+	v, err := fx.host.Invoke(ctx, effects.DevicePublicKey, sdk.Null())
+	if err != nil {
+		if effects.AsError(err).Code == sdk.CodeUnknownOp {
+			return nil, false, nil
+		}
+		fx.rt.observe(ctx, effects.DevicePublicKey, err)
+		return nil, false, dependencyError(effects.DevicePublicKey, err)
+	}
+	fx.rt.observe(ctx, effects.DevicePublicKey, nil)
+	k, err := publicKey(v)
+	return k, err == nil, err
+}
