@@ -14,128 +14,30 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/vm"
-	"github.com/aurahost/aura-host/vm/policy"
-	"github.com/aurahost/aura-host/vm/syntax"
 )
 
-// runOutcome is what `protocol run` reports; its JSON form is --json's.
-type runOutcome struct {
-	Protocol     string             `json:"protocol"`
-	File         string             `json:"file"`
-	Deployment   string             `json:"deployment"`
-	DeployFile   string             `json:"deployment_file"`
-	Mode         effects.Mode       `json:"mode"`
-	Seed         uint64             `json:"seed"`
-	Session      string             `json:"session"`
-	Scheduler    string             `json:"scheduler"`
-	Status       string             `json:"status"` // done or faulted
-	Steps        uint64             `json:"steps"`
-	Executed     uint64             `json:"executed"`
-	Budget       uint64             `json:"budget"`
-	HostCalls    uint64             `json:"host_calls"`
-	Granularity  policy.Granularity `json:"granularity"`
-	TraceEntries int                `json:"trace_entries"`
-	TraceHash    string             `json:"trace_hash,omitempty"`
-	Recorded     string             `json:"recorded,omitempty"`
-	Roles        []roleOutcome      `json:"roles"`
-	Fault        *faultReport       `json:"fault,omitempty"`
+// writeOutcome prints a session's outcome: as JSON, or for people.
+func writeOutcome(w io.Writer, o *session.Outcome, asJSON bool) error {
+	if asJSON {
+		return writeJSON(w, o)
+	}
+	writeOutcomeText(w, o)
+	return nil
 }
 
-// roleOutcome is one role's part of the outcome.
-type roleOutcome struct {
-	Role     string                   `json:"role"`
-	Status   string                   `json:"status"`        // done, faulted or stopped
-	Entries  int                      `json:"trace_entries"` // the role's entries in the trace
-	Bindings map[string]effects.Value `json:"bindings"`
-	names    []string                 // binding names in register order, for the text form
-}
-
-// faultReport is a *vm.Fault for people and scripts.
-type faultReport struct {
-	Kind     string `json:"kind"`
-	Role     string `json:"role,omitempty"`
-	Step     uint64 `json:"step"`
-	Index    int    `json:"index"` // the trace index of a Determinism fault, else -1
-	Position string `json:"position,omitempty"`
-	Message  string `json:"message"`
-}
-
-func newFaultReport(f *vm.Fault) *faultReport {
-	r := &faultReport{Kind: f.Kind.String(), Role: f.Role, Step: f.Step, Index: f.Index, Message: faultMessage(f)}
-	if f.Range.Filename != "" {
-		r.Position = fmt.Sprintf("%s:%d:%d", f.Range.Filename, f.Range.Start.Line, f.Range.Start.Column)
-	}
-	return r
-}
-
-// faultMessage is what the fault says beyond its kind, role and place.
-func faultMessage(f *vm.Fault) string {
-	msg := f.Message
-	if f.Err != nil && !strings.Contains(msg, f.Err.Error()) {
-		if msg != "" {
-			msg += ": "
-		}
-		msg += f.Err.Error()
-	}
-	return msg
-}
-
-func newRunOutcome(file, depFile string, dep *config.Deployment, p *syntax.Protocol, prog *vm.Program, m *vm.Machine, fault *vm.Fault, sh *sessionHost) *runOutcome {
-	steps, budget := m.Steps()
-	out := &runOutcome{
-		Protocol: p.Name, File: file, Deployment: dep.Name, DeployFile: depFile, Mode: dep.Mode, Seed: dep.Seed,
-		Scheduler: shortPolicy(m.Policy()), Status: m.Status().String(), Steps: steps, Executed: m.Executed(), Budget: budget,
-		HostCalls: sh.calls.Load(),
-	}
-	entries := map[string]int{}
-	if t := m.Trace(); t != nil {
-		out.Session = t.Header.SessionText
-		out.Granularity = t.Header.Granularity
-		out.TraceEntries = len(t.Entries)
-		sum := t.Hash()
-		out.TraceHash = hex.EncodeToString(sum[:])
-		for i := range t.Entries {
-			entries[t.Entries[i].Role]++
-		}
-	} else {
-		out.Granularity = policy.Disabled
-	}
-	if fault != nil {
-		out.Status = "faulted"
-		out.Fault = newFaultReport(fault)
-	}
-	for _, rc := range prog.Roles {
-		r := roleOutcome{Role: rc.Role, Status: "done", Entries: entries[rc.Role], Bindings: map[string]effects.Value{}}
-		switch {
-		case fault != nil && fault.Role == rc.Role:
-			r.Status = "faulted"
-		case fault != nil:
-			r.Status = "stopped"
-		}
-		for _, name := range rc.Slots {
-			if v, ok := m.Binding(rc.Role, name); ok {
-				if _, dup := r.Bindings[name]; !dup {
-					r.names = append(r.names, name)
-				}
-				r.Bindings[name] = v
-			}
-		}
-		out.Roles = append(out.Roles, r)
-	}
-	return out
-}
-
-func (o *runOutcome) writeJSON(w io.Writer) error {
+// writeJSON prints v as indented JSON, the form of every --json.
+func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(o)
+	return enc.Encode(v)
 }
 
-// writeText prints the outcome for people: a header, each role with its
-// bindings, then the session's figures. Lines start with a fixed word
+// writeOutcomeText prints the outcome for people: a header, each role with
+// its bindings, then the session's figures. Lines start with a fixed word
 // (role, outcome, trace, recorded) so that scripts can pick them out.
-func (o *runOutcome) writeText(w io.Writer) {
+func writeOutcomeText(w io.Writer, o *session.Outcome) {
 	fmt.Fprintf(w, "protocol %q (%s) on deployment %q (%s), seed %d\n", o.Protocol, o.File, o.Deployment, o.Mode, o.Seed)
 	if o.Session != "" {
 		fmt.Fprintf(w, "session %s, scheduler %s\n", o.Session, o.Scheduler)
@@ -144,20 +46,7 @@ func (o *runOutcome) writeText(w io.Writer) {
 	}
 	for _, r := range o.Roles {
 		fmt.Fprintf(w, "\nrole %s: %s, %d trace entries\n", r.Role, r.Status, r.Entries)
-		tw := newTable(w)
-		shown := 0
-		for _, name := range r.names {
-			v := r.Bindings[name]
-			if v.IsNull() {
-				continue // unbound on the path taken, or bound to null: nothing to say
-			}
-			fmt.Fprintf(tw, "  $%s\t= %s\n", name, abbreviate(v, 160))
-			shown++
-		}
-		_ = tw.Flush()
-		if shown == 0 {
-			fmt.Fprintln(w, "  (no bindings)")
-		}
+		writeBindings(w, "  ", r.Names, r.Bindings, 160)
 	}
 	fmt.Fprintln(w)
 	switch o.Fault {
@@ -188,7 +77,7 @@ func reportFault(f *vm.Fault, files map[string]*hcl.File) {
 	if f.Role != "" {
 		summary += " in role " + f.Role
 	}
-	detail := faultMessage(f)
+	detail := session.FaultMessage(f)
 	if f.Index >= 0 {
 		detail = fmt.Sprintf("At trace index %d: %s", f.Index, detail)
 	}
@@ -279,6 +168,23 @@ func writeAbbrev(b *strings.Builder, v effects.Value, depth int) {
 		b.WriteByte('}')
 	default: // null, bool
 		b.WriteString(v.String())
+	}
+}
+
+// writeBindings prints a role's final bindings, one a line, abbreviated
+// to limit; a binding to null (unbound on the path taken) says nothing.
+func writeBindings(w io.Writer, indent string, names []string, bindings map[string]effects.Value, limit int) {
+	tw := newTable(w)
+	shown := 0
+	for _, name := range names {
+		if v := bindings[name]; !v.IsNull() {
+			fmt.Fprintf(tw, "%s$%s\t= %s\n", indent, name, abbreviate(v, limit))
+			shown++
+		}
+	}
+	_ = tw.Flush()
+	if shown == 0 {
+		fmt.Fprintln(w, indent+"(no bindings)")
 	}
 }
 

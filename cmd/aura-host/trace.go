@@ -2,9 +2,11 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -12,6 +14,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
 	"github.com/aurahost/aura-host/vm/trace"
@@ -71,7 +75,7 @@ where it stopped.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
-			if isBundleFile(file) {
+			if sim.IsBundleFile(file) {
 				return replayBundleFile(cmd.Context(), cmd.OutOrStdout(), file)
 			}
 			t, err := readTraceFile(file)
@@ -146,15 +150,15 @@ func reportDivergence(file string, offset int, t *trace.Trace, f *vm.Fault) {
 		at = fmt.Sprintf("The trace ends after %d entries.", len(t.Entries))
 	case t == nil && f.Index >= 0:
 		if text := traceLine(file, line); text != "" {
-			at = fmt.Sprintf("Line %d of %s: %s", line, file, abbreviateLine(text, 200))
+			at = fmt.Sprintf("Line %d of %s: %s", line, file, sim.AbbreviateLine(text, 200))
 		}
 	}
-	detail := "Determinism fault: " + faultMessage(f) + "."
+	detail := "Determinism fault: " + session.FaultMessage(f) + "."
 	if at != "" {
 		detail += "\n" + at
 	}
 	if f.Range.Filename != "" && t != nil {
-		files := sourceFiles([]byte(t.Header.ProtocolSource), t.Header.ProtocolFile)
+		files := session.SourceFiles([]byte(t.Header.ProtocolSource), t.Header.ProtocolFile)
 		if files[f.Range.Filename] != nil {
 			d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: f.Range.Ptr()}
 			_ = config.WriteDiagnostics(stderr, files, hcl.Diagnostics{d}, colorful(stderr))
@@ -183,13 +187,6 @@ func traceLine(file string, n int) string {
 	}
 }
 
-func abbreviateLine(s string, limit int) string {
-	if r := []rune(s); len(r) > limit {
-		return string(r[:limit-1]) + "…"
-	}
-	return s
-}
-
 // describeEntry renders one entry on a line: where it sits in the run,
 // what it is, and its values abbreviated.
 func describeEntry(e *trace.Entry) string {
@@ -204,4 +201,52 @@ func describeEntry(e *trace.Entry) string {
 		fmt.Fprintf(&b, " error %s: %s", e.Error.Code, e.Error.Message)
 	}
 	return b.String()
+}
+
+// replayBundleFile replays every machine trace of a simulation bundle with
+// no plugins (sim.Bundle.Replay), and reports each: OK, or its divergence
+// as a diagnostic. Exit status 1 if any diverges or cannot be replayed.
+func replayBundleFile(ctx context.Context, w io.Writer, file string) error {
+	b, err := sim.ReadBundleFile(file)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s: simulation bundle of deployment %q, seed %d: %s\n",
+		file, b.Header.Deployment, b.Header.Seed, plural(len(b.Traces), "machine trace"))
+	failed := 0
+	for _, r := range b.Replay(ctx) {
+		label := fmt.Sprintf("run %s, role %s (agent %s)", r.Run, r.Role, r.Agent)
+		switch r.Status {
+		case sim.Replayed:
+			ended := ""
+			if r.Fault != nil {
+				ended = fmt.Sprintf(", ending in the recorded fault (%s)", r.Fault.Kind)
+			}
+			fmt.Fprintf(w, "  %s: OK: replayed %d entries%s, trace hash %s\n", label, len(r.Trace.Entries), ended, hex.EncodeToString(r.Want[:]))
+			continue
+		case sim.StoppedByRun:
+			fmt.Fprintf(w, "  %s: OK: replayed %d entries, up to where the failed run stopped it (%s)\n", label, len(r.Trace.Entries), sim.AbbreviateLine(r.RunFault, 120))
+			continue
+		case sim.Diverged:
+			if r.Fault == nil {
+				fmt.Fprintf(w, "  %s: DIVERGED: the replayed trace hashes %x, the recorded one %x\n", label, r.Got, r.Want)
+				break
+			}
+			fmt.Fprintf(w, "  %s: DIVERGED at entry %d (line %d)\n", label, r.Fault.Index, r.EntryLine(r.Fault.Index))
+			reportDivergence(file, r.First, r.Trace, r.Fault)
+		case sim.Unreadable:
+			fmt.Fprintf(w, "  %s: unreadable: %v\n", label, r.Err)
+		case sim.NotReplayable:
+			fmt.Fprintf(w, "  %s: not replayable: the trace is %s; only a full trace replays (simulate --granularity full, the default)\n", label, r.Trace.Header.Granularity)
+		case sim.CannotReplay:
+			fmt.Fprintf(w, "  %s: cannot replay: %v\n", label, r.Err)
+		}
+		failed++
+	}
+	if failed > 0 {
+		fmt.Fprintf(w, "%d of %d machine traces did not replay\n", failed, len(b.Traces))
+		return &exitError{code: 1}
+	}
+	fmt.Fprintf(w, "OK: every machine trace replayed with no plugins\n")
+	return nil
 }

@@ -85,8 +85,13 @@ func (b *TraceBundle) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
-// Hash is BLAKE3-256 of the bundle's bytes, printed as hex.
-func (b *TraceBundle) Hash() string {
-	sum := blake3.Sum256(b.buf.Bytes())
+// Hash is BLAKE3-256 of the bundle's bytes, printed as hex (HashBundle).
+func (b *TraceBundle) Hash() string { return HashBundle(b.buf.Bytes()) }
+
+// HashBundle is a trace bundle's hash: BLAKE3-256 of its bytes, as hex.
+// It is the one hash of a bundle, whether written (TraceBundle.Hash) or
+// read back (Bundle.Hash).
+func HashBundle(raw []byte) string {
+	sum := blake3.Sum256(raw)
 	return fmt.Sprintf("%x", sum)
 }

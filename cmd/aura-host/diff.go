@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/vm/trace"
 )
 
@@ -54,7 +56,7 @@ a bundle compared with a trace, or altered (its digests no longer chain:
 			if context < 0 {
 				return fmt.Errorf("--context %d: want 0 or more entries", context)
 			}
-			switch a, b := isBundleFile(args[0]), isBundleFile(args[1]); {
+			switch a, b := sim.IsBundleFile(args[0]), sim.IsBundleFile(args[1]); {
 			case a && b:
 				return diffBundleFiles(cmd.OutOrStdout(), args[0], args[1], context)
 			case a != b:
@@ -89,11 +91,17 @@ a bundle compared with a trace, or altered (its digests no longer chain:
 // diffBundleFiles compares two simulation bundles: exit status 0 if they
 // are identical, 1 if they differ, 2 if one cannot be read.
 func diffBundleFiles(w io.Writer, fileA, fileB string, context int) error {
-	var bundles [2]*simBundle
+	var bundles [2]*sim.Bundle
 	for i, file := range []string{fileA, fileB} {
-		b, err := readBundle(file)
+		b, err := sim.ReadBundleFile(file)
 		if err == nil {
-			err = b.checkDigests()
+			err = b.CheckDigests()
+		}
+		var te *sim.TraceError
+		if errors.As(err, &te) && te.AlteredLine > 0 {
+			err = fmt.Errorf("%s: %w; `aura-host trace replay %s` names it", file, err, file)
+		} else if te != nil {
+			err = fmt.Errorf("%s: %w", file, err)
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, "Error:", err)
@@ -107,6 +115,49 @@ func diffBundleFiles(w io.Writer, fileA, fileB string, context int) error {
 	return nil
 }
 
+// diffBundles prints the comparison of two trace bundles (sim.DiffBundles)
+// and reports whether they are identical, byte for byte.
+func diffBundles(w io.Writer, nameA, nameB string, a, b *sim.Bundle, context int) bool {
+	for _, side := range []struct {
+		name, file string
+		b          *sim.Bundle
+	}{{"A", nameA, a}, {"B", nameB, b}} {
+		fmt.Fprintf(w, "%s: %s: simulation bundle of deployment %q, seed %d, %d lines, hash %s\n",
+			side.name, side.file, side.b.Header.Deployment, side.b.Header.Seed, len(side.b.Lines), side.b.Hash())
+	}
+	d := sim.DiffBundles(a, b)
+	if d.Identical {
+		fmt.Fprintf(w, "identical: the %d lines match, byte for byte\n", len(a.Lines))
+		return true
+	}
+	for _, f := range d.Header {
+		fmt.Fprintf(w, "header differs: %s: %s vs %s\n", f.Field, f.A, f.B)
+	}
+	if len(d.TraceHeaderFields) > 0 {
+		fmt.Fprintf(w, "trace headers differ: %s (each machine's trace header holds the seed and what derives from it)\n",
+			strings.Join(d.TraceHeaderFields, ", "))
+	}
+	if d.At < 0 {
+		fmt.Fprintln(w, "\nno divergence: every fault, message, effect and outcome matches; the bundles differ only in their headers")
+		if d.DigestsOnly > 0 {
+			fmt.Fprintf(w, "(and in the digests of %d trace entries, which chain from the headers)\n", d.DigestsOnly)
+		}
+		return false
+	}
+	heading := fmt.Sprintf("line %d, in %s\n", d.At+1, a.Where(d.At))
+	if wb := b.Where(d.At); wb != a.Where(d.At) {
+		heading += fmt.Sprintf("  (in B: %s)\n", wb)
+	}
+	fields := make([][3]string, len(d.Fields))
+	for i, f := range d.Fields {
+		fields[i] = [3]string{f.Field, f.A, f.B}
+	}
+	writeDivergence(w, divergence{heading: heading, index: d.At, at: fmt.Sprintf("line %d", d.At+1), items: "lines",
+		lenA: len(a.Lines), lenB: len(b.Lines), fields: fields,
+		context: func(w io.Writer, side int) { writeLineContext(w, []*sim.Bundle{a, b}[side].Lines, d.At, context) }})
+	return false
+}
+
 // diffTraces prints the comparison of a and b (trace.Compare) and reports
 // whether their entries are identical.
 func diffTraces(w io.Writer, nameA, nameB string, a, b *trace.Trace, context int) bool {
@@ -117,34 +168,71 @@ func diffTraces(w io.Writer, nameA, nameB string, a, b *trace.Trace, context int
 	for _, h := range d.Header {
 		fmt.Fprintf(w, "header differs: %s\n", h)
 	}
-	at := d.At
 	if d.Identical() {
 		fmt.Fprintf(w, "identical: the %d entries match\n", len(a.Entries))
 		return true
 	}
-	fmt.Fprintf(w, "\nfirst divergence at index %d\n", at)
-	for _, side := range []struct {
-		name string
-		t    *trace.Trace
-	}{{"A", a}, {"B", b}} {
-		fmt.Fprintf(w, "\n%s:\n", side.name)
-		writeContext(w, side.t.Entries, at, context)
+	fields := make([][3]string, len(d.Fields))
+	for i, f := range d.Fields {
+		fields[i] = [3]string{f.Field, renderField(f.Field, f.A), renderField(f.Field, f.B)}
+	}
+	writeDivergence(w, divergence{heading: fmt.Sprintf("index %d\n", d.At), index: d.At, at: fmt.Sprintf("index %d", d.At), items: "entries",
+		lenA: len(a.Entries), lenB: len(b.Entries), fields: fields,
+		context: func(w io.Writer, side int) { writeContext(w, []*trace.Trace{a, b}[side].Entries, d.At, context) }})
+	return false
+}
+
+// divergence is the first difference of two traces or bundles, for
+// writeDivergence.
+type divergence struct {
+	heading    string // what follows "first divergence at ", with its newline
+	index      int    // of the first diverging entry or line, from 0
+	at         string // "index 3", "line 12"
+	items      string // entries, lines
+	lenA, lenB int
+	context    func(w io.Writer, side int) // prints side 0 (A) or 1 (B) around the divergence
+	fields     [][3]string                 // field, A, B
+}
+
+// writeDivergence prints the first divergence: where, the context on both
+// sides, then which side ends or each field that differs.
+func writeDivergence(w io.Writer, d divergence) {
+	fmt.Fprintf(w, "\nfirst divergence at %s", d.heading)
+	for side, name := range []string{"A", "B"} {
+		fmt.Fprintf(w, "\n%s:\n", name)
+		d.context(w, side)
 	}
 	fmt.Fprintln(w)
 	switch {
-	case at >= len(a.Entries):
-		fmt.Fprintf(w, "A ends after %d entries; B continues\n", len(a.Entries))
-	case at >= len(b.Entries):
-		fmt.Fprintf(w, "B ends after %d entries; A continues\n", len(b.Entries))
+	case d.index >= d.lenA:
+		fmt.Fprintf(w, "A ends after %d %s; B continues\n", d.lenA, d.items)
+	case d.index >= d.lenB:
+		fmt.Fprintf(w, "B ends after %d %s; A continues\n", d.lenB, d.items)
 	default:
-		fmt.Fprintf(w, "fields that differ at index %d:\n", at)
+		fmt.Fprintf(w, "fields that differ at %s:\n", d.at)
 		tw := newTable(w)
-		for _, f := range d.Fields {
-			fmt.Fprintf(tw, "  %s\tA: %s\n  \tB: %s\n", f.Field, renderField(f.Field, f.A), renderField(f.Field, f.B))
+		for _, f := range d.fields {
+			fmt.Fprintf(tw, "  %s\tA: %s\n  \tB: %s\n", f[0], f[1], f[2])
 		}
 		_ = tw.Flush()
 	}
-	return false
+}
+
+// writeLineContext prints the lines around index at (from 0), numbered
+// from 1 and abbreviated, marking it.
+func writeLineContext(w io.Writer, lines []string, at, context int) {
+	lo, hi := max(0, at-context), min(len(lines), at+context+1)
+	width := len(fmt.Sprint(hi))
+	for i := lo; i < hi; i++ {
+		mark := " "
+		if i == at {
+			mark = ">"
+		}
+		fmt.Fprintf(w, "  %s %*d  %s\n", mark, width, i+1, sim.AbbreviateLine(lines[i], 150))
+	}
+	if at >= len(lines) {
+		fmt.Fprintf(w, "  > %*d  (no line: the bundle ends)\n", width, at+1)
+	}
 }
 
 // renderField renders one side of a field difference: a value inside
@@ -194,7 +282,3 @@ func dash(s string) string {
 	}
 	return s
 }
-
-// fieldDiff is one field that differs between two lines of simulation
-// bundles, rendered.
-type fieldDiff struct{ field, a, b string }
