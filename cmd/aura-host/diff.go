@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/vm/trace"
 )
@@ -228,7 +229,7 @@ func writeLineContext(w io.Writer, lines []string, at, context int) {
 		if i == at {
 			mark = ">"
 		}
-		fmt.Fprintf(w, "  %s %*d  %s\n", mark, width, i+1, sim.AbbreviateLine(lines[i], 150))
+		fmt.Fprintf(w, "  %s %*d  %s\n", mark, width, i+1, session.AbbreviateLine(lines[i], 150))
 	}
 	if at >= len(lines) {
 		fmt.Fprintf(w, "  > %*d  (no line: the bundle ends)\n", width, at+1)
@@ -241,7 +242,7 @@ func writeLineContext(w io.Writer, lines []string, at, context int) {
 func renderField(field string, v effects.Value) string {
 	switch {
 	case strings.HasPrefix(field, "inputs") || strings.HasPrefix(field, "outputs"):
-		return abbreviate(v, 100)
+		return session.Abbreviate(v, 100)
 	case field == "error":
 		s, _ := v.AsString()
 		return s
@@ -264,7 +265,7 @@ func writeContext(w io.Writer, entries []trace.Entry, at, context int) {
 		if i == at {
 			mark = ">"
 		}
-		out := abbreviate(e.Outputs, 48)
+		out := session.Abbreviate(e.Outputs, 48)
 		if e.Error != nil {
 			out = "error " + string(e.Error.Code)
 		}

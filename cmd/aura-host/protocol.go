@@ -11,9 +11,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/vm"
-	"github.com/aurahost/aura-host/vm/interchange"
 	"github.com/aurahost/aura-host/vm/policy"
-	"github.com/aurahost/aura-host/vm/project"
 	"github.com/aurahost/aura-host/vm/syntax"
 )
 
@@ -133,7 +131,7 @@ Mistakes are printed with file:line:col and a snippet; exit status 1.`,
 			var out []byte
 			if !diags.HasErrors() {
 				var d hcl.Diagnostics
-				out, d = projectFile(sel, file, role, asJSON)
+				out, d = session.Project(sel, file, role, asJSON)
 				diags = append(diags, d...)
 			}
 			if len(diags) > 0 {
@@ -190,42 +188,4 @@ func printCheck(w io.Writer, file string, p *syntax.Protocol, prog *vm.Program, 
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", rc.Role, rc.Instructions(), rc.Depth, s.Sends, s.Receives, effects)
 	}
 	_ = tw.Flush()
-}
-
-// projectFile is `protocol project`: the local type of one role, or of
-// every role, as text or in the JSON interchange form (for every role, a
-// JSON object keyed by role).
-func projectFile(src []byte, filename, role string, asJSON bool) ([]byte, hcl.Diagnostics) {
-	p, diags := vm.Load(src, filename)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	pr, d := project.Project(p)
-	diags = append(diags, d...)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	var roles []string
-	if role != "" {
-		if p.RoleIndex(role) < 0 {
-			return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown role",
-				Detail: fmt.Sprintf("%q is not a role of %s; the roles are %s.", role, p.Name, strings.Join(p.Roles, ", ")), Subject: p.Range.Ptr()})
-		}
-		roles = []string{role}
-	}
-	var out []byte
-	var err error
-	switch {
-	case !asJSON:
-		return []byte(pr.TextOf(roles...)), diags
-	case role != "":
-		out, err = interchange.LocalJSON(pr, role)
-		out = append(out, '\n')
-	default:
-		out, err = interchange.ProjectionJSON(pr)
-	}
-	if err != nil {
-		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot render JSON", Detail: err.Error(), Subject: p.Range.Ptr()})
-	}
-	return out, diags
 }

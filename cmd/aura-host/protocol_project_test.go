@@ -10,10 +10,10 @@ import (
 	"github.com/aurahost/aura-host/vm"
 )
 
-// TestCheckAndProjectFile: what `protocol check` and `protocol project`
-// print for one example. Moved from vm/json_test.go when the VM stopped
-// formatting CLI output (vm.CheckFile and vm.ProjectFile).
-func TestCheckAndProjectFile(t *testing.T) {
+// TestCheckFile: what `protocol check` prints for one example. Moved from
+// vm/json_test.go when the VM stopped formatting CLI output (vm.CheckFile);
+// its projection half is host/session's TestProject.
+func TestCheckFile(t *testing.T) {
 	file := filepath.Join("..", "..", "examples", "protocols", "guardian_recovery.hcl")
 	src, err := os.ReadFile(file)
 	if err != nil {
@@ -36,18 +36,5 @@ func TestCheckAndProjectFile(t *testing.T) {
 	}
 	if got := strings.Join(p.Roles, ", "); got != "Account, Guardian[0], Guardian[1], Guardian[2]" {
 		t.Errorf("roles: %s", got)
-	}
-	one, diags := projectFile(src, "guardian_recovery.hcl", "Guardian[1]", true)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	if !bytes.HasPrefix(one, []byte("{\n  \"kind\": \"send\"")) {
-		t.Errorf("Guardian[1] JSON:\n%s", one)
-	}
-	if _, diags := projectFile(src, "guardian_recovery.hcl", "Mallory", false); !diags.HasErrors() {
-		t.Error("an unknown role was projected")
-	}
-	if _, diags := projectFile([]byte(`protocol "x" {`), "broken.hcl", "", false); !diags.HasErrors() {
-		t.Error("a syntax error passed the check")
 	}
 }

@@ -155,7 +155,7 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 		return err
 	}
 	if out.Faulted != nil {
-		reportFault(out.Faulted, files)
+		writeDiagnostic(session.FaultDiagnostic(out.Faulted, files), files)
 		return &exitError{code: 1}
 	}
 	return nil

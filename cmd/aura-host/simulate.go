@@ -166,11 +166,11 @@ func simulateOne(ctx context.Context, w io.Writer, sc *sim.Scenario, seed uint64
 			return err
 		}
 	} else {
-		writeReport(w, o, f.bindings)
+		o.WriteText(w, f.bindings)
 	}
 	for _, r := range o.Runs {
 		if r.Err != nil {
-			reportRunFault(sc, seed, &r)
+			writeDiagnostic(sc.RunFaultDiagnostic(seed, &r), sc.Files)
 		}
 	}
 	if o.Status != "ok" {

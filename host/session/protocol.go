@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/aurahost/aura-host/vm"
+	"github.com/aurahost/aura-host/vm/interchange"
+	"github.com/aurahost/aura-host/vm/project"
 	"github.com/aurahost/aura-host/vm/syntax"
 )
 
@@ -141,4 +143,42 @@ func Compile(src []byte, filename, name string) (*syntax.Protocol, *vm.Program, 
 		return nil, nil, files, diags
 	}
 	return p, prog, files, diags
+}
+
+// Project loads a protocol and projects it: the local type of one role
+// (or of every role, when role is ""), as text or in the JSON interchange
+// form (for every role, a JSON object keyed by role).
+func Project(src []byte, filename, role string, asJSON bool) ([]byte, hcl.Diagnostics) {
+	p, diags := vm.Load(src, filename)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	pr, d := project.Project(p)
+	diags = append(diags, d...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	var roles []string
+	if role != "" {
+		if p.RoleIndex(role) < 0 {
+			return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown role",
+				Detail: fmt.Sprintf("%q is not a role of %s; the roles are %s.", role, p.Name, strings.Join(p.Roles, ", ")), Subject: p.Range.Ptr()})
+		}
+		roles = []string{role}
+	}
+	var out []byte
+	var err error
+	switch {
+	case !asJSON:
+		return []byte(pr.TextOf(roles...)), diags
+	case role != "":
+		out, err = interchange.LocalJSON(pr, role)
+		out = append(out, '\n')
+	default:
+		out, err = interchange.ProjectionJSON(pr)
+	}
+	if err != nil {
+		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot render JSON", Detail: err.Error(), Subject: p.Range.Ptr()})
+	}
+	return out, diags
 }

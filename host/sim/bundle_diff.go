@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/aurahost/aura-host/host/session"
 )
 
 // BundleDiff is where two trace bundles first differ in what happened.
@@ -100,7 +102,7 @@ func JSONLineDiffs(a, b string, skipDigest bool) []FieldDiff {
 		if a == b {
 			return nil
 		}
-		return []FieldDiff{{"(line)", AbbreviateLine(a, 100), AbbreviateLine(b, 100)}}
+		return []FieldDiff{{"(line)", session.AbbreviateLine(a, 100), session.AbbreviateLine(b, 100)}}
 	}
 	var out []FieldDiff
 	for _, k := range unionKeys(ma, mb) {
@@ -187,13 +189,5 @@ func jsonText(v any) string {
 	if err != nil {
 		return fmt.Sprint(v)
 	}
-	return AbbreviateLine(string(out), 100)
-}
-
-// AbbreviateLine cuts s to at most limit characters, ending in "…".
-func AbbreviateLine(s string, limit int) string {
-	if r := []rune(s); len(r) > limit {
-		return string(r[:limit-1]) + "…"
-	}
-	return s
+	return session.AbbreviateLine(string(out), 100)
 }

@@ -133,8 +133,12 @@ type SweepReport struct {
 	ElapsedMs  int64        `json:"elapsed_ms"`
 	Failures   []*Report    `json:"failures"`
 	Results    []SeedResult `json:"results"`
+	seeds      SeedRange
 	hashes     map[string]bool
 }
+
+// Interrupted reports whether fewer seeds were simulated than the range holds.
+func (rep *SweepReport) Interrupted() bool { return rep.Simulated < rep.seeds.Count() }
 
 // SeedResult is one seed of a sweep.
 type SeedResult struct {
@@ -146,7 +150,7 @@ type SeedResult struct {
 
 // NewSweepReport starts the report of sweeping r over sc.
 func (sc *Scenario) NewSweepReport(r SeedRange) *SweepReport {
-	return &SweepReport{Deployment: sc.Deployment.Name, File: sc.File, Seeds: r.String(), Failures: []*Report{}, hashes: map[string]bool{}}
+	return &SweepReport{Deployment: sc.Deployment.Name, File: sc.File, Seeds: r.String(), Failures: []*Report{}, seeds: r, hashes: map[string]bool{}}
 }
 
 // Add counts one seed's report, in seed order.
