@@ -41,4 +41,8 @@ run "pp" {
 	if out.Bundle.Hash() == "" || len(out.Runs) != 1 {
 		t.Fatalf("outcome %+v", out)
 	}
+	if b := sim.Bundle(out); b.Hash() != out.Bundle.Hash() || b.Header.Seed != 3 || len(b.Traces) != 2 {
+		t.Fatalf("bundle read back: %+v", b.Header)
+	}
+	sim.RequireReplay(out)
 }
