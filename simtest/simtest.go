@@ -22,6 +22,7 @@ package simtest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
@@ -164,5 +165,16 @@ func (s *Sim) RequireReplay(out *sim.Outcome) {
 	}
 	if s.t.Failed() {
 		s.t.FailNow()
+	}
+}
+
+// RequireSameBundle fails the test unless the two outcomes' bundles are
+// the same bytes, printing where they first differ as `aura-host trace
+// diff` does (sim.WriteBundleDiff).
+func (s *Sim) RequireSameBundle(a, b *sim.Outcome) {
+	s.t.Helper()
+	var diff strings.Builder
+	if !sim.WriteBundleDiff(&diff, "A", "B", s.Bundle(a), s.Bundle(b), 3) {
+		s.t.Fatalf("the bundles differ:\n%s", diff.String())
 	}
 }

@@ -120,7 +120,9 @@ func TestSweepReportsInSeedOrder(t *testing.T) {
 	}
 	next := r.From
 	for res := range sim.Sweep(context.Background(), sim.SweepConfig{Seeds: r, Parallel: 8,
-		Simulate: func(ctx context.Context, seed uint64) (*sim.Outcome, error) { return &sim.Outcome{VirtualMs: int64(seed)}, nil }}) {
+		Simulate: func(ctx context.Context, seed uint64) (*sim.Outcome, error) {
+			return &sim.Outcome{VirtualMs: int64(seed)}, nil
+		}}) {
 		if res.Seed != next || res.Outcome.VirtualMs != int64(next) {
 			t.Fatalf("got seed %d, want %d", res.Seed, next)
 		}

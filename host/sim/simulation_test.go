@@ -80,7 +80,11 @@ run "pp" {
 }
 `, 7)
 	if out.Bundle.Hash() != again.Bundle.Hash() {
-		t.Fatalf("same seed, different bundles:\n%s\n---\n%s", out.Bundle.Bytes(), again.Bundle.Bytes())
+		var diff strings.Builder
+		a, _ := sim.ReadBundle("first", out.Bundle.Bytes())
+		b, _ := sim.ReadBundle("again", again.Bundle.Bytes())
+		sim.WriteBundleDiff(&diff, "first", "again", a, b, 3)
+		t.Fatalf("same seed, different bundles:\n%s", diff.String())
 	}
 }
 
