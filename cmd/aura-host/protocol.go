@@ -2,17 +2,12 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/session"
-	"github.com/aurahost/aura-host/vm"
-	"github.com/aurahost/aura-host/vm/policy"
-	"github.com/aurahost/aura-host/vm/syntax"
 )
 
 func newProtocolCommand(g *globals) *cobra.Command {
@@ -81,7 +76,7 @@ protocol by protocol, or only the one --protocol names.`,
 					failed = true
 					continue
 				}
-				printCheck(cmd.OutOrStdout(), file, p, prog, types)
+				session.WriteCheck(cmd.OutOrStdout(), file, p, prog, types)
 			}
 			if failed {
 				return &exitError{code: 1}
@@ -148,44 +143,4 @@ Mistakes are printed with file:line:col and a snippet; exit status 1.`,
 	cmd.Flags().StringVar(&role, "role", "", "print only this role's local type (a family member is written Guardian[0])")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write the JSON interchange form instead of text")
 	return cmd
-}
-
-// printCheck prints what `protocol check` reports about a good protocol.
-func printCheck(w io.Writer, file string, p *syntax.Protocol, prog *vm.Program, types bool) {
-	instrs := 0
-	for _, rc := range prog.Roles {
-		instrs += rc.Instructions()
-	}
-	fmt.Fprintf(w, "%s: protocol %q is well formed: %d roles, %d instructions\n", file, p.Name, len(p.Roles), instrs)
-	sched, how := p.Scheduler, "declared"
-	if sched == "" {
-		exec, _ := policy.LookupExecution(p.Policy)
-		sched, how = policy.SelectScheduler(policy.Signals{Heavy: exec.Heavy}), "by rule, without contention"
-	}
-	fmt.Fprintf(w, "scheduler: %s (%s)\n", session.SchedulerName(sched), how)
-	if p.Policy != "" {
-		fmt.Fprintf(w, "execution policy: %s\n", p.Policy)
-	}
-	budget, mult := session.StepBudget(p, prog)
-	fmt.Fprintf(w, "step budget: %d (multiplier %d)\n\n", budget, mult)
-	if types {
-		for i, rc := range prog.Roles {
-			if i > 0 {
-				fmt.Fprintln(w)
-			}
-			fmt.Fprint(w, prog.Projection.Text(rc.Role))
-		}
-		return
-	}
-	tw := newTable(w)
-	fmt.Fprintln(tw, "ROLE\tINSTRUCTIONS\tDEPTH\tSENDS\tRECEIVES\tEFFECTS")
-	for _, rc := range prog.Roles {
-		s := rc.Summary()
-		effects := strings.Join(s.Effects, ", ")
-		if effects == "" {
-			effects = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", rc.Role, rc.Instructions(), rc.Depth, s.Sends, s.Receives, effects)
-	}
-	_ = tw.Flush()
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -18,31 +19,18 @@ const (
 	progressEvery = 2 * time.Second
 )
 
-// sweep simulates every seed of r, f.parallel at a time (sim.Sweep), and
+// sweep simulates every seed of r, f.parallel at a time (sim.Scenario.SweepSeeds), and
 // reports in seed order: each failing seed with the command that
 // reproduces it alone, progress on stderr, the summary last.
 func sweep(ctx context.Context, w io.Writer, sc *sim.Scenario, r sim.SeedRange, f *simulateFlags) error {
-	rep := sc.NewSweepReport(r)
 	if !f.asJSON {
 		fmt.Fprintf(w, "sweeping seeds %s of deployment %q (%s): %s, %d at a time\n", r, sc.Deployment.Name, sc.File, sim.Plural(len(sc.Deployment.Runs), "run"), f.parallel)
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	start := time.Now()
 	lastLine, sinceLine := start, 0
-	var failure error
-	for res := range sim.Sweep(ctx, sim.SweepConfig{Seeds: r, Parallel: f.parallel, Simulate: sc.Simulate}) {
-		if res.Err != nil {
-			if failure == nil {
-				failure = hostError(sc, res.Seed, res.Err)
-				cancel() // the deployment cannot be simulated: stop the other seeds
-			}
-			continue
-		}
-		o := sc.Report(res.Seed, res.Outcome)
-		rep.Add(o)
+	rep, err := sc.SweepSeeds(ctx, r, f.parallel, func(o *sim.Report, rep *sim.SweepReport) {
 		if o.Status != "ok" {
-			o.Reproduce = reproduceCommand(sc.File, res.Seed, f)
+			o.Reproduce = reproduceCommand(sc.File, o.Seed, f)
 			if !f.asJSON {
 				o.WriteFailing(w)
 			}
@@ -52,12 +40,12 @@ func sweep(ctx context.Context, w io.Writer, sc *sim.Scenario, r sim.SeedRange, 
 			fmt.Fprintf(stderr, "simulate: %d of %d seeds, %d failed, %s\n", rep.Simulated, r.Count(), rep.Failed, time.Since(start).Round(time.Millisecond))
 			lastLine, sinceLine = time.Now(), 0
 		}
-	}
-	if failure != nil {
-		return failure
+	})
+	var se *sim.SeedError
+	if errors.As(err, &se) {
+		return hostError(sc, se.Seed, se.Err)
 	}
 	interrupted := rep.Interrupted()
-	rep.ElapsedMs = time.Since(start).Milliseconds()
 	if f.asJSON {
 		if err := writeJSON(w, rep); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // SeedRange is a range of seeds, both ends included.
@@ -165,4 +166,46 @@ func (rep *SweepReport) Add(o *Report) {
 	}
 	rep.Failed++
 	rep.Failures = append(rep.Failures, o)
+}
+
+// SeedError is a seed whose simulation could not be built or driven (a
+// plugin's config block the host rejects, say): the deployment cannot be
+// simulated, whatever the seed.
+type SeedError struct {
+	Seed uint64
+	Err  error
+}
+
+func (e *SeedError) Error() string { return fmt.Sprintf("seed %d: %v", e.Seed, e.Err) }
+
+func (e *SeedError) Unwrap() error { return e.Err }
+
+// SweepSeeds simulates every seed of r over the scenario, parallel at a
+// time (Sweep), adds each seed's Report to the sweep's report in seed
+// order and then calls each with both (each may set Report.Reproduce).
+// The first seed that cannot be simulated stops the sweep, and its error
+// is a *SeedError. A sweep cut short by ctx returns the report so far
+// (Interrupted). ElapsedMs is the sweep's wall-clock time.
+func (sc *Scenario) SweepSeeds(ctx context.Context, r SeedRange, parallel int, each func(*Report, *SweepReport)) (*SweepReport, error) {
+	rep := sc.NewSweepReport(r)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	start := time.Now()
+	var failure error
+	for res := range Sweep(ctx, SweepConfig{Seeds: r, Parallel: parallel, Simulate: sc.Simulate}) {
+		if res.Err != nil {
+			if failure == nil {
+				failure = &SeedError{Seed: res.Seed, Err: res.Err}
+				cancel() // the deployment cannot be simulated: stop the other seeds
+			}
+			continue
+		}
+		o := sc.Report(res.Seed, res.Outcome)
+		rep.Add(o)
+		if each != nil {
+			each(o, rep)
+		}
+	}
+	rep.ElapsedMs = time.Since(start).Milliseconds()
+	return rep, failure
 }

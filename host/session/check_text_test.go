@@ -1,4 +1,4 @@
-package main
+package session
 
 import (
 	"bytes"
@@ -11,8 +11,8 @@ import (
 )
 
 // TestCheckFile: what `protocol check` prints for one example. Moved from
-// vm/json_test.go when the VM stopped formatting CLI output (vm.CheckFile);
-// its projection half is host/session's TestProject.
+// cmd/aura-host (before that vm/json_test.go, vm.CheckFile) with WriteCheck;
+// its projection half is TestProject.
 func TestCheckFile(t *testing.T) {
 	file := filepath.Join("..", "..", "examples", "protocols", "guardian_recovery.hcl")
 	src, err := os.ReadFile(file)
@@ -28,7 +28,7 @@ func TestCheckFile(t *testing.T) {
 		t.Fatal(diags)
 	}
 	var out bytes.Buffer
-	printCheck(&out, "guardian_recovery.hcl", p, prog, true)
+	WriteCheck(&out, "guardian_recovery.hcl", p, prog, true)
 	for _, want := range []string{`protocol "guardian_recovery" is well formed: 4 roles`, "role Guardian[2] of guardian_recovery"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("check output lacks %q:\n%s", want, out.String())
