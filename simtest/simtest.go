@@ -17,7 +17,7 @@
 // blocks bound to their protocols' roles, faults with something to act
 // on), WithDecideRules takes the CLI's --decide rules (host/session), and
 // Bundle and RequireReplay read the trace bundle back and replay it with
-// the same code as `aura-host trace replay` (sim.Bundle).
+// the same code as `aura-host trace replay` (bundle.Bundle).
 package simtest
 
 import (
@@ -30,6 +30,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
@@ -144,9 +145,9 @@ func (s *Sim) RequireSuccess(out *sim.Outcome) {
 
 // Bundle reads the outcome's trace bundle back, as `aura-host trace diff`
 // and `trace replay` read a recorded one.
-func (s *Sim) Bundle(out *sim.Outcome) *sim.Bundle {
+func (s *Sim) Bundle(out *sim.Outcome) *bundle.Bundle {
 	s.t.Helper()
-	b, err := sim.ReadBundle("bundle", out.Bundle.Bytes())
+	b, err := bundle.Read("bundle", out.Bundle.Bytes())
 	if err != nil {
 		s.t.Fatalf("read the bundle back: %v", err)
 	}
@@ -170,11 +171,11 @@ func (s *Sim) RequireReplay(out *sim.Outcome) {
 
 // RequireSameBundle fails the test unless the two outcomes' bundles are
 // the same bytes, printing where they first differ as `aura-host trace
-// diff` does (sim.WriteBundleDiff).
+// diff` does (bundle.WriteDiff).
 func (s *Sim) RequireSameBundle(a, b *sim.Outcome) {
 	s.t.Helper()
 	var diff strings.Builder
-	if !sim.WriteBundleDiff(&diff, "A", "B", s.Bundle(a), s.Bundle(b), 3) {
+	if !bundle.WriteDiff(&diff, "A", "B", s.Bundle(a), s.Bundle(b), 3) {
 		s.t.Fatalf("the bundles differ:\n%s", diff.String())
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/host/session"
-	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/vm/trace"
 )
 
@@ -53,7 +53,7 @@ a bundle compared with a trace, or altered (its digests no longer chain:
 			if context < 0 {
 				return fmt.Errorf("--context %d: want 0 or more entries", context)
 			}
-			switch a, b := sim.IsBundleFile(args[0]), sim.IsBundleFile(args[1]); {
+			switch a, b := bundle.IsFile(args[0]), bundle.IsFile(args[1]); {
 			case a && b:
 				return diffBundleFiles(cmd.OutOrStdout(), args[0], args[1], context)
 			case a != b:
@@ -88,13 +88,13 @@ a bundle compared with a trace, or altered (its digests no longer chain:
 // diffBundleFiles compares two simulation bundles: exit status 0 if they
 // are identical, 1 if they differ, 2 if one cannot be read.
 func diffBundleFiles(w io.Writer, fileA, fileB string, context int) error {
-	var bundles [2]*sim.Bundle
+	var bundles [2]*bundle.Bundle
 	for i, file := range []string{fileA, fileB} {
-		b, err := sim.ReadBundleFile(file)
+		b, err := bundle.ReadFile(file)
 		if err == nil {
 			err = b.CheckDigests()
 		}
-		var te *sim.TraceError
+		var te *bundle.TraceError
 		if errors.As(err, &te) && te.AlteredLine > 0 {
 			err = fmt.Errorf("%s: %w; `aura-host trace replay %s` names it", file, err, file)
 		} else if te != nil {
@@ -106,7 +106,7 @@ func diffBundleFiles(w io.Writer, fileA, fileB string, context int) error {
 		}
 		bundles[i] = b
 	}
-	if !sim.WriteBundleDiff(w, fileA, fileB, bundles[0], bundles[1], context) {
+	if !bundle.WriteDiff(w, fileA, fileB, bundles[0], bundles[1], context) {
 		return &exitError{code: 1}
 	}
 	return nil

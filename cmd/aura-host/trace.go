@@ -12,6 +12,7 @@ import (
 
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/trace"
 )
@@ -70,7 +71,7 @@ where it stopped.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
-			if sim.IsBundleFile(file) {
+			if bundle.IsFile(file) {
 				return replayBundleFile(cmd.Context(), cmd.OutOrStdout(), file)
 			}
 			t, err := readTraceFile(file)
@@ -128,10 +129,10 @@ func reportDivergence(file string, offset int, t *trace.Trace, f *vm.Fault) {
 }
 
 // replayBundleFile replays every machine trace of a simulation bundle with
-// no plugins (sim.Bundle.Replay), and reports each: OK, or its divergence
+// no plugins (bundle.Bundle.Replay), and reports each: OK, or its divergence
 // as a diagnostic. Exit status 1 if any diverges or cannot be replayed.
 func replayBundleFile(ctx context.Context, w io.Writer, file string) error {
-	b, err := sim.ReadBundleFile(file)
+	b, err := bundle.ReadFile(file)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/bundle"
 )
 
 const pingPongRun = `
@@ -17,9 +18,9 @@ run "pp" {
 }
 `
 
-func readBack(t *testing.T, out *sim.Outcome) *sim.Bundle {
+func readBack(t *testing.T, out *sim.Outcome) *bundle.Bundle {
 	t.Helper()
-	b, err := sim.ReadBundle("pp.jsonl", out.Bundle.Bytes())
+	b, err := bundle.Read("pp.jsonl", out.Bundle.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ func TestBundleAlteredLineIsFound(t *testing.T) {
 	i := bt.First + 2 // the trace's second entry
 	b.Lines[i] = strings.Replace(b.Lines[i], `"ordering_key":`, `"ordering_key":9`, 1)
 	err := b.CheckDigests()
-	var te *sim.TraceError
+	var te *bundle.TraceError
 	if !errors.As(err, &te) || te.AlteredLine == 0 {
 		t.Fatalf("altered line not found: %v\n%s", err, b.Lines[i])
 	}
@@ -78,10 +79,10 @@ func TestBundleAlteredLineIsFound(t *testing.T) {
 func TestDiffBundles(t *testing.T) {
 	a := readBack(t, simulate(t, simBase+pingPongRun, 7))
 	b := readBack(t, simulate(t, simBase+pingPongRun, 8))
-	if d := sim.DiffBundles(a, a); !d.Identical {
+	if d := bundle.Compare(a, a); !d.Identical {
 		t.Error("a bundle differs from itself")
 	}
-	d := sim.DiffBundles(a, b)
+	d := bundle.Compare(a, b)
 	if d.Identical || len(d.Header) == 0 || d.Header[0].Field != "seed" {
 		t.Fatalf("header diff %+v", d.Header)
 	}
@@ -90,23 +91,6 @@ func TestDiffBundles(t *testing.T) {
 	}
 	if d.At >= 0 && d.At < len(a.Lines) && d.At < len(b.Lines) && len(d.Fields) == 0 {
 		t.Errorf("divergence at line %d with no field", d.At+1)
-	}
-}
-
-func TestJSONLineDiffs(t *testing.T) {
-	t.Parallel()
-	got := sim.JSONLineDiffs(`{"a":1,"b":{"c":[1,2]},"digest":"x"}`, `{"a":1,"b":{"c":[1,3]},"digest":"y","e":true}`, true)
-	want := []sim.FieldDiff{{"b.c[1]", "2", "3"}, {"e", "(absent)", "true"}}
-	if len(got) != len(want) {
-		t.Fatalf("got %v", got)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("diff %d: %v, want %v", i, got[i], want[i])
-		}
-	}
-	if d := sim.JSONLineDiffs("not json", "{}", false); len(d) != 1 || d[0].Field != "(line)" {
-		t.Errorf("non-JSON: %v", d)
 	}
 }
 

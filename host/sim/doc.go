@@ -2,7 +2,8 @@
 // in one process on one virtual timeline, sharing one simulated network
 // and one virtual clock, with the deployment's faults applied on schedule,
 // and the trace bundle it writes — the canonical record of a run,
-// byte-identical for a seed — with its reader, diff and replay. The same
+// byte-identical for a seed; the format (writer, reader, hash, diff,
+// replay) is the sub-package host/sim/bundle. The same
 // deployment also runs in production mode, each agent's transport on
 // loopback TCP.
 //
@@ -10,23 +11,21 @@
 // protocol runs to them; the loop (loop.go) drives rounds of the executor
 // (machine goroutines, executor.go) and the postOffice (messages between
 // agents, post.go), and when nothing moves the timeline (timeline.go,
-// faults.go) jumps to the next event. The trace bundle: TraceBundle writes
-// it (bundle.go), Bundle reads it back (bundle_read.go), DiffBundles
-// compares two (bundle_diff.go), Bundle.Replay reruns each machine's trace
-// (bundle_replay.go); HashBundle is its one hash. Around the driver, what
+// faults.go) jumps to the next event; bundle.go records into a
+// bundle.Writer (TraceBundle). Around the driver, what
 // `aura-host simulate` and simtest share: Scenario (scenario.go) checks a
 // deployment's run blocks and faults as hcl.Diagnostics and simulates one
 // seed; Report (report.go, report_text.go) describes a seed's outcome;
 // Sweep (sweep.go) simulates a range of seeds on a worker pool and
 // delivers outcomes in seed order.
 //
-// It may import host, host/agent, host/guard, host/session, effects,
-// config, sdk and vm; nothing in host imports it.
+// It may import host, host/agent, host/guard, host/session, host/sim/bundle,
+// effects, config, sdk and vm; nothing in host imports it.
 //
 // Invariants a newcomer must not break: everything that crosses between
 // agents happens in the loop's one goroutine in a fixed order (runs, then
 // roles, in declaration order), and time moves only when the loop moves
 // it; that is what makes a bundle the same bytes for a seed. A bundle is
-// hashed by HashBundle only, written or read. A sweep's seeds are
+// hashed by bundle.Hash only, written or read. A sweep's seeds are
 // independent simulations: running them in parallel changes no outcome.
 package sim

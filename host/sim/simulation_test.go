@@ -11,6 +11,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm"
 )
@@ -81,9 +82,9 @@ run "pp" {
 `, 7)
 	if out.Bundle.Hash() != again.Bundle.Hash() {
 		var diff strings.Builder
-		a, _ := sim.ReadBundle("first", out.Bundle.Bytes())
-		b, _ := sim.ReadBundle("again", again.Bundle.Bytes())
-		sim.WriteBundleDiff(&diff, "first", "again", a, b, 3)
+		a, _ := bundle.Read("first", out.Bundle.Bytes())
+		b, _ := bundle.Read("again", again.Bundle.Bytes())
+		bundle.WriteDiff(&diff, "first", "again", a, b, 3)
 		t.Fatalf("same seed, different bundles:\n%s", diff.String())
 	}
 }

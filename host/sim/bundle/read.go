@@ -1,4 +1,4 @@
-package sim
+package bundle
 
 import (
 	"bufio"
@@ -19,34 +19,34 @@ type Bundle struct {
 	File   string // the file it was read from
 	Raw    []byte
 	Lines  []string // without their newlines
-	Header BundleHeader
-	Traces []BundleTrace
+	Header Header
+	Traces []Machine
 	// Outcomes are the runs' outcome lines, by run name.
-	Outcomes map[string]BundleOutcome
+	Outcomes map[string]Outcome
 }
 
-// BundleHeader is the bundle's first line.
-type BundleHeader struct {
+// Header is the bundle's first line.
+type Header struct {
 	Format     string          `json:"format"`
 	Deployment string          `json:"deployment"`
 	Seed       uint64          `json:"seed"`
 	Profile    json.RawMessage `json:"profile"`
 }
 
-// BundleTrace is one machine's trace inside a bundle: the {"trace":...}
+// Machine is one machine's trace inside a bundle: the {"trace":...}
 // line at Marker, then its vm JSON Lines, Lines[First:End] (the trace's
 // header at First, its entries after).
-type BundleTrace struct {
+type Machine struct {
 	Run, Role, Agent string
 	Marker           int
 	First, End       int
 }
 
 // EntryLine is the bundle line (from 1) of the trace's entry i.
-func (t BundleTrace) EntryLine(i int) int { return t.First + i + 2 }
+func (t Machine) EntryLine(i int) int { return t.First + i + 2 }
 
-// BundleOutcome is a run's outcome line.
-type BundleOutcome struct {
+// Outcome is a run's outcome line.
+type Outcome struct {
 	Run    string `json:"run"`
 	Status string `json:"status"`
 	Fault  string `json:"fault"`
@@ -56,12 +56,12 @@ type BundleOutcome struct {
 // line; every other line inside a trace section is the machine's.
 var bundleKeys = []string{"fault", "trace", "trace_error", "outcome", "end"}
 
-// Hash is what a simulation reports for the bundle (HashBundle).
-func (b *Bundle) Hash() string { return HashBundle(b.Raw) }
+// Hash is what a simulation reports for the bundle (Hash).
+func (b *Bundle) Hash() string { return Hash(b.Raw) }
 
-// IsBundleFile reports whether file starts with a trace bundle's header
+// IsFile reports whether file starts with a trace bundle's header
 // line. Errors are left to the reader that follows.
-func IsBundleFile(file string) bool {
+func IsFile(file string) bool {
 	f, err := os.Open(file)
 	if err != nil {
 		return false
@@ -71,32 +71,32 @@ func IsBundleFile(file string) bool {
 	if err != nil && len(line) == 0 {
 		return false
 	}
-	var h BundleHeader
-	return json.Unmarshal(line, &h) == nil && h.Format == BundleFormat
+	var h Header
+	return json.Unmarshal(line, &h) == nil && h.Format == Format
 }
 
-// ReadBundleFile reads and splits a trace bundle file (ReadBundle).
-func ReadBundleFile(file string) (*Bundle, error) {
+// ReadFile reads and splits a trace bundle file (ReadBundle).
+func ReadFile(file string) (*Bundle, error) {
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("read bundle: %w", err)
 	}
-	return ReadBundle(file, raw)
+	return Read(file, raw)
 }
 
 // ReadBundle splits a trace bundle's bytes; file names it in errors.
 // Every line must be JSON.
-func ReadBundle(file string, raw []byte) (*Bundle, error) {
-	b := &Bundle{File: file, Raw: raw, Outcomes: map[string]BundleOutcome{}}
+func Read(file string, raw []byte) (*Bundle, error) {
+	b := &Bundle{File: file, Raw: raw, Outcomes: map[string]Outcome{}}
 	text := strings.TrimSuffix(string(raw), "\n")
 	if text == "" {
 		return nil, fmt.Errorf("read bundle %s: the file is empty", file)
 	}
 	b.Lines = strings.Split(text, "\n")
-	if err := json.Unmarshal([]byte(b.Lines[0]), &b.Header); err != nil || b.Header.Format != BundleFormat {
-		return nil, fmt.Errorf("read bundle %s: line 1 is not a %s header", file, BundleFormat)
+	if err := json.Unmarshal([]byte(b.Lines[0]), &b.Header); err != nil || b.Header.Format != Format {
+		return nil, fmt.Errorf("read bundle %s: line 1 is not a %s header", file, Format)
 	}
-	var cur *BundleTrace
+	var cur *Machine
 	for i := 1; i < len(b.Lines); i++ {
 		key, body, err := bundleLine(b.Lines[i])
 		if err != nil {
@@ -112,7 +112,7 @@ func ReadBundle(file string, raw []byte) (*Bundle, error) {
 		cur = nil
 		switch key {
 		case "trace":
-			t := BundleTrace{Marker: i, First: i + 1, End: i + 1}
+			t := Machine{Marker: i, First: i + 1, End: i + 1}
 			var m struct{ Run, Role, Agent string }
 			if err := json.Unmarshal(body, &m); err != nil {
 				return nil, fmt.Errorf("read bundle %s: line %d: %w", file, i+1, err)
@@ -121,7 +121,7 @@ func ReadBundle(file string, raw []byte) (*Bundle, error) {
 			b.Traces = append(b.Traces, t)
 			cur = &b.Traces[len(b.Traces)-1]
 		case "outcome":
-			var o BundleOutcome
+			var o Outcome
 			if err := json.Unmarshal(body, &o); err == nil {
 				b.Outcomes[o.Run] = o
 			}
@@ -192,7 +192,7 @@ func (b *Bundle) isTraceEntry(i int) bool {
 
 // MachineTrace reads the vm trace of t. A line whose digest no longer
 // chains is a *vm.Fault of kind FaultDeterminism at its entry.
-func (b *Bundle) MachineTrace(t BundleTrace) (*trace.Trace, error) {
+func (b *Bundle) MachineTrace(t Machine) (*trace.Trace, error) {
 	if t.First == t.End {
 		return nil, errors.New("the bundle holds no trace for it")
 	}
@@ -202,7 +202,7 @@ func (b *Bundle) MachineTrace(t BundleTrace) (*trace.Trace, error) {
 
 // TraceError is a machine trace of a bundle that does not read.
 type TraceError struct {
-	Trace BundleTrace
+	Machine Machine
 	// AlteredLine is the bundle line (from 1) that no longer chains from
 	// the trace's header, or 0 when the trace is unreadable otherwise.
 	AlteredLine int
@@ -211,9 +211,9 @@ type TraceError struct {
 
 func (e *TraceError) Error() string {
 	if e.AlteredLine > 0 {
-		return fmt.Sprintf("line %d was altered (the trace of run %q, role %s, no longer chains from its header there)", e.AlteredLine, e.Trace.Run, e.Trace.Role)
+		return fmt.Sprintf("line %d was altered (the trace of run %q, role %s, no longer chains from its header there)", e.AlteredLine, e.Machine.Run, e.Machine.Role)
 	}
-	return fmt.Sprintf("the trace of run %q, role %s (line %d on): %v", e.Trace.Run, e.Trace.Role, e.Trace.First+1, e.Err)
+	return fmt.Sprintf("the trace of run %q, role %s (line %d on): %v", e.Machine.Run, e.Machine.Role, e.Machine.First+1, e.Err)
 }
 
 func (e *TraceError) Unwrap() error { return e.Err }
@@ -227,9 +227,9 @@ func (b *Bundle) CheckDigests() error {
 		var fault *vm.Fault
 		switch {
 		case errors.As(err, &fault) && fault.Kind == vm.FaultDeterminism:
-			return &TraceError{Trace: bt, AlteredLine: bt.EntryLine(fault.Index), Err: err}
+			return &TraceError{Machine: bt, AlteredLine: bt.EntryLine(fault.Index), Err: err}
 		case err != nil:
-			return &TraceError{Trace: bt, Err: err}
+			return &TraceError{Machine: bt, Err: err}
 		}
 	}
 	return nil

@@ -1,4 +1,4 @@
-package sim
+package bundle
 
 import (
 	"fmt"
@@ -8,12 +8,12 @@ import (
 	"github.com/aurahost/aura-host/host/session"
 )
 
-// WriteBundleDiff prints the comparison of two bundles (DiffBundles):
+// WriteDiff prints the comparison of two bundles (Compare):
 // both headers and hashes, the header fields that differ, then the first
 // line that differs in what happened with the lines around it on both
 // sides, the part of the bundle it is in, and every field that differs
 // there. It reports whether the bundles are identical, byte for byte.
-func WriteBundleDiff(w io.Writer, nameA, nameB string, a, b *Bundle, context int) bool {
+func WriteDiff(w io.Writer, nameA, nameB string, a, b *Bundle, context int) bool {
 	for _, side := range []struct {
 		name, file string
 		b          *Bundle
@@ -21,7 +21,7 @@ func WriteBundleDiff(w io.Writer, nameA, nameB string, a, b *Bundle, context int
 		fmt.Fprintf(w, "%s: %s: simulation bundle of deployment %q, seed %d, %d lines, hash %s\n",
 			side.name, side.file, side.b.Header.Deployment, side.b.Header.Seed, len(side.b.Lines), side.b.Hash())
 	}
-	d := DiffBundles(a, b)
+	d := Compare(a, b)
 	if d.Identical {
 		fmt.Fprintf(w, "identical: the %d lines match, byte for byte\n", len(a.Lines))
 		return true

@@ -1,4 +1,4 @@
-package sim
+package bundle
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // no longer chains), or session.StoppedByRun when the rerun matched up to
 // where the simulation stopped the machine, its run having failed.
 type MachineReplay struct {
-	BundleTrace
+	Machine
 	session.Replay
 	RunFault string // StoppedByRun: the failed run's fault
 }
@@ -29,8 +29,8 @@ func (b *Bundle) Replay(ctx context.Context) []MachineReplay {
 	return out
 }
 
-func (b *Bundle) replayMachine(ctx context.Context, bt BundleTrace) MachineReplay {
-	r := MachineReplay{BundleTrace: bt}
+func (b *Bundle) replayMachine(ctx context.Context, bt Machine) MachineReplay {
+	r := MachineReplay{Machine: bt}
 	t, err := b.MachineTrace(bt)
 	var fault *vm.Fault
 	switch {

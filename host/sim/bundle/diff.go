@@ -1,4 +1,4 @@
-package sim
+package bundle
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"github.com/aurahost/aura-host/host/session"
 )
 
-// BundleDiff is where two trace bundles first differ in what happened.
+// Diff is where two trace bundles first differ in what happened.
 //
 // The bundles' headers and each machine trace's header are compared apart
 // (they hold the seed, and a session derived from it), and a trace entry
@@ -20,7 +20,7 @@ import (
 // chain from the trace's header. A machine's trace inside a bundle is
 // compared as JSON lines, field by field, like every other line; two
 // trace files are compared by vm/trace.Compare.
-type BundleDiff struct {
+type Diff struct {
 	// Identical is true when the bundles are the same bytes (their hashes
 	// match); nothing else is set then.
 	Identical bool
@@ -44,9 +44,9 @@ type BundleDiff struct {
 // compact and abbreviated; "(absent)" for a missing field.
 type FieldDiff struct{ Field, A, B string }
 
-// DiffBundles compares two bundles read back.
-func DiffBundles(a, b *Bundle) *BundleDiff {
-	d := &BundleDiff{At: -1}
+// Compare compares two bundles read back.
+func Compare(a, b *Bundle) *Diff {
+	d := &Diff{At: -1}
 	if bytes.Equal(a.Raw, b.Raw) {
 		d.Identical = true
 		return d
