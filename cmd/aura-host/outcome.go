@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -36,9 +35,4 @@ func writeDiagnostic(d *hcl.Diagnostic, files map[string]*hcl.File) {
 		return
 	}
 	_ = config.WriteDiagnostics(stderr, files, hcl.Diagnostics{d}, colorful(stderr))
-}
-
-// newTable is the column layout of every table the CLI prints.
-func newTable(w io.Writer) *tabwriter.Writer {
-	return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 }

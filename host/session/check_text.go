@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
@@ -41,7 +40,7 @@ func WriteCheck(w io.Writer, file string, p *syntax.Protocol, prog *vm.Program, 
 		}
 		return
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "ROLE\tINSTRUCTIONS\tDEPTH\tSENDS\tRECEIVES\tEFFECTS")
 	for _, rc := range prog.Roles {
 		s := rc.Summary()

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/vm/trace"
@@ -66,7 +65,7 @@ func WriteDivergence(w io.Writer, d Divergence) {
 		fmt.Fprintf(w, "B ends after %d %s; A continues\n", d.LenB, d.Items)
 	default:
 		fmt.Fprintf(w, "fields that differ at %s:\n", d.At)
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		tw := newTable(w)
 		for _, f := range d.Fields {
 			fmt.Fprintf(tw, "  %s\tA: %s\n  \tB: %s\n", f[0], f[1], f[2])
 		}
@@ -94,7 +93,7 @@ func renderField(field string, v effects.Value) string {
 
 // writeContext prints the entries around index at, marking it.
 func writeContext(w io.Writer, entries []trace.Entry, at, context int) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "  \tINDEX\tKEY\tEFFECT\tKIND\tROLE\tPEER\tOPERATION\tOUTPUTS")
 	lo, hi := max(0, at-context), min(len(entries), at+context+1)
 	for i := lo; i < hi; i++ {

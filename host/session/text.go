@@ -73,7 +73,7 @@ func FaultDiagnostic(f *vm.Fault, files map[string]*hcl.File) *hcl.Diagnostic {
 // WriteBindings prints a role's final bindings, one a line, abbreviated
 // to limit; a binding to null (unbound on the path taken) says nothing.
 func WriteBindings(w io.Writer, indent string, names []string, bindings map[string]effects.Value, limit int) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := newTable(w)
 	shown := 0
 	for _, name := range names {
 		if v := bindings[name]; !v.IsNull() {
@@ -167,4 +167,10 @@ func writeAbbrev(b *strings.Builder, v effects.Value, depth int) {
 	default: // null, bool
 		b.WriteString(v.String())
 	}
+}
+
+// newTable is the column layout of every table the text forms print (the
+// CLI's own tables use the same).
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 }
