@@ -71,6 +71,10 @@ type Config struct {
 	ResetTimeout time.Duration
 	// Logger receives the endpoint's errors. Default: discard.
 	Logger hclog.Logger
+	// MaxRequestBytes caps a request's body; a larger one is refused
+	// with 413 Request Entity Too Large before it is decoded. Default
+	// DefaultMaxRequestBytes (1 MiB).
+	MaxRequestBytes int64
 }
 
 // Server is a running admin endpoint.
@@ -91,6 +95,9 @@ func Serve(cfg Config) (*Server, error) {
 	}
 	if cfg.ResetTimeout <= 0 {
 		cfg.ResetTimeout = 10 * time.Second
+	}
+	if cfg.MaxRequestBytes <= 0 {
+		cfg.MaxRequestBytes = DefaultMaxRequestBytes
 	}
 	stateDir := cfg.StateDir
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
@@ -122,7 +129,8 @@ func Serve(cfg Config) (*Server, error) {
 	mux.HandleFunc("POST /v1/plugins/{name}/reset", a.handleReset)
 	mux.HandleFunc("GET /v1/operations/{op}", a.handleOperation)
 	mux.HandleFunc("POST /v1/invoke", a.handleInvoke)
-	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	a.srv = &http.Server{Handler: http.MaxBytesHandler(mux, cfg.MaxRequestBytes), ReadHeaderTimeout: 5 * time.Second,
+		MaxHeaderBytes: 64 << 10}
 	go func() {
 		defer close(a.done)
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
