@@ -25,6 +25,16 @@ import (
 // Launch starts every plugin process in parallel and describes it (a
 // plugin run in process is only described).
 func (mg *Manager) Launch(ctx context.Context) error {
+	// Plugins keep their data in the state directory: one another user
+	// can write is refused before any plugin starts (validate included).
+	// Launch does not create it; the host's Start does.
+	if dir := mg.cfg.Deployment.StateDir; dir != "" {
+		if _, err := os.Lstat(dir); err == nil {
+			if err := CheckOwnedDir(dir, "state directory"); err != nil {
+				return err
+			}
+		}
+	}
 	dir, err := makeSocketDir()
 	if err != nil {
 		return err
