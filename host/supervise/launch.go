@@ -87,7 +87,7 @@ func launch(ctx context.Context, spec launchSpec) (*instance, error) {
 	fail := func(err error) (*instance, error) {
 		inst.runner = run.Load()
 		exited := inst.kill(2 * time.Second)
-		return nil, classifyStartError(p.Name, cmd.Path, err, exited)
+		return nil, classifyStartError(p.Name, cmd.Args[0], err, exited) // the command as configured, not its private copy
 	}
 	// go-plugin's Start is bounded by StartTimeout but does not watch ctx.
 	rpc, err := startWithContext(ctx, client, func() {

@@ -185,3 +185,26 @@ func mustRead(t *testing.T, path string) []byte {
 }
 
 func mkfifo(path string) error { return syscall.Mkfifo(path, 0o600) }
+
+// A pinned plugin runs from a private copy, but what the operator reads
+// (errors, argv[0]) names the command as configured.
+func TestPinnedCopyIsNamedAsConfigured(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "plugin")
+	writeScript(t, bin, "#!/bin/sh\necho \"argv0=$0\"\nsleep 5\n")
+	sum := sha256.Sum256(mustRead(t, bin))
+	spec := launchSpec{plugin: &config.Plugin{Name: "p", Command: bin, SHA256: sum[:]}, socketDir: t.TempDir(),
+		startTimeout: 5 * time.Second, mode: effects.Production, logger: hclog.NewNullLogger()}
+	cmd, cleanup, err := command(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	if cmd.Args[0] != bin || cmd.Path == bin || !strings.HasPrefix(cmd.Path, spec.socketDir) {
+		t.Fatalf("path %q args %q: want the private copy run as %q", cmd.Path, cmd.Args, bin)
+	}
+	_, err = launch(context.Background(), spec)
+	var le *LaunchError
+	if !errors.As(err, &le) || !strings.Contains(le.Reason, bin+" is not an Aura Host plugin") {
+		t.Fatalf("got %v, want a *LaunchError naming %s", err, bin)
+	}
+}
