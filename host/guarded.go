@@ -14,18 +14,8 @@ import (
 // service families, and every send.
 var DefaultGuardPolicy = guard.Policy{
 	Guarded: []string{"session.*", "auth.*", "invitation.*", "recovery.*", "rendezvous.*"},
-	Sends:   []string{"network.send_envelope"},
+	Sends:   []string{string(effects.NetworkSendEnvelope)},
 }
-
-const (
-	opSend         effects.OpID = "network.send_envelope"
-	opReceive      effects.OpID = "network.receive_envelope"
-	opReceiveFrom  effects.OpID = "network.receive_envelope_from"
-	opAppendFact   effects.OpID = "journal.append_fact"
-	opPhysicalTime effects.OpID = "clock.physical_time"
-	opRetrieve     effects.OpID = "storage.retrieve"
-	opStore        effects.OpID = "storage.store"
-)
 
 // guardChain runs the guard chain on a router's guarded calls:
 // Capability → FlowBudget → JournalCoupling → Leakage, evaluated over a
@@ -143,7 +133,7 @@ func (g *guardChain) before(ctx context.Context, call *effects.Call) (*effects.C
 // after checks what a receive returned: an envelope must carry a valid
 // receipt from a sender whose key is known, or it is refused.
 func (g *guardChain) after(ctx context.Context, call *effects.Call, v effects.Value) (effects.Value, error) {
-	if (call.Op != opReceive && call.Op != opReceiveFrom) || v.IsNull() {
+	if (call.Op != effects.NetworkReceiveEnvelope && call.Op != effects.NetworkReceiveEnvelopeFrom) || v.IsNull() {
 		return v, nil
 	}
 	env, err := guard.EnvelopeFromValue(v)
@@ -187,7 +177,7 @@ func (g *guardChain) initBudget(ctx context.Context, key guard.BudgetKey) error 
 // now is the time effect's reading in ms (virtual in simulation), or 0 in a
 // deployment without a clock.
 func (g *guardChain) now(ctx context.Context) uint64 {
-	v, err := g.direct(ctx, opPhysicalTime, effects.Null())
+	v, err := g.direct(ctx, effects.ClockPhysicalTime, effects.Null())
 	if err != nil {
 		return 0
 	}
@@ -198,11 +188,11 @@ func (g *guardChain) now(ctx context.Context) uint64 {
 
 // appendFact is the journal coupling: no journal, no guarded operation.
 func (g *guardChain) appendFact(ctx context.Context, fact effects.Value) error {
-	if !g.registry.Has(opAppendFact) {
-		return &effects.Error{Code: effects.CodeUnavailable, Op: opAppendFact,
+	if !g.registry.Has(effects.JournalAppendFact) {
+		return &effects.Error{Code: effects.CodeUnavailable, Op: effects.JournalAppendFact,
 			Message: `a guarded operation must be journaled, and no plugin serves journal.append_fact: add plugin "journal" { builtin = "journal" }`}
 	}
-	_, err := g.direct(ctx, opAppendFact, effects.Map(map[string]effects.Value{"fact": fact}))
+	_, err := g.direct(ctx, effects.JournalAppendFact, effects.Map(map[string]effects.Value{"fact": fact}))
 	return err
 }
 
@@ -224,11 +214,11 @@ type registryStore struct {
 }
 
 func (s *registryStore) Get(ctx context.Context, key string) ([]byte, bool, error) {
-	e, ok := s.registry.Lookup(opRetrieve)
+	e, ok := s.registry.Lookup(effects.StorageRetrieve)
 	if !ok {
 		return s.fallback.Get(ctx, key)
 	}
-	v, err := e.Handler.Invoke(ctx, &effects.Call{Op: opRetrieve, Authority: s.authority,
+	v, err := e.Handler.Invoke(ctx, &effects.Call{Op: effects.StorageRetrieve, Authority: s.authority,
 		Args: effects.Map(map[string]effects.Value{"key": effects.String(key)})})
 	switch {
 	case effects.AsError(err) != nil && effects.AsError(err).Code == effects.CodeNotFound:
@@ -241,11 +231,11 @@ func (s *registryStore) Get(ctx context.Context, key string) ([]byte, bool, erro
 }
 
 func (s *registryStore) Put(ctx context.Context, key string, value []byte) error {
-	e, ok := s.registry.Lookup(opStore)
+	e, ok := s.registry.Lookup(effects.StorageStore)
 	if !ok {
 		return s.fallback.Put(ctx, key, value)
 	}
-	_, err := e.Handler.Invoke(ctx, &effects.Call{Op: opStore, Authority: s.authority,
+	_, err := e.Handler.Invoke(ctx, &effects.Call{Op: effects.StorageStore, Authority: s.authority,
 		Args: effects.Map(map[string]effects.Value{"key": effects.String(key), "value": effects.Bytes(value)})})
 	return err
 }

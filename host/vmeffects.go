@@ -26,10 +26,10 @@ func NewVMEffects(r *Router, cfg vm.RegistryEffectsConfig) *VMEffects {
 // Now reads the clock effect (clock.physical_time) when the deployment
 // serves it, else falls back to the seeded counter.
 func (h *VMEffects) Now(ctx context.Context, req *vm.ClockRequest) (int64, error) {
-	if !h.router.Registry().Has(opPhysicalTime) {
+	if !h.router.Registry().Has(effects.ClockPhysicalTime) {
 		return h.RegistryEffects.Now(ctx, req)
 	}
-	v, err := h.router.Invoke(ctx, &effects.Call{Op: opPhysicalTime, Args: effects.Map(nil)})
+	v, err := h.router.Invoke(ctx, &effects.Call{Op: effects.ClockPhysicalTime, Args: effects.Map(nil)})
 	if err != nil {
 		return 0, err
 	}

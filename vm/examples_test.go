@@ -50,7 +50,7 @@ func TestExampleGuardianRecovery(t *testing.T) {
 	brokenSigner := effects.NewRegistry()
 	for _, e := range reg.Entries() {
 		h := e.Handler
-		if e.Spec.ID == "crypto.ed25519_sign" {
+		if e.Spec.ID == effects.CryptoEd25519Sign {
 			// Guardian[2] signs with a key that is not the one it enrolled.
 			h = effects.HandlerFunc(func(ctx context.Context, c *effects.Call) (effects.Value, error) {
 				if cl, _ := CallerFrom(ctx); cl.Role == "Guardian[2]" {

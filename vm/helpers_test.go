@@ -99,31 +99,31 @@ func testRegistry(t testing.TB) *effects.Registry {
 	}
 	must(reg.Register("test-crypto", effects.HandlerFunc(func(ctx context.Context, c *effects.Call) (effects.Value, error) {
 		switch c.Op {
-		case "crypto.ed25519_generate_keypair":
+		case effects.CryptoEd25519GenerateKeypair:
 			priv := ed25519.NewKeyFromSeed(seedFor(ctx, "ed25519"))
 			return effects.Map(map[string]effects.Value{"public": effects.Bytes(priv.Public().(ed25519.PublicKey)), "private": effects.Bytes(priv)}), nil
-		case "crypto.ed25519_sign":
+		case effects.CryptoEd25519Sign:
 			key := argBytes(c, "key")
 			if len(key) != ed25519.PrivateKeySize {
 				return effects.Value{}, effects.Errorf(effects.CodeInvalidArgs, "key must be %d bytes", ed25519.PrivateKeySize)
 			}
 			return effects.Bytes(ed25519.Sign(ed25519.PrivateKey(key), argBytes(c, "msg"))), nil
-		case "crypto.ed25519_verify":
+		case effects.CryptoEd25519Verify:
 			pub := argBytes(c, "pub")
 			if len(pub) != ed25519.PublicKeySize {
 				return effects.Value{}, effects.Errorf(effects.CodeInvalidArgs, "pub must be %d bytes", ed25519.PublicKeySize)
 			}
 			return effects.Bool(ed25519.Verify(pub, argBytes(c, "msg"), argBytes(c, "sig"))), nil
-		case "crypto.hash":
+		case effects.CryptoHash:
 			h := blake3.Sum256(argBytes(c, "data"))
 			return effects.Bytes(h[:]), nil
 		}
 		return effects.Value{}, effects.Errorf(effects.CodeUnknownOp, "%s", c.Op)
 	}),
-		effects.OpSpec{ID: "crypto.ed25519_generate_keypair", Result: effects.KindMap, Determinism: effects.ReadsWorld},
-		effects.OpSpec{ID: "crypto.ed25519_sign", Params: bytesParam("msg", "key"), Result: effects.KindBytes, Determinism: effects.Pure},
-		effects.OpSpec{ID: "crypto.ed25519_verify", Params: bytesParam("msg", "sig", "pub"), Result: effects.KindBool, Determinism: effects.Pure},
-		effects.OpSpec{ID: "crypto.hash", Params: bytesParam("data"), Result: effects.KindBytes, Determinism: effects.Pure},
+		effects.OpSpec{ID: effects.CryptoEd25519GenerateKeypair, Result: effects.KindMap, Determinism: effects.ReadsWorld},
+		effects.OpSpec{ID: effects.CryptoEd25519Sign, Params: bytesParam("msg", "key"), Result: effects.KindBytes, Determinism: effects.Pure},
+		effects.OpSpec{ID: effects.CryptoEd25519Verify, Params: bytesParam("msg", "sig", "pub"), Result: effects.KindBool, Determinism: effects.Pure},
+		effects.OpSpec{ID: effects.CryptoHash, Params: bytesParam("data"), Result: effects.KindBytes, Determinism: effects.Pure},
 	))
 	// FROST stand-ins: each returns a value of the real operation's shape,
 	// derived from its arguments, so the protocol's routing is what is
@@ -136,7 +136,7 @@ func testRegistry(t testing.TB) *effects.Registry {
 		share := c.Arg("share")
 		id, _ := share.Get("identifier")
 		switch c.Op {
-		case "crypto.frost_generate_keys":
+		case effects.CryptoFrostGenerateKeys:
 			n, _ := c.Arg("n").AsInt()
 			group := digest(c.Arg("t"), c.Arg("n"), effects.String("group"))
 			var shares []effects.Value
@@ -145,32 +145,32 @@ func testRegistry(t testing.TB) *effects.Registry {
 					"secret": digest(effects.Int(i), effects.String("secret")), "group_public": group}))
 			}
 			return effects.Map(map[string]effects.Value{"group_public": group, "threshold": c.Arg("t"), "shares": effects.List(shares...)}), nil
-		case "crypto.frost_generate_nonces":
+		case effects.CryptoFrostGenerateNonces:
 			nonces := effects.Map(map[string]effects.Value{"identifier": id, "hiding": digest(share, effects.String("hiding"))})
 			commitment := effects.Map(map[string]effects.Value{"identifier": id, "hiding": digest(nonces)})
 			return effects.Map(map[string]effects.Value{"nonces": nonces, "commitment": commitment}), nil
-		case "crypto.frost_create_signing_package":
+		case effects.CryptoFrostCreateSigningPackage:
 			return effects.Map(map[string]effects.Value{"message": c.Arg("msg"), "group_public": c.Arg("group_public"), "commitments": c.Arg("commitments")}), nil
-		case "crypto.frost_sign_share":
+		case effects.CryptoFrostSignShare:
 			return effects.Map(map[string]effects.Value{"identifier": id, "share": digest(c.Arg("pkg"), share, c.Arg("nonces"))}), nil
-		case "crypto.frost_aggregate_signatures":
+		case effects.CryptoFrostAggregateSignatures:
 			pkg := c.Arg("pkg")
 			msg, _ := pkg.Get("message")
 			gp, _ := pkg.Get("group_public")
 			return effects.Bytes(fakeSignature(msg, gp)), nil
-		case "crypto.frost_verify":
+		case effects.CryptoFrostVerify:
 			sig, _ := c.Arg("sig").AsBytes()
 			return effects.Bool(string(sig) == string(fakeSignature(c.Arg("msg"), c.Arg("group_public")))), nil
 		}
 		return effects.Value{}, effects.Errorf(effects.CodeUnknownOp, "%s", c.Op)
 	})
 	must(reg.Register("test-frost", frost,
-		effects.OpSpec{ID: "crypto.frost_generate_keys", Params: []effects.Param{{Name: "t", Kind: effects.KindInt}, {Name: "n", Kind: effects.KindInt}}, Result: effects.KindMap, Determinism: effects.ReadsWorld},
-		effects.OpSpec{ID: "crypto.frost_generate_nonces", Params: []effects.Param{{Name: "share", Kind: effects.KindMap}}, Result: effects.KindMap, Determinism: effects.ReadsWorld},
-		effects.OpSpec{ID: "crypto.frost_create_signing_package", Params: []effects.Param{{Name: "msg", Kind: effects.KindBytes}, {Name: "commitments", Kind: effects.KindList}, {Name: "group_public", Kind: effects.KindBytes}}, Result: effects.KindMap, Determinism: effects.Pure},
-		effects.OpSpec{ID: "crypto.frost_sign_share", Params: []effects.Param{{Name: "pkg", Kind: effects.KindMap}, {Name: "share", Kind: effects.KindMap}, {Name: "nonces", Kind: effects.KindMap}}, Result: effects.KindMap, Determinism: effects.Pure},
-		effects.OpSpec{ID: "crypto.frost_aggregate_signatures", Params: []effects.Param{{Name: "pkg", Kind: effects.KindMap}, {Name: "shares", Kind: effects.KindList}}, Result: effects.KindBytes, Determinism: effects.Pure},
-		effects.OpSpec{ID: "crypto.frost_verify", Params: []effects.Param{{Name: "msg", Kind: effects.KindBytes}, {Name: "sig", Kind: effects.KindBytes}, {Name: "group_public", Kind: effects.KindBytes}}, Result: effects.KindBool, Determinism: effects.Pure},
+		effects.OpSpec{ID: effects.CryptoFrostGenerateKeys, Params: []effects.Param{{Name: "t", Kind: effects.KindInt}, {Name: "n", Kind: effects.KindInt}}, Result: effects.KindMap, Determinism: effects.ReadsWorld},
+		effects.OpSpec{ID: effects.CryptoFrostGenerateNonces, Params: []effects.Param{{Name: "share", Kind: effects.KindMap}}, Result: effects.KindMap, Determinism: effects.ReadsWorld},
+		effects.OpSpec{ID: effects.CryptoFrostCreateSigningPackage, Params: []effects.Param{{Name: "msg", Kind: effects.KindBytes}, {Name: "commitments", Kind: effects.KindList}, {Name: "group_public", Kind: effects.KindBytes}}, Result: effects.KindMap, Determinism: effects.Pure},
+		effects.OpSpec{ID: effects.CryptoFrostSignShare, Params: []effects.Param{{Name: "pkg", Kind: effects.KindMap}, {Name: "share", Kind: effects.KindMap}, {Name: "nonces", Kind: effects.KindMap}}, Result: effects.KindMap, Determinism: effects.Pure},
+		effects.OpSpec{ID: effects.CryptoFrostAggregateSignatures, Params: []effects.Param{{Name: "pkg", Kind: effects.KindMap}, {Name: "shares", Kind: effects.KindList}}, Result: effects.KindBytes, Determinism: effects.Pure},
+		effects.OpSpec{ID: effects.CryptoFrostVerify, Params: []effects.Param{{Name: "msg", Kind: effects.KindBytes}, {Name: "sig", Kind: effects.KindBytes}, {Name: "group_public", Kind: effects.KindBytes}}, Result: effects.KindBool, Determinism: effects.Pure},
 	))
 	must(reg.Register("test-echo", effects.HandlerFunc(func(_ context.Context, c *effects.Call) (effects.Value, error) {
 		return c.Arg("x"), nil

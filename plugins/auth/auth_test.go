@@ -41,6 +41,7 @@ func issue(t *testing.T, hs *sdktest.Harness) (string, []byte) {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, New(),
 		sdktest.WithHost(servicetest.NewHost(t0)),
 		sdktest.WithSample(effects.AuthVerify, verifyArgs("challenge-00", make([]byte, 64), pub(device(1)), MethodDeviceKey)),
@@ -48,6 +49,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestCreateChallenge(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
 	c := plugintest.Must(t, hs, effects.AuthCreateChallenge, sdk.Null())
@@ -70,6 +72,7 @@ func TestCreateChallenge(t *testing.T) {
 }
 
 func TestConfigRejectsANonPositiveLifetime(t *testing.T) {
+	t.Parallel()
 	err := New().Configure(context.Background(), &sdk.Configuration{Values: args("challenge_ttl_ms", sdk.Int(0))})
 	var ce *sdk.ConfigError
 	if !errors.As(err, &ce) || len(ce.Path) != 1 || ce.Path[0] != "challenge_ttl_ms" {
@@ -78,6 +81,7 @@ func TestConfigRejectsANonPositiveLifetime(t *testing.T) {
 }
 
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	alice, mallory := device(1), device(2)
 	type attempt struct {
 		sig    func(nonce []byte) []byte
@@ -173,6 +177,7 @@ func checkAuthenticatedFact(t *testing.T, host *servicetest.Host, got sdk.Value,
 }
 
 func TestRestartRebuildsFromFacts(t *testing.T) {
+	t.Parallel()
 	alice := device(1)
 	host := servicetest.NewHost(t0)
 	first := servicetest.Start(t, New(), host)
@@ -194,6 +199,7 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 }
 
 func TestJournalOutage(t *testing.T) {
+	t.Parallel()
 	alice := device(1)
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)

@@ -39,11 +39,13 @@ func (f *fakeNow) set(ms int64) {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, New(),
 		sdktest.WithBlockingCall(effects.ClockSleepMS, args("ms", sdk.Int(int64(time.Hour/time.Millisecond)))))
 }
 
 func TestPhysicalTime(t *testing.T) {
+	t.Parallel()
 	fake := &fakeNow{}
 	fake.set(1_700_000_000_123)
 	h := sdktest.New(t, newClock(fake.now).plugin(), sdktest.WithConfig(args("uncertainty_ms", sdk.Int(25))))
@@ -65,6 +67,7 @@ func TestPhysicalTime(t *testing.T) {
 }
 
 func TestConfigureRejectsNegativeUncertainty(t *testing.T) {
+	t.Parallel()
 	err := newClock(time.Now).configure(context.Background(), &sdk.Configuration{Values: args("uncertainty_ms", sdk.Int(-1))})
 	var ce *sdk.ConfigError
 	if !errors.As(err, &ce) || !slices.Equal(ce.Path, []string{"uncertainty_ms"}) || !strings.Contains(ce.Detail, "got -1") {
@@ -73,6 +76,7 @@ func TestConfigureRejectsNegativeUncertainty(t *testing.T) {
 }
 
 func TestSleep(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, New())
 	hour := args("ms", sdk.Int(int64(time.Hour/time.Millisecond)))
 	cancelled, cancel := context.WithCancel(context.Background())
@@ -112,6 +116,7 @@ func TestSleep(t *testing.T) {
 // for a sleep too long for a time.Duration (which must not wrap around to
 // a negative, already expired, timer).
 func TestSleepHandlerStopsWhenCancelled(t *testing.T) {
+	t.Parallel()
 	for _, ms := range []int64{int64(time.Hour / time.Millisecond), math.MaxInt64} {
 		c := newClock(time.Now)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -128,6 +133,7 @@ func TestSleepHandlerStopsWhenCancelled(t *testing.T) {
 }
 
 func TestLogicalClock(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, New())
 	plugintest.Run(t, h, []plugintest.Step{
 		{Op: effects.ClockLogicalNow, Args: sdk.Null(), Want: sdk.Uint(0)},
@@ -152,6 +158,7 @@ func token(t *testing.T, h *sdktest.Harness) []byte {
 }
 
 func TestOrderTimeIncreasesEvenWhenTheWallClockGoesBack(t *testing.T) {
+	t.Parallel()
 	fake := &fakeNow{}
 	alice := effects.DeriveAuthorityID("alice", 0)
 	h := sdktest.New(t, newClock(fake.now).plugin(), sdktest.WithAuthority(alice))
@@ -173,6 +180,7 @@ func TestOrderTimeIncreasesEvenWhenTheWallClockGoesBack(t *testing.T) {
 }
 
 func TestOrderTimeAcrossAuthorities(t *testing.T) {
+	t.Parallel()
 	fake := &fakeNow{}
 	fake.set(5000)
 	a := sdktest.New(t, newClock(fake.now).plugin(), sdktest.WithAuthority(effects.DeriveAuthorityID("a", 0)))
@@ -188,6 +196,7 @@ func TestOrderTimeAcrossAuthorities(t *testing.T) {
 }
 
 func TestOrderTimeConcurrentTokensAreDistinct(t *testing.T) {
+	t.Parallel()
 	fake := &fakeNow{}
 	fake.set(42)
 	h := sdktest.New(t, newClock(fake.now).plugin())

@@ -17,9 +17,10 @@
 //     increase within one plugin instance even when the wall clock steps
 //     backwards. Both reset when the plugin process restarts.
 //
-// Operations (the declarations, served by the Handlers it is given) and
-// Logical (a Lamport clock with its order_time tokens) are exported for
+// The operations' declarations and the logical clock (Lamport time and
+// order_time tokens) live in plugins/internal/clockops, shared with
 // sim-clock, which serves the same operations on virtual time.
 //
-// The package imports only sdk and effects from the project.
+// The package imports only sdk and plugins/internal/clockops from the
+// project.
 package clock

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aurahost/aura-host/plugins/internal/clockops"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -15,6 +16,11 @@ const Name = "clock"
 
 // Version is the plugin's semantic version.
 const Version = "0.1.0"
+
+// TokenSize is the length of an order_time token: 8 bytes of Unix
+// milliseconds, 8 bytes of sequence within that millisecond, and the 16
+// bytes of the authority, all compared as one big-endian byte string.
+const TokenSize = clockops.TokenSize
 
 // New returns the clock plugin, ready to Serve.
 func New() *sdk.Plugin { return newClock(time.Now).plugin() }
@@ -27,7 +33,7 @@ type clock struct {
 	mu          sync.Mutex
 	uncertainty int64 // ms, from config
 	authority   sdk.AuthorityID
-	logical     Logical
+	logical     clockops.Logical
 }
 
 func newClock(now func() time.Time) *clock { return &clock{now: now} }
@@ -64,7 +70,7 @@ func (c *clock) configure(_ context.Context, cfg *sdk.Configuration) error {
 }
 
 func (c *clock) operations() []sdk.Operation {
-	return Operations(Handlers{
+	return clockops.Operations(clockops.Handlers{
 		PhysicalTime: c.physicalTime, SleepMS: c.sleep, LogicalNow: c.logicalNow,
 		LogicalAdvance: c.logicalAdvance, OrderTime: c.orderTime,
 	})

@@ -58,10 +58,12 @@ func harness(t *testing.T, level hclog.Level) (*sdktest.Harness, *logBuffer) {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, console.New())
 }
 
 func TestLogLines(t *testing.T) {
+	t.Parallel()
 	session := effects.DeriveSessionID("console test", 1)
 	cases := []struct {
 		name    string
@@ -108,6 +110,7 @@ func TestLogLines(t *testing.T) {
 }
 
 func TestLoggerLevelFilters(t *testing.T) {
+	t.Parallel()
 	h, buf := harness(t, hclog.Warn)
 	for _, op := range []sdk.OpID{effects.ConsoleLogDebug, effects.ConsoleLogInfo, effects.ConsoleLogWarn, effects.ConsoleLogError} {
 		if _, err := h.Invoke(context.Background(), op, args("message", sdk.String(string(op)))); err != nil {

@@ -56,6 +56,7 @@ var (
 )
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	priv := ed25519.NewKeyFromSeed(seed32)
 	sig := ed25519.Sign(priv, []byte("m"))
 	sealed := sealWithHarness(t, key32, nonce, []byte("p"))
@@ -146,6 +147,7 @@ const (
 )
 
 func TestEd25519(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, crypto.New())
 	rfcPriv := append(hexBytes(t, rfcSeed), hexBytes(t, rfcPub)...)
 	inconsistent := append(hexBytes(t, rfcSeed), make([]byte, 32)...)
@@ -179,6 +181,7 @@ func TestEd25519(t *testing.T) {
 }
 
 func TestGeneratedKeypairSignsForGoVerify(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, crypto.New())
 	kp := mustCall(t, h, effects.CryptoEd25519GenerateKeypair, sdk.Null())
 	pub, priv := field(t, kp, "public"), field(t, kp, "private")
@@ -211,6 +214,7 @@ func keys(t *testing.T, n int, opts ...sdktest.Option) [][]byte {
 }
 
 func TestKeyGenerationIsSeededInDeterministicModes(t *testing.T) {
+	t.Parallel()
 	alice, bob := effects.DeriveAuthorityID("alice", 1), effects.DeriveAuthorityID("bob", 1)
 	base := keys(t, 3, sdktest.WithMode(sdk.Testing, 42), sdktest.WithAuthority(alice))
 	if bytes.Equal(base[0], base[1]) || bytes.Equal(base[1], base[2]) {
@@ -234,6 +238,7 @@ func TestKeyGenerationIsSeededInDeterministicModes(t *testing.T) {
 }
 
 func TestHash(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, crypto.New())
 	for _, tc := range []struct{ in, want string }{
 		{"", "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"},
@@ -247,6 +252,7 @@ func TestHash(t *testing.T) {
 }
 
 func TestKDFDerive(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, crypto.New())
 	// RFC 5869 appendix A.1 and A.3.
 	ikm := sdk.Bytes(bytes.Repeat([]byte{0x0b}, 22))
@@ -272,6 +278,7 @@ func TestKDFDerive(t *testing.T) {
 }
 
 func TestAEAD(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, crypto.New())
 	// RFC 8439 §2.8.2.
 	key := hexValue(t, "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f")

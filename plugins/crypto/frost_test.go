@@ -23,6 +23,7 @@ func hexBytesValue(t *testing.T, s string) sdk.Value { return sdk.Bytes(unhex(t,
 // gRPC with the RFC's keys and nonces: the package, the shares and the
 // signature must be the RFC's.
 func TestFROSTOperationsReproduceRFC9591(t *testing.T) {
+	t.Parallel()
 	v := loadFrostVectors(t)
 	h := sdktest.New(t, New())
 	groupPublic := hexBytesValue(t, v.Inputs.GroupPublicKey)
@@ -106,6 +107,7 @@ func newSession(t *testing.T, h *sdktest.Harness, threshold, n int64) *session {
 }
 
 func TestFROSTSigningEndToEnd(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		t, n    int64
@@ -144,6 +146,7 @@ func TestFROSTSigningEndToEnd(t *testing.T) {
 }
 
 func TestFROSTKeysAndNoncesAreSeeded(t *testing.T) {
+	t.Parallel()
 	alice := effects.DeriveAuthorityID("alice", 1)
 	run := func(seed uint64) (sdk.Value, sdk.Value) {
 		h := sdktest.New(t, New(), sdktest.WithMode(sdk.Simulation, seed), sdktest.WithAuthority(alice))
@@ -162,6 +165,7 @@ func TestFROSTKeysAndNoncesAreSeeded(t *testing.T) {
 }
 
 func TestFROSTErrors(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, New())
 	s := newSession(t, h, 3, 4)
 	s.prepare("m", 1, 2, 4)

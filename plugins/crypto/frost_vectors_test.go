@@ -98,6 +98,7 @@ func checkHex(t *testing.T, what string, got []byte, want string) {
 // TestFROSTAgainstRFC9591Vectors walks the RFC's example step by step
 // through the ciphersuite functions.
 func TestFROSTAgainstRFC9591Vectors(t *testing.T) {
+	t.Parallel()
 	v := loadFrostVectors(t)
 	msg := unhex(t, v.Inputs.Message)
 
@@ -167,6 +168,7 @@ func TestFROSTAgainstRFC9591Vectors(t *testing.T) {
 }
 
 func TestDeserializeElement(t *testing.T) {
+	t.Parallel()
 	identity := make([]byte, 32)
 	identity[0] = 1
 	fieldOrder := unhex(t, "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f") // y = p: non-canonical 0

@@ -31,6 +31,7 @@ func sampleCode() string {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, New(),
 		sdktest.WithHost(servicetest.NewHost(t0)),
 		sdktest.WithSample(effects.InvitationInvite, inviteArgs(KindGuardian, "alice", "bob", 1000)),
@@ -39,6 +40,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestInviteValidatesItsArguments(t *testing.T) {
+	t.Parallel()
 	hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
 	cases := []struct {
 		name     string
@@ -61,6 +63,7 @@ func TestInviteValidatesItsArguments(t *testing.T) {
 }
 
 func TestInvite(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
 	got := plugintest.Must(t, hs, effects.InvitationInvite, args("kind", sdk.String(KindGuardian), "sender", sdk.String("alice"),
@@ -80,6 +83,7 @@ func TestInvite(t *testing.T) {
 // transitions, the parties that may not make them, and the terminal states
 // that may not change.
 func TestTransitions(t *testing.T) {
+	t.Parallel()
 	type call struct {
 		op       sdk.OpID
 		as       string
@@ -194,6 +198,7 @@ func TestTransitions(t *testing.T) {
 }
 
 func TestListPending(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
 	invite := func(sender, receiver string, ttl int64) string {
@@ -230,6 +235,7 @@ func TestListPending(t *testing.T) {
 }
 
 func TestExportAndImport(t *testing.T) {
+	t.Parallel()
 	aliceHost, bobHost := servicetest.NewHost(t0), servicetest.NewHost(t0+5)
 	alice := servicetest.Start(t, New(), aliceHost)
 	bob := servicetest.Start(t, New(), bobHost)
@@ -301,6 +307,7 @@ func garbage() string {
 }
 
 func TestRestartRebuildsFromFacts(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(t0)
 	first := servicetest.Start(t, New(), host)
 	var ids []string
@@ -335,6 +342,7 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 // devices would, a cancellation and an earlier acceptance of the same
 // invitation: every replica must settle on the earlier.
 func TestReplayResolvesCompetingTerminalFacts(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(t0)
 	first := servicetest.Start(t, New(), host)
 	iid := plugintest.Str(t, plugintest.Must(t, first, effects.InvitationInvite, inviteArgs(KindContact, "alice", "bob", 1000)), "id")

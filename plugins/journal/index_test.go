@@ -24,6 +24,7 @@ import (
 // split of random lists, with and without room in s's array, and with
 // times and ID prefixes that tie.
 func TestMergeTimes(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 2000 {
 		n := r.IntN(80)
@@ -146,6 +147,7 @@ func parse(t testing.TB, values []sdk.Value) []Fact {
 // way after each, then checks that reopening the file rebuilds exactly the
 // indexes it had.
 func TestIndexesMatchAReferenceAndSurviveReopening(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "j.db")
 	config := &sdk.Configuration{Values: args("path", sdk.String(path))}
@@ -192,6 +194,7 @@ func TestIndexesMatchAReferenceAndSurviveReopening(t *testing.T) {
 // indexes, the Bloom filter, the Merkle root, the file — and that the same
 // merge succeeds in full afterwards.
 func TestAbortedCommitLeavesTheIndexesUnchanged(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	j := newTestJournal(t, DefaultRegistry())
@@ -254,6 +257,7 @@ func TestAbortedCommitLeavesTheIndexesUnchanged(t *testing.T) {
 // budgets kept, and the journal answers as one built from the same facts.
 // A file of a newer layout is refused.
 func TestMigratesLayout1(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "old.db")
 	facts := randomFacts(400, 12)
 	db, err := bbolt.Open(path, 0o600, nil)
@@ -343,6 +347,7 @@ func TestMigratesLayout1(t *testing.T) {
 // facts before it commits, and every answer is internally ordered and
 // consistent; the end state is the one a single merge gives.
 func TestReadersDuringMerges(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	j := newTestJournal(t, DefaultRegistry())
 	h := sdktest.New(t, j.plugin())
@@ -529,6 +534,7 @@ func readUntil(t *testing.T, h *sdktest.Harness, done <-chan struct{}, stored []
 }
 
 func TestSortedByTime(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
 	for _, spread := range []int64{1, 3, 1000, 1 << 40, 1 << 62} {
 		for _, n := range []int{0, 1, 2, 5, 100, 3000} {
@@ -555,6 +561,7 @@ func TestSortedByTime(t *testing.T) {
 }
 
 func TestSortedIDs(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(5, 6))
 	for _, n := range []int{0, 1, 63, 64, 65, 1000, 40_000} {
 		for _, ground := range []bool{false, true} {

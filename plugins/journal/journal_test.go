@@ -62,6 +62,7 @@ var (
 )
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	proof := args("index", sdk.Uint(0), "size", sdk.Uint(1), "proof", sdk.List())
 	sdktest.Conformance(t, newPlugin(t),
 		sdktest.WithSample(effects.JournalAppendFact, args("fact", sampleFact)),
@@ -125,6 +126,7 @@ func sorted(facts ...sdk.Value) sdk.Value {
 }
 
 func TestOperations(t *testing.T) {
+	t.Parallel()
 	f1 := fact("counter", "alice", 10, "visits", sdk.Int(1))
 	f2 := fact("counter", "alice", 20, "visits", sdk.Int(2))
 	f3 := fact("counter", "bob", 20, "logins", sdk.Null())
@@ -209,6 +211,7 @@ func TestOperations(t *testing.T) {
 }
 
 func TestLatestBreaksTiesByID(t *testing.T) {
+	t.Parallel()
 	a := fact("latest", "alice", 7, "status", sdk.String("a"))
 	c := fact("latest", "bob", 7, "status", sdk.String("c"))
 	older := fact("latest", "carol", 6, "status", sdk.String("older"))
@@ -228,6 +231,7 @@ func TestLatestBreaksTiesByID(t *testing.T) {
 }
 
 func TestCustomReducer(t *testing.T) {
+	t.Parallel()
 	reg := DefaultRegistry()
 	reg.Register("vote", func(facts []Fact) sdk.Value {
 		var yes int64
@@ -267,6 +271,7 @@ func TestCustomReducer(t *testing.T) {
 }
 
 func TestFlowBudgets(t *testing.T) {
+	t.Parallel()
 	with := func(kv ...any) sdk.Value { return args(append(slices.Clone(budgetArgs), kv...)...) }
 	budget := func(limit, spent, epoch uint64) sdk.Value { return FlowBudget{limit, spent, epoch}.Value() }
 	h := sdktest.New(t, newPlugin(t))
@@ -299,6 +304,7 @@ func TestFlowBudgets(t *testing.T) {
 }
 
 func TestFlowBudgetMergeIsAJoin(t *testing.T) {
+	t.Parallel()
 	var all []FlowBudget
 	for _, l := range []uint64{0, 2, 5} {
 		for _, s := range []uint64{0, 1, 5} {
@@ -359,6 +365,7 @@ func state(t *testing.T, h *sdktest.Harness) []sdk.Value {
 // several orders, split into different batches, through merge_facts and
 // append_fact, with repeats, and checks every observable result is equal.
 func TestAnyPermutationGivesTheSameState(t *testing.T) {
+	t.Parallel()
 	facts := randomFacts(1000, 1)
 	var want []sdk.Value
 	for perm := range 5 {
@@ -411,6 +418,7 @@ func mustAdded(t *testing.T, h *sdktest.Harness, facts []sdk.Value) int64 {
 }
 
 func TestInclusionProofs(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, newPlugin(t))
 	empty := mustInvoke(t, h, effects.JournalMerkleRoot, sdk.Null())
 	if want := hasher.EmptyRoot(); !empty.Equal(sdk.Bytes(want)) {
@@ -478,6 +486,7 @@ func TestInclusionProofs(t *testing.T) {
 }
 
 func TestBloomHasNoFalseNegatives(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, newPlugin(t))
 	facts := randomFacts(1000, 3)
 	mustInvoke(t, h, effects.JournalMergeFacts, args("facts", sdk.List(facts...)))
@@ -492,6 +501,7 @@ func TestBloomHasNoFalseNegatives(t *testing.T) {
 // of false negatives, and near its target rate, as the journal outgrows
 // the size it was built for. The IDs are fixed, so the count is too.
 func TestBloomRateAcrossResizes(t *testing.T) {
+	t.Parallel()
 	j := newTestJournal(t, DefaultRegistry())
 	if err := j.configure(context.Background(), &sdk.Configuration{Values: sdk.Map(nil), StateDir: t.TempDir()}); err != nil {
 		t.Fatal(err)
@@ -531,6 +541,7 @@ func TestBloomRateAcrossResizes(t *testing.T) {
 }
 
 func TestStateSurvivesReopening(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "j.db")
 	withPath := sdktest.WithConfig(args("path", sdk.String(path)))
 	first := newJournal(lockTimeout, DefaultRegistry())
@@ -567,6 +578,7 @@ func TestStateSurvivesReopening(t *testing.T) {
 }
 
 func TestConfigureErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cases := []struct {
 		name     string

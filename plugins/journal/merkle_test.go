@@ -13,6 +13,7 @@ import (
 // compact range, an independent RFC 6962 construction, at every size
 // around the powers of two, and every proof against its verifier.
 func TestTreeMatchesCompactRange(t *testing.T) {
+	t.Parallel()
 	var ids []ID
 	for n := range 70 {
 		tr := buildTree(ids)

@@ -15,10 +15,12 @@
 //     plugin's contract; a test pins them.
 //   - random_range is unbiased (rejection sampling), never a plain modulo.
 //
-// Operations (the declarations and handlers, drawing from a Source) and
-// StreamKey are exported for sim-random, which serves the same operations
-// from a stream per authority: one declaration, one way of consuming a
-// stream, and so the same values for the same seed.
+// The operations (declarations and handlers, drawing from a Source) and the
+// stream key derivation live in plugins/internal/randomops, shared with
+// sim-random, which serves the same operations from a stream per
+// authority: one declaration, one way of consuming a stream, and so the
+// same values for the same seed.
 //
-// The package imports only sdk and effects from the project.
+// The package imports only sdk and plugins/internal/randomops from the
+// project.
 package random

@@ -7,8 +7,7 @@ import (
 	"math/rand/v2"
 	"sync"
 
-	"lukechampine.com/blake3"
-
+	"github.com/aurahost/aura-host/plugins/internal/randomops"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -19,12 +18,12 @@ const Name = "random"
 const Version = "0.1.0"
 
 // MaxBytes bounds random_bytes: larger requests are invalid_args.
-const MaxBytes = 1 << 20
+const MaxBytes = randomops.MaxBytes
 
 // New returns the random plugin, ready to Serve.
 func New() *sdk.Plugin {
 	r := &source{}
-	return &sdk.Plugin{Name: Name, Version: Version, Configure: r.configure, Operations: Operations(r)}
+	return &sdk.Plugin{Name: Name, Version: Version, Configure: r.configure, Operations: randomops.Operations(r)}
 }
 
 // source is where one instance's randomness comes from: the OS CSPRNG, or
@@ -37,7 +36,7 @@ type source struct {
 func (s *source) configure(_ context.Context, c *sdk.Configuration) error {
 	var stream *rand.ChaCha8
 	if c.Mode.Deterministic() {
-		stream = rand.NewChaCha8(StreamKey(c.Seed, c.Authority))
+		stream = rand.NewChaCha8(randomops.StreamKey(c.Seed, c.Authority))
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -45,22 +44,10 @@ func (s *source) configure(_ context.Context, c *sdk.Configuration) error {
 	return nil
 }
 
-// StreamKey derives the ChaCha8 key of the stream of an authority for a
-// seed: the random plugin's in its deterministic modes, and sim-random's in
-// every mode.
-func StreamKey(seed uint64, authority sdk.AuthorityID) [32]byte {
-	var src [8 + 16]byte
-	binary.BigEndian.PutUint64(src[:8], seed)
-	copy(src[8:], authority[:])
-	var key [32]byte
-	blake3.DeriveKey(key[:], "aura-host plugins/random v1 stream", src[:])
-	return key
-}
-
 // Draw runs fn on the seeded stream, or on the OS CSPRNG in production.
 // The lock also serialises production draws; crypto/rand is fast enough
 // that this does not matter, and one code path is simpler.
-func (s *source) Draw(_ *sdk.Call, fn func(r Stream)) {
+func (s *source) Draw(_ *sdk.Call, fn func(r randomops.Stream)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.seeded != nil {
@@ -70,7 +57,7 @@ func (s *source) Draw(_ *sdk.Call, fn func(r Stream)) {
 	fn(osStream{})
 }
 
-// osStream is the OS CSPRNG as a Stream.
+// osStream is the OS CSPRNG as a randomops.Stream.
 type osStream struct{}
 
 // Read never fails: Go aborts the process if the OS CSPRNG does.

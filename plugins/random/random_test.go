@@ -19,16 +19,19 @@ var args, mustInvoke = plugintest.Args, plugintest.Must
 var alice = effects.DeriveAuthorityID("alice", 1)
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, random.New(),
 		sdktest.WithSample(effects.RandomRange, args("min", sdk.Int(0), "max", sdk.Int(10))))
 }
 
 func TestConformanceSeeded(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, random.New(), sdktest.WithMode(sdk.Simulation, 7), sdktest.WithAuthority(alice),
 		sdktest.WithSample(effects.RandomRange, args("min", sdk.Int(0), "max", sdk.Int(10))))
 }
 
 func TestArguments(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, random.New())
 	cases := []struct {
 		name    string
@@ -66,6 +69,7 @@ func TestArguments(t *testing.T) {
 }
 
 func TestRange(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, random.New(), sdktest.WithMode(sdk.Testing, 3), sdktest.WithAuthority(alice))
 	cases := []struct {
 		name     string
@@ -96,6 +100,7 @@ func TestRange(t *testing.T) {
 var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 func TestUUID(t *testing.T) {
+	t.Parallel()
 	for _, mode := range []sdk.Mode{sdk.Production, sdk.Testing} {
 		h := sdktest.New(t, random.New(), sdktest.WithMode(mode, 1))
 		seen := map[string]bool{}
@@ -135,6 +140,7 @@ func equal(a, b []sdk.Value) bool {
 }
 
 func TestSeededModesRepeat(t *testing.T) {
+	t.Parallel()
 	base := sequence(t, sdktest.WithMode(sdk.Testing, 42), sdktest.WithAuthority(alice))
 	if again := sequence(t, sdktest.WithMode(sdk.Simulation, 42), sdktest.WithAuthority(alice)); !equal(base, again) {
 		t.Fatalf("same seed and authority gave\n%v\nthen\n%v", base, again)
@@ -154,6 +160,7 @@ func TestSeededModesRepeat(t *testing.T) {
 // change here breaks the replay of every recorded trace: do it only on
 // purpose, with a new derivation version.
 func TestSeededStreamIsPinned(t *testing.T) {
+	t.Parallel()
 	got := sequence(t, sdktest.WithMode(sdk.Simulation, 1), sdktest.WithAuthority(effects.DeriveAuthorityID("pinned", 1)))
 	want := []string{pinnedU64, pinnedBytes5, pinnedBytes32, pinnedRange, pinnedUUID, pinnedU64Last}
 	for i := range want {

@@ -55,6 +55,7 @@ func sign(signer, rid string) []byte {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, New(),
 		sdktest.WithHost(servicetest.NewHost(t0)),
 		sdktest.WithSample(effects.RecoveryInitiate, initiateArgs(OperationAddDevice, guardians("g1"), 1)),
@@ -64,6 +65,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestApprovalMessage(t *testing.T) {
+	t.Parallel()
 	want := []byte("aura-recovery-approval/v1\x00recovery-01\x00replace_tree\x00authority-alice")
 	if got := ApprovalMessage("recovery-01", OperationReplaceTree, account); !bytes.Equal(got, want) {
 		t.Fatalf("ApprovalMessage = %q, want %q", got, want)
@@ -81,6 +83,7 @@ func TestApprovalMessage(t *testing.T) {
 }
 
 func TestInitiateValidatesItsArguments(t *testing.T) {
+	t.Parallel()
 	hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
 	withGuardians := func(items ...sdk.Value) sdk.Value { return initiateArgs(OperationAddDevice, sdk.List(items...), 1) }
 	cases := []struct {
@@ -116,6 +119,7 @@ func TestInitiateValidatesItsArguments(t *testing.T) {
 }
 
 func TestInitiate(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
 	got := plugintest.Must(t, hs, effects.RecoveryInitiate, initiateArgs(OperationReplaceTree, guardians("g1", "g2"), 2))
@@ -133,6 +137,7 @@ func TestInitiate(t *testing.T) {
 // TestApprovals drives a 2-of-3 add_device recovery through its states,
 // with every approval that must be refused.
 func TestApprovals(t *testing.T) {
+	t.Parallel()
 	type submit struct {
 		guardian string
 		sig      func(rid string) []byte
@@ -256,6 +261,7 @@ func TestApprovals(t *testing.T) {
 // threshold approval was recorded: the request waits in reconstructing,
 // and the next attempt completes it.
 func TestReconstructing(t *testing.T) {
+	t.Parallel()
 	for _, finish := range []string{"next approval attempt", "restart"} {
 		t.Run(finish, func(t *testing.T) {
 			host := servicetest.NewHost(t0)
@@ -287,6 +293,7 @@ func TestReconstructing(t *testing.T) {
 }
 
 func TestRestartRebuildsFromFacts(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(t0)
 	first := servicetest.Start(t, New(), host)
 	initiate := func(threshold, ttlMS int64) string {

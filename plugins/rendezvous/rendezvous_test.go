@@ -24,6 +24,7 @@ func publishArgs(peer string, d sdk.Value) sdk.Value {
 func peer(p string) sdk.Value { return args("peer", sdk.String(p)) }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, New(),
 		sdktest.WithHost(servicetest.NewHost(t0)),
 		sdktest.WithSample(effects.RendezvousPublish, publishArgs("bob", descriptor("10.0.0.2:7000"))),
@@ -31,6 +32,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestPublishValidatesItsArguments(t *testing.T) {
+	t.Parallel()
 	hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
 	cases := []struct {
 		name     string
@@ -50,6 +52,7 @@ func TestPublishValidatesItsArguments(t *testing.T) {
 }
 
 func TestPublishLookupExpire(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
 
@@ -98,6 +101,7 @@ func TestPublishLookupExpire(t *testing.T) {
 }
 
 func TestRestartRebuildsFromFacts(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(t0)
 	first := servicetest.Start(t, New(), host)
 	plugintest.Must(t, first, effects.RendezvousPublish, publishArgs("bob", descriptor("old")))

@@ -22,6 +22,7 @@ func createArgs(kind string, ttl int64, participants ...string) sdk.Value {
 func id(s string) sdk.Value { return args("id", sdk.String(s)) }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, New(),
 		sdktest.WithHost(servicetest.NewHost(t0)),
 		sdktest.WithSample(effects.SessionCreate, createArgs(KindCoordination, 1000, "alice")),
@@ -29,6 +30,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestCreateValidatesItsArguments(t *testing.T) {
+	t.Parallel()
 	hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
 	cases := []struct {
 		name     string
@@ -54,6 +56,7 @@ func TestCreateValidatesItsArguments(t *testing.T) {
 }
 
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	type step func(t *testing.T, host *servicetest.Host, hs *sdktest.Harness, sid string)
 	expectStatus := func(want string) step {
 		return func(t *testing.T, _ *servicetest.Host, hs *sdktest.Harness, sid string) {
@@ -113,6 +116,7 @@ func TestLifecycle(t *testing.T) {
 }
 
 func TestHandleAndListing(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
 	first := plugintest.Must(t, hs, effects.SessionCreate, createArgs(KindCoordination, 500, "alice", "bob"))
@@ -150,6 +154,7 @@ func TestHandleAndListing(t *testing.T) {
 // journal: it must know every session as the first did, continue the
 // epochs, and clean the sessions that expired while it was down.
 func TestRestartRebuildsFromFacts(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(t0)
 	first := servicetest.Start(t, New(), host)
 	short := plugintest.Str(t, plugintest.Must(t, first, effects.SessionCreate, createArgs(KindThreshold, 100, "a")), "id")
@@ -186,6 +191,7 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 }
 
 func TestJournalOutageDegradesHealth(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
 	ctx := context.Background()
@@ -208,6 +214,7 @@ func TestJournalOutageDegradesHealth(t *testing.T) {
 }
 
 func TestStartFailsWithoutAJournal(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(t0)
 	host.SetJournalDown(true)
 	hs := sdktest.New(t, New(), sdktest.WithHost(host))
@@ -230,6 +237,7 @@ func TestStartFailsWithoutAJournal(t *testing.T) {
 // TestConcurrentCreates races creators: operations run one at a time, so
 // every session gets its own epoch and its own fact.
 func TestConcurrentCreates(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(t0)
 	hs := servicetest.Start(t, New(), host)
 	const n = 24

@@ -1,9 +1,10 @@
 // Package simclock is the built-in simulation clock plugin, "sim-clock":
 // virtual time in milliseconds that starts at 0 and moves only when the
 // simulator says so. It serves the operations of the "clock" family — the
-// clock plugin's own declarations (clock.Operations), so a deployment swaps
-// it in by HCL, with its logical time kept by clock.Logical — plus the
-// "time_control" family through which a simulator drives time.
+// declarations it shares with the clock plugin (clockops.Operations), so a
+// deployment swaps it in by HCL, with its logical time kept by
+// clockops.Logical as the clock plugin's is — plus the "time_control"
+// family through which a simulator drives time.
 //
 // Clock is the virtual clock itself, usable in process: a host or a test
 // that runs several agents in one process shares one Clock between them
@@ -68,7 +69,9 @@
 //   - order_time tokens strictly increase within one plugin instance and
 //     follow virtual time, exactly as the clock plugin's follow wall time.
 //
-// The package imports only sdk from the project, and the clock plugin's
-// package (plugins/clock) and plugins/internal/standin for what it shares
-// with the clock plugin.
+// The package imports only sdk, effects and internal/vclock from the
+// project, and plugins/internal/clockops and plugins/internal/standin for
+// what it shares with the clock plugin; never plugins/clock itself. The
+// test that it accepts the clock plugin's config lives in package plugins
+// (standin_test.go).
 package simclock

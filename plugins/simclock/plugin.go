@@ -6,7 +6,7 @@ import (
 	"sync"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/plugins/clock"
+	"github.com/aurahost/aura-host/plugins/internal/clockops"
 	"github.com/aurahost/aura-host/plugins/internal/standin"
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -27,7 +27,7 @@ const (
 // TokenSize is the length of an order_time token: 8 bytes of virtual
 // milliseconds, 8 bytes of sequence within that millisecond, and the 16
 // bytes of the authority — the clock plugin's tokens, on virtual time.
-const TokenSize = clock.TokenSize
+const TokenSize = clockops.TokenSize
 
 // New returns the simulation clock plugin with its own virtual clock at 0,
 // ready to Serve.
@@ -46,17 +46,17 @@ type simClock struct {
 
 	mu          sync.Mutex
 	uncertainty int64
-	logical     map[sdk.AuthorityID]*clock.Logical
+	logical     map[sdk.AuthorityID]*clockops.Logical
 }
 
 // of returns the logical time of authority. Called with mu.
-func (s *simClock) of(authority sdk.AuthorityID) *clock.Logical {
+func (s *simClock) of(authority sdk.AuthorityID) *clockops.Logical {
 	if s.logical == nil {
-		s.logical = map[sdk.AuthorityID]*clock.Logical{}
+		s.logical = map[sdk.AuthorityID]*clockops.Logical{}
 	}
 	l, ok := s.logical[authority]
 	if !ok {
-		l = &clock.Logical{}
+		l = &clockops.Logical{}
 		s.logical[authority] = l
 	}
 	return l
@@ -114,7 +114,7 @@ func (s *simClock) configure(_ context.Context, cfg *sdk.Configuration) error {
 }
 
 func (s *simClock) operations() []sdk.Operation {
-	ops := clock.Operations(clock.Handlers{
+	ops := clockops.Operations(clockops.Handlers{
 		PhysicalTime: s.physicalTime, SleepMS: s.sleep, LogicalNow: s.logicalNow,
 		LogicalAdvance: s.logicalAdvance, OrderTime: s.orderTime,
 	})

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/plugins/clock"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
@@ -19,21 +18,12 @@ var args, mustInvoke, waitCtx = plugintest.Args, plugintest.Must, plugintest.Wai
 const hourMS = int64(time.Hour / time.Millisecond)
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, New(), sdktest.WithBlockingCall(effects.ClockSleepMS, args("ms", sdk.Int(hourMS))))
 }
 
-// TestAcceptsTheClockPluginsConfig: a deployment swaps sim-clock in for
-// clock, config block and all. (The operations are the clock plugin's own,
-// clock.Operations; plugins.TestSimulationPluginsStandIn checks them.)
-func TestAcceptsTheClockPluginsConfig(t *testing.T) {
-	for _, f := range clock.New().Config {
-		if !slices.ContainsFunc(New().Config, func(g sdk.ConfigField) bool { return g.Name == f.Name && g.Kind == f.Kind }) {
-			t.Errorf("sim-clock does not accept the clock's config attribute %s", f.Name)
-		}
-	}
-}
-
 func TestSleepEndsWhenVirtualTimeComes(t *testing.T) {
+	t.Parallel()
 	c := NewClock(0)
 	h := sdktest.New(t, NewWithClock(c))
 	done := make(chan error, 1)
@@ -71,6 +61,7 @@ func TestSleepEndsWhenVirtualTimeComes(t *testing.T) {
 }
 
 func TestCancelledSleepLeavesNoSleeper(t *testing.T) {
+	t.Parallel()
 	c := NewClock(0)
 	h := sdktest.New(t, NewWithClock(c))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -95,6 +86,7 @@ func TestCancelledSleepLeavesNoSleeper(t *testing.T) {
 }
 
 func TestSharedClockAcrossInstances(t *testing.T) {
+	t.Parallel()
 	c := NewClock(0)
 	alice := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("alice", 0)))
 	bob := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("bob", 0)))
@@ -118,6 +110,7 @@ func TestSharedClockAcrossInstances(t *testing.T) {
 }
 
 func TestTimeControl(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, New(), sdktest.WithConfig(args("start_ms", sdk.Int(1000), "uncertainty_ms", sdk.Int(3))))
 	plugintest.Run(t, h, []plugintest.Step{
 		{Op: effects.TimeControlNow, Args: sdk.Null(), Want: sdk.Int(1000)},
@@ -138,6 +131,7 @@ func TestTimeControl(t *testing.T) {
 }
 
 func TestConfigureErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		values sdk.Value
 		path   string
@@ -180,6 +174,7 @@ func script(t *testing.T) []sdk.Value {
 }
 
 func TestSameScriptSameOutputs(t *testing.T) {
+	t.Parallel()
 	a, b := script(t), script(t)
 	if !slices.EqualFunc(a, b, sdk.Value.Equal) {
 		t.Fatalf("two runs differ:\n%v\n%v", a, b)
@@ -193,6 +188,7 @@ func TestSameScriptSameOutputs(t *testing.T) {
 // host sharing it between agents does, for two authorities: each has its
 // own Lamport clock, and its tokens end with its own authority.
 func TestSharedInstanceKeepsLogicalTimePerAuthority(t *testing.T) {
+	t.Parallel()
 	p := New()
 	if err := p.Configure(context.Background(), &sdk.Configuration{Values: sdk.Map(nil)}); err != nil {
 		t.Fatal(err)
@@ -223,6 +219,7 @@ func TestSharedInstanceKeepsLogicalTimePerAuthority(t *testing.T) {
 }
 
 func TestWaitForSleepers(t *testing.T) {
+	t.Parallel()
 	c := NewClock(0)
 	alice := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("alice", 0)))
 	bob := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("bob", 0)))
@@ -281,6 +278,7 @@ func TestWaitForSleepers(t *testing.T) {
 // the next deadline, until it finishes. No real time passes and nothing
 // polls.
 func TestSimulatorStepsAProtocolWithoutPolling(t *testing.T) {
+	t.Parallel()
 	c := NewClock(0)
 	h := sdktest.New(t, NewWithClock(c))
 	now := func() int64 { v, _ := mustInvoke(t, h, effects.TimeControlNow, sdk.Null()).AsInt(); return v }

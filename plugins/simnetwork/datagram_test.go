@@ -106,6 +106,7 @@ func datagramTrace(t *testing.T, seed uint64) string {
 // was written by the network as it was then; -update rewrites it, which
 // is only right when the datagram behaviour is meant to change.
 func TestDatagramBehaviourIsUnchanged(t *testing.T) {
+	t.Parallel()
 	got := datagramTrace(t, 9)
 	path := filepath.Join("testdata", "datagram_seed9.golden")
 	if *update {

@@ -1,9 +1,9 @@
 // Package simnetwork is the built-in simulation network plugin,
 // "sim-network": an in-memory network between agents, with faults drawn
 // from the deployment's seed and delivery scheduled on virtual time. It
-// serves the "network" family (the transport plugin's operations and
-// envelope, transport.Operations and transport.Envelope, so a deployment
-// swaps it in by HCL), the "network_faults" family that sets
+// serves the "network" family (the operations and envelope it shares with
+// the transport plugin, networkops.Operations and networkops.Envelope, so a
+// deployment swaps it in by HCL), the "network_faults" family that sets
 // faults (drop, delay, duplication, reordering, partitions) and
 // retransmission, and the "network_control" family through which a
 // simulator moves the network's virtual time.
@@ -48,7 +48,7 @@
 //     network — for good without retransmission, until the partition heals
 //     with it.
 //
-// The package imports only sdk and effects from the project, and the
-// transport plugin's package (plugins/transport) and
-// plugins/internal/standin for what it shares with the transport.
+// The package imports only sdk and effects from the project, and
+// plugins/internal/networkops and plugins/internal/standin for what it
+// shares with the transport; never plugins/transport itself.
 package simnetwork

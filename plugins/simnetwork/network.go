@@ -11,7 +11,7 @@ import (
 	"lukechampine.com/blake3"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/plugins/transport"
+	"github.com/aurahost/aura-host/plugins/internal/networkops"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -152,12 +152,12 @@ func NewNetwork(seed uint64) *Network {
 // Register makes an endpoint known, so that it is listed among its peers'
 // connected peers before it has sent or received anything.
 func (n *Network) Register(endpoint sdk.Value) error {
-	if !transport.IsAddress(endpoint, false) {
+	if !networkops.IsAddress(endpoint, false) {
 		return fmt.Errorf("an endpoint must be non-empty bytes or a non-empty string, got %v", endpoint)
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.known[transport.AddressKey(endpoint)] = endpoint
+	n.known[networkops.AddressKey(endpoint)] = endpoint
 	return nil
 }
 
@@ -210,18 +210,18 @@ func pair(a, b string) [2]string {
 // both directions, until Heal. Partitions add up.
 func (n *Network) Partition(a, b []sdk.Value) error {
 	for _, e := range slices.Concat(a, b) {
-		if !transport.IsAddress(e, false) {
+		if !networkops.IsAddress(e, false) {
 			return fmt.Errorf("an endpoint must be non-empty bytes or a non-empty string, got %v", e)
 		}
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for _, x := range a {
-		n.known[transport.AddressKey(x)] = x
+		n.known[networkops.AddressKey(x)] = x
 		for _, y := range b {
-			n.known[transport.AddressKey(y)] = y
-			if transport.AddressKey(x) != transport.AddressKey(y) {
-				n.cuts[pair(transport.AddressKey(x), transport.AddressKey(y))] = true
+			n.known[networkops.AddressKey(y)] = y
+			if networkops.AddressKey(x) != networkops.AddressKey(y) {
+				n.cuts[pair(networkops.AddressKey(x), networkops.AddressKey(y))] = true
 			}
 		}
 	}
@@ -271,7 +271,7 @@ func between(x uint64, lo, hi int64) int64 {
 func (n *Network) Send(e Envelope) (SendResult, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	src, dst := transport.AddressKey(e.Source), transport.AddressKey(e.Destination)
+	src, dst := networkops.AddressKey(e.Source), networkops.AddressKey(e.Destination)
 	n.known[src], n.known[dst] = e.Source, e.Destination
 	n.stats.Sent++
 	n.seq++
@@ -322,16 +322,16 @@ func (n *Network) Receive(destination sdk.Value) (Envelope, bool) {
 // ReceiveFrom takes the oldest envelope delivered to destination from
 // source in context.
 func (n *Network) ReceiveFrom(destination, source, context sdk.Value) (Envelope, bool) {
-	src, ctx := transport.AddressKey(source), transport.AddressKey(context)
+	src, ctx := networkops.AddressKey(source), networkops.AddressKey(context)
 	return n.take(destination, func(e Envelope) bool {
-		return transport.AddressKey(e.Source) == src && transport.AddressKey(e.Context) == ctx
+		return networkops.AddressKey(e.Source) == src && networkops.AddressKey(e.Context) == ctx
 	})
 }
 
 func (n *Network) take(destination sdk.Value, match func(Envelope) bool) (Envelope, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	dst := transport.AddressKey(destination)
+	dst := networkops.AddressKey(destination)
 	box := n.inboxes[dst]
 	i := slices.IndexFunc(box, match)
 	if i < 0 {
@@ -347,7 +347,7 @@ func (n *Network) take(destination sdk.Value, match func(Envelope) bool) (Envelo
 func (n *Network) ConnectedPeers(self sdk.Value) []sdk.Value {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	me := transport.AddressKey(self)
+	me := networkops.AddressKey(self)
 	keys := make([]string, 0, len(n.known))
 	for k := range n.known {
 		if k != me && !n.cut(me, k) {
@@ -367,8 +367,8 @@ func (n *Network) ConnectedPeers(self sdk.Value) []sdk.Value {
 func (n *Network) ChannelEstablished(self, context, peer sdk.Value) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	me, p := transport.AddressKey(self), transport.AddressKey(peer)
-	return n.channels[[3]string{me, p, transport.AddressKey(context)}] && !n.cut(me, p)
+	me, p := networkops.AddressKey(self), networkops.AddressKey(peer)
+	return n.channels[[3]string{me, p, networkops.AddressKey(context)}] && !n.cut(me, p)
 }
 
 // Stats returns what the network has done so far.

@@ -5,8 +5,8 @@ import (
 	"sync"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/networkops"
 	"github.com/aurahost/aura-host/plugins/internal/standin"
-	"github.com/aurahost/aura-host/plugins/transport"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -82,7 +82,7 @@ func endpointArg(c *sdk.Call, name string) (sdk.Value, error) {
 		}
 		return authorityAddress(c.Authority), nil
 	}
-	if !transport.IsAddress(v, false) {
+	if !networkops.IsAddress(v, false) {
 		return v, invalid("%s must be non-empty bytes or a non-empty string, got %v", name, v)
 	}
 	return v, nil
@@ -90,7 +90,7 @@ func endpointArg(c *sdk.Call, name string) (sdk.Value, error) {
 
 func contextArg(c *sdk.Call) (sdk.Value, error) {
 	v := c.Arg("context")
-	if !transport.IsAddress(v, true) {
+	if !networkops.IsAddress(v, true) {
 		return v, invalid("context must be bytes or a string, got %v", v)
 	}
 	return v, nil
@@ -104,7 +104,7 @@ const (
 // networkOperations are the transport plugin's operations, served by the
 // simulated network and described as such.
 func (p *plugin) networkOperations() []sdk.Operation {
-	ops := transport.Operations(transport.Handlers{
+	ops := networkops.Operations(networkops.Handlers{
 		SendEnvelope: p.sendEnvelope, ReceiveEnvelope: p.receiveEnvelope, ReceiveEnvelopeFrom: p.receiveEnvelopeFrom,
 		ConnectedPeers: p.connectedPeers, IsChannelEstablished: p.isChannelEstablished,
 	})
@@ -148,7 +148,7 @@ func (p *plugin) networkOperations() []sdk.Operation {
 }
 
 func (p *plugin) sendEnvelope(_ context.Context, c *sdk.Call) (sdk.Value, error) {
-	e, err := transport.ParseEnvelope(c.Arg("envelope"))
+	e, err := networkops.ParseEnvelope(c.Arg("envelope"))
 	if err != nil {
 		return sdk.Value{}, invalid("envelope: %v", err)
 	}
@@ -180,7 +180,7 @@ func (p *plugin) receiveEnvelopeFrom(_ context.Context, c *sdk.Call) (sdk.Value,
 		return sdk.Value{}, err
 	}
 	src := c.Arg("source")
-	if !transport.IsAddress(src, false) {
+	if !networkops.IsAddress(src, false) {
 		return sdk.Value{}, invalid("source must be non-empty bytes or a non-empty string, got %v", src)
 	}
 	ctx, err := contextArg(c)
@@ -204,7 +204,7 @@ func (p *plugin) isChannelEstablished(_ context.Context, c *sdk.Call) (sdk.Value
 		return sdk.Value{}, err
 	}
 	peer := c.Arg("peer")
-	if !transport.IsAddress(peer, false) {
+	if !networkops.IsAddress(peer, false) {
 		return sdk.Value{}, invalid("peer must be non-empty bytes or a non-empty string, got %v", peer)
 	}
 	ctx, err := contextArg(c)

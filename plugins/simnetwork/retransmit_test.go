@@ -17,6 +17,7 @@ import (
 // link until its retransmission gets through, next_delivery points at the
 // retransmission, and stats count it.
 func TestRetransmissionHoldsTheLinkInOrder(t *testing.T) {
+	t.Parallel()
 	e1, e2, e3 := envelope("a", "b", "c", "1"), envelope("a", "b", "c", "2"), envelope("c", "b", "c", "3")
 	stats := func(st Stats) sdk.Value { return st.Value() }
 	h := sdktest.New(t, New())
@@ -49,6 +50,7 @@ func TestRetransmissionHoldsTheLinkInOrder(t *testing.T) {
 // before retransmission was turned off happens once more; when it is lost
 // the envelope is gone and the link no longer waits for it.
 func TestTurningRetransmissionOffReleasesTheLink(t *testing.T) {
+	t.Parallel()
 	net := NewNetwork(1)
 	mustSet(t, net, Faults{DropPerMille: 1000, RetransmitMS: 10})
 	send(t, net, "a", "b", "lost")
@@ -75,6 +77,7 @@ func TestTurningRetransmissionOffReleasesTheLink(t *testing.T) {
 // TestReorderedEnvelopesDoNotWait: with reordering on, a later envelope
 // overtakes one being retransmitted.
 func TestReorderedEnvelopesDoNotWait(t *testing.T) {
+	t.Parallel()
 	net := NewNetwork(1)
 	mustSet(t, net, Faults{DropPerMille: 1000, Reorder: true, RetransmitMS: 10})
 	send(t, net, "a", "b", "first")
@@ -204,6 +207,7 @@ func checkEveryEnvelopeOnceInOrder(t *testing.T, got []delivery, n int, st Stats
 }
 
 func TestRetransmissionDeliversEveryEnvelopeOnceInOrder(t *testing.T) {
+	t.Parallel()
 	const n = 2000
 	for _, f := range []Faults{
 		{DropPerMille: 100, MinDelayMS: 1, MaxDelayMS: 30, RetransmitMS: 50},
@@ -222,6 +226,7 @@ func TestRetransmissionDeliversEveryEnvelopeOnceInOrder(t *testing.T) {
 }
 
 func TestRetransmissionIsReproducible(t *testing.T) {
+	t.Parallel()
 	f := Faults{DropPerMille: 100, DuplicatePerMille: 50, MinDelayMS: 1, MaxDelayMS: 40, RetransmitMS: 25}
 	a, sa := exchange(t, 5, f, 800, 300, 450, 0)
 	b, sb := exchange(t, 5, f, 800, 300, 450, 0)
@@ -242,6 +247,7 @@ func TestRetransmissionIsReproducible(t *testing.T) {
 // partition holds back what crosses it — sent during it, or in flight when
 // it formed — and everything gets through, in order, once it heals.
 func TestPartitionThatHealsDeliversEverything(t *testing.T) {
+	t.Parallel()
 	const n, partitionAt, healAt = 600, 200, 400
 	f := Faults{DropPerMille: 100, MinDelayMS: 5, MaxDelayMS: 20, RetransmitMS: 15}
 	got, st := exchange(t, 8, f, n, partitionAt, healAt, 0)

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/networkops"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
-	"github.com/aurahost/aura-host/plugins/transport"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
@@ -24,6 +24,7 @@ func envelope(src, dst, ctx, payload string) sdk.Value {
 var alice = effects.DeriveAuthorityID("alice", 0)
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, New(), sdktest.WithAuthority(alice),
 		sdktest.WithSample(effects.NetworkSendEnvelope, args("envelope", envelope("a", "b", "c", "hi"))),
 		sdktest.WithSample(effects.NetworkReceiveEnvelopeFrom, args("source", s("a"), "context", s("c"))),
@@ -36,6 +37,7 @@ func sent(seq uint64, at int64) sdk.Value {
 }
 
 func TestDeliveryFollowsVirtualTime(t *testing.T) {
+	t.Parallel()
 	e1 := envelope("a", "b", "ctx", "one")
 	e2 := args("source", s("a"), "destination", s("b"), "context", s("ctx"), "payload", sdk.Bytes([]byte("two")),
 		"metadata", args("k", sdk.Int(1)), "receipt", sdk.Bytes([]byte{1, 2}))
@@ -63,6 +65,7 @@ func TestDeliveryFollowsVirtualTime(t *testing.T) {
 }
 
 func TestReceiveFromAndDefaults(t *testing.T) {
+	t.Parallel()
 	me := sdk.Bytes(alice[:])
 	toMe := func(src, ctx, payload string) sdk.Value {
 		return args("source", s(src), "destination", me, "context", s(ctx), "payload", sdk.Bytes([]byte(payload)))
@@ -85,10 +88,11 @@ func TestReceiveFromAndDefaults(t *testing.T) {
 }
 
 func TestInvalidArguments(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, New())
-	big := envelope("a", "b", "c", strings.Repeat("x", transport.MaxPayload+1))
+	big := envelope("a", "b", "c", strings.Repeat("x", networkops.MaxPayload+1))
 	plugintest.Run(t, h, []plugintest.Step{
-		{Op: effects.NetworkSendEnvelope, Args: args("envelope", envelope("a", "b", "c", strings.Repeat("x", transport.MaxPayload))), Want: sent(1, 0)},
+		{Op: effects.NetworkSendEnvelope, Args: args("envelope", envelope("a", "b", "c", strings.Repeat("x", networkops.MaxPayload))), Want: sent(1, 0)},
 		{Op: effects.NetworkSendEnvelope, Args: args("envelope", big), Code: sdk.CodeInvalidArgs, Message: "payload is 65537 bytes"},
 		{Op: effects.NetworkSendEnvelope, Args: args("envelope", args("source", s("a"), "context", s(""), "payload", sdk.Bytes(nil))), Code: sdk.CodeInvalidArgs, Message: "destination must be"},
 		{Op: effects.NetworkSendEnvelope, Args: args("envelope", args("source", s("a"), "destination", s("b"), "context", s(""), "payload", sdk.Bytes(nil), "extra", sdk.Null())), Code: sdk.CodeInvalidArgs, Message: `no field "extra"`},
@@ -131,7 +135,7 @@ func order(t *testing.T, reorder bool, n int) []int {
 
 func mustEnvelope(t *testing.T, v sdk.Value) Envelope {
 	t.Helper()
-	e, err := transport.ParseEnvelope(v)
+	e, err := networkops.ParseEnvelope(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,6 +143,7 @@ func mustEnvelope(t *testing.T, v sdk.Value) Envelope {
 }
 
 func TestLinksAreFIFOUnlessReordering(t *testing.T) {
+	t.Parallel()
 	fifo := order(t, false, 50)
 	if len(fifo) != 50 || !slices.IsSorted(fifo) {
 		t.Fatalf("without reordering the link delivered %v", fifo)
@@ -153,6 +158,7 @@ func TestLinksAreFIFOUnlessReordering(t *testing.T) {
 }
 
 func TestDropAndDuplicateRates(t *testing.T) {
+	t.Parallel()
 	count := func(f Faults) (received int, st Stats) {
 		net := NewNetwork(11)
 		if err := net.SetFaults(f); err != nil {
@@ -184,6 +190,7 @@ func TestDropAndDuplicateRates(t *testing.T) {
 }
 
 func TestPartitions(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, New())
 	self := func(x string) sdk.Value { return args("self", s(x)) }
 	plugintest.Run(t, h, []plugintest.Step{
@@ -255,6 +262,7 @@ func simulate(t *testing.T, seed uint64) []sdk.Value {
 }
 
 func TestSameSeedSameDeliveries(t *testing.T) {
+	t.Parallel()
 	a, b := simulate(t, 5), simulate(t, 5)
 	if !slices.EqualFunc(a, b, sdk.Value.Equal) {
 		t.Fatal("the same seed and calls gave different deliveries")
@@ -268,6 +276,7 @@ func TestSameSeedSameDeliveries(t *testing.T) {
 // one Network, each receiving at its authority's address by default, with
 // the host driving time through Advance.
 func TestAgentsShareOneNetworkInProcess(t *testing.T) {
+	t.Parallel()
 	net := NewNetwork(1)
 	bob := effects.DeriveAuthorityID("bob", 0)
 	ha := sdktest.New(t, NewWithNetwork(net), sdktest.WithAuthority(alice))
@@ -297,6 +306,7 @@ func TestAgentsShareOneNetworkInProcess(t *testing.T) {
 // TestFaultsReadBack: what SetFaults and UpdateFaults set, Faults reads;
 // an invalid update changes nothing.
 func TestFaultsReadBack(t *testing.T) {
+	t.Parallel()
 	net := NewNetwork(0)
 	set := Faults{DropPerMille: 10, MinDelayMS: 1, MaxDelayMS: 100}
 	if err := net.SetFaults(set); err != nil {

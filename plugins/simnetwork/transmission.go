@@ -4,7 +4,7 @@ import (
 	"container/heap"
 	"math"
 
-	"github.com/aurahost/aura-host/plugins/transport"
+	"github.com/aurahost/aura-host/plugins/internal/networkops"
 )
 
 // message is one envelope sent on the network, followed from its send
@@ -203,7 +203,7 @@ func (n *Network) drain(link [2]string) int {
 
 // deliver puts a copy of m in its destination's inbox. Called with mu.
 func (n *Network) deliver(m *message) {
-	src, dst, ctx := m.link[0], m.link[1], transport.AddressKey(m.env.Context)
+	src, dst, ctx := m.link[0], m.link[1], networkops.AddressKey(m.env.Context)
 	n.inboxes[dst] = append(n.inboxes[dst], m.env)
 	n.channels[[3]string{src, dst, ctx}] = true
 	n.channels[[3]string{dst, src, ctx}] = true

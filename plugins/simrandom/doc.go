@@ -4,10 +4,11 @@
 // mode, production included, from seeded streams.
 //
 // Each authority has its own stream: ChaCha8 keyed by BLAKE3's key
-// derivation over (seed, authority) — random.StreamKey, the derivation of
-// the random plugin's testing and simulation modes — and consumed by the
-// random plugin's own operations (random.Operations, drawing from this
-// package's per-authority Source). Swapping sim-random in for random in a
+// derivation over (seed, authority) — randomops.StreamKey, the derivation
+// of the random plugin's testing and simulation modes too — and consumed
+// by the operations both plugins build from plugins/internal/randomops
+// (randomops.Operations, drawing from this package's per-authority
+// Source). Swapping sim-random in for random in a
 // seeded mode therefore changes no value, and one sim-random instance
 // serving several agents gives each the stream it would have had alone.
 //
@@ -22,7 +23,9 @@
 // This plugin is for tests and simulations: its values are predictable to
 // anyone who knows the seed. Production deployments use the random plugin.
 //
-// The package imports only sdk from the project, and the random plugin's
-// package (plugins/random) and plugins/internal/standin for the
-// operations it shares.
+// The package imports only sdk and effects from the project, and
+// plugins/internal/randomops and plugins/internal/standin for the
+// operations it shares with the random plugin; never plugins/random
+// itself. The test that it gives the random plugin's seeded values lives in
+// package plugins (standin_test.go).
 package simrandom

@@ -6,8 +6,8 @@ import (
 	"sync"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/randomops"
 	"github.com/aurahost/aura-host/plugins/internal/standin"
-	"github.com/aurahost/aura-host/plugins/random"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -41,8 +41,8 @@ func (s *streams) configure(_ context.Context, c *sdk.Configuration) error {
 }
 
 // Draw runs fn on the stream of the call's authority, keyed as the random
-// plugin keys its seeded stream (random.StreamKey).
-func (s *streams) Draw(c *sdk.Call, fn func(r random.Stream)) {
+// plugin keys its seeded stream (randomops.StreamKey).
+func (s *streams) Draw(c *sdk.Call, fn func(r randomops.Stream)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.by == nil {
@@ -50,7 +50,7 @@ func (s *streams) Draw(c *sdk.Call, fn func(r random.Stream)) {
 	}
 	r, ok := s.by[c.Authority]
 	if !ok {
-		r = rand.NewChaCha8(random.StreamKey(s.seed, c.Authority))
+		r = rand.NewChaCha8(randomops.StreamKey(s.seed, c.Authority))
 		s.by[c.Authority] = r
 	}
 	fn(r)
@@ -59,7 +59,7 @@ func (s *streams) Draw(c *sdk.Call, fn func(r random.Stream)) {
 // operations are the random plugin's, drawn from the authorities' streams
 // and described as such.
 func (s *streams) operations() []sdk.Operation {
-	return standin.Describe(random.Operations(s), map[sdk.OpID]standin.Doc{
+	return standin.Describe(randomops.Operations(s), map[sdk.OpID]standin.Doc{
 		effects.RandomBytes:   {Op: "Returns n bytes (bytes) from the authority's seeded stream."},
 		effects.RandomBytes32: {Op: "Returns 32 bytes (bytes) from the authority's seeded stream."},
 		effects.RandomU64:     {Op: "Returns a 64-bit unsigned integer (uint) from the authority's seeded stream."},

@@ -1,9 +1,9 @@
 // Package simstorage is the built-in simulation storage plugin,
-// "sim-storage": the operations of the "storage" family — the storage
-// plugin's own declarations (storage.Operations), with its argument
-// readers, so a deployment swaps it in by HCL — served over an in-memory
-// map, plus the "fault_injection" family that makes storage calls fail on
-// purpose.
+// "sim-storage": the operations of the "storage" family — declared, with
+// their argument readers, once for it and the storage plugin in
+// plugins/internal/storageops, so a deployment swaps it in by HCL — served
+// over an in-memory map, plus the "fault_injection" family that makes
+// storage calls fail on purpose.
 //
 // Invariants a newcomer must not break:
 //
@@ -18,7 +18,9 @@
 //     operation behaves as the storage plugin's: the same key rules, the
 //     same errors, keys listed in byte order, an empty value is a value.
 //
-// The package imports only sdk from the project, and the storage plugin's
-// package (plugins/storage) and plugins/internal/standin for the
-// declarations it shares.
+// The package imports only sdk and effects from the project, and
+// plugins/internal/storageops and plugins/internal/standin for the
+// declarations it shares with the storage plugin; never plugins/storage
+// itself. The tests that run it against the storage plugin live in package
+// plugins (standin_test.go).
 package simstorage

@@ -7,14 +7,14 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/standin"
-	"github.com/aurahost/aura-host/plugins/storage"
+	"github.com/aurahost/aura-host/plugins/internal/storageops"
 	"github.com/aurahost/aura-host/sdk"
 )
 
 // storageOperations are the storage plugin's operations, served from memory
 // and described as such where that makes a difference.
 func (s *store) storageOperations() []sdk.Operation {
-	ops := storage.Operations(storage.Handlers{
+	ops := storageops.Operations(storageops.Handlers{
 		Store: s.store, Retrieve: s.retrieve, Remove: s.remove, ListKeys: s.listKeys, Exists: s.exists,
 		StoreBatch: s.storeBatch, RetrieveBatch: s.retrieveBatch, Stats: s.stats, ClearAll: s.clearAll,
 	})
@@ -30,7 +30,7 @@ func (s *store) storageOperations() []sdk.Operation {
 }
 
 func (s *store) store(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
-	key, err := storage.KeyArg(c)
+	key, err := storageops.KeyArg(c)
 	if err != nil {
 		return sdk.Value{}, err
 	}
@@ -42,7 +42,7 @@ func (s *store) store(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 }
 
 func (s *store) retrieve(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
-	key, err := storage.KeyArg(c)
+	key, err := storageops.KeyArg(c)
 	if err != nil {
 		return sdk.Value{}, err
 	}
@@ -59,7 +59,7 @@ func (s *store) retrieve(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 }
 
 func (s *store) remove(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
-	key, err := storage.KeyArg(c)
+	key, err := storageops.KeyArg(c)
 	if err != nil {
 		return sdk.Value{}, err
 	}
@@ -92,7 +92,7 @@ func (s *store) listKeys(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 }
 
 func (s *store) exists(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
-	key, err := storage.KeyArg(c)
+	key, err := storageops.KeyArg(c)
 	if err != nil {
 		return sdk.Value{}, err
 	}
@@ -105,7 +105,7 @@ func (s *store) exists(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 }
 
 func (s *store) storeBatch(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
-	entries, err := storage.EntriesArg(c)
+	entries, err := storageops.EntriesArg(c)
 	if err != nil {
 		return sdk.Value{}, err
 	}
@@ -118,7 +118,7 @@ func (s *store) storeBatch(ctx context.Context, c *sdk.Call) (sdk.Value, error) 
 }
 
 func (s *store) retrieveBatch(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
-	keys, err := storage.KeysArg(c)
+	keys, err := storageops.KeysArg(c)
 	if err != nil {
 		return sdk.Value{}, err
 	}

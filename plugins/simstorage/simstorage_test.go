@@ -10,18 +10,18 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/simstorage"
-	"github.com/aurahost/aura-host/plugins/storage"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
-var args, strs = plugintest.Args, plugintest.Strs
+var args = plugintest.Args
 
 func b(s string) sdk.Value { return sdk.Bytes([]byte(s)) }
 
 func key(k string) sdk.Value { return args("key", sdk.String(k)) }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, simstorage.New(),
 		sdktest.WithSample(effects.StorageStore, args("key", sdk.String("k"), "value", b("v"))),
 		sdktest.WithSample(effects.StorageRetrieve, args("key", sdk.String("k"))),
@@ -30,60 +30,8 @@ func TestConformance(t *testing.T) {
 	)
 }
 
-// TestAcceptsTheStoragePluginsConfig: a deployment swaps sim-storage in
-// for storage, config block and all. (The operations are the storage
-// plugin's own, storage.Operations; plugins.TestSimulationPluginsStandIn
-// checks them.)
-func TestAcceptsTheStoragePluginsConfig(t *testing.T) {
-	sim := simstorage.New()
-	for _, f := range storage.New().Config {
-		if !slices.ContainsFunc(sim.Config, func(g sdk.ConfigField) bool { return g.Name == f.Name && g.Kind == f.Kind }) {
-			t.Errorf("sim-storage does not accept the storage config attribute %s", f.Name)
-		}
-	}
-}
-
-// TestBehavesAsTheStoragePlugin runs the same calls against sim-storage and
-// the real storage plugin and checks each answers as expected — the same
-// values and the same error codes and messages.
-func TestBehavesAsTheStoragePlugin(t *testing.T) {
-	long := strings.Repeat("k", storage.MaxKeySize+1)
-	steps := []plugintest.Step{
-		{Op: effects.StorageStore, Args: args("key", sdk.String("a"), "value", b("1")), Want: sdk.Null()},
-		{Op: effects.StorageRetrieve, Args: key("a"), Want: b("1")},
-		{Op: effects.StorageStore, Args: args("key", sdk.String("a"), "value", b("2")), Want: sdk.Null()},
-		{Op: effects.StorageRetrieve, Args: key("a"), Want: b("2")},
-		{Op: effects.StorageRetrieve, Args: key("nope"), Code: sdk.CodeNotFound},
-		{Op: effects.StorageExists, Args: key("nope"), Want: sdk.Bool(false)},
-		{Op: effects.StorageRemove, Args: key("nope"), Want: sdk.Bool(false)},
-		{Op: effects.StorageStore, Args: args("key", sdk.String("e"), "value", sdk.Bytes(nil)), Want: sdk.Null()},
-		{Op: effects.StorageExists, Args: key("e"), Want: sdk.Bool(true)},
-		{Op: effects.StorageRetrieve, Args: key("e"), Want: sdk.Bytes(nil)},
-		{Op: effects.StorageRemove, Args: key("e"), Want: sdk.Bool(true)},
-		{Op: effects.StorageStoreBatch, Args: args("entries", sdk.Map(map[string]sdk.Value{
-			"user/b": b("2"), "user/a": b("1"), "users": b("3"), "use": b("4"), "other": b("5"), "user/Z": b("6"),
-		})), Want: sdk.Null()},
-		{Op: effects.StorageListKeys, Args: args("prefix", sdk.String("user/")), Want: strs("user/Z", "user/a", "user/b")},
-		{Op: effects.StorageListKeys, Args: sdk.Null(), Want: strs("a", "other", "use", "user/Z", "user/a", "user/b", "users")},
-		{Op: effects.StorageListKeys, Args: args("prefix", sdk.String("zz")), Want: strs()},
-		{Op: effects.StorageRetrieveBatch, Args: args("keys", strs("a", "missing", "use")), Want: sdk.Map(map[string]sdk.Value{"a": b("2"), "use": b("4")})},
-		{Op: effects.StorageStoreBatch, Args: args("entries", sdk.Map(map[string]sdk.Value{"a": b("3"), "z": sdk.String("no")})), Code: sdk.CodeInvalidArgs},
-		{Op: effects.StorageRetrieve, Args: key("a"), Want: b("2")},
-		{Op: effects.StorageRetrieveBatch, Args: args("keys", sdk.List(sdk.String("x"), sdk.Int(1))), Code: sdk.CodeInvalidArgs},
-		{Op: effects.StorageStore, Args: args("key", sdk.String(""), "value", b("1")), Code: sdk.CodeInvalidArgs},
-		{Op: effects.StorageStore, Args: args("key", sdk.String(long), "value", b("1")), Code: sdk.CodeInvalidArgs},
-		{Op: effects.StorageClearAll, Args: sdk.Null(), Want: sdk.Int(7)},
-		{Op: effects.StorageClearAll, Args: sdk.Null(), Want: sdk.Int(0)},
-		{Op: effects.StorageListKeys, Args: sdk.Null(), Want: strs()},
-	}
-	for name, p := range map[string]*sdk.Plugin{"sim-storage": simstorage.New(), "storage": storage.New()} {
-		t.Run(name, func(t *testing.T) {
-			plugintest.Run(t, sdktest.New(t, p), steps)
-		})
-	}
-}
-
 func TestStats(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, simstorage.New(), sdktest.WithConfig(args("path", sdk.String("ignored.db"))))
 	if _, err := h.Invoke(context.Background(), effects.StorageStoreBatch, args("entries", sdk.Map(map[string]sdk.Value{"ab": b("123"), "c": b("")}))); err != nil {
 		t.Fatal(err)
@@ -126,6 +74,7 @@ func count(bs []bool) (n int) {
 }
 
 func TestInjectedFailuresAreSeeded(t *testing.T) {
+	t.Parallel()
 	a, again := failures(t, 7, 300, 1000), failures(t, 7, 300, 1000)
 	if !slices.Equal(a, again) {
 		t.Fatal("the same seed failed different calls")
@@ -147,6 +96,7 @@ func TestInjectedFailuresAreSeeded(t *testing.T) {
 }
 
 func TestFailedCallsChangeNothing(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, simstorage.New())
 	ctx := context.Background()
 	invoke := func(op sdk.OpID, a sdk.Value) (sdk.Value, error) { return h.Invoke(ctx, op, a) }
@@ -190,6 +140,7 @@ func TestFailedCallsChangeNothing(t *testing.T) {
 // TestSharedInstanceKeepsAuthoritiesApart calls one instance for two
 // authorities, as a host sharing it between agents does.
 func TestSharedInstanceKeepsAuthoritiesApart(t *testing.T) {
+	t.Parallel()
 	p := simstorage.New()
 	if err := p.Configure(context.Background(), &sdk.Configuration{Values: sdk.Map(nil)}); err != nil {
 		t.Fatal(err)

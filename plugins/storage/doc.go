@@ -16,10 +16,11 @@
 //     byte order. Absence is the not_found error of retrieve, never an empty
 //     value: an empty value is a value.
 //
-// Operations (the declarations, served by the Handlers it is given) and
-// the argument readers (KeyArg, EntriesArg, KeysArg) are exported for
-// sim-storage, which serves the same operations from memory: one
-// declaration, one set of key rules and errors for both.
+// The operations' declarations and the argument readers live in
+// plugins/internal/storageops, shared with sim-storage, which serves the
+// same operations from memory: one declaration, one set of key rules and
+// errors for both.
 //
-// The package imports only sdk and effects from the project.
+// The package imports only sdk and plugins/internal (storageops, boltfile)
+// from the project.
 package storage

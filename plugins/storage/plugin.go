@@ -10,6 +10,7 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/aurahost/aura-host/plugins/internal/boltfile"
+	"github.com/aurahost/aura-host/plugins/internal/storageops"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -18,6 +19,9 @@ const Name = "storage"
 
 // Version is the plugin's semantic version.
 const Version = "0.1.0"
+
+// MaxKeySize is the longest key accepted, in bytes: bbolt's limit.
+const MaxKeySize = storageops.MaxKeySize
 
 // DefaultPath is the database file used when the config sets no path,
 // relative to the plugin's state directory.

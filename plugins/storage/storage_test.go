@@ -42,6 +42,7 @@ func withPath(path string) sdktest.Option {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	sdktest.Conformance(t, newPlugin(t),
 		sdktest.WithSample(effects.StorageStore, args("key", sdk.String("k"), "value", b("v"))),
 		sdktest.WithSample(effects.StorageRetrieve, args("key", sdk.String("k"))),
@@ -52,7 +53,17 @@ func TestConformance(t *testing.T) {
 
 func key(k string) sdk.Value { return args("key", sdk.String(k)) }
 
+// TestMaxKeySizeIsBboltsLimit: the family's key limit, shared with
+// sim-storage, is the longest key this plugin's database can hold.
+func TestMaxKeySizeIsBboltsLimit(t *testing.T) {
+	t.Parallel()
+	if MaxKeySize != bbolt.MaxKeySize {
+		t.Fatalf("MaxKeySize = %d, bbolt's limit is %d", MaxKeySize, bbolt.MaxKeySize)
+	}
+}
+
 func TestOperations(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("k", bbolt.MaxKeySize+1)
 	cases := []struct {
 		name  string
@@ -127,6 +138,7 @@ func TestOperations(t *testing.T) {
 }
 
 func TestStats(t *testing.T) {
+	t.Parallel()
 	path := dbPath(t)
 	h := sdktest.New(t, newPlugin(t), withPath(path))
 	plugintest.Run(t, h, []plugintest.Step{{Op: effects.StorageStoreBatch, Args: args("entries", sdk.Map(map[string]sdk.Value{"ab": b("123"), "c": b("")})), Want: sdk.Null()}})
@@ -145,6 +157,7 @@ func TestStats(t *testing.T) {
 }
 
 func TestValuesSurviveReopening(t *testing.T) {
+	t.Parallel()
 	path := dbPath(t)
 	first := newStore(lockTimeout)
 	h := sdktest.New(t, first.plugin(), withPath(path))
@@ -163,6 +176,7 @@ func TestValuesSurviveReopening(t *testing.T) {
 }
 
 func TestConcurrentWriters(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, newPlugin(t))
 	const n = 32
 	var wg sync.WaitGroup
@@ -187,6 +201,7 @@ func TestConcurrentWriters(t *testing.T) {
 }
 
 func TestCancelledCallDoesNotWrite(t *testing.T) {
+	t.Parallel()
 	h := sdktest.New(t, newPlugin(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -204,6 +219,7 @@ func configure(t *testing.T, s *store, stateDir string, values sdk.Value) error 
 }
 
 func TestConfigurePath(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cases := []struct {
 		name   string
@@ -233,6 +249,7 @@ func TestConfigurePath(t *testing.T) {
 }
 
 func TestConfigureErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	locked := filepath.Join(dir, "locked.db")
 	holder, err := bbolt.Open(locked, 0o600, nil)
@@ -272,6 +289,7 @@ func TestConfigureErrors(t *testing.T) {
 }
 
 func TestReconfigureKeepsOrSwitchesDatabase(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	s := newStore(10 * time.Millisecond)
 	if err := configure(t, s, dir, sdk.Map(nil)); err != nil {

@@ -30,10 +30,12 @@
 // The transport does not check receipts or budgets: the host's guard chain
 // does that before a send reaches it.
 //
-// Operations (the declarations, served by the Handlers it is given) and
-// the envelope (Envelope, ParseEnvelope, IsAddress, AddressKey) are
-// exported for sim-network, which serves the same operations over a
-// simulated network: one declaration and one envelope for both.
+// The operations' declarations and the envelope (its parsing, its address
+// rules) live in plugins/internal/networkops, shared with sim-network,
+// which serves the same operations over a simulated network: one
+// declaration and one envelope for both. Envelope and MaxPayload are
+// re-exported here for users of Node.
 //
-// The package imports only sdk and effects from the project.
+// The package imports only sdk, effects and plugins/internal/networkops
+// from the project.
 package transport

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/aurahost/aura-host/plugins/internal/networkops"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -184,7 +185,7 @@ func (n *Node) serveInbound(c net.Conn) {
 			}
 			return
 		}
-		e, err := ParseEnvelope(v)
+		e, err := networkops.ParseEnvelope(v)
 		if err != nil {
 			n.logger.Warn("closing a connection that sent a malformed envelope", "peer", peer, "error", err)
 			return
@@ -207,7 +208,7 @@ func (n *Node) buffer(peer string, e Envelope) bool {
 		return false
 	}
 	n.inbox = append(n.inbox, e)
-	n.channels[[2]string{peer, AddressKey(e.Context)}] = true
+	n.channels[[2]string{peer, networkops.AddressKey(e.Context)}] = true
 	close(n.arrived)
 	n.arrived = make(chan struct{})
 	return true
@@ -270,7 +271,7 @@ func (n *Node) Send(ctx context.Context, e Envelope) error {
 		return sdk.Errorf(sdk.CodeUnavailable, "sending to %s at %s: %v", peer, addr, err)
 	}
 	n.mu.Lock()
-	n.channels[[2]string{peer, AddressKey(e.Context)}] = true
+	n.channels[[2]string{peer, networkops.AddressKey(e.Context)}] = true
 	n.mu.Unlock()
 	return nil
 }
@@ -338,16 +339,16 @@ func (n *Node) Receive(destination sdk.Value) (Envelope, bool) {
 	if destination.IsNull() {
 		return n.take(func(Envelope) bool { return true })
 	}
-	dst := AddressKey(destination)
-	return n.take(func(e Envelope) bool { return AddressKey(e.Destination) == dst })
+	dst := networkops.AddressKey(destination)
+	return n.take(func(e Envelope) bool { return networkops.AddressKey(e.Destination) == dst })
 }
 
 // ReceiveFrom takes the oldest buffered envelope from source in context
 // (and for destination, unless it is null).
 func (n *Node) ReceiveFrom(destination, source, context sdk.Value) (Envelope, bool) {
-	src, ctx, dst := AddressKey(source), AddressKey(context), AddressKey(destination)
+	src, ctx, dst := networkops.AddressKey(source), networkops.AddressKey(context), networkops.AddressKey(destination)
 	return n.take(func(e Envelope) bool {
-		return AddressKey(e.Source) == src && AddressKey(e.Context) == ctx && (destination.IsNull() || AddressKey(e.Destination) == dst)
+		return networkops.AddressKey(e.Source) == src && networkops.AddressKey(e.Context) == ctx && (destination.IsNull() || networkops.AddressKey(e.Destination) == dst)
 	})
 }
 
@@ -402,5 +403,5 @@ func (n *Node) ConnectedPeers() []string {
 func (n *Node) ChannelEstablished(context sdk.Value, peer string) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.channels[[2]string{peer, AddressKey(context)}] && n.connected[peer] > 0
+	return n.channels[[2]string{peer, networkops.AddressKey(context)}] && n.connected[peer] > 0
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/aurahost/aura-host/plugins/internal/networkops"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -123,14 +124,14 @@ func invalid(format string, args ...any) error {
 }
 
 func (t *transport) operations() []sdk.Operation {
-	return Operations(Handlers{
+	return networkops.Operations(networkops.Handlers{
 		SendEnvelope: t.sendEnvelope, ReceiveEnvelope: t.receiveEnvelope, ReceiveEnvelopeFrom: t.receiveEnvelopeFrom,
 		ConnectedPeers: t.connectedPeers, IsChannelEstablished: t.isChannelEstablished,
 	})
 }
 
 func (t *transport) sendEnvelope(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
-	e, err := ParseEnvelope(c.Arg("envelope"))
+	e, err := networkops.ParseEnvelope(c.Arg("envelope"))
 	if err != nil {
 		return sdk.Value{}, invalid("envelope: %v", err)
 	}
@@ -150,7 +151,7 @@ func (t *transport) sendEnvelope(ctx context.Context, c *sdk.Call) (sdk.Value, e
 
 func optionalAddress(c *sdk.Call, name string) (sdk.Value, error) {
 	v := c.Arg(name)
-	if !v.IsNull() && !IsAddress(v, false) {
+	if !v.IsNull() && !networkops.IsAddress(v, false) {
 		return v, invalid("%s must be non-empty bytes or a non-empty string, got %v", name, v)
 	}
 	return v, nil
@@ -181,10 +182,10 @@ func (t *transport) receiveEnvelopeFrom(_ context.Context, c *sdk.Call) (sdk.Val
 		return sdk.Value{}, err
 	}
 	src, ctxID := c.Arg("source"), c.Arg("context")
-	if !IsAddress(src, false) {
+	if !networkops.IsAddress(src, false) {
 		return sdk.Value{}, invalid("source must be non-empty bytes or a non-empty string, got %v", src)
 	}
-	if !IsAddress(ctxID, true) {
+	if !networkops.IsAddress(ctxID, true) {
 		return sdk.Value{}, invalid("context must be bytes or a string, got %v", ctxID)
 	}
 	node, err := t.current()
@@ -197,7 +198,7 @@ func (t *transport) receiveEnvelopeFrom(_ context.Context, c *sdk.Call) (sdk.Val
 // checkSelf accepts an absent self or this node's own name.
 func checkSelf(c *sdk.Call, node *Node) error {
 	self := c.Arg("self")
-	if self.IsNull() || (IsAddress(self, false) && resolve(self) == node.Name()) {
+	if self.IsNull() || (networkops.IsAddress(self, false) && resolve(self) == node.Name()) {
 		return nil
 	}
 	return invalid("self must be this node's name %q (a transport has one endpoint), got %v", node.Name(), self)
@@ -228,10 +229,10 @@ func (t *transport) isChannelEstablished(_ context.Context, c *sdk.Call) (sdk.Va
 		return sdk.Value{}, err
 	}
 	peer, ctxID := c.Arg("peer"), c.Arg("context")
-	if !IsAddress(peer, false) {
+	if !networkops.IsAddress(peer, false) {
 		return sdk.Value{}, invalid("peer must be non-empty bytes or a non-empty string, got %v", peer)
 	}
-	if !IsAddress(ctxID, true) {
+	if !networkops.IsAddress(ctxID, true) {
 		return sdk.Value{}, invalid("context must be bytes or a string, got %v", ctxID)
 	}
 	return sdk.Bool(node.ChannelEstablished(ctxID, resolve(peer))), nil

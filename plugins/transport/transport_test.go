@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/networkops"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
@@ -59,6 +60,7 @@ func pair(t *testing.T) (a, b node) {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	tr := &transport{}
 	t.Cleanup(func() { tr.close() })
 	sdktest.Conformance(t, tr.plugin(),
@@ -69,6 +71,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestLoopbackRoundTrip(t *testing.T) {
+	t.Parallel()
 	a, b := pair(t)
 	env := args("source", s("a"), "destination", s("b"), "context", s("ctx"), "payload", sdk.Bytes([]byte("ping")),
 		"metadata", args("n", sdk.Int(1)), "receipt", sdk.Bytes([]byte{7}))
@@ -111,6 +114,7 @@ func TestLoopbackRoundTrip(t *testing.T) {
 }
 
 func TestOrderAndFilters(t *testing.T) {
+	t.Parallel()
 	a, b := pair(t)
 	const n = 100
 	for i := range n {
@@ -138,6 +142,7 @@ func TestOrderAndFilters(t *testing.T) {
 }
 
 func TestSendErrors(t *testing.T) {
+	t.Parallel()
 	a := newNode(t, "a")
 	gone := refusingAddr(t)
 	a.node().SetPeer("gone", gone)
@@ -175,6 +180,7 @@ func TestSendErrors(t *testing.T) {
 }
 
 func TestConfigureErrors(t *testing.T) {
+	t.Parallel()
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -200,6 +206,7 @@ func TestConfigureErrors(t *testing.T) {
 // TestBackpressure: a full buffer stops reading instead of dropping, and
 // every envelope arrives, in order, once the buffer is drained.
 func TestBackpressure(t *testing.T) {
+	t.Parallel()
 	a, b := pair(t)
 	nb := b.node()
 	nb.mu.Lock()
@@ -235,7 +242,7 @@ func TestCloseEndsEveryGoroutine(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.SetPeer("b", b.Addr())
-	e, _ := ParseEnvelope(envelope("b", "a", "c", "x"))
+	e, _ := networkops.ParseEnvelope(envelope("b", "a", "c", "x"))
 	for _, send := range []struct {
 		from *Node
 		e    Envelope
@@ -247,7 +254,7 @@ func TestCloseEndsEveryGoroutine(t *testing.T) {
 	if err := a.WaitBuffered(waitCtx(t), 1); err != nil {
 		t.Fatal(err)
 	}
-	back, _ := ParseEnvelope(envelope("a", "b", "c", "y"))
+	back, _ := networkops.ParseEnvelope(envelope("a", "b", "c", "y"))
 	if err := a.Send(waitCtx(t), back); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 )
 
 func TestResolvePath(t *testing.T) {
+	t.Parallel()
 	cfg := func(path sdk.Value, dir string) *sdk.Configuration {
 		m := map[string]sdk.Value{}
 		if !path.IsNull() {
@@ -45,6 +46,7 @@ func TestResolvePath(t *testing.T) {
 // A database another process holds is refused after the timeout with an
 // error that says what to do; setup runs on a database opened for use.
 func TestOpen(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "sub", "db")
 	ran := false
 	db, err := Open(path, "thing", &bbolt.Options{Timeout: time.Second}, func(*bbolt.Tx) error { ran = true; return nil })

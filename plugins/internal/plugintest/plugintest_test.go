@@ -10,6 +10,7 @@ import (
 // Check is what every plugin test's failure assertions rest on: it must
 // accept exactly the matching error and refuse everything else.
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	notFound := effects.Errorf(effects.CodeNotFound, "key %q is absent", "k")
 	if err := Check(notFound, sdk.CodeNotFound, "absent"); err != nil {
 		t.Fatalf("matching error refused: %v", err)
@@ -31,6 +32,7 @@ type errString string
 func (e errString) Error() string { return string(e) }
 
 func TestArgsAndStrs(t *testing.T) {
+	t.Parallel()
 	got := Args("a", sdk.Int(1), "b", Strs("x", "y"))
 	want := sdk.Map(map[string]sdk.Value{"a": sdk.Int(1), "b": sdk.List(sdk.String("x"), sdk.String("y"))})
 	if !got.Equal(want) {

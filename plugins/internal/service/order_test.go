@@ -8,6 +8,7 @@ import (
 )
 
 func TestOldestOrdersByTimeThenID(t *testing.T) {
+	t.Parallel()
 	at := map[string]int64{"c": 10, "a": 20, "b": 10, "d": 5}
 	got := service.Oldest(at, func(ms int64) int64 { return ms })
 	if want := []int64{5, 10, 10, 20}; !slices.Equal(got, want) {

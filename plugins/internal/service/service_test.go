@@ -65,6 +65,7 @@ func newCounter() (*counter, *sdk.Plugin) {
 }
 
 func TestReplaySkipsMalformedFacts(t *testing.T) {
+	t.Parallel()
 	host := servicetest.NewHost(0)
 	_, p := newCounter()
 	hs := servicetest.Start(t, p, host)
@@ -84,6 +85,7 @@ func TestReplaySkipsMalformedFacts(t *testing.T) {
 }
 
 func TestDecodeFact(t *testing.T) {
+	t.Parallel()
 	fact := args("type", sdk.String("x"), "authority", sdk.Bytes([]byte{1}), "time", sdk.Int(7), "predicate", sdk.String("x.y"), "body", args("k", sdk.Int(1)))
 	for name, item := range map[string]sdk.Value{
 		"the fact":        fact,
@@ -114,6 +116,7 @@ func TestDecodeFact(t *testing.T) {
 // service's caller: a missing plugin is unavailable, a rejected request is
 // internal (it was the service's request, not the caller's).
 func TestDependencyErrors(t *testing.T) {
+	t.Parallel()
 	_, p := newCounter()
 	hs := sdktest.New(t, p, sdktest.WithHost(effects.HandlerFunc(func(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 		switch c.Op {
@@ -147,6 +150,7 @@ func TestDependencyErrors(t *testing.T) {
 }
 
 func TestNoHost(t *testing.T) {
+	t.Parallel()
 	_, p := newCounter()
 	hs := sdktest.New(t, p)
 	plugintest.Fails(t, hs, "counter.total", sdk.Null(), sdk.CodeUnavailable, "no host callbacks")
@@ -158,6 +162,7 @@ func TestNoHost(t *testing.T) {
 // TestOperationsRunOneAtATime holds the turn in one operation: another
 // waits, and gives up at its deadline; Stop gives up too, and stops.
 func TestOperationsRunOneAtATime(t *testing.T) {
+	t.Parallel()
 	c, p := newCounter()
 	hs := servicetest.Start(t, p, servicetest.NewHost(0))
 	held := make(chan error, 1)

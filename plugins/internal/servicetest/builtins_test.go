@@ -144,6 +144,7 @@ func scenario(t *testing.T, seed uint64) sdk.Value {
 // journal, crypto, random and simulation clock plugins, and checks that a
 // simulation is reproducible: the same seed journals the same facts.
 func TestServicesOnTheBuiltinEffectPlugins(t *testing.T) {
+	t.Parallel()
 	first, again, other := scenario(t, 7), scenario(t, 7), scenario(t, 8)
 	if !first.Equal(again) {
 		t.Fatalf("the same seed gave journals with roots %v and %v", first, again)

@@ -19,6 +19,7 @@ func operations() []sdk.Operation {
 }
 
 func TestDescribeChangesOnlyDocs(t *testing.T) {
+	t.Parallel()
 	shared := operations()
 	params := shared[0].Spec.Params
 	got := standin.Describe(shared, map[sdk.OpID]standin.Doc{
@@ -43,6 +44,7 @@ func TestDescribeChangesOnlyDocs(t *testing.T) {
 }
 
 func TestDescribePanicsOnWhatIsNotThere(t *testing.T) {
+	t.Parallel()
 	for name, docs := range map[string]map[sdk.OpID]standin.Doc{
 		"unknown operation": {"demo.c": {Op: "c"}},
 		"unknown parameter": {"demo.b": {Params: map[string]string{"y": "y"}}},

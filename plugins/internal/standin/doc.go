@@ -1,8 +1,10 @@
 // Package standin is what a simulation plugin uses to stand in for another
-// plugin: it serves the operations the other plugin's package builds — so
-// their IDs, parameters, result kinds, idempotence and determinism are
-// declared once, and a swap by HCL breaks no caller — with its own
-// handlers, and describes them in its own words (Describe).
+// plugin: it serves the operations that both plugins build from their
+// family's shared package (plugins/internal/clockops, networkops,
+// randomops, storageops) — so their IDs, parameters, result kinds,
+// idempotence and determinism are declared once, and a swap by HCL breaks
+// no caller — with its own handlers, and describes them in its own words
+// (Describe).
 //
 // Invariants a newcomer must not break:
 //

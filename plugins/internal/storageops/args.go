@@ -1,17 +1,16 @@
-package storage
+package storageops
 
-import (
-	"go.etcd.io/bbolt"
+import "github.com/aurahost/aura-host/sdk"
 
-	"github.com/aurahost/aura-host/sdk"
-)
+// MaxKeySize is the longest key accepted, in bytes: bbolt's limit, which
+// the storage plugin's database imposes (its tests check the two agree).
+// It is written out here so that sim-storage, which shares the key rules,
+// need not link bbolt.
+const MaxKeySize = 32768
 
-// MaxKeySize is the longest key accepted, in bytes: bbolt's limit.
-const MaxKeySize = bbolt.MaxKeySize
-
-// The readers of the storage family's arguments. sim-storage reads its
-// arguments with them too, so that both plugins accept the same keys and
-// refuse the rest with the same errors.
+// The readers of the storage family's arguments. The storage plugin and
+// sim-storage both read their arguments with them, so that both accept
+// the same keys and refuse the rest with the same errors.
 
 // checkKey validates a key; where names it in the error ("key", "entries").
 func checkKey(key, where string) error {

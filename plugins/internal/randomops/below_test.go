@@ -1,4 +1,4 @@
-package random
+package randomops
 
 import (
 	"math/bits"
@@ -10,6 +10,7 @@ import (
 // on every run: the bounds cannot flake. It calls the sampler directly; the
 // operations' tests cover the wire.
 func TestBelowIsUniform(t *testing.T) {
+	t.Parallel()
 	r := rand.NewChaCha8(StreamKey(11, [16]byte{}))
 	cases := []struct {
 		name string

@@ -1,4 +1,4 @@
-package clock
+package clockops
 
 import (
 	"encoding/binary"
