@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/aurahost/aura-host/internal/hclsafe"
 	"github.com/aurahost/aura-host/vm/policy"
 )
 
@@ -18,7 +19,21 @@ import (
 // it in diagnostics; Parse never reads a file itself. Every mistake is a
 // diagnostic with the range of the offending step; the protocol is nil
 // when there are errors.
+//
+// Before the HCL parser runs, Parse refuses bytes that are not UTF-8 and
+// nesting deeper than hclsafe.DefaultMaxDepth (512) levels, which would
+// overflow the parser's stack; so a protocol nests its blocks (rec,
+// choice, branch) at most about 500 deep.
 func Parse(src []byte, filename string) (*Protocol, hcl.Diagnostics) {
+	return parse(src, filename, hclsafe.DefaultMaxDepth)
+}
+
+// parse is Parse with a nesting limit, so tests can measure the checks
+// on protocols nested deeper than Parse accepts.
+func parse(src []byte, filename string, maxDepth int) (*Protocol, hcl.Diagnostics) {
+	if diags := hclsafe.Check(src, filename, maxDepth); diags.HasErrors() {
+		return nil, diags
+	}
 	file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags
