@@ -135,6 +135,11 @@ func decodeProtocol(b *hclsyntax.Block) (*Protocol, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	// Family steps multiply: count what expansion would make before
+	// making it, so a few bytes cannot ask for millions of steps.
+	if d := checkProjectionSize(len(reg.roles), expandedSize(steps, reg, MaxProjectionSize), b.DefRange()); d.HasErrors() {
+		return nil, append(diags, d...)
+	}
 	steps, d = expandSteps(steps, reg, nil)
 	diags = append(diags, d...)
 	if diags.HasErrors() {
@@ -194,9 +199,15 @@ func decodeRoles(a *hclsyntax.Attribute) (*roleRegistry, hcl.Diagnostics) {
 			continue
 		}
 		if !isFamily {
+			if len(reg.roles)+1 > MaxRoles {
+				return reg, append(diags, checkRoleCount(len(reg.roles)+1, a.Expr.Range())...)
+			}
 			reg.single[name] = true
 			reg.roles = append(reg.roles, name)
 			continue
+		}
+		if len(reg.roles)+count > MaxRoles {
+			return reg, append(diags, checkRoleCount(len(reg.roles)+count, a.Expr.Range())...)
 		}
 		reg.family[name] = count
 		reg.families = append(reg.families, Family{Name: name, Count: count})

@@ -10,11 +10,18 @@ import (
 // CheckGlobal checks a global type is well formed, whatever language it
 // came from: every role known, no self-send, no empty choice, no
 // duplicate label, every recursion variable bound and every recursion
-// guarded by a communication.
+// guarded by a communication; and that it is small enough to project
+// (MaxRoles, MaxProjectionSize).
 func CheckGlobal(p *Protocol) hcl.Diagnostics {
 	c := &globalChecker{roles: map[string]bool{}, roleList: p.Roles, seen: map[guardKey]bool{}, inScope: map[string]int{}}
 	for _, r := range p.Roles {
 		c.roles[r] = true
+	}
+	if d := checkRoleCount(len(p.Roles), p.Range); d.HasErrors() {
+		return d
+	}
+	if d := checkProjectionSize(len(p.Roles), globalSize(p.Global, MaxProjectionSize), p.Range); d.HasErrors() {
+		return d
 	}
 	c.walk(p.Global, nil, nil)
 	return Dedupe(c.diags)
