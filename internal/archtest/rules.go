@@ -109,7 +109,7 @@ var Rules = []Rule{
 	{Pkg: "plugins/simstorage", Except: []string{"plugins/storage"},
 		Why: "stands in for plugins/storage: its operations and argument parsers"},
 
-	{Pkg: "cmd/...", May: []string{"cmd/...", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock"},
+	{Pkg: "cmd/...", May: []string{"cmd/...", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock", "internal/hclsafe"},
 		TestMay: []string{"sdk/sdktest"},
 		Why:     "the CLI: flags, parsing and rendering over the runtime; serves the built-in plugins"},
 	{Pkg: "simtest/...", May: []string{"simtest/...", "host/...", "plugins/...", "config/...", "vm/...", "effects/...", "sdk"},

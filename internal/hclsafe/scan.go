@@ -6,11 +6,11 @@ import "bytes"
 type kind uint8
 
 const (
-	root     kind = iota // the file: code, never popped
-	bracket              // ( [ { in code: closed by ) ] }
-	interp               // ${ or %{ in a template: code closed by }
-	quoted               // "..." : a template
-	heredoc              // <<EOT ... EOT : a template
+	root    kind = iota // the file: code, never popped
+	bracket             // ( [ { in code: closed by ) ] }
+	interp              // ${ or %{ in a template: code closed by }
+	quoted              // "..." : a template
+	heredoc             // <<EOT ... EOT : a template
 )
 
 // frame is one open level. extra counts what nests in the parser without

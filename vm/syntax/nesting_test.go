@@ -113,3 +113,11 @@ func TestDeeplyNestedParenthesesAreRefusedAtTheirLine(t *testing.T) {
 		t.Errorf("at %v, want deep.hcl:3:%d", s, 25+510)
 	}
 }
+
+func TestDeeplyNestedExpressionIsRefusedByParseExpr(t *testing.T) {
+	t.Parallel()
+	_, diags := ParseExpr([]byte(strings.Repeat("[", 100_000)+strings.Repeat("]", 100_000)), "expr.hcl")
+	if len(diags) != 1 || diags[0].Summary != "Nested too deeply" || diags[0].Subject.Start.Column != 513 {
+		t.Fatalf("ParseExpr: %v", diags)
+	}
+}
