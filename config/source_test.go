@@ -118,8 +118,8 @@ func TestDeeplyNestedParenthesesInADeploymentAreRefusedAtTheirLine(t *testing.T)
 	if len(diags) != 1 || diags[0].Summary != "Nested too deeply" {
 		t.Fatalf("Load: %v", diags)
 	}
-	if got, want := diags[0].Subject.Filename+":"+pos(diags[0].Subject), path+":4:524"; got != want {
-		t.Errorf("at %s, want %s (the 513th parenthesis)", got, want)
+	if got, want := diags[0].Subject.Filename+":"+pos(diags[0].Subject), path+":4:523"; got != want {
+		t.Errorf("at %s, want %s (the 511th parenthesis: the run block and timeout = are a level each)", got, want)
 	}
 }
 
@@ -141,4 +141,16 @@ func TestRandomBytesAreRefusedQuickly(t *testing.T) {
 		t.Fatalf("Parse: %d diagnostics, first %v", len(diags), diags[0])
 	}
 	t.Logf("refused in %v", time.Since(start))
+}
+
+// TestLongOperatorChainIsRefused: 4M "1+" in an 8 MB file build an
+// expression tree 4M deep, whose evaluation overflowed the stack even
+// with no bracket in the file.
+func TestLongOperatorChainIsRefused(t *testing.T) {
+	t.Parallel()
+	src := []byte("deployment \"d\" {\n  seed = " + strings.Repeat("1+", 4_000_000) + "1\n}\n")
+	_, diags := Parse(src, "sum.hcl", Options{})
+	if len(diags) != 1 || diags[0].Summary != "Nested too deeply" || diags[0].Subject.Start.Line != 2 {
+		t.Fatalf("Parse: %v", diags)
+	}
 }

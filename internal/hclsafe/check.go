@@ -36,7 +36,7 @@ func Check(src []byte, filename string, maxDepth int) hcl.Diagnostics {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Nested too deeply",
-			Detail: fmt.Sprintf("The file nests more than %d levels deep here (brackets, string templates, template directives, unary operators or chained conditionals; %d at this point). "+
+			Detail: fmt.Sprintf("The file nests more than %d levels deep here (brackets, blocks, string templates, template directives, and the operators, indexes and calls of one expression; %d at this point). "+
 				"No deployment or protocol needs this many; split the expression, or check this is the file you meant.", maxDepth, depth),
 			Subject: rangeAt(src, filename, off).Ptr(),
 		}}

@@ -27,13 +27,14 @@ func refusedAt(t *testing.T, src string, summary string, line, col int) {
 func TestDeeplyNestedParenthesesAreRefusedAtTheirLine(t *testing.T) {
 	t.Parallel()
 	src := "# 100k nested parentheses\n\nx = " + strings.Repeat("(", 100_000) + "1" + strings.Repeat(")", 100_000) + "\n"
-	// The 513th "(" on line 3, after "x = ", is one too many.
-	refusedAt(t, src, "Nested too deeply", 3, 5+DefaultMaxDepth)
+	// "x =" is one level, so the 512th "(" on line 3 is one too many.
+	refusedAt(t, src, "Nested too deeply", 3, 4+DefaultMaxDepth)
 }
 
-// TestOtherParserRecursionIsRefused covers the ways hclsyntax recurses
-// without a bracket per level: each of these, at 200k levels, takes the
-// parser seconds and hundreds of MB, and more overflows its stack.
+// TestOtherParserRecursionIsRefused covers the ways hclsyntax builds a
+// tree as deep as the input without a bracket per level: each of these,
+// at 200k levels, takes the parser seconds and hundreds of MB, and more
+// overflows its stack (4M "1+" in 8 MB did, in config's evaluation).
 func TestOtherParserRecursionIsRefused(t *testing.T) {
 	t.Parallel()
 	n := 200_000
@@ -47,6 +48,9 @@ func TestOtherParserRecursionIsRefused(t *testing.T) {
 		"interpolation": "x = " + strings.Repeat(`"${`, n) + "1" + strings.Repeat(`}"`, n) + "\n",
 		"lists":         "x = " + strings.Repeat("[", n) + strings.Repeat("]", n) + "\n",
 		"objects":       "x = " + strings.Repeat("{a = ", n) + "1" + strings.Repeat("}", n) + "\n",
+		"sums":          "x = " + strings.Repeat("1+", n) + "1\n",
+		"indexes":       "x = a" + strings.Repeat("[b]", n) + "\n",
+		"calls":         "x = " + strings.Repeat("f(", n) + strings.Repeat(")", n) + "\n",
 	} {
 		diags := Check([]byte(src), "attack.hcl", 0)
 		if len(diags) != 1 || diags[0].Summary != "Nested too deeply" || diags[0].Subject.Start.Line > n+1 {
@@ -57,17 +61,21 @@ func TestOtherParserRecursionIsRefused(t *testing.T) {
 
 func TestNestingUpToTheLimitIsAccepted(t *testing.T) {
 	t.Parallel()
-	n := DefaultMaxDepth
+	n := DefaultMaxDepth - 1 // "x =" is one level
 	for name, src := range map[string]string{
 		"parens":       "x = " + strings.Repeat("(", n) + "1" + strings.Repeat(")", n) + "\n",
 		"blocks":       strings.Repeat("b {\n", n) + strings.Repeat("}\n", n),
 		"not":          "x = " + strings.Repeat("!", n) + "true\n",
 		"conditionals": "x = " + strings.Repeat("c ? 1 : ", n) + "2\n",
 		// Many conditionals one after the other do not nest.
-		"attributes": strings.Repeat("x = c ? 1 : 2\n", 10*n),
-		"arguments":  "x = f(" + strings.Repeat("c ? 1 : 2, ", 10*n) + ")\n",
-		"items":      "x = {\n" + strings.Repeat("a = c ? 1 : 2\n", 10*n) + "}\n",
-		"sequential": strings.Repeat("x = (((1)))\n", 10*n) + strings.Repeat("b { c { d = [[1]] } }\n", 10*n),
+		"attributes":       strings.Repeat("x = c ? 1 : 2\n", 10*n),
+		"arguments":        "x = f(" + strings.Repeat("c ? 1 : 2, ", 10*n) + ")\n",
+		"items":            "x = {\n" + strings.Repeat("a = c ? 1 : 2\n", 10*n) + "}\n",
+		"sequential":       strings.Repeat("x = (((1)))\n", 10*n) + strings.Repeat("b { c { d = [[1]] } }\n", 10*n),
+		"sums":             "x = " + strings.Repeat("1+", n-1) + "1\n",
+		"indexes":          "x = a" + strings.Repeat("[b]", n-1) + "\n",
+		"list":             "x = [" + strings.Repeat("a[1] + f(2) * -3,\n", 10*n) + "]\n",
+		"blocks in a body": "b {\n" + strings.Repeat("  c { d = 1 }\n", 10*n) + "}\n",
 	} {
 		if diags := Check([]byte(src), "ok.hcl", 0); diags != nil {
 			t.Errorf("%s: Check = %v, want nil", name, diags)

@@ -1,8 +1,9 @@
 // Package hclsafe checks HCL source bytes for what would make the HCL
 // parser itself fail badly, before the parser sees them: nesting deep
 // enough to overflow its stack (hclsyntax recurses once per level of
-// brackets, string interpolation, template directive, unary operator and
-// conditional), and bytes that are not UTF-8 text (a binary file makes the
+// brackets, string interpolation and template directive, and builds an
+// expression tree as deep as a chain of operators, indexes or calls, which
+// evaluation then recurses through), and bytes that are not UTF-8 text (a binary file makes the
 // parser report one diagnostic per byte, about 1 GB for 8 MiB).
 //
 // Check is a single linear pass over the bytes with no allocation beyond

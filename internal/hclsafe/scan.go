@@ -14,8 +14,9 @@ const (
 )
 
 // frame is one open level. extra counts what nests in the parser without
-// a closing bracket: in code, the conditionals (a ? b : c ? d : ...) of
-// the current expression; in a template, the open if and for directives.
+// a bracket of its own: in code, the operators and the indexes or calls
+// of the current expression (each one a level of its tree); in a
+// template, the open if and for directives.
 type frame struct {
 	kind   kind
 	open   byte   // bracket: the byte that opened it
@@ -94,14 +95,12 @@ func (s *scanner) code() bool {
 		} else {
 			s.pos = len(s.src)
 		}
-		return true
 	case c == '/' && s.at(s.pos+1) == '*':
 		if i := bytes.Index(s.src[s.pos+2:], []byte("*/")); i >= 0 {
 			s.pos += 2 + i + 2
 		} else {
 			s.pos = len(s.src)
 		}
-		return true
 	case c == '"':
 		s.pos++
 		return s.push(frame{kind: quoted})
@@ -113,12 +112,16 @@ func (s *scanner) code() bool {
 	case c == ')' || c == ']' || c == '}':
 		s.pop()
 		s.pos++
-	case c == '<' && s.at(s.pos+1) == '<':
+		// What was closed may be indexed or called again, a[x][y]: each
+		// such suffix is one more level of the expression's tree.
+		return s.grow(1)
+	case c == '<' && s.at(s.pos+1) == '<' && s.heredocAhead():
 		return s.openHeredoc()
-	case c == '?':
-		s.top().extra++
-		s.extra++
-		if s.depth() > s.max {
+	case isOperator(c):
+		// Operators build a tree as deep as their chain is long, whether
+		// binary (1+1+1...), unary (!!!x, - - -1) or conditional
+		// (a ? b : c ? d : ...); the expression's end forgets them.
+		if !s.grow(1) {
 			return false
 		}
 		s.pos++
@@ -132,29 +135,33 @@ func (s *scanner) code() bool {
 			s.endExpression()
 		}
 		s.pos++
-	case c == '!' || c == '-':
-		// A run of unary operators nests one level each: !!!!x, - - -1.
-		run, i := 0, s.pos
-		for ; i < len(s.src); i++ {
-			if b := s.src[i]; b == '!' || b == '-' {
-				run++
-			} else if b != ' ' && b != '\t' {
-				break
-			}
-		}
-		if s.depth()+run > s.max {
-			return false
-		}
-		s.pos = i
 	default:
 		s.pos++
 	}
 	return true
 }
 
-// openHeredoc reads <<EOT or <<-EOT and its newline, or else the two
-// bytes as code.
-func (s *scanner) openHeredoc() bool {
+// grow adds n levels to the current expression.
+func (s *scanner) grow(n int) bool {
+	s.top().extra += n
+	s.extra += n
+	return s.depth() <= s.max
+}
+
+// isOperator reports the bytes of HCL's operators (and =, which an
+// attribute or an object item has once).
+func isOperator(c byte) bool {
+	switch c {
+	case '!', '-', '+', '*', '/', '%', '<', '>', '=', '&', '|', '?':
+		return true
+	}
+	return false
+}
+
+// heredocHeader reads the header of a heredoc at s.pos, <<EOT or <<-EOT
+// and its newline: the marker and the offset after the newline, or a nil
+// marker when this is not a heredoc.
+func (s *scanner) heredocHeader() ([]byte, int) {
 	i := s.pos + 2
 	if s.at(i) == '-' {
 		i++
@@ -168,10 +175,20 @@ func (s *scanner) openHeredoc() bool {
 		i++
 	}
 	if len(marker) == 0 || s.at(i) != '\n' {
-		s.pos += 2
-		return true
+		return nil, 0
 	}
-	s.pos = i + 1
+	return marker, i + 1
+}
+
+func (s *scanner) heredocAhead() bool {
+	m, _ := s.heredocHeader()
+	return m != nil
+}
+
+// openHeredoc enters the heredoc whose header is at s.pos.
+func (s *scanner) openHeredoc() bool {
+	marker, next := s.heredocHeader()
+	s.pos = next
 	return s.push(frame{kind: heredoc, marker: marker})
 }
 

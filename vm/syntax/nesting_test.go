@@ -109,8 +109,8 @@ func TestDeeplyNestedParenthesesAreRefusedAtTheirLine(t *testing.T) {
 	if len(diags) != 1 || diags[0].Summary != "Nested too deeply" {
 		t.Fatalf("Parse: %v", diags)
 	}
-	if s := diags[0].Subject; s.Filename != "deep.hcl" || s.Start.Line != 3 || s.Start.Column != 25+510 {
-		t.Errorf("at %v, want deep.hcl:3:%d", s, 25+510)
+	if s := diags[0].Subject; s.Filename != "deep.hcl" || s.Start.Line != 3 || s.Start.Column != 25+509 {
+		t.Errorf("at %v, want deep.hcl:3:%d", s, 25+509)
 	}
 }
 
