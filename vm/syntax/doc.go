@@ -24,9 +24,12 @@
 //     (brackets, blocks, templates, unary operators, chained
 //     conditionals), at the line and column where the limit is passed;
 //   - roles: at most MaxRoles (4096), family members included;
+//   - steps: at most MaxSteps (32,768) after family expansion, since
+//     projection, the checks and the compiler recurse one level per step
+//     in sequence;
 //   - size: roles × steps after family expansion at most
-//     MaxProjectionSize (2^22), checked before expansion, since
-//     projection walks every step once per role.
+//     MaxProjectionSize (2^22), since projection walks every step once
+//     per role. Both are counted before expansion.
 //
 // The checks themselves are linear in the expanded protocol times its
 // nesting: bindings are tracked with an undo trail (a choice costs what

@@ -21,6 +21,13 @@ const MaxRoles = 4096
 // steps.
 const MaxProjectionSize = 1 << 22
 
+// MaxSteps bounds the steps of a protocol after family expansion. The
+// projector, the checks and the compiler recurse along the global type,
+// one level per step in sequence: 330,000 sends in an 8 MB file used to
+// overflow the compiler's stack. Real protocols have tens or hundreds of
+// steps; a family of 1024 with a dozen family-wide steps is about 12,000.
+const MaxSteps = 1 << 15
+
 // checkRoleCount refuses more than MaxRoles roles.
 func checkRoleCount(n int, rng hcl.Range) hcl.Diagnostics {
 	if n <= MaxRoles {
@@ -34,6 +41,11 @@ func checkRoleCount(n int, rng hcl.Range) hcl.Diagnostics {
 // checkProjectionSize refuses a protocol whose global type, of nodes
 // nodes, is too large to project onto roles roles.
 func checkProjectionSize(roles, nodes int, rng hcl.Range) hcl.Diagnostics {
+	if nodes > MaxSteps {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Protocol too long",
+			Detail:  fmt.Sprintf("After family steps are expanded the protocol has more than %d steps (%d counted); split it into several protocols, or use smaller families.", MaxSteps, nodes),
+			Subject: rng.Ptr()}}
+	}
 	if nodes <= MaxProjectionSize/max(roles, 1) {
 		return nil
 	}

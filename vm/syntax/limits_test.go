@@ -8,16 +8,16 @@ import (
 
 // TestFamilyStepsCannotMultiplyPastTheProjectionLimit: a few bytes of
 // family-wide steps over a 1024-member family used to expand to millions
-// of steps, each projected once per role (8 steps: 600 MB; 100 steps:
-// about 7 GB, from a 2.5 KB file). They are refused before expansion.
+// of steps, each projected once per role (8 steps: 600 MB; 20 steps,
+// from a 500-byte file: about 1.5 GB). They are refused before expansion.
 func TestFamilyStepsCannotMultiplyPastTheProjectionLimit(t *testing.T) {
 	t.Parallel()
-	src := "protocol \"f\" {\n  roles = [\"A\", \"G[1024]\"]\n" + strings.Repeat("  send \"A\" \"G[*]\" \"M\" {}\n", 100) + "}\n"
+	src := "protocol \"f\" {\n  roles = [\"A\", \"G[1024]\"]\n" + strings.Repeat("  send \"A\" \"G[*]\" \"M\" {}\n", 20) + "}\n"
 	_, diags := Parse([]byte(src), "f.hcl")
 	if len(diags) != 1 || diags[0].Summary != "Protocol too large to project" || diags[0].Subject.Start.Line != 1 {
 		t.Fatalf("Parse: %v", diags)
 	}
-	if !strings.Contains(diags[0].Detail, "102400 steps and 1025 roles") {
+	if !strings.Contains(diags[0].Detail, "20480 steps and 1025 roles") {
 		t.Errorf("detail %q does not give the sizes", diags[0].Detail)
 	}
 	ok := "protocol \"f\" {\n  roles = [\"A\", \"G[1024]\"]\n" + strings.Repeat("  send \"A\" \"G[*]\" \"M\" {}\n", 3) + "}\n"
@@ -45,6 +45,25 @@ func TestTooManyRolesAreRefused(t *testing.T) {
 		p.Roles = append(p.Roles, fmt.Sprintf("R%d", i))
 	}
 	if diags := CheckGlobal(p); len(diags) != 1 || diags[0].Summary != "Too many roles" {
+		t.Fatalf("CheckGlobal: %v", diags)
+	}
+}
+
+// TestLongProtocolIsRefused: the projector, checks and compiler recurse
+// one level per step in sequence; 330,000 sends in an 8 MB file used to
+// overflow the compiler's stack. Past MaxSteps a protocol is refused.
+func TestLongProtocolIsRefused(t *testing.T) {
+	t.Parallel()
+	src := "protocol \"long\" {\n  roles = [\"A\", \"B\"]\n" + strings.Repeat("  send \"A\" \"B\" \"M\" {}\n", MaxSteps+1) + "}\n"
+	_, diags := Parse([]byte(src), "long.hcl")
+	if len(diags) != 1 || diags[0].Summary != "Protocol too long" || diags[0].Subject.Start.Line != 1 {
+		t.Fatalf("Parse: %v", diags)
+	}
+	p := &Protocol{Roles: []string{"A", "B"}, Global: &Global{Kind: GEnd}}
+	for range MaxSteps + 1 {
+		p.Global = &Global{Kind: GComm, From: "A", To: "B", Branches: []*GBranch{{Label: Label{Name: "M", Sort: SortUnit}, Next: p.Global}}}
+	}
+	if diags := CheckGlobal(p); len(diags) != 1 || diags[0].Summary != "Protocol too long" {
 		t.Fatalf("CheckGlobal: %v", diags)
 	}
 }
