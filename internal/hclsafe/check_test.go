@@ -75,6 +75,8 @@ func TestNestingUpToTheLimitIsAccepted(t *testing.T) {
 		"sums":             "x = " + strings.Repeat("1+", n-1) + "1\n",
 		"indexes":          "x = a" + strings.Repeat("[b]", n-1) + "\n",
 		"list":             "x = [" + strings.Repeat("a[1] + f(2) * -3,\n", 10*n) + "]\n",
+		"interpolations":   `x = "` + strings.Repeat("${a}-${b[0]}", 10*n) + "\"\n",
+		"heredoc parts":    "x = <<EOT\n" + strings.Repeat("${a} %{ if b }c%{ endif }\n", 10*n) + "EOT\n",
 		"blocks in a body": "b {\n" + strings.Repeat("  c { d = 1 }\n", 10*n) + "}\n",
 	} {
 		if diags := Check([]byte(src), "ok.hcl", 0); diags != nil {

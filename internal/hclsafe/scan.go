@@ -113,7 +113,12 @@ func (s *scanner) code() bool {
 		s.pop()
 		s.pos++
 		// What was closed may be indexed or called again, a[x][y]: each
-		// such suffix is one more level of the expression's tree.
+		// such suffix is one more level of the expression's tree. An
+		// interpolation closed back into its template is not: a
+		// template's parts are a flat list.
+		if k := s.top().kind; k == quoted || k == heredoc {
+			return true
+		}
 		return s.grow(1)
 	case c == '<' && s.at(s.pos+1) == '<' && s.heredocAhead():
 		return s.openHeredoc()
