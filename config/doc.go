@@ -97,8 +97,10 @@
 //     *SourceError, with ErrFileTooLarge or ErrNotRegularFile.
 //   - Parse refuses, before the HCL parser runs, bytes that are not UTF-8
 //     and nesting deeper than internal/hclsafe.DefaultMaxDepth (512)
-//     levels, each as one diagnostic at file:line:col: the parser
-//     recurses once per level and would overflow its stack.
+//     levels (brackets, blocks, templates, and the operators, indexes and
+//     calls of one expression), each as one diagnostic at file:line:col:
+//     the parser and evaluation recurse once per level and would
+//     overflow the stack.
 //
 // config imports only effects (and internal/hclsafe) from this project. Invariants a newcomer must
 // not break:

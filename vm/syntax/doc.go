@@ -21,8 +21,9 @@
 // linear in its size, within these limits (each refusal is a diagnostic):
 //   - nesting: Parse runs internal/hclsafe before the HCL parser, which
 //     refuses bytes that are not UTF-8 and nesting deeper than 512 levels
-//     (brackets, blocks, templates, unary operators, chained
-//     conditionals), at the line and column where the limit is passed;
+//     (brackets, blocks, templates, and the operators, indexes and calls
+//     of one expression), at the line and column where the limit is
+//     passed (ParseExpr too);
 //   - roles: at most MaxRoles (4096), family members included;
 //   - steps: at most MaxSteps (32,768) after family expansion, since
 //     projection, the checks and the compiler recurse one level per step
