@@ -3,8 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/internal/hclsafe"
 )
 
 // Options tune how a deployment file is decoded.
@@ -28,6 +27,12 @@ type Options struct {
 	// deployment file: Load makes it absolute, Parse uses
 	// filepath.Dir(filename) as given.
 	Dir string
+
+	// MaxFileSize is the largest deployment file Load reads, in bytes;
+	// DefaultMaxFileSize when zero or negative. A larger file, or anything
+	// but a regular file, is a diagnostic (see ReadSource). The CLI raises
+	// it with --max-file-size; Parse, given bytes, does not look at it.
+	MaxFileSize int64
 }
 
 // Deployment is a decoded deployment file. Every field that came from the
@@ -101,17 +106,20 @@ func (d *Deployment) Plugin(name string) *Plugin { return findPlugin(d.Plugins, 
 // never nil: when the diagnostics hold errors it is partial, good only for
 // printing them (its Files are set).
 func Load(path string, opts Options) (*Deployment, hcl.Diagnostics) {
-	src, err := os.ReadFile(path)
+	src, err := ReadSource(path, opts.MaxFileSize)
 	if err != nil {
-		reason := err.Error()
-		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
-			reason = pe.Err.Error()
+		summary := "Cannot read deployment file"
+		switch {
+		case errors.Is(err, ErrFileTooLarge):
+			summary = "Deployment file too large"
+		case errors.Is(err, ErrNotRegularFile):
+			summary = "Deployment path is not a file"
 		}
 		start := hcl.Pos{Line: 1, Column: 1}
 		return &Deployment{Files: map[string]*hcl.File{}}, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
-			Summary:  "Cannot read deployment file",
-			Detail:   fmt.Sprintf("Reading %s failed: %s. Check the path and its permissions.", path, reason),
+			Summary:  summary,
+			Detail:   err.Error() + ".",
 			Subject:  &hcl.Range{Filename: path, Start: start, End: start},
 		}}
 	}
@@ -137,11 +145,16 @@ func Parse(src []byte, filename string, opts Options) (*Deployment, hcl.Diagnost
 		filename = defaultFilename
 	}
 	dep := &Deployment{Files: map[string]*hcl.File{}}
+	fallback := hcl.Range{Filename: filename, Start: hcl.Pos{Line: 1, Column: 1}, End: hcl.Pos{Line: 1, Column: 1}}
+	// The parser recurses once per level of nesting: refuse what would
+	// overflow its stack (and binary files) before it runs.
+	if diags := hclsafe.Check(src, filename, 0); diags.HasErrors() {
+		return dep, finish(diags, fallback)
+	}
 	file, diags := hclsyntax.ParseConfig(src, filename, hcl.Pos{Line: 1, Column: 1})
 	if file != nil {
 		dep.Files[filename] = file
 	}
-	fallback := hcl.Range{Filename: filename, Start: hcl.Pos{Line: 1, Column: 1}, End: hcl.Pos{Line: 1, Column: 1}}
 	if diags.HasErrors() || file == nil {
 		return dep, finish(diags, fallback)
 	}
@@ -222,16 +235,7 @@ func (d *decoder) checkDeployment(dep *Deployment, body hcl.Body) {
 	if dep.StateDir == "" && validName(dep.Name) {
 		dep.StateDir = filepath.Join(dep.Dir, ".aura", dep.Name)
 	}
-	for _, p := range dep.Plugins {
-		if dep.Mode == effects.Production && p.Command != "" && p.BuiltinRange == (hcl.Range{}) && p.SHA256Range == (hcl.Range{}) {
-			d.add(&hcl.Diagnostic{
-				Severity: hcl.DiagWarning,
-				Summary:  "Plugin binary not pinned",
-				Detail:   fmt.Sprintf("Plugin %q runs %s without a sha256, so any binary at that path will be started in production. Pin it: sha256 = \"<output of sha256sum %s>\".", p.Name, p.Command, p.Command),
-				Subject:  p.CommandRange.Ptr(),
-			})
-		}
-	}
+	d.checkPins(dep)
 	d.checkOverrides(dep)
 	d.checkServices(dep)
 	d.checkDependencies(dep)
