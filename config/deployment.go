@@ -74,6 +74,11 @@ type Deployment struct {
 	// Dir is the directory relative paths were resolved against.
 	Dir string
 
+	// MaxFileSize is the cap the deployment was loaded under
+	// (Options.MaxFileSize); the protocol files its runs name are read
+	// under the same cap.
+	MaxFileSize int64
+
 	// Plugins in the order the file declares them, as declared at the top
 	// level; EffectivePlugins applies the mode's overrides.
 	Plugins []*Plugin
@@ -144,7 +149,7 @@ func Parse(src []byte, filename string, opts Options) (*Deployment, hcl.Diagnost
 	if filename == "" {
 		filename = defaultFilename
 	}
-	dep := &Deployment{Files: map[string]*hcl.File{}}
+	dep := &Deployment{Files: map[string]*hcl.File{}, MaxFileSize: opts.MaxFileSize}
 	fallback := hcl.Range{Filename: filename, Start: hcl.Pos{Line: 1, Column: 1}, End: hcl.Pos{Line: 1, Column: 1}}
 	// The parser recurses once per level of nesting: refuse what would
 	// overflow its stack (and binary files) before it runs.

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
@@ -345,7 +345,7 @@ func (s *Simulation) Run(ctx context.Context) (*Outcome, error) {
 // prepare loads a run's protocol and makes one machine per role, bound to
 // its agent.
 func (s *Simulation) prepare(decl *config.Run) (*simRun, error) {
-	src, err := os.ReadFile(decl.Protocol)
+	src, err := session.ReadProtocol(decl.Protocol, s.dep.MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("run %q: read protocol: %w", decl.Name, err)
 	}
