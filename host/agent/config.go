@@ -175,6 +175,13 @@ func (a *Agent) start(ctx context.Context, cfg Config, dep *config.Deployment) (
 		allow = nil
 	}
 	h.Router().Guard(host.GuardConfig{Allow: allow, FlowBudgetLimit: limit, Signer: signer, PeerKeys: cfg.PeerKeys})
+	// The device family is host-owned: registered here, before any plugin,
+	// so the device key signs for the services without leaving the process
+	// (and a plugin that claims device.* conflicts at start-up).
+	dev := &device{authority: authority, key: ed25519.PrivateKey(signer), peers: cfg.PeerKeys}
+	if err := h.Registry().Register(DeviceProvider, dev, effects.DeviceOps()...); err != nil {
+		return nil, &BuildError{Kind: RuntimeConstruction, Err: err}
+	}
 	if err := h.Start(ctx); err != nil {
 		return nil, startError(err)
 	}
