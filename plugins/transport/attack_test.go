@@ -306,7 +306,8 @@ func heapInuse() uint64 {
 // The node's buffered bytes never pass the per-peer bound, the sender is
 // pushed back instead, and the heap of the process (both nodes) stays
 // under the documented bound: 2 × MaxBufferedBytes + StreamMemory + 16 MiB
-// over what it was before. Every envelope arrives, in order.
+// over what it was before. Sends past the bound end in retryable errors at
+// their deadline; retried, every envelope arrives exactly once.
 //
 // 256 MiB by default; AURA_TRANSPORT_FLOOD_BYTES=2147483648 go test
 // -run TestFloodFromOnePeerStaysUnderBound ./plugins/transport/ -v offers
@@ -339,12 +340,12 @@ func TestFloodFromOnePeerStaysUnderBound(t *testing.T) {
 	defer cancel()
 	var wg sync.WaitGroup
 	var sendErr error
-	var retries int
+	var retries atomic.Int64
 	wg.Go(func() {
 		for i := 0; i < count; i++ {
 			e := mustEnvelope(t, args("source", s("a"), "destination", s("b"), "context", s(strconv.Itoa(i)), "payload", sdk.Bytes(payload)))
 			for {
-				sctx, scancel := context.WithTimeout(ctx, 2*time.Second)
+				sctx, scancel := context.WithTimeout(ctx, 300*time.Millisecond)
 				err := a.Send(sctx, e)
 				scancel()
 				if err == nil {
@@ -354,19 +355,20 @@ func TestFloodFromOnePeerStaysUnderBound(t *testing.T) {
 					sendErr = fmt.Errorf("send %d: %w", i, err)
 					return
 				}
-				retries++ // pushed back past the deadline: retry, as a caller would
+				retries.Add(1) // pushed back past the deadline: retry, as a caller would
 			}
 		}
 	})
 
 	// Let the sender hit the bound before anything is taken: the buffer
-	// fills to the per-peer limit and stays there.
+	// fills to the per-peer limit and stays there, and the sender's sends
+	// end in retryable errors.
 	full := limits.MaxBufferedBytesPerPeer - int64(limits.MaxEnvelopeBytes)
 	wctx := waitCtx(t)
-	for b.BufferedBytes() < full {
+	for b.BufferedBytes() < full || retries.Load() < 2 {
 		select {
 		case <-wctx.Done():
-			t.Fatalf("the buffer never filled: %d bytes", b.BufferedBytes())
+			t.Fatalf("the buffer never filled (%d bytes) or the sender was never pushed back (%d retries)", b.BufferedBytes(), retries.Load())
 		case <-time.After(time.Millisecond):
 		}
 	}
@@ -375,15 +377,22 @@ func TestFloodFromOnePeerStaysUnderBound(t *testing.T) {
 	sample()
 
 	start := time.Now()
+	seen := make([]bool, count)
 	for i := 0; i < count; i++ {
-		if err := b.WaitBuffered(wctx, 1); err != nil {
-			t.Fatalf("envelope %d never arrived: %v (send error: %v)", i, err, sendErr)
+		ectx, ecancel := context.WithTimeout(context.Background(), 10*time.Second) // per envelope: the flood may take minutes
+		err := b.WaitBuffered(ectx, 1)
+		ecancel()
+		if err != nil {
+			t.Fatalf("envelope %d never arrived: %v", i, err)
 		}
 		sample()
-		e, ok := b.ReceiveFrom(s("a"), s(strconv.Itoa(i)))
-		if !ok || len(e.Payload) != len(payload) {
-			t.Fatalf("envelope %d out of order or damaged", i)
+		e, ok := b.Receive()
+		ctxStr, _ := e.Context.AsString()
+		k, err := strconv.Atoi(ctxStr)
+		if !ok || err != nil || k >= count || seen[k] || len(e.Payload) != len(payload) {
+			t.Fatalf("receive %d: envelope %q damaged or delivered twice", i, ctxStr)
 		}
+		seen[k] = true
 		if i%1024 == 0 {
 			measureHeap()
 		}
@@ -393,15 +402,76 @@ func TestFloodFromOnePeerStaysUnderBound(t *testing.T) {
 	if sendErr != nil {
 		t.Fatal(sendErr)
 	}
+	if got := b.Buffered(); got != 0 {
+		t.Fatalf("%d envelopes left over: delivered twice", got)
+	}
 	measureHeap()
 	t.Logf("offered %d MiB in %d envelopes: drained in %v (%.0f MiB/s); %d envelopes buffered at the stall; "+
-		"max buffered %d bytes (per-peer bound %d); heap in use %d MiB before, max %d MiB (bound %d MiB over before); %d sends retried",
+		"max buffered %d bytes (per-peer bound %d); heap in use %d MiB before, max %d MiB (bound %d MiB over before); %d sends pushed back and retried",
 		total>>20, count, elapsed.Round(time.Millisecond), float64(total>>20)/elapsed.Seconds(), stalled,
-		maxBuffered.Load(), limits.MaxBufferedBytesPerPeer, base>>20, maxHeap.Load()>>20, bound>>20, retries)
+		maxBuffered.Load(), limits.MaxBufferedBytesPerPeer, base>>20, maxHeap.Load()>>20, bound>>20, retries.Load())
 	if got := maxBuffered.Load(); got > limits.MaxBufferedBytesPerPeer {
 		t.Errorf("buffered %d bytes from one peer, over the bound of %d", got, limits.MaxBufferedBytesPerPeer)
 	}
 	if got := maxHeap.Load(); got > base+bound {
 		t.Errorf("heap in use reached %d MiB, over %d MiB (before) + %d MiB (bound)", got>>20, base>>20, bound>>20)
+	}
+}
+
+// Attack: a local process opens many connections and never speaks (3,000
+// were held open by the old transport). Past max_connections they are
+// refused at once, with a logged reason; those within it are closed by
+// libp2p's upgrader if they do not authenticate within 15 s. Once they
+// go, a real peer connects as usual.
+func TestSilentConnectionsAreBounded(t *testing.T) {
+	t.Parallel()
+	const limit, opened = 4, 16
+	a, _ := listenNode(t, "a", Limits{})
+	b, logs := listenNode(t, "b", Limits{MaxConnections: limit})
+	introduce(t, a, b)
+	var conns []net.Conn
+	for range opened {
+		c, err := net.Dial("tcp", b.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	var closed atomic.Int32
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Go(func() {
+			c.SetReadDeadline(time.Now().Add(2 * time.Second)) // refused ones close at once; admitted ones live 15 s
+			_, err := io.Copy(io.Discard, c)
+			var ne net.Error
+			if !errors.As(err, &ne) || !ne.Timeout() {
+				closed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if got := closed.Load(); got < opened-limit {
+		t.Fatalf("%d of %d silent connections closed, want at least %d (max_connections %d)", got, opened, opened-limit, limit)
+	}
+	logs.waitLog(t, "connection limit is reached")
+	for _, c := range conns {
+		c.Close()
+	}
+	// The slots come back as the silent connections end.
+	ctx := waitCtx(t)
+	for {
+		sctx, cancel := context.WithTimeout(ctx, time.Second)
+		err := a.Send(sctx, mustEnvelope(t, envelope("a", "b", "c", "after the crowd")))
+		cancel()
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("a real peer could not connect after the silent connections closed: %v", err)
+		}
+	}
+	if err := b.WaitBuffered(waitCtx(t), 1); err != nil {
+		t.Fatal(err)
 	}
 }

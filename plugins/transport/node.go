@@ -523,7 +523,12 @@ func (n *Node) Send(ctx context.Context, e Envelope) error {
 		}
 	}
 	if err := write(ctx, oc.s, frame); err != nil {
-		oc.s.Reset() // a partial frame leaves the stream unusable
+		// A partial frame leaves the stream unusable. Closing its write
+		// side (not resetting it) lets the peer still read the whole
+		// frames before it, which were reported sent; it drops the partial
+		// one at the end of the stream. The watcher ends once the peer
+		// does.
+		oc.s.CloseWrite()
 		oc.s = nil
 		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(ctxErr, context.DeadlineExceeded) {
 			return ctxErr
