@@ -67,7 +67,12 @@ func (l *logBuffer) waitLog(t *testing.T, fragment string) string {
 // log in the returned buffer.
 func listenNode(t *testing.T, name string, limits Limits) (*Node, *logBuffer) {
 	t.Helper()
-	logs := &logBuffer{}
+	return listenNodeLogging(t, name, limits, &logBuffer{})
+}
+
+// listenNodeLogging is listenNode writing to logs, which nodes may share.
+func listenNodeLogging(t *testing.T, name string, limits Limits, logs *logBuffer) (*Node, *logBuffer) {
+	t.Helper()
 	n, err := Listen(Config{Listen: DefaultListen, Name: name, Identity: newKey(t), Limits: limits,
 		Logger: hclog.New(&hclog.LoggerOptions{Name: name, Output: logs, Level: hclog.Debug})})
 	if err != nil {
@@ -250,8 +255,9 @@ func TestReceiveForAnotherDestinationIsDenied(t *testing.T) {
 func TestIdleConnectionIsClosed(t *testing.T) {
 	t.Parallel()
 	const idle = 150 * time.Millisecond
-	a, _ := listenNode(t, "a", Limits{IdleTimeout: idle})
-	b, logs := listenNode(t, "b", Limits{IdleTimeout: idle})
+	logs := &logBuffer{} // whichever side's timer fires first closes the connection
+	a, _ := listenNodeLogging(t, "a", Limits{IdleTimeout: idle}, logs)
+	b, _ := listenNodeLogging(t, "b", Limits{IdleTimeout: idle}, logs)
 	introduce(t, a, b)
 	start := time.Now()
 	if err := a.Send(waitCtx(t), mustEnvelope(t, envelope("a", "b", "c", "once"))); err != nil {
