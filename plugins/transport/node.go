@@ -10,7 +10,9 @@ import (
 	"io"
 	"maps"
 	"net"
+	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -185,7 +187,8 @@ func resourceManager(l Limits) (network.ResourceManager, error) {
 }
 
 // Multiaddr turns "host:port" (an IP address, or "localhost") or a
-// multiaddr into a TCP multiaddr.
+// multiaddr into a multiaddr. A host name other than localhost is refused
+// rather than looked up: the transport makes no DNS request of its own.
 func Multiaddr(addr string) (ma.Multiaddr, error) {
 	if strings.HasPrefix(addr, "/") {
 		return ma.NewMultiaddr(addr)
@@ -197,11 +200,12 @@ func Multiaddr(addr string) (ma.Multiaddr, error) {
 	if host == "localhost" {
 		host = "127.0.0.1"
 	}
-	tcpAddr, err := net.ResolveTCPAddr("tcp", net.JoinHostPort(host, port))
-	if err != nil || tcpAddr.IP == nil {
+	ip, err := netip.ParseAddr(host)
+	p, perr := strconv.ParseUint(port, 10, 16)
+	if err != nil || perr != nil {
 		return nil, fmt.Errorf("%q is not an IP address and port", addr)
 	}
-	return manet.FromNetAddr(tcpAddr)
+	return manet.FromNetAddr(net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(p))))
 }
 
 // Addr returns the address the node listens on, as host:port.
@@ -390,54 +394,6 @@ func (n *Node) readEnvelope(s network.Stream, size int64) (Envelope, error) {
 	return e, nil
 }
 
-// reserve waits until size more bytes from peer fit the limits, and counts
-// them; false if the node closed meanwhile. While it waits, the peer's
-// stream is not read, so the peer's writes block: that is the back-pressure.
-func (n *Node) reserve(id peer.ID, name string, size int64) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.waiting[id]++
-	defer func() {
-		if n.waiting[id]--; n.waiting[id] == 0 {
-			delete(n.waiting, id)
-		}
-	}()
-	for !n.closed && (n.peerBytes[name]+size > n.limits.MaxBufferedBytesPerPeer ||
-		n.bytes+size > n.limits.MaxBufferedBytes || len(n.inbox) >= n.limits.MaxBuffered) {
-		n.room.Wait()
-	}
-	if n.closed {
-		return false
-	}
-	n.peerBytes[name] += size
-	n.bytes += size
-	return true
-}
-
-func (n *Node) release(name string, size int64) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.releaseLocked(name, size)
-}
-
-func (n *Node) releaseLocked(name string, size int64) {
-	n.bytes -= size
-	if n.peerBytes[name] -= size; n.peerBytes[name] <= 0 {
-		delete(n.peerBytes, name)
-	}
-	n.room.Broadcast()
-}
-
-func (n *Node) commit(id peer.ID, name string, e Envelope, size int64) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.inbox = append(n.inbox, buffered{e, name, size})
-	n.channels[[2]string{name, networkops.AddressKey(e.Context)}] = true
-	n.lastActive[id] = time.Now()
-	close(n.arrived)
-	n.arrived = make(chan struct{})
-}
-
 // closeIdle closes connections that carried no envelope for the idle
 // timeout, checking a few times per timeout.
 func (n *Node) closeIdle() {
@@ -587,66 +543,6 @@ func (n *Node) peerNames() []string {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return slices.Sorted(maps.Keys(n.peers))
-}
-
-// Receive takes the oldest buffered envelope. Every buffered envelope is
-// addressed to this node: the node refuses others as they arrive.
-func (n *Node) Receive() (Envelope, bool) {
-	return n.take(func(Envelope) bool { return true })
-}
-
-// ReceiveFrom takes the oldest buffered envelope from source in context.
-func (n *Node) ReceiveFrom(source, context sdk.Value) (Envelope, bool) {
-	src, ctx := networkops.AddressKey(source), networkops.AddressKey(context)
-	return n.take(func(e Envelope) bool {
-		return networkops.AddressKey(e.Source) == src && networkops.AddressKey(e.Context) == ctx
-	})
-}
-
-func (n *Node) take(match func(Envelope) bool) (Envelope, bool) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	i := slices.IndexFunc(n.inbox, func(b buffered) bool { return match(b.e) })
-	if i < 0 {
-		return Envelope{}, false
-	}
-	b := n.inbox[i]
-	n.inbox = slices.Delete(n.inbox, i, i+1)
-	n.releaseLocked(b.peer, b.size)
-	return b.e, true
-}
-
-// Buffered returns how many received envelopes wait to be taken.
-func (n *Node) Buffered() int {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return len(n.inbox)
-}
-
-// BufferedBytes returns the encoded bytes of the envelopes waiting to be
-// taken and of those being read: what Limits.MaxBufferedBytes bounds.
-func (n *Node) BufferedBytes() int64 {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.bytes
-}
-
-// WaitBuffered blocks until at least count envelopes are buffered, or ctx
-// ends.
-func (n *Node) WaitBuffered(ctx context.Context, count int) error {
-	for {
-		n.mu.Lock()
-		have, arrived := len(n.inbox), n.arrived
-		n.mu.Unlock()
-		if have >= count {
-			return nil
-		}
-		select {
-		case <-arrived:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
 }
 
 // ConnectedPeers returns the names of the configured peers with a live
