@@ -305,12 +305,6 @@ func (n *Node) leave(s network.Stream) {
 	n.wg.Done()
 }
 
-func (n *Node) touch(id peer.ID) {
-	n.mu.Lock()
-	n.lastActive[id] = time.Now()
-	n.mu.Unlock()
-}
-
 // refuse closes the connection of s for reason, logged with the peer.
 func (n *Node) refuse(s network.Stream, peerName, reason string, args ...any) {
 	n.logger.Warn("closing the connection of peer "+peerName+": "+reason, args...)
