@@ -138,7 +138,9 @@ func (t *transport) configure(_ context.Context, c *sdk.Configuration) error {
 		return &sdk.ConfigError{Path: []string{"listen"}, Summary: "cannot listen for envelopes",
 			Detail: fmt.Sprintf("listening on %q: %v", cfg.Listen, err)}
 	}
-	cfg.Logger.Info("transport listening", "name", node.Name(), "peer_id", node.ID().String(), "addr", node.Addr())
+	// The public key is what the node's peers write in their peers block.
+	cfg.Logger.Info("transport listening", "name", node.Name(), "peer_id", node.ID().String(),
+		"public_key", hex.EncodeToString(node.PublicKey()), "addr", node.Addr())
 	t.mu.Lock()
 	old := t.node
 	t.node = node
