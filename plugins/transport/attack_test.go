@@ -286,7 +286,7 @@ func TestIdleConnectionIsClosed(t *testing.T) {
 	}
 }
 
-// floodBytes is what TestFloodFromOnePeerStaysUnderBound offers: 256 MiB,
+// floodBytes is what TestFloodFromOnePeerStaysUnderBound offers: 128 MiB,
 // or AURA_TRANSPORT_FLOOD_BYTES (e.g. 2147483648 for the 2 GB of issue 11).
 func floodBytes(t *testing.T) int64 {
 	if v := os.Getenv("AURA_TRANSPORT_FLOOD_BYTES"); v != "" {
@@ -296,7 +296,7 @@ func floodBytes(t *testing.T) int64 {
 		}
 		return n
 	}
-	return 256 << 20
+	return 128 << 20
 }
 
 // heapInuse is HeapInuse after a collection.
@@ -315,7 +315,7 @@ func heapInuse() uint64 {
 // over what it was before. Sends past the bound end in retryable errors at
 // their deadline; retried, every envelope arrives exactly once.
 //
-// 256 MiB by default; AURA_TRANSPORT_FLOOD_BYTES=2147483648 go test
+// 128 MiB by default (32 times the per-peer bound); AURA_TRANSPORT_FLOOD_BYTES=2147483648 go test
 // -run TestFloodFromOnePeerStaysUnderBound ./plugins/transport/ -v offers
 // the 2 GB of issue 11.
 func TestFloodFromOnePeerStaysUnderBound(t *testing.T) {
