@@ -481,3 +481,37 @@ func TestSilentConnectionsAreBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Attack: envelopes with 1 MB of metadata (the old transport took up to
+// 1 MiB frames and buffered 10,000 of them). A peer that announces a
+// frame over max_envelope_bytes is disconnected before the frame is read,
+// and Send refuses to build one.
+func TestOversizedEnvelopeIsRefused(t *testing.T) {
+	t.Parallel()
+	a, _ := listenNode(t, "a", Limits{})
+	b, logs := listenNode(t, "b", Limits{})
+	introduce(t, a, b)
+	big := args("source", s("a"), "destination", s("b"), "context", s("c"), "payload", sdk.Bytes(nil),
+		"metadata", args("padding", sdk.Bytes(make([]byte, 1<<20))))
+	if err := a.Send(waitCtx(t), mustEnvelope(t, big)); !errors.Is(err, effects.ErrInvalidArgs) {
+		t.Fatalf("sending a 1 MB envelope: %v, want invalid_args", err)
+	}
+	st, err := a.h.NewStream(waitCtx(t), b.ID(), ProtocolID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Reset()
+	st.Write(oldFrame(big)) // may fail part-way: the node closes the connection after the length
+	logs.waitLog(t, "envelope larger than max_envelope_bytes")
+	if got := b.BufferedBytes(); got != 0 {
+		t.Fatalf("%d bytes counted for a refused frame", got)
+	}
+	ctx := waitCtx(t)
+	for len(b.ConnectedPeers()) > 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the connection that announced an oversized frame is still open")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}
