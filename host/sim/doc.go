@@ -3,8 +3,7 @@
 // and one virtual clock, with the deployment's faults applied on schedule,
 // and the trace bundle it writes (bundle.go: the canonical record of a
 // run, byte-identical for a seed). The same deployment also runs in
-// production mode, each agent's transport on loopback TCP (libp2p, each
-// agent authenticated by its device key, its peers configured with theirs).
+// production mode, each agent's transport on loopback TCP.
 //
 // Its parts: Simulation (simulation.go) builds the agents and binds
 // protocol runs to them; the loop (loop.go) drives rounds of the executor
