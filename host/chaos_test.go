@@ -36,22 +36,64 @@ func TestChaos(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(),
 		goleak.IgnoreTopFunction("github.com/aurahost/aura-host/host/supervise.(*forkThread).start.func1.1"))
 
-	const (
-		callers  = 64
-		duration = 20 * time.Second
-		deadline = 2 * time.Second
-		slack    = time.Second // scheduling slack on a loaded 2-core machine under -race
-	)
-	dbPath := filepath.Join(t.TempDir(), "chaos.db")
+	c := startChaos(t)
+	ctx, stop := context.WithTimeout(context.Background(), chaosDuration)
+	defer stop()
+	var wg sync.WaitGroup
+	for caller := range chaosCallers {
+		wg.Go(func() { c.caller(ctx, caller) })
+	}
+	kills, stops := c.monkey(ctx)
+	wg.Wait()
+	st := c.h.Plugins()[0]
+	t.Logf("%d calls (%d failed and were retried), %d SIGKILLs, %d SIGSTOP, storage restarted %d times in the window; p50 ≤%v p99 ≤%v",
+		c.calls.Load(), c.fails.Load(), kills, stops, st.Restarts, st.P50, st.P99)
+	if kills < 20 || stops != 1 {
+		t.Errorf("the monkey did too little: %d kills, %d stops", kills, stops)
+	}
+	for _, l := range c.late {
+		t.Errorf("call overran its deadline: %s", l)
+	}
+
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.h.Shutdown(shutdownCtx); err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	waitGone(t, c.seenPIDs(), 5*time.Second)
+	c.checkDurable()
+}
+
+const (
+	chaosCallers  = 64
+	chaosDuration = 20 * time.Second
+	chaosDeadline = 2 * time.Second
+	chaosSlack    = time.Second // scheduling slack on a loaded 2-core machine under -race
+)
+
+// chaos is one run of TestChaos: the host under attack, what its callers
+// were told, and every plugin PID seen (all must be gone at the end).
+type chaos struct {
+	t      *testing.T
+	h      *host.Host
+	dbPath string
+
+	acked        sync.Map // key → value of acknowledged writes
+	calls, fails atomic.Int64
+	lateMu       sync.Mutex
+	late         []string
+
+	pidsMu sync.Mutex
+	pids   map[int]bool
+}
+
+func startChaos(t *testing.T) *chaos {
+	c := &chaos{t: t, dbPath: filepath.Join(t.TempDir(), "chaos.db"), pids: map[int]bool{}}
 	ev := newEvents()
-	var pidsMu sync.Mutex
-	pids := map[int]bool{}
 	record := func(e host.Event) {
 		ev.record(e)
 		if e.PID != 0 {
-			pidsMu.Lock()
-			pids[e.PID] = true
-			pidsMu.Unlock()
+			c.sawPID(e.PID)
 		}
 	}
 	h, err := host.New(host.Config{
@@ -59,7 +101,7 @@ func TestChaos(t *testing.T) {
 deployment "chaos" {}
 plugin "storage" {
   builtin = "storage"
-  config { path = "`+dbPath+`" }
+  config { path = "`+c.dbPath+`" }
 }
 plugin "crypto" { builtin = "crypto" }
 `),
@@ -75,99 +117,110 @@ plugin "crypto" { builtin = "crypto" }
 	if err := h.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	c.h = h
 	for _, p := range h.Plugins() {
-		pids[p.PID] = true
+		c.sawPID(p.PID)
 	}
+	return c
+}
 
-	ctx, stop := context.WithTimeout(context.Background(), duration)
-	defer stop()
-	var (
-		wg           sync.WaitGroup
-		acked        sync.Map // key → value of acknowledged writes
-		calls, fails atomic.Int64
-		lateMu       sync.Mutex
-		late         []string
-	)
-	timed := func(op string, args map[string]effects.Value) (effects.Value, error) {
-		cctx, cancel := context.WithTimeout(context.Background(), deadline)
-		defer cancel()
-		start := time.Now()
-		v, err := h.Invoke(cctx, call(op, args))
-		calls.Add(1)
-		if err != nil {
-			fails.Add(1)
-		}
-		if took := time.Since(start); took > deadline+slack {
-			lateMu.Lock()
-			late = append(late, fmt.Sprintf("%s took %v (err %v)", op, took, err))
-			lateMu.Unlock()
-		}
-		return v, err
+func (c *chaos) sawPID(pid int) {
+	c.pidsMu.Lock()
+	c.pids[pid] = true
+	c.pidsMu.Unlock()
+}
+
+func (c *chaos) seenPIDs() []int {
+	c.pidsMu.Lock()
+	defer c.pidsMu.Unlock()
+	var all []int
+	for pid := range c.pids {
+		all = append(all, pid)
 	}
-	// untilSuccess repeats an idempotent call until it succeeds, backing
-	// off between attempts as a well-behaved client does (64 callers
-	// retrying in a hot loop would starve the host of CPU); the overall
-	// test deadline bounds it.
-	untilSuccess := func(op string, args map[string]effects.Value) (effects.Value, error) {
-		giveUp := time.Now().Add(duration + 30*time.Second)
-		for attempt := 0; ; attempt++ {
-			v, err := timed(op, args)
-			if err == nil || time.Now().After(giveUp) {
-				return v, err
-			}
-			var e *effects.Error
-			if errors.As(err, &e) && !e.Retryable && e.Code != effects.CodeTimeout {
-				return v, err
-			}
-			pause := time.NewTimer(time.Duration(5+rand.IntN(10<<min(attempt, 4))) * time.Millisecond)
-			<-pause.C
-		}
+	return all
+}
+
+// timed makes one call under its deadline and notes a call that overran it.
+func (c *chaos) timed(op string, args map[string]effects.Value) (effects.Value, error) {
+	cctx, cancel := context.WithTimeout(context.Background(), chaosDeadline)
+	defer cancel()
+	start := time.Now()
+	v, err := c.h.Invoke(cctx, call(op, args))
+	c.calls.Add(1)
+	if err != nil {
+		c.fails.Add(1)
 	}
-	for c := range callers {
-		wg.Go(func() {
-			for seq := 0; ctx.Err() == nil; seq++ {
-				key := fmt.Sprintf("caller-%02d/%06d", c, seq)
-				value := effects.Bytes([]byte(key))
-				switch seq % 3 {
-				case 0, 1:
-					if _, err := untilSuccess("storage.store", map[string]effects.Value{"key": effects.String(key), "value": value}); err != nil {
-						t.Errorf("idempotent store %s never succeeded: %v", key, err)
-						return
-					}
-					acked.Store(key, key)
-					if seq%3 == 1 {
-						got, err := untilSuccess("storage.retrieve", map[string]effects.Value{"key": effects.String(key)})
-						if err != nil || got.BytesString() != key {
-							t.Errorf("retrieve %s: got %v, %v", key, got, err)
-							return
-						}
-					}
-				case 2:
-					if _, err := timed("crypto.hash", map[string]effects.Value{"data": value}); err != nil {
-						t.Errorf("crypto, which nobody kills, failed: %v", err)
-						return
-					}
+	if took := time.Since(start); took > chaosDeadline+chaosSlack {
+		c.lateMu.Lock()
+		c.late = append(c.late, fmt.Sprintf("%s took %v (err %v)", op, took, err))
+		c.lateMu.Unlock()
+	}
+	return v, err
+}
+
+// untilSuccess repeats an idempotent call until it succeeds, backing off
+// between attempts as a well-behaved client does (64 callers retrying in a
+// hot loop would starve the host of CPU); the overall test deadline bounds
+// it.
+func (c *chaos) untilSuccess(op string, args map[string]effects.Value) (effects.Value, error) {
+	giveUp := time.Now().Add(chaosDuration + 30*time.Second)
+	for attempt := 0; ; attempt++ {
+		v, err := c.timed(op, args)
+		if err == nil || time.Now().After(giveUp) {
+			return v, err
+		}
+		var e *effects.Error
+		if errors.As(err, &e) && !e.Retryable && e.Code != effects.CodeTimeout {
+			return v, err
+		}
+		pause := time.NewTimer(time.Duration(5+rand.IntN(10<<min(attempt, 4))) * time.Millisecond)
+		<-pause.C
+	}
+}
+
+// caller stores, reads back and hashes until ctx ends: two of three calls
+// go to the storage plugin under attack, the third to crypto, which nobody
+// kills.
+func (c *chaos) caller(ctx context.Context, id int) {
+	for seq := 0; ctx.Err() == nil; seq++ {
+		key := fmt.Sprintf("caller-%02d/%06d", id, seq)
+		value := effects.Bytes([]byte(key))
+		switch seq % 3 {
+		case 0, 1:
+			if _, err := c.untilSuccess("storage.store", map[string]effects.Value{"key": effects.String(key), "value": value}); err != nil {
+				c.t.Errorf("idempotent store %s never succeeded: %v", key, err)
+				return
+			}
+			c.acked.Store(key, key)
+			if seq%3 == 1 {
+				got, err := c.untilSuccess("storage.retrieve", map[string]effects.Value{"key": effects.String(key)})
+				if err != nil || got.BytesString() != key {
+					c.t.Errorf("retrieve %s: got %v, %v", key, got, err)
+					return
 				}
 			}
-		})
+		case 2:
+			if _, err := c.timed("crypto.hash", map[string]effects.Value{"data": value}); err != nil {
+				c.t.Errorf("crypto, which nobody kills, failed: %v", err)
+				return
+			}
+		}
 	}
+}
 
-	// The chaos monkey: SIGKILL storage every 200–500ms, SIGSTOP it once.
-	kills, stops := 0, 0
-	monkey := time.NewTimer(300 * time.Millisecond)
-	stopAt := time.Now().Add(duration / 2)
-chaos:
+// monkey SIGKILLs storage every 200–500ms, and SIGSTOPs it once, until ctx
+// ends.
+func (c *chaos) monkey(ctx context.Context) (kills, stops int) {
+	timer := time.NewTimer(300 * time.Millisecond)
+	stopAt := time.Now().Add(chaosDuration / 2)
 	for {
 		select {
 		case <-ctx.Done():
-			break chaos
-		case <-monkey.C:
+			return kills, stops
+		case <-timer.C:
 		}
-		pid := h.Plugins()[0].PID
-		if pid != 0 {
-			pidsMu.Lock()
-			pids[pid] = true
-			pidsMu.Unlock()
+		if pid := c.h.Plugins()[0].PID; pid != 0 {
+			c.sawPID(pid)
 			sig := syscall.SIGKILL
 			if stops == 0 && time.Now().After(stopAt) {
 				sig = syscall.SIGSTOP
@@ -177,32 +230,15 @@ chaos:
 			}
 			_ = syscall.Kill(pid, sig)
 		}
-		monkey.Reset(time.Duration(200+rand.IntN(300)) * time.Millisecond)
+		timer.Reset(time.Duration(200+rand.IntN(300)) * time.Millisecond)
 	}
-	wg.Wait()
-	st := h.Plugins()[0]
-	t.Logf("%d calls (%d failed and were retried), %d SIGKILLs, %d SIGSTOP, storage restarted %d times in the window; p50 ≤%v p99 ≤%v",
-		calls.Load(), fails.Load(), kills, stops, st.Restarts, st.P50, st.P99)
-	if kills < 20 || stops != 1 {
-		t.Errorf("the monkey did too little: %d kills, %d stops", kills, stops)
-	}
-	for _, l := range late {
-		t.Errorf("call overran its deadline: %s", l)
-	}
+}
 
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := h.Shutdown(shutdownCtx); err != nil {
-		t.Errorf("shutdown: %v", err)
-	}
-	var all []int
-	for pid := range pids {
-		all = append(all, pid)
-	}
-	waitGone(t, all, 5*time.Second)
-
-	// Every acknowledged write is in the file, read back with bbolt itself.
-	db, err := bbolt.Open(dbPath, 0o600, &bbolt.Options{Timeout: 5 * time.Second, ReadOnly: true})
+// checkDurable reads the database back with bbolt itself: every
+// acknowledged write must be there.
+func (c *chaos) checkDurable() {
+	t := c.t
+	db, err := bbolt.Open(c.dbPath, 0o600, &bbolt.Options{Timeout: 5 * time.Second, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +249,7 @@ chaos:
 		if b == nil {
 			return errors.New("storage bucket missing")
 		}
-		acked.Range(func(k, v any) bool {
+		c.acked.Range(func(k, v any) bool {
 			total++
 			if string(b.Get([]byte(k.(string)))) != v.(string) {
 				missing++
