@@ -7,6 +7,8 @@
 // socket root); it must not import host: the host imports it.
 //
 // Invariant: calls that arrive here go through Target.Invoke — the host's
-// Router — like every other call; the endpoint never reaches a plugin
-// directly.
+// Router — like every other call, or, when the target runs agents
+// (AgentTarget), through the named agent's Router and guard chain; the
+// endpoint never reaches a plugin directly. Status and reset are the
+// operator's and act for no authority; invoke is the only effect path.
 package admin
