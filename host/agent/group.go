@@ -172,7 +172,9 @@ func (g *Group) Invoke(ctx context.Context, call *effects.Call) (effects.Value, 
 
 // Operation is the spec of an operation the agents serve: they run one
 // deployment's plugins, so the first agent's registry speaks for all.
-func (g *Group) Operation(op effects.OpID) (effects.OpSpec, bool) { return g.agents[0].host.Operation(op) }
+func (g *Group) Operation(op effects.OpID) (effects.OpSpec, bool) {
+	return g.agents[0].host.Operation(op)
+}
 
 // Status is the deployment's status: with several agents, each plugin is
 // named agent/plugin, and the authority lists name=authority pairs.
