@@ -115,9 +115,12 @@ func (g *guardChain) before(ctx context.Context, call *effects.Call) (*effects.C
 			return nil, err
 		}
 	}
-	budgets, err := g.budgets.Snapshot(ctx, req.BudgetKey())
-	if err != nil {
-		return nil, err
+	var budgets map[guard.BudgetKey]guard.FlowBudget
+	if send { // only a send reads a budget; other calls need no store read
+		var err error
+		if budgets, err = g.budgets.Snapshot(ctx, req.BudgetKey()); err != nil {
+			return nil, err
+		}
 	}
 	d := guard.Evaluate(guard.Snapshot{Policy: g.policy, Grants: g.grants, Budgets: budgets}, req)
 	if !d.Allowed() {
@@ -187,6 +190,9 @@ func (g *guardChain) initBudget(ctx context.Context, key guard.BudgetKey) error 
 // now is the time effect's reading in ms (virtual in simulation), or 0 in a
 // deployment without a clock.
 func (g *guardChain) now(ctx context.Context) uint64 {
+	if !g.registry.Has(effects.ClockPhysicalTime) {
+		return 0
+	}
 	v, err := g.direct(ctx, effects.ClockPhysicalTime, effects.Null())
 	if err != nil {
 		return 0
@@ -202,7 +208,7 @@ func (g *guardChain) appendFact(ctx context.Context, fact effects.Value) error {
 		return &effects.Error{Code: effects.CodeUnavailable, Op: effects.JournalAppendFact,
 			Message: `a guarded operation must be journaled, and no plugin serves journal.append_fact: add plugin "journal" { builtin = "journal" }`}
 	}
-	_, err := g.direct(ctx, effects.JournalAppendFact, effects.Map(map[string]effects.Value{"fact": fact}))
+	_, err := g.direct(ctx, effects.JournalAppendFact, journalArgs(fact))
 	return err
 }
 
@@ -213,4 +219,11 @@ func (g *guardChain) direct(ctx context.Context, op effects.OpID, args effects.V
 		return effects.Value{}, &effects.Error{Code: effects.CodeUnknownOp, Op: op}
 	}
 	return e.Handler.Invoke(ctx, &effects.Call{Op: op, Args: args, Authority: g.authority})
+}
+
+// journalArgs are journal.append_fact's arguments for fact, built without
+// a Go map: this runs on every guarded call.
+func journalArgs(fact effects.Value) effects.Value {
+	v, _ := effects.MapOf(effects.Field{Key: "fact", Value: fact}) // one key: never a duplicate
+	return v
 }
