@@ -33,6 +33,10 @@ type GroupConfig struct {
 	// directory removed on Shutdown.
 	Mode effects.Mode
 
+	// Agents names the agent blocks to start (default: every one), for a
+	// caller that acts as one agent and needs no other.
+	Agents []string
+
 	// Admin serves the admin endpoint in the deployment's state directory
 	// while the group runs: status and reset for the operator, and invoke
 	// routed as the agent a call names (`aura-host invoke --as`).
@@ -90,7 +94,15 @@ func StartGroup(ctx context.Context, cfg GroupConfig) (*Group, error) {
 		k, ok := keys[id]
 		return k, ok
 	}
+	for _, name := range cfg.Agents {
+		if !slices.ContainsFunc(dep.Agents, func(a *config.Agent) bool { return a.Name == name }) {
+			return nil, &BuildError{Kind: InvalidConfig, Field: "agent", Message: fmt.Sprintf("the deployment has no agent %q (its agents: %s)", name, strings.Join(AgentNames(dep), ", "))}
+		}
+	}
 	for _, decl := range dep.Agents {
+		if len(cfg.Agents) > 0 && !slices.Contains(cfg.Agents, decl.Name) {
+			continue
+		}
 		id, err := Authority(dep, decl)
 		if err != nil {
 			return nil, g.abort(&BuildError{Kind: AuthorityError, Field: "agent " + decl.Name, Err: err})
@@ -120,6 +132,35 @@ func StartGroup(ctx context.Context, cfg GroupConfig) (*Group, error) {
 		g.admin = srv
 	}
 	return g, nil
+}
+
+// AgentNames are the names of a deployment's agent blocks, in declaration
+// order.
+func AgentNames(dep *config.Deployment) []string {
+	names := make([]string, len(dep.Agents))
+	for i, a := range dep.Agents {
+		names[i] = a.Name
+	}
+	return names
+}
+
+// ChooseAgent is the agent a caller acts as in a deployment: the one it
+// names, or with name empty the deployment's only agent. A deployment of
+// several agents and no name, or a name it does not declare, is an
+// invalid_args *effects.Error that lists the agents.
+func ChooseAgent(dep *config.Deployment, name string) (string, error) {
+	names := AgentNames(dep)
+	switch {
+	case name != "" && slices.Contains(names, name):
+		return name, nil
+	case name != "":
+		return "", &effects.Error{Code: effects.CodeInvalidArgs,
+			Message: fmt.Sprintf("this deployment has no agent %q (its agents: %s)", name, strings.Join(names, ", "))}
+	case len(names) == 1:
+		return names[0], nil
+	}
+	return "", &effects.Error{Code: effects.CodeInvalidArgs,
+		Message: fmt.Sprintf("this deployment has %d agents (%s): name the one to act as with --as", len(names), strings.Join(names, ", "))}
 }
 
 func (g *Group) abort(err error) error {
