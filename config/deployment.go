@@ -222,16 +222,7 @@ func (d *decoder) checkDeployment(dep *Deployment, body hcl.Body) {
 	if dep.StateDir == "" && validName(dep.Name) {
 		dep.StateDir = filepath.Join(dep.Dir, ".aura", dep.Name)
 	}
-	for _, p := range dep.Plugins {
-		if dep.Mode == effects.Production && p.Command != "" && p.BuiltinRange == (hcl.Range{}) && p.SHA256Range == (hcl.Range{}) {
-			d.add(&hcl.Diagnostic{
-				Severity: hcl.DiagWarning,
-				Summary:  "Plugin binary not pinned",
-				Detail:   fmt.Sprintf("Plugin %q runs %s without a sha256, so any binary at that path will be started in production. Pin it: sha256 = \"<output of sha256sum %s>\".", p.Name, p.Command, p.Command),
-				Subject:  p.CommandRange.Ptr(),
-			})
-		}
-	}
+	d.checkPins(dep)
 	d.checkOverrides(dep)
 	d.checkServices(dep)
 	d.checkDependencies(dep)

@@ -20,7 +20,8 @@
 //	  command = "./bin/echo-plugin" # relative to this file's directory
 //	  args    = ["--flag"]
 //	  env     = { FOO = "bar" }
-//	  sha256  = "<64 hex digits>"
+//	  sha256  = "<64 hex digits>"   # required in production, unless:
+//	  # allow_unpinned = true       # run whatever is at the path (validate warns)
 //	  config { greeting = "hi" }    # decoded against the plugin's own schema
 //
 //	  depends_on   = ["crypto"]     # start after these plugins or services, stop before
@@ -63,6 +64,11 @@
 // EffectivePlugins applies those of the deployment's mode, and WithMode
 // switches the mode for a --mode flag. With agent blocks, each agent is its
 // own authority.
+//
+// In production a command plugin without sha256 is an error unless its
+// block sets allow_unpinned = true (then a warning, so validate lists every
+// unpinned binary); testing and simulation run unpinned commands as before.
+// The host checks the pin against the bytes it executes (host/supervise).
 //
 // Paths (command, state_dir, a run's protocol) are resolved against the
 // directory of the deployment file, never the working directory of

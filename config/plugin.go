@@ -9,6 +9,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/aurahost/aura-host/effects"
 )
 
 // Plugin is one plugin block: where the plugin comes from (a built-in of
@@ -47,6 +50,13 @@ type Plugin struct {
 	// digits; nil when absent.
 	SHA256      []byte
 	SHA256Range hcl.Range
+
+	// AllowUnpinned is true when the block sets allow_unpinned = true: the
+	// operator accepts that a command plugin without sha256 runs whatever
+	// binary is at its path. A production deployment refuses an unpinned
+	// command plugin without it (and warns with it); other modes ignore it.
+	AllowUnpinned      bool
+	AllowUnpinnedRange hcl.Range
 
 	// Config is the raw body of the config block (an empty body if there is
 	// none). It is decoded by DecodePluginConfig once the plugin has
@@ -87,6 +97,7 @@ type Plugin struct {
 //	  args    = ["--flag"]
 //	  env     = { FOO = "bar" }
 //	  sha256  = "<64 hex digits>"
+//	  allow_unpinned = true            # production: run a command without sha256
 //	  config { ... }                   # decoded against the plugin's schema
 //
 //	  depends_on   = ["crypto"]        # plugins or services to start first
@@ -104,6 +115,7 @@ var pluginSpec = bodySpec[Plugin]{
 		{name: "args", decode: decodeArgs},
 		{name: "env", decode: decodeEnv},
 		{name: "sha256", decode: decodeSHA256},
+		{name: "allow_unpinned", decode: decodeAllowUnpinned},
 		{name: "depends_on", decode: func(d *decoder, p *Plugin, a *hcl.Attribute) {
 			p.DependsOn, p.DependsOnRange, p.DependsOnRanges = d.dependsOn(a)
 		}},
@@ -193,7 +205,7 @@ func (d *decoder) checkPlugin(p *Plugin, unexpected []string) {
 		for _, x := range []struct {
 			name string
 			r    hcl.Range
-		}{{"args", p.ArgsRange}, {"sha256", p.SHA256Range}} {
+		}{{"args", p.ArgsRange}, {"sha256", p.SHA256Range}, {"allow_unpinned", p.AllowUnpinnedRange}} {
 			if x.r != zero {
 				d.add(&hcl.Diagnostic{
 					Severity: hcl.DiagError,
@@ -338,6 +350,58 @@ func decodeSHA256(d *decoder, p *Plugin, a *hcl.Attribute) {
 		Detail:   fmt.Sprintf("sha256 must be the 64 hex digits of the binary's SHA-256 digest, but %s. Compute it with: sha256sum <binary>", problem),
 		Subject:  a.Expr.Range().Ptr(),
 	})
+}
+
+func decodeAllowUnpinned(d *decoder, p *Plugin, a *hcl.Attribute) {
+	p.AllowUnpinnedRange = a.Expr.Range()
+	v, ok := d.evalAttr(a.Expr)
+	if !ok {
+		return
+	}
+	if v.IsNull() || v.Type() != cty.Bool {
+		d.wrongType(a.Expr.Range(), a.Name, "true or false", v, "allow_unpinned = true")
+		return
+	}
+	p.AllowUnpinned = v.True()
+}
+
+// checkPins applies the pinning rule of a production deployment: a command
+// plugin without sha256 is an error unless its block sets allow_unpinned =
+// true, and then a warning (so validate shows every unpinned binary); a
+// block that both pins and allows unpinned contradicts itself. The host
+// applies the same rule again when it launches a plugin.
+func (d *decoder) checkPins(dep *Deployment) {
+	var zero hcl.Range
+	for _, p := range dep.Plugins {
+		if p.BuiltinRange != zero || p.Command == "" {
+			continue
+		}
+		pinned := p.SHA256Range != zero
+		switch {
+		case pinned && p.AllowUnpinned:
+			d.add(&hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Pinned and allowed unpinned",
+				Detail:   fmt.Sprintf("Plugin %q pins its binary with sha256 and also sets allow_unpinned = true. Remove allow_unpinned: the pin is checked.", p.Name),
+				Subject:  p.AllowUnpinnedRange.Ptr(),
+			})
+		case pinned || dep.Mode != effects.Production:
+		case p.AllowUnpinned:
+			d.add(&hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Plugin binary not pinned",
+				Detail:   fmt.Sprintf("Plugin %q runs %s without a sha256 (allow_unpinned = true), so any binary at that path will be started in production. Pin it: sha256 = \"<output of sha256sum %s>\", and remove allow_unpinned.", p.Name, p.Command, p.Command),
+				Subject:  p.AllowUnpinnedRange.Ptr(),
+			})
+		default:
+			d.add(&hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Plugin binary not pinned",
+				Detail:   fmt.Sprintf("Plugin %q runs %s without a sha256, so any binary at that path would be started in production. Add sha256 = \"<output of sha256sum %s>\" to the plugin block, or set allow_unpinned = true to accept that.", p.Name, p.Command, p.Command),
+				Subject:  p.CommandRange.Ptr(),
+			})
+		}
+	}
 }
 
 func decodeConfigBlock(d *decoder, p *Plugin, b *hcl.Block) {

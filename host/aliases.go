@@ -22,6 +22,9 @@ type (
 	LaunchError = supervise.LaunchError
 	// ChecksumError reports a plugin binary that differs from its pin.
 	ChecksumError = supervise.ChecksumError
+	// UnsafePathError reports a state directory, socket directory, admin
+	// address file or admin socket another user could have replaced.
+	UnsafePathError = supervise.UnsafePathError
 	// DiagnosticsError carries configuration mistakes placed in the
 	// user's file.
 	DiagnosticsError = supervise.DiagnosticsError

@@ -27,7 +27,10 @@ func benchHost(b *testing.B) *host.Host {
 	b.Helper()
 	dep := deploymentB(b, `
 deployment "bench" {}
-plugin "tp" { command = "TESTPLUGIN" }
+plugin "tp" {
+  command        = "TESTPLUGIN"
+  allow_unpinned = true
+}
 `)
 	h, err := host.New(host.Config{Deployment: dep, Executable: auraHost})
 	if err != nil {
@@ -189,7 +192,10 @@ func BenchmarkSupervisedRestart(b *testing.B) {
 	ev := make(chan host.Event, 64)
 	dep := deploymentB(b, `
 deployment "bench" {}
-plugin "tp" { command = "TESTPLUGIN" }
+plugin "tp" {
+  command        = "TESTPLUGIN"
+  allow_unpinned = true
+}
 `)
 	h, err := host.New(host.Config{Deployment: dep, Executable: auraHost, OnEvent: func(e host.Event) { ev <- e },
 		Policies: map[string]host.Policy{"tp": {Restart: config.Restart{Attempts: 1 << 30, Delay: time.Millisecond, MaxDelay: time.Millisecond}}}})

@@ -148,6 +148,14 @@ func ResolveAuthority(d *config.Deployment) (effects.AuthorityID, error) {
 // *LaunchError naming the plugin, or a *DiagnosticsError placing
 // configuration mistakes in the user's file.
 func (h *Host) Start(ctx context.Context) error {
+	// The state directory is made private (0700) before any plugin
+	// writes there; one another user owns or can write is refused with an
+	// *UnsafePathError saying how to fix it.
+	if dir := h.cfg.Deployment.StateDir; dir != "" {
+		if err := supervise.EnsureOwnedDir(dir, "state directory"); err != nil {
+			return err
+		}
+	}
 	if err := h.plugins.Launch(ctx); err != nil {
 		return h.abort(err)
 	}

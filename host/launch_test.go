@@ -35,31 +35,31 @@ func TestLaunchFailuresAreClearAndBounded(t *testing.T) {
 		},
 		{
 			name:       "missing binary",
-			plugin:     `command = "./bin/no-such-plugin"`,
+			plugin:     `command = "./bin/no-such-plugin"` + "\nallow_unpinned = true",
 			wantReason: "plugin binary not found",
 			wantHint:   "build the plugin to",
 		},
 		{
 			name:       "not executable",
-			plugin:     `command = "` + notExecutable + `"`,
+			plugin:     `command = "` + notExecutable + `"` + "\nallow_unpinned = true",
 			wantReason: "is not executable",
 			wantHint:   "chmod +x",
 		},
 		{
 			name:       "not a plugin",
-			plugin:     `command = "TESTPLUGIN"` + "\n" + `args = ["not-a-plugin"]`,
+			plugin:     `command = "TESTPLUGIN"` + "\n" + `args = ["not-a-plugin"]` + "\nallow_unpinned = true",
 			wantReason: "is not an Aura Host plugin",
 			wantHint:   "sdk.Serve",
 		},
 		{
 			name:       "another protocol version",
-			plugin:     `command = "TESTPLUGIN"` + "\n" + `args = ["wrong-version"]`,
+			plugin:     `command = "TESTPLUGIN"` + "\n" + `args = ["wrong-version"]` + "\nallow_unpinned = true",
 			wantReason: "plugin speaks another protocol version",
 			wantHint:   "rebuild the plugin",
 		},
 		{
 			name:       "exits during start-up",
-			plugin:     `command = "TESTPLUGIN"` + "\n" + `args = ["exit-on-start"]`,
+			plugin:     `command = "TESTPLUGIN"` + "\n" + `args = ["exit-on-start"]` + "\nallow_unpinned = true",
 			wantReason: "plugin exited during start-up",
 			wantHint:   "log lines just above",
 		},
@@ -115,6 +115,7 @@ func TestHostilePluginStderrIsHarmless(t *testing.T) {
 deployment "t" {}
 plugin "tp" {
   command = "TESTPLUGIN"
+  allow_unpinned = true
   args    = ["evil-stderr"]
 }
 `))

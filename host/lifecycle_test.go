@@ -22,6 +22,7 @@ plugin "storage" {
 }
 plugin "tp" {
   command    = "TESTPLUGIN"
+  allow_unpinned = true
   depends_on = ["storage"]
 }
 plugin "crypto" { builtin = "crypto" }
@@ -55,6 +56,7 @@ func TestSupervisionBlocksApply(t *testing.T) {
 deployment "t" {}
 plugin "tp" {
   command = "TESTPLUGIN"
+  allow_unpinned = true
   args    = ["serve-once"]
   env     = { START_COUNTER_FILE = "`+counter+`" }
   restart {
@@ -84,6 +86,7 @@ func TestLazyPluginStartsOnFirstCall(t *testing.T) {
 deployment "t" {}
 plugin "tp" {
   command = "TESTPLUGIN"
+  allow_unpinned = true
   start   = "lazy"
 }
 `, nil)

@@ -25,6 +25,7 @@ func TestOperatorResetsAFailedPlugin(t *testing.T) {
 deployment "t" {}
 plugin "tp" {
   command = "TESTPLUGIN"
+  allow_unpinned = true
   args    = ["serve-once"]
   env     = { START_COUNTER_FILE = "`+counter+`" }
 }

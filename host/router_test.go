@@ -13,6 +13,7 @@ const testDeployment = `
 deployment "t" {}
 plugin "tp" {
   command = "TESTPLUGIN"
+  allow_unpinned = true
   config { greeting = "bonjour" }
 }
 `

@@ -149,6 +149,7 @@ func TestCrashLoopEndsFailedWhileOthersServe(t *testing.T) {
 deployment "t" {}
 plugin "tp" {
   command = "TESTPLUGIN"
+  allow_unpinned = true
   args    = ["serve-once"]
   env     = { START_COUNTER_FILE = "`+counter+`" }
 }

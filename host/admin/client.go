@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -19,41 +20,100 @@ type Client struct {
 	http *http.Client
 }
 
-// Dial returns a client for the admin socket at path.
+// Dial returns a client for the admin socket at path. Before every
+// connection it checks that the socket and its directory belong to the
+// running user and that no other user can write them (CheckSocket): a
+// socket another user could have put there is refused with an
+// *UnsafePathError, and nothing is sent to it.
 func Dial(path string) *Client {
 	return &Client{http: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			if err := CheckSocket(path); err != nil {
+				return nil, err
+			}
 			var d net.Dialer
 			return d.DialContext(ctx, "unix", path)
 		}}}}
 }
 
+// UnsafePathError reports a state directory, address file or socket
+// another user could have written or replaced; see supervise.UnsafePathError.
+type UnsafePathError = supervise.UnsafePathError
+
+// CheckSocket checks an admin socket before anything connects to it: a
+// socket owned by the running user, not writable by group or others, in a
+// directory owned by the running user that group and others cannot write
+// (and every directory above it safe). It returns an *UnsafePathError
+// otherwise.
+func CheckSocket(path string) error {
+	if err := supervise.CheckOwnedDir(filepath.Dir(path), "admin socket directory"); err != nil {
+		return err
+	}
+	return supervise.CheckOwnedFile(path, "admin socket", fs.ModeSocket)
+}
+
 // Find returns the admin socket of the host running a deployment
 // whose state directory is stateDir; with stateDir empty, of the only host
-// this user runs. It says what to do when there is none or several.
+// this user runs. It says what to do when there is none or several. The
+// state directory (or the socket root), the address file and the socket it
+// names must belong to the running user and be writable by no one else; if
+// not, Find returns an *UnsafePathError and connects to nothing.
 func Find(stateDir string) (string, error) {
 	if stateDir != "" {
-		b, err := os.ReadFile(filepath.Join(stateDir, AddrFile))
-		if err != nil {
+		if _, err := os.Lstat(stateDir); errors.Is(err, os.ErrNotExist) {
 			return "", fmt.Errorf("no running host found for this deployment (%v): start it with `aura-host run`", err)
 		}
-		return string(trimNewline(b)), nil
+		if err := supervise.CheckOwnedDir(stateDir, "state directory"); err != nil {
+			return "", err
+		}
+		pointer := filepath.Join(stateDir, AddrFile)
+		sock, err := readPointer(pointer)
+		if errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("no running host found for this deployment (%v): start it with `aura-host run`", err)
+		}
+		if err != nil {
+			return "", err
+		}
+		return sock, CheckSocket(sock)
 	}
-	pointers, _ := filepath.Glob(filepath.Join(supervise.SocketRoot(), "*", AddrFile))
+	root := supervise.SocketRoot()
+	if _, err := os.Lstat(root); errors.Is(err, os.ErrNotExist) {
+		return "", errors.New("no running aura-host found: start one with `aura-host run FILE`")
+	}
+	if err := supervise.CheckPrivateDir(root); err != nil {
+		return "", err
+	}
+	pointers, _ := filepath.Glob(filepath.Join(root, "*", AddrFile))
 	var live []string
 	for _, p := range pointers {
-		b, err := os.ReadFile(p)
-		if err == nil {
-			live = append(live, string(trimNewline(b)))
+		sock, err := readPointer(p)
+		switch {
+		case errors.Is(err, os.ErrNotExist): // the host is stopping
+		case err != nil:
+			return "", err
+		default:
+			live = append(live, sock)
 		}
 	}
 	switch len(live) {
 	case 0:
 		return "", errors.New("no running aura-host found: start one with `aura-host run FILE`")
 	case 1:
-		return live[0], nil
+		return live[0], CheckSocket(live[0])
 	}
 	return "", fmt.Errorf("%d hosts are running; name the deployment file to pick one", len(live))
+}
+
+// readPointer reads an admin address file after checking it.
+func readPointer(path string) (string, error) {
+	if err := supervise.CheckOwnedFile(path, "admin address file", 0); err != nil {
+		return "", err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return string(trimNewline(b)), nil
 }
 
 func trimNewline(b []byte) []byte {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -24,6 +26,22 @@ import (
 // so the guard chain — of the agent it names in `as` (`aura-host invoke
 // --as`), or of its only agent; a plain host refuses a call naming an
 // agent, since it has none to act as.
+//
+// Limits: a request body over Config.MaxRequestBytes (default
+// DefaultMaxRequestBytes, 1 MiB) is refused with 413 before it is decoded;
+// a negative timeout_ms is refused with 400; a timeout_ms over
+// MaxInvokeTimeout (24 hours) is clamped to it, so no value overflows into
+// a deadline in the past. timeout_ms = 0 sets no deadline of its own (the
+// plugin's call policy still bounds the call).
+
+// MaxInvokeTimeout is the longest deadline POST /v1/invoke sets; a larger
+// timeout_ms is clamped to it.
+const MaxInvokeTimeout = 24 * time.Hour
+
+// DefaultMaxRequestBytes is the default cap on an admin request's body.
+// An `aura-host invoke` carries a few arguments; a value bigger than this
+// belongs in a file a plugin reads, not in the admin endpoint's memory.
+const DefaultMaxRequestBytes = 1 << 20
 
 type opSpecJSON struct {
 	ID          string      `json:"id"`
@@ -99,6 +117,11 @@ func (a *Server) handleOperation(w http.ResponseWriter, r *http.Request) {
 func (a *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 	var req invokeRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			http.Error(w, fmt.Sprintf("request body over %d bytes: the admin endpoint refuses it", tooBig.Limit), http.StatusRequestEntityTooLarge)
+			return
+		}
 		http.Error(w, "malformed request: "+err.Error(), http.StatusBadRequest)
 		return
 	}
@@ -107,10 +130,15 @@ func (a *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	timeout, err := invokeTimeout(req.TimeoutMs)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
 	ctx := r.Context()
-	if req.TimeoutMs > 0 {
+	if timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, time.Duration(req.TimeoutMs)*time.Millisecond)
+		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
 	var res invokeResponse
@@ -125,6 +153,18 @@ func (a *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(res)
+}
+
+// invokeTimeout turns timeout_ms into a duration without overflow: a
+// negative value is an error, anything over MaxInvokeTimeout is clamped.
+func invokeTimeout(ms int64) (time.Duration, error) {
+	switch {
+	case ms < 0:
+		return 0, fmt.Errorf("timeout_ms is %d: it must be 0 (no deadline of its own) or a positive number of milliseconds", ms)
+	case ms > MaxInvokeTimeout.Milliseconds():
+		return MaxInvokeTimeout, nil
+	}
+	return time.Duration(ms) * time.Millisecond, nil
 }
 
 // Operation fetches the spec of an operation the running host serves.
@@ -181,6 +221,10 @@ func (c *Client) InvokeAs(ctx context.Context, agent string, op effects.OpID, ar
 	if err != nil {
 		return effects.Value{}, err
 	}
+	if len(b) > DefaultMaxRequestBytes {
+		return effects.Value{}, &effects.Error{Code: effects.CodeInvalidArgs, Op: op,
+			Message: fmt.Sprintf("the call's arguments take %d bytes; the admin endpoint accepts at most %d", len(b), DefaultMaxRequestBytes)}
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://aura-host/v1/invoke", bytes.NewReader(b))
 	if err != nil {
 		return effects.Value{}, err
@@ -190,7 +234,13 @@ func (c *Client) InvokeAs(ctx context.Context, agent string, op effects.OpID, ar
 		return effects.Value{}, fmt.Errorf("reach the host's admin endpoint: %w", err)
 	}
 	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
+	switch res.StatusCode {
+	case http.StatusOK:
+	case http.StatusBadRequest, http.StatusRequestEntityTooLarge:
+		msg, _ := io.ReadAll(io.LimitReader(res.Body, 4096))
+		return effects.Value{}, &effects.Error{Code: effects.CodeInvalidArgs, Op: op,
+			Message: "the host refused the request: " + string(trimNewline(msg))}
+	default:
 		return effects.Value{}, fmt.Errorf("admin endpoint answered %s", res.Status)
 	}
 	var out invokeResponse

@@ -71,6 +71,10 @@ type Config struct {
 	ResetTimeout time.Duration
 	// Logger receives the endpoint's errors. Default: discard.
 	Logger hclog.Logger
+	// MaxRequestBytes caps a request's body; a larger one is refused
+	// with 413 Request Entity Too Large before it is decoded. Default
+	// DefaultMaxRequestBytes (1 MiB).
+	MaxRequestBytes int64
 }
 
 // Server is a running admin endpoint.
@@ -92,8 +96,16 @@ func Serve(cfg Config) (*Server, error) {
 	if cfg.ResetTimeout <= 0 {
 		cfg.ResetTimeout = 10 * time.Second
 	}
+	if cfg.MaxRequestBytes <= 0 {
+		cfg.MaxRequestBytes = DefaultMaxRequestBytes
+	}
 	stateDir := cfg.StateDir
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+	// The address file and (usually) the socket live here: a directory
+	// another user can write would let them point clients elsewhere.
+	if err := supervise.EnsureOwnedDir(stateDir, "state directory"); err != nil {
+		return nil, fmt.Errorf("admin endpoint: %w", err)
+	}
+	if err := supervise.CheckPrivateDir(cfg.SocketDir); err != nil {
 		return nil, fmt.Errorf("admin endpoint: %w", err)
 	}
 	path := filepath.Join(stateDir, "admin.sock")
@@ -112,7 +124,7 @@ func Serve(cfg Config) (*Server, error) {
 	a := &Server{cfg: cfg, path: path, done: make(chan struct{}),
 		pointers: []string{filepath.Join(stateDir, AddrFile), filepath.Join(cfg.SocketDir, AddrFile)}}
 	for _, p := range a.pointers {
-		if err := os.WriteFile(p, []byte(path+"\n"), 0o600); err != nil {
+		if err := writePointer(p, path); err != nil {
 			ln.Close()
 			return nil, fmt.Errorf("admin endpoint: %w", err)
 		}
@@ -122,7 +134,8 @@ func Serve(cfg Config) (*Server, error) {
 	mux.HandleFunc("POST /v1/plugins/{name}/reset", a.handleReset)
 	mux.HandleFunc("GET /v1/operations/{op}", a.handleOperation)
 	mux.HandleFunc("POST /v1/invoke", a.handleInvoke)
-	a.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	a.srv = &http.Server{Handler: http.MaxBytesHandler(mux, cfg.MaxRequestBytes), ReadHeaderTimeout: 5 * time.Second,
+		MaxHeaderBytes: 64 << 10}
 	go func() {
 		defer close(a.done)
 		if err := a.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -131,6 +144,21 @@ func Serve(cfg Config) (*Server, error) {
 	}()
 	cfg.Logger.Debug("admin endpoint listening", "socket", path)
 	return a, nil
+}
+
+// writePointer writes a fresh address file (0600): whatever was at p, a
+// stale file or anything else, is replaced, never written through.
+func writePointer(p, sock string) error {
+	_ = os.Remove(p)
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(sock + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Close stops serving (within ctx) and removes the socket and its

@@ -18,6 +18,14 @@
 //     a stopped or deadlocked plugin never hangs shutdown.
 //   - No call that can block on a plugin runs without a deadline
 //     (Plugin.Invoke sets the policy's call timeout).
+//   - A pinned binary is hashed and executed as the same bytes: opened
+//     once, copied into the host's private socket directory while hashed,
+//     and the copy executed (pin.go). Never hash a path and execute it
+//     again by path. In production an unpinned command plugin runs only
+//     with allow_unpinned = true (ErrUnpinned otherwise).
+//   - State the host trusts — the state directory, the socket root and
+//     socket directories — is owned by the running user and writable by
+//     no one else (ownership.go, *UnsafePathError); check before use.
 //   - Supervision needs Linux. On other systems the package builds, and
 //     launching a plugin process fails at start-up saying so
 //     (runner_other.go); plugins run in process (Config.InProcess) work.

@@ -1,11 +1,16 @@
 package supervise
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
+
+// ErrUnpinned marks the refusal to run, in production, a command plugin
+// with no sha256 whose block does not set allow_unpinned = true.
+var ErrUnpinned = errors.New("command plugin has no sha256 pin")
 
 // LaunchError reports a plugin that could not be started. It names the
 // plugin, says what went wrong, and what the operator can do about it.

@@ -1,9 +1,7 @@
 package supervise
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +16,7 @@ import (
 	"github.com/hashicorp/go-plugin/runner"
 
 	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -27,6 +26,7 @@ type launchSpec struct {
 	executable   string // the aura-host binary, for built-ins
 	socketDir    string // parent of the plugin's private socket directory
 	startTimeout time.Duration
+	mode         effects.Mode // production refuses unpinned commands
 	logger       hclog.Logger
 	logLevel     hclog.Level
 }
@@ -51,10 +51,14 @@ func launch(ctx context.Context, spec launchSpec) (*instance, error) {
 		return nil, &LaunchError{Plugin: p.Name, Reason: "cannot run a plugin process on this system", Err: errUnsupported,
 			Hint: "run aura-host on Linux, or run built-in plugins in process (host.Config.InProcess)"}
 	}
-	cmd, err := command(spec)
+	cmd, cleanup, err := command(spec)
 	if err != nil {
 		return nil, err
 	}
+	// Once the handshake is done (or failed) the process has the binary
+	// mapped, or its interpreter has the script open: the private copy of a
+	// pinned binary can go.
+	defer cleanup()
 	var run atomic.Pointer[processRunner] // set by go-plugin's call of RunnerFunc
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
@@ -83,7 +87,7 @@ func launch(ctx context.Context, spec launchSpec) (*instance, error) {
 	fail := func(err error) (*instance, error) {
 		inst.runner = run.Load()
 		exited := inst.kill(2 * time.Second)
-		return nil, classifyStartError(p.Name, cmd.Path, err, exited)
+		return nil, classifyStartError(p.Name, cmd.Args[0], err, exited) // the command as configured, not its private copy
 	}
 	// go-plugin's Start is bounded by StartTimeout but does not watch ctx.
 	rpc, err := startWithContext(ctx, client, func() {
@@ -122,61 +126,46 @@ func startWithContext(ctx context.Context, c *plugin.Client, abort func()) (plug
 }
 
 // command builds the plugin's exec.Cmd: the aura-host binary re-executed
-// for a built-in, or the external command after its checksum is verified.
-func command(spec launchSpec) (*exec.Cmd, error) {
+// for a built-in, or the external command. A pinned command runs from a
+// private copy of the bytes that were hashed (pin.go); cleanup removes that
+// copy and is never nil. An unpinned command in production is refused
+// unless its block allows it.
+func command(spec launchSpec) (cmd *exec.Cmd, cleanup func(), err error) {
 	p := spec.plugin
-	var cmd *exec.Cmd
-	if p.Builtin != "" {
+	cleanup = func() {}
+	switch {
+	case p.Builtin != "":
 		cmd = exec.Command(spec.executable, "plugin", "serve", p.Builtin)
-	} else {
-		if err := checkBinary(p); err != nil {
-			return nil, err
+	default:
+		if err := checkUnpinned(p, spec.mode); err != nil {
+			return nil, nil, err
 		}
-		cmd = exec.Command(p.Command, p.Args...)
+		f, err := openBinary(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer f.Close()
+		if p.SHA256 == nil {
+			// Nothing is pinned: whatever is at the path when it is
+			// executed runs, as the deployment allows.
+			cmd = exec.Command(p.Command, p.Args...)
+			break
+		}
+		private, err := pinnedCopy(p, f, spec.socketDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		cleanup = func() { _ = os.Remove(private) }
+		// Path is the verified copy; argv[0] stays the configured command,
+		// so `ps` shows what the operator wrote.
+		cmd = &exec.Cmd{Path: private, Args: append([]string{p.Command}, p.Args...)}
 	}
 	cmd.Env = append(cmd.Env, "AURA_PLUGIN_LOG_LEVEL="+spec.logLevel.String(),
 		fmt.Sprintf("%s=%d", sdk.HostPIDEnv, os.Getpid()))
 	for k, v := range p.Env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	return cmd, nil
-}
-
-// checkBinary checks an external plugin exists, is an executable file, and
-// matches its pinned sha256.
-func checkBinary(p *config.Plugin) error {
-	info, err := os.Stat(p.Command)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return &LaunchError{Plugin: p.Name, Reason: "plugin binary not found", Err: err,
-			Hint: fmt.Sprintf("build the plugin to %s, or fix `command` in the plugin block", p.Command)}
-	case err != nil:
-		return &LaunchError{Plugin: p.Name, Reason: "cannot read plugin binary", Err: err}
-	case info.IsDir():
-		return &LaunchError{Plugin: p.Name, Reason: p.Command + " is a directory, not a plugin binary",
-			Hint: "point `command` at the plugin's executable file"}
-	case info.Mode()&0o111 == 0:
-		return &LaunchError{Plugin: p.Name, Reason: p.Command + " is not executable",
-			Hint: "chmod +x it, or point `command` at the built binary"}
-	}
-	if p.SHA256 == nil {
-		return nil
-	}
-	f, err := os.Open(p.Command)
-	if err != nil {
-		return &LaunchError{Plugin: p.Name, Reason: "cannot read plugin binary", Err: err}
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return &LaunchError{Plugin: p.Name, Reason: "cannot read plugin binary", Err: err}
-	}
-	if sum := h.Sum(nil); !bytes.Equal(sum, p.SHA256) {
-		return &LaunchError{Plugin: p.Name, Reason: "checksum mismatch, refusing to run the binary",
-			Err:  &ChecksumError{Path: p.Command, Expected: p.SHA256, Actual: sum},
-			Hint: fmt.Sprintf("if you rebuilt or upgraded the plugin on purpose, set sha256 = %q; otherwise the binary was replaced and should not be trusted", fmt.Sprintf("%x", sum))}
-	}
-	return nil
+	return cmd, cleanup, nil
 }
 
 // classifyStartError turns go-plugin's start-up failures into errors an

@@ -38,11 +38,11 @@ func (r *processRunner) Wait(context.Context) error { return r.cmd.Wait() }
 
 func (r *processRunner) Stdout() io.ReadCloser { return r.stdout }
 func (r *processRunner) Stderr() io.ReadCloser { return r.stderr }
-func (r *processRunner) Name() string          { return r.cmd.Path }
+func (r *processRunner) Name() string          { return r.cmd.Args[0] } // as configured (Path may be a private copy)
 func (r *processRunner) ID() string            { return strconv.Itoa(r.pid) }
 
 func (r *processRunner) Diagnose(context.Context) string {
-	return fmt.Sprintf("%s did not print go-plugin's handshake line: it is not an Aura Host plugin, or it printed something to stdout first", r.cmd.Path)
+	return fmt.Sprintf("%s did not print go-plugin's handshake line: it is not an Aura Host plugin, or it printed something to stdout first", r.cmd.Args[0])
 }
 
 func (r *processRunner) PluginToHost(network, addr string) (string, string, error) {

@@ -24,7 +24,7 @@ func makeSocketDir() (string, error) {
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return "", fmt.Errorf("create socket directory: %w", err)
 	}
-	if err := checkPrivate(root); err != nil {
+	if err := CheckPrivateDir(root); err != nil {
 		return "", err
 	}
 	sweepStaleSocketDirs(root)
@@ -32,24 +32,10 @@ func makeSocketDir() (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create socket directory: %w", err)
 	}
+	if err := CheckPrivateDir(dir); err != nil {
+		return "", err
+	}
 	return dir, nil
-}
-
-// checkPrivate refuses a socket root another user could write to.
-func checkPrivate(dir string) error {
-	info, err := os.Stat(dir)
-	if err != nil {
-		return err
-	}
-	st, ok := info.Sys().(*syscall.Stat_t)
-	if !ok {
-		return nil
-	}
-	if int(st.Uid) != os.Getuid() || info.Mode().Perm()&0o077 != 0 {
-		return fmt.Errorf("socket directory %s must be owned by uid %d with mode 0700 (it is %v, uid %d); remove it and retry",
-			dir, os.Getuid(), info.Mode().Perm(), st.Uid)
-	}
-	return nil
 }
 
 // sweepStaleSocketDirs removes the socket directories of hosts whose PID

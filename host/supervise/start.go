@@ -25,6 +25,16 @@ import (
 // Launch starts every plugin process in parallel and describes it (a
 // plugin run in process is only described).
 func (mg *Manager) Launch(ctx context.Context) error {
+	// Plugins keep their data in the state directory: one another user
+	// can write is refused before any plugin starts (validate included).
+	// Launch does not create it; the host's Start does.
+	if dir := mg.cfg.Deployment.StateDir; dir != "" {
+		if _, err := os.Lstat(dir); err == nil {
+			if err := CheckOwnedDir(dir, "state directory"); err != nil {
+				return err
+			}
+		}
+	}
 	dir, err := makeSocketDir()
 	if err != nil {
 		return err
@@ -58,7 +68,7 @@ func (mg *Manager) describeOnly(ctx context.Context, decl *config.Plugin, logger
 	}
 	ctx, cancel := context.WithTimeout(ctx, mg.cfg.StartTimeout)
 	defer cancel()
-	inst, err := launch(ctx, launchSpec{plugin: decl, executable: mg.cfg.Executable, socketDir: mg.socketDir,
+	inst, err := launch(ctx, launchSpec{plugin: decl, executable: mg.cfg.Executable, socketDir: mg.socketDir, mode: mg.cfg.Deployment.Mode,
 		startTimeout: mg.cfg.StartTimeout, logger: logger, logLevel: mg.cfg.Logger.GetLevel()})
 	if err != nil {
 		return effects.Descriptor{}, err
@@ -74,7 +84,7 @@ func (mg *Manager) launchDescribed(ctx context.Context, m *Plugin) (*instance, e
 	}
 	ctx, cancel := context.WithTimeout(ctx, mg.cfg.StartTimeout)
 	defer cancel()
-	inst, err := launch(ctx, launchSpec{plugin: m.decl, executable: mg.cfg.Executable, socketDir: mg.socketDir,
+	inst, err := launch(ctx, launchSpec{plugin: m.decl, executable: mg.cfg.Executable, socketDir: mg.socketDir, mode: mg.cfg.Deployment.Mode,
 		startTimeout: mg.cfg.StartTimeout, logger: m.logger, logLevel: mg.cfg.Logger.GetLevel()})
 	if err != nil {
 		return nil, err
