@@ -105,3 +105,43 @@ func TestRunSaysAPlainHostIsNotGuarded(t *testing.T) {
 		t.Fatalf("run of a deployment without agents printed:\n%s", strings.Join(rh.lines, "\n"))
 	}
 }
+
+// openSession is a protocol whose first step is a guarded operation.
+const openSession = `
+protocol "open_session" {
+  roles = ["A", "B"]
+
+  invoke "A" "session.create" {
+    args   = { kind = "coordination", participants = ["a"], my_role = "a", ttl_ms = 60000 }
+    result = "session"
+  }
+  send "A" "B" "Opened" {
+    value = "$session"
+    sort  = "map"
+    bind  = "opened"
+  }
+}
+`
+
+// Attack 1 through `protocol run`: the session's invokes act as the
+// deployment's agent (--as, default the only one), through its guard
+// chain. An agent allowed nothing faults at session.create (denied) and
+// its journal holds no fact; the agent allowed session.* completes.
+func TestProtocolRunIsGuarded(t *testing.T) {
+	file := writeDeployment(t, agentsDeployment)
+	proto := filepath.Join(t.TempDir(), "open_session.hcl")
+	if err := os.WriteFile(proto, []byte(openSession), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, code := cli(t, "protocol", "run", proto, "--deployment", file, "--as", "locked")
+	if code != 1 || !strings.Contains(out+stderr, "denied") {
+		t.Fatalf("protocol run as locked: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, stderr)
+	}
+	if !journalIsEmpty(t, file, "locked") {
+		t.Fatal("the refused session.create left a fact in locked's journal")
+	}
+	mustCLI(t, "protocol", "run", proto, "--deployment", file, "--as", "open")
+	if journalIsEmpty(t, file, "open") {
+		t.Fatal("open's session left no fact")
+	}
+}
