@@ -12,17 +12,25 @@
 //	}
 //
 // Built-in plugins run in process (no aura-host binary needed), with the
-// same checks — the guard chain included — as plugin processes.
+// same checks — the guard chain included — as plugin processes. New checks
+// the deployment as `aura-host simulate` does (sim.LoadScenario: run
+// blocks bound to their protocols' roles, faults with something to act
+// on), WithDecideRules takes the CLI's --decide rules (host/session), and
+// Bundle and RequireReplay read the trace bundle back and replay it with
+// the same code as `aura-host trace replay` (bundle.Bundle).
 package simtest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
@@ -35,29 +43,43 @@ type Sim struct {
 }
 
 // Option configures New.
-type Option func(*sim.Config)
+type Option func(*options)
+
+type options struct {
+	cfg   sim.Config
+	rules []string // WithDecideRules, parsed against the run blocks' protocols
+}
 
 // WithGranularity sets how much the protocol traces record (default full).
 func WithGranularity(g policy.Granularity) Option {
-	return func(c *sim.Config) { c.Granularity = g }
+	return func(o *options) { o.cfg.Granularity = g }
 }
 
 // WithDecide makes the host pick branches with decide (for example, every
 // guardian approves) instead of the seeded choice.
 func WithDecide(decide func(req *vm.DecisionRequest, n uint64) (string, error)) Option {
-	return func(c *sim.Config) { c.Decide = decide }
+	return func(o *options) { o.cfg.Decide = decide }
+}
+
+// WithDecideRules makes the host pick branches by rules written as for
+// `aura-host simulate --decide` ("Guardian[*]=Approve"); the seed picks
+// the others. A rule that names no role, or a label the host is never
+// asked to choose, fails the test. It replaces WithDecide.
+func WithDecideRules(rules ...string) Option {
+	return func(o *options) { o.rules = append(o.rules, rules...) }
 }
 
 // WithLogger sends the agents' logs to l (default: discarded).
-func WithLogger(l hclog.Logger) Option { return func(c *sim.Config) { c.Logger = l } }
+func WithLogger(l hclog.Logger) Option { return func(o *options) { o.cfg.Logger = l } }
 
 // WithMaxVirtualTime ends the simulation at ms of virtual time.
 func WithMaxVirtualTime(ms int64) Option {
-	return func(c *sim.Config) { c.MaxVirtualMs = ms }
+	return func(o *options) { o.cfg.MaxVirtualMs = ms }
 }
 
-// New loads the deployment file and builds its simulation with seed. A
-// configuration mistake fails the test with its file:line.
+// New loads the deployment file, checks it as `aura-host simulate` does
+// (sim.LoadScenario) and builds its simulation with seed. A configuration
+// mistake fails the test with its file:line.
 func New(t testing.TB, path string, seed uint64, opts ...Option) *Sim {
 	t.Helper()
 	dep, diags := config.Load(path, config.Options{Builtins: plugins.Names()})
@@ -67,12 +89,25 @@ func New(t testing.TB, path string, seed uint64, opts ...Option) *Sim {
 	return FromDeployment(t, dep, seed, opts...)
 }
 
-// FromDeployment builds a simulation of an already decoded deployment.
+// FromDeployment checks an already decoded deployment as New does and
+// builds its simulation.
 func FromDeployment(t testing.TB, dep *config.Deployment, seed uint64, opts ...Option) *Sim {
 	t.Helper()
-	cfg := sim.Config{Deployment: dep, Seed: seed, Builtins: plugins.Lookup}
-	for _, o := range opts {
-		o(&cfg)
+	sc, diags := sim.LoadScenario(dep.DeclRange.Filename, dep)
+	if diags.HasErrors() {
+		t.Fatalf("simulate %s: %v", dep.Name, diags)
+	}
+	o := options{cfg: sim.Config{Deployment: dep, Seed: seed, Builtins: plugins.Lookup}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	cfg := o.cfg
+	if len(o.rules) > 0 {
+		rules, err := session.ParseRules(o.rules, sc.Programs...)
+		if err != nil {
+			t.Fatalf("simulate %s: %v", dep.Name, err)
+		}
+		cfg.Decide = session.SeededDecider(rules, seed)
 	}
 	s, err := sim.New(context.Background(), cfg)
 	if err != nil {
@@ -105,5 +140,42 @@ func (s *Sim) RequireSuccess(out *sim.Outcome) {
 	}
 	if s.t.Failed() {
 		s.t.FailNow()
+	}
+}
+
+// Bundle reads the outcome's trace bundle back, as `aura-host trace diff`
+// and `trace replay` read a recorded one.
+func (s *Sim) Bundle(out *sim.Outcome) *bundle.Bundle {
+	s.t.Helper()
+	b, err := bundle.Read("bundle", out.Bundle.Bytes())
+	if err != nil {
+		s.t.Fatalf("read the bundle back: %v", err)
+	}
+	return b
+}
+
+// RequireReplay fails the test unless every machine trace of the outcome's
+// bundle replays with no plugins (or, for a run that failed, up to where
+// the simulation stopped it), as `aura-host trace replay` checks.
+func (s *Sim) RequireReplay(out *sim.Outcome) {
+	s.t.Helper()
+	for _, r := range s.Bundle(out).Replay(context.Background()) {
+		if r.Status != session.Replayed && r.Status != session.StoppedByRun {
+			s.t.Errorf("run %s, role %s (agent %s) does not replay: status %d, fault %v, error %v", r.Run, r.Role, r.Agent, r.Status, r.Fault, r.Err)
+		}
+	}
+	if s.t.Failed() {
+		s.t.FailNow()
+	}
+}
+
+// RequireSameBundle fails the test unless the two outcomes' bundles are
+// the same bytes, printing where they first differ as `aura-host trace
+// diff` does (bundle.WriteDiff).
+func (s *Sim) RequireSameBundle(a, b *sim.Outcome) {
+	s.t.Helper()
+	var diff strings.Builder
+	if !bundle.WriteDiff(&diff, "A", "B", s.Bundle(a), s.Bundle(b), 3) {
+		s.t.Fatalf("the bundles differ:\n%s", diff.String())
 	}
 }

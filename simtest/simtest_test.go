@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/simtest"
+	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/hashicorp/go-hclog"
 )
 
 func TestPingPongUnderTheTestAPI(t *testing.T) {
@@ -41,4 +43,21 @@ run "pp" {
 	if out.Bundle.Hash() == "" || len(out.Runs) != 1 {
 		t.Fatalf("outcome %+v", out)
 	}
+	if b := sim.Bundle(out); b.Hash() != out.Bundle.Hash() || b.Header.Seed != 3 || len(b.Traces) != 2 {
+		t.Fatalf("bundle read back: %+v", b.Header)
+	}
+	sim.RequireReplay(out)
+}
+
+// TestOptionsAndDecideRules: the options reach the simulation, and
+// --decide rules written as for the CLI decide the guardians' choice.
+func TestOptionsAndDecideRules(t *testing.T) {
+	sim := simtest.New(t, "../examples/simulation/deployment.hcl", 8,
+		simtest.WithDecideRules("Guardian[*]=Approve"),
+		simtest.WithGranularity(policy.Full),
+		simtest.WithLogger(hclog.NewNullLogger()),
+		simtest.WithMaxVirtualTime(24*3600*1000))
+	out := sim.Run()
+	sim.RequireSuccess(out)
+	sim.RequireReplay(out)
 }

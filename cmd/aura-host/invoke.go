@@ -3,12 +3,8 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -74,7 +70,7 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 				if err != nil {
 					return err
 				}
-				callArgs, err := parseArgs(spec, args[2:])
+				callArgs, err := spec.ParseTextArgs(args[2:])
 				if err != nil {
 					return err
 				}
@@ -147,7 +143,7 @@ func invokeHere(start, ctx context.Context, g *globals, file string, mode *modeV
 	if !ok {
 		return effects.Value{}, fmt.Errorf("no plugin in %s serves %s (run `aura-host plugins %s` to list operations)", file, op, file)
 	}
-	callArgs, err := parseArgs(entry.Spec, pairs)
+	callArgs, err := entry.Spec.ParseTextArgs(pairs)
 	if err != nil {
 		return effects.Value{}, err
 	}
@@ -163,7 +159,7 @@ func runningHost(ctx context.Context, file string, mode *modeValue) *admin.Clien
 	}
 	dep, diags := config.Load(file, config.Options{Builtins: plugins.Names()})
 	if diags.HasErrors() {
-		return nil // startHost reports the diagnostics
+		return nil // invokeHere reports the diagnostics
 	}
 	sock, err := admin.Find(dep.StateDir)
 	if err != nil {
@@ -176,63 +172,6 @@ func runningHost(ctx context.Context, file string, mode *modeValue) *admin.Clien
 	}
 	fmt.Fprintf(stderr, "invoking through the running host (pid %d)\n", st.PID)
 	return c
-}
-
-// parseArgs reads NAME=VALUE pairs according to the operation's schema.
-func parseArgs(spec effects.OpSpec, pairs []string) (effects.Value, error) {
-	m := make(map[string]effects.Value, len(pairs))
-	for _, pair := range pairs {
-		name, text, ok := strings.Cut(pair, "=")
-		if !ok {
-			return effects.Value{}, fmt.Errorf("argument %q: want NAME=VALUE", pair)
-		}
-		var kind effects.Kind = effects.KindAny
-		found := false
-		for _, p := range spec.Params {
-			if p.Name == name {
-				kind, found = p.Kind, true
-			}
-		}
-		if !found {
-			return effects.Value{}, fmt.Errorf("%s has no parameter %q; its signature is %s", spec.ID, name, spec.Signature())
-		}
-		if _, dup := m[name]; dup {
-			return effects.Value{}, fmt.Errorf("argument %q given twice", name)
-		}
-		v, err := parseArg(kind, text)
-		if err != nil {
-			return effects.Value{}, fmt.Errorf("argument %s (%s): %w", name, kind, err)
-		}
-		m[name] = v
-	}
-	return effects.Map(m), nil
-}
-
-func parseArg(kind effects.Kind, text string) (effects.Value, error) {
-	switch kind {
-	case effects.KindBytes:
-		b, err := hex.DecodeString(strings.TrimPrefix(text, "0x"))
-		if err != nil {
-			return effects.Value{}, errors.New("want hex digits, e.g. 68656c6c6f")
-		}
-		return effects.Bytes(b), nil
-	case effects.KindString:
-		return effects.String(text), nil
-	case effects.KindInt:
-		i, err := strconv.ParseInt(text, 10, 64)
-		return effects.Int(i), err
-	case effects.KindUint:
-		u, err := strconv.ParseUint(text, 10, 64)
-		return effects.Uint(u), err
-	case effects.KindBool:
-		b, err := strconv.ParseBool(text)
-		return effects.Bool(b), err
-	}
-	var v effects.Value
-	if err := json.Unmarshal([]byte(text), &v); err != nil {
-		return effects.Value{}, fmt.Errorf("want the JSON value form: %w", err)
-	}
-	return v, nil
 }
 
 // printValue prints a result for people: bytes as bare hex, strings as

@@ -1,23 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"io"
-	"os"
-	"slices"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/config"
-	"github.com/aurahost/aura-host/vm"
-	"github.com/aurahost/aura-host/vm/interchange"
-	"github.com/aurahost/aura-host/vm/policy"
-	"github.com/aurahost/aura-host/vm/project"
-	"github.com/aurahost/aura-host/vm/syntax"
+	"github.com/aurahost/aura-host/host/session"
 )
 
 func newProtocolCommand(g *globals) *cobra.Command {
@@ -65,20 +55,20 @@ protocol by protocol, or only the one --protocol names.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
-			src, err := readProtocolFile(file)
+			src, err := session.ReadProtocol(file)
 			if err != nil {
 				return err
 			}
 			names := []string{name}
 			if name == "" {
-				names = protocolNames(src, file)
+				names = session.ProtocolNames(src, file)
 			}
 			failed := false
 			for i, n := range names {
 				if i > 0 {
 					fmt.Fprintln(cmd.OutOrStdout())
 				}
-				p, prog, files, diags := compileProtocol(src, file, n)
+				p, prog, files, diags := session.Compile(src, file, n)
 				if len(diags) > 0 {
 					_ = config.WriteDiagnostics(stderr, files, diags, colorful(stderr))
 				}
@@ -86,7 +76,7 @@ protocol by protocol, or only the one --protocol names.`,
 					failed = true
 					continue
 				}
-				printCheck(cmd.OutOrStdout(), file, p, prog, types)
+				session.WriteCheck(cmd.OutOrStdout(), file, p, prog, types)
 			}
 			if failed {
 				return &exitError{code: 1}
@@ -128,15 +118,15 @@ Mistakes are printed with file:line:col and a snippet; exit status 1.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
-			src, err := readProtocolFile(file)
+			src, err := session.ReadProtocol(file)
 			if err != nil {
 				return err
 			}
-			sel, files, diags := selectProtocol(src, file, name, true)
+			sel, files, diags := session.SelectProtocol(src, file, name, true)
 			var out []byte
 			if !diags.HasErrors() {
 				var d hcl.Diagnostics
-				out, d = projectFile(sel, file, role, asJSON)
+				out, d = session.Project(sel, file, role, asJSON)
 				diags = append(diags, d...)
 			}
 			if len(diags) > 0 {
@@ -153,217 +143,4 @@ Mistakes are printed with file:line:col and a snippet; exit status 1.`,
 	cmd.Flags().StringVar(&role, "role", "", "print only this role's local type (a family member is written Guardian[0])")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "write the JSON interchange form instead of text")
 	return cmd
-}
-
-// readProtocolFile reads a protocol file, saying what to do when it cannot.
-func readProtocolFile(path string) ([]byte, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read protocol file: %w (give the path of a .hcl or .json protocol, e.g. examples/protocols/ping_pong.hcl)", err)
-	}
-	return src, nil
-}
-
-// isJSONProtocol says whether vm.Load reads src as the JSON interchange
-// form, as it decides.
-func isJSONProtocol(src []byte, filename string) bool {
-	return strings.HasSuffix(filename, ".json") || bytes.HasPrefix(bytes.TrimSpace(src), []byte("{"))
-}
-
-// sourceFiles is the file map config.WriteDiagnostics takes snippets from.
-// An HCL file is parsed so that a snippet's header names the enclosing
-// block, as validate's do.
-func sourceFiles(src []byte, filename string) map[string]*hcl.File {
-	if !isJSONProtocol(src, filename) {
-		if f, _ := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); f != nil {
-			return map[string]*hcl.File{filename: f}
-		}
-	}
-	return map[string]*hcl.File{filename: {Bytes: src}}
-}
-
-// protocolBlocks returns the top-level protocol blocks of an HCL protocol
-// file (nil for JSON, or HCL that does not parse: vm reports that).
-func protocolBlocks(src []byte, filename string) []*hclsyntax.Block {
-	if isJSONProtocol(src, filename) {
-		return nil
-	}
-	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
-	if diags.HasErrors() {
-		return nil
-	}
-	var blocks []*hclsyntax.Block
-	for _, b := range f.Body.(*hclsyntax.Body).Blocks {
-		if b.Type == "protocol" && len(b.Labels) == 1 {
-			blocks = append(blocks, b)
-		}
-	}
-	return blocks
-}
-
-// protocolNames lists the protocols of a file that holds several, for
-// checking each; otherwise one empty name: the file as it is.
-func protocolNames(src []byte, filename string) []string {
-	blocks := protocolBlocks(src, filename)
-	if len(blocks) < 2 {
-		return []string{""}
-	}
-	names := make([]string, len(blocks))
-	for i, b := range blocks {
-		names[i] = b.Labels[0]
-	}
-	return names
-}
-
-// selectProtocol returns the source of the protocol called name. The
-// protocol language holds one protocol per file; a file with several is
-// accepted here, by blanking every other protocol block with spaces, so
-// that each diagnostic keeps its line and column in the user's file (and
-// a recorded trace carries a source that parses on its own). An empty
-// name selects the file's only protocol; with several, needOne makes that
-// a mistake that lists them.
-func selectProtocol(src []byte, filename, name string, needOne bool) ([]byte, map[string]*hcl.File, hcl.Diagnostics) {
-	files := sourceFiles(src, filename)
-	blocks := protocolBlocks(src, filename)
-	var names []string
-	for _, b := range blocks {
-		names = append(names, b.Labels[0])
-	}
-	if len(blocks) > 1 && name == "" {
-		if !needOne {
-			return src, files, nil
-		}
-		return nil, files, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Several protocols",
-			Detail:  fmt.Sprintf("%s holds the protocols %s; choose one with --protocol NAME.", filename, strings.Join(names, ", ")),
-			Subject: blocks[1].DefRange().Ptr()}}
-	}
-	if name == "" || len(blocks) == 0 {
-		return src, files, nil // JSON (checked by name once loaded), or vm reports the file
-	}
-	i := slices.Index(names, name)
-	if i < 0 {
-		return nil, files, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No such protocol",
-			Detail:  fmt.Sprintf("%s has no protocol %q; it holds %s.", filename, name, strings.Join(names, ", ")),
-			Subject: blocks[0].DefRange().Ptr()}}
-	}
-	if len(blocks) == 1 {
-		return src, files, nil
-	}
-	r := blocks[i].Range()
-	out := slices.Clone(src)
-	for j := range out {
-		if (j < r.Start.Byte || j >= r.End.Byte) && out[j] != '\n' && out[j] != '\r' {
-			out[j] = ' '
-		}
-	}
-	return out, files, nil
-}
-
-// compileProtocol selects, loads and compiles a protocol. The files map
-// serves the snippets of the diagnostics, which may hold warnings even
-// when there is no error.
-func compileProtocol(src []byte, filename, name string) (*syntax.Protocol, *vm.Program, map[string]*hcl.File, hcl.Diagnostics) {
-	sel, files, diags := selectProtocol(src, filename, name, true)
-	if diags.HasErrors() {
-		return nil, nil, files, diags
-	}
-	p, d := vm.Load(sel, filename)
-	diags = append(diags, d...)
-	if diags.HasErrors() {
-		return nil, nil, files, diags
-	}
-	if name != "" && p.Name != name {
-		return nil, nil, files, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No such protocol",
-			Detail: fmt.Sprintf("%s holds the protocol %q, not %q.", filename, p.Name, name), Subject: p.Range.Ptr()})
-	}
-	prog, d := vm.Compile(p)
-	diags = append(diags, d...)
-	if diags.HasErrors() {
-		return nil, nil, files, diags
-	}
-	return p, prog, files, diags
-}
-
-// printCheck prints what `protocol check` reports about a good protocol.
-func printCheck(w io.Writer, file string, p *syntax.Protocol, prog *vm.Program, types bool) {
-	instrs := 0
-	for _, rc := range prog.Roles {
-		instrs += rc.Instructions()
-	}
-	fmt.Fprintf(w, "%s: protocol %q is well formed: %d roles, %d instructions\n", file, p.Name, len(p.Roles), instrs)
-	sched, how := p.Scheduler, "declared"
-	if sched == "" {
-		exec, _ := policy.LookupExecution(p.Policy)
-		sched, how = policy.SelectScheduler(policy.Signals{Heavy: exec.Heavy}), "by rule, without contention"
-	}
-	fmt.Fprintf(w, "scheduler: %s (%s)\n", shortPolicy(sched), how)
-	if p.Policy != "" {
-		fmt.Fprintf(w, "execution policy: %s\n", p.Policy)
-	}
-	budget, mult := stepBudget(p, prog)
-	fmt.Fprintf(w, "step budget: %d (multiplier %d)\n\n", budget, mult)
-	if types {
-		for i, rc := range prog.Roles {
-			if i > 0 {
-				fmt.Fprintln(w)
-			}
-			fmt.Fprint(w, prog.Projection.Text(rc.Role))
-		}
-		return
-	}
-	tw := newTable(w)
-	fmt.Fprintln(tw, "ROLE\tINSTRUCTIONS\tDEPTH\tSENDS\tRECEIVES\tEFFECTS")
-	for _, rc := range prog.Roles {
-		s := rc.Summary()
-		effects := strings.Join(s.Effects, ", ")
-		if effects == "" {
-			effects = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\n", rc.Role, rc.Instructions(), rc.Depth, s.Sends, s.Receives, effects)
-	}
-	_ = tw.Flush()
-}
-
-// projectFile is `protocol project`: the local type of one role, or of
-// every role, as text or in the JSON interchange form (for every role, a
-// JSON object keyed by role).
-func projectFile(src []byte, filename, role string, asJSON bool) ([]byte, hcl.Diagnostics) {
-	p, diags := vm.Load(src, filename)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	pr, d := project.Project(p)
-	diags = append(diags, d...)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	var roles []string
-	if role != "" {
-		if p.RoleIndex(role) < 0 {
-			return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown role",
-				Detail: fmt.Sprintf("%q is not a role of %s; the roles are %s.", role, p.Name, strings.Join(p.Roles, ", ")), Subject: p.Range.Ptr()})
-		}
-		roles = []string{role}
-	}
-	var out []byte
-	var err error
-	switch {
-	case !asJSON:
-		return []byte(pr.TextOf(roles...)), diags
-	case role != "":
-		out, err = interchange.LocalJSON(pr, role)
-		out = append(out, '\n')
-	default:
-		out, err = interchange.ProjectionJSON(pr)
-	}
-	if err != nil {
-		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot render JSON", Detail: err.Error(), Subject: p.Range.Ptr()})
-	}
-	return out, diags
-}
-
-// shortPolicy is a scheduler policy's last segment ("round_robin").
-func shortPolicy(p policy.Scheduler) string {
-	s := string(p)
-	return s[strings.LastIndexByte(s, '.')+1:]
 }

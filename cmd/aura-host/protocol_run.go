@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,16 +13,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/config"
-	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
-	"github.com/aurahost/aura-host/vm/syntax"
 	"github.com/aurahost/aura-host/vm/trace"
 )
-
-// progressInterval is how often a running session logs how far it is.
-const progressInterval = 2 * time.Second
 
 // protocolRunFlags are the flags of `protocol run`.
 type protocolRunFlags struct {
@@ -36,6 +30,7 @@ type protocolRunFlags struct {
 	decide      []string
 	timeout     time.Duration
 	asJSON      bool
+	as          string
 	mode        *modeValue
 }
 
@@ -48,7 +43,10 @@ func newProtocolRunCommand(g *globals) *cobra.Command {
 role in one machine, print the outcome and stop the plugins.
 
 Every invoke in the protocol goes through the host's router to the plugin
-that serves the operation, exactly as ` + "`aura-host invoke`" + ` does. What the
+that serves the operation, exactly as ` + "`aura-host invoke`" + ` does: in a
+deployment with agent blocks, as one agent (--as, default the only one)
+and through its guard chain, so an operation the agent is not allowed
+faults the session (denied). What the
 protocol leaves to the host — the branch of a choice without a decide
 rule, a host() payload, random bytes, the time — is derived from --seed,
 so a run is reproducible. In the testing and simulation modes --seed also
@@ -92,6 +90,7 @@ use ` + "`aura-host simulate`" + `.`,
 	fl.StringArrayVar(&f.decide, "decide", nil, "ROLE=LABEL: the branch ROLE takes at choices left to the host that offer LABEL; ROLE may be a family, Guardian[*] (repeatable; default: chosen by the seed)")
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "end the session with a Timeout fault if it has not finished by then")
 	fl.BoolVar(&f.asJSON, "json", false, "print the outcome as JSON, with every binding in full in the JSON value form")
+	fl.StringVar(&f.as, "as", "", "the agent whose guard chain every invoke passes (default: the deployment's only agent; a deployment without agent blocks has none)")
 	f.mode = addModeFlag(fl)
 	return cmd
 }
@@ -100,37 +99,33 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 	if f.deployment == "" {
 		return errors.New("--deployment is required: the deployment whose plugins serve the protocol's invokes, e.g. --deployment examples/protocols/deployment/deployment.hcl")
 	}
-	src, err := readProtocolFile(file)
+	src, err := session.ReadProtocol(file)
 	if err != nil {
 		return err
 	}
-	p, prog, files, diags := compileProtocol(src, file, f.protocol)
+	p, prog, files, diags := session.Compile(src, file, f.protocol)
 	if len(diags) > 0 {
 		_ = config.WriteDiagnostics(stderr, files, diags, colorful(stderr))
 	}
 	if diags.HasErrors() {
 		return &exitError{code: 1}
 	}
-	gran, err := policy.ParseGranularity(f.granularity)
-	if err != nil {
+	cfg := session.Config{File: file, DeploymentFile: f.deployment, Protocol: p, Program: prog, Timeout: f.timeout, As: f.as}
+	if cfg.Granularity, err = policy.ParseGranularity(f.granularity); err != nil {
 		return fmt.Errorf("--granularity: %w", err)
 	}
-	if f.record != "" && gran == policy.Disabled {
+	if f.record != "" && cfg.Granularity == policy.Disabled {
 		return errors.New("--record needs a trace: drop --granularity disabled (full records a replayable trace)")
 	}
-	var sched policy.Scheduler
 	if f.scheduler != "" {
-		if sched, err = policy.ParseScheduler(f.scheduler); err != nil {
+		if cfg.Scheduler, err = policy.ParseScheduler(f.scheduler); err != nil {
 			return fmt.Errorf("--scheduler: %w", err)
 		}
 	}
-	rules, err := parseDecideRules(f.decide, prog)
-	if err != nil {
+	if cfg.Rules, err = parseDecideFlags(f.decide, prog); err != nil {
 		return err
 	}
-
-	logger, err := g.logger(stderr, false)
-	if err != nil {
+	if cfg.Logger, err = g.logger(stderr, false); err != nil {
 		return err
 	}
 	dep, err := loadDeployment(f.deployment)
@@ -138,104 +133,47 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 		return err
 	}
 	dep = f.mode.apply(dep)
-	seed := dep.Seed
 	if cmd.Flags().Changed("seed") {
-		seed = f.seed
 		seeded := *dep
-		seeded.Seed = seed
+		seeded.Seed = f.seed
 		dep = &seeded
 	}
+	cfg.Deployment = dep
 	if f.record != "" && !dep.Mode.Deterministic() {
-		logger.Warn("the plugins draw randomness from the OS in production mode, so recordings of the same seed differ; set mode = \"testing\" for reproducible ones",
+		cfg.Logger.Warn("the plugins draw randomness from the OS in production mode, so recordings of the same seed differ; set mode = \"testing\" for reproducible ones",
 			"deployment", f.deployment)
-	}
-	h, err := host.New(host.Config{Deployment: dep, Logger: logger})
-	if err != nil {
-		return err
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins))
-	if err := h.Start(ctx); err != nil {
+	out, err := session.Run(ctx, cfg)
+	if err != nil {
 		return reportHostError(dep, err)
 	}
-	defer shutdown(h, logger)
-
-	sh := &sessionHost{
-		inner: vm.NewRegistryEffects(vm.RegistryEffectsConfig{Registry: h.Registry(), Handler: h.Router(), Seed: seed}),
-		rules: rules,
-	}
-	cfg := vm.Config{
-		Effects:     sh,
-		Session:     effects.DeriveSessionID(p.Name, seed),
-		Authority:   h.Authority(),
-		Scheduler:   sched,
-		Granularity: gran,
-		Seed:        seed,
-	}
-	budget, _ := stepBudget(p, prog)
-	logger.Info("running protocol", "protocol", p.Name, "roles", len(p.Roles), "seed", seed, "session", cfg.Session, "budget", budget)
-
-	runCtx, cancel := context.WithTimeout(ctx, f.timeout)
-	defer cancel()
-	stopProgress := make(chan struct{})
-	progressDone := make(chan struct{})
-	go func() {
-		defer close(progressDone)
-		sh.reportProgress(stopProgress, progressInterval, budget, logger)
-	}()
-	m, runErr := vm.RunSession(runCtx, prog, cfg)
-	close(stopProgress)
-	<-progressDone
-	if m == nil {
-		return fmt.Errorf("run %s: %w", file, runErr)
-	}
-	var fault *vm.Fault
-	if runErr != nil && !errors.As(runErr, &fault) {
-		return fmt.Errorf("run %s: %w", file, runErr)
-	}
-
-	out := newRunOutcome(file, f.deployment, dep, p, prog, m, fault, sh)
-	for _, r := range out.Roles {
-		logger.Info("role finished", "role", r.Role, "status", r.Status, "trace_entries", r.Entries)
-	}
 	if f.record != "" {
-		if err := writeTrace(f.record, m.Trace()); err != nil {
+		if err := writeTrace(f.record, out.Trace); err != nil {
 			return err
 		}
 		out.Recorded = f.record
-		logger.Info("trace recorded", "file", f.record, "entries", out.TraceEntries)
+		cfg.Logger.Info("trace recorded", "file", f.record, "entries", out.TraceEntries)
 	}
-	if f.asJSON {
-		if err := out.writeJSON(cmd.OutOrStdout()); err != nil {
-			return err
-		}
-	} else {
-		out.writeText(cmd.OutOrStdout())
+	if err := writeOutcome(cmd.OutOrStdout(), out, f.asJSON); err != nil {
+		return err
 	}
-	if fault != nil {
-		reportFault(fault, files)
+	if out.Faulted != nil {
+		writeDiagnostic(session.FaultDiagnostic(out.Faulted, files), files)
 		return &exitError{code: 1}
 	}
 	return nil
 }
 
-// stepBudget is the budget a session of p gets by default (the machine
-// computes the same when it starts), and the step multiplier it applies.
-func stepBudget(p *syntax.Protocol, prog *vm.Program) (budget uint64, multiplier int) {
-	exec, _ := policy.LookupExecution(p.Policy)
-	mult := p.StepMultiplier
-	if mult == 0 {
-		mult = exec.StepMultiplier
+// parseDecideFlags reads the --decide flags (session.ParseRules).
+func parseDecideFlags(flags []string, progs ...*vm.Program) ([]session.Rule, error) {
+	rules, err := session.ParseRules(flags, progs...)
+	var re *session.RuleError
+	if errors.As(err, &re) {
+		return nil, fmt.Errorf("--decide %q: %s", re.Text, re.Reason)
 	}
-	if mult == 0 {
-		mult = policy.DefaultStepMultiplier
-	}
-	depths := make([]int, len(prog.Roles))
-	for i, rc := range prog.Roles {
-		depths[i] = rc.Depth
-	}
-	return vm.Budget(depths, 0, mult), mult
+	return rules, err
 }
 
 // writeTrace writes a trace as JSON Lines, whole or not at all.

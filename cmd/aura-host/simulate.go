@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
-	"strconv"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm/policy"
 )
 
@@ -107,62 +110,86 @@ func runSimulate(cmd *cobra.Command, g *globals, f *simulateFlags, file string) 
 	case changed("seeds") && f.bindings:
 		return errors.New("--bindings prints one seed's bindings: drop it from the sweep, and rerun a seed with --seed N --bindings")
 	}
-	var sweep seedRange
+	var seeds sim.SeedRange
 	if f.seeds != "" {
-		if sweep, err = parseSeedRange(f.seeds); err != nil {
-			return err
+		if seeds, err = sim.ParseSeedRange(f.seeds); err != nil {
+			return fmt.Errorf("--seeds %q: %w, e.g. --seeds 1..200", f.seeds, err)
 		}
 	}
 	logger, err := g.logger(stderr, true)
 	if err != nil {
 		return err
 	}
-	sc, err := loadScenario(file, f.decide, gran, logger)
+	dep, err := loadDeployment(file)
 	if err != nil {
 		return err
 	}
+	sc, diags := sim.LoadScenario(file, dep)
+	if len(diags) > 0 {
+		_ = config.WriteDiagnostics(stderr, sc.Files, diags, colorful(stderr))
+	}
+	if diags.HasErrors() {
+		return &exitError{code: 1}
+	}
+	if sc.Rules, err = parseDecideFlags(f.decide, sc.Programs...); err != nil {
+		return err
+	}
+	sc.Granularity, sc.Builtins, sc.Logger = gran, plugins.Lookup, logger
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if f.seeds != "" {
-		return sc.sweep(ctx, cmd.OutOrStdout(), sweep, f)
+		return sweep(ctx, cmd.OutOrStdout(), sc, seeds, f)
 	}
-	seed := sc.dep.Seed
-	if cmd.Flags().Changed("seed") {
+	seed := sc.Deployment.Seed
+	if changed("seed") {
 		seed = f.seed
 	}
-	return sc.simulateOne(ctx, cmd.OutOrStdout(), seed, f)
+	return simulateOne(ctx, cmd.OutOrStdout(), sc, seed, f)
 }
 
-// seedRange is --seeds A..B, both included.
-type seedRange struct{ from, to uint64 }
-
-func (r seedRange) count() uint64 { return r.to - r.from + 1 }
-
-func (r seedRange) String() string { return fmt.Sprintf("%d..%d", r.from, r.to) }
-
-func parseSeedRange(s string) (seedRange, error) {
-	a, b, ok := strings.Cut(s, "..")
-	bad := func(why string) (seedRange, error) {
-		return seedRange{}, fmt.Errorf("--seeds %q: %s, e.g. --seeds 1..200", s, why)
+// simulateOne runs one seed, prints its outcome, records its bundle, and
+// reports each failed run's fault.
+func simulateOne(ctx context.Context, w io.Writer, sc *sim.Scenario, seed uint64, f *simulateFlags) error {
+	out, err := sc.Simulate(ctx, seed)
+	if err != nil {
+		return hostError(sc, seed, err)
 	}
-	if !ok {
-		return bad("want A..B, the first and last seed")
+	o := sc.Report(seed, out)
+	if f.record != "" {
+		if err := writeFileAtomic(f.record, func(w io.Writer) error { _, err := out.Bundle.WriteTo(w); return err }); err != nil {
+			return fmt.Errorf("--record: %w", err)
+		}
+		o.Recorded = f.record
 	}
-	from, err1 := strconv.ParseUint(strings.TrimSpace(a), 10, 64)
-	to, err2 := strconv.ParseUint(strings.TrimSpace(b), 10, 64)
-	switch {
-	case err1 != nil || err2 != nil:
-		return bad("want two whole numbers A..B")
-	case from > to:
-		return bad("the first seed is after the last")
-	case from == 0 && to == ^uint64(0):
-		return bad("that is every seed there is")
+	if f.asJSON {
+		if err := writeJSON(w, o); err != nil {
+			return err
+		}
+	} else {
+		o.WriteText(w, f.bindings)
 	}
-	return seedRange{from, to}, nil
+	for _, r := range o.Runs {
+		if r.Err != nil {
+			writeDiagnostic(sc.RunFaultDiagnostic(seed, &r), sc.Files)
+		}
+	}
+	if o.Status != "ok" {
+		return &exitError{code: 1}
+	}
+	return nil
 }
 
-// closeContext bounds a Close after the command's context may have
-// ended (on Ctrl-C): the agents still get to shut down.
-func closeContext() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), shutdownBound)
+// hostError prints configuration mistakes the host found building or
+// running the simulation of seed (a plugin's config block, say) with their
+// snippets; other errors pass through, naming the seed.
+func hostError(sc *sim.Scenario, seed uint64, err error) error {
+	var de *host.DiagnosticsError
+	if !errors.As(err, &de) {
+		return fmt.Errorf("simulate %s with seed %d: %w", sc.File, seed, err)
+	}
+	_ = config.WriteDiagnostics(stderr, sc.Files, de.Diagnostics, colorful(stderr))
+	if rest := errors.Join(withoutDiagnostics(err)...); rest != nil {
+		fmt.Fprintln(stderr, "Error:", rest)
+	}
+	return &exitError{code: 1}
 }

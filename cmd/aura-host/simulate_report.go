@@ -1,244 +1,81 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-
-	"github.com/aurahost/aura-host/config"
-	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/sim"
-	"github.com/aurahost/aura-host/vm"
 )
 
-// simOutcome is what `simulate` reports for one seed; its JSON form is
-// --json's.
-type simOutcome struct {
-	Deployment  string      `json:"deployment"`
-	File        string      `json:"file"`
-	Seed        uint64      `json:"seed"`
-	Agents      int         `json:"agents"`
-	Faults      int         `json:"faults"`
-	Status      string      `json:"status"` // ok, or failed when any run failed
-	VirtualMs   int64       `json:"virtual_ms"`
-	BundleHash  string      `json:"bundle_hash"`
-	BundleLines int         `json:"bundle_lines"`
-	Recorded    string      `json:"recorded,omitempty"`
-	Runs        []runReport `json:"runs"`
-	Reproduce   string      `json:"reproduce,omitempty"` // set for a failing seed of a sweep
-	outcome     *sim.Outcome
-}
+// Progress lines of a sweep: one every progressSeeds seeds, or sooner when
+// progressEvery has passed since the last, so a slow sweep is visibly alive.
+const (
+	progressSeeds = 10
+	progressEvery = 2 * time.Second
+)
 
-// runReport is one run block's result.
-type runReport struct {
-	Name       string        `json:"name"`
-	Protocol   string        `json:"protocol"`
-	Status     string        `json:"status"` // ok or failed
-	FinishedMs int64         `json:"finished_ms"`
-	Steps      uint64        `json:"steps"`
-	Fault      *faultReport  `json:"fault,omitempty"`
-	Roles      []roleBinding `json:"roles,omitempty"`
-	err        error
-	decl       *config.Run
-}
-
-// roleBinding is a role of a run, the agent that played it, and its final
-// bindings.
-type roleBinding struct {
-	Role     string                   `json:"role"`
-	Agent    string                   `json:"agent"`
-	Bindings map[string]effects.Value `json:"bindings"`
-	names    []string                 // in the role's slot order, for the text form
-}
-
-func (sc *scenario) report(seed uint64, out *sim.Outcome) *simOutcome {
-	agents := len(sc.dep.Agents)
-	if agents == 0 {
-		agents = 1 // the deployment's implicit agent
+// sweep simulates every seed of r, f.parallel at a time (sim.Scenario.SweepSeeds), and
+// reports in seed order: each failing seed with the command that
+// reproduces it alone, progress on stderr, the summary last.
+func sweep(ctx context.Context, w io.Writer, sc *sim.Scenario, r sim.SeedRange, f *simulateFlags) error {
+	if !f.asJSON {
+		fmt.Fprintf(w, "sweeping seeds %s of deployment %q (%s): %s, %d at a time\n", r, sc.Deployment.Name, sc.File, sim.Plural(len(sc.Deployment.Runs), "run"), f.parallel)
 	}
-	o := &simOutcome{Deployment: sc.dep.Name, File: sc.file, Seed: seed, Agents: agents, Faults: len(sc.dep.Faults),
-		Status: "ok", VirtualMs: out.VirtualMs, BundleHash: out.Bundle.Hash(),
-		BundleLines: bytes.Count(out.Bundle.Bytes(), []byte{'\n'}), outcome: out}
-	for i, r := range out.Runs {
-		rr := runReport{Name: r.Name, Status: "ok", FinishedMs: r.FinishedMs, Steps: r.Steps, err: r.Err}
-		var prog *vm.Program
-		if i < len(sc.dep.Runs) && sc.dep.Runs[i].Name == r.Name {
-			rr.decl, prog = sc.dep.Runs[i], sc.progs[i]
-			rr.Protocol = prog.Protocol.Name
-		}
-		if r.Err != nil {
-			rr.Status, o.Status = "failed", "failed"
-			rr.Fault = errorReport(r.Err)
-		}
-		if prog != nil {
-			for _, rc := range prog.Roles {
-				rb := roleBinding{Role: rc.Role, Agent: rr.decl.Roles[rc.Role], Bindings: map[string]effects.Value{}}
-				for _, name := range rc.Slots {
-					if v, ok := r.Binding(rc.Role, name); ok {
-						if _, dup := rb.Bindings[name]; !dup {
-							rb.names = append(rb.names, name)
-						}
-						rb.Bindings[name] = v
-					}
-				}
-				rr.Roles = append(rr.Roles, rb)
+	start := time.Now()
+	lastLine, sinceLine := start, 0
+	rep, err := sc.SweepSeeds(ctx, r, f.parallel, func(o *sim.Report, rep *sim.SweepReport) {
+		if o.Status != "ok" {
+			o.Reproduce = reproduceCommand(sc.File, o.Seed, f)
+			if !f.asJSON {
+				o.WriteFailing(w)
 			}
 		}
-		o.Runs = append(o.Runs, rr)
-	}
-	return o
-}
-
-// errorReport is a run's failure for people and scripts: its fault, or
-// why it could not run.
-func errorReport(err error) *faultReport {
-	var f *vm.Fault
-	if errors.As(err, &f) {
-		return newFaultReport(f)
-	}
-	return &faultReport{Kind: "Error", Index: -1, Message: err.Error()}
-}
-
-// simulateOne runs one seed, prints its outcome, records its bundle, and
-// reports each failed run's fault.
-func (sc *scenario) simulateOne(ctx context.Context, w io.Writer, seed uint64, f *simulateFlags) error {
-	out, err := sc.simulate(ctx, seed)
-	if err != nil {
-		return sc.hostError(seed, err)
-	}
-	o := sc.report(seed, out)
-	if f.record != "" {
-		if err := writeFileAtomic(f.record, func(w io.Writer) error { _, err := out.Bundle.WriteTo(w); return err }); err != nil {
-			return fmt.Errorf("--record: %w", err)
+		sinceLine++
+		if rep.Simulated < r.Count() && (sinceLine >= progressSeeds || time.Since(lastLine) >= progressEvery) {
+			fmt.Fprintf(stderr, "simulate: %d of %d seeds, %d failed, %s\n", rep.Simulated, r.Count(), rep.Failed, time.Since(start).Round(time.Millisecond))
+			lastLine, sinceLine = time.Now(), 0
 		}
-		o.Recorded = f.record
+	})
+	var se *sim.SeedError
+	if errors.As(err, &se) {
+		return hostError(sc, se.Seed, se.Err)
 	}
+	interrupted := rep.Interrupted()
 	if f.asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(o); err != nil {
+		if err := writeJSON(w, rep); err != nil {
 			return err
 		}
 	} else {
-		o.writeText(w, f.bindings)
+		rep.WriteSummary(w)
 	}
-	for _, r := range o.Runs {
-		if r.err != nil {
-			sc.reportRunFault(seed, &r)
-		}
+	if interrupted {
+		fmt.Fprintf(stderr, "simulate: interrupted after %d of %d seeds\n", rep.Simulated, r.Count())
+		return &exitError{code: 1}
 	}
-	if o.Status != "ok" {
+	if rep.Failed > 0 {
 		return &exitError{code: 1}
 	}
 	return nil
 }
 
-// writeText prints the outcome for people. Lines start with a fixed word
-// (simulation, run, bundle, recorded) so that scripts can pick them out.
-func (o *simOutcome) writeText(w io.Writer, bindings bool) {
-	fmt.Fprintf(w, "simulation of deployment %q (%s), seed %d: %s, %s, %s\n", o.Deployment, o.File, o.Seed,
-		plural(o.Agents, "agent"), plural(len(o.Runs), "run"), plural(o.Faults, "fault"))
-	for _, r := range o.Runs {
-		fmt.Fprintf(w, "run %s: %s\n", r.Name, r.summary())
-		if bindings {
-			r.writeBindings(w)
-		}
+// reproduceCommand is the one command that reruns a seed alone and
+// records its bundle: the flags that shape the outcome (--decide,
+// --granularity) are carried over.
+func reproduceCommand(file string, seed uint64, f *simulateFlags) string {
+	args := []string{"aura-host", "simulate", shellQuote(file), "--seed", strconv.FormatUint(seed, 10),
+		"--record", fmt.Sprintf("seed-%d.jsonl", seed)}
+	for _, d := range f.decide {
+		args = append(args, "--decide", shellQuote(d))
 	}
-	fmt.Fprintf(w, "virtual time: %s\n", virtualTime(o.VirtualMs))
-	fmt.Fprintf(w, "bundle: %d lines, hash %s\n", o.BundleLines, o.BundleHash)
-	if o.Recorded != "" {
-		fmt.Fprintf(w, "recorded: %s\n", o.Recorded)
+	if f.granularity != "" && f.granularity != "full" {
+		args = append(args, "--granularity", shellQuote(f.granularity))
 	}
-}
-
-// summary is a run's outcome on one line.
-func (r *runReport) summary() string {
-	if r.Fault == nil {
-		return fmt.Sprintf("ok, finished at %s of virtual time in %d steps", virtualTime(r.FinishedMs), r.Steps)
-	}
-	where := ""
-	if r.Fault.Role != "" {
-		where = " in role " + r.Fault.Role
-	}
-	return fmt.Sprintf("failed at %s of virtual time after %d steps: %s%s: %s", virtualTime(r.FinishedMs), r.Steps, r.Fault.Kind, where, r.Fault.Message)
-}
-
-func (r *runReport) writeBindings(w io.Writer) {
-	for _, rb := range r.Roles {
-		fmt.Fprintf(w, "  role %s (agent %s)\n", rb.Role, rb.Agent)
-		tw := newTable(w)
-		shown := 0
-		for _, name := range rb.names {
-			v := rb.Bindings[name]
-			if v.IsNull() {
-				continue
-			}
-			fmt.Fprintf(tw, "    $%s\t= %s\n", name, abbreviate(v, 120))
-			shown++
-		}
-		_ = tw.Flush()
-		if shown == 0 {
-			fmt.Fprintln(w, "    (no bindings)")
-		}
-	}
-}
-
-// reportRunFault prints a failed run's fault on stderr as a diagnostic:
-// at the protocol step when the fault knows it, else at the run block (its
-// timeout, for a run that timed out), so that every failure has a line.
-func (sc *scenario) reportRunFault(seed uint64, r *runReport) {
-	summary := fmt.Sprintf("Run %q failed (seed %d): %s", r.Name, seed, r.Fault.Kind)
-	if r.Fault.Role != "" {
-		summary += " in role " + r.Fault.Role
-	}
-	detail := r.Fault.Message
-	if r.Fault.Index >= 0 {
-		detail = fmt.Sprintf("At trace index %d: %s", r.Fault.Index, detail)
-	}
-	detail += fmt.Sprintf("\nThe run ended at %s of virtual time.", virtualTime(r.FinishedMs))
-	var subject *hcl.Range
-	var f *vm.Fault
-	switch {
-	case errors.As(r.err, &f) && f.Range.Filename != "" && sc.files[f.Range.Filename] != nil:
-		subject = f.Range.Ptr()
-	case r.decl != nil && f != nil && f.Kind == vm.FaultTimeout && r.decl.TimeoutRange.Filename != "":
-		subject = r.decl.TimeoutRange.Ptr()
-	case r.decl != nil:
-		subject = r.decl.DeclRange.Ptr()
-	}
-	if subject == nil {
-		fmt.Fprintf(stderr, "Error: %s\n\n%s\n", summary, detail)
-		return
-	}
-	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: subject}
-	_ = config.WriteDiagnostics(stderr, sc.files, hcl.Diagnostics{d}, colorful(stderr))
-}
-
-// virtualTime renders milliseconds of virtual time: "0s", "3.412s", "1h0m0s".
-func virtualTime(ms int64) string {
-	return (time.Duration(ms) * time.Millisecond).String()
-}
-
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
-
-// pluralWord picks the singular or plural form for n.
-func pluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+	return strings.Join(args, " ")
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it, so that a

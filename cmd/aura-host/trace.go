@@ -1,19 +1,19 @@
 package main
 
 import (
-	"bufio"
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"strings"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
-	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/vm"
-	"github.com/aurahost/aura-host/vm/policy"
 	"github.com/aurahost/aura-host/vm/trace"
 )
 
@@ -71,35 +71,31 @@ where it stopped.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
-			if isBundleFile(file) {
+			if bundle.IsFile(file) {
 				return replayBundleFile(cmd.Context(), cmd.OutOrStdout(), file)
 			}
 			t, err := readTraceFile(file)
 			if err != nil {
 				return err
 			}
-			if t.Header.Granularity != policy.Full {
-				return fmt.Errorf("replay %s: the trace is %s, and only a full trace replays: record it with `protocol run --granularity full` (the default)", file, t.Header.Granularity)
-			}
-			m, err := vm.ReplayTrace(cmd.Context(), t)
-			var fault *vm.Fault
+			r := session.ReplayTrace(cmd.Context(), t)
 			switch {
-			case errors.As(err, &fault) && fault.Kind == vm.FaultDeterminism:
-				reportDivergence(file, 0, t, fault)
+			case r.Status == session.NotReplayable:
+				return fmt.Errorf("replay %s: the trace is %s, and only a full trace replays: record it with `protocol run --granularity full` (the default)", file, t.Header.Granularity)
+			case r.Status == session.Diverged && r.Fault != nil:
+				reportDivergence(file, 0, t, r.Fault)
 				return &exitError{code: 1}
-			case err != nil && fault == nil:
-				return fmt.Errorf("replay %s: %w", file, err)
-			}
-			want, got := t.Hash(), m.Trace().Hash()
-			if want != got {
-				fmt.Fprintf(stderr, "Error: %s: the replayed trace hashes %x, the recorded one %x\n", file, got, want)
+			case r.Status == session.CannotReplay:
+				return fmt.Errorf("replay %s: %w", file, r.Err)
+			case r.Status == session.Diverged:
+				fmt.Fprintf(stderr, "Error: %s: the replayed trace hashes %x, the recorded one %x\n", file, r.Got, r.Want)
 				return &exitError{code: 1}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: OK: replayed %d entries of protocol %q with no plugins\n", file, len(t.Entries), t.Header.Protocol)
-			if fault != nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "the recorded run ended in a fault, and so does the replay: %s\n", fault.Kind)
+			if r.Fault != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "the recorded run ended in a fault, and so does the replay: %s\n", r.Fault.Kind)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "trace hash %s\n", hex.EncodeToString(want[:]))
+			fmt.Fprintf(cmd.OutOrStdout(), "trace hash %s\n", hex.EncodeToString(r.Want[:]))
 			return nil
 		},
 	}
@@ -126,82 +122,56 @@ func readTraceFile(file string) (*trace.Trace, error) {
 	return t, nil
 }
 
-// reportDivergence prints a Determinism fault as one diagnostic: the
-// first diverging index, the protocol step the rerun was at (with a
-// snippet) when the fault knows it, what the trace holds at that index,
-// and why it does not match. t is nil when the trace did not read. The
-// trace's header is line offset+1 of file (offset is 0 for a trace file,
-// more for a machine's trace inside a simulation bundle).
+// reportDivergence prints a Determinism fault (session.DivergenceDiagnostic).
 func reportDivergence(file string, offset int, t *trace.Trace, f *vm.Fault) {
-	summary := fmt.Sprintf("%s diverges at trace index %d", file, f.Index)
-	if offset > 0 {
-		summary = fmt.Sprintf("%s diverges at index %d of the trace that starts at line %d", file, f.Index, offset+1)
-	}
-	line := offset + f.Index + 2
-	var at string
-	switch {
-	case t != nil && f.Index >= 0 && f.Index < len(t.Entries):
-		at = fmt.Sprintf("Recorded entry %d (line %d of %s): %s.", f.Index, line, file, describeEntry(&t.Entries[f.Index]))
-	case t != nil && f.Index >= len(t.Entries):
-		at = fmt.Sprintf("The trace ends after %d entries.", len(t.Entries))
-	case t == nil && f.Index >= 0:
-		if text := traceLine(file, line); text != "" {
-			at = fmt.Sprintf("Line %d of %s: %s", line, file, abbreviateLine(text, 200))
-		}
-	}
-	detail := "Determinism fault: " + faultMessage(f) + "."
-	if at != "" {
-		detail += "\n" + at
-	}
-	if f.Range.Filename != "" && t != nil {
-		files := sourceFiles([]byte(t.Header.ProtocolSource), t.Header.ProtocolFile)
-		if files[f.Range.Filename] != nil {
-			d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: f.Range.Ptr()}
-			_ = config.WriteDiagnostics(stderr, files, hcl.Diagnostics{d}, colorful(stderr))
-			return
-		}
-	}
-	fmt.Fprintf(stderr, "Error: %s\n\n%s\n", summary, detail)
+	d, files := session.DivergenceDiagnostic(file, offset, t, f)
+	writeDiagnostic(d, files)
 }
 
-// traceLine returns line n (from 1) of a file, or "" if there is none.
-func traceLine(file string, n int) string {
-	f, err := os.Open(file)
+// replayBundleFile replays every machine trace of a simulation bundle with
+// no plugins (bundle.Bundle.Replay), and reports each: OK, or its divergence
+// as a diagnostic. Exit status 1 if any diverges or cannot be replayed.
+func replayBundleFile(ctx context.Context, w io.Writer, file string) error {
+	b, err := bundle.ReadFile(file)
 	if err != nil {
-		return ""
+		return err
 	}
-	defer f.Close()
-	br := bufio.NewReader(f)
-	for i := 1; ; i++ {
-		line, err := br.ReadString('\n')
-		if i == n {
-			return strings.TrimRight(line, "\n")
+	fmt.Fprintf(w, "%s: simulation bundle of deployment %q, seed %d: %s\n",
+		file, b.Header.Deployment, b.Header.Seed, sim.Plural(len(b.Traces), "machine trace"))
+	failed := 0
+	for _, r := range b.Replay(ctx) {
+		label := fmt.Sprintf("run %s, role %s (agent %s)", r.Run, r.Role, r.Agent)
+		switch r.Status {
+		case session.Replayed:
+			ended := ""
+			if r.Fault != nil {
+				ended = fmt.Sprintf(", ending in the recorded fault (%s)", r.Fault.Kind)
+			}
+			fmt.Fprintf(w, "  %s: OK: replayed %d entries%s, trace hash %s\n", label, len(r.Trace.Entries), ended, hex.EncodeToString(r.Want[:]))
+			continue
+		case session.StoppedByRun:
+			fmt.Fprintf(w, "  %s: OK: replayed %d entries, up to where the failed run stopped it (%s)\n", label, len(r.Trace.Entries), session.AbbreviateLine(r.RunFault, 120))
+			continue
+		case session.Diverged:
+			if r.Fault == nil {
+				fmt.Fprintf(w, "  %s: DIVERGED: the replayed trace hashes %x, the recorded one %x\n", label, r.Got, r.Want)
+				break
+			}
+			fmt.Fprintf(w, "  %s: DIVERGED at entry %d (line %d)\n", label, r.Fault.Index, r.EntryLine(r.Fault.Index))
+			reportDivergence(file, r.First, r.Trace, r.Fault)
+		case session.Unreadable:
+			fmt.Fprintf(w, "  %s: unreadable: %v\n", label, r.Err)
+		case session.NotReplayable:
+			fmt.Fprintf(w, "  %s: not replayable: the trace is %s; only a full trace replays (simulate --granularity full, the default)\n", label, r.Trace.Header.Granularity)
+		case session.CannotReplay:
+			fmt.Fprintf(w, "  %s: cannot replay: %v\n", label, r.Err)
 		}
-		if err != nil {
-			return ""
-		}
+		failed++
 	}
-}
-
-func abbreviateLine(s string, limit int) string {
-	if r := []rune(s); len(r) > limit {
-		return string(r[:limit-1]) + "…"
+	if failed > 0 {
+		fmt.Fprintf(w, "%d of %d machine traces did not replay\n", failed, len(b.Traces))
+		return &exitError{code: 1}
 	}
-	return s
-}
-
-// describeEntry renders one entry on a line: where it sits in the run,
-// what it is, and its values abbreviated.
-func describeEntry(e *trace.Entry) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "key %d, effect %d, %s by %s", e.OrderingKey, e.EffectID, e.Kind, e.Role)
-	if e.Peer != "" {
-		fmt.Fprintf(&b, " with %s", e.Peer)
-	}
-	fmt.Fprintf(&b, ": %s", e.Operation)
-	fmt.Fprintf(&b, " in %s out %s", abbreviate(e.Inputs, 60), abbreviate(e.Outputs, 60))
-	if e.Error != nil {
-		fmt.Fprintf(&b, " error %s: %s", e.Error.Code, e.Error.Message)
-	}
-	return b.String()
+	fmt.Fprintf(w, "OK: every machine trace replayed with no plugins\n")
+	return nil
 }

@@ -1,21 +1,31 @@
 // Package sim is the simulation driver: several agents of one deployment
 // in one process on one virtual timeline, sharing one simulated network
 // and one virtual clock, with the deployment's faults applied on schedule,
-// and the trace bundle it writes (bundle.go: the canonical record of a
-// run, byte-identical for a seed). The same deployment also runs in
-// production mode, each agent's transport on loopback TCP.
+// and the trace bundle it writes — the canonical record of a run,
+// byte-identical for a seed; the format (writer, reader, hash, diff,
+// replay) is the sub-package host/sim/bundle. The same
+// deployment also runs in production mode, each agent's transport on
+// loopback TCP.
 //
 // Its parts: Simulation (simulation.go) builds the agents and binds
 // protocol runs to them; the loop (loop.go) drives rounds of the executor
 // (machine goroutines, executor.go) and the postOffice (messages between
 // agents, post.go), and when nothing moves the timeline (timeline.go,
-// faults.go) jumps to the next event.
+// faults.go) jumps to the next event; bundle.go records into a
+// bundle.Writer (TraceBundle). Around the driver, what
+// `aura-host simulate` and simtest share: Scenario (scenario.go) checks a
+// deployment's run blocks and faults as hcl.Diagnostics and simulates one
+// seed; Report (report.go, report_text.go) describes a seed's outcome;
+// Sweep (sweep.go) simulates a range of seeds on a worker pool and
+// delivers outcomes in seed order.
 //
-// It may import host, host/agent, host/guard, effects, config, sdk and vm;
-// nothing in host imports it.
+// It may import host, host/agent, host/guard, host/session, host/sim/bundle,
+// effects, config, sdk and vm; nothing in host imports it.
 //
-// Invariant a newcomer must not break: everything that crosses between
+// Invariants a newcomer must not break: everything that crosses between
 // agents happens in the loop's one goroutine in a fixed order (runs, then
 // roles, in declaration order), and time moves only when the loop moves
-// it; that is what makes a bundle the same bytes for a seed.
+// it; that is what makes a bundle the same bytes for a seed. A bundle is
+// hashed by bundle.Hash only, written or read. A sweep's seeds are
+// independent simulations: running them in parallel changes no outcome.
 package sim

@@ -60,7 +60,7 @@ func (tl *timeline) applyFaults() error {
 		if err != nil {
 			return fmt.Errorf("fault %q at %dms: %w", f.kind, f.at, err)
 		}
-		tl.bundle.addFault(tl.now, f, detail)
+		addFault(tl.bundle, tl.now, f, detail)
 	}
 	return nil
 }

@@ -211,8 +211,8 @@ func (l *loop) outcome() *Outcome {
 			r.result.Steps += taken
 		}
 		o.Runs = append(o.Runs, r.result)
-		l.bundle.addRun(r)
+		addRun(l.bundle, r)
 	}
-	l.bundle.finish(o)
+	finish(l.bundle, o)
 	return o
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm"
 )
@@ -80,7 +81,11 @@ run "pp" {
 }
 `, 7)
 	if out.Bundle.Hash() != again.Bundle.Hash() {
-		t.Fatalf("same seed, different bundles:\n%s\n---\n%s", out.Bundle.Bytes(), again.Bundle.Bytes())
+		var diff strings.Builder
+		a, _ := bundle.Read("first", out.Bundle.Bytes())
+		b, _ := bundle.Read("again", again.Bundle.Bytes())
+		bundle.WriteDiff(&diff, "first", "again", a, b, 3)
+		t.Fatalf("same seed, different bundles:\n%s", diff.String())
 	}
 }
 

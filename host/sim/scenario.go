@@ -1,4 +1,4 @@
-package main
+package sim
 
 import (
 	"context"
@@ -7,61 +7,60 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/host"
-	"github.com/aurahost/aura-host/host/sim"
-	"github.com/aurahost/aura-host/plugins"
+	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
 )
 
-// scenario is what `simulate` runs: a deployment in simulation mode whose
-// run blocks have been checked against their protocols, so that a mistake
-// is reported at its line before any agent starts, and the --decide rules.
-type scenario struct {
-	file   string             // the deployment file, as the user named it
-	dep    *config.Deployment // in simulation mode
-	progs  []*vm.Program      // each run's, in dep.Runs order
-	files  map[string]*hcl.File
-	rules  []decideRule
-	gran   policy.Granularity
-	logger hclog.Logger
+// closeBound bounds closing a seed's simulation, which runs even after the
+// caller's context ended (on Ctrl-C): the agents still get to shut down.
+const closeBound = 10 * time.Second
+
+// Scenario is a deployment ready to simulate for any seed: in simulation
+// mode, its run blocks checked against their protocols (so that a mistake
+// is reported at its line before any agent starts), with the rules that
+// decide the choices left to the host.
+type Scenario struct {
+	File       string             // the deployment file, as the user named it
+	Deployment *config.Deployment // in simulation mode
+	Programs   []*vm.Program      // each run's, in Deployment.Runs order
+	// Files serve the snippets of diagnostics: the deployment's and every
+	// run's protocol source.
+	Files map[string]*hcl.File
+	// Rules decide choices the protocols leave to the host (session.ParseRules
+	// over Programs); the seed decides the rest.
+	Rules       []session.Rule
+	Granularity policy.Granularity
+	Builtins    func(string) (func() *sdk.Plugin, bool) // as Config.Builtins
+	Logger      hclog.Logger
 }
 
-// loadScenario loads and checks a deployment for simulation. Mistakes are
-// printed as diagnostics and end the command with status 1.
-func loadScenario(file string, decide []string, gran policy.Granularity, logger hclog.Logger) (*scenario, error) {
-	dep, err := loadDeployment(file)
-	if err != nil {
-		return nil, err
-	}
+// LoadScenario checks a decoded deployment for simulation: it has run
+// blocks, each run's protocol compiles and its roles map binds exactly the
+// protocol's roles, and network faults have a simulated network to act on.
+// sc is set (File and Deployment at least) even when diags has errors,
+// for the snippets of sc.Files; set Rules, Builtins, Logger and
+// Granularity before simulating.
+func LoadScenario(file string, dep *config.Deployment) (sc *Scenario, diags hcl.Diagnostics) {
 	dep = dep.WithMode(effects.Simulation)
-	sc := &scenario{file: file, dep: dep, files: maps.Clone(dep.Files), gran: gran, logger: logger}
-	var diags hcl.Diagnostics
+	sc = &Scenario{File: file, Deployment: dep, Files: maps.Clone(dep.Files), Granularity: policy.Full}
 	if len(dep.Runs) == 0 {
 		diags = append(diags, noRunsDiagnostic(file, dep))
 	}
 	for _, r := range dep.Runs {
 		prog, d := sc.checkRun(r)
 		diags = append(diags, d...)
-		sc.progs = append(sc.progs, prog)
+		sc.Programs = append(sc.Programs, prog)
 	}
-	diags = append(diags, checkFaultTargets(dep)...)
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(stderr, sc.files, diags, colorful(stderr))
-	}
-	if diags.HasErrors() {
-		return nil, &exitError{code: 1}
-	}
-	if sc.rules, err = parseDecideRules(decide, sc.progs...); err != nil {
-		return nil, err
-	}
-	return sc, nil
+	return sc, append(diags, checkFaultTargets(dep)...)
 }
 
 // noRunsDiagnostic says what a deployment needs before it can be simulated.
@@ -94,17 +93,17 @@ examples/simulation/deployment.hcl is a complete one: four agents, faults, a gua
 }
 
 // checkRun compiles a run's protocol and checks that its roles map binds
-// exactly the protocol's roles. The protocol's source joins sc.files, for
+// exactly the protocol's roles. The protocol's source joins sc.Files, for
 // the snippets of its diagnostics and of its faults later.
-func (sc *scenario) checkRun(r *config.Run) (*vm.Program, hcl.Diagnostics) {
-	src, err := readProtocolFile(r.Protocol)
+func (sc *Scenario) checkRun(r *config.Run) (*vm.Program, hcl.Diagnostics) {
+	src, err := session.ReadProtocol(r.Protocol)
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read protocol",
 			Detail:  fmt.Sprintf("Run %q: %v.", r.Name, errors.Unwrap(err)),
 			Subject: r.ProtocolRange.Ptr()}}
 	}
-	_, prog, files, diags := compileProtocol(src, r.Protocol, r.ProtocolName)
-	maps.Copy(sc.files, files)
+	_, prog, files, diags := session.Compile(src, r.Protocol, r.ProtocolName)
+	maps.Copy(sc.Files, files)
 	if prog == nil {
 		return nil, diags
 	}
@@ -119,10 +118,13 @@ func (sc *scenario) checkRun(r *config.Run) (*vm.Program, hcl.Diagnostics) {
 		if subject.Filename == "" {
 			subject = r.DeclRange
 		}
+		them, it := "the roles", "them"
+		if len(missing) == 1 {
+			them, it = "the role", "it"
+		}
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unbound roles",
 			Detail: fmt.Sprintf("Run %q does not bind %s %s of protocol %q to an agent: add %s to its roles map, e.g. %q = \"<agent>\".",
-				r.Name, pluralWord(len(missing), "the role", "the roles"), strings.Join(missing, ", "), prog.Protocol.Name,
-				pluralWord(len(missing), "it", "them"), missing[0]),
+				r.Name, them, strings.Join(missing, ", "), prog.Protocol.Name, it, missing[0]),
 			Subject: subject.Ptr()})
 	}
 	for _, role := range slices.Sorted(maps.Keys(r.Roles)) {
@@ -164,56 +166,23 @@ func checkFaultTargets(dep *config.Deployment) hcl.Diagnostics {
 	return diags
 }
 
-// simulate builds the agents for seed, runs every run block and shuts the
-// agents down. It prints nothing (sweeps call it from several goroutines):
-// report an error with hostError.
-func (sc *scenario) simulate(ctx context.Context, seed uint64) (*sim.Outcome, error) {
-	cfg := sim.Config{Deployment: sc.dep, Seed: seed, Builtins: plugins.Lookup,
-		Logger: sc.logger, Granularity: sc.gran}
-	if len(sc.rules) > 0 {
-		cfg.Decide = seededDecider(sc.rules, seed)
+// Simulate builds the agents for seed, runs every run block and shuts the
+// agents down (bounded, even after ctx ends). It is safe to call from
+// several goroutines at once: each seed's simulation is its own.
+func (sc *Scenario) Simulate(ctx context.Context, seed uint64) (*Outcome, error) {
+	cfg := Config{Deployment: sc.Deployment, Seed: seed, Builtins: sc.Builtins,
+		Logger: sc.Logger, Granularity: sc.Granularity}
+	if len(sc.Rules) > 0 {
+		cfg.Decide = session.SeededDecider(sc.Rules, seed)
 	}
-	sim, err := sim.New(ctx, cfg)
+	s, err := New(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer func() {
-		cctx, cancel := closeContext()
+		cctx, cancel := context.WithTimeout(context.Background(), closeBound)
 		defer cancel()
-		sim.Close(cctx)
+		s.Close(cctx)
 	}()
-	return sim.Run(ctx)
-}
-
-// hostError prints configuration mistakes the host found building or
-// running the simulation of seed (a plugin's config block, say) with their
-// snippets; other errors pass through, naming the seed.
-func (sc *scenario) hostError(seed uint64, err error) error {
-	var de *host.DiagnosticsError
-	if !errors.As(err, &de) {
-		return fmt.Errorf("simulate %s with seed %d: %w", sc.file, seed, err)
-	}
-	_ = config.WriteDiagnostics(stderr, sc.files, de.Diagnostics, colorful(stderr))
-	if rest := errors.Join(withoutDiagnostics(err)...); rest != nil {
-		fmt.Fprintln(stderr, "Error:", rest)
-	}
-	return &exitError{code: 1}
-}
-
-// seededDecider applies the --decide rules, and leaves every other choice
-// to the seed exactly as a run without rules would: a RegistryEffects with the
-// simulation's seed answers every decision, so that its per-role counters
-// advance as the simulation's own would, and its answer is kept only when
-// no rule applies.
-func seededDecider(rules []decideRule, seed uint64) func(*vm.DecisionRequest, uint64) (string, error) {
-	seeded := vm.NewRegistryEffects(vm.RegistryEffectsConfig{Seed: seed})
-	return func(req *vm.DecisionRequest, _ uint64) (string, error) {
-		// The seeded choice only checks the context for cancellation; the
-		// simulation's own context reaches the machine, not this callback.
-		label, err := seeded.Decide(context.Background(), req)
-		if picked, ok := pick(rules, req); ok {
-			return picked, nil
-		}
-		return label, err
-	}
+	return s.Run(ctx)
 }

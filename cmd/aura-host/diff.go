@@ -1,15 +1,14 @@
 package main
 
 import (
-	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/vm/trace"
 )
 
@@ -54,7 +53,7 @@ a bundle compared with a trace, or altered (its digests no longer chain:
 			if context < 0 {
 				return fmt.Errorf("--context %d: want 0 or more entries", context)
 			}
-			switch a, b := isBundleFile(args[0]), isBundleFile(args[1]); {
+			switch a, b := bundle.IsFile(args[0]), bundle.IsFile(args[1]); {
 			case a && b:
 				return diffBundleFiles(cmd.OutOrStdout(), args[0], args[1], context)
 			case a != b:
@@ -76,7 +75,7 @@ a bundle compared with a trace, or altered (its digests no longer chain:
 				}
 				traces[i] = t
 			}
-			if !diffTraces(cmd.OutOrStdout(), args[0], args[1], traces[0], traces[1], context) {
+			if !session.WriteTraceDiff(cmd.OutOrStdout(), args[0], args[1], traces[0], traces[1], context) {
 				return &exitError{code: 1}
 			}
 			return nil
@@ -89,11 +88,17 @@ a bundle compared with a trace, or altered (its digests no longer chain:
 // diffBundleFiles compares two simulation bundles: exit status 0 if they
 // are identical, 1 if they differ, 2 if one cannot be read.
 func diffBundleFiles(w io.Writer, fileA, fileB string, context int) error {
-	var bundles [2]*simBundle
+	var bundles [2]*bundle.Bundle
 	for i, file := range []string{fileA, fileB} {
-		b, err := readBundle(file)
+		b, err := bundle.ReadFile(file)
 		if err == nil {
-			err = b.checkDigests()
+			err = b.CheckDigests()
+		}
+		var te *bundle.TraceError
+		if errors.As(err, &te) && te.AlteredLine > 0 {
+			err = fmt.Errorf("%s: %w; `aura-host trace replay %s` names it", file, err, file)
+		} else if te != nil {
+			err = fmt.Errorf("%s: %w", file, err)
 		}
 		if err != nil {
 			fmt.Fprintln(stderr, "Error:", err)
@@ -101,100 +106,8 @@ func diffBundleFiles(w io.Writer, fileA, fileB string, context int) error {
 		}
 		bundles[i] = b
 	}
-	if !diffBundles(w, fileA, fileB, bundles[0], bundles[1], context) {
+	if !bundle.WriteDiff(w, fileA, fileB, bundles[0], bundles[1], context) {
 		return &exitError{code: 1}
 	}
 	return nil
 }
-
-// diffTraces prints the comparison of a and b (trace.Compare) and reports
-// whether their entries are identical.
-func diffTraces(w io.Writer, nameA, nameB string, a, b *trace.Trace, context int) bool {
-	ha, hb := a.Hash(), b.Hash()
-	fmt.Fprintf(w, "A: %s: %d entries, hash %s\n", nameA, len(a.Entries), hex.EncodeToString(ha[:]))
-	fmt.Fprintf(w, "B: %s: %d entries, hash %s\n", nameB, len(b.Entries), hex.EncodeToString(hb[:]))
-	d := trace.Compare(a, b)
-	for _, h := range d.Header {
-		fmt.Fprintf(w, "header differs: %s\n", h)
-	}
-	at := d.At
-	if d.Identical() {
-		fmt.Fprintf(w, "identical: the %d entries match\n", len(a.Entries))
-		return true
-	}
-	fmt.Fprintf(w, "\nfirst divergence at index %d\n", at)
-	for _, side := range []struct {
-		name string
-		t    *trace.Trace
-	}{{"A", a}, {"B", b}} {
-		fmt.Fprintf(w, "\n%s:\n", side.name)
-		writeContext(w, side.t.Entries, at, context)
-	}
-	fmt.Fprintln(w)
-	switch {
-	case at >= len(a.Entries):
-		fmt.Fprintf(w, "A ends after %d entries; B continues\n", len(a.Entries))
-	case at >= len(b.Entries):
-		fmt.Fprintf(w, "B ends after %d entries; A continues\n", len(b.Entries))
-	default:
-		fmt.Fprintf(w, "fields that differ at index %d:\n", at)
-		tw := newTable(w)
-		for _, f := range d.Fields {
-			fmt.Fprintf(tw, "  %s\tA: %s\n  \tB: %s\n", f.Field, renderField(f.Field, f.A), renderField(f.Field, f.B))
-		}
-		_ = tw.Flush()
-	}
-	return false
-}
-
-// renderField renders one side of a field difference: a value inside
-// inputs or outputs abbreviated, the error as it is, a number in decimal,
-// any other string quoted.
-func renderField(field string, v effects.Value) string {
-	switch {
-	case strings.HasPrefix(field, "inputs") || strings.HasPrefix(field, "outputs"):
-		return abbreviate(v, 100)
-	case field == "error":
-		s, _ := v.AsString()
-		return s
-	case v.Kind() == effects.KindUint:
-		n, _ := v.AsUint()
-		return strconv.FormatUint(n, 10)
-	}
-	s, _ := v.AsString()
-	return strconv.Quote(s)
-}
-
-// writeContext prints the entries around index at, marking it.
-func writeContext(w io.Writer, entries []trace.Entry, at, context int) {
-	tw := newTable(w)
-	fmt.Fprintln(tw, "  \tINDEX\tKEY\tEFFECT\tKIND\tROLE\tPEER\tOPERATION\tOUTPUTS")
-	lo, hi := max(0, at-context), min(len(entries), at+context+1)
-	for i := lo; i < hi; i++ {
-		e := &entries[i]
-		mark := ""
-		if i == at {
-			mark = ">"
-		}
-		out := abbreviate(e.Outputs, 48)
-		if e.Error != nil {
-			out = "error " + string(e.Error.Code)
-		}
-		fmt.Fprintf(tw, "  %s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n", mark, i, e.OrderingKey, e.EffectID, e.Kind, e.Role, dash(e.Peer), e.Operation, out)
-	}
-	if at >= len(entries) {
-		fmt.Fprintf(tw, "  >\t%d\t(no entry: the trace ends)\n", at)
-	}
-	_ = tw.Flush()
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-// fieldDiff is one field that differs between two lines of simulation
-// bundles, rendered.
-type fieldDiff struct{ field, a, b string }

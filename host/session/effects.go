@@ -1,0 +1,119 @@
+package session
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/vm"
+)
+
+// Effects is the vm.Effects of a hosted session: a RegistryEffects over
+// the deployment's router (every invoke goes through the real plugins,
+// seeded answers for everything else), plus the decide rules, and
+// counters a progress reporter reads.
+type Effects struct {
+	inner *vm.RegistryEffects
+	rules []Rule
+
+	calls    atomic.Uint64
+	mu       sync.Mutex
+	last     vm.Caller // the latest request, for progress
+	lastWhat string
+}
+
+var (
+	_ vm.Effects           = (*Effects)(nil)
+	_ vm.HandlerIdentifier = (*Effects)(nil)
+)
+
+// NewEffects wraps inner with the decide rules.
+func NewEffects(inner *vm.RegistryEffects, rules []Rule) *Effects {
+	return &Effects{inner: inner, rules: rules}
+}
+
+// Calls is how many requests the machine has made of the host.
+func (h *Effects) Calls() uint64 { return h.calls.Load() }
+
+func (h *Effects) note(c vm.Caller, what string) {
+	h.calls.Add(1)
+	h.mu.Lock()
+	h.last, h.lastWhat = c, what
+	h.mu.Unlock()
+}
+
+// Decide applies the first decide rule naming the role whose label the
+// choice offers, and otherwise lets the seed choose.
+func (h *Effects) Decide(ctx context.Context, req *vm.DecisionRequest) (string, error) {
+	h.note(req.Caller, "decide")
+	if label, ok := Pick(h.rules, req); ok {
+		return label, nil
+	}
+	return h.inner.Decide(ctx, req)
+}
+
+// Payload answers a host() payload from the seed.
+func (h *Effects) Payload(ctx context.Context, req *vm.PayloadRequest) (effects.Value, error) {
+	h.note(req.Caller, "payload")
+	return h.inner.Payload(ctx, req)
+}
+
+// Invoke routes an effect call to the deployment's router.
+func (h *Effects) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	if c, ok := vm.CallerFrom(ctx); ok {
+		h.note(c, string(call.Op))
+	}
+	return h.inner.Invoke(ctx, call)
+}
+
+// Acquire takes a guard.
+func (h *Effects) Acquire(ctx context.Context, req *vm.GuardRequest) (bool, error) {
+	h.note(req.Caller, "acquire "+req.Guard)
+	return h.inner.Acquire(ctx, req)
+}
+
+// Release gives a guard back.
+func (h *Effects) Release(ctx context.Context, req *vm.GuardRequest) error {
+	h.note(req.Caller, "release "+req.Guard)
+	return h.inner.Release(ctx, req)
+}
+
+// Now answers the time from the seed.
+func (h *Effects) Now(ctx context.Context, req *vm.ClockRequest) (int64, error) {
+	h.note(req.Caller, "now")
+	return h.inner.Now(ctx, req)
+}
+
+// Random answers random bytes from the seed.
+func (h *Effects) Random(ctx context.Context, req *vm.RandomRequest) ([]byte, error) {
+	h.note(req.Caller, "random")
+	return h.inner.Random(ctx, req)
+}
+
+// HandlerIdentity names the plugin serving op, for the trace.
+func (h *Effects) HandlerIdentity(op effects.OpID) string { return h.inner.HandlerIdentity(op) }
+
+// ReportProgress logs, every interval until ctx ends, how far the session
+// has come: a long run is visibly alive, and a stuck effect call is
+// named. It returns when ctx ends.
+func (h *Effects) ReportProgress(ctx context.Context, interval time.Duration, budget uint64, logger hclog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	started := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			h.mu.Lock()
+			c, what := h.last, h.lastWhat
+			h.mu.Unlock()
+			logger.Info("session running", "elapsed", time.Since(started).Round(time.Second), "step", c.Step, "budget", budget,
+				"host_calls", h.calls.Load(), "last_role", c.Role, "last_call", what)
+		}
+	}
+}

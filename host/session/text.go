@@ -1,0 +1,176 @@
+package session
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/vm"
+)
+
+// WriteText prints the outcome for people: a header, each role with its
+// bindings (abbreviated, secrets hidden), then the session's figures.
+// Lines start with a fixed word (role, outcome, trace, recorded) so that
+// scripts can pick them out.
+func (o *Outcome) WriteText(w io.Writer) {
+	fmt.Fprintf(w, "protocol %q (%s) on deployment %q (%s), seed %d\n", o.Protocol, o.File, o.Deployment, o.Mode, o.Seed)
+	if o.Session != "" {
+		fmt.Fprintf(w, "session %s, scheduler %s\n", o.Session, o.Scheduler)
+	} else {
+		fmt.Fprintf(w, "scheduler %s\n", o.Scheduler)
+	}
+	for _, r := range o.Roles {
+		fmt.Fprintf(w, "\nrole %s: %s, %d trace entries\n", r.Role, r.Status, r.Entries)
+		WriteBindings(w, "  ", r.Names, r.Bindings, 160)
+	}
+	fmt.Fprintln(w)
+	switch o.Fault {
+	case nil:
+		fmt.Fprintf(w, "outcome: done in %d steps (%d instructions run, budget %d), %d host calls\n", o.Steps, o.Executed, o.Budget, o.HostCalls)
+	default:
+		where := ""
+		if o.Fault.Role != "" {
+			where = " in role " + o.Fault.Role
+		}
+		fmt.Fprintf(w, "outcome: faulted: %s%s at step %d (budget %d), %d host calls\n", o.Fault.Kind, where, o.Fault.Step, o.Budget, o.HostCalls)
+	}
+	if o.TraceHash != "" {
+		fmt.Fprintf(w, "trace: %s, %d entries, hash %s\n", o.Granularity, o.TraceEntries, o.TraceHash)
+	} else {
+		fmt.Fprintln(w, "trace: disabled")
+	}
+	if o.Recorded != "" {
+		fmt.Fprintf(w, "recorded: %s\n", o.Recorded)
+	}
+}
+
+// FaultDiagnostic is a session fault as a diagnostic for its author: at
+// the protocol step when the fault has a place in files, so it reads like
+// a checking mistake; without a Subject otherwise (print it plainly).
+func FaultDiagnostic(f *vm.Fault, files map[string]*hcl.File) *hcl.Diagnostic {
+	summary := "Session faulted: " + f.Kind.String()
+	if f.Role != "" {
+		summary += " in role " + f.Role
+	}
+	detail := FaultMessage(f)
+	if f.Index >= 0 {
+		detail = fmt.Sprintf("At trace index %d: %s", f.Index, detail)
+	}
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail}
+	if f.Range.Filename != "" && files[f.Range.Filename] != nil {
+		d.Subject = f.Range.Ptr()
+	}
+	return d
+}
+
+// WriteBindings prints a role's final bindings, one a line, abbreviated
+// to limit; a binding to null (unbound on the path taken) says nothing.
+func WriteBindings(w io.Writer, indent string, names []string, bindings map[string]effects.Value, limit int) {
+	tw := newTable(w)
+	shown := 0
+	for _, name := range names {
+		if v := bindings[name]; !v.IsNull() {
+			fmt.Fprintf(tw, "%s$%s\t= %s\n", indent, name, Abbreviate(v, limit))
+			shown++
+		}
+	}
+	_ = tw.Flush()
+	if shown == 0 {
+		fmt.Fprintln(w, indent+"(no bindings)")
+	}
+}
+
+// secretFields are map keys whose values the text forms hide: private
+// keys, key-share scalars and signing nonces. The JSON form and the trace
+// keep them (the trace must, to replay).
+var secretFields = []string{"private", "secret", "nonces"}
+
+// Abbreviate renders a value on one line for people, at most limit
+// characters: bytes as hex (long ones cut, with their length), lists and
+// maps in brackets, secrets hidden.
+func Abbreviate(v effects.Value, limit int) string {
+	var b strings.Builder
+	writeAbbrev(&b, v, 0)
+	s := b.String()
+	if r := []rune(s); len(r) > limit {
+		s = string(r[:limit-1]) + "…"
+	}
+	return s
+}
+
+func writeAbbrev(b *strings.Builder, v effects.Value, depth int) {
+	const maxItems, maxBytes = 6, 16
+	switch v.Kind() {
+	case effects.KindBytes:
+		raw, _ := v.AsBytes()
+		if len(raw) <= maxBytes {
+			b.WriteString("0x" + hex.EncodeToString(raw))
+			return
+		}
+		fmt.Fprintf(b, "0x%s…(%d bytes)", hex.EncodeToString(raw[:8]), len(raw))
+	case effects.KindString:
+		s, _ := v.AsString()
+		if r := []rune(s); len(r) > 40 {
+			s = string(r[:39]) + "…"
+		}
+		b.WriteString(strconv.Quote(s))
+	case effects.KindInt:
+		i, _ := v.AsInt()
+		b.WriteString(strconv.FormatInt(i, 10))
+	case effects.KindUint:
+		u, _ := v.AsUint()
+		b.WriteString(strconv.FormatUint(u, 10))
+	case effects.KindList:
+		items := v.Items()
+		if depth >= 2 {
+			fmt.Fprintf(b, "[%d items]", len(items))
+			return
+		}
+		b.WriteByte('[')
+		for i, it := range items {
+			if i == maxItems {
+				fmt.Fprintf(b, ", … %d more", len(items)-maxItems)
+				break
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			writeAbbrev(b, it, depth+1)
+		}
+		b.WriteByte(']')
+	case effects.KindMap:
+		fields := v.Fields()
+		if depth >= 2 {
+			fmt.Fprintf(b, "{%d fields}", len(fields))
+			return
+		}
+		b.WriteByte('{')
+		for i, f := range fields {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(f.Key + ": ")
+			if slices.Contains(secretFields, f.Key) {
+				b.WriteString("(hidden)")
+				continue
+			}
+			writeAbbrev(b, f.Value, depth+1)
+		}
+		b.WriteByte('}')
+	default: // null, bool
+		b.WriteString(v.String())
+	}
+}
+
+// newTable is the column layout of every table the text forms print (the
+// CLI's own tables use the same).
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+}

@@ -1,0 +1,90 @@
+package bundle
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"lukechampine.com/blake3"
+
+	"github.com/aurahost/aura-host/vm/trace"
+)
+
+// Format names the trace bundle's JSON Lines format.
+const Format = "aura-sim-bundle/v1"
+
+// Writer writes a trace bundle: a header (format, deployment, seed,
+// determinism profile), every fault change applied with its virtual time,
+// then for each run and role the machine's own trace (vm's JSON Lines,
+// introduced by a {"trace":...} line), and last each run's outcome and
+// the end. Each line is JSON with sorted keys, so the same calls give the
+// same bytes.
+type Writer struct {
+	buf bytes.Buffer
+}
+
+// NewWriter starts a bundle with its header line.
+func NewWriter(deployment string, seed uint64, profile map[string]any) *Writer {
+	b := &Writer{}
+	b.line(map[string]any{"format": Format, "deployment": deployment, "seed": seed, "profile": profile})
+	return b
+}
+
+func (b *Writer) line(v any) {
+	out, err := json.Marshal(v) // map keys sort: deterministic
+	if err != nil {
+		panic(err) // only plain values are written
+	}
+	b.buf.Write(out)
+	b.buf.WriteByte('\n')
+}
+
+// Fault records a fault starting or ending (phase "start", "end") at a
+// virtual time.
+func (b *Writer) Fault(atMs int64, kind, phase, detail string) {
+	b.line(map[string]any{"fault": map[string]any{"at_ms": atMs, "kind": kind, "phase": phase, "detail": detail}})
+}
+
+// Trace records one machine's trace (t nil: tracing was disabled, only
+// the {"trace":...} line is written).
+func (b *Writer) Trace(run, role, agent string, t *trace.Trace) {
+	b.line(map[string]any{"trace": map[string]any{"run": run, "role": role, "agent": agent}})
+	if t == nil {
+		return
+	}
+	if err := t.WriteJSONL(&b.buf); err != nil {
+		b.line(map[string]any{"trace_error": err.Error()})
+	}
+}
+
+// Outcome records a run's outcome: status "ok" or "failed" with its fault.
+func (b *Writer) Outcome(run, status, fault string, finishedMs int64, steps uint64) {
+	b.line(map[string]any{"outcome": map[string]any{"run": run, "status": status, "fault": fault,
+		"finished_ms": finishedMs, "steps": steps}})
+}
+
+// End closes the bundle with the virtual time the simulation ended at.
+func (b *Writer) End(virtualMs int64) {
+	b.line(map[string]any{"end": map[string]any{"virtual_ms": virtualMs}})
+}
+
+// Bytes is the bundle's JSON Lines encoding.
+func (b *Writer) Bytes() []byte { return b.buf.Bytes() }
+
+// WriteTo writes the bundle.
+func (b *Writer) WriteTo(w io.Writer) (int64, error) {
+	n, err := w.Write(b.buf.Bytes())
+	return int64(n), err
+}
+
+// Hash is BLAKE3-256 of the bundle's bytes, printed as hex (Hash).
+func (b *Writer) Hash() string { return Hash(b.buf.Bytes()) }
+
+// Hash is a trace bundle's hash: BLAKE3-256 of its bytes, as hex. It is
+// the one hash of a bundle, whether written (Writer.Hash) or read back
+// (Bundle.Hash).
+func Hash(raw []byte) string {
+	sum := blake3.Sum256(raw)
+	return fmt.Sprintf("%x", sum)
+}

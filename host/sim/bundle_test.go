@@ -1,0 +1,143 @@
+package sim_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/bundle"
+)
+
+const pingPongRun = `
+run "pp" {
+  protocol = "PROTOCOLS/ping_pong.hcl"
+  roles    = { Client = "alice", Server = "bob" }
+}
+`
+
+func readBack(t *testing.T, out *sim.Outcome) *bundle.Bundle {
+	t.Helper()
+	b, err := bundle.Read("pp.jsonl", out.Bundle.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestBundleReadsBackWithTheSameHash: the reader splits what the writer
+// wrote, finds each machine's trace, and hashes the bytes as the writer
+// did (one hash function).
+func TestBundleReadsBackWithTheSameHash(t *testing.T) {
+	out := simulate(t, simBase+pingPongRun, 7)
+	b := readBack(t, out)
+	if b.Hash() != out.Bundle.Hash() {
+		t.Errorf("read-back hash %s, written %s", b.Hash(), out.Bundle.Hash())
+	}
+	if b.Header.Format != sim.BundleFormat || b.Header.Seed != 7 || len(b.Traces) != 2 {
+		t.Fatalf("header %+v, %d traces", b.Header, len(b.Traces))
+	}
+	if o := b.Outcomes["pp"]; o.Status != "ok" {
+		t.Errorf("outcome %+v", o)
+	}
+	if err := b.CheckDigests(); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range b.Replay(context.Background()) {
+		if r.Status != session.Replayed {
+			t.Errorf("%s/%s: status %d, fault %v, err %v", r.Run, r.Role, r.Status, r.Fault, r.Err)
+		}
+	}
+	if w := b.Where(b.Traces[0].First + 1); !strings.Contains(w, "entry 0") {
+		t.Errorf("where: %s", w)
+	}
+}
+
+// TestBundleAlteredLineIsFound: a changed line no longer chains; the
+// reader names its line, and the replay diverges there.
+func TestBundleAlteredLineIsFound(t *testing.T) {
+	out := simulate(t, simBase+pingPongRun, 7)
+	b := readBack(t, out)
+	bt := b.Traces[0]
+	i := bt.First + 2 // the trace's second entry
+	b.Lines[i] = strings.Replace(b.Lines[i], `"ordering_key":`, `"ordering_key":9`, 1)
+	err := b.CheckDigests()
+	var te *bundle.TraceError
+	if !errors.As(err, &te) || te.AlteredLine == 0 {
+		t.Fatalf("altered line not found: %v\n%s", err, b.Lines[i])
+	}
+	if r := b.Replay(context.Background())[0]; r.Status != session.Diverged || r.Fault == nil {
+		t.Errorf("replay of an altered trace: status %d, fault %v", r.Status, r.Fault)
+	}
+}
+
+// TestDiffBundles: two seeds differ first at a line inside a machine's
+// trace, not at the headers (which hold the seed); the same bundle is
+// identical.
+func TestDiffBundles(t *testing.T) {
+	a := readBack(t, simulate(t, simBase+pingPongRun, 7))
+	b := readBack(t, simulate(t, simBase+pingPongRun, 8))
+	if d := bundle.Compare(a, a); !d.Identical {
+		t.Error("a bundle differs from itself")
+	}
+	d := bundle.Compare(a, b)
+	if d.Identical || len(d.Header) == 0 || d.Header[0].Field != "seed" {
+		t.Fatalf("header diff %+v", d.Header)
+	}
+	if len(d.TraceHeaderFields) == 0 {
+		t.Error("trace headers hold the seed, and do not differ")
+	}
+	if d.At >= 0 && d.At < len(a.Lines) && d.At < len(b.Lines) && len(d.Fields) == 0 {
+		t.Errorf("divergence at line %d with no field", d.At+1)
+	}
+}
+
+// TestSweepReportsInSeedOrder: however many workers run, outcomes come in
+// seed order, each seed once.
+func TestSweepReportsInSeedOrder(t *testing.T) {
+	t.Parallel()
+	r, err := sim.ParseSeedRange("3..40")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := r.From
+	for res := range sim.Sweep(context.Background(), sim.SweepConfig{Seeds: r, Parallel: 8,
+		Simulate: func(ctx context.Context, seed uint64) (*sim.Outcome, error) {
+			return &sim.Outcome{VirtualMs: int64(seed)}, nil
+		}}) {
+		if res.Seed != next || res.Outcome.VirtualMs != int64(next) {
+			t.Fatalf("got seed %d, want %d", res.Seed, next)
+		}
+		next++
+	}
+	if next != r.To+1 {
+		t.Errorf("stopped at %d", next)
+	}
+	for _, bad := range []string{"5", "5..1", "a..b", "0..18446744073709551615"} {
+		if _, err := sim.ParseSeedRange(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// TestSweepStopsWhenCancelled: once the context ends, no outcome after
+// the cancellation is sent, and the channel closes.
+func TestSweepStopsWhenCancelled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	for range sim.Sweep(ctx, sim.SweepConfig{Seeds: sim.SeedRange{From: 1, To: 1000}, Parallel: 2,
+		Simulate: func(ctx context.Context, seed uint64) (*sim.Outcome, error) {
+			if seed == 5 {
+				cancel()
+			}
+			return &sim.Outcome{}, ctx.Err()
+		}}) {
+		n++
+	}
+	if n > 5 {
+		t.Errorf("%d outcomes after cancelling at seed 5", n)
+	}
+}

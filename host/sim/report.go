@@ -1,0 +1,97 @@
+package sim
+
+import (
+	"bytes"
+	"errors"
+
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/vm"
+)
+
+// Report is one seed's simulation of a scenario for people and scripts;
+// its JSON form is what `simulate --json` prints.
+type Report struct {
+	Deployment  string      `json:"deployment"`
+	File        string      `json:"file"`
+	Seed        uint64      `json:"seed"`
+	Agents      int         `json:"agents"`
+	Faults      int         `json:"faults"`
+	Status      string      `json:"status"` // ok, or failed when any run failed
+	VirtualMs   int64       `json:"virtual_ms"`
+	BundleHash  string      `json:"bundle_hash"`
+	BundleLines int         `json:"bundle_lines"`
+	Recorded    string      `json:"recorded,omitempty"` // set by whoever writes the bundle to a file
+	Runs        []RunReport `json:"runs"`
+	Reproduce   string      `json:"reproduce,omitempty"` // set for a failing seed of a sweep
+}
+
+// RunReport is one run block's result.
+type RunReport struct {
+	Name       string               `json:"name"`
+	Protocol   string               `json:"protocol"`
+	Status     string               `json:"status"` // ok or failed
+	FinishedMs int64                `json:"finished_ms"`
+	Steps      uint64               `json:"steps"`
+	Fault      *session.FaultReport `json:"fault,omitempty"`
+	Roles      []RoleBinding        `json:"roles,omitempty"`
+	// Err is the run's failure itself (nil when it completed), for placing
+	// it at its protocol step.
+	Err error `json:"-"`
+	// Decl is the run block (nil if the outcome names a run the
+	// deployment does not declare in that place).
+	Decl *config.Run `json:"-"`
+}
+
+// RoleBinding is a role of a run, the agent that played it, and its final
+// bindings.
+type RoleBinding struct {
+	Role     string                   `json:"role"`
+	Agent    string                   `json:"agent"`
+	Bindings map[string]effects.Value `json:"bindings"`
+	// Names are the binding names in the role's slot order, for a text form.
+	Names []string `json:"-"`
+}
+
+// Report describes out, the simulation of seed.
+func (sc *Scenario) Report(seed uint64, out *Outcome) *Report {
+	agents := len(sc.Deployment.Agents)
+	if agents == 0 {
+		agents = 1 // the deployment's implicit agent
+	}
+	o := &Report{Deployment: sc.Deployment.Name, File: sc.File, Seed: seed, Agents: agents, Faults: len(sc.Deployment.Faults),
+		Status: "ok", VirtualMs: out.VirtualMs, BundleHash: out.Bundle.Hash(),
+		BundleLines: bytes.Count(out.Bundle.Bytes(), []byte{'\n'})}
+	for i, r := range out.Runs {
+		rr := RunReport{Name: r.Name, Status: "ok", FinishedMs: r.FinishedMs, Steps: r.Steps, Err: r.Err}
+		var prog *vm.Program
+		if i < len(sc.Deployment.Runs) && sc.Deployment.Runs[i].Name == r.Name {
+			rr.Decl, prog = sc.Deployment.Runs[i], sc.Programs[i]
+			rr.Protocol = prog.Protocol.Name
+		}
+		if r.Err != nil {
+			rr.Status, o.Status = "failed", "failed"
+			rr.Fault = errorReport(r.Err)
+		}
+		if prog != nil {
+			for _, rc := range prog.Roles {
+				rb := RoleBinding{Role: rc.Role, Agent: rr.Decl.Roles[rc.Role]}
+				rb.Names, rb.Bindings = session.Bindings(rc, r.Binding)
+				rr.Roles = append(rr.Roles, rb)
+			}
+		}
+		o.Runs = append(o.Runs, rr)
+	}
+	return o
+}
+
+// errorReport is a run's failure for people and scripts: its fault, or
+// why it could not run.
+func errorReport(err error) *session.FaultReport {
+	var f *vm.Fault
+	if errors.As(err, &f) {
+		return session.NewFaultReport(f)
+	}
+	return &session.FaultReport{Kind: "Error", Index: -1, Message: err.Error()}
+}
