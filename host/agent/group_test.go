@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
@@ -87,6 +88,14 @@ func TestAdminInvokeActsAsTheNamedAgent(t *testing.T) {
 	}
 	if after := facts("open"); after <= before {
 		t.Fatal("an allowed invoke through the admin endpoint left no fact")
+	}
+	// Operator operations stay apart from effects and name a plugin of
+	// one agent as agent/plugin: a ready plugin is refused a reset.
+	if st, err := c.Status(ctx); err != nil || len(st.Plugins) != 12 || st.Plugins[0].Name != "locked/journal" {
+		t.Fatalf("status: %+v, %v", st, err)
+	}
+	if err := c.Reset(ctx, "open/session"); err == nil || !strings.Contains(err.Error(), "not failed") {
+		t.Fatalf("reset open/session, which has not failed: %v", err)
 	}
 	for _, as := range []string{"", "nobody"} {
 		if _, err := c.InvokeAs(ctx, as, effects.SessionCreate, createSession); !errors.Is(err, effects.ErrInvalidArgs) {
