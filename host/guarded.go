@@ -224,6 +224,6 @@ func (g *guardChain) direct(ctx context.Context, op effects.OpID, args effects.V
 // journalArgs are journal.append_fact's arguments for fact, built without
 // a Go map: this runs on every guarded call.
 func journalArgs(fact effects.Value) effects.Value {
-	v, _ := effects.MapOf(effects.Field{Key: "fact", Value: fact}) // one key: never a duplicate
+	v, _ := effects.SortedMap([]effects.Field{{Key: "fact", Value: fact}}) // one key: always in order
 	return v
 }

@@ -77,11 +77,11 @@ func fact(typ string, authority effects.AuthorityID, time uint64, predicate stri
 	)
 }
 
-// fields is the map Value of distinct keys: effects.MapOf without a Go map
-// in between (facts are built on every guarded call). A repeated key is a
-// bug in this package.
+// fields is the map Value of fs, given in key order: no Go map, copy or
+// sort in between (facts are built on every guarded call). Keys out of
+// order are a bug in this package.
 func fields(fs ...effects.Field) effects.Value {
-	v, err := effects.MapOf(fs...)
+	v, err := effects.SortedMap(fs)
 	if err != nil {
 		panic("guard: " + err.Error())
 	}
@@ -89,21 +89,18 @@ func fields(fs ...effects.Field) effects.Value {
 }
 
 func operationFact(req Request, send bool) effects.Value {
-	body := []effects.Field{
-		{Key: "args", Value: req.Body},
-		{Key: "context", Value: effects.Bytes(req.Context[:])},
-		{Key: "session", Value: effects.Bytes(req.Session[:])},
+	args := effects.Field{Key: "args", Value: req.Body}
+	context := effects.Field{Key: "context", Value: effects.Bytes(req.Context[:])}
+	session := effects.Field{Key: "session", Value: effects.Bytes(req.Session[:])}
+	if !send {
+		return fact(FactOperation, req.Authority, req.Time, string(req.Op), fields(args, context, session))
 	}
-	typ := FactOperation
-	if send {
-		typ = FactSend
-		body = append(body,
-			effects.Field{Key: "peer", Value: effects.Bytes(req.Peer[:])},
-			effects.Field{Key: "size", Value: effects.Uint(uint64(max(req.PayloadSize, 0)))},
-			effects.Field{Key: "cost", Value: effects.Uint(SendCost(req.PayloadSize))},
-		)
-	}
-	return fact(typ, req.Authority, req.Time, string(req.Op), fields(body...))
+	return fact(FactSend, req.Authority, req.Time, string(req.Op), fields(args, context,
+		effects.Field{Key: "cost", Value: effects.Uint(SendCost(req.PayloadSize))},
+		effects.Field{Key: "peer", Value: effects.Bytes(req.Peer[:])},
+		session,
+		effects.Field{Key: "size", Value: effects.Uint(uint64(max(req.PayloadSize, 0)))},
+	))
 }
 
 // ReceiptFact is the journal fact that records r for audit, at time (ms).
