@@ -3,8 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/internal/hclsafe"
 )
 
 // Options tune how a deployment file is decoded.
@@ -28,6 +27,12 @@ type Options struct {
 	// deployment file: Load makes it absolute, Parse uses
 	// filepath.Dir(filename) as given.
 	Dir string
+
+	// MaxFileSize is the largest deployment file Load reads, in bytes;
+	// DefaultMaxFileSize when zero or negative. A larger file, or anything
+	// but a regular file, is a diagnostic (see ReadSource). The CLI raises
+	// it with --max-file-size; Parse, given bytes, does not look at it.
+	MaxFileSize int64
 }
 
 // Deployment is a decoded deployment file. Every field that came from the
@@ -69,6 +74,11 @@ type Deployment struct {
 	// Dir is the directory relative paths were resolved against.
 	Dir string
 
+	// MaxFileSize is the cap the deployment was loaded under
+	// (Options.MaxFileSize); the protocol files its runs name are read
+	// under the same cap.
+	MaxFileSize int64
+
 	// Plugins in the order the file declares them, as declared at the top
 	// level; EffectivePlugins applies the mode's overrides.
 	Plugins []*Plugin
@@ -101,17 +111,20 @@ func (d *Deployment) Plugin(name string) *Plugin { return findPlugin(d.Plugins, 
 // never nil: when the diagnostics hold errors it is partial, good only for
 // printing them (its Files are set).
 func Load(path string, opts Options) (*Deployment, hcl.Diagnostics) {
-	src, err := os.ReadFile(path)
+	src, err := ReadSource(path, opts.MaxFileSize)
 	if err != nil {
-		reason := err.Error()
-		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
-			reason = pe.Err.Error()
+		summary := "Cannot read deployment file"
+		switch {
+		case errors.Is(err, ErrFileTooLarge):
+			summary = "Deployment file too large"
+		case errors.Is(err, ErrNotRegularFile):
+			summary = "Deployment path is not a file"
 		}
 		start := hcl.Pos{Line: 1, Column: 1}
 		return &Deployment{Files: map[string]*hcl.File{}}, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
-			Summary:  "Cannot read deployment file",
-			Detail:   fmt.Sprintf("Reading %s failed: %s. Check the path and its permissions.", path, reason),
+			Summary:  summary,
+			Detail:   err.Error() + ".",
 			Subject:  &hcl.Range{Filename: path, Start: start, End: start},
 		}}
 	}
@@ -136,12 +149,17 @@ func Parse(src []byte, filename string, opts Options) (*Deployment, hcl.Diagnost
 	if filename == "" {
 		filename = defaultFilename
 	}
-	dep := &Deployment{Files: map[string]*hcl.File{}}
+	dep := &Deployment{Files: map[string]*hcl.File{}, MaxFileSize: opts.MaxFileSize}
+	fallback := hcl.Range{Filename: filename, Start: hcl.Pos{Line: 1, Column: 1}, End: hcl.Pos{Line: 1, Column: 1}}
+	// The parser recurses once per level of nesting: refuse what would
+	// overflow its stack (and binary files) before it runs.
+	if diags := hclsafe.Check(src, filename, 0); diags.HasErrors() {
+		return dep, finish(diags, fallback)
+	}
 	file, diags := hclsyntax.ParseConfig(src, filename, hcl.Pos{Line: 1, Column: 1})
 	if file != nil {
 		dep.Files[filename] = file
 	}
-	fallback := hcl.Range{Filename: filename, Start: hcl.Pos{Line: 1, Column: 1}, End: hcl.Pos{Line: 1, Column: 1}}
 	if diags.HasErrors() || file == nil {
 		return dep, finish(diags, fallback)
 	}

@@ -90,7 +90,25 @@
 // fills, one file per block kind; a new attribute or nested block is one
 // entry there and its decode function.
 //
-// config imports only effects from this project. Invariants a newcomer must
+// # Bounded input
+//
+// A deployment file is untrusted input, and reading it costs bounded
+// time and memory:
+//   - ReadSource (which Load uses, and which the CLI uses for protocol
+//     files) reads only regular files, refusing a directory, FIFO, socket
+//     or device at once without blocking on it, and at most
+//     DefaultMaxFileSize (8 MiB) unless the caller passes another limit
+//     (Options.MaxFileSize; the CLI's --max-file-size). The limit holds
+//     while reading, so a file that grows is cut off. Its errors are
+//     *SourceError, with ErrFileTooLarge or ErrNotRegularFile.
+//   - Parse refuses, before the HCL parser runs, bytes that are not UTF-8
+//     and nesting deeper than internal/hclsafe.DefaultMaxDepth (512)
+//     levels (brackets, blocks, templates, and the operators, indexes and
+//     calls of one expression), each as one diagnostic at file:line:col:
+//     the parser and evaluation recurse once per level and would
+//     overflow the stack.
+//
+// config imports only effects (and internal/hclsafe) from this project. Invariants a newcomer must
 // not break:
 //   - Every error diagnostic has a Subject in the user's file; config
 //     mistakes are never plain Go errors. Diagnostics are collected, not

@@ -11,7 +11,10 @@
 // repeats its family drops the repeat: RandomBytes is
 // "random.random_bytes"). Code calling or serving a built-in operation uses
 // the constant, never the string; a test in package plugins checks that
-// the constants and the built-ins' declarations match one for one.
+// the constants and the built-ins' declarations match one for one. The
+// device family (ops_device.go) is the exception: the agent runtime serves
+// it with the agent's device key, and DeviceOps declares it here, with the
+// signing domain (DeviceSigningMessage) every verifier must rebuild.
 //
 // It imports nothing of the project: config, vm, sdk, host and plugins all
 // speak this vocabulary, so it must stay at the bottom of the import graph.

@@ -36,6 +36,14 @@ const (
 	CodeInvalidConfig Code = "invalid_config"
 	// CodeInternal: the handler failed in a way the caller cannot fix.
 	CodeInternal Code = "internal"
+	// CodeInvalidSignature: a signature does not verify over what it
+	// claims to sign (an altered or re-encoded invitation, a forged
+	// approval). The message says what was checked.
+	CodeInvalidSignature Code = "invalid_signature"
+	// CodeUnknownDevice: a key is not a device key of the authority it
+	// claims to speak for (not in its journaled device set, or not the key
+	// the deployment knows for that authority).
+	CodeUnknownDevice Code = "unknown_device"
 )
 
 // Error is the typed error of an effect call. Callers match it by code with
@@ -96,6 +104,10 @@ var (
 	ErrExhausted     = &Error{Code: CodeExhausted}
 	ErrInvalidConfig = &Error{Code: CodeInvalidConfig}
 	ErrInternal      = &Error{Code: CodeInternal}
+	// ErrInvalidSignature matches invalid_signature errors.
+	ErrInvalidSignature = &Error{Code: CodeInvalidSignature}
+	// ErrUnknownDevice matches unknown_device errors.
+	ErrUnknownDevice = &Error{Code: CodeUnknownDevice}
 )
 
 // Errorf returns an *Error with the given code and a formatted message.

@@ -69,3 +69,32 @@ const (
 	// RendezvousExpire drops the expired descriptors from memory.
 	RendezvousExpire OpID = "rendezvous.expire"
 )
+
+// Operations of the auth family that manage the authority's device set.
+const (
+	// AuthEnrollDevice enrols a device key in the authority's device set,
+	// signed by the agent's own (already enrolled) device.
+	AuthEnrollDevice OpID = "auth.enroll_device"
+	// AuthListDevices returns the device set's public keys (list of bytes).
+	AuthListDevices OpID = "auth.list_devices"
+)
+
+// Operations of the recovery family that manage the guardian set.
+const (
+	// RecoverySetGuardians journals the authority's guardian set, signed by
+	// the agent's device; each guardian's key comes from the deployment.
+	RecoverySetGuardians OpID = "recovery.set_guardians"
+	// RecoveryGuardians returns the authority's current guardian set.
+	RecoveryGuardians OpID = "recovery.guardians"
+)
+
+// Operations of the invitation family that carry an answer back to the
+// sender.
+const (
+	// InvitationExportAnswer returns the receiver's signed answer (accept or
+	// decline) as a code for the sender.
+	InvitationExportAnswer OpID = "invitation.export_answer"
+	// InvitationImportAnswer records, at the sender, the receiver's signed
+	// answer a code carries.
+	InvitationImportAnswer OpID = "invitation.import_answer"
+)

@@ -22,9 +22,12 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 
 // hostOwnedFamilies lists the operation families that package effects
 // names but no built-in plugin serves, because the host answers them
-// itself. There are none today; a family added here must say which host
-// package serves it.
-var hostOwnedFamilies = map[string]string{}
+// itself; each says which host package serves it.
+var hostOwnedFamilies = map[string]string{
+	// device.sign and device.public_key hold the agent's device key, which
+	// must never be handed to a plugin.
+	"device": "host/agent",
+}
 
 // opConstants reads package effects' source and returns its constants of
 // type OpID, by value, each with its name. Reading the source (rather than

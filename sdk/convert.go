@@ -128,6 +128,7 @@ var knownCodes = map[effects.Code]bool{
 	effects.CodeUnavailable: true, effects.CodeTimeout: true, effects.CodeCancelled: true,
 	effects.CodeNotFound: true, effects.CodeConflict: true, effects.CodeExhausted: true,
 	effects.CodeInvalidConfig: true, effects.CodeInternal: true,
+	effects.CodeInvalidSignature: true, effects.CodeUnknownDevice: true,
 }
 
 func errorFromProto(p *pb.Error, op effects.OpID, plugin string) *effects.Error {

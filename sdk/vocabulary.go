@@ -55,17 +55,19 @@ const (
 
 // Error codes.
 const (
-	CodeUnknownOp     = effects.CodeUnknownOp
-	CodeInvalidArgs   = effects.CodeInvalidArgs
-	CodeDenied        = effects.CodeDenied
-	CodeUnavailable   = effects.CodeUnavailable
-	CodeTimeout       = effects.CodeTimeout
-	CodeCancelled     = effects.CodeCancelled
-	CodeNotFound      = effects.CodeNotFound
-	CodeConflict      = effects.CodeConflict
-	CodeExhausted     = effects.CodeExhausted
-	CodeInvalidConfig = effects.CodeInvalidConfig
-	CodeInternal      = effects.CodeInternal
+	CodeUnknownOp        = effects.CodeUnknownOp
+	CodeInvalidArgs      = effects.CodeInvalidArgs
+	CodeDenied           = effects.CodeDenied
+	CodeUnavailable      = effects.CodeUnavailable
+	CodeTimeout          = effects.CodeTimeout
+	CodeCancelled        = effects.CodeCancelled
+	CodeNotFound         = effects.CodeNotFound
+	CodeConflict         = effects.CodeConflict
+	CodeExhausted        = effects.CodeExhausted
+	CodeInvalidConfig    = effects.CodeInvalidConfig
+	CodeInternal         = effects.CodeInternal
+	CodeInvalidSignature = effects.CodeInvalidSignature
+	CodeUnknownDevice    = effects.CodeUnknownDevice
 )
 
 // Execution modes.

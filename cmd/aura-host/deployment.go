@@ -18,8 +18,8 @@ import (
 
 // loadDeployment decodes a deployment file, printing its diagnostics.
 // Errors end the command with status 1.
-func loadDeployment(path string) (*config.Deployment, error) {
-	dep, diags := config.Load(path, config.Options{Builtins: plugins.Names()})
+func loadDeployment(g *globals, path string) (*config.Deployment, error) {
+	dep, diags := config.Load(path, config.Options{Builtins: plugins.Names(), MaxFileSize: g.maxFileSize})
 	if len(diags) > 0 {
 		_ = config.WriteDiagnostics(stderr, dep.Files, diags, colorful(stderr))
 	}
@@ -38,7 +38,7 @@ func newHost(g *globals, path string, mode *modeValue, quiet, admin bool) (*host
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	dep, err := loadDeployment(path)
+	dep, err := loadDeployment(g, path)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -104,7 +104,7 @@ func invokeHere(start, ctx context.Context, g *globals, file string, mode *modeV
 	if err != nil {
 		return effects.Value{}, err
 	}
-	dep, err := loadDeployment(file)
+	dep, err := loadDeployment(g, file)
 	if err != nil {
 		return effects.Value{}, err
 	}

@@ -27,11 +27,11 @@ multiparty-session-type tools (a .json file).`,
       --deployment examples/protocols/deployment/deployment.hcl --record recovery.jsonl`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newProtocolCheckCommand(), newProtocolProjectCommand(), newProtocolRunCommand(g))
+	cmd.AddCommand(newProtocolCheckCommand(g), newProtocolProjectCommand(g), newProtocolRunCommand(g))
 	return cmd
 }
 
-func newProtocolCheckCommand() *cobra.Command {
+func newProtocolCheckCommand(g *globals) *cobra.Command {
 	var (
 		name  string
 		types bool
@@ -55,7 +55,7 @@ protocol by protocol, or only the one --protocol names.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
-			src, err := session.ReadProtocol(file)
+			src, err := session.ReadProtocol(file, g.maxFileSize)
 			if err != nil {
 				return err
 			}
@@ -89,7 +89,7 @@ protocol by protocol, or only the one --protocol names.`,
 	return cmd
 }
 
-func newProtocolProjectCommand() *cobra.Command {
+func newProtocolProjectCommand(g *globals) *cobra.Command {
 	var (
 		name   string
 		role   string
@@ -118,7 +118,7 @@ Mistakes are printed with file:line:col and a snippet; exit status 1.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			file := args[0]
-			src, err := session.ReadProtocol(file)
+			src, err := session.ReadProtocol(file, g.maxFileSize)
 			if err != nil {
 				return err
 			}

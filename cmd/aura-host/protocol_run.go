@@ -99,7 +99,7 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 	if f.deployment == "" {
 		return errors.New("--deployment is required: the deployment whose plugins serve the protocol's invokes, e.g. --deployment examples/protocols/deployment/deployment.hcl")
 	}
-	src, err := session.ReadProtocol(file)
+	src, err := session.ReadProtocol(file, g.maxFileSize)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 	if cfg.Logger, err = g.logger(stderr, false); err != nil {
 		return err
 	}
-	dep, err := loadDeployment(f.deployment)
+	dep, err := loadDeployment(g, f.deployment)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/aurahost/aura-host/config"
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 )
@@ -13,6 +14,8 @@ import (
 type globals struct {
 	logLevel string
 	logJSON  bool
+	// maxFileSize caps deployment and protocol files (--max-file-size).
+	maxFileSize int64
 }
 
 // logger builds the CLI's logger. Without --log-level, long-running
@@ -75,6 +78,8 @@ Simulations: several agents in one process on virtual time, with faults:
 	}
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "log level: trace, debug, info, warn, error, off (default info for run, warn for one-shot commands)")
 	root.PersistentFlags().BoolVar(&g.logJSON, "log-json", false, "write logs as JSON lines")
+	root.PersistentFlags().Int64Var(&g.maxFileSize, "max-file-size", config.DefaultMaxFileSize,
+		"largest deployment or protocol file read, in bytes (anything larger is refused before it is parsed)")
 	root.AddCommand(
 		newRunCommand(g),
 		newStatusCommand(),

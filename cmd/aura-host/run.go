@@ -57,7 +57,7 @@ run refuses it in simulation mode and says so.`,
 			if err != nil {
 				return err
 			}
-			dep, err := loadDeployment(args[0])
+			dep, err := loadDeployment(g, args[0])
 			if err != nil {
 				return err
 			}

@@ -120,7 +120,7 @@ func runSimulate(cmd *cobra.Command, g *globals, f *simulateFlags, file string) 
 	if err != nil {
 		return err
 	}
-	dep, err := loadDeployment(file)
+	dep, err := loadDeployment(g, file)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,11 @@ import (
 )
 
 // Auth is the client of the auth service: a challenge of 32 random bytes
-// that a device signs with its Ed25519 key, verified once; success is
-// journaled as an auth.authenticated fact.
+// that a device of the authority's device set signs with its Ed25519 key
+// (Device.Sign with purpose effects.PurposeAuthChallenge), verified once;
+// success is journaled as an auth.authenticated fact. The device set is a
+// journaled, signed fact: the agent's own device from the start, others
+// by EnrollDevice.
 type Auth struct{ c caller }
 
 // AuthMethod is how a challenge is answered.
@@ -29,6 +32,8 @@ var (
 	opCreateChallenge = declare("Auth.CreateChallenge", effects.AuthCreateChallenge, effects.KindMap)
 	opAuthVerify      = declare("Auth.Verify", effects.AuthVerify, effects.KindMap,
 		arg("challenge_id", effects.KindString), arg("signature", effects.KindBytes), arg("public_key", effects.KindBytes), arg("method", effects.KindString))
+	opEnrollDevice = declare("Auth.EnrollDevice", effects.AuthEnrollDevice, effects.KindMap, arg("public_key", effects.KindBytes))
+	opListDevices  = declare("Auth.ListDevices", effects.AuthListDevices, effects.KindList)
 )
 
 // AuthChallenge is an issued challenge: the device signs Nonce.
@@ -41,7 +46,7 @@ type AuthChallenge struct {
 // AuthResponse answers a challenge.
 type AuthResponse struct {
 	ChallengeID string     // the challenge answered
-	Signature   []byte     // the device key's Ed25519 signature of the nonce
+	Signature   []byte     // the device key's signature of the nonce with purpose effects.PurposeAuthChallenge
 	PublicKey   []byte     // the device's 32-byte Ed25519 public key
 	Method      AuthMethod // "" means AuthDeviceKey
 }
@@ -71,8 +76,9 @@ func (x *Auth) CreateChallenge(ctx context.Context) (AuthChallenge, error) {
 
 // Verify answers a challenge; the first verify consumes it. A signature
 // that does not verify is a result with Authenticated false, not an error.
-// An unknown challenge matches effects.ErrNotFound; a used or expired one
-// effects.ErrConflict.
+// A key outside the device set matches effects.ErrUnknownDevice (and
+// consumes nothing); an unknown challenge effects.ErrNotFound; a used or
+// expired one effects.ErrConflict.
 func (x *Auth) Verify(ctx context.Context, resp AuthResponse) (AuthResult, error) {
 	method := resp.Method
 	if method == "" {
@@ -95,4 +101,40 @@ func (x *Auth) Verify(ctx context.Context, resp AuthResponse) (AuthResult, error
 		}
 		return res
 	})
+}
+
+// EnrollDevice enrols a device key in the caller's device set, signed by
+// the agent's own device, and returns the auth.device_enrolled fact's id.
+// A key already enrolled matches effects.ErrConflict.
+func (x *Auth) EnrollDevice(ctx context.Context, publicKey []byte) ([]byte, error) {
+	v, err := x.c.invoke(ctx, opEnrollDevice, map[string]effects.Value{"public_key": effects.Bytes(publicKey)})
+	if err != nil {
+		return nil, err
+	}
+	return decodeRecord(opEnrollDevice, v, func(r reader) []byte { return r.bytes("fact_id") })
+}
+
+// ListDevices returns the device set's public keys, in byte order.
+func (x *Auth) ListDevices(ctx context.Context) ([][]byte, error) {
+	v, err := x.c.invoke(ctx, opListDevices, nil)
+	if err != nil {
+		return nil, err
+	}
+	d := newDecoding(opListDevices)
+	if v.Kind() != effects.KindList {
+		d.fail("", "a list", describe(v))
+		return nil, d.result()
+	}
+	out := make([][]byte, v.Len())
+	for i, it := range v.Items() {
+		b, ok := it.AsBytes()
+		if !ok || len(b) != PublicKeySize {
+			d.fail(index("", i), wantBytes(PublicKeySize), describe(it))
+		}
+		out[i] = b
+	}
+	if err := d.result(); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -40,5 +40,46 @@ func authCases() []methodCase {
 				"public_key": effects.Bytes(pub), "reason": str("the signature does not verify")}),
 			want: facade.AuthResult{Method: facade.AuthDeviceKey, ChallengeID: id, PublicKey: pub, Reason: "the signature does not verify"},
 		},
+		{
+			name: "Auth.EnrollDevice",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Auth.EnrollDevice(ctx, pub) },
+			op:   effects.AuthEnrollDevice, args: args("public_key", effects.Bytes(pub)),
+			reply: obj(map[string]effects.Value{"public_key": effects.Bytes(pub), "fact_id": effects.Bytes(factID)}),
+			want:  factID,
+		},
+		{
+			name: "Auth.ListDevices",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Auth.ListDevices(ctx) },
+			op:   effects.AuthListDevices, args: effects.Null(),
+			reply: list(effects.Bytes(pub)), want: [][]byte{pub},
+		},
+	}
+}
+
+func deviceCases() []methodCase {
+	msg, sig, pub := []byte("hello"), filled(64, 5), filled(32, 6)
+	return []methodCase{
+		{
+			name: "Device.Sign",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Device.Sign(ctx, effects.PurposeInvitation, msg)
+			},
+			op: effects.DeviceSign, args: args("message", effects.Bytes(msg), "purpose", str("invitation")),
+			reply: effects.Bytes(sig), want: sig,
+		},
+		{
+			name: "Device.PublicKey/own",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Device.PublicKey(ctx, "") },
+			op:   effects.DevicePublicKey, args: effects.Null(),
+			reply: effects.Bytes(pub), want: pub,
+		},
+		{
+			name: "Device.PublicKey/a peer's",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Device.PublicKey(ctx, "authority-bob")
+			},
+			op: effects.DevicePublicKey, args: args("authority", str("authority-bob")),
+			reply: effects.Bytes(pub), want: pub,
+		},
 	}
 }

@@ -38,6 +38,7 @@ type Clients struct {
 	Invitations *Invitations // invitation.*: the invitation service
 	Recovery    *Recovery    // recovery.*: the guardian recovery service
 	Rendezvous  *Rendezvous  // rendezvous.*: the rendezvous service
+	Device      *Device      // device.*: the agent's device key (served by the agent runtime)
 
 	scope Scope
 	inv   Invoker
@@ -67,6 +68,7 @@ func NewScoped(inv Invoker, scope Scope) *Clients {
 		Invitations: &Invitations{c},
 		Recovery:    &Recovery{c},
 		Rendezvous:  &Rendezvous{c},
+		Device:      &Device{c},
 		scope:       scope,
 		inv:         inv,
 	}

@@ -38,16 +38,16 @@ func invitationCases() []methodCase {
 	settledValue := func(status, by string) effects.Value {
 		return invitationValue(status, map[string]effects.Value{"settled_by": str(by), "settled_ms": i64(2000), "fact_id": effects.Bytes(factID)})
 	}
-	idArgs := func(as string) effects.Value { return args("id", str(invitationID), "as", str(as)) }
+	idArgs := func(string) effects.Value { return args("id", str(invitationID)) }
 	return []methodCase{
 		{
 			name: "Invitations.Invite",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
-				return fx.Invitations.Invite(ctx, facade.InviteRequest{Kind: facade.InviteGuardian, Sender: "alice", Receiver: "bob",
+				return fx.Invitations.Invite(ctx, facade.InviteRequest{Kind: facade.InviteGuardian, Receiver: "bob",
 					TTL: time.Hour, Message: "be my guardian"})
 			},
 			op: effects.InvitationInvite,
-			args: args("kind", str("guardian"), "sender", str("alice"), "receiver", str("bob"), "ttl_ms", i64(3600000),
+			args: args("kind", str("guardian"), "receiver", str("bob"), "ttl_ms", i64(3600000),
 				"message", str("be my guardian")),
 			reply: invitationValue("pending", map[string]effects.Value{"message": str("be my guardian"), "fact_id": effects.Bytes(factID)}),
 			want:  created,
@@ -55,16 +55,16 @@ func invitationCases() []methodCase {
 		{
 			name: "Invitations.Invite/without a message",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
-				return fx.Invitations.Invite(ctx, facade.InviteRequest{Kind: facade.InviteGuardian, Sender: "alice", Receiver: "bob", TTL: time.Hour})
+				return fx.Invitations.Invite(ctx, facade.InviteRequest{Kind: facade.InviteGuardian, Receiver: "bob", TTL: time.Hour})
 			},
 			op:    effects.InvitationInvite,
-			args:  args("kind", str("guardian"), "sender", str("alice"), "receiver", str("bob"), "ttl_ms", i64(3600000)),
+			args:  args("kind", str("guardian"), "receiver", str("bob"), "ttl_ms", i64(3600000)),
 			reply: invitationValue("pending", nil), want: pending,
 		},
 		{
 			name: "Invitations.Accept",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
-				return fx.Invitations.Accept(ctx, invitationID, "bob")
+				return fx.Invitations.Accept(ctx, invitationID)
 			},
 			op: effects.InvitationAccept, args: idArgs("bob"),
 			reply: settledValue("accepted", "bob"), want: settled(facade.InvitationAccepted, "bob"),
@@ -72,7 +72,7 @@ func invitationCases() []methodCase {
 		{
 			name: "Invitations.Decline",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
-				return fx.Invitations.Decline(ctx, invitationID, "bob")
+				return fx.Invitations.Decline(ctx, invitationID)
 			},
 			op: effects.InvitationDecline, args: idArgs("bob"),
 			reply: settledValue("declined", "bob"), want: settled(facade.InvitationDeclined, "bob"),
@@ -80,7 +80,7 @@ func invitationCases() []methodCase {
 		{
 			name: "Invitations.Cancel",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
-				return fx.Invitations.Cancel(ctx, invitationID, "alice")
+				return fx.Invitations.Cancel(ctx, invitationID)
 			},
 			op: effects.InvitationCancel, args: idArgs("alice"),
 			reply: settledValue("cancelled", "alice"), want: settled(facade.InvitationCancelled, "alice"),
@@ -118,15 +118,31 @@ func invitationCases() []methodCase {
 				return fx.Invitations.Export(ctx, invitationID)
 			},
 			op: effects.InvitationExport, args: args("id", str(invitationID)),
-			reply: str("AURA-INV1-ABC"), want: "AURA-INV1-ABC",
+			reply: str("AURA-INV2-ABC"), want: "AURA-INV2-ABC",
 		},
 		{
 			name: "Invitations.Import",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
-				return fx.Invitations.Import(ctx, "AURA-INV1-ABC")
+				return fx.Invitations.Import(ctx, "AURA-INV2-ABC")
 			},
-			op: effects.InvitationImport, args: args("code", str("AURA-INV1-ABC")),
+			op: effects.InvitationImport, args: args("code", str("AURA-INV2-ABC")),
 			reply: invitationValue("pending", nil), want: pending,
+		},
+		{
+			name: "Invitations.ExportAnswer",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Invitations.ExportAnswer(ctx, invitationID)
+			},
+			op: effects.InvitationExportAnswer, args: args("id", str(invitationID)),
+			reply: str("AURA-ANS1-ABC"), want: "AURA-ANS1-ABC",
+		},
+		{
+			name: "Invitations.ImportAnswer",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Invitations.ImportAnswer(ctx, "AURA-ANS1-ABC")
+			},
+			op: effects.InvitationImportAnswer, args: args("code", str("AURA-ANS1-ABC")),
+			reply: settledValue("accepted", "bob"), want: settled(facade.InvitationAccepted, "bob"),
 		},
 	}
 }

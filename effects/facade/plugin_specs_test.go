@@ -13,7 +13,7 @@ import "github.com/aurahost/aura-host/effects"
 // effects may not import plugins, so this copy is what ties the facades to
 // the plugins here; the plugins' own tests can check the real declarations
 // with facade.CheckSpecs.
-var pluginSpecs = []effects.OpSpec{
+var pluginSpecs = append([]effects.OpSpec{
 	// plugins/crypto
 	{ID: effects.CryptoEd25519GenerateKeypair, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true},
 	{ID: effects.CryptoEd25519Sign, Result: effects.KindBytes, Determinism: effects.Pure, Idempotent: true, Params: []effects.Param{{Name: "msg", Kind: effects.KindBytes}, {Name: "key", Kind: effects.KindBytes}}},
@@ -91,18 +91,24 @@ var pluginSpecs = []effects.OpSpec{
 	{ID: effects.SessionCleanExpired, Result: effects.KindInt, Determinism: effects.WritesWorld, Idempotent: true},
 	// plugins/auth
 	{ID: effects.AuthCreateChallenge, Result: effects.KindMap, Determinism: effects.WritesWorld, Idempotent: true},
+	{ID: effects.AuthEnrollDevice, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "public_key", Kind: effects.KindBytes}}},
+	{ID: effects.AuthListDevices, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true},
 	{ID: effects.AuthVerify, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "challenge_id", Kind: effects.KindString}, {Name: "signature", Kind: effects.KindBytes}, {Name: "public_key", Kind: effects.KindBytes}, {Name: "method", Kind: effects.KindString}}},
 	// plugins/invitation
-	{ID: effects.InvitationInvite, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "kind", Kind: effects.KindString}, {Name: "sender", Kind: effects.KindString}, {Name: "receiver", Kind: effects.KindString}, {Name: "ttl_ms", Kind: effects.KindInt}, {Name: "message", Kind: effects.KindString, Optional: true}}},
-	{ID: effects.InvitationAccept, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "id", Kind: effects.KindString}, {Name: "as", Kind: effects.KindString}}},
-	{ID: effects.InvitationDecline, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "id", Kind: effects.KindString}, {Name: "as", Kind: effects.KindString}}},
-	{ID: effects.InvitationCancel, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "id", Kind: effects.KindString}, {Name: "as", Kind: effects.KindString}}},
+	{ID: effects.InvitationInvite, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "kind", Kind: effects.KindString}, {Name: "receiver", Kind: effects.KindString}, {Name: "ttl_ms", Kind: effects.KindInt}, {Name: "message", Kind: effects.KindString, Optional: true}}},
+	{ID: effects.InvitationAccept, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
+	{ID: effects.InvitationDecline, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
+	{ID: effects.InvitationCancel, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
 	{ID: effects.InvitationGet, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
 	{ID: effects.InvitationListPending, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "for", Kind: effects.KindString, Optional: true}}},
 	{ID: effects.InvitationExport, Result: effects.KindString, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
 	{ID: effects.InvitationImport, Result: effects.KindMap, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "code", Kind: effects.KindString}}},
+	{ID: effects.InvitationExportAnswer, Result: effects.KindString, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
+	{ID: effects.InvitationImportAnswer, Result: effects.KindMap, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "code", Kind: effects.KindString}}},
 	// plugins/recovery
-	{ID: effects.RecoveryInitiate, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "account", Kind: effects.KindString}, {Name: "operation", Kind: effects.KindString}, {Name: "guardians", Kind: effects.KindList}, {Name: "threshold", Kind: effects.KindInt}, {Name: "ttl_ms", Kind: effects.KindInt}}},
+	{ID: effects.RecoveryInitiate, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "operation", Kind: effects.KindString}, {Name: "ttl_ms", Kind: effects.KindInt}}},
+	{ID: effects.RecoverySetGuardians, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "guardians", Kind: effects.KindList}, {Name: "threshold", Kind: effects.KindInt}}},
+	{ID: effects.RecoveryGuardians, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true},
 	{ID: effects.RecoverySubmitApproval, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "recovery_id", Kind: effects.KindString}, {Name: "guardian_id", Kind: effects.KindString}, {Name: "signature", Kind: effects.KindBytes}}},
 	{ID: effects.RecoveryGet, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
 	{ID: effects.RecoveryList, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true},
@@ -112,4 +118,4 @@ var pluginSpecs = []effects.OpSpec{
 	{ID: effects.RendezvousLookup, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "peer", Kind: effects.KindString}}},
 	{ID: effects.RendezvousList, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true},
 	{ID: effects.RendezvousExpire, Result: effects.KindInt, Determinism: effects.WritesWorld, Idempotent: true},
-}
+}, effects.DeviceOps()...) // host/agent serves the device family

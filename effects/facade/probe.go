@@ -216,18 +216,29 @@ var probes = map[effects.OpID]func(context.Context, *Clients, effects.Value) err
 	opAuthVerify.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
 		return errOf(c.Auth.Verify(ctx, AuthResponse{}))
 	},
+	opEnrollDevice.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Auth.EnrollDevice(ctx, nil))
+	},
+	opListDevices.id: func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Auth.ListDevices(ctx)) },
+
+	opDeviceSign.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Device.Sign(ctx, "", nil))
+	},
+	opDevicePublicKey.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Device.PublicKey(ctx, ""))
+	},
 
 	opInvite.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
 		return errOf(c.Invitations.Invite(ctx, InviteRequest{}))
 	},
 	opInvitationAccept.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
-		return errOf(c.Invitations.Accept(ctx, "", ""))
+		return errOf(c.Invitations.Accept(ctx, ""))
 	},
 	opInvitationDecline.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
-		return errOf(c.Invitations.Decline(ctx, "", ""))
+		return errOf(c.Invitations.Decline(ctx, ""))
 	},
 	opInvitationCancel.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
-		return errOf(c.Invitations.Cancel(ctx, "", ""))
+		return errOf(c.Invitations.Cancel(ctx, ""))
 	},
 	opInvitationGet.id: func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Invitations.Get(ctx, "")) },
 	opListPending.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
@@ -239,10 +250,20 @@ var probes = map[effects.OpID]func(context.Context, *Clients, effects.Value) err
 	opInvitationImport.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
 		return errOf(c.Invitations.Import(ctx, ""))
 	},
+	opExportAnswer.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Invitations.ExportAnswer(ctx, ""))
+	},
+	opImportAnswer.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Invitations.ImportAnswer(ctx, ""))
+	},
 
 	opRecoveryInitiate.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
 		return errOf(c.Recovery.Initiate(ctx, RecoveryParams{}))
 	},
+	opSetGuardians.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Recovery.SetGuardians(ctx, nil, 0))
+	},
+	opGuardians.id: func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Recovery.Guardians(ctx)) },
 	opSubmitApproval.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
 		return errOf(c.Recovery.SubmitApproval(ctx, GuardianApproval{}))
 	},

@@ -7,10 +7,13 @@ import (
 	"github.com/aurahost/aura-host/effects"
 )
 
-// Recovery is the client of the guardian recovery service: a request names
-// guardians and a threshold; each guardian approves by signing the
-// approval message; at the threshold the recovery is granted. Approvals and
-// the grant are journaled.
+// Recovery is the client of the guardian recovery service: the account
+// (the caller's authority) journals its guardian set — guardian
+// authorities, whose keys the deployment knows, and a threshold — signed by
+// its device; a request copies the set; each guardian approves by signing
+// the approval message with its device (Device.Sign, purpose
+// effects.PurposeRecoveryApproval); at the threshold the recovery is
+// granted. Approvals and the grant are journaled.
 type Recovery struct{ c caller }
 
 // RecoveryOperation is what a recovery does.
@@ -39,8 +42,10 @@ const (
 
 var (
 	opRecoveryInitiate = declare("Recovery.Initiate", effects.RecoveryInitiate, effects.KindMap,
-		arg("account", effects.KindString), arg("operation", effects.KindString), arg("guardians", effects.KindList),
-		arg("threshold", effects.KindInt), arg("ttl_ms", effects.KindInt))
+		arg("operation", effects.KindString), arg("ttl_ms", effects.KindInt))
+	opSetGuardians = declare("Recovery.SetGuardians", effects.RecoverySetGuardians, effects.KindMap,
+		arg("guardians", effects.KindList), arg("threshold", effects.KindInt))
+	opGuardians      = declare("Recovery.Guardians", effects.RecoveryGuardians, effects.KindMap)
 	opSubmitApproval = declare("Recovery.SubmitApproval", effects.RecoverySubmitApproval, effects.KindMap,
 		arg("recovery_id", effects.KindString), arg("guardian_id", effects.KindString), arg("signature", effects.KindBytes))
 	opRecoveryGet     = declare("Recovery.Get", effects.RecoveryGet, effects.KindMap, arg("id", effects.KindString))
@@ -51,16 +56,29 @@ var (
 
 // Guardian is a guardian who may approve a recovery.
 type Guardian struct {
-	ID        string // non-empty, no NUL bytes
-	PublicKey []byte // the guardian's 32-byte Ed25519 key
+	ID        string // the guardian's authority id
+	PublicKey []byte // the guardian's 32-byte Ed25519 device key, as the deployment knows it
 }
 
-// RecoveryParams asks for a recovery.
+// GuardianSet is an account's journaled guardian set.
+type GuardianSet struct {
+	Account   string     // the account the set guards
+	Guardians []Guardian // who may approve
+	Threshold int        // distinct approvals needed
+	SetMs     int64      // when it was set
+	FactID    []byte     // the recovery.guardians_set fact (SetGuardians only)
+}
+
+func readGuardianSet(r reader) GuardianSet {
+	return GuardianSet{Account: r.str("account"), Guardians: records(r, "guardians", func(g reader) Guardian {
+		return Guardian{ID: g.str("id"), PublicKey: g.bytesN("public_key", PublicKeySize)}
+	}), Threshold: int(r.int("threshold")), SetMs: r.int("set_ms"), FactID: r.optBytes("fact_id")}
+}
+
+// RecoveryParams asks for a recovery of the caller's authority, by its
+// current guardian set.
 type RecoveryParams struct {
-	Account   string            // the account (authority) recovered, non-empty
 	Operation RecoveryOperation // what the recovery does
-	Guardians []Guardian        // who may approve: distinct ids and keys
-	Threshold int               // distinct approvals needed, 1 to len(Guardians)
 	TTL       time.Duration     // until the request expires; rounded up to whole ms, at least 1 ms
 }
 
@@ -102,11 +120,12 @@ func readRecoveryRequest(r reader) RecoveryRequest {
 }
 
 // GuardianApproval is a guardian's approval of a request: Signature is
-// the guardian's Ed25519 signature of ApprovalMessage.
+// the guardian's device signature (Device.Sign with purpose
+// effects.PurposeRecoveryApproval) of ApprovalMessage.
 type GuardianApproval struct {
 	RecoveryID string // the request approved
-	GuardianID string // the approving guardian, as named at Initiate
-	Signature  []byte // the guardian's 64-byte Ed25519 signature of the approval message
+	GuardianID string // the approving guardian's authority id, one of the request's
+	Signature  []byte // the guardian's 64-byte device signature of the approval message
 }
 
 // RecoveryResult is the outcome of an approval.
@@ -116,15 +135,38 @@ type RecoveryResult struct {
 	GrantFactID    []byte        // the recovery.granted fact, once complete; nil before
 }
 
-// Initiate opens a recovery request.
-func (x *Recovery) Initiate(ctx context.Context, p RecoveryParams) (RecoveryRequest, error) {
-	gs := make([]effects.Value, len(p.Guardians))
-	for i, g := range p.Guardians {
-		gs[i] = effects.Map(map[string]effects.Value{"id": effects.String(g.ID), "public_key": effects.Bytes(g.PublicKey)})
+// SetGuardians journals the caller's guardian set: guardian authority ids
+// and the threshold. Each guardian's key comes from the deployment; one
+// with no known key matches effects.ErrUnknownDevice.
+func (x *Recovery) SetGuardians(ctx context.Context, guardians []string, threshold int) (GuardianSet, error) {
+	ids := make([]effects.Value, len(guardians))
+	for i, g := range guardians {
+		ids[i] = effects.String(g)
 	}
+	v, err := x.c.invoke(ctx, opSetGuardians, map[string]effects.Value{
+		"guardians": effects.List(ids...), "threshold": effects.Int(int64(threshold)),
+	})
+	if err != nil {
+		return GuardianSet{}, err
+	}
+	return decodeRecord(opSetGuardians, v, readGuardianSet)
+}
+
+// Guardians returns the caller's current guardian set; none matches
+// effects.ErrNotFound.
+func (x *Recovery) Guardians(ctx context.Context) (GuardianSet, error) {
+	v, err := x.c.invoke(ctx, opGuardians, nil)
+	if err != nil {
+		return GuardianSet{}, err
+	}
+	return decodeRecord(opGuardians, v, readGuardianSet)
+}
+
+// Initiate opens a recovery request of the caller's authority, guarded by
+// its current guardian set (none: effects.ErrConflict).
+func (x *Recovery) Initiate(ctx context.Context, p RecoveryParams) (RecoveryRequest, error) {
 	v, err := x.c.invoke(ctx, opRecoveryInitiate, map[string]effects.Value{
-		"account": effects.String(p.Account), "operation": effects.String(string(p.Operation)),
-		"guardians": effects.List(gs...), "threshold": effects.Int(int64(p.Threshold)), "ttl_ms": effects.Int(millis(p.TTL)),
+		"operation": effects.String(string(p.Operation)), "ttl_ms": effects.Int(millis(p.TTL)),
 	})
 	if err != nil {
 		return RecoveryRequest{}, err
@@ -133,8 +175,9 @@ func (x *Recovery) Initiate(ctx context.Context, p RecoveryParams) (RecoveryRequ
 }
 
 // SubmitApproval records a guardian's approval. A guardian not of the
-// request, or a signature that does not verify, matches effects.ErrDenied;
-// a duplicate approval, or a request no longer open, effects.ErrConflict.
+// request matches effects.ErrDenied; a signature that does not verify
+// under the guardian's key, effects.ErrInvalidSignature; a duplicate
+// approval, or a request no longer open, effects.ErrConflict.
 func (x *Recovery) SubmitApproval(ctx context.Context, a GuardianApproval) (RecoveryResult, error) {
 	v, err := x.c.invoke(ctx, opSubmitApproval, map[string]effects.Value{
 		"recovery_id": effects.String(a.RecoveryID), "guardian_id": effects.String(a.GuardianID), "signature": effects.Bytes(a.Signature),

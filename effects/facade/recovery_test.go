@@ -46,17 +46,31 @@ func recoveryCases() []methodCase {
 		{
 			name: "Recovery.Initiate",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
-				return fx.Recovery.Initiate(ctx, facade.RecoveryParams{Account: "alice", Operation: facade.RecoveryAddDevice,
-					Guardians: []facade.Guardian{{ID: "g1", PublicKey: filled(32, 1)}, {ID: "g2", PublicKey: filled(32, 2)}},
-					Threshold: 2, TTL: time.Hour})
+				return fx.Recovery.Initiate(ctx, facade.RecoveryParams{Operation: facade.RecoveryAddDevice, TTL: time.Hour})
 			},
-			op: effects.RecoveryInitiate,
-			args: args("account", str("alice"), "operation", str("add_device"), "threshold", i64(2), "ttl_ms", i64(3600000),
-				"guardians", list(
-					obj(map[string]effects.Value{"id": str("g1"), "public_key": effects.Bytes(filled(32, 1))}),
-					obj(map[string]effects.Value{"id": str("g2"), "public_key": effects.Bytes(filled(32, 2))}))),
+			op:    effects.RecoveryInitiate,
+			args:  args("operation", str("add_device"), "ttl_ms", i64(3600000)),
 			reply: requestValue(nil, stateValue("initiated", 0, "")),
 			want:  request([]string{}, facade.RecoveryState{Phase: facade.RecoveryInitiated, Required: 2}),
+		},
+		{
+			name: "Recovery.SetGuardians",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Recovery.SetGuardians(ctx, []string{"g1", "g2"}, 2)
+			},
+			op:    effects.RecoverySetGuardians,
+			args:  args("guardians", list(str("g1"), str("g2")), "threshold", i64(2)),
+			reply: guardianSetValue(map[string]effects.Value{"fact_id": effects.Bytes(filled(32, 7))}),
+			want: facade.GuardianSet{Account: "alice", Threshold: 2, SetMs: 500, FactID: filled(32, 7),
+				Guardians: []facade.Guardian{{ID: "g1", PublicKey: filled(32, 1)}, {ID: "g2", PublicKey: filled(32, 2)}}},
+		},
+		{
+			name: "Recovery.Guardians",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Recovery.Guardians(ctx) },
+			op:   effects.RecoveryGuardians, args: effects.Null(),
+			reply: guardianSetValue(nil),
+			want: facade.GuardianSet{Account: "alice", Threshold: 2, SetMs: 500,
+				Guardians: []facade.Guardian{{ID: "g1", PublicKey: filled(32, 1)}, {ID: "g2", PublicKey: filled(32, 2)}}},
 		},
 		{
 			name: "Recovery.SubmitApproval/collecting",
@@ -114,4 +128,15 @@ func recoveryCases() []methodCase {
 			want:  []byte("aura-recovery-approval/v1\x00" + recoveryID + "\x00add_device\x00alice"),
 		},
 	}
+}
+
+// guardianSetValue is a guardian set as plugins/recovery builds it.
+func guardianSetValue(extra map[string]effects.Value) effects.Value {
+	m := map[string]effects.Value{"account": str("alice"), "threshold": i64(2), "set_ms": i64(500), "guardians": list(
+		obj(map[string]effects.Value{"id": str("g1"), "public_key": effects.Bytes(filled(32, 1))}),
+		obj(map[string]effects.Value{"id": str("g2"), "public_key": effects.Bytes(filled(32, 2))}))}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return obj(m)
 }

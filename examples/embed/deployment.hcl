@@ -7,10 +7,24 @@ deployment "embed" {
   seed = 42
 }
 
-# The agent this program runs as. Guarded operations (the services' and
-# sends) need a capability; "*" grants them all.
+# The agents this program runs: alice and her three guardians. Guarded
+# operations (the services' and sends) need a capability; "*" grants them
+# all. The device family (device.sign, device.public_key) is served by the
+# agent runtime itself with each agent's own key.
 agent "alice" {
   allow = ["invitation.*", "recovery.*"]
+}
+
+agent "carol" {
+  allow = ["invitation.*"]
+}
+
+agent "dave" {
+  allow = ["invitation.*"]
+}
+
+agent "erin" {
+  allow = ["invitation.*"]
 }
 
 plugin "crypto"  { builtin = "crypto" }

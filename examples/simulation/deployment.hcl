@@ -112,7 +112,7 @@ fault "partition" {
 
 # The protocol to run, its roles bound to the agents above.
 run "recovery" {
-  protocol = "../protocols/guardian_recovery.hcl"
+  protocol = "../protocols/agents/guardian_recovery.hcl"
   name     = "guardian_recovery"
   roles = {
     Account       = "account"

@@ -132,7 +132,7 @@ func TestDeniedCapabilityLeavesNoTrace(t *testing.T) {
 	ctx := context.Background()
 	before := journalSize(t, alice)
 	_, err := alice.Invoke(ctx, "invitation.invite", effects.Map(map[string]effects.Value{
-		"kind": effects.String("contact"), "sender": effects.String("alice"), "receiver": effects.String("bob"),
+		"kind": effects.String("contact"), "receiver": effects.String(bob.AuthorityID().String()),
 		"ttl_ms": effects.Int(60_000)}))
 	if !errors.Is(err, effects.ErrDenied) {
 		t.Fatalf("alice may not invite: got %v", err)
@@ -146,7 +146,7 @@ func TestDeniedCapabilityLeavesNoTrace(t *testing.T) {
 	// bob, allowed everything, invites; his operation is journaled.
 	before = journalSize(t, bob)
 	if _, err := bob.Invoke(ctx, "invitation.invite", effects.Map(map[string]effects.Value{
-		"kind": effects.String("contact"), "sender": effects.String("bob"), "receiver": effects.String("alice"),
+		"kind": effects.String("contact"), "receiver": effects.String(alice.AuthorityID().String()),
 		"ttl_ms": effects.Int(60_000)})); err != nil {
 		t.Fatal(err)
 	}

@@ -171,6 +171,7 @@ func (a *Agent) start(ctx context.Context, cfg Config, dep *config.Deployment) (
 	}
 	hcfg := cfg.Host
 	hcfg.Deployment, hcfg.Authority = dep, authority
+	hcfg.PluginConfig = withTransportIdentity(dep, authority, hcfg.PluginConfig)
 	h, err := host.New(hcfg)
 	if err != nil {
 		return nil, &BuildError{Kind: RuntimeConstruction, Err: err}
@@ -193,6 +194,14 @@ func (a *Agent) start(ctx context.Context, cfg Config, dep *config.Deployment) (
 		a.guardFile, store = f, f
 	}
 	h.Router().Guard(host.GuardConfig{Allow: allow, FlowBudgetLimit: limit, Signer: signer, PeerKeys: cfg.PeerKeys, Store: store})
+	// The device family is host-owned: registered here, before any plugin,
+	// so the device key signs for the services without leaving the process
+	// (and a plugin that claims device.* conflicts at start-up).
+	dev := &device{authority: authority, key: ed25519.PrivateKey(signer), peers: cfg.PeerKeys}
+	if err := h.Registry().Register(DeviceProvider, dev, effects.DeviceOps()...); err != nil {
+		a.closeGuardFile()
+		return nil, &BuildError{Kind: RuntimeConstruction, Err: err}
+	}
 	if err := h.Start(ctx); err != nil {
 		a.closeGuardFile()
 		return nil, startError(err)
@@ -286,6 +295,50 @@ func Authority(dep *config.Deployment, ag *config.Agent) (effects.AuthorityID, e
 	return effects.DeriveAuthorityID(label, dep.Seed), nil
 }
 
+// withTransportIdentity gives, in production, every transport plugin the
+// agent's device key file as its identity_key_file: the key that signs
+// the agent's receipts is the one its transport proves to its peers (its
+// libp2p peer ID), so the two identities agree.
+func withTransportIdentity(dep *config.Deployment, authority effects.AuthorityID, pc map[string]effects.Value) map[string]effects.Value {
+	if dep.Mode.Deterministic() {
+		return pc
+	}
+	out := maps.Clone(pc)
+	for _, p := range dep.EffectivePlugins() {
+		if p.Builtin != "transport" {
+			continue
+		}
+		if out == nil {
+			out = map[string]effects.Value{}
+		}
+		fields := map[string]effects.Value{}
+		for _, f := range out[p.Name].Fields() {
+			fields[f.Key] = f.Value
+		}
+		fields["identity_key_file"] = effects.String(DeviceKeyFile(dep.StateDir, authority))
+		out[p.Name] = effects.Map(fields)
+	}
+	return out
+}
+
+// DeviceKeyFile is where a production agent keeps its device key (the
+// 32-byte Ed25519 seed, 0600) under its state directory.
+func DeviceKeyFile(stateDir string, authority effects.AuthorityID) string {
+	return filepath.Join(stateDir, "keys", authority.String()+".key")
+}
+
+// DevicePublicKey is the public half of the device key the agent of
+// authority will use over dep (whose StateDir is the agent's), creating
+// the key file in production if it does not exist yet: what its peers
+// configure to authenticate its transport.
+func DevicePublicKey(dep *config.Deployment, authority effects.AuthorityID) (ed25519.PublicKey, error) {
+	k, err := agentKey(dep, authority)
+	if err != nil {
+		return nil, err
+	}
+	return k.PublicKey(), nil
+}
+
 // agentKey is the agent's Ed25519 device key, which signs its receipts:
 // derived from the seed and authority in deterministic modes, and in
 // production kept in the state directory (created on first use, 0600).
@@ -293,7 +346,7 @@ func agentKey(dep *config.Deployment, authority effects.AuthorityID) (guard.KeyS
 	if dep.Mode.Deterministic() {
 		return guard.KeySigner(ed25519.NewKeyFromSeed(DeriveKeySeed(authority, dep.Seed))), nil
 	}
-	path := filepath.Join(dep.StateDir, "keys", authority.String()+".key")
+	path := DeviceKeyFile(dep.StateDir, authority)
 	if b, err := os.ReadFile(path); err == nil {
 		if len(b) != ed25519.SeedSize {
 			return nil, fmt.Errorf("device key %s is corrupt (%d bytes, want %d): restore it from backup", path, len(b), ed25519.SeedSize)

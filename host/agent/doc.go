@@ -23,4 +23,9 @@
 //   - In the deterministic modes (testing, simulation) everything an agent
 //     derives — its authority from a label, its device key — comes from
 //     the seed, never from the OS's randomness.
+//   - In production the device key that signs an agent's receipts is also
+//     its transport's libp2p identity: every "transport" plugin of the
+//     deployment is given identity_key_file = DeviceKeyFile(state dir,
+//     authority), so a peer that authenticates the transport has
+//     authenticated the device.
 package agent

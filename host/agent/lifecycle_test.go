@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/plugins"
+	"github.com/aurahost/aura-host/plugins/transport"
 )
 
 // A service that cannot start fails the build with a clear error naming
@@ -93,3 +97,39 @@ func TestNewNeedsAnAuthority(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// In production an agent's transport proves the agent's device key: its
+// libp2p peer ID is the device key's, so receipts and transport identity
+// agree.
+func TestProductionTransportUsesTheDeviceKey(t *testing.T) {
+	dep := deployment(t, `
+deployment "t" { mode = "production" }
+plugin "network" { builtin = "transport" }
+`)
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := hclog.New(&hclog.LoggerOptions{Output: writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), Level: hclog.Info})
+	a, err := agent.NewBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).
+		WithStateDir(t.TempDir()).WithLogger(logger).BuildProduction(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(context.Background())
+	id, err := transport.PeerID(a.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(logs.String(), "peer_id="+id.String()) {
+		t.Fatalf("the transport does not listen as the device key's peer ID %s:\n%s", id, logs.String())
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

@@ -3,13 +3,14 @@ package session
 import (
 	"bytes"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/internal/hclsafe"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/interchange"
 	"github.com/aurahost/aura-host/vm/project"
@@ -17,8 +18,10 @@ import (
 )
 
 // ReadProtocol reads a protocol file, saying what to do when it cannot.
-func ReadProtocol(path string) ([]byte, error) {
-	src, err := os.ReadFile(path)
+// Like a deployment, it must be a regular file of at most maxSize bytes
+// (config.ReadSource; config.DefaultMaxFileSize when maxSize <= 0).
+func ReadProtocol(path string, maxSize int64) ([]byte, error) {
+	src, err := config.ReadSource(path, maxSize)
 	if err != nil {
 		return nil, fmt.Errorf("read protocol file: %w (give the path of a .hcl or .json protocol, e.g. examples/protocols/ping_pong.hcl)", err)
 	}
@@ -36,6 +39,11 @@ func isJSONProtocol(src []byte, filename string) bool {
 // block, as validate's do.
 func SourceFiles(src []byte, filename string) map[string]*hcl.File {
 	if !isJSONProtocol(src, filename) {
+		if hclsafe.Check(src, filename, 0).HasErrors() {
+			// Too deep for the parser, or not text: no snippet (its line
+			// may be the whole file), as validate does.
+			return map[string]*hcl.File{}
+		}
 		if f, _ := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); f != nil {
 			return map[string]*hcl.File{filename: f}
 		}
@@ -46,8 +54,8 @@ func SourceFiles(src []byte, filename string) map[string]*hcl.File {
 // protocolBlocks returns the top-level protocol blocks of an HCL protocol
 // file (nil for JSON, or HCL that does not parse: vm reports that).
 func protocolBlocks(src []byte, filename string) []*hclsyntax.Block {
-	if isJSONProtocol(src, filename) {
-		return nil
+	if isJSONProtocol(src, filename) || hclsafe.Check(src, filename, 0).HasErrors() {
+		return nil // vm reports what is wrong with it
 	}
 	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {

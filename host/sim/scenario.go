@@ -96,7 +96,7 @@ examples/simulation/deployment.hcl is a complete one: four agents, faults, a gua
 // exactly the protocol's roles. The protocol's source joins sc.Files, for
 // the snippets of its diagnostics and of its faults later.
 func (sc *Scenario) checkRun(r *config.Run) (*vm.Program, hcl.Diagnostics) {
-	src, err := session.ReadProtocol(r.Protocol)
+	src, err := session.ReadProtocol(r.Protocol, sc.Deployment.MaxFileSize)
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read protocol",
 			Detail:  fmt.Sprintf("Run %q: %v.", r.Name, errors.Unwrap(err)),

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
@@ -141,7 +141,7 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 			for name, values := range transports[ag.Name] {
 				b.WithPluginConfig(name, values)
 			}
-			a, err = b.WithExecutable(cfg.Executable).WithStateDir(filepath.Join(dep.StateDir, "agents", ag.Name)).BuildProduction(ctx)
+			a, err = b.WithExecutable(cfg.Executable).WithStateDir(s.agentStateDir(ag)).BuildProduction(ctx)
 		}
 		if err != nil {
 			s.Close(ctx)
@@ -160,10 +160,16 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 	return s, nil
 }
 
+// agentStateDir is the state directory of an agent of a production run.
+func (s *Simulation) agentStateDir(ag *config.Agent) string {
+	return filepath.Join(s.dep.StateDir, "agents", ag.Name)
+}
+
 // transportConfigs gives each agent of a production run its own loopback
 // address for every transport plugin, with the others as its peers, named
 // by the hex of their authorities (how the transport names a bytes
-// destination).
+// destination) and authenticated by their device keys (the agent gives
+// its transport its own device key file).
 func (s *Simulation) transportConfigs(decls []*config.Agent) (map[string]map[string]effects.Value, error) {
 	out := map[string]map[string]effects.Value{}
 	if s.cfg.Mode != effects.Production {
@@ -180,6 +186,7 @@ func (s *Simulation) transportConfigs(decls []*config.Agent) (map[string]map[str
 	}
 	addrs := map[string]string{}
 	names := map[string]string{}
+	keys := map[string]string{}
 	for _, ag := range decls {
 		id, err := agent.Authority(s.dep, ag)
 		if err != nil {
@@ -189,13 +196,20 @@ func (s *Simulation) transportConfigs(decls []*config.Agent) (map[string]map[str
 		if err != nil {
 			return nil, err
 		}
-		addrs[ag.Name], names[ag.Name] = addr, hex.EncodeToString(id[:])
+		dep := *s.dep
+		dep.StateDir = s.agentStateDir(ag)
+		pub, err := agent.DevicePublicKey(&dep, id)
+		if err != nil {
+			return nil, fmt.Errorf("agent %s: device key: %w", ag.Name, err)
+		}
+		addrs[ag.Name], names[ag.Name], keys[ag.Name] = addr, hex.EncodeToString(id[:]), hex.EncodeToString(pub)
 	}
 	for _, ag := range decls {
 		peers := map[string]effects.Value{}
 		for _, other := range decls {
 			if other != ag {
-				peers[names[other.Name]] = effects.String(addrs[other.Name])
+				peers[names[other.Name]] = effects.Map(map[string]effects.Value{
+					"address": effects.String(addrs[other.Name]), "public_key": effects.String(keys[other.Name])})
 			}
 		}
 		cfg := effects.Map(map[string]effects.Value{"listen": effects.String(addrs[ag.Name]),
@@ -345,7 +359,7 @@ func (s *Simulation) Run(ctx context.Context) (*Outcome, error) {
 // prepare loads a run's protocol and makes one machine per role, bound to
 // its agent.
 func (s *Simulation) prepare(decl *config.Run) (*simRun, error) {
-	src, err := os.ReadFile(decl.Protocol)
+	src, err := session.ReadProtocol(decl.Protocol, s.dep.MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("run %q: read protocol: %w", decl.Name, err)
 	}

@@ -64,6 +64,8 @@ var Rules = []Rule{
 	{Pkg: "effects/...", May: []string{"effects/..."}, Why: "typed clients over the vocabulary (effects/facade)"},
 	{Pkg: "internal/vclock/...", Why: "the one virtual clock: a building block that imports nothing of the project"},
 	{Pkg: "internal/archtest/...", Why: "checks the rules; imports nothing of the project"},
+	{Pkg: "internal/hclsafe/...", Std: vmStd,
+		Why: "a pure pre-scan of HCL bytes that config and the VM's front end share; imports hcl and pure standard packages only, since vm/syntax calls it"},
 
 	{Pkg: "sdk", May: []string{"effects/...", "sdk/internal/proto/..."},
 		Why: "the only package that touches the generated protobuf code; conversion lives in sdk/convert.go"},
@@ -72,9 +74,9 @@ var Rules = []Rule{
 	{Pkg: "sdk/...", May: []string{"sdk", "sdk/sdktest", "effects/..."},
 		Why: "sdk's helpers for plugin authors (sdktest) use sdk's hand-written types, never the generated ones"},
 
-	{Pkg: "config/...", May: []string{"config/...", "effects/..."}, Why: "decodes deployments into the vocabulary"},
+	{Pkg: "config/...", May: []string{"config/...", "effects/...", "internal/hclsafe"}, Why: "decodes deployments into the vocabulary; checks their nesting with internal/hclsafe before parsing"},
 
-	{Pkg: "vm/...", May: []string{"vm/...", "effects/..."}, Std: vmStd,
+	{Pkg: "vm/...", May: []string{"vm/...", "effects/...", "internal/hclsafe"}, Std: vmStd,
 		Why: "the VM never touches the OS: time and randomness are effects"},
 	// The VM's front end and machine, one way: policy and builtin at the
 	// bottom, then syntax, project, interchange and compile, then the
@@ -83,7 +85,7 @@ var Rules = []Rule{
 	{Pkg: "vm/policy", Std: vmStd, Why: "scheduler and execution policies: pure data, imports nothing of the project"},
 	{Pkg: "vm/internal/builtin", May: []string{"effects"}, Std: vmStd, Why: "the expression language's built-ins"},
 	{Pkg: "vm/trace", May: []string{"effects", "vm/policy"}, Std: vmStd, Why: "trace records, their JSON form and diff: no parser, no machine"},
-	{Pkg: "vm/syntax", May: []string{"effects", "vm/policy", "vm/internal/builtin"}, Std: vmStd,
+	{Pkg: "vm/syntax", May: []string{"effects", "vm/policy", "vm/internal/builtin", "internal/hclsafe"}, Std: vmStd,
 		TestMay: []string{"vm/project", "vm/interchange"},
 		Why:     "the front end: parses and checks, knows nothing of projection or bytecode"},
 	{Pkg: "vm/project", May: []string{"vm/syntax"}, Std: vmStd, TestMay: []string{"vm/interchange"}, Why: "projection of a checked protocol onto its roles"},
@@ -91,7 +93,7 @@ var Rules = []Rule{
 	{Pkg: "vm/internal/compile", May: []string{"effects", "vm/syntax", "vm/project", "vm/internal/builtin"}, Std: vmStd,
 		Why: "bytecode nobody outside vm sees"},
 
-	{Pkg: "host/...", May: []string{"host/...", "effects/...", "sdk", "config/...", "vm/...", "internal/vclock"},
+	{Pkg: "host/...", May: []string{"host/...", "effects/...", "sdk", "config/...", "vm/...", "internal/vclock", "internal/hclsafe"},
 		TestMay: []string{"sdk/sdktest", "plugins/..."},
 		Why:     "the runtime; its tests may serve the built-in plugins"},
 	// Inside host the arrows point one way: agent and sim build on host;
@@ -119,7 +121,7 @@ var Rules = []Rule{
 		Why: "what plugins share (a family's operation declarations, served by a plugin and its stand-in alike; " +
 			"the service runtime; test helpers); the harnesses' own tests run every built-in service plugin through them"},
 
-	{Pkg: "cmd/...", May: []string{"cmd/...", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock"},
+	{Pkg: "cmd/...", May: []string{"cmd/...", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock", "internal/hclsafe"},
 		TestMay: []string{"sdk/sdktest"},
 		Why:     "the CLI: flags, parsing and rendering over the runtime; serves the built-in plugins"},
 	{Pkg: "simtest/...", May: []string{"simtest/...", "host/...", "plugins/...", "config/...", "vm/...", "effects/...", "sdk"},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/service"
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -22,6 +23,11 @@ type authenticator struct {
 	ttl   int64
 
 	challenges map[string]*challenge
+	// devices is the authority's device set, derived from its journaled
+	// auth.device_enrolled facts (see deviceSet); anchor is this agent's
+	// own device key, nil when the service runs under no agent.
+	devices map[string]enrolment
+	anchor  ed25519.PublicKey
 }
 
 // challenge is one issued challenge and what became of it.
@@ -91,7 +97,7 @@ func (a *authenticator) rebuild(ctx context.Context, fx *service.Effects) error 
 		}
 	}
 	a.challenges = challenges
-	return nil
+	return a.rebuildDevices(ctx, fx)
 }
 
 func (a *authenticator) createChallenge(ctx context.Context, fx *service.Effects, _ *sdk.Call) (sdk.Value, error) {
@@ -142,6 +148,12 @@ func (a *authenticator) verify(ctx context.Context, fx *service.Effects, call *s
 	if len(pub) != ed25519.PublicKeySize {
 		return sdk.Value{}, service.Invalid("public_key must be a %d-byte Ed25519 public key, got %d bytes", ed25519.PublicKeySize, len(pub))
 	}
+	if _, member := a.devices[string(pub)]; !member {
+		// Checked before the challenge is looked at: a key outside the
+		// device set learns nothing and consumes nothing.
+		return sdk.Value{}, sdk.Errorf(sdk.CodeUnknownDevice,
+			"public_key %x is not in this authority's device set (%d enrolled device(s)): only an enrolled device authenticates", pub, len(a.devices))
+	}
 	c, ok := a.challenges[id]
 	if !ok {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeNotFound, "no challenge %q (never issued, or expired long ago)", id)
@@ -156,7 +168,7 @@ func (a *authenticator) verify(ctx context.Context, fx *service.Effects, call *s
 	if now >= c.expiresMS {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeConflict, "challenge %s expired at %d ms; create a new one", id, c.expiresMS)
 	}
-	valid, err := fx.VerifyEd25519(ctx, c.nonce, sig, pub)
+	valid, err := fx.VerifyDevice(ctx, effects.PurposeAuthChallenge, c.nonce, sig, pub)
 	if err != nil {
 		return sdk.Value{}, err
 	}

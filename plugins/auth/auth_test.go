@@ -25,6 +25,26 @@ func device(seed byte) ed25519.PrivateKey {
 
 func pub(k ed25519.PrivateKey) []byte { return k.Public().(ed25519.PublicKey) }
 
+// aliceID is the authority the service acts for in these tests; aliceKey
+// its device key (the fake host's), enrolled at start as the genesis of
+// the device set.
+var (
+	aliceID  = effects.DeriveAuthorityID("alice", 1)
+	aliceKey = servicetest.DeviceKey(aliceID)
+)
+
+// sign is k's device signature of a challenge's nonce, as device.sign
+// makes it.
+func sign(k ed25519.PrivateKey, nonce []byte) []byte {
+	return ed25519.Sign(k, effects.DeviceSigningMessage(effects.PurposeAuthChallenge, nonce))
+}
+
+// start serves the service acting for alice over host.
+func start(t *testing.T, host *servicetest.Host, opts ...sdktest.Option) *sdktest.Harness {
+	t.Helper()
+	return servicetest.Start(t, New(), host, append([]sdktest.Option{sdktest.WithAuthority(aliceID)}, opts...)...)
+}
+
 func verifyArgs(id string, sig, pubKey []byte, method string) sdk.Value {
 	return args("challenge_id", sdk.String(id), "signature", sdk.Bytes(sig), "public_key", sdk.Bytes(pubKey), "method", sdk.String(method))
 }
@@ -43,15 +63,16 @@ func issue(t *testing.T, hs *sdktest.Harness) (string, []byte) {
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	sdktest.Conformance(t, New(),
-		sdktest.WithHost(servicetest.NewHost(t0)),
-		sdktest.WithSample(effects.AuthVerify, verifyArgs("challenge-00", make([]byte, 64), pub(device(1)), MethodDeviceKey)),
+		sdktest.WithHost(servicetest.NewHost(t0)), sdktest.WithAuthority(aliceID),
+		sdktest.WithSample(effects.AuthVerify, verifyArgs("challenge-00", make([]byte, 64), pub(aliceKey), MethodDeviceKey)),
+		sdktest.WithSample(effects.AuthEnrollDevice, args("public_key", sdk.Bytes(pub(device(3))))),
 	)
 }
 
 func TestCreateChallenge(t *testing.T) {
 	t.Parallel()
 	host := servicetest.NewHost(t0)
-	hs := servicetest.Start(t, New(), host)
+	hs := start(t, host)
 	c := plugintest.Must(t, hs, effects.AuthCreateChallenge, sdk.Null())
 	if got := plugintest.Int(t, c, "expires_ms"); got != t0+DefaultChallengeTTL {
 		t.Fatalf("expires_ms = %d, want now + 5 min = %d", got, t0+DefaultChallengeTTL)
@@ -65,7 +86,7 @@ func TestCreateChallenge(t *testing.T) {
 		t.Fatalf("journaled %d challenges, want 3", n)
 	}
 
-	short := servicetest.Start(t, New(), host, sdktest.WithConfig(args("challenge_ttl_ms", sdk.Int(1000))))
+	short := start(t, host, sdktest.WithConfig(args("challenge_ttl_ms", sdk.Int(1000))))
 	if got := plugintest.Int(t, plugintest.Must(t, short, effects.AuthCreateChallenge, sdk.Null()), "expires_ms"); got != t0+1000 {
 		t.Fatalf("with challenge_ttl_ms 1000, expires_ms = %d, want %d", got, t0+1000)
 	}
@@ -82,7 +103,7 @@ func TestConfigRejectsANonPositiveLifetime(t *testing.T) {
 
 func TestVerify(t *testing.T) {
 	t.Parallel()
-	alice, mallory := device(1), device(2)
+	alice, mallory := aliceKey, device(2)
 	type attempt struct {
 		sig    func(nonce []byte) []byte
 		pub    []byte
@@ -92,7 +113,7 @@ func TestVerify(t *testing.T) {
 		code          sdk.Code
 		fragment      string
 	}
-	good := func(nonce []byte) []byte { return ed25519.Sign(alice, nonce) }
+	good := func(nonce []byte) []byte { return sign(alice, nonce) }
 	ok := attempt{sig: good, pub: pub(alice), method: MethodDeviceKey, authenticated: true}
 	cases := []struct {
 		name     string
@@ -105,8 +126,13 @@ func TestVerify(t *testing.T) {
 			{sig: func(n []byte) []byte { s := good(n); s[5] ^= 1; return s }, pub: pub(alice), method: MethodDeviceKey},
 			{sig: good, pub: pub(alice), method: MethodDeviceKey, code: sdk.CodeConflict, fragment: "already used"},
 		}},
-		{"another device's key", 0, []attempt{{sig: func(n []byte) []byte { return ed25519.Sign(mallory, n) }, pub: pub(alice), method: MethodDeviceKey}}},
-		{"signature of another message", 0, []attempt{{sig: func(n []byte) []byte { return ed25519.Sign(alice, append(n, 0)) }, pub: pub(alice), method: MethodDeviceKey}}},
+		{"another device's key", 0, []attempt{{sig: func(n []byte) []byte { return sign(mallory, n) }, pub: pub(alice), method: MethodDeviceKey}}},
+		{"a key outside the device set, then an enrolled one", 0, []attempt{
+			{sig: func(n []byte) []byte { return sign(mallory, n) }, pub: pub(mallory), method: MethodDeviceKey, code: sdk.CodeUnknownDevice, fragment: "is not in this authority's device set"},
+			ok,
+		}},
+		{"a raw signature of the nonce, without the purpose", 0, []attempt{{sig: func(n []byte) []byte { return ed25519.Sign(alice, n) }, pub: pub(alice), method: MethodDeviceKey}}},
+		{"signature of another message", 0, []attempt{{sig: func(n []byte) []byte { return sign(alice, append(n, 0)) }, pub: pub(alice), method: MethodDeviceKey}}},
 		{"short signature", 0, []attempt{{sig: func([]byte) []byte { return []byte{1, 2, 3} }, pub: pub(alice), method: MethodDeviceKey}}},
 		{"just before expiry", DefaultChallengeTTL - 1, []attempt{ok}},
 		{"expired", DefaultChallengeTTL, []attempt{{sig: good, pub: pub(alice), method: MethodDeviceKey, code: sdk.CodeConflict, fragment: "expired at"}}},
@@ -120,7 +146,7 @@ func TestVerify(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			host := servicetest.NewHost(t0)
-			hs := servicetest.Start(t, New(), host)
+			hs := start(t, host)
 			id, nonce := issue(t, hs)
 			host.Advance(tc.advance)
 			for i, at := range tc.attempts {
@@ -146,17 +172,17 @@ func TestVerify(t *testing.T) {
 		})
 	}
 	t.Run("unknown challenge", func(t *testing.T) {
-		hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
+		hs := start(t, servicetest.NewHost(t0))
 		plugintest.Fails(t, hs, effects.AuthVerify, verifyArgs("challenge-00", make([]byte, 64), pub(alice), MethodDeviceKey),
 			sdk.CodeNotFound, `no challenge "challenge-00"`)
 	})
 	t.Run("long expired challenges are forgotten", func(t *testing.T) {
 		host := servicetest.NewHost(t0)
-		hs := servicetest.Start(t, New(), host)
+		hs := start(t, host)
 		id, nonce := issue(t, hs)
 		host.Advance(2 * DefaultChallengeTTL)
 		issue(t, hs)
-		plugintest.Fails(t, hs, effects.AuthVerify, verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey),
+		plugintest.Fails(t, hs, effects.AuthVerify, verifyArgs(id, sign(alice, nonce), pub(alice), MethodDeviceKey),
 			sdk.CodeNotFound, "expired long ago")
 	})
 }
@@ -178,21 +204,21 @@ func checkAuthenticatedFact(t *testing.T, host *servicetest.Host, got sdk.Value,
 
 func TestRestartRebuildsFromFacts(t *testing.T) {
 	t.Parallel()
-	alice := device(1)
+	alice := aliceKey
 	host := servicetest.NewHost(t0)
-	first := servicetest.Start(t, New(), host)
+	first := start(t, host)
 	used, usedNonce := issue(t, first)
 	rejected, rejectedNonce := issue(t, first)
 	open, openNonce := issue(t, first)
-	plugintest.Must(t, first, effects.AuthVerify, verifyArgs(used, ed25519.Sign(alice, usedNonce), pub(alice), MethodDeviceKey))
+	plugintest.Must(t, first, effects.AuthVerify, verifyArgs(used, sign(alice, usedNonce), pub(alice), MethodDeviceKey))
 	plugintest.Must(t, first, effects.AuthVerify, verifyArgs(rejected, make([]byte, 64), pub(alice), MethodDeviceKey))
 
-	second := servicetest.Start(t, New(), host)
-	plugintest.Fails(t, second, effects.AuthVerify, verifyArgs(used, ed25519.Sign(alice, usedNonce), pub(alice), MethodDeviceKey),
+	second := start(t, host)
+	plugintest.Fails(t, second, effects.AuthVerify, verifyArgs(used, sign(alice, usedNonce), pub(alice), MethodDeviceKey),
 		sdk.CodeConflict, "already used")
-	plugintest.Fails(t, second, effects.AuthVerify, verifyArgs(rejected, ed25519.Sign(alice, rejectedNonce), pub(alice), MethodDeviceKey),
+	plugintest.Fails(t, second, effects.AuthVerify, verifyArgs(rejected, sign(alice, rejectedNonce), pub(alice), MethodDeviceKey),
 		sdk.CodeConflict, "already used")
-	got := plugintest.Must(t, second, effects.AuthVerify, verifyArgs(open, ed25519.Sign(alice, openNonce), pub(alice), MethodDeviceKey))
+	got := plugintest.Must(t, second, effects.AuthVerify, verifyArgs(open, sign(alice, openNonce), pub(alice), MethodDeviceKey))
 	if ok, _ := plugintest.Field(t, got, "authenticated").AsBool(); !ok {
 		t.Fatalf("a challenge issued before the restart did not verify after it: %v", got)
 	}
@@ -200,19 +226,19 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 
 func TestJournalOutage(t *testing.T) {
 	t.Parallel()
-	alice := device(1)
+	alice := aliceKey
 	host := servicetest.NewHost(t0)
-	hs := servicetest.Start(t, New(), host)
+	hs := start(t, host)
 	id, nonce := issue(t, hs)
 	host.SetJournalDown(true)
 	// A verify whose outcome cannot be journaled does not consume the
 	// challenge, so the device can retry.
-	plugintest.Fails(t, hs, effects.AuthVerify, verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey), sdk.CodeUnavailable, "journal")
+	plugintest.Fails(t, hs, effects.AuthVerify, verifyArgs(id, sign(alice, nonce), pub(alice), MethodDeviceKey), sdk.CodeUnavailable, "journal")
 	if h, _ := hs.Client.Health(context.Background()); h.Status != sdk.Degraded {
 		t.Fatalf("health with the journal down = %v, want degraded", h)
 	}
 	host.SetJournalDown(false)
-	plugintest.Must(t, hs, effects.AuthVerify, verifyArgs(id, ed25519.Sign(alice, nonce), pub(alice), MethodDeviceKey))
+	plugintest.Must(t, hs, effects.AuthVerify, verifyArgs(id, sign(alice, nonce), pub(alice), MethodDeviceKey))
 	if h, _ := hs.Client.Health(context.Background()); h.Status != sdk.Healthy {
 		t.Fatalf("health once the journal is back = %v, want healthy", h)
 	}

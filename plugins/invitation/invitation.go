@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/service"
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -23,6 +24,10 @@ type record struct {
 	message                    string
 	hasMessage                 bool
 	createdMS, expiresMS       int64
+	// nonce makes each invitation's signed body unique; senderKey is the
+	// device key that signed it, signature the signature over
+	// signedBody's canonical encoding (purpose effects.PurposeInvitation).
+	nonce, senderKey, signature []byte
 
 	// settled is the terminal status recorded in the journal, or "" while
 	// none is: a pending invitation past its expiry reads as expired
@@ -30,6 +35,9 @@ type record struct {
 	settled   string
 	settledBy string
 	settledMS int64
+	// answer is the signed answer that settled it (nil for an expiry), which
+	// export_answer hands to the other party.
+	answer *answer
 }
 
 func (r *record) status(now int64) string {
@@ -61,9 +69,10 @@ func (r *record) value(now int64) sdk.Value {
 	return sdk.Map(m)
 }
 
-// createdBody is the body of the invitation.created fact, and what a code
-// carries.
-func (r *record) createdBody() sdk.Value {
+// signedBody is what the inviter's device signs: every field of the
+// invitation, in effects' canonical encoding (sorted keys, no floats), so
+// the bytes are the same wherever the body is rebuilt.
+func (r *record) signedBody() sdk.Value {
 	m := map[string]sdk.Value{
 		"id":         sdk.String(r.id),
 		"kind":       sdk.String(r.kind),
@@ -71,6 +80,8 @@ func (r *record) createdBody() sdk.Value {
 		"receiver":   sdk.String(r.receiver),
 		"created_ms": sdk.Int(r.createdMS),
 		"expires_ms": sdk.Int(r.expiresMS),
+		"nonce":      sdk.Bytes(r.nonce),
+		"sender_key": sdk.Bytes(r.senderKey),
 	}
 	if r.hasMessage {
 		m["message"] = sdk.String(r.message)
@@ -78,19 +89,48 @@ func (r *record) createdBody() sdk.Value {
 	return sdk.Map(m)
 }
 
+// createdBody is the body of the invitation.created fact, and what a code
+// carries: the signed body and its signature.
+func (r *record) createdBody() sdk.Value {
+	m := map[string]sdk.Value{"signature": sdk.Bytes(r.signature)}
+	for _, f := range r.signedBody().Fields() {
+		m[f.Key] = f.Value
+	}
+	return sdk.Map(m)
+}
+
+// signatureValid reports whether the invitation's signature verifies under
+// its sender key: a pure check, so a replay repeats it exactly.
+func (r *record) signatureValid() bool {
+	return service.DeviceSignatureValid(effects.PurposeInvitation, r.signedBody().Canonical(), r.signature, r.senderKey)
+}
+
 // decodeCreated reads and validates a created body (from a fact or a code).
 func decodeCreated(body sdk.Value, what string) (*record, error) {
 	b := service.Read(body, what)
 	r := &record{id: b.String("id"), kind: b.String("kind"), sender: b.String("sender"), receiver: b.String("receiver"),
-		createdMS: b.Int("created_ms"), expiresMS: b.Int("expires_ms")}
+		createdMS: b.Int("created_ms"), expiresMS: b.Int("expires_ms"),
+		nonce: b.Bytes("nonce"), senderKey: b.Bytes("sender_key"), signature: b.Bytes("signature")}
 	if b.Has("message") {
 		r.message, r.hasMessage = b.String("message"), true
 	}
 	if err := b.Err(); err != nil {
 		return nil, err
 	}
+	for _, f := range body.Fields() {
+		switch f.Key {
+		case "id", "kind", "sender", "receiver", "created_ms", "expires_ms", "nonce", "sender_key", "signature", "message":
+		default:
+			return nil, fmt.Errorf("%s has an unexpected field %q: the signature covers a fixed set of fields", what, f.Key)
+		}
+	}
 	if r.id == "" {
 		return nil, fmt.Errorf("%s has an empty id", what)
+	}
+	for _, party := range []struct{ name, id string }{{"sender", r.sender}, {"receiver", r.receiver}} {
+		if _, err := effects.ParseAuthorityID(party.id); err != nil {
+			return nil, fmt.Errorf("%s: %s is not an authority id: %v", what, party.name, err)
+		}
 	}
 	if err := checkParties(r.kind, r.sender, r.receiver, r.message); err != nil {
 		return nil, err
@@ -102,6 +142,11 @@ func decodeCreated(body sdk.Value, what string) (*record, error) {
 }
 
 func checkParties(kind, sender, receiver, message string) error {
+	if receiver != "" {
+		if _, err := effects.ParseAuthorityID(receiver); err != nil {
+			return fmt.Errorf("receiver must be an authority id (\"authority-\" and 32 hex digits): %v", err)
+		}
+	}
 	switch kind {
 	case KindGuardian, KindContact, KindChannel, KindDevice:
 	default:
@@ -113,7 +158,7 @@ func checkParties(kind, sender, receiver, message string) error {
 	case receiver == "":
 		return fmt.Errorf("receiver must not be empty")
 	case sender == receiver:
-		return fmt.Errorf("sender and receiver are both %q: an invitation is from one party to another", sender)
+		return fmt.Errorf("sender and receiver are both %s: an invitation is from one authority to another", sender)
 	case len(message) > MaxMessageBytes:
 		return fmt.Errorf("message is %d bytes, more than the %d allowed", len(message), MaxMessageBytes)
 	}
@@ -140,11 +185,11 @@ func predicateOf(status string) string {
 // settle applies a terminal fact. When merged journals hold two terminal
 // facts for one invitation, the earlier wins (ties by status name), so
 // every replica agrees whatever order it learnt them in.
-func (r *record) settle(status, by string, at int64) {
+func (r *record) settle(status, by string, at int64, a *answer) {
 	if r.settled != "" && cmp.Or(cmp.Compare(r.settledMS, at), cmp.Compare(r.settled, status)) <= 0 {
 		return
 	}
-	r.settled, r.settledBy, r.settledMS = status, by, at
+	r.settled, r.settledBy, r.settledMS, r.answer = status, by, at, a
 }
 
 func (s *invitations) rebuild(ctx context.Context, fx *service.Effects) error {
@@ -154,6 +199,9 @@ func (s *invitations) rebuild(ctx context.Context, fx *service.Effects) error {
 		if err != nil {
 			return err
 		}
+		if !r.signatureValid() {
+			return fmt.Errorf("invitation %s: its signature does not verify under its sender key", r.id)
+		}
 		if _, dup := byID[r.id]; dup {
 			return fmt.Errorf("a second invitation.created fact for %s", r.id)
 		}
@@ -162,13 +210,15 @@ func (s *invitations) rebuild(ctx context.Context, fx *service.Effects) error {
 	}}}
 	for _, pred := range slices.Sorted(maps.Keys(settlements)) {
 		steps = append(steps, service.Step{Predicate: pred, Apply: func(f service.Fact) error {
-			b := service.Read(f.Body, pred+" fact")
-			id, by, at := b.String("id"), b.String("by"), b.Int("at_ms")
-			if err := b.Err(); err != nil {
+			a, err := decodeAnswer(f.Body, pred)
+			if err != nil {
 				return err
 			}
-			if r, ok := byID[id]; ok {
-				r.settle(settlements[pred], by, at)
+			if r, ok := byID[a.id]; ok {
+				if !a.valid(settlements[pred]) {
+					return fmt.Errorf("%s of %s by %s: its signature does not verify", pred, a.id, a.by)
+				}
+				r.settle(settlements[pred], a.by, a.atMS, &a)
 			}
 			return nil
 		}})
@@ -180,7 +230,7 @@ func (s *invitations) rebuild(ctx context.Context, fx *service.Effects) error {
 			return err
 		}
 		if r, ok := byID[id]; ok {
-			r.settle(StatusExpired, "", r.expiresMS)
+			r.settle(StatusExpired, "", r.expiresMS, nil)
 		}
 		return nil
 	}})
@@ -192,8 +242,12 @@ func (s *invitations) rebuild(ctx context.Context, fx *service.Effects) error {
 }
 
 func (s *invitations) invite(ctx context.Context, fx *service.Effects, c *sdk.Call) (sdk.Value, error) {
+	sender, err := service.Actor(c)
+	if err != nil {
+		return sdk.Value{}, err
+	}
 	a := service.Read(c.Args, "arguments")
-	r := &record{kind: a.String("kind"), sender: a.String("sender"), receiver: a.String("receiver")}
+	r := &record{kind: a.String("kind"), sender: sender, receiver: a.String("receiver")}
 	ttl := a.Int("ttl_ms")
 	if a.Has("message") {
 		r.message, r.hasMessage = a.String("message"), true
@@ -214,7 +268,16 @@ func (s *invitations) invite(ctx context.Context, fx *service.Effects, c *sdk.Ca
 	if r.id, err = fx.NewID(ctx, "invitation"); err != nil {
 		return sdk.Value{}, err
 	}
+	if r.nonce, err = fx.Random32(ctx); err != nil {
+		return sdk.Value{}, err
+	}
+	if r.senderKey, err = fx.DeviceKey(ctx); err != nil {
+		return sdk.Value{}, err
+	}
 	r.createdMS, r.expiresMS = now, now+ttl
+	if r.signature, err = fx.DeviceSign(ctx, effects.PurposeInvitation, r.signedBody().Canonical()); err != nil {
+		return sdk.Value{}, err
+	}
 	factID, err := fx.Append(ctx, service.Fact{Predicate: PredicateCreated, Time: now, Body: r.createdBody()})
 	if err != nil {
 		return sdk.Value{}, err
@@ -248,13 +311,16 @@ func (s *invitations) transition(to string) func(context.Context, *service.Effec
 		if err != nil {
 			return sdk.Value{}, err
 		}
-		as, _ := c.Arg("as").AsString()
+		as, err := service.Actor(c)
+		if err != nil {
+			return sdk.Value{}, err
+		}
 		role, party := "receiver", r.receiver
 		if to == StatusCancelled {
 			role, party = "sender", r.sender
 		}
 		if as != party {
-			return sdk.Value{}, sdk.Errorf(sdk.CodeDenied, "only the %s of invitation %s may %s it; %q is not", role, r.id, verb, as)
+			return sdk.Value{}, sdk.Errorf(sdk.CodeDenied, "only the %s of invitation %s (%s) may %s it; this caller acts for %s", role, r.id, party, verb, as)
 		}
 		now, err := fx.Now(ctx)
 		if err != nil {
@@ -271,12 +337,18 @@ func (s *invitations) transition(to string) func(context.Context, *service.Effec
 			return sdk.Value{}, sdk.Errorf(sdk.CodeConflict, "invitation %s is already %s (by %q at %d ms); its status cannot change",
 				r.id, st, r.settledBy, r.settledMS)
 		}
-		body := sdk.Map(map[string]sdk.Value{"id": sdk.String(r.id), "by": sdk.String(as), "at_ms": sdk.Int(now)})
-		factID, err := fx.Append(ctx, service.Fact{Predicate: predicateOf(to), Time: now, Body: body})
+		ans := answer{id: r.id, by: as, atMS: now}
+		if ans.key, err = fx.DeviceKey(ctx); err != nil {
+			return sdk.Value{}, err
+		}
+		if ans.signature, err = fx.DeviceSign(ctx, effects.PurposeInvitationAnswer, ans.signed(to).Canonical()); err != nil {
+			return sdk.Value{}, err
+		}
+		factID, err := fx.Append(ctx, service.Fact{Predicate: predicateOf(to), Time: now, Body: ans.body()})
 		if err != nil {
 			return sdk.Value{}, err
 		}
-		r.settle(to, as, now)
+		r.settle(to, as, now, &ans)
 		return withFactID(r.value(now), factID), nil
 	}
 }
@@ -291,7 +363,7 @@ func (s *invitations) recordExpiry(ctx context.Context, fx *service.Effects, r *
 	if _, err := fx.Append(ctx, service.ExpiryFact(PredicateExpired, r.id, r.expiresMS)); err != nil {
 		return err
 	}
-	r.settle(StatusExpired, "", r.expiresMS)
+	r.settle(StatusExpired, "", r.expiresMS, nil)
 	return nil
 }
 
@@ -321,4 +393,33 @@ func (s *invitations) listPending(ctx context.Context, fx *service.Effects, c *s
 		out = append(out, r.value(now))
 	}
 	return sdk.List(out...), nil
+}
+
+// answer is an acceptance, a decline or a cancellation: who answered,
+// when, and that party's device signature over both and the new status
+// (purpose effects.PurposeInvitationAnswer).
+type answer struct {
+	id, by         string
+	atMS           int64
+	key, signature []byte
+}
+
+func (a answer) signed(status string) sdk.Value {
+	return sdk.Map(map[string]sdk.Value{"id": sdk.String(a.id), "by": sdk.String(a.by), "at_ms": sdk.Int(a.atMS),
+		"status": sdk.String(status), "key": sdk.Bytes(a.key)})
+}
+
+func (a answer) body() sdk.Value {
+	return sdk.Map(map[string]sdk.Value{"id": sdk.String(a.id), "by": sdk.String(a.by), "at_ms": sdk.Int(a.atMS),
+		"key": sdk.Bytes(a.key), "signature": sdk.Bytes(a.signature)})
+}
+
+func (a answer) valid(status string) bool {
+	return service.DeviceSignatureValid(effects.PurposeInvitationAnswer, a.signed(status).Canonical(), a.signature, a.key)
+}
+
+func decodeAnswer(body sdk.Value, pred string) (answer, error) {
+	b := service.Read(body, pred+" fact")
+	a := answer{id: b.String("id"), by: b.String("by"), atMS: b.Int("at_ms"), key: b.Bytes("key"), signature: b.Bytes("signature")}
+	return a, b.Err()
 }

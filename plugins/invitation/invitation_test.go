@@ -2,6 +2,7 @@ package invitation
 
 import (
 	"context"
+	"crypto/ed25519"
 	"strings"
 	"testing"
 
@@ -17,43 +18,79 @@ var args = plugintest.Args
 
 const t0 = 2_000_000
 
-func inviteArgs(kind, sender, receiver string, ttl int64) sdk.Value {
-	return args("kind", sdk.String(kind), "sender", sdk.String(sender), "receiver", sdk.String(receiver), "ttl_ms", sdk.Int(ttl))
+// party is the authority of a test party, by label.
+func party(label string) sdk.AuthorityID { return effects.DeriveAuthorityID(label, 1) }
+
+// auth is a party's authority id as the service prints it.
+func auth(label string) string { return party(label).String() }
+
+// as serves a fresh instance of the service acting for label's authority
+// over host's journal: the instance rebuilds its state from the journal,
+// so several parties may share one journal, as replicas would.
+func as(t *testing.T, host *servicetest.Host, label string) *sdktest.Harness {
+	t.Helper()
+	return servicetest.Start(t, New(), host, sdktest.WithAuthority(party(label)))
 }
 
-func idAs(id, as string) sdk.Value { return args("id", sdk.String(id), "as", sdk.String(as)) }
+func inviteArgs(kind, receiver string, ttl int64) sdk.Value {
+	return args("kind", sdk.String(kind), "receiver", sdk.String(auth(receiver)), "ttl_ms", sdk.Int(ttl))
+}
 
 func id(s string) sdk.Value { return args("id", sdk.String(s)) }
 
-func sampleCode() string {
-	return Encode(args("id", sdk.String("invitation-01"), "kind", sdk.String(KindContact), "sender", sdk.String("alice"),
-		"receiver", sdk.String("bob"), "created_ms", sdk.Int(t0), "expires_ms", sdk.Int(t0+1000)))
+// signed returns the created body of an invitation signed by signer's
+// device key, as the service would make it (fields override the defaults).
+func signed(signer ed25519.PrivateKey, fields map[string]sdk.Value) sdk.Value {
+	m := map[string]sdk.Value{
+		"id": sdk.String("invitation-01"), "kind": sdk.String(KindContact), "sender": sdk.String(auth("alice")),
+		"receiver": sdk.String(auth("bob")), "created_ms": sdk.Int(t0), "expires_ms": sdk.Int(t0 + 1000),
+		"nonce": sdk.Bytes(make([]byte, 32)), "sender_key": sdk.Bytes(signer.Public().(ed25519.PublicKey)),
+	}
+	for k, v := range fields {
+		m[k] = v
+	}
+	body := sdk.Map(m)
+	m["signature"] = sdk.Bytes(ed25519.Sign(signer, effects.DeviceSigningMessage(effects.PurposeInvitation, body.Canonical())))
+	return sdk.Map(m)
 }
+
+func sampleAnswerCode() string {
+	m := map[string]sdk.Value{"status": sdk.String(StatusAccepted)}
+	for _, f := range signedAnswer("bob", "invitation-01", StatusAccepted, t0).Fields() {
+		m[f.Key] = f.Value
+	}
+	return encode(AnswerPrefix, sdk.Map(m))
+}
+
+func sampleCode() string { return Encode(signed(servicetest.DeviceKey(party("alice")), nil)) }
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	sdktest.Conformance(t, New(),
-		sdktest.WithHost(servicetest.NewHost(t0)),
-		sdktest.WithSample(effects.InvitationInvite, inviteArgs(KindGuardian, "alice", "bob", 1000)),
+		sdktest.WithHost(servicetest.NewHost(t0)), sdktest.WithAuthority(party("bob")),
+		sdktest.WithSample(effects.InvitationInvite, inviteArgs(KindGuardian, "alice", 1000)),
 		sdktest.WithSample(effects.InvitationImport, args("code", sdk.String(sampleCode()))),
+		sdktest.WithSample(effects.InvitationImportAnswer, args("code", sdk.String(sampleAnswerCode()))),
 	)
 }
 
 func TestInviteValidatesItsArguments(t *testing.T) {
 	t.Parallel()
-	hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
+	hs := as(t, servicetest.NewHost(t0), "alice")
 	cases := []struct {
 		name     string
 		args     sdk.Value
 		fragment string
 	}{
-		{"unknown kind", inviteArgs("friend", "a", "b", 10), `kind must be "guardian", "contact", "channel" or "device", got "friend"`},
-		{"no sender", inviteArgs(KindContact, "", "b", 10), "sender must not be empty"},
-		{"no receiver", inviteArgs(KindContact, "a", "", 10), "receiver must not be empty"},
-		{"self invitation", inviteArgs(KindContact, "a", "a", 10), `sender and receiver are both "a"`},
-		{"zero ttl", inviteArgs(KindContact, "a", "b", 0), "ttl_ms must be 1 or more, got 0"},
-		{"long message", args("kind", sdk.String(KindContact), "sender", sdk.String("a"), "receiver", sdk.String("b"),
+		{"unknown kind", inviteArgs("friend", "bob", 10), `kind must be "guardian", "contact", "channel" or "device", got "friend"`},
+		{"no receiver", args("kind", sdk.String(KindContact), "receiver", sdk.String(""), "ttl_ms", sdk.Int(10)), "receiver must not be empty"},
+		{"receiver not an authority", args("kind", sdk.String(KindContact), "receiver", sdk.String("bob"), "ttl_ms", sdk.Int(10)), "receiver must be an authority id"},
+		{"self invitation", inviteArgs(KindContact, "alice", 10), "sender and receiver are both " + auth("alice")},
+		{"zero ttl", inviteArgs(KindContact, "bob", 0), "ttl_ms must be 1 or more, got 0"},
+		{"long message", args("kind", sdk.String(KindContact), "receiver", sdk.String(auth("bob")),
 			"ttl_ms", sdk.Int(10), "message", sdk.String(strings.Repeat("x", MaxMessageBytes+1))), "message is 4097 bytes"},
+		{"a sender argument", args("kind", sdk.String(KindContact), "sender", sdk.String(auth("mallory")), "receiver", sdk.String(auth("bob")),
+			"ttl_ms", sdk.Int(10)), "sender"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,23 +102,32 @@ func TestInviteValidatesItsArguments(t *testing.T) {
 func TestInvite(t *testing.T) {
 	t.Parallel()
 	host := servicetest.NewHost(t0)
-	hs := servicetest.Start(t, New(), host)
-	got := plugintest.Must(t, hs, effects.InvitationInvite, args("kind", sdk.String(KindGuardian), "sender", sdk.String("alice"),
-		"receiver", sdk.String("bob"), "ttl_ms", sdk.Int(1000), "message", sdk.String("be my guardian")))
-	want := args("id", plugintest.Field(t, got, "id"), "kind", sdk.String(KindGuardian), "sender", sdk.String("alice"),
-		"receiver", sdk.String("bob"), "status", sdk.String(StatusPending), "created_ms", sdk.Int(t0), "expires_ms", sdk.Int(t0+1000),
+	hs := as(t, host, "alice")
+	got := plugintest.Must(t, hs, effects.InvitationInvite, args("kind", sdk.String(KindGuardian),
+		"receiver", sdk.String(auth("bob")), "ttl_ms", sdk.Int(1000), "message", sdk.String("be my guardian")))
+	want := args("id", plugintest.Field(t, got, "id"), "kind", sdk.String(KindGuardian), "sender", sdk.String(auth("alice")),
+		"receiver", sdk.String(auth("bob")), "status", sdk.String(StatusPending), "created_ms", sdk.Int(t0), "expires_ms", sdk.Int(t0+1000),
 		"message", sdk.String("be my guardian"), "fact_id", plugintest.Field(t, got, "fact_id"))
 	if !got.Equal(want) {
 		t.Fatalf("invite = %v, want %v", got, want)
 	}
-	if facts := host.Bodies(PredicateCreated); len(facts) != 1 {
+	facts := host.Bodies(PredicateCreated)
+	if len(facts) != 1 {
 		t.Fatalf("journaled %d invitation.created facts, want 1", len(facts))
+	}
+	r, err := decodeCreated(facts[0], "fact")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.signatureValid() || !ed25519.PublicKey(r.senderKey).Equal(servicetest.DeviceKey(party("alice")).Public()) {
+		t.Fatalf("the created fact is not signed by alice's device key: %v", facts[0])
 	}
 }
 
 // TestTransitions drives every operation from every state: the allowed
 // transitions, the parties that may not make them, and the terminal states
-// that may not change.
+// that may not change. The acting party is the authority of the instance
+// called, never an argument.
 func TestTransitions(t *testing.T) {
 	t.Parallel()
 	type call struct {
@@ -114,7 +160,7 @@ func TestTransitions(t *testing.T) {
 		{"sender cancels", 0, append([]call{ok(cancel, "alice", StatusCancelled)}, terminal(StatusCancelled)...)},
 		{"only the receiver accepts", 0, []call{
 			fails(accept, "alice", sdk.CodeDenied, `only the receiver of invitation`),
-			fails(accept, "mallory", sdk.CodeDenied, `"mallory" is not`),
+			fails(accept, "mallory", sdk.CodeDenied, "this caller acts for "+auth("mallory")),
 			ok(accept, "bob", StatusAccepted),
 		}},
 		{"only the receiver declines", 0, []call{
@@ -141,12 +187,11 @@ func TestTransitions(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			host := servicetest.NewHost(t0)
-			hs := servicetest.Start(t, New(), host)
-			iid := plugintest.Str(t, plugintest.Must(t, hs, effects.InvitationInvite, inviteArgs(KindContact, "alice", "bob", 1000)), "id")
+			iid := plugintest.Str(t, plugintest.Must(t, as(t, host, "alice"), effects.InvitationInvite, inviteArgs(KindContact, "bob", 1000)), "id")
 			host.Advance(tc.advance)
 			transitions := 0
 			for i, c := range tc.calls {
-				got, err := hs.Invoke(context.Background(), c.op, idAs(iid, c.as))
+				got, err := as(t, host, c.as).Invoke(context.Background(), c.op, id(iid))
 				if c.code != "" {
 					if err := plugintest.Check(err, c.code, c.fragment); err != nil {
 						t.Fatalf("call %d %s as %s: %v", i, c.op, c.as, err)
@@ -162,15 +207,19 @@ func TestTransitions(t *testing.T) {
 				}
 				pred := predicateOf(c.want)
 				facts := host.Bodies(pred)
-				want := args("id", sdk.String(iid), "by", sdk.String(c.as), "at_ms", sdk.Int(host.Now()))
-				if len(facts) != 1 || !facts[0].Equal(want) {
-					t.Fatalf("%s facts = %v, want [%v]", pred, facts, want)
+				if len(facts) != 1 {
+					t.Fatalf("%s facts = %v, want one", pred, facts)
+				}
+				a, err := decodeAnswer(facts[0], pred)
+				if err != nil || a.id != iid || a.by != auth(c.as) || a.atMS != host.Now() || !a.valid(c.want) ||
+					!ed25519.PublicKey(a.key).Equal(servicetest.DeviceKey(party(c.as)).Public()) {
+					t.Fatalf("%s fact %v is not %s's signed answer (%v)", pred, facts[0], c.as, err)
 				}
 				if fid, _ := plugintest.Field(t, got, "fact_id").AsBytes(); len(fid) == 0 {
 					t.Fatalf("%s returned no fact_id: %v", c.op, got)
 				}
-				if by := plugintest.Str(t, got, "settled_by"); by != c.as {
-					t.Fatalf("settled_by = %q, want %q", by, c.as)
+				if by := plugintest.Str(t, got, "settled_by"); by != auth(c.as) {
+					t.Fatalf("settled_by = %q, want %q", by, auth(c.as))
 				}
 			}
 			settledFacts := len(host.Bodies(PredicateAccepted)) + len(host.Bodies(PredicateDeclined)) + len(host.Bodies(PredicateCancelled))
@@ -181,16 +230,16 @@ func TestTransitions(t *testing.T) {
 				if n := len(host.Bodies(PredicateExpired)); n != 1 {
 					t.Fatalf("journaled %d expiries, want exactly 1 however often it was noticed", n)
 				}
-				if st := plugintest.Str(t, plugintest.Must(t, hs, effects.InvitationGet, id(iid)), "status"); st != StatusExpired {
+				if st := plugintest.Str(t, plugintest.Must(t, as(t, host, "alice"), effects.InvitationGet, id(iid)), "status"); st != StatusExpired {
 					t.Fatalf("status = %q, want expired", st)
 				}
 			}
 		})
 	}
 	t.Run("unknown invitation", func(t *testing.T) {
-		hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
+		hs := as(t, servicetest.NewHost(t0), "bob")
 		for _, op := range []sdk.OpID{accept, decline, cancel} {
-			plugintest.Fails(t, hs, op, idAs("invitation-00", "bob"), sdk.CodeNotFound, `no invitation "invitation-00"`)
+			plugintest.Fails(t, hs, op, id("invitation-00"), sdk.CodeNotFound, `no invitation "invitation-00"`)
 		}
 		plugintest.Fails(t, hs, effects.InvitationGet, id("invitation-00"), sdk.CodeNotFound, "no invitation")
 		plugintest.Fails(t, hs, effects.InvitationExport, id("invitation-00"), sdk.CodeNotFound, "no invitation")
@@ -200,17 +249,17 @@ func TestTransitions(t *testing.T) {
 func TestListPending(t *testing.T) {
 	t.Parallel()
 	host := servicetest.NewHost(t0)
-	hs := servicetest.Start(t, New(), host)
 	invite := func(sender, receiver string, ttl int64) string {
 		host.Advance(1)
-		return plugintest.Str(t, plugintest.Must(t, hs, effects.InvitationInvite, inviteArgs(KindContact, sender, receiver, ttl)), "id")
+		return plugintest.Str(t, plugintest.Must(t, as(t, host, sender), effects.InvitationInvite, inviteArgs(KindContact, receiver, ttl)), "id")
 	}
 	ab := invite("alice", "bob", 1000)
 	ac := invite("alice", "carol", 1000)
 	cb := invite("carol", "bob", 1000)
 	invite("dave", "bob", 10) // expires below
-	plugintest.Must(t, hs, effects.InvitationDecline, idAs(ac, "carol"))
+	plugintest.Must(t, as(t, host, "carol"), effects.InvitationDecline, id(ac))
 	host.Advance(10) // dave's invitation expires
+	hs := as(t, host, "alice")
 	ids := func(v sdk.Value) []string {
 		var out []string
 		for _, it := range v.Items() {
@@ -223,10 +272,10 @@ func TestListPending(t *testing.T) {
 		want []string
 	}{
 		{sdk.Null(), []string{ab, cb}},
-		{args("for", sdk.String("bob")), []string{ab, cb}},
-		{args("for", sdk.String("alice")), []string{ab}},
-		{args("for", sdk.String("carol")), []string{cb}},
-		{args("for", sdk.String("dave")), nil},
+		{args("for", sdk.String(auth("bob"))), []string{ab, cb}},
+		{args("for", sdk.String(auth("alice"))), []string{ab}},
+		{args("for", sdk.String(auth("carol"))), []string{cb}},
+		{args("for", sdk.String(auth("dave"))), nil},
 	} {
 		if got := ids(plugintest.Must(t, hs, effects.InvitationListPending, tc.args)); strings.Join(got, ",") != strings.Join(tc.want, ",") {
 			t.Errorf("list_pending(%v) = %v, want %v", tc.args, got, tc.want)
@@ -237,10 +286,10 @@ func TestListPending(t *testing.T) {
 func TestExportAndImport(t *testing.T) {
 	t.Parallel()
 	aliceHost, bobHost := servicetest.NewHost(t0), servicetest.NewHost(t0+5)
-	alice := servicetest.Start(t, New(), aliceHost)
-	bob := servicetest.Start(t, New(), bobHost)
-	inv := plugintest.Must(t, alice, effects.InvitationInvite, args("kind", sdk.String(KindDevice), "sender", sdk.String("alice"),
-		"receiver", sdk.String("bob"), "ttl_ms", sdk.Int(1000), "message", sdk.String("enrol your phone")))
+	alice := as(t, aliceHost, "alice")
+	bob := as(t, bobHost, "bob")
+	inv := plugintest.Must(t, alice, effects.InvitationInvite, args("kind", sdk.String(KindDevice),
+		"receiver", sdk.String(auth("bob")), "ttl_ms", sdk.Int(1000), "message", sdk.String("enrol your phone")))
 	iid := plugintest.Str(t, inv, "id")
 	code, _ := plugintest.Must(t, alice, effects.InvitationExport, id(iid)).AsString()
 	if !strings.HasPrefix(code, CodePrefix) {
@@ -255,7 +304,7 @@ func TestExportAndImport(t *testing.T) {
 	if got := bobHost.Bodies(PredicateCreated); len(got) != 1 {
 		t.Fatalf("import journaled %d facts, want 1", len(got))
 	}
-	plugintest.Must(t, bob, effects.InvitationAccept, idAs(iid, "bob"))
+	plugintest.Must(t, bob, effects.InvitationAccept, id(iid))
 	again := plugintest.Must(t, bob, effects.InvitationImport, args("code", sdk.String(code)))
 	if st := plugintest.Str(t, again, "status"); st != StatusAccepted {
 		t.Fatalf("re-import returned status %q, want the invitation as it stands (accepted)", st)
@@ -270,12 +319,7 @@ func TestExportAndImport(t *testing.T) {
 	} else {
 		tampered[i] = 'A'
 	}
-	other := Encode(args("id", sdk.String(iid), "kind", sdk.String(KindDevice), "sender", sdk.String("alice"),
-		"receiver", sdk.String("bob"), "created_ms", sdk.Int(t0), "expires_ms", sdk.Int(t0+1000), "message", sdk.String("changed")))
-	expired := Encode(args("id", sdk.String("invitation-02"), "kind", sdk.String(KindContact), "sender", sdk.String("alice"),
-		"receiver", sdk.String("bob"), "created_ms", sdk.Int(0), "expires_ms", sdk.Int(10)))
-	selfInvite := Encode(args("id", sdk.String("invitation-03"), "kind", sdk.String(KindContact), "sender", sdk.String("bob"),
-		"receiver", sdk.String("bob"), "created_ms", sdk.Int(t0), "expires_ms", sdk.Int(t0+10)))
+	aliceKey := servicetest.DeviceKey(party("alice"))
 	for _, tc := range []struct {
 		name, code string
 		want       sdk.Code
@@ -283,19 +327,21 @@ func TestExportAndImport(t *testing.T) {
 	}{
 		{"tampered", string(tampered), sdk.CodeInvalidArgs, "checksum does not match"},
 		{"truncated", code[:len(code)-3], sdk.CodeInvalidArgs, "corrupt"},
-		{"not a code", "hello", sdk.CodeInvalidArgs, "must start with AURA-INV1-"},
+		{"not a code", "hello", sdk.CodeInvalidArgs, "must start with AURA-INV2-"},
 		{"not base32", CodePrefix + "!!!!", sdk.CodeInvalidArgs, "not base32"},
-		{"checksummed garbage", CodePrefix + garbage(), sdk.CodeInvalidArgs, "holds no invitation"},
-		{"same id, different invitation", other, sdk.CodeConflict, "a different invitation with id"},
-		{"expired", expired, sdk.CodeConflict, "expired at 10 ms"},
-		{"invalid invitation", selfInvite, sdk.CodeInvalidArgs, "sender and receiver are both"},
+		{"checksummed garbage", CodePrefix + garbage(), sdk.CodeInvalidArgs, "holds nothing readable"},
+		{"same id, different invitation", Encode(signed(aliceKey, map[string]sdk.Value{"id": sdk.String(iid)})), sdk.CodeConflict, "a different invitation with id"},
+		{"expired", Encode(signed(aliceKey, map[string]sdk.Value{"id": sdk.String("invitation-02"), "created_ms": sdk.Int(0), "expires_ms": sdk.Int(10)})),
+			sdk.CodeConflict, "expired at 10 ms"},
+		{"invalid invitation", Encode(signed(aliceKey, map[string]sdk.Value{"id": sdk.String("invitation-03"), "receiver": sdk.String(auth("alice"))})),
+			sdk.CodeInvalidArgs, "sender and receiver are both"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			plugintest.Fails(t, bob, effects.InvitationImport, args("code", sdk.String(tc.code)), tc.want, tc.fragment)
 		})
 	}
 
-	plugintest.Must(t, alice, effects.InvitationCancel, idAs(iid, "alice"))
+	plugintest.Must(t, alice, effects.InvitationCancel, id(iid))
 	plugintest.Fails(t, alice, effects.InvitationExport, id(iid), sdk.CodeConflict, "only a pending invitation can be exported")
 }
 
@@ -309,15 +355,16 @@ func garbage() string {
 func TestRestartRebuildsFromFacts(t *testing.T) {
 	t.Parallel()
 	host := servicetest.NewHost(t0)
-	first := servicetest.Start(t, New(), host)
+	first := as(t, host, "alice")
 	var ids []string
 	for i, receiver := range []string{"bob", "carol", "dave", "erin", "frank"} {
 		ids = append(ids, plugintest.Str(t, plugintest.Must(t, first, effects.InvitationInvite,
-			inviteArgs(KindGuardian, "alice", receiver, int64(1000+i*1000))), "id"))
+			inviteArgs(KindGuardian, receiver, int64(1000+i*1000))), "id"))
 	}
-	plugintest.Must(t, first, effects.InvitationAccept, idAs(ids[0], "bob"))
-	plugintest.Must(t, first, effects.InvitationDecline, idAs(ids[1], "carol"))
-	plugintest.Must(t, first, effects.InvitationCancel, idAs(ids[2], "alice"))
+	plugintest.Must(t, as(t, host, "bob"), effects.InvitationAccept, id(ids[0]))
+	plugintest.Must(t, as(t, host, "carol"), effects.InvitationDecline, id(ids[1]))
+	first = as(t, host, "alice")
+	plugintest.Must(t, first, effects.InvitationCancel, id(ids[2]))
 	host.Advance(4000) // ids[3] expires (unnoticed), ids[4] stays pending
 	before := map[string]sdk.Value{}
 	for _, iid := range ids {
@@ -325,7 +372,7 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 	}
 	pending := plugintest.Must(t, first, effects.InvitationListPending, sdk.Null())
 
-	second := servicetest.Start(t, New(), host)
+	second := as(t, host, "alice")
 	for iid, want := range before {
 		if got := plugintest.Must(t, second, effects.InvitationGet, id(iid)); !got.Equal(want) {
 			t.Fatalf("after restart get(%s) = %v, want %v", iid, got, want)
@@ -334,29 +381,44 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 	if got := plugintest.Must(t, second, effects.InvitationListPending, sdk.Null()); !got.Equal(pending) {
 		t.Fatalf("after restart list_pending = %v, want %v", got, pending)
 	}
-	plugintest.Fails(t, second, effects.InvitationAccept, idAs(ids[0], "bob"), sdk.CodeConflict, "already accepted")
-	plugintest.Must(t, second, effects.InvitationAccept, idAs(ids[4], "frank"))
+	plugintest.Fails(t, as(t, host, "bob"), effects.InvitationAccept, id(ids[0]), sdk.CodeConflict, "already accepted")
+	plugintest.Must(t, as(t, host, "frank"), effects.InvitationAccept, id(ids[4]))
+}
+
+// appendFact journals a fact directly, as a merged journal would bring it.
+func appendFact(t *testing.T, host *servicetest.Host, f service.Fact) {
+	t.Helper()
+	if _, err := host.Invoke(context.Background(), &sdk.Call{Op: effects.JournalAppendFact,
+		Args: args("fact", f.Value(sdk.AuthorityID{1}))}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// signedAnswer is label's device-signed answer to invitation iid.
+func signedAnswer(label, iid, status string, at int64) sdk.Value {
+	key := servicetest.DeviceKey(party(label))
+	a := answer{id: iid, by: auth(label), atMS: at, key: key.Public().(ed25519.PublicKey)}
+	a.signature = ed25519.Sign(key, effects.DeviceSigningMessage(effects.PurposeInvitationAnswer, a.signed(status).Canonical()))
+	return a.body()
 }
 
 // TestReplayResolvesCompetingTerminalFacts merges, as journals from two
 // devices would, a cancellation and an earlier acceptance of the same
-// invitation: every replica must settle on the earlier.
+// invitation: every replica must settle on the earlier. An unsigned answer
+// merged in is ignored.
 func TestReplayResolvesCompetingTerminalFacts(t *testing.T) {
 	t.Parallel()
 	host := servicetest.NewHost(t0)
-	first := servicetest.Start(t, New(), host)
-	iid := plugintest.Str(t, plugintest.Must(t, first, effects.InvitationInvite, inviteArgs(KindContact, "alice", "bob", 1000)), "id")
+	iid := plugintest.Str(t, plugintest.Must(t, as(t, host, "alice"), effects.InvitationInvite, inviteArgs(KindContact, "bob", 1000)), "id")
 	host.Advance(20)
-	plugintest.Must(t, first, effects.InvitationCancel, idAs(iid, "alice"))
-	accepted := service.Fact{Predicate: PredicateAccepted, Time: t0 + 10,
-		Body: args("id", sdk.String(iid), "by", sdk.String("bob"), "at_ms", sdk.Int(t0+10))}
-	if _, err := host.Invoke(context.Background(), &sdk.Call{Op: effects.JournalAppendFact,
-		Args: args("fact", accepted.Value(sdk.AuthorityID{}))}); err != nil {
-		t.Fatal(err)
-	}
-	second := servicetest.Start(t, New(), host)
-	got := plugintest.Must(t, second, effects.InvitationGet, id(iid))
-	if st, by := plugintest.Str(t, got, "status"), plugintest.Str(t, got, "settled_by"); st != StatusAccepted || by != "bob" {
-		t.Fatalf("after merging, status %q by %q, want accepted by bob (the earlier fact)", st, by)
+	plugintest.Must(t, as(t, host, "alice"), effects.InvitationCancel, id(iid))
+	forged := signedAnswer("bob", iid, StatusAccepted, t0+5)
+	forged = args("id", plugintest.Field(t, forged, "id"), "by", plugintest.Field(t, forged, "by"), "at_ms", sdk.Int(t0+1),
+		"key", plugintest.Field(t, forged, "key"), "signature", plugintest.Field(t, forged, "signature"))
+	appendFact(t, host, service.Fact{Predicate: PredicateAccepted, Time: t0 + 1, Body: forged})
+	appendFact(t, host, service.Fact{Predicate: PredicateAccepted, Time: t0 + 10, Body: signedAnswer("bob", iid, StatusAccepted, t0+10)})
+	got := plugintest.Must(t, as(t, host, "alice"), effects.InvitationGet, id(iid))
+	if st, by, at := plugintest.Str(t, got, "status"), plugintest.Str(t, got, "settled_by"), plugintest.Int(t, got, "settled_ms"); st != StatusAccepted || by != auth("bob") || at != t0+10 {
+		t.Fatalf("after merging, status %q by %q at %d, want accepted by bob at %d (the earlier signed fact)", st, by, at, t0+10)
 	}
 }

@@ -39,6 +39,8 @@ const (
 	PredicateApproved  = "recovery.approved"
 	PredicateGranted   = "recovery.granted"
 	PredicateFailed    = "recovery.failed"
+	// PredicateGuardiansSet records the account's guardian set.
+	PredicateGuardiansSet = "recovery.guardians_set"
 )
 
 // New returns the recovery service plugin, ready to Serve.
@@ -61,16 +63,12 @@ func (s *recoveries) operations() []sdk.Operation {
 		{
 			Spec: sdk.OpSpec{
 				ID: effects.RecoveryInitiate,
-				Doc: "Opens a recovery request and journals recovery.initiated. Returns " + requestDoc + ". An empty " +
-					"account, an unknown operation, no guardians, a guardian without an id or with a public key that is " +
-					"not 32 bytes, a repeated guardian id or key, a threshold outside 1..len(guardians) or a ttl_ms below 1 " +
-					"is invalid_args.",
+				Doc: "Opens a recovery request of the caller's authority (the account) and journals recovery.initiated. " +
+					"Its guardians, their keys and the threshold are the account's journaled guardian set " +
+					"(recovery.set_guardians), never arguments. Returns " + requestDoc + ". An unknown operation or a " +
+					"ttl_ms below 1 is invalid_args; an account without a guardian set is a conflict.",
 				Params: []sdk.Param{
-					{Name: "account", Kind: sdk.KindString, Doc: "the account (authority) being recovered, non-empty, without NUL bytes"},
 					{Name: "operation", Kind: sdk.KindString, Doc: operationDoc},
-					{Name: "guardians", Kind: sdk.KindList, Doc: "the guardians who may approve: a list of maps {id: string " +
-						"(non-empty, without NUL bytes), public_key: bytes (their 32-byte Ed25519 key)}, ids and keys distinct"},
-					{Name: "threshold", Kind: sdk.KindInt, Doc: "how many distinct guardians must approve, 1 to len(guardians)"},
 					{Name: "ttl_ms", Kind: sdk.KindInt, Doc: "milliseconds until the request expires, 1 or more"},
 				},
 				Result:      sdk.KindMap,
@@ -83,18 +81,47 @@ func (s *recoveries) operations() []sdk.Operation {
 				ID: effects.RecoverySubmitApproval,
 				Doc: "Records a guardian's approval: the guardian must be one of the request's (else denied), the request " +
 					"open (else conflict; an expiry is journaled as recovery.failed), the guardian not have approved already " +
-					"(else conflict), and signature verify as the guardian's Ed25519 signature of the approval message (else " +
-					"denied). Journals recovery.approved, and recovery.granted when the threshold is reached. Returns " +
+					"(else conflict), and signature verify as the guardian's device signature (purpose \"recovery-approval\") " +
+					"of the approval message under the key of the guardian set (else invalid_signature). Journals " +
+					"recovery.approved, and recovery.granted when the threshold is reached. Returns " +
 					stateDoc + ", with approval_fact_id, and grant_fact_id once complete.",
 				Params: []sdk.Param{
 					{Name: "recovery_id", Kind: sdk.KindString, Doc: "the request's id"},
-					{Name: "guardian_id", Kind: sdk.KindString, Doc: "the approving guardian's id, as given at initiate"},
-					{Name: "signature", Kind: sdk.KindBytes, Doc: "the guardian's Ed25519 signature (64 bytes) of approval_message(recovery_id, operation, account)"},
+					{Name: "guardian_id", Kind: sdk.KindString, Doc: "the approving guardian's authority id, one of the request's guardians"},
+					{Name: "signature", Kind: sdk.KindBytes, Doc: "the guardian's device signature (device.sign, purpose \"recovery-approval\", 64 bytes) of approval_message(recovery_id, operation, account)"},
 				},
 				Result:      sdk.KindMap,
 				Determinism: sdk.WritesWorld,
 			},
 			Handle: s.rt.Op(s.submitApproval),
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID: effects.RecoverySetGuardians,
+				Doc: "Establishes the caller's authority's guardian set: journals recovery.guardians_set {account, " +
+					"guardians: [{id, public_key}], threshold, set_ms, signer_key, signature}, signed by the agent's device " +
+					"(purpose \"guardian-set\"). Each guardian's key is the device key the deployment knows for that " +
+					"authority (device.public_key), never an argument. Returns {account, guardians, threshold, set_ms, " +
+					"fact_id}. A guardian with no known key is unknown_device; no guardians, a repeated guardian, the " +
+					"account itself, or a threshold outside 1..len(guardians) is invalid_args.",
+				Params: []sdk.Param{
+					{Name: "guardians", Kind: sdk.KindList, Doc: "the guardian authorities: a list of authority ids (\"authority-…\"), distinct"},
+					{Name: "threshold", Kind: sdk.KindInt, Doc: "how many distinct guardians must approve a recovery, 1 to len(guardians)"},
+				},
+				Result:      sdk.KindMap,
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: s.rt.Op(s.setGuardians),
+		},
+		{
+			Spec: sdk.OpSpec{
+				ID:          effects.RecoveryGuardians,
+				Doc:         "Returns the current guardian set {account, guardians: [{id, public_key}], threshold, set_ms}; none is not_found.",
+				Result:      sdk.KindMap,
+				Idempotent:  true,
+				Determinism: sdk.ReadsWorld,
+			},
+			Handle: s.rt.Op(s.guardians),
 		},
 		{
 			Spec: sdk.OpSpec{

@@ -16,6 +16,11 @@ import (
 type recoveries struct {
 	rt   *service.Runtime
 	byID map[string]*request
+	// set is the account's current guardian set (the newest trusted
+	// recovery.guardians_set fact), nil before one is journaled; anchor
+	// is this agent's device key, which must have signed it.
+	set    *guardianSet
+	anchor ed25519.PublicKey
 }
 
 type guardian struct {
@@ -199,7 +204,26 @@ func decodeInitiated(body sdk.Value) (*request, error) {
 
 func (s *recoveries) rebuild(ctx context.Context, fx *service.Effects) error {
 	byID := map[string]*request{}
-	err := fx.Replay(ctx,
+	anchor, _, err := fx.Anchor(ctx) // nil under no agent: no guardian set can be trusted
+	if err != nil {
+		return err
+	}
+	account := fx.Authority().String()
+	var set *guardianSet
+	err = fx.Replay(ctx,
+		service.Step{Predicate: PredicateGuardiansSet, Apply: func(f service.Fact) error {
+			g, err := decodeGuardianSet(f.Body)
+			if err != nil {
+				return err
+			}
+			if !g.trusted(account, anchor) {
+				return fmt.Errorf("guardian set of %s at %d ms is not signed by this agent's device: ignored", g.account, g.setMS)
+			}
+			if g.newer(set) {
+				set = g
+			}
+			return nil
+		}},
 		service.Step{Predicate: PredicateInitiated, Apply: func(f service.Fact) error {
 			r, err := decodeInitiated(f.Body)
 			if err != nil {
@@ -261,36 +285,34 @@ func (s *recoveries) rebuild(ctx context.Context, fx *service.Effects) error {
 	if err != nil {
 		return err
 	}
-	s.byID = byID
+	s.byID, s.set, s.anchor = byID, set, anchor
 	return nil
 }
 
 func (s *recoveries) initiate(ctx context.Context, fx *service.Effects, c *sdk.Call) (sdk.Value, error) {
+	account, err := service.Actor(c)
+	if err != nil {
+		return sdk.Value{}, err
+	}
 	a := service.Read(c.Args, "arguments")
-	r := &request{account: a.String("account"), operation: a.String("operation"), threshold: a.Int("threshold")}
-	items, ttl := a.List("guardians"), a.Int("ttl_ms")
+	r := &request{account: account, operation: a.String("operation")}
+	ttl := a.Int("ttl_ms")
 	if err := a.Err(); err != nil {
 		return sdk.Value{}, service.Invalid("%v", err)
-	}
-	if r.account == "" {
-		return sdk.Value{}, service.Invalid("account must not be empty")
-	}
-	if err := checkNoNUL("account", r.account); err != nil {
-		return sdk.Value{}, err
 	}
 	if err := checkOperation(r.operation); err != nil {
 		return sdk.Value{}, err
 	}
-	var err error
-	if r.guardians, err = decodeGuardians(items); err != nil {
-		return sdk.Value{}, service.Invalid("%v", err)
-	}
-	if r.threshold < 1 || r.threshold > int64(len(r.guardians)) {
-		return sdk.Value{}, service.Invalid("threshold must be between 1 and the number of guardians (%d), got %d", len(r.guardians), r.threshold)
-	}
 	if ttl < 1 {
 		return sdk.Value{}, service.Invalid("ttl_ms must be 1 or more, got %d", ttl)
 	}
+	if s.set == nil {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeConflict,
+			"%s has no guardian set: establish one with recovery.set_guardians before a recovery can be initiated", account)
+	}
+	// The guardians and their keys come from the journaled, signed set —
+	// never from the initiator.
+	r.guardians, r.threshold = s.set.guardians, s.set.threshold
 	now, err := fx.Now(ctx)
 	if err != nil {
 		return sdk.Value{}, err
@@ -354,14 +376,15 @@ func (s *recoveries) submitApproval(ctx context.Context, fx *service.Effects, c 
 	if prev, dup := r.approved(gid); dup {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeConflict, "guardian %q already approved recovery %s at %d ms", gid, r.id, prev.ms)
 	}
-	valid, err := fx.VerifyEd25519(ctx, ApprovalMessage(r.id, r.operation, r.account), sig, g.key)
+	valid, err := fx.VerifyDevice(ctx, effects.PurposeRecoveryApproval, ApprovalMessage(r.id, r.operation, r.account), sig, g.key)
 	if err != nil {
 		return sdk.Value{}, err
 	}
 	if !valid {
-		return sdk.Value{}, sdk.Errorf(sdk.CodeDenied,
-			"the signature does not verify as guardian %q's approval of recovery %s (it must sign %s | recovery id | operation | account)",
-			gid, r.id, ApprovalDomain)
+		return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidSignature,
+			"the signature does not verify as guardian %s's approval of recovery %s under the guardian's device key from the guardian set "+
+				"(it must be a device signature, purpose %q, of %s | recovery id | operation | account)",
+			gid, r.id, effects.PurposeRecoveryApproval, ApprovalDomain)
 	}
 	body := sdk.Map(map[string]sdk.Value{
 		"recovery_id": sdk.String(r.id), "guardian_id": sdk.String(gid), "signature": sdk.Bytes(sig), "approved_ms": sdk.Int(now),

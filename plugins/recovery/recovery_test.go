@@ -16,49 +16,74 @@ import (
 var args, strs = plugintest.Args, plugintest.Strs
 
 const (
-	t0      = 3_000_000
-	account = "authority-alice"
-	ttl     = 10_000
+	t0  = 3_000_000
+	ttl = 10_000
 )
 
-// keys are the test guardians' keys, by guardian id.
-var keys = map[string]ed25519.PrivateKey{
-	"g1": ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32)),
-	"g2": ed25519.NewKeyFromSeed(bytes.Repeat([]byte{2}, 32)),
-	"g3": ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, 32)),
-	"x":  ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, 32)), // not a guardian
-}
+// party is a test party's authority, by label.
+func party(label string) sdk.AuthorityID { return effects.DeriveAuthorityID(label, 1) }
 
-func pub(id string) []byte { return keys[id].Public().(ed25519.PublicKey) }
+// account is the authority the service acts for (alice's).
+var account = party("alice").String()
 
-func guardians(ids ...string) sdk.Value {
-	items := make([]sdk.Value, len(ids))
-	for i, id := range ids {
-		items[i] = args("id", sdk.String(id), "public_key", sdk.Bytes(pub(id)))
+// gid is the guardian id of a test party: its authority id.
+func gid(label string) string { return party(label).String() }
+
+// key is a test party's device key, as the fake host knows it.
+func key(label string) ed25519.PrivateKey { return servicetest.DeviceKey(party(label)) }
+
+func pub(label string) []byte { return key(label).Public().(ed25519.PublicKey) }
+
+// guardians is the guardian list the service reports for labels.
+func guardians(labels ...string) sdk.Value {
+	items := make([]sdk.Value, len(labels))
+	for i, l := range labels {
+		items[i] = args("id", sdk.String(gid(l)), "public_key", sdk.Bytes(pub(l)))
 	}
 	return sdk.List(items...)
 }
 
-func initiateArgs(operation string, g sdk.Value, threshold int64) sdk.Value {
-	return args("account", sdk.String(account), "operation", sdk.String(operation), "guardians", g,
-		"threshold", sdk.Int(threshold), "ttl_ms", sdk.Int(ttl))
+// start serves the service acting for alice over host.
+func start(t *testing.T, host *servicetest.Host) *sdktest.Harness {
+	t.Helper()
+	return servicetest.Start(t, New(), host, sdktest.WithAuthority(party("alice")))
 }
 
-func approve(rid, gid string, sig []byte) sdk.Value {
-	return args("recovery_id", sdk.String(rid), "guardian_id", sdk.String(gid), "signature", sdk.Bytes(sig))
+// setGuardians journals alice's guardian set.
+func setGuardians(t *testing.T, hs *sdktest.Harness, threshold int64, labels ...string) {
+	t.Helper()
+	ids := make([]string, len(labels))
+	for i, l := range labels {
+		ids[i] = gid(l)
+	}
+	plugintest.Must(t, hs, effects.RecoverySetGuardians, args("guardians", strs(ids...), "threshold", sdk.Int(threshold)))
+}
+
+func initiateArgs(operation string) sdk.Value {
+	return args("operation", sdk.String(operation), "ttl_ms", sdk.Int(ttl))
+}
+
+func approve(rid, guardian string, sig []byte) sdk.Value {
+	return args("recovery_id", sdk.String(rid), "guardian_id", sdk.String(gid(guardian)), "signature", sdk.Bytes(sig))
+}
+
+// signMessage is signer's device signature of an approval message.
+func signMessage(signer string, msg []byte) []byte {
+	return ed25519.Sign(key(signer), effects.DeviceSigningMessage(effects.PurposeRecoveryApproval, msg))
 }
 
 // sign is guardian signer's approval of rid (an add_device recovery of
 // account).
 func sign(signer, rid string) []byte {
-	return ed25519.Sign(keys[signer], ApprovalMessage(rid, OperationAddDevice, account))
+	return signMessage(signer, ApprovalMessage(rid, OperationAddDevice, account))
 }
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
 	sdktest.Conformance(t, New(),
-		sdktest.WithHost(servicetest.NewHost(t0)),
-		sdktest.WithSample(effects.RecoveryInitiate, initiateArgs(OperationAddDevice, guardians("g1"), 1)),
+		sdktest.WithHost(servicetest.NewHost(t0)), sdktest.WithAuthority(party("alice")),
+		sdktest.WithSample(effects.RecoverySetGuardians, args("guardians", strs(gid("g1")), "threshold", sdk.Int(1))),
+		sdktest.WithSample(effects.RecoveryInitiate, initiateArgs(OperationAddDevice)),
 		sdktest.WithSample(effects.RecoveryApprovalMessage, args("recovery_id", sdk.String("recovery-01"),
 			"operation", sdk.String(OperationAddDevice), "account", sdk.String(account))),
 	)
@@ -66,11 +91,11 @@ func TestConformance(t *testing.T) {
 
 func TestApprovalMessage(t *testing.T) {
 	t.Parallel()
-	want := []byte("aura-recovery-approval/v1\x00recovery-01\x00replace_tree\x00authority-alice")
+	want := []byte("aura-recovery-approval/v1\x00recovery-01\x00replace_tree\x00" + account)
 	if got := ApprovalMessage("recovery-01", OperationReplaceTree, account); !bytes.Equal(got, want) {
 		t.Fatalf("ApprovalMessage = %q, want %q", got, want)
 	}
-	hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
+	hs := start(t, servicetest.NewHost(t0))
 	got := plugintest.Must(t, hs, effects.RecoveryApprovalMessage, args("recovery_id", sdk.String("recovery-01"),
 		"operation", sdk.String(OperationReplaceTree), "account", sdk.String(account)))
 	if !got.Equal(sdk.Bytes(want)) {
@@ -82,34 +107,52 @@ func TestApprovalMessage(t *testing.T) {
 		"operation", sdk.String(OperationAddDevice), "account", sdk.String("a\x00b")), sdk.CodeInvalidArgs, "account must not contain a NUL byte")
 }
 
+func TestSetGuardiansValidatesItsArguments(t *testing.T) {
+	t.Parallel()
+	host := servicetest.NewHost(t0)
+	host.Forget(party("stranger"))
+	hs := start(t, host)
+	set := func(threshold int64, ids ...string) sdk.Value {
+		return args("guardians", strs(ids...), "threshold", sdk.Int(threshold))
+	}
+	cases := []struct {
+		name     string
+		args     sdk.Value
+		code     sdk.Code
+		fragment string
+	}{
+		{"no guardians", set(1), sdk.CodeInvalidArgs, "at least one guardian"},
+		{"not an authority", set(1, "g1"), sdk.CodeInvalidArgs, `guardian "g1" is not an authority id`},
+		{"repeated guardian", set(1, gid("g1"), gid("g1")), sdk.CodeInvalidArgs, "is listed twice"},
+		{"the account itself", set(1, account), sdk.CodeInvalidArgs, "its own guardian"},
+		{"threshold 0", set(0, gid("g1"), gid("g2")), sdk.CodeInvalidArgs, "between 1 and the number of guardians (2), got 0"},
+		{"threshold above n", set(3, gid("g1"), gid("g2")), sdk.CodeInvalidArgs, "got 3"},
+		{"guardian keys from the caller", args("guardians", guardians("g1"), "threshold", sdk.Int(1)), sdk.CodeInvalidArgs, "want string"},
+		{"a guardian the deployment does not know", set(1, gid("stranger")), sdk.CodeUnknownDevice, "no device key is known for guardian"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			plugintest.Fails(t, hs, effects.RecoverySetGuardians, tc.args, tc.code, tc.fragment)
+		})
+	}
+	if n := host.FactCount(); n != 0 {
+		t.Fatalf("refused set_guardians calls journaled %d facts", n)
+	}
+}
+
 func TestInitiateValidatesItsArguments(t *testing.T) {
 	t.Parallel()
-	hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
-	withGuardians := func(items ...sdk.Value) sdk.Value { return initiateArgs(OperationAddDevice, sdk.List(items...), 1) }
+	hs := start(t, servicetest.NewHost(t0))
+	plugintest.Fails(t, hs, effects.RecoveryInitiate, initiateArgs(OperationAddDevice), sdk.CodeConflict, "has no guardian set")
+	setGuardians(t, hs, 1, "g1")
 	cases := []struct {
 		name     string
 		args     sdk.Value
 		fragment string
 	}{
-		{"empty account", args("account", sdk.String(""), "operation", sdk.String(OperationAddDevice), "guardians", guardians("g1"),
-			"threshold", sdk.Int(1), "ttl_ms", sdk.Int(1)), "account must not be empty"},
-		{"NUL in account", args("account", sdk.String("a\x00"), "operation", sdk.String(OperationAddDevice), "guardians", guardians("g1"),
-			"threshold", sdk.Int(1), "ttl_ms", sdk.Int(1)), "NUL"},
-		{"unknown operation", initiateArgs("wipe", guardians("g1"), 1), `got "wipe"`},
-		{"no guardians", initiateArgs(OperationAddDevice, sdk.List(), 1), "at least one guardian"},
-		{"guardian not a map", withGuardians(sdk.String("g1")), "guardians[0] is string"},
-		{"guardian without id", withGuardians(args("public_key", sdk.Bytes(pub("g1")))), `has no field "id"`},
-		{"guardian with empty id", withGuardians(args("id", sdk.String(""), "public_key", sdk.Bytes(pub("g1")))), "empty id"},
-		{"short key", withGuardians(args("id", sdk.String("g1"), "public_key", sdk.Bytes(pub("g1")[:31]))), "got 31 bytes"},
-		{"extra field", withGuardians(args("id", sdk.String("g1"), "public_key", sdk.Bytes(pub("g1")), "weight", sdk.Int(2))), `unexpected field "weight"`},
-		{"repeated guardian", withGuardians(args("id", sdk.String("g1"), "public_key", sdk.Bytes(pub("g1"))),
-			args("id", sdk.String("g1"), "public_key", sdk.Bytes(pub("g2")))), `"g1" is listed twice`},
-		{"shared key", withGuardians(args("id", sdk.String("g1"), "public_key", sdk.Bytes(pub("g1"))),
-			args("id", sdk.String("g2"), "public_key", sdk.Bytes(pub("g1")))), "share a public key"},
-		{"threshold 0", initiateArgs(OperationAddDevice, guardians("g1", "g2"), 0), "between 1 and the number of guardians (2), got 0"},
-		{"threshold above n", initiateArgs(OperationAddDevice, guardians("g1", "g2"), 3), "got 3"},
-		{"zero ttl", args("account", sdk.String(account), "operation", sdk.String(OperationAddDevice), "guardians", guardians("g1"),
-			"threshold", sdk.Int(1), "ttl_ms", sdk.Int(0)), "ttl_ms must be 1 or more"},
+		{"unknown operation", initiateArgs("wipe"), `got "wipe"`},
+		{"zero ttl", args("operation", sdk.String(OperationAddDevice), "ttl_ms", sdk.Int(0)), "ttl_ms must be 1 or more"},
+		{"an account argument", args("account", sdk.String(gid("bob")), "operation", sdk.String(OperationAddDevice), "ttl_ms", sdk.Int(1)), `"account"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,8 +164,13 @@ func TestInitiateValidatesItsArguments(t *testing.T) {
 func TestInitiate(t *testing.T) {
 	t.Parallel()
 	host := servicetest.NewHost(t0)
-	hs := servicetest.Start(t, New(), host)
-	got := plugintest.Must(t, hs, effects.RecoveryInitiate, initiateArgs(OperationReplaceTree, guardians("g1", "g2"), 2))
+	hs := start(t, host)
+	setGuardians(t, hs, 2, "g1", "g2")
+	set := plugintest.Must(t, hs, effects.RecoveryGuardians, sdk.Null())
+	if want := args("account", sdk.String(account), "guardians", guardians("g1", "g2"), "threshold", sdk.Int(2), "set_ms", sdk.Int(t0)); !set.Equal(want) {
+		t.Fatalf("guardians = %v, want %v", set, want)
+	}
+	got := plugintest.Must(t, hs, effects.RecoveryInitiate, initiateArgs(OperationReplaceTree))
 	want := args("id", plugintest.Field(t, got, "id"), "account", sdk.String(account), "operation", sdk.String(OperationReplaceTree),
 		"guardians", guardians("g1", "g2"), "threshold", sdk.Int(2), "created_ms", sdk.Int(t0), "expires_ms", sdk.Int(t0+ttl),
 		"approvals", strs(), "state", args("state", sdk.String(StateInitiated), "collected", sdk.Int(0), "required", sdk.Int(2)))
@@ -158,10 +206,10 @@ func TestApprovals(t *testing.T) {
 	tampered := func(rid string) []byte { s := sign("g2", rid); s[0] ^= 0x80; return s }
 	otherKey := func(rid string) []byte { return sign("g3", rid) }
 	otherOp := func(rid string) []byte {
-		return ed25519.Sign(keys["g2"], ApprovalMessage(rid, OperationRemoveDevice, account))
+		return signMessage("g2", ApprovalMessage(rid, OperationRemoveDevice, account))
 	}
 	otherAccount := func(rid string) []byte {
-		return ed25519.Sign(keys["g2"], ApprovalMessage(rid, OperationAddDevice, "authority-eve"))
+		return signMessage("g2", ApprovalMessage(rid, OperationAddDevice, gid("eve")))
 	}
 	otherRequest := func(string) []byte { return sign("g2", "recovery-00") }
 	cases := []struct {
@@ -172,14 +220,17 @@ func TestApprovals(t *testing.T) {
 		{"two of three", 2, []submit{ok("g1", StateCollectingShares, 1), ok("g2", StateComplete, 2)}},
 		{"one of three", 1, []submit{ok("g3", StateComplete, 1)}},
 		{"duplicate approval", 2, []submit{ok("g1", StateCollectingShares, 1),
-			fails("g1", valid("g1"), sdk.CodeConflict, `guardian "g1" already approved`), ok("g2", StateComplete, 2)}},
-		{"not a guardian", 2, []submit{fails("x", valid("x"), sdk.CodeDenied, `"x" is not one of the guardians`)}},
-		{"tampered signature", 2, []submit{fails("g2", tampered, sdk.CodeDenied, "does not verify"), ok("g2", StateCollectingShares, 1)}},
-		{"another guardian's signature", 2, []submit{fails("g2", otherKey, sdk.CodeDenied, `guardian "g2"'s approval`)}},
-		{"signature of another operation", 2, []submit{fails("g2", otherOp, sdk.CodeDenied, "does not verify")}},
-		{"signature for another account", 2, []submit{fails("g2", otherAccount, sdk.CodeDenied, "does not verify")}},
-		{"signature of another request", 2, []submit{fails("g2", otherRequest, sdk.CodeDenied, "does not verify")}},
-		{"truncated signature", 2, []submit{fails("g2", func(rid string) []byte { return sign("g2", rid)[:63] }, sdk.CodeDenied, "does not verify")}},
+			fails("g1", valid("g1"), sdk.CodeConflict, `guardian "`+gid("g1")+`" already approved`), ok("g2", StateComplete, 2)}},
+		{"not a guardian", 2, []submit{fails("x", valid("x"), sdk.CodeDenied, `"`+gid("x")+`" is not one of the guardians`)}},
+		{"tampered signature", 2, []submit{fails("g2", tampered, sdk.CodeInvalidSignature, "does not verify"), ok("g2", StateCollectingShares, 1)}},
+		{"another guardian's signature", 2, []submit{fails("g2", otherKey, sdk.CodeInvalidSignature, "guardian "+gid("g2")+"'s approval")}},
+		{"signature of another operation", 2, []submit{fails("g2", otherOp, sdk.CodeInvalidSignature, "does not verify")}},
+		{"signature for another account", 2, []submit{fails("g2", otherAccount, sdk.CodeInvalidSignature, "does not verify")}},
+		{"signature of another request", 2, []submit{fails("g2", otherRequest, sdk.CodeInvalidSignature, "does not verify")}},
+		{"signature for another purpose", 2, []submit{fails("g2", func(rid string) []byte {
+			return ed25519.Sign(key("g2"), effects.DeviceSigningMessage(effects.PurposeInvitation, ApprovalMessage(rid, OperationAddDevice, account)))
+		}, sdk.CodeInvalidSignature, "does not verify")}},
+		{"truncated signature", 2, []submit{fails("g2", func(rid string) []byte { return sign("g2", rid)[:63] }, sdk.CodeInvalidSignature, "does not verify")}},
 		{"complete takes no more", 2, []submit{ok("g1", StateCollectingShares, 1), ok("g2", StateComplete, 2),
 			fails("g3", valid("g3"), sdk.CodeConflict, "already complete")}},
 		{"open until the last millisecond", 2, []submit{ok("g1", StateCollectingShares, 1),
@@ -192,9 +243,9 @@ func TestApprovals(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			host := servicetest.NewHost(t0)
-			hs := servicetest.Start(t, New(), host)
-			rid := plugintest.Str(t, plugintest.Must(t, hs, effects.RecoveryInitiate,
-				initiateArgs(OperationAddDevice, guardians("g1", "g2", "g3"), tc.threshold)), "id")
+			hs := start(t, host)
+			setGuardians(t, hs, tc.threshold, "g1", "g2", "g3")
+			rid := plugintest.Str(t, plugintest.Must(t, hs, effects.RecoveryInitiate, initiateArgs(OperationAddDevice)), "id")
 			accepted := 0
 			for i, s := range tc.submits {
 				host.Advance(s.advance)
@@ -250,7 +301,7 @@ func TestApprovals(t *testing.T) {
 		})
 	}
 	t.Run("unknown request", func(t *testing.T) {
-		hs := servicetest.Start(t, New(), servicetest.NewHost(t0))
+		hs := start(t, servicetest.NewHost(t0))
 		plugintest.Fails(t, hs, effects.RecoverySubmitApproval, approve("recovery-00", "g1", sign("g1", "recovery-00")),
 			sdk.CodeNotFound, `no recovery request "recovery-00"`)
 		plugintest.Fails(t, hs, effects.RecoveryGet, args("id", sdk.String("recovery-00")), sdk.CodeNotFound, "no recovery request")
@@ -265,11 +316,12 @@ func TestReconstructing(t *testing.T) {
 	for _, finish := range []string{"next approval attempt", "restart"} {
 		t.Run(finish, func(t *testing.T) {
 			host := servicetest.NewHost(t0)
-			hs := servicetest.Start(t, New(), host)
-			rid := plugintest.Str(t, plugintest.Must(t, hs, effects.RecoveryInitiate, initiateArgs(OperationAddDevice, guardians("g1", "g2", "g3"), 2)), "id")
+			hs := start(t, host)
+			setGuardians(t, hs, 2, "g1", "g2", "g3")
+			rid := plugintest.Str(t, plugintest.Must(t, hs, effects.RecoveryInitiate, initiateArgs(OperationAddDevice)), "id")
 			plugintest.Must(t, hs, effects.RecoverySubmitApproval, approve(rid, "g1", sign("g1", rid)))
 			host.RefuseAppends(PredicateGranted)
-			plugintest.Fails(t, hs, effects.RecoverySubmitApproval, approve(rid, "g2", sign("g2", rid)), sdk.CodeUnavailable, `approval of "g2" recorded`)
+			plugintest.Fails(t, hs, effects.RecoverySubmitApproval, approve(rid, "g2", sign("g2", rid)), sdk.CodeUnavailable, `approval of "`+gid("g2")+`" recorded`)
 			state := plugintest.Field(t, plugintest.Must(t, hs, effects.RecoveryGet, args("id", sdk.String(rid))), "state")
 			if want := args("state", sdk.String(StateReconstructing), "collected", sdk.Int(2), "required", sdk.Int(2)); !state.Equal(want) {
 				t.Fatalf("state = %v, want %v", state, want)
@@ -277,7 +329,7 @@ func TestReconstructing(t *testing.T) {
 			host.RefuseAppends("")
 			host.Advance(ttl) // past the expiry: the threshold was reached in time
 			if finish == "restart" {
-				hs = servicetest.Start(t, New(), host)
+				hs = start(t, host)
 			} else {
 				plugintest.Fails(t, hs, effects.RecoverySubmitApproval, approve(rid, "g2", sign("g2", rid)), sdk.CodeConflict, "already complete")
 			}
@@ -295,12 +347,12 @@ func TestReconstructing(t *testing.T) {
 func TestRestartRebuildsFromFacts(t *testing.T) {
 	t.Parallel()
 	host := servicetest.NewHost(t0)
-	first := servicetest.Start(t, New(), host)
+	first := start(t, host)
 	initiate := func(threshold, ttlMS int64) string {
 		host.Advance(1)
-		return plugintest.Str(t, plugintest.Must(t, first, effects.RecoveryInitiate, args("account", sdk.String(account),
-			"operation", sdk.String(OperationAddDevice), "guardians", guardians("g1", "g2", "g3"),
-			"threshold", sdk.Int(threshold), "ttl_ms", sdk.Int(ttlMS))), "id")
+		setGuardians(t, first, threshold, "g1", "g2", "g3")
+		return plugintest.Str(t, plugintest.Must(t, first, effects.RecoveryInitiate, args(
+			"operation", sdk.String(OperationAddDevice), "ttl_ms", sdk.Int(ttlMS))), "id")
 	}
 	complete, collecting, expired, fresh := initiate(2, ttl), initiate(3, ttl), initiate(2, 100), initiate(1, ttl)
 	plugintest.Must(t, first, effects.RecoverySubmitApproval, approve(complete, "g1", sign("g1", complete)))
@@ -314,7 +366,7 @@ func TestRestartRebuildsFromFacts(t *testing.T) {
 		t.Fatalf("list has %d requests, want 4", n)
 	}
 
-	second := servicetest.Start(t, New(), host)
+	second := start(t, host)
 	if got := plugintest.Must(t, second, effects.RecoveryList, sdk.Null()); !got.Equal(before) {
 		t.Fatalf("after restart list = %v, want %v", got, before)
 	}

@@ -2,106 +2,265 @@ package transport
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"io"
 	"maps"
 	"net"
+	"net/netip"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/connmgr"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/peerstore"
+	"github.com/libp2p/go-libp2p/core/protocol"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	"github.com/libp2p/go-libp2p/p2p/security/noise"
+	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/networkops"
 	"github.com/aurahost/aura-host/sdk"
 )
 
-// MaxBuffered bounds the envelopes a node holds for receive_envelope; past
-// it, its connections stop reading until some are taken.
-const MaxBuffered = 10_000
+// ProtocolID is the libp2p protocol of envelope streams.
+const ProtocolID = protocol.ID("/aura/envelope/1.0.0")
 
-// Config configures a Node.
-type Config struct {
-	// Listen is the TCP address to listen on, e.g. "127.0.0.1:0" (port 0
-	// picks a free port; Addr says which).
-	Listen string
-	// Name is this node's name, sent in the hello of every connection it
-	// dials so that the peer knows who is connected. Empty: the address it
-	// listens on.
-	Name string
-	// Peers maps the names of the peers this node sends to to their TCP
-	// addresses ("host:port"). SetPeer adds or changes one later.
-	Peers map[string]string
-	// Logger receives connection errors; nil discards them.
-	Logger hclog.Logger
-}
-
-// Node is one endpoint of the transport. Make one with Listen; all
-// methods are safe for concurrent use.
+// Node is one endpoint of the transport: a libp2p host with the node's
+// key as its identity, listening on one address, accepting connections
+// only from its configured peers, and buffering the envelopes addressed
+// to it until they are taken. Make one with Listen; all methods are safe
+// for concurrent use.
 type Node struct {
-	name        string
-	ln          net.Listener
-	logger      hclog.Logger
-	maxBuffered int
-	wg          sync.WaitGroup // every goroutine the node started
+	name    string
+	pub     ed25519.PublicKey
+	h       host.Host
+	logger  hclog.Logger
+	limits  Limits
+	refused atomic.Int64 // connections closed before they authenticated
+	wg      sync.WaitGroup
+	done    chan struct{} // closed by Close
 
-	mu        sync.Mutex
-	room      *sync.Cond // signalled when the buffer shrinks or the node closes
-	closed    bool
-	peers     map[string]string
-	out       map[string]*outbound
-	conns     map[net.Conn]bool  // every open connection, to close on Close
-	connected map[string]int     // live connections per peer name, either way
-	channels  map[[2]string]bool // (peer name, context key) that exchanged an envelope
-	inbox     []Envelope
-	arrived   chan struct{} // closed and replaced when an envelope is buffered
+	mu         sync.Mutex
+	room       *sync.Cond // signalled when the buffer shrinks or the node closes
+	closed     bool
+	peers      map[string]peer.ID // name → ID
+	names      map[peer.ID]string // ID → name
+	out        map[string]*outbound
+	streams    map[network.Stream]bool // every open stream, to reset on Close
+	channels   map[[2]string]bool      // (peer name, context key) that exchanged an envelope
+	lastActive map[peer.ID]time.Time   // last envelope sent or received, per peer
+	waiting    map[peer.ID]int         // readers of that peer waiting for buffer room
+	inbox      []buffered
+	bytes      int64            // encoded bytes buffered or being read, in all
+	peerBytes  map[string]int64 // the same, per peer name
+	arrived    chan struct{}    // closed and replaced when an envelope is buffered
 }
 
-// outbound is the connection this node dialled to one peer; mu serialises
-// dialling and writing on it.
+// buffered is an envelope waiting to be taken, with the peer it came from
+// and the bytes it counts against the limits.
+type buffered struct {
+	e    Envelope
+	peer string
+	size int64
+}
+
+// outbound is the stream this node opened to one peer; mu serialises
+// opening and writing it.
 type outbound struct {
 	mu   sync.Mutex
-	conn net.Conn      // nil when not connected
-	done chan struct{} // closed when conn's reader saw it end
+	s    network.Stream // nil when not open
+	done chan struct{}  // closed when s's watcher saw it end
 }
 
 // Listen starts a node listening on cfg.Listen.
 func Listen(cfg Config) (*Node, error) {
-	ln, err := net.Listen("tcp", cfg.Listen)
+	key, err := privateKey(cfg.Identity)
 	if err != nil {
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	limits := cfg.Limits.withDefaults()
+	if _, err := limits.check(); err != nil {
 		return nil, err
 	}
+	listen, err := Multiaddr(cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen address: %w", err)
+	}
 	n := &Node{
-		name: cfg.Name, ln: ln, logger: cfg.Logger, maxBuffered: MaxBuffered,
-		peers: maps.Clone(cfg.Peers), out: map[string]*outbound{}, conns: map[net.Conn]bool{},
-		connected: map[string]int{}, channels: map[[2]string]bool{}, arrived: make(chan struct{}),
-	}
-	if n.name == "" {
-		n.name = ln.Addr().String()
-	}
-	if n.peers == nil {
-		n.peers = map[string]string{}
+		name: cfg.Name, pub: cfg.Identity.Public().(ed25519.PublicKey), logger: cfg.Logger, limits: limits, done: make(chan struct{}),
+		peers: map[string]peer.ID{}, names: map[peer.ID]string{}, out: map[string]*outbound{},
+		streams: map[network.Stream]bool{}, channels: map[[2]string]bool{}, lastActive: map[peer.ID]time.Time{},
+		waiting: map[peer.ID]int{}, peerBytes: map[string]int64{}, arrived: make(chan struct{}),
 	}
 	if n.logger == nil {
 		n.logger = hclog.NewNullLogger()
 	}
 	n.room = sync.NewCond(&n.mu)
+	type addrPeer struct {
+		name string
+		id   peer.ID
+		addr ma.Multiaddr
+	}
+	var known []addrPeer
+	for _, name := range slices.Sorted(maps.Keys(cfg.Peers)) {
+		p := cfg.Peers[name]
+		id, err := PeerID(p.PublicKey)
+		if err != nil {
+			return nil, fmt.Errorf("peer %s: public key: %w", name, err)
+		}
+		addr, err := Multiaddr(p.Address)
+		if err != nil {
+			return nil, fmt.Errorf("peer %s: address: %w", name, err)
+		}
+		if other, dup := n.names[id]; dup {
+			return nil, fmt.Errorf("peers %s and %s have the same public key", other, name)
+		}
+		n.peers[name], n.names[id] = id, name
+		known = append(known, addrPeer{name, id, addr})
+	}
+	rm, err := resourceManager(limits)
+	if err != nil {
+		return nil, err
+	}
+	h, err := libp2p.New(
+		libp2p.Identity(key),
+		libp2p.ListenAddrs(listen),
+		libp2p.Transport(tcp.NewTCPTransport),
+		libp2p.Security(noise.ID, noise.New),
+		libp2p.ResourceManager(resources{ResourceManager: rm, n: n}),
+		libp2p.ConnectionManager(connmgr.NullConnMgr{}),
+		libp2p.ConnectionGater(gate{n}),
+		libp2p.DisableRelay(),
+		libp2p.DisableMetrics(),
+		libp2p.ForceReachabilityPrivate(),
+		libp2p.DisableIdentifyAddressDiscovery(),
+		libp2p.Ping(false),
+		libp2p.UserAgent("aura-host/"+Version),
+	)
+	if err != nil {
+		rm.Close()
+		return nil, err
+	}
+	n.h = h
+	if n.name == "" {
+		n.name = h.ID().String()
+	}
+	for _, p := range known {
+		h.Peerstore().AddAddr(p.id, p.addr, peerstore.PermanentAddrTTL)
+	}
+	h.SetStreamHandler(ProtocolID, n.serveInbound)
 	n.wg.Add(1)
-	go n.accept()
+	go n.closeIdle()
 	return n, nil
 }
 
-// Addr returns the address the node listens on.
-func (n *Node) Addr() string { return n.ln.Addr().String() }
+// resourceManager is libp2p's resource manager with the node's limits on
+// connections, streams and multiplexer memory, and no limit it does not
+// set (libp2p's defaults scale with the machine).
+func resourceManager(l Limits) (network.ResourceManager, error) {
+	conns, streams := rcmgr.LimitVal(l.MaxConnections), rcmgr.LimitVal(l.MaxConnections*l.MaxStreamsPerPeer)
+	perPeerStreams := rcmgr.LimitVal(l.MaxStreamsPerPeer)
+	limits := rcmgr.PartialLimitConfig{
+		System: rcmgr.ResourceLimits{Conns: conns, ConnsInbound: conns, ConnsOutbound: conns,
+			Streams: streams, StreamsInbound: streams, StreamsOutbound: streams, Memory: rcmgr.LimitVal64(l.StreamMemory)},
+		Transient: rcmgr.ResourceLimits{Conns: conns, ConnsInbound: conns, ConnsOutbound: conns,
+			Streams: streams, StreamsInbound: streams, StreamsOutbound: streams, Memory: rcmgr.LimitVal64(l.StreamMemory / 4)},
+		PeerDefault: rcmgr.ResourceLimits{Streams: perPeerStreams, StreamsInbound: perPeerStreams, StreamsOutbound: perPeerStreams,
+			Memory: rcmgr.LimitVal64(l.StreamMemory / 4)},
+	}.Build(rcmgr.InfiniteLimits)
+	return rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits), rcmgr.WithMetricsDisabled())
+}
+
+// Multiaddr turns "host:port" (an IP address, or "localhost") or a
+// multiaddr into a multiaddr. A host name other than localhost is refused
+// rather than looked up: the transport makes no DNS request of its own.
+func Multiaddr(addr string) (ma.Multiaddr, error) {
+	if strings.HasPrefix(addr, "/") {
+		return ma.NewMultiaddr(addr)
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if host == "localhost" {
+		host = "127.0.0.1"
+	}
+	ip, err := netip.ParseAddr(host)
+	p, perr := strconv.ParseUint(port, 10, 16)
+	if err != nil || perr != nil {
+		return nil, fmt.Errorf("%q is not an IP address and port", addr)
+	}
+	return manet.FromNetAddr(net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(p))))
+}
+
+// Addr returns the address the node listens on, as host:port.
+func (n *Node) Addr() string {
+	for _, a := range n.h.Network().ListenAddresses() {
+		if na, err := manet.ToNetAddr(a); err == nil {
+			return na.String()
+		}
+	}
+	return ""
+}
 
 // Name returns the node's name.
 func (n *Node) Name() string { return n.name }
 
-// SetPeer adds or changes the address of a peer.
-func (n *Node) SetPeer(name, addr string) {
+// PublicKey returns the node's Ed25519 public key, which its peers
+// configure to authenticate it.
+func (n *Node) PublicKey() ed25519.PublicKey { return n.pub }
+
+// ID returns the node's libp2p peer ID.
+func (n *Node) ID() peer.ID { return n.h.ID() }
+
+// Refused returns how many connections were closed before they
+// authenticated as a configured peer.
+func (n *Node) Refused() int64 { return n.refused.Load() }
+
+// SetPeer adds a peer or changes its address and key.
+func (n *Node) SetPeer(name string, p Peer) error {
+	id, err := PeerID(p.PublicKey)
+	if err != nil {
+		return err
+	}
+	addr, err := Multiaddr(p.Address)
+	if err != nil {
+		return err
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.peers[name] = addr
+	if other, dup := n.names[id]; dup && other != name {
+		return fmt.Errorf("peer %s already has this public key", other)
+	}
+	if old, ok := n.peers[name]; ok {
+		delete(n.names, old)
+		n.h.Peerstore().ClearAddrs(old)
+	}
+	n.peers[name], n.names[id] = id, name
+	n.h.Peerstore().AddAddr(id, addr, peerstore.PermanentAddrTTL)
+	return nil
+}
+
+func (n *Node) peerName(id peer.ID) (string, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	name, ok := n.names[id]
+	return name, ok
 }
 
 // Close stops listening, closes every connection and returns once every
@@ -114,107 +273,154 @@ func (n *Node) Close() error {
 		return nil
 	}
 	n.closed = true
-	err := n.ln.Close()
-	for c := range n.conns {
-		c.Close()
-	}
+	close(n.done)
+	streams := slices.Collect(maps.Keys(n.streams))
 	n.room.Broadcast()
 	n.mu.Unlock()
+	n.h.RemoveStreamHandler(ProtocolID)
+	for _, s := range streams {
+		s.Reset()
+	}
+	err := n.h.Close()
 	n.wg.Wait()
 	return err
 }
 
-// track registers a connection to close on Close; false if closing.
-func (n *Node) track(c net.Conn) bool {
+// enter registers a goroutine working on s; false if the node is closing.
+func (n *Node) enter(s network.Stream) bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.closed {
 		return false
 	}
-	n.conns[c] = true
+	n.wg.Add(1)
+	n.streams[s] = true
 	return true
 }
 
-func (n *Node) untrack(c net.Conn, peer string) {
+func (n *Node) leave(s network.Stream) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	delete(n.conns, c)
-	if peer != "" {
-		if n.connected[peer]--; n.connected[peer] <= 0 {
-			delete(n.connected, peer)
-		}
-	}
+	delete(n.streams, s)
+	n.mu.Unlock()
+	n.wg.Done()
 }
 
-func (n *Node) accept() {
-	defer n.wg.Done()
-	for {
-		c, err := n.ln.Accept()
-		if err != nil {
-			return // closed; a listener that fails otherwise cannot recover either
-		}
-		if !n.track(c) {
-			c.Close()
-			return
-		}
-		n.wg.Add(1)
-		go n.serveInbound(c)
-	}
+// refuse closes the connection of s for reason, logged with the peer.
+func (n *Node) refuse(s network.Stream, peerName, reason string, args ...any) {
+	n.logger.Warn("closing the connection of peer "+peerName+": "+reason, args...)
+	s.Reset()
+	s.Conn().Close()
 }
 
-// serveInbound reads a hello, then envelopes, until the connection ends.
-func (n *Node) serveInbound(c net.Conn) {
-	defer n.wg.Done()
-	peer := ""
-	defer func() { c.Close(); n.untrack(c, peer) }()
-	hello, err := readFrame(c)
-	name, ok := hello.Get("hello")
-	if err != nil || !ok || name.Kind() != sdk.KindString || name.Len() == 0 {
-		n.logger.Warn("closing a connection that did not start with a hello", "remote", c.RemoteAddr().String(), "error", err)
+// serveInbound reads envelopes from a stream a peer opened, until it ends.
+// The gate let only configured peers connect, so the peer is known.
+func (n *Node) serveInbound(s network.Stream) {
+	if !n.enter(s) {
+		s.Reset()
 		return
 	}
-	peer, _ = name.AsString()
-	n.mu.Lock()
-	n.connected[peer]++
-	n.mu.Unlock()
+	defer n.leave(s)
+	id := s.Conn().RemotePeer()
+	name, ok := n.peerName(id)
+	if !ok { // a peer removed since it connected
+		n.logger.Warn("refusing a stream from a peer no longer configured", "peer_id", id.String())
+		s.Reset()
+		return
+	}
 	for {
-		v, err := readFrame(c)
+		var head [4]byte
+		if _, err := io.ReadFull(s, head[:]); err != nil {
+			if !errors.Is(err, io.EOF) {
+				n.logger.Debug("inbound stream ended", "peer", name, "error", err)
+			}
+			s.Reset()
+			return
+		}
+		size := int64(binary.BigEndian.Uint32(head[:]))
+		if size > int64(n.limits.MaxEnvelopeBytes) {
+			n.refuse(s, name, "envelope larger than max_envelope_bytes", "bytes", size, "max_envelope_bytes", n.limits.MaxEnvelopeBytes)
+			return
+		}
+		if !n.reserve(id, name, size) {
+			s.Reset()
+			return
+		}
+		e, err := n.readEnvelope(s, size)
 		if err != nil {
-			if !errors.Is(err, net.ErrClosed) {
-				n.logger.Debug("inbound connection ended", "peer", peer, "error", err)
+			n.release(name, size)
+			if errors.Is(err, errRefused) {
+				n.refuse(s, name, err.Error())
+			} else {
+				n.logger.Debug("inbound stream ended", "peer", name, "error", err)
+				s.Reset()
 			}
 			return
 		}
-		e, err := networkops.ParseEnvelope(v)
-		if err != nil {
-			n.logger.Warn("closing a connection that sent a malformed envelope", "peer", peer, "error", err)
+		if src := resolve(e.Source); src != name {
+			n.release(name, size)
+			n.refuse(s, name, "an envelope's source is not the authenticated peer", "source", src)
 			return
 		}
-		if !n.buffer(peer, e) {
+		if dst := resolve(e.Destination); dst != n.name {
+			n.release(name, size)
+			n.refuse(s, name, "an envelope is addressed to another node", "destination", dst, "node", n.name)
 			return
+		}
+		n.commit(id, name, e, size)
+	}
+}
+
+var errRefused = errors.New("refused")
+
+func (n *Node) readEnvelope(s network.Stream, size int64) (Envelope, error) {
+	buf := make([]byte, size)
+	if _, err := io.ReadFull(s, buf); err != nil {
+		return Envelope{}, err
+	}
+	v, err := effects.DecodeCanonical(buf)
+	if err != nil {
+		return Envelope{}, fmt.Errorf("%w: an envelope does not decode: %v", errRefused, err)
+	}
+	e, err := networkops.ParseEnvelope(v)
+	if err != nil {
+		return Envelope{}, fmt.Errorf("%w: a malformed envelope: %v", errRefused, err)
+	}
+	return e, nil
+}
+
+// closeIdle closes connections that carried no envelope for the idle
+// timeout, checking a few times per timeout.
+func (n *Node) closeIdle() {
+	defer n.wg.Done()
+	every := min(max(n.limits.IdleTimeout/4, 5*time.Millisecond), time.Second)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-n.done:
+			return
+		case <-tick.C:
+		}
+		now := time.Now()
+		for _, c := range n.h.Network().Conns() {
+			id := c.RemotePeer()
+			n.mu.Lock()
+			last, waiting, name := n.lastActive[id], n.waiting[id] > 0, n.names[id]
+			n.mu.Unlock()
+			if opened := c.Stat().Opened; opened.After(last) {
+				last = opened
+			}
+			if waiting || now.Sub(last) < n.limits.IdleTimeout {
+				continue
+			}
+			n.logger.Info("closing an idle connection", "peer", name, "idle", now.Sub(last).Round(time.Millisecond).String(),
+				"idle_timeout", n.limits.IdleTimeout.String())
+			c.Close()
 		}
 	}
 }
 
-// buffer queues a received envelope, waiting for room; false if the node
-// closed meanwhile.
-func (n *Node) buffer(peer string, e Envelope) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for len(n.inbox) >= n.maxBuffered && !n.closed {
-		n.room.Wait()
-	}
-	if n.closed {
-		return false
-	}
-	n.inbox = append(n.inbox, e)
-	n.channels[[2]string{peer, networkops.AddressKey(e.Context)}] = true
-	close(n.arrived)
-	n.arrived = make(chan struct{})
-	return true
-}
-
-// resolve turns a destination into a peer name: a string is the name, a
+// resolve turns an address into a node name: a string is the name, a
 // bytes value is named by its lower-case hex.
 func resolve(dst sdk.Value) string {
 	if s, ok := dst.AsString(); ok {
@@ -223,107 +429,107 @@ func resolve(dst sdk.Value) string {
 	return hex.EncodeToString([]byte(dst.BytesString()))
 }
 
-// Send writes the envelope to the connection to its destination's peer,
-// dialling it first if need be. It returns once the whole frame is
-// written; an error means the envelope may or may not have arrived.
+// Send writes the envelope to the stream to its destination's peer,
+// connecting and opening the stream first if need be. It returns once the
+// whole frame is written; an error means the envelope may or may not have
+// arrived. A peer that does not read (its buffer is full) makes the write
+// block until ctx ends: then Send returns a retryable unavailable error.
 func (n *Node) Send(ctx context.Context, e Envelope) error {
-	peer := resolve(e.Destination)
-	frame, err := appendFrame(nil, e.Value())
-	if err != nil {
-		return sdk.Errorf(sdk.CodeInvalidArgs, "%v", err)
+	name := resolve(e.Destination)
+	enc := e.Value().Canonical()
+	if len(enc) > n.limits.MaxEnvelopeBytes {
+		return sdk.Errorf(sdk.CodeInvalidArgs, "the envelope's encoding is %d bytes, more than the %d max_envelope_bytes allows", len(enc), n.limits.MaxEnvelopeBytes)
 	}
+	frame := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(enc)), uint32(len(enc)))
+	frame = append(frame, enc...)
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()
 		return sdk.Errorf(sdk.CodeUnavailable, "the transport is closed")
 	}
-	addr, known := n.peers[peer]
-	oc := n.out[peer]
+	id, known := n.peers[name]
+	oc := n.out[name]
 	if oc == nil {
 		oc = &outbound{}
-		n.out[peer] = oc
+		n.out[name] = oc
 	}
 	n.mu.Unlock()
 	if !known {
-		return sdk.Errorf(sdk.CodeNotFound, "no peer named %q: the transport's peers are %v", peer, n.peerNames())
+		return sdk.Errorf(sdk.CodeNotFound, "no peer named %q: the transport's peers are %v", name, n.peerNames())
 	}
 
 	oc.mu.Lock()
 	defer oc.mu.Unlock()
-	if oc.conn != nil {
+	if oc.s != nil {
 		select {
-		case <-oc.done: // the peer closed it: dial again
-			oc.conn = nil
+		case <-oc.done: // the peer closed it: open another
+			oc.s = nil
 		default:
 		}
 	}
-	if oc.conn == nil {
-		if err := n.dial(ctx, oc, peer, addr); err != nil {
+	if oc.s == nil {
+		if err := n.open(ctx, oc, name, id); err != nil {
 			return err
 		}
 	}
-	if err := write(ctx, oc.conn, frame); err != nil {
-		oc.conn.Close() // a partial frame leaves the stream unusable
-		oc.conn = nil
-		if ctxErr := ctx.Err(); ctxErr != nil {
+	if err := write(ctx, oc.s, frame); err != nil {
+		// A partial frame leaves the stream unusable. Closing its write
+		// side (not resetting it) lets the peer still read the whole
+		// frames before it, which were reported sent; it drops the partial
+		// one at the end of the stream. The watcher ends once the peer
+		// does.
+		oc.s.CloseWrite()
+		oc.s = nil
+		if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(ctxErr, context.DeadlineExceeded) {
 			return ctxErr
 		}
-		return sdk.Errorf(sdk.CodeUnavailable, "sending to %s at %s: %v", peer, addr, err)
+		return sdk.Errorf(sdk.CodeUnavailable, "sending to %s: %v (the peer may be slow to receive: retry later)", name, err)
 	}
 	n.mu.Lock()
-	n.channels[[2]string{peer, networkops.AddressKey(e.Context)}] = true
+	n.channels[[2]string{name, networkops.AddressKey(e.Context)}] = true
+	n.lastActive[id] = time.Now()
 	n.mu.Unlock()
 	return nil
 }
 
-// dial connects to a peer and sends the hello. Called with oc.mu.
-func (n *Node) dial(ctx context.Context, oc *outbound, peer, addr string) error {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, "tcp", addr)
+// open connects to a peer (proving each other's keys) and opens an
+// envelope stream. Called with oc.mu.
+func (n *Node) open(ctx context.Context, oc *outbound, name string, id peer.ID) error {
+	s, err := n.h.NewStream(ctx, id, ProtocolID)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
-		return sdk.Errorf(sdk.CodeUnavailable, "connecting to %s at %s: %v", peer, addr, err)
+		return sdk.Errorf(sdk.CodeUnavailable, "connecting to %s (%s): %v", name, id, err)
 	}
-	hello, _ := appendFrame(nil, sdk.Map(map[string]sdk.Value{"hello": sdk.String(n.name)}))
-	if err := write(ctx, c, hello); err != nil {
-		c.Close()
-		return sdk.Errorf(sdk.CodeUnavailable, "greeting %s at %s: %v", peer, addr, err)
-	}
-	if !n.track(c) {
-		c.Close()
+	if !n.enter(s) {
+		s.Reset()
 		return sdk.Errorf(sdk.CodeUnavailable, "the transport is closed")
 	}
-	n.mu.Lock()
-	n.connected[peer]++
-	n.mu.Unlock()
 	done := make(chan struct{})
-	oc.conn, oc.done = c, done
-	n.wg.Add(1)
+	oc.s, oc.done = s, done
 	go func() {
-		// The peer never writes on a connection it accepted; reading only
-		// notices when it closes, so the next send dials again.
-		defer n.wg.Done()
+		// The peer never writes on a stream it accepted; reading only
+		// notices when it ends, so the next send opens another.
+		defer n.leave(s)
 		defer close(done)
 		var b [1]byte
-		c.Read(b[:])
-		c.Close()
-		n.untrack(c, peer)
+		s.Read(b[:])
+		s.Reset()
 	}()
 	return nil
 }
 
-// write writes b to c within ctx: its deadline, and its cancellation,
+// write writes b to s within ctx: its deadline, and its cancellation,
 // interrupt the write.
-func write(ctx context.Context, c net.Conn, b []byte) error {
+func write(ctx context.Context, s network.Stream, b []byte) error {
 	if dl, ok := ctx.Deadline(); ok {
-		c.SetWriteDeadline(dl)
+		s.SetWriteDeadline(dl)
 	}
-	stop := context.AfterFunc(ctx, func() { c.SetWriteDeadline(time.Unix(1, 0)) })
+	stop := context.AfterFunc(ctx, func() { s.SetWriteDeadline(time.Unix(1, 0)) })
 	defer stop()
-	_, err := c.Write(b)
-	c.SetWriteDeadline(time.Time{})
+	_, err := s.Write(b)
+	s.SetWriteDeadline(time.Time{})
 	return err
 }
 
@@ -333,75 +539,28 @@ func (n *Node) peerNames() []string {
 	return slices.Sorted(maps.Keys(n.peers))
 }
 
-// Receive takes the oldest buffered envelope for destination, or the
-// oldest of all if destination is null.
-func (n *Node) Receive(destination sdk.Value) (Envelope, bool) {
-	if destination.IsNull() {
-		return n.take(func(Envelope) bool { return true })
-	}
-	dst := networkops.AddressKey(destination)
-	return n.take(func(e Envelope) bool { return networkops.AddressKey(e.Destination) == dst })
-}
-
-// ReceiveFrom takes the oldest buffered envelope from source in context
-// (and for destination, unless it is null).
-func (n *Node) ReceiveFrom(destination, source, context sdk.Value) (Envelope, bool) {
-	src, ctx, dst := networkops.AddressKey(source), networkops.AddressKey(context), networkops.AddressKey(destination)
-	return n.take(func(e Envelope) bool {
-		return networkops.AddressKey(e.Source) == src && networkops.AddressKey(e.Context) == ctx && (destination.IsNull() || networkops.AddressKey(e.Destination) == dst)
-	})
-}
-
-func (n *Node) take(match func(Envelope) bool) (Envelope, bool) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	i := slices.IndexFunc(n.inbox, match)
-	if i < 0 {
-		return Envelope{}, false
-	}
-	e := n.inbox[i]
-	n.inbox = slices.Delete(n.inbox, i, i+1)
-	n.room.Broadcast()
-	return e, true
-}
-
-// Buffered returns how many received envelopes wait to be taken.
-func (n *Node) Buffered() int {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return len(n.inbox)
-}
-
-// WaitBuffered blocks until at least count envelopes are buffered, or ctx
-// ends.
-func (n *Node) WaitBuffered(ctx context.Context, count int) error {
-	for {
-		n.mu.Lock()
-		have, arrived := len(n.inbox), n.arrived
-		n.mu.Unlock()
-		if have >= count {
-			return nil
-		}
-		select {
-		case <-arrived:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
-}
-
-// ConnectedPeers returns the names of the peers with a live connection,
-// dialled or accepted, sorted.
+// ConnectedPeers returns the names of the configured peers with a live
+// (authenticated) connection, dialled or accepted, sorted.
 func (n *Node) ConnectedPeers() []string {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	return slices.Sorted(maps.Keys(n.connected))
+	peers := maps.Clone(n.peers)
+	n.mu.Unlock()
+	var out []string
+	for name, id := range peers {
+		if n.h.Network().Connectedness(id) == network.Connected {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // ChannelEstablished reports whether an envelope in context went to or
 // came from peer and a connection with peer is live now.
 func (n *Node) ChannelEstablished(context sdk.Value, peer string) bool {
 	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.channels[[2]string{peer, networkops.AddressKey(context)}] && n.connected[peer] > 0
+	used := n.channels[[2]string{peer, networkops.AddressKey(context)}]
+	id, ok := n.peers[peer]
+	n.mu.Unlock()
+	return used && ok && n.h.Network().Connectedness(id) == network.Connected
 }

@@ -2,8 +2,13 @@ package transport
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -43,50 +48,99 @@ func (t *transport) plugin() *sdk.Plugin {
 				Name:    "listen",
 				Kind:    sdk.KindString,
 				Default: sdk.String(DefaultListen),
-				Doc: "The TCP address to listen on for envelopes, host:port; port 0 picks a free port. " +
-					"Default " + DefaultListen + " (loopback only).",
+				Doc: "The address to listen on for envelopes, host:port or a TCP multiaddr; port 0 picks a free port. " +
+					"Only this address is listened on. Default " + DefaultListen + " (loopback only).",
 			},
 			{
 				Name: "name",
 				Kind: sdk.KindString,
-				Doc: "This node's name, which it announces to the peers it connects to and which they list in " +
-					"connected_peers. Default: the address it listens on.",
+				Doc: "This node's name: the destination of the envelopes it accepts (a string, or bytes whose lower-case " +
+					"hex it is), and the name its peers list it under. Default: its libp2p peer ID.",
+			},
+			{
+				Name: "identity_key_file",
+				Kind: sdk.KindString,
+				Doc: "A file holding this node's Ed25519 private key as its 32-byte seed (an agent's device key file), " +
+					"mode 0600 and owned by the running user: the node's libp2p identity, proved to every peer. " +
+					"Default: " + KeyFileName + " in the plugin's state directory, created on first use.",
 			},
 			{
 				Name:    "peers",
 				Kind:    sdk.KindMap,
 				Default: sdk.Map(nil),
-				Doc: "The peers this node sends to: a map of peer name to TCP address (host:port). An envelope's " +
-					"destination names a peer: a string is the name, bytes are named by their lower-case hex.",
+				Doc: "The only peers this node exchanges envelopes with: a map of peer name to {address = host:port or " +
+					"multiaddr, public_key = the peer's Ed25519 public key, 64 hex digits}. A connection that does not " +
+					"prove one of these keys is closed before anything it sent is read; an envelope's source must be " +
+					"the name of the peer that sent it.",
 			},
+			intLimit("max_envelope_bytes", DefaultMaxEnvelopeBytes, "The largest envelope, in bytes of its encoding; a peer sending a larger one is disconnected."),
+			intLimit("max_buffered_bytes_per_peer", DefaultMaxBufferedBytesPerPeer, "Bytes of received envelopes buffered from one peer; past it, that peer's sends block (back-pressure)."),
+			intLimit("max_buffered_bytes", DefaultMaxBufferedBytes, "Bytes of received envelopes buffered from all peers; past it, every peer's sends block."),
+			intLimit("max_buffered_envelopes", DefaultMaxBuffered, "Received envelopes buffered, whatever their size; past it, every peer's sends block."),
+			intLimit("max_connections", DefaultMaxConnections, "Connections, inbound and outbound; more are refused by libp2p's resource manager."),
+			intLimit("max_streams_per_peer", DefaultMaxStreamsPerPeer, "Streams one peer may have open at once."),
+			intLimit("stream_memory_bytes", DefaultStreamMemory, "Memory libp2p's multiplexer may reserve for stream windows, in all (a quarter of it per peer)."),
+			intLimit("idle_timeout_ms", DefaultIdleTimeout.Milliseconds(), "Milliseconds a connection may carry no envelope before it is closed."),
 		},
 		Configure:  t.configure,
 		Operations: t.operations(),
 	}
 }
 
+func intLimit(name string, def int64, doc string) sdk.ConfigField {
+	return sdk.ConfigField{Name: name, Kind: sdk.KindInt, Default: sdk.Int(def), Doc: fmt.Sprintf("%s Default %d.", doc, def)}
+}
+
 func (t *transport) configure(_ context.Context, c *sdk.Configuration) error {
-	cfg := Config{Listen: DefaultListen, Peers: map[string]string{}, Logger: c.Logger}
+	cfg := Config{Listen: DefaultListen, Peers: map[string]Peer{}, Logger: c.Logger}
 	if v, ok := c.Get("listen").AsString(); ok {
 		cfg.Listen = v
 	}
 	cfg.Name, _ = c.Get("name").AsString()
 	for _, f := range c.Get("peers").Fields() {
-		addr, ok := f.Value.AsString()
-		if !ok || addr == "" {
-			return &sdk.ConfigError{Path: []string{"peers", f.Key}, Summary: "invalid peer address",
-				Detail: fmt.Sprintf("the address of peer %q must be a host:port string, got %v", f.Key, f.Value)}
+		p, err := parsePeer(f.Key, f.Value)
+		if err != nil {
+			return err
 		}
-		cfg.Peers[f.Key] = addr
+		cfg.Peers[f.Key] = p
+	}
+	limits := map[string]*int64{}
+	var maxEnvelope, maxBuffered, maxConns, maxStreams, idleMs int64
+	limits["max_envelope_bytes"], limits["max_buffered_bytes_per_peer"] = &maxEnvelope, &cfg.Limits.MaxBufferedBytesPerPeer
+	limits["max_buffered_bytes"], limits["max_buffered_envelopes"] = &cfg.Limits.MaxBufferedBytes, &maxBuffered
+	limits["max_connections"], limits["max_streams_per_peer"] = &maxConns, &maxStreams
+	limits["stream_memory_bytes"], limits["idle_timeout_ms"] = &cfg.Limits.StreamMemory, &idleMs
+	for name, dst := range limits {
+		if v, ok := c.Get(name).AsInt(); ok {
+			if v < 1 || v > 1<<40 {
+				return &sdk.ConfigError{Path: []string{name}, Summary: "invalid transport limit",
+					Detail: fmt.Sprintf("%s must be between 1 and 2^40, got %d", name, v)}
+			}
+			*dst = v
+		}
+	}
+	cfg.Limits.MaxEnvelopeBytes, cfg.Limits.MaxBuffered = int(maxEnvelope), int(maxBuffered)
+	cfg.Limits.MaxConnections, cfg.Limits.MaxStreamsPerPeer = int(maxConns), int(maxStreams)
+	cfg.Limits.IdleTimeout = time.Duration(idleMs) * time.Millisecond
+	if attr, err := cfg.Limits.withDefaults().check(); err != nil {
+		return &sdk.ConfigError{Path: []string{attr}, Summary: "invalid transport limit", Detail: err.Error()}
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = hclog.NewNullLogger()
 	}
+	key, err := t.identity(c)
+	if err != nil {
+		return err
+	}
+	cfg.Identity = key
 	node, err := Listen(cfg)
 	if err != nil {
 		return &sdk.ConfigError{Path: []string{"listen"}, Summary: "cannot listen for envelopes",
 			Detail: fmt.Sprintf("listening on %q: %v", cfg.Listen, err)}
 	}
+	// The public key is what the node's peers write in their peers block.
+	cfg.Logger.Info("transport listening", "name", node.Name(), "peer_id", node.ID().String(),
+		"public_key", hex.EncodeToString(node.PublicKey()), "addr", node.Addr())
 	t.mu.Lock()
 	old := t.node
 	t.node = node
@@ -95,6 +149,59 @@ func (t *transport) configure(_ context.Context, c *sdk.Configuration) error {
 		old.Close()
 	}
 	return nil
+}
+
+// identity is the node's key: the configured key file, else the state
+// directory's (created on first use), else — for a harness with no state
+// directory — a fresh key for this run only.
+func (t *transport) identity(c *sdk.Configuration) (ed25519.PrivateKey, error) {
+	if path, ok := c.Get("identity_key_file").AsString(); ok && path != "" {
+		key, err := LoadKeyFile(path)
+		if err != nil {
+			return nil, &sdk.ConfigError{Path: []string{"identity_key_file"}, Summary: "cannot load the transport's identity key", Detail: err.Error()}
+		}
+		return key, nil
+	}
+	if c.StateDir != "" {
+		key, err := loadOrCreateKey(filepath.Join(c.StateDir, KeyFileName))
+		if err != nil {
+			return nil, &sdk.ConfigError{Path: []string{"identity_key_file"}, Summary: "cannot load the transport's identity key", Detail: err.Error()}
+		}
+		return key, nil
+	}
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	return key, err
+}
+
+// parsePeer reads one entry of peers, placing a mistake on its attribute.
+func parsePeer(name string, v sdk.Value) (Peer, error) {
+	bad := func(path []string, summary, detail string) error {
+		return &sdk.ConfigError{Path: append([]string{"peers", name}, path...), Summary: summary, Detail: detail}
+	}
+	if v.Kind() != sdk.KindMap {
+		return Peer{}, bad(nil, "invalid peer",
+			fmt.Sprintf("peer %q must be {address = \"host:port\", public_key = \"<64 hex digits>\"}: the transport authenticates every peer by its Ed25519 key, got %v", name, v))
+	}
+	for _, f := range v.Fields() {
+		if f.Key != "address" && f.Key != "public_key" {
+			return Peer{}, bad([]string{f.Key}, "unknown peer attribute", fmt.Sprintf("a peer has address and public_key, not %q", f.Key))
+		}
+	}
+	get := func(k string) sdk.Value { x, _ := v.Get(k); return x }
+	addr, ok := get("address").AsString()
+	if !ok || addr == "" {
+		return Peer{}, bad([]string{"address"}, "invalid peer address", fmt.Sprintf("the address of peer %q must be a host:port or multiaddr string, got %v", name, get("address")))
+	}
+	if _, err := Multiaddr(addr); err != nil {
+		return Peer{}, bad([]string{"address"}, "invalid peer address", fmt.Sprintf("the address of peer %q: %v", name, err))
+	}
+	keyHex, ok := get("public_key").AsString()
+	key, err := hex.DecodeString(keyHex)
+	if !ok || err != nil || len(key) != ed25519.PublicKeySize {
+		return Peer{}, bad([]string{"public_key"}, "invalid peer public key",
+			fmt.Sprintf("the public_key of peer %q must be its Ed25519 public key as 64 hex digits, got %v", name, get("public_key")))
+	}
+	return Peer{Address: addr, PublicKey: ed25519.PublicKey(key)}, nil
 }
 
 // close closes the node, if any. The served plugin never calls it (process
@@ -164,23 +271,34 @@ func received(e Envelope, ok bool) (sdk.Value, error) {
 	return e.Value(), nil
 }
 
-func (t *transport) receiveEnvelope(_ context.Context, c *sdk.Call) (sdk.Value, error) {
+// ownDestination refuses a destination that is not this node: a node
+// holds only envelopes addressed to it, and the caller may take only
+// those (another authority's mail is not the caller's to read). The
+// instance serves one authority (the host gives each agent its own, and
+// the SDK refuses calls for another), so the node is the caller's.
+func ownDestination(c *sdk.Call, node *Node) error {
 	dst, err := optionalAddress(c, "destination")
 	if err != nil {
-		return sdk.Value{}, err
+		return err
 	}
+	if !dst.IsNull() && resolve(dst) != node.Name() {
+		return sdk.Errorf(sdk.CodeDenied, "destination %v is not this node (%q): a node receives only its own envelopes", dst, node.Name())
+	}
+	return nil
+}
+
+func (t *transport) receiveEnvelope(_ context.Context, c *sdk.Call) (sdk.Value, error) {
 	node, err := t.current()
 	if err != nil {
 		return sdk.Value{}, err
 	}
-	return received(node.Receive(dst))
+	if err := ownDestination(c, node); err != nil {
+		return sdk.Value{}, err
+	}
+	return received(node.Receive())
 }
 
 func (t *transport) receiveEnvelopeFrom(_ context.Context, c *sdk.Call) (sdk.Value, error) {
-	dst, err := optionalAddress(c, "destination")
-	if err != nil {
-		return sdk.Value{}, err
-	}
 	src, ctxID := c.Arg("source"), c.Arg("context")
 	if !networkops.IsAddress(src, false) {
 		return sdk.Value{}, invalid("source must be non-empty bytes or a non-empty string, got %v", src)
@@ -192,7 +310,10 @@ func (t *transport) receiveEnvelopeFrom(_ context.Context, c *sdk.Call) (sdk.Val
 	if err != nil {
 		return sdk.Value{}, err
 	}
-	return received(node.ReceiveFrom(dst, src, ctxID))
+	if err := ownDestination(c, node); err != nil {
+		return sdk.Value{}, err
+	}
+	return received(node.ReceiveFrom(src, ctxID))
 }
 
 // checkSelf accepts an absent self or this node's own name.

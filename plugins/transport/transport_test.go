@@ -2,6 +2,8 @@ package transport
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
@@ -54,9 +56,29 @@ func newNode(t *testing.T, name string) node {
 // pair starts two nodes, a and b, each knowing the other.
 func pair(t *testing.T) (a, b node) {
 	a, b = newNode(t, "a"), newNode(t, "b")
-	a.node().SetPeer("b", b.node().Addr())
-	b.node().SetPeer("a", a.node().Addr())
+	introduce(t, a.node(), b.node())
 	return a, b
+}
+
+// introduce configures x and y as each other's peers, by name, address
+// and key.
+func introduce(t testing.TB, x, y *Node) {
+	t.Helper()
+	if err := x.SetPeer(y.Name(), Peer{Address: y.Addr(), PublicKey: y.PublicKey()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := y.SetPeer(x.Name(), Peer{Address: x.Addr(), PublicKey: x.PublicKey()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// newKey is a fresh Ed25519 identity.
+func newKey(t testing.TB) ed25519.PrivateKey {
+	_, k, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 func TestConformance(t *testing.T) {
@@ -131,8 +153,8 @@ func TestOrderAndFilters(t *testing.T) {
 			t.Fatalf("filtered receive %d = %v, want %v", i, v, want)
 		}
 	}
-	if v := mustInvoke(t, b.h, effects.NetworkReceiveEnvelope, args("destination", s("someone else"))); !v.IsNull() {
-		t.Fatalf("received %v for another destination", v)
+	if _, err := b.h.Invoke(context.Background(), effects.NetworkReceiveEnvelope, args("destination", s("someone else"))); !errors.Is(err, effects.ErrDenied) {
+		t.Fatalf("receive for another destination: %v, want denied", err)
 	}
 	for i := 0; i < n; i += 2 {
 		if v := mustInvoke(t, b.h, effects.NetworkReceiveEnvelope, sdk.Null()); !v.Equal(envelope("a", "b", "c0", fmt.Sprint(i))) {
@@ -145,9 +167,9 @@ func TestSendErrors(t *testing.T) {
 	t.Parallel()
 	a := newNode(t, "a")
 	gone := refusingAddr(t)
-	a.node().SetPeer("gone", gone)
+	a.node().SetPeer("gone", Peer{Address: gone, PublicKey: newKey(t).Public().(ed25519.PublicKey)})
 	hexName := "0102"
-	a.node().SetPeer(hexName, gone)
+	a.node().SetPeer(hexName, Peer{Address: gone, PublicKey: newKey(t).Public().(ed25519.PublicKey)})
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
 	cases := []struct {
@@ -192,6 +214,13 @@ func TestConfigureErrors(t *testing.T) {
 	}{
 		{args("listen", s(taken.Addr().String())), []string{"listen"}},
 		{args("peers", args("b", sdk.Int(1))), []string{"peers", "b"}},
+		{args("peers", args("b", s("127.0.0.1:1"))), []string{"peers", "b"}},
+		{args("peers", args("b", args("address", s("nowhere"), "public_key", s(strings.Repeat("ab", 32))))), []string{"peers", "b", "address"}},
+		{args("peers", args("b", args("address", s("127.0.0.1:1"), "public_key", s("abcd")))), []string{"peers", "b", "public_key"}},
+		{args("peers", args("b", args("address", s("127.0.0.1:1"), "public_key", s(strings.Repeat("ab", 32)), "colour", s("red")))), []string{"peers", "b", "colour"}},
+		{args("max_envelope_bytes", sdk.Int(0)), []string{"max_envelope_bytes"}},
+		{args("max_buffered_bytes", sdk.Int(1024)), []string{"max_buffered_bytes"}},
+		{args("identity_key_file", s("/nonexistent/key")), []string{"identity_key_file"}},
 	} {
 		tr := &transport{}
 		err := tr.configure(context.Background(), &sdk.Configuration{Values: tc.values})
@@ -210,7 +239,7 @@ func TestBackpressure(t *testing.T) {
 	a, b := pair(t)
 	nb := b.node()
 	nb.mu.Lock()
-	nb.maxBuffered = 2
+	nb.limits.MaxBuffered = 2
 	nb.mu.Unlock()
 	const n = 6
 	for i := range n {
@@ -233,15 +262,18 @@ func TestBackpressure(t *testing.T) {
 // that any goroutine left behind is the node's.
 func TestCloseEndsEveryGoroutine(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	a, err := Listen(Config{Listen: DefaultListen, Name: "a"})
+	a, err := Listen(Config{Listen: DefaultListen, Name: "a", Identity: newKey(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Listen(Config{Listen: DefaultListen, Name: "b", Peers: map[string]string{"a": a.Addr()}})
+	b, err := Listen(Config{Listen: DefaultListen, Name: "b", Identity: newKey(t),
+		Peers: map[string]Peer{"a": {Address: a.Addr(), PublicKey: a.PublicKey()}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.SetPeer("b", b.Addr())
+	if err := a.SetPeer("b", Peer{Address: b.Addr(), PublicKey: b.PublicKey()}); err != nil {
+		t.Fatal(err)
+	}
 	e, _ := networkops.ParseEnvelope(envelope("b", "a", "c", "x"))
 	for _, send := range []struct {
 		from *Node

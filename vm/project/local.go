@@ -1,6 +1,8 @@
 package project
 
 import (
+	"slices"
+
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/aurahost/aura-host/vm/syntax"
@@ -100,30 +102,77 @@ func (t *Local) Depth() int {
 	return depth(t)
 }
 
-// freeIn reports whether Var name occurs free in t.
-func freeIn(name string, t *Local) bool {
-	seen := map[*Local]bool{}
-	var walk func(*Local) bool
-	walk = func(t *Local) bool {
-		if seen[t] {
-			return false
-		}
-		seen[t] = true
-		switch t.Kind {
-		case LVar:
-			return t.Var == name
-		case LRec:
-			return t.Var != name && walk(t.Body)
-		case LAction:
-			return walk(t.Next)
-		case LSend, LRecv:
-			for _, b := range t.Branches {
-				if walk(b.Next) {
-					return true
-				}
-			}
-		}
-		return false
+// freeVars computes the recursion variables free in local types, each
+// node once: a projector asks it of every rec body, and walking each body
+// again made nested recs quadratic in their depth. A node's set holds the
+// variables of the recs around it that it continues, so its size is
+// bounded by the nesting, and usually one or two.
+type freeVars map[*Local][]string
+
+// in reports whether Var name occurs free in t.
+func (f freeVars) in(name string, t *Local) bool {
+	_, ok := slices.BinarySearch(f.of(t), name)
+	return ok
+}
+
+// of returns the sorted free variables of t.
+func (f freeVars) of(t *Local) []string {
+	if vs, ok := f[t]; ok {
+		return vs
 	}
-	return walk(t)
+	f[t] = nil // a local type is acyclic, but guard anyway
+	var vs []string
+	switch t.Kind {
+	case LVar:
+		vs = []string{t.Var}
+	case LRec:
+		body := f.of(t.Body)
+		if i, ok := slices.BinarySearch(body, t.Var); ok {
+			vs = slices.Delete(slices.Clone(body), i, i+1)
+		} else {
+			vs = body
+		}
+	case LAction:
+		vs = f.of(t.Next)
+	case LSend, LRecv:
+		for _, b := range t.Branches {
+			vs = union(vs, f.of(b.Next))
+		}
+	}
+	f[t] = vs
+	return vs
+}
+
+// union merges two sorted sets, returning a itself (not a copy) when b
+// adds nothing to it, so sets are shared along a path.
+func union(a, b []string) []string {
+	switch {
+	case len(b) == 0:
+		return a
+	case len(a) == 0:
+		return b
+	}
+	out := make([]string, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] < b[j]:
+			out = append(out, a[i])
+			i++
+		case a[i] > b[j]:
+			out = append(out, b[j])
+			j++
+		default:
+			out = append(out, a[i])
+			i, j = i+1, j+1
+		}
+	}
+	out = append(append(out, a[i:]...), b[j:]...)
+	switch len(out) {
+	case len(a):
+		return a
+	case len(b):
+		return b
+	}
+	return out
 }

@@ -35,7 +35,7 @@ func Project(p *syntax.Protocol) (*Projection, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	for i, role := range p.Roles {
 		j := &projector{role: role, memo: map[*syntax.Global]*Local{}, merged: map[[2]*Local]mergeResult{},
-			comm: map[*syntax.Global]bool{}, acts: map[*syntax.Global]bool{}}
+			comm: map[*syntax.Global]bool{}, acts: map[*syntax.Global]bool{}, free: freeVars{}}
 		pr.Locals[i] = j.project(p.Global)
 		diags = append(diags, j.diags...)
 		if !j.diags.HasErrors() {
@@ -63,6 +63,7 @@ type projector struct {
 	merged map[[2]*Local]mergeResult
 	comm   map[*syntax.Global]bool // role sends or receives somewhere in g
 	acts   map[*syntax.Global]bool // role acts somewhere in g
+	free   freeVars
 	diags  hcl.Diagnostics
 }
 
@@ -89,7 +90,7 @@ func (j *projector) project(g *syntax.Global) *Local {
 			t = localEnd
 		default:
 			body := j.project(g.Body)
-			if freeIn(g.Var, body) {
+			if j.free.in(g.Var, body) {
 				t = &Local{Kind: LRec, Var: g.Var, Body: body, Range: g.Range}
 			} else {
 				t = body

@@ -13,11 +13,25 @@ import (
 // decider's send to one receiver) and recursion names in scope.
 func checkSteps(steps []*step, reg *roleRegistry) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	checkList(steps, nil, &diags)
+	checkList(steps, &recScope{count: map[string]int{}}, &diags)
 	return diags
 }
 
-func checkList(steps []*step, recs []string, diags *hcl.Diagnostics) {
+// recScope is the stack of enclosing rec names on the walk, with a count
+// per name so a lookup does not scan the stack.
+type recScope struct {
+	names []string
+	count map[string]int
+}
+
+func (r *recScope) push(name string) { r.names = append(r.names, name); r.count[name]++ }
+
+func (r *recScope) pop() {
+	r.count[r.names[len(r.names)-1]]--
+	r.names = r.names[:len(r.names)-1]
+}
+
+func checkList(steps []*step, recs *recScope, diags *hcl.Diagnostics) {
 	for i, s := range steps {
 		if i > 0 && steps[i-1].kind == stepContinue {
 			*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unreachable step",
@@ -34,12 +48,14 @@ func checkList(steps []*step, recs []string, diags *hcl.Diagnostics) {
 		case stepChoice:
 			checkChoice(s, recs, diags)
 		case stepRec:
-			checkList(s.body, append(slices.Clone(recs), s.name), diags)
+			recs.push(s.name)
+			checkList(s.body, recs, diags)
+			recs.pop()
 		case stepContinue:
-			if !slices.Contains(recs, s.name) {
+			if recs.count[s.name] == 0 {
 				detail := fmt.Sprintf("There is no enclosing rec %q for this continue to jump to.", s.name)
-				if len(recs) > 0 {
-					detail += fmt.Sprintf(" The enclosing recursion points are %q.", recs)
+				if len(recs.names) > 0 {
+					detail += fmt.Sprintf(" The enclosing recursion points are %q.", recs.names)
 				}
 				*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unbound recursion variable",
 					Detail: detail, Subject: s.rng.Ptr()})
@@ -48,7 +64,7 @@ func checkList(steps []*step, recs []string, diags *hcl.Diagnostics) {
 	}
 }
 
-func checkChoice(s *step, recs []string, diags *hcl.Diagnostics) {
+func checkChoice(s *step, recs *recScope, diags *hcl.Diagnostics) {
 	decider := s.roles[0].String()
 	if len(s.branches) == 0 {
 		*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Empty choice",
@@ -102,40 +118,30 @@ type bindState struct {
 // bindEnv maps role -> binding name -> state at one point of the protocol.
 type bindEnv map[string]map[string]*bindState
 
-func (e bindEnv) clone() bindEnv {
-	out := make(bindEnv, len(e))
-	for role, names := range e {
-		m := make(map[string]*bindState, len(names))
-		for n, st := range names {
-			m[n] = &bindState{list: st.list, bound: slices.Clone(st.bound)}
-		}
-		out[role] = m
-	}
-	return out
+// binding is one fact the checker learnt on a path: element index of a
+// binding of a role is bound, and the binding has this shape.
+type binding struct {
+	role, name string
+	list       bool
+	len        int
+	index      int
 }
 
-// meet keeps what is bound on every path: the environment after a choice
-// whose branches bound different things.
-func meet(envs []bindEnv) bindEnv {
-	if len(envs) == 0 {
-		return nil
-	}
-	out := envs[0].clone()
-	for _, e := range envs[1:] {
-		for role, names := range out {
-			for n, st := range names {
-				other, ok := e[role][n]
-				if !ok {
-					delete(names, n)
-					continue
-				}
-				for i := range st.bound {
-					st.bound[i] = st.bound[i] && i < len(other.bound) && other.bound[i]
-				}
-			}
-		}
-	}
-	return out
+// binder walks the steps with one environment, changed in place and
+// restored from a trail of what each step bound: a choice costs what its
+// branches bind, not the size of the environment, so checking is linear
+// in the protocol's size times its nesting (which the parser bounds).
+type binder struct {
+	env   bindEnv
+	trail []trailEntry
+	diags *hcl.Diagnostics
+}
+
+// trailEntry undoes one change: the binding was created (delete it) or
+// one element was set (clear it).
+type trailEntry struct {
+	b       binding
+	created bool
 }
 
 // checkBindings checks that every "$name" is bound in its role on every
@@ -143,46 +149,122 @@ func meet(envs []bindEnv) bindEnv {
 // binding or a per-member list.
 func checkBindings(steps []*step, reg *roleRegistry) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	bindList(steps, bindEnv{}, &diags)
+	b := &binder{env: bindEnv{}, diags: &diags}
+	b.list(steps)
 	return diags
 }
 
-// bindList walks a step list and returns the environment at its end, or
-// nil when every path through it jumps back with continue.
-func bindList(steps []*step, env bindEnv, diags *hcl.Diagnostics) bindEnv {
+// set records b as bound, on the trail.
+func (bd *binder) set(b binding) {
+	names := bd.env[b.role]
+	if names == nil {
+		names = map[string]*bindState{}
+		bd.env[b.role] = names
+	}
+	st, ok := names[b.name]
+	if !ok {
+		n := 1
+		if b.list {
+			n = b.len
+		}
+		st = &bindState{list: b.list, bound: make([]bool, n)}
+		names[b.name] = st
+		st.bound[max(b.index, 0)] = true
+		bd.trail = append(bd.trail, trailEntry{b: b, created: true})
+		return
+	}
+	if i := max(b.index, 0); !st.bound[i] {
+		st.bound[i] = true
+		bd.trail = append(bd.trail, trailEntry{b: b})
+	}
+}
+
+// undo restores the environment to when the trail had n entries.
+func (bd *binder) undo(n int) {
+	for i := len(bd.trail) - 1; i >= n; i-- {
+		e := bd.trail[i]
+		names := bd.env[e.b.role]
+		if e.created {
+			delete(names, e.b.name)
+		} else {
+			names[e.b.name].bound[max(e.b.index, 0)] = false
+		}
+	}
+	bd.trail = bd.trail[:n]
+}
+
+// list walks a step list and reports whether its end is reachable (false
+// when every path through it jumps back with continue).
+func (bd *binder) list(steps []*step) bool {
+	env := bd.env
 	for i, s := range steps {
-		if env == nil {
-			if steps[i-1].kind != stepContinue { // checkList reports the other case
-				*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unreachable step",
-					Detail: "Every path before this step ends in a continue, so it never runs.", Subject: s.rng.Ptr()})
-			}
-			return nil
+		if i > 0 && steps[i-1].kind == stepContinue {
+			return false
 		}
 		switch s.kind {
 		case stepSend:
-			useExpr(s.value, s.roles[0].String(), env, diags)
-			bindTarget(s.bind, s.roles[1].String(), env, diags)
+			useExpr(s.value, s.roles[0].String(), env, bd.diags)
+			bd.target(s.bind, s.roles[1].String())
 		case stepChoice:
-			useExpr(s.decide, s.roles[0].String(), env, diags)
-			var outs []bindEnv
-			for _, b := range s.branches {
-				if out := bindList(b.steps, env.clone(), diags); out != nil {
-					outs = append(outs, out)
+			useExpr(s.decide, s.roles[0].String(), env, bd.diags)
+			if !bd.choice(s) {
+				if i+1 < len(steps) {
+					*bd.diags = append(*bd.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unreachable step",
+						Detail: "Every path before this step ends in a continue, so it never runs.", Subject: steps[i+1].rng.Ptr()})
 				}
+				return false
 			}
-			env = meet(outs)
 		case stepRec:
-			env = bindList(s.body, env.clone(), diags)
+			if !bd.list(s.body) {
+				if i+1 < len(steps) {
+					*bd.diags = append(*bd.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unreachable step",
+						Detail: "Every path before this step ends in a continue, so it never runs.", Subject: steps[i+1].rng.Ptr()})
+				}
+				return false
+			}
 		case stepContinue:
-			return nil
+			// checkList reports a step after a continue.
 		case stepAction:
 			role := s.roles[0].String()
-			useExpr(s.action.Args, role, env, diags)
-			useExpr(s.action.Value, role, env, diags)
-			bindTarget(s.action.Result, role, env, diags)
+			useExpr(s.action.Args, role, env, bd.diags)
+			useExpr(s.action.Value, role, env, bd.diags)
+			bd.target(s.action.Result, role)
 		}
 	}
-	return env
+	return len(steps) == 0 || steps[len(steps)-1].kind != stepContinue
+}
+
+// choice walks the branches of a choice from the same environment and
+// leaves it holding what every reachable branch bound (the meet); it
+// reports whether any branch reaches the end of the choice.
+func (bd *binder) choice(s *step) bool {
+	mark := len(bd.trail)
+	reached := 0
+	count := map[binding]int{}
+	var order []binding
+	for _, b := range s.branches {
+		if bd.list(b.steps) {
+			reached++
+			for _, e := range bd.trail[mark:] {
+				if count[e.b] == reached-1 {
+					if reached == 1 {
+						order = append(order, e.b)
+					}
+					count[e.b] = reached
+				}
+			}
+		}
+		bd.undo(mark)
+	}
+	if reached == 0 {
+		return false
+	}
+	for _, b := range order {
+		if count[b] == reached {
+			bd.set(b)
+		}
+	}
+	return true
 }
 
 func useExpr(e Expr, role string, env bindEnv, diags *hcl.Diagnostics) {
@@ -231,35 +313,29 @@ func useExpr(e Expr, role string, env bindEnv, diags *hcl.Diagnostics) {
 	})
 }
 
-func bindTarget(t *Target, role string, env bindEnv, diags *hcl.Diagnostics) {
+func (bd *binder) target(t *Target, role string) {
 	if t == nil {
 		return
 	}
-	names := env[role]
-	if names == nil {
-		names = map[string]*bindState{}
-		env[role] = names
-	}
-	st, ok := names[t.Name]
 	list := t.Index >= 0
-	switch {
-	case !ok && list:
-		names[t.Name] = &bindState{list: true, bound: make([]bool, t.Len)}
-		names[t.Name].bound[t.Index] = true
-	case !ok:
-		names[t.Name] = &bindState{bound: []bool{true}}
-	case st.list != list:
-		kind := map[bool]string{true: "one element per family member", false: "a single value"}
-		*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Binding used two ways",
-			Detail:  fmt.Sprintf("%s binds %q as %s here and as %s before; use another name.", role, t.Name, kind[list], kind[st.list]),
-			Subject: t.Range.Ptr()})
-	case list && len(st.bound) != t.Len:
-		*diags = append(*diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Binding used two ways",
-			Detail:  fmt.Sprintf("%s binds %q with %d elements here and %d before.", role, t.Name, t.Len, len(st.bound)),
-			Subject: t.Range.Ptr()})
-	case list:
-		st.bound[t.Index] = true
-	default:
-		st.bound[0] = true
+	if st, ok := bd.env[role][t.Name]; ok {
+		switch {
+		case st.list != list:
+			kind := map[bool]string{true: "one element per family member", false: "a single value"}
+			*bd.diags = append(*bd.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Binding used two ways",
+				Detail:  fmt.Sprintf("%s binds %q as %s here and as %s before; use another name.", role, t.Name, kind[list], kind[st.list]),
+				Subject: t.Range.Ptr()})
+			return
+		case list && len(st.bound) != t.Len:
+			*bd.diags = append(*bd.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Binding used two ways",
+				Detail:  fmt.Sprintf("%s binds %q with %d elements here and %d before.", role, t.Name, t.Len, len(st.bound)),
+				Subject: t.Range.Ptr()})
+			return
+		}
 	}
+	b := binding{role: role, name: t.Name, list: list, index: -1}
+	if list {
+		b.len, b.index = t.Len, t.Index
+	}
+	bd.set(b)
 }

@@ -11,8 +11,32 @@
 // syntax imports effects (values and operation IDs), vm/policy (the
 // scheduler and execution-policy names a protocol may declare) and
 // vm/internal/builtin (the built-ins' arity), and nothing else of the
-// project: no projection, compiler or machine. It never touches the
+// project (and internal/hclsafe, the pre-scan of HCL bytes): no
+// projection, compiler or machine. It never touches the
 // operating system: it parses the bytes it is given.
+//
+// # Limits
+//
+// A protocol file is untrusted input; checking it costs time and memory
+// linear in its size, within these limits (each refusal is a diagnostic):
+//   - nesting: Parse runs internal/hclsafe before the HCL parser, which
+//     refuses bytes that are not UTF-8 and nesting deeper than 512 levels
+//     (brackets, blocks, templates, and the operators, indexes and calls
+//     of one expression), at the line and column where the limit is
+//     passed (ParseExpr too);
+//   - roles: at most MaxRoles (4096), family members included;
+//   - steps: at most MaxSteps (32,768) after family expansion, since
+//     projection, the checks and the compiler recurse one level per step
+//     in sequence;
+//   - size: roles × steps after family expansion at most
+//     MaxProjectionSize (2^22), since projection walks every step once
+//     per role. Both are counted before expansion.
+//
+// The checks themselves are linear in the expanded protocol times its
+// nesting: bindings are tracked with an undo trail (a choice costs what
+// its branches bind), recursion scopes are shared lists, and nothing
+// copies the environment per step. Reading the file (size cap, regular
+// files only) is the caller's job: config.ReadSource does it.
 //
 // # Invariants
 //

@@ -11,12 +11,16 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/internal/hclsafe"
 	"github.com/aurahost/aura-host/vm/internal/builtin"
 )
 
 // ParseExpr parses one expression of the protocol language, as written
 // in an attribute: what tests and tools use to read an expression alone.
 func ParseExpr(src []byte, filename string) (Expr, hcl.Diagnostics) {
+	if diags := hclsafe.Check(src, filename, 0); diags.HasErrors() {
+		return nil, diags
+	}
 	x, diags := hclsyntax.ParseExpression(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags

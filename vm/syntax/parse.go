@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/aurahost/aura-host/internal/hclsafe"
 	"github.com/aurahost/aura-host/vm/policy"
 )
 
@@ -18,7 +19,21 @@ import (
 // it in diagnostics; Parse never reads a file itself. Every mistake is a
 // diagnostic with the range of the offending step; the protocol is nil
 // when there are errors.
+//
+// Before the HCL parser runs, Parse refuses bytes that are not UTF-8 and
+// nesting deeper than hclsafe.DefaultMaxDepth (512) levels, which would
+// overflow the parser's stack; so a protocol nests its blocks (rec,
+// choice, branch) at most about 500 deep.
 func Parse(src []byte, filename string) (*Protocol, hcl.Diagnostics) {
+	return parse(src, filename, hclsafe.DefaultMaxDepth)
+}
+
+// parse is Parse with a nesting limit, so tests can measure the checks
+// on protocols nested deeper than Parse accepts.
+func parse(src []byte, filename string, maxDepth int) (*Protocol, hcl.Diagnostics) {
+	if diags := hclsafe.Check(src, filename, maxDepth); diags.HasErrors() {
+		return nil, diags
+	}
 	file, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags
@@ -120,6 +135,11 @@ func decodeProtocol(b *hclsyntax.Block) (*Protocol, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	// Family steps multiply: count what expansion would make before
+	// making it, so a few bytes cannot ask for millions of steps.
+	if d := checkProjectionSize(len(reg.roles), expandedSize(steps, reg, MaxProjectionSize), b.DefRange()); d.HasErrors() {
+		return nil, append(diags, d...)
+	}
 	steps, d = expandSteps(steps, reg, nil)
 	diags = append(diags, d...)
 	if diags.HasErrors() {
@@ -179,9 +199,15 @@ func decodeRoles(a *hclsyntax.Attribute) (*roleRegistry, hcl.Diagnostics) {
 			continue
 		}
 		if !isFamily {
+			if len(reg.roles)+1 > MaxRoles {
+				return reg, append(diags, checkRoleCount(len(reg.roles)+1, a.Expr.Range())...)
+			}
 			reg.single[name] = true
 			reg.roles = append(reg.roles, name)
 			continue
+		}
+		if len(reg.roles)+count > MaxRoles {
+			return reg, append(diags, checkRoleCount(len(reg.roles)+count, a.Expr.Range())...)
 		}
 		reg.family[name] = count
 		reg.families = append(reg.families, Family{Name: name, Count: count})

@@ -2,7 +2,6 @@ package syntax
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -11,25 +10,47 @@ import (
 // CheckGlobal checks a global type is well formed, whatever language it
 // came from: every role known, no self-send, no empty choice, no
 // duplicate label, every recursion variable bound and every recursion
-// guarded by a communication.
+// guarded by a communication; and that it is small enough to project
+// (MaxRoles, MaxProjectionSize).
 func CheckGlobal(p *Protocol) hcl.Diagnostics {
-	c := &globalChecker{roles: p.Roles, seen: map[guardKey]bool{}}
+	c := &globalChecker{roles: map[string]bool{}, roleList: p.Roles, seen: map[guardKey]bool{}, inScope: map[string]int{}}
+	for _, r := range p.Roles {
+		c.roles[r] = true
+	}
+	if d := checkRoleCount(len(p.Roles), p.Range); d.HasErrors() {
+		return d
+	}
+	if d := checkProjectionSize(len(p.Roles), globalSize(p.Global, MaxProjectionSize), p.Range); d.HasErrors() {
+		return d
+	}
 	c.walk(p.Global, nil, nil)
 	return Dedupe(c.diags)
 }
 
 type globalChecker struct {
-	roles []string
-	diags hcl.Diagnostics
-	seen  map[guardKey]bool
+	roles    map[string]bool
+	roleList []string
+	diags    hcl.Diagnostics
+	seen     map[guardKey]bool
+	// inScope counts, per variable, the recs named so on the current path.
+	inScope map[string]int
 }
 
-// guardKey memoises the walk: a shared node is checked once per distinct
-// set of recursion variables in scope and not yet guarded.
+// recNode is one rec on the walk's path: scope and unguarded are linked
+// lists of them, shared by every node below, so passing them down costs
+// nothing whatever the nesting.
+type recNode struct {
+	name   string
+	parent *recNode
+}
+
+// guardKey memoises the walk: a shared node is checked once per set of
+// recursion variables in scope and not yet guarded. The lists are built
+// once per rec reached, so the same set is the same pointer.
 type guardKey struct {
 	g         *Global
-	scope     string
-	unguarded string
+	scope     *recNode
+	unguarded *recNode
 }
 
 func (c *globalChecker) errorf(rng hcl.Range, summary, format string, args ...any) {
@@ -37,15 +58,15 @@ func (c *globalChecker) errorf(rng hcl.Range, summary, format string, args ...an
 }
 
 func (c *globalChecker) role(name string, rng hcl.Range) {
-	if !slices.Contains(c.roles, name) {
-		c.errorf(rng, "Unknown role", "%q is not a role of this protocol; the roles are %s.", name, strings.Join(c.roles, ", "))
+	if !c.roles[name] {
+		c.errorf(rng, "Unknown role", "%q is not a role of this protocol; the roles are %s.", name, strings.Join(c.roleList, ", "))
 	}
 }
 
 // walk visits g with the recursion variables in scope and those reached
 // since their rec without any communication.
-func (c *globalChecker) walk(g *Global, scope, unguarded []string) {
-	key := guardKey{g, strings.Join(scope, ","), strings.Join(unguarded, ",")}
+func (c *globalChecker) walk(g *Global, scope, unguarded *recNode) {
+	key := guardKey{g, scope, unguarded}
 	if c.seen[key] {
 		return
 	}
@@ -73,14 +94,27 @@ func (c *globalChecker) walk(g *Global, scope, unguarded []string) {
 		c.role(g.Role, g.Range)
 		c.walk(g.Next, scope, unguarded)
 	case GRec:
-		c.walk(g.Body, append(slices.Clone(scope), g.Var), append(slices.Clone(unguarded), g.Var))
+		c.inScope[g.Var]++
+		c.walk(g.Body, &recNode{g.Var, scope}, &recNode{g.Var, unguarded})
+		c.inScope[g.Var]--
 	case GVar:
 		switch {
-		case !slices.Contains(scope, g.Var):
+		case c.inScope[g.Var] == 0:
 			c.errorf(g.Range, "Unbound recursion variable", "There is no enclosing recursion %q to continue.", g.Var)
-		case slices.Contains(unguarded, g.Var):
+		case unguarded.has(g.Var):
 			c.errorf(g.Range, "Unguarded recursion",
 				"continue %q is reached from its rec without any message being sent, so the loop would spin forever; put a send (or a choice) on every path through the loop.", g.Var)
 		}
 	}
+}
+
+// has reports whether a rec named name is on the list. Only the recs
+// since the last communication are on an unguarded list.
+func (n *recNode) has(name string) bool {
+	for ; n != nil; n = n.parent {
+		if n.name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/hex"
 	"fmt"
 	"slices"
@@ -51,6 +52,9 @@ func dependencyError(op sdk.OpID, err error) error {
 	case sdk.CodeUnknownOp:
 		code = sdk.CodeUnavailable
 		msg = fmt.Sprintf("no plugin serves %s in this deployment (%s)", op, msg)
+		if op.Family() == "device" {
+			msg = fmt.Sprintf("no device key: %s is served by the agent runtime (host/agent), and this service does not run under an agent", op)
+		}
 	case sdk.CodeInvalidArgs, sdk.CodeNotFound, sdk.CodeConflict, sdk.CodeInvalidConfig:
 		code = sdk.CodeInternal
 	}
@@ -178,4 +182,103 @@ func (fx *Effects) VerifyEd25519(ctx context.Context, msg, sig, pub []byte) (boo
 		return false, sdk.Errorf(sdk.CodeInternal, "%s returned %s, want bool", effects.CryptoEd25519Verify, v.Kind())
 	}
 	return ok, nil
+}
+
+// Actor is the party a call acts for: the caller's authority, which the
+// host's Router sets and enforces on every call (and the SDK checks
+// against the authority the plugin was configured for). A service never
+// takes its acting party from an argument. A call without an authority —
+// possible only on a plugin the host shares between agents, called
+// outside any agent — is denied.
+func Actor(c *sdk.Call) (string, error) {
+	if c.Authority.IsZero() {
+		return "", sdk.Errorf(sdk.CodeDenied, "%s needs the caller's authority, and the call has none", c.Op)
+	}
+	return c.Authority.String(), nil
+}
+
+// DeviceSign has the agent's device key sign msg for purpose (see
+// effects.DeviceSigningMessage). The private key stays in the host: this
+// is a call to the host-owned device.sign.
+func (fx *Effects) DeviceSign(ctx context.Context, purpose string, msg []byte) ([]byte, error) {
+	v, err := fx.invoke(ctx, effects.DeviceSign, sdk.Map(map[string]sdk.Value{"message": sdk.Bytes(msg), "purpose": sdk.String(purpose)}))
+	if err != nil {
+		return nil, err
+	}
+	sig, ok := v.AsBytes()
+	if !ok || len(sig) != ed25519.SignatureSize {
+		return nil, sdk.Errorf(sdk.CodeInternal, "%s returned %v, want a %d-byte signature", effects.DeviceSign, v, ed25519.SignatureSize)
+	}
+	return sig, nil
+}
+
+// DeviceKey returns the public key of the agent's own device.
+func (fx *Effects) DeviceKey(ctx context.Context) (ed25519.PublicKey, error) {
+	v, err := fx.invoke(ctx, effects.DevicePublicKey, sdk.Null())
+	if err != nil {
+		return nil, err
+	}
+	return publicKey(v)
+}
+
+// PeerKey returns the device key the deployment knows for authority (its
+// peer keys, the trust anchor for other authorities' keys), and false when
+// it knows none.
+func (fx *Effects) PeerKey(ctx context.Context, authority string) (ed25519.PublicKey, bool, error) {
+	v, err := fx.host.Invoke(ctx, effects.DevicePublicKey, sdk.Map(map[string]sdk.Value{"authority": sdk.String(authority)}))
+	fx.rt.observe(ctx, effects.DevicePublicKey, err)
+	if err != nil {
+		if effects.AsError(err).Code == sdk.CodeNotFound {
+			return nil, false, nil
+		}
+		return nil, false, dependencyError(effects.DevicePublicKey, err)
+	}
+	k, err := publicKey(v)
+	return k, err == nil, err
+}
+
+func publicKey(v sdk.Value) (ed25519.PublicKey, error) {
+	b, ok := v.AsBytes()
+	if !ok || len(b) != ed25519.PublicKeySize {
+		return nil, sdk.Errorf(sdk.CodeInternal, "%s returned %v, want a %d-byte key", effects.DevicePublicKey, v, ed25519.PublicKeySize)
+	}
+	return ed25519.PublicKey(b), nil
+}
+
+// VerifyDevice reports whether sig is pub's device signature of msg for
+// purpose, as the crypto effect judges it.
+func (fx *Effects) VerifyDevice(ctx context.Context, purpose string, msg, sig, pub []byte) (bool, error) {
+	if len(pub) != ed25519.PublicKeySize {
+		return false, nil
+	}
+	return fx.VerifyEd25519(ctx, effects.DeviceSigningMessage(purpose, msg), sig, pub)
+}
+
+// DeviceSignatureValid is VerifyDevice without the effect, for replays: a
+// pure check that repeats exactly.
+func DeviceSignatureValid(purpose string, msg, sig, pub []byte) bool {
+	return len(pub) == ed25519.PublicKeySize && len(sig) == ed25519.SignatureSize &&
+		ed25519.Verify(pub, effects.DeviceSigningMessage(purpose, msg), sig)
+}
+
+// Authority is the authority the service acts for: the one its host
+// callbacks are scoped to.
+func (fx *Effects) Authority() sdk.AuthorityID { return fx.host.Authority() }
+
+// Anchor returns the agent's own device key, the trust anchor of the
+// authority's signed facts, and false when the service runs under no agent
+// (no device family in the deployment). That absence is a property of the
+// deployment, not a failure of a dependency, so it does not degrade health.
+func (fx *Effects) Anchor(ctx context.Context) (ed25519.PublicKey, bool, error) {
+	v, err := fx.host.Invoke(ctx, effects.DevicePublicKey, sdk.Null())
+	if err != nil {
+		if effects.AsError(err).Code == sdk.CodeUnknownOp {
+			return nil, false, nil
+		}
+		fx.rt.observe(ctx, effects.DevicePublicKey, err)
+		return nil, false, dependencyError(effects.DevicePublicKey, err)
+	}
+	fx.rt.observe(ctx, effects.DevicePublicKey, nil)
+	k, err := publicKey(v)
+	return k, err == nil, err
 }

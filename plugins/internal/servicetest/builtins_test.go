@@ -9,6 +9,7 @@ import (
 	"github.com/aurahost/aura-host/plugins/auth"
 	"github.com/aurahost/aura-host/plugins/crypto"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
+	"github.com/aurahost/aura-host/plugins/internal/servicetest"
 	"github.com/aurahost/aura-host/plugins/invitation"
 	"github.com/aurahost/aura-host/plugins/journal"
 	"github.com/aurahost/aura-host/plugins/random"
@@ -27,6 +28,7 @@ var args, str, must, fails = plugintest.Args, plugintest.Str, plugintest.Must, p
 // seeded random, and a virtual clock the test advances.
 type world struct {
 	clock    *simclock.Clock
+	device   *servicetest.Host           // serves only the device family, as host/agent would
 	handlers map[string]*sdktest.Harness // by family
 	opts     []sdktest.Option
 }
@@ -34,7 +36,7 @@ type world struct {
 func newWorld(t *testing.T, seed uint64) *world {
 	authority := effects.DeriveAuthorityID("alice", seed)
 	opts := []sdktest.Option{sdktest.WithMode(effects.Simulation, seed), sdktest.WithAuthority(authority)}
-	w := &world{clock: simclock.NewClock(1_000_000), opts: opts, handlers: map[string]*sdktest.Harness{
+	w := &world{clock: simclock.NewClock(1_000_000), device: servicetest.NewHost(0), opts: opts, handlers: map[string]*sdktest.Harness{
 		"journal": sdktest.New(t, journal.New(), opts...),
 		"crypto":  sdktest.New(t, crypto.New(), opts...),
 		"random":  sdktest.New(t, random.New(), opts...),
@@ -46,6 +48,9 @@ func newWorld(t *testing.T, seed uint64) *world {
 // Invoke routes a service's call to the plugin serving its family, as the
 // host's router would.
 func (w *world) Invoke(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	if c.Op.Family() == "device" {
+		return w.device.Invoke(ctx, c)
+	}
 	h, ok := w.handlers[c.Op.Family()]
 	if !ok {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeUnknownOp, "no plugin serves %s", c.Op)
@@ -74,41 +79,45 @@ func (w *world) advance(t *testing.T, ms int64) {
 // returns the journal's Merkle root.
 func scenario(t *testing.T, seed uint64) sdk.Value {
 	w := newWorld(t, seed)
-	device := ed25519.NewKeyFromSeed(make([]byte, 32))
-	guardian := func(b byte) ed25519.PrivateKey { return ed25519.NewKeyFromSeed(append(make([]byte, 31), b)) }
-	g1, g2 := guardian(1), guardian(2)
+	alice := effects.DeriveAuthorityID("alice", seed)
+	device := servicetest.DeviceKey(alice)
+	party := func(label string) string { return effects.DeriveAuthorityID(label, seed).String() }
+	signAs := func(label, purpose string, msg []byte) []byte {
+		return ed25519.Sign(servicetest.DeviceKey(effects.DeriveAuthorityID(label, seed)), effects.DeviceSigningMessage(purpose, msg))
+	}
 
-	// auth: a device answers a challenge with its key.
+	// auth: the agent's device (enrolled at start) answers a challenge.
 	au := w.start(t, auth.New())
 	ch := must(t, au, effects.AuthCreateChallenge, sdk.Null())
 	nonce, _ := plugintest.Field(t, ch, "nonce").AsBytes()
+	answer := ed25519.Sign(device, effects.DeviceSigningMessage(effects.PurposeAuthChallenge, nonce))
 	res := must(t, au, effects.AuthVerify, args("challenge_id", plugintest.Field(t, ch, "id"), "method", sdk.String(auth.MethodDeviceKey),
-		"signature", sdk.Bytes(ed25519.Sign(device, nonce)), "public_key", sdk.Bytes(device.Public().(ed25519.PublicKey))))
+		"signature", sdk.Bytes(answer), "public_key", sdk.Bytes(device.Public().(ed25519.PublicKey))))
 	if ok, _ := plugintest.Field(t, res, "authenticated").AsBool(); !ok {
 		t.Fatalf("auth.verify = %v", res)
 	}
 
-	// invitation: invite, export, import again, accept.
+	// invitation: invite, export, import again (a known invitation).
 	inv := w.start(t, invitation.New())
-	iid := str(t, must(t, inv, effects.InvitationInvite, args("kind", sdk.String(invitation.KindGuardian), "sender", sdk.String("alice"),
-		"receiver", sdk.String("bob"), "ttl_ms", sdk.Int(60_000))), "id")
+	iid := str(t, must(t, inv, effects.InvitationInvite, args("kind", sdk.String(invitation.KindGuardian),
+		"receiver", sdk.String(party("bob")), "ttl_ms", sdk.Int(60_000))), "id")
 	code := must(t, inv, effects.InvitationExport, args("id", sdk.String(iid)))
 	must(t, inv, effects.InvitationImport, args("code", code))
-	must(t, inv, effects.InvitationAccept, args("id", sdk.String(iid), "as", sdk.String("bob")))
 
-	// recovery: two of two guardians approve; a tampered approval is denied.
+	// recovery: the guardian set, then two of two guardians approve; a
+	// tampered approval is refused.
 	rec := w.start(t, recovery.New())
-	gs := sdk.List(
-		args("id", sdk.String("g1"), "public_key", sdk.Bytes(g1.Public().(ed25519.PublicKey))),
-		args("id", sdk.String("g2"), "public_key", sdk.Bytes(g2.Public().(ed25519.PublicKey))))
-	rid := str(t, must(t, rec, effects.RecoveryInitiate, args("account", sdk.String("alice"), "operation", sdk.String(recovery.OperationAddDevice),
-		"guardians", gs, "threshold", sdk.Int(2), "ttl_ms", sdk.Int(60_000))), "id")
-	msg := recovery.ApprovalMessage(rid, recovery.OperationAddDevice, "alice")
-	must(t, rec, effects.RecoverySubmitApproval, args("recovery_id", sdk.String(rid), "guardian_id", sdk.String("g1"), "signature", sdk.Bytes(ed25519.Sign(g1, msg))))
-	bad := ed25519.Sign(g2, msg)
+	must(t, rec, effects.RecoverySetGuardians, args("guardians", plugintest.Strs(party("g1"), party("g2")), "threshold", sdk.Int(2)))
+	rid := str(t, must(t, rec, effects.RecoveryInitiate, args("operation", sdk.String(recovery.OperationAddDevice), "ttl_ms", sdk.Int(60_000))), "id")
+	msg := recovery.ApprovalMessage(rid, recovery.OperationAddDevice, alice.String())
+	approve := func(g string, sig []byte) sdk.Value {
+		return args("recovery_id", sdk.String(rid), "guardian_id", sdk.String(party(g)), "signature", sdk.Bytes(sig))
+	}
+	must(t, rec, effects.RecoverySubmitApproval, approve("g1", signAs("g1", effects.PurposeRecoveryApproval, msg)))
+	bad := signAs("g2", effects.PurposeRecoveryApproval, msg)
 	bad[10] ^= 1
-	fails(t, rec, effects.RecoverySubmitApproval, args("recovery_id", sdk.String(rid), "guardian_id", sdk.String("g2"), "signature", sdk.Bytes(bad)), sdk.CodeDenied, "does not verify")
-	done := must(t, rec, effects.RecoverySubmitApproval, args("recovery_id", sdk.String(rid), "guardian_id", sdk.String("g2"), "signature", sdk.Bytes(ed25519.Sign(g2, msg))))
+	fails(t, rec, effects.RecoverySubmitApproval, approve("g2", bad), sdk.CodeInvalidSignature, "does not verify")
+	done := must(t, rec, effects.RecoverySubmitApproval, approve("g2", signAs("g2", effects.PurposeRecoveryApproval, msg)))
 	if st := str(t, done, "state"); st != recovery.StateComplete {
 		t.Fatalf("recovery state %q, want complete", st)
 	}
@@ -124,8 +133,8 @@ func scenario(t *testing.T, seed uint64) sdk.Value {
 
 	// Restarted services rebuild from the journal.
 	inv = w.start(t, invitation.New())
-	if st := str(t, must(t, inv, effects.InvitationGet, args("id", sdk.String(iid))), "status"); st != invitation.StatusAccepted {
-		t.Fatalf("invitation after restart: %q, want accepted", st)
+	if st := str(t, must(t, inv, effects.InvitationGet, args("id", sdk.String(iid))), "status"); st != invitation.StatusPending {
+		t.Fatalf("invitation after restart: %q, want pending", st)
 	}
 	rec = w.start(t, recovery.New())
 	if st := str(t, plugintest.Field(t, must(t, rec, effects.RecoveryGet, args("id", sdk.String(rid))), "state"), "state"); st != recovery.StateComplete {
@@ -135,7 +144,7 @@ func scenario(t *testing.T, seed uint64) sdk.Value {
 	fails(t, ses, effects.SessionGet, args("id", sdk.String(sid)), sdk.CodeNotFound, "cleaned after it expired")
 	au = w.start(t, auth.New())
 	fails(t, au, effects.AuthVerify, args("challenge_id", plugintest.Field(t, ch, "id"), "method", sdk.String(auth.MethodDeviceKey),
-		"signature", sdk.Bytes(ed25519.Sign(device, nonce)), "public_key", sdk.Bytes(device.Public().(ed25519.PublicKey))), sdk.CodeConflict, "already used")
+		"signature", sdk.Bytes(answer), "public_key", sdk.Bytes(device.Public().(ed25519.PublicKey))), sdk.CodeConflict, "already used")
 
 	return must(t, w.handlers["journal"], effects.JournalMerkleRoot, sdk.Null())
 }

@@ -24,7 +24,8 @@ type Host struct {
 	facts       []stored // sorted by id
 	draws       uint64
 	journalDown bool
-	refused     string // appends of facts with this predicate fail
+	refused     string                   // appends of facts with this predicate fail
+	strangers   map[sdk.AuthorityID]bool // authorities whose keys the fake deployment does not know
 	calls       map[sdk.OpID]int
 }
 
@@ -34,7 +35,25 @@ type stored struct {
 }
 
 // NewHost returns a host whose virtual clock reads startMS.
-func NewHost(startMS int64) *Host { return &Host{now: startMS, calls: map[sdk.OpID]int{}} }
+func NewHost(startMS int64) *Host {
+	return &Host{now: startMS, calls: map[sdk.OpID]int{}, strangers: map[sdk.AuthorityID]bool{}}
+}
+
+// DeviceKey is the device key the fake host holds for an authority: derived
+// from it, so every fake host agrees on every authority's key, as the
+// agents of one deployment agree on their peer keys.
+func DeviceKey(a sdk.AuthorityID) ed25519.PrivateKey {
+	seed := sha256.Sum256(append([]byte("servicetest device key "), a[:]...))
+	return ed25519.NewKeyFromSeed(seed[:])
+}
+
+// Forget makes device.public_key answer not_found for authority a, as a
+// deployment whose peer keys do not name it would.
+func (h *Host) Forget(a sdk.AuthorityID) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.strangers[a] = true
+}
 
 // Advance moves the virtual clock forward by ms.
 func (h *Host) Advance(ms int64) {
@@ -138,6 +157,10 @@ func (h *Host) Invoke(ctx context.Context, call *sdk.Call) (sdk.Value, error) {
 		return sdk.Bytes(sum[:]), nil
 	case effects.CryptoEd25519Verify:
 		return verify(call)
+	case effects.DeviceSign:
+		return h.deviceSign(call)
+	case effects.DevicePublicKey:
+		return h.devicePublicKey(call)
 	}
 	return sdk.Value{}, sdk.Errorf(sdk.CodeUnknownOp, "the fake host does not serve %s", call.Op)
 }
@@ -183,4 +206,40 @@ func verify(call *sdk.Call) (sdk.Value, error) {
 		return sdk.Bool(false), nil
 	}
 	return sdk.Bool(ed25519.Verify(pub, msg, sig)), nil
+}
+
+// deviceSign signs as the device of the call's authority, with the
+// purpose prefix, as host/agent's device family does.
+func (h *Host) deviceSign(call *sdk.Call) (sdk.Value, error) {
+	if call.Authority.IsZero() {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeDenied, "device.sign needs the caller's authority")
+	}
+	msg, ok1 := call.Arg("message").AsBytes()
+	purpose, ok2 := call.Arg("purpose").AsString()
+	if !ok1 || !ok2 {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "message must be bytes and purpose a string")
+	}
+	if err := effects.CheckPurpose(purpose); err != nil {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "%v", err)
+	}
+	return sdk.Bytes(ed25519.Sign(DeviceKey(call.Authority), effects.DeviceSigningMessage(purpose, msg))), nil
+}
+
+func (h *Host) devicePublicKey(call *sdk.Call) (sdk.Value, error) {
+	a := call.Arg("authority")
+	id := call.Authority
+	if !a.IsNull() {
+		s, _ := a.AsString()
+		var err error
+		if id, err = effects.ParseAuthorityID(s); err != nil {
+			return sdk.Value{}, sdk.Errorf(sdk.CodeInvalidArgs, "authority: %v", err)
+		}
+		if h.strangers[id] {
+			return sdk.Value{}, sdk.Errorf(sdk.CodeNotFound, "no device key is known for %s", id)
+		}
+	}
+	if id.IsZero() {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeDenied, "device.public_key needs the caller's authority")
+	}
+	return sdk.Bytes(DeviceKey(id).Public().(ed25519.PublicKey)), nil
 }

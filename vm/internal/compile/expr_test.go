@@ -10,11 +10,11 @@ import (
 )
 
 // evalSource parses and evaluates one expression over fixed bindings.
-func evalSource(t *testing.T, src string) (effects.Value, error, hcl.Diagnostics) {
+func evalSource(t *testing.T, src string) (effects.Value, hcl.Diagnostics, error) {
 	t.Helper()
 	e, diags := syntax.ParseExpr([]byte(src), "expr.hcl")
 	if diags.HasErrors() {
-		return effects.Value{}, nil, diags
+		return effects.Value{}, diags, nil
 	}
 	bindings := map[string]effects.Value{
 		"n":     effects.Int(5),
@@ -40,7 +40,7 @@ func evalSource(t *testing.T, src string) (effects.Value, error, hcl.Diagnostics
 	}
 	f := compileExpr(e, slot)
 	v, err := f(regs)
-	return v, err, nil
+	return v, nil, err
 }
 
 func TestExpressions(t *testing.T) {
@@ -75,7 +75,7 @@ func TestExpressions(t *testing.T) {
 		{`9223372036854775808`, u(1 << 63)},
 		{`-9223372036854775808`, i(-1 << 63)},
 	} {
-		got, err, diags := evalSource(t, tt.src)
+		got, diags, err := evalSource(t, tt.src)
 		if diags.HasErrors() || err != nil {
 			t.Errorf("%s: %v %v", tt.src, diags, err)
 			continue
@@ -104,7 +104,7 @@ func TestExpressionErrors(t *testing.T) {
 		`uint(-1)`,
 		`take("$n", 1)`,
 	} {
-		_, err, diags := evalSource(t, src)
+		_, diags, err := evalSource(t, src)
 		if diags.HasErrors() {
 			t.Errorf("%s: rejected statically: %s", src, diags)
 			continue
@@ -114,7 +114,7 @@ func TestExpressionErrors(t *testing.T) {
 		}
 	}
 	for _, src := range []string{`1.5`, `"${1}"`, `x`, `nope(1)`, `len(1, 2)`, `[for x in [1]: x]`, `"$1bad"`, `"$a[x]"`, `"$a.[0]"`, `{ (1) = 2 }`} {
-		if _, _, diags := evalSource(t, src); !diags.HasErrors() {
+		if _, diags, _ := evalSource(t, src); !diags.HasErrors() {
 			t.Errorf("%s: accepted", src)
 		}
 	}

@@ -1,0 +1,166 @@
+package transport
+
+import (
+	"crypto/ed25519"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// Default limits; each is a config attribute of the plugin and a field of
+// Limits. The memory a node holds for received envelopes is bounded by
+// DefaultMaxBufferedBytes of encoded envelopes plus the multiplexer's
+// windows (DefaultStreamMemory); see doc.go for the whole bound.
+const (
+	// DefaultMaxEnvelopeBytes bounds one envelope's encoding on the wire:
+	// a full payload (MaxPayload, 64 KiB) and 64 KiB for the addresses,
+	// context, metadata and receipt.
+	DefaultMaxEnvelopeBytes = MaxPayload + 64<<10
+	// DefaultMaxBufferedBytesPerPeer bounds the encoded bytes of the
+	// envelopes from one peer waiting to be received (32 full envelopes).
+	DefaultMaxBufferedBytesPerPeer = 4 << 20
+	// DefaultMaxBufferedBytes bounds the encoded bytes of all envelopes
+	// waiting to be received.
+	DefaultMaxBufferedBytes = 32 << 20
+	// DefaultMaxBuffered bounds the number of envelopes waiting to be
+	// received, whatever their size.
+	DefaultMaxBuffered = 10_000
+	// DefaultMaxConnections bounds the node's connections, inbound and
+	// outbound together (and each direction on its own).
+	DefaultMaxConnections = 64
+	// DefaultMaxStreamsPerPeer bounds the streams one peer may have open
+	// with the node at once.
+	DefaultMaxStreamsPerPeer = 16
+	// DefaultStreamMemory bounds what libp2p's multiplexer may reserve for
+	// its stream windows, in all (a quarter of it per peer).
+	DefaultStreamMemory = 64 << 20
+	// DefaultIdleTimeout is how long a connection may carry no envelope
+	// before it is closed.
+	DefaultIdleTimeout = 5 * time.Minute
+)
+
+// MaxBuffered is DefaultMaxBuffered, kept for users of the old name.
+const MaxBuffered = DefaultMaxBuffered
+
+// Limits bound what a node accepts from its peers. A zero field takes its
+// default. Every limit pushes back (a reader stops reading, so the
+// sender's stream blocks and its send ends in a retryable error at its
+// deadline) or closes a connection with a logged reason; none discards an
+// envelope that was accepted.
+type Limits struct {
+	// MaxEnvelopeBytes bounds one envelope's encoding. A peer that
+	// announces a longer one has its connection closed; Send refuses one
+	// with invalid_args. Default DefaultMaxEnvelopeBytes.
+	MaxEnvelopeBytes int
+	// MaxBufferedBytesPerPeer bounds the encoded bytes buffered from one
+	// peer (counted from the moment a frame's length is read); past it,
+	// that peer's streams are not read. Default
+	// DefaultMaxBufferedBytesPerPeer; at least MaxEnvelopeBytes.
+	MaxBufferedBytesPerPeer int64
+	// MaxBufferedBytes bounds the encoded bytes buffered from all peers;
+	// past it, no stream is read. Default DefaultMaxBufferedBytes; at least
+	// MaxBufferedBytesPerPeer.
+	MaxBufferedBytes int64
+	// MaxBuffered bounds the number of buffered envelopes. Default
+	// DefaultMaxBuffered.
+	MaxBuffered int
+	// MaxConnections bounds the node's connections (libp2p's resource
+	// manager refuses more). Default DefaultMaxConnections.
+	MaxConnections int
+	// MaxStreamsPerPeer bounds one peer's open streams. Default
+	// DefaultMaxStreamsPerPeer.
+	MaxStreamsPerPeer int
+	// StreamMemory bounds the memory libp2p's multiplexer reserves for
+	// stream windows, a quarter of it per peer. Default DefaultStreamMemory.
+	StreamMemory int64
+	// IdleTimeout closes a connection that carried no envelope for this
+	// long (a connection whose reader waits for buffer room is not idle).
+	// Default DefaultIdleTimeout.
+	IdleTimeout time.Duration
+}
+
+// withDefaults fills the zero fields.
+func (l Limits) withDefaults() Limits {
+	if l.MaxEnvelopeBytes == 0 {
+		l.MaxEnvelopeBytes = DefaultMaxEnvelopeBytes
+	}
+	if l.MaxBufferedBytesPerPeer == 0 {
+		l.MaxBufferedBytesPerPeer = DefaultMaxBufferedBytesPerPeer
+	}
+	if l.MaxBufferedBytes == 0 {
+		l.MaxBufferedBytes = DefaultMaxBufferedBytes
+	}
+	if l.MaxBuffered == 0 {
+		l.MaxBuffered = DefaultMaxBuffered
+	}
+	if l.MaxConnections == 0 {
+		l.MaxConnections = DefaultMaxConnections
+	}
+	if l.MaxStreamsPerPeer == 0 {
+		l.MaxStreamsPerPeer = DefaultMaxStreamsPerPeer
+	}
+	if l.StreamMemory == 0 {
+		l.StreamMemory = DefaultStreamMemory
+	}
+	if l.IdleTimeout == 0 {
+		l.IdleTimeout = DefaultIdleTimeout
+	}
+	return l
+}
+
+// check reports the first limit that cannot work, naming its config
+// attribute.
+func (l Limits) check() (attr string, err error) {
+	switch {
+	case l.MaxEnvelopeBytes < 1024:
+		return "max_envelope_bytes", fmt.Errorf("max_envelope_bytes must be at least 1024, got %d", l.MaxEnvelopeBytes)
+	case l.MaxBufferedBytesPerPeer < int64(l.MaxEnvelopeBytes):
+		return "max_buffered_bytes_per_peer", fmt.Errorf("max_buffered_bytes_per_peer (%d) must hold at least one envelope of max_envelope_bytes (%d)", l.MaxBufferedBytesPerPeer, l.MaxEnvelopeBytes)
+	case l.MaxBufferedBytes < l.MaxBufferedBytesPerPeer:
+		return "max_buffered_bytes", fmt.Errorf("max_buffered_bytes (%d) must be at least max_buffered_bytes_per_peer (%d)", l.MaxBufferedBytes, l.MaxBufferedBytesPerPeer)
+	case l.MaxBuffered < 1:
+		return "max_buffered_envelopes", fmt.Errorf("max_buffered_envelopes must be 1 or more, got %d", l.MaxBuffered)
+	case l.MaxConnections < 1:
+		return "max_connections", fmt.Errorf("max_connections must be 1 or more, got %d", l.MaxConnections)
+	case l.MaxStreamsPerPeer < 1:
+		return "max_streams_per_peer", fmt.Errorf("max_streams_per_peer must be 1 or more, got %d", l.MaxStreamsPerPeer)
+	case l.StreamMemory < 4<<20:
+		return "stream_memory_bytes", fmt.Errorf("stream_memory_bytes must be at least 4 MiB, got %d", l.StreamMemory)
+	case l.IdleTimeout < time.Millisecond:
+		return "idle_timeout_ms", fmt.Errorf("idle_timeout_ms must be 1 or more, got %v", l.IdleTimeout)
+	}
+	return "", nil
+}
+
+// Peer is a node this one exchanges envelopes with: where it listens and
+// the Ed25519 public key it must prove it holds (its libp2p peer ID).
+type Peer struct {
+	// Address is "host:port" or a libp2p multiaddr ("/ip4/…/tcp/…").
+	Address string
+	// PublicKey is the peer's Ed25519 device key.
+	PublicKey ed25519.PublicKey
+}
+
+// Config configures a Node.
+type Config struct {
+	// Listen is the address to listen on, "host:port" or a multiaddr, e.g.
+	// "127.0.0.1:0" (port 0 picks a free port; Addr says which). Only this
+	// address is listened on.
+	Listen string
+	// Name is this node's name: the destination of the envelopes it
+	// accepts, and the source its peers know it by. Empty: its peer ID.
+	Name string
+	// Identity is the node's Ed25519 private key: its libp2p identity,
+	// which it proves to every peer in the Noise handshake. Required.
+	Identity ed25519.PrivateKey
+	// Peers are the only nodes this one connects with, by name. An inbound
+	// connection authenticated as any other key is refused. SetPeer adds
+	// or changes one later.
+	Peers map[string]Peer
+	// Limits bound what the node accepts; zero fields take defaults.
+	Limits Limits
+	// Logger receives refusals, closed connections and errors; nil
+	// discards them.
+	Logger hclog.Logger
+}

@@ -1,0 +1,88 @@
+package transport
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/libp2p/go-libp2p/core/control"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// gate is the node's libp2p ConnectionGater: after the Noise handshake has
+// proved which key the other side holds, it lets through only the keys of
+// configured peers, before any stream (so any envelope) is opened.
+type gate struct{ n *Node }
+
+func (g gate) InterceptPeerDial(p peer.ID) bool {
+	_, ok := g.n.peerName(p)
+	return ok
+}
+
+func (g gate) InterceptAddrDial(peer.ID, ma.Multiaddr) bool { return true }
+
+func (g gate) InterceptAccept(network.ConnMultiaddrs) bool { return true }
+
+func (g gate) InterceptSecured(dir network.Direction, p peer.ID, addrs network.ConnMultiaddrs) bool {
+	name, ok := g.n.peerName(p)
+	if !ok {
+		g.n.logger.Warn("refusing a connection authenticated as no configured peer", "peer_id", p.String(),
+			"remote", addrs.RemoteMultiaddr().String(), "direction", dir.String())
+		return false
+	}
+	g.n.logger.Debug("peer authenticated", "peer", name, "remote", addrs.RemoteMultiaddr().String(), "direction", dir.String())
+	return true
+}
+
+func (g gate) InterceptUpgraded(network.Conn) (bool, control.DisconnectReason) { return true, 0 }
+
+// resources wraps libp2p's resource manager to see every connection's
+// life: one whose scope ends without a peer was closed before it
+// authenticated (a failed Noise handshake, a plain TCP client, a refused
+// key), and the node logs why.
+type resources struct {
+	network.ResourceManager
+	n *Node
+}
+
+func (r resources) OpenConnection(dir network.Direction, usefd bool, endpoint ma.Multiaddr) (network.ConnManagementScope, error) {
+	s, err := r.ResourceManager.OpenConnection(dir, usefd, endpoint)
+	if err != nil {
+		r.n.logger.Warn("refusing a connection: the resource manager's connection limit is reached",
+			"remote", endpoint.String(), "direction", dir.String(), "max_connections", r.n.limits.MaxConnections, "error", err)
+		return nil, err
+	}
+	return &connScope{ConnManagementScope: s, n: r.n, dir: dir, remote: endpoint}, nil
+}
+
+// connScope notes whether its connection authenticated.
+type connScope struct {
+	network.ConnManagementScope
+	n             *Node
+	dir           network.Direction
+	remote        ma.Multiaddr
+	authenticated atomic.Bool
+	once          sync.Once
+}
+
+func (s *connScope) SetPeer(p peer.ID) error {
+	err := s.ConnManagementScope.SetPeer(p)
+	if err == nil {
+		s.authenticated.Store(true)
+	} else {
+		s.n.logger.Warn("refusing a connection: the resource manager's per-peer limit is reached", "peer_id", p.String(), "error", err)
+	}
+	return err
+}
+
+func (s *connScope) Done() {
+	s.once.Do(func() {
+		if !s.authenticated.Load() {
+			s.n.logger.Warn("closed a connection before it authenticated: it did not complete the Noise handshake as a configured peer, so nothing it sent was read",
+				"remote", s.remote.String(), "direction", s.dir.String())
+			s.n.refused.Add(1)
+		}
+	})
+	s.ConnManagementScope.Done()
+}
