@@ -130,6 +130,19 @@ func MapOf(fields ...Field) (Value, error) {
 	return Value{kind: KindMap, m: fs}, nil
 }
 
+// SortedMap builds a map Value from fields already in strictly increasing
+// key order, taking ownership of the slice (no copy, no sort): for hot
+// paths that build the same shape of map on every call, such as the guard
+// chain's facts. Fields out of order or a repeated key are an error.
+func SortedMap(fields []Field) (Value, error) {
+	for i := 1; i < len(fields); i++ {
+		if fields[i-1].Key >= fields[i].Key {
+			return Value{}, fmt.Errorf("map keys out of order or repeated: %q before %q", fields[i-1].Key, fields[i].Key)
+		}
+	}
+	return Value{kind: KindMap, m: fields}, nil
+}
+
 // Kind returns the value's kind.
 func (v Value) Kind() Kind { return v.kind }
 

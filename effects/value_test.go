@@ -499,3 +499,19 @@ func TestEqualIffCanonicalBytesEqual(t *testing.T) {
 		}
 	}
 }
+
+// SortedMap takes fields already in key order and gives the same Value as
+// MapOf; out of order or repeated keys are refused.
+func TestSortedMapEqualsMapOf(t *testing.T) {
+	t.Parallel()
+	a, b := effects.Field{Key: "a", Value: effects.Int(1)}, effects.Field{Key: "b", Value: effects.String("x")}
+	got, err := effects.SortedMap([]effects.Field{a, b})
+	if err != nil || !got.Equal(mustMapOf(t, b, a)) {
+		t.Fatalf("SortedMap(a, b) = %v, %v; want MapOf's %v", got, err, mustMapOf(t, b, a))
+	}
+	for _, fs := range [][]effects.Field{{b, a}, {a, a}} {
+		if _, err := effects.SortedMap(fs); err == nil {
+			t.Fatalf("SortedMap(%v) accepted keys out of order or repeated", fs)
+		}
+	}
+}

@@ -13,6 +13,10 @@ import (
 // ErrShutdown is returned by calls made after the host began shutting down.
 var ErrShutdown = errors.New("host is shutting down")
 
+// ErrNotYourMail is in the chain of the denial of a receive whose
+// destination is not the calling authority.
+var ErrNotYourMail = errors.New("receive for another authority")
+
 type (
 	// LaunchError reports a plugin that could not be started.
 	LaunchError = supervise.LaunchError

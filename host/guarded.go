@@ -24,9 +24,11 @@ var DefaultGuardPolicy = guard.Policy{
 // leaves no trace. On receipt, envelopes must carry a valid receipt from a
 // sender whose key the host knows.
 //
-// The chain's own effects (the journal fact, the clock, the budget store)
-// go straight to the registry's handlers, not back through the router, so
-// they are not themselves guarded.
+// The chain's own effects (the journal fact, the clock) go straight to the
+// registry's handlers, not back through the router, so they are not
+// themselves guarded. Its state — budgets, receipt chains, nonces — is in
+// GuardConfig.Store, which the host owns: no operation reaches it, so an
+// agent cannot raise its own budget or rewind a chain through storage.*.
 type guardChain struct {
 	policy    guard.Policy
 	authority effects.AuthorityID
@@ -60,6 +62,11 @@ type GuardConfig struct {
 	// PeerKeys finds the public key of a sending authority, to check the
 	// receipts of envelopes this agent receives.
 	PeerKeys func(effects.AuthorityID) (ed25519.PublicKey, bool)
+	// Store keeps the chain's state: flow budgets, receipt chains and
+	// nonces. It must be the host's own — a GuardFile in production, a
+	// guard.MemStore in testing and simulation — never a plugin, which
+	// the agent's own calls could rewrite. Default: a fresh MemStore.
+	Store guard.Store
 }
 
 func newGuardChain(authority effects.AuthorityID, registry *effects.Registry, cfg GuardConfig) *guardChain {
@@ -70,7 +77,10 @@ func newGuardChain(authority effects.AuthorityID, registry *effects.Registry, cf
 	g := &guardChain{policy: policy, authority: authority, registry: registry,
 		grants:       map[effects.AuthorityID][]string{authority: cfg.Allow},
 		defaultLimit: cfg.FlowBudgetLimit, keys: cfg.PeerKeys, inited: map[guard.BudgetKey]bool{}}
-	store := &registryStore{registry: registry, authority: authority, fallback: guard.NewMemStore()}
+	store := cfg.Store
+	if store == nil {
+		store = guard.NewMemStore()
+	}
 	g.budgets = guard.NewFlowBudgetManager(store)
 	g.receipts = guard.NewReceiptManager(store, guard.DefaultRetain)
 	g.exec = &guard.Executor{Budgets: g.budgets, Receipts: g.receipts, Signer: cfg.Signer, Journal: g.appendFact}
@@ -105,9 +115,12 @@ func (g *guardChain) before(ctx context.Context, call *effects.Call) (*effects.C
 			return nil, err
 		}
 	}
-	budgets, err := g.budgets.Snapshot(ctx, req.BudgetKey())
-	if err != nil {
-		return nil, err
+	var budgets map[guard.BudgetKey]guard.FlowBudget
+	if send { // only a send reads a budget; other calls need no store read
+		var err error
+		if budgets, err = g.budgets.Snapshot(ctx, req.BudgetKey()); err != nil {
+			return nil, err
+		}
 	}
 	d := guard.Evaluate(guard.Snapshot{Policy: g.policy, Grants: g.grants, Budgets: budgets}, req)
 	if !d.Allowed() {
@@ -177,6 +190,9 @@ func (g *guardChain) initBudget(ctx context.Context, key guard.BudgetKey) error 
 // now is the time effect's reading in ms (virtual in simulation), or 0 in a
 // deployment without a clock.
 func (g *guardChain) now(ctx context.Context) uint64 {
+	if !g.registry.Has(effects.ClockPhysicalTime) {
+		return 0
+	}
 	v, err := g.direct(ctx, effects.ClockPhysicalTime, effects.Null())
 	if err != nil {
 		return 0
@@ -192,7 +208,7 @@ func (g *guardChain) appendFact(ctx context.Context, fact effects.Value) error {
 		return &effects.Error{Code: effects.CodeUnavailable, Op: effects.JournalAppendFact,
 			Message: `a guarded operation must be journaled, and no plugin serves journal.append_fact: add plugin "journal" { builtin = "journal" }`}
 	}
-	_, err := g.direct(ctx, effects.JournalAppendFact, effects.Map(map[string]effects.Value{"fact": fact}))
+	_, err := g.direct(ctx, effects.JournalAppendFact, journalArgs(fact))
 	return err
 }
 
@@ -205,37 +221,9 @@ func (g *guardChain) direct(ctx context.Context, op effects.OpID, args effects.V
 	return e.Handler.Invoke(ctx, &effects.Call{Op: op, Args: args, Authority: g.authority})
 }
 
-// registryStore keeps guard state in the storage plugin when the
-// deployment has one, else in memory.
-type registryStore struct {
-	registry  *effects.Registry
-	authority effects.AuthorityID
-	fallback  guard.Store
-}
-
-func (s *registryStore) Get(ctx context.Context, key string) ([]byte, bool, error) {
-	e, ok := s.registry.Lookup(effects.StorageRetrieve)
-	if !ok {
-		return s.fallback.Get(ctx, key)
-	}
-	v, err := e.Handler.Invoke(ctx, &effects.Call{Op: effects.StorageRetrieve, Authority: s.authority,
-		Args: effects.Map(map[string]effects.Value{"key": effects.String(key)})})
-	switch {
-	case effects.AsError(err) != nil && effects.AsError(err).Code == effects.CodeNotFound:
-		return nil, false, nil
-	case err != nil:
-		return nil, false, err
-	}
-	b, _ := v.AsBytes()
-	return b, true, nil
-}
-
-func (s *registryStore) Put(ctx context.Context, key string, value []byte) error {
-	e, ok := s.registry.Lookup(effects.StorageStore)
-	if !ok {
-		return s.fallback.Put(ctx, key, value)
-	}
-	_, err := e.Handler.Invoke(ctx, &effects.Call{Op: effects.StorageStore, Authority: s.authority,
-		Args: effects.Map(map[string]effects.Value{"key": effects.String(key), "value": effects.Bytes(value)})})
-	return err
+// journalArgs are journal.append_fact's arguments for fact, built without
+// a Go map: this runs on every guarded call.
+func journalArgs(fact effects.Value) effects.Value {
+	v, _ := effects.SortedMap([]effects.Field{{Key: "fact", Value: fact}}) // one key: always in order
+	return v
 }

@@ -244,6 +244,10 @@ func (h *Host) Registry() *effects.Registry { return h.registry }
 // admin socket's address).
 func (h *Host) StateDir() string { return h.cfg.Deployment.StateDir }
 
+// SocketDir is the host's private socket directory (0700), removed on
+// Shutdown: where an admin endpoint serving this host may put its socket.
+func (h *Host) SocketDir() string { return h.plugins.SocketDir() }
+
 // Authority returns the authority the host acts for.
 func (h *Host) Authority() effects.AuthorityID { return h.authority }
 

@@ -1,7 +1,9 @@
 package host
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/aurahost/aura-host/effects"
@@ -29,7 +31,9 @@ func NewRouter(registry *effects.Registry, authority effects.AuthorityID) *Route
 // acts for the router's; a call naming another authority is refused (denied, "context
 // authority mismatch") before any handler sees it. Arguments are checked
 // against the operation's schema here, so a bad call never crosses a
-// process boundary.
+// process boundary. A receive takes only the caller's own mail: one whose
+// destination names another endpoint is refused (denied) here, whatever
+// network plugin serves it.
 func (r *Router) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
 	call = effects.Scope(ctx, call)
 	if call.Authority.IsZero() {
@@ -46,6 +50,9 @@ func (r *Router) Invoke(ctx context.Context, call *effects.Call) (effects.Value,
 			Message: "no plugin in this deployment serves this operation (see `aura-host plugins FILE`)"}
 	}
 	if err := entry.Spec.CheckArgs(call.Args); err != nil {
+		return effects.Value{}, err
+	}
+	if err := checkReceive(call); err != nil {
 		return effects.Value{}, err
 	}
 	if r.guard == nil {
@@ -81,4 +88,27 @@ func (r *Router) FlowBudgets() *guard.FlowBudgetManager {
 		return nil
 	}
 	return r.guard.budgets
+}
+
+// checkReceive binds a receive to the caller: its destination, when given,
+// must be the calling authority's own address — its 16 bytes, or their hex
+// (how a transport names a bytes destination). Every network plugin
+// defaults an absent destination to the caller, so the check costs a
+// caller nothing and denies it everyone else's mail.
+func checkReceive(call *effects.Call) error {
+	if call.Op != effects.NetworkReceiveEnvelope && call.Op != effects.NetworkReceiveEnvelopeFrom {
+		return nil
+	}
+	dst := call.Arg("destination")
+	if dst.IsNull() {
+		return nil
+	}
+	if b, ok := dst.AsBytes(); ok && bytes.Equal(b, call.Authority[:]) {
+		return nil
+	}
+	if s, ok := dst.AsString(); ok && (s == hex.EncodeToString(call.Authority[:]) || s == call.Authority.String()) {
+		return nil
+	}
+	return &effects.Error{Code: effects.CodeDenied, Op: call.Op, Err: ErrNotYourMail,
+		Message: fmt.Sprintf("a receive takes only the caller's own mail: destination %v is not %s", dst, call.Authority)}
 }

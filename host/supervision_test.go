@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -69,8 +70,32 @@ func TestSIGKILLedPluginIsRestartedAndServesAgain(t *testing.T) {
 	waitGone(t, []int{old}, 5*time.Second)
 }
 
+// probeBoundPolicy is TestStoppedPluginIsReplacedWithinProbeBound's
+// supervision: its bound, interval + timeout × threshold, is 1.4 s, and
+// its steps (a 200 ms interval, 400 ms timeouts) are longer than the slack
+// below, so a supervisor that waits one step too many — an extra probe, an
+// interval between failed probes — overshoots the bound by more than the
+// slack and fails the test; with fastRestarts' 100 ms steps such a
+// regression would hide inside it.
+var probeBoundPolicy = host.Policy{
+	Health:  config.Health{Interval: 200 * time.Millisecond, Timeout: 400 * time.Millisecond, UnhealthyThreshold: 3},
+	Restart: fastRestarts.Restart,
+}
+
+// probeBoundSlack is what TestStoppedPluginIsReplacedWithinProbeBound
+// allows over the supervisor's bound for time the bound does not count:
+// detection takes four timer wake-ups (the probe interval, then three probe
+// deadlines), each of which waits for a CPU, then a SIGKILL and a state
+// event. On a 2-core machine running the whole test suite — a dozen
+// runnable threads — one wake-up can wait tens of milliseconds and a GC
+// pause adds a few more, so four of them fit in 250 ms with room; an
+// unloaded run overshoots by about 5 ms (406 ms against 400 measured with
+// 100 ms steps). The slack does not depend on the policy: it is
+// scheduling, not probing.
+const probeBoundSlack = 250 * time.Millisecond
+
 func TestStoppedPluginIsReplacedWithinProbeBound(t *testing.T) {
-	h, ev := startSupervised(t, testDeployment, map[string]host.Policy{"tp": fastRestarts})
+	h, ev := startSupervised(t, testDeployment, map[string]host.Policy{"tp": probeBoundPolicy})
 	old := pidOf(t, h, "tp")
 	from := ev.len()
 	stoppedAt := time.Now()
@@ -80,9 +105,20 @@ func TestStoppedPluginIsReplacedWithinProbeBound(t *testing.T) {
 	defer syscall.Kill(old, syscall.SIGCONT)
 	restarting, i := ev.wait(t, from, 10*time.Second, "restarting", to("tp", supervise.StateRestarting))
 	ev.wait(t, i, 10*time.Second, "ready again", to("tp", supervise.StateReady))
-	hp := fastRestarts.Health
+	hp := probeBoundPolicy.Health
 	bound := hp.Interval + hp.Timeout*time.Duration(hp.UnhealthyThreshold)
-	t.Logf("SIGSTOP detected after %v (bound interval + timeout × threshold = %v): %s", restarting.Time.Sub(stoppedAt), bound, restarting.Reason)
+	detected := restarting.Time.Sub(stoppedAt)
+	t.Logf("SIGSTOP detected after %v (bound interval + timeout × threshold = %v, held with %v slack): %s",
+		detected, bound, probeBoundSlack, restarting.Reason)
+	if detected > bound+probeBoundSlack {
+		t.Fatalf("SIGSTOP detected after %v: over the bound %v + %v slack", detected, bound, probeBoundSlack)
+	}
+	// Nor sooner than the probes can have failed: each of the threshold's
+	// probes waits its whole timeout on a stopped process.
+	if floor := hp.Timeout * time.Duration(hp.UnhealthyThreshold); detected < floor || !strings.Contains(restarting.Reason, "unresponsive") {
+		t.Fatalf("detected after %v (%s): want %d failed probes of %v each, at least %v", detected, restarting.Reason,
+			hp.UnhealthyThreshold, hp.Timeout, floor)
+	}
 	if got := pidOf(t, h, "tp"); got == old {
 		t.Fatal("the stopped process is still the plugin's")
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -80,18 +81,6 @@ func withoutDiagnostics(err error) []error {
 	return out
 }
 
-// startHost loads and starts a deployment; the caller must Shutdown.
-func startHost(ctx context.Context, g *globals, path string, mode *modeValue) (*host.Host, *config.Deployment, hclog.Logger, error) {
-	h, dep, logger, err := newHost(g, path, mode, true, false)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if err := h.Start(ctx); err != nil {
-		return nil, nil, nil, reportHostError(dep, err)
-	}
-	return h, dep, logger, nil
-}
-
 func shutdown(h *host.Host, logger hclog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownBound)
 	defer cancel()
@@ -103,4 +92,30 @@ func shutdown(h *host.Host, logger hclog.Logger) {
 func colorful(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && isatty.IsTerminal(f.Fd()) && os.Getenv("NO_COLOR") == ""
+}
+
+// noAgents is what run and invoke say of a deployment without agent
+// blocks: a plain plugin host, whose calls no guard chain checks.
+const noAgents = "no agents: calls are not guarded"
+
+// startAgents starts the agents of a deployment that declares some (only
+// those named in only, if any), each with its own plugins and guard chain;
+// with admin, the group serves the admin endpoint as them. The caller must
+// Shutdown.
+func startAgents(ctx context.Context, dep *config.Deployment, logger hclog.Logger, admin bool, only ...string) (*agent.Group, error) {
+	g, err := agent.StartGroup(ctx, agent.GroupConfig{Deployment: dep, Admin: admin, Agents: only,
+		Host: host.Config{Logger: logger}})
+	if err != nil {
+		return nil, reportHostError(dep, err)
+	}
+	return g, nil
+}
+
+// stopAgents shuts a group of agents down within shutdownBound.
+func stopAgents(g *agent.Group, logger hclog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownBound)
+	defer cancel()
+	if err := g.Shutdown(ctx); err != nil {
+		logger.Error("shutdown", "error", err)
+	}
 }

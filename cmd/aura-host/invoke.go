@@ -11,7 +11,9 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/admin"
+	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -19,6 +21,7 @@ func newInvokeCommand(g *globals) *cobra.Command {
 	var (
 		timeout time.Duration
 		asJSON  bool
+		as      string
 		mode    *modeValue
 	)
 	cmd := &cobra.Command{
@@ -27,6 +30,12 @@ func newInvokeCommand(g *globals) *cobra.Command {
 		Long: `Route one call to OP through the deployment's router and print the result.
 If the deployment is being served (` + "`aura-host run`" + `), the call goes into that
 host; otherwise invoke starts the deployment, makes the call and stops it.
+
+In a deployment with agent blocks the call acts as one agent, --as AGENT
+(default: the only one), and passes that agent's guard chain: an operation
+its allow list does not grant is refused (denied) and nothing is
+journaled. A deployment without agent blocks is a plain plugin host: its
+calls are not guarded.
 
 Each argument is NAME=VALUE, read according to the kind the operation
 declares for NAME (see ` + "`aura-host plugins FILE`" + `):
@@ -65,26 +74,11 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 				if err != nil {
 					return err
 				}
-				if v, err = remote.Invoke(ctx, op, callArgs); err != nil {
+				if v, err = remote.InvokeAs(ctx, as, op, callArgs); err != nil {
 					return err
 				}
-			} else {
-				h, _, logger, err := startHost(cmd.Context(), g, args[0], mode)
-				if err != nil {
-					return err
-				}
-				defer shutdown(h, logger)
-				entry, ok := h.Registry().Lookup(op)
-				if !ok {
-					return fmt.Errorf("no plugin in %s serves %s (run `aura-host plugins %s` to list operations)", args[0], op, args[0])
-				}
-				callArgs, err := entry.Spec.ParseTextArgs(args[2:])
-				if err != nil {
-					return err
-				}
-				if v, err = h.Invoke(ctx, &effects.Call{Op: op, Args: callArgs}); err != nil {
-					return err
-				}
+			} else if v, err = invokeHere(cmd.Context(), ctx, g, args[0], mode, as, op, args[2:]); err != nil {
+				return err
 			}
 			if asJSON {
 				out, _ := v.MarshalJSON()
@@ -97,8 +91,63 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "deadline for the call")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result in the JSON value form")
+	cmd.Flags().StringVar(&as, "as", "", "the agent to act as, through its guard chain (default: the deployment's only agent; a deployment without agent blocks has none)")
 	mode = addModeFlag(cmd.Flags())
 	return cmd
+}
+
+// invokeHere starts the deployment (as the agent the call acts as, if it
+// has agents), makes one call and stops it. start bounds start-up, ctx the
+// call.
+func invokeHere(start, ctx context.Context, g *globals, file string, mode *modeValue, as string, op effects.OpID, pairs []string) (effects.Value, error) {
+	logger, err := g.logger(stderr, true)
+	if err != nil {
+		return effects.Value{}, err
+	}
+	dep, err := loadDeployment(g, file)
+	if err != nil {
+		return effects.Value{}, err
+	}
+	dep = mode.apply(dep)
+	var (
+		invoke func(context.Context, *effects.Call) (effects.Value, error)
+		lookup func(effects.OpID) (*effects.Entry, bool)
+	)
+	if len(dep.Agents) > 0 {
+		name, err := agent.ChooseAgent(dep, as)
+		if err != nil {
+			return effects.Value{}, err
+		}
+		grp, err := startAgents(start, dep, logger, false, name)
+		if err != nil {
+			return effects.Value{}, err
+		}
+		defer stopAgents(grp, logger)
+		a, _ := grp.Agent(name)
+		invoke, lookup = a.Host().Invoke, a.Host().Registry().Lookup
+	} else {
+		if as != "" {
+			return effects.Value{}, fmt.Errorf("--as %s: %s declares no agents, so there is none to act as (%s)", as, file, noAgents)
+		}
+		h, err := host.New(host.Config{Deployment: dep, Logger: logger})
+		if err != nil {
+			return effects.Value{}, err
+		}
+		if err := h.Start(start); err != nil {
+			return effects.Value{}, reportHostError(dep, err)
+		}
+		defer shutdown(h, logger)
+		invoke, lookup = h.Invoke, h.Registry().Lookup
+	}
+	entry, ok := lookup(op)
+	if !ok {
+		return effects.Value{}, fmt.Errorf("no plugin in %s serves %s (run `aura-host plugins %s` to list operations)", file, op, file)
+	}
+	callArgs, err := entry.Spec.ParseTextArgs(pairs)
+	if err != nil {
+		return effects.Value{}, err
+	}
+	return invoke(ctx, &effects.Call{Op: op, Args: callArgs})
 }
 
 // runningHost is the admin client of an `aura-host run` serving the
@@ -110,7 +159,7 @@ func runningHost(ctx context.Context, file string, mode *modeValue) *admin.Clien
 	}
 	dep, diags := config.Load(file, config.Options{Builtins: plugins.Names()})
 	if diags.HasErrors() {
-		return nil // startHost reports the diagnostics
+		return nil // invokeHere reports the diagnostics
 	}
 	sock, err := admin.Find(dep.StateDir)
 	if err != nil {

@@ -93,6 +93,7 @@ func fields(out string) map[string]string {
 type runningHost struct {
 	cmd    *exec.Cmd
 	pids   map[string]int // plugin name → PID, from the status table
+	lines  []string       // what it printed up to and including "is serving"
 	stderr *bytes.Buffer
 }
 
@@ -122,6 +123,7 @@ func startRun(t *testing.T, file string) *runningHost {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			line := sc.Text()
+			rh.lines = append(rh.lines, line)
 			if m := tableRow.FindStringSubmatch(line); m != nil && m[2] == "ready" {
 				pid, _ := strconv.Atoi(m[3])
 				rh.pids[m[1]] = pid

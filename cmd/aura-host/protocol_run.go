@@ -30,6 +30,7 @@ type protocolRunFlags struct {
 	decide      []string
 	timeout     time.Duration
 	asJSON      bool
+	as          string
 	mode        *modeValue
 }
 
@@ -42,7 +43,10 @@ func newProtocolRunCommand(g *globals) *cobra.Command {
 role in one machine, print the outcome and stop the plugins.
 
 Every invoke in the protocol goes through the host's router to the plugin
-that serves the operation, exactly as ` + "`aura-host invoke`" + ` does. What the
+that serves the operation, exactly as ` + "`aura-host invoke`" + ` does: in a
+deployment with agent blocks, as one agent (--as, default the only one)
+and through its guard chain, so an operation the agent is not allowed
+faults the session (denied). What the
 protocol leaves to the host — the branch of a choice without a decide
 rule, a host() payload, random bytes, the time — is derived from --seed,
 so a run is reproducible. In the testing and simulation modes --seed also
@@ -86,6 +90,7 @@ use ` + "`aura-host simulate`" + `.`,
 	fl.StringArrayVar(&f.decide, "decide", nil, "ROLE=LABEL: the branch ROLE takes at choices left to the host that offer LABEL; ROLE may be a family, Guardian[*] (repeatable; default: chosen by the seed)")
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "end the session with a Timeout fault if it has not finished by then")
 	fl.BoolVar(&f.asJSON, "json", false, "print the outcome as JSON, with every binding in full in the JSON value form")
+	fl.StringVar(&f.as, "as", "", "the agent whose guard chain every invoke passes (default: the deployment's only agent; a deployment without agent blocks has none)")
 	f.mode = addModeFlag(fl)
 	return cmd
 }
@@ -105,7 +110,7 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 	if diags.HasErrors() {
 		return &exitError{code: 1}
 	}
-	cfg := session.Config{File: file, DeploymentFile: f.deployment, Protocol: p, Program: prog, Timeout: f.timeout}
+	cfg := session.Config{File: file, DeploymentFile: f.deployment, Protocol: p, Program: prog, Timeout: f.timeout, As: f.as}
 	if cfg.Granularity, err = policy.ParseGranularity(f.granularity); err != nil {
 		return fmt.Errorf("--granularity: %w", err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -10,12 +11,14 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/agent"
 )
 
 // shutdownBound bounds a whole shutdown; each plugin also has its own.
@@ -30,6 +33,13 @@ func newRunCommand(g *globals) *cobra.Command {
 version and operation count, then serve until SIGINT or SIGTERM, and shut
 every plugin down (a plugin that does not stop in time is killed).
 
+A deployment with agent blocks runs its agents: each has its own plugins
+(named AGENT/PLUGIN in the table when there are several), its state in
+<state_dir>/agents/AGENT (its guard state, budgets and receipts, in guard.db
+there), and its guard chain, which every call made as it passes —
+` + "`aura-host invoke --as AGENT`" + ` included. A deployment without agent blocks is a
+plain plugin host, and run says so: its calls are not guarded.
+
 ` + modeHelp + `
 
 In simulation mode, run serves one host's operations with the simulation
@@ -43,11 +53,24 @@ run refuses it in simulation mode and says so.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			h, dep, logger, err := newHost(g, args[0], mode, false, true)
+			logger, err := g.logger(stderr, false)
 			if err != nil {
 				return err
 			}
+			dep, err := loadDeployment(g, args[0])
+			if err != nil {
+				return err
+			}
+			dep = mode.apply(dep)
 			if err := checkServable(args[0], dep, mode.mode != ""); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if len(dep.Agents) > 0 {
+				return runAgents(ctx, out, dep, logger)
+			}
+			h, err := host.New(host.Config{Deployment: dep, Logger: logger, Admin: true})
+			if err != nil {
 				return err
 			}
 			logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins), "authority", h.Authority())
@@ -55,8 +78,8 @@ run refuses it in simulation mode and says so.`,
 				return reportHostError(dep, err)
 			}
 			defer shutdown(h, logger)
-			printPlugins(cmd.OutOrStdout(), h.Plugins())
-			fmt.Fprintf(cmd.OutOrStdout(), "\ndeployment %q is serving %d operations; press Ctrl-C to stop\n", dep.Name, len(h.Registry().Entries()))
+			printPlugins(out, h.Plugins())
+			fmt.Fprintf(out, "\n%s\ndeployment %q is serving %d operations; press Ctrl-C to stop\n", noAgents, dep.Name, len(h.Registry().Entries()))
 			<-ctx.Done()
 			logger.Info("shutting down")
 			return nil
@@ -64,6 +87,26 @@ run refuses it in simulation mode and says so.`,
 	}
 	mode = addModeFlag(cmd.Flags())
 	return cmd
+}
+
+// runAgents serves a deployment's agents until ctx ends: each agent its own
+// plugins and guard chain, the admin endpoint acting as the agent a call
+// names (`aura-host invoke --as`).
+func runAgents(ctx context.Context, out io.Writer, dep *config.Deployment, logger hclog.Logger) error {
+	names := agent.AgentNames(dep)
+	logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins), "agents", strings.Join(names, ", "))
+	g, err := startAgents(ctx, dep, logger, true)
+	if err != nil {
+		return err
+	}
+	defer stopAgents(g, logger)
+	printPlugins(out, g.Plugins())
+	ops := len(g.Agents()[0].Host().Registry().Entries())
+	fmt.Fprintf(out, "\ndeployment %q is serving %d operations as its agents %s, each call through its agent's guard chain; press Ctrl-C to stop\n",
+		dep.Name, ops, strings.Join(names, ", "))
+	<-ctx.Done()
+	logger.Info("shutting down")
+	return nil
 }
 
 // checkServable refuses to serve a multi-agent deployment in simulation

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -143,7 +144,7 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 
 // Reset asks the host to reset a failed plugin.
 func (c *Client) Reset(ctx context.Context, plugin string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://aura-host/v1/plugins/"+plugin+"/reset", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://aura-host/v1/plugins/"+url.PathEscape(plugin)+"/reset", nil)
 	if err != nil {
 		return err
 	}

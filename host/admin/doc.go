@@ -8,8 +8,10 @@
 //
 // Invariants:
 //   - Calls that arrive here go through Target.Invoke — the host's
-//     Router — like every other call; the endpoint never reaches a plugin
-//     directly.
+//     Router — like every other call, or, when the target runs agents
+//     (AgentTarget), through the named agent's Router and guard chain; the
+//     endpoint never reaches a plugin directly. Status and reset are the
+//     operator's and act for no authority; invoke is the only effect path.
 //   - Nothing is trusted that another user could have written: the server
 //     makes the state directory 0700 and refuses one another user owns or
 //     can write; the client (Find, and Dial before every connection)

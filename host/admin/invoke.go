@@ -19,9 +19,13 @@ import (
 // first):
 //
 //	GET  /v1/operations/{op} → the operation's spec (opSpecJSON)
-//	POST /v1/invoke          → {op, args (JSON value form), timeout_ms} → {value} | {error}
+//	POST /v1/invoke          → {op, args (JSON value form), timeout_ms, as} → {value} | {error}
 //
-// Calls go through the host's router like every other call.
+// Calls go through the host's router like every other call. A host that
+// runs agents (an AgentTarget) routes each call through the router — and
+// so the guard chain — of the agent it names in `as` (`aura-host invoke
+// --as`), or of its only agent; a plain host refuses a call naming an
+// agent, since it has none to act as.
 //
 // Limits: a request body over Config.MaxRequestBytes (default
 // DefaultMaxRequestBytes, 1 MiB) is refused with 413 before it is decoded;
@@ -57,6 +61,29 @@ type invokeRequest struct {
 	Op        string        `json:"op"`
 	Args      effects.Value `json:"args"`
 	TimeoutMs int64         `json:"timeout_ms"`
+	As        string        `json:"as,omitempty"`
+}
+
+// AgentTarget is a Target that runs a deployment's agents. The endpoint
+// hands it every invoke with the agent the caller names ("" when none),
+// and it acts as that agent — through the agent's guard chain — or
+// refuses.
+type AgentTarget interface {
+	Target
+	// InvokeAs routes one call as the named agent ("": the only one).
+	InvokeAs(ctx context.Context, agent string, call *effects.Call) (effects.Value, error)
+}
+
+// invoke routes a call to the target, as the named agent if it runs agents.
+func (a *Server) invoke(ctx context.Context, as string, call *effects.Call) (effects.Value, error) {
+	if t, ok := a.cfg.Target.(AgentTarget); ok {
+		return t.InvokeAs(ctx, as, call)
+	}
+	if as != "" {
+		return effects.Value{}, &effects.Error{Code: effects.CodeInvalidArgs, Op: call.Op,
+			Message: fmt.Sprintf("this deployment has no agents, so there is no agent %q to act as: drop --as", as)}
+	}
+	return a.cfg.Target.Invoke(ctx, call)
 }
 
 type invokeResponse struct {
@@ -115,7 +142,7 @@ func (a *Server) handleInvoke(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 	}
 	var res invokeResponse
-	if v, err := a.cfg.Target.Invoke(ctx, &effects.Call{Op: op, Args: req.Args}); err != nil {
+	if v, err := a.invoke(ctx, req.As, &effects.Call{Op: op, Args: req.Args}); err != nil {
 		e := effects.AsError(err)
 		res.Error = &errorJSON{Code: string(e.Code), Op: string(e.Op), Plugin: e.Plugin, Message: e.Message, Retryable: e.Retryable}
 		if res.Error.Message == "" && e.Err != nil {
@@ -176,10 +203,17 @@ func (c *Client) Operation(ctx context.Context, op effects.OpID) (effects.OpSpec
 	return spec, nil
 }
 
-// Invoke routes one call through the running host. A failed call is the
-// *effects.Error the host's router returned.
+// Invoke routes one call through the running host, as its only agent if
+// it runs agents. A failed call is the *effects.Error the host's router
+// returned.
 func (c *Client) Invoke(ctx context.Context, op effects.OpID, args effects.Value) (effects.Value, error) {
-	body := invokeRequest{Op: string(op), Args: args}
+	return c.InvokeAs(ctx, "", op, args)
+}
+
+// InvokeAs routes one call through the running host as the named agent
+// ("": the only one), through that agent's guard chain.
+func (c *Client) InvokeAs(ctx context.Context, agent string, op effects.OpID, args effects.Value) (effects.Value, error) {
+	body := invokeRequest{Op: string(op), Args: args, As: agent}
 	if dl, ok := ctx.Deadline(); ok {
 		body.TimeoutMs = max(time.Until(dl).Milliseconds(), 1)
 	}

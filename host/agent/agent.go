@@ -27,8 +27,11 @@ type Agent struct {
 	mode    effects.Mode
 	signer  guard.KeySigner
 	tempDir string
-	tasks   *tasks.Supervisor
-	closing atomic.Bool
+	// guardFile is the guard state the agent opened (production), closed
+	// on Shutdown after the host.
+	guardFile *host.GuardFile
+	tasks     *tasks.Supervisor
+	closing   atomic.Bool
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -138,10 +141,17 @@ func (a *Agent) Shutdown(ctx context.Context) error {
 		tctx, cancel := context.WithTimeout(ctx, TaskShutdownTimeout)
 		taskErr := a.tasks.Shutdown(tctx)
 		cancel()
-		a.shutdownErr = errors.Join(taskErr, a.host.Shutdown(ctx))
+		a.shutdownErr = errors.Join(taskErr, a.host.Shutdown(ctx), a.closeGuardFile())
 		a.removeTemp()
 	})
 	return a.shutdownErr
+}
+
+func (a *Agent) closeGuardFile() error {
+	if a.guardFile == nil {
+		return nil
+	}
+	return a.guardFile.Close()
 }
 
 func (a *Agent) removeTemp() {

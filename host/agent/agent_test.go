@@ -39,9 +39,16 @@ plugin "invitation" {
 }
 `
 
-// twoAgents builds alice and bob in testing mode, in process, sharing one
-// simulated network; each checks the other's receipts.
-func twoAgents(t *testing.T) (alice, bob *agent.Agent, network *sdk.Local) {
+// pair is alice and bob in testing mode, in process, sharing one simulated
+// network; each checks the other's receipts, and each keeps its guard state
+// in a MemStore the test can read.
+type pair struct {
+	alice, bob           *agent.Agent
+	network              *sdk.Local
+	aliceGuard, bobGuard *guard.MemStore
+}
+
+func newPair(t *testing.T) pair {
 	t.Helper()
 	dep := deployment(t, agentsDeployment)
 	network, err := sdk.NewLocal(simnetwork.New(), nil)
@@ -59,10 +66,10 @@ func twoAgents(t *testing.T) (alice, bob *agent.Agent, network *sdk.Local) {
 		k, ok := keys[id]
 		return k, ok
 	}
-	build := func(label string) *agent.Agent {
+	build := func(label string, store *guard.MemStore) *agent.Agent {
 		a, err := agent.NewBuilder().WithConfig(dep).WithAuthorityLabel(label).
 			WithBuiltins(plugins.Lookup, true).WithShared(map[string]*sdk.Local{"network": network}).
-			WithPeerKeys(lookup).WithLogger(quietLogger(t)).BuildTesting(context.Background())
+			WithPeerKeys(lookup).WithGuardStore(store).WithLogger(quietLogger(t)).BuildTesting(context.Background())
 		if err != nil {
 			t.Fatalf("build %s: %v", label, err)
 		}
@@ -72,7 +79,26 @@ func twoAgents(t *testing.T) (alice, bob *agent.Agent, network *sdk.Local) {
 		mu.Unlock()
 		return a
 	}
-	return build("alice"), build("bob"), network
+	p := pair{network: network, aliceGuard: guard.NewMemStore(), bobGuard: guard.NewMemStore()}
+	p.alice, p.bob = build("alice", p.aliceGuard), build("bob", p.bobGuard)
+	return p
+}
+
+// twoAgents builds alice and bob (newPair) for tests that need only them
+// and the network.
+func twoAgents(t *testing.T) (alice, bob *agent.Agent, network *sdk.Local) {
+	t.Helper()
+	p := newPair(t)
+	return p.alice, p.bob, p.network
+}
+
+// tick moves the shared network's virtual time to now (ms).
+func tick(t *testing.T, network *sdk.Local, now int64) {
+	t.Helper()
+	if _, err := network.Invoke(context.Background(), &effects.Call{Op: "network_control.tick",
+		Args: effects.Map(map[string]effects.Value{"now_ms": effects.Int(now)})}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func journalSize(t *testing.T, a *agent.Agent) int {
@@ -160,20 +186,19 @@ func TestSendsStopAtTheBudgetAndResumeAfterRotation(t *testing.T) {
 }
 
 // The receiver accepts an envelope whose receipt verifies, and refuses a
-// tampered receipt and a replayed one.
+// replayed receipt, a receipt with a fresh nonce and a broken signature,
+// and one validly signed by a key that is not the sender's — the last two
+// with ErrBadSignature, so that the test fails if signature verification
+// is switched off (they carry the nonce and chain link alice's next
+// receipt will have: only the signature check stops them). A refused
+// receipt changes nothing: alice's next genuine envelope is accepted.
 func TestReceiverChecksReceipts(t *testing.T) {
 	alice, bob, network := twoAgents(t)
 	ctx := context.Background()
 	if _, err := alice.Invoke(ctx, "network.send_envelope", envelope(alice, bob, "hello")); err != nil {
 		t.Fatal(err)
 	}
-	tick := func(now int64) {
-		if _, err := network.Invoke(ctx, &effects.Call{Op: "network_control.tick",
-			Args: effects.Map(map[string]effects.Value{"now_ms": effects.Int(now)})}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	tick(1000)
+	tick(t, network, 1000)
 	got, err := bob.Invoke(ctx, "network.receive_envelope", effects.Map(nil))
 	if err != nil || got.IsNull() {
 		t.Fatalf("bob's receive: %v, %v", got, err)
@@ -182,24 +207,62 @@ func TestReceiverChecksReceipts(t *testing.T) {
 	if string(env.Payload) != "hello" {
 		t.Fatalf("payload %q", env.Payload)
 	}
+	first, err := guard.DecodeReceipt(env.Receipt)
+	if err != nil {
+		t.Fatal(err)
+	}
 
-	// Replay the same envelope (same receipt, same nonce) straight onto
-	// the network, bypassing alice's guard chain; then a tampered one.
+	// Envelopes go straight onto the network, bypassing alice's guard
+	// chain: a replay of the first, then two forgeries of the second.
 	inject := func(e guard.Envelope) {
 		if _, err := network.Invoke(ctx, &effects.Call{Op: "network.send_envelope",
 			Args: effects.Map(map[string]effects.Value{"envelope": e.Value()})}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	inject(env)
-	tampered := env
-	tampered.Receipt = append([]byte(nil), env.Receipt...)
-	tampered.Receipt[len(tampered.Receipt)-1] ^= 1
-	inject(tampered)
-	tick(2000)
-	for _, what := range []string{"replayed receipt", "tampered receipt"} {
-		if _, err := bob.Invoke(ctx, "network.receive_envelope", effects.Map(nil)); !errors.Is(err, effects.ErrDenied) {
-			t.Fatalf("%s: got %v, want the envelope refused", what, err)
+	next := first
+	next.Nonce, next.Prev = first.Nonce+1, first.Hash()
+	forge := func(r guard.Receipt, key ed25519.PrivateKey, flip bool) guard.Envelope {
+		signed, err := guard.SignReceipt(ctx, r, guard.KeySigner(key))
+		if err != nil {
+			t.Fatal(err)
 		}
+		if flip {
+			signed.Sig[0] ^= 1
+		}
+		e := env
+		e.Receipt, _ = signed.MarshalBinary()
+		return e
+	}
+	aliceKey := ed25519.NewKeyFromSeed(agent.DeriveKeySeed(alice.AuthorityID(), 7))
+	if !aliceKey.Public().(ed25519.PublicKey).Equal(alice.PublicKey()) {
+		t.Fatal("the test's copy of alice's key is not alice's")
+	}
+	mallory := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	inject(env)
+	inject(forge(next, aliceKey, true))
+	inject(forge(next, mallory, false))
+	tick(t, network, 2000)
+	for _, c := range []struct {
+		what string
+		want error
+	}{
+		{"replayed receipt", guard.ErrNonceReused},
+		{"fresh nonce, broken signature", guard.ErrBadSignature},
+		{"fresh nonce, valid signature by another key", guard.ErrBadSignature},
+	} {
+		_, err := bob.Invoke(ctx, "network.receive_envelope", effects.Map(nil))
+		if !errors.Is(err, effects.ErrDenied) || !errors.Is(err, c.want) {
+			t.Fatalf("%s: got %v, want the envelope refused with %v", c.what, err, c.want)
+		}
+	}
+
+	if _, err := alice.Invoke(ctx, "network.send_envelope", envelope(alice, bob, "again")); err != nil {
+		t.Fatal(err)
+	}
+	tick(t, network, 3000)
+	got, err = bob.Invoke(ctx, "network.receive_envelope", effects.Map(nil))
+	if err != nil || got.IsNull() {
+		t.Fatalf("alice's genuine second envelope after the refused forgeries: %v, %v", got, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -105,6 +106,13 @@ func (b *Builder) WithPluginConfig(plugin string, values effects.Value) *Builder
 // authorities it receives envelopes from (Config.PeerKeys).
 func (b *Builder) WithPeerKeys(keys func(effects.AuthorityID) (ed25519.PublicKey, bool)) *Builder {
 	b.cfg.PeerKeys = keys
+	return b
+}
+
+// WithGuardStore keeps the guard chain's state in store
+// (Config.GuardStore).
+func (b *Builder) WithGuardStore(store guard.Store) *Builder {
+	b.cfg.GuardStore = store
 	return b
 }
 

@@ -96,6 +96,14 @@ type Config struct {
 	// envelopes from, to check their receipts. Default: none known.
 	PeerKeys func(effects.AuthorityID) (ed25519.PublicKey, bool)
 
+	// GuardStore keeps the guard chain's state — flow budgets, receipt
+	// chains, nonces — out of reach of every effect the agent can call.
+	// Default: in production a GuardFile (host.GuardFileName, 0600) in the
+	// agent's state directory, which the agent closes on Shutdown; in
+	// testing and simulation a fresh guard.MemStore, so that a run depends
+	// on nothing but its seed.
+	GuardStore guard.Store
+
 	// Host configures the runtime underneath: logger, executable,
 	// built-ins run in process, shared plugins, plugin config. Its
 	// Deployment and Authority are set from the fields above.
@@ -175,15 +183,27 @@ func (a *Agent) start(ctx context.Context, cfg Config, dep *config.Deployment) (
 	} else if len(dep.Agents) > 0 {
 		allow = nil
 	}
-	h.Router().Guard(host.GuardConfig{Allow: allow, FlowBudgetLimit: limit, Signer: signer, PeerKeys: cfg.PeerKeys})
+	store := cfg.GuardStore
+	if store == nil && dep.Mode.Deterministic() {
+		store = guard.NewMemStore()
+	} else if store == nil {
+		f, err := host.OpenGuardFile(filepath.Join(dep.StateDir, host.GuardFileName))
+		if err != nil {
+			return nil, &BuildError{Kind: RuntimeConstruction, Field: "guard state", Err: err}
+		}
+		a.guardFile, store = f, f
+	}
+	h.Router().Guard(host.GuardConfig{Allow: allow, FlowBudgetLimit: limit, Signer: signer, PeerKeys: cfg.PeerKeys, Store: store})
 	// The device family is host-owned: registered here, before any plugin,
 	// so the device key signs for the services without leaving the process
 	// (and a plugin that claims device.* conflicts at start-up).
 	dev := &device{authority: authority, key: ed25519.PrivateKey(signer), peers: cfg.PeerKeys}
 	if err := h.Registry().Register(DeviceProvider, dev, effects.DeviceOps()...); err != nil {
+		a.closeGuardFile()
 		return nil, &BuildError{Kind: RuntimeConstruction, Err: err}
 	}
 	if err := h.Start(ctx); err != nil {
+		a.closeGuardFile()
 		return nil, startError(err)
 	}
 	a.signer = signer

@@ -2,7 +2,10 @@
 // chain (capability, flow budget, journal coupling, leakage, receipts), its
 // device key, its task supervisor and its typed service facades. New(ctx,
 // Config) builds and starts one; Builder is a fluent layer over Config for
-// programs that read better that way.
+// programs that read better that way. StartGroup runs every agent a
+// deployment declares together (`aura-host run`), serving the admin
+// endpoint as them: an invoke acts as the agent it names, through that
+// agent's guard chain.
 //
 // It may import host (and host/guard, host/tasks), effects (and
 // effects/facade), config, sdk and vm; it must not import host/sim (sim
@@ -13,6 +16,10 @@
 //   - Every call an agent makes — Invoke, a facade, a protocol it runs —
 //     goes through its host's Router, with the guard chain installed
 //     before the host starts, in every mode.
+//   - The guard chain's state (budgets, receipt chains, nonces) is the
+//     host's own: a GuardFile (guard.db, 0600) in the agent's state
+//     directory in production, a MemStore in testing and simulation —
+//     never a plugin, which the agent's own calls could rewrite.
 //   - In the deterministic modes (testing, simulation) everything an agent
 //     derives — its authority from a label, its device key — comes from
 //     the seed, never from the OS's randomness.

@@ -68,29 +68,39 @@ const (
 // journal plugin indexes them all the same way and content-addresses the
 // canonical encoding.
 func fact(typ string, authority effects.AuthorityID, time uint64, predicate string, body effects.Value) effects.Value {
-	return effects.Map(map[string]effects.Value{
-		"type":      effects.String(typ),
-		"authority": effects.Bytes(authority[:]),
-		"time":      effects.Uint(time),
-		"predicate": effects.String(predicate),
-		"body":      body,
-	})
+	return fields(
+		effects.Field{Key: "authority", Value: effects.Bytes(authority[:])},
+		effects.Field{Key: "body", Value: body},
+		effects.Field{Key: "predicate", Value: effects.String(predicate)},
+		effects.Field{Key: "time", Value: effects.Uint(time)},
+		effects.Field{Key: "type", Value: effects.String(typ)},
+	)
+}
+
+// fields is the map Value of fs, given in key order: no Go map, copy or
+// sort in between (facts are built on every guarded call). Keys out of
+// order are a bug in this package.
+func fields(fs ...effects.Field) effects.Value {
+	v, err := effects.SortedMap(fs)
+	if err != nil {
+		panic("guard: " + err.Error())
+	}
+	return v
 }
 
 func operationFact(req Request, send bool) effects.Value {
-	body := map[string]effects.Value{
-		"context": effects.Bytes(req.Context[:]),
-		"session": effects.Bytes(req.Session[:]),
-		"args":    req.Body,
+	args := effects.Field{Key: "args", Value: req.Body}
+	context := effects.Field{Key: "context", Value: effects.Bytes(req.Context[:])}
+	session := effects.Field{Key: "session", Value: effects.Bytes(req.Session[:])}
+	if !send {
+		return fact(FactOperation, req.Authority, req.Time, string(req.Op), fields(args, context, session))
 	}
-	typ := FactOperation
-	if send {
-		typ = FactSend
-		body["peer"] = effects.Bytes(req.Peer[:])
-		body["size"] = effects.Uint(uint64(max(req.PayloadSize, 0)))
-		body["cost"] = effects.Uint(SendCost(req.PayloadSize))
-	}
-	return fact(typ, req.Authority, req.Time, string(req.Op), effects.Map(body))
+	return fact(FactSend, req.Authority, req.Time, string(req.Op), fields(args, context,
+		effects.Field{Key: "cost", Value: effects.Uint(SendCost(req.PayloadSize))},
+		effects.Field{Key: "peer", Value: effects.Bytes(req.Peer[:])},
+		session,
+		effects.Field{Key: "size", Value: effects.Uint(uint64(max(req.PayloadSize, 0)))},
+	))
 }
 
 // ReceiptFact is the journal fact that records r for audit, at time (ms).
@@ -181,15 +191,15 @@ func (l Leakage) Fact() effects.Value {
 		for i, s := range o.Learns {
 			learns[i] = effects.String(s)
 		}
-		obs = append(obs, effects.Map(map[string]effects.Value{
-			"class":  effects.String(string(o.Class)),
-			"learns": effects.List(learns...),
-			"size":   effects.Uint(o.Size),
-		}))
+		obs = append(obs, fields(
+			effects.Field{Key: "class", Value: effects.String(string(o.Class))},
+			effects.Field{Key: "learns", Value: effects.List(learns...)},
+			effects.Field{Key: "size", Value: effects.Uint(o.Size)},
+		))
 	}
-	return fact(FactLeakage, l.Authority, l.Time, string(l.Op), effects.Map(map[string]effects.Value{
-		"context":      effects.Bytes(l.Context[:]),
-		"peer":         effects.Bytes(l.Peer[:]),
-		"observations": effects.List(obs...),
-	}))
+	return fact(FactLeakage, l.Authority, l.Time, string(l.Op), fields(
+		effects.Field{Key: "context", Value: effects.Bytes(l.Context[:])},
+		effects.Field{Key: "observations", Value: effects.List(obs...)},
+		effects.Field{Key: "peer", Value: effects.Bytes(l.Peer[:])},
+	))
 }

@@ -8,8 +8,10 @@ import (
 	"github.com/aurahost/aura-host/effects"
 )
 
-// Store is where budgets and receipt chains persist. The host implements it
-// over the storage (or journal) plugin; MemStore serves tests. Values are
+// Store is where budgets and receipt chains persist. It must be the host's
+// own, out of reach of every effect an agent can call (a budget kept in the
+// storage plugin could be rewritten by storage.store): the host keeps it in
+// a file of its own in production, in a MemStore in testing and simulation. Values are
 // opaque bytes; a missing key is (nil, false, nil), not an error.
 //
 // Each FlowBudgetManager or ReceiptManager owns its keys: two managers
@@ -60,6 +62,18 @@ func (s *MemStore) Put(ctx context.Context, key string, value []byte) error {
 	defer s.mu.Unlock()
 	s.m[key] = append([]byte(nil), value...)
 	return nil
+}
+
+// Snapshot returns a copy of every key and value stored (for tests and
+// diagnostics: that a refused attempt changed nothing).
+func (s *MemStore) Snapshot() map[string][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string][]byte, len(s.m))
+	for k, v := range s.m {
+		out[k] = append([]byte(nil), v...)
+	}
+	return out
 }
 
 // Keys returns the number of keys stored (for tests and diagnostics).

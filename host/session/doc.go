@@ -17,8 +17,10 @@
 // fault as a diagnostic), replay.go (replaying a trace, a divergence as a
 // diagnostic).
 //
-// It may import host, effects, config and vm (and vm's sub-packages); it
-// must not import host/sim, plugins or the CLI, and it writes only to the
+// It may import host (and host/agent: a deployment with agent blocks is
+// served by the agent the session acts as, through its guard chain),
+// effects, config and vm (and vm's sub-packages); it must not import
+// host/sim, plugins or the CLI, and it writes only to the
 // io.Writer it is given: diagnostics are returned, not printed.
 //
 // Invariants: a protocol mistake is an hcl.Diagnostic at its line in the

@@ -12,6 +12,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
 	"github.com/aurahost/aura-host/vm/syntax"
@@ -53,9 +54,16 @@ type Config struct {
 	// ShutdownTimeout bounds the host's shutdown after the session, which
 	// runs even when ctx has ended (default DefaultShutdownTimeout).
 	ShutdownTimeout time.Duration
+	// As names the agent the session acts as in a deployment with agent
+	// blocks (default: its only agent): every role's invokes go through
+	// that agent's router and guard chain, so an operation its allow list
+	// does not grant faults the session (denied). A deployment without
+	// agents runs a plain plugin host, whose invokes are not guarded.
+	As string
 }
 
-// Run starts the deployment's host, runs one session of the protocol with
+// Run starts the deployment's host (or, with agent blocks, the agent it
+// acts as: Config.As), runs one session of the protocol with
 // every role in one machine, stops the host and returns the outcome. A
 // session that faults is an outcome (Outcome.Faulted), not an error; an
 // error is a host that did not start (a *host.DiagnosticsError for
@@ -65,29 +73,25 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	dep, seed := cfg.Deployment, cfg.Deployment.Seed
-	h, err := host.New(host.Config{Deployment: dep, Logger: logger})
+	seed := cfg.Deployment.Seed
+	rt, err := start(ctx, &cfg, logger)
 	if err != nil {
-		return nil, err
-	}
-	logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins))
-	if err := h.Start(ctx); err != nil {
 		return nil, err
 	}
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), cmp.Or(cfg.ShutdownTimeout, DefaultShutdownTimeout))
 		defer cancel()
-		if err := h.Shutdown(sctx); err != nil {
+		if err := rt.shutdown(sctx); err != nil {
 			logger.Error("shutdown", "error", err)
 		}
 	}()
 
-	effs := NewEffects(vm.NewRegistryEffects(vm.RegistryEffectsConfig{Registry: h.Registry(), Handler: h.Router(), Seed: seed}), cfg.Rules)
+	effs := NewEffects(vm.NewRegistryEffects(vm.RegistryEffectsConfig{Registry: rt.router.Registry(), Handler: rt.router, Seed: seed}), cfg.Rules)
 	p := cfg.Protocol
 	vmcfg := vm.Config{
 		Effects:     effs,
 		Session:     effects.DeriveSessionID(p.Name, seed),
-		Authority:   h.Authority(),
+		Authority:   rt.router.Authority(),
 		Scheduler:   cfg.Scheduler,
 		Granularity: cfg.Granularity,
 		Seed:        seed,
@@ -118,4 +122,43 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		logger.Info("role finished", "role", r.Role, "status", r.Status, "trace_entries", r.Entries)
 	}
 	return out, nil
+}
+
+// runtime is what serves a session: the router its invokes take, and how
+// to stop what was started.
+type runtime struct {
+	router   *host.Router
+	shutdown func(context.Context) error
+}
+
+// start starts what serves the session: in a deployment with agent blocks
+// the agent it acts as (cfg.As, default the only one), with its guard
+// chain; in one without, a plain host.
+func start(ctx context.Context, cfg *Config, logger hclog.Logger) (*runtime, error) {
+	dep := cfg.Deployment
+	if len(dep.Agents) > 0 {
+		name, err := agent.ChooseAgent(dep, cfg.As)
+		if err != nil {
+			return nil, err
+		}
+		logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins), "as", name)
+		g, err := agent.StartGroup(ctx, agent.GroupConfig{Deployment: dep, Agents: []string{name}, Host: host.Config{Logger: logger}})
+		if err != nil {
+			return nil, err
+		}
+		a, _ := g.Agent(name)
+		return &runtime{router: a.Router(), shutdown: g.Shutdown}, nil
+	}
+	if cfg.As != "" {
+		return nil, fmt.Errorf("--as %s: the deployment declares no agents, so there is none to act as (no agents: calls are not guarded)", cfg.As)
+	}
+	h, err := host.New(host.Config{Deployment: dep, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins))
+	if err := h.Start(ctx); err != nil {
+		return nil, err
+	}
+	return &runtime{router: h.Router(), shutdown: h.Shutdown}, nil
 }

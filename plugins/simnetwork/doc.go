@@ -24,6 +24,11 @@
 //
 // Invariants a newcomer must not break:
 //
+//   - A receive takes only the caller's mail: a call acting for an
+//     authority (every call an agent's router makes) may name no
+//     destination but its own address, or it is refused (denied). Only a
+//     call without an authority — the network's owner, a simulator driving
+//     it — names any endpoint.
 //   - All randomness comes from one stream seeded by the seed, and every
 //     transmission attempt — a send, or a retransmission — draws the same
 //     number of values whatever the fault settings and whatever becomes of

@@ -88,6 +88,22 @@ func endpointArg(c *sdk.Call, name string) (sdk.Value, error) {
 	return v, nil
 }
 
+// receiver is whose mail a receive takes. A call acting for an authority
+// takes only that authority's: a destination naming any other endpoint is
+// refused (denied), so one agent on a shared network never reads
+// another's envelopes. A call without an authority — the network's owner,
+// a simulator or a test driving it directly — may name any endpoint.
+func receiver(c *sdk.Call) (sdk.Value, error) {
+	dst, err := endpointArg(c, "destination")
+	if err != nil || c.Authority.IsZero() {
+		return dst, err
+	}
+	if own := authorityAddress(c.Authority); networkops.AddressKey(dst) != networkops.AddressKey(own) {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeDenied, "a receive takes only the caller's own mail: destination %v is not %s", dst, c.Authority)
+	}
+	return dst, nil
+}
+
 func contextArg(c *sdk.Call) (sdk.Value, error) {
 	v := c.Arg("context")
 	if !networkops.IsAddress(v, true) {
@@ -124,14 +140,14 @@ func (p *plugin) networkOperations() []sdk.Operation {
 		effects.NetworkReceiveEnvelope: {
 			Op: "Takes the oldest envelope delivered to destination and returns it (the map as sent), or " +
 				"null if none has arrived. Never waits.",
-			Params: map[string]string{"destination": "whose envelope to take: " + endpointDoc + "; default: the calling authority's 16 bytes"},
+			Params: map[string]string{"destination": "whose envelope to take: " + endpointDoc + "; default, and the only one allowed to a call acting for an authority: the calling authority's 16 bytes"},
 		},
 		effects.NetworkReceiveEnvelopeFrom: {
 			Op: "Takes the oldest envelope delivered to destination from source in context and returns it, " +
 				"or null if there is none; other envelopes stay queued. Never waits.",
 			Params: map[string]string{
 				"source":      "the sender: " + endpointDoc,
-				"destination": "whose envelope to take; default: the calling authority's 16 bytes",
+				"destination": "whose envelope to take; default, and the only one allowed to a call acting for an authority: the calling authority's 16 bytes",
 			},
 		},
 		effects.NetworkConnectedPeers: {
@@ -167,7 +183,7 @@ func received(e Envelope, ok bool) (sdk.Value, error) {
 }
 
 func (p *plugin) receiveEnvelope(_ context.Context, c *sdk.Call) (sdk.Value, error) {
-	dst, err := endpointArg(c, "destination")
+	dst, err := receiver(c)
 	if err != nil {
 		return sdk.Value{}, err
 	}
@@ -175,7 +191,7 @@ func (p *plugin) receiveEnvelope(_ context.Context, c *sdk.Call) (sdk.Value, err
 }
 
 func (p *plugin) receiveEnvelopeFrom(_ context.Context, c *sdk.Call) (sdk.Value, error) {
-	dst, err := endpointArg(c, "destination")
+	dst, err := receiver(c)
 	if err != nil {
 		return sdk.Value{}, err
 	}

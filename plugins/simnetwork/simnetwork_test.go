@@ -41,7 +41,8 @@ func TestDeliveryFollowsVirtualTime(t *testing.T) {
 	e1 := envelope("a", "b", "ctx", "one")
 	e2 := args("source", s("a"), "destination", s("b"), "context", s("ctx"), "payload", sdk.Bytes([]byte("two")),
 		"metadata", args("k", sdk.Int(1)), "receipt", sdk.Bytes([]byte{1, 2}))
-	h := sdktest.New(t, New(), sdktest.WithAuthority(alice))
+	// No authority: the test drives the network as its owner, for any endpoint.
+	h := sdktest.New(t, New())
 	plugintest.Run(t, h, []plugintest.Step{
 		{Op: effects.NetworkFaultsSetDelay, Args: args("min_ms", sdk.Int(10), "max_ms", sdk.Int(10)), Want: sdk.Null()},
 		{Op: effects.NetworkSendEnvelope, Args: args("envelope", e1), Want: sent(1, 10)},
@@ -325,5 +326,28 @@ func TestFaultsReadBack(t *testing.T) {
 	}
 	if got := net.Faults(); got != want {
 		t.Fatalf("after a refused update Faults() = %+v, want %+v", got, want)
+	}
+}
+
+// TestReceiveIsBoundToTheCaller: on a network shared by two agents, alice
+// asking for bob's mail is refused (denied) and takes nothing; bob still
+// receives his envelope afterwards.
+func TestReceiveIsBoundToTheCaller(t *testing.T) {
+	t.Parallel()
+	net := NewNetwork(1)
+	bob := effects.DeriveAuthorityID("bob", 0)
+	ha := sdktest.New(t, NewWithNetwork(net), sdktest.WithAuthority(alice))
+	hb := sdktest.New(t, NewWithNetwork(net), sdktest.WithAuthority(bob))
+	env := args("source", sdk.Bytes(alice[:]), "destination", sdk.Bytes(bob[:]), "context", s("c"), "payload", sdk.Bytes([]byte("for bob")))
+	mustInvoke(t, ha, effects.NetworkSendEnvelope, args("envelope", env))
+	for _, dst := range []sdk.Value{sdk.Bytes(bob[:]), s("bob")} {
+		plugintest.Run(t, ha, []plugintest.Step{
+			{Op: effects.NetworkReceiveEnvelope, Args: args("destination", dst), Code: sdk.CodeDenied, Message: "only the caller's own mail"},
+			{Op: effects.NetworkReceiveEnvelopeFrom, Args: args("destination", dst, "source", sdk.Bytes(alice[:]), "context", s("c")),
+				Code: sdk.CodeDenied, Message: "only the caller's own mail"},
+		})
+	}
+	if v := mustInvoke(t, hb, effects.NetworkReceiveEnvelope, sdk.Null()); !v.Equal(env) {
+		t.Fatalf("bob received %v after alice's refused receives, want his envelope", v)
 	}
 }
