@@ -90,12 +90,17 @@ func newGuardChain(authority effects.AuthorityID, registry *effects.Registry, cf
 	return g
 }
 
-// before runs the chain for a call and returns the call to dispatch (a send
-// gets its receipt attached), or the denial.
-func (g *guardChain) before(ctx context.Context, call *effects.Call) (*effects.Call, error) {
+// before evaluates the chain for a call and returns the call to dispatch,
+// or the denial. A send's commands run here — the charge yields the
+// receipt the envelope must carry — and the call returned carries it. For
+// any other guarded operation the commands (its journal fact, its leakage)
+// are returned as commit, for the Router to run once the handler has
+// succeeded: an operation the handler refuses (a forged invitation, a
+// foreign key) leaves no fact, as a denial by the chain leaves none.
+func (g *guardChain) before(ctx context.Context, call *effects.Call) (_ *effects.Call, commit func(context.Context) error, _ error) {
 	send := g.policy.IsSend(call.Op)
 	if !send && !g.policy.IsGuarded(call.Op) {
-		return call, nil
+		return call, nil, nil
 	}
 	req := guard.Request{Op: call.Op, Authority: call.Authority, Context: call.Context, Session: call.Session,
 		Time: g.now(ctx), Body: call.Args}
@@ -103,44 +108,50 @@ func (g *guardChain) before(ctx context.Context, call *effects.Call) (*effects.C
 	if send {
 		var err error
 		if env, err = guard.EnvelopeFromValue(call.Arg("envelope")); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if env.Source != call.Authority {
-			return nil, &effects.Error{Code: effects.CodeDenied, Op: call.Op,
+			return nil, nil, &effects.Error{Code: effects.CodeDenied, Op: call.Op,
 				Message: fmt.Sprintf("envelope source %s is not the sending authority %s", env.Source, call.Authority)}
 		}
 		req.Context, req.Peer, req.PayloadSize = env.Context, env.Destination, len(env.Payload)
 		req.Body = effects.Map(map[string]effects.Value{"payload_bytes": effects.Int(int64(len(env.Payload)))})
 		if err := g.initBudget(ctx, req.BudgetKey()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	var budgets map[guard.BudgetKey]guard.FlowBudget
 	if send { // only a send reads a budget; other calls need no store read
 		var err error
 		if budgets, err = g.budgets.Snapshot(ctx, req.BudgetKey()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	d := guard.Evaluate(guard.Snapshot{Policy: g.policy, Grants: g.grants, Budgets: budgets}, req)
 	if !d.Allowed() {
-		return nil, d.Err()
+		return nil, nil, d.Err()
+	}
+	if !send {
+		if err := g.journaled(); err != nil {
+			return nil, nil, err
+		}
+		return call, func(ctx context.Context) error { _, err := g.exec.Run(ctx, d); return err }, nil
 	}
 	out, err := g.exec.Run(ctx, d)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if send && out.Receipt != nil {
+	if out.Receipt != nil {
 		b, err := out.Receipt.MarshalBinary()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		env.Receipt = b
 		c := *call
 		c.Args = effects.Map(map[string]effects.Value{"envelope": env.Value()})
 		call = &c
 	}
-	return call, nil
+	return call, nil, nil
 }
 
 // after checks what a receive returned: an envelope must carry a valid
@@ -204,12 +215,21 @@ func (g *guardChain) now(ctx context.Context) uint64 {
 
 // appendFact is the journal coupling: no journal, no guarded operation.
 func (g *guardChain) appendFact(ctx context.Context, fact effects.Value) error {
+	if err := g.journaled(); err != nil {
+		return err
+	}
+	_, err := g.direct(ctx, effects.JournalAppendFact, journalArgs(fact))
+	return err
+}
+
+// journaled is the journal coupling's precondition, checked before any
+// guarded handler runs: no journal, no guarded operation.
+func (g *guardChain) journaled() error {
 	if !g.registry.Has(effects.JournalAppendFact) {
 		return &effects.Error{Code: effects.CodeUnavailable, Op: effects.JournalAppendFact,
 			Message: `a guarded operation must be journaled, and no plugin serves journal.append_fact: add plugin "journal" { builtin = "journal" }`}
 	}
-	_, err := g.direct(ctx, effects.JournalAppendFact, journalArgs(fact))
-	return err
+	return nil
 }
 
 // direct calls a handler without the router: for the chain's own effects.

@@ -58,13 +58,18 @@ func (r *Router) Invoke(ctx context.Context, call *effects.Call) (effects.Value,
 	if r.guard == nil {
 		return entry.Handler.Invoke(ctx, call)
 	}
-	call, err := r.guard.before(ctx, call)
+	call, commit, err := r.guard.before(ctx, call)
 	if err != nil {
 		return effects.Value{}, err
 	}
 	v, err := entry.Handler.Invoke(ctx, call)
 	if err != nil {
 		return v, err
+	}
+	if commit != nil {
+		if err := commit(ctx); err != nil {
+			return effects.Value{}, err
+		}
 	}
 	return r.guard.after(ctx, call, v)
 }

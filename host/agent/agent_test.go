@@ -101,9 +101,10 @@ func tick(t *testing.T, network *sdk.Local, now int64) {
 	}
 }
 
+// journalSize counts every fact in a's journal, the guard chain's included.
 func journalSize(t *testing.T, a *agent.Agent) int {
 	t.Helper()
-	v, err := a.Invoke(context.Background(), "journal.get_journal", effects.Map(nil))
+	v, err := a.Invoke(context.Background(), effects.JournalGetJournal, effects.Map(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

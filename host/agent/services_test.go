@@ -132,6 +132,7 @@ func TestAttackServicesTrustWhatTheCallerSays(t *testing.T) {
 
 	// A genuine code for bob, imported by mallory: denied.
 	before := serviceFacts(t, mallory, invitationFacts...)
+	malloryJournal := journalSize(t, mallory)
 	if _, err := mallory.Invitations().Import(ctx, code); !errors.Is(err, effects.ErrDenied) {
 		t.Fatalf("mallory imported bob's invitation: %v", err)
 	}
@@ -148,6 +149,11 @@ func TestAttackServicesTrustWhatTheCallerSays(t *testing.T) {
 	if after := serviceFacts(t, mallory, invitationFacts...); after != before {
 		t.Fatalf("refused attempts journaled %d invitation facts", after-before)
 	}
+	// Nor a fact of the guard chain's: its journal coupling commits only
+	// once the handler has succeeded.
+	if after := journalSize(t, mallory); after != malloryJournal {
+		t.Fatalf("refused attempts left %d facts in mallory's journal", after-malloryJournal)
+	}
 	if got, err := bob.Invitations().Accept(ctx, inv.ID); err != nil || got.SettledBy != bob.AuthorityID().String() {
 		t.Fatalf("bob accepts: %+v, %v", got, err)
 	}
@@ -160,6 +166,7 @@ func TestAttackServicesTrustWhatTheCallerSays(t *testing.T) {
 	pub, priv, _ := ed25519.GenerateKey(nil)
 	authFacts := []string{"auth.authenticated", "auth.rejected", "auth.device_enrolled"}
 	before = serviceFacts(t, alice, authFacts...)
+	aliceJournal := journalSize(t, alice)
 	_, err = alice.Auth().Verify(ctx, facade.AuthResponse{ChallengeID: ch.ID, PublicKey: pub,
 		Signature: ed25519.Sign(priv, effects.DeviceSigningMessage(effects.PurposeAuthChallenge, ch.Nonce))})
 	if !errors.Is(err, effects.ErrUnknownDevice) {
@@ -167,6 +174,9 @@ func TestAttackServicesTrustWhatTheCallerSays(t *testing.T) {
 	}
 	if after := serviceFacts(t, alice, authFacts...); after != before {
 		t.Fatalf("a refused verify journaled %d auth facts", after-before)
+	}
+	if after := journalSize(t, alice); after != aliceJournal {
+		t.Fatalf("a refused verify left %d facts in alice's journal", after-aliceJournal)
 	}
 	// The agent's own device, through device.sign, authenticates.
 	sig, err := alice.Effects().Device.Sign(ctx, effects.PurposeAuthChallenge, ch.Nonce)
