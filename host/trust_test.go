@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/internal/hosttest"
 )
 
 // Attack 6 of issue 11, end to end: `validate` (Host.Check) on a deployment
@@ -32,28 +32,7 @@ func TestValidateNeverRunsASwappedBinary(t *testing.T) {
 	}
 	dep := deployment(t, fmt.Sprintf("deployment \"t\" {}\nplugin \"pinned\" {\n  command = %q\n  sha256  = %q\n}\n", bin, sha256Hex(t, a)))
 
-	stop := make(chan struct{})
-	var swaps sync.WaitGroup
-	swaps.Go(func() {
-		tmp := filepath.Join(dir, "swap")
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			src := a
-			if i%2 == 1 {
-				src = b
-			}
-			_ = os.Remove(tmp)
-			if os.Link(src, tmp) != nil || os.Rename(tmp, bin) != nil {
-				t.Error("swap failed")
-				return
-			}
-		}
-	})
-	defer func() { close(stop); swaps.Wait() }()
+	defer hosttest.SwapUntilStopped(t, bin, a, b)()
 
 	refused := 0
 	for i := range 200 {

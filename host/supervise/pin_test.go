@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/internal/hosttest"
 )
 
 // Attack 6 of issue 11: the path of a pinned plugin is swapped, by link and
@@ -36,32 +36,7 @@ func TestPinnedBinarySwapNeverRunsTheOther(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	stop := make(chan struct{})
-	var swaps sync.WaitGroup
-	swaps.Go(func() {
-		tmp := filepath.Join(dir, "swap")
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			src := a
-			if i%2 == 1 {
-				src = b
-			}
-			_ = os.Remove(tmp)
-			if err := os.Link(src, tmp); err != nil {
-				t.Error(err)
-				return
-			}
-			if err := os.Rename(tmp, path); err != nil {
-				t.Error(err)
-				return
-			}
-		}
-	})
-	defer func() { close(stop); swaps.Wait() }()
+	defer hosttest.SwapUntilStopped(t, path, a, b)()
 
 	spec := launchSpec{
 		plugin:       &config.Plugin{Name: "pinned", Command: path, SHA256: pin[:]},
