@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -85,7 +83,7 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 				fmt.Fprintln(cmd.OutOrStdout(), string(out))
 				return nil
 			}
-			printValue(cmd.OutOrStdout(), v)
+			v.WriteText(cmd.OutOrStdout())
 			return nil
 		},
 	}
@@ -172,28 +170,4 @@ func runningHost(ctx context.Context, file string, mode *modeValue) *admin.Clien
 	}
 	fmt.Fprintf(stderr, "invoking through the running host (pid %d)\n", st.PID)
 	return c
-}
-
-// printValue prints a result for people: bytes as bare hex, strings as
-// they are, a map as one "name: value" line per field.
-func printValue(w io.Writer, v effects.Value) {
-	switch v.Kind() {
-	case effects.KindMap:
-		for _, f := range v.Fields() {
-			fmt.Fprintf(w, "%s: %s\n", f.Key, scalar(f.Value))
-		}
-	default:
-		fmt.Fprintln(w, scalar(v))
-	}
-}
-
-func scalar(v effects.Value) string {
-	switch v.Kind() {
-	case effects.KindBytes:
-		return hex.EncodeToString([]byte(v.BytesString()))
-	case effects.KindString:
-		s, _ := v.AsString()
-		return s
-	}
-	return v.String()
 }

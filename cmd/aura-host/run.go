@@ -8,7 +8,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -19,6 +18,7 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/supervise"
 )
 
 // shutdownBound bounds a whole shutdown; each plugin also has its own.
@@ -78,7 +78,7 @@ run refuses it in simulation mode and says so.`,
 				return reportHostError(dep, err)
 			}
 			defer shutdown(h, logger)
-			printPlugins(out, h.Plugins())
+			supervise.WritePluginTable(out, h.Plugins())
 			fmt.Fprintf(out, "\n%s\ndeployment %q is serving %d operations; press Ctrl-C to stop\n", noAgents, dep.Name, len(h.Registry().Entries()))
 			<-ctx.Done()
 			logger.Info("shutting down")
@@ -100,7 +100,7 @@ func runAgents(ctx context.Context, out io.Writer, dep *config.Deployment, logge
 		return err
 	}
 	defer stopAgents(g, logger)
-	printPlugins(out, g.Plugins())
+	supervise.WritePluginTable(out, g.Plugins())
 	ops := len(g.Agents()[0].Host().Registry().Entries())
 	fmt.Fprintf(out, "\ndeployment %q is serving %d operations as its agents %s, each call through its agent's guard chain; press Ctrl-C to stop\n",
 		dep.Name, ops, strings.Join(names, ", "))
@@ -134,13 +134,4 @@ func checkServable(file string, dep *config.Deployment, fromFlag bool) error {
 		Detail: detail, Subject: dep.ModeRange.Ptr()}
 	_ = config.WriteDiagnostics(stderr, dep.Files, hcl.Diagnostics{d}, colorful(stderr))
 	return &exitError{code: 1}
-}
-
-func printPlugins(w io.Writer, plugins []host.PluginStatus) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PLUGIN\tSTATE\tPID\tVERSION\tOPERATIONS")
-	for _, p := range plugins {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\n", p.Name, p.State, p.PID, p.Version, p.Operations)
-	}
-	_ = tw.Flush()
 }
