@@ -156,3 +156,24 @@ func AbbreviateLine(s string, limit int) string {
 	}
 	return s
 }
+
+// ReadTraceFile reads a recorded trace file (`protocol run --record`). A
+// line that was altered (its digest no longer chains) is returned as the
+// Determinism *vm.Fault at its index, unwrapped; anything else that keeps
+// the file from reading is an error naming it.
+func ReadTraceFile(file string) (*trace.Trace, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("read trace: %w (give a file written by `aura-host protocol run --record`)", err)
+	}
+	defer f.Close()
+	t, err := vm.ReadTrace(f)
+	var fault *vm.Fault
+	if errors.As(err, &fault) && fault.Kind == vm.FaultDeterminism {
+		return nil, fault
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read trace %s: %w (is it a trace written by `aura-host protocol run --record`?)", file, err)
+	}
+	return t, nil
+}

@@ -5,7 +5,8 @@
 // that lists header and trace-header differences apart and ignores digest
 // chains) with its text form (WriteDiff), and the replay of every machine
 // trace with no plugins (Bundle.Replay, built on host/session's
-// ReplayTrace; a trace file alone is compared by vm/trace.Compare).
+// ReplayTrace) with its text form (WriteReplay; a trace file alone is
+// compared by vm/trace.Compare).
 //
 // A bundle is JSON Lines: a header {"format":"aura-sim-bundle/v1", the
 // deployment, the seed, the determinism profile}, each fault as applied on
