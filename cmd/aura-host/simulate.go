@@ -15,6 +15,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/internal/atomicfile"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm/policy"
 )
@@ -156,7 +157,7 @@ func simulateOne(ctx context.Context, w io.Writer, sc *sim.Scenario, seed uint64
 	}
 	o := sc.Report(seed, out)
 	if f.record != "" {
-		if err := writeFileAtomic(f.record, func(w io.Writer) error { _, err := out.Bundle.WriteTo(w); return err }); err != nil {
+		if err := atomicfile.Write(f.record, func(w io.Writer) error { _, err := out.Bundle.WriteTo(w); return err }); err != nil {
 			return fmt.Errorf("--record: %w", err)
 		}
 		o.Recorded = f.record
