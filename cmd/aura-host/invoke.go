@@ -159,14 +159,9 @@ func runningHost(ctx context.Context, file string, mode *modeValue) *admin.Clien
 	if diags.HasErrors() {
 		return nil // invokeHere reports the diagnostics
 	}
-	sock, err := admin.Find(dep.StateDir)
-	if err != nil {
-		return nil
-	}
-	c := admin.Dial(sock)
-	st, err := c.Status(ctx)
-	if err != nil || st.Deployment != dep.Name {
-		return nil // a stale pointer left by a host that was killed
+	c, st, ok := admin.FindRunning(ctx, dep.StateDir, dep.Name)
+	if !ok {
+		return nil // none, or a stale pointer left by a host that was killed
 	}
 	fmt.Fprintf(stderr, "invoking through the running host (pid %d)\n", st.PID)
 	return c

@@ -15,7 +15,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/config"
-	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/host/supervise"
@@ -109,29 +108,19 @@ func runAgents(ctx context.Context, out io.Writer, dep *config.Deployment, logge
 	return nil
 }
 
-// checkServable refuses to serve a multi-agent deployment in simulation
-// mode: its agents share one virtual clock and one simulated network that
-// only the simulator advances, so a served host would wait on time that
-// never passes. fromFlag says whether --mode (rather than the file) chose
-// the mode, which decides where the message points.
+// checkServable refuses to serve a deployment run cannot serve
+// (agent.CheckServable: a multi-agent simulation). fromFlag says whether
+// --mode (rather than the file) chose the mode, which decides where the
+// message points.
 func checkServable(file string, dep *config.Deployment, fromFlag bool) error {
-	if dep.Mode != effects.Simulation || len(dep.Agents) == 0 {
+	d := agent.CheckServable(file, dep)
+	if d == nil {
 		return nil
 	}
-	names := make([]string, len(dep.Agents))
-	for i, a := range dep.Agents {
-		names[i] = a.Name
-	}
-	detail := fmt.Sprintf("In simulation mode, the %d agents of this deployment (%s) share one virtual clock and one simulated network, "+
-		"which only the simulator advances; `run` serves a single host on its own. Run its protocols with\n\n"+
-		"  aura-host simulate %s\n\nor serve it with its real plugins:\n\n  aura-host run %s --mode production",
-		len(names), strings.Join(names, ", "), file, file)
-	if fromFlag || dep.ModeRange.Filename == "" {
-		fmt.Fprintf(stderr, "Error: --mode simulation: %s cannot be served by run\n\n%s\n", file, detail)
+	if fromFlag || d.Subject == nil {
+		fmt.Fprintf(stderr, "Error: --mode simulation: %s cannot be served by run\n\n%s\n", file, d.Detail)
 		return &exitError{code: 1}
 	}
-	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "A multi-agent simulation cannot be served by run",
-		Detail: detail, Subject: dep.ModeRange.Ptr()}
 	_ = config.WriteDiagnostics(stderr, dep.Files, hcl.Diagnostics{d}, colorful(stderr))
 	return &exitError{code: 1}
 }
