@@ -74,10 +74,12 @@ func reportDiagnostics(files map[string]*hcl.File, err error) bool {
 	return true
 }
 
-func shutdown(h *host.Host, logger hclog.Logger) {
+// shutdown stops what stop shuts down (a host, a group of agents) within
+// shutdownBound, logging a failure.
+func shutdown(stop func(context.Context) error, logger hclog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownBound)
 	defer cancel()
-	if err := h.Shutdown(ctx); err != nil {
+	if err := stop(ctx); err != nil {
 		logger.Error("shutdown", "error", err)
 	}
 }
@@ -102,13 +104,4 @@ func startAgents(ctx context.Context, dep *config.Deployment, logger hclog.Logge
 		return nil, reportHostError(dep, err)
 	}
 	return g, nil
-}
-
-// stopAgents shuts a group of agents down within shutdownBound.
-func stopAgents(g *agent.Group, logger hclog.Logger) {
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownBound)
-	defer cancel()
-	if err := g.Shutdown(ctx); err != nil {
-		logger.Error("shutdown", "error", err)
-	}
 }

@@ -107,37 +107,15 @@ func invokeHere(start, ctx context.Context, g *globals, file string, mode *modeV
 		return effects.Value{}, err
 	}
 	dep = mode.apply(dep)
-	var (
-		invoke func(context.Context, *effects.Call) (effects.Value, error)
-		lookup func(effects.OpID) (*effects.Entry, bool)
-	)
-	if len(dep.Agents) > 0 {
-		name, err := agent.ChooseAgent(dep, as)
-		if err != nil {
-			return effects.Value{}, err
-		}
-		grp, err := startAgents(start, dep, logger, false, name)
-		if err != nil {
-			return effects.Value{}, err
-		}
-		defer stopAgents(grp, logger)
-		a, _ := grp.Agent(name)
-		invoke, lookup = a.Host().Invoke, a.Host().Registry().Lookup
-	} else {
-		if as != "" {
-			return effects.Value{}, fmt.Errorf("--as %s: %s declares no agents, so there is none to act as (%s)", as, file, noAgents)
-		}
-		h, err := host.New(host.Config{Deployment: dep, Logger: logger})
-		if err != nil {
-			return effects.Value{}, err
-		}
-		if err := h.Start(start); err != nil {
-			return effects.Value{}, reportHostError(dep, err)
-		}
-		defer shutdown(h, logger)
-		invoke, lookup = h.Invoke, h.Registry().Lookup
+	if len(dep.Agents) == 0 && as != "" {
+		return effects.Value{}, fmt.Errorf("--as %s: %s declares no agents, so there is none to act as (%s)", as, file, noAgents)
 	}
-	entry, ok := lookup(op)
+	h, stop, err := agent.StartAs(start, dep, as, host.Config{Logger: logger})
+	if err != nil {
+		return effects.Value{}, reportHostError(dep, err)
+	}
+	defer shutdown(stop, logger)
+	entry, ok := h.Registry().Lookup(op)
 	if !ok {
 		return effects.Value{}, fmt.Errorf("no plugin in %s serves %s (run `aura-host plugins %s` to list operations)", file, op, file)
 	}
@@ -145,7 +123,7 @@ func invokeHere(start, ctx context.Context, g *globals, file string, mode *modeV
 	if err != nil {
 		return effects.Value{}, err
 	}
-	return invoke(ctx, &effects.Call{Op: op, Args: callArgs})
+	return h.Invoke(ctx, &effects.Call{Op: op, Args: callArgs})
 }
 
 // runningHost is the admin client of an `aura-host run` serving the

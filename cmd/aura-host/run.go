@@ -76,7 +76,7 @@ run refuses it in simulation mode and says so.`,
 			if err := h.Start(ctx); err != nil {
 				return reportHostError(dep, err)
 			}
-			defer shutdown(h, logger)
+			defer shutdown(h.Shutdown, logger)
 			supervise.WritePluginTable(out, h.Plugins())
 			fmt.Fprintf(out, "\n%s\ndeployment %q is serving %d operations; press Ctrl-C to stop\n", noAgents, dep.Name, len(h.Registry().Entries()))
 			<-ctx.Done()
@@ -98,7 +98,7 @@ func runAgents(ctx context.Context, out io.Writer, dep *config.Deployment, logge
 	if err != nil {
 		return err
 	}
-	defer stopAgents(g, logger)
+	defer shutdown(g.Shutdown, logger)
 	supervise.WritePluginTable(out, g.Plugins())
 	ops := len(g.Agents()[0].Host().Registry().Entries())
 	fmt.Fprintf(out, "\ndeployment %q is serving %d operations as its agents %s, each call through its agent's guard chain; press Ctrl-C to stop\n",
