@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"io"
 
@@ -88,11 +87,7 @@ where it stopped.`,
 				fmt.Fprintf(stderr, "Error: %s: the replayed trace hashes %x, the recorded one %x\n", file, r.Got, r.Want)
 				return &exitError{code: 1}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: OK: replayed %d entries of protocol %q with no plugins\n", file, len(t.Entries), t.Header.Protocol)
-			if r.Fault != nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "the recorded run ended in a fault, and so does the replay: %s\n", r.Fault.Kind)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "trace hash %s\n", hex.EncodeToString(r.Want[:]))
+			r.WriteText(cmd.OutOrStdout(), file)
 			return nil
 		},
 	}

@@ -3,8 +3,10 @@ package session
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -176,4 +178,15 @@ func ReadTraceFile(file string) (*trace.Trace, error) {
 		return nil, fmt.Errorf("read trace %s: %w (is it a trace written by `aura-host protocol run --record`?)", file, err)
 	}
 	return t, nil
+}
+
+// WriteText prints a trace that replayed (Status Replayed) for people, as
+// `aura-host trace replay FILE` does: OK with the number of entries, the
+// recorded fault the replay also ended in, and the trace hash.
+func (r Replay) WriteText(w io.Writer, file string) {
+	fmt.Fprintf(w, "%s: OK: replayed %d entries of protocol %q with no plugins\n", file, len(r.Trace.Entries), r.Trace.Header.Protocol)
+	if r.Fault != nil {
+		fmt.Fprintf(w, "the recorded run ended in a fault, and so does the replay: %s\n", r.Fault.Kind)
+	}
+	fmt.Fprintf(w, "trace hash %s\n", hex.EncodeToString(r.Want[:]))
 }

@@ -54,3 +54,21 @@ func TestReadTraceFile(t *testing.T) {
 		t.Errorf("foreign file: %v", err)
 	}
 }
+
+// TestReplayWriteText: OK, the entries, the recorded fault, the hash.
+func TestReplayWriteText(t *testing.T) {
+	t.Parallel()
+	r := Replay{Status: Replayed, Trace: &trace.Trace{Header: trace.Header{Protocol: "P"}, Entries: make([]trace.Entry, 2)}, Want: [32]byte{0xab}}
+	var b strings.Builder
+	r.WriteText(&b, "t.jsonl")
+	want := "t.jsonl: OK: replayed 2 entries of protocol \"P\" with no plugins\ntrace hash ab" + strings.Repeat("00", 31) + "\n"
+	if b.String() != want {
+		t.Errorf("got %q, want %q", b.String(), want)
+	}
+	r.Fault = &vm.Fault{Kind: vm.FaultDeterminism}
+	b.Reset()
+	r.WriteText(&b, "t.jsonl")
+	if !strings.Contains(b.String(), "\nthe recorded run ended in a fault, and so does the replay: "+vm.FaultDeterminism.String()+"\n") {
+		t.Errorf("with a fault: %q", b.String())
+	}
+}
