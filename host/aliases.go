@@ -38,6 +38,10 @@ type (
 	AdminStatus = admin.Status
 )
 
+// SplitDiagnostics separates the configuration mistakes of a start-up
+// error (a *DiagnosticsError) from the other errors joined with them.
+var SplitDiagnostics = supervise.SplitDiagnostics
+
 // Policy is how one plugin is supervised (Config.Policies); its parts are
 // the deployment's config.Health, config.Restart and config.Call.
 type Policy = supervise.Policy

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/mattn/go-isatty"
 
 	"github.com/aurahost/aura-host/config"
@@ -53,38 +53,33 @@ func newHost(g *globals, path string, mode *modeValue, quiet, admin bool) (*host
 // reportHostError prints a start-up failure: configuration mistakes with
 // their snippets, anything else as the error says.
 func reportHostError(dep *config.Deployment, err error) error {
-	var de *host.DiagnosticsError
-	if errors.As(err, &de) {
-		_ = config.WriteDiagnostics(stderr, dep.Files, de.Diagnostics, colorful(stderr))
-		rest := errors.Join(withoutDiagnostics(err)...)
-		if rest != nil {
-			fmt.Fprintln(stderr, "Error:", rest)
-		}
+	if reportDiagnostics(dep.Files, err) {
 		return &exitError{code: 1}
 	}
 	return err
 }
 
-// withoutDiagnostics unpacks a joined error, dropping the diagnostics part.
-func withoutDiagnostics(err error) []error {
-	joined, ok := err.(interface{ Unwrap() []error })
+// reportDiagnostics prints the configuration mistakes err carries
+// (host.SplitDiagnostics) with their snippets from files, then the errors
+// joined with them; false, printing nothing, when it carries none.
+func reportDiagnostics(files map[string]*hcl.File, err error) bool {
+	diags, rest, ok := host.SplitDiagnostics(err)
 	if !ok {
-		return nil
+		return false
 	}
-	var out []error
-	for _, e := range joined.Unwrap() {
-		var de *host.DiagnosticsError
-		if !errors.As(e, &de) {
-			out = append(out, e)
-		}
+	_ = config.WriteDiagnostics(stderr, files, diags, colorful(stderr))
+	if rest != nil {
+		fmt.Fprintln(stderr, "Error:", rest)
 	}
-	return out
+	return true
 }
 
-func shutdown(h *host.Host, logger hclog.Logger) {
+// shutdown stops what stop shuts down (a host, a group of agents) within
+// shutdownBound, logging a failure.
+func shutdown(stop func(context.Context) error, logger hclog.Logger) {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownBound)
 	defer cancel()
-	if err := h.Shutdown(ctx); err != nil {
+	if err := stop(ctx); err != nil {
 		logger.Error("shutdown", "error", err)
 	}
 }
@@ -109,13 +104,4 @@ func startAgents(ctx context.Context, dep *config.Deployment, logger hclog.Logge
 		return nil, reportHostError(dep, err)
 	}
 	return g, nil
-}
-
-// stopAgents shuts a group of agents down within shutdownBound.
-func stopAgents(g *agent.Group, logger hclog.Logger) {
-	ctx, cancel := context.WithTimeout(context.Background(), shutdownBound)
-	defer cancel()
-	if err := g.Shutdown(ctx); err != nil {
-		logger.Error("shutdown", "error", err)
-	}
 }

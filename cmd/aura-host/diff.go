@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -85,21 +84,12 @@ a bundle compared with a trace, or altered (its digests no longer chain:
 	return cmd
 }
 
-// diffBundleFiles compares two simulation bundles: exit status 0 if they
+// diffBundleFiles compares two simulation bundles (bundle.ReadChecked): exit status 0 if they
 // are identical, 1 if they differ, 2 if one cannot be read.
 func diffBundleFiles(w io.Writer, fileA, fileB string, context int) error {
 	var bundles [2]*bundle.Bundle
 	for i, file := range []string{fileA, fileB} {
-		b, err := bundle.ReadFile(file)
-		if err == nil {
-			err = b.CheckDigests()
-		}
-		var te *bundle.TraceError
-		if errors.As(err, &te) && te.AlteredLine > 0 {
-			err = fmt.Errorf("%s: %w; `aura-host trace replay %s` names it", file, err, file)
-		} else if te != nil {
-			err = fmt.Errorf("%s: %w", file, err)
-		}
+		b, err := bundle.ReadChecked(file)
 		if err != nil {
 			fmt.Fprintln(stderr, "Error:", err)
 			return &exitError{code: 2}

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -85,7 +83,7 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 				fmt.Fprintln(cmd.OutOrStdout(), string(out))
 				return nil
 			}
-			printValue(cmd.OutOrStdout(), v)
+			v.WriteText(cmd.OutOrStdout())
 			return nil
 		},
 	}
@@ -109,37 +107,15 @@ func invokeHere(start, ctx context.Context, g *globals, file string, mode *modeV
 		return effects.Value{}, err
 	}
 	dep = mode.apply(dep)
-	var (
-		invoke func(context.Context, *effects.Call) (effects.Value, error)
-		lookup func(effects.OpID) (*effects.Entry, bool)
-	)
-	if len(dep.Agents) > 0 {
-		name, err := agent.ChooseAgent(dep, as)
-		if err != nil {
-			return effects.Value{}, err
-		}
-		grp, err := startAgents(start, dep, logger, false, name)
-		if err != nil {
-			return effects.Value{}, err
-		}
-		defer stopAgents(grp, logger)
-		a, _ := grp.Agent(name)
-		invoke, lookup = a.Host().Invoke, a.Host().Registry().Lookup
-	} else {
-		if as != "" {
-			return effects.Value{}, fmt.Errorf("--as %s: %s declares no agents, so there is none to act as (%s)", as, file, noAgents)
-		}
-		h, err := host.New(host.Config{Deployment: dep, Logger: logger})
-		if err != nil {
-			return effects.Value{}, err
-		}
-		if err := h.Start(start); err != nil {
-			return effects.Value{}, reportHostError(dep, err)
-		}
-		defer shutdown(h, logger)
-		invoke, lookup = h.Invoke, h.Registry().Lookup
+	if len(dep.Agents) == 0 && as != "" {
+		return effects.Value{}, fmt.Errorf("--as %s: %s declares no agents, so there is none to act as (%s)", as, file, noAgents)
 	}
-	entry, ok := lookup(op)
+	h, stop, err := agent.StartAs(start, dep, as, host.Config{Logger: logger})
+	if err != nil {
+		return effects.Value{}, reportHostError(dep, err)
+	}
+	defer shutdown(stop, logger)
+	entry, ok := h.Registry().Lookup(op)
 	if !ok {
 		return effects.Value{}, fmt.Errorf("no plugin in %s serves %s (run `aura-host plugins %s` to list operations)", file, op, file)
 	}
@@ -147,7 +123,7 @@ func invokeHere(start, ctx context.Context, g *globals, file string, mode *modeV
 	if err != nil {
 		return effects.Value{}, err
 	}
-	return invoke(ctx, &effects.Call{Op: op, Args: callArgs})
+	return h.Invoke(ctx, &effects.Call{Op: op, Args: callArgs})
 }
 
 // runningHost is the admin client of an `aura-host run` serving the
@@ -161,39 +137,10 @@ func runningHost(ctx context.Context, file string, mode *modeValue) *admin.Clien
 	if diags.HasErrors() {
 		return nil // invokeHere reports the diagnostics
 	}
-	sock, err := admin.Find(dep.StateDir)
-	if err != nil {
-		return nil
-	}
-	c := admin.Dial(sock)
-	st, err := c.Status(ctx)
-	if err != nil || st.Deployment != dep.Name {
-		return nil // a stale pointer left by a host that was killed
+	c, st, ok := admin.FindRunning(ctx, dep.StateDir, dep.Name)
+	if !ok {
+		return nil // none, or a stale pointer left by a host that was killed
 	}
 	fmt.Fprintf(stderr, "invoking through the running host (pid %d)\n", st.PID)
 	return c
-}
-
-// printValue prints a result for people: bytes as bare hex, strings as
-// they are, a map as one "name: value" line per field.
-func printValue(w io.Writer, v effects.Value) {
-	switch v.Kind() {
-	case effects.KindMap:
-		for _, f := range v.Fields() {
-			fmt.Fprintf(w, "%s: %s\n", f.Key, scalar(f.Value))
-		}
-	default:
-		fmt.Fprintln(w, scalar(v))
-	}
-}
-
-func scalar(v effects.Value) string {
-	switch v.Kind() {
-	case effects.KindBytes:
-		return hex.EncodeToString([]byte(v.BytesString()))
-	case effects.KindString:
-		s, _ := v.AsString()
-		return s
-	}
-	return v.String()
 }

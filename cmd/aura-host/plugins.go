@@ -1,13 +1,9 @@
 package main
 
 import (
-	"fmt"
-	"slices"
-	"text/tabwriter"
-
 	"github.com/spf13/cobra"
 
-	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/supervise"
 )
 
 func newPluginsCommand(g *globals) *cobra.Command {
@@ -32,31 +28,7 @@ served by in that mode.`,
 			if err := h.Check(cmd.Context()); err != nil {
 				return reportHostError(dep, err)
 			}
-			type row struct {
-				plugin string
-				spec   effects.OpSpec
-			}
-			var rows []row
-			for name, d := range h.Descriptors() {
-				for _, op := range d.Ops {
-					rows = append(rows, row{name, op})
-				}
-			}
-			slices.SortFunc(rows, func(a, b row) int {
-				if a.spec.ID < b.spec.ID {
-					return -1
-				}
-				if a.spec.ID > b.spec.ID {
-					return 1
-				}
-				return 0
-			})
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "OPERATION\tPLUGIN\tSIGNATURE")
-			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", r.spec.ID, r.plugin, r.spec.Signature())
-			}
-			return tw.Flush()
+			return supervise.WriteOperationTable(cmd.OutOrStdout(), h.Descriptors())
 		},
 	}
 	mode = addModeFlag(cmd.Flags())

@@ -3,10 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/internal/atomicfile"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
 	"github.com/aurahost/aura-host/vm/trace"
@@ -181,26 +180,8 @@ func writeTrace(path string, t *trace.Trace) error {
 	if t == nil {
 		return fmt.Errorf("--record %s: the session recorded no trace", path)
 	}
-	if err := writeFileAtomic(path, t.WriteJSONL); err != nil {
+	if err := atomicfile.Write(path, t.WriteJSONL); err != nil {
 		return fmt.Errorf("--record: %w", err)
 	}
 	return nil
-}
-
-// writeFileAtomic writes a file whole or not at all: write goes to a
-// temporary file beside path that is renamed over it once complete.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
 }

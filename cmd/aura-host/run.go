@@ -8,7 +8,6 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -16,9 +15,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/config"
-	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/supervise"
 )
 
 // shutdownBound bounds a whole shutdown; each plugin also has its own.
@@ -77,8 +76,8 @@ run refuses it in simulation mode and says so.`,
 			if err := h.Start(ctx); err != nil {
 				return reportHostError(dep, err)
 			}
-			defer shutdown(h, logger)
-			printPlugins(out, h.Plugins())
+			defer shutdown(h.Shutdown, logger)
+			supervise.WritePluginTable(out, h.Plugins())
 			fmt.Fprintf(out, "\n%s\ndeployment %q is serving %d operations; press Ctrl-C to stop\n", noAgents, dep.Name, len(h.Registry().Entries()))
 			<-ctx.Done()
 			logger.Info("shutting down")
@@ -99,8 +98,8 @@ func runAgents(ctx context.Context, out io.Writer, dep *config.Deployment, logge
 	if err != nil {
 		return err
 	}
-	defer stopAgents(g, logger)
-	printPlugins(out, g.Plugins())
+	defer shutdown(g.Shutdown, logger)
+	supervise.WritePluginTable(out, g.Plugins())
 	ops := len(g.Agents()[0].Host().Registry().Entries())
 	fmt.Fprintf(out, "\ndeployment %q is serving %d operations as its agents %s, each call through its agent's guard chain; press Ctrl-C to stop\n",
 		dep.Name, ops, strings.Join(names, ", "))
@@ -109,38 +108,19 @@ func runAgents(ctx context.Context, out io.Writer, dep *config.Deployment, logge
 	return nil
 }
 
-// checkServable refuses to serve a multi-agent deployment in simulation
-// mode: its agents share one virtual clock and one simulated network that
-// only the simulator advances, so a served host would wait on time that
-// never passes. fromFlag says whether --mode (rather than the file) chose
-// the mode, which decides where the message points.
+// checkServable refuses to serve a deployment run cannot serve
+// (agent.CheckServable: a multi-agent simulation). fromFlag says whether
+// --mode (rather than the file) chose the mode, which decides where the
+// message points.
 func checkServable(file string, dep *config.Deployment, fromFlag bool) error {
-	if dep.Mode != effects.Simulation || len(dep.Agents) == 0 {
+	d := agent.CheckServable(file, dep)
+	if d == nil {
 		return nil
 	}
-	names := make([]string, len(dep.Agents))
-	for i, a := range dep.Agents {
-		names[i] = a.Name
-	}
-	detail := fmt.Sprintf("In simulation mode, the %d agents of this deployment (%s) share one virtual clock and one simulated network, "+
-		"which only the simulator advances; `run` serves a single host on its own. Run its protocols with\n\n"+
-		"  aura-host simulate %s\n\nor serve it with its real plugins:\n\n  aura-host run %s --mode production",
-		len(names), strings.Join(names, ", "), file, file)
-	if fromFlag || dep.ModeRange.Filename == "" {
-		fmt.Fprintf(stderr, "Error: --mode simulation: %s cannot be served by run\n\n%s\n", file, detail)
+	if fromFlag || d.Subject == nil {
+		fmt.Fprintf(stderr, "Error: --mode simulation: %s cannot be served by run\n\n%s\n", file, d.Detail)
 		return &exitError{code: 1}
 	}
-	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "A multi-agent simulation cannot be served by run",
-		Detail: detail, Subject: dep.ModeRange.Ptr()}
 	_ = config.WriteDiagnostics(stderr, dep.Files, hcl.Diagnostics{d}, colorful(stderr))
 	return &exitError{code: 1}
-}
-
-func printPlugins(w io.Writer, plugins []host.PluginStatus) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PLUGIN\tSTATE\tPID\tVERSION\tOPERATIONS")
-	for _, p := range plugins {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\n", p.Name, p.State, p.PID, p.Version, p.Operations)
-	}
-	_ = tw.Flush()
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/config"
-	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/internal/atomicfile"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm/policy"
 )
@@ -156,7 +156,7 @@ func simulateOne(ctx context.Context, w io.Writer, sc *sim.Scenario, seed uint64
 	}
 	o := sc.Report(seed, out)
 	if f.record != "" {
-		if err := writeFileAtomic(f.record, func(w io.Writer) error { _, err := out.Bundle.WriteTo(w); return err }); err != nil {
+		if err := atomicfile.Write(f.record, func(w io.Writer) error { _, err := out.Bundle.WriteTo(w); return err }); err != nil {
 			return fmt.Errorf("--record: %w", err)
 		}
 		o.Recorded = f.record
@@ -183,13 +183,8 @@ func simulateOne(ctx context.Context, w io.Writer, sc *sim.Scenario, seed uint64
 // running the simulation of seed (a plugin's config block, say) with their
 // snippets; other errors pass through, naming the seed.
 func hostError(sc *sim.Scenario, seed uint64, err error) error {
-	var de *host.DiagnosticsError
-	if !errors.As(err, &de) {
-		return fmt.Errorf("simulate %s with seed %d: %w", sc.File, seed, err)
+	if reportDiagnostics(sc.Files, err) {
+		return &exitError{code: 1}
 	}
-	_ = config.WriteDiagnostics(stderr, sc.Files, de.Diagnostics, colorful(stderr))
-	if rest := errors.Join(withoutDiagnostics(err)...); rest != nil {
-		fmt.Fprintln(stderr, "Error:", rest)
-	}
-	return &exitError{code: 1}
+	return fmt.Errorf("simulate %s with seed %d: %w", sc.File, seed, err)
 }

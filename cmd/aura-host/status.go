@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,43 +53,14 @@ run. --json prints the same for scripts.`,
 				return err
 			}
 			if asJSON {
-				enc := json.NewEncoder(cmd.OutOrStdout())
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
+				return writeJSON(cmd.OutOrStdout(), st)
 			}
-			printStatus(cmd.OutOrStdout(), st, time.Now())
+			st.WriteText(cmd.OutOrStdout(), time.Now())
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
 	return cmd
-}
-
-func printStatus(w io.Writer, st admin.Status, now time.Time) {
-	fmt.Fprintf(w, "deployment %q (%s), authority %s, host pid %d, up %s\n\n",
-		st.Deployment, st.Mode, st.Authority, st.PID, now.Sub(st.Started).Round(time.Second))
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "PLUGIN\tSTATE\tPID\tUPTIME\tRESTARTS\tCALLS\tERRORS\tP50\tP99\tLAST EXIT")
-	for _, p := range st.Plugins {
-		uptime := "-"
-		if !p.Started.IsZero() && p.PID != 0 {
-			uptime = now.Sub(p.Started).Round(time.Second).String()
-		}
-		last := p.LastExit
-		if last == "" {
-			last = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\n", p.Name, p.State, p.PID, uptime,
-			p.Restarts, p.Calls, p.Errors, latency(p.P50), latency(p.P99), last)
-	}
-	_ = tw.Flush()
-}
-
-func latency(d time.Duration) string {
-	if d == 0 {
-		return "-"
-	}
-	return "≤" + d.String()
 }
 
 func newResetCommand() *cobra.Command {

@@ -2,16 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/host/session"
-	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/trace"
@@ -91,35 +87,21 @@ where it stopped.`,
 				fmt.Fprintf(stderr, "Error: %s: the replayed trace hashes %x, the recorded one %x\n", file, r.Got, r.Want)
 				return &exitError{code: 1}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: OK: replayed %d entries of protocol %q with no plugins\n", file, len(t.Entries), t.Header.Protocol)
-			if r.Fault != nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "the recorded run ended in a fault, and so does the replay: %s\n", r.Fault.Kind)
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "trace hash %s\n", hex.EncodeToString(r.Want[:]))
+			r.WriteText(cmd.OutOrStdout(), file)
 			return nil
 		},
 	}
 }
 
-// readTraceFile reads a recorded trace. A line that was altered (its
-// digest no longer chains) is reported as a divergence at its index;
-// anything else that keeps the file from reading is an error naming it.
+// readTraceFile reads a recorded trace (session.ReadTraceFile), reporting
+// an altered line as a divergence at its index.
 func readTraceFile(file string) (*trace.Trace, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil, fmt.Errorf("read trace: %w (give a file written by `aura-host protocol run --record`)", err)
-	}
-	defer f.Close()
-	t, err := vm.ReadTrace(f)
-	var fault *vm.Fault
-	if errors.As(err, &fault) && fault.Kind == vm.FaultDeterminism {
+	t, err := session.ReadTraceFile(file)
+	if fault, ok := err.(*vm.Fault); ok {
 		reportDivergence(file, 0, nil, fault)
 		return nil, &exitError{code: 1}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read trace %s: %w (is it a trace written by `aura-host protocol run --record`?)", file, err)
-	}
-	return t, nil
+	return t, err
 }
 
 // reportDivergence prints a Determinism fault (session.DivergenceDiagnostic).
@@ -129,49 +111,15 @@ func reportDivergence(file string, offset int, t *trace.Trace, f *vm.Fault) {
 }
 
 // replayBundleFile replays every machine trace of a simulation bundle with
-// no plugins (bundle.Bundle.Replay), and reports each: OK, or its divergence
-// as a diagnostic. Exit status 1 if any diverges or cannot be replayed.
+// no plugins (bundle.Bundle.Replay), and reports each (WriteReplay), a
+// divergence as a diagnostic. Exit status 1 if any does not replay.
 func replayBundleFile(ctx context.Context, w io.Writer, file string) error {
 	b, err := bundle.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "%s: simulation bundle of deployment %q, seed %d: %s\n",
-		file, b.Header.Deployment, b.Header.Seed, sim.Plural(len(b.Traces), "machine trace"))
-	failed := 0
-	for _, r := range b.Replay(ctx) {
-		label := fmt.Sprintf("run %s, role %s (agent %s)", r.Run, r.Role, r.Agent)
-		switch r.Status {
-		case session.Replayed:
-			ended := ""
-			if r.Fault != nil {
-				ended = fmt.Sprintf(", ending in the recorded fault (%s)", r.Fault.Kind)
-			}
-			fmt.Fprintf(w, "  %s: OK: replayed %d entries%s, trace hash %s\n", label, len(r.Trace.Entries), ended, hex.EncodeToString(r.Want[:]))
-			continue
-		case session.StoppedByRun:
-			fmt.Fprintf(w, "  %s: OK: replayed %d entries, up to where the failed run stopped it (%s)\n", label, len(r.Trace.Entries), session.AbbreviateLine(r.RunFault, 120))
-			continue
-		case session.Diverged:
-			if r.Fault == nil {
-				fmt.Fprintf(w, "  %s: DIVERGED: the replayed trace hashes %x, the recorded one %x\n", label, r.Got, r.Want)
-				break
-			}
-			fmt.Fprintf(w, "  %s: DIVERGED at entry %d (line %d)\n", label, r.Fault.Index, r.EntryLine(r.Fault.Index))
-			reportDivergence(file, r.First, r.Trace, r.Fault)
-		case session.Unreadable:
-			fmt.Fprintf(w, "  %s: unreadable: %v\n", label, r.Err)
-		case session.NotReplayable:
-			fmt.Fprintf(w, "  %s: not replayable: the trace is %s; only a full trace replays (simulate --granularity full, the default)\n", label, r.Trace.Header.Granularity)
-		case session.CannotReplay:
-			fmt.Fprintf(w, "  %s: cannot replay: %v\n", label, r.Err)
-		}
-		failed++
-	}
-	if failed > 0 {
-		fmt.Fprintf(w, "%d of %d machine traces did not replay\n", failed, len(b.Traces))
+	if !b.WriteReplay(w, b.Replay(ctx), func(r bundle.MachineReplay) { reportDivergence(file, r.First, r.Trace, r.Fault) }) {
 		return &exitError{code: 1}
 	}
-	fmt.Fprintf(w, "OK: every machine trace replayed with no plugins\n")
 	return nil
 }

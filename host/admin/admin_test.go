@@ -91,3 +91,30 @@ func TestServerServesTheTargetThroughTheClient(t *testing.T) {
 		t.Fatalf("socket left after Close: %v", err)
 	}
 }
+
+// TestFindRunning: the host serving a deployment from its state directory
+// is found; another deployment's name, or a directory nobody serves, is not.
+func TestFindRunning(t *testing.T) {
+	sockets, err := os.MkdirTemp("", "adm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockets) })
+	state := t.TempDir()
+	srv, err := admin.Serve(admin.Config{StateDir: state, SocketDir: sockets, Target: &fakeHost{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	defer srv.Close(ctx)
+	if c, st, ok := admin.FindRunning(ctx, state, "d"); !ok || c == nil || st.Deployment != "d" {
+		t.Errorf("FindRunning(d) = %v, %+v, %v", c, st, ok)
+	}
+	if _, _, ok := admin.FindRunning(ctx, state, "other"); ok {
+		t.Error("found a host of another deployment")
+	}
+	if _, _, ok := admin.FindRunning(ctx, t.TempDir(), "d"); ok {
+		t.Error("found a host where none runs")
+	}
+}

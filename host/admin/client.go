@@ -53,6 +53,23 @@ func CheckSocket(path string) error {
 	return supervise.CheckOwnedFile(path, "admin socket", fs.ModeSocket)
 }
 
+// FindRunning is the client of the host serving deployment from stateDir
+// (Find), with its status, if one runs there; ok is false when none does:
+// no address, no answer, or an answer from another deployment (a stale
+// address left by a host that was killed).
+func FindRunning(ctx context.Context, stateDir, deployment string) (c *Client, st Status, ok bool) {
+	sock, err := Find(stateDir)
+	if err != nil {
+		return nil, Status{}, false
+	}
+	c = Dial(sock)
+	st, err = c.Status(ctx)
+	if err != nil || st.Deployment != deployment {
+		return nil, Status{}, false
+	}
+	return c, st, true
+}
+
 // Find returns the admin socket of the host running a deployment
 // whose state directory is stateDir; with stateDir empty, of the only host
 // this user runs. It says what to do when there is none or several. The

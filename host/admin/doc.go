@@ -2,6 +2,7 @@
 // over a unix socket only the host's user can reach (0600 in a 0700
 // directory), serving `aura-host status`, `reset` and `invoke` from another
 // terminal. The server sees the host only through the Target interface.
+// Status.WriteText (status_text.go) is the status's text form for people.
 //
 // It may import effects and host/supervise (for PluginStatus, the socket
 // root and the ownership checks); it must not import host: the host imports it.

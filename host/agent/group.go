@@ -279,3 +279,35 @@ func (g *Group) Shutdown(ctx context.Context) error {
 	})
 	return g.shutdownErr
 }
+
+// StartAs starts what a caller acting as agent name reaches in dep, for
+// one-off calls: in a deployment with agent blocks, that agent alone
+// (ChooseAgent: the one named, or the only one) with its plugins and guard
+// chain; in one without, a plain host, whose calls are not guarded (name
+// must then be empty). hc configures the runtime (its Deployment is set
+// to dep). It returns the host to call and stop, which shuts it down.
+func StartAs(ctx context.Context, dep *config.Deployment, name string, hc host.Config) (h *host.Host, stop func(context.Context) error, err error) {
+	if len(dep.Agents) == 0 {
+		if name != "" {
+			return nil, nil, &effects.Error{Code: effects.CodeInvalidArgs,
+				Message: fmt.Sprintf("this deployment declares no agents, so there is no agent %q to act as", name)}
+		}
+		hc.Deployment = dep
+		if h, err = host.New(hc); err != nil {
+			return nil, nil, err
+		}
+		if err := h.Start(ctx); err != nil {
+			return nil, nil, err
+		}
+		return h, h.Shutdown, nil
+	}
+	if name, err = ChooseAgent(dep, name); err != nil {
+		return nil, nil, err
+	}
+	g, err := StartGroup(ctx, GroupConfig{Deployment: dep, Agents: []string{name}, Host: hc})
+	if err != nil {
+		return nil, nil, err
+	}
+	a, _ := g.Agent(name)
+	return a.Host(), g.Shutdown, nil
+}

@@ -14,8 +14,8 @@
 // projecting), decide.go (decide rules), effects.go (the vm.Effects
 // decorator), run.go (Config and Run), outcome.go (the outcome model),
 // text.go (its text form, values abbreviated with secrets hidden, the
-// fault as a diagnostic), replay.go (replaying a trace, a divergence as a
-// diagnostic).
+// fault as a diagnostic), replay.go (reading a trace file, replaying a trace, a replay's text
+// form, a divergence as a diagnostic).
 //
 // It may import host (and host/agent: a deployment with agent blocks is
 // served by the agent the session acts as, through its guard chain),

@@ -3,8 +3,10 @@ package session
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -155,4 +157,36 @@ func AbbreviateLine(s string, limit int) string {
 		return string(r[:limit-1]) + "…"
 	}
 	return s
+}
+
+// ReadTraceFile reads a recorded trace file (`protocol run --record`). A
+// line that was altered (its digest no longer chains) is returned as the
+// Determinism *vm.Fault at its index, unwrapped; anything else that keeps
+// the file from reading is an error naming it.
+func ReadTraceFile(file string) (*trace.Trace, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("read trace: %w (give a file written by `aura-host protocol run --record`)", err)
+	}
+	defer f.Close()
+	t, err := vm.ReadTrace(f)
+	var fault *vm.Fault
+	if errors.As(err, &fault) && fault.Kind == vm.FaultDeterminism {
+		return nil, fault
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read trace %s: %w (is it a trace written by `aura-host protocol run --record`?)", file, err)
+	}
+	return t, nil
+}
+
+// WriteText prints a trace that replayed (Status Replayed) for people, as
+// `aura-host trace replay FILE` does: OK with the number of entries, the
+// recorded fault the replay also ended in, and the trace hash.
+func (r Replay) WriteText(w io.Writer, file string) {
+	fmt.Fprintf(w, "%s: OK: replayed %d entries of protocol %q with no plugins\n", file, len(r.Trace.Entries), r.Trace.Header.Protocol)
+	if r.Fault != nil {
+		fmt.Fprintf(w, "the recorded run ended in a fault, and so does the replay: %s\n", r.Fault.Kind)
+	}
+	fmt.Fprintf(w, "trace hash %s\n", hex.EncodeToString(r.Want[:]))
 }

@@ -17,7 +17,8 @@
 // deployment's run blocks and faults as hcl.Diagnostics and simulates one
 // seed; Report (report.go, report_text.go) describes a seed's outcome;
 // Sweep (sweep.go) simulates a range of seeds on a worker pool and
-// delivers outcomes in seed order.
+// delivers outcomes in seed order; sweep_text.go prints a sweep for people
+// (its first line, progress, the command that reproduces a failing seed).
 //
 // It may import host, host/agent, host/guard, host/session, host/sim/bundle,
 // effects, config, sdk and vm; nothing in host imports it.

@@ -5,7 +5,10 @@
 // with capped backoff and an intensity limit, a circuit breaker on calls —
 // then stops it within a bound. A Manager owns the processes; each Plugin
 // is the effects.Handler registered for the operations it serves, and stays
-// registered across restarts of its process.
+// registered across restarts of its process. status_text.go prints
+// plugin statuses and the operations plugins describe as tables for
+// people (`aura-host run`, `aura-host plugins`); SplitDiagnostics separates
+// a start-up error's configuration mistakes from the rest.
 //
 // It may import config, effects and sdk; it must not import host or any
 // package that routes calls (the Router is handed in as an

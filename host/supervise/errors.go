@@ -60,3 +60,25 @@ type DiagnosticsError struct {
 func (e *DiagnosticsError) Error() string {
 	return e.Diagnostics.Error()
 }
+
+// SplitDiagnostics separates the configuration mistakes a start-up error
+// carries (a *DiagnosticsError in its chain) from the rest: ok is false
+// when it carries none; rest joins the other errors joined with it (nil
+// when there are none), to be printed after the diagnostics.
+func SplitDiagnostics(err error) (diags hcl.Diagnostics, rest error, ok bool) {
+	var de *DiagnosticsError
+	if !errors.As(err, &de) {
+		return nil, nil, false
+	}
+	joined, isJoin := err.(interface{ Unwrap() []error })
+	if !isJoin {
+		return de.Diagnostics, nil, true
+	}
+	var others []error
+	for _, e := range joined.Unwrap() {
+		if !errors.As(e, new(*DiagnosticsError)) {
+			others = append(others, e)
+		}
+	}
+	return de.Diagnostics, errors.Join(others...), true
+}

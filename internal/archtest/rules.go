@@ -63,6 +63,7 @@ var Rules = []Rule{
 	{Pkg: "effects", Why: "the vocabulary: imports nothing of the project"},
 	{Pkg: "effects/...", May: []string{"effects/..."}, Why: "typed clients over the vocabulary (effects/facade)"},
 	{Pkg: "internal/vclock/...", Why: "the one virtual clock: a building block that imports nothing of the project"},
+	{Pkg: "internal/atomicfile/...", Why: "writes a file whole or not at all; imports nothing of the project, so cmd and host may both use it"},
 	{Pkg: "internal/archtest/...", Why: "checks the rules; imports nothing of the project"},
 	{Pkg: "internal/hclsafe/...", Std: vmStd,
 		Why: "a pure pre-scan of HCL bytes that config and the VM's front end share; imports hcl and pure standard packages only, since vm/syntax calls it"},
@@ -93,7 +94,7 @@ var Rules = []Rule{
 	{Pkg: "vm/internal/compile", May: []string{"effects", "vm/syntax", "vm/project", "vm/internal/builtin"}, Std: vmStd,
 		Why: "bytecode nobody outside vm sees"},
 
-	{Pkg: "host/...", May: []string{"host/...", "effects/...", "sdk", "config/...", "vm/...", "internal/vclock", "internal/hclsafe"},
+	{Pkg: "host/...", May: []string{"host/...", "effects/...", "sdk", "config/...", "vm/...", "internal/vclock", "internal/hclsafe", "internal/atomicfile"},
 		TestMay: []string{"sdk/sdktest", "plugins/..."},
 		Why:     "the runtime; its tests may serve the built-in plugins"},
 	// Inside host the arrows point one way: agent and sim build on host;
@@ -121,7 +122,7 @@ var Rules = []Rule{
 		Why: "what plugins share (a family's operation declarations, served by a plugin and its stand-in alike; " +
 			"the service runtime; test helpers); the harnesses' own tests run every built-in service plugin through them"},
 
-	{Pkg: "cmd/...", May: []string{"cmd/...", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock", "internal/hclsafe"},
+	{Pkg: "cmd/...", May: []string{"cmd/...", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock", "internal/hclsafe", "internal/atomicfile"},
 		TestMay: []string{"sdk/sdktest"},
 		Why:     "the CLI: flags, parsing and rendering over the runtime; serves the built-in plugins"},
 	{Pkg: "simtest/...", May: []string{"simtest/...", "host/...", "plugins/...", "config/...", "vm/...", "effects/...", "sdk"},

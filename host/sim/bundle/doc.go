@@ -1,11 +1,12 @@
 // Package bundle is the trace-bundle format of a simulation: the Writer
 // the simulation driver (host/sim) records with, the reader (Read,
-// ReadFile), the one hash of a bundle (Hash, for written and read bundles
-// alike), the comparison of two bundles (Compare: a JSON-lines field diff
+// ReadFile, ReadChecked with the digests checked), the one hash of a
+// bundle (Hash, for written and read bundles alike), the comparison of two bundles (Compare: a JSON-lines field diff
 // that lists header and trace-header differences apart and ignores digest
 // chains) with its text form (WriteDiff), and the replay of every machine
 // trace with no plugins (Bundle.Replay, built on host/session's
-// ReplayTrace; a trace file alone is compared by vm/trace.Compare).
+// ReplayTrace) with its text form (WriteReplay; a trace file alone is
+// compared by vm/trace.Compare).
 //
 // A bundle is JSON Lines: a header {"format":"aura-sim-bundle/v1", the
 // deployment, the seed, the determinism profile}, each fault as applied on

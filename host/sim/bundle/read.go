@@ -234,3 +234,25 @@ func (b *Bundle) CheckDigests() error {
 	}
 	return nil
 }
+
+// ReadChecked reads a bundle file and checks every machine trace's digests
+// (ReadFile, CheckDigests), for a comparison that must not take an altered
+// bundle for a different one. A *TraceError is wrapped naming the file;
+// an altered line's error points at `aura-host trace replay FILE`, which
+// names the altered entry.
+func ReadChecked(file string) (*Bundle, error) {
+	b, err := ReadFile(file)
+	if err == nil {
+		err = b.CheckDigests()
+	}
+	var te *TraceError
+	if errors.As(err, &te) && te.AlteredLine > 0 {
+		return nil, fmt.Errorf("%s: %w; `aura-host trace replay %s` names it", file, err, file)
+	} else if te != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
