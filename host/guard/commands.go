@@ -25,7 +25,9 @@ type Charge struct {
 }
 
 // AppendFact appends Fact to the journal (see the package doc for its
-// shape). It records the operation before the operation happens.
+// shape). The host runs it before a send (whose receipt comes from the
+// same run) and after any other guarded operation's handler has
+// succeeded, so a refused operation leaves no fact.
 type AppendFact struct {
 	Fact effects.Value
 }

@@ -14,16 +14,19 @@
 //
 // How the host uses it (Example_send runs this): per agent it builds a
 // FlowBudgetManager and a ReceiptManager over a Store, and an Executor with
-// the authority's Signer and a journal sink. Before a routed call or a send:
+// the authority's Signer and a journal sink. Before a send:
 //
 //	req := guard.Request{Op: ..., Authority: ..., Context: ..., Peer: ..., PayloadSize: ..., Time: ..., Body: ...}
 //	budgets, err := fbm.Snapshot(ctx, req.BudgetKey())
 //	d := guard.Evaluate(guard.Snapshot{Policy: p, Grants: g, Budgets: budgets}, req) // pure
 //	out, err := executor.Run(ctx, d) // commands, in order; a denial runs none
-//	if err != nil { return err }     // nothing is called or sent
-//	env.Receipt, _ = out.Receipt.MarshalBinary() // sends only
+//	if err != nil { return err }     // nothing is sent
+//	env.Receipt, _ = out.Receipt.MarshalBinary()
 //
-// then calls the handler or sends the envelope. The receiving transport
+// then sends the envelope. For any other guarded operation it evaluates
+// the same way first (a denial stops the call), calls the handler, and
+// runs the decision's commands only once the handler has succeeded, so a
+// refused operation leaves no fact. The receiving transport
 // delivers an envelope only if RequireReceipt(ctx, env, rm, sourceKey)
 // accepts it.
 //
