@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/aurahost/aura-host/host/admin"
+	"github.com/aurahost/aura-host/host/owned"
 	"github.com/aurahost/aura-host/host/supervise"
 )
 
@@ -24,7 +25,7 @@ type (
 	ChecksumError = supervise.ChecksumError
 	// UnsafePathError reports a state directory, socket directory, admin
 	// address file or admin socket another user could have replaced.
-	UnsafePathError = supervise.UnsafePathError
+	UnsafePathError = owned.UnsafePathError
 	// DiagnosticsError carries configuration mistakes placed in the
 	// user's file.
 	DiagnosticsError = supervise.DiagnosticsError

@@ -12,6 +12,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/admin"
+	"github.com/aurahost/aura-host/host/owned"
 	"github.com/aurahost/aura-host/host/supervise"
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -152,7 +153,7 @@ func (h *Host) Start(ctx context.Context) error {
 	// writes there; one another user owns or can write is refused with an
 	// *UnsafePathError saying how to fix it.
 	if dir := h.cfg.Deployment.StateDir; dir != "" {
-		if err := supervise.EnsureOwnedDir(dir, "state directory"); err != nil {
+		if err := owned.EnsureDir(dir, "state directory"); err != nil {
 			return err
 		}
 	}

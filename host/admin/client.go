@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aurahost/aura-host/host/owned"
 	"github.com/aurahost/aura-host/host/supervise"
 )
 
@@ -38,8 +39,8 @@ func Dial(path string) *Client {
 }
 
 // UnsafePathError reports a state directory, address file or socket
-// another user could have written or replaced; see supervise.UnsafePathError.
-type UnsafePathError = supervise.UnsafePathError
+// another user could have written or replaced; see owned.UnsafePathError.
+type UnsafePathError = owned.UnsafePathError
 
 // CheckSocket checks an admin socket before anything connects to it: a
 // socket owned by the running user, not writable by group or others, in a
@@ -47,10 +48,10 @@ type UnsafePathError = supervise.UnsafePathError
 // (and every directory above it safe). It returns an *UnsafePathError
 // otherwise.
 func CheckSocket(path string) error {
-	if err := supervise.CheckOwnedDir(filepath.Dir(path), "admin socket directory"); err != nil {
+	if err := owned.Dir(filepath.Dir(path), "admin socket directory"); err != nil {
 		return err
 	}
-	return supervise.CheckOwnedFile(path, "admin socket", fs.ModeSocket)
+	return owned.File(path, "admin socket", fs.ModeSocket)
 }
 
 // FindRunning is the client of the host serving deployment from stateDir
@@ -81,7 +82,7 @@ func Find(stateDir string) (string, error) {
 		if _, err := os.Lstat(stateDir); errors.Is(err, os.ErrNotExist) {
 			return "", fmt.Errorf("no running host found for this deployment (%v): start it with `aura-host run`", err)
 		}
-		if err := supervise.CheckOwnedDir(stateDir, "state directory"); err != nil {
+		if err := owned.Dir(stateDir, "state directory"); err != nil {
 			return "", err
 		}
 		pointer := filepath.Join(stateDir, AddrFile)
@@ -98,7 +99,7 @@ func Find(stateDir string) (string, error) {
 	if _, err := os.Lstat(root); errors.Is(err, os.ErrNotExist) {
 		return "", errors.New("no running aura-host found: start one with `aura-host run FILE`")
 	}
-	if err := supervise.CheckPrivateDir(root); err != nil {
+	if err := owned.PrivateDir(root); err != nil {
 		return "", err
 	}
 	pointers, _ := filepath.Glob(filepath.Join(root, "*", AddrFile))
@@ -124,7 +125,7 @@ func Find(stateDir string) (string, error) {
 
 // readPointer reads an admin address file after checking it.
 func readPointer(path string) (string, error) {
-	if err := supervise.CheckOwnedFile(path, "admin address file", 0); err != nil {
+	if err := owned.File(path, "admin address file", 0); err != nil {
 		return "", err
 	}
 	b, err := os.ReadFile(path)

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/owned"
 	"github.com/aurahost/aura-host/host/supervise"
 )
 
@@ -102,10 +103,10 @@ func Serve(cfg Config) (*Server, error) {
 	stateDir := cfg.StateDir
 	// The address file and (usually) the socket live here: a directory
 	// another user can write would let them point clients elsewhere.
-	if err := supervise.EnsureOwnedDir(stateDir, "state directory"); err != nil {
+	if err := owned.EnsureDir(stateDir, "state directory"); err != nil {
 		return nil, fmt.Errorf("admin endpoint: %w", err)
 	}
-	if err := supervise.CheckPrivateDir(cfg.SocketDir); err != nil {
+	if err := owned.PrivateDir(cfg.SocketDir); err != nil {
 		return nil, fmt.Errorf("admin endpoint: %w", err)
 	}
 	path := filepath.Join(stateDir, "admin.sock")

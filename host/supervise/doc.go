@@ -28,7 +28,7 @@
 //     with allow_unpinned = true (ErrUnpinned otherwise).
 //   - State the host trusts — the state directory, the socket root and
 //     socket directories — is owned by the running user and writable by
-//     no one else (ownership.go, *UnsafePathError); check before use.
+//     no one else (host/owned, *UnsafePathError); check before use.
 //   - Supervision needs Linux. On other systems the package builds, and
 //     launching a plugin process fails at start-up saying so
 //     (runner_other.go); plugins run in process (Config.InProcess) work.

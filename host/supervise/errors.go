@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/aurahost/aura-host/host/owned"
 	"github.com/hashicorp/hcl/v2"
 )
 
@@ -82,3 +83,7 @@ func SplitDiagnostics(err error) (diags hcl.Diagnostics, rest error, ok bool) {
 	}
 	return de.Diagnostics, errors.Join(others...), true
 }
+
+// UnsafePathError is owned.UnsafePathError: a state or socket path another
+// user could have written, which the host refuses to use.
+type UnsafePathError = owned.UnsafePathError

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/owned"
 )
 
 // How a pinned plugin binary is run, and why the pin holds.
@@ -102,7 +103,7 @@ func pinnedCopy(p *config.Plugin, src *os.File, dir string) (string, error) {
 	if err := os.Mkdir(binDir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return fail(err)
 	}
-	if err := CheckPrivateDir(binDir); err != nil {
+	if err := owned.PrivateDir(binDir); err != nil {
 		return fail(err)
 	}
 	path, sum, err := writeCopy(binDir, p.Name, src)

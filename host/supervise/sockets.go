@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+
+	"github.com/aurahost/aura-host/host/owned"
 )
 
 // SocketRoot is the per-user directory under which each running host keeps
@@ -24,7 +26,7 @@ func makeSocketDir() (string, error) {
 	if err := os.MkdirAll(root, 0o700); err != nil {
 		return "", fmt.Errorf("create socket directory: %w", err)
 	}
-	if err := CheckPrivateDir(root); err != nil {
+	if err := owned.PrivateDir(root); err != nil {
 		return "", err
 	}
 	sweepStaleSocketDirs(root)
@@ -32,7 +34,7 @@ func makeSocketDir() (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create socket directory: %w", err)
 	}
-	if err := CheckPrivateDir(dir); err != nil {
+	if err := owned.PrivateDir(dir); err != nil {
 		return "", err
 	}
 	return dir, nil

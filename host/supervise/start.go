@@ -14,6 +14,7 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/owned"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -30,7 +31,7 @@ func (mg *Manager) Launch(ctx context.Context) error {
 	// Launch does not create it; the host's Start does.
 	if dir := mg.cfg.Deployment.StateDir; dir != "" {
 		if _, err := os.Lstat(dir); err == nil {
-			if err := CheckOwnedDir(dir, "state directory"); err != nil {
+			if err := owned.Dir(dir, "state directory"); err != nil {
 				return err
 			}
 		}

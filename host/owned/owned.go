@@ -1,4 +1,4 @@
-package supervise
+package owned
 
 import (
 	"fmt"
@@ -43,35 +43,35 @@ func (e *UnsafePathError) Error() string {
 	return fmt.Sprintf("refusing %s: %s %s; another user could replace it. Fix: %s", e.What, e.Path, e.Problem, e.Fix)
 }
 
-// CheckPrivateDir checks that dir is a directory owned by the running user
+// PrivateDir checks that dir is a directory owned by the running user
 // with no access for group or others (0700), and that every directory above
 // it is safe. It is the rule for socket directories.
-func CheckPrivateDir(dir string) error {
+func PrivateDir(dir string) error {
 	return checkOwned(dir, "socket directory", fs.ModeDir, 0o077)
 }
 
-// CheckOwnedDir checks that dir is a directory owned by the running user,
+// Dir checks that dir is a directory owned by the running user,
 // not writable by group or others, and that every directory above it is
 // safe. It is the rule for a deployment's state directory.
-func CheckOwnedDir(dir, what string) error {
+func Dir(dir, what string) error {
 	return checkOwned(dir, what, fs.ModeDir, 0o022)
 }
 
-// CheckOwnedFile checks that path is a file of type typ (0 for a regular
+// File checks that path is a file of type typ (0 for a regular
 // file, fs.ModeSocket for a socket) owned by the running user, not writable
-// by group or others, in a directory that CheckOwnedDir accepts. It does not
+// by group or others, in a directory that Dir accepts. It does not
 // follow a symbolic link at path.
-func CheckOwnedFile(path, what string, typ fs.FileMode) error {
+func File(path, what string, typ fs.FileMode) error {
 	return checkOwned(path, what, typ, 0o022)
 }
 
-// EnsureOwnedDir creates dir (mode 0700, and its missing parents 0700) if
-// it does not exist, then checks it as CheckOwnedDir does.
-func EnsureOwnedDir(dir, what string) error {
+// EnsureDir creates dir (mode 0700, and its missing parents 0700) if
+// it does not exist, then checks it as Dir does.
+func EnsureDir(dir, what string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", what, err)
 	}
-	return CheckOwnedDir(dir, what)
+	return Dir(dir, what)
 }
 
 // checkOwned applies the rule to path (whose type must be typ and whose
