@@ -6,13 +6,16 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/aurahost/aura-host/host/owned"
 )
 
 // SocketRoot is the per-user directory under which each running host keeps
-// its plugins' socket directories, one subdirectory per host PID. Socket
+// its plugins' socket directories, one subdirectory per plugin manager,
+// named "PID.RANDOM" (a process may run several managers: one per agent, one
+// per simulation in a seed sweep, and each removes only its own). Socket
 // paths are limited to ~108 bytes, so this lives under the system temp
 // directory rather than under a deployment's (possibly deep) state dir.
 func SocketRoot() string {
@@ -30,8 +33,8 @@ func makeSocketDir() (string, error) {
 		return "", err
 	}
 	sweepStaleSocketDirs(root)
-	dir := filepath.Join(root, strconv.Itoa(os.Getpid()))
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	dir, err := os.MkdirTemp(root, strconv.Itoa(os.Getpid())+".")
+	if err != nil {
 		return "", fmt.Errorf("create socket directory: %w", err)
 	}
 	if err := owned.PrivateDir(dir); err != nil {
@@ -48,7 +51,8 @@ func sweepStaleSocketDirs(root string) {
 		return
 	}
 	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
+		pidText, _, _ := strings.Cut(e.Name(), ".")
+		pid, err := strconv.Atoi(pidText)
 		if err != nil || !e.IsDir() || pid == os.Getpid() {
 			continue
 		}
