@@ -28,6 +28,24 @@ const (
 	CryptoFrostSignShare OpID = "crypto.frost_sign_share"
 	// CryptoFrostAggregateSignatures combines the signature shares of a package into the group signature.
 	CryptoFrostAggregateSignatures OpID = "crypto.frost_aggregate_signatures"
+	// CryptoFrostDKGBegin is round one of a Pedersen DKG for one participant; the secrets stay in the plugin.
+	CryptoFrostDKGBegin OpID = "crypto.frost_dkg_begin"
+	// CryptoFrostDKGShares checks the round-one packages and encrypts a participant's round-two shares.
+	CryptoFrostDKGShares OpID = "crypto.frost_dkg_shares"
+	// CryptoFrostDKGRoute sorts encrypted round-two shares by receiver, for whoever relays them.
+	CryptoFrostDKGRoute OpID = "crypto.frost_dkg_route"
+	// CryptoFrostDKGFinish verifies the shares a participant received and derives its signing share, or complains.
+	CryptoFrostDKGFinish OpID = "crypto.frost_dkg_finish"
+	// CryptoFrostDKGCommit makes the signing share of an agreed ceremony active.
+	CryptoFrostDKGCommit OpID = "crypto.frost_dkg_commit"
+	// CryptoFrostDKGAbort forgets the key of a failed ceremony.
+	CryptoFrostDKGAbort OpID = "crypto.frost_dkg_abort"
+	// CryptoFrostKeyInfo describes a held key (no secret).
+	CryptoFrostKeyInfo OpID = "crypto.frost_key_info"
+	// CryptoFrostKeyNonces is round one of FROST signing with a held key; the nonces stay in the plugin.
+	CryptoFrostKeyNonces OpID = "crypto.frost_key_nonces"
+	// CryptoFrostKeySignShare is round two of FROST signing with a held key and its held nonces.
+	CryptoFrostKeySignShare OpID = "crypto.frost_key_sign_share"
 	// CryptoFrostVerify reports whether sig is a valid FROST(Ed25519, SHA-512) signature of msg.
 	CryptoFrostVerify OpID = "crypto.frost_verify"
 )

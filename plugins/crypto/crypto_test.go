@@ -68,6 +68,7 @@ func TestConformance(t *testing.T) {
 		sdktest.WithSample(effects.CryptoAEADSeal, args("key", sdk.Bytes(key32), "nonce", sdk.Bytes(nonce), "plaintext", b("p"))),
 		sdktest.WithSample(effects.CryptoAEADOpen, args("key", sdk.Bytes(key32), "nonce", sdk.Bytes(nonce), "ciphertext", sdk.Bytes(sealed))),
 	}, frostSamples(t)...)
+	opts = append(opts, heldKeySamples()...)
 	sdktest.Conformance(t, crypto.New(), opts...)
 }
 
@@ -101,6 +102,26 @@ func frostSamples(t *testing.T) []sdktest.Option {
 		sdktest.WithSample(effects.CryptoFrostSignShare, signArgs),
 		sdktest.WithSample(effects.CryptoFrostAggregateSignatures, aggArgs),
 		sdktest.WithSample(effects.CryptoFrostVerify, args("msg", b("m"), "sig", sig, "group_public", groupPublic)),
+	}
+}
+
+// heldKeySamples are valid arguments for the operations on held keys. The
+// handle names no key of the harness's instance (not_found, a valid
+// answer); the DKG's full course is in frost_dkg_test.go.
+func heldKeySamples() []sdktest.Option {
+	key := args("key", sdk.String("00112233445566778899aabbccddeeff"))
+	withKey := func(kv ...any) sdk.Value { return args(append([]any{"key", sdk.String("00112233445566778899aabbccddeeff")}, kv...)...) }
+	return []sdktest.Option{
+		sdktest.WithHost(plugintest.Device(ed25519.NewKeyFromSeed(seed32))),
+		sdktest.WithSample(effects.CryptoFrostDKGBegin, args("t", sdk.Int(2), "n", sdk.Int(3), "identifier", sdk.Int(1), "context", sdk.Bytes(seed32))),
+		sdktest.WithSample(effects.CryptoFrostDKGShares, withKey("packages", sdk.List())),
+		sdktest.WithSample(effects.CryptoFrostDKGRoute, args("shares", sdk.List(), "from", sdk.Int(1), "to", sdk.Int(3))),
+		sdktest.WithSample(effects.CryptoFrostDKGFinish, withKey("packages", sdk.List(), "shares", sdk.List())),
+		sdktest.WithSample(effects.CryptoFrostDKGCommit, key),
+		sdktest.WithSample(effects.CryptoFrostDKGAbort, key),
+		sdktest.WithSample(effects.CryptoFrostKeyInfo, key),
+		sdktest.WithSample(effects.CryptoFrostKeyNonces, key),
+		sdktest.WithSample(effects.CryptoFrostKeySignShare, withKey("pkg", args(), "nonces", sdk.String("00"))),
 	}
 }
 

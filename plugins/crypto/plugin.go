@@ -22,6 +22,7 @@ func New() *sdk.Plugin {
 	p := &plugin{}
 	ops := append(p.ed25519Operations(), p.symmetricOperations()...)
 	ops = append(ops, p.frostOperations()...)
+	ops = append(ops, p.dkgOperations()...)
 	return &sdk.Plugin{
 		Name:       Name,
 		Version:    Version,
@@ -37,6 +38,7 @@ type plugin struct {
 	seed          uint64
 	authority     sdk.AuthorityID
 	counter       uint64 // draws made so far in a deterministic mode
+	keys          *keystore
 }
 
 func (p *plugin) configure(_ context.Context, c *sdk.Configuration) error {
@@ -44,6 +46,7 @@ func (p *plugin) configure(_ context.Context, c *sdk.Configuration) error {
 	defer p.mu.Unlock()
 	p.deterministic = c.Mode.Deterministic()
 	p.seed, p.authority, p.counter = c.Seed, c.Authority, 0
+	p.keys = newKeystore(c.StateDir, sealFromDevice(c.Host))
 	return nil
 }
 

@@ -50,6 +50,11 @@ func WithMode(mode effects.Mode, seed uint64) Option {
 // WithAuthority sets the authority the plugin is configured for.
 func WithAuthority(a effects.AuthorityID) Option { return func(o *options) { o.req.Authority = a } }
 
+// WithStateDir configures the plugin with dir as its state directory
+// (default: a new temporary directory per harness). Two harnesses on one
+// directory are a plugin and its restart.
+func WithStateDir(dir string) Option { return func(o *options) { o.req.StateDir = dir } }
+
 // WithHost serves h as the host's callback service, so the plugin's
 // Configuration.Host works.
 func WithHost(h effects.Handler) Option { return func(o *options) { o.host = h } }

@@ -2,6 +2,7 @@ package plugintest
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"strings"
 	"testing"
@@ -132,4 +133,18 @@ func WaitCtx(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// Device answers device.sign as an agent's host does, with key, for a
+// plugin under test that asks its host for device signatures (serve it
+// with sdktest.WithHost). Every other operation is unknown_op.
+func Device(key ed25519.PrivateKey) effects.Handler {
+	return effects.HandlerFunc(func(_ context.Context, c *effects.Call) (effects.Value, error) {
+		if c.Op != effects.DeviceSign {
+			return effects.Value{}, &effects.Error{Code: effects.CodeUnknownOp, Op: c.Op}
+		}
+		msg, _ := c.Arg("message").AsBytes()
+		purpose, _ := c.Arg("purpose").AsString()
+		return effects.Bytes(ed25519.Sign(key, effects.DeviceSigningMessage(purpose, msg))), nil
+	})
 }

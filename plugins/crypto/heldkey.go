@@ -1,0 +1,145 @@
+package crypto
+
+import (
+	"fmt"
+
+	"filippo.io/edwards25519"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// keyState is where a held key is in its life.
+type keyState string
+
+const (
+	// stateRound1: the participant has committed to its polynomial.
+	stateRound1 keyState = "round1"
+	// stateRound2: it has checked every proof and sent its shares.
+	stateRound2 keyState = "round2"
+	// statePending: it has verified its shares and holds a signing share,
+	// which may not sign until the ceremony commits.
+	statePending keyState = "pending"
+	// stateActive: it may sign.
+	stateActive keyState = "active"
+)
+
+// heldKey is one participant's FROST key as the keystore holds it: during
+// a DKG its secret polynomial and its X25519 key, after it its signing
+// share. Only the crypto plugin ever sees the secret fields.
+type heldKey struct {
+	handle  string
+	state   keyState
+	t, n    uint64
+	id      uint64
+	epoch   uint64
+	context []byte
+
+	// During the ceremony.
+	coeffs     []*edwards25519.Scalar
+	encPriv    []byte // X25519 private key
+	transcript []byte // BLAKE3 of the round-one packages round two used
+
+	// After it.
+	secret      *edwards25519.Scalar
+	groupPublic *edwards25519.Point
+	verifying   []*edwards25519.Point // index id-1
+}
+
+// info is what anyone may know of the key: no secret.
+func (k *heldKey) info() sdk.Value {
+	fields := map[string]sdk.Value{
+		"key": sdk.String(k.handle), "state": sdk.String(string(k.state)), "identifier": sdk.Int(int64(k.id)),
+		"threshold": sdk.Int(int64(k.t)), "participants": sdk.Int(int64(k.n)), "epoch": sdk.Int(int64(k.epoch)),
+	}
+	if k.groupPublic != nil {
+		fields["group_public"] = sdk.Bytes(k.groupPublic.Bytes())
+		vs := make([]sdk.Value, len(k.verifying))
+		for i, p := range k.verifying {
+			vs[i] = sdk.Map(map[string]sdk.Value{"identifier": sdk.Int(int64(uint64(i + 1))), "public": sdk.Bytes(p.Bytes())})
+		}
+		fields["verifying_shares"] = sdk.List(vs...)
+	}
+	return sdk.Map(fields)
+}
+
+// encode is the key's canonical bytes, for the sealed file.
+func (k *heldKey) encode() []byte {
+	fields := map[string]sdk.Value{
+		"state": sdk.String(string(k.state)), "t": sdk.Uint(k.t), "n": sdk.Uint(k.n), "id": sdk.Uint(k.id),
+		"epoch": sdk.Uint(k.epoch), "context": sdk.Bytes(k.context),
+	}
+	if k.coeffs != nil {
+		cs := make([]sdk.Value, len(k.coeffs))
+		for i, c := range k.coeffs {
+			cs[i] = sdk.Bytes(c.Bytes())
+		}
+		fields["coeffs"] = sdk.List(cs...)
+		fields["enc_priv"] = sdk.Bytes(k.encPriv)
+	}
+	if k.transcript != nil {
+		fields["transcript"] = sdk.Bytes(k.transcript)
+	}
+	if k.secret != nil {
+		fields["secret"] = sdk.Bytes(k.secret.Bytes())
+		fields["group_public"] = sdk.Bytes(k.groupPublic.Bytes())
+		vs := make([]sdk.Value, len(k.verifying))
+		for i, p := range k.verifying {
+			vs[i] = sdk.Bytes(p.Bytes())
+		}
+		fields["verifying"] = sdk.List(vs...)
+	}
+	return sdk.Map(fields).Canonical()
+}
+
+func decodeHeldKey(handle string, b []byte) (*heldKey, error) {
+	v, err := effects.DecodeCanonical(b)
+	if err != nil {
+		return nil, err
+	}
+	r := record{v, "key"}
+	k := &heldKey{handle: handle}
+	state, _ := r.get("state").AsString()
+	k.state = keyState(state)
+	k.t, _ = r.get("t").AsUint()
+	k.n, _ = r.get("n").AsUint()
+	k.id, _ = r.get("id").AsUint()
+	k.epoch, _ = r.get("epoch").AsUint()
+	k.context, _ = r.get("context").AsBytes()
+	if cs := r.get("coeffs"); !cs.IsNull() {
+		for i, c := range cs.Items() {
+			b, _ := c.AsBytes()
+			s, err := deserializeScalar(b)
+			if err != nil {
+				return nil, fmt.Errorf("coefficient %d %v", i, err)
+			}
+			k.coeffs = append(k.coeffs, s)
+		}
+		k.encPriv, _ = r.get("enc_priv").AsBytes()
+	}
+	if t := r.get("transcript"); !t.IsNull() {
+		k.transcript, _ = t.AsBytes()
+	}
+	if !r.get("secret").IsNull() {
+		if k.secret, err = r.scalar("secret"); err != nil {
+			return nil, err
+		}
+		if k.groupPublic, err = r.element("group_public"); err != nil {
+			return nil, err
+		}
+		for i, p := range r.get("verifying").Items() {
+			b, _ := p.AsBytes()
+			pt, err := deserializeElement(b)
+			if err != nil {
+				return nil, fmt.Errorf("verifying share %d %v", i+1, err)
+			}
+			k.verifying = append(k.verifying, pt)
+		}
+	}
+	switch k.state {
+	case stateRound1, stateRound2, statePending, stateActive:
+	default:
+		return nil, fmt.Errorf("unknown state %q", state)
+	}
+	return k, nil
+}

@@ -1,0 +1,246 @@
+package crypto
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"golang.org/x/crypto/chacha20poly1305"
+	"lukechampine.com/blake3"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/sdk"
+)
+
+// sealPurpose is the device.sign purpose whose signature the keystore's
+// sealing key is derived from (see keystore).
+const sealPurpose = "crypto-keystore-seal"
+
+// keystore holds the secrets that must never leave the plugin — a DKG's
+// polynomial, a FROST signing share, signing nonces — each under a handle
+// the caller refers to instead. Keys are persisted, sealed, in the plugin's
+// state directory (keys/HANDLE, 0600, written atomically): XChaCha20-
+// Poly1305 under a key derived from the agent's device signature over a
+// fixed message (device.sign, purpose "crypto-keystore-seal"; Ed25519
+// signatures are deterministic, so the same device gives the same key
+// after a restart). A file copied off the machine is useless without the
+// device key; a process that can call device.sign as this agent can derive
+// the sealing key (docs/SECURITY.md lists the limit). Nonces are kept in
+// memory only: a restart forgets them, so a nonce is never used twice.
+type keystore struct {
+	mu     sync.Mutex
+	dir    string                                // "" keeps nothing on disk
+	seal   func(context.Context) ([]byte, error) // derives the 32-byte sealing key
+	key    []byte                                // the sealing key, once derived
+	keys   map[string]*heldKey
+	nonces map[string]heldNonces
+}
+
+// heldNonces are one signing round's secret nonces, for one key.
+type heldNonces struct {
+	key             string
+	hiding, binding []byte // scalars
+}
+
+var errNoSealKey = errors.New("holding a secret key needs the agent's device key to seal it at rest, and this host offers no " +
+	"device.sign (a plain host with no agent): declare an `agent` block in the deployment")
+
+// sealFromDevice derives the sealing key from the device's signature.
+func sealFromDevice(h *sdk.HostClient) func(context.Context) ([]byte, error) {
+	return func(ctx context.Context) ([]byte, error) {
+		if h == nil {
+			return nil, errNoSealKey
+		}
+		msg := append([]byte("aura-host plugins/crypto keystore v1\x00"), h.Authority().String()...)
+		v, err := h.Invoke(ctx, effects.DeviceSign, sdk.Map(map[string]sdk.Value{
+			"message": sdk.Bytes(msg), "purpose": sdk.String(sealPurpose)}))
+		if err != nil {
+			var e *sdk.Error
+			if errors.As(err, &e) && e.Code == sdk.CodeUnknownOp {
+				return nil, errNoSealKey
+			}
+			return nil, fmt.Errorf("derive the keystore's sealing key: %w", err)
+		}
+		sig, ok := v.AsBytes()
+		if !ok || len(sig) != 64 {
+			return nil, fmt.Errorf("derive the keystore's sealing key: device.sign returned %v, not a signature", v.Kind())
+		}
+		key := make([]byte, chacha20poly1305.KeySize)
+		blake3.DeriveKey(key, "aura-host plugins/crypto keystore sealing key v1", sig)
+		return key, nil
+	}
+}
+
+func newKeystore(dir string, seal func(context.Context) ([]byte, error)) *keystore {
+	return &keystore{dir: dir, seal: seal, keys: map[string]*heldKey{}, nonces: map[string]heldNonces{}}
+}
+
+func (ks *keystore) sealingKey(ctx context.Context) ([]byte, error) {
+	if ks.key != nil {
+		return ks.key, nil
+	}
+	key, err := ks.seal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ks.key = key
+	return key, nil
+}
+
+// validHandle reports whether h can name a file: handles are hex.
+func validHandle(h string) bool {
+	if len(h) == 0 || len(h) > 64 {
+		return false
+	}
+	_, err := hex.DecodeString(h)
+	return err == nil
+}
+
+// put stores k under its handle, on disk first.
+func (ks *keystore) put(ctx context.Context, k *heldKey) error {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if err := ks.write(ctx, k); err != nil {
+		return err
+	}
+	ks.keys[k.handle] = k
+	return nil
+}
+
+// get returns the key under handle, reading it from disk after a restart.
+func (ks *keystore) get(ctx context.Context, handle string) (*heldKey, error) {
+	if !validHandle(handle) {
+		return nil, sdk.Errorf(sdk.CodeInvalidArgs, "key %q is not a key handle (hex, as frost_dkg_begin returns it)", handle)
+	}
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if k, ok := ks.keys[handle]; ok {
+		return k, nil
+	}
+	k, err := ks.read(ctx, handle)
+	if err != nil {
+		return nil, err
+	}
+	ks.keys[handle] = k
+	return k, nil
+}
+
+// remove forgets the key under handle, on disk too.
+func (ks *keystore) remove(handle string) error {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	delete(ks.keys, handle)
+	for id, n := range ks.nonces {
+		if n.key == handle {
+			delete(ks.nonces, id)
+		}
+	}
+	if ks.dir == "" || !validHandle(handle) {
+		return nil
+	}
+	if err := os.Remove(filepath.Join(ks.dir, "keys", handle)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return sdk.Errorf(sdk.CodeInternal, "remove key %s: %v", handle, err)
+	}
+	return nil
+}
+
+// keep and take hold a signing round's nonces until their one use.
+func (ks *keystore) keep(id string, n heldNonces) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	ks.nonces[id] = n
+}
+
+func (ks *keystore) take(id string) (heldNonces, bool) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	n, ok := ks.nonces[id]
+	delete(ks.nonces, id)
+	return n, ok
+}
+
+func (ks *keystore) write(ctx context.Context, k *heldKey) error {
+	if ks.dir == "" {
+		return nil
+	}
+	key, err := ks.sealingKey(ctx)
+	if err != nil {
+		return sdk.Errorf(sdk.CodeUnavailable, "%v", err)
+	}
+	aead, err := chacha20poly1305.NewX(key)
+	if err != nil {
+		return sdk.Errorf(sdk.CodeInternal, "keystore: %v", err)
+	}
+	nonce := make([]byte, chacha20poly1305.NonceSizeX)
+	rand.Read(nonce) // not the seeded draws: a file's nonce changes no result
+	sealed := aead.Seal(nonce, nonce, k.encode(), []byte(k.handle))
+	dir := filepath.Join(ks.dir, "keys")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return sdk.Errorf(sdk.CodeInternal, "keystore: %v", err)
+	}
+	return writeFileAtomic(filepath.Join(dir, k.handle), sealed)
+}
+
+func (ks *keystore) read(ctx context.Context, handle string) (*heldKey, error) {
+	if ks.dir == "" {
+		return nil, sdk.Errorf(sdk.CodeNotFound, "no key %s", handle)
+	}
+	sealed, err := os.ReadFile(filepath.Join(ks.dir, "keys", handle))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, sdk.Errorf(sdk.CodeNotFound, "no key %s: it was never made here, or was removed", handle)
+	}
+	if err != nil {
+		return nil, sdk.Errorf(sdk.CodeInternal, "keystore: %v", err)
+	}
+	key, err := ks.sealingKey(ctx)
+	if err != nil {
+		return nil, sdk.Errorf(sdk.CodeUnavailable, "%v", err)
+	}
+	aead, err := chacha20poly1305.NewX(key)
+	if err != nil {
+		return nil, sdk.Errorf(sdk.CodeInternal, "keystore: %v", err)
+	}
+	if len(sealed) < aead.NonceSize() {
+		return nil, sdk.Errorf(sdk.CodeInternal, "key %s on disk is truncated", handle)
+	}
+	plain, err := aead.Open(nil, sealed[:aead.NonceSize()], sealed[aead.NonceSize():], []byte(handle))
+	if err != nil {
+		return nil, sdk.Errorf(sdk.CodeInternal, "key %s on disk does not authenticate: it was altered, or sealed by another device key", handle)
+	}
+	k, err := decodeHeldKey(handle, plain)
+	if err != nil {
+		return nil, sdk.Errorf(sdk.CodeInternal, "key %s on disk: %v", handle, err)
+	}
+	return k, nil
+}
+
+// writeFileAtomic writes b to path (0600) so that a crash leaves the old
+// file or the new one, never a part.
+func writeFileAtomic(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return sdk.Errorf(sdk.CodeInternal, "keystore: %v", err)
+	}
+	defer os.Remove(f.Name())
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		return sdk.Errorf(sdk.CodeInternal, "keystore: write %s: %v", strings.TrimPrefix(path, filepath.Dir(filepath.Dir(path))+"/"), err)
+	}
+	return nil
+}
