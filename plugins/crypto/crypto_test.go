@@ -110,7 +110,9 @@ func frostSamples(t *testing.T) []sdktest.Option {
 // answer); the DKG's full course is in frost_dkg_test.go.
 func heldKeySamples() []sdktest.Option {
 	key := args("key", sdk.String("00112233445566778899aabbccddeeff"))
-	withKey := func(kv ...any) sdk.Value { return args(append([]any{"key", sdk.String("00112233445566778899aabbccddeeff")}, kv...)...) }
+	withKey := func(kv ...any) sdk.Value {
+		return args(append([]any{"key", sdk.String("00112233445566778899aabbccddeeff")}, kv...)...)
+	}
 	return []sdktest.Option{
 		sdktest.WithHost(plugintest.Device(ed25519.NewKeyFromSeed(seed32))),
 		sdktest.WithSample(effects.CryptoFrostDKGBegin, args("t", sdk.Int(2), "n", sdk.Int(3), "identifier", sdk.Int(1), "context", sdk.Bytes(seed32))),

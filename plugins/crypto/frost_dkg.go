@@ -21,7 +21,7 @@ const (
 	dkgPackageDoc = "a round-one package: map {identifier: int, commitment: list of t 32-byte points (constant term first), " +
 		"proof: bytes (64: R then z, a Schnorr proof of knowledge of the constant term), encryption_key: bytes (32-byte X25519 key)}"
 	dkgShareDoc = "an encrypted round-two share: map {sender: int, receiver: int, ciphertext: bytes (ChaCha20-Poly1305, only the receiver can open it)}"
-	heldKeyDoc      = "a key handle (hex string) from frost_dkg_begin"
+	heldKeyDoc  = "a key handle (hex string) from frost_dkg_begin"
 	keyInfoDoc  = "map {key: string, state: string (round1, round2, pending, active), identifier: int, threshold: int, participants: int, " +
 		"epoch: int, group_public: bytes, verifying_shares: list of map {identifier: int, public: bytes}} (no secret)"
 )

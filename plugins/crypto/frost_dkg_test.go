@@ -25,7 +25,7 @@ type participant struct {
 	dir   string
 	dev   ed25519.PrivateKey
 	id    uint64
-	key   string   // handle
+	key   string    // handle
 	begin sdk.Value // frost_dkg_begin's result
 }
 
