@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,6 +173,7 @@ func testRegistry(t testing.TB) *effects.Registry {
 		effects.OpSpec{ID: effects.CryptoFrostAggregateSignatures, Params: []effects.Param{{Name: "pkg", Kind: effects.KindMap}, {Name: "shares", Kind: effects.KindList}}, Result: effects.KindBytes, Determinism: effects.Pure},
 		effects.OpSpec{ID: effects.CryptoFrostVerify, Params: []effects.Param{{Name: "msg", Kind: effects.KindBytes}, {Name: "sig", Kind: effects.KindBytes}, {Name: "group_public", Kind: effects.KindBytes}}, Result: effects.KindBool, Determinism: effects.Pure},
 	))
+	must(reg.Register("test-frost-dkg", frostDKGStandIn(), frostDKGSpecs()...))
 	must(reg.Register("test-echo", effects.HandlerFunc(func(_ context.Context, c *effects.Call) (effects.Value, error) {
 		return c.Arg("x"), nil
 	}), effects.OpSpec{ID: "test.echo", Params: []effects.Param{{Name: "x", Kind: effects.KindAny}}, Result: effects.KindAny, Determinism: effects.Pure}))
@@ -211,5 +213,72 @@ func seededDecide(seed uint64, pick func(req *DecisionRequest, n uint64) string)
 		binary.BigEndian.PutUint64(b[8:], n)
 		h := blake3.Sum256(append(b[:], req.Role...))
 		return req.Labels[binary.BigEndian.Uint64(h[:8])%uint64(len(req.Labels))], nil
+	}
+}
+
+// frostDKGStandIn serves the DKG operations with values of the real
+// operations' shapes, derived from their arguments: every participant
+// verifies, and the routing of packages and shares is what is tested.
+func frostDKGStandIn() effects.Handler {
+	return effects.HandlerFunc(func(_ context.Context, c *effects.Call) (effects.Value, error) {
+		digest := func(parts ...effects.Value) effects.Value {
+			h := blake3.Sum256(effects.List(parts...).Canonical())
+			return effects.Bytes(h[:])
+		}
+		switch c.Op {
+		case effects.CryptoFrostDKGBegin:
+			id := c.Arg("identifier")
+			key, _ := digest(id, c.Arg("context")).AsBytes()
+			pkg := effects.Map(map[string]effects.Value{"identifier": id, "commitment": effects.List(digest(id)), "proof": digest(id, effects.String("proof"))})
+			return effects.Map(map[string]effects.Value{"key": effects.String(fmt.Sprintf("%x", key[:8])), "package": pkg}), nil
+		case effects.CryptoFrostDKGShares:
+			var out []effects.Value
+			for _, p := range c.Arg("packages").Items() {
+				out = append(out, effects.Map(map[string]effects.Value{"receiver": mustGet(p, "identifier"), "key": c.Arg("key")}))
+			}
+			return effects.List(out...), nil
+		case effects.CryptoFrostDKGRoute:
+			from, _ := c.Arg("from").AsInt()
+			to, _ := c.Arg("to").AsInt()
+			var out []effects.Value
+			for id := from; id <= to; id++ {
+				var mine []effects.Value
+				for _, list := range c.Arg("shares").Items() {
+					for _, s := range list.Items() {
+						if r, _ := mustGet(s, "receiver").AsInt(); r == id {
+							mine = append(mine, s)
+						}
+					}
+				}
+				out = append(out, effects.List(mine...))
+			}
+			return effects.List(out...), nil
+		case effects.CryptoFrostDKGFinish:
+			return effects.Map(map[string]effects.Value{"ok": effects.Bool(true), "complaint": effects.Null(),
+				"transcript": digest(c.Arg("packages")), "group_public": digest(c.Arg("packages"), effects.String("group"))}), nil
+		case effects.CryptoFrostDKGCommit:
+			return effects.Map(map[string]effects.Value{"key": c.Arg("key"), "state": effects.String("active")}), nil
+		case effects.CryptoFrostDKGAbort:
+			return effects.Null(), nil
+		}
+		return effects.Value{}, effects.Errorf(effects.CodeUnknownOp, "%s", c.Op)
+	})
+}
+
+func mustGet(v effects.Value, name string) effects.Value {
+	f, _ := v.Get(name)
+	return f
+}
+
+func frostDKGSpecs() []effects.OpSpec {
+	p := func(name string, k effects.Kind) effects.Param { return effects.Param{Name: name, Kind: k} }
+	key := p("key", effects.KindString)
+	return []effects.OpSpec{
+		{ID: effects.CryptoFrostDKGBegin, Params: []effects.Param{p("t", effects.KindInt), p("n", effects.KindInt), p("identifier", effects.KindInt), p("context", effects.KindBytes)}, Result: effects.KindMap, Determinism: effects.WritesWorld},
+		{ID: effects.CryptoFrostDKGShares, Params: []effects.Param{key, p("packages", effects.KindList)}, Result: effects.KindList, Determinism: effects.WritesWorld},
+		{ID: effects.CryptoFrostDKGRoute, Params: []effects.Param{p("shares", effects.KindList), p("from", effects.KindInt), p("to", effects.KindInt)}, Result: effects.KindList, Determinism: effects.Pure},
+		{ID: effects.CryptoFrostDKGFinish, Params: []effects.Param{key, p("packages", effects.KindList), p("shares", effects.KindList)}, Result: effects.KindMap, Determinism: effects.WritesWorld},
+		{ID: effects.CryptoFrostDKGCommit, Params: []effects.Param{key}, Result: effects.KindMap, Determinism: effects.WritesWorld},
+		{ID: effects.CryptoFrostDKGAbort, Params: []effects.Param{key}, Result: effects.KindNull, Determinism: effects.WritesWorld},
 	}
 }

@@ -260,3 +260,120 @@ func (x *Crypto) FrostVerify(ctx context.Context, msg, sig, groupPublic []byte) 
 	}
 	return decodeBool(opFrostVerify, v)
 }
+
+// FROST with held keys: a distributed key generation (the protocol
+// examples/protocols/frost_dkg.hcl runs it) leaves each device's signing
+// share in its crypto plugin under a key handle. Signing with it is the same
+// two rounds, but the nonces stay in the plugin too (FrostKeyNonces returns
+// a handle to them, used once by FrostKeySignShare).
+
+var (
+	opFrostKeyInfo      = declare("Crypto.FrostKeyInfo", effects.CryptoFrostKeyInfo, effects.KindMap, arg("key", effects.KindString))
+	opFrostKeyNonces    = declare("Crypto.FrostKeyNonces", effects.CryptoFrostKeyNonces, effects.KindMap, arg("key", effects.KindString))
+	opFrostKeySignShare = declare("Crypto.FrostKeySignShare", effects.CryptoFrostKeySignShare, effects.KindMap,
+		arg("key", effects.KindString), arg("pkg", effects.KindMap), arg("nonces", effects.KindString))
+)
+
+// FrostHeldKey describes a key a crypto plugin holds: no secret.
+type FrostHeldKey struct {
+	Key             string                // the handle
+	State           string                // round1, round2, pending or active (only active signs)
+	Identifier      uint64                // this participant
+	Threshold       int                   // t
+	Participants    int                   // n
+	Epoch           uint64                // the key's epoch
+	GroupPublic     []byte                // the group's Ed25519 public key (once the DKG finished)
+	VerifyingShares []FrostVerifyingShare // every participant's public share
+}
+
+// FrostHeldRound1 is round one with a held key: a handle to the secret
+// nonces, which stay in the plugin, and the commitment to send.
+type FrostHeldRound1 struct {
+	Nonces     string
+	Commitment FrostCommitment
+}
+
+// FrostKeyInfo describes the held key with handle key.
+func (x *Crypto) FrostKeyInfo(ctx context.Context, key string) (FrostHeldKey, error) {
+	v, err := x.c.invoke(ctx, opFrostKeyInfo, map[string]effects.Value{"key": effects.String(key)})
+	if err != nil {
+		return FrostHeldKey{}, err
+	}
+	return decodeRecord(opFrostKeyInfo, v, func(r reader) FrostHeldKey {
+		k := FrostHeldKey{Key: r.str("key"), State: r.str("state"), Identifier: readIdentifier(r),
+			Threshold: int(r.int("threshold")), Participants: int(r.int("participants")), Epoch: r.uint("epoch")}
+		if k.GroupPublic = r.optBytes("group_public"); k.GroupPublic != nil {
+			k.VerifyingShares = records(r, "verifying_shares", func(r reader) FrostVerifyingShare {
+				return FrostVerifyingShare{Identifier: readIdentifier(r), Public: r.bytesN("public", 32)}
+			})
+		}
+		return k
+	})
+}
+
+// FrostKeyNonces is round one of signing with the held key: it returns a
+// handle to nonces the plugin keeps, and their commitment.
+func (x *Crypto) FrostKeyNonces(ctx context.Context, key string) (FrostHeldRound1, error) {
+	v, err := x.c.invoke(ctx, opFrostKeyNonces, map[string]effects.Value{"key": effects.String(key)})
+	if err != nil {
+		return FrostHeldRound1{}, err
+	}
+	return decodeRecord(opFrostKeyNonces, v, func(r reader) FrostHeldRound1 {
+		return FrostHeldRound1{Nonces: r.str("nonces"), Commitment: readCommitment(r.record("commitment"))}
+	})
+}
+
+// FrostKeySignShare is round two with the held key and its held nonces,
+// which it uses up.
+func (x *Crypto) FrostKeySignShare(ctx context.Context, key string, pkg FrostSigningPackage, nonces string) (FrostSignatureShare, error) {
+	v, err := x.c.invoke(ctx, opFrostKeySignShare, map[string]effects.Value{
+		"key": effects.String(key), "pkg": pkg.value(), "nonces": effects.String(nonces)})
+	if err != nil {
+		return FrostSignatureShare{}, err
+	}
+	return decodeRecord(opFrostKeySignShare, v, func(r reader) FrostSignatureShare {
+		return FrostSignatureShare{Identifier: readIdentifier(r), Share: r.bytesN("share", 32)}
+	})
+}
+
+// FrostSigner is one device taking part in a signature: its crypto client
+// and the handle of the key it holds.
+type FrostSigner struct {
+	Crypto *Crypto
+	Key    string
+}
+
+// FrostSign runs both rounds of FROST signing over msg with signers (at
+// least the threshold of them), each through its own crypto client, and
+// aggregates with the first signer's client: the coordinator's work done
+// in process. It returns the group signature, an ordinary Ed25519
+// signature by the group key; an invalid share fails the aggregate with an
+// error naming its participant.
+func FrostSign(ctx context.Context, signers []FrostSigner, msg []byte) ([]byte, error) {
+	if len(signers) == 0 {
+		return nil, &effects.Error{Code: effects.CodeInvalidArgs, Op: effects.CryptoFrostKeyNonces, Message: "no signers"}
+	}
+	info, err := signers[0].Crypto.FrostKeyInfo(ctx, signers[0].Key)
+	if err != nil {
+		return nil, err
+	}
+	round1 := make([]FrostHeldRound1, len(signers))
+	commitments := make([]FrostCommitment, len(signers))
+	for i, s := range signers {
+		if round1[i], err = s.Crypto.FrostKeyNonces(ctx, s.Key); err != nil {
+			return nil, err
+		}
+		commitments[i] = round1[i].Commitment
+	}
+	pkg, err := signers[0].Crypto.FrostSigningPackage(ctx, msg, commitments, info.GroupPublic, nil)
+	if err != nil {
+		return nil, err
+	}
+	shares := make([]FrostSignatureShare, len(signers))
+	for i, s := range signers {
+		if shares[i], err = s.Crypto.FrostKeySignShare(ctx, s.Key, pkg, round1[i].Nonces); err != nil {
+			return nil, err
+		}
+	}
+	return signers[0].Crypto.FrostAggregate(ctx, pkg, shares, info.VerifyingShares)
+}

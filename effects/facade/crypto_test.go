@@ -204,6 +204,36 @@ func frostCases() []methodCase {
 			reply: effects.Bytes(filled(64, 0x99)), want: filled(64, 0x99),
 		},
 		{
+			name: "Crypto.FrostKeyInfo",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Crypto.FrostKeyInfo(ctx, "ab12")
+			},
+			op: effects.CryptoFrostKeyInfo, args: args("key", effects.String("ab12")),
+			reply: obj(map[string]effects.Value{"key": effects.String("ab12"), "state": effects.String("active"), "identifier": i64(2),
+				"threshold": i64(2), "participants": i64(3), "epoch": i64(1), "group_public": effects.Bytes(group),
+				"verifying_shares": list(obj(map[string]effects.Value{"identifier": i64(1), "public": effects.Bytes(filled(32, 0x11))}))}),
+			want: facade.FrostHeldKey{Key: "ab12", State: "active", Identifier: 2, Threshold: 2, Participants: 3, Epoch: 1, GroupPublic: group,
+				VerifyingShares: []facade.FrostVerifyingShare{{Identifier: 1, Public: filled(32, 0x11)}}},
+		},
+		{
+			name: "Crypto.FrostKeyNonces",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Crypto.FrostKeyNonces(ctx, "ab12")
+			},
+			op: effects.CryptoFrostKeyNonces, args: args("key", effects.String("ab12")),
+			reply: obj(map[string]effects.Value{"nonces": effects.String("cd34"), "commitment": commitmentValue(1, 0x10)}),
+			want:  facade.FrostHeldRound1{Nonces: "cd34", Commitment: commitment(1, 0x10)},
+		},
+		{
+			name: "Crypto.FrostKeySignShare",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Crypto.FrostKeySignShare(ctx, "ab12", signingPackage(), "cd34")
+			},
+			op: effects.CryptoFrostKeySignShare, args: args("key", effects.String("ab12"), "pkg", packageValue(), "nonces", effects.String("cd34")),
+			reply: obj(map[string]effects.Value{"identifier": i64(1), "share": effects.Bytes(filled(32, 0x77))}),
+			want:  facade.FrostSignatureShare{Identifier: 1, Share: filled(32, 0x77)},
+		},
+		{
 			name: "Crypto.FrostVerify",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.FrostVerify(ctx, []byte("msg"), filled(64, 0x99), group)

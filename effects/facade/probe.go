@@ -80,6 +80,15 @@ var probes = map[effects.OpID]func(context.Context, *Clients, effects.Value) err
 	opFrostVerify.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
 		return errOf(c.Crypto.FrostVerify(ctx, nil, nil, nil))
 	},
+	opFrostKeyInfo.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Crypto.FrostKeyInfo(ctx, ""))
+	},
+	opFrostKeyNonces.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Crypto.FrostKeyNonces(ctx, ""))
+	},
+	opFrostKeySignShare.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Crypto.FrostKeySignShare(ctx, "", FrostSigningPackage{}, ""))
+	},
 
 	opStore.id: func(ctx context.Context, c *Clients, _ effects.Value) error { return c.Storage.Store(ctx, "", nil) },
 	opRetrieve.id: func(ctx context.Context, c *Clients, _ effects.Value) error {

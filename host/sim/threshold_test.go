@@ -1,0 +1,169 @@
+package sim_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/effects/facade"
+	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/plugins"
+)
+
+// dkgDeployment is a t-of-n DKG among n devices (agents device_1 …):
+// examples/protocols/frost_dkg.hcl resized to n, in simulation with 10 %
+// drop and a partition between the leader and the last device that heals
+// during the ceremony, or in production with each agent's plugins as
+// processes and the libp2p transport on loopback.
+func dkgDeployment(t *testing.T, tt, n int, mode effects.Mode) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(protocolsDir(), "frost_dkg.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	protocol := strings.Replace(string(src), `"Member[2]"`, fmt.Sprintf(`"Member[%d]"`, n-1), 1)
+	protocol = strings.Replace(protocol, "{ n = 3, t = 2,", fmt.Sprintf("{ n = %d, t = %d,", n, tt), 1)
+	path := filepath.Join(t.TempDir(), "frost_dkg.hcl")
+	if err := os.WriteFile(path, []byte(protocol), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "deployment \"dkg\" {\n  mode = %q\n}\n", mode)
+	plugins := map[effects.Mode][]string{
+		effects.Simulation: {"crypto", "journal", "sim-clock", "sim-random", "sim-storage", "sim-network"},
+		effects.Production: {"crypto", "journal", "clock", "random", "storage", "transport"},
+	}[mode]
+	for i, name := range []string{"crypto", "journal", "clock", "random", "storage", "network"} {
+		fmt.Fprintf(&b, "plugin %q { builtin = %q }\n", name, plugins[i])
+	}
+	roles := []string{`Leader = "device_1"`}
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "agent \"device_%d\" {\n  allow = [\"network.send_envelope\"]\n  flow_budget { limit = 1000 }\n}\n", i)
+		if i > 1 {
+			roles = append(roles, fmt.Sprintf(`"Member[%d]" = "device_%d"`, i-2, i))
+		}
+	}
+	if mode == effects.Simulation {
+		fmt.Fprintf(&b, "fault \"drop\" {\n  at = \"0s\"\n  rate = 0.1\n}\n")
+		fmt.Fprintf(&b, "fault \"partition\" {\n  at = \"0s\"\n  between = [\"device_1\", \"device_%d\"]\n  heal_after = \"300ms\"\n}\n", n)
+	}
+	fmt.Fprintf(&b, "run \"dkg\" {\n  protocol = %q\n  roles = { %s }\n  timeout = \"1h\"\n}\n", path, strings.Join(roles, ", "))
+	return b.String()
+}
+
+// device is one device after the DKG: its agent's crypto client and key.
+type device struct {
+	name   string
+	signer facade.FrostSigner
+	group  []byte
+}
+
+// runDKG runs the ceremony and returns the devices, each with its key.
+func runDKG(t *testing.T, s *sim.Simulation, n int) []device {
+	t.Helper()
+	out, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := out.Runs[0]
+	if r.Err != nil {
+		t.Fatalf("DKG failed: %v", r.Err)
+	}
+	devices := make([]device, n)
+	for i := range devices {
+		role := "Leader"
+		if i > 0 {
+			role = fmt.Sprintf("Member[%d]", i-1)
+		}
+		key, ok := r.Binding(role, "key")
+		if !ok {
+			t.Fatalf("%s committed no key", role)
+		}
+		handle, _ := key.Get("key")
+		group, _ := key.Get("group_public")
+		devices[i].name = fmt.Sprintf("device_%d", i+1)
+		devices[i].signer.Key, _ = handle.AsString()
+		devices[i].signer.Crypto = s.Agent(devices[i].name).Effects().Crypto
+		devices[i].group, _ = group.AsBytes()
+	}
+	return devices
+}
+
+// checkThreshold checks every device ended with the same group key, that
+// each window of t devices signs a message crypto/ed25519 verifies under
+// it, and that t-1 devices cannot.
+func checkThreshold(t *testing.T, devices []device, tt int) {
+	t.Helper()
+	ctx := context.Background()
+	for _, d := range devices[1:] {
+		if string(d.group) != string(devices[0].group) {
+			t.Fatalf("%s ended with group key %x, device_1 with %x", d.name, d.group, devices[0].group)
+		}
+	}
+	msg := []byte("the authority signs")
+	for first := 0; first+tt <= len(devices); first++ {
+		var signers []facade.FrostSigner
+		for _, d := range devices[first : first+tt] {
+			signers = append(signers, d.signer)
+		}
+		sig, err := facade.FrostSign(ctx, signers, msg)
+		if err != nil {
+			t.Fatalf("devices %d..%d: %v", first+1, first+tt, err)
+		}
+		if !ed25519.Verify(devices[0].group, msg, sig) {
+			t.Fatalf("devices %d..%d: crypto/ed25519 rejects the signature", first+1, first+tt)
+		}
+	}
+	var fewer []facade.FrostSigner
+	for _, d := range devices[:tt-1] {
+		fewer = append(fewer, d.signer)
+	}
+	if sig, err := facade.FrostSign(ctx, fewer, msg); err == nil {
+		t.Fatalf("%d devices, one fewer than the threshold, signed: %x", tt-1, sig)
+	}
+}
+
+// The DKG of examples/protocols/frost_dkg.hcl, 2-of-3 and 3-of-5, in
+// simulation under 10 % drop and a partition that heals mid-ceremony.
+func TestDKGInSimulationUnderFaults(t *testing.T) {
+	for _, c := range []struct{ t, n int }{{2, 3}, {3, 5}} {
+		t.Run(fmt.Sprintf("%d-of-%d", c.t, c.n), func(t *testing.T) {
+			for _, seed := range []uint64{1, 7} {
+				s, err := sim.New(context.Background(), sim.Config{Deployment: deployment(t, dkgDeployment(t, c.t, c.n, effects.Simulation)),
+					Seed: seed, Builtins: plugins.Lookup, Logger: quietLogger(t)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close(context.Background())
+				checkThreshold(t, runDKG(t, s, c.n), c.t)
+			}
+		})
+	}
+}
+
+// The same DKG in production: one agent per device, each agent's plugins
+// processes, the devices' envelopes over the libp2p transport on loopback,
+// authenticated by their device keys; wall-clock time.
+func TestDKGInProductionOverLoopback(t *testing.T) {
+	for _, c := range []struct{ t, n int }{{2, 3}, {3, 5}} {
+		t.Run(fmt.Sprintf("%d-of-%d", c.t, c.n), func(t *testing.T) {
+			s, err := sim.New(context.Background(), sim.Config{Deployment: deployment(t, dkgDeployment(t, c.t, c.n, effects.Production)),
+				Mode: effects.Production, Executable: auraHost, Builtins: plugins.Lookup, Logger: quietLogger(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close(context.Background())
+			for _, p := range s.Agent("device_1").Host().Plugins() {
+				if p.PID == 0 || p.InProcess {
+					t.Fatalf("plugin %s is not a process: %+v", p.Name, p)
+				}
+			}
+			checkThreshold(t, runDKG(t, s, c.n), c.t)
+		})
+	}
+}
