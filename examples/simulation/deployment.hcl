@@ -6,9 +6,11 @@
 #   aura-host simulate examples/simulation/deployment.hcl --seed 7
 #   aura-host simulate examples/simulation/deployment.hcl --seeds 1..200
 #
-# Run with --mode production, the same file uses the real plugins below
-# (wall clock, OS randomness, bbolt storage, the real transport) and ignores
-# the simulation block and the faults.
+# Run in production mode (from Go: sim.Config{Mode: effects.Production}, as
+# host/sim's TestGuardianRecoveryInProductionOverLoopback does; `simulate`
+# itself always simulates), the same file uses the real plugins below (wall
+# clock, OS randomness, bbolt storage, the real transport) and ignores the
+# simulation block and the faults.
 
 deployment "guardian_recovery" {
   mode = "simulation"

@@ -11,11 +11,13 @@
 # the same trace, byte for byte.
 #
 #   aura-host simulate examples/threshold/deployment.hcl --seed 7
-#   aura-host simulate examples/threshold/deployment.hcl --mode production
+#   aura-host simulate examples/threshold/deployment.hcl --seeds 1..100
 #
-# With --mode production the same file uses the real plugins below: each
-# agent's plugins are processes, and the devices talk over the libp2p
-# transport on loopback, authenticated by their device keys.
+# Run in production mode (from Go: sim.Config{Mode: effects.Production}, as
+# host/sim's TestDKGInProductionOverLoopback does), the same file uses the
+# real plugins below: each agent's plugins are processes, and the devices
+# talk over the libp2p transport on loopback, authenticated by their device
+# keys.
 
 deployment "threshold_dkg" {
   mode = "simulation"

@@ -133,6 +133,8 @@ var Rules = []Rule{
 		Why: "examples show the public surface"},
 	{Pkg: "examples/simulation/...", May: []string{"sdk", "effects/..."}, TestMay: []string{"simtest/...", "vm/..."},
 		Why: "a simulation written as a Go test: drives simtest and reads the VM's traces"},
+	{Pkg: "examples/threshold/...", May: []string{"sdk", "effects/..."}, TestMay: []string{"simtest/..."},
+		Why: "a threshold authority's DKG and signature written as a Go test: drives simtest and the crypto facade"},
 	{Pkg: "examples/third-party-plugin/...", May: []string{"sdk"}, TestMay: []string{"sdk/sdktest"},
 		Why: "a plugin written outside the project sees only sdk"},
 	{Pkg: "examples/embed/...", May: []string{"host/...", "plugins/...", "effects/...", "sdk"},
