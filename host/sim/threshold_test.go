@@ -20,7 +20,7 @@ import (
 // drop and a partition between the leader and the last device that heals
 // during the ceremony, or in production with each agent's plugins as
 // processes and the libp2p transport on loopback.
-func dkgDeployment(t *testing.T, tt, n int, mode effects.Mode) string {
+func dkgDeployment(t testing.TB, tt, n int, mode effects.Mode) string {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join(protocolsDir(), "frost_dkg.hcl"))
 	if err != nil {
@@ -64,7 +64,7 @@ type device struct {
 }
 
 // runDKG runs the ceremony and returns the devices, each with its key.
-func runDKG(t *testing.T, s *sim.Simulation, n int) []device {
+func runDKG(t testing.TB, s *sim.Simulation, n int) []device {
 	t.Helper()
 	out, err := s.Run(context.Background())
 	if err != nil {
