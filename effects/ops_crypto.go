@@ -46,6 +46,8 @@ const (
 	CryptoFrostKeyNonces OpID = "crypto.frost_key_nonces"
 	// CryptoFrostKeySignShare is round two of FROST signing with a held key and its held nonces.
 	CryptoFrostKeySignShare OpID = "crypto.frost_key_sign_share"
+	// CryptoFrostVerifyShares names the participants whose signature share does not verify.
+	CryptoFrostVerifyShares OpID = "crypto.frost_verify_shares"
 	// CryptoFrostVerify reports whether sig is a valid FROST(Ed25519, SHA-512) signature of msg.
 	CryptoFrostVerify OpID = "crypto.frost_verify"
 )

@@ -101,6 +101,7 @@ func frostSamples(t *testing.T) []sdktest.Option {
 		sdktest.WithSample(effects.CryptoFrostCreateSigningPackage, pkgArgs),
 		sdktest.WithSample(effects.CryptoFrostSignShare, signArgs),
 		sdktest.WithSample(effects.CryptoFrostAggregateSignatures, aggArgs),
+		sdktest.WithSample(effects.CryptoFrostVerifyShares, args("pkg", pkg, "shares", sdk.List(sigShares...), "verifying_shares", sdk.List(shares...))),
 		sdktest.WithSample(effects.CryptoFrostVerify, args("msg", b("m"), "sig", sig, "group_public", groupPublic)),
 	}
 }

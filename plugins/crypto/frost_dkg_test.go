@@ -282,3 +282,35 @@ func TestHeldKeysNeedADevice(t *testing.T) {
 	plugintest.Fails(t, h, effects.CryptoFrostDKGBegin, vmap("t", sdk.Int(int64(1)), "n", sdk.Int(int64(1)), "identifier", sdk.Int(int64(1)), "context", dkgContextBytes),
 		sdk.CodeUnavailable, "declare an `agent` block")
 }
+
+// The coordinator's check names exactly the participants whose signature
+// share is invalid.
+func TestVerifySharesNamesTheCheater(t *testing.T) {
+	t.Parallel()
+	ps, _, results := runDKG(t, 2, 3, nil)
+	for _, p := range ps {
+		invoke(t, p.h, effects.CryptoFrostDKGCommit, vmap("key", sdk.String(p.key)))
+	}
+	var commitments, nonces []sdk.Value
+	for _, p := range ps[:2] {
+		r := invoke(t, p.h, effects.CryptoFrostKeyNonces, vmap("key", sdk.String(p.key)))
+		commitments, nonces = append(commitments, get(t, r, "commitment")), append(nonces, get(t, r, "nonces"))
+	}
+	pkg := invoke(t, ps[0].h, effects.CryptoFrostCreateSigningPackage, vmap("msg", sdk.Bytes([]byte("m")),
+		"commitments", sdk.List(commitments...), "group_public", get(t, results[0], "group_public")))
+	var shares []sdk.Value
+	for i, p := range ps[:2] {
+		shares = append(shares, invoke(t, p.h, effects.CryptoFrostKeySignShare, vmap("key", sdk.String(p.key), "pkg", pkg, "nonces", nonces[i])))
+	}
+	verifying := get(t, invoke(t, ps[0].h, effects.CryptoFrostKeyInfo, vmap("key", sdk.String(ps[0].key))), "verifying_shares")
+	check := func(shares []sdk.Value) sdk.Value {
+		return invoke(t, ps[0].h, effects.CryptoFrostVerifyShares, vmap("pkg", pkg, "shares", sdk.List(shares...), "verifying_shares", verifying))
+	}
+	if got := check(shares); got.Len() != 0 {
+		t.Fatalf("honest shares reported invalid: %v", got)
+	}
+	bad := withField(shares[1], "share", sdk.Bytes(scalarOne().Bytes()))
+	if got := check([]sdk.Value{shares[0], bad}); !got.Equal(sdk.List(sdk.Int(2))) {
+		t.Fatalf("invalid shares = %v, want [2]", got)
+	}
+}
