@@ -12,42 +12,51 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host"
-	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/plugins"
 )
 
-// loadDeployment decodes a deployment file, printing its diagnostics.
-// Errors end the command with status 1.
-func loadDeployment(g *globals, path string) (*config.Deployment, error) {
+// loadDeployment decodes a deployment file, printing its diagnostics, in
+// the mode --mode asks for (mode nil or unset: the file's). Errors end the
+// command with status 1.
+func loadDeployment(g *globals, path string, mode *modeValue) (*config.Deployment, error) {
 	dep, diags := config.Load(path, config.Options{Builtins: plugins.Names(), MaxFileSize: g.maxFileSize})
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(stderr, dep.Files, diags, colorful(stderr))
+	if err := printDiagnostics(dep.Files, diags); err != nil {
+		return nil, err
 	}
-	if diags.HasErrors() {
-		return nil, &exitError{code: 1}
-	}
-	return dep, nil
+	return mode.apply(dep), nil
 }
 
-// newHost loads the deployment, in the mode --mode asks for (nil or unset:
-// the file's), and prepares a host for it; quiet lowers the default log
-// level for one-shot commands, admin serves the admin endpoint for
-// `aura-host status`.
-func newHost(g *globals, path string, mode *modeValue, quiet, admin bool) (*host.Host, *config.Deployment, hclog.Logger, error) {
-	logger, err := g.logger(stderr, quiet)
+// checkHost loads the deployment and starts its plugins only to ask what
+// they declare (host.Check), for validate and plugins.
+func checkHost(ctx context.Context, g *globals, path string, mode *modeValue) (*host.Host, *config.Deployment, error) {
+	logger, err := g.logger(stderr, true)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	dep, err := loadDeployment(g, path)
+	dep, err := loadDeployment(g, path, mode)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	dep = mode.apply(dep)
-	h, err := host.New(host.Config{Deployment: dep, Logger: logger, Admin: admin})
+	h, err := host.New(host.Config{Deployment: dep, Logger: logger})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return h, dep, logger, nil
+	if err := h.Check(ctx); err != nil {
+		return nil, nil, reportHostError(dep, err)
+	}
+	return h, dep, nil
+}
+
+// printDiagnostics prints diags with their snippets from files; an error
+// among them ends the command with status 1.
+func printDiagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) error {
+	if len(diags) > 0 {
+		_ = config.WriteDiagnostics(stderr, files, diags, colorful(stderr))
+	}
+	if diags.HasErrors() {
+		return &exitError{code: 1}
+	}
+	return nil
 }
 
 // reportHostError prints a start-up failure: configuration mistakes with
@@ -92,16 +101,3 @@ func colorful(w io.Writer) bool {
 // noAgents is what run and invoke say of a deployment without agent
 // blocks: a plain plugin host, whose calls no guard chain checks.
 const noAgents = "no agents: calls are not guarded"
-
-// startAgents starts the agents of a deployment that declares some (only
-// those named in only, if any), each with its own plugins and guard chain;
-// with admin, the group serves the admin endpoint as them. The caller must
-// Shutdown.
-func startAgents(ctx context.Context, dep *config.Deployment, logger hclog.Logger, admin bool, only ...string) (*agent.Group, error) {
-	g, err := agent.StartGroup(ctx, agent.GroupConfig{Deployment: dep, Admin: admin, Agents: only,
-		Host: host.Config{Logger: logger}})
-	if err != nil {
-		return nil, reportHostError(dep, err)
-	}
-	return g, nil
-}

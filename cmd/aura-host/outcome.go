@@ -8,20 +8,15 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/aurahost/aura-host/config"
-	"github.com/aurahost/aura-host/host/session"
 )
 
-// writeOutcome prints a session's outcome: as JSON, or for people.
-func writeOutcome(w io.Writer, o *session.Outcome, asJSON bool) error {
-	if asJSON {
-		return writeJSON(w, o)
+// writeAs prints a result for scripts (--json: v as indented JSON) or
+// for people (text).
+func writeAs(w io.Writer, asJSON bool, v any, text func(io.Writer)) error {
+	if !asJSON {
+		text(w)
+		return nil
 	}
-	o.WriteText(w)
-	return nil
-}
-
-// writeJSON prints v as indented JSON, the form of every --json.
-func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/internal/atomicfile"
 	"github.com/aurahost/aura-host/vm"
@@ -103,11 +102,8 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 		return err
 	}
 	p, prog, files, diags := session.Compile(src, file, f.protocol)
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(stderr, files, diags, colorful(stderr))
-	}
-	if diags.HasErrors() {
-		return &exitError{code: 1}
+	if err := printDiagnostics(files, diags); err != nil {
+		return err
 	}
 	cfg := session.Config{File: file, DeploymentFile: f.deployment, Protocol: p, Program: prog, Timeout: f.timeout, As: f.as}
 	if cfg.Granularity, err = policy.ParseGranularity(f.granularity); err != nil {
@@ -127,11 +123,10 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 	if cfg.Logger, err = g.logger(stderr, false); err != nil {
 		return err
 	}
-	dep, err := loadDeployment(g, f.deployment)
+	dep, err := loadDeployment(g, f.deployment, f.mode)
 	if err != nil {
 		return err
 	}
-	dep = f.mode.apply(dep)
 	if cmd.Flags().Changed("seed") {
 		seeded := *dep
 		seeded.Seed = f.seed
@@ -155,7 +150,7 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 		out.Recorded = f.record
 		cfg.Logger.Info("trace recorded", "file", f.record, "entries", out.TraceEntries)
 	}
-	if err := writeOutcome(cmd.OutOrStdout(), out, f.asJSON); err != nil {
+	if err := writeAs(cmd.OutOrStdout(), f.asJSON, out, out.WriteText); err != nil {
 		return err
 	}
 	if out.Faulted != nil {

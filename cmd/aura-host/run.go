@@ -56,11 +56,10 @@ run refuses it in simulation mode and says so.`,
 			if err != nil {
 				return err
 			}
-			dep, err := loadDeployment(g, args[0])
+			dep, err := loadDeployment(g, args[0], mode)
 			if err != nil {
 				return err
 			}
-			dep = mode.apply(dep)
 			if err := checkServable(args[0], dep, mode.mode != ""); err != nil {
 				return err
 			}
@@ -94,9 +93,9 @@ run refuses it in simulation mode and says so.`,
 func runAgents(ctx context.Context, out io.Writer, dep *config.Deployment, logger hclog.Logger) error {
 	names := agent.AgentNames(dep)
 	logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins), "agents", strings.Join(names, ", "))
-	g, err := startAgents(ctx, dep, logger, true)
+	g, err := agent.StartGroup(ctx, agent.GroupConfig{Deployment: dep, Admin: true, Host: host.Config{Logger: logger}})
 	if err != nil {
-		return err
+		return reportHostError(dep, err)
 	}
 	defer shutdown(g.Shutdown, logger)
 	supervise.WritePluginTable(out, g.Plugins())
