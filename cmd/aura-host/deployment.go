@@ -23,7 +23,10 @@ func loadDeployment(g *globals, path string, mode *modeValue) (*config.Deploymen
 	if err := printDiagnostics(dep.Files, diags); err != nil {
 		return nil, err
 	}
-	return mode.apply(dep), nil
+	if mode != nil {
+		dep = dep.WithMode(mode.mode)
+	}
+	return dep, nil
 }
 
 // checkHost loads the deployment and starts its plugins only to ask what

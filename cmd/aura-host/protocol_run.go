@@ -11,10 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/host/session"
-	"github.com/aurahost/aura-host/internal/atomicfile"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
-	"github.com/aurahost/aura-host/vm/trace"
 )
 
 // protocolRunFlags are the flags of `protocol run`.
@@ -128,9 +126,7 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 		return err
 	}
 	if cmd.Flags().Changed("seed") {
-		seeded := *dep
-		seeded.Seed = f.seed
-		dep = &seeded
+		dep = dep.WithSeed(f.seed)
 	}
 	cfg.Deployment = dep
 	if f.record != "" && !dep.Mode.Deterministic() {
@@ -144,10 +140,9 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 		return reportHostError(dep, err)
 	}
 	if f.record != "" {
-		if err := writeTrace(f.record, out.Trace); err != nil {
-			return err
+		if err := out.Record(f.record); err != nil {
+			return fmt.Errorf("--record: %w", err)
 		}
-		out.Recorded = f.record
 		cfg.Logger.Info("trace recorded", "file", f.record, "entries", out.TraceEntries)
 	}
 	if err := writeAs(cmd.OutOrStdout(), f.asJSON, out, out.WriteText); err != nil {
@@ -168,15 +163,4 @@ func parseDecideFlags(flags []string, progs ...*vm.Program) ([]session.Rule, err
 		return nil, fmt.Errorf("--decide %q: %s", re.Text, re.Reason)
 	}
 	return rules, err
-}
-
-// writeTrace writes a trace as JSON Lines, whole or not at all.
-func writeTrace(path string, t *trace.Trace) error {
-	if t == nil {
-		return fmt.Errorf("--record %s: the session recorded no trace", path)
-	}
-	if err := atomicfile.Write(path, t.WriteJSONL); err != nil {
-		return fmt.Errorf("--record: %w", err)
-	}
-	return nil
 }
