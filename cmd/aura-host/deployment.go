@@ -2,13 +2,8 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"os"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/hcl/v2"
-	"github.com/mattn/go-isatty"
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host"
@@ -50,18 +45,6 @@ func checkHost(ctx context.Context, g *globals, path string, mode *modeValue) (*
 	return h, dep, nil
 }
 
-// printDiagnostics prints diags with their snippets from files; an error
-// among them ends the command with status 1.
-func printDiagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) error {
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(stderr, files, diags, colorful(stderr))
-	}
-	if diags.HasErrors() {
-		return &exitError{code: 1}
-	}
-	return nil
-}
-
 // reportHostError prints a start-up failure: configuration mistakes with
 // their snippets, anything else as the error says.
 func reportHostError(dep *config.Deployment, err error) error {
@@ -69,21 +52,6 @@ func reportHostError(dep *config.Deployment, err error) error {
 		return &exitError{code: 1}
 	}
 	return err
-}
-
-// reportDiagnostics prints the configuration mistakes err carries
-// (host.SplitDiagnostics) with their snippets from files, then the errors
-// joined with them; false, printing nothing, when it carries none.
-func reportDiagnostics(files map[string]*hcl.File, err error) bool {
-	diags, rest, ok := host.SplitDiagnostics(err)
-	if !ok {
-		return false
-	}
-	_ = config.WriteDiagnostics(stderr, files, diags, colorful(stderr))
-	if rest != nil {
-		fmt.Fprintln(stderr, "Error:", rest)
-	}
-	return true
 }
 
 // shutdown stops what stop shuts down (a host, a group of agents) within
@@ -94,11 +62,6 @@ func shutdown(stop func(context.Context) error, logger hclog.Logger) {
 	if err := stop(ctx); err != nil {
 		logger.Error("shutdown", "error", err)
 	}
-}
-
-func colorful(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && isatty.IsTerminal(f.Fd()) && os.Getenv("NO_COLOR") == ""
 }
 
 // noAgents is what run and invoke say of a deployment without agent

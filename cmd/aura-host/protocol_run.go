@@ -42,13 +42,12 @@ Every invoke in the protocol goes through the host's router to the plugin
 that serves the operation, exactly as ` + "`aura-host invoke`" + ` does: in a
 deployment with agent blocks, as one agent (--as, default the only one)
 and through its guard chain, so an operation the agent is not allowed
-faults the session (denied). What the
-protocol leaves to the host — the branch of a choice without a decide
-rule, a host() payload, random bytes, the time — is derived from --seed,
-so a run is reproducible. In the testing and simulation modes --seed also
-replaces the deployment's seed, from which the plugins draw their own
-randomness (keys, nonces); in production mode they use the OS, and two
-runs differ.
+faults the session (denied). What the protocol leaves to the host — the
+branch of a choice without a decide rule, a host() payload, random bytes,
+the time — is derived from --seed, so a run is reproducible. In the testing
+and simulation modes --seed also replaces the deployment's seed, from which
+the plugins draw their own randomness (keys, nonces); in production mode
+they use the OS, and two runs differ.
 
 The outcome lists each role — done, faulted, or stopped when another role
 faulted — with its final bindings (long values abbreviated, private keys
