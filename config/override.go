@@ -183,9 +183,12 @@ func merge(p, o *Plugin) *Plugin {
 // --mode that overrides the file: EffectivePlugins, Override and
 // StartOrder then follow m, and Seed (with SeedRange) is the simulation
 // block's seed in simulation mode when that block sets one, else the
-// deployment block's. The copy shares every block with d; treat both as
-// read-only.
+// deployment block's. With m empty (no --mode) it returns d itself. The
+// copy shares every block with d; treat both as read-only.
 func (d *Deployment) WithMode(m effects.Mode) *Deployment {
+	if m == "" {
+		return d
+	}
 	c := *d
 	c.Mode = m
 	sim := d.Overrides[effects.Simulation]
@@ -196,6 +199,16 @@ func (d *Deployment) WithMode(m effects.Mode) *Deployment {
 		// Leaving simulation mode: back to the deployment block's seed.
 		c.Seed, c.SeedRange = d.declSeed, d.declSeedRange
 	}
+	return &c
+}
+
+// WithSeed returns a copy of d whose Seed is seed, for a command-line
+// --seed that overrides the file's (SeedRange still points at the file's
+// seed attribute). The copy shares every block with d; treat both as
+// read-only.
+func (d *Deployment) WithSeed(seed uint64) *Deployment {
+	c := *d
+	c.Seed = seed
 	return &c
 }
 

@@ -148,6 +148,12 @@ func TestEffectivePlugins(t *testing.T) {
 	if d.Mode != effects.Production || d.Seed != 3 {
 		t.Errorf("WithMode changed the original: mode %s seed %d", d.Mode, d.Seed)
 	}
+	if d.WithMode("") != d {
+		t.Error("WithMode with no mode is not the deployment itself")
+	}
+	if s := d.WithSeed(9); s.Seed != 9 || s.SeedRange != d.SeedRange || s.Mode != d.Mode || d.Seed != 3 {
+		t.Errorf("WithSeed(9): seed %d (file's %d), range %v, mode %s", s.Seed, d.Seed, s.SeedRange, s.Mode)
+	}
 	// Unchanged plugins are the very blocks of Plugins.
 	if eff := d.WithMode(effects.Simulation).EffectivePlugins(); eff[2] != d.Plugins[2] {
 		t.Error("a plugin without override was copied")

@@ -261,5 +261,24 @@ func (h *Host) Descriptors() map[string]effects.Descriptor { return h.plugins.De
 // Operation is the spec of an operation the host serves.
 func (h *Host) Operation(op effects.OpID) (effects.OpSpec, bool) {
 	e, ok := h.registry.Lookup(op)
-	return e.Spec, ok
+	if !ok {
+		return effects.OpSpec{}, false
+	}
+	return e.Spec, true
+}
+
+// InvokeText routes one call whose arguments are NAME=VALUE pairs as
+// people type them (`aura-host invoke`), each read by the kind op declares
+// for NAME (effects.OpSpec.ParseTextArgs). An operation no plugin serves
+// is an unknown_op *effects.Error.
+func (h *Host) InvokeText(ctx context.Context, op effects.OpID, pairs []string) (effects.Value, error) {
+	spec, ok := h.Operation(op)
+	if !ok {
+		return effects.Value{}, &effects.Error{Code: effects.CodeUnknownOp, Op: op, Message: "no plugin in the deployment serves this operation"}
+	}
+	args, err := spec.ParseTextArgs(pairs)
+	if err != nil {
+		return effects.Value{}, err
+	}
+	return h.Invoke(ctx, &effects.Call{Op: op, Args: args})
 }

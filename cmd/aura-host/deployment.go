@@ -2,52 +2,47 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"os"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/hcl/v2"
-	"github.com/mattn/go-isatty"
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host"
-	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/plugins"
 )
 
-// loadDeployment decodes a deployment file, printing its diagnostics.
-// Errors end the command with status 1.
-func loadDeployment(g *globals, path string) (*config.Deployment, error) {
+// loadDeployment decodes a deployment file, printing its diagnostics, in
+// the mode --mode asks for (mode nil or unset: the file's). Errors end the
+// command with status 1.
+func loadDeployment(g *globals, path string, mode *modeValue) (*config.Deployment, error) {
 	dep, diags := config.Load(path, config.Options{Builtins: plugins.Names(), MaxFileSize: g.maxFileSize})
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(stderr, dep.Files, diags, colorful(stderr))
+	if err := printDiagnostics(dep.Files, diags); err != nil {
+		return nil, err
 	}
-	if diags.HasErrors() {
-		return nil, &exitError{code: 1}
+	if mode != nil {
+		dep = dep.WithMode(mode.mode)
 	}
 	return dep, nil
 }
 
-// newHost loads the deployment, in the mode --mode asks for (nil or unset:
-// the file's), and prepares a host for it; quiet lowers the default log
-// level for one-shot commands, admin serves the admin endpoint for
-// `aura-host status`.
-func newHost(g *globals, path string, mode *modeValue, quiet, admin bool) (*host.Host, *config.Deployment, hclog.Logger, error) {
-	logger, err := g.logger(stderr, quiet)
+// checkHost loads the deployment and starts its plugins only to ask what
+// they declare (host.Check), for validate and plugins.
+func checkHost(ctx context.Context, g *globals, path string, mode *modeValue) (*host.Host, *config.Deployment, error) {
+	logger, err := g.logger(stderr, true)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	dep, err := loadDeployment(g, path)
+	dep, err := loadDeployment(g, path, mode)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	dep = mode.apply(dep)
-	h, err := host.New(host.Config{Deployment: dep, Logger: logger, Admin: admin})
+	h, err := host.New(host.Config{Deployment: dep, Logger: logger})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	return h, dep, logger, nil
+	if err := h.Check(ctx); err != nil {
+		return nil, nil, reportHostError(dep, err)
+	}
+	return h, dep, nil
 }
 
 // reportHostError prints a start-up failure: configuration mistakes with
@@ -57,21 +52,6 @@ func reportHostError(dep *config.Deployment, err error) error {
 		return &exitError{code: 1}
 	}
 	return err
-}
-
-// reportDiagnostics prints the configuration mistakes err carries
-// (host.SplitDiagnostics) with their snippets from files, then the errors
-// joined with them; false, printing nothing, when it carries none.
-func reportDiagnostics(files map[string]*hcl.File, err error) bool {
-	diags, rest, ok := host.SplitDiagnostics(err)
-	if !ok {
-		return false
-	}
-	_ = config.WriteDiagnostics(stderr, files, diags, colorful(stderr))
-	if rest != nil {
-		fmt.Fprintln(stderr, "Error:", rest)
-	}
-	return true
 }
 
 // shutdown stops what stop shuts down (a host, a group of agents) within
@@ -84,24 +64,6 @@ func shutdown(stop func(context.Context) error, logger hclog.Logger) {
 	}
 }
 
-func colorful(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && isatty.IsTerminal(f.Fd()) && os.Getenv("NO_COLOR") == ""
-}
-
 // noAgents is what run and invoke say of a deployment without agent
 // blocks: a plain plugin host, whose calls no guard chain checks.
 const noAgents = "no agents: calls are not guarded"
-
-// startAgents starts the agents of a deployment that declares some (only
-// those named in only, if any), each with its own plugins and guard chain;
-// with admin, the group serves the admin endpoint as them. The caller must
-// Shutdown.
-func startAgents(ctx context.Context, dep *config.Deployment, logger hclog.Logger, admin bool, only ...string) (*agent.Group, error) {
-	g, err := agent.StartGroup(ctx, agent.GroupConfig{Deployment: dep, Admin: admin, Agents: only,
-		Host: host.Config{Logger: logger}})
-	if err != nil {
-		return nil, reportHostError(dep, err)
-	}
-	return g, nil
-}

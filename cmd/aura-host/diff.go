@@ -2,13 +2,11 @@ package main
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/host/sim/bundle"
-	"github.com/aurahost/aura-host/vm/trace"
 )
 
 func newTraceDiffCommand() *cobra.Command {
@@ -52,29 +50,30 @@ a bundle compared with a trace, or altered (its digests no longer chain:
 			if context < 0 {
 				return fmt.Errorf("--context %d: want 0 or more entries", context)
 			}
-			switch a, b := bundle.IsFile(args[0]), bundle.IsFile(args[1]); {
-			case a && b:
-				return diffBundleFiles(cmd.OutOrStdout(), args[0], args[1], context)
-			case a != b:
-				bundle, trace := args[0], args[1]
+			a, b := bundle.IsFile(args[0]), bundle.IsFile(args[1])
+			if a != b {
+				bundleFile, traceFile := args[0], args[1]
 				if b {
-					bundle, trace = trace, bundle
+					bundleFile, traceFile = traceFile, bundleFile
 				}
-				fmt.Fprintf(stderr, "Error: %s is a simulation bundle (from `aura-host simulate --record`) and %s is not; compare two bundles, or two protocol traces\n", bundle, trace)
+				fmt.Fprintf(stderr, "Error: %s is a simulation bundle (from `aura-host simulate --record`) and %s is not; compare two bundles, or two protocol traces\n", bundleFile, traceFile)
 				return &exitError{code: 2}
 			}
-			var traces [2]*trace.Trace
-			for i, file := range args {
-				t, err := readTraceFile(file)
+			var same bool
+			if a {
+				bundles, err := readBoth(args, bundle.ReadChecked)
 				if err != nil {
-					if _, ok := err.(*exitError); !ok {
-						fmt.Fprintln(stderr, "Error:", err)
-					}
-					return &exitError{code: 2}
+					return err
 				}
-				traces[i] = t
+				same = bundle.WriteDiff(cmd.OutOrStdout(), args[0], args[1], bundles[0], bundles[1], context)
+			} else {
+				traces, err := readBoth(args, readTraceFile)
+				if err != nil {
+					return err
+				}
+				same = session.WriteTraceDiff(cmd.OutOrStdout(), args[0], args[1], traces[0], traces[1], context)
 			}
-			if !session.WriteTraceDiff(cmd.OutOrStdout(), args[0], args[1], traces[0], traces[1], context) {
+			if !same {
 				return &exitError{code: 1}
 			}
 			return nil
@@ -84,20 +83,19 @@ a bundle compared with a trace, or altered (its digests no longer chain:
 	return cmd
 }
 
-// diffBundleFiles compares two simulation bundles (bundle.ReadChecked): exit status 0 if they
-// are identical, 1 if they differ, 2 if one cannot be read.
-func diffBundleFiles(w io.Writer, fileA, fileB string, context int) error {
-	var bundles [2]*bundle.Bundle
-	for i, file := range []string{fileA, fileB} {
-		b, err := bundle.ReadChecked(file)
+// readBoth reads the two files trace diff compares; one that cannot be
+// read ends the command with status 2, as diff(1) does.
+func readBoth[T any](files []string, read func(string) (T, error)) ([2]T, error) {
+	var out [2]T
+	for i, file := range files {
+		v, err := read(file)
 		if err != nil {
-			fmt.Fprintln(stderr, "Error:", err)
-			return &exitError{code: 2}
+			if _, ok := err.(*exitError); !ok {
+				fmt.Fprintln(stderr, "Error:", err)
+			}
+			return out, &exitError{code: 2}
 		}
-		bundles[i] = b
+		out[i] = v
 	}
-	if !bundle.WriteDiff(w, fileA, fileB, bundles[0], bundles[1], context) {
-		return &exitError{code: 1}
-	}
-	return nil
+	return out, nil
 }

@@ -7,12 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/admin"
 	"github.com/aurahost/aura-host/host/agent"
-	"github.com/aurahost/aura-host/plugins"
 )
 
 func newInvokeCommand(g *globals) *cobra.Command {
@@ -58,24 +56,36 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 			if err != nil {
 				return err
 			}
+			logger, err := g.logger(stderr, true)
+			if err != nil {
+				return err
+			}
+			dep, err := loadDeployment(g, args[0], mode)
+			if err != nil {
+				return err
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
 			defer cancel()
 			var v effects.Value
-			if remote := runningHost(ctx, args[0], mode); remote != nil {
-				// The deployment is being served: call into it rather than
-				// start a second copy (its storage is locked by the first).
-				spec, err := remote.Operation(ctx, op)
-				if err != nil {
-					return err
+			if c, st, ok := admin.FindRunning(ctx, dep.StateDir, dep.Name); ok && mode.mode == "" {
+				// The deployment is being served and no --mode asks for
+				// another: call into it rather than start a second copy
+				// (its storage is locked by the first).
+				fmt.Fprintf(stderr, "invoking through the running host (pid %d)\n", st.PID)
+				v, err = c.InvokeText(ctx, as, op, args[2:])
+			} else {
+				// Start what the call acts as (the agent, with its guard
+				// chain), bounded by the command's context, not the call's.
+				h, stop, startErr := agent.StartAs(cmd.Context(), dep, as, host.Config{Logger: logger})
+				if startErr != nil {
+					return reportHostError(dep, startErr)
 				}
-				callArgs, err := spec.ParseTextArgs(args[2:])
-				if err != nil {
-					return err
-				}
-				if v, err = remote.InvokeAs(ctx, as, op, callArgs); err != nil {
-					return err
-				}
-			} else if v, err = invokeHere(cmd.Context(), ctx, g, args[0], mode, as, op, args[2:]); err != nil {
+				defer shutdown(stop, logger)
+				v, err = h.InvokeText(ctx, op, args[2:])
+			}
+			if e := effects.AsError(err); e != nil && e.Code == effects.CodeUnknownOp {
+				return fmt.Errorf("%w (run `aura-host plugins %s` to list operations)", err, args[0])
+			} else if err != nil {
 				return err
 			}
 			if asJSON {
@@ -92,55 +102,4 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 	cmd.Flags().StringVar(&as, "as", "", "the agent to act as, through its guard chain (default: the deployment's only agent; a deployment without agent blocks has none)")
 	mode = addModeFlag(cmd.Flags())
 	return cmd
-}
-
-// invokeHere starts the deployment (as the agent the call acts as, if it
-// has agents), makes one call and stops it. start bounds start-up, ctx the
-// call.
-func invokeHere(start, ctx context.Context, g *globals, file string, mode *modeValue, as string, op effects.OpID, pairs []string) (effects.Value, error) {
-	logger, err := g.logger(stderr, true)
-	if err != nil {
-		return effects.Value{}, err
-	}
-	dep, err := loadDeployment(g, file)
-	if err != nil {
-		return effects.Value{}, err
-	}
-	dep = mode.apply(dep)
-	if len(dep.Agents) == 0 && as != "" {
-		return effects.Value{}, fmt.Errorf("--as %s: %s declares no agents, so there is none to act as (%s)", as, file, noAgents)
-	}
-	h, stop, err := agent.StartAs(start, dep, as, host.Config{Logger: logger})
-	if err != nil {
-		return effects.Value{}, reportHostError(dep, err)
-	}
-	defer shutdown(stop, logger)
-	entry, ok := h.Registry().Lookup(op)
-	if !ok {
-		return effects.Value{}, fmt.Errorf("no plugin in %s serves %s (run `aura-host plugins %s` to list operations)", file, op, file)
-	}
-	callArgs, err := entry.Spec.ParseTextArgs(pairs)
-	if err != nil {
-		return effects.Value{}, err
-	}
-	return h.Invoke(ctx, &effects.Call{Op: op, Args: callArgs})
-}
-
-// runningHost is the admin client of an `aura-host run` serving the
-// deployment in file, if there is one and no --mode asks for another
-// mode; nil otherwise (invoke then starts the deployment itself).
-func runningHost(ctx context.Context, file string, mode *modeValue) *admin.Client {
-	if mode.mode != "" {
-		return nil
-	}
-	dep, diags := config.Load(file, config.Options{Builtins: plugins.Names()})
-	if diags.HasErrors() {
-		return nil // invokeHere reports the diagnostics
-	}
-	c, st, ok := admin.FindRunning(ctx, dep.StateDir, dep.Name)
-	if !ok {
-		return nil // none, or a stale pointer left by a host that was killed
-	}
-	fmt.Fprintf(stderr, "invoking through the running host (pid %d)\n", st.PID)
-	return c
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/spf13/pflag"
 
-	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 )
 
@@ -31,14 +30,6 @@ func (v *modeValue) Set(s string) error {
 	}
 	v.mode = m
 	return nil
-}
-
-// apply returns dep in the flag's mode, or dep itself without the flag.
-func (v *modeValue) apply(dep *config.Deployment) *config.Deployment {
-	if v == nil || v.mode == "" {
-		return dep
-	}
-	return dep.WithMode(v.mode)
 }
 
 // addModeFlag declares --mode on a command's flags.

@@ -21,12 +21,9 @@ served by in that mode.`,
   aura-host plugins examples/simulation/deployment.hcl --mode production`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, dep, _, err := newHost(g, args[0], mode, true, false)
+			h, _, err := checkHost(cmd.Context(), g, args[0], mode)
 			if err != nil {
 				return err
-			}
-			if err := h.Check(cmd.Context()); err != nil {
-				return reportHostError(dep, err)
 			}
 			return supervise.WriteOperationTable(cmd.OutOrStdout(), h.Descriptors())
 		},

@@ -6,7 +6,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
-	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/session"
 )
 
@@ -69,10 +68,7 @@ protocol by protocol, or only the one --protocol names.`,
 					fmt.Fprintln(cmd.OutOrStdout())
 				}
 				p, prog, files, diags := session.Compile(src, file, n)
-				if len(diags) > 0 {
-					_ = config.WriteDiagnostics(stderr, files, diags, colorful(stderr))
-				}
-				if diags.HasErrors() {
+				if printDiagnostics(files, diags) != nil {
 					failed = true
 					continue
 				}
@@ -129,11 +125,8 @@ Mistakes are printed with file:line:col and a snippet; exit status 1.`,
 				out, d = session.Project(sel, file, role, asJSON)
 				diags = append(diags, d...)
 			}
-			if len(diags) > 0 {
-				_ = config.WriteDiagnostics(stderr, files, diags, colorful(stderr))
-			}
-			if diags.HasErrors() {
-				return &exitError{code: 1}
+			if err := printDiagnostics(files, diags); err != nil {
+				return err
 			}
 			_, err = cmd.OutOrStdout().Write(out)
 			return err

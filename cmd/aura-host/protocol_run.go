@@ -10,12 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/session"
-	"github.com/aurahost/aura-host/internal/atomicfile"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
-	"github.com/aurahost/aura-host/vm/trace"
 )
 
 // protocolRunFlags are the flags of `protocol run`.
@@ -45,13 +42,12 @@ Every invoke in the protocol goes through the host's router to the plugin
 that serves the operation, exactly as ` + "`aura-host invoke`" + ` does: in a
 deployment with agent blocks, as one agent (--as, default the only one)
 and through its guard chain, so an operation the agent is not allowed
-faults the session (denied). What the
-protocol leaves to the host — the branch of a choice without a decide
-rule, a host() payload, random bytes, the time — is derived from --seed,
-so a run is reproducible. In the testing and simulation modes --seed also
-replaces the deployment's seed, from which the plugins draw their own
-randomness (keys, nonces); in production mode they use the OS, and two
-runs differ.
+faults the session (denied). What the protocol leaves to the host — the
+branch of a choice without a decide rule, a host() payload, random bytes,
+the time — is derived from --seed, so a run is reproducible. In the testing
+and simulation modes --seed also replaces the deployment's seed, from which
+the plugins draw their own randomness (keys, nonces); in production mode
+they use the OS, and two runs differ.
 
 The outcome lists each role — done, faulted, or stopped when another role
 faulted — with its final bindings (long values abbreviated, private keys
@@ -103,11 +99,8 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 		return err
 	}
 	p, prog, files, diags := session.Compile(src, file, f.protocol)
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(stderr, files, diags, colorful(stderr))
-	}
-	if diags.HasErrors() {
-		return &exitError{code: 1}
+	if err := printDiagnostics(files, diags); err != nil {
+		return err
 	}
 	cfg := session.Config{File: file, DeploymentFile: f.deployment, Protocol: p, Program: prog, Timeout: f.timeout, As: f.as}
 	if cfg.Granularity, err = policy.ParseGranularity(f.granularity); err != nil {
@@ -127,15 +120,12 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 	if cfg.Logger, err = g.logger(stderr, false); err != nil {
 		return err
 	}
-	dep, err := loadDeployment(g, f.deployment)
+	dep, err := loadDeployment(g, f.deployment, f.mode)
 	if err != nil {
 		return err
 	}
-	dep = f.mode.apply(dep)
 	if cmd.Flags().Changed("seed") {
-		seeded := *dep
-		seeded.Seed = f.seed
-		dep = &seeded
+		dep = dep.WithSeed(f.seed)
 	}
 	cfg.Deployment = dep
 	if f.record != "" && !dep.Mode.Deterministic() {
@@ -149,13 +139,12 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 		return reportHostError(dep, err)
 	}
 	if f.record != "" {
-		if err := writeTrace(f.record, out.Trace); err != nil {
-			return err
+		if err := out.Record(f.record); err != nil {
+			return fmt.Errorf("--record: %w", err)
 		}
-		out.Recorded = f.record
 		cfg.Logger.Info("trace recorded", "file", f.record, "entries", out.TraceEntries)
 	}
-	if err := writeOutcome(cmd.OutOrStdout(), out, f.asJSON); err != nil {
+	if err := writeAs(cmd.OutOrStdout(), f.asJSON, out, out.WriteText); err != nil {
 		return err
 	}
 	if out.Faulted != nil {
@@ -173,15 +162,4 @@ func parseDecideFlags(flags []string, progs ...*vm.Program) ([]session.Rule, err
 		return nil, fmt.Errorf("--decide %q: %s", re.Text, re.Reason)
 	}
 	return rules, err
-}
-
-// writeTrace writes a trace as JSON Lines, whole or not at all.
-func writeTrace(path string, t *trace.Trace) error {
-	if t == nil {
-		return fmt.Errorf("--record %s: the session recorded no trace", path)
-	}
-	if err := atomicfile.Write(path, t.WriteJSONL); err != nil {
-		return fmt.Errorf("--record: %w", err)
-	}
-	return nil
 }

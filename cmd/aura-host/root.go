@@ -82,8 +82,8 @@ Simulations: several agents in one process on virtual time, with faults:
 		"largest deployment or protocol file read, in bytes (anything larger is refused before it is parsed)")
 	root.AddCommand(
 		newRunCommand(g),
-		newStatusCommand(),
-		newResetCommand(),
+		newStatusCommand(g),
+		newResetCommand(g),
 		newValidateCommand(g),
 		newPluginsCommand(g),
 		newInvokeCommand(g),

@@ -1,20 +1,15 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
-	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/host/supervise"
@@ -56,29 +51,33 @@ run refuses it in simulation mode and says so.`,
 			if err != nil {
 				return err
 			}
-			dep, err := loadDeployment(g, args[0])
+			file := args[0]
+			dep, err := loadDeployment(g, file, mode)
 			if err != nil {
 				return err
 			}
-			dep = mode.apply(dep)
-			if err := checkServable(args[0], dep, mode.mode != ""); err != nil {
-				return err
+			if d := agent.CheckServable(file, dep); d != nil {
+				if mode.mode != "" || d.Subject == nil { // the flag chose the mode: point at it, not the file
+					d.Subject, d.Summary = nil, fmt.Sprintf("--mode simulation: %s cannot be served by run", file)
+				}
+				writeDiagnostic(d, dep.Files)
+				return &exitError{code: 1}
 			}
-			out := cmd.OutOrStdout()
-			if len(dep.Agents) > 0 {
-				return runAgents(ctx, out, dep, logger)
-			}
-			h, err := host.New(host.Config{Deployment: dep, Logger: logger, Admin: true})
+			logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins), "agents", len(dep.Agents))
+			s, err := agent.Serve(ctx, dep, host.Config{Logger: logger})
 			if err != nil {
-				return err
-			}
-			logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins), "authority", h.Authority())
-			if err := h.Start(ctx); err != nil {
 				return reportHostError(dep, err)
 			}
-			defer shutdown(h.Shutdown, logger)
-			supervise.WritePluginTable(out, h.Plugins())
-			fmt.Fprintf(out, "\n%s\ndeployment %q is serving %d operations; press Ctrl-C to stop\n", noAgents, dep.Name, len(h.Registry().Entries()))
+			defer shutdown(s.Shutdown, logger)
+			st, out := s.Status(), cmd.OutOrStdout()
+			logger.Info("serving", "authority", st.Authority) // with agents: name=authority, each
+			supervise.WritePluginTable(out, st.Plugins)
+			serving := fmt.Sprintf("deployment %q is serving %d operations", dep.Name, len(s.Host.Registry().Entries()))
+			if s.Group == nil {
+				fmt.Fprintf(out, "\n%s\n%s; press Ctrl-C to stop\n", noAgents, serving)
+			} else {
+				fmt.Fprintf(out, "\n%s as its agents %s, each call through its agent's guard chain; press Ctrl-C to stop\n", serving, strings.Join(agent.AgentNames(dep), ", "))
+			}
 			<-ctx.Done()
 			logger.Info("shutting down")
 			return nil
@@ -86,41 +85,4 @@ run refuses it in simulation mode and says so.`,
 	}
 	mode = addModeFlag(cmd.Flags())
 	return cmd
-}
-
-// runAgents serves a deployment's agents until ctx ends: each agent its own
-// plugins and guard chain, the admin endpoint acting as the agent a call
-// names (`aura-host invoke --as`).
-func runAgents(ctx context.Context, out io.Writer, dep *config.Deployment, logger hclog.Logger) error {
-	names := agent.AgentNames(dep)
-	logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins), "agents", strings.Join(names, ", "))
-	g, err := startAgents(ctx, dep, logger, true)
-	if err != nil {
-		return err
-	}
-	defer shutdown(g.Shutdown, logger)
-	supervise.WritePluginTable(out, g.Plugins())
-	ops := len(g.Agents()[0].Host().Registry().Entries())
-	fmt.Fprintf(out, "\ndeployment %q is serving %d operations as its agents %s, each call through its agent's guard chain; press Ctrl-C to stop\n",
-		dep.Name, ops, strings.Join(names, ", "))
-	<-ctx.Done()
-	logger.Info("shutting down")
-	return nil
-}
-
-// checkServable refuses to serve a deployment run cannot serve
-// (agent.CheckServable: a multi-agent simulation). fromFlag says whether
-// --mode (rather than the file) chose the mode, which decides where the
-// message points.
-func checkServable(file string, dep *config.Deployment, fromFlag bool) error {
-	d := agent.CheckServable(file, dep)
-	if d == nil {
-		return nil
-	}
-	if fromFlag || d.Subject == nil {
-		fmt.Fprintf(stderr, "Error: --mode simulation: %s cannot be served by run\n\n%s\n", file, d.Detail)
-		return &exitError{code: 1}
-	}
-	_ = config.WriteDiagnostics(stderr, dep.Files, hcl.Diagnostics{d}, colorful(stderr))
-	return &exitError{code: 1}
 }

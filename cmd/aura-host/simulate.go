@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/internal/atomicfile"
 	"github.com/aurahost/aura-host/plugins"
@@ -120,16 +119,13 @@ func runSimulate(cmd *cobra.Command, g *globals, f *simulateFlags, file string) 
 	if err != nil {
 		return err
 	}
-	dep, err := loadDeployment(g, file)
+	dep, err := loadDeployment(g, file, nil)
 	if err != nil {
 		return err
 	}
 	sc, diags := sim.LoadScenario(file, dep)
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(stderr, sc.Files, diags, colorful(stderr))
-	}
-	if diags.HasErrors() {
-		return &exitError{code: 1}
+	if err := printDiagnostics(sc.Files, diags); err != nil {
+		return err
 	}
 	if sc.Rules, err = parseDecideFlags(f.decide, sc.Programs...); err != nil {
 		return err
@@ -161,12 +157,8 @@ func simulateOne(ctx context.Context, w io.Writer, sc *sim.Scenario, seed uint64
 		}
 		o.Recorded = f.record
 	}
-	if f.asJSON {
-		if err := writeJSON(w, o); err != nil {
-			return err
-		}
-	} else {
-		o.WriteText(w, f.bindings)
+	if err := writeAs(w, f.asJSON, o, func(w io.Writer) { o.WriteText(w, f.bindings) }); err != nil {
+		return err
 	}
 	for _, r := range o.Runs {
 		if r.Err != nil {

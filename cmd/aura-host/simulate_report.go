@@ -31,12 +31,8 @@ func sweep(ctx context.Context, w io.Writer, sc *sim.Scenario, r sim.SeedRange, 
 		return hostError(sc, se.Seed, se.Err)
 	}
 	interrupted := rep.Interrupted()
-	if f.asJSON {
-		if err := writeJSON(w, rep); err != nil {
-			return err
-		}
-	} else {
-		rep.WriteSummary(w)
+	if err := writeAs(w, f.asJSON, rep, rep.WriteSummary); err != nil {
+		return err
 	}
 	if interrupted {
 		fmt.Fprintf(stderr, "simulate: interrupted after %d of %d seeds\n", rep.Simulated, r.Count())

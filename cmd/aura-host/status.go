@@ -2,31 +2,28 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/admin"
-	"github.com/aurahost/aura-host/plugins"
 )
 
 // adminSocket finds the admin socket of the host running the deployment
 // in file, or of the only running host when file is empty.
-func adminSocket(file string) (string, error) {
-	stateDir := ""
-	if file != "" {
-		dep, diags := config.Load(file, config.Options{Builtins: plugins.Names()})
-		if diags.HasErrors() {
-			_ = config.WriteDiagnostics(stderr, dep.Files, diags, colorful(stderr))
-			return "", &exitError{code: 1}
-		}
-		stateDir = dep.StateDir
+func adminSocket(g *globals, file string) (string, error) {
+	if file == "" {
+		return admin.Find("")
 	}
-	return admin.Find(stateDir)
+	dep, err := loadDeployment(g, file, nil)
+	if err != nil {
+		return "", err
+	}
+	return admin.Find(dep.StateDir)
 }
 
-func newStatusCommand() *cobra.Command {
+func newStatusCommand(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "status [FILE]",
@@ -44,7 +41,7 @@ run. --json prints the same for scripts.`,
 			if len(args) == 1 {
 				file = args[0]
 			}
-			sock, err := adminSocket(file)
+			sock, err := adminSocket(g, file)
 			if err != nil {
 				return err
 			}
@@ -52,18 +49,14 @@ run. --json prints the same for scripts.`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), st)
-			}
-			st.WriteText(cmd.OutOrStdout(), time.Now())
-			return nil
+			return writeAs(cmd.OutOrStdout(), asJSON, st, func(w io.Writer) { st.WriteText(w, time.Now()) })
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
 	return cmd
 }
 
-func newResetCommand() *cobra.Command {
+func newResetCommand(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "reset [FILE] PLUGIN",
 		Short: "Restart a plugin that supervision marked failed",
@@ -77,7 +70,7 @@ running host clears its restart history and starts it again.`,
 			if len(args) == 2 {
 				file, name = args[0], args[1]
 			}
-			sock, err := adminSocket(file)
+			sock, err := adminSocket(g, file)
 			if err != nil {
 				return err
 			}

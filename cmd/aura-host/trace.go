@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -70,22 +69,13 @@ where it stopped.`,
 			if bundle.IsFile(file) {
 				return replayBundleFile(cmd.Context(), cmd.OutOrStdout(), file)
 			}
-			t, err := readTraceFile(file)
-			if err != nil {
-				return err
+			r := session.ReplayFile(cmd.Context(), file)
+			if r.Status == session.Diverged && r.Fault != nil {
+				reportDivergence(file, 0, r.Trace, r.Fault)
+				return &exitError{code: 1}
 			}
-			r := session.ReplayTrace(cmd.Context(), t)
-			switch {
-			case r.Status == session.NotReplayable:
-				return fmt.Errorf("replay %s: the trace is %s, and only a full trace replays: record it with `protocol run --granularity full` (the default)", file, t.Header.Granularity)
-			case r.Status == session.Diverged && r.Fault != nil:
-				reportDivergence(file, 0, t, r.Fault)
-				return &exitError{code: 1}
-			case r.Status == session.CannotReplay:
-				return fmt.Errorf("replay %s: %w", file, r.Err)
-			case r.Status == session.Diverged:
-				fmt.Fprintf(stderr, "Error: %s: the replayed trace hashes %x, the recorded one %x\n", file, r.Got, r.Want)
-				return &exitError{code: 1}
+			if err := r.Failure(file); err != nil {
+				return err
 			}
 			r.WriteText(cmd.OutOrStdout(), file)
 			return nil

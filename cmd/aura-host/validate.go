@@ -23,12 +23,9 @@ the plugins of each.`,
   aura-host validate examples/simulation/deployment.hcl --mode production`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, dep, _, err := newHost(g, args[0], mode, true, false)
+			h, dep, err := checkHost(cmd.Context(), g, args[0], mode)
 			if err != nil {
 				return err
-			}
-			if err := h.Check(cmd.Context()); err != nil {
-				return reportHostError(dep, err)
 			}
 			ops := 0
 			for _, d := range h.Descriptors() {

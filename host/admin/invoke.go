@@ -203,6 +203,22 @@ func (c *Client) Operation(ctx context.Context, op effects.OpID) (effects.OpSpec
 	return spec, nil
 }
 
+// InvokeText routes one call whose arguments are NAME=VALUE pairs as
+// people type them through the running host as agent ("": the only one),
+// each read by the kind op declares for NAME: the spec is the host's
+// (Operation), the parsing effects.OpSpec.ParseTextArgs.
+func (c *Client) InvokeText(ctx context.Context, agent string, op effects.OpID, pairs []string) (effects.Value, error) {
+	spec, err := c.Operation(ctx, op)
+	if err != nil {
+		return effects.Value{}, err
+	}
+	args, err := spec.ParseTextArgs(pairs)
+	if err != nil {
+		return effects.Value{}, err
+	}
+	return c.InvokeAs(ctx, agent, op, args)
+}
+
 // Invoke routes one call through the running host, as its only agent if
 // it runs agents. A failed call is the *effects.Error the host's router
 // returned.

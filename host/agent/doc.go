@@ -5,9 +5,11 @@
 // programs that read better that way. StartGroup runs every agent a
 // deployment declares together (`aura-host run`), serving the admin
 // endpoint as them: an invoke acts as the agent it names, through that
-// agent's guard chain. StartAs starts what one caller acting as an agent
-// reaches, for a one-off call (`aura-host invoke`); CheckServable says why a deployment of agents in
-// simulation mode cannot be served that way.
+// agent's guard chain; Serve serves a deployment as `aura-host run` does
+// (its agents as a group, or a deployment without agent blocks as a plain
+// host). StartAs starts what one caller acting as an agent reaches, for a
+// one-off call (`aura-host invoke`); CheckServable says why a deployment
+// of agents in simulation mode cannot be served.
 //
 // It may import host (and host/guard, host/tasks), effects (and
 // effects/facade), config, sdk and vm; it must not import host/sim (sim

@@ -290,7 +290,7 @@ func StartAs(ctx context.Context, dep *config.Deployment, name string, hc host.C
 	if len(dep.Agents) == 0 {
 		if name != "" {
 			return nil, nil, &effects.Error{Code: effects.CodeInvalidArgs,
-				Message: fmt.Sprintf("this deployment declares no agents, so there is no agent %q to act as", name)}
+				Message: fmt.Sprintf("this deployment declares no agents, so there is no agent %q to act as: drop --as (a plain plugin host: its calls are not guarded)", name)}
 		}
 		hc.Deployment = dep
 		if h, err = host.New(hc); err != nil {

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -8,7 +9,59 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host"
 )
+
+// Served is a deployment Serve started.
+type Served struct {
+	// Group is its agents; nil for a deployment without agent blocks.
+	Group *Group
+	// Host is the plain host, or the first agent's: the agents run one
+	// deployment's plugins, so its registry speaks for all.
+	Host *host.Host
+}
+
+// Serve starts dep as `aura-host run` serves it, with the admin endpoint
+// in its state directory: its agents together (StartGroup: an invoke acts
+// as the agent it names, through that agent's guard chain), or, for a
+// deployment without agent blocks, a plain host, whose calls are not
+// guarded. hc configures the runtime; Serve sets its Deployment and Admin.
+// The caller must Shutdown.
+func Serve(ctx context.Context, dep *config.Deployment, hc host.Config) (*Served, error) {
+	if len(dep.Agents) > 0 {
+		g, err := StartGroup(ctx, GroupConfig{Deployment: dep, Admin: true, Host: hc})
+		if err != nil {
+			return nil, err
+		}
+		return &Served{Group: g, Host: g.agents[0].Host()}, nil
+	}
+	hc.Deployment, hc.Admin = dep, true
+	h, err := host.New(hc)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.Start(ctx); err != nil {
+		return nil, err
+	}
+	return &Served{Host: h}, nil
+}
+
+// Status is what the admin endpoint serves: the group's (every agent's
+// plugins, named agent/plugin when there are several), or the host's.
+func (s *Served) Status() host.AdminStatus {
+	if s.Group != nil {
+		return s.Group.Status()
+	}
+	return s.Host.Status()
+}
+
+// Shutdown stops the group, or the host.
+func (s *Served) Shutdown(ctx context.Context) error {
+	if s.Group != nil {
+		return s.Group.Shutdown(ctx)
+	}
+	return s.Host.Shutdown(ctx)
+}
 
 // CheckServable says why dep, the deployment in file, cannot be served
 // on its own (`aura-host run`): in simulation mode its agents share one

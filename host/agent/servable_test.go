@@ -1,6 +1,8 @@
 package agent_test
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -8,7 +10,10 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/admin"
 	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/plugins"
 )
 
 // TestCheckServable: only a multi-agent deployment in simulation mode is
@@ -31,5 +36,60 @@ func TestCheckServable(t *testing.T) {
 	d = agent.CheckServable("d.hcl", &config.Deployment{Mode: effects.Simulation, Agents: agents, ModeRange: rng})
 	if d == nil || d.Subject == nil || *d.Subject != rng {
 		t.Errorf("subject: %#v", d)
+	}
+}
+
+// TestServe: a deployment with agents is served as its group, one without
+// as a plain host; either way the admin endpoint answers from the state
+// directory until Shutdown, and Status names every plugin.
+func TestServe(t *testing.T) {
+	ctx := context.Background()
+	hc := host.Config{Builtins: plugins.Lookup, InProcess: true, Logger: quietLogger(t)}
+	plain := deployment(t, `
+deployment "plain" {
+  seed = 3
+}
+plugin "random" { builtin = "random" }
+`).WithMode(effects.Testing)
+	for _, tc := range []struct {
+		dep     *config.Deployment
+		group   bool
+		plugins []string
+	}{
+		{deployment(t, groupDeployment).WithMode(effects.Testing), true, []string{"locked/journal", "open/session"}},
+		{plain, false, []string{"random"}},
+	} {
+		s, err := agent.Serve(ctx, tc.dep, hc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (s.Group != nil) != tc.group {
+			t.Errorf("%s: group %v, want %v", tc.dep.Name, s.Group != nil, tc.group)
+		}
+		if _, ok := s.Host.Operation(effects.RandomBytes32); !ok {
+			t.Errorf("%s: the served host has no random.bytes_32", tc.dep.Name)
+		}
+		var names []string
+		for _, p := range s.Status().Plugins {
+			names = append(names, p.Name)
+		}
+		for _, want := range tc.plugins {
+			if !slices.Contains(names, want) {
+				t.Errorf("%s: status plugins %v, want %s among them", tc.dep.Name, names, want)
+			}
+		}
+		path, err := admin.Find(tc.dep.StateDir)
+		if err != nil {
+			t.Fatalf("%s: no admin endpoint: %v", tc.dep.Name, err)
+		}
+		if st, err := admin.Dial(path).Status(ctx); err != nil || st.Deployment != tc.dep.Name {
+			t.Errorf("%s: admin status %+v, %v", tc.dep.Name, st, err)
+		}
+		if err := s.Shutdown(ctx); err != nil {
+			t.Error(err)
+		}
+		if _, err := admin.Dial(path).Status(ctx); err == nil {
+			t.Errorf("%s: the admin endpoint still answers after Shutdown", tc.dep.Name)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/internal/atomicfile"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
 	"github.com/aurahost/aura-host/vm/syntax"
@@ -31,7 +32,7 @@ type Outcome struct {
 	Granularity  policy.Granularity `json:"granularity"`
 	TraceEntries int                `json:"trace_entries"`
 	TraceHash    string             `json:"trace_hash,omitempty"`
-	Recorded     string             `json:"recorded,omitempty"` // set by whoever writes Trace to a file
+	Recorded     string             `json:"recorded,omitempty"` // set by Record
 	Roles        []RoleOutcome      `json:"roles"`
 	Fault        *FaultReport       `json:"fault,omitempty"`
 
@@ -40,6 +41,20 @@ type Outcome struct {
 	Faulted *vm.Fault `json:"-"`
 	// Trace is the session's trace (nil when tracing was disabled).
 	Trace *trace.Trace `json:"-"`
+}
+
+// Record writes the session's trace to path as JSON Lines, whole or not
+// at all (`protocol run --record`), and sets Recorded. A session run with
+// tracing disabled recorded no trace to write.
+func (o *Outcome) Record(path string) error {
+	if o.Trace == nil {
+		return fmt.Errorf("%s: the session recorded no trace", path)
+	}
+	if err := atomicfile.Write(path, o.Trace.WriteJSONL); err != nil {
+		return err
+	}
+	o.Recorded = path
+	return nil
 }
 
 // RoleOutcome is one role's part of the outcome.

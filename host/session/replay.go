@@ -78,6 +78,39 @@ func ReplayTrace(ctx context.Context, t *trace.Trace) Replay {
 	return r
 }
 
+// ReplayFile reads a recorded trace file (ReadTraceFile) and replays it
+// (ReplayTrace). A file that does not read is Unreadable (Err), one with an
+// altered line Diverged at that line's index (Fault; Trace nil).
+func ReplayFile(ctx context.Context, file string) Replay {
+	t, err := ReadTraceFile(file)
+	if fault, ok := err.(*vm.Fault); ok {
+		return Replay{Status: Diverged, Fault: fault}
+	}
+	if err != nil {
+		return Replay{Status: Unreadable, Err: err}
+	}
+	return ReplayTrace(ctx, t)
+}
+
+// Failure is why the trace in file did not replay, as one error naming
+// the file (`aura-host trace replay` prints it): nil when it replayed, and
+// nil for a Determinism fault (Diverged with Fault), which
+// DivergenceDiagnostic shows better — at the protocol step, with the
+// recorded entry.
+func (r Replay) Failure(file string) error {
+	switch {
+	case r.Status == NotReplayable:
+		return fmt.Errorf("replay %s: the trace is %s, and only a full trace replays: record it with `protocol run --granularity full` (the default)", file, r.Trace.Header.Granularity)
+	case r.Status == CannotReplay:
+		return fmt.Errorf("replay %s: %w", file, r.Err)
+	case r.Status == Unreadable:
+		return r.Err
+	case r.Status == Diverged && r.Fault == nil:
+		return fmt.Errorf("%s: the replayed trace hashes %x, the recorded one %x", file, r.Got, r.Want)
+	}
+	return nil
+}
+
 // DivergenceDiagnostic is a Determinism fault as one diagnostic: the
 // first diverging index, the protocol step the rerun was at (with a
 // snippet) when the fault knows it, what the trace holds at that index,

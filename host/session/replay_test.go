@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -70,5 +71,57 @@ func TestReplayWriteText(t *testing.T) {
 	r.WriteText(&b, "t.jsonl")
 	if !strings.Contains(b.String(), "\nthe recorded run ended in a fault, and so does the replay: "+vm.FaultDeterminism.String()+"\n") {
 		t.Errorf("with a fault: %q", b.String())
+	}
+}
+
+// TestReplayFile: a full trace replays; a topology_only one, a file that
+// does not read and one with an altered line do not, and Failure names the
+// file in each case but the altered line (a diagnostic's).
+func TestReplayFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ctx := context.Background()
+	src, err := os.ReadFile("../../examples/protocols/ping_pong.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, prog, _, diags := Compile(src, "ping_pong.hcl", "")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	fx := vm.NewRegistryEffects(vm.RegistryEffectsConfig{Registry: effects.NewRegistry(), Seed: 5})
+	m, err := vm.RunSession(ctx, prog, vm.Config{Effects: fx, Granularity: policy.Full, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := m.Trace().WriteJSONL(&b); err != nil {
+		t.Fatal(err)
+	}
+	full := filepath.Join(dir, "full.jsonl")
+	os.WriteFile(full, []byte(b.String()), 0o600)
+	if r := ReplayFile(ctx, full); r.Status != Replayed || r.Failure(full) != nil || r.Want != r.Got {
+		t.Fatalf("full trace: %+v, failure %v", r, r.Failure(full))
+	}
+
+	lines := strings.SplitAfter(b.String(), "\n")
+	altered := filepath.Join(dir, "altered.jsonl")
+	os.WriteFile(altered, []byte(lines[0]+strings.Replace(strings.Join(lines[1:], ""), `"role":"`, `"role":"X`, 1)), 0o600)
+	if r := ReplayFile(ctx, altered); r.Status != Diverged || r.Fault == nil || r.Failure(altered) != nil {
+		t.Errorf("altered trace: %+v, failure %v", r, r.Failure(altered))
+	}
+
+	missing := filepath.Join(dir, "missing.jsonl")
+	if r := ReplayFile(ctx, missing); r.Status != Unreadable || !errors.Is(r.Failure(missing), os.ErrNotExist) {
+		t.Errorf("missing file: %+v", r)
+	}
+
+	topo := Replay{Status: NotReplayable, Trace: &trace.Trace{Header: trace.Header{Granularity: policy.TopologyOnly}}}
+	if err := topo.Failure("t.jsonl"); err == nil || !strings.Contains(err.Error(), "replay t.jsonl: the trace is topology_only") {
+		t.Errorf("topology_only: %v", err)
+	}
+	byHash := Replay{Status: Diverged, Want: [32]byte{1}, Got: [32]byte{2}}
+	if err := byHash.Failure("t.jsonl"); err == nil || !strings.HasPrefix(err.Error(), "t.jsonl: the replayed trace hashes 02") {
+		t.Errorf("diverged by hash: %v", err)
 	}
 }

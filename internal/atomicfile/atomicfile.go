@@ -1,8 +1,8 @@
 // Package atomicfile writes a file whole or not at all: what is written
 // goes to a temporary file beside the target, renamed over it once
 // complete, so a reader never sees half a file and a failed write leaves
-// the old one (or none) in place. The CLI records traces and simulation
-// bundles with it.
+// the old one (or none) in place. host/session records traces with it,
+// the CLI simulation bundles.
 //
 // It imports nothing of the project, so cmd and host may both import it.
 package atomicfile
