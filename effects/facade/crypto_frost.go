@@ -230,17 +230,9 @@ func (x *Crypto) FrostSignShare(ctx context.Context, pkg FrostSigningPackage, sh
 // verifies. verifying (nil for none) lets the plugin name the participants
 // whose shares are invalid when it does not.
 func (x *Crypto) FrostAggregate(ctx context.Context, pkg FrostSigningPackage, shares []FrostSignatureShare, verifying []FrostVerifyingShare) ([]byte, error) {
-	items := make([]effects.Value, len(shares))
-	for i, s := range shares {
-		items[i] = effects.Map(map[string]effects.Value{"identifier": identifier(s.Identifier), "share": effects.Bytes(s.Share)})
-	}
-	args := map[string]effects.Value{"pkg": pkg.value(), "shares": effects.List(items...)}
+	args := map[string]effects.Value{"pkg": pkg.value(), "shares": signatureShareList(shares)}
 	if verifying != nil {
-		vs := make([]effects.Value, len(verifying))
-		for i, s := range verifying {
-			vs[i] = effects.Map(map[string]effects.Value{"identifier": identifier(s.Identifier), "public": effects.Bytes(s.Public)})
-		}
-		args["verifying_shares"] = effects.List(vs...)
+		args["verifying_shares"] = verifyingShareList(verifying)
 	}
 	v, err := x.c.invoke(ctx, opFrostAggregate, args)
 	if err != nil {
@@ -272,6 +264,8 @@ var (
 	opFrostKeyNonces    = declare("Crypto.FrostKeyNonces", effects.CryptoFrostKeyNonces, effects.KindMap, arg("key", effects.KindString))
 	opFrostKeySignShare = declare("Crypto.FrostKeySignShare", effects.CryptoFrostKeySignShare, effects.KindMap,
 		arg("key", effects.KindString), arg("pkg", effects.KindMap), arg("nonces", effects.KindString))
+	opFrostVerifyShares = declare("Crypto.FrostVerifyShares", effects.CryptoFrostVerifyShares, effects.KindList,
+		arg("pkg", effects.KindMap), arg("shares", effects.KindList), arg("verifying_shares", effects.KindList))
 )
 
 // FrostHeldKey describes a key a crypto plugin holds: no secret.
@@ -336,44 +330,52 @@ func (x *Crypto) FrostKeySignShare(ctx context.Context, key string, pkg FrostSig
 	})
 }
 
-// FrostSigner is one device taking part in a signature: its crypto client
-// and the handle of the key it holds.
-type FrostSigner struct {
-	Crypto *Crypto
-	Key    string
+// FrostVerifyShares checks each signature share of the package against its
+// participant's verifying share and returns the identifiers whose share is
+// invalid (none: all valid). A coordinator calls it before FrostAggregate
+// to name a cheating signer and sign again without it.
+func (x *Crypto) FrostVerifyShares(ctx context.Context, pkg FrostSigningPackage, shares []FrostSignatureShare, verifying []FrostVerifyingShare) ([]uint64, error) {
+	v, err := x.c.invoke(ctx, opFrostVerifyShares, map[string]effects.Value{
+		"pkg": pkg.value(), "shares": signatureShareList(shares), "verifying_shares": verifyingShareList(verifying)})
+	if err != nil {
+		return nil, err
+	}
+	return decodeIdentifiers(opFrostVerifyShares, v)
 }
 
-// FrostSign runs both rounds of FROST signing over msg with signers (at
-// least the threshold of them), each through its own crypto client, and
-// aggregates with the first signer's client: the coordinator's work done
-// in process. It returns the group signature, an ordinary Ed25519
-// signature by the group key; an invalid share fails the aggregate with an
-// error naming its participant.
-func FrostSign(ctx context.Context, signers []FrostSigner, msg []byte) ([]byte, error) {
-	if len(signers) == 0 {
-		return nil, &effects.Error{Code: effects.CodeInvalidArgs, Op: effects.CryptoFrostKeyNonces, Message: "no signers"}
+func signatureShareList(shares []FrostSignatureShare) effects.Value {
+	items := make([]effects.Value, len(shares))
+	for i, s := range shares {
+		items[i] = effects.Map(map[string]effects.Value{"identifier": identifier(s.Identifier), "share": effects.Bytes(s.Share)})
 	}
-	info, err := signers[0].Crypto.FrostKeyInfo(ctx, signers[0].Key)
-	if err != nil {
+	return effects.List(items...)
+}
+
+func verifyingShareList(verifying []FrostVerifyingShare) effects.Value {
+	vs := make([]effects.Value, len(verifying))
+	for i, s := range verifying {
+		vs[i] = effects.Map(map[string]effects.Value{"identifier": identifier(s.Identifier), "public": effects.Bytes(s.Public)})
+	}
+	return effects.List(vs...)
+}
+
+// decodeIdentifiers decodes a list of participant identifiers.
+func decodeIdentifiers(op *operation, v effects.Value) ([]uint64, error) {
+	d := newDecoding(op)
+	if v.Kind() != effects.KindList {
+		d.fail("", "a list", describe(v))
+		return nil, d.result()
+	}
+	var ids []uint64
+	for i, it := range v.Items() {
+		id, ok := it.AsUint()
+		if !ok || id == 0 {
+			d.fail(index("", i), "a positive identifier", describe(it))
+		}
+		ids = append(ids, id)
+	}
+	if err := d.result(); err != nil {
 		return nil, err
 	}
-	round1 := make([]FrostHeldRound1, len(signers))
-	commitments := make([]FrostCommitment, len(signers))
-	for i, s := range signers {
-		if round1[i], err = s.Crypto.FrostKeyNonces(ctx, s.Key); err != nil {
-			return nil, err
-		}
-		commitments[i] = round1[i].Commitment
-	}
-	pkg, err := signers[0].Crypto.FrostSigningPackage(ctx, msg, commitments, info.GroupPublic, nil)
-	if err != nil {
-		return nil, err
-	}
-	shares := make([]FrostSignatureShare, len(signers))
-	for i, s := range signers {
-		if shares[i], err = s.Crypto.FrostKeySignShare(ctx, s.Key, pkg, round1[i].Nonces); err != nil {
-			return nil, err
-		}
-	}
-	return signers[0].Crypto.FrostAggregate(ctx, pkg, shares, info.VerifyingShares)
+	return ids, nil
 }

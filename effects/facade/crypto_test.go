@@ -204,6 +204,17 @@ func frostCases() []methodCase {
 			reply: effects.Bytes(filled(64, 0x99)), want: filled(64, 0x99),
 		},
 		{
+			name: "Crypto.FrostVerifyShares",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Crypto.FrostVerifyShares(ctx, signingPackage(), []facade.FrostSignatureShare{{Identifier: 3, Share: filled(32, 0x78)}},
+					[]facade.FrostVerifyingShare{{Identifier: 3, Public: filled(32, 0x31)}})
+			},
+			op: effects.CryptoFrostVerifyShares,
+			args: args("pkg", packageValue(), "shares", list(obj(map[string]effects.Value{"identifier": i64(3), "share": effects.Bytes(filled(32, 0x78))})),
+				"verifying_shares", list(obj(map[string]effects.Value{"identifier": i64(3), "public": effects.Bytes(filled(32, 0x31))}))),
+			reply: list(i64(3)), want: []uint64{3},
+		},
+		{
 			name: "Crypto.FrostKeyInfo",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.FrostKeyInfo(ctx, "ab12")

@@ -80,6 +80,9 @@ var probes = map[effects.OpID]func(context.Context, *Clients, effects.Value) err
 	opFrostVerify.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
 		return errOf(c.Crypto.FrostVerify(ctx, nil, nil, nil))
 	},
+	opFrostVerifyShares.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Crypto.FrostVerifyShares(ctx, FrostSigningPackage{}, nil, nil))
+	},
 	opFrostKeyInfo.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
 		return errOf(c.Crypto.FrostKeyInfo(ctx, ""))
 	},

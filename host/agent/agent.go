@@ -14,6 +14,7 @@ import (
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/host/tasks"
+	"github.com/aurahost/aura-host/host/threshold"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
 )
@@ -119,6 +120,15 @@ func (a *Agent) Recovery() *facade.Recovery { return a.Effects().Recovery }
 
 // Rendezvous is the rendezvous service, as this agent.
 func (a *Agent) Rendezvous() *facade.Rendezvous { return a.Effects().Rendezvous }
+
+// ThresholdDevice is this agent as a device of a threshold authority,
+// holding the key with handle key in its crypto plugin: what
+// threshold.New takes. It coordinates through the agent's router, journal
+// and device key.
+func (a *Agent) ThresholdDevice(name, key string) threshold.Device {
+	fx := a.Effects()
+	return threshold.Device{Name: name, Crypto: fx.Crypto, Key: key, Journal: fx.Journal, Signer: fx.Device}
+}
 
 // Router is the agent's router, for the VM or other callers.
 func (a *Agent) Router() *host.Router { return a.host.Router() }

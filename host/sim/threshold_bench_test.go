@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/threshold"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -52,7 +52,8 @@ func BenchmarkDKG3of5(b *testing.B) {
 // BenchmarkThresholdSign2of3 reports one 2-of-3 FROST signature with the
 // keys a production DKG left in two devices' crypto plugins (processes),
 // both rounds driven in process through each device's router
-// (facade.FrostSign: 7 plugin calls), beside the same run's baseline: one
+// (threshold.Signer.Sign: 8 plugin calls, and the coordinator journals the
+// signature as a fact its device key signs), beside the same run's baseline: one
 // single-key Ed25519 signature (crypto.ed25519_sign) through device_1's
 // router to the same crypto plugin.
 //
@@ -72,12 +73,15 @@ func BenchmarkThresholdSign2of3(b *testing.B) {
 		b.Fatal(err)
 	}
 	msg := []byte("a 32-byte message to be signed..")
-	signers := []facade.FrostSigner{devices[0].signer, devices[1].signer}
+	signer, err := threshold.New(ctx, thresholdDevices(devices[:2]))
+	if err != nil {
+		b.Fatal(err)
+	}
 	var threshold, single time.Duration
 	b.ResetTimer()
 	for range b.N {
 		start := time.Now()
-		if _, err := facade.FrostSign(ctx, signers, msg); err != nil {
+		if _, err := signer.Sign(ctx, msg); err != nil {
 			b.Fatal(err)
 		}
 		mid := time.Now()

@@ -3,6 +3,7 @@ package sim_test
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/threshold"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -56,11 +57,10 @@ func dkgDeployment(t testing.TB, tt, n int, mode effects.Mode) string {
 	return b.String()
 }
 
-// device is one device after the DKG: its agent's crypto client and key.
+// device is one device after the DKG: its agent as a threshold device.
 type device struct {
-	name   string
-	signer facade.FrostSigner
-	group  []byte
+	threshold.Device
+	group []byte
 }
 
 // runDKG runs the ceremony and returns the devices, each with its key.
@@ -86,9 +86,9 @@ func runDKG(t testing.TB, s *sim.Simulation, n int) []device {
 		}
 		handle, _ := key.Get("key")
 		group, _ := key.Get("group_public")
-		devices[i].name = fmt.Sprintf("device_%d", i+1)
-		devices[i].signer.Key, _ = handle.AsString()
-		devices[i].signer.Crypto = s.Agent(devices[i].name).Effects().Crypto
+		name := fmt.Sprintf("device_%d", i+1)
+		h, _ := handle.AsString()
+		devices[i].Device = s.Agent(name).ThresholdDevice(name, h)
 		devices[i].group, _ = group.AsBytes()
 	}
 	return devices
@@ -102,30 +102,39 @@ func checkThreshold(t *testing.T, devices []device, tt int) {
 	ctx := context.Background()
 	for _, d := range devices[1:] {
 		if string(d.group) != string(devices[0].group) {
-			t.Fatalf("%s ended with group key %x, device_1 with %x", d.name, d.group, devices[0].group)
+			t.Fatalf("%s ended with group key %x, device_1 with %x", d.Name, d.group, devices[0].group)
 		}
 	}
 	msg := []byte("the authority signs")
 	for first := 0; first+tt <= len(devices); first++ {
-		var signers []facade.FrostSigner
-		for _, d := range devices[first : first+tt] {
-			signers = append(signers, d.signer)
+		s, err := threshold.New(ctx, thresholdDevices(devices[first:first+tt]))
+		if err != nil {
+			t.Fatal(err)
 		}
-		sig, err := facade.FrostSign(ctx, signers, msg)
+		sig, err := s.Sign(ctx, msg)
 		if err != nil {
 			t.Fatalf("devices %d..%d: %v", first+1, first+tt, err)
 		}
-		if !ed25519.Verify(devices[0].group, msg, sig) {
+		if !ed25519.Verify(devices[0].group, msg, sig.Signature) {
 			t.Fatalf("devices %d..%d: crypto/ed25519 rejects the signature", first+1, first+tt)
 		}
 	}
-	var fewer []facade.FrostSigner
-	for _, d := range devices[:tt-1] {
-		fewer = append(fewer, d.signer)
+	s, err := threshold.New(ctx, thresholdDevices(devices[:tt-1]))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if sig, err := facade.FrostSign(ctx, fewer, msg); err == nil {
-		t.Fatalf("%d devices, one fewer than the threshold, signed: %x", tt-1, sig)
+	var tooFew *threshold.TooFewError
+	if sig, err := s.Sign(ctx, msg); !errors.As(err, &tooFew) {
+		t.Fatalf("%d devices, one fewer than the threshold: %x, %v; want a *threshold.TooFewError", tt-1, sig.Signature, err)
 	}
+}
+
+func thresholdDevices(ds []device) []threshold.Device {
+	out := make([]threshold.Device, len(ds))
+	for i, d := range ds {
+		out[i] = d.Device
+	}
+	return out
 }
 
 // The DKG of examples/protocols/frost_dkg.hcl, 2-of-3 and 3-of-5, in
