@@ -21,13 +21,16 @@ import (
 // drop and a partition between the leader and the last device that heals
 // during the ceremony, or in production with each agent's plugins as
 // processes and the libp2p transport on loopback.
-func dkgDeployment(t testing.TB, tt, n int, mode effects.Mode) string {
+func dkgDeployment(t testing.TB, tt, n int, mode effects.Mode, edits ...func(string) string) string {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join(protocolsDir(), "frost_dkg.hcl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	protocol := strings.Replace(string(src), `"Member[2]"`, fmt.Sprintf(`"Member[%d]"`, n-1), 1)
+	for _, edit := range edits {
+		protocol = edit(protocol)
+	}
 	protocol = strings.Replace(protocol, "{ n = 3, t = 2,", fmt.Sprintf("{ n = %d, t = %d,", n, tt), 1)
 	path := filepath.Join(t.TempDir(), "frost_dkg.hcl")
 	if err := os.WriteFile(path, []byte(protocol), 0o644); err != nil {
@@ -175,4 +178,50 @@ func TestDKGInProductionOverLoopback(t *testing.T) {
 			checkThreshold(t, runDKG(t, s, c.n), c.t)
 		})
 	}
+}
+
+// A device that deals a bad share (here device_3, whose share for device_1
+// carries its ciphertext for device_2) is named in device_1's complaint, and
+// the ceremony aborts: every device forgets its half-made key.
+func TestDKGWithABadShareAbortsNamingTheSender(t *testing.T) {
+	tamper := func(protocol string) string {
+		const after = `  send "Member[*]" "Leader" "Shares" {`
+		return strings.Replace(protocol, after, `  set "Member[1]" "sent" {
+    value = [{ sender = "$sent[0].sender", receiver = "$sent[0].receiver", ciphertext = "$sent[1].ciphertext" }, "$sent[1]"]
+  }
+`+after, 1)
+	}
+	s, err := sim.New(context.Background(), sim.Config{Deployment: deployment(t, dkgDeployment(t, 2, 3, effects.Simulation, tamper)),
+		Seed: 3, Builtins: plugins.Lookup, Logger: quietLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	out, err := s.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := out.Runs[0]
+	if r.Err != nil {
+		t.Fatalf("the ceremony should end in its Abort branch, not fail: %v", r.Err)
+	}
+	result, _ := r.Binding("Leader", "result")
+	complaint, _ := result.Get("complaint")
+	if accused, _ := complaint.Get("accused"); !accused.Equal(effects.Int(3)) {
+		t.Fatalf("device_1's complaint %v, want it to name participant 3 (device_3)", complaint)
+	}
+	for i, role := range []string{"Leader", "Member[0]", "Member[1]"} {
+		if key, _ := r.Binding(role, "key"); !key.IsNull() {
+			t.Errorf("%s committed a key although the ceremony aborted", role)
+		}
+		mine, _ := r.Binding(role, "mine")
+		handle, _ := mine.Get("key")
+		h, _ := handle.AsString()
+		name := fmt.Sprintf("device_%d", i+1)
+		if _, err := s.Agent(name).Effects().Crypto.FrostKeyInfo(context.Background(), h); !errors.Is(err, effects.ErrNotFound) {
+			t.Errorf("%s still holds its key after the abort: %v", name, err)
+		}
+	}
+	complaints, _ := r.Binding("Member[0]", "complaints")
+	t.Logf("complaints every device received: %v", complaints)
 }
