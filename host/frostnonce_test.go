@@ -94,4 +94,3 @@ func restartCrypto(t *testing.T, h *host.Host, ev *events) {
 	_, i := ev.wait(t, from, nonceEventWithin, "crypto restarting", to("crypto", supervise.StateRestarting))
 	ev.wait(t, i, nonceEventWithin, "crypto ready again", to("crypto", supervise.StateReady))
 }
-
