@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -159,10 +160,11 @@ func TestDeterministicModesNeedTheirDrawRecord(t *testing.T) {
 	if len(records) != 1 {
 		t.Fatalf("draw records after one configuration: %v, want one", records)
 	}
-	if b, _ := os.ReadFile(records[0]); string(b) != "1\n" {
-		t.Fatalf("record after one configuration holds %q, want the next epoch, 1", b)
+	if b, _ := os.ReadFile(records[0]); string(b) != hostRun()+"\n1\n" {
+		t.Fatalf("record after one configuration holds %q, want this run and its next epoch, 1", b)
 	}
-	for _, corrupt := range []string{"", "two\n", "-1\n", "18446744073709551616\n"} {
+	run := hostRun() + "\n"
+	for _, corrupt := range []string{"", "1\n", "\n1\n", run, run + "two\n", run + "-1\n", run + "2", run + "18446744073709551616\n"} {
 		if err := os.WriteFile(records[0], []byte(corrupt), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +175,7 @@ func TestDeterministicModesNeedTheirDrawRecord(t *testing.T) {
 			t.Errorf("a refused configuration rewrote the record %q as %q", corrupt, b)
 		}
 	}
-	if err := os.WriteFile(records[0], []byte("18446744073709551615\n"), 0o600); err != nil {
+	if err := os.WriteFile(records[0], []byte(run+"18446744073709551615\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if ce := configureErr(sdk.Testing, dir); !strings.Contains(ce.Summary, "every draw epoch") {
@@ -188,5 +190,45 @@ func TestDeterministicModesNeedTheirDrawRecord(t *testing.T) {
 	configured(t, sdk.Production, 7, alice, empty)
 	if entries, _ := os.ReadDir(empty); len(entries) != 0 {
 		t.Errorf("production wrote %d entries to the state directory, want none", len(entries))
+	}
+}
+
+// TestDrawEpochsStartAgainInANewHostRun: the record counts for one host
+// run. A configuration in another run starts again at epoch 0 (so a run
+// with the same seed reproduces the last one over the same state
+// directory, as `aura-host protocol run --seed` must); within a run the
+// epochs only go up, whatever other runs did in between.
+func TestDrawEpochsStartAgainInANewHostRun(t *testing.T) {
+	t.Parallel()
+	alice := effects.DeriveAuthorityID("alice", 1)
+	dir := t.TempDir()
+	claim := func(run string) uint64 {
+		t.Helper()
+		epoch, err := claimEpoch(dir, run, 7, alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return epoch
+	}
+	var got []uint64
+	for _, run := range []string{"host-pid-10", "host-pid-10", "host-pid-10", "host-pid-11", "host-pid-11", "host-pid-10"} {
+		got = append(got, claim(run))
+	}
+	if want := []uint64{0, 1, 2, 0, 1, 0}; !slices.Equal(got, want) {
+		t.Fatalf("epochs claimed = %v, want %v", got, want)
+	}
+}
+
+// TestHostRunIsTheHostsPID: the run is the PID aura-host passes its plugin
+// processes, else the parent process. (Not parallel: it sets the
+// environment the parallel tests read.)
+func TestHostRunIsTheHostsPID(t *testing.T) {
+	t.Setenv(sdk.HostPIDEnv, "4242")
+	if r := hostRun(); r != "host-pid-4242" {
+		t.Errorf("hostRun under %s=4242 is %q", sdk.HostPIDEnv, r)
+	}
+	t.Setenv(sdk.HostPIDEnv, "")
+	if r, want := hostRun(), "parent-pid-"+strconv.Itoa(os.Getppid()); r != want {
+		t.Errorf("hostRun without %s is %q, want %q", sdk.HostPIDEnv, r, want)
 	}
 }

@@ -41,17 +41,18 @@ type plugin struct {
 }
 
 // configure sets what the randomness derives from. In the testing and
-// simulation modes it first claims a fresh draw epoch from the state
-// directory (claimEpoch), so that neither a restarted process nor a
-// reconfigured instance repeats an earlier configuration's draws; if the
-// epoch cannot be claimed, the configuration is refused.
+// simulation modes it first claims a fresh draw epoch of the host run
+// from the state directory (claimEpoch, draws.go), so that neither a
+// restarted process nor a reconfigured instance repeats an earlier
+// configuration's draws; if the epoch cannot be claimed, the
+// configuration is refused.
 func (p *plugin) configure(_ context.Context, c *sdk.Configuration) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var epoch uint64
 	if c.Mode.Deterministic() {
 		var err error
-		if epoch, err = claimEpoch(c.StateDir, c.Seed, c.Authority); err != nil {
+		if epoch, err = claimEpoch(c.StateDir, hostRun(), c.Seed, c.Authority); err != nil {
 			return err
 		}
 	}
@@ -65,8 +66,8 @@ func (p *plugin) configure(_ context.Context, c *sdk.Configuration) error {
 // testing and simulation modes they are BLAKE3's key derivation over the
 // seed, the authority, the configuration's draw epoch and a counter of its
 // draws, so a run repeats exactly while distinct draws, purposes,
-// authorities and configurations never collide: a restarted plugin draws
-// in a new epoch (draws.go). Epoch 0 leaves the epoch out of the input,
+// authorities and configurations never collide: a plugin restarted by its
+// host draws in a new epoch (draws.go). Epoch 0 leaves the epoch out of the input,
 // which is then what the plugin derived before epochs existed; the
 // input's length tells the two encodings apart.
 func (p *plugin) random(purpose string, b []byte) {
