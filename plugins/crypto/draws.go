@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -26,48 +27,44 @@ import (
 // configurations of one run share one, so no two of its draws share their
 // input.
 //
-// A run is one host process: the record names the run it counts for, and
-// a configuration under another run starts again at epoch 0. That is what
-// keeps a seed reproducible from one run to the next — two
-// `aura-host protocol run --seed 7` over the same deployment record the
-// same trace — while a restart inside a run never rewinds. The run is
-// identified by the host's process ID, which aura-host passes to every
-// plugin process it starts (sdk.HostPIDEnv); a plugin started otherwise,
-// or run inside the host's process, counts its parent process as the run.
-// Both stay the same for the life of a run, which is what safety needs;
-// should a later run get the same ID again, it continues the epochs of the
-// earlier one (safe, only not a reproduction of it). Epoch 0 derives
-// exactly what the plugin drew before epochs existed.
+// A run is one host process, and each run keeps its own record
+// (draws/seed-S-authority-A/RUN, holding the run's next epoch): a run
+// without one starts at epoch 0. That is what keeps a seed reproducible
+// from one run to the next — two `aura-host protocol run --seed 7` over
+// the same deployment record the same trace — while a restart inside a run
+// never rewinds, whatever other runs over the same directory do meanwhile
+// (each writes only its own record). The run is named by the host's
+// process ID (hostRun); it stays the same for the life of the run, which
+// is what safety needs. Should a later run get the ID of an earlier one
+// whose record is still there, it continues that record (safe, only not a
+// reproduction); records of runs whose process is gone are removed. Epoch
+// 0 derives exactly what the plugin drew before epochs existed.
 
 // drawsDir is the subdirectory of the plugin's state directory that holds
-// one epoch record per (seed, authority).
+// the epoch records, a directory per (seed, authority), a file per run.
 const drawsDir = "draws"
 
-// hostRun identifies the current host run (see above).
+// hostRun names the current host run by the host's process ID: the one
+// aura-host passes to every plugin process it starts (sdk.HostPIDEnv);
+// else, in a plugin process another host started (go-plugin's handshake
+// cookie is set), the parent process; else the plugin runs in its host's
+// process, whose own ID it is.
 func hostRun() string {
 	if pid, err := strconv.Atoi(os.Getenv(sdk.HostPIDEnv)); err == nil && pid > 0 {
-		return "host-pid-" + strconv.Itoa(pid)
+		return "host-" + strconv.Itoa(pid)
 	}
-	return "parent-pid-" + strconv.Itoa(os.Getppid())
-}
-
-// drawRecord is what a record holds: the run it counts for and the next
-// unused epoch of that run, one per line.
-type drawRecord struct {
-	run  string
-	next uint64
-}
-
-func (r drawRecord) encode() []byte {
-	return []byte(r.run + "\n" + strconv.FormatUint(r.next, 10) + "\n")
+	if os.Getenv(sdk.Handshake.MagicCookieKey) == sdk.Handshake.MagicCookieValue {
+		return "parent-" + strconv.Itoa(os.Getppid())
+	}
+	return "self-" + strconv.Itoa(os.Getpid())
 }
 
 // claimEpoch returns the epoch a configuration for seed and authority in
-// run draws in, having durably recorded the next one in stateDir: the
-// record is written to a temporary file, synced, renamed over the old one,
-// and the directory synced, so after a crash the record holds the new
-// value or the old one, and the old one only if the epoch was never used.
-// A missing record, or one of another run, is epoch 0; an unreadable or
+// run draws in, having durably recorded the next one in the run's record
+// under stateDir: the record is written to a temporary file, synced,
+// renamed over the old one, and the directory synced, so after a crash the
+// record holds the new value or the old one, and the old one only if the
+// epoch was never used. A missing record is epoch 0; an unreadable or
 // corrupt one is an error, never a guess.
 func claimEpoch(stateDir, run string, seed uint64, authority sdk.AuthorityID) (uint64, error) {
 	if stateDir == "" {
@@ -76,44 +73,77 @@ func claimEpoch(stateDir, run string, seed uint64, authority sdk.AuthorityID) (u
 				"draws it has used, so that a restarted plugin never repeats a key or a FROST nonce; the host " +
 				"gives every plugin one, and a harness that configures the plugin itself must set StateDir"}
 	}
-	dir := filepath.Join(stateDir, drawsDir)
+	dir := filepath.Join(stateDir, drawsDir, fmt.Sprintf("seed-%d-authority-%x", seed, authority[:]))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return 0, drawRecordError("cannot create the draw record directory", err)
 	}
-	path := filepath.Join(dir, fmt.Sprintf("seed-%d-authority-%x", seed, authority[:]))
-	rec, err := readRecord(path)
+	removeGoneRuns(dir, run)
+	path := filepath.Join(dir, run)
+	epoch, err := readEpoch(path)
 	if err != nil {
 		return 0, err
 	}
-	var epoch uint64
-	if rec.run == run {
-		epoch = rec.next
-	}
 	if epoch == math.MaxUint64 {
-		return 0, drawRecordError("every draw epoch of this seed and authority is used", fmt.Errorf("record %s", path))
+		return 0, drawRecordError("every draw epoch of this seed, authority and run is used", fmt.Errorf("record %s", path))
 	}
-	if err := writeSynced(path, drawRecord{run: run, next: epoch + 1}.encode()); err != nil {
+	if err := writeSynced(path, []byte(strconv.FormatUint(epoch+1, 10)+"\n")); err != nil {
 		return 0, drawRecordError("cannot record the draw epoch", err)
 	}
 	return epoch, nil
 }
 
-// readRecord reads the record at path; a missing one is the zero record.
-func readRecord(path string) (drawRecord, error) {
+// readEpoch reads the next unused epoch from the record at path; a
+// missing record is epoch 0.
+func readEpoch(path string) (uint64, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return drawRecord{}, nil
+		return 0, nil
 	}
 	if err != nil {
-		return drawRecord{}, drawRecordError("cannot read the draw record", err)
+		return 0, drawRecordError("cannot read the draw record", err)
 	}
-	run, next, ok := strings.Cut(string(b), "\n")
-	epoch, err := strconv.ParseUint(strings.TrimSuffix(next, "\n"), 10, 64)
-	if !ok || run == "" || err != nil || !strings.HasSuffix(next, "\n") {
-		return drawRecord{}, drawRecordError("the draw record is corrupt; the plugin will not guess which draws were used",
+	epoch, err := strconv.ParseUint(strings.TrimSuffix(string(b), "\n"), 10, 64)
+	if err != nil || !strings.HasSuffix(string(b), "\n") {
+		return 0, drawRecordError("the draw record is corrupt; the plugin will not guess which draws were used",
 			fmt.Errorf("%s holds %q", path, b))
 	}
-	return drawRecord{run: run, next: epoch}, nil
+	return epoch, nil
+}
+
+// removeGoneRuns removes the records in dir of other runs whose process
+// is gone, so that records do not pile up run after run. A record whose
+// process may still run, or whose name is not a run's, stays; a failure
+// to remove one only leaves it.
+func removeGoneRuns(dir, run string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		owner := e.Name() // a record, or a temporary file ".RUN.*" a crash left behind
+		if rest, ok := strings.CutPrefix(owner, "."); ok {
+			owner, _, _ = strings.Cut(rest, ".")
+		}
+		i := strings.LastIndexByte(owner, '-')
+		if owner == run || i < 0 {
+			continue
+		}
+		if pid, err := strconv.Atoi(owner[i+1:]); err == nil && pid > 0 && processGone(pid) {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// processGone reports whether no process pid exists. Any doubt (another
+// user's process, a platform without signal 0) counts as running.
+func processGone(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	defer p.Release()
+	err = p.Signal(syscall.Signal(0))
+	return errors.Is(err, os.ErrProcessDone) || errors.Is(err, syscall.ESRCH)
 }
 
 func drawRecordError(summary string, err error) error {

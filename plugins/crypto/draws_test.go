@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -156,15 +157,14 @@ func TestDeterministicModesNeedTheirDrawRecord(t *testing.T) {
 
 	dir := t.TempDir()
 	configured(t, sdk.Testing, 7, alice, dir)
-	records, _ := filepath.Glob(filepath.Join(dir, drawsDir, "*"))
-	if len(records) != 1 {
-		t.Fatalf("draw records after one configuration: %v, want one", records)
+	records, _ := filepath.Glob(filepath.Join(dir, drawsDir, "*", "*"))
+	if want := filepath.Join(dir, drawsDir, "seed-7-authority-"+hex.EncodeToString(alice[:]), hostRun()); !slices.Equal(records, []string{want}) {
+		t.Fatalf("draw records after one configuration: %v, want %s", records, want)
 	}
-	if b, _ := os.ReadFile(records[0]); string(b) != hostRun()+"\n1\n" {
-		t.Fatalf("record after one configuration holds %q, want this run and its next epoch, 1", b)
+	if b, _ := os.ReadFile(records[0]); string(b) != "1\n" {
+		t.Fatalf("record after one configuration holds %q, want the run's next epoch, 1", b)
 	}
-	run := hostRun() + "\n"
-	for _, corrupt := range []string{"", "1\n", "\n1\n", run, run + "two\n", run + "-1\n", run + "2", run + "18446744073709551616\n"} {
+	for _, corrupt := range []string{"", "two\n", "-1\n", "2", "18446744073709551616\n"} {
 		if err := os.WriteFile(records[0], []byte(corrupt), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -175,7 +175,7 @@ func TestDeterministicModesNeedTheirDrawRecord(t *testing.T) {
 			t.Errorf("a refused configuration rewrote the record %q as %q", corrupt, b)
 		}
 	}
-	if err := os.WriteFile(records[0], []byte(run+"18446744073709551615\n"), 0o600); err != nil {
+	if err := os.WriteFile(records[0], []byte("18446744073709551615\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if ce := configureErr(sdk.Testing, dir); !strings.Contains(ce.Summary, "every draw epoch") {
@@ -193,11 +193,12 @@ func TestDeterministicModesNeedTheirDrawRecord(t *testing.T) {
 	}
 }
 
-// TestDrawEpochsStartAgainInANewHostRun: the record counts for one host
-// run. A configuration in another run starts again at epoch 0 (so a run
-// with the same seed reproduces the last one over the same state
-// directory, as `aura-host protocol run --seed` must); within a run the
-// epochs only go up, whatever other runs did in between.
+// TestDrawEpochsStartAgainInANewHostRun: each host run keeps its own
+// record. A run without one starts at epoch 0 (so a run with the same seed
+// reproduces the last one over the same state directory, as
+// `aura-host protocol run --seed` must); within a run the epochs only go
+// up, whatever other runs do in between; the records of runs whose process
+// is gone are removed.
 func TestDrawEpochsStartAgainInANewHostRun(t *testing.T) {
 	t.Parallel()
 	alice := effects.DeriveAuthorityID("alice", 1)
@@ -210,25 +211,41 @@ func TestDrawEpochsStartAgainInANewHostRun(t *testing.T) {
 		}
 		return epoch
 	}
+	// Two live runs (this process and its parent) and one whose process
+	// cannot exist (beyond any pid_max).
+	a, b, gone := "host-"+strconv.Itoa(os.Getpid()), "host-"+strconv.Itoa(os.Getppid()), "host-2147483646"
 	var got []uint64
-	for _, run := range []string{"host-pid-10", "host-pid-10", "host-pid-10", "host-pid-11", "host-pid-11", "host-pid-10"} {
+	for _, run := range []string{a, a, gone, a, b, b, gone, a, b} {
 		got = append(got, claim(run))
 	}
-	if want := []uint64{0, 1, 2, 0, 1, 0}; !slices.Equal(got, want) {
+	if want := []uint64{0, 1, 0, 2, 0, 1, 0, 3, 2}; !slices.Equal(got, want) {
 		t.Fatalf("epochs claimed = %v, want %v", got, want)
+	}
+	records, _ := filepath.Glob(filepath.Join(dir, drawsDir, "*", "*"))
+	for _, r := range records {
+		if filepath.Base(r) == gone {
+			t.Errorf("the record of a run whose process is gone is still there: %v", records)
+		}
+	}
+	if len(records) != 2 {
+		t.Errorf("records %v, want the two live runs'", records)
 	}
 }
 
 // TestHostRunIsTheHostsPID: the run is the PID aura-host passes its plugin
-// processes, else the parent process. (Not parallel: it sets the
-// environment the parallel tests read.)
+// processes, else the parent of a plugin process, else this process. (Not
+// parallel: it sets the environment the parallel tests read.)
 func TestHostRunIsTheHostsPID(t *testing.T) {
 	t.Setenv(sdk.HostPIDEnv, "4242")
-	if r := hostRun(); r != "host-pid-4242" {
+	if r := hostRun(); r != "host-4242" {
 		t.Errorf("hostRun under %s=4242 is %q", sdk.HostPIDEnv, r)
 	}
 	t.Setenv(sdk.HostPIDEnv, "")
-	if r, want := hostRun(), "parent-pid-"+strconv.Itoa(os.Getppid()); r != want {
-		t.Errorf("hostRun without %s is %q, want %q", sdk.HostPIDEnv, r, want)
+	if r, want := hostRun(), "self-"+strconv.Itoa(os.Getpid()); r != want {
+		t.Errorf("hostRun in process is %q, want %q", r, want)
+	}
+	t.Setenv(sdk.Handshake.MagicCookieKey, sdk.Handshake.MagicCookieValue)
+	if r, want := hostRun(), "parent-"+strconv.Itoa(os.Getppid()); r != want {
+		t.Errorf("hostRun in a plugin process without %s is %q, want %q", sdk.HostPIDEnv, r, want)
 	}
 }
