@@ -20,22 +20,20 @@
 //     share's secret into each nonce, which does not help when the random
 //     bytes repeat too). So every configuration in a deterministic mode
 //     claims the next unused epoch of its (seed, authority) in the current
-//     run from a record under its state directory
-//     (draws/seed-S-authority-A: the run, then the next epoch) and makes
+//     run from the run's record under its state directory
+//     (draws/seed-S-authority-A/RUN, holding the next epoch) and makes
 //     that record durable — temporary file, fsync, rename, fsync of the
 //     directory — before it draws (draws.go). A process killed at any
 //     point and restarted by its host comes back in a fresh epoch. A run
 //     is one host process, named by the PID aura-host passes its plugins
-//     (sdk.HostPIDEnv; else the plugin's parent process); a new run starts
-//     again at epoch 0, so a seed reproduces a run over the same state
-//     directory as over a fresh one, provided the same restarts happen.
-//     Epoch 0 derives what the plugin drew before epochs existed. A
-//     deterministic configuration without a state directory, or whose
-//     record is unreadable or corrupt, is refused with a configuration
-//     error rather than weakened: no fallback to epoch 0, and no hidden
-//     per-process randomness that would break reproducibility. Production
-//     needs no record. One run at a time may use a state directory, as
-//     the host arranges.
+//     (sdk.HostPIDEnv); a new run starts again at epoch 0, so a seed
+//     reproduces a run over the same state directory as over a fresh one,
+//     provided the same restarts happen. Epoch 0 derives what the plugin
+//     drew before epochs existed. A deterministic configuration without a
+//     state directory, or whose record is unreadable or corrupt, is
+//     refused with a configuration error rather than weakened: no fallback
+//     to epoch 0, and no hidden per-process randomness that would break
+//     reproducibility. Production needs no record.
 //   - Malformed input (a key, nonce or length of the wrong size) is an
 //     invalid_args error naming the parameter, never a panic; a signature
 //     that does not verify is the result false, and a ciphertext that does
