@@ -67,9 +67,9 @@ func (p *plugin) configure(_ context.Context, c *sdk.Configuration) error {
 // seed, the authority, the configuration's draw epoch and a counter of its
 // draws, so a run repeats exactly while distinct draws, purposes,
 // authorities and configurations never collide: a plugin restarted by its
-// host draws in a new epoch (draws.go). Epoch 0 leaves the epoch out of the input,
-// which is then what the plugin derived before epochs existed; the
-// input's length tells the two encodings apart.
+// host draws in a new epoch (draws.go). Epoch 0 leaves the epoch out of
+// the input, which is then what the plugin derived before epochs existed;
+// the input's length tells the two encodings apart.
 func (p *plugin) random(purpose string, b []byte) {
 	p.mu.Lock()
 	deterministic, seed, authority, epoch := p.deterministic, p.seed, p.authority, p.epoch
