@@ -38,15 +38,29 @@ type plugin struct {
 	deterministic bool
 	seed          uint64
 	authority     sdk.AuthorityID
-	counter       uint64 // draws made so far in a deterministic mode
+	epoch         uint64 // this configuration's draw epoch (draws.go)
+	counter       uint64 // draws made so far in this epoch
 	keys          *keystore
 }
 
+// configure sets what the randomness derives from. In the testing and
+// simulation modes it first claims a fresh draw epoch of the host run
+// from the state directory (claimEpoch, draws.go), so that neither a
+// restarted process nor a reconfigured instance repeats an earlier
+// configuration's draws; if the epoch cannot be claimed, the
+// configuration is refused.
 func (p *plugin) configure(_ context.Context, c *sdk.Configuration) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	var epoch uint64
+	if c.Mode.Deterministic() {
+		var err error
+		if epoch, err = claimEpoch(c.StateDir, hostRun(), c.Seed, c.Authority); err != nil {
+			return err
+		}
+	}
 	p.deterministic = c.Mode.Deterministic()
-	p.seed, p.authority, p.counter = c.Seed, c.Authority, 0
+	p.seed, p.authority, p.epoch, p.counter = c.Seed, c.Authority, epoch, 0
 	p.keys = newKeystore(c.StateDir, sealFromDevice(c.Host))
 	return nil
 }
@@ -54,12 +68,15 @@ func (p *plugin) configure(_ context.Context, c *sdk.Configuration) error {
 // random fills b with secret random bytes for purpose (a short constant
 // naming the operation). In production they come from crypto/rand. In the
 // testing and simulation modes they are BLAKE3's key derivation over the
-// seed, the authority and a per-instance counter, so a run repeats exactly
-// while distinct draws, purposes and authorities never collide. The
-// counter restarts with the process: a restarted plugin repeats its draws.
+// seed, the authority, the configuration's draw epoch and a counter of its
+// draws, so a run repeats exactly while distinct draws, purposes,
+// authorities and configurations never collide: a plugin restarted by its
+// host draws in a new epoch (draws.go). Epoch 0 leaves the epoch out of
+// the input, which is then what the plugin derived before epochs existed;
+// the input's length tells the two encodings apart.
 func (p *plugin) random(purpose string, b []byte) {
 	p.mu.Lock()
-	deterministic, seed, authority := p.deterministic, p.seed, p.authority
+	deterministic, seed, authority, epoch := p.deterministic, p.seed, p.authority, p.epoch
 	p.counter++
 	n := p.counter
 	p.mu.Unlock()
@@ -67,11 +84,16 @@ func (p *plugin) random(purpose string, b []byte) {
 		rand.Read(b) // never fails: Go aborts the process if the OS CSPRNG does
 		return
 	}
-	var src [8 + 16 + 8]byte
-	binary.BigEndian.PutUint64(src[0:], seed)
-	copy(src[8:], authority[:])
-	binary.BigEndian.PutUint64(src[24:], n)
-	blake3.DeriveKey(b, "aura-host plugins/crypto v1 "+purpose, src[:])
+	var buf [8 + 16 + 8 + 8]byte
+	binary.BigEndian.PutUint64(buf[0:], seed)
+	copy(buf[8:], authority[:])
+	binary.BigEndian.PutUint64(buf[24:], n)
+	src := buf[:32]
+	if epoch != 0 {
+		binary.BigEndian.PutUint64(buf[32:], epoch)
+		src = buf[:]
+	}
+	blake3.DeriveKey(b, "aura-host plugins/crypto v1 "+purpose, src)
 }
 
 // Helpers for reading arguments the SDK has already checked for presence
