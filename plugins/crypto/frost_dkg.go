@@ -155,10 +155,17 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 	}
 }
 
+// newHandle draws a handle no held key or nonces use, in memory or on
+// disk: a seeded run over a state directory an earlier run left keys in
+// draws that run's handles again, and must not overwrite its keys.
 func (p *plugin) newHandle(purpose string) string {
-	var b [16]byte
-	p.random(purpose, b[:])
-	return hex.EncodeToString(b[:])
+	for {
+		var b [16]byte
+		p.random(purpose, b[:])
+		if h := hex.EncodeToString(b[:]); !p.keys.inUse(h) {
+			return h
+		}
+	}
 }
 
 func (p *plugin) dkgBegin(ctx context.Context, c *sdk.Call) (sdk.Value, error) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"filippo.io/edwards25519"
@@ -312,5 +313,29 @@ func TestVerifySharesNamesTheCheater(t *testing.T) {
 	bad := withField(shares[1], "share", sdk.Bytes(scalarOne().Bytes()))
 	if got := check([]sdk.Value{shares[0], bad}); !got.Equal(sdk.List(sdk.Int(2))) {
 		t.Fatalf("invalid shares = %v, want [2]", got)
+	}
+}
+
+// A seeded run over a state directory an earlier run left a key in draws
+// that run's handles again; the earlier key is not overwritten.
+func TestASeededRunKeepsAnEarlierRunsKeys(t *testing.T) {
+	dir := t.TempDir()
+	dev := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{5}, ed25519.SeedSize))
+	run := 1 << 30
+	begin := func() string {
+		run++ // each harness another host run: its draws start again at epoch 0
+		t.Setenv(sdk.HostPIDEnv, strconv.Itoa(run))
+		h := sdktest.New(t, New(), sdktest.WithMode(effects.Testing, 9), sdktest.WithStateDir(dir), sdktest.WithHost(plugintest.Device(dev)))
+		r := invoke(t, h, effects.CryptoFrostDKGBegin, vmap("t", sdk.Int(1), "n", sdk.Int(1), "identifier", sdk.Int(1), "context", dkgContextBytes))
+		k, _ := get(t, r, "key").AsString()
+		return k
+	}
+	first, second := begin(), begin()
+	if first == second {
+		t.Fatalf("the second run reused handle %s and overwrote the first run's key", first)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, "keys"))
+	if len(entries) != 2 {
+		t.Fatalf("%d key files, want both runs' keys", len(entries))
 	}
 }

@@ -151,6 +151,24 @@ func (ks *keystore) remove(handle string) error {
 	return nil
 }
 
+// inUse reports whether handle names a key or nonces held now, or a key
+// file left on disk.
+func (ks *keystore) inUse(handle string) bool {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if _, ok := ks.keys[handle]; ok {
+		return true
+	}
+	if _, ok := ks.nonces[handle]; ok {
+		return true
+	}
+	if ks.dir == "" {
+		return false
+	}
+	_, err := os.Lstat(filepath.Join(ks.dir, "keys", handle))
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
 // keep and take hold a signing round's nonces until their one use.
 func (ks *keystore) keep(id string, n heldNonces) {
 	ks.mu.Lock()
