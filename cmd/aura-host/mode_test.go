@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ func TestInvokeInTestingModeIsSeeded(t *testing.T) {
 func TestRunRefusesAMultiAgentSimulation(t *testing.T) {
 	dep := simulationDeployment(t)
 	_, stderr, code := cli(t, "run", dep)
-	if code != 1 || !strings.Contains(stderr, dep+":14:10") || !strings.Contains(stderr, "aura-host simulate "+dep) {
+	if code != 1 || !strings.Contains(stderr, fmt.Sprintf("%s:%d:10", dep, lineOf(t, dep, `mode = "simulation"`))) || !strings.Contains(stderr, "aura-host simulate "+dep) {
 		t.Fatalf("run of a simulation-mode file: exit %d\n%s", code, stderr)
 	}
 	_, stderr, code = cli(t, "run", quickstartWithAgents(t), "--mode", "simulation")
@@ -74,4 +75,20 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// lineOf is the 1-based line of file that holds text.
+func lineOf(t *testing.T, file, text string) int {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(src), "\n") {
+		if strings.Contains(line, text) {
+			return i + 1
+		}
+	}
+	t.Fatalf("%s holds no %q", file, text)
+	return 0
 }
