@@ -96,3 +96,26 @@ func TestFactsDoNotShareMutableState(t *testing.T) {
 		t.Fatalf("leakage fact changed: %v", b.Fact())
 	}
 }
+
+// TestExecutorLeakageFactIsLeakageFact: the executor's leakage facts, which
+// share parts between calls in one context, are Leakage.Fact's, whatever
+// the sequence of authorities, contexts and operations.
+func TestExecutorLeakageFactIsLeakageFact(t *testing.T) {
+	var e Executor
+	other := effects.DeriveContextID("other", 1)
+	for i, req := range []Request{
+		opReq(effects.InvitationAccept), opReq(effects.SessionCreate),
+		{Op: effects.SessionCreate, Authority: alice, Context: other, Time: 5},
+		{Op: effects.SessionCreate, Authority: bob, Context: other, Time: 6},
+		opReq(effects.InvitationAccept), sendReq(10), opReq(effects.InvitationAccept),
+	} {
+		l := leakageOf(req, req.Peer != effects.AuthorityID{})
+		if got, want := e.leakageFact(l), refLeakageFact(l); !got.Equal(want) {
+			t.Fatalf("call %d: executor's leakage fact\n %v\nwant %v", i, got, want)
+		}
+	}
+	custom := Leakage{Op: effects.SessionCreate, Authority: alice, Context: ctxAB, Observations: []Observation{{Class: "auditor"}}}
+	if got, want := e.leakageFact(custom), refLeakageFact(custom); !got.Equal(want) {
+		t.Fatalf("custom observations: %v, want %v", got, want)
+	}
+}

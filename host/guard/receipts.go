@@ -247,8 +247,9 @@ func (c *chainState) advance(r Receipt, retain int) {
 	c.lastNonce = r.Nonce
 	c.head = r.Hash()
 	c.receipts = append(c.receipts, r)
-	if len(c.receipts) > retain {
-		c.receipts = append([]Receipt(nil), c.receipts[len(c.receipts)-retain:]...)
+	if len(c.receipts) > retain { // the state is this call's own: trim in place
+		n := copy(c.receipts, c.receipts[len(c.receipts)-retain:])
+		c.receipts = c.receipts[:n]
 	}
 }
 
@@ -276,6 +277,7 @@ func (m *ReceiptManager) loadChain(ctx context.Context, dir string, key ChainKey
 	if n < 0 || len(rest) != n*ReceiptSize {
 		return chainState{}, corrupt(fmt.Sprintf("%d receipts in %d bytes", n, len(rest)))
 	}
+	c.receipts = make([]Receipt, 0, n+1) // room for the receipt advance appends
 	for i := range n {
 		r, err := DecodeReceipt(rest[i*ReceiptSize : (i+1)*ReceiptSize])
 		if err != nil {
@@ -294,7 +296,7 @@ func (m *ReceiptManager) saveChain(ctx context.Context, dir string, key ChainKey
 	b = append(b, c.head[:]...)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(c.receipts)))
 	for _, r := range c.receipts {
-		b = append(b, r.encode()...)
+		b = r.appendEncoded(b)
 	}
 	if err := m.store.Put(ctx, chainKey(dir, key), b); err != nil {
 		return fmt.Errorf("write receipt chain %s: %w", key, err)
