@@ -24,6 +24,10 @@ import (
 //	guard/receipt/nonce/<context>/<src>           the issuer's last nonce
 //	guard/receipt/out/<context>/<src>/<dst>       a chain this side issues
 //	guard/receipt/in/<context>/<src>/<dst>        a chain this side accepts
+//
+// Get's value is the caller's own (a copy: the managers update a record
+// in place before writing it back), and Put keeps no reference to value
+// once it returns.
 type Store interface {
 	Get(ctx context.Context, key string) (value []byte, ok bool, err error)
 	Put(ctx context.Context, key string, value []byte) error
