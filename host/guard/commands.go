@@ -138,16 +138,19 @@ func operationFact(req Request, send bool) effects.Value {
 // journal indexes.
 func ReceiptFact(r Receipt, time uint64) effects.Value {
 	h := r.Hash()
-	return fact(make([]effects.Field, factFields), FactReceipt, effects.Bytes(r.Src[:]), effects.Uint(time),
-		effects.String(FactReceipt), effects.Map(map[string]effects.Value{
-			"context": effects.Bytes(r.Context[:]),
-			"dst":     effects.Bytes(r.Dst[:]),
-			"epoch":   effects.Uint(r.Epoch),
-			"nonce":   effects.Uint(r.Nonce),
-			"cost":    effects.Uint(r.Cost),
-			"hash":    effects.Bytes(h[:]),
-			"receipt": effects.Bytes(r.encode()),
-		}))
+	var enc [ReceiptSize]byte
+	var id [3]effects.Value // src, context, dst
+	idBytes(id[:], effects.ID(r.Src), effects.ID(r.Context), effects.ID(r.Dst))
+	fs := make([]effects.Field, factFields+7)
+	body := fields(append(fs[factFields:factFields],
+		effects.Field{Key: "context", Value: id[1]},
+		effects.Field{Key: "cost", Value: effects.Uint(r.Cost)},
+		effects.Field{Key: "dst", Value: id[2]},
+		effects.Field{Key: "epoch", Value: effects.Uint(r.Epoch)},
+		effects.Field{Key: "hash", Value: effects.Bytes(h[:])},
+		effects.Field{Key: "nonce", Value: effects.Uint(r.Nonce)},
+		effects.Field{Key: "receipt", Value: effects.Bytes(r.appendEncoded(enc[:0]))})...)
+	return fact(fs, FactReceipt, id[0], effects.Uint(time), effects.String(FactReceipt), body)
 }
 
 // ObserverClass is a kind of party that learns something from an

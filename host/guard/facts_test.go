@@ -77,6 +77,14 @@ func TestFactsAreThePlainConstruction(t *testing.T) {
 		{Class: ObserverContext, Learns: []string{LearnsOperation, LearnsAuthority, LearnsTime}},
 		{Class: "auditor"},
 	}}
+	rs := issueN(t, NewReceiptManager(NewMemStore(), 0), 2, 3)
+	for _, r := range rs {
+		h := r.Hash()
+		same("receipt", ReceiptFact(r, 42), refFact(FactReceipt, r.Src, 42, FactReceipt, effects.Map(map[string]effects.Value{
+			"context": effects.Bytes(r.Context[:]), "dst": effects.Bytes(r.Dst[:]), "epoch": effects.Uint(r.Epoch),
+			"nonce": effects.Uint(r.Nonce), "cost": effects.Uint(r.Cost), "hash": effects.Bytes(h[:]), "receipt": effects.Bytes(r.encode()),
+		})))
+	}
 	same("custom leakage", custom.Fact(), refLeakageFact(custom))
 	same("no observations", Leakage{Op: effects.SessionCreate}.Fact(), refLeakageFact(Leakage{Op: effects.SessionCreate}))
 }
