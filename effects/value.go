@@ -102,6 +102,11 @@ func String(s string) Value { return Value{kind: KindString, str: s} }
 // Bytes returns a bytes Value holding a copy of b.
 func Bytes(b []byte) Value { return Value{kind: KindBytes, str: string(b)} }
 
+// BytesOf returns a bytes Value holding the bytes of s. A string is
+// immutable, so there is nothing to copy: hot paths build one string for
+// several byte fields and slice it.
+func BytesOf(s string) Value { return Value{kind: KindBytes, str: s} }
+
 // List returns a list Value of the given items.
 func List(items ...Value) Value {
 	return Value{kind: KindList, list: slices.Clone(items)}

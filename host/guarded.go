@@ -93,14 +93,16 @@ func newGuardChain(authority effects.AuthorityID, registry *effects.Registry, cf
 // before evaluates the chain for a call and returns the call to dispatch,
 // or the denial. A send's commands run here — the charge yields the
 // receipt the envelope must carry — and the call returned carries it. For
-// any other guarded operation the commands (its journal fact, its leakage)
-// are returned as commit, for the Router to run once the handler has
+// any other guarded operation the decision is returned as pending, for the
+// Router to commit (its journal fact, its leakage) once the handler has
 // succeeded: an operation the handler refuses (a forged invitation, a
-// foreign key) leaves no fact, as a denial by the chain leaves none.
-func (g *guardChain) before(ctx context.Context, call *effects.Call) (_ *effects.Call, commit func(context.Context) error, _ error) {
+// foreign key) leaves no fact, as a denial by the chain leaves none. A
+// pending decision without commands (a send's, an unguarded call's)
+// commits nothing.
+func (g *guardChain) before(ctx context.Context, call *effects.Call) (_ *effects.Call, pending guard.Decision, _ error) {
 	send := g.policy.IsSend(call.Op)
 	if !send && !g.policy.IsGuarded(call.Op) {
-		return call, nil, nil
+		return call, guard.Decision{}, nil
 	}
 	req := guard.Request{Op: call.Op, Authority: call.Authority, Context: call.Context, Session: call.Session,
 		Time: g.now(ctx), Body: call.Args}
@@ -108,50 +110,60 @@ func (g *guardChain) before(ctx context.Context, call *effects.Call) (_ *effects
 	if send {
 		var err error
 		if env, err = guard.EnvelopeFromValue(call.Arg("envelope")); err != nil {
-			return nil, nil, err
+			return nil, guard.Decision{}, err
 		}
 		if env.Source != call.Authority {
-			return nil, nil, &effects.Error{Code: effects.CodeDenied, Op: call.Op,
+			return nil, guard.Decision{}, &effects.Error{Code: effects.CodeDenied, Op: call.Op,
 				Message: fmt.Sprintf("envelope source %s is not the sending authority %s", env.Source, call.Authority)}
 		}
 		req.Context, req.Peer, req.PayloadSize = env.Context, env.Destination, len(env.Payload)
 		req.Body = effects.Map(map[string]effects.Value{"payload_bytes": effects.Int(int64(len(env.Payload)))})
 		if err := g.initBudget(ctx, req.BudgetKey()); err != nil {
-			return nil, nil, err
+			return nil, guard.Decision{}, err
 		}
 	}
 	var budgets map[guard.BudgetKey]guard.FlowBudget
 	if send { // only a send reads a budget; other calls need no store read
 		var err error
 		if budgets, err = g.budgets.Snapshot(ctx, req.BudgetKey()); err != nil {
-			return nil, nil, err
+			return nil, guard.Decision{}, err
 		}
 	}
 	d := guard.Evaluate(guard.Snapshot{Policy: g.policy, Grants: g.grants, Budgets: budgets}, req)
 	if !d.Allowed() {
-		return nil, nil, d.Err()
+		return nil, guard.Decision{}, d.Err()
 	}
 	if !send {
 		if err := g.journaled(); err != nil {
-			return nil, nil, err
+			return nil, guard.Decision{}, err
 		}
-		return call, func(ctx context.Context) error { _, err := g.exec.Run(ctx, d); return err }, nil
+		return call, d, nil
 	}
 	out, err := g.exec.Run(ctx, d)
 	if err != nil {
-		return nil, nil, err
+		return nil, guard.Decision{}, err
 	}
 	if out.Receipt != nil {
 		b, err := out.Receipt.MarshalBinary()
 		if err != nil {
-			return nil, nil, err
+			return nil, guard.Decision{}, err
 		}
 		env.Receipt = b
 		c := *call
 		c.Args = effects.Map(map[string]effects.Value{"envelope": env.Value()})
 		call = &c
 	}
-	return call, nil, nil
+	return call, guard.Decision{}, nil
+}
+
+// commit runs a pending decision's commands (none for a send or an
+// unguarded call): the Router calls it once the handler has succeeded.
+func (g *guardChain) commit(ctx context.Context, pending guard.Decision) error {
+	if len(pending.Commands) == 0 {
+		return nil
+	}
+	_, err := g.exec.Run(ctx, pending)
+	return err
 }
 
 // after checks what a receive returned: an envelope must carry a valid
@@ -214,12 +226,26 @@ func (g *guardChain) now(ctx context.Context) uint64 {
 }
 
 // appendFact is the journal coupling: no journal, no guarded operation.
+// The call to journal.append_fact and its one argument are one allocation:
+// this runs for every fact of every guarded call.
 func (g *guardChain) appendFact(ctx context.Context, fact effects.Value) error {
-	if err := g.journaled(); err != nil {
-		return err
+	e, ok := g.registry.Lookup(effects.JournalAppendFact)
+	if !ok {
+		return g.journaled()
 	}
-	_, err := g.direct(ctx, effects.JournalAppendFact, journalArgs(fact))
+	c := &factCall{}
+	c.args[0] = effects.Field{Key: "fact", Value: fact}
+	args, _ := effects.SortedMap(c.args[:]) // one key: always in order
+	c.call = effects.Call{Op: effects.JournalAppendFact, Args: args, Authority: g.authority}
+	_, err := e.Handler.Invoke(ctx, &c.call)
 	return err
+}
+
+// factCall is a journal.append_fact call with the storage of its
+// arguments.
+type factCall struct {
+	call effects.Call
+	args [1]effects.Field
 }
 
 // journaled is the journal coupling's precondition, checked before any
@@ -239,11 +265,4 @@ func (g *guardChain) direct(ctx context.Context, op effects.OpID, args effects.V
 		return effects.Value{}, &effects.Error{Code: effects.CodeUnknownOp, Op: op}
 	}
 	return e.Handler.Invoke(ctx, &effects.Call{Op: op, Args: args, Authority: g.authority})
-}
-
-// journalArgs are journal.append_fact's arguments for fact, built without
-// a Go map: this runs on every guarded call.
-func journalArgs(fact effects.Value) effects.Value {
-	v, _ := effects.SortedMap([]effects.Field{{Key: "fact", Value: fact}}) // one key: always in order
-	return v
 }

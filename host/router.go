@@ -58,7 +58,7 @@ func (r *Router) Invoke(ctx context.Context, call *effects.Call) (effects.Value,
 	if r.guard == nil {
 		return entry.Handler.Invoke(ctx, call)
 	}
-	call, commit, err := r.guard.before(ctx, call)
+	call, pending, err := r.guard.before(ctx, call)
 	if err != nil {
 		return effects.Value{}, err
 	}
@@ -66,10 +66,8 @@ func (r *Router) Invoke(ctx context.Context, call *effects.Call) (effects.Value,
 	if err != nil {
 		return v, err
 	}
-	if commit != nil {
-		if err := commit(ctx); err != nil {
-			return effects.Value{}, err
-		}
+	if err := r.guard.commit(ctx, pending); err != nil {
+		return effects.Value{}, err
 	}
 	return r.guard.after(ctx, call, v)
 }

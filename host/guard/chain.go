@@ -157,6 +157,9 @@ func Evaluate(snap Snapshot, req Request) Decision {
 			return d
 		}
 		if cmd != nil {
+			if cmds == nil {
+				cmds = make([]Command, 0, len(chain))
+			}
 			cmds = append(cmds, cmd)
 		}
 	}

@@ -3,6 +3,7 @@ package guard
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/aurahost/aura-host/effects"
 )
@@ -24,6 +25,10 @@ type Executor struct {
 	Journal func(ctx context.Context, fact effects.Value) error
 	// Leakage records a leakage entry. Nil journals it as a FactLeakage fact.
 	Leakage func(ctx context.Context, l Leakage) error
+
+	// leakage is the part of the last leakage fact of an operation that is
+	// not a send that the next one can share (see leakageFact).
+	leakage atomic.Pointer[leakageParts]
 }
 
 // Outcome is what running a decision produced.
@@ -82,7 +87,7 @@ func (e *Executor) Run(ctx context.Context, d Decision) (Outcome, error) {
 			if e.Leakage != nil {
 				err = e.Leakage(ctx, c.Leakage)
 			} else {
-				err = e.Journal(ctx, c.Leakage.Fact())
+				err = e.Journal(ctx, e.leakageFact(c.Leakage))
 			}
 			if err != nil {
 				return out, fmt.Errorf("%s: record leakage: %w", d.Op, err)
@@ -111,4 +116,34 @@ func (e *Executor) check(d Decision) error {
 		}
 	}
 	return nil
+}
+
+// leakageParts are the authority's bytes Value and the body of the leakage
+// fact of an operation that is not a send, by authority and context: the
+// body (context, the context members' observation, a zero peer) depends on
+// nothing else, so consecutive calls in one context share it. A Value is
+// immutable, so sharing it between facts is safe.
+type leakageParts struct {
+	authority effects.AuthorityID
+	context   effects.ContextID
+	authorityValue,
+	body effects.Value
+}
+
+// leakageFact is l.Fact(). For an operation that is not a send it builds
+// only the fact's outer fields, sharing the rest with the previous such
+// fact when the authority and context are the same.
+func (e *Executor) leakageFact(l Leakage) effects.Value {
+	if !l.Peer.IsZero() || len(l.Observations) != 1 || !isContextOnly(l.Observations[0]) {
+		return l.Fact()
+	}
+	p := e.leakage.Load()
+	if p == nil || p.authority != l.Authority || p.context != l.Context {
+		f := Leakage{Authority: l.Authority, Context: l.Context, Observations: contextOnly}.Fact()
+		authority, _ := f.Get("authority")
+		body, _ := f.Get("body")
+		p = &leakageParts{authority: l.Authority, context: l.Context, authorityValue: authority, body: body}
+		e.leakage.Store(p)
+	}
+	return fact(make([]effects.Field, factFields), FactLeakage, p.authorityValue, effects.Uint(l.Time), effects.String(string(l.Op)), p.body)
 }

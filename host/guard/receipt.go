@@ -61,8 +61,10 @@ type Receipt struct {
 //	    85   32 prev
 //
 // The layout is pinned by a golden test: changing it means a new version.
-func (r Receipt) Transcript() []byte {
-	b := make([]byte, 0, TranscriptSize)
+func (r Receipt) Transcript() []byte { return r.appendTranscript(make([]byte, 0, TranscriptSize)) }
+
+// appendTranscript appends the transcript to b.
+func (r Receipt) appendTranscript(b []byte) []byte {
 	b = append(b, transcriptTag...)
 	b = append(b, r.Version)
 	b = append(b, r.Context[:]...)
@@ -84,8 +86,11 @@ func (r Receipt) MarshalBinary() ([]byte, error) {
 	return r.encode(), nil
 }
 
-func (r Receipt) encode() []byte {
-	return append(r.Transcript(), r.Sig[:]...)
+func (r Receipt) encode() []byte { return r.appendEncoded(make([]byte, 0, ReceiptSize)) }
+
+// appendEncoded appends the encoded receipt (transcript, signature) to b.
+func (r Receipt) appendEncoded(b []byte) []byte {
+	return append(r.appendTranscript(b), r.Sig[:]...)
 }
 
 // UnmarshalBinary decodes exactly one encoded receipt. It checks the layout
@@ -129,7 +134,8 @@ func DecodeReceipt(data []byte) (Receipt, error) {
 // commits to the exact signed receipt. (BLAKE3 because the platform hashes
 // with BLAKE3-256 everywhere.)
 func (r Receipt) Hash() [32]byte {
-	return blake3.Sum256(r.encode())
+	var buf [ReceiptSize]byte
+	return blake3.Sum256(r.appendEncoded(buf[:0]))
 }
 
 // Verify checks that r is a well-formed receipt of a known version whose

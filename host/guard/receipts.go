@@ -179,10 +179,10 @@ func (m *ReceiptManager) Prune(ctx context.Context, key ChainKey, keep int) erro
 		if err != nil {
 			return err
 		}
-		if !ch.exists || len(ch.receipts) <= keep {
+		if !ch.exists || ch.count() <= keep {
 			continue
 		}
-		ch.receipts = ch.receipts[len(ch.receipts)-keep:]
+		ch.keepLast(keep)
 		if err := m.saveChain(ctx, dir, key, ch); err != nil {
 			return err
 		}
@@ -197,7 +197,7 @@ func (m *ReceiptManager) retained(ctx context.Context, dir string, key ChainKey)
 	if err != nil {
 		return nil, err
 	}
-	return ch.receipts, nil
+	return ch.receipts(), nil
 }
 
 func (m *ReceiptManager) loadNonce(ctx context.Context, c effects.ContextID, src effects.AuthorityID) (uint64, error) {
@@ -217,15 +217,60 @@ func (m *ReceiptManager) loadNonce(ctx context.Context, c effects.ContextID, src
 // chainState is one side's record of a chain. Stored as:
 // version 1 (1 byte) | epoch (8) | last nonce (8) | head (32) |
 // count (uint32) | count encoded receipts (181 bytes each), oldest first.
+//
+// It keeps the record as read (the Store's copy, the caller's own), and a
+// send updates it in place: the oldest receipt moves out, the new one is
+// encoded in its room, the header is rewritten — no receipt is decoded
+// into a struct and, once the chain is at its retention, nothing is
+// allocated.
 type chainState struct {
 	exists    bool
 	epoch     uint64
 	lastNonce uint64
 	head      [32]byte
-	receipts  []Receipt
+	// record is the stored record: its first chainHeader bytes are the
+	// header saveChain writes, the rest the encoded receipts. Nil for a
+	// chain with no receipts yet.
+	record []byte
 }
 
-const chainRecordVersion = 1
+const (
+	chainRecordVersion = 1
+	chainHeader        = 1 + 8 + 8 + 32 + 4
+	// receiptNonce is where a receipt's nonce is in its encoding.
+	receiptNonce = len(transcriptTag) + 1 + 3*16 + 8 + 8
+)
+
+// encoded is the chain's retained receipts, encoded, oldest first.
+func (c *chainState) encoded() []byte {
+	if len(c.record) < chainHeader {
+		return nil
+	}
+	return c.record[chainHeader:]
+}
+
+// count is the number of receipts retained.
+func (c *chainState) count() int { return len(c.encoded()) / ReceiptSize }
+
+// receipts decodes the retained receipts (checked by loadChain).
+func (c *chainState) receipts() []Receipt {
+	enc := c.encoded()
+	out := make([]Receipt, 0, c.count())
+	for i := 0; i+ReceiptSize <= len(enc); i += ReceiptSize {
+		r, _ := DecodeReceipt(enc[i : i+ReceiptSize])
+		out = append(out, r)
+	}
+	return out
+}
+
+// keepLast drops all but the last keep receipts, in place.
+func (c *chainState) keepLast(keep int) {
+	enc := c.encoded()
+	if drop := len(enc) - keep*ReceiptSize; drop > 0 {
+		n := copy(enc, enc[drop:])
+		c.record = c.record[:chainHeader+n]
+	}
+}
 
 // accepted reports whether nonce is the last nonce or one of the retained
 // receipts' (so a replay is named as such; a nonce below the last is
@@ -234,22 +279,25 @@ func (c *chainState) accepted(nonce uint64) bool {
 	if nonce != 0 && nonce == c.lastNonce {
 		return true
 	}
-	for _, r := range c.receipts {
-		if r.Nonce == nonce {
+	enc := c.encoded()
+	for i := 0; i+ReceiptSize <= len(enc); i += ReceiptSize {
+		if binary.BigEndian.Uint64(enc[i+receiptNonce:]) == nonce {
 			return true
 		}
 	}
 	return false
 }
 
-// advance appends r as the chain's new head and trims to retain.
+// advance appends r as the chain's new head and trims to retain: the
+// oldest receipts make room first, so at retention it appends in place.
 func (c *chainState) advance(r Receipt, retain int) {
 	c.lastNonce = r.Nonce
 	c.head = r.Hash()
-	c.receipts = append(c.receipts, r)
-	if len(c.receipts) > retain {
-		c.receipts = append([]Receipt(nil), c.receipts[len(c.receipts)-retain:]...)
+	c.keepLast(retain - 1)
+	if len(c.record) < chainHeader {
+		c.record = make([]byte, chainHeader, chainHeader+ReceiptSize)
 	}
+	c.record = r.appendEncoded(c.record)
 }
 
 func (m *ReceiptManager) loadChain(ctx context.Context, dir string, key ChainKey) (chainState, error) {
@@ -260,43 +308,41 @@ func (m *ReceiptManager) loadChain(ctx context.Context, dir string, key ChainKey
 	if !ok {
 		return chainState{}, nil
 	}
-	const head = 1 + 8 + 8 + 32 + 4
 	corrupt := func(what string) error {
 		return fail(effects.CodeInternal, ErrCorruptRecord, "receipt chain %s (%s side): %s", key, dir, what)
 	}
-	if len(data) < head || data[0] != chainRecordVersion {
+	if len(data) < chainHeader || data[0] != chainRecordVersion {
 		return chainState{}, corrupt(fmt.Sprintf("record of %d bytes", len(data)))
 	}
-	c := chainState{exists: true}
+	c := chainState{exists: true, record: data}
 	c.epoch = binary.BigEndian.Uint64(data[1:])
 	c.lastNonce = binary.BigEndian.Uint64(data[9:])
 	copy(c.head[:], data[17:49])
 	n := int(binary.BigEndian.Uint32(data[49:]))
-	rest := data[head:]
+	rest := data[chainHeader:]
 	if n < 0 || len(rest) != n*ReceiptSize {
 		return chainState{}, corrupt(fmt.Sprintf("%d receipts in %d bytes", n, len(rest)))
 	}
 	for i := range n {
-		r, err := DecodeReceipt(rest[i*ReceiptSize : (i+1)*ReceiptSize])
-		if err != nil {
+		if _, err := DecodeReceipt(rest[i*ReceiptSize : (i+1)*ReceiptSize]); err != nil {
 			return chainState{}, corrupt(err.Error())
 		}
-		c.receipts = append(c.receipts, r)
 	}
 	return c, nil
 }
 
+// saveChain writes c's header into its record and stores it.
 func (m *ReceiptManager) saveChain(ctx context.Context, dir string, key ChainKey, c chainState) error {
-	b := make([]byte, 0, 53+len(c.receipts)*ReceiptSize)
-	b = append(b, chainRecordVersion)
-	b = binary.BigEndian.AppendUint64(b, c.epoch)
-	b = binary.BigEndian.AppendUint64(b, c.lastNonce)
-	b = append(b, c.head[:]...)
-	b = binary.BigEndian.AppendUint32(b, uint32(len(c.receipts)))
-	for _, r := range c.receipts {
-		b = append(b, r.encode()...)
+	if len(c.record) < chainHeader {
+		c.record = make([]byte, chainHeader)
 	}
-	if err := m.store.Put(ctx, chainKey(dir, key), b); err != nil {
+	h := c.record[:chainHeader]
+	h[0] = chainRecordVersion
+	binary.BigEndian.PutUint64(h[1:], c.epoch)
+	binary.BigEndian.PutUint64(h[9:], c.lastNonce)
+	copy(h[17:49], c.head[:])
+	binary.BigEndian.PutUint32(h[49:], uint32(c.count()))
+	if err := m.store.Put(ctx, chainKey(dir, key), c.record); err != nil {
 		return fmt.Errorf("write receipt chain %s: %w", key, err)
 	}
 	return nil

@@ -1,7 +1,9 @@
 package guard
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"slices"
 	"sync"
@@ -265,5 +267,39 @@ func TestConcurrentIssueAndAccept(t *testing.T) {
 			t.Fatalf("nonce %d at %d", r.Nonce, i)
 		}
 		mustNoErr(t, recv.Accept(ctx, r, keyOf("alice").PublicKey()))
+	}
+}
+
+// TestChainRecordLayout: a chain updated in place, through growth and then
+// at retention, is stored exactly as the documented layout says — header,
+// then the last retain receipts, oldest first — on both sides.
+func TestChainRecordLayout(t *testing.T) {
+	ctx := context.Background()
+	out, in := NewMemStore(), NewMemStore()
+	m, recv := NewReceiptManager(out, 4), NewReceiptManager(in, 4)
+	var rs []Receipt
+	for i := range 11 {
+		r := issueN(t, m, 1, 1)[0]
+		mustNoErr(t, recv.Accept(ctx, r, keyOf("alice").PublicKey()))
+		rs = append(rs, r)
+		kept := rs[max(0, len(rs)-4):]
+		want := []byte{chainRecordVersion}
+		want = binary.BigEndian.AppendUint64(want, 1)
+		want = binary.BigEndian.AppendUint64(want, r.Nonce)
+		h := r.Hash()
+		want = append(want, h[:]...)
+		want = binary.BigEndian.AppendUint32(want, uint32(len(kept)))
+		for _, k := range kept {
+			b, err := k.MarshalBinary()
+			mustNoErr(t, err)
+			want = append(want, b...)
+		}
+		for name, store := range map[string]*MemStore{"out": out, "in": in} {
+			got, _, err := store.Get(ctx, chainKey(name, chainAB))
+			mustNoErr(t, err)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("after receipt %d, the %s record is\n%x\nwant\n%x", i+1, name, got, want)
+			}
+		}
 	}
 }

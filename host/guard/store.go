@@ -24,6 +24,10 @@ import (
 //	guard/receipt/nonce/<context>/<src>           the issuer's last nonce
 //	guard/receipt/out/<context>/<src>/<dst>       a chain this side issues
 //	guard/receipt/in/<context>/<src>/<dst>        a chain this side accepts
+//
+// Get's value is the caller's own (a copy: the managers update a record
+// in place before writing it back), and Put keeps no reference to value
+// once it returns.
 type Store interface {
 	Get(ctx context.Context, key string) (value []byte, ok bool, err error)
 	Put(ctx context.Context, key string, value []byte) error
@@ -53,14 +57,21 @@ func (s *MemStore) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	return append([]byte(nil), v...), true, nil
 }
 
-// Put stores a copy of value under key.
+// Put stores a copy of value under key, in the buffer of the value it
+// replaces when that has room: no stored buffer is ever handed out (Get
+// and Snapshot copy), so rewriting one is safe, and a receipt chain
+// rewritten on every send allocates nothing here.
 func (s *MemStore) Put(ctx context.Context, key string, value []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.m[key] = append([]byte(nil), value...)
+	old := s.m[key]
+	if cap(old) < len(value) {
+		old = nil
+	}
+	s.m[key] = append(old[:0:cap(old)], value...)
 	return nil
 }
 
