@@ -1,9 +1,37 @@
 // Package crypto is the built-in crypto plugin: Ed25519 keys and
 // signatures, BLAKE3-256 hashing, HKDF-SHA256 key derivation,
 // ChaCha20-Poly1305 authenticated encryption, and FROST(Ed25519, SHA-512)
-// threshold signatures (RFC 9591). Its operations form the "crypto" family;
+// threshold signatures (RFC 9591) with keys made by a distributed key
+// generation and rotated by proactive resharing. Its operations form the
+// "crypto" family;
 // New returns the plugin declaration, served by aura-host as
 // `aura-host plugin serve crypto`.
+//
+// Held keys. A FROST key made by a DKG never exists whole: each device's
+// share stays in its plugin under a key handle, sealed at rest (keystore.go).
+// The ceremony is frost_dkg_begin (round one: commitment, proof of knowledge,
+// X25519 key), frost_dkg_shares (check every package, encrypt a share to each
+// other participant), frost_dkg_route (for the relay), frost_dkg_finish (open
+// and check the shares, or name the sender in a complaint), then
+// frost_dkg_commit, or frost_dkg_abort when any participant complained or
+// never finished. frost_key_info, frost_key_nonces and frost_key_sign_share
+// use an active key.
+//
+// Rotation (proactive resharing, frost_reshare.go). frost_reshare_begin
+// starts a ceremony that hands an active key's group key to a new device
+// set and threshold (2-of-3 to 3-of-4, or a lost device removed) while the
+// group key stays: at least the old threshold of old holders deal (old_key:
+// their active key), each a polynomial whose constant term is its old share
+// times its Lagrange coefficient over the dealers; every participant of
+// the new epoch (identifiers 1..n, dealers among them) runs the same
+// frost_dkg_shares, _route, _finish and _commit or _abort on the handle it
+// got. The new key's epoch is the old one's plus one. Committing it retires
+// every earlier-epoch key of the group on the device (state "retired",
+// share erased, frost_key_nonces refuses it with "retired at epoch N");
+// aborting removes the new key and leaves the old one active, so a
+// rotation that fails part way leaves the old epoch usable. A device that
+// holds an old share and takes no part in the new epoch keeps it, but it
+// is useless once fewer than the old threshold of old shares remain.
 //
 // Invariants a newcomer must not break:
 //
