@@ -121,6 +121,7 @@ func heldKeySamples() []sdktest.Option {
 			"group_public", sdk.Bytes(basePoint), "dealers", sdk.List(sdk.Int(1)),
 			"old_verifying_shares", sdk.List(args("identifier", sdk.Int(1), "public", sdk.Bytes(basePoint)))),
 		),
+		sdktest.WithSample(effects.CryptoFrostKeyFind, args("group_public", sdk.Bytes(basePoint))),
 		sdktest.WithSample(effects.CryptoFrostDKGShares, withKey("packages", sdk.List())),
 		sdktest.WithSample(effects.CryptoFrostDKGRoute, args("shares", sdk.List(), "from", sdk.Int(1), "to", sdk.Int(3))),
 		sdktest.WithSample(effects.CryptoFrostDKGFinish, withKey("packages", sdk.List(), "shares", sdk.List())),

@@ -15,7 +15,8 @@
 // and check the shares, or name the sender in a complaint), then
 // frost_dkg_commit, or frost_dkg_abort when any participant complained or
 // never finished. frost_key_info, frost_key_nonces and frost_key_sign_share
-// use an active key.
+// use an active key; frost_key_find names the device's active key of a
+// group (a ceremony that starts from an existing key needs its handle).
 //
 // Rotation (proactive resharing, frost_reshare.go). frost_reshare_begin
 // starts a ceremony that hands an active key's group key to a new device

@@ -64,7 +64,50 @@ func (p *plugin) reshareOperations() []sdk.Operation {
 			Determinism: sdk.WritesWorld,
 		},
 		Handle: p.reshareBegin,
+	}, {
+		Spec: sdk.OpSpec{
+			ID: effects.CryptoFrostKeyFind,
+			Doc: "Finds this device's active held key of a group, so that a ceremony (a resharing) can name it without " +
+				"carrying handles between runs. Returns " + keyInfoDoc + " of the active key of group_public (the latest " +
+				"epoch's), or null when this device holds none. Without group_public: the device's one active key (conflict " +
+				"when it holds keys of several groups).",
+			Params:      []sdk.Param{{Name: "group_public", Kind: sdk.KindBytes, Optional: true, Doc: "the group key (32 bytes)"}},
+			Result:      sdk.KindAny,
+			Idempotent:  true,
+			Determinism: sdk.ReadsWorld,
+		},
+		Handle: p.keyFind,
 	}}
+}
+
+func (p *plugin) keyFind(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	var group *edwards25519.Point
+	if g := c.Arg("group_public"); !g.IsNull() {
+		var err error
+		if group, err = element(bytesArg(c, "group_public"), "group_public"); err != nil {
+			return sdk.Value{}, err
+		}
+	}
+	keys, err := p.keys.active(ctx)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	var found *heldKey
+	for _, k := range keys {
+		if group != nil && k.groupPublic.Equal(group) != 1 {
+			continue
+		}
+		if found != nil && !sameGroup(found, k) {
+			return sdk.Value{}, sdk.Errorf(sdk.CodeConflict, "this device holds active keys of several groups: name one by group_public")
+		}
+		if found == nil || k.epoch > found.epoch || (k.epoch == found.epoch && k.handle < found.handle) {
+			found = k
+		}
+	}
+	if found == nil {
+		return sdk.Null(), nil
+	}
+	return found.info(), nil
 }
 
 func (p *plugin) reshareBegin(ctx context.Context, c *sdk.Call) (sdk.Value, error) {

@@ -133,6 +133,9 @@ func TestReshareToMoreDevicesAndAHigherThresholdKeepsTheGroupKey(t *testing.T) {
 	t.Parallel()
 	old := committedDKG(t, 2, 3)
 	newcomer := newParticipant(t, 4, effects.Production, 0)
+	if found := invoke(t, newcomer.h, effects.CryptoFrostKeyFind, vmap("group_public", old.group)); !found.IsNull() {
+		t.Fatalf("the newcomer finds a key before the resharing: %v", found)
+	}
 	news, all := beginReshare(t, old, []seat{
 		{old.ps[0], 1, true}, {old.ps[1], 2, true}, {old.ps[2], 3, false}, {newcomer, 4, false},
 	}, 3, []uint64{1, 2})
@@ -171,6 +174,16 @@ func TestReshareToMoreDevicesAndAHigherThresholdKeepsTheGroupKey(t *testing.T) {
 		if s := stateOf(t, p); s != "retired" {
 			t.Fatalf("device %d's old key is %s, want retired", p.id, s)
 		}
+	}
+	// frost_key_find names the new epoch's key on every device, the newcomer's too.
+	for _, p := range news {
+		found := invoke(t, p.h, effects.CryptoFrostKeyFind, vmap("group_public", old.group))
+		if k := get(t, found, "key"); !k.Equal(sdk.String(p.key)) {
+			t.Fatalf("device %d: frost_key_find gives %v, want its epoch-2 key %s", p.id, k, p.key)
+		}
+	}
+	if found := invoke(t, news[3].h, effects.CryptoFrostKeyFind, vmap()); !get(t, found, "epoch").Equal(sdk.Int(2)) {
+		t.Fatalf("frost_key_find without a group: %v", found)
 	}
 	// The new key survives a restart, and the retirement too.
 	restarted := news[0].restart(t, news[0].dev)

@@ -162,6 +162,23 @@ func (ks *keystore) reconcileLocked(ctx context.Context) error {
 	return nil
 }
 
+// active is every active key held here, in memory or on disk, after
+// finishing any retirement a crash cut short.
+func (ks *keystore) active(ctx context.Context) ([]*heldKey, error) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if err := ks.reconcileLocked(ctx); err != nil {
+		return nil, err
+	}
+	var out []*heldKey
+	for _, k := range ks.keys {
+		if k.state == stateActive {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
 func sameGroup(a, b *heldKey) bool {
 	return a.groupPublic != nil && b.groupPublic != nil && a.groupPublic.Equal(b.groupPublic) == 1
 }
