@@ -1,6 +1,7 @@
 package crypto
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdh"
 	"encoding/binary"
@@ -302,7 +303,13 @@ func readResharePackages(v sdk.Value, k *heldKey, check bool) ([]dkgPackage, []b
 		return nil, nil, invalid("the dealers reshare into epoch %d; this participant's old key makes it %d", epoch, k.epoch)
 	}
 	own := pkgs[k.id-1]
-	if own.dealer != info.dealer || (k.coeffs != nil && !slices.EqualFunc(own.commitment, vssCommit(k.coeffs), func(a, b *edwards25519.Point) bool { return a.Equal(b) == 1 })) {
+	altered := own.dealer != info.dealer ||
+		(k.coeffs != nil && !slices.EqualFunc(own.commitment, vssCommit(k.coeffs), func(a, b *edwards25519.Point) bool { return a.Equal(b) == 1 }))
+	if k.encPriv != nil { // a package that does not deal has no proof binding its key: check it here
+		priv, err := ecdh.X25519().NewPrivateKey(k.encPriv)
+		altered = altered || err != nil || !bytes.Equal(priv.PublicKey().Bytes(), own.encKey)
+	}
+	if altered {
 		return nil, nil, invalid("packages hold participant %d's package altered: it is not the one this participant made", k.id)
 	}
 	if check {

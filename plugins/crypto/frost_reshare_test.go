@@ -338,3 +338,17 @@ func TestKeystoreRetiresTheLowerEpochOnLoad(t *testing.T) {
 		t.Fatalf("the retirement was not written: %s", k.state)
 	}
 }
+
+// A relay that swaps a newcomer's encryption key for its own (a package
+// that does not deal has no proof to bind it) is caught by the newcomer.
+func TestReshareNewcomersKeySwappedIsRefused(t *testing.T) {
+	t.Parallel()
+	old := committedDKG(t, 2, 3)
+	newcomer := newParticipant(t, 4, effects.Production, 0)
+	news, all := beginReshare(t, old, []seat{{old.ps[0], 1, true}, {old.ps[1], 2, true}, {newcomer, 3, false}}, 2, []uint64{1, 2})
+	pkgs := all.Items()
+	relay, _ := ecdh.X25519().NewPrivateKey(bytes.Repeat([]byte{6}, 32))
+	pkgs[2] = withField(pkgs[2], "encryption_key", sdk.Bytes(relay.PublicKey().Bytes()))
+	plugintest.Fails(t, news[2].h, effects.CryptoFrostDKGShares, vmap("key", sdk.String(news[2].key), "packages", sdk.List(pkgs...)),
+		sdk.CodeInvalidArgs, "participant 3's package altered")
+}
