@@ -352,3 +352,34 @@ func TestReshareNewcomersKeySwappedIsRefused(t *testing.T) {
 	plugintest.Fails(t, news[2].h, effects.CryptoFrostDKGShares, vmap("key", sdk.String(news[2].key), "packages", sdk.List(pkgs...)),
 		sdk.CodeInvalidArgs, "participant 3's package altered")
 }
+
+// Rotations chain: 2-of-3 to 2-of-2 (device 3 lost), then back to 2-of-3
+// with a replacement device; epoch 3 signs under the original key and
+// frost_key_find names it.
+func TestReshareChains(t *testing.T) {
+	t.Parallel()
+	old := committedDKG(t, 2, 3)
+	e2, all := beginReshare(t, old, []seat{{old.ps[0], 1, true}, {old.ps[1], 2, true}}, 2, []uint64{1, 2})
+	mustOK(t, reshareRounds(t, e2, all), old.group)
+	for _, p := range e2 {
+		invoke(t, p.h, effects.CryptoFrostDKGCommit, vmap("key", sdk.String(p.key)))
+	}
+	info := invoke(t, e2[0].h, effects.CryptoFrostKeyInfo, vmap("key", sdk.String(e2[0].key)))
+	epoch2 := oldEpoch{ps: e2, group: old.group, verifying: get(t, info, "verifying_shares")}
+	replacement := newParticipant(t, 9, effects.Production, 0)
+	e3, all := beginReshare(t, epoch2, []seat{{e2[0], 1, true}, {e2[1], 2, true}, {replacement, 3, false}}, 2, []uint64{1, 2})
+	mustOK(t, reshareRounds(t, e3, all), old.group)
+	for _, p := range e3 {
+		if e := get(t, invoke(t, p.h, effects.CryptoFrostDKGCommit, vmap("key", sdk.String(p.key))), "epoch"); !e.Equal(sdk.Int(3)) {
+			t.Fatalf("epoch %v, want 3", e)
+		}
+	}
+	signsUnder(t, []*participant{e3[0], e3[2]}, old.group, "epoch 3")
+	signsUnder(t, []*participant{e3[1], e3[2]}, old.group, "epoch 3 again")
+	for _, p := range []*participant{old.ps[0], e2[0]} {
+		plugintest.Fails(t, p.h, effects.CryptoFrostKeyNonces, vmap("key", sdk.String(p.key)), sdk.CodeConflict, "retired at epoch")
+	}
+	if k := get(t, invoke(t, e3[0].h, effects.CryptoFrostKeyFind, vmap("group_public", old.group)), "key"); !k.Equal(sdk.String(e3[0].key)) {
+		t.Fatalf("frost_key_find gives %v, want the epoch-3 key", k)
+	}
+}
