@@ -117,6 +117,12 @@ func TestReshareAcrossAgentsKeepsTheGroupKey(t *testing.T) {
 			if sig, err := facade.FrostSign(ctx, []facade.FrostSigner{news[0].signer, news[3].signer}, msg); err == nil {
 				t.Fatalf("2 devices of a 3-of-4 key signed: %x", sig)
 			}
+			for _, d := range old {
+				info, err := d.signer.Crypto.FrostKeyInfo(ctx, d.signer.Key)
+				if err != nil || info.State != "retired" || info.RetiredAt != 2 || string(info.GroupPublic) != string(d.group) {
+					t.Fatalf("%s's epoch-1 key after the rotation: %+v, %v; want retired at epoch 2, its public part readable", d.name, info, err)
+				}
+			}
 			_, err = facade.FrostSign(ctx, []facade.FrostSigner{old[0].signer, old[1].signer}, msg)
 			if err == nil || !strings.Contains(err.Error(), "retired at epoch 2") {
 				t.Fatalf("the epoch-1 shares of devices 1 and 2: %v, want refused as retired at epoch 2", err)
