@@ -17,8 +17,10 @@ import (
 // rotationDeployment is four devices: run "dkg" is
 // examples/protocols/frost_dkg.hcl (2-of-3 among devices 1 to 3), run
 // "reshare" is examples/protocols/frost_reshare.hcl (the same key to 3-of-4,
-// device 4 joining), in simulation with 10 % drop.
-func rotationDeployment(t *testing.T) string {
+// device 4 joining), in simulation with 10 % drop. With crash, device 4
+// is down from the start and never comes back, and the resharing run is
+// given ten minutes.
+func rotationDeployment(t *testing.T, crash bool) string {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("deployment \"rotation\" {\n  mode = \"simulation\"\n}\n")
@@ -29,10 +31,15 @@ func rotationDeployment(t *testing.T) string {
 		fmt.Fprintf(&b, "agent \"device_%d\" {\n  allow = [\"network.send_envelope\"]\n  flow_budget { limit = 1000 }\n}\n", i)
 	}
 	b.WriteString("fault \"drop\" {\n  at = \"0s\"\n  rate = 0.1\n}\n")
+	timeout := "1h"
+	if crash {
+		b.WriteString("fault \"crash\" {\n  at = \"0s\"\n  agent = \"device_4\"\n}\n")
+		timeout = "10m"
+	}
 	fmt.Fprintf(&b, "run \"dkg\" {\n  protocol = %q\n  roles = { Leader = \"device_1\", \"Member[0]\" = \"device_2\", \"Member[1]\" = \"device_3\" }\n  timeout = \"1h\"\n}\n",
 		filepath.Join(protocolsDir(), "frost_dkg.hcl"))
-	fmt.Fprintf(&b, "run \"reshare\" {\n  protocol = %q\n  roles = { Leader = \"device_1\", \"Member[0]\" = \"device_2\", \"Member[1]\" = \"device_3\", \"Member[2]\" = \"device_4\" }\n  timeout = \"1h\"\n}\n",
-		filepath.Join(protocolsDir(), "frost_reshare.hcl"))
+	fmt.Fprintf(&b, "run \"reshare\" {\n  protocol = %q\n  roles = { Leader = \"device_1\", \"Member[0]\" = \"device_2\", \"Member[1]\" = \"device_3\", \"Member[2]\" = \"device_4\" }\n  timeout = %q\n}\n",
+		filepath.Join(protocolsDir(), "frost_reshare.hcl"), timeout)
 	return b.String()
 }
 
@@ -72,7 +79,7 @@ func TestReshareAcrossAgentsKeepsTheGroupKey(t *testing.T) {
 	for _, seed := range []uint64{1, 7} {
 		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
 			ctx := context.Background()
-			s, err := sim.New(ctx, sim.Config{Deployment: deployment(t, rotationDeployment(t)), Seed: seed, Builtins: plugins.Lookup, Logger: quietLogger(t)})
+			s, err := sim.New(ctx, sim.Config{Deployment: deployment(t, rotationDeployment(t, false)), Seed: seed, Builtins: plugins.Lookup, Logger: quietLogger(t)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -129,4 +136,48 @@ func TestReshareAcrossAgentsKeepsTheGroupKey(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A rotation whose newcomer crashes before it starts never commits: the
+// resharing run ends in a fault (no progress is possible without device
+// 4), and the old epoch still signs under the group key, its keys still
+// the devices' active ones. (The half-made keys stay in round one: the
+// choreography aborts on a complaint, not on a stall.)
+func TestInterruptedReshareAcrossAgentsLeavesTheOldEpoch(t *testing.T) {
+	ctx := context.Background()
+	s, err := sim.New(ctx, sim.Config{Deployment: deployment(t, rotationDeployment(t, true)), Seed: 3, Builtins: plugins.Lookup, Logger: quietLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	out, err := s.RunNamed(ctx, "dkg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := keysOf(t, s, out, 3)
+	if out, err = s.RunNamed(ctx, "reshare"); err != nil {
+		t.Fatal(err)
+	}
+	if out.Runs[0].Err == nil {
+		t.Fatal("the resharing completed without device 4")
+	}
+	for _, d := range old {
+		if v, _ := out.Runs[0].Binding(roleOf(d.name), "key"); !v.IsNull() {
+			t.Fatalf("%s committed a key of the interrupted rotation: %v", d.name, v)
+		}
+		info, err := d.signer.Crypto.FrostKeyInfo(ctx, d.signer.Key)
+		if err != nil || info.State != "active" || info.Epoch != 1 {
+			t.Fatalf("%s's epoch-1 key after the interrupted rotation: %+v, %v; want active", d.name, info, err)
+		}
+	}
+	checkThreshold(t, old, 2)
+}
+
+func roleOf(device string) string {
+	var i int
+	fmt.Sscanf(device, "device_%d", &i)
+	if i == 1 {
+		return "Leader"
+	}
+	return fmt.Sprintf("Member[%d]", i-2)
 }
