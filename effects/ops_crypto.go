@@ -40,6 +40,10 @@ const (
 	CryptoFrostDKGCommit OpID = "crypto.frost_dkg_commit"
 	// CryptoFrostDKGAbort forgets the key of a failed ceremony.
 	CryptoFrostDKGAbort OpID = "crypto.frost_dkg_abort"
+	// CryptoFrostReshareBegin is round one of a proactive resharing of a held key's group key to a new device set or threshold.
+	CryptoFrostReshareBegin OpID = "crypto.frost_reshare_begin"
+	// CryptoFrostKeyFind finds this device's active held key of a group.
+	CryptoFrostKeyFind OpID = "crypto.frost_key_find"
 	// CryptoFrostKeyInfo describes a held key (no secret).
 	CryptoFrostKeyInfo OpID = "crypto.frost_key_info"
 	// CryptoFrostKeyNonces is round one of FROST signing with a held key; the nonces stay in the plugin.

@@ -234,3 +234,29 @@ func TestExamplesRunOnDefaults(t *testing.T) {
 		}
 	}
 }
+
+// The resharing example: the devices that hold an old key and are among
+// the dealers deal (the Leader and Member[0]); Member[1] holds an old key
+// but does not deal; Member[2] joins with none. Every device commits.
+func TestExampleFrostReshare(t *testing.T) {
+	prog := compileExample(t, "frost_reshare")
+	host := NewRegistryEffects(RegistryEffectsConfig{Registry: testRegistry(t), Seed: 1})
+	m, err := RunSession(context.Background(), prog, Config{Effects: host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	packages := binding(t, m, "Leader", "packages").Items()
+	if len(packages) != 4 {
+		t.Fatalf("%d packages, want 4", len(packages))
+	}
+	for i, want := range []effects.Value{effects.String("old1"), effects.String("old2"), effects.Null(), effects.Null()} {
+		if got, _ := packages[i].Get("dealer"); !got.Equal(want) {
+			t.Fatalf("package %d deals with %v, want %v", i+1, got, want)
+		}
+	}
+	for _, role := range []string{"Leader", "Member[0]", "Member[1]", "Member[2]"} {
+		if state, _ := binding(t, m, role, "key").Get("state"); !state.Equal(effects.String("active")) {
+			t.Fatalf("%s did not commit: %v", role, binding(t, m, role, "key"))
+		}
+	}
+}

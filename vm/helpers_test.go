@@ -216,11 +216,13 @@ func seededDecide(seed uint64, pick func(req *DecisionRequest, n uint64) string)
 	}
 }
 
-// frostDKGStandIn serves the DKG operations with values of the real
-// operations' shapes, derived from their arguments: every participant
-// verifies, and the routing of packages and shares is what is tested.
+// frostDKGStandIn serves the DKG and resharing operations with values of
+// the real operations' shapes, derived from their arguments: every
+// participant verifies, and the routing of packages and shares is what is
+// tested. For frost_key_find, the Leader and Member[0], Member[1] hold a
+// key of a 2-of-3 group (identifiers 1 to 3); other members hold none.
 func frostDKGStandIn() effects.Handler {
-	return effects.HandlerFunc(func(_ context.Context, c *effects.Call) (effects.Value, error) {
+	return effects.HandlerFunc(func(ctx context.Context, c *effects.Call) (effects.Value, error) {
 		digest := func(parts ...effects.Value) effects.Value {
 			h := blake3.Sum256(effects.List(parts...).Canonical())
 			return effects.Bytes(h[:])
@@ -231,6 +233,32 @@ func frostDKGStandIn() effects.Handler {
 			key, _ := digest(id, c.Arg("context")).AsBytes()
 			pkg := effects.Map(map[string]effects.Value{"identifier": id, "commitment": effects.List(digest(id)), "proof": digest(id, effects.String("proof"))})
 			return effects.Map(map[string]effects.Value{"key": effects.String(fmt.Sprintf("%x", key[:8])), "package": pkg}), nil
+		case effects.CryptoFrostReshareBegin:
+			id := c.Arg("identifier")
+			key, _ := digest(id, c.Arg("context"), effects.String("reshare")).AsBytes()
+			pkg := map[string]effects.Value{"identifier": id, "encryption_key": digest(id, effects.String("encryption"))}
+			if old := c.Arg("old_key"); !old.IsNull() {
+				pkg["dealer"], pkg["commitment"] = old, effects.List(digest(id, old))
+			}
+			return effects.Map(map[string]effects.Value{"key": effects.String(fmt.Sprintf("%x", key[:8])), "package": effects.Map(pkg)}), nil
+		case effects.CryptoFrostKeyFind:
+			cl, _ := CallerFrom(ctx)
+			id := int64(1)
+			if cl.Role != "Leader" {
+				var k int64
+				fmt.Sscanf(cl.Role, "Member[%d]", &k)
+				id = k + 2
+			}
+			if id > 3 {
+				return effects.Null(), nil
+			}
+			group := digest(effects.String("group"))
+			var vs []effects.Value
+			for i := int64(1); i <= 3; i++ {
+				vs = append(vs, effects.Map(map[string]effects.Value{"identifier": effects.Int(i), "public": digest(effects.Int(i))}))
+			}
+			return effects.Map(map[string]effects.Value{"key": effects.String(fmt.Sprintf("old%d", id)), "identifier": effects.Int(id),
+				"state": effects.String("active"), "epoch": effects.Int(1), "group_public": group, "verifying_shares": effects.List(vs...)}), nil
 		case effects.CryptoFrostDKGShares:
 			var out []effects.Value
 			for _, p := range c.Arg("packages").Items() {
@@ -280,5 +308,9 @@ func frostDKGSpecs() []effects.OpSpec {
 		{ID: effects.CryptoFrostDKGFinish, Params: []effects.Param{key, p("packages", effects.KindList), p("shares", effects.KindList)}, Result: effects.KindMap, Determinism: effects.WritesWorld},
 		{ID: effects.CryptoFrostDKGCommit, Params: []effects.Param{key}, Result: effects.KindMap, Determinism: effects.WritesWorld},
 		{ID: effects.CryptoFrostDKGAbort, Params: []effects.Param{key}, Result: effects.KindNull, Determinism: effects.WritesWorld},
+		{ID: effects.CryptoFrostReshareBegin, Params: []effects.Param{p("t", effects.KindInt), p("n", effects.KindInt), p("identifier", effects.KindInt),
+			p("context", effects.KindBytes), p("group_public", effects.KindBytes), p("old_verifying_shares", effects.KindList), p("dealers", effects.KindList),
+			{Name: "old_key", Kind: effects.KindAny, Optional: true}}, Result: effects.KindMap, Determinism: effects.WritesWorld},
+		{ID: effects.CryptoFrostKeyFind, Params: []effects.Param{{Name: "group_public", Kind: effects.KindBytes, Optional: true}}, Result: effects.KindAny, Idempotent: true, Determinism: effects.ReadsWorld},
 	}
 }

@@ -271,13 +271,14 @@ var (
 // FrostHeldKey describes a key a crypto plugin holds: no secret.
 type FrostHeldKey struct {
 	Key             string                // the handle
-	State           string                // round1, round2, pending or active (only active signs)
+	State           string                // round1, round2, pending, active or retired (only active signs)
 	Identifier      uint64                // this participant
 	Threshold       int                   // t
 	Participants    int                   // n
 	Epoch           uint64                // the key's epoch
 	GroupPublic     []byte                // the group's Ed25519 public key (once the DKG finished)
 	VerifyingShares []FrostVerifyingShare // every participant's public share
+	RetiredAt       uint64                // when retired: the epoch whose resharing replaced it
 }
 
 // FrostHeldRound1 is round one with a held key: a handle to the secret
@@ -295,7 +296,8 @@ func (x *Crypto) FrostKeyInfo(ctx context.Context, key string) (FrostHeldKey, er
 	}
 	return decodeRecord(opFrostKeyInfo, v, func(r reader) FrostHeldKey {
 		k := FrostHeldKey{Key: r.str("key"), State: r.str("state"), Identifier: readIdentifier(r),
-			Threshold: int(r.int("threshold")), Participants: int(r.int("participants")), Epoch: r.uint("epoch")}
+			Threshold: int(r.int("threshold")), Participants: int(r.int("participants")), Epoch: r.uint("epoch"),
+			RetiredAt: uint64(r.optInt("retired_at"))}
 		if k.GroupPublic = r.optBytes("group_public"); k.GroupPublic != nil {
 			k.VerifyingShares = records(r, "verifying_shares", func(r reader) FrostVerifyingShare {
 				return FrostVerifyingShare{Identifier: readIdentifier(r), Public: r.bytesN("public", 32)}

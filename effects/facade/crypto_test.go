@@ -227,6 +227,18 @@ func frostCases() []methodCase {
 				VerifyingShares: []facade.FrostVerifyingShare{{Identifier: 1, Public: filled(32, 0x11)}}},
 		},
 		{
+			name: "Crypto.FrostKeyInfo/retired",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Crypto.FrostKeyInfo(ctx, "ab12")
+			},
+			op: effects.CryptoFrostKeyInfo, args: args("key", effects.String("ab12")),
+			reply: obj(map[string]effects.Value{"key": effects.String("ab12"), "state": effects.String("retired"), "identifier": i64(2),
+				"threshold": i64(2), "participants": i64(3), "epoch": i64(1), "retired_at": i64(2), "group_public": effects.Bytes(group),
+				"verifying_shares": list(obj(map[string]effects.Value{"identifier": i64(1), "public": effects.Bytes(filled(32, 0x11))}))}),
+			want: facade.FrostHeldKey{Key: "ab12", State: "retired", Identifier: 2, Threshold: 2, Participants: 3, Epoch: 1, GroupPublic: group,
+				VerifyingShares: []facade.FrostVerifyingShare{{Identifier: 1, Public: filled(32, 0x11)}}, RetiredAt: 2},
+		},
+		{
 			name: "Crypto.FrostKeyNonces",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Crypto.FrostKeyNonces(ctx, "ab12")

@@ -356,6 +356,26 @@ func (s *Simulation) Run(ctx context.Context) (*Outcome, error) {
 	return s.run(ctx, runs)
 }
 
+// RunNamed runs only the named runs of the deployment (all of them, in
+// the deployment's order, interleaved as Run does), so that a test can run
+// one ceremony after another on the same agents: a key generation, then
+// its rotation. A name the deployment does not declare is an error.
+func (s *Simulation) RunNamed(ctx context.Context, names ...string) (*Outcome, error) {
+	var runs []*simRun
+	for _, name := range names {
+		i := slices.IndexFunc(s.dep.Runs, func(r *config.Run) bool { return r.Name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("simulation: the deployment declares no run %q", name)
+		}
+		r, err := s.prepare(s.dep.Runs[i])
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	return s.run(ctx, runs)
+}
+
 // prepare loads a run's protocol and makes one machine per role, bound to
 // its agent.
 func (s *Simulation) prepare(decl *config.Run) (*simRun, error) {

@@ -110,6 +110,7 @@ func frostSamples(t *testing.T) []sdktest.Option {
 // handle names no key of the harness's instance (not_found, a valid
 // answer); the DKG's full course is in frost_dkg_test.go.
 func heldKeySamples() []sdktest.Option {
+	basePoint, _ := hex.DecodeString("5866666666666666666666666666666666666666666666666666666666666666") // Ed25519's B
 	key := args("key", sdk.String("00112233445566778899aabbccddeeff"))
 	withKey := func(kv ...any) sdk.Value {
 		return args(append([]any{"key", sdk.String("00112233445566778899aabbccddeeff")}, kv...)...)
@@ -117,6 +118,11 @@ func heldKeySamples() []sdktest.Option {
 	return []sdktest.Option{
 		sdktest.WithHost(plugintest.Device(ed25519.NewKeyFromSeed(seed32))),
 		sdktest.WithSample(effects.CryptoFrostDKGBegin, args("t", sdk.Int(2), "n", sdk.Int(3), "identifier", sdk.Int(1), "context", sdk.Bytes(seed32))),
+		sdktest.WithSample(effects.CryptoFrostReshareBegin, args("t", sdk.Int(2), "n", sdk.Int(2), "identifier", sdk.Int(2), "context", sdk.Bytes(seed32),
+			"group_public", sdk.Bytes(basePoint), "dealers", sdk.List(sdk.Int(1)),
+			"old_verifying_shares", sdk.List(args("identifier", sdk.Int(1), "public", sdk.Bytes(basePoint)))),
+		),
+		sdktest.WithSample(effects.CryptoFrostKeyFind, args("group_public", sdk.Bytes(basePoint))),
 		sdktest.WithSample(effects.CryptoFrostDKGShares, withKey("packages", sdk.List())),
 		sdktest.WithSample(effects.CryptoFrostDKGRoute, args("shares", sdk.List(), "from", sdk.Int(1), "to", sdk.Int(3))),
 		sdktest.WithSample(effects.CryptoFrostDKGFinish, withKey("packages", sdk.List(), "shares", sdk.List())),

@@ -1,36 +1,50 @@
 // Package crypto is the built-in crypto plugin: Ed25519 keys and
 // signatures, BLAKE3-256 hashing, HKDF-SHA256 key derivation,
 // ChaCha20-Poly1305 authenticated encryption, and FROST(Ed25519, SHA-512)
-// threshold signatures (RFC 9591), with keys from a trusted dealer
-// (frost_generate_keys) or from a distributed key generation among the
-// authority's devices (frost_dkg_*). Its operations form the "crypto"
-// family; New returns the plugin declaration, served by aura-host as
-// `aura-host plugin serve crypto`.
+// threshold signatures (RFC 9591), with keys dealt by a trusted dealer
+// (frost_generate_keys) or made by a distributed key generation among the
+// authority's devices and rotated by proactive resharing. Its operations
+// form the "crypto" family; New returns the plugin declaration, served by
+// aura-host as `aura-host plugin serve crypto`.
 //
-// Held keys. A DKG (the Pedersen DKG with proofs of knowledge of the FROST
-// paper, Komlo and Goldberg §5.1; frost_dkg.go over frost_dkg_math.go) keeps
-// every secret in the plugin: frost_dkg_begin draws the participant's
-// polynomial and an X25519 key and returns a key handle and the public
-// package (commitment, proof of knowledge bound to the ceremony's context,
-// encryption key); frost_dkg_shares checks every package and encrypts the
-// participant's share for each other one (ChaCha20-Poly1305 under an
-// X25519 + BLAKE3-derived key per ceremony, sender and receiver);
-// frost_dkg_finish opens and checks the shares it received against their
-// senders' commitments and either holds the signing share (pending) or
-// returns a complaint naming the first bad sender; frost_dkg_commit makes
-// it active, frost_dkg_abort forgets it. frost_key_nonces and
-// frost_key_sign_share sign with an active held key; their nonces stay in
-// the plugin, in memory, and are used once. The keystore (keystore.go)
-// seals each key at rest in the state directory (keys/HANDLE, 0600,
-// XChaCha20-Poly1305) under a key derived from the agent's device
-// signature (device.sign, purpose "crypto-keystore-seal"), so a plugin
-// without an agent's device (a plain host) holds no key: unavailable.
+// Held keys. A FROST key made by a DKG never exists whole: each device's
+// share stays in its plugin under a key handle, sealed at rest (keystore.go:
+// keys/HANDLE, 0600, XChaCha20-Poly1305 under a key derived from the
+// agent's device signature, purpose "crypto-keystore-seal"; a plugin
+// without an agent's device, on a plain host, holds no key: unavailable).
+// The DKG is the Pedersen DKG with proofs of knowledge of the FROST paper
+// (Komlo and Goldberg §5.1; frost_dkg.go over frost_dkg_math.go).
+// The ceremony is frost_dkg_begin (round one: commitment, proof of knowledge,
+// X25519 key), frost_dkg_shares (check every package, encrypt a share to each
+// other participant), frost_dkg_route (for the relay), frost_dkg_finish (open
+// and check the shares, or name the sender in a complaint), then
+// frost_dkg_commit, or frost_dkg_abort when any participant complained or
+// never finished. frost_key_info, frost_key_nonces and frost_key_sign_share
+// use an active key; frost_key_find names the device's active key of a
+// group (a ceremony that starts from an existing key needs its handle).
+//
+// Rotation (proactive resharing, frost_reshare.go). frost_reshare_begin
+// starts a ceremony that hands an active key's group key to a new device
+// set and threshold (2-of-3 to 3-of-4, or a lost device removed) while the
+// group key stays: at least the old threshold of old holders deal (old_key:
+// their active key), each a polynomial whose constant term is its old share
+// times its Lagrange coefficient over the dealers; every participant of
+// the new epoch (identifiers 1..n, dealers among them) runs the same
+// frost_dkg_shares, _route, _finish and _commit or _abort on the handle it
+// got. The new key's epoch is the old one's plus one. Committing it retires
+// every earlier-epoch key of the group on the device (state "retired",
+// share erased, frost_key_nonces refuses it with "retired at epoch N");
+// aborting removes the new key and leaves the old one active, so a
+// rotation that fails part way leaves the old epoch usable. A device that
+// holds an old share and takes no part in the new epoch keeps it, but it
+// is useless once fewer than the old threshold of old shares remain.
 //
 // Invariants a newcomer must not break:
 //
 //   - Key generation, the DKG's draws, handles and nonce generation are
 //     the only operations that use randomness. In production they read
-//     crypto/rand; in the testing and simulation modes they derive their bytes from the configured seed,
+//     crypto/rand; in the testing and simulation modes they derive their
+//     bytes from the configured seed,
 //     the authority, a draw epoch and a per-configuration counter (so a
 //     run is reproducible but two authorities never share keys). Nothing
 //     else depends on the mode: verification and every other check behave

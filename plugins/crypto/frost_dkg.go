@@ -21,9 +21,10 @@ const (
 	dkgPackageDoc = "a round-one package: map {identifier: int, commitment: list of t 32-byte points (constant term first), " +
 		"proof: bytes (64: R then z, a Schnorr proof of knowledge of the constant term), encryption_key: bytes (32-byte X25519 key)}"
 	dkgShareDoc = "an encrypted round-two share: map {sender: int, receiver: int, ciphertext: bytes (ChaCha20-Poly1305, only the receiver can open it)}"
-	heldKeyDoc  = "a key handle (hex string) from frost_dkg_begin"
-	keyInfoDoc  = "map {key: string, state: string (round1, round2, pending, active), identifier: int, threshold: int, participants: int, " +
-		"epoch: int, group_public: bytes, verifying_shares: list of map {identifier: int, public: bytes}} (no secret)"
+	heldKeyDoc  = "a key handle (hex string) from frost_dkg_begin or frost_reshare_begin"
+	keyInfoDoc  = "map {key: string, state: string (round1, round2, pending, active, retired), identifier: int, threshold: int, participants: int, " +
+		"epoch: int, group_public: bytes, verifying_shares: list of map {identifier: int, public: bytes}, retired_at: int (when retired: " +
+		"the epoch that replaced it)} (no secret)"
 )
 
 // minContext is the shortest ceremony context accepted: it must be unique
@@ -57,7 +58,10 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 				Doc: "Round two for one participant: checks every package (identifiers 1 to n once each, t commitments, this " +
 					"participant's own package unchanged, each proof of knowledge), then returns its share for every other " +
 					"participant, each " + dkgShareDoc + ". A package whose proof does not verify is invalid_args naming its " +
-					"participant: the ceremony must abort.",
+					"participant: the ceremony must abort. On a resharing's key (frost_reshare_begin) the packages are the new " +
+					"epoch's, and it also checks each dealer's constant term is its old verifying share times its Lagrange " +
+					"coefficient over the dealers (invalid_args naming the dealer otherwise) and that they sum to the group key; " +
+					"only a dealer returns shares (a participant that does not deal returns an empty list).",
 				Params:      []sdk.Param{handle, packages},
 				Result:      sdk.KindList,
 				Determinism: sdk.WritesWorld,
@@ -87,7 +91,8 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 					"commitment. Returns map {ok: bool, transcript: bytes (BLAKE3 of the round-one packages: equal at every " +
 					"participant of an honest ceremony), group_public: bytes (when ok), complaint: null or map {accused: int, " +
 					"reason: string} naming the first sender whose share is missing, does not open or does not verify}. When ok " +
-					"the key holds its signing share, pending until frost_dkg_commit.",
+					"the key holds its signing share, pending until frost_dkg_commit. In a resharing the shares come from the " +
+					"dealers only, and group_public is the old epoch's.",
 				Params: []sdk.Param{handle, packages,
 					{Name: "shares", Kind: sdk.KindList, Doc: "the shares addressed to this participant, one from every other, each " + dkgShareDoc}},
 				Result:      sdk.KindMap,
@@ -97,8 +102,12 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          effects.CryptoFrostDKGCommit,
-				Doc:         "Makes a pending key active (it may sign from now on) once the ceremony agreed. Returns " + keyInfoDoc + ".",
+				ID: effects.CryptoFrostDKGCommit,
+				Doc: "Makes a pending key active (it may sign from now on) once the ceremony agreed. For a resharing's key, " +
+					"it then retires every active key of the same group of an earlier epoch held here: their signing shares " +
+					"are erased and frost_key_nonces refuses them (conflict, \"retired at epoch N\"). The new key is active " +
+					"on disk before the old one retires, so a crash leaves one of them active, and on load the later epoch " +
+					"wins. Returns " + keyInfoDoc + ".",
 				Params:      []sdk.Param{handle},
 				Result:      sdk.KindMap,
 				Idempotent:  true,
@@ -108,8 +117,9 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 		},
 		{
 			Spec: sdk.OpSpec{
-				ID:          effects.CryptoFrostDKGAbort,
-				Doc:         "Forgets a key whose ceremony failed (in memory and on disk). An active key cannot be aborted (conflict). Returns null.",
+				ID: effects.CryptoFrostDKGAbort,
+				Doc: "Forgets a key whose ceremony failed (in memory and on disk). An active key cannot be aborted (conflict). " +
+					"Aborting a resharing's key is its rollback: the old epoch's key stays active. Returns null.",
 				Params:      []sdk.Param{handle},
 				Result:      sdk.KindNull,
 				Idempotent:  true,
@@ -132,7 +142,7 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 			Spec: sdk.OpSpec{
 				ID: effects.CryptoFrostKeyNonces,
 				Doc: "Round one of FROST signing with an active held key (RFC 9591 §5.1): the nonces stay in the plugin, in " +
-					"memory, for one frost_key_sign_share. Returns map {nonces: string (their handle), commitment: " + commitmentDoc + "}.",
+					"memory, for one frost_key_sign_share. A retired key is a conflict naming the epoch that retired it. Returns map {nonces: string (their handle), commitment: " + commitmentDoc + "}.",
 				Params:      []sdk.Param{handle},
 				Result:      sdk.KindMap,
 				Determinism: sdk.WritesWorld,
@@ -201,15 +211,19 @@ func (p *plugin) dkgBegin(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 }
 
 func (pkg dkgPackage) value() sdk.Value {
-	cs := make([]sdk.Value, len(pkg.commitment))
-	for i, pt := range pkg.commitment {
-		cs[i] = sdk.Bytes(pt.Bytes())
+	fields := map[string]sdk.Value{"identifier": sdk.Int(int64(pkg.id)), "encryption_key": sdk.Bytes(pkg.encKey)}
+	if pkg.commitment != nil {
+		cs := make([]sdk.Value, len(pkg.commitment))
+		for i, pt := range pkg.commitment {
+			cs[i] = sdk.Bytes(pt.Bytes())
+		}
+		fields["commitment"] = sdk.List(cs...)
+		fields["proof"] = sdk.Bytes(append(pkg.proofR.Bytes(), pkg.proofZ.Bytes()...))
 	}
-	return sdk.Map(map[string]sdk.Value{
-		"identifier": sdk.Int(int64(pkg.id)), "commitment": sdk.List(cs...),
-		"proof":          sdk.Bytes(append(pkg.proofR.Bytes(), pkg.proofZ.Bytes()...)),
-		"encryption_key": sdk.Bytes(pkg.encKey),
-	})
+	if pkg.dealer != 0 {
+		fields["dealer"], fields["epoch"] = sdk.Int(int64(pkg.dealer)), sdk.Int(int64(pkg.epoch))
+	}
+	return sdk.Map(fields)
 }
 
 // readPackages decodes the ceremony's round-one packages, sorted by
@@ -217,6 +231,9 @@ func (pkg dkgPackage) value() sdk.Value {
 // each, t commitments each, k's own package as k made it, and (when
 // proofs) every proof of knowledge. It returns them with the transcript.
 func readPackages(v sdk.Value, k *heldKey, proofs bool) ([]dkgPackage, []byte, error) {
+	if k.reshare != nil {
+		return readResharePackages(v, k, proofs)
+	}
 	if v.Len() != int(k.n) {
 		return nil, nil, invalid("packages holds %d packages; the ceremony has %d participants", v.Len(), k.n)
 	}
@@ -310,6 +327,9 @@ func (p *plugin) heldKey(ctx context.Context, c *sdk.Call, want ...keyState) (*h
 		return nil, err
 	}
 	if len(want) > 0 && !slices.Contains(want, k.state) {
+		if k.state == stateRetired {
+			return nil, retiredError(k)
+		}
 		return nil, sdk.Errorf(sdk.CodeConflict, "key %s is %s; this step needs it %v", handle, k.state, want)
 	}
 	return k, nil
@@ -333,7 +353,7 @@ func (p *plugin) dkgShares(ctx context.Context, c *sdk.Call) (sdk.Value, error) 
 	}
 	out := make([]sdk.Value, 0, k.n-1)
 	for _, pkg := range pkgs {
-		if pkg.id == k.id {
+		if pkg.id == k.id || k.coeffs == nil { // in a resharing, only a dealer sends shares
 			continue
 		}
 		key, err := shareKey(priv, pkg.encKey, k.context, k.id, pkg.id)
@@ -346,6 +366,9 @@ func (p *plugin) dkgShares(ctx context.Context, c *sdk.Call) (sdk.Value, error) 
 	}
 	if k.state == stateRound1 {
 		k.state, k.transcript = stateRound2, transcript
+		if k.reshare != nil && k.epoch == 0 { // a newcomer learns the epoch from the dealers
+			k.epoch = dealersOf(pkgs)[0].epoch
+		}
 		if err := p.keys.put(ctx, k); err != nil {
 			return sdk.Value{}, err
 		}
@@ -443,12 +466,24 @@ func (p *plugin) dkgFinish(ctx context.Context, c *sdk.Call) (sdk.Value, error) 
 		}
 		byS[s.sender] = s
 	}
+	senders := pkgs
+	if k.reshare != nil {
+		senders = dealersOf(pkgs)
+		for id := range byS {
+			if id != k.id && !slices.ContainsFunc(senders, func(p dkgPackage) bool { return p.id == id }) {
+				return finishResult(k, transcript, complaint(id, "it deals nothing in this resharing, yet sent a share")), nil
+			}
+		}
+	}
 	priv, err := ecdh.X25519().NewPrivateKey(k.encPriv)
 	if err != nil {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeInternal, "x25519: %v", err)
 	}
-	secret := polynomialEvaluate(identifierScalar(k.id), k.coeffs)
-	for _, pkg := range pkgs {
+	secret := edwards25519.NewScalar()
+	if k.coeffs != nil {
+		secret = polynomialEvaluate(identifierScalar(k.id), k.coeffs)
+	}
+	for _, pkg := range senders {
 		if pkg.id == k.id {
 			continue
 		}
@@ -469,10 +504,10 @@ func (p *plugin) dkgFinish(ctx context.Context, c *sdk.Call) (sdk.Value, error) 
 		}
 		secret.Add(secret, share)
 	}
-	k.secret, k.groupPublic = secret, groupKeyOf(pkgs)
+	k.secret, k.groupPublic = secret, groupKeyOf(senders)
 	k.verifying = make([]*edwards25519.Point, k.n)
 	for i := range k.verifying {
-		k.verifying[i] = verifyingShareOf(pkgs, uint64(i+1))
+		k.verifying[i] = verifyingShareOf(senders, uint64(i+1))
 	}
 	if new(edwards25519.Point).ScalarBaseMult(secret).Equal(k.verifying[k.id-1]) != 1 {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeInternal, "the signing share does not match its verifying share although every share verified")
@@ -503,6 +538,13 @@ func (p *plugin) dkgCommit(ctx context.Context, c *sdk.Call) (sdk.Value, error) 
 			return sdk.Value{}, err
 		}
 	}
+	if k.reshare != nil {
+		// The new epoch is active on disk; now the old one retires. A
+		// retry (commit is idempotent) finishes a retirement cut short.
+		if err := p.keys.retireOlder(ctx, k); err != nil {
+			return sdk.Value{}, err
+		}
+	}
 	return k.info(), nil
 }
 
@@ -527,6 +569,17 @@ func (p *plugin) keyInfo(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 		return sdk.Value{}, err
 	}
 	return k.info(), nil
+}
+
+// dealersOf is the packages of a resharing's dealers (all of a DKG's).
+func dealersOf(pkgs []dkgPackage) []dkgPackage {
+	var out []dkgPackage
+	for _, p := range pkgs {
+		if p.commitment != nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func (p *plugin) keyNonces(ctx context.Context, c *sdk.Call) (sdk.Value, error) {

@@ -29,6 +29,11 @@ type dkgPackage struct {
 	proofR     *edwards25519.Point
 	proofZ     *edwards25519.Scalar
 	encKey     []byte
+
+	// In a resharing (frost_reshare.go): the dealer's old identifier and
+	// the new epoch, or 0 for a participant that does not deal (and has
+	// no commitment or proof).
+	dealer, epoch uint64
 }
 
 // pokChallenge binds the proof to the participant, the ceremony (its

@@ -22,6 +22,10 @@ const (
 	statePending keyState = "pending"
 	// stateActive: it may sign.
 	stateActive keyState = "active"
+	// stateRetired: a resharing of its group key committed a later epoch
+	// here; its signing share is erased and it may not sign. Its public
+	// part stays readable.
+	stateRetired keyState = "retired"
 )
 
 // heldKey is one participant's FROST key as the keystore holds it: during
@@ -44,6 +48,36 @@ type heldKey struct {
 	secret      *edwards25519.Scalar
 	groupPublic *edwards25519.Point
 	verifying   []*edwards25519.Point // index id-1
+
+	// reshare is set on a key made by frost_reshare_begin: what the old
+	// epoch's key was, so the ceremony's steps check against it.
+	reshare *reshareInfo
+	// retiredAt is the epoch whose commit retired the key.
+	retiredAt uint64
+}
+
+// reshareInfo is what a resharing key knows of the key it reshares.
+type reshareInfo struct {
+	group     *edwards25519.Point // the old (and new) group key
+	oldShares []oldShare          // the old verifying shares, by old identifier
+	dealers   []uint64            // the old identifiers that deal, sorted
+	dealer    uint64              // this device's old identifier if it deals, else 0
+	oldKey    string              // this device's old key's handle if it deals
+}
+
+// oldShare is one old participant's verifying share.
+type oldShare struct {
+	id     uint64
+	public *edwards25519.Point
+}
+
+func (r *reshareInfo) oldShareOf(id uint64) *edwards25519.Point {
+	for _, s := range r.oldShares {
+		if s.id == id {
+			return s.public
+		}
+	}
+	return nil
 }
 
 // info is what anyone may know of the key: no secret.
@@ -59,6 +93,9 @@ func (k *heldKey) info() sdk.Value {
 			vs[i] = sdk.Map(map[string]sdk.Value{"identifier": sdk.Int(int64(uint64(i + 1))), "public": sdk.Bytes(p.Bytes())})
 		}
 		fields["verifying_shares"] = sdk.List(vs...)
+	}
+	if k.state == stateRetired {
+		fields["retired_at"] = sdk.Int(int64(k.retiredAt))
 	}
 	return sdk.Map(fields)
 }
@@ -82,6 +119,24 @@ func (k *heldKey) encode() []byte {
 	}
 	if k.secret != nil {
 		fields["secret"] = sdk.Bytes(k.secret.Bytes())
+	}
+	if k.retiredAt != 0 {
+		fields["retired_at"] = sdk.Uint(k.retiredAt)
+	}
+	if r := k.reshare; r != nil {
+		olds := make([]sdk.Value, len(r.oldShares))
+		for i, o := range r.oldShares {
+			olds[i] = sdk.Map(map[string]sdk.Value{"id": sdk.Uint(o.id), "public": sdk.Bytes(o.public.Bytes())})
+		}
+		ds := make([]sdk.Value, len(r.dealers))
+		for i, d := range r.dealers {
+			ds[i] = sdk.Uint(d)
+		}
+		fields["reshare"] = sdk.Map(map[string]sdk.Value{
+			"group": sdk.Bytes(r.group.Bytes()), "old_shares": sdk.List(olds...), "dealers": sdk.List(ds...),
+			"dealer": sdk.Uint(r.dealer), "old_key": sdk.String(r.oldKey)})
+	}
+	if k.groupPublic != nil {
 		fields["group_public"] = sdk.Bytes(k.groupPublic.Bytes())
 		vs := make([]sdk.Value, len(k.verifying))
 		for i, p := range k.verifying {
@@ -124,6 +179,14 @@ func decodeHeldKey(handle string, b []byte) (*heldKey, error) {
 		if k.secret, err = r.scalar("secret"); err != nil {
 			return nil, err
 		}
+	}
+	k.retiredAt, _ = r.get("retired_at").AsUint()
+	if rv := r.get("reshare"); !rv.IsNull() {
+		if k.reshare, err = decodeReshareInfo(record{rv, "key.reshare"}); err != nil {
+			return nil, err
+		}
+	}
+	if !r.get("group_public").IsNull() {
 		if k.groupPublic, err = r.element("group_public"); err != nil {
 			return nil, err
 		}
@@ -137,9 +200,33 @@ func decodeHeldKey(handle string, b []byte) (*heldKey, error) {
 		}
 	}
 	switch k.state {
-	case stateRound1, stateRound2, statePending, stateActive:
+	case stateRound1, stateRound2, statePending, stateActive, stateRetired:
 	default:
 		return nil, fmt.Errorf("unknown state %q", state)
 	}
 	return k, nil
+}
+
+func decodeReshareInfo(r record) (*reshareInfo, error) {
+	info := &reshareInfo{}
+	var err error
+	if info.group, err = r.element("group"); err != nil {
+		return nil, err
+	}
+	for i, o := range r.get("old_shares").Items() {
+		or := record{o, fmt.Sprintf("%s.old_shares[%d]", r.where, i)}
+		id, _ := or.get("id").AsUint()
+		pt, err := or.element("public")
+		if err != nil {
+			return nil, err
+		}
+		info.oldShares = append(info.oldShares, oldShare{id: id, public: pt})
+	}
+	for _, d := range r.get("dealers").Items() {
+		id, _ := d.AsUint()
+		info.dealers = append(info.dealers, id)
+	}
+	info.dealer, _ = r.get("dealer").AsUint()
+	info.oldKey, _ = r.get("old_key").AsString()
+	return info, nil
 }

@@ -129,7 +129,114 @@ func (ks *keystore) get(ctx context.Context, handle string) (*heldKey, error) {
 		return nil, err
 	}
 	ks.keys[handle] = k
-	return k, nil
+	if k.state == stateActive {
+		// A commit that crashed between making a later epoch of this
+		// key's group active and retiring the earlier ones: finish it.
+		if err := ks.reconcileLocked(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return ks.keys[handle], nil
+}
+
+// reconcileLocked retires every active key of a group that has an active
+// key of a later epoch. ks.mu is held.
+func (ks *keystore) reconcileLocked(ctx context.Context) error {
+	all := ks.allLocked(ctx)
+	for _, k := range all {
+		if k.state != stateActive {
+			continue
+		}
+		latest := k.epoch
+		for _, other := range all {
+			if other.state == stateActive && other.epoch > latest && sameGroup(other, k) {
+				latest = other.epoch
+			}
+		}
+		if latest > k.epoch {
+			if err := ks.retireLocked(ctx, k, latest); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// active is every active key held here, in memory or on disk, after
+// finishing any retirement a crash cut short.
+func (ks *keystore) active(ctx context.Context) ([]*heldKey, error) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if err := ks.reconcileLocked(ctx); err != nil {
+		return nil, err
+	}
+	var out []*heldKey
+	for _, k := range ks.keys {
+		if k.state == stateActive {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+func sameGroup(a, b *heldKey) bool {
+	return a.groupPublic != nil && b.groupPublic != nil && a.groupPublic.Equal(b.groupPublic) == 1
+}
+
+// allLocked is every key the keystore holds, in memory or on disk; a key
+// file that does not open is left out. ks.mu is held.
+func (ks *keystore) allLocked(ctx context.Context) []*heldKey {
+	if ks.dir != "" {
+		entries, _ := os.ReadDir(filepath.Join(ks.dir, "keys"))
+		for _, e := range entries {
+			h := e.Name()
+			if _, ok := ks.keys[h]; ok || !validHandle(h) || !e.Type().IsRegular() {
+				continue
+			}
+			if k, err := ks.read(ctx, h); err == nil {
+				ks.keys[h] = k
+			}
+		}
+	}
+	all := make([]*heldKey, 0, len(ks.keys))
+	for _, k := range ks.keys {
+		all = append(all, k)
+	}
+	return all
+}
+
+// retireOlder retires every active key of k's group with an epoch below
+// k's: a resharing committed k. The caller has made k active on disk
+// first, so a crash in between leaves the old epoch or the new one
+// active, never neither (and get finishes the retirement on load).
+func (ks *keystore) retireOlder(ctx context.Context, k *heldKey) error {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	for _, old := range ks.allLocked(ctx) {
+		if old.handle != k.handle && old.state == stateActive && old.epoch < k.epoch && sameGroup(old, k) {
+			if err := ks.retireLocked(ctx, old, k.epoch); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// retireLocked makes k retired at epoch, erasing its signing share (on
+// disk too) and forgetting its nonces. ks.mu is held.
+func (ks *keystore) retireLocked(ctx context.Context, k *heldKey, epoch uint64) error {
+	r := *k
+	r.state, r.secret, r.retiredAt = stateRetired, nil, epoch
+	if err := ks.write(ctx, &r); err != nil {
+		return err
+	}
+	ks.keys[r.handle] = &r
+	for id, n := range ks.nonces {
+		if n.key == r.handle {
+			delete(ks.nonces, id)
+		}
+	}
+	return nil
 }
 
 // remove forgets the key under handle, on disk too.

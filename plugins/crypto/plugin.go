@@ -23,6 +23,7 @@ func New() *sdk.Plugin {
 	ops := append(p.ed25519Operations(), p.symmetricOperations()...)
 	ops = append(ops, p.frostOperations()...)
 	ops = append(ops, p.dkgOperations()...)
+	ops = append(ops, p.reshareOperations()...)
 	ops = append(ops, frostCheckOperations()...)
 	return &sdk.Plugin{
 		Name:       Name,
