@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/threshold"
 	"github.com/aurahost/aura-host/plugins"
+	"github.com/aurahost/aura-host/vm"
 )
 
 // rotationDeployment is four devices: run "dkg" is
@@ -187,4 +189,90 @@ func roleOf(device string) string {
 		return "Leader"
 	}
 	return fmt.Sprintf("Member[%d]", i-2)
+}
+
+// recoveryDeployment is a 2-of-3 authority (devices 1 to 3, run "dkg")
+// with three guardians: device_3 is lost, the guardians approve a recovery
+// for the account (run "recovery", examples/protocols/agents/
+// guardian_recovery.hcl, device_1 as the Account), and the surviving
+// devices reshare the key to the recovered set (run "reshare": devices 1
+// and 2 deal, device_4 takes the lost device's place as participant 3).
+func recoveryDeployment(t *testing.T) string {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(protocolsDir(), "frost_reshare.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	protocol := strings.Replace(string(src), `"Member[3]"`, `"Member[2]"`, 1)
+	protocol = strings.Replace(protocol, "{ n = 4, t = 3, dealers = [1, 2],", "{ n = 3, t = 2, dealers = [1, 2],", 1)
+	path := filepath.Join(t.TempDir(), "frost_reshare.hcl")
+	if err := os.WriteFile(path, []byte(protocol), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("deployment \"recovery\" {\n  mode = \"simulation\"\n}\n")
+	for i, name := range []string{"crypto", "journal", "clock", "random", "storage", "network"} {
+		fmt.Fprintf(&b, "plugin %q { builtin = %q }\n", name, []string{"crypto", "journal", "sim-clock", "sim-random", "sim-storage", "sim-network"}[i])
+	}
+	for _, name := range []string{"device_1", "device_2", "device_3", "device_4", "g1", "g2", "g3"} {
+		fmt.Fprintf(&b, "agent %q {\n  allow = [\"network.send_envelope\"]\n  flow_budget { limit = 1000 }\n}\n", name)
+	}
+	b.WriteString("fault \"drop\" {\n  at = \"0s\"\n  rate = 0.1\n}\n")
+	fmt.Fprintf(&b, "run \"dkg\" {\n  protocol = %q\n  roles = { Leader = \"device_1\", \"Member[0]\" = \"device_2\", \"Member[1]\" = \"device_3\" }\n  timeout = \"1h\"\n}\n",
+		filepath.Join(protocolsDir(), "frost_dkg.hcl"))
+	fmt.Fprintf(&b, "run \"recovery\" {\n  protocol = %q\n  roles = { Account = \"device_1\", \"Guardian[0]\" = \"g1\", \"Guardian[1]\" = \"g2\", \"Guardian[2]\" = \"g3\" }\n  timeout = \"1h\"\n}\n",
+		filepath.Join(protocolsDir(), "agents", "guardian_recovery.hcl"))
+	fmt.Fprintf(&b, "run \"reshare\" {\n  protocol = %q\n  roles = { Leader = \"device_1\", \"Member[0]\" = \"device_2\", \"Member[1]\" = \"device_4\" }\n  timeout = \"1h\"\n}\n", path)
+	return b.String()
+}
+
+// A device is lost; the guardians grant the recovery; the surviving
+// devices reshare to the recovered device set, so the new device signs
+// under the authority's unchanged key with either survivor, and the lost
+// device's share no longer combines with anyone's.
+func TestGuardianRecoveryThenResharingRestoresSigning(t *testing.T) {
+	ctx := context.Background()
+	s, err := sim.New(ctx, sim.Config{Deployment: deployment(t, recoveryDeployment(t)), Seed: 5, Builtins: plugins.Lookup,
+		Logger: quietLogger(t), Decide: func(req *vm.DecisionRequest, _ uint64) (string, error) { return req.Labels[0], nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	out, err := s.RunNamed(ctx, "dkg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := keysOf(t, s, out, 3)
+
+	if out, err = s.RunNamed(ctx, "recovery"); err != nil {
+		t.Fatal(err)
+	}
+	if r := out.Runs[0]; r.Err != nil {
+		t.Fatalf("recovery failed: %v", r.Err)
+	} else if at, _ := r.Binding("Account", "granted_at"); at.IsNull() {
+		t.Fatal("the guardians did not grant the recovery: no resharing")
+	}
+
+	if out, err = s.RunNamed(ctx, "reshare"); err != nil {
+		t.Fatal(err)
+	}
+	news, _ := keysOf(t, s, out, 3) // device_1, device_2 and, third, the recovered device
+	news[2].Device = s.Agent("device_4").ThresholdDevice("device_4", news[2].Key)
+	msg := []byte("signed again after recovery")
+	for _, pair := range [][2]int{{0, 2}, {1, 2}} {
+		signer, err := threshold.New(ctx, thresholdDevices([]device{news[pair[0]], news[pair[1]]}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig, err := signer.Sign(ctx, msg)
+		if err != nil {
+			t.Fatalf("%s and %s: %v", news[pair[0]].Name, news[pair[1]].Name, err)
+		}
+		if !ed25519.Verify(old[0].group, msg, sig.Signature) {
+			t.Fatal("crypto/ed25519 rejects the signature under the authority's original key")
+		}
+	}
+	if _, err := threshold.New(ctx, thresholdDevices([]device{old[2], news[2]})); err == nil {
+		t.Fatal("the lost device's epoch-1 share was accepted beside an epoch-2 one")
+	}
 }
