@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -440,6 +441,11 @@ func (s *Simulation) bind(decl *config.Run, prog *vm.Program) (*simRun, error) {
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("run %q does not bind roles %s of protocol %s: add them to its roles map", decl.Name, strings.Join(missing, ", "), prog.Protocol.Name)
+	}
+	for _, role := range slices.Sorted(maps.Keys(decl.Roles)) {
+		if !slices.Contains(prog.Protocol.Roles, role) {
+			return nil, fmt.Errorf("run %q binds %s, which protocol %s does not have; its roles are %s", decl.Name, role, prog.Protocol.Name, strings.Join(prog.Protocol.Roles, ", "))
+		}
 	}
 	return r, nil
 }

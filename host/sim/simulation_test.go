@@ -164,3 +164,22 @@ run "slow" {
 		t.Fatalf("a 30m timeout on an hour's wait: got %v", err)
 	}
 }
+
+// A run that binds a role its protocol does not have is refused when it
+// is run, as `simulate` refuses it, not left unbound.
+func TestRunBindingAnUnknownRoleIsRefused(t *testing.T) {
+	s, err := sim.New(context.Background(), sim.Config{Deployment: deployment(t, strings.ReplaceAll(simBase+`
+run "pp" {
+  protocol = "PROTOCOLS/ping_pong.hcl"
+  roles    = { Client = "alice", Server = "bob", Observer = "bob" }
+}
+`, "PROTOCOLS", protocolsDir())), Seed: 1, Builtins: plugins.Lookup, Logger: quietLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	_, err = s.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), `binds Observer, which protocol ping_pong does not have`) {
+		t.Fatalf("got %v, want the unknown role refused", err)
+	}
+}
