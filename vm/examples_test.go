@@ -260,3 +260,34 @@ func TestExampleFrostReshare(t *testing.T) {
 		}
 	}
 }
+
+// The signing example: the Coordinator and Signer[0] hold identifiers 1
+// and 2 of the stand-in key; both shares check, the Coordinator
+// aggregates, and both roles hold the one signature.
+func TestExampleFrostSign(t *testing.T) {
+	prog := compileExample(t, "frost_sign")
+	host := NewRegistryEffects(RegistryEffectsConfig{Registry: testRegistry(t), Seed: 1})
+	m, err := RunSession(context.Background(), prog, Config{Effects: host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	commitments, _ := binding(t, m, "Coordinator", "package").Get("commitments")
+	var ids []effects.Value
+	for _, c := range commitments.Items() {
+		id, _ := c.Get("identifier")
+		ids = append(ids, id)
+	}
+	if want := effects.List(effects.Int(1), effects.Int(2)); !effects.List(ids...).Equal(want) {
+		t.Fatalf("the package commits identifiers %v, want %v", ids, want)
+	}
+	if v := binding(t, m, "Coordinator", "verified"); !v.Equal(effects.Bool(true)) {
+		t.Fatalf("the Coordinator's signature did not verify: %v", v)
+	}
+	sig := binding(t, m, "Coordinator", "signature")
+	if sig.IsNull() || !binding(t, m, "Signer[0]", "signature").Equal(sig) {
+		t.Fatalf("the Coordinator holds %v, Signer[0] %v: want one signature", sig, binding(t, m, "Signer[0]", "signature"))
+	}
+	if g := binding(t, m, "Signer[0]", "group_public"); !g.Equal(binding(t, m, "Coordinator", "group_public")) {
+		t.Fatalf("Signer[0] signs for group %v, the Coordinator for %v", g, binding(t, m, "Coordinator", "group_public"))
+	}
+}

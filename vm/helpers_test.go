@@ -219,8 +219,11 @@ func seededDecide(seed uint64, pick func(req *DecisionRequest, n uint64) string)
 // frostDKGStandIn serves the DKG and resharing operations with values of
 // the real operations' shapes, derived from their arguments: every
 // participant verifies, and the routing of packages and shares is what is
-// tested. For frost_key_find, the Leader and Member[0], Member[1] hold a
-// key of a 2-of-3 group (identifiers 1 to 3); other members hold none.
+// tested. For frost_key_find, the Leader (or Coordinator) and Member[0],
+// Member[1] (or Signer[0], Signer[1]) hold a key of a 2-of-3 group
+// (identifiers 1 to 3, handles old1 to old3); other members hold none.
+// The signing stand-ins (frost_key_nonces, frost_key_sign_share) read the
+// identifier from such a handle, and frost_verify_shares finds no cheater.
 func frostDKGStandIn() effects.Handler {
 	return effects.HandlerFunc(func(ctx context.Context, c *effects.Call) (effects.Value, error) {
 		digest := func(parts ...effects.Value) effects.Value {
@@ -244,9 +247,11 @@ func frostDKGStandIn() effects.Handler {
 		case effects.CryptoFrostKeyFind:
 			cl, _ := CallerFrom(ctx)
 			id := int64(1)
-			if cl.Role != "Leader" {
+			if cl.Role != "Leader" && cl.Role != "Coordinator" {
 				var k int64
-				fmt.Sscanf(cl.Role, "Member[%d]", &k)
+				if _, err := fmt.Sscanf(cl.Role, "Member[%d]", &k); err != nil {
+					fmt.Sscanf(cl.Role, "Signer[%d]", &k)
+				}
 				id = k + 2
 			}
 			if id > 3 {
@@ -259,6 +264,19 @@ func frostDKGStandIn() effects.Handler {
 			}
 			return effects.Map(map[string]effects.Value{"key": effects.String(fmt.Sprintf("old%d", id)), "identifier": effects.Int(id),
 				"state": effects.String("active"), "epoch": effects.Int(1), "group_public": group, "verifying_shares": effects.List(vs...)}), nil
+		case effects.CryptoFrostKeyNonces:
+			var id int64
+			fmt.Sscanf(mustString(c.Arg("key")), "old%d", &id)
+			nonces := digest(c.Arg("key"), effects.String("nonces"))
+			commitment := effects.Map(map[string]effects.Value{"identifier": effects.Int(id), "hiding": digest(nonces)})
+			h, _ := nonces.AsBytes()
+			return effects.Map(map[string]effects.Value{"nonces": effects.String(fmt.Sprintf("%x", h[:8])), "commitment": commitment}), nil
+		case effects.CryptoFrostKeySignShare:
+			var id int64
+			fmt.Sscanf(mustString(c.Arg("key")), "old%d", &id)
+			return effects.Map(map[string]effects.Value{"identifier": effects.Int(id), "share": digest(c.Arg("pkg"), c.Arg("key"), c.Arg("nonces"))}), nil
+		case effects.CryptoFrostVerifyShares:
+			return effects.List(), nil
 		case effects.CryptoFrostDKGShares:
 			var out []effects.Value
 			for _, p := range c.Arg("packages").Items() {
@@ -298,6 +316,11 @@ func mustGet(v effects.Value, name string) effects.Value {
 	return f
 }
 
+func mustString(v effects.Value) string {
+	s, _ := v.AsString()
+	return s
+}
+
 func frostDKGSpecs() []effects.OpSpec {
 	p := func(name string, k effects.Kind) effects.Param { return effects.Param{Name: name, Kind: k} }
 	key := p("key", effects.KindString)
@@ -311,6 +334,9 @@ func frostDKGSpecs() []effects.OpSpec {
 		{ID: effects.CryptoFrostReshareBegin, Params: []effects.Param{p("t", effects.KindInt), p("n", effects.KindInt), p("identifier", effects.KindInt),
 			p("context", effects.KindBytes), p("group_public", effects.KindBytes), p("old_verifying_shares", effects.KindList), p("dealers", effects.KindList),
 			{Name: "old_key", Kind: effects.KindAny, Optional: true}}, Result: effects.KindMap, Determinism: effects.WritesWorld},
+		{ID: effects.CryptoFrostKeyNonces, Params: []effects.Param{key}, Result: effects.KindMap, Determinism: effects.WritesWorld},
+		{ID: effects.CryptoFrostKeySignShare, Params: []effects.Param{key, p("pkg", effects.KindMap), p("nonces", effects.KindString)}, Result: effects.KindMap, Determinism: effects.WritesWorld},
+		{ID: effects.CryptoFrostVerifyShares, Params: []effects.Param{p("pkg", effects.KindMap), p("shares", effects.KindList), p("verifying_shares", effects.KindList)}, Result: effects.KindList, Idempotent: true, Determinism: effects.Pure},
 		{ID: effects.CryptoFrostKeyFind, Params: []effects.Param{{Name: "group_public", Kind: effects.KindBytes, Optional: true}}, Result: effects.KindAny, Idempotent: true, Determinism: effects.ReadsWorld},
 	}
 }
