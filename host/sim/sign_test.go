@@ -1,0 +1,102 @@
+package sim_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/plugins"
+)
+
+// signingDeployment is three devices: run "dkg" is
+// examples/protocols/frost_dkg.hcl (2-of-3 among devices 1 to 3), run
+// "sign" is examples/protocols/frost_sign.hcl with device_3 coordinating
+// and device_1 signing beside it, in simulation with 10 % drop.
+func signingDeployment(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("deployment \"signing\" {\n  mode = \"simulation\"\n}\n")
+	for i, name := range []string{"crypto", "journal", "clock", "random", "storage", "network"} {
+		fmt.Fprintf(&b, "plugin %q { builtin = %q }\n", name, []string{"crypto", "journal", "sim-clock", "sim-random", "sim-storage", "sim-network"}[i])
+	}
+	for i := 1; i <= 3; i++ {
+		fmt.Fprintf(&b, "agent \"device_%d\" {\n  allow = [\"network.send_envelope\"]\n  flow_budget { limit = 1000 }\n}\n", i)
+	}
+	b.WriteString("fault \"drop\" {\n  at = \"0s\"\n  rate = 0.1\n}\n")
+	fmt.Fprintf(&b, "run \"dkg\" {\n  protocol = %q\n  roles = { Leader = \"device_1\", \"Member[0]\" = \"device_2\", \"Member[1]\" = \"device_3\" }\n  timeout = \"1h\"\n}\n",
+		filepath.Join(protocolsDir(), "frost_dkg.hcl"))
+	fmt.Fprintf(&b, "run \"sign\" {\n  protocol = %q\n  roles = { Coordinator = \"device_3\", \"Signer[0]\" = \"device_1\" }\n  timeout = \"1h\"\n}\n",
+		filepath.Join(protocolsDir(), "frost_sign.hcl"))
+	return b.String()
+}
+
+// Two devices of a 2-of-3 authority made by the DKG choreography sign one
+// message by the signing choreography across the agents, under message
+// loss: the Coordinator finds its key with no group named, the signer by
+// the group key; the signature is an ordinary Ed25519 signature by the
+// DKG's group key, and both roles hold it.
+func TestSigningChoreographyAcrossAgents(t *testing.T) {
+	for _, seed := range []uint64{1, 7} {
+		t.Run(fmt.Sprintf("seed %d", seed), func(t *testing.T) {
+			ctx := context.Background()
+			s, err := sim.New(ctx, sim.Config{Deployment: deployment(t, signingDeployment(t)), Seed: seed, Builtins: plugins.Lookup, Logger: quietLogger(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close(ctx)
+			out, err := s.RunNamed(ctx, "dkg")
+			if err != nil {
+				t.Fatal(err)
+			}
+			devices, _ := keysOf(t, s, out, 3)
+
+			if out, err = s.RunNamed(ctx, "sign"); err != nil {
+				t.Fatal(err)
+			}
+			r := out.Runs[0]
+			if r.Err != nil {
+				t.Fatalf("signing failed: %v", r.Err)
+			}
+			if cheaters, _ := r.Binding("Coordinator", "cheaters"); len(cheaters.Items()) != 0 {
+				t.Fatalf("the Coordinator named cheaters among honest devices: %v", cheaters)
+			}
+			group, _ := r.Binding("Coordinator", "group_public")
+			if g, _ := group.AsBytes(); string(g) != string(devices[0].group) {
+				t.Fatalf("the Coordinator signed for group %x, the DKG made %x", g, devices[0].group)
+			}
+			msgV, _ := r.Binding("Coordinator", "message")
+			sigV, _ := r.Binding("Coordinator", "signature")
+			msg, _ := msgV.AsBytes()
+			sig, _ := sigV.AsBytes()
+			if !ed25519.Verify(devices[0].group, msg, sig) {
+				t.Fatalf("crypto/ed25519 rejects the Coordinator's signature %x of %x under the group key", sig, msg)
+			}
+			if v, _ := r.Binding("Coordinator", "verified"); !v.Equal(effects.Bool(true)) {
+				t.Fatalf("the Coordinator's frost_verify says %v", v)
+			}
+			for _, role := range []string{"Signer[0]"} {
+				if got, _ := r.Binding(role, "signature"); !got.Equal(sigV) {
+					t.Fatalf("%s holds signature %v, the Coordinator %v", role, got, sigV)
+				}
+				if got, _ := r.Binding(role, "group_public"); !got.Equal(group) {
+					t.Fatalf("%s holds group key %v, the Coordinator %v", role, got, group)
+				}
+			}
+			pkg, _ := r.Binding("Coordinator", "package")
+			commitments, _ := pkg.Get("commitments")
+			var ids []string
+			for _, c := range commitments.Items() {
+				id, _ := c.Get("identifier")
+				ids = append(ids, id.String())
+			}
+			if got := strings.Join(ids, ","); got != "1,3" {
+				t.Fatalf("the package commits participants %s, want 1,3 (device_1 and device_3)", got)
+			}
+		})
+	}
+}
