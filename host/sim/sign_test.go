@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,9 +17,25 @@ import (
 // signingDeployment is three devices: run "dkg" is
 // examples/protocols/frost_dkg.hcl (2-of-3 among devices 1 to 3), run
 // "sign" is examples/protocols/frost_sign.hcl with device_3 coordinating
-// and device_1 signing beside it, in simulation with 10 % drop.
-func signingDeployment(t *testing.T) string {
+// and device_1 signing beside it, in simulation with 10 % drop. The edits
+// change the signing protocol (written to a temporary file).
+func signingDeployment(t *testing.T, edits ...func(string) string) string {
 	t.Helper()
+	protocol := filepath.Join(protocolsDir(), "frost_sign.hcl")
+	if len(edits) > 0 {
+		src, err := os.ReadFile(protocol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := string(src)
+		for _, edit := range edits {
+			text = edit(text)
+		}
+		protocol = filepath.Join(t.TempDir(), "frost_sign.hcl")
+		if err := os.WriteFile(protocol, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var b strings.Builder
 	b.WriteString("deployment \"signing\" {\n  mode = \"simulation\"\n}\n")
 	for i, name := range []string{"crypto", "journal", "clock", "random", "storage", "network"} {
@@ -31,7 +48,7 @@ func signingDeployment(t *testing.T) string {
 	fmt.Fprintf(&b, "run \"dkg\" {\n  protocol = %q\n  roles = { Leader = \"device_1\", \"Member[0]\" = \"device_2\", \"Member[1]\" = \"device_3\" }\n  timeout = \"1h\"\n}\n",
 		filepath.Join(protocolsDir(), "frost_dkg.hcl"))
 	fmt.Fprintf(&b, "run \"sign\" {\n  protocol = %q\n  roles = { Coordinator = \"device_3\", \"Signer[0]\" = \"device_1\" }\n  timeout = \"1h\"\n}\n",
-		filepath.Join(protocolsDir(), "frost_sign.hcl"))
+		protocol)
 	return b.String()
 }
 
@@ -98,5 +115,45 @@ func TestSigningChoreographyAcrossAgents(t *testing.T) {
 				t.Fatalf("the package commits participants %s, want 1,3 (device_1 and device_3)", got)
 			}
 		})
+	}
+}
+
+// A signer that sends a bad signature share (here device_1, whose share is
+// replaced by the scalar 1) is named by the Coordinator's check: the run
+// ends in the Cheater branch, not in a fault, and no role holds a
+// signature.
+func TestSigningChoreographyNamesACheater(t *testing.T) {
+	tamper := func(protocol string) string {
+		const before = `  send "Signer[*]" "Coordinator" "Share" {`
+		return strings.Replace(protocol, before, `  set "Signer[0]" "own" {
+    value = { identifier = "$own.identifier", share = bytes("0100000000000000000000000000000000000000000000000000000000000000") }
+  }
+`+before, 1)
+	}
+	ctx := context.Background()
+	s, err := sim.New(ctx, sim.Config{Deployment: deployment(t, signingDeployment(t, tamper)), Seed: 3, Builtins: plugins.Lookup, Logger: quietLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	if _, err := s.RunNamed(ctx, "dkg"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.RunNamed(ctx, "sign")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := out.Runs[0]
+	if r.Err != nil {
+		t.Fatalf("the signing should end in its Cheater branch, not fail: %v", r.Err)
+	}
+	want := effects.List(effects.Int(1))
+	for _, role := range []string{"Coordinator", "Signer[0]"} {
+		if cheaters, _ := r.Binding(role, "cheaters"); !cheaters.Equal(want) {
+			t.Fatalf("%s holds cheaters %v, want %v (device_1)", role, cheaters, want)
+		}
+		if sig, _ := r.Binding(role, "signature"); !sig.IsNull() {
+			t.Fatalf("%s holds a signature %v despite a bad share", role, sig)
+		}
 	}
 }
