@@ -362,7 +362,28 @@ func agentKey(dep *config.Deployment, authority effects.AuthorityID) (guard.KeyS
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(path, seed, 0o600); err != nil {
+	// Written whole to a temporary file, then linked into place, which
+	// fails if the key exists: two processes creating it at once (the
+	// processes of one production run) end with one key, whole, both
+	// using it.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".key-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(seed)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, os.ErrExist) {
+		return agentKey(dep, authority) // another process made it first: use its key
+	} else if err != nil {
 		return nil, err
 	}
 	return guard.KeySigner(ed25519.NewKeyFromSeed(seed)), nil

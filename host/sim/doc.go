@@ -5,7 +5,11 @@
 // byte-identical for a seed; the format (writer, reader, hash, diff,
 // replay) is the sub-package host/sim/bundle. The same
 // deployment also runs in production mode, each agent's transport on
-// loopback TCP.
+// loopback TCP: every agent in this process, or (Config.Local and
+// Config.Peers) only some of them, the others in other processes — one
+// host process per device — reached over the transport; each process
+// drives the machines of its own agents' roles and sends the others'
+// messages to their agents' authorities.
 //
 // Its parts: Simulation (simulation.go) builds the agents and binds
 // protocol runs to them; the loop (loop.go) drives rounds of the executor

@@ -17,6 +17,9 @@ var auraHost string
 
 func TestMain(m *testing.M) {
 	auraHost = hosttest.ServeIfPlugin(plugins.Lookup)
+	if spec := os.Getenv(deviceProcessEnv); spec != "" {
+		os.Exit(runDeviceProcess(spec))
+	}
 	os.Exit(m.Run())
 }
 

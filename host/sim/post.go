@@ -31,11 +31,11 @@ func (p *postOffice) flush(now int64) (int, error) {
 				continue
 			}
 			for _, msg := range sm.m.Drain() {
-				to, ok := r.byRole[msg.To]
+				dest, ok := r.destination(msg.To)
 				if !ok {
 					continue
 				}
-				env := guard.Envelope{Source: sm.agent.agent.AuthorityID(), Destination: to.agent.agent.AuthorityID(),
+				env := guard.Envelope{Source: sm.agent.agent.AuthorityID(), Destination: dest,
 					Context: r.context, Payload: encodeMessage(msg)}
 				_, err := sm.agent.agent.Invoke(p.ctx, "network.send_envelope",
 					effects.Map(map[string]effects.Value{"envelope": env.Value()}))
@@ -48,6 +48,16 @@ func (p *postOffice) flush(now int64) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// destination is the authority of the agent that plays role: here, or in
+// another process.
+func (r *simRun) destination(role string) (effects.AuthorityID, bool) {
+	if sm, ok := r.byRole[role]; ok {
+		return sm.agent.agent.AuthorityID(), true
+	}
+	id, ok := r.remote[role]
+	return id, ok
 }
 
 // receive takes every envelope the network delivered to each agent and

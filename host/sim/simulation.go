@@ -64,6 +64,25 @@ type Config struct {
 	// Executable, in production mode, runs built-in plugins as processes
 	// of this aura-host binary; empty runs them in process.
 	Executable string
+
+	// Local, in production mode, names the agents this process runs; the
+	// deployment's other agents run in other processes (one per device),
+	// reached over the transport at the address and device key Peers gives
+	// for each. Empty runs every agent here.
+	Local []string
+	// Peers places agents on the network in production mode: the address
+	// each agent's transport listens on (a local agent) or is reached at (a
+	// remote one, whose device public key it also gives). An agent without
+	// an entry gets a free loopback port, which only works when every agent
+	// runs in this process.
+	Peers map[string]Peer
+}
+
+// Peer is where an agent's transport is, and for an agent of another
+// process the device key it proves in the transport's handshake.
+type Peer struct {
+	Address   string
+	PublicKey ed25519.PublicKey
 }
 
 // Simulation runs several agents in one process on one virtual timeline:
@@ -73,8 +92,9 @@ type Config struct {
 type Simulation struct {
 	cfg     Config
 	dep     *config.Deployment
-	agents  []*simAgent // declaration order
+	agents  []*simAgent // declaration order; only the local ones
 	byAuth  map[effects.AuthorityID]*simAgent
+	remote  map[string]effects.AuthorityID // agents of other processes, by name
 	shared  map[string]*sdk.Local
 	network *sdk.Local
 	clock   *sdk.Local
@@ -109,19 +129,25 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 	if cfg.Mode == effects.Simulation {
 		dep.Seed = cfg.Seed
 	}
-	s := &Simulation{cfg: cfg, dep: dep, byAuth: map[effects.AuthorityID]*simAgent{}, shared: map[string]*sdk.Local{}}
+	s := &Simulation{cfg: cfg, dep: dep, byAuth: map[effects.AuthorityID]*simAgent{}, remote: map[string]effects.AuthorityID{},
+		shared: map[string]*sdk.Local{}}
+	decls := dep.Agents
+	if len(decls) == 0 {
+		decls = []*config.Agent{{Name: dep.Name, Authority: dep.Authority, Allow: []string{"*"}}}
+	}
+	if err := s.checkLocal(decls); err != nil {
+		return nil, err
+	}
 	if err := s.startShared(ctx); err != nil {
 		return nil, err
 	}
+	remoteKeys := map[effects.AuthorityID]ed25519.PublicKey{}
 	keys := func(id effects.AuthorityID) (ed25519.PublicKey, bool) {
 		if a, ok := s.byAuth[id]; ok {
 			return a.agent.PublicKey(), true
 		}
-		return nil, false
-	}
-	decls := dep.Agents
-	if len(decls) == 0 {
-		decls = []*config.Agent{{Name: dep.Name, Authority: dep.Authority, Allow: []string{"*"}}}
+		pub, ok := remoteKeys[id]
+		return pub, ok
 	}
 	transports, err := s.transportConfigs(decls)
 	if err != nil {
@@ -132,6 +158,10 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 		if err != nil {
 			s.Close(ctx)
 			return nil, err
+		}
+		if !s.isLocal(ag.Name) {
+			s.remote[ag.Name], remoteKeys[id] = id, cfg.Peers[ag.Name].PublicKey
+			continue
 		}
 		b := agent.NewBuilder().WithConfig(dep).WithAuthority(id).WithBuiltins(cfg.Builtins, cfg.Executable == "").
 			WithShared(s.shared).WithPeerKeys(keys).WithLogger(cfg.Logger.Named(ag.Name))
@@ -159,6 +189,41 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 		}
 	}
 	return s, nil
+}
+
+// checkLocal checks Config.Local and Config.Peers: local agents exist,
+// they are production's only, and every remote agent has an address and
+// a device key.
+func (s *Simulation) checkLocal(decls []*config.Agent) error {
+	if len(s.cfg.Local) == 0 {
+		return nil
+	}
+	if s.cfg.Mode != effects.Production {
+		return fmt.Errorf("simulation: Local names the agents of one process of a production run; in %s mode every agent runs in one process", s.cfg.Mode)
+	}
+	names := make([]string, len(decls))
+	for i, ag := range decls {
+		names[i] = ag.Name
+	}
+	for _, name := range s.cfg.Local {
+		if !slices.Contains(names, name) {
+			return fmt.Errorf("simulation: Local names %q, which is not an agent of the deployment (its agents: %s)", name, strings.Join(names, ", "))
+		}
+	}
+	for _, name := range names {
+		if s.isLocal(name) {
+			continue
+		}
+		if p := s.cfg.Peers[name]; p.Address == "" || len(p.PublicKey) != ed25519.PublicKeySize {
+			return fmt.Errorf("simulation: agent %s runs in another process: Peers must give its transport address and its 32-byte device public key", name)
+		}
+	}
+	return nil
+}
+
+// isLocal reports whether this process runs the agent named name.
+func (s *Simulation) isLocal(name string) bool {
+	return len(s.cfg.Local) == 0 || slices.Contains(s.cfg.Local, name)
 }
 
 // agentStateDir is the state directory of an agent of a production run.
@@ -193,19 +258,26 @@ func (s *Simulation) transportConfigs(decls []*config.Agent) (map[string]map[str
 		if err != nil {
 			return nil, err
 		}
-		addr, err := freeLoopbackAddr()
-		if err != nil {
-			return nil, err
+		addr := s.cfg.Peers[ag.Name].Address
+		if addr == "" {
+			if addr, err = freeLoopbackAddr(); err != nil {
+				return nil, err
+			}
 		}
-		dep := *s.dep
-		dep.StateDir = s.agentStateDir(ag)
-		pub, err := agent.DevicePublicKey(&dep, id)
-		if err != nil {
-			return nil, fmt.Errorf("agent %s: device key: %w", ag.Name, err)
+		pub := s.cfg.Peers[ag.Name].PublicKey
+		if s.isLocal(ag.Name) {
+			dep := *s.dep
+			dep.StateDir = s.agentStateDir(ag)
+			if pub, err = agent.DevicePublicKey(&dep, id); err != nil {
+				return nil, fmt.Errorf("agent %s: device key: %w", ag.Name, err)
+			}
 		}
 		addrs[ag.Name], names[ag.Name], keys[ag.Name] = addr, hex.EncodeToString(id[:]), hex.EncodeToString(pub)
 	}
 	for _, ag := range decls {
+		if !s.isLocal(ag.Name) {
+			continue
+		}
 		peers := map[string]effects.Value{}
 		for _, other := range decls {
 			if other != ag {
@@ -340,6 +412,7 @@ type simRun struct {
 	context  effects.ContextID
 	machines []*simMachine
 	byRole   map[string]*simMachine
+	remote   map[string]effects.AuthorityID // roles played in other processes, by their agents' authorities
 	deadline int64
 }
 
@@ -408,7 +481,7 @@ func (s *Simulation) bind(decl *config.Run, prog *vm.Program) (*simRun, error) {
 	seed := s.cfg.Seed
 	r := &simRun{decl: decl, result: &RunResult{Name: decl.Name},
 		session: effects.DeriveSessionID(decl.Name, seed), context: effects.DeriveContextID(decl.Name, seed),
-		byRole: map[string]*simMachine{}}
+		byRole: map[string]*simMachine{}, remote: map[string]effects.AuthorityID{}}
 	if decl.Timeout > 0 {
 		r.deadline = decl.Timeout.Milliseconds()
 	}
@@ -417,6 +490,10 @@ func (s *Simulation) bind(decl *config.Run, prog *vm.Program) (*simRun, error) {
 		name, ok := decl.Roles[role]
 		if !ok {
 			missing = append(missing, role)
+			continue
+		}
+		if id, ok := s.remote[name]; ok {
+			r.remote[role] = id // its machine runs in that agent's process
 			continue
 		}
 		var agent *simAgent
