@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -83,10 +84,14 @@ func invalidName(kind, name string, r hcl.Range) *hcl.Diagnostic {
 	if f := fixName(name); f != "" {
 		fix = fmt.Sprintf(" Try %q.", f)
 	}
+	article := "a"
+	if strings.ContainsRune("aeiou", rune(kind[0])) {
+		article = "an"
+	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  fmt.Sprintf("Invalid %s name", kind),
-		Detail:   fmt.Sprintf("%q cannot name a %s: a name is %s.%s", name, kind, nameRule, fix),
+		Detail:   fmt.Sprintf("%q cannot name %s %s: a name is %s.%s", name, article, kind, nameRule, fix),
 		Subject:  r.Ptr(),
 	}
 }
