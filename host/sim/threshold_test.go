@@ -227,3 +227,48 @@ func TestDKGWithABadShareAbortsNamingTheSender(t *testing.T) {
 	complaints, _ := r.Binding("Member[0]", "complaints")
 	t.Logf("complaints every device received: %v", complaints)
 }
+
+// The group key attests the authority's device set: t devices sign it
+// together, the signature verifies under the group key (and not for an
+// altered set), each device's key is the one its agent holds, and the
+// coordinator's journal records the signature.
+func TestDeviceSetAttestedByTheGroupKey(t *testing.T) {
+	ctx := context.Background()
+	s, err := sim.New(ctx, sim.Config{Deployment: deployment(t, dkgDeployment(t, 2, 3, effects.Simulation)),
+		Seed: 2, Builtins: plugins.Lookup, Logger: quietLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	devices := runDKG(t, s, 3)
+	signer, err := threshold.New(ctx, thresholdDevices(devices))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := signer.AttestDeviceSet(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Verify(devices[0].group) {
+		t.Fatal("the device set's attestation does not verify under the group key")
+	}
+	members, _ := a.Body.Get("devices")
+	if members.Len() != 3 {
+		t.Fatalf("attested devices %v, want 3", members)
+	}
+	for i, m := range members.Items() {
+		key, _ := m.Get("device_key")
+		if want := s.Agent(fmt.Sprintf("device_%d", i+1)).PublicKey(); !key.Equal(effects.Bytes(want)) {
+			t.Fatalf("device %d attested with key %v, its agent holds %x", i+1, key, want)
+		}
+	}
+	altered := a
+	altered.Body = effects.Map(map[string]effects.Value{"devices": effects.List(members.Items()[:2]...)})
+	if altered.Verify(devices[0].group) {
+		t.Fatal("an altered device set verifies")
+	}
+	facts, err := s.Agent(a.Signed.Coordinator).Effects().Journal.FactsByType(ctx, "threshold")
+	if err != nil || len(facts) != 1 || facts[0].Predicate != "threshold.signed" {
+		t.Fatalf("the coordinator's journal: %v, %v; want one threshold.signed fact", facts, err)
+	}
+}

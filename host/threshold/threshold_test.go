@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -197,5 +198,39 @@ func TestDevicesOfDifferentKeysAreRefused(t *testing.T) {
 	mixed := append(devices(a[:1], ak[:1]), devices(b[1:], bk[1:])...)
 	if _, err := threshold.New(context.Background(), mixed); err == nil {
 		t.Fatal("devices of two keys were accepted as one authority")
+	}
+}
+
+// An attestation verifies under the group key for its purpose only, and a
+// plain signature of the same body is no attestation.
+func TestAttestationIsBoundToItsPurpose(t *testing.T) {
+	handlers, keys := dkg(t, 2, 3)
+	s, err := threshold.New(context.Background(), devices(handlers, keys))
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := s.Status().GroupPublic
+	body := arg("statement", effects.String("device d4 joins"))
+	a, err := s.Attest(context.Background(), "enrolment", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Verify(group) {
+		t.Fatal("the attestation does not verify under the group key")
+	}
+	other := a
+	other.Purpose = "device-set"
+	if other.Verify(group) {
+		t.Fatal("an attestation verified for another purpose")
+	}
+	plain, err := s.Sign(context.Background(), body.Canonical())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (threshold.Attestation{Purpose: "enrolment", Body: body, Signature: plain.Signature}).Verify(group) {
+		t.Fatal("a plain signature of the body passed for an attestation")
+	}
+	if _, err := s.AttestDeviceSet(context.Background()); err == nil || !strings.Contains(err.Error(), "offers no device key") {
+		t.Fatalf("a device set of devices without device keys: %v", err)
 	}
 }
