@@ -319,25 +319,9 @@ func frostAggregate(_ context.Context, c *sdk.Call) (sdk.Value, error) {
 	if err != nil {
 		return sdk.Value{}, err
 	}
-	zs := make([]*edwards25519.Scalar, len(pkg.ctx.list))
-	for i, it := range c.Arg("shares").Items() {
-		r := record{it, fmt.Sprintf("shares[%d]", i)}
-		id, err := r.identifier()
-		if err != nil {
-			return sdk.Value{}, err
-		}
-		z, err := r.scalar("share")
-		if err != nil {
-			return sdk.Value{}, err
-		}
-		j := pkg.ctx.index(id)
-		switch {
-		case j < 0:
-			return sdk.Value{}, invalid("%s is from participant %d, who is not in the signing package (participants %v)", r.where, id, pkg.ctx.ids())
-		case zs[j] != nil:
-			return sdk.Value{}, invalid("%s: participant %d gave two signature shares", r.where, id)
-		}
-		zs[j] = z
+	zs, err := signatureShares(pkg, c.Arg("shares"))
+	if err != nil {
+		return sdk.Value{}, err
 	}
 	var missing []uint64
 	for j, z := range zs {
@@ -368,18 +352,9 @@ func frostAggregate(_ context.Context, c *sdk.Call) (sdk.Value, error) {
 // invalidShares returns the participants whose signature share fails RFC
 // 9591 §5.4's check against their verifying share.
 func invalidShares(pkg signingPackage, zs []*edwards25519.Scalar, verifying sdk.Value) ([]uint64, error) {
-	publics := map[uint64]*edwards25519.Point{}
-	for i, it := range verifying.Items() {
-		r := record{it, fmt.Sprintf("verifying_shares[%d]", i)}
-		id, err := r.identifier()
-		if err != nil {
-			return nil, err
-		}
-		pub, err := r.element("public")
-		if err != nil {
-			return nil, err
-		}
-		publics[id] = pub
+	publics, err := verifyingShares(verifying)
+	if err != nil {
+		return nil, err
 	}
 	var cheaters []uint64
 	for j, cm := range pkg.ctx.list {
@@ -388,6 +363,49 @@ func invalidShares(pkg signingPackage, zs []*edwards25519.Scalar, verifying sdk.
 		}
 	}
 	return cheaters, nil
+}
+
+// signatureShares decodes signature shares into the package's order: each
+// from a participant of the package, at most one each. A participant with
+// no share is nil.
+func signatureShares(pkg signingPackage, v sdk.Value) ([]*edwards25519.Scalar, error) {
+	zs := make([]*edwards25519.Scalar, len(pkg.ctx.list))
+	for i, it := range v.Items() {
+		r := record{it, fmt.Sprintf("shares[%d]", i)}
+		id, err := r.identifier()
+		if err != nil {
+			return nil, err
+		}
+		z, err := r.scalar("share")
+		if err != nil {
+			return nil, err
+		}
+		j := pkg.ctx.index(id)
+		switch {
+		case j < 0:
+			return nil, invalid("%s is from participant %d, who is not in the signing package (participants %v)", r.where, id, pkg.ctx.ids())
+		case zs[j] != nil:
+			return nil, invalid("%s: participant %d gave two signature shares", r.where, id)
+		}
+		zs[j] = z
+	}
+	return zs, nil
+}
+
+// verifyingShares decodes participants' public shares by identifier.
+func verifyingShares(v sdk.Value) (map[uint64]*edwards25519.Point, error) {
+	publics := map[uint64]*edwards25519.Point{}
+	for i, it := range v.Items() {
+		r := record{it, fmt.Sprintf("verifying_shares[%d]", i)}
+		id, err := r.identifier()
+		if err != nil {
+			return nil, err
+		}
+		if publics[id], err = r.element("public"); err != nil {
+			return nil, err
+		}
+	}
+	return publics, nil
 }
 
 func frostVerify(_ context.Context, c *sdk.Call) (sdk.Value, error) {
