@@ -50,7 +50,7 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 				Result:      sdk.KindMap,
 				Determinism: sdk.WritesWorld,
 			},
-			Handle: p.dkgBegin,
+			Handle: p.held(p.dkgBegin),
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -66,7 +66,7 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 				Result:      sdk.KindList,
 				Determinism: sdk.WritesWorld,
 			},
-			Handle: p.dkgShares,
+			Handle: p.held(p.dkgShares),
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -98,7 +98,7 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 				Result:      sdk.KindMap,
 				Determinism: sdk.WritesWorld,
 			},
-			Handle: p.dkgFinish,
+			Handle: p.held(p.dkgFinish),
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -113,7 +113,7 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 				Idempotent:  true,
 				Determinism: sdk.WritesWorld,
 			},
-			Handle: p.dkgCommit,
+			Handle: p.held(p.dkgCommit),
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -125,7 +125,7 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 				Idempotent:  true,
 				Determinism: sdk.WritesWorld,
 			},
-			Handle: p.dkgAbort,
+			Handle: p.held(p.dkgAbort),
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -136,7 +136,7 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 				Idempotent:  true,
 				Determinism: sdk.ReadsWorld,
 			},
-			Handle: p.keyInfo,
+			Handle: p.held(p.keyInfo),
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -147,7 +147,7 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 				Result:      sdk.KindMap,
 				Determinism: sdk.WritesWorld,
 			},
-			Handle: p.keyNonces,
+			Handle: p.held(p.keyNonces),
 		},
 		{
 			Spec: sdk.OpSpec{
@@ -160,7 +160,7 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 				Result:      sdk.KindMap,
 				Determinism: sdk.WritesWorld,
 			},
-			Handle: p.keySignShare,
+			Handle: p.held(p.keySignShare),
 		},
 	}
 }

@@ -64,7 +64,7 @@ func (p *plugin) reshareOperations() []sdk.Operation {
 			Result:      sdk.KindMap,
 			Determinism: sdk.WritesWorld,
 		},
-		Handle: p.reshareBegin,
+		Handle: p.held(p.reshareBegin),
 	}, {
 		Spec: sdk.OpSpec{
 			ID: effects.CryptoFrostKeyFind,
@@ -77,7 +77,7 @@ func (p *plugin) reshareOperations() []sdk.Operation {
 			Idempotent:  true,
 			Determinism: sdk.ReadsWorld,
 		},
-		Handle: p.keyFind,
+		Handle: p.held(p.keyFind),
 	}}
 }
 

@@ -108,6 +108,9 @@ func (ks *keystore) put(ctx context.Context, k *heldKey) error {
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
 	if err := ks.write(ctx, k); err != nil {
+		// The caller changed k before it was durable: forget it, so the
+		// next use reads what the disk holds, not the change that failed.
+		delete(ks.keys, k.handle)
 		return err
 	}
 	ks.keys[k.handle] = k
@@ -227,6 +230,7 @@ func (ks *keystore) retireOlder(ctx context.Context, k *heldKey) error {
 func (ks *keystore) retireLocked(ctx context.Context, k *heldKey, epoch uint64) error {
 	r := *k
 	r.state, r.secret, r.retiredAt = stateRetired, nil, epoch
+	k.secret = nil // the struct other holders of the old pointer see
 	if err := ks.write(ctx, &r); err != nil {
 		return err
 	}

@@ -42,6 +42,22 @@ type plugin struct {
 	epoch         uint64 // this configuration's draw epoch (draws.go)
 	counter       uint64 // draws made so far in this epoch
 	keys          *keystore
+
+	// held serialises the operations on held keys (see held), and
+	// configure's swap of keys with them.
+	heldMu sync.Mutex
+}
+
+// held runs an operation on held keys alone: each reads a key's state,
+// changes it and writes it back, so two at once could both pass a state
+// check (share twice in one ceremony; sign with a key a commit is
+// retiring). They are few and short; nothing else waits on them.
+func (p *plugin) held(h func(context.Context, *sdk.Call) (sdk.Value, error)) func(context.Context, *sdk.Call) (sdk.Value, error) {
+	return func(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+		p.heldMu.Lock()
+		defer p.heldMu.Unlock()
+		return h(ctx, c)
+	}
 }
 
 // configure sets what the randomness derives from. In the testing and
@@ -51,6 +67,8 @@ type plugin struct {
 // configuration's draws; if the epoch cannot be claimed, the
 // configuration is refused.
 func (p *plugin) configure(_ context.Context, c *sdk.Configuration) error {
+	p.heldMu.Lock()
+	defer p.heldMu.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var epoch uint64
