@@ -39,7 +39,8 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 	defer cancel()
 	l := &loop{ctx: ctx, runs: runs, exec: newExecutor(ctx, s.clock),
 		bundle: newTraceBundle(s.dep, s.cfg.Seed, s.cfg.Granularity)}
-	l.post = &postOffice{ctx: ctx, runs: runs, agents: s.agents, running: l.exec.isRunning}
+	l.post = &postOffice{ctx: ctx, runs: runs, agents: s.agents, running: l.exec.isRunning, early: &s.early}
+	l.post.deliverEarly()
 	l.time = &timeline{ctx: ctx, s: s, faults: schedule(s.dep.Faults), bundle: l.bundle}
 	if s.cfg.Mode == effects.Production {
 		l.time.wallStart = time.Now()

@@ -19,7 +19,22 @@ type postOffice struct {
 	runs    []*simRun
 	agents  []*simAgent
 	running func(*simMachine) bool
+	// early holds messages for sessions no run of this call has bound
+	// (yet): with one process per device, a peer that finished a ceremony
+	// first may already be sending the next run's messages. It outlives
+	// the call (Simulation.early), bounded by maxEarly.
+	early *[]earlyMessage
 }
+
+// earlyMessage is a message that arrived before its run was bound here.
+type earlyMessage struct {
+	agent *simAgent
+	env   guard.Envelope
+	msg   vm.Message
+}
+
+// maxEarly bounds the messages held for runs not bound yet.
+const maxEarly = 4096
 
 // flush sends every message the idle machines have produced, through their
 // agents' routers: the guard chain charges and signs each one.
@@ -89,7 +104,7 @@ func (p *postOffice) receive() int {
 			if err != nil {
 				continue
 			}
-			if p.deliver(a, msg) {
+			if p.deliver(a, env, msg) {
 				n++
 			}
 		}
@@ -102,10 +117,20 @@ func (p *postOffice) receive() int {
 	return n
 }
 
-func (p *postOffice) deliver(a *simAgent, msg vm.Message) bool {
+// deliver hands msg to the machine of its run and role on agent a, if the
+// envelope it came in agrees with it: the envelope's context is the run's,
+// and its source (which the guard chain checked against the receipt) is
+// the agent that plays the message's From role — so no peer can speak for
+// another role. A message for a session no run here has bound is held
+// (early) for a later run.
+func (p *postOffice) deliver(a *simAgent, env guard.Envelope, msg vm.Message) bool {
 	for _, r := range p.runs {
 		if r.session != msg.Session {
 			continue
+		}
+		from, ok := r.destination(msg.From)
+		if !ok || from != env.Source || env.Context != r.context {
+			return false // not what its sender may say
 		}
 		sm, ok := r.byRole[msg.To]
 		if !ok || sm.agent != a || sm.done {
@@ -119,7 +144,23 @@ func (p *postOffice) deliver(a *simAgent, msg vm.Message) bool {
 		sm.held = append(sm.held, msg)
 		return true
 	}
+	if p.early != nil && len(*p.early) < maxEarly {
+		*p.early = append(*p.early, earlyMessage{agent: a, env: env, msg: msg})
+	}
 	return false
+}
+
+// deliverEarly hands the runs of this call the messages that arrived for
+// them before they were bound, and keeps the rest.
+func (p *postOffice) deliverEarly() {
+	if p.early == nil {
+		return
+	}
+	held := *p.early
+	*p.early = nil
+	for _, e := range held {
+		p.deliver(e.agent, e.env, e.msg)
+	}
 }
 
 // flushHeld delivers held messages in order until the inbox is full.

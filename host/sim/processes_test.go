@@ -277,6 +277,7 @@ func TestDKGWithOneHostProcessPerDevice(t *testing.T) {
 			procs := startDevices(t, file, agents, []string{"dkg", "sign"}, []string{"key", "signature", "group_public", "message"})
 			var group effects.Value
 			var sig, msg []byte
+			signatures := map[string][]byte{} // every signing role's $signature
 			for _, p := range procs {
 				for _, run := range []string{"dkg", "sign"} {
 					var rep runReport
@@ -286,6 +287,9 @@ func TestDKGWithOneHostProcessPerDevice(t *testing.T) {
 					if rep.Run != run || rep.Err != "" {
 						t.Fatalf("%s: run %s: %s", p.name, rep.Run, rep.Err)
 					}
+					if run == "dkg" && len(rep.Bindings) != 1 {
+						t.Fatalf("%s reported %d DKG roles, want its one", p.name, len(rep.Bindings))
+					}
 					for role := range rep.Bindings {
 						if run == "dkg" {
 							g, _ := binding(t, rep, role, "key").Get("group_public")
@@ -294,9 +298,12 @@ func TestDKGWithOneHostProcessPerDevice(t *testing.T) {
 							} else if !g.Equal(group) {
 								t.Fatalf("%s ended the DKG with group key %v, another device with %v", p.name, g, group)
 							}
-						} else if role == "Coordinator" {
-							sig, _ = binding(t, rep, role, "signature").AsBytes()
-							msg, _ = binding(t, rep, role, "message").AsBytes()
+						} else {
+							signatures[role], _ = binding(t, rep, role, "signature").AsBytes()
+							if role == "Coordinator" {
+								sig, _ = binding(t, rep, role, "signature").AsBytes()
+								msg, _ = binding(t, rep, role, "message").AsBytes()
+							}
 						}
 					}
 				}
@@ -310,6 +317,14 @@ func TestDKGWithOneHostProcessPerDevice(t *testing.T) {
 			}
 			if len(sig) == 0 || !ed25519.Verify(gb, msg, sig) {
 				t.Fatalf("the coordinator's signature %x of %x does not verify under the group key %x", sig, msg, gb)
+			}
+			if len(signatures) != c.t {
+				t.Fatalf("%d signing roles reported, want %d", len(signatures), c.t)
+			}
+			for role, s := range signatures {
+				if string(s) != string(sig) {
+					t.Fatalf("%s holds signature %x, the coordinator %x", role, s, sig)
+				}
 			}
 		})
 	}

@@ -95,6 +95,7 @@ type Simulation struct {
 	agents  []*simAgent // declaration order; only the local ones
 	byAuth  map[effects.AuthorityID]*simAgent
 	remote  map[string]effects.AuthorityID // agents of other processes, by name
+	early   []earlyMessage                 // messages for runs not bound yet (postOffice.deliver)
 	shared  map[string]*sdk.Local
 	network *sdk.Local
 	clock   *sdk.Local
