@@ -19,6 +19,7 @@
 package threshold
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/ed25519"
@@ -151,6 +152,13 @@ func (e *TooFewError) Error() string {
 // fails, or whose signature share does not verify against its verifying
 // share, is left out and the signature is made again with the others.
 func (s *Signer) Sign(ctx context.Context, msg []byte) (Signature, error) {
+	if bytes.HasPrefix(msg, []byte(GroupSigningDomain+"\x00")) {
+		return Signature{}, fmt.Errorf("threshold: a message in the group-statement domain (%q) is signed only through Attest", GroupSigningDomain)
+	}
+	return s.sign(ctx, msg)
+}
+
+func (s *Signer) sign(ctx context.Context, msg []byte) (Signature, error) {
 	out := Signature{}
 	left := map[int]bool{}
 	for {
@@ -290,7 +298,10 @@ const PurposeDeviceSet = "device-set"
 // GroupSigningMessage is the bytes the group key signs to attest body for
 // purpose: the domain, the purpose and the body, NUL-separated, so that a
 // statement made for one purpose cannot pass for another or for a plain
-// message.
+// message. Signer.Sign refuses messages in this domain; the crypto
+// plugin's signing operations do not know it, so a caller that drives
+// them directly (a signing choreography) could still sign such bytes
+// (docs/SECURITY.md).
 func GroupSigningMessage(purpose string, body []byte) []byte {
 	out := make([]byte, 0, len(GroupSigningDomain)+2+len(purpose)+len(body))
 	out = append(append(append(out, GroupSigningDomain...), 0), purpose...)
@@ -318,7 +329,7 @@ func (s *Signer) Attest(ctx context.Context, purpose string, body effects.Value)
 	if err := effects.CheckPurpose(purpose); err != nil {
 		return Attestation{}, fmt.Errorf("threshold: %w", err)
 	}
-	sig, err := s.Sign(ctx, GroupSigningMessage(purpose, body.Canonical()))
+	sig, err := s.sign(ctx, GroupSigningMessage(purpose, body.Canonical()))
 	if err != nil {
 		return Attestation{}, err
 	}
@@ -332,6 +343,9 @@ func (s *Signer) Attest(ctx context.Context, purpose string, body effects.Value)
 // device.public_key), sorted by identifier. What auth and recovery would
 // anchor a device set on; they do not read it yet.
 func (s *Signer) AttestDeviceSet(ctx context.Context) (Attestation, error) {
+	if len(s.devices) != s.status.Participants {
+		return Attestation{}, fmt.Errorf("threshold: the device set has %d devices and this Signer %d: give it every device to attest the set", s.status.Participants, len(s.devices))
+	}
 	members := make([]effects.Value, 0, len(s.devices))
 	order := make([]int, len(s.devices))
 	for i := range order {

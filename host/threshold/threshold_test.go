@@ -230,7 +230,17 @@ func TestAttestationIsBoundToItsPurpose(t *testing.T) {
 	if (threshold.Attestation{Purpose: "enrolment", Body: body, Signature: plain.Signature}).Verify(group) {
 		t.Fatal("a plain signature of the body passed for an attestation")
 	}
+	if _, err := s.Sign(context.Background(), threshold.GroupSigningMessage("device-set", body.Canonical())); err == nil {
+		t.Fatal("Sign signed a message of the group-statement domain: an attestation forged through it")
+	}
 	if _, err := s.AttestDeviceSet(context.Background()); err == nil || !strings.Contains(err.Error(), "offers no device key") {
 		t.Fatalf("a device set of devices without device keys: %v", err)
+	}
+	two, err := threshold.New(context.Background(), devices(handlers, keys)[:2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := two.AttestDeviceSet(context.Background()); err == nil || !strings.Contains(err.Error(), "give it every device") {
+		t.Fatalf("a device set of 2 of 3 devices: %v", err)
 	}
 }

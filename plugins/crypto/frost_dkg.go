@@ -118,7 +118,7 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 		{
 			Spec: sdk.OpSpec{
 				ID: effects.CryptoFrostDKGAbort,
-				Doc: "Forgets a key whose ceremony failed (in memory and on disk). An active key cannot be aborted (conflict). " +
+				Doc: "Forgets a key whose ceremony failed (in memory and on disk). An active or retired key cannot be aborted (conflict). " +
 					"Aborting a resharing's key is its rollback: the old epoch's key stays active. Returns null.",
 				Params:      []sdk.Param{handle},
 				Result:      sdk.KindNull,
@@ -347,6 +347,18 @@ func (p *plugin) dkgShares(ctx context.Context, c *sdk.Call) (sdk.Value, error) 
 	if k.state == stateRound2 && !bytes.Equal(k.transcript, transcript) {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeConflict, "round two already ran over other packages: a participant may share only once per ceremony")
 	}
+	if k.reshare != nil && k.reshare.oldKey != "" {
+		// A dealer's polynomial carries its old share: deal it only while
+		// that share is still the device's active key (not retired by
+		// another rotation that committed meanwhile).
+		old, err := p.keys.get(ctx, k.reshare.oldKey)
+		if err != nil {
+			return sdk.Value{}, err
+		}
+		if err := activeCheck(old); err != nil {
+			return sdk.Value{}, err
+		}
+	}
 	priv, err := ecdh.X25519().NewPrivateKey(k.encPriv)
 	if err != nil {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeInternal, "x25519: %v", err)
@@ -557,8 +569,8 @@ func (p *plugin) dkgAbort(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 	if err != nil {
 		return sdk.Value{}, err
 	}
-	if k.state == stateActive {
-		return sdk.Value{}, sdk.Errorf(sdk.CodeConflict, "key %s is active: its ceremony completed and it cannot be aborted", k.handle)
+	if k.state == stateActive || k.state == stateRetired {
+		return sdk.Value{}, sdk.Errorf(sdk.CodeConflict, "key %s is %s: its ceremony completed and it cannot be aborted", k.handle, k.state)
 	}
 	return sdk.Null(), p.keys.remove(k.handle)
 }

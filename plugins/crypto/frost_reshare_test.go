@@ -383,3 +383,20 @@ func TestReshareChains(t *testing.T) {
 		t.Fatalf("frost_key_find gives %v, want the epoch-3 key", k)
 	}
 }
+
+// Two rotations begun from the same old shares: once one commits (and so
+// retires the old shares), the other's dealers no longer deal what their
+// polynomials carry of those shares.
+func TestAPendingRotationDoesNotDealARetiredShare(t *testing.T) {
+	t.Parallel()
+	old := committedDKG(t, 2, 3)
+	seats := []seat{{old.ps[0], 1, true}, {old.ps[1], 2, true}}
+	first, firstAll := beginReshare(t, old, seats, 2, []uint64{1, 2})
+	second, secondAll := beginReshare(t, old, seats, 2, []uint64{1, 2})
+	mustOK(t, reshareRounds(t, first, firstAll), old.group)
+	for _, p := range first {
+		invoke(t, p.h, effects.CryptoFrostDKGCommit, vmap("key", sdk.String(p.key)))
+	}
+	plugintest.Fails(t, second[0].h, effects.CryptoFrostDKGShares, vmap("key", sdk.String(second[0].key), "packages", secondAll),
+		sdk.CodeConflict, "retired at epoch 2")
+}
