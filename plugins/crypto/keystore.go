@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"golang.org/x/crypto/chacha20poly1305"
@@ -314,7 +313,10 @@ func (ks *keystore) write(ctx context.Context, k *heldKey) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return sdk.Errorf(sdk.CodeInternal, "keystore: %v", err)
 	}
-	return writeFileAtomic(filepath.Join(dir, k.handle), sealed)
+	if err := writeSynced(filepath.Join(dir, k.handle), sealed); err != nil {
+		return sdk.Errorf(sdk.CodeInternal, "keystore: write key %s: %v", k.handle, err)
+	}
+	return nil
 }
 
 func (ks *keystore) read(ctx context.Context, handle string) (*heldKey, error) {
@@ -348,28 +350,4 @@ func (ks *keystore) read(ctx context.Context, handle string) (*heldKey, error) {
 		return nil, sdk.Errorf(sdk.CodeInternal, "key %s on disk: %v", handle, err)
 	}
 	return k, nil
-}
-
-// writeFileAtomic writes b to path (0600) so that a crash leaves the old
-// file or the new one, never a part.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return sdk.Errorf(sdk.CodeInternal, "keystore: %v", err)
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		return sdk.Errorf(sdk.CodeInternal, "keystore: write %s: %v", strings.TrimPrefix(path, filepath.Dir(filepath.Dir(path))+"/"), err)
-	}
-	return nil
 }
