@@ -165,14 +165,16 @@ func (p *plugin) dkgOperations() []sdk.Operation {
 	}
 }
 
-// newHandle draws a handle no held key or nonces use, in memory or on
-// disk: a seeded run over a state directory an earlier run left keys in
-// draws that run's handles again, and must not overwrite its keys.
-func (p *plugin) newHandle(purpose string) string {
+// newHandle draws a handle that inUse says is free. A key's handle must
+// name no key in memory or on disk (keystore.keyInUse): a seeded run over
+// a state directory an earlier run left keys in draws that run's handles
+// again, and must not overwrite its keys. Nonces live in memory only
+// (keystore.noncesInUse), so drawing their handle reads no disk.
+func (p *plugin) newHandle(purpose string, inUse func(string) bool) string {
 	for {
 		var b [16]byte
 		p.random(purpose, b[:])
-		if h := hex.EncodeToString(b[:]); !p.keys.inUse(h) {
+		if h := hex.EncodeToString(b[:]); !inUse(h) {
 			return h
 		}
 	}
@@ -203,7 +205,7 @@ func (p *plugin) dkgBegin(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
 	k.encPriv = encSeed[:]
 	pkg := dkgPackage{id: k.id, commitment: vssCommit(k.coeffs), encKey: encPriv.PublicKey().Bytes()}
 	pkg.proofR, pkg.proofZ = proveKnowledge(k.id, context, k.coeffs, pkg.commitment, pkg.encKey, p.randomScalar("frost dkg proof nonce"))
-	k.handle = p.newHandle("frost key handle")
+	k.handle = p.newHandle("frost key handle", p.keys.keyInUse)
 	if err := p.keys.put(ctx, k); err != nil {
 		return sdk.Value{}, err
 	}
@@ -603,7 +605,7 @@ func (p *plugin) keyNonces(ctx context.Context, c *sdk.Call) (sdk.Value, error) 
 	p.random("frost hiding nonce", hr[:])
 	p.random("frost binding nonce", br[:])
 	hiding, binding := nonceGenerate(hr[:], k.secret), nonceGenerate(br[:], k.secret)
-	id := p.newHandle("frost nonces handle")
+	id := p.newHandle("frost nonces handle", p.keys.noncesInUse)
 	p.keys.keep(id, heldNonces{key: k.handle, hiding: hiding.Bytes(), binding: binding.Bytes()})
 	return sdk.Map(map[string]sdk.Value{
 		"nonces": sdk.String(id),

@@ -171,7 +171,7 @@ func (p *plugin) reshareBegin(ctx context.Context, c *sdk.Call) (sdk.Value, erro
 		pkg.proofR, pkg.proofZ = proveKnowledge(k.id, reshareProofContext(context, pkg.dealer, pkg.epoch), k.coeffs, pkg.commitment, pkg.encKey,
 			p.randomScalar("frost reshare proof nonce"))
 	}
-	k.handle = p.newHandle("frost key handle")
+	k.handle = p.newHandle("frost key handle", p.keys.keyInUse)
 	if err := p.keys.put(ctx, k); err != nil {
 		return sdk.Value{}, err
 	}

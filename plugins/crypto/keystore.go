@@ -261,15 +261,12 @@ func (ks *keystore) remove(handle string) error {
 	return nil
 }
 
-// inUse reports whether handle names a key or nonces held now, or a key
-// file left on disk.
-func (ks *keystore) inUse(handle string) bool {
+// keyInUse reports whether handle names a key held now or a key file left
+// on disk.
+func (ks *keystore) keyInUse(handle string) bool {
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
 	if _, ok := ks.keys[handle]; ok {
-		return true
-	}
-	if _, ok := ks.nonces[handle]; ok {
 		return true
 	}
 	if ks.dir == "" {
@@ -277,6 +274,14 @@ func (ks *keystore) inUse(handle string) bool {
 	}
 	_, err := os.Lstat(filepath.Join(ks.dir, "keys", handle))
 	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// noncesInUse reports whether handle names nonces held now.
+func (ks *keystore) noncesInUse(handle string) bool {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	_, ok := ks.nonces[handle]
+	return ok
 }
 
 // keep and take hold a signing round's nonces until their one use.
