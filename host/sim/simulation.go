@@ -85,7 +85,8 @@ type Peer struct {
 	PublicKey ed25519.PublicKey
 }
 
-// Simulation runs several agents in one process on one virtual timeline:
+// Simulation runs several agents in one process (in production, possibly
+// only some of a deployment's agents: Config.Local) on one timeline:
 // their protocol sessions, a simulated network between them with faults
 // applied on schedule, and a trace bundle that is byte-identical for a
 // seed.

@@ -57,7 +57,7 @@ func BenchmarkDKG3of5(b *testing.B) {
 // single-key Ed25519 signature (crypto.ed25519_sign) through device_1's
 // router to the same crypto plugin.
 //
-//	go test -run '^$' -bench ThresholdSign2of3 -benchtime 2000x ./host/sim/
+//	go test -run '^$' -bench ThresholdSign2of3 -benchtime 500x ./host/sim/
 func BenchmarkThresholdSign2of3(b *testing.B) {
 	s, err := sim.New(context.Background(), sim.Config{Deployment: deploymentB(b, dkgDeployment(b, 2, 3, effects.Production)),
 		Mode: effects.Production, Executable: auraHost, Builtins: plugins.Lookup, Logger: quietLogger(b)})

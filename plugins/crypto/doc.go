@@ -71,7 +71,10 @@
 //     reproducibility. Production needs no record.
 //   - No operation returns a held secret: a DKG polynomial, a signing
 //     share or held nonces leave the plugin only sealed, to its own state
-//     directory. A held key signs only when active, its nonces once.
+//     directory, or encrypted to the ceremony's participants' keys — which,
+//     for a device that does not deal in a rotation, nothing authenticates
+//     (docs/SECURITY.md: the relay is trusted). A held key signs only when
+//     active, its nonces once; operations on held keys run one at a time.
 //   - Malformed input (a key, nonce or length of the wrong size) is an
 //     invalid_args error naming the parameter, never a panic; a signature
 //     that does not verify is the result false, and a ciphertext that does
