@@ -375,7 +375,11 @@ func TestLocalAgentsNeedTheirPeers(t *testing.T) {
 	}{
 		{sim.Config{Mode: effects.Simulation, Local: []string{"device_1"}}, "in simulation mode every agent runs in one process"},
 		{sim.Config{Mode: effects.Production, Local: []string{"device_9"}}, `Local names "device_9", which is not an agent`},
-		{sim.Config{Mode: effects.Production, Local: []string{"device_1"}}, "agent device_2 runs in another process: Peers must give its transport address and its 32-byte device public key"},
+		{sim.Config{Mode: effects.Production, Local: []string{"device_1"}}, "agent device_1 runs here: Peers must give the address its transport listens on"},
+		{sim.Config{Mode: effects.Production, Local: []string{"device_1"}, Peers: map[string]sim.Peer{"device_1": {Address: "127.0.0.1:1"}}},
+			"agent device_2 runs in another process: Peers must give its transport address and its 32-byte device public key"},
+		{sim.Config{Mode: effects.Production, Local: []string{"device_1"}, Peers: map[string]sim.Peer{"device_7": {Address: "127.0.0.1:1"}}},
+			`Peers names "device_7", which is not an agent`},
 	} {
 		c.cfg.Deployment, c.cfg.Builtins, c.cfg.Logger = dep, plugins.Lookup, quietLogger(t)
 		if _, err := sim.New(context.Background(), c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {

@@ -212,11 +212,17 @@ func (s *Simulation) checkLocal(decls []*config.Agent) error {
 			return fmt.Errorf("simulation: Local names %q, which is not an agent of the deployment (its agents: %s)", name, strings.Join(names, ", "))
 		}
 	}
-	for _, name := range names {
-		if s.isLocal(name) {
-			continue
+	for name := range s.cfg.Peers {
+		if !slices.Contains(names, name) {
+			return fmt.Errorf("simulation: Peers names %q, which is not an agent of the deployment (its agents: %s)", name, strings.Join(names, ", "))
 		}
-		if p := s.cfg.Peers[name]; p.Address == "" || len(p.PublicKey) != ed25519.PublicKeySize {
+	}
+	for _, name := range names {
+		p := s.cfg.Peers[name]
+		switch {
+		case s.isLocal(name) && p.Address == "":
+			return fmt.Errorf("simulation: agent %s runs here: Peers must give the address its transport listens on, which the other processes dial", name)
+		case !s.isLocal(name) && (p.Address == "" || len(p.PublicKey) != ed25519.PublicKeySize):
 			return fmt.Errorf("simulation: agent %s runs in another process: Peers must give its transport address and its 32-byte device public key", name)
 		}
 	}
