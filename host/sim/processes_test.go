@@ -335,21 +335,12 @@ func TestDKGWithOneHostProcessPerDevice(t *testing.T) {
 // device coordinating.
 func processDeployment(t *testing.T, tt, n int) string {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join(protocolsDir(), "frost_sign.hcl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	protocol := strings.Replace(string(src), `"Signer[1]"`, fmt.Sprintf(`"Signer[%d]"`, tt-1), 1)
-	path := filepath.Join(t.TempDir(), "frost_sign.hcl")
-	if err := os.WriteFile(path, []byte(protocol), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	roles := []string{fmt.Sprintf(`Coordinator = "device_%d"`, n)}
+	sign := exampleProtocol(t, "frost_sign.hcl", replace(`"Signer[1]"`, fmt.Sprintf(`"Signer[%d]"`, tt-1)))
+	roles := []string{"Coordinator = " + deviceName(n)}
 	for i := range tt - 1 {
-		roles = append(roles, fmt.Sprintf(`"Signer[%d]" = "device_%d"`, i, i+1))
+		roles = append(roles, fmt.Sprintf("Signer[%d] = %s", i, deviceName(i+1)))
 	}
-	return dkgDeployment(t, tt, n, effects.Production) +
-		fmt.Sprintf("run \"sign\" {\n  protocol = %q\n  roles = { %s }\n  timeout = \"1h\"\n}\n", path, strings.Join(roles, ", "))
+	return dkgDeployment(t, tt, n, effects.Production) + runBlock("sign", sign, "1h", roles...)
 }
 
 // withoutPluginReexec is env without the variable that makes the test

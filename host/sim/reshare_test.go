@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,25 +23,15 @@ import (
 // given ten minutes.
 func rotationDeployment(t *testing.T, crash bool) string {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString("deployment \"rotation\" {\n  mode = \"simulation\"\n}\n")
-	for i, name := range []string{"crypto", "journal", "clock", "random", "storage", "network"} {
-		fmt.Fprintf(&b, "plugin %q { builtin = %q }\n", name, []string{"crypto", "journal", "sim-clock", "sim-random", "sim-storage", "sim-network"}[i])
-	}
-	for i := 1; i <= 4; i++ {
-		fmt.Fprintf(&b, "agent \"device_%d\" {\n  allow = [\"network.send_envelope\"]\n  flow_budget { limit = 1000 }\n}\n", i)
-	}
-	b.WriteString("fault \"drop\" {\n  at = \"0s\"\n  rate = 0.1\n}\n")
+	var extra []string
 	timeout := "1h"
 	if crash {
-		b.WriteString("fault \"crash\" {\n  at = \"0s\"\n  agent = \"device_4\"\n}\n")
-		timeout = "10m"
+		extra, timeout = append(extra, "fault \"crash\" {\n  at = \"0s\"\n  agent = \"device_4\"\n}\n"), "10m"
 	}
-	fmt.Fprintf(&b, "run \"dkg\" {\n  protocol = %q\n  roles = { Leader = \"device_1\", \"Member[0]\" = \"device_2\", \"Member[1]\" = \"device_3\" }\n  timeout = \"1h\"\n}\n",
-		filepath.Join(protocolsDir(), "frost_dkg.hcl"))
-	fmt.Fprintf(&b, "run \"reshare\" {\n  protocol = %q\n  roles = { Leader = \"device_1\", \"Member[0]\" = \"device_2\", \"Member[1]\" = \"device_3\", \"Member[2]\" = \"device_4\" }\n  timeout = %q\n}\n",
-		filepath.Join(protocolsDir(), "frost_reshare.hcl"), timeout)
-	return b.String()
+	extra = append(extra,
+		runBlock("dkg", exampleProtocol(t, "frost_dkg.hcl"), "1h", dkgRoles(3)...),
+		runBlock("reshare", exampleProtocol(t, "frost_reshare.hcl"), timeout, dkgRoles(4)...))
+	return devicesDeployment("rotation", effects.Simulation, 4, extra...)
 }
 
 // keysOf reads each role's committed key from a run's outcome.
@@ -54,10 +43,7 @@ func keysOf(t *testing.T, s *sim.Simulation, out *sim.Outcome, n int) ([]device,
 	}
 	devices, infos := make([]device, n), make([]effects.Value, n)
 	for i := range devices {
-		role := "Leader"
-		if i > 0 {
-			role = fmt.Sprintf("Member[%d]", i-1)
-		}
+		role := roleOf(i + 1)
 		key, ok := r.Binding(role, "key")
 		if !ok {
 			t.Fatalf("%s committed no key in run %s", role, r.Name)
@@ -170,8 +156,8 @@ func TestInterruptedReshareAcrossAgentsLeavesTheOldEpoch(t *testing.T) {
 	if out.Runs[0].Err == nil {
 		t.Fatal("the resharing completed without device 4")
 	}
-	for _, d := range old {
-		if v, _ := out.Runs[0].Binding(roleOf(d.Name), "key"); !v.IsNull() {
+	for i, d := range old {
+		if v, _ := out.Runs[0].Binding(roleOf(i+1), "key"); !v.IsNull() {
 			t.Fatalf("%s committed a key of the interrupted rotation: %v", d.Name, v)
 		}
 		info, err := d.Crypto.FrostKeyInfo(ctx, d.Key)
@@ -182,15 +168,6 @@ func TestInterruptedReshareAcrossAgentsLeavesTheOldEpoch(t *testing.T) {
 	checkThreshold(t, old, 2)
 }
 
-func roleOf(device string) string {
-	var i int
-	fmt.Sscanf(device, "device_%d", &i)
-	if i == 1 {
-		return "Leader"
-	}
-	return fmt.Sprintf("Member[%d]", i-2)
-}
-
 // recoveryDeployment is a 2-of-3 authority (devices 1 to 3, run "dkg")
 // with three guardians: device_3 is lost, the guardians approve a recovery
 // for the account (run "recovery", examples/protocols/agents/
@@ -199,31 +176,14 @@ func roleOf(device string) string {
 // and 2 deal, device_4 takes the lost device's place as participant 3).
 func recoveryDeployment(t *testing.T) string {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join(protocolsDir(), "frost_reshare.hcl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	protocol := strings.Replace(string(src), `"Member[3]"`, `"Member[2]"`, 1)
-	protocol = strings.Replace(protocol, "{ n = 4, t = 3, dealers = [1, 2],", "{ n = 3, t = 2, dealers = [1, 2],", 1)
-	path := filepath.Join(t.TempDir(), "frost_reshare.hcl")
-	if err := os.WriteFile(path, []byte(protocol), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	b.WriteString("deployment \"recovery\" {\n  mode = \"simulation\"\n}\n")
-	for i, name := range []string{"crypto", "journal", "clock", "random", "storage", "network"} {
-		fmt.Fprintf(&b, "plugin %q { builtin = %q }\n", name, []string{"crypto", "journal", "sim-clock", "sim-random", "sim-storage", "sim-network"}[i])
-	}
-	for _, name := range []string{"device_1", "device_2", "device_3", "device_4", "g1", "g2", "g3"} {
-		fmt.Fprintf(&b, "agent %q {\n  allow = [\"network.send_envelope\"]\n  flow_budget { limit = 1000 }\n}\n", name)
-	}
-	b.WriteString("fault \"drop\" {\n  at = \"0s\"\n  rate = 0.1\n}\n")
-	fmt.Fprintf(&b, "run \"dkg\" {\n  protocol = %q\n  roles = { Leader = \"device_1\", \"Member[0]\" = \"device_2\", \"Member[1]\" = \"device_3\" }\n  timeout = \"1h\"\n}\n",
-		filepath.Join(protocolsDir(), "frost_dkg.hcl"))
-	fmt.Fprintf(&b, "run \"recovery\" {\n  protocol = %q\n  roles = { Account = \"device_1\", \"Guardian[0]\" = \"g1\", \"Guardian[1]\" = \"g2\", \"Guardian[2]\" = \"g3\" }\n  timeout = \"1h\"\n}\n",
-		filepath.Join(protocolsDir(), "agents", "guardian_recovery.hcl"))
-	fmt.Fprintf(&b, "run \"reshare\" {\n  protocol = %q\n  roles = { Leader = \"device_1\", \"Member[0]\" = \"device_2\", \"Member[1]\" = \"device_4\" }\n  timeout = \"1h\"\n}\n", path)
-	return b.String()
+	reshare := exampleProtocol(t, "frost_reshare.hcl", replace(`"Member[3]"`, `"Member[2]"`),
+		replace("{ n = 4, t = 3, dealers = [1, 2],", "{ n = 3, t = 2, dealers = [1, 2],"))
+	return devicesDeployment("recovery", effects.Simulation, 4,
+		agentBlock("g1"), agentBlock("g2"), agentBlock("g3"),
+		runBlock("dkg", exampleProtocol(t, "frost_dkg.hcl"), "1h", dkgRoles(3)...),
+		runBlock("recovery", filepath.Join(protocolsDir(), "agents", "guardian_recovery.hcl"), "1h",
+			"Account = device_1", "Guardian[0] = g1", "Guardian[1] = g2", "Guardian[2] = g3"),
+		runBlock("reshare", reshare, "1h", "Leader = device_1", "Member[0] = device_2", "Member[1] = device_4"))
 }
 
 // A device is lost; the guardians grant the recovery; the surviving

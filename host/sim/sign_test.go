@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,35 +19,9 @@ import (
 // change the signing protocol (written to a temporary file).
 func signingDeployment(t *testing.T, edits ...func(string) string) string {
 	t.Helper()
-	protocol := filepath.Join(protocolsDir(), "frost_sign.hcl")
-	if len(edits) > 0 {
-		src, err := os.ReadFile(protocol)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := string(src)
-		for _, edit := range edits {
-			text = edit(text)
-		}
-		protocol = filepath.Join(t.TempDir(), "frost_sign.hcl")
-		if err := os.WriteFile(protocol, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var b strings.Builder
-	b.WriteString("deployment \"signing\" {\n  mode = \"simulation\"\n}\n")
-	for i, name := range []string{"crypto", "journal", "clock", "random", "storage", "network"} {
-		fmt.Fprintf(&b, "plugin %q { builtin = %q }\n", name, []string{"crypto", "journal", "sim-clock", "sim-random", "sim-storage", "sim-network"}[i])
-	}
-	for i := 1; i <= 3; i++ {
-		fmt.Fprintf(&b, "agent \"device_%d\" {\n  allow = [\"network.send_envelope\"]\n  flow_budget { limit = 1000 }\n}\n", i)
-	}
-	b.WriteString("fault \"drop\" {\n  at = \"0s\"\n  rate = 0.1\n}\n")
-	fmt.Fprintf(&b, "run \"dkg\" {\n  protocol = %q\n  roles = { Leader = \"device_1\", \"Member[0]\" = \"device_2\", \"Member[1]\" = \"device_3\" }\n  timeout = \"1h\"\n}\n",
-		filepath.Join(protocolsDir(), "frost_dkg.hcl"))
-	fmt.Fprintf(&b, "run \"sign\" {\n  protocol = %q\n  roles = { Coordinator = \"device_3\", \"Signer[0]\" = \"device_1\" }\n  timeout = \"1h\"\n}\n",
-		protocol)
-	return b.String()
+	return devicesDeployment("signing", effects.Simulation, 3,
+		runBlock("dkg", exampleProtocol(t, "frost_dkg.hcl"), "1h", dkgRoles(3)...),
+		runBlock("sign", exampleProtocol(t, "frost_sign.hcl", edits...), "1h", "Coordinator = device_3", "Signer[0] = device_1"))
 }
 
 // Two devices of a 2-of-3 authority made by the DKG choreography sign one

@@ -5,8 +5,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -24,41 +22,12 @@ import (
 // processes and the libp2p transport on loopback.
 func dkgDeployment(t testing.TB, tt, n int, mode effects.Mode, edits ...func(string) string) string {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join(protocolsDir(), "frost_dkg.hcl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	protocol := strings.Replace(string(src), `"Member[2]"`, fmt.Sprintf(`"Member[%d]"`, n-1), 1)
-	for _, edit := range edits {
-		protocol = edit(protocol)
-	}
-	protocol = strings.Replace(protocol, "{ n = 3, t = 2,", fmt.Sprintf("{ n = %d, t = %d,", n, tt), 1)
-	path := filepath.Join(t.TempDir(), "frost_dkg.hcl")
-	if err := os.WriteFile(path, []byte(protocol), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "deployment \"dkg\" {\n  mode = %q\n}\n", mode)
-	plugins := map[effects.Mode][]string{
-		effects.Simulation: {"crypto", "journal", "sim-clock", "sim-random", "sim-storage", "sim-network"},
-		effects.Production: {"crypto", "journal", "clock", "random", "storage", "transport"},
-	}[mode]
-	for i, name := range []string{"crypto", "journal", "clock", "random", "storage", "network"} {
-		fmt.Fprintf(&b, "plugin %q { builtin = %q }\n", name, plugins[i])
-	}
-	roles := []string{`Leader = "device_1"`}
-	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "agent \"device_%d\" {\n  allow = [\"network.send_envelope\"]\n  flow_budget { limit = 1000 }\n}\n", i)
-		if i > 1 {
-			roles = append(roles, fmt.Sprintf(`"Member[%d]" = "device_%d"`, i-2, i))
-		}
-	}
+	var extra []string
 	if mode == effects.Simulation {
-		fmt.Fprintf(&b, "fault \"drop\" {\n  at = \"0s\"\n  rate = 0.1\n}\n")
-		fmt.Fprintf(&b, "fault \"partition\" {\n  at = \"0s\"\n  between = [\"device_1\", \"device_%d\"]\n  heal_after = \"300ms\"\n}\n", n)
+		extra = append(extra, fmt.Sprintf("fault \"partition\" {\n  at = \"0s\"\n  between = [\"device_1\", %q]\n  heal_after = \"300ms\"\n}\n", deviceName(n)))
 	}
-	fmt.Fprintf(&b, "run \"dkg\" {\n  protocol = %q\n  roles = { %s }\n  timeout = \"1h\"\n}\n", path, strings.Join(roles, ", "))
-	return b.String()
+	extra = append(extra, runBlock("dkg", resizedDKG(t, tt, n, edits...), "1h", dkgRoles(n)...))
+	return devicesDeployment("dkg", mode, n, extra...)
 }
 
 // device is one device after the DKG: its agent as a threshold device.
@@ -80,10 +49,7 @@ func runDKG(t testing.TB, s *sim.Simulation, n int) []device {
 	}
 	devices := make([]device, n)
 	for i := range devices {
-		role := "Leader"
-		if i > 0 {
-			role = fmt.Sprintf("Member[%d]", i-1)
-		}
+		role := roleOf(i + 1)
 		key, ok := r.Binding(role, "key")
 		if !ok {
 			t.Fatalf("%s committed no key", role)
