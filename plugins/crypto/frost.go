@@ -352,7 +352,7 @@ func frostAggregate(_ context.Context, c *sdk.Call) (sdk.Value, error) {
 // invalidShares returns the participants whose signature share fails RFC
 // 9591 §5.4's check against their verifying share.
 func invalidShares(pkg signingPackage, zs []*edwards25519.Scalar, verifying sdk.Value) ([]uint64, error) {
-	publics, err := verifyingShares(verifying)
+	publics, err := verifyingShares(verifying, "verifying_shares")
 	if err != nil {
 		return nil, err
 	}
@@ -392,14 +392,18 @@ func signatureShares(pkg signingPackage, v sdk.Value) ([]*edwards25519.Scalar, e
 	return zs, nil
 }
 
-// verifyingShares decodes participants' public shares by identifier.
-func verifyingShares(v sdk.Value) (map[uint64]*edwards25519.Point, error) {
+// verifyingShares decodes participants' public shares (the list argument
+// named where) by identifier, each participant once.
+func verifyingShares(v sdk.Value, where string) (map[uint64]*edwards25519.Point, error) {
 	publics := map[uint64]*edwards25519.Point{}
 	for i, it := range v.Items() {
-		r := record{it, fmt.Sprintf("verifying_shares[%d]", i)}
+		r := record{it, fmt.Sprintf("%s[%d]", where, i)}
 		id, err := r.identifier()
 		if err != nil {
 			return nil, err
+		}
+		if _, dup := publics[id]; dup {
+			return nil, invalid("%s holds participant %d twice", where, id)
 		}
 		if publics[id], err = r.element("public"); err != nil {
 			return nil, err

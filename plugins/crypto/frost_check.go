@@ -40,7 +40,7 @@ func frostVerifyShares(_ context.Context, c *sdk.Call) (sdk.Value, error) {
 	if err != nil {
 		return sdk.Value{}, err
 	}
-	publics, err := verifyingShares(c.Arg("verifying_shares"))
+	publics, err := verifyingShares(c.Arg("verifying_shares"), "verifying_shares")
 	if err != nil {
 		return sdk.Value{}, err
 	}

@@ -203,20 +203,12 @@ func checkOldKey(old *heldKey, info *reshareInfo) error {
 }
 
 func readOldShares(v sdk.Value) ([]oldShare, error) {
-	var out []oldShare
-	for i, it := range v.Items() {
-		r := record{it, fmt.Sprintf("old_verifying_shares[%d]", i)}
-		id, err := r.identifier()
-		if err != nil {
-			return nil, err
-		}
-		pt, err := r.element("public")
-		if err != nil {
-			return nil, err
-		}
-		if slices.ContainsFunc(out, func(o oldShare) bool { return o.id == id }) {
-			return nil, invalid("old_verifying_shares holds participant %d twice", id)
-		}
+	publics, err := verifyingShares(v, "old_verifying_shares")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]oldShare, 0, len(publics))
+	for id, pt := range publics {
 		out = append(out, oldShare{id: id, public: pt})
 	}
 	slices.SortFunc(out, func(a, b oldShare) int { return cmpUint(a.id, b.id) })

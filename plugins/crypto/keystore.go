@@ -234,12 +234,17 @@ func (ks *keystore) retireLocked(ctx context.Context, k *heldKey, epoch uint64) 
 		return err
 	}
 	ks.keys[r.handle] = &r
+	ks.dropNoncesLocked(r.handle)
+	return nil
+}
+
+// dropNoncesLocked forgets the nonces held for the key under handle.
+func (ks *keystore) dropNoncesLocked(handle string) {
 	for id, n := range ks.nonces {
-		if n.key == r.handle {
+		if n.key == handle {
 			delete(ks.nonces, id)
 		}
 	}
-	return nil
 }
 
 // remove forgets the key under handle, on disk too.
@@ -247,11 +252,7 @@ func (ks *keystore) remove(handle string) error {
 	ks.mu.Lock()
 	defer ks.mu.Unlock()
 	delete(ks.keys, handle)
-	for id, n := range ks.nonces {
-		if n.key == handle {
-			delete(ks.nonces, id)
-		}
-	}
+	ks.dropNoncesLocked(handle)
 	if ks.dir == "" || !validHandle(handle) {
 		return nil
 	}
