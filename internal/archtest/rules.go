@@ -42,7 +42,7 @@ var pluginMay = []string{"effects/...", "sdk", "plugins/internal/...", "internal
 
 // pluginTestMay is what a plugin's tests may import besides: the SDK's
 // conformance harness.
-var pluginTestMay = []string{"sdk/sdktest"}
+var pluginTestMay = []string{"sdk/sdktest", "internal/netns"}
 
 // vmStd is the standard library the VM may use: computation, encoding and
 // in-memory I/O interfaces, nothing that reaches the OS, the wall clock or
@@ -65,6 +65,7 @@ var Rules = []Rule{
 	{Pkg: "internal/vclock/...", Why: "the one virtual clock: a building block that imports nothing of the project"},
 	{Pkg: "internal/atomicfile/...", Why: "writes a file whole or not at all; imports nothing of the project, so cmd and host may both use it"},
 	{Pkg: "internal/archtest/...", Why: "checks the rules; imports nothing of the project"},
+	{Pkg: "internal/netns/...", Why: "builds network namespaces for tests that cross a network; imports nothing of the project"},
 	{Pkg: "internal/hclsafe/...", Std: vmStd,
 		Why: "a pure pre-scan of HCL bytes that config and the VM's front end share; imports hcl and pure standard packages only, since vm/syntax calls it"},
 
@@ -95,7 +96,7 @@ var Rules = []Rule{
 		Why: "bytecode nobody outside vm sees"},
 
 	{Pkg: "host/...", May: []string{"host/...", "effects/...", "sdk", "config/...", "vm/...", "internal/vclock", "internal/hclsafe", "internal/atomicfile"},
-		TestMay: []string{"sdk/sdktest", "plugins/..."},
+		TestMay: []string{"sdk/sdktest", "plugins/...", "internal/netns"},
 		Why:     "the runtime; its tests may serve the built-in plugins"},
 	// Inside host the arrows point one way: agent and sim build on host;
 	// host builds on supervise and admin, which never import host.
@@ -126,7 +127,7 @@ var Rules = []Rule{
 			"the service runtime; test helpers); the harnesses' own tests run every built-in service plugin through them"},
 
 	{Pkg: "cmd/...", May: []string{"cmd/...", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock", "internal/hclsafe", "internal/atomicfile"},
-		TestMay: []string{"sdk/sdktest"},
+		TestMay: []string{"sdk/sdktest", "internal/netns"},
 		Why:     "the CLI: flags, parsing and rendering over the runtime; serves the built-in plugins"},
 	{Pkg: "simtest/...", May: []string{"simtest/...", "host/...", "plugins/...", "config/...", "vm/...", "effects/...", "sdk"},
 		Why: "the Go test API for simulations: a consumer of the runtime"},
