@@ -263,6 +263,13 @@ func (n *Node) peerName(id peer.ID) (string, bool) {
 	return name, ok
 }
 
+// isClosed reports whether Close was called.
+func (n *Node) isClosed() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.closed
+}
+
 // Close stops listening, closes every connection and returns once every
 // goroutine of the node has ended. It is idempotent.
 func (n *Node) Close() error {
