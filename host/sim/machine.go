@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aurahost/aura-host/config"
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/internal/atomicfile"
@@ -36,6 +39,19 @@ type RunRecord struct {
 	Recorded bool `json:"-"`
 }
 
+// String is the record's line for people: the run, and whether it
+// completed or why not; (recorded …) when an earlier start ran it.
+func (r *RunRecord) String() string {
+	when := ""
+	if r.Recorded {
+		when = " (recorded " + r.FinishedAt.Format("2006-01-02 15:04:05") + ")"
+	}
+	if r.Error != "" {
+		return fmt.Sprintf("run %s: failed%s: %s", r.Run, when, r.Error)
+	}
+	return fmt.Sprintf("run %s: completed%s", r.Run, when)
+}
+
 // Binding decodes a recorded binding of role.
 func (r *RunRecord) Binding(role, name string) (effects.Value, error) {
 	h, ok := r.Bindings[role][name]
@@ -47,6 +63,27 @@ func (r *RunRecord) Binding(role, name string) (effects.Value, error) {
 		return effects.Value{}, err
 	}
 	return effects.DecodeCanonical(b)
+}
+
+// NewMachine starts one machine of a multi-host deployment — the file
+// with peer blocks at file, decoded as dep — in production: it checks that
+// every run's protocol compiles and binds its roles (diagnostics at
+// file:line), reads decide (ROLE=LABEL rules for the choices its roles
+// leave to the host; a bad one is a *session.RuleError), and builds its
+// agents, connected to the peers. cfg gives Executable, Builtins and
+// Logger; Deployment, Mode and Decide are set here.
+func NewMachine(ctx context.Context, file string, dep *config.Deployment, decide []string, cfg Config) (*Simulation, hcl.Diagnostics, error) {
+	sc, diags := LoadScenario(file, dep)
+	if diags.HasErrors() {
+		return nil, diags, nil
+	}
+	rules, err := session.ParseRules(decide, sc.Programs...)
+	if err != nil {
+		return nil, diags, err
+	}
+	cfg.Deployment, cfg.Mode, cfg.Decide = dep, effects.Production, session.SeededDecider(rules, dep.Seed)
+	s, err := New(ctx, cfg)
+	return s, diags, err
 }
 
 // RunsDir is where a machine of a multi-host deployment records its runs'
