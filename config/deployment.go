@@ -90,7 +90,7 @@ type Deployment struct {
 	Faults   []*Fault
 	// Peers are the deployment's agents on other machines (peer blocks).
 	Peers []*Peer
-	Runs     []*Run
+	Runs  []*Run
 
 	// Overrides holds the mode blocks (testing, simulation) by mode; nil
 	// when the file has none.
