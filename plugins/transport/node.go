@@ -507,6 +507,7 @@ func (n *Node) open(ctx context.Context, oc *outbound, name string, id peer.ID) 
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
+		n.logger.Warn("could not connect to peer "+name+" (unreachable, or it did not prove its key)", "peer_id", id.String(), "error", err)
 		return sdk.Errorf(sdk.CodeUnavailable, "connecting to %s (%s): %v", name, id, err)
 	}
 	if !n.enter(s) {

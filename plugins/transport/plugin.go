@@ -232,10 +232,10 @@ func invalid(format string, args ...any) error {
 }
 
 func (t *transport) operations() []sdk.Operation {
-	return networkops.Operations(networkops.Handlers{
+	return append(networkops.Operations(networkops.Handlers{
 		SendEnvelope: t.sendEnvelope, ReceiveEnvelope: t.receiveEnvelope, ReceiveEnvelopeFrom: t.receiveEnvelopeFrom,
 		ConnectedPeers: t.connectedPeers, IsChannelEstablished: t.isChannelEstablished,
-	})
+	}), t.discoveryOperations()...)
 }
 
 func (t *transport) sendEnvelope(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
