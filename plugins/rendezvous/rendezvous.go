@@ -104,7 +104,17 @@ func (s *directory) rebuild(ctx context.Context, fx *service.Effects) error {
 		return err
 	}
 	byPeer := map[string]*entry{}
-	var dependency error // a failed trust-anchor lookup fails the rebuild rather than dropping a fact
+	var dependency error          // a failed trust-anchor lookup fails the rebuild rather than dropping a fact
+	checked := map[string]error{} // by authority and key: one trust-anchor lookup each
+	checkKeyOnce := func(d descriptor.Signed) error {
+		k := d.Authority.String() + string(d.DeviceKey)
+		err, ok := checked[k]
+		if !ok {
+			err = checkKey(ctx, fx, d)
+			checked[k] = err
+		}
+		return err
+	}
 	err = fx.Replay(ctx, service.Step{Predicate: PredicatePublished, Apply: func(f service.Fact) error {
 		b := service.Read(f.Body, PredicatePublished+" fact")
 		e := &entry{peer: b.String("peer"), descriptor: b.Map("descriptor"), publishedMS: b.Int("published_ms"), expiresMS: b.Int("expires_ms")}
@@ -124,7 +134,7 @@ func (s *directory) rebuild(ctx context.Context, fx *service.Effects) error {
 		if e.expiresMS > d.ExpiresMS {
 			return fmt.Errorf("the fact keeps the descriptor until %d ms, after it expires at %d ms", e.expiresMS, d.ExpiresMS)
 		}
-		if err := checkKey(ctx, fx, d); err != nil {
+		if err := checkKeyOnce(d); err != nil {
 			if effects.AsError(err).Code != sdk.CodeUnknownDevice {
 				dependency = err
 				return nil
