@@ -266,14 +266,19 @@ const (
 
 // sendRetrying sends e, trying again with backoff while the peer is
 // unreachable (not yet started, restarting, cut off by a partition) until
-// ctx ends — the call's deadline. A retried envelope may arrive twice (a
+// ctx ends — the call's deadline; a call without a deadline (the host
+// always sets one) is tried once. A retried envelope may arrive twice (a
 // write can fail after the peer read it): the receiving guard chain drops
 // the second by its receipt's nonce, and a protocol session by its
 // sequence number.
 func sendRetrying(ctx context.Context, node *Node, e Envelope) error {
 	wait := retryFirst
+	_, bounded := ctx.Deadline()
 	for {
 		err := node.Send(ctx, e)
+		if !bounded {
+			return err
+		}
 		var se *sdk.Error
 		if err == nil || !errors.As(err, &se) || se.Code != sdk.CodeUnavailable || node.isClosed() {
 			return err
