@@ -1,0 +1,178 @@
+package syncer
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// Context is the relational context every sync envelope is sent in.
+var Context = effects.DeriveContextID("aura-sync/v1", 0)
+
+// The journal operations a syncer calls (served by the journal plugin).
+const (
+	OpSyncRoot    effects.OpID = "journal.sync_root"
+	OpSyncDigest  effects.OpID = "journal.sync_digest"
+	OpSyncMissing effects.OpID = "journal.sync_missing"
+	OpMergeSigned effects.OpID = "journal.merge_signed"
+)
+
+// Defaults of Config.
+const (
+	DefaultInterval        = 30 * time.Second
+	DefaultRoundTimeout    = 30 * time.Second
+	DefaultPollMin         = 2 * time.Millisecond
+	DefaultPollMax         = 200 * time.Millisecond
+	DefaultPeerCheck       = time.Second
+	DefaultMaxRoundBytes   = 16 << 20
+	DefaultMaxRepeatRounds = 8
+)
+
+// PageBytes bounds the canonical bytes of the facts one envelope carries,
+// and a digest part's share of the Bloom filter: well under the network
+// family's 64 KiB payload, leaving room for the message's own fields.
+const PageBytes = 60 << 10
+
+// MaxDigestParts bounds the parts of one digest (a Bloom filter of up to
+// MaxDigestParts × PageBytes bytes, 3.75 MiB: some 3 million facts at 1%
+// false positives).
+const MaxDigestParts = 64
+
+// Invoker routes one call as the agent: agent.Agent.Invoke.
+type Invoker func(ctx context.Context, op effects.OpID, args effects.Value) (effects.Value, error)
+
+// Key is an Ed25519 public key allowed to sign facts of an authority.
+type Key struct {
+	Authority effects.AuthorityID
+	Key       ed25519.PublicKey
+}
+
+// Peer is one syncer to sync with: a device of the same authority, or a
+// guardian.
+type Peer struct {
+	// Authority is the peer's authority: the destination and source of the
+	// envelopes exchanged with it (the transport names the peer by its
+	// lower-case hex). Required.
+	Authority effects.AuthorityID
+	// Keys are the keys allowed to sign facts that this peer writes —
+	// typically its device key for its own authority. They are added to
+	// Config.Keys for every merge, whichever peer a fact comes from: a fact
+	// relayed by a third device is checked against its writer's key.
+	Keys []Key
+}
+
+// Config configures a Syncer.
+type Config struct {
+	// Self is the syncer's own authority: the source of its envelopes.
+	// Required.
+	Self effects.AuthorityID
+
+	// Invoke routes every call: the agent's Invoke, so that each envelope
+	// passes its guard chain (receipts, flow budgets) and each journal
+	// call its router. Required.
+	Invoke Invoker
+
+	// Peers are the syncers to sync with. Each gets one goroutine for as
+	// long as Run runs. A peer listed twice, or Self as a peer, is an
+	// error.
+	Peers []Peer
+
+	// Keys are the keys allowed to sign facts, per authority, besides the
+	// peers' own: typically the agent's own device key for its authority,
+	// and the keys of other devices of the authority. A fact whose signer
+	// is not a key given for the fact's authority is refused, logged and
+	// counted.
+	Keys []Key
+
+	// Interval is how often the agent's task supervisor runs SyncAll
+	// (host/agent reads it; the Syncer itself does not). Default
+	// DefaultInterval.
+	Interval time.Duration
+
+	// RoundTimeout bounds one round, retries of failed sends included. A
+	// round still running then is abandoned (ErrRoundTimeout) and its
+	// peer may start another. Default DefaultRoundTimeout.
+	RoundTimeout time.Duration
+
+	// PollMin and PollMax bound the wait between two polls of a peer's
+	// empty inbox: it starts at PollMin after any traffic and doubles up
+	// to PollMax. Defaults DefaultPollMin and DefaultPollMax.
+	PollMin, PollMax time.Duration
+
+	// PeerCheck is how often network.connected_peers is read to notice a
+	// peer that (re)appears, which starts a round with it at once.
+	// Default DefaultPeerCheck; negative disables it.
+	PeerCheck time.Duration
+
+	// MaxRoundBytes is the max_bytes of one journal.sync_missing: the
+	// most a side ships in one round; the rest follows in the next round,
+	// which the initiator starts at once. Default DefaultMaxRoundBytes.
+	MaxRoundBytes int64
+
+	// MaxRepeatRounds bounds the rounds SyncAll runs back to back with a
+	// peer while they keep moving facts. Default DefaultMaxRepeatRounds.
+	MaxRepeatRounds int
+
+	// Logger logs refused facts (at warn, with the peer and the reason),
+	// malformed messages and failed rounds. Default: none.
+	Logger hclog.Logger
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Self.IsZero() {
+		return c, fmt.Errorf("syncer: Config.Self is required")
+	}
+	if c.Invoke == nil {
+		return c, fmt.Errorf("syncer: Config.Invoke is required")
+	}
+	seen := map[effects.AuthorityID]bool{}
+	for _, p := range c.Peers {
+		switch {
+		case p.Authority.IsZero():
+			return c, fmt.Errorf("syncer: a peer has no authority")
+		case p.Authority == c.Self:
+			return c, fmt.Errorf("syncer: %s is the syncer itself, not a peer", p.Authority)
+		case seen[p.Authority]:
+			return c, fmt.Errorf("syncer: peer %s is listed twice", p.Authority)
+		}
+		seen[p.Authority] = true
+		for _, k := range p.Keys {
+			if len(k.Key) != ed25519.PublicKeySize {
+				return c, fmt.Errorf("syncer: peer %s: a key of %s is %d bytes, want %d", p.Authority, k.Authority, len(k.Key), ed25519.PublicKeySize)
+			}
+		}
+	}
+	for _, k := range c.Keys {
+		if len(k.Key) != ed25519.PublicKeySize {
+			return c, fmt.Errorf("syncer: a key of %s is %d bytes, want %d", k.Authority, len(k.Key), ed25519.PublicKeySize)
+		}
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.Interval, DefaultInterval)
+	def(&c.RoundTimeout, DefaultRoundTimeout)
+	def(&c.PollMin, DefaultPollMin)
+	def(&c.PollMax, DefaultPollMax)
+	def(&c.PeerCheck, DefaultPeerCheck)
+	if c.PollMax < c.PollMin {
+		c.PollMax = c.PollMin
+	}
+	if c.MaxRoundBytes <= 0 {
+		c.MaxRoundBytes = DefaultMaxRoundBytes
+	}
+	if c.MaxRepeatRounds <= 0 {
+		c.MaxRepeatRounds = DefaultMaxRepeatRounds
+	}
+	if c.Logger == nil {
+		c.Logger = hclog.NewNullLogger()
+	}
+	return c, nil
+}

@@ -1,0 +1,57 @@
+// Package syncer is the anti-entropy sync service of AURA-SPEC: it makes
+// the journals of an authority's devices and of its guardians converge, over
+// the network family (the transport in production), without shipping what
+// the other side already holds.
+//
+// What is synced is the journal's set of signed facts: fact maps that carry
+// a signer (a 32-byte Ed25519 public key) and a signature over
+// "aura-fact/v1" 0x00 and the canonical encoding of the fact without its
+// signature (SignFact, VerifyFactSignature). Facts without a signature —
+// the guard chain's operation facts, for example — stay where they were
+// written.
+//
+// A round between two syncers, A (who starts it) and B:
+//
+//	A → B  root     A's journal.sync_root
+//	B → A  same     (the roots agree: the round ends)
+//	B → A  digest   a Bloom filter of B's fact IDs, salted for this round (journal.sync_digest)
+//	A → B  facts…   the signed facts of A not in B's filter (journal.sync_missing), in pages
+//	A → B  digest   A's own salted filter
+//	B → A  facts…   the signed facts of B not in A's filter
+//
+// Each side merges what it receives with journal.merge_signed, which checks
+// every fact's signature and that its signer is a key the configuration
+// allows for the fact's authority; a refused fact is logged with the peer
+// and the reason, and counted. A fresh salt per round means a Bloom false
+// positive hides a fact for one round at most: A repeats a round that moved
+// facts until the roots agree.
+//
+// Messages travel as envelopes in one context (Context, "aura-sync/v1")
+// through the agent's Invoke, so every send passes the agent's guard chain
+// (capability, flow budget, receipt) and every receive the receipt check.
+// Each peer has one goroutine, the only reader of that peer's envelopes in
+// the sync context: it answers the peer's rounds and runs its own, polling
+// the non-blocking inbox with a backoff that resets on traffic. A syncer
+// takes part in one round at a time, with whichever peer: a peer that asks
+// while it is busy is told so and tries again shortly. That keeps three
+// devices healing at once from shipping the same facts twice.
+//
+// Rounds run when SyncAll is called — the agent calls it periodically under
+// its task supervisor — and as soon as a peer reappears in
+// network.connected_peers.
+//
+// Invariants a newcomer must not break:
+//
+//   - Nothing is merged unverified: received facts go to the journal only
+//     through journal.merge_signed with the configured keys, never through
+//     merge_facts or append_fact.
+//   - Nothing a peer sends is trusted to be well formed: a malformed
+//     message is logged, counted and dropped, and no message makes the
+//     syncer allocate beyond the envelope limit per part (a digest has at
+//     most MaxDigestParts parts).
+//   - Every envelope goes through the invoker (the agent's router), never
+//     straight to a plugin.
+//
+// The package imports only effects from the project, like host/threshold:
+// it sees the journal and the network through operations.
+package syncer

@@ -1,0 +1,192 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aurahost/aura-host/effects"
+)
+
+// root is our journal.sync_root.
+func (l *peerLoop) root(ctx context.Context) ([]byte, int64, error) {
+	v, err := l.s.cfg.Invoke(ctx, OpSyncRoot, effects.Map(nil))
+	if err != nil {
+		return nil, 0, err
+	}
+	return rootOf(v)
+}
+
+func rootOf(v effects.Value) ([]byte, int64, error) {
+	r, _ := v.Get("root")
+	c, _ := v.Get("count")
+	root, ok1 := r.AsBytes()
+	count, ok2 := c.AsInt()
+	if !ok1 || !ok2 {
+		return nil, 0, fmt.Errorf("%s answered %v, want {root: bytes, count: int}", OpSyncRoot, v)
+	}
+	return root, count, nil
+}
+
+// sendDigest sends our salted digest in parts.
+func (l *peerLoop) sendDigest(ctx context.Context, rd *round, replyWanted bool) error {
+	salt := rand.Int64()
+	v, err := l.s.cfg.Invoke(ctx, OpSyncDigest, effects.Map(map[string]effects.Value{"salt": effects.Int(salt)}))
+	if err != nil {
+		return err
+	}
+	bv, _ := v.Get("bloom")
+	bloom, ok := bv.AsBytes()
+	if !ok {
+		return fmt.Errorf("%s answered no bloom", OpSyncDigest)
+	}
+	parts := max(1, (len(bloom)+PageBytes-1)/PageBytes)
+	if parts > MaxDigestParts {
+		return fmt.Errorf("our digest is %d bytes, more than %d parts of %d", len(bloom), MaxDigestParts, PageBytes)
+	}
+	for i := range parts {
+		part := bloom[min(i*PageBytes, len(bloom)):min((i+1)*PageBytes, len(bloom))]
+		if err := l.send(ctx, message{Kind: kindDigest, Round: rd.id, Salt: salt, Part: i, Parts: parts, Bloom: part, Reply: replyWanted}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendMissing sends, in pages, the signed facts the peer's digest lacks;
+// the last page (possibly empty) says so.
+func (l *peerLoop) sendMissing(ctx context.Context, rd *round, bloom []byte) error {
+	v, err := l.s.cfg.Invoke(ctx, OpSyncMissing, effects.Map(map[string]effects.Value{
+		"bloom": effects.Bytes(bloom), "salt": effects.Int(rd.salt), "max_bytes": effects.Int(l.s.cfg.MaxRoundBytes)}))
+	if err != nil {
+		return err
+	}
+	fv, _ := v.Get("facts")
+	mv, _ := v.Get("more")
+	more, _ := mv.AsBool()
+	if fv.Kind() != effects.KindList {
+		return fmt.Errorf("%s answered no facts list", OpSyncMissing)
+	}
+	st := &l.s.stats
+	var page []effects.Value
+	size := 0
+	flush := func(last bool) error {
+		err := l.send(ctx, message{Kind: kindFacts, Round: rd.id, Facts: page, Last: last, More: last && more})
+		if err == nil {
+			st.factsSent.Add(int64(len(page)))
+			st.factBytesSent.Add(int64(size))
+			if l.seq != nil {
+				l.seq.res.Sent += int64(len(page))
+			}
+			if len(page) > 0 {
+				rd.moved = true
+			}
+		}
+		page, size = nil, 0
+		return err
+	}
+	for _, f := range fv.Items() {
+		n := len(f.Canonical())
+		if n > PageBytes {
+			// An envelope carries at most 64 KiB: such a fact is not
+			// synced (facts are records; large payloads belong in
+			// storage, journaled by hash).
+			l.s.cfg.Logger.Warn("sync: a fact is too large for an envelope, not sent", "peer", l.peer.Authority, "bytes", n)
+			continue
+		}
+		if size+n > PageBytes {
+			if err := flush(false); err != nil {
+				return err
+			}
+		}
+		page = append(page, f)
+		size += n
+	}
+	return flush(true)
+}
+
+// merge merges a page of the peer's facts through journal.merge_signed,
+// logging and counting each refused fact.
+func (l *peerLoop) merge(ctx context.Context, facts []effects.Value) error {
+	st := &l.s.stats
+	st.factsReceived.Add(int64(len(facts)))
+	var n int64
+	for _, f := range facts {
+		n += int64(len(f.Canonical()))
+	}
+	st.factBytesReceived.Add(n)
+	v, err := l.s.cfg.Invoke(ctx, OpMergeSigned, effects.Map(map[string]effects.Value{
+		"facts": effects.List(facts...), "keys": l.s.keys}))
+	if err != nil {
+		return err
+	}
+	mv, _ := v.Get("merged")
+	kv, _ := v.Get("known")
+	rv, _ := v.Get("refused")
+	merged, _ := mv.AsInt()
+	known, _ := kv.AsInt()
+	st.merged.Add(merged)
+	st.known.Add(known)
+	refused := rv.Items()
+	st.refused.Add(int64(len(refused)))
+	if l.seq != nil {
+		l.seq.res.Merged += merged
+		l.seq.res.Known += known
+		l.seq.res.Refused += int64(len(refused))
+	}
+	for _, r := range refused {
+		id, _ := r.Get("id")
+		reason, _ := r.Get("reason")
+		idb, _ := id.AsBytes()
+		why, _ := reason.AsString()
+		l.s.cfg.Logger.Warn("sync: refused a fact", "peer", l.peer.Authority, "fact", fmt.Sprintf("%x", idb), "reason", why)
+	}
+	return nil
+}
+
+// send sends one message to the peer, retrying an unavailable network with
+// a backoff until the round's deadline.
+func (l *peerLoop) send(ctx context.Context, m message) error {
+	payload := m.encode()
+	env := effects.Map(map[string]effects.Value{"envelope": effects.Map(map[string]effects.Value{
+		"destination": l.addr, "source": effects.Bytes(l.s.cfg.Self[:]),
+		"context": effects.Bytes(Context[:]), "payload": effects.Bytes(payload)})})
+	deadline := time.Now().Add(l.s.cfg.RoundTimeout)
+	if l.round != nil {
+		deadline = l.round.deadline
+	}
+	sctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	backoff := 10 * time.Millisecond
+	for {
+		_, err := l.s.cfg.Invoke(sctx, effects.NetworkSendEnvelope, env)
+		if err == nil {
+			l.s.stats.msgsSent.Add(1)
+			l.s.stats.payloadSent.Add(int64(len(payload)))
+			return nil
+		}
+		if !errors.Is(err, effects.ErrUnavailable) || sctx.Err() != nil {
+			return fmt.Errorf("send %s to %s: %w", m.Kind, l.peer.Authority, err)
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-sctx.Done():
+			t.Stop()
+			return fmt.Errorf("send %s to %s: %w", m.Kind, l.peer.Authority, err)
+		case <-t.C:
+		}
+		backoff = min(2*backoff, time.Second)
+	}
+}
+
+// receive takes the peer's oldest envelope in the sync context, if any.
+func (l *peerLoop) receive(ctx context.Context) (effects.Value, bool, error) {
+	v, err := l.s.cfg.Invoke(ctx, effects.NetworkReceiveEnvelopeFrom, effects.Map(map[string]effects.Value{
+		"source": l.addr, "context": effects.Bytes(Context[:])}))
+	if err != nil || v.IsNull() {
+		return effects.Value{}, false, err
+	}
+	return v, true, nil
+}
