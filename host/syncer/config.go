@@ -27,7 +27,7 @@ const (
 	DefaultInterval        = 30 * time.Second
 	DefaultRoundTimeout    = 30 * time.Second
 	DefaultPollMin         = 2 * time.Millisecond
-	DefaultPollMax         = 200 * time.Millisecond
+	DefaultPollMax         = 50 * time.Millisecond
 	DefaultPeerCheck       = time.Second
 	DefaultMaxRoundBytes   = 16 << 20
 	DefaultMaxRepeatRounds = 8

@@ -73,15 +73,17 @@ func (l *peerLoop) sendMissing(ctx context.Context, rd *round, bloom []byte) err
 	var page []effects.Value
 	size := 0
 	flush := func(last bool) error {
-		err := l.send(ctx, message{Kind: kindFacts, Round: rd.id, Facts: page, Last: last, More: last && more})
+		m := message{Kind: kindFacts, Round: rd.id, Facts: page, Last: last, More: last && more}
+		if last {
+			m.Took = rd.took
+		}
+		err := l.send(ctx, m)
 		if err == nil {
 			st.factsSent.Add(int64(len(page)))
+			rd.sent += int64(len(page))
 			st.factBytesSent.Add(int64(size))
 			if l.seq != nil {
 				l.seq.res.Sent += int64(len(page))
-			}
-			if len(page) > 0 {
-				rd.moved = true
 			}
 		}
 		page, size = nil, 0
@@ -109,7 +111,7 @@ func (l *peerLoop) sendMissing(ctx context.Context, rd *round, bloom []byte) err
 
 // merge merges a page of the peer's facts through journal.merge_signed,
 // logging and counting each refused fact.
-func (l *peerLoop) merge(ctx context.Context, facts []effects.Value) error {
+func (l *peerLoop) merge(ctx context.Context, rd *round, facts []effects.Value) error {
 	st := &l.s.stats
 	st.factsReceived.Add(int64(len(facts)))
 	var n int64
@@ -128,6 +130,8 @@ func (l *peerLoop) merge(ctx context.Context, facts []effects.Value) error {
 	merged, _ := mv.AsInt()
 	known, _ := kv.AsInt()
 	st.merged.Add(merged)
+	rd.took += merged
+	rd.moved = rd.moved || merged > 0
 	st.known.Add(known)
 	refused := rv.Items()
 	st.refused.Add(int64(len(refused)))

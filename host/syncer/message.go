@@ -33,6 +33,7 @@ type message struct {
 	Facts []effects.Value // facts
 	Last  bool            // facts: the sender's last page of the round
 	More  bool            // facts, on the last page: the sender left facts for another round
+	Took  int64           // facts, on the last page: how many of the receiver's facts the sender merged
 }
 
 func (m message) encode() []byte {
@@ -45,6 +46,7 @@ func (m message) encode() []byte {
 		f["bloom"], f["reply"] = effects.Bytes(m.Bloom), effects.Bool(m.Reply)
 	case kindFacts:
 		f["facts"], f["last"], f["more"] = effects.List(m.Facts...), effects.Bool(m.Last), effects.Bool(m.More)
+		f["took"] = effects.Int(m.Took)
 	}
 	return effects.Map(f).Canonical()
 }
@@ -88,6 +90,7 @@ func decodeMessage(payload []byte) (message, error) {
 		m.Facts = get("facts", effects.KindList).Items()
 		m.Last, _ = get("last", effects.KindBool).AsBool()
 		m.More, _ = get("more", effects.KindBool).AsBool()
+		m.Took, _ = get("took", effects.KindInt).AsInt()
 	default:
 		if bad == nil {
 			bad = fmt.Errorf("unknown kind %q", m.Kind)

@@ -43,11 +43,13 @@ type round struct {
 	id        uint64
 	initiator bool
 	deadline  time.Time
-	same      bool // the roots agreed
-	sentLast  bool // we sent our last fact page
-	gotLast   bool // we received the peer's last fact page
-	more      bool // either side left facts for another round
-	moved     bool // facts went either way
+	same      bool  // the roots agreed
+	sentLast  bool  // we sent our last fact page
+	gotLast   bool  // we received the peer's last fact page
+	more      bool  // either side left facts for another round
+	moved     bool  // new facts went either way: we merged some, or the peer said it did
+	took      int64 // facts of the peer's we merged this round
+	sent      int64 // facts we sent this round
 
 	parts [][]byte // the peer's digest, part by part
 	got   int
@@ -188,7 +190,10 @@ func (l *peerLoop) startRound(ctx context.Context) {
 // pause (so that two busy syncers do not retry in step), or ends it with
 // err once its time is up.
 func (l *peerLoop) retryOrFinish(err error) {
-	if time.Since(l.seq.started) > l.s.cfg.RoundTimeout {
+	// A busy peer (or syncer) may be in a round with each of its other
+	// peers before it is free: wait up to that many rounds.
+	patience := l.s.cfg.RoundTimeout * time.Duration(max(2, len(l.s.loops)))
+	if time.Since(l.seq.started) > patience {
 		l.finish(err)
 		return
 	}
@@ -219,14 +224,20 @@ func (l *peerLoop) endRound(err error) {
 	if l.seq == nil {
 		return
 	}
+	if errors.Is(err, ErrBusy) {
+		l.retryOrFinish(err) // a declined round is no round
+		return
+	}
 	l.seq.res.Rounds++
 	l.seq.res.Converged = err == nil && rd.same
+	// The initiator learns from the peer's last page whether it merged
+	// anything of ours; a responder (answering the peer's round while it
+	// had its own to run) does not, so what it sent counts as moved.
+	moved := rd.moved || (!rd.initiator && rd.sent > 0)
 	switch {
-	case errors.Is(err, ErrBusy):
-		l.retryOrFinish(err)
 	case err != nil:
 		l.finish(err)
-	case !rd.same && (rd.moved || rd.more) && l.seq.res.Rounds < l.s.cfg.MaxRepeatRounds:
+	case !rd.same && (moved || rd.more) && l.seq.res.Rounds < l.s.cfg.MaxRepeatRounds:
 		l.seq.retryAt = time.Time{} // at once
 	default:
 		l.finish(nil)
@@ -365,15 +376,15 @@ func (l *peerLoop) onFacts(ctx context.Context, m message) {
 		return
 	}
 	if len(m.Facts) > 0 {
-		if err := l.merge(ctx, m.Facts); err != nil {
+		if err := l.merge(ctx, rd, m.Facts); err != nil {
 			l.endRound(err)
 			return
 		}
-		rd.moved = true
 	}
 	if m.Last {
 		rd.gotLast = true
 		rd.more = rd.more || m.More
+		rd.moved = rd.moved || m.Took > 0
 		l.checkDone()
 	}
 }
