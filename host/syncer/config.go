@@ -39,9 +39,9 @@ const (
 const PageBytes = 60 << 10
 
 // MaxDigestParts bounds the parts of one digest (a Bloom filter of up to
-// MaxDigestParts × PageBytes bytes, 3.75 MiB: some 3 million facts at 1%
-// false positives).
-const MaxDigestParts = 64
+// MaxDigestParts × PageBytes bytes, 4.2 MiB: room for the largest digest
+// the journal makes, 4 MiB).
+const MaxDigestParts = 72
 
 // Invoker routes one call as the agent: agent.Agent.Invoke.
 type Invoker func(ctx context.Context, op effects.OpID, args effects.Value) (effects.Value, error)
