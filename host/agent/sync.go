@@ -12,6 +12,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/effects/facade"
+	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/host/syncer"
 )
 
@@ -82,6 +83,7 @@ func (a *Agent) startSync(cfg *SyncConfig, logger hclog.Logger) error {
 		Self: a.AuthorityID(), Invoke: a.Invoke, Peers: cfg.Peers, Keys: append([]syncer.Key{own}, cfg.Keys...),
 		Interval: cfg.Interval, RoundTimeout: cfg.RoundTimeout, MaxRoundBytes: cfg.MaxRoundBytes,
 		PeerCheck: cfg.PeerCheck, PollMin: cfg.PollMin, PollMax: cfg.PollMax, Logger: logger.Named("sync"),
+		RestartChain: a.restartSyncChain,
 	})
 	if err != nil {
 		return err
@@ -94,6 +96,22 @@ func (a *Agent) startSync(cfg *SyncConfig, logger hclog.Logger) error {
 		_, err := s.SyncAll(ctx)
 		return err
 	})
+}
+
+// restartSyncChain starts a new receipt chain for the sync envelopes to
+// peer, after one may have been lost: the budget of (sync context, peer)
+// moves to its next epoch, whose first receipt links to nothing, so the
+// peer accepts it whatever it missed. Rotation also resets what the budget
+// has spent; the limit still bounds what is sent between two losses. A
+// budget never used has no chain to restart.
+func (a *Agent) restartSyncChain(ctx context.Context, peer effects.AuthorityID) error {
+	key := guard.BudgetKey{Context: syncer.Context, Peer: peer}
+	b, ok, err := a.host.Router().FlowBudgets().Get(ctx, key)
+	if err != nil || !ok {
+		return err
+	}
+	_, err = a.host.Router().FlowBudgets().Rotate(ctx, key, b.Epoch+1)
+	return err
 }
 
 // Sync is the agent's sync service, nil unless Config.Sync turned it on:

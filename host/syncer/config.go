@@ -118,6 +118,18 @@ type Config struct {
 	// peer while they keep moving facts. Default DefaultMaxRepeatRounds.
 	MaxRepeatRounds int
 
+	// RestartChain, when set, starts a new receipt chain for the envelopes
+	// sent to peer in Context: the guard chain's receipts assume lossless,
+	// in-order delivery, so one envelope lost (a failed send, or frames
+	// lost with a connection) leaves the peer refusing every later one.
+	// The syncer calls it before its next send to a peer after a send to it
+	// failed, after a round with it failed, and when the peer says it
+	// refused an envelope. host/agent rotates the flow-budget epoch of
+	// (Context, peer) — the guard chain's only restart, which also resets
+	// what the budget has spent. Default: none (a lost envelope breaks the
+	// chain until something else rotates the epoch).
+	RestartChain func(ctx context.Context, peer effects.AuthorityID) error
+
 	// Logger logs refused facts (at warn, with the peer and the reason),
 	// malformed messages and failed rounds. Default: none.
 	Logger hclog.Logger

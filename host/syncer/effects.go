@@ -165,7 +165,15 @@ func (l *peerLoop) send(ctx context.Context, m message) error {
 	defer cancel()
 	backoff := 10 * time.Millisecond
 	for {
-		_, err := l.s.cfg.Invoke(sctx, effects.NetworkSendEnvelope, env)
+		err := l.restartChain(sctx)
+		if err == nil {
+			_, err = l.s.cfg.Invoke(sctx, effects.NetworkSendEnvelope, env)
+		}
+		if err != nil {
+			// The envelope may have reached the peer or not: either way
+			// the next one starts a new receipt chain.
+			l.suspect = true
+		}
 		if err == nil {
 			l.s.stats.msgsSent.Add(1)
 			l.s.stats.payloadSent.Add(int64(len(payload)))
@@ -193,4 +201,18 @@ func (l *peerLoop) receive(ctx context.Context) (effects.Value, bool, error) {
 		return effects.Value{}, false, err
 	}
 	return v, true, nil
+}
+
+// restartChain starts a new receipt chain to the peer if one of our
+// envelopes may have been lost.
+func (l *peerLoop) restartChain(ctx context.Context) error {
+	if !l.suspect || l.s.cfg.RestartChain == nil {
+		return nil
+	}
+	if err := l.s.cfg.RestartChain(ctx, l.peer.Authority); err != nil {
+		return fmt.Errorf("restart the receipt chain to %s: %w", l.peer.Authority, err)
+	}
+	l.suspect = false
+	l.s.stats.restarts.Add(1)
+	return nil
 }

@@ -8,11 +8,12 @@ import (
 
 // The kinds of message of a round (see the package doc).
 const (
-	kindRoot   = "root"   // the initiator's root: starts round r
-	kindBusy   = "busy"   // the responder is in a round with another peer
-	kindSame   = "same"   // the roots agree: round r is over
-	kindDigest = "digest" // one part of a salted Bloom filter of the sender's fact IDs
-	kindFacts  = "facts"  // a page of the sender's facts missing from the receiver's filter
+	kindRoot    = "root"    // the initiator's root: starts round r
+	kindBusy    = "busy"    // the responder is in a round with another peer
+	kindSame    = "same"    // the roots agree: round r is over
+	kindDigest  = "digest"  // one part of a salted Bloom filter of the sender's fact IDs
+	kindFacts   = "facts"   // a page of the sender's facts missing from the receiver's filter
+	kindRestart = "restart" // the sender refused an envelope of the receiver's: start a new receipt chain
 )
 
 // message is one envelope's payload: the canonical encoding of a map whose
@@ -72,7 +73,7 @@ func decodeMessage(payload []byte) (message, error) {
 	m.Kind, _ = get("k", effects.KindString).AsString()
 	m.Round, _ = get("r", effects.KindUint).AsUint()
 	switch m.Kind {
-	case kindBusy, kindSame:
+	case kindBusy, kindSame, kindRestart:
 	case kindRoot:
 		m.Root, _ = get("root", effects.KindBytes).AsBytes()
 		m.Count, _ = get("count", effects.KindInt).AsInt()

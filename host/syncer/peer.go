@@ -28,6 +28,11 @@ type peerLoop struct {
 	waiting []request // asked for after the current sequence began
 	seq     *sequence // the rounds we are running for requests, if any
 	round   *round    // the round in progress with the peer, either role
+	// suspect: an envelope to the peer may have been lost, so the next
+	// send restarts the receipt chain first (Config.RestartChain).
+	suspect bool
+	// askedRestart is when we last asked the peer to restart its chain.
+	askedRestart time.Time
 }
 
 // sequence is the rounds run back to back for the requests it answers.
@@ -96,9 +101,15 @@ func (l *peerLoop) run(ctx context.Context) {
 		}
 		env, ok, err := l.receive(ctx)
 		if errors.Is(err, effects.ErrDenied) {
-			// The guard chain refused an envelope (no valid receipt): it
-			// is consumed, and the next one may be fine.
+			// The guard chain refused an envelope (its receipt does not
+			// follow the last one accepted: an envelope before it was
+			// lost). It is consumed; the peer is asked to restart its
+			// chain, once in a while.
 			l.drop("envelope refused by the guard chain", err)
+			if time.Since(l.askedRestart) > cfg.PollMax {
+				l.askedRestart = time.Now()
+				_ = l.send(ctx, message{Kind: kindRestart})
+			}
 			continue
 		} else if err != nil && ctx.Err() == nil {
 			cfg.Logger.Debug("sync: receive failed", "peer", l.peer.Authority, "error", err)
@@ -216,6 +227,9 @@ func (l *peerLoop) endRound(err error) {
 	if err != nil {
 		l.s.stats.roundsFailed.Add(1)
 		if !errors.Is(err, ErrBusy) {
+			l.suspect = true // a message of the round may have been lost
+		}
+		if !errors.Is(err, ErrBusy) {
 			l.s.cfg.Logger.Info("sync round failed", "peer", l.peer.Authority, "initiator", rd.initiator, "error", err)
 		}
 	} else {
@@ -269,6 +283,8 @@ func (l *peerLoop) handle(ctx context.Context, env effects.Value) {
 	rd := l.round
 	inRound := rd != nil && rd.id == m.Round
 	switch m.Kind {
+	case kindRestart:
+		l.suspect = true
 	case kindRoot:
 		l.onRoot(ctx, m)
 	case kindBusy:

@@ -25,8 +25,11 @@ type Stats struct {
 	// received.
 	Merged, Known, Refused int64
 
-	// Malformed counts messages dropped as malformed or unsolicited.
+	// Malformed counts messages dropped as malformed or unsolicited, and
+	// envelopes the guard chain refused.
 	Malformed int64
+	// Restarts counts the receipt chains restarted (Config.RestartChain).
+	Restarts int64
 }
 
 type counters struct {
@@ -36,6 +39,7 @@ type counters struct {
 	factsSent, factsReceived                  atomic.Int64
 	factBytesSent, factBytesReceived          atomic.Int64
 	merged, known, refused, malformed         atomic.Int64
+	restarts                                  atomic.Int64
 }
 
 // Stats returns the syncer's counters.
@@ -49,5 +53,6 @@ func (s *Syncer) Stats() Stats {
 		FactsSent:             c.factsSent.Load(), FactsReceived: c.factsReceived.Load(),
 		FactBytesSent: c.factBytesSent.Load(), FactBytesReceived: c.factBytesReceived.Load(),
 		Merged: c.merged.Load(), Known: c.known.Load(), Refused: c.refused.Load(), Malformed: c.malformed.Load(),
+		Restarts: c.restarts.Load(),
 	}
 }
