@@ -48,13 +48,14 @@ type SyncConfig struct {
 	// interval. Default syncer.DefaultInterval (30 s).
 	Interval time.Duration
 
-	// RoundTimeout bounds one round, retried sends included. Default
-	// syncer.DefaultRoundTimeout (30 s).
+	// RoundTimeout abandons a round that sent and received nothing for
+	// that long (retried sends included). Default
+	// syncer.DefaultRoundTimeout (10 s).
 	RoundTimeout time.Duration
 
 	// MaxRoundBytes bounds the facts one side ships in one round (the
 	// rest follows in the next, at once). Default
-	// syncer.DefaultMaxRoundBytes (16 MiB).
+	// syncer.DefaultMaxRoundBytes (4 MiB).
 	MaxRoundBytes int64
 
 	// PeerCheck is how often network.connected_peers is read to notice a

@@ -25,11 +25,11 @@ const (
 // Defaults of Config.
 const (
 	DefaultInterval        = 30 * time.Second
-	DefaultRoundTimeout    = 30 * time.Second
+	DefaultRoundTimeout    = 10 * time.Second
 	DefaultPollMin         = 2 * time.Millisecond
 	DefaultPollMax         = 50 * time.Millisecond
 	DefaultPeerCheck       = time.Second
-	DefaultMaxRoundBytes   = 16 << 20
+	DefaultMaxRoundBytes   = 4 << 20
 	DefaultMaxRepeatRounds = 8
 )
 
@@ -94,9 +94,10 @@ type Config struct {
 	// DefaultInterval.
 	Interval time.Duration
 
-	// RoundTimeout bounds one round, retries of failed sends included. A
-	// round still running then is abandoned (ErrRoundTimeout) and its
-	// peer may start another. Default DefaultRoundTimeout.
+	// RoundTimeout is how long a round may go without a message sent or
+	// received (a send's retries included) before it is abandoned
+	// (ErrRoundTimeout); a round that keeps moving pages keeps going.
+	// Default DefaultRoundTimeout.
 	RoundTimeout time.Duration
 
 	// PollMin and PollMax bound the wait between two polls of a peer's

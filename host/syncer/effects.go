@@ -157,11 +157,7 @@ func (l *peerLoop) send(ctx context.Context, m message) error {
 	env := effects.Map(map[string]effects.Value{"envelope": effects.Map(map[string]effects.Value{
 		"destination": l.addr, "source": effects.Bytes(l.s.cfg.Self[:]),
 		"context": effects.Bytes(Context[:]), "payload": effects.Bytes(payload)})})
-	deadline := time.Now().Add(l.s.cfg.RoundTimeout)
-	if l.round != nil {
-		deadline = l.round.deadline
-	}
-	sctx, cancel := context.WithDeadline(ctx, deadline)
+	sctx, cancel := context.WithTimeout(ctx, l.s.cfg.RoundTimeout)
 	defer cancel()
 	backoff := 10 * time.Millisecond
 	for {
@@ -175,6 +171,9 @@ func (l *peerLoop) send(ctx context.Context, m message) error {
 			l.suspect = true
 		}
 		if err == nil {
+			if l.round != nil {
+				l.round.deadline = time.Now().Add(l.s.cfg.RoundTimeout)
+			}
 			l.s.stats.msgsSent.Add(1)
 			l.s.stats.payloadSent.Add(int64(len(payload)))
 			return nil

@@ -47,14 +47,15 @@ type sequence struct {
 type round struct {
 	id        uint64
 	initiator bool
-	deadline  time.Time
-	same      bool  // the roots agreed
-	sentLast  bool  // we sent our last fact page
-	gotLast   bool  // we received the peer's last fact page
-	more      bool  // either side left facts for another round
-	moved     bool  // new facts went either way: we merged some, or the peer said it did
-	took      int64 // facts of the peer's we merged this round
-	sent      int64 // facts we sent this round
+	started   time.Time
+	deadline  time.Time // pushed back by every message of the round
+	same      bool      // the roots agreed
+	sentLast  bool      // we sent our last fact page
+	gotLast   bool      // we received the peer's last fact page
+	more      bool      // either side left facts for another round
+	moved     bool      // new facts went either way: we merged some, or the peer said it did
+	took      int64     // facts of the peer's we merged this round
+	sent      int64     // facts we sent this round
 
 	parts [][]byte // the peer's digest, part by part
 	got   int
@@ -186,7 +187,7 @@ func (l *peerLoop) startRound(ctx context.Context) {
 		l.retryOrFinish(ErrBusy)
 		return
 	}
-	rd := &round{id: rand.Uint64(), initiator: true, deadline: now.Add(l.s.cfg.RoundTimeout)}
+	rd := &round{id: rand.Uint64(), initiator: true, started: now, deadline: now.Add(l.s.cfg.RoundTimeout)}
 	l.round = rd
 	root, count, err := l.root(ctx)
 	if err == nil {
@@ -234,6 +235,8 @@ func (l *peerLoop) endRound(err error) {
 		}
 	} else {
 		l.s.stats.rounds.Add(1)
+		l.s.cfg.Logger.Debug("sync round done", "peer", l.peer.Authority, "initiator", rd.initiator, "same", rd.same,
+			"took", time.Since(rd.started), "sent", rd.sent, "merged", rd.took)
 	}
 	if l.seq == nil {
 		return
@@ -282,6 +285,9 @@ func (l *peerLoop) handle(ctx context.Context, env effects.Value) {
 	}
 	rd := l.round
 	inRound := rd != nil && rd.id == m.Round
+	if inRound {
+		rd.deadline = time.Now().Add(l.s.cfg.RoundTimeout)
+	}
 	switch m.Kind {
 	case kindRestart:
 		l.suspect = true
@@ -334,7 +340,7 @@ func (l *peerLoop) onRoot(ctx context.Context, m message) {
 		_ = l.send(ctx, message{Kind: kindBusy, Round: m.Round})
 		return
 	}
-	rd := &round{id: m.Round, deadline: time.Now().Add(l.s.cfg.RoundTimeout)}
+	rd := &round{id: m.Round, started: time.Now(), deadline: time.Now().Add(l.s.cfg.RoundTimeout)}
 	l.round = rd
 	root, count, err := l.root(ctx)
 	if err != nil {
