@@ -38,6 +38,10 @@ const (
 // family's 64 KiB payload, leaving room for the message's own fields.
 const PageBytes = 60 << 10
 
+// MergeBatch is the most facts received that are merged in one
+// journal.merge_signed (one journal transaction); the journal takes 10k.
+const MergeBatch = 4000
+
 // MaxDigestParts bounds the parts of one digest (a Bloom filter of up to
 // MaxDigestParts × PageBytes bytes, 4.2 MiB: room for the largest digest
 // the journal makes, 4 MiB).

@@ -48,14 +48,15 @@ type round struct {
 	id        uint64
 	initiator bool
 	started   time.Time
-	deadline  time.Time // pushed back by every message of the round
-	same      bool      // the roots agreed
-	sentLast  bool      // we sent our last fact page
-	gotLast   bool      // we received the peer's last fact page
-	more      bool      // either side left facts for another round
-	moved     bool      // new facts went either way: we merged some, or the peer said it did
-	took      int64     // facts of the peer's we merged this round
-	sent      int64     // facts we sent this round
+	deadline  time.Time       // pushed back by every message of the round
+	same      bool            // the roots agreed
+	sentLast  bool            // we sent our last fact page
+	gotLast   bool            // we received the peer's last fact page
+	more      bool            // either side left facts for another round
+	moved     bool            // new facts went either way: we merged some, or the peer said it did
+	took      int64           // facts of the peer's we merged this round
+	sent      int64           // facts we sent this round
+	pending   []effects.Value // facts received, not merged yet
 
 	parts [][]byte // the peer's digest, part by part
 	got   int
@@ -120,6 +121,7 @@ func (l *peerLoop) run(ctx context.Context) {
 			wait = cfg.PollMin
 			continue
 		}
+		l.flush(ctx) // the inbox is dry: merge what came
 		d := wait
 		if l.round == nil && l.seq != nil {
 			d = min(d, max(time.Until(l.seq.retryAt), 0))
@@ -397,11 +399,9 @@ func (l *peerLoop) onFacts(ctx context.Context, m message) {
 		l.drop("facts after the last page", fmt.Errorf("round %d", m.Round))
 		return
 	}
-	if len(m.Facts) > 0 {
-		if err := l.merge(ctx, rd, m.Facts); err != nil {
-			l.endRound(err)
-			return
-		}
+	rd.pending = append(rd.pending, m.Facts...)
+	if (m.Last || len(rd.pending) >= MergeBatch) && !l.flush(ctx) {
+		return
 	}
 	if m.Last {
 		rd.gotLast = true
@@ -409,6 +409,24 @@ func (l *peerLoop) onFacts(ctx context.Context, m message) {
 		rd.moved = rd.moved || m.Took > 0
 		l.checkDone()
 	}
+}
+
+// flush merges the facts received and not yet merged: a merge is one
+// journal transaction, so pages are merged together while more keep
+// arriving (up to MergeBatch facts), and whenever the inbox runs dry. It
+// reports whether the round goes on.
+func (l *peerLoop) flush(ctx context.Context) bool {
+	rd := l.round
+	if rd == nil || len(rd.pending) == 0 {
+		return true
+	}
+	facts := rd.pending
+	rd.pending = nil
+	if err := l.merge(ctx, rd, facts); err != nil {
+		l.endRound(err)
+		return false
+	}
+	return true
 }
 
 func (l *peerLoop) checkDone() {
