@@ -344,6 +344,14 @@ type TrieProof struct {
 	Siblings [][TrieHashSize]byte // the other child's hash at each step
 }
 
+func (p TrieProof) siblingSlices() [][]byte {
+	out := make([][]byte, len(p.Siblings))
+	for i := range p.Siblings {
+		out[i] = p.Siblings[i][:]
+	}
+	return out
+}
+
 // proof returns the proof of id, and false if id is not in the trie.
 func (t *trie) proof(id *ID, ids idTable) (TrieProof, bool) {
 	if t.root == noRef {
