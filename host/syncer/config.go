@@ -16,10 +16,10 @@ var Context = effects.DeriveContextID("aura-sync/v1", 0)
 
 // The journal operations a syncer calls (served by the journal plugin).
 const (
-	OpSyncRoot    effects.OpID = "journal.sync_root"
-	OpSyncDigest  effects.OpID = "journal.sync_digest"
-	OpSyncMissing effects.OpID = "journal.sync_missing"
-	OpMergeSigned effects.OpID = "journal.merge_signed"
+	OpSyncRoot    = effects.JournalSyncRoot
+	OpSyncDigest  = effects.JournalSyncDigest
+	OpSyncMissing = effects.JournalSyncMissing
+	OpMergeSigned = effects.JournalMergeSigned
 )
 
 // Defaults of Config.

@@ -18,6 +18,8 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/syncer"
+	"github.com/aurahost/aura-host/plugins/journal"
+	"github.com/aurahost/aura-host/sdk"
 )
 
 // memJournal serves the journal's sync operations over an in-memory set of
@@ -214,11 +216,14 @@ func (h *hub) invoke(self effects.AuthorityID, op effects.OpID, args effects.Val
 type node struct {
 	id      effects.AuthorityID
 	key     ed25519.PrivateKey
-	journal *memJournal
-	syncer  *syncer.Syncer
-	log     *syncBuffer
-	cancel  context.CancelFunc
-	done    chan error
+	journal *memJournal // nil when real is set
+	// real, when set, is the journal plugin (in process) serving the
+	// node's journal operations instead.
+	real   *sdk.Local
+	syncer *syncer.Syncer
+	log    *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
 }
 
 type syncBuffer struct {
@@ -263,7 +268,6 @@ func cluster(t *testing.T, h *hub, names ...string) []*node {
 func newSyncer(t *testing.T, h *hub, n *node, peers []syncer.Peer) *syncer.Syncer {
 	t.Helper()
 	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Info, Output: n.log})
-	j := n.journal
 	s, err := syncer.New(syncer.Config{
 		Self: n.id, Peers: peers, Logger: logger, RoundTimeout: 2 * time.Second, PeerCheck: -1,
 		Keys: []syncer.Key{{Authority: n.id, Key: n.key.Public().(ed25519.PublicKey)}},
@@ -272,7 +276,7 @@ func newSyncer(t *testing.T, h *hub, n *node, peers []syncer.Peer) *syncer.Synce
 				return effects.Value{}, err
 			}
 			if strings.HasPrefix(string(op), "journal.") {
-				return j.invoke(op, args)
+				return n.journalCall(ctx, op, args)
 			}
 			return h.invoke(n.id, op, args)
 		},
@@ -357,3 +361,61 @@ func (j *memJournal) facts2map() map[[32]byte]effects.Value {
 	}
 	return out
 }
+
+func (n *node) journalCall(ctx context.Context, op effects.OpID, args effects.Value) (effects.Value, error) {
+	if n.real != nil {
+		return n.real.Invoke(ctx, &effects.Call{Op: op, Args: args, Authority: n.id})
+	}
+	return n.journal.invoke(op, args)
+}
+
+// realCluster is cluster with each node's journal the journal plugin, in
+// process, on a fresh state directory.
+func realCluster(t *testing.T, h *hub, names ...string) []*node {
+	t.Helper()
+	nodes := cluster(t, h, names...)
+	for _, n := range nodes {
+		local, err := sdk.NewLocal(journal.New(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diags := local.Configure(context.Background(), sdk.ConfigureRequest{Config: effects.Map(nil), Mode: effects.Testing,
+			Authority: n.id, StateDir: t.TempDir()}, nil); len(diags) > 0 {
+			t.Fatalf("configure the journal: %+v", diags)
+		}
+		n.real, n.journal = local, nil
+	}
+	return nodes
+}
+
+// rootOf is the node's journal.sync_root.
+func (n *node) syncRoot(t *testing.T) (string, int64) {
+	t.Helper()
+	v, err := n.journalCall(context.Background(), syncer.OpSyncRoot, effects.Map(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := v.Get("root")
+	c, _ := v.Get("count")
+	count, _ := c.AsInt()
+	return r.BytesString(), count
+}
+
+// appendSigned signs facts with n's key and appends them to its journal
+// with merge_facts: the journal must take what SignFact makes.
+func (n *node) appendSigned(t *testing.T, facts ...effects.Value) {
+	t.Helper()
+	signed := make([]effects.Value, len(facts))
+	for i, f := range facts {
+		s, err := syncer.SignFact(n.key, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed[i] = s
+	}
+	if _, err := n.journalCall(context.Background(), effects.JournalMergeFacts, effects.Map(map[string]effects.Value{"facts": effects.List(signed...)})); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func signFact(n *node, f effects.Value) (effects.Value, error) { return syncer.SignFact(n.key, f) }
