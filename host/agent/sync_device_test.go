@@ -32,7 +32,8 @@ type syncDeviceSpec struct {
 	StateDir   string
 	Listen     string // host:port of its transport
 	Peers      []syncPeerSpec
-	Facts      int // how many signed facts "write" writes
+	Facts      int    // how many signed facts "write" writes
+	LogLevel   string // the device's log level (hclog's names)
 }
 
 type syncPeerSpec struct {
@@ -93,7 +94,7 @@ func runSyncDevice(spec string) int {
 		peers[p.Authority] = effects.Map(map[string]effects.Value{"address": effects.String(p.Address), "public_key": effects.String(p.PublicKey)})
 		syncPeers = append(syncPeers, syncer.Peer{Authority: id, Keys: []syncer.Key{{Authority: id, Key: pub}}})
 	}
-	logger := hclog.New(&hclog.LoggerOptions{Name: sp.Agent, Level: hclog.Warn, Output: os.Stderr})
+	logger := hclog.New(&hclog.LoggerOptions{Name: sp.Agent, Level: hclog.LevelFromString(sp.LogLevel), Output: os.Stderr})
 	ctx := context.Background()
 	a, err := agent.NewBuilder().WithConfig(dep).WithAuthority(self).WithBuiltins(plugins.Lookup, false).
 		WithExecutable(auraHost).WithStateDir(sp.StateDir).WithLogger(logger).

@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -100,7 +101,7 @@ func TestSyncThreePartitionedDevicesConverge(t *testing.T) {
 			}
 		}
 		spec, _ := json.Marshal(syncDeviceSpec{Deployment: file, Agent: name, StateDir: stateDirs[i],
-			Listen: peers[i].Address, Peers: others, Facts: syncFactsPerDevice})
+			Listen: peers[i].Address, Peers: others, Facts: syncFactsPerDevice, LogLevel: cmp.Or(os.Getenv("AURA_SYNC_TEST_LOG"), "warn")})
 		devices[i] = startSyncDevice(t, hosts[i], name, string(spec))
 	}
 	for _, d := range devices {
@@ -131,6 +132,7 @@ func TestSyncThreePartitionedDevicesConverge(t *testing.T) {
 
 	// Heal, and wait for every device to hold every fact.
 	healed := time.Now()
+	t.Logf("healing at %s", healed.Format("15:04:05.000"))
 	for _, h := range hosts {
 		if err := sw.Port[h].Up(); err != nil {
 			t.Fatal(err)

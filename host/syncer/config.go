@@ -33,10 +33,18 @@ const (
 	DefaultMaxRepeatRounds = 8
 )
 
-// PageBytes bounds the canonical bytes of the facts one envelope carries,
-// and a digest part's share of the Bloom filter: well under the network
-// family's 64 KiB payload, leaving room for the message's own fields.
+// PageBytes bounds a digest part's share of the Bloom filter, and is what
+// a page of facts aims at compressed: under the network family's 64 KiB
+// payload, leaving room for the message's own fields.
 const PageBytes = 60 << 10
+
+// MaxPayload is the largest payload a syncer sends: the guard chain's
+// limit on an envelope's payload (64 KiB).
+const MaxPayload = 64 << 10
+
+// MaxPageFacts bounds the facts of one page, well under what one
+// journal.merge_signed takes (10k).
+const MaxPageFacts = 2000
 
 // MergeBatch is the most facts received that are merged in one
 // journal.merge_signed (one journal transaction); the journal takes 10k.

@@ -69,44 +69,64 @@ func (l *peerLoop) sendMissing(ctx context.Context, rd *round, bloom []byte) err
 	if fv.Kind() != effects.KindList {
 		return fmt.Errorf("%s answered no facts list", OpSyncMissing)
 	}
+	return l.sendPages(ctx, rd, fv.Items(), more)
+}
+
+// sendPages sends facts in pages, each as many facts as fit, compressed, in
+// one envelope; the last page (possibly empty) says so.
+func (l *peerLoop) sendPages(ctx context.Context, rd *round, facts []effects.Value, more bool) error {
 	st := &l.s.stats
-	var page []effects.Value
-	size := 0
-	flush := func(last bool) error {
-		m := message{Kind: kindFacts, Round: rd.id, Facts: page, Last: last, More: last && more}
-		if last {
-			m.Took = rd.took
+	raw := 2 * PageBytes // raw bytes to try per page; adapts to the compression seen
+	for first := true; first || len(facts) > 0; first = false {
+		var page []effects.Value
+		size := 0
+		for _, f := range facts {
+			n := len(f.Canonical())
+			if len(page) > 0 && (size+n > raw || len(page) >= MaxPageFacts) {
+				break
+			}
+			page = append(page, f)
+			size += n
 		}
-		err := l.send(ctx, m)
-		if err == nil {
-			st.factsSent.Add(int64(len(page)))
-			rd.sent += int64(len(page))
-			st.factBytesSent.Add(int64(size))
-			if l.seq != nil {
-				l.seq.res.Sent += int64(len(page))
+		var payload []byte
+		for {
+			last := len(page) == len(facts)
+			m := message{Kind: kindFacts, Round: rd.id, Facts: page, Last: last, More: last && more}
+			if last {
+				m.Took = rd.took
+			}
+			payload = m.encode()
+			if len(payload) <= MaxPayload || len(page) <= 1 {
+				break
+			}
+			page = page[:len(page)/2] // compressed worse than guessed: half as many
+			size = 0
+			for _, f := range page {
+				size += len(f.Canonical())
 			}
 		}
-		page, size = nil, 0
-		return err
-	}
-	for _, f := range fv.Items() {
-		n := len(f.Canonical())
-		if n > PageBytes {
-			// An envelope carries at most 64 KiB: such a fact is not
-			// synced (facts are records; large payloads belong in
-			// storage, journaled by hash).
-			l.s.cfg.Logger.Warn("sync: a fact is too large for an envelope, not sent", "peer", l.peer.Authority, "bytes", n)
+		facts = facts[len(page):]
+		if len(payload) > MaxPayload {
+			// One fact larger than an envelope (64 KiB) even compressed
+			// is not synced: facts are records; large payloads belong in
+			// storage, journaled by hash.
+			l.s.cfg.Logger.Warn("sync: a fact is too large for an envelope, not sent", "peer", l.peer.Authority, "bytes", size)
 			continue
 		}
-		if size+n > PageBytes {
-			if err := flush(false); err != nil {
-				return err
-			}
+		if err := l.sendPayload(ctx, kindFacts, payload); err != nil {
+			return err
 		}
-		page = append(page, f)
-		size += n
+		if len(payload) > 0 {
+			raw = max(PageBytes, min(16*PageBytes, size*PageBytes/len(payload)*9/10))
+		}
+		st.factsSent.Add(int64(len(page)))
+		rd.sent += int64(len(page))
+		st.factBytesSent.Add(int64(size))
+		if l.seq != nil {
+			l.seq.res.Sent += int64(len(page))
+		}
 	}
-	return flush(true)
+	return nil
 }
 
 // merge merges a page of the peer's facts through journal.merge_signed,
@@ -153,7 +173,11 @@ func (l *peerLoop) merge(ctx context.Context, rd *round, facts []effects.Value) 
 // send sends one message to the peer, retrying an unavailable network with
 // a backoff until the round's deadline.
 func (l *peerLoop) send(ctx context.Context, m message) error {
-	payload := m.encode()
+	return l.sendPayload(ctx, m.Kind, m.encode())
+}
+
+// sendPayload sends an encoded message.
+func (l *peerLoop) sendPayload(ctx context.Context, kind string, payload []byte) error {
 	env := effects.Map(map[string]effects.Value{"envelope": effects.Map(map[string]effects.Value{
 		"destination": l.addr, "source": effects.Bytes(l.s.cfg.Self[:]),
 		"context": effects.Bytes(Context[:]), "payload": effects.Bytes(payload)})})
@@ -179,13 +203,13 @@ func (l *peerLoop) send(ctx context.Context, m message) error {
 			return nil
 		}
 		if !errors.Is(err, effects.ErrUnavailable) || sctx.Err() != nil {
-			return fmt.Errorf("send %s to %s: %w", m.Kind, l.peer.Authority, err)
+			return fmt.Errorf("send %s to %s: %w", kind, l.peer.Authority, err)
 		}
 		t := time.NewTimer(backoff)
 		select {
 		case <-sctx.Done():
 			t.Stop()
-			return fmt.Errorf("send %s to %s: %w", m.Kind, l.peer.Authority, err)
+			return fmt.Errorf("send %s to %s: %w", kind, l.peer.Authority, err)
 		case <-t.C:
 		}
 		backoff = min(2*backoff, time.Second)

@@ -1,7 +1,10 @@
 package syncer
 
 import (
+	"bytes"
+	"compress/flate"
 	"fmt"
+	"io"
 
 	"github.com/aurahost/aura-host/effects"
 )
@@ -31,7 +34,7 @@ type message struct {
 	Bloom []byte // digest: this part's bytes
 	Reply bool   // digest: the receiver answers with its own digest
 
-	Facts []effects.Value // facts
+	Facts []effects.Value // facts: sent as "z", the DEFLATE of their list's canonical encoding
 	Last  bool            // facts: the sender's last page of the round
 	More  bool            // facts, on the last page: the sender left facts for another round
 	Took  int64           // facts, on the last page: how many of the receiver's facts the sender merged
@@ -46,7 +49,7 @@ func (m message) encode() []byte {
 		f["salt"], f["part"], f["parts"] = effects.Int(m.Salt), effects.Int(int64(m.Part)), effects.Int(int64(m.Parts))
 		f["bloom"], f["reply"] = effects.Bytes(m.Bloom), effects.Bool(m.Reply)
 	case kindFacts:
-		f["facts"], f["last"], f["more"] = effects.List(m.Facts...), effects.Bool(m.Last), effects.Bool(m.More)
+		f["z"], f["last"], f["more"] = effects.Bytes(compress(effects.List(m.Facts...).Canonical())), effects.Bool(m.Last), effects.Bool(m.More)
 		f["took"] = effects.Int(m.Took)
 	}
 	return effects.Map(f).Canonical()
@@ -88,7 +91,10 @@ func decodeMessage(payload []byte) (message, error) {
 		}
 		m.Part, m.Parts = int(part), int(parts)
 	case kindFacts:
-		m.Facts = get("facts", effects.KindList).Items()
+		z, _ := get("z", effects.KindBytes).AsBytes()
+		if bad == nil {
+			m.Facts, bad = decompressFacts(z)
+		}
 		m.Last, _ = get("last", effects.KindBool).AsBool()
 		m.More, _ = get("more", effects.KindBool).AsBool()
 		m.Took, _ = get("took", effects.KindInt).AsInt()
@@ -98,4 +104,38 @@ func decodeMessage(payload []byte) (message, error) {
 		}
 	}
 	return m, bad
+}
+
+// MaxPageRaw bounds the decompressed canonical encoding of one page of
+// facts: a page that inflates past it is malformed (a compression bomb).
+const MaxPageRaw = 1 << 20
+
+// compress is DEFLATE at the default level. Facts of one writer repeat
+// their field names, authority, signer key, type and predicate, so a page
+// carries about twice the facts it would raw: half the envelopes, and
+// half the guard chain's work per fact.
+func compress(b []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := flate.NewWriter(&buf, flate.DefaultCompression) // a valid level: never fails
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+func decompressFacts(z []byte) ([]effects.Value, error) {
+	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(z)), MaxPageRaw+1))
+	if err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
+	}
+	if len(raw) > MaxPageRaw {
+		return nil, fmt.Errorf("facts inflate past %d bytes", MaxPageRaw)
+	}
+	v, err := effects.DecodeCanonical(raw)
+	if err != nil {
+		return nil, fmt.Errorf("facts: %w", err)
+	}
+	if v.Kind() != effects.KindList {
+		return nil, fmt.Errorf("facts must be a list, got %s", v.Kind())
+	}
+	return v.Items(), nil
 }

@@ -2,6 +2,7 @@ package syncer_test
 
 import (
 	"bytes"
+	"compress/flate"
 	"context"
 	"crypto/ed25519"
 	"fmt"
@@ -204,6 +205,9 @@ func TestHostilePeerGarbageIsDropped(t *testing.T) {
 		effects.Map(map[string]effects.Value{"k": effects.String("digest"), "r": effects.Uint(99), "salt": effects.Int(1),
 			"part": effects.Int(5), "parts": effects.Int(1 << 20), "bloom": effects.Bytes(nil), "reply": effects.Bool(true)}).Canonical(),
 		effects.Map(map[string]effects.Value{"k": effects.String("root"), "r": effects.Uint(3)}).Canonical(),
+		// A page that inflates to 4 MiB: a compression bomb.
+		effects.Map(map[string]effects.Value{"k": effects.String("facts"), "r": effects.Uint(99), "z": effects.Bytes(deflate(make([]byte, 4<<20))),
+			"last": effects.Bool(true), "more": effects.Bool(false), "took": effects.Int(0)}).Canonical(),
 	}
 	for _, p := range payloads {
 		env := effects.Map(map[string]effects.Value{"envelope": effects.Map(map[string]effects.Value{
@@ -256,4 +260,12 @@ func TestSignedFactsVerify(t *testing.T) {
 	if err := syncer.VerifyFactSignature(fact(effects.DeriveAuthorityID("x", 1), "unsigned")); err == nil {
 		t.Fatal("an unsigned fact verified")
 	}
+}
+
+func deflate(b []byte) []byte {
+	var buf bytes.Buffer
+	w, _ := flate.NewWriter(&buf, flate.BestCompression)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
 }
