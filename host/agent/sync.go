@@ -63,6 +63,11 @@ type SyncConfig struct {
 	// turns it off.
 	PeerCheck time.Duration
 
+	// ConcurrentRounds is how many rounds, each with another peer, run at
+	// once (syncer.Config.ConcurrentRounds). Default 1: no fact is shipped
+	// twice at the same time.
+	ConcurrentRounds int
+
 	// PollMin and PollMax bound the wait between two polls of a quiet
 	// peer's inbox (the network's receive never blocks). Defaults
 	// syncer.DefaultPollMin and syncer.DefaultPollMax.
@@ -84,7 +89,7 @@ func (a *Agent) startSync(cfg *SyncConfig, logger hclog.Logger) error {
 		Self: a.AuthorityID(), Invoke: a.Invoke, Peers: cfg.Peers, Keys: append([]syncer.Key{own}, cfg.Keys...),
 		Interval: cfg.Interval, RoundTimeout: cfg.RoundTimeout, MaxRoundBytes: cfg.MaxRoundBytes,
 		PeerCheck: cfg.PeerCheck, PollMin: cfg.PollMin, PollMax: cfg.PollMax, Logger: logger.Named("sync"),
-		RestartChain: a.restartSyncChain,
+		RestartChain: a.restartSyncChain, ConcurrentRounds: cfg.ConcurrentRounds,
 	})
 	if err != nil {
 		return err

@@ -34,6 +34,7 @@ type syncDeviceSpec struct {
 	Peers      []syncPeerSpec
 	Facts      int    // how many signed facts "write" writes
 	LogLevel   string // the device's log level (hclog's names)
+	Concurrent int    // SyncConfig.ConcurrentRounds
 }
 
 type syncPeerSpec struct {
@@ -101,7 +102,7 @@ func runSyncDevice(spec string) int {
 		WithPeerKeys(func(id effects.AuthorityID) (ed25519.PublicKey, bool) { k, ok := keys[id]; return k, ok }).
 		WithPluginConfig("network", effects.Map(map[string]effects.Value{
 			"listen": effects.String(sp.Listen), "name": effects.String(hex.EncodeToString(self[:])), "peers": effects.Map(peers)})).
-		WithSync(agent.SyncConfig{Peers: syncPeers, Interval: time.Second, RoundTimeout: 5 * time.Second, PeerCheck: 200 * time.Millisecond}).
+		WithSync(agent.SyncConfig{Peers: syncPeers, Interval: time.Second, RoundTimeout: 5 * time.Second, PeerCheck: 200 * time.Millisecond, ConcurrentRounds: sp.Concurrent}).
 		BuildProduction(ctx)
 	if err != nil {
 		return fail(err)

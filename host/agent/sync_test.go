@@ -92,6 +92,8 @@ func TestSyncThreePartitionedDevicesConverge(t *testing.T) {
 		}
 		peers[i] = syncPeerSpec{Authority: hex.EncodeToString(id[:]), Address: sw.Addr[hosts[i]] + ":4100", PublicKey: hex.EncodeToString(pub)}
 	}
+	// AURA_SYNC_TEST_CONCURRENT sets SyncConfig.ConcurrentRounds (default 1).
+	concurrent, _ := strconv.Atoi(os.Getenv("AURA_SYNC_TEST_CONCURRENT"))
 	devices := make([]*syncDevice, len(names))
 	for i, name := range names {
 		var others []syncPeerSpec
@@ -101,7 +103,8 @@ func TestSyncThreePartitionedDevicesConverge(t *testing.T) {
 			}
 		}
 		spec, _ := json.Marshal(syncDeviceSpec{Deployment: file, Agent: name, StateDir: stateDirs[i],
-			Listen: peers[i].Address, Peers: others, Facts: syncFactsPerDevice, LogLevel: cmp.Or(os.Getenv("AURA_SYNC_TEST_LOG"), "warn")})
+			Listen: peers[i].Address, Peers: others, Facts: syncFactsPerDevice, LogLevel: cmp.Or(os.Getenv("AURA_SYNC_TEST_LOG"), "warn"),
+			Concurrent: concurrent})
 		devices[i] = startSyncDevice(t, hosts[i], name, string(spec))
 	}
 	for _, d := range devices {
@@ -132,7 +135,7 @@ func TestSyncThreePartitionedDevicesConverge(t *testing.T) {
 
 	// Heal, and wait for every device to hold every fact.
 	healed := time.Now()
-	t.Logf("healing at %s", healed.Format("15:04:05.000"))
+	t.Logf("healing at %s (load average %s)", healed.Format("15:04:05.000"), loadAverage())
 	for _, h := range hosts {
 		if err := sw.Port[h].Up(); err != nil {
 			t.Fatal(err)
@@ -171,7 +174,7 @@ func TestSyncThreePartitionedDevicesConverge(t *testing.T) {
 		factBytes += after[i].Stats.FactBytesReceived - before[i].Stats.FactBytesReceived
 		refused += after[i].Stats.Refused
 	}
-	t.Logf("converged %.2f s after healing: %d facts on each device, root %s", took.Seconds(), want, after[0].Root)
+	t.Logf("converged %.2f s after healing: %d facts on each device, root %s (load average %s)", took.Seconds(), want, after[0].Root, loadAverage())
 	t.Logf("missing facts' bytes %d; received: fact bytes %d (%.3f×), payload bytes %d (%.3f×), whole envelopes %d (%.3f×)",
 		missing, factBytes, float64(factBytes)/float64(missing), payload, float64(payload)/float64(missing),
 		envelopes, float64(envelopes)/float64(missing))
@@ -282,4 +285,14 @@ func (w *prefixWriter) Write(b []byte) (int, error) {
 		w.t.Log(w.prefix + line)
 	}
 	return len(b), nil
+}
+
+// loadAverage is the machine's load (Linux), for reading the timing: the
+// devices' plugins share the machine's cores with whatever else runs.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(b))[:3], " ")
 }

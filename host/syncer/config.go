@@ -127,6 +127,14 @@ type Config struct {
 	// which the initiator starts at once. Default DefaultMaxRoundBytes.
 	MaxRoundBytes int64
 
+	// ConcurrentRounds is how many rounds, each with a different peer, a
+	// syncer takes part in at once. With 1 (the default) no fact is
+	// shipped to a peer that another peer is shipping it at the same
+	// time; more overlaps the rounds (faster when the journal's merges,
+	// not the network, are the bottleneck) at the price of such
+	// duplicates.
+	ConcurrentRounds int
+
 	// MaxRepeatRounds bounds the rounds SyncAll runs back to back with a
 	// peer while they keep moving facts. Default DefaultMaxRepeatRounds.
 	MaxRepeatRounds int
@@ -192,6 +200,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MaxRoundBytes <= 0 {
 		c.MaxRoundBytes = DefaultMaxRoundBytes
+	}
+	if c.ConcurrentRounds <= 0 {
+		c.ConcurrentRounds = 1
 	}
 	if c.MaxRepeatRounds <= 0 {
 		c.MaxRepeatRounds = DefaultMaxRepeatRounds

@@ -15,9 +15,13 @@
 //	A → B  root     A's journal.sync_root
 //	B → A  same     (the roots agree: the round ends)
 //	B → A  digest   a Bloom filter of B's fact IDs, salted for this round (journal.sync_digest)
-//	A → B  facts…   the signed facts of A not in B's filter (journal.sync_missing), in pages
 //	A → B  digest   A's own salted filter
-//	B → A  facts…   the signed facts of B not in A's filter
+//	A → B  facts…   the signed facts of A not in B's filter (journal.sync_missing), in pages
+//	B → A  facts…   the signed facts of B not in A's filter, while A's arrive
+//
+// A page is as many facts as fit in one envelope DEFLATE-compressed (facts
+// of one writer repeat their field names, authority, signer and type:
+// about a third of their canonical bytes travel).
 //
 // Each side merges what it receives with journal.merge_signed, which checks
 // every fact's signature and that its signer is a key the configuration

@@ -215,10 +215,20 @@ func (l *peerLoop) retryOrFinish(err error) {
 }
 
 func (l *peerLoop) acquire() bool {
-	return l.s.owner.Load() == l || l.s.owner.CompareAndSwap(nil, l)
+	l.s.roundMu.Lock()
+	defer l.s.roundMu.Unlock()
+	if !l.s.inRound[l] && len(l.s.inRound) >= l.s.cfg.ConcurrentRounds {
+		return false
+	}
+	l.s.inRound[l] = true
+	return true
 }
 
-func (l *peerLoop) release() { l.s.owner.CompareAndSwap(l, nil) }
+func (l *peerLoop) release() {
+	l.s.roundMu.Lock()
+	delete(l.s.inRound, l)
+	l.s.roundMu.Unlock()
+}
 
 // endRound ends the round in progress with err (nil: it finished), frees
 // the syncer, and decides what the sequence does next: another round while
@@ -249,10 +259,10 @@ func (l *peerLoop) endRound(err error) {
 	}
 	l.seq.res.Rounds++
 	l.seq.res.Converged = err == nil && rd.same
-	// The initiator learns from the peer's last page whether it merged
-	// anything of ours; a responder (answering the peer's round while it
-	// had its own to run) does not, so what it sent counts as moved.
-	moved := rd.moved || (!rd.initiator && rd.sent > 0)
+	// Facts we sent count as moved: the peer may have merged them (its
+	// last page may have been sent before it did), and a false positive
+	// of its filter may have kept others back; the next round settles it.
+	moved := rd.moved || rd.sent > 0
 	switch {
 	case err != nil:
 		l.finish(err)
@@ -378,15 +388,17 @@ func (l *peerLoop) onDigest(ctx context.Context, m message) {
 	}
 	bloom := bytes.Join(rd.parts, nil)
 	rd.parts = nil
-	if err := l.sendMissing(ctx, rd, bloom); err != nil {
-		l.endRound(err)
-		return
-	}
+	// Our digest goes first, so that the peer ships its facts while we
+	// ship ours: the two directions overlap.
 	if rd.reply {
 		if err := l.sendDigest(ctx, rd, false); err != nil {
 			l.endRound(err)
 			return
 		}
+	}
+	if err := l.sendMissing(ctx, rd, bloom); err != nil {
+		l.endRound(err)
+		return
 	}
 	rd.sentLast = true
 	l.checkDone()

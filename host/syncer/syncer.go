@@ -19,9 +19,10 @@ type Syncer struct {
 	loops []*peerLoop
 	byID  map[effects.AuthorityID]*peerLoop
 
-	// owner is the peer loop in a round, if any: a syncer takes part in
-	// one round at a time.
-	owner atomic.Pointer[peerLoop]
+	// inRound are the peer loops in a round: at most
+	// Config.ConcurrentRounds at a time.
+	roundMu sync.Mutex
+	inRound map[*peerLoop]bool
 
 	running atomic.Bool
 	runOnce sync.Once
@@ -35,7 +36,7 @@ func New(cfg Config) (*Syncer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Syncer{cfg: cfg, byID: map[effects.AuthorityID]*peerLoop{}}
+	s := &Syncer{cfg: cfg, byID: map[effects.AuthorityID]*peerLoop{}, inRound: map[*peerLoop]bool{}}
 	keys := cfg.Keys
 	for _, p := range cfg.Peers {
 		keys = append(keys[:len(keys):len(keys)], p.Keys...)
