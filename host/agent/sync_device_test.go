@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,6 +57,7 @@ type syncDeviceState struct {
 //
 //	write   writes Facts signed facts, answers "written BYTES" (their canonical bytes)
 //	state   answers "state JSON" (sync_root, count, the syncer's stats)
+//	cpu     answers "cpu JSON": the CPU time its process and each plugin process used (processTreeCPU)
 //	digest  answers "digest HEX N": BLAKE3 over the signed facts of get_journal in ID order
 //
 // It shuts down when stdin closes.
@@ -129,6 +131,9 @@ func runSyncDevice(spec string) int {
 			count, _ := c.AsInt()
 			b, _ := json.Marshal(syncDeviceState{Root: hex.EncodeToString([]byte(r.BytesString())), Count: count, Stats: a.Sync().Stats()})
 			line = "state " + string(b)
+		case "cpu":
+			b, _ := json.Marshal(processTreeCPU(os.Getpid()))
+			line = "cpu " + string(b)
 		case "digest":
 			sum, n, err := signedDigest(ctx, a)
 			if err != nil {
@@ -202,4 +207,44 @@ func signedDigest(ctx context.Context, a *agent.Agent) ([]byte, int, error) {
 		id := blake3.Sum256(items[len(items)-1].Canonical())
 		after = effects.Bytes(id[:])
 	}
+}
+
+// processTreeCPU is the user + system CPU time, in clock ticks, of pid
+// ("host") and of each of its children (the plugin processes, by name),
+// read from /proc; nil where there is no /proc.
+func processTreeCPU(pid int) map[string]int64 {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	total := map[string]int64{}
+	for _, e := range entries {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// After the command in parentheses: state ppid ... utime(14) stime(15).
+		i := strings.LastIndexByte(string(b), ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(b)[i+1:])
+		if len(f) < 13 {
+			continue
+		}
+		self := e.Name() == strconv.Itoa(pid)
+		if !self && f[1] != strconv.Itoa(pid) {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		name := "host"
+		if !self {
+			cmd, _ := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+			args := strings.Split(strings.TrimRight(string(cmd), "\x00"), "\x00")
+			name = args[len(args)-1]
+		}
+		total[name] += u + st
+	}
+	return total
 }

@@ -132,6 +132,7 @@ func TestSyncThreePartitionedDevicesConverge(t *testing.T) {
 		written += n
 	}
 	before := states(t, devices)
+	cpuBefore := cpuTimes(t, devices)
 
 	// Heal, and wait for every device to hold every fact.
 	healed := time.Now()
@@ -155,6 +156,7 @@ func TestSyncThreePartitionedDevicesConverge(t *testing.T) {
 		time.Sleep(20 * time.Millisecond) // a poll of three processes' state, not a wait for a state
 	}
 	took := time.Since(healed)
+	cpuAfter := cpuTimes(t, devices)
 
 	var digests []string
 	for _, d := range devices {
@@ -178,9 +180,17 @@ func TestSyncThreePartitionedDevicesConverge(t *testing.T) {
 	t.Logf("missing facts' bytes %d; received: fact bytes %d (%.3f×), payload bytes %d (%.3f×), whole envelopes %d (%.3f×)",
 		missing, factBytes, float64(factBytes)/float64(missing), payload, float64(payload)/float64(missing),
 		envelopes, float64(envelopes)/float64(missing))
+	var cpu int64
+	by := map[string]int64{}
 	for i, d := range devices {
 		t.Logf("device %s: %+v", d.name, after[i].Stats)
+		for name, ticks := range cpuAfter[i] {
+			cpu += ticks - cpuBefore[i][name]
+			by[name] += ticks - cpuBefore[i][name]
+		}
 	}
+	// Linux's USER_HZ is 100 ticks a second.
+	t.Logf("CPU time of the three devices' processes from healing to convergence: %.2f s (in ticks by process: %v)", float64(cpu)/100, by)
 	if refused != 0 {
 		t.Errorf("%d facts refused between honest devices", refused)
 	}
@@ -202,6 +212,23 @@ func states(t *testing.T, devices []*syncDevice) []syncDeviceState {
 	for i, d := range devices {
 		line := d.next(t)
 		if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "state ")), &out[i]); err != nil {
+			t.Fatalf("device %s: %q: %v", d.name, line, err)
+		}
+	}
+	return out
+}
+
+// cpuTimes asks every device for the CPU time of its processes: a figure
+// the machine's other load does not stretch, as it does the wall time.
+func cpuTimes(t *testing.T, devices []*syncDevice) []map[string]int64 {
+	t.Helper()
+	out := make([]map[string]int64, len(devices))
+	for _, d := range devices {
+		d.send("cpu")
+	}
+	for i, d := range devices {
+		line := d.next(t)
+		if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "cpu ")), &out[i]); err != nil {
 			t.Fatalf("device %s: %q: %v", d.name, line, err)
 		}
 	}
