@@ -26,9 +26,11 @@
 // Each side merges what it receives with journal.merge_signed, which checks
 // every fact's signature and that its signer is a key the configuration
 // allows for the fact's authority; a refused fact is logged with the peer
-// and the reason, and counted. A fresh salt per round means a Bloom false
-// positive hides a fact for one round at most: A repeats a round that moved
-// facts until the roots agree.
+// and the reason, and counted. Pages are merged together (up to MergeBatch
+// facts, one journal transaction) while more keep arriving. A fresh salt
+// per round means a Bloom false positive hides a fact for one round at
+// most: a round that moved facts is followed at once by another, until the
+// roots agree (or MaxRepeatRounds).
 //
 // Messages travel as envelopes in one context (Context, "aura-sync/v1")
 // through the agent's Invoke, so every send passes the agent's guard chain
@@ -39,6 +41,14 @@
 // takes part in one round at a time, with whichever peer: a peer that asks
 // while it is busy is told so and tries again shortly. That keeps three
 // devices healing at once from shipping the same facts twice.
+//
+// The guard chain's receipts assume lossless, in-order delivery per
+// (context, sender, receiver): after one envelope is lost the receiver
+// refuses every later one. A send fails during a partition, and frames die
+// with a connection, so the syncer restarts its receipt chain to a peer
+// (Config.RestartChain: the agent rotates that flow budget's epoch) before
+// its next send after a failed send, after a failed round, and when the
+// peer says it refused an envelope of ours ("restart").
 //
 // Rounds run when SyncAll is called — the agent calls it periodically under
 // its task supervisor — and as soon as a peer reappears in
@@ -55,6 +65,12 @@
 //     most MaxDigestParts parts).
 //   - Every envelope goes through the invoker (the agent's router), never
 //     straight to a plugin.
+//   - Only a peer's own loop reads its envelopes and touches its round
+//     state; what loops share (the rounds in progress, the counters) is
+//     behind the Syncer's lock or atomic.
+//
+// Limits: a fact that does not fit one envelope compressed (64 KiB) is not
+// synced (logged); a digest of more than MaxDigestParts parts is not sent.
 //
 // The package imports only effects from the project, like host/threshold:
 // it sees the journal and the network through operations.
