@@ -12,6 +12,9 @@ import (
 	"github.com/aurahost/aura-host/effects"
 )
 
+// roundPoll bounds the wait between two polls of the inbox during a round.
+const roundPoll = 5 * time.Millisecond
+
 // request asks a peer loop for rounds; done, if not nil, gets the result.
 type request struct{ done chan Result }
 
@@ -123,6 +126,11 @@ func (l *peerLoop) run(ctx context.Context) {
 		}
 		l.flush(ctx) // the inbox is dry: merge what came
 		d := wait
+		if l.round != nil {
+			// In a round the peer's next message is due: a long wait
+			// would add to every step of the round.
+			d = min(d, roundPoll)
+		}
 		if l.round == nil && l.seq != nil {
 			d = min(d, max(time.Until(l.seq.retryAt), 0))
 		}
