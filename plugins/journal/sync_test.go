@@ -249,7 +249,7 @@ func TestMergeSignedRefusesWhatItCannotTrust(t *testing.T) {
 	h := sdktest.New(t, newPlugin(t))
 	alice, mallory := deviceKey(1), deviceKey(3)
 	good := SignFact(alice, fact("note", "alice", 1, "said", sdk.Int(1)))
-	forged := withField(good, "body", sdk.Int(2))               // signature no longer verifies
+	forged := withField(good, "body", sdk.Int(2))                               // signature no longer verifies
 	impostor := SignFact(mallory, fact("note", "alice", 2, "said", sdk.Int(3))) // valid signature, not alice's key
 	stringAuth := SignFact(alice, args("type", sdk.String("note"), "authority", sdk.String("alice"), "time", sdk.Int(3),
 		"predicate", sdk.String("said"), "body", sdk.Null())) // "alice" as a string is not the bytes authority
