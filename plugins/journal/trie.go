@@ -145,7 +145,7 @@ func (t *trie) hashOf(r ref, ids idTable) [TrieHashSize]byte {
 	return t.nodes[r].hash
 }
 
-// Root returns the trie's root hash.
+// rootHash returns the trie's root: TrieEmptyRoot for no facts.
 func (t *trie) rootHash(ids idTable) [TrieHashSize]byte {
 	if t.root == noRef {
 		return TrieEmptyRoot
@@ -161,7 +161,7 @@ func (t *trie) plan(handles []uint32, ids idTable) *trieUpdate {
 	if len(handles) == 0 {
 		return u
 	}
-	if t.size+len(handles)-1 > maxTrieHandle || handles[len(handles)-1] > maxTrieHandle {
+	if slices.Max(handles) > maxTrieHandle {
 		panic("journal: more facts than the trie's 31-bit handles can name")
 	}
 	if t.root == noRef {
