@@ -71,7 +71,7 @@ func leafOf(handle uint32) ref { return ref(handle) | leafRef }
 
 // maxTrieHandle bounds the handles a trie can hold: one bit of a ref marks
 // a leaf. 2G facts is far past what a journal is built for.
-const maxTrieHandle = 1<<31 - 1
+const maxTrieHandle = 1<<31 - 2 // leafOf(1<<31 - 1) would be noRef
 
 // trieNode is an inner node: every leaf below it shares the bits before
 // bit and child[c] holds those whose bit is c. 44 bytes; leaves take no
