@@ -32,7 +32,7 @@ const (
 	// DefaultMissingBytes is sync_missing's default max_bytes.
 	DefaultMissingBytes = 512 << 10
 	// MaxMissingBytes bounds sync_missing's max_bytes.
-	MaxMissingBytes = 64 << 20
+	MaxMissingBytes = 16 << 20
 	// MaxSignedBatch bounds the facts of one merge_signed call: each costs
 	// an Ed25519 verification (about 50 µs).
 	MaxSignedBatch = 10_000
@@ -295,7 +295,7 @@ func (j *journal) signedOps() []sdk.Operation {
 				Params: []sdk.Param{
 					{Name: "bloom", Kind: sdk.KindBytes, Doc: "the peer's digest, as its sync_digest returned it"},
 					{Name: "salt", Kind: sdk.KindInt, Doc: "the salt the digest was made with"},
-					{Name: "max_bytes", Kind: sdk.KindInt, Optional: true, Doc: "the most canonical-encoding bytes of facts to return, 1 to 64 MiB; default 512 KiB"},
+					{Name: "max_bytes", Kind: sdk.KindInt, Optional: true, Doc: "the most canonical-encoding bytes of facts to return, 1 to 16 MiB; default 512 KiB"},
 				},
 				Result:      sdk.KindMap,
 				Idempotent:  true,

@@ -71,7 +71,7 @@ func leafOf(handle uint32) ref { return ref(handle) | leafRef }
 
 // maxTrieHandle bounds the handles a trie can hold: one bit of a ref marks
 // a leaf. 2G facts is far past what a journal is built for.
-const maxTrieHandle = 1<<31 - 1
+const maxTrieHandle = 1<<31 - 2 // leafOf(1<<31 - 1) would be noRef
 
 // trieNode is an inner node: every leaf below it shares the bits before
 // bit and child[c] holds those whose bit is c. 44 bytes; leaves take no
@@ -145,7 +145,7 @@ func (t *trie) hashOf(r ref, ids idTable) [TrieHashSize]byte {
 	return t.nodes[r].hash
 }
 
-// Root returns the trie's root hash.
+// rootHash returns the trie's root: TrieEmptyRoot for no facts.
 func (t *trie) rootHash(ids idTable) [TrieHashSize]byte {
 	if t.root == noRef {
 		return TrieEmptyRoot
@@ -161,7 +161,7 @@ func (t *trie) plan(handles []uint32, ids idTable) *trieUpdate {
 	if len(handles) == 0 {
 		return u
 	}
-	if t.size+len(handles)-1 > maxTrieHandle || handles[len(handles)-1] > maxTrieHandle {
+	if slices.Max(handles) > maxTrieHandle {
 		panic("journal: more facts than the trie's 31-bit handles can name")
 	}
 	if t.root == noRef {
