@@ -150,16 +150,61 @@ func (j *memJournal) invoke(op effects.OpID, args effects.Value) (effects.Value,
 	return effects.Value{}, &effects.Error{Code: effects.CodeUnknownOp, Op: op}
 }
 
-// hub is an in-memory network between nodes, with partitions.
+// hub is an in-memory network between nodes, with partitions, and with
+// receipt chains as the guard chain keeps them: each envelope carries its
+// chain's epoch and nonce, a receiver takes only the next nonce (or a newer
+// epoch), so one lost envelope makes it refuse every later one until the
+// sender restarts its chain.
 type hub struct {
-	mu    sync.Mutex
-	boxes map[string][]effects.Value // destination|source|context → envelopes, oldest first
-	down  map[effects.AuthorityID]bool
-	nodes []effects.AuthorityID
+	mu     sync.Mutex
+	boxes  map[string][]stamped // destination|source|context → envelopes, oldest first
+	down   map[effects.AuthorityID]bool
+	nodes  []effects.AuthorityID
+	chains map[[2]effects.AuthorityID]*chain
+	// lose lists, per (sender, receiver), the nonces of the first epoch
+	// whose envelopes are lost silently (the send succeeds).
+	lose map[[2]effects.AuthorityID][]int
+}
+
+type stamped struct {
+	env          effects.Value
+	epoch, nonce int
+}
+
+type chain struct {
+	epoch, sent        int // the sender's side
+	gotEpoch, gotNonce int // the receiver's side
+	restarts, refusals int
 }
 
 func newHub() *hub {
-	return &hub{boxes: map[string][]effects.Value{}, down: map[effects.AuthorityID]bool{}}
+	return &hub{boxes: map[string][]stamped{}, down: map[effects.AuthorityID]bool{},
+		chains: map[[2]effects.AuthorityID]*chain{}, lose: map[[2]effects.AuthorityID][]int{}}
+}
+
+func (h *hub) chain(src, dst effects.AuthorityID) *chain {
+	c := h.chains[[2]effects.AuthorityID{src, dst}]
+	if c == nil {
+		c = &chain{}
+		h.chains[[2]effects.AuthorityID{src, dst}] = c
+	}
+	return c
+}
+
+// restart is RestartChain: the sender's next envelope starts a new epoch.
+func (h *hub) restart(src, dst effects.AuthorityID) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := h.chain(src, dst)
+	c.epoch++
+	c.sent = 0
+	c.restarts++
+}
+
+func (h *hub) loseNonces(src, dst effects.AuthorityID, nonces ...int) {
+	h.mu.Lock()
+	h.lose[[2]effects.AuthorityID{src, dst}] = nonces
+	h.mu.Unlock()
 }
 
 func boxKey(dst, src, ctx effects.Value) string {
@@ -184,20 +229,37 @@ func (h *hub) invoke(self effects.AuthorityID, op effects.OpID, args effects.Val
 		c, _ := env.Get("context")
 		var d effects.AuthorityID
 		copy(d[:], dst.BytesString())
+		ch := h.chain(self, d)
+		ch.sent++ // the receipt is issued before the network is tried
 		if h.down[self] || h.down[d] {
 			return effects.Value{}, effects.Errorf(effects.CodeUnavailable, "partitioned")
 		}
+		if ch.epoch == 0 && slices.Contains(h.lose[[2]effects.AuthorityID{self, d}], ch.sent) {
+			return effects.Map(map[string]effects.Value{"seq": effects.Uint(1)}), nil
+		}
 		k := boxKey(dst, src, c)
-		h.boxes[k] = append(h.boxes[k], env)
+		h.boxes[k] = append(h.boxes[k], stamped{env: env, epoch: ch.epoch, nonce: ch.sent})
 		return effects.Map(map[string]effects.Value{"seq": effects.Uint(1)}), nil
 	case effects.NetworkReceiveEnvelopeFrom:
-		k := boxKey(effects.Bytes(self[:]), arg("source"), arg("context"))
+		src := arg("source")
+		k := boxKey(effects.Bytes(self[:]), src, arg("context"))
 		q := h.boxes[k]
 		if len(q) == 0 {
 			return effects.Null(), nil
 		}
 		h.boxes[k] = q[1:]
-		return q[0], nil
+		var from effects.AuthorityID
+		copy(from[:], src.BytesString())
+		ch := h.chain(from, self)
+		switch e := q[0]; {
+		case e.epoch > ch.gotEpoch || (e.epoch == ch.gotEpoch && e.nonce == ch.gotNonce+1):
+			ch.gotEpoch, ch.gotNonce = e.epoch, e.nonce
+			return e.env, nil
+		default:
+			ch.refusals++
+			return effects.Value{}, effects.Errorf(effects.CodeDenied, "receipt nonce %d (epoch %d) does not follow %d (epoch %d)",
+				e.nonce, e.epoch, ch.gotNonce, ch.gotEpoch)
+		}
 	case effects.NetworkConnectedPeers:
 		var out []effects.Value
 		if !h.down[self] {
@@ -270,7 +332,8 @@ func newSyncer(t *testing.T, h *hub, n *node, peers []syncer.Peer) *syncer.Synce
 	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Info, Output: n.log})
 	s, err := syncer.New(syncer.Config{
 		Self: n.id, Peers: peers, Logger: logger, RoundTimeout: 2 * time.Second, PeerCheck: -1,
-		Keys: []syncer.Key{{Authority: n.id, Key: n.key.Public().(ed25519.PublicKey)}},
+		RestartChain: func(_ context.Context, peer effects.AuthorityID) error { h.restart(n.id, peer); return nil },
+		Keys:         []syncer.Key{{Authority: n.id, Key: n.key.Public().(ed25519.PublicKey)}},
 		Invoke: func(ctx context.Context, op effects.OpID, args effects.Value) (effects.Value, error) {
 			if err := ctx.Err(); err != nil {
 				return effects.Value{}, err

@@ -269,3 +269,44 @@ func deflate(b []byte) []byte {
 	w.Close()
 	return buf.Bytes()
 }
+
+// A lost envelope breaks the receiver's receipt chain; the syncers restart
+// it (the receiver asks, the sender restarts before its next send) and
+// converge anyway. a's root is lost silently (the send succeeds: a's round
+// times out), and so is b's first page of facts (a refuses the pages after
+// it and asks b to restart).
+func TestLostEnvelopesRestartTheReceiptChain(t *testing.T) {
+	t.Parallel()
+	h := newHub()
+	nodes := cluster(t, h, "a", "b")
+	a, b := nodes[0], nodes[1]
+	a.write(t, "a", 300)
+	b.write(t, "b", 3000)       // several pages
+	h.loseNonces(a.id, b.id, 1) // a's first root
+	h.loseNonces(b.id, a.id, 2) // b's first page (after its digest)
+	a.start(t)
+	b.start(t)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		a.syncAll(t)
+		ra, na := a.journal.root()
+		rb, nb := b.journal.root()
+		if bytes.Equal(ra, rb) && na == 3300 && nb == 3300 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no convergence after lost envelopes: a %d facts, b %d", na, nb)
+		}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for pair, c := range h.chains {
+		t.Logf("chain %s → %s: %d restarts, %d refusals", pair[0], pair[1], c.restarts, c.refusals)
+	}
+	if c := h.chains[[2]effects.AuthorityID{b.id, a.id}]; c.refusals == 0 || c.restarts == 0 {
+		t.Fatalf("b → a: %d refusals, %d restarts: the lost page should have made a refuse, and b restart", c.refusals, c.restarts)
+	}
+	if !strings.Contains(a.log.String(), "envelope refused by the guard chain") {
+		t.Fatalf("a did not log the refusals:\n%s", a.log.String())
+	}
+}
