@@ -21,6 +21,11 @@ const (
 	listDoc    = "Returns a list of facts (maps), ordered by fact ID."
 )
 
+// rfc6962Param asks merkle_root and inclusion_proof for the RFC 6962 tree
+// instead of the trie.
+var rfc6962Param = sdk.Param{Name: "rfc6962", Kind: sdk.KindBool, Optional: true,
+	Doc: "use the RFC 6962 tree over the sorted fact IDs (rebuilt after each write) instead of the trie; default false"}
+
 func (j *journal) operations() []sdk.Operation {
 	idParam := sdk.Param{Name: "id", Kind: sdk.KindBytes, Doc: idDoc}
 	budgetParams := []sdk.Param{
@@ -28,7 +33,7 @@ func (j *journal) operations() []sdk.Operation {
 		{Name: "peer", Kind: sdk.KindBytes, Doc: peerDoc},
 	}
 	withBudget := func(extra ...sdk.Param) []sdk.Param { return append(append([]sdk.Param{}, budgetParams...), extra...) }
-	return []sdk.Operation{
+	return append([]sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
 				ID: effects.JournalAppendFact,
@@ -146,8 +151,12 @@ func (j *journal) operations() []sdk.Operation {
 		{
 			Spec: sdk.OpSpec{
 				ID: effects.JournalMerkleRoot,
-				Doc: "Returns the 32-byte root (bytes) of the RFC 6962 Merkle tree (SHA-256) whose leaves are the " +
-					"fact IDs in byte order. It depends only on the set of facts; the empty journal's root is SHA-256 of nothing.",
+				Doc: "Returns the 32-byte root (bytes) of the binary Patricia trie of the fact IDs (SHA-256, see the " +
+					"journal's doc: leaf = H(0x00 || id), inner = H(0x01 || split bit || left || right), empty set = " +
+					"H(0x02)). It is a function of the set of facts only — not of their order, batches or restarts — and " +
+					"a write updates it in O(log n). With rfc6962: true, the root of the RFC 6962 tree whose leaves are " +
+					"the fact IDs in byte order instead, rebuilt (in linear time) on the first call after a write.",
+				Params:      []sdk.Param{rfc6962Param},
 				Result:      sdk.KindBytes,
 				Idempotent:  true,
 				Determinism: sdk.ReadsWorld,
@@ -157,10 +166,14 @@ func (j *journal) operations() []sdk.Operation {
 		{
 			Spec: sdk.OpSpec{
 				ID: effects.JournalInclusionProof,
-				Doc: "Returns the RFC 6962 inclusion proof of a fact in the current tree: a map {index: uint (the " +
-					"fact's leaf), size: uint (leaves in the tree), proof: list of 32-byte hashes, root: bytes (the " +
-					"tree's root)}. A fact not in the journal is a not_found error.",
-				Params:      []sdk.Param{idParam},
+				Doc: "Returns the proof that a fact is in the journal, against the root merkle_root returns: a map " +
+					"{scheme: \"trie\", size: uint (facts in the journal), bits: list of uint (the split bits of the " +
+					"inner nodes on the fact's path, from its leaf up: strictly decreasing), proof: list of 32-byte " +
+					"hashes (the other child of each of those nodes), root: bytes}. With rfc6962: true, the RFC 6962 " +
+					"inclusion proof in the tree of merkle_root {rfc6962: true}: {scheme: \"rfc6962\", index: uint (the " +
+					"fact's leaf), size: uint (leaves), proof: list of 32-byte hashes, root: bytes}. A fact not in the " +
+					"journal is a not_found error.",
+				Params:      []sdk.Param{idParam, rfc6962Param},
 				Result:      sdk.KindMap,
 				Idempotent:  true,
 				Determinism: sdk.ReadsWorld,
@@ -171,11 +184,14 @@ func (j *journal) operations() []sdk.Operation {
 			Spec: sdk.OpSpec{
 				ID: effects.JournalVerifyFactInclusion,
 				Doc: "Checks an inclusion proof (as inclusion_proof returns it) against a root: true if it proves " +
-					"the fact ID is a leaf of a tree with that root, false otherwise. Needs no journal state.",
+					"the fact ID is in the set (trie) or a leaf of the tree (rfc6962) with that root, false otherwise. " +
+					"Needs no journal state.",
 				Params: []sdk.Param{
 					idParam,
-					{Name: "root", Kind: sdk.KindBytes, Doc: "the Merkle root the proof must lead to"},
-					{Name: "proof", Kind: sdk.KindMap, Doc: "the proof: a map {index: uint, size: uint, proof: list of bytes}; other fields are ignored"},
+					{Name: "root", Kind: sdk.KindBytes, Doc: "the root the proof must lead to"},
+					{Name: "proof", Kind: sdk.KindMap, Doc: "the proof: {scheme: \"trie\", bits: list of uint, proof: list " +
+						"of bytes} or {scheme: \"rfc6962\", index: uint, size: uint, proof: list of bytes}; without " +
+						"scheme, a proof with an index is rfc6962 and any other a trie proof; other fields are ignored"},
 				},
 				Result:      sdk.KindBool,
 				Idempotent:  true,
@@ -279,7 +295,7 @@ func (j *journal) operations() []sdk.Operation {
 			},
 			Handle: j.stats,
 		},
-	}
+	}, j.signedOps()...)
 }
 
 func invalid(format string, args ...any) error {
@@ -454,12 +470,33 @@ func (j *journal) mightContain(ctx context.Context, c *sdk.Call) (sdk.Value, err
 	return sdk.Bool(j.bloom.Test(id[:])), nil
 }
 
-func (j *journal) merkleRoot(ctx context.Context, _ *sdk.Call) (sdk.Value, error) {
-	t, err := j.merkle(ctx)
-	if err != nil {
-		return sdk.Value{}, err
+func wantsRFC6962(c *sdk.Call) bool {
+	b, _ := c.Arg("rfc6962").AsBool()
+	return b
+}
+
+func (j *journal) merkleRoot(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	if wantsRFC6962(c) {
+		t, err := j.merkle(ctx)
+		if err != nil {
+			return sdk.Value{}, err
+		}
+		return sdk.Bytes(t.root), nil
 	}
-	return sdk.Bytes(t.root), nil
+	var root [TrieHashSize]byte
+	err := j.readState(ctx, func() error {
+		root = j.facts.rootHash(idTable{base: j.index.ids})
+		return nil
+	})
+	return sdk.Bytes(root[:]), err
+}
+
+func hashList(hashes [][]byte) sdk.Value {
+	out := make([]sdk.Value, len(hashes))
+	for i, h := range hashes {
+		out[i] = sdk.Bytes(h)
+	}
+	return sdk.List(out...)
 }
 
 func (j *journal) inclusionProof(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
@@ -467,6 +504,37 @@ func (j *journal) inclusionProof(ctx context.Context, c *sdk.Call) (sdk.Value, e
 	if err != nil {
 		return sdk.Value{}, err
 	}
+	if wantsRFC6962(c) {
+		return j.rfc6962Proof(ctx, id)
+	}
+	var out sdk.Value
+	err = j.readState(ctx, func() error {
+		table := idTable{base: j.index.ids}
+		p, ok := j.facts.proof(&id, table)
+		if !ok {
+			return sdk.Errorf(sdk.CodeNotFound, "no fact %x in the journal", id)
+		}
+		bits := make([]sdk.Value, len(p.Bits))
+		for i, b := range p.Bits {
+			bits[i] = sdk.Uint(uint64(b))
+		}
+		root := j.facts.rootHash(table)
+		out = sdk.Map(map[string]sdk.Value{
+			"scheme": sdk.String(schemeTrie), "size": sdk.Uint(uint64(j.facts.size)), "bits": sdk.List(bits...),
+			"proof": hashList(p.siblingSlices()), "root": sdk.Bytes(root[:]),
+		})
+		return nil
+	})
+	return out, err
+}
+
+// The schemes of inclusion proofs.
+const (
+	schemeTrie    = "trie"
+	schemeRFC6962 = "rfc6962"
+)
+
+func (j *journal) rfc6962Proof(ctx context.Context, id ID) (sdk.Value, error) {
 	t, err := j.merkle(ctx)
 	if err != nil {
 		return sdk.Value{}, err
@@ -479,12 +547,9 @@ func (j *journal) inclusionProof(ctx context.Context, c *sdk.Call) (sdk.Value, e
 	if err != nil {
 		return sdk.Value{}, sdk.Errorf(sdk.CodeInternal, "inclusion proof of leaf %d: %v", index, err)
 	}
-	proof := make([]sdk.Value, len(hashes))
-	for i, h := range hashes {
-		proof[i] = sdk.Bytes(h)
-	}
 	return sdk.Map(map[string]sdk.Value{
-		"index": sdk.Uint(index), "size": sdk.Uint(t.size()), "proof": sdk.List(proof...), "root": sdk.Bytes(t.root),
+		"scheme": sdk.String(schemeRFC6962), "index": sdk.Uint(index), "size": sdk.Uint(t.size()),
+		"proof": hashList(hashes), "root": sdk.Bytes(t.root),
 	}), nil
 }
 
@@ -495,11 +560,9 @@ func (j *journal) verifyFactInclusion(_ context.Context, c *sdk.Call) (sdk.Value
 	}
 	root, _ := c.Arg("root").AsBytes()
 	p := c.Arg("proof")
-	index, okIndex := field(p, "index").AsUint()
-	size, okSize := field(p, "size").AsUint()
 	list := field(p, "proof")
-	if !okIndex || !okSize || list.Kind() != sdk.KindList {
-		return sdk.Value{}, invalid("proof must be a map {index: uint, size: uint, proof: list of bytes}, got %v", p)
+	if list.Kind() != sdk.KindList {
+		return sdk.Value{}, invalid("proof must be a map with a proof field (a list of bytes), got %v", p)
 	}
 	hashes := make([][]byte, list.Len())
 	for i, h := range list.Items() {
@@ -509,7 +572,48 @@ func (j *journal) verifyFactInclusion(_ context.Context, c *sdk.Call) (sdk.Value
 		}
 		hashes[i] = b
 	}
-	return sdk.Bool(VerifyInclusion(id[:], index, size, hashes, root)), nil
+	scheme, hasScheme := field(p, "scheme").AsString()
+	if !hasScheme {
+		scheme = schemeTrie
+		if _, hasIndex := p.Get("index"); hasIndex {
+			scheme = schemeRFC6962
+		}
+	}
+	switch scheme {
+	case schemeRFC6962:
+		index, okIndex := field(p, "index").AsUint()
+		size, okSize := field(p, "size").AsUint()
+		if !okIndex || !okSize {
+			return sdk.Value{}, invalid("an rfc6962 proof must be a map {index: uint, size: uint, proof: list of bytes}, got %v", p)
+		}
+		return sdk.Bool(VerifyInclusion(id[:], index, size, hashes, root)), nil
+	case schemeTrie:
+		bitList := field(p, "bits")
+		if bitList.Kind() != sdk.KindList {
+			return sdk.Value{}, invalid("a trie proof must be a map {bits: list of uint, proof: list of bytes}, got %v", p)
+		}
+		var tp TrieProof
+		for i, v := range bitList.Items() {
+			b, ok := v.AsUint()
+			if !ok {
+				if n, isInt := v.AsInt(); isInt && n >= 0 {
+					b, ok = uint64(n), true
+				}
+			}
+			if !ok || b >= 8*IDSize {
+				return sdk.Value{}, invalid("proof: bit %d must be a uint below %d, got %v", i, 8*IDSize, v)
+			}
+			tp.Bits = append(tp.Bits, uint8(b))
+		}
+		for _, h := range hashes {
+			if len(h) != TrieHashSize {
+				return sdk.Bool(false), nil
+			}
+			tp.Siblings = append(tp.Siblings, [TrieHashSize]byte(h))
+		}
+		return sdk.Bool(VerifyTrieInclusion(id[:], tp, root)), nil
+	}
+	return sdk.Value{}, invalid("proof: unknown scheme %q (trie or rfc6962)", scheme)
 }
 
 func field(m sdk.Value, name string) sdk.Value {
