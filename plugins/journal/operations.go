@@ -485,7 +485,7 @@ func (j *journal) merkleRoot(ctx context.Context, c *sdk.Call) (sdk.Value, error
 	}
 	var root [TrieHashSize]byte
 	err := j.readState(ctx, func() error {
-		root = j.facts.rootHash(idTable{base: j.index.ids})
+		root = j.allTrie.rootHash(idTable{base: j.index.ids})
 		return nil
 	})
 	return sdk.Bytes(root[:]), err
@@ -510,7 +510,7 @@ func (j *journal) inclusionProof(ctx context.Context, c *sdk.Call) (sdk.Value, e
 	var out sdk.Value
 	err = j.readState(ctx, func() error {
 		table := idTable{base: j.index.ids}
-		p, ok := j.facts.proof(&id, table)
+		p, ok := j.allTrie.proof(&id, table)
 		if !ok {
 			return sdk.Errorf(sdk.CodeNotFound, "no fact %x in the journal", id)
 		}
@@ -518,9 +518,9 @@ func (j *journal) inclusionProof(ctx context.Context, c *sdk.Call) (sdk.Value, e
 		for i, b := range p.Bits {
 			bits[i] = sdk.Uint(uint64(b))
 		}
-		root := j.facts.rootHash(table)
+		root := j.allTrie.rootHash(table)
 		out = sdk.Map(map[string]sdk.Value{
-			"scheme": sdk.String(schemeTrie), "size": sdk.Uint(uint64(j.facts.size)), "bits": sdk.List(bits...),
+			"scheme": sdk.String(schemeTrie), "size": sdk.Uint(uint64(j.allTrie.size)), "bits": sdk.List(bits...),
 			"proof": hashList(p.siblingSlices()), "root": sdk.Bytes(root[:]),
 		})
 		return nil
