@@ -14,7 +14,10 @@ import (
 
 const (
 	factDoc = "the fact: a map with at least type (non-empty string), authority (non-empty bytes or string), " +
-		"time (int, milliseconds), predicate (string) and body (any value); other fields are kept and hashed too"
+		"time (int, milliseconds), predicate (string) and body (any value); other fields are kept and hashed too. " +
+		"A fact with a signer or signature field is a signed fact: signer must be a 32-byte Ed25519 public key, " +
+		"signature its 64-byte signature of \"aura-fact/v1\\x00\" followed by the canonical encoding of the fact " +
+		"without its signature field, and a signature that does not verify is an invalid_args error"
 	idDoc      = "a fact ID: the 32-byte BLAKE3-256 digest of the fact's canonical encoding"
 	contextDoc = "the relational context the budget belongs to (non-empty bytes, e.g. a context ID)"
 	peerDoc    = "the peer the budget is for (non-empty bytes, e.g. an authority ID)"
