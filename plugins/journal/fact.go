@@ -53,7 +53,7 @@ func ParseFact(v sdk.Value) (Fact, error) {
 	f.ID = blake3.Sum256(f.Encoded)
 	// A fact that carries a signature is admitted only if it verifies, so
 	// that the signed facts, which peers sync, are all verifiably signed.
-	if f.Signed || hasEither(v, SignerField, SignatureField) {
+	if hasEither(v, SignerField, SignatureField) {
 		if err := VerifyFactSignature(v); err != nil {
 			return Fact{}, fmt.Errorf("fact %x: %w", f.ID, err)
 		}

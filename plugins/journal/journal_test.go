@@ -362,6 +362,7 @@ func state(t *testing.T, h *sdktest.Harness) []sdk.Value {
 	return []sdk.Value{
 		mustInvoke(t, h, effects.JournalGetJournal, sdk.Null()),
 		mustInvoke(t, h, effects.JournalMerkleRoot, sdk.Null()),
+		mustInvoke(t, h, effects.JournalSyncRoot, sdk.Null()),
 		mustInvoke(t, h, effects.JournalView, args("type", sdk.String("counter"))),
 		mustInvoke(t, h, effects.JournalView, args("type", sdk.String("latest"))),
 		mustInvoke(t, h, effects.JournalView, args("type", sdk.String("note"), "reducer", sdk.String("latest"))),

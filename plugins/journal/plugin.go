@@ -79,16 +79,16 @@ type journal struct {
 
 	writeMu sync.Mutex
 
-	mu    sync.RWMutex
-	db    *bbolt.DB // nil until configured
-	path  string
-	index *indexes           // the facts of db, in memory
-	bloom *bloom.BloomFilter // every stored ID
-	room  uint64             // the number of IDs bloom is sized for
-	facts *trie              // every stored fact, by index handle: merkle_root, inclusion proofs
-	signd *trie              // the signed facts: sync_root, sync_digest, sync_missing
-	tree  *tree              // the RFC 6962 tree, built on demand; nil when a write invalidated it
-	gen   uint64             // counts publications, so a tree built without mu knows whether it is current
+	mu         sync.RWMutex
+	db         *bbolt.DB // nil until configured
+	path       string
+	index      *indexes           // the facts of db, in memory
+	bloom      *bloom.BloomFilter // every stored ID
+	room       uint64             // the number of IDs bloom is sized for
+	allTrie    *trie              // every stored fact, by index handle: merkle_root, inclusion proofs
+	signedTrie *trie              // the signed facts: sync_root, sync_digest, sync_missing
+	tree       *tree              // the RFC 6962 tree, built on demand; nil when a write invalidated it
+	gen        uint64             // counts publications, so a tree built without mu knows whether it is current
 }
 
 func newJournal(lockTimeout time.Duration, reg *Registry) *journal {
@@ -129,14 +129,14 @@ func (j *journal) configure(_ context.Context, c *sdk.Configuration) error {
 		return &sdk.ConfigError{Path: []string{"path"}, Summary: "cannot read the journal database", Detail: fmt.Sprintf("%s: %v", path, err)}
 	}
 	filter, room := bloomOf(index, nil)
-	facts, signd := triesOf(index, signed)
+	all, signedTrie := triesOf(index, signed)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.db != nil {
 		j.db.Close()
 	}
 	j.db, j.path, j.index, j.bloom, j.room, j.tree = db, path, index, filter, room, nil
-	j.facts, j.signd = facts, signd
+	j.allTrie, j.signedTrie = all, signedTrie
 	j.gen++
 	return nil
 }
@@ -163,7 +163,7 @@ func bloomOf(x *indexes, more []ID) (*bloom.BloomFilter, uint64) {
 
 // triesOf builds the tries of the facts of x, and of those of them whose
 // handles are signed (sorted by ID).
-func triesOf(x *indexes, signed []uint32) (facts, signd *trie) {
+func triesOf(x *indexes, signed []uint32) (all, signedOnly *trie) {
 	handles := make([]uint32, x.count())
 	for i := range handles {
 		handles[i] = uint32(i)
@@ -191,7 +191,7 @@ func (j *journal) close() error {
 		return nil
 	}
 	err := j.db.Close()
-	j.db, j.index, j.bloom, j.tree, j.facts, j.signd = nil, nil, nil, nil, nil, nil
+	j.db, j.index, j.bloom, j.tree, j.allTrie, j.signedTrie = nil, nil, nil, nil, nil, nil
 	j.gen++
 	return err
 }
@@ -295,12 +295,12 @@ func (j *journal) publish(b *indexBatch) []ID {
 	for i := range handles {
 		handles[i] = b.base + uint32(i)
 	}
-	facts, signd := j.facts.plan(handles, table), j.signd.plan(b.signed, table)
+	all, signedOnly := j.allTrie.plan(handles, table), j.signedTrie.plan(b.signed, table)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.index.apply(b)
-	j.facts.commit(facts)
-	j.signd.commit(signd)
+	j.allTrie.commit(all)
+	j.signedTrie.commit(signedOnly)
 	if resized != nil {
 		j.bloom, j.room = resized, room
 	} else {

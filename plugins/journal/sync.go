@@ -91,7 +91,7 @@ func decodeDigest(data []byte) (*bloom.BloomFilter, error) {
 
 // signedRoot returns the signed trie's root and size. mu must be held.
 func (j *journal) signedRoot() ([TrieHashSize]byte, int) {
-	return j.signd.rootHash(idTable{base: j.index.ids}), j.signd.size
+	return j.signedTrie.rootHash(idTable{base: j.index.ids}), j.signedTrie.size
 }
 
 func (j *journal) syncRoot(ctx context.Context, _ *sdk.Call) (sdk.Value, error) {
@@ -112,7 +112,7 @@ func (j *journal) syncDigest(ctx context.Context, c *sdk.Call) (sdk.Value, error
 	err := j.readState(ctx, func() error {
 		root, n = j.signedRoot()
 		filter = newDigest(n)
-		j.signd.walk(func(h uint32) bool {
+		j.signedTrie.walk(func(h uint32) bool {
 			filter.Add(saltedID(salt, &j.index.ids[h]))
 			return true
 		})
@@ -147,7 +147,7 @@ func (j *journal) syncMissing(ctx context.Context, c *sdk.Call) (sdk.Value, erro
 		facts := tx.Bucket(bucketFacts)
 		var size int64
 		var failed error
-		j.signd.walk(func(h uint32) bool {
+		j.signedTrie.walk(func(h uint32) bool {
 			id := &j.index.ids[h]
 			if filter.Test(saltedID(salt, id)) {
 				return true

@@ -400,3 +400,24 @@ func TestDigestSaltsChangeFalsePositives(t *testing.T) {
 		t.Fatal("the same false positives under two salts")
 	}
 }
+
+// FuzzDecodeDigest feeds decodeDigest arbitrary bytes: it must never panic,
+// and what it accepts must be a filter no larger than the bytes sent.
+func FuzzDecodeDigest(f *testing.F) {
+	f.Add(emptyDigest(f))
+	f.Add(digestBytes(64, 3, 64, 1))
+	f.Add(digestBytes(1<<60, 7, 1<<60, 1))
+	f.Add(digestBytes(1<<64-1, 1, 1<<64-1, 0))
+	f.Add([]byte("not a bloom filter at all, just text"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		filter, err := decodeDigest(data)
+		if err != nil {
+			return
+		}
+		if uint64(filter.Cap()) > 8*uint64(len(data)) || filter.K() == 0 || filter.K() > maxDigestHashes {
+			t.Fatalf("accepted a filter of %d bits, %d hashes from %d bytes", filter.Cap(), filter.K(), len(data))
+		}
+		id := ID{1}
+		filter.Test(saltedID(3, &id))
+	})
+}
