@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -47,6 +48,11 @@ type Agent struct {
 	FlowBudgetLimit uint64
 	FlowBudgetRange hcl.Range
 
+	// Sync is the agent's sync block: the anti-entropy service keeping
+	// its journal's signed facts converged with its peers'; nil when
+	// absent.
+	Sync *Sync
+
 	// Listen is where the agent's network transport listens in production
 	// (multiaddrs, or host:port for TCP); nil when absent. A file with peer
 	// blocks needs it: its peers dial this address.
@@ -73,7 +79,76 @@ var agentSpec = bodySpec[Agent]{
 		{typ: "flow_budget", single: true, decode: func(d *decoder, ag *Agent, b *hcl.Block) {
 			flowBudgetSpec.decode(d, ag, b.Body)
 		}},
+		{typ: "sync", single: true, decode: func(d *decoder, ag *Agent, b *hcl.Block) {
+			ag.Sync = &Sync{DeclRange: b.DefRange}
+			syncSpec.decode(d, ag.Sync, b.Body)
+		}},
 	},
+}
+
+// Sync is an agent's sync block: which agents (here or peers elsewhere)
+// its journal's signed facts are kept converged with, and how often.
+//
+//	sync {
+//	  with     = ["device_2", "guardian_1"]  # agents or peers
+//	  interval = "30s"                       # optional: default 30s; a reconnected peer syncs at once
+//	}
+type Sync struct {
+	DeclRange hcl.Range
+	// With names the agents and peers to sync with; WithRanges holds each
+	// name's range.
+	With       []string
+	WithRange  hcl.Range
+	WithRanges []hcl.Range
+	// Interval is the time between two periodic rounds; 0 when absent.
+	Interval      time.Duration
+	IntervalRange hcl.Range
+}
+
+var syncSpec = bodySpec[Sync]{
+	where: "in a sync block",
+	attrs: []attrSpec[Sync]{
+		{name: "with", required: true, example: `["device_2"]`, decode: func(d *decoder, s *Sync, a *hcl.Attribute) {
+			items, ok := d.stringListAttr(a, `["device_2"]`)
+			if !ok {
+				return
+			}
+			if len(items) == 0 {
+				d.add(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Nothing to sync with",
+					Detail:  "with names the agents or peers whose journals this agent's converges with, e.g. with = [\"device_2\"]; remove the sync block to sync with none.",
+					Subject: a.Expr.Range().Ptr()})
+				return
+			}
+			for _, it := range items {
+				s.With, s.WithRanges = append(s.With, it.Value), append(s.WithRanges, it.ValueRange)
+			}
+			s.WithRange = a.Expr.Range()
+		}},
+		{name: "interval", decode: func(d *decoder, s *Sync, a *hcl.Attribute) {
+			if v, ok := d.durationAttr(a, "30s", positive); ok {
+				s.Interval, s.IntervalRange = v, a.Expr.Range()
+			}
+		}},
+	},
+}
+
+// checkSyncAgents reports sync blocks naming what is neither an agent nor
+// a peer, or the agent itself.
+func (d *decoder) checkSyncAgents(dep *Deployment) {
+	for _, ag := range dep.Agents {
+		if ag.Sync == nil {
+			continue
+		}
+		for i, name := range ag.Sync.With {
+			if name == ag.Name {
+				d.add(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "An agent syncs with itself",
+					Detail:  fmt.Sprintf("Agent %q names itself in its sync block: name the other agents or peers it syncs with.", name),
+					Subject: ag.Sync.WithRanges[i].Ptr()})
+				continue
+			}
+			d.checkRef(dep, name, ag.Sync.WithRanges[i], fmt.Sprintf("Agent %q syncs with %q", ag.Name, name), true)
+		}
+	}
 }
 
 // flowBudgetSpec is the flow_budget block of an agent; it fills the

@@ -249,6 +249,7 @@ func (d *decoder) checkDeployment(dep *Deployment, body hcl.Body) {
 	d.checkServices(dep)
 	d.checkDependencies(dep)
 	d.checkPeers(dep)
+	d.checkSyncAgents(dep)
 	d.checkFaultAgents(dep)
 	d.checkRunAgents(dep)
 	dep.applyModeSeed()

@@ -295,21 +295,36 @@ func (d *decoder) checkFaultAgents(dep *Deployment) {
 // checkAgentRef reports name, written at r, if no agent block declares it;
 // lead is the sentence's start, naming who refers to the agent.
 func (d *decoder) checkAgentRef(dep *Deployment, name string, r hcl.Range, lead string) {
-	if dep.Agent(name) != nil {
+	d.checkRef(dep, name, r, lead, false)
+}
+
+// checkRef is checkAgentRef; with peersToo, a peer block's name is good
+// too (a run's role or a sync partner may be on another machine).
+func (d *decoder) checkRef(dep *Deployment, name string, r hcl.Range, lead string, peersToo bool) {
+	if dep.Agent(name) != nil || (peersToo && dep.PeerNamed(name) != nil) {
 		return
 	}
 	var names []string
 	for _, a := range dep.Agents {
 		names = append(names, a.Name)
 	}
+	blocks, what := "agent block", "agents"
+	if peersToo && len(dep.Peers) > 0 {
+		blocks, what = "agent or peer block", "agents and peers"
+		for _, p := range dep.Peers {
+			if !slices.Contains(names, p.Name) {
+				names = append(names, p.Name)
+			}
+		}
+	}
 	declared := fmt.Sprintf(" This deployment declares no agent: add agent %q {}.", name)
 	if len(names) > 0 {
-		declared = fmt.Sprintf(" Declared agents: %s. Fix the name, or declare agent %q {}.", quotedList(names, "and"), name)
+		declared = fmt.Sprintf(" Declared %s: %s. Fix the name, or declare agent %q {}.", what, quotedList(names, "and"), name)
 	}
 	d.add(&hcl.Diagnostic{
 		Severity: hcl.DiagError,
 		Summary:  "Unknown agent",
-		Detail:   fmt.Sprintf("%s, but no agent block is named %q.%s%s", lead, name, didYouMean(name, names), declared),
+		Detail:   fmt.Sprintf("%s, but no %s is named %q.%s%s", lead, blocks, name, didYouMean(name, names), declared),
 		Subject:  r.Ptr(),
 	})
 }
