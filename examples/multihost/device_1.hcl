@@ -49,6 +49,11 @@ agent "device_1" {
   flow_budget {
     limit = 1000
   }
+  # Its journal's signed facts converge with these (anti-entropy over the
+  # transport, every fact checked against its writer's device key).
+  sync {
+    with = ["device_2", "device_3", "guardian_1", "guardian_2"]
+  }
 }
 
 peer "device_2" {

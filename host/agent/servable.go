@@ -28,6 +28,13 @@ type Served struct {
 // guarded. hc configures the runtime; Serve sets its Deployment and Admin.
 // The caller must Shutdown.
 func Serve(ctx context.Context, dep *config.Deployment, hc host.Config) (*Served, error) {
+	for _, ag := range dep.Agents {
+		if ag.Sync != nil {
+			return nil, fmt.Errorf("%s: agent %s has a sync block, which runs on a multi-host deployment (a file with peer blocks, one per machine); "+
+				"here its agents share one process and their transports have no peers: remove the sync block, or give each agent its own machine's file",
+				ag.Sync.DeclRange, ag.Name)
+		}
+	}
 	if len(dep.Agents) > 0 {
 		g, err := StartGroup(ctx, GroupConfig{Deployment: dep, Admin: true, Host: hc})
 		if err != nil {

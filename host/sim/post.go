@@ -22,6 +22,11 @@ type postOffice struct {
 	runs    []*simRun
 	agents  []*simAgent
 	running func(*simMachine) bool
+	// sources and contexts, in production, are every agent of the
+	// deployment and every run's context: take receives only envelopes
+	// of the runs. Nil in simulation.
+	sources  []effects.AuthorityID
+	contexts []effects.ContextID
 	// early holds messages for sessions no run of this call has bound
 	// (yet): with one process per device, a peer that finished a ceremony
 	// first may already be sending the next run's messages. It outlives
@@ -86,7 +91,7 @@ func (p *postOffice) receive() int {
 	n := 0
 	for _, a := range p.agents {
 		for {
-			v, err := a.agent.Invoke(p.ctx, "network.receive_envelope", effects.Map(nil))
+			v, err := p.take(a)
 			if err != nil {
 				if errors.Is(err, effects.ErrDenied) {
 					p.logger.Warn("dropped an envelope the guard chain refused", "agent", a.name, "error", err)
@@ -119,6 +124,31 @@ func (p *postOffice) receive() int {
 		}
 	}
 	return n
+}
+
+// take takes the next envelope the network delivered to agent a, null
+// when there is none. In simulation it is the network's next; in
+// production only an envelope of one of the deployment's runs (by its
+// context, from one of its agents) is taken, so that what other services
+// of the agent receive in their own contexts — the sync service's
+// envelopes — stays in the inbox for them.
+func (p *postOffice) take(a *simAgent) (effects.Value, error) {
+	if p.sources == nil {
+		return a.agent.Invoke(p.ctx, "network.receive_envelope", effects.Map(nil))
+	}
+	for _, src := range p.sources {
+		if src == a.agent.AuthorityID() {
+			continue
+		}
+		for _, ctxID := range p.contexts {
+			v, err := a.agent.Invoke(p.ctx, "network.receive_envelope_from", effects.Map(map[string]effects.Value{
+				"source": effects.Bytes(src[:]), "context": effects.Bytes(ctxID[:])}))
+			if err != nil || !v.IsNull() {
+				return v, err
+			}
+		}
+	}
+	return effects.Null(), nil
 }
 
 // deliver hands msg to the machine of its run and role on agent a, if the

@@ -19,6 +19,7 @@ import (
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/host/syncer"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
@@ -144,6 +145,14 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 		}
 		decls = s.placePeers(decls)
 	}
+	if cfg.Mode != effects.Production {
+		for _, ag := range decls {
+			if ag.Sync != nil {
+				cfg.Logger.Warn("sync blocks run in production only; this run's agents keep their journals to themselves", "agent", ag.Name)
+				break
+			}
+		}
+	}
 	if err := s.checkLocal(decls); err != nil {
 		return nil, err
 	}
@@ -180,6 +189,14 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 		} else {
 			for name, values := range transports[ag.Name] {
 				b.WithPluginConfig(name, values)
+			}
+			if ag.Sync != nil {
+				sc, err := s.syncConfig(ag, decls)
+				if err != nil {
+					s.Close(ctx)
+					return nil, fmt.Errorf("agent %s: sync: %w", ag.Name, err)
+				}
+				b.WithSync(sc)
 			}
 			a, err = b.WithExecutable(cfg.Executable).WithStateDir(s.agentStateDir(ag)).BuildProduction(ctx)
 		}
@@ -341,6 +358,61 @@ func (s *Simulation) transportConfigs(decls []*config.Agent) (map[string]map[str
 		}
 	}
 	return out, nil
+}
+
+// runAddresses are every agent's authority (here and in other processes)
+// and the context of every run of the deployment: what the envelopes of
+// its runs, and only they, come from and belong to.
+func (s *Simulation) runAddresses() ([]effects.AuthorityID, []effects.ContextID) {
+	var ids []effects.AuthorityID
+	for _, a := range s.agents {
+		ids = append(ids, a.agent.AuthorityID())
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.remote)) {
+		ids = append(ids, s.remote[name])
+	}
+	var ctxs []effects.ContextID
+	for _, r := range s.dep.Runs {
+		ctxs = append(ctxs, effects.DeriveContextID(r.Name, s.cfg.Seed)) // as bind derives them
+	}
+	return ids, ctxs
+}
+
+// syncConfig is the sync service of a production agent whose block has a
+// sync block: rounds with the agents it names (here or peers), and the
+// device key of every agent of the deployment allowed to sign the facts
+// of its authority, so that a fact relayed by a third device is still
+// checked against its writer's key.
+func (s *Simulation) syncConfig(ag *config.Agent, decls []*config.Agent) (agent.SyncConfig, error) {
+	cfg := agent.SyncConfig{Interval: ag.Sync.Interval}
+	ids := map[string]effects.AuthorityID{}
+	for _, other := range decls {
+		id, err := agent.Authority(s.dep, other)
+		if err != nil {
+			return cfg, err
+		}
+		ids[other.Name] = id
+		if other == ag {
+			continue // its own key is always allowed
+		}
+		pub := s.cfg.Peers[other.Name].PublicKey
+		if s.isLocal(other.Name) {
+			dep := *s.dep
+			dep.StateDir = s.agentStateDir(other)
+			if pub, err = agent.DevicePublicKey(&dep, id); err != nil {
+				return cfg, err
+			}
+		}
+		cfg.Keys = append(cfg.Keys, syncer.Key{Authority: id, Key: pub})
+	}
+	for _, name := range ag.Sync.With {
+		id, ok := ids[name]
+		if !ok {
+			return cfg, fmt.Errorf("%s is not an agent of the deployment", name)
+		}
+		cfg.Peers = append(cfg.Peers, syncer.Peer{Authority: id})
+	}
+	return cfg, nil
 }
 
 // startShared configures one instance of each shared built-in the
