@@ -1,9 +1,9 @@
 package effects
 
 // Operations of the transport family, served by the production transport
-// only (sim-network stands in for its network family, not for these):
-// discovery of peers from signed rendezvous descriptors
-// (internal/descriptor).
+// and by sim-network, its stand-in, on its simulated network (both declare
+// them in plugins/internal/transportops): discovery of peers from signed
+// rendezvous descriptors (internal/descriptor).
 const (
 	// TransportLearnPeer verifies a signed descriptor and makes its
 	// authority a peer of the transport, at its addresses, authenticated by

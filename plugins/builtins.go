@@ -47,11 +47,12 @@ var catalogue = map[string]func() *sdk.Plugin{
 
 // families lists the operation families of the built-ins that serve more
 // than the family of their own name. A simulation plugin stands in for
-// another plugin, so it serves that plugin's family (sim-clock serves
-// clock), plus the family through which a simulator controls it.
+// another plugin, so it serves that plugin's families (sim-clock serves
+// clock; sim-network, network and transport), plus the families through
+// which a simulator controls it.
 var families = map[string][]string{
 	simclock.Name:   {simclock.FamilyClock, simclock.FamilyTimeControl},
-	simnetwork.Name: {simnetwork.FamilyNetwork, simnetwork.FamilyNetworkFaults, simnetwork.FamilyNetworkControl},
+	simnetwork.Name: {simnetwork.FamilyNetwork, simnetwork.FamilyTransport, simnetwork.FamilyNetworkFaults, simnetwork.FamilyNetworkControl},
 	simrandom.Name:  {simrandom.Family},
 	simstorage.Name: {simstorage.FamilyStorage, simstorage.FamilyFaultInjection},
 	transport.Name:  {transport.Family, transport.DiscoveryFamily},

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -174,4 +175,94 @@ func fieldOf(t *testing.T, v effects.Value, name string) effects.Value {
 		t.Fatalf("%v has no %s", v, name)
 	}
 	return f
+}
+
+// The host path of discovery works in testing mode too, where sim-network
+// stands in for the transport: its local_descriptor (the agent's name and
+// "/sim/" address, no key) is signed with the agent's device key,
+// published through the rendezvous service and looked up; another node's
+// descriptor is learnt at the simulated network's time, and the agent's
+// own is refused as describing itself, as the transport refuses it.
+func TestDescriptorPublishedAndLearntInTestingMode(t *testing.T) {
+	dep := deployment(t, `
+deployment "t" {}
+plugin "network" { builtin = "transport" }
+plugin "journal" { builtin = "journal" }
+plugin "clock" { builtin = "clock" }
+plugin "rendezvous" {
+  builtin    = "rendezvous"
+  depends_on = ["journal", "clock"]
+}
+service "rendezvous" {}
+`)
+	ctx := context.Background()
+	id := effects.DeriveAuthorityID("a", dep.Seed)
+	a, err := agent.NewBuilder().WithConfig(dep).WithAuthority(id).WithBuiltins(plugins.Lookup, true).
+		WithLogger(quietLogger(t)).BuildTesting(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(ctx)
+	if got := a.Host().Descriptors()["network"].Name; got != "sim-network" {
+		t.Fatalf("network plugin in testing mode is %q, want sim-network", got)
+	}
+
+	local, err := a.Invoke(ctx, effects.TransportLocalDescriptor, effects.Null())
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := descriptor.Descriptor{Authority: id}.PeerName()
+	if n, _ := fieldOf(t, local, "name").AsString(); n != name {
+		t.Fatalf("local_descriptor names the agent %q, want %q", n, name)
+	}
+	key, _ := fieldOf(t, local, "device_key").AsBytes()
+	var addrs []string
+	for _, v := range fieldOf(t, local, "addresses").Items() {
+		s, _ := v.AsString()
+		addrs = append(addrs, s)
+	}
+	// The rendezvous service checks validity by the deployment's clock —
+	// here the wall clock; sim-network by its virtual time, which its
+	// simulator moves (host/sim moves it with sim-clock's). This test is
+	// that simulator: it brings the network to the wall clock's time.
+	now := time.Now().UnixMilli()
+	if _, err := a.Invoke(ctx, effects.NetworkControlTick, effects.Map(map[string]effects.Value{"now_ms": effects.Int(now)})); err != nil {
+		t.Fatal(err)
+	}
+	signed, err := a.SignDescriptor(ctx, descriptor.Descriptor{DeviceKey: key, Addresses: addrs, IssuedMS: now, ExpiresMS: now + 3_600_000, Seq: 1})
+	if err != nil {
+		t.Fatalf("signing sim-network's local_descriptor: %v", err)
+	}
+	if !bytes.Equal(signed.DeviceKey, a.PublicKey()) {
+		t.Fatalf("signed with key %x, want the device key %x", []byte(signed.DeviceKey), []byte(a.PublicKey()))
+	}
+	if _, err := a.Rendezvous().Publish(ctx, id.String(), signed.Value(), 0); err != nil {
+		t.Fatalf("publishing the agent's own descriptor: %v", err)
+	}
+	found, err := a.Rendezvous().Lookup(ctx, id.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := descriptor.Verify(found, now); err != nil {
+		t.Fatalf("the looked-up descriptor does not verify: %v", err)
+	}
+	_, err = a.Invoke(ctx, effects.TransportLearnPeer, effects.Map(map[string]effects.Value{"descriptor": found}))
+	if !errors.Is(err, effects.ErrInvalidArgs) || !strings.Contains(err.Error(), "describes this node") {
+		t.Fatalf("learning its own descriptor: %v, want invalid_args", err)
+	}
+
+	xKey := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, ed25519.SeedSize))
+	xID := effects.DeriveAuthorityID("x", dep.Seed)
+	xName := descriptor.Descriptor{Authority: xID}.PeerName()
+	xSigned, err := descriptor.Sign(xKey, descriptor.Descriptor{Authority: xID, Addresses: []string{"/sim/" + xName}, IssuedMS: now, ExpiresMS: now + 3_600_000, Seq: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	learnt, err := a.Invoke(ctx, effects.TransportLearnPeer, effects.Map(map[string]effects.Value{"descriptor": xSigned.Value()}))
+	if err != nil {
+		t.Fatalf("transport.learn_peer on sim-network: %v", err)
+	}
+	if p, _ := fieldOf(t, learnt, "peer").AsString(); p != xName {
+		t.Fatalf("learnt peer %q, want %q", p, xName)
+	}
 }

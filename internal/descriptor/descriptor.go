@@ -156,7 +156,7 @@ type Signer interface {
 }
 
 // Sign signs d with the device's private key. A descriptor without a
-// DeviceKey takes priv's public key; one with another key is refused
+// DeviceKey (nil or empty) takes priv's public key; one with another key is refused
 // (ErrWrongKey), as is a malformed one.
 func Sign(priv ed25519.PrivateKey, d Descriptor) (Signed, error) {
 	if len(priv) != ed25519.PrivateKeySize {
@@ -178,10 +178,12 @@ func (k keySigner) Sign(_ context.Context, msg []byte) ([]byte, error) {
 
 // SignWith signs d with s, like Sign, and checks the signature before
 // returning it, so a faulty signer never yields a descriptor that will
-// not verify.
+// not verify. A descriptor without a DeviceKey (nil or empty, as a
+// simulated network's transport.local_descriptor gives) takes the
+// signer's.
 func SignWith(ctx context.Context, s Signer, d Descriptor) (Signed, error) {
 	pub := s.PublicKey()
-	if d.DeviceKey == nil {
+	if len(d.DeviceKey) == 0 {
 		d.DeviceKey = pub
 	}
 	if !bytes.Equal(d.DeviceKey, pub) {

@@ -282,3 +282,21 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// An empty device key, as a simulated network's local_descriptor gives,
+// is no key: the signer's is filled in, as for a nil one.
+func TestSignFillsAnEmptyDeviceKey(t *testing.T) {
+	priv := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{5}, ed25519.SeedSize))
+	d := descriptor.Descriptor{Authority: effects.DeriveAuthorityID("e", 0), DeviceKey: ed25519.PublicKey{},
+		Addresses: []string{"/sim/e"}, IssuedMS: 1, ExpiresMS: 2, Seq: 1}
+	s, err := descriptor.Sign(priv, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(s.DeviceKey, priv.Public().(ed25519.PublicKey)) {
+		t.Fatalf("device key %x, want the signer's", []byte(s.DeviceKey))
+	}
+	if _, err := descriptor.Verify(s.Value(), 1); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -3,7 +3,11 @@
 // from the deployment's seed and delivery scheduled on virtual time. It
 // serves the "network" family (the operations and envelope it shares with
 // the transport plugin, networkops.Operations and networkops.Envelope, so a
-// deployment swaps it in by HCL), the "network_faults" family that sets
+// deployment swaps it in by HCL), the transport's "transport" family of
+// discovery from signed descriptors (transport.learn_peer and
+// transport.local_descriptor, declared once in transportops, so a swapped
+// deployment loses none of the transport's operations), the
+// "network_faults" family that sets
 // faults (drop, delay, duplication, reordering, partitions) and
 // retransmission, and the "network_control" family through which a
 // simulator moves the network's virtual time.
@@ -21,6 +25,25 @@
 // envelope across it is tried again every rto, so next_delivery is never
 // null while one waits: a simulator that runs until the network is idle
 // must heal the partition, or turn retransmission off, to get there.
+//
+// Discovery on the simulated network (Network.LearnPeer,
+// LocalDescriptor): learn_peer verifies a descriptor as the transport does
+// (internal/descriptor: signature, expiry, clock skew) but at the
+// network's virtual time — the time its simulator moves, which host/sim
+// keeps equal to sim-clock's, so a descriptor issued at the simulated
+// clock's now verifies, and a run never reads the wall clock. It refuses
+// with the transport's codes (invalid_args, invalid_signature; conflict
+// for a re-keying or an older seq, ErrRekey and ErrStaleDescriptor), for
+// which the network keeps, per learning node, the key and seq of each
+// peer it learnt; it returns the transport's result, the peer ID being the
+// libp2p one of the descriptor's key. Learning changes no routing: the
+// simulated network reaches every endpoint already. local_descriptor
+// gives the caller's name (its authority's hex), one address, "/sim/"
+// then the name (a valid descriptor address no real transport dials), and
+// an empty device_key and peer_id: the simulated network holds no
+// transport key, so the agent's signer fills in its device key
+// (descriptor.SignWith) and the host's path local_descriptor → SignDescriptor
+// → rendezvous.publish works as in production.
 //
 // Invariants a newcomer must not break:
 //
@@ -52,8 +75,12 @@
 //     envelope in flight when a partition forms is lost, as on a real
 //     network — for good without retransmission, until the partition heals
 //     with it.
+//   - Descriptors are verified at the network's virtual time, never the
+//     wall clock, and a learnt key is only ever replaced by the operator
+//     (a new Network): as in the transport, no descriptor re-keys a peer.
 //
-// The package imports only sdk and effects from the project, and
-// plugins/internal/networkops and plugins/internal/standin for what it
-// shares with the transport; never plugins/transport itself.
+// The package imports only sdk, effects and internal/descriptor from the
+// project, and plugins/internal/networkops, plugins/internal/transportops
+// and plugins/internal/standin for what it shares with the transport;
+// never plugins/transport itself.
 package simnetwork

@@ -128,6 +128,7 @@ type Network struct {
 	known      map[string]sdk.Value     // every endpoint seen, by key
 	channels   map[[3]string]bool       // (self, peer, context) that have exchanged an envelope
 	lastOnLink map[[2]string]int64      // latest arrival time per (source, destination), for FIFO
+	learnt     map[string]*learnt       // by learner's endpoint key ("" for no authority): peers learnt from descriptors
 	stats      Stats
 }
 
@@ -146,6 +147,7 @@ func NewNetwork(seed uint64) *Network {
 		known:      map[string]sdk.Value{},
 		channels:   map[[3]string]bool{},
 		lastOnLink: map[[2]string]int64{},
+		learnt:     map[string]*learnt{},
 	}
 }
 

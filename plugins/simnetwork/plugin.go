@@ -2,11 +2,13 @@ package simnetwork
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/networkops"
 	"github.com/aurahost/aura-host/plugins/internal/standin"
+	"github.com/aurahost/aura-host/plugins/internal/transportops"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -21,6 +23,9 @@ const (
 	FamilyNetwork        = "network"
 	FamilyNetworkFaults  = "network_faults"
 	FamilyNetworkControl = "network_control"
+	// FamilyTransport is the transport's discovery family, served on the
+	// simulated network (transportops).
+	FamilyTransport = transportops.Family
 )
 
 // New returns the simulation network plugin with a network of its own,
@@ -45,7 +50,7 @@ func (p *plugin) plugin() *sdk.Plugin {
 		Name:       Name,
 		Version:    Version,
 		Configure:  p.configure,
-		Operations: append(append(p.networkOperations(), p.faultOperations()...), p.controlOperations()...),
+		Operations: slices.Concat(p.networkOperations(), p.discoveryOperations(), p.faultOperations(), p.controlOperations()),
 	}
 }
 

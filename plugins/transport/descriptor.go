@@ -13,12 +13,15 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/internal/descriptor"
+	"github.com/aurahost/aura-host/plugins/internal/transportops"
 	"github.com/aurahost/aura-host/sdk"
 )
 
-// DiscoveryFamily is the family of the transport's own operations, which
-// sim-network does not serve: learning peers from signed descriptors.
-const DiscoveryFamily = "transport"
+// DiscoveryFamily is the family of the transport's discovery operations:
+// learning peers from signed descriptors. Their declarations are shared
+// with sim-network, which serves them on its simulated network
+// (plugins/internal/transportops).
+const DiscoveryFamily = transportops.Family
 
 // seqKey is the peerstore metadata under which the seq of the descriptor a
 // peer was learnt from is kept.
@@ -57,11 +60,7 @@ type LearnedPeer struct {
 func (n *Node) LearnPeer(signed effects.Value, now time.Time) (LearnedPeer, error) {
 	s, err := descriptor.Verify(signed, now.UnixMilli())
 	if err != nil {
-		code := sdk.CodeInvalidArgs
-		if errors.Is(err, descriptor.ErrBadSignature) {
-			code = sdk.CodeInvalidSignature
-		}
-		return LearnedPeer{}, n.refuseDescriptor(code, "", err)
+		return LearnedPeer{}, n.refuseDescriptor(transportops.RefusalCode(err), "", err)
 	}
 	name := s.PeerName()
 	id, err := PeerID(s.DeviceKey)
@@ -132,7 +131,7 @@ func (n *Node) learn(name string, id peer.ID, addrs []ma.Multiaddr, seq int64, t
 // error for the caller, wrapping the cause so errors.Is finds it.
 func (n *Node) refuseDescriptor(code sdk.Code, name string, cause error) error {
 	n.logger.Warn("refusing a descriptor", "peer", name, "reason", cause.Error())
-	return &sdk.Error{Code: code, Message: "refusing the descriptor: " + cause.Error(), Retryable: code == sdk.CodeUnavailable, Err: cause}
+	return transportops.Refuse(code, cause)
 }
 
 // LocalDescriptor returns this node's own descriptor fields, unsigned:
@@ -154,39 +153,10 @@ func (n *Node) LocalDescriptor() descriptor.Descriptor {
 	return descriptor.Descriptor{DeviceKey: bytes.Clone(n.pub), Addresses: addrs}
 }
 
-// discoveryOperations are the transport family's operations.
+// discoveryOperations are the transport family's operations, declared
+// with sim-network's in transportops.
 func (t *transport) discoveryOperations() []sdk.Operation {
-	return []sdk.Operation{
-		{
-			Spec: sdk.OpSpec{
-				ID: effects.TransportLearnPeer,
-				Doc: "Verifies a signed descriptor (internal/descriptor: signature by its device key, expiry, at most 5 minutes " +
-					"in the future) and makes its authority a peer: named by the authority's hex, authenticated by the " +
-					"descriptor's device key, dialled at its addresses until it expires. Returns {peer: string, peer_id: string, " +
-					"addresses: list, expires_ms: int, known: bool}. A malformed or expired descriptor is invalid_args, a " +
-					"signature that does not verify invalid_signature; a descriptor that would re-key a peer already known " +
-					"under another key, or that is older (lower seq) than the one learnt, is conflict.",
-				Params: []sdk.Param{
-					{Name: "descriptor", Kind: sdk.KindMap, Doc: "the signed descriptor: {authority, device_key, addresses, relays?, issued_ms, expires_ms, seq, signature}"},
-				},
-				Result:      sdk.KindMap,
-				Idempotent:  true, // learning the same descriptor again changes nothing
-				Determinism: sdk.WritesWorld,
-			},
-			Handle: t.learnPeer,
-		},
-		{
-			Spec: sdk.OpSpec{
-				ID: effects.TransportLocalDescriptor,
-				Doc: "Returns this node's unsigned descriptor fields, for its agent to sign and publish: " +
-					"{name: string, peer_id: string, device_key: bytes (32), addresses: list of multiaddr strings}.",
-				Result:      sdk.KindMap,
-				Idempotent:  true,
-				Determinism: sdk.ReadsWorld,
-			},
-			Handle: t.localDescriptor,
-		},
-	}
+	return transportops.Operations(transportops.Handlers{LearnPeer: t.learnPeer, LocalDescriptor: t.localDescriptor})
 }
 
 // learnPeer serves transport.learn_peer. The transport runs in production
@@ -200,10 +170,7 @@ func (t *transport) learnPeer(_ context.Context, c *sdk.Call) (sdk.Value, error)
 	if err != nil {
 		return sdk.Value{}, err
 	}
-	return sdk.Map(map[string]sdk.Value{
-		"peer": sdk.String(p.Name), "peer_id": sdk.String(p.ID.String()), "addresses": stringList(p.Addresses),
-		"expires_ms": sdk.Int(p.ExpiresMS), "known": sdk.Bool(p.Known),
-	}), nil
+	return transportops.Learnt{Peer: p.Name, PeerID: p.ID.String(), Addresses: p.Addresses, ExpiresMS: p.ExpiresMS, Known: p.Known}.Value(), nil
 }
 
 func (t *transport) localDescriptor(context.Context, *sdk.Call) (sdk.Value, error) {
@@ -212,16 +179,5 @@ func (t *transport) localDescriptor(context.Context, *sdk.Call) (sdk.Value, erro
 		return sdk.Value{}, err
 	}
 	d := node.LocalDescriptor()
-	return sdk.Map(map[string]sdk.Value{
-		"name": sdk.String(node.Name()), "peer_id": sdk.String(node.ID().String()),
-		"device_key": sdk.Bytes(d.DeviceKey), "addresses": stringList(d.Addresses),
-	}), nil
-}
-
-func stringList(ss []string) sdk.Value {
-	out := make([]sdk.Value, len(ss))
-	for i, s := range ss {
-		out[i] = sdk.String(s)
-	}
-	return sdk.List(out...)
+	return transportops.Local{Name: node.Name(), PeerID: node.ID().String(), DeviceKey: d.DeviceKey, Addresses: d.Addresses}.Value(), nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/internal/descriptor"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
+	"github.com/aurahost/aura-host/plugins/internal/transportops"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -187,7 +188,7 @@ func TestLearnPeerRefuses(t *testing.T) {
 	for _, f := range tampered.Fields() {
 		fields[f.Key] = f.Value
 	}
-	fields["addresses"] = stringList([]string{"127.0.0.1:6666"})
+	fields["addresses"] = transportops.StringList([]string{"127.0.0.1:6666"})
 	now := time.Now().UnixMilli()
 	expiredS, err := descriptor.Sign(pKey, descriptor.Descriptor{Authority: effects.DeriveAuthorityID("p", 1), Addresses: []string{"127.0.0.1:7000"},
 		IssuedMS: now - 7_200_000, ExpiresMS: now - 3_600_000})
@@ -294,5 +295,27 @@ func TestDiscoveryOperations(t *testing.T) {
 	}
 	if !slices.Contains(x.node().peerNames(), pName) {
 		t.Fatal("learn_peer did not add the peer")
+	}
+}
+
+// transportops.PeerID, which sim-network reports, is go-libp2p's peer ID
+// of the key, which the transport reports.
+func TestSharedPeerIDIsLibp2ps(t *testing.T) {
+	t.Parallel()
+	for i := range 20 {
+		seed := make([]byte, ed25519.SeedSize)
+		seed[0], seed[31] = byte(i), byte(i*7)
+		pub := ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey)
+		want, err := PeerID(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := transportops.PeerID(pub)
+		if err != nil || got != want.String() {
+			t.Fatalf("transportops.PeerID = %q, %v; libp2p says %s", got, err, want)
+		}
+	}
+	if _, err := transportops.PeerID(make([]byte, 31)); err == nil {
+		t.Fatal("a 31-byte key has a peer ID")
 	}
 }

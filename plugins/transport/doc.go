@@ -2,7 +2,8 @@
 // the production counterpart of sim-network, serving the same "network"
 // operations (send_envelope, receive_envelope, receive_envelope_from,
 // connected_peers, is_channel_established) between named nodes over
-// go-libp2p: TCP, Noise, yamux.
+// go-libp2p: TCP, Noise, yamux — and the same "transport" family
+// (learn_peer, local_descriptor), discovery from signed descriptors.
 //
 // Node is the transport itself, usable in process: a libp2p host that
 // listens on one configured address (loopback by default) and nothing
@@ -70,8 +71,11 @@
 // LocalDescriptor (transport.local_descriptor) gives this node's own
 // unsigned fields — its key and listen addresses — for its agent to sign
 // with the device key (host/agent SignDescriptor) and publish with the
-// rendezvous service. sim-network does not serve the transport family: it
-// stands in for the network family only.
+// rendezvous service. sim-network serves the transport family too, with
+// the same declarations, verification and refusal codes
+// (plugins/internal/transportops), on its simulated network: there a
+// descriptor is verified at the network's virtual time, and learning one
+// changes no routing.
 //
 // # Wire format
 //
@@ -125,11 +129,14 @@
 // does that, on send and on receive.
 //
 // The operations' declarations and the envelope (its parsing, its address
-// rules) live in plugins/internal/networkops, shared with sim-network,
-// which serves the same operations over a simulated network: one
-// declaration and one envelope for both. Envelope and MaxPayload are
-// re-exported here for users of Node.
+// rules) live in plugins/internal/networkops, and the transport family's
+// declarations, result shapes, refusal codes and errors (ErrRekey and
+// ErrStaleDescriptor are its) in plugins/internal/transportops, both
+// shared with sim-network, which serves the same operations over a
+// simulated network: one declaration and one envelope for both. Envelope
+// and MaxPayload are re-exported here for users of Node.
 //
-// The package imports only sdk, effects, internal/descriptor and
-// plugins/internal/networkops from the project, and go-libp2p.
+// The package imports only sdk, effects, internal/descriptor,
+// plugins/internal/networkops and plugins/internal/transportops from the
+// project, and go-libp2p.
 package transport
