@@ -10,13 +10,30 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 )
 
-// gate is the node's libp2p ConnectionGater: after the Noise handshake has
-// proved which key the other side holds, it lets through only the keys of
-// configured peers, before any stream (so any envelope) is opened.
+// gate is the node's libp2p ConnectionGater: after the handshake (Noise
+// over TCP or a relay's circuit, TLS 1.3 in QUIC) has proved which key the
+// other side holds, it lets through only the keys of configured peers and
+// of relays (the node's own and its peers'), before any stream is opened.
+// A relay passes the gate but is not a peer: the envelope handler refuses
+// a stream from a key that names no peer, so a relay cannot send an
+// envelope.
 type gate struct{ n *Node }
 
+// admits reports whether p is a configured peer or relay, and which.
+func (g gate) admits(p peer.ID) (name string, ok bool) {
+	g.n.mu.Lock()
+	defer g.n.mu.Unlock()
+	if name, ok := g.n.names[p]; ok {
+		return name, true
+	}
+	if g.n.relayIDs[p] {
+		return "relay", true
+	}
+	return "", false
+}
+
 func (g gate) InterceptPeerDial(p peer.ID) bool {
-	_, ok := g.n.peerName(p)
+	_, ok := g.admits(p)
 	return ok
 }
 
@@ -25,7 +42,7 @@ func (g gate) InterceptAddrDial(peer.ID, ma.Multiaddr) bool { return true }
 func (g gate) InterceptAccept(network.ConnMultiaddrs) bool { return true }
 
 func (g gate) InterceptSecured(dir network.Direction, p peer.ID, addrs network.ConnMultiaddrs) bool {
-	name, ok := g.n.peerName(p)
+	name, ok := g.admits(p)
 	if !ok {
 		g.n.logger.Warn("refusing a connection authenticated as no configured peer", "peer_id", p.String(),
 			"remote", addrs.RemoteMultiaddr().String(), "direction", dir.String())

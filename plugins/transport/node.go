@@ -9,11 +9,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
-	"net/netip"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,9 +25,9 @@ import (
 	"github.com/libp2p/go-libp2p/core/protocol"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
+	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
-	manet "github.com/multiformats/go-multiaddr/net"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/networkops"
@@ -43,8 +40,10 @@ const ProtocolID = protocol.ID("/aura/envelope/1.0.0")
 // Node is one endpoint of the transport: a libp2p host with the node's
 // key as its identity, listening on one address, accepting connections
 // only from its configured peers, and buffering the envelopes addressed
-// to it until they are taken. Make one with Listen; all methods are safe
-// for concurrent use.
+// to it until they are taken. It listens on TCP and QUIC addresses, may
+// keep reservations on relays so that peers reach it through them, and
+// dials peers directly or through their relays. Make one with Listen; all
+// methods are safe for concurrent use.
 type Node struct {
 	name    string
 	pub     ed25519.PublicKey
@@ -54,6 +53,8 @@ type Node struct {
 	refused atomic.Int64 // connections closed before they authenticated
 	wg      sync.WaitGroup
 	done    chan struct{} // closed by Close
+	life    context.Context
+	end     context.CancelFunc // cancels life, in Close
 
 	mu         sync.Mutex
 	room       *sync.Cond // signalled when the buffer shrinks or the node closes
@@ -69,6 +70,12 @@ type Node struct {
 	bytes      int64            // encoded bytes buffered or being read, in all
 	peerBytes  map[string]int64 // the same, per peer name
 	arrived    chan struct{}    // closed and replaced when an envelope is buffered
+
+	holePunching bool
+	ownRelays    map[peer.ID]*reservation // the relays this node reserves a slot on
+	peerRelays   map[string]peer.ID       // peer name → the relay it is reachable through
+	relayIDs     map[peer.ID]bool         // both: the keys the gater lets in as relays
+	reserved     chan struct{}            // closed and replaced when a reservation is made or lost
 }
 
 // buffered is an envelope waiting to be taken, with the peer it came from
@@ -87,72 +94,112 @@ type outbound struct {
 	done chan struct{}  // closed when s's watcher saw it end
 }
 
-// Listen starts a node listening on cfg.Listen.
+// Listen starts a node listening on cfg.Listen. A mistake in cfg is a
+// *ConfigError naming the attribute.
 func Listen(cfg Config) (*Node, error) {
 	key, err := privateKey(cfg.Identity)
 	if err != nil {
-		return nil, fmt.Errorf("identity: %w", err)
+		return nil, configErr([]string{"identity_key_file"}, "give the node's Ed25519 private key", "identity: "+err.Error())
 	}
 	limits := cfg.Limits.withDefaults()
-	if _, err := limits.check(); err != nil {
-		return nil, err
+	if attr, err := limits.check(); err != nil {
+		return nil, configErr([]string{attr}, "", err.Error())
 	}
-	listen, err := Multiaddr(cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("listen address: %w", err)
+	listenAddrs := cfg.Listen
+	if len(listenAddrs) == 0 {
+		listenAddrs = []string{DefaultListen}
+	}
+	var listen []ma.Multiaddr
+	for i, a := range listenAddrs {
+		m, err := Multiaddr(a)
+		if err != nil {
+			return nil, configErr([]string{"listen", strconv.Itoa(i)}, "", "listen address: "+err.Error())
+		}
+		listen = append(listen, m)
 	}
 	n := &Node{
 		name: cfg.Name, pub: cfg.Identity.Public().(ed25519.PublicKey), logger: cfg.Logger, limits: limits, done: make(chan struct{}),
 		peers: map[string]peer.ID{}, names: map[peer.ID]string{}, out: map[string]*outbound{},
 		streams: map[network.Stream]bool{}, channels: map[[2]string]bool{}, lastActive: map[peer.ID]time.Time{},
 		waiting: map[peer.ID]int{}, peerBytes: map[string]int64{}, arrived: make(chan struct{}),
+		ownRelays: map[peer.ID]*reservation{}, peerRelays: map[string]peer.ID{}, relayIDs: map[peer.ID]bool{},
+		reserved: make(chan struct{}),
 	}
+	n.life, n.end = context.WithCancel(context.Background())
 	if n.logger == nil {
 		n.logger = hclog.NewNullLogger()
 	}
 	n.room = sync.NewCond(&n.mu)
-	type addrPeer struct {
-		name string
-		id   peer.ID
-		addr ma.Multiaddr
+	var relays []*reservation
+	for i, r := range cfg.Relays {
+		rv, err := newReservation(r)
+		if err != nil {
+			err.Path = append([]string{"relays", strconv.Itoa(i)}, err.Path...)
+			return nil, err
+		}
+		if _, dup := n.ownRelays[rv.id]; dup {
+			return nil, configErr([]string{"relays", strconv.Itoa(i), "public_key"}, "list each relay once", "the same relay is listed twice")
+		}
+		n.ownRelays[rv.id] = rv
+		relays = append(relays, rv)
 	}
-	var known []addrPeer
+	var known []resolvedPeer
 	for _, name := range slices.Sorted(maps.Keys(cfg.Peers)) {
-		p := cfg.Peers[name]
-		id, err := PeerID(p.PublicKey)
+		rp, err := resolvePeer(cfg.Peers[name])
 		if err != nil {
-			return nil, fmt.Errorf("peer %s: public key: %w", name, err)
+			err.Path = append([]string{"peers", name}, err.Path...)
+			return nil, err
 		}
-		addr, err := Multiaddr(p.Address)
-		if err != nil {
-			return nil, fmt.Errorf("peer %s: address: %w", name, err)
+		if other, dup := n.names[rp.id]; dup {
+			return nil, configErr([]string{"peers", name, "public_key"}, "give each peer its own key",
+				fmt.Sprintf("peers %s and %s have the same public key", other, name))
 		}
-		if other, dup := n.names[id]; dup {
-			return nil, fmt.Errorf("peers %s and %s have the same public key", other, name)
+		n.peers[name], n.names[rp.id] = rp.id, name
+		if rp.relay != nil {
+			n.peerRelays[name] = rp.relay.id
 		}
-		n.peers[name], n.names[id] = id, name
-		known = append(known, addrPeer{name, id, addr})
+		known = append(known, rp)
 	}
-	rm, err := resourceManager(limits)
+	n.relayIDsLocked()
+	for id := range n.relayIDs {
+		if name, ok := n.names[id]; ok {
+			return nil, configErr([]string{"peers", name, "public_key"}, "run the relay with a key of its own",
+				fmt.Sprintf("peer %s has the public key of a relay: a relay is not a peer", name))
+		}
+	}
+	rm, err := resourceManager(limits, slices.Collect(maps.Keys(n.relayIDs)))
 	if err != nil {
+		n.end()
 		return nil, err
 	}
-	h, err := libp2p.New(
+	opts := []libp2p.Option{
 		libp2p.Identity(key),
-		libp2p.ListenAddrs(listen),
+		libp2p.ListenAddrs(listen...),
 		libp2p.Transport(tcp.NewTCPTransport),
+		libp2p.Transport(quic.NewTransport),
 		libp2p.Security(noise.ID, noise.New),
 		libp2p.ResourceManager(resources{ResourceManager: rm, n: n}),
 		libp2p.ConnectionManager(connmgr.NullConnMgr{}),
 		libp2p.ConnectionGater(gate{n}),
-		libp2p.DisableRelay(),
+		// The relay client: dialling /p2p-circuit addresses and accepting
+		// connections a relay brings. Either is gated like any other.
+		libp2p.EnableRelay(),
 		libp2p.DisableMetrics(),
 		libp2p.ForceReachabilityPrivate(),
-		libp2p.DisableIdentifyAddressDiscovery(),
 		libp2p.Ping(false),
-		libp2p.UserAgent("aura-host/"+Version),
-	)
+		libp2p.UserAgent("aura-host/" + Version),
+	}
+	if len(n.relayIDs) > 0 && !cfg.DisableHolePunching {
+		// Hole punching needs the addresses peers observe this node at
+		// (identify's address discovery); only then is it enabled.
+		n.holePunching = true
+		opts = append(opts, libp2p.EnableHolePunching())
+	} else {
+		opts = append(opts, libp2p.DisableIdentifyAddressDiscovery())
+	}
+	h, err := libp2p.New(opts...)
 	if err != nil {
+		n.end()
 		rm.Close()
 		return nil, err
 	}
@@ -161,18 +208,92 @@ func Listen(cfg Config) (*Node, error) {
 		n.name = h.ID().String()
 	}
 	for _, p := range known {
-		h.Peerstore().AddAddr(p.id, p.addr, peerstore.PermanentAddrTTL)
+		n.addAddrs(p)
 	}
 	h.SetStreamHandler(ProtocolID, n.serveInbound)
 	n.wg.Add(1)
 	go n.closeIdle()
+	n.keepReservations(relays)
 	return n, nil
+}
+
+// resolvedPeer is a Peer with its ID and parsed addresses.
+type resolvedPeer struct {
+	id    peer.ID
+	addrs []ma.Multiaddr
+	relay *reservation // only id and addr are used
+}
+
+// resolvePeer checks a peer, the path of a mistake relative to the peer.
+func resolvePeer(p Peer) (resolvedPeer, *ConfigError) {
+	id, err := PeerID(p.PublicKey)
+	if err != nil {
+		return resolvedPeer{}, configErr([]string{"public_key"}, "give the peer's Ed25519 public key, 64 hex digits", "public key: "+err.Error())
+	}
+	rp := resolvedPeer{id: id}
+	for i, a := range p.addresses() {
+		m, err := Multiaddr(a)
+		if err != nil {
+			path := []string{"address"}
+			if len(p.addresses()) > 1 {
+				path = append(path, strconv.Itoa(i))
+			}
+			return resolvedPeer{}, configErr(path, "", "address: "+err.Error())
+		}
+		rp.addrs = append(rp.addrs, m)
+	}
+	if p.Relay != nil {
+		rv, cerr := newReservation(*p.Relay)
+		if cerr != nil {
+			cerr.Path = append([]string{"relay"}, cerr.Path...)
+			return resolvedPeer{}, cerr
+		}
+		if rv.id == id {
+			return resolvedPeer{}, configErr([]string{"relay", "public_key"}, "give the relay's own key, not the peer's",
+				"a peer cannot be its own relay")
+		}
+		rp.relay = rv
+	}
+	if len(rp.addrs) == 0 && rp.relay == nil {
+		return resolvedPeer{}, configErr([]string{"address"}, "give the peer's address, or a relay it is reachable through",
+			"a peer needs an address or a relay")
+	}
+	return rp, nil
+}
+
+// addAddrs puts a peer's addresses, and its circuit address through its
+// relay, in the peerstore, for as long as the peer is configured.
+func (n *Node) addAddrs(p resolvedPeer) {
+	ps := n.h.Peerstore()
+	ps.AddAddrs(p.id, p.addrs, peerstore.PermanentAddrTTL)
+	if p.relay != nil {
+		ps.AddAddr(p.relay.id, p.relay.addr, peerstore.PermanentAddrTTL)
+		ps.AddAddr(p.id, circuitAddr(p.relay.addr, p.relay.id), peerstore.PermanentAddrTTL)
+	}
+}
+
+// relayIDsLocked recomputes the keys the gater lets in as relays: the
+// node's own relays and its peers'. Called with n.mu (or before the node
+// runs).
+func (n *Node) relayIDsLocked() {
+	clear(n.relayIDs)
+	for id := range n.ownRelays {
+		n.relayIDs[id] = true
+	}
+	for _, id := range n.peerRelays {
+		n.relayIDs[id] = true
+	}
 }
 
 // resourceManager is libp2p's resource manager with the node's limits on
 // connections, streams and multiplexer memory, and no limit it does not
 // set (libp2p's defaults scale with the machine).
-func resourceManager(l Limits) (network.ResourceManager, error) {
+//
+// A relay's connection carries a stream per relayed connection (the
+// circuit's own stream), so each relay known at Listen may have as many
+// streams as the node has connections, more than a peer's
+// max_streams_per_peer.
+func resourceManager(l Limits, relays []peer.ID) (network.ResourceManager, error) {
 	conns, streams := rcmgr.LimitVal(l.MaxConnections), rcmgr.LimitVal(l.MaxConnections*l.MaxStreamsPerPeer)
 	perPeerStreams := rcmgr.LimitVal(l.MaxStreamsPerPeer)
 	limits := rcmgr.PartialLimitConfig{
@@ -182,40 +303,46 @@ func resourceManager(l Limits) (network.ResourceManager, error) {
 			Streams: streams, StreamsInbound: streams, StreamsOutbound: streams, Memory: rcmgr.LimitVal64(l.StreamMemory / 4)},
 		PeerDefault: rcmgr.ResourceLimits{Streams: perPeerStreams, StreamsInbound: perPeerStreams, StreamsOutbound: perPeerStreams,
 			Memory: rcmgr.LimitVal64(l.StreamMemory / 4)},
-	}.Build(rcmgr.InfiniteLimits)
-	return rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits), rcmgr.WithMetricsDisabled())
+	}
+	relayStreams := rcmgr.LimitVal(l.MaxConnections + l.MaxStreamsPerPeer)
+	for _, id := range relays {
+		if limits.Peer == nil {
+			limits.Peer = map[peer.ID]rcmgr.ResourceLimits{}
+		}
+		limits.Peer[id] = rcmgr.ResourceLimits{Streams: relayStreams, StreamsInbound: relayStreams, StreamsOutbound: relayStreams,
+			Memory: rcmgr.LimitVal64(l.StreamMemory / 4)}
+	}
+	built := limits.Build(rcmgr.InfiniteLimits)
+	return rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(built), rcmgr.WithMetricsDisabled())
 }
 
-// Multiaddr turns "host:port" (an IP address, or "localhost") or a
-// multiaddr into a multiaddr. A host name other than localhost is refused
-// rather than looked up: the transport makes no DNS request of its own.
-func Multiaddr(addr string) (ma.Multiaddr, error) {
-	if strings.HasPrefix(addr, "/") {
-		return ma.NewMultiaddr(addr)
-	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	if host == "localhost" {
-		host = "127.0.0.1"
-	}
-	ip, err := netip.ParseAddr(host)
-	p, perr := strconv.ParseUint(port, 10, 16)
-	if err != nil || perr != nil {
-		return nil, fmt.Errorf("%q is not an IP address and port", addr)
-	}
-	return manet.FromNetAddr(net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(p))))
-}
-
-// Addr returns the address the node listens on, as host:port.
+// Addr returns an address the node listens on: its first TCP address as
+// host:port, else its first address as a multiaddr.
 func (n *Node) Addr() string {
-	for _, a := range n.h.Network().ListenAddresses() {
-		if na, err := manet.ToNetAddr(a); err == nil {
-			return na.String()
+	addrs := n.h.Network().ListenAddresses()
+	for _, a := range addrs {
+		if _, err := a.ValueForProtocol(ma.P_TCP); err == nil {
+			return hostPort(a)
 		}
 	}
+	if len(addrs) > 0 {
+		return addrs[0].String()
+	}
 	return ""
+}
+
+// Addrs returns the addresses the node listens on (TCP as host:port, QUIC
+// as multiaddrs), then the circuit addresses of the relays it holds a
+// reservation on (relay address /p2p/<relay id>/p2p-circuit): every
+// address a peer may be given.
+func (n *Node) Addrs() []string {
+	var out []string
+	for _, a := range n.h.Network().ListenAddresses() {
+		if !isCircuit(a) {
+			out = append(out, hostPort(a))
+		}
+	}
+	return append(out, n.circuitAddrs()...)
 }
 
 // Name returns the node's name.
@@ -232,28 +359,47 @@ func (n *Node) ID() peer.ID { return n.h.ID() }
 // authenticated as a configured peer.
 func (n *Node) Refused() int64 { return n.refused.Load() }
 
-// SetPeer adds a peer or changes its address and key.
+// SetPeer adds a peer or changes its addresses, relay and key. A mistake
+// is a *ConfigError.
 func (n *Node) SetPeer(name string, p Peer) error {
-	id, err := PeerID(p.PublicKey)
-	if err != nil {
-		return err
-	}
-	addr, err := Multiaddr(p.Address)
-	if err != nil {
-		return err
+	rp, cerr := resolvePeer(p)
+	if cerr != nil {
+		cerr.Path = append([]string{"peers", name}, cerr.Path...)
+		return cerr
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if other, dup := n.names[id]; dup && other != name {
-		return fmt.Errorf("peer %s already has this public key", other)
+	if other, dup := n.names[rp.id]; dup && other != name {
+		return configErr([]string{"peers", name, "public_key"}, "give each peer its own key", fmt.Sprintf("peer %s already has this public key", other))
+	}
+	if n.relayIDs[rp.id] {
+		return configErr([]string{"peers", name, "public_key"}, "run the relay with a key of its own",
+			fmt.Sprintf("peer %s has the public key of a relay: a relay is not a peer", name))
+	}
+	if rp.relay != nil {
+		if _, isPeer := n.names[rp.relay.id]; isPeer {
+			return configErr([]string{"peers", name, "relay", "public_key"}, "run the relay with a key of its own",
+				"the relay of peer "+name+" has the public key of a peer: a relay is not a peer")
+		}
 	}
 	if old, ok := n.peers[name]; ok {
 		delete(n.names, old)
 		n.h.Peerstore().ClearAddrs(old)
 	}
-	n.peers[name], n.names[id] = id, name
-	n.h.Peerstore().AddAddr(id, addr, peerstore.PermanentAddrTTL)
+	n.peers[name], n.names[rp.id] = rp.id, name
+	delete(n.peerRelays, name)
+	if rp.relay != nil {
+		n.peerRelays[name] = rp.relay.id
+	}
+	n.relayIDsLocked()
+	n.addAddrs(rp)
 	return nil
+}
+
+func (n *Node) isRelay(id peer.ID) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.relayIDs[id]
 }
 
 func (n *Node) peerName(id peer.ID) (string, bool) {
@@ -274,6 +420,7 @@ func (n *Node) Close() error {
 	}
 	n.closed = true
 	close(n.done)
+	n.end()
 	streams := slices.Collect(maps.Keys(n.streams))
 	n.room.Broadcast()
 	n.mu.Unlock()
@@ -322,8 +469,12 @@ func (n *Node) serveInbound(s network.Stream) {
 	defer n.leave(s)
 	id := s.Conn().RemotePeer()
 	name, ok := n.peerName(id)
-	if !ok { // a peer removed since it connected
-		n.logger.Warn("refusing a stream from a peer no longer configured", "peer_id", id.String())
+	if !ok { // a relay, or a peer removed since it connected
+		if n.isRelay(id) {
+			n.logger.Warn("refusing an envelope stream from a relay: a relay is not a peer", "peer_id", id.String())
+		} else {
+			n.logger.Warn("refusing a stream from a peer no longer configured", "peer_id", id.String())
+		}
 		s.Reset()
 		return
 	}
@@ -405,8 +556,11 @@ func (n *Node) closeIdle() {
 		for _, c := range n.h.Network().Conns() {
 			id := c.RemotePeer()
 			n.mu.Lock()
-			last, waiting, name := n.lastActive[id], n.waiting[id] > 0, n.names[id]
+			last, waiting, name, relay := n.lastActive[id], n.waiting[id] > 0, n.names[id], n.relayIDs[id]
 			n.mu.Unlock()
+			if relay && !isCircuit(c.RemoteMultiaddr()) {
+				continue // the connection a reservation lives on; it carries no envelope
+			}
 			if opened := c.Stat().Opened; opened.After(last) {
 				last = opened
 			}
@@ -465,6 +619,14 @@ func (n *Node) Send(ctx context.Context, e Envelope) error {
 		case <-oc.done: // the peer closed it: open another
 			oc.s = nil
 		default:
+			if oc.s.Conn().Stat().Limited && n.h.Network().Connectedness(id) == network.Connected {
+				// A direct connection now exists beside the relayed one
+				// (hole punching, or the peer dialled in): move to it. The
+				// old stream's frames are all written; closing its write
+				// side lets the peer read them.
+				oc.s.CloseWrite()
+				oc.s = nil
+			}
 		}
 	}
 	if oc.s == nil {
@@ -495,7 +657,10 @@ func (n *Node) Send(ctx context.Context, e Envelope) error {
 // open connects to a peer (proving each other's keys) and opens an
 // envelope stream. Called with oc.mu.
 func (n *Node) open(ctx context.Context, oc *outbound, name string, id peer.ID) error {
-	s, err := n.h.NewStream(ctx, id, ProtocolID)
+	// A relayed connection is "limited" in libp2p's terms (the relay may
+	// bound its bytes and duration); envelopes may use it: Noise runs end
+	// to end over it, so the relay sees only ciphertext.
+	s, err := n.h.NewStream(network.WithAllowLimitedConn(ctx, "envelopes may travel through a relay"), id, ProtocolID)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr

@@ -1,0 +1,43 @@
+package transport
+
+import (
+	"errors"
+	"strings"
+)
+
+// ErrInvalidConfig marks every mistake in a Config or a RelayConfig: a
+// *ConfigError wraps it, so errors.Is(err, ErrInvalidConfig) tells a
+// configuration mistake from a failure to listen.
+var ErrInvalidConfig = errors.New("invalid transport configuration")
+
+// ConfigError is one mistake in a Config or RelayConfig: where it is, in
+// the plugin's config attributes (["relays", "0", "public_key"]), what is
+// wrong and what to do about it. The plugin places it on that attribute of
+// the user's config block.
+type ConfigError struct {
+	// Path is the config attribute, then the keys and list indices inside
+	// it, as the plugin's config names them.
+	Path []string
+	// Problem says what is wrong.
+	Problem string
+	// Fix says what to do.
+	Fix string
+}
+
+func (e *ConfigError) Error() string {
+	msg := e.Problem
+	if len(e.Path) > 0 {
+		msg = strings.Join(e.Path, ".") + ": " + msg
+	}
+	if e.Fix != "" {
+		msg += " (" + e.Fix + ")"
+	}
+	return msg
+}
+
+// Unwrap makes every ConfigError an ErrInvalidConfig.
+func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
+
+func configErr(path []string, fix, problem string) *ConfigError {
+	return &ConfigError{Path: path, Problem: problem, Fix: fix}
+}
