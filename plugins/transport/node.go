@@ -319,7 +319,13 @@ func resourceManager(l Limits, relays []peer.ID) (network.ResourceManager, error
 // Addr returns an address the node listens on: its first TCP address as
 // host:port, else its first address as a multiaddr.
 func (n *Node) Addr() string {
-	addrs := n.h.Network().ListenAddresses()
+	return firstAddr(n.h.Network().ListenAddresses())
+}
+
+// firstAddr is the first TCP address as host:port, else the first other
+// non-circuit address as a multiaddr.
+func firstAddr(addrs []ma.Multiaddr) string {
+	addrs = slices.DeleteFunc(slices.Clone(addrs), isCircuit)
 	for _, a := range addrs {
 		if _, err := a.ValueForProtocol(ma.P_TCP); err == nil {
 			return hostPort(a)
@@ -705,14 +711,15 @@ func (n *Node) peerNames() []string {
 }
 
 // ConnectedPeers returns the names of the configured peers with a live
-// (authenticated) connection, dialled or accepted, sorted.
+// (authenticated) connection, dialled or accepted, direct or through a
+// relay, sorted.
 func (n *Node) ConnectedPeers() []string {
 	n.mu.Lock()
 	peers := maps.Clone(n.peers)
 	n.mu.Unlock()
 	var out []string
 	for name, id := range peers {
-		if n.h.Network().Connectedness(id) == network.Connected {
+		if n.connected(id) {
 			out = append(out, name)
 		}
 	}
@@ -727,5 +734,12 @@ func (n *Node) ChannelEstablished(context sdk.Value, peer string) bool {
 	used := n.channels[[2]string{peer, networkops.AddressKey(context)}]
 	id, ok := n.peers[peer]
 	n.mu.Unlock()
-	return used && ok && n.h.Network().Connectedness(id) == network.Connected
+	return used && ok && n.connected(id)
+}
+
+// connected reports whether a live connection with id exists, direct or
+// through a relay (libp2p calls a relayed one "limited").
+func (n *Node) connected(id peer.ID) bool {
+	c := n.h.Network().Connectedness(id)
+	return c == network.Connected || c == network.Limited
 }

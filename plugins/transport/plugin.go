@@ -203,7 +203,7 @@ func (t *transport) identity(c *sdk.Configuration) (ed25519.PrivateKey, error) {
 		return key, nil
 	}
 	if c.StateDir != "" {
-		key, err := loadOrCreateKey(filepath.Join(c.StateDir, KeyFileName))
+		key, err := LoadOrCreateKeyFile(filepath.Join(c.StateDir, KeyFileName))
 		if err != nil {
 			return nil, &sdk.ConfigError{Path: []string{"identity_key_file"}, Summary: "cannot load the transport's identity key", Detail: err.Error()}
 		}
