@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/netip"
 	"slices"
 	"strconv"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peerstore"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	"github.com/libp2p/go-libp2p/x/rate"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
@@ -285,6 +287,34 @@ func (n *Node) relayIDsLocked() {
 	}
 }
 
+// perAddressLimits replace libp2p's limits per remote IP address (8
+// connections at once, and new ones at 0.2 a second after a burst of 16),
+// which count every connection a relay brings as one from the relay's
+// address and every node behind one NAT as one: maxConns connections at
+// once from one address (the node's whole bound), and new ones at 1 a
+// second after a burst of 2 × maxConns. Loopback stays unlimited, as in
+// libp2p.
+func perAddressLimits(maxConns int) []rcmgr.Option {
+	burst := 2 * maxConns
+	return []rcmgr.Option{
+		rcmgr.WithMetricsDisabled(),
+		rcmgr.WithLimitPerSubnet(
+			[]rcmgr.ConnLimitPerSubnet{{PrefixLength: 32, ConnCount: maxConns}},
+			[]rcmgr.ConnLimitPerSubnet{{PrefixLength: 56, ConnCount: maxConns}}),
+		rcmgr.WithConnRateLimiters(&rate.Limiter{
+			NetworkPrefixLimits: []rate.PrefixLimit{
+				{Prefix: netip.MustParsePrefix("127.0.0.0/8"), Limit: rate.Limit{}},
+				{Prefix: netip.MustParsePrefix("::1/128"), Limit: rate.Limit{}},
+			},
+			SubnetRateLimiter: rate.SubnetLimiter{
+				IPv4SubnetLimits: []rate.SubnetLimit{{PrefixLength: 32, Limit: rate.Limit{RPS: 1, Burst: burst}}},
+				IPv6SubnetLimits: []rate.SubnetLimit{{PrefixLength: 56, Limit: rate.Limit{RPS: 1, Burst: burst}}},
+				GracePeriod:      time.Minute,
+			},
+		}),
+	}
+}
+
 // resourceManager is libp2p's resource manager with the node's limits on
 // connections, streams and multiplexer memory, and no limit it does not
 // set (libp2p's defaults scale with the machine).
@@ -313,7 +343,7 @@ func resourceManager(l Limits, relays []peer.ID) (network.ResourceManager, error
 			Memory: rcmgr.LimitVal64(l.StreamMemory / 4)}
 	}
 	built := limits.Build(rcmgr.InfiniteLimits)
-	return rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(built), rcmgr.WithMetricsDisabled())
+	return rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(built), perAddressLimits(l.MaxConnections)...)
 }
 
 // Addr returns an address the node listens on: its first TCP address as

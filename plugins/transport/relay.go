@@ -215,7 +215,7 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 	conns := rcmgr.LimitVal(limits.MaxConnections)
 	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(rcmgr.PartialLimitConfig{
 		System: rcmgr.ResourceLimits{Conns: conns, ConnsInbound: conns, ConnsOutbound: conns},
-	}.Build(rcmgr.InfiniteLimits)), rcmgr.WithMetricsDisabled())
+	}.Build(rcmgr.InfiniteLimits)), perAddressLimits(limits.MaxConnections)...)
 	if err != nil {
 		return nil, err
 	}
