@@ -149,10 +149,10 @@ func runHelper(sp helperSpec, stdin io.Reader, stdout io.Writer) int {
 
 // helper is a node process's state.
 type helper struct {
-	n      *Node
-	wg     sync.WaitGroup
-	stop   atomic.Bool
-	tcp    net.Listener
+	n          *Node
+	wg         sync.WaitGroup
+	stop       atomic.Bool
+	tcp        net.Listener
 	extra      map[string]*Node // the peers spawn_peers made
 	targetName string           // the node they know
 }
