@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+	"go.uber.org/goleak"
 
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -526,4 +527,40 @@ func TestConfigureRelaysAndAddresses(t *testing.T) {
 			t.Errorf("%v: got %v, want a config error on %v", tc.values, err, tc.path)
 		}
 	}
+}
+
+// TestCloseEndsEveryGoroutineWithRelays: a relay, and nodes that keep
+// reservations on it and talk through it, leave no goroutine once closed.
+func TestCloseEndsEveryGoroutineWithRelays(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	r, err := NewRelay(RelayConfig{Listen: []string{DefaultListen, "/ip4/127.0.0.1/udp/0/quic-v1"}, Identity: newKey(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := r.Info()
+	var nodes []*Node
+	for _, name := range []string{"a", "b"} {
+		n, err := Listen(Config{Name: name, Identity: newKey(t), Relays: []RelayInfo{info}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes = append(nodes, n)
+	}
+	a, b := nodes[0], nodes[1]
+	for _, p := range [][2]*Node{{a, b}, {b, a}} {
+		if err := p[0].SetPeer(p[1].Name(), Peer{PublicKey: p[1].PublicKey(), Relay: &info}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range nodes {
+		if err := n.WaitReserved(waitCtx(t), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exchange(t, a, b, "x", "y")
+	for _, n := range nodes {
+		n.Close()
+	}
+	r.Close()
+	r.Close() // idempotent
 }
