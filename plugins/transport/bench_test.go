@@ -25,8 +25,10 @@ const benchPayload = 256
 // echoed back; envelopes/s counts the round trips completed per second.
 // MemoryPerPeer: the heap growth of a node (its own process) once 48
 // peers (in the other namespace) have connected and each delivered one
-// envelope, divided by 48: B/peer.
+// envelope, divided by 48: heap-B/peer (live heap after GC), stack-B/peer
+// (goroutine stacks) and goroutines/peer.
 func BenchmarkNamespaces(b *testing.B) {
+	parent := b
 	lab := netns.New(b)
 	hEcho, hClient := lab.Host("echo"), lab.Host("client")
 	lk := lab.Link(hEcho, hClient)
@@ -58,21 +60,59 @@ func BenchmarkNamespaces(b *testing.B) {
 		b.ReportMetric(got.PerSecond, "envelopes/s")
 	})
 
+	// Through a relay in a third namespace, linked to both (and the two
+	// nodes knowing each other only through it): the cost of the relay's
+	// hop, against RoundTrip's direct envelope.
+	var relayed *proc // made once, by the first call (the processes live until the parent ends)
+	b.Run("RoundTripRelayed", func(b *testing.B) {
+		b.StopTimer()
+		if relayed == nil {
+			relayed = relayedBenchPair(parent, lab, hEcho, hClient)
+		}
+		b.StartTimer()
+		env := relayed.do(command{Op: "rtt", Peer: "echo2", N: b.N, Size: benchPayload}).Samples
+		b.StopTimer()
+		b.ReportMetric(percentile(env, 0.50), "relayed-p50-µs")
+		b.ReportMetric(percentile(env, 0.99), "relayed-p99-µs")
+	})
+
 	// Measured once whatever b.N: each measurement is two processes and
 	// 48 connections, not an operation to repeat.
 	b.Run("MemoryPerPeer", func(b *testing.B) {
 		const peers = 48
 		mem := startProc(b, hEcho, helperSpec{Role: "node", Name: "mem", Listen: []string{lk.AddrA + ":4003"}})
 		many := startProc(b, hClient, helperSpec{Role: "node", Name: "many", Listen: []string{lk.AddrB + ":4003"}})
-		before := mem.do(command{Op: "heap"}).Bytes
+		before := mem.do(command{Op: "heap"})
 		spawned := many.do(command{Op: "spawn_peers", N: peers, Peer: "mem", Address: mem.ready.Addrs, Key: mem.ready.PublicKey}).Peers
 		for _, p := range spawned {
 			mem.do(command{Op: "set_peer", Peer: p.Name, Address: []string{"127.0.0.1:1"}, Key: p.Key})
 		}
 		many.do(command{Op: "peers_send"})
 		mem.do(command{Op: "drain", N: peers})
-		after := mem.do(command{Op: "heap"}).Bytes
-		b.ReportMetric(float64(after-before)/peers, "B/peer")
-		b.ReportMetric(float64(before), "heap-before-B")
+		after := mem.do(command{Op: "heap"})
+		b.ReportMetric(float64(after.Bytes-before.Bytes)/peers, "heap-B/peer")
+		b.ReportMetric(float64(after.Stack-before.Stack)/peers, "stack-B/peer")
+		b.ReportMetric(float64(after.Goroutines-before.Goroutines)/peers, "goroutines/peer")
+		b.ReportMetric(float64(before.Bytes), "heap-before-B")
 	})
+}
+
+// relayedBenchPair starts a relay in a namespace of its own, linked to
+// hEcho and hClient, an echoing node echo2 in hEcho and a node client2 in
+// hClient, each holding a reservation on the relay and knowing the other
+// only through it; it returns client2.
+func relayedBenchPair(b *testing.B, lab *netns.Lab, hEcho, hClient *netns.Host) *proc {
+	hRelay := lab.Host("relay")
+	er, rc := lab.Link(hEcho, hRelay), lab.Link(hRelay, hClient)
+	relay := startProc(b, hRelay, helperSpec{Role: "relay", Listen: []string{er.AddrB + ":4001", rc.AddrA + ":4001"}})
+	viaEcho := wireRelay{Address: er.AddrB + ":4001", PublicKey: relay.ready.PublicKey}
+	viaClient := wireRelay{Address: rc.AddrA + ":4001", PublicKey: relay.ready.PublicKey}
+	echo := startProc(b, hEcho, helperSpec{Role: "node", Name: "echo2", Listen: []string{er.AddrA + ":4001"}, Relays: []wireRelay{viaEcho}})
+	client := startProc(b, hClient, helperSpec{Role: "node", Name: "client2", Listen: []string{rc.AddrB + ":4001"}, Relays: []wireRelay{viaClient}})
+	echo.do(command{Op: "set_peer", Peer: "client2", Key: client.ready.PublicKey, Relay: &viaEcho})
+	client.do(command{Op: "set_peer", Peer: "echo2", Key: echo.ready.PublicKey, Relay: &viaClient})
+	echo.do(command{Op: "wait_reserved", N: 1})
+	client.do(command{Op: "wait_reserved", N: 1})
+	echo.do(command{Op: "echo"})
+	return client
 }

@@ -69,16 +69,18 @@ type command struct {
 }
 
 type reply struct {
-	Err       string    `json:",omitempty"`
-	Addrs     []string  `json:",omitempty"`
-	PublicKey string    `json:",omitempty"`
-	Source    string    `json:",omitempty"`
-	Payload   string    `json:",omitempty"`
-	Remote    []string  `json:",omitempty"` // remote addresses of the connections to Peer
-	Samples   []float64 `json:",omitempty"` // round trips, µs
-	PerSecond float64   `json:",omitempty"`
-	Bytes     int64     `json:",omitempty"`
-	Peers     []peerOut `json:",omitempty"`
+	Err        string    `json:",omitempty"`
+	Addrs      []string  `json:",omitempty"`
+	PublicKey  string    `json:",omitempty"`
+	Source     string    `json:",omitempty"`
+	Payload    string    `json:",omitempty"`
+	Remote     []string  `json:",omitempty"` // remote addresses of the connections to Peer
+	Samples    []float64 `json:",omitempty"` // round trips, µs
+	PerSecond  float64   `json:",omitempty"`
+	Bytes      int64     `json:",omitempty"` // heap in use after GC
+	Stack      int64     `json:",omitempty"` // goroutine stacks in use
+	Goroutines int       `json:",omitempty"`
+	Peers      []peerOut `json:",omitempty"`
 }
 
 type peerOut struct {
@@ -109,7 +111,11 @@ func runHelper(sp helperSpec, stdin io.Reader, stdout io.Writer) int {
 		return 1
 	}
 	_, key, _ := ed25519.GenerateKey(nil)
-	logger := hclog.New(&hclog.LoggerOptions{Output: os.Stderr, Level: hclog.LevelFromString(os.Getenv(processEnv + "_LOG"))})
+	level := hclog.LevelFromString(os.Getenv(processEnv + "_LOG")) // e.g. debug
+	if level == hclog.NoLevel {
+		level = hclog.Warn
+	}
+	logger := hclog.New(&hclog.LoggerOptions{Output: os.Stderr, Level: level})
 	if sp.Role == "relay" {
 		r, err := NewRelay(RelayConfig{Listen: sp.Listen, Identity: key, Logger: logger})
 		if err != nil {
@@ -236,7 +242,7 @@ func (h *helper) do(c command) (reply, error) {
 		runtime.GC()
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		return reply{Bytes: int64(m.HeapAlloc)}, nil
+		return reply{Bytes: int64(m.HeapAlloc), Stack: int64(m.StackInuse), Goroutines: runtime.NumGoroutine()}, nil
 	case "spawn_peers":
 		return h.spawnPeers(c)
 	case "peers_send":
