@@ -564,3 +564,69 @@ func TestCloseEndsEveryGoroutineWithRelays(t *testing.T) {
 	r.Close()
 	r.Close() // idempotent
 }
+
+// TestReservationComesBackWithTheRelay: a node whose relay goes away
+// loses its reservation (and its circuit address), and reserves again
+// once a relay with the same key listens at the same address.
+func TestReservationComesBackWithTheRelay(t *testing.T) {
+	t.Parallel()
+	key := newKey(t)
+	r1 := startRelay(t, RelayConfig{Identity: key})
+	info := r1.Info()
+	a, err := Listen(Config{Name: "a", Identity: newKey(t), Relays: []RelayInfo{info}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if err := a.WaitReserved(waitCtx(t), 1); err != nil {
+		t.Fatal(err)
+	}
+	r1.Close()
+	ctx := waitCtx(t)
+	for a.Reserved() != 0 {
+		if ctx.Err() != nil {
+			t.Fatal("the reservation outlived the relay")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if slices.ContainsFunc(a.Addrs(), func(s string) bool { return strings.HasSuffix(s, "/p2p-circuit") }) {
+		t.Fatalf("a still offers a circuit address: %v", a.Addrs())
+	}
+	startRelay(t, RelayConfig{Identity: key, Listen: []string{info.Address}})
+	if err := a.WaitReserved(waitCtx(t), 1); err != nil {
+		t.Fatalf("a did not reserve again on the relay that came back: %v", err)
+	}
+}
+
+// TestSendMovesToADirectConnection: envelopes flow over a relayed
+// connection until a direct one appears (as hole punching would make);
+// the next Send uses the direct one.
+func TestSendMovesToADirectConnection(t *testing.T) {
+	t.Parallel()
+	r := startRelay(t, RelayConfig{})
+	a, b, _ := relayedPair(t, r.Info())
+	exchange(t, a, b, "relayed", "relayed back")
+	stream := func() network.Stream {
+		a.mu.Lock()
+		oc := a.out["b"]
+		a.mu.Unlock()
+		oc.mu.Lock()
+		defer oc.mu.Unlock()
+		return oc.s
+	}
+	if !stream().Conn().Stat().Limited {
+		t.Fatal("the first envelopes did not go through the relay")
+	}
+	direct, err := Multiaddr(b.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := network.WithForceDirectDial(waitCtx(t), "the test stands in for hole punching")
+	if err := a.h.Connect(ctx, peer.AddrInfo{ID: b.ID(), Addrs: []ma.Multiaddr{direct}}); err != nil {
+		t.Fatal(err)
+	}
+	exchange(t, a, b, "direct", "direct back")
+	if s := stream(); s.Conn().Stat().Limited {
+		t.Fatalf("a still sends over the relayed connection %s", s.Conn().RemoteMultiaddr())
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 	"github.com/libp2p/go-libp2p/p2p/protocol/circuitv2/client"
 	ma "github.com/multiformats/go-multiaddr"
 )
@@ -89,6 +90,11 @@ func (n *Node) keepReservation(r *reservation) {
 	defer n.wg.Done()
 	backoff := reserveBackoffMin
 	for {
+		// The swarm's own dial backoff (5 s and more after a failed dial)
+		// would refuse the dial this loop already paces.
+		if sw, ok := n.h.Network().(*swarm.Swarm); ok {
+			sw.Backoff().Clear(r.id)
+		}
 		ctx, cancel := context.WithTimeout(n.life, reserveTimeout)
 		rsvp, err := client.Reserve(ctx, n.h, peer.AddrInfo{ID: r.id, Addrs: []ma.Multiaddr{r.addr}})
 		cancel()
