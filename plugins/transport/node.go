@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/netip"
 	"slices"
 	"strconv"
 	"sync"
@@ -22,13 +21,10 @@ import (
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/core/peerstore"
 	"github.com/libp2p/go-libp2p/core/protocol"
-	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
-	"github.com/libp2p/go-libp2p/x/rate"
 	ma "github.com/multiformats/go-multiaddr"
 
 	"github.com/aurahost/aura-host/effects"
@@ -40,11 +36,11 @@ import (
 const ProtocolID = protocol.ID("/aura/envelope/1.0.0")
 
 // Node is one endpoint of the transport: a libp2p host with the node's
-// key as its identity, listening on one address, accepting connections
-// only from its configured peers, and buffering the envelopes addressed
-// to it until they are taken. It listens on TCP and QUIC addresses, may
-// keep reservations on relays so that peers reach it through them, and
-// dials peers directly or through their relays. Make one with Listen; all
+// key as its identity, listening on its TCP and QUIC addresses, accepting
+// connections only from its configured peers (and relays), and buffering
+// the envelopes addressed to it until they are taken. It may keep
+// reservations on relays so that peers reach it through them, and dials
+// peers directly or through their relays. Make one with Listen; all
 // methods are safe for concurrent use.
 type Node struct {
 	name    string
@@ -219,133 +215,6 @@ func Listen(cfg Config) (*Node, error) {
 	return n, nil
 }
 
-// resolvedPeer is a Peer with its ID and parsed addresses.
-type resolvedPeer struct {
-	id    peer.ID
-	addrs []ma.Multiaddr
-	relay *reservation // only id and addr are used
-}
-
-// resolvePeer checks a peer, the path of a mistake relative to the peer.
-func resolvePeer(p Peer) (resolvedPeer, *ConfigError) {
-	id, err := PeerID(p.PublicKey)
-	if err != nil {
-		return resolvedPeer{}, configErr([]string{"public_key"}, "give the peer's Ed25519 public key, 64 hex digits", "public key: "+err.Error())
-	}
-	rp := resolvedPeer{id: id}
-	for i, a := range p.addresses() {
-		m, err := Multiaddr(a)
-		if err != nil {
-			path := []string{"address"}
-			if len(p.addresses()) > 1 {
-				path = append(path, strconv.Itoa(i))
-			}
-			return resolvedPeer{}, configErr(path, "", "address: "+err.Error())
-		}
-		rp.addrs = append(rp.addrs, m)
-	}
-	if p.Relay != nil {
-		rv, cerr := newReservation(*p.Relay)
-		if cerr != nil {
-			cerr.Path = append([]string{"relay"}, cerr.Path...)
-			return resolvedPeer{}, cerr
-		}
-		if rv.id == id {
-			return resolvedPeer{}, configErr([]string{"relay", "public_key"}, "give the relay's own key, not the peer's",
-				"a peer cannot be its own relay")
-		}
-		rp.relay = rv
-	}
-	if len(rp.addrs) == 0 && rp.relay == nil {
-		return resolvedPeer{}, configErr([]string{"address"}, "give the peer's address, or a relay it is reachable through",
-			"a peer needs an address or a relay")
-	}
-	return rp, nil
-}
-
-// addAddrs puts a peer's addresses, and its circuit address through its
-// relay, in the peerstore, for as long as the peer is configured.
-func (n *Node) addAddrs(p resolvedPeer) {
-	ps := n.h.Peerstore()
-	ps.AddAddrs(p.id, p.addrs, peerstore.PermanentAddrTTL)
-	if p.relay != nil {
-		ps.AddAddr(p.relay.id, p.relay.addr, peerstore.PermanentAddrTTL)
-		ps.AddAddr(p.id, circuitAddr(p.relay.addr, p.relay.id), peerstore.PermanentAddrTTL)
-	}
-}
-
-// relayIDsLocked recomputes the keys the gater lets in as relays: the
-// node's own relays and its peers'. Called with n.mu (or before the node
-// runs).
-func (n *Node) relayIDsLocked() {
-	clear(n.relayIDs)
-	for id := range n.ownRelays {
-		n.relayIDs[id] = true
-	}
-	for _, id := range n.peerRelays {
-		n.relayIDs[id] = true
-	}
-}
-
-// perAddressLimits replace libp2p's limits per remote IP address (8
-// connections at once, and new ones at 0.2 a second after a burst of 16),
-// which count every connection a relay brings as one from the relay's
-// address and every node behind one NAT as one: maxConns connections at
-// once from one address (the node's whole bound), and new ones at 1 a
-// second after a burst of 2 × maxConns. Loopback stays unlimited, as in
-// libp2p.
-func perAddressLimits(maxConns int) []rcmgr.Option {
-	burst := 2 * maxConns
-	return []rcmgr.Option{
-		rcmgr.WithMetricsDisabled(),
-		rcmgr.WithLimitPerSubnet(
-			[]rcmgr.ConnLimitPerSubnet{{PrefixLength: 32, ConnCount: maxConns}},
-			[]rcmgr.ConnLimitPerSubnet{{PrefixLength: 56, ConnCount: maxConns}}),
-		rcmgr.WithConnRateLimiters(&rate.Limiter{
-			NetworkPrefixLimits: []rate.PrefixLimit{
-				{Prefix: netip.MustParsePrefix("127.0.0.0/8"), Limit: rate.Limit{}},
-				{Prefix: netip.MustParsePrefix("::1/128"), Limit: rate.Limit{}},
-			},
-			SubnetRateLimiter: rate.SubnetLimiter{
-				IPv4SubnetLimits: []rate.SubnetLimit{{PrefixLength: 32, Limit: rate.Limit{RPS: 1, Burst: burst}}},
-				IPv6SubnetLimits: []rate.SubnetLimit{{PrefixLength: 56, Limit: rate.Limit{RPS: 1, Burst: burst}}},
-				GracePeriod:      time.Minute,
-			},
-		}),
-	}
-}
-
-// resourceManager is libp2p's resource manager with the node's limits on
-// connections, streams and multiplexer memory, and no limit it does not
-// set (libp2p's defaults scale with the machine).
-//
-// A relay's connection carries a stream per relayed connection (the
-// circuit's own stream), so each relay known at Listen may have as many
-// streams as the node has connections, more than a peer's
-// max_streams_per_peer.
-func resourceManager(l Limits, relays []peer.ID) (network.ResourceManager, error) {
-	conns, streams := rcmgr.LimitVal(l.MaxConnections), rcmgr.LimitVal(l.MaxConnections*l.MaxStreamsPerPeer)
-	perPeerStreams := rcmgr.LimitVal(l.MaxStreamsPerPeer)
-	limits := rcmgr.PartialLimitConfig{
-		System: rcmgr.ResourceLimits{Conns: conns, ConnsInbound: conns, ConnsOutbound: conns,
-			Streams: streams, StreamsInbound: streams, StreamsOutbound: streams, Memory: rcmgr.LimitVal64(l.StreamMemory)},
-		Transient: rcmgr.ResourceLimits{Conns: conns, ConnsInbound: conns, ConnsOutbound: conns,
-			Streams: streams, StreamsInbound: streams, StreamsOutbound: streams, Memory: rcmgr.LimitVal64(l.StreamMemory / 4)},
-		PeerDefault: rcmgr.ResourceLimits{Streams: perPeerStreams, StreamsInbound: perPeerStreams, StreamsOutbound: perPeerStreams,
-			Memory: rcmgr.LimitVal64(l.StreamMemory / 4)},
-	}
-	relayStreams := rcmgr.LimitVal(l.MaxConnections + l.MaxStreamsPerPeer)
-	for _, id := range relays {
-		if limits.Peer == nil {
-			limits.Peer = map[peer.ID]rcmgr.ResourceLimits{}
-		}
-		limits.Peer[id] = rcmgr.ResourceLimits{Streams: relayStreams, StreamsInbound: relayStreams, StreamsOutbound: relayStreams,
-			Memory: rcmgr.LimitVal64(l.StreamMemory / 4)}
-	}
-	built := limits.Build(rcmgr.InfiniteLimits)
-	return rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(built), perAddressLimits(l.MaxConnections)...)
-}
-
 // Addr returns an address the node listens on: its first TCP address as
 // host:port, else its first address as a multiaddr.
 func (n *Node) Addr() string {
@@ -394,56 +263,6 @@ func (n *Node) ID() peer.ID { return n.h.ID() }
 // Refused returns how many connections were closed before they
 // authenticated as a configured peer.
 func (n *Node) Refused() int64 { return n.refused.Load() }
-
-// SetPeer adds a peer or changes its addresses, relay and key. A mistake
-// is a *ConfigError.
-func (n *Node) SetPeer(name string, p Peer) error {
-	rp, cerr := resolvePeer(p)
-	if cerr != nil {
-		cerr.Path = append([]string{"peers", name}, cerr.Path...)
-		return cerr
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if other, dup := n.names[rp.id]; dup && other != name {
-		return configErr([]string{"peers", name, "public_key"}, "give each peer its own key", fmt.Sprintf("peer %s already has this public key", other))
-	}
-	if n.relayIDs[rp.id] {
-		return configErr([]string{"peers", name, "public_key"}, "run the relay with a key of its own",
-			fmt.Sprintf("peer %s has the public key of a relay: a relay is not a peer", name))
-	}
-	if rp.relay != nil {
-		if _, isPeer := n.names[rp.relay.id]; isPeer {
-			return configErr([]string{"peers", name, "relay", "public_key"}, "run the relay with a key of its own",
-				"the relay of peer "+name+" has the public key of a peer: a relay is not a peer")
-		}
-	}
-	if old, ok := n.peers[name]; ok {
-		delete(n.names, old)
-		n.h.Peerstore().ClearAddrs(old)
-	}
-	n.peers[name], n.names[rp.id] = rp.id, name
-	delete(n.peerRelays, name)
-	if rp.relay != nil {
-		n.peerRelays[name] = rp.relay.id
-	}
-	n.relayIDsLocked()
-	n.addAddrs(rp)
-	return nil
-}
-
-func (n *Node) isRelay(id peer.ID) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.relayIDs[id]
-}
-
-func (n *Node) peerName(id peer.ID) (string, bool) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	name, ok := n.names[id]
-	return name, ok
-}
 
 // Close stops listening, closes every connection and returns once every
 // goroutine of the node has ended. It is idempotent.
