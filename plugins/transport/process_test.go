@@ -532,11 +532,6 @@ func (p *proc) do(c command) reply {
 	return p.next()
 }
 
-// wire is what a peer configures to reach this process's node.
-func (p *proc) relayInfo(addr string) *wireRelay {
-	return &wireRelay{Address: addr, PublicKey: p.ready.PublicKey}
-}
-
 // prefixWriter writes a helper's stderr to the test log.
 type prefixWriter struct {
 	t      testing.TB

@@ -120,7 +120,10 @@ func (l RelayLimits) check() *ConfigError {
 	return nil
 }
 
-// RelayConfig configures a Relay.
+// RelayConfig configures a Relay. A *ConfigError from NewRelay names its
+// field as a relay's config block would: listen, identity_key_file,
+// allow, and the limits max_reservations, max_circuits, circuit_duration,
+// circuit_bytes, reservation_ttl and max_connections.
 type RelayConfig struct {
 	// Listen are the addresses nodes reach the relay at: "host:port" (TCP)
 	// or TCP and QUIC multiaddrs. Required: a relay must be reachable by

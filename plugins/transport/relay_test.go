@@ -87,7 +87,7 @@ func exchange(t *testing.T, a, b *Node, payloadAB, payloadBA string) {
 	}
 }
 
-// relayedConns says whether every connection between x and its peer goes
+// onlyRelayed says whether every connection between x and its peer goes
 // through a relay.
 func onlyRelayed(x *Node, peerName string) bool {
 	id := x.peers[peerName]
