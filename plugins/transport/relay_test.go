@@ -630,3 +630,25 @@ func TestSendMovesToADirectConnection(t *testing.T) {
 		t.Fatalf("a still sends over the relayed connection %s", s.Conn().RemoteMultiaddr())
 	}
 }
+
+// TestQUICImpostorIsRefused: over QUIC too, a key that is no configured
+// peer's is refused by the gater before any envelope is read.
+func TestQUICImpostorIsRefused(t *testing.T) {
+	t.Parallel()
+	quicOnly := "/ip4/127.0.0.1/udp/0/quic-v1"
+	b, logs := listenNodeWithKey(t, "b", newKey(t), quicOnly)
+	if err := b.SetPeer("a", Peer{Address: "127.0.0.1:1", PublicKey: newKey(t).Public().(ed25519.PublicKey)}); err != nil {
+		t.Fatal(err)
+	}
+	mallory, _ := listenNodeWithKey(t, "a", newKey(t), quicOnly) // calls itself a, holds its own key
+	if err := mallory.SetPeer("b", Peer{Address: b.Addr(), PublicKey: b.PublicKey()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := mallory.Send(waitCtx(t), mustEnvelope(t, envelope("a", "b", "c", "let me in"))); err == nil {
+		t.Fatal("the impostor's send succeeded")
+	}
+	logs.waitLog(t, "refusing a connection authenticated as no configured peer")
+	if b.Buffered() != 0 || len(b.ConnectedPeers()) != 0 {
+		t.Fatalf("b buffered %d envelopes and lists %v after refusing an impostor", b.Buffered(), b.ConnectedPeers())
+	}
+}
