@@ -67,7 +67,10 @@
 // address observed by a peer (so identify's address discovery is on for
 // these nodes, and only for them); on a private network — as in this
 // package's tests, which have no NAT — it does nothing and the relayed
-// connection stays. It is not tested here.
+// connection stays. Hole punching itself is not tested here; moving to a
+// direct connection once one exists is (TestSendMovesToADirectConnection),
+// and so is reserving again when a relay comes back
+// (TestReservationComesBackWithTheRelay).
 //
 // # Identity and authentication
 //
