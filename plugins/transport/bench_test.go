@@ -21,6 +21,8 @@ const benchPayload = 256
 // plain TCP round trip of the same number of bytes (the envelope's frame)
 // between the same namespaces: the p50 and p99 of each, in µs, and
 // envelope-p50/tcp-p50.
+// RoundTripQUIC: the same envelope round trip between two QUIC-only
+// nodes in the same namespaces.
 // Throughput16Senders: b.N envelopes sent by 16 goroutines at once and
 // echoed back; envelopes/s counts the round trips completed per second.
 // MemoryPerPeer: the heap growth of a node (its own process) once 48
@@ -58,6 +60,25 @@ func BenchmarkNamespaces(b *testing.B) {
 		got := client.do(command{Op: "throughput", Peer: "echo", N: b.N, Senders: 16, Size: benchPayload})
 		b.StopTimer()
 		b.ReportMetric(got.PerSecond, "envelopes/s")
+	})
+
+	// The same round trip over QUIC: two more nodes, QUIC only.
+	var quicClient *proc
+	b.Run("RoundTripQUIC", func(b *testing.B) {
+		b.StopTimer()
+		if quicClient == nil {
+			quicAddr := func(ip string) []string { return []string{"/ip4/" + ip + "/udp/4005/quic-v1"} }
+			e := startProc(parent, hEcho, helperSpec{Role: "node", Name: "echo3", Listen: quicAddr(lk.AddrA)})
+			quicClient = startProc(parent, hClient, helperSpec{Role: "node", Name: "client3", Listen: quicAddr(lk.AddrB)})
+			e.do(command{Op: "set_peer", Peer: "client3", Address: quicClient.ready.Addrs, Key: quicClient.ready.PublicKey})
+			quicClient.do(command{Op: "set_peer", Peer: "echo3", Address: e.ready.Addrs, Key: e.ready.PublicKey})
+			e.do(command{Op: "echo"})
+		}
+		b.StartTimer()
+		env := quicClient.do(command{Op: "rtt", Peer: "echo3", N: b.N, Size: benchPayload}).Samples
+		b.StopTimer()
+		b.ReportMetric(percentile(env, 0.50), "quic-p50-µs")
+		b.ReportMetric(percentile(env, 0.99), "quic-p99-µs")
 	})
 
 	// Through a relay in a third namespace, linked to both (and the two
