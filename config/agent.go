@@ -46,6 +46,12 @@ type Agent struct {
 	// limit's value (the zero Range when absent).
 	FlowBudgetLimit uint64
 	FlowBudgetRange hcl.Range
+
+	// Listen is where the agent's network transport listens in production
+	// (multiaddrs, or host:port for TCP); nil when absent. A file with peer
+	// blocks needs it: its peers dial this address.
+	Listen      []string
+	ListenRange hcl.Range
 }
 
 var agentSpec = bodySpec[Agent]{
@@ -57,6 +63,11 @@ var agentSpec = bodySpec[Agent]{
 			}
 		}},
 		{name: "allow", decode: decodeAllow},
+		{name: "listen", decode: func(d *decoder, ag *Agent, a *hcl.Attribute) {
+			if addrs, ok := d.addressesAttr(a); ok {
+				ag.Listen, ag.ListenRange = addrs, a.Expr.Range()
+			}
+		}},
 	},
 	blocks: []blockSpec[Agent]{
 		{typ: "flow_budget", single: true, decode: func(d *decoder, ag *Agent, b *hcl.Block) {

@@ -88,7 +88,9 @@ type Deployment struct {
 	Services []*Service
 	Agents   []*Agent
 	Faults   []*Fault
-	Runs     []*Run
+	// Peers are the deployment's agents on other machines (peer blocks).
+	Peers []*Peer
+	Runs  []*Run
 
 	// Overrides holds the mode blocks (testing, simulation) by mode; nil
 	// when the file has none.
@@ -185,6 +187,7 @@ var topLevelSpec = bodySpec[Deployment]{
 		{typ: "plugin", labels: []string{"name"}, decode: decodePluginBlock},
 		{typ: "service", labels: []string{"name"}, decode: decodeServiceBlock},
 		{typ: "agent", labels: []string{"name"}, decode: decodeAgentBlock},
+		{typ: "peer", labels: []string{"name"}, decode: decodePeerBlock},
 		{typ: "simulation", single: true, decode: decodeOverrideBlock(effects.Simulation, &simulationSpec)},
 		{typ: "testing", single: true, decode: decodeOverrideBlock(effects.Testing, &testingSpec)},
 		{typ: "fault", labels: []string{"kind"}, decode: decodeFaultBlock},
@@ -209,6 +212,7 @@ func topLevelElsewhere(name string) string {
 		{"agent", agentSpec.attr(name) != nil || agentSpec.block(name) != nil},
 		{"fault", faultSpec.attr(name) != nil},
 		{"run", runSpec.attr(name) != nil},
+		{"peer", peerSpec.attr(name) != nil},
 	} {
 		if c.has {
 			in = append(in, c.block)
@@ -244,6 +248,7 @@ func (d *decoder) checkDeployment(dep *Deployment, body hcl.Body) {
 	d.checkOverrides(dep)
 	d.checkServices(dep)
 	d.checkDependencies(dep)
+	d.checkPeers(dep)
 	d.checkFaultAgents(dep)
 	d.checkRunAgents(dep)
 	dep.applyModeSeed()

@@ -192,6 +192,9 @@ func validIndex(s string) bool {
 func (d *decoder) checkRunAgents(dep *Deployment) {
 	for _, r := range dep.Runs {
 		for _, role := range sortedNames(r.agentRanges) {
+			if dep.PeerNamed(r.Roles[role]) != nil {
+				continue // played on the peer's machine
+			}
 			d.checkAgentRef(dep, r.Roles[role], r.agentRanges[role], fmt.Sprintf("Run %q binds role %s to agent %q", r.Name, role, r.Roles[role]))
 		}
 	}

@@ -416,6 +416,24 @@ func (m *Machine) Binding(role, name string) (effects.Value, bool) {
 	return effects.Value{}, false
 }
 
+// Bindings returns every binding of a role by name: what a host records
+// of a finished session. Nil when the machine plays no such role.
+func (m *Machine) Bindings(role string) map[string]effects.Value {
+	var out map[string]effects.Value
+	for _, c := range m.cos {
+		if c.role != role {
+			continue
+		}
+		if out == nil {
+			out = map[string]effects.Value{}
+		}
+		for i, s := range c.rc.Slots {
+			out[s] = c.regs[i]
+		}
+	}
+	return out
+}
+
 // RunSession runs a whole session in one machine (every role, unless cfg
 // names some) until it completes, and returns the machine for its trace
 // and bindings. A session blocked on a refused guard is retried until the

@@ -157,9 +157,14 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 // parseDecideFlags reads the --decide flags (session.ParseRules).
 func parseDecideFlags(flags []string, progs ...*vm.Program) ([]session.Rule, error) {
 	rules, err := session.ParseRules(flags, progs...)
+	return rules, decideError(err)
+}
+
+// decideError names the --decide flag a *session.RuleError is about.
+func decideError(err error) error {
 	var re *session.RuleError
 	if errors.As(err, &re) {
-		return nil, fmt.Errorf("--decide %q: %s", re.Text, re.Reason)
+		return fmt.Errorf("--decide %q: %s", re.Text, re.Reason)
 	}
-	return rules, err
+	return err
 }

@@ -82,6 +82,7 @@ Simulations: several agents in one process on virtual time, with faults:
 		"largest deployment or protocol file read, in bytes (anything larger is refused before it is parsed)")
 	root.AddCommand(
 		newRunCommand(g),
+		newKeyCommand(g),
 		newStatusCommand(g),
 		newResetCommand(g),
 		newValidateCommand(g),

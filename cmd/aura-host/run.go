@@ -20,6 +20,7 @@ const shutdownBound = 10 * time.Second
 
 func newRunCommand(g *globals) *cobra.Command {
 	var mode *modeValue
+	var decide []string
 	cmd := &cobra.Command{
 		Use:   "run FILE",
 		Short: "Start a deployment and serve until interrupted",
@@ -39,10 +40,13 @@ plain plugin host, and run says so: its calls are not guarded.
 In simulation mode, run serves one host's operations with the simulation
 plugins on its own virtual clock. A deployment with agent blocks is several
 agents on one virtual timeline, which only ` + "`aura-host simulate`" + ` drives:
-run refuses it in simulation mode and says so.`,
+run refuses it in simulation mode and says so.
+
+` + machineHelp,
 		Example: `  aura-host run examples/quickstart/deployment.hcl
   aura-host run examples/quickstart/deployment.hcl --mode testing
-  aura-host run examples/simulation/deployment.hcl --mode production`,
+  aura-host run examples/simulation/deployment.hcl --mode production
+  aura-host run examples/multihost/guardian_1.hcl --decide 'Guardian[*]=Approve'`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -64,6 +68,9 @@ run refuses it in simulation mode and says so.`,
 				return &exitError{code: 1}
 			}
 			logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins), "agents", len(dep.Agents))
+			if len(dep.Peers) > 0 {
+				return runMachine(ctx, cmd.OutOrStdout(), file, dep, decide, logger)
+			}
 			s, err := agent.Serve(ctx, dep, host.Config{Logger: logger})
 			if err != nil {
 				return reportHostError(dep, err)
@@ -84,5 +91,6 @@ run refuses it in simulation mode and says so.`,
 		},
 	}
 	mode = addModeFlag(cmd.Flags())
+	cmd.Flags().StringArrayVar(&decide, "decide", nil, "ROLE=LABEL, with peer blocks: the branch this machine's ROLE takes at choices its runs leave to the host, e.g. 'Guardian[*]=Approve' (repeatable; default: chosen by the seed)")
 	return cmd
 }

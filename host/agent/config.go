@@ -339,6 +339,35 @@ func DevicePublicKey(dep *config.Deployment, authority effects.AuthorityID) (ed2
 	return k.PublicKey(), nil
 }
 
+// AgentKey is an agent's device public key.
+type AgentKey struct {
+	Agent     string
+	PublicKey ed25519.PublicKey
+}
+
+// DeviceKeys is the device public key of each agent block of dep, in
+// declaration order, each created in the agent's state directory
+// (<state_dir>/agents/AGENT, as `aura-host run` and host/sim keep it) on
+// first use: what a multi-host deployment's other machines write in their
+// peer blocks.
+func DeviceKeys(dep *config.Deployment) ([]AgentKey, error) {
+	var out []AgentKey
+	for _, ag := range dep.Agents {
+		id, err := Authority(dep, ag)
+		if err != nil {
+			return nil, err
+		}
+		own := *dep
+		own.StateDir = filepath.Join(dep.StateDir, "agents", ag.Name)
+		pub, err := DevicePublicKey(&own, id)
+		if err != nil {
+			return nil, fmt.Errorf("agent %s: %w", ag.Name, err)
+		}
+		out = append(out, AgentKey{Agent: ag.Name, PublicKey: pub})
+	}
+	return out, nil
+}
+
 // agentKey is the agent's Ed25519 device key, which signs its receipts:
 // derived from the seed and authority in deterministic modes, and in
 // production kept in the state directory (created on first use, 0600).

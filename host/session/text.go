@@ -92,6 +92,31 @@ func WriteBindings(w io.Writer, indent string, names []string, bindings map[stri
 // keep them (the trace must, to replay).
 var secretFields = []string{"private", "secret", "nonces"}
 
+// Redact returns v with the values of its secret map fields (at any
+// depth: private keys, key-share scalars, signing nonces) replaced by the
+// string "(secret)": what may be written where people and logs read it.
+func Redact(v effects.Value) effects.Value {
+	switch v.Kind() {
+	case effects.KindMap:
+		fields := map[string]effects.Value{}
+		for _, f := range v.Fields() {
+			if slices.Contains(secretFields, f.Key) {
+				fields[f.Key] = effects.String("(secret)")
+			} else {
+				fields[f.Key] = Redact(f.Value)
+			}
+		}
+		return effects.Map(fields)
+	case effects.KindList:
+		var items []effects.Value
+		for _, it := range v.Items() {
+			items = append(items, Redact(it))
+		}
+		return effects.List(items...)
+	}
+	return v
+}
+
 // Abbreviate renders a value on one line for people, at most limit
 // characters: bytes as hex (long ones cut, with their length), lists and
 // maps in brackets, secrets hidden.

@@ -39,7 +39,7 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 	defer cancel()
 	l := &loop{ctx: ctx, runs: runs, exec: newExecutor(ctx, s.clock),
 		bundle: newTraceBundle(s.dep, s.cfg.Seed, s.cfg.Granularity)}
-	l.post = &postOffice{ctx: ctx, runs: runs, agents: s.agents, running: l.exec.isRunning, early: &s.early}
+	l.post = &postOffice{ctx: ctx, logger: s.cfg.Logger, runs: runs, agents: s.agents, running: l.exec.isRunning, early: &s.early}
 	l.post.deliverEarly()
 	l.time = &timeline{ctx: ctx, s: s, faults: schedule(s.dep.Faults), bundle: l.bundle}
 	if s.cfg.Mode == effects.Production {
@@ -69,6 +69,9 @@ func maxVirtualMs(cfg Config, runs []*simRun) int64 {
 	maxMs := cfg.MaxVirtualMs
 	if cfg.Mode == effects.Production && maxMs <= 0 {
 		maxMs = time.Minute.Milliseconds()
+		for _, r := range runs {
+			maxMs = max(maxMs, r.deadline)
+		}
 	}
 	if maxMs <= 0 {
 		maxMs = 24 * time.Hour.Milliseconds()
@@ -101,6 +104,10 @@ func (l *loop) drive(maxMs int64) error {
 			return err
 		}
 		if !ok || next > maxMs {
+			if !l.time.wallStart.IsZero() {
+				l.failUnfinished(fmt.Errorf("timed out after %v: a role still waits for a message from a peer (is every peer running and reachable? its log says why it stopped)", time.Duration(maxMs)*time.Millisecond))
+				return nil
+			}
 			l.failUnfinished(fmt.Errorf("no progress possible at virtual time %dms: every role waits for a message or event that will never come", l.time.now))
 			return nil
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/vm"
@@ -16,6 +18,7 @@ import (
 // each agent, and hands it to the machine it is for, in order.
 type postOffice struct {
 	ctx     context.Context
+	logger  hclog.Logger
 	runs    []*simRun
 	agents  []*simAgent
 	running func(*simMachine) bool
@@ -86,7 +89,8 @@ func (p *postOffice) receive() int {
 			v, err := a.agent.Invoke(p.ctx, "network.receive_envelope", effects.Map(nil))
 			if err != nil {
 				if errors.Is(err, effects.ErrDenied) {
-					continue // refused by the guard chain: dropped
+					p.logger.Warn("dropped an envelope the guard chain refused", "agent", a.name, "error", err)
+					continue
 				}
 				break
 			}

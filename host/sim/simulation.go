@@ -137,6 +137,13 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 	if len(decls) == 0 {
 		decls = []*config.Agent{{Name: dep.Name, Authority: dep.Authority, Allow: []string{"*"}}}
 	}
+	if len(dep.Peers) > 0 {
+		if cfg.Mode != effects.Production {
+			return nil, fmt.Errorf("simulation: %s declares peers, agents on other machines whose plugins it does not know; "+
+				"it runs only in production, each machine's file under its own `aura-host run`", dep.Name)
+		}
+		decls = s.placePeers(decls)
+	}
 	if err := s.checkLocal(decls); err != nil {
 		return nil, err
 	}
@@ -162,7 +169,7 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 			return nil, err
 		}
 		if !s.isLocal(ag.Name) {
-			s.remote[ag.Name], remoteKeys[id] = id, cfg.Peers[ag.Name].PublicKey
+			s.remote[ag.Name], remoteKeys[id] = id, s.cfg.Peers[ag.Name].PublicKey
 			continue
 		}
 		b := agent.NewBuilder().WithConfig(dep).WithAuthority(id).WithBuiltins(cfg.Builtins, cfg.Executable == "").
@@ -191,6 +198,39 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 		}
 	}
 	return s, nil
+}
+
+// placePeers applies a multi-host deployment's peer blocks: its agent
+// blocks are this process's agents (Local, unless the caller chose),
+// listening where their listen attribute says; its peers are the others,
+// reached at their first address and authenticated by their keys (Peers,
+// where the caller gave no entry). It returns the declarations of every
+// agent, the peers' after the local ones.
+func (s *Simulation) placePeers(local []*config.Agent) []*config.Agent {
+	if s.cfg.Local == nil {
+		for _, ag := range local {
+			s.cfg.Local = append(s.cfg.Local, ag.Name)
+		}
+	}
+	peers := maps.Clone(s.cfg.Peers)
+	if peers == nil {
+		peers = map[string]Peer{}
+	}
+	decls := slices.Clone(local)
+	for _, ag := range local {
+		if _, ok := peers[ag.Name]; !ok && len(ag.Listen) > 0 {
+			peers[ag.Name] = Peer{Address: ag.Listen[0]}
+		}
+	}
+	for _, p := range s.dep.Peers {
+		if _, ok := peers[p.Name]; !ok {
+			peers[p.Name] = Peer{Address: p.Addresses[0], PublicKey: p.PublicKey}
+		}
+		decls = append(decls, &config.Agent{Name: p.Name, NameRange: p.NameRange, DeclRange: p.DeclRange,
+			Authority: p.Authority, AuthorityRange: p.AuthorityRange})
+	}
+	s.cfg.Peers = peers
+	return decls
 }
 
 // checkLocal checks Config.Local and Config.Peers: local agents exist,

@@ -264,6 +264,13 @@ func (n *Node) ID() peer.ID { return n.h.ID() }
 // authenticated as a configured peer.
 func (n *Node) Refused() int64 { return n.refused.Load() }
 
+// isClosed reports whether Close was called.
+func (n *Node) isClosed() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.closed
+}
+
 // Close stops listening, closes every connection and returns once every
 // goroutine of the node has ended. It is idempotent.
 func (n *Node) Close() error {

@@ -370,7 +370,7 @@ func (t *transport) sendEnvelope(ctx context.Context, c *sdk.Call) (sdk.Value, e
 	if err != nil {
 		return sdk.Value{}, err
 	}
-	if err := node.Send(ctx, e); err != nil {
+	if err := sendRetrying(ctx, node, e); err != nil {
 		return sdk.Value{}, err
 	}
 	t.mu.Lock()
@@ -378,6 +378,38 @@ func (t *transport) sendEnvelope(ctx context.Context, c *sdk.Call) (sdk.Value, e
 	seq := t.seq
 	t.mu.Unlock()
 	return sdk.Map(map[string]sdk.Value{"seq": sdk.Uint(seq), "copies": sdk.Int(1), "dropped": sdk.Bool(false), "deliver_at": sdk.Null()}), nil
+}
+
+// Backoff between two attempts of a send: from retryFirst, doubling, at
+// most retryMax.
+const (
+	retryFirst = 50 * time.Millisecond
+	retryMax   = time.Second
+)
+
+// sendRetrying sends e, trying again with backoff while the peer is
+// unreachable (not yet started, restarting, cut off by a partition) until
+// ctx ends — the call's deadline. A retried envelope may arrive twice (a
+// write can fail after the peer read it): the receiving guard chain drops
+// the second by its receipt's nonce, and a protocol session by its
+// sequence number.
+func sendRetrying(ctx context.Context, node *Node, e Envelope) error {
+	wait := retryFirst
+	for {
+		err := node.Send(ctx, e)
+		var se *sdk.Error
+		if err == nil || !errors.As(err, &se) || se.Code != sdk.CodeUnavailable || node.isClosed() {
+			return err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		wait = min(2*wait, retryMax)
+	}
 }
 
 func optionalAddress(c *sdk.Call, name string) (sdk.Value, error) {
