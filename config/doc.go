@@ -4,7 +4,7 @@
 // do.
 //
 // A deployment file holds exactly one deployment block and any number of
-// plugin, service, agent, fault and run blocks, plus at most one simulation
+// plugin, service, agent, peer, fault and run blocks, plus at most one simulation
 // and one testing block:
 //
 //	deployment "quickstart" {
@@ -38,6 +38,12 @@
 //	  authority = "alice"              # default: the agent's name
 //	  allow     = ["invitation.*", "crypto.ed25519_sign"]
 //	  flow_budget { limit = 100 }
+//	  listen    = "/ip4/0.0.0.0/tcp/4001" # production, beside peers: where its transport listens
+//	}
+//
+//	peer "g1" {                        # an agent of this deployment on another machine
+//	  address    = "/ip4/10.0.0.4/tcp/4001"  # or a list; "host:port" is TCP
+//	  public_key = "<64 hex digits>"         # its device key (aura-host key FILE there)
 //	}
 //
 //	simulation {                       # applies in simulation mode (testing { } likewise)
@@ -63,7 +69,10 @@
 // override top-level plugins by name (see Override for the merge rule):
 // EffectivePlugins applies those of the deployment's mode, and WithMode
 // switches the mode for a --mode flag. With agent blocks, each agent is its
-// own authority.
+// own authority. Peer blocks make the file one machine's part of a
+// multi-host deployment: run blocks may bind roles to peers (faults may
+// not: they act on this machine), every local agent then needs listen,
+// and names, authorities and keys are unique across agents and peers.
 //
 // In production a command plugin without sha256 is an error unless its
 // block sets allow_unpinned = true (then a warning, so validate lists every

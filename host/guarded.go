@@ -11,9 +11,11 @@ import (
 )
 
 // DefaultGuardPolicy is the guard chain's reach: every operation of the
-// service families, and every send.
+// service families, the transport's own (learning a peer from a
+// descriptor changes who the agent talks to: it takes a capability), and
+// every send.
 var DefaultGuardPolicy = guard.Policy{
-	Guarded: []string{"session.*", "auth.*", "invitation.*", "recovery.*", "rendezvous.*"},
+	Guarded: []string{"session.*", "auth.*", "invitation.*", "recovery.*", "rendezvous.*", "transport.*"},
 	Sends:   []string{string(effects.NetworkSendEnvelope)},
 }
 

@@ -54,7 +54,7 @@ var families = map[string][]string{
 	simnetwork.Name: {simnetwork.FamilyNetwork, simnetwork.FamilyNetworkFaults, simnetwork.FamilyNetworkControl},
 	simrandom.Name:  {simrandom.Family},
 	simstorage.Name: {simstorage.FamilyStorage, simstorage.FamilyFaultInjection},
-	transport.Name:  {transport.Family},
+	transport.Name:  {transport.Family, transport.DiscoveryFamily},
 }
 
 // Families returns the families of the operations the built-in named name

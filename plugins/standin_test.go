@@ -24,8 +24,9 @@ import (
 
 // TestSimulationPluginsStandIn checks that each simulation plugin (and the
 // production transport that sim-network stands in for) serves every
-// operation of the plugin it replaces, with the same parameters and
-// result, so that swapping one for the other in HCL breaks no caller.
+// operation of the plugin it replaces in the families they share, with the
+// same parameters and result, so that swapping one for the other in HCL
+// breaks no caller of those families.
 func TestSimulationPluginsStandIn(t *testing.T) {
 	t.Parallel()
 	for sim, real := range map[string]string{
@@ -45,6 +46,12 @@ func TestSimulationPluginsStandIn(t *testing.T) {
 				served[string(op.ID)] = op.Signature()
 			}
 			for _, op := range newReal().Descriptor().Ops {
+				// A plugin's own control family (transport's discovery, as
+				// sim-network's network_faults) is not the stand-in's to serve:
+				// callers of it know which plugin they run on.
+				if !slices.Contains(plugins.Families(sim), op.ID.Family()) {
+					continue
+				}
 				got, ok := served[string(op.ID)]
 				if !ok {
 					t.Errorf("%s does not serve %s", sim, op.ID)

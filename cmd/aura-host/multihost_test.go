@@ -287,10 +287,21 @@ func TestGuardianRecoveryAcrossFiveMachines(t *testing.T) {
 }
 
 // journalFacts is the set of facts (their canonical encodings) in the
-// journal database at path, read with the journal plugin in process: the
-// host that wrote it must have ended.
+// journal database at path, read with the journal plugin in process from a
+// copy: the host that wrote it must have ended (bbolt commits are whole
+// and synced, so the file is a consistent state).
 func journalFacts(t *testing.T, path string) map[string]bool {
 	t.Helper()
+	// A copy: the plugin's database lock must not stop the host that
+	// owns the file from starting again.
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path = filepath.Join(t.TempDir(), "journal.db")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
 	l, err := sdk.NewLocal(journal.New(), nil)
 	if err != nil {
@@ -315,13 +326,18 @@ func journalFacts(t *testing.T, path string) map[string]bool {
 // findJournal is the journal database of a machine's agent.
 func (m *multihost) findJournal(t *testing.T, name string) string {
 	t.Helper()
-	matches, _ := filepath.Glob(filepath.Join(m.stateDir(name), "agents", name, "*", "journal.db"))
-	more, _ := filepath.Glob(filepath.Join(m.stateDir(name), "agents", name, "journal.db"))
-	matches = append(matches, more...)
-	if len(matches) != 1 {
-		t.Fatalf("%s's journal: found %v", name, matches)
+	var found []string
+	root := filepath.Join(m.stateDir(name), "agents", name)
+	_ = filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.Name() == "journal.db" {
+			found = append(found, path)
+		}
+		return nil
+	})
+	if len(found) != 1 {
+		t.Fatalf("%s's journal under %s: found %v", name, root, found)
 	}
-	return matches[0]
+	return found[0]
 }
 
 // Faults of real networks across the five machines: guardian_2's cable is

@@ -8,9 +8,9 @@ import (
 )
 
 // Rendezvous is the client of the rendezvous service: peers publish
-// descriptors saying how to reach them (addresses, keys, relays), valid
-// for an hour unless told otherwise and to be refreshed five minutes
-// before they expire.
+// signed descriptors (internal/descriptor) saying how to reach them
+// (addresses, device key, relays), kept until they expire (at most an hour
+// unless told otherwise) and to be refreshed five minutes before.
 type Rendezvous struct{ c caller }
 
 var (
@@ -35,9 +35,10 @@ func readPeerDescriptor(r reader) PeerDescriptor {
 		PublishedMs: r.int("published_ms"), ExpiresMs: r.int("expires_ms"), RefreshAtMs: r.int("refresh_at_ms")}
 }
 
-// Publish publishes (or refreshes) peer's descriptor, replacing its
-// previous one, valid for validity (0: the service's default, one hour;
-// otherwise rounded up to whole ms).
+// Publish publishes (or refreshes) peer's signed descriptor, replacing
+// its previous one, kept for at most validity (0: the service's default,
+// one hour; otherwise rounded up to whole ms) and never past the
+// descriptor's own expiry. peer is the descriptor's authority.
 func (x *Rendezvous) Publish(ctx context.Context, peer string, descriptor effects.Value, validity time.Duration) (PeerDescriptor, error) {
 	args := map[string]effects.Value{"peer": effects.String(peer), "descriptor": descriptor}
 	if validity != 0 {

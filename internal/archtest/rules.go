@@ -38,7 +38,7 @@ type Rule struct {
 // pluginMay is what a plugin may import: the vocabulary, the SDK and the
 // plugins' shared internals, never another plugin (a plugin loaded alone
 // must not drag another in, and a swap by HCL must not break a caller).
-var pluginMay = []string{"effects/...", "sdk", "plugins/internal/...", "internal/vclock"}
+var pluginMay = []string{"effects/...", "sdk", "plugins/internal/...", "internal/vclock", "internal/descriptor"}
 
 // pluginTestMay is what a plugin's tests may import besides: the SDK's
 // conformance harness.
@@ -65,6 +65,8 @@ var Rules = []Rule{
 	{Pkg: "internal/vclock/...", Why: "the one virtual clock: a building block that imports nothing of the project"},
 	{Pkg: "internal/atomicfile/...", Why: "writes a file whole or not at all; imports nothing of the project, so cmd and host may both use it"},
 	{Pkg: "internal/archtest/...", Why: "checks the rules; imports nothing of the project"},
+	{Pkg: "internal/descriptor/...", May: []string{"effects"}, Std: slices.Concat(vmStd, []string{"crypto/ed25519"}),
+		Why: "the signed rendezvous descriptor's format, which host, the rendezvous service and the transport share; pure: the caller passes the time"},
 	{Pkg: "internal/netns/...", Why: "builds network namespaces for tests that cross a network; imports nothing of the project"},
 	{Pkg: "internal/hclsafe/...", Std: vmStd,
 		Why: "a pure pre-scan of HCL bytes that config and the VM's front end share; imports hcl and pure standard packages only, since vm/syntax calls it"},
@@ -95,7 +97,7 @@ var Rules = []Rule{
 	{Pkg: "vm/internal/compile", May: []string{"effects", "vm/syntax", "vm/project", "vm/internal/builtin"}, Std: vmStd,
 		Why: "bytecode nobody outside vm sees"},
 
-	{Pkg: "host/...", May: []string{"host/...", "effects/...", "sdk", "config/...", "vm/...", "internal/vclock", "internal/hclsafe", "internal/atomicfile"},
+	{Pkg: "host/...", May: []string{"host/...", "effects/...", "sdk", "config/...", "vm/...", "internal/vclock", "internal/hclsafe", "internal/atomicfile", "internal/descriptor"},
 		TestMay: []string{"sdk/sdktest", "plugins/...", "internal/netns"},
 		Why:     "the runtime; its tests may serve the built-in plugins"},
 	// Inside host the arrows point one way: agent and sim build on host;
@@ -126,7 +128,7 @@ var Rules = []Rule{
 		Why: "what plugins share (a family's operation declarations, served by a plugin and its stand-in alike; " +
 			"the service runtime; test helpers); the harnesses' own tests run every built-in service plugin through them"},
 
-	{Pkg: "cmd/...", May: []string{"cmd/...", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock", "internal/hclsafe", "internal/atomicfile"},
+	{Pkg: "cmd/...", May: []string{"cmd/...", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock", "internal/hclsafe", "internal/atomicfile", "internal/descriptor"},
 		TestMay: []string{"sdk/sdktest", "internal/netns"},
 		Why:     "the CLI: flags, parsing and rendering over the runtime; serves the built-in plugins"},
 	{Pkg: "simtest/...", May: []string{"simtest/...", "host/...", "plugins/...", "config/...", "vm/...", "effects/...", "sdk"},

@@ -24,16 +24,13 @@ import (
 // configured address never holds /p2p or /p2p-circuit.
 
 // Multiaddr turns "host:port" (an IP address, or "localhost": TCP) or a
-// TCP or QUIC multiaddr into a multiaddr. A host name other than localhost
-// is refused rather than looked up: the transport makes no DNS request of
-// its own.
+// multiaddr into a multiaddr. A host name other than localhost is refused
+// rather than looked up: the transport makes no DNS request of its own.
+// It checks only the syntax of a multiaddr (a descriptor's addresses may
+// end in /p2p/<id>); configAddr checks a configured address.
 func Multiaddr(addr string) (ma.Multiaddr, error) {
 	if strings.HasPrefix(addr, "/") {
-		m, err := ma.NewMultiaddr(addr)
-		if err != nil {
-			return nil, err
-		}
-		return m, checkTransportAddr(m)
+		return ma.NewMultiaddr(addr)
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -48,6 +45,16 @@ func Multiaddr(addr string) (ma.Multiaddr, error) {
 		return nil, fmt.Errorf("%q is not an IP address and port", addr)
 	}
 	return manet.FromNetAddr(net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(p))))
+}
+
+// configAddr is Multiaddr for a configured address (listen, a peer's, a
+// relay's): host:port, or a TCP or QUIC multiaddr and nothing after.
+func configAddr(addr string) (ma.Multiaddr, error) {
+	m, err := Multiaddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	return m, checkTransportAddr(m)
 }
 
 // checkTransportAddr accepts /ip4 or /ip6, then /tcp/N or /udp/N/quic-v1,
@@ -77,7 +84,7 @@ func checkTransportAddr(m ma.Multiaddr) error {
 func multiaddrs(addrs []string) ([]ma.Multiaddr, error) {
 	out := make([]ma.Multiaddr, 0, len(addrs))
 	for _, a := range addrs {
-		m, err := Multiaddr(a)
+		m, err := configAddr(a)
 		if err != nil {
 			return nil, fmt.Errorf("address %q: %w", a, err)
 		}

@@ -177,11 +177,13 @@ type RelayInfo struct {
 
 // Config configures a Node.
 type Config struct {
-	// Listen are the addresses to listen on: "host:port" (TCP) or TCP and
-	// QUIC multiaddrs, e.g. "127.0.0.1:0" and "/ip4/127.0.0.1/udp/0/quic-v1"
-	// (port 0 picks a free port; Addrs says which). Only these addresses
-	// are listened on. Empty: DefaultListen.
-	Listen []string
+	// Listen is an address to listen on: "host:port" (TCP) or a TCP or
+	// QUIC multiaddr, e.g. "127.0.0.1:0" or "/ip4/127.0.0.1/udp/0/quic-v1"
+	// (port 0 picks a free port; Addrs says which).
+	Listen string
+	// ListenAddresses are more addresses to listen on, in the same forms.
+	// Only Listen and these are listened on; all empty: DefaultListen.
+	ListenAddresses []string
 	// Name is this node's name: the destination of the envelopes it
 	// accepts, and the source its peers know it by. Empty: its peer ID.
 	Name string

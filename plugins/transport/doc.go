@@ -95,6 +95,45 @@
 // its destination this node; otherwise the connection is closed with the
 // reason logged.
 //
+// # Discovery
+//
+// Besides its configured peers, a node learns peers from signed
+// rendezvous descriptors (internal/descriptor), with LearnPeer or the
+// transport family's operation transport.learn_peer {descriptor}. The
+// descriptor must verify — its device key's signature over its fields,
+// not expired, not issued more than 5 minutes ahead of the wall clock
+// (the transport runs in production only) — and its addresses must parse
+// (one naming a /p2p/ peer ID must name the descriptor's key's). The
+// authority becomes a peer named by its hex (how a bytes destination
+// resolves, and how the simulation driver names agents), authenticated
+// by the descriptor's device key and dialled at its addresses, which the
+// peerstore forgets when the descriptor expires. So the gater and the
+// handshake hold for learnt peers as for configured ones: a node at the
+// descriptor's address that holds another key fails the handshake when
+// dialled (the send is a retryable unavailable error and the node logs
+// "could not connect to peer"), and is refused by the gater when it
+// dials in, before any envelope is read.
+//
+// A descriptor is refused, and the refusal logged, when it would re-key a
+// peer already configured or learnt under another key (ErrRekey: a key
+// change is the operator's, by configuration), give a key that another
+// peer holds, describe this node, or be older — a lower seq — than the
+// descriptor already learnt for the peer (ErrStaleDescriptor). A newer
+// descriptor signed by the same key moves the peer's addresses. Relay
+// addresses are verified but not used yet.
+//
+// What the transport does not check is that a descriptor's key is its
+// authority's: for an authority it has never seen, any key that signed a
+// valid descriptor becomes the peer's. The caller passes only descriptors
+// checked against the trust anchor — those the rendezvous service returns,
+// which checks them against the deployment's peer keys.
+//
+// LocalDescriptor (transport.local_descriptor) gives this node's own
+// unsigned fields — its key and listen addresses — for its agent to sign
+// with the device key (host/agent SignDescriptor) and publish with the
+// rendezvous service. sim-network does not serve the transport family: it
+// stands in for the network family only.
+//
 // # Wire format
 //
 // Envelopes travel on streams of protocol /aura/envelope/1.0.0 as frames:
@@ -161,6 +200,6 @@
 // Mistakes in a Config or RelayConfig are *ConfigError (errors.Is
 // ErrInvalidConfig), naming the plugin attribute and what to do.
 //
-// The package imports only sdk, effects and plugins/internal/networkops
-// from the project, and go-libp2p.
+// The package imports only sdk, effects, internal/descriptor and
+// plugins/internal/networkops from the project, and go-libp2p.
 package transport

@@ -10,6 +10,17 @@ import (
 // configuration mistake from a failure to listen.
 var ErrInvalidConfig = errors.New("invalid transport configuration")
 
+// ErrRekey is matched (errors.Is) when a descriptor names a peer that is
+// already configured, or learnt, with another key: a descriptor never
+// re-keys a peer. A device whose key changed is configured again by its
+// operator.
+var ErrRekey = errors.New("a descriptor cannot re-key a peer")
+
+// ErrStaleDescriptor is matched when a descriptor is older (a lower seq)
+// than the one the node already learnt for the peer: a replayed old
+// descriptor must not move a peer back to addresses it left.
+var ErrStaleDescriptor = errors.New("the descriptor is older than the one already learnt")
+
 // ConfigError is one mistake in a Config or RelayConfig: where it is, in
 // the plugin's config attributes (["relays", "0", "public_key"]), what is
 // wrong and what to do about it. The plugin places it on that attribute of

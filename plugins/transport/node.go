@@ -103,15 +103,22 @@ func Listen(cfg Config) (*Node, error) {
 	if attr, err := limits.check(); err != nil {
 		return nil, configErr([]string{attr}, "", err.Error())
 	}
-	listenAddrs := cfg.Listen
+	listenAddrs := cfg.ListenAddresses
+	if cfg.Listen != "" {
+		listenAddrs = append([]string{cfg.Listen}, listenAddrs...)
+	}
 	if len(listenAddrs) == 0 {
 		listenAddrs = []string{DefaultListen}
 	}
 	var listen []ma.Multiaddr
 	for i, a := range listenAddrs {
-		m, err := Multiaddr(a)
+		m, err := configAddr(a)
 		if err != nil {
-			return nil, configErr([]string{"listen", strconv.Itoa(i)}, "", "listen address: "+err.Error())
+			path := []string{"listen"}
+			if len(listenAddrs) > 1 {
+				path = append(path, strconv.Itoa(i))
+			}
+			return nil, configErr(path, "", "listen address: "+err.Error())
 		}
 		listen = append(listen, m)
 	}
@@ -527,6 +534,7 @@ func (n *Node) open(ctx context.Context, oc *outbound, name string, id peer.ID) 
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
+		n.logger.Warn("could not connect to peer "+name+" (unreachable, or it did not prove its key)", "peer_id", id.String(), "error", err)
 		return sdk.Errorf(sdk.CodeUnavailable, "connecting to %s (%s): %v", name, id, err)
 	}
 	if !n.enter(s) {

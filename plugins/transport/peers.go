@@ -27,7 +27,7 @@ func resolvePeer(p Peer) (resolvedPeer, *ConfigError) {
 	}
 	rp := resolvedPeer{id: id}
 	for i, a := range p.addresses() {
-		m, err := Multiaddr(a)
+		m, err := configAddr(a)
 		if err != nil {
 			path := []string{"address"}
 			if len(p.addresses()) > 1 {

@@ -121,7 +121,7 @@ func (t *transport) configure(_ context.Context, c *sdk.Configuration) error {
 	if err != nil {
 		return err
 	}
-	cfg.Listen = listen
+	cfg.ListenAddresses = listen
 	cfg.Name, _ = c.Get("name").AsString()
 	for _, f := range c.Get("peers").Fields() {
 		p, err := parsePeer(f.Key, f.Value)
@@ -224,7 +224,7 @@ func addressList(v sdk.Value, path []string, what string) ([]string, error) {
 		return nil, nil
 	case sdk.KindString:
 		a, _ := v.AsString()
-		if _, err := Multiaddr(a); err != nil {
+		if _, err := configAddr(a); err != nil {
 			return nil, bad(path, fmt.Sprintf("%s: %v", what, err))
 		}
 		return []string{a}, nil
@@ -235,7 +235,7 @@ func addressList(v sdk.Value, path []string, what string) ([]string, error) {
 			if !ok {
 				return nil, bad(at, fmt.Sprintf("%s must be host:port or a TCP/QUIC multiaddr string, got %v", what, item))
 			}
-			if _, err := Multiaddr(a); err != nil {
+			if _, err := configAddr(a); err != nil {
 				return nil, bad(at, fmt.Sprintf("%s: %v", what, err))
 			}
 			out = append(out, a)
@@ -278,7 +278,7 @@ func parseRelay(v sdk.Value, path []string) (RelayInfo, error) {
 		return RelayInfo{}, &sdk.ConfigError{Path: at("address"), Summary: "invalid relay address",
 			Detail: fmt.Sprintf("the relay's address must be a host:port or TCP/QUIC multiaddr string, got %v", get("address"))}
 	}
-	if _, err := Multiaddr(addr); err != nil {
+	if _, err := configAddr(addr); err != nil {
 		return RelayInfo{}, &sdk.ConfigError{Path: at("address"), Summary: "invalid relay address", Detail: "the relay's address: " + err.Error()}
 	}
 	key, err := publicKey(get("public_key"), at("public_key"), "a relay (the relay logs it when it starts)")
@@ -355,10 +355,10 @@ func invalid(format string, args ...any) error {
 }
 
 func (t *transport) operations() []sdk.Operation {
-	return networkops.Operations(networkops.Handlers{
+	return append(networkops.Operations(networkops.Handlers{
 		SendEnvelope: t.sendEnvelope, ReceiveEnvelope: t.receiveEnvelope, ReceiveEnvelopeFrom: t.receiveEnvelopeFrom,
 		ConnectedPeers: t.connectedPeers, IsChannelEstablished: t.isChannelEstablished,
-	})
+	}), t.discoveryOperations()...)
 }
 
 func (t *transport) sendEnvelope(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
@@ -389,14 +389,19 @@ const (
 
 // sendRetrying sends e, trying again with backoff while the peer is
 // unreachable (not yet started, restarting, cut off by a partition) until
-// ctx ends — the call's deadline. A retried envelope may arrive twice (a
+// ctx ends — the call's deadline; a call without a deadline (the host
+// always sets one) is tried once. A retried envelope may arrive twice (a
 // write can fail after the peer read it): the receiving guard chain drops
 // the second by its receipt's nonce, and a protocol session by its
 // sequence number.
 func sendRetrying(ctx context.Context, node *Node, e Envelope) error {
 	wait := retryFirst
+	_, bounded := ctx.Deadline()
 	for {
 		err := node.Send(ctx, e)
+		if !bounded {
+			return err
+		}
 		var se *sdk.Error
 		if err == nil || !errors.As(err, &se) || se.Code != sdk.CodeUnavailable || node.isClosed() {
 			return err

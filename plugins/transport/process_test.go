@@ -130,7 +130,7 @@ func runHelper(sp helperSpec, stdin io.Reader, stdout io.Writer) int {
 	for _, r := range sp.Relays {
 		relays = append(relays, r.info())
 	}
-	n, err := Listen(Config{Name: sp.Name, Listen: sp.Listen, Identity: key, Relays: relays, Logger: logger})
+	n, err := Listen(Config{Name: sp.Name, ListenAddresses: sp.Listen, Identity: key, Relays: relays, Logger: logger})
 	if err != nil {
 		return fail(err)
 	}
@@ -175,7 +175,7 @@ func (h *helper) close() {
 	h.wg.Wait()
 }
 
-func waitFor(d time.Duration) (context.Context, context.CancelFunc) {
+func deadline(d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), d)
 }
 
@@ -193,18 +193,18 @@ func (h *helper) do(c command) (reply, error) {
 		}
 		return reply{}, h.n.SetPeer(c.Peer, p)
 	case "wait_reserved":
-		ctx, cancel := waitFor(20 * time.Second)
+		ctx, cancel := deadline(20 * time.Second)
 		defer cancel()
 		if err := h.n.WaitReserved(ctx, c.N); err != nil {
 			return reply{}, err
 		}
 		return reply{Addrs: h.n.Addrs()}, nil
 	case "send":
-		ctx, cancel := waitFor(20 * time.Second)
+		ctx, cancel := deadline(20 * time.Second)
 		defer cancel()
 		return reply{}, h.n.Send(ctx, benchEnvelope(h.n.Name(), c.Peer, "ctx", c.Payload))
 	case "receive":
-		ctx, cancel := waitFor(20 * time.Second)
+		ctx, cancel := deadline(20 * time.Second)
 		defer cancel()
 		if err := h.n.WaitBuffered(ctx, 1); err != nil {
 			return reply{}, err
@@ -248,7 +248,7 @@ func (h *helper) do(c command) (reply, error) {
 	case "peers_send":
 		return h.peersSend()
 	case "drain":
-		ctx, cancel := waitFor(30 * time.Second)
+		ctx, cancel := deadline(30 * time.Second)
 		defer cancel()
 		if err := h.n.WaitBuffered(ctx, c.N); err != nil {
 			return reply{}, err
@@ -284,7 +284,7 @@ func (h *helper) echo() {
 		}
 		back := e
 		back.Source, back.Destination = e.Destination, e.Source
-		ctx, cancel := waitFor(20 * time.Second)
+		ctx, cancel := deadline(20 * time.Second)
 		h.n.Send(ctx, back)
 		cancel()
 	}
@@ -316,7 +316,7 @@ func (h *helper) rtt(c command) (reply, error) {
 	e := benchEnvelope(h.n.Name(), c.Peer, "rtt", payload)
 	samples := make([]float64, 0, c.N)
 	for range c.N + 1 {
-		ctx, cancel := waitFor(20 * time.Second)
+		ctx, cancel := deadline(20 * time.Second)
 		start := time.Now()
 		err := h.n.Send(ctx, e)
 		if err == nil {
@@ -373,7 +373,7 @@ func (h *helper) throughput(c command) (reply, error) {
 			defer senders.Done()
 			e := benchEnvelope(h.n.Name(), c.Peer, fmt.Sprint("s", i), payload)
 			for next.Add(1) <= int64(c.N) {
-				ctx, cancel := waitFor(30 * time.Second)
+				ctx, cancel := deadline(30 * time.Second)
 				err := h.n.Send(ctx, e)
 				cancel()
 				if err != nil {
@@ -383,7 +383,7 @@ func (h *helper) throughput(c command) (reply, error) {
 			}
 		}()
 	}
-	ctx, cancel := waitFor(2 * time.Minute)
+	ctx, cancel := deadline(2 * time.Minute)
 	defer cancel()
 	for got := 0; got < c.N; got++ {
 		if err := h.n.WaitBuffered(ctx, 1); err != nil {
@@ -428,7 +428,7 @@ func (h *helper) spawnPeers(c command) (reply, error) {
 // peersSend makes every spawned peer send one envelope to the target.
 func (h *helper) peersSend() (reply, error) {
 	for _, name := range slices.Sorted(maps.Keys(h.extra)) {
-		ctx, cancel := waitFor(20 * time.Second)
+		ctx, cancel := deadline(20 * time.Second)
 		err := h.extra[name].Send(ctx, benchEnvelope(name, h.targetName, "mem", "hello"))
 		cancel()
 		if err != nil {

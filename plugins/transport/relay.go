@@ -190,7 +190,7 @@ func NewRelay(cfg RelayConfig) (*Relay, error) {
 	}
 	var listen []ma.Multiaddr
 	for i, a := range cfg.Listen {
-		m, err := Multiaddr(a)
+		m, err := configAddr(a)
 		if err != nil {
 			return nil, configErr([]string{"listen", strconv.Itoa(i)}, "", "listen address: "+err.Error())
 		}

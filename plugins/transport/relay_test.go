@@ -148,7 +148,7 @@ func TestRelayCannotSendEnvelopes(t *testing.T) {
 func listenNodeWithKey(t *testing.T, name string, key ed25519.PrivateKey, addr string) (*Node, *logBuffer) {
 	t.Helper()
 	logs := &logBuffer{}
-	n, err := Listen(Config{Name: name, Identity: key, Listen: []string{addr},
+	n, err := Listen(Config{Name: name, Identity: key, Listen: addr,
 		Logger: hclog.New(&hclog.LoggerOptions{Name: name, Output: logs, Level: hclog.Debug})})
 	if err != nil {
 		t.Fatal(err)
@@ -317,12 +317,12 @@ func TestRelayAllowList(t *testing.T) {
 func TestQUICOnlyEnvelopes(t *testing.T) {
 	t.Parallel()
 	quicOnly := []string{"/ip4/127.0.0.1/udp/0/quic-v1"}
-	a, err := Listen(Config{Name: "a", Identity: newKey(t), Listen: quicOnly})
+	a, err := Listen(Config{Name: "a", Identity: newKey(t), ListenAddresses: quicOnly})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	b, err := Listen(Config{Name: "b", Identity: newKey(t), Listen: quicOnly})
+	b, err := Listen(Config{Name: "b", Identity: newKey(t), ListenAddresses: quicOnly})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +345,7 @@ func TestQUICOnlyEnvelopes(t *testing.T) {
 func TestTCPAndQUICTogether(t *testing.T) {
 	t.Parallel()
 	both := []string{"127.0.0.1:0", "/ip4/127.0.0.1/udp/0/quic-v1"}
-	a, err := Listen(Config{Name: "a", Identity: newKey(t), Listen: both})
+	a, err := Listen(Config{Name: "a", Identity: newKey(t), ListenAddresses: both})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +354,7 @@ func TestTCPAndQUICTogether(t *testing.T) {
 		t.Fatalf("a listens on %v, want a TCP and a QUIC address", a.Addrs())
 	}
 	for i, addr := range a.Addrs() {
-		b, err := Listen(Config{Name: "b", Identity: newKey(t), Listen: both[i : i+1],
+		b, err := Listen(Config{Name: "b", Identity: newKey(t), ListenAddresses: both[i : i+1],
 			Peers: map[string]Peer{"a": {Address: addr, PublicKey: a.PublicKey()}}})
 		if err != nil {
 			t.Fatal(err)
@@ -443,7 +443,7 @@ func TestRelayConfigErrors(t *testing.T) {
 			Peers: map[string]Peer{"p": {Address: "127.0.0.1:2", PublicKey: pub}}}, []string{"peers", "p", "public_key"}, "key of its own"},
 		{"peer address not TCP or QUIC", Config{Peers: map[string]Peer{"p": {Address: "/ip4/1.2.3.4/udp/1", PublicKey: pub}}},
 			[]string{"peers", "p", "address"}, ""},
-		{"listen on a DNS name", Config{Listen: []string{"127.0.0.1:0", "/dns4/example.com/tcp/1"}}, []string{"listen", "1"}, ""},
+		{"listen on a DNS name", Config{Listen: "127.0.0.1:0", ListenAddresses: []string{"/dns4/example.com/tcp/1"}}, []string{"listen", "1"}, ""},
 	}
 	for _, tc := range nodeCases {
 		tc.cfg.Identity = newKey(t)

@@ -48,7 +48,7 @@ func newReservation(r RelayInfo) (*reservation, *ConfigError) {
 	if r.Address == "" {
 		return nil, configErr([]string{"address"}, "give the relay's host:port or TCP/QUIC multiaddr", "a relay needs an address")
 	}
-	m, err := Multiaddr(r.Address)
+	m, err := configAddr(r.Address)
 	if err != nil {
 		return nil, configErr([]string{"address"}, "", "relay address: "+err.Error())
 	}

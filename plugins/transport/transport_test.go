@@ -89,6 +89,7 @@ func TestConformance(t *testing.T) {
 		sdktest.WithSample(effects.NetworkSendEnvelope, args("envelope", envelope("a", "nobody", "c", "hi"))),
 		sdktest.WithSample(effects.NetworkReceiveEnvelopeFrom, args("source", s("a"), "context", s("c"))),
 		sdktest.WithSample(effects.NetworkIsChannelEstablished, args("context", s("c"), "peer", s("b"))),
+		sdktest.WithSample(effects.TransportLearnPeer, args("descriptor", signedDescriptor(t, "p", newKey(t), 1, "127.0.0.1:7000"))),
 	)
 }
 

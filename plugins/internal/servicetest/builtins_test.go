@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/internal/descriptor"
 	"github.com/aurahost/aura-host/plugins/auth"
 	"github.com/aurahost/aura-host/plugins/crypto"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
@@ -127,9 +128,15 @@ func scenario(t *testing.T, seed uint64) sdk.Value {
 	sid := str(t, must(t, ses, effects.SessionCreate, args("kind", sdk.String(session.KindThreshold), "participants", plugintest.Strs("g1", "g2"),
 		"my_role", sdk.String("coordinator"), "ttl_ms", sdk.Int(1000))), "id")
 	rv := w.start(t, rendezvous.New())
-	must(t, rv, effects.RendezvousPublish, args("peer", sdk.String("bob"), "descriptor", args("addr", sdk.String("10.0.0.2")), "validity_ms", sdk.Int(1000)))
+	bob := effects.DeriveAuthorityID("bob", seed)
+	bobDescriptor, err := descriptor.Sign(servicetest.DeviceKey(bob), descriptor.Descriptor{Authority: bob,
+		Addresses: []string{"10.0.0.2:7000"}, IssuedMS: 1_000_000, ExpiresMS: 1_000_000 + 3_600_000, Seq: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, rv, effects.RendezvousPublish, args("peer", sdk.String(bob.String()), "descriptor", bobDescriptor.Value(), "validity_ms", sdk.Int(1000)))
 	w.advance(t, 1000)
-	fails(t, rv, effects.RendezvousLookup, args("peer", sdk.String("bob")), sdk.CodeNotFound, "expired")
+	fails(t, rv, effects.RendezvousLookup, args("peer", sdk.String(bob.String())), sdk.CodeNotFound, "expired")
 
 	// Restarted services rebuild from the journal.
 	inv = w.start(t, invitation.New())
