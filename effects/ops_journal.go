@@ -20,9 +20,9 @@ const (
 	JournalFactsInRange OpID = "journal.facts_in_range"
 	// JournalMightContain asks the Bloom filter whether the journal might hold a fact ID.
 	JournalMightContain OpID = "journal.might_contain"
-	// JournalMerkleRoot returns the 32-byte root.
+	// JournalMerkleRoot returns the 32-byte root of the trie of the fact IDs (or of the RFC 6962 tree).
 	JournalMerkleRoot OpID = "journal.merkle_root"
-	// JournalInclusionProof returns the RFC 6962 inclusion proof of a fact in the current tree.
+	// JournalInclusionProof returns the proof that a fact is in the set merkle_root commits to.
 	JournalInclusionProof OpID = "journal.inclusion_proof"
 	// JournalVerifyFactInclusion checks an inclusion proof.
 	JournalVerifyFactInclusion OpID = "journal.verify_fact_inclusion"
@@ -40,4 +40,12 @@ const (
 	JournalMergeFlowBudget OpID = "journal.merge_flow_budget"
 	// JournalStats describes the journal.
 	JournalStats OpID = "journal.stats"
+	// JournalSyncRoot returns the root and count of the journal's signed facts.
+	JournalSyncRoot OpID = "journal.sync_root"
+	// JournalSyncDigest returns a salted Bloom digest of the signed facts' IDs.
+	JournalSyncDigest OpID = "journal.sync_digest"
+	// JournalSyncMissing returns the signed facts a peer's digest does not hold.
+	JournalSyncMissing OpID = "journal.sync_missing"
+	// JournalMergeSigned merges facts signed by keys given for their authorities.
+	JournalMergeSigned OpID = "journal.merge_signed"
 )

@@ -11,7 +11,7 @@ import (
 
 // Journal is the client of the journal family: content-addressed facts
 // that merge by set union, their indexes (by type, predicate, authority and
-// time), a Bloom filter, an RFC 6962 Merkle tree with inclusion proofs,
+// time), a Bloom filter, a Merkle trie of the fact IDs with inclusion proofs,
 // reducer views, and the flow budgets of (context, peer) pairs.
 type Journal struct{ c caller }
 
@@ -95,12 +95,23 @@ func readFact(r reader) Fact {
 	return f
 }
 
-// InclusionProof proves that a fact is a leaf of the journal's Merkle tree.
+// The schemes of an InclusionProof.
+const (
+	ProofSchemeTrie    = "trie"    // the journal's trie of fact IDs: what MerkleRoot returns the root of
+	ProofSchemeRFC6962 = "rfc6962" // an RFC 6962 tree over the sorted fact IDs
+)
+
+// InclusionProof proves that a fact is in the set a journal root commits
+// to. A trie proof (Scheme ProofSchemeTrie, or empty) has Bits and Proof:
+// the split bits and sibling hashes on the fact's path, from its leaf up.
+// An RFC 6962 proof has Index and Proof, the audit path.
 type InclusionProof struct {
-	Index uint64   // the fact's leaf
-	Size  uint64   // leaves in the tree
-	Proof [][]byte // the RFC 6962 audit path, 32-byte hashes
-	Root  []byte   // the tree's 32-byte root
+	Scheme string   // ProofSchemeTrie or ProofSchemeRFC6962
+	Index  uint64   // rfc6962: the fact's leaf
+	Size   uint64   // facts in the journal (leaves of the tree)
+	Bits   []uint64 // trie: the split bits on the path, from the leaf up
+	Proof  [][]byte // 32-byte hashes: the trie's siblings, or the RFC 6962 audit path
+	Root   []byte   // the 32-byte root
 }
 
 // FlowBudget is the budget of one (context, peer) pair: Limit − Spent may
@@ -223,7 +234,8 @@ func (x *Journal) MightContain(ctx context.Context, id FactID) (bool, error) {
 	return decodeBool(opMightContain, v)
 }
 
-// MerkleRoot returns the 32-byte root of the Merkle tree over the fact IDs.
+// MerkleRoot returns the 32-byte root of the journal's trie of fact IDs: a
+// function of the set of facts only.
 func (x *Journal) MerkleRoot(ctx context.Context) ([]byte, error) {
 	v, err := x.c.invoke(ctx, opMerkleRoot, nil)
 	if err != nil {
@@ -240,7 +252,20 @@ func (x *Journal) InclusionProof(ctx context.Context, id FactID) (InclusionProof
 		return InclusionProof{}, err
 	}
 	return decodeRecord(opInclusionProof, v, func(r reader) InclusionProof {
-		return InclusionProof{Index: r.uint("index"), Size: r.uint("size"), Proof: r.bytesList("proof", 32), Root: r.bytesN("root", 32)}
+		p := InclusionProof{Scheme: r.optStr("scheme"), Size: r.uint("size"), Proof: r.bytesList("proof", 32), Root: r.bytesN("root", 32)}
+		if p.Scheme == ProofSchemeRFC6962 {
+			p.Index = r.uint("index")
+			return p
+		}
+		items, path := r.list("bits")
+		for i, it := range items {
+			b, ok := it.AsUint()
+			if !ok {
+				r.d.fail(index(path, i), "a uint", describe(it))
+			}
+			p.Bits = append(p.Bits, b)
+		}
+		return p
 	})
 }
 
@@ -251,11 +276,18 @@ func (x *Journal) VerifyInclusion(ctx context.Context, id FactID, root []byte, p
 	for i, h := range proof.Proof {
 		hashes[i] = effects.Bytes(h)
 	}
-	p := effects.Map(map[string]effects.Value{
-		"index": effects.Uint(proof.Index), "size": effects.Uint(proof.Size), "proof": effects.List(hashes...),
-	})
+	p := map[string]effects.Value{"proof": effects.List(hashes...)}
+	if proof.Scheme == ProofSchemeRFC6962 {
+		p["scheme"], p["index"], p["size"] = effects.String(ProofSchemeRFC6962), effects.Uint(proof.Index), effects.Uint(proof.Size)
+	} else {
+		bits := make([]effects.Value, len(proof.Bits))
+		for i, b := range proof.Bits {
+			bits[i] = effects.Uint(b)
+		}
+		p["scheme"], p["bits"] = effects.String(ProofSchemeTrie), effects.List(bits...)
+	}
 	v, err := x.c.invoke(ctx, opVerifyInclusion, map[string]effects.Value{
-		"id": effects.Bytes(id[:]), "root": effects.Bytes(root), "proof": p,
+		"id": effects.Bytes(id[:]), "root": effects.Bytes(root), "proof": effects.Map(p),
 	})
 	if err != nil {
 		return false, err

@@ -124,19 +124,30 @@ func journalCases() []methodCase {
 			name: "Journal.InclusionProof",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Journal.InclusionProof(ctx, id) },
 			op:   effects.JournalInclusionProof, args: args("id", idv),
-			reply: obj(map[string]effects.Value{"index": u64(1), "size": u64(3),
+			reply: obj(map[string]effects.Value{"scheme": str("trie"), "size": u64(3), "bits": list(u64(9), u64(2)),
 				"proof": list(effects.Bytes(filled(32, 1)), effects.Bytes(filled(32, 2))), "root": effects.Bytes(filled(32, 0x0f))}),
-			want: facade.InclusionProof{Index: 1, Size: 3, Proof: [][]byte{filled(32, 1), filled(32, 2)}, Root: filled(32, 0x0f)},
+			want: facade.InclusionProof{Scheme: "trie", Size: 3, Bits: []uint64{9, 2}, Proof: [][]byte{filled(32, 1), filled(32, 2)}, Root: filled(32, 0x0f)},
+		},
+		{
+			name: "Journal.VerifyInclusion/trie",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Journal.VerifyInclusion(ctx, id, filled(32, 0x0f),
+					facade.InclusionProof{Size: 3, Bits: []uint64{4}, Proof: [][]byte{filled(32, 1)}, Root: filled(32, 0xff)})
+			},
+			op: effects.JournalVerifyFactInclusion,
+			args: args("id", idv, "root", effects.Bytes(filled(32, 0x0f)),
+				"proof", obj(map[string]effects.Value{"scheme": str("trie"), "bits": list(u64(4)), "proof": list(effects.Bytes(filled(32, 1)))})),
+			reply: effects.Bool(true), want: true,
 		},
 		{
 			name: "Journal.VerifyInclusion",
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Journal.VerifyInclusion(ctx, id, filled(32, 0x0f),
-					facade.InclusionProof{Index: 1, Size: 3, Proof: [][]byte{filled(32, 1)}, Root: filled(32, 0xff)})
+					facade.InclusionProof{Scheme: facade.ProofSchemeRFC6962, Index: 1, Size: 3, Proof: [][]byte{filled(32, 1)}, Root: filled(32, 0xff)})
 			},
 			op: effects.JournalVerifyFactInclusion,
 			args: args("id", idv, "root", effects.Bytes(filled(32, 0x0f)),
-				"proof", obj(map[string]effects.Value{"index": u64(1), "size": u64(3), "proof": list(effects.Bytes(filled(32, 1)))})),
+				"proof", obj(map[string]effects.Value{"scheme": str("rfc6962"), "index": u64(1), "size": u64(3), "proof": list(effects.Bytes(filled(32, 1)))})),
 			reply: effects.Bool(true), want: true,
 		},
 		{

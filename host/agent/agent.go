@@ -13,6 +13,7 @@ import (
 	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/guard"
+	"github.com/aurahost/aura-host/host/syncer"
 	"github.com/aurahost/aura-host/host/tasks"
 	"github.com/aurahost/aura-host/host/threshold"
 	"github.com/aurahost/aura-host/vm"
@@ -32,6 +33,7 @@ type Agent struct {
 	// on Shutdown after the host.
 	guardFile *host.GuardFile
 	tasks     *tasks.Supervisor
+	syncer    *syncer.Syncer // nil unless Config.Sync
 	closing   atomic.Bool
 
 	shutdownOnce sync.Once

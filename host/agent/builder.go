@@ -109,6 +109,12 @@ func (b *Builder) WithPeerKeys(keys func(effects.AuthorityID) (ed25519.PublicKey
 	return b
 }
 
+// WithSync runs the anti-entropy sync service with cfg (Config.Sync).
+func (b *Builder) WithSync(cfg SyncConfig) *Builder {
+	b.cfg.Sync = &cfg
+	return b
+}
+
 // WithGuardStore keeps the guard chain's state in store
 // (Config.GuardStore).
 func (b *Builder) WithGuardStore(store guard.Store) *Builder {

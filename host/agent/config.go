@@ -104,6 +104,12 @@ type Config struct {
 	// on nothing but its seed.
 	GuardStore guard.Store
 
+	// Sync, when set, runs the anti-entropy sync service of the agent's
+	// journal with the peers it names (see SyncConfig): periodic rounds
+	// under the agent's task supervisor, and a round with each peer that
+	// (re)connects. Agent.Sync is the service. Default: off.
+	Sync *SyncConfig
+
 	// Host configures the runtime underneath: logger, executable,
 	// built-ins run in process, shared plugins, plugin config. Its
 	// Deployment and Authority are set from the fields above.
@@ -156,6 +162,12 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 		Handler: h.Router(), Authority: h.Authority()}), OnError: func(e *tasks.TaskError) {
 		logger.Error("task failed", "task", e.Task, "error", e.Err)
 	}})
+	if cfg.Sync != nil {
+		if err := a.startSync(cfg.Sync, logger); err != nil {
+			_ = a.Shutdown(ctx)
+			return nil, &BuildError{Kind: InvalidConfig, Field: "sync", Err: err}
+		}
+	}
 	return a, nil
 }
 

@@ -9,11 +9,14 @@
 // (its agents as a group, or a deployment without agent blocks as a plain
 // host). StartAs starts what one caller acting as an agent reaches, for a
 // one-off call (`aura-host invoke`); CheckServable says why a deployment
-// of agents in simulation mode cannot be served.
+// of agents in simulation mode cannot be served. Config.Sync runs the
+// anti-entropy sync service (host/syncer) of the agent's journal with its
+// peers under the task supervisor (Agent.Sync); AppendSigned journals facts
+// signed by the device key, the facts that service ships.
 //
-// It may import host (and host/guard, host/tasks), effects (and
-// effects/facade), config, sdk and vm; it must not import host/sim (sim
-// builds agents) or host/supervise (it sees plugins only through
+// It may import host (and host/guard, host/tasks, host/threshold,
+// host/syncer), effects (and effects/facade), config, sdk and vm; it must
+// not import host/sim (sim builds agents) or host/supervise (it sees plugins only through
 // host.Host).
 //
 // Invariants a newcomer must not break:

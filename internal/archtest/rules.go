@@ -116,6 +116,8 @@ var Rules = []Rule{
 		Why: "a pure building block of the host: sees only the vocabulary"},
 	{Pkg: "host/threshold/...", May: []string{"effects/..."}, TestMay: []string{"sdk/sdktest", "plugins/..."},
 		Why: "the threshold-signing coordinator: sees devices only through their facade clients"},
+	{Pkg: "host/syncer/...", May: []string{"effects/..."}, TestMay: []string{"sdk", "sdk/sdktest", "plugins/..."},
+		Why: "the anti-entropy sync service: sees the journal and the network only through operations, over the agent's invoker"},
 	{Pkg: "host/tasks/...", May: []string{"effects/...", "internal/vclock"},
 		Why: "a pure building block of the host: the vocabulary and the virtual clock"},
 

@@ -12,6 +12,7 @@ import (
 type indexBatch struct {
 	base        uint32 // the handle of the first fact: the index's count when the batch was made
 	ids         []ID
+	signed      []uint32 // the handles of the signed facts, in ID order
 	types       grouping
 	predicates  grouping
 	authorities grouping
@@ -45,6 +46,9 @@ func batchOf(base int, facts []*Fact) *indexBatch {
 func (b *indexBatch) add(f *Fact) {
 	h := b.base + uint32(len(b.ids))
 	b.ids = append(b.ids, f.ID)
+	if f.Signed {
+		b.signed = append(b.signed, h)
+	}
 	b.types.add(f.Type)
 	b.predicates.add(f.Predicate)
 	b.key = f.Authority.AppendCanonical(b.key[:0])

@@ -2,12 +2,15 @@ package journal
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"go.etcd.io/bbolt"
 
@@ -220,8 +223,8 @@ func BenchmarkIndexUpdate10k(b *testing.B) {
 
 // BenchmarkMergeFacts10k times whole merges of 10k new facts, as
 // merge_facts runs them once the facts are parsed: Bloom checks, the
-// transaction, its commit and fsync, then the index, Bloom and Merkle
-// publication.
+// transaction, its commit and fsync, then the index, Bloom and trie
+// publication (the tries' new paths hashed before the readers' lock).
 //
 //   - committed: into a fresh journal;
 //   - nosync: the same with bbolt's fsync off, to show what the disk costs;
@@ -352,9 +355,10 @@ func BenchmarkFactsOnly10k(b *testing.B) {
 // BenchmarkRebuildIndexes times what opening a journal of 10k and of 100k
 // facts spends rebuilding its in-memory state from the facts bucket:
 //
-//   - rebuild: every fact read and decoded, the indexes built, and the
-//     Bloom filter filled (the Merkle tree is built lazily, see
-//     BenchmarkMerkleRoot); its MB-heap metric is what the indexes hold;
+//   - rebuild: every fact read and decoded, the indexes built, the Bloom
+//     filter filled and the tries built (the RFC 6962 tree is built only
+//     on request, see BenchmarkMerkleRoot); its MB-heap metric is what
+//     the indexes and tries hold;
 //   - open: the whole configure — bbolt open, layout check, rebuild;
 //   - baseline_scan: reading every fact of the bucket without decoding it.
 func BenchmarkRebuildIndexes(b *testing.B) {
@@ -378,16 +382,19 @@ func BenchmarkRebuildIndexes(b *testing.B) {
 				runtime.GC()
 				runtime.ReadMemStats(&before)
 				var x *indexes
+				var facts, signd *trie
 				c := startClock(b)
 				for b.Loop() {
+					var signed []uint32
 					err := j.db.View(func(tx *bbolt.Tx) (err error) {
-						x, err = loadIndexes(tx)
+						x, signed, err = loadState(tx)
 						return err
 					})
 					if err != nil {
 						b.Fatal(err)
 					}
 					bloomOf(x, nil)
+					facts, signd = triesOf(x, signed)
 				}
 				c.report("rebuild")
 				runtime.GC()
@@ -397,6 +404,8 @@ func BenchmarkRebuildIndexes(b *testing.B) {
 				}
 				b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "MB-heap")
 				runtime.KeepAlive(x)
+				runtime.KeepAlive(facts)
+				runtime.KeepAlive(signd)
 			})
 			b.Run("baseline_scan", func(b *testing.B) {
 				c := startClock(b)
@@ -449,19 +458,209 @@ func BenchmarkReadByType(b *testing.B) {
 	})
 }
 
-// BenchmarkMerkleRoot rebuilds the tree after a write, at the sizes the
-// journal is designed for.
+// benchIDs returns n distinct random IDs, sorted, in a table with room
+// for extra more, and a generator of further random IDs.
+func benchIDs(n, extra int) ([]ID, func() ID) {
+	r := rand.New(rand.NewPCG(uint64(n), 42))
+	next := func() ID {
+		var id ID
+		for w := 0; w < IDSize; w += 8 {
+			binary.LittleEndian.PutUint64(id[w:], r.Uint64())
+		}
+		return id
+	}
+	ids := make([]ID, n, n+extra)
+	for i := range ids {
+		ids[i] = next()
+	}
+	slices.SortFunc(ids, compareID)
+	return slices.CompactFunc(ids, func(a, b ID) bool { return a == b }), next
+}
+
+// BenchmarkRootAfterAppend is issue 13's acceptance: the root after one
+// append into a 1M-fact journal, against rebuilding the structure in the
+// same run. It drives the trie directly (building 1M bbolt facts would
+// take minutes); BenchmarkJournalRootAfterAppend goes through the plugin.
+//
+//   - rebuild_trie: the trie of all 1M IDs built from scratch (what the
+//     journal does once, on open);
+//   - rebuild_rfc6962: the RFC 6962 tree over the same sorted IDs (what
+//     the first merkle_root after any write cost before);
+//   - append: one new ID planned into the trie, committed, and the root
+//     read — what a committed append_fact adds to the journal's write and
+//     a merkle_root read. The trie grows by one per iteration. It reports
+//     how many times faster it is than each rebuild measured above, and
+//     the trie's memory per fact.
+func BenchmarkRootAfterAppend(b *testing.B) {
+	const n = 1_000_000
+	ids, next := benchIDs(n, 1<<20)
+	handles := make([]uint32, len(ids))
+	for i := range handles {
+		handles[i] = uint32(i)
+	}
+	// Per iteration, wall and CPU: the ratios are reported for both, since
+	// on a shared machine other processes stretch the wall time.
+	type cost struct{ wall, cpu float64 }
+	measured := func(b *testing.B, c *clock, per string) cost {
+		c.report(per)
+		n := float64(b.N)
+		return cost{float64(b.Elapsed().Nanoseconds()) / n, float64(c.cpu.Nanoseconds()) / n}
+	}
+	var rebuildTrie, rebuildRFC cost
+	b.Run("rebuild_trie", func(b *testing.B) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		var t *trie
+		c := startClock(b)
+		for b.Loop() {
+			t = buildTrie(handles, ids)
+		}
+		rebuildTrie = measured(b, c, "rebuild")
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/float64(len(ids)), "heap-B/fact")
+		runtime.KeepAlive(t)
+	})
+	b.Run("rebuild_rfc6962", func(b *testing.B) {
+		c := startClock(b)
+		for b.Loop() {
+			buildTree(ids)
+		}
+		rebuildRFC = measured(b, c, "rebuild")
+	})
+	b.Run("append", func(b *testing.B) {
+		t := buildTrie(handles, ids)
+		table := slices.Clone(ids) // with the spare capacity of ids: appends do not copy 32 MB
+		table = slices.Grow(table, 1<<20)
+		var root [TrieHashSize]byte
+		c := startClock(b)
+		for b.Loop() {
+			id := next()
+			h := uint32(len(table))
+			u := t.plan([]uint32{h}, idTable{base: table, more: []ID{id}})
+			table = append(table, id)
+			t.commit(u)
+			root = t.rootHash(idTable{base: table})
+		}
+		if root == TrieEmptyRoot {
+			b.Fatal("empty root")
+		}
+		per := measured(b, c, "append")
+		if rebuildTrie.wall > 0 && per.cpu > 0 {
+			b.ReportMetric(rebuildTrie.wall/per.wall, "x-faster-than-rebuild-trie")
+			b.ReportMetric(rebuildTrie.cpu/per.cpu, "x-cpu-faster-than-rebuild-trie")
+		}
+		if rebuildRFC.wall > 0 && per.cpu > 0 {
+			b.ReportMetric(rebuildRFC.wall/per.wall, "x-faster-than-rebuild-rfc6962")
+			b.ReportMetric(rebuildRFC.cpu/per.cpu, "x-cpu-faster-than-rebuild-rfc6962")
+		}
+		b.ReportMetric(float64(cap(t.nodes))*float64(unsafe.Sizeof(trieNode{}))/float64(t.size), "trie-B/fact")
+	})
+}
+
+// BenchmarkJournalRootAfterAppend is the same through the journal, at
+// 100k facts: append_fact of one parsed fact (its commit and fsync
+// included) and then merkle_root, against the same append followed by the
+// RFC 6962 root (merkle_root with rfc6962: true), which rebuilds its tree
+// after every write; root_only is the trie's merkle_root alone.
+func BenchmarkJournalRootAfterAppend(b *testing.B) {
+	j := filledJournal(b, b.TempDir(), 10*batchSize)
+	defer j.close()
+	ctx := context.Background()
+	more := parsedFacts(b, batchSize, 3_000_000)
+	rfc := sdk.Map(map[string]sdk.Value{"rfc6962": sdk.Bool(true)})
+	next := 0
+	run := func(b *testing.B, root func() (sdk.Value, error)) {
+		c := startClock(b)
+		for b.Loop() {
+			if next == len(more) {
+				b.Fatal("out of facts: raise the pool")
+			}
+			if _, err := j.merge(ctx, more[next:next+1]); err != nil {
+				b.Fatal(err)
+			}
+			next++
+			if v, err := root(); err != nil || v.Len() != TrieHashSize {
+				b.Fatalf("root %v, %v", v, err)
+			}
+		}
+		c.report("append")
+	}
+	b.Run("append_then_root", func(b *testing.B) {
+		run(b, func() (sdk.Value, error) { return j.merkleRoot(ctx, &sdk.Call{Args: sdk.Map(nil)}) })
+	})
+	b.Run("append_then_rfc6962_root", func(b *testing.B) {
+		run(b, func() (sdk.Value, error) { return j.merkleRoot(ctx, &sdk.Call{Args: rfc}) })
+	})
+	b.Run("root_only", func(b *testing.B) {
+		c := startClock(b)
+		for b.Loop() {
+			if _, err := j.merkleRoot(ctx, &sdk.Call{Args: sdk.Map(nil)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		c.report("root")
+	})
+}
+
+// BenchmarkMerkleRoot builds each structure from scratch at the sizes the
+// journal is designed for: the trie (once, on open) and the RFC 6962 tree
+// (on the first rfc6962 request after a write).
 func BenchmarkMerkleRoot(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			ids := make([]ID, n)
-			for i := range ids {
-				ids[i] = FactID(sdk.Int(int64(i)))
+		ids, _ := benchIDs(n, 0)
+		handles := make([]uint32, len(ids))
+		for i := range handles {
+			handles[i] = uint32(i)
+		}
+		b.Run(fmt.Sprintf("trie/%d", n), func(b *testing.B) {
+			for b.Loop() {
+				buildTrie(handles, ids)
 			}
-			slices.SortFunc(ids, compareID)
+		})
+		b.Run(fmt.Sprintf("rfc6962/%d", n), func(b *testing.B) {
 			for b.Loop() {
 				buildTree(ids)
 			}
 		})
 	}
+}
+
+// BenchmarkTrieBatch10k times what a merge of 10k new facts into a journal
+// of 100k adds for the trie of all facts: plan (hashing the new paths,
+// before the readers' lock) and commit (copying them in, under it), the
+// latter reported as locked-ms. The trie grows 10k per iteration.
+func BenchmarkTrieBatch10k(b *testing.B) {
+	ids, next := benchIDs(10*batchSize, 1<<20)
+	handles := make([]uint32, len(ids))
+	for i := range handles {
+		handles[i] = uint32(i)
+	}
+	t := buildTrie(handles, ids)
+	table := ids
+	var locked time.Duration
+	c := startClock(b)
+	for b.Loop() {
+		c.pause()
+		batch := make([]ID, batchSize)
+		for i := range batch {
+			batch[i] = next()
+		}
+		slices.SortFunc(batch, compareID)
+		hs := make([]uint32, batchSize)
+		for i := range hs {
+			hs[i] = uint32(len(table) + i)
+		}
+		c.resume()
+		u := t.plan(hs, idTable{base: table, more: batch})
+		start := time.Now()
+		t.commit(u)
+		locked += time.Since(start)
+		c.pause()
+		table = append(table, batch...)
+		c.resume()
+	}
+	c.report("10k-batch")
+	reportLocked(b, locked)
 }

@@ -30,6 +30,10 @@ type Fact struct {
 	Time      int64     // milliseconds
 	Predicate string
 	Body      sdk.Value
+	// Signed is set for a fact with well-formed signer and signature
+	// fields. ParseFact also verifies the signature; a fact read back from
+	// the database is not verified again (see doc.go).
+	Signed bool
 }
 
 // FactID returns the ID of a fact value, valid or not.
@@ -47,7 +51,20 @@ func ParseFact(v sdk.Value) (Fact, error) {
 		return Fact{}, fmt.Errorf("the fact encodes to %d bytes, more than the %d allowed", len(f.Encoded), MaxFactSize)
 	}
 	f.ID = blake3.Sum256(f.Encoded)
+	// A fact that carries a signature is admitted only if it verifies, so
+	// that the signed facts, which peers sync, are all verifiably signed.
+	if hasEither(v, SignerField, SignatureField) {
+		if err := VerifyFactSignature(v); err != nil {
+			return Fact{}, fmt.Errorf("fact %x: %w", f.ID, err)
+		}
+	}
 	return f, nil
+}
+
+func hasEither(v sdk.Value, a, b string) bool {
+	_, okA := v.Get(a)
+	_, okB := v.Get(b)
+	return okA || okB
 }
 
 // parseFields checks the fields of a fact and extracts them.
@@ -94,6 +111,8 @@ func parseFields(v sdk.Value) (Fact, error) {
 	if f.Body, err = field("body"); err != nil {
 		return Fact{}, err
 	}
+	_, _, signed, err := signedFields(v)
+	f.Signed = signed && err == nil
 	return f, nil
 }
 

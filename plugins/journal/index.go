@@ -215,6 +215,13 @@ func sortIDs(ids []ID) []ID {
 // loadIndexes builds the indexes of the facts stored in tx, decoding every
 // fact once, in the ID order the facts bucket yields them.
 func loadIndexes(tx *bbolt.Tx) (*indexes, error) {
+	x, _, err := loadState(tx)
+	return x, err
+}
+
+// loadState is loadIndexes that also returns the handles of the signed
+// facts, in ID order.
+func loadState(tx *bbolt.Tx) (*indexes, []uint32, error) {
 	facts := tx.Bucket(bucketFacts)
 	b := newIndexBatch(0, facts.Stats().KeyN)
 	err := facts.ForEach(func(k, v []byte) error {
@@ -226,9 +233,10 @@ func loadIndexes(tx *bbolt.Tx) (*indexes, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	signed := b.signed
 	x := newIndexes()
 	x.apply(b.seal())
-	return x, nil
+	return x, signed, nil
 }

@@ -61,9 +61,18 @@ var (
 	budgetArgs = []any{"context", b("ctx"), "peer", b("bob")}
 )
 
+// emptyDigest is a valid digest of no IDs.
+func emptyDigest(t testing.TB) []byte {
+	data, err := newDigest(0).MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	proof := args("index", sdk.Uint(0), "size", sdk.Uint(1), "proof", sdk.List())
+	proof := args("bits", sdk.List(), "proof", sdk.List())
 	sdktest.Conformance(t, newPlugin(t),
 		sdktest.WithSample(effects.JournalAppendFact, args("fact", sampleFact)),
 		sdktest.WithSample(effects.JournalMergeFacts, args("facts", sdk.List(sampleFact))),
@@ -72,6 +81,7 @@ func TestConformance(t *testing.T) {
 		sdktest.WithSample(effects.JournalInclusionProof, args("id", sdk.Bytes(sampleID[:]))),
 		sdktest.WithSample(effects.JournalVerifyFactInclusion, args("id", sdk.Bytes(sampleID[:]), "root", b("r"), "proof", proof)),
 		sdktest.WithSample(effects.JournalFactsByAuthority, args("authority", b("alice"))),
+		sdktest.WithSample(effects.JournalSyncMissing, args("bloom", sdk.Bytes(emptyDigest(t)), "salt", sdk.Int(1))),
 		sdktest.WithSample(effects.JournalView, args("type", sdk.String("counter"))),
 		sdktest.WithSample(effects.JournalGetFlowBudget, args(budgetArgs...)),
 		sdktest.WithSample(effects.JournalChargeFlowBudget, args(append(budgetArgs, "cost", sdk.Uint(1))...)),
@@ -352,6 +362,7 @@ func state(t *testing.T, h *sdktest.Harness) []sdk.Value {
 	return []sdk.Value{
 		mustInvoke(t, h, effects.JournalGetJournal, sdk.Null()),
 		mustInvoke(t, h, effects.JournalMerkleRoot, sdk.Null()),
+		mustInvoke(t, h, effects.JournalSyncRoot, sdk.Null()),
 		mustInvoke(t, h, effects.JournalView, args("type", sdk.String("counter"))),
 		mustInvoke(t, h, effects.JournalView, args("type", sdk.String("latest"))),
 		mustInvoke(t, h, effects.JournalView, args("type", sdk.String("note"), "reducer", sdk.String("latest"))),
@@ -417,71 +428,124 @@ func mustAdded(t *testing.T, h *sdktest.Harness, facts []sdk.Value) int64 {
 	return n
 }
 
+// TestInclusionProofs checks both kinds of proof through the plugin: the
+// trie's (the default) and RFC 6962's (rfc6962: true), each against its
+// own root, and that tampering with any part of either fails.
 func TestInclusionProofs(t *testing.T) {
 	t.Parallel()
 	h := sdktest.New(t, newPlugin(t))
-	empty := mustInvoke(t, h, effects.JournalMerkleRoot, sdk.Null())
-	if want := hasher.EmptyRoot(); !empty.Equal(sdk.Bytes(want)) {
-		t.Fatalf("empty root = %v, want SHA-256 of nothing %x", empty, want)
+	rfc := args("rfc6962", sdk.Bool(true))
+	if empty := mustInvoke(t, h, effects.JournalMerkleRoot, sdk.Null()); !empty.Equal(sdk.Bytes(TrieEmptyRoot[:])) {
+		t.Fatalf("empty root = %v, want SHA-256(0x02) %x", empty, TrieEmptyRoot)
 	}
-	facts := randomFacts(77, 2) // not a power of two: exercises the ragged right edge
+	if empty := mustInvoke(t, h, effects.JournalMerkleRoot, rfc); !empty.Equal(sdk.Bytes(hasher.EmptyRoot())) {
+		t.Fatalf("empty RFC 6962 root = %v, want SHA-256 of nothing %x", empty, hasher.EmptyRoot())
+	}
+	facts := randomFacts(77, 2) // not a power of two: exercises RFC 6962's ragged right edge
 	mustInvoke(t, h, effects.JournalMergeFacts, args("facts", sdk.List(facts...)))
 	root := mustInvoke(t, h, effects.JournalMerkleRoot, sdk.Null())
+	rfcRoot := mustInvoke(t, h, effects.JournalMerkleRoot, rfc)
+	if root.Equal(rfcRoot) {
+		t.Fatal("the trie and the RFC 6962 tree have the same root")
+	}
 	verify := func(id, root, proof sdk.Value) bool {
 		v := mustInvoke(t, h, effects.JournalVerifyFactInclusion, args("id", id, "root", root, "proof", proof))
 		ok, _ := v.AsBool()
 		return ok
 	}
+	// with returns p with field name set to v.
+	with := func(p sdk.Value, name string, v sdk.Value) sdk.Value {
+		m := map[string]sdk.Value{}
+		for _, f := range p.Fields() {
+			m[f.Key] = f.Value
+		}
+		m[name] = v
+		return sdk.Map(m)
+	}
 	for i, f := range facts {
 		p := mustInvoke(t, h, effects.JournalInclusionProof, args("id", id(f)))
+		rp := mustInvoke(t, h, effects.JournalInclusionProof, args("id", id(f), "rfc6962", sdk.Bool(true)))
 		if r, _ := p.Get("root"); !r.Equal(root) {
 			t.Fatalf("proof root %v, merkle_root %v", r, root)
 		}
-		if !verify(id(f), root, p) {
-			t.Fatalf("fact %d: its own proof does not verify", i)
+		if r, _ := rp.Get("root"); !r.Equal(rfcRoot) {
+			t.Fatalf("RFC 6962 proof root %v, merkle_root %v", r, rfcRoot)
+		}
+		if scheme, _ := field(p, "scheme").AsString(); scheme != "trie" {
+			t.Fatalf("default proof scheme %q", scheme)
+		}
+		if !verify(id(f), root, p) || !verify(id(f), rfcRoot, rp) {
+			t.Fatalf("fact %d: its own proofs do not verify", i)
+		}
+		if verify(id(f), rfcRoot, p) || verify(id(f), root, rp) {
+			t.Fatalf("fact %d: a proof verifies against the other scheme's root", i)
+		}
+		// Without a scheme, a proof with an index is RFC 6962's.
+		noScheme := sdk.Map(map[string]sdk.Value{"index": field(rp, "index"), "size": field(rp, "size"), "proof": field(rp, "proof")})
+		if !verify(id(f), rfcRoot, noScheme) {
+			t.Fatalf("fact %d: an RFC 6962 proof without its scheme does not verify", i)
 		}
 		if i%10 != 0 {
 			continue
 		}
 		// Tampering with anything makes it fail.
 		other := id(facts[(i+1)%len(facts)])
-		if verify(other, root, p) {
-			t.Fatalf("fact %d: its proof verifies another fact", i)
+		for _, c := range []struct {
+			root, proof sdk.Value
+		}{{root, p}, {rfcRoot, rp}} {
+			if verify(other, c.root, c.proof) {
+				t.Fatalf("fact %d: its proof verifies another fact", i)
+			}
+			if verify(id(f), sdk.Bytes(make([]byte, 32)), c.proof) {
+				t.Fatalf("fact %d: its proof verifies against a wrong root", i)
+			}
+			hashes := field(c.proof, "proof")
+			items := slices.Clone(hashes.Items())
+			flipped, _ := items[0].AsBytes()
+			flipped[0] ^= 1
+			items[0] = sdk.Bytes(flipped)
+			if verify(id(f), c.root, with(c.proof, "proof", sdk.List(items...))) {
+				t.Fatalf("fact %d: a proof with a flipped bit verifies", i)
+			}
+			if verify(id(f), c.root, with(c.proof, "proof", sdk.List(hashes.Items()[1:]...))) {
+				t.Fatalf("fact %d: a truncated proof verifies", i)
+			}
 		}
-		if verify(id(f), sdk.Bytes(make([]byte, 32)), p) {
-			t.Fatalf("fact %d: its proof verifies against a wrong root", i)
-		}
-		idx, _ := p.Get("index")
-		size, _ := p.Get("size")
-		hashes, _ := p.Get("proof")
-		n, _ := idx.AsUint()
-		if verify(id(f), root, args("index", sdk.Uint(n^1), "size", size, "proof", hashes)) {
+		n, _ := field(rp, "index").AsUint()
+		if verify(id(f), rfcRoot, with(rp, "index", sdk.Uint(n^1))) {
 			t.Fatalf("fact %d: its proof verifies at another index", i)
 		}
-		items := slices.Clone(hashes.Items())
-		flipped, _ := items[0].AsBytes()
-		flipped[0] ^= 1
-		items[0] = sdk.Bytes(flipped)
-		if verify(id(f), root, args("index", idx, "size", size, "proof", sdk.List(items...))) {
-			t.Fatalf("fact %d: a proof with a flipped bit verifies", i)
-		}
-		if verify(id(f), root, args("index", idx, "size", size, "proof", sdk.List(hashes.Items()[1:]...))) {
-			t.Fatalf("fact %d: a truncated proof verifies", i)
+		bits := slices.Clone(field(p, "bits").Items())
+		bit, _ := bits[0].AsUint()
+		bits[0] = sdk.Uint(bit ^ 1)
+		if verify(id(f), root, with(p, "bits", sdk.List(bits...))) {
+			t.Fatalf("fact %d: its trie proof verifies with another split bit", i)
 		}
 	}
 	run(t, h, []step{
 		{op: effects.JournalInclusionProof, args: args("id", id(fact("x", "y", 0, "z", sdk.Null()))), code: sdk.CodeNotFound, message: "no fact"},
+		{op: effects.JournalInclusionProof, args: args("id", id(fact("x", "y", 0, "z", sdk.Null())), "rfc6962", sdk.Bool(true)), code: sdk.CodeNotFound, message: "no fact"},
 		{op: effects.JournalVerifyFactInclusion, args: args("id", id(facts[0]), "root", root, "proof", args("index", sdk.Uint(0))),
 			code: sdk.CodeInvalidArgs, message: "proof must be a map"},
+		{op: effects.JournalVerifyFactInclusion, args: args("id", id(facts[0]), "root", root, "proof", args("index", sdk.Uint(0), "proof", sdk.List())),
+			code: sdk.CodeInvalidArgs, message: "an rfc6962 proof must be a map"},
 		{op: effects.JournalVerifyFactInclusion, args: args("id", id(facts[0]), "root", root, "proof", args("index", sdk.Uint(0), "size", sdk.Uint(1), "proof", sdk.List(sdk.Int(1)))),
 			code: sdk.CodeInvalidArgs, message: "item 0 of the proof list must be bytes"},
+		{op: effects.JournalVerifyFactInclusion, args: args("id", id(facts[0]), "root", root, "proof", args("proof", sdk.List())),
+			code: sdk.CodeInvalidArgs, message: "a trie proof must be a map"},
+		{op: effects.JournalVerifyFactInclusion, args: args("id", id(facts[0]), "root", root, "proof", args("bits", sdk.List(sdk.Uint(256)), "proof", sdk.List(sdk.Bytes(make([]byte, 32))))),
+			code: sdk.CodeInvalidArgs, message: "bit 0 must be a uint below 256"},
+		{op: effects.JournalVerifyFactInclusion, args: args("id", id(facts[0]), "root", root, "proof", args("scheme", sdk.String("sparse"), "proof", sdk.List())),
+			code: sdk.CodeInvalidArgs, message: "unknown scheme"},
 	})
-	// A proof from an older tree does not verify against the new root.
+	// A proof from an older journal does not verify against the new root.
 	old := mustInvoke(t, h, effects.JournalInclusionProof, args("id", id(facts[0])))
+	oldRFC := mustInvoke(t, h, effects.JournalInclusionProof, args("id", id(facts[0]), "rfc6962", sdk.Bool(true)))
 	mustInvoke(t, h, effects.JournalAppendFact, args("fact", fact("new", "z", 0, "p", sdk.Null())))
 	newRoot := mustInvoke(t, h, effects.JournalMerkleRoot, sdk.Null())
-	if newRoot.Equal(root) || verify(id(facts[0]), newRoot, old) {
-		t.Fatal("the root did not change with the journal, or an outdated proof verifies")
+	newRFC := mustInvoke(t, h, effects.JournalMerkleRoot, rfc)
+	if newRoot.Equal(root) || verify(id(facts[0]), newRoot, old) || newRFC.Equal(rfcRoot) || verify(id(facts[0]), newRFC, oldRFC) {
+		t.Fatal("a root did not change with the journal, or an outdated proof verifies")
 	}
 }
 

@@ -14,8 +14,11 @@ import (
 // pair of children, so that a leaf can never pass for an inner node.
 var hasher = rfc6962.DefaultHasher
 
-// tree is the Merkle tree over a journal's fact IDs in byte order: leaf i
-// is the i-th smallest ID. levels[0] holds the leaf hashes and levels[l]
+// tree is the RFC 6962 Merkle tree over a journal's fact IDs in byte
+// order, which merkle_root and inclusion_proof give on request (rfc6962:
+// true); their default is the trie (trie.go). Leaf i is the i-th smallest
+// ID, so an insertion moves every leaf after it: the tree is rebuilt, not
+// updated. levels[0] holds the leaf hashes and levels[l]
 // the roots of the perfect subtrees of 2^l leaves, which is every node an
 // RFC 6962 inclusion proof can name.
 type tree struct {

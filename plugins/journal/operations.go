@@ -14,12 +14,20 @@ import (
 
 const (
 	factDoc = "the fact: a map with at least type (non-empty string), authority (non-empty bytes or string), " +
-		"time (int, milliseconds), predicate (string) and body (any value); other fields are kept and hashed too"
+		"time (int, milliseconds), predicate (string) and body (any value); other fields are kept and hashed too. " +
+		"A fact with a signer or signature field is a signed fact: signer must be a 32-byte Ed25519 public key, " +
+		"signature its 64-byte signature of \"aura-fact/v1\\x00\" followed by the canonical encoding of the fact " +
+		"without its signature field, and a signature that does not verify is an invalid_args error"
 	idDoc      = "a fact ID: the 32-byte BLAKE3-256 digest of the fact's canonical encoding"
 	contextDoc = "the relational context the budget belongs to (non-empty bytes, e.g. a context ID)"
 	peerDoc    = "the peer the budget is for (non-empty bytes, e.g. an authority ID)"
 	listDoc    = "Returns a list of facts (maps), ordered by fact ID."
 )
+
+// rfc6962Param asks merkle_root and inclusion_proof for the RFC 6962 tree
+// instead of the trie.
+var rfc6962Param = sdk.Param{Name: "rfc6962", Kind: sdk.KindBool, Optional: true,
+	Doc: "use the RFC 6962 tree over the sorted fact IDs (rebuilt after each write) instead of the trie; default false"}
 
 func (j *journal) operations() []sdk.Operation {
 	idParam := sdk.Param{Name: "id", Kind: sdk.KindBytes, Doc: idDoc}
@@ -28,7 +36,7 @@ func (j *journal) operations() []sdk.Operation {
 		{Name: "peer", Kind: sdk.KindBytes, Doc: peerDoc},
 	}
 	withBudget := func(extra ...sdk.Param) []sdk.Param { return append(append([]sdk.Param{}, budgetParams...), extra...) }
-	return []sdk.Operation{
+	return append([]sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
 				ID: effects.JournalAppendFact,
@@ -146,8 +154,12 @@ func (j *journal) operations() []sdk.Operation {
 		{
 			Spec: sdk.OpSpec{
 				ID: effects.JournalMerkleRoot,
-				Doc: "Returns the 32-byte root (bytes) of the RFC 6962 Merkle tree (SHA-256) whose leaves are the " +
-					"fact IDs in byte order. It depends only on the set of facts; the empty journal's root is SHA-256 of nothing.",
+				Doc: "Returns the 32-byte root (bytes) of the binary Patricia trie of the fact IDs (SHA-256, see the " +
+					"journal's doc: leaf = H(0x00 || id), inner = H(0x01 || split bit || left || right), empty set = " +
+					"H(0x02)). It is a function of the set of facts only — not of their order, batches or restarts — and " +
+					"a write updates it in O(log n). With rfc6962: true, the root of the RFC 6962 tree whose leaves are " +
+					"the fact IDs in byte order instead, rebuilt (in linear time) on the first call after a write.",
+				Params:      []sdk.Param{rfc6962Param},
 				Result:      sdk.KindBytes,
 				Idempotent:  true,
 				Determinism: sdk.ReadsWorld,
@@ -157,10 +169,14 @@ func (j *journal) operations() []sdk.Operation {
 		{
 			Spec: sdk.OpSpec{
 				ID: effects.JournalInclusionProof,
-				Doc: "Returns the RFC 6962 inclusion proof of a fact in the current tree: a map {index: uint (the " +
-					"fact's leaf), size: uint (leaves in the tree), proof: list of 32-byte hashes, root: bytes (the " +
-					"tree's root)}. A fact not in the journal is a not_found error.",
-				Params:      []sdk.Param{idParam},
+				Doc: "Returns the proof that a fact is in the journal, against the root merkle_root returns: a map " +
+					"{scheme: \"trie\", size: uint (facts in the journal), bits: list of uint (the split bits of the " +
+					"inner nodes on the fact's path, from its leaf up: strictly decreasing), proof: list of 32-byte " +
+					"hashes (the other child of each of those nodes), root: bytes}. With rfc6962: true, the RFC 6962 " +
+					"inclusion proof in the tree of merkle_root {rfc6962: true}: {scheme: \"rfc6962\", index: uint (the " +
+					"fact's leaf), size: uint (leaves), proof: list of 32-byte hashes, root: bytes}. A fact not in the " +
+					"journal is a not_found error.",
+				Params:      []sdk.Param{idParam, rfc6962Param},
 				Result:      sdk.KindMap,
 				Idempotent:  true,
 				Determinism: sdk.ReadsWorld,
@@ -171,11 +187,14 @@ func (j *journal) operations() []sdk.Operation {
 			Spec: sdk.OpSpec{
 				ID: effects.JournalVerifyFactInclusion,
 				Doc: "Checks an inclusion proof (as inclusion_proof returns it) against a root: true if it proves " +
-					"the fact ID is a leaf of a tree with that root, false otherwise. Needs no journal state.",
+					"the fact ID is in the set (trie) or a leaf of the tree (rfc6962) with that root, false otherwise. " +
+					"Needs no journal state.",
 				Params: []sdk.Param{
 					idParam,
-					{Name: "root", Kind: sdk.KindBytes, Doc: "the Merkle root the proof must lead to"},
-					{Name: "proof", Kind: sdk.KindMap, Doc: "the proof: a map {index: uint, size: uint, proof: list of bytes}; other fields are ignored"},
+					{Name: "root", Kind: sdk.KindBytes, Doc: "the root the proof must lead to"},
+					{Name: "proof", Kind: sdk.KindMap, Doc: "the proof: {scheme: \"trie\", bits: list of uint, proof: list " +
+						"of bytes} or {scheme: \"rfc6962\", index: uint, size: uint, proof: list of bytes}; without " +
+						"scheme, a proof with an index is rfc6962 and any other a trie proof; other fields are ignored"},
 				},
 				Result:      sdk.KindBool,
 				Idempotent:  true,
@@ -279,7 +298,7 @@ func (j *journal) operations() []sdk.Operation {
 			},
 			Handle: j.stats,
 		},
-	}
+	}, j.signedOps()...)
 }
 
 func invalid(format string, args ...any) error {
@@ -452,64 +471,6 @@ func (j *journal) mightContain(ctx context.Context, c *sdk.Call) (sdk.Value, err
 		return sdk.Value{}, sdk.Errorf(sdk.CodeUnavailable, "journal database is not open")
 	}
 	return sdk.Bool(j.bloom.Test(id[:])), nil
-}
-
-func (j *journal) merkleRoot(ctx context.Context, _ *sdk.Call) (sdk.Value, error) {
-	t, err := j.merkle(ctx)
-	if err != nil {
-		return sdk.Value{}, err
-	}
-	return sdk.Bytes(t.root), nil
-}
-
-func (j *journal) inclusionProof(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
-	id, err := idArg(c, "id")
-	if err != nil {
-		return sdk.Value{}, err
-	}
-	t, err := j.merkle(ctx)
-	if err != nil {
-		return sdk.Value{}, err
-	}
-	index, ok := t.index(id)
-	if !ok {
-		return sdk.Value{}, sdk.Errorf(sdk.CodeNotFound, "no fact %x in the journal", id)
-	}
-	hashes, err := t.inclusionProof(index)
-	if err != nil {
-		return sdk.Value{}, sdk.Errorf(sdk.CodeInternal, "inclusion proof of leaf %d: %v", index, err)
-	}
-	proof := make([]sdk.Value, len(hashes))
-	for i, h := range hashes {
-		proof[i] = sdk.Bytes(h)
-	}
-	return sdk.Map(map[string]sdk.Value{
-		"index": sdk.Uint(index), "size": sdk.Uint(t.size()), "proof": sdk.List(proof...), "root": sdk.Bytes(t.root),
-	}), nil
-}
-
-func (j *journal) verifyFactInclusion(_ context.Context, c *sdk.Call) (sdk.Value, error) {
-	id, err := idArg(c, "id")
-	if err != nil {
-		return sdk.Value{}, err
-	}
-	root, _ := c.Arg("root").AsBytes()
-	p := c.Arg("proof")
-	index, okIndex := field(p, "index").AsUint()
-	size, okSize := field(p, "size").AsUint()
-	list := field(p, "proof")
-	if !okIndex || !okSize || list.Kind() != sdk.KindList {
-		return sdk.Value{}, invalid("proof must be a map {index: uint, size: uint, proof: list of bytes}, got %v", p)
-	}
-	hashes := make([][]byte, list.Len())
-	for i, h := range list.Items() {
-		b, ok := h.AsBytes()
-		if !ok {
-			return sdk.Value{}, invalid("proof: item %d of the proof list must be bytes, got %s", i, h.Kind())
-		}
-		hashes[i] = b
-	}
-	return sdk.Bool(VerifyInclusion(id[:], index, size, hashes, root)), nil
 }
 
 func field(m sdk.Value, name string) sdk.Value {

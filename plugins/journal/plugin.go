@@ -63,12 +63,13 @@ func NewWithRegistry(reg *Registry) *sdk.Plugin { return newJournal(lockTimeout,
 // readers hold it shared for the whole of a call, their bbolt read
 // transaction included, so the facts and the indexes they see agree; a
 // writer holds it exclusively only to publish a committed transaction —
-// the index merge, the Bloom filter, the cached Merkle tree — and never
+// the index merge, the Bloom filter, the tries' new nodes — and never
 // during the transaction or its fsync, so readers keep reading the last
 // committed state while a write is on disk. The fields are changed only
 // with both locks held, so a writer holding writeMu may read them without
 // mu — but for tree, a cache that merkle fills holding mu alone. writeMu
-// is always taken before mu.
+// is always taken before mu. The tries are hashed by the writer before it
+// takes mu (plan only reads them, as readers do) and copied in under mu.
 type journal struct {
 	lockTimeout time.Duration
 	registry    *Registry
@@ -78,14 +79,16 @@ type journal struct {
 
 	writeMu sync.Mutex
 
-	mu    sync.RWMutex
-	db    *bbolt.DB // nil until configured
-	path  string
-	index *indexes           // the facts of db, in memory
-	bloom *bloom.BloomFilter // every stored ID
-	room  uint64             // the number of IDs bloom is sized for
-	tree  *tree              // nil when a write invalidated it
-	gen   uint64             // counts publications, so a tree built without mu knows whether it is current
+	mu         sync.RWMutex
+	db         *bbolt.DB // nil until configured
+	path       string
+	index      *indexes           // the facts of db, in memory
+	bloom      *bloom.BloomFilter // every stored ID
+	room       uint64             // the number of IDs bloom is sized for
+	allTrie    *trie              // every stored fact, by index handle: merkle_root, inclusion proofs
+	signedTrie *trie              // the signed facts: sync_root, sync_digest, sync_missing
+	tree       *tree              // the RFC 6962 tree, built on demand; nil when a write invalidated it
+	gen        uint64             // counts publications, so a tree built without mu knows whether it is current
 }
 
 func newJournal(lockTimeout time.Duration, reg *Registry) *journal {
@@ -117,20 +120,23 @@ func (j *journal) configure(_ context.Context, c *sdk.Configuration) error {
 		return err
 	}
 	var index *indexes
+	var signed []uint32
 	if err := db.View(func(tx *bbolt.Tx) error {
-		index, err = loadIndexes(tx)
+		index, signed, err = loadState(tx)
 		return err
 	}); err != nil {
 		db.Close()
 		return &sdk.ConfigError{Path: []string{"path"}, Summary: "cannot read the journal database", Detail: fmt.Sprintf("%s: %v", path, err)}
 	}
 	filter, room := bloomOf(index, nil)
+	all, signedTrie := triesOf(index, signed)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.db != nil {
 		j.db.Close()
 	}
 	j.db, j.path, j.index, j.bloom, j.room, j.tree = db, path, index, filter, room, nil
+	j.allTrie, j.signedTrie = all, signedTrie
 	j.gen++
 	return nil
 }
@@ -155,6 +161,25 @@ func bloomOf(x *indexes, more []ID) (*bloom.BloomFilter, uint64) {
 	return f, room
 }
 
+// triesOf builds the tries of the facts of x, and of those of them whose
+// handles are signed (sorted by ID).
+func triesOf(x *indexes, signed []uint32) (all, signedOnly *trie) {
+	handles := make([]uint32, x.count())
+	for i := range handles {
+		handles[i] = uint32(i)
+	}
+	// loadState indexes the facts in the bucket's order, which is ID order;
+	// sort if that ever stops being so, rather than build a wrong trie.
+	byID := func(a, b uint32) int { return compareID(x.ids[a], x.ids[b]) }
+	if !slices.IsSortedFunc(handles, byID) {
+		slices.SortFunc(handles, byID)
+	}
+	if !slices.IsSortedFunc(signed, byID) {
+		slices.SortFunc(signed, byID)
+	}
+	return buildTrie(handles, x.ids), buildTrie(signed, x.ids)
+}
+
 // close closes the database, if open. The served plugin never calls it
 // (process exit releases the file); tests and embedders do.
 func (j *journal) close() error {
@@ -166,7 +191,7 @@ func (j *journal) close() error {
 		return nil
 	}
 	err := j.db.Close()
-	j.db, j.index, j.bloom, j.tree = nil, nil, nil, nil
+	j.db, j.index, j.bloom, j.tree, j.allTrie, j.signedTrie = nil, nil, nil, nil, nil, nil
 	j.gen++
 	return err
 }
@@ -217,7 +242,7 @@ func (j *journal) typed(err error) error {
 // Merge adds the facts that are not yet in the journal, all in one
 // committed transaction, and returns the IDs of those it added, sorted.
 // facts may hold duplicates and come in any order. The indexes, the Bloom
-// filter and the Merkle tree change only after the commit succeeded.
+// filter and the tries change only after the commit succeeded.
 func (j *journal) merge(ctx context.Context, facts []Fact) ([]ID, error) {
 	// Sort pointers, not the facts: a Fact is a large struct of pointers,
 	// and copying 10k of them cost about as much as the index update.
@@ -263,9 +288,19 @@ func (j *journal) publish(b *indexBatch) []ID {
 		// target: build one for twice the journal, before taking mu.
 		resized, room = bloomOf(j.index, ids)
 	}
+	// Hash the tries' new paths now, reading them as readers do; only the
+	// copy-in waits for mu.
+	table := idTable{base: j.index.ids, more: b.ids}
+	handles := make([]uint32, len(b.ids))
+	for i := range handles {
+		handles[i] = b.base + uint32(i)
+	}
+	all, signedOnly := j.allTrie.plan(handles, table), j.signedTrie.plan(b.signed, table)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.index.apply(b)
+	j.allTrie.commit(all)
+	j.signedTrie.commit(signedOnly)
 	if resized != nil {
 		j.bloom, j.room = resized, room
 	} else {
@@ -300,8 +335,22 @@ func insert(tx *bbolt.Tx, facts []*Fact, mightExist func(ID) bool) ([]*Fact, err
 	return added, nil
 }
 
-// merkle returns the Merkle tree of the current facts, building it if a
-// write invalidated it. Its leaves are the index's IDs, sorted, and it is
+// readState runs fn with mu held shared and the journal open: fn may read
+// the indexes and the tries.
+func (j *journal) readState(ctx context.Context, fn func() error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.db == nil {
+		return sdk.Errorf(sdk.CodeUnavailable, "journal database is not open")
+	}
+	return fn()
+}
+
+// merkle returns the RFC 6962 Merkle tree of the current facts, building
+// it if a write invalidated it. Its leaves are the index's IDs, sorted, and it is
 // built without holding mu exclusively, so readers go on meanwhile; a
 // tree that a write overtook while it was built is returned to this
 // caller (it is the tree of the state the call began in) but not cached.
