@@ -120,7 +120,11 @@
 // peer holds, describe this node, or be older — a lower seq — than the
 // descriptor already learnt for the peer (ErrStaleDescriptor). A newer
 // descriptor signed by the same key moves the peer's addresses. Relay
-// addresses are verified but not used yet.
+// addresses are verified but not used yet: a learnt circuit address names
+// a relay the gater refuses unless it is one of the node's or its peers'
+// configured relays, and LocalDescriptor does not publish the node's own
+// circuit addresses (Node.Addrs has them) — the next step for reaching a
+// discovered peer through its relay.
 //
 // What the transport does not check is that a descriptor's key is its
 // authority's: for an authority it has never seen, any key that signed a
