@@ -73,7 +73,7 @@ func listenNode(t *testing.T, name string, limits Limits) (*Node, *logBuffer) {
 // listenNodeLogging is listenNode writing to logs, which nodes may share.
 func listenNodeLogging(t *testing.T, name string, limits Limits, logs *logBuffer) (*Node, *logBuffer) {
 	t.Helper()
-	n, err := Listen(Config{Listen: DefaultListen, Name: name, Identity: newKey(t), Limits: limits,
+	n, err := Listen(Config{Name: name, Identity: newKey(t), Limits: limits,
 		Logger: hclog.New(&hclog.LoggerOptions{Name: name, Output: logs, Level: hclog.Debug})})
 	if err != nil {
 		t.Fatal(err)

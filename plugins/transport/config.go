@@ -133,31 +133,83 @@ func (l Limits) check() (attr string, err error) {
 	return "", nil
 }
 
-// Peer is a node this one exchanges envelopes with: where it listens and
-// the Ed25519 public key it must prove it holds (its libp2p peer ID).
+// Peer is a node this one exchanges envelopes with: where it listens, or
+// the relay it is reachable through, and the Ed25519 public key it must
+// prove it holds (its libp2p peer ID).
 type Peer struct {
-	// Address is "host:port" or a libp2p multiaddr ("/ip4/…/tcp/…").
+	// Address is where the peer listens: "host:port" (TCP) or a TCP or
+	// QUIC multiaddr ("/ip4/…/tcp/…", "/ip4/…/udp/…/quic-v1"). Empty if
+	// the peer is reachable only through its Relay (or only dials in).
 	Address string
+	// Addresses are more addresses of the peer, in the same forms. The
+	// node dials Address and Addresses together, QUIC and TCP alike, and
+	// keeps the first connection that authenticates.
+	Addresses []string
 	// PublicKey is the peer's Ed25519 device key.
+	PublicKey ed25519.PublicKey
+	// Relay, if set, is a relay the peer keeps a reservation on: the node
+	// dials the peer through it (a circuit: Noise still runs between the
+	// two nodes, end to end) when the direct addresses fail or there are
+	// none. libp2p dials a relay address beside private direct addresses
+	// at once, and 500 ms after public ones.
+	Relay *RelayInfo
+}
+
+// addresses is Address and Addresses in one list.
+func (p Peer) addresses() []string {
+	if p.Address == "" {
+		return p.Addresses
+	}
+	return append([]string{p.Address}, p.Addresses...)
+}
+
+// RelayInfo is what a node knows of a relay (a Relay, run by
+// NewRelay): where it listens and its Ed25519 public key, which it
+// proves like any node. A relay is not a peer: the gater lets it connect,
+// but an envelope stream it opens is refused.
+type RelayInfo struct {
+	// Address is the relay's address, "host:port" or a TCP or QUIC
+	// multiaddr.
+	Address string
+	// PublicKey is the relay's Ed25519 public key (its Relay.PublicKey).
 	PublicKey ed25519.PublicKey
 }
 
 // Config configures a Node.
 type Config struct {
-	// Listen is the address to listen on, "host:port" or a multiaddr, e.g.
-	// "127.0.0.1:0" (port 0 picks a free port; Addr says which). Only this
-	// address is listened on.
+	// Listen is an address to listen on: "host:port" (TCP) or a TCP or
+	// QUIC multiaddr, e.g. "127.0.0.1:0" or "/ip4/127.0.0.1/udp/0/quic-v1"
+	// (port 0 picks a free port; Addrs says which).
 	Listen string
+	// ListenAddresses are more addresses to listen on, in the same forms.
+	// Only Listen and these are listened on; all empty: DefaultListen.
+	ListenAddresses []string
 	// Name is this node's name: the destination of the envelopes it
 	// accepts, and the source its peers know it by. Empty: its peer ID.
 	Name string
 	// Identity is the node's Ed25519 private key: its libp2p identity,
-	// which it proves to every peer in the Noise handshake. Required.
+	// which it proves to every peer in the Noise handshake (TCP) or the
+	// TLS 1.3 handshake (QUIC). Required.
 	Identity ed25519.PrivateKey
-	// Peers are the only nodes this one connects with, by name. An inbound
-	// connection authenticated as any other key is refused. SetPeer adds
-	// or changes one later.
+	// Peers are the only nodes this one exchanges envelopes with, by name.
+	// An inbound connection authenticated as any other key (but a relay's)
+	// is refused. SetPeer adds or changes one later.
 	Peers map[string]Peer
+	// Relays are relays this node keeps a reservation on, so that peers
+	// that cannot reach its addresses reach it through one of them, at
+	// the relay's address /p2p/<relay id>/p2p-circuit. The node reserves
+	// a slot on each when it starts, refreshes it before it expires, and
+	// reserves again when the connection to the relay is lost.
+	Relays []RelayInfo
+	// DisableHolePunching turns off libp2p's hole punching (DCUtR), which
+	// is otherwise on when the node has relays (its own or its peers'):
+	// over a relayed connection, two nodes behind NATs exchange the
+	// public addresses their peers observed and dial each other at once,
+	// and move to the direct connection if that works. It applies only to
+	// nodes that have a public address observed by a peer; on a private
+	// network (or in this package's tests) it does nothing and the relayed
+	// connection stays.
+	DisableHolePunching bool
 	// Limits bound what the node accepts; zero fields take defaults.
 	Limits Limits
 	// Logger receives refusals, closed connections and errors; nil

@@ -146,6 +146,9 @@ func (n *Node) LocalDescriptor() descriptor.Descriptor {
 	}
 	var addrs []string
 	for _, a := range listen {
+		if len(a) > 0 && a[0].Protocol().Code == ma.P_CIRCUIT {
+			continue // the relay client's listener, not an address (relayed ones: Addrs)
+		}
 		if s := a.String(); !slices.Contains(addrs, s) && len(s) <= descriptor.MaxAddressBytes && len(addrs) < descriptor.MaxAddresses {
 			addrs = append(addrs, s)
 		}

@@ -2,15 +2,76 @@
 // the production counterpart of sim-network, serving the same "network"
 // operations (send_envelope, receive_envelope, receive_envelope_from,
 // connected_peers, is_channel_established) between named nodes over
-// go-libp2p: TCP, Noise, yamux — and the same "transport" family
-// (learn_peer, local_descriptor), discovery from signed descriptors.
+// go-libp2p: TCP with Noise and yamux, and QUIC (TLS 1.3), directly or
+// through a circuit relay — and the same "transport" family (learn_peer,
+// local_descriptor): discovery from signed descriptors.
 //
 // Node is the transport itself, usable in process: a libp2p host that
-// listens on one configured address (loopback by default) and nothing
-// else, connects only with its configured peers, and buffers the
-// envelopes addressed to it until they are taken. No discovery (mDNS,
-// DHT), NAT port mapping, relay, hole punching, AutoNAT probing, ping or
-// metrics is enabled; QUIC is not enabled either (TCP only, for now).
+// listens on its configured addresses (loopback by default) and nothing
+// else, connects only with its configured peers (and relays), and buffers
+// the envelopes addressed to it until they are taken. No discovery (mDNS,
+// DHT), NAT port mapping, AutoNAT probing, AutoRelay, ping or metrics is
+// enabled.
+//
+// # Addresses: TCP and QUIC
+//
+// listen is one address or a list; a peer's address too. "host:port" is
+// TCP; a multiaddr names TCP (/ip4/A/tcp/P) or QUIC
+// (/ip4/A/udp/P/quic-v1), IPv6 alike. A node dials all of a peer's
+// addresses (libp2p ranks them: QUIC and TCP on private addresses at
+// once, public ones a little later) and keeps the first connection that
+// authenticates. QUIC brings its own handshake, TLS 1.3 with libp2p's
+// certificate carrying the same Ed25519 key, so the same identity is
+// proved, the same gater decides, and the same resource limits count its
+// connections and streams. No DNS name is accepted: the transport makes
+// no DNS request of its own.
+//
+// # Relays
+//
+// A node that cannot be reached (behind a NAT, or on a network the other
+// cannot route to) is reached through a relay: a Relay (NewRelay), a
+// libp2p host running circuit relay v2 and nothing else, with its own
+// Ed25519 key. A node with relays (Config.Relays, plugin attribute
+// relays) reserves a slot on each, refreshes it half way to its expiry,
+// and reserves again when its connection to the relay drops; it is then
+// reachable at <relay address>/p2p/<relay id>/p2p-circuit (Node.Addrs).
+// A peer configured with a relay (Peer.Relay, attribute relay = {address,
+// public_key}) is dialled through it beside its own addresses: at once
+// when those are private or absent, 500 ms after public ones (libp2p's
+// dial ranking), so the relay is used when a direct dial fails or is
+// impossible.
+//
+// A relayed connection is authenticated end to end: the two nodes run
+// Noise between themselves inside the circuit, so the relay copies bytes
+// it cannot read, and a byte it changes breaks the connection instead of
+// changing an envelope (TestRelayCarriesOnlyCiphertext,
+// TestRelayCannotForgeEnvelopes). libp2p calls such a connection
+// "limited"; envelope streams are opened on it on purpose
+// (network.WithAllowLimitedConn). The relay ends a circuit after
+// RelayLimits.CircuitDuration (1 h) or CircuitBytes (1 GiB each way),
+// libp2p's 2 min / 128 KiB being too small for envelope traffic; the
+// next send dials a new circuit, and a send caught by the end fails with
+// a retryable unavailable error.
+//
+// The gater admits a relay's key (the node's own relays and its peers'),
+// which it must for reservations and circuits, but a relay is not a peer:
+// an envelope stream a relay opens is refused and logged
+// (TestRelayCannotSendEnvelopes), and a key cannot be both a peer's and a
+// relay's. A relay may be given an allow list of keys (RelayConfig.Allow):
+// any other key's connection is closed once its handshake proved it.
+//
+// Hole punching (libp2p's DCUtR) is enabled on nodes with relays unless
+// Config.DisableHolePunching (attribute hole_punching = false): over a
+// relayed connection the two nodes exchange the addresses their peers
+// observed them at and dial each other at once; if that works, new
+// streams use the direct connection (Send moves to it). It needs a public
+// address observed by a peer (so identify's address discovery is on for
+// these nodes, and only for them); on a private network — as in this
+// package's tests, which have no NAT — it does nothing and the relayed
+// connection stays. Hole punching itself is not tested here; moving to a
+// direct connection once one exists is (TestSendMovesToADirectConnection),
+// and so is reserving again when a relay comes back
+// (TestReservationComesBackWithTheRelay).
 //
 // # Identity and authentication
 //
@@ -23,11 +84,11 @@
 // (created 0600 on first use). The key never crosses the plugin socket:
 // only its path does.
 //
-// Every peer is configured with its name, address and public key. A
-// connection runs the Noise handshake first, which proves both keys; the
-// gater (gate.go) then refuses any key that is not a configured peer's,
-// before a stream is opened, so nothing an unknown or impostor peer sends
-// is ever read as an envelope. A dialler checks the listener's key the
+// Every peer is configured with its name, addresses (or relay) and public
+// key. A connection runs the Noise handshake first (TLS 1.3 in QUIC),
+// which proves both keys; the gater (gate.go) then refuses any key that
+// is not a configured peer's or relay's, before a stream is opened, so
+// nothing an unknown or impostor peer sends is ever read as an envelope. A dialler checks the listener's key the
 // same way (the peer ID it dials). A plain TCP client — the old protocol's
 // hello naming a peer — cannot complete the handshake: its connection is
 // closed and the node logs "closed a connection before it authenticated".
@@ -60,7 +121,11 @@
 // peer holds, describe this node, or be older — a lower seq — than the
 // descriptor already learnt for the peer (ErrStaleDescriptor). A newer
 // descriptor signed by the same key moves the peer's addresses. Relay
-// addresses are verified but not used yet.
+// addresses are verified but not used yet: a learnt circuit address names
+// a relay the gater refuses unless it is one of the node's or its peers'
+// configured relays, and LocalDescriptor does not publish the node's own
+// circuit addresses (Node.Addrs has them) — the next step for reaching a
+// discovered peer through its relay.
 //
 // What the transport does not check is that a descriptor's key is its
 // authority's: for an authority it has never seen, any key that signed a
@@ -93,7 +158,12 @@
 //     not read, so its writes block (yamux flow control) and its send
 //     ends, at its deadline, in a retryable unavailable error.
 //   - max_connections: 64 (inbound and outbound, each direction too) and
-//     max_streams_per_peer: 16, enforced by libp2p's resource manager.
+//     max_streams_per_peer: 16, enforced by libp2p's resource manager. A
+//     relay known at Listen may have max_connections + 16 streams (one
+//     per circuit it carries). libp2p's limits per remote IP address (8
+//     connections at once; new ones at 0.2/s after 16) are replaced by
+//     max_connections at once and 1/s after 2 × max_connections: every
+//     relayed connection counts as one from the relay's address.
 //   - stream_memory_bytes: 64 MiB, what yamux may reserve for stream
 //     windows (a quarter per peer).
 //   - idle_timeout_ms: 300000 (5 minutes) without an envelope closes a
@@ -109,7 +179,8 @@
 // Invariants a newcomer must not break:
 //
 //   - No envelope is read from a connection before its peer's key was
-//     proved and found among the configured peers.
+//     proved and found among the configured peers; a relay's key is
+//     admitted to connect, never to send envelopes.
 //   - receive_envelope and receive_envelope_from return only envelopes
 //     addressed to this node; a destination naming another is a denied
 //     error. The instance serves one authority (the SDK refuses calls for
@@ -135,6 +206,9 @@
 // shared with sim-network, which serves the same operations over a
 // simulated network: one declaration and one envelope for both. Envelope
 // and MaxPayload are re-exported here for users of Node.
+//
+// Mistakes in a Config or RelayConfig are *ConfigError (errors.Is
+// ErrInvalidConfig), naming the plugin attribute and what to do.
 //
 // The package imports only sdk, effects, internal/descriptor,
 // plugins/internal/networkops and plugins/internal/transportops from the

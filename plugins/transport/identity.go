@@ -52,9 +52,10 @@ func LoadKeyFile(path string) (ed25519.PrivateKey, error) {
 	return ed25519.NewKeyFromSeed(seed[:ed25519.SeedSize]), nil
 }
 
-// loadOrCreateKey reads the key at path, creating it (0600, in a 0700
-// directory) on first use.
-func loadOrCreateKey(path string) (ed25519.PrivateKey, error) {
+// LoadOrCreateKeyFile reads the key at path as LoadKeyFile does, creating
+// it (a fresh seed, mode 0600, in a 0700 directory) on first use: how the
+// plugin keeps its own key, and how a relay may keep its identity.
+func LoadOrCreateKeyFile(path string) (ed25519.PrivateKey, error) {
 	key, err := LoadKeyFile(path)
 	if !errors.Is(err, fs.ErrNotExist) {
 		return key, err

@@ -9,11 +9,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
-	"net/netip"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,13 +21,11 @@ import (
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
-	"github.com/libp2p/go-libp2p/core/peerstore"
 	"github.com/libp2p/go-libp2p/core/protocol"
-	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/security/noise"
+	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
-	manet "github.com/multiformats/go-multiaddr/net"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/networkops"
@@ -41,10 +36,12 @@ import (
 const ProtocolID = protocol.ID("/aura/envelope/1.0.0")
 
 // Node is one endpoint of the transport: a libp2p host with the node's
-// key as its identity, listening on one address, accepting connections
-// only from its configured peers, and buffering the envelopes addressed
-// to it until they are taken. Make one with Listen; all methods are safe
-// for concurrent use.
+// key as its identity, listening on its TCP and QUIC addresses, accepting
+// connections only from its configured peers (and relays), and buffering
+// the envelopes addressed to it until they are taken. It may keep
+// reservations on relays so that peers reach it through them, and dials
+// peers directly or through their relays. Make one with Listen; all
+// methods are safe for concurrent use.
 type Node struct {
 	name    string
 	pub     ed25519.PublicKey
@@ -54,6 +51,8 @@ type Node struct {
 	refused atomic.Int64 // connections closed before they authenticated
 	wg      sync.WaitGroup
 	done    chan struct{} // closed by Close
+	life    context.Context
+	end     context.CancelFunc // cancels life, in Close
 
 	mu         sync.Mutex
 	room       *sync.Cond // signalled when the buffer shrinks or the node closes
@@ -69,6 +68,12 @@ type Node struct {
 	bytes      int64            // encoded bytes buffered or being read, in all
 	peerBytes  map[string]int64 // the same, per peer name
 	arrived    chan struct{}    // closed and replaced when an envelope is buffered
+
+	holePunching bool
+	ownRelays    map[peer.ID]*reservation // the relays this node reserves a slot on
+	peerRelays   map[string]peer.ID       // peer name → the relay it is reachable through
+	relayIDs     map[peer.ID]bool         // both: the keys the gater lets in as relays
+	reserved     chan struct{}            // closed and replaced when a reservation is made or lost
 }
 
 // buffered is an envelope waiting to be taken, with the peer it came from
@@ -87,72 +92,119 @@ type outbound struct {
 	done chan struct{}  // closed when s's watcher saw it end
 }
 
-// Listen starts a node listening on cfg.Listen.
+// Listen starts a node listening on cfg.Listen. A mistake in cfg is a
+// *ConfigError naming the attribute.
 func Listen(cfg Config) (*Node, error) {
 	key, err := privateKey(cfg.Identity)
 	if err != nil {
-		return nil, fmt.Errorf("identity: %w", err)
+		return nil, configErr([]string{"identity_key_file"}, "give the node's Ed25519 private key", "identity: "+err.Error())
 	}
 	limits := cfg.Limits.withDefaults()
-	if _, err := limits.check(); err != nil {
-		return nil, err
+	if attr, err := limits.check(); err != nil {
+		return nil, configErr([]string{attr}, "", err.Error())
 	}
-	listen, err := Multiaddr(cfg.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("listen address: %w", err)
+	listenAddrs := cfg.ListenAddresses
+	if cfg.Listen != "" {
+		listenAddrs = append([]string{cfg.Listen}, listenAddrs...)
+	}
+	if len(listenAddrs) == 0 {
+		listenAddrs = []string{DefaultListen}
+	}
+	var listen []ma.Multiaddr
+	for i, a := range listenAddrs {
+		m, err := configAddr(a)
+		if err != nil {
+			path := []string{"listen"}
+			if len(listenAddrs) > 1 {
+				path = append(path, strconv.Itoa(i))
+			}
+			return nil, configErr(path, "", "listen address: "+err.Error())
+		}
+		listen = append(listen, m)
 	}
 	n := &Node{
 		name: cfg.Name, pub: cfg.Identity.Public().(ed25519.PublicKey), logger: cfg.Logger, limits: limits, done: make(chan struct{}),
 		peers: map[string]peer.ID{}, names: map[peer.ID]string{}, out: map[string]*outbound{},
 		streams: map[network.Stream]bool{}, channels: map[[2]string]bool{}, lastActive: map[peer.ID]time.Time{},
 		waiting: map[peer.ID]int{}, peerBytes: map[string]int64{}, arrived: make(chan struct{}),
+		ownRelays: map[peer.ID]*reservation{}, peerRelays: map[string]peer.ID{}, relayIDs: map[peer.ID]bool{},
+		reserved: make(chan struct{}),
 	}
+	n.life, n.end = context.WithCancel(context.Background())
 	if n.logger == nil {
 		n.logger = hclog.NewNullLogger()
 	}
 	n.room = sync.NewCond(&n.mu)
-	type addrPeer struct {
-		name string
-		id   peer.ID
-		addr ma.Multiaddr
+	var relays []*reservation
+	for i, r := range cfg.Relays {
+		rv, err := newReservation(r)
+		if err != nil {
+			err.Path = append([]string{"relays", strconv.Itoa(i)}, err.Path...)
+			return nil, err
+		}
+		if _, dup := n.ownRelays[rv.id]; dup {
+			return nil, configErr([]string{"relays", strconv.Itoa(i), "public_key"}, "list each relay once", "the same relay is listed twice")
+		}
+		n.ownRelays[rv.id] = rv
+		relays = append(relays, rv)
 	}
-	var known []addrPeer
+	var known []resolvedPeer
 	for _, name := range slices.Sorted(maps.Keys(cfg.Peers)) {
-		p := cfg.Peers[name]
-		id, err := PeerID(p.PublicKey)
+		rp, err := resolvePeer(cfg.Peers[name])
 		if err != nil {
-			return nil, fmt.Errorf("peer %s: public key: %w", name, err)
+			err.Path = append([]string{"peers", name}, err.Path...)
+			return nil, err
 		}
-		addr, err := Multiaddr(p.Address)
-		if err != nil {
-			return nil, fmt.Errorf("peer %s: address: %w", name, err)
+		if other, dup := n.names[rp.id]; dup {
+			return nil, configErr([]string{"peers", name, "public_key"}, "give each peer its own key",
+				fmt.Sprintf("peers %s and %s have the same public key", other, name))
 		}
-		if other, dup := n.names[id]; dup {
-			return nil, fmt.Errorf("peers %s and %s have the same public key", other, name)
+		n.peers[name], n.names[rp.id] = rp.id, name
+		if rp.relay != nil {
+			n.peerRelays[name] = rp.relay.id
 		}
-		n.peers[name], n.names[id] = id, name
-		known = append(known, addrPeer{name, id, addr})
+		known = append(known, rp)
 	}
-	rm, err := resourceManager(limits)
+	n.relayIDsLocked()
+	for id := range n.relayIDs {
+		if name, ok := n.names[id]; ok {
+			return nil, configErr([]string{"peers", name, "public_key"}, "run the relay with a key of its own",
+				fmt.Sprintf("peer %s has the public key of a relay: a relay is not a peer", name))
+		}
+	}
+	rm, err := resourceManager(limits, slices.Collect(maps.Keys(n.relayIDs)))
 	if err != nil {
+		n.end()
 		return nil, err
 	}
-	h, err := libp2p.New(
+	opts := []libp2p.Option{
 		libp2p.Identity(key),
-		libp2p.ListenAddrs(listen),
+		libp2p.ListenAddrs(listen...),
 		libp2p.Transport(tcp.NewTCPTransport),
+		libp2p.Transport(quic.NewTransport),
 		libp2p.Security(noise.ID, noise.New),
 		libp2p.ResourceManager(resources{ResourceManager: rm, n: n}),
 		libp2p.ConnectionManager(connmgr.NullConnMgr{}),
 		libp2p.ConnectionGater(gate{n}),
-		libp2p.DisableRelay(),
+		// The relay client: dialling /p2p-circuit addresses and accepting
+		// connections a relay brings. Either is gated like any other.
+		libp2p.EnableRelay(),
 		libp2p.DisableMetrics(),
 		libp2p.ForceReachabilityPrivate(),
-		libp2p.DisableIdentifyAddressDiscovery(),
 		libp2p.Ping(false),
-		libp2p.UserAgent("aura-host/"+Version),
-	)
+		libp2p.UserAgent("aura-host/" + Version),
+	}
+	if len(n.relayIDs) > 0 && !cfg.DisableHolePunching {
+		// Hole punching needs the addresses peers observe this node at
+		// (identify's address discovery); only then is it enabled.
+		n.holePunching = true
+		opts = append(opts, libp2p.EnableHolePunching())
+	} else {
+		opts = append(opts, libp2p.DisableIdentifyAddressDiscovery())
+	}
+	h, err := libp2p.New(opts...)
 	if err != nil {
+		n.end()
 		rm.Close()
 		return nil, err
 	}
@@ -161,61 +213,48 @@ func Listen(cfg Config) (*Node, error) {
 		n.name = h.ID().String()
 	}
 	for _, p := range known {
-		h.Peerstore().AddAddr(p.id, p.addr, peerstore.PermanentAddrTTL)
+		n.addAddrs(p)
 	}
 	h.SetStreamHandler(ProtocolID, n.serveInbound)
 	n.wg.Add(1)
 	go n.closeIdle()
+	n.keepReservations(relays)
 	return n, nil
 }
 
-// resourceManager is libp2p's resource manager with the node's limits on
-// connections, streams and multiplexer memory, and no limit it does not
-// set (libp2p's defaults scale with the machine).
-func resourceManager(l Limits) (network.ResourceManager, error) {
-	conns, streams := rcmgr.LimitVal(l.MaxConnections), rcmgr.LimitVal(l.MaxConnections*l.MaxStreamsPerPeer)
-	perPeerStreams := rcmgr.LimitVal(l.MaxStreamsPerPeer)
-	limits := rcmgr.PartialLimitConfig{
-		System: rcmgr.ResourceLimits{Conns: conns, ConnsInbound: conns, ConnsOutbound: conns,
-			Streams: streams, StreamsInbound: streams, StreamsOutbound: streams, Memory: rcmgr.LimitVal64(l.StreamMemory)},
-		Transient: rcmgr.ResourceLimits{Conns: conns, ConnsInbound: conns, ConnsOutbound: conns,
-			Streams: streams, StreamsInbound: streams, StreamsOutbound: streams, Memory: rcmgr.LimitVal64(l.StreamMemory / 4)},
-		PeerDefault: rcmgr.ResourceLimits{Streams: perPeerStreams, StreamsInbound: perPeerStreams, StreamsOutbound: perPeerStreams,
-			Memory: rcmgr.LimitVal64(l.StreamMemory / 4)},
-	}.Build(rcmgr.InfiniteLimits)
-	return rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits), rcmgr.WithMetricsDisabled())
-}
-
-// Multiaddr turns "host:port" (an IP address, or "localhost") or a
-// multiaddr into a multiaddr. A host name other than localhost is refused
-// rather than looked up: the transport makes no DNS request of its own.
-func Multiaddr(addr string) (ma.Multiaddr, error) {
-	if strings.HasPrefix(addr, "/") {
-		return ma.NewMultiaddr(addr)
-	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	if host == "localhost" {
-		host = "127.0.0.1"
-	}
-	ip, err := netip.ParseAddr(host)
-	p, perr := strconv.ParseUint(port, 10, 16)
-	if err != nil || perr != nil {
-		return nil, fmt.Errorf("%q is not an IP address and port", addr)
-	}
-	return manet.FromNetAddr(net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(p))))
-}
-
-// Addr returns the address the node listens on, as host:port.
+// Addr returns an address the node listens on: its first TCP address as
+// host:port, else its first address as a multiaddr.
 func (n *Node) Addr() string {
-	for _, a := range n.h.Network().ListenAddresses() {
-		if na, err := manet.ToNetAddr(a); err == nil {
-			return na.String()
+	return firstAddr(n.h.Network().ListenAddresses())
+}
+
+// firstAddr is the first TCP address as host:port, else the first other
+// non-circuit address as a multiaddr.
+func firstAddr(addrs []ma.Multiaddr) string {
+	addrs = slices.DeleteFunc(slices.Clone(addrs), isCircuit)
+	for _, a := range addrs {
+		if _, err := a.ValueForProtocol(ma.P_TCP); err == nil {
+			return hostPort(a)
 		}
 	}
+	if len(addrs) > 0 {
+		return addrs[0].String()
+	}
 	return ""
+}
+
+// Addrs returns the addresses the node listens on (TCP as host:port, QUIC
+// as multiaddrs), then the circuit addresses of the relays it holds a
+// reservation on (relay address /p2p/<relay id>/p2p-circuit): every
+// address a peer may be given.
+func (n *Node) Addrs() []string {
+	var out []string
+	for _, a := range n.h.Network().ListenAddresses() {
+		if !isCircuit(a) {
+			out = append(out, hostPort(a))
+		}
+	}
+	return append(out, n.circuitAddrs()...)
 }
 
 // Name returns the node's name.
@@ -231,37 +270,6 @@ func (n *Node) ID() peer.ID { return n.h.ID() }
 // Refused returns how many connections were closed before they
 // authenticated as a configured peer.
 func (n *Node) Refused() int64 { return n.refused.Load() }
-
-// SetPeer adds a peer or changes its address and key.
-func (n *Node) SetPeer(name string, p Peer) error {
-	id, err := PeerID(p.PublicKey)
-	if err != nil {
-		return err
-	}
-	addr, err := Multiaddr(p.Address)
-	if err != nil {
-		return err
-	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if other, dup := n.names[id]; dup && other != name {
-		return fmt.Errorf("peer %s already has this public key", other)
-	}
-	if old, ok := n.peers[name]; ok {
-		delete(n.names, old)
-		n.h.Peerstore().ClearAddrs(old)
-	}
-	n.peers[name], n.names[id] = id, name
-	n.h.Peerstore().AddAddr(id, addr, peerstore.PermanentAddrTTL)
-	return nil
-}
-
-func (n *Node) peerName(id peer.ID) (string, bool) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	name, ok := n.names[id]
-	return name, ok
-}
 
 // isClosed reports whether Close was called.
 func (n *Node) isClosed() bool {
@@ -281,6 +289,7 @@ func (n *Node) Close() error {
 	}
 	n.closed = true
 	close(n.done)
+	n.end()
 	streams := slices.Collect(maps.Keys(n.streams))
 	n.room.Broadcast()
 	n.mu.Unlock()
@@ -329,8 +338,12 @@ func (n *Node) serveInbound(s network.Stream) {
 	defer n.leave(s)
 	id := s.Conn().RemotePeer()
 	name, ok := n.peerName(id)
-	if !ok { // a peer removed since it connected
-		n.logger.Warn("refusing a stream from a peer no longer configured", "peer_id", id.String())
+	if !ok { // a relay, or a peer removed since it connected
+		if n.isRelay(id) {
+			n.logger.Warn("refusing an envelope stream from a relay: a relay is not a peer", "peer_id", id.String())
+		} else {
+			n.logger.Warn("refusing a stream from a peer no longer configured", "peer_id", id.String())
+		}
 		s.Reset()
 		return
 	}
@@ -412,8 +425,11 @@ func (n *Node) closeIdle() {
 		for _, c := range n.h.Network().Conns() {
 			id := c.RemotePeer()
 			n.mu.Lock()
-			last, waiting, name := n.lastActive[id], n.waiting[id] > 0, n.names[id]
+			last, waiting, name, relay := n.lastActive[id], n.waiting[id] > 0, n.names[id], n.relayIDs[id]
 			n.mu.Unlock()
+			if relay && !isCircuit(c.RemoteMultiaddr()) {
+				continue // the connection a reservation lives on; it carries no envelope
+			}
 			if opened := c.Stat().Opened; opened.After(last) {
 				last = opened
 			}
@@ -472,6 +488,14 @@ func (n *Node) Send(ctx context.Context, e Envelope) error {
 		case <-oc.done: // the peer closed it: open another
 			oc.s = nil
 		default:
+			if oc.s.Conn().Stat().Limited && n.h.Network().Connectedness(id) == network.Connected {
+				// A direct connection now exists beside the relayed one
+				// (hole punching, or the peer dialled in): move to it. The
+				// old stream's frames are all written; closing its write
+				// side lets the peer read them.
+				oc.s.CloseWrite()
+				oc.s = nil
+			}
 		}
 	}
 	if oc.s == nil {
@@ -502,7 +526,10 @@ func (n *Node) Send(ctx context.Context, e Envelope) error {
 // open connects to a peer (proving each other's keys) and opens an
 // envelope stream. Called with oc.mu.
 func (n *Node) open(ctx context.Context, oc *outbound, name string, id peer.ID) error {
-	s, err := n.h.NewStream(ctx, id, ProtocolID)
+	// A relayed connection is "limited" in libp2p's terms (the relay may
+	// bound its bytes and duration); envelopes may use it: Noise runs end
+	// to end over it, so the relay sees only ciphertext.
+	s, err := n.h.NewStream(network.WithAllowLimitedConn(ctx, "envelopes may travel through a relay"), id, ProtocolID)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
@@ -548,14 +575,15 @@ func (n *Node) peerNames() []string {
 }
 
 // ConnectedPeers returns the names of the configured peers with a live
-// (authenticated) connection, dialled or accepted, sorted.
+// (authenticated) connection, dialled or accepted, direct or through a
+// relay, sorted.
 func (n *Node) ConnectedPeers() []string {
 	n.mu.Lock()
 	peers := maps.Clone(n.peers)
 	n.mu.Unlock()
 	var out []string
 	for name, id := range peers {
-		if n.h.Network().Connectedness(id) == network.Connected {
+		if n.connected(id) {
 			out = append(out, name)
 		}
 	}
@@ -570,5 +598,12 @@ func (n *Node) ChannelEstablished(context sdk.Value, peer string) bool {
 	used := n.channels[[2]string{peer, networkops.AddressKey(context)}]
 	id, ok := n.peers[peer]
 	n.mu.Unlock()
-	return used && ok && n.h.Network().Connectedness(id) == network.Connected
+	return used && ok && n.connected(id)
+}
+
+// connected reports whether a live connection with id exists, direct or
+// through a relay (libp2p calls a relayed one "limited").
+func (n *Node) connected(id peer.ID) bool {
+	c := n.h.Network().Connectedness(id)
+	return c == network.Connected || c == network.Limited
 }

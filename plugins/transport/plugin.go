@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -47,10 +49,11 @@ func (t *transport) plugin() *sdk.Plugin {
 		Config: []sdk.ConfigField{
 			{
 				Name:    "listen",
-				Kind:    sdk.KindString,
+				Kind:    sdk.KindAny,
 				Default: sdk.String(DefaultListen),
-				Doc: "The address to listen on for envelopes, host:port or a TCP multiaddr; port 0 picks a free port. " +
-					"Only this address is listened on. Default " + DefaultListen + " (loopback only).",
+				Doc: "The address, or a list of addresses, to listen on for envelopes: host:port (TCP) or a TCP or QUIC " +
+					"multiaddr, e.g. [\"0.0.0.0:4001\", \"/ip4/0.0.0.0/udp/4001/quic-v1\"]; port 0 picks a free port. " +
+					"Only these addresses are listened on. Default " + DefaultListen + " (TCP, loopback only).",
 			},
 			{
 				Name: "name",
@@ -70,9 +73,29 @@ func (t *transport) plugin() *sdk.Plugin {
 				Kind:    sdk.KindMap,
 				Default: sdk.Map(nil),
 				Doc: "The only peers this node exchanges envelopes with: a map of peer name to {address = host:port or " +
-					"multiaddr, public_key = the peer's Ed25519 public key, 64 hex digits}. A connection that does not " +
-					"prove one of these keys is closed before anything it sent is read; an envelope's source must be " +
-					"the name of the peer that sent it.",
+					"TCP/QUIC multiaddr, or a list of them; public_key = the peer's Ed25519 public key, 64 hex digits; " +
+					"optional relay = {address, public_key} of a relay the peer holds a reservation on, dialled " +
+					"through when its addresses fail or when it has none}. A connection that does not prove one of " +
+					"these keys (or a relay's) is closed before anything it sent is read; an envelope's source must be " +
+					"the name of the peer that sent it. Through a relay, the two nodes still authenticate each other " +
+					"end to end: the relay carries only ciphertext.",
+			},
+			{
+				Name:    "relays",
+				Kind:    sdk.KindList,
+				Default: sdk.List(),
+				Doc: "Relays this node reserves a slot on, so that peers that cannot reach its addresses reach it " +
+					"through them: a list of {address = the relay's host:port or TCP/QUIC multiaddr, public_key = its " +
+					"Ed25519 public key, 64 hex digits}. The node is then reachable at <relay address>/p2p/<relay " +
+					"id>/p2p-circuit. A relay may connect but never send envelopes: it is not a peer.",
+			},
+			{
+				Name:    "hole_punching",
+				Kind:    sdk.KindBool,
+				Default: sdk.Bool(true),
+				Doc: "With relays (the node's or its peers'), try libp2p hole punching (DCUtR) over a relayed " +
+					"connection to reach the peer directly through NATs. It needs a public address that a peer " +
+					"observed; on a private network it does nothing and the relayed connection stays. Default true.",
 			},
 			intLimit("max_envelope_bytes", DefaultMaxEnvelopeBytes, "The largest envelope, in bytes of its encoding; a peer sending a larger one is disconnected."),
 			intLimit("max_buffered_bytes_per_peer", DefaultMaxBufferedBytesPerPeer, "Bytes of received envelopes buffered from one peer; past it, that peer's sends block (back-pressure)."),
@@ -93,10 +116,12 @@ func intLimit(name string, def int64, doc string) sdk.ConfigField {
 }
 
 func (t *transport) configure(_ context.Context, c *sdk.Configuration) error {
-	cfg := Config{Listen: DefaultListen, Peers: map[string]Peer{}, Logger: c.Logger}
-	if v, ok := c.Get("listen").AsString(); ok {
-		cfg.Listen = v
+	cfg := Config{Peers: map[string]Peer{}, Logger: c.Logger}
+	listen, err := addressList(c.Get("listen"), []string{"listen"}, "the address to listen on")
+	if err != nil {
+		return err
 	}
+	cfg.ListenAddresses = listen
 	cfg.Name, _ = c.Get("name").AsString()
 	for _, f := range c.Get("peers").Fields() {
 		p, err := parsePeer(f.Key, f.Value)
@@ -104,6 +129,16 @@ func (t *transport) configure(_ context.Context, c *sdk.Configuration) error {
 			return err
 		}
 		cfg.Peers[f.Key] = p
+	}
+	for i, v := range c.Get("relays").Items() {
+		r, err := parseRelay(v, []string{"relays", strconv.Itoa(i)})
+		if err != nil {
+			return err
+		}
+		cfg.Relays = append(cfg.Relays, r)
+	}
+	if v, ok := c.Get("hole_punching").AsBool(); ok {
+		cfg.DisableHolePunching = !v
 	}
 	limits := map[string]*int64{}
 	var maxEnvelope, maxBuffered, maxConns, maxStreams, idleMs int64
@@ -135,13 +170,17 @@ func (t *transport) configure(_ context.Context, c *sdk.Configuration) error {
 	}
 	cfg.Identity = key
 	node, err := Listen(cfg)
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return &sdk.ConfigError{Path: ce.Path, Summary: "invalid transport configuration", Detail: ce.Error()}
+	}
 	if err != nil {
 		return &sdk.ConfigError{Path: []string{"listen"}, Summary: "cannot listen for envelopes",
 			Detail: fmt.Sprintf("listening on %q: %v", cfg.Listen, err)}
 	}
 	// The public key is what the node's peers write in their peers block.
 	cfg.Logger.Info("transport listening", "name", node.Name(), "peer_id", node.ID().String(),
-		"public_key", hex.EncodeToString(node.PublicKey()), "addr", node.Addr())
+		"public_key", hex.EncodeToString(node.PublicKey()), "addrs", node.Addrs(), "relays", len(cfg.Relays))
 	t.mu.Lock()
 	old := t.node
 	t.node = node
@@ -164,7 +203,7 @@ func (t *transport) identity(c *sdk.Configuration) (ed25519.PrivateKey, error) {
 		return key, nil
 	}
 	if c.StateDir != "" {
-		key, err := loadOrCreateKey(filepath.Join(c.StateDir, KeyFileName))
+		key, err := LoadOrCreateKeyFile(filepath.Join(c.StateDir, KeyFileName))
 		if err != nil {
 			return nil, &sdk.ConfigError{Path: []string{"identity_key_file"}, Summary: "cannot load the transport's identity key", Detail: err.Error()}
 		}
@@ -174,35 +213,119 @@ func (t *transport) identity(c *sdk.Configuration) (ed25519.PrivateKey, error) {
 	return key, err
 }
 
-// parsePeer reads one entry of peers, placing a mistake on its attribute.
-func parsePeer(name string, v sdk.Value) (Peer, error) {
-	bad := func(path []string, summary, detail string) error {
-		return &sdk.ConfigError{Path: append([]string{"peers", name}, path...), Summary: summary, Detail: detail}
+// addressList reads an address or a list of addresses, checking each.
+func addressList(v sdk.Value, path []string, what string) ([]string, error) {
+	bad := func(path []string, detail string) error {
+		return &sdk.ConfigError{Path: path, Summary: "invalid address", Detail: detail}
 	}
+	var out []string
+	switch v.Kind() {
+	case sdk.KindNull:
+		return nil, nil
+	case sdk.KindString:
+		a, _ := v.AsString()
+		if _, err := configAddr(a); err != nil {
+			return nil, bad(path, fmt.Sprintf("%s: %v", what, err))
+		}
+		return []string{a}, nil
+	case sdk.KindList:
+		for i, item := range v.Items() {
+			a, ok := item.AsString()
+			at := append(slices.Clone(path), strconv.Itoa(i))
+			if !ok {
+				return nil, bad(at, fmt.Sprintf("%s must be host:port or a TCP/QUIC multiaddr string, got %v", what, item))
+			}
+			if _, err := configAddr(a); err != nil {
+				return nil, bad(at, fmt.Sprintf("%s: %v", what, err))
+			}
+			out = append(out, a)
+		}
+		if len(out) == 0 {
+			return nil, bad(path, what+" is an empty list: give at least one address")
+		}
+		return out, nil
+	}
+	return nil, bad(path, fmt.Sprintf("%s must be an address string (host:port or a TCP/QUIC multiaddr) or a list of them, got %v", what, v))
+}
+
+// publicKey reads a 64-hex-digit Ed25519 public key.
+func publicKey(v sdk.Value, path []string, whose string) (ed25519.PublicKey, error) {
+	keyHex, ok := v.AsString()
+	key, err := hex.DecodeString(keyHex)
+	if !ok || err != nil || len(key) != ed25519.PublicKeySize {
+		return nil, &sdk.ConfigError{Path: path, Summary: "invalid public key",
+			Detail: fmt.Sprintf("the public_key of %s must be its Ed25519 public key as 64 hex digits, got %v", whose, v)}
+	}
+	return ed25519.PublicKey(key), nil
+}
+
+// parseRelay reads {address, public_key} of a relay at path.
+func parseRelay(v sdk.Value, path []string) (RelayInfo, error) {
+	at := func(k string) []string { return append(slices.Clone(path), k) }
 	if v.Kind() != sdk.KindMap {
-		return Peer{}, bad(nil, "invalid peer",
-			fmt.Sprintf("peer %q must be {address = \"host:port\", public_key = \"<64 hex digits>\"}: the transport authenticates every peer by its Ed25519 key, got %v", name, v))
+		return RelayInfo{}, &sdk.ConfigError{Path: path, Summary: "invalid relay",
+			Detail: fmt.Sprintf("a relay must be {address = \"host:port\", public_key = \"<64 hex digits>\"}: the transport authenticates a relay by its Ed25519 key too, got %v", v)}
 	}
 	for _, f := range v.Fields() {
 		if f.Key != "address" && f.Key != "public_key" {
-			return Peer{}, bad([]string{f.Key}, "unknown peer attribute", fmt.Sprintf("a peer has address and public_key, not %q", f.Key))
+			return RelayInfo{}, &sdk.ConfigError{Path: at(f.Key), Summary: "unknown relay attribute",
+				Detail: fmt.Sprintf("a relay has address and public_key, not %q", f.Key)}
 		}
 	}
 	get := func(k string) sdk.Value { x, _ := v.Get(k); return x }
 	addr, ok := get("address").AsString()
 	if !ok || addr == "" {
-		return Peer{}, bad([]string{"address"}, "invalid peer address", fmt.Sprintf("the address of peer %q must be a host:port or multiaddr string, got %v", name, get("address")))
+		return RelayInfo{}, &sdk.ConfigError{Path: at("address"), Summary: "invalid relay address",
+			Detail: fmt.Sprintf("the relay's address must be a host:port or TCP/QUIC multiaddr string, got %v", get("address"))}
 	}
-	if _, err := Multiaddr(addr); err != nil {
-		return Peer{}, bad([]string{"address"}, "invalid peer address", fmt.Sprintf("the address of peer %q: %v", name, err))
+	if _, err := configAddr(addr); err != nil {
+		return RelayInfo{}, &sdk.ConfigError{Path: at("address"), Summary: "invalid relay address", Detail: "the relay's address: " + err.Error()}
 	}
-	keyHex, ok := get("public_key").AsString()
-	key, err := hex.DecodeString(keyHex)
-	if !ok || err != nil || len(key) != ed25519.PublicKeySize {
-		return Peer{}, bad([]string{"public_key"}, "invalid peer public key",
-			fmt.Sprintf("the public_key of peer %q must be its Ed25519 public key as 64 hex digits, got %v", name, get("public_key")))
+	key, err := publicKey(get("public_key"), at("public_key"), "a relay (the relay logs it when it starts)")
+	if err != nil {
+		return RelayInfo{}, err
 	}
-	return Peer{Address: addr, PublicKey: ed25519.PublicKey(key)}, nil
+	return RelayInfo{Address: addr, PublicKey: key}, nil
+}
+
+// parsePeer reads one entry of peers, placing a mistake on its attribute.
+func parsePeer(name string, v sdk.Value) (Peer, error) {
+	path := []string{"peers", name}
+	at := func(k ...string) []string { return append(slices.Clone(path), k...) }
+	if v.Kind() != sdk.KindMap {
+		return Peer{}, &sdk.ConfigError{Path: path, Summary: "invalid peer",
+			Detail: fmt.Sprintf("peer %q must be {address = \"host:port\", public_key = \"<64 hex digits>\"}: the transport authenticates every peer by its Ed25519 key, got %v", name, v)}
+	}
+	for _, f := range v.Fields() {
+		if f.Key != "address" && f.Key != "public_key" && f.Key != "relay" {
+			return Peer{}, &sdk.ConfigError{Path: at(f.Key), Summary: "unknown peer attribute",
+				Detail: fmt.Sprintf("a peer has address, public_key and relay, not %q", f.Key)}
+		}
+	}
+	get := func(k string) sdk.Value { x, _ := v.Get(k); return x }
+	var p Peer
+	addrs, err := addressList(get("address"), at("address"), fmt.Sprintf("the address of peer %q", name))
+	if err != nil {
+		return Peer{}, err
+	}
+	if len(addrs) > 0 {
+		p.Address, p.Addresses = addrs[0], addrs[1:]
+	}
+	if p.PublicKey, err = publicKey(get("public_key"), at("public_key"), fmt.Sprintf("peer %q", name)); err != nil {
+		return Peer{}, err
+	}
+	if r := get("relay"); !r.IsNull() {
+		relay, err := parseRelay(r, at("relay"))
+		if err != nil {
+			return Peer{}, err
+		}
+		p.Relay = &relay
+	}
+	if p.Address == "" && p.Relay == nil {
+		return Peer{}, &sdk.ConfigError{Path: at("address"), Summary: "invalid peer address",
+			Detail: fmt.Sprintf("peer %q needs an address (host:port or a TCP/QUIC multiaddr, or a list of them) or a relay it is reachable through", name)}
+	}
+	return p, nil
 }
 
 // close closes the node, if any. The served plugin never calls it (process

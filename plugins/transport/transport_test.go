@@ -263,11 +263,11 @@ func TestBackpressure(t *testing.T) {
 // that any goroutine left behind is the node's.
 func TestCloseEndsEveryGoroutine(t *testing.T) {
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
-	a, err := Listen(Config{Listen: DefaultListen, Name: "a", Identity: newKey(t)})
+	a, err := Listen(Config{Name: "a", Identity: newKey(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Listen(Config{Listen: DefaultListen, Name: "b", Identity: newKey(t),
+	b, err := Listen(Config{Name: "b", Identity: newKey(t),
 		Peers: map[string]Peer{"a": {Address: a.Addr(), PublicKey: a.PublicKey()}}})
 	if err != nil {
 		t.Fatal(err)
