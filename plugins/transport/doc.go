@@ -187,9 +187,14 @@
 //     another), so this binds receives to the caller.
 //   - send_envelope returns only after the whole frame was written to the
 //     peer's stream, or fails with a retryable unavailable error — it is
-//     never silently dropped here. A failed write is not retried: the
-//     envelope may have arrived, and sending it twice is the caller's
-//     decision.
+//     never silently dropped here. While the peer is unreachable (not yet
+//     started, restarting, cut off by a partition) the operation tries
+//     again with backoff (50 ms doubling to 1 s) until the call's
+//     deadline; a call without one is tried once. A retried envelope may
+//     arrive twice (a write can fail after the peer read it): the
+//     receiving guard chain drops the second by its receipt's nonce, and
+//     a protocol session by its sequence number. Node.Send itself tries
+//     once.
 //   - Every limit pushes back or closes with a logged reason; nothing
 //     accepted into the buffer is discarded.
 //   - Every goroutine belongs to the Node (or to its libp2p host, which
