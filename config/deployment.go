@@ -88,8 +88,12 @@ type Deployment struct {
 	Services []*Service
 	Agents   []*Agent
 	Faults   []*Fault
-	// Peers are the deployment's agents on other machines (peer blocks).
+	// Peers are the deployment's agents on other machines, and its relays
+	// (peer blocks).
 	Peers []*Peer
+	// Relay is the relay block: this machine runs a circuit relay; nil
+	// when absent.
+	Relay *RelayBlock
 	Runs  []*Run
 
 	// Overrides holds the mode blocks (testing, simulation) by mode; nil
@@ -188,6 +192,7 @@ var topLevelSpec = bodySpec[Deployment]{
 		{typ: "service", labels: []string{"name"}, decode: decodeServiceBlock},
 		{typ: "agent", labels: []string{"name"}, decode: decodeAgentBlock},
 		{typ: "peer", labels: []string{"name"}, decode: decodePeerBlock},
+		{typ: "relay", single: true, decode: decodeRelayBlock},
 		{typ: "simulation", single: true, decode: decodeOverrideBlock(effects.Simulation, &simulationSpec)},
 		{typ: "testing", single: true, decode: decodeOverrideBlock(effects.Testing, &testingSpec)},
 		{typ: "fault", labels: []string{"kind"}, decode: decodeFaultBlock},

@@ -41,9 +41,16 @@ type Peer struct {
 
 	// PublicKey is its 32-byte Ed25519 device key: the key its transport
 	// proves in the handshake (its libp2p peer ID) and signs its receipts
-	// with.
+	// with. For a relay, the relay's own key.
 	PublicKey      []byte
 	PublicKeyRange hcl.Range
+
+	// Relay marks a machine that runs a circuit relay (its file has a
+	// relay block) rather than an agent: this machine's agents reserve a
+	// slot on it and reach the other peers through it when they cannot
+	// reach them directly. A relay plays no role and syncs nothing.
+	Relay      bool
+	RelayRange hcl.Range
 }
 
 // maxAddresses bounds a list of network addresses.
@@ -58,6 +65,11 @@ var peerSpec = bodySpec[Peer]{
 			}
 		}},
 		{name: "address", required: true, example: `"/ip4/10.0.0.2/tcp/4001"`, decode: decodePeerAddress},
+		{name: "relay", decode: func(d *decoder, p *Peer, a *hcl.Attribute) {
+			if b, ok := d.boolAttr(a); ok {
+				p.Relay, p.RelayRange = b, a.Expr.Range()
+			}
+		}},
 		{name: "public_key", required: true, example: `"<64 hex digits>"`, decode: func(d *decoder, p *Peer, a *hcl.Attribute) {
 			s, ok := d.stringAttr(a, `"<64 hex digits>"`)
 			if !ok {
@@ -125,14 +137,80 @@ func (d *decoder) addressesAttr(a *hcl.Attribute) ([]string, bool) {
 	return out, true
 }
 
-// PeerNamed returns the peer declared with name, or nil.
+// PeerNamed returns the peer declared with name, or nil; a relay is not
+// a peer an agent's role or sync block may name, and is found only by
+// RelayNamed.
 func (d *Deployment) PeerNamed(name string) *Peer {
 	for _, p := range d.Peers {
-		if p.Name == name {
+		if p.Name == name && !p.Relay {
 			return p
 		}
 	}
 	return nil
+}
+
+// RelayNamed returns the relay peer declared with name, or nil.
+func (d *Deployment) RelayNamed(name string) *Peer {
+	for _, p := range d.Peers {
+		if p.Name == name && p.Relay {
+			return p
+		}
+	}
+	return nil
+}
+
+// RelayBlock is a relay block: this machine runs a circuit relay, through
+// which machines that cannot reach each other directly exchange envelopes
+// (end to end authenticated: the relay copies bytes it cannot read). Its
+// identity is its own Ed25519 key, kept in <state_dir>/relay.key;
+// `aura-host key FILE` prints it for the peer blocks (relay = true) of the
+// other machines.
+//
+//	relay {
+//	  listen = ["/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/udp/4001/quic-v1"]
+//	  allow  = ["<64 hex digits>"]   # optional: only these keys may reserve or dial through it
+//	}
+type RelayBlock struct {
+	DeclRange   hcl.Range
+	Listen      []string
+	ListenRange hcl.Range
+	// Allow, when not empty, lists the only device keys that may use the
+	// relay.
+	Allow      [][]byte
+	AllowRange hcl.Range
+}
+
+var relaySpec = bodySpec[RelayBlock]{
+	where: "in a relay block",
+	attrs: []attrSpec[RelayBlock]{
+		{name: "listen", required: true, example: `"/ip4/0.0.0.0/tcp/4001"`, decode: func(d *decoder, r *RelayBlock, a *hcl.Attribute) {
+			if addrs, ok := d.addressesAttr(a); ok {
+				r.Listen, r.ListenRange = addrs, a.Expr.Range()
+			}
+		}},
+		{name: "allow", decode: func(d *decoder, r *RelayBlock, a *hcl.Attribute) {
+			items, ok := d.stringListAttr(a, `["<64 hex digits>"]`)
+			if !ok {
+				return
+			}
+			for _, it := range items {
+				key, err := hex.DecodeString(it.Value)
+				if err != nil || len(key) != 32 {
+					d.add(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid public key",
+						Detail:  "Each key in allow is a device's Ed25519 public key as 64 hex digits (`aura-host key FILE` on its machine prints it).",
+						Subject: it.ValueRange.Ptr()})
+					return
+				}
+				r.Allow = append(r.Allow, key)
+			}
+			r.AllowRange = a.Expr.Range()
+		}},
+	},
+}
+
+func decodeRelayBlock(d *decoder, dep *Deployment, b *hcl.Block) {
+	dep.Relay = &RelayBlock{DeclRange: b.DefRange}
+	relaySpec.decode(d, dep.Relay, b.Body)
 }
 
 func decodePeerBlock(d *decoder, dep *Deployment, b *hcl.Block) {
@@ -171,7 +249,13 @@ func (d *decoder) checkPeers(dep *Deployment) {
 			continue
 		}
 		names[p.Name] = owner{"peer", p.NameRange}
-		if first, ok := authorities[p.Authority]; ok {
+		if p.Relay {
+			if p.AuthorityRange != (hcl.Range{}) {
+				d.add(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "A relay has no authority",
+					Detail:  fmt.Sprintf("Peer %q is a relay: it runs no agent and acts for no authority. Remove authority, or relay = true if it is an agent's machine.", p.Name),
+					Subject: p.AuthorityRange.Ptr()})
+			}
+		} else if first, ok := authorities[p.Authority]; ok {
 			d.add(&hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Two agents with one authority",
@@ -179,7 +263,9 @@ func (d *decoder) checkPeers(dep *Deployment) {
 				Subject:  p.DeclRange.Ptr(),
 			})
 		}
-		authorities[p.Authority] = owner{fmt.Sprintf("peer %q", p.Name), p.DeclRange}
+		if !p.Relay {
+			authorities[p.Authority] = owner{fmt.Sprintf("peer %q", p.Name), p.DeclRange}
+		}
 		if len(p.PublicKey) > 0 {
 			if first, ok := keys[string(p.PublicKey)]; ok {
 				d.add(&hcl.Diagnostic{
@@ -192,7 +278,7 @@ func (d *decoder) checkPeers(dep *Deployment) {
 			keys[string(p.PublicKey)] = owner{fmt.Sprintf("peer %q", p.Name), p.DeclRange}
 		}
 	}
-	if len(dep.Peers) > 0 && len(dep.Agents) == 0 {
+	if len(dep.Peers) > 0 && len(dep.Agents) == 0 && dep.Relay == nil {
 		d.add(&hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Peers without an agent",

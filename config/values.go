@@ -312,3 +312,16 @@ func (d *decoder) fractionAttr(a *hcl.Attribute, example string) (float64, bool)
 	}
 	return x, true
 }
+
+// boolAttr decodes true or false.
+func (d *decoder) boolAttr(a *hcl.Attribute) (bool, bool) {
+	v, ok := d.evalAttr(a.Expr)
+	if !ok {
+		return false, false
+	}
+	if v.IsNull() || v.Type() != cty.Bool {
+		d.wrongType(a.Expr.Range(), a.Name, "true or false", v, a.Name+" = true")
+		return false, false
+	}
+	return v.True(), true
+}

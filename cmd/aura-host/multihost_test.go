@@ -110,7 +110,13 @@ func (m *multihost) stateDir(name string) string {
 // start runs `aura-host run` for a machine in its namespace.
 func (m *multihost) start(t *testing.T, name string) *machineProc {
 	t.Helper()
-	args := []string{"run", m.file(name), "--log-level", "info"}
+	return m.startFile(t, name, m.file(name))
+}
+
+// startFile runs `aura-host run FILE` for a machine in its namespace.
+func (m *multihost) startFile(t *testing.T, name, file string) *machineProc {
+	t.Helper()
+	args := []string{"run", file, "--log-level", "info"}
 	if strings.HasPrefix(name, "guardian") {
 		args = append(args, "--decide", "Guardian[*]=Approve")
 	}
@@ -439,5 +445,99 @@ func (m *multihost) shortenTimeouts(t *testing.T, name, timeout string) {
 func (m *multihost) stopAll(t *testing.T) {
 	for _, p := range m.procs {
 		p.stop(t)
+	}
+}
+
+// Two machines with no route between them run a protocol through a third
+// that runs `aura-host run` on a file with a relay block: each reserves a
+// slot on the relay, dials the other through it, and the envelopes, end to
+// end authenticated between the two (plugins/transport's relay tests show
+// the relay can neither read nor forge them), complete the run on both.
+func TestTwoMachinesMeetThroughARelay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts three hosts in three network namespaces")
+	}
+	lab := netns.New(t)
+	a, r, b := lab.Host("a"), lab.Host("r"), lab.Host("b")
+	ar, rb := lab.Link(a, r), lab.Link(r, b)
+	if a.Command("ping", "-c", "1", "-W", "1", rb.AddrB).Run() == nil {
+		t.Fatal("a reaches b directly: the test needs a relay to be the only way")
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(mustAbs(t, filepath.Join("..", "..", "examples", "protocols")), filepath.Join(dir, "protocols")); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, text string) string {
+		d := filepath.Join(dir, name)
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(d, name+".hcl")
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	relayFile := write("r", "deployment \"net\" {}\nrelay {\n  listen = \"/ip4/0.0.0.0/tcp/4002\"\n}\n")
+	key := func(file string) string {
+		out, err := exec.Command(auraHost, "key", file).Output()
+		if err != nil {
+			t.Fatalf("aura-host key %s: %v", file, err)
+		}
+		_, k, _ := strings.Cut(strings.TrimSpace(string(out)), "\t")
+		return k
+	}
+	machine := func(self, other, otherAddr, relayAddr string, keys map[string]string) string {
+		return fmt.Sprintf(`deployment "net" {
+  seed = 3
+}
+plugin "network" { builtin = "transport" }
+plugin "clock" { builtin = "clock" }
+plugin "random" { builtin = "random" }
+plugin "crypto" { builtin = "crypto" }
+plugin "console" { builtin = "console" }
+plugin "journal" { builtin = "journal" }
+agent %[1]q {
+  allow  = ["network.send_envelope"]
+  listen = "/ip4/0.0.0.0/tcp/4001"
+  flow_budget {
+    limit = 100
+  }
+}
+peer %[2]q {
+  address    = "/ip4/%[3]s/tcp/4001"
+  public_key = %[5]q
+}
+peer "relay" {
+  relay      = true
+  address    = "/ip4/%[4]s/tcp/4002"
+  public_key = %[6]q
+}
+run "ping" {
+  protocol = "../protocols/ping_pong.hcl"
+  roles    = { Client = "a", Server = "b" }
+  timeout  = "2m"
+}
+`, self, other, otherAddr, relayAddr, keys[other], keys["relay"])
+	}
+	placeholder := map[string]string{"a": strings.Repeat("00", 32), "b": strings.Repeat("11", 32), "relay": strings.Repeat("22", 32)}
+	aFile := write("a", machine("a", "b", rb.AddrB, ar.AddrB, placeholder))
+	bFile := write("b", machine("b", "a", ar.AddrA, rb.AddrA, placeholder))
+	keys := map[string]string{"a": key(aFile), "b": key(bFile), "relay": key(relayFile)}
+	write("a", machine("a", "b", rb.AddrB, ar.AddrB, keys))
+	write("b", machine("b", "a", ar.AddrA, rb.AddrA, keys))
+
+	m := &multihost{lab: lab, hosts: map[string]*netns.Host{"a": a, "b": b, "relay": r}, procs: map[string]*machineProc{}}
+	m.dirs = map[string]string{"a": filepath.Dir(aFile), "b": filepath.Dir(bFile), "relay": filepath.Dir(relayFile)}
+	files := map[string]string{"a": aFile, "b": bFile, "relay": relayFile}
+	defer m.stopAll(t)
+	for _, name := range []string{"relay", "a", "b"} {
+		m.startFile(t, name, files[name])
+	}
+	m.procs["relay"].waitFor(t, "relay listening", time.Minute)
+	for _, name := range []string{"a", "b"} {
+		if line := m.procs[name].waitFor(t, "run ping:", 3*time.Minute); !strings.HasPrefix(line, "run ping: completed") {
+			t.Fatalf("%s: %s\n%s", name, line, tail(m.procs[name].log))
+		}
 	}
 }

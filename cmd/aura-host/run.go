@@ -42,7 +42,12 @@ plugins on its own virtual clock. A deployment with agent blocks is several
 agents on one virtual timeline, which only ` + "`aura-host simulate`" + ` drives:
 run refuses it in simulation mode and says so.
 
-` + machineHelp,
+` + machineHelp + `
+
+A relay block makes run a circuit relay too (or only, in a file with
+no agents and no plugins): machines that cannot reach each other meet
+through it, end to end authenticated; their files name it as a peer with
+relay = true.`,
 		Example: `  aura-host run examples/quickstart/deployment.hcl
   aura-host run examples/quickstart/deployment.hcl --mode testing
   aura-host run examples/simulation/deployment.hcl --mode production
@@ -68,6 +73,17 @@ run refuses it in simulation mode and says so.
 				return &exitError{code: 1}
 			}
 			logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins), "agents", len(dep.Agents))
+			if dep.Relay != nil {
+				r, err := startRelay(cmd.OutOrStdout(), dep, logger)
+				if err != nil {
+					return err
+				}
+				defer r.Close()
+				if len(dep.Agents) == 0 && len(dep.Plugins) == 0 {
+					<-ctx.Done() // a relay machine
+					return nil
+				}
+			}
 			if len(dep.Peers) > 0 {
 				return runMachine(ctx, cmd.OutOrStdout(), file, dep, decide, logger)
 			}

@@ -97,6 +97,7 @@ type Simulation struct {
 	agents  []*simAgent // declaration order; only the local ones
 	byAuth  map[effects.AuthorityID]*simAgent
 	remote  map[string]effects.AuthorityID // agents of other processes, by name
+	relays  []Peer                         // production: the relays its agents reserve on and reach peers through
 	early   []earlyMessage                 // messages for runs not bound yet (postOffice.deliver)
 	shared  map[string]*sdk.Local
 	network *sdk.Local
@@ -240,6 +241,10 @@ func (s *Simulation) placePeers(local []*config.Agent) []*config.Agent {
 		}
 	}
 	for _, p := range s.dep.Peers {
+		if p.Relay {
+			s.relays = append(s.relays, Peer{Address: p.Addresses[0], PublicKey: p.PublicKey})
+			continue
+		}
 		if _, ok := peers[p.Name]; !ok {
 			peers[p.Name] = Peer{Address: p.Addresses[0], PublicKey: p.PublicKey}
 		}
@@ -343,15 +348,29 @@ func (s *Simulation) transportConfigs(decls []*config.Agent) (map[string]map[str
 		if !s.isLocal(ag.Name) {
 			continue
 		}
+		// With relays, every agent reserves a slot on each and reaches a
+		// peer through the first when it cannot reach it directly.
+		var relays []effects.Value
+		for _, r := range s.relays {
+			relays = append(relays, effects.Map(map[string]effects.Value{
+				"address": effects.String(r.Address), "public_key": effects.String(hex.EncodeToString(r.PublicKey))}))
+		}
 		peers := map[string]effects.Value{}
 		for _, other := range decls {
 			if other != ag {
-				peers[names[other.Name]] = effects.Map(map[string]effects.Value{
-					"address": effects.String(addrs[other.Name]), "public_key": effects.String(keys[other.Name])})
+				p := map[string]effects.Value{"address": effects.String(addrs[other.Name]), "public_key": effects.String(keys[other.Name])}
+				if len(relays) > 0 {
+					p["relay"] = relays[0]
+				}
+				peers[names[other.Name]] = effects.Map(p)
 			}
 		}
-		cfg := effects.Map(map[string]effects.Value{"listen": effects.String(addrs[ag.Name]),
-			"name": effects.String(names[ag.Name]), "peers": effects.Map(peers)})
+		fields := map[string]effects.Value{"listen": effects.String(addrs[ag.Name]),
+			"name": effects.String(names[ag.Name]), "peers": effects.Map(peers)}
+		if len(relays) > 0 {
+			fields["relays"] = effects.List(relays...)
+		}
+		cfg := effects.Map(fields)
 		out[ag.Name] = map[string]effects.Value{}
 		for _, t := range transports {
 			out[ag.Name][t] = cfg
