@@ -17,27 +17,21 @@ func newTraceDiffCommand() *cobra.Command {
 		Long: `Compare two traces entry by entry and show the first divergence: its index,
 a few entries of context on both sides (index, ordering key, effect ID,
 kind, role, operation), and every field that differs there, down to the
-path inside a value (outputs.public).
+path inside a value (outputs.public). Both hashes are printed first, and
+header fields that differ (seed, session, scheduler, the protocol), though
+the hash — so "identical" — covers the entries only.
 
-Both traces' hashes are printed first; header fields that differ (seed,
-session, scheduler, the protocol itself) are listed, though the hash — and
-so "identical" — covers the entries only.
+Two simulation bundles (` + "`aura-host simulate --record`" + `) are compared line by
+line: the first line that differs in what happened (a fault applied, a
+trace entry, a run's outcome) is shown with its line number, where it is
+(run, role, agent, entry), the lines around it and the JSON path of each
+differing field. Headers hold the seed and are listed apart; digests that
+differ only because they chain from them are no divergence. Bundles are
+identical when their bytes (hashes) are.
 
-Two simulation bundles (written by ` + "`aura-host simulate --record`" + `) are
-compared line by line: the first line that differs in what happened — a
-fault applied, a machine's trace entry, a run's outcome — is shown with its
-line number, the part of the bundle it is in (which run, role and agent,
-which entry), the lines around it on both sides, and for each field that
-differs the path inside the JSON line (outputs.bytes). The bundles' headers
-and each machine trace's header hold the seed and are listed apart; a
-difference only in the entries' digests (which chain from those headers)
-is not a divergence. Bundles are identical when they are byte for byte
-(their hashes match).
-
-Exit status: 0 if the entries (bundles: the bytes) are identical, 1 if
-they differ, 2 if a file cannot be read — missing, not a trace or bundle,
-a bundle compared with a trace, or altered (its digests no longer chain:
-` + "`trace replay`" + ` names the altered entry) — as diff(1) does.`,
+Exit status: 0 if identical, 1 if they differ, 2 if a file cannot be read
+(missing, not a trace or bundle, a bundle against a trace, or altered:
+` + "`trace replay`" + ` names the altered entry), as diff(1) does.`,
 		Example: `  aura-host protocol run examples/protocols/guardian_recovery.hcl -d examples/protocols/deployment/deployment.hcl --seed 1 --record a.jsonl
   aura-host protocol run examples/protocols/guardian_recovery.hcl -d examples/protocols/deployment/deployment.hcl --seed 2 --record b.jsonl
   aura-host trace diff a.jsonl b.jsonl

@@ -23,15 +23,11 @@ func newInvokeCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "invoke FILE OP [NAME=VALUE...]",
 		Short: "Make one routed call into the deployment and print the result",
-		Long: `Route one call to OP through the deployment's router and print the result.
-If the deployment is being served (` + "`aura-host run`" + `), the call goes into that
-host; otherwise invoke starts the deployment, makes the call and stops it.
-
-In a deployment with agent blocks the call acts as one agent, --as AGENT
-(default: the only one), and passes that agent's guard chain: an operation
-its allow list does not grant is refused (denied) and nothing is
-journaled. A deployment without agent blocks is a plain plugin host: its
-calls are not guarded.
+		Long: `Route one call to OP through the deployment's router and print the result:
+into the host serving it (` + "`aura-host run`" + `), else into the deployment started
+for the call. With agent blocks the call acts as one agent (--as) and passes
+its guard chain: what its allow list does not grant is denied, and nothing
+is journaled. Without, the host is a plain plugin host: calls are unguarded.
 
 Each argument is NAME=VALUE, read according to the kind the operation
 declares for NAME (see ` + "`aura-host plugins FILE`" + `):

@@ -40,15 +40,11 @@ func newProtocolCheckCommand(g *globals) *cobra.Command {
 		Short: "Check that a protocol is well formed, projects and compiles",
 		Long: `Parse a protocol, check that it is well formed (roles, choices, loops,
 bindings), project it onto every role and compile each role's code. On
-success print a summary: the scheduler and step budget a run gets, and per
-role its instructions, messages and effect operations. --types prints each
-role's local type instead of the table.
-
-Every mistake is printed with file:line:col and a snippet, like
-` + "`aura-host validate`" + `; the exit status is then 1.
-
-A file normally holds one protocol; one that holds several is checked
-protocol by protocol, or only the one --protocol names.`,
+success print the scheduler and step budget a run gets, and per role its
+instructions, messages and effect operations (--types: each role's local
+type). Every mistake is printed with file:line:col and a snippet, and the
+exit status is 1. A file with several protocols is checked protocol by
+protocol, or only the one --protocol names.`,
 		Example: `  aura-host protocol check examples/protocols/guardian_recovery.hcl
   aura-host protocol check examples/protocols/two_phase_commit.hcl --types`,
 		Args: cobra.ExactArgs(1),

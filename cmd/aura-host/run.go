@@ -13,6 +13,7 @@ import (
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/host/supervise"
+	"github.com/aurahost/aura-host/multihost"
 )
 
 // shutdownBound bounds a whole shutdown; each plugin also has its own.
@@ -25,29 +26,24 @@ func newRunCommand(g *globals) *cobra.Command {
 		Use:   "run FILE",
 		Short: "Start a deployment and serve until interrupted",
 		Long: `Start every plugin of the deployment, show each plugin's state, PID,
-version and operation count, then serve until SIGINT or SIGTERM, and shut
-every plugin down (a plugin that does not stop in time is killed).
+version and operation count, serve until SIGINT or SIGTERM, then shut every
+plugin down (one that does not stop in time is killed).
 
-A deployment with agent blocks runs its agents: each has its own plugins
-(named AGENT/PLUGIN in the table when there are several), its state in
-<state_dir>/agents/AGENT (its guard state, budgets and receipts, in guard.db
-there), and its guard chain, which every call made as it passes —
-` + "`aura-host invoke --as AGENT`" + ` included. A deployment without agent blocks is a
-plain plugin host, and run says so: its calls are not guarded.
+With agent blocks, each agent has its own plugins (AGENT/PLUGIN in the
+table), its state in <state_dir>/agents/AGENT (guard.db: its budgets and
+receipts) and its guard chain, which every call made as it passes
+(` + "`aura-host invoke --as AGENT`" + ` too). Without, run is a plain plugin host
+and says so: its calls are not guarded.
 
 ` + modeHelp + `
+In simulation mode run serves one host on its own virtual clock; several
+agents share one timeline only ` + "`aura-host simulate`" + ` drives: run refuses them.
 
-In simulation mode, run serves one host's operations with the simulation
-plugins on its own virtual clock. A deployment with agent blocks is several
-agents on one virtual timeline, which only ` + "`aura-host simulate`" + ` drives:
-run refuses it in simulation mode and says so.
-
-` + machineHelp + `
-
-A relay block makes run a circuit relay too (or only, in a file with
-no agents and no plugins): machines that cannot reach each other meet
-through it, end to end authenticated; their files name it as a peer with
-relay = true.`,
+A file with peer blocks is one machine of a multi-host deployment
+(examples/multihost): run runs its run blocks in order as its agents' roles,
+records each outcome in <state_dir>/runs (a restart skips those) and serves
+the peers until interrupted. A relay block makes it a circuit relay too (or
+only); other machines name it as a peer with relay = true.`,
 		Example: `  aura-host run examples/quickstart/deployment.hcl
   aura-host run examples/quickstart/deployment.hcl --mode testing
   aura-host run examples/simulation/deployment.hcl --mode production
@@ -73,19 +69,12 @@ relay = true.`,
 				return &exitError{code: 1}
 			}
 			logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins), "agents", len(dep.Agents))
-			if dep.Relay != nil {
-				r, err := startRelay(cmd.OutOrStdout(), dep, logger)
+			if dep.Relay != nil || len(dep.Peers) > 0 {
+				exe, err := os.Executable()
 				if err != nil {
 					return err
 				}
-				defer r.Close()
-				if len(dep.Agents) == 0 && len(dep.Plugins) == 0 {
-					<-ctx.Done() // a relay machine
-					return nil
-				}
-			}
-			if len(dep.Peers) > 0 {
-				return runMachine(ctx, cmd.OutOrStdout(), file, dep, decide, logger)
+				return reportHostError(dep, decideError(multihost.Serve(ctx, cmd.OutOrStdout(), file, dep, decide, exe, logger)))
 			}
 			s, err := agent.Serve(ctx, dep, host.Config{Logger: logger})
 			if err != nil {

@@ -39,30 +39,20 @@ func newSimulateCommand(g *globals) *cobra.Command {
 every agent block becomes an agent (its own authority, keys and guard
 chain) in this one process, the simulation block's plugins replace the
 real ones (virtual clock, seeded randomness, in-memory storage, a
-simulated network), the fault blocks are applied on virtual time, and
-every run block's protocol runs with its roles bound to agents. Nothing
-waits on the wall clock: an hour of virtual time passes at once.
+simulated network), the fault blocks apply on virtual time, and every run
+block's protocol runs with its roles bound to agents. Nothing waits on the
+wall clock: an hour of virtual time passes at once.
 
-For each run it prints whether it completed, the virtual time it ended at
-and the steps its machines took; a failed run's fault is printed as a
-diagnostic at the protocol step (or the run block) where it happened. Then
-the trace bundle's hash: the same deployment and seed give the same bundle,
-byte for byte. --record writes the bundle (JSON Lines: seed, faults as
-applied, each machine's trace, each run's outcome), which
-` + "`aura-host trace diff`" + ` compares and ` + "`aura-host trace replay`" + ` replays.
+For each run it prints whether it completed, when (virtual time) and in
+how many steps; a failed run's fault is a diagnostic at the protocol step
+where it happened. Then the trace bundle's hash: the same deployment and
+seed give the same bundle, byte for byte. --record writes the bundle (JSON
+Lines), which ` + "`aura-host trace diff`" + ` compares and ` + "`trace replay`" + ` replays.
 
-The seed is the simulation block's seed (else the deployment's) unless
---seed gives another. --seeds A..B sweeps every seed from A to B: it prints
-each failing seed with the one command that reproduces it, a progress line
-on stderr as it goes, and a summary.
-
---decide ROLE=LABEL picks the branch at choices the protocol leaves to the
-host (ROLE may name a family: 'Guardian[*]'); other choices come from the
-seed. --bindings prints each role's final bindings; --json prints the
-outcome (or the sweep) for scripts.
-
-The exit status is 1 if any run failed (for any seed), or the deployment
-has a mistake — printed with file:line:col like ` + "`aura-host validate`" + `.`,
+The seed is the simulation block's (else the deployment's) unless --seed
+gives another; --seeds A..B sweeps a range, printing each failing seed with
+the command that reproduces it, progress on stderr, and a summary. Exit
+status 1 if any run failed (for any seed) or the file has a mistake.`,
 		Example: `  aura-host simulate examples/simulation/deployment.hcl
   aura-host simulate examples/simulation/deployment.hcl --seed 8 --decide 'Guardian[*]=Approve'
   aura-host simulate examples/simulation/deployment.hcl --seed 7 --record seed-7.jsonl

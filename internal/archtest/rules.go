@@ -130,9 +130,11 @@ var Rules = []Rule{
 		Why: "what plugins share (a family's operation declarations, served by a plugin and its stand-in alike; " +
 			"the service runtime; test helpers); the harnesses' own tests run every built-in service plugin through them"},
 
-	{Pkg: "cmd/...", May: []string{"cmd/...", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock", "internal/hclsafe", "internal/atomicfile", "internal/descriptor"},
+	{Pkg: "cmd/...", May: []string{"cmd/...", "multihost", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock", "internal/hclsafe", "internal/atomicfile", "internal/descriptor"},
 		TestMay: []string{"sdk/sdktest", "internal/netns"},
 		Why:     "the CLI: flags, parsing and rendering over the runtime; serves the built-in plugins"},
+	{Pkg: "multihost/...", May: []string{"host/...", "plugins/...", "config/...", "effects/...", "sdk"},
+		Why: "one machine of a multi-host deployment (agents, relay, keys): a consumer of the runtime, like simtest"},
 	{Pkg: "simtest/...", May: []string{"simtest/...", "host/...", "plugins/...", "config/...", "vm/...", "effects/...", "sdk"},
 		Why: "the Go test API for simulations: a consumer of the runtime"},
 
