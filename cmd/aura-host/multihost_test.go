@@ -58,7 +58,7 @@ func newMultihost(t *testing.T) *multihost {
 		if err := os.Symlink(mustAbs(t, filepath.Join(src, "..", "protocols")), filepath.Join(dir, "protocols")); err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range []string{name + ".hcl", "recovery.hcl"} {
+		for _, f := range []string{name + ".hcl", "recovery.hcl", "reshare.hcl"} {
 			copyFile(t, filepath.Join(src, f), filepath.Join(dir, "multihost", f))
 		}
 		m.dirs[name] = filepath.Join(dir, "multihost")
@@ -224,7 +224,9 @@ func mustAbs(t *testing.T, p string) string {
 // Guardian recovery across five machines, each an `aura-host run` of its
 // own file in its own network namespace: the three devices make the
 // authority's 2-of-3 key, both guardians approve device_3's recovery, and
-// the recovered device signs with device_1 under the threshold key —
+// the devices refresh their shares (a reshare to the next epoch: the
+// group key stays, the old shares are erased), and the recovered device
+// signs with device_1 under the threshold key —
 // a signature crypto/ed25519 accepts under the group key every device
 // recorded.
 func TestGuardianRecoveryAcrossFiveMachines(t *testing.T) {
@@ -237,7 +239,7 @@ func TestGuardianRecoveryAcrossFiveMachines(t *testing.T) {
 	}
 	defer m.stopAll(t)
 	want := map[string][]string{
-		"device_1": {"dkg", "sign"}, "device_2": {"dkg"}, "device_3": {"dkg", "recovery", "sign"},
+		"device_1": {"dkg", "reshare", "sign"}, "device_2": {"dkg", "reshare"}, "device_3": {"dkg", "recovery", "reshare", "sign"},
 		"guardian_1": {"recovery"}, "guardian_2": {"recovery"},
 	}
 	for _, name := range machines {
@@ -273,6 +275,22 @@ func TestGuardianRecoveryAcrossFiveMachines(t *testing.T) {
 				group = gb
 			} else if string(gb) != string(group) {
 				t.Fatalf("%s ended the DKG with group key %x, another device with %x", name, gb, group)
+			}
+		}
+	}
+	for _, name := range []string{"device_1", "device_2", "device_3"} {
+		for role := range rec(name, "reshare").Roles {
+			key, err := rec(name, "reshare").Binding(role, "key")
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, _ := key.Get("group_public")
+			epoch, _ := key.Get("epoch")
+			if gb, _ := g.AsBytes(); string(gb) != string(group) {
+				t.Fatalf("%s's refreshed key has group key %x, not the authority's %x", name, gb, group)
+			}
+			if e, _ := epoch.AsInt(); e != 2 {
+				t.Fatalf("%s's refreshed key is at epoch %v, want 2", name, epoch)
 			}
 		}
 	}

@@ -100,6 +100,17 @@ run "recovery" {
   timeout = "2m"
 }
 
+# reshare: the devices refresh their shares; old ones no longer sign.
+run "reshare" {
+  protocol = "reshare.hcl"
+  roles = {
+    Leader        = "device_1"
+    "Member[0]"   = "device_2"
+    "Member[1]"   = "device_3"
+  }
+  timeout = "2m"
+}
+
 # sign: device_3, recovered, and device_1 sign as the authority's one key.
 run "sign" {
   protocol = "../protocols/frost_sign.hcl"
