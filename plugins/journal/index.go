@@ -212,15 +212,9 @@ func sortIDs(ids []ID) []ID {
 	return out
 }
 
-// loadIndexes builds the indexes of the facts stored in tx, decoding every
-// fact once, in the ID order the facts bucket yields them.
-func loadIndexes(tx *bbolt.Tx) (*indexes, error) {
-	x, _, err := loadState(tx)
-	return x, err
-}
-
-// loadState is loadIndexes that also returns the handles of the signed
-// facts, in ID order.
+// loadState builds the indexes of the facts stored in tx, decoding every
+// fact once, in the ID order the facts bucket yields them, and returns the
+// handles of the signed facts, in ID order.
 func loadState(tx *bbolt.Tx) (*indexes, []uint32, error) {
 	facts := tx.Bucket(bucketFacts)
 	b := newIndexBatch(0, facts.Stats().KeyN)

@@ -80,19 +80,6 @@ func checkTransportAddr(m ma.Multiaddr) error {
 	return fmt.Errorf("%s is not a TCP or QUIC address: use host:port, /ip4/A/tcp/P or /ip4/A/udp/P/quic-v1 (or /ip6/…)", m)
 }
 
-// multiaddrs parses a list of addresses, naming the bad one.
-func multiaddrs(addrs []string) ([]ma.Multiaddr, error) {
-	out := make([]ma.Multiaddr, 0, len(addrs))
-	for _, a := range addrs {
-		m, err := configAddr(a)
-		if err != nil {
-			return nil, fmt.Errorf("address %q: %w", a, err)
-		}
-		out = append(out, m)
-	}
-	return out, nil
-}
-
 // circuitAddr is the address of a peer behind relay: the relay's address,
 // its ID, then /p2p-circuit (the swarm appends the peer's ID).
 func circuitAddr(relay ma.Multiaddr, relayID peer.ID) ma.Multiaddr {
