@@ -103,24 +103,9 @@ func Listen(cfg Config) (*Node, error) {
 	if attr, err := limits.check(); err != nil {
 		return nil, configErr([]string{attr}, "", err.Error())
 	}
-	listenAddrs := cfg.ListenAddresses
-	if cfg.Listen != "" {
-		listenAddrs = append([]string{cfg.Listen}, listenAddrs...)
-	}
-	if len(listenAddrs) == 0 {
-		listenAddrs = []string{DefaultListen}
-	}
-	var listen []ma.Multiaddr
-	for i, a := range listenAddrs {
-		m, err := configAddr(a)
-		if err != nil {
-			path := []string{"listen"}
-			if len(listenAddrs) > 1 {
-				path = append(path, strconv.Itoa(i))
-			}
-			return nil, configErr(path, "", "listen address: "+err.Error())
-		}
-		listen = append(listen, m)
+	listen, err := listenAddrs(cfg)
+	if err != nil {
+		return nil, err
 	}
 	n := &Node{
 		name: cfg.Name, pub: cfg.Identity.Public().(ed25519.PublicKey), logger: cfg.Logger, limits: limits, done: make(chan struct{}),
@@ -135,42 +120,9 @@ func Listen(cfg Config) (*Node, error) {
 		n.logger = hclog.NewNullLogger()
 	}
 	n.room = sync.NewCond(&n.mu)
-	var relays []*reservation
-	for i, r := range cfg.Relays {
-		rv, err := newReservation(r)
-		if err != nil {
-			err.Path = append([]string{"relays", strconv.Itoa(i)}, err.Path...)
-			return nil, err
-		}
-		if _, dup := n.ownRelays[rv.id]; dup {
-			return nil, configErr([]string{"relays", strconv.Itoa(i), "public_key"}, "list each relay once", "the same relay is listed twice")
-		}
-		n.ownRelays[rv.id] = rv
-		relays = append(relays, rv)
-	}
-	var known []resolvedPeer
-	for _, name := range slices.Sorted(maps.Keys(cfg.Peers)) {
-		rp, err := resolvePeer(cfg.Peers[name])
-		if err != nil {
-			err.Path = append([]string{"peers", name}, err.Path...)
-			return nil, err
-		}
-		if other, dup := n.names[rp.id]; dup {
-			return nil, configErr([]string{"peers", name, "public_key"}, "give each peer its own key",
-				fmt.Sprintf("peers %s and %s have the same public key", other, name))
-		}
-		n.peers[name], n.names[rp.id] = rp.id, name
-		if rp.relay != nil {
-			n.peerRelays[name] = rp.relay.id
-		}
-		known = append(known, rp)
-	}
-	n.relayIDsLocked()
-	for id := range n.relayIDs {
-		if name, ok := n.names[id]; ok {
-			return nil, configErr([]string{"peers", name, "public_key"}, "run the relay with a key of its own",
-				fmt.Sprintf("peer %s has the public key of a relay: a relay is not a peer", name))
-		}
+	relays, known, err := n.configure(cfg)
+	if err != nil {
+		return nil, err
 	}
 	rm, err := resourceManager(limits, slices.Collect(maps.Keys(n.relayIDs)))
 	if err != nil {
@@ -220,6 +172,76 @@ func Listen(cfg Config) (*Node, error) {
 	go n.closeIdle()
 	n.keepReservations(relays)
 	return n, nil
+}
+
+// listenAddrs are the addresses cfg listens on (DefaultListen without
+// any), each checked, a mistake naming its config attribute.
+func listenAddrs(cfg Config) ([]ma.Multiaddr, error) {
+	addrs := cfg.ListenAddresses
+	if cfg.Listen != "" {
+		addrs = append([]string{cfg.Listen}, addrs...)
+	}
+	if len(addrs) == 0 {
+		addrs = []string{DefaultListen}
+	}
+	var listen []ma.Multiaddr
+	for i, a := range addrs {
+		m, err := configAddr(a)
+		if err != nil {
+			path := []string{"listen"}
+			if len(addrs) > 1 {
+				path = append(path, strconv.Itoa(i))
+			}
+			return nil, configErr(path, "", "listen address: "+err.Error())
+		}
+		listen = append(listen, m)
+	}
+	return listen, nil
+}
+
+// configure takes cfg's relays and peers into the new node (before its
+// host exists): the relays to reserve on, and the peers with their
+// resolved IDs and addresses, refusing a relay listed twice, two peers
+// with one key, and a peer with a relay's key.
+func (n *Node) configure(cfg Config) ([]*reservation, []resolvedPeer, error) {
+	var relays []*reservation
+	for i, r := range cfg.Relays {
+		rv, err := newReservation(r)
+		if err != nil {
+			err.Path = append([]string{"relays", strconv.Itoa(i)}, err.Path...)
+			return nil, nil, err
+		}
+		if _, dup := n.ownRelays[rv.id]; dup {
+			return nil, nil, configErr([]string{"relays", strconv.Itoa(i), "public_key"}, "list each relay once", "the same relay is listed twice")
+		}
+		n.ownRelays[rv.id] = rv
+		relays = append(relays, rv)
+	}
+	var known []resolvedPeer
+	for _, name := range slices.Sorted(maps.Keys(cfg.Peers)) {
+		rp, err := resolvePeer(cfg.Peers[name])
+		if err != nil {
+			err.Path = append([]string{"peers", name}, err.Path...)
+			return nil, nil, err
+		}
+		if other, dup := n.names[rp.id]; dup {
+			return nil, nil, configErr([]string{"peers", name, "public_key"}, "give each peer its own key",
+				fmt.Sprintf("peers %s and %s have the same public key", other, name))
+		}
+		n.peers[name], n.names[rp.id] = rp.id, name
+		if rp.relay != nil {
+			n.peerRelays[name] = rp.relay.id
+		}
+		known = append(known, rp)
+	}
+	n.relayIDsLocked()
+	for id := range n.relayIDs {
+		if name, ok := n.names[id]; ok {
+			return nil, nil, configErr([]string{"peers", name, "public_key"}, "run the relay with a key of its own",
+				fmt.Sprintf("peer %s has the public key of a relay: a relay is not a peer", name))
+		}
+	}
+	return relays, known, nil
 }
 
 // Addr returns an address the node listens on: its first TCP address as
