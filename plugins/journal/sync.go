@@ -144,6 +144,9 @@ func (j *journal) syncMissing(ctx context.Context, c *sdk.Call) (sdk.Value, erro
 			return sdk.Value{}, invalid("max_bytes must be 1 to %d, got %d", MaxMissingBytes, maxBytes)
 		}
 	}
+	// encoded: each fact as its stored canonical encoding (bytes), which a
+	// syncer ships as is, instead of a map it would encode again.
+	encoded, _ := c.Arg("encoded").AsBool()
 	out := []sdk.Value{}
 	more := false
 	err = j.viewTx(ctx, func(tx *bbolt.Tx) error {
@@ -166,12 +169,16 @@ func (j *journal) syncMissing(ctx context.Context, c *sdk.Call) (sdk.Value, erro
 				more = true
 				return false
 			}
-			v, err := factValue(id[:], raw)
-			if err != nil {
-				failed = err
-				return false
+			if encoded {
+				out = append(out, sdk.Bytes(raw)) // a copy: raw is bbolt's memory
+			} else {
+				v, err := factValue(id[:], raw)
+				if err != nil {
+					failed = err
+					return false
+				}
+				out = append(out, v)
 			}
-			out = append(out, v)
 			size += int64(len(raw))
 			return true
 		})
@@ -211,10 +218,36 @@ func signerKeys(list sdk.Value) (map[string]map[string]bool, error) {
 	return keys, nil
 }
 
-func (j *journal) mergeSigned(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+// signedItems returns merge_signed's facts: those of facts, then those of
+// each page of pages (the canonical encoding of a list of facts, as a
+// syncer receives them), decoded here instead of crossing the plugin
+// boundary as maps. A page that is not such an encoding is invalid_args.
+func signedItems(c *sdk.Call) ([]sdk.Value, error) {
 	items := c.Arg("facts").Items()
 	if len(items) > MaxSignedBatch {
-		return sdk.Value{}, invalid("facts: %d facts, more than the %d allowed in one call", len(items), MaxSignedBatch)
+		return nil, invalid("facts: %d facts, more than the %d allowed in one call", len(items), MaxSignedBatch)
+	}
+	for i, p := range c.Arg("pages").Items() {
+		raw, ok := p.AsBytes()
+		if !ok {
+			return nil, invalid("pages: item %d must be bytes, got %s", i, p.Kind())
+		}
+		v, err := effects.DecodeCanonical(raw)
+		if err != nil || v.Kind() != sdk.KindList {
+			return nil, invalid("pages: item %d is not the canonical encoding of a list: %v", i, err)
+		}
+		if len(items)+v.Len() > MaxSignedBatch {
+			return nil, invalid("facts and pages: more than the %d facts allowed in one call", MaxSignedBatch)
+		}
+		items = append(items, v.Items()...)
+	}
+	return items, nil
+}
+
+func (j *journal) mergeSigned(ctx context.Context, c *sdk.Call) (sdk.Value, error) {
+	items, err := signedItems(c)
+	if err != nil {
+		return sdk.Value{}, err
 	}
 	keys, err := signerKeys(c.Arg("keys"))
 	if err != nil {
@@ -372,6 +405,7 @@ func (j *journal) signedOps() []sdk.Operation {
 					{Name: "bloom", Kind: sdk.KindBytes, Doc: "the peer's digest, as its sync_digest returned it"},
 					{Name: "salt", Kind: sdk.KindInt, Doc: "the salt the digest was made with"},
 					{Name: "max_bytes", Kind: sdk.KindInt, Optional: true, Doc: "the most canonical-encoding bytes of facts to return, 1 to 16 MiB; default 512 KiB"},
+					{Name: "encoded", Kind: sdk.KindBool, Optional: true, Doc: "if true, each fact is returned as its canonical encoding (bytes) instead of a map: what a syncer ships as is"},
 				},
 				Result:      sdk.KindMap,
 				Idempotent:  true,
@@ -386,9 +420,12 @@ func (j *journal) signedOps() []sdk.Operation {
 					"for their authority (the authority value matched exactly: bytes and string differ), all in one " +
 					"durable transaction, as merge_facts. Returns {merged: int (new facts), known: int (valid facts " +
 					"already held), refused: list of {index: int (position in facts), id: bytes (the ID of the item as " +
-					"given), reason: string}}; a refused fact is never merged. At most 10000 facts and 4096 keys.",
+					"given; facts first, then the pages' facts in order), reason: string}}; a refused fact is never merged. At most " +
+					"10000 facts (facts and pages together) and 4096 keys. A page that is not the canonical encoding of a " +
+					"list is an invalid_args error.",
 				Params: []sdk.Param{
-					{Name: "facts", Kind: sdk.KindList, Doc: "signed facts, e.g. from a peer's sync_missing"},
+					{Name: "facts", Kind: sdk.KindList, Optional: true, Doc: "signed facts, e.g. from a peer's sync_missing"},
+					{Name: "pages", Kind: sdk.KindList, Optional: true, Doc: "list of bytes, each the canonical encoding of a list of signed facts (as a syncer receives them): merged as if they followed facts"},
 					{Name: "keys", Kind: sdk.KindList, Doc: "list of {authority: bytes or string, key: 32-byte Ed25519 public key}: who may sign for whom"},
 				},
 				Result:      sdk.KindMap,
