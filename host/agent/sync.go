@@ -55,7 +55,7 @@ type SyncConfig struct {
 
 	// MaxRoundBytes bounds the facts one side ships in one round (the
 	// rest follows in the next, at once). Default
-	// syncer.DefaultMaxRoundBytes (4 MiB).
+	// syncer.DefaultMaxRoundBytes (8 MiB).
 	MaxRoundBytes int64
 
 	// PeerCheck is how often network.connected_peers is read to notice a

@@ -29,7 +29,7 @@ const (
 	DefaultPollMin         = 2 * time.Millisecond
 	DefaultPollMax         = 50 * time.Millisecond
 	DefaultPeerCheck       = time.Second
-	DefaultMaxRoundBytes   = 4 << 20
+	DefaultMaxRoundBytes   = 8 << 20
 	DefaultMaxRepeatRounds = 8
 )
 
@@ -124,7 +124,10 @@ type Config struct {
 
 	// MaxRoundBytes is the max_bytes of one journal.sync_missing: the
 	// most a side ships in one round; the rest follows in the next round,
-	// which the initiator starts at once. Default DefaultMaxRoundBytes.
+	// which the initiator starts at once. Default DefaultMaxRoundBytes:
+	// 8 MiB, about 34k facts of 250 bytes, so that two devices' worth of
+	// a partition's writes go in one round; the facts are held as their
+	// encodings (about their size in memory) while they are sent.
 	MaxRoundBytes int64
 
 	// ConcurrentRounds is how many rounds, each with a different peer, a
