@@ -31,6 +31,12 @@ const (
 	DefaultPeerCheck       = time.Second
 	DefaultMaxRoundBytes   = 8 << 20
 	DefaultMaxRepeatRounds = 8
+	// DefaultConcurrentRounds: three devices healing converged in
+	// 6.9–11.0 s with 2 and 9.1–11.5 s with 1 (same build, six runs each,
+	// load 6–17 on two shared cores), receiving 1.01–1.08 × the missing
+	// facts' bytes with 2 (1.00 × with 1; compressed, 0.33–0.36 × either
+	// way); see Config.ConcurrentRounds.
+	DefaultConcurrentRounds = 2
 )
 
 // PageBytes bounds a digest part's share of the Bloom filter, and is what
@@ -131,11 +137,11 @@ type Config struct {
 	MaxRoundBytes int64
 
 	// ConcurrentRounds is how many rounds, each with a different peer, a
-	// syncer takes part in at once. With 1 (the default) no fact is
-	// shipped to a peer that another peer is shipping it at the same
-	// time; more overlaps the rounds (faster when the journal's merges,
-	// not the network, are the bottleneck) at the price of such
-	// duplicates.
+	// syncer takes part in at once. Default DefaultConcurrentRounds (2).
+	// With 1 no fact is shipped to a peer that another peer is shipping
+	// it at the same time; more overlaps the rounds (faster when the
+	// journal's merges, not the network, are the bottleneck) at the price
+	// of such duplicates.
 	ConcurrentRounds int
 
 	// MaxRepeatRounds bounds the rounds SyncAll runs back to back with a
@@ -205,7 +211,7 @@ func (c Config) withDefaults() (Config, error) {
 		c.MaxRoundBytes = DefaultMaxRoundBytes
 	}
 	if c.ConcurrentRounds <= 0 {
-		c.ConcurrentRounds = 1
+		c.ConcurrentRounds = DefaultConcurrentRounds
 	}
 	if c.MaxRepeatRounds <= 0 {
 		c.MaxRepeatRounds = DefaultMaxRepeatRounds
