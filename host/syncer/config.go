@@ -33,8 +33,8 @@ const (
 	DefaultMaxRepeatRounds = 8
 	// DefaultConcurrentRounds: three devices healing converged in
 	// 6.9–11.0 s with 2 and 9.1–11.5 s with 1 (same build, six runs each,
-	// load 6–17 on two shared cores), receiving 1.01–1.08 × the missing
-	// facts' bytes with 2 (1.00 × with 1; compressed, 0.33–0.36 × either
+	// load 6–17 on two shared cores), receiving 1.00–1.10 × the missing
+	// facts' bytes with 2 (1.00 × with 1; compressed, 0.33–0.37 × either
 	// way); see Config.ConcurrentRounds.
 	DefaultConcurrentRounds = 2
 )

@@ -49,7 +49,7 @@
 // and tries again shortly. Two rounds at once let the device between two
 // others take both in (three devices healing converge about 1.5 s sooner
 // on two shared cores, BENCHMARKS.md) at the price of a few facts shipped
-// twice (1–8 % of the facts' bytes measured; 1 ships none twice).
+// twice (0–10 % of the facts' bytes measured; 1 ships none twice).
 //
 // The guard chain's receipts assume lossless, in-order delivery per
 // (context, sender, receiver): after one envelope is lost the receiver
