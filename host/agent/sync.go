@@ -55,7 +55,7 @@ type SyncConfig struct {
 
 	// MaxRoundBytes bounds the facts one side ships in one round (the
 	// rest follows in the next, at once). Default
-	// syncer.DefaultMaxRoundBytes (4 MiB).
+	// syncer.DefaultMaxRoundBytes (8 MiB).
 	MaxRoundBytes int64
 
 	// PeerCheck is how often network.connected_peers is read to notice a
@@ -64,8 +64,9 @@ type SyncConfig struct {
 	PeerCheck time.Duration
 
 	// ConcurrentRounds is how many rounds, each with another peer, run at
-	// once (syncer.Config.ConcurrentRounds). Default 1: no fact is shipped
-	// twice at the same time.
+	// once (syncer.Config.ConcurrentRounds). Default
+	// syncer.DefaultConcurrentRounds (2); 1 ships no fact twice at the
+	// same time.
 	ConcurrentRounds int
 
 	// PollMin and PollMax bound the wait between two polls of a quiet

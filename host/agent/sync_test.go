@@ -92,7 +92,8 @@ func TestSyncThreePartitionedDevicesConverge(t *testing.T) {
 		}
 		peers[i] = syncPeerSpec{Authority: hex.EncodeToString(id[:]), Address: sw.Addr[hosts[i]] + ":4100", PublicKey: hex.EncodeToString(pub)}
 	}
-	// AURA_SYNC_TEST_CONCURRENT sets SyncConfig.ConcurrentRounds (default 1).
+	// AURA_SYNC_TEST_CONCURRENT sets SyncConfig.ConcurrentRounds (default
+	// syncer.DefaultConcurrentRounds).
 	concurrent, _ := strconv.Atoi(os.Getenv("AURA_SYNC_TEST_CONCURRENT"))
 	devices := make([]*syncDevice, len(names))
 	for i, name := range names {

@@ -59,7 +59,8 @@ func (l *peerLoop) sendDigest(ctx context.Context, rd *round, replyWanted bool) 
 // the last page (possibly empty) says so.
 func (l *peerLoop) sendMissing(ctx context.Context, rd *round, bloom []byte) error {
 	v, err := l.s.cfg.Invoke(ctx, OpSyncMissing, effects.Map(map[string]effects.Value{
-		"bloom": effects.Bytes(bloom), "salt": effects.Int(rd.salt), "max_bytes": effects.Int(l.s.cfg.MaxRoundBytes)}))
+		"bloom": effects.Bytes(bloom), "salt": effects.Int(rd.salt), "max_bytes": effects.Int(l.s.cfg.MaxRoundBytes),
+		"encoded": effects.Bool(true)}))
 	if err != nil {
 		return err
 	}
@@ -69,19 +70,29 @@ func (l *peerLoop) sendMissing(ctx context.Context, rd *round, bloom []byte) err
 	if fv.Kind() != effects.KindList {
 		return fmt.Errorf("%s answered no facts list", OpSyncMissing)
 	}
-	return l.sendPages(ctx, rd, fv.Items(), more)
+	// Each fact comes as its canonical encoding, shipped as is (a journal
+	// that ignores encoded answers with maps, encoded here).
+	facts := make([][]byte, 0, fv.Len())
+	for _, f := range fv.Items() {
+		if raw, ok := f.AsBytes(); ok {
+			facts = append(facts, raw)
+		} else {
+			facts = append(facts, f.Canonical())
+		}
+	}
+	return l.sendPages(ctx, rd, facts, more)
 }
 
 // sendPages sends facts in pages, each as many facts as fit, compressed, in
 // one envelope; the last page (possibly empty) says so.
-func (l *peerLoop) sendPages(ctx context.Context, rd *round, facts []effects.Value, more bool) error {
+func (l *peerLoop) sendPages(ctx context.Context, rd *round, facts [][]byte, more bool) error {
 	st := &l.s.stats
 	raw := 2 * PageBytes // raw bytes to try per page; adapts to the compression seen
 	for first := true; first || len(facts) > 0; first = false {
-		var page []effects.Value
+		var page [][]byte
 		size := 0
 		for _, f := range facts {
-			n := len(f.Canonical())
+			n := len(f)
 			if len(page) > 0 && (size+n > raw || len(page) >= MaxPageFacts) {
 				break
 			}
@@ -91,7 +102,7 @@ func (l *peerLoop) sendPages(ctx context.Context, rd *round, facts []effects.Val
 		var payload []byte
 		for {
 			last := len(page) == len(facts)
-			m := message{Kind: kindFacts, Round: rd.id, Facts: page, Last: last, More: last && more}
+			m := message{Kind: kindFacts, Round: rd.id, Encoded: page, Last: last, More: last && more}
 			if last {
 				m.Took = rd.took
 			}
@@ -102,7 +113,7 @@ func (l *peerLoop) sendPages(ctx context.Context, rd *round, facts []effects.Val
 			page = page[:len(page)/2] // compressed worse than guessed: half as many
 			size = 0
 			for _, f := range page {
-				size += len(f.Canonical())
+				size += len(f)
 			}
 		}
 		facts = facts[len(page):]
@@ -129,18 +140,19 @@ func (l *peerLoop) sendPages(ctx context.Context, rd *round, facts []effects.Val
 	return nil
 }
 
-// merge merges a page of the peer's facts through journal.merge_signed,
-// logging and counting each refused fact.
-func (l *peerLoop) merge(ctx context.Context, rd *round, facts []effects.Value) error {
+// merge merges pages of the peer's facts through journal.merge_signed,
+// logging and counting each refused fact. Each page goes as the canonical
+// encoding of its list, as it arrived: the journal decodes it.
+func (l *peerLoop) merge(ctx context.Context, rd *round, pages []pendingPage) error {
 	st := &l.s.stats
-	st.factsReceived.Add(int64(len(facts)))
-	var n int64
-	for _, f := range facts {
-		n += int64(len(f.Canonical()))
+	list := make([]effects.Value, len(pages))
+	for i, p := range pages {
+		st.factsReceived.Add(int64(p.n))
+		st.factBytesReceived.Add(int64(len(p.raw) - listHeader(p.n)))
+		list[i] = effects.Bytes(p.raw)
 	}
-	st.factBytesReceived.Add(n)
 	v, err := l.s.cfg.Invoke(ctx, OpMergeSigned, effects.Map(map[string]effects.Value{
-		"facts": effects.List(facts...), "keys": l.s.keys}))
+		"pages": effects.List(list...), "keys": l.s.keys}))
 	if err != nil {
 		return err
 	}

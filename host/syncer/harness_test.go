@@ -107,6 +107,9 @@ func (j *memJournal) invoke(op effects.OpID, args effects.Value) (effects.Value,
 			} else {
 				size += n
 			}
+			if encoded, _ := arg("encoded").AsBool(); encoded {
+				fact = effects.Bytes(fact.Canonical())
+			}
 			out = append(out, fact)
 		}
 		return effects.Map(map[string]effects.Value{"facts": effects.List(out...), "more": effects.Bool(more)}), nil
@@ -119,7 +122,16 @@ func (j *memJournal) invoke(op effects.OpID, args effects.Value) (effects.Value,
 		}
 		var merged, known int64
 		var refused []effects.Value
-		for _, f := range arg("facts").Items() {
+		items := arg("facts").Items()
+		for _, p := range arg("pages").Items() {
+			raw, _ := p.AsBytes()
+			page, err := effects.DecodeCanonical(raw)
+			if err != nil || page.Kind() != effects.KindList {
+				return effects.Value{}, effects.Errorf(effects.CodeInvalidArgs, "pages: %v", err)
+			}
+			items = append(items, page.Items()...)
+		}
+		for _, f := range items {
 			id := factID(f)
 			reason := ""
 			if err := syncer.VerifyFactSignature(f); err != nil {

@@ -3,8 +3,10 @@ package syncer
 import (
 	"bytes"
 	"compress/flate"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/aurahost/aura-host/effects"
 )
@@ -35,9 +37,17 @@ type message struct {
 	Reply bool   // digest: the receiver answers with its own digest
 
 	Facts []effects.Value // facts: sent as "z", the DEFLATE of their list's canonical encoding
-	Last  bool            // facts: the sender's last page of the round
-	More  bool            // facts, on the last page: the sender left facts for another round
-	Took  int64           // facts, on the last page: how many of the receiver's facts the sender merged
+	// Encoded, if not nil, are the facts to send as their canonical
+	// encodings (journal.sync_missing's encoded form), sent instead of
+	// Facts without being decoded and encoded again.
+	Encoded [][]byte
+	// Page is, on a received facts message, the canonical encoding of the
+	// list Facts was decoded from: what journal.merge_signed takes as a
+	// page, so the facts cross the plugin boundary as bytes.
+	Page []byte
+	Last bool  // facts: the sender's last page of the round
+	More bool  // facts, on the last page: the sender left facts for another round
+	Took int64 // facts, on the last page: how many of the receiver's facts the sender merged
 }
 
 func (m message) encode() []byte {
@@ -49,7 +59,13 @@ func (m message) encode() []byte {
 		f["salt"], f["part"], f["parts"] = effects.Int(m.Salt), effects.Int(int64(m.Part)), effects.Int(int64(m.Parts))
 		f["bloom"], f["reply"] = effects.Bytes(m.Bloom), effects.Bool(m.Reply)
 	case kindFacts:
-		f["z"], f["last"], f["more"] = effects.Bytes(compress(effects.List(m.Facts...).Canonical())), effects.Bool(m.Last), effects.Bool(m.More)
+		var list []byte
+		if m.Encoded != nil {
+			list = encodedList(m.Encoded)
+		} else {
+			list = effects.List(m.Facts...).Canonical()
+		}
+		f["z"], f["last"], f["more"] = effects.Bytes(compress(list)), effects.Bool(m.Last), effects.Bool(m.More)
 		f["took"] = effects.Int(m.Took)
 	}
 	return effects.Map(f).Canonical()
@@ -93,7 +109,7 @@ func decodeMessage(payload []byte) (message, error) {
 	case kindFacts:
 		z, _ := get("z", effects.KindBytes).AsBytes()
 		if bad == nil {
-			m.Facts, bad = decompressFacts(z)
+			m.Facts, m.Page, bad = decompressFacts(z)
 		}
 		m.Last, _ = get("last", effects.KindBool).AsBool()
 		m.More, _ = get("more", effects.KindBool).AsBool()
@@ -114,28 +130,64 @@ const MaxPageRaw = 1 << 20
 // their field names, authority, signer key, type and predicate, so a page
 // carries about twice the facts it would raw: half the envelopes, and
 // half the guard chain's work per fact.
+//
+// Writers and readers are pooled: a new DEFLATE writer allocates about
+// 600 KiB of tables, which made a page cost twice its compression, and
+// the garbage kept the runtime collecting and returning memory.
 func compress(b []byte) []byte {
 	var buf bytes.Buffer
-	w, _ := flate.NewWriter(&buf, flate.DefaultCompression) // a valid level: never fails
+	w := writers.Get().(*flate.Writer)
+	w.Reset(&buf)
 	w.Write(b)
 	w.Close()
+	writers.Put(w)
 	return buf.Bytes()
 }
 
-func decompressFacts(z []byte) ([]effects.Value, error) {
-	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(z)), MaxPageRaw+1))
+var writers = sync.Pool{New: func() any {
+	w, _ := flate.NewWriter(nil, flate.DefaultCompression) // a valid level: never fails
+	return w
+}}
+
+var readers = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
+
+// decompressFacts inflates and decodes a page: its facts, and the
+// canonical encoding of their list (checked by decoding it).
+func decompressFacts(z []byte) ([]effects.Value, []byte, error) {
+	r := readers.Get().(io.ReadCloser)
+	r.(flate.Resetter).Reset(bytes.NewReader(z), nil) // never fails: no dictionary
+	raw, err := io.ReadAll(io.LimitReader(r, MaxPageRaw+1))
+	readers.Put(r)
 	if err != nil {
-		return nil, fmt.Errorf("facts: %w", err)
+		return nil, nil, fmt.Errorf("facts: %w", err)
 	}
 	if len(raw) > MaxPageRaw {
-		return nil, fmt.Errorf("facts inflate past %d bytes", MaxPageRaw)
+		return nil, nil, fmt.Errorf("facts inflate past %d bytes", MaxPageRaw)
 	}
 	v, err := effects.DecodeCanonical(raw)
 	if err != nil {
-		return nil, fmt.Errorf("facts: %w", err)
+		return nil, nil, fmt.Errorf("facts: %w", err)
 	}
 	if v.Kind() != effects.KindList {
-		return nil, fmt.Errorf("facts must be a list, got %s", v.Kind())
+		return nil, nil, fmt.Errorf("facts must be a list, got %s", v.Kind())
 	}
-	return v.Items(), nil
+	return v.Items(), raw, nil
 }
+
+// encodedList is the canonical encoding of the list of the values whose
+// canonical encodings are items: the list's tag, its count, the items.
+func encodedList(items [][]byte) []byte {
+	n := 1 + binary.MaxVarintLen64
+	for _, it := range items {
+		n += len(it)
+	}
+	b := binary.AppendUvarint(append(make([]byte, 0, n), byte(effects.KindList)), uint64(len(items)))
+	for _, it := range items {
+		b = append(b, it...)
+	}
+	return b
+}
+
+// listHeader is the length of the tag and count that start the canonical
+// encoding of a list of n values.
+func listHeader(n int) int { return 1 + len(binary.AppendUvarint(nil, uint64(n))) }

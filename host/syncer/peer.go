@@ -51,20 +51,28 @@ type round struct {
 	id        uint64
 	initiator bool
 	started   time.Time
-	deadline  time.Time       // pushed back by every message of the round
-	same      bool            // the roots agreed
-	sentLast  bool            // we sent our last fact page
-	gotLast   bool            // we received the peer's last fact page
-	more      bool            // either side left facts for another round
-	moved     bool            // new facts went either way: we merged some, or the peer said it did
-	took      int64           // facts of the peer's we merged this round
-	sent      int64           // facts we sent this round
-	pending   []effects.Value // facts received, not merged yet
+	deadline  time.Time     // pushed back by every message of the round
+	same      bool          // the roots agreed
+	sentLast  bool          // we sent our last fact page
+	gotLast   bool          // we received the peer's last fact page
+	more      bool          // either side left facts for another round
+	moved     bool          // new facts went either way: we merged some, or the peer said it did
+	took      int64         // facts of the peer's we merged this round
+	sent      int64         // facts we sent this round
+	pending   []pendingPage // pages received, not merged yet
+	pendingN  int           // their facts
 
 	parts [][]byte // the peer's digest, part by part
 	got   int
 	salt  int64
 	reply bool
+}
+
+// pendingPage is a page of facts received: the canonical encoding of
+// their list, and how many there are.
+type pendingPage struct {
+	raw []byte
+	n   int
 }
 
 // names reports whether a connected_peers entry is this peer: the hex of
@@ -419,8 +427,11 @@ func (l *peerLoop) onFacts(ctx context.Context, m message) {
 		l.drop("facts after the last page", fmt.Errorf("round %d", m.Round))
 		return
 	}
-	rd.pending = append(rd.pending, m.Facts...)
-	if (m.Last || len(rd.pending) >= MergeBatch) && !l.flush(ctx) {
+	if len(m.Facts) > 0 {
+		rd.pending = append(rd.pending, pendingPage{m.Page, len(m.Facts)})
+		rd.pendingN += len(m.Facts)
+	}
+	if (m.Last || rd.pendingN >= MergeBatch) && !l.flush(ctx) {
 		return
 	}
 	if m.Last {
@@ -440,9 +451,9 @@ func (l *peerLoop) flush(ctx context.Context) bool {
 	if rd == nil || len(rd.pending) == 0 {
 		return true
 	}
-	facts := rd.pending
-	rd.pending = nil
-	if err := l.merge(ctx, rd, facts); err != nil {
+	pages := rd.pending
+	rd.pending, rd.pendingN = nil, 0
+	if err := l.merge(ctx, rd, pages); err != nil {
 		l.endRound(err)
 		return false
 	}

@@ -14,7 +14,9 @@ import (
 
 	"go.etcd.io/bbolt"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
+	"github.com/aurahost/aura-host/sdk/sdktest"
 )
 
 // batchSize is the batch of AURA-SPEC §7's target: indexes updated in
@@ -663,4 +665,25 @@ func BenchmarkTrieBatch10k(b *testing.B) {
 	}
 	c.report("10k-batch")
 	reportLocked(b, locked)
+}
+
+// BenchmarkMergeSigned10k is the journal's side of healing a partition:
+// merge_signed of 10k facts signed by a device (each verified, then
+// merged in one transaction) into a fresh journal, through the
+// operation's handler as a sync peer calls it. cpu-ms counts every core.
+func BenchmarkMergeSigned10k(b *testing.B) {
+	key := deviceKey(7)
+	facts := sdk.List(signedFacts(key, "dev", batchSize, 0)...)
+	keys := sdk.List(keyOf(sdk.Bytes([]byte("dev")), key))
+	c := startClock(b)
+	for b.Loop() {
+		c.pause()
+		h := sdktest.New(b, newPlugin(b))
+		c.resume()
+		res := mustInvoke(b, h, effects.JournalMergeSigned, args("facts", facts, "keys", keys))
+		if n, _ := field(res, "merged").AsInt(); n != batchSize {
+			b.Fatalf("merged %d of %d: %v", n, batchSize, field(res, "refused"))
+		}
+	}
+	c.report("10k-batch")
 }

@@ -276,6 +276,10 @@ func (j *journal) merge(ctx context.Context, facts []Fact) ([]ID, error) {
 	return j.publish(batchOf(j.index.count(), added)), nil
 }
 
+// parallelPlanMin is the signed facts of a batch from which publish plans
+// its two tries on two goroutines: below it, a goroutine is not worth it.
+const parallelPlanMin = 256
+
 // publish applies a committed batch to the in-memory state and returns its
 // IDs. Called with writeMu held, and j.db open: the commit held writeMu
 // too, so nothing closed it since.
@@ -295,7 +299,17 @@ func (j *journal) publish(b *indexBatch) []ID {
 	for i := range handles {
 		handles[i] = b.base + uint32(i)
 	}
-	all, signedOnly := j.allTrie.plan(handles, table), j.signedTrie.plan(b.signed, table)
+	// The two tries are planned at once: each only reads its own trie and
+	// the IDs, and a batch of signed facts hashes both paths of each.
+	var all, signedOnly *trieUpdate
+	if len(b.signed) >= parallelPlanMin {
+		var wg sync.WaitGroup
+		wg.Go(func() { signedOnly = j.signedTrie.plan(b.signed, table) })
+		all = j.allTrie.plan(handles, table)
+		wg.Wait()
+	} else {
+		all, signedOnly = j.allTrie.plan(handles, table), j.signedTrie.plan(b.signed, table)
+	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.index.apply(b)

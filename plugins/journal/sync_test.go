@@ -421,3 +421,56 @@ func FuzzDecodeDigest(f *testing.F) {
 		filter.Test(saltedID(3, &id))
 	})
 }
+
+// TestSyncEncodedPages is the path a syncer takes: sync_missing with
+// encoded returns each fact's canonical encoding, and merge_signed takes
+// them as pages (canonical lists), with the same verdicts as the maps —
+// a forged fact in a page is refused with its index among all the facts.
+func TestSyncEncodedPages(t *testing.T) {
+	t.Parallel()
+	alice := deviceKey(1)
+	src, dst, ref := sdktest.New(t, newPlugin(t)), sdktest.New(t, newPlugin(t)), sdktest.New(t, newPlugin(t))
+	facts := signedFacts(alice, "alice", 50, 0)
+	mustInvoke(t, src, effects.JournalMergeFacts, args("facts", sdk.List(facts...)))
+	keys := sdk.List(keyOf(b("alice"), alice))
+	d := mustInvoke(t, dst, effects.JournalSyncDigest, args("salt", sdk.Int(3)))
+	plain := mustInvoke(t, src, effects.JournalSyncMissing, args("bloom", field(d, "bloom"), "salt", sdk.Int(3)))
+	enc := mustInvoke(t, src, effects.JournalSyncMissing, args("bloom", field(d, "bloom"), "salt", sdk.Int(3), "encoded", sdk.Bool(true)))
+	if field(enc, "facts").Len() != 50 || field(plain, "facts").Len() != 50 {
+		t.Fatalf("sync_missing: %d encoded, %d maps, want 50", field(enc, "facts").Len(), field(plain, "facts").Len())
+	}
+	var items []sdk.Value
+	for i, e := range field(enc, "facts").Items() {
+		raw, _ := e.AsBytes()
+		if string(raw) != string(field(plain, "facts").Items()[i].Canonical()) {
+			t.Fatalf("encoded fact %d is not the map's canonical encoding", i)
+		}
+		v, err := effects.DecodeCanonical(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, v)
+	}
+	forged := withField(items[7], "body", sdk.String("forged"))
+	pages := sdk.List(sdk.Bytes(sdk.List(items[:10]...).Canonical()), sdk.Bytes(sdk.List(append([]sdk.Value{forged}, items[10:]...)...).Canonical()))
+	res := mustInvoke(t, dst, effects.JournalMergeSigned, args("facts", sdk.List(items[0]), "pages", pages, "keys", keys))
+	if m, _ := field(res, "merged").AsInt(); m != 50 {
+		t.Fatalf("merged %d, want 50: %v", m, res)
+	}
+	if k, _ := field(res, "known").AsInt(); k != 0 {
+		t.Fatalf("known %d, want 0 (a duplicate within one call is one fact)", k)
+	}
+	refused := field(res, "refused").Items()
+	if len(refused) != 1 || !field(refused[0], "index").Equal(sdk.Int(11)) {
+		t.Fatalf("refused %v, want the forged fact at index 11", refused)
+	}
+	mustInvoke(t, ref, effects.JournalMergeSigned, args("facts", sdk.List(items...), "keys", keys))
+	if !mustInvoke(t, dst, effects.JournalSyncRoot, sdk.Null()).Equal(mustInvoke(t, ref, effects.JournalSyncRoot, sdk.Null())) {
+		t.Fatal("pages and maps merged different sets")
+	}
+	for _, bad := range []sdk.Value{sdk.List(sdk.String("x")), sdk.List(sdk.Bytes([]byte{0xff})), sdk.List(sdk.Bytes(sdk.Int(1).Canonical()))} {
+		if _, err := dst.Invoke(context.Background(), effects.JournalMergeSigned, args("pages", bad, "keys", keys)); !errors.Is(err, effects.ErrInvalidArgs) {
+			t.Fatalf("pages %v: %v, want invalid_args", bad, err)
+		}
+	}
+}
