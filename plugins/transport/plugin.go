@@ -414,6 +414,7 @@ func sendRetrying(ctx context.Context, node *Node, e Envelope) error {
 		case <-t.C:
 		}
 		wait = min(2*wait, retryMax)
+		node.clearDialBackoff(e.Destination)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aurahost/aura-host/sdk"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/p2p/net/swarm"
@@ -83,6 +84,19 @@ func (n *Node) keepReservations(relays []*reservation) {
 	}()
 	for _, r := range relays {
 		go n.keepReservation(r)
+	}
+}
+
+// clearDialBackoff forgets the swarm's dial backoff (5 s and more after a
+// failed dial) for the peer that dst names: a send that retries paces its
+// own dials, and after a partition heals the next one must go out at once,
+// not seconds later.
+func (n *Node) clearDialBackoff(dst sdk.Value) {
+	n.mu.Lock()
+	id, ok := n.peers[resolve(dst)]
+	n.mu.Unlock()
+	if sw, isSwarm := n.h.Network().(*swarm.Swarm); ok && isSwarm {
+		sw.Backoff().Clear(id)
 	}
 }
 
