@@ -90,6 +90,10 @@ type outbound struct {
 	mu   sync.Mutex
 	s    network.Stream // nil when not open
 	done chan struct{}  // closed when s's watcher saw it end
+	// unreachable is set by a failed connection and cleared by the next
+	// good one: a peer that stays unreachable (retried sends during a
+	// partition) is logged as a warning once, then at debug level.
+	unreachable bool
 }
 
 // Listen starts a node listening on cfg.Listen. A mistake in cfg is a
@@ -556,8 +560,17 @@ func (n *Node) open(ctx context.Context, oc *outbound, name string, id peer.ID) 
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
-		n.logger.Warn("could not connect to peer "+name+" (unreachable, or it did not prove its key)", "peer_id", id.String(), "error", err)
+		log := n.logger.Warn
+		if oc.unreachable {
+			log = n.logger.Debug
+		}
+		log("could not connect to peer "+name+" (unreachable, or it did not prove its key)", "peer_id", id.String(), "error", err)
+		oc.unreachable = true
 		return sdk.Errorf(sdk.CodeUnavailable, "connecting to %s (%s): %v", name, id, err)
+	}
+	if oc.unreachable {
+		oc.unreachable = false
+		n.logger.Info("connected to peer "+name+" again", "peer_id", id.String())
 	}
 	if !n.enter(s) {
 		s.Reset()
