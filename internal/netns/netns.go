@@ -219,10 +219,6 @@ type Host struct {
 	ns   string
 }
 
-// Name is the name the test gave the host; Namespace is the namespace's.
-func (h *Host) Name() string      { return h.name }
-func (h *Host) Namespace() string { return h.ns }
-
 // Command prepares name with args to run inside the host's namespace (in a
 // process group of its own). The lab kills it, if it still runs, when the
 // test ends; Wait for it, or kill it, to end it sooner.
