@@ -4,12 +4,18 @@
 // and the trace bundle it writes — the canonical record of a run,
 // byte-identical for a seed; the format (writer, reader, hash, diff,
 // replay) is the sub-package host/sim/bundle. The same
-// deployment also runs in production mode, each agent's transport on
-// loopback TCP: every agent in this process, or (Config.Local and
-// Config.Peers) only some of them, the others in other processes — one
-// host process per device — reached over the transport; each process
+// deployment also runs in production mode over the libp2p transport:
+// every agent in this process (each on a loopback port), or (Config.Local
+// and Config.Peers) only some of them, the others in other processes —
+// one host process per device — reached over the transport; each process
 // drives the machines of its own agents' roles and sends the others'
-// messages to their agents' authorities.
+// messages to their agents' authorities. A file with peer blocks is one
+// machine of a multi-host deployment (NewMachine, machine.go): its agent
+// blocks are the local agents, its peers the others, its relay peers the
+// relays its agents reserve on; RunEach runs its runs in order and records
+// each outcome. In production the post office takes only its runs'
+// envelopes (by source and context), leaving other services' (journal
+// sync) in the inbox for them.
 //
 // Its parts: Simulation (simulation.go) builds the agents and binds
 // protocol runs to them; the loop (loop.go) drives rounds of the executor

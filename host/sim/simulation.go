@@ -58,9 +58,8 @@ type Config struct {
 	Decide func(req *vm.DecisionRequest, n uint64) (string, error)
 
 	// Mode is Simulation (the default) or Production: the same deployment
-	// with its real plugins — the transport over loopback TCP, each agent
-	// on its own port — on wall-clock time. Faults apply only in
-	// simulation.
+	// with its real plugins — the libp2p transport, each agent on its own
+	// port — on wall-clock time. Faults apply only in simulation.
 	Mode effects.Mode
 	// Executable, in production mode, runs built-in plugins as processes
 	// of this aura-host binary; empty runs them in process.
