@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"crypto/rand"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/vm"
@@ -10,18 +11,44 @@ import (
 // VMEffects is the VM's effect boundary for a session run by an agent:
 // invokes go through the agent's router (as RegistryEffects does when given
 // it), and time comes from the agent's clock effect — virtual time in
-// simulation — rather than the RegistryEffects's counter. Decisions, host()
-// payloads and randomness stay seeded by the RegistryEffects.
+// simulation — rather than the RegistryEffects's counter. Decisions and
+// host() payloads stay seeded by the RegistryEffects; so does randomness
+// in testing and simulation, where a seed must give the same run. In
+// production a protocol's random bytes (its challenges, ceremony
+// contexts, messages to sign) come from crypto/rand: seeded ones would be
+// the same in every run of the same name, so a recorded approval of one
+// challenge would answer the next.
 type VMEffects struct {
 	*vm.RegistryEffects
-	router *Router
+	router     *Router
+	production bool
 }
 
-// NewVMEffects is the VM's effect boundary for sessions an agent runs over r.
-func NewVMEffects(r *Router, cfg vm.RegistryEffectsConfig) *VMEffects {
+// NewVMEffects is the VM's effect boundary for sessions an agent runs over
+// r in mode.
+func NewVMEffects(r *Router, mode effects.Mode, cfg vm.RegistryEffectsConfig) *VMEffects {
 	cfg.Handler = r
-	return &VMEffects{RegistryEffects: vm.NewRegistryEffects(cfg), router: r}
+	return &VMEffects{RegistryEffects: vm.NewRegistryEffects(cfg), router: r, production: mode == effects.Production}
 }
+
+// Random is crypto/rand's bytes in production, the seeded stream in the
+// deterministic modes.
+func (h *VMEffects) Random(ctx context.Context, req *vm.RandomRequest) ([]byte, error) {
+	if !h.production {
+		return h.RegistryEffects.Random(ctx, req)
+	}
+	if req.Bytes < 0 || req.Bytes > maxRandomBytes {
+		return nil, effects.Errorf(effects.CodeInvalidArgs, "random: %d bytes asked, at most %d", req.Bytes, maxRandomBytes)
+	}
+	b := make([]byte, req.Bytes)
+	if _, err := rand.Read(b); err != nil {
+		return nil, effects.Errorf(effects.CodeInternal, "random: %v", err)
+	}
+	return b, nil
+}
+
+// maxRandomBytes bounds one random step.
+const maxRandomBytes = 1 << 20
 
 // Now reads the clock effect (clock.physical_time) when the deployment
 // serves it, else falls back to the seeded counter.

@@ -202,7 +202,7 @@ func (a *Agent) RunProtocol(ctx context.Context, src []byte, filename string, op
 		opts.Granularity = policy.Full
 	}
 	session := effects.DeriveSessionID(proto.Name, opts.Seed)
-	effs := host.NewVMEffects(a.host.Router(), vm.RegistryEffectsConfig{Seed: opts.Seed, Decide: opts.Decide, Payload: opts.Payload})
+	effs := host.NewVMEffects(a.host.Router(), a.mode, vm.RegistryEffectsConfig{Seed: opts.Seed, Decide: opts.Decide, Payload: opts.Payload})
 	return vm.RunSession(ctx, prog, vm.Config{Effects: effs, Session: session, Authority: a.AuthorityID(),
 		Context: effects.DeriveContextID(proto.Name, opts.Seed), Granularity: opts.Granularity, Seed: opts.Seed})
 }

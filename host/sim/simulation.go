@@ -643,7 +643,7 @@ func (s *Simulation) bind(decl *config.Run, prog *vm.Program) (*simRun, error) {
 		if agent == nil {
 			return nil, fmt.Errorf("run %q binds role %s to %q, which is not an agent of the deployment", decl.Name, role, name)
 		}
-		effs := host.NewVMEffects(agent.agent.Router(), vm.RegistryEffectsConfig{Seed: seed, Decide: s.cfg.Decide})
+		effs := host.NewVMEffects(agent.agent.Router(), s.cfg.Mode, vm.RegistryEffectsConfig{Seed: seed, Decide: s.cfg.Decide})
 		m, err := vm.NewMachine(prog, vm.Config{Effects: effs, Roles: []string{role}, Session: r.session,
 			Authority: agent.agent.AuthorityID(), Context: r.context, Granularity: s.cfg.Granularity, Seed: seed})
 		if err != nil {
