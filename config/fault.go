@@ -304,6 +304,15 @@ func (d *decoder) checkRef(dep *Deployment, name string, r hcl.Range, lead strin
 	if dep.Agent(name) != nil || (peersToo && dep.PeerNamed(name) != nil) {
 		return
 	}
+	if dep.RelayNamed(name) != nil {
+		d.add(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "A relay plays no role",
+			Detail:   fmt.Sprintf("%s, but peer %q is a relay (relay = true): it runs no agent, so it plays no role and syncs nothing. Name an agent or an agent's peer.", lead, name),
+			Subject:  r.Ptr(),
+		})
+		return
+	}
 	var names []string
 	for _, a := range dep.Agents {
 		names = append(names, a.Name)
@@ -312,7 +321,7 @@ func (d *decoder) checkRef(dep *Deployment, name string, r hcl.Range, lead strin
 	if peersToo && len(dep.Peers) > 0 {
 		blocks, what = "agent or peer block", "agents and peers"
 		for _, p := range dep.Peers {
-			if !slices.Contains(names, p.Name) {
+			if !p.Relay && !slices.Contains(names, p.Name) {
 				names = append(names, p.Name)
 			}
 		}

@@ -41,7 +41,7 @@ agents share one timeline only ` + "`aura-host simulate`" + ` drives: run refuse
 
 A file with peer blocks is one machine of a multi-host deployment
 (examples/multihost): run runs its run blocks in order as its agents' roles,
-records each outcome in <state_dir>/runs (a restart skips those) and serves
+records each outcome in <state_dir>/runs (a restart skips completed ones) and serves
 the peers until interrupted. A relay block makes it a circuit relay too (or
 only); other machines name it as a peer with relay = true.`,
 		Example: `  aura-host run examples/quickstart/deployment.hcl

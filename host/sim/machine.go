@@ -73,13 +73,17 @@ func (r *RunRecord) Binding(role, name string) (effects.Value, error) {
 // agents, connected to the peers. cfg gives Executable, Builtins and
 // Logger; Deployment, Mode and Decide are set here.
 func NewMachine(ctx context.Context, file string, dep *config.Deployment, decide []string, cfg Config) (*Simulation, hcl.Diagnostics, error) {
-	sc, diags := LoadScenario(file, dep)
-	if diags.HasErrors() {
-		return nil, diags, nil
-	}
-	rules, err := session.ParseRules(decide, sc.Programs...)
-	if err != nil {
-		return nil, diags, err
+	var diags hcl.Diagnostics
+	var rules []session.Rule
+	if len(dep.Runs) > 0 { // a machine may only sync, or only serve its peers
+		sc, d := LoadScenario(file, dep)
+		if diags = d; diags.HasErrors() {
+			return nil, diags, nil
+		}
+		var err error
+		if rules, err = session.ParseRules(decide, sc.Programs...); err != nil {
+			return nil, diags, err
+		}
 	}
 	cfg.Deployment, cfg.Mode, cfg.Decide = dep, effects.Production, session.SeededDecider(rules, dep.Seed)
 	s, err := New(ctx, cfg)
@@ -94,9 +98,10 @@ func (s *Simulation) RunsDir() string { return filepath.Join(s.dep.StateDir, "ru
 // file declares them, as this machine's part of them (its agents' roles;
 // the peers play theirs on their machines). Each outcome is recorded, whole
 // or not at all, in RunsDir as NAME.json before report sees it; a run
-// recorded there by an earlier start is not run again (report gets the
-// record with Recorded set), so a machine restarted after a crash resumes
-// at the run it was in, which starts over from its beginning (a protocol
+// recorded there as completed by an earlier start is not run again
+// (report gets the record with Recorded set), so a machine restarted
+// after a crash resumes at the run it was in, which starts over from its
+// beginning (as does a run recorded as failed, whose record it replaces) (a protocol
 // session's state is not durable; its peers' copy of the run ends at its
 // timeout and is recorded as failed there). A run in which no local agent
 // plays a role is skipped silently. RunEach stops at ctx's end.
@@ -115,11 +120,11 @@ func (s *Simulation) RunEach(ctx context.Context, report func(*RunRecord)) error
 			continue
 		}
 		path := filepath.Join(s.RunsDir(), decl.Name+".json")
-		if rec, err := readRunRecord(path); err == nil {
+		if rec, err := readRunRecord(path); err == nil && rec.Error == "" {
 			rec.Recorded = true
 			report(rec)
 			continue
-		} else if !errors.Is(err, os.ErrNotExist) {
+		} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
 		out, err := s.RunNamed(ctx, decl.Name)

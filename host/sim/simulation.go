@@ -81,8 +81,24 @@ type Config struct {
 // Peer is where an agent's transport is, and for an agent of another
 // process the device key it proves in the transport's handshake.
 type Peer struct {
-	Address   string
+	Address string
+	// More are further addresses (a QUIC one beside TCP, a public one
+	// beside a LAN one): listened on too, or dialled too.
+	More      []string
 	PublicKey ed25519.PublicKey
+}
+
+// addresses is the peer's addresses as a transport config value: one
+// string, or the list.
+func (p Peer) addresses() effects.Value {
+	if len(p.More) == 0 {
+		return effects.String(p.Address)
+	}
+	items := []effects.Value{effects.String(p.Address)}
+	for _, a := range p.More {
+		items = append(items, effects.String(a))
+	}
+	return effects.List(items...)
 }
 
 // Simulation runs several agents in one process (in production, possibly
@@ -236,16 +252,16 @@ func (s *Simulation) placePeers(local []*config.Agent) []*config.Agent {
 	decls := slices.Clone(local)
 	for _, ag := range local {
 		if _, ok := peers[ag.Name]; !ok && len(ag.Listen) > 0 {
-			peers[ag.Name] = Peer{Address: ag.Listen[0]}
+			peers[ag.Name] = Peer{Address: ag.Listen[0], More: ag.Listen[1:]}
 		}
 	}
 	for _, p := range s.dep.Peers {
 		if p.Relay {
-			s.relays = append(s.relays, Peer{Address: p.Addresses[0], PublicKey: p.PublicKey})
+			s.relays = append(s.relays, Peer{Address: p.Addresses[0], More: p.Addresses[1:], PublicKey: p.PublicKey})
 			continue
 		}
 		if _, ok := peers[p.Name]; !ok {
-			peers[p.Name] = Peer{Address: p.Addresses[0], PublicKey: p.PublicKey}
+			peers[p.Name] = Peer{Address: p.Addresses[0], More: p.Addresses[1:], PublicKey: p.PublicKey}
 		}
 		decls = append(decls, &config.Agent{Name: p.Name, NameRange: p.NameRange, DeclRange: p.DeclRange,
 			Authority: p.Authority, AuthorityRange: p.AuthorityRange})
@@ -319,7 +335,7 @@ func (s *Simulation) transportConfigs(decls []*config.Agent) (map[string]map[str
 	if len(transports) == 0 {
 		return out, nil
 	}
-	addrs := map[string]string{}
+	addrs := map[string]effects.Value{}
 	names := map[string]string{}
 	keys := map[string]string{}
 	for _, ag := range decls {
@@ -327,12 +343,13 @@ func (s *Simulation) transportConfigs(decls []*config.Agent) (map[string]map[str
 		if err != nil {
 			return nil, err
 		}
-		addr := s.cfg.Peers[ag.Name].Address
-		if addr == "" {
-			if addr, err = freeLoopbackAddr(); err != nil {
+		at := s.cfg.Peers[ag.Name]
+		if at.Address == "" {
+			if at.Address, err = freeLoopbackAddr(); err != nil {
 				return nil, err
 			}
 		}
+		addr := at.addresses()
 		pub := s.cfg.Peers[ag.Name].PublicKey
 		if s.isLocal(ag.Name) {
 			dep := *s.dep
@@ -347,8 +364,9 @@ func (s *Simulation) transportConfigs(decls []*config.Agent) (map[string]map[str
 		if !s.isLocal(ag.Name) {
 			continue
 		}
-		// With relays, every agent reserves a slot on each and reaches a
-		// peer through the first when it cannot reach it directly.
+		// With relays, every agent reserves a slot on each (at its first
+		// address) and reaches a peer through the first when it cannot
+		// reach it directly.
 		var relays []effects.Value
 		for _, r := range s.relays {
 			relays = append(relays, effects.Map(map[string]effects.Value{
@@ -357,14 +375,14 @@ func (s *Simulation) transportConfigs(decls []*config.Agent) (map[string]map[str
 		peers := map[string]effects.Value{}
 		for _, other := range decls {
 			if other != ag {
-				p := map[string]effects.Value{"address": effects.String(addrs[other.Name]), "public_key": effects.String(keys[other.Name])}
+				p := map[string]effects.Value{"address": addrs[other.Name], "public_key": effects.String(keys[other.Name])}
 				if len(relays) > 0 {
 					p["relay"] = relays[0]
 				}
 				peers[names[other.Name]] = effects.Map(p)
 			}
 		}
-		fields := map[string]effects.Value{"listen": effects.String(addrs[ag.Name]),
+		fields := map[string]effects.Value{"listen": addrs[ag.Name],
 			"name": effects.String(names[ag.Name]), "peers": effects.Map(peers)}
 		if len(relays) > 0 {
 			fields["relays"] = effects.List(relays...)
