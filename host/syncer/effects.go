@@ -201,9 +201,12 @@ func (l *peerLoop) sendPayload(ctx context.Context, kind string, payload []byte)
 		if err == nil {
 			_, err = l.s.cfg.Invoke(sctx, effects.NetworkSendEnvelope, env)
 		}
-		if err != nil {
+		if err != nil && deliveryUncertain(err) {
 			// The envelope may have reached the peer or not: either way
-			// the next one starts a new receipt chain.
+			// the next one starts a new receipt chain. A refusal by our
+			// own guard chain (denied, an exhausted budget) sent nothing
+			// and issued no receipt: the chain is whole, and restarting it
+			// would only refill the budget.
 			l.suspect = true
 		}
 		if err == nil {
@@ -248,6 +251,21 @@ func (l *peerLoop) restartChain(ctx context.Context) error {
 		return fmt.Errorf("restart the receipt chain to %s: %w", l.peer.Authority, err)
 	}
 	l.suspect = false
+	l.lastRestart = time.Now()
 	l.s.stats.restarts.Add(1)
 	return nil
+}
+
+// deliveryUncertain reports whether a failed send may or may not have
+// reached the peer: not a refusal before anything was sent.
+func deliveryUncertain(err error) bool {
+	e := effects.AsError(err)
+	if e == nil {
+		return true
+	}
+	switch e.Code {
+	case effects.CodeDenied, effects.CodeExhausted, effects.CodeInvalidArgs:
+		return false
+	}
+	return true
 }

@@ -34,6 +34,8 @@ type peerLoop struct {
 	// suspect: an envelope to the peer may have been lost, so the next
 	// send restarts the receipt chain first (Config.RestartChain).
 	suspect bool
+	// lastRestart is when the chain to the peer was last restarted.
+	lastRestart time.Time
 	// askedRestart is when we last asked the peer to restart its chain.
 	askedRestart time.Time
 }
@@ -47,6 +49,11 @@ type sequence struct {
 }
 
 // round is one round with the peer.
+// maxRoundRatio bounds a round's whole length, in RoundTimeouts: a round
+// that keeps exchanging messages still ends (and frees its slot) by then;
+// its facts are merged, and the next round ships what is left.
+const maxRoundRatio = 30
+
 type round struct {
 	id        uint64
 	initiator bool
@@ -106,7 +113,7 @@ func (l *peerLoop) run(ctx context.Context) {
 	for ctx.Err() == nil {
 		l.take()
 		now := time.Now()
-		if l.round != nil && now.After(l.round.deadline) {
+		if l.round != nil && (now.After(l.round.deadline) || now.Sub(l.round.started) > maxRoundRatio*l.s.cfg.RoundTimeout) {
 			l.endRound(ErrRoundTimeout)
 		}
 		if l.round == nil && (l.seq != nil || len(l.waiting) > 0) {
@@ -313,12 +320,21 @@ func (l *peerLoop) handle(ctx context.Context, env effects.Value) {
 	}
 	rd := l.round
 	inRound := rd != nil && rd.id == m.Round
-	if inRound {
+	if inRound && m.Kind != kindBusy && m.Kind != kindRestart {
+		// Traffic of the round keeps it alive; a busy or restart notice
+		// moves nothing, so a peer repeating one cannot hold the round's
+		// slot. Whatever it sends, a round ends after maxRoundRatio ×
+		// RoundTimeout.
 		rd.deadline = time.Now().Add(l.s.cfg.RoundTimeout)
 	}
 	switch m.Kind {
 	case kindRestart:
-		l.suspect = true
+		// The peer says it refused one of ours: a lost envelope broke the
+		// chain. Honoured at most once per RoundTimeout, so that a peer
+		// cannot have our budget towards it refilled at will.
+		if time.Since(l.lastRestart) >= l.s.cfg.RoundTimeout {
+			l.suspect = true
+		}
 	case kindRoot:
 		l.onRoot(ctx, m)
 	case kindBusy:
