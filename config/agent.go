@@ -120,6 +120,12 @@ var syncSpec = bodySpec[Sync]{
 				return
 			}
 			for _, it := range items {
+				if i := slices.Index(s.With, it.Value); i >= 0 {
+					d.add(&hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Listed twice",
+						Detail:  fmt.Sprintf("%q is already in with, at line %d: list each agent or peer once.", it.Value, s.WithRanges[i].Start.Line),
+						Subject: it.ValueRange.Ptr()})
+					continue
+				}
 				s.With, s.WithRanges = append(s.With, it.Value), append(s.WithRanges, it.ValueRange)
 			}
 			s.WithRange = a.Expr.Range()

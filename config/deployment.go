@@ -255,6 +255,7 @@ func (d *decoder) checkDeployment(dep *Deployment, body hcl.Body) {
 	d.checkDependencies(dep)
 	d.checkPeers(dep)
 	d.checkSyncAgents(dep)
+	d.checkNetworked(dep)
 	d.checkFaultAgents(dep)
 	d.checkRunAgents(dep)
 	dep.applyModeSeed()

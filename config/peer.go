@@ -80,7 +80,7 @@ var peerSpec = bodySpec[Peer]{
 				d.add(&hcl.Diagnostic{
 					Severity: hcl.DiagError,
 					Summary:  "Invalid public key",
-					Detail:   fmt.Sprintf("public_key must be the peer's Ed25519 device key as 64 hex digits, got %d characters. On the peer's machine, `aura-host key FILE` prints it.", len(s)),
+					Detail:   fmt.Sprintf("public_key must be the peer's Ed25519 device key as 64 hex digits, got %s. On the peer's machine, `aura-host key FILE` prints it.", hexProblem(s)),
 					Subject:  a.Expr.Range().Ptr(),
 				})
 				return
@@ -243,7 +243,7 @@ func (d *decoder) checkPeers(dep *Deployment) {
 			d.add(&hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Duplicate peer name",
-				Detail:   fmt.Sprintf("%q is already the name of the %s at %s. An agent runs here and a peer elsewhere, so a name is one or the other: rename or remove one of them.", p.Name, first.what, lineOf(first.r, p.NameRange)),
+				Detail:   fmt.Sprintf("%q is already the name of the %s at %s. Names are unique among agents and peers: rename or remove one of them.", p.Name, first.what, lineOf(first.r, p.NameRange)),
 				Subject:  p.NameRange.Ptr(),
 			})
 			continue
@@ -296,4 +296,44 @@ func (d *decoder) checkPeers(dep *Deployment) {
 			})
 		}
 	}
+}
+
+// hexProblem says what is wrong with s as 64 hex digits.
+func hexProblem(s string) string {
+	if _, err := hex.DecodeString(s); err != nil {
+		return fmt.Sprintf("%q, which is not hex", s)
+	}
+	return fmt.Sprintf("%d characters", len(s))
+}
+
+// checkNetworked reports a file whose agents have peers or sync blocks
+// but no network transport to reach them by.
+func (d *decoder) checkNetworked(dep *Deployment) {
+	var subject *hcl.Range
+	what := ""
+	for _, p := range dep.Peers {
+		if !p.Relay {
+			subject, what = p.DeclRange.Ptr(), fmt.Sprintf("peer %q", p.Name)
+			break
+		}
+	}
+	for _, ag := range dep.Agents {
+		if subject == nil && ag.Sync != nil {
+			subject, what = ag.Sync.DeclRange.Ptr(), fmt.Sprintf("agent %q's sync block", ag.Name)
+		}
+	}
+	if subject == nil {
+		return
+	}
+	for _, p := range dep.Plugins {
+		if p.Builtin == "transport" {
+			return
+		}
+	}
+	d.add(&hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "No network transport",
+		Detail:   fmt.Sprintf("The %s is reached over the network, but no plugin of this file is the transport. Add plugin \"network\" { builtin = \"transport\" }.", what),
+		Subject:  subject,
+	})
 }

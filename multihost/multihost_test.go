@@ -87,6 +87,7 @@ func TestServeARelayMachine(t *testing.T) {
 func TestServeRefusesABadRun(t *testing.T) {
 	file, dep := load(t, `
 deployment "net" {}
+plugin "network" { builtin = "transport" }
 agent "a" {
   listen = "/ip4/127.0.0.1/tcp/0"
 }
