@@ -32,6 +32,13 @@ type postOffice struct {
 	// first may already be sending the next run's messages. It outlives
 	// the call (Simulation.early), bounded by maxEarly.
 	early *[]earlyMessage
+	// earlyFull is set once early is full and a message was dropped (and
+	// logged): further drops of this call are not logged again.
+	earlyFull bool
+	// refusedLogged marks the agents whose refused envelopes were logged
+	// as a warning this call: a peer sending bad receipts cannot flood
+	// the log.
+	refusedLogged map[*simAgent]bool
 }
 
 // earlyMessage is a message that arrived before its run was bound here.
@@ -94,7 +101,15 @@ func (p *postOffice) receive() int {
 			v, err := p.take(a)
 			if err != nil {
 				if errors.Is(err, effects.ErrDenied) {
-					p.logger.Warn("dropped an envelope the guard chain refused", "agent", a.name, "error", err)
+					log := p.logger.Debug
+					if !p.refusedLogged[a] {
+						log = p.logger.Warn
+						if p.refusedLogged == nil {
+							p.refusedLogged = map[*simAgent]bool{}
+						}
+						p.refusedLogged[a] = true
+					}
+					log("dropped an envelope the guard chain refused (further ones of this run: at debug level)", "agent", a.name, "error", err)
 					continue
 				}
 				break
@@ -178,9 +193,18 @@ func (p *postOffice) deliver(a *simAgent, env guard.Envelope, msg vm.Message) bo
 		sm.held = append(sm.held, msg)
 		return true
 	}
-	if p.early != nil && len(*p.early) < maxEarly {
-		*p.early = append(*p.early, earlyMessage{agent: a, env: env, msg: msg})
+	if p.early == nil {
+		return false
 	}
+	if len(*p.early) >= maxEarly {
+		if !p.earlyFull {
+			p.earlyFull = true
+			p.logger.Warn("dropping messages for runs not bound here yet: already holding the most there may be",
+				"agent", a.name, "held", maxEarly, "from", env.Source.String())
+		}
+		return false
+	}
+	*p.early = append(*p.early, earlyMessage{agent: a, env: env, msg: msg})
 	return false
 }
 
