@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/guard"
@@ -19,6 +22,29 @@ type Router struct {
 	registry  *effects.Registry
 	authority effects.AuthorityID
 	guard     *guardChain // nil: no guarded operations (no agent runtime)
+
+	observeMu sync.Mutex                 // serialises Observe
+	observers atomic.Pointer[[]Observer] // read on every call without a lock
+}
+
+// Observer sees a call the router routed once its handler (and the guard
+// chain around it) answered: the call as the handler saw it, its result or
+// error, and how long routing took. Host-owned services watch the runtime
+// through observers — the reactive pipeline the journal's commits, the
+// local health observer the sends' round trips. An observer runs on the
+// caller's goroutine: it must be quick and must not block.
+type Observer func(call *effects.Call, result effects.Value, err error, elapsed time.Duration)
+
+// Observe adds an observer of every call routed from now on.
+func (r *Router) Observe(o Observer) {
+	r.observeMu.Lock()
+	defer r.observeMu.Unlock()
+	var next []Observer
+	if cur := r.observers.Load(); cur != nil {
+		next = append(next, *cur...)
+	}
+	next = append(next, o)
+	r.observers.Store(&next)
 }
 
 // NewRouter returns a router over registry that serves one authority.
@@ -35,6 +61,21 @@ func NewRouter(registry *effects.Registry, authority effects.AuthorityID) *Route
 // destination names another endpoint is refused (denied) here, whatever
 // network plugin serves it.
 func (r *Router) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	obs := r.observers.Load()
+	if obs == nil {
+		return r.route(ctx, call)
+	}
+	start := time.Now()
+	call = effects.Scope(ctx, call)
+	v, err := r.route(ctx, call)
+	elapsed := time.Since(start)
+	for _, o := range *obs {
+		o(call, v, err, elapsed)
+	}
+	return v, err
+}
+
+func (r *Router) route(ctx context.Context, call *effects.Call) (effects.Value, error) {
 	call = effects.Scope(ctx, call)
 	if call.Authority.IsZero() {
 		c := *call
