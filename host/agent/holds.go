@@ -9,6 +9,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/effects/facade"
+	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/host/holds"
 	"github.com/aurahost/aura-host/host/tasks"
@@ -23,6 +24,7 @@ const (
 	HoldsPumpTask    = "pump"    // receive and answer hold messages, send the movement queues
 	HoldsRefreshTask = "refresh" // ask holders for fresh capabilities (at half their TTL) and offers
 	HoldsGCTask      = "gc"      // remove what passed its retention
+	HoldsHelloTask   = "hello"   // once at start: ask every peer what it holds for us
 )
 
 func ms(name string, def time.Duration, doc string) effects.ConfigField {
@@ -58,8 +60,9 @@ func holdsKind() ServiceKind {
 			count("max_held", holds.DefaultMaxHeld, "deposits held for others at most"),
 			count("queue_limit", holds.DefaultQueueLimit, "messages waiting per peer at most"),
 		},
-		Ops: effects.HoldOps(),
-		New: newHoldsService,
+		Ops:          effects.HoldOps(),
+		Dependencies: []string{"storage", "network", "clock"},
+		New:          newHoldsService,
 	}
 }
 
@@ -162,6 +165,11 @@ func (h *holdsService) Start(ctx context.Context) error {
 	}
 	cfg := h.Config()
 	h.group = h.agent.Tasks().Group("service-" + cfg.Name)
+	// An agent coming (back) online asks its holders at once, not a
+	// refresh interval later.
+	if err := h.group.Go(HoldsHelloTask, quietOnShutdown(h.Refresh)); err != nil {
+		return err
+	}
 	for _, t := range []struct {
 		name  string
 		every time.Duration
@@ -171,11 +179,23 @@ func (h *holdsService) Start(ctx context.Context) error {
 		{HoldsRefreshTask, cfg.CapabilityTTL / 4, h.Refresh},
 		{HoldsGCTask, cfg.GCInterval, func(ctx context.Context) error { _, err := h.GC(ctx); return err }},
 	} {
-		if err := h.group.Every(t.name, max(t.every, time.Millisecond), t.fn); err != nil {
+		if err := h.group.Every(t.name, max(t.every, time.Millisecond), quietOnShutdown(t.fn)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// quietOnShutdown is fn, whose failure because the agent is shutting
+// down (a run that was under way when Shutdown began) is no failure.
+func quietOnShutdown(fn tasks.TaskFunc) tasks.TaskFunc {
+	return func(ctx context.Context) error {
+		err := fn(ctx)
+		if ctx.Err() != nil || errors.Is(err, host.ErrShutdown) {
+			return nil
+		}
+		return err
+	}
 }
 
 // Stop stops the periodic work, then the service.
