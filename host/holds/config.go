@@ -26,6 +26,9 @@ const (
 	DefaultReplayWindow    = 120 * time.Second
 	DefaultReplayLimit     = 1024
 	DefaultMaxReceived     = 256
+	DefaultSendTimeout     = 3 * time.Second
+	DefaultMinBackoff      = 250 * time.Millisecond
+	DefaultMaxBackoff      = 10 * time.Second
 )
 
 // MaxPayload bounds a deposited payload: a sealed envelope, in a message,
@@ -73,6 +76,11 @@ type Config struct {
 	ReplayLimit  int
 	// MaxReceived bounds the envelopes a recipient keeps. Default 256.
 	MaxReceived int
+	// SendTimeout bounds one send (a dial to a peer that is away); after a
+	// failed send the peer is skipped for a backoff doubling from
+	// MinBackoff to MaxBackoff, on the agent's clock. Defaults 3 s,
+	// 250 ms, 10 s.
+	SendTimeout, MinBackoff, MaxBackoff time.Duration
 	// RestartChain, when set, starts a new receipt chain to peer in
 	// Context after an envelope to it may have been lost (as
 	// syncer.Config.RestartChain).
@@ -124,6 +132,9 @@ func (c Config) withDefaults() (Config, error) {
 	defDur(&c.GCInterval, DefaultGCInterval)
 	defDur(&c.PollInterval, DefaultPollInterval)
 	defDur(&c.ReplayWindow, DefaultReplayWindow)
+	defDur(&c.SendTimeout, DefaultSendTimeout)
+	defDur(&c.MinBackoff, DefaultMinBackoff)
+	defDur(&c.MaxBackoff, DefaultMaxBackoff)
 	if c.CapabilityTTL < 2*time.Millisecond {
 		return c, fmt.Errorf("holds: a capability TTL of %v is too short to rotate at half of it: give at least 2ms", c.CapabilityTTL)
 	}

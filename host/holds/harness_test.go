@@ -99,10 +99,33 @@ func (w *world) settle() {
 			}
 		}
 		if w.moved() == before && w.pending() == 0 {
-			return
+			if !w.backedOff() {
+				return
+			}
+			// Messages wait for a reachable peer: a backoff since it was
+			// away. Move the clock past it, as a simulator jumps to its
+			// next event.
+			w.advance(DefaultMaxBackoff)
 		}
 	}
 	w.t.Fatalf("the services never settled: %d envelopes pending", w.pending())
+}
+
+// backedOff reports whether a running, connected service has messages
+// queued for a connected peer.
+func (w *world) backedOff() bool {
+	for _, n := range w.names {
+		s := w.svcs[n]
+		if s == nil || w.isDown(n) {
+			continue
+		}
+		for _, p := range w.names {
+			if p != n && !w.isDown(p) && s.QueueLen(w.ids[p]) > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (w *world) isDown(name string) bool {

@@ -58,6 +58,7 @@ type Service struct {
 	queues   map[effects.AuthorityID]*Queue
 	windows  map[effects.AuthorityID]*ReplayWindow
 	suspect  map[effects.AuthorityID]bool
+	backoff  map[effects.AuthorityID]peerBackoff
 	peers    map[effects.AuthorityID]bool
 	stats    Stats
 }
@@ -99,7 +100,7 @@ func New(cfg Config) (*Service, error) {
 		caps: newCapabilities(cfg.Self, cfg.CapabilityTTL.Milliseconds()), wallet: map[effects.AuthorityID]*Capability{},
 		hello: map[effects.AuthorityID]int64{}, offered: map[effects.AuthorityID][]DepositID{}, asked: map[askKey]bool{},
 		received: map[DepositID]*Received{}, scores: map[effects.AuthorityID]*Score{}, queues: map[effects.AuthorityID]*Queue{},
-		windows: map[effects.AuthorityID]*ReplayWindow{}, suspect: map[effects.AuthorityID]bool{}, peers: map[effects.AuthorityID]bool{}}
+		windows: map[effects.AuthorityID]*ReplayWindow{}, suspect: map[effects.AuthorityID]bool{}, backoff: map[effects.AuthorityID]peerBackoff{}, peers: map[effects.AuthorityID]bool{}}
 	for _, p := range cfg.Peers {
 		s.peers[p] = true
 		s.queues[p] = NewQueue(cfg.QueueLimit)
@@ -285,49 +286,75 @@ func (s *Service) Pump(ctx context.Context) error {
 	return s.flush(ctx)
 }
 
-// flush sends each peer's queued messages in order, stopping at a peer's
-// first failure (its messages wait for the next flush).
+// flush sends each peer's queued messages in order, the peers at once (a
+// peer that is away must not hold up the others). A peer's first failure
+// stops its flush, and the peer is skipped until its backoff passes
+// (doubling from MinBackoff to MaxBackoff, reset by a success).
 func (s *Service) flush(ctx context.Context) error {
+	now, err := s.now(ctx)
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
 	for _, p := range s.cfg.Peers {
-		for {
-			s.mu.Lock()
-			m, ok := s.queues[p].Head()
-			suspect := s.suspect[p]
-			s.mu.Unlock()
-			if !ok {
-				break
-			}
-			err := s.send(ctx, p, m, suspect)
-			s.mu.Lock()
-			if err == nil {
-				s.suspect[p] = false
-				if h, ok := s.queues[p].Head(); ok && h.id == m.id {
-					s.queues[p].Pop()
-				}
-				s.stats.Sent++
-			} else {
-				s.stats.SendFailures++
-				if deliveryUncertain(err) {
-					s.suspect[p] = true
-				}
-				if e := effects.AsError(err); e != nil && (e.Code == effects.CodeInvalidArgs || e.Code == effects.CodeDenied) {
-					s.queues[p].Pop() // never sendable: drop it, keep the rest moving
-					s.cfg.Logger.Warn("holds: dropped a message its sending refused", "peer", p, "kind", m.kind, "error", err)
-					s.mu.Unlock()
-					continue
-				}
-			}
-			s.mu.Unlock()
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				s.cfg.Logger.Debug("holds: send failed; the message waits", "peer", p, "kind", m.kind, "error", err)
-				break
-			}
+		s.mu.Lock()
+		waiting := s.queues[p].Len() > 0 && now >= s.backoff[p].nextMs
+		s.mu.Unlock()
+		if waiting {
+			wg.Go(func() { s.flushPeer(ctx, p, now) })
 		}
 	}
-	return nil
+	wg.Wait()
+	return ctx.Err()
+}
+
+// peerBackoff is when a peer whose send failed is tried again.
+type peerBackoff struct {
+	nextMs, delayMs int64
+}
+
+// flushPeer sends peer's queued messages until one fails.
+func (s *Service) flushPeer(ctx context.Context, p effects.AuthorityID, now int64) {
+	for {
+		s.mu.Lock()
+		m, ok := s.queues[p].Head()
+		suspect := s.suspect[p]
+		s.mu.Unlock()
+		if !ok {
+			return
+		}
+		sctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
+		err := s.send(sctx, p, m, suspect)
+		cancel()
+		s.mu.Lock()
+		if err == nil {
+			s.suspect[p] = false
+			delete(s.backoff, p)
+			if h, ok := s.queues[p].Head(); ok && h.id == m.id {
+				s.queues[p].Pop()
+			}
+			s.stats.Sent++
+			s.mu.Unlock()
+			continue
+		}
+		s.stats.SendFailures++
+		if deliveryUncertain(err) {
+			s.suspect[p] = true
+		}
+		if e := effects.AsError(err); e != nil && (e.Code == effects.CodeInvalidArgs || e.Code == effects.CodeDenied) {
+			s.queues[p].Pop() // never sendable: drop it, keep the rest moving
+			s.cfg.Logger.Warn("holds: dropped a message its sending refused", "peer", p, "kind", m.kind, "error", err)
+			s.mu.Unlock()
+			continue
+		}
+		b := s.backoff[p]
+		b.delayMs = min(max(2*b.delayMs, s.cfg.MinBackoff.Milliseconds()), s.cfg.MaxBackoff.Milliseconds())
+		b.nextMs = now + b.delayMs
+		s.backoff[p] = b
+		s.mu.Unlock()
+		s.cfg.Logger.Debug("holds: send failed; the message waits", "peer", p, "kind", m.kind, "retry_in_ms", b.delayMs, "error", err)
+		return
+	}
 }
 
 // send sends one message, restarting the receipt chain to the peer first

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host/agent"
@@ -230,4 +233,103 @@ func TestHoldDeliversARecoveryRequestAcrossAPartition(t *testing.T) {
 	if res.State.Phase != facade.RecoveryComplete {
 		t.Fatalf("recovery %+v, want complete", res.State)
 	}
+}
+
+// waitFor polls cond (a production run moves on wall-clock time over real
+// sockets) until it holds, failing the test after limit.
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s never happened", limit, what)
+		}
+		<-tick.C
+	}
+}
+
+// loopbackPeers places every agent of dep on a loopback port, with the
+// device key its process will use (in its state directory under dep's).
+func loopbackPeers(t *testing.T, dep *config.Deployment) map[string]sim.Peer {
+	t.Helper()
+	peers := map[string]sim.Peer{}
+	for _, ag := range dep.Agents {
+		id, err := agent.Authority(dep, ag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := *dep
+		d.StateDir = filepath.Join(dep.StateDir, "agents", ag.Name)
+		pub, err := agent.DevicePublicKey(&d, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		peers[ag.Name] = sim.Peer{Address: l.Addr().String(), PublicKey: pub}
+		l.Close()
+	}
+	return peers
+}
+
+// Acceptance 3 in production over loopback: the real transport, storage
+// and wall clock. The guardian is not running at all while the account
+// opens a recovery and deposits the request with three holders; then the
+// account shuts down, and the guardian starts (a second production run of
+// the same deployment, with only the guardian local): on start its hold
+// service asks the holders, and it receives the exact request bytes,
+// verified against the account's key.
+func TestHoldDeliversARecoveryRequestInProductionOverLoopback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts five production agents on loopback ports")
+	}
+	ctx := context.Background()
+	dep := deployment(t, holdsDeployment(effects.Production))
+	peers := loopbackPeers(t, dep)
+	start := func(local ...string) *sim.Simulation {
+		s, err := sim.New(ctx, sim.Config{Deployment: dep, Mode: effects.Production, Builtins: plugins.Lookup,
+			Logger: quietLogger(t), Local: local, Peers: peers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close(context.Background()) })
+		return s
+	}
+	first := start("account", "h1", "h2", "h3")
+	account := first.Agent("account")
+	guardianID, err := agent.Authority(dep, dep.Agents[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := initiateRecovery(t, account, guardianID)
+	payload := req.Canonical()
+	var holders []string
+	for _, h := range []string{"h1", "h2", "h3"} {
+		holders = append(holders, first.Agent(h).AuthorityID().String())
+	}
+	dep1, err := account.Holds().Deposit(ctx, guardianID.String(), payload, holders...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "three holders acknowledging the deposit", func() bool {
+		st, err := account.Holds().Status(ctx, dep1.ID)
+		return err == nil && len(st.Acked) == 3
+	})
+	if err := account.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	second := start("guardian")
+	guardian := second.Agent("guardian")
+	if guardian.AuthorityID() != guardianID {
+		t.Fatalf("the guardian is %s, want %s", guardian.AuthorityID(), guardianID)
+	}
+	waitFor(t, 30*time.Second, "the guardian receiving the request", func() bool {
+		return len(guardian.HoldService().ReceivedEnvelopes()) > 0
+	})
+	checkRequest(t, guardian.HoldService(), account.AuthorityID(), payload, 1)
 }
