@@ -34,8 +34,8 @@ func holdCases() []methodCase {
 			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
 				return fx.Holds.Deposit(ctx, "authority-g", []byte("req"), "authority-h")
 			},
-			op:   effects.HoldDeposit,
-			args: args("recipient", str("authority-g"), "payload", effects.Bytes([]byte("req")), "holders", effects.List(str("authority-h"))),
+			op:    effects.HoldDeposit,
+			args:  args("recipient", str("authority-g"), "payload", effects.Bytes([]byte("req")), "holders", effects.List(str("authority-h"))),
 			reply: deposit, want: wantDeposit,
 		},
 		{
