@@ -333,3 +333,31 @@ func TestHoldDeliversARecoveryRequestInProductionOverLoopback(t *testing.T) {
 	})
 	checkRequest(t, guardian.HoldService(), account.AuthorityID(), payload, 1)
 }
+
+// A simulation that runs a protocol leaves the hold service's envelopes to
+// it: the post office takes only its runs' envelopes (per source and
+// context), so a deposit delivered while a run goes on is still in the
+// holder's inbox for its hold service afterwards.
+func TestHoldEnvelopesSurviveARunInTheSameSimulation(t *testing.T) {
+	ctx := context.Background()
+	src := holdsDeployment(effects.Simulation) + runBlock("ping", filepath.Join(protocolsDir(), "ping_pong.hcl"), "1m",
+		"Client = account", "Server = guardian")
+	s, err := sim.New(ctx, sim.Config{Deployment: deployment(t, src), Seed: 2, Builtins: plugins.Lookup, Logger: quietLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	account, h1 := s.Agent("account"), s.Agent("h1")
+	if _, err := account.Holds().Deposit(ctx, s.Agent("guardian").AuthorityID().String(), []byte("kept"), h1.AuthorityID().String()); err != nil {
+		t.Fatal(err)
+	}
+	if err := account.HoldService().Pump(ctx); err != nil { // sent now; the run's ticks deliver it
+		t.Fatal(err)
+	}
+	out, err := s.Run(ctx)
+	if err != nil || out.Runs[0].Err != nil {
+		t.Fatalf("run: %v %v", err, out.Runs[0].Err)
+	}
+	d := &simDriver{t: t, s: s, ctrl: account, now: out.VirtualMs}
+	d.until(10*time.Second, "h1 keeping the deposit", func() bool { return h1.HoldService().HeldCount() == 1 })
+}
