@@ -283,7 +283,27 @@ func (s *Service) Pump(ctx context.Context) error {
 			s.handle(ctx, p, payload)
 		}
 	}
-	return s.flush(ctx)
+	err := s.flush(ctx)
+	s.checkQueues()
+	return err
+}
+
+// checkQueues marks the service degraded while a peer's movement queue is
+// full (new messages for it are refused), healthy again once none is.
+func (s *Service) checkQueues() {
+	s.mu.Lock()
+	var full []string
+	for _, p := range s.cfg.Peers {
+		if s.queues[p].Len() >= s.cfg.QueueLimit {
+			full = append(full, p.String())
+		}
+	}
+	s.mu.Unlock()
+	if len(full) == 0 {
+		s.Recover()
+		return
+	}
+	s.Degrade(fmt.Sprintf("movement queue full for %v: messages to them are refused until they are reachable", full))
 }
 
 // flush sends each peer's queued messages in order, the peers at once (a

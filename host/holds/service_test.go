@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/lifecycle"
 )
 
 // depositFor deposits payload from depositor for recipient with the given
@@ -351,10 +352,16 @@ func TestFullQueueRefuses(t *testing.T) {
 	if q := w.svcs["account"].QueueLen(w.id("h1")); q != 2 {
 		t.Fatalf("queue length %d, want 2", q)
 	}
+	if h := w.svcs["account"].Health(); h.State != lifecycle.Degraded {
+		t.Fatalf("health %s with a full queue, want degraded", h)
+	}
 	w.setDown("h1", false)
 	w.settle()
 	if n := w.svcs["h1"].HeldCount(); n != 2 {
 		t.Fatalf("h1 holds %d, want the 2 queued deposits", n)
+	}
+	if h := w.svcs["account"].Health(); h.State != lifecycle.Healthy {
+		t.Fatalf("health %s once the queue drained, want healthy", h)
 	}
 }
 

@@ -254,3 +254,56 @@ func TestDecodersAreStrict(t *testing.T) {
 		t.Error("a message of an unknown kind decoded")
 	}
 }
+
+// GC at a given time: what passed its retention goes (from storage too),
+// the rest stays.
+func TestGC(t *testing.T) {
+	const retention = 120_000
+	for _, tc := range []struct {
+		name                         string
+		at                           int64 // ms after the records were made
+		custody, deposits, received  int   // removed
+		leftCustody, leftStorageKeys int
+	}{
+		{"nothing due", 59_999, 0, 0, 0, 2, 3},
+		{"all but the short custody", retention - 1, 1, 0, 0, 1, 2},
+		{"the short custody", 60_000, 1, 0, 0, 1, 2},
+		{"everything at retention", retention, 2, 1, 1, 0, 0},
+		{"long after", 10 * retention, 2, 1, 1, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, "me", "a", "b")
+			s := w.start("me", nil)
+			ctx := t.Context()
+			t0 := w.now
+			mk := func(dep, rec string, exp int64) *Sealed {
+				x := &Sealed{Depositor: w.id(dep), Recipient: w.id(rec), CreatedMs: t0, ExpiresMs: exp, Payload: []byte(dep + rec)}
+				x.ID = x.computeID()
+				return x
+			}
+			s.mu.Lock()
+			for _, h := range []*held{
+				{sealed: mk("a", "b", t0+60_000), receivedMs: t0, expiresMs: t0 + 60_000},
+				{sealed: mk("b", "a", t0+retention), receivedMs: t0, expiresMs: t0 + retention},
+			} {
+				s.custody[h.sealed.ID] = h
+				w.storage[w.id("me")][storageKey(custodyPrefix, h.sealed.ID)] = h.encode()
+			}
+			own := mk("me", "a", t0+retention)
+			s.deposits[own.ID] = &Deposit{ID: own.ID, ExpiresMs: own.ExpiresMs, State: DepositHeld}
+			s.order = append(s.order, own.ID)
+			got := mk("a", "me", t0+retention)
+			s.received[got.ID] = &Received{Sealed: got, AtMs: t0}
+			s.recvd = append(s.recvd, got.ID)
+			w.storage[w.id("me")][storageKey(receivedPrefix, got.ID)] = got.Encode()
+			res := s.gc(ctx, t0+tc.at)
+			s.mu.Unlock()
+			if res.Custody != tc.custody || res.Deposits != tc.deposits || res.Received != tc.received {
+				t.Fatalf("removed %+v, want custody %d, deposits %d, received %d", res, tc.custody, tc.deposits, tc.received)
+			}
+			if s.HeldCount() != tc.leftCustody || len(w.storage[w.id("me")]) != tc.leftStorageKeys {
+				t.Fatalf("left %d held and %d stored records, want %d and %d", s.HeldCount(), len(w.storage[w.id("me")]), tc.leftCustody, tc.leftStorageKeys)
+			}
+		})
+	}
+}
