@@ -27,6 +27,9 @@ var hostOwnedFamilies = map[string]string{
 	// device.sign and device.public_key hold the agent's device key, which
 	// must never be handed to a plugin.
 	"device": "host/agent",
+	// hold.* is the hold service, hosted in process because it signs with
+	// the device key and sends through the agent's guard chain.
+	"hold": "host/holds (a builtin service of host/agent)",
 }
 
 // opConstants reads package effects' source and returns its constants of
