@@ -163,6 +163,11 @@ func (s *Service) onOffer(ctx context.Context, src effects.AuthorityID, m messag
 		return nil // an older offer overtaken by a newer one
 	}
 	s.wallet[src] = c
+	for k := range s.asked { // what was asked under older capabilities of this holder is moot
+		if k.holder == src && k.epoch < c.Epoch {
+			delete(s.asked, k)
+		}
+	}
 	dv, _ := m.Fields.Get("deposits")
 	var offered []DepositID
 	for _, it := range dv.Items() {

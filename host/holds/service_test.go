@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -453,4 +454,43 @@ func queued(s *Service, peer effects.AuthorityID, kind string) int {
 		}
 	}
 	return n
+}
+
+// A holder that keeps offering (each offer a new capability and a long
+// list) cannot make the recipient remember more than one offer's worth.
+func TestOffersDoNotAccumulate(t *testing.T) {
+	w := newWorld(t, "guardian", "h1")
+	for _, n := range w.names {
+		w.start(n, nil)
+	}
+	g := w.svcs["guardian"]
+	for range 5 {
+		if _, err := call(t, g, effects.HoldRetrieve, nil); err != nil {
+			t.Fatal(err)
+		}
+		w.settle()
+	}
+	var ids []effects.Value
+	for i := range maxOffered + 10 {
+		ids = append(ids, effects.Bytes([]byte(fmt.Sprintf("%016d", i))))
+	}
+	for i := range 3 {
+		c := &Capability{Holder: w.id("h1"), Recipient: w.id("guardian"), Epoch: int64(10 + i), IssuedMs: w.now, ExpiresMs: w.now + 30_000}
+		sig, err := sign(context.Background(), w.invoker(w.id("h1")), effects.PurposeHoldCapability, c.SignedBytes())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Signature = sig
+		w.inject("h1", "guardian", encodeMessage(MessageID{byte(100 + i)}, kindOffer, w.now, map[string]effects.Value{
+			"capability": effects.Bytes(c.Encode()), "deposits": effects.List(ids...)}))
+		if err := g.Pump(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g.mu.Lock()
+	asked, offered := len(g.asked), len(g.offered[w.id("h1")])
+	g.mu.Unlock()
+	if offered > maxOffered || asked > g.cfg.QueueLimit {
+		t.Fatalf("remembered %d offered and %d asked, want at most %d and %d", offered, asked, maxOffered, g.cfg.QueueLimit)
+	}
 }
