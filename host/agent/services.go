@@ -71,7 +71,17 @@ type HostedService interface {
 }
 
 // serviceKinds are the builtin services, by kind.
-var serviceKinds = map[string]ServiceKind{}
+var serviceKinds = byKind(slices.Concat(
+	catalogueKinds(),
+))
+
+func byKind(kinds []ServiceKind) map[string]ServiceKind {
+	out := make(map[string]ServiceKind, len(kinds))
+	for _, k := range kinds {
+		out[k.Kind] = k
+	}
+	return out
+}
 
 // ServiceKinds are the builtin services an agent can host, sorted by kind.
 func ServiceKinds() []ServiceKind {
@@ -192,10 +202,12 @@ func (a *Agent) buildServices(h *host.Host, dep *config.Deployment, logger hclog
 	for _, p := range dep.EffectivePlugins() {
 		plugins[p.Name] = true
 	}
-	m := lifecycle.New(lifecycle.Config{External: func(name string) bool { return plugins[name] }})
+	m := lifecycle.New(lifecycle.Config{External: func(name string) bool { return plugins[name] },
+		OnEvent: func(e lifecycle.Event) { logServiceEvent(logger, e) }})
 	for _, s := range dep.Services {
 		if s.Builtin == "" && plugins[s.Plugin] {
-			if err := m.Add(&pluginService{name: s.Name, plugin: s.Plugin, deps: s.DependsOn, host: h}); err != nil {
+			deps := append([]string{s.Plugin}, s.DependsOn...) // its plugin first: it runs on it
+			if err := m.Add(&pluginService{name: s.Name, plugin: s.Plugin, deps: deps, host: h}); err != nil {
 				return nil, err
 			}
 		}
@@ -325,4 +337,19 @@ func pluginHealth(p host.PluginStatus) lifecycle.Health {
 		reason += ": " + p.LastExit
 	}
 	return lifecycle.Health{State: lifecycle.Unhealthy, Reason: reason}
+}
+
+// logServiceEvent logs a service's start or stop: what an operator reads
+// to see the order, and why one failed.
+func logServiceEvent(logger hclog.Logger, e lifecycle.Event) {
+	verb := "service started"
+	if e.Stopped {
+		verb = "service stopped"
+	}
+	args := []any{"service", e.Service, "health", e.Health.String()}
+	if e.Err != nil {
+		logger.Error(verb+" with an error", append(args, "error", e.Err)...)
+		return
+	}
+	logger.Info(verb, args...)
 }
