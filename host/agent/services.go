@@ -206,7 +206,10 @@ func (a *Agent) buildServices(h *host.Host, dep *config.Deployment, logger hclog
 		OnEvent: func(e lifecycle.Event) { logServiceEvent(logger, e) }})
 	for _, s := range dep.Services {
 		if s.Builtin == "" && plugins[s.Plugin] {
-			deps := append([]string{s.Plugin}, s.DependsOn...) // its plugin first: it runs on it
+			deps := s.DependsOn
+			if s.Plugin != s.Name { // named like its plugin, it stands for it
+				deps = append([]string{s.Plugin}, deps...)
+			}
 			if err := m.Add(&pluginService{name: s.Name, plugin: s.Plugin, deps: deps, host: h}); err != nil {
 				return nil, err
 			}
