@@ -27,6 +27,12 @@ var hostOwnedFamilies = map[string]string{
 	// device.sign and device.public_key hold the agent's device key, which
 	// must never be handed to a plugin.
 	"device": "host/agent",
+	// The catalogue's views read the guard chain's state (budgets,
+	// receipts) and the agent's (its held key, its sync service).
+	"flow_budget": "host/agent",
+	"receipt":     "host/agent",
+	"threshold":   "host/agent",
+	"sync":        "host/agent",
 	// hold.* is the hold service, hosted in process because it signs with
 	// the device key and sends through the agent's guard chain.
 	"hold": "host/holds (a builtin service of host/agent)",
