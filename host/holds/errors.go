@@ -88,5 +88,19 @@ func refusalError(r Refusal, detail string) *effects.Error {
 	if detail != "" {
 		msg += ": " + detail
 	}
+	if hint := refusalHints[r]; hint != "" {
+		msg += " (" + hint + ")"
+	}
 	return &effects.Error{Code: code, Message: msg, Err: sentinel}
+}
+
+// refusalHints say what to do about each refusal.
+var refusalHints = map[Refusal]string{
+	RefusedExpired:       "ask the holder for a fresh capability: hold.retrieve does, and the service does at half its TTL",
+	RefusedSuperseded:    "use the newest capability the holder issued: hold.retrieve asks for it",
+	RefusedNotRecipient:  "only the envelope's recipient may retrieve it, with a capability the holder issued to it",
+	RefusedBadCapability: "ask the holder for a capability: hold.retrieve",
+	RefusedUnknown:       "the holder no longer holds it (retrieved and expired, or never deposited)",
+	RefusedFull:          "the holder is at its bound: deposit with other holders, or wait for retention to free room",
+	RefusedBadEnvelope:   "the envelope was altered or is not its depositor's: rely on another holder's copy",
 }

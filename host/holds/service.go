@@ -248,7 +248,7 @@ func (s *Service) enqueue(peer effects.AuthorityID, kind string, fields map[stri
 	copy(id[:], h.Sum(nil))
 	if err := q.Push(outbound{id: id, kind: kind, fields: fields, expiresMs: nowMs + s.cfg.Retention.Milliseconds()}); err != nil {
 		s.stats.QueueFull++
-		return &effects.Error{Code: effects.CodeExhausted, Message: fmt.Sprintf("to %s: %v; it is sent as the peer is reachable again", peer, err), Err: err}
+		return &effects.Error{Code: effects.CodeExhausted, Message: fmt.Sprintf("to %s: %v; nothing was queued: try again once the peer is reachable and its queue drains", peer, err), Err: err}
 	}
 	return nil
 }
