@@ -209,6 +209,16 @@ func TestHoldDeliversARecoveryRequestAcrossAPartition(t *testing.T) {
 		return len(account.HoldService().ReceivedEnvelopes()) > 0
 	})
 	submitApproval(t, account, recoveryID)
+
+	// Retention passes on virtual time: each holder's own periodic GC (its
+	// task on the agent's clock; nobody calls GC here) removes what it held.
+	d.until(3*time.Minute, "the holders' GC removing every deposit", func() bool {
+		n := 0
+		for _, h := range []string{"h1", "h2", "h3"} {
+			n += s.Agent(h).HoldService().HeldCount()
+		}
+		return n == 0
+	})
 }
 
 // approve is the guardian approving the recovery request it received:
