@@ -217,8 +217,10 @@ func (s *Service) onRetrieve(src effects.AuthorityID, m message, now int64) erro
 	if err != nil {
 		return err
 	}
+	epoch := int64(0) // of the capability refused, echoed so the recipient knows which
 	refuse := func(r Refusal) error {
-		return s.enqueue(src, kindDeliver, map[string]effects.Value{"deposit": effects.Bytes(id[:]), "refusal": effects.String(string(r))}, now)
+		return s.enqueue(src, kindDeliver, map[string]effects.Value{"deposit": effects.Bytes(id[:]), "refusal": effects.String(string(r)),
+			"epoch": effects.Int(epoch)}, now)
 	}
 	raw, err := m.bytesField("capability")
 	if err != nil {
@@ -228,6 +230,7 @@ func (s *Service) onRetrieve(src effects.AuthorityID, m message, now int64) erro
 	if err != nil {
 		return errors.Join(err, refuse(RefusedBadCapability))
 	}
+	epoch = c.Epoch
 	if r := s.checkRetrieve(c, src, id, now); r != "" {
 		return errors.Join(refusalError(r, fmt.Sprintf("retrieval of %s by %s", id, src)), refuse(r))
 	}
@@ -263,7 +266,11 @@ func (s *Service) onDeliver(ctx context.Context, src effects.AuthorityID, m mess
 	}
 	if r := m.optString("refusal"); r != "" {
 		s.refuse(src, id, refusalError(Refusal(r), "from holder "+src.String()), now)
-		if Refusal(r) == RefusedExpired || Refusal(r) == RefusedSuperseded {
+		// Drop the capability refused — not a newer one since received —
+		// so that Refresh asks for a fresh one at once.
+		ev, _ := m.Fields.Get("epoch")
+		epoch, _ := ev.AsInt()
+		if c := s.wallet[src]; (Refusal(r) == RefusedExpired || Refusal(r) == RefusedSuperseded) && c != nil && c.Epoch <= epoch {
 			delete(s.wallet, src)
 			delete(s.hello, src)
 		}

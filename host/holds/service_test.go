@@ -494,3 +494,22 @@ func TestOffersDoNotAccumulate(t *testing.T) {
 		t.Fatalf("remembered %d offered and %d asked, want at most %d and %d", offered, asked, maxOffered, g.cfg.QueueLimit)
 	}
 }
+
+// A refusal of an older capability leaves the newer one the recipient
+// holds since: it is not asked for again for nothing.
+func TestRefusalOfAnOldCapabilityKeepsTheNewOne(t *testing.T) {
+	w, id := setupOne(t)
+	old := walletCap(w.svcs["guardian"], w.id("h1"))
+	if _, err := call(t, w.svcs["guardian"], effects.HoldRetrieve, nil); err != nil {
+		t.Fatal(err)
+	}
+	w.settle()
+	cur := walletCap(w.svcs["guardian"], w.id("h1"))
+	retrieveWith(t, w, "guardian", "h1", id, old)
+	if r := lastRefusal(t, w.svcs["guardian"]); !errors.Is(r.Err, ErrCapabilitySuperseded) {
+		t.Fatalf("refusal %v, want superseded", r.Err)
+	}
+	if c := walletCap(w.svcs["guardian"], w.id("h1")); c == nil || c.Epoch != cur.Epoch {
+		t.Fatalf("capability %+v after the old one was refused, want epoch %d kept", c, cur.Epoch)
+	}
+}
