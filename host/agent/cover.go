@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
@@ -58,8 +59,12 @@ func newCoverService(env ServiceEnv) (HostedService, error) {
 	}
 	cfg.Name, cfg.Self, cfg.Invoke, cfg.Mark, cfg.Logger = env.Name, a.AuthorityID(), a.Invoke, mark, env.Logger
 	cfg.Budget = coverBudget{a}
+	if cfg.Peers, err = coverPeers(a); err != nil {
+		return nil, err
+	}
+	cfg.ConnectedPeers = true
 	cfg.Schedule = func(name string, interval time.Duration, tick func(context.Context) error) (func(context.Context) error, error) {
-		g := a.Tasks().Group("service-" + name)
+		g := a.Tasks().Group("service-" + strings.ReplaceAll(name, "/", "_"))
 		if err := g.Every("cover", interval, tick); err != nil {
 			return nil, err
 		}
@@ -136,4 +141,23 @@ func (a *Agent) CoverService() *cover.Service {
 		}
 	}
 	return nil
+}
+
+// coverPeers are the links the agent covers besides its connected peers:
+// the deployment's other agents (a simulated network lists a peer only
+// once an envelope has crossed to it, and cover must not wait for the
+// application's first send).
+func coverPeers(a *Agent) ([]effects.AuthorityID, error) {
+	dep := a.Host().Deployment()
+	var out []effects.AuthorityID
+	for _, ag := range dep.Agents {
+		id, err := Authority(dep, ag)
+		if err != nil {
+			return nil, err
+		}
+		if id != a.AuthorityID() {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }

@@ -98,9 +98,12 @@ type Config struct {
 	// MaxDrain bounds the cover envelopes taken from a peer per tick.
 	// Default DefaultMaxDrain.
 	MaxDrain int
-	// Peers are the links to cover. Empty: the network's connected peers
+	// Peers are the links to cover: these, and with ConnectedPeers (or
+	// when Peers is empty) the network's connected peers
 	// (network.connected_peers), read every tick.
 	Peers []effects.AuthorityID
+	// ConnectedPeers adds the network's connected peers to Peers.
+	ConnectedPeers bool
 
 	// Logger logs failed sends and dropped envelopes. Default: none.
 	Logger hclog.Logger

@@ -247,16 +247,17 @@ func (s *Service) now(ctx context.Context) (time.Time, error) {
 	return time.UnixMilli(ms).UTC(), nil
 }
 
-// peers are the links to cover: Config.Peers, or the connected peers.
+// peers are the links to cover, sorted: Config.Peers, and the connected
+// peers (with Config.ConnectedPeers, or when Peers is empty).
 func (s *Service) peers(ctx context.Context) ([]effects.AuthorityID, error) {
-	if len(s.cfg.Peers) > 0 {
-		return s.cfg.Peers, nil
+	out := slices.Clone(s.cfg.Peers)
+	if len(out) > 0 && !s.cfg.ConnectedPeers {
+		return out, nil
 	}
 	v, err := s.cfg.Invoke(ctx, effects.NetworkConnectedPeers, effects.Map(nil))
 	if err != nil {
 		return nil, fmt.Errorf("cover: read the connected peers: %w", err)
 	}
-	var out []effects.AuthorityID
 	for _, it := range v.Items() {
 		if id, ok := authorityOf(it); ok && id != s.cfg.Self && !slices.Contains(out, id) {
 			out = append(out, id)
