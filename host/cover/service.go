@@ -91,6 +91,9 @@ func (s *Service) Start(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.started = now
+	for _, p := range s.cfg.Peers { // counted from now on, before the first tick
+		s.addLink(p)
+	}
 	s.mu.Unlock()
 	stop, err := s.cfg.Schedule(s.cfg.Name, s.cfg.Interval, s.Tick)
 	if err != nil {
@@ -207,9 +210,7 @@ func (s *Service) Tick(ctx context.Context) error {
 	s.mu.Lock()
 	s.ticks++
 	for _, p := range peers {
-		if s.links[p] == nil {
-			s.links[p] = &link{last: s.started, topUp: TopUp{Floor: s.cfg.FloorPPS, MaxElapsed: 4 * s.cfg.Interval}}
-		}
+		s.addLink(p)
 	}
 	s.mu.Unlock()
 	for _, p := range peers {
@@ -265,4 +266,12 @@ func (s *Service) peers(ctx context.Context) ([]effects.AuthorityID, error) {
 	}
 	slices.SortFunc(out, func(a, b effects.AuthorityID) int { return bytes.Compare(a[:], b[:]) })
 	return out, nil
+}
+
+// addLink starts covering the link to peer, if it is not yet: its first
+// interval starts when the service did. Called with mu.
+func (s *Service) addLink(peer effects.AuthorityID) {
+	if s.links[peer] == nil {
+		s.links[peer] = &link{last: s.started, topUp: TopUp{Floor: s.cfg.FloorPPS, MaxElapsed: 4 * s.cfg.Interval}}
+	}
 }

@@ -34,7 +34,9 @@ plugin "random"  { builtin = "sim-random" }
 plugin "network" { builtin = "sim-network" }
 service "cover" {
   builtin = "cover_traffic"
-  config { privacy_mode = PRIVACY }
+  config {
+    privacy_mode = PRIVACY
+  }
 }
 `
 
@@ -195,9 +197,17 @@ func TestObserverCountsTheFloor(t *testing.T) {
 func TestReceiverDropsAndCountsCover(t *testing.T) {
 	d := newLinkDriver(t, true, 0)
 	d.runTo(10_000)
-	sent, received := d.status(d.alice).CoverSent, d.status(d.bob).CoverReceived
+	first := d.status(d.alice)
+	// Past two path TTLs (30 s): two new paths, each a new epoch of the
+	// reserve and a new receipt chain, which bob must accept.
+	d.runTo(65_000)
+	last := d.status(d.alice)
+	if last.PathExpiresMS <= first.PathExpiresMS || last.Path != cover.PathEstablished || last.Exhausted != 0 {
+		t.Fatalf("after 65 s: %+v; want a later established path (first expired at %d) and no exhausted reserve", last, first.PathExpiresMS)
+	}
+	sent, received := last.CoverSent, d.status(d.bob).CoverReceived
 	delivered, coverSized := d.link()
-	if sent < 20 || delivered != sent || coverSized != sent {
+	if sent < 130 || delivered != sent || coverSized != sent {
 		t.Fatalf("alice sent %d cover, the link delivered %d (%d of the cover size)", sent, delivered, coverSized)
 	}
 	// Bob's tick at a given virtual time may run before alice's: the last
