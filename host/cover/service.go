@@ -217,7 +217,7 @@ func (s *Service) Tick(ctx context.Context) error {
 		s.drain(ctx, p, now)
 	}
 	if !s.cfg.PrivacyMode {
-		s.Recover()
+		s.markHealthy()
 		return nil
 	}
 	var errs []error
@@ -230,8 +230,16 @@ func (s *Service) Tick(ctx context.Context) error {
 		s.Degrade(err.Error())
 		return nil // logged and in the health: the next interval tries again
 	}
-	s.Recover()
+	s.markHealthy()
 	return nil
+}
+
+// markHealthy marks an operational service healthy again, saying why it sends
+// nothing if it does not (the health `status` shows).
+func (s *Service) markHealthy() {
+	if s.Health().Operational() {
+		s.Set(lifecycle.Healthy, s.offReason())
+	}
 }
 
 // now reads the agent's clock effect (virtual time in simulation).

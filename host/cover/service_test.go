@@ -3,6 +3,7 @@ package cover_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -145,8 +146,8 @@ func TestPrivacyOffSendsNothing(t *testing.T) {
 	if st.Sending || st.PrivacyMode || st.Reason == "" || st.Ticks != 20 {
 		t.Fatalf("status %+v: want not sending, a reason, 20 ticks", st)
 	}
-	if h := s.Health(); h.State != lifecycle.Healthy {
-		t.Fatalf("health %v, want healthy", h)
+	if h := s.Health(); h.State != lifecycle.Healthy || !strings.Contains(h.Reason, "privacy mode off") {
+		t.Fatalf("health %v, want healthy, saying privacy mode is off", h)
 	}
 }
 
