@@ -23,7 +23,7 @@ func coverKind() ServiceKind {
 	return ServiceKind{
 		Kind: CoverKind,
 		Doc: "Cover traffic: with privacy_mode on, tops every peer link up to floor_pps packets per second with " +
-			"opaque cover envelopes (random payloads of payload_bytes, in their own context) charged to a reserved " +
+			"opaque cover envelopes (random payloads the size of the application's recent small ones, in their own context) charged to a reserved " +
 			"flow budget per peer that the application cannot spend; drops (and counts) the cover its peers send. " +
 			"cover.status reports the counts per peer. Off, it sends nothing.",
 		Config: []effects.ConfigField{
@@ -37,6 +37,8 @@ func coverKind() ServiceKind {
 				Doc: "lifetime of a path in milliseconds; each new path renews the reserve (>= 1)"},
 			{Name: "payload_bytes", Kind: effects.KindInt, Default: effects.Int(cover.DefaultPayloadBytes),
 				Doc: fmt.Sprintf("size of every cover payload (%d to %d)", cover.PayloadHeader, cover.MaxPayloadBytes)},
+			{Name: "fixed_size", Kind: effects.KindBool, Default: effects.Bool(false),
+				Doc: "send every cover payload at payload_bytes (false: at the sizes of the application's recent small payloads to the peer, payload_bytes until there are some)"},
 			{Name: "reserve", Kind: effects.KindInt, Default: effects.Int(0),
 				Doc: "flow-budget limit of the cover context per peer and path (0: twice what the floor needs)"},
 		},
@@ -86,8 +88,11 @@ func coverConfig(settings effects.Value) (cover.Config, error) {
 		n, _ := v.AsInt()
 		return n
 	}
-	privacy, _ := settings.Get("privacy_mode")
-	on, _ := privacy.AsBool()
+	flag := func(name string) bool {
+		v, _ := settings.Get(name)
+		b, _ := v.AsBool()
+		return b
+	}
 	for _, name := range []string{"floor_pps", "interval_ms", "path_ttl_ms"} {
 		if get(name) < 1 {
 			return cover.Config{}, fmt.Errorf("%s = %d: use 1 or more", name, get(name))
@@ -99,7 +104,7 @@ func coverConfig(settings effects.Value) (cover.Config, error) {
 	if p := get("payload_bytes"); p < cover.PayloadHeader || p > cover.MaxPayloadBytes {
 		return cover.Config{}, fmt.Errorf("payload_bytes = %d: use %d to %d", p, cover.PayloadHeader, cover.MaxPayloadBytes)
 	}
-	return cover.Config{PrivacyMode: on, FloorPPS: int(get("floor_pps")), Interval: time.Duration(get("interval_ms")) * time.Millisecond,
+	return cover.Config{PrivacyMode: flag("privacy_mode"), FixedSize: flag("fixed_size"), FloorPPS: int(get("floor_pps")), Interval: time.Duration(get("interval_ms")) * time.Millisecond,
 		PathTTL: time.Duration(get("path_ttl_ms")) * time.Millisecond, PayloadBytes: int(get("payload_bytes")),
 		Reserve: uint64(get("reserve"))}, nil
 }

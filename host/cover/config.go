@@ -88,9 +88,17 @@ type Config struct {
 	// PathTTL is the lifetime of a path; each new path renews the reserve.
 	// Default DefaultPathTTL.
 	PathTTL time.Duration
-	// PayloadBytes is the size of every cover payload, between
-	// PayloadHeader and MaxPayloadBytes. Default DefaultPayloadBytes.
+	// PayloadBytes is the size of a cover payload while the application
+	// has sent the peer no payload of a size cover can take (or always,
+	// with FixedSize), between PayloadHeader and MaxPayloadBytes. Default
+	// DefaultPayloadBytes.
 	PayloadBytes int
+	// FixedSize sends every cover payload at PayloadBytes. Off (the
+	// default), a cover payload takes the size of one of the application's
+	// last SizeMemory payloads to the peer that lie between PayloadHeader
+	// and MaxPayloadBytes, drawn at random: cover then looks like the
+	// application's small envelopes on that link, size for size.
+	FixedSize bool
 	// Reserve is the flow-budget limit of the cover context per peer and
 	// path (per PathTTL). Default: twice what the floor needs, 2 ×
 	// FloorPPS × the cost of a payload × PathTTL in seconds.

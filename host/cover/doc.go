@@ -16,9 +16,12 @@
 //     router observer of network.send_envelope) are deducted, and only the
 //     difference is sent as cover envelopes.
 //
-// A cover envelope is opaque: its payload is PayloadBytes (256) random
-// bytes from the random effect, whose first 32 are the path id and the
-// message id (themselves random). It is sent in its own context (Context,
+// A cover envelope is opaque: its payload is random bytes from the random
+// effect, whose first 32 are the path id and the message id (themselves
+// random), of the size of one of the application's last SizeMemory (32)
+// payloads to that peer that lie between 32 bytes and 1 KiB, drawn at
+// random — PayloadBytes (256) until there is one, or always with
+// FixedSize. It is sent in its own context (Context,
 // "aura-cover/v1") through the agent's router, so the guard chain charges
 // it to the flow budget of (Context, peer) — the reserve — and attaches a
 // receipt, which the receiver's guard chain checks. The reserve is
@@ -28,10 +31,12 @@
 // spend the reserve by sending in it.
 //
 // What an observer of the link can still tell: on the wire (the
-// transport's encrypted stream) a cover envelope is the size of an
-// application envelope with a 256-byte payload, so application envelopes
-// of another size (larger ones above all) stand out; the floor hides
-// silence, not volume above it; cover is sent at interval boundaries, in
+// transport's encrypted stream) a cover envelope is the size of one of the
+// application's recent small envelopes to the peer, but application
+// envelopes above 1 KiB (never mimicked: they would cost the reserve more)
+// stand out, and before the application's first small payload every cover
+// envelope has the same size; the floor hides silence, not volume above
+// it; cover is sent at interval boundaries, in
 // a burst when several are owed (no jitter yet); and the envelope's
 // context is in its plaintext, so the peer — and anyone who can read the
 // envelopes, as the simulated network can — tells cover from application

@@ -14,6 +14,9 @@ const (
 	// MaxPayloadBytes is the largest cover payload: 1 KiB keeps the cost
 	// at 2 units.
 	MaxPayloadBytes = 1024
+	// SizeMemory is how many of the application's recent payload sizes per
+	// link cover sizes are drawn from.
+	SizeMemory = 32
 )
 
 // EncodePayload makes a cover payload from random bytes: the path id, the

@@ -42,6 +42,24 @@ type link struct {
 	counts  LinkCounts
 	limit   uint64
 	spent   uint64
+	// sizes are the application's last payload sizes to the peer that a
+	// cover payload can take (a ring of SizeMemory; next is where the
+	// next one goes).
+	sizes []int
+	next  int
+}
+
+// noteSize remembers an application payload size cover can take.
+func (l *link) noteSize(n int) {
+	if n < PayloadHeader || n > MaxPayloadBytes {
+		return
+	}
+	if len(l.sizes) < SizeMemory {
+		l.sizes = append(l.sizes, n)
+		return
+	}
+	l.sizes[l.next] = n
+	l.next = (l.next + 1) % SizeMemory
 }
 
 // LinkCounts are the counters of one peer link.
@@ -155,10 +173,12 @@ func (s *Service) Observe(call *effects.Call, _ effects.Value, err error, _ time
 	if !ok {
 		return
 	}
+	p, _ := env.Get("payload")
 	s.mu.Lock()
 	if l := s.links[peer]; l != nil {
 		l.pending++
 		l.counts.AppSent++
+		l.noteSize(len(bytesOf(p)))
 	}
 	s.mu.Unlock()
 }

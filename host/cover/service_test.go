@@ -21,7 +21,7 @@ var self = effects.DeriveAuthorityID("self", 0)
 type fakeAgent struct {
 	mu       sync.Mutex
 	nowMS    int64
-	rnd      byte
+	rnd      uint64 // a xorshift state: the random effect's stand-in
 	sends    []effects.Value // envelopes sent
 	sendErr  error           // the next send's error
 	inbox    []effects.Value // envelopes (or errors as nil) to receive, in order
@@ -42,8 +42,10 @@ func (f *fakeAgent) invoke(_ context.Context, op effects.OpID, args effects.Valu
 		size, _ := n.AsInt()
 		b := make([]byte, size)
 		for i := range b {
-			f.rnd++
-			b[i] = f.rnd
+			f.rnd ^= f.rnd << 13
+			f.rnd ^= f.rnd >> 7
+			f.rnd ^= f.rnd << 17
+			b[i] = byte(f.rnd >> 56)
 		}
 		return effects.Bytes(b), nil
 	case effects.NetworkSendEnvelope:
@@ -99,7 +101,7 @@ func (f *fakeAgent) sent() int {
 // records the tick: the test calls Tick itself, after moving the clock.
 func newService(t *testing.T, privacy bool, reserve uint64) (*cover.Service, *fakeAgent) {
 	t.Helper()
-	f := &fakeAgent{nowMS: 1_000_000}
+	f := &fakeAgent{nowMS: 1_000_000, rnd: 0x9e3779b97f4a7c15}
 	stopped := false
 	s, err := cover.New(cover.Config{Self: self, Invoke: f.invoke, Budget: f, PrivacyMode: privacy, Reserve: reserve,
 		Peers: []effects.AuthorityID{peer},
@@ -304,5 +306,33 @@ func TestConfigRefusals(t *testing.T) {
 	}
 	if c.FloorPPS != 2 || c.Interval != 500*time.Millisecond || c.PathTTL != 30*time.Second || c.Reserve != 2*2*2*30 {
 		t.Fatalf("defaults %+v", c)
+	}
+}
+
+// Cover takes the sizes of the application's recent payloads to the peer
+// (between 32 bytes and 1 KiB), so that an observer cannot pick it out by
+// size; with none yet, or FixedSize, it is PayloadBytes.
+func TestCoverTakesTheApplicationsSizes(t *testing.T) {
+	s, f := newService(t, true, 0)
+	tick(t, s, f, 500*time.Millisecond)
+	if p, _ := f.sends[0].Get("payload"); p.Len() != cover.DefaultPayloadBytes {
+		t.Fatalf("before any application payload: %d bytes, want %d", p.Len(), cover.DefaultPayloadBytes)
+	}
+	app := effects.DeriveContextID("app", 0)
+	for _, n := range []int{100, 300, 2000, 10} { // 2000 and 10: no cover can take them
+		s.Observe(&effects.Call{Op: effects.NetworkSendEnvelope, Args: effects.Map(map[string]effects.Value{
+			"envelope": effects.Map(map[string]effects.Value{"destination": effects.Bytes(peer[:]), "source": effects.Bytes(self[:]),
+				"context": effects.Bytes(app[:]), "payload": effects.Bytes(make([]byte, n))})})}, effects.Null(), nil, 0)
+	}
+	for range 20 {
+		tick(t, s, f, 500*time.Millisecond)
+	}
+	seen := map[int]int{}
+	for _, env := range f.sends[1:] {
+		p, _ := env.Get("payload")
+		seen[p.Len()]++
+	}
+	if len(seen) != 2 || seen[100] == 0 || seen[300] == 0 {
+		t.Fatalf("cover payload sizes %v, want both 100 and 300 and nothing else", seen)
 	}
 }

@@ -2,6 +2,7 @@ package cover_test
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -125,16 +126,25 @@ func (d *linkDriver) appSend() {
 }
 
 // link is what has crossed alice → bob so far: copies delivered, and
-// those with a payload of the cover size.
+// those with a payload of the default cover size.
 func (d *linkDriver) link() (delivered, coverSized int64) {
+	delivered, sizes := d.linkSizes()
+	return delivered, sizes["256"]
+}
+
+// linkSizes is what has crossed alice → bob so far: copies delivered, and
+// how many of each payload size.
+func (d *linkDriver) linkSizes() (int64, map[string]int64) {
 	alice, bob := d.alice.AuthorityID(), d.bob.AuthorityID()
 	v := d.call(effects.NetworkControlLink, map[string]effects.Value{"source": effects.Bytes(alice[:]), "destination": effects.Bytes(bob[:])})
 	dv, _ := v.Get("delivered")
-	delivered, _ = dv.AsInt()
+	delivered, _ := dv.AsInt()
 	sizes, _ := v.Get("sizes")
-	n, _ := sizes.Get("256")
-	coverSized, _ = n.AsInt()
-	return delivered, coverSized
+	out := map[string]int64{}
+	for _, f := range sizes.Fields() {
+		out[f.Key], _ = f.Value.AsInt()
+	}
+	return delivered, out
 }
 
 func (d *linkDriver) status(a *agent.Agent) cover.PeerStatus {
@@ -160,20 +170,33 @@ func TestObserverCountsTheFloor(t *testing.T) {
 		atLeast  int64 // packets on the link in the window
 		atMost   int64
 		cover    [2]int64 // cover packets on the link in the window: at least, at most
+		// sizes the observer sees in the window: payload size → packets.
+		// The application's payloads are 100 bytes, and cover takes the
+		// application's sizes once it has seen one.
+		sizes map[string]int64
 	}{
-		{"privacy on, application silent", true, 0, 20, 20, [2]int64{20, 20}},
-		{"privacy on, application at 1/s", true, 1000, 20, 20, [2]int64{10, 10}},
-		{"privacy off, application silent", false, 0, 0, 0, [2]int64{0, 0}},
-		{"privacy off, application at 1/s", false, 1000, 10, 10, [2]int64{0, 0}},
+		{"privacy on, application silent", true, 0, 20, 20, [2]int64{20, 20}, map[string]int64{"256": 20}},
+		{"privacy on, application at 1/s", true, 1000, 20, 20, [2]int64{10, 10}, map[string]int64{"100": 20}},
+		{"privacy off, application silent", false, 0, 0, 0, [2]int64{0, 0}, map[string]int64{}},
+		{"privacy off, application at 1/s", false, 1000, 10, 10, [2]int64{0, 0}, map[string]int64{"100": 10}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			d := newLinkDriver(t, tc.privacy, tc.appEvery)
 			d.runTo(from)
-			n0, _ := d.link()
+			n0, sizes0 := d.linkSizes()
 			cover0 := d.status(d.alice).CoverSent
 			d.runTo(to)
-			n1, _ := d.link()
+			n1, sizes1 := d.linkSizes()
+			sizes := map[string]int64{}
+			for k, v := range sizes1 {
+				if v > sizes0[k] {
+					sizes[k] = v - sizes0[k]
+				}
+			}
+			if !maps.Equal(sizes, tc.sizes) {
+				t.Errorf("payload sizes on the link in the window %v, want %v", sizes, tc.sizes)
+			}
 			got, gotCover := n1-n0, d.status(d.alice).CoverSent-cover0
 			t.Logf("%d packets crossed alice → bob in %d ms of virtual time (%d cover)", got, to-from, gotCover)
 			if got < tc.atLeast || got > tc.atMost {

@@ -2,8 +2,10 @@ package cover
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
@@ -126,7 +128,11 @@ func (s *Service) buildPath(ctx context.Context, peer effects.AuthorityID, now t
 // sendCover sends one cover envelope on path, through the router (the
 // guard chain charges the reserve and attaches the receipt).
 func (s *Service) sendCover(ctx context.Context, peer effects.AuthorityID, path *Path) error {
-	fill, err := s.random(ctx, s.cfg.PayloadBytes)
+	size, err := s.coverSize(ctx, peer)
+	if err != nil {
+		return err
+	}
+	fill, err := s.random(ctx, size)
 	if err != nil {
 		return err
 	}
@@ -155,4 +161,21 @@ func (s *Service) random(ctx context.Context, n int) ([]byte, error) {
 		return nil, fmt.Errorf("cover: %s answered %v, want %d bytes", effects.RandomBytes, v.Kind(), n)
 	}
 	return b, nil
+}
+
+// coverSize is the size of the next cover payload to peer: one of the
+// application's recent sizes on the link, drawn with the random effect,
+// or PayloadBytes (FixedSize, or no such size yet).
+func (s *Service) coverSize(ctx context.Context, peer effects.AuthorityID) (int, error) {
+	s.mu.Lock()
+	sizes := slices.Clone(s.links[peer].sizes)
+	s.mu.Unlock()
+	if s.cfg.FixedSize || len(sizes) == 0 {
+		return s.cfg.PayloadBytes, nil
+	}
+	b, err := s.random(ctx, 2)
+	if err != nil {
+		return 0, err
+	}
+	return sizes[int(binary.BigEndian.Uint16(b))%len(sizes)], nil
 }
