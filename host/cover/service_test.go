@@ -21,7 +21,7 @@ var self = effects.DeriveAuthorityID("self", 0)
 type fakeAgent struct {
 	mu       sync.Mutex
 	nowMS    int64
-	rnd      uint64 // a xorshift state: the random effect's stand-in
+	rnd      uint64          // a xorshift state: the random effect's stand-in
 	sends    []effects.Value // envelopes sent
 	sendErr  error           // the next send's error
 	inbox    []effects.Value // envelopes (or errors as nil) to receive, in order
