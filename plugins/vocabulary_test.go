@@ -30,6 +30,12 @@ var hostOwnedFamilies = map[string]string{
 	// cover.status describes the cover-traffic service, which the agent
 	// hosts in process: it must see every send and spend a reserved budget.
 	"cover": "host/agent (host/cover)",
+	// The catalogue's views read the guard chain's state (budgets,
+	// receipts) and the agent's (its held key, its sync service).
+	"flow_budget": "host/agent",
+	"receipt":     "host/agent",
+	"threshold":   "host/agent",
+	"sync":        "host/agent",
 }
 
 // opConstants reads package effects' source and returns its constants of
