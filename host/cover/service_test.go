@@ -336,3 +336,26 @@ func TestCoverTakesTheApplicationsSizes(t *testing.T) {
 		t.Fatalf("cover payload sizes %v, want both 100 and 300 and nothing else", seen)
 	}
 }
+
+// The status is read from any goroutine (cover.status, `status`) while the
+// tick runs: the race detector watches this one.
+func TestStatusWhileTicking(t *testing.T) {
+	s, f := newService(t, true, 0)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			_ = s.Status()
+			s.Observe(&effects.Call{Op: effects.NetworkSendEnvelope, Args: effects.Map(map[string]effects.Value{
+				"envelope": effects.Map(map[string]effects.Value{"destination": effects.Bytes(peer[:]), "payload": effects.Bytes(make([]byte, 64))})})},
+				effects.Null(), nil, 0)
+		}
+	}()
+	for range 80 { // 40 s: across a path's expiry and renewal
+		tick(t, s, f, 500*time.Millisecond)
+	}
+	<-done
+	if ps, _ := s.Status().Peer(peer); ps.AppSent != 200 || f.renewals < 2 {
+		t.Fatalf("%+v after 200 observed sends and %d renewals", ps, f.renewals)
+	}
+}

@@ -68,11 +68,14 @@ func (s *Service) topUp(ctx context.Context, peer effects.AuthorityID, now time.
 	due := l.topUp.Due(now.Sub(l.last), l.pending)
 	l.pending, l.last = 0, now
 	path := l.path
+	// A path is only ever read or moved under the lock: cover.status reads
+	// it from other goroutines.
+	renew := path == nil || path.State(now).Terminal()
 	s.mu.Unlock()
 	if due == 0 {
 		return nil
 	}
-	if path == nil || path.State(now).Terminal() {
+	if renew {
 		var err error
 		if path, err = s.buildPath(ctx, peer, now); err != nil {
 			return err
