@@ -24,9 +24,9 @@ type executor struct {
 	// service's tick: cover traffic, hold GC): each sleeps on the shared
 	// clock between its runs, so a round is quiet only once they sleep too.
 	background func() int
-	results chan machineResult
-	running map[*simMachine]bool
-	got     map[*simMachine]machineResult // results not yet handled
+	results    chan machineResult
+	running    map[*simMachine]bool
+	got        map[*simMachine]machineResult // results not yet handled
 }
 
 func newExecutor(ctx context.Context, clock *sdk.Local, background func() int) *executor {
