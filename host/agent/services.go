@@ -76,7 +76,7 @@ type HostedService interface {
 // serviceKinds are the builtin services, by kind.
 var serviceKinds = byKind(slices.Concat(
 	catalogueKinds(),
-	[]ServiceKind{holdsKind()},
+	[]ServiceKind{coverKind(), holdsKind()},
 ))
 
 func byKind(kinds []ServiceKind) map[string]ServiceKind {
