@@ -388,3 +388,28 @@ func TestHoldEnvelopesSurviveARunInTheSameSimulation(t *testing.T) {
 	d := &simDriver{t: t, s: s, ctrl: account, now: out.VirtualMs}
 	d.until(10*time.Second, "h1 keeping the deposit", func() bool { return h1.HoldService().HeldCount() == 1 })
 }
+
+// A simulation with the hold service beside a run is still one bundle per
+// seed: the service's periodic tasks sleep on the shared clock like the
+// run's machines.
+func TestHoldsBesideARunKeepTheBundleDeterministic(t *testing.T) {
+	ctx := context.Background()
+	src := holdsDeployment(effects.Simulation) + runBlock("ping", filepath.Join(protocolsDir(), "ping_pong.hcl"), "1m",
+		"Client = account", "Server = guardian")
+	var hashes []string
+	for range 2 {
+		s, err := sim.New(ctx, sim.Config{Deployment: deployment(t, src), Seed: 4, Builtins: plugins.Lookup, Logger: quietLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := s.Run(ctx)
+		s.Close(ctx)
+		if err != nil || out.Runs[0].Err != nil {
+			t.Fatalf("run: %v %v", err, out.Runs[0].Err)
+		}
+		hashes = append(hashes, out.Bundle.Hash())
+	}
+	if hashes[0] != hashes[1] {
+		t.Fatalf("bundles %s and %s for one seed", hashes[0], hashes[1])
+	}
+}
