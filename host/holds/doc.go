@@ -64,7 +64,9 @@
 // gets them when it is back; after a failed send the receipt chain to the
 // peer is restarted (Config.RestartChain) before the next. Inbound, a
 // ReplayWindow per peer drops a message id seen within ReplayWindow, and
-// any message sent longer ago than that.
+// any message sent longer ago than that (or further ahead): peers' clocks
+// must agree within the window (120 s), and capability expiry is always
+// the holder's own clock.
 //
 // Storage. What a holder keeps (and what a recipient received) is in the
 // agent's storage effect (keys "holds/custody/…", "holds/received/…"), so
