@@ -108,6 +108,7 @@ var pluginSpecs = append([]effects.OpSpec{
 	{ID: effects.InvitationExport, Result: effects.KindString, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
 	{ID: effects.InvitationImport, Result: effects.KindMap, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "code", Kind: effects.KindString}}},
 	{ID: effects.InvitationExportAnswer, Result: effects.KindString, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
+	{ID: effects.InvitationExpire, Result: effects.KindInt, Determinism: effects.WritesWorld, Idempotent: true},
 	{ID: effects.InvitationImportAnswer, Result: effects.KindMap, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "code", Kind: effects.KindString}}},
 	// plugins/recovery
 	{ID: effects.RecoveryInitiate, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "operation", Kind: effects.KindString}, {Name: "ttl_ms", Kind: effects.KindInt}}},

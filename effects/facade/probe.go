@@ -292,6 +292,7 @@ var probes = map[effects.OpID]func(context.Context, *Clients, effects.Value) err
 		return errOf(c.Rendezvous.Lookup(ctx, ""))
 	},
 	opRendezvousList.id:   func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Rendezvous.List(ctx)) },
+	opInvitationExpire.id: func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Invitations.Expire(ctx)) },
 	opRendezvousExpire.id: func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Rendezvous.Expire(ctx)) },
 }
 
