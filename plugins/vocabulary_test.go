@@ -27,6 +27,11 @@ var hostOwnedFamilies = map[string]string{
 	// device.sign and device.public_key hold the agent's device key, which
 	// must never be handed to a plugin.
 	"device": "host/agent",
+	// The social topology and path selection see the agent's journal,
+	// device keys and health as host-owned services (host/social, declared
+	// as the builtin services social_manager and selection).
+	"social":    "host/social",
+	"selection": "host/social",
 }
 
 // opConstants reads package effects' source and returns its constants of
