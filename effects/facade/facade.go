@@ -39,6 +39,8 @@ type Clients struct {
 	Recovery    *Recovery    // recovery.*: the guardian recovery service
 	Rendezvous  *Rendezvous  // rendezvous.*: the rendezvous service
 	Device      *Device      // device.*: the agent's device key (served by the agent runtime)
+	Social      *Social      // social.*: the social topology (host-owned service)
+	Selection   *Selection   // selection.*: path selection (host-owned service)
 
 	scope Scope
 	inv   Invoker
@@ -69,6 +71,8 @@ func NewScoped(inv Invoker, scope Scope) *Clients {
 		Recovery:    &Recovery{c},
 		Rendezvous:  &Rendezvous{c},
 		Device:      &Device{c},
+		Social:      &Social{c},
+		Selection:   &Selection{c},
 		scope:       scope,
 		inv:         inv,
 	}

@@ -123,4 +123,9 @@ var pluginSpecs = append([]effects.OpSpec{
 	{ID: effects.RendezvousLookup, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "peer", Kind: effects.KindString}}},
 	{ID: effects.RendezvousList, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true},
 	{ID: effects.RendezvousExpire, Result: effects.KindInt, Determinism: effects.WritesWorld, Idempotent: true},
+	// host/social (host-owned services social_manager and selection)
+	{ID: effects.SocialNeighbourhood, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true},
+	{ID: effects.SocialSelectRelays, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "count", Kind: effects.KindInt}}},
+	{ID: effects.SelectionProfile, Result: effects.KindMap, Determinism: effects.ReadsWorld, Params: []effects.Param{{Name: "destination", Kind: effects.KindString}, {Name: "refresh", Kind: effects.KindBool, Optional: true}}},
+	{ID: effects.SelectionSetPrivacy, Result: effects.KindBool, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "on", Kind: effects.KindBool}}},
 }, effects.DeviceOps()...) // host/agent serves the device family

@@ -293,6 +293,18 @@ var probes = map[effects.OpID]func(context.Context, *Clients, effects.Value) err
 	},
 	opRendezvousList.id:   func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Rendezvous.List(ctx)) },
 	opInvitationExpire.id: func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Invitations.Expire(ctx)) },
+	opNeighbourhood.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Social.Neighbourhood(ctx))
+	},
+	opSelectRelays.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Social.SelectRelays(ctx, 1))
+	},
+	opProfile.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Selection.Profile(ctx, "", false))
+	},
+	opSetPrivacy.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Selection.SetPrivacy(ctx, false))
+	},
 	opRendezvousExpire.id: func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Rendezvous.Expire(ctx)) },
 }
 

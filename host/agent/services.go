@@ -70,7 +70,11 @@ type HostedService interface {
 }
 
 // serviceKinds are the builtin services, by kind.
-var serviceKinds = map[string]ServiceKind{}
+var serviceKinds = map[string]ServiceKind{
+	SocialManagerKind: socialManagerKind(),
+	SelectionKind:     selectionKind(),
+	MaintenanceKind:   maintenanceKind(),
+}
 
 // ServiceKinds are the builtin services an agent can host, sorted by kind.
 func ServiceKinds() []ServiceKind {

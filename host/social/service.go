@@ -57,7 +57,8 @@ func SelectionOps() []effects.OpSpec {
 				{Name: "refresh", Kind: effects.KindBool, Optional: true, Doc: "compute again now (a change of path is still held for 1 s after the last)"},
 			},
 			Doc: "Returns the destination's profile {destination, mode (passthrough | private), path: [{authority, home, tier}], " +
-				"descriptor: bool, addresses, relays, rtt_ms?, loss_ppm?, permitted?, headroom?, computed_ms, expires_ms, changed_ms}: " +
+				"descriptor: bool, addresses, relays, health_known: bool, rtt_ms, loss_ppm, permit_known: bool, permitted: bool, " +
+				"headroom: uint, computed_ms, expires_ms, changed_ms}: " +
 				"direct unless privacy mode is on, then relays from at least 2 distinct homes. A profile holds 30 s; a " +
 				"destination's path changes at most once a second. In privacy mode a destination without such relays is " +
 				"unavailable, with the reason; it is never reached directly instead."},

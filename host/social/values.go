@@ -65,12 +65,8 @@ func (p Profile) Value() effects.Value {
 		"computed_ms": effects.Int(p.ComputedAt.UnixMilli()), "expires_ms": effects.Int(p.ExpiresAt.UnixMilli()),
 		"changed_ms": effects.Int(p.ChangedAt.UnixMilli()),
 	}
-	if p.HealthKnown {
-		m["rtt_ms"] = effects.Int(p.RTT.Milliseconds())
-		m["loss_ppm"] = effects.Int(int64(p.Loss * 1e6))
-	}
-	if p.PermitKnown {
-		m["permitted"], m["headroom"] = effects.Bool(p.Permitted), effects.Uint(p.Headroom)
-	}
+	m["health_known"], m["rtt_ms"] = effects.Bool(p.HealthKnown), effects.Int(p.RTT.Milliseconds())
+	m["loss_ppm"] = effects.Int(int64(p.Loss * 1e6))
+	m["permit_known"], m["permitted"], m["headroom"] = effects.Bool(p.PermitKnown), effects.Bool(p.Permitted), effects.Uint(p.Headroom)
 	return effects.Map(m)
 }
