@@ -40,6 +40,7 @@ type Clients struct {
 	Rendezvous  *Rendezvous  // rendezvous.*: the rendezvous service
 	Device      *Device      // device.*: the agent's device key (served by the agent runtime)
 	Social      *Social      // social.*: the social topology (host-owned service)
+	Ceremonies  *Ceremonies  // ceremony.*: the guardian ceremony tracker
 	Selection   *Selection   // selection.*: path selection (host-owned service)
 
 	scope Scope
@@ -72,6 +73,7 @@ func NewScoped(inv Invoker, scope Scope) *Clients {
 		Rendezvous:  &Rendezvous{c},
 		Device:      &Device{c},
 		Social:      &Social{c},
+		Ceremonies:  &Ceremonies{c},
 		Selection:   &Selection{c},
 		scope:       scope,
 		inv:         inv,

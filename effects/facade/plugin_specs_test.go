@@ -123,6 +123,12 @@ var pluginSpecs = append([]effects.OpSpec{
 	{ID: effects.RendezvousLookup, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "peer", Kind: effects.KindString}}},
 	{ID: effects.RendezvousList, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true},
 	{ID: effects.RendezvousExpire, Result: effects.KindInt, Determinism: effects.WritesWorld, Idempotent: true},
+	// plugins/ceremony
+	{ID: effects.CeremonyPropose, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "invitations", Kind: effects.KindList}, {Name: "threshold", Kind: effects.KindInt}, {Name: "ttl_ms", Kind: effects.KindInt}, {Name: "rotation", Kind: effects.KindString, Optional: true}}},
+	{ID: effects.CeremonyAdvance, Result: effects.KindMap, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
+	{ID: effects.CeremonyCancel, Result: effects.KindMap, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
+	{ID: effects.CeremonyGet, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
+	{ID: effects.CeremonyList, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true},
 	// host/social (host-owned services social_manager and selection)
 	{ID: effects.SocialNeighbourhood, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true},
 	{ID: effects.SocialSelectRelays, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "count", Kind: effects.KindInt}}},

@@ -293,6 +293,17 @@ var probes = map[effects.OpID]func(context.Context, *Clients, effects.Value) err
 	},
 	opRendezvousList.id:   func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Rendezvous.List(ctx)) },
 	opInvitationExpire.id: func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Invitations.Expire(ctx)) },
+	opCeremonyPropose.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Ceremonies.Propose(ctx, CeremonyRequest{}))
+	},
+	opCeremonyAdvance.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Ceremonies.Advance(ctx, ""))
+	},
+	opCeremonyCancel.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Ceremonies.Cancel(ctx, ""))
+	},
+	opCeremonyGet.id:  func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Ceremonies.Get(ctx, "")) },
+	opCeremonyList.id: func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Ceremonies.List(ctx)) },
 	opNeighbourhood.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
 		return errOf(c.Social.Neighbourhood(ctx))
 	},

@@ -126,6 +126,8 @@ var Rules = []Rule{
 
 	{Pkg: "plugins", May: []string{"plugins/...", "effects/...", "sdk"}, TestMay: pluginTestMay,
 		Why: "the catalogue of built-in plugins: the one package that imports them all"},
+	{Pkg: "plugins/ceremony", May: pluginMay, TestMay: pluginTestMay,
+		Why: "the guardian ceremony tracker: a service plugin like the others, reading the invitation service's facts from the journal, never the plugin"},
 	{Pkg: "plugins/...", May: pluginMay, TestMay: pluginTestMay,
 		Why: "a plugin imports no other plugin, not even the one it stands in for: the two share their family's declarations under plugins/internal"},
 	{Pkg: "plugins/internal/...", May: slices.Concat(pluginMay, []string{"sdk/sdktest"}),

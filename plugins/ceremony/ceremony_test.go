@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
 	"github.com/aurahost/aura-host/plugins/internal/servicetest"
 	"github.com/aurahost/aura-host/sdk"
@@ -142,4 +143,35 @@ func TestConformance(t *testing.T) {
 	ids := guardians(t, host, "bob")
 	sdktest.Conformance(t, New(), sdktest.WithHost(host), sdktest.WithAuthority(party("alice")),
 		sdktest.WithSample(effects.CeremonyPropose, propose(ids, 1, 1000, "")))
+}
+
+// TestFacadeContract: the facade's Ceremonies client calls these
+// operations as the plugin declares them, and decodes its real results.
+func TestFacadeContract(t *testing.T) {
+	var specs []effects.OpSpec
+	for _, op := range New().Operations {
+		specs = append(specs, op.Spec)
+	}
+	if err := facade.CheckSpecs(specs); err != nil {
+		t.Fatal(err)
+	}
+	host := newKeyHost()
+	ids := guardians(t, host, "bob")
+	hs := as(t, host, "alice")
+	p := propose(ids, 1, 60_000, "key-1")
+	c := plugintest.Must(t, hs, effects.CeremonyPropose, p)
+	id := args("id", plugintest.Field(t, c, "id"))
+	answer(t, host, ids[0], "accepted", "bob", "bob", t0+1)
+	for _, call := range []*effects.Call{
+		{Op: effects.CeremonyPropose, Args: p}, {Op: effects.CeremonyAdvance, Args: id}, {Op: effects.CeremonyGet, Args: id},
+		{Op: effects.CeremonyList, Args: sdk.Null()},
+	} {
+		v := c
+		if call.Op != effects.CeremonyPropose {
+			v = plugintest.Must(t, hs, call.Op, call.Args)
+		}
+		if err := facade.CheckResult(call, v); err != nil {
+			t.Errorf("%s: %v", call.Op, err)
+		}
+	}
 }
