@@ -12,10 +12,14 @@
 // of agents in simulation mode cannot be served. Config.Sync runs the
 // anti-entropy sync service (host/syncer) of the agent's journal with its
 // peers under the task supervisor (Agent.Sync); AppendSigned journals facts
-// signed by the device key, the facts that service ships.
+// signed by the device key, the facts that service ships. Host-owned
+// services (services.go) include social_manager and selection
+// (host/social, social.go) and maintenance (maintenance.go: invitation
+// expiry, flow-budget epoch rotation, the agent's own descriptor
+// republished before it expires, each a task on the agent's clock).
 //
 // It may import host (and host/guard, host/tasks, host/threshold,
-// host/syncer), effects (and effects/facade), config, sdk and vm; it must
+// host/syncer, host/lifecycle, host/social), effects (and effects/facade), config, sdk and vm; it must
 // not import host/sim (sim builds agents) or host/supervise (it sees plugins only through
 // host.Host).
 //

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host/lifecycle"
 )
 
@@ -76,6 +77,9 @@ func TestManager(t *testing.T) {
 	if peers, _ := v.Get("peers"); peers.Len() != 1 {
 		t.Fatalf("neighbourhood %v, want one peer", v)
 	}
+	if err := facade.CheckResult(&effects.Call{Op: effects.SocialNeighbourhood}, v); err != nil {
+		t.Errorf("the facade does not decode the neighbourhood: %v", err)
+	}
 	// A journal write makes it read again, and see B.
 	j.relate(KindContact, pS, pB, "")
 	m.Observe(&effects.Call{Op: effects.JournalFactsByPredicate}, effects.Null(), nil, 0) // a read changes nothing
@@ -87,6 +91,9 @@ func TestManager(t *testing.T) {
 	relays, err := m.Invoke(ctx, &effects.Call{Op: effects.SocialSelectRelays, Args: effects.Map(map[string]effects.Value{"count": effects.Int(2)})})
 	if err != nil || relays.Len() != 2 {
 		t.Fatalf("select_relays after a write: %v %v, want 2 relays", relays, err)
+	}
+	if err := facade.CheckResult(&effects.Call{Op: effects.SocialSelectRelays}, relays); err != nil {
+		t.Errorf("the facade does not decode the relays: %v", err)
 	}
 	// The journal fails: degraded, naming it; it comes back: healthy.
 	j.fail = &effects.Error{Code: effects.CodeUnavailable, Op: effects.JournalFactsByPredicate, Message: "journal restarting"}
@@ -150,8 +157,17 @@ func TestSelectionService(t *testing.T) {
 	if err := on(true); err != nil || !svc.Selector().Privacy() {
 		t.Fatal(err)
 	}
-	if v, err := profile(pC.id.String()); err != nil || mustGet(t, v, "path").Len() != 2 {
+	v, err := profile(pC.id.String())
+	if err != nil || mustGet(t, v, "path").Len() != 2 {
 		t.Fatalf("private profile: %v %v", v, err)
+	}
+	if err := facade.CheckResult(&effects.Call{Op: effects.SelectionProfile}, v); err != nil {
+		t.Errorf("the facade does not decode the profile: %v", err)
+	}
+	var specs []effects.OpSpec
+	specs = append(append(specs, Ops()...), SelectionOps()...)
+	if err := facade.CheckSpecs(specs); err != nil {
+		t.Errorf("the facade's contracts and the services' declarations differ: %v", err)
 	}
 	if _, err := profile(pD.id.String()); !errors.Is(err, effects.ErrUnavailable) || !strings.Contains(err.Error(), "distinct homes") {
 		t.Fatalf("a private path to one of the two relays: %v, want unavailable saying why", err)
