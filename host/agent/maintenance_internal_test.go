@@ -3,10 +3,12 @@ package agent
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/lifecycle"
 	"github.com/aurahost/aura-host/host/tasks"
 )
@@ -90,5 +92,39 @@ func TestMaintenanceHealthFollowsItsJobs(t *testing.T) {
 	}
 	if running := sup.Running(); len(running) != 0 {
 		t.Fatalf("tasks still running after stop: %v", running)
+	}
+}
+
+// TestMaintenanceSettings: the settings New refuses say what is wrong.
+func TestMaintenanceSettings(t *testing.T) {
+	c := effects.DeriveContextID("c", 1).String()
+	p := effects.DeriveAuthorityID("p", 1).String()
+	for _, tc := range []struct {
+		name     string
+		settings map[string]effects.Value
+		err      string
+	}{
+		{"defaults", nil, ""},
+		{"a negative interval", map[string]effects.Value{"invitation_interval_ms": effects.Int(-1)}, "invitation_interval_ms is -1: an interval is 0 (off) or more"},
+		{"a refresh as long as the validity", map[string]effects.Value{"descriptor_refresh_ms": effects.Int(DefaultDescriptorValidityMS)}, "the refresh shorter than it"},
+		{"a validity past a day", map[string]effects.Value{"descriptor_validity_ms": effects.Int(2 * 86_400_000)}, "the validity is 1 ms to"},
+		{"budgets", map[string]effects.Value{"epoch_budgets": effects.List(effects.String(c + "/" + p))}, ""},
+		{"a budget without its peer", map[string]effects.Value{"epoch_budgets": effects.List(effects.String(c))}, `item 0 is "` + c + `": want "context-…/authority-…"`},
+		{"budgets not a list", map[string]effects.Value{"epoch_budgets": effects.String(c + "/" + p)}, "a list of"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := map[string]effects.Value{
+				"invitation_interval_ms": effects.Int(DefaultInvitationIntervalMS), "epoch_interval_ms": effects.Int(0),
+				"epoch_budgets": effects.Null(), "rendezvous_check_ms": effects.Int(DefaultRendezvousCheckMS),
+				"descriptor_validity_ms": effects.Int(DefaultDescriptorValidityMS), "descriptor_refresh_ms": effects.Int(DefaultDescriptorRefreshMS),
+			}
+			for k, v := range tc.settings {
+				m[k] = v
+			}
+			_, err := newMaintenance(ServiceEnv{Agent: &Agent{}, Name: "maintenance", Settings: effects.Map(m)})
+			if (err == nil) != (tc.err == "") || err != nil && !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("New: %v, want %q", err, tc.err)
+			}
+		})
 	}
 }
