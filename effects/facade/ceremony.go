@@ -46,12 +46,15 @@ type Ceremony struct {
 	State       CeremonyState
 	Accepted    []string // the guardians whose verified acceptance counts
 	Reason      string   // expired | cancelled | unreachable, when rolled back (or due to be)
+	// Settled: the outcome is journaled. A completed or rolled-back state
+	// that is not settled is due: Advance makes it so.
+	Settled bool
 }
 
 func readCeremony(r reader) Ceremony {
 	return Ceremony{ID: r.str("id"), Account: r.str("account"), Invitations: r.strings("invitations"), Guardians: r.strings("guardians"),
 		Threshold: r.int("threshold"), CreatedMs: r.int("created_ms"), ExpiresMs: r.int("expires_ms"), Rotation: r.str("rotation"),
-		State: CeremonyState(r.str("state")), Accepted: r.strings("accepted"), Reason: r.str("reason")}
+		State: CeremonyState(r.str("state")), Accepted: r.strings("accepted"), Reason: r.str("reason"), Settled: r.bool("settled")}
 }
 
 // CeremonyRequest is what Propose asks for.

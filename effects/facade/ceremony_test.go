@@ -12,7 +12,7 @@ func ceremonyCases() []methodCase {
 	reply := obj(map[string]effects.Value{
 		"id": str("ceremony-01"), "account": str("alice"), "invitations": list(str("invitation-1"), str("invitation-2")),
 		"guardians": list(str("bob"), str("carol")), "threshold": i64(2), "created_ms": i64(1000), "expires_ms": i64(61000),
-		"rotation": str("key-1"), "state": str("collecting"), "accepted": list(str("bob")), "reason": str(""),
+		"rotation": str("key-1"), "state": str("collecting"), "accepted": list(str("bob")), "reason": str(""), "settled": effects.Bool(false),
 	})
 	want := facade.Ceremony{ID: "ceremony-01", Account: "alice", Invitations: []string{"invitation-1", "invitation-2"},
 		Guardians: []string{"bob", "carol"}, Threshold: 2, CreatedMs: 1000, ExpiresMs: 61000, Rotation: "key-1",

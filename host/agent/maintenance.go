@@ -32,6 +32,10 @@ const (
 	// (transport.local_descriptor, signed by the device key, then
 	// rendezvous.publish), again once its expiry is near.
 	JobRendezvous = "rendezvous"
+	// JobCeremonies advances the open guardian ceremonies
+	// (ceremony.advance), so that one past its expiry rolls its key
+	// rotation back without waiting for its account to ask.
+	JobCeremonies = "ceremonies"
 )
 
 // The defaults of the maintenance settings, in milliseconds.
@@ -40,6 +44,7 @@ const (
 	DefaultRendezvousCheckMS    = 60_000
 	DefaultDescriptorValidityMS = 3_600_000 // the seed's descriptor validity: 1 h
 	DefaultDescriptorRefreshMS  = 300_000   // refreshed 5 min before it expires
+	DefaultCeremonyIntervalMS   = 60_000
 )
 
 func maintenanceKind() ServiceKind {
@@ -52,7 +57,9 @@ func maintenanceKind() ServiceKind {
 			"invitations (invitation.expire), moves the listed flow budgets to their next epoch, and publishes the " +
 			"agent's own signed descriptor to rendezvous, again 5 minutes before it expires (validity 1 h). Each job " +
 			"runs at start, then every interval; a failing job marks the service — and so the agent in status — " +
-			"degraded, naming the job and its error, until its next success. An interval of 0 turns a job off.",
+			"degraded, naming the job and its error, until its next success. An interval of 0 turns a job off, " +
+			"and a job whose operations no plugin of the deployment serves does not run (Maintenance.Skipped). " +
+			"It also advances open guardian ceremonies, so that an expired one rolls its key rotation back.",
 		Config: []effects.ConfigField{
 			ms("invitation_interval_ms", DefaultInvitationIntervalMS, "how often pending invitations past their expiry are expired; 0: never"),
 			ms("epoch_interval_ms", 0, "how often the budgets of epoch_budgets move to their next epoch; 0: never"),
@@ -61,8 +68,9 @@ func maintenanceKind() ServiceKind {
 			ms("rendezvous_check_ms", DefaultRendezvousCheckMS, "how often the agent's published descriptor is checked; 0: never published"),
 			ms("descriptor_validity_ms", DefaultDescriptorValidityMS, "how long a published descriptor holds"),
 			ms("descriptor_refresh_ms", DefaultDescriptorRefreshMS, "republish this long before the descriptor expires"),
+			ms("ceremony_interval_ms", DefaultCeremonyIntervalMS, "how often open guardian ceremonies are advanced (completed or rolled back when due); 0: never"),
 		},
-		Dependencies: []string{"invitation", "rendezvous", "network"},
+		Dependencies: []string{"invitation", "rendezvous", "network", "ceremony"},
 		New:          newMaintenance,
 	}
 }
@@ -70,7 +78,7 @@ func maintenanceKind() ServiceKind {
 func newMaintenance(env ServiceEnv) (HostedService, error) {
 	a := env.Agent
 	num := func(name string) int64 { v, _ := env.Settings.Get(name); n, _ := v.AsInt(); return n }
-	for _, name := range []string{"invitation_interval_ms", "epoch_interval_ms", "rendezvous_check_ms"} {
+	for _, name := range []string{"invitation_interval_ms", "epoch_interval_ms", "rendezvous_check_ms", "ceremony_interval_ms"} {
 		if num(name) < 0 {
 			return nil, fmt.Errorf("%s is %d: an interval is 0 (off) or more milliseconds", name, num(name))
 		}
@@ -87,7 +95,7 @@ func newMaintenance(env ServiceEnv) (HostedService, error) {
 	}
 	var jobs []maintenanceJob
 	if n := num("invitation_interval_ms"); n > 0 {
-		jobs = append(jobs, maintenanceJob{name: JobInvitations, every: time.Duration(n) * time.Millisecond, run: func(ctx context.Context) error {
+		jobs = append(jobs, maintenanceJob{name: JobInvitations, every: time.Duration(n) * time.Millisecond, needs: []effects.OpID{effects.InvitationExpire}, run: func(ctx context.Context) error {
 			_, err := a.Invitations().Expire(ctx)
 			return err
 		}})
@@ -105,9 +113,33 @@ func newMaintenance(env ServiceEnv) (HostedService, error) {
 	}
 	if n := num("rendezvous_check_ms"); n > 0 {
 		p := &publisher{agent: a, validityMS: validity, refreshMS: refresh}
-		jobs = append(jobs, maintenanceJob{name: JobRendezvous, every: time.Duration(n) * time.Millisecond, run: p.run})
+		jobs = append(jobs, maintenanceJob{name: JobRendezvous, every: time.Duration(n) * time.Millisecond, run: p.run,
+			needs: []effects.OpID{effects.TransportLocalDescriptor, effects.RendezvousPublish}})
 	}
-	return newMaintenanceService(env.Name, func() *tasks.Supervisor { return a.tasks }, jobs), nil
+	if n := num("ceremony_interval_ms"); n > 0 {
+		jobs = append(jobs, maintenanceJob{name: JobCeremonies, every: time.Duration(n) * time.Millisecond, run: a.advanceCeremonies,
+			needs: []effects.OpID{effects.CeremonyList, effects.CeremonyAdvance}})
+	}
+	m := newMaintenanceService(env.Name, func() *tasks.Supervisor { return a.tasks }, jobs)
+	m.served = func(op effects.OpID) bool { return a.host.Registry().Has(op) }
+	return m, nil
+}
+
+// advanceCeremonies advances every open ceremony of the agent's.
+func (a *Agent) advanceCeremonies(ctx context.Context) error {
+	list, err := a.Ceremonies().List(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range list {
+		if !c.Settled {
+			if _, err := a.Ceremonies().Advance(ctx, c.ID); err != nil {
+				errs = append(errs, fmt.Errorf("ceremony %s: %w", c.ID, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // parseBudgets reads epoch_budgets: null, or a list of "context/peer".
@@ -186,6 +218,7 @@ type maintenanceJob struct {
 	name  string
 	every time.Duration
 	run   func(ctx context.Context) error
+	needs []effects.OpID // operations it calls: without them, it does not run
 }
 
 // Maintenance is the maintenance service: each job a task of its group
@@ -198,7 +231,11 @@ type Maintenance struct {
 	sup  func() *tasks.Supervisor
 	jobs []maintenanceJob
 
+	// served reports whether the deployment serves an operation (nil: all).
+	served func(effects.OpID) bool
+
 	mu      sync.Mutex
+	skipped []string // jobs not run, each with why
 	group   *tasks.Group
 	failing map[string]string // job → its last error
 	runs    map[string]int    // job → runs completed
@@ -224,6 +261,12 @@ func (m *Maintenance) Start(context.Context) error {
 	m.group = g
 	m.mu.Unlock()
 	for _, j := range m.jobs {
+		if missing := m.missing(j); missing != "" {
+			m.mu.Lock()
+			m.skipped = append(m.skipped, j.name+": no plugin serves "+missing)
+			m.mu.Unlock()
+			continue
+		}
 		if err := g.Go(j.name, func(ctx context.Context) error { return m.loop(ctx, sup.Clock(), j) }); err != nil {
 			g.Cancel()
 			m.Set(lifecycle.Unhealthy, err.Error())
@@ -231,6 +274,26 @@ func (m *Maintenance) Start(context.Context) error {
 		}
 	}
 	return nil
+}
+
+func (m *Maintenance) missing(j maintenanceJob) string {
+	if m.served == nil {
+		return ""
+	}
+	for _, op := range j.needs {
+		if !m.served(op) {
+			return string(op)
+		}
+	}
+	return ""
+}
+
+// Skipped names the jobs that do not run because the deployment serves
+// none of their operations, each with the operation missing.
+func (m *Maintenance) Skipped() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.skipped)
 }
 
 // Stop cancels the jobs and waits for them within ctx.

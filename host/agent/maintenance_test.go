@@ -5,8 +5,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/host/lifecycle"
 	"github.com/aurahost/aura-host/internal/descriptor"
@@ -71,7 +73,12 @@ plugin "invitation" {
   builtin    = "invitation"
   depends_on = ["journal", "clock", "random", "crypto"]
 }
+plugin "ceremony" {
+  builtin    = "ceremony"
+  depends_on = ["journal", "clock", "random", "crypto"]
+}
 service "invitation" {}
+service "ceremony" {}
 service "rendezvous" { builtin = "fake_rendezvous" }
 service "maintenance" {
   builtin    = "maintenance"
@@ -99,8 +106,23 @@ service "maintenance" {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A guardian ceremony that expires in 30 s too, with no acceptance.
+	g, err := a.Invoke(ctx, effects.InvitationInvite, effects.Map(map[string]effects.Value{"kind": effects.String("guardian"),
+		"receiver": effects.String(effects.DeriveAuthorityID("g", 0).String()), "ttl_ms": effects.Int(3_600_000)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gid, _ := g.Get("id")
+	gs, _ := gid.AsString()
+	cer, err := a.Ceremonies().Propose(ctx, facade.CeremonyRequest{Invitations: []string{gs}, Threshold: 1, TTL: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := m.WaitRuns(ctx, agent.JobRendezvous, 1); err != nil {
 		t.Fatal(err)
+	}
+	if s := m.Skipped(); len(s) != 0 {
+		t.Fatalf("skipped jobs %v: the deployment serves them all", s)
 	}
 	h := m.Health()
 	if h.State != lifecycle.Degraded || !strings.Contains(h.Reason, "job rendezvous: publish the descriptor") ||
@@ -114,8 +136,8 @@ service "maintenance" {
 	fake.setDown(false)
 	minute := func(n int) {
 		t.Helper()
-		rv, iv := m.Runs(agent.JobRendezvous), m.Runs(agent.JobInvitations)
-		if _, err := a.Invoke(ctx, effects.TimeControlWaitForSleepers, effects.Map(map[string]effects.Value{"n": effects.Int(2)})); err != nil {
+		rv, iv, cv := m.Runs(agent.JobRendezvous), m.Runs(agent.JobInvitations), m.Runs(agent.JobCeremonies)
+		if _, err := a.Invoke(ctx, effects.TimeControlWaitForSleepers, effects.Map(map[string]effects.Value{"n": effects.Int(3)})); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := a.Invoke(ctx, effects.TimeControlAdvanceTime, effects.Map(map[string]effects.Value{"ms": effects.Int(60_000)})); err != nil {
@@ -125,6 +147,9 @@ service "maintenance" {
 			t.Fatal(err)
 		}
 		if err := m.WaitRuns(ctx, agent.JobInvitations, iv+1); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.WaitRuns(ctx, agent.JobCeremonies, cv+1); err != nil {
 			t.Fatal(err)
 		}
 		if got := len(fake.descriptors()); got != n {
@@ -143,6 +168,9 @@ service "maintenance" {
 	if err != nil || signed.Authority != a.AuthorityID() || !signed.DeviceKey.Equal(a.PublicKey()) ||
 		signed.ExpiresMS-signed.IssuedMS != agent.DefaultDescriptorValidityMS {
 		t.Fatalf("published descriptor %+v (%v): want one of the agent, by its device key, valid an hour", signed.Descriptor, err)
+	}
+	if c, err := a.Ceremonies().Get(ctx, cer.ID); err != nil || !c.Settled || c.Reason != "expired" {
+		t.Fatalf("the ceremony after its expiry: %+v %v, want it rolled back by the maintenance job", c, err)
 	}
 	expired, err := a.Invoke(ctx, effects.JournalFactsByPredicate, effects.Map(map[string]effects.Value{"predicate": effects.String("invitation.expired")}))
 	if id, _ := inv.Get("id"); err != nil || expired.Len() != 1 || !strings.Contains(expired.String(), id.String()) {
@@ -167,4 +195,31 @@ func statusOf(a *agent.Agent, name string) lifecycle.Health {
 		}
 	}
 	return lifecycle.Health{}
+}
+
+// A job whose operations the deployment does not serve does not run (and
+// does not degrade the service): here no invitation, rendezvous or
+// ceremony plugin, and no budgets to rotate.
+func TestMaintenanceSkipsWhatTheDeploymentLacks(t *testing.T) {
+	dep := deployment(t, `
+deployment "t" {}
+plugin "clock"   { builtin = "sim-clock" }
+plugin "journal" { builtin = "journal" }
+service "maintenance" { builtin = "maintenance" }
+`)
+	a, err := agent.NewBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).
+		WithLogger(quietLogger(t)).BuildTesting(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(context.Background())
+	m := a.Service("maintenance").(*agent.Maintenance)
+	want := []string{"invitations: no plugin serves invitation.expire", "rendezvous: no plugin serves transport.local_descriptor",
+		"ceremonies: no plugin serves ceremony.list"}
+	if got := m.Skipped(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("skipped %q, want %q", got, want)
+	}
+	if h := m.Health(); h.State != lifecycle.Healthy {
+		t.Fatalf("health %v", h)
+	}
 }

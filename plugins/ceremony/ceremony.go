@@ -73,6 +73,7 @@ func (c *ceremony) value(t tally, now int64) sdk.Value {
 		"guardians": service.Strings(c.guardians), "threshold": sdk.Int(c.threshold), "created_ms": sdk.Int(c.createdMS),
 		"expires_ms": sdk.Int(c.expiresMS), "rotation": sdk.String(c.rotation),
 		"state": sdk.String(st), "accepted": service.Strings(accepted), "reason": sdk.String(reason),
+		"settled": sdk.Bool(c.completed || c.rolledBack != ""),
 	}
 	return sdk.Map(m)
 }

@@ -59,7 +59,8 @@ func New() *sdk.Plugin {
 const ceremonyDoc = "a ceremony map {id: string (\"ceremony-\" and 32 hex digits), account, invitations: list of invitation ids, " +
 	"guardians: list of their receivers, threshold: int, created_ms, expires_ms, rotation: string (the key handle, \"\" for none), " +
 	"state: proposed | collecting | completed | rolled_back, accepted: list of the guardians whose verified acceptance counts, " +
-	"reason: string (expired | cancelled | unreachable when rolled back or due to be; else \"\")}"
+	"reason: string (expired | cancelled | unreachable when rolled back or due to be; else \"\"), settled: bool (the outcome " +
+	"is journaled; a completion or rollback shown but not settled is due: advance makes it)}"
 
 func (s *ceremonies) operations() []sdk.Operation {
 	idParam := []sdk.Param{{Name: "id", Kind: sdk.KindString, Doc: "the ceremony's id"}}
