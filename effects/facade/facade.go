@@ -42,6 +42,7 @@ type Clients struct {
 	Social      *Social      // social.*: the social topology (host-owned service)
 	Ceremonies  *Ceremonies  // ceremony.*: the guardian ceremony tracker
 	Selection   *Selection   // selection.*: path selection (host-owned service)
+	Cover       *Cover       // cover.*: the cover-traffic service (hosted by the agent runtime)
 
 	scope Scope
 	inv   Invoker
@@ -75,6 +76,7 @@ func NewScoped(inv Invoker, scope Scope) *Clients {
 		Social:      &Social{c},
 		Ceremonies:  &Ceremonies{c},
 		Selection:   &Selection{c},
+		Cover:       &Cover{c},
 		scope:       scope,
 		inv:         inv,
 	}

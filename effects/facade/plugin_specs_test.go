@@ -134,4 +134,4 @@ var pluginSpecs = append([]effects.OpSpec{
 	{ID: effects.SocialSelectRelays, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "count", Kind: effects.KindInt}}},
 	{ID: effects.SelectionProfile, Result: effects.KindMap, Determinism: effects.ReadsWorld, Params: []effects.Param{{Name: "destination", Kind: effects.KindString}, {Name: "refresh", Kind: effects.KindBool, Optional: true}}},
 	{ID: effects.SelectionSetPrivacy, Result: effects.KindBool, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "on", Kind: effects.KindBool}}},
-}, effects.DeviceOps()...) // host/agent serves the device family
+}, append(effects.DeviceOps(), effects.CoverOps()...)...) // host/agent serves the device and cover families

@@ -73,7 +73,7 @@ type HostedService interface {
 // serviceKinds are the builtin services, by kind.
 var serviceKinds = byKind(slices.Concat(
 	catalogueKinds(),
-	[]ServiceKind{socialManagerKind(), selectionKind(), maintenanceKind()},
+	[]ServiceKind{coverKind(), socialManagerKind(), selectionKind(), maintenanceKind()},
 ))
 
 func byKind(kinds []ServiceKind) map[string]ServiceKind {

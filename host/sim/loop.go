@@ -37,7 +37,7 @@ type loop struct {
 func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	l := &loop{ctx: ctx, runs: runs, exec: newExecutor(ctx, s.clock),
+	l := &loop{ctx: ctx, runs: runs, exec: newExecutor(ctx, s.clock, s.periodicTasks),
 		bundle: newTraceBundle(s.dep, s.cfg.Seed, s.cfg.Granularity)}
 	l.post = &postOffice{ctx: ctx, logger: s.cfg.Logger, runs: runs, agents: s.agents, running: l.exec.isRunning, early: &s.early}
 	if s.cfg.Mode == effects.Production {
