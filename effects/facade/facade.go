@@ -43,6 +43,7 @@ type Clients struct {
 	Ceremonies  *Ceremonies  // ceremony.*: the guardian ceremony tracker
 	Selection   *Selection   // selection.*: path selection (host-owned service)
 	Cover       *Cover       // cover.*: the cover-traffic service (hosted by the agent runtime)
+	Holds       *Holds       // hold.*: the hold service (hosted by the agent runtime)
 
 	scope Scope
 	inv   Invoker
@@ -77,6 +78,7 @@ func NewScoped(inv Invoker, scope Scope) *Clients {
 		Ceremonies:  &Ceremonies{c},
 		Selection:   &Selection{c},
 		Cover:       &Cover{c},
+		Holds:       &Holds{c},
 		scope:       scope,
 		inv:         inv,
 	}

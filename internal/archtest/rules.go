@@ -120,6 +120,8 @@ var Rules = []Rule{
 		Why: "the anti-entropy sync service: sees the journal and the network only through operations, over the agent's invoker"},
 	{Pkg: "host/cover/...", May: []string{"effects/...", "host/lifecycle", "host/guard"}, TestMay: []string{"host", "host/agent", "host/sim", "host/internal/...", "sdk", "sdk/sdktest", "plugins/...", "config"},
 		Why: "the cover-traffic service and its anonymous paths: sees the network, clock and random effects only through the agent's invoker; its tests drive agents and the simulator"},
+	{Pkg: "host/holds/...", May: []string{"effects", "host/lifecycle"},
+		Why: "the hold service: sees the network, storage, clock and device only through operations, over the agent's invoker"},
 	{Pkg: "host/social/...", May: []string{"effects/...", "host/lifecycle", "internal/descriptor"},
 		Why: "social topology and path selection: the journal, device keys and rendezvous through the agent's invoker; health and permits are functions it is given"},
 	{Pkg: "host/lifecycle", Why: "the service lifecycle (start in dependency order, stop in reverse, health): imports nothing of the project"},
