@@ -97,4 +97,7 @@ const (
 	// InvitationImportAnswer records, at the sender, the receiver's signed
 	// answer a code carries.
 	InvitationImportAnswer OpID = "invitation.import_answer"
+	// InvitationExpire journals invitation.expired for every pending
+	// invitation past its expiry (the runtime's maintenance runs it).
+	InvitationExpire OpID = "invitation.expire"
 )

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/aurahost/aura-host/plugins/auth"
+	"github.com/aurahost/aura-host/plugins/ceremony"
 	"github.com/aurahost/aura-host/plugins/clock"
 	"github.com/aurahost/aura-host/plugins/console"
 	"github.com/aurahost/aura-host/plugins/crypto"
@@ -28,6 +29,7 @@ import (
 // Name.
 var catalogue = map[string]func() *sdk.Plugin{
 	auth.Name:       auth.New,
+	ceremony.Name:   ceremony.New,
 	clock.Name:      clock.New,
 	console.Name:    console.New,
 	crypto.Name:     crypto.New,

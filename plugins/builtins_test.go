@@ -9,7 +9,7 @@ import (
 
 func TestNames(t *testing.T) {
 	t.Parallel()
-	want := []string{"auth", "clock", "console", "crypto", "invitation", "journal", "random", "recovery", "rendezvous", "session", "sim-clock", "sim-network", "sim-random", "sim-storage", "storage", "transport"}
+	want := []string{"auth", "ceremony", "clock", "console", "crypto", "invitation", "journal", "random", "recovery", "rendezvous", "session", "sim-clock", "sim-network", "sim-random", "sim-storage", "storage", "transport"}
 	if got := plugins.Names(); !slices.Equal(got, want) {
 		t.Fatalf("Names() = %v, want %v", got, want)
 	}

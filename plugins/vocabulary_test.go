@@ -39,6 +39,11 @@ var hostOwnedFamilies = map[string]string{
 	// hold.* is the hold service, hosted in process because it signs with
 	// the device key and sends through the agent's guard chain.
 	"hold": "host/holds (a builtin service of host/agent)",
+	// The social topology and path selection see the agent's journal,
+	// device keys and health as host-owned services (host/social, declared
+	// as the builtin services social_manager and selection).
+	"social":    "host/social",
+	"selection": "host/social",
 }
 
 // opConstants reads package effects' source and returns its constants of

@@ -39,6 +39,9 @@ type Clients struct {
 	Recovery    *Recovery    // recovery.*: the guardian recovery service
 	Rendezvous  *Rendezvous  // rendezvous.*: the rendezvous service
 	Device      *Device      // device.*: the agent's device key (served by the agent runtime)
+	Social      *Social      // social.*: the social topology (host-owned service)
+	Ceremonies  *Ceremonies  // ceremony.*: the guardian ceremony tracker
+	Selection   *Selection   // selection.*: path selection (host-owned service)
 	Cover       *Cover       // cover.*: the cover-traffic service (hosted by the agent runtime)
 	Holds       *Holds       // hold.*: the hold service (hosted by the agent runtime)
 
@@ -71,6 +74,9 @@ func NewScoped(inv Invoker, scope Scope) *Clients {
 		Recovery:    &Recovery{c},
 		Rendezvous:  &Rendezvous{c},
 		Device:      &Device{c},
+		Social:      &Social{c},
+		Ceremonies:  &Ceremonies{c},
+		Selection:   &Selection{c},
 		Cover:       &Cover{c},
 		Holds:       &Holds{c},
 		scope:       scope,

@@ -54,6 +54,7 @@ var (
 	opInvitationImport  = declare("Invitations.Import", effects.InvitationImport, effects.KindMap, arg("code", effects.KindString))
 	opExportAnswer      = declare("Invitations.ExportAnswer", effects.InvitationExportAnswer, effects.KindString, arg("id", effects.KindString))
 	opImportAnswer      = declare("Invitations.ImportAnswer", effects.InvitationImportAnswer, effects.KindMap, arg("code", effects.KindString))
+	opInvitationExpire  = declare("Invitations.Expire", effects.InvitationExpire, effects.KindInt)
 )
 
 // InviteRequest asks for a new invitation. The sender is the caller's
@@ -192,4 +193,14 @@ func (x *Invitations) ExportAnswer(ctx context.Context, id string) (string, erro
 func (x *Invitations) ImportAnswer(ctx context.Context, code string) (Invitation, error) {
 	v, err := x.c.invoke(ctx, opImportAnswer, map[string]effects.Value{"code": effects.String(code)})
 	return x.invitation(opImportAnswer, v, err)
+}
+
+// Expire journals invitation.expired for every pending invitation past its
+// expiry and returns how many.
+func (x *Invitations) Expire(ctx context.Context) (int, error) {
+	v, err := x.c.invoke(ctx, opInvitationExpire, nil)
+	if err != nil {
+		return 0, err
+	}
+	return decodeCount(opInvitationExpire, v)
 }

@@ -144,5 +144,11 @@ func invitationCases() []methodCase {
 			op: effects.InvitationImportAnswer, args: args("code", str("AURA-ANS1-ABC")),
 			reply: settledValue("accepted", "bob"), want: settled(facade.InvitationAccepted, "bob"),
 		},
+		{
+			name: "Invitations.Expire",
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Invitations.Expire(ctx) },
+			op:   effects.InvitationExpire, args: effects.Null(),
+			reply: i64(2), want: 2,
+		},
 	}
 }

@@ -112,6 +112,7 @@ var pluginSpecs = append([]effects.OpSpec{
 	{ID: effects.InvitationExport, Result: effects.KindString, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
 	{ID: effects.InvitationImport, Result: effects.KindMap, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "code", Kind: effects.KindString}}},
 	{ID: effects.InvitationExportAnswer, Result: effects.KindString, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
+	{ID: effects.InvitationExpire, Result: effects.KindInt, Determinism: effects.WritesWorld, Idempotent: true},
 	{ID: effects.InvitationImportAnswer, Result: effects.KindMap, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "code", Kind: effects.KindString}}},
 	// plugins/recovery
 	{ID: effects.RecoveryInitiate, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "operation", Kind: effects.KindString}, {Name: "ttl_ms", Kind: effects.KindInt}}},
@@ -126,4 +127,15 @@ var pluginSpecs = append([]effects.OpSpec{
 	{ID: effects.RendezvousLookup, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "peer", Kind: effects.KindString}}},
 	{ID: effects.RendezvousList, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true},
 	{ID: effects.RendezvousExpire, Result: effects.KindInt, Determinism: effects.WritesWorld, Idempotent: true},
+	// plugins/ceremony
+	{ID: effects.CeremonyPropose, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{{Name: "invitations", Kind: effects.KindList}, {Name: "threshold", Kind: effects.KindInt}, {Name: "ttl_ms", Kind: effects.KindInt}, {Name: "rotation", Kind: effects.KindString, Optional: true}}},
+	{ID: effects.CeremonyAdvance, Result: effects.KindMap, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
+	{ID: effects.CeremonyCancel, Result: effects.KindMap, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
+	{ID: effects.CeremonyGet, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "id", Kind: effects.KindString}}},
+	{ID: effects.CeremonyList, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true},
+	// host/social (host-owned services social_manager and selection)
+	{ID: effects.SocialNeighbourhood, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true},
+	{ID: effects.SocialSelectRelays, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "count", Kind: effects.KindInt}}},
+	{ID: effects.SelectionProfile, Result: effects.KindMap, Determinism: effects.ReadsWorld, Params: []effects.Param{{Name: "destination", Kind: effects.KindString}, {Name: "refresh", Kind: effects.KindBool, Optional: true}}},
+	{ID: effects.SelectionSetPrivacy, Result: effects.KindBool, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "on", Kind: effects.KindBool}}},
 }, slices.Concat(effects.DeviceOps(), effects.CoverOps(), effects.HoldOps())...) // host/agent serves the device family and hosts the cover and hold services

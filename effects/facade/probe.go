@@ -292,6 +292,30 @@ var probes = map[effects.OpID]func(context.Context, *Clients, effects.Value) err
 		return errOf(c.Rendezvous.Lookup(ctx, ""))
 	},
 	opRendezvousList.id:   func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Rendezvous.List(ctx)) },
+	opInvitationExpire.id: func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Invitations.Expire(ctx)) },
+	opCeremonyPropose.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Ceremonies.Propose(ctx, CeremonyRequest{}))
+	},
+	opCeremonyAdvance.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Ceremonies.Advance(ctx, ""))
+	},
+	opCeremonyCancel.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Ceremonies.Cancel(ctx, ""))
+	},
+	opCeremonyGet.id:  func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Ceremonies.Get(ctx, "")) },
+	opCeremonyList.id: func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Ceremonies.List(ctx)) },
+	opNeighbourhood.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Social.Neighbourhood(ctx))
+	},
+	opSelectRelays.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Social.SelectRelays(ctx, 1))
+	},
+	opProfile.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Selection.Profile(ctx, "", false))
+	},
+	opSetPrivacy.id: func(ctx context.Context, c *Clients, _ effects.Value) error {
+		return errOf(c.Selection.SetPrivacy(ctx, false))
+	},
 	opRendezvousExpire.id: func(ctx context.Context, c *Clients, _ effects.Value) error { return errOf(c.Rendezvous.Expire(ctx)) },
 }
 

@@ -14,13 +14,16 @@
 // peers under the task supervisor (Agent.Sync); AppendSigned journals facts
 // signed by the device key, the facts that service ships. Builtin service
 // blocks (`service "NAME" { builtin = "KIND" }`) are services the agent
-// hosts in process (ServiceKind: the catalogue's views in catalogue.go,
-// …), started with the services that run on plugins by a
+// hosts in process (ServiceKind: the catalogue's views in catalogue.go, the social
+// topology and path selection in social.go (host/social), maintenance in
+// maintenance.go: invitation expiry, flow-budget epoch rotation, the
+// agent's own descriptor republished before it expires, each a task on
+// the agent's clock), started with the services that run on plugins by a
 // host/lifecycle.Manager after the plugins and stopped before them;
 // Agent.Services reports them.
 //
 // It may import host (and host/guard, host/lifecycle, host/tasks,
-// host/threshold, host/syncer), effects (and effects/facade), config, sdk and vm; it must
+// host/threshold, host/syncer, host/social), effects (and effects/facade), config, sdk and vm; it must
 // not import host/sim (sim builds agents) or host/supervise (it sees plugins only through
 // host.Host).
 //

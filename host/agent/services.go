@@ -76,7 +76,7 @@ type HostedService interface {
 // serviceKinds are the builtin services, by kind.
 var serviceKinds = byKind(slices.Concat(
 	catalogueKinds(),
-	[]ServiceKind{coverKind(), holdsKind()},
+	[]ServiceKind{coverKind(), holdsKind(), socialManagerKind(), selectionKind(), maintenanceKind()},
 ))
 
 func byKind(kinds []ServiceKind) map[string]ServiceKind {

@@ -17,8 +17,10 @@
 //   - invitation.declined  {id, by, at_ms, key, signature}
 //   - invitation.cancelled {id, by, at_ms, key, signature}
 //   - invitation.expired   {id, expires_ms} — recorded when an accept,
-//     decline or cancel meets an invitation past its expiry; reads derive
-//     the expiry from the time without journaling it.
+//     decline or cancel meets an invitation past its expiry, and for every
+//     such invitation by invitation.expire (which the runtime's
+//     maintenance service runs periodically); reads derive the expiry
+//     from the time without journaling it.
 //
 // Parties are authorities: the sender is the caller's authority at invite
 // (call.Authority, set and enforced by the host's Router), the receiver an

@@ -367,6 +367,27 @@ func (s *invitations) recordExpiry(ctx context.Context, fx *service.Effects, r *
 	return nil
 }
 
+// expire records the expiry of every pending invitation past its expiry,
+// each journaled before it is applied, so a failure half way leaves those
+// done recorded and the rest for the next run.
+func (s *invitations) expire(ctx context.Context, fx *service.Effects, _ *sdk.Call) (sdk.Value, error) {
+	now, err := fx.Now(ctx)
+	if err != nil {
+		return sdk.Value{}, err
+	}
+	var n int64
+	for _, r := range service.Oldest(s.byID, func(r *record) int64 { return r.createdMS }) {
+		if r.settled != "" || now < r.expiresMS {
+			continue
+		}
+		if err := s.recordExpiry(ctx, fx, r); err != nil {
+			return sdk.Value{}, err
+		}
+		n++
+	}
+	return sdk.Int(n), nil
+}
+
 func (s *invitations) get(ctx context.Context, fx *service.Effects, c *sdk.Call) (sdk.Value, error) {
 	r, err := s.find(c)
 	if err != nil {

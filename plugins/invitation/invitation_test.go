@@ -422,3 +422,42 @@ func TestReplayResolvesCompetingTerminalFacts(t *testing.T) {
 		t.Fatalf("after merging, status %q by %q at %d, want accepted by bob at %d (the earlier signed fact)", st, by, at, t0+10)
 	}
 }
+
+// TestExpire records the expiry of every pending invitation past its
+// expiry, and only those: not a settled one, not one still pending; a
+// second run finds nothing; the journal failing half way leaves the rest
+// for the next run.
+func TestExpire(t *testing.T) {
+	t.Parallel()
+	host := servicetest.NewHost(t0)
+	alice := as(t, host, "alice")
+	short := plugintest.Str(t, plugintest.Must(t, alice, effects.InvitationInvite, inviteArgs(KindContact, "bob", 10)), "id")
+	accepted := plugintest.Str(t, plugintest.Must(t, alice, effects.InvitationInvite, inviteArgs(KindGuardian, "carol", 10)), "id")
+	plugintest.Must(t, as(t, host, "carol"), effects.InvitationAccept, id(accepted))
+	plugintest.Must(t, alice, effects.InvitationInvite, inviteArgs(KindContact, "dave", 1000))
+	alice = as(t, host, "alice") // an instance that has read carol's acceptance
+	if got := plugintest.Must(t, alice, effects.InvitationExpire, sdk.Null()); !got.Equal(sdk.Int(0)) {
+		t.Fatalf("expire before any expiry = %v, want 0", got)
+	}
+	host.Advance(10)
+	if got := plugintest.Must(t, alice, effects.InvitationExpire, sdk.Null()); !got.Equal(sdk.Int(1)) {
+		t.Fatalf("expire = %v, want 1 (the short one; the accepted one is settled, the long one pending)", got)
+	}
+	bodies := host.Bodies(PredicateExpired)
+	if len(bodies) != 1 || plugintest.Str(t, bodies[0], "id") != short {
+		t.Fatalf("expired facts %v, want one for %s", bodies, short)
+	}
+	if got := plugintest.Must(t, alice, effects.InvitationExpire, sdk.Null()); !got.Equal(sdk.Int(0)) {
+		t.Fatalf("a second expire = %v, want 0", got)
+	}
+	if got := plugintest.Must(t, as(t, host, "bob"), effects.InvitationGet, id(short)); plugintest.Str(t, got, "status") != StatusExpired {
+		t.Fatalf("after expire the invitation reads %v", got)
+	}
+	host.Advance(1000)
+	host.SetJournalDown(true)
+	plugintest.Fails(t, alice, effects.InvitationExpire, sdk.Null(), sdk.CodeUnavailable, "")
+	host.SetJournalDown(false)
+	if got := plugintest.Must(t, alice, effects.InvitationExpire, sdk.Null()); !got.Equal(sdk.Int(1)) {
+		t.Fatalf("expire after the journal came back = %v, want 1", got)
+	}
+}

@@ -170,5 +170,17 @@ func (s *invitations) operations() []sdk.Operation {
 			},
 			Handle: s.rt.Op(s.importAnswer),
 		},
+		{
+			Spec: sdk.OpSpec{
+				ID: effects.InvitationExpire,
+				Doc: "Journals invitation.expired for every pending invitation whose expiry has passed, oldest first, " +
+					"and returns how many (int). Reads already show such an invitation as expired; this records it, " +
+					"as the runtime's maintenance service does periodically.",
+				Result:      sdk.KindInt,
+				Idempotent:  true, // a retry finds nothing more to expire
+				Determinism: sdk.WritesWorld,
+			},
+			Handle: s.rt.Op(s.expire),
+		},
 	}
 }

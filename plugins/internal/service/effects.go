@@ -282,3 +282,26 @@ func (fx *Effects) Anchor(ctx context.Context) (ed25519.PublicKey, bool, error) 
 	k, err := publicKey(v)
 	return k, err == nil, err
 }
+
+// Invoke calls any other operation through the host (a service's own
+// dependency that has no helper here, such as the crypto plugin's held
+// keys), with the same error translation and health bookkeeping as the
+// helpers.
+func (fx *Effects) Invoke(ctx context.Context, op sdk.OpID, args sdk.Value) (sdk.Value, error) {
+	return fx.invoke(ctx, op, args)
+}
+
+// Find is Invoke for an operation that looks something up: a not_found
+// answer is found = false, not an error.
+func (fx *Effects) Find(ctx context.Context, op sdk.OpID, args sdk.Value) (v sdk.Value, found bool, err error) {
+	v, err = fx.host.Invoke(ctx, op, args)
+	if err != nil && effects.AsError(err).Code == sdk.CodeNotFound {
+		fx.rt.observe(ctx, op, nil)
+		return sdk.Value{}, false, nil
+	}
+	fx.rt.observe(ctx, op, err)
+	if err != nil {
+		return sdk.Value{}, false, dependencyError(op, err)
+	}
+	return v, true, nil
+}
