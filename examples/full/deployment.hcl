@@ -16,7 +16,7 @@ deployment "full" {
 # One authority. Its guarded operations need a capability: the services'
 # own, and sends (network.send_envelope).
 agent "alice" {
-  allow = ["session.*", "auth.*", "invitation.*", "recovery.*", "rendezvous.*", "network.send_envelope"]
+  allow = ["session.*", "auth.*", "invitation.*", "recovery.*", "rendezvous.*", "ceremony.*", "network.send_envelope", "transport.local_descriptor"]
 }
 
 # Effect handlers.
@@ -55,10 +55,18 @@ plugin "rendezvous" {
   depends_on = ["journal", "clock"]
 }
 
+# The guardian ceremony tracker: acceptances against a threshold; at the
+# threshold it commits the pending key rotation, on expiry it rolls it back.
+plugin "ceremony" {
+  builtin    = "ceremony"
+  depends_on = ["journal", "clock", "random", "crypto"]
+}
+
 service "session" {}
 service "auth" {}
 service "invitation" {}
 service "recovery" {}
+service "ceremony" {}
 service "rendezvous_manager" {
   plugin     = "rendezvous"
   depends_on = ["network"]
@@ -93,6 +101,22 @@ service "cover_traffic" {
     privacy_mode = false
     floor_pps    = 2
   }
+}
+
+# Homes and neighbourhoods from the journal's verified relationships, relay
+# candidates, and per-destination paths (direct unless privacy mode is on).
+service "social_manager" { builtin = "social_manager" }
+service "selection" {
+  builtin    = "selection"
+  depends_on = ["social_manager"]
+}
+
+# Periodic upkeep: expire invitations, republish the agent's descriptor
+# before it expires, advance open ceremonies. A failing job degrades the
+# service (status says which and why) until it next succeeds.
+service "maintenance" {
+  builtin    = "maintenance"
+  depends_on = ["rendezvous_manager", "ceremony"]
 }
 
 simulation {
