@@ -134,6 +134,27 @@ func (r *Router) FlowBudgets() *guard.FlowBudgetManager {
 	return r.guard.budgets
 }
 
+// FlowBudgetLimit is the limit the guard chain sets on a (context, peer)
+// budget the agent first sends on (0: none, or no guard chain).
+func (r *Router) FlowBudgetLimit() uint64 {
+	if r.guard == nil {
+		return 0
+	}
+	return r.guard.defaultLimit.Load()
+}
+
+// SetFlowBudgetLimit changes that limit for the budgets the agent has not
+// sent on yet; budgets already set keep theirs (an epoch rotation does
+// not change a limit either). It reports false when the router has no
+// guard chain.
+func (r *Router) SetFlowBudgetLimit(limit uint64) bool {
+	if r.guard == nil {
+		return false
+	}
+	r.guard.defaultLimit.Store(limit)
+	return true
+}
+
 // checkReceive binds a receive to the caller: its destination, when given,
 // must be the calling authority's own address — its 16 bytes, or their hex
 // (how a transport names a bytes destination). Every network plugin

@@ -119,6 +119,8 @@ var Rules = []Rule{
 	{Pkg: "host/syncer/...", May: []string{"effects/..."}, TestMay: []string{"sdk", "sdk/sdktest", "plugins/..."},
 		Why: "the anti-entropy sync service: sees the journal and the network only through operations, over the agent's invoker"},
 	{Pkg: "host/lifecycle", Why: "the service lifecycle (start in dependency order, stop in reverse, health): imports nothing of the project"},
+	{Pkg: "host/health/...", May: []string{"effects", "host/lifecycle"},
+		Why: "the local health observer: pure (EMA and hysteresis over samples the agent feeds it), reads no clock"},
 	{Pkg: "host/tasks/...", May: []string{"effects/...", "internal/vclock"},
 		Why: "a pure building block of the host: the vocabulary and the virtual clock"},
 
