@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host"
@@ -39,6 +41,15 @@ type Agent struct {
 	// started after the plugins and stopped before them.
 	services *lifecycle.Manager
 	closing  atomic.Bool
+
+	// The system family's state (system.go): the settings the agent was
+	// built with, its log level as set_config left it, the router's
+	// counters; configMu serialises set_config.
+	allow    []string
+	logger   hclog.Logger
+	level    atomic.Pointer[string]
+	metrics  *metrics
+	configMu sync.Mutex
 
 	shutdownOnce sync.Once
 	shutdownErr  error

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/guard"
 )
 
@@ -63,7 +62,7 @@ func (m *metrics) observe(call *effects.Call, _ effects.Value, err error, elapse
 	m.totalUS += us
 	m.maxUS = max(m.maxUS, us)
 	if err != nil {
-		code := effects.CodeOf(err)
+		code := effects.AsError(err).Code
 		if _, ok := m.errors[code]; !ok && len(m.errors) >= maxCodes {
 			code = "other"
 		}
@@ -149,5 +148,3 @@ func BudgetPressure(ctx context.Context, budgets *guard.FlowBudgetManager, keys 
 	}
 	return worst, nil
 }
-
-var _ host.Observer = (*metrics)(nil).observe

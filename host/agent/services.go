@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
@@ -70,7 +71,9 @@ type HostedService interface {
 }
 
 // serviceKinds are the builtin services, by kind.
-var serviceKinds = map[string]ServiceKind{}
+var serviceKinds = map[string]ServiceKind{
+	LocalHealthKind: localHealthKind(),
+}
 
 // ServiceKinds are the builtin services an agent can host, sorted by kind.
 func ServiceKinds() []ServiceKind {
@@ -88,6 +91,22 @@ type hostedService struct {
 	HostedService
 	name string
 	deps []string
+	kind ServiceKind
+
+	mu       sync.Mutex
+	settings effects.Value // as it runs: its config block, then what set_config changed
+}
+
+func (s *hostedService) currentSettings() effects.Value {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.settings
+}
+
+func (s *hostedService) setSettings(v effects.Value) {
+	s.mu.Lock()
+	s.settings = v
+	s.mu.Unlock()
 }
 
 func (s *hostedService) Name() string           { return s.name }
@@ -202,7 +221,7 @@ func (a *Agent) buildServices(h *host.Host, dep *config.Deployment, logger hclog
 		if err != nil {
 			return nil, fmt.Errorf("service %s (%s): %w", name, d.kind.Kind, err)
 		}
-		svc := &hostedService{HostedService: built, name: name, deps: d.deps}
+		svc := &hostedService{HostedService: built, name: name, deps: d.deps, kind: d.kind, settings: d.settings}
 		if len(d.kind.Ops) > 0 {
 			if err := h.Registry().Register("service:"+name, svc, d.kind.Ops...); err != nil {
 				return nil, fmt.Errorf("service %s: %w", name, err)

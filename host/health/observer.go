@@ -286,3 +286,20 @@ func (s Snapshot) Value() effects.Value {
 		"reason":           effects.String(s.Reason),
 	})
 }
+
+// Reconfigure changes the thresholds and the weight of new samples,
+// keeping the averages and the states: a state changes at its next
+// sample. An invalid cfg changes nothing.
+func (o *Observer) Reconfigure(cfg Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	cfg = cfg.withDefaults()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for i, b := range cfg.bands() {
+		o.tracks[i].band = b
+		o.tracks[i].ema.Alpha = cfg.Alpha
+	}
+	return nil
+}
