@@ -22,6 +22,7 @@ type Router struct {
 	registry  *effects.Registry
 	authority effects.AuthorityID
 	guard     *guardChain // nil: no guarded operations (no agent runtime)
+	sessions  *SessionGuards
 
 	observeMu sync.Mutex                 // serialises Observe
 	observers atomic.Pointer[[]Observer] // read on every call without a lock
@@ -49,7 +50,7 @@ func (r *Router) Observe(o Observer) {
 
 // NewRouter returns a router over registry that serves one authority.
 func NewRouter(registry *effects.Registry, authority effects.AuthorityID) *Router {
-	return &Router{registry: registry, authority: authority}
+	return &Router{registry: registry, authority: authority, sessions: newSessionGuards()}
 }
 
 // Invoke routes one call. Scope the call leaves unset comes from the
@@ -133,6 +134,10 @@ func (r *Router) FlowBudgets() *guard.FlowBudgetManager {
 	}
 	return r.guard.budgets
 }
+
+// SessionGuards is the table of VM guards held by the sessions run over
+// this router (VMEffects acquires and releases through it).
+func (r *Router) SessionGuards() *SessionGuards { return r.sessions }
 
 // FlowBudgetLimit is the limit the guard chain sets on a (context, peer)
 // budget the agent first sends on (0: none, or no guard chain).

@@ -31,6 +31,25 @@ func NewVMEffects(r *Router, mode effects.Mode, cfg vm.RegistryEffectsConfig) *V
 	return &VMEffects{RegistryEffects: vm.NewRegistryEffects(cfg), router: r, production: mode == effects.Production}
 }
 
+// Acquire takes a guard in the router's SessionGuards: a guard is held by
+// one (session, role) at a time across every session of the agent, and a
+// refused acquire is remembered as a wait (guard contention, a scheduler
+// signal).
+func (h *VMEffects) Acquire(ctx context.Context, req *vm.GuardRequest) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	return h.router.SessionGuards().Acquire(GuardHolder{Session: req.Session, Role: req.Role}, req.Guard), nil
+}
+
+// Release gives a guard back to the router's SessionGuards.
+func (h *VMEffects) Release(ctx context.Context, req *vm.GuardRequest) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return h.router.SessionGuards().Release(GuardHolder{Session: req.Session, Role: req.Role}, req.Guard)
+}
+
 // Random is crypto/rand's bytes in production, the seeded stream in the
 // deterministic modes.
 func (h *VMEffects) Random(ctx context.Context, req *vm.RandomRequest) ([]byte, error) {

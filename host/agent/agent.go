@@ -221,7 +221,13 @@ func (a *Agent) RunProtocol(ctx context.Context, src []byte, filename string, op
 		opts.Granularity = policy.Full
 	}
 	session := effects.DeriveSessionID(proto.Name, opts.Seed)
+	ctxID := effects.DeriveContextID(proto.Name, opts.Seed)
+	signals, err := a.SchedulerSignals(ctx, Admission{Session: session, Context: ctxID, Guards: host.ProgramGuards(prog)})
+	if err != nil {
+		return nil, err
+	}
+	defer a.Router().SessionGuards().EndSession(session)
 	effs := host.NewVMEffects(a.host.Router(), a.mode, vm.RegistryEffectsConfig{Seed: opts.Seed, Decide: opts.Decide, Payload: opts.Payload})
 	return vm.RunSession(ctx, prog, vm.Config{Effects: effs, Session: session, Authority: a.AuthorityID(),
-		Context: effects.DeriveContextID(proto.Name, opts.Seed), Granularity: opts.Granularity, Seed: opts.Seed})
+		Context: ctxID, Granularity: opts.Granularity, Seed: opts.Seed, Signals: signals})
 }

@@ -62,6 +62,13 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 	}
 	cancel() // wakes roles still asleep in a run that ended without them
 	l.exec.stopRunning()
+	// Every run has ended, done or faulted: the guards its roles still
+	// hold at their agents are free again for later runs.
+	for _, r := range runs {
+		for _, sm := range r.machines {
+			sm.agent.agent.Router().SessionGuards().EndSession(r.session)
+		}
+	}
 	return l.outcome(), nil
 }
 
