@@ -10,6 +10,7 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/health"
 	"github.com/aurahost/aura-host/host/lifecycle"
+	"github.com/aurahost/aura-host/host/tasks"
 )
 
 // LocalHealthKind is the builtin kind of the local health observer.
@@ -56,6 +57,7 @@ type LocalHealth struct {
 	obs     *health.Observer
 	poll    time.Duration
 	logger  hclog.Logger
+	group   *tasks.Group // the churn poll, once started
 }
 
 func localHealthConfig(settings effects.Value) (health.Config, time.Duration) {
@@ -119,7 +121,8 @@ func (s *LocalHealth) Start(ctx context.Context) error {
 	a := s.env.Agent
 	if a.Host().Registry().Has(effects.NetworkConnectedPeers) {
 		clock := a.Tasks().Clock()
-		err := a.Tasks().Every("services/"+s.env.Name+"/churn", s.poll, func(ctx context.Context) error {
+		s.group = a.Tasks().Group("service-" + s.env.Name)
+		err := s.group.Every("churn", s.poll, func(ctx context.Context) error {
 			v, err := a.Invoke(ctx, effects.NetworkConnectedPeers, effects.Map(nil))
 			if err != nil {
 				return err
@@ -142,11 +145,17 @@ func (s *LocalHealth) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop ends the polling (the agent's task tree is cancelled before its
-// services stop).
-func (s *LocalHealth) Stop(context.Context) error {
+// Stop ends the polling and waits for it (on Shutdown the agent's task
+// tree is cancelled first; a failed start of a later service stops this
+// one with its task still running).
+func (s *LocalHealth) Stop(ctx context.Context) error {
+	s.tracker.Set(lifecycle.Stopping, "")
+	var err error
+	if s.group != nil {
+		err = s.group.Stop(ctx)
+	}
 	s.tracker.Set(lifecycle.Stopped, "")
-	return nil
+	return err
 }
 
 // Health is the observer's verdict while the service runs: degraded,
