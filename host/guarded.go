@@ -20,7 +20,7 @@ var DefaultGuardPolicy = guard.Policy{
 		// Changing the agent's settings takes a capability of its own: a
 		// plugin or a protocol of the agent may read them, not set them.
 		string(effects.SystemSetConfig)},
-	Sends:   []string{string(effects.NetworkSendEnvelope)},
+	Sends: []string{string(effects.NetworkSendEnvelope)},
 }
 
 // guardChain runs the guard chain on a router's guarded calls:
@@ -81,8 +81,8 @@ func newGuardChain(authority effects.AuthorityID, registry *effects.Registry, cf
 		policy = *cfg.Policy
 	}
 	g := &guardChain{policy: policy, authority: authority, registry: registry,
-		grants:       map[effects.AuthorityID][]string{authority: cfg.Allow},
-		keys: cfg.PeerKeys, inited: map[guard.BudgetKey]bool{}}
+		grants: map[effects.AuthorityID][]string{authority: cfg.Allow},
+		keys:   cfg.PeerKeys, inited: map[guard.BudgetKey]bool{}}
 	g.defaultLimit.Store(cfg.FlowBudgetLimit)
 	store := cfg.Store
 	if store == nil {

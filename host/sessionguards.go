@@ -1,7 +1,7 @@
 package host
 
 import (
-		"slices"
+	"slices"
 	"strings"
 	"sync"
 

@@ -59,7 +59,7 @@ func TestSchedulerSignalsChangeThePolicy(t *testing.T) {
 		// degraded fills alice's inbound queue, as her local health
 		// observer hears it.
 		degraded bool
-		client  policy.Scheduler
+		client   policy.Scheduler
 	}{
 		{name: "no pressure", spent: -1, client: policy.RoundRobin},
 		{name: "half spent", spent: 50, client: policy.RoundRobin},
