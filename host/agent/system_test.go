@@ -148,6 +148,19 @@ func TestSetConfigAppliesAndJournals(t *testing.T) {
 	if got := getConfig(t, a, "service.health.rtt_high_ms"); !got.Equal(effects.Int(1500)) {
 		t.Fatalf("rtt_high_ms = %v after set_config, want 1500", got)
 	}
+	// The observer applies a new threshold: 90 % fill no longer degrades
+	// it once queue_high_pct is 95 (it would at the default 80).
+	if _, err := setConfig(a, "service.health.queue_high_pct", effects.Int(95)); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := a.Invoke(context.Background(), effects.LocalHealthObserveQueue, effects.Map(map[string]effects.Value{"fill_ppm": effects.Int(900_000)})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if h := a.Services()[0].Health; h.State != lifecycle.Healthy {
+		t.Fatalf("observer %s at 90 %% fill with queue_high_pct 95, want healthy", h)
+	}
 	if _, err := setConfig(a, "agent.log_level", effects.String("warn")); err != nil {
 		t.Fatal(err)
 	}
@@ -155,8 +168,8 @@ func TestSetConfigAppliesAndJournals(t *testing.T) {
 		t.Fatalf("log_level = %v, want warn", got)
 	}
 	facts := configFacts(t, a)
-	if len(facts) != 3 {
-		t.Fatalf("%d system.config_set facts, want 3: %v", len(facts), facts)
+	if len(facts) != 4 {
+		t.Fatalf("%d system.config_set facts, want 4: %v", len(facts), facts)
 	}
 	var keys []string
 	for _, f := range facts {
