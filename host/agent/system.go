@@ -266,3 +266,21 @@ func (a *Agent) localHealth() (health.Snapshot, bool) {
 	}
 	return health.Snapshot{}, false
 }
+
+// Metrics is system.get_metrics, as this agent.
+func (a *Agent) Metrics(ctx context.Context) (effects.Value, error) {
+	return a.Invoke(ctx, effects.SystemGetMetrics, effects.Map(nil))
+}
+
+// Settings is system.get_config, as this agent: every setting by path.
+func (a *Agent) Settings(ctx context.Context) (effects.Value, error) {
+	return a.Invoke(ctx, effects.SystemGetConfig, effects.Map(nil))
+}
+
+// SetSetting is system.set_config, as this agent: routed, so the guard
+// chain checks the agent's capability first. A refused key or value is
+// an invalid_args *effects.Error wrapping a *ConfigKeyError or a
+// *ConfigValueError.
+func (a *Agent) SetSetting(ctx context.Context, key string, value effects.Value) (effects.Value, error) {
+	return a.Invoke(ctx, effects.SystemSetConfig, effects.Map(map[string]effects.Value{"key": effects.String(key), "value": value}))
+}

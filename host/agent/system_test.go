@@ -35,7 +35,7 @@ service "health" { builtin = "local_health_observer" }
 }
 
 func setConfig(a *agent.Agent, key string, v effects.Value) (effects.Value, error) {
-	return a.Invoke(context.Background(), effects.SystemSetConfig, effects.Map(map[string]effects.Value{"key": effects.String(key), "value": v}))
+	return a.SetSetting(context.Background(), key, v)
 }
 
 func getConfig(t *testing.T, a *agent.Agent, key string) effects.Value {
@@ -84,7 +84,7 @@ func TestSetConfigRejectsAtTheValue(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before, err := a.Invoke(context.Background(), effects.SystemGetConfig, effects.Map(nil))
+			before, err := a.Settings(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -265,7 +265,7 @@ func TestHealthCheckAndMetrics(t *testing.T) {
 	for i := range 50 {
 		_, _ = a.Invoke(ctx, effects.OpID(fmt.Sprintf("made.up_%d", i)), effects.Map(nil))
 	}
-	m, err := a.Invoke(ctx, effects.SystemGetMetrics, effects.Map(nil))
+	m, err := a.Metrics(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
