@@ -150,6 +150,18 @@ func (d *decoder) checkServices(dep *Deployment) {
 			}
 		}
 	}
+	for _, on := range dep.Services {
+		for i, name := range on.DependsOn {
+			if s := dep.Service(name); on.Builtin == "" && s != nil && s.Builtin != "" && i < len(on.DependsOnRanges) {
+				d.add(&hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Plugin's service depending on a builtin service",
+					Detail:   fmt.Sprintf("Service %q runs on plugin %q and depends on service %q, which the agent runtime hosts: those services start after every plugin, so the plugin's service cannot wait for one. Remove %q from its depends_on.", on.Name, on.Plugin, name, name),
+					Subject:  on.DependsOnRanges[i].Ptr(),
+				})
+			}
+		}
+	}
 	for _, s := range dep.Services {
 		switch {
 		case s.BuiltinRange != (hcl.Range{}):

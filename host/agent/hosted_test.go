@@ -93,6 +93,7 @@ service "second" {
   config { greeting = "hi" }
 }
 service "first" { builtin = "rec_a" }
+service "timekeeper" { plugin = "clock" }
 `)
 	a, err := agent.NewBuilder().WithConfig(dep).WithAuthorityLabel("a").WithBuiltins(plugins.Lookup, true).BuildTesting(context.Background())
 	if err != nil {
@@ -109,10 +110,12 @@ service "first" { builtin = "rec_a" }
 		}
 		names = append(names, s.Name)
 	}
-	if want := []string{"first", "second", "third"}; !slices.Equal(names, want) {
+	// A service on a plugin is listed too, first: its plugin started
+	// before every hosted service.
+	if want := []string{"timekeeper", "first", "second", "third"}; !slices.Equal(names, want) {
 		t.Fatalf("status order %v, want %v", names, want)
 	}
-	if s := a.Services()[1]; !slices.Equal(s.Dependencies, []string{"first", "clock"}) {
+	if s := a.Services()[2]; !slices.Equal(s.Dependencies, []string{"first", "clock"}) {
 		t.Fatalf("second depends on %v: the kind's default clock is already listed, absent is not declared", s.Dependencies)
 	}
 	if err := a.Shutdown(context.Background()); err != nil {

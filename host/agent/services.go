@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
@@ -71,8 +72,17 @@ type HostedService interface {
 }
 
 // serviceKinds are the builtin services, by kind.
-var serviceKinds = map[string]ServiceKind{
-	LocalHealthKind: localHealthKind(),
+var serviceKinds = byKind(slices.Concat(
+	catalogueKinds(),
+	[]ServiceKind{localHealthKind()},
+))
+
+func byKind(kinds []ServiceKind) map[string]ServiceKind {
+	out := make(map[string]ServiceKind, len(kinds))
+	for _, k := range kinds {
+		out[k.Kind] = k
+	}
+	return out
 }
 
 // ServiceKinds are the builtin services an agent can host, sorted by kind.
@@ -210,11 +220,19 @@ func (a *Agent) buildServices(h *host.Host, dep *config.Deployment, logger hclog
 	for _, p := range dep.EffectivePlugins() {
 		plugins[p.Name] = true
 	}
-	m := lifecycle.New(lifecycle.Config{External: func(name string) bool {
-		// A plugin, or a service running on one: the host started it.
-		s := dep.Service(name)
-		return plugins[name] || s != nil && s.Builtin == ""
-	}})
+	m := lifecycle.New(lifecycle.Config{External: func(name string) bool { return plugins[name] },
+		OnEvent: func(e lifecycle.Event) { logServiceEvent(logger, e) }})
+	for _, s := range dep.Services {
+		if s.Builtin == "" && plugins[s.Plugin] {
+			deps := s.DependsOn
+			if s.Plugin != s.Name { // named like its plugin, it stands for it
+				deps = append([]string{s.Plugin}, deps...)
+			}
+			if err := m.Add(&pluginService{name: s.Name, plugin: s.Plugin, deps: deps, host: h}); err != nil {
+				return nil, err
+			}
+		}
+	}
 	for _, d := range decls {
 		name := d.block.Name
 		built, err := d.kind.New(ServiceEnv{Agent: a, Name: name, Settings: d.settings, Logger: logger.Named(name)})
@@ -276,4 +294,83 @@ func (a *Agent) startServices(ctx context.Context) error {
 		return &BuildError{Kind: RuntimeConstruction, Field: "services", Err: err}
 	}
 	return nil
+}
+
+// pluginService is a service block that runs on a plugin, seen by the
+// lifecycle manager: the host started it with the plugins (configured and
+// started in dependency order), so Start only checks it is up, and its
+// health is its plugin's state. Status so lists every service of the
+// deployment, plugin-backed or hosted, in one start order.
+type pluginService struct {
+	name, plugin string
+	deps         []string
+	host         *host.Host
+	stopped      atomic.Bool
+}
+
+func (s *pluginService) Name() string           { return s.name }
+func (s *pluginService) Dependencies() []string { return s.deps }
+
+func (s *pluginService) Start(context.Context) error {
+	if h := s.Health(); !h.Operational() {
+		return fmt.Errorf("its plugin %s is %s", s.plugin, h)
+	}
+	return nil
+}
+
+// Stop marks the service stopped: the host stops its plugin after the
+// hosted services, asking the service to stop first.
+func (s *pluginService) Stop(context.Context) error {
+	s.stopped.Store(true)
+	return nil
+}
+
+func (s *pluginService) Health() lifecycle.Health {
+	if s.stopped.Load() {
+		return lifecycle.Health{State: lifecycle.Stopped}
+	}
+	for _, p := range s.host.Plugins() {
+		if p.Name == s.plugin {
+			return pluginHealth(p)
+		}
+	}
+	return lifecycle.Health{State: lifecycle.Unhealthy, Reason: "plugin " + s.plugin + " is not running"}
+}
+
+// pluginHealth maps a plugin's supervision state to a service's health.
+func pluginHealth(p host.PluginStatus) lifecycle.Health {
+	switch p.State {
+	case host.StateReady:
+		return lifecycle.Health{State: lifecycle.Healthy}
+	case host.StateDegraded, host.StateRestarting:
+		return lifecycle.Health{State: lifecycle.Degraded, Reason: "plugin " + p.Name + " is " + string(p.State)}
+	case host.StateIdle: // a lazy plugin: its first call starts it
+		return lifecycle.Health{State: lifecycle.Healthy, Reason: "idle: plugin " + p.Name + " starts on first use"}
+	case host.StateStarting:
+		return lifecycle.Health{State: lifecycle.Starting}
+	case host.StateStopping:
+		return lifecycle.Health{State: lifecycle.Stopping}
+	case host.StateStopped:
+		return lifecycle.Health{State: lifecycle.Stopped}
+	}
+	reason := "plugin " + p.Name + " failed"
+	if p.LastExit != "" {
+		reason += ": " + p.LastExit
+	}
+	return lifecycle.Health{State: lifecycle.Unhealthy, Reason: reason}
+}
+
+// logServiceEvent logs a service's start or stop: what an operator reads
+// to see the order, and why one failed.
+func logServiceEvent(logger hclog.Logger, e lifecycle.Event) {
+	verb := "service started"
+	if e.Stopped {
+		verb = "service stopped"
+	}
+	args := []any{"service", e.Service, "health", e.Health.String()}
+	if e.Err != nil {
+		logger.Error(verb+" with an error", append(args, "error", e.Err)...)
+		return
+	}
+	logger.Info(verb, args...)
 }
