@@ -33,6 +33,13 @@ var hostOwnedFamilies = map[string]string{
 	"receipt":     "host/agent",
 	"threshold":   "host/agent",
 	"sync":        "host/agent",
+	// The system family reads the agent's plugins, services, router and
+	// guard chain, and changes its settings; local_health is its
+	// local_health_observer service's; the trace family is every host's
+	// own, answered deterministically in process.
+	"system":       "host/agent",
+	"local_health": "host/agent",
+	"trace":        "host",
 }
 
 // opConstants reads package effects' source and returns its constants of
