@@ -76,6 +76,15 @@ service "sync_service" {
   builtin    = "sync_service"
   depends_on = ["journal", "network"]
 }
+# Smoothed round trips, loss, queue fill, peer churn (network.connected_peers,
+# polled on the agent's clock) and hold success, with hysteresis: its health
+# is in status, its values in system.get_metrics, and degraded health counts
+# as pressure for the VM's scheduler.
+service "local_health_observer" {
+  builtin    = "local_health_observer"
+  depends_on = ["network"]
+  config { poll_interval_ms = 10000 }
+}
 
 simulation {
   plugin "clock"   { builtin = "sim-clock" }
