@@ -135,8 +135,8 @@ func (r *Router) FlowBudgets() *guard.FlowBudgetManager {
 	return r.guard.budgets
 }
 
-// SessionGuards is the table of VM guards held by the sessions run over
-// this router (VMEffects acquires and releases through it).
+// SessionGuards records the VM guards the sessions run over this router
+// hold and wait for (VMEffects records each acquire and release).
 func (r *Router) SessionGuards() *SessionGuards { return r.sessions }
 
 // FlowBudgetLimit is the limit the guard chain sets on a (context, peer)

@@ -16,74 +16,76 @@ type GuardHolder struct {
 	Role    string
 }
 
-// SessionGuards is the table of the VM guards (a protocol's acquire and
-// release) held by the sessions one router's agent runs: a guard is held
-// by one (session, role) at a time across all of them, so two sessions
-// of the agent that acquire the same guard take turns. It also remembers
-// who waits, which is the guard contention the scheduler-signal rule
-// reads (Contended). Safe for concurrent use.
+// SessionGuards records which sessions of one router's agent hold, or
+// wait for, which VM guards (a protocol's acquire and release): the
+// guard contention the scheduler-signal rule reads (Contended).
+//
+// It records; it does not arbitrate. Each session's guards are granted
+// by its own effects (vm.RegistryEffects: one (session, role) at a time
+// within the session), as before: in a simulation the machines of one
+// round run concurrently, and a guard arbitrated across sessions would
+// go to whichever goroutine came first, so a seed would no longer give
+// one trace. Safe for concurrent use.
 type SessionGuards struct {
 	mu      sync.Mutex
-	held    map[string]GuardHolder
+	held    map[string]map[GuardHolder]bool
 	waiting map[string]map[GuardHolder]bool
 }
 
 func newSessionGuards() *SessionGuards {
-	return &SessionGuards{held: map[string]GuardHolder{}, waiting: map[string]map[GuardHolder]bool{}}
+	return &SessionGuards{held: map[string]map[GuardHolder]bool{}, waiting: map[string]map[GuardHolder]bool{}}
 }
 
-// Acquire gives guard to h when it is free or h holds it already;
-// otherwise h waits for it, and Acquire reports false.
-func (g *SessionGuards) Acquire(h GuardHolder, guard string) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if cur, ok := g.held[guard]; ok && cur != h {
-		if g.waiting[guard] == nil {
-			g.waiting[guard] = map[GuardHolder]bool{}
-		}
-		g.waiting[guard][h] = true
-		return false
+func add(m map[string]map[GuardHolder]bool, guard string, h GuardHolder) {
+	if m[guard] == nil {
+		m[guard] = map[GuardHolder]bool{}
 	}
-	g.held[guard] = h
-	if w := g.waiting[guard]; w != nil {
+	m[guard][h] = true
+}
+
+func remove(m map[string]map[GuardHolder]bool, guard string, h GuardHolder) {
+	if w := m[guard]; w != nil {
 		delete(w, h)
 		if len(w) == 0 {
-			delete(g.waiting, guard)
+			delete(m, guard)
 		}
 	}
-	return true
 }
 
-// Release frees a guard h holds; releasing one it does not hold is a
-// conflict.
-func (g *SessionGuards) Release(h GuardHolder, guard string) error {
+// Acquired records that h was granted guard (and no longer waits for it).
+func (g *SessionGuards) Acquired(h GuardHolder, guard string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if cur, ok := g.held[guard]; !ok || cur != h {
-		return effects.Errorf(effects.CodeConflict, "%s does not hold guard %q", h.Role, guard)
-	}
-	delete(g.held, guard)
-	return nil
+	add(g.held, guard, h)
+	remove(g.waiting, guard, h)
 }
 
-// EndSession frees every guard a session holds and forgets its waits: a
-// session that ended — done or faulted — holds nothing.
+// Waiting records that h asked for guard and was refused for now.
+func (g *SessionGuards) Waiting(h GuardHolder, guard string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	add(g.waiting, guard, h)
+}
+
+// Released records that h gave guard back.
+func (g *SessionGuards) Released(h GuardHolder, guard string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	remove(g.held, guard, h)
+}
+
+// EndSession forgets a session's holds and waits: a session that ended —
+// done or faulted — holds and waits for nothing.
 func (g *SessionGuards) EndSession(session effects.SessionID) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for guard, h := range g.held {
-		if h.Session == session {
-			delete(g.held, guard)
-		}
-	}
-	for guard, w := range g.waiting {
-		for h := range w {
-			if h.Session == session {
-				delete(w, h)
+	for _, m := range []map[string]map[GuardHolder]bool{g.held, g.waiting} {
+		for guard, hs := range m {
+			for h := range hs {
+				if h.Session == session {
+					remove(m, guard, h)
+				}
 			}
-		}
-		if len(w) == 0 {
-			delete(g.waiting, guard)
 		}
 	}
 }
@@ -94,12 +96,11 @@ func (g *SessionGuards) Contended(session effects.SessionID, guards []string) bo
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for _, guard := range guards {
-		if h, ok := g.held[guard]; ok && h.Session != session {
-			return true
-		}
-		for h := range g.waiting[guard] {
-			if h.Session != session {
-				return true
+		for _, m := range []map[string]map[GuardHolder]bool{g.held, g.waiting} {
+			for h := range m[guard] {
+				if h.Session != session {
+					return true
+				}
 			}
 		}
 	}

@@ -31,23 +31,31 @@ func NewVMEffects(r *Router, mode effects.Mode, cfg vm.RegistryEffectsConfig) *V
 	return &VMEffects{RegistryEffects: vm.NewRegistryEffects(cfg), router: r, production: mode == effects.Production}
 }
 
-// Acquire takes a guard in the router's SessionGuards: a guard is held by
-// one (session, role) at a time across every session of the agent, and a
-// refused acquire is remembered as a wait (guard contention, a scheduler
-// signal).
+// Acquire asks the session's own effects for a guard (RegistryEffects:
+// one role of the session at a time) and records the answer in the
+// router's SessionGuards — a hold, or a wait — for the guard-contention
+// signal of the agent's other sessions.
 func (h *VMEffects) Acquire(ctx context.Context, req *vm.GuardRequest) (bool, error) {
-	if err := ctx.Err(); err != nil {
+	ok, err := h.RegistryEffects.Acquire(ctx, req)
+	if err != nil {
 		return false, err
 	}
-	return h.router.SessionGuards().Acquire(GuardHolder{Session: req.Session, Role: req.Role}, req.Guard), nil
+	who := GuardHolder{Session: req.Session, Role: req.Role}
+	if ok {
+		h.router.SessionGuards().Acquired(who, req.Guard)
+	} else {
+		h.router.SessionGuards().Waiting(who, req.Guard)
+	}
+	return ok, nil
 }
 
-// Release gives a guard back to the router's SessionGuards.
+// Release gives a guard back to the session's effects and records it.
 func (h *VMEffects) Release(ctx context.Context, req *vm.GuardRequest) error {
-	if err := ctx.Err(); err != nil {
+	if err := h.RegistryEffects.Release(ctx, req); err != nil {
 		return err
 	}
-	return h.router.SessionGuards().Release(GuardHolder{Session: req.Session, Role: req.Role}, req.Guard)
+	h.router.SessionGuards().Released(GuardHolder{Session: req.Session, Role: req.Role}, req.Guard)
+	return nil
 }
 
 // Random is crypto/rand's bytes in production, the seeded stream in the

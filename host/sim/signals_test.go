@@ -97,16 +97,10 @@ run "pp" {
 				}
 			}
 			if tt.contend {
+				// Another session of alice's holds the guard, a third waits.
 				g := alice.Router().SessionGuards()
-				holder := host.GuardHolder{Session: effects.DeriveSessionID("other", 1), Role: "X"}
-				waiter := host.GuardHolder{Session: effects.DeriveSessionID("another", 1), Role: "Y"}
-				if !g.Acquire(holder, "outbox") || g.Acquire(waiter, "outbox") {
-					t.Fatal("the guard table did not hand the guard to the first and make the second wait")
-				}
-				// The holder is done with it; the other session still waits.
-				if err := g.Release(holder, "outbox"); err != nil {
-					t.Fatal(err)
-				}
+				g.Acquired(host.GuardHolder{Session: effects.DeriveSessionID("other", 1), Role: "X"}, "outbox")
+				g.Waiting(host.GuardHolder{Session: effects.DeriveSessionID("another", 1), Role: "Y"}, "outbox")
 			}
 			if tt.degraded {
 				full := effects.Map(map[string]effects.Value{"fill_ppm": effects.Int(1_000_000)})
