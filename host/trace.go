@@ -135,7 +135,9 @@ func (t *traceLog) event(call *effects.Call, role, name string, attrs effects.Va
 	s.events++
 	t.events++
 	t.mu.Unlock()
-	t.logger.Debug("trace event", "name", name, "session", call.Session, "role", role, "attributes", attrs.String())
+	if t.logger.IsDebug() {
+		t.logger.Debug("trace event", "name", name, "session", call.Session, "role", role, "attributes", attrs.String())
+	}
 	return effects.Map(map[string]effects.Value{"name": effects.String(name), "seq": effects.Uint(seq)})
 }
 
@@ -155,7 +157,9 @@ func (t *traceLog) span(call *effects.Call, role, name string, attrs effects.Val
 	s.seq[role] = seq + 1
 	s.open[id] = openSpan{name: name, events: s.events}
 	t.spans++
-	t.logger.Debug("trace span", "span", id, "name", name, "session", call.Session, "role", role, "attributes", attrs.String())
+	if t.logger.IsDebug() {
+		t.logger.Debug("trace span", "span", id, "name", name, "session", call.Session, "role", role, "attributes", attrs.String())
+	}
 	return effects.String(id), nil
 }
 
