@@ -76,6 +76,18 @@ service "sync_service" {
   builtin    = "sync_service"
   depends_on = ["journal", "network"]
 }
+# Cover traffic: with privacy_mode = true every peer link carries at least
+# floor_pps packets per second, the application's sends topped up with
+# opaque cover envelopes charged to a reserved flow budget. Off, it only
+# drops the cover its peers send (and `status` says so).
+service "cover_traffic" {
+  builtin    = "cover_traffic"
+  depends_on = ["network", "clock", "random"]
+  config {
+    privacy_mode = false
+    floor_pps    = 2
+  }
+}
 # Smoothed round trips, loss, queue fill, peer churn (network.connected_peers,
 # polled on the agent's clock) and hold success, with hysteresis: its health
 # is in status, its values in system.get_metrics, and degraded health counts

@@ -74,6 +74,7 @@ type HostedService interface {
 // serviceKinds are the builtin services, by kind.
 var serviceKinds = byKind(slices.Concat(
 	catalogueKinds(),
+	[]ServiceKind{coverKind()},
 	[]ServiceKind{localHealthKind()},
 ))
 
