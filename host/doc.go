@@ -16,6 +16,15 @@
 //     host/sim runs several agents on one virtual timeline.
 //   - host/tasks is the agents' task supervisor.
 //
+// Two things every Host serves itself, in process: the trace family
+// (trace.go: trace_event, trace_span, trace_span_end — registered before
+// any plugin, answered deterministically, span IDs derived from the
+// session, the role, the name and a sequence number, so they land in a
+// run's trace the same way in every run of a seed), and the record of the
+// VM guards its sessions hold and wait for (SessionGuards, kept by every
+// VMEffects over the Router: the guard contention the scheduler-signal
+// rule reads; it records, each session's effects still grant its guards).
+//
 // It may import effects, sdk, config, vm and its own sub-packages
 // supervise, admin and guard; it must not import agent or sim (they import
 // it). Its consumers are cmd/aura-host, simtest, examples/embed and its

@@ -16,8 +16,11 @@ import (
 // descriptor changes who the agent talks to: it takes a capability), and
 // every send.
 var DefaultGuardPolicy = guard.Policy{
-	Guarded: []string{"session.*", "auth.*", "invitation.*", "recovery.*", "rendezvous.*", "transport.*"},
-	Sends:   []string{string(effects.NetworkSendEnvelope)},
+	Guarded: []string{"session.*", "auth.*", "invitation.*", "recovery.*", "rendezvous.*", "transport.*",
+		// Changing the agent's settings takes a capability of its own: a
+		// plugin or a protocol of the agent may read them, not set them.
+		string(effects.SystemSetConfig)},
+	Sends: []string{string(effects.NetworkSendEnvelope)},
 }
 
 // guardChain runs the guard chain on a router's guarded calls:
@@ -43,7 +46,7 @@ type guardChain struct {
 	// defaultLimit is the agent's flow_budget limit, set explicitly on a
 	// (context, peer) budget the first time this agent sends there; 0 means
 	// none, so sends are exhausted until a budget is set.
-	defaultLimit uint64
+	defaultLimit atomic.Uint64
 	keys         func(effects.AuthorityID) (ed25519.PublicKey, bool)
 
 	initMu sync.Mutex
@@ -83,8 +86,9 @@ func newGuardChain(authority effects.AuthorityID, registry *effects.Registry, cf
 		policy = *cfg.Policy
 	}
 	g := &guardChain{policy: policy, authority: authority, registry: registry,
-		grants:       map[effects.AuthorityID][]string{authority: cfg.Allow},
-		defaultLimit: cfg.FlowBudgetLimit, keys: cfg.PeerKeys, inited: map[guard.BudgetKey]bool{}}
+		grants: map[effects.AuthorityID][]string{authority: cfg.Allow},
+		keys:   cfg.PeerKeys, inited: map[guard.BudgetKey]bool{}}
+	g.defaultLimit.Store(cfg.FlowBudgetLimit)
 	store := cfg.Store
 	if store == nil {
 		store = guard.NewMemStore()
@@ -202,7 +206,8 @@ func (g *guardChain) after(ctx context.Context, call *effects.Call, v effects.Va
 // initBudget sets the agent's configured limit on a budget it has never
 // had: explicit configuration, not implicit headroom.
 func (g *guardChain) initBudget(ctx context.Context, key guard.BudgetKey) error {
-	if g.defaultLimit == 0 {
+	limit := g.defaultLimit.Load()
+	if limit == 0 {
 		return nil
 	}
 	g.initMu.Lock()
@@ -213,7 +218,7 @@ func (g *guardChain) initBudget(ctx context.Context, key guard.BudgetKey) error 
 	if _, ok, err := g.budgets.Get(ctx, key); err != nil {
 		return err
 	} else if !ok {
-		if _, err := g.budgets.Set(ctx, key, g.defaultLimit); err != nil {
+		if _, err := g.budgets.Set(ctx, key, limit); err != nil {
 			return err
 		}
 	}

@@ -97,6 +97,7 @@ type Host struct {
 	registry  *effects.Registry
 	router    *Router
 	plugins   *supervise.Manager
+	traces    *traceLog
 
 	started time.Time
 	admin   *admin.Server
@@ -126,9 +127,19 @@ func New(cfg Config) (*Host, error) {
 		return nil, err
 	}
 	registry := effects.NewRegistry()
+	// The trace family is the host's own, registered before any plugin:
+	// every run's trace is the VM's, and its answers must be deterministic.
+	traces := newTraceLog(cfg.Logger.Named("trace"))
+	if err := registry.Register(TraceProvider, traces, effects.TraceOps()...); err != nil {
+		return nil, err
+	}
 	return &Host{cfg: cfg, authority: authority, registry: registry, plugins: plugins,
-		router: NewRouter(registry, authority)}, nil
+		router: NewRouter(registry, authority), traces: traces}, nil
 }
+
+// TraceCounts is how many trace events and spans the host's trace family
+// recorded since it was made.
+func (h *Host) TraceCounts() TraceCounts { return h.traces.counts() }
 
 // ResolveAuthority is the authority a deployment acts for: the ID it
 // names, or one derived from its label (or, without one, from the

@@ -22,6 +22,7 @@ type Router struct {
 	registry  *effects.Registry
 	authority effects.AuthorityID
 	guard     *guardChain // nil: no guarded operations (no agent runtime)
+	sessions  *SessionGuards
 
 	observeMu sync.Mutex                 // serialises Observe
 	observers atomic.Pointer[[]Observer] // read on every call without a lock
@@ -49,7 +50,7 @@ func (r *Router) Observe(o Observer) {
 
 // NewRouter returns a router over registry that serves one authority.
 func NewRouter(registry *effects.Registry, authority effects.AuthorityID) *Router {
-	return &Router{registry: registry, authority: authority}
+	return &Router{registry: registry, authority: authority, sessions: newSessionGuards()}
 }
 
 // Invoke routes one call. Scope the call leaves unset comes from the
@@ -132,6 +133,31 @@ func (r *Router) FlowBudgets() *guard.FlowBudgetManager {
 		return nil
 	}
 	return r.guard.budgets
+}
+
+// SessionGuards records the VM guards the sessions run over this router
+// hold and wait for (VMEffects records each acquire and release).
+func (r *Router) SessionGuards() *SessionGuards { return r.sessions }
+
+// FlowBudgetLimit is the limit the guard chain sets on a (context, peer)
+// budget the agent first sends on (0: none, or no guard chain).
+func (r *Router) FlowBudgetLimit() uint64 {
+	if r.guard == nil {
+		return 0
+	}
+	return r.guard.defaultLimit.Load()
+}
+
+// SetFlowBudgetLimit changes that limit for the budgets the agent has not
+// sent on yet; budgets already set keep theirs (an epoch rotation does
+// not change a limit either). It reports false when the router has no
+// guard chain.
+func (r *Router) SetFlowBudgetLimit(limit uint64) bool {
+	if r.guard == nil {
+		return false
+	}
+	r.guard.defaultLimit.Store(limit)
+	return true
 }
 
 // Receipts is the guard chain's receipt manager, or nil before Guard is

@@ -31,6 +31,33 @@ func NewVMEffects(r *Router, mode effects.Mode, cfg vm.RegistryEffectsConfig) *V
 	return &VMEffects{RegistryEffects: vm.NewRegistryEffects(cfg), router: r, production: mode == effects.Production}
 }
 
+// Acquire asks the session's own effects for a guard (RegistryEffects:
+// one role of the session at a time) and records the answer in the
+// router's SessionGuards — a hold, or a wait — for the guard-contention
+// signal of the agent's other sessions.
+func (h *VMEffects) Acquire(ctx context.Context, req *vm.GuardRequest) (bool, error) {
+	ok, err := h.RegistryEffects.Acquire(ctx, req)
+	if err != nil {
+		return false, err
+	}
+	who := GuardHolder{Session: req.Session, Role: req.Role}
+	if ok {
+		h.router.SessionGuards().Acquired(who, req.Guard)
+	} else {
+		h.router.SessionGuards().Waiting(who, req.Guard)
+	}
+	return ok, nil
+}
+
+// Release gives a guard back to the session's effects and records it.
+func (h *VMEffects) Release(ctx context.Context, req *vm.GuardRequest) error {
+	if err := h.RegistryEffects.Release(ctx, req); err != nil {
+		return err
+	}
+	h.router.SessionGuards().Released(GuardHolder{Session: req.Session, Role: req.Role}, req.Guard)
+	return nil
+}
+
 // Random is crypto/rand's bytes in production, the seeded stream in the
 // deterministic modes.
 func (h *VMEffects) Random(ctx context.Context, req *vm.RandomRequest) ([]byte, error) {

@@ -36,6 +36,13 @@ var hostOwnedFamilies = map[string]string{
 	"receipt":     "host/agent",
 	"threshold":   "host/agent",
 	"sync":        "host/agent",
+	// The system family reads the agent's plugins, services, router and
+	// guard chain, and changes its settings; local_health is its
+	// local_health_observer service's; the trace family is every host's
+	// own, answered deterministically in process.
+	"system":       "host/agent",
+	"local_health": "host/agent",
+	"trace":        "host",
 	// hold.* is the hold service, hosted in process because it signs with
 	// the device key and sends through the agent's guard chain.
 	"hold": "host/holds (a builtin service of host/agent)",

@@ -102,6 +102,15 @@ service "cover_traffic" {
     floor_pps    = 2
   }
 }
+# Smoothed round trips, loss, queue fill, peer churn (network.connected_peers,
+# polled on the agent's clock) and hold success, with hysteresis: its health
+# is in status, its values in system.get_metrics, and degraded health counts
+# as pressure for the VM's scheduler.
+service "local_health_observer" {
+  builtin    = "local_health_observer"
+  depends_on = ["network"]
+  config { poll_interval_ms = 10000 }
+}
 
 # Homes and neighbourhoods from the journal's verified relationships, relay
 # candidates, and per-destination paths (direct unless privacy mode is on).

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host"
@@ -39,6 +41,15 @@ type Agent struct {
 	// started after the plugins and stopped before them.
 	services *lifecycle.Manager
 	closing  atomic.Bool
+
+	// The system family's state (system.go): the settings the agent was
+	// built with, its log level as set_config left it, the router's
+	// counters; configMu serialises set_config.
+	allow    []string
+	logger   hclog.Logger
+	level    atomic.Pointer[string]
+	metrics  *metrics
+	configMu sync.Mutex
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -210,7 +221,13 @@ func (a *Agent) RunProtocol(ctx context.Context, src []byte, filename string, op
 		opts.Granularity = policy.Full
 	}
 	session := effects.DeriveSessionID(proto.Name, opts.Seed)
+	ctxID := effects.DeriveContextID(proto.Name, opts.Seed)
+	signals, err := a.SchedulerSignals(ctx, Admission{Session: session, Context: ctxID, Guards: host.ProgramGuards(prog)})
+	if err != nil {
+		return nil, err
+	}
+	defer a.Router().SessionGuards().EndSession(session)
 	effs := host.NewVMEffects(a.host.Router(), a.mode, vm.RegistryEffectsConfig{Seed: opts.Seed, Decide: opts.Decide, Payload: opts.Payload})
 	return vm.RunSession(ctx, prog, vm.Config{Effects: effs, Session: session, Authority: a.AuthorityID(),
-		Context: effects.DeriveContextID(proto.Name, opts.Seed), Granularity: opts.Granularity, Seed: opts.Seed})
+		Context: ctxID, Granularity: opts.Granularity, Seed: opts.Seed, Signals: signals})
 }

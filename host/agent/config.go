@@ -218,6 +218,15 @@ func (a *Agent) start(ctx context.Context, cfg Config, dep *config.Deployment) (
 		a.closeGuardFile()
 		return nil, &BuildError{Kind: RuntimeConstruction, Err: err}
 	}
+	// So is the system family (system.go), with the router's counters it
+	// reports, observed from the first call on.
+	a.allow, a.logger = allow, cmpLogger(hcfg.Logger)
+	a.metrics = newMetrics(h.Registry())
+	h.Router().Observe(a.metrics.observe)
+	if err := h.Registry().Register(SystemProvider, &system{a: a}, effects.SystemOps()...); err != nil {
+		a.closeGuardFile()
+		return nil, &BuildError{Kind: RuntimeConstruction, Err: err}
+	}
 	// So are the builtin services' operations; the services themselves
 	// start once the plugins have (New).
 	logger := hcfg.Logger
@@ -238,6 +247,13 @@ func (a *Agent) start(ctx context.Context, cfg Config, dep *config.Deployment) (
 	}
 	a.signer = signer
 	return h, nil
+}
+
+func cmpLogger(l hclog.Logger) hclog.Logger {
+	if l == nil {
+		return hclog.NewNullLogger()
+	}
+	return l
 }
 
 // resolveAuthority finds the agent's authority: given, derived from a

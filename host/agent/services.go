@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/hashicorp/go-hclog"
@@ -76,7 +77,7 @@ type HostedService interface {
 // serviceKinds are the builtin services, by kind.
 var serviceKinds = byKind(slices.Concat(
 	catalogueKinds(),
-	[]ServiceKind{coverKind(), holdsKind(), socialManagerKind(), selectionKind(), maintenanceKind()},
+	[]ServiceKind{coverKind(), holdsKind(), socialManagerKind(), selectionKind(), maintenanceKind(), localHealthKind()},
 ))
 
 func byKind(kinds []ServiceKind) map[string]ServiceKind {
@@ -103,6 +104,22 @@ type hostedService struct {
 	HostedService
 	name string
 	deps []string
+	kind ServiceKind
+
+	mu       sync.Mutex
+	settings effects.Value // as it runs: its config block, then what set_config changed
+}
+
+func (s *hostedService) currentSettings() effects.Value {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.settings
+}
+
+func (s *hostedService) setSettings(v effects.Value) {
+	s.mu.Lock()
+	s.settings = v
+	s.mu.Unlock()
 }
 
 func (s *hostedService) Name() string           { return s.name }
@@ -225,7 +242,7 @@ func (a *Agent) buildServices(h *host.Host, dep *config.Deployment, logger hclog
 		if err != nil {
 			return nil, fmt.Errorf("service %s (%s): %w", name, d.kind.Kind, err)
 		}
-		svc := &hostedService{HostedService: built, name: name, deps: d.deps}
+		svc := &hostedService{HostedService: built, name: name, deps: d.deps, kind: d.kind, settings: d.settings}
 		if len(d.kind.Ops) > 0 {
 			if err := h.Registry().Register("service:"+name, svc, d.kind.Ops...); err != nil {
 				return nil, fmt.Errorf("service %s: %w", name, err)

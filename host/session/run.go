@@ -96,6 +96,16 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		Granularity: cfg.Granularity,
 		Seed:        seed,
 	}
+	if rt.agent != nil {
+		// An agent supplies the scheduler signals (its budgets' pressure,
+		// its local health, its other sessions' guards).
+		sig, err := rt.agent.SchedulerSignals(ctx, agent.Admission{Session: vmcfg.Session, Context: vmcfg.Context,
+			Guards: host.ProgramGuards(cfg.Program)})
+		if err != nil {
+			return nil, fmt.Errorf("run %s: scheduler signals: %w", cfg.File, err)
+		}
+		vmcfg.Signals = sig
+	}
 	budget, _ := StepBudget(p, cfg.Program)
 	logger.Info("running protocol", "protocol", p.Name, "roles", len(p.Roles), "seed", seed, "session", vmcfg.Session, "budget", budget)
 
@@ -128,6 +138,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 // to stop what was started.
 type runtime struct {
 	router   *host.Router
+	agent    *agent.Agent // nil for a plain host
 	shutdown func(context.Context) error
 }
 
@@ -147,7 +158,7 @@ func start(ctx context.Context, cfg *Config, logger hclog.Logger) (*runtime, err
 			return nil, err
 		}
 		a, _ := g.Agent(name)
-		return &runtime{router: a.Router(), shutdown: g.Shutdown}, nil
+		return &runtime{router: a.Router(), agent: a, shutdown: g.Shutdown}, nil
 	}
 	if cfg.As != "" {
 		return nil, fmt.Errorf("--as %s: the deployment declares no agents, so there is none to act as (no agents: calls are not guarded)", cfg.As)

@@ -63,6 +63,13 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 	}
 	cancel() // wakes roles still asleep in a run that ended without them
 	l.exec.stopRunning()
+	// Every run has ended, done or faulted: its agents forget the guards
+	// its roles still held or waited for (no contention for later runs).
+	for _, r := range runs {
+		for _, sm := range r.machines {
+			sm.agent.agent.Router().SessionGuards().EndSession(r.session)
+		}
+	}
 	return l.outcome(), nil
 }
 

@@ -544,6 +544,18 @@ type RunResult struct {
 	machines []*simMachine
 }
 
+// Scheduler is the scheduler policy the machine of role ran under: the
+// protocol's, or the VM's rule over the scheduler signals its agent
+// supplied when the run was admitted.
+func (r *RunResult) Scheduler(role string) (policy.Scheduler, bool) {
+	for _, m := range r.machines {
+		if m.role == role {
+			return m.m.Policy(), true
+		}
+	}
+	return "", false
+}
+
 // Binding returns a role's final binding.
 func (r *RunResult) Binding(role, name string) (effects.Value, bool) {
 	for _, m := range r.machines {
@@ -598,7 +610,7 @@ type simRun struct {
 func (s *Simulation) Run(ctx context.Context) (*Outcome, error) {
 	var runs []*simRun
 	for _, decl := range s.dep.Runs {
-		r, err := s.prepare(decl)
+		r, err := s.prepare(ctx, decl)
 		if err != nil {
 			return nil, err
 		}
@@ -618,7 +630,7 @@ func (s *Simulation) RunNamed(ctx context.Context, names ...string) (*Outcome, e
 		if i < 0 {
 			return nil, fmt.Errorf("simulation: the deployment declares no run %q", name)
 		}
-		r, err := s.prepare(s.dep.Runs[i])
+		r, err := s.prepare(ctx, s.dep.Runs[i])
 		if err != nil {
 			return nil, err
 		}
@@ -629,7 +641,7 @@ func (s *Simulation) RunNamed(ctx context.Context, names ...string) (*Outcome, e
 
 // prepare loads a run's protocol and makes one machine per role, bound to
 // its agent.
-func (s *Simulation) prepare(decl *config.Run) (*simRun, error) {
+func (s *Simulation) prepare(ctx context.Context, decl *config.Run) (*simRun, error) {
 	src, err := session.ReadProtocol(decl.Protocol, s.dep.MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("run %q: read protocol: %w", decl.Name, err)
@@ -648,13 +660,42 @@ func (s *Simulation) prepare(decl *config.Run) (*simRun, error) {
 		var prog *vm.Program
 		prog, diags = vm.Compile(proto)
 		if !diags.HasErrors() {
-			return s.bind(decl, prog)
+			return s.bind(ctx, decl, prog)
 		}
 	}
 	return nil, &host.DiagnosticsError{Diagnostics: diags}
 }
 
-func (s *Simulation) bind(decl *config.Run, prog *vm.Program) (*simRun, error) {
+// signals are the scheduler signals of role's machine, admitted by a
+// (see agent.Agent.SchedulerSignals).
+func (s *Simulation) signals(ctx context.Context, a *agent.Agent, r *simRun, prog *vm.Program, role string) (policy.Signals, error) {
+	return a.SchedulerSignals(ctx, agent.Admission{Session: r.session, Context: r.context,
+		Peers: s.peersOf(r.decl, role), Guards: host.ProgramGuards(prog, role)})
+}
+
+// peersOf are the authorities of the agents bound to a run's roles other
+// than role: those its machine sends to, in the run's context.
+func (s *Simulation) peersOf(decl *config.Run, role string) []effects.AuthorityID {
+	var out []effects.AuthorityID
+	for _, other := range slices.Sorted(maps.Keys(decl.Roles)) {
+		if other == role {
+			continue
+		}
+		name := decl.Roles[other]
+		if id, ok := s.remote[name]; ok {
+			out = append(out, id)
+			continue
+		}
+		for _, a := range s.agents {
+			if a.name == name {
+				out = append(out, a.agent.AuthorityID())
+			}
+		}
+	}
+	return out
+}
+
+func (s *Simulation) bind(ctx context.Context, decl *config.Run, prog *vm.Program) (*simRun, error) {
 	seed := s.cfg.Seed
 	r := &simRun{decl: decl, result: &RunResult{Name: decl.Name},
 		session: effects.DeriveSessionID(decl.Name, seed), context: effects.DeriveContextID(decl.Name, seed),
@@ -682,9 +723,14 @@ func (s *Simulation) bind(decl *config.Run, prog *vm.Program) (*simRun, error) {
 		if agent == nil {
 			return nil, fmt.Errorf("run %q binds role %s to %q, which is not an agent of the deployment", decl.Name, role, name)
 		}
+		signals, err := s.signals(ctx, agent.agent, r, prog, role)
+		if err != nil {
+			return nil, fmt.Errorf("run %q role %s: scheduler signals: %w", decl.Name, role, err)
+		}
 		effs := host.NewVMEffects(agent.agent.Router(), s.cfg.Mode, vm.RegistryEffectsConfig{Seed: seed, Decide: s.cfg.Decide})
 		m, err := vm.NewMachine(prog, vm.Config{Effects: effs, Roles: []string{role}, Session: r.session,
-			Authority: agent.agent.AuthorityID(), Context: r.context, Granularity: s.cfg.Granularity, Seed: seed})
+			Authority: agent.agent.AuthorityID(), Context: r.context, Granularity: s.cfg.Granularity, Seed: seed,
+			Signals: signals})
 		if err != nil {
 			return nil, fmt.Errorf("run %q role %s: %w", decl.Name, role, err)
 		}

@@ -125,6 +125,8 @@ var Rules = []Rule{
 	{Pkg: "host/social/...", May: []string{"effects/...", "host/lifecycle", "internal/descriptor"},
 		Why: "social topology and path selection: the journal, device keys and rendezvous through the agent's invoker; health and permits are functions it is given"},
 	{Pkg: "host/lifecycle", Why: "the service lifecycle (start in dependency order, stop in reverse, health): imports nothing of the project"},
+	{Pkg: "host/health/...", May: []string{"effects", "host/lifecycle"},
+		Why: "the local health observer: pure (EMA and hysteresis over samples the agent feeds it), reads no clock"},
 	{Pkg: "host/tasks/...", May: []string{"effects/...", "internal/vclock"},
 		Why: "a pure building block of the host: the vocabulary and the virtual clock"},
 
