@@ -34,7 +34,24 @@ import (
 // config block, or the plugin block if there is none), a value of the wrong
 // kind, a nested block.
 func DecodePluginConfig(p *Plugin, schema []effects.ConfigField) (effects.Value, hcl.Diagnostics) {
-	body := p.Config
+	return configBlock{what: "Plugin", name: p.Name, body: p.Config, at: p.ConfigRange, decl: p.DeclRange}.decode(schema)
+}
+
+// DecodeServiceConfig decodes a host-owned service's config block against
+// the schema its kind declares, as DecodePluginConfig does a plugin's.
+func DecodeServiceConfig(s *Service, schema []effects.ConfigField) (effects.Value, hcl.Diagnostics) {
+	return configBlock{what: "Service", name: s.Name, body: s.Config, at: s.ConfigRange, decl: s.DeclRange}.decode(schema)
+}
+
+// configBlock is a config block and whose it is, for messages.
+type configBlock struct {
+	what, name string // "Plugin", "storage"
+	body       hcl.Body
+	at, decl   hcl.Range // the config block's header (zero if absent), the owner's
+}
+
+func (p configBlock) decode(schema []effects.ConfigField) (effects.Value, hcl.Diagnostics) {
+	body := p.body
 	if body == nil {
 		body = hcl.EmptyBody()
 	}
@@ -56,16 +73,16 @@ func DecodePluginConfig(p *Plugin, schema []effects.ConfigField) (effects.Value,
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid config value",
-				Detail:   fmt.Sprintf("%s of plugin %q must be %s: %s. For example: %s = %s", a.Name, p.Name, kindPhrase(f.Kind), problem, a.Name, kindExample(f.Kind)),
+				Detail:   fmt.Sprintf("%s of %s %q must be %s: %s. For example: %s = %s", a.Name, strings.ToLower(p.what), p.name, kindPhrase(f.Kind), problem, a.Name, kindExample(f.Kind)),
 				Subject:  a.Expr.Range().Ptr(),
 			})
 			continue
 		}
 		fields[a.Name] = val
 	}
-	missingAt := p.ConfigRange
+	missingAt := p.at
 	if missingAt == (hcl.Range{}) {
-		missingAt = p.DeclRange
+		missingAt = p.decl
 	}
 	for _, f := range schema {
 		if _, set := fields[f.Name]; set {
@@ -86,7 +103,7 @@ func DecodePluginConfig(p *Plugin, schema []effects.ConfigField) (effects.Value,
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Missing required config",
-				Detail:   fmt.Sprintf("Plugin %q needs %s, %s%s. Add it to the plugin's config block: config { %s = %s }", p.Name, f.Name, kindPhrase(f.Kind), doc, f.Name, kindExample(f.Kind)),
+				Detail:   fmt.Sprintf("%s %q needs %s, %s%s. Add it to the %s's config block: config { %s = %s }", p.what, p.name, f.Name, kindPhrase(f.Kind), doc, strings.ToLower(p.what), f.Name, kindExample(f.Kind)),
 				Subject:  missingAt.Ptr(),
 			})
 		case !f.Default.IsNull():
@@ -150,8 +167,8 @@ func configField(schema []effects.ConfigField, name string) *effects.ConfigField
 	return nil
 }
 
-func unknownConfigAttr(p *Plugin, a *hcl.Attribute, schema []effects.ConfigField) *hcl.Diagnostic {
-	detail := fmt.Sprintf("Plugin %q takes no configuration: remove %s.", p.Name, a.Name)
+func unknownConfigAttr(p configBlock, a *hcl.Attribute, schema []effects.ConfigField) *hcl.Diagnostic {
+	detail := fmt.Sprintf("%s %q takes no configuration: remove %s.", p.what, p.name, a.Name)
 	if len(schema) > 0 {
 		names := make([]string, len(schema))
 		accepted := make([]string, len(schema))
@@ -163,7 +180,7 @@ func unknownConfigAttr(p *Plugin, a *hcl.Attribute, schema []effects.ConfigField
 			}
 			accepted[i] += ")"
 		}
-		detail = fmt.Sprintf("Plugin %q has no config setting %q.%s It accepts %s.", p.Name, a.Name, didYouMean(a.Name, names), joinList(accepted, "and"))
+		detail = fmt.Sprintf("%s %q has no config setting %q.%s It accepts %s.", p.what, p.name, a.Name, didYouMean(a.Name, names), joinList(accepted, "and"))
 	}
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,

@@ -39,6 +39,18 @@ type (
 	AdminStatus = admin.Status
 )
 
+// The states of a plugin (supervise's).
+const (
+	StateIdle       = supervise.StateIdle
+	StateStarting   = supervise.StateStarting
+	StateReady      = supervise.StateReady
+	StateDegraded   = supervise.StateDegraded
+	StateRestarting = supervise.StateRestarting
+	StateFailed     = supervise.StateFailed
+	StateStopping   = supervise.StateStopping
+	StateStopped    = supervise.StateStopped
+)
+
 // SplitDiagnostics separates the configuration mistakes of a start-up
 // error (a *DiagnosticsError) from the other errors joined with them.
 var SplitDiagnostics = supervise.SplitDiagnostics

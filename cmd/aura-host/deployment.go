@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -39,7 +41,7 @@ func checkHost(ctx context.Context, g *globals, path string, mode *modeValue) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := h.Check(ctx); err != nil {
+	if err := errors.Join(h.Check(ctx), agent.CheckServices(dep)); err != nil {
 		return nil, nil, reportHostError(dep, err)
 	}
 	return h, dep, nil

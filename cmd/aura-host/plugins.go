@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/host/supervise"
 )
 
@@ -21,11 +22,11 @@ served by in that mode.`,
   aura-host plugins examples/simulation/deployment.hcl --mode production`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			h, _, err := checkHost(cmd.Context(), g, args[0], mode)
+			h, dep, err := checkHost(cmd.Context(), g, args[0], mode)
 			if err != nil {
 				return err
 			}
-			return supervise.WriteOperationTable(cmd.OutOrStdout(), h.Descriptors())
+			return supervise.WriteOperationTable(cmd.OutOrStdout(), agent.WithServiceDescriptors(dep, h.Descriptors()))
 		},
 	}
 	mode = addModeFlag(cmd.Flags())

@@ -12,7 +12,6 @@ import (
 
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
-	"github.com/aurahost/aura-host/host/supervise"
 	"github.com/aurahost/aura-host/multihost"
 )
 
@@ -83,7 +82,7 @@ only); other machines name it as a peer with relay = true.`,
 			defer shutdown(s.Shutdown, logger)
 			st, out := s.Status(), cmd.OutOrStdout()
 			logger.Info("serving", "authority", st.Authority) // with agents: name=authority, each
-			supervise.WritePluginTable(out, st.Plugins)
+			st.WriteStartTables(out)
 			serving := fmt.Sprintf("deployment %q is serving %d operations", dep.Name, len(s.Host.Registry().Entries()))
 			if s.Group == nil {
 				fmt.Fprintf(out, "\n%s\n%s; press Ctrl-C to stop\n", noAgents, serving)

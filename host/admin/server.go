@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/lifecycle"
 	"github.com/aurahost/aura-host/host/owned"
 	"github.com/aurahost/aura-host/host/supervise"
 )
@@ -42,6 +43,9 @@ type Status struct {
 	PID        int                      `json:"pid"`
 	Started    time.Time                `json:"started"`
 	Plugins    []supervise.PluginStatus `json:"plugins"`
+	// Services are the host-owned services of the agents (builtin service
+	// blocks), named agent/service when there are several agents.
+	Services []lifecycle.Status `json:"services,omitempty"`
 }
 
 // Target is what the endpoint serves: the running host, seen only

@@ -3,8 +3,12 @@ package admin
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/aurahost/aura-host/host/lifecycle"
+	"github.com/aurahost/aura-host/host/supervise"
 )
 
 // WriteText prints the status for people, as `aura-host status` does: the
@@ -27,6 +31,31 @@ func (s Status) WriteText(w io.Writer, now time.Time) {
 			p.Restarts, p.Calls, p.Errors, latency(p.P50), latency(p.P99), last)
 	}
 	_ = tw.Flush()
+	if len(s.Services) > 0 {
+		fmt.Fprintln(w)
+		WriteServiceTable(w, s.Services)
+	}
+}
+
+// WriteServiceTable prints the host-owned services in start order: their
+// health (with its reason) and what each depends on.
+func WriteServiceTable(w io.Writer, services []lifecycle.Status) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE	ORDER	STATE	DEPENDS ON	REASON")
+	for _, s := range services {
+		order, deps, reason := "-", "-", s.Health.Reason
+		if s.Order > 0 {
+			order = fmt.Sprint(s.Order)
+		}
+		if len(s.Dependencies) > 0 {
+			deps = strings.Join(s.Dependencies, ", ")
+		}
+		if reason == "" {
+			reason = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Name, order, s.Health.State, deps, reason)
+	}
+	_ = tw.Flush()
 }
 
 // latency prints a latency bound, or - when none was measured.
@@ -35,4 +64,15 @@ func latency(d time.Duration) string {
 		return "-"
 	}
 	return "≤" + d.String()
+}
+
+// WriteStartTables prints what `aura-host run` shows once the deployment
+// started: its plugins (state, PID, version, operations), then its
+// host-owned services, if any.
+func (s Status) WriteStartTables(w io.Writer) {
+	supervise.WritePluginTable(w, s.Plugins)
+	if len(s.Services) > 0 {
+		fmt.Fprintln(w)
+		WriteServiceTable(w, s.Services)
+	}
 }

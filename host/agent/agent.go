@@ -13,6 +13,7 @@ import (
 	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/guard"
+	"github.com/aurahost/aura-host/host/lifecycle"
 	"github.com/aurahost/aura-host/host/syncer"
 	"github.com/aurahost/aura-host/host/tasks"
 	"github.com/aurahost/aura-host/host/threshold"
@@ -34,7 +35,10 @@ type Agent struct {
 	guardFile *host.GuardFile
 	tasks     *tasks.Supervisor
 	syncer    *syncer.Syncer // nil unless Config.Sync
-	closing   atomic.Bool
+	// services are the host-owned services (builtin service blocks),
+	// started after the plugins and stopped before them.
+	services *lifecycle.Manager
+	closing  atomic.Bool
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -153,7 +157,11 @@ func (a *Agent) Shutdown(ctx context.Context) error {
 		tctx, cancel := context.WithTimeout(ctx, TaskShutdownTimeout)
 		taskErr := a.tasks.Shutdown(tctx)
 		cancel()
-		a.shutdownErr = errors.Join(taskErr, a.host.Shutdown(ctx), a.closeGuardFile())
+		var svcErr error
+		if a.services != nil {
+			svcErr = a.services.Stop(ctx)
+		}
+		a.shutdownErr = errors.Join(taskErr, svcErr, a.host.Shutdown(ctx), a.closeGuardFile())
 		a.removeTemp()
 	})
 	return a.shutdownErr

@@ -168,6 +168,10 @@ func New(ctx context.Context, cfg Config) (*Agent, error) {
 			return nil, &BuildError{Kind: InvalidConfig, Field: "sync", Err: err}
 		}
 	}
+	if err := a.startServices(ctx); err != nil {
+		_ = a.Shutdown(ctx)
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -212,6 +216,20 @@ func (a *Agent) start(ctx context.Context, cfg Config, dep *config.Deployment) (
 	dev := &device{authority: authority, key: ed25519.PrivateKey(signer), peers: cfg.PeerKeys}
 	if err := h.Registry().Register(DeviceProvider, dev, effects.DeviceOps()...); err != nil {
 		a.closeGuardFile()
+		return nil, &BuildError{Kind: RuntimeConstruction, Err: err}
+	}
+	// So are the builtin services' operations; the services themselves
+	// start once the plugins have (New).
+	logger := hcfg.Logger
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	a.host = h // for the services' New, which may observe its router
+	if a.services, err = a.buildServices(h, dep, logger); err != nil {
+		a.closeGuardFile()
+		if _, ok := err.(*host.DiagnosticsError); ok {
+			return nil, &BuildError{Kind: InvalidConfig, Err: err}
+		}
 		return nil, &BuildError{Kind: RuntimeConstruction, Err: err}
 	}
 	if err := h.Start(ctx); err != nil {

@@ -229,6 +229,12 @@ func (g *Group) Status() admin.Status {
 			}
 			st.Plugins = append(st.Plugins, p)
 		}
+		for _, sv := range a.Services() {
+			if len(g.agents) > 1 {
+				sv.Name = g.names[i] + "/" + sv.Name
+			}
+			st.Services = append(st.Services, sv)
+		}
 		auths = append(auths, g.names[i]+"="+a.AuthorityID().String())
 	}
 	st.Authority = g.agents[0].AuthorityID().String()

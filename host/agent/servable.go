@@ -42,6 +42,12 @@ func Serve(ctx context.Context, dep *config.Deployment, hc host.Config) (*Served
 		}
 		return &Served{Group: g, Host: g.agents[0].Host()}, nil
 	}
+	for _, sv := range dep.Services {
+		if sv.Builtin != "" {
+			return nil, fmt.Errorf("%s: service %s is hosted by an agent runtime (builtin = %q), and this deployment declares no agent: "+
+				"add an agent block, or remove the service", sv.BuiltinRange, sv.Name, sv.Builtin)
+		}
+	}
 	hc.Deployment, hc.Admin = dep, true
 	h, err := host.New(hc)
 	if err != nil {

@@ -109,7 +109,7 @@ var Rules = []Rule{
 	{Pkg: "host/supervise/...", May: []string{"effects/...", "sdk", "config/...", "host/owned"},
 		TestMay: []string{"sdk/sdktest", "plugins/...", "host/internal/..."},
 		Why:     "plugin processes: knows nothing of the Host, agents or the VM"},
-	{Pkg: "host/admin/...", May: []string{"effects/...", "host/supervise/...", "host/owned"},
+	{Pkg: "host/admin/...", May: []string{"effects/...", "host/supervise/...", "host/owned", "host/lifecycle"},
 		TestMay: []string{"sdk/sdktest", "plugins/...", "host/internal/..."},
 		Why:     "the operator endpoint, over an interface the Host satisfies"},
 	{Pkg: "host/guard/...", May: []string{"effects/..."},
