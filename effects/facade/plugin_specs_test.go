@@ -122,4 +122,4 @@ var pluginSpecs = append([]effects.OpSpec{
 	{ID: effects.RendezvousLookup, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "peer", Kind: effects.KindString}}},
 	{ID: effects.RendezvousList, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true},
 	{ID: effects.RendezvousExpire, Result: effects.KindInt, Determinism: effects.WritesWorld, Idempotent: true},
-}, effects.DeviceOps()...) // host/agent serves the device family
+}, append(effects.DeviceOps(), effects.ReactiveOps()...)...) // host/agent serves the device family and hosts the reactive pipeline

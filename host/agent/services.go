@@ -71,7 +71,9 @@ type HostedService interface {
 }
 
 // serviceKinds are the builtin services, by kind.
-var serviceKinds = map[string]ServiceKind{}
+var serviceKinds = map[string]ServiceKind{
+	ReactiveKind: reactiveKind(),
+}
 
 // ServiceKinds are the builtin services an agent can host, sorted by kind.
 func ServiceKinds() []ServiceKind {

@@ -118,6 +118,8 @@ var Rules = []Rule{
 		Why: "the threshold-signing coordinator: sees devices only through their facade clients"},
 	{Pkg: "host/syncer/...", May: []string{"effects/..."}, TestMay: []string{"sdk", "sdk/sdktest", "plugins/..."},
 		Why: "the anti-entropy sync service: sees the journal and the network only through operations, over the agent's invoker"},
+	{Pkg: "host/reactive", May: []string{"effects", "host/lifecycle"}, Std: slices.Concat(vmStd, []string{"sync/atomic", "time"}),
+		Why: "the reactive pipeline: fed journal commits by the agent, sees the journal only through an invoker; touches nothing of the OS"},
 	{Pkg: "host/lifecycle", Why: "the service lifecycle (start in dependency order, stop in reverse, health): imports nothing of the project"},
 	{Pkg: "host/tasks/...", May: []string{"effects/...", "internal/vclock"},
 		Why: "a pure building block of the host: the vocabulary and the virtual clock"},

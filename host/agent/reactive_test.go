@@ -1,0 +1,160 @@
+package agent_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/lifecycle"
+	"github.com/aurahost/aura-host/plugins"
+)
+
+const reactiveDeployment = `
+deployment "reactive" {
+  seed = 7
+}
+agent "alice" { allow = ["*"] }
+plugin "journal" { builtin = "journal" }
+service "signals" {
+  builtin = "reactive"
+  config {
+    signals = [
+      { name = "invites", source = { predicate = "invited" }, reduce = "count" },
+      { name = "last", source = { predicate = "invited" }, reduce = "latest" },
+      { name = "busy", emit = true, initial = false },
+    ]
+  }
+}
+`
+
+func reactiveAgent(t *testing.T) *agent.Agent {
+	t.Helper()
+	a, err := agent.NewBuilder().WithConfig(deployment(t, reactiveDeployment)).WithAuthorityLabel("alice").
+		WithBuiltins(plugins.Lookup, true).WithLogger(quietLogger(t)).BuildTesting(context.Background())
+	if err != nil {
+		t.Fatalf("build: %v", err)
+	}
+	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
+	return a
+}
+
+func invited(who string, ms int64) effects.Value {
+	return effects.Map(map[string]effects.Value{
+		"type": effects.String("test"), "predicate": effects.String("invited"), "authority": effects.String("alice"),
+		"time": effects.Int(ms), "body": effects.Map(map[string]effects.Value{"who": effects.String(who)}),
+	})
+}
+
+func appendFact(t *testing.T, a *agent.Agent, f effects.Value) {
+	t.Helper()
+	if _, err := a.Invoke(t.Context(), effects.JournalAppendFact, effects.Map(map[string]effects.Value{"fact": f})); err != nil {
+		t.Fatalf("append: %v", err)
+	}
+}
+
+func next(t *testing.T, c <-chan effects.Value) effects.Value {
+	t.Helper()
+	v, ok := <-c
+	if !ok {
+		t.Fatal("subscription closed")
+	}
+	return v
+}
+
+// A fact appended through the agent's router reaches a subscribed signal;
+// a merge with a duplicate counts each fact once; a failed append changes
+// nothing; reads, registrations and emits go through the family's
+// operations.
+func TestJournalCommitsUpdateSubscribedSignals(t *testing.T) {
+	a := reactiveAgent(t)
+	ctx := t.Context()
+	sub, err := a.Subscribe("invites")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := next(t, sub.C()); !v.Equal(effects.Int(0)) {
+		t.Fatalf("first value %v, want 0", v)
+	}
+	appendFact(t, a, invited("bob", 1))
+	if v := next(t, sub.C()); !v.Equal(effects.Int(1)) {
+		t.Fatalf("after one append: %v, want 1", v)
+	}
+	facts := effects.List(invited("bob", 1), invited("carol", 3), invited("dave", 2))
+	if _, err := a.Invoke(ctx, effects.JournalMergeFacts, effects.Map(map[string]effects.Value{"facts": facts})); err != nil {
+		t.Fatal(err)
+	}
+	if v := next(t, sub.C()); !v.Equal(effects.Int(3)) {
+		t.Fatalf("after merging one known and two new facts: %v, want 3", v)
+	}
+	bad := effects.Map(map[string]effects.Value{"predicate": effects.String("invited")}) // no type, authority, time, body
+	if _, err := a.Invoke(ctx, effects.JournalAppendFact, effects.Map(map[string]effects.Value{"fact": bad})); err == nil {
+		t.Fatal("the journal took a malformed fact")
+	}
+	rx := a.Reactive()
+	if v, err := rx.Read(ctx, "invites"); err != nil || !v.Equal(effects.Int(3)) {
+		t.Fatalf("read invites = %v, %v; want 3", v, err)
+	}
+	if v, err := rx.Read(ctx, "last"); err != nil || !v.Equal(effects.Map(map[string]effects.Value{"who": effects.String("carol")})) {
+		t.Fatalf("read last = %v, %v; want carol's (the newest)", v, err)
+	}
+	// A source registered now starts from the facts already journaled.
+	def := effects.Map(map[string]effects.Value{"name": effects.String("who"), "source": effects.Map(map[string]effects.Value{
+		"predicate": effects.String("invited")}), "reduce": effects.String("ids")})
+	if v, err := rx.Register(ctx, def, false); err != nil || v.Len() != 3 {
+		t.Fatalf("register who = %v, %v; want the 3 IDs already journaled", v, err)
+	}
+	err = rx.Emit(ctx, "invites", effects.Int(99))
+	if !errorsIs(err, effects.ErrDenied) {
+		t.Fatalf("emit to a source signal: %v, want denied", err)
+	}
+	if err := rx.Emit(ctx, "busy", effects.Bool(true)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rx.Read(ctx, "nope"); !errorsIs(err, effects.ErrNotFound) {
+		t.Fatalf("read of an unknown signal: %v, want not_found", err)
+	}
+	list, err := rx.List(ctx)
+	if err != nil || len(list) != 4 || list[0].Name != "busy" || list[1].Subscribers != 1 {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
+	var found bool
+	for _, st := range a.Services() {
+		if st.Name == "signals" {
+			found = st.Health.State == lifecycle.Healthy
+		}
+	}
+	if !found {
+		t.Fatalf("status does not show the signals service healthy: %+v", a.Services())
+	}
+	if err := a.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for range sub.C() {
+	}
+}
+
+// A deployment without a reactive service answers the family unknown_op
+// and Subscribe unavailable, saying what to add.
+func TestNoReactiveService(t *testing.T) {
+	a, err := agent.NewBuilder().WithConfig(deployment(t, `
+deployment "plain" {
+  seed = 1
+}
+agent "alice" { allow = ["*"] }
+plugin "journal" { builtin = "journal" }
+`)).WithAuthorityLabel("alice").WithBuiltins(plugins.Lookup, true).WithLogger(quietLogger(t)).BuildTesting(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
+	if _, err := a.Subscribe("x"); !errorsIs(err, effects.ErrUnavailable) {
+		t.Fatalf("subscribe: %v", err)
+	}
+	if _, err := a.Reactive().Read(t.Context(), "x"); !errorsIs(err, effects.ErrUnknownOp) {
+		t.Fatalf("read: %v", err)
+	}
+}
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }
