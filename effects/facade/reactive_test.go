@@ -12,14 +12,18 @@ func reactiveCases() []methodCase {
 	return []methodCase{
 		{
 			name: "Reactive.Register",
-			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Reactive.Register(ctx, def, false) },
-			op:   effects.ReactiveRegister, args: args("definition", def),
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Reactive.Register(ctx, def, false)
+			},
+			op: effects.ReactiveRegister, args: args("definition", def),
 			reply: i64(3), want: i64(3),
 		},
 		{
 			name: "Reactive.Register/replace",
-			call: func(ctx context.Context, fx *facade.Clients) (any, error) { return fx.Reactive.Register(ctx, def, true) },
-			op:   effects.ReactiveRegister, args: args("definition", def, "replace", effects.Bool(true)),
+			call: func(ctx context.Context, fx *facade.Clients) (any, error) {
+				return fx.Reactive.Register(ctx, def, true)
+			},
+			op: effects.ReactiveRegister, args: args("definition", def, "replace", effects.Bool(true)),
 			reply: i64(0), want: i64(0),
 		},
 		{
