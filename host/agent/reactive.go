@@ -7,6 +7,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/effects/facade"
+	"github.com/aurahost/aura-host/host/admin"
 	"github.com/aurahost/aura-host/host/reactive"
 )
 
@@ -158,3 +159,20 @@ func (a *Agent) Subscribe(signal string) (*reactive.Subscription, error) {
 	}
 	return p.Subscribe(signal)
 }
+
+// Watch subscribes to a signal of the named agent ("": the only one) for
+// the admin endpoint's watch stream (admin.Watcher): values is the
+// subscription's channel, stop closes it.
+func (g *Group) Watch(agent, signal string) (<-chan effects.Value, func(), error) {
+	a, err := g.Agent(agent)
+	if err != nil {
+		return nil, nil, err
+	}
+	sub, err := a.Subscribe(signal)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sub.C(), sub.Close, nil
+}
+
+var _ admin.Watcher = (*Group)(nil)

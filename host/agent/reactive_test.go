@@ -3,9 +3,11 @@ package agent_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/admin"
 	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/host/lifecycle"
 	"github.com/aurahost/aura-host/plugins"
@@ -158,3 +160,47 @@ plugin "journal" { builtin = "journal" }
 }
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// The admin endpoint of a group streams a signal of the agent it names:
+// a fact appended through the endpoint (as `aura-host invoke` does) shows
+// in the watch, and the stream ends when the group shuts down.
+func TestAdminWatchStreamsAnAgentsSignal(t *testing.T) {
+	cfg := agent.GroupConfig{Deployment: deployment(t, reactiveDeployment), Mode: effects.Testing, Admin: true}
+	cfg.Host.Builtins, cfg.Host.InProcess, cfg.Host.Logger = plugins.Lookup, true, quietLogger(t)
+	g, err := agent.StartGroup(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = g.Shutdown(context.Background()) })
+	path, err := admin.Find(g.StateDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := admin.Dial(path)
+	got, done := make(chan effects.Value), make(chan error, 1)
+	go func() {
+		done <- c.Watch(t.Context(), "alice", "invites", func(v effects.Value) error {
+			got <- v
+			return nil
+		})
+	}()
+	if v := <-got; !v.Equal(effects.Int(0)) {
+		t.Fatalf("first value %v, want 0", v)
+	}
+	if _, err := c.InvokeAs(t.Context(), "alice", effects.JournalAppendFact, effects.Map(map[string]effects.Value{"fact": invited("bob", 1)})); err != nil {
+		t.Fatal(err)
+	}
+	if v := <-got; !v.Equal(effects.Int(1)) {
+		t.Fatalf("after an append: %v, want 1", v)
+	}
+	if err := c.Watch(t.Context(), "alice", "nope", func(effects.Value) error { return nil }); err == nil ||
+		!strings.Contains(err.Error(), "register it first") {
+		t.Fatalf("watch of an unknown signal: %v", err)
+	}
+	if err := g.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, admin.ErrWatchEnded) {
+		t.Fatalf("after shutdown: %v, want ErrWatchEnded", err)
+	}
+}
