@@ -20,9 +20,13 @@
 // when its signal was registered) counts once, and values do not depend on
 // how commits were batched.
 //
-// Batching: the first commit of a batch arms a timer of Config.Window
-// (5 ms); the batch is reduced when it fires, as soon as Config.FlushAt
-// (1,000) facts wait, or when a read asks (Sync: read-your-writes). The
+// Batching: a commit that finds the pipeline idle is reduced at once and
+// opens a window of Config.Window (5 ms); the commits that arrive while it
+// is open are reduced together when it ends (opening the next), as soon as
+// Config.FlushAt (1,000) facts wait, or when a read asks (Sync:
+// read-your-writes). A window that ends with nothing waiting leaves the
+// pipeline idle. So no fact waits more than one window, a lone fact none,
+// and a burst costs one reduction per window or per 1,000 facts. The
 // window is measured on the machine's monotonic clock (RealClock) in every
 // mode, simulation included. It is a latency bound of the host's own work,
 // not protocol time: no trace records it, and since values are functions

@@ -41,8 +41,10 @@ type Config struct {
 	// after facts were dropped (Resync). Nil: a source signal starts
 	// empty, and a dropped fact leaves the pipeline degraded.
 	Journal Invoker
-	// Window is how long the first fact of a batch waits for others
-	// before the batch is reduced. Default DefaultWindow (5 ms).
+	// Window is the longest a fact waits to be reduced: a commit that
+	// finds the pipeline idle is reduced at once, those arriving within
+	// Window of a batch wait for the window to end and are reduced
+	// together. Default DefaultWindow (5 ms).
 	Window time.Duration
 	// FlushAt reduces a batch at once when it holds this many facts,
 	// whatever is left of the window. Default DefaultFlushAt (1,000).
@@ -250,46 +252,47 @@ func (p *Pipeline) notRunning(op effects.OpID) error {
 	return unavailable(op, ErrNotStarted)
 }
 
-// run is the batching goroutine: the first commit of a batch arms the
-// window's timer; the batch is reduced when it fires, when FlushAt facts
-// wait, or when a Sync asks.
+// run is the batching goroutine. Idle, a commit is reduced at once and
+// opens a window of Config.Window; commits that arrive while it is open
+// wait for it to end, and are reduced then as one batch (which opens the
+// next window), or sooner when FlushAt facts wait or a Sync asks. A
+// window that ends with nothing waiting leaves the pipeline idle. So no
+// fact waits more than one window, a lone fact waits for none, and a burst
+// is reduced in one batch per window.
 func (p *Pipeline) run() {
 	defer close(p.done)
 	var timer Timer
 	var fire <-chan time.Time
-	disarm := func() {
-		if timer != nil {
-			timer.Stop()
-			timer, fire = nil, nil
+	flush := func() {
+		if p.flush() && timer == nil {
+			timer = p.cfg.Clock.NewTimer(p.cfg.Window)
+			fire = timer.C()
 		}
 	}
 	for {
 		select {
 		case <-p.stop:
-			disarm()
+			if timer != nil {
+				timer.Stop()
+			}
 			return
 		case <-fire:
 			timer, fire = nil, nil
-			p.flush()
+			flush()
 		case <-p.wake:
 			p.inMu.Lock()
-			now := len(p.waiters) > 0 || p.pendingWeight >= p.cfg.FlushAt
-			arm := len(p.pending) > 0 && timer == nil
+			now := len(p.waiters) > 0 || p.pendingWeight >= p.cfg.FlushAt || timer == nil && len(p.pending) > 0
 			p.inMu.Unlock()
-			switch {
-			case now:
-				disarm()
-				p.flush()
-			case arm:
-				timer = p.cfg.Clock.NewTimer(p.cfg.Window)
-				fire = timer.C()
+			if now {
+				flush()
 			}
 		}
 	}
 }
 
-// flush reduces every pending commit as one batch.
-func (p *Pipeline) flush() {
+// flush reduces every pending commit as one batch; it reports whether
+// there was any.
+func (p *Pipeline) flush() bool {
 	p.inMu.Lock()
 	batch, waiters, stale := p.pending, p.waiters, p.stale
 	p.pending, p.pendingWeight, p.waiters, p.stale = nil, 0, nil, false
@@ -305,6 +308,7 @@ func (p *Pipeline) flush() {
 	for _, w := range waiters {
 		close(w)
 	}
+	return len(batch) > 0
 }
 
 // apply reduces facts into the signals and delivers what changed.

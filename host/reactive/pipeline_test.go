@@ -8,71 +8,89 @@ import (
 	"github.com/aurahost/aura-host/host/lifecycle"
 )
 
-// TestBatching walks the batching state machine: idle → window open (the
-// first commit arms the timer) → reduced, by the timer, by FlushAt facts
-// waiting, or by a Sync.
+// TestBatching walks the batching state machine: idle → a commit is
+// reduced at once and opens a window → commits in the window wait → the
+// batch is reduced when the window's timer fires (opening the next), when
+// FlushAt facts wait, or when a Sync asks → a window that ends with
+// nothing waiting leaves the pipeline idle.
 func TestBatching(t *testing.T) {
 	count := m("name", "n", "source", m("predicate", "p"), "reduce", "count")
+	f := func(ms int64) effects.Value { return fact("p", "a", ms, effects.Null()) }
 	tests := []struct {
 		name string
-		// drive offers commits and ends the batch; it returns the count the
+		// drive offers commits after the first (already reduced, its
+		// window open: tm) and ends the batch; it returns the count the
 		// subscriber must then receive.
-		drive       func(t *testing.T, p *Pipeline, clock *manualClock) int64
+		drive       func(t *testing.T, p *Pipeline, clock *manualClock, tm *manualTimer) int64
 		wantBatches uint64
 	}{
 		{
-			name: "the window's timer reduces the batch",
-			drive: func(t *testing.T, p *Pipeline, clock *manualClock) int64 {
-				p.Offer(appendCommit(fact("p", "a", 1, effects.Null())))
-				tm := clock.waitArmed(t)
-				p.Offer(appendCommit(fact("p", "a", 2, effects.Null())))
+			name: "commits in the window wait for its timer, and are reduced as one batch",
+			drive: func(t *testing.T, p *Pipeline, clock *manualClock, tm *manualTimer) int64 {
+				p.Offer(appendCommit(f(2)))
+				p.Offer(appendCommit(f(3)))
 				tm.fire()
-				return 2
+				clock.waitArmed(t) // the batch opened the next window
+				return 3
 			},
-			wantBatches: 1,
+			wantBatches: 2,
 		},
 		{
-			name: "FlushAt facts waiting reduce the batch before the window ends",
-			drive: func(t *testing.T, p *Pipeline, clock *manualClock) int64 {
-				var first, rest []effects.Value
+			name: "FlushAt facts waiting are reduced before the window ends",
+			drive: func(t *testing.T, p *Pipeline, clock *manualClock, tm *manualTimer) int64 {
+				var burst []effects.Value
 				for i := range 999 {
-					first = append(first, fact("p", "a", int64(i), effects.Null()))
+					burst = append(burst, f(int64(10+i)))
 				}
-				p.Offer(mergeCommit(first...))
-				tm := clock.waitArmed(t)
-				rest = append(rest, fact("p", "a", 999, effects.Null()))
-				p.Offer(mergeCommit(rest...))
-				t.Cleanup(func() {
-					if !tm.isStopped() {
-						t.Error("the window's timer was not stopped by the early flush")
-					}
-				})
-				return 1000
+				p.Offer(mergeCommit(burst...))
+				p.Offer(mergeCommit(f(5000)))
+				return 1001
 			},
-			wantBatches: 1,
+			wantBatches: 2,
 		},
 		{
 			name: "a read reduces what was committed before it",
-			drive: func(t *testing.T, p *Pipeline, clock *manualClock) int64 {
-				p.Offer(appendCommit(fact("p", "a", 1, effects.Null())))
-				clock.waitArmed(t)
-				if v := mustRead(t, p, "n"); !v.Equal(effects.Int(1)) {
-					t.Errorf("read %v, want 1", v)
+			drive: func(t *testing.T, p *Pipeline, clock *manualClock, tm *manualTimer) int64 {
+				p.Offer(appendCommit(f(2)))
+				if v := mustRead(t, p, "n"); !v.Equal(effects.Int(2)) {
+					t.Errorf("read %v, want 2", v)
 				}
-				return 1
+				return 2
 			},
-			wantBatches: 1,
+			wantBatches: 2,
 		},
 		{
-			name: "a duplicate in the same batch counts once",
-			drive: func(t *testing.T, p *Pipeline, clock *manualClock) int64 {
-				f := fact("p", "a", 1, effects.Null())
-				p.Offer(appendCommit(f))
-				p.Offer(mergeCommit(f, fact("q", "a", 1, effects.Null())))
-				clock.waitArmed(t).fire()
-				return 1
+			name: "a window that ends empty leaves the pipeline idle: the next commit is reduced at once",
+			drive: func(t *testing.T, p *Pipeline, clock *manualClock, tm *manualTimer) int64 {
+				tm.fire()
+				if st := p.Sync(t.Context()); st != nil {
+					t.Fatal(st)
+				}
+				p.Offer(appendCommit(f(2)))
+				clock.waitArmed(t)
+				return 2
 			},
-			wantBatches: 1,
+			wantBatches: 2,
+		},
+		{
+			name: "a duplicate counts once",
+			drive: func(t *testing.T, p *Pipeline, clock *manualClock, tm *manualTimer) int64 {
+				p.Offer(appendCommit(f(1)))
+				p.Offer(mergeCommit(f(1), fact("q", "a", 1, effects.Null())))
+				tm.fire()
+				if err := p.Sync(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+				if v := mustRead(t, p, "n"); !v.Equal(effects.Int(1)) {
+					t.Errorf("n = %v after a duplicate, want 1", v)
+				}
+				p.Offer(appendCommit(f(2)))
+				if err := p.Sync(t.Context()); err != nil {
+					t.Fatal(err)
+				}
+				return 2
+			},
+			wantBatches: 3,
 		},
 	}
 	for _, tc := range tests {
@@ -86,9 +104,17 @@ func TestBatching(t *testing.T) {
 			if v := recv(t, sub); !v.Equal(effects.Int(0)) {
 				t.Fatalf("first value %v, want the current 0", v)
 			}
-			want := tc.drive(t, p, clock)
-			if v := recv(t, sub); !v.Equal(effects.Int(want)) {
-				t.Fatalf("received %v, want %d", v, want)
+			p.Offer(appendCommit(f(1)))
+			if v := recv(t, sub); !v.Equal(effects.Int(1)) {
+				t.Fatalf("the first commit: %v, want 1 at once", v)
+			}
+			tm := clock.waitArmed(t)
+			want := tc.drive(t, p, clock, tm)
+			var v effects.Value
+			for v = recv(t, sub); !v.Equal(effects.Int(want)); v = recv(t, sub) {
+				if n, _ := v.AsInt(); n > want {
+					t.Fatalf("received %v, want %d", v, want)
+				}
 			}
 			none(t, sub)
 			if st := p.Stats(); st.Batches != tc.wantBatches {
@@ -98,7 +124,7 @@ func TestBatching(t *testing.T) {
 	}
 }
 
-// TestNoFlushBeforeTheWindow: with the window open and fewer than FlushAt
+// TestNoFlushBeforeTheWindow: with a window open and fewer than FlushAt
 // facts waiting, nothing is reduced until the timer fires.
 func TestNoFlushBeforeTheWindow(t *testing.T) {
 	p, clock := started(t, Config{})
@@ -106,16 +132,20 @@ func TestNoFlushBeforeTheWindow(t *testing.T) {
 	sub, _ := p.Subscribe("n")
 	recv(t, sub)
 	p.Offer(appendCommit(fact("p", "a", 1, effects.Null())))
+	recv(t, sub)
 	tm := clock.waitArmed(t)
-	// The batching goroutine has armed the timer and waits on it: nothing
-	// else can end the batch.
+	p.Offer(appendCommit(fact("p", "a", 2, effects.Null())))
+	p.Offer(appendCommit(fact("p", "a", 3, effects.Null())))
 	none(t, sub)
-	if st := p.Stats(); st.Batches != 0 {
+	if st := p.Stats(); st.Batches != 1 {
 		t.Fatalf("a batch was reduced before its window ended: %+v", st)
 	}
 	tm.fire()
-	if v := recv(t, sub); !v.Equal(effects.Int(1)) {
-		t.Fatalf("got %v, want 1", v)
+	if v := recv(t, sub); !v.Equal(effects.Int(3)) {
+		t.Fatalf("got %v, want 3", v)
+	}
+	if st := p.Stats(); st.Batches != 2 || st.LargestBatch != 2 {
+		t.Fatalf("stats %+v: want 2 batches, the first fact alone, then the two that waited", st)
 	}
 }
 
@@ -224,13 +254,14 @@ func TestLifecycleStates(t *testing.T) {
 	if p.Health().State != lifecycle.Healthy {
 		t.Fatalf("health after Start: %v", p.Health())
 	}
+	// The commit offered before Start is reduced once it starts, before
+	// the signal exists: without a journal to read back from, the signal
+	// starts empty.
+	clock.waitArmed(t)
 	if _, err := p.Register(t.Context(), d, false); err != nil {
 		t.Fatal(err)
 	}
-	// The commit offered before Start waits in the open batch (its window
-	// has not ended), so the signal registered meanwhile reduces it.
-	clock.waitArmed(t)
-	if v := mustRead(t, p, "n"); !v.Equal(effects.Int(1)) {
+	if v := mustRead(t, p, "n"); !v.Equal(effects.Int(0)) {
 		t.Fatalf("n = %v", v)
 	}
 	if st := p.Stats(); st.Commits != 1 {
@@ -249,7 +280,10 @@ func TestLifecycleStates(t *testing.T) {
 // are dropped and the service degraded; the next batch reads the sources
 // back from the journal and the service recovers with exact values.
 func TestOverflowDegradesAndResyncs(t *testing.T) {
-	all := []effects.Value{fact("p", "a", 1, effects.Null()), fact("p", "a", 2, effects.Null()), fact("p", "a", 3, effects.Null())}
+	var all []effects.Value
+	for i := range int64(4) {
+		all = append(all, fact("p", "a", i, effects.Null()))
+	}
 	var reads int
 	journal := func(_ context.Context, op effects.OpID, args effects.Value) (effects.Value, error) {
 		if op != effects.JournalFactsByPredicate {
@@ -263,16 +297,17 @@ func TestOverflowDegradesAndResyncs(t *testing.T) {
 	}
 	p, clock := started(t, Config{MaxPending: 2, Journal: journal})
 	mustRegister(t, p, m("name", "n", "source", m("predicate", "p"), "reduce", "count"))
-	p.Offer(appendCommit(all[0]))
+	p.Offer(appendCommit(all[0])) // reduced at once, opening a window
 	tm := clock.waitArmed(t)
 	p.Offer(appendCommit(all[1]))
-	p.Offer(appendCommit(all[2])) // the third waiting fact: dropped
+	p.Offer(appendCommit(all[2]))
+	p.Offer(appendCommit(all[3])) // the third waiting fact: dropped
 	if h := p.Health(); h.State != lifecycle.Degraded {
 		t.Fatalf("health after a drop: %v", h)
 	}
 	tm.fire()
-	if v := mustRead(t, p, "n"); !v.Equal(effects.Int(3)) {
-		t.Fatalf("n = %v after the resync, want 3", v)
+	if v := mustRead(t, p, "n"); !v.Equal(effects.Int(4)) {
+		t.Fatalf("n = %v after the resync, want 4", v)
 	}
 	st := p.Stats()
 	if st.Dropped != 1 || st.Resyncs != 1 {
