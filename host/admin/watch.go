@@ -147,3 +147,13 @@ func (c *Client) Watch(ctx context.Context, agent, signal string, fn func(effect
 	}
 	return ErrWatchEnded
 }
+
+// Write prints the event for people (the value's text form on a line) or,
+// asJSON, as the stream's JSON line.
+func (e WatchEvent) Write(w io.Writer, asJSON bool) error {
+	if asJSON {
+		return json.NewEncoder(w).Encode(e)
+	}
+	_, err := fmt.Fprintln(w, e.Value.String())
+	return err
+}
