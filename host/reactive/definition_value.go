@@ -56,7 +56,7 @@ func parseDefinition(v effects.Value) (Definition, error) {
 			return d, fmt.Errorf("signal %s: unknown field %q", name, f.Key)
 		}
 		if allowed != nil && !slices.Contains(allowed, d.Kind) {
-			return d, fmt.Errorf("signal %s: field %q does not belong to a %s signal", name, f.Key, d.Kind)
+			return d, fmt.Errorf("signal %s: field %q does not belong to a signal of kind %s", name, f.Key, d.Kind)
 		}
 	}
 	if d.Field, err = str(v, "field", false); err != nil {
