@@ -134,6 +134,15 @@ func (r *Router) FlowBudgets() *guard.FlowBudgetManager {
 	return r.guard.budgets
 }
 
+// Receipts is the guard chain's receipt manager, or nil before Guard is
+// called.
+func (r *Router) Receipts() *guard.ReceiptManager {
+	if r.guard == nil {
+		return nil
+	}
+	return r.guard.receipts
+}
+
 // checkReceive binds a receive to the caller: its destination, when given,
 // must be the calling authority's own address — its 16 bytes, or their hex
 // (how a transport names a bytes destination). Every network plugin

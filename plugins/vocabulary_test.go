@@ -27,6 +27,12 @@ var hostOwnedFamilies = map[string]string{
 	// device.sign and device.public_key hold the agent's device key, which
 	// must never be handed to a plugin.
 	"device": "host/agent",
+	// The catalogue's views read the guard chain's state (budgets,
+	// receipts) and the agent's (its held key, its sync service).
+	"flow_budget": "host/agent",
+	"receipt":     "host/agent",
+	"threshold":   "host/agent",
+	"sync":        "host/agent",
 }
 
 // opConstants reads package effects' source and returns its constants of

@@ -12,10 +12,15 @@
 // of agents in simulation mode cannot be served. Config.Sync runs the
 // anti-entropy sync service (host/syncer) of the agent's journal with its
 // peers under the task supervisor (Agent.Sync); AppendSigned journals facts
-// signed by the device key, the facts that service ships.
+// signed by the device key, the facts that service ships. Builtin service
+// blocks (`service "NAME" { builtin = "KIND" }`) are services the agent
+// hosts in process (ServiceKind: the catalogue's views in catalogue.go,
+// …), started with the services that run on plugins by a
+// host/lifecycle.Manager after the plugins and stopped before them;
+// Agent.Services reports them.
 //
-// It may import host (and host/guard, host/tasks, host/threshold,
-// host/syncer), effects (and effects/facade), config, sdk and vm; it must
+// It may import host (and host/guard, host/lifecycle, host/tasks,
+// host/threshold, host/syncer), effects (and effects/facade), config, sdk and vm; it must
 // not import host/sim (sim builds agents) or host/supervise (it sees plugins only through
 // host.Host).
 //

@@ -71,8 +71,17 @@ type HostedService interface {
 }
 
 // serviceKinds are the builtin services, by kind.
-var serviceKinds = map[string]ServiceKind{
-	ReactiveKind: reactiveKind(),
+var serviceKinds = byKind(slices.Concat(
+	catalogueKinds(),
+	[]ServiceKind{reactiveKind()},
+))
+
+func byKind(kinds []ServiceKind) map[string]ServiceKind {
+	out := make(map[string]ServiceKind, len(kinds))
+	for _, k := range kinds {
+		out[k.Kind] = k
+	}
+	return out
 }
 
 // ServiceKinds are the builtin services an agent can host, sorted by kind.
@@ -194,10 +203,15 @@ func (a *Agent) buildServices(h *host.Host, dep *config.Deployment, logger hclog
 	for _, p := range dep.EffectivePlugins() {
 		plugins[p.Name] = true
 	}
-	m := lifecycle.New(lifecycle.Config{External: func(name string) bool { return plugins[name] }})
+	m := lifecycle.New(lifecycle.Config{External: func(name string) bool { return plugins[name] },
+		OnEvent: func(e lifecycle.Event) { logServiceEvent(logger, e) }})
 	for _, s := range dep.Services {
 		if s.Builtin == "" && plugins[s.Plugin] {
-			if err := m.Add(&pluginService{name: s.Name, plugin: s.Plugin, deps: s.DependsOn, host: h}); err != nil {
+			deps := s.DependsOn
+			if s.Plugin != s.Name { // named like its plugin, it stands for it
+				deps = append([]string{s.Plugin}, deps...)
+			}
+			if err := m.Add(&pluginService{name: s.Name, plugin: s.Plugin, deps: deps, host: h}); err != nil {
 				return nil, err
 			}
 		}
@@ -327,4 +341,19 @@ func pluginHealth(p host.PluginStatus) lifecycle.Health {
 		reason += ": " + p.LastExit
 	}
 	return lifecycle.Health{State: lifecycle.Unhealthy, Reason: reason}
+}
+
+// logServiceEvent logs a service's start or stop: what an operator reads
+// to see the order, and why one failed.
+func logServiceEvent(logger hclog.Logger, e lifecycle.Event) {
+	verb := "service started"
+	if e.Stopped {
+		verb = "service stopped"
+	}
+	args := []any{"service", e.Service, "health", e.Health.String()}
+	if e.Err != nil {
+		logger.Error(verb+" with an error", append(args, "error", e.Err)...)
+		return
+	}
+	logger.Info(verb, args...)
 }

@@ -67,6 +67,18 @@ type Config struct {
 	External func(name string) bool
 	// StopTimeout bounds each service's Stop. Default DefaultStopTimeout.
 	StopTimeout time.Duration
+	// OnEvent, if set, is told of each service once its Start or Stop
+	// returned (the agent logs them), in the order they happen.
+	OnEvent func(Event)
+}
+
+// Event is a service's start or stop, done.
+type Event struct {
+	Service string
+	// Stopped: a stop; otherwise a start.
+	Stopped bool
+	Health  Health // after the Start or Stop
+	Err     error  // what Start or Stop returned
 }
 
 // Status is one service's place and health, as `status` reports it.
@@ -229,6 +241,7 @@ func (m *Manager) Start(ctx context.Context) error {
 	for _, s := range order {
 		err := s.Start(ctx)
 		h := s.Health()
+		m.event(Event{Service: s.Name(), Health: h, Err: err})
 		if err == nil && !h.Operational() {
 			err = &StartError{Service: s.Name(), Health: h}
 		} else if err != nil {
@@ -288,14 +301,22 @@ func (m *Manager) Stop(ctx context.Context) error {
 	failed := map[string]error{}
 	for i := len(started) - 1; i >= 0; i-- {
 		s := started[i]
-		if err := m.stopOne(ctx, s); err != nil {
+		err := m.stopOne(ctx, s)
+		if err != nil {
 			failed[s.Name()] = err
 		}
+		m.event(Event{Service: s.Name(), Stopped: true, Health: s.Health(), Err: err})
 	}
 	if len(failed) > 0 {
 		return &StopError{Failed: failed}
 	}
 	return nil
+}
+
+func (m *Manager) event(e Event) {
+	if m.cfg.OnEvent != nil {
+		m.cfg.OnEvent(e)
+	}
 }
 
 func (m *Manager) stopOne(ctx context.Context, s Service) error {

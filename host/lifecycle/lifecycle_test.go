@@ -70,7 +70,15 @@ func (w *world) svc(name string, deps ...string) *fake {
 
 func TestStartsInDependencyOrderStopsInReverse(t *testing.T) {
 	w := &world{}
-	m := lifecycle.New(lifecycle.Config{External: func(n string) bool { return n == "journal" || n == "transport" }})
+	var events []string
+	m := lifecycle.New(lifecycle.Config{External: func(n string) bool { return n == "journal" || n == "transport" },
+		OnEvent: func(e lifecycle.Event) {
+			verb := "started"
+			if e.Stopped {
+				verb = "stopped"
+			}
+			events = append(events, e.Service+" "+verb+" "+string(e.Health.State))
+		}})
 	for _, s := range []*fake{
 		w.svc("receipt_manager", "flow_budget_manager"),
 		w.svc("sync_service", "journal", "transport", "receipt_manager"),
@@ -106,6 +114,9 @@ func TestStartsInDependencyOrderStopsInReverse(t *testing.T) {
 		if st.Health.State != lifecycle.Stopped {
 			t.Errorf("%s after Stop: %s", st.Name, st.Health)
 		}
+	}
+	if len(events) != 8 || events[0] != "flow_budget_manager started healthy" || events[7] != "flow_budget_manager stopped stopped" {
+		t.Fatalf("events %q", events)
 	}
 }
 

@@ -1,0 +1,97 @@
+# The whole service catalogue of the agent runtime (AURA-SPEC §5) in one
+# deployment: the effect handlers, the service plugins (session, auth,
+# invitation, recovery, rendezvous) and the services the agent runtime
+# hosts in process (builtin = "..."), each started in dependency order once
+# the plugins are up and stopped in reverse before them.
+#
+#   aura-host validate examples/full/deployment.hcl
+#   aura-host plugins  examples/full/deployment.hcl   # every operation, services' included
+#   aura-host run      examples/full/deployment.hcl   # prints the plugins, then the services in start order
+#   aura-host status   examples/full/deployment.hcl   # from another terminal: each service's health
+
+deployment "full" {
+  seed = 17
+}
+
+# One authority. Its guarded operations need a capability: the services'
+# own, and sends (network.send_envelope).
+agent "alice" {
+  allow = ["session.*", "auth.*", "invitation.*", "recovery.*", "rendezvous.*", "network.send_envelope"]
+}
+
+# Effect handlers.
+plugin "crypto"  { builtin = "crypto" }
+plugin "journal" { builtin = "journal" }
+plugin "clock"   { builtin = "clock" }
+plugin "random"  { builtin = "random" }
+plugin "storage" { builtin = "storage" }
+
+# The libp2p transport; with no peers it only listens (on loopback, a port
+# the system picks).
+plugin "network" {
+  builtin    = "transport"
+  depends_on = ["crypto", "clock"]
+}
+
+# Service plugins: each runs in its own process, its state in the journal.
+plugin "session" {
+  builtin    = "session"
+  depends_on = ["journal", "clock", "random"]
+}
+plugin "auth" {
+  builtin    = "auth"
+  depends_on = ["journal", "clock", "random", "crypto"]
+}
+plugin "invitation" {
+  builtin    = "invitation"
+  depends_on = ["journal", "clock", "random"]
+}
+plugin "recovery" {
+  builtin    = "recovery"
+  depends_on = ["journal", "clock", "random", "crypto"]
+}
+plugin "rendezvous" {
+  builtin    = "rendezvous"
+  depends_on = ["journal", "clock"]
+}
+
+service "session" {}
+service "auth" {}
+service "invitation" {}
+service "recovery" {}
+service "rendezvous_manager" {
+  plugin     = "rendezvous"
+  depends_on = ["network"]
+}
+
+# Services the agent runtime hosts: they read what no plugin may hold (the
+# guard chain's budgets and receipts, every routed call).
+service "flow_budget_manager" { builtin = "flow_budget_manager" }
+service "receipt_manager" {
+  builtin    = "receipt_manager"
+  depends_on = ["flow_budget_manager"]
+}
+service "threshold_signing" { builtin = "threshold_signing" }
+service "sync_service" {
+  builtin    = "sync_service"
+  depends_on = ["journal", "network"]
+}
+# The reactive pipeline: signals from the facts the journal commits
+# (`aura-host watch examples/full/deployment.hcl invitations`).
+service "reactive" {
+  builtin    = "reactive"
+  depends_on = ["journal"]
+  config {
+    signals = [
+      { name = "invitations", source = { predicate = "invitation.created" }, reduce = "count" },
+      { name = "last_invitation", source = { predicate = "invitation.created" }, reduce = "latest" },
+    ]
+  }
+}
+
+simulation {
+  plugin "clock"   { builtin = "sim-clock" }
+  plugin "random"  { builtin = "sim-random" }
+  plugin "storage" { builtin = "sim-storage" }
+  plugin "network" { builtin = "sim-network" }
+}
