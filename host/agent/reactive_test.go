@@ -204,3 +204,22 @@ func TestAdminWatchStreamsAnAgentsSignal(t *testing.T) {
 		t.Fatalf("after shutdown: %v, want ErrWatchEnded", err)
 	}
 }
+
+// Attack: the reactive family acts for the agent that hosts it. A call
+// naming another authority — a peer's, say — is refused by the Router
+// before the pipeline sees it, and changes nothing.
+func TestReactiveCallsForAnotherAuthorityAreRefused(t *testing.T) {
+	a := reactiveAgent(t)
+	mallory := effects.DeriveAuthorityID("mallory", 1)
+	for _, call := range []*effects.Call{
+		{Op: effects.ReactiveEmit, Authority: mallory, Args: effects.Map(map[string]effects.Value{"signal": effects.String("busy"), "value": effects.Bool(true)})},
+		{Op: effects.ReactiveRead, Authority: mallory, Args: effects.Map(map[string]effects.Value{"signal": effects.String("busy")})},
+	} {
+		if _, err := a.Router().Invoke(t.Context(), call); !errorsIs(err, effects.ErrDenied) {
+			t.Fatalf("%s as another authority: %v, want denied", call.Op, err)
+		}
+	}
+	if v, err := a.Reactive().Read(t.Context(), "busy"); err != nil || !v.Equal(effects.Bool(false)) {
+		t.Fatalf("busy = %v, %v after the refused emit", v, err)
+	}
+}
