@@ -223,3 +223,27 @@ func TestReactiveCallsForAnotherAuthorityAreRefused(t *testing.T) {
 		t.Fatalf("busy = %v, %v after the refused emit", v, err)
 	}
 }
+
+// In simulation mode the pipeline works the same: its batch window is on
+// the machine's clock, not the simulator's virtual time, so a commit
+// reaches a subscriber without the simulated clock moving.
+func TestReactiveInSimulationMode(t *testing.T) {
+	a, err := agent.NewBuilder().WithConfig(deployment(t, reactiveDeployment)).WithAuthorityLabel("alice").
+		WithBuiltins(plugins.Lookup, true).WithLogger(quietLogger(t)).BuildSimulation(context.Background(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
+	sub, err := a.Subscribe("invites")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sub.Close()
+	next(t, sub.C())
+	for i := range int64(3) {
+		appendFact(t, a, invited("bob", i))
+		if v := next(t, sub.C()); !v.Equal(effects.Int(i + 1)) {
+			t.Fatalf("after append %d: %v", i+1, v)
+		}
+	}
+}
