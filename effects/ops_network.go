@@ -44,4 +44,6 @@ const (
 	NetworkControlNextDelivery OpID = "network_control.next_delivery"
 	// NetworkControlStats describes the network.
 	NetworkControlStats OpID = "network_control.stats"
+	// NetworkControlLink describes what has crossed one link (source to destination), whatever the context.
+	NetworkControlLink OpID = "network_control.link"
 )

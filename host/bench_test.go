@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -177,6 +178,19 @@ func BenchmarkRouterInProcess(b *testing.B) {
 	b.Run("routed", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := r.Invoke(ctx, c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// With an observer, as an agent's builtin services install them (the
+	// reactive pipeline, the health observer, metrics): two clock reads
+	// and the observer's call on every routed call.
+	observed := host.NewRouter(reg, effects.DeriveAuthorityID("bench", 0))
+	var calls atomic.Int64
+	observed.Observe(func(*effects.Call, effects.Value, error, time.Duration) { calls.Add(1) })
+	b.Run("routed_observed", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := observed.Invoke(ctx, c); err != nil {
 				b.Fatal(err)
 			}
 		}

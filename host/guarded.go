@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/guard"
@@ -47,6 +48,11 @@ type guardChain struct {
 
 	initMu sync.Mutex
 	inited map[guard.BudgetKey]bool
+
+	// reserved are the contexts whose sends only their holder may make
+	// (Router.ReserveContext), read on every send without a lock.
+	reserveMu sync.Mutex
+	reserved  atomic.Pointer[map[effects.ContextID]*reservation]
 }
 
 // GuardConfig configures the guard chain of one agent.
@@ -117,6 +123,9 @@ func (g *guardChain) before(ctx context.Context, call *effects.Call) (_ *effects
 		if env.Source != call.Authority {
 			return nil, guard.Decision{}, &effects.Error{Code: effects.CodeDenied, Op: call.Op,
 				Message: fmt.Sprintf("envelope source %s is not the sending authority %s", env.Source, call.Authority)}
+		}
+		if err := g.checkReserved(ctx, call.Op, env.Context); err != nil {
+			return nil, guard.Decision{}, err
 		}
 		req.Context, req.Peer, req.PayloadSize = env.Context, env.Destination, len(env.Payload)
 		req.Body = effects.Map(map[string]effects.Value{"payload_bytes": effects.Int(int64(len(env.Payload)))})

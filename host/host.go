@@ -245,6 +245,10 @@ func (h *Host) Registry() *effects.Registry { return h.registry }
 // admin socket's address).
 func (h *Host) StateDir() string { return h.cfg.Deployment.StateDir }
 
+// Deployment is the deployment the host runs, its mode and state
+// directory applied: what host-owned services read their peers from.
+func (h *Host) Deployment() *config.Deployment { return h.cfg.Deployment }
+
 // SocketDir is the host's private socket directory (0700), removed on
 // Shutdown: where an admin endpoint serving this host may put its socket.
 func (h *Host) SocketDir() string { return h.plugins.SocketDir() }

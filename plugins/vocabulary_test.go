@@ -27,6 +27,9 @@ var hostOwnedFamilies = map[string]string{
 	// device.sign and device.public_key hold the agent's device key, which
 	// must never be handed to a plugin.
 	"device": "host/agent",
+	// cover.status describes the cover-traffic service, which the agent
+	// hosts in process: it must see every send and spend a reserved budget.
+	"cover": "host/agent (host/cover)",
 	// The catalogue's views read the guard chain's state (budgets,
 	// receipts) and the agent's (its held key, its sync service).
 	"flow_budget": "host/agent",

@@ -39,6 +39,7 @@ type Clients struct {
 	Recovery    *Recovery    // recovery.*: the guardian recovery service
 	Rendezvous  *Rendezvous  // rendezvous.*: the rendezvous service
 	Device      *Device      // device.*: the agent's device key (served by the agent runtime)
+	Cover       *Cover       // cover.*: the cover-traffic service (hosted by the agent runtime)
 	Reactive    *Reactive    // reactive.*: signals of the reactive pipeline (a service the agent hosts)
 
 	scope Scope
@@ -70,6 +71,7 @@ func NewScoped(inv Invoker, scope Scope) *Clients {
 		Recovery:    &Recovery{c},
 		Rendezvous:  &Rendezvous{c},
 		Device:      &Device{c},
+		Cover:       &Cover{c},
 		Reactive:    &Reactive{c},
 		scope:       scope,
 		inv:         inv,

@@ -1,6 +1,10 @@
 package facade_test
 
-import "github.com/aurahost/aura-host/effects"
+import (
+	"slices"
+
+	"github.com/aurahost/aura-host/effects"
+)
 
 // pluginSpecs transcribes what the first-party plugins declare (ID,
 // parameters, result kind; docs left out) for the operations the facades
@@ -122,4 +126,4 @@ var pluginSpecs = append([]effects.OpSpec{
 	{ID: effects.RendezvousLookup, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "peer", Kind: effects.KindString}}},
 	{ID: effects.RendezvousList, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true},
 	{ID: effects.RendezvousExpire, Result: effects.KindInt, Determinism: effects.WritesWorld, Idempotent: true},
-}, append(effects.DeviceOps(), effects.ReactiveOps()...)...) // host/agent serves the device family and hosts the reactive pipeline
+}, slices.Concat(effects.DeviceOps(), effects.CoverOps(), effects.ReactiveOps())...) // host/agent serves the device, cover and reactive families

@@ -88,6 +88,18 @@ service "reactive" {
     ]
   }
 }
+# Cover traffic: with privacy_mode = true every peer link carries at least
+# floor_pps packets per second, the application's sends topped up with
+# opaque cover envelopes charged to a reserved flow budget. Off, it only
+# drops the cover its peers send (and `status` says so).
+service "cover_traffic" {
+  builtin    = "cover_traffic"
+  depends_on = ["network", "clock", "random"]
+  config {
+    privacy_mode = false
+    floor_pps    = 2
+  }
+}
 
 simulation {
   plugin "clock"   { builtin = "sim-clock" }

@@ -73,7 +73,7 @@ type HostedService interface {
 // serviceKinds are the builtin services, by kind.
 var serviceKinds = byKind(slices.Concat(
 	catalogueKinds(),
-	[]ServiceKind{reactiveKind()},
+	[]ServiceKind{coverKind(), reactiveKind()},
 ))
 
 func byKind(kinds []ServiceKind) map[string]ServiceKind {

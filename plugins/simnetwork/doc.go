@@ -10,7 +10,10 @@
 // "network_faults" family that sets
 // faults (drop, delay, duplication, reordering, partitions) and
 // retransmission, and the "network_control" family through which a
-// simulator moves the network's virtual time.
+// simulator moves the network's virtual time and reads what it did
+// (stats; link: what crossed one link, source to destination, whatever
+// the context — what an observer of that link counts, as the cover-traffic
+// test does).
 //
 // Network is the simulated network itself, usable in process: a host that
 // runs several agents in one process gives them one Network (Send,

@@ -145,5 +145,6 @@ func (p *plugin) controlOperations() []sdk.Operation {
 			},
 			Handle: func(context.Context, *sdk.Call) (sdk.Value, error) { return p.network().Stats().Value(), nil },
 		},
+		p.linkOperation(),
 	}
 }

@@ -130,6 +130,7 @@ type Network struct {
 	lastOnLink map[[2]string]int64      // latest arrival time per (source, destination), for FIFO
 	learnt     map[string]*learnt       // by learner's endpoint key ("" for no authority): peers learnt from descriptors
 	stats      Stats
+	links      map[[2]string]*LinkStats // per (source, destination): what crossed it (links.go)
 }
 
 // NewNetwork returns a perfect network at virtual time 0 whose faults,
@@ -276,6 +277,7 @@ func (n *Network) Send(e Envelope) (SendResult, error) {
 	src, dst := networkops.AddressKey(e.Source), networkops.AddressKey(e.Destination)
 	n.known[src], n.known[dst] = e.Source, e.Destination
 	n.stats.Sent++
+	n.link([2]string{src, dst}).Sent++
 	n.seq++
 	m := &message{env: e, link: [2]string{src, dst}, fifo: !n.faults.Reorder}
 	res := SendResult{Seq: n.seq}

@@ -29,6 +29,7 @@ func TestConformance(t *testing.T) {
 		sdktest.WithSample(effects.NetworkSendEnvelope, args("envelope", envelope("a", "b", "c", "hi"))),
 		sdktest.WithSample(effects.NetworkReceiveEnvelopeFrom, args("source", s("a"), "context", s("c"))),
 		sdktest.WithSample(effects.NetworkIsChannelEstablished, args("context", s("c"), "peer", s("b"))),
+		sdktest.WithSample(effects.NetworkControlLink, args("source", s("a"), "destination", s("b"))),
 		sdktest.WithSample(effects.TransportLearnPeer, learnArgs(signed(t, effects.DeriveAuthorityID("bob", 0), deviceKey(1), 0, 1))),
 	)
 }

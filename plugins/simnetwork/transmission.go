@@ -208,5 +208,6 @@ func (n *Network) deliver(m *message) {
 	n.channels[[3]string{src, dst, ctx}] = true
 	n.channels[[3]string{dst, src, ctx}] = true
 	n.stats.Delivered++
+	n.countDelivery(m)
 	m.delivered = true
 }
