@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/aurahost/aura-host/host/admin"
 	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/host/lifecycle"
+	"github.com/aurahost/aura-host/host/syncer"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -245,5 +247,36 @@ func TestReactiveInSimulationMode(t *testing.T) {
 		if v := next(t, sub.C()); !v.Equal(effects.Int(i + 1)) {
 			t.Fatalf("after append %d: %v", i+1, v)
 		}
+	}
+}
+
+// Facts merged from a peer by journal.merge_signed (what the sync service
+// does, pages of canonical bytes included) reach the signals; a fact the
+// journal refuses (signed by a key not given for its authority) does not.
+func TestMergedSignedFactsUpdateSignals(t *testing.T) {
+	a := reactiveAgent(t)
+	_, peerKey, _ := ed25519.GenerateKey(nil)
+	_, strangerKey, _ := ed25519.GenerateKey(nil)
+	sign := func(key ed25519.PrivateKey, who string, ms int64) effects.Value {
+		f := invited(who, ms)
+		f, err := syncer.SignFact(key, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	good, forged := sign(peerKey, "erin", 10), sign(strangerKey, "frank", 11)
+	page := effects.List(sign(peerKey, "gina", 12)).Canonical()
+	keys := effects.List(effects.Map(map[string]effects.Value{"authority": effects.String("alice"), "key": effects.Bytes(peerKey.Public().(ed25519.PublicKey))}))
+	res, err := a.Invoke(t.Context(), effects.JournalMergeSigned, effects.Map(map[string]effects.Value{
+		"facts": effects.List(good, forged), "pages": effects.List(effects.Bytes(page)), "keys": keys}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged, _ := res.Get("merged"); !merged.Equal(effects.Int(2)) {
+		t.Fatalf("merge_signed: %v, want 2 merged and the forged one refused", res)
+	}
+	if v, err := a.Reactive().Read(t.Context(), "invites"); err != nil || !v.Equal(effects.Int(2)) {
+		t.Fatalf("invites = %v, %v after merging two signed facts (one refused), want 2", v, err)
 	}
 }
