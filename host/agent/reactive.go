@@ -26,8 +26,8 @@ const ReactiveKind = "reactive"
 // merge_facts, merge_signed) with its arguments and result, so the facts
 // reach it without being read back; the pipeline reads the journal through
 // the agent's Invoke only to start a source signal from the facts already
-// committed. The guard chain's own journal facts are appended beneath the
-// Router and are not seen.
+// committed. The guard chain's own journal facts, appended beneath the
+// Router, are shown to its observers too.
 func reactiveKind() ServiceKind {
 	return ServiceKind{
 		Kind: ReactiveKind,

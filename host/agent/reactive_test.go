@@ -280,3 +280,49 @@ func TestMergedSignedFactsUpdateSignals(t *testing.T) {
 		t.Fatalf("invites = %v, %v after merging two signed facts (one refused), want 2", v, err)
 	}
 }
+
+// The guard chain's own facts — journaled beneath the router for every
+// guarded operation — reach the signals too: a count of guard.operation
+// facts follows the guarded calls, and a denied call adds none.
+func TestGuardFactsUpdateSignals(t *testing.T) {
+	a, err := agent.NewBuilder().WithConfig(deployment(t, `
+deployment "guarded" {
+  seed = 9
+}
+agent "alice" { allow = ["session.create"] }
+plugin "journal" { builtin = "journal" }
+plugin "clock"   { builtin = "clock" }
+plugin "random"  { builtin = "random" }
+plugin "session" {
+  builtin    = "session"
+  depends_on = ["journal", "clock", "random"]
+}
+service "signals" {
+  builtin = "reactive"
+  config {
+    signals = [{ name = "guarded", source = { type = "guard.operation" }, reduce = "count" }]
+  }
+}
+`)).WithAuthorityLabel("alice").WithBuiltins(plugins.Lookup, true).WithLogger(quietLogger(t)).BuildTesting(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Shutdown(context.Background()) })
+	sub, err := a.Subscribe("guarded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next(t, sub.C())
+	if _, err := a.Invoke(t.Context(), effects.SessionCreate, createSession); err != nil {
+		t.Fatal(err)
+	}
+	if v := next(t, sub.C()); !v.Equal(effects.Int(1)) {
+		t.Fatalf("after one guarded call: %v, want 1", v)
+	}
+	if _, err := a.Invoke(t.Context(), effects.SessionListActive, effects.Map(nil)); !errorsIs(err, effects.ErrDenied) {
+		t.Fatalf("session.list_active without a capability: %v, want denied", err)
+	}
+	if v, err := a.Reactive().Read(t.Context(), "guarded"); err != nil || !v.Equal(effects.Int(1)) {
+		t.Fatalf("guarded = %v, %v after a denied call, want 1", v, err)
+	}
+}

@@ -5,9 +5,9 @@
 //
 // The agent runtime (host/agent, reactive.go) hosts one Pipeline per
 // service "NAME" { builtin = "reactive" } block: a Router observer hands it
-// every successful journal.append_fact, merge_facts and merge_signed call
-// (Offer, a Commit: the call's arguments and result, so no fact is read
-// back), and the Pipeline serves the reactive operation family
+// every successful journal.append_fact, merge_facts and merge_signed call,
+// the guard chain's own appends included (Offer, a Commit: the call's
+// arguments and result, so no fact is read back), and the Pipeline serves the reactive operation family
 // (effects.ReactiveOps: register, read, emit, list) as an effects.Handler.
 // Go callers also Subscribe.
 //
