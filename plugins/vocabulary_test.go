@@ -36,6 +36,9 @@ var hostOwnedFamilies = map[string]string{
 	"receipt":     "host/agent",
 	"threshold":   "host/agent",
 	"sync":        "host/agent",
+	// hold.* is the hold service, hosted in process because it signs with
+	// the device key and sends through the agent's guard chain.
+	"hold": "host/holds (a builtin service of host/agent)",
 }
 
 // opConstants reads package effects' source and returns its constants of

@@ -40,6 +40,7 @@ type Clients struct {
 	Rendezvous  *Rendezvous  // rendezvous.*: the rendezvous service
 	Device      *Device      // device.*: the agent's device key (served by the agent runtime)
 	Cover       *Cover       // cover.*: the cover-traffic service (hosted by the agent runtime)
+	Holds       *Holds       // hold.*: the hold service (hosted by the agent runtime)
 	Reactive    *Reactive    // reactive.*: signals of the reactive pipeline (a service the agent hosts)
 
 	scope Scope
@@ -72,6 +73,7 @@ func NewScoped(inv Invoker, scope Scope) *Clients {
 		Rendezvous:  &Rendezvous{c},
 		Device:      &Device{c},
 		Cover:       &Cover{c},
+		Holds:       &Holds{c},
 		Reactive:    &Reactive{c},
 		scope:       scope,
 		inv:         inv,

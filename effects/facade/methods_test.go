@@ -26,7 +26,7 @@ func allCases() []methodCase {
 	var cs []methodCase
 	for _, family := range [][]methodCase{
 		cryptoCases(), frostCases(), storageCases(), clockCases(), randomCases(), consoleCases(),
-		journalCases(), networkCases(), sessionCases(), authCases(), invitationCases(), recoveryCases(), rendezvousCases(), deviceCases(), coverCases(),
+		journalCases(), networkCases(), sessionCases(), authCases(), invitationCases(), recoveryCases(), rendezvousCases(), deviceCases(), coverCases(), holdCases(),
 		reactiveCases(),
 	} {
 		cs = append(cs, family...)

@@ -126,4 +126,4 @@ var pluginSpecs = append([]effects.OpSpec{
 	{ID: effects.RendezvousLookup, Result: effects.KindMap, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "peer", Kind: effects.KindString}}},
 	{ID: effects.RendezvousList, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true},
 	{ID: effects.RendezvousExpire, Result: effects.KindInt, Determinism: effects.WritesWorld, Idempotent: true},
-}, slices.Concat(effects.DeviceOps(), effects.CoverOps(), effects.ReactiveOps())...) // host/agent serves the device, cover and reactive families
+}, slices.Concat(effects.DeviceOps(), effects.CoverOps(), effects.HoldOps(), effects.ReactiveOps())...) // host/agent serves the device family and hosts the cover, hold and reactive services

@@ -72,6 +72,12 @@ service "receipt_manager" {
   depends_on = ["flow_budget_manager"]
 }
 service "threshold_signing" { builtin = "threshold_signing" }
+# Shared custody: sealed envelopes for an offline peer kept by 3 holders
+# (this one-agent deployment has no peers, so it holds and deposits nothing).
+service "hold_manager" {
+  builtin    = "holds"
+  depends_on = ["storage", "network"]
+}
 service "sync_service" {
   builtin    = "sync_service"
   depends_on = ["journal", "network"]

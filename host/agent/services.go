@@ -61,6 +61,9 @@ type ServiceEnv struct {
 	Settings effects.Value
 	// Logger is the agent's logger, named after the service.
 	Logger hclog.Logger
+	// Deployment is the agent's deployment (its agents and peers, to name
+	// the service's peers).
+	Deployment *config.Deployment
 }
 
 // HostedService is a service the agent hosts: its lifecycle, and the
@@ -73,7 +76,7 @@ type HostedService interface {
 // serviceKinds are the builtin services, by kind.
 var serviceKinds = byKind(slices.Concat(
 	catalogueKinds(),
-	[]ServiceKind{coverKind(), reactiveKind()},
+	[]ServiceKind{coverKind(), holdsKind(), reactiveKind()},
 ))
 
 func byKind(kinds []ServiceKind) map[string]ServiceKind {
@@ -218,7 +221,7 @@ func (a *Agent) buildServices(h *host.Host, dep *config.Deployment, logger hclog
 	}
 	for _, d := range decls {
 		name := d.block.Name
-		built, err := d.kind.New(ServiceEnv{Agent: a, Name: name, Settings: d.settings, Logger: logger.Named(name)})
+		built, err := d.kind.New(ServiceEnv{Agent: a, Name: name, Settings: d.settings, Logger: logger.Named(name), Deployment: dep})
 		if err != nil {
 			return nil, fmt.Errorf("service %s (%s): %w", name, d.kind.Kind, err)
 		}

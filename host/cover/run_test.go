@@ -28,19 +28,28 @@ run "pp" {
   roles    = { Client = "alice", Server = "bob" }
 }
 `
-	s, err := sim.New(t.Context(), sim.Config{Deployment: hosttest.Deployment(t, src), Seed: 3, Builtins: plugins.Lookup, Logger: hosttest.QuietLogger(t)})
-	if err != nil {
-		t.Fatal(err)
+	// Twice with one seed: the cover ticks run only while the loop waits
+	// for everything to sleep, so the bundles are the same, byte for byte.
+	var hashes []string
+	for range 2 {
+		s, err := sim.New(t.Context(), sim.Config{Deployment: hosttest.Deployment(t, src), Seed: 3, Builtins: plugins.Lookup, Logger: hosttest.QuietLogger(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := s.Run(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := out.Runs[0].Err; err != nil {
+			t.Fatalf("ping-pong beside cover traffic: %v", err)
+		}
+		if st := s.Agent("alice").CoverService().Status(); !st.Sending {
+			t.Fatalf("cover is not running beside the protocol: %+v", st)
+		}
+		hashes = append(hashes, out.Bundle.Hash())
+		s.Close(context.Background())
 	}
-	defer s.Close(context.Background())
-	out, err := s.Run(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := out.Runs[0].Err; err != nil {
-		t.Fatalf("ping-pong beside cover traffic: %v", err)
-	}
-	if st := s.Agent("alice").CoverService().Status(); !st.Sending {
-		t.Fatalf("cover is not running beside the protocol: %+v", st)
+	if hashes[0] != hashes[1] {
+		t.Fatalf("one seed, two bundles: %s and %s", hashes[0], hashes[1])
 	}
 }

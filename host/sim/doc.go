@@ -13,9 +13,9 @@
 // machine of a multi-host deployment (NewMachine, machine.go): its agent
 // blocks are the local agents, its peers the others, its relay peers the
 // relays its agents reserve on; RunEach runs its runs in order and records
-// each outcome. In production the post office takes only its runs'
-// envelopes (by source and context), leaving other services' (journal
-// sync) in the inbox for them.
+// each outcome. The post office takes only its runs' envelopes (by source
+// and context), leaving other services' (journal sync, holds) in the inbox
+// for them, in simulation as in production.
 //
 // Its parts: Simulation (simulation.go) builds the agents and binds
 // protocol runs to them; the loop (loop.go) drives rounds of the executor

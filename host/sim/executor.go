@@ -18,15 +18,19 @@ type machineResult struct {
 // can block in a virtual sleep, and collects their results: the loop looks
 // at none until every running machine has returned or fallen asleep.
 type executor struct {
-	ctx     context.Context
-	clock   *sdk.Local // the shared sim-clock, or nil
-	results chan machineResult
-	running map[*simMachine]bool
-	got     map[*simMachine]machineResult // results not yet handled
+	ctx   context.Context
+	clock *sdk.Local // the shared sim-clock, or nil
+	// background counts the agents' periodic tasks alive now (a builtin
+	// service's tick: cover traffic, hold GC): each sleeps on the shared
+	// clock between its runs, so a round is quiet only once they sleep too.
+	background func() int
+	results    chan machineResult
+	running    map[*simMachine]bool
+	got        map[*simMachine]machineResult // results not yet handled
 }
 
-func newExecutor(ctx context.Context, clock *sdk.Local) *executor {
-	return &executor{ctx: ctx, clock: clock, results: make(chan machineResult, 64),
+func newExecutor(ctx context.Context, clock *sdk.Local, background func() int) *executor {
+	return &executor{ctx: ctx, clock: clock, background: background, results: make(chan machineResult, 64),
 		running: map[*simMachine]bool{}, got: map[*simMachine]machineResult{}}
 }
 
@@ -51,11 +55,18 @@ func (e *executor) start(sm *simMachine) {
 }
 
 // quiesce waits until every running machine has returned or is asleep on
-// the virtual clock.
+// the virtual clock, and every periodic task of the agents sleeps too: what
+// those tasks do between two sleeps (a service's tick, sending envelopes)
+// happens while the loop waits, never while it flushes or delivers, so a
+// seed still gives one trace.
 func (e *executor) quiesce() error {
-	for len(e.running) > 0 {
+	for {
+		n := len(e.running) + e.background()
+		if n == 0 || e.clock == nil && len(e.running) == 0 {
+			return nil
+		}
 		ctx, cancel := context.WithCancel(e.ctx)
-		asleep := e.sleepers(ctx, len(e.running))
+		asleep := e.sleepers(ctx, n)
 		select {
 		case res := <-e.results:
 			cancel()
@@ -69,7 +80,6 @@ func (e *executor) quiesce() error {
 			return e.ctx.Err()
 		}
 	}
-	return nil
 }
 
 // sleepers returns a channel closed once n machines sleep on the virtual

@@ -37,12 +37,13 @@ type loop struct {
 func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	l := &loop{ctx: ctx, runs: runs, exec: newExecutor(ctx, s.clock),
+	l := &loop{ctx: ctx, runs: runs, exec: newExecutor(ctx, s.clock, s.periodicTasks),
 		bundle: newTraceBundle(s.dep, s.cfg.Seed, s.cfg.Granularity)}
 	l.post = &postOffice{ctx: ctx, logger: s.cfg.Logger, runs: runs, agents: s.agents, running: l.exec.isRunning, early: &s.early}
-	if s.cfg.Mode == effects.Production {
-		l.post.sources, l.post.contexts = s.runAddresses()
-	}
+	// The post office takes only its runs' envelopes (per source and
+	// context), leaving other contexts' — the sync and hold services' — in
+	// the inbox for them, in simulation as in production.
+	l.post.sources, l.post.contexts = s.runAddresses()
 	l.post.deliverEarly()
 	l.time = &timeline{ctx: ctx, s: s, faults: schedule(s.dep.Faults), bundle: l.bundle}
 	if s.cfg.Mode == effects.Production {

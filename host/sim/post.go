@@ -22,9 +22,8 @@ type postOffice struct {
 	runs    []*simRun
 	agents  []*simAgent
 	running func(*simMachine) bool
-	// sources and contexts, in production, are every agent of the
-	// deployment and every run's context: take receives only envelopes
-	// of the runs. Nil in simulation.
+	// sources and contexts are every agent of the deployment and every
+	// run's context: take receives only envelopes of the runs.
 	sources  []effects.AuthorityID
 	contexts []effects.ContextID
 	// early holds messages for sessions no run of this call has bound
@@ -142,11 +141,10 @@ func (p *postOffice) receive() int {
 }
 
 // take takes the next envelope the network delivered to agent a, null
-// when there is none. In simulation it is the network's next; in
-// production only an envelope of one of the deployment's runs (by its
-// context, from one of its agents) is taken, so that what other services
-// of the agent receive in their own contexts — the sync service's
-// envelopes — stays in the inbox for them.
+// when there is none: only an envelope of one of the deployment's runs (by
+// its context, from one of its agents), in sources then contexts order,
+// so that what other services of the agent receive in their own contexts
+// — the sync and hold services' envelopes — stays in the inbox for them.
 func (p *postOffice) take(a *simAgent) (effects.Value, error) {
 	if p.sources == nil {
 		return a.agent.Invoke(p.ctx, "network.receive_envelope", effects.Map(nil))

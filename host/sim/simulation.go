@@ -126,6 +126,27 @@ type simAgent struct {
 	down  bool // crashed by a fault
 }
 
+// periodicTasks counts the periodic tasks alive on the agents that are up
+// (a builtin service's tick), which sleep on the shared clock between runs.
+// Only simulation shares a clock that they sleep on.
+func (s *Simulation) periodicTasks() int {
+	if s.cfg.Mode == effects.Production {
+		return 0
+	}
+	n := 0
+	for _, a := range s.agents {
+		if a.down {
+			continue
+		}
+		for _, t := range a.agent.Tasks().Tasks() {
+			if t.Interval > 0 && t.Running {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // New builds the shared plugins and every agent of the
 // deployment (or its one implicit agent), in simulation mode with cfg.Seed.
 func New(ctx context.Context, cfg Config) (*Simulation, error) {

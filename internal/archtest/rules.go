@@ -120,6 +120,8 @@ var Rules = []Rule{
 		Why: "the anti-entropy sync service: sees the journal and the network only through operations, over the agent's invoker"},
 	{Pkg: "host/cover/...", May: []string{"effects/...", "host/lifecycle", "host/guard"}, TestMay: []string{"host", "host/agent", "host/sim", "host/internal/...", "sdk", "sdk/sdktest", "plugins/...", "config"},
 		Why: "the cover-traffic service and its anonymous paths: sees the network, clock and random effects only through the agent's invoker; its tests drive agents and the simulator"},
+	{Pkg: "host/holds/...", May: []string{"effects", "host/lifecycle"},
+		Why: "the hold service: sees the network, storage, clock and device only through operations, over the agent's invoker"},
 	{Pkg: "host/reactive", May: []string{"effects", "host/lifecycle"}, Std: slices.Concat(vmStd, []string{"sync/atomic", "time"}),
 		Why: "the reactive pipeline: fed journal commits by the agent, sees the journal only through an invoker; touches nothing of the OS"},
 	{Pkg: "host/lifecycle", Why: "the service lifecycle (start in dependency order, stop in reverse, health): imports nothing of the project"},
