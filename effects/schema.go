@@ -232,3 +232,20 @@ func ParseMode(s string) (Mode, error) {
 // Deterministic reports whether the mode derives identifiers and randomness
 // from a seed.
 func (m Mode) Deterministic() bool { return m == Testing || m == Simulation }
+
+// String is the mode's name.
+func (m Mode) String() string { return string(m) }
+
+// Set parses a mode name into m (ParseMode), so that a *Mode is a
+// command-line flag's value (flag.Value, pflag.Value): a misspelt mode
+// fails when the flag is parsed.
+func (m *Mode) Set(s string) error {
+	v, err := ParseMode(s)
+	if err == nil {
+		*m = v
+	}
+	return err
+}
+
+// Type names a Mode flag's value in help text.
+func (m *Mode) Type() string { return "mode" }

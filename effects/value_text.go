@@ -6,6 +6,17 @@ import (
 	"io"
 )
 
+// WriteAs prints a result for scripts (asJSON: its JSON value form on one
+// line) or for people (WriteText).
+func (v Value) WriteAs(w io.Writer, asJSON bool) error {
+	if !asJSON {
+		v.WriteText(w)
+		return nil
+	}
+	_, err := fmt.Fprintf(w, "%s\n", v.appendJSON(nil))
+	return err
+}
+
 // WriteText prints a result for people, as `aura-host invoke` does: bytes
 // as bare hex, strings as they are, a map as one "name: value" line per
 // field; anything else in the String form. Unlike String, nothing is

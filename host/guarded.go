@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/guard"
@@ -51,6 +52,10 @@ type guardChain struct {
 
 	initMu sync.Mutex
 	inited map[guard.BudgetKey]bool
+
+	// observers are the router's: the chain's own journal facts, appended
+	// beneath the router, are shown to them too (Router.Observe).
+	observers *atomic.Pointer[[]Observer]
 
 	// reserved are the contexts whose sends only their holder may make
 	// (Router.ReserveContext), read on every send without a lock.
@@ -253,7 +258,20 @@ func (g *guardChain) appendFact(ctx context.Context, fact effects.Value) error {
 	c.args[0] = effects.Field{Key: "fact", Value: fact}
 	args, _ := effects.SortedMap(c.args[:]) // one key: always in order
 	c.call = effects.Call{Op: effects.JournalAppendFact, Args: args, Authority: g.authority}
-	_, err := e.Handler.Invoke(ctx, &c.call)
+	var obs *[]Observer
+	var start time.Time
+	if g.observers != nil {
+		if obs = g.observers.Load(); obs != nil {
+			start = time.Now()
+		}
+	}
+	v, err := e.Handler.Invoke(ctx, &c.call)
+	if obs != nil {
+		elapsed := time.Since(start)
+		for _, o := range *obs {
+			o(&c.call, v, err, elapsed)
+		}
+	}
 	return err
 }
 

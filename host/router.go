@@ -36,7 +36,9 @@ type Router struct {
 // caller's goroutine: it must be quick and must not block.
 type Observer func(call *effects.Call, result effects.Value, err error, elapsed time.Duration)
 
-// Observe adds an observer of every call routed from now on.
+// Observe adds an observer of every call routed from now on, and of the
+// guard chain's own journal.append_fact calls (the journal coupling's
+// facts, which it makes beneath the router).
 func (r *Router) Observe(o Observer) {
 	r.observeMu.Lock()
 	defer r.observeMu.Unlock()
@@ -118,6 +120,7 @@ func (r *Router) route(ctx context.Context, call *effects.Call) (effects.Value, 
 // on; the host does it for agents before it starts.
 func (r *Router) Guard(cfg GuardConfig) {
 	r.guard = newGuardChain(r.authority, r.registry, cfg)
+	r.guard.observers = &r.observers
 }
 
 // Authority is the authority this router acts for.

@@ -65,7 +65,3 @@ func shutdown(stop func(context.Context) error, logger hclog.Logger) {
 		logger.Error("shutdown", "error", err)
 	}
 }
-
-// noAgents is what run and invoke say of a deployment without agent
-// blocks: a plain plugin host, whose calls no guard chain checks.
-const noAgents = "no agents: calls are not guarded"

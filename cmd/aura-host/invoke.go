@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -9,7 +8,6 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
-	"github.com/aurahost/aura-host/host/admin"
 	"github.com/aurahost/aura-host/host/agent"
 )
 
@@ -60,37 +58,20 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 			if err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
-			defer cancel()
-			var v effects.Value
-			if c, st, ok := admin.FindRunning(ctx, dep.StateDir, dep.Name); ok && mode.mode == "" {
-				// The deployment is being served and no --mode asks for
-				// another: call into it rather than start a second copy
-				// (its storage is locked by the first).
-				fmt.Fprintf(stderr, "invoking through the running host (pid %d)\n", st.PID)
-				v, err = c.InvokeText(ctx, as, op, args[2:])
-			} else {
-				// Start what the call acts as (the agent, with its guard
-				// chain), bounded by the command's context, not the call's.
-				h, stop, startErr := agent.StartAs(cmd.Context(), dep, as, host.Config{Logger: logger})
-				if startErr != nil {
-					return reportHostError(dep, startErr)
-				}
-				defer shutdown(stop, logger)
-				v, err = h.InvokeText(ctx, op, args[2:])
+			// Into the running host unless --mode asks for another.
+			v, pid, err := agent.InvokeOnce(cmd.Context(), dep, as, op, args[2:], timeout, mode.mode == "", host.Config{Logger: logger})
+			if pid != 0 {
+				fmt.Fprintf(stderr, "invoking through the running host (pid %d)\n", pid)
+			}
+			if reportDiagnostics(dep.Files, err) {
+				return &exitError{code: 1}
 			}
 			if e := effects.AsError(err); e != nil && e.Code == effects.CodeUnknownOp {
 				return fmt.Errorf("%w (run `aura-host plugins %s` to list operations)", err, args[0])
 			} else if err != nil {
 				return err
 			}
-			if asJSON {
-				out, _ := v.MarshalJSON()
-				fmt.Fprintln(cmd.OutOrStdout(), string(out))
-				return nil
-			}
-			v.WriteText(cmd.OutOrStdout())
-			return nil
+			return v.WriteAs(cmd.OutOrStdout(), asJSON)
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "deadline for the call")

@@ -15,26 +15,13 @@ also replaces the deployment's). A file without such a block runs its own
 plugins in that mode, seeded.`
 
 // modeValue is the --mode flag: empty (the file's mode) or a valid mode,
-// checked when the flag is parsed so a misspelling fails at once.
+// checked when the flag is parsed (effects.Mode is a flag value) so a
+// misspelling fails at once.
 type modeValue struct{ mode effects.Mode }
-
-var _ pflag.Value = (*modeValue)(nil)
-
-func (v *modeValue) String() string { return string(v.mode) }
-func (v *modeValue) Type() string   { return "mode" }
-
-func (v *modeValue) Set(s string) error {
-	m, err := effects.ParseMode(s)
-	if err != nil {
-		return err
-	}
-	v.mode = m
-	return nil
-}
 
 // addModeFlag declares --mode on a command's flags.
 func addModeFlag(fl *pflag.FlagSet) *modeValue {
 	v := &modeValue{}
-	fl.Var(v, "mode", "run in this mode instead of the deployment's: production, testing or simulation")
+	fl.Var(&v.mode, "mode", "run in this mode instead of the deployment's: production, testing or simulation")
 	return v
 }

@@ -84,6 +84,7 @@ Simulations: several agents in one process on virtual time, with faults:
 		newRunCommand(g),
 		newKeyCommand(g),
 		newStatusCommand(g),
+		newWatchCommand(g),
 		newResetCommand(g),
 		newValidateCommand(g),
 		newPluginsCommand(g),

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -80,15 +79,8 @@ only); other machines name it as a peer with relay = true.`,
 				return reportHostError(dep, err)
 			}
 			defer shutdown(s.Shutdown, logger)
-			st, out := s.Status(), cmd.OutOrStdout()
-			logger.Info("serving", "authority", st.Authority) // with agents: name=authority, each
-			st.WriteStartTables(out)
-			serving := fmt.Sprintf("deployment %q is serving %d operations", dep.Name, len(s.Host.Registry().Entries()))
-			if s.Group == nil {
-				fmt.Fprintf(out, "\n%s\n%s; press Ctrl-C to stop\n", noAgents, serving)
-			} else {
-				fmt.Fprintf(out, "\n%s as its agents %s, each call through its agent's guard chain; press Ctrl-C to stop\n", serving, strings.Join(agent.AgentNames(dep), ", "))
-			}
+			logger.Info("serving", "authority", s.Status().Authority) // with agents: name=authority, each
+			s.WriteServing(cmd.OutOrStdout(), dep)
 			<-ctx.Done()
 			logger.Info("shutting down")
 			return nil

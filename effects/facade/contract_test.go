@@ -160,8 +160,8 @@ func TestCheckResultAcceptsThePluginShapes(t *testing.T) {
 		if err := facade.CheckResult(call, tc.reply); err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 		}
-		if tc.op == effects.JournalView {
-			continue
+		if tc.op == effects.JournalView || tc.op == effects.ReactiveRead || tc.op == effects.ReactiveRegister {
+			continue // any value
 		}
 		checkShapeError(t, facade.CheckResult(call, wrongKind(tc.reply)), tc.op, "")
 	}

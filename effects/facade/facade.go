@@ -44,6 +44,7 @@ type Clients struct {
 	Selection   *Selection   // selection.*: path selection (host-owned service)
 	Cover       *Cover       // cover.*: the cover-traffic service (hosted by the agent runtime)
 	Holds       *Holds       // hold.*: the hold service (hosted by the agent runtime)
+	Reactive    *Reactive    // reactive.*: signals of the reactive pipeline (a service the agent hosts)
 
 	scope Scope
 	inv   Invoker
@@ -79,6 +80,7 @@ func NewScoped(inv Invoker, scope Scope) *Clients {
 		Selection:   &Selection{c},
 		Cover:       &Cover{c},
 		Holds:       &Holds{c},
+		Reactive:    &Reactive{c},
 		scope:       scope,
 		inv:         inv,
 	}

@@ -138,4 +138,4 @@ var pluginSpecs = append([]effects.OpSpec{
 	{ID: effects.SocialSelectRelays, Result: effects.KindList, Determinism: effects.ReadsWorld, Idempotent: true, Params: []effects.Param{{Name: "count", Kind: effects.KindInt}}},
 	{ID: effects.SelectionProfile, Result: effects.KindMap, Determinism: effects.ReadsWorld, Params: []effects.Param{{Name: "destination", Kind: effects.KindString}, {Name: "refresh", Kind: effects.KindBool, Optional: true}}},
 	{ID: effects.SelectionSetPrivacy, Result: effects.KindBool, Determinism: effects.WritesWorld, Idempotent: true, Params: []effects.Param{{Name: "on", Kind: effects.KindBool}}},
-}, slices.Concat(effects.DeviceOps(), effects.CoverOps(), effects.HoldOps())...) // host/agent serves the device family and hosts the cover and hold services
+}, slices.Concat(effects.DeviceOps(), effects.CoverOps(), effects.HoldOps(), effects.ReactiveOps())...) // host/agent serves the device family and hosts the cover, hold and reactive services

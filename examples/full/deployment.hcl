@@ -90,6 +90,18 @@ service "sync_service" {
   builtin    = "sync_service"
   depends_on = ["journal", "network"]
 }
+# The reactive pipeline: signals from the facts the journal commits
+# (`aura-host watch examples/full/deployment.hcl invitations`).
+service "reactive" {
+  builtin    = "reactive"
+  depends_on = ["journal"]
+  config {
+    signals = [
+      { name = "invitations", source = { predicate = "invitation.created" }, reduce = "count" },
+      { name = "last_invitation", source = { predicate = "invitation.created" }, reduce = "latest" },
+    ]
+  }
+}
 # Cover traffic: with privacy_mode = true every peer link carries at least
 # floor_pps packets per second, the application's sends topped up with
 # opaque cover envelopes charged to a reserved flow budget. Off, it only

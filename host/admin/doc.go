@@ -1,7 +1,9 @@
 // Package admin is a running host's admin endpoint and its client: HTTP
 // over a unix socket only the host's user can reach (0600 in a 0700
-// directory), serving `aura-host status`, `reset` and `invoke` from another
-// terminal. The server sees the host only through the Target interface.
+// directory), serving `aura-host status`, `reset`, `invoke` and `watch` from
+// another terminal. The server sees the host only through the Target
+// interface, and the optional AgentTarget (calls as a named agent) and
+// Watcher (a signal's values streamed as JSON lines, watch.go).
 // Status.WriteText (status_text.go) is the status's text form for people.
 //
 // It may import effects and host/supervise (for PluginStatus, the socket

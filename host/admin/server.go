@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -26,7 +27,8 @@ import (
 //
 //	GET  /v1/status               → AdminStatus as JSON
 //	POST /v1/plugins/{name}/reset → 204, or an error message
-//	GET  /v1/operations/{op}, POST /v1/invoke → see admin_invoke.go
+//	GET  /v1/operations/{op}, POST /v1/invoke → see invoke.go
+//	GET  /v1/watch?signal=NAME[&agent=NAME]   → see watch.go
 
 // AddrFile is the file, in a deployment's state directory (and in the
 // host's socket directory), that holds the admin socket's path.
@@ -89,6 +91,8 @@ type Server struct {
 	path     string
 	pointers []string
 	done     chan struct{}
+	closing  chan struct{} // closed by Close: ends the watch streams
+	closeMu  sync.Once
 }
 
 // Serve starts the admin endpoint. The socket goes in the state
@@ -126,7 +130,7 @@ func Serve(cfg Config) (*Server, error) {
 		ln.Close()
 		return nil, fmt.Errorf("admin endpoint: %w", err)
 	}
-	a := &Server{cfg: cfg, path: path, done: make(chan struct{}),
+	a := &Server{cfg: cfg, path: path, done: make(chan struct{}), closing: make(chan struct{}),
 		pointers: []string{filepath.Join(stateDir, AddrFile), filepath.Join(cfg.SocketDir, AddrFile)}}
 	for _, p := range a.pointers {
 		if err := writePointer(p, path); err != nil {
@@ -139,6 +143,7 @@ func Serve(cfg Config) (*Server, error) {
 	mux.HandleFunc("POST /v1/plugins/{name}/reset", a.handleReset)
 	mux.HandleFunc("GET /v1/operations/{op}", a.handleOperation)
 	mux.HandleFunc("POST /v1/invoke", a.handleInvoke)
+	mux.HandleFunc("GET /v1/watch", a.handleWatch)
 	a.srv = &http.Server{Handler: http.MaxBytesHandler(mux, cfg.MaxRequestBytes), ReadHeaderTimeout: 5 * time.Second,
 		MaxHeaderBytes: 64 << 10}
 	go func() {
@@ -169,6 +174,7 @@ func writePointer(p, sock string) error {
 // Close stops serving (within ctx) and removes the socket and its
 // address files.
 func (a *Server) Close(ctx context.Context) {
+	a.closeMu.Do(func() { close(a.closing) })
 	_ = a.srv.Shutdown(ctx)
 	<-a.done
 	_ = os.Remove(a.path)

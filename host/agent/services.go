@@ -77,7 +77,7 @@ type HostedService interface {
 // serviceKinds are the builtin services, by kind.
 var serviceKinds = byKind(slices.Concat(
 	catalogueKinds(),
-	[]ServiceKind{coverKind(), holdsKind(), socialManagerKind(), selectionKind(), maintenanceKind(), localHealthKind()},
+	[]ServiceKind{coverKind(), holdsKind(), reactiveKind(), socialManagerKind(), selectionKind(), maintenanceKind(), localHealthKind()},
 ))
 
 func byKind(kinds []ServiceKind) map[string]ServiceKind {

@@ -124,6 +124,8 @@ var Rules = []Rule{
 		Why: "the hold service: sees the network, storage, clock and device only through operations, over the agent's invoker"},
 	{Pkg: "host/social/...", May: []string{"effects/...", "host/lifecycle", "internal/descriptor"},
 		Why: "social topology and path selection: the journal, device keys and rendezvous through the agent's invoker; health and permits are functions it is given"},
+	{Pkg: "host/reactive", May: []string{"effects", "host/lifecycle"}, Std: slices.Concat(vmStd, []string{"sync/atomic", "time"}),
+		Why: "the reactive pipeline: fed journal commits by the agent, sees the journal only through an invoker; touches nothing of the OS"},
 	{Pkg: "host/lifecycle", Why: "the service lifecycle (start in dependency order, stop in reverse, health): imports nothing of the project"},
 	{Pkg: "host/health/...", May: []string{"effects", "host/lifecycle"},
 		Why: "the local health observer: pure (EMA and hysteresis over samples the agent feeds it), reads no clock"},
