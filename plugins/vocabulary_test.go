@@ -51,6 +51,9 @@ var hostOwnedFamilies = map[string]string{
 	// as the builtin services social_manager and selection).
 	"social":    "host/social",
 	"selection": "host/social",
+	// The reactive pipeline is fed every journal commit the agent's router
+	// sees, the guard chain's own facts included.
+	"reactive": "host/reactive (a builtin service of host/agent)",
 }
 
 // opConstants reads package effects' source and returns its constants of
