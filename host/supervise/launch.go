@@ -204,7 +204,7 @@ func (in *instance) pid() int {
 	if in.runner == nil {
 		return 0
 	}
-	return in.runner.pid
+	return in.runner.PID()
 }
 
 // exited is closed the moment the process exits.

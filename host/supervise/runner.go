@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-plugin/runner"
 )
@@ -20,7 +21,9 @@ type processRunner struct {
 	cmd    *exec.Cmd
 	stdout io.ReadCloser
 	stderr io.ReadCloser
-	pid    int
+	// pid is set once Start has started the process; Kill may read it from
+	// another goroutine (a start-up that timed out) at any time.
+	pid    atomic.Int64
 	exited chan struct{} // closed the moment the process exits
 	status string        // how it exited, set before exited is closed
 }
@@ -29,7 +32,7 @@ func (r *processRunner) Start(context.Context) error {
 	if err := forker.start(r.cmd); err != nil {
 		return err
 	}
-	r.pid = r.cmd.Process.Pid
+	r.pid.Store(int64(r.cmd.Process.Pid))
 	go r.watchExit()
 	return nil
 }
@@ -39,7 +42,10 @@ func (r *processRunner) Wait(context.Context) error { return r.cmd.Wait() }
 func (r *processRunner) Stdout() io.ReadCloser { return r.stdout }
 func (r *processRunner) Stderr() io.ReadCloser { return r.stderr }
 func (r *processRunner) Name() string          { return r.cmd.Args[0] } // as configured (Path may be a private copy)
-func (r *processRunner) ID() string            { return strconv.Itoa(r.pid) }
+func (r *processRunner) ID() string            { return strconv.FormatInt(r.pid.Load(), 10) }
+
+// PID is the process's ID, 0 before Start.
+func (r *processRunner) PID() int { return int(r.pid.Load()) }
 
 func (r *processRunner) Diagnose(context.Context) string {
 	return fmt.Sprintf("%s did not print go-plugin's handshake line: it is not an Aura Host plugin, or it printed something to stdout first", r.cmd.Args[0])

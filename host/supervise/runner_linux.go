@@ -36,7 +36,7 @@ func (r *processRunner) watchExit() {
 	defer close(r.exited)
 	var info unix.Siginfo
 	for {
-		err := unix.Waitid(unix.P_PID, r.pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+		err := unix.Waitid(unix.P_PID, r.PID(), &info, unix.WEXITED|unix.WNOWAIT, nil)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
@@ -68,10 +68,11 @@ func exitStatus(info *unix.Siginfo) string {
 
 // Kill SIGKILLs the plugin's whole process group. It never blocks.
 func (r *processRunner) Kill(context.Context) error {
-	if r.pid == 0 {
+	pid := r.PID()
+	if pid == 0 {
 		return nil
 	}
-	err := syscall.Kill(-r.pid, syscall.SIGKILL)
+	err := syscall.Kill(-pid, syscall.SIGKILL)
 	if errors.Is(err, syscall.ESRCH) {
 		return nil
 	}
