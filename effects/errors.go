@@ -147,3 +147,19 @@ type ConflictError struct {
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("operation %s is served by both %q and %q: remove it from one of them", e.Op, e.Existing, e.Claimant)
 }
+
+// SendMayHaveHappened reports whether a send that failed with err may
+// still have delivered its envelope — anything but a refusal before
+// sending (denied, exhausted, invalid_args) — so that the sender treats
+// its receipt chain to the peer as uncertain and restarts it.
+func SendMayHaveHappened(err error) bool {
+	e := AsError(err)
+	if e == nil {
+		return true
+	}
+	switch e.Code {
+	case CodeDenied, CodeExhausted, CodeInvalidArgs:
+		return false
+	}
+	return true
+}

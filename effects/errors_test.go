@@ -173,3 +173,23 @@ func TestConflictErrorNamesBothProviders(t *testing.T) {
 		t.Errorf("errors.As through a wrap = %+v", ce)
 	}
 }
+
+func TestSendMayHaveHappened(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{&effects.Error{Code: effects.CodeDenied}, false},
+		{&effects.Error{Code: effects.CodeExhausted}, false},
+		{&effects.Error{Code: effects.CodeInvalidArgs}, false},
+		{&effects.Error{Code: effects.CodeTimeout}, true},
+		{&effects.Error{Code: effects.CodeUnavailable}, true},
+		{context.DeadlineExceeded, true},
+		{errors.New("connection reset"), true},
+	}
+	for _, tt := range tests {
+		if got := effects.SendMayHaveHappened(tt.err); got != tt.want {
+			t.Errorf("%v: %v, want %v", tt.err, got, tt.want)
+		}
+	}
+}

@@ -358,7 +358,7 @@ func (s *Service) flushPeer(ctx context.Context, p effects.AuthorityID, now int6
 			continue
 		}
 		s.stats.SendFailures++
-		if deliveryUncertain(err) {
+		if effects.SendMayHaveHappened(err) {
 			s.suspect[p] = true
 		}
 		if e := effects.AsError(err); e != nil && (e.Code == effects.CodeInvalidArgs || e.Code == effects.CodeDenied) {
@@ -394,20 +394,6 @@ func (s *Service) send(ctx context.Context, peer effects.AuthorityID, m outbound
 		"destination": effects.Bytes(peer[:]), "source": effects.Bytes(s.cfg.Self[:]),
 		"context": effects.Bytes(Context[:]), "payload": effects.Bytes(payload)})}))
 	return err
-}
-
-// deliveryUncertain reports whether a failed send may have reached the
-// peer (so its receipt chain must restart): not a refusal before sending.
-func deliveryUncertain(err error) bool {
-	e := effects.AsError(err)
-	if e == nil {
-		return true
-	}
-	switch e.Code {
-	case effects.CodeDenied, effects.CodeExhausted, effects.CodeInvalidArgs:
-		return false
-	}
-	return true
 }
 
 // Refresh asks each peer for a fresh capability (and what it holds for

@@ -201,7 +201,7 @@ func (l *peerLoop) sendPayload(ctx context.Context, kind string, payload []byte)
 		if err == nil {
 			_, err = l.s.cfg.Invoke(sctx, effects.NetworkSendEnvelope, env)
 		}
-		if err != nil && deliveryUncertain(err) {
+		if err != nil && effects.SendMayHaveHappened(err) {
 			// The envelope may have reached the peer or not: either way
 			// the next one starts a new receipt chain. A refusal by our
 			// own guard chain (denied, an exhausted budget) sent nothing
@@ -254,18 +254,4 @@ func (l *peerLoop) restartChain(ctx context.Context) error {
 	l.lastRestart = time.Now()
 	l.s.stats.restarts.Add(1)
 	return nil
-}
-
-// deliveryUncertain reports whether a failed send may or may not have
-// reached the peer: not a refusal before anything was sent.
-func deliveryUncertain(err error) bool {
-	e := effects.AsError(err)
-	if e == nil {
-		return true
-	}
-	switch e.Code {
-	case effects.CodeDenied, effects.CodeExhausted, effects.CodeInvalidArgs:
-		return false
-	}
-	return true
 }
