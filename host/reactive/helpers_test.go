@@ -42,12 +42,6 @@ func (t *manualTimer) Stop() bool {
 
 func (t *manualTimer) fire() { t.c <- time.Time{} }
 
-func (t *manualTimer) isStopped() bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.stopped
-}
-
 // waitArmed returns the next timer the pipeline arms.
 func (m *manualClock) waitArmed(t *testing.T) *manualTimer {
 	t.Helper()
