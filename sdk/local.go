@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -81,12 +82,17 @@ func (l *Local) Start(ctx context.Context) error {
 	return svc.Start(ctx, host)
 }
 
-// Stop stops a service plugin.
+// Stop stops the plugin in process: a service plugin's Service.Stop, then
+// its Close (for any plugin), which releases what Configure opened.
 func (l *Local) Stop(ctx context.Context) error {
+	var err error
 	if svc := l.srv.plugin.Service; svc != nil {
-		return svc.Stop(ctx)
+		err = svc.Stop(ctx)
 	}
-	return nil
+	if c := l.srv.plugin.Close; c != nil {
+		err = errors.Join(err, c())
+	}
+	return err
 }
 
 // Health reports a service plugin's health; a handler plugin in process is

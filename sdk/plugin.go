@@ -31,6 +31,12 @@ type Plugin struct {
 	// Service, if set, makes this a service plugin: the host starts it after
 	// Configure, probes its Health and stops it on shutdown.
 	Service Service
+	// Close, if set, releases what Configure opened (a database file, a
+	// lock) when the plugin stops serving inside the host's process (run in
+	// process, sdk.Local.Stop), so that a host started again over the same
+	// state finds it free. A plugin process releases them by exiting; Close
+	// is not called there.
+	Close func() error
 }
 
 // Operation is one served operation: its declared schema next to the

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/plugins/transport"
@@ -133,3 +134,40 @@ plugin "network" { builtin = "transport" }
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// An agent whose plugins run in process releases their files on
+// Shutdown: a second agent over the same state directory, in the same
+// process, opens the journal and storage again and finds what the first
+// wrote (before, bbolt's lock stayed held and the second agent's journal
+// timed out configuring).
+func TestInProcessPluginsReleaseTheirFilesOnShutdown(t *testing.T) {
+	dep := deployment(t, `
+deployment "t" {}
+plugin "journal" { builtin = "journal" }
+plugin "storage" { builtin = "storage" }
+`)
+	ctx := context.Background()
+	dir := t.TempDir()
+	build := func() *agent.Agent {
+		a, err := agent.New(ctx, agent.Config{Deployment: dep, Mode: effects.Production, AuthorityLabel: "a", StateDir: dir,
+			Host: host.Config{Builtins: plugins.Lookup, InProcess: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a := build()
+	if _, err := a.Invoke(ctx, effects.StorageStore, effects.Map(map[string]effects.Value{
+		"key": effects.String("k"), "value": effects.Bytes([]byte("v"))})); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := build()
+	defer b.Shutdown(ctx)
+	v, err := b.Invoke(ctx, effects.StorageRetrieve, effects.Map(map[string]effects.Value{"key": effects.String("k")}))
+	if got, _ := v.AsBytes(); err != nil || string(got) != "v" {
+		t.Fatalf("after a restart in the same process: %v, %v; want the stored value", v, err)
+	}
+}

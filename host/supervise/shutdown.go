@@ -59,20 +59,20 @@ func (mg *Manager) shutdown(ctx context.Context) error {
 	return nil
 }
 
-// stopLocal stops an in-process plugin this host owns: a service is asked
-// to Stop within the plugin's stop timeout.
+// stopLocal stops an in-process plugin this host owns within the plugin's
+// stop timeout: a service is asked to Stop, and any plugin to Close what it
+// opened (its database), so that a host started again over the same state
+// directory in this process finds it free.
 func (mg *Manager) stopLocal(ctx context.Context, m *Plugin) {
 	if st, _ := m.currentState(); st != StateReady || m.shared {
 		return
 	}
 	m.setState(StateStopping, "")
-	if m.desc.Kind == effects.KindService {
-		stopCtx, cancel := context.WithTimeout(ctx, m.policy.StopTimeout)
-		if err := m.local.Stop(stopCtx); err != nil {
-			m.logger.Warn("service did not stop cleanly", "error", err)
-		}
-		cancel()
+	stopCtx, cancel := context.WithTimeout(ctx, m.policy.StopTimeout)
+	if err := m.local.Stop(stopCtx); err != nil {
+		m.logger.Warn("plugin did not stop cleanly", "error", err)
 	}
+	cancel()
 	m.setState(StateStopped, "")
 }
 

@@ -102,6 +102,7 @@ func (j *journal) plugin() *sdk.Plugin {
 		Config:     []sdk.ConfigField{boltfile.PathField(DefaultPath)},
 		Configure:  j.configure,
 		Operations: j.operations(),
+		Close:      j.close,
 	}
 }
 
@@ -180,8 +181,9 @@ func triesOf(x *indexes, signed []uint32) (all, signedOnly *trie) {
 	return buildTrie(handles, x.ids), buildTrie(signed, x.ids)
 }
 
-// close closes the database, if open. The served plugin never calls it
-// (process exit releases the file); tests and embedders do.
+// close closes the database, if open: the plugin's Close, which the host
+// calls when it stops the plugin in process (a plugin process's exit
+// releases the file).
 func (j *journal) close() error {
 	j.writeMu.Lock()
 	defer j.writeMu.Unlock()

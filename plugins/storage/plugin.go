@@ -55,6 +55,7 @@ func (s *store) plugin() *sdk.Plugin {
 		Config:     []sdk.ConfigField{boltfile.PathField(DefaultPath)},
 		Configure:  s.configure,
 		Operations: s.operations(),
+		Close:      s.close,
 	}
 }
 
@@ -88,8 +89,9 @@ func (s *store) open(path string) (*bbolt.DB, error) {
 	})
 }
 
-// close closes the database, if open. The served plugin never calls it
-// (process exit releases the file); tests and embedders do.
+// close closes the database, if open: the plugin's Close, which the host
+// calls when it stops the plugin in process (a plugin process's exit
+// releases the file).
 func (s *store) close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
