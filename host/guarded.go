@@ -13,14 +13,16 @@ import (
 )
 
 // DefaultGuardPolicy is the guard chain's reach: every operation of the
-// service families, the transport's own (learning a peer from a
+// service families (the ceremony tracker's too: cancelling a ceremony
+// rolls a key rotation back), the transport's own (learning a peer from a
 // descriptor changes who the agent talks to: it takes a capability), and
 // every send.
 var DefaultGuardPolicy = guard.Policy{
-	Guarded: []string{"session.*", "auth.*", "invitation.*", "recovery.*", "rendezvous.*", "transport.*",
-		// Changing the agent's settings takes a capability of its own: a
-		// plugin or a protocol of the agent may read them, not set them.
-		string(effects.SystemSetConfig)},
+	Guarded: []string{"session.*", "auth.*", "invitation.*", "recovery.*", "rendezvous.*", "ceremony.*", "transport.*",
+		// Changing the agent's settings, or turning privacy mode off (a
+		// destination's path may then go direct), takes a capability of its
+		// own: a plugin or a protocol of the agent may read them, not set them.
+		string(effects.SystemSetConfig), string(effects.SelectionSetPrivacy)},
 	Sends: []string{string(effects.NetworkSendEnvelope)},
 }
 

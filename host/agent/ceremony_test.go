@@ -114,3 +114,50 @@ service "ceremony" {}
 		t.Fatalf("bob reads alice's ceremony: %v, want not_found", err)
 	}
 }
+
+// A key rotation's fate and the agent's privacy mode take capabilities of
+// their own: an agent whose allow list does not grant ceremony.* cannot
+// cancel (roll back) a ceremony, nor propose or advance one, and one
+// without selection.set_privacy cannot turn privacy mode off — whoever
+// calls its router (a plugin's host callback, an admin invoke).
+func TestAttackCeremonyAndPrivacyNeedCapabilities(t *testing.T) {
+	dep := deployment(t, `
+deployment "guarded" {}
+agent "alice" { allow = ["invitation.*"] }
+plugin "crypto"  { builtin = "crypto" }
+plugin "journal" { builtin = "journal" }
+plugin "clock"   { builtin = "clock" }
+plugin "random"  { builtin = "random" }
+plugin "ceremony" {
+  builtin    = "ceremony"
+  depends_on = ["journal", "clock", "random", "crypto"]
+}
+service "ceremony" {}
+service "social_manager" { builtin = "social_manager" }
+service "selection" {
+  builtin    = "selection"
+  depends_on = ["social_manager"]
+}
+`)
+	ctx := context.Background()
+	a, err := agent.NewBuilder().WithConfig(dep).WithAuthorityLabel("alice").WithBuiltins(plugins.Lookup, true).
+		WithLogger(quietLogger(t)).BuildTesting(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Shutdown(ctx)
+	for _, c := range []struct {
+		op   effects.OpID
+		args map[string]effects.Value
+	}{
+		{effects.CeremonyCancel, map[string]effects.Value{"id": effects.String("ceremony-00")}},
+		{effects.CeremonyList, nil},
+		{effects.SelectionSetPrivacy, map[string]effects.Value{"on": effects.Bool(false)}},
+	} {
+		_, err := a.Invoke(ctx, c.op, effects.Map(c.args))
+		var ee *effects.Error
+		if !errors.As(err, &ee) || ee.Code != effects.CodeDenied {
+			t.Errorf("%s without its capability: %v, want denied", c.op, err)
+		}
+	}
+}
