@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/aurahost/aura-host/host/owned"
@@ -93,7 +94,15 @@ func Find(stateDir string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return sock, CheckSocket(sock)
+		if err := CheckSocket(sock); err != nil {
+			return "", err
+		}
+		if removeStale(sock, pointer) {
+			return "", fmt.Errorf("no running host found for this deployment: the host that served it from %s is gone "+
+				"(killed?) and left its admin socket behind, which no longer answers; the stale admin files were removed. "+
+				"Start it again with `aura-host run`", stateDir)
+		}
+		return sock, nil
 	}
 	root := supervise.SocketRoot()
 	if _, err := os.Lstat(root); errors.Is(err, os.ErrNotExist) {
@@ -110,6 +119,7 @@ func Find(stateDir string) (string, error) {
 		case errors.Is(err, os.ErrNotExist): // the host is stopping
 		case err != nil:
 			return "", err
+		case CheckSocket(sock) == nil && removeStale(sock, p): // a killed host's
 		default:
 			live = append(live, sock)
 		}
@@ -121,6 +131,25 @@ func Find(stateDir string) (string, error) {
 		return live[0], CheckSocket(live[0])
 	}
 	return "", fmt.Errorf("%d hosts are running; name the deployment file to pick one", len(live))
+}
+
+// removeStale removes an admin socket nobody listens on any more (a host
+// that was killed cannot remove its own), with the address file that
+// named it, and reports whether it did. A socket that refuses connections
+// has no listener: a host that is starting writes its address file only
+// once it listens.
+func removeStale(sock, pointer string) bool {
+	conn, err := net.DialTimeout("unix", sock, time.Second)
+	if err == nil {
+		conn.Close()
+		return false
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) && !errors.Is(err, os.ErrNotExist) {
+		return false // busy, or slow: not proof that nobody listens
+	}
+	_ = os.Remove(sock)
+	_ = os.Remove(pointer)
+	return true
 }
 
 // readPointer reads an admin address file after checking it.

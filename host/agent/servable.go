@@ -4,13 +4,28 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/admin"
 )
+
+// AlreadyRunningError is a deployment another host already serves from
+// the same state directory.
+type AlreadyRunningError struct {
+	Deployment string
+	PID        int
+	StateDir   string
+}
+
+func (e *AlreadyRunningError) Error() string {
+	return fmt.Sprintf("deployment %q is already running (pid %d, state in %s): stop it first (Ctrl-C, or kill %d), "+
+		"or give this one its own state_dir", e.Deployment, e.PID, e.StateDir, e.PID)
+}
 
 // Served is a deployment Serve started.
 type Served struct {
@@ -28,6 +43,15 @@ type Served struct {
 // guarded. hc configures the runtime; Serve sets its Deployment and Admin.
 // The caller must Shutdown.
 func Serve(ctx context.Context, dep *config.Deployment, hc host.Config) (*Served, error) {
+	// A host already serving this deployment holds its state (the storage
+	// and journal files): say so at once, rather than after a plugin waited
+	// for a database lock.
+	findCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	_, st, running := admin.FindRunning(findCtx, dep.StateDir, dep.Name)
+	cancel()
+	if running {
+		return nil, &AlreadyRunningError{Deployment: dep.Name, PID: st.PID, StateDir: dep.StateDir}
+	}
 	for _, ag := range dep.Agents {
 		if ag.Sync != nil {
 			return nil, fmt.Errorf("%s: agent %s has a sync block, which runs on a multi-host deployment (a file with peer blocks, one per machine); "+

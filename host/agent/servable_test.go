@@ -2,6 +2,8 @@ package agent_test
 
 import (
 	"context"
+	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -91,5 +93,32 @@ plugin "random" { builtin = "random" }
 		if _, err := admin.Dial(path).Status(ctx); err == nil {
 			t.Errorf("%s: the admin endpoint still answers after Shutdown", tc.dep.Name)
 		}
+	}
+}
+
+// Serving a deployment a host already serves from the same state is
+// refused at once, naming that host's PID — not after a plugin waited for
+// its database lock.
+func TestServeRefusesADeploymentAlreadyRunning(t *testing.T) {
+	dep := deployment(t, `
+deployment "twice" {}
+agent "a" { allow = [] }
+plugin "storage" { builtin = "storage" }
+`)
+	dep.StateDir = t.TempDir()
+	ctx := context.Background()
+	hc := host.Config{Builtins: plugins.Lookup, InProcess: true}
+	first, err := agent.Serve(ctx, dep, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Shutdown(ctx)
+	_, err = agent.Serve(ctx, dep, hc)
+	var ar *agent.AlreadyRunningError
+	if !errors.As(err, &ar) || ar.PID != os.Getpid() {
+		t.Fatalf("second Serve: %v, want already running (pid %d)", err, os.Getpid())
+	}
+	if !strings.Contains(err.Error(), "already running (pid") {
+		t.Fatalf("message: %v", err)
 	}
 }
