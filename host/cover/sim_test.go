@@ -238,7 +238,12 @@ func TestReceiverDropsAndCountsCover(t *testing.T) {
 	if received < sent-2 || received > sent {
 		t.Fatalf("bob received %d cover envelopes of %d sent", received, sent)
 	}
-	if ps := d.status(d.bob); ps.Replayed != 0 || ps.Refused != 0 {
-		t.Fatalf("bob dropped cover as replayed or refused: %+v", ps)
+	// A new path renews the reserve's epoch and starts a new receipt
+	// chain; alice's and bob's ticks at one virtual time run concurrently,
+	// so the last envelope of the old epoch can reach bob's guard chain
+	// after the first of the new one, which then refuses it as stale: at
+	// most one per renewal (two here). A replay, or more refusals, fails.
+	if ps := d.status(d.bob); ps.Replayed != 0 || ps.Refused > 2 {
+		t.Fatalf("bob dropped cover as replayed, or refused more than one per path renewal: %+v", ps)
 	}
 }
