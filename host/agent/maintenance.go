@@ -346,15 +346,18 @@ func (m *Maintenance) report(job string, err error) {
 	for name, why := range m.failing {
 		reasons = append(reasons, "job "+name+": "+why)
 	}
-	close(m.changed)
-	m.changed = make(chan struct{})
-	m.mu.Unlock()
 	slices.Sort(reasons)
+	// The health is set under the lock, before the run is announced: two
+	// jobs reporting at once must not leave the older one's verdict, and
+	// whoever waited for this run (WaitRuns) must see its health.
 	if len(reasons) > 0 {
 		m.Degrade(strings.Join(reasons, "; "))
 	} else {
 		m.Recover()
 	}
+	close(m.changed)
+	m.changed = make(chan struct{})
+	m.mu.Unlock()
 }
 
 // Runs is how many runs of job have completed.
