@@ -139,10 +139,7 @@ type declaredService struct {
 // accepts — and returns them in declaration order. Mistakes are a
 // *host.DiagnosticsError placing each at its line.
 func declaredServices(dep *config.Deployment) ([]declaredService, error) {
-	plugins := map[string]bool{}
-	for _, p := range dep.EffectivePlugins() {
-		plugins[p.Name] = true
-	}
+	plugins := pluginNames(dep)
 	var out []declaredService
 	var diags hcl.Diagnostics
 	first := map[string]*config.Service{} // by kind
@@ -184,6 +181,15 @@ func declaredServices(dep *config.Deployment) ([]declaredService, error) {
 	return out, nil
 }
 
+// pluginNames are the names of the plugins dep runs in its mode.
+func pluginNames(dep *config.Deployment) map[string]bool {
+	names := map[string]bool{}
+	for _, p := range dep.EffectivePlugins() {
+		names[p.Name] = true
+	}
+	return names
+}
+
 // CheckServices checks dep's builtin service blocks as an agent would
 // before building them (`aura-host validate`): nil, or a
 // *host.DiagnosticsError.
@@ -219,10 +225,7 @@ func (a *Agent) buildServices(h *host.Host, dep *config.Deployment, logger hclog
 	if err != nil {
 		return nil, err
 	}
-	plugins := map[string]bool{}
-	for _, p := range dep.EffectivePlugins() {
-		plugins[p.Name] = true
-	}
+	plugins := pluginNames(dep)
 	m := lifecycle.New(lifecycle.Config{External: func(name string) bool { return plugins[name] },
 		OnEvent: func(e lifecycle.Event) { logServiceEvent(logger, e) }})
 	for _, s := range dep.Services {
