@@ -96,6 +96,10 @@ type Deployment struct {
 	Relay *RelayBlock
 	Runs  []*Run
 
+	// Telemetry is the telemetry block (metrics endpoint, tracing); nil
+	// when absent.
+	Telemetry *Telemetry
+
 	// Overrides holds the mode blocks (testing, simulation) by mode; nil
 	// when the file has none.
 	Overrides map[effects.Mode]*Override
@@ -197,6 +201,7 @@ var topLevelSpec = bodySpec[Deployment]{
 		{typ: "testing", single: true, decode: decodeOverrideBlock(effects.Testing, &testingSpec)},
 		{typ: "fault", labels: []string{"kind"}, decode: decodeFaultBlock},
 		{typ: "run", labels: []string{"name"}, decode: decodeRunBlock},
+		{typ: "telemetry", single: true, decode: decodeTelemetryBlock},
 	},
 	elsewhere: topLevelElsewhere,
 }
