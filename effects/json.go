@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -128,13 +129,22 @@ func fromTaggedJSON(tag string, body any, depth int) (Value, error) {
 		switch tag {
 		case "int":
 			i, err := strconv.ParseInt(s, 10, 64)
-			return Int(i), err
+			if err != nil {
+				return Value{}, fmt.Errorf(`{"int":%q}: want a whole number from -9223372036854775808 to 9223372036854775807, e.g. {"int":"-3"}`, s)
+			}
+			return Int(i), nil
 		case "uint":
 			u, err := strconv.ParseUint(s, 10, 64)
-			return Uint(u), err
+			if err != nil {
+				return Value{}, fmt.Errorf(`{"uint":%q}: want a whole number from 0 to 18446744073709551615, e.g. {"uint":"7"}`, s)
+			}
+			return Uint(u), nil
 		default:
 			b, err := hex.DecodeString(s)
-			return Bytes(b), err
+			if err != nil {
+				return Value{}, errors.New(`{"bytes":...}: want hex digits, e.g. {"bytes":"68656c6c6f"}`)
+			}
+			return Bytes(b), nil
 		}
 	case "list":
 		items, ok := body.([]any)

@@ -282,11 +282,11 @@ func (h *Host) Operation(op effects.OpID) (effects.OpSpec, bool) {
 	return e.Spec, true
 }
 
-// InvokeText routes one call whose arguments are NAME=VALUE pairs as
-// people type them (`aura-host invoke`), each read by the kind op declares
-// for NAME (effects.OpSpec.ParseTextArgs). An operation no plugin serves
-// is an unknown_op *effects.Error.
-func (h *Host) InvokeText(ctx context.Context, op effects.OpID, pairs []string) (effects.Value, error) {
+// InvokeText routes one call whose arguments are written as people give
+// them (`aura-host invoke`: NAME=VALUE pairs, files, a JSON object), each
+// read by the kind op declares for NAME (effects.OpSpec.ParseTextArgs).
+// An operation no plugin serves is an unknown_op *effects.Error.
+func (h *Host) InvokeText(ctx context.Context, op effects.OpID, pairs effects.TextArgs) (effects.Value, error) {
 	spec, ok := h.Operation(op)
 	if !ok {
 		return effects.Value{}, &effects.Error{Code: effects.CodeUnknownOp, Op: op, Message: "no plugin in the deployment serves this operation"}

@@ -43,13 +43,13 @@ plugin "storage" { builtin = "storage" }
 	if got := invoke(t, h, "storage.retrieve", map[string]effects.Value{"key": effects.String("k")}); got.BytesString() != "v" {
 		t.Fatalf("retrieve = %v", got)
 	}
-	if got, err := h.InvokeText(context.Background(), "storage.retrieve", []string{"key=k"}); err != nil || got.BytesString() != "v" {
+	if got, err := h.InvokeText(context.Background(), "storage.retrieve", effects.TextArgs{Pairs: []string{"key=k"}}); err != nil || got.BytesString() != "v" {
 		t.Fatalf("retrieve key=k = %v, %v", got, err)
 	}
-	if _, err := h.InvokeText(context.Background(), "storage.retrieve", []string{"colour=red"}); err == nil || !strings.Contains(err.Error(), "colour") {
+	if _, err := h.InvokeText(context.Background(), "storage.retrieve", effects.TextArgs{Pairs: []string{"colour=red"}}); err == nil || !strings.Contains(err.Error(), "colour") {
 		t.Fatalf("an argument the operation does not declare: %v", err)
 	}
-	if _, err := h.InvokeText(context.Background(), "crypto.none", nil); effects.AsError(err).Code != effects.CodeUnknownOp {
+	if _, err := h.InvokeText(context.Background(), "crypto.none", effects.TextArgs{}); effects.AsError(err).Code != effects.CodeUnknownOp {
 		t.Fatalf("an operation no plugin serves: %v", err)
 	}
 	c := call("crypto.hash", map[string]effects.Value{"data": effects.Bytes(nil)})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,10 +14,11 @@ import (
 
 func newInvokeCommand(g *globals) *cobra.Command {
 	var (
-		timeout time.Duration
-		asJSON  bool
-		as      string
-		mode    *modeValue
+		timeout  time.Duration
+		asJSON   bool
+		as       string
+		argsJSON string
+		mode     *modeValue
 	)
 	cmd := &cobra.Command{
 		Use:   "invoke FILE OP [NAME=VALUE...]",
@@ -36,6 +38,15 @@ declares for NAME (see ` + "`aura-host plugins FILE`" + `):
   bool     true or false           strict=true
   list/map/any  the JSON value form {"list":[{"int":"1"}]}
 
+NAME=@PATH reads the value from a file: its raw bytes for a bytes
+argument, its text (UTF-8) for a string, the trimmed text read as above
+for the rest (write @@ for a value that starts with a literal @).
+--args-json FILE (or - for stdin) reads arguments as one JSON object,
+{"NAME": VALUE, ...}: each value in the JSON value form, or for bytes,
+int, uint and bool its text as above ("68656c6c6f", "32"), or a JSON number
+for an int. Files and --args-json together are read up to 16 MiB; through a
+running host the admin endpoint takes requests up to 1 MiB.
+
 Results print bytes as hex; a map prints one field per line. --json prints
 the result in the JSON value form instead. Exit status 1 if the call fails.
 
@@ -43,6 +54,8 @@ the result in the JSON value form instead. Exit status 1 if the call fails.
 say) comes from the seed, so the same invocation gives the same answer.`,
 		Example: `  aura-host invoke examples/quickstart/deployment.hcl crypto.hash data=68656c6c6f
   aura-host invoke examples/quickstart/deployment.hcl storage.store key=greeting value=68656c6c6f
+  aura-host invoke examples/quickstart/deployment.hcl storage.store key=photo value=@photo.jpg
+  echo '{"key": "greeting"}' | aura-host invoke examples/quickstart/deployment.hcl storage.retrieve --args-json -
   aura-host invoke examples/quickstart/deployment.hcl crypto.ed25519_generate_keypair --mode testing`,
 		Args: cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -58,8 +71,12 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 			if err != nil {
 				return err
 			}
+			in, err := agent.ReadTextArgs(args[2:], argsJSON, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
 			// Into the running host unless --mode asks for another.
-			v, pid, err := agent.InvokeOnce(cmd.Context(), dep, as, op, args[2:], timeout, mode.mode == "", host.Config{Logger: logger})
+			v, pid, err := agent.InvokeOnce(cmd.Context(), dep, as, op, in, timeout, mode.mode == "", host.Config{Logger: logger})
 			if pid != 0 {
 				fmt.Fprintf(stderr, "invoking through the running host (pid %d)\n", pid)
 			}
@@ -68,6 +85,8 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 			}
 			if e := effects.AsError(err); e != nil && e.Code == effects.CodeUnknownOp {
 				return fmt.Errorf("%w (run `aura-host plugins %s` to list operations)", err, args[0])
+			} else if te := (*agent.TimeoutError)(nil); errors.As(err, &te) {
+				return fmt.Errorf("%w (give it longer with --timeout)", err)
 			} else if err != nil {
 				return err
 			}
@@ -75,6 +94,7 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 		},
 	}
 	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "deadline for the call")
+	cmd.Flags().StringVar(&argsJSON, "args-json", "", `read the arguments as one JSON object from FILE, or from stdin with -, e.g. {"key": "greeting"}`)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result in the JSON value form")
 	cmd.Flags().StringVar(&as, "as", "", "the agent to act as, through its guard chain (default: the deployment's only agent; a deployment without agent blocks has none)")
 	mode = addModeFlag(cmd.Flags())

@@ -49,6 +49,9 @@ and simulation modes --seed also replaces the deployment's seed, from which
 the plugins draw their own randomness (keys, nonces); in production mode
 they use the OS, and two runs differ.
 
+Only the outcome and errors are printed; -v (or --log-level info) adds the
+log: the plugins starting and stopping, each role's end.
+
 The outcome lists each role — done, faulted, or stopped when another role
 faulted — with its final bindings (long values abbreviated, private keys
 and nonces hidden; --json prints them in full), then the steps the session
@@ -117,7 +120,7 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 	if cfg.Rules, err = parseDecideFlags(f.decide, prog); err != nil {
 		return err
 	}
-	if cfg.Logger, err = g.logger(stderr, false); err != nil {
+	if cfg.Logger, err = g.logger(stderr, true); err != nil {
 		return err
 	}
 	dep, err := loadDeployment(g, f.deployment, f.mode)

@@ -539,9 +539,9 @@ func TestProtocolRunRejectsBadFlags(t *testing.T) {
 
 var roleFinished = regexp.MustCompile(`(?m)role finished: role=(\S+) status=done`)
 
-// The log reports each role's end, for following long runs.
+// The log (-v) reports each role's end, for following long runs.
 func TestProtocolRunLogsEachRole(t *testing.T) {
-	_, stderr, code := cli(t, "protocol", "run", exampleProtocol("ping_pong"), "-d", protocolsDeployment(t))
+	_, stderr, code := cli(t, "protocol", "run", exampleProtocol("ping_pong"), "-d", protocolsDeployment(t), "-v")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}

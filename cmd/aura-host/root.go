@@ -1,31 +1,36 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // globals are the flags every command shares.
 type globals struct {
 	logLevel string
 	logJSON  bool
+	verbose  bool
 	// maxFileSize caps deployment and protocol files (--max-file-size).
 	maxFileSize int64
 }
 
-// logger builds the CLI's logger. Without --log-level, long-running
-// commands log at info and one-shot commands (invoke, validate, plugins)
-// only warnings, so that their output is the answer.
+// logger builds the CLI's logger. Without --log-level, `run` (which
+// serves until stopped) logs at info and every other command (invoke,
+// validate, plugins, protocol run, simulate) only warnings, so that its
+// output is the answer; -v is --log-level info.
 func (g *globals) logger(w io.Writer, quiet bool) (hclog.Logger, error) {
 	name := g.logLevel
 	if name == "" {
 		name = "info"
-		if quiet {
+		if quiet && !g.verbose {
 			name = "warn"
 		}
 	}
@@ -75,8 +80,11 @@ Simulations: several agents in one process on virtual time, with faults:
   aura-host trace diff seed-7.jsonl seed-8.jsonl`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       versionText(debug.ReadBuildInfo()),
 	}
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "log level: trace, debug, info, warn, error, off (default info for run, warn for one-shot commands)")
+	root.SetVersionTemplate("{{.Version}}")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "log level: trace, debug, info, warn, error, off (default info for run, warn for the other commands)")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "show the logs (plugins starting and stopping, each role's end): --log-level info")
 	root.PersistentFlags().BoolVar(&g.logJSON, "log-json", false, "write logs as JSON lines")
 	root.PersistentFlags().Int64Var(&g.maxFileSize, "max-file-size", config.DefaultMaxFileSize,
 		"largest deployment or protocol file read, in bytes (anything larger is refused before it is parsed)")
@@ -95,7 +103,25 @@ Simulations: several agents in one process on virtual time, with faults:
 		newVersionCommand(),
 		newPluginCommand(),
 	)
+	addCompletions(root, g)
+	root.SetFlagErrorFunc(flagError)
 	return root
+}
+
+// flagError says what a flag's value should have been, in place of the Go
+// parser's words (strconv.ParseUint: parsing "x": invalid syntax).
+func flagError(c *cobra.Command, err error) error {
+	var bad *pflag.InvalidValueError
+	if !errors.As(err, &bad) {
+		return err
+	}
+	f := bad.GetFlag()
+	want := map[string]string{"bool": "true or false", "duration": "a duration such as 300ms, 5s or 2m",
+		"int": "a whole number", "int64": "a whole number", "uint64": "a whole number, 0 or more"}[f.Value.Type()]
+	if want == "" {
+		return fmt.Errorf("--%s %q: %v", f.Name, bad.GetValue(), errors.Unwrap(err))
+	}
+	return fmt.Errorf("--%s %q: want %s (see %s --help)", f.Name, bad.GetValue(), want, c.CommandPath())
 }
 
 // stderr is where logs and diagnostics go; commands print results to

@@ -86,14 +86,14 @@ func TestServerServesTheTargetThroughTheClient(t *testing.T) {
 	if s, _ := v.AsString(); err != nil || s != "hi" {
 		t.Fatalf("invoke: %v, %v", v, err)
 	}
-	v, err = c.InvokeText(ctx, "", "echo.say", []string{"text=typed"})
+	v, err = c.InvokeText(ctx, "", "echo.say", effects.TextArgs{Pairs: []string{"text=typed"}})
 	if s, _ := v.AsString(); err != nil || s != "typed" {
 		t.Fatalf("invoke text: %v, %v", v, err)
 	}
-	if _, err := c.InvokeText(ctx, "", "echo.say", []string{"colour=red"}); err == nil || !strings.Contains(err.Error(), "colour") {
+	if _, err := c.InvokeText(ctx, "", "echo.say", effects.TextArgs{Pairs: []string{"colour=red"}}); err == nil || !strings.Contains(err.Error(), "colour") {
 		t.Fatalf("invoke text with an undeclared name: %v", err)
 	}
-	if _, err := c.InvokeText(ctx, "", "echo.none", nil); effects.AsError(err) == nil || effects.AsError(err).Code != effects.CodeUnknownOp {
+	if _, err := c.InvokeText(ctx, "", "echo.none", effects.TextArgs{}); effects.AsError(err) == nil || effects.AsError(err).Code != effects.CodeUnknownOp {
 		t.Fatalf("invoke text of an unknown operation: %v", err)
 	}
 	srv.Close(ctx)

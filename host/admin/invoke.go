@@ -203,11 +203,12 @@ func (c *Client) Operation(ctx context.Context, op effects.OpID) (effects.OpSpec
 	return spec, nil
 }
 
-// InvokeText routes one call whose arguments are NAME=VALUE pairs as
-// people type them through the running host as agent ("": the only one),
-// each read by the kind op declares for NAME: the spec is the host's
-// (Operation), the parsing effects.OpSpec.ParseTextArgs.
-func (c *Client) InvokeText(ctx context.Context, agent string, op effects.OpID, pairs []string) (effects.Value, error) {
+// InvokeText routes one call whose arguments are written as people give
+// them (NAME=VALUE pairs, files, a JSON object) through the running host
+// as agent ("": the only one), each read by the kind op declares for
+// NAME: the spec is the host's (Operation), the parsing
+// effects.OpSpec.ParseTextArgs.
+func (c *Client) InvokeText(ctx context.Context, agent string, op effects.OpID, pairs effects.TextArgs) (effects.Value, error) {
 	spec, err := c.Operation(ctx, op)
 	if err != nil {
 		return effects.Value{}, err
@@ -231,7 +232,9 @@ func (c *Client) Invoke(ctx context.Context, op effects.OpID, args effects.Value
 func (c *Client) InvokeAs(ctx context.Context, agent string, op effects.OpID, args effects.Value) (effects.Value, error) {
 	body := invokeRequest{Op: string(op), Args: args, As: agent}
 	if dl, ok := ctx.Deadline(); ok {
-		body.TimeoutMs = max(time.Until(dl).Milliseconds(), 1)
+		// Rounded up: the endpoint's deadline is never before this
+		// client's, so a timeout is noticed here first.
+		body.TimeoutMs = max((time.Until(dl) + time.Millisecond - 1).Milliseconds(), 1)
 	}
 	b, err := json.Marshal(body)
 	if err != nil {

@@ -274,3 +274,16 @@ func (in *instance) kill(bound time.Duration) bool {
 type fixedName struct{ hclog.Logger }
 
 func (f fixedName) Named(string) hclog.Logger { return f }
+
+// Warn logs go-plugin's warnings, but "plugin failed to exit gracefully"
+// at debug: go-plugin says it of every process it kills, a plugin that
+// never finished its handshake included (whose start-up error the caller
+// reports), and the host reports a plugin that does not stop in time
+// itself ("plugin did not stop cleanly").
+func (f fixedName) Warn(msg string, args ...any) {
+	if msg == "plugin failed to exit gracefully" {
+		f.Logger.Debug(msg, args...)
+		return
+	}
+	f.Logger.Warn(msg, args...)
+}

@@ -71,7 +71,14 @@ func (m *Plugin) lazy() bool { return m.decl.Start == config.StartLazy }
 
 // setState moves the plugin to s, logs the transition and wakes every
 // caller waiting for a change.
-func (m *Plugin) setState(s State, reason string) {
+func (m *Plugin) setState(s State, reason string) { m.transition(s, reason, false) }
+
+// setStateReturned is setState for a failure whose reason the caller
+// returns as its error (a launch at start-up): the transition is logged
+// at debug, so that the error is printed once, by whoever reports it.
+func (m *Plugin) setStateReturned(s State, reason string) { m.transition(s, reason, true) }
+
+func (m *Plugin) transition(s State, reason string, returned bool) {
 	m.mu.Lock()
 	old := m.state
 	m.state = s
@@ -90,7 +97,9 @@ func (m *Plugin) setState(s State, reason string) {
 	if reason != "" {
 		args = append(args, "reason", reason)
 	}
-	if s == StateFailed || s == StateDegraded || s == StateRestarting {
+	if returned {
+		m.logger.Debug("plugin state", args...)
+	} else if s == StateFailed || s == StateDegraded || s == StateRestarting {
 		m.logger.Warn("plugin state", args...)
 	} else {
 		m.logger.Info("plugin state", args...)

@@ -47,7 +47,7 @@ func (mg *Manager) Launch(ctx context.Context) error {
 		wg.Go(func() {
 			inst, err := mg.launchDescribed(ctx, m)
 			if err != nil {
-				m.setState(StateFailed, err.Error())
+				m.setStateReturned(StateFailed, err.Error())
 			}
 			m.starting, errs[i] = inst, err
 		})
