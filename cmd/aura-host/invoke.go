@@ -38,9 +38,10 @@ declares for NAME (see ` + "`aura-host plugins FILE`" + `):
   bool     true or false           strict=true
   list/map/any  the JSON value form {"list":[{"int":"1"}]}
 
-NAME=@PATH reads the value from a file: its raw bytes for a bytes
-argument, its text (UTF-8) for a string, the trimmed text read as above
-for the rest (write @@ for a value that starts with a literal @).
+NAME=@PATH reads the value from a file (NAME=@- from stdin): its raw
+bytes for a bytes argument, its text (UTF-8) for a string, the trimmed
+text read as above for the rest (write @@ for a value that starts with a
+literal @).
 --args-json FILE (or - for stdin) reads arguments as one JSON object,
 {"NAME": VALUE, ...}: each value in the JSON value form, or for bytes,
 int, uint and bool its text as above ("68656c6c6f", "32"), or a JSON number

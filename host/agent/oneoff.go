@@ -125,16 +125,23 @@ func timedOut(ctx, callCtx context.Context, op effects.OpID, timeout time.Durati
 const MaxArgInput = 16 << 20
 
 // ReadTextArgs reads an `aura-host invoke`'s arguments: the NAME=VALUE
-// pairs, where a value @PATH is PATH's contents (@@ escapes a literal @),
+// pairs, where a value @PATH is PATH's contents (@- stdin's; @@ escapes a
+// literal @),
 // and the --args-json object argsJSON names (a file, or - for stdin; ""
 // for none), MaxArgInput bytes in all. effects.OpSpec.ParseTextArgs then
 // reads each by the kind its parameter declares.
 func ReadTextArgs(pairs []string, argsJSON string, stdin io.Reader) (effects.TextArgs, error) {
 	in := effects.TextArgs{Files: map[string][]byte{}}
 	budget := int64(MaxArgInput)
+	stdinRead := false
 	read := func(what, path string) ([]byte, error) {
 		r := stdin
-		if path != "-" {
+		if path == "-" {
+			if stdinRead {
+				return nil, fmt.Errorf("%s: stdin is read once, and another argument already reads it", what)
+			}
+			stdinRead = true
+		} else {
 			f, err := os.Open(path)
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("%s: no such file %s", what, path)

@@ -3,6 +3,11 @@ package agent
 import (
 	"context"
 	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,4 +49,45 @@ func TestTimedOutIsTheCallsDeadlineOnly(t *testing.T) {
 			t.Errorf("%s: %q does not wrap %v", tc.name, te, tc.err)
 		}
 	}
+}
+
+func TestReadTextArgs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "v.bin")
+	if err := os.WriteFile(path, []byte{0, 1, 2}, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ReadTextArgs([]string{"a=@" + path, "b=@-", "c=@@x", "d=plain"}, "", strings.NewReader("from stdin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(in.Files["a"]) != "\x00\x01\x02" || string(in.Files["b"]) != "from stdin" || !slices.Equal(in.Pairs, []string{"c=@x", "d=plain"}) || in.JSON != nil {
+		t.Errorf("got %+v", in)
+	}
+	for _, tc := range []struct {
+		pairs    []string
+		argsJSON string
+		stdin    io.Reader
+		want     string
+	}{
+		{[]string{"a=@-"}, "-", strings.NewReader("{}"), "--args-json -: stdin is read once"},
+		{[]string{"a=@" + path, "a=@" + path}, "", nil, `argument "a" given twice`},
+		{[]string{"a=@" + filepath.Join(dir, "none")}, "", nil, "argument a=@" + filepath.Join(dir, "none") + ": no such file"},
+		{[]string{"a=@" + dir}, "", nil, "is a directory"},
+		{nil, "-", io.LimitReader(zeros{}, MaxArgInput+1), "limited to 16 MiB in all"},
+		{[]string{"a=@" + path}, "-", io.LimitReader(zeros{}, MaxArgInput-2), "limited to 16 MiB in all"},
+	} {
+		if _, err := ReadTextArgs(tc.pairs, tc.argsJSON, tc.stdin); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v %q: %v, want %q", tc.pairs, tc.argsJSON, err, tc.want)
+		}
+	}
+}
+
+// zeros is an endless stream, as /dev/zero.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }
