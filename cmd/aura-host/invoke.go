@@ -42,6 +42,7 @@ NAME=@PATH reads the value from a file (NAME=@- from stdin): its raw
 bytes for a bytes argument, its text (UTF-8) for a string, the trimmed
 text read as above for the rest (write @@ for a value that starts with a
 literal @).
+
 --args-json FILE (or - for stdin) reads arguments as one JSON object,
 {"NAME": VALUE, ...}: each value in the JSON value form, or for bytes,
 int, uint and bool its text as above ("68656c6c6f", "32"), or a JSON number
@@ -49,7 +50,8 @@ for an int. Files and --args-json together are read up to 16 MiB; through a
 running host the admin endpoint takes requests up to 1 MiB.
 
 Results print bytes as hex; a map prints one field per line. --json prints
-the result in the JSON value form instead. Exit status 1 if the call fails.
+the result in the JSON value form instead. Exit status 1 if the call fails;
+a call still running at --timeout is cancelled and says "timed out after".
 
 ` + modeHelp + ` In testing mode the call's randomness (a generated key,
 say) comes from the seed, so the same invocation gives the same answer.`,

@@ -77,7 +77,10 @@ Simulations: several agents in one process on virtual time, with faults:
 
   aura-host simulate   examples/simulation/deployment.hcl --seed 7 --record seed-7.jsonl
   aura-host simulate   examples/simulation/deployment.hcl --seeds 1..200
-  aura-host trace diff seed-7.jsonl seed-8.jsonl`,
+  aura-host trace diff seed-7.jsonl seed-8.jsonl
+
+Commands print their answer and warnings; -v adds the log. Completion of
+commands, files, operations and their arguments: source <(aura-host completion bash)`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       versionText(debug.ReadBuildInfo()),
