@@ -225,6 +225,16 @@ func (in *instance) exitStatus() string {
 	return in.runner.status
 }
 
+// dying reports whether the process has exited or begun to.
+func (in *instance) dying() bool {
+	select {
+	case <-in.exited():
+		return true
+	default:
+	}
+	return in.runner.dying()
+}
+
 // killProcess SIGKILLs the plugin's process group at once.
 func (in *instance) killProcess() {
 	if in.runner != nil {

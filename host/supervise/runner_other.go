@@ -22,3 +22,6 @@ func (r *processRunner) watchExit() { close(r.exited) }
 
 // Kill does nothing: no process is ever started here.
 func (r *processRunner) Kill(context.Context) error { return nil }
+
+// dying is false: no process is ever started here.
+func (r *processRunner) dying() bool { return false }
