@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -21,7 +22,7 @@ import (
 // errUnsupported is nil: Linux has everything supervision needs.
 var errUnsupported error
 
-func newProcessRunner(cmd *exec.Cmd) (*processRunner, error) {
+func newProcessRunner(cmd *exec.Cmd, plugin string, limits StderrLimits) (*processRunner, error) {
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -31,7 +32,7 @@ func newProcessRunner(cmd *exec.Cmd) (*processRunner, error) {
 		return nil, err
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	return &processRunner{cmd: cmd, stdout: stdout, stderr: filterStderr(stderr), exited: make(chan struct{})}, nil
+	return &processRunner{cmd: cmd, stdout: stdout, stderr: filterStderr(stderr, plugin, limits, time.Now), exited: make(chan struct{})}, nil
 }
 
 // watchExit waits for the process to exit without reaping it (WNOWAIT), so
