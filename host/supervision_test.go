@@ -70,6 +70,37 @@ func TestSIGKILLedPluginIsRestartedAndServesAgain(t *testing.T) {
 	waitGone(t, []int{old}, 5*time.Second)
 }
 
+// TestSIGKILLExitReasonIsAlwaysTheSignal kills the plugin's process again
+// and again: the exit watcher, the broken call stream and the health probe
+// race to notice, and whichever wins, the recorded reason (the restarting
+// event's and the status's last exit) names what happened to the process.
+func TestSIGKILLExitReasonIsAlwaysTheSignal(t *testing.T) {
+	policy := fastRestarts
+	policy.Restart.Attempts = 1000
+	h, ev := startSupervised(t, testDeployment, map[string]host.Policy{"tp": policy})
+	const want = "killed by signal 9 (SIGKILL)"
+	var killed []int
+	for i := range 20 {
+		old := pidOf(t, h, "tp")
+		from := ev.len()
+		if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		killed = append(killed, old)
+		restarting, j := ev.wait(t, from, 10*time.Second, "restarting", to("tp", supervise.StateRestarting))
+		if restarting.Reason != want {
+			t.Fatalf("kill %d: restarting reason %q, want %q", i, restarting.Reason, want)
+		}
+		ev.wait(t, j, 10*time.Second, "ready again", to("tp", supervise.StateReady))
+		for _, p := range h.Plugins() {
+			if p.Name == "tp" && p.LastExit != want {
+				t.Fatalf("kill %d: status last exit %q, want %q", i, p.LastExit, want)
+			}
+		}
+	}
+	waitGone(t, killed, 5*time.Second)
+}
+
 // probeBoundPolicy is TestStoppedPluginIsReplacedWithinProbeBound's
 // supervision: its bound, interval + timeout × threshold, is 1.4 s, and
 // its steps (a 200 ms interval, 400 ms timeouts) are longer than the slack

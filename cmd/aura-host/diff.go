@@ -16,8 +16,11 @@ func newTraceDiffCommand() *cobra.Command {
 		Short: "Show where two recorded traces, or two simulation bundles, first differ",
 		Long: `Compare two traces entry by entry and show the first divergence: its index,
 a few entries of context on both sides (index, ordering key, effect ID,
-kind, role, operation), and every field that differs there, down to the
-path inside a value (outputs.public). Both hashes are printed first, and
+kind, role, operation), every field that differs there, down to each
+path inside a value (outputs.public, outputs.n), and how many more entries
+differ after it. Secret fields (private, secret, nonces: private keys, key
+shares, signing nonces) show as (secret) on both sides, as protocol run
+hides them. Both hashes are printed first, and
 header fields that differ (seed, session, scheduler, the protocol), though
 the hash — so "identical" — covers the entries only.
 

@@ -32,7 +32,7 @@ func WriteTraceDiff(w io.Writer, nameA, nameB string, a, b *trace.Trace, context
 		fields[i] = [3]string{f.Field, renderField(f.Field, f.A), renderField(f.Field, f.B)}
 	}
 	WriteDivergence(w, Divergence{Heading: fmt.Sprintf("index %d\n", d.At), Index: d.At, At: fmt.Sprintf("index %d", d.At), Items: "entries",
-		LenA: len(a.Entries), LenB: len(b.Entries), Fields: fields,
+		LenA: len(a.Entries), LenB: len(b.Entries), Fields: fields, More: d.More,
 		Context: func(w io.Writer, side int) { writeContext(w, []*trace.Trace{a, b}[side].Entries, d.At, context) }})
 	return false
 }
@@ -46,8 +46,13 @@ type Divergence struct {
 	Items      string // entries, lines
 	LenA, LenB int
 	Context    func(w io.Writer, side int) // prints side 0 (A) or 1 (B) around the divergence
-	Fields     [][3]string                 // field, A, B
+	Fields     [][3]string                 // field, A, B; secrets already hidden
+	More       int                         // entries or lines after Index that differ too
 }
+
+// maxFieldsShown bounds the fields WriteDivergence lists: two values that
+// differ everywhere (a list of ten thousand items) are summed up past it.
+const maxFieldsShown = 50
 
 // WriteDivergence prints the first divergence: where, the context on both
 // sides, then which side ends or each field that differs.
@@ -64,12 +69,22 @@ func WriteDivergence(w io.Writer, d Divergence) {
 	case d.Index >= d.LenB:
 		fmt.Fprintf(w, "B ends after %d %s; A continues\n", d.LenB, d.Items)
 	default:
-		fmt.Fprintf(w, "fields that differ at %s:\n", d.At)
+		fmt.Fprintf(w, "fields that differ at %s (%d):\n", d.At, len(d.Fields))
 		tw := newTable(w)
-		for _, f := range d.Fields {
+		for i, f := range d.Fields {
+			if i == maxFieldsShown {
+				fmt.Fprintf(tw, "  … and %d more fields\n", len(d.Fields)-maxFieldsShown)
+				break
+			}
 			fmt.Fprintf(tw, "  %s\tA: %s\n  \tB: %s\n", f[0], f[1], f[2])
 		}
 		_ = tw.Flush()
+	}
+	switch d.More {
+	case 0:
+		fmt.Fprintf(w, "no other %s differ after %s\n", d.Items, d.At)
+	default:
+		fmt.Fprintf(w, "%d more %s differ after %s\n", d.More, d.Items, d.At)
 	}
 }
 
@@ -78,6 +93,8 @@ func WriteDivergence(w io.Writer, d Divergence) {
 // any other string quoted.
 func renderField(field string, v effects.Value) string {
 	switch {
+	case SecretPath(field):
+		return Secret
 	case strings.HasPrefix(field, "inputs") || strings.HasPrefix(field, "outputs"):
 		return Abbreviate(v, 100)
 	case field == "error":

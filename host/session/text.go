@@ -92,6 +92,51 @@ func WriteBindings(w io.Writer, indent string, names []string, bindings map[stri
 // keep them (the trace must, to replay).
 var secretFields = []string{"private", "secret", "nonces"}
 
+// IsSecretField is the one redaction rule of every text form (protocol
+// run's bindings, trace diff, a bundle's diff): the value of a map key
+// named private, secret or nonces is hidden, at any depth.
+func IsSecretField(key string) bool { return slices.Contains(secretFields, key) }
+
+// SecretPath reports whether a field path (outputs.private,
+// outputs.map.keys[1].secret.bytes) passes through a secret field, so that
+// the value found there must be hidden.
+func SecretPath(path string) bool {
+	for seg := range strings.FieldsFuncSeq(path, func(r rune) bool { return r == '.' || r == '[' || r == ']' }) {
+		if IsSecretField(seg) {
+			return true
+		}
+	}
+	return false
+}
+
+// Secret is how a hidden value is written.
+const Secret = "(secret)"
+
+// RedactJSON returns a decoded JSON value (encoding/json's any) with the
+// values of its secret object keys replaced by "(secret)", by the rule of
+// Redact; v itself is not changed.
+func RedactJSON(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, f := range x {
+			if IsSecretField(k) {
+				out[k] = Secret
+			} else {
+				out[k] = RedactJSON(f)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, it := range x {
+			out[i] = RedactJSON(it)
+		}
+		return out
+	}
+	return v
+}
+
 // Redact returns v with the values of its secret map fields (at any
 // depth: private keys, key-share scalars, signing nonces) replaced by the
 // string "(secret)": what may be written where people and logs read it.
@@ -100,8 +145,8 @@ func Redact(v effects.Value) effects.Value {
 	case effects.KindMap:
 		fields := map[string]effects.Value{}
 		for _, f := range v.Fields() {
-			if slices.Contains(secretFields, f.Key) {
-				fields[f.Key] = effects.String("(secret)")
+			if IsSecretField(f.Key) {
+				fields[f.Key] = effects.String(Secret)
 			} else {
 				fields[f.Key] = Redact(f.Value)
 			}
@@ -182,8 +227,8 @@ func writeAbbrev(b *strings.Builder, v effects.Value, depth int) {
 				b.WriteString(", ")
 			}
 			b.WriteString(f.Key + ": ")
-			if slices.Contains(secretFields, f.Key) {
-				b.WriteString("(hidden)")
+			if IsSecretField(f.Key) {
+				b.WriteString(Secret)
 				continue
 			}
 			writeAbbrev(b, f.Value, depth+1)

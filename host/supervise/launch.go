@@ -29,6 +29,7 @@ type launchSpec struct {
 	mode         effects.Mode // production refuses unpinned commands
 	logger       hclog.Logger
 	logLevel     hclog.Level
+	stderr       StderrLimits // zero fields: DefaultStderrLimits
 }
 
 // instance is one running plugin process and its connection. A restart
@@ -59,6 +60,7 @@ func launch(ctx context.Context, spec launchSpec) (*instance, error) {
 	// mapped, or its interpreter has the script open: the private copy of a
 	// pinned binary can go.
 	defer cleanup()
+	limits := spec.stderr
 	var run atomic.Pointer[processRunner] // set by go-plugin's call of RunnerFunc
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
@@ -70,7 +72,7 @@ func launch(ctx context.Context, spec launchSpec) (*instance, error) {
 		// host's environment); the plugin's own settings go after it.
 		RunnerFunc: func(_ hclog.Logger, spec *exec.Cmd, _ string) (runner.Runner, error) {
 			cmd.Env = append(spec.Env, cmd.Env...)
-			r, err := newProcessRunner(cmd)
+			r, err := newProcessRunner(cmd, p.Name, limits)
 			run.Store(r)
 			return r, err
 		},
@@ -223,6 +225,16 @@ func (in *instance) exitStatus() string {
 		return "never started"
 	}
 	return in.runner.status
+}
+
+// dying reports whether the process has exited or begun to.
+func (in *instance) dying() bool {
+	select {
+	case <-in.exited():
+		return true
+	default:
+	}
+	return in.runner.dying()
 }
 
 // killProcess SIGKILLs the plugin's process group at once.

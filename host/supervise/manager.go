@@ -61,6 +61,11 @@ type Config struct {
 	// their config blocks say.
 	PluginConfig map[string]effects.Value
 
+	// StderrLimits bound what each plugin's stderr may put into the log
+	// (lines and bytes per second with a burst, one line's length); zero
+	// fields take DefaultStderrLimits.
+	StderrLimits StderrLimits
+
 	// Shared are plugin instances used but not owned, by plugin name:
 	// their owner configures, starts and stops them.
 	Shared map[string]*sdk.Local

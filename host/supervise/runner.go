@@ -37,7 +37,13 @@ func (r *processRunner) Start(context.Context) error {
 	return nil
 }
 
-func (r *processRunner) Wait(context.Context) error { return r.cmd.Wait() }
+// Wait reaps the process for go-plugin, but only once watchExit has read
+// its wait status: reaping first would leave watchExit nothing to read
+// (ECHILD), and the exit reason would depend on which goroutine ran first.
+func (r *processRunner) Wait(context.Context) error {
+	<-r.exited
+	return r.cmd.Wait()
+}
 
 func (r *processRunner) Stdout() io.ReadCloser { return r.stdout }
 func (r *processRunner) Stderr() io.ReadCloser { return r.stderr }

@@ -16,9 +16,14 @@ import (
 // at start-up with this error.
 var errUnsupported = errors.New("plugin supervision needs Linux (parent-death signal, process groups and waitid); run built-in plugins in process, or run aura-host on Linux")
 
-func newProcessRunner(*exec.Cmd) (*processRunner, error) { return nil, errUnsupported }
+func newProcessRunner(*exec.Cmd, string, StderrLimits) (*processRunner, error) {
+	return nil, errUnsupported
+}
 
 func (r *processRunner) watchExit() { close(r.exited) }
 
 // Kill does nothing: no process is ever started here.
 func (r *processRunner) Kill(context.Context) error { return nil }
+
+// dying is false: no process is ever started here.
+func (r *processRunner) dying() bool { return false }

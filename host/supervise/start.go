@@ -70,7 +70,7 @@ func (mg *Manager) describeOnly(ctx context.Context, decl *config.Plugin, logger
 	ctx, cancel := context.WithTimeout(ctx, mg.cfg.StartTimeout)
 	defer cancel()
 	inst, err := launch(ctx, launchSpec{plugin: decl, executable: mg.cfg.Executable, socketDir: mg.socketDir, mode: mg.cfg.Deployment.Mode,
-		startTimeout: mg.cfg.StartTimeout, logger: logger, logLevel: mg.cfg.Logger.GetLevel()})
+		startTimeout: mg.cfg.StartTimeout, logger: logger, logLevel: mg.cfg.Logger.GetLevel(), stderr: mg.cfg.StderrLimits})
 	if err != nil {
 		return effects.Descriptor{}, err
 	}
@@ -86,7 +86,7 @@ func (mg *Manager) launchDescribed(ctx context.Context, m *Plugin) (*instance, e
 	ctx, cancel := context.WithTimeout(ctx, mg.cfg.StartTimeout)
 	defer cancel()
 	inst, err := launch(ctx, launchSpec{plugin: m.decl, executable: mg.cfg.Executable, socketDir: mg.socketDir, mode: mg.cfg.Deployment.Mode,
-		startTimeout: mg.cfg.StartTimeout, logger: m.logger, logLevel: mg.cfg.Logger.GetLevel()})
+		startTimeout: mg.cfg.StartTimeout, logger: m.logger, logLevel: mg.cfg.Logger.GetLevel(), stderr: mg.cfg.StderrLimits})
 	if err != nil {
 		return nil, err
 	}

@@ -44,12 +44,12 @@ func (mg *Manager) watchInstance(ctx context.Context, m *Plugin, inst *instance)
 		case <-ctx.Done():
 			return ""
 		case <-inst.exited():
-			return "process " + inst.exitStatus()
+			return inst.exitStatus()
 		case <-inst.stream.Done():
-			// The process lives but its call stream broke: its state is
-			// unknown and no call can reach it. Replace it.
-			inst.killProcess()
-			return "call stream to the plugin broke; process group killed"
+			// Either the process died (its sockets closed as it exited) or
+			// it lives with a broken stream: its state is unknown and no
+			// call can reach it. Either way it is replaced.
+			return mg.endInstance(inst, "call stream to the plugin broke")
 		case <-timer.C:
 		}
 		err := mg.probe(ctx, m, inst)
@@ -64,8 +64,7 @@ func (mg *Manager) watchInstance(ctx context.Context, m *Plugin, inst *instance)
 		default:
 			failures++
 			if failures >= p.UnhealthyThreshold {
-				inst.killProcess()
-				return fmt.Sprintf("unresponsive: %d consecutive health probes failed (last: %v); process group killed", failures, err)
+				return mg.endInstance(inst, fmt.Sprintf("unresponsive: %d consecutive health probes failed (last: %v)", failures, err))
 			}
 			m.setState(StateDegraded, fmt.Sprintf("health probe %d/%d failed: %v", failures, p.UnhealthyThreshold, err))
 			// Confirm at once: a hung plugin is replaced within
@@ -75,6 +74,35 @@ func (mg *Manager) watchInstance(ctx context.Context, m *Plugin, inst *instance)
 		}
 		timer.Reset(p.Interval)
 	}
+}
+
+// endInstance ends an instance one of the watchers gave up on (its stream
+// broke, its probes failed) and returns the exit reason to record, which
+// names what happened to the process whichever watcher noticed first: a
+// process that died by itself — the usual cause of a broken stream —
+// reports its own wait status ("killed by signal 9 (SIGKILL)", "exited
+// with status 2"), exactly as when the exit watcher notices first; one the
+// host had to kill reports that and why ("killed by signal 9 (SIGKILL),
+// sent by the host: call stream to the plugin broke"). The wait is bounded
+// by the stop timeout; a process that outlives even a SIGKILL that long is
+// reported with the cause alone.
+func (mg *Manager) endInstance(inst *instance, cause string) string {
+	killed := false
+	if !inst.dying() {
+		inst.killProcess()
+		killed = true
+	}
+	t := time.NewTimer(mg.cfg.StopTimeout)
+	defer t.Stop()
+	select {
+	case <-inst.exited():
+	case <-t.C:
+		return cause + "; process group killed, but it had not exited after " + mg.cfg.StopTimeout.String()
+	}
+	if killed {
+		return inst.exitStatus() + ", sent by the host: " + cause
+	}
+	return inst.exitStatus()
 }
 
 // probe runs the liveness checks, each under its own deadline: the

@@ -22,8 +22,13 @@ type Diff struct {
 	// is a prefix of the other.
 	At int
 	// Fields are the fields of the entries at At that differ, when both
-	// traces have an entry there.
+	// traces have an entry there: every one, and inside inputs and
+	// outputs every path to a difference.
 	Fields []FieldDiff
+	// More counts the entries after At that differ too: those at the same
+	// index in both traces whose encodings differ, and those only the
+	// longer trace has.
+	More int
 }
 
 // Identical reports whether the traces' entries are the same.
@@ -45,7 +50,27 @@ func Compare(a, b *Trace) *Diff {
 	if d.At >= 0 && d.At < len(a.Entries) && d.At < len(b.Entries) {
 		d.Fields = EntryDiffs(&a.Entries[d.At], &b.Entries[d.At])
 	}
+	if d.At >= 0 {
+		d.More = countDiffering(a.Entries, b.Entries, d.At+1)
+	}
 	return d
+}
+
+// countDiffering counts the entries from index from on that differ.
+func countDiffering(a, b []Entry, from int) int {
+	n := max(len(a), len(b)) - min(len(a), len(b))
+	var ba, bb []byte
+	for i := from; i < min(len(a), len(b)); i++ {
+		ba = a[i].Value().AppendCanonical(ba[:0])
+		bb = b[i].Value().AppendCanonical(bb[:0])
+		if !bytes.Equal(ba, bb) {
+			n++
+		}
+	}
+	if from > min(len(a), len(b)) {
+		n -= from - min(len(a), len(b))
+	}
+	return max(n, 0)
 }
 
 // FirstDivergence is the first index where the entries differ, as their
@@ -66,8 +91,8 @@ func FirstDivergence(a, b []Entry) int {
 }
 
 // EntryDiffs lists the fields of two entries that differ, in the order
-// of the entry's JSON form; for inputs and outputs, the path to the first
-// difference inside them.
+// of the entry's JSON form; for inputs and outputs, the path to every
+// difference inside them (ValueDiffs).
 func EntryDiffs(a, b *Entry) []FieldDiff {
 	var out []FieldDiff
 	str := func(field, x, y string) {
@@ -92,9 +117,7 @@ func EntryDiffs(a, b *Entry) []FieldDiff {
 		field string
 		x, y  effects.Value
 	}{{"inputs", a.Inputs, b.Inputs}, {"outputs", a.Outputs, b.Outputs}} {
-		if path, x, y, ok := ValueDiff(v.field, v.x, v.y); ok {
-			out = append(out, FieldDiff{path, x, y})
-		}
+		out = append(out, ValueDiffs(v.field, v.x, v.y)...)
 	}
 	str("error", errorText(a.Error), errorText(b.Error))
 	return out
@@ -105,6 +128,50 @@ func errorText(e *EntryError) string {
 		return "none"
 	}
 	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// ValueDiffs finds every place two values differ, in key and index order:
+// the path to each from path (outputs.shares[1].public, outputs.private)
+// and both values there. Maps are compared key by key (an absent key is
+// null on its side), lists of the same length item by item; anything else
+// that differs is one difference at path.
+func ValueDiffs(path string, x, y effects.Value) []FieldDiff {
+	var out []FieldDiff
+	valueDiffs(path, x, y, &out)
+	return out
+}
+
+func valueDiffs(path string, x, y effects.Value, out *[]FieldDiff) {
+	if x.Equal(y) {
+		return
+	}
+	switch {
+	case x.Kind() == effects.KindMap && y.Kind() == effects.KindMap:
+		keys := map[string]bool{}
+		for _, f := range x.Fields() {
+			keys[f.Key] = true
+		}
+		for _, f := range y.Fields() {
+			keys[f.Key] = true
+		}
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
+			vx, okx := x.Get(k)
+			vy, oky := y.Get(k)
+			if okx != oky {
+				*out = append(*out, FieldDiff{path + "." + k, vx, vy}) // the absent side is null
+				continue
+			}
+			valueDiffs(path+"."+k, vx, vy, out)
+		}
+		return
+	case x.Kind() == effects.KindList && y.Kind() == effects.KindList && x.Len() == y.Len():
+		xs, ys := x.Items(), y.Items()
+		for i := range xs {
+			valueDiffs(fmt.Sprintf("%s[%d]", path, i), xs[i], ys[i], out)
+		}
+		return
+	}
+	*out = append(*out, FieldDiff{path, x, y})
 }
 
 // ValueDiff finds the first place two values differ: the path to it from

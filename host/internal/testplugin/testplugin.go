@@ -13,6 +13,7 @@
 package testplugin
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -137,6 +138,28 @@ func testPlugin() *sdk.Plugin {
 			{
 				Spec:   sdk.OpSpec{ID: "test.authority", Result: sdk.KindString, Determinism: sdk.Pure},
 				Handle: func(_ context.Context, c *sdk.Call) (sdk.Value, error) { return sdk.String(c.Authority.String()), nil },
+			},
+			{
+				Spec: sdk.OpSpec{ID: "test.flood_stderr", Params: []sdk.Param{{Name: "lines", Kind: sdk.KindInt}},
+					Result: sdk.KindInt, Determinism: sdk.WritesWorld,
+					Doc: "writes lines of 100 bytes (99 x's and a newline) to stderr as fast as it can; returns once all are written"},
+				Handle: func(_ context.Context, c *sdk.Call) (sdk.Value, error) {
+					// File descriptor 2 is the stderr the host reads;
+					// go-plugin points os.Stderr elsewhere while serving.
+					stderr := os.NewFile(2, "stderr")
+					n, _ := c.Arg("lines").AsInt()
+					line := bytes.Repeat([]byte("x"), 100)
+					line[99] = '\n'
+					chunk := bytes.Repeat(line, 640)
+					for left := n; left > 0; {
+						k := min(left, int64(len(chunk)/100))
+						if _, err := stderr.Write(chunk[:k*100]); err != nil {
+							return sdk.Value{}, err
+						}
+						left -= k
+					}
+					return sdk.Int(n), nil
+				},
 			},
 			{
 				Spec: sdk.OpSpec{ID: "test.crash", Result: sdk.KindNull, Determinism: sdk.WritesWorld},

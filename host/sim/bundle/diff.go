@@ -35,13 +35,20 @@ type Diff struct {
 	// At is the first diverging line (from 0), or -1 when the bundles
 	// differ only in their headers. It may be past the end of one bundle.
 	At int
-	// Fields are the fields that differ at line At, when both bundles have it.
+	// Fields are the fields that differ at line At, when both bundles have
+	// it: every path to a difference.
 	Fields []FieldDiff
+	// More counts the lines after At that differ in what happened too
+	// (trace headers and digest-only differences left out), and the lines
+	// only the longer bundle has.
+	More int
 }
 
-// FieldDiff is one field that differs between two JSON lines: the path to
-// its first difference (outputs.bytes, roles[2]) and both values there,
-// compact and abbreviated; "(absent)" for a missing field.
+// FieldDiff is one difference between two JSON lines: its path
+// (outputs.map.public.bytes, roles[2]) and both values there, compact and
+// abbreviated; "(absent)" for a missing field, "(secret)" for a value
+// under a secret field (session.IsSecretField: private keys, key shares,
+// nonces), as protocol run hides them.
 type FieldDiff struct{ Field, A, B string }
 
 // Compare compares two bundles read back.
@@ -55,8 +62,12 @@ func Compare(a, b *Bundle) *Diff {
 	traceHeaderFields := map[string]bool{}
 	for i := 1; i < max(len(a.Lines), len(b.Lines)); i++ {
 		if i >= len(a.Lines) || i >= len(b.Lines) {
-			d.At = i
-			break
+			if d.At < 0 {
+				d.At = i
+			} else {
+				d.More++
+			}
+			continue
 		}
 		if a.Lines[i] == b.Lines[i] {
 			continue
@@ -68,11 +79,16 @@ func Compare(a, b *Bundle) *Diff {
 			continue
 		}
 		if a.isTraceEntry(i) && b.isTraceEntry(i) && len(JSONLineDiffs(a.Lines[i], b.Lines[i], true)) == 0 {
-			d.DigestsOnly++
+			if d.At < 0 {
+				d.DigestsOnly++
+			}
 			continue
 		}
-		d.At = i
-		break
+		if d.At < 0 {
+			d.At = i
+		} else {
+			d.More++
+		}
 	}
 	d.TraceHeaderFields = slices.Sorted(maps.Keys(traceHeaderFields))
 	if d.At >= 0 && d.At < len(a.Lines) && d.At < len(b.Lines) {
@@ -89,10 +105,10 @@ func topField(path string) string {
 	return path
 }
 
-// JSONLineDiffs compares two JSON lines field by field: for each top-level
-// field that differs, the path to its first difference and the values
-// there. skipDigest leaves out a trace entry's digest. Lines that are not
-// both JSON objects differ as a whole.
+// JSONLineDiffs compares two JSON lines field by field: every path to a
+// difference and the values there, secrets hidden. skipDigest leaves out a
+// trace entry's digest. Lines that are not both JSON objects differ as a
+// whole.
 func JSONLineDiffs(a, b string, skipDigest bool) []FieldDiff {
 	va, errA := decodeJSONLine(a)
 	vb, errB := decodeJSONLine(b)
@@ -102,26 +118,14 @@ func JSONLineDiffs(a, b string, skipDigest bool) []FieldDiff {
 		if a == b {
 			return nil
 		}
-		return []FieldDiff{{"(line)", session.AbbreviateLine(a, 100), session.AbbreviateLine(b, 100)}}
+		return []FieldDiff{{"(line)", redactedLine(a, 100), redactedLine(b, 100)}}
+	}
+	if skipDigest {
+		delete(ma, "digest")
+		delete(mb, "digest")
 	}
 	var out []FieldDiff
-	for _, k := range unionKeys(ma, mb) {
-		if skipDigest && k == "digest" {
-			continue
-		}
-		x, okx := ma[k]
-		y, oky := mb[k]
-		switch {
-		case !okx:
-			out = append(out, FieldDiff{k, "(absent)", jsonText(y)})
-		case !oky:
-			out = append(out, FieldDiff{k, jsonText(x), "(absent)"})
-		default:
-			if path, dx, dy, ok := jsonFirstDiff(k, x, y); ok {
-				out = append(out, FieldDiff{path, dx, dy})
-			}
-		}
-	}
+	jsonDiffs("", ma, mb, &out)
 	return out
 }
 
@@ -144,11 +148,18 @@ func decodeJSONLine(s string) (any, error) {
 	return v, err
 }
 
-// jsonFirstDiff finds the first place two decoded JSON values differ: its
-// path (outputs.bytes, roles[2]) and both values there.
-func jsonFirstDiff(path string, x, y any) (string, string, string, bool) {
+// jsonDiffs appends every place two decoded JSON values differ: its path
+// (outputs.map.public.bytes, roles[2]) and both values there. Objects are
+// compared key by key, arrays of the same length item by item.
+func jsonDiffs(path string, x, y any, out *[]FieldDiff) {
 	if reflect.DeepEqual(x, y) {
-		return "", "", "", false
+		return
+	}
+	join := func(k string) string {
+		if path == "" {
+			return k
+		}
+		return path + "." + k
 	}
 	switch xv := x.(type) {
 	case map[string]any:
@@ -157,37 +168,56 @@ func jsonFirstDiff(path string, x, y any) (string, string, string, bool) {
 				a, okA := xv[k]
 				b, okB := yv[k]
 				if okA != okB {
-					return path + "." + k, presentText(a, okA), presentText(b, okB), true
+					*out = append(*out, FieldDiff{join(k), presentText(join(k), a, okA), presentText(join(k), b, okB)})
+					continue
 				}
-				if p, da, db, ok := jsonFirstDiff(path+"."+k, a, b); ok {
-					return p, da, db, true
-				}
+				jsonDiffs(join(k), a, b, out)
 			}
+			return
 		}
 	case []any:
 		if yv, ok := y.([]any); ok && len(xv) == len(yv) {
 			for i := range xv {
-				if p, da, db, ok := jsonFirstDiff(fmt.Sprintf("%s[%d]", path, i), xv[i], yv[i]); ok {
-					return p, da, db, true
-				}
+				jsonDiffs(fmt.Sprintf("%s[%d]", path, i), xv[i], yv[i], out)
 			}
+			return
 		}
 	}
-	return path, jsonText(x), jsonText(y), true
+	*out = append(*out, FieldDiff{path, jsonText(path, x), jsonText(path, y)})
 }
 
-func presentText(v any, present bool) string {
+func presentText(path string, v any, present bool) string {
 	if !present {
 		return "(absent)"
 	}
-	return jsonText(v)
+	return jsonText(path, v)
 }
 
-// jsonText renders a decoded JSON value compactly, abbreviated.
-func jsonText(v any) string {
-	out, err := json.Marshal(v)
+// jsonText renders the decoded JSON value at path compactly, abbreviated,
+// with secrets hidden: the whole value when path passes through a secret
+// field, the secret fields inside it otherwise.
+func jsonText(path string, v any) string {
+	if session.SecretPath(path) {
+		return session.Secret
+	}
+	out, err := json.Marshal(session.RedactJSON(v))
 	if err != nil {
 		return fmt.Sprint(v)
 	}
 	return session.AbbreviateLine(string(out), 100)
+}
+
+// redactedLine is a bundle line as people may read it, abbreviated to
+// limit: a JSON line with secret fields is re-encoded with their values
+// hidden; any other line is shown as it is.
+func redactedLine(line string, limit int) string {
+	v, err := decodeJSONLine(line)
+	if err == nil {
+		if red := session.RedactJSON(v); !reflect.DeepEqual(red, v) {
+			if out, err := json.Marshal(red); err == nil {
+				line = string(out)
+			}
+		}
+	}
+	return session.AbbreviateLine(line, limit)
 }

@@ -49,7 +49,7 @@ func WriteDiff(w io.Writer, nameA, nameB string, a, b *Bundle, context int) bool
 		fields[i] = [3]string{f.Field, f.A, f.B}
 	}
 	session.WriteDivergence(w, session.Divergence{Heading: heading, Index: d.At, At: fmt.Sprintf("line %d", d.At+1), Items: "lines",
-		LenA: len(a.Lines), LenB: len(b.Lines), Fields: fields,
+		LenA: len(a.Lines), LenB: len(b.Lines), Fields: fields, More: d.More,
 		Context: func(w io.Writer, side int) { writeLineContext(w, []*Bundle{a, b}[side].Lines, d.At, context) }})
 	return false
 }
@@ -64,7 +64,7 @@ func writeLineContext(w io.Writer, lines []string, at, context int) {
 		if i == at {
 			mark = ">"
 		}
-		fmt.Fprintf(w, "  %s %*d  %s\n", mark, width, i+1, session.AbbreviateLine(lines[i], 150))
+		fmt.Fprintf(w, "  %s %*d  %s\n", mark, width, i+1, redactedLine(lines[i], 150))
 	}
 	if at >= len(lines) {
 		fmt.Fprintf(w, "  > %*d  (no line: the bundle ends)\n", width, at+1)
