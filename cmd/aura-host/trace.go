@@ -32,7 +32,7 @@ commands accept either kind.`,
   aura-host trace diff seed1.jsonl seed2.jsonl`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newTraceReplayCommand(), newTraceDiffCommand())
+	cmd.AddCommand(newTraceReplayCommand(), newTraceDiffCommand(), newTraceViewCommand())
 	return cmd
 }
 
