@@ -53,6 +53,9 @@ type Machine struct {
 	Run, Role, Agent string
 	Marker           int
 	First, End       int
+	// Times are the virtual-time marks of its entries (Writer.TimedTrace),
+	// empty in a bundle recorded without them.
+	Times []TimeMark
 }
 
 // EntryLine is the bundle line (from 1) of the trace's entry i.
@@ -128,11 +131,17 @@ func Read(file string, raw []byte) (*Bundle, error) {
 		switch key {
 		case "trace":
 			t := Machine{Marker: i, First: i + 1, End: i + 1}
-			var m struct{ Run, Role, Agent string }
+			var m struct {
+				Run, Role, Agent string
+				Times            [][2]int64
+			}
 			if err := json.Unmarshal(body, &m); err != nil {
 				return nil, fmt.Errorf("read bundle %s: line %d: %w", file, i+1, err)
 			}
 			t.Run, t.Role, t.Agent = m.Run, m.Role, m.Agent
+			for _, p := range m.Times {
+				t.Times = append(t.Times, TimeMark{Entry: int(p[0]), Ms: p[1]})
+			}
 			b.Traces = append(b.Traces, t)
 			cur = &b.Traces[len(b.Traces)-1]
 		case "outcome":

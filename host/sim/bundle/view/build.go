@@ -49,6 +49,7 @@ type recorded struct {
 	run   string
 	agent string // a simulation's agent; "" for a protocol run
 	t     *trace.Trace
+	times []bundle.TimeMark // when its entries happened, if the bundle says
 }
 
 // builder turns machines into items, then orders them (order.go).
@@ -115,7 +116,7 @@ func FromBundle(b *bundle.Bundle, opt Options) (*View, error) {
 		case err != nil:
 			return nil, &bundle.TraceError{Machine: m, Err: err}
 		}
-		machines = append(machines, recorded{run: m.Run, agent: m.Agent, t: t})
+		machines = append(machines, recorded{run: m.Run, agent: m.Agent, t: t, times: m.Times})
 		bd.addRun(m.Run, t.Header.Protocol)
 	}
 	for name, o := range b.Outcomes {
@@ -223,8 +224,12 @@ func (bd *builder) machine(m recorded) {
 	mi := len(bd.items)
 	var items []item
 	bd.runMachs[m.run]++
+	mark := -1 // the time mark of entry ei
 	for ei := range m.t.Entries {
 		e := &m.t.Entries[ei]
+		for mark+1 < len(m.times) && m.times[mark+1].Entry <= ei {
+			mark++
+		}
 		lane := bd.roleLaneOf(m.run, e.Role)
 		if m.agent != "" {
 			lane = bd.lanes[m.agent]
@@ -270,6 +275,9 @@ func (bd *builder) machine(m recorded) {
 					it.clock, it.hasClock = ms-bd.clock0, true
 				}
 			}
+		}
+		if mark >= 0 && !it.hasClock {
+			it.clock, it.hasClock = m.times[mark].Ms, true
 		}
 		items = append(items, it)
 	}

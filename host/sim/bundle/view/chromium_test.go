@@ -254,8 +254,7 @@ func TestPagesOpenInChromium(t *testing.T) {
 	})
 
 	t.Run("five agents, 204 messages", func(t *testing.T) {
-		raw := simulate(t, "testdata/rounds_deployment.hcl", 3)
-		v, err := view.Read("rounds.jsonl", raw, view.Options{})
+		v, err := view.Read("rounds.jsonl", roundsBundle(t), view.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aurahost/aura-host/config"
@@ -53,6 +54,22 @@ func simulate(t testing.TB, file string, seed uint64, decide ...string) []byte {
 	}
 	return out.Bundle.Bytes()
 }
+
+// roundsBundle is the size test's run: five agents, 204 messages under
+// loss, delay, a partition and a crash (testdata/rounds_deployment.hcl),
+// simulated once for the tests that share it.
+func roundsBundle(t testing.TB) []byte {
+	roundsOnce.Do(func() { roundsRaw = simulate(t, "testdata/rounds_deployment.hcl", 3) })
+	if roundsRaw == nil {
+		t.Fatal("the rounds simulation failed (see the first test that ran it)")
+	}
+	return roundsRaw
+}
+
+var (
+	roundsOnce sync.Once
+	roundsRaw  []byte
+)
 
 // recoveryBundle is the README's simulation: guardian recovery across
 // four agents, seed 7.
@@ -270,5 +287,69 @@ func TestLimitsRefuseRecordsTooLargeForAPage(t *testing.T) {
 	}
 	if _, err := view.ReadFile(file, view.Options{}); err != nil {
 		t.Errorf("within the default limits: %v", err)
+	}
+}
+
+// A simulation's bundle says when each entry happened: the view's rows
+// are in virtual-time order, every entry at its exact time, and each fault
+// sits where it happened, on the lifelines it touched.
+func TestViewOfASimulationIsOnVirtualTime(t *testing.T) {
+	t.Parallel()
+	v, err := view.Read("rounds.jsonl", roundsBundle(t), view.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lane := map[string]int{}
+	for i, l := range v.Lifelines {
+		lane[l.Name] = i
+	}
+	var last int64
+	var partition, heal, crash int = -1, -1, -1
+	for i, r := range v.Rows {
+		if r.TimeMs < last {
+			t.Errorf("row %d (%s %s) at %dms, after a row at %dms", i, r.Kind, r.Label, r.TimeMs, last)
+		}
+		last = r.TimeMs
+		if (r.Kind == view.RowSend || r.Kind == view.RowArrive || r.Kind == view.RowEffect) && !r.Exact {
+			t.Errorf("row %d (%s %s): time %dms not exact", i, r.Kind, r.Label, r.TimeMs)
+		}
+		switch {
+		case r.Kind == view.RowFault && r.Effect == "partition" && r.Phase == "start":
+			partition = i
+			if r.TimeMs != 100 || len(r.Lanes) != 2 || r.Lanes[0] != lane["hub"] || r.Lanes[1] != lane["a"] {
+				t.Errorf("partition row %+v, want at 100ms on hub and a", r)
+			}
+		case r.Kind == view.RowFault && r.Effect == "partition":
+			heal = i
+			if r.TimeMs != 250 || len(r.Lanes) != 2 {
+				t.Errorf("heal row %+v, want at 250ms on the partition's lifelines", r)
+			}
+		case r.Kind == view.RowFault && r.Effect == "crash" && r.Phase == "start":
+			crash = i
+			if r.TimeMs != 200 || len(r.Lanes) != 1 || r.Lanes[0] != lane["c"] {
+				t.Errorf("crash row %+v, want at 200ms on c", r)
+			}
+		}
+	}
+	if partition < 0 || heal < 0 || crash < 0 || !(partition < crash && crash < heal) || heal > len(v.Rows)/2 {
+		t.Errorf("partition at row %d, crash at %d, heal at %d of %d: want them in that order, in the first half", partition, crash, heal, len(v.Rows))
+	}
+	// Nothing crosses the partition while it lasts: a message between hub
+	// and a sent before the heal arrives after it.
+	held := 0
+	for _, m := range v.Messages {
+		between := (m.From == lane["hub"] && m.To == lane["a"]) || (m.From == lane["a"] && m.To == lane["hub"])
+		if !between || m.Arrive < 0 {
+			continue
+		}
+		if m.Arrive > partition && m.Arrive < heal {
+			t.Errorf("message %s arrives at row %d, inside the partition (rows %d to %d)", m.Label, m.Arrive, partition, heal)
+		}
+		if m.Send > partition && m.Send < heal {
+			held++
+		}
+	}
+	if held == 0 {
+		t.Errorf("no message between hub and a was sent during the partition: the test's run does not show what it should")
 	}
 }

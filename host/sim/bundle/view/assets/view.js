@@ -88,7 +88,7 @@
   var lastTime = null;
   rows.forEach(function (r, i) {
     var label = r.time_ms < 0 ? '' : (r.exact ? '' : '\u2265 ') + ms(r.time_ms);
-    if (label !== lastTime || r.exact) {
+    if (label !== lastTime) {
       if (label) {
         el('line', { 'class': 'tick', x1: 0, y1: ry(i) - ROW / 2, x2: width, y2: ry(i) - ROW / 2 }, gTicks);
         text(gTicks, GUT - 10, ry(i) + 4, label, r.exact ? 'time' : 'time bound', 'end', 14);
