@@ -9,6 +9,10 @@ import (
 	"github.com/aurahost/aura-host/host/sim/bundle"
 )
 
+// MaxLifelines is the most lifelines a view may have: each is a column of
+// the page.
+const MaxLifelines = 1000
+
 // TooLargeError is a record with more rows than a view may have.
 type TooLargeError struct {
 	Rows, Max int
@@ -63,6 +67,9 @@ func (h *candidates) Pop() any {
 // still gets an order: the earliest waiting arrival is placed before its
 // send. faults and endMs come from a bundle (nil and -1 for a trace).
 func (bd *builder) order(faults []bundle.Fault, endMs int64, maxRows int) ([]Row, error) {
+	if n := len(bd.v.Lifelines); n > MaxLifelines {
+		return nil, fmt.Errorf("the record has %d lifelines (agents or roles), more than the %d a page can draw side by side; view a run with fewer", n, MaxLifelines)
+	}
 	bd.resolveArrivals()
 	n := len(bd.items)
 	next := make([]int, n)        // each machine's next item

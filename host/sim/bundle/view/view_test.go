@@ -3,6 +3,7 @@ package view_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -277,6 +278,19 @@ func TestLimitsRefuseRecordsTooLargeForAPage(t *testing.T) {
 	_, err := view.Read("seed-7.jsonl", raw, view.Options{MaxRows: 10})
 	if _, ok := err.(*view.TooLargeError); !ok {
 		t.Errorf("10 rows at most: error %v, want a *TooLargeError", err)
+	}
+	roles := make([]string, view.MaxLifelines+1)
+	for i := range roles {
+		roles[i] = fmt.Sprintf("R%d", i)
+	}
+	wide := &trace.Trace{Header: trace.Header{Format: trace.Format, Protocol: "wide", Roles: roles, SessionText: testSession,
+		Scheduler: policy.Scheduler("aura.vm.scheduler.round_robin"), Granularity: policy.Full}}
+	var rawWide bytes.Buffer
+	if err := wide.WriteJSONL(&rawWide); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := view.Read("wide.jsonl", rawWide.Bytes(), view.Options{}); err == nil || !strings.Contains(err.Error(), "1001 lifelines") {
+		t.Errorf("1001 roles: error %v, want the lifeline limit named", err)
 	}
 	file := filepath.Join(t.TempDir(), "seed-7.jsonl")
 	if err := os.WriteFile(file, raw, 0o600); err != nil {
