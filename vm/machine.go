@@ -238,6 +238,16 @@ func (m *Machine) Executed() uint64 { return m.steps - m.blocked }
 // Status returns where the machine stands.
 func (m *Machine) Status() Status { return m.status }
 
+// TraceLen returns how many entries the trace holds so far (0 when
+// tracing is disabled), without copying them: a driver notes it to say
+// when the entries after it happened (host/sim's virtual-time marks).
+func (m *Machine) TraceLen() int {
+	if m.trace == nil {
+		return 0
+	}
+	return m.trace.n
+}
+
 // Trace returns the trace recorded so far (nil when tracing is disabled).
 // The caller must not modify the entries.
 func (m *Machine) Trace() *trace.Trace {

@@ -15,7 +15,7 @@ import (
 func newTraceCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "trace",
-		Short: "Replay and compare recorded protocol traces and simulation bundles",
+		Short: "Replay, compare and view recorded protocol traces and simulation bundles",
 		Long: `A trace is what ` + "`aura-host protocol run --record FILE`" + ` writes: one JSON
 line of header (the protocol, its source, the seed, the scheduler), then
 one line per effect request and outcome and per message, in canonical order
@@ -26,13 +26,14 @@ is found at its index.
 A simulation bundle is what ` + "`aura-host simulate --record FILE`" + ` writes: a
 header line ({"format":"aura-sim-bundle/v1", the seed, ...}), each fault as
 applied on virtual time, then for each run and role a {"trace":...} line
-followed by that machine's trace as above, and each run's outcome. Both
-commands accept either kind.`,
+(with the virtual time of that machine's entries) followed by its trace as
+above, and each run's outcome. Every trace command accepts either kind.`,
 		Example: `  aura-host trace replay recovery.jsonl
-  aura-host trace diff seed1.jsonl seed2.jsonl`,
+  aura-host trace diff seed1.jsonl seed2.jsonl
+  aura-host trace view seed-7.jsonl -o run.html`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(newTraceReplayCommand(), newTraceDiffCommand())
+	cmd.AddCommand(newTraceReplayCommand(), newTraceDiffCommand(), newTraceViewCommand())
 	return cmd
 }
 

@@ -30,7 +30,7 @@ func addFault(b *TraceBundle, now int64, f *scheduledFault, detail string) {
 
 func addRun(b *TraceBundle, r *simRun) {
 	for _, sm := range r.machines {
-		b.Trace(r.decl.Name, sm.role, sm.agent.name, sm.m.Trace())
+		b.TimedTrace(r.decl.Name, sm.role, sm.agent.name, sm.m.Trace(), sm.times)
 	}
 }
 

@@ -3,8 +3,10 @@ package sim_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/host/sim"
@@ -139,5 +141,55 @@ func TestSweepStopsWhenCancelled(t *testing.T) {
 	}
 	if n > 5 {
 		t.Errorf("%d outcomes after cancelling at seed 5", n)
+	}
+}
+
+// TestBundleSaysWhenEachEntryHappened: each machine's {"trace":...} line
+// carries the virtual time of its entries (bundle.TimeMark). In the
+// slow reply, the sleeper's sleep and its Reply happen an hour after the
+// Ask, and the asker receives the Reply then too.
+func TestBundleSaysWhenEachEntryHappened(t *testing.T) {
+	slow, _ := filepath.Abs("testdata/slow_reply.hcl")
+	out := simulate(t, simBase+`
+run "slow" {
+  protocol = "`+slow+`"
+  roles    = { Asker = "alice", Sleeper = "bob" }
+  timeout  = "2h"
+}
+`, 1)
+	b := readBack(t, out)
+	hour := time.Hour.Milliseconds()
+	for _, m := range b.Traces {
+		tr, err := b.MachineTrace(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Times) == 0 {
+			t.Fatalf("%s: no time marks on its trace line", m.Role)
+		}
+		at := func(i int) int64 { // the time of entry i
+			ms := int64(-1)
+			for _, mk := range m.Times {
+				if mk.Entry <= i {
+					ms = mk.Ms
+				}
+			}
+			return ms
+		}
+		for i, e := range tr.Entries {
+			when := at(i)
+			var want int64
+			switch {
+			case e.Operation == "Ask":
+				want = 0
+			case e.Operation == "Reply", e.Operation == "clock.sleep_ms":
+				want = hour
+			default:
+				continue
+			}
+			if when < want || when > want+1000 {
+				t.Errorf("%s: entry %d (%s %s) at %dms, want %dms (within a second)", m.Role, i, e.Kind, e.Operation, when, want)
+			}
+		}
 	}
 }

@@ -98,6 +98,7 @@ func maxVirtualMs(cfg Config, runs []*simRun) int64 {
 // drive runs rounds until every run has ended, moving time on when no
 // round makes progress.
 func (l *loop) drive(maxMs int64) error {
+	l.markTimes(l.time.now)
 	for !l.finished() {
 		if l.ctx.Err() != nil {
 			l.failUnfinished(l.ctx.Err())
@@ -123,11 +124,25 @@ func (l *loop) drive(maxMs int64) error {
 			return nil
 		}
 		l.timeOut(next)
+		l.markTimes(next) // before advance: a machine it wakes records at next
 		if err := l.time.advance(next); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// markTimes notes, in every machine still running, that its entries
+// from here on happen at ms (simMachine.markTime). Every machine has
+// returned or sleeps here, so none records while it is read.
+func (l *loop) markTimes(ms int64) {
+	for _, r := range l.runs {
+		for _, sm := range r.machines {
+			if !sm.done {
+				sm.markTime(ms)
+			}
+		}
+	}
 }
 
 // timeOut fails the runs whose timeout passes before next.

@@ -19,6 +19,7 @@ import (
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/host/syncer"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/vm"
@@ -592,6 +593,23 @@ type simMachine struct {
 	done   bool
 	held   []vm.Message // delivered by the network, refused by a full inbox
 	nextIn map[string]uint64
+	// times are the virtual-time marks of the machine's trace, written to
+	// the bundle (bundle.TimeMark): the entries from each mark's index on
+	// happened at its time.
+	times []bundle.TimeMark
+}
+
+// markTime notes that the machine's entries from now on happen at ms:
+// time moves only between the loop's rounds, so every entry recorded
+// since the last mark happened at the last mark's time. A mark no entry
+// followed is moved instead of kept.
+func (sm *simMachine) markTime(ms int64) {
+	n := sm.m.TraceLen()
+	if k := len(sm.times); k > 0 && sm.times[k-1].Entry == n {
+		sm.times[k-1].Ms = ms
+		return
+	}
+	sm.times = append(sm.times, bundle.TimeMark{Entry: n, Ms: ms})
 }
 
 type simRun struct {

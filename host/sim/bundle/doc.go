@@ -10,8 +10,9 @@
 //
 // A bundle is JSON Lines: a header {"format":"aura-sim-bundle/v1", the
 // deployment, the seed, the determinism profile}, each fault as applied on
-// virtual time, then per run and role a {"trace":...} line followed by
-// that machine's vm trace, each run's outcome, and the end.
+// virtual time, then per run and role a {"trace":...} line (its "times":
+// the virtual time of the machine's entries, as [entry index, ms] marks)
+// followed by that machine's vm trace, each run's outcome, and the end.
 //
 // It may import vm, vm/trace, vm/policy and host/session; it must not
 // import host/sim (the driver imports it) or anything that starts a

@@ -23,6 +23,19 @@ type Bundle struct {
 	Traces []Machine
 	// Outcomes are the runs' outcome lines, by run name.
 	Outcomes map[string]Outcome
+	// Faults are the fault lines, in the order applied; EndMs the virtual
+	// time of the end line (-1 when the bundle has none).
+	Faults []Fault
+	EndMs  int64
+}
+
+// Fault is a fault line: a fault starting or ending on virtual time.
+type Fault struct {
+	AtMs   int64  `json:"at_ms"`
+	Kind   string `json:"kind"`
+	Phase  string `json:"phase"`
+	Detail string `json:"detail"`
+	Line   int    `json:"-"` // the bundle line, from 0
 }
 
 // Header is the bundle's first line.
@@ -40,6 +53,9 @@ type Machine struct {
 	Run, Role, Agent string
 	Marker           int
 	First, End       int
+	// Times are the virtual-time marks of its entries (Writer.TimedTrace),
+	// empty in a bundle recorded without them.
+	Times []TimeMark
 }
 
 // EntryLine is the bundle line (from 1) of the trace's entry i.
@@ -47,9 +63,11 @@ func (t Machine) EntryLine(i int) int { return t.First + i + 2 }
 
 // Outcome is a run's outcome line.
 type Outcome struct {
-	Run    string `json:"run"`
-	Status string `json:"status"`
-	Fault  string `json:"fault"`
+	Run        string `json:"run"`
+	Status     string `json:"status"`
+	Fault      string `json:"fault"`
+	FinishedMs int64  `json:"finished_ms"`
+	Steps      uint64 `json:"steps"`
 }
 
 // bundleKeys are the keys of the bundle's own lines, each alone on its
@@ -87,7 +105,7 @@ func ReadFile(file string) (*Bundle, error) {
 // ReadBundle splits a trace bundle's bytes; file names it in errors.
 // Every line must be JSON.
 func Read(file string, raw []byte) (*Bundle, error) {
-	b := &Bundle{File: file, Raw: raw, Outcomes: map[string]Outcome{}}
+	b := &Bundle{File: file, Raw: raw, Outcomes: map[string]Outcome{}, EndMs: -1}
 	text := strings.TrimSuffix(string(raw), "\n")
 	if text == "" {
 		return nil, fmt.Errorf("read bundle %s: the file is empty", file)
@@ -113,17 +131,35 @@ func Read(file string, raw []byte) (*Bundle, error) {
 		switch key {
 		case "trace":
 			t := Machine{Marker: i, First: i + 1, End: i + 1}
-			var m struct{ Run, Role, Agent string }
+			var m struct {
+				Run, Role, Agent string
+				Times            [][2]int64
+			}
 			if err := json.Unmarshal(body, &m); err != nil {
 				return nil, fmt.Errorf("read bundle %s: line %d: %w", file, i+1, err)
 			}
 			t.Run, t.Role, t.Agent = m.Run, m.Role, m.Agent
+			for _, p := range m.Times {
+				t.Times = append(t.Times, TimeMark{Entry: int(p[0]), Ms: p[1]})
+			}
 			b.Traces = append(b.Traces, t)
 			cur = &b.Traces[len(b.Traces)-1]
 		case "outcome":
 			var o Outcome
 			if err := json.Unmarshal(body, &o); err == nil {
 				b.Outcomes[o.Run] = o
+			}
+		case "fault":
+			f := Fault{Line: i}
+			if err := json.Unmarshal(body, &f); err == nil {
+				b.Faults = append(b.Faults, f)
+			}
+		case "end":
+			var e struct {
+				VirtualMs int64 `json:"virtual_ms"`
+			}
+			if err := json.Unmarshal(body, &e); err == nil {
+				b.EndMs = e.VirtualMs
 			}
 		}
 	}

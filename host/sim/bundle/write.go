@@ -49,7 +49,30 @@ func (b *Writer) Fault(atMs int64, kind, phase, detail string) {
 // Trace records one machine's trace (t nil: tracing was disabled, only
 // the {"trace":...} line is written).
 func (b *Writer) Trace(run, role, agent string, t *trace.Trace) {
-	b.line(map[string]any{"trace": map[string]any{"run": run, "role": role, "agent": agent}})
+	b.TimedTrace(run, role, agent, t, nil)
+}
+
+// TimeMark says when a machine's entries happened: those from index Entry
+// on (up to the next mark's) at Ms of virtual time.
+type TimeMark struct {
+	Entry int
+	Ms    int64
+}
+
+// TimedTrace records one machine's trace with the virtual time of its
+// entries: the {"trace":...} line carries them as "times", a list of
+// [entry index, ms] pairs in order (left out when there are none), which
+// `aura-host trace view` draws the time axis from.
+func (b *Writer) TimedTrace(run, role, agent string, t *trace.Trace, times []TimeMark) {
+	head := map[string]any{"run": run, "role": role, "agent": agent}
+	if len(times) > 0 {
+		pairs := make([][2]int64, len(times))
+		for i, m := range times {
+			pairs[i] = [2]int64{int64(m.Entry), m.Ms}
+		}
+		head["times"] = pairs
+	}
+	b.line(map[string]any{"trace": head})
 	if t == nil {
 		return
 	}
