@@ -146,11 +146,12 @@ type hostMetrics struct {
 }
 
 // opMetrics are an operation's series, bound once so that a call costs
-// two atomic adds and no label hashing.
+// a few atomic adds and no label hashing.
 type opMetrics struct {
 	plugin  string
 	calls   prometheus.Counter
 	latency prometheus.Observer
+	errors  sync.Map // effects.Code → prometheus.Counter, bound on the first error of each code
 }
 
 // observe is the Router observer: it runs on every call's goroutine.
@@ -167,7 +168,11 @@ func (hm *hostMetrics) observe(call *effects.Call, _ effects.Value, err error, e
 		if !knownCodes[code] {
 			code = otherLabel
 		}
-		hm.m.errors.WithLabelValues(hm.agent, om.plugin, op, string(code)).Inc()
+		c, ok := om.errors.Load(code)
+		if !ok { // bounded: the known codes and "other"
+			c, _ = om.errors.LoadOrStore(code, hm.m.errors.WithLabelValues(hm.agent, om.plugin, op, string(code)))
+		}
+		c.(prometheus.Counter).Inc()
 		var d *guard.Denial
 		if errors.As(err, &d) {
 			g := d.Guard
