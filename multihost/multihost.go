@@ -58,7 +58,11 @@ func Serve(ctx context.Context, out io.Writer, file string, dep *config.Deployme
 		if err != nil {
 			return err
 		}
-		defer ep.Close(context.Background())
+		defer func() {
+			stop, cancel := context.WithTimeout(context.Background(), ShutdownBound)
+			defer cancel()
+			ep.Close(stop)
+		}()
 		fmt.Fprintf(out, "metrics at %s\n", ep.URL())
 	}
 	if dep.Relay != nil {
