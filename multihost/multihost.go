@@ -25,6 +25,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/metrics"
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/plugins/transport"
@@ -48,6 +49,22 @@ func Start(ctx context.Context, file string, dep *config.Deployment, decide []st
 // a *host.DiagnosticsError (sim.NewMachine), a bad decide rule a
 // *session.RuleError.
 func Serve(ctx context.Context, out io.Writer, file string, dep *config.Deployment, decide []string, exe string, logger hclog.Logger) error {
+	// The metrics address is taken first: a port in use fails start-up
+	// before anything is launched.
+	var m *metrics.Metrics
+	if dep.Telemetry != nil && dep.Telemetry.Prometheus != "" {
+		m = metrics.New()
+		ep, err := metrics.Start(dep.Telemetry, m, logger)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			stop, cancel := context.WithTimeout(context.Background(), ShutdownBound)
+			defer cancel()
+			ep.Close(stop)
+		}()
+		fmt.Fprintf(out, "metrics at %s\n", ep.URL())
+	}
 	if dep.Relay != nil {
 		r, err := StartRelay(dep, logger)
 		if err != nil {
@@ -68,7 +85,19 @@ func Serve(ctx context.Context, out io.Writer, file string, dep *config.Deployme
 			defer cancel()
 			s.Close(stop)
 		}()
-		err = s.RunEach(ctx, func(r *sim.RunRecord) { fmt.Fprintln(out, r) })
+		if m != nil {
+			for _, decl := range dep.Agents {
+				if a := s.Agent(decl.Name); a != nil {
+					m.AddHost(decl.Name, a.Host())
+				}
+			}
+		}
+		err = s.RunEach(ctx, func(r *sim.RunRecord) {
+			if m != nil && !r.Recorded {
+				m.SessionEnded(metrics.RunOutcome(r.Error))
+			}
+			fmt.Fprintln(out, r)
+		})
 		if err != nil && ctx.Err() == nil {
 			return err
 		}

@@ -1,8 +1,11 @@
 package multihost_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,5 +106,50 @@ run "ping" {
 	err := multihost.Serve(context.Background(), new(bytes.Buffer), file, dep, nil, "", hclog.NewNullLogger())
 	if err == nil || !strings.Contains(err.Error(), "missing.hcl") {
 		t.Fatalf("Serve: %v, want the missing protocol named", err)
+	}
+}
+
+// A machine with a telemetry block serves /metrics while it serves (here a
+// relay-only machine, its port any free one), says where first, and stops
+// serving it when its context ends.
+func TestServeServesMetricsWhileServing(t *testing.T) {
+	file, dep := load(t, "deployment \"net\" {}\ntelemetry {\n  prometheus = \"127.0.0.1:9464\"\n}\nrelay {\n  listen = \"/ip4/127.0.0.1/tcp/0\"\n}\n")
+	dep.Telemetry.Prometheus = "127.0.0.1:0" // any free port: tests never race for one
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	served := make(chan error, 1)
+	go func() {
+		served <- multihost.Serve(ctx, pw, file, dep, nil, "", hclog.NewNullLogger())
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	if !lines.Scan() {
+		t.Fatalf("Serve printed nothing: %v", <-served)
+	}
+	url, ok := strings.CutPrefix(lines.Text(), "metrics at ")
+	if !ok {
+		t.Fatalf("first line %q, want metrics at URL", lines.Text())
+	}
+	go func() { // the relay's line, and whatever follows
+		for lines.Scan() {
+		}
+	}()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `aura_host_protocol_sessions_total{outcome="completed"} 0`) {
+		t.Fatalf("GET %s: %s\n%.500s", url, resp.Status, body)
+	}
+	cancel()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.Get(url); err == nil {
+		resp.Body.Close()
+		t.Fatal("the metrics endpoint still answers after Serve returned")
 	}
 }

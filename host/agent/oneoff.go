@@ -26,6 +26,9 @@ const NoAgents = "no agents: calls are not guarded"
 func (s *Served) WriteServing(w io.Writer, dep *config.Deployment) {
 	st := s.Status()
 	st.WriteStartTables(w)
+	if s.Metrics != nil {
+		fmt.Fprintf(w, "\nmetrics at %s\n", s.Metrics.URL())
+	}
 	serving := fmt.Sprintf("deployment %q is serving %d operations", dep.Name, len(s.Host.Registry().Entries()))
 	if s.Group == nil {
 		fmt.Fprintf(w, "\n%s\n%s; press Ctrl-C to stop\n", NoAgents, serving)

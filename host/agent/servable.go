@@ -12,6 +12,7 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/admin"
+	hostmetrics "github.com/aurahost/aura-host/host/metrics"
 )
 
 // AlreadyRunningError is a deployment another host already serves from
@@ -34,6 +35,9 @@ type Served struct {
 	// Host is the plain host, or the first agent's: the agents run one
 	// deployment's plugins, so its registry speaks for all.
 	Host *host.Host
+	// Metrics is the /metrics endpoint of the telemetry block's prometheus
+	// address; nil when the deployment names none.
+	Metrics *hostmetrics.Endpoint
 }
 
 // Serve starts dep as `aura-host run` serves it, with the admin endpoint
@@ -59,6 +63,38 @@ func Serve(ctx context.Context, dep *config.Deployment, hc host.Config) (*Served
 				ag.Sync.DeclRange, ag.Name)
 		}
 	}
+	// The metrics address is taken first: a port in use fails start-up
+	// before any plugin is launched.
+	var m *hostmetrics.Metrics
+	var ep *hostmetrics.Endpoint
+	if dep.Telemetry != nil && dep.Telemetry.Prometheus != "" {
+		m = hostmetrics.New()
+		var err error
+		if ep, err = hostmetrics.Start(dep.Telemetry, m, hc.Logger); err != nil {
+			return nil, err
+		}
+	}
+	s, err := serve(ctx, dep, hc)
+	if err != nil {
+		if ep != nil {
+			ep.Close(ctx)
+		}
+		return nil, err
+	}
+	if ep != nil {
+		s.Metrics = ep
+		if s.Group == nil {
+			m.AddHost("", s.Host)
+		} else {
+			for i, a := range s.Group.agents {
+				m.AddHost(s.Group.names[i], a.Host())
+			}
+		}
+	}
+	return s, nil
+}
+
+func serve(ctx context.Context, dep *config.Deployment, hc host.Config) (*Served, error) {
 	if len(dep.Agents) > 0 {
 		g, err := StartGroup(ctx, GroupConfig{Deployment: dep, Admin: true, Host: hc})
 		if err != nil {
@@ -92,8 +128,11 @@ func (s *Served) Status() host.AdminStatus {
 	return s.Host.Status()
 }
 
-// Shutdown stops the group, or the host.
+// Shutdown stops the metrics endpoint, then the group, or the host.
 func (s *Served) Shutdown(ctx context.Context) error {
+	if s.Metrics != nil {
+		s.Metrics.Close(ctx)
+	}
 	if s.Group != nil {
 		return s.Group.Shutdown(ctx)
 	}

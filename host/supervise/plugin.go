@@ -51,6 +51,8 @@ type Plugin struct {
 	restarts []time.Time   // restarts within the intensity window
 	streak   int           // consecutive restarts, for the backoff
 
+	restartsTotal int // every restart since the host started (PluginStatus.RestartsTotal)
+
 	breaker breaker
 	latency latencyHistogram
 	calls   atomic.Uint64
@@ -240,12 +242,17 @@ type PluginStatus struct {
 	P99        time.Duration `json:"p99_ns"`
 	Circuit    string        `json:"circuit"`
 	InProcess  bool          `json:"in_process,omitempty"`
+
+	// RestartsTotal counts every restart since the host started, where
+	// Restarts counts those within the restart-intensity window; it never
+	// goes down (a reset clears Restarts, not this), so it is a counter.
+	RestartsTotal int `json:"restarts_total"`
 }
 
 func (m *Plugin) status() PluginStatus {
 	m.mu.Lock()
 	st := PluginStatus{Name: m.Name(), State: m.state, Version: m.desc.Version,
-		Operations: len(m.desc.Ops), LastExit: m.exit, Restarts: len(m.restarts)}
+		Operations: len(m.desc.Ops), LastExit: m.exit, Restarts: len(m.restarts), RestartsTotal: m.restartsTotal}
 	m.mu.Unlock()
 	if inst := m.inst.Load(); inst != nil {
 		st.PID, st.Started = inst.pid(), inst.started

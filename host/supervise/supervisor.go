@@ -167,6 +167,7 @@ func (mg *Manager) restart(ctx context.Context, m *Plugin) bool {
 			}
 		}
 		m.restarts = append(kept, now)
+		m.restartsTotal++
 		m.streak++
 		count, streak, exit := len(m.restarts), m.streak, m.exit
 		m.mu.Unlock()
