@@ -44,8 +44,10 @@ type Served struct {
 // in its state directory: its agents together (StartGroup: an invoke acts
 // as the agent it names, through that agent's guard chain), or, for a
 // deployment without agent blocks, a plain host, whose calls are not
-// guarded. hc configures the runtime; Serve sets its Deployment and Admin.
-// The caller must Shutdown.
+// guarded. With a telemetry block naming a prometheus address it serves
+// the deployment's /metrics there (host/metrics, Served.Metrics), taking
+// the address before any plugin starts. hc configures the runtime; Serve
+// sets its Deployment and Admin. The caller must Shutdown.
 func Serve(ctx context.Context, dep *config.Deployment, hc host.Config) (*Served, error) {
 	// A host already serving this deployment holds its state (the storage
 	// and journal files): say so at once, rather than after a plugin waited

@@ -96,3 +96,29 @@ func TestEndpointServesOnlyGETMetrics(t *testing.T) {
 		t.Error("the endpoint still accepts connections after Close")
 	}
 }
+
+// TestSessionEndedCountsByOutcome: a run's fault text decides its
+// outcome, and each outcome has its own counter.
+func TestSessionEndedCountsByOutcome(t *testing.T) {
+	t.Parallel()
+	m := metrics.New()
+	m.SessionEnded(metrics.RunOutcome(""))
+	m.SessionEnded(metrics.RunOutcome("role Server: timed out waiting for Ping"))
+	m.SessionEnded(metrics.RunOutcome(""))
+	fams, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range fams {
+		if f.GetName() != metrics.ProtocolSessions {
+			continue
+		}
+		for _, s := range f.Metric {
+			got[s.Label[0].GetValue()] = s.Counter.GetValue()
+		}
+	}
+	if got[metrics.OutcomeCompleted] != 2 || got[metrics.OutcomeFailed] != 1 || len(got) != 2 {
+		t.Errorf("sessions by outcome %v, want completed 2, failed 1", got)
+	}
+}

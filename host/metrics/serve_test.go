@@ -237,7 +237,10 @@ func promtoolCheck(t *testing.T, body []byte) {
 
 // TestKilledPluginShowsInRestartsAndLastExit: a plugin process SIGKILLed
 // from outside is restarted; the restart counter goes up and the last
-// exit's reason says the signal killed it.
+// exit's reason says the signal killed it. The reason is the supervisor's
+// (host/supervise), which must record the same SIGKILL the same way each
+// time (issue 14's "consistent exit reasons"); until it does, this test
+// sees "call stream broke" or "exited" on some runs.
 func TestKilledPluginShowsInRestartsAndLastExit(t *testing.T) {
 	events := make(chan supervise.Event, 256)
 	s := serve(t, func(e supervise.Event) {
