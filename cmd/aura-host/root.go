@@ -57,6 +57,7 @@ cancellation and authority scoping intact.
 A first tour:
 
   aura-host validate examples/quickstart/deployment.hcl
+  aura-host fmt      --check --diff -r examples
   aura-host plugins  examples/quickstart/deployment.hcl
   aura-host invoke   examples/quickstart/deployment.hcl crypto.hash data=68656c6c6f
   aura-host run      examples/quickstart/deployment.hcl
@@ -87,6 +88,7 @@ Simulations: several agents in one process on virtual time, with faults:
 		newWatchCommand(g),
 		newResetCommand(g),
 		newValidateCommand(g),
+		newFmtCommand(g),
 		newPluginsCommand(g),
 		newInvokeCommand(g),
 		newProtocolCommand(g),
