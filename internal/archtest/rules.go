@@ -64,6 +64,7 @@ var Rules = []Rule{
 	{Pkg: "effects/...", May: []string{"effects/..."}, Why: "typed clients over the vocabulary (effects/facade)"},
 	{Pkg: "internal/vclock/...", Why: "the one virtual clock: a building block that imports nothing of the project"},
 	{Pkg: "internal/atomicfile/...", Why: "writes a file whole or not at all; imports nothing of the project, so cmd and host may both use it"},
+	{Pkg: "internal/progress/...", Why: "draws a progress line on a terminal (the CLI's sweeps and protocol runs); imports nothing of the project"},
 	{Pkg: "internal/archtest/...", Why: "checks the rules; imports nothing of the project"},
 	{Pkg: "internal/descriptor/...", May: []string{"effects"}, Std: slices.Concat(vmStd, []string{"crypto/ed25519"}),
 		Why: "the signed rendezvous descriptor's format, which host, the rendezvous service and the transport share; pure: the caller passes the time"},
