@@ -103,7 +103,8 @@ func (r *Result) Changed() bool { return r.Out != nil && !bytes.Equal(r.Src, r.O
 // and formats it. With write set, a file whose layout changes is
 // rewritten in place: whole or not at all (atomicfile), keeping its
 // permissions, and through a symbolic link to the file it names (the link
-// stays). A file that does not parse is never written.
+// stays). A file that does not parse is never written, nor one whose
+// bytes changed between the read and the rewrite (it is an error).
 func File(path string, maxSize int64, write bool) *Result {
 	r := &Result{Path: path, Files: map[string]*hcl.File{}}
 	if r.Src, r.Err = config.ReadSource(path, maxSize); r.Err != nil {
@@ -114,6 +115,15 @@ func File(path string, maxSize int64, write bool) *Result {
 		return r
 	}
 	if !write || !r.Changed() {
+		return r
+	}
+	if testHookBeforeWrite != nil {
+		testHookBeforeWrite(path)
+	}
+	// An editor may have saved the file since it was read: writing the
+	// layout of the old bytes would undo that edit.
+	if now, err := config.ReadSource(path, maxSize); err != nil || !bytes.Equal(now, r.Src) {
+		r.Err = fmt.Errorf("%s changed while it was being formatted; it is left as it is: run fmt again", path)
 		return r
 	}
 	if r.Err = rewrite(path, r.Out); r.Err == nil {
@@ -155,6 +165,10 @@ func (r *Result) format() {
 	}
 	r.Files[r.Path] = file
 }
+
+// testHookBeforeWrite, when set by a test, runs between formatting a
+// file and rewriting it.
+var testHookBeforeWrite func(path string)
 
 // rewrite replaces the file at path, or the file a link at path names,
 // with out, keeping its permission bits.

@@ -203,3 +203,25 @@ func TestRead(t *testing.T) {
 		t.Errorf("broken input: %+v", r)
 	}
 }
+
+// TestFileChangedMeanwhileIsLeftAlone: a file saved by someone else
+// between fmt's read and its rewrite keeps the new content.
+func TestFileChangedMeanwhileIsLeftAlone(t *testing.T) {
+	// Not parallel: it sets the package's test hook.
+	dir := tree(t, map[string]string{"d.hcl": messy})
+	path := filepath.Join(dir, "d.hcl")
+	const edited = "a   =  2\n"
+	testHookBeforeWrite = func(p string) {
+		if err := os.WriteFile(p, []byte(edited), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(func() { testHookBeforeWrite = nil })
+	r := File(path, 0, true)
+	if r.Written || r.Err == nil || !strings.Contains(r.Err.Error(), "changed while it was being formatted") {
+		t.Errorf("%+v", r)
+	}
+	if b, _ := os.ReadFile(path); string(b) != edited {
+		t.Errorf("the file holds %q, want the edit %q", b, edited)
+	}
+}
