@@ -2,6 +2,7 @@ package progress
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -195,5 +196,26 @@ func TestEveryNegativeDrawsEachUpdate(t *testing.T) {
 	}
 	if n := strings.Count(b.String(), "\r"); n != 3 || !strings.HasSuffix(b.String(), drawn("simulate: 3/3 seeds, 1000 seeds/s")) {
 		t.Errorf("%d drawings: %q", n, b.String())
+	}
+}
+
+// TestWrapKeepsTheFileDescriptor: a logger choosing colours by asking
+// whether its writer is a terminal asks the wrapped file, and a writer
+// that is no file answers with an invalid descriptor (no terminal).
+func TestWrapKeepsTheFileDescriptor(t *testing.T) {
+	t.Parallel()
+	f, err := os.CreateTemp(t.TempDir(), "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := New(f, Config{Terminal: true})
+	w, ok := r.Wrap(f).(interface{ Fd() uintptr })
+	if !ok || w.Fd() != f.Fd() {
+		t.Errorf("the wrapped file's descriptor is lost (%v)", ok)
+	}
+	var b strings.Builder
+	if w, ok := r.Wrap(&b).(interface{ Fd() uintptr }); !ok || w.Fd() != ^uintptr(0) {
+		t.Error("a wrapped buffer has a valid descriptor")
 	}
 }
