@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/internal/progress"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
 )
@@ -28,6 +30,7 @@ type protocolRunFlags struct {
 	asJSON      bool
 	as          string
 	mode        *modeValue
+	progress    *progressMode
 }
 
 func newProtocolRunCommand(g *globals) *cobra.Command {
@@ -58,6 +61,11 @@ and nonces hidden; --json prints them in full), then the steps the session
 took, and the trace's hash. The exit status is 1 if the session faulted
 (the fault is printed with the protocol step where it happened) or the
 deployment did not start.
+
+On a terminal, a run that lasts over a second draws a progress line on
+stderr (the machine's step, steps per second, time elapsed, host calls
+and the latest), redrawn in place and erased at the end; piped, it prints
+none (--progress).
 
 --record writes the trace as JSON Lines; ` + "`aura-host trace replay`" + ` replays it
 without any plugin and ` + "`aura-host trace diff`" + ` compares two of them.
@@ -90,6 +98,7 @@ use ` + "`aura-host simulate`" + `.`,
 	fl.BoolVar(&f.asJSON, "json", false, "print the outcome as JSON, with every binding in full in the JSON value form")
 	fl.StringVar(&f.as, "as", "", "the agent whose guard chain every invoke passes (default: the deployment's only agent; a deployment without agent blocks has none)")
 	f.mode = addModeFlag(fl)
+	f.progress = addProgressFlag(fl)
 	return cmd
 }
 
@@ -120,7 +129,21 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 	if cfg.Rules, err = parseDecideFlags(f.decide, prog); err != nil {
 		return err
 	}
-	if cfg.Logger, err = g.logger(stderr, true); err != nil {
+	bar := progress.New(stderr, f.progress.config(progress.Config{Label: "protocol run", Unit: "steps"}, stderr))
+	if bar.Active() {
+		cfg.Watch = func(ctx context.Context, poll func() session.Progress) {
+			counts := func() progress.Counts {
+				p := poll()
+				return progress.Counts{Done: p.Step, Note: fmt.Sprintf("%d host calls, last %s", p.Calls, p.Last)}
+			}
+			t := time.NewTicker(progress.DefaultEvery)
+			defer t.Stop()
+			bar.Update(counts()) // drawn at once with --progress always
+			bar.Run(ctx, t.C, counts)
+			bar.Finish()
+		}
+	}
+	if cfg.Logger, err = g.logger(bar.Wrap(stderr), true); err != nil {
 		return err
 	}
 	dep, err := loadDeployment(g, f.deployment, f.mode)

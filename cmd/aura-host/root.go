@@ -62,6 +62,7 @@ cancellation and authority scoping intact.
 A first tour:
 
   aura-host validate examples/quickstart/deployment.hcl
+  aura-host fmt      --check --diff -r examples
   aura-host plugins  examples/quickstart/deployment.hcl
   aura-host invoke   examples/quickstart/deployment.hcl crypto.hash data=68656c6c6f
   aura-host run      examples/quickstart/deployment.hcl
@@ -98,6 +99,7 @@ commands, files, operations and their arguments: source <(aura-host completion b
 		newWatchCommand(g),
 		newResetCommand(g),
 		newValidateCommand(g),
+		newFmtCommand(g),
 		newPluginsCommand(g),
 		newInvokeCommand(g),
 		newProtocolCommand(g),

@@ -28,6 +28,7 @@ type simulateFlags struct {
 	asJSON      bool
 	bindings    bool
 	parallel    int
+	progress    *progressMode
 }
 
 func newSimulateCommand(g *globals) *cobra.Command {
@@ -51,8 +52,11 @@ Lines), which ` + "`aura-host trace diff`" + ` compares and ` + "`trace replay`"
 
 The seed is the simulation block's (else the deployment's) unless --seed
 gives another; --seeds A..B sweeps a range, printing each failing seed with
-the command that reproduces it, progress on stderr, and a summary. Exit
-status 1 if any run failed (for any seed) or the file has a mistake.`,
+the command that reproduces it, and a summary. On a terminal, a sweep that
+lasts over a second draws a progress line on stderr (seeds done of the
+total, failures so far, seeds per second, ETA), redrawn in place and
+erased at the end; piped, it prints none (--progress). Exit status 1 if
+any run failed (for any seed) or the file has a mistake.`,
 		Example: `  aura-host simulate examples/simulation/deployment.hcl
   aura-host simulate examples/simulation/deployment.hcl --seed 8 --decide 'Guardian[*]=Approve'
   aura-host simulate examples/simulation/deployment.hcl --seed 7 --record seed-7.jsonl
@@ -71,6 +75,7 @@ status 1 if any run failed (for any seed) or the file has a mistake.`,
 	fl.StringVar(&f.granularity, "granularity", string(policy.Full), "how much each machine's trace captures: full (replayable) or topology_only (who sent which label to whom, and decisions)")
 	fl.BoolVar(&f.asJSON, "json", false, "print the outcome as JSON (with --seeds, the sweep's)")
 	fl.BoolVar(&f.bindings, "bindings", false, "print each role's final bindings under its run (--json always has them)")
+	f.progress = addProgressFlag(fl)
 	fl.IntVar(&f.parallel, "parallel", 0, "with --seeds: how many seeds to simulate at once (default: one per CPU; each is independent, and results are reported in seed order)")
 	return cmd
 }

@@ -7,16 +7,19 @@ import (
 	"io"
 
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/internal/progress"
 )
 
 // sweep simulates every seed of r, f.parallel at a time (sim.Scenario.SweepSeeds), and
 // reports in seed order: each failing seed with the command that
-// reproduces it alone, progress on stderr, the summary last.
+// reproduces it alone, a progress line on a terminal, the summary last.
 func sweep(ctx context.Context, w io.Writer, sc *sim.Scenario, r sim.SeedRange, f *simulateFlags) error {
 	if !f.asJSON {
 		sc.WriteSweepStart(w, r, f.parallel)
 	}
-	progress := sim.NewProgress(stderr, r.Count())
+	bar := progress.New(stderr, f.progress.config(progress.Config{Label: "simulate", Unit: "seeds", Total: r.Count(), Failed: "failed"}, stderr))
+	w = bar.Wrap(w) // a failing seed is printed on a clean line
+	stop := bar.Start(ctx, nil)
 	rep, err := sc.SweepSeeds(ctx, r, f.parallel, func(o *sim.Report, rep *sim.SweepReport) {
 		if o.Status != "ok" {
 			o.Reproduce = sim.ReproduceCommand(sc.File, o.Seed, f.decide, f.granularity)
@@ -24,8 +27,10 @@ func sweep(ctx context.Context, w io.Writer, sc *sim.Scenario, r sim.SeedRange, 
 				o.WriteFailing(w)
 			}
 		}
-		progress.Seed(rep)
+		bar.Update(progress.Counts{Done: rep.Simulated, Failed: rep.Failed})
 	})
+	stop()
+	bar.Finish()
 	var se *sim.SeedError
 	if errors.As(err, &se) {
 		return hostError(sc, se.Seed, se.Err)

@@ -27,10 +27,10 @@ agent "erin" {
   allow = ["invitation.*"]
 }
 
-plugin "crypto"  { builtin = "crypto" }
+plugin "crypto" { builtin = "crypto" }
 plugin "journal" { builtin = "journal" }
-plugin "clock"   { builtin = "clock" }
-plugin "random"  { builtin = "random" }
+plugin "clock" { builtin = "clock" }
+plugin "random" { builtin = "random" }
 plugin "storage" { builtin = "storage" }
 
 plugin "invitation" {
@@ -47,7 +47,7 @@ service "invitation" {}
 service "recovery" {}
 
 simulation {
-  plugin "clock"   { builtin = "sim-clock" }
-  plugin "random"  { builtin = "sim-random" }
+  plugin "clock" { builtin = "sim-clock" }
+  plugin "random" { builtin = "sim-random" }
   plugin "storage" { builtin = "sim-storage" }
 }

@@ -20,10 +20,10 @@ agent "alice" {
 }
 
 # Effect handlers.
-plugin "crypto"  { builtin = "crypto" }
+plugin "crypto" { builtin = "crypto" }
 plugin "journal" { builtin = "journal" }
-plugin "clock"   { builtin = "clock" }
-plugin "random"  { builtin = "random" }
+plugin "clock" { builtin = "clock" }
+plugin "random" { builtin = "random" }
 plugin "storage" { builtin = "storage" }
 
 # The libp2p transport; with no peers it only listens (on loopback, a port
@@ -141,8 +141,8 @@ service "maintenance" {
 }
 
 simulation {
-  plugin "clock"   { builtin = "sim-clock" }
-  plugin "random"  { builtin = "sim-random" }
+  plugin "clock" { builtin = "sim-clock" }
+  plugin "random" { builtin = "sim-random" }
   plugin "storage" { builtin = "sim-storage" }
   plugin "network" { builtin = "sim-network" }
 }

@@ -82,9 +82,9 @@ peer "guardian_2" {
 run "dkg" {
   protocol = "../protocols/frost_dkg.hcl"
   roles = {
-    Leader        = "device_1"
-    "Member[0]"   = "device_2"
-    "Member[1]"   = "device_3"
+    Leader      = "device_1"
+    "Member[0]" = "device_2"
+    "Member[1]" = "device_3"
   }
   timeout = "2m"
 }
@@ -104,9 +104,9 @@ run "recovery" {
 run "reshare" {
   protocol = "reshare.hcl"
   roles = {
-    Leader        = "device_1"
-    "Member[0]"   = "device_2"
-    "Member[1]"   = "device_3"
+    Leader      = "device_1"
+    "Member[0]" = "device_2"
+    "Member[1]" = "device_3"
   }
   timeout = "2m"
 }
@@ -115,8 +115,8 @@ run "reshare" {
 run "sign" {
   protocol = "../protocols/frost_sign.hcl"
   roles = {
-    Coordinator   = "device_3"
-    "Signer[0]"   = "device_1"
+    Coordinator = "device_3"
+    "Signer[0]" = "device_1"
   }
   timeout = "2m"
 }

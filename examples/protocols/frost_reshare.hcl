@@ -49,17 +49,27 @@ protocol "frost_reshare" {
   # gathers the packages and broadcasts them.
   invoke "Leader" "crypto.frost_reshare_begin" {
     args = {
-      t = "$params.t", n = "$params.n", identifier = 1, context = "$params.context",
-      group_public = "$params.group_public", old_verifying_shares = "$params.old_verifying_shares", dealers = "$params.dealers",
-      old_key = contains("$params.dealers", "$old.identifier") ? "$old.key" : null
+      t                    = "$params.t"
+      n                    = "$params.n"
+      identifier           = 1
+      context              = "$params.context"
+      group_public         = "$params.group_public"
+      old_verifying_shares = "$params.old_verifying_shares"
+      dealers              = "$params.dealers"
+      old_key              = contains("$params.dealers", "$old.identifier") ? "$old.key" : null
     }
     result = "mine"
   }
   invoke "Member[*]" "crypto.frost_reshare_begin" {
     args = {
-      t = "$params.t", n = "$params.n", identifier = index() + 2, context = "$params.context",
-      group_public = "$params.group_public", old_verifying_shares = "$params.old_verifying_shares", dealers = "$params.dealers",
-      old_key = "$old" == null ? null : contains("$params.dealers", "$old.identifier") ? "$old.key" : null
+      t                    = "$params.t"
+      n                    = "$params.n"
+      identifier           = index() + 2
+      context              = "$params.context"
+      group_public         = "$params.group_public"
+      old_verifying_shares = "$params.old_verifying_shares"
+      dealers              = "$params.dealers"
+      old_key              = "$old" == null ? null : contains("$params.dealers", "$old.identifier") ? "$old.key" : null
     }
     result = "mine"
   }

@@ -97,6 +97,27 @@ func (h *Effects) Random(ctx context.Context, req *vm.RandomRequest) ([]byte, er
 // HandlerIdentity names the plugin serving op, for the trace.
 func (h *Effects) HandlerIdentity(op effects.OpID) string { return h.inner.HandlerIdentity(op) }
 
+// Progress is how far a running session has come, as its requests of
+// the host show it.
+type Progress struct {
+	// Step is the machine's step at its latest request; Budget the
+	// session's step budget.
+	Step, Budget uint64
+	// Calls is how many requests the machine has made of the host.
+	Calls uint64
+	// Role made the latest request, Last names it: an operation ID,
+	// "decide", "payload", "acquire GUARD", ...
+	Role, Last string
+}
+
+// Progress reads how far the session has come; budget is its step budget.
+func (h *Effects) Progress(budget uint64) Progress {
+	h.mu.Lock()
+	c, what := h.last, h.lastWhat
+	h.mu.Unlock()
+	return Progress{Step: c.Step, Budget: budget, Calls: h.calls.Load(), Role: c.Role, Last: what}
+}
+
 // ReportProgress logs, every interval until ctx ends, how far the session
 // has come: a long run is visibly alive, and a stuck effect call is
 // named. It returns when ctx ends.
@@ -109,11 +130,9 @@ func (h *Effects) ReportProgress(ctx context.Context, interval time.Duration, bu
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			h.mu.Lock()
-			c, what := h.last, h.lastWhat
-			h.mu.Unlock()
-			logger.Info("session running", "elapsed", time.Since(started).Round(time.Second), "step", c.Step, "budget", budget,
-				"host_calls", h.calls.Load(), "last_role", c.Role, "last_call", what)
+			p := h.Progress(budget)
+			logger.Info("session running", "elapsed", time.Since(started).Round(time.Second), "step", p.Step, "budget", budget,
+				"host_calls", p.Calls, "last_role", p.Role, "last_call", p.Last)
 		}
 	}
 }

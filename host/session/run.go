@@ -51,6 +51,11 @@ type Config struct {
 	// ProgressInterval is how often a running session logs how far it is
 	// (default DefaultProgressInterval).
 	ProgressInterval time.Duration
+	// Watch, when set, runs in a goroutine of its own while the session
+	// runs, with a function that reads how far it has come (a progress
+	// line on a terminal, say); its ctx ends when the session does, and
+	// Run waits for it to return.
+	Watch func(ctx context.Context, progress func() Progress)
 	// ShutdownTimeout bounds the host's shutdown after the session, which
 	// runs even when ctx has ended (default DefaultShutdownTimeout).
 	ShutdownTimeout time.Duration
@@ -120,9 +125,17 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		defer close(progressDone)
 		effs.ReportProgress(progressCtx, cmp.Or(cfg.ProgressInterval, DefaultProgressInterval), budget, logger)
 	}()
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		if cfg.Watch != nil {
+			cfg.Watch(progressCtx, func() Progress { return effs.Progress(budget) })
+		}
+	}()
 	m, runErr := vm.RunSession(runCtx, cfg.Program, vmcfg)
 	stopProgress()
 	<-progressDone
+	<-watchDone
 	var fault *vm.Fault
 	if m == nil || (runErr != nil && !errors.As(runErr, &fault)) {
 		return nil, fmt.Errorf("run %s: %w", cfg.File, runErr)

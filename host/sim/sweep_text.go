@@ -5,7 +5,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // WriteSweepStart prints the line a sweep of the seeds r begins with,
@@ -37,41 +36,4 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// Progress lines of a sweep: one every progressSeeds seeds, or sooner when
-// progressEvery has passed since the last, so a slow sweep is visibly alive.
-const (
-	progressSeeds = 10
-	progressEvery = 2 * time.Second
-)
-
-// Progress prints a sweep's progress lines ("simulate: 10 of 200 seeds, 1
-// failed, 1.2s"): call Seed after each seed is reported.
-type Progress struct {
-	w         io.Writer
-	total     uint64
-	start     time.Time
-	lastLine  time.Time
-	sinceLine int
-	now       func() time.Time
-}
-
-// NewProgress starts the progress of a sweep of total seeds, printed on w.
-func NewProgress(w io.Writer, total uint64) *Progress {
-	p := &Progress{w: w, total: total, now: time.Now}
-	p.start = p.now()
-	p.lastLine = p.start
-	return p
-}
-
-// Seed notes one more seed reported in rep, printing a line every
-// progressSeeds seeds or progressEvery, but none after the last seed.
-func (p *Progress) Seed(rep *SweepReport) {
-	p.sinceLine++
-	now := p.now()
-	if rep.Simulated < p.total && (p.sinceLine >= progressSeeds || now.Sub(p.lastLine) >= progressEvery) {
-		fmt.Fprintf(p.w, "simulate: %d of %d seeds, %d failed, %s\n", rep.Simulated, p.total, rep.Failed, now.Sub(p.start).Round(time.Millisecond))
-		p.lastLine, p.sinceLine = p.now(), 0
-	}
 }

@@ -64,10 +64,14 @@ var Rules = []Rule{
 	{Pkg: "effects/...", May: []string{"effects/..."}, Why: "typed clients over the vocabulary (effects/facade)"},
 	{Pkg: "internal/vclock/...", Why: "the one virtual clock: a building block that imports nothing of the project"},
 	{Pkg: "internal/atomicfile/...", Why: "writes a file whole or not at all; imports nothing of the project, so cmd and host may both use it"},
+	{Pkg: "internal/progress/...", Why: "draws a progress line on a terminal (the CLI's sweeps and protocol runs); imports nothing of the project"},
 	{Pkg: "internal/archtest/...", Why: "checks the rules; imports nothing of the project"},
 	{Pkg: "internal/descriptor/...", May: []string{"effects"}, Std: slices.Concat(vmStd, []string{"crypto/ed25519"}),
 		Why: "the signed rendezvous descriptor's format, which host, the rendezvous service and the transport share; pure: the caller passes the time"},
 	{Pkg: "internal/netns/...", Why: "builds network namespaces for tests that cross a network; imports nothing of the project"},
+	{Pkg: "internal/hclfmt/...", May: []string{"config", "internal/hclsafe", "internal/atomicfile"}, TestMay: []string{"vm/syntax"},
+		Why: "canonical layout of HCL files (aura-host fmt): reads files as config does and writes them with internal/atomicfile; " +
+			"its tests decode deployments and protocols before and after formatting"},
 	{Pkg: "internal/hclsafe/...", Std: vmStd,
 		Why: "a pure pre-scan of HCL bytes that config and the VM's front end share; imports hcl and pure standard packages only, since vm/syntax calls it"},
 
@@ -149,7 +153,7 @@ var Rules = []Rule{
 		Why: "what plugins share (a family's operation declarations, served by a plugin and its stand-in alike; " +
 			"the service runtime; test helpers); the harnesses' own tests run every built-in service plugin through them"},
 
-	{Pkg: "cmd/...", May: []string{"cmd/...", "multihost", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock", "internal/hclsafe", "internal/atomicfile", "internal/descriptor"},
+	{Pkg: "cmd/...", May: []string{"cmd/...", "multihost", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock", "internal/hclsafe", "internal/atomicfile", "internal/descriptor", "internal/hclfmt", "internal/progress"},
 		TestMay: []string{"sdk/sdktest", "internal/netns"},
 		Why:     "the CLI: flags, parsing and rendering over the runtime; serves the built-in plugins"},
 	{Pkg: "multihost/...", May: []string{"host/...", "plugins/...", "config/...", "effects/...", "sdk"},

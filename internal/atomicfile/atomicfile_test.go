@@ -32,3 +32,22 @@ func TestWrite(t *testing.T) {
 		t.Error("write into a missing directory succeeded")
 	}
 }
+
+// TestWritePerm: the file gets the permission bits asked for, not the
+// temporary file's 0600, whatever the umask.
+func TestWritePerm(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "deployment.hcl")
+	for _, perm := range []os.FileMode{0o644, 0o600, 0o755} {
+		if err := WritePerm(path, perm, func(w io.Writer) error { _, err := io.WriteString(w, "x\n"); return err }); err != nil {
+			t.Fatal(err)
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := info.Mode().Perm(); got != perm {
+			t.Errorf("WritePerm(%o) left the file %o", perm, got)
+		}
+	}
+}
