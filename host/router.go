@@ -100,13 +100,13 @@ func (r *Router) route(ctx context.Context, call *effects.Call) (effects.Value, 
 		return effects.Value{}, err
 	}
 	if r.guard == nil {
-		return entry.Handler.Invoke(ctx, call)
+		return handle(ctx, entry, call)
 	}
 	call, pending, err := r.guard.before(ctx, call)
 	if err != nil {
 		return effects.Value{}, err
 	}
-	v, err := entry.Handler.Invoke(ctx, call)
+	v, err := handle(ctx, entry, call)
 	if err != nil {
 		return v, err
 	}
@@ -114,6 +114,26 @@ func (r *Router) route(ctx context.Context, call *effects.Call) (effects.Value, 
 		return effects.Value{}, err
 	}
 	return r.guard.after(ctx, call, v)
+}
+
+// handle runs the call on the operation's handler and holds the answer to
+// the operation's declaration: a result of another kind than the declared
+// one (or nested deeper than effects.MaxDepth) is the handler's bug, so it
+// becomes an internal error naming the plugin and the operation instead of
+// reaching a caller that trusts the declaration (facades, the VM, the CLI's
+// printing). Every routed call, over a plugin's stream or in process,
+// passes here.
+func handle(ctx context.Context, entry *effects.Entry, call *effects.Call) (effects.Value, error) {
+	v, err := entry.Handler.Invoke(ctx, call)
+	if err != nil {
+		return v, err
+	}
+	if err := entry.Spec.CheckResult(v); err != nil {
+		e := effects.AsError(err)
+		e.Plugin = entry.Provider
+		return effects.Value{}, e
+	}
+	return v, nil
 }
 
 // Guard installs the guard chain on every call this router routes from now
