@@ -1,13 +1,19 @@
 package host_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
@@ -124,4 +130,103 @@ func nodeCalls(t *testing.T, h *host.Host) uint64 {
 	}
 	t.Fatal("no plugin named node")
 	return 0
+}
+
+// lockedBuffer is a log destination a test reads while the host writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startBrokenNode starts a host whose node plugin is broken on purpose
+// (AURA_NODE_EXAMPLE_BREAK), logging to the returned buffer.
+func startBrokenNode(t *testing.T, brk string) (*host.Host, *lockedBuffer) {
+	t.Helper()
+	script := nodePluginScript(t)
+	dep := deployment(t, `deployment "t" {
+  mode = "testing"
+}
+plugin "node" {
+  command = "`+script+`"
+  env     = { AURA_NODE_EXAMPLE_BREAK = "`+brk+`" }
+}
+`)
+	logs := &lockedBuffer{}
+	h, err := host.New(host.Config{Deployment: dep, Executable: auraHost, StopTimeout: 2 * time.Second,
+		Logger: hclog.New(&hclog.LoggerOptions{Output: io.MultiWriter(logs, testLogWriter{t}), Level: hclog.Info})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.Start(ctx); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	t.Cleanup(func() { shutdownHost(t, h) })
+	return h, logs
+}
+
+type testLogWriter struct{ t *testing.T }
+
+func (w testLogWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// A plugin that echoes the wrong call_id leaves its caller waiting until
+// the deadline; the host says why in its log, at warn, naming the plugin
+// and the ID it got.
+func TestHostLogsAResultForAnUnknownCallID(t *testing.T) {
+	h, logs := startBrokenNode(t, "call-id")
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if _, err := h.Invoke(ctx, call("node.count", nil)); !errors.Is(err, effects.ErrTimeout) {
+		t.Fatalf("a call answered under another ID: got %v, want timeout", err)
+	}
+	// The answer may be read after the caller gave up: wait for the line.
+	wait, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	for !strings.Contains(logs.String(), "not in flight") {
+		select {
+		case <-wait.Done():
+			t.Fatalf("no warning about the unknown call_id in the log:\n%s", logs.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	line := ""
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "not in flight") {
+			line = l
+		}
+	}
+	for _, want := range []string{"[WARN]", "plugin=node", "call_id="} {
+		if !strings.Contains(line, want) {
+			t.Fatalf("the warning lacks %q: %s", want, line)
+		}
+	}
+}
+
+// The same check with the Node plugin answering a wrong kind.
+func TestNodePluginOfTheWrongKindIsAnInternalError(t *testing.T) {
+	h, _ := startBrokenNode(t, "wrong-kind")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := h.Invoke(ctx, call("node.greet", map[string]effects.Value{"name": effects.String("Ada")}))
+	var e *effects.Error
+	if !errors.As(err, &e) || e.Code != effects.CodeInternal || e.Plugin != "node" || e.Op != "node.greet" ||
+		!strings.Contains(e.Message, "declares a string result") {
+		t.Fatalf("got %v, want internal naming plugin node and node.greet", err)
+	}
 }

@@ -35,7 +35,17 @@ const FRAME_BYTES = 4 << 20;
 const MAX_BATCH = 128;
 
 const OP_ID = /^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$/;
-const IDENT = /^[a-z][a-z0-9_]*$/;
+
+// AURA_NODE_EXAMPLE_BREAK breaks the plugin on purpose, one way, so that
+// the host's tests (and a conformance check) can show what they catch. A
+// real plugin has no such switch. Unset: the plugin is correct.
+//
+//   handshake      prints a banner on stdout before the handshake line
+//   call-id        answers every call with its call_id + 1
+//   wrong-kind     node.greet answers an int where it declares a string
+//   ignore-cancel  ignores the cancel entries of InvokeStream
+const BREAK = process.env.AURA_NODE_EXAMPLE_BREAK || '';
+const BREAKS = ['', 'handshake', 'call-id', 'wrong-kind', 'ignore-cancel'];
 
 // ---------------------------------------------------------------------------
 // Logging (§1.6): go-hclog JSON lines on stderr; stdout carries only the
@@ -217,6 +227,9 @@ const operations = [
       const name = args.name.string || '';
       if (name.trim() === '') {
         fail('invalid_args', 'name must not be empty: pass name=WHO');
+      }
+      if (BREAK === 'wrong-kind') {
+        return V.int(name.length);
       }
       return V.string(`${state.greeting}, ${name}!`);
     },
@@ -407,7 +420,7 @@ function errorResult(callId, err) {
 // timeout when the deadline passes or cancelled when signal aborts —
 // whichever comes first. done is called exactly once.
 function run(call, signal, deadlineMs, done) {
-  const callId = call.call_id || '0';
+  const callId = BREAK === 'call-id' ? (BigInt(call.call_id || '0') + 1n).toString() : (call.call_id || '0');
   let answered = false;
   let timer = null;
   const answer = (result) => {
@@ -547,7 +560,7 @@ function pluginService(def) {
             send(result);
           });
         }
-        for (const id of frame.cancel || []) {
+        for (const id of BREAK === 'ignore-cancel' ? [] : frame.cancel || []) {
           const ac = inFlight.get(id);
           if (ac) {
             ac.abort(); // still answered: run answers cancelled
@@ -644,6 +657,10 @@ function main() {
       'load any plugins automatically\n');
     process.exit(1);
   }
+  if (!BREAKS.includes(BREAK)) {
+    log('error', `AURA_NODE_EXAMPLE_BREAK=${BREAK} is not one of: ${BREAKS.filter((b) => b).join(', ')}; unset it for a correct plugin`);
+    process.exit(2);
+  }
   const offered = (process.env.PLUGIN_PROTOCOL_VERSIONS || '').split(',').map((s) => Number(s.trim()));
   const version = Math.max(...PROTOCOL_VERSIONS.filter((v) => offered.includes(v)), 0) || Math.min(...PROTOCOL_VERSIONS);
 
@@ -700,6 +717,9 @@ function main() {
 
   // §1.5: exactly one line, first on stdout, once listening.
   const handshake = (network, addr) => {
+    if (BREAK === 'handshake') {
+      process.stdout.write('node-example 1.0.0 starting\n');
+    }
     process.stdout.write(`1|${version}|${network}|${addr}|grpc|\n`);
     log('debug', 'serving', { network, address: addr });
   };
