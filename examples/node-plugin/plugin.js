@@ -666,9 +666,30 @@ function main() {
 
   // §1.1: the host decides when the plugin stops; exit when it is gone.
   process.on('SIGINT', () => {});
-  const parent = process.ppid;
+  // Node caches process.ppid, so read the parent from /proc (Linux); where
+  // there is none, probe the host's PID (AURA_HOST_PID) with signal 0.
+  const parentNow = () => {
+    try {
+      const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return null;
+    }
+  };
+  // The host names itself (§1.2): a plugin started after its host died has
+  // been re-parented already, and exits at the first check.
+  const parent = Number(process.env.AURA_HOST_PID || '') || parentNow() || process.ppid;
   setInterval(() => {
-    if (process.ppid !== parent) {
+    const now = parentNow();
+    let gone = now != null && now !== parent;
+    if (now == null) {
+      try {
+        process.kill(parent, 0);
+      } catch (e) {
+        gone = e.code === 'ESRCH';
+      }
+    }
+    if (gone) {
       log('warn', 'the host is gone; exiting', { parent_pid: parent });
       process.exit(3);
     }
