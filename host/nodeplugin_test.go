@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/supervise"
@@ -72,7 +73,7 @@ plugin "node" {
   command = "`+script+`"
 }
 `)
-	h := startHost(t, dep)
+	h := startNode(t, dep, testLogger(t))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
@@ -164,18 +165,32 @@ plugin "node" {
 }
 `)
 	logs := &lockedBuffer{}
+	h := startNode(t, dep, hclog.New(&hclog.LoggerOptions{Output: io.MultiWriter(logs, testLogWriter{t}), Level: hclog.Info}))
+	return h, logs
+}
+
+// nodeStartTimeout bounds the Node plugin's start-up in these tests. Node
+// loading grpc-js and the protos takes a second on an idle machine and
+// several on a loaded CI machine running every package's tests at once:
+// more than the host's default bound of 10 s leaves room for.
+const nodeStartTimeout = 60 * time.Second
+
+// startNode starts a host for dep, logging to logger, and shuts it down
+// when the test ends.
+func startNode(t *testing.T, dep *config.Deployment, logger hclog.Logger) *host.Host {
+	t.Helper()
 	h, err := host.New(host.Config{Deployment: dep, Executable: auraHost, StopTimeout: 2 * time.Second,
-		Logger: hclog.New(&hclog.LoggerOptions{Output: io.MultiWriter(logs, testLogWriter{t}), Level: hclog.Info})})
+		StartTimeout: nodeStartTimeout, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*nodeStartTimeout)
 	defer cancel()
 	if err := h.Start(ctx); err != nil {
 		t.Fatalf("start: %v", err)
 	}
 	t.Cleanup(func() { shutdownHost(t, h) })
-	return h, logs
+	return h
 }
 
 type testLogWriter struct{ t *testing.T }
