@@ -59,8 +59,10 @@ func NewRouter(registry *effects.Registry, authority effects.AuthorityID) *Route
 // effects.EffectContext ctx carries; a call still without an authority
 // acts for the router's; a call naming another authority is refused (denied, "context
 // authority mismatch") before any handler sees it. Arguments are checked
-// against the operation's schema here, so a bad call never crosses a
-// process boundary. A receive takes only the caller's own mail: one whose
+// against the operation's schema here (kinds, and nesting up to
+// effects.MaxDepth), so a bad call never crosses a process boundary; the
+// handler's answer is held to the operation's declared result kind on the
+// way back (see handle). A receive takes only the caller's own mail: one whose
 // destination names another endpoint is refused (denied) here, whatever
 // network plugin serves it.
 func (r *Router) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
