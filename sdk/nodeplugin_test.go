@@ -155,7 +155,7 @@ func TestNodePluginFollowsTheWireContract(t *testing.T) {
 		{"undeclared argument", &pb.Call{Op: "node.greet", Args: wireArgs(t, map[string]effects.Value{"name": effects.String("a"), "x": effects.Null()})}, effects.CodeInvalidArgs},
 		{"unsorted map", &pb.Call{Op: "node.greet", Args: unsorted}, effects.CodeInvalidArgs},
 		{"too deep", &pb.Call{Op: "node.echo", Args: wireArgs(t, map[string]effects.Value{"value": deep})}, effects.CodeInvalidArgs},
-		{"empty name", &pb.Call{Op: "node.greet", Args: wireArgs(t, map[string]effects.Value{"name": effects.String("")})}, effects.CodeInvalidArgs},
+		{"levels past the limit", &pb.Call{Op: "node.nest", Args: wireArgs(t, map[string]effects.Value{"levels": effects.Uint(effects.MaxDepth + 1)})}, effects.CodeInvalidArgs},
 		{"unary deadline", &pb.Call{Op: "node.sleep", TimeoutNanos: int64(50 * time.Millisecond),
 			Args: wireArgs(t, map[string]effects.Value{"ms": effects.Uint(3_600_000)})}, effects.CodeTimeout},
 	} {

@@ -8,7 +8,7 @@
 //
 //   node.echo(value any) -> any              the value, unchanged (deep values round-trip)
 //   node.nest(levels uint, leaf any?) -> any leaf wrapped in `levels` maps {"v": ...}
-//   node.greet(name string) -> string        "<greeting>, <name>!"
+//   node.greet(name string) -> string        "<greeting>, <name>!" (name "" is "world")
 //   node.add(by int?) -> int                 adds `by` (default 1) to a counter, returns it
 //   node.count() -> int                      the counter
 //   node.sleep(ms uint) -> null              waits; honours the deadline and cancel
@@ -218,16 +218,15 @@ const operations = [
   },
   {
     id: 'node.greet',
-    doc: 'Greets name with the configured greeting: returns "<greeting>, <name>!" (string).',
-    params: [{ name: 'name', kind: 'string', doc: 'who to greet; not empty' }],
+    doc: 'Greets name with the configured greeting: returns "<greeting>, <name>!" (string); an empty name greets the world.',
+    params: [{ name: 'name', kind: 'string', doc: 'who to greet' }],
     result: 'string',
     idempotent: true,
     determinism: 'DETERMINISM_PURE',
     handle: (args) => {
-      const name = args.name.string || '';
-      if (name.trim() === '') {
-        fail('invalid_args', 'name must not be empty: pass name=WHO');
-      }
+      // Every argument's zero value is a valid call (a conformance check
+      // calls each operation so): an empty name greets the world.
+      const name = (args.name.string || '').trim() || 'world';
       if (BREAK === 'wrong-kind') {
         return V.int(name.length);
       }
