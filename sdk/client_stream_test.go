@@ -163,11 +163,10 @@ func TestLateAnswerToACancelledCallIsNotWarnedAbout(t *testing.T) {
 	if err := <-done; !strings.Contains(err.Error(), "cancelled") {
 		t.Fatalf("cancelled call: %v", err)
 	}
-	// The cancel goes out after the call's error; the late answer comes
-	// back before the answer to a call sent after it... unless this call
-	// overtakes the cancel in the send queue, so ask until the late answer
-	// has been read (the stream no longer remembers the call).
-	ctx2, cancel2 := context.WithTimeout(context.Background(), 10*time.Second)
+	// The cancel is queued as the call fails, and a call made now may
+	// overtake it in the send queue: make calls until the late answer has
+	// been read (the stream no longer remembers the abandoned call).
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel2()
 	for {
 		if _, err := s.Invoke(ctx2, &effects.Call{Op: "x.echo"}); err != nil {
