@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -233,6 +234,15 @@ func checkNodeStream(ctx context.Context, t *testing.T, c *Client) {
 	}
 	if r := recv(); r.GetCallId() != 3 || r.GetError().GetCode() != string(effects.CodeTimeout) {
 		t.Fatalf("call past its timeout_nanos: %v", r)
+	}
+
+	// A deadline centuries away is no deadline to speak of (JavaScript's
+	// timers overflow past 2^31 ms and would fire at once).
+	if err := st.Send(&pb.InvokeFrame{Calls: []*pb.Call{sleep(5, 20, time.Duration(math.MaxInt64))}}); err != nil {
+		t.Fatal(err)
+	}
+	if r := recv(); r.GetCallId() != 5 || r.GetValue() == nil {
+		t.Fatalf("a call with timeout_nanos = 2^63-1: %v", r)
 	}
 
 	// 200 calls in one frame, each answered exactly once.

@@ -375,8 +375,9 @@ function prepare(call) {
   if (!op) {
     fail('unknown_op', 'this plugin does not serve the operation');
   }
-  // 5. Arguments against the schema.
-  const args = {};
+  // 5. Arguments against the schema. (No prototype: a key such as
+  // "__proto__" or "toString" is only ever a declared parameter's name.)
+  const args = Object.create(null);
   const list = () => op.params.length === 0 ? 'none' : op.params.map((p) => `${p.name} ${p.kind}${p.optional ? '?' : ''}`).join(', ');
   for (const e of entries) {
     const p = op.params.find((q) => q.name === e.key);
@@ -406,6 +407,22 @@ function timeoutMs(call) {
   return Number((n + 999999n) / 1000000n);
 }
 
+// MAX_TIMER_MS is the longest delay setTimeout honours: a longer one fires
+// at once (Node warns "TimeoutOverflowWarning"), and timeout_nanos may be
+// up to 292 years.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+// after runs fn once ms have passed, however long that is, and returns a
+// function that stops it.
+function after(ms, fn) {
+  let timer;
+  const arm = (left) => {
+    timer = setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fn()), Math.min(left, MAX_TIMER_MS));
+  };
+  arm(ms);
+  return () => clearTimeout(timer);
+}
+
 function errorResult(callId, err) {
   if (err instanceof CallError) {
     return { call_id: callId, error: { code: err.code, message: err.message, retryable: err.retryable } };
@@ -421,14 +438,14 @@ function errorResult(callId, err) {
 function run(call, signal, deadlineMs, done) {
   const callId = BREAK === 'call-id' ? (BigInt(call.call_id || '0') + 1n).toString() : (call.call_id || '0');
   let answered = false;
-  let timer = null;
+  let stopTimer = null;
   const answer = (result) => {
     if (answered) {
       return;
     }
     answered = true;
-    if (timer) {
-      clearTimeout(timer);
+    if (stopTimer) {
+      stopTimer();
     }
     done(result);
   };
@@ -450,10 +467,10 @@ function run(call, signal, deadlineMs, done) {
   }
   signal.addEventListener('abort', onAbort, { once: true });
   if (deadlineMs != null) {
-    timer = setTimeout(() => {
+    stopTimer = after(deadlineMs, () => {
       local.abort();
       answer(errorResult(callId, new CallError('timeout', 'deadline exceeded')));
-    }, deadlineMs);
+    });
   }
   Promise.resolve()
     .then(() => prepared.op.handle(prepared.args, local.signal))
