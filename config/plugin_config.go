@@ -69,6 +69,11 @@ func (p configBlock) decode(schema []effects.ConfigField) (effects.Value, hcl.Di
 			continue
 		}
 		val, problem := toValue(v, f.Kind)
+		// The config map is level 0 of the value a plugin receives, so an
+		// attribute's value starts at level 1 (effects.MaxDepth).
+		if problem == "" && val.DeeperThan(effects.MaxDepth-1) {
+			problem = fmt.Sprintf("it nests lists and objects more than %d levels deep (counting the config block as level 0), deeper than the plugin protocol carries (effects.MaxDepth): flatten it", effects.MaxDepth)
+		}
 		if problem != "" {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,

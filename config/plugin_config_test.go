@@ -166,6 +166,18 @@ func TestDecodePluginConfig(t *testing.T) {
 			detail: `at [1], 0.5 is not a whole number`,
 		},
 		{
+			name:   "nested past the protocol's depth limit",
+			config: `path = "db"` + "\n    extra = " + strings.Repeat("[", effects.MaxDepth) + "1" + strings.Repeat("]", effects.MaxDepth),
+			want:   `{limit: 10u, path: "db", sync: true}`,
+			diags:  []string{"Invalid config value@4:13"},
+			detail: `more than 30 levels deep`,
+		},
+		{
+			name:   "nested to the protocol's depth limit",
+			config: `path = "db"` + "\n    extra = " + strings.Repeat("[", effects.MaxDepth-1) + "1" + strings.Repeat("]", effects.MaxDepth-1),
+			want:   `{extra: ` + strings.Repeat("[", effects.MaxDepth-1) + "1" + strings.Repeat("]", effects.MaxDepth-1) + `, limit: 10u, path: "db", sync: true}`,
+		},
+		{
 			name:   "nested block",
 			config: `path = "db"` + "\n    tls {\n    }",
 			want:   `{limit: 10u, path: "db", sync: true}`,

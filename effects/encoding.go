@@ -8,9 +8,22 @@ import (
 	"unicode/utf8"
 )
 
-// MaxDepth bounds the nesting of lists and maps a decoder accepts, so a
-// hostile input cannot exhaust the stack.
-const MaxDepth = 64
+// MaxDepth bounds the nesting of lists and maps: the top-level value is at
+// depth 0, each list item or map value one deeper, and nothing may sit
+// deeper than MaxDepth. Decoders refuse deeper input (so a hostile one
+// cannot exhaust the stack) and the router refuses deeper arguments and
+// results.
+//
+// The number is set by the wire, not by Go: protobuf libraries other than
+// Go's (protobufjs, C++, Java, Python's upb) stop decoding at 100 message
+// levels below the top-level message. A value costs at most three message
+// levels per nesting level (Value, ValueMap, MapEntry), and the deepest
+// place a value travels is a result inside a ResultFrame (ResultFrame,
+// Result, then the value at depth 0), so a value nested to depth d puts its
+// innermost message (an empty list or map at depth d) 3d+3 levels below the
+// frame: 93 for d = 30, leaving 7 levels of margin under every mainstream
+// library's default. sdk/PROTOCOL.md §4 has the arithmetic.
+const MaxDepth = 30
 
 // ErrMalformedValue is returned (wrapped) for any input that is not the
 // canonical encoding of exactly one Value.

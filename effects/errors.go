@@ -110,6 +110,11 @@ var (
 	ErrUnknownDevice = &Error{Code: CodeUnknownDevice}
 )
 
+// ErrResultMismatch is wrapped by the internal error of a handler whose
+// result does not match its operation's declaration: another kind than the
+// declared result, or nested deeper than MaxDepth (OpSpec.CheckResult).
+var ErrResultMismatch = errors.New("result does not match the operation's declaration")
+
 // Errorf returns an *Error with the given code and a formatted message.
 // Unavailable errors are marked retryable.
 func Errorf(code Code, format string, args ...any) *Error {

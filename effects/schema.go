@@ -85,6 +85,12 @@ func (s OpSpec) CheckArgs(args Value) error {
 		if !p.Kind.Accepts(f.Value.Kind()) {
 			return &Error{Code: CodeInvalidArgs, Op: s.ID, Message: fmt.Sprintf("argument %q must be %s, got %s", f.Key, p.Kind, f.Value.Kind())}
 		}
+		// The arguments map is at depth 0, so an argument's own value
+		// starts at depth 1.
+		if f.Value.DeeperThan(MaxDepth - 1) {
+			return &Error{Code: CodeInvalidArgs, Op: s.ID, Message: fmt.Sprintf(
+				"argument %q nests lists and maps deeper than %d levels (counting the arguments map as level 0), the protocol's limit (effects.MaxDepth); flatten it", f.Key, MaxDepth)}
+		}
 	}
 	for _, p := range s.Params {
 		if p.Optional {
@@ -93,6 +99,23 @@ func (s OpSpec) CheckArgs(args Value) error {
 		if _, ok := args.Get(p.Name); !ok {
 			return &Error{Code: CodeInvalidArgs, Op: s.ID, Message: fmt.Sprintf("missing argument %q (%s)", p.Name, p.Kind)}
 		}
+	}
+	return nil
+}
+
+// CheckResult checks a handler's answer against the schema: its kind must
+// be the declared result kind (any kind for KindAny) and it may nest no
+// deeper than MaxDepth. The error is an internal *Error naming the
+// operation: the handler broke its own declaration, which the caller cannot
+// fix; the router adds the plugin that answered.
+func (s OpSpec) CheckResult(v Value) error {
+	if !s.Result.Accepts(v.Kind()) {
+		return &Error{Code: CodeInternal, Op: s.ID, Err: ErrResultMismatch,
+			Message: fmt.Sprintf("the handler returned a %s where the operation declares a %s result", v.Kind(), s.Result)}
+	}
+	if v.DeeperThan(MaxDepth) {
+		return &Error{Code: CodeInternal, Op: s.ID, Err: ErrResultMismatch,
+			Message: fmt.Sprintf("the handler returned a value nested deeper than %d levels (effects.MaxDepth)", MaxDepth)}
 	}
 	return nil
 }

@@ -218,6 +218,28 @@ func (v Value) Len() int {
 	return 0
 }
 
+// DeeperThan reports whether v nests lists and maps deeper than limit, v
+// itself being at depth 0: a scalar or an empty list is at depth 0, a list
+// holding a scalar reaches depth 1. It stops at the first branch past the
+// limit, so it costs no more than the part of v it has to look at.
+func (v Value) DeeperThan(limit int) bool {
+	switch v.kind {
+	case KindList:
+		for _, it := range v.list {
+			if limit == 0 || it.DeeperThan(limit-1) {
+				return true
+			}
+		}
+	case KindMap:
+		for _, f := range v.m {
+			if limit == 0 || f.Value.DeeperThan(limit-1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Items returns the items of a list (nil for other kinds). The caller must
 // not modify the returned slice.
 func (v Value) Items() []Value {

@@ -59,8 +59,10 @@ func NewRouter(registry *effects.Registry, authority effects.AuthorityID) *Route
 // effects.EffectContext ctx carries; a call still without an authority
 // acts for the router's; a call naming another authority is refused (denied, "context
 // authority mismatch") before any handler sees it. Arguments are checked
-// against the operation's schema here, so a bad call never crosses a
-// process boundary. A receive takes only the caller's own mail: one whose
+// against the operation's schema here (kinds, and nesting up to
+// effects.MaxDepth), so a bad call never crosses a process boundary; the
+// handler's answer is held to the operation's declared result kind on the
+// way back (see handle). A receive takes only the caller's own mail: one whose
 // destination names another endpoint is refused (denied) here, whatever
 // network plugin serves it.
 func (r *Router) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
@@ -100,13 +102,13 @@ func (r *Router) route(ctx context.Context, call *effects.Call) (effects.Value, 
 		return effects.Value{}, err
 	}
 	if r.guard == nil {
-		return entry.Handler.Invoke(ctx, call)
+		return handle(ctx, entry, call)
 	}
 	call, pending, err := r.guard.before(ctx, call)
 	if err != nil {
 		return effects.Value{}, err
 	}
-	v, err := entry.Handler.Invoke(ctx, call)
+	v, err := handle(ctx, entry, call)
 	if err != nil {
 		return v, err
 	}
@@ -114,6 +116,26 @@ func (r *Router) route(ctx context.Context, call *effects.Call) (effects.Value, 
 		return effects.Value{}, err
 	}
 	return r.guard.after(ctx, call, v)
+}
+
+// handle runs the call on the operation's handler and holds the answer to
+// the operation's declaration: a result of another kind than the declared
+// one (or nested deeper than effects.MaxDepth) is the handler's bug, so it
+// becomes an internal error naming the plugin and the operation instead of
+// reaching a caller that trusts the declaration (facades, the VM, the CLI's
+// printing). Every routed call, over a plugin's stream or in process,
+// passes here.
+func handle(ctx context.Context, entry *effects.Entry, call *effects.Call) (effects.Value, error) {
+	v, err := entry.Handler.Invoke(ctx, call)
+	if err != nil {
+		return v, err
+	}
+	if err := entry.Spec.CheckResult(v); err != nil {
+		e := effects.AsError(err)
+		e.Plugin = entry.Provider
+		return effects.Value{}, e
+	}
+	return v, nil
 }
 
 // Guard installs the guard chain on every call this router routes from now

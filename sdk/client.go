@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -26,6 +27,7 @@ type Client struct {
 	plugin    pb.PluginClient
 	lifecycle pb.LifecycleClient
 	health    healthpb.HealthClient
+	logger    hclog.Logger // for what the plugin does wrong on its streams; nil: none
 }
 
 func newClient(conn *grpc.ClientConn, broker *plugin.GRPCBroker) *Client {
@@ -47,6 +49,12 @@ func Dispense(rpc plugin.ClientProtocol, name string) (*Client, error) {
 	c.name = name
 	return c, nil
 }
+
+// SetLogger sets the logger the client's streams write protocol
+// violations to (a result for a call_id not in flight), at warn level with
+// the plugin's name. Set it before OpenStream; without it they are not
+// logged.
+func (c *Client) SetLogger(l hclog.Logger) { c.logger = l }
 
 // Name is the plugin name used in errors.
 func (c *Client) Name() string { return c.name }

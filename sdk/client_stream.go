@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurahost/aura-host/effects"
@@ -23,6 +24,7 @@ import (
 // the new connection.
 type Stream struct {
 	name   string
+	logger hclog.Logger
 	stream pb.Plugin_InvokeStreamClient
 	cancel context.CancelFunc
 	queue  chan streamItem
@@ -35,7 +37,56 @@ type Stream struct {
 	timer   deadlineTimer // for the deadlines given to InvokeWithDeadline
 	nextID  uint64
 	err     error // why done was closed
+
+	// abandoned are the calls the host gave up on (its caller's context
+	// ended, or the deadline timer fired) whose answers may still come:
+	// the protocol allows such a late answer, so it is dropped quietly. An
+	// answer to any other ID is a plugin bug, logged (unknownResults
+	// counts them) because its own caller waits for it in vain.
+	abandoned      abandonedCalls
+	unknownResults uint64
 }
+
+// abandonedMemory is how many given-up calls a stream remembers, oldest
+// forgotten first, so that a plugin that never answers its cancelled calls
+// cannot grow the host's memory; an answer later than that many other
+// abandoned calls is logged like an unknown one.
+const abandonedMemory = 4096
+
+// abandonedCalls is a set of call IDs that forgets the oldest past
+// abandonedMemory.
+type abandonedCalls struct {
+	ids  map[uint64]struct{}
+	ring []uint64
+	next int
+}
+
+func (a *abandonedCalls) add(id uint64) {
+	if a.ids == nil {
+		a.ids = map[uint64]struct{}{}
+		a.ring = make([]uint64, abandonedMemory)
+	}
+	delete(a.ids, a.ring[a.next]) // IDs start at 1: a zero slot is empty
+	a.ring[a.next] = id
+	a.next = (a.next + 1) % abandonedMemory
+	a.ids[id] = struct{}{}
+}
+
+// take reports whether id was abandoned, forgetting it: a second late
+// answer to the same call is a plugin bug.
+func (a *abandonedCalls) take(id uint64) bool {
+	_, ok := a.ids[id]
+	delete(a.ids, id)
+	return ok
+}
+
+// unknownLogged is how many results for unknown call IDs a stream logs one
+// by one; past it, one line per unknownLogEvery more, with the count, so a
+// plugin answering garbage cannot flood the host's log.
+const (
+	unknownLogged   = 16
+	unknownLogEvery = 1024
+)
 
 // pendingCall is a call waiting for its result. Whoever removes it from
 // pending answers it on ch: the receiver with the plugin's result, or the
@@ -63,7 +114,11 @@ func (c *Client) OpenStream() (*Stream, error) {
 		cancel()
 		return nil, transportError(ctx, err, "", c.name)
 	}
-	s := &Stream{name: c.name, stream: st, cancel: cancel, queue: make(chan streamItem, maxBatch),
+	logger := c.logger
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	s := &Stream{name: c.name, logger: logger, stream: st, cancel: cancel, queue: make(chan streamItem, maxBatch),
 		done: make(chan struct{}), pending: map[uint64]pendingCall{}}
 	s.timer.fire = s.expire
 	s.wg.Add(2)
@@ -184,6 +239,7 @@ func (s *Stream) expire() {
 	for id, p := range s.pending {
 		if due(p.deadline, now) {
 			delete(s.pending, id)
+			s.abandoned.add(id)
 			p.ch <- nil
 		} else if !p.deadline.IsZero() {
 			s.timer.arm(p.deadline)
@@ -191,12 +247,16 @@ func (s *Stream) expire() {
 	}
 }
 
-// forget drops a pending call and reports whether it was still pending.
+// forget drops a pending call the caller gave up on and reports whether it
+// was still pending; its answer may still come, and is then dropped.
 func (s *Stream) forget(id uint64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, ok := s.pending[id]
-	delete(s.pending, id)
+	if ok {
+		delete(s.pending, id)
+		s.abandoned.add(id)
+	}
 	return ok
 }
 
@@ -284,14 +344,25 @@ func (s *Stream) recvLoop() {
 			s.fail(transportError(context.Background(), err, "", s.name))
 			return
 		}
+		var unknown []uint64 // logged after the lock is released
 		s.mu.Lock()
 		for _, r := range frame.GetResults() {
-			if p, ok := s.pending[r.GetCallId()]; ok {
-				delete(s.pending, r.GetCallId())
+			id := r.GetCallId()
+			if p, ok := s.pending[id]; ok {
+				delete(s.pending, id)
 				p.ch <- r
+			} else if !s.abandoned.take(id) {
+				s.unknownResults++
+				if n := s.unknownResults; n <= unknownLogged || n%unknownLogEvery == 0 {
+					unknown = append(unknown, id, n)
+				}
 			}
 		}
 		s.mu.Unlock()
+		for i := 0; i < len(unknown); i += 2 {
+			s.logger.Warn("plugin answered a call_id that is not in flight on its stream (never sent, or already answered); the result is dropped, and if the plugin meant another call, that call waits until its deadline: echo each call's call_id exactly once (sdk/PROTOCOL.md §5.5)",
+				"plugin", s.name, "call_id", unknown[i], "unknown_results", unknown[i+1])
+		}
 	}
 }
 

@@ -104,6 +104,7 @@ func launch(ctx context.Context, spec launchSpec) (*instance, error) {
 	if inst.conn, err = sdk.Dispense(rpc, p.Name); err != nil {
 		return fail(err)
 	}
+	inst.conn.SetLogger(spec.logger)
 	return inst, nil
 }
 

@@ -7,6 +7,8 @@
 //	exit-on-start  writes an error to stderr and exits 3 before serving
 //	evil-stderr    writes log lines meant to crash go-plugin's log
 //	               forwarder, then serves
+//	wrong-kind     serves, but test.greeting answers an int where it
+//	               declares a string result
 //	serve-once     serves on its first start only: it counts its starts in
 //	               the file named by START_COUNTER_FILE and exits 5 on later
 //	               ones, like a plugin whose restarts all crash
@@ -34,6 +36,14 @@ func Main(args []string) {
 	switch mode {
 	case "serve":
 		sdk.Serve(testPlugin())
+	case "wrong-kind":
+		p := testPlugin()
+		for i := range p.Operations {
+			if p.Operations[i].Spec.ID == "test.greeting" {
+				p.Operations[i].Handle = func(context.Context, *sdk.Call) (sdk.Value, error) { return sdk.Int(7), nil }
+			}
+		}
+		sdk.Serve(p)
 	case "not-a-plugin":
 		fmt.Println("hello, I am not a plugin")
 		os.Exit(0)
