@@ -38,8 +38,8 @@ func attrOf(s tracetest.SpanStub, key attribute.Key) (attribute.Value, bool) {
 func wantAttr(t *testing.T, s tracetest.SpanStub, key attribute.Key, want string) {
 	t.Helper()
 	v, ok := attrOf(s, key)
-	if !ok || v.Emit() != want {
-		t.Errorf("span %q: %s = %q (present %v), want %q", s.Name, key, v.Emit(), ok, want)
+	if !ok || v.String() != want {
+		t.Errorf("span %q: %s = %q (present %v), want %q", s.Name, key, v.String(), ok, want)
 	}
 }
 
@@ -121,7 +121,7 @@ func TestRoutedCallSpansCarryOpPluginAndCode(t *testing.T) {
 		}
 		// Spans leave the host: no argument value, no error message.
 		for _, kv := range s.Attributes {
-			if v := kv.Value.Emit(); v == "do-not-export-me" || v == "refused: secret=hunter2" {
+			if v := kv.Value.String(); v == "do-not-export-me" || v == "refused: secret=hunter2" {
 				t.Errorf("span %s carries %s = %q", c.op, kv.Key, v)
 			}
 		}
