@@ -89,6 +89,16 @@ func Start(ctx context.Context, cfg *config.Tracing, opt Options) (*Provider, er
 	return NewProvider(exp, opt), nil
 }
 
+// StartDeployment is Start for the tracing block of dep's telemetry block,
+// with dep's name as the resource's aura.deployment: nil without one.
+func StartDeployment(ctx context.Context, dep *config.Deployment, opt Options) (*Provider, error) {
+	if dep.Telemetry == nil || dep.Telemetry.Tracing == nil {
+		return nil, nil
+	}
+	opt.Deployment = cmp.Or(opt.Deployment, dep.Name)
+	return Start(ctx, dep.Telemetry.Tracing, opt)
+}
+
 // NewProvider is a Provider batching spans to exp: what Start builds, for
 // an exporter of the caller's.
 func NewProvider(exp sdktrace.SpanExporter, opt Options) *Provider {
