@@ -148,6 +148,10 @@ func New(cfg Config) (*Host, error) {
 		router: router, traces: traces}, nil
 }
 
+// TracerProvider is the one Config.TracerProvider gave (nil: not traced),
+// for the sessions run over this host's router.
+func (h *Host) TracerProvider() trace.TracerProvider { return h.cfg.TracerProvider }
+
 // TraceCounts is how many trace events and spans the host's trace family
 // recorded since it was made.
 func (h *Host) TraceCounts() TraceCounts { return h.traces.counts() }

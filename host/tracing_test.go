@@ -15,6 +15,7 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/tracing"
+	"github.com/aurahost/aura-host/vm"
 )
 
 // memoryTracing is a tracer provider exporting every ended span at once to
@@ -220,4 +221,58 @@ func checkSeen(t *testing.T, path string, seen effects.Value, want trace.SpanCon
 	if b, _ := remote.AsBool(); !b {
 		t.Errorf("%s: the plugin's span context is not marked remote", path)
 	}
+}
+
+// TestVMEffectsPutsRoleCallsUnderRoleSpans: a session an agent runs over
+// its router (VMEffects, as Agent.RunProtocol does) makes its role's
+// routed calls children of the role's span.
+func TestVMEffectsPutsRoleCallsUnderRoleSpans(t *testing.T) {
+	tp, exp := memoryTracing(t)
+	r := inProcessRouter(t)
+	r.Trace(tp)
+	p, diags := vm.Load([]byte(`
+protocol "echoes" {
+  roles = ["A", "B"]
+  invoke "A" "test.echo" {
+    args   = { value = 1 }
+    result = "x"
+  }
+  send "A" "B" "Go" {}
+  invoke "B" "test.refuse" {
+    result = "y"
+  }
+}
+`), "echoes.hcl")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	prog, diags := vm.Compile(p)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	session := effects.DeriveSessionID("echoes", 1)
+	effs := host.NewVMEffects(r, effects.Testing, vm.RegistryEffectsConfig{Seed: 1})
+	spans := tracing.StartSession(context.Background(), tp, "echoes", session, r.Authority(), host.ProgramRoles(prog))
+	effs.TraceSession(spans)
+	_, err := vm.RunSession(context.Background(), prog, vm.Config{Effects: effs, Session: session, Authority: r.Authority(), Seed: 1})
+	var fault *vm.Fault
+	if !errors.As(err, &fault) || fault.Role != "B" {
+		t.Fatalf("run: %v, want B's fault (test.refuse is denied)", err)
+	}
+	spans.End(host.SessionStatus(err))
+
+	byName := map[string]tracetest.SpanStub{}
+	for _, s := range exp.GetSpans() {
+		byName[s.Name] = s
+	}
+	for call, role := range map[string]string{"test.echo": "role A", "test.refuse": "role B"} {
+		c, r := byName[call], byName[role]
+		if !c.SpanContext.IsValid() || !r.SpanContext.IsValid() || c.Parent.SpanID() != r.SpanContext.SpanID() {
+			t.Errorf("%s: parent %v, want %s's span %v", call, c.Parent.SpanID(), role, r.SpanContext.SpanID())
+		}
+	}
+	wantAttr(t, byName["role A"], tracing.AttrStatus, "stopped")
+	wantAttr(t, byName["role B"], tracing.AttrStatus, "faulted")
+	wantAttr(t, byName["session echoes"], tracing.AttrStatus, "faulted")
+	wantAttr(t, byName["test.refuse"], tracing.AttrCode, "denied")
 }

@@ -7,6 +7,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/aurahost/aura-host/effects"
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 )
 
@@ -74,5 +75,23 @@ func TestHostileTraceContextIsIgnored(t *testing.T) {
 				t.Fatalf("tracestate = %q, want %q", s, c.wantState)
 			}
 		})
+	}
+}
+
+// TestHostIgnoresTraceContextFromPlugins: a callback a plugin makes to the
+// host (the Host service) reaches the router with no span context from the
+// plugin, whatever the call carries.
+func TestHostIgnoresTraceContextFromPlugins(t *testing.T) {
+	var seen trace.SpanContext
+	h := &hostServer{handler: effects.HandlerFunc(func(ctx context.Context, _ *effects.Call) (effects.Value, error) {
+		seen = trace.SpanContextFromContext(ctx)
+		return effects.Null(), nil
+	})}
+	res, err := h.Invoke(context.Background(), &pb.Call{Op: "test.echo", Traceparent: goodParent, Tracestate: goodState})
+	if err != nil || res.GetError() != nil {
+		t.Fatalf("callback: %v, %v", res, err)
+	}
+	if seen.IsValid() {
+		t.Fatalf("the host's handler got the plugin's trace context %v", seen)
 	}
 }

@@ -138,17 +138,6 @@ func newOutcome(cfg *Config, m *vm.Machine, fault *vm.Fault, calls uint64) *Outc
 	return out
 }
 
-// roleStatus is role's status in the outcome ("" for a role it does not
-// list).
-func (o *Outcome) roleStatus(role string) string {
-	for _, r := range o.Roles {
-		if r.Role == role {
-			return r.Status
-		}
-	}
-	return ""
-}
-
 // Bindings reads a role's final bindings through binding (a machine's, or
 // a simulated run's): their names in slot order, once each, and values.
 func Bindings(rc *vm.RoleCode, binding func(role, name string) (effects.Value, bool)) ([]string, map[string]effects.Value) {

@@ -113,11 +113,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		}
 		vmcfg.Signals = sig
 	}
-	roles := make([]string, len(cfg.Program.Roles))
-	for i, rc := range cfg.Program.Roles {
-		roles[i] = rc.Role
-	}
-	spans := tracing.StartSession(ctx, cfg.TracerProvider, p.Name, vmcfg.Session, vmcfg.Authority, roles)
+	spans := tracing.StartSession(ctx, cfg.TracerProvider, p.Name, vmcfg.Session, vmcfg.Authority, host.ProgramRoles(cfg.Program))
 	effs.spans = spans
 	budget, _ := StepBudget(p, cfg.Program)
 	logger.Info("running protocol", "protocol", p.Name, "roles", len(p.Roles), "seed", seed, "session", vmcfg.Session, "budget", budget)
@@ -138,11 +134,11 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	<-progressDone
 	var fault *vm.Fault
 	if m == nil || (runErr != nil && !errors.As(runErr, &fault)) {
-		spans.End("error", func(string) string { return "error" })
+		spans.End(host.SessionStatus(runErr))
 		return nil, fmt.Errorf("run %s: %w", cfg.File, runErr)
 	}
 	out := newOutcome(&cfg, m, fault, effs.Calls())
-	spans.End(out.Status, out.roleStatus)
+	spans.End(host.SessionStatus(runErr))
 	for _, r := range out.Roles {
 		logger.Info("role finished", "role", r.Role, "status", r.Status, "trace_entries", r.Entries)
 	}
