@@ -50,4 +50,3 @@ func BenchmarkRoutedCallTracing(b *testing.B) {
 		})
 	}
 }
-

@@ -14,12 +14,12 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host"
-	"github.com/aurahost/aura-host/host/tracing"
 	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/host/lifecycle"
 	"github.com/aurahost/aura-host/host/syncer"
 	"github.com/aurahost/aura-host/host/tasks"
 	"github.com/aurahost/aura-host/host/threshold"
+	"github.com/aurahost/aura-host/host/tracing"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
 )
