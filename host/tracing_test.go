@@ -3,6 +3,7 @@ package host_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -275,4 +276,25 @@ protocol "echoes" {
 	wantAttr(t, byName["role B"], tracing.AttrStatus, "faulted")
 	wantAttr(t, byName["session echoes"], tracing.AttrStatus, "faulted")
 	wantAttr(t, byName["test.refuse"], tracing.AttrCode, "denied")
+}
+
+// TestHugeOperationNameIsClippedInTheSpan: an operation nobody serves still
+// gets a span, but a megabyte-long ID (a plugin's callback, an admin
+// request) does not make a megabyte-long span.
+func TestHugeOperationNameIsClippedInTheSpan(t *testing.T) {
+	tp, exp := memoryTracing(t)
+	r := inProcessRouter(t)
+	r.Trace(tp)
+	op := "x." + strings.Repeat("y", 1<<20)
+	if _, err := r.Invoke(context.Background(), &effects.Call{Op: effects.OpID(op), Args: effects.Map(nil)}); !errors.Is(err, effects.ErrUnknownOp) {
+		t.Fatalf("huge op: %v, want unknown_op", err)
+	}
+	spans := exp.GetSpans()
+	if len(spans) != 1 {
+		t.Fatalf("%d spans, want 1", len(spans))
+	}
+	s := spans[0]
+	if v, _ := attrOf(s, tracing.AttrOp); len(s.Name) > tracing.MaxNameBytes || len(v.AsString()) > tracing.MaxNameBytes || !strings.HasPrefix(s.Name, "x.yyy") {
+		t.Fatalf("span name of %d bytes, aura.op of %d: want at most %d", len(s.Name), len(v.AsString()), tracing.MaxNameBytes)
+	}
 }

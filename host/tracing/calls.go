@@ -47,12 +47,28 @@ func NewCalls(tp trace.TracerProvider) *Calls {
 // returned context carries it, so the SDK sends it to the plugin as the
 // call's trace context.
 func (c *Calls) Start(ctx context.Context, call *effects.Call, plugin string, authority effects.AuthorityID) (context.Context, trace.Span) {
+	op := clip(string(call.Op))
 	attrs := make([]attribute.KeyValue, 0, 4)
-	attrs = append(attrs, AttrOp.String(string(call.Op)), AttrPlugin.String(plugin), AttrAuthority.String(authority.String()))
+	attrs = append(attrs, AttrOp.String(op), AttrPlugin.String(clip(plugin)), AttrAuthority.String(authority.String()))
 	if call.Session != (effects.SessionID{}) {
 		attrs = append(attrs, AttrSession.String(call.Session.String()))
 	}
-	return c.tracer.Start(ctx, string(call.Op), trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+	return c.tracer.Start(ctx, op, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
+}
+
+// MaxNameBytes bounds an operation or plugin name in a span. An operation
+// ID has no length limit of its own, and a call for an operation nobody
+// serves — from a plugin's callback, the admin endpoint, a protocol —
+// still gets a span: without the bound, one call could send a collector a
+// megabyte-long span name.
+const MaxNameBytes = 128
+
+// clip cuts s to MaxNameBytes, marking the cut with "...".
+func clip(s string) string {
+	if len(s) <= MaxNameBytes {
+		return s
+	}
+	return s[:MaxNameBytes-3] + "..."
 }
 
 // End closes a call's span with its outcome: AttrCode "ok", or the error's

@@ -108,11 +108,21 @@ func NewProvider(exp sdktrace.SpanExporter, opt Options) *Provider {
 	}
 	tp := sdktrace.NewTracerProvider(
 		sdktrace.WithBatcher(exp, sdktrace.WithExportTimeout(DefaultExportTimeout)),
+		// No attribute the host sets is longer; this bounds any other.
+		sdktrace.WithRawSpanLimits(spanLimits()),
 		// The service and the deployment, nothing of the machine (no host
 		// name, no process arguments, which may name private files).
 		sdktrace.WithResource(resource.NewSchemaless(attrs...)),
 	)
 	return &Provider{sdk: tp, shutdownTimeout: cmp.Or(opt.ShutdownTimeout, DefaultShutdownTimeout)}
+}
+
+// spanLimits are the SDK's defaults with attribute values capped at
+// MaxNameBytes×2 bytes.
+func spanLimits() sdktrace.SpanLimits {
+	l := sdktrace.NewSpanLimits()
+	l.AttributeValueLengthLimit = 2 * MaxNameBytes
+	return l
 }
 
 // TracerProvider is what host.Config.TracerProvider and
