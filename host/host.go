@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
@@ -79,6 +80,14 @@ type Config struct {
 	// clock. Their owner configures, starts and stops them; they must be
 	// configured without an authority (see sdk.Configuration.Authority).
 	Shared map[string]*sdk.Local
+
+	// TracerProvider, if set, makes a span of every call the host's
+	// router routes (host/tracing: operation, plugin, code), a child of
+	// the span the caller's context carries, and sends its context to the
+	// plugin in the call. A process builds one from the deployment's
+	// telemetry block with tracing.Start and gives it to each of its
+	// hosts. Default nil: no spans, and the router pays one nil check.
+	TracerProvider trace.TracerProvider
 }
 
 // supervision is the part of the Config the plugin manager takes.
@@ -133,9 +142,15 @@ func New(cfg Config) (*Host, error) {
 	if err := registry.Register(TraceProvider, traces, effects.TraceOps()...); err != nil {
 		return nil, err
 	}
+	router := NewRouter(registry, authority)
+	router.Trace(cfg.TracerProvider)
 	return &Host{cfg: cfg, authority: authority, registry: registry, plugins: plugins,
-		router: NewRouter(registry, authority), traces: traces}, nil
+		router: router, traces: traces}, nil
 }
+
+// TracerProvider is the one Config.TracerProvider gave (nil: not traced),
+// for the sessions run over this host's router.
+func (h *Host) TracerProvider() trace.TracerProvider { return h.cfg.TracerProvider }
 
 // TraceCounts is how many trace events and spans the host's trace family
 // recorded since it was made.

@@ -9,8 +9,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/guard"
+	"github.com/aurahost/aura-host/host/tracing"
 )
 
 // Router is the one path every call takes: authority scoping, then the
@@ -26,6 +29,8 @@ type Router struct {
 
 	observeMu sync.Mutex                 // serialises Observe
 	observers atomic.Pointer[[]Observer] // read on every call without a lock
+
+	spans *tracing.Calls // nil: tracing off (set by Trace before any call)
 }
 
 // Observer sees a call the router routed once its handler (and the guard
@@ -66,6 +71,31 @@ func NewRouter(registry *effects.Registry, authority effects.AuthorityID) *Route
 // destination names another endpoint is refused (denied) here, whatever
 // network plugin serves it.
 func (r *Router) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	if r.spans != nil {
+		return r.invokeTraced(ctx, call)
+	}
+	return r.invoke(ctx, call)
+}
+
+// invokeTraced is Invoke inside the call's span, which ctx then carries
+// to the handler (and the SDK to the plugin, as the call's trace context).
+func (r *Router) invokeTraced(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	call = effects.Scope(ctx, call)
+	var plugin string
+	if e, ok := r.registry.Lookup(call.Op); ok {
+		plugin = e.Provider
+	}
+	authority := call.Authority
+	if authority.IsZero() {
+		authority = r.authority
+	}
+	ctx, span := r.spans.Start(ctx, call, plugin, authority)
+	v, err := r.invoke(ctx, call)
+	tracing.End(span, err)
+	return v, err
+}
+
+func (r *Router) invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
 	obs := r.observers.Load()
 	if obs == nil {
 		return r.route(ctx, call)
@@ -136,6 +166,16 @@ func handle(ctx context.Context, entry *effects.Entry, call *effects.Call) (effe
 		return effects.Value{}, e
 	}
 	return v, nil
+}
+
+// Trace makes a span of every call this router routes from now on, with
+// tp's tracer (see host/tracing): a child of the span the caller's ctx
+// carries. Call it before the router routes anything, as host.New does
+// for Config.TracerProvider; a nil tp leaves tracing off.
+func (r *Router) Trace(tp trace.TracerProvider) {
+	if tp != nil {
+		r.spans = tracing.NewCalls(tp)
+	}
 }
 
 // Guard installs the guard chain on every call this router routes from now

@@ -3,8 +3,10 @@ package host
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/tracing"
 	"github.com/aurahost/aura-host/vm"
 )
 
@@ -22,6 +24,7 @@ type VMEffects struct {
 	*vm.RegistryEffects
 	router     *Router
 	production bool
+	spans      *tracing.Session // nil: the session is not traced
 }
 
 // NewVMEffects is the VM's effect boundary for sessions an agent runs over
@@ -29,6 +32,19 @@ type VMEffects struct {
 func NewVMEffects(r *Router, mode effects.Mode, cfg vm.RegistryEffectsConfig) *VMEffects {
 	cfg.Handler = r
 	return &VMEffects{RegistryEffects: vm.NewRegistryEffects(cfg), router: r, production: mode == effects.Production}
+}
+
+// TraceSession puts each role's routed calls under its span of s (from
+// tracing.StartSession; nil: not traced). Call it before the session runs.
+func (h *VMEffects) TraceSession(s *tracing.Session) { h.spans = s }
+
+// Invoke routes an effect call through the agent's router, under the
+// calling role's span when the session is traced.
+func (h *VMEffects) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
+	if c, ok := vm.CallerFrom(ctx); ok {
+		ctx = h.spans.RoleContext(ctx, c.Role)
+	}
+	return h.RegistryEffects.Invoke(ctx, call)
 }
 
 // Acquire asks the session's own effects for a guard (RegistryEffects:
@@ -83,7 +99,7 @@ func (h *VMEffects) Now(ctx context.Context, req *vm.ClockRequest) (int64, error
 	if !h.router.Registry().Has(effects.ClockPhysicalTime) {
 		return h.RegistryEffects.Now(ctx, req)
 	}
-	v, err := h.router.Invoke(ctx, &effects.Call{Op: effects.ClockPhysicalTime, Args: effects.Map(nil)})
+	v, err := h.router.Invoke(h.spans.RoleContext(ctx, req.Caller.Role), &effects.Call{Op: effects.ClockPhysicalTime, Args: effects.Map(nil)})
 	if err != nil {
 		return 0, err
 	}
@@ -93,4 +109,33 @@ func (h *VMEffects) Now(ctx context.Context, req *vm.ClockRequest) (int64, error
 		return 0, effects.Errorf(effects.CodeInternal, "clock.physical_time returned %v, not {ms: int}", v)
 	}
 	return t, nil
+}
+
+// ProgramRoles are the names of prog's roles, in order: the role spans of
+// its sessions (tracing.StartSession).
+func ProgramRoles(prog *vm.Program) []string {
+	roles := make([]string, len(prog.Roles))
+	for i, rc := range prog.Roles {
+		roles[i] = rc.Role
+	}
+	return roles
+}
+
+// SessionStatus is how a session ended, from vm.RunSession's error, as its
+// spans' Session.End takes it: done; faulted (the faulting role faulted,
+// the others stopped); or error (the session could not run).
+func SessionStatus(err error) (status string, roleStatus func(role string) string) {
+	if err == nil {
+		return "done", func(string) string { return "done" }
+	}
+	var fault *vm.Fault
+	if !errors.As(err, &fault) {
+		return "error", func(string) string { return "error" }
+	}
+	return "faulted", func(role string) string {
+		if role == fault.Role {
+			return "faulted"
+		}
+		return "stopped"
+	}
 }

@@ -115,7 +115,9 @@ func (c *Client) Configure(ctx context.Context, req ConfigureRequest) ([]Diagnos
 // Invoke makes one unary call. The hot path is Stream.Invoke; unary is for
 // control calls and the benchmark baseline.
 func (c *Client) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
-	res, err := c.plugin.Invoke(ctx, callToProto(call, 0, timeoutOf(ctx, time.Time{})))
+	pc := callToProto(call, 0, timeoutOf(ctx, time.Time{}))
+	injectTrace(ctx, pc)
+	res, err := c.plugin.Invoke(ctx, pc)
 	if err != nil {
 		return effects.Value{}, transportError(ctx, err, call.Op, c.name)
 	}

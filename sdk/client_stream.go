@@ -150,6 +150,7 @@ func (s *Stream) InvokeWithDeadline(ctx context.Context, call *effects.Call, dea
 	id := s.nextID
 	s.mu.Unlock()
 	pc := callToProto(call, id, timeoutOf(ctx, deadline))
+	injectTrace(ctx, pc)
 	size := proto.Size(pc)
 	if size > MaxMessageBytes-frameOverhead {
 		return effects.Value{}, &effects.Error{Code: effects.CodeInvalidArgs, Op: call.Op, Plugin: s.name,

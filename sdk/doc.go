@@ -27,6 +27,12 @@
 // The effect vocabulary (Value, Call, OpSpec, Error, ...) is re-exported
 // from package effects as aliases, so a plugin imports only sdk.
 //
+// A handler's ctx carries the host's span of the call as its remote parent
+// when the host traces (the call's W3C traceparent, extracted with
+// OpenTelemetry's propagator, sizes capped: tracecontext.go), so spans a
+// plugin starts from ctx join the host's trace. The host side writes it
+// into each call it sends from the span its ctx carries.
+//
 // sdk imports only effects and its own generated protobuf code
 // (sdk/internal/proto, which the compiler keeps out of reach of every other
 // package), and it is the only package that touches generated protobuf

@@ -171,7 +171,7 @@ func (s *server) dispatchProto(ctx context.Context, req *pb.Call) (effects.Value
 	if err != nil {
 		return effects.Value{}, &effects.Error{Code: effects.CodeInvalidArgs, Op: effects.OpID(req.GetOp()), Message: err.Error()}
 	}
-	return s.dispatch(ctx, call)
+	return s.dispatch(extractTrace(ctx, req), call)
 }
 
 // dispatch runs one call: configured, authority in scope, operation known,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/internal/progress"
+	"github.com/aurahost/aura-host/host/tracing"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
 )
@@ -160,6 +161,14 @@ func runProtocol(cmd *cobra.Command, g *globals, f *protocolRunFlags, file strin
 	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Standard output is the outcome (--json parses it): spans go to
+	// standard error, with the log.
+	tp, err := tracing.StartDeployment(ctx, dep, tracing.Options{Stdout: stderr})
+	if err != nil {
+		return err
+	}
+	defer shutdown(tp.Shutdown, cfg.Logger)
+	cfg.TracerProvider = tp.TracerProvider()
 	out, err := session.Run(ctx, cfg)
 	if err != nil {
 		return reportHostError(dep, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/tracing"
 	"github.com/aurahost/aura-host/multihost"
 )
 
@@ -74,7 +75,13 @@ only); other machines name it as a peer with relay = true.`,
 				}
 				return reportHostError(dep, decideError(multihost.Serve(ctx, cmd.OutOrStdout(), file, dep, decide, exe, logger)))
 			}
-			s, err := agent.Serve(ctx, dep, host.Config{Logger: logger})
+			// Spans go to standard output, after the serving table.
+			tp, err := tracing.StartDeployment(ctx, dep, tracing.Options{Stdout: cmd.OutOrStdout()})
+			if err != nil {
+				return err
+			}
+			defer shutdown(tp.Shutdown, logger) // after the host's, whose calls it flushes
+			s, err := agent.Serve(ctx, dep, host.Config{Logger: logger, TracerProvider: tp.TracerProvider()})
 			if err != nil {
 				return reportHostError(dep, err)
 			}

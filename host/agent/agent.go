@@ -19,6 +19,7 @@ import (
 	"github.com/aurahost/aura-host/host/syncer"
 	"github.com/aurahost/aura-host/host/tasks"
 	"github.com/aurahost/aura-host/host/threshold"
+	"github.com/aurahost/aura-host/host/tracing"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
 )
@@ -228,6 +229,10 @@ func (a *Agent) RunProtocol(ctx context.Context, src []byte, filename string, op
 	}
 	defer a.Router().SessionGuards().EndSession(session)
 	effs := host.NewVMEffects(a.host.Router(), a.mode, vm.RegistryEffectsConfig{Seed: opts.Seed, Decide: opts.Decide, Payload: opts.Payload})
-	return vm.RunSession(ctx, prog, vm.Config{Effects: effs, Session: session, Authority: a.AuthorityID(),
+	spans := tracing.StartSession(ctx, a.host.TracerProvider(), proto.Name, session, a.AuthorityID(), host.ProgramRoles(prog))
+	effs.TraceSession(spans)
+	m, err := vm.RunSession(ctx, prog, vm.Config{Effects: effs, Session: session, Authority: a.AuthorityID(),
 		Context: ctxID, Granularity: opts.Granularity, Seed: opts.Seed, Signals: signals})
+	spans.End(host.SessionStatus(err))
+	return m, err
 }

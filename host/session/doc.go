@@ -5,7 +5,9 @@
 // deployment's router as the machine's vm.Effects (counting host calls
 // for progress reports), runs every role in one machine, and returns the
 // session's Outcome as data, with its text form, its fault as an
-// hcl.Diagnostic and its trace recorded to a file. `aura-host protocol run`, `protocol project` and `trace
+// hcl.Diagnostic and its trace recorded to a file. With
+// Config.TracerProvider it also makes OpenTelemetry spans (host/tracing):
+// the session's, one per role, and each role's routed calls under its own. `aura-host protocol run`, `protocol project` and `trace
 // replay` print what it returns; host/sim reuses the protocol compilation,
 // the decide rules, the fault reports and the replay for its run blocks
 // and trace bundles; simtest takes the decide rules.

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/tracing"
 	"github.com/aurahost/aura-host/vm"
 )
 
@@ -19,6 +20,7 @@ import (
 type Effects struct {
 	inner *vm.RegistryEffects
 	rules []Rule
+	spans *tracing.Session // nil: not traced
 
 	calls    atomic.Uint64
 	mu       sync.Mutex
@@ -62,10 +64,12 @@ func (h *Effects) Payload(ctx context.Context, req *vm.PayloadRequest) (effects.
 	return h.inner.Payload(ctx, req)
 }
 
-// Invoke routes an effect call to the deployment's router.
+// Invoke routes an effect call to the deployment's router, under the
+// calling role's span when the session is traced.
 func (h *Effects) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
 	if c, ok := vm.CallerFrom(ctx); ok {
 		h.note(c, string(call.Op))
+		ctx = h.spans.RoleContext(ctx, c.Role)
 	}
 	return h.inner.Invoke(ctx, call)
 }
@@ -82,10 +86,11 @@ func (h *Effects) Release(ctx context.Context, req *vm.GuardRequest) error {
 	return h.inner.Release(ctx, req)
 }
 
-// Now answers the time from the seed.
+// Now answers the time from the seed (or, for an agent's session, its
+// clock effect, a routed call under the role's span).
 func (h *Effects) Now(ctx context.Context, req *vm.ClockRequest) (int64, error) {
 	h.note(req.Caller, "now")
-	return h.inner.Now(ctx, req)
+	return h.inner.Now(h.spans.RoleContext(ctx, req.Caller.Role), req)
 }
 
 // Random answers random bytes from the seed.

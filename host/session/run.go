@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/tracing"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
 	"github.com/aurahost/aura-host/vm/syntax"
@@ -65,6 +67,11 @@ type Config struct {
 	// does not grant faults the session (denied). A deployment without
 	// agents runs a plain plugin host, whose invokes are not guarded.
 	As string
+	// TracerProvider, if set, traces the session (host/tracing): a span
+	// of the session, one per role under it, and each routed call a role
+	// makes under its role's span (the host's router is given it too).
+	// Default nil: no spans.
+	TracerProvider trace.TracerProvider
 }
 
 // Run starts the deployment's host (or, with agent blocks, the agent it
@@ -111,6 +118,8 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 		}
 		vmcfg.Signals = sig
 	}
+	spans := tracing.StartSession(ctx, cfg.TracerProvider, p.Name, vmcfg.Session, vmcfg.Authority, host.ProgramRoles(cfg.Program))
+	effs.spans = spans
 	budget, _ := StepBudget(p, cfg.Program)
 	logger.Info("running protocol", "protocol", p.Name, "roles", len(p.Roles), "seed", seed, "session", vmcfg.Session, "budget", budget)
 
@@ -138,9 +147,11 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	<-watchDone
 	var fault *vm.Fault
 	if m == nil || (runErr != nil && !errors.As(runErr, &fault)) {
+		spans.End(host.SessionStatus(runErr))
 		return nil, fmt.Errorf("run %s: %w", cfg.File, runErr)
 	}
 	out := newOutcome(&cfg, m, fault, effs.Calls())
+	spans.End(host.SessionStatus(runErr))
 	for _, r := range out.Roles {
 		logger.Info("role finished", "role", r.Role, "status", r.Status, "trace_entries", r.Entries)
 	}
@@ -166,7 +177,7 @@ func start(ctx context.Context, cfg *Config, logger hclog.Logger) (*runtime, err
 			return nil, err
 		}
 		logger.Info("starting deployment", "deployment", dep.Name, "mode", dep.Mode, "plugins", len(dep.Plugins), "as", name)
-		g, err := agent.StartGroup(ctx, agent.GroupConfig{Deployment: dep, Agents: []string{name}, Host: host.Config{Logger: logger}})
+		g, err := agent.StartGroup(ctx, agent.GroupConfig{Deployment: dep, Agents: []string{name}, Host: host.Config{Logger: logger, TracerProvider: cfg.TracerProvider}})
 		if err != nil {
 			return nil, err
 		}
@@ -176,7 +187,7 @@ func start(ctx context.Context, cfg *Config, logger hclog.Logger) (*runtime, err
 	if cfg.As != "" {
 		return nil, fmt.Errorf("--as %s: the deployment declares no agents, so there is none to act as (no agents: calls are not guarded)", cfg.As)
 	}
-	h, err := host.New(host.Config{Deployment: dep, Logger: logger})
+	h, err := host.New(host.Config{Deployment: dep, Logger: logger, TracerProvider: cfg.TracerProvider})
 	if err != nil {
 		return nil, err
 	}

@@ -106,9 +106,11 @@ var Rules = []Rule{
 		Why:     "the runtime; its tests may serve the built-in plugins"},
 	// Inside host the arrows point one way: agent and sim build on host;
 	// host builds on supervise and admin, which never import host.
-	{Pkg: "host", May: []string{"effects/...", "sdk", "config/...", "vm/...", "host/supervise/...", "host/admin/...", "host/guard/...", "host/owned"},
+	{Pkg: "host", May: []string{"effects/...", "sdk", "config/...", "vm/...", "host/supervise/...", "host/admin/...", "host/guard/...", "host/owned", "host/tracing"},
 		TestMay: []string{"sdk/sdktest", "plugins/...", "host/internal/..."},
 		Why:     "the Host and its Router: never imports the agent runtime or the simulation built on it"},
+	{Pkg: "host/tracing", May: []string{"effects", "config"},
+		Why: "OpenTelemetry tracing (the provider a telemetry block chooses, the spans of routed calls and sessions): called by the router and the session runner, imports nothing that imports host"},
 	{Pkg: "host/owned", Why: "who may be trusted with a path: imports nothing of the project"},
 	{Pkg: "host/supervise/...", May: []string{"effects/...", "sdk", "config/...", "host/owned"},
 		TestMay: []string{"sdk/sdktest", "plugins/...", "host/internal/..."},

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -169,6 +170,18 @@ func testPlugin() *sdk.Plugin {
 						left -= k
 					}
 					return sdk.Int(n), nil
+				},
+			},
+			{
+				Spec: sdk.OpSpec{ID: "test.trace_context", Result: sdk.KindMap, Determinism: sdk.Pure,
+					Doc: "the span context the SDK extracted from the call: trace_id and span_id (hex, empty when none), remote"},
+				Handle: func(ctx context.Context, _ *sdk.Call) (sdk.Value, error) {
+					sc := trace.SpanContextFromContext(ctx)
+					out := map[string]sdk.Value{"trace_id": sdk.String(""), "span_id": sdk.String(""), "remote": sdk.Bool(sc.IsRemote())}
+					if sc.IsValid() {
+						out["trace_id"], out["span_id"] = sdk.String(sc.TraceID().String()), sdk.String(sc.SpanID().String())
+					}
+					return sdk.Map(out), nil
 				},
 			},
 			{

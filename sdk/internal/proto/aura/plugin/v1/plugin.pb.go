@@ -1356,7 +1356,16 @@ type Call struct {
 	Session   []byte `protobuf:"bytes,6,opt,name=session,proto3" json:"session,omitempty"`
 	// Time the callee has, in nanoseconds, measured from when it reads the
 	// call; 0 means no deadline. (Unary Invoke also carries the gRPC deadline.)
-	TimeoutNanos  int64 `protobuf:"varint,7,opt,name=timeout_nanos,json=timeoutNanos,proto3" json:"timeout_nanos,omitempty"`
+	TimeoutNanos int64 `protobuf:"varint,7,opt,name=timeout_nanos,json=timeoutNanos,proto3" json:"timeout_nanos,omitempty"`
+	// W3C Trace Context (https://www.w3.org/TR/trace-context/) of the host's
+	// span for this call, as the HTTP header values "traceparent" and
+	// "tracestate"; empty when the host does not trace. A plugin that traces
+	// makes its spans children of it. They are untrusted input to the plugin:
+	// the Go SDK ignores a traceparent over 256 bytes or a tracestate over 512
+	// and never fails a call over them. A host ignores both in calls a plugin
+	// makes to it (Host.Invoke).
+	Traceparent   string `protobuf:"bytes,8,opt,name=traceparent,proto3" json:"traceparent,omitempty"`
+	Tracestate    string `protobuf:"bytes,9,opt,name=tracestate,proto3" json:"tracestate,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1438,6 +1447,20 @@ func (x *Call) GetTimeoutNanos() int64 {
 		return x.TimeoutNanos
 	}
 	return 0
+}
+
+func (x *Call) GetTraceparent() string {
+	if x != nil {
+		return x.Traceparent
+	}
+	return ""
+}
+
+func (x *Call) GetTracestate() string {
+	if x != nil {
+		return x.Tracestate
+	}
+	return ""
 }
 
 // Result answers one call: a value or an error.
@@ -1944,7 +1967,7 @@ const file_aura_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x0eSEVERITY_ERROR\x10\x00\x12\x14\n" +
 	"\x10SEVERITY_WARNING\x10\x01\"Q\n" +
 	"\x11ConfigureResponse\x12<\n" +
-	"\vdiagnostics\x18\x01 \x03(\v2\x1a.aura.plugin.v1.DiagnosticR\vdiagnostics\"\xd4\x01\n" +
+	"\vdiagnostics\x18\x01 \x03(\v2\x1a.aura.plugin.v1.DiagnosticR\vdiagnostics\"\x96\x02\n" +
 	"\x04Call\x12\x17\n" +
 	"\acall_id\x18\x01 \x01(\x04R\x06callId\x12\x0e\n" +
 	"\x02op\x18\x02 \x01(\tR\x02op\x12,\n" +
@@ -1952,7 +1975,11 @@ const file_aura_plugin_v1_plugin_proto_rawDesc = "" +
 	"\tauthority\x18\x04 \x01(\fR\tauthority\x12\x18\n" +
 	"\acontext\x18\x05 \x01(\fR\acontext\x12\x18\n" +
 	"\asession\x18\x06 \x01(\fR\asession\x12#\n" +
-	"\rtimeout_nanos\x18\a \x01(\x03R\ftimeoutNanos\"\x8a\x01\n" +
+	"\rtimeout_nanos\x18\a \x01(\x03R\ftimeoutNanos\x12 \n" +
+	"\vtraceparent\x18\b \x01(\tR\vtraceparent\x12\x1e\n" +
+	"\n" +
+	"tracestate\x18\t \x01(\tR\n" +
+	"tracestate\"\x8a\x01\n" +
 	"\x06Result\x12\x17\n" +
 	"\acall_id\x18\x01 \x01(\x04R\x06callId\x12-\n" +
 	"\x05value\x18\x02 \x01(\v2\x15.aura.plugin.v1.ValueH\x00R\x05value\x12-\n" +
