@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurahost/aura-host/host/session"
-	"github.com/aurahost/aura-host/internal/progress"
 	"github.com/aurahost/aura-host/host/tracing"
+	"github.com/aurahost/aura-host/internal/progress"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
 )
