@@ -93,7 +93,7 @@ Simulations: several agents in one process on virtual time, with faults:
 		newSimulateCommand(g),
 		newTraceCommand(),
 		newVersionCommand(),
-		newPluginCommand(),
+		newPluginCommand(g),
 	)
 	return root
 }
