@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,6 +50,9 @@ to the host answer unavailable.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.ArgsLenAtDash() != 0 {
 				return fmt.Errorf("put the plugin's command after --: aura-host plugin conformance [flags] -- COMMAND [ARGS...]")
+			}
+			if _, err := exec.LookPath(args[0]); err != nil {
+				return fmt.Errorf("cannot run the plugin: %w", err)
 			}
 			cfg := conformance.Config{Timeout: timeout, Host: conformance.NoHost}
 			if configFile != "" {

@@ -18,7 +18,7 @@ var callPattern = []bool{true, false, false, true, false, true, true, true, fals
 // call still in flight, if there is one — and checks that every result
 // comes back once, under its own call's ID, while the blocking call is
 // still running.
-func (s *suite) checkCallIDs(w *wire) {
+func (s *suite) checkCallIDs(w *wire) bool {
 	var opWithArgs *effects.OpSpec
 	for i, o := range s.desc.Ops {
 		if !s.isBlocking(o.ID) {
@@ -45,7 +45,7 @@ func (s *suite) checkCallIDs(w *wire) {
 		ps, err := w.send([]*effects.Call{&b}, 0)
 		if err != nil {
 			s.rep.fail(CheckCallID, "%s", w.brokenOr(err))
-			return
+			return false
 		}
 		block = &ps[0]
 	}
@@ -53,7 +53,7 @@ func (s *suite) checkCallIDs(w *wire) {
 	ps, err := w.send(calls, 0)
 	if err != nil {
 		s.rep.fail(CheckCallID, "%s", w.brokenOr(err))
-		return
+		return false
 	}
 	got := map[uint64]sdk.WireResult{}
 	var unanswered []uint64
@@ -66,7 +66,7 @@ func (s *suite) checkCallIDs(w *wire) {
 		}
 		if w.broken() != "" {
 			s.rep.fail(CheckCallID, "%s", w.broken())
-			return
+			return false
 		}
 	}
 	strays := w.takeStrays()
@@ -77,7 +77,7 @@ func (s *suite) checkCallIDs(w *wire) {
 			blockAnswered = true
 			if r.Code == "" {
 				s.rep.fail(CheckCallID, "the blocking call %s returned %s: name a call that blocks until cancelled", s.cfg.Blocking.Op, describe(r))
-				return
+				return false
 			}
 		default:
 		}
@@ -88,13 +88,14 @@ func (s *suite) checkCallIDs(w *wire) {
 	}
 	if reason := callIDProblem(ps, want, got, unanswered, strays); reason != "" {
 		s.rep.fail(CheckCallID, "%s; echo each call's call_id in its result, PROTOCOL.md §5.5", reason)
-		return
+		return false
 	}
 	note := ""
 	if block != nil {
 		note = ", while a blocking call was in flight"
 	}
 	s.rep.pass(CheckCallID, "%d calls in one frame, each answered once under its own call_id%s", len(ps), note)
+	return true
 }
 
 // callIDProblem says what is wrong with the answers to a batch ("" if

@@ -171,11 +171,11 @@ func handshakeError(err error, exited bool, r *processRunner, stderr string) err
 			"announce %d in the handshake line, PROTOCOL.md §1.4–1.5", msg, sdk.ProtocolVersion, sdk.ProtocolVersion)
 	case strings.Contains(strings.ToLower(msg), "incompatible core api version"):
 		what = "the handshake line's first field (go-plugin's core protocol) must be 1, PROTOCOL.md §1.5: " + msg
-	case exited && r != nil:
-		what = fmt.Sprintf("the process %s before printing the handshake line; check that it accepts the magic cookie %s=%s (PROTOCOL.md §1.3)",
-			r.status, sdk.Handshake.MagicCookieKey, sdk.Handshake.MagicCookieValue)
 	case strings.Contains(msg, "Unrecognized remote plugin message"):
 		what = "the first line on stdout is not a handshake line (CORE|APP|unix|ADDR|grpc|), PROTOCOL.md §1.5: " + msg
+	case exited && r != nil && r.exitCode >= 0:
+		what = fmt.Sprintf("the process %s before printing the handshake line; check that it accepts the magic cookie %s=%s (PROTOCOL.md §1.3)",
+			r.status, sdk.Handshake.MagicCookieKey, sdk.Handshake.MagicCookieValue)
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
 		what = "no handshake line in time: print it as soon as you listen, PROTOCOL.md §1.5"
 	case strings.Contains(msg, "unsupported plugin protocol") || strings.Contains(msg, "not allowed"):
@@ -183,7 +183,7 @@ func handshakeError(err error, exited bool, r *processRunner, stderr string) err
 	default:
 		what = msg
 	}
-	if line := lastLine(stderr); line != "" {
+	if line := lastLine(stderr); line != "" && exited {
 		what += "; its stderr ended with: " + strconv.Quote(line)
 	}
 	return errors.New(what)

@@ -3,6 +3,7 @@ package conformance
 import (
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Status is the outcome of one check.
@@ -95,6 +96,8 @@ func (r *Report) add(name string, s Status, format string, args ...any) {
 	if len(args) > 0 {
 		reason = fmt.Sprintf(format, args...)
 	}
+	// One line per check: a reason quoting a multi-line message stays on it.
+	reason = strings.Join(strings.Fields(strings.ReplaceAll(reason, "\n", " \n ")), " ")
 	r.Checks = append(r.Checks, Check{Name: name, Status: s, Reason: reason})
 }
 
