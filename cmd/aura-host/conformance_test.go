@@ -18,7 +18,7 @@ func TestPluginConformanceOfABuiltinPlugin(t *testing.T) {
 	out := mustCLI(t, "plugin", "conformance", "--blocking", `clock.sleep_ms={"ms":{"int":"3600000"}}`, "--",
 		auraHost, "plugin", "serve", "clock")
 	for _, want := range []string{"PASS cookie", "PASS handshake", "PASS describe", "PASS configure_diagnostics",
-		"PASS call_id", "PASS answers/clock.now_ms", "PASS result_kind/clock.now_ms", "PASS invalid_args/clock.now_ms",
+		"PASS call_id", "PASS answers/clock.physical_time", "PASS result_kind/clock.physical_time", "PASS invalid_args/clock.physical_time",
 		"PASS deadline", "PASS cancel", "PASS error_codes", "PASS health", "PASS shutdown", "clock conforms: "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
