@@ -2,14 +2,11 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"os/exec"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk/conformance"
 )
 
@@ -56,30 +53,20 @@ to the host answer unavailable.`,
 			}
 			cfg := conformance.Config{Timeout: timeout, Host: conformance.NoHost}
 			if configFile != "" {
-				data, err := readLimited(configFile, g.maxFileSize)
-				if err != nil {
+				if err := cfg.ReadConfigFile(configFile, g.maxFileSize); err != nil {
 					return fmt.Errorf("--config: %w", err)
-				}
-				if cfg.Config, err = conformance.ParseAttributes(data); err != nil {
-					return fmt.Errorf("--config %s: %w", configFile, err)
 				}
 			}
 			for _, s := range samples {
-				c, err := conformance.ParseCall(s)
-				if err != nil {
+				if err := cfg.AddSample(s); err != nil {
 					return fmt.Errorf("--sample %w", err)
 				}
-				if cfg.Samples == nil {
-					cfg.Samples = map[effects.OpID]effects.Value{}
-				}
-				cfg.Samples[c.Op] = c.Args
 			}
 			if blocking != "" {
-				c, err := conformance.ParseCall(blocking)
-				if err != nil {
+				var err error
+				if cfg.Blocking, err = conformance.ParseCall(blocking); err != nil {
 					return fmt.Errorf("--blocking %w", err)
 				}
-				cfg.Blocking = c
 			}
 			logger, err := g.logger(stderr, true)
 			if err != nil {
@@ -105,21 +92,4 @@ to the host answer unavailable.`,
 	f.StringArrayVar(&samples, "sample", nil, "valid arguments for an operation, OP=JSON (repeatable)")
 	f.StringVar(&blocking, "blocking", "", "a call that blocks until cancelled, OP or OP=JSON (enables the deadline and cancel checks)")
 	return cmd
-}
-
-// readLimited reads a file of at most max bytes.
-func readLimited(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("%s is larger than %d bytes (--max-file-size)", path, max)
-	}
-	return data, nil
 }

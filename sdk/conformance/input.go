@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 
 	"github.com/aurahost/aura-host/effects"
@@ -53,3 +55,37 @@ var NoHost effects.Handler = effects.HandlerFunc(func(_ context.Context, c *effe
 	return effects.Value{}, &effects.Error{Code: effects.CodeUnavailable, Op: c.Op,
 		Message: "no host behind this conformance run: host callbacks are unavailable"}
 })
+
+// AddSample reads OP=JSON (as ParseCall does) into the config's samples.
+func (c *Config) AddSample(s string) error {
+	call, err := ParseCall(s)
+	if err != nil {
+		return err
+	}
+	if c.Samples == nil {
+		c.Samples = map[effects.OpID]effects.Value{}
+	}
+	c.Samples[call.Op] = call.Args
+	return nil
+}
+
+// ReadConfigFile reads the plugin's config block from a JSON file of at
+// most max bytes (see ParseAttributes).
+func (c *Config) ReadConfigFile(path string, max int64) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return err
+	}
+	if int64(len(data)) > max {
+		return fmt.Errorf("%s is larger than %d bytes", path, max)
+	}
+	if c.Config, err = ParseAttributes(data); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
