@@ -53,7 +53,7 @@ func (w *wire) recvLoop() {
 		w.mu.Lock()
 		for _, r := range results {
 			if r.Code != "" {
-				if _, seen := w.codes[r.Code]; !seen {
+				if _, seen := w.codes[r.Code]; !seen && len(w.codes) < maxKept {
 					w.codes[r.Code] = w.ops[r.CallID]
 				}
 			}
@@ -63,7 +63,9 @@ func (w *wire) recvLoop() {
 				continue
 			}
 			if !ok {
-				w.strays = append(w.strays, r)
+				if len(w.strays) < maxKept {
+					w.strays = append(w.strays, r)
+				}
 				continue
 			}
 			delete(w.wait, r.CallID)
@@ -73,6 +75,10 @@ func (w *wire) recvLoop() {
 		w.mu.Unlock()
 	}
 }
+
+// maxKept bounds the strays and distinct codes kept: a plugin flooding
+// the stream with results cannot grow the suite's memory.
+const maxKept = 64
 
 // pending is a call sent and not yet answered.
 type pending struct {
