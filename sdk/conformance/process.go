@@ -171,9 +171,10 @@ func handshakeError(err error, exited bool, r *processRunner, stderr string) err
 			"announce %d in the handshake line, PROTOCOL.md §1.4–1.5", msg, sdk.ProtocolVersion, sdk.ProtocolVersion)
 	case strings.Contains(strings.ToLower(msg), "incompatible core api version"):
 		what = "the handshake line's first field (go-plugin's core protocol) must be 1, PROTOCOL.md §1.5: " + msg
-	case strings.Contains(msg, "Unrecognized remote plugin message"):
+	case strings.Contains(msg, "Unrecognized remote plugin message") && !strings.Contains(msg, "Failed to read any lines"):
 		what = "the first line on stdout is not a handshake line (CORE|APP|unix|ADDR|grpc|), PROTOCOL.md §1.5: " + msg
-	case exited && r != nil && r.exitCode >= 0:
+	case exited && r != nil && r.exitCode >= 0,
+		strings.Contains(msg, "Failed to read any lines") && r != nil && r.waitExit(2*time.Second) && r.exitCode >= 0:
 		what = fmt.Sprintf("the process %s before printing the handshake line; check that it accepts the magic cookie %s=%s (PROTOCOL.md §1.3)",
 			r.status, sdk.Handshake.MagicCookieKey, sdk.Handshake.MagicCookieValue)
 	case strings.Contains(msg, "timeout while waiting for plugin to start"):
