@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/aurahost/aura-host/effects"
 )
 
 // A real plugin — a built-in, started as an executable like any other —
@@ -85,7 +88,7 @@ func TestPluginConformanceNamesTheFailure(t *testing.T) {
 	t.Run("good", func(t *testing.T) {
 		t.Parallel()
 		out := mustCLI(t, "plugin", "conformance", "--blocking", "fixture.wait", "--", fixture(t), "good")
-		if !strings.Contains(out, "PASS depth: fixture.echo(value): depth 64 round-tripped") || strings.Contains(out, "FAIL") {
+		if !strings.Contains(out, fmt.Sprintf("PASS depth: fixture.echo(value): depth %d round-tripped", effects.MaxDepth)) || strings.Contains(out, "FAIL") {
 			t.Fatalf("the well-behaved fixture:\n%s", out)
 		}
 	})

@@ -83,6 +83,8 @@ func TestBrokenPluginsFailTheirCheck(t *testing.T) {
 		{"resultkind", "result_kind/fixture.say", "declared result string, returned a value of kind int"},
 		{"ignorecancel", conformance.CheckCancel, "was cancelled but not answered"},
 		{"badcode", conformance.CheckErrorCodes, `"oops" (from fixture.say)`},
+		{"shallow", conformance.CheckDepth, fmt.Sprintf("a value nested %d deep, the limit) got invalid_args", effects.MaxDepth)},
+		{"orphan", conformance.CheckShutdown, "left processes running in its process group"},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			t.Parallel()
