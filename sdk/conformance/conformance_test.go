@@ -147,3 +147,27 @@ func TestNotAPluginFailsTheHandshake(t *testing.T) {
 		})
 	}
 }
+
+// A plugin that needs its host is not failed for what a run without a
+// host (NoHost) cannot give it; without even that, its unavailable answer
+// is a failure.
+func TestHostCallbacksOutsideADeployment(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		host conformance.Config
+		want conformance.Status
+	}{
+		{conformance.Config{Host: conformance.NoHost}, conformance.Skip},
+		{conformance.Config{}, conformance.Fail},
+	} {
+		tc.host.Timeout = 20 * time.Second
+		tc.host.Blocking = &effects.Call{Op: "fixture.wait"}
+		r := conformance.Run(context.Background(), &conformance.Command{Path: fixture, Args: []string{"callback"}}, tc.host)
+		if c, _ := r.Find("answers/fixture.say"); c.Status != tc.want {
+			t.Errorf("host %v: answers/fixture.say %+v, want %v\n%s", tc.host.Host, c, tc.want, text(r))
+		}
+		if f := r.Failed(); tc.want == conformance.Skip && len(f) > 0 {
+			t.Errorf("with NoHost: %v", f)
+		}
+	}
+}

@@ -50,11 +50,16 @@ func ParseCall(s string) (*effects.Call, error) {
 
 // NoHost is a host callback service that has nothing behind it: every
 // call is unavailable. It lets a plugin that dials the host in Configure
-// be configured outside a deployment.
-var NoHost effects.Handler = effects.HandlerFunc(func(_ context.Context, c *effects.Call) (effects.Value, error) {
+// be configured outside a deployment; an unavailable answer after such a
+// callback is then skipped, not failed (the plugin could not do better).
+var NoHost effects.Handler = noHost{}
+
+type noHost struct{}
+
+func (noHost) Invoke(_ context.Context, c *effects.Call) (effects.Value, error) {
 	return effects.Value{}, &effects.Error{Code: effects.CodeUnavailable, Op: c.Op,
 		Message: "no host behind this conformance run: host callbacks are unavailable"}
-})
+}
 
 // AddSample reads OP=JSON (as ParseCall does) into the config's samples.
 func (c *Config) AddSample(s string) error {
