@@ -38,8 +38,9 @@ in the JSON value form (strings as they are, {"int":"5"}, {"bytes":"cafe"},
 --sample OP=JSON gives valid arguments (same form) for an operation whose
 zero arguments are not valid. --blocking OP[=JSON] names a call that blocks
 until cancelled (a long sleep): the deadline and cancel checks need one and
-are skipped without it. The plugin gets no host callbacks: calls it makes
-to the host answer unavailable.`,
+are skipped without it. There is no deployment behind the run: calls the
+plugin makes to the host answer unavailable, and an operation that then
+answers unavailable is skipped, not failed.`,
 		Example: `  aura-host plugin conformance -- ./my-plugin
   aura-host plugin conformance -- node examples/node-plugin/plugin.js
   aura-host plugin conformance --config cfg.json --blocking 'demo.sleep={"ms":{"int":"3600000"}}' -- ./my-plugin`,
