@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -64,7 +65,7 @@ func (c *Command) Launch(ctx context.Context) (*Instance, error) {
 		start = 10 * time.Second
 	}
 	tail := &tailBuffer{max: stderrTail}
-	var r *processRunner
+	var run atomic.Pointer[processRunner] // set by go-plugin's call of RunnerFunc
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: sdk.ClientPlugins(),
@@ -74,8 +75,8 @@ func (c *Command) Launch(ctx context.Context) (*Instance, error) {
 			cmd := exec.Command(path, c.Args...)
 			cmd.Args[0] = c.Path
 			cmd.Env = append(append(base.Env, "AURA_PLUGIN_LOG_LEVEL=warn", sdk.HostPIDEnv+"="+strconv.Itoa(os.Getpid())), c.Env...)
-			var err error
-			r, err = newProcessRunner(cmd)
+			r, err := newProcessRunner(cmd)
+			run.Store(r)
 			return r, err
 		},
 		UnixSocketConfig: &plugin.UnixSocketConfig{TempDir: dir},
@@ -89,6 +90,7 @@ func (c *Command) Launch(ctx context.Context) (*Instance, error) {
 	var rpc plugin.ClientProtocol
 	closeAll := func() {
 		once.Do(func() {
+			r := run.Load()
 			if r != nil && rpc != nil {
 				// Ask first, as the host does; whatever is left after
 				// a bound is killed.
@@ -103,10 +105,11 @@ func (c *Command) Launch(ctx context.Context) (*Instance, error) {
 		})
 	}
 	rpc, err = startWithContext(ctx, client, func() {
-		if r != nil {
+		if r := run.Load(); r != nil {
 			r.killGroup()
 		}
 	})
+	r := run.Load()
 	if err != nil {
 		exited := r != nil && r.waitExit(2*time.Second)
 		closeAll()
