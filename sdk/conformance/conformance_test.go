@@ -84,6 +84,7 @@ func TestBrokenPluginsFailTheirCheck(t *testing.T) {
 		{"ignorecancel", conformance.CheckCancel, "was cancelled but not answered"},
 		{"badcode", conformance.CheckErrorCodes, `"oops" (from fixture.say)`},
 		{"shallow", conformance.CheckDepth, fmt.Sprintf("a value nested %d deep, the limit) got invalid_args", effects.MaxDepth)},
+		{"describe", conformance.CheckDescribe, "fixture.say declared twice"},
 		{"orphan", conformance.CheckShutdown, "left processes running in its process group"},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
