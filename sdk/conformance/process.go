@@ -187,7 +187,9 @@ func handshakeError(err error, exited bool, r *processRunner, stderr string) err
 	default:
 		what = msg
 	}
-	if line := lastLine(stderr); line != "" && exited {
+	// Its last words matter when it ended itself; after a kill they are
+	// only its start-up log.
+	if line := lastLine(stderr); line != "" && exited && r != nil && r.exitCode >= 0 {
 		what += "; its stderr ended with: " + strconv.Quote(line)
 	}
 	return errors.New(what)
