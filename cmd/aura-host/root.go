@@ -106,7 +106,7 @@ commands, files, operations and their arguments: source <(aura-host completion b
 		newSimulateCommand(g),
 		newTraceCommand(),
 		newVersionCommand(),
-		newPluginCommand(),
+		newPluginCommand(g),
 	)
 	addCompletions(root, g)
 	root.SetFlagErrorFunc(flagError)

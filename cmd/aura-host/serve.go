@@ -10,15 +10,15 @@ import (
 	"github.com/aurahost/aura-host/sdk"
 )
 
-func newPluginCommand() *cobra.Command {
+func newPluginCommand(g *globals) *cobra.Command {
 	plugin := &cobra.Command{
-		Use:    "plugin",
-		Short:  "Serve a built-in plugin (run by aura-host itself)",
-		Hidden: true,
+		Use:   "plugin",
+		Short: "Check a plugin against the protocol (conformance); serve a built-in plugin",
 	}
-	plugin.AddCommand(&cobra.Command{
-		Use:   "serve NAME",
-		Short: "Serve the built-in plugin NAME over the plugin protocol",
+	plugin.AddCommand(newConformanceCommand(g), &cobra.Command{
+		Use:    "serve NAME",
+		Hidden: true,
+		Short:  "Serve the built-in plugin NAME over the plugin protocol",
 		Long: `Serve a built-in plugin. aura-host re-executes itself with this command for
 every plugin block that says builtin = "NAME"; it is not meant to be run by
 hand (the plugin handshake needs the host's environment).

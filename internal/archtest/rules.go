@@ -79,7 +79,9 @@ var Rules = []Rule{
 		Why: "the only package that touches the generated protobuf code; conversion lives in sdk/convert.go"},
 	{Pkg: "sdk/internal/proto/...", May: []string{"sdk/internal/proto/..."},
 		Why: "generated code: reachable only through sdk (the compiler enforces sdk/...; this rule keeps sdk/sdktest out too)"},
-	{Pkg: "sdk/...", May: []string{"sdk", "sdk/sdktest", "effects/..."},
+	{Pkg: "sdk/conformance", May: []string{"sdk", "effects"},
+		Why: "the conformance suite for plugins in any language: sees a plugin only through sdk's client (FrameStream for what is on the wire), never the generated types"},
+	{Pkg: "sdk/...", May: []string{"sdk", "sdk/sdktest", "sdk/conformance", "effects/..."},
 		Why: "sdk's helpers for plugin authors (sdktest) use sdk's hand-written types, never the generated ones"},
 
 	{Pkg: "config/...", May: []string{"config/...", "effects/...", "internal/hclsafe"}, Why: "decodes deployments into the vocabulary; checks their nesting with internal/hclsafe before parsing"},
@@ -155,7 +157,7 @@ var Rules = []Rule{
 		Why: "what plugins share (a family's operation declarations, served by a plugin and its stand-in alike; " +
 			"the service runtime; test helpers); the harnesses' own tests run every built-in service plugin through them"},
 
-	{Pkg: "cmd/...", May: []string{"cmd/...", "multihost", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "internal/vclock", "internal/hclsafe", "internal/atomicfile", "internal/descriptor", "internal/hclfmt", "internal/progress"},
+	{Pkg: "cmd/...", May: []string{"cmd/...", "multihost", "host/...", "config/...", "vm/...", "plugins/...", "effects/...", "sdk", "sdk/conformance", "internal/vclock", "internal/hclsafe", "internal/atomicfile", "internal/descriptor", "internal/hclfmt", "internal/progress"},
 		TestMay: []string{"sdk/sdktest", "internal/netns"},
 		Why:     "the CLI: flags, parsing and rendering over the runtime; serves the built-in plugins"},
 	{Pkg: "multihost/...", May: []string{"host/...", "plugins/...", "config/...", "effects/...", "sdk"},

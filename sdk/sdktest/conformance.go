@@ -2,89 +2,125 @@ package sdktest
 
 import (
 	"context"
-	"errors"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
+	"github.com/aurahost/aura-host/sdk/conformance"
 )
 
 // answerTimeout bounds every conformance call: a plugin that does not
 // answer in this long fails the check instead of hanging the test.
 const answerTimeout = 10 * time.Second
 
-// Conformance checks p against the contract every plugin must honour:
+// Conformance runs the conformance suite of sdk/conformance — the one
+// `aura-host plugin conformance` runs against a plugin process — against p
+// served in process, one subtest per check (a skipped check is a skipped
+// subtest). Among them:
 //
 //   - every declared operation answers a valid call within 10 s (with a
-//     value or a typed error other than unknown_op, invalid_args,
-//     unavailable or timeout);
+//     value of its declared result kind, or a typed error other than
+//     unknown_op, invalid_args, unavailable or timeout);
 //   - an undeclared operation is unknown_op;
 //   - a missing argument, an argument of the wrong kind and an undeclared
 //     argument are each invalid_args;
-//   - cancellation reaches the handler's context, and a call given by
-//     WithBlockingCall returns cancelled once cancelled.
+//   - calls multiplexed on one stream come back under their own call IDs;
+//   - a call past its deadline is answered timeout, a cancelled one is
+//     answered; a value at effects.MaxDepth is accepted through a
+//     parameter of kind any and one deeper is invalid_args.
+//
+// Besides, cancellation must reach the handler's context: the first
+// operation's handler is wrapped so that a call in a probe session blocks
+// until its context ends, and serves as the suite's blocking call unless
+// WithBlockingCall names one.
 //
 // Valid arguments are WithSample's, or else zero values of each required
 // parameter's kind; give samples for operations that reject zero values.
 func Conformance(t *testing.T, p *sdk.Plugin, opts ...Option) {
 	t.Helper()
 	o := collect(t, opts)
-	probe := make(chan context.Context, 1)
-	h := start(t, withCancellationProbe(p, probe), o)
-
-	for _, spec := range h.Descriptor.Ops {
-		args := o.validArgs(spec)
-		t.Run("answers/"+string(spec.ID), func(t *testing.T) {
-			if o.block != nil && o.block.op == spec.ID {
-				t.Skip("declared blocking: checked by blocking_call_cancels")
-			}
-			_, err := invoke(h, spec.ID, args)
-			for _, bad := range []*effects.Error{effects.ErrUnknownOp, effects.ErrInvalidArgs, effects.ErrUnavailable, effects.ErrTimeout} {
-				if errors.Is(err, bad) {
-					t.Fatalf("valid call got %v (give valid arguments with sdktest.WithSample if zero values are not)", err)
-				}
-			}
-		})
-		t.Run("invalid_args/"+string(spec.ID), func(t *testing.T) {
-			for name, bad := range invalidArgs(spec, args) {
-				if _, err := invoke(h, spec.ID, bad); !errors.Is(err, effects.ErrInvalidArgs) {
-					t.Errorf("%s: got %v, want invalid_args", name, err)
-				}
+	if err := p.Validate(); err != nil {
+		t.Fatalf("invalid plugin declaration: %v", err)
+	}
+	probe := &probeLog{}
+	cfg := conformance.Config{Config: o.req.Config, Mode: o.req.Mode, Seed: o.req.Seed, Authority: o.req.Authority,
+		StateDir: o.req.StateDir, Host: o.host, Samples: o.samples, Timeout: answerTimeout}
+	switch {
+	case o.block != nil:
+		cfg.Blocking = &effects.Call{Op: o.block.op, Args: o.block.args}
+	case len(p.Operations) > 0:
+		first := p.Operations[0].Spec
+		cfg.Blocking = &effects.Call{Op: first.ID, Args: cfg.ValidArgs(first), Session: probeSession}
+	}
+	report := conformance.Run(context.Background(), inProcess{t: t, p: withCancellationProbe(p, probe), logger: o.logger}, cfg)
+	for _, c := range report.Checks {
+		t.Run(c.Name, func(t *testing.T) {
+			switch c.Status {
+			case conformance.Fail:
+				t.Fatal(c.Reason)
+			case conformance.Skip:
+				t.Skip(c.Reason)
 			}
 		})
 	}
-	t.Run("unknown_op", func(t *testing.T) {
-		if _, err := invoke(h, "conformance.no_such_operation", effects.Null()); !errors.Is(err, effects.ErrUnknownOp) {
-			t.Fatalf("undeclared operation: got %v, want unknown_op", err)
-		}
-	})
-	if len(h.Descriptor.Ops) > 0 {
-		t.Run("cancellation_reaches_handler", func(t *testing.T) {
-			checkCancellationProbe(t, h, h.Descriptor.Ops[0], o.validArgs(h.Descriptor.Ops[0]), probe)
-		})
-	}
-	if o.block != nil {
-		t.Run("blocking_call_cancels/"+string(o.block.op), func(t *testing.T) {
-			checkBlockingCall(t, h, o.block)
-		})
+	if o.block == nil && len(p.Operations) > 0 {
+		t.Run("cancellation_reaches_handler", func(t *testing.T) { probe.check(t) })
 	}
 }
 
-func invoke(h *Harness, op effects.OpID, args effects.Value) (effects.Value, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), answerTimeout)
-	defer cancel()
-	return h.Invoke(ctx, op, args)
+// inProcess serves a plugin in this process over real gRPC (go-plugin's
+// test connection): the suite's target for a Go plugin value.
+type inProcess struct {
+	t      *testing.T
+	p      *sdk.Plugin
+	logger hclog.Logger
 }
 
-// probeSession marks the one call whose handler is replaced by the
+func (ip inProcess) Launch(context.Context) (*conformance.Instance, error) {
+	rpc, _ := plugin.TestPluginGRPCConn(ip.t, false, sdk.ServerPlugins(ip.p, ip.logger)[sdk.ProtocolVersion])
+	client, err := sdk.Dispense(rpc, ip.p.Name)
+	if err != nil {
+		rpc.Close()
+		return nil, err
+	}
+	var once sync.Once
+	return &conformance.Instance{Client: client, InProcess: true, Close: func() { once.Do(func() { rpc.Close() }) }}, nil
+}
+
+// probeSession marks the calls whose handler is replaced by the
 // cancellation probe.
 var probeSession = effects.DeriveSessionID("sdktest cancellation probe", 0)
 
+// probeLog keeps the contexts the probe's handler ran under.
+type probeLog struct {
+	mu   sync.Mutex
+	ctxs []context.Context
+}
+
+// check says whether cancellation crossed the wire into the handler: each
+// probe call the suite made was cancelled or ran out its deadline and was
+// answered, which the handler does only once its context has ended.
+func (l *probeLog) check(t *testing.T) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.ctxs) == 0 {
+		t.Fatal("no probe call reached the handler")
+	}
+	for i, ctx := range l.ctxs {
+		if ctx.Err() == nil {
+			t.Fatalf("probe call %d: the handler's context is still live after the call was answered", i)
+		}
+	}
+}
+
 // withCancellationProbe wraps the first operation so that a call in the
-// probe session hands its context to the test and waits for it to end,
-// proving cancellation crosses the wire into the handler.
-func withCancellationProbe(p *sdk.Plugin, probe chan<- context.Context) *sdk.Plugin {
+// probe session records its context and waits for it to end.
+func withCancellationProbe(p *sdk.Plugin, probe *probeLog) *sdk.Plugin {
 	cp := *p
 	cp.Operations = append([]sdk.Operation(nil), p.Operations...)
 	if len(cp.Operations) == 0 {
@@ -95,124 +131,11 @@ func withCancellationProbe(p *sdk.Plugin, probe chan<- context.Context) *sdk.Plu
 		if c.Session != probeSession {
 			return inner(ctx, c)
 		}
-		probe <- ctx
+		probe.mu.Lock()
+		probe.ctxs = append(probe.ctxs, ctx)
+		probe.mu.Unlock()
 		<-ctx.Done()
 		return sdk.Value{}, ctx.Err()
 	}
 	return &cp
-}
-
-func checkCancellationProbe(t *testing.T, h *Harness, op effects.OpSpec, args effects.Value, probe <-chan context.Context) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		_, err := h.Stream.Invoke(ctx, &effects.Call{Op: op.ID, Args: args, Session: probeSession})
-		done <- err
-	}()
-	var handlerCtx context.Context
-	select {
-	case handlerCtx = <-probe:
-	case <-time.After(answerTimeout):
-		t.Fatal("the probe call never reached the handler")
-	}
-	cancel()
-	select {
-	case <-handlerCtx.Done():
-	case <-time.After(answerTimeout):
-		t.Fatal("cancelling the caller did not cancel the handler's context")
-	}
-	if err := <-done; !errors.Is(err, effects.ErrCancelled) {
-		t.Fatalf("cancelled call returned %v, want cancelled", err)
-	}
-}
-
-func checkBlockingCall(t *testing.T, h *Harness, b *blockingCall) {
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	defer cancel()
-	_, err := h.Invoke(ctx, b.op, b.args)
-	if !errors.Is(err, effects.ErrTimeout) && !errors.Is(err, effects.ErrCancelled) {
-		t.Fatalf("blocking call past its deadline returned %v, want timeout", err)
-	}
-	// The caller side returns at its deadline whatever the plugin does; the
-	// plugin must also stop: a follow-up call must be answered.
-	if _, err := invoke(h, "conformance.no_such_operation", effects.Null()); !errors.Is(err, effects.ErrUnknownOp) {
-		t.Fatalf("plugin unresponsive after a cancelled call: %v", err)
-	}
-}
-
-// validArgs returns the sample for an operation, or its zero arguments.
-func (o *options) validArgs(spec effects.OpSpec) effects.Value {
-	if args, ok := o.samples[spec.ID]; ok {
-		return args
-	}
-	return zeroArgs(spec)
-}
-
-// zeroArgs builds a valid argument map from a schema: each required
-// parameter with the zero value of its kind.
-func zeroArgs(spec effects.OpSpec) effects.Value {
-	m := map[string]effects.Value{}
-	for _, p := range spec.Params {
-		if !p.Optional {
-			m[p.Name] = zeroOf(p.Kind)
-		}
-	}
-	return effects.Map(m)
-}
-
-func zeroOf(k effects.Kind) effects.Value {
-	switch k {
-	case effects.KindBool:
-		return effects.Bool(false)
-	case effects.KindInt:
-		return effects.Int(0)
-	case effects.KindUint:
-		return effects.Uint(0)
-	case effects.KindString:
-		return effects.String("")
-	case effects.KindBytes:
-		return effects.Bytes(nil)
-	case effects.KindList:
-		return effects.List()
-	case effects.KindMap:
-		return effects.Map(nil)
-	}
-	return effects.Null()
-}
-
-// wrongKind returns a value no schema slot of kind k accepts.
-func wrongKind(k effects.Kind) effects.Value {
-	if k == effects.KindBool {
-		return effects.String("not a bool")
-	}
-	return effects.Bool(true)
-}
-
-// invalidArgs derives invalid variants of valid args: each required
-// parameter missing, each parameter of the wrong kind, and one undeclared.
-func invalidArgs(spec effects.OpSpec, valid effects.Value) map[string]effects.Value {
-	out := map[string]effects.Value{}
-	base := map[string]effects.Value{}
-	for _, f := range valid.Fields() {
-		base[f.Key] = f.Value
-	}
-	with := func(edit func(m map[string]effects.Value)) effects.Value {
-		m := make(map[string]effects.Value, len(base)+1)
-		for k, v := range base {
-			m[k] = v
-		}
-		edit(m)
-		return effects.Map(m)
-	}
-	for _, p := range spec.Params {
-		if !p.Optional {
-			out["missing "+p.Name] = with(func(m map[string]effects.Value) { delete(m, p.Name) })
-		}
-		if p.Kind != effects.KindAny {
-			out["wrong kind for "+p.Name] = with(func(m map[string]effects.Value) { m[p.Name] = wrongKind(p.Kind) })
-		}
-	}
-	out["undeclared argument"] = with(func(m map[string]effects.Value) { m["conformance_undeclared"] = effects.Null() })
-	return out
 }
