@@ -127,3 +127,43 @@ service "signals" {
 		}
 	}
 }
+
+// A plugin that cannot be launched (its binary is missing) does not hide
+// the mistakes of the others: the launch error is returned beside them.
+func TestValidateGoesOnPastAPluginThatDoesNotLaunch(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "deployment.hcl")
+	src := `deployment "v" {}
+
+plugin "gone" {
+  command        = "` + filepath.Join(dir, "no-such-plugin") + `"
+  allow_unpinned = true
+}
+
+plugin "clock" {
+  builtin = "clock"
+  config {
+    unknown_key = 3
+  }
+}
+`
+	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dep, loaded := config.Load(file, config.Options{Builtins: plugins.Names()})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, diags, err := agent.Validate(ctx, dep, loaded, host.Config{Executable: auraHost, Logger: hosttest.QuietLogger(t), StopTimeout: 2 * time.Second})
+	var errs hcl.Diagnostics
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			errs = append(errs, d)
+		}
+	}
+	if got := strings.Join(lines(errs), "\n"); got != "11: Unsupported config argument" {
+		t.Errorf("diagnostics:\n%s\nwant the clock's config mistake at line 11", got)
+	}
+	if err == nil || !strings.Contains(err.Error(), `plugin "gone"`) {
+		t.Errorf("error %v, want the gone plugin's launch error", err)
+	}
+}
