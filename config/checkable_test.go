@@ -70,3 +70,18 @@ plugin "clock" {
 		t.Error("a file that does not parse left something to check")
 	}
 }
+
+// The diagnostic of a 1 MB name prints a few hundred bytes, not the name
+// (three times: block context, source line, carets).
+func TestLongLineDiagnosticIsShortToPrint(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 1<<20)
+	dep, diags := Parse([]byte("deployment \""+long+"\" {}\n"), "d.hcl", Options{Dir: t.TempDir()})
+	var out strings.Builder
+	if err := WriteDiagnostics(&out, dep.Files, diags, false); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() > 4096 || !strings.Contains(out.String(), "(a line of 1048592 bytes, too long to show)") {
+		t.Fatalf("%d bytes printed: %.1000s", out.Len(), out.String())
+	}
+}
