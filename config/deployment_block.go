@@ -80,6 +80,15 @@ func decodeAuthority(d *decoder, dep *Deployment, a *hcl.Attribute) {
 // invalidName reports a deployment or plugin label that is not a
 // lower-case identifier, proposing a fixed one.
 func invalidName(kind, name string, r hcl.Range) *hcl.Diagnostic {
+	if len(name) > MaxNameLength {
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Invalid %s name", kind),
+			Detail: fmt.Sprintf("The name %q… is %d bytes long; a name is at most %d, since it becomes a directory and socket name. Choose a shorter one.",
+				name[:min(len(name), 20)], len(name), MaxNameLength),
+			Subject: r.Ptr(),
+		}
+	}
 	fix := ""
 	if f := fixName(name); f != "" {
 		fix = fmt.Sprintf(" Try %q.", f)

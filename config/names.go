@@ -5,11 +5,18 @@ import (
 	"unicode"
 )
 
-// validName reports whether s is a lower-case identifier: a letter a-z,
-// then letters a-z, digits or '_'. Plugin and deployment names follow it
-// because they end up in operation logs, socket directories and paths.
+// MaxNameLength bounds a name (deployment, plugin, service, agent, peer,
+// run): a name becomes a directory under the state directory, so a longer
+// one would fail only when `run` creates it (a path component is at most
+// 255 bytes), or fill logs.
+const MaxNameLength = 64
+
+// validName reports whether s is a lower-case identifier of at most
+// MaxNameLength bytes: a letter a-z, then letters a-z, digits or '_'.
+// Plugin and deployment names follow it because they end up in operation
+// logs, socket directories and paths.
 func validName(s string) bool {
-	if s == "" {
+	if s == "" || len(s) > MaxNameLength {
 		return false
 	}
 	for i, r := range s {

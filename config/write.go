@@ -50,6 +50,9 @@ func writeDiagnostic(w io.Writer, files map[string]*hcl.File, lines map[*hcl.Fil
 			context := ""
 			if nav, ok := file.Nav.(interface{ ContextString(int) string }); ok {
 				if c := nav.ContextString(s.Start.Byte); c != "" {
+					if len(c) > maxContextBytes { // a block label of a megabyte
+						c = strings.ToValidUTF8(c[:maxContextBytes], "") + "…"
+					}
 					context = ", in " + c
 				}
 			}
@@ -89,6 +92,10 @@ func writeSnippet(b *strings.Builder, src []byte, ix lineIndex, diag *hcl.Diagno
 	for i := ix.lineAt(snip.Start.Byte); i <= ix.lineAt(max(snip.End.Byte-1, snip.Start.Byte)); i++ {
 		line := ix.line(i, src, subject.Filename)
 		text := line.SliceBytes(src)
+		if len(text) > maxSnippetLineBytes {
+			fmt.Fprintf(b, "%4d: (a line of %d bytes, too long to show)\n", i+1, len(text))
+			continue
+		}
 		pre, hl, post := line.PartitionAround(mark)
 		if highlight != "" && !hl.Empty() {
 			fmt.Fprintf(b, "%4d: %s%s%s%s%s\n", i+1, pre.SliceBytes(src), highlight, hl.SliceBytes(src), reset, post.SliceBytes(src))
@@ -121,6 +128,14 @@ func writeSnippet(b *strings.Builder, src []byte, ix lineIndex, diag *hcl.Diagno
 		b.WriteByte('\n')
 	}
 }
+
+// maxSnippetLineBytes and maxContextBytes bound what one diagnostic
+// prints of the source: a line of a megabyte (a generated file, a hostile
+// name) is named, not printed three times.
+const (
+	maxSnippetLineBytes = 1000
+	maxContextBytes     = 100
+)
 
 // lineIndex holds the byte offset where each line of a source starts, so a
 // snippet costs the lines it shows, not a scan of the whole file.

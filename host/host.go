@@ -178,6 +178,11 @@ func (h *Host) Start(ctx context.Context) error {
 	// The state directory is made private (0700) before any plugin
 	// writes there; one another user owns or can write is refused with an
 	// *UnsafePathError saying how to fix it.
+	// The check validate makes comes first (a file, a path under /proc
+	// is refused at state_dir's line), then the creation.
+	if err := supervise.CheckStateDir(h.cfg.Deployment); err != nil {
+		return err
+	}
 	if dir := h.cfg.Deployment.StateDir; dir != "" {
 		if err := owned.EnsureDir(dir, "state directory"); err != nil {
 			return err
@@ -211,13 +216,14 @@ func (h *Host) Start(ctx context.Context) error {
 }
 
 // Check launches every plugin only to describe it, checks each plugin's
-// config block against the schema it declares and that no operation is
-// claimed twice, then stops them. It is `aura-host validate`.
+// config block against the schema it declares, its file paths and the
+// state directory as Start would, and that no operation is claimed twice,
+// then stops them. It is `aura-host validate`: a plugin that fails to
+// launch does not stop the checks of the others, so every mistake is
+// reported at once.
 func (h *Host) Check(ctx context.Context) error {
 	err := h.plugins.Launch(ctx)
-	if err == nil {
-		err = h.plugins.Check()
-	}
+	err = errors.Join(err, h.plugins.Check())
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), h.plugins.StopTimeout())
 	defer cancel()
 	return errors.Join(err, h.Shutdown(shutdownCtx))

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -27,22 +27,27 @@ func loadDeployment(g *globals, path string, mode *modeValue) (*config.Deploymen
 }
 
 // checkHost loads the deployment and starts its plugins only to ask what
-// they declare (host.Check), for validate and plugins.
+// they declare, for validate and plugins: agent.Validate, which reports
+// the mistakes of every block and phase at once. They are printed in file
+// order; an error among them ends the command with status 1.
 func checkHost(ctx context.Context, g *globals, path string, mode *modeValue) (*host.Host, *config.Deployment, error) {
 	logger, err := g.logger(stderr, true)
 	if err != nil {
 		return nil, nil, err
 	}
-	dep, err := loadDeployment(g, path, mode)
+	dep, diags := config.Load(path, config.Options{Builtins: plugins.Names(), MaxFileSize: g.maxFileSize})
+	if mode != nil {
+		dep = dep.WithMode(mode.mode)
+	}
+	h, all, err := agent.Validate(ctx, dep, diags, host.Config{Logger: logger})
+	if perr := printDiagnostics(dep.Files, all); perr != nil {
+		if err != nil {
+			fmt.Fprintln(stderr, "Error:", err)
+		}
+		return nil, nil, perr
+	}
 	if err != nil {
 		return nil, nil, err
-	}
-	h, err := host.New(host.Config{Deployment: dep, Logger: logger})
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := errors.Join(h.Check(ctx), agent.CheckServices(dep)); err != nil {
-		return nil, nil, reportHostError(dep, err)
 	}
 	return h, dep, nil
 }

@@ -69,7 +69,7 @@ func WriteDivergence(w io.Writer, d Divergence) {
 	case d.Index >= d.LenB:
 		fmt.Fprintf(w, "B ends after %d %s; A continues\n", d.LenB, d.Items)
 	default:
-		fmt.Fprintf(w, "fields that differ at %s (%d):\n", d.At, len(d.Fields))
+		fmt.Fprintf(w, "fields that differ at %s:\n", d.At)
 		tw := newTable(w)
 		for i, f := range d.Fields {
 			if i == maxFieldsShown {

@@ -29,7 +29,7 @@ func TestTraceDiffShowsEveryFieldAndHidesSecrets(t *testing.T) {
 	}
 	text := out.String()
 	for _, want := range []string{
-		"fields that differ at index 0 (3):",
+		"fields that differ at index 0:",
 		"outputs.n        A: 1\n                   B: 9",
 		"outputs.private  A: (secret)\n                   B: (secret)",
 		"outputs.public   A: 0x01010203\n                   B: 0x09010203",

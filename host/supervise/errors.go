@@ -56,32 +56,46 @@ func (e *ChecksumError) Error() string {
 // config.WriteDiagnostics.
 type DiagnosticsError struct {
 	Diagnostics hcl.Diagnostics
+	// Cause, when set, is the error the diagnostics describe (an
+	// *UnsafePathError for a state directory), for errors.As.
+	Cause error
 }
 
 func (e *DiagnosticsError) Error() string {
 	return e.Diagnostics.Error()
 }
 
+func (e *DiagnosticsError) Unwrap() error { return e.Cause }
+
 // SplitDiagnostics separates the configuration mistakes a start-up error
-// carries (a *DiagnosticsError in its chain) from the rest: ok is false
-// when it carries none; rest joins the other errors joined with it (nil
-// when there are none), to be printed after the diagnostics.
+// carries (every *DiagnosticsError in its tree of joined errors, in order)
+// from the rest: ok is false when it carries none; rest joins the other
+// errors (nil when there are none), to be printed after the diagnostics.
 func SplitDiagnostics(err error) (diags hcl.Diagnostics, rest error, ok bool) {
-	var de *DiagnosticsError
-	if !errors.As(err, &de) {
+	var others []error
+	var walk func(error)
+	walk = func(e error) {
+		if joined, isJoin := e.(interface{ Unwrap() []error }); isJoin {
+			for _, inner := range joined.Unwrap() {
+				walk(inner)
+			}
+			return
+		}
+		var de *DiagnosticsError
+		if errors.As(e, &de) {
+			diags = append(diags, de.Diagnostics...)
+			ok = true
+			return
+		}
+		others = append(others, e)
+	}
+	if err != nil {
+		walk(err)
+	}
+	if !ok {
 		return nil, nil, false
 	}
-	joined, isJoin := err.(interface{ Unwrap() []error })
-	if !isJoin {
-		return de.Diagnostics, nil, true
-	}
-	var others []error
-	for _, e := range joined.Unwrap() {
-		if !errors.As(e, new(*DiagnosticsError)) {
-			others = append(others, e)
-		}
-	}
-	return de.Diagnostics, errors.Join(others...), true
+	return diags, errors.Join(others...), true
 }
 
 // UnsafePathError is owned.UnsafePathError: a state or socket path another

@@ -26,15 +26,14 @@ import (
 // Launch starts every plugin process in parallel and describes it (a
 // plugin run in process is only described).
 func (mg *Manager) Launch(ctx context.Context) error {
-	// Plugins keep their data in the state directory: one another user
-	// can write is refused before any plugin starts (validate included).
-	// Launch does not create it; the host's Start does.
-	if dir := mg.cfg.Deployment.StateDir; dir != "" {
-		if _, err := os.Lstat(dir); err == nil {
-			if err := owned.Dir(dir, "state directory"); err != nil {
-				return err
-			}
-		}
+	// Plugins keep their data in the state directory: one that cannot be
+	// one, or another user can write, is refused (validate included), at
+	// state_dir's line. Launch does not create it; the host's Start does,
+	// after the same check. The plugins are still launched, so that a
+	// validate reports their mistakes too.
+	stateErr := CheckStateDir(mg.cfg.Deployment)
+	if errors.As(stateErr, new(*owned.UnsafePathError)) {
+		return stateErr // one another user controls: no plugin starts at all
 	}
 	dir, err := makeSocketDir()
 	if err != nil {
@@ -56,7 +55,67 @@ func (mg *Manager) Launch(ctx context.Context) error {
 		}
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return mergeErrors(append([]error{stateErr}, errs...))
+}
+
+// CheckStateDir checks the deployment's state directory before anything
+// is kept there (owned.CheckDir: a directory, or a path where one can be
+// made, off the kernel's filesystems, safe from other users): nil, or a
+// *DiagnosticsError at state_dir's line (the deployment block's, for the
+// default state directory). Validate and run call this one function.
+func CheckStateDir(dep *config.Deployment) error {
+	if dep.StateDir == "" {
+		return nil
+	}
+	err := owned.CheckDir(dep.StateDir, "state directory")
+	if err == nil {
+		return nil
+	}
+	subject, detail := dep.StateDirRange, err.Error()+"."
+	if subject == (hcl.Range{}) {
+		subject = dep.DeclRange
+		detail = fmt.Sprintf("The default state directory %s: %s", dep.StateDir, detail)
+	}
+	return &DiagnosticsError{Diagnostics: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unusable state directory",
+		Detail: detail, Subject: subject.Ptr()}}, Cause: err}
+}
+
+// pluginStateDir is the directory private to one plugin, under the
+// deployment's state directory.
+func (mg *Manager) pluginStateDir(m *Plugin) string {
+	return filepath.Join(mg.cfg.Deployment.StateDir, "plugins", m.Name())
+}
+
+// checkFilePaths checks a plugin's file paths as the host will hand them
+// over: a config field named path, of kind string, names a file the
+// plugin keeps (sdk/PROTOCOL.md), relative to its state directory. Each
+// must be usable (owned.CheckFile) — not a directory, not on a kernel
+// filesystem — reported at the attribute's line, in validate as in run.
+func (mg *Manager) checkFilePaths(m *Plugin) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, f := range m.desc.Config {
+		if f.Name != "path" || f.Kind != effects.KindString {
+			continue
+		}
+		v, ok := m.values.Get(f.Name)
+		if !ok || v.IsNull() {
+			continue
+		}
+		path, _ := v.AsString()
+		if path == "" {
+			continue // the plugin's own check says what an empty path means
+		}
+		if !filepath.IsAbs(path) {
+			if mg.cfg.Deployment.StateDir == "" {
+				continue
+			}
+			path = filepath.Join(mg.pluginStateDir(m), path)
+		}
+		if err := owned.CheckFile(path, "file"); err != nil {
+			diags = append(diags, config.PluginDiagnostic(m.decl, []string{f.Name}, hcl.DiagError, "Unusable file path", err.Error()+"."))
+		}
+	}
+	return diags
 }
 
 // describeOnly launches a plugin only to ask what it serves: the plugin a
@@ -109,9 +168,15 @@ func (mg *Manager) Check() error {
 	var diags hcl.Diagnostics
 	ops := map[string][]effects.OpID{}
 	for _, m := range mg.plugins {
+		if m.desc.Name == "" {
+			continue // not described (it failed to launch): Launch said why
+		}
 		values, d := config.DecodePluginConfig(m.decl, m.desc.Config)
 		diags = append(diags, d...)
 		m.values = overrideConfig(values, mg.cfg.PluginConfig[m.Name()])
+		if !d.HasErrors() {
+			diags = append(diags, mg.checkFilePaths(m)...)
+		}
 		for _, op := range m.desc.Ops {
 			ops[m.Name()] = append(ops[m.Name()], op.ID)
 		}
@@ -282,7 +347,7 @@ func (mg *Manager) wake(m *Plugin) {
 func (mg *Manager) configureInstance(ctx context.Context, m *Plugin, inst *instance) error {
 	ctx, cancel := context.WithTimeout(ctx, mg.cfg.StartTimeout)
 	defer cancel()
-	stateDir := filepath.Join(mg.cfg.Deployment.StateDir, "plugins", m.Name())
+	stateDir := mg.pluginStateDir(m)
 	if err := os.MkdirAll(stateDir, 0o700); err != nil {
 		return &LaunchError{Plugin: m.Name(), Reason: "cannot create the plugin's state directory", Err: err}
 	}

@@ -50,7 +50,7 @@ func TestBundleDiffShowsEveryFieldAndHidesSecrets(t *testing.T) {
 	}
 	text := out.String()
 	for _, want := range []string{
-		"fields that differ at line 4 (3):",
+		"fields that differ at line 4:",
 		"outputs.map.n.int          A: \"161\"\n                             B: \"185\"",
 		"outputs.map.private.bytes  A: (secret)\n                             B: (secret)",
 		"outputs.map.public.bytes   A: \"a1010203\"\n                             B: \"b9010203\"",
