@@ -73,7 +73,7 @@ var tracingSpec = bodySpec[Tracing]{
 	attrs: []attrSpec[Tracing]{
 		{name: "exporter", required: true, example: `"otlp"`, decode: func(d *decoder, t *Tracing, a *hcl.Attribute) {
 			t.Exporter, t.ExporterRange = d.oneOf(a, "tracing exporter", []string{TracingOTLP, TracingStdout},
-				`"otlp" sends spans to an OpenTelemetry collector over OTLP/gRPC at endpoint; "stdout" writes them to the host's standard output as JSON`)
+				`"otlp" sends spans to an OpenTelemetry collector over OTLP/gRPC at endpoint; "stdout" writes them as JSON lines to standard output (standard error under protocol run, whose standard output is its outcome)`)
 		}},
 		{name: "endpoint", decode: func(d *decoder, t *Tracing, a *hcl.Attribute) {
 			if addr, ok := d.hostPortAttr(a, `"127.0.0.1:4317"`); ok {

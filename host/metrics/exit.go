@@ -9,13 +9,13 @@ import (
 
 var (
 	signalRE = regexp.MustCompile(`killed by signal (\d+)`)
-	statusRE = regexp.MustCompile(`exit status (\d+)`)
+	statusRE = regexp.MustCompile(`exit(?:ed with)? status (\d+)`)
 )
 
 // ExitReason reduces a plugin's last exit, as its status says it
 // (PluginStatus.LastExit: free text that may quote an error), to the
 // bounded form the reason label takes: "killed by signal N" (N 1–64),
-// "exit status N" (N 0–255), "call stream broke", "unresponsive",
+// "exited with status N" (N 0–255), "call stream broke", "unresponsive",
 // "restart failed", "lazy start failed", "exited", or "other".
 func ExitReason(lastExit string) string {
 	switch {
@@ -34,7 +34,7 @@ func ExitReason(lastExit string) string {
 	}
 	if m := statusRE.FindStringSubmatch(lastExit); m != nil {
 		if n, err := strconv.Atoi(m[1]); err == nil && n >= 0 && n <= 255 {
-			return fmt.Sprintf("exit status %d", n)
+			return fmt.Sprintf("exited with status %d", n)
 		}
 		return otherLabel
 	}

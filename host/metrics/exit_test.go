@@ -15,7 +15,9 @@ func TestExitReason(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"process killed by signal 9 (killed)", "killed by signal 9"},
 		{"killed by signal 15 (terminated)", "killed by signal 15"},
-		{"process exit status 3", "exit status 3"},
+		{"process exit status 3", "exited with status 3"},
+		{"exited with status 3", "exited with status 3"},
+		{"killed by signal 9 (SIGKILL), sent by the host: call stream to the plugin broke", "killed by signal 9"},
 		{"process exited", "exited"},
 		{"call stream to the plugin broke; process group killed", "call stream broke"},
 		{"unresponsive: 3 consecutive health probes failed (last: service reports unhealthy: <anything the plugin says>); process group killed", "unresponsive"},

@@ -35,7 +35,7 @@ func Families() []Family {
 	return []Family{
 		{PluginState, "gauge", "1 for the state each plugin is in, 0 for the others.", []string{"agent", "plugin", "state"}},
 		{PluginRestarts, "counter", "Restarts of each plugin's process since the host started.", []string{"agent", "plugin"}},
-		{PluginLastExit, "gauge", "1, labelled with why each plugin's last process ended (killed by signal N, exit status N, call stream broke, unresponsive, restart failed, lazy start failed, exited, other).", []string{"agent", "plugin", "reason"}},
+		{PluginLastExit, "gauge", "1, labelled with why each plugin's last process ended (killed by signal N, exited with status N, call stream broke, unresponsive, restart failed, lazy start failed, exited, other).", []string{"agent", "plugin", "reason"}},
 		{PluginCircuitOpen, "gauge", "1 while each plugin's circuit breaker is open (calls fail fast), else 0.", []string{"agent", "plugin"}},
 		{Calls, "counter", "Calls routed, by the plugin serving the operation and the operation (unknown: an operation no plugin serves).", []string{"agent", "plugin", "op"}},
 		{CallErrors, "counter", "Routed calls that failed, by operation and error code.", []string{"agent", "plugin", "op", "code"}},
