@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/aymanbagabas/go-udiff"
 	"github.com/spf13/cobra"
@@ -48,6 +50,8 @@ files that are not in canonical layout. --diff prints a unified diff of
 each change. A file that does not parse is never rewritten: its mistakes
 are printed at file:line:col, as validate prints them.
 
+terraform fmt's one-dash spellings (-check, -diff, -recursive) work too.
+
 Exit status: 0 when every file is (or now is) canonical; 3 with --check
 when any file is not; 1 when a file cannot be read, parsed or written.`,
 		Example: `  aura-host fmt examples/quickstart/deployment.hcl
@@ -63,8 +67,7 @@ when any file is not; 1 when a file cannot be read, parsed or written.`,
 	fl.BoolVar(&f.diff, "diff", false, "print a unified diff of each change")
 	fl.BoolVarP(&f.recursive, "recursive", "r", false, "also format the .hcl files in the sub-directories of each DIR")
 	cmd.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		// terraform fmt's flags take one dash; these take two.
-		return fmt.Errorf("%w (long flags take two dashes: --check, --diff, --recursive)", err)
+		return fmt.Errorf("%w (the flags are --check, --diff and --recursive)", err)
 	})
 	return cmd
 }
@@ -140,4 +143,23 @@ func fmtStdin(in io.Reader, out io.Writer, g *globals, f *fmtFlags) error {
 		return &exitError{code: fmtNotCanonical}
 	}
 	return nil
+}
+
+// terraformFlags lets fmt take terraform fmt's one-dash flags (-check,
+// -diff, -recursive) as well as --check: pflag alone would read -check as
+// the shorthands -c -h -e -c -k. args are the command line after the
+// program's name.
+func terraformFlags(args []string) []string {
+	i := slices.IndexFunc(args, func(a string) bool { return !strings.HasPrefix(a, "-") })
+	if i < 0 || args[i] != "fmt" {
+		return args
+	}
+	out := slices.Clone(args)
+	for j := i + 1; j < len(out) && out[j] != "--"; j++ {
+		switch out[j] {
+		case "-check", "-diff", "-recursive":
+			out[j] = "-" + out[j]
+		}
+	}
+	return out
 }

@@ -80,6 +80,10 @@ func TestFmtCheckListsAndChangesNothing(t *testing.T) {
 	if _, _, code := fmtRun(t, dir, "", "--check", "b.hcl"); code != 0 {
 		t.Errorf("fmt --check of a canonical file: exit %d", code)
 	}
+	// terraform fmt's one-dash spelling means the same.
+	if out, errOut, code := fmtRun(t, dir, "", "-check", "-diff", "a.hcl"); code != 3 || !strings.HasPrefix(out, "a.hcl\n--- old/a.hcl") {
+		t.Errorf("fmt -check -diff: exit %d, stdout %q, stderr %q; want exit 3, a.hcl and its diff", code, out, errOut)
+	}
 }
 
 // TestFmtRewritesAndIsIdempotent: with no argument, the current
@@ -162,7 +166,7 @@ func TestFmtMistakenUse(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-check"}, "long flags take two dashes: --check"},
+		{[]string{"--chek"}, "the flags are --check, --diff and --recursive"},
 		{[]string{"p.json"}, "p.json: not a .hcl file"},
 		{[]string{"missing"}, "missing: no such file or directory"},
 	} {
