@@ -409,3 +409,31 @@ func TestUndeliveredAndDuplicatedMessages(t *testing.T) {
 		t.Errorf("outcome row %+v, want the failed run", r)
 	}
 }
+
+// Two machines that each receive, before sending, what the other sends
+// after receiving: no order puts every arrival after its send. The view
+// is still built (the earliest waiting arrival placed first) and says so.
+func TestMessagesWaitingOnEachOtherStillGetAnOrder(t *testing.T) {
+	t.Parallel()
+	head := trace.Header{Format: trace.Format, Protocol: "p", Roles: []string{"A"}, SessionText: testSession,
+		Scheduler: policy.Scheduler("aura.vm.scheduler.round_robin"), Granularity: policy.Full}
+	entries := func(me, peer, in, out string) []trace.Entry {
+		return []trace.Entry{
+			{OrderingKey: 1, Kind: trace.KindDeliver, Role: me, Peer: peer, Interface: trace.InterfaceChannel, Operation: in, Inputs: effects.Uint(0), Outputs: effects.Null()},
+			{OrderingKey: 2, EffectID: 1, Kind: trace.KindSend, Role: me, Peer: peer, Interface: trace.InterfaceChannel, Operation: out, Inputs: effects.Null(), Outputs: effects.Uint(0)},
+		}
+	}
+	w := bundle.NewWriter("d", 1, nil)
+	w.Trace("r", "A", "alice", &trace.Trace{Header: head, Entries: entries("A", "B", "X", "Y")})
+	w.Trace("r", "B", "bob", &trace.Trace{Header: head, Entries: entries("B", "A", "Y", "X")})
+	v, err := view.Read("cycle.jsonl", w.Bytes(), view.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Rows) != 4 || len(v.Messages) != 2 {
+		t.Fatalf("%d rows and %d messages, want 4 and 2", len(v.Rows), len(v.Messages))
+	}
+	if len(v.Notes) == 0 || !strings.Contains(v.Notes[0], "arrive before they are sent") {
+		t.Errorf("notes %q, want one saying arrivals come before their sends", v.Notes)
+	}
+}
