@@ -26,8 +26,8 @@ is found at its index.
 A simulation bundle is what ` + "`aura-host simulate --record FILE`" + ` writes: a
 header line ({"format":"aura-sim-bundle/v1", the seed, ...}), each fault as
 applied on virtual time, then for each run and role a {"trace":...} line
-(with the virtual time of that machine's entries) followed by its trace as
-above, and each run's outcome. Every trace command accepts either kind.`,
+followed by that machine's trace as above and a {"times":...} line (when
+its entries happened), and each run's outcome. Every trace command accepts either kind.`,
 		Example: `  aura-host trace replay recovery.jsonl
   aura-host trace diff seed1.jsonl seed2.jsonl
   aura-host trace view seed-7.jsonl -o run.html`,

@@ -10,9 +10,10 @@
 //
 // A bundle is JSON Lines: a header {"format":"aura-sim-bundle/v1", the
 // deployment, the seed, the determinism profile}, each fault as applied on
-// virtual time, then per run and role a {"trace":...} line (its "times":
-// the virtual time of the machine's entries, as [entry index, ms] marks)
-// followed by that machine's vm trace, each run's outcome, and the end.
+// virtual time, then per run and role a {"trace":...} line followed by
+// that machine's vm trace and a {"times":...} line (the virtual time of
+// its entries, as [entry index, ms] marks), each run's outcome, and the
+// end.
 //
 // It may import vm, vm/trace, vm/policy and host/session; it must not
 // import host/sim (the driver imports it) or anything that starts a
@@ -21,6 +22,6 @@
 // Invariants: the writer's lines are JSON with sorted keys and nothing
 // from the wall clock, so a seed gives the same bytes; every bundle line
 // the reader does not know as the bundle's own ("fault", "trace",
-// "trace_error", "outcome", "end", each alone on its line) belongs to the
+// "trace_error", "times", "outcome", "end", each alone on its line) belongs to the
 // machine trace it follows, and a trace line outside one is an error.
 package bundle

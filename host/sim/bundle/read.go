@@ -53,8 +53,9 @@ type Machine struct {
 	Run, Role, Agent string
 	Marker           int
 	First, End       int
-	// Times are the virtual-time marks of its entries (Writer.TimedTrace),
-	// empty in a bundle recorded without them.
+	// Times are the virtual-time marks of its entries, from the
+	// {"times":...} line after its trace (Writer.TimedTrace); empty in a
+	// bundle recorded without them.
 	Times []TimeMark
 }
 
@@ -72,7 +73,7 @@ type Outcome struct {
 
 // bundleKeys are the keys of the bundle's own lines, each alone on its
 // line; every other line inside a trace section is the machine's.
-var bundleKeys = []string{"fault", "trace", "trace_error", "outcome", "end"}
+var bundleKeys = []string{"fault", "trace", "trace_error", "times", "outcome", "end"}
 
 // Hash is what a simulation reports for the bundle (Hash).
 func (b *Bundle) Hash() string { return Hash(b.Raw) }
@@ -131,19 +132,26 @@ func Read(file string, raw []byte) (*Bundle, error) {
 		switch key {
 		case "trace":
 			t := Machine{Marker: i, First: i + 1, End: i + 1}
-			var m struct {
-				Run, Role, Agent string
-				Times            [][2]int64
-			}
+			var m struct{ Run, Role, Agent string }
 			if err := json.Unmarshal(body, &m); err != nil {
 				return nil, fmt.Errorf("read bundle %s: line %d: %w", file, i+1, err)
 			}
 			t.Run, t.Role, t.Agent = m.Run, m.Role, m.Agent
-			for _, p := range m.Times {
-				t.Times = append(t.Times, TimeMark{Entry: int(p[0]), Ms: p[1]})
-			}
 			b.Traces = append(b.Traces, t)
 			cur = &b.Traces[len(b.Traces)-1]
+		case "times":
+			var m struct {
+				Run, Role string
+				At        [][2]int64
+			}
+			if err := json.Unmarshal(body, &m); err != nil {
+				return nil, fmt.Errorf("read bundle %s: line %d: %w", file, i+1, err)
+			}
+			if k := len(b.Traces) - 1; k >= 0 && b.Traces[k].Run == m.Run && b.Traces[k].Role == m.Role {
+				for _, p := range m.At {
+					b.Traces[k].Times = append(b.Traces[k].Times, TimeMark{Entry: int(p[0]), Ms: p[1]})
+				}
+			}
 		case "outcome":
 			var o Outcome
 			if err := json.Unmarshal(body, &o); err == nil {

@@ -59,20 +59,24 @@ type TimeMark struct {
 	Ms    int64
 }
 
-// TimedTrace records one machine's trace with the virtual time of its
-// entries: the {"trace":...} line carries them as "times", a list of
-// [entry index, ms] pairs in order (left out when there are none), which
-// `aura-host trace view` draws the time axis from.
+// TimedTrace records one machine's trace and the virtual time of its
+// entries: after the trace, a {"times":{"run","role","at"}} line whose
+// "at" is a list of [entry index, ms] marks in order (no line when there
+// are none), which `aura-host trace view` draws the time axis from. It
+// follows the trace so that a comparison of two bundles meets a
+// difference in what the machine did before one in when.
 func (b *Writer) TimedTrace(run, role, agent string, t *trace.Trace, times []TimeMark) {
-	head := map[string]any{"run": run, "role": role, "agent": agent}
-	if len(times) > 0 {
-		pairs := make([][2]int64, len(times))
-		for i, m := range times {
-			pairs[i] = [2]int64{int64(m.Entry), m.Ms}
+	defer func() {
+		if len(times) == 0 {
+			return
 		}
-		head["times"] = pairs
-	}
-	b.line(map[string]any{"trace": head})
+		at := make([][2]int64, len(times))
+		for i, m := range times {
+			at[i] = [2]int64{int64(m.Entry), m.Ms}
+		}
+		b.line(map[string]any{"times": map[string]any{"run": run, "role": role, "at": at}})
+	}()
+	b.line(map[string]any{"trace": map[string]any{"run": run, "role": role, "agent": agent}})
 	if t == nil {
 		return
 	}

@@ -67,7 +67,6 @@ type builder struct {
 	sendItem map[int]itemRef   // message: its send item
 	arrItem  map[int]itemRef   // message: its arrive item
 	dupOf    map[int]int       // a duplicate delivery's message: the original
-	runMachs map[string]int    // machines per run
 	outcomes map[string]*Run   // by run name
 	notes    map[string]string // deduplicated notes
 	// partition holds the lifelines of the last partition started, for
@@ -165,7 +164,7 @@ func FromTrace(file string, t *trace.Trace, opt Options) (*View, error) {
 func newBuilder(v *View) *builder {
 	return &builder{v: v, lanes: map[string]int{}, roleLane: map[string]int{}, sends: map[string]int{},
 		delivers: map[string]bool{}, sendItem: map[int]itemRef{}, arrItem: map[int]itemRef{}, dupOf: map[int]int{},
-		runMachs: map[string]int{}, outcomes: map[string]*Run{}, notes: map[string]string{}}
+		outcomes: map[string]*Run{}, notes: map[string]string{}}
 }
 
 // lane returns the lifeline named name, adding it (with role, if any).
@@ -223,7 +222,6 @@ func (bd *builder) note(s string) {
 func (bd *builder) machine(m recorded) {
 	mi := len(bd.items)
 	var items []item
-	bd.runMachs[m.run]++
 	mark := -1 // the time mark of entry ei
 	for ei := range m.t.Entries {
 		e := &m.t.Entries[ei]

@@ -96,10 +96,18 @@ func (bd *builder) order(faults []bundle.Fault, endMs int64, maxRows int) ([]Row
 	}
 	var rows []Row
 	// timeOf is when machine m's next item happens, at the earliest.
+	// sentBy is the message whose send an arrival waits for: a duplicate
+	// delivery's original.
+	sentBy := func(msg int) int {
+		if orig, ok := bd.dupOf[msg]; ok {
+			return orig
+		}
+		return msg
+	}
 	timeOf := func(m int, it *item) int64 {
 		t := lb[m]
 		if it.arriveOf >= 0 {
-			if s, ok := sentAt[it.arriveOf]; ok {
+			if s, ok := sentAt[sentBy(it.arriveOf)]; ok {
 				t = max(t, s)
 			}
 		}
@@ -131,8 +139,8 @@ func (bd *builder) order(faults []bundle.Fault, endMs int64, maxRows int) ([]Row
 		it := &bd.items[m][next[m]]
 		c := candidate{time: timeOf(m, it), class: classEntry, step: it.row.Step, src: m}
 		if it.arriveOf >= 0 {
-			if _, sent := sentAt[it.arriveOf]; !sent {
-				waiting[it.arriveOf] = append(waiting[it.arriveOf], m)
+			if _, sent := sentAt[sentBy(it.arriveOf)]; !sent {
+				waiting[sentBy(it.arriveOf)] = append(waiting[sentBy(it.arriveOf)], m)
 				blocked[m] = true
 				push(&stuck, c)
 				return

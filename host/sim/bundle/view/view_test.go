@@ -367,3 +367,73 @@ func TestViewOfASimulationIsOnVirtualTime(t *testing.T) {
 		t.Errorf("no message between hub and a was sent during the partition: the test's run does not show what it should")
 	}
 }
+
+// A message sent and never delivered ends in a cross (Arrive -1, and a
+// note says so); one delivered twice is two arrows from the one send.
+func TestUndeliveredAndDuplicatedMessages(t *testing.T) {
+	t.Parallel()
+	head := trace.Header{Format: trace.Format, Protocol: "p", Roles: []string{"A"}, SessionText: testSession,
+		Scheduler: policy.Scheduler("aura.vm.scheduler.round_robin"), Granularity: policy.Full}
+	a := &trace.Trace{Header: head, Entries: []trace.Entry{
+		{OrderingKey: 1, Kind: trace.KindSend, Role: "A", Peer: "B", Interface: trace.InterfaceChannel, Operation: "Hello", Inputs: effects.Bytes([]byte("hi")), Outputs: effects.Uint(0)},
+		{OrderingKey: 2, EffectID: 1, Kind: trace.KindSend, Role: "A", Peer: "B", Interface: trace.InterfaceChannel, Operation: "Bye", Inputs: effects.Bytes([]byte("bye!")), Outputs: effects.Uint(1)},
+	}}
+	head.Roles = []string{"B"}
+	deliver := trace.Entry{OrderingKey: 1, Kind: trace.KindDeliver, Role: "B", Peer: "A", Interface: trace.InterfaceChannel, Operation: "Hello", Inputs: effects.Uint(0), Outputs: effects.Bytes([]byte("hi"))}
+	again := deliver
+	again.EffectID, again.OrderingKey = 1, 2
+	b := &trace.Trace{Header: head, Entries: []trace.Entry{deliver, again}}
+	w := bundle.NewWriter("d", 1, nil)
+	w.TimedTrace("r", "A", "alice", a, []bundle.TimeMark{{Entry: 0, Ms: 0}, {Entry: 1, Ms: 40}})
+	w.TimedTrace("r", "B", "bob", b, []bundle.TimeMark{{Entry: 0, Ms: 10}, {Entry: 1, Ms: 20}})
+	w.Outcome("r", "failed", "timed out", 100, 4)
+	w.End(100)
+	v, err := view.Read("d.jsonl", w.Bytes(), view.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range v.Messages {
+		got = append(got, fmt.Sprintf("%s %d B %d→%d rows %d→%d", m.Label, m.Size, m.From, m.To, m.Send, m.Arrive))
+	}
+	// Rows by time: Hello sent (0 ms), delivered (10), again (20), Bye sent
+	// (40), the outcome, the end.
+	want := []string{"Hello 2 B 0→1 rows 0→1", "Bye 4 B 0→1 rows 3→-1", "Hello 2 B 0→1 rows 0→2"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("messages\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(v.Notes) != 1 || !strings.Contains(v.Notes[0], "1 message(s) were sent but never delivered") {
+		t.Errorf("notes %q", v.Notes)
+	}
+	if r := v.Rows[len(v.Rows)-2]; r.Kind != view.RowOutcome || !r.Bad || r.Error != "timed out" {
+		t.Errorf("outcome row %+v, want the failed run", r)
+	}
+}
+
+// Two machines that each receive, before sending, what the other sends
+// after receiving: no order puts every arrival after its send. The view
+// is still built (the earliest waiting arrival placed first) and says so.
+func TestMessagesWaitingOnEachOtherStillGetAnOrder(t *testing.T) {
+	t.Parallel()
+	head := trace.Header{Format: trace.Format, Protocol: "p", Roles: []string{"A"}, SessionText: testSession,
+		Scheduler: policy.Scheduler("aura.vm.scheduler.round_robin"), Granularity: policy.Full}
+	entries := func(me, peer, in, out string) []trace.Entry {
+		return []trace.Entry{
+			{OrderingKey: 1, Kind: trace.KindDeliver, Role: me, Peer: peer, Interface: trace.InterfaceChannel, Operation: in, Inputs: effects.Uint(0), Outputs: effects.Null()},
+			{OrderingKey: 2, EffectID: 1, Kind: trace.KindSend, Role: me, Peer: peer, Interface: trace.InterfaceChannel, Operation: out, Inputs: effects.Null(), Outputs: effects.Uint(0)},
+		}
+	}
+	w := bundle.NewWriter("d", 1, nil)
+	w.Trace("r", "A", "alice", &trace.Trace{Header: head, Entries: entries("A", "B", "X", "Y")})
+	w.Trace("r", "B", "bob", &trace.Trace{Header: head, Entries: entries("B", "A", "Y", "X")})
+	v, err := view.Read("cycle.jsonl", w.Bytes(), view.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Rows) != 4 || len(v.Messages) != 2 {
+		t.Fatalf("%d rows and %d messages, want 4 and 2", len(v.Rows), len(v.Messages))
+	}
+	if len(v.Notes) == 0 || !strings.Contains(v.Notes[0], "arrive before they are sent") {
+		t.Errorf("notes %q, want one saying arrivals come before their sends", v.Notes)
+	}
+}
