@@ -93,7 +93,7 @@ func WriteDivergence(w io.Writer, d Divergence) {
 // any other string quoted.
 func renderField(field string, v effects.Value) string {
 	switch {
-	case SecretPath(field):
+	case SecretPath(field), IsSecret(field[strings.LastIndex(field, ".")+1:], v):
 		return Secret
 	case strings.HasPrefix(field, "inputs") || strings.HasPrefix(field, "outputs"):
 		return Abbreviate(v, 100)

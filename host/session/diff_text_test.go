@@ -49,13 +49,28 @@ func TestTraceDiffShowsEveryFieldAndHidesSecrets(t *testing.T) {
 // The one redaction rule, in each form it takes.
 func TestRedactionRule(t *testing.T) {
 	for path, secret := range map[string]bool{"outputs.private": true, "outputs.map.keys[1].secret.bytes": true,
-		"inputs.nonces[0]": true, "outputs.public": false, "outputs.privateish": false} {
+		"inputs.nonces[0]": true, "outputs.public": false, "outputs.privateish": false,
+		"inputs.map.key.bytes": true, "inputs.map.key.string": false} {
 		if SecretPath(path) != secret {
 			t.Errorf("SecretPath(%q) = %v", path, !secret)
 		}
 	}
-	got := RedactJSON(map[string]any{"map": map[string]any{"private": map[string]any{"bytes": "abcd"}, "public": "x"}})
-	if m := got.(map[string]any)["map"].(map[string]any); m["private"] != Secret || m["public"] != "x" {
+	got := RedactJSON(map[string]any{"map": map[string]any{"private": map[string]any{"bytes": "abcd"}, "public": "x",
+		"key": map[string]any{"bytes": "abcd"}}})
+	if m := got.(map[string]any)["map"].(map[string]any); m["private"] != Secret || m["public"] != "x" || m["key"] != Secret {
 		t.Errorf("RedactJSON = %v", got)
+	}
+	// crypto.ed25519_sign's key argument is a private key; a storage key
+	// is a string and stays.
+	signArgs := Redact(effects.Map(map[string]effects.Value{"msg": effects.Bytes([]byte("hi")), "key": effects.Bytes([]byte{0xde, 0xad})}))
+	if k, _ := signArgs.Get("key"); !k.Equal(effects.String(Secret)) {
+		t.Errorf("Redact(sign args) = %v, want the key hidden", signArgs)
+	}
+	storeArgs := Redact(effects.Map(map[string]effects.Value{"key": effects.String("readme")}))
+	if k, _ := storeArgs.Get("key"); !k.Equal(effects.String("readme")) {
+		t.Errorf("Redact(store args) = %v, want a storage key shown", storeArgs)
+	}
+	if got := renderField("inputs.key", effects.Bytes([]byte{0xde, 0xad})); got != Secret {
+		t.Errorf("renderField(inputs.key, bytes) = %q", got)
 	}
 }

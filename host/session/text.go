@@ -94,17 +94,32 @@ var secretFields = []string{"private", "secret", "nonces"}
 
 // IsSecretField is the one redaction rule of every text form (protocol
 // run's bindings, trace diff, a bundle's diff): the value of a map key
-// named private, secret or nonces is hidden, at any depth.
+// named private, secret or nonces is hidden, at any depth. So is a field
+// named key that holds bytes (IsSecret): the private key crypto's
+// ed25519_sign and ed25519_public_key take as an argument; a storage key
+// is a string and stays visible.
 func IsSecretField(key string) bool { return slices.Contains(secretFields, key) }
+
+// keyField is the field whose bytes are a private key.
+const keyField = "key"
+
+// IsSecret reports whether the value v of the map field named field is
+// hidden: a secret field's (IsSecretField), or bytes under key.
+func IsSecret(field string, v effects.Value) bool {
+	return IsSecretField(field) || field == keyField && v.Kind() == effects.KindBytes
+}
 
 // SecretPath reports whether a field path (outputs.private,
 // outputs.map.keys[1].secret.bytes) passes through a secret field, so that
 // the value found there must be hidden.
 func SecretPath(path string) bool {
+	prev := ""
 	for seg := range strings.FieldsFuncSeq(path, func(r rune) bool { return r == '.' || r == '[' || r == ']' }) {
-		if IsSecretField(seg) {
+		// key.bytes: bytes under key, in the JSON form of a value.
+		if IsSecretField(seg) || prev == keyField && seg == "bytes" {
 			return true
 		}
+		prev = seg
 	}
 	return false
 }
@@ -120,7 +135,7 @@ func RedactJSON(v any) any {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, f := range x {
-			if IsSecretField(k) {
+			if IsSecretField(k) || k == keyField && isJSONBytes(f) {
 				out[k] = Secret
 			} else {
 				out[k] = RedactJSON(f)
@@ -137,6 +152,14 @@ func RedactJSON(v any) any {
 	return v
 }
 
+// isJSONBytes reports whether v is the JSON form of a bytes value:
+// {"bytes": "0a1b"}.
+func isJSONBytes(v any) bool {
+	m, ok := v.(map[string]any)
+	_, b := m["bytes"]
+	return ok && len(m) == 1 && b
+}
+
 // Redact returns v with the values of its secret map fields (at any
 // depth: private keys, key-share scalars, signing nonces) replaced by the
 // string "(secret)": what may be written where people and logs read it.
@@ -145,7 +168,7 @@ func Redact(v effects.Value) effects.Value {
 	case effects.KindMap:
 		fields := map[string]effects.Value{}
 		for _, f := range v.Fields() {
-			if IsSecretField(f.Key) {
+			if IsSecret(f.Key, f.Value) {
 				fields[f.Key] = effects.String(Secret)
 			} else {
 				fields[f.Key] = Redact(f.Value)
