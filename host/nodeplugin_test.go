@@ -5,13 +5,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aurahost/aura-host/internal/nodeexample"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -20,31 +19,6 @@ import (
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/supervise"
 )
-
-// nodePluginScript is the Node.js example plugin (examples/node-plugin),
-// ready to run: node on PATH and its npm packages installed. Without node
-// the test is skipped on a developer's machine; under CI (CI set) it fails,
-// since CI installs both (.ci/run).
-func nodePluginScript(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "examples", "node-plugin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	missing := ""
-	if _, err := exec.LookPath("node"); err != nil {
-		missing = "node is not on PATH"
-	} else if _, err := os.Stat(filepath.Join(dir, "node_modules", "@grpc", "grpc-js")); err != nil {
-		missing = "examples/node-plugin/node_modules is missing"
-	}
-	if missing != "" {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s: install Node.js and run `npm ci` in examples/node-plugin to run this test", missing)
-		}
-		t.Fatalf("%s: CI must run the Node.js example plugin: install nodejs and npm, then run `npm ci` in examples/node-plugin (.ci/run does both)", missing)
-	}
-	return filepath.Join(dir, "plugin.js")
-}
 
 // nestedMaps wraps leaf in n maps {"v": ...}: leaf sits n levels below the
 // result.
@@ -65,7 +39,7 @@ func nestedMaps(n int, leaf effects.Value) effects.Value {
 // effects.MaxDepth was lowered from 64, such a value broke the plugin's call
 // stream and the host restarted it.
 func TestNodePluginRoundTripsValuesAtTheDepthLimit(t *testing.T) {
-	script := nodePluginScript(t)
+	script := nodeexample.Script(t)
 	dep := deployment(t, `deployment "t" {
   mode = "testing"
 }
@@ -155,7 +129,7 @@ func (b *lockedBuffer) String() string {
 // (AURA_NODE_EXAMPLE_BREAK), logging to the returned buffer.
 func startBrokenNode(t *testing.T, brk string) (*host.Host, *lockedBuffer) {
 	t.Helper()
-	script := nodePluginScript(t)
+	script := nodeexample.Script(t)
 	dep := deployment(t, `deployment "t" {
   mode = "testing"
 }

@@ -8,10 +8,11 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aurahost/aura-host/internal/nodeexample"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -28,34 +29,11 @@ import (
 // that the host's router never lets a plugin see (a malformed call, a call
 // before Configure, bad arguments), and the stream's rules.
 
-// nodePlugin returns the example's script, or skips (no node, outside CI)
-// or fails (under CI, which installs both: .ci/run).
-func nodePlugin(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "examples", "node-plugin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	missing := ""
-	if _, err := exec.LookPath("node"); err != nil {
-		missing = "node is not on PATH"
-	} else if _, err := os.Stat(filepath.Join(dir, "node_modules", "@grpc", "grpc-js")); err != nil {
-		missing = "examples/node-plugin/node_modules is missing"
-	}
-	if missing != "" {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s: install Node.js and run `npm ci` in examples/node-plugin to run this test", missing)
-		}
-		t.Fatalf("%s: CI must run the Node.js example plugin: install nodejs and npm, then run `npm ci` in examples/node-plugin (.ci/run does both)", missing)
-	}
-	return filepath.Join(dir, "plugin.js")
-}
-
 // launchNode starts the Node plugin through go-plugin and returns the
 // contract client and the go-plugin client.
 func launchNode(t *testing.T) (*Client, *plugin.Client) {
 	t.Helper()
-	script := nodePlugin(t)
+	script := nodeexample.Script(t)
 	pc := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  Handshake,
 		VersionedPlugins: ClientPlugins(),
@@ -294,7 +272,7 @@ func checkNodeStream(ctx context.Context, t *testing.T, c *Client) {
 // Started by hand (no magic cookie), the plugin explains itself on stderr,
 // prints nothing on stdout and exits 1.
 func TestNodePluginStartedByHandExplainsItself(t *testing.T) {
-	script := nodePlugin(t)
+	script := nodeexample.Script(t)
 	cmd := exec.Command("node", script)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	var stdout, stderr bytes.Buffer

@@ -68,6 +68,7 @@ var Rules = []Rule{
 	{Pkg: "internal/archtest/...", Why: "checks the rules; imports nothing of the project"},
 	{Pkg: "internal/descriptor/...", May: []string{"effects"}, Std: slices.Concat(vmStd, []string{"crypto/ed25519"}),
 		Why: "the signed rendezvous descriptor's format, which host, the rendezvous service and the transport share; pure: the caller passes the time"},
+	{Pkg: "internal/nodeexample/...", Why: "finds the Node.js example plugin for the tests that run it; imports nothing of the project"},
 	{Pkg: "internal/netns/...", Why: "builds network namespaces for tests that cross a network; imports nothing of the project"},
 	{Pkg: "internal/hclfmt/...", May: []string{"config", "internal/hclsafe", "internal/atomicfile"}, TestMay: []string{"vm/syntax"},
 		Why: "canonical layout of HCL files (aura-host fmt): reads files as config does and writes them with internal/atomicfile; " +
@@ -75,11 +76,11 @@ var Rules = []Rule{
 	{Pkg: "internal/hclsafe/...", Std: vmStd,
 		Why: "a pure pre-scan of HCL bytes that config and the VM's front end share; imports hcl and pure standard packages only, since vm/syntax calls it"},
 
-	{Pkg: "sdk", May: []string{"effects/...", "sdk/internal/proto/..."},
+	{Pkg: "sdk", May: []string{"effects/...", "sdk/internal/proto/..."}, TestMay: []string{"internal/nodeexample"},
 		Why: "the only package that touches the generated protobuf code; conversion lives in sdk/convert.go"},
 	{Pkg: "sdk/internal/proto/...", May: []string{"sdk/internal/proto/..."},
 		Why: "generated code: reachable only through sdk (the compiler enforces sdk/...; this rule keeps sdk/sdktest out too)"},
-	{Pkg: "sdk/conformance", May: []string{"sdk", "effects"},
+	{Pkg: "sdk/conformance", May: []string{"sdk", "effects"}, TestMay: []string{"internal/nodeexample"},
 		Why: "the conformance suite for plugins in any language: sees a plugin only through sdk's client (FrameStream for what is on the wire), never the generated types"},
 	{Pkg: "sdk/...", May: []string{"sdk", "sdk/sdktest", "sdk/conformance", "effects/..."},
 		Why: "sdk's helpers for plugin authors (sdktest) use sdk's hand-written types, never the generated ones"},
@@ -109,7 +110,7 @@ var Rules = []Rule{
 	// Inside host the arrows point one way: agent and sim build on host;
 	// host builds on supervise and admin, which never import host.
 	{Pkg: "host", May: []string{"effects/...", "sdk", "config/...", "vm/...", "host/supervise/...", "host/admin/...", "host/guard/...", "host/owned", "host/tracing"},
-		TestMay: []string{"sdk/sdktest", "plugins/...", "host/internal/..."},
+		TestMay: []string{"sdk/sdktest", "plugins/...", "host/internal/...", "internal/nodeexample"},
 		Why:     "the Host and its Router: never imports the agent runtime or the simulation built on it"},
 	{Pkg: "host/tracing", May: []string{"effects", "config"},
 		Why: "OpenTelemetry tracing (the provider a telemetry block chooses, the spans of routed calls and sessions): called by the router and the session runner, imports nothing that imports host"},

@@ -2,40 +2,15 @@ package conformance_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aurahost/aura-host/internal/nodeexample"
+
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk/conformance"
 )
-
-// nodeScript returns examples/node-plugin/plugin.js, or skips (no node,
-// outside CI) or fails (under CI, which installs node and runs npm ci:
-// .ci/run).
-func nodeScript(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "examples", "node-plugin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	missing := ""
-	if _, err := exec.LookPath("node"); err != nil {
-		missing = "node is not on PATH"
-	} else if _, err := os.Stat(filepath.Join(dir, "node_modules", "@grpc", "grpc-js")); err != nil {
-		missing = "examples/node-plugin/node_modules is missing"
-	}
-	if missing != "" {
-		if os.Getenv("CI") == "" {
-			t.Skipf("%s: install Node.js and run `npm ci` in examples/node-plugin to run this test", missing)
-		}
-		t.Fatalf("%s: CI runs the suite on the Node.js example: install nodejs and npm, then run `npm ci` in examples/node-plugin (.ci/run does both)", missing)
-	}
-	return filepath.Join(dir, "plugin.js")
-}
 
 // runNode runs the suite on the Node.js example, broken one way when
 // breakMode is set (AURA_NODE_EXAMPLE_BREAK, see its README).
@@ -53,7 +28,7 @@ func runNode(t *testing.T, script, breakMode string, timeout time.Duration) *con
 // its deadline and cancel checks; each way it can be broken on purpose
 // fails the check for that bug, by name.
 func TestNodeExampleConforms(t *testing.T) {
-	script := nodeScript(t)
+	script := nodeexample.Script(t)
 	r := runNode(t, script, "", 10*time.Second)
 	if len(r.Failed()) > 0 {
 		t.Fatalf("the Node.js example does not conform:\n%s", text(r))
