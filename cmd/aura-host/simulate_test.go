@@ -188,7 +188,7 @@ func TestSimulateRecordsReproducibleBundles(t *testing.T) {
 		}
 	}
 	m := regexp.MustCompile(`first divergence at line (\d+)`).FindStringSubmatch(out)
-	if m == nil || strings.Count(out, "  > "+m[1]+"  ") != 2 {
+	if m == nil || len(regexp.MustCompile(`(?m)^  >\s+`+m[1]+`  `).FindAllString(out, -1)) != 2 {
 		t.Errorf("want the divergent line marked on both sides:\n%s", out)
 	}
 	if !regexp.MustCompile(`(?m)^  outputs\.\S+\s+A: `).MatchString(out) {

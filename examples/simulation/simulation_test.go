@@ -1,7 +1,7 @@
 // These tests are the example of the simulation test API (package simtest):
 // guardian recovery across four agents over a network that drops 10 % of
 // the transmissions (the simulated transport retransmits) and partitions
-// the account from one guardian for a second of virtual time. The
+// the account from one guardian for the first 150ms of virtual time. The
 // guardians approve with their agents' device keys (device.sign, purpose
 // "recovery-approval"), and the account checks each signature over the
 // purpose-prefixed bytes (../protocols/agents/guardian_recovery.hcl).
@@ -10,6 +10,7 @@ package simulation_test
 import (
 	"testing"
 
+	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/simtest"
 	"github.com/aurahost/aura-host/vm"
 )
@@ -50,5 +51,27 @@ func TestTracesAreReproducibleBySeed(t *testing.T) {
 			t.Fatalf("seeds %d and %d gave the same bundle", other, seed)
 		}
 		seen[first.Bundle.Hash()] = seed
+	}
+}
+
+// The partition this file declares happens while the recovery runs: the
+// recorded bundle shows it starting and healing before the run finishes (a
+// partition scheduled after the run is over would never appear).
+func TestPartitionHappensDuringTheRun(t *testing.T) {
+	sim := simtest.New(t, "deployment.hcl", 7, simtest.WithDecide(approve))
+	out := sim.Run()
+	sim.RequireSuccess(out)
+	b := sim.Bundle(out)
+	finished := out.Runs[0].FinishedMs
+	phases := map[string]int64{}
+	for _, f := range b.Faults {
+		if f.Kind == config.FaultPartition {
+			phases[f.Phase] = f.AtMs
+		}
+	}
+	start, started := phases["start"]
+	end, healed := phases["end"]
+	if !started || !healed || start > finished || end > finished {
+		t.Fatalf("the run finished at %dms, but the bundle's partition events are %v (want a start and an end by then):\n%s", finished, phases, out.Bundle.Bytes())
 	}
 }

@@ -115,13 +115,14 @@ func TestViewOfASimulationDrawsEveryMessageBetweenItsAgents(t *testing.T) {
 		t.Errorf("%d messages, want 12", len(v.Messages))
 	}
 	// Effects are on their lifeline; the drop fault is first, at 0 ms;
-	// the outcome and the end close it.
+	// the outcome and the end close it, at 400 ms (the partition of
+	// account and g3 holds the first 150 ms; retransmissions every 100 ms).
 	first, last := v.Rows[0], v.Rows[len(v.Rows)-1]
 	if first.Kind != view.RowFault || first.Effect != "drop" || first.TimeMs != 0 || !first.Exact {
 		t.Errorf("first row %+v, want the drop fault at 0 ms", first)
 	}
-	if last.Kind != view.RowEnd || last.TimeMs != 200 {
-		t.Errorf("last row %+v, want the end at 200 ms", last)
+	if last.Kind != view.RowEnd || last.TimeMs != 400 {
+		t.Errorf("last row %+v, want the end at 400 ms", last)
 	}
 	var verifies, outcome int
 	for _, r := range v.Rows {
@@ -133,7 +134,7 @@ func TestViewOfASimulationDrawsEveryMessageBetweenItsAgents(t *testing.T) {
 		}
 		if r.Kind == view.RowOutcome {
 			outcome++
-			if r.Label != "run recovery: ok" || r.TimeMs != 200 {
+			if r.Label != "run recovery: ok" || r.TimeMs != 400 {
 				t.Errorf("outcome row %+v", r)
 			}
 		}
