@@ -88,6 +88,9 @@ type Deployment struct {
 	Services []*Service
 	Agents   []*Agent
 	Faults   []*Fault
+	// Swarm is the swarm block: bounds from which each simulated seed
+	// draws its own faults; nil when absent.
+	Swarm *Swarm
 	// Peers are the deployment's agents on other machines, and its relays
 	// (peer blocks).
 	Peers []*Peer
@@ -200,6 +203,7 @@ var topLevelSpec = bodySpec[Deployment]{
 		{typ: "simulation", single: true, decode: decodeOverrideBlock(effects.Simulation, &simulationSpec)},
 		{typ: "testing", single: true, decode: decodeOverrideBlock(effects.Testing, &testingSpec)},
 		{typ: "fault", labels: []string{"kind"}, decode: decodeFaultBlock},
+		{typ: "swarm", single: true, decode: decodeSwarmBlock},
 		{typ: "run", labels: []string{"name"}, decode: decodeRunBlock},
 		{typ: "telemetry", single: true, decode: decodeTelemetryBlock},
 	},
@@ -221,6 +225,7 @@ func topLevelElsewhere(name string) string {
 		{"service", serviceSpec.attr(name) != nil},
 		{"agent", agentSpec.attr(name) != nil || agentSpec.block(name) != nil},
 		{"fault", faultSpec.attr(name) != nil},
+		{"swarm", swarmSpec.attr(name) != nil},
 		{"run", runSpec.attr(name) != nil},
 		{"peer", peerSpec.attr(name) != nil},
 	} {
@@ -262,6 +267,7 @@ func (d *decoder) checkDeployment(dep *Deployment, body hcl.Body) {
 	d.checkSyncAgents(dep)
 	d.checkNetworked(dep)
 	d.checkFaultAgents(dep)
+	d.checkSwarm(dep)
 	d.checkRunAgents(dep)
 	dep.applyModeSeed()
 }

@@ -85,7 +85,7 @@ func TestSimulationExample(t *testing.T) {
 	if diff := cmp.Diff([]string{"account", "g1", "g2", "g3"}, agents); diff != "" {
 		t.Errorf("agents: %s", diff)
 	}
-	if len(d.Faults) != 2 || d.Faults[0].Kind != FaultDrop || d.Faults[0].Rate != 0.1 || d.Faults[1].Kind != FaultPartition || d.Faults[1].HealAfter != time.Second {
+	if len(d.Faults) != 2 || d.Faults[0].Kind != FaultDrop || d.Faults[0].Rate != 0.1 || d.Faults[1].Kind != FaultPartition || d.Faults[1].HealAfter != 150*time.Millisecond {
 		t.Errorf("faults: %+v", d.Faults)
 	}
 
