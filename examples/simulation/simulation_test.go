@@ -10,7 +10,6 @@ package simulation_test
 import (
 	"testing"
 
-	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/simtest"
 	"github.com/aurahost/aura-host/vm"
 )
@@ -65,7 +64,7 @@ func TestPartitionHappensDuringTheRun(t *testing.T) {
 	finished := out.Runs[0].FinishedMs
 	phases := map[string]int64{}
 	for _, f := range b.Faults {
-		if f.Kind == config.FaultPartition {
+		if f.Kind == "partition" {
 			phases[f.Phase] = f.AtMs
 		}
 	}
