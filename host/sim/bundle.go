@@ -28,6 +28,16 @@ func addFault(b *TraceBundle, now int64, f *scheduledFault, detail string) {
 	b.Fault(now, f.kind, phase, detail)
 }
 
+// addSwarm lists the faults the seed drew from the swarm block, in start
+// order, on one line.
+func addSwarm(b *TraceBundle, drawn []*config.Fault) {
+	lines := make([]map[string]any, len(drawn))
+	for i, f := range drawn {
+		lines[i] = drawnLine(f)
+	}
+	b.Swarm(lines)
+}
+
 func addRun(b *TraceBundle, r *simRun) {
 	for _, sm := range r.machines {
 		b.TimedTrace(r.decl.Name, sm.role, sm.agent.name, sm.m.Trace(), sm.times)

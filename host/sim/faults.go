@@ -56,6 +56,9 @@ func (tl *timeline) applyFaults() error {
 			continue
 		}
 		f.applied = true
+		if err := tl.observe(f); err != nil {
+			return fmt.Errorf("fault %q at %dms: %w", f.kind, f.at, err)
+		}
 		detail, err := tl.applyFault(f)
 		if err != nil {
 			return fmt.Errorf("fault %q at %dms: %w", f.kind, f.at, err)
@@ -142,6 +145,15 @@ func (tl *timeline) applyFault(f *scheduledFault) (string, error) {
 		return fmt.Sprintf("storage failure rate %.3f", rate), nil
 	}
 	return "", fmt.Errorf("unknown fault kind %q", d.Kind)
+}
+
+// agentNames are the agents' names in declaration order.
+func (s *Simulation) agentNames() []string {
+	names := make([]string, len(s.agents))
+	for i, a := range s.agents {
+		names[i] = a.name
+	}
+	return names
 }
 
 func (s *Simulation) agentNamed(name string) *simAgent {

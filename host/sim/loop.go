@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/vm"
 )
@@ -32,6 +34,7 @@ type loop struct {
 	post   *postOffice
 	time   *timeline
 	bundle *TraceBundle
+	drawn  []*config.Fault // the swarm block's faults for this seed
 }
 
 func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) {
@@ -45,12 +48,19 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 	// the inbox for them, in simulation as in production.
 	l.post.sources, l.post.contexts = s.runAddresses()
 	l.post.deliverEarly()
-	l.time = &timeline{ctx: ctx, s: s, faults: schedule(s.dep.Faults), bundle: l.bundle}
+	faults := s.dep.Faults
+	if s.cfg.Mode != effects.Production && s.dep.Swarm != nil {
+		l.drawn = DrawFaults(s.dep.Swarm, s.agentNames(), s.cfg.Seed)
+		addSwarm(l.bundle, l.drawn)
+		faults = append(slices.Clone(faults), l.drawn...)
+	}
+	l.time = &timeline{ctx: ctx, s: s, faults: schedule(faults), bundle: l.bundle}
 	if s.cfg.Mode == effects.Production {
 		l.time.wallStart = time.Now()
 	}
 	maxMs := maxVirtualMs(s.cfg, runs)
 	if l.time.wallStart.IsZero() {
+		l.time.cover = newCoverage(l.time.faults)
 		if err := l.time.applyFaults(); err != nil {
 			return nil, err
 		}
@@ -59,6 +69,10 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 		l.time.faults = nil
 	}
 	if err := l.drive(maxMs); err != nil {
+		return nil, err
+	}
+	covered, err := l.time.finishCoverage()
+	if err != nil {
 		return nil, err
 	}
 	cancel() // wakes roles still asleep in a run that ended without them
@@ -70,7 +84,9 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 			sm.agent.agent.Router().SessionGuards().EndSession(r.session)
 		}
 	}
-	return l.outcome(), nil
+	o := l.outcome()
+	o.Coverage = covered
+	return o, nil
 }
 
 // maxVirtualMs is when a simulation that has not finished ends:
@@ -238,7 +254,7 @@ func (l *loop) round() (bool, error) {
 }
 
 func (l *loop) outcome() *Outcome {
-	o := &Outcome{VirtualMs: l.time.now, Bundle: l.bundle}
+	o := &Outcome{VirtualMs: l.time.now, Bundle: l.bundle, Drawn: l.drawn}
 	for _, r := range l.runs {
 		for _, sm := range r.machines {
 			taken, _ := sm.m.Steps()

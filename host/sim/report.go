@@ -13,18 +13,23 @@ import (
 // Report is one seed's simulation of a scenario for people and scripts;
 // its JSON form is what `simulate --json` prints.
 type Report struct {
-	Deployment  string      `json:"deployment"`
-	File        string      `json:"file"`
-	Seed        uint64      `json:"seed"`
-	Agents      int         `json:"agents"`
-	Faults      int         `json:"faults"`
-	Status      string      `json:"status"` // ok, or failed when any run failed
-	VirtualMs   int64       `json:"virtual_ms"`
-	BundleHash  string      `json:"bundle_hash"`
-	BundleLines int         `json:"bundle_lines"`
-	Recorded    string      `json:"recorded,omitempty"` // set by whoever writes the bundle to a file
-	Runs        []RunReport `json:"runs"`
-	Reproduce   string      `json:"reproduce,omitempty"` // set for a failing seed of a sweep
+	Deployment string `json:"deployment"`
+	File       string `json:"file"`
+	Seed       uint64 `json:"seed"`
+	Agents     int    `json:"agents"`
+	Faults     int    `json:"faults"`
+	// Drawn counts the faults the seed drew from the swarm block.
+	Drawn int `json:"drawn,omitempty"`
+	// Coverage says, per kind of fault scheduled (written or drawn),
+	// whether one fired during the run (FaultCoverage).
+	Coverage    FaultCoverage `json:"coverage,omitempty"`
+	Status      string        `json:"status"` // ok, or failed when any run failed
+	VirtualMs   int64         `json:"virtual_ms"`
+	BundleHash  string        `json:"bundle_hash"`
+	BundleLines int           `json:"bundle_lines"`
+	Recorded    string        `json:"recorded,omitempty"` // set by whoever writes the bundle to a file
+	Runs        []RunReport   `json:"runs"`
+	Reproduce   string        `json:"reproduce,omitempty"` // set for a failing seed of a sweep
 }
 
 // RunReport is one run block's result.
@@ -62,7 +67,7 @@ func (sc *Scenario) Report(seed uint64, out *Outcome) *Report {
 	}
 	o := &Report{Deployment: sc.Deployment.Name, File: sc.File, Seed: seed, Agents: agents, Faults: len(sc.Deployment.Faults),
 		Status: "ok", VirtualMs: out.VirtualMs, BundleHash: out.Bundle.Hash(),
-		BundleLines: bytes.Count(out.Bundle.Bytes(), []byte{'\n'})}
+		BundleLines: bytes.Count(out.Bundle.Bytes(), []byte{'\n'}), Drawn: len(out.Drawn), Coverage: out.Coverage}
 	for i, r := range out.Runs {
 		rr := RunReport{Name: r.Name, Status: "ok", FinishedMs: r.FinishedMs, Steps: r.Steps, Err: r.Err}
 		var prog *vm.Program

@@ -18,8 +18,23 @@ import (
 // bindings under its run. Lines start with a fixed word (simulation, run,
 // bundle, recorded) so that scripts can pick them out.
 func (o *Report) WriteText(w io.Writer, bindings bool) {
-	fmt.Fprintf(w, "simulation of deployment %q (%s), seed %d: %s, %s, %s\n", o.Deployment, o.File, o.Seed,
-		Plural(o.Agents, "agent"), Plural(len(o.Runs), "run"), Plural(o.Faults, "fault"))
+	drawn := ""
+	if o.Drawn > 0 {
+		drawn = fmt.Sprintf(" (and %d drawn by the swarm block)", o.Drawn)
+	}
+	fmt.Fprintf(w, "simulation of deployment %q (%s), seed %d: %s, %s, %s%s\n", o.Deployment, o.File, o.Seed,
+		Plural(o.Agents, "agent"), Plural(len(o.Runs), "run"), Plural(o.Faults, "fault"), drawn)
+	if len(o.Coverage) > 0 {
+		var fired, idle []string
+		for _, k := range CoverageKinds {
+			if f, ok := o.Coverage[k]; ok && f {
+				fired = append(fired, k)
+			} else if ok {
+				idle = append(idle, k)
+			}
+		}
+		fmt.Fprintf(w, "faults fired: %s; did not fire: %s\n", listOrNone(fired), listOrNone(idle))
+	}
 	for _, r := range o.Runs {
 		fmt.Fprintf(w, "run %s: %s\n", r.Name, r.Summary())
 		if bindings {
@@ -120,4 +135,11 @@ func Plural(n int, noun string) string {
 		return "1 " + noun
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }

@@ -152,6 +152,15 @@ func checkFaultTargets(dep *config.Deployment) hcl.Diagnostics {
 		}
 	}
 	var diags hcl.Diagnostics
+	if sw := dep.Swarm; sw != nil && (sw.Drop > 0 || sw.Duplicate > 0 || sw.Delay.Max > 0 || sw.Partitions > 0) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No simulated network",
+			Detail: `The swarm block draws network faults (drop, duplicate, delay, partitions), and no plugin of this deployment is builtin = "sim-network" in simulation mode. Swap the transport in the simulation block:
+
+  simulation {
+    plugin "network" { builtin = "sim-network" }
+  }`,
+			Subject: sw.DeclRange.Ptr()})
+	}
 	for _, f := range dep.Faults {
 		if slices.Contains(networkFaults, f.Kind) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No simulated network",

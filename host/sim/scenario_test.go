@@ -33,6 +33,11 @@ fault "drop" {
   rate = 0.1
 }
 `, "No simulated network"},
+		"swarm without network": {strings.Replace(simBase, `builtin = "sim-network"`, `builtin = "transport"`, 1) + pingPongRun + `
+swarm {
+  partitions = 1
+}
+`, "No simulated network"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dep := deployment(t, strings.ReplaceAll(c.src, "PROTOCOLS", protocolsDir()))

@@ -573,6 +573,12 @@ type Outcome struct {
 	Bundle *TraceBundle
 	// VirtualMs is the virtual time when the simulation ended.
 	VirtualMs int64
+	// Drawn is the fault schedule the seed drew from the swarm block (nil
+	// without one), in start order; the bundle's swarm line lists it.
+	Drawn []*config.Fault
+	// Coverage says which kinds of the faults scheduled (written or drawn)
+	// fired during the run; nil when none was scheduled.
+	Coverage FaultCoverage
 }
 
 // Failed reports whether any run failed.

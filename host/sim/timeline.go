@@ -21,6 +21,7 @@ type timeline struct {
 	wallStart time.Time // production: wall-clock start; virtual time is zero
 	faults    []*scheduledFault
 	bundle    *TraceBundle // records each fault applied
+	cover     *coverage    // which faults fire; nil outside simulation
 }
 
 // nextEvent is the earliest virtual time at which something will happen:

@@ -27,6 +27,11 @@ type Bundle struct {
 	// time of the end line (-1 when the bundle has none).
 	Faults []Fault
 	EndMs  int64
+	// Drawn is the swarm line's faults (kind, at_ms and the kind's
+	// parameters), in start order; Swarm says whether the bundle has that
+	// line (the deployment has a swarm block).
+	Drawn []map[string]any
+	Swarm bool
 }
 
 // Fault is a fault line: a fault starting or ending on virtual time.
@@ -73,7 +78,7 @@ type Outcome struct {
 
 // bundleKeys are the keys of the bundle's own lines, each alone on its
 // line; every other line inside a trace section is the machine's.
-var bundleKeys = []string{"fault", "trace", "trace_error", "times", "outcome", "end"}
+var bundleKeys = []string{"swarm", "fault", "trace", "trace_error", "times", "outcome", "end"}
 
 // Hash is what a simulation reports for the bundle (Hash).
 func (b *Bundle) Hash() string { return Hash(b.Raw) }
@@ -156,6 +161,13 @@ func Read(file string, raw []byte) (*Bundle, error) {
 			var o Outcome
 			if err := json.Unmarshal(body, &o); err == nil {
 				b.Outcomes[o.Run] = o
+			}
+		case "swarm":
+			var m struct {
+				Faults []map[string]any `json:"faults"`
+			}
+			if err := json.Unmarshal(body, &m); err == nil {
+				b.Drawn, b.Swarm = m.Faults, true
 			}
 		case "fault":
 			f := Fault{Line: i}

@@ -46,6 +46,15 @@ func (b *Writer) Fault(atMs int64, kind, phase, detail string) {
 	b.line(map[string]any{"fault": map[string]any{"at_ms": atMs, "kind": kind, "phase": phase, "detail": detail}})
 }
 
+// Swarm lists the faults a seed drew from the swarm block (each a map:
+// kind, at_ms and the kind's parameters), in start order.
+func (b *Writer) Swarm(faults []map[string]any) {
+	if faults == nil {
+		faults = []map[string]any{}
+	}
+	b.line(map[string]any{"swarm": map[string]any{"faults": faults}})
+}
+
 // Trace records one machine's trace (t nil: tracing was disabled, only
 // the {"trace":...} line is written).
 func (b *Writer) Trace(run, role, agent string, t *trace.Trace) {

@@ -1,0 +1,206 @@
+package sim
+
+import (
+	"slices"
+
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/effects"
+)
+
+// CoverageKinds are the fault kinds whose firing a simulation measures, in
+// the order a coverage table lists them. A storage failure is not among
+// them: its plugin counts nothing the simulator can read.
+var CoverageKinds = []string{config.FaultDrop, config.FaultDelay, config.FaultDuplicate, config.FaultPartition, config.FaultCrash}
+
+// FaultCoverage says, per fault kind of CoverageKinds that a seed
+// scheduled (written or drawn), whether one of its faults fired: acted on
+// something during the run, measured on the simulated network while it
+// was in force —
+//
+//   - drop: a transmission was lost while no partition was in force (a
+//     loss under a partition is not counted as the drop rate's);
+//   - delay: a message was sent;
+//   - duplicate: a transmission was delivered twice;
+//   - partition: a message was sent across the cut (either way);
+//   - crash: a message was sent to the crashed agent.
+//
+// A fault scheduled after the simulation ended never fired.
+type FaultCoverage map[string]bool
+
+// netCounters are the simulated network's counters at one moment.
+type netCounters struct {
+	sent, dropped, duplicated int64
+	// rateDrops counts losses while no partition was in force, summed
+	// over the samples.
+	rateDrops int64
+}
+
+// faultWatch follows one fault from its start to its end.
+type faultWatch struct {
+	decl  *config.Fault
+	start netCounters
+	links int64 // sends on the links it watches, at its start
+	fired bool
+}
+
+// coverage measures which scheduled faults fire (timeline's part).
+type coverage struct {
+	last    netCounters
+	open    []*faultWatch
+	kinds   FaultCoverage
+	sampled bool
+}
+
+func newCoverage(faults []*scheduledFault) *coverage {
+	c := &coverage{kinds: FaultCoverage{}}
+	for _, f := range faults {
+		if f.start && slices.Contains(CoverageKinds, f.kind) {
+			if _, seen := c.kinds[f.kind]; !seen {
+				c.kinds[f.kind] = false
+			}
+		}
+	}
+	return c
+}
+
+// sample reads the network's counters, adding the losses since the last
+// sample to rateDrops when no partition was in force.
+func (tl *timeline) sample() (netCounters, error) {
+	c := tl.cover
+	v, err := control(tl.ctx, tl.s.network, "network_control.stats", nil)
+	if err != nil {
+		return netCounters{}, err
+	}
+	get := func(k string) int64 {
+		x, _ := v.Get(k)
+		n, _ := x.AsInt()
+		return n
+	}
+	now := netCounters{sent: get("sent"), dropped: get("dropped"), duplicated: get("duplicated"), rateDrops: c.last.rateDrops}
+	partitioned := slices.ContainsFunc(c.open, func(w *faultWatch) bool { return w.decl.Kind == config.FaultPartition })
+	if c.sampled && !partitioned {
+		now.rateDrops += now.dropped - c.last.dropped
+	}
+	c.last, c.sampled = now, true
+	return now, nil
+}
+
+// linkSends sums the sends on the links from each of from to each of to.
+func (tl *timeline) linkSends(from, to []string) (int64, error) {
+	var n int64
+	for _, a := range from {
+		for _, b := range to {
+			if a == b {
+				continue
+			}
+			aa, ab := tl.s.agentNamed(a), tl.s.agentNamed(b)
+			if aa == nil || ab == nil {
+				continue
+			}
+			ia, ib := aa.agent.AuthorityID(), ab.agent.AuthorityID()
+			v, err := control(tl.ctx, tl.s.network, "network_control.link",
+				map[string]effects.Value{"source": effects.Bytes(ia[:]), "destination": effects.Bytes(ib[:])})
+			if err != nil {
+				return 0, err
+			}
+			sent, _ := v.Get("sent")
+			s, _ := sent.AsInt()
+			n += s
+		}
+	}
+	return n, nil
+}
+
+// watchedLinks sums the sends on the links a fault watches: across a
+// partition's cut (both ways), or into a crashed agent.
+func (tl *timeline) watchedLinks(f *config.Fault) (int64, error) {
+	switch f.Kind {
+	case config.FaultPartition:
+		there, err := tl.linkSends(f.Between[:1], f.Between[1:])
+		if err != nil {
+			return 0, err
+		}
+		back, err := tl.linkSends(f.Between[1:], f.Between[:1])
+		return there + back, err
+	case config.FaultCrash:
+		var others []string
+		for _, a := range tl.s.agents {
+			others = append(others, a.name)
+		}
+		return tl.linkSends(others, []string{f.Agent})
+	}
+	return 0, nil
+}
+
+// observe records a fault change about to apply at the current time:
+// closes the watch of an ending fault, opens one for a starting fault.
+func (tl *timeline) observe(f *scheduledFault) error {
+	c := tl.cover
+	if c == nil || tl.s.network == nil || !slices.Contains(CoverageKinds, f.kind) {
+		return nil
+	}
+	now, err := tl.sample()
+	if err != nil {
+		return err
+	}
+	if !f.start {
+		i := slices.IndexFunc(c.open, func(w *faultWatch) bool { return w.decl == f.decl })
+		if i < 0 {
+			return nil
+		}
+		w := c.open[i]
+		c.open = slices.Delete(c.open, i, i+1)
+		return tl.close(w, now)
+	}
+	links, err := tl.watchedLinks(f.decl)
+	if err != nil {
+		return err
+	}
+	c.open = append(c.open, &faultWatch{decl: f.decl, start: now, links: links})
+	return nil
+}
+
+// close decides whether w's fault fired between its start and now.
+func (tl *timeline) close(w *faultWatch, now netCounters) error {
+	switch w.decl.Kind {
+	case config.FaultDrop:
+		w.fired = w.decl.Rate > 0 && now.rateDrops > w.start.rateDrops
+	case config.FaultDelay:
+		w.fired = w.decl.Max > 0 && now.sent > w.start.sent
+	case config.FaultDuplicate:
+		w.fired = now.duplicated > w.start.duplicated
+	case config.FaultPartition, config.FaultCrash:
+		links, err := tl.watchedLinks(w.decl)
+		if err != nil {
+			return err
+		}
+		w.fired = links > w.links
+	}
+	if w.fired {
+		tl.cover.kinds[w.decl.Kind] = true
+	}
+	return nil
+}
+
+// finishCoverage closes the faults still in force when the simulation
+// ends, and returns what fired (nil when no measured fault was scheduled
+// or there is no simulated network).
+func (tl *timeline) finishCoverage() (FaultCoverage, error) {
+	c := tl.cover
+	if c == nil || len(c.kinds) == 0 || tl.s.network == nil {
+		return nil, nil
+	}
+	if len(c.open) > 0 {
+		now, err := tl.sample()
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range c.open {
+			if err := tl.close(w, now); err != nil {
+				return nil, err
+			}
+		}
+		c.open = nil
+	}
+	return c.kinds, nil
+}

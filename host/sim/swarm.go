@@ -1,0 +1,146 @@
+package sim
+
+import (
+	"slices"
+	"time"
+
+	"github.com/aurahost/aura-host/config"
+)
+
+// swarmSalt separates the swarm's stream from every other use of the seed:
+// drawing a schedule consumes nothing of the run's own randomness (the
+// sim-random plugin's stream, the network's), so a seed without a swarm
+// block runs exactly as before, and adding one changes only the faults.
+const swarmSalt = 0x5357_4152_4d5f_7631 // "SWARM_v1"
+
+// swarmRand is a splitmix64 stream: small, and the same on every platform
+// and Go version, so a seed draws the same schedule everywhere.
+type swarmRand struct{ state uint64 }
+
+func newSwarmRand(seed uint64) *swarmRand { return &swarmRand{state: seed ^ swarmSalt} }
+
+func (r *swarmRand) next() uint64 {
+	r.state += 0x9e3779b97f4a7c15
+	z := r.state
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// intn returns a number in [0, n); n > 0.
+func (r *swarmRand) intn(n int64) int64 { return int64(r.next() % uint64(n)) }
+
+func (r *swarmRand) coin() bool { return r.next()&1 == 1 }
+
+// within returns a whole number of milliseconds in [s.Min, s.Max].
+func (r *swarmRand) within(lo, hi time.Duration) time.Duration {
+	a, b := lo.Milliseconds(), hi.Milliseconds()
+	if b <= a {
+		return time.Duration(a) * time.Millisecond
+	}
+	return time.Duration(a+r.intn(b-a+1)) * time.Millisecond
+}
+
+func (r *swarmRand) span(s config.Span) time.Duration { return r.within(s.Min, s.Max) }
+
+// DrawFaults draws seed's fault schedule from the swarm block's bounds:
+// the same fault values fault blocks produce, applied the same way. agents
+// are the deployment's agent names in declaration order. Each kind is
+// drawn with probability one half (swarm testing: a seed that leaves a
+// fault out tests what that fault would have hidden), then its parameters
+// within the bounds, every fault starting inside the window:
+//
+//   - drop and duplicate: a rate from 0.001 up to the bound, to the end;
+//   - delay: min and max within the delay span, to the end;
+//   - partitions: 1 up to the bound, one agent cut off from a non-empty
+//     set of the others, for a time within partition_length; they do not
+//     overlap (a heal removes every partition);
+//   - crashes: 1 up to the bound, each of a different agent, down for a
+//     time within crash_length.
+//
+// The result is sorted by start time (draw order for equal times). A nil
+// swarm draws nothing.
+func DrawFaults(sw *config.Swarm, agents []string, seed uint64) []*config.Fault {
+	if sw == nil {
+		return nil
+	}
+	r := newSwarmRand(seed)
+	var out []*config.Fault
+	at := func() time.Duration { return r.span(sw.Window) }
+	rate := func(max float64) (float64, bool) {
+		pm := int64(max*1000 + 0.5)
+		if pm <= 0 || !r.coin() {
+			return 0, false
+		}
+		return float64(1+r.intn(pm)) / 1000, true
+	}
+	if x, ok := rate(sw.Drop); ok {
+		out = append(out, &config.Fault{Kind: config.FaultDrop, At: at(), Rate: x})
+	}
+	if x, ok := rate(sw.Duplicate); ok {
+		out = append(out, &config.Fault{Kind: config.FaultDuplicate, At: at(), Rate: x})
+	}
+	if sw.Delay.Max >= time.Millisecond && r.coin() {
+		lo := r.span(sw.Delay)
+		hi := r.within(lo, sw.Delay.Max)
+		if hi < time.Millisecond {
+			hi = time.Millisecond
+		}
+		out = append(out, &config.Fault{Kind: config.FaultDelay, At: at(), Min: lo, Max: hi})
+	}
+	if sw.Partitions > 0 && len(agents) >= 2 && r.coin() {
+		n := 1 + r.intn(int64(sw.Partitions))
+		starts := make([]time.Duration, n)
+		for i := range starts {
+			starts[i] = at()
+		}
+		slices.Sort(starts)
+		var free time.Duration // when the previous partition heals
+		for _, start := range starts {
+			start = max(start, free)
+			length := max(r.span(sw.PartitionLength), time.Millisecond)
+			cut := agents[r.intn(int64(len(agents)))]
+			between := []string{cut}
+			for _, a := range agents {
+				if a != cut && r.coin() {
+					between = append(between, a)
+				}
+			}
+			if len(between) == 1 {
+				others := slices.DeleteFunc(slices.Clone(agents), func(a string) bool { return a == cut })
+				between = append(between, others[r.intn(int64(len(others)))])
+			}
+			out = append(out, &config.Fault{Kind: config.FaultPartition, At: start, Between: between, HealAfter: length})
+			free = start + length
+		}
+	}
+	if sw.Crash > 0 && len(agents) > 0 && r.coin() {
+		n := min(1+r.intn(int64(sw.Crash)), int64(len(agents)))
+		left := slices.Clone(agents)
+		for range n {
+			i := r.intn(int64(len(left)))
+			name := left[i]
+			left = slices.Delete(left, int(i), int(i)+1)
+			out = append(out, &config.Fault{Kind: config.FaultCrash, At: at(), Agent: name,
+				RestartAfter: max(r.span(sw.CrashLength), time.Millisecond)})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *config.Fault) int { return int(a.At - b.At) })
+	return out
+}
+
+// drawnLine is a drawn fault as the bundle's swarm line lists it.
+func drawnLine(f *config.Fault) map[string]any {
+	m := map[string]any{"kind": f.Kind, "at_ms": f.At.Milliseconds()}
+	switch f.Kind {
+	case config.FaultDrop, config.FaultDuplicate:
+		m["rate"] = f.Rate
+	case config.FaultDelay:
+		m["min_ms"], m["max_ms"] = f.Min.Milliseconds(), f.Max.Milliseconds()
+	case config.FaultPartition:
+		m["between"], m["heal_after_ms"] = f.Between, f.HealAfter.Milliseconds()
+	case config.FaultCrash:
+		m["agent"], m["restart_after_ms"] = f.Agent, f.RestartAfter.Milliseconds()
+	}
+	return m
+}

@@ -1,0 +1,107 @@
+package sim_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/bundle"
+)
+
+// swarmBlock draws every kind, starting early enough for a ping-pong run
+// (a few hundred milliseconds of virtual time) to meet them.
+const swarmBlock = `
+swarm {
+  drop             = 0.3
+  duplicate        = 0.3
+  delay            = "0ms..20ms"
+  partitions       = 2
+  partition_length = "10ms..150ms"
+  crash            = 1
+  crash_length     = "10ms..50ms"
+  window           = "0ms..50ms"
+}
+`
+
+// One seed draws one schedule: the same bundle, byte for byte, twice; the
+// bundle's swarm line lists what was drawn; other seeds draw other
+// schedules, and the draws run as written faults would (each drawn fault
+// starts in the bundle's fault lines).
+func TestSwarmDrawsOneSchedulePerSeed(t *testing.T) {
+	src := simBase + pingPongRun + swarmBlock
+	first := simulate(t, src, 7)
+	again := simulate(t, src, 7)
+	if !bytes.Equal(first.Bundle.Bytes(), again.Bundle.Bytes()) {
+		a, _ := bundle.Read("first", first.Bundle.Bytes())
+		b, _ := bundle.Read("again", again.Bundle.Bytes())
+		var diff strings.Builder
+		bundle.WriteDiff(&diff, "first", "again", a, b, 3)
+		t.Fatalf("seed 7 twice, different bundles:\n%s", diff.String())
+	}
+	b, err := bundle.Read("seed-7", first.Bundle.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Swarm || len(b.Drawn) != len(first.Drawn) || len(first.Drawn) == 0 {
+		t.Fatalf("swarm line %v (present %v), drawn %d faults:\n%s", b.Drawn, b.Swarm, len(first.Drawn), first.Bundle.Bytes())
+	}
+	for i, f := range first.Drawn {
+		if b.Drawn[i]["kind"] != f.Kind || b.Drawn[i]["at_ms"] != float64(f.At.Milliseconds()) {
+			t.Errorf("swarm line's fault %d is %v, drawn %s at %v", i, b.Drawn[i], f.Kind, f.At)
+		}
+	}
+	schedules := map[string]uint64{}
+	for seed := uint64(1); seed <= 8; seed++ {
+		drawn := sim.DrawFaults(deployment(t, strings.ReplaceAll(src, "PROTOCOLS", protocolsDir())).Swarm, []string{"alice", "bob"}, seed)
+		var key strings.Builder
+		for _, f := range drawn {
+			key.WriteString(f.Kind + "@" + f.At.String() + ";")
+		}
+		schedules[key.String()] = seed
+	}
+	if len(schedules) < 6 {
+		t.Errorf("8 seeds drew only %d different schedules: %v", len(schedules), schedules)
+	}
+	for _, f := range first.Drawn {
+		started := false
+		for _, bf := range b.Faults {
+			started = started || (bf.Kind == f.Kind && bf.Phase == "start" && bf.AtMs == f.At.Milliseconds())
+		}
+		if !started && f.At.Milliseconds() <= first.VirtualMs {
+			t.Errorf("drawn %s at %v never started in the bundle:\n%s", f.Kind, f.At, first.Bundle.Bytes())
+		}
+	}
+}
+
+// Without a swarm block a seed's bundle has no swarm line and its run
+// is as before: the swarm's stream is its own.
+func TestNoSwarmNoSwarmLine(t *testing.T) {
+	out := simulate(t, simBase+pingPongRun, 7)
+	if b, err := bundle.Read("seed-7", out.Bundle.Bytes()); err != nil || b.Swarm || out.Drawn != nil {
+		t.Fatalf("a swarm line without a swarm block:\n%s", out.Bundle.Bytes())
+	}
+}
+
+// A fault fires when it acts on the run: a partition in force while the
+// agents it cuts apart talk fires; one scheduled after the run is over
+// does not, and the outcome says so.
+func TestCoverageSaysWhichFaultsFired(t *testing.T) {
+	during := simulate(t, simBase+pingPongRun+`
+fault "partition" {
+  at         = "0s"
+  between    = ["alice", "bob"]
+  heal_after = "150ms"
+}
+fault "duplicate" {
+  at   = "10s"
+  rate = 1
+}
+`, 7)
+	if got := during.Coverage; len(got) != 2 || !got["partition"] || got["duplicate"] {
+		t.Fatalf("coverage %v, want the partition fired and the duplicate (after the run, at 10s) not:\n%s", got, during.Bundle.Bytes())
+	}
+	if none := simulate(t, simBase+pingPongRun, 7); none.Coverage != nil {
+		t.Errorf("coverage %v without faults", none.Coverage)
+	}
+}
