@@ -22,7 +22,7 @@ var CoverageKinds = []string{config.FaultDrop, config.FaultDelay, config.FaultDu
 //   - delay: a message was sent;
 //   - duplicate: a transmission was delivered twice;
 //   - partition: a message was sent across the cut (either way);
-//   - crash: a message was sent to the crashed agent.
+//   - crash: a message reached the crashed agent, and was lost.
 //
 // A fault scheduled after the simulation ended never fired.
 type FaultCoverage map[string]bool
@@ -111,8 +111,8 @@ func (tl *timeline) linkSends(from, to []string) (int64, error) {
 	return n, nil
 }
 
-// watchedLinks sums the sends on the links a fault watches: across a
-// partition's cut (both ways), or into a crashed agent.
+// watchedLinks is what a partition or crash watches: the sends across a
+// partition's cut (both ways), the envelopes a crashed agent lost.
 func (tl *timeline) watchedLinks(f *config.Fault) (int64, error) {
 	switch f.Kind {
 	case config.FaultPartition:
@@ -123,11 +123,9 @@ func (tl *timeline) watchedLinks(f *config.Fault) (int64, error) {
 		back, err := tl.linkSends(f.Between[1:], f.Between[:1])
 		return there + back, err
 	case config.FaultCrash:
-		var others []string
-		for _, a := range tl.s.agents {
-			others = append(others, a.name)
+		if a := tl.s.agentNamed(f.Agent); a != nil {
+			return a.lost, nil
 		}
-		return tl.linkSends(others, []string{f.Agent})
 	}
 	return 0, nil
 }

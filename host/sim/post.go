@@ -117,6 +117,7 @@ func (p *postOffice) receive() int {
 				break
 			}
 			if a.down {
+				a.lost++ // a crashed agent loses what reaches it
 				continue
 			}
 			env, err := guard.EnvelopeFromValue(v)

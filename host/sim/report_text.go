@@ -122,6 +122,26 @@ func (rep *SweepReport) WriteSummary(w io.Writer) {
 		}
 		fmt.Fprintf(w, "failing seeds: %s\n", strings.Join(seeds, ", "))
 	}
+	rep.WriteCoverage(w)
+}
+
+// WriteCoverage prints the sweep's coverage table: per fault kind
+// scheduled, in how many seeds it was scheduled and fired, and the share
+// of the seeds in which it fired; a kind that never fired says so. It
+// prints nothing when no seed scheduled a fault.
+func (rep *SweepReport) WriteCoverage(w io.Writer) {
+	if len(rep.Coverage) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "fault coverage: the share of the %s in which each kind fired\n", Plural(int(rep.Simulated), "seed"))
+	fmt.Fprintf(w, "  %-10s %9s %6s %6s\n", "kind", "scheduled", "fired", "share")
+	for _, k := range rep.Coverage {
+		note := ""
+		if k.Fired == 0 {
+			note = "  never fired"
+		}
+		fmt.Fprintf(w, "  %-10s %9d %6d %5.1f%%%s\n", k.Kind, k.Scheduled, k.Fired, 100*k.Share, note)
+	}
 }
 
 // VirtualTime renders milliseconds of virtual time: "0s", "3.412s", "1h0m0s".

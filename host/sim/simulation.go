@@ -124,7 +124,8 @@ type Simulation struct {
 type simAgent struct {
 	name  string
 	agent *agent.Agent
-	down  bool // crashed by a fault
+	down  bool  // crashed by a fault
+	lost  int64 // envelopes that reached it while down, and were lost
 }
 
 // periodicTasks counts the periodic tasks alive on the agents that are up

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -134,8 +135,23 @@ type SweepReport struct {
 	ElapsedMs  int64        `json:"elapsed_ms"`
 	Failures   []*Report    `json:"failures"`
 	Results    []SeedResult `json:"results"`
-	seeds      SeedRange
-	hashes     map[string]bool
+	// Coverage counts, per fault kind scheduled in at least one seed, the
+	// seeds that scheduled it and those in which it fired, in
+	// CoverageKinds order.
+	Coverage []KindCoverage `json:"coverage"`
+	seeds    SeedRange
+	hashes   map[string]bool
+}
+
+// KindCoverage is one fault kind's line of a sweep's coverage table.
+type KindCoverage struct {
+	Kind string `json:"kind"`
+	// Scheduled counts the seeds that scheduled a fault of the kind
+	// (written or drawn); Fired, those in which one fired (FaultCoverage).
+	Scheduled uint64 `json:"scheduled"`
+	Fired     uint64 `json:"fired"`
+	// Share is Fired over the seeds simulated, from 0 to 1.
+	Share float64 `json:"share"`
 }
 
 // Interrupted reports whether fewer seeds were simulated than the range holds.
@@ -151,7 +167,7 @@ type SeedResult struct {
 
 // NewSweepReport starts the report of sweeping r over sc.
 func (sc *Scenario) NewSweepReport(r SeedRange) *SweepReport {
-	return &SweepReport{Deployment: sc.Deployment.Name, File: sc.File, Seeds: r.String(), Failures: []*Report{}, seeds: r, hashes: map[string]bool{}}
+	return &SweepReport{Deployment: sc.Deployment.Name, File: sc.File, Seeds: r.String(), Failures: []*Report{}, Coverage: []KindCoverage{}, seeds: r, hashes: map[string]bool{}}
 }
 
 // Add counts one seed's report, in seed order.
@@ -160,6 +176,7 @@ func (rep *SweepReport) Add(o *Report) {
 	rep.hashes[o.BundleHash] = true
 	rep.Distinct = len(rep.hashes)
 	rep.Results = append(rep.Results, SeedResult{Seed: o.Seed, Status: o.Status, BundleHash: o.BundleHash, VirtualMs: o.VirtualMs})
+	rep.addCoverage(o.Coverage)
 	if o.Status == "ok" {
 		rep.OK++
 		return
@@ -208,4 +225,32 @@ func (sc *Scenario) SweepSeeds(ctx context.Context, r SeedRange, parallel int, e
 	}
 	rep.ElapsedMs = time.Since(start).Milliseconds()
 	return rep, failure
+}
+
+// addCoverage counts one seed's fired faults into the coverage table.
+func (rep *SweepReport) addCoverage(c FaultCoverage) {
+	for _, kind := range CoverageKinds {
+		fired, scheduled := c[kind]
+		i := slices.IndexFunc(rep.Coverage, func(k KindCoverage) bool { return k.Kind == kind })
+		if i < 0 && scheduled {
+			rep.Coverage = append(rep.Coverage, KindCoverage{Kind: kind})
+			slices.SortFunc(rep.Coverage, func(a, b KindCoverage) int {
+				return slices.Index(CoverageKinds, a.Kind) - slices.Index(CoverageKinds, b.Kind)
+			})
+			i = slices.IndexFunc(rep.Coverage, func(k KindCoverage) bool { return k.Kind == kind })
+		}
+		if i < 0 {
+			continue
+		}
+		k := &rep.Coverage[i]
+		if scheduled {
+			k.Scheduled++
+		}
+		if fired {
+			k.Fired++
+		}
+	}
+	for i := range rep.Coverage {
+		rep.Coverage[i].Share = float64(rep.Coverage[i].Fired) / float64(rep.Simulated)
+	}
 }
