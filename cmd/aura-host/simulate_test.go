@@ -153,7 +153,18 @@ func TestSimulateGuardianRecoveryAcrossFourAgents(t *testing.T) {
 // says so; another seed diverges, and diff shows the first line where it
 // does, with the JSON field. Each machine's trace replays.
 func TestSimulateRecordsReproducibleBundles(t *testing.T) {
-	dep := simulationDeployment(t)
+	// Without the swarm block: two seeds then schedule the same faults, so
+	// the first divergence is in a machine's trace (with it, it is the
+	// bundle's swarm line, the faults each seed drew).
+	src, err := os.ReadFile(simulationDeployment(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := regexp.MustCompile(`(?ms)^swarm \{.*?^\}\n`).ReplaceAllString(string(src), "")
+	if text == string(src) {
+		t.Fatal("the example has no swarm block to leave out")
+	}
+	dep := writeFile(t, "deployment.hcl", text)
 	dir := t.TempDir()
 	rec := func(seed string) string {
 		path := filepath.Join(dir, "seed-"+seed+"-"+filepath.Base(t.TempDir())+".jsonl")

@@ -116,6 +116,19 @@ fault "partition" {
   heal_after = "150ms"
 }
 
+# Besides the faults above, each seed draws its own from these bounds (from
+# a stream of its own derived from the seed): whether to delay messages and
+# by how much, and up to two more partitions of its choosing, each starting
+# in the first 300ms and lasting 10ms to 100ms. The bundle's swarm line
+# lists what a seed drew; a sweep (--seeds) ends with the share of the seeds
+# in which each kind of fault fired.
+swarm {
+  delay            = "0ms..30ms"
+  partitions       = 2
+  partition_length = "10ms..100ms"
+  window           = "0ms..300ms"
+}
+
 # The protocol to run, its roles bound to the agents above.
 run "recovery" {
   protocol = "../protocols/agents/guardian_recovery.hcl"
