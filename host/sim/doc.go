@@ -22,7 +22,11 @@
 // (machine goroutines, executor.go) and the postOffice (messages between
 // agents, post.go), and when nothing moves the timeline (timeline.go,
 // faults.go) jumps to the next event; bundle.go records into a
-// bundle.Writer (TraceBundle). Around the driver, what
+// bundle.Writer (TraceBundle). A seed's faults are the deployment's fault
+// blocks and, with a swarm block, those it draws (swarm.go, DrawFaults:
+// its own stream from the seed, listed on the bundle's swarm line);
+// coverage.go measures on the simulated network which of them fired
+// (Outcome.Coverage, and a sweep's coverage table). Around the driver, what
 // `aura-host simulate` and simtest share: Scenario (scenario.go) checks a
 // deployment's run blocks and faults as hcl.Diagnostics and simulates one
 // seed; Report (report.go, report_text.go) describes a seed's outcome;
