@@ -79,12 +79,21 @@ func TestSwarmDrawsOneSchedulePerSeed(t *testing.T) {
 	}
 }
 
-// Without a swarm block a seed's bundle has no swarm line and its run
-// is as before: the swarm's stream is its own.
-func TestNoSwarmNoSwarmLine(t *testing.T) {
+// Without a swarm block a seed's bundle has no swarm line. A swarm block
+// that allows nothing draws nothing, and consumes none of the run's own
+// randomness: its bundle is the same bytes but for the (empty) swarm line.
+func TestSwarmHasAStreamOfItsOwn(t *testing.T) {
 	out := simulate(t, simBase+pingPongRun, 7)
 	if b, err := bundle.Read("seed-7", out.Bundle.Bytes()); err != nil || b.Swarm || out.Drawn != nil {
 		t.Fatalf("a swarm line without a swarm block:\n%s", out.Bundle.Bytes())
+	}
+	empty := simulate(t, simBase+pingPongRun+"swarm {}\n", 7)
+	lines := strings.SplitAfter(string(empty.Bundle.Bytes()), "\n")
+	if len(lines) < 2 || lines[1] != `{"swarm":{"faults":[]}}`+"\n" {
+		t.Fatalf("an empty swarm block's bundle:\n%s", empty.Bundle.Bytes())
+	}
+	if without := lines[0] + strings.Join(lines[2:], ""); without != string(out.Bundle.Bytes()) {
+		t.Fatalf("an empty swarm block changed the run:\n%s\n---\n%s", empty.Bundle.Bytes(), out.Bundle.Bytes())
 	}
 }
 
@@ -105,6 +114,18 @@ fault "duplicate" {
 `, 7)
 	if got := during.Coverage; len(got) != 2 || !got["partition"] || got["duplicate"] {
 		t.Fatalf("coverage %v, want the partition fired and the duplicate (after the run, at 10s) not:\n%s", got, during.Bundle.Bytes())
+	}
+	// A crash fires when an envelope reaches the crashed agent (and is
+	// lost): bob is down when alice's ping arrives.
+	crashed := simulate(t, simBase+pingPongRun+`
+fault "crash" {
+  at            = "0s"
+  agent         = "bob"
+  restart_after = "50ms"
+}
+`, 7)
+	if got := crashed.Coverage; len(got) != 1 || !got["crash"] {
+		t.Errorf("coverage %v, want the crash fired:\n%s", got, crashed.Bundle.Bytes())
 	}
 	if none := simulate(t, simBase+pingPongRun, 7); none.Coverage != nil {
 		t.Errorf("coverage %v without faults", none.Coverage)
