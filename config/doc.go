@@ -4,8 +4,9 @@
 // do.
 //
 // A deployment file holds exactly one deployment block and any number of
-// plugin, service, agent, peer, fault and run blocks, plus at most one simulation
-// and one testing block:
+// plugin, service, agent, peer, fault and run blocks, plus at most one simulation,
+// one testing and one swarm block (Swarm: the bounds from which each
+// simulated seed draws its own faults):
 //
 //	deployment "quickstart" {
 //	  mode      = "production" # optional: production (default), testing, simulation
@@ -52,6 +53,8 @@
 //	}
 //
 //	fault "partition" { at = "2s"  between = ["alice", "bob"]  heal_after = "1s" }
+//
+//	swarm { drop = 0.05  partitions = 2  window = "0ms..300ms" }
 //
 //	run "recovery" {
 //	  protocol = "protocols/guardian_recovery.hcl"
