@@ -26,6 +26,8 @@
 // `aura-host simulate` and simtest share: Scenario (scenario.go) checks a
 // deployment's run blocks and faults as hcl.Diagnostics and simulates one
 // seed; Report (report.go, report_text.go) describes a seed's outcome;
+// invariants (invariant.go) are checked after every round of the loop
+// against a read-only View, the first violation stopping the simulation;
 // Sweep (sweep.go) simulates a range of seeds on a worker pool and
 // delivers outcomes in seed order; sweep_text.go prints a sweep for people
 // (its first line, progress, the command that reproduces a failing seed).

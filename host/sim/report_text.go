@@ -29,6 +29,9 @@ func (o *Report) WriteText(w io.Writer, bindings bool) {
 			}
 		}
 	}
+	if v := o.Violation; v != nil {
+		fmt.Fprintf(w, "invariant %s: violated at step %d (%s of virtual time): %s\n", v.Invariant, v.Step, VirtualTime(v.VirtualMs), v.Message)
+	}
 	fmt.Fprintf(w, "virtual time: %s\n", VirtualTime(o.VirtualMs))
 	fmt.Fprintf(w, "bundle: %d lines, hash %s\n", o.BundleLines, o.BundleHash)
 	if o.Recorded != "" {

@@ -57,6 +57,12 @@ type Config struct {
 	// Decide, when set, picks the branches the host decides (choices
 	// without a `decide` expression) instead of the seeded choice.
 	Decide func(req *vm.DecisionRequest, n uint64) (string, error)
+	// Invariants are checked after every step of the simulation
+	// (invariant.go), after DefaultInvariants; the first violated one
+	// stops it (Outcome.Violation).
+	Invariants []Invariant
+	// NoDefaultInvariants turns DefaultInvariants off.
+	NoDefaultInvariants bool
 
 	// Mode is Simulation (the default) or Production: the same deployment
 	// with its real plugins — the libp2p transport, each agent on its own
@@ -573,10 +579,15 @@ type Outcome struct {
 	Bundle *TraceBundle
 	// VirtualMs is the virtual time when the simulation ended.
 	VirtualMs int64
+	// Violation is the invariant that stopped the simulation, or nil.
+	Violation *InvariantViolation
 }
 
-// Failed reports whether any run failed.
+// Failed reports whether any run failed or an invariant was violated.
 func (o *Outcome) Failed() bool {
+	if o.Violation != nil {
+		return true
+	}
 	for _, r := range o.Runs {
 		if r.Err != nil {
 			return true

@@ -1,0 +1,191 @@
+package simtest_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/plugins"
+	"github.com/aurahost/aura-host/simtest"
+)
+
+// oneApproval: the first guardian approves, the other two decline, so a
+// correct account denies the recovery (its threshold is 2).
+var oneApproval = []string{"Guardian[0]=Approve", "Guardian[1]=Decline", "Guardian[2]=Decline"}
+
+// threshold is the guardian recovery's own rule, as an invariant.
+var threshold = sim.ThresholdGrant("recovery", "Account", "Approve", "Granted", 2)
+
+// recoveryDeployment writes examples/simulation's deployment to a
+// temporary directory, its protocol the guardian recovery — with the
+// account's threshold lowered to one approval when planted is set (the
+// planted bug: it grants on a single guardian's word).
+func recoveryDeployment(t *testing.T, planted bool) string {
+	t.Helper()
+	examples, _ := filepath.Abs("../examples")
+	dir := t.TempDir()
+	proto, err := os.ReadFile(filepath.Join(examples, "protocols", "agents", "guardian_recovery.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if planted {
+		fixed := `count_true("$valid") >= 2`
+		if !bytes.Contains(proto, []byte(fixed)) {
+			t.Fatalf("the protocol no longer decides with %s: plant the bug elsewhere", fixed)
+		}
+		proto = bytes.Replace(proto, []byte(fixed), []byte(`count_true("$valid") >= 1`), 1)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "guardian_recovery.hcl"), proto, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dep, err := os.ReadFile(filepath.Join(examples, "simulation", "deployment.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dep = bytes.Replace(dep, []byte(`"../protocols/agents/guardian_recovery.hcl"`), []byte(`"guardian_recovery.hcl"`), 1)
+	path := filepath.Join(dir, "deployment.hcl")
+	if err := os.WriteFile(path, dep, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestThresholdInvariantCatchesAPlantedBug(t *testing.T) {
+	// Without the bug, one approval is denied and the invariant holds.
+	ok := simtest.New(t, recoveryDeployment(t, false), 7, simtest.WithDecideRules(oneApproval...), simtest.WithInvariants(threshold))
+	out := ok.Run()
+	ok.RequireSuccess(out)
+
+	// With it, the account grants on one approval: the invariant stops
+	// the simulation, naming itself, the step and the virtual time.
+	path := recoveryDeployment(t, true)
+	run := func() *sim.Outcome {
+		s := simtest.New(t, path, 7, simtest.WithDecideRules(oneApproval...), simtest.WithInvariants(threshold))
+		return s.Run()
+	}
+	bad := run()
+	var iv *sim.InvariantViolation
+	if bad.Violation == nil || !errors.As(bad.Violation, &iv) || iv.Invariant != threshold.Name {
+		t.Fatalf("the planted bug went unnoticed: violation %v", bad.Violation)
+	}
+	if !strings.Contains(iv.Err.Error(), "approvals from 1 distinct roles (Guardian[0]), fewer than the threshold 2") {
+		t.Errorf("violation: %v", iv)
+	}
+	if iv.Step == 0 || !bad.Failed() {
+		t.Errorf("violation at step %d, failed %v", iv.Step, bad.Failed())
+	}
+	t.Logf("%v", iv)
+	// The bundle records it, and the same seed gives the same bytes.
+	if !bytes.Contains(bad.Bundle.Bytes(), []byte(`"kind":"invariant"`)) || !bytes.Contains(bad.Bundle.Bytes(), []byte("threshold_grant(recovery")) {
+		t.Errorf("the bundle does not name the invariant")
+	}
+	again := run()
+	if !bytes.Equal(bad.Bundle.Bytes(), again.Bundle.Bytes()) || again.Violation.Error() != bad.Violation.Error() {
+		t.Errorf("the same seed did not reproduce the violation byte for byte:\n%v\n%v", bad.Violation, again.Violation)
+	}
+}
+
+func TestGoInvariantStopsTheSimulationAtItsFirstViolation(t *testing.T) {
+	// A Go invariant that no message is ever delivered fails at the first
+	// step that delivers one; the run still going fails with it.
+	never := simtest.Invariant("no_delivery", func(v *sim.View) error {
+		if d := v.Delivered(); len(d) > 0 {
+			return errors.New(d[0].From + " sent " + d[0].Label)
+		}
+		return nil
+	})
+	s := simtest.New(t, recoveryDeployment(t, false), 7, simtest.WithDecideRules(oneApproval...), simtest.WithInvariants(never))
+	out := s.Run()
+	if out.Violation == nil || out.Violation.Invariant != "no_delivery" || out.Violation.Err.Error() != "Guardian[0] sent Enroll" {
+		t.Fatalf("violation %v", out.Violation)
+	}
+	var iv *sim.InvariantViolation
+	if !errors.As(out.Runs[0].Err, &iv) {
+		t.Errorf("the run failed with %v, not the violation", out.Runs[0].Err)
+	}
+}
+
+func TestSweepCountsViolatingSeedsAsFailed(t *testing.T) {
+	path := recoveryDeployment(t, true)
+	dep, diags := config.Load(path, config.Options{Builtins: plugins.Names()})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	sc, diags := sim.LoadScenario(path, dep)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	rules, err := session.ParseRules(oneApproval, sc.Programs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Rules, sc.Builtins, sc.Invariants = rules, plugins.Lookup, []sim.Invariant{threshold}
+	rep, err := sc.SweepSeeds(context.Background(), sim.SeedRange{From: 1, To: 3}, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Failed != 3 || rep.Failures[0].Violation == nil || rep.Failures[0].Violation.Invariant != threshold.Name {
+		t.Fatalf("failed %d of %d; first failure's violation %+v", rep.Failed, rep.Simulated, rep.Failures[0].Violation)
+	}
+	var text strings.Builder
+	rep.Failures[0].WriteText(&text, false)
+	if !strings.Contains(text.String(), "invariant threshold_grant(recovery") {
+		t.Errorf("the report does not name the invariant:\n%s", text.String())
+	}
+	t.Logf("%s", text.String())
+}
+
+// The default invariants read what the simulation really did: receipts
+// accepted by the guard chains and flow budgets charged, step by step.
+func TestDefaultInvariantsSeeTheGuardChains(t *testing.T) {
+	var receipts, budgets int
+	spy := simtest.Invariant("spy", func(v *sim.View) error {
+		receipts = len(v.Accepted())
+		bs, err := v.Budgets(context.Background())
+		budgets = len(bs)
+		return err
+	})
+	s := simtest.New(t, recoveryDeployment(t, false), 7, simtest.WithDecideRules("Guardian[*]=Approve"), simtest.WithInvariants(spy))
+	out := s.Run()
+	s.RequireSuccess(out)
+	// Enroll, Request, Approve, Granted: 3 receipts each way and more.
+	if receipts < 12 || budgets < 6 {
+		t.Fatalf("the view saw %d receipts and %d budgets", receipts, budgets)
+	}
+}
+
+// Liveness: a partition that never heals (account | g3, from 0s) leaves
+// the recovery waiting for g3 until its timeout, which the invariant
+// names; healed after 1s, as the example has it, the run ends in time.
+func TestLivenessCatchesARunThatNeverEnds(t *testing.T) {
+	for _, heal := range []bool{true, false} {
+		path := recoveryDeployment(t, false)
+		src, _ := os.ReadFile(path)
+		src = bytes.Replace(src, []byte(`timeout = "1h"`), []byte(`timeout = "1m"`), 1)
+		src = bytes.Replace(src, []byte(`at         = "2s"`), []byte(`at         = "0s"`), 1)
+		if !heal {
+			src = bytes.Replace(src, []byte(`heal_after = "1s"`), nil, 1)
+		}
+		if err := os.WriteFile(path, src, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s := simtest.New(t, path, 7, simtest.WithDecideRules("Guardian[*]=Approve"), simtest.WithInvariants(sim.Liveness(5000)))
+		out := s.Run()
+		switch {
+		case heal && out.Violation != nil:
+			t.Errorf("healed after 1s: %v", out.Violation)
+		case !heal && (out.Violation == nil || !strings.HasPrefix(out.Violation.Invariant, "liveness") || !strings.Contains(out.Violation.Err.Error(), `run "recovery" timed out`)):
+			t.Errorf("never healed: violation %v", out.Violation)
+		}
+		if out.Violation != nil {
+			t.Logf("%v", out.Violation)
+		}
+	}
+}
