@@ -95,6 +95,9 @@ type Deployment struct {
 	// when absent.
 	Relay *RelayBlock
 	Runs  []*Run
+	// Invariants are the invariant blocks: built-in properties a
+	// simulation checks after every step (host/sim).
+	Invariants []*Invariant
 
 	// Telemetry is the telemetry block (metrics endpoint, tracing); nil
 	// when absent.
@@ -201,6 +204,7 @@ var topLevelSpec = bodySpec[Deployment]{
 		{typ: "testing", single: true, decode: decodeOverrideBlock(effects.Testing, &testingSpec)},
 		{typ: "fault", labels: []string{"kind"}, decode: decodeFaultBlock},
 		{typ: "run", labels: []string{"name"}, decode: decodeRunBlock},
+		{typ: "invariant", labels: []string{"name"}, decode: decodeInvariantBlock},
 		{typ: "telemetry", single: true, decode: decodeTelemetryBlock},
 	},
 	elsewhere: topLevelElsewhere,
@@ -263,6 +267,7 @@ func (d *decoder) checkDeployment(dep *Deployment, body hcl.Body) {
 	d.checkNetworked(dep)
 	d.checkFaultAgents(dep)
 	d.checkRunAgents(dep)
+	d.checkInvariantRuns(dep)
 	dep.applyModeSeed()
 }
 

@@ -189,3 +189,32 @@ func TestLivenessCatchesARunThatNeverEnds(t *testing.T) {
 		}
 	}
 }
+
+// An invariant block selects a built-in with its parameters: the planted
+// bug is caught by the deployment file alone, named by the block's label.
+func TestInvariantBlockCatchesThePlantedBug(t *testing.T) {
+	block := `
+invariant "two_approvals" {
+  builtin   = "threshold_grant"
+  run       = "recovery"
+  role      = "Account"
+  approve   = "Approve"
+  grant     = "Granted"
+  threshold = 2
+}
+`
+	for _, planted := range []bool{false, true} {
+		path := recoveryDeployment(t, planted)
+		src, _ := os.ReadFile(path)
+		if err := os.WriteFile(path, append(src, block...), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out := simtest.New(t, path, 7, simtest.WithDecideRules(oneApproval...)).Run()
+		switch {
+		case !planted && out.Violation != nil:
+			t.Errorf("without the bug: %v", out.Violation)
+		case planted && (out.Violation == nil || out.Violation.Invariant != "two_approvals"):
+			t.Errorf("with the bug: violation %v", out.Violation)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/vm"
@@ -212,10 +213,10 @@ func (l *loop) violated(iv *InvariantViolation) {
 const (
 	// InvReceiptOnce: no agent accepts the same receipt (chain, epoch,
 	// nonce) twice — a replayed envelope got past its guard chain.
-	InvReceiptOnce = "receipt_once"
+	InvReceiptOnce = config.InvariantReceiptOnce
 	// InvFlowBudget: no charge takes an agent's flow budget past its
 	// limit (read after every step that sent something).
-	InvFlowBudget = "flow_budget"
+	InvFlowBudget = config.InvariantFlowBudget
 )
 
 // DefaultInvariants are checked in every simulation unless
@@ -344,14 +345,45 @@ func faultsEnd(fs []*scheduledFault) int64 {
 }
 
 // invariantsOf are the invariants of cfg: the defaults in simulation
-// (unless turned off), then cfg.Invariants.
+// (unless turned off), the deployment's invariant blocks, then
+// cfg.Invariants. A block selecting a default that is on adds nothing.
 func invariantsOf(cfg Config) []Invariant {
 	var out []Invariant
-	if cfg.Mode != effects.Production && !cfg.NoDefaultInvariants {
+	defaults := cfg.Mode != effects.Production && !cfg.NoDefaultInvariants
+	if defaults {
 		for _, name := range DefaultInvariants {
 			inv, _ := BuiltinInvariant(name)
 			out = append(out, inv)
 		}
 	}
+	if cfg.Mode != effects.Production && cfg.Deployment != nil {
+		for _, b := range cfg.Deployment.Invariants {
+			if defaults && slices.Contains(DefaultInvariants, b.Builtin) {
+				continue
+			}
+			if inv, ok := FromBlock(b); ok {
+				out = append(out, inv)
+			}
+		}
+	}
 	return append(out, cfg.Invariants...)
+}
+
+// FromBlock is the invariant an invariant block selects, named by the
+// block's label; false for a builtin it does not know (config reports it).
+func FromBlock(b *config.Invariant) (Invariant, bool) {
+	var inv Invariant
+	switch b.Builtin {
+	case config.InvariantThresholdGrant:
+		inv = ThresholdGrant(b.Run, b.Role, b.Approve, b.Grant, b.Threshold)
+	case config.InvariantLiveness:
+		inv = Liveness(b.Within.Milliseconds())
+	default:
+		var ok bool
+		if inv, ok = BuiltinInvariant(b.Builtin); !ok {
+			return Invariant{}, false
+		}
+	}
+	inv.Name = b.Name
+	return inv, true
 }
