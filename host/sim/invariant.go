@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -121,31 +122,44 @@ type Budget struct {
 	guard.FlowBudget
 }
 
-// Budgets are the stored flow budgets of every agent that is up, for each
-// run's context and each other agent.
+// Budgets are the stored flow budgets of each run's roles here, toward
+// the run's other roles' agents, in the run's context (agents that are
+// down are skipped).
 func (v *View) Budgets(ctx context.Context) ([]Budget, error) {
 	var out []Budget
-	for _, a := range v.l.post.agents {
-		fb := a.agent.Router().FlowBudgets()
-		if fb == nil || a.down {
-			continue
-		}
-		for _, r := range v.l.runs {
-			for _, peer := range v.l.post.agents {
-				if peer == a {
+	for _, r := range v.l.runs {
+		for _, sm := range r.machines {
+			a := sm.agent
+			fb := a.agent.Router().FlowBudgets()
+			if fb == nil || a.down {
+				continue
+			}
+			for _, role := range slices.Sorted(maps.Keys(r.decl.Roles)) {
+				peer, ok := r.destination(role)
+				if !ok || peer == a.agent.AuthorityID() {
 					continue
 				}
-				b, ok, err := fb.Get(ctx, guard.BudgetKey{Context: r.context, Peer: peer.agent.AuthorityID()})
+				b, ok, err := fb.Get(ctx, guard.BudgetKey{Context: r.context, Peer: peer})
 				if err != nil {
 					return nil, err
 				}
 				if ok {
-					out = append(out, Budget{Agent: a.name, Run: r.decl.Name, Peer: peer.name, FlowBudget: b})
+					out = append(out, Budget{Agent: a.name, Run: r.decl.Name, Peer: v.l.agentName(peer, role), FlowBudget: b})
 				}
 			}
 		}
 	}
 	return out, nil
+}
+
+// agentName is the name of the agent with authority id, else role's.
+func (l *loop) agentName(id effects.AuthorityID, role string) string {
+	for _, a := range l.post.agents {
+		if a.agent.AuthorityID() == id {
+			return a.name
+		}
+	}
+	return "the agent of " + role
 }
 
 // observations are what the loop records for invariants, only when there
@@ -159,6 +173,10 @@ type observations struct {
 	sent int
 	// budgets are the flow budgets as last seen (nil before the first look).
 	budgets map[budgetID]guard.FlowBudget
+	// receiptsSeen are the receipts receipt_once has looked at, the first
+	// receiptsChecked of accepted.
+	receiptsSeen    map[receiptID]AcceptedReceipt
+	receiptsChecked int
 }
 
 func (o *observations) delivery(r *simRun, msg vm.Message) {
@@ -242,14 +260,21 @@ type receiptID struct {
 	epoch, nonce uint64
 }
 
+// checkReceiptOnce looks at the receipts accepted since its last look
+// (obs.receiptsSeen holds the earlier ones), so a simulation pays once
+// per receipt.
 func checkReceiptOnce(v *View) error {
-	seen := make(map[receiptID]AcceptedReceipt, len(v.Accepted()))
-	for _, a := range v.Accepted() {
+	o := v.obs
+	if o.receiptsSeen == nil {
+		o.receiptsSeen = map[receiptID]AcceptedReceipt{}
+	}
+	for ; o.receiptsChecked < len(o.accepted); o.receiptsChecked++ {
+		a := o.accepted[o.receiptsChecked]
 		id := receiptID{a.Agent, a.Chain, a.Epoch, a.Nonce}
-		if first, ok := seen[id]; ok {
+		if first, ok := o.receiptsSeen[id]; ok {
 			return fmt.Errorf("agent %s accepted receipt nonce %d (epoch %d) on %s twice: at step %d and at step %d", a.Agent, a.Nonce, a.Epoch, a.Chain, first.Step, a.Step)
 		}
-		seen[id] = a
+		o.receiptsSeen[id] = a
 	}
 	return nil
 }
