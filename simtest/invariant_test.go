@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -215,6 +216,78 @@ invariant "two_approvals" {
 			t.Errorf("without the bug: %v", out.Violation)
 		case planted && (out.Violation == nil || out.Violation.Invariant != "two_approvals"):
 			t.Errorf("with the bug: violation %v", out.Violation)
+		}
+	}
+}
+
+// `simulate` places a violation of an invariant block at the block, and a
+// sweep's failing seed names it.
+func TestViolationOfABlockIsReportedAtIt(t *testing.T) {
+	path := recoveryDeployment(t, true)
+	src, _ := os.ReadFile(path)
+	line := bytes.Count(src, []byte{'\n'}) + 2
+	src = append(src, "\ninvariant \"two_approvals\" {\n  builtin = \"threshold_grant\"\n  run = \"recovery\"\n  role = \"Account\"\n  approve = \"Approve\"\n  grant = \"Granted\"\n  threshold = 2\n}\n"...)
+	if err := os.WriteFile(path, src, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dep, diags := config.Load(path, config.Options{Builtins: plugins.Names()})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	sc, _ := sim.LoadScenario(path, dep)
+	sc.Rules, _ = session.ParseRules(oneApproval, sc.Programs...)
+	sc.Builtins = plugins.Lookup
+	out, err := sc.Simulate(context.Background(), 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := sc.Report(7, out)
+	if rep.Runs[0].Fault == nil || rep.Runs[0].Fault.Kind != sim.InvariantKind {
+		t.Fatalf("run fault %+v", rep.Runs[0].Fault)
+	}
+	d := sc.RunFaultDiagnostic(7, &rep.Runs[0])
+	if d.Subject == nil || d.Subject.Start.Line != line {
+		t.Errorf("the diagnostic is at %v, not the invariant block at line %d", d.Subject, line)
+	}
+}
+
+// An invariant found violated when every run had ended (one checked at
+// the end, AtEnd, as liveness is) still fails the seed, and the sweep's
+// line for it names the invariant.
+func TestViolationAfterTheRunsEndedFailsTheSeed(t *testing.T) {
+	path := recoveryDeployment(t, false)
+	dep, diags := config.Load(path, config.Options{Builtins: plugins.Names()})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	sc, _ := sim.LoadScenario(path, dep)
+	sc.Rules, _ = session.ParseRules([]string{"Guardian[*]=Approve"}, sc.Programs...)
+	// Seed 7 ends at 200ms of virtual time: "under 300ms" holds, "under
+	// 200ms" does not.
+	for limit, late := range map[int64]bool{300: false, 200: true} {
+		name := fmt.Sprintf("under_%dms", limit)
+		under := sim.Invariant{Name: name, AtEnd: true, Check: func(v *sim.View) error {
+			if r := v.Runs()[0]; r.FinishedMs >= limit {
+				return fmt.Errorf("run %s ended at %dms", r.Name, r.FinishedMs)
+			}
+			return nil
+		}}
+		sc.Builtins, sc.Invariants = plugins.Lookup, []sim.Invariant{under}
+		out, err := sc.Simulate(context.Background(), 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep := sc.Report(7, out)
+		if out.Runs[0].Err != nil || (rep.Status == "failed") != late || (rep.Violation != nil) != late {
+			t.Fatalf("%s, ended at %dms: run %v, status %s, violation %+v", name, out.Runs[0].FinishedMs, out.Runs[0].Err, rep.Status, rep.Violation)
+		}
+		if !late {
+			continue
+		}
+		var text strings.Builder
+		rep.WriteFailing(&text)
+		if !strings.HasPrefix(text.String(), "seed 7: invariant under_200ms violated at step") {
+			t.Errorf("%s", text.String())
 		}
 	}
 }

@@ -100,12 +100,19 @@ func (sc *Scenario) Report(seed uint64, out *Outcome) *Report {
 	return o
 }
 
+// InvariantKind is the fault kind of a run an invariant stopped.
+const InvariantKind = "InvariantViolation"
+
 // errorReport is a run's failure for people and scripts: its fault, or
 // why it could not run.
 func errorReport(err error) *session.FaultReport {
 	var f *vm.Fault
 	if errors.As(err, &f) {
 		return session.NewFaultReport(f)
+	}
+	var iv *InvariantViolation
+	if errors.As(err, &iv) {
+		return &session.FaultReport{Kind: InvariantKind, Index: -1, Message: iv.Error()}
 	}
 	return &session.FaultReport{Kind: "Error", Index: -1, Message: err.Error()}
 }
