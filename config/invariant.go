@@ -25,6 +25,12 @@ import (
 //	  builtin = "liveness"
 //	  within  = "30s"   # of virtual time after the last fault ends
 //	}
+//	invariant "sends" {
+//	  builtin = "fact_count"
+//	  agent   = "account"
+//	  type    = "guard.send"  # a journal fact type
+//	  max     = 6
+//	}
 type Invariant struct {
 	// Name is the block's label, unique among invariants: it names the
 	// invariant in a violation.
@@ -42,6 +48,12 @@ type Invariant struct {
 	Threshold                 int
 	// liveness: every run ends within Within after the last fault.
 	Within time.Duration
+	// fact_count: Agent's journal never holds more than Max facts of
+	// type FactType.
+	Agent      string
+	AgentRange hcl.Range
+	FactType   string
+	Max        int
 
 	written map[string]hcl.Range
 }
@@ -52,6 +64,7 @@ const (
 	InvariantFlowBudget     = "flow_budget"
 	InvariantThresholdGrant = "threshold_grant"
 	InvariantLiveness       = "liveness"
+	InvariantFactCount      = "fact_count"
 )
 
 // invariantBuiltins are the built-ins and the arguments each needs besides
@@ -64,10 +77,12 @@ var invariantBuiltins = []struct {
 	{InvariantFlowBudget, nil},
 	{InvariantThresholdGrant, []string{"run", "role", "approve", "grant", "threshold"}},
 	{InvariantLiveness, []string{"within"}},
+	{InvariantFactCount, []string{"agent", "type", "max"}},
 }
 
 var invariantExamples = map[string]string{
 	"run": `"recovery"`, "role": `"Account"`, "approve": `"Approve"`, "grant": `"Granted"`, "threshold": "2", "within": `"30s"`,
+	"agent": `"account"`, "type": `"guard.send"`, "max": "6",
 }
 
 var invariantSpec = bodySpec[Invariant]{
@@ -96,6 +111,17 @@ var invariantSpec = bodySpec[Invariant]{
 		}},
 		{name: "threshold", decode: func(d *decoder, inv *Invariant, a *hcl.Attribute) {
 			inv.Threshold, _ = d.intAttr(a, "2", 1, 1<<20, "of at least 1")
+		}},
+		{name: "agent", decode: func(d *decoder, inv *Invariant, a *hcl.Attribute) {
+			if s, ok := d.stringAttr(a, `"account"`); ok {
+				inv.Agent, inv.AgentRange = s, a.Expr.Range()
+			}
+		}},
+		{name: "type", decode: func(d *decoder, inv *Invariant, a *hcl.Attribute) {
+			inv.FactType, _ = d.stringAttr(a, `"guard.send"`)
+		}},
+		{name: "max", decode: func(d *decoder, inv *Invariant, a *hcl.Attribute) {
+			inv.Max, _ = d.intAttr(a, "6", 0, 1<<30, "of 0 or more")
 		}},
 		{name: "within", decode: func(d *decoder, inv *Invariant, a *hcl.Attribute) {
 			inv.Within, _ = d.duration(a, "30s", nonNegative)
@@ -196,9 +222,13 @@ func decodeInvariantBlock(d *decoder, dep *Deployment, b *hcl.Block) {
 }
 
 // checkInvariantRuns checks that a threshold_grant invariant names a run
-// of the deployment and one of the roles that run binds.
+// of the deployment and one of the roles that run binds, and that a
+// fact_count invariant names an agent of it.
 func (d *decoder) checkInvariantRuns(dep *Deployment) {
 	for _, inv := range dep.Invariants {
+		if inv.AgentRange != (hcl.Range{}) {
+			d.checkRef(dep, inv.Agent, inv.AgentRange, fmt.Sprintf("Invariant %q reads the journal of agent %q", inv.Name, inv.Agent), false)
+		}
 		if inv.RunRange == (hcl.Range{}) {
 			continue
 		}

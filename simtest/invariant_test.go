@@ -291,3 +291,36 @@ func TestViolationAfterTheRunsEndedFailsTheSeed(t *testing.T) {
 		}
 	}
 }
+
+// fact_count reads an agent's journal after every step: the account's
+// guard.send facts (one per message it sends) reach their count n at the
+// end; an invariant block allowing n holds, one allowing n-1 stops the
+// simulation at the step of the n-th send.
+func TestFactCountReadsTheJournal(t *testing.T) {
+	var n int
+	spy := simtest.Invariant("spy", func(v *sim.View) error {
+		var err error
+		n, err = v.FactCount(context.Background(), "account", "guard.send")
+		return err
+	})
+	out := simtest.New(t, recoveryDeployment(t, false), 7, simtest.WithDecideRules("Guardian[*]=Approve"), simtest.WithInvariants(spy)).Run()
+	if out.Failed() || n < 6 { // Request and Granted to three guardians
+		t.Fatalf("failed %v; %d sends journaled", out.Failed(), n)
+	}
+	for _, max := range []int{n, n - 1} {
+		path := recoveryDeployment(t, false)
+		src, _ := os.ReadFile(path)
+		src = append(src, fmt.Sprintf("\ninvariant \"sends\" {\n  builtin = \"fact_count\"\n  agent = \"account\"\n  type = \"guard.send\"\n  max = %d\n}\n", max)...)
+		if err := os.WriteFile(path, src, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out := simtest.New(t, path, 7, simtest.WithDecideRules("Guardian[*]=Approve")).Run()
+		switch {
+		case max == n && out.Violation != nil:
+			t.Errorf("at most %d: %v", max, out.Violation)
+		case max < n && (out.Violation == nil || out.Violation.Invariant != "sends" ||
+			out.Violation.Err.Error() != fmt.Sprintf("the journal of agent account holds %d facts of type guard.send, more than %d", n, max)):
+			t.Errorf("at most %d of %d: violation %v", max, n, out.Violation)
+		}
+	}
+}

@@ -152,6 +152,41 @@ func (v *View) Budgets(ctx context.Context) ([]Budget, error) {
 	return out, nil
 }
 
+// FactCount is how many facts of type typ the journal of the agent named
+// agent holds (journal.facts_by_type); an error for an agent that is not
+// here.
+func (v *View) FactCount(ctx context.Context, agent, typ string) (int, error) {
+	for _, a := range v.l.post.agents {
+		if a.name != agent {
+			continue
+		}
+		facts, err := a.agent.Invoke(ctx, effects.JournalFactsByType, effects.Map(map[string]effects.Value{"type": effects.String(typ)}))
+		if err != nil {
+			return 0, fmt.Errorf("agent %s: %w", agent, err)
+		}
+		return facts.Len(), nil
+	}
+	return 0, fmt.Errorf("no agent %s in this simulation", agent)
+}
+
+// FactCount is the invariant that the journal of agent never holds more
+// than max facts of type typ (the guard chain's are guard.send,
+// guard.receipt and guard.operation): FactCount("account", "guard.send",
+// 6) says the account sends at most six messages. It reads the journal
+// after every step, one call per step.
+func FactCount(agent, typ string, max int) Invariant {
+	return Invariant{Name: fmt.Sprintf("fact_count(%s: at most %d %s)", agent, max, typ), Check: func(v *View) error {
+		n, err := v.FactCount(context.Background(), agent, typ)
+		if err != nil {
+			return err
+		}
+		if n > max {
+			return fmt.Errorf("the journal of agent %s holds %d facts of type %s, more than %d", agent, n, typ, max)
+		}
+		return nil
+	}}
+}
+
 // agentName is the name of the agent with authority id, else role's.
 func (l *loop) agentName(id effects.AuthorityID, role string) string {
 	for _, a := range l.post.agents {
@@ -403,6 +438,8 @@ func FromBlock(b *config.Invariant) (Invariant, bool) {
 		inv = ThresholdGrant(b.Run, b.Role, b.Approve, b.Grant, b.Threshold)
 	case config.InvariantLiveness:
 		inv = Liveness(b.Within.Milliseconds())
+	case config.InvariantFactCount:
+		inv = FactCount(b.Agent, b.FactType, b.Max)
 	default:
 		var ok bool
 		if inv, ok = BuiltinInvariant(b.Builtin); !ok {
