@@ -324,3 +324,15 @@ func TestFactCountReadsTheJournal(t *testing.T) {
 		}
 	}
 }
+
+// Checking invariants that hold changes nothing a simulation does: the
+// bundle is the same bytes with every invariant on as with none.
+func TestInvariantsThatHoldChangeNothing(t *testing.T) {
+	path := recoveryDeployment(t, false)
+	off := simtest.New(t, path, 7, simtest.WithDecideRules("Guardian[*]=Approve"), simtest.WithoutDefaultInvariants())
+	on := simtest.New(t, path, 7, simtest.WithDecideRules("Guardian[*]=Approve"),
+		simtest.WithInvariants(threshold, sim.Liveness(60_000), sim.FactCount("account", "guard.send", 100)))
+	a, b := off.Run(), on.Run()
+	on.RequireSuccess(b)
+	on.RequireSameBundle(a, b)
+}
