@@ -51,11 +51,35 @@ func recoveryDeployment(t *testing.T, planted bool) string {
 		t.Fatal(err)
 	}
 	dep = bytes.Replace(dep, []byte(`"../protocols/agents/guardian_recovery.hcl"`), []byte(`"guardian_recovery.hcl"`), 1)
+	// Without the example's own invariant blocks (exampleInvariants): the
+	// tests choose theirs.
+	cut := bytes.Index(dep, []byte(invariantsMarker))
+	if cut < 0 {
+		t.Fatalf("the example no longer has %q before its invariant blocks", invariantsMarker)
+	}
+	dep = dep[:cut]
 	path := filepath.Join(dir, "deployment.hcl")
 	if err := os.WriteFile(path, dep, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// invariantsMarker starts the invariant blocks of examples/simulation.
+const invariantsMarker = "\n# Checked after every step of the simulation"
+
+// exampleInvariants are examples/simulation's invariant blocks.
+func exampleInvariants(t *testing.T) string {
+	t.Helper()
+	dep, err := os.ReadFile("../examples/simulation/deployment.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, blocks, ok := strings.Cut(string(dep), invariantsMarker)
+	if !ok {
+		t.Fatalf("the example no longer has %q before its invariant blocks", invariantsMarker)
+	}
+	return invariantsMarker + blocks
 }
 
 func TestThresholdInvariantCatchesAPlantedBug(t *testing.T) {
@@ -192,18 +216,10 @@ func TestLivenessCatchesARunThatNeverEnds(t *testing.T) {
 }
 
 // An invariant block selects a built-in with its parameters: the planted
-// bug is caught by the deployment file alone, named by the block's label.
+// bug is caught by the example's own block (two_approvals), from the
+// deployment file alone.
 func TestInvariantBlockCatchesThePlantedBug(t *testing.T) {
-	block := `
-invariant "two_approvals" {
-  builtin   = "threshold_grant"
-  run       = "recovery"
-  role      = "Account"
-  approve   = "Approve"
-  grant     = "Granted"
-  threshold = 2
-}
-`
+	block := exampleInvariants(t)
 	for _, planted := range []bool{false, true} {
 		path := recoveryDeployment(t, planted)
 		src, _ := os.ReadFile(path)
@@ -225,8 +241,8 @@ invariant "two_approvals" {
 func TestViolationOfABlockIsReportedAtIt(t *testing.T) {
 	path := recoveryDeployment(t, true)
 	src, _ := os.ReadFile(path)
-	line := bytes.Count(src, []byte{'\n'}) + 2
-	src = append(src, "\ninvariant \"two_approvals\" {\n  builtin = \"threshold_grant\"\n  run = \"recovery\"\n  role = \"Account\"\n  approve = \"Approve\"\n  grant = \"Granted\"\n  threshold = 2\n}\n"...)
+	src = append(src, exampleInvariants(t)...)
+	line := bytes.Count(src[:bytes.Index(src, []byte(`invariant "two_approvals"`))], []byte{'\n'}) + 1
 	if err := os.WriteFile(path, src, 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,8 @@ import (
 // (examples/simulation: 10 % drop, a partition, every guardian approving)
 // and one simulation of 100 agents running 50 ping-pong sessions. "off"
 // has no invariants at all; "on" has the defaults (receipt_once,
-// flow_budget) and a threshold_grant and a liveness invariant.
+// flow_budget), the example's threshold_grant block, and a threshold_grant
+// and a liveness invariant from Go.
 //
 //	go test -run '^$' -bench Invariants -benchtime 5x ./host/sim/
 func BenchmarkInvariants(b *testing.B) {
@@ -35,7 +36,11 @@ func BenchmarkInvariants(b *testing.B) {
 			name = "on"
 		}
 		b.Run(name+"/sweep20", func(b *testing.B) {
-			sc, diags := sim.LoadScenario(path, dep)
+			d := *dep
+			if !on {
+				d.Invariants = nil // the example's invariant block
+			}
+			sc, diags := sim.LoadScenario(path, &d)
 			if diags.HasErrors() {
 				b.Fatal(diags)
 			}
