@@ -41,4 +41,8 @@
 // it; that is what makes a bundle the same bytes for a seed. A bundle is
 // hashed by bundle.Hash only, written or read. A sweep's seeds are
 // independent simulations: running them in parallel changes no outcome.
+// An invariant's check reads the simulation and never acts on it (no
+// effect that draws randomness, sends or writes): invariants that hold
+// leave a bundle the same bytes. Invariant values may be shared by the
+// seeds of a sweep, so a check keeps no state of its own between calls.
 package sim
