@@ -152,7 +152,7 @@ func TestSweepCountsViolatingSeedsAsFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc.Rules, sc.Builtins, sc.Invariants = rules, plugins.Lookup, []sim.Invariant{threshold}
-	rep, err := sc.SweepSeeds(context.Background(), sim.SeedRange{From: 1, To: 3}, 1, nil)
+	rep, err := sc.SweepSeeds(context.Background(), sim.SeedRange{From: 1, To: 3}, 2, nil) // two at a time, sharing the invariants
 	if err != nil {
 		t.Fatal(err)
 	}
