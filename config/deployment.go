@@ -98,6 +98,9 @@ type Deployment struct {
 	// when absent.
 	Relay *RelayBlock
 	Runs  []*Run
+	// Invariants are the invariant blocks: built-in properties a
+	// simulation checks after every step (host/sim).
+	Invariants []*Invariant
 
 	// Telemetry is the telemetry block (metrics endpoint, tracing); nil
 	// when absent.
@@ -205,6 +208,7 @@ var topLevelSpec = bodySpec[Deployment]{
 		{typ: "fault", labels: []string{"kind"}, decode: decodeFaultBlock},
 		{typ: "swarm", single: true, decode: decodeSwarmBlock},
 		{typ: "run", labels: []string{"name"}, decode: decodeRunBlock},
+		{typ: "invariant", labels: []string{"name"}, decode: decodeInvariantBlock},
 		{typ: "telemetry", single: true, decode: decodeTelemetryBlock},
 	},
 	elsewhere: topLevelElsewhere,
@@ -269,6 +273,7 @@ func (d *decoder) checkDeployment(dep *Deployment, body hcl.Body) {
 	d.checkFaultAgents(dep)
 	d.checkSwarm(dep)
 	d.checkRunAgents(dep)
+	d.checkInvariantRuns(dep)
 	dep.applyModeSeed()
 }
 

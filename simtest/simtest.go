@@ -72,6 +72,26 @@ func WithDecideRules(rules ...string) Option {
 // WithLogger sends the agents' logs to l (default: discarded).
 func WithLogger(l hclog.Logger) Option { return func(o *options) { o.cfg.Logger = l } }
 
+// Invariant is a Go invariant for WithInvariants: check runs after every
+// step of the simulation against a read-only view of it (the runs, the
+// messages delivered, the receipts accepted, the flow budgets, the virtual
+// time) and returns an error when the property does not hold.
+func Invariant(name string, check func(v *sim.View) error) sim.Invariant {
+	return sim.Invariant{Name: name, Check: check}
+}
+
+// WithInvariants checks invs after every step, after the built-in
+// defaults (sim.DefaultInvariants): the first violated one stops the
+// simulation, and Outcome.Violation names it.
+func WithInvariants(invs ...sim.Invariant) Option {
+	return func(o *options) { o.cfg.Invariants = append(o.cfg.Invariants, invs...) }
+}
+
+// WithoutDefaultInvariants turns the built-in default invariants off.
+func WithoutDefaultInvariants() Option {
+	return func(o *options) { o.cfg.NoDefaultInvariants = true }
+}
+
 // WithMaxVirtualTime ends the simulation at ms of virtual time.
 func WithMaxVirtualTime(ms int64) Option {
 	return func(o *options) { o.cfg.MaxVirtualMs = ms }
@@ -129,10 +149,14 @@ func (s *Sim) Run() *sim.Outcome {
 	return out
 }
 
-// RequireSuccess fails the test, naming each failed run and its fault,
-// unless every run completed.
+// RequireSuccess fails the test, naming each failed run and its fault
+// and the violated invariant, unless every run completed and every
+// invariant held.
 func (s *Sim) RequireSuccess(out *sim.Outcome) {
 	s.t.Helper()
+	if out.Violation != nil {
+		s.t.Errorf("%v", out.Violation)
+	}
 	for _, r := range out.Runs {
 		if r.Err != nil {
 			s.t.Errorf("run %q failed at %dms of virtual time: %v", r.Name, r.FinishedMs, r.Err)

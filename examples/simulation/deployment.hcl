@@ -141,3 +141,16 @@ run "recovery" {
   }
   timeout = "1h" # virtual: with sim-clock it passes in well under a second
 }
+
+# Checked after every step of the simulation: the account grants only
+# after approvals from two distinct guardians reached it. (receipt_once and
+# flow_budget, the guard chain's promises, are checked in every
+# simulation.) A violation stops the seed and names this block.
+invariant "two_approvals" {
+  builtin   = "threshold_grant"
+  run       = "recovery"
+  role      = "Account"
+  approve   = "Approve"
+  grant     = "Granted"
+  threshold = 2
+}

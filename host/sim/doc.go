@@ -30,6 +30,8 @@
 // `aura-host simulate` and simtest share: Scenario (scenario.go) checks a
 // deployment's run blocks and faults as hcl.Diagnostics and simulates one
 // seed; Report (report.go, report_text.go) describes a seed's outcome;
+// invariants (invariant.go) are checked after every round of the loop
+// against a read-only View, the first violation stopping the simulation;
 // Sweep (sweep.go) simulates a range of seeds on a worker pool and
 // delivers outcomes in seed order; sweep_text.go prints a sweep for people
 // (its first line, progress, the command that reproduces a failing seed).
@@ -43,4 +45,8 @@
 // it; that is what makes a bundle the same bytes for a seed. A bundle is
 // hashed by bundle.Hash only, written or read. A sweep's seeds are
 // independent simulations: running them in parallel changes no outcome.
+// An invariant's check reads the simulation and never acts on it (no
+// effect that draws randomness, sends or writes): invariants that hold
+// leave a bundle the same bytes. Invariant values may be shared by the
+// seeds of a sweep, so a check keeps no state of its own between calls.
 package sim

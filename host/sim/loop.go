@@ -35,6 +35,12 @@ type loop struct {
 	time   *timeline
 	bundle *TraceBundle
 	drawn  []*config.Fault // the swarm block's faults for this seed
+	// invariants are checked after every step (invariant.go); obs is
+	// what they read, nil when there are none.
+	invariants []Invariant
+	obs        *observations
+	faultsEnd  int64
+	violation  *InvariantViolation
 }
 
 func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) {
@@ -47,6 +53,10 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 	// context), leaving other contexts' — the sync and hold services' — in
 	// the inbox for them, in simulation as in production.
 	l.post.sources, l.post.contexts = s.runAddresses()
+	if l.invariants = invariantsOf(s.cfg); len(l.invariants) > 0 {
+		l.obs = &observations{}
+		l.post.obs = l.obs
+	}
 	l.post.deliverEarly()
 	faults := s.dep.Faults
 	if s.cfg.Mode != effects.Production && s.dep.Swarm != nil {
@@ -55,6 +65,9 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 		faults = append(slices.Clone(faults), l.drawn...)
 	}
 	l.time = &timeline{ctx: ctx, s: s, faults: schedule(faults), bundle: l.bundle}
+	if len(l.invariants) > 0 {
+		l.faultsEnd = faultsEnd(l.time.faults)
+	}
 	if s.cfg.Mode == effects.Production {
 		l.time.wallStart = time.Now()
 	}
@@ -74,6 +87,11 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 	covered, err := l.time.finishCoverage()
 	if err != nil {
 		return nil, err
+	}
+	if l.violation == nil {
+		if iv := l.check(true); iv != nil {
+			l.violated(iv)
+		}
 	}
 	cancel() // wakes roles still asleep in a run that ended without them
 	l.exec.stopRunning()
@@ -124,6 +142,13 @@ func (l *loop) drive(maxMs int64) error {
 		if err != nil {
 			return err
 		}
+		if l.obs != nil {
+			if iv := l.check(false); iv != nil {
+				l.violated(iv)
+				return nil
+			}
+			l.obs.step++
+		}
 		if progress {
 			continue
 		}
@@ -143,6 +168,9 @@ func (l *loop) drive(maxMs int64) error {
 		l.markTimes(next) // before advance: a machine it wakes records at next
 		if err := l.time.advance(next); err != nil {
 			return err
+		}
+		if l.obs != nil {
+			l.obs.now = next
 		}
 	}
 	return nil
@@ -250,11 +278,14 @@ func (l *loop) round() (bool, error) {
 		return false, err
 	}
 	delivered := l.post.receive()
+	if l.obs != nil {
+		l.obs.sent = sent
+	}
 	return progress || sent > 0 || delivered > 0, nil
 }
 
 func (l *loop) outcome() *Outcome {
-	o := &Outcome{VirtualMs: l.time.now, Bundle: l.bundle, Drawn: l.drawn}
+	o := &Outcome{VirtualMs: l.time.now, Bundle: l.bundle, Drawn: l.drawn, Violation: l.violation}
 	for _, r := range l.runs {
 		for _, sm := range r.machines {
 			taken, _ := sm.m.Steps()

@@ -38,6 +38,9 @@ type postOffice struct {
 	// as a warning this call: a peer sending bad receipts cannot flood
 	// the log.
 	refusedLogged map[*simAgent]bool
+	// obs records deliveries and accepted receipts for invariants (nil
+	// when there are none).
+	obs *observations
 }
 
 // earlyMessage is a message that arrived before its run was bound here.
@@ -124,6 +127,7 @@ func (p *postOffice) receive() int {
 			if err != nil {
 				continue
 			}
+			p.obs.receipt(a, env.Receipt)
 			msg, err := decodeMessage(env.Payload)
 			if err != nil {
 				continue
@@ -190,6 +194,7 @@ func (p *postOffice) deliver(a *simAgent, env guard.Envelope, msg vm.Message) bo
 		}
 		sm.nextIn[edge] = msg.Seq + 1
 		sm.held = append(sm.held, msg)
+		p.obs.delivery(r, msg)
 		return true
 	}
 	if p.early == nil {

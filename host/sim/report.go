@@ -30,6 +30,16 @@ type Report struct {
 	Recorded    string        `json:"recorded,omitempty"` // set by whoever writes the bundle to a file
 	Runs        []RunReport   `json:"runs"`
 	Reproduce   string        `json:"reproduce,omitempty"` // set for a failing seed of a sweep
+	// Violation is the invariant that stopped the simulation.
+	Violation *ViolationReport `json:"violation,omitempty"`
+}
+
+// ViolationReport is an InvariantViolation for people and scripts.
+type ViolationReport struct {
+	Invariant string `json:"invariant"`
+	Step      uint64 `json:"step"`
+	VirtualMs int64  `json:"virtual_ms"`
+	Message   string `json:"message"`
 }
 
 // RunReport is one run block's result.
@@ -88,8 +98,15 @@ func (sc *Scenario) Report(seed uint64, out *Outcome) *Report {
 		}
 		o.Runs = append(o.Runs, rr)
 	}
+	if iv := out.Violation; iv != nil {
+		o.Status = "failed"
+		o.Violation = &ViolationReport{Invariant: iv.Invariant, Step: iv.Step, VirtualMs: iv.VirtualMs, Message: iv.Err.Error()}
+	}
 	return o
 }
+
+// InvariantKind is the fault kind of a run an invariant stopped.
+const InvariantKind = "InvariantViolation"
 
 // errorReport is a run's failure for people and scripts: its fault, or
 // why it could not run.
@@ -97,6 +114,10 @@ func errorReport(err error) *session.FaultReport {
 	var f *vm.Fault
 	if errors.As(err, &f) {
 		return session.NewFaultReport(f)
+	}
+	var iv *InvariantViolation
+	if errors.As(err, &iv) {
+		return &session.FaultReport{Kind: InvariantKind, Index: -1, Message: iv.Error()}
 	}
 	return &session.FaultReport{Kind: "Error", Index: -1, Message: err.Error()}
 }

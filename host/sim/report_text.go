@@ -44,6 +44,9 @@ func (o *Report) WriteText(w io.Writer, bindings bool) {
 			}
 		}
 	}
+	if v := o.Violation; v != nil {
+		fmt.Fprintf(w, "invariant %s: violated at step %d (%s of virtual time): %s\n", v.Invariant, v.Step, VirtualTime(v.VirtualMs), v.Message)
+	}
 	fmt.Fprintf(w, "virtual time: %s\n", VirtualTime(o.VirtualMs))
 	fmt.Fprintf(w, "bundle: %d lines, hash %s\n", o.BundleLines, o.BundleHash)
 	if o.Recorded != "" {
@@ -64,7 +67,8 @@ func (r *RunReport) Summary() string {
 }
 
 // RunFaultDiagnostic is a failed run's fault (of the simulation of seed)
-// as a diagnostic: at the protocol step when the fault knows it, else at
+// as a diagnostic: at the invariant block whose invariant stopped it, at
+// the protocol step when the fault knows it, else at
 // the run block (its timeout, for a run that timed out), so that every
 // failure has a line; without a Subject only when the run is not the
 // deployment's (print it plainly).
@@ -80,7 +84,10 @@ func (sc *Scenario) RunFaultDiagnostic(seed uint64, r *RunReport) *hcl.Diagnosti
 	detail += fmt.Sprintf("\nThe run ended at %s of virtual time.", VirtualTime(r.FinishedMs))
 	var subject *hcl.Range
 	var f *vm.Fault
+	var iv *InvariantViolation
 	switch {
+	case errors.As(r.Err, &iv) && sc.Deployment.Invariant(iv.Invariant) != nil:
+		subject = sc.Deployment.Invariant(iv.Invariant).DeclRange.Ptr()
 	case errors.As(r.Err, &f) && f.Range.Filename != "" && sc.Files[f.Range.Filename] != nil:
 		subject = f.Range.Ptr()
 	case r.Decl != nil && f != nil && f.Kind == vm.FaultTimeout && r.Decl.TimeoutRange.Filename != "":
@@ -91,13 +98,19 @@ func (sc *Scenario) RunFaultDiagnostic(seed uint64, r *RunReport) *hcl.Diagnosti
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: subject}
 }
 
-// WriteFailing prints a failing seed of a sweep: each failed run, and the
+// WriteFailing prints a failing seed of a sweep: each failed run (and the
+// violated invariant, when no run failed with it), and the
 // command that reproduces the seed (Reproduce).
 func (o *Report) WriteFailing(w io.Writer) {
+	onRun := false
 	for _, r := range o.Runs {
 		if r.Fault != nil {
 			fmt.Fprintf(w, "seed %d: run %s %s\n", o.Seed, r.Name, r.Summary())
+			onRun = onRun || r.Fault.Kind == InvariantKind
 		}
+	}
+	if v := o.Violation; v != nil && !onRun { // found when every run had ended
+		fmt.Fprintf(w, "seed %d: invariant %s violated at step %d (%s of virtual time): %s\n", o.Seed, v.Invariant, v.Step, VirtualTime(v.VirtualMs), v.Message)
 	}
 	fmt.Fprintf(w, "  reproduce: %s\n", o.Reproduce)
 }

@@ -41,6 +41,10 @@ type Scenario struct {
 	Granularity policy.Granularity
 	Builtins    func(string) (func() *sdk.Plugin, bool) // as Config.Builtins
 	Logger      hclog.Logger
+	// Invariants are checked in every seed's simulation, after the
+	// defaults (Config.Invariants, Config.NoDefaultInvariants).
+	Invariants          []Invariant
+	NoDefaultInvariants bool
 }
 
 // LoadScenario checks a decoded deployment for simulation: it has run
@@ -180,7 +184,7 @@ func checkFaultTargets(dep *config.Deployment) hcl.Diagnostics {
 // several goroutines at once: each seed's simulation is its own.
 func (sc *Scenario) Simulate(ctx context.Context, seed uint64) (*Outcome, error) {
 	cfg := Config{Deployment: sc.Deployment, Seed: seed, Builtins: sc.Builtins,
-		Logger: sc.Logger, Granularity: sc.Granularity}
+		Logger: sc.Logger, Granularity: sc.Granularity, Invariants: sc.Invariants, NoDefaultInvariants: sc.NoDefaultInvariants}
 	if len(sc.Rules) > 0 {
 		cfg.Decide = session.SeededDecider(sc.Rules, seed)
 	}

@@ -57,6 +57,12 @@ type Config struct {
 	// Decide, when set, picks the branches the host decides (choices
 	// without a `decide` expression) instead of the seeded choice.
 	Decide func(req *vm.DecisionRequest, n uint64) (string, error)
+	// Invariants are checked after every step of the simulation
+	// (invariant.go), after DefaultInvariants; the first violated one
+	// stops it (Outcome.Violation).
+	Invariants []Invariant
+	// NoDefaultInvariants turns DefaultInvariants off.
+	NoDefaultInvariants bool
 
 	// Mode is Simulation (the default) or Production: the same deployment
 	// with its real plugins — the libp2p transport, each agent on its own
@@ -580,10 +586,15 @@ type Outcome struct {
 	// Coverage says which kinds of the faults scheduled (written or drawn)
 	// fired during the run; nil when none was scheduled.
 	Coverage FaultCoverage
+	// Violation is the invariant that stopped the simulation, or nil.
+	Violation *InvariantViolation
 }
 
-// Failed reports whether any run failed.
+// Failed reports whether any run failed or an invariant was violated.
 func (o *Outcome) Failed() bool {
+	if o.Violation != nil {
+		return true
+	}
 	for _, r := range o.Runs {
 		if r.Err != nil {
 			return true
