@@ -58,8 +58,9 @@ func recoveryDeployment(t *testing.T, planted bool) string {
 		t.Fatalf("the example no longer has %q before its invariant blocks", invariantsMarker)
 	}
 	dep = dep[:cut]
-	// Without its swarm block: the tests choose their faults, and a drawn
-	// partition's heal would end a written one early.
+	// Without its swarm block: the tests choose their faults (and the
+	// liveness test's partition that never heals would leave no room for a
+	// drawn one).
 	if start := bytes.Index(dep, []byte("\nswarm {")); start >= 0 {
 		end := bytes.Index(dep[start:], []byte("\n}\n"))
 		if end < 0 {

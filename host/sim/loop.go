@@ -60,7 +60,7 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 	l.post.deliverEarly()
 	faults := s.dep.Faults
 	if s.cfg.Mode != effects.Production && s.dep.Swarm != nil {
-		l.drawn = DrawFaults(s.dep.Swarm, s.agentNames(), s.cfg.Seed)
+		l.drawn = DrawFaults(s.dep.Swarm, s.agentNames(), s.dep.Faults, s.cfg.Seed)
 		addSwarm(l.bundle, l.drawn)
 		faults = append(slices.Clone(faults), l.drawn...)
 	}

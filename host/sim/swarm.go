@@ -48,19 +48,23 @@ func (r *swarmRand) span(s config.Span) time.Duration { return r.within(s.Min, s
 // are the deployment's agent names in declaration order. Each kind is
 // drawn with probability one half (swarm testing: a seed that leaves a
 // fault out tests what that fault would have hidden), then its parameters
-// within the bounds, every fault starting inside the window:
+// within the bounds, every fault starting inside the window; written are
+// the deployment's fault blocks, which the drawn partitions keep clear of:
 //
 //   - drop and duplicate: a rate from 0.001 up to the bound, to the end;
 //   - delay: min and max within the delay span, to the end;
 //   - partitions: 1 up to the bound, one agent cut off from a non-empty
-//     set of the others, for a time within partition_length; they do not
-//     overlap (a heal removes every partition);
+//     set of the others, for a time within partition_length; they overlap
+//     neither each other nor the written partitions (a heal removes every
+//     partition, so a drawn one over a written one would end it early):
+//     one is moved past, or cut short before, a written partition, and
+//     left out after a written one that never heals;
 //   - crashes: 1 up to the bound, each of a different agent, down for a
 //     time within crash_length.
 //
 // The result is sorted by start time (draw order for equal times). A nil
 // swarm draws nothing.
-func DrawFaults(sw *config.Swarm, agents []string, seed uint64) []*config.Fault {
+func DrawFaults(sw *config.Swarm, agents []string, written []*config.Fault, seed uint64) []*config.Fault {
 	if sw == nil {
 		return nil
 	}
@@ -99,6 +103,10 @@ func DrawFaults(sw *config.Swarm, agents []string, seed uint64) []*config.Fault 
 		for _, start := range starts {
 			start = max(start, free)
 			length := max(r.span(sw.PartitionLength), time.Millisecond)
+			var ok bool
+			if start, length, ok = clearOfWritten(start, length, written); !ok {
+				break
+			}
 			cut := agents[r.intn(int64(len(agents)))]
 			between := []string{cut}
 			for _, a := range agents {
@@ -127,6 +135,53 @@ func DrawFaults(sw *config.Swarm, agents []string, seed uint64) []*config.Fault 
 	}
 	slices.SortStableFunc(out, func(a, b *config.Fault) int { return int(a.At - b.At) })
 	return out
+}
+
+// clearOfWritten places a drawn partition of length from start so that it
+// overlaps no written partition: moved to the heal of one in force at
+// start, cut short before one that starts while it lasts (to at least a
+// millisecond, else moved past it). ok is false after a written partition
+// that never heals.
+func clearOfWritten(start, length time.Duration, written []*config.Fault) (time.Duration, time.Duration, bool) {
+	var partitions []*config.Fault
+	for _, w := range written {
+		if w.Kind == config.FaultPartition {
+			partitions = append(partitions, w)
+		}
+	}
+	for {
+		// In force at start: move past its heal, or give up on one that
+		// never heals.
+		var inForce *config.Fault
+		for _, w := range partitions {
+			if start >= w.At && (w.HealAfter == 0 || start < w.At+w.HealAfter) {
+				inForce = w
+				break
+			}
+		}
+		if inForce == nil {
+			// Cut short before the first that starts while it lasts.
+			cut := length
+			for _, w := range partitions {
+				if w.At > start && w.At-start < cut {
+					cut = w.At - start
+				}
+			}
+			if cut >= time.Millisecond {
+				return start, cut, true
+			}
+			// Too short to be a partition: start after that one instead.
+			for _, w := range partitions {
+				if w.At > start && w.At-start == cut {
+					inForce = w
+				}
+			}
+		}
+		if inForce.HealAfter == 0 {
+			return 0, 0, false
+		}
+		start = inForce.At + inForce.HealAfter
+	}
 }
 
 // drawnLine is a drawn fault as the bundle's swarm line lists it.

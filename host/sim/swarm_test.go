@@ -8,7 +8,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/plugins"
@@ -58,7 +60,7 @@ func TestSwarmDrawsOneSchedulePerSeed(t *testing.T) {
 	}
 	schedules := map[string]uint64{}
 	for seed := uint64(1); seed <= 8; seed++ {
-		drawn := sim.DrawFaults(deployment(t, strings.ReplaceAll(src, "PROTOCOLS", protocolsDir())).Swarm, []string{"alice", "bob"}, seed)
+		drawn := sim.DrawFaults(deployment(t, strings.ReplaceAll(src, "PROTOCOLS", protocolsDir())).Swarm, []string{"alice", "bob"}, nil, seed)
 		var key strings.Builder
 		for _, f := range drawn {
 			key.WriteString(f.Kind + "@" + f.At.String() + ";")
@@ -170,5 +172,32 @@ fault "partition" {
 	js, err := json.Marshal(rep)
 	if err != nil || !strings.Contains(string(js), `"coverage":[{"kind":"drop","scheduled":3,"fired":3,"share":1},{"kind":"partition","scheduled":3,"fired":0,"share":0}]`) {
 		t.Errorf("JSON %s (%v)", js, err)
+	}
+}
+
+// Drawn partitions keep clear of the written ones: a heal removes every
+// partition, so a drawn one over a written one would end it early.
+func TestDrawnPartitionsKeepClearOfWrittenOnes(t *testing.T) {
+	sw := &config.Swarm{Partitions: 3, PartitionLength: config.Span{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond},
+		Window: config.Span{Min: 0, Max: 400 * time.Millisecond}}
+	written := []*config.Fault{
+		{Kind: config.FaultPartition, At: 100 * time.Millisecond, Between: []string{"a", "b"}, HealAfter: 100 * time.Millisecond},
+		{Kind: config.FaultPartition, At: 600 * time.Millisecond, Between: []string{"a", "c"}}, // never heals
+	}
+	drew := 0
+	for seed := uint64(1); seed <= 200; seed++ {
+		for _, f := range sim.DrawFaults(sw, []string{"a", "b", "c"}, written, seed) {
+			if f.Kind != config.FaultPartition {
+				continue
+			}
+			drew++
+			from, to := f.At, f.At+f.HealAfter
+			if f.HealAfter < time.Millisecond || (from < 200*time.Millisecond && to > 100*time.Millisecond) || to > 600*time.Millisecond {
+				t.Fatalf("seed %d drew a partition from %v to %v, over a written one (100ms–200ms, and 600ms on)", seed, from, to)
+			}
+		}
+	}
+	if drew == 0 {
+		t.Fatal("200 seeds drew no partition")
 	}
 }
