@@ -84,16 +84,46 @@ type RandomRequest struct {
 
 type callerKey struct{}
 
+// callerContext is a context carrying a Caller. It stands in for
+// context.WithValue, which would box the Caller into an interface: one
+// allocation for the box and one for the context on every invoke.
+// Value hands out a pointer into the context instead; only CallerFrom
+// asks for the unexported key, and it copies the Caller out.
+type callerContext struct {
+	context.Context
+	caller Caller
+}
+
+// Value returns the Caller for the caller key and asks the parent for any
+// other key.
+func (c *callerContext) Value(key any) any {
+	if _, ok := key.(callerKey); ok {
+		return &c.caller
+	}
+	return c.Context.Value(key)
+}
+
 // WithCaller returns a context carrying c; the machine passes one to
 // Effects.Invoke so a host can tell which role and session call.
 func WithCaller(ctx context.Context, c Caller) context.Context {
-	return context.WithValue(ctx, callerKey{}, c)
+	return &callerContext{Context: ctx, caller: c}
 }
 
 // CallerFrom returns the caller the machine put in an Invoke context.
 func CallerFrom(ctx context.Context) (Caller, bool) {
-	c, ok := ctx.Value(callerKey{}).(Caller)
-	return c, ok
+	if c, ok := ctx.Value(callerKey{}).(*Caller); ok {
+		return *c, true
+	}
+	return Caller{}, false
+}
+
+// invocation is what one invoke step hands the host: the call, and the
+// context that carries its caller. They are allocated together, once per
+// call. They cannot be reused from call to call: a host may keep either
+// after Invoke returns (a plugin client's sender, a span, an observer).
+type invocation struct {
+	ctx  callerContext
+	call effects.Call
 }
 
 // HandlerIdentifier is implemented by hosts that can name the handler

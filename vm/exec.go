@@ -245,15 +245,13 @@ func (m *Machine) invoke(ctx context.Context, c *coroutine, in *compile.Instr) o
 		}
 		args = v
 	}
-	call := &effects.Call{Op: in.Action.Op, Args: args, Authority: m.cfg.Authority, Context: m.cfg.Context, Session: m.cfg.Session}
-	v, err := m.effects.Invoke(WithCaller(ctx, m.caller(c)), call)
-	handler := ""
-	if hi, ok := m.effects.(HandlerIdentifier); ok && m.trace != nil {
-		handler = hi.HandlerIdentity(call.Op)
-	}
-	if out := m.record(c, in, trace.Entry{Kind: trace.KindInvoke, Interface: call.Op.Family(), Operation: string(call.Op), Handler: handler,
-		Inputs: args, Outputs: v, Error: entryError(err)}); out != progressed {
-		return out
+	inv := &invocation{ctx: callerContext{Context: ctx, caller: m.caller(c)},
+		call: effects.Call{Op: in.Action.Op, Args: args, Authority: m.cfg.Authority, Context: m.cfg.Context, Session: m.cfg.Session}}
+	v, err := m.effects.Invoke(&inv.ctx, &inv.call)
+	if m.trace != nil {
+		if out := m.recordInvoke(c, in, &inv.call, v, err); out != progressed {
+			return out
+		}
 	}
 	if err != nil {
 		return m.failWith(c, in, err)
@@ -261,6 +259,18 @@ func (m *Machine) invoke(ctx context.Context, c *coroutine, in *compile.Instr) o
 	c.write(in.Dst, v)
 	c.advance(in)
 	return progressed
+}
+
+// recordInvoke records an invoke and its outcome. It is called only when
+// tracing is on, so a run without a trace neither builds the entry nor
+// asks the host which handler served the call.
+func (m *Machine) recordInvoke(c *coroutine, in *compile.Instr, call *effects.Call, v effects.Value, err error) outcome {
+	handler := ""
+	if hi, ok := m.effects.(HandlerIdentifier); ok {
+		handler = hi.HandlerIdentity(call.Op)
+	}
+	return m.record(c, in, trace.Entry{Kind: trace.KindInvoke, Interface: call.Op.Family(), Operation: string(call.Op), Handler: handler,
+		Inputs: call.Args, Outputs: v, Error: entryError(err)})
 }
 
 func (m *Machine) guard(ctx context.Context, c *coroutine, in *compile.Instr) outcome {

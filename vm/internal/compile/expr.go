@@ -66,22 +66,7 @@ func compileNode(e syntax.Expr, slot func(name string) int) EvalFn {
 			return effects.List(out...), nil
 		}
 	case *syntax.MapExpr:
-		keys := x.Keys
-		vals := make([]EvalFn, len(x.Values))
-		for i, v := range x.Values {
-			vals[i] = compileExpr(v, slot)
-		}
-		return func(regs []effects.Value) (effects.Value, error) {
-			fields := make([]effects.Field, len(vals))
-			for i, f := range vals {
-				v, err := f(regs)
-				if err != nil {
-					return effects.Value{}, err
-				}
-				fields[i] = effects.Field{Key: keys[i], Value: v}
-			}
-			return effects.MapOf(fields...)
-		}
+		return compileMap(x, slot)
 	case *syntax.CallExpr:
 		b := builtin.Funcs[x.Func]
 		args := make([]EvalFn, len(x.Args))
@@ -160,6 +145,31 @@ func compileNode(e syntax.Expr, slot func(name string) int) EvalFn {
 		}
 	}
 	panic(fmt.Sprintf("vm: cannot compile expression %T", e))
+}
+
+// compileMap compiles a map expression. The parser gives its keys sorted
+// and unique (syntax.MapExpr), so each evaluation fills one slice in key
+// order and hands it to the map Value: no sort and no copy per
+// evaluation, where effects.MapOf would do both (an invoke's arguments
+// are a map built on every call). SortedMap still checks the order, so a
+// MapExpr built some other way fails instead of making a malformed map.
+func compileMap(x *syntax.MapExpr, slot func(name string) int) EvalFn {
+	keys := x.Keys
+	vals := make([]EvalFn, len(x.Values))
+	for i, v := range x.Values {
+		vals[i] = compileExpr(v, slot)
+	}
+	return func(regs []effects.Value) (effects.Value, error) {
+		fields := make([]effects.Field, len(vals))
+		for i, f := range vals {
+			v, err := f(regs)
+			if err != nil {
+				return effects.Value{}, err
+			}
+			fields[i] = effects.Field{Key: keys[i], Value: v}
+		}
+		return effects.SortedMap(fields)
+	}
 }
 
 // constant evaluates an expression that reads no binding. It reports

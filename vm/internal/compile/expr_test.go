@@ -70,6 +70,8 @@ func TestExpressions(t *testing.T) {
 		{`contains("$ys", uint(2))`, effects.Bool(true)},
 		{`encode(true)`, effects.Bytes(effects.Bool(true).Canonical())},
 		{`{ b = 1, a = [null, "$$x"] }`, effects.Map(map[string]effects.Value{"a": effects.List(effects.Null(), effects.String("$x")), "b": i(1)})},
+		{`{ z = "$n", a = "$s", m = { y = "$u", b = 2 } }`, effects.Map(map[string]effects.Value{"z": i(5), "a": effects.String("hi"),
+			"m": effects.Map(map[string]effects.Value{"y": u(7), "b": i(2)})})},
 		{`int(uint(4))`, i(4)},
 		{`false && "$s" + 1 == 2`, effects.Bool(false)},
 		{`9223372036854775808`, u(1 << 63)},
@@ -116,6 +118,25 @@ func TestExpressionErrors(t *testing.T) {
 	for _, src := range []string{`1.5`, `"${1}"`, `x`, `nope(1)`, `len(1, 2)`, `[for x in [1]: x]`, `"$1bad"`, `"$a[x]"`, `"$a.[0]"`, `{ (1) = 2 }`} {
 		if _, diags, _ := evalSource(t, src); !diags.HasErrors() {
 			t.Errorf("%s: accepted", src)
+		}
+	}
+}
+
+// TestMapExpressionOfUnsortedKeys checks that a map expression whose keys
+// are not sorted and unique, which the parser never makes, fails when it
+// is evaluated instead of making a malformed map.
+func TestMapExpressionOfUnsortedKeys(t *testing.T) {
+	ref := func(name string) syntax.Expr {
+		e, diags := syntax.ParseExpr([]byte(`"$`+name+`"`), "expr.hcl")
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		return e
+	}
+	for _, keys := range [][]string{{"b", "a"}, {"a", "a"}} {
+		f := compileExpr(&syntax.MapExpr{Keys: keys, Values: []syntax.Expr{ref("x"), ref("x")}}, func(string) int { return 0 })
+		if v, err := f([]effects.Value{effects.Int(1)}); err == nil {
+			t.Errorf("keys %q: evaluated to %s, want an error", keys, v)
 		}
 	}
 }
