@@ -3,9 +3,11 @@ package vm
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aurahost/aura-host/vm/syntax"
 
@@ -150,50 +152,86 @@ func BenchmarkSessions(b *testing.B) {
 // BenchmarkEffectCall measures one in-process effect call: the handler
 // called directly (the baseline), through the registry (schema check and
 // dispatch), and as a machine invoke instruction (argument evaluation,
-// the host boundary, the trace off). A call crossing to a plugin is
+// the host boundary, the monitor's check and the step's commit, the trace
+// off). Each has its own sub-benchmark; same_run measures the three
+// taking turns, so that load from elsewhere on a shared machine hits them
+// alike, and reports their ratios. A call crossing to a plugin is
 // measured by the host and sdk benchmarks.
 func BenchmarkEffectCall(b *testing.B) {
-	var calls atomic.Int64
-	echo := effects.HandlerFunc(func(_ context.Context, c *effects.Call) (effects.Value, error) {
-		calls.Add(1)
+	e := newEffectCallBench(b)
+	paths := []struct {
+		name string
+		run  func(b *testing.B, n int)
+	}{
+		{"baseline=handler", e.handler},
+		{"registry", e.registry},
+		{"machine_invoke", e.machine},
+	}
+	for _, p := range paths {
+		b.Run(p.name, func(b *testing.B) {
+			e.calls.Store(0)
+			p.run(b, b.N)
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(e.calls.Load()), "ns/call")
+		})
+	}
+	b.Run("same_run", func(b *testing.B) {
+		spent := make([]time.Duration, len(paths))
+		calls := make([]int64, len(paths))
+		rng := rand.New(rand.NewPCG(1, 2))
+		for done := 0; done < b.N; done += effectCallChunk {
+			for _, i := range rng.Perm(len(paths)) {
+				before := e.calls.Load()
+				start := time.Now()
+				paths[i].run(b, effectCallChunk)
+				spent[i] += time.Since(start)
+				calls[i] += e.calls.Load() - before
+			}
+		}
+		perCall := make([]float64, len(paths))
+		for i, p := range paths {
+			perCall[i] = float64(spent[i].Nanoseconds()) / float64(calls[i])
+			b.ReportMetric(perCall[i], strings.TrimPrefix(p.name, "baseline=")+"-ns/call")
+		}
+		b.ReportMetric(perCall[2]/perCall[1], "machine/registry")
+		b.ReportMetric(perCall[2]/perCall[0], "machine/handler")
+		b.ReportMetric(0, "ns/op")
+	})
+}
+
+// effectCallChunk is how many units (calls, or machine steps) one path
+// runs per turn in same_run: enough that reading the clock and preparing
+// a machine cost nothing beside it, few enough that the paths take many
+// turns a second.
+const effectCallChunk = 8192
+
+// effectCallBench is the operation BenchmarkEffectCall calls, its
+// registry, and the count of the calls its handler answered.
+type effectCallBench struct {
+	calls atomic.Int64
+	echo  effects.Handler
+	reg   *effects.Registry
+	call  *effects.Call
+	prog  *Program
+}
+
+func newEffectCallBench(b *testing.B) *effectCallBench {
+	e := &effectCallBench{reg: effects.NewRegistry()}
+	e.echo = effects.HandlerFunc(func(_ context.Context, c *effects.Call) (effects.Value, error) {
+		e.calls.Add(1)
 		return c.Arg("x"), nil
 	})
-	reg := effects.NewRegistry()
-	if err := reg.Register("bench", echo, effects.OpSpec{ID: "test.echo", Params: []effects.Param{{Name: "x", Kind: effects.KindAny}}, Result: effects.KindAny, Determinism: effects.Pure}); err != nil {
+	if err := e.reg.Register("bench", e.echo, effects.OpSpec{ID: "test.echo", Params: []effects.Param{{Name: "x", Kind: effects.KindAny}}, Result: effects.KindAny, Determinism: effects.Pure}); err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
-	call := &effects.Call{Op: "test.echo", Args: effects.Map(map[string]effects.Value{"x": effects.Int(1)})}
-	perCall := func(b *testing.B) {
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(calls.Load()), "ns/call")
-	}
-	b.Run("baseline=handler", func(b *testing.B) {
-		calls.Store(0)
-		for i := 0; i < b.N; i++ {
-			if _, err := echo.Invoke(ctx, call); err != nil {
-				b.Fatal(err)
-			}
-		}
-		perCall(b)
-	})
-	b.Run("registry", func(b *testing.B) {
-		calls.Store(0)
-		for i := 0; i < b.N; i++ {
-			if _, err := reg.Invoke(ctx, call); err != nil {
-				b.Fatal(err)
-			}
-		}
-		perCall(b)
-	})
-	b.Run("machine_invoke", func(b *testing.B) {
-		// Eight invokes per round, so the message that keeps the loop
-		// guarded costs little per call.
-		invoke := `
+	e.call = &effects.Call{Op: "test.echo", Args: effects.Map(map[string]effects.Value{"x": effects.Int(1)})}
+	// Eight invokes per round, so the message that keeps the loop
+	// guarded costs little per call.
+	invoke := `
     invoke "A" "test.echo" {
       args   = { x = "$r" }
       result = "r"
     }`
-		prog := compileSrc(b, `protocol "bench_invoke" {
+	e.prog = compileSrc(b, `protocol "bench_invoke" {
   roles = ["A", "B"]
   set "A" "r" {
     value = 1
@@ -203,16 +241,37 @@ func BenchmarkEffectCall(b *testing.B) {
     continue "Loop" {}
   }
 }`)
-		calls.Store(0)
-		m, err := NewMachine(prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{Registry: reg}), MaxSteps: uint64(b.N), Scheduler: policy.ProgressAware})
-		if err != nil {
+	return e
+}
+
+// handler makes n calls of the handler itself.
+func (e *effectCallBench) handler(b *testing.B, n int) {
+	ctx := context.Background()
+	for range n {
+		if _, err := e.echo.Invoke(ctx, e.call); err != nil {
 			b.Fatal(err)
 		}
-		b.ResetTimer()
-		if _, err := m.Run(ctx); !errors.Is(err, ErrBoundExceeded) {
+	}
+}
+
+// registry makes n calls through the registry.
+func (e *effectCallBench) registry(b *testing.B, n int) {
+	ctx := context.Background()
+	for range n {
+		if _, err := e.reg.Invoke(ctx, e.call); err != nil {
 			b.Fatal(err)
 		}
-		b.StopTimer()
-		perCall(b)
-	})
+	}
+}
+
+// machine runs n steps of a machine whose role A invokes the operation
+// eight times a round; the calls are what the handler counts.
+func (e *effectCallBench) machine(b *testing.B, n int) {
+	m, err := NewMachine(e.prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{Registry: e.reg}), MaxSteps: uint64(n), Scheduler: policy.ProgressAware})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := m.Run(context.Background()); !errors.Is(err, ErrBoundExceeded) {
+		b.Fatal(err)
+	}
 }

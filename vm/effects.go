@@ -84,35 +84,51 @@ type RandomRequest struct {
 
 type callerKey struct{}
 
-// callerContext is a context carrying a Caller. It stands in for
-// context.WithValue, which would box the Caller into an interface: one
-// allocation for the box and one for the context on every invoke.
-// Value hands out a pointer into the context instead; only CallerFrom
-// asks for the unexported key, and it copies the Caller out.
+// callerContext is a context carrying the Caller of one invoke. It stands
+// in for context.WithValue, which would box the Caller into an interface:
+// an allocation for the box and one for the context on every invoke. The
+// parts of a Caller that stay the same at every step of a coroutine (its
+// protocol, session and role) are kept once, in the coroutine's
+// callerRole; only the pc and the step are the invoke's own. Value hands
+// out the context itself for the caller key: the key is unexported, so
+// only CallerFrom asks for it, and it copies the Caller out.
 type callerContext struct {
 	context.Context
-	caller Caller
+	who  *callerRole
+	pc   int
+	step uint64
 }
 
-// Value returns the Caller for the caller key and asks the parent for any
-// other key.
+// callerRole is what a Caller names of its coroutine.
+type callerRole struct {
+	protocol string
+	session  effects.SessionID
+	role     string
+}
+
+// Value returns the context for the caller key and asks the parent for
+// any other key.
 func (c *callerContext) Value(key any) any {
 	if _, ok := key.(callerKey); ok {
-		return &c.caller
+		return c
 	}
 	return c.Context.Value(key)
+}
+
+func (c *callerContext) caller() Caller {
+	return Caller{Protocol: c.who.protocol, Session: c.who.session, Role: c.who.role, PC: c.pc, Step: c.step}
 }
 
 // WithCaller returns a context carrying c; the machine passes one to
 // Effects.Invoke so a host can tell which role and session call.
 func WithCaller(ctx context.Context, c Caller) context.Context {
-	return &callerContext{Context: ctx, caller: c}
+	return &callerContext{Context: ctx, who: &callerRole{protocol: c.Protocol, session: c.Session, role: c.Role}, pc: c.PC, step: c.Step}
 }
 
 // CallerFrom returns the caller the machine put in an Invoke context.
 func CallerFrom(ctx context.Context) (Caller, bool) {
-	if c, ok := ctx.Value(callerKey{}).(*Caller); ok {
-		return *c, true
+	if c, ok := ctx.Value(callerKey{}).(*callerContext); ok {
+		return c.caller(), true
 	}
 	return Caller{}, false
 }

@@ -126,6 +126,7 @@ type Machine struct {
 type coroutine struct {
 	idx      int
 	role     string
+	who      callerRole // the constant part of its Caller
 	rc       *compile.RoleCode
 	code     []compile.Instr
 	pc       int
@@ -193,7 +194,8 @@ func NewMachine(prog *Program, cfg Config) (*Machine, error) {
 			m.remote = true
 			continue
 		}
-		m.cos = append(m.cos, &coroutine{idx: i, role: rc.Role, rc: rc, code: rc.Code, state: rc.Start,
+		who := callerRole{protocol: p.Name, session: cfg.Session, role: rc.Role}
+		m.cos = append(m.cos, &coroutine{idx: i, role: rc.Role, who: who, rc: rc, code: rc.Code, state: rc.Start,
 			regs: slices.Clone(rc.Init), priority: cfg.Priorities[rc.Role]})
 	}
 	ne := len(prog.code.Edges)
