@@ -39,10 +39,13 @@ func NewVMEffects(r *Router, mode effects.Mode, cfg vm.RegistryEffectsConfig) *V
 func (h *VMEffects) TraceSession(s *tracing.Session) { h.spans = s }
 
 // Invoke routes an effect call through the agent's router, under the
-// calling role's span when the session is traced.
+// calling role's span when the session is traced. An untraced session
+// does not look for the caller: every VM effect call pays this method.
 func (h *VMEffects) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
-	if c, ok := vm.CallerFrom(ctx); ok {
-		ctx = h.spans.RoleContext(ctx, c.Role)
+	if h.spans != nil {
+		if c, ok := vm.CallerFrom(ctx); ok {
+			ctx = h.spans.RoleContext(ctx, c.Role)
+		}
 	}
 	return h.RegistryEffects.Invoke(ctx, call)
 }
