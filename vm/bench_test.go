@@ -161,7 +161,7 @@ func BenchmarkEffectCall(b *testing.B) {
 	e := newEffectCallBench(b)
 	paths := []struct {
 		name string
-		run  func(b *testing.B, n int)
+		run  func(b testing.TB, n int)
 	}{
 		{"baseline=handler", e.handler},
 		{"registry", e.registry},
@@ -214,7 +214,7 @@ type effectCallBench struct {
 	prog  *Program
 }
 
-func newEffectCallBench(b *testing.B) *effectCallBench {
+func newEffectCallBench(b testing.TB) *effectCallBench {
 	e := &effectCallBench{reg: effects.NewRegistry()}
 	e.echo = effects.HandlerFunc(func(_ context.Context, c *effects.Call) (effects.Value, error) {
 		e.calls.Add(1)
@@ -245,7 +245,7 @@ func newEffectCallBench(b *testing.B) *effectCallBench {
 }
 
 // handler makes n calls of the handler itself.
-func (e *effectCallBench) handler(b *testing.B, n int) {
+func (e *effectCallBench) handler(b testing.TB, n int) {
 	ctx := context.Background()
 	for range n {
 		if _, err := e.echo.Invoke(ctx, e.call); err != nil {
@@ -255,7 +255,7 @@ func (e *effectCallBench) handler(b *testing.B, n int) {
 }
 
 // registry makes n calls through the registry.
-func (e *effectCallBench) registry(b *testing.B, n int) {
+func (e *effectCallBench) registry(b testing.TB, n int) {
 	ctx := context.Background()
 	for range n {
 		if _, err := e.reg.Invoke(ctx, e.call); err != nil {
@@ -266,7 +266,7 @@ func (e *effectCallBench) registry(b *testing.B, n int) {
 
 // machine runs n steps of a machine whose role A invokes the operation
 // eight times a round; the calls are what the handler counts.
-func (e *effectCallBench) machine(b *testing.B, n int) {
+func (e *effectCallBench) machine(b testing.TB, n int) {
 	m, err := NewMachine(e.prog, Config{Effects: NewRegistryEffects(RegistryEffectsConfig{Registry: e.reg}), MaxSteps: uint64(n), Scheduler: policy.ProgressAware})
 	if err != nil {
 		b.Fatal(err)

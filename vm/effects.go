@@ -27,7 +27,9 @@ type Effects interface {
 	// payload of a send written value = host(), or a set value = host().
 	Payload(ctx context.Context, req *PayloadRequest) (effects.Value, error)
 	// Invoke runs an effect operation; a host routes it to its registry.
-	// It has the signature of effects.Handler.Invoke.
+	// It has the signature of effects.Handler.Invoke. Each call gets a
+	// call and a context of its own, which the host may keep after it
+	// returns: the machine never reuses them.
 	Invoke(ctx context.Context, call *effects.Call) (effects.Value, error)
 	// Acquire asks for a guard. false (with a nil error) means "not now":
 	// the step blocks, changes nothing and is retried later.

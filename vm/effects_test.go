@@ -103,3 +103,19 @@ func TestInvokeHandsEachCallItsOwnCallAndContext(t *testing.T) {
 		t.Errorf("the callers kept are %+v and %+v: the first changed, or they are not in step order", first, second)
 	}
 }
+
+// TestInvokeAllocations keeps an invoke at two allocations: its call with
+// the caller's context, and its arguments map. Allocation is most of
+// what an invoke costs beyond the registry (vm/BENCHMARKS.md), so one
+// more is a regression this catches where a timing could not.
+func TestInvokeAllocations(t *testing.T) {
+	e := newEffectCallBench(t)
+	const steps = 15 * 64 // 64 rounds of the loop: 8 invokes, a send, a receive, jumps
+	e.machine(t, steps)
+	calls := e.calls.Load()
+	allocs := testing.AllocsPerRun(5, func() { e.machine(t, steps) })
+	// A machine's own set-up allocates a few dozen times, under 0.1 a call here.
+	if perCall := allocs / float64(calls); perCall > 2.1 {
+		t.Errorf("an invoke allocates %.2f times, want 2 (its call and context, its arguments)", perCall)
+	}
+}
