@@ -245,7 +245,7 @@ func (m *Machine) invoke(ctx context.Context, c *coroutine, in *compile.Instr) o
 		}
 		args = v
 	}
-	inv := &invocation{ctx: callerContext{Context: ctx, who: &c.who, pc: c.pc, step: m.steps},
+	inv := &invocation{ctx: callerContext{Context: ctx, who: c.who, pc: c.pc, step: m.steps},
 		call: effects.Call{Op: in.Action.Op, Args: args, Authority: m.cfg.Authority, Context: m.cfg.Context, Session: m.cfg.Session}}
 	v, err := m.effects.Invoke(&inv.ctx, &inv.call)
 	if m.trace != nil {

@@ -126,7 +126,7 @@ type Machine struct {
 type coroutine struct {
 	idx      int
 	role     string
-	who      callerRole // the constant part of its Caller
+	who      *callerRole // the constant part of its Caller, apart so an invoke's context keeps only it
 	rc       *compile.RoleCode
 	code     []compile.Instr
 	pc       int
@@ -194,7 +194,7 @@ func NewMachine(prog *Program, cfg Config) (*Machine, error) {
 			m.remote = true
 			continue
 		}
-		who := callerRole{protocol: p.Name, session: cfg.Session, role: rc.Role}
+		who := &callerRole{protocol: p.Name, session: cfg.Session, role: rc.Role}
 		m.cos = append(m.cos, &coroutine{idx: i, role: rc.Role, who: who, rc: rc, code: rc.Code, state: rc.Start,
 			regs: slices.Clone(rc.Init), priority: cfg.Priorities[rc.Role]})
 	}
