@@ -58,25 +58,28 @@ func ParseFaults(src []byte, filename string, dep *Deployment) ([]*Fault, hcl.Di
 	return scratch.Faults, finish(d.diags, fallback)
 }
 
-// LoadFaults reads and decodes the fault file at path (ParseFaults). The
-// file's source joins dep.Files under path, for the snippets of its
-// diagnostics.
-func LoadFaults(path string, dep *Deployment) ([]*Fault, hcl.Diagnostics) {
+// LoadFaults reads and decodes the fault file at path (ParseFaults).
+// files holds the file's source under path, for the snippets of its
+// diagnostics, when it parses at all.
+func LoadFaults(path string, dep *Deployment) (faults []*Fault, files map[string]*hcl.File, diags hcl.Diagnostics) {
+	files = map[string]*hcl.File{}
 	src, err := ReadSource(path, dep.MaxFileSize)
 	if err != nil {
 		start := hcl.Pos{Line: 1, Column: 1}
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read fault file",
+		return nil, files, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read fault file",
 			Detail: err.Error() + ".", Subject: &hcl.Range{Filename: path, Start: start, End: start}}}
 	}
-	if file, _ := hclsyntax.ParseConfig(src, path, hcl.Pos{Line: 1, Column: 1}); file != nil && dep.Files != nil {
-		dep.Files[path] = file
+	if file, _ := hclsyntax.ParseConfig(src, path, hcl.Pos{Line: 1, Column: 1}); file != nil {
+		files[path] = file
 	}
-	return ParseFaults(src, path, dep)
+	faults, diags = ParseFaults(src, path, dep)
+	return faults, files, diags
 }
 
 // WriteFaults writes faults as fault blocks that ParseFaults reads back to
-// the same values: times in whole milliseconds, rates as written, each
-// block's attributes in the order the fault's kind documents them.
+// the same values, laid out as `aura-host fmt` lays them out: times in
+// whole milliseconds, rates as written, each block's attributes in the
+// order the fault's kind documents them.
 func WriteFaults(w io.Writer, faults []*Fault) error {
 	var b bytes.Buffer
 	for i, f := range faults {
@@ -84,8 +87,14 @@ func WriteFaults(w io.Writer, faults []*Fault) error {
 			b.WriteByte('\n')
 		}
 		fmt.Fprintf(&b, "fault %q {\n", f.Kind)
-		for _, a := range faultAttrs(f) {
-			fmt.Fprintf(&b, "  %s = %s\n", a[0], a[1])
+		attrs := faultAttrs(f)
+		width := 0
+		for _, a := range attrs {
+			width = max(width, len(a[0]))
+		}
+		for _, a := range attrs {
+			// Equals signs aligned, as aura-host fmt aligns them.
+			fmt.Fprintf(&b, "  %-*s = %s\n", width, a[0], a[1])
 		}
 		b.WriteString("}\n")
 	}

@@ -179,6 +179,12 @@ func (s *shrinker) try(faults []*config.Fault) bool {
 	out, err := s.cfg.Simulate(s.ctx, s.cfg.Seed, faults)
 	s.best.Simulations++
 	defer s.progress()
+	if s.ctx.Err() != nil {
+		// Cut short, its runs failed with the cancellation: not a failure
+		// of the schedule.
+		s.spent = true
+		return false
+	}
 	if err != nil {
 		return false // a candidate that cannot run is not a smaller failure
 	}

@@ -107,14 +107,14 @@ func TestShrinkKeepsOnlyWhatTheFailureNeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `fault "delay" {
-  at = "5ms"
+  at  = "5ms"
   min = "0ms"
   max = "7ms"
 }
 
 fault "partition" {
-  at = "20ms"
-  between = ["a", "b"]
+  at         = "20ms"
+  between    = ["a", "b"]
   heal_after = "10ms"
 }
 `
