@@ -22,6 +22,10 @@ func shrinkFirstFailure(ctx context.Context, sc *sim.Scenario, rep *sim.SweepRep
 	if err != nil {
 		return hostError(sc, seed, err)
 	}
+	if len(sc.Deployment.Faults)+len(out.Drawn) == 0 {
+		fmt.Fprintf(stderr, "simulate: seed %d fails without any fault: nothing to shrink\n", seed)
+		return nil
+	}
 	bar := progress.New(stderr, f.progress.config(progress.Config{Label: fmt.Sprintf("shrink seed %d", seed),
 		Unit: "simulations", Total: uint64(f.shrinkBudget)}, stderr))
 	stop := bar.Start(ctx, nil)
