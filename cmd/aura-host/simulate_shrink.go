@@ -23,7 +23,8 @@ func shrinkFirstFailure(ctx context.Context, sc *sim.Scenario, rep *sim.SweepRep
 		return hostError(sc, seed, err)
 	}
 	if len(sc.Deployment.Faults)+len(out.Drawn) == 0 {
-		fmt.Fprintf(stderr, "simulate: seed %d fails without any fault: nothing to shrink\n", seed)
+		failure, _ := sim.FailureOf(out)
+		rep.Shrunk = &sim.ShrinkReport{Seed: seed, Failure: failure, BundleHash: out.Bundle.Hash()} // nothing to shrink
 		return nil
 	}
 	bar := progress.New(stderr, f.progress.config(progress.Config{Label: fmt.Sprintf("shrink seed %d", seed),

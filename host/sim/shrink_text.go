@@ -37,13 +37,17 @@ func NewShrinkReport(s *Shrunk) *ShrinkReport {
 // WriteText prints the shrink: what it kept, the fault blocks, where
 // they were written and the command that reproduces the failure.
 func (r *ShrinkReport) WriteText(w io.Writer) {
+	if r.Original == 0 {
+		fmt.Fprintf(w, "seed %d fails without any fault (%v): nothing to shrink\n", r.Seed, r.Failure)
+		return
+	}
 	fmt.Fprintf(w, "shrunk seed %d from %s to %d in %s: still %v\n",
 		r.Seed, Plural(r.Original, "fault"), r.Faults, Plural(r.Simulations, "simulation"), r.Failure)
 	if r.Exhausted {
 		fmt.Fprintln(w, "  (the budget of simulations ran out: a smaller schedule may exist; raise --shrink-budget)")
 	}
 	if r.HCL == "" {
-		fmt.Fprintln(w, "  it fails without any fault")
+		fmt.Fprintln(w, "  (it fails without any of them)")
 	}
 	for _, line := range strings.Split(strings.TrimSuffix(r.HCL, "\n"), "\n") {
 		if line == "" {
