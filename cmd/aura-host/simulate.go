@@ -171,6 +171,9 @@ func runSimulate(cmd *cobra.Command, g *globals, f *simulateFlags, file string) 
 	if f.faults != "" {
 		faults, files, diags := config.LoadFaults(f.faults, sc.Deployment)
 		maps.Copy(sc.Files, files)
+		if !diags.HasErrors() {
+			diags = sc.CheckSchedule(faults)
+		}
 		if err := printDiagnostics(sc.Files, diags); err != nil {
 			return err
 		}

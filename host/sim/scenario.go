@@ -179,6 +179,15 @@ func checkFaultTargets(dep *config.Deployment) hcl.Diagnostics {
 	return diags
 }
 
+// CheckSchedule reports faults a schedule given to SimulateSchedule (a
+// fault file) cannot apply, each at its line: network faults in a
+// deployment without a simulated network.
+func (sc *Scenario) CheckSchedule(faults []*config.Fault) hcl.Diagnostics {
+	dep := *sc.Deployment
+	dep.Faults, dep.Swarm = faults, nil
+	return checkFaultTargets(&dep)
+}
+
 // Simulate builds the agents for seed, runs every run block and shuts the
 // agents down (bounded, even after ctx ends). It is safe to call from
 // several goroutines at once: each seed's simulation is its own.

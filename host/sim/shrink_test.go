@@ -260,3 +260,24 @@ func TestPlantedBugIsCaughtShrunkAndReproduced(t *testing.T) {
 		}
 	}
 }
+
+// A schedule given to a deployment without a simulated network cannot
+// apply its network faults: each is reported at its line.
+func TestCheckScheduleReportsNetworkFaultsWithoutANetwork(t *testing.T) {
+	dep := deployment(t, strings.ReplaceAll(strings.Replace(simBase, `builtin = "sim-network"`, `builtin = "transport"`, 1)+pingPongRun, "PROTOCOLS", protocolsDir()))
+	sc, diags := sim.LoadScenario("sim.hcl", dep)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	faults, diags := config.ParseFaults([]byte("fault \"crash\" {\n  at    = \"1ms\"\n  agent = \"alice\"\n}\n\nfault \"drop\" {\n  at   = \"0ms\"\n  rate = 0.1\n}\n"), "faults.hcl", dep)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	diags = sc.CheckSchedule(faults)
+	if len(diags) != 1 || diags[0].Summary != "No simulated network" || diags[0].Subject == nil || diags[0].Subject.Filename != "faults.hcl" || diags[0].Subject.Start.Line != 6 {
+		t.Fatalf("diagnostics %v", diags)
+	}
+	if diags := sc.CheckSchedule(faults[:1]); len(diags) != 0 {
+		t.Errorf("a crash needs no network: %v", diags)
+	}
+}
