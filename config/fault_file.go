@@ -86,8 +86,11 @@ func WriteFaults(w io.Writer, faults []*Fault) error {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
+		attrs, err := faultAttrs(f)
+		if err != nil {
+			return err
+		}
 		fmt.Fprintf(&b, "fault %q {\n", f.Kind)
-		attrs := faultAttrs(f)
 		width := 0
 		for _, a := range attrs {
 			width = max(width, len(a[0]))
@@ -103,8 +106,9 @@ func WriteFaults(w io.Writer, faults []*Fault) error {
 }
 
 // faultAttrs are the attributes of f that its kind takes and that are
-// set, as name and HCL value.
-func faultAttrs(f *Fault) [][2]string {
+// set (the required ones always), as name and HCL value; an error for a
+// kind it does not know, rather than a block that would not parse.
+func faultAttrs(f *Fault) ([][2]string, error) {
 	ms := func(d time.Duration) string { return strconv.Quote(strconv.FormatInt(d.Milliseconds(), 10) + "ms") }
 	attrs := [][2]string{{"at", ms(f.At)}}
 	add := func(name, value string) { attrs = append(attrs, [2]string{name, value}) }
@@ -127,6 +131,8 @@ func faultAttrs(f *Fault) [][2]string {
 		if f.Agent != "" {
 			add("agent", strconv.Quote(f.Agent))
 		}
+	default:
+		return nil, fmt.Errorf("cannot write a fault of kind %q as a fault block", f.Kind)
 	}
 	if f.HealAfter > 0 && f.Kind == FaultPartition {
 		add("heal_after", ms(f.HealAfter))
@@ -137,5 +143,5 @@ func faultAttrs(f *Fault) [][2]string {
 	if f.Duration > 0 && f.Kind != FaultPartition && f.Kind != FaultCrash {
 		add("duration", ms(f.Duration))
 	}
-	return attrs
+	return attrs, nil
 }

@@ -82,3 +82,29 @@ func TestParseFaultsReportsMistakesAtTheirLines(t *testing.T) {
 		})
 	}
 }
+
+// WriteFaults writes every kind of fault a block can declare, with the
+// attributes the kind requires, and refuses a kind it does not know
+// rather than writing a block that would not parse: a new kind needs its
+// line in faultAttrs (the shrinker prints what it writes).
+func TestWriteFaultsKnowsEveryKind(t *testing.T) {
+	for _, k := range faultKinds {
+		attrs, err := faultAttrs(&Fault{Kind: k.name})
+		if err != nil {
+			t.Errorf("kind %s: %v", k.name, err)
+			continue
+		}
+		var names []string
+		for _, a := range attrs {
+			names = append(names, a[0])
+		}
+		for _, r := range k.required {
+			if !slices.Contains(names, r) {
+				t.Errorf("kind %s is written without its required %s: %v", k.name, r, names)
+			}
+		}
+	}
+	if err := WriteFaults(&bytes.Buffer{}, []*Fault{{Kind: "meteor"}}); err == nil || !strings.Contains(err.Error(), `"meteor"`) {
+		t.Errorf("an unknown kind: %v", err)
+	}
+}

@@ -47,7 +47,10 @@ func shrinkFirstFailure(ctx context.Context, sc *sim.Scenario, rep *sim.SweepRep
 	case err != nil:
 		return hostError(sc, seed, err)
 	}
-	r := sim.NewShrinkReport(shrunk)
+	r, err := sim.NewShrinkReport(shrunk)
+	if err != nil {
+		return err
+	}
 	path := f.shrinkOut
 	if path == "" {
 		path = fmt.Sprintf("shrunk-%d.hcl", seed)

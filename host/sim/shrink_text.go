@@ -26,12 +26,15 @@ type ShrinkReport struct {
 	Reproduce  string `json:"reproduce,omitempty"`
 }
 
-// NewShrinkReport sums s up, its schedule as fault blocks.
-func NewShrinkReport(s *Shrunk) *ShrinkReport {
+// NewShrinkReport sums s up, its schedule as fault blocks; an error when
+// a fault of it cannot be written as one (config.WriteFaults).
+func NewShrinkReport(s *Shrunk) (*ShrinkReport, error) {
 	var b bytes.Buffer
-	_ = config.WriteFaults(&b, s.Faults) // a bytes.Buffer does not fail
+	if err := config.WriteFaults(&b, s.Faults); err != nil {
+		return nil, fmt.Errorf("the shrunk schedule of seed %d: %w", s.Seed, err)
+	}
 	return &ShrinkReport{Seed: s.Seed, Failure: s.Failure, Original: s.Original, Faults: len(s.Faults),
-		Simulations: s.Simulations, Exhausted: s.Exhausted, HCL: b.String(), BundleHash: s.Outcome.Bundle.Hash()}
+		Simulations: s.Simulations, Exhausted: s.Exhausted, HCL: b.String(), BundleHash: s.Outcome.Bundle.Hash()}, nil
 }
 
 // WriteText prints the shrink: what it kept, the fault blocks, where
