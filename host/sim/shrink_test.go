@@ -281,3 +281,37 @@ func TestCheckScheduleReportsNetworkFaultsWithoutANetwork(t *testing.T) {
 		t.Errorf("a crash needs no network: %v", diags)
 	}
 }
+
+// A shrink prints what it kept, the fault blocks indented, where they
+// were written, the bundle's hash and the command; an exhausted budget
+// says a smaller schedule may exist.
+func TestShrinkReportText(t *testing.T) {
+	r := &sim.ShrinkReport{Seed: 21, Failure: sim.Failure{Invariant: "two_approvals"}, Original: 5, Faults: 2, Simulations: 19,
+		HCL:     "fault \"drop\" {\n  at   = \"0ms\"\n  rate = 0.001\n}\n\nfault \"crash\" {\n  at    = \"5ms\"\n  agent = \"g1\"\n}\n",
+		Written: "shrunk-21.hcl", BundleHash: "ab12", Reproduce: "aura-host simulate d.hcl --seed 21 --faults shrunk-21.hcl --record shrunk-21.jsonl"}
+	var b strings.Builder
+	r.WriteText(&b)
+	want := `shrunk seed 21 from 5 faults to 2 in 19 simulations: still invariant "two_approvals" violated
+  fault "drop" {
+    at   = "0ms"
+    rate = 0.001
+  }
+
+  fault "crash" {
+    at    = "5ms"
+    agent = "g1"
+  }
+wrote shrunk-21.hcl
+bundle ab12
+reproduce: aura-host simulate d.hcl --seed 21 --faults shrunk-21.hcl --record shrunk-21.jsonl
+`
+	if b.String() != want {
+		t.Errorf("text:\n%s\nwant:\n%s", b.String(), want)
+	}
+	r.Exhausted = true
+	b.Reset()
+	r.WriteText(&b)
+	if !strings.Contains(b.String(), "the budget of simulations ran out: a smaller schedule may exist; raise --shrink-budget") {
+		t.Errorf("exhausted:\n%s", b.String())
+	}
+}
