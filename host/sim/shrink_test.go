@@ -13,6 +13,7 @@ import (
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/plugins"
+	"github.com/aurahost/aura-host/vm"
 )
 
 // A seed run with its own drawn schedule given explicitly (Config.Faults)
@@ -313,5 +314,46 @@ reproduce: aura-host simulate d.hcl --seed 21 --faults shrunk-21.hcl --record sh
 	r.WriteText(&b)
 	if !strings.Contains(b.String(), "the budget of simulations ran out: a smaller schedule may exist; raise --shrink-budget") {
 		t.Errorf("exhausted:\n%s", b.String())
+	}
+}
+
+// Crashes are made shorter and moved later (half way to the end of the
+// failing run, 300ms here), rates lowered, as far as the failure allows:
+// here a crash of c down for 10ms or more, starting by 200ms, with a drop
+// rate of 0.01 or more.
+func TestShrinkMovesCrashesLaterAndLowersRates(t *testing.T) {
+	failing := func(_ context.Context, _ uint64, faults []*config.Fault) (*sim.Outcome, error) {
+		var crash, drop bool
+		for _, f := range faults {
+			crash = crash || (f.Kind == config.FaultCrash && f.RestartAfter >= ms(10) && f.At <= ms(200))
+			drop = drop || (f.Kind == config.FaultDrop && f.Rate >= 0.01)
+		}
+		out := &sim.Outcome{VirtualMs: 300, Runs: []*sim.RunResult{{Name: "r"}}}
+		if crash && drop {
+			out.Runs[0].Err = &vm.Fault{Kind: vm.FaultTimeout, Message: "stalled"}
+		}
+		return out, nil
+	}
+	s, err := sim.Shrink(context.Background(), sim.ShrinkConfig{Seed: 1, Faults: fakeSchedule, Simulate: failing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := config.WriteFaults(&b, s.Faults); err != nil {
+		t.Fatal(err)
+	}
+	want := `fault "drop" {
+  at   = "0ms"
+  rate = 0.012
+}
+
+fault "crash" {
+  at            = "170ms"
+  agent         = "c"
+  restart_after = "12ms"
+}
+`
+	if b.String() != want || s.Failure != (sim.Failure{Run: "r", Kind: "Timeout"}) {
+		t.Errorf("shrunk to %v:\n%s\nwant\n%s", s.Failure, b.String(), want)
 	}
 }
