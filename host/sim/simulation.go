@@ -70,6 +70,7 @@ type Config struct {
 	// (DrawFaults), the bundle is the plain run's, byte for byte. The
 	// shrinker (shrink.go) replays its candidate schedules this way, with
 	// the deployment's fault blocks set aside (Scenario.SimulateSchedule).
+	// Like every fault, it applies in simulation only.
 	Faults []*config.Fault
 
 	// Mode is Simulation (the default) or Production: the same deployment
