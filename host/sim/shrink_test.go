@@ -230,6 +230,19 @@ func TestPlantedBugIsCaughtShrunkAndReproduced(t *testing.T) {
 	if last.Simulations != s.Simulations || last.Faults != len(s.Faults) {
 		t.Errorf("last progress %+v, shrunk %d faults in %d simulations", last, len(s.Faults), s.Simulations)
 	}
+	// The bundle's swarm line lists the schedule it ran, the whole of it.
+	b, err := bundle.Read("shrunk", s.Outcome.Bundle.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Swarm || len(b.Drawn) != len(s.Faults) {
+		t.Fatalf("swarm line %v, shrunk to %d faults", b.Drawn, len(s.Faults))
+	}
+	for i, f := range s.Faults {
+		if b.Drawn[i]["kind"] != f.Kind || b.Drawn[i]["at_ms"] != float64(f.At.Milliseconds()) {
+			t.Errorf("swarm line's fault %d is %v, the schedule's %s at %v", i, b.Drawn[i], f.Kind, f.At)
+		}
+	}
 	for _, f := range s.Faults {
 		if f.Kind == config.FaultDuplicate {
 			t.Errorf("the shrunk schedule keeps a duplicate fault, which cannot reach the coordinator:\n%s", hcl.String())
