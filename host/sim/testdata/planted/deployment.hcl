@@ -2,9 +2,11 @@
 # cmd/aura-host's simulate tests): fresh_approval.hcl's coordinator counts
 # a guardian's approval again each round, and the threshold_grant
 # invariant catches it granting on fewer than two distinct guardians. The
-# swarm block draws every kind of fault, and one duplicate fault is
-# written, so a failing seed's schedule has faults for the shrinker to
-# take away.
+# swarm block draws drops, duplicates, delays and partitions, and one
+# duplicate fault is written, so a failing seed's schedule has faults for
+# the shrinker to take away. It draws no crash: a crash today loses what
+# reaches the agent while it is down and the run stalls (issue 15's
+# crash-restart), a failure of its own that a sweep would find first.
 #
 #   aura-host simulate host/sim/testdata/planted/deployment.hcl --seeds 1..1000
 
