@@ -159,7 +159,7 @@ func TestShrinkStopsAtItsBudgetAndRefusesAPassingSchedule(t *testing.T) {
 
 // plantedScenario loads testdata/planted: a coordinator that counts a
 // guardian's re-sent approval again each round.
-func plantedScenario(t *testing.T) *sim.Scenario {
+func plantedScenario(t testing.TB) *sim.Scenario {
 	t.Helper()
 	dep, diags := config.Load("testdata/planted/deployment.hcl", config.Options{})
 	if diags.HasErrors() {
@@ -175,7 +175,7 @@ func plantedScenario(t *testing.T) *sim.Scenario {
 
 // firstFailure sweeps seeds 1..1000 of sc, stopping at the first that
 // fails.
-func firstFailure(t *testing.T, sc *sim.Scenario) uint64 {
+func firstFailure(t testing.TB, sc *sim.Scenario) uint64 {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
