@@ -62,6 +62,11 @@
 //	  timeout  = "1h"
 //	}
 //
+// A fault file (fault_file.go) holds fault blocks only: a simulation's
+// whole schedule apart from its deployment, written by WriteFaults (the
+// shrinker's output) and read by ParseFaults and LoadFaults, checked as
+// a deployment's fault blocks are and against its agents.
+//
 // Durations are Go duration strings in quotes ("250ms", "1m30s"); a bare
 // number is reported with the unit to add. Supervision fields that are
 // absent are zero, and the host applies its defaults for them.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"runtime"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/internal/atomicfile"
 	"github.com/aurahost/aura-host/plugins"
@@ -29,6 +31,14 @@ type simulateFlags struct {
 	bindings    bool
 	parallel    int
 	progress    *progressMode
+	// faults is --faults, a fault file replayed as the seed's whole
+	// schedule; schedule holds its faults once read.
+	faults   string
+	schedule []*config.Fault
+	// The shrink of a sweep's first failing seed (simulate_shrink.go).
+	noShrink     bool
+	shrinkBudget int
+	shrinkOut    string
 }
 
 func newSimulateCommand(g *globals) *cobra.Command {
@@ -55,12 +65,34 @@ gives another; --seeds A..B sweeps a range, printing each failing seed with
 the command that reproduces it, and a summary. On a terminal, a sweep that
 lasts over a second draws a progress line on stderr (seeds done of the
 total, failures so far, seeds per second, ETA), redrawn in place and
-erased at the end; piped, it prints none (--progress). Exit status 1 if
-any run failed (for any seed) or the file has a mistake.`,
+erased at the end; piped, it prints none (--progress).
+
+Shrinking. When a sweep finds a failing seed, the first one's fault
+schedule (the file's fault blocks plus what the seed drew from the swarm
+block) is shrunk: the same seed is simulated again with smaller schedules
+— faults dropped, partitions and crashes shorter, crashes later, rates
+and delays lower — keeping each that still fails the same way (the same
+invariant violated, or the same run failing with the same kind of fault),
+until nothing more can go or --shrink-budget simulations (default 200)
+are spent. The shrunk schedule is printed as fault blocks and written to
+shrunk-N.hcl (--shrink-out), with the one command that reproduces the
+failure byte for byte:
+
+  aura-host simulate FILE --seed N --faults shrunk-N.hcl --record shrunk-N.jsonl
+
+--faults FILE replays a fault file's blocks as the seed's whole schedule:
+the deployment's own fault blocks and swarm block are set aside. The same
+seed with the same fault file gives the same bundle as the shrinker's last
+simulation (its hash is printed with the shrink). --no-shrink turns
+shrinking off.
+
+Exit status 1 if any run failed (for any seed) or the file has a mistake.`,
 		Example: `  aura-host simulate examples/simulation/deployment.hcl
   aura-host simulate examples/simulation/deployment.hcl --seed 8 --decide 'Guardian[*]=Approve'
   aura-host simulate examples/simulation/deployment.hcl --seed 7 --record seed-7.jsonl
   aura-host simulate examples/simulation/deployment.hcl --seeds 1..200
+  aura-host simulate host/sim/testdata/planted/deployment.hcl --seeds 1..1000
+  aura-host simulate host/sim/testdata/planted/deployment.hcl --seed 21 --faults shrunk-21.hcl
   aura-host trace diff seed-7.jsonl seed-8.jsonl`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -76,6 +108,10 @@ any run failed (for any seed) or the file has a mistake.`,
 	fl.BoolVar(&f.asJSON, "json", false, "print the outcome as JSON (with --seeds, the sweep's)")
 	fl.BoolVar(&f.bindings, "bindings", false, "print each role's final bindings under its run (--json always has them)")
 	f.progress = addProgressFlag(fl)
+	fl.StringVar(&f.faults, "faults", "", "a file of fault blocks to replay as the seed's whole fault schedule, in place of the deployment's fault blocks and swarm block (the file a sweep's shrink writes)")
+	fl.BoolVar(&f.noShrink, "no-shrink", false, "with --seeds: do not shrink the first failing seed's fault schedule")
+	fl.IntVar(&f.shrinkBudget, "shrink-budget", sim.DefaultShrinkBudget, "with --seeds: the most simulations the shrink of the first failing seed may run")
+	fl.StringVar(&f.shrinkOut, "shrink-out", "", "with --seeds: where to write the shrunk fault schedule (default shrunk-N.hcl, N the seed)")
 	fl.IntVar(&f.parallel, "parallel", 0, "with --seeds: how many seeds to simulate at once (default: one per CPU; each is independent, and results are reported in seed order)")
 	return cmd
 }
@@ -103,6 +139,12 @@ func runSimulate(cmd *cobra.Command, g *globals, f *simulateFlags, file string) 
 		return errors.New("--record writes one seed's bundle: a sweep prints the command that records each failing seed (--seed N --record seed-N.jsonl)")
 	case changed("seeds") && f.bindings:
 		return errors.New("--bindings prints one seed's bindings: drop it from the sweep, and rerun a seed with --seed N --bindings")
+	case changed("seeds") && f.faults != "":
+		return errors.New("--faults replays one seed's schedule: give --seed N with it (in a sweep each seed draws its own)")
+	case !changed("seeds") && (f.noShrink || changed("shrink-budget") || f.shrinkOut != ""):
+		return errors.New("--no-shrink, --shrink-budget and --shrink-out shape the shrink of a sweep's first failing seed: use them with --seeds A..B")
+	case f.shrinkBudget < 1:
+		return fmt.Errorf("--shrink-budget %d: want 1 or more simulations", f.shrinkBudget)
 	}
 	var seeds sim.SeedRange
 	if f.seeds != "" {
@@ -126,6 +168,17 @@ func runSimulate(cmd *cobra.Command, g *globals, f *simulateFlags, file string) 
 		return err
 	}
 	sc.Granularity, sc.Builtins, sc.Logger = gran, plugins.Lookup, logger
+	if f.faults != "" {
+		faults, files, diags := config.LoadFaults(f.faults, sc.Deployment)
+		maps.Copy(sc.Files, files)
+		if !diags.HasErrors() {
+			diags = sc.CheckSchedule(faults)
+		}
+		if err := printDiagnostics(sc.Files, diags); err != nil {
+			return err
+		}
+		f.schedule = faults
+	}
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if f.seeds != "" {
@@ -141,11 +194,20 @@ func runSimulate(cmd *cobra.Command, g *globals, f *simulateFlags, file string) 
 // simulateOne runs one seed, prints its outcome, records its bundle, and
 // reports each failed run's fault.
 func simulateOne(ctx context.Context, w io.Writer, sc *sim.Scenario, seed uint64, f *simulateFlags) error {
-	out, err := sc.Simulate(ctx, seed)
+	simulate := sc.Simulate
+	if f.faults != "" {
+		simulate = func(ctx context.Context, seed uint64) (*sim.Outcome, error) {
+			return sc.SimulateSchedule(ctx, seed, f.schedule)
+		}
+	}
+	out, err := simulate(ctx, seed)
 	if err != nil {
 		return hostError(sc, seed, err)
 	}
 	o := sc.Report(seed, out)
+	if f.faults != "" {
+		o.Faults, o.Drawn, o.FaultFile = len(f.schedule), 0, f.faults
+	}
 	if f.record != "" {
 		if err := atomicfile.Write(f.record, func(w io.Writer) error { _, err := out.Bundle.WriteTo(w); return err }); err != nil {
 			return fmt.Errorf("--record: %w", err)

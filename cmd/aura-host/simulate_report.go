@@ -36,7 +36,17 @@ func sweep(ctx context.Context, w io.Writer, sc *sim.Scenario, r sim.SeedRange, 
 		return hostError(sc, se.Seed, se.Err)
 	}
 	interrupted := rep.Interrupted()
-	if err := writeAs(w, f.asJSON, rep, rep.WriteSummary); err != nil {
+	if rep.Failed > 0 && !interrupted && !f.noShrink {
+		if err := shrinkFirstFailure(ctx, sc, rep, f); err != nil {
+			return err
+		}
+	}
+	if err := writeAs(w, f.asJSON, rep, func(w io.Writer) {
+		rep.WriteSummary(w)
+		if rep.Shrunk != nil {
+			rep.Shrunk.WriteText(w)
+		}
+	}); err != nil {
 		return err
 	}
 	if interrupted {

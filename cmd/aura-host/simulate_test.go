@@ -286,7 +286,8 @@ func TestSimulateFailingRunPrintsTheReproduceCommand(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("sweep: exit %d, want 1\n%s\n%s", code, out, stderr)
 	}
-	if !strings.Contains(out, "seed 2: run slow failed at ") || !strings.Contains(out, "0 ok, 3 failed") || !strings.Contains(out, "failing seeds: 1, 2, 3") {
+	if !strings.Contains(out, "seed 2: run slow failed at ") || !strings.Contains(out, "0 ok, 3 failed") || !strings.Contains(out, "failing seeds: 1, 2, 3") ||
+		!strings.Contains(out, `seed 1 fails without any fault (run "slow" failed with Timeout): nothing to shrink`) {
 		t.Errorf("sweep output:\n%s", out)
 	}
 	m := regexp.MustCompile(`(?m)^  reproduce: (aura-host simulate .* --seed 2 --record seed-2\.jsonl)$`).FindStringSubmatch(out)

@@ -24,7 +24,12 @@
 // faults.go) jumps to the next event; bundle.go records into a
 // bundle.Writer (TraceBundle). A seed's faults are the deployment's fault
 // blocks and, with a swarm block, those it draws (swarm.go, DrawFaults:
-// its own stream from the seed, listed on the bundle's swarm line);
+// its own stream from the seed, listed on the bundle's swarm line), or
+// a schedule given in their place (Config.Faults; Scenario.SimulateSchedule
+// replays one as a seed's whole schedule); shrink.go minimises a failing
+// seed's schedule to the smallest that still fails the same way (Shrink:
+// greedy, deterministic, bounded by a budget of simulations), and
+// shrink_text.go prints the result with the command that replays it;
 // coverage.go measures on the simulated network which of them fired
 // (Outcome.Coverage, and a sweep's coverage table). Around the driver, what
 // `aura-host simulate` and simtest share: Scenario (scenario.go) checks a
@@ -49,4 +54,9 @@
 // effect that draws randomness, sends or writes): invariants that hold
 // leave a bundle the same bytes. Invariant values may be shared by the
 // seeds of a sweep, so a check keeps no state of its own between calls.
+// A schedule given explicitly (Config.Faults) is applied exactly as a
+// drawn one, so the seed's own draw given back gives the same bundle; the
+// shrinker compares failures (Failure), never bundles, and keeps the
+// outcome of the schedule it returns so its command can be checked
+// against it byte for byte.
 package sim

@@ -34,7 +34,7 @@ type loop struct {
 	post   *postOffice
 	time   *timeline
 	bundle *TraceBundle
-	drawn  []*config.Fault // the swarm block's faults for this seed
+	drawn  []*config.Fault // the swarm block's faults for this seed, or Config.Faults
 	// invariants are checked after every step (invariant.go); obs is
 	// what they read, nil when there are none.
 	invariants []Invariant
@@ -59,8 +59,11 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 	}
 	l.post.deliverEarly()
 	faults := s.dep.Faults
-	if s.cfg.Mode != effects.Production && s.dep.Swarm != nil {
-		l.drawn = DrawFaults(s.dep.Swarm, s.agentNames(), s.dep.Faults, s.cfg.Seed)
+	if s.cfg.Mode != effects.Production && (s.dep.Swarm != nil || s.cfg.Faults != nil) {
+		l.drawn = s.cfg.Faults // a schedule replayed as given (Config.Faults)
+		if l.drawn == nil {
+			l.drawn = DrawFaults(s.dep.Swarm, s.agentNames(), s.dep.Faults, s.cfg.Seed)
+		}
 		addSwarm(l.bundle, l.drawn)
 		faults = append(slices.Clone(faults), l.drawn...)
 	}

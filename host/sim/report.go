@@ -20,6 +20,9 @@ type Report struct {
 	Faults     int    `json:"faults"`
 	// Drawn counts the faults the seed drew from the swarm block.
 	Drawn int `json:"drawn,omitempty"`
+	// FaultFile is set by whoever replays a fault file as the seed's
+	// whole schedule (simulate --faults); Faults then counts its faults.
+	FaultFile string `json:"fault_file,omitempty"`
 	// Coverage says, per kind of fault scheduled (written or drawn),
 	// whether one fired during the run (FaultCoverage).
 	Coverage    FaultCoverage `json:"coverage,omitempty"`

@@ -22,6 +22,9 @@ func (o *Report) WriteText(w io.Writer, bindings bool) {
 	if o.Drawn > 0 {
 		drawn = fmt.Sprintf(" (and %d drawn by the swarm block)", o.Drawn)
 	}
+	if o.FaultFile != "" {
+		drawn = fmt.Sprintf(" from %s (in place of the file's fault blocks and swarm block)", o.FaultFile)
+	}
 	fmt.Fprintf(w, "simulation of deployment %q (%s), seed %d: %s, %s, %s%s\n", o.Deployment, o.File, o.Seed,
 		Plural(o.Agents, "agent"), Plural(len(o.Runs), "run"), Plural(o.Faults, "fault"), drawn)
 	if len(o.Coverage) > 0 {

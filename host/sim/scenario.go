@@ -179,11 +179,38 @@ func checkFaultTargets(dep *config.Deployment) hcl.Diagnostics {
 	return diags
 }
 
+// CheckSchedule reports faults a schedule given to SimulateSchedule (a
+// fault file) cannot apply, each at its line: network faults in a
+// deployment without a simulated network.
+func (sc *Scenario) CheckSchedule(faults []*config.Fault) hcl.Diagnostics {
+	dep := *sc.Deployment
+	dep.Faults, dep.Swarm = faults, nil
+	return checkFaultTargets(&dep)
+}
+
 // Simulate builds the agents for seed, runs every run block and shuts the
 // agents down (bounded, even after ctx ends). It is safe to call from
 // several goroutines at once: each seed's simulation is its own.
 func (sc *Scenario) Simulate(ctx context.Context, seed uint64) (*Outcome, error) {
-	cfg := Config{Deployment: sc.Deployment, Seed: seed, Builtins: sc.Builtins,
+	return sc.simulate(ctx, sc.Deployment, seed, nil)
+}
+
+// SimulateSchedule is Simulate with faults as the seed's whole fault
+// schedule: the deployment's fault blocks and its swarm block are set
+// aside, and faults (none, when empty) apply instead, listed on the
+// bundle's swarm line. It is how the shrinker replays a candidate
+// schedule, and how `simulate --faults` replays the one it printed.
+func (sc *Scenario) SimulateSchedule(ctx context.Context, seed uint64, faults []*config.Fault) (*Outcome, error) {
+	dep := *sc.Deployment
+	dep.Faults, dep.Swarm = nil, nil
+	if faults == nil {
+		faults = []*config.Fault{} // not nil: replayed as given, not drawn
+	}
+	return sc.simulate(ctx, &dep, seed, faults)
+}
+
+func (sc *Scenario) simulate(ctx context.Context, dep *config.Deployment, seed uint64, faults []*config.Fault) (*Outcome, error) {
+	cfg := Config{Deployment: dep, Seed: seed, Builtins: sc.Builtins, Faults: faults,
 		Logger: sc.Logger, Granularity: sc.Granularity, Invariants: sc.Invariants, NoDefaultInvariants: sc.NoDefaultInvariants}
 	if len(sc.Rules) > 0 {
 		cfg.Decide = session.SeededDecider(sc.Rules, seed)

@@ -63,6 +63,15 @@ type Config struct {
 	Invariants []Invariant
 	// NoDefaultInvariants turns DefaultInvariants off.
 	NoDefaultInvariants bool
+	// Faults, when not nil (an empty list counts), replaces the faults the
+	// seed would draw from the swarm block: the schedule replayed as
+	// given, after the deployment's fault blocks, and listed on the
+	// bundle's swarm line as drawn faults are. Given the seed's own draw
+	// (DrawFaults), the bundle is the plain run's, byte for byte. The
+	// shrinker (shrink.go) replays its candidate schedules this way, with
+	// the deployment's fault blocks set aside (Scenario.SimulateSchedule).
+	// Like every fault, it applies in simulation only.
+	Faults []*config.Fault
 
 	// Mode is Simulation (the default) or Production: the same deployment
 	// with its real plugins — the libp2p transport, each agent on its own
@@ -580,7 +589,8 @@ type Outcome struct {
 	Bundle *TraceBundle
 	// VirtualMs is the virtual time when the simulation ended.
 	VirtualMs int64
-	// Drawn is the fault schedule the seed drew from the swarm block (nil
+	// Drawn is the fault schedule the seed drew from the swarm block, or
+	// Config.Faults when given (nil
 	// without one), in start order; the bundle's swarm line lists it.
 	Drawn []*config.Fault
 	// Coverage says which kinds of the faults scheduled (written or drawn)

@@ -139,8 +139,11 @@ type SweepReport struct {
 	// seeds that scheduled it and those in which it fired, in
 	// CoverageKinds order.
 	Coverage []KindCoverage `json:"coverage"`
-	seeds    SeedRange
-	hashes   map[string]bool
+	// Shrunk is the first failing seed's schedule shrunk, when the
+	// caller shrank it (simulate does unless --no-shrink).
+	Shrunk *ShrinkReport `json:"shrunk,omitempty"`
+	seeds  SeedRange
+	hashes map[string]bool
 }
 
 // KindCoverage is one fault kind's line of a sweep's coverage table.

@@ -18,8 +18,19 @@ func (sc *Scenario) WriteSweepStart(w io.Writer, r SeedRange, parallel int) {
 // that shape the outcome (decide, a granularity other than full) are
 // carried over, each argument quoted for a POSIX shell when it needs it.
 func ReproduceCommand(file string, seed uint64, decide []string, granularity string) string {
-	args := []string{"aura-host", "simulate", shellQuote(file), "--seed", strconv.FormatUint(seed, 10),
-		"--record", fmt.Sprintf("seed-%d.jsonl", seed)}
+	return command(file, seed, nil, fmt.Sprintf("seed-%d.jsonl", seed), decide, granularity)
+}
+
+// ShrunkCommand is ReproduceCommand for a shrunk schedule: seed replayed
+// with the fault file faults as its whole schedule (--faults), recording
+// the bundle the shrinker's last simulation made.
+func ShrunkCommand(file string, seed uint64, faults string, decide []string, granularity string) string {
+	return command(file, seed, []string{"--faults", shellQuote(faults)}, fmt.Sprintf("shrunk-%d.jsonl", seed), decide, granularity)
+}
+
+func command(file string, seed uint64, extra []string, record string, decide []string, granularity string) string {
+	args := append([]string{"aura-host", "simulate", shellQuote(file), "--seed", strconv.FormatUint(seed, 10)}, extra...)
+	args = append(args, "--record", record)
 	for _, d := range decide {
 		args = append(args, "--decide", shellQuote(d))
 	}
