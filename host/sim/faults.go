@@ -119,15 +119,7 @@ func (tl *timeline) applyFault(f *scheduledFault) (string, error) {
 		return fmt.Sprintf("delay %d-%dms", lo, hi), net("network_faults.set_delay",
 			map[string]effects.Value{"min_ms": effects.Int(lo), "max_ms": effects.Int(hi)})
 	case config.FaultCrash:
-		ag := tl.s.agentNamed(d.Agent)
-		if ag == nil {
-			return "", fmt.Errorf("no agent %q", d.Agent)
-		}
-		ag.down = f.start
-		if f.start {
-			return "agent " + d.Agent + " down", nil
-		}
-		return "agent " + d.Agent + " up", nil
+		return tl.crash(d.Agent, f.start)
 	case config.FaultStorageFailure:
 		rate := d.Rate
 		if !f.start {

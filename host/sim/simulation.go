@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 // SharedBuiltins are the built-ins a simulation runs once for all its
@@ -124,14 +126,22 @@ type Simulation struct {
 	shared  map[string]*sdk.Local
 	network *sdk.Local
 	clock   *sdk.Local
-	closeMu sync.Once
+	// stateRoot holds the state directories of the simulated agents,
+	// which outlive their crashes (restart.go); removed by Close.
+	stateRoot string
+	closeMu   sync.Once
 }
 
 type simAgent struct {
 	name  string
-	agent *agent.Agent
-	down  bool  // crashed by a fault
-	lost  int64 // envelopes that reached it while down, and were lost
+	agent *agent.Agent // its current incarnation; shut down while down
+	down  bool         // crashed by a fault, not restarted yet
+	// crashes counts the crash faults in force on it: it restarts when
+	// the last ends.
+	crashes int
+	// durable is what it keeps across a crash (restart.go); nil in
+	// production, where faults do not apply.
+	durable *durable
 }
 
 // periodicTasks counts the periodic tasks alive on the agents that are up
@@ -227,10 +237,13 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 			continue
 		}
 		b := agent.NewBuilder().WithConfig(dep).WithAuthority(id).WithBuiltins(cfg.Builtins, cfg.Executable == "").
-			WithShared(s.shared).WithPeerKeys(keys).WithLogger(cfg.Logger.Named(ag.Name))
+			WithShared(s.shared).WithPeerKeys(keys).WithLogger(cfg.Logger.Named(ag.Name)) // production's; simulation's: buildSimulated
 		var a *agent.Agent
+		var d *durable
 		if cfg.Mode == effects.Simulation {
-			a, err = b.BuildSimulation(ctx, cfg.Seed)
+			if d, err = s.newDurable(ctx, ag.Name, id, keys); err == nil {
+				a, err = s.buildSimulated(ctx, ag.Name, d)
+			}
 		} else {
 			for name, values := range transports[ag.Name] {
 				b.WithPluginConfig(name, values)
@@ -249,7 +262,7 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 			s.Close(ctx)
 			return nil, fmt.Errorf("agent %s: %w", ag.Name, err)
 		}
-		sa := &simAgent{name: ag.Name, agent: a}
+		sa := &simAgent{name: ag.Name, agent: a, durable: d}
 		s.agents = append(s.agents, sa)
 		s.byAuth[id] = sa
 	}
@@ -523,11 +536,14 @@ func (s *Simulation) Agent(name string) *agent.Agent {
 	return nil
 }
 
-// Close shuts every agent down.
+// Close shuts every agent down and removes their state directories.
 func (s *Simulation) Close(ctx context.Context) {
 	s.closeMu.Do(func() {
 		for _, a := range s.agents {
 			_ = a.agent.Shutdown(ctx)
+		}
+		if s.stateRoot != "" {
+			_ = os.RemoveAll(s.stateRoot)
 		}
 	})
 }
@@ -611,6 +627,9 @@ type simMachine struct {
 	done   bool
 	held   []vm.Message // delivered by the network, refused by a full inbox
 	nextIn map[string]uint64
+	// log is the session log kept while its agent is down: the steps the
+	// machine had committed when it crashed, from which it is rebuilt.
+	log *trace.Trace
 	// times are the virtual-time marks of the machine's trace, written to
 	// the bundle (bundle.TimeMark): the entries from each mark's index on
 	// happened at its time.
@@ -632,6 +651,7 @@ func (sm *simMachine) markTime(ms int64) {
 
 type simRun struct {
 	decl     *config.Run
+	prog     *vm.Program
 	result   *RunResult
 	session  effects.SessionID
 	context  effects.ContextID
@@ -673,6 +693,14 @@ func (s *Simulation) RunNamed(ctx context.Context, names ...string) (*Outcome, e
 		runs = append(runs, r)
 	}
 	return s.run(ctx, runs)
+}
+
+// machineConfig configures the machine of role in run r on agent a: its
+// effects are the agent's router (the guard chain included).
+func (s *Simulation) machineConfig(r *simRun, a *simAgent, role string, signals policy.Signals) vm.Config {
+	effs := host.NewVMEffects(a.agent.Router(), s.cfg.Mode, vm.RegistryEffectsConfig{Seed: s.cfg.Seed, Decide: s.cfg.Decide})
+	return vm.Config{Effects: effs, Roles: []string{role}, Session: r.session, Authority: a.agent.AuthorityID(),
+		Context: r.context, Granularity: s.cfg.Granularity, Seed: s.cfg.Seed, Signals: signals}
 }
 
 // prepare loads a run's protocol and makes one machine per role, bound to
@@ -733,7 +761,7 @@ func (s *Simulation) peersOf(decl *config.Run, role string) []effects.AuthorityI
 
 func (s *Simulation) bind(ctx context.Context, decl *config.Run, prog *vm.Program) (*simRun, error) {
 	seed := s.cfg.Seed
-	r := &simRun{decl: decl, result: &RunResult{Name: decl.Name},
+	r := &simRun{decl: decl, prog: prog, result: &RunResult{Name: decl.Name},
 		session: effects.DeriveSessionID(decl.Name, seed), context: effects.DeriveContextID(decl.Name, seed),
 		byRole: map[string]*simMachine{}, remote: map[string]effects.AuthorityID{}}
 	if decl.Timeout > 0 {
@@ -763,10 +791,7 @@ func (s *Simulation) bind(ctx context.Context, decl *config.Run, prog *vm.Progra
 		if err != nil {
 			return nil, fmt.Errorf("run %q role %s: scheduler signals: %w", decl.Name, role, err)
 		}
-		effs := host.NewVMEffects(agent.agent.Router(), s.cfg.Mode, vm.RegistryEffectsConfig{Seed: seed, Decide: s.cfg.Decide})
-		m, err := vm.NewMachine(prog, vm.Config{Effects: effs, Roles: []string{role}, Session: r.session,
-			Authority: agent.agent.AuthorityID(), Context: r.context, Granularity: s.cfg.Granularity, Seed: seed,
-			Signals: signals})
+		m, err := vm.NewMachine(prog, s.machineConfig(r, agent, role, signals))
 		if err != nil {
 			return nil, fmt.Errorf("run %q role %s: %w", decl.Name, role, err)
 		}
