@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -56,6 +57,10 @@ import (
 // crash (simMachine.held, and nextIn, the next sequence number per edge)
 // are kept with the acceptance that the guard store made durable: an
 // acknowledged message is never lost.
+
+// ErrAgentDown is a read of an agent that is crashed and not restarted
+// yet (View.Facts): there is no process to ask; ask again once it is back.
+var ErrAgentDown = errors.New("the agent is down: crashed by a fault and not restarted yet")
 
 // durable is the state an agent of a simulation keeps across a crash.
 type durable struct {
