@@ -19,8 +19,10 @@ import (
 //
 // Sends the log commits are not sent again: Resume returns them (in send
 // order, as Drain would) with an empty outbox, for the caller to decide
-// what its transport already carries. The replay never runs the machine
-// past the log's last entry, so nothing live happens inside Resume. Turns
+// what its transport already carries. The replay stops the machine at the
+// log's end, before its next step (logEnded): nothing live happens inside
+// Resume, and a step the first machine was inside when it crashed (an
+// effect that had not returned, so not logged) runs again live. Turns
 // that blocked and changed nothing are not logged; the rebuilt machine
 // counts them where the log's step numbers show them (catchUp), so its
 // trace is the log, step numbers included, while the blocked turns the
@@ -125,6 +127,15 @@ func (r *Replayer) catchUp(live, rec *trace.Entry) {
 	}
 	m.skipBlocked(rec.OrderingKey)
 	live.OrderingKey = rec.OrderingKey
+}
+
+// logEnded reports whether m is being resumed and has replayed its whole
+// log: it stops there, before its next step (Run returns Waiting), even
+// inside a turn, since the first machine may have crashed inside that
+// step (an effect that had not returned) and the step runs again live.
+func (m *Machine) logEnded() bool {
+	r := m.cfg.replay
+	return r != nil && r.resume == m && r.pos == len(r.trace.Entries)
 }
 
 // skipBlocked counts blocked turns until the step counter reaches step.

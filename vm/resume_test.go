@@ -137,3 +137,63 @@ func TestResumeRefusesALogTheMachineDidNotCommit(t *testing.T) {
 		t.Error("a topology-only log was resumed; it records too little to rebuild the machine")
 	}
 }
+
+// noLive is an Effects that fails the test on any request: Resume must
+// answer everything from the log.
+type noLive struct {
+	Effects
+	t *testing.T
+}
+
+func (n noLive) Invoke(_ context.Context, call *effects.Call) (effects.Value, error) {
+	n.t.Fatalf("Resume called %s live", call.Op)
+	return effects.Value{}, nil
+}
+
+// A process may crash inside any step; since a step commits its entries
+// together, its log is then what the uninterrupted run records up to a
+// step boundary. Resume rebuilds a machine from every such prefix of every
+// role's trace without a live call, its trace the prefix itself; the step
+// that was cut off runs again on the first live Run. A log cut inside a
+// step (between a send's payload and the send) is not one a crash leaves,
+// and diverges.
+func TestResumeFromEveryPrefixCallsNothingLive(t *testing.T) {
+	session := effects.DeriveSessionID("resume-prefix", 1)
+	for _, c := range resumeCases(t)[:len(exampleNames(t))] {
+		t.Run(c.name, func(t *testing.T) {
+			machines, _ := runHosted(t, c.prog, c.host(), session)
+			for _, role := range c.prog.Protocol.Roles {
+				full := machines[role].Trace()
+				for k := 0; k <= len(full.Entries); k++ {
+					inside := k > 0 && k < len(full.Entries) && sameStep(&full.Entries[k-1], &full.Entries[k])
+					prefix := &trace.Trace{Header: full.Header, Entries: full.Entries[:k]}
+					live := noLive{Effects: c.host(), t: t}
+					m, _, err := Resume(context.Background(), c.prog,
+						Config{Effects: live, Roles: []string{role}, Session: session, Granularity: policy.Full, StepMultiplier: 64}, prefix)
+					var f *Fault
+					if inside {
+						if !errors.As(err, &f) || f.Kind != FaultDeterminism {
+							t.Fatalf("%s, first %d entries, cut inside step %d: %v, want a determinism fault", role, k, full.Entries[k].OrderingKey, err)
+						}
+						continue
+					}
+					if err != nil {
+						t.Fatalf("%s, first %d entries: %v", role, k, err)
+					}
+					if got := m.Trace(); !slices.EqualFunc(got.Entries, prefix.Entries, func(a, b trace.Entry) bool {
+						return a.EffectID == b.EffectID && a.SameRequest(&b) && a.SameOutcome(&b)
+					}) {
+						t.Fatalf("%s, first %d entries: the rebuilt trace has %d entries, not the prefix", role, k, len(got.Entries))
+					}
+				}
+			}
+		})
+	}
+}
+
+// sameStep reports whether two consecutive entries are of one step of the
+// machine: the same step number, neither a delivery (which the host makes
+// between runs, numbered with the step the machine has reached).
+func sameStep(a, b *trace.Entry) bool {
+	return a.OrderingKey == b.OrderingKey && a.Kind != trace.KindDeliver && b.Kind != trace.KindDeliver
+}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
@@ -17,6 +18,7 @@ import (
 	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/plugins"
+	"github.com/aurahost/aura-host/vm"
 )
 
 // crashAtMs is when the guardian-recovery tests crash g1: by then, in most
@@ -378,5 +380,67 @@ func TestCrashRestartBundleIsTheSameForASeed(t *testing.T) {
 		if hashes[0] != hashes[1] {
 			t.Fatalf("seed %d: two runs gave bundles %s and %s", seed, hashes[0], hashes[1])
 		}
+	}
+}
+
+// A machine asleep on the virtual clock when its agent crashes is killed
+// inside its sleep, which did not commit: after the restart the role
+// sleeps again, from the restart, and the run completes. Before
+// crash-restart this crashed agent slept on through its crash.
+func TestCrashInsideASleepSleepsAgainAfterTheRestart(t *testing.T) {
+	slow, _ := filepath.Abs("testdata/slow_reply.hcl")
+	out := simulate(t, simBase+`
+run "slow" {
+  protocol = "`+slow+`"
+  roles    = { Asker = "alice", Sleeper = "bob" }
+  timeout  = "3h"
+}
+fault "crash" {
+  at            = "30m"
+  agent         = "bob"
+  restart_after = "10m"
+}
+`, 1)
+	r := out.Runs[0]
+	if r.Err != nil {
+		t.Fatalf("run failed: %v\n%s", r.Err, out.Bundle.Bytes())
+	}
+	// Asleep from about 0 to 30m, down to 40m, asleep an hour again.
+	if want := (100 * time.Minute).Milliseconds(); r.FinishedMs < want {
+		t.Fatalf("finished at %dms of virtual time; the restarted sleeper sleeps its hour again from 40m, so not before %dms", r.FinishedMs, want)
+	}
+	if !strings.Contains(string(out.Bundle.Bytes()), "agent bob down: process state gone, 0 unsent messages lost") {
+		t.Fatalf("the bundle does not show bob's crash:\n%s", out.Bundle.Bytes())
+	}
+}
+
+// A send committed but not yet handed to the network is lost with the
+// process: here the sender crashes while it sleeps after its first send
+// (a running machine's outbox is not flushed). After the restart its
+// second send comes with the next sequence number, and the receiver
+// refuses the gap — the protocol has no retry, so the run fails, naming
+// the missing message, instead of the lost send coming back from memory
+// that a crash erased (before crash-restart, it did).
+func TestCrashLosesASendNotYetOnTheNetwork(t *testing.T) {
+	proto, _ := filepath.Abs("testdata/send_then_sleep.hcl")
+	out := simulate(t, simBase+`
+run "lossy" {
+  protocol = "`+proto+`"
+  roles    = { Sender = "alice", Receiver = "bob" }
+  timeout  = "1h"
+}
+fault "crash" {
+  at            = "500ms"
+  agent         = "alice"
+  restart_after = "100ms"
+}
+`, 1)
+	if !strings.Contains(string(out.Bundle.Bytes()), "agent alice down: process state gone, 1 unsent messages lost") {
+		t.Fatalf("the bundle does not show alice losing her unsent First:\n%s", out.Bundle.Bytes())
+	}
+	r := out.Runs[0]
+	var f *vm.Fault
+	if !errors.As(r.Err, &f) || f.Kind != vm.FaultContractViolation || !strings.Contains(f.Message, "message 1 arrived, expected 0") {
+		t.Fatalf("run ended with %v; want the receiver to refuse Second (message 1) while First (message 0) never came", r.Err)
 	}
 }
