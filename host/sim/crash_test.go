@@ -444,3 +444,44 @@ fault "crash" {
 		t.Fatalf("run ended with %v; want the receiver to refuse Second (message 1) while First (message 0) never came", r.Err)
 	}
 }
+
+// BenchmarkCrashRestart is what a crash-restart costs a simulation: 20
+// seeds of the example as written and the same seeds with g1 crashed at
+// crashAtMs for crashForMs (its agent shut down, a new one built over its
+// durable state, its role replayed from its log), both in every
+// iteration, one seed at a time; it reports each side's ms per seed and
+// their ratio.
+//
+//	go test -run '^$' -bench CrashRestart -benchtime 3x ./host/sim/
+func BenchmarkCrashRestart(b *testing.B) {
+	src, err := os.ReadFile(filepath.Join(protocolsDir(), "..", "simulation", "deployment.hcl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	plain := deploymentB(b, strings.ReplaceAll(string(src), `"../protocols/`, `"`+protocolsDir()+`/`))
+	crashed := deploymentB(b, guardianRecoveryWithCrash(b, crashAtMs, crashForMs))
+	sweep := func(dep *config.Deployment) time.Duration {
+		start := time.Now()
+		for seed := uint64(1); seed <= 20; seed++ {
+			s, err := sim.New(context.Background(), sim.Config{Deployment: dep, Seed: seed, Builtins: plugins.Lookup})
+			if err != nil {
+				b.Fatal(err)
+			}
+			out, err := s.Run(context.Background())
+			s.Close(context.Background())
+			if err != nil || out.Failed() {
+				b.Fatalf("seed %d: %v %v", seed, err, out.Violation)
+			}
+		}
+		return time.Since(start)
+	}
+	var base, crash time.Duration
+	for range b.N {
+		base += sweep(plain)
+		crash += sweep(crashed)
+	}
+	perSeed := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(20*b.N) }
+	b.ReportMetric(perSeed(base), "plain-ms/seed")
+	b.ReportMetric(perSeed(crash), "crash-ms/seed")
+	b.ReportMetric(float64(crash)/float64(base), "ratio")
+}
