@@ -485,3 +485,56 @@ func BenchmarkCrashRestart(b *testing.B) {
 	b.ReportMetric(perSeed(crash), "crash-ms/seed")
 	b.ReportMetric(float64(crash)/float64(base), "ratio")
 }
+
+// sim-storage is the simulated disk: what an agent stored before its crash
+// is there for the agent that restarts, and a storage failure injected
+// while the agent is down (no process to go through) reaches the disk the
+// restarted agent uses.
+func TestCrashKeepsTheSimulatedDisk(t *testing.T) {
+	ctx := context.Background()
+	s, err := sim.New(ctx, sim.Config{Deployment: deployment(t, strings.ReplaceAll(simBase+pingPongRun+`
+fault "crash" {
+  at            = "0s"
+  agent         = "bob"
+  restart_after = "50ms"
+}
+fault "storage_failure" {
+  at    = "10ms"
+  agent = "bob"
+  rate  = 1
+}
+`, "PROTOCOLS", protocolsDir())), Seed: 3, Builtins: plugins.Lookup, Logger: quietLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	key := effects.Map(map[string]effects.Value{"key": effects.String("kept")})
+	if _, err := s.Agent("bob").Invoke(ctx, effects.StorageStore, effects.Map(map[string]effects.Value{
+		"key": effects.String("kept"), "value": effects.Bytes([]byte("before the crash"))})); err != nil {
+		t.Fatal(err)
+	}
+	before := s.Agent("bob")
+	out, err := s.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Failed() {
+		t.Fatalf("run failed: %v %v", out.Runs[0].Err, out.Violation)
+	}
+	bob := s.Agent("bob")
+	if bob == before {
+		t.Fatal("bob did not restart")
+	}
+	// Every call fails now (rate 1), changing nothing: the fault set while
+	// bob was down is on the disk. Turned off, the value is there.
+	if _, err := bob.Invoke(ctx, effects.StorageRetrieve, key); err == nil || effects.AsError(err).Code != effects.CodeUnavailable {
+		t.Fatalf("retrieve with the storage failing: %v, want unavailable (the fault injected while bob was down)", err)
+	}
+	if _, err := bob.Invoke(ctx, effects.FaultInjectionInjectStorageFailure, effects.Map(map[string]effects.Value{"per_mille": effects.Int(0)})); err != nil {
+		t.Fatal(err)
+	}
+	v, err := bob.Invoke(ctx, effects.StorageRetrieve, key)
+	if b, _ := v.AsBytes(); err != nil || string(b) != "before the crash" {
+		t.Fatalf("retrieve after the restart: %q, %v; want what bob stored before its crash", b, err)
+	}
+}

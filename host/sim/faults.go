@@ -129,8 +129,7 @@ func (tl *timeline) applyFault(f *scheduledFault) (string, error) {
 			if d.Agent != "" && ag.name != d.Agent {
 				continue
 			}
-			if _, err := ag.agent.Invoke(tl.ctx, "fault_injection.inject_storage_failure",
-				effects.Map(map[string]effects.Value{"per_mille": perMille(rate)})); err != nil {
+			if err := tl.injectStorageFailure(ag, perMille(rate)); err != nil {
 				return "", err
 			}
 		}

@@ -241,6 +241,24 @@ func (tl *timeline) restart(a *simAgent) (int, error) {
 	return replayed, nil
 }
 
+// injectStorageFailure sets the storage failure rate of agent a: through
+// its router, or while it is down (no router to go through) on its
+// sim-storage instances directly — the fault is the disk's, which
+// outlives the process.
+func (tl *timeline) injectStorageFailure(a *simAgent, perMille effects.Value) error {
+	args := map[string]effects.Value{"per_mille": perMille}
+	if !a.down {
+		_, err := a.agent.Invoke(tl.ctx, effects.FaultInjectionInjectStorageFailure, effects.Map(args))
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(a.durable.disks)) {
+		if _, err := control(tl.ctx, a.durable.disks[name], effects.FaultInjectionInjectStorageFailure, args); err != nil {
+			return fmt.Errorf("agent %s (down): %s: %w", a.name, name, err)
+		}
+	}
+	return nil
+}
+
 // deliveredTo is how many envelopes the simulated network has put in the
 // inbox of a from the deployment's other agents: what a crash watches
 // (coverage), since envelopes wait there while their agent is down.
