@@ -10,9 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/sdk"
@@ -94,35 +92,13 @@ func (s *Simulation) newDurable(ctx context.Context, name string, id effects.Aut
 		if !slices.Contains(durableBuiltins, p.Builtin) {
 			continue
 		}
-		disk, err := s.newDisk(ctx, p, id, d.dir)
+		disk, err := s.newBuiltin(ctx, p, id, d.dir)
 		if err != nil {
 			return nil, fmt.Errorf("agent %s: %w", name, err)
 		}
 		d.disks[p.Name] = disk
 	}
 	return d, nil
-}
-
-// newDisk configures an instance of plugin p for authority id, as the
-// agent's plugin manager would have.
-func (s *Simulation) newDisk(ctx context.Context, p *config.Plugin, id effects.AuthorityID, dir string) (*sdk.Local, error) {
-	newPlugin, ok := s.cfg.Builtins(p.Builtin)
-	if !ok {
-		return nil, fmt.Errorf("no built-in %q", p.Builtin)
-	}
-	local, err := sdk.NewLocal(newPlugin(), s.cfg.Logger.Named(p.Name))
-	if err != nil {
-		return nil, err
-	}
-	values, diags := config.DecodePluginConfig(p, local.Describe().Config)
-	if diags.HasErrors() {
-		return nil, &host.DiagnosticsError{Diagnostics: diags}
-	}
-	req := sdk.ConfigureRequest{Config: values, Mode: effects.Simulation, Seed: s.cfg.Seed, Authority: id, StateDir: dir}
-	if d := local.Configure(ctx, req, nil); len(d) > 0 && d[0].Error {
-		return nil, fmt.Errorf("configure %s: %s: %s", p.Name, d[0].Summary, d[0].Detail)
-	}
-	return local, nil
 }
 
 // buildSimulated builds an incarnation of a simulated agent over its

@@ -500,20 +500,9 @@ func (s *Simulation) startShared(ctx context.Context) error {
 		if !slices.Contains(SharedBuiltins, p.Builtin) {
 			continue
 		}
-		newPlugin, ok := s.cfg.Builtins(p.Builtin)
-		if !ok {
-			return fmt.Errorf("simulation: no built-in %q", p.Builtin)
-		}
-		local, err := sdk.NewLocal(newPlugin(), s.cfg.Logger.Named(p.Name))
+		local, err := s.newBuiltin(ctx, p, effects.AuthorityID{}, "")
 		if err != nil {
-			return err
-		}
-		values, diags := config.DecodePluginConfig(p, local.Describe().Config)
-		if diags.HasErrors() {
-			return &host.DiagnosticsError{Diagnostics: diags}
-		}
-		if d := local.Configure(ctx, sdk.ConfigureRequest{Config: values, Mode: effects.Simulation, Seed: s.cfg.Seed}, nil); len(d) > 0 && d[0].Error {
-			return fmt.Errorf("simulation: configure %s: %s: %s", p.Name, d[0].Summary, d[0].Detail)
+			return fmt.Errorf("simulation: %w", err)
 		}
 		s.shared[p.Name] = local
 		switch p.Builtin {
@@ -524,6 +513,30 @@ func (s *Simulation) startShared(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// newBuiltin makes an in-process instance of the built-in plugin p and
+// configures it in simulation mode for authority id (none: it serves
+// every agent, as the shared network and clock do) with state directory
+// dir, as an agent's plugin manager would.
+func (s *Simulation) newBuiltin(ctx context.Context, p *config.Plugin, id effects.AuthorityID, dir string) (*sdk.Local, error) {
+	newPlugin, ok := s.cfg.Builtins(p.Builtin)
+	if !ok {
+		return nil, fmt.Errorf("no built-in %q", p.Builtin)
+	}
+	local, err := sdk.NewLocal(newPlugin(), s.cfg.Logger.Named(p.Name))
+	if err != nil {
+		return nil, err
+	}
+	values, diags := config.DecodePluginConfig(p, local.Describe().Config)
+	if diags.HasErrors() {
+		return nil, &host.DiagnosticsError{Diagnostics: diags}
+	}
+	req := sdk.ConfigureRequest{Config: values, Mode: effects.Simulation, Seed: s.cfg.Seed, Authority: id, StateDir: dir}
+	if d := local.Configure(ctx, req, nil); len(d) > 0 && d[0].Error {
+		return nil, fmt.Errorf("configure %s: %s: %s", p.Name, d[0].Summary, d[0].Detail)
+	}
+	return local, nil
 }
 
 // Agent returns the agent declared with name, or nil.
