@@ -106,7 +106,7 @@ func (s *Simulation) newDurable(ctx context.Context, name string, id effects.Aut
 func (s *Simulation) buildSimulated(ctx context.Context, name string, d *durable) (*agent.Agent, error) {
 	shared := maps.Clone(s.shared)
 	maps.Copy(shared, d.disks)
-	return agent.NewBuilder().WithConfig(s.dep).WithAuthority(d.id).WithBuiltins(s.cfg.Builtins, true).
+	return agent.NewBuilder().WithConfig(s.dep).WithAuthority(d.id).WithBuiltins(s.cfg.Builtins, s.cfg.Executable == "").
 		WithShared(shared).WithPeerKeys(d.keys).WithLogger(s.cfg.Logger.Named(name)).
 		WithStateDir(d.dir).WithGuardStore(d.guard).BuildSimulation(ctx, s.cfg.Seed)
 }

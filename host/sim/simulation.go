@@ -236,8 +236,6 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 			s.remote[ag.Name], remoteKeys[id] = id, s.cfg.Peers[ag.Name].PublicKey
 			continue
 		}
-		b := agent.NewBuilder().WithConfig(dep).WithAuthority(id).WithBuiltins(cfg.Builtins, cfg.Executable == "").
-			WithShared(s.shared).WithPeerKeys(keys).WithLogger(cfg.Logger.Named(ag.Name)) // production's; simulation's: buildSimulated
 		var a *agent.Agent
 		var d *durable
 		if cfg.Mode == effects.Simulation {
@@ -245,6 +243,8 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 				a, err = s.buildSimulated(ctx, ag.Name, d)
 			}
 		} else {
+			b := agent.NewBuilder().WithConfig(dep).WithAuthority(id).WithBuiltins(cfg.Builtins, cfg.Executable == "").
+				WithShared(s.shared).WithPeerKeys(keys).WithLogger(cfg.Logger.Named(ag.Name))
 			for name, values := range transports[ag.Name] {
 				b.WithPluginConfig(name, values)
 			}
