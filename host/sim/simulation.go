@@ -539,7 +539,9 @@ func (s *Simulation) newBuiltin(ctx context.Context, p *config.Plugin, id effect
 	return local, nil
 }
 
-// Agent returns the agent declared with name, or nil.
+// Agent returns the agent declared with name, or nil: its current
+// incarnation — after a crash-restart the new one; while it is down, the
+// one that crashed, which refuses every call.
 func (s *Simulation) Agent(name string) *agent.Agent {
 	for _, a := range s.agents {
 		if a.name == name {
