@@ -11,7 +11,7 @@
 //	vm/internal/builtin  the expression language's pure built-ins
 //	vm/policy            scheduler policies, execution policies, capture granularities
 //	vm/trace             trace entries, hash, JSON Lines form, diff
-//	vm                   Program, Machine, scheduler, Effects, replay
+//	vm                   Program, Machine, scheduler, Effects, replay, resume
 //
 // # Pipeline
 //
@@ -21,6 +21,7 @@
 //	NewMachine + Run                             one session: coroutines, FIFOs, scheduler, step budget
 //	Drain / Deliver                              hosting one machine per (session, role)
 //	Machine.Trace / trace.Trace.WriteJSONL / ReadTrace / Replay / ReplayTrace / trace.Trace.Hash
+//	Resume                                       a machine rebuilt from its full trace (a crashed host's session log), then live
 //
 // What `aura-host protocol check` reports of a program's code (its size,
 // sends, receives, effects, the choices the host decides) are methods of

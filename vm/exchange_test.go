@@ -30,6 +30,13 @@ func sendsOf(log edgeLog, tr *trace.Trace) {
 // for the next round.
 func runHosted(t *testing.T, prog *Program, host Effects, session effects.SessionID) (map[string]*Machine, edgeLog) {
 	t.Helper()
+	return runHostedWith(t, prog, host, session, nil)
+}
+
+// runHostedWith is runHosted calling between(round, machines) after each
+// round's deliveries, where a test may replace a machine (resume_test.go).
+func runHostedWith(t *testing.T, prog *Program, host Effects, session effects.SessionID, between func(round int, machines map[string]*Machine)) (map[string]*Machine, edgeLog) {
+	t.Helper()
 	ctx := context.Background()
 	machines := map[string]*Machine{}
 	for _, role := range prog.Protocol.Roles {
@@ -70,6 +77,9 @@ func runHosted(t *testing.T, prog *Program, host Effects, session effects.Sessio
 			}
 		}
 		inFlight = later
+		if between != nil {
+			between(round, machines)
+		}
 		if done && len(inFlight) == 0 {
 			break
 		}

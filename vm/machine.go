@@ -305,6 +305,10 @@ func (m *Machine) Run(ctx context.Context) (Status, error) {
 			m.fault, m.status = f, Faulted
 			return Faulted, f
 		}
+		if m.logEnded() {
+			m.status = Waiting
+			return Waiting, nil
+		}
 		c := m.pick()
 		if c == nil {
 			if m.remote || m.anyDenied() {
@@ -379,6 +383,9 @@ func (m *Machine) buffered() int {
 // at a block, a yield or a halt. It reports whether the machine faulted.
 func (m *Machine) turn(ctx context.Context, c *coroutine) bool {
 	for range m.quantum {
+		if m.logEnded() {
+			return false
+		}
 		if m.steps >= m.budget {
 			m.fault = &Fault{Kind: FaultBoundExceeded, Role: c.role, PC: c.pc, Index: -1, Step: m.steps, Range: c.code[c.pc].Range,
 				Message: fmt.Sprintf("the step budget of %d steps is spent", m.budget)}

@@ -20,6 +20,10 @@ import (
 type Replayer struct {
 	trace *trace.Trace
 	pos   int // the next entry to match
+	// resume, set by Resume, is the machine being rebuilt: its blocked
+	// turns are not logged, so it catches up to each entry's step
+	// (catchUp).
+	resume *Machine
 }
 
 // NewReplayer returns a Replayer over a full-granularity trace.
@@ -44,6 +48,7 @@ func (r *Replayer) expect(live *trace.Entry) (*trace.Entry, error) {
 		return nil, r.diverge("the run asks for %s %q of %s, but the trace ends", live.Kind, live.Operation, live.Role)
 	}
 	rec := &r.trace.Entries[r.pos]
+	r.catchUp(live, rec)
 	if !rec.SameRequest(live) {
 		return nil, r.diverge("the run asks for %s, the trace recorded %s", describeEntry(live), describeEntry(rec))
 	}
@@ -56,6 +61,7 @@ func (r *Replayer) verify(live *trace.Entry) error {
 		return r.diverge("the run records %s, but the trace ends", describeEntry(live))
 	}
 	rec := &r.trace.Entries[r.pos]
+	r.catchUp(live, rec)
 	if rec.EffectID != live.EffectID || !rec.SameRequest(live) || !rec.SameOutcome(live) {
 		return r.diverge("the run records %s, the trace has %s", describeEntry(live), describeEntry(rec))
 	}
@@ -244,14 +250,22 @@ func (r *Replayer) nextIs(k trace.EffectKind) bool {
 // live host did between two runs of the machine.
 func (r *Replayer) deliverRecorded(m *Machine) error {
 	for r.nextIs(trace.KindDeliver) {
-		e := &r.trace.Entries[r.pos]
-		seq, _ := e.Inputs.AsUint()
-		if err := m.Deliver(Message{Session: r.trace.Header.Session, From: e.Peer, To: e.Role, Seq: seq, Label: e.Operation, Payload: e.Outputs}); err != nil {
-			if _, ok := err.(*Fault); ok {
-				return err
-			}
-			return r.diverge("recorded delivery failed: %v", err)
+		if err := r.deliverOne(m); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// deliverOne performs the delivery the trace records next.
+func (r *Replayer) deliverOne(m *Machine) error {
+	e := &r.trace.Entries[r.pos]
+	seq, _ := e.Inputs.AsUint()
+	if err := m.Deliver(Message{Session: r.trace.Header.Session, From: e.Peer, To: e.Role, Seq: seq, Label: e.Operation, Payload: e.Outputs}); err != nil {
+		if _, ok := err.(*Fault); ok {
+			return err
+		}
+		return r.diverge("recorded delivery failed: %v", err)
 	}
 	return nil
 }

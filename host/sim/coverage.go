@@ -22,7 +22,8 @@ var CoverageKinds = []string{config.FaultDrop, config.FaultDelay, config.FaultDu
 //   - delay: a message was sent;
 //   - duplicate: a transmission was delivered twice;
 //   - partition: a message was sent across the cut (either way);
-//   - crash: a message reached the crashed agent, and was lost.
+//   - crash: a message reached the crashed agent while it was down (and
+//     waited in the network for its restart).
 //
 // A fault scheduled after the simulation ended never fired.
 type FaultCoverage map[string]bool
@@ -112,7 +113,7 @@ func (tl *timeline) linkSends(from, to []string) (int64, error) {
 }
 
 // watchedLinks is what a partition or crash watches: the sends across a
-// partition's cut (both ways), the envelopes a crashed agent lost.
+// partition's cut (both ways), the envelopes delivered to a crashed agent.
 func (tl *timeline) watchedLinks(f *config.Fault) (int64, error) {
 	switch f.Kind {
 	case config.FaultPartition:
@@ -124,7 +125,7 @@ func (tl *timeline) watchedLinks(f *config.Fault) (int64, error) {
 		return there + back, err
 	case config.FaultCrash:
 		if a := tl.s.agentNamed(f.Agent); a != nil {
-			return a.lost, nil
+			return tl.deliveredTo(a)
 		}
 	}
 	return 0, nil

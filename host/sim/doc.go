@@ -40,6 +40,11 @@
 // Sweep (sweep.go) simulates a range of seeds on a worker pool and
 // delivers outcomes in seed order; sweep_text.go prints a sweep for people
 // (its first line, progress, the command that reproduces a failing seed).
+// A crash fault (restart.go) shuts its agent down and, when it ends, builds
+// a new one over what the agent had made durable — its state directory,
+// its sim-storage instances, its guard store, its seed-derived key — and
+// rebuilds each of its roles from its session log (vm.Resume); envelopes
+// for it wait in the network meanwhile.
 //
 // It may import host, host/agent, host/guard, host/session, host/sim/bundle,
 // effects, config, sdk and vm; nothing in host imports it.
@@ -59,4 +64,9 @@
 // shrinker compares failures (Failure), never bundles, and keeps the
 // outcome of the schedule it returns so its command can be checked
 // against it byte for byte.
+//
+// A crash loses only what a process holds in memory: whatever an agent
+// keeps on disk in production (journal, storage, guard.db) must be kept
+// across a simulated crash too, or a crash would refill budgets and
+// reopen replays.
 package sim

@@ -26,12 +26,13 @@ type executor struct {
 	background func() int
 	results    chan machineResult
 	running    map[*simMachine]bool
-	got        map[*simMachine]machineResult // results not yet handled
+	cancels    map[*simMachine]context.CancelFunc // ends a running machine's Run (kill)
+	got        map[*simMachine]machineResult      // results not yet handled
 }
 
 func newExecutor(ctx context.Context, clock *sdk.Local, background func() int) *executor {
 	return &executor{ctx: ctx, clock: clock, background: background, results: make(chan machineResult, 64),
-		running: map[*simMachine]bool{}, got: map[*simMachine]machineResult{}}
+		running: map[*simMachine]bool{}, cancels: map[*simMachine]context.CancelFunc{}, got: map[*simMachine]machineResult{}}
 }
 
 // isRunning reports whether sm runs (or sleeps) now.
@@ -48,10 +49,42 @@ func (e *executor) take(sm *simMachine) (machineResult, bool) {
 
 func (e *executor) start(sm *simMachine) {
 	e.running[sm] = true
+	ctx, cancel := context.WithCancel(e.ctx)
+	e.cancels[sm] = cancel
+	m := sm.m
 	go func() {
-		status, err := sm.m.Run(e.ctx)
+		status, err := m.Run(ctx)
 		e.results <- machineResult{sm, status, err}
 	}()
+}
+
+// returned notes that a machine's Run has returned.
+func (e *executor) returned(res machineResult) {
+	delete(e.running, res.sm)
+	if cancel, ok := e.cancels[res.sm]; ok {
+		cancel()
+		delete(e.cancels, res.sm)
+	}
+}
+
+// kill ends the Run of sm, asleep on the virtual clock, because its agent
+// crashed: its context is cancelled and its result, once it returns, is
+// dropped with the machine. Call it with every machine returned or asleep
+// (quiesce): only sm then moves, and results of others that returned
+// before are kept for take.
+func (e *executor) kill(sm *simMachine) {
+	if !e.running[sm] {
+		return
+	}
+	e.cancels[sm]()
+	for e.running[sm] {
+		res := <-e.results
+		e.returned(res)
+		if res.sm != sm {
+			e.got[res.sm] = res
+		}
+	}
+	delete(e.got, sm)
 }
 
 // quiesce waits until every running machine has returned or is asleep on
@@ -70,7 +103,7 @@ func (e *executor) quiesce() error {
 		select {
 		case res := <-e.results:
 			cancel()
-			delete(e.running, res.sm)
+			e.returned(res)
 			e.got[res.sm] = res
 		case <-asleep:
 			cancel()
@@ -104,7 +137,6 @@ func (e *executor) sleepers(ctx context.Context, n int) <-chan struct{} {
 // left behind.
 func (e *executor) stopRunning() {
 	for len(e.running) > 0 {
-		res := <-e.results
-		delete(e.running, res.sm)
+		e.returned(<-e.results)
 	}
 }

@@ -119,15 +119,7 @@ func (tl *timeline) applyFault(f *scheduledFault) (string, error) {
 		return fmt.Sprintf("delay %d-%dms", lo, hi), net("network_faults.set_delay",
 			map[string]effects.Value{"min_ms": effects.Int(lo), "max_ms": effects.Int(hi)})
 	case config.FaultCrash:
-		ag := tl.s.agentNamed(d.Agent)
-		if ag == nil {
-			return "", fmt.Errorf("no agent %q", d.Agent)
-		}
-		ag.down = f.start
-		if f.start {
-			return "agent " + d.Agent + " down", nil
-		}
-		return "agent " + d.Agent + " up", nil
+		return tl.crash(d.Agent, f.start)
 	case config.FaultStorageFailure:
 		rate := d.Rate
 		if !f.start {
@@ -137,8 +129,7 @@ func (tl *timeline) applyFault(f *scheduledFault) (string, error) {
 			if d.Agent != "" && ag.name != d.Agent {
 				continue
 			}
-			if _, err := ag.agent.Invoke(tl.ctx, "fault_injection.inject_storage_failure",
-				effects.Map(map[string]effects.Value{"per_mille": perMille(rate)})); err != nil {
+			if err := tl.injectStorageFailure(ag, perMille(rate)); err != nil {
 				return "", err
 			}
 		}

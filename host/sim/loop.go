@@ -67,7 +67,7 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 		addSwarm(l.bundle, l.drawn)
 		faults = append(slices.Clone(faults), l.drawn...)
 	}
-	l.time = &timeline{ctx: ctx, s: s, faults: schedule(faults), bundle: l.bundle}
+	l.time = &timeline{ctx: ctx, s: s, faults: schedule(faults), bundle: l.bundle, runs: runs, exec: l.exec}
 	if len(l.invariants) > 0 {
 		l.faultsEnd = faultsEnd(l.time.faults)
 	}

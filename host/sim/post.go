@@ -95,10 +95,14 @@ func (r *simRun) destination(role string) (effects.AuthorityID, bool) {
 // receive takes every envelope the network delivered to each agent and
 // hands the messages to their machines, in order. Envelopes the guard
 // chain refuses (a bad or replayed receipt, a duplicate) are dropped, as a
-// transport would; so are envelopes reaching a crashed agent.
+// transport would. A crashed agent takes nothing until it restarts: its
+// envelopes wait in the network.
 func (p *postOffice) receive() int {
 	n := 0
 	for _, a := range p.agents {
+		if a.down {
+			continue // no process takes its envelopes: they wait in the network
+		}
 		for {
 			v, err := p.take(a)
 			if err != nil {
@@ -119,10 +123,6 @@ func (p *postOffice) receive() int {
 			if v.IsNull() {
 				break
 			}
-			if a.down {
-				a.lost++ // a crashed agent loses what reaches it
-				continue
-			}
 			env, err := guard.EnvelopeFromValue(v)
 			if err != nil {
 				continue
@@ -139,7 +139,9 @@ func (p *postOffice) receive() int {
 	}
 	for _, r := range p.runs {
 		for _, sm := range r.machines {
-			n += sm.flushHeld(p.running(sm))
+			if !sm.agent.down {
+				n += sm.flushHeld(p.running(sm))
+			}
 		}
 	}
 	return n

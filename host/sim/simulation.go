@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,6 +25,7 @@ import (
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
+	"github.com/aurahost/aura-host/vm/trace"
 )
 
 // SharedBuiltins are the built-ins a simulation runs once for all its
@@ -133,14 +135,22 @@ type Simulation struct {
 	shared  map[string]*sdk.Local
 	network *sdk.Local
 	clock   *sdk.Local
-	closeMu sync.Once
+	// stateRoot holds the state directories of the simulated agents,
+	// which outlive their crashes (restart.go); removed by Close.
+	stateRoot string
+	closeMu   sync.Once
 }
 
 type simAgent struct {
 	name  string
-	agent *agent.Agent
-	down  bool  // crashed by a fault
-	lost  int64 // envelopes that reached it while down, and were lost
+	agent *agent.Agent // its current incarnation; shut down while down
+	down  bool         // crashed by a fault, not restarted yet
+	// crashes counts the crash faults in force on it: it restarts when
+	// the last ends.
+	crashes int
+	// durable is what it keeps across a crash (restart.go); nil in
+	// production, where faults do not apply.
+	durable *durable
 }
 
 // periodicTasks counts the periodic tasks alive on the agents that are up
@@ -235,12 +245,15 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 			s.remote[ag.Name], remoteKeys[id] = id, s.cfg.Peers[ag.Name].PublicKey
 			continue
 		}
-		b := agent.NewBuilder().WithConfig(dep).WithAuthority(id).WithBuiltins(cfg.Builtins, cfg.Executable == "").
-			WithShared(s.shared).WithPeerKeys(keys).WithLogger(cfg.Logger.Named(ag.Name))
 		var a *agent.Agent
+		var d *durable
 		if cfg.Mode == effects.Simulation {
-			a, err = b.BuildSimulation(ctx, cfg.Seed)
+			if d, err = s.newDurable(ctx, ag.Name, id, keys); err == nil {
+				a, err = s.buildSimulated(ctx, ag.Name, d)
+			}
 		} else {
+			b := agent.NewBuilder().WithConfig(dep).WithAuthority(id).WithBuiltins(cfg.Builtins, cfg.Executable == "").
+				WithShared(s.shared).WithPeerKeys(keys).WithLogger(cfg.Logger.Named(ag.Name))
 			for name, values := range transports[ag.Name] {
 				b.WithPluginConfig(name, values)
 			}
@@ -258,7 +271,7 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 			s.Close(ctx)
 			return nil, fmt.Errorf("agent %s: %w", ag.Name, err)
 		}
-		sa := &simAgent{name: ag.Name, agent: a}
+		sa := &simAgent{name: ag.Name, agent: a, durable: d}
 		s.agents = append(s.agents, sa)
 		s.byAuth[id] = sa
 	}
@@ -496,20 +509,9 @@ func (s *Simulation) startShared(ctx context.Context) error {
 		if !slices.Contains(SharedBuiltins, p.Builtin) {
 			continue
 		}
-		newPlugin, ok := s.cfg.Builtins(p.Builtin)
-		if !ok {
-			return fmt.Errorf("simulation: no built-in %q", p.Builtin)
-		}
-		local, err := sdk.NewLocal(newPlugin(), s.cfg.Logger.Named(p.Name))
+		local, err := s.newBuiltin(ctx, p, effects.AuthorityID{}, "")
 		if err != nil {
-			return err
-		}
-		values, diags := config.DecodePluginConfig(p, local.Describe().Config)
-		if diags.HasErrors() {
-			return &host.DiagnosticsError{Diagnostics: diags}
-		}
-		if d := local.Configure(ctx, sdk.ConfigureRequest{Config: values, Mode: effects.Simulation, Seed: s.cfg.Seed}, nil); len(d) > 0 && d[0].Error {
-			return fmt.Errorf("simulation: configure %s: %s: %s", p.Name, d[0].Summary, d[0].Detail)
+			return fmt.Errorf("simulation: %w", err)
 		}
 		s.shared[p.Name] = local
 		switch p.Builtin {
@@ -522,7 +524,33 @@ func (s *Simulation) startShared(ctx context.Context) error {
 	return nil
 }
 
-// Agent returns the agent declared with name, or nil.
+// newBuiltin makes an in-process instance of the built-in plugin p and
+// configures it in simulation mode for authority id (none: it serves
+// every agent, as the shared network and clock do) with state directory
+// dir, as an agent's plugin manager would.
+func (s *Simulation) newBuiltin(ctx context.Context, p *config.Plugin, id effects.AuthorityID, dir string) (*sdk.Local, error) {
+	newPlugin, ok := s.cfg.Builtins(p.Builtin)
+	if !ok {
+		return nil, fmt.Errorf("no built-in %q", p.Builtin)
+	}
+	local, err := sdk.NewLocal(newPlugin(), s.cfg.Logger.Named(p.Name))
+	if err != nil {
+		return nil, err
+	}
+	values, diags := config.DecodePluginConfig(p, local.Describe().Config)
+	if diags.HasErrors() {
+		return nil, &host.DiagnosticsError{Diagnostics: diags}
+	}
+	req := sdk.ConfigureRequest{Config: values, Mode: effects.Simulation, Seed: s.cfg.Seed, Authority: id, StateDir: dir}
+	if d := local.Configure(ctx, req, nil); len(d) > 0 && d[0].Error {
+		return nil, fmt.Errorf("configure %s: %s: %s", p.Name, d[0].Summary, d[0].Detail)
+	}
+	return local, nil
+}
+
+// Agent returns the agent declared with name, or nil: its current
+// incarnation — after a crash-restart the new one; while it is down, the
+// one that crashed, which refuses every call.
 func (s *Simulation) Agent(name string) *agent.Agent {
 	for _, a := range s.agents {
 		if a.name == name {
@@ -532,11 +560,14 @@ func (s *Simulation) Agent(name string) *agent.Agent {
 	return nil
 }
 
-// Close shuts every agent down.
+// Close shuts every agent down and removes their state directories.
 func (s *Simulation) Close(ctx context.Context) {
 	s.closeMu.Do(func() {
 		for _, a := range s.agents {
 			_ = a.agent.Shutdown(ctx)
+		}
+		if s.stateRoot != "" {
+			_ = os.RemoveAll(s.stateRoot)
 		}
 	})
 }
@@ -621,6 +652,9 @@ type simMachine struct {
 	done   bool
 	held   []vm.Message // delivered by the network, refused by a full inbox
 	nextIn map[string]uint64
+	// log is the session log kept while its agent is down: the steps the
+	// machine had committed when it crashed, from which it is rebuilt.
+	log *trace.Trace
 	// times are the virtual-time marks of the machine's trace, written to
 	// the bundle (bundle.TimeMark): the entries from each mark's index on
 	// happened at its time.
@@ -642,6 +676,7 @@ func (sm *simMachine) markTime(ms int64) {
 
 type simRun struct {
 	decl     *config.Run
+	prog     *vm.Program
 	result   *RunResult
 	session  effects.SessionID
 	context  effects.ContextID
@@ -683,6 +718,14 @@ func (s *Simulation) RunNamed(ctx context.Context, names ...string) (*Outcome, e
 		runs = append(runs, r)
 	}
 	return s.run(ctx, runs)
+}
+
+// machineConfig configures the machine of role in run r on agent a: its
+// effects are the agent's router (the guard chain included).
+func (s *Simulation) machineConfig(r *simRun, a *simAgent, role string, signals policy.Signals) vm.Config {
+	effs := host.NewVMEffects(a.agent.Router(), s.cfg.Mode, vm.RegistryEffectsConfig{Seed: s.cfg.Seed, Decide: s.cfg.Decide})
+	return vm.Config{Effects: effs, Roles: []string{role}, Session: r.session, Authority: a.agent.AuthorityID(),
+		Context: r.context, Granularity: s.cfg.Granularity, Seed: s.cfg.Seed, Signals: signals}
 }
 
 // prepare loads a run's protocol and makes one machine per role, bound to
@@ -743,7 +786,7 @@ func (s *Simulation) peersOf(decl *config.Run, role string) []effects.AuthorityI
 
 func (s *Simulation) bind(ctx context.Context, decl *config.Run, prog *vm.Program) (*simRun, error) {
 	seed := s.cfg.Seed
-	r := &simRun{decl: decl, result: &RunResult{Name: decl.Name},
+	r := &simRun{decl: decl, prog: prog, result: &RunResult{Name: decl.Name},
 		session: effects.DeriveSessionID(decl.Name, seed), context: effects.DeriveContextID(decl.Name, seed),
 		byRole: map[string]*simMachine{}, remote: map[string]effects.AuthorityID{}}
 	if decl.Timeout > 0 {
@@ -773,10 +816,7 @@ func (s *Simulation) bind(ctx context.Context, decl *config.Run, prog *vm.Progra
 		if err != nil {
 			return nil, fmt.Errorf("run %q role %s: scheduler signals: %w", decl.Name, role, err)
 		}
-		effs := host.NewVMEffects(agent.agent.Router(), s.cfg.Mode, vm.RegistryEffectsConfig{Seed: seed, Decide: s.cfg.Decide})
-		m, err := vm.NewMachine(prog, vm.Config{Effects: effs, Roles: []string{role}, Session: r.session,
-			Authority: agent.agent.AuthorityID(), Context: r.context, Granularity: s.cfg.Granularity, Seed: seed,
-			Signals: signals})
+		m, err := vm.NewMachine(prog, s.machineConfig(r, agent, role, signals))
 		if err != nil {
 			return nil, fmt.Errorf("run %q role %s: %w", decl.Name, role, err)
 		}

@@ -117,8 +117,9 @@ fault "duplicate" {
 	if got := during.Coverage; len(got) != 2 || !got["partition"] || got["duplicate"] {
 		t.Fatalf("coverage %v, want the partition fired and the duplicate (after the run, at 10s) not:\n%s", got, during.Bundle.Bytes())
 	}
-	// A crash fires when an envelope reaches the crashed agent (and is
-	// lost): bob is down when alice's ping arrives.
+	// A crash fires when an envelope reaches the crashed agent (and waits
+	// in the network for its restart): bob is down when alice's ping
+	// arrives.
 	crashed := simulate(t, simBase+pingPongRun+`
 fault "crash" {
   at            = "0s"

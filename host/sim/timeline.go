@@ -22,6 +22,10 @@ type timeline struct {
 	faults    []*scheduledFault
 	bundle    *TraceBundle // records each fault applied
 	cover     *coverage    // which faults fire; nil outside simulation
+	// runs are this call's runs and exec runs their machines: what a
+	// crash stops and a restart rebuilds (restart.go).
+	runs []*simRun
+	exec *executor
 }
 
 // nextEvent is the earliest virtual time at which something will happen:

@@ -253,14 +253,15 @@ func (bd *builder) faultRow(f bundle.Fault) Row {
 }
 
 // faultAgents are the agents a fault line's detail names: "agent NAME
-// down" or "agent NAME up" for a crash, "A | [B C]" for a partition
-// (host/sim's fault details).
+// down: ..." or "agent NAME up: ..." for a crash (an agent's name is an
+// HCL identifier, without spaces), "A | [B C]" for a partition (host/sim's
+// fault details).
 func faultAgents(f bundle.Fault) []string {
 	switch f.Kind {
 	case "crash":
 		if rest, ok := strings.CutPrefix(f.Detail, "agent "); ok {
-			if i := strings.LastIndexByte(rest, ' '); i > 0 {
-				return []string{rest[:i]}
+			if name, _, _ := strings.Cut(rest, " "); name != "" {
+				return []string{name}
 			}
 		}
 	case "partition":
