@@ -30,19 +30,14 @@ const (
 	// agent if Agent is "") with probability Rate, from At for Duration (to
 	// the end if 0).
 	FaultStorageFailure = "storage_failure"
-	// FaultReorder holds each message back with probability Rate, by
-	// Hold, so that messages sent after it on its link overtake it, from
+	// FaultReorder holds each message back with probability Rate, by up
+	// to Hold, so that messages sent after it on its link overtake it, from
 	// At for Duration (to the end if 0).
 	FaultReorder = "reorder"
 	// FaultClockSkew sets Agent's clock Offset ahead (behind, if
 	// negative) of virtual time, from At for Duration (to the end if 0):
 	// what the agent reads moves, virtual time itself does not.
 	FaultClockSkew = "clock_skew"
-	// FaultPluginCrash crashes Agent's plugin Plugin at At and restarts it
-	// RestartAfter later (never if 0): meanwhile its calls fail as a
-	// restarting plugin's do, and a restart loses what it held only in
-	// memory.
-	FaultPluginCrash = "plugin_crash"
 )
 
 // Fault is a fault block: one fault injected on the simulation's virtual
@@ -56,7 +51,6 @@ const (
 //	fault "storage_failure" { at = "1s"  agent = "alice"  rate = 0.5  duration = "1s" }
 //	fault "reorder"         { at = "0s"  rate = 0.2  hold = "20ms"  duration = "1s" }
 //	fault "clock_skew"      { at = "0s"  agent = "bob"  offset = "-50ms"  duration = "1s" }
-//	fault "plugin_crash"    { at = "1s"  agent = "alice"  plugin = "storage"  restart_after = "50ms" }
 //
 // Each kind takes the attributes shown for it and no others (see the Fault*
 // constants for what they mean); at is required for all. A field is zero,
@@ -94,23 +88,19 @@ type Fault struct {
 	BetweenRange  hcl.Range
 	BetweenRanges []hcl.Range
 
-	// Agent names the agent a crash, storage failure, clock skew or plugin
-	// crash hits.
+	// Agent names the agent a crash, storage failure or clock skew hits.
 	Agent      string
 	AgentRange hcl.Range
 
-	// Hold is how long a reorder holds a message back (DefaultReorderHold
-	// when absent).
+	// Hold is the longest a reorder holds a message back, each held
+	// message drawing its own hold up to it (DefaultReorderHold when
+	// absent).
 	Hold      time.Duration
 	HoldRange hcl.Range
 	// Offset is how far ahead of virtual time a skewed clock reads
 	// (behind, if negative); never 0.
 	Offset      time.Duration
 	OffsetRange hcl.Range
-	// Plugin names the plugin (its plugin block's label) a plugin crash
-	// hits.
-	Plugin      string
-	PluginRange hcl.Range
 
 	// written holds the name range of each attribute written, valid or not,
 	// for the per-kind checks.
@@ -133,7 +123,6 @@ var faultKinds = []faultKind{
 	{FaultStorageFailure, []string{"rate"}, []string{"agent", "duration"}},
 	{FaultReorder, []string{"rate"}, []string{"hold", "duration"}},
 	{FaultClockSkew, []string{"agent", "offset"}, []string{"duration"}},
-	{FaultPluginCrash, []string{"agent", "plugin"}, []string{"restart_after"}},
 }
 
 // DefaultReorderHold is how long a reorder fault that writes no hold holds
@@ -144,7 +133,7 @@ const DefaultReorderHold = 20 * time.Millisecond
 var faultExamples = map[string]string{
 	"at": `"1s"`, "duration": `"2s"`, "heal_after": `"1s"`, "restart_after": `"1s"`,
 	"min": `"10ms"`, "max": `"50ms"`, "rate": "0.1", "between": `["alice", "bob"]`, "agent": `"alice"`,
-	"hold": `"20ms"`, "offset": `"-50ms"`, "plugin": `"storage"`,
+	"hold": `"20ms"`, "offset": `"-50ms"`,
 }
 
 // faultMeanings says what each attribute is, in messages about a missing
@@ -155,7 +144,6 @@ var faultMeanings = map[string]string{
 	"max":     "the longest delay",
 	"agent":   "the agent it hits",
 	"offset":  "how far ahead (or, negative, behind) of virtual time the agent's clock reads",
-	"plugin":  "the plugin (its plugin block's label) that crashes",
 }
 
 // faultSiblings groups attributes that say similar things, so one written
@@ -209,11 +197,6 @@ var faultSpec = bodySpec[Fault]{
 		}},
 		{name: "offset", decode: func(d *decoder, f *Fault, a *hcl.Attribute) {
 			f.Offset, f.OffsetRange = d.signedDuration(a, "-50ms")
-		}},
-		{name: "plugin", decode: func(d *decoder, f *Fault, a *hcl.Attribute) {
-			if s, ok := d.stringAttr(a, `"storage"`); ok {
-				f.Plugin, f.PluginRange = s, a.Expr.Range()
-			}
 		}},
 		{name: "between", decode: decodeBetween},
 		{name: "agent", decode: func(d *decoder, f *Fault, a *hcl.Attribute) {
@@ -342,19 +325,6 @@ func (d *decoder) checkFaultAgents(dep *Deployment) {
 		}
 		if f.AgentRange != (hcl.Range{}) {
 			d.checkAgentRef(dep, f.Agent, f.AgentRange, fmt.Sprintf("The %s fault at line %d hits agent %q", f.Kind, f.DeclRange.Start.Line, f.Agent))
-		}
-		if f.PluginRange != (hcl.Range{}) && !slices.ContainsFunc(dep.Plugins, func(p *Plugin) bool { return p.Name == f.Plugin }) {
-			var names []string
-			for _, p := range dep.Plugins {
-				names = append(names, p.Name)
-			}
-			d.add(&hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Unknown plugin",
-				Detail: fmt.Sprintf("The %s fault at line %d crashes plugin %q, but no plugin block is named %q.%s Declared plugins: %s.",
-					f.Kind, f.DeclRange.Start.Line, f.Plugin, f.Plugin, didYouMean(f.Plugin, names), quotedList(names, "and")),
-				Subject: f.PluginRange.Ptr(),
-			})
 		}
 	}
 }

@@ -25,12 +25,10 @@ import (
 //	  window           = "0ms..300ms"  # when the drawn faults may start
 //
 //	  reorder                = 0.2           # the highest hold-back rate
-//	  reorder_hold           = "5ms..50ms"   # how long a held message waits
+//	  reorder_hold           = "5ms..50ms"   # the longest a held message may wait
 //	  storage_failure        = 0.3           # the highest storage failure rate
 //	  storage_failure_length = "10ms..100ms" # how long a failure window lasts
 //	  clock_skew             = "10ms..200ms" # how far an agent's clock may be off, either way
-//	  plugin_crash           = 1             # at most this many plugin crashes per seed
-//	  plugin_crash_length    = "10ms..100ms" # how long a crashed plugin takes to restart
 //	}
 //
 // Every attribute is optional; a kind whose bound is absent or zero is
@@ -62,7 +60,7 @@ type Swarm struct {
 	CrashLength Span
 
 	// Reorder is the highest hold-back rate a seed may draw (0 to 1),
-	// each held message waiting a time drawn from ReorderHold.
+	// with a longest hold drawn from ReorderHold.
 	Reorder      float64
 	ReorderRange hcl.Range
 	ReorderHold  Span
@@ -77,13 +75,6 @@ type Swarm struct {
 	// ClockSkew bounds how far ahead or behind of virtual time an agent's
 	// clock may read; its Range is zero when absent (no skew is drawn).
 	ClockSkew Span
-
-	// PluginCrash is the most plugin crashes a seed may draw (a plugin of
-	// one agent), each restarting after a time drawn from
-	// PluginCrashLength.
-	PluginCrash       int
-	PluginCrashRange  hcl.Range
-	PluginCrashLength Span
 
 	// Window bounds when a drawn fault may start.
 	Window Span
@@ -155,12 +146,6 @@ var swarmSpec = bodySpec[Swarm]{
 		{name: "clock_skew", decode: func(d *decoder, s *Swarm, a *hcl.Attribute) {
 			s.ClockSkew, _ = d.spanAttr(a, "10ms..200ms", positive)
 		}},
-		{name: "plugin_crash", decode: func(d *decoder, s *Swarm, a *hcl.Attribute) {
-			s.PluginCrash, s.PluginCrashRange = d.count(a, "1", 0, "")
-		}},
-		{name: "plugin_crash_length", decode: func(d *decoder, s *Swarm, a *hcl.Attribute) {
-			s.PluginCrashLength, _ = d.spanAttr(a, "10ms..100ms", positive)
-		}},
 		{name: "window", decode: func(d *decoder, s *Swarm, a *hcl.Attribute) {
 			s.Window, _ = d.spanAttr(a, "0ms..300ms", nonNegative)
 		}},
@@ -184,9 +169,6 @@ func decodeSwarmBlock(d *decoder, dep *Deployment, b *hcl.Block) {
 	}
 	if s.StorageFailureLength.Range == (hcl.Range{}) {
 		s.StorageFailureLength = DefaultSwarmStorageLength
-	}
-	if s.PluginCrashLength.Range == (hcl.Range{}) {
-		s.PluginCrashLength = DefaultSwarmCrashLength
 	}
 	dep.Swarm = s
 }
@@ -268,14 +250,6 @@ func (d *decoder) checkSwarm(dep *Deployment) {
 			Summary:  "No agents to skew",
 			Detail:   "clock_skew sets agents' clocks apart, but this deployment declares no agent block. Declare one, or remove clock_skew.",
 			Subject:  s.ClockSkew.Range.Ptr(),
-		})
-	}
-	if s.PluginCrash > 0 && len(dep.Agents) == 0 {
-		d.add(&hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "No agents to crash a plugin of",
-			Detail:   fmt.Sprintf("plugin_crash = %d crashes a plugin of an agent, but this deployment declares no agent block. Declare one, or remove plugin_crash.", s.PluginCrash),
-			Subject:  s.PluginCrashRange.Ptr(),
 		})
 	}
 }

@@ -80,9 +80,18 @@ func (n *Network) countDelivery(m *message) {
 	s.Delivered++
 	if m.linkSeq < s.newest {
 		s.Reordered++
-		n.stats.Reordered++
 	}
 	s.newest = max(s.newest, m.linkSeq)
+	if n.newestTo == nil {
+		n.newestTo = map[string]uint64{}
+	}
+	if m.seq < n.newestTo[m.link[1]] {
+		n.stats.Reordered++
+		if m.hold > 0 {
+			n.stats.HeldOvertaken++
+		}
+	}
+	n.newestTo[m.link[1]] = max(n.newestTo[m.link[1]], m.seq)
 	size := len(m.env.Payload)
 	s.PayloadBytes += int64(size)
 	if _, ok := s.Sizes[size]; !ok && len(s.Sizes) >= maxLinkSizes {

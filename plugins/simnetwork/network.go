@@ -32,14 +32,14 @@ type Faults struct {
 	// without it each link delivers in send order.
 	Reorder bool
 	// ReorderPerMille is the chance, in thousandths, that a send is held
-	// back: its every transmission arrives ReorderHoldMS later than its
-	// delay says, and no envelope on its link waits behind it, so those
+	// back: its every transmission arrives a hold drawn from [1,
+	// ReorderHoldMS] later than its delay says, and no envelope on its link waits behind it, so those
 	// sent on the link in the meantime overtake it. The draw comes from a
 	// stream of its own, taken only while the rate is above 0, so that
 	// turning it on moves no drop, duplicate or delay draw.
 	ReorderPerMille int64
-	// ReorderHoldMS is how long a held-back envelope is held, in virtual
-	// milliseconds (at least 1 while ReorderPerMille is above 0).
+	// ReorderHoldMS is the longest a held-back envelope is held, in
+	// virtual milliseconds (at least 1 while ReorderPerMille is above 0).
 	ReorderHoldMS int64
 	// RetransmitMS, when more than 0, makes the network reliable, as TCP
 	// is over a lossy link: a transmission that the drop rate or a
@@ -110,10 +110,12 @@ type Stats struct {
 	// copies put in an inbox.
 	Duplicated, Delivered int64
 	// Reordered counts copies delivered after a copy of an envelope sent
-	// later on the same link: envelopes that were overtaken, whatever
-	// overtook them (a hold-back, a shorter delay with Reorder on, a late
-	// duplicate).
-	Reordered int64
+	// later to the same destination, on the same link or another:
+	// envelopes that were overtaken, whatever overtook them (a hold-back,
+	// a shorter delay, a retransmission). HeldOvertaken counts those of
+	// them that had been held back (Faults.ReorderPerMille): the
+	// overtakings the reorder rate caused.
+	Reordered, HeldOvertaken int64
 	// InFlight counts what is on its way now: copies in transit, copies
 	// held behind an earlier envelope on a FIFO link, and lost envelopes
 	// waiting to be retransmitted.
@@ -126,7 +128,7 @@ type Stats struct {
 func (s Stats) Value() sdk.Value {
 	return sdk.Map(map[string]sdk.Value{"sent": sdk.Int(s.Sent), "retransmissions": sdk.Int(s.Retransmissions),
 		"dropped": sdk.Int(s.Dropped), "duplicated": sdk.Int(s.Duplicated), "delivered": sdk.Int(s.Delivered),
-		"reordered": sdk.Int(s.Reordered), "in_flight": sdk.Int(s.InFlight), "now": sdk.Int(s.Now)})
+		"reordered": sdk.Int(s.Reordered), "held_overtaken": sdk.Int(s.HeldOvertaken), "in_flight": sdk.Int(s.InFlight), "now": sdk.Int(s.Now)})
 }
 
 // Network is a simulated network between endpoints. Make one with
@@ -151,6 +153,7 @@ type Network struct {
 	learnt     map[string]*learnt       // by learner's endpoint key ("" for no authority): peers learnt from descriptors
 	stats      Stats
 	links      map[[2]string]*LinkStats // per (source, destination): what crossed it (links.go)
+	newestTo   map[string]uint64        // per destination: the send number (seq) of the latest-sent envelope delivered
 }
 
 // NewNetwork returns a perfect network at virtual time 0 whose faults,
@@ -303,9 +306,9 @@ func (n *Network) Send(e Envelope) (SendResult, error) {
 	ls := n.link([2]string{src, dst})
 	ls.Sent++
 	n.seq++
-	m := &message{env: e, link: [2]string{src, dst}, fifo: !n.faults.Reorder, linkSeq: ls.Sent}
+	m := &message{env: e, link: [2]string{src, dst}, fifo: !n.faults.Reorder, seq: n.seq, linkSeq: ls.Sent}
 	if f := n.faults; f.ReorderPerMille > 0 && perMille(n.holdRng.Uint64()) < f.ReorderPerMille {
-		m.fifo, m.hold = false, f.ReorderHoldMS
+		m.fifo, m.hold = false, between(n.holdRng.Uint64(), 1, f.ReorderHoldMS)
 	}
 	res := SendResult{Seq: n.seq}
 	res.Copies, res.DeliverAt = n.transmit(m, n.now)

@@ -25,8 +25,9 @@ type message struct {
 	delivered bool
 	// retransmitting is set while a retransmission is scheduled.
 	retransmitting bool
-	// linkSeq numbers the send on its link (1 for the first), to tell
-	// when it is delivered after a later one.
+	// seq numbers the send on the network, linkSeq on its link (1 for
+	// the first), to tell when it is delivered after a later one.
+	seq     uint64
 	linkSeq int64
 	// hold is added to each transmission's delay of an envelope held back
 	// (Faults.ReorderPerMille); 0 for the others.
