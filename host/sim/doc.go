@@ -25,7 +25,8 @@
 // bundle.Writer (TraceBundle). A seed's faults are the deployment's fault
 // blocks and, with a swarm block, those it draws (swarm.go, DrawFaults:
 // its own stream from the seed, listed on the bundle's swarm line);
-// coverage.go measures on the simulated network which of them fired
+// coverage.go measures, on the simulated network and on the sim-storage and
+// sim-clock plugins a fault acts through, which of them fired
 // (Outcome.Coverage, and a sweep's coverage table). Around the driver, what
 // `aura-host simulate` and simtest share: Scenario (scenario.go) checks a
 // deployment's run blocks and faults as hcl.Diagnostics and simulates one
