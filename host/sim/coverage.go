@@ -21,9 +21,10 @@ var CoverageKinds = []string{config.FaultDrop, config.FaultDelay, config.FaultDu
 //     loss under a partition is not counted as the drop rate's);
 //   - delay: a message was sent;
 //   - duplicate: a transmission was delivered twice;
-//   - reorder: a message it held back was overtaken: delivered after one
-//     sent later to the same agent (on its link, or, in a protocol that
-//     sends one message per link at a time, on another);
+//   - reorder: a message it held back was overtaken, delivered after one
+//     sent later to the same agent on its link or another (a protocol
+//     that waits for each reply never has two messages on one link at
+//     once, so there the overtaking shows between links);
 //   - partition: a message was sent across the cut (either way);
 //   - crash: a message reached the crashed agent, and was lost;
 //   - storage_failure: a storage call of an agent it hits failed
@@ -48,7 +49,7 @@ type netCounters struct {
 type faultWatch struct {
 	decl  *config.Fault
 	start netCounters
-	links int64 // its own count at its start (watched): sends across a cut, storage failures, skewed reads
+	base  int64 // its own count at its start (watched): sends across a cut, storage failures, skewed reads
 	fired bool
 }
 
@@ -202,11 +203,11 @@ func (tl *timeline) observe(f *scheduledFault) error {
 		c.open = slices.Delete(c.open, i, i+1)
 		return tl.close(w, now)
 	}
-	links, err := tl.watched(f.decl)
+	base, err := tl.watched(f.decl)
 	if err != nil {
 		return err
 	}
-	c.open = append(c.open, &faultWatch{decl: f.decl, start: now, links: links})
+	c.open = append(c.open, &faultWatch{decl: f.decl, start: now, base: base})
 	return nil
 }
 
@@ -222,11 +223,11 @@ func (tl *timeline) close(w *faultWatch, now netCounters) error {
 	case config.FaultReorder:
 		w.fired = now.reordered > w.start.reordered
 	case config.FaultPartition, config.FaultCrash, config.FaultStorageFailure, config.FaultClockSkew:
-		links, err := tl.watched(w.decl)
+		n, err := tl.watched(w.decl)
 		if err != nil {
 			return err
 		}
-		w.fired = links > w.links
+		w.fired = n > w.base
 	}
 	if w.fired {
 		tl.cover.kinds[w.decl.Kind] = true
