@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/plugins"
@@ -300,6 +302,27 @@ func TestDrawnReorderStorageAndSkewStayInBounds(t *testing.T) {
 	for _, kind := range []string{config.FaultReorder, config.FaultStorageFailure, config.FaultClockSkew} {
 		if drawn[kind] < 50 {
 			t.Errorf("%s drawn in %d of 200 seeds, want about half", kind, drawn[kind])
+		}
+	}
+}
+
+// An agent allowed every operation still cannot skew a clock through its
+// router, another agent's or its own: the simulator's clock skews are the
+// simulator's (the call acts for the agent, and sim-clock denies it).
+func TestAgentsCannotSkewClocksThroughTheirRouter(t *testing.T) {
+	s, err := sim.New(context.Background(), sim.Config{
+		Deployment: deployment(t, strings.ReplaceAll(simBase+pingPongRun, "PROTOCOLS", protocolsDir())), Seed: 1,
+		Builtins: plugins.Lookup, Logger: quietLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	alice, bob := s.Agent("alice"), s.Agent("bob")
+	for _, target := range []effects.AuthorityID{bob.AuthorityID(), alice.AuthorityID()} {
+		_, err := alice.Invoke(context.Background(), effects.TimeControlSetSkew,
+			effects.Map(map[string]effects.Value{"authority": effects.Bytes(target[:]), "offset_ms": effects.Int(60_000)}))
+		if !errors.Is(err, effects.ErrDenied) {
+			t.Errorf("alice skewing %s: %v, want denied", target, err)
 		}
 	}
 }

@@ -43,8 +43,16 @@ func (s *simClock) read(authority sdk.AuthorityID, now int64) int64 {
 	return max(0, now+k.offset)
 }
 
+// authorityArg reads the authority whose skew a call sets or reads. Only
+// the clock's owner — the simulator, calling without an authority — may:
+// an agent that could skew clocks, its own or another's, could make its
+// peers' time whatever it liked, so a call acting for an authority is
+// refused (denied).
 func authorityArg(c *sdk.Call) (sdk.AuthorityID, error) {
 	var id sdk.AuthorityID
+	if !c.Authority.IsZero() {
+		return id, sdk.Errorf(sdk.CodeDenied, "%s is the simulator's: a call acting for an authority (%s) may not set or read clock skews", c.Op, c.Authority)
+	}
 	b, ok := c.Arg("authority").AsBytes()
 	if !ok || len(b) != len(id) {
 		return id, sdk.Errorf(sdk.CodeInvalidArgs, "authority must be a %d-byte authority ID", len(id))
@@ -60,7 +68,8 @@ func (s *simClock) skewOperations() []sdk.Operation {
 			Spec: sdk.OpSpec{
 				ID: effects.TimeControlSetSkew,
 				Doc: "Sets how far ahead (offset_ms > 0) or behind (< 0) of virtual time the authority's clock.physical_time " +
-					"reads, from now on; 0 puts it back on virtual time. Virtual time itself, and how long sleeps take, do " +
+					"reads, from now on; 0 puts it back on virtual time. Only a call without an authority (the simulator) may; " +
+					"one acting for an authority is denied. Virtual time itself, and how long sleeps take, do " +
 					"not change: the clock is set, not made to run faster or slower. A clock behind reads no earlier than 0. " +
 					"Returns null.",
 				Params:      []sdk.Param{authority, {Name: "offset_ms", Kind: sdk.KindInt, Doc: "the offset in milliseconds, either sign"}},
