@@ -30,32 +30,8 @@ const (
 // durationAttr decodes a duration attribute. example is a valid value
 // without quotes ("5s"); rule says whether zero is allowed.
 func (d *decoder) durationAttr(a *hcl.Attribute, example string, rule zeroRule) (time.Duration, bool) {
-	if _, ok := bareWord(a.Expr); ok {
-		d.add(&hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Unquoted string",
-			Detail:   fmt.Sprintf("The value of %s is a duration, a number with a unit in double quotes: write, for example, %s = %q (%s).", a.Name, a.Name, example, durationUnits),
-			Subject:  a.Expr.Range().Ptr(),
-		})
-		return 0, false
-	}
-	v, ok := d.evalAttr(a.Expr)
+	s, dur, ok := d.parseDuration(a, example)
 	if !ok {
-		return 0, false
-	}
-	if !v.IsNull() && v.Type() == cty.Number {
-		n := numberText(v.AsBigFloat())
-		d.add(missingUnit(a, n, example))
-		return 0, false
-	}
-	if v.IsNull() || v.Type() != cty.String {
-		d.wrongType(a.Expr.Range(), a.Name, "a duration in quotes", v, fmt.Sprintf("%s = %q", a.Name, example))
-		return 0, false
-	}
-	s := v.AsString()
-	dur, err := time.ParseDuration(s)
-	if err != nil {
-		d.add(invalidDuration(a, s, example))
 		return 0, false
 	}
 	problem := ""
@@ -75,6 +51,60 @@ func (d *decoder) durationAttr(a *hcl.Attribute, example string, rule zeroRule) 
 		return 0, false
 	}
 	return dur, true
+}
+
+// signedDuration decodes a duration that may be negative but not zero (a
+// clock skew's offset: "-30ms" behind, "30ms" ahead), returning its range
+// only when the value is valid.
+func (d *decoder) signedDuration(a *hcl.Attribute, example string) (time.Duration, hcl.Range) {
+	_, dur, ok := d.parseDuration(a, example)
+	if !ok {
+		return 0, hcl.Range{}
+	}
+	if dur == 0 {
+		d.add(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid duration",
+			Detail:   fmt.Sprintf("%s must not be zero: give how far ahead (%q) or, negative, behind (\"-%s\") it is.", a.Name, strings.TrimPrefix(example, "-"), strings.TrimPrefix(example, "-")),
+			Subject:  a.Expr.Range().Ptr(),
+		})
+		return 0, hcl.Range{}
+	}
+	return dur, a.Expr.Range()
+}
+
+// parseDuration reads a duration attribute's text and value, any sign,
+// reporting a bare word, a bare number, another type or unparsable text.
+func (d *decoder) parseDuration(a *hcl.Attribute, example string) (string, time.Duration, bool) {
+	if _, ok := bareWord(a.Expr); ok {
+		d.add(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unquoted string",
+			Detail:   fmt.Sprintf("The value of %s is a duration, a number with a unit in double quotes: write, for example, %s = %q (%s).", a.Name, a.Name, example, durationUnits),
+			Subject:  a.Expr.Range().Ptr(),
+		})
+		return "", 0, false
+	}
+	v, ok := d.evalAttr(a.Expr)
+	if !ok {
+		return "", 0, false
+	}
+	if !v.IsNull() && v.Type() == cty.Number {
+		n := numberText(v.AsBigFloat())
+		d.add(missingUnit(a, n, example))
+		return "", 0, false
+	}
+	if v.IsNull() || v.Type() != cty.String {
+		d.wrongType(a.Expr.Range(), a.Name, "a duration in quotes", v, fmt.Sprintf("%s = %q", a.Name, example))
+		return "", 0, false
+	}
+	s := v.AsString()
+	dur, err := time.ParseDuration(s)
+	if err != nil {
+		d.add(invalidDuration(a, s, example))
+		return "", 0, false
+	}
+	return s, dur, true
 }
 
 // missingUnit reports a duration written as a bare number n (as text, a

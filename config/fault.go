@@ -30,6 +30,14 @@ const (
 	// agent if Agent is "") with probability Rate, from At for Duration (to
 	// the end if 0).
 	FaultStorageFailure = "storage_failure"
+	// FaultReorder holds each message back with probability Rate, by up
+	// to Hold, so that messages sent after it on its link overtake it, from
+	// At for Duration (to the end if 0).
+	FaultReorder = "reorder"
+	// FaultClockSkew sets Agent's clock Offset ahead (behind, if
+	// negative) of virtual time, from At for Duration (to the end if 0):
+	// what the agent reads moves, virtual time itself does not.
+	FaultClockSkew = "clock_skew"
 )
 
 // Fault is a fault block: one fault injected on the simulation's virtual
@@ -41,6 +49,8 @@ const (
 //	fault "duplicate"       { at = "0s"  rate = 0.05  duration = "1s" }
 //	fault "crash"           { at = "3s"  agent = "carol"  restart_after = "1s" }
 //	fault "storage_failure" { at = "1s"  agent = "alice"  rate = 0.5  duration = "1s" }
+//	fault "reorder"         { at = "0s"  rate = 0.2  hold = "20ms"  duration = "1s" }
+//	fault "clock_skew"      { at = "0s"  agent = "bob"  offset = "-50ms"  duration = "1s" }
 //
 // Each kind takes the attributes shown for it and no others (see the Fault*
 // constants for what they mean); at is required for all. A field is zero,
@@ -78,9 +88,19 @@ type Fault struct {
 	BetweenRange  hcl.Range
 	BetweenRanges []hcl.Range
 
-	// Agent names the agent a crash or storage failure hits.
+	// Agent names the agent a crash, storage failure or clock skew hits.
 	Agent      string
 	AgentRange hcl.Range
+
+	// Hold is the longest a reorder holds a message back, each held
+	// message drawing its own hold up to it (DefaultReorderHold when
+	// absent).
+	Hold      time.Duration
+	HoldRange hcl.Range
+	// Offset is how far ahead of virtual time a skewed clock reads
+	// (behind, if negative); never 0.
+	Offset      time.Duration
+	OffsetRange hcl.Range
 
 	// written holds the name range of each attribute written, valid or not,
 	// for the per-kind checks.
@@ -101,12 +121,19 @@ var faultKinds = []faultKind{
 	{FaultDuplicate, []string{"rate"}, []string{"duration"}},
 	{FaultCrash, []string{"agent"}, []string{"restart_after"}},
 	{FaultStorageFailure, []string{"rate"}, []string{"agent", "duration"}},
+	{FaultReorder, []string{"rate"}, []string{"hold", "duration"}},
+	{FaultClockSkew, []string{"agent", "offset"}, []string{"duration"}},
 }
+
+// DefaultReorderHold is how long a reorder fault that writes no hold holds
+// a message back: a few transmissions' worth at the sim-network's delays.
+const DefaultReorderHold = 20 * time.Millisecond
 
 // faultExamples shows a value for each attribute, in messages.
 var faultExamples = map[string]string{
 	"at": `"1s"`, "duration": `"2s"`, "heal_after": `"1s"`, "restart_after": `"1s"`,
 	"min": `"10ms"`, "max": `"50ms"`, "rate": "0.1", "between": `["alice", "bob"]`, "agent": `"alice"`,
+	"hold": `"20ms"`, "offset": `"-50ms"`,
 }
 
 // faultMeanings says what each attribute is, in messages about a missing
@@ -116,12 +143,13 @@ var faultMeanings = map[string]string{
 	"rate":    "the probability, from 0 to 1, that each message or operation is hit",
 	"max":     "the longest delay",
 	"agent":   "the agent it hits",
+	"offset":  "how far ahead (or, negative, behind) of virtual time the agent's clock reads",
 }
 
 // faultSiblings groups attributes that say similar things, so one written
 // on the wrong kind can point at the one that kind takes.
 var faultSiblings = [][]string{
-	{"duration", "heal_after", "restart_after"},
+	{"duration", "heal_after", "restart_after", "hold"},
 	{"agent", "between"},
 }
 
@@ -164,6 +192,12 @@ var faultSpec = bodySpec[Fault]{
 				f.Rate, f.RateRange = x, a.Expr.Range()
 			}
 		}},
+		{name: "hold", decode: func(d *decoder, f *Fault, a *hcl.Attribute) {
+			f.Hold, f.HoldRange = d.duration(a, "20ms", positive)
+		}},
+		{name: "offset", decode: func(d *decoder, f *Fault, a *hcl.Attribute) {
+			f.Offset, f.OffsetRange = d.signedDuration(a, "-50ms")
+		}},
 		{name: "between", decode: decodeBetween},
 		{name: "agent", decode: func(d *decoder, f *Fault, a *hcl.Attribute) {
 			if s, ok := d.stringAttr(a, `"alice"`); ok {
@@ -198,6 +232,9 @@ func decodeFaultBlock(d *decoder, dep *Deployment, b *hcl.Block) {
 		return
 	}
 	d.checkFault(f, kind)
+	if f.Kind == FaultReorder && f.HoldRange == (hcl.Range{}) {
+		f.Hold = DefaultReorderHold
+	}
 	dep.Faults = append(dep.Faults, f)
 }
 

@@ -131,6 +131,14 @@ func faultAttrs(f *Fault) ([][2]string, error) {
 		if f.Agent != "" {
 			add("agent", strconv.Quote(f.Agent))
 		}
+	case FaultReorder:
+		add("rate", strconv.FormatFloat(f.Rate, 'g', -1, 64))
+		if f.Hold > 0 {
+			add("hold", ms(f.Hold))
+		}
+	case FaultClockSkew:
+		add("agent", strconv.Quote(f.Agent))
+		add("offset", ms(f.Offset))
 	default:
 		return nil, fmt.Errorf("cannot write a fault of kind %q as a fault block", f.Kind)
 	}

@@ -23,6 +23,12 @@ import (
 //	  crash            = 1             # at most this many agent crashes per seed
 //	  crash_length     = "10ms..100ms" # how long a crashed agent stays down
 //	  window           = "0ms..300ms"  # when the drawn faults may start
+//
+//	  reorder                = 0.2           # the highest hold-back rate
+//	  reorder_hold           = "5ms..50ms"   # the longest a held message may wait
+//	  storage_failure        = 0.3           # the highest storage failure rate
+//	  storage_failure_length = "10ms..100ms" # how long a failure window lasts
+//	  clock_skew             = "10ms..200ms" # how far an agent's clock may be off, either way
 //	}
 //
 // Every attribute is optional; a kind whose bound is absent or zero is
@@ -53,6 +59,23 @@ type Swarm struct {
 	CrashRange  hcl.Range
 	CrashLength Span
 
+	// Reorder is the highest hold-back rate a seed may draw (0 to 1),
+	// with a longest hold drawn from ReorderHold.
+	Reorder      float64
+	ReorderRange hcl.Range
+	ReorderHold  Span
+
+	// StorageFailure is the highest storage failure rate a seed may draw
+	// (0 to 1), for one agent or all, for a window drawn from
+	// StorageFailureLength.
+	StorageFailure       float64
+	StorageFailureRange  hcl.Range
+	StorageFailureLength Span
+
+	// ClockSkew bounds how far ahead or behind of virtual time an agent's
+	// clock may read; its Range is zero when absent (no skew is drawn).
+	ClockSkew Span
+
 	// Window bounds when a drawn fault may start.
 	Window Span
 }
@@ -72,6 +95,8 @@ var (
 	DefaultSwarmWindow          = Span{Min: 0, Max: 300 * time.Millisecond}
 	DefaultSwarmPartitionLength = Span{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond}
 	DefaultSwarmCrashLength     = Span{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond}
+	DefaultSwarmReorderHold     = Span{Min: 5 * time.Millisecond, Max: 50 * time.Millisecond}
+	DefaultSwarmStorageLength   = Span{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond}
 )
 
 var swarmSpec = bodySpec[Swarm]{
@@ -102,6 +127,25 @@ var swarmSpec = bodySpec[Swarm]{
 		{name: "crash_length", decode: func(d *decoder, s *Swarm, a *hcl.Attribute) {
 			s.CrashLength, _ = d.spanAttr(a, "10ms..100ms", positive)
 		}},
+		{name: "reorder", decode: func(d *decoder, s *Swarm, a *hcl.Attribute) {
+			if x, ok := d.fractionAttr(a, "0.2"); ok {
+				s.Reorder, s.ReorderRange = x, a.Expr.Range()
+			}
+		}},
+		{name: "reorder_hold", decode: func(d *decoder, s *Swarm, a *hcl.Attribute) {
+			s.ReorderHold, _ = d.spanAttr(a, "5ms..50ms", positive)
+		}},
+		{name: "storage_failure", decode: func(d *decoder, s *Swarm, a *hcl.Attribute) {
+			if x, ok := d.fractionAttr(a, "0.3"); ok {
+				s.StorageFailure, s.StorageFailureRange = x, a.Expr.Range()
+			}
+		}},
+		{name: "storage_failure_length", decode: func(d *decoder, s *Swarm, a *hcl.Attribute) {
+			s.StorageFailureLength, _ = d.spanAttr(a, "10ms..100ms", positive)
+		}},
+		{name: "clock_skew", decode: func(d *decoder, s *Swarm, a *hcl.Attribute) {
+			s.ClockSkew, _ = d.spanAttr(a, "10ms..200ms", positive)
+		}},
 		{name: "window", decode: func(d *decoder, s *Swarm, a *hcl.Attribute) {
 			s.Window, _ = d.spanAttr(a, "0ms..300ms", nonNegative)
 		}},
@@ -119,6 +163,12 @@ func decodeSwarmBlock(d *decoder, dep *Deployment, b *hcl.Block) {
 	}
 	if s.CrashLength.Range == (hcl.Range{}) {
 		s.CrashLength = DefaultSwarmCrashLength
+	}
+	if s.ReorderHold.Range == (hcl.Range{}) {
+		s.ReorderHold = DefaultSwarmReorderHold
+	}
+	if s.StorageFailureLength.Range == (hcl.Range{}) {
+		s.StorageFailureLength = DefaultSwarmStorageLength
 	}
 	dep.Swarm = s
 }
@@ -192,6 +242,14 @@ func (d *decoder) checkSwarm(dep *Deployment) {
 			Summary:  "No agents to crash",
 			Detail:   fmt.Sprintf("crash = %d crashes agents, but this deployment declares no agent block. Declare one, or remove crash.", s.Crash),
 			Subject:  s.CrashRange.Ptr(),
+		})
+	}
+	if s.ClockSkew.Range != (hcl.Range{}) && len(dep.Agents) == 0 {
+		d.add(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "No agents to skew",
+			Detail:   "clock_skew sets agents' clocks apart, but this deployment declares no agent block. Declare one, or remove clock_skew.",
+			Subject:  s.ClockSkew.Range.Ptr(),
 		})
 	}
 }

@@ -27,6 +27,10 @@ const (
 	TimeControlNextDeadline OpID = "time_control.next_deadline"
 	// TimeControlPendingSleepers returns how many sleeps are waiting for virtual time to pass.
 	TimeControlPendingSleepers OpID = "time_control.pending_sleepers"
+	// TimeControlSetSkew sets how far ahead (or behind) of virtual time one authority's clock reads.
+	TimeControlSetSkew OpID = "time_control.set_skew"
+	// TimeControlSkew describes one authority's skew: its offset and how often it read its clock skewed.
+	TimeControlSkew OpID = "time_control.skew"
 	// TimeControlWaitForSleepers waits until at least n sleeps are pending.
 	TimeControlWaitForSleepers OpID = "time_control.wait_for_sleepers"
 )

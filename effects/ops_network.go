@@ -25,6 +25,8 @@ const (
 	NetworkFaultsSetDuplicateRate OpID = "network_faults.set_duplicate_rate"
 	// NetworkFaultsSetReorder lets envelopes overtake earlier ones on the same link.
 	NetworkFaultsSetReorder OpID = "network_faults.set_reorder"
+	// NetworkFaultsSetReorderRate sets the chance that an envelope is held back so that later ones on its link overtake it.
+	NetworkFaultsSetReorderRate OpID = "network_faults.set_reorder_rate"
 	// NetworkFaultsSetRetransmit makes the simulated network reliable (rto_ms > 0) or lossy again (0).
 	NetworkFaultsSetRetransmit OpID = "network_faults.set_retransmit"
 	// NetworkFaultsPartition separates every endpoint of a from every endpoint of b.

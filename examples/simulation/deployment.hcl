@@ -117,16 +117,22 @@ fault "partition" {
 }
 
 # Besides the faults above, each seed draws its own from these bounds (from
-# a stream of its own derived from the seed): whether to delay messages and
-# by how much, and up to two more partitions of its choosing, each starting
-# in the first 300ms and lasting 10ms to 100ms. The bundle's swarm line
-# lists what a seed drew; a sweep (--seeds) ends with the share of the seeds
-# in which each kind of fault fired.
+# a stream of its own derived from the seed), each kind one seed in two:
+# whether to delay messages and by how much; up to two more partitions of
+# its choosing, each starting in the first 300ms and lasting 10ms to
+# 100ms; a rate (up to every message) at which messages are held back, up
+# to 30ms to 150ms, so that others overtake them; and clock skews, some
+# agents' clocks 10ms to 200ms ahead or behind. The bundle's swarm line
+# lists what a seed drew; a sweep (--seeds) ends with the share of the
+# seeds in which each kind of fault fired.
 swarm {
   delay            = "0ms..30ms"
   partitions       = 2
   partition_length = "10ms..100ms"
   window           = "0ms..300ms"
+  reorder          = 1.0
+  reorder_hold     = "30ms..150ms"
+  clock_skew       = "10ms..200ms"
 }
 
 # The protocol to run, its roles bound to the agents above.

@@ -8,22 +8,30 @@ import (
 )
 
 // CoverageKinds are the fault kinds whose firing a simulation measures, in
-// the order a coverage table lists them. A storage failure is not among
-// them: its plugin counts nothing the simulator can read.
-var CoverageKinds = []string{config.FaultDrop, config.FaultDelay, config.FaultDuplicate, config.FaultPartition, config.FaultCrash}
+// the order a coverage table lists them.
+var CoverageKinds = []string{config.FaultDrop, config.FaultDelay, config.FaultDuplicate, config.FaultReorder,
+	config.FaultPartition, config.FaultCrash, config.FaultStorageFailure, config.FaultClockSkew}
 
 // FaultCoverage says, per fault kind of CoverageKinds that a seed
 // scheduled (written or drawn), whether one of its faults fired: acted on
-// something during the run, measured on the simulated network while it
-// was in force —
+// something during the run while it was in force, measured on the
+// simulated network or on the plugin the fault acts through —
 //
 //   - drop: a transmission was lost while no partition was in force (a
 //     loss under a partition is not counted as the drop rate's);
 //   - delay: a message was sent;
 //   - duplicate: a transmission was delivered twice;
+//   - reorder: a message it held back was overtaken, delivered after one
+//     sent later to the same agent on its link or another (a protocol
+//     that waits for each reply never has two messages on one link at
+//     once, so there the overtaking shows between links);
 //   - partition: a message was sent across the cut (either way);
 //   - crash: a message reached the crashed agent while it was down (and
-//     waited in the network for its restart).
+//     waited in the network for its restart);
+//   - storage_failure: a storage call of an agent it hits failed
+//     (sim-storage's injected count);
+//   - clock_skew: the skewed agent read its clock (sim-clock's skewed
+//     reads).
 //
 // A fault scheduled after the simulation ended never fired.
 type FaultCoverage map[string]bool
@@ -31,6 +39,8 @@ type FaultCoverage map[string]bool
 // netCounters are the simulated network's counters at one moment.
 type netCounters struct {
 	sent, dropped, duplicated int64
+	// reordered counts held-back messages overtaken (held_overtaken).
+	reordered int64
 	// rateDrops counts losses while no partition was in force, summed
 	// over the samples.
 	rateDrops int64
@@ -40,7 +50,7 @@ type netCounters struct {
 type faultWatch struct {
 	decl  *config.Fault
 	start netCounters
-	links int64 // sends on the links it watches, at its start
+	base  int64 // its own count at its start (watched): sends across a cut, storage failures, skewed reads
 	fired bool
 }
 
@@ -77,7 +87,7 @@ func (tl *timeline) sample() (netCounters, error) {
 		n, _ := x.AsInt()
 		return n
 	}
-	now := netCounters{sent: get("sent"), dropped: get("dropped"), duplicated: get("duplicated"), rateDrops: c.last.rateDrops}
+	now := netCounters{sent: get("sent"), dropped: get("dropped"), duplicated: get("duplicated"), reordered: get("held_overtaken"), rateDrops: c.last.rateDrops}
 	partitioned := slices.ContainsFunc(c.open, func(w *faultWatch) bool { return w.decl.Kind == config.FaultPartition })
 	if c.sampled && !partitioned {
 		now.rateDrops += now.dropped - c.last.dropped
@@ -112,9 +122,12 @@ func (tl *timeline) linkSends(from, to []string) (int64, error) {
 	return n, nil
 }
 
-// watchedLinks is what a partition or crash watches: the sends across a
-// partition's cut (both ways), the envelopes delivered to a crashed agent.
-func (tl *timeline) watchedLinks(f *config.Fault) (int64, error) {
+// watched is the count a fault of a kind that the network's totals do
+// not measure watches: the sends across a partition's cut (both ways),
+// the envelopes delivered to a crashed agent, the storage calls failed on purpose
+// of the agents a storage failure hits, the skewed clock reads of a
+// skewed agent.
+func (tl *timeline) watched(f *config.Fault) (int64, error) {
 	switch f.Kind {
 	case config.FaultPartition:
 		there, err := tl.linkSends(f.Between[:1], f.Between[1:])
@@ -127,8 +140,50 @@ func (tl *timeline) watchedLinks(f *config.Fault) (int64, error) {
 		if a := tl.s.agentNamed(f.Agent); a != nil {
 			return tl.deliveredTo(a)
 		}
+	case config.FaultStorageFailure:
+		return tl.storageFailures(f.Agent)
+	case config.FaultClockSkew:
+		return tl.skewedReads(f.Agent)
 	}
 	return 0, nil
+}
+
+// storageFailures sums the storage calls failed on purpose so far of the
+// named agent (of every agent if name is "").
+func (tl *timeline) storageFailures(name string) (int64, error) {
+	var n int64
+	for _, ag := range tl.s.agents {
+		if name != "" && ag.name != name {
+			continue
+		}
+		answers, err := tl.diskControl(ag, effects.FaultInjectionStorageFaults, nil)
+		if err != nil {
+			return 0, err
+		}
+		for _, v := range answers {
+			x, _ := v.Get("injected")
+			k, _ := x.AsInt()
+			n += k
+		}
+	}
+	return n, nil
+}
+
+// skewedReads is how many times the named agent has read its clock while
+// it was skewed.
+func (tl *timeline) skewedReads(name string) (int64, error) {
+	ag := tl.s.agentNamed(name)
+	if ag == nil || tl.s.clock == nil {
+		return 0, nil
+	}
+	id := ag.agent.AuthorityID()
+	v, err := control(tl.ctx, tl.s.clock, effects.TimeControlSkew, map[string]effects.Value{"authority": effects.Bytes(id[:])})
+	if err != nil {
+		return 0, err
+	}
+	x, _ := v.Get("skewed_reads")
+	k, _ := x.AsInt()
+	return k, nil
 }
 
 // observe records a fault change about to apply at the current time:
@@ -151,11 +206,11 @@ func (tl *timeline) observe(f *scheduledFault) error {
 		c.open = slices.Delete(c.open, i, i+1)
 		return tl.close(w, now)
 	}
-	links, err := tl.watchedLinks(f.decl)
+	base, err := tl.watched(f.decl)
 	if err != nil {
 		return err
 	}
-	c.open = append(c.open, &faultWatch{decl: f.decl, start: now, links: links})
+	c.open = append(c.open, &faultWatch{decl: f.decl, start: now, base: base})
 	return nil
 }
 
@@ -168,12 +223,14 @@ func (tl *timeline) close(w *faultWatch, now netCounters) error {
 		w.fired = w.decl.Max > 0 && now.sent > w.start.sent
 	case config.FaultDuplicate:
 		w.fired = now.duplicated > w.start.duplicated
-	case config.FaultPartition, config.FaultCrash:
-		links, err := tl.watchedLinks(w.decl)
+	case config.FaultReorder:
+		w.fired = now.reordered > w.start.reordered
+	case config.FaultPartition, config.FaultCrash, config.FaultStorageFailure, config.FaultClockSkew:
+		n, err := tl.watched(w.decl)
 		if err != nil {
 			return err
 		}
-		w.fired = links > w.links
+		w.fired = n > w.base
 	}
 	if w.fired {
 		tl.cover.kinds[w.decl.Kind] = true

@@ -30,7 +30,8 @@
 // seed's schedule to the smallest that still fails the same way (Shrink:
 // greedy, deterministic, bounded by a budget of simulations), and
 // shrink_text.go prints the result with the command that replays it;
-// coverage.go measures on the simulated network which of them fired
+// coverage.go measures, on the simulated network and on the sim-storage and
+// sim-clock plugins a fault acts through, which of them fired
 // (Outcome.Coverage, and a sweep's coverage table). Around the driver, what
 // `aura-host simulate` and simtest share: Scenario (scenario.go) checks a
 // deployment's run blocks and faults as hcl.Diagnostics and simulates one

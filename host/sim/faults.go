@@ -134,8 +134,37 @@ func (tl *timeline) applyFault(f *scheduledFault) (string, error) {
 			}
 		}
 		return fmt.Sprintf("storage failure rate %.3f", rate), nil
+	case config.FaultReorder:
+		rate, hold := d.Rate, d.Hold.Milliseconds()
+		if !f.start {
+			rate, hold = 0, 0
+		}
+		return fmt.Sprintf("reorder rate %.3f, hold %dms", rate, hold), net(effects.NetworkFaultsSetReorderRate,
+			map[string]effects.Value{"per_mille": perMille(rate), "hold_ms": effects.Int(hold)})
+	case config.FaultClockSkew:
+		offset := d.Offset.Milliseconds()
+		if !f.start {
+			offset = 0
+		}
+		return fmt.Sprintf("agent %s clock %+dms", d.Agent, offset), tl.setSkew(d.Agent, offset)
 	}
 	return "", fmt.Errorf("unknown fault kind %q", d.Kind)
+}
+
+// setSkew sets how far off virtual time the named agent's clock reads, on
+// the shared sim-clock.
+func (tl *timeline) setSkew(agent string, offset int64) error {
+	ag := tl.s.agentNamed(agent)
+	if ag == nil {
+		return fmt.Errorf("no agent %q", agent)
+	}
+	if tl.s.clock == nil {
+		return fmt.Errorf("the deployment has no sim-clock plugin to skew agent %q's clock on", agent)
+	}
+	id := ag.agent.AuthorityID()
+	_, err := control(tl.ctx, tl.s.clock, effects.TimeControlSetSkew,
+		map[string]effects.Value{"authority": effects.Bytes(id[:]), "offset_ms": effects.Int(offset)})
+	return err
 }
 
 // agentNames are the agents' names in declaration order.

@@ -150,13 +150,13 @@ func (rep *SweepReport) WriteCoverage(w io.Writer) {
 		return
 	}
 	fmt.Fprintf(w, "fault coverage: the share of the %s in which each kind fired\n", Plural(int(rep.Simulated), "seed"))
-	fmt.Fprintf(w, "  %-10s %9s %6s %6s\n", "kind", "scheduled", "fired", "share")
+	fmt.Fprintf(w, "  %-15s %9s %6s %6s\n", "kind", "scheduled", "fired", "share")
 	for _, k := range rep.Coverage {
 		note := ""
 		if k.Fired == 0 {
 			note = "  never fired"
 		}
-		fmt.Fprintf(w, "  %-10s %9d %6d %5.1f%%%s\n", k.Kind, k.Scheduled, k.Fired, 100*k.Share, note)
+		fmt.Fprintf(w, "  %-15s %9d %6d %5.1f%%%s\n", k.Kind, k.Scheduled, k.Fired, 100*k.Share, note)
 	}
 }
 

@@ -217,22 +217,34 @@ func (tl *timeline) restart(a *simAgent) (int, error) {
 	return replayed, nil
 }
 
-// injectStorageFailure sets the storage failure rate of agent a: through
-// its router, or while it is down (no router to go through) on its
-// sim-storage instances directly — the fault is the disk's, which
-// outlives the process.
+// injectStorageFailure sets the storage failure rate of agent a.
 func (tl *timeline) injectStorageFailure(a *simAgent, perMille effects.Value) error {
-	args := map[string]effects.Value{"per_mille": perMille}
-	if !a.down {
-		_, err := a.agent.Invoke(tl.ctx, effects.FaultInjectionInjectStorageFailure, effects.Map(args))
-		return err
-	}
-	for _, name := range slices.Sorted(maps.Keys(a.durable.disks)) {
-		if _, err := control(tl.ctx, a.durable.disks[name], effects.FaultInjectionInjectStorageFailure, args); err != nil {
-			return fmt.Errorf("agent %s (down): %s: %w", a.name, name, err)
+	_, err := tl.diskControl(a, effects.FaultInjectionInjectStorageFailure, map[string]effects.Value{"per_mille": perMille})
+	return err
+}
+
+// diskControl calls op on each of agent a's sim-storage instances
+// directly, down or up — a storage fault is the disk's, which outlives
+// the process, and an agent's router is not the simulator's way in —
+// and returns their answers in plugin-name order. An agent without one
+// is asked through its router, which answers what it serves.
+func (tl *timeline) diskControl(a *simAgent, op effects.OpID, args map[string]effects.Value) ([]effects.Value, error) {
+	if len(a.durable.disks) == 0 {
+		if a.down {
+			return nil, fmt.Errorf("agent %s is down and has no simulated disk", a.name)
 		}
+		v, err := a.agent.Invoke(tl.ctx, op, effects.Map(args))
+		return []effects.Value{v}, err
 	}
-	return nil
+	var out []effects.Value
+	for _, name := range slices.Sorted(maps.Keys(a.durable.disks)) {
+		v, err := control(tl.ctx, a.durable.disks[name], op, args)
+		if err != nil {
+			return nil, fmt.Errorf("agent %s: %s: %w", a.name, name, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // deliveredTo is how many envelopes the simulated network has put in the

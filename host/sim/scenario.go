@@ -64,7 +64,7 @@ func LoadScenario(file string, dep *config.Deployment) (sc *Scenario, diags hcl.
 		diags = append(diags, d...)
 		sc.Programs = append(sc.Programs, prog)
 	}
-	return sc, append(diags, checkFaultTargets(dep)...)
+	return sc, append(append(diags, checkFaultTargets(dep)...), checkClockTargets(dep)...)
 }
 
 // noRunsDiagnostic says what a deployment needs before it can be simulated.
@@ -144,7 +144,7 @@ func (sc *Scenario) checkRun(r *config.Run) (*vm.Program, hcl.Diagnostics) {
 }
 
 // networkFaults are the fault kinds the simulated network applies.
-var networkFaults = []string{config.FaultPartition, config.FaultDrop, config.FaultDuplicate, config.FaultDelay}
+var networkFaults = []string{config.FaultPartition, config.FaultDrop, config.FaultDuplicate, config.FaultDelay, config.FaultReorder}
 
 // checkFaultTargets reports network faults in a deployment that has no
 // sim-network plugin in simulation mode: there would be nothing to apply
@@ -156,9 +156,9 @@ func checkFaultTargets(dep *config.Deployment) hcl.Diagnostics {
 		}
 	}
 	var diags hcl.Diagnostics
-	if sw := dep.Swarm; sw != nil && (sw.Drop > 0 || sw.Duplicate > 0 || sw.Delay.Max > 0 || sw.Partitions > 0) {
+	if sw := dep.Swarm; sw != nil && (sw.Drop > 0 || sw.Duplicate > 0 || sw.Delay.Max > 0 || sw.Partitions > 0 || sw.Reorder > 0) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No simulated network",
-			Detail: `The swarm block draws network faults (drop, duplicate, delay, partitions), and no plugin of this deployment is builtin = "sim-network" in simulation mode. Swap the transport in the simulation block:
+			Detail: `The swarm block draws network faults (drop, duplicate, delay, partitions, reorder), and no plugin of this deployment is builtin = "sim-network" in simulation mode. Swap the transport in the simulation block:
 
   simulation {
     plugin "network" { builtin = "sim-network" }
@@ -185,7 +185,36 @@ func checkFaultTargets(dep *config.Deployment) hcl.Diagnostics {
 func (sc *Scenario) CheckSchedule(faults []*config.Fault) hcl.Diagnostics {
 	dep := *sc.Deployment
 	dep.Faults, dep.Swarm = faults, nil
-	return checkFaultTargets(&dep)
+	return append(checkFaultTargets(&dep), checkClockTargets(&dep)...)
+}
+
+// checkClockTargets reports clock skews in a deployment that has no
+// sim-clock plugin in simulation mode: the skew is set on it.
+func checkClockTargets(dep *config.Deployment) hcl.Diagnostics {
+	for _, p := range dep.EffectivePlugins() {
+		if p.Builtin == "sim-clock" {
+			return nil
+		}
+	}
+	const fix = `Swap the clock in the simulation block:
+
+  simulation {
+    plugin "clock" { builtin = "sim-clock" }
+  }`
+	var diags hcl.Diagnostics
+	if sw := dep.Swarm; sw != nil && sw.ClockSkew.Max > 0 {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No simulated clock",
+			Detail:  `The swarm block draws clock skews (clock_skew), and no plugin of this deployment is builtin = "sim-clock" in simulation mode. ` + fix,
+			Subject: sw.ClockSkew.Range.Ptr()})
+	}
+	for _, f := range dep.Faults {
+		if f.Kind == config.FaultClockSkew {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No simulated clock",
+				Detail:  `A clock_skew fault sets an agent's clock on the simulated clock, and no plugin of this deployment is builtin = "sim-clock" in simulation mode. ` + fix,
+				Subject: f.DeclRange.Ptr()})
+		}
+	}
+	return diags
 }
 
 // Simulate builds the agents for seed, runs every run block and shuts the

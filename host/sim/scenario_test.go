@@ -38,6 +38,24 @@ swarm {
   partitions = 1
 }
 `, "No simulated network"},
+		"reorder without network": {strings.Replace(simBase, `builtin = "sim-network"`, `builtin = "transport"`, 1) + pingPongRun + `
+fault "reorder" {
+  at   = "0s"
+  rate = 0.1
+}
+`, "No simulated network"},
+		"skew without sim-clock": {strings.Replace(simBase, `builtin = "sim-clock"`, `builtin = "clock"`, 1) + pingPongRun + `
+fault "clock_skew" {
+  at     = "0s"
+  agent  = "bob"
+  offset = "30ms"
+}
+`, "No simulated clock"},
+		"swarm skew without sim-clock": {strings.Replace(simBase, `builtin = "sim-clock"`, `builtin = "clock"`, 1) + pingPongRun + `
+swarm {
+  clock_skew = "1ms..5ms"
+}
+`, "No simulated clock"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dep := deployment(t, strings.ReplaceAll(c.src, "PROTOCOLS", protocolsDir()))

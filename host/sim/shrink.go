@@ -262,6 +262,10 @@ func simpler(f *config.Fault, endMs int64) []*config.Fault {
 		for j := len(f.Between) - 1; j >= 1 && len(f.Between) > 2; j-- {
 			edit(func(c *config.Fault) { c.Between = slices.Delete(c.Between, j, j+1) })
 		}
+	case config.FaultClockSkew:
+		if d := (f.Offset / 2).Truncate(time.Millisecond); d != 0 && d != f.Offset {
+			edit(func(c *config.Fault) { c.Offset = d })
+		}
 	case config.FaultCrash:
 		if d, ok := halved(f.RestartAfter, time.Millisecond); ok {
 			edit(func(c *config.Fault) { c.RestartAfter = d })
@@ -277,6 +281,11 @@ func simpler(f *config.Fault, endMs int64) []*config.Fault {
 		if d, ok := halved(f.Min, 0); ok {
 			edit(func(c *config.Fault) { c.Min = d })
 		}
+	case config.FaultReorder:
+		if d, ok := halved(f.Hold, time.Millisecond); ok {
+			edit(func(c *config.Fault) { c.Hold = d })
+		}
+		fallthrough
 	case config.FaultDrop, config.FaultDuplicate, config.FaultStorageFailure:
 		if pm := int64(math.Round(f.Rate * 1000)); pm > 1 {
 			edit(func(c *config.Fault) { c.Rate = float64(pm/2) / 1000 })

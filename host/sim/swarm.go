@@ -60,7 +60,18 @@ func (r *swarmRand) span(s config.Span) time.Duration { return r.within(s.Min, s
 //     one is moved past, or cut short before, a written partition, and
 //     left out after a written one that never heals;
 //   - crashes: 1 up to the bound, each of a different agent, down for a
-//     time within crash_length.
+//     time within crash_length;
+//   - reorder: a hold-back rate from 0.001 up to the bound, each held
+//     message waiting a time within reorder_hold, to the end;
+//   - storage failure: a rate from 0.001 up to the bound, of one agent or
+//     (one time in two) of all, for a window within
+//     storage_failure_length, so that runs can finish;
+//   - clock skew: each agent, one time in two (at least one agent), an
+//     offset within clock_skew, ahead or behind, to the end.
+//
+// The kinds are drawn in that order, the later ones after the earlier:
+// a bound added for a later kind leaves the earlier kinds' draws as they
+// were.
 //
 // The result is sorted by start time (draw order for equal times). A nil
 // swarm draws nothing.
@@ -133,7 +144,47 @@ func DrawFaults(sw *config.Swarm, agents []string, written []*config.Fault, seed
 				RestartAfter: max(r.span(sw.CrashLength), time.Millisecond)})
 		}
 	}
+	if x, ok := rate(sw.Reorder); ok {
+		out = append(out, &config.Fault{Kind: config.FaultReorder, At: at(), Rate: x,
+			Hold: max(r.span(sw.ReorderHold), time.Millisecond)})
+	}
+	if x, ok := rate(sw.StorageFailure); ok {
+		agent := ""
+		if len(agents) > 0 && r.coin() {
+			agent = agents[r.intn(int64(len(agents)))]
+		}
+		out = append(out, &config.Fault{Kind: config.FaultStorageFailure, At: at(), Rate: x, Agent: agent,
+			Duration: max(r.span(sw.StorageFailureLength), time.Millisecond)})
+	}
+	out = append(out, drawSkews(r, sw.ClockSkew, agents, at)...)
 	slices.SortStableFunc(out, func(a, b *config.Fault) int { return int(a.At - b.At) })
+	return out
+}
+
+// drawSkews draws, one time in two, a clock skew for each agent with
+// probability one half (for one agent at least), an offset within bound
+// ahead or behind, from at() to the end.
+func drawSkews(r *swarmRand, bound config.Span, agents []string, at func() time.Duration) []*config.Fault {
+	if bound.Max < time.Millisecond || len(agents) == 0 || !r.coin() {
+		return nil
+	}
+	var skewed []string
+	for _, a := range agents {
+		if r.coin() {
+			skewed = append(skewed, a)
+		}
+	}
+	if len(skewed) == 0 {
+		skewed = append(skewed, agents[r.intn(int64(len(agents)))])
+	}
+	var out []*config.Fault
+	for _, a := range skewed {
+		offset := max(r.span(bound), time.Millisecond)
+		if r.coin() {
+			offset = -offset
+		}
+		out = append(out, &config.Fault{Kind: config.FaultClockSkew, At: at(), Agent: a, Offset: offset})
+	}
 	return out
 }
 
@@ -196,6 +247,15 @@ func drawnLine(f *config.Fault) map[string]any {
 		m["between"], m["heal_after_ms"] = f.Between, f.HealAfter.Milliseconds()
 	case config.FaultCrash:
 		m["agent"], m["restart_after_ms"] = f.Agent, f.RestartAfter.Milliseconds()
+	case config.FaultReorder:
+		m["rate"], m["hold_ms"] = f.Rate, f.Hold.Milliseconds()
+	case config.FaultStorageFailure:
+		m["rate"], m["duration_ms"] = f.Rate, f.Duration.Milliseconds()
+		if f.Agent != "" {
+			m["agent"] = f.Agent
+		}
+	case config.FaultClockSkew:
+		m["agent"], m["offset_ms"] = f.Agent, f.Offset.Milliseconds()
 	}
 	return m
 }

@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/plugins"
@@ -200,5 +204,126 @@ func TestDrawnPartitionsKeepClearOfWrittenOnes(t *testing.T) {
 	}
 	if drew == 0 {
 		t.Fatal("200 seeds drew no partition")
+	}
+}
+
+// A storage failure fires when a storage call of an agent it hits fails,
+// a clock skew when the skewed agent reads its clock: the client's
+// storage call fails (and with it the run), and the server reads its
+// clock 40ms ahead. A storage failure of an agent that stores nothing
+// does not fire, nor a skew that starts after the run (any agent that
+// sends reads its clock, so a skew in force during the run fires).
+func TestCoverageOfStorageFailureAndClockSkew(t *testing.T) {
+	protocol, _ := filepath.Abs("testdata/store_and_stamp.hcl")
+	run := `
+run "ss" {
+  protocol = "` + protocol + `"
+  roles    = { Client = "alice", Server = "bob" }
+}
+`
+	hit := simulate(t, simBase+run+`
+fault "storage_failure" {
+  at    = "0s"
+  agent = "alice"
+  rate  = 1
+}
+fault "clock_skew" {
+  at     = "0s"
+  agent  = "bob"
+  offset = "40ms"
+}
+`, 7)
+	if got := hit.Coverage; !got["storage_failure"] || !got["clock_skew"] {
+		t.Fatalf("coverage %v, want the storage failure and the clock skew fired:\n%s", got, hit.Bundle.Bytes())
+	}
+	if hit.Runs[0].Err == nil || !strings.Contains(hit.Runs[0].Err.Error(), "injected storage failure") {
+		t.Errorf("the client's storage call did not fail the run: %v", hit.Runs[0].Err)
+	}
+	missed := simulate(t, simBase+run+`
+fault "storage_failure" {
+  at    = "0s"
+  agent = "bob"
+  rate  = 1
+}
+fault "clock_skew" {
+  at     = "10s"
+  agent  = "alice"
+  offset = "-40ms"
+}
+`, 7)
+	if got := missed.Coverage; got["storage_failure"] || got["clock_skew"] || len(got) != 2 {
+		t.Errorf("coverage %v, want both scheduled and neither fired (bob stores nothing, the skew starts after the run):\n%s", got, missed.Bundle.Bytes())
+	}
+	if missed.Runs[0].Err != nil {
+		t.Errorf("the run failed without a fault acting on it: %v", missed.Runs[0].Err)
+	}
+}
+
+// The new kinds' draws stay within their bounds, and adding their bounds
+// leaves the earlier kinds' draws as they were.
+func TestDrawnReorderStorageAndSkewStayInBounds(t *testing.T) {
+	base := config.Swarm{Drop: 0.2, Delay: config.Span{Max: 20 * time.Millisecond}, Partitions: 1,
+		PartitionLength: config.Span{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
+		Window:          config.Span{Max: 300 * time.Millisecond}}
+	more := base
+	more.Reorder, more.ReorderHold = 0.5, config.Span{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond}
+	more.StorageFailure, more.StorageFailureLength = 0.3, config.Span{Min: 10 * time.Millisecond, Max: 60 * time.Millisecond}
+	more.ClockSkew = config.Span{Min: 5 * time.Millisecond, Max: 90 * time.Millisecond}
+	agents := []string{"a", "b", "c"}
+	drawn := map[string]int{}
+	for seed := uint64(1); seed <= 200; seed++ {
+		var old []*config.Fault
+		for _, f := range sim.DrawFaults(&more, agents, nil, seed) {
+			drawn[f.Kind]++
+			switch f.Kind {
+			case config.FaultReorder:
+				if f.Rate <= 0 || f.Rate > 0.5 || f.Hold < 10*time.Millisecond || f.Hold > 40*time.Millisecond {
+					t.Fatalf("seed %d: reorder rate %v hold %v", seed, f.Rate, f.Hold)
+				}
+			case config.FaultStorageFailure:
+				if f.Rate <= 0 || f.Rate > 0.3 || f.Duration < 10*time.Millisecond || f.Duration > 60*time.Millisecond ||
+					(f.Agent != "" && !slices.Contains(agents, f.Agent)) {
+					t.Fatalf("seed %d: storage failure %+v", seed, f)
+				}
+			case config.FaultClockSkew:
+				if off := max(f.Offset, -f.Offset); off < 5*time.Millisecond || off > 90*time.Millisecond || !slices.Contains(agents, f.Agent) {
+					t.Fatalf("seed %d: clock skew of %q by %v", seed, f.Agent, f.Offset)
+				}
+			default:
+				old = append(old, f)
+			}
+			if f.At > 300*time.Millisecond {
+				t.Fatalf("seed %d: %s starts at %v, past the window", seed, f.Kind, f.At)
+			}
+		}
+		if want := sim.DrawFaults(&base, agents, nil, seed); !reflect.DeepEqual(old, want) {
+			t.Fatalf("seed %d: the earlier kinds drew %v with the new bounds, %v without", seed, old, want)
+		}
+	}
+	for _, kind := range []string{config.FaultReorder, config.FaultStorageFailure, config.FaultClockSkew} {
+		if drawn[kind] < 50 {
+			t.Errorf("%s drawn in %d of 200 seeds, want about half", kind, drawn[kind])
+		}
+	}
+}
+
+// An agent allowed every operation still cannot skew a clock through its
+// router, another agent's or its own: the simulator's clock skews are the
+// simulator's (the call acts for the agent, and sim-clock denies it).
+func TestAgentsCannotSkewClocksThroughTheirRouter(t *testing.T) {
+	s, err := sim.New(context.Background(), sim.Config{
+		Deployment: deployment(t, strings.ReplaceAll(simBase+pingPongRun, "PROTOCOLS", protocolsDir())), Seed: 1,
+		Builtins: plugins.Lookup, Logger: quietLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	alice, bob := s.Agent("alice"), s.Agent("bob")
+	for _, target := range []effects.AuthorityID{bob.AuthorityID(), alice.AuthorityID()} {
+		_, err := alice.Invoke(context.Background(), effects.TimeControlSetSkew,
+			effects.Map(map[string]effects.Value{"authority": effects.Bytes(target[:]), "offset_ms": effects.Int(60_000)}))
+		if !errors.Is(err, effects.ErrDenied) {
+			t.Errorf("alice skewing %s: %v, want denied", target, err)
+		}
 	}
 }

@@ -77,7 +77,12 @@
 //     see facts sorted by ID.
 //   - The facts bucket is the only source of truth. A write's facts are
 //     committed and fsynced in one bbolt transaction before the call
-//     returns, so an acknowledged fact survives a crash. Everything else
+//     returns, so an acknowledged fact survives a crash. (In simulation
+//     mode the commit is written to the file but not fsynced: a simulated
+//     crash stops an agent inside the host process, which loses nothing
+//     the kernel holds, so a restarted agent still reads every
+//     acknowledged fact; the sync was most of a simulated seed's wall
+//     time.) Everything else
 //     — the indexes, the Bloom filter, the tries, the RFC 6962 tree — is
 //     derived: built from the facts (the indexes, the filter and the tries
 //     on open, the RFC 6962 tree when it is first asked for), and changed

@@ -116,7 +116,7 @@ func (j *journal) configure(_ context.Context, c *sdk.Configuration) error {
 	if j.db != nil && j.path == path {
 		return nil // configured again with the same file: keep it open
 	}
-	db, err := j.open(path)
+	db, err := j.open(path, c.Mode == sdk.Simulation)
 	if err != nil {
 		return err
 	}
@@ -144,9 +144,17 @@ func (j *journal) configure(_ context.Context, c *sdk.Configuration) error {
 
 // open opens (creating if need be) the database, brings it to this
 // build's layout, and waits at most lockTimeout for another process's lock.
-func (j *journal) open(path string) (*bbolt.DB, error) {
+//
+// In simulation (simulated) the database is not synced to disk after each
+// commit: a simulated crash stops an agent inside this process, which
+// loses nothing the kernel already holds, so the sync guards against no
+// fault a simulation can produce — while it was most of a seed's wall time
+// (BENCHMARKS.md, seeds per second). Commits are still written to the
+// file before they return, so a restarted agent reads every fact
+// acknowledged before its crash.
+func (j *journal) open(path string, simulated bool) (*bbolt.DB, error) {
 	return boltfile.Open(path, "journal", &bbolt.Options{Timeout: j.lockTimeout, InitialMmapSize: initialMmapSize,
-		FreelistType: bbolt.FreelistMapType}, migrate)
+		FreelistType: bbolt.FreelistMapType, NoSync: simulated}, migrate)
 }
 
 // bloomOf returns a filter of the facts of x and more, sized for twice

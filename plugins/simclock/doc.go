@@ -68,6 +68,11 @@
 //     deadlines in the order they began to sleep.
 //   - order_time tokens strictly increase within one plugin instance and
 //     follow virtual time, exactly as the clock plugin's follow wall time.
+//   - A skew (time_control.set_skew, a simulation's clock_skew fault)
+//     moves only what one authority's physical_time reads: virtual time,
+//     sleeps and order_time stay on the one timeline, so a skewed agent
+//     disagrees with the others about the time without the simulation
+//     splitting in two. time_control.skew counts the reads it moved.
 //
 // The package imports only sdk, effects and internal/vclock from the
 // project, and plugins/internal/clockops and plugins/internal/standin for

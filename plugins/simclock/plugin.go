@@ -47,6 +47,7 @@ type simClock struct {
 	mu          sync.Mutex
 	uncertainty int64
 	logical     map[sdk.AuthorityID]*clockops.Logical
+	skews       map[sdk.AuthorityID]*skew // clock_skew faults (skew.go)
 }
 
 // of returns the logical time of authority. Called with mu.
@@ -119,7 +120,8 @@ func (s *simClock) operations() []sdk.Operation {
 		LogicalAdvance: s.logicalAdvance, OrderTime: s.orderTime,
 	})
 	ops = standin.Describe(ops, map[sdk.OpID]standin.Doc{
-		effects.ClockPhysicalTime: {Op: "Reads the virtual clock. Returns a map {ms: int (virtual milliseconds, from 0 unless " +
+		effects.ClockPhysicalTime: {Op: "Reads the virtual clock as the calling authority sees it (virtual time plus the skew " +
+			"time_control.set_skew gave it, if any). Returns a map {ms: int (virtual milliseconds, from 0 unless " +
 			"start_ms says otherwise), uncertainty_ms: int (the configured uncertainty)}."},
 		effects.ClockSleepMS: {
 			Op: "Waits until virtual time has advanced by ms milliseconds (time_control.advance_time moves " +
@@ -131,7 +133,7 @@ func (s *simClock) operations() []sdk.Operation {
 			"strings. Tokens of one instance strictly increase; they follow virtual time to the millisecond " +
 			"and end with the authority, so different authorities never tie."},
 	})
-	return append(ops, s.timeControlOperations()...)
+	return append(append(ops, s.timeControlOperations()...), s.skewOperations()...)
 }
 
 func (s *simClock) timeControlOperations() []sdk.Operation {
@@ -209,11 +211,12 @@ func (s *simClock) timeControlOperations() []sdk.Operation {
 	}
 }
 
-func (s *simClock) physicalTime(_ context.Context, _ *sdk.Call) (sdk.Value, error) {
+func (s *simClock) physicalTime(_ context.Context, call *sdk.Call) (sdk.Value, error) {
+	now := s.clock.Now()
 	s.mu.Lock()
-	uncertainty := s.uncertainty
+	uncertainty, ms := s.uncertainty, s.read(call.Authority, now)
 	s.mu.Unlock()
-	return sdk.Map(map[string]sdk.Value{"ms": sdk.Int(s.clock.Now()), "uncertainty_ms": sdk.Int(uncertainty)}), nil
+	return sdk.Map(map[string]sdk.Value{"ms": sdk.Int(ms), "uncertainty_ms": sdk.Int(uncertainty)}), nil
 }
 
 func (s *simClock) sleep(ctx context.Context, call *sdk.Call) (sdk.Value, error) {

@@ -19,7 +19,10 @@ const hourMS = int64(time.Hour / time.Millisecond)
 
 func TestConformance(t *testing.T) {
 	t.Parallel()
-	sdktest.Conformance(t, New(), sdktest.WithBlockingCall(effects.ClockSleepMS, args("ms", sdk.Int(hourMS))))
+	id := effects.DeriveAuthorityID("alice", 0)
+	sdktest.Conformance(t, New(), sdktest.WithBlockingCall(effects.ClockSleepMS, args("ms", sdk.Int(hourMS))),
+		sdktest.WithSample(effects.TimeControlSetSkew, args("authority", sdk.Bytes(id[:]), "offset_ms", sdk.Int(5))),
+		sdktest.WithSample(effects.TimeControlSkew, args("authority", sdk.Bytes(id[:]))))
 }
 
 func TestSleepEndsWhenVirtualTimeComes(t *testing.T) {

@@ -55,7 +55,10 @@
 //     destination but its own address, or it is refused (denied). Only a
 //     call without an authority — the network's owner, a simulator driving
 //     it — names any endpoint.
-//   - All randomness comes from one stream seeded by the seed, and every
+//   - All randomness comes from one stream seeded by the seed (and the
+//     hold-backs of set_reorder_rate from a second one, drawn once per
+//     send only while its rate is above 0, so that turning it on moves no
+//     other draw), and every
 //     transmission attempt — a send, or a retransmission — draws the same
 //     number of values whatever the fault settings and whatever becomes of
 //     it, so the same seed and the same sequence of calls give identical
@@ -73,7 +76,11 @@
 //     and both copies of a duplicated one come before the next.
 //     With retransmission on this is head-of-line blocking: a later
 //     envelope that arrives while an earlier one is being retransmitted is
-//     held and delivered right after it.
+//     held and delivered right after it. An envelope held back by
+//     set_reorder_rate is outside this order: nothing waits for it, so
+//     what is sent after it on its link may overtake it (stats counts the
+//     copies delivered after a later-sent one to the same destination,
+//     reordered, and those of them that were held back, held_overtaken).
 //   - A partition drops what it separates, both at send and at delivery: an
 //     envelope in flight when a partition forms is lost, as on a real
 //     network — for good without retransmission, until the partition heals

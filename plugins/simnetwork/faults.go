@@ -56,6 +56,16 @@ func (p *plugin) faultOperations() []sdk.Operation {
 			Handle: update(func(f *Faults, c *sdk.Call) { f.Reorder, _ = c.Arg("enabled").AsBool() }),
 		},
 		{
+			Spec: spec(effects.NetworkFaultsSetReorderRate, "Sets the chance that a send is held back: each of its transmissions "+
+				"arrives a hold drawn from 1 to hold_ms later than its delay says, and nothing on its link waits behind it, so what is sent on the "+
+				"link meanwhile overtakes it. The draws come from a stream of their own, so the other faults' draws stay put.",
+				sdk.Param{Name: "per_mille", Kind: sdk.KindInt, Doc: "the chance per send in thousandths, 0 (never) to 1000 (always)"},
+				sdk.Param{Name: "hold_ms", Kind: sdk.KindInt, Doc: "the longest a held-back envelope is held, in virtual milliseconds: 1 or more (0 with per_mille 0)"}),
+			Handle: update(func(f *Faults, c *sdk.Call) {
+				f.ReorderPerMille, f.ReorderHoldMS = intArg(c, "per_mille"), intArg(c, "hold_ms")
+			}),
+		},
+		{
 			Spec: spec(effects.NetworkFaultsSetRetransmit, "Makes the network reliable, as TCP is over a lossy link (rto_ms > 0), "+
 				"or a datagram network again (0, the default). While on, a transmission that the drop rate or a partition "+
 				"loses is sent again rto_ms virtual milliseconds later, and again, each attempt with its own drop decision, "+

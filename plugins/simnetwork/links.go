@@ -28,6 +28,12 @@ type LinkStats struct {
 	// Sizes counts the copies delivered per payload size (at most
 	// maxLinkSizes sizes; the rest under -1).
 	Sizes map[int]int64
+	// Reordered counts the copies delivered after a copy of an envelope
+	// sent later on the link (Stats.Reordered).
+	Reordered int64
+	// newest is the send number (message.linkSeq) of the latest-sent
+	// envelope delivered so far.
+	newest int64
 }
 
 // Value renders the stats as {sent, delivered, payload_bytes: int, sizes:
@@ -38,7 +44,7 @@ func (s LinkStats) Value() sdk.Value {
 		sizes[strconv.Itoa(size)] = sdk.Int(n)
 	}
 	return sdk.Map(map[string]sdk.Value{"sent": sdk.Int(s.Sent), "delivered": sdk.Int(s.Delivered),
-		"payload_bytes": sdk.Int(s.PayloadBytes), "sizes": sdk.Map(sizes)})
+		"payload_bytes": sdk.Int(s.PayloadBytes), "reordered": sdk.Int(s.Reordered), "sizes": sdk.Map(sizes)})
 }
 
 // Link returns what has crossed the link from source to destination so
@@ -72,6 +78,20 @@ func (n *Network) link(key [2]string) *LinkStats {
 func (n *Network) countDelivery(m *message) {
 	s := n.link(m.link)
 	s.Delivered++
+	if m.linkSeq < s.newest {
+		s.Reordered++
+	}
+	s.newest = max(s.newest, m.linkSeq)
+	if n.newestTo == nil {
+		n.newestTo = map[string]uint64{}
+	}
+	if m.seq < n.newestTo[m.link[1]] {
+		n.stats.Reordered++
+		if m.hold > 0 {
+			n.stats.HeldOvertaken++
+		}
+	}
+	n.newestTo[m.link[1]] = max(n.newestTo[m.link[1]], m.seq)
 	size := len(m.env.Payload)
 	s.PayloadBytes += int64(size)
 	if _, ok := s.Sizes[size]; !ok && len(s.Sizes) >= maxLinkSizes {
@@ -85,7 +105,8 @@ func (p *plugin) linkOperation() sdk.Operation {
 		Spec: sdk.OpSpec{
 			ID: effects.NetworkControlLink,
 			Doc: "Describes what has crossed one link, source to destination, whatever the context: a map {sent (sends " +
-				"on the link), delivered (copies put in the destination's inbox), payload_bytes (their payloads' total): " +
+				"on the link), delivered (copies put in the destination's inbox), payload_bytes (their payloads' total), reordered (copies " +
+				"delivered after a copy of an envelope sent later on the link): " +
 				"int, sizes: map of payload size (decimal) → copies delivered}. What an observer of the link counts.",
 			Params: []sdk.Param{
 				{Name: "source", Kind: sdk.KindAny, Doc: "the sending endpoint: " + endpointDoc},

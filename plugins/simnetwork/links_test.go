@@ -20,7 +20,7 @@ func TestLinkCountsWhatCrossesIt(t *testing.T) {
 		for k, v := range sizes {
 			m[k] = sdk.Int(v)
 		}
-		return args("sent", sdk.Int(sent), "delivered", sdk.Int(delivered), "payload_bytes", sdk.Int(bytes), "sizes", sdk.Map(m))
+		return args("sent", sdk.Int(sent), "delivered", sdk.Int(delivered), "payload_bytes", sdk.Int(bytes), "reordered", sdk.Int(0), "sizes", sdk.Map(m))
 	}
 	h := sdktest.New(t, New())
 	plugintest.Run(t, h, []plugintest.Step{

@@ -31,6 +31,16 @@ type Faults struct {
 	// Reorder lets an envelope overtake an earlier one on the same link;
 	// without it each link delivers in send order.
 	Reorder bool
+	// ReorderPerMille is the chance, in thousandths, that a send is held
+	// back: its every transmission arrives a hold drawn from [1,
+	// ReorderHoldMS] later than its delay says, and no envelope on its link waits behind it, so those
+	// sent on the link in the meantime overtake it. The draw comes from a
+	// stream of its own, taken only while the rate is above 0, so that
+	// turning it on moves no drop, duplicate or delay draw.
+	ReorderPerMille int64
+	// ReorderHoldMS is the longest a held-back envelope is held, in
+	// virtual milliseconds (at least 1 while ReorderPerMille is above 0).
+	ReorderHoldMS int64
 	// RetransmitMS, when more than 0, makes the network reliable, as TCP
 	// is over a lossy link: a transmission that the drop rate or a
 	// partition loses is sent again RetransmitMS virtual milliseconds
@@ -52,6 +62,10 @@ func (f Faults) Validate() error {
 		return fmt.Errorf("duplicate rate must be between 0 and 1000 per mille, got %d", f.DuplicatePerMille)
 	case f.MinDelayMS < 0 || f.MaxDelayMS < f.MinDelayMS:
 		return fmt.Errorf("delay must satisfy 0 <= min <= max, got min %d, max %d", f.MinDelayMS, f.MaxDelayMS)
+	case f.ReorderPerMille < 0 || f.ReorderPerMille > 1000:
+		return fmt.Errorf("reorder rate must be between 0 and 1000 per mille, got %d", f.ReorderPerMille)
+	case f.ReorderHoldMS < 0 || (f.ReorderPerMille > 0 && f.ReorderHoldMS == 0):
+		return fmt.Errorf("a held-back envelope must be held 1 ms or more (hold_ms), got %d", f.ReorderHoldMS)
 	case f.RetransmitMS < 0:
 		return fmt.Errorf("retransmission timeout must be 0 (off) or more milliseconds, got %d", f.RetransmitMS)
 	}
@@ -95,6 +109,13 @@ type Stats struct {
 	// Duplicated counts transmissions delivered twice; Delivered, the
 	// copies put in an inbox.
 	Duplicated, Delivered int64
+	// Reordered counts copies delivered after a copy of an envelope sent
+	// later to the same destination, on the same link or another:
+	// envelopes that were overtaken, whatever overtook them (a hold-back,
+	// a shorter delay, a retransmission). HeldOvertaken counts those of
+	// them that had been held back (Faults.ReorderPerMille): the
+	// overtakings the reorder rate caused.
+	Reordered, HeldOvertaken int64
 	// InFlight counts what is on its way now: copies in transit, copies
 	// held behind an earlier envelope on a FIFO link, and lost envelopes
 	// waiting to be retransmitted.
@@ -107,7 +128,7 @@ type Stats struct {
 func (s Stats) Value() sdk.Value {
 	return sdk.Map(map[string]sdk.Value{"sent": sdk.Int(s.Sent), "retransmissions": sdk.Int(s.Retransmissions),
 		"dropped": sdk.Int(s.Dropped), "duplicated": sdk.Int(s.Duplicated), "delivered": sdk.Int(s.Delivered),
-		"in_flight": sdk.Int(s.InFlight), "now": sdk.Int(s.Now)})
+		"reordered": sdk.Int(s.Reordered), "held_overtaken": sdk.Int(s.HeldOvertaken), "in_flight": sdk.Int(s.InFlight), "now": sdk.Int(s.Now)})
 }
 
 // Network is a simulated network between endpoints. Make one with
@@ -116,6 +137,7 @@ func (s Stats) Value() sdk.Value {
 type Network struct {
 	mu         sync.Mutex
 	rng        *rand.ChaCha8
+	holdRng    *rand.ChaCha8 // ReorderPerMille's draws, one per send while it is above 0
 	now        int64
 	seq        uint64
 	faults     Faults
@@ -131,6 +153,7 @@ type Network struct {
 	learnt     map[string]*learnt       // by learner's endpoint key ("" for no authority): peers learnt from descriptors
 	stats      Stats
 	links      map[[2]string]*LinkStats // per (source, destination): what crossed it (links.go)
+	newestTo   map[string]uint64        // per destination: the send number (seq) of the latest-sent envelope delivered
 }
 
 // NewNetwork returns a perfect network at virtual time 0 whose faults,
@@ -140,8 +163,11 @@ func NewNetwork(seed uint64) *Network {
 	binary.BigEndian.PutUint64(s[:], seed)
 	var k [32]byte
 	blake3.DeriveKey(k[:], "aura-host plugins/sim-network v1 faults", s[:])
+	var hk [32]byte
+	blake3.DeriveKey(hk[:], "aura-host plugins/sim-network v1 reorder", s[:])
 	return &Network{
 		rng:        rand.NewChaCha8(k),
+		holdRng:    rand.NewChaCha8(hk),
 		cuts:       map[[2]string]bool{},
 		queues:     map[[2]string][]*message{},
 		inboxes:    map[string][]Envelope{},
@@ -277,9 +303,13 @@ func (n *Network) Send(e Envelope) (SendResult, error) {
 	src, dst := networkops.AddressKey(e.Source), networkops.AddressKey(e.Destination)
 	n.known[src], n.known[dst] = e.Source, e.Destination
 	n.stats.Sent++
-	n.link([2]string{src, dst}).Sent++
+	ls := n.link([2]string{src, dst})
+	ls.Sent++
 	n.seq++
-	m := &message{env: e, link: [2]string{src, dst}, fifo: !n.faults.Reorder}
+	m := &message{env: e, link: [2]string{src, dst}, fifo: !n.faults.Reorder, seq: n.seq, linkSeq: ls.Sent}
+	if f := n.faults; f.ReorderPerMille > 0 && perMille(n.holdRng.Uint64()) < f.ReorderPerMille {
+		m.fifo, m.hold = false, between(n.holdRng.Uint64(), 1, f.ReorderHoldMS)
+	}
 	res := SendResult{Seq: n.seq}
 	res.Copies, res.DeliverAt = n.transmit(m, n.now)
 	if m.fifo && !m.settled() {

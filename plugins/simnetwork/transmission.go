@@ -25,6 +25,13 @@ type message struct {
 	delivered bool
 	// retransmitting is set while a retransmission is scheduled.
 	retransmitting bool
+	// seq numbers the send on the network, linkSeq on its link (1 for
+	// the first), to tell when it is delivered after a later one.
+	seq     uint64
+	linkSeq int64
+	// hold is added to each transmission's delay of an envelope held back
+	// (Faults.ReorderPerMille); 0 for the others.
+	hold int64
 }
 
 // settled reports whether nothing more will happen to m: no copy on its
@@ -103,14 +110,16 @@ func (n *Network) transmit(m *message, at int64) (copies int, firstAt int64) {
 		n.stats.Duplicated++
 	}
 	for c := range copies {
-		arrive := at + between(draw[2+2*c], f.MinDelayMS, f.MaxDelayMS)
+		arrive := at + between(draw[2+2*c], f.MinDelayMS, f.MaxDelayMS) + m.hold
 		var tie uint64
 		if m.fifo {
 			arrive = max(arrive, n.lastOnLink[m.link])
 		} else {
 			tie = draw[3+2*c] | 1 // never 0: reordered copies do not tie with FIFO ones
 		}
-		n.lastOnLink[m.link] = max(n.lastOnLink[m.link], arrive)
+		if m.hold == 0 { // the envelopes sent while one is held back do not wait for it
+			n.lastOnLink[m.link] = max(n.lastOnLink[m.link], arrive)
+		}
 		if c == 0 {
 			firstAt = arrive
 		}
