@@ -291,8 +291,8 @@ func (m *Plugin) configure(ctx context.Context, inst *instance, req sdk.Configur
 	for _, d := range hdiags {
 		m.logger.Warn("configuration warning", "summary", d.Summary, "detail", d.Detail, "at", d.Subject)
 	}
-	if inst.stream, err = inst.conn.OpenStream(); err != nil {
-		return &LaunchError{Plugin: m.Name(), Reason: "cannot open the call stream", Err: err}
+	if err := inst.openCalls(ctx); err != nil {
+		return err
 	}
 	if m.desc.Kind == effects.KindService {
 		if err := inst.conn.Start(ctx, req.HostBrokerID); err != nil {

@@ -1,0 +1,150 @@
+package sdk
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// The data plane is the fast path for effect calls (sdk/PROTOCOL.md §5.7):
+// one unix-socket connection per plugin process, opened after Configure
+// through the OpenDataPlane RPC, carrying the InvokeStream's own frames
+// with a 4-byte length prefix. gRPC stays the control plane. This file has
+// what both ends share: the capability's name, the authentication bytes,
+// and the framing.
+
+// DataPlaneCapability is the capability a plugin lists in Describe when it
+// serves OpenDataPlane.
+const DataPlaneCapability = "dataplane/v1"
+
+// dataPlaneMagic opens the host's authentication frame (followed by the
+// token) and is the plugin's whole answer to it.
+const dataPlaneMagic = "AURADP01"
+
+// dataPlaneTokenBytes is the length of the host's token.
+const dataPlaneTokenBytes = 32
+
+// dataPlaneSocketName is the socket's file name inside the host's
+// directory.
+const dataPlaneSocketName = "dataplane.sock"
+
+// dataPlaneWriteStall bounds how long a write may wait for the peer to
+// read. A peer that leaves a full socket buffer unread that long is
+// stopped or hung: the connection is closed (every call in flight fails
+// unavailable, and the host replaces the plugin), so that no caller waits
+// behind it past its deadline.
+const dataPlaneWriteStall = time.Second
+
+// frameHeader is the length prefix of a frame: 4 bytes, big-endian.
+const frameHeader = 4
+
+// ErrFrameTooLarge is a frame whose length prefix exceeds MaxMessageBytes:
+// a protocol violation that closes the connection.
+type ErrFrameTooLarge struct{ Length uint32 }
+
+func (e *ErrFrameTooLarge) Error() string {
+	return fmt.Sprintf("data-plane frame of %d bytes exceeds the %d-byte limit (sdk/PROTOCOL.md §5.7); the connection is closed", e.Length, MaxMessageBytes)
+}
+
+// frameWriter writes length-prefixed frames from many goroutines. Each
+// writer encodes its own frame and appends it to a shared buffer under a
+// mutex; only the last writer in line flushes, so that frames written
+// while the socket was busy go out together in one write (batching under
+// load, none when idle) with no goroutine to hand them to.
+type frameWriter struct {
+	conn    net.Conn
+	waiting atomic.Int32 // writers between arriving and holding mu
+	mu      sync.Mutex
+	w       *bufio.Writer
+	err     error // the first write error: the connection is dead
+}
+
+func newFrameWriter(conn net.Conn) *frameWriter {
+	return &frameWriter{conn: conn, w: bufio.NewWriterSize(conn, 64<<10)}
+}
+
+// encodeBuffers recycles the buffers frames are encoded into.
+var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// write encodes m as one frame and sends it, or leaves it for a writer
+// already waiting to flush.
+func (f *frameWriter) write(m proto.Message) error {
+	bp := encodeBuffers.Get().(*[]byte)
+	defer encodeBuffers.Put(bp)
+	buf := append((*bp)[:0], 0, 0, 0, 0)
+	buf, err := proto.MarshalOptions{}.MarshalAppend(buf, m)
+	if err != nil {
+		return fmt.Errorf("encode a data-plane frame: %w", err)
+	}
+	if len(buf)-frameHeader > MaxMessageBytes {
+		return &ErrFrameTooLarge{Length: uint32(min(len(buf)-frameHeader, 1<<32-1))}
+	}
+	binary.BigEndian.PutUint32(buf, uint32(len(buf)-frameHeader))
+	*bp = buf
+	f.waiting.Add(1)
+	f.mu.Lock()
+	f.waiting.Add(-1)
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
+	_ = f.conn.SetWriteDeadline(time.Now().Add(dataPlaneWriteStall))
+	if _, err := f.w.Write(buf); err != nil {
+		f.err = err
+		return err
+	}
+	if f.waiting.Load() == 0 {
+		if err := f.w.Flush(); err != nil {
+			f.err = err
+			return err
+		}
+	}
+	return nil
+}
+
+// frameReader reads length-prefixed frames, reusing one buffer.
+type frameReader struct {
+	r   *bufio.Reader
+	buf []byte
+}
+
+func newFrameReader(conn net.Conn) *frameReader {
+	return &frameReader{r: bufio.NewReaderSize(conn, 64<<10)}
+}
+
+// read decodes the next frame into m. A length over MaxMessageBytes is
+// *ErrFrameTooLarge, read before a byte of the body is.
+func (f *frameReader) read(m proto.Message) error {
+	var hdr [frameHeader]byte
+	if _, err := io.ReadFull(f.r, hdr[:]); err != nil {
+		return err
+	}
+	n := binary.BigEndian.Uint32(hdr[:])
+	if n > MaxMessageBytes {
+		return &ErrFrameTooLarge{Length: n}
+	}
+	if cap(f.buf) < int(n) {
+		f.buf = make([]byte, n)
+	}
+	body := f.buf[:n]
+	if _, err := io.ReadFull(f.r, body); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF // the peer stopped inside a frame
+		}
+		return err
+	}
+	if err := proto.Unmarshal(body, m); err != nil {
+		return fmt.Errorf("malformed data-plane frame (%d bytes): %w", n, err)
+	}
+	if cap(f.buf) > 1<<20 {
+		f.buf = nil // one huge frame does not pin its buffer for good
+	}
+	return nil
+}
