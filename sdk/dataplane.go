@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -53,60 +53,82 @@ func (e *ErrFrameTooLarge) Error() string {
 	return fmt.Sprintf("data-plane frame of %d bytes exceeds the %d-byte limit (sdk/PROTOCOL.md §5.7); the connection is closed", e.Length, MaxMessageBytes)
 }
 
-// frameWriter writes length-prefixed frames from many goroutines. Each
-// writer encodes its own frame and appends it to a shared buffer under a
-// mutex; only the last writer in line flushes, so that frames written
-// while the socket was busy go out together in one write (batching under
-// load, none when idle) with no goroutine to hand them to.
+// frameWriter writes length-prefixed frames from many goroutines with one
+// write at a time and no goroutine of its own. A writer encodes its frame,
+// appends it to the pending bytes under a short lock and, unless another
+// writer is already flushing, flushes: it writes the pending bytes outside
+// the lock, and again while others appended more meanwhile. A frame written
+// while a flush is under way goes out with the next write of the flusher:
+// under load frames batch into large writes; alone, a frame costs one
+// write system call.
 type frameWriter struct {
-	conn    net.Conn
-	waiting atomic.Int32 // writers between arriving and holding mu
-	mu      sync.Mutex
-	w       *bufio.Writer
-	err     error // the first write error: the connection is dead
+	conn     net.Conn
+	mu       sync.Mutex
+	pending  []byte // frames waiting for the flusher
+	spare    []byte // the flusher's last written buffer, for reuse
+	flushing bool
+	err      error // the first write error: the connection is dead
 }
 
-func newFrameWriter(conn net.Conn) *frameWriter {
-	return &frameWriter{conn: conn, w: bufio.NewWriterSize(conn, 64<<10)}
-}
+func newFrameWriter(conn net.Conn) *frameWriter { return &frameWriter{conn: conn} }
 
 // encodeBuffers recycles the buffers frames are encoded into.
 var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
-// write encodes m as one frame and sends it, or leaves it for a writer
-// already waiting to flush.
+// maxSpare bounds the write buffer a frameWriter keeps between flushes.
+const maxSpare = 1 << 20
+
+// write encodes m as one frame and sends it, or leaves it to the writer
+// flushing. An error means the connection is dead; it is returned to the
+// flusher and every later writer.
 func (f *frameWriter) write(m proto.Message) error {
 	bp := encodeBuffers.Get().(*[]byte)
 	defer encodeBuffers.Put(bp)
-	buf := append((*bp)[:0], 0, 0, 0, 0)
-	buf, err := proto.MarshalOptions{}.MarshalAppend(buf, m)
+	buf, err := proto.MarshalOptions{}.MarshalAppend(append((*bp)[:0], 0, 0, 0, 0), m)
 	if err != nil {
 		return fmt.Errorf("encode a data-plane frame: %w", err)
 	}
+	*bp = buf
 	if len(buf)-frameHeader > MaxMessageBytes {
 		return &ErrFrameTooLarge{Length: uint32(min(len(buf)-frameHeader, 1<<32-1))}
 	}
 	binary.BigEndian.PutUint32(buf, uint32(len(buf)-frameHeader))
-	*bp = buf
-	f.waiting.Add(1)
 	f.mu.Lock()
-	f.waiting.Add(-1)
 	defer f.mu.Unlock()
 	if f.err != nil {
 		return f.err
 	}
-	_ = f.conn.SetWriteDeadline(time.Now().Add(dataPlaneWriteStall))
-	if _, err := f.w.Write(buf); err != nil {
-		f.err = err
-		return err
+	f.pending = append(f.pending, buf...)
+	if f.flushing {
+		return nil
 	}
-	if f.waiting.Load() == 0 {
-		if err := f.w.Flush(); err != nil {
+	f.flushing = true
+	// Let the goroutines that are ready to run append their frames first:
+	// under load they are callers woken by the same batch of results, and
+	// their frames then share this write (measured: 64 callers made 2.99 ×
+	// unary's calls/s with the yield, 2.36 × without, in the same run; a
+	// lone call loses no measurable latency, as nothing else is ready).
+	f.mu.Unlock()
+	runtime.Gosched()
+	f.mu.Lock()
+	for len(f.pending) > 0 && f.err == nil {
+		out := f.pending
+		f.pending = f.spare[:0]
+		f.mu.Unlock()
+		_ = f.conn.SetWriteDeadline(time.Now().Add(dataPlaneWriteStall))
+		_, err := f.conn.Write(out)
+		f.mu.Lock()
+		if cap(out) <= maxSpare {
+			f.spare = out[:0]
+		} else {
+			f.spare = nil
+		}
+		if err != nil {
 			f.err = err
-			return err
 		}
 	}
-	return nil
+	f.flushing = false
+	return f.err
 }
 
 // frameReader reads length-prefixed frames, reusing one buffer.
