@@ -12,8 +12,47 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/internal/hosttest"
 	"github.com/aurahost/aura-host/host/supervise"
 )
+
+// transports are the two paths calls to a plugin take: its data plane
+// (what sdk.Serve offers) and InvokeStream (a plugin that offers no data
+// plane: the test plugin's serve-stream mode, a built-in served with
+// hosttest.NoDataPlaneEnv). The supervision tests that matter run on both.
+var transports = []struct{ name, mode string }{{"dataplane", "serve"}, {"stream", "serve-stream"}}
+
+// onTransport is the test deployment with plugin tp served for transport.
+func onTransport(t *testing.T, transport string) string {
+	t.Helper()
+	for _, tr := range transports {
+		if tr.name == transport {
+			return strings.Replace(testDeployment, `command = "TESTPLUGIN"`, `command = "TESTPLUGIN"
+  args = ["`+tr.mode+`"]`, 1)
+		}
+	}
+	t.Fatalf("no transport %q", transport)
+	return ""
+}
+
+// builtinEnv is the env block that serves a built-in plugin for transport.
+func builtinEnv(transport string) string {
+	if transport == "stream" {
+		return `env = { ` + hosttest.NoDataPlaneEnv + ` = "1" }`
+	}
+	return ""
+}
+
+// startOnTransport is startSupervised of the test deployment on
+// transport, checked to be on it.
+func startOnTransport(t *testing.T, transport string, policy host.Policy) (*host.Host, *events) {
+	t.Helper()
+	h, ev := startSupervised(t, onTransport(t, transport), map[string]host.Policy{"tp": policy})
+	if got := h.Plugins()[0].Transport; got != transport {
+		t.Fatalf("tp's calls travel on %q, want %q", got, transport)
+	}
+	return h, ev
+}
 
 // startSupervised starts a deployment with fast supervision policies and
 // an event recorder.
@@ -51,7 +90,13 @@ func pidOf(t *testing.T, h *host.Host, name string) int {
 }
 
 func TestSIGKILLedPluginIsRestartedAndServesAgain(t *testing.T) {
-	h, ev := startSupervised(t, testDeployment, map[string]host.Policy{"tp": fastRestarts})
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) { testSIGKILLedPluginIsRestartedAndServesAgain(t, tr.name) })
+	}
+}
+
+func testSIGKILLedPluginIsRestartedAndServesAgain(t *testing.T, transport string) {
+	h, ev := startOnTransport(t, transport, fastRestarts)
 	old := pidOf(t, h, "tp")
 	from := ev.len()
 	killedAt := time.Now()
@@ -126,7 +171,13 @@ var probeBoundPolicy = host.Policy{
 const probeBoundSlack = 250 * time.Millisecond
 
 func TestStoppedPluginIsReplacedWithinProbeBound(t *testing.T) {
-	h, ev := startSupervised(t, testDeployment, map[string]host.Policy{"tp": probeBoundPolicy})
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) { testStoppedPluginIsReplacedWithinProbeBound(t, tr.name) })
+	}
+}
+
+func testStoppedPluginIsReplacedWithinProbeBound(t *testing.T, transport string) {
+	h, ev := startOnTransport(t, transport, probeBoundPolicy)
 	old := pidOf(t, h, "tp")
 	from := ev.len()
 	stoppedAt := time.Now()
@@ -224,7 +275,13 @@ plugin "crypto" { builtin = "crypto" }
 // error — unless the operation is idempotent: then the router retries it
 // once on the restarted plugin.
 func TestInFlightCallsWhenThePluginDies(t *testing.T) {
-	h, ev := startSupervised(t, testDeployment, map[string]host.Policy{"tp": fastRestarts})
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) { testInFlightCallsWhenThePluginDies(t, tr.name) })
+	}
+}
+
+func testInFlightCallsWhenThePluginDies(t *testing.T, transport string) {
+	h, ev := startOnTransport(t, transport, fastRestarts)
 	pid := pidOf(t, h, "tp")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -403,6 +403,15 @@ func (s *Stream) recvLoop() {
 	}
 }
 
+// Transport names what the stream's frames travel on: "dataplane" (the
+// plugin's data-plane socket) or "stream" (an InvokeStream).
+func (s *Stream) Transport() string {
+	if s.direct {
+		return "dataplane"
+	}
+	return "stream"
+}
+
 // Done is closed when the stream has ended.
 func (s *Stream) Done() <-chan struct{} { return s.done }
 

@@ -242,6 +242,10 @@ type PluginStatus struct {
 	P99        time.Duration `json:"p99_ns"`
 	Circuit    string        `json:"circuit"`
 	InProcess  bool          `json:"in_process,omitempty"`
+	// Transport is what calls to the current process travel on:
+	// "dataplane" or "stream" (sdk.Stream.Transport); empty when no
+	// process serves.
+	Transport string `json:"transport,omitempty"`
 
 	// RestartsTotal counts every restart since the host started, where
 	// Restarts counts those within the restart-intensity window; it never
@@ -256,6 +260,9 @@ func (m *Plugin) status() PluginStatus {
 	m.mu.Unlock()
 	if inst := m.inst.Load(); inst != nil {
 		st.PID, st.Started = inst.pid(), inst.started
+		if inst.stream != nil {
+			st.Transport = inst.stream.Transport()
+		}
 	}
 	st.Calls, st.Errors = m.calls.Load(), m.errors.Load()
 	st.P50, st.P99 = m.latency.quantile(0.5), m.latency.quantile(0.99)
