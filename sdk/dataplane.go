@@ -13,7 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// The data plane is the fast path for effect calls (sdk/PROTOCOL.md §5.7):
+// The data plane is the fast path for effect calls (sdk/PROTOCOL.md §5.10):
 // one unix-socket connection per plugin process, opened after Configure
 // through the OpenDataPlane RPC, carrying the InvokeStream's own frames
 // with a 4-byte length prefix. gRPC stays the control plane. This file has
@@ -50,7 +50,7 @@ const frameHeader = 4
 type ErrFrameTooLarge struct{ Length uint32 }
 
 func (e *ErrFrameTooLarge) Error() string {
-	return fmt.Sprintf("data-plane frame of %d bytes exceeds the %d-byte limit (sdk/PROTOCOL.md §5.7); the connection is closed", e.Length, MaxMessageBytes)
+	return fmt.Sprintf("data-plane frame of %d bytes exceeds the %d-byte limit (sdk/PROTOCOL.md §5.10); the connection is closed", e.Length, MaxMessageBytes)
 }
 
 // frameWriter writes length-prefixed frames from many goroutines with one

@@ -24,7 +24,7 @@ import (
 const dataPlaneAcceptTimeout = 10 * time.Second
 
 // OpenDataPlane listens on a socket in the host's private directory for
-// the host's one connection (sdk/PROTOCOL.md §5.7). It returns at once;
+// the host's one connection (sdk/PROTOCOL.md §5.10). It returns at once;
 // accepting, authenticating and serving run in the background.
 func (s *server) OpenDataPlane(_ context.Context, req *pb.OpenDataPlaneRequest) (*pb.OpenDataPlaneResponse, error) {
 	if !s.dataPlane {

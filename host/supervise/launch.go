@@ -133,7 +133,7 @@ func (in *instance) openCalls(ctx context.Context) error {
 	in.dataDir = dir
 	if in.stream, err = in.conn.OpenDataPlane(ctx, dir); err != nil {
 		return &LaunchError{Plugin: in.name, Reason: "cannot open the data plane it declared", Err: err,
-			Hint: "the plugin lists " + sdk.DataPlaneCapability + " in Describe but does not serve it as sdk/PROTOCOL.md §5.7 says; fix the plugin, or serve it with sdk.WithoutDataPlane()"}
+			Hint: "the plugin lists " + sdk.DataPlaneCapability + " in Describe but does not serve it as sdk/PROTOCOL.md §5.10 says; fix the plugin, or serve it with sdk.WithoutDataPlane()"}
 	}
 	return nil
 }

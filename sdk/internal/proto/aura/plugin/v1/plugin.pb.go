@@ -1069,7 +1069,7 @@ type DescribeResponse struct {
 	// Optional transports and features the plugin offers beyond this
 	// contract's required services, by name. The only one defined is
 	// "dataplane/v1": the plugin serves OpenDataPlane, and its effect calls
-	// may travel over a dedicated unix socket (sdk/PROTOCOL.md §5.7). A host
+	// may travel over a dedicated unix socket (sdk/PROTOCOL.md §5.10). A host
 	// ignores names it does not know; a plugin that lists none is called over
 	// InvokeStream.
 	Capabilities  []string `protobuf:"bytes,6,rep,name=capabilities,proto3" json:"capabilities,omitempty"`

@@ -55,7 +55,7 @@ type PluginClient interface {
 	// OpenDataPlane asks a plugin that declared the "dataplane/v1"
 	// capability to listen for the host's one data-plane connection, which
 	// then carries the same InvokeFrames and ResultFrames as InvokeStream,
-	// length-prefixed (sdk/PROTOCOL.md §5.7). Called after Configure, at most
+	// length-prefixed (sdk/PROTOCOL.md §5.10). Called after Configure, at most
 	// once per process.
 	OpenDataPlane(ctx context.Context, in *OpenDataPlaneRequest, opts ...grpc.CallOption) (*OpenDataPlaneResponse, error)
 }
@@ -143,7 +143,7 @@ type PluginServer interface {
 	// OpenDataPlane asks a plugin that declared the "dataplane/v1"
 	// capability to listen for the host's one data-plane connection, which
 	// then carries the same InvokeFrames and ResultFrames as InvokeStream,
-	// length-prefixed (sdk/PROTOCOL.md §5.7). Called after Configure, at most
+	// length-prefixed (sdk/PROTOCOL.md §5.10). Called after Configure, at most
 	// once per process.
 	OpenDataPlane(context.Context, *OpenDataPlaneRequest) (*OpenDataPlaneResponse, error)
 	mustEmbedUnimplementedPluginServer()
