@@ -138,6 +138,9 @@ func hostPID() int {
 	return os.Getppid()
 }
 
+// errDataPlaneClosed is the host closing the data plane: the usual end.
+var errDataPlaneClosed = errors.New("the host closed the data plane")
+
 // serveDataPlane serves calls on the authenticated connection until it
 // ends. Results are written by the handlers' goroutines themselves
 // through the coalescing frameWriter; a write that fails closes the
@@ -156,13 +159,18 @@ func (s *server) serveDataPlane(conn net.Conn) {
 	recv := func() (*pb.InvokeFrame, error) {
 		f := &pb.InvokeFrame{}
 		if err := r.read(f); err != nil {
+			if errors.Is(err, io.EOF) {
+				// Unlike a half-closed stream, a closed data plane
+				// cancels the calls in flight: nobody will read them.
+				err = errDataPlaneClosed
+			}
 			return nil, err
 		}
 		return f, nil
 	}
 	err := s.serveFrames(ctx, cancelAll, recv, deliver)
 	_ = conn.Close()
-	if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+	if !errors.Is(err, errDataPlaneClosed) && !errors.Is(err, net.ErrClosed) {
 		s.logger.Error("data plane closed", "error", err)
 	}
 }

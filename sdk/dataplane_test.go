@@ -174,6 +174,20 @@ func TestDataPlaneDeadlineAndCancellationReachTheHandler(t *testing.T) {
 	if got := <-ended; !errors.Is(got, context.Canceled) {
 		t.Fatalf("handler's context ended with %v, want cancelled (the cancel list reached the plugin)", got)
 	}
+
+	// The host closing the data plane cancels what is still running.
+	go func() {
+		_, err := st.Invoke(context.Background(), &effects.Call{Op: "t.wait"})
+		done <- err
+	}()
+	<-waitStarted
+	st.Close()
+	if err := <-done; !errors.Is(err, effects.ErrUnavailable) {
+		t.Fatalf("call in flight when the host closed: %v, want unavailable", err)
+	}
+	if got := <-ended; !errors.Is(got, context.Canceled) {
+		t.Fatalf("handler's context ended with %v, want cancelled by the closed connection", got)
+	}
 }
 
 // The socket admits one connection, the host's: a process that reached it
