@@ -31,8 +31,8 @@ type server struct {
 	mu              sync.RWMutex
 	configured      bool
 	dataPlaneOpened bool
-	authority  effects.AuthorityID
-	host       *HostClient
+	authority       effects.AuthorityID
+	host            *HostClient
 }
 
 func newServer(p *Plugin, broker *plugin.GRPCBroker, logger hclog.Logger, dataPlane bool) *server {
