@@ -11,6 +11,10 @@
 //	               declares a string result
 //	serve-stream   a well-behaved plugin without the data plane
 //	               (sdk.WithoutDataPlane): calls travel on InvokeStream
+//	refuse-host    declares the data plane but takes another process for
+//	               its host (a wrong AURA_HOST_PID), so it refuses the
+//	               host's connection by its peer credentials: a data plane
+//	               that never opens
 //	echo-socket    not a plugin: connects to the unix socket args[1]
 //	               names and echoes 64-byte messages until EOF (the
 //	               benchmarks' raw ping-pong floor)
@@ -46,6 +50,11 @@ func Main(args []string) {
 		sdk.Serve(testPlugin())
 	case "serve-stream":
 		sdk.Serve(testPlugin(), sdk.WithoutDataPlane())
+	case "refuse-host":
+		// PID 1 is never the host; the parent watchdog, which reads the
+		// same variable, is off so that it does not exit over it.
+		_ = os.Setenv(sdk.HostPIDEnv, "1")
+		sdk.Serve(testPlugin(), sdk.WithParentWatchdog(0))
 	case "echo-socket":
 		echoSocket(args[1])
 	case "wrong-kind":
