@@ -325,3 +325,42 @@ func testInFlightCallsWhenThePluginDies(t *testing.T, transport string) {
 	}
 	ev.wait(t, from, 10*time.Second, "ready again", to("tp", supervise.StateReady))
 }
+
+// A call to a plugin that hangs (SIGSTOP: it reads nothing, answers
+// nothing) ends at its deadline with a timeout, on either transport: the
+// host's own deadline timer answers the caller, whatever the plugin does.
+// Health probes are slow here, so the process is still the stopped one
+// when the deadline passes.
+func TestCallToAHungPluginEndsAtItsDeadline(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) { testCallToAHungPluginEndsAtItsDeadline(t, tr.name) })
+	}
+}
+
+func testCallToAHungPluginEndsAtItsDeadline(t *testing.T, transport string) {
+	policy := fastRestarts
+	policy.Health = config.Health{Interval: time.Minute, Timeout: time.Second, UnhealthyThreshold: 3}
+	h, _ := startOnTransport(t, transport, policy)
+	pid := pidOf(t, h, "tp")
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(pid, syscall.SIGCONT)
+	const deadline = 300 * time.Millisecond
+	for i := range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		start := time.Now()
+		_, err := h.Invoke(ctx, call("test.echo", map[string]effects.Value{"value": effects.Int(int64(i))}))
+		took := time.Since(start)
+		cancel()
+		if !errors.Is(err, effects.ErrTimeout) {
+			t.Fatalf("call %d to a stopped plugin: %v, want timeout", i, err)
+		}
+		if took > deadline+probeBoundSlack {
+			t.Fatalf("call %d returned after %v: over its %v deadline plus %v slack", i, took, deadline, probeBoundSlack)
+		}
+	}
+	if got := pidOf(t, h, "tp"); got != pid {
+		t.Fatalf("the plugin was replaced (pid %d, was %d): the test meant to call the stopped one", got, pid)
+	}
+}

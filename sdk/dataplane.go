@@ -38,8 +38,9 @@ const dataPlaneSocketName = "dataplane.sock"
 // dataPlaneWriteStall bounds how long a write may wait for the peer to
 // read. A peer that leaves a full socket buffer unread that long is
 // stopped or hung: the connection is closed (every call in flight fails
-// unavailable, and the host replaces the plugin), so that no caller waits
-// behind it past its deadline.
+// unavailable, and the host replaces the plugin). Only the writer flushing
+// blocks (the others append and return), so this is also the most a
+// caller can overrun its deadline by.
 const dataPlaneWriteStall = time.Second
 
 // frameHeader is the length prefix of a frame: 4 bytes, big-endian.
