@@ -84,7 +84,11 @@ const maxSpare = 1 << 20
 // flusher and every later writer.
 func (f *frameWriter) write(m proto.Message) error {
 	bp := encodeBuffers.Get().(*[]byte)
-	defer encodeBuffers.Put(bp)
+	defer func() {
+		if cap(*bp) <= maxSpare { // one huge frame does not stay pooled
+			encodeBuffers.Put(bp)
+		}
+	}()
 	buf, err := proto.MarshalOptions{}.MarshalAppend(append((*bp)[:0], 0, 0, 0, 0), m)
 	if err != nil {
 		return fmt.Errorf("encode a data-plane frame: %w", err)
@@ -106,9 +110,10 @@ func (f *frameWriter) write(m proto.Message) error {
 	f.flushing = true
 	// Let the goroutines that are ready to run append their frames first:
 	// under load they are callers woken by the same batch of results, and
-	// their frames then share this write (measured: 64 callers made 2.99 ×
-	// unary's calls/s with the yield, 2.36 × without, in the same run; a
-	// lone call loses no measurable latency, as nothing else is ready).
+	// their frames then share this write. Without the yield 64 callers
+	// made fewer calls/s than over InvokeStream, with it more (BENCHMARKS.md,
+	// issue 16); a lone call loses nothing measurable, as nothing else is
+	// ready to run.
 	f.mu.Unlock()
 	runtime.Gosched()
 	f.mu.Lock()
