@@ -13,11 +13,15 @@ import (
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 )
 
-// Stream multiplexes many concurrent calls over one InvokeStream: the hot
-// path from host to plugin. Calls are tagged with an ID, batched into frames
-// by one sender goroutine, and matched to their results by one receiver
-// goroutine. A caller whose context ends gets its timeout or cancelled error
-// at once, and the plugin is told to cancel the call.
+// Stream multiplexes many concurrent calls over one connection to a
+// plugin: the hot path from host to plugin. The connection is the plugin's
+// data plane (OpenDataPlane), where each caller writes its own frame
+// through a write-combining writer, or an InvokeStream (OpenStream), where
+// one sender goroutine batches calls into frames. Either way calls are
+// tagged with an ID and matched to their results by one receiver
+// goroutine, and the deadline, cancellation and failure handling below is
+// the same code. A caller whose context ends gets its timeout or cancelled
+// error at once, and the plugin is told to cancel the call.
 //
 // When the stream breaks (the plugin died), every call in flight and every
 // later call fails with a retryable unavailable error; open a new Stream on
