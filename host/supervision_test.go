@@ -346,6 +346,7 @@ func testCallToAHungPluginEndsAtItsDeadline(t *testing.T, transport string) {
 		t.Fatal(err)
 	}
 	defer syscall.Kill(pid, syscall.SIGCONT)
+	waitStopped(t, pid, 5*time.Second)
 	const deadline = 300 * time.Millisecond
 	for i := range 3 {
 		ctx, cancel := context.WithTimeout(context.Background(), deadline)
