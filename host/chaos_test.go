@@ -29,15 +29,24 @@ import (
 //   - every write acknowledged to a caller is in the bbolt file afterwards;
 //   - the other plugin is unaffected;
 //   - no plugin process remains after shutdown, and no goroutine leaks.
+//
+// It runs twice: with the storage plugin on its data plane (what sdk.Serve
+// offers) and on InvokeStream (served without the data plane).
 func TestChaos(t *testing.T) {
 	if testing.Short() {
-		t.Skip("chaos test takes ~20s")
+		t.Skip("chaos test takes ~20s per transport")
 	}
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) { testChaos(t, tr.name) })
+	}
+}
+
+func testChaos(t *testing.T, transport string) {
 	// The fork thread lives as long as the process, by design (runner.go).
 	defer goleak.VerifyNone(t, goleak.IgnoreCurrent(),
 		goleak.IgnoreTopFunction("github.com/aurahost/aura-host/host/supervise.(*forkThread).start.func1.1"))
 
-	c := startChaos(t)
+	c := startChaos(t, transport)
 	ctx, stop := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	for caller := range chaosCallers {
@@ -90,7 +99,7 @@ type chaos struct {
 	pids   map[int]bool
 }
 
-func startChaos(t *testing.T) *chaos {
+func startChaos(t *testing.T, transport string) *chaos {
 	c := &chaos{t: t, dbPath: filepath.Join(t.TempDir(), "chaos.db"), pids: map[int]bool{}}
 	ev := newEvents()
 	record := func(e host.Event) {
@@ -105,6 +114,7 @@ deployment "chaos" {}
 plugin "storage" {
   builtin = "storage"
   config { path = "`+c.dbPath+`" }
+  `+builtinEnv(transport)+`
 }
 plugin "crypto" { builtin = "crypto" }
 `),
@@ -123,6 +133,9 @@ plugin "crypto" { builtin = "crypto" }
 	c.h = h
 	for _, p := range h.Plugins() {
 		c.sawPID(p.PID)
+	}
+	if got := h.Plugins()[0].Transport; got != transport {
+		t.Fatalf("storage's calls travel on %q, want %q", got, transport)
 	}
 	return c
 }

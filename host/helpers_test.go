@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -84,14 +85,50 @@ func processGone(pid int) bool {
 	if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
 		return true
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	state, ok := procState(fmt.Sprintf("/proc/%d/stat", pid))
+	return !ok || state == 'Z'
+}
+
+// procState reads the state letter from a /proc stat file (R, S, T, Z, ...).
+func procState(path string) (byte, bool) {
+	stat, err := os.ReadFile(path)
 	if err != nil {
-		return true
+		return 0, false
 	}
 	// The state follows the parenthesised command name.
 	s := string(stat)
 	i := strings.LastIndexByte(s, ')')
-	return i >= 0 && i+2 < len(s) && s[i+2] == 'Z'
+	if i < 0 || i+2 >= len(s) {
+		return 0, false
+	}
+	return s[i+2], true
+}
+
+// waitStopped waits until every thread of pid has stopped (SIGSTOP takes
+// effect on each thread as it next runs, after kill has returned), or
+// fails after limit.
+func waitStopped(t *testing.T, pid int, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !allThreadsStopped(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d not stopped %v after SIGSTOP", pid, limit)
+		}
+		time.Sleep(time.Millisecond) // polling the kernel; nothing to wait on
+	}
+}
+
+func allThreadsStopped(pid int) bool {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	if err != nil || len(tasks) == 0 {
+		return false
+	}
+	for _, task := range tasks {
+		if state, ok := procState(task); !ok || (state != 'T' && state != 't') {
+			return false
+		}
+	}
+	return true
 }
 
 // waitGone waits until every pid is gone, or fails after limit.

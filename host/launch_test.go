@@ -58,6 +58,12 @@ func TestLaunchFailuresAreClearAndBounded(t *testing.T) {
 			wantHint:   "rebuild the plugin",
 		},
 		{
+			name:       "declares a data plane that never opens",
+			plugin:     `command = "TESTPLUGIN"` + "\n" + `args = ["refuse-host"]` + "\nallow_unpinned = true",
+			wantReason: "cannot open the data plane it declared",
+			wantHint:   "sdk.WithoutDataPlane()",
+		},
+		{
 			name:       "exits during start-up",
 			plugin:     `command = "TESTPLUGIN"` + "\n" + `args = ["exit-on-start"]` + "\nallow_unpinned = true",
 			wantReason: "plugin exited during start-up",

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -217,5 +218,70 @@ func TestNodePluginOfTheWrongKindIsAnInternalError(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != effects.CodeInternal || e.Plugin != "node" || e.Op != "node.greet" ||
 		!strings.Contains(e.Message, "declares a string result") {
 		t.Fatalf("got %v, want internal naming plugin node and node.greet", err)
+	}
+}
+
+// The Node.js plugin, which offers no data plane, and a Go plugin on its
+// data plane serve side by side in one deployment: each on its own
+// transport, concurrent calls to both answered, and a crash of the Go
+// plugin (its data plane breaks, it is restarted) leaves the Node plugin
+// undisturbed.
+func TestNodeStreamAndGoDataPlaneServeSideBySide(t *testing.T) {
+	script := nodeexample.Script(t)
+	dep := deployment(t, `deployment "t" {
+  mode = "testing"
+}
+plugin "node" {
+  command = "`+script+`"
+}
+plugin "tp" {
+  command        = "TESTPLUGIN"
+  allow_unpinned = true
+}
+`)
+	h := startNode(t, dep, testLogger(t))
+	transports := map[string]string{}
+	for _, p := range h.Plugins() {
+		transports[p.Name] = p.Transport
+	}
+	if transports["node"] != "stream" || transports["tp"] != "dataplane" {
+		t.Fatalf("transports = %v, want node on stream and tp on dataplane", transports)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Go(func() {
+			want := effects.Int(int64(i))
+			for _, op := range []string{"node.echo", "test.echo"} {
+				got, err := h.Invoke(ctx, call(op, map[string]effects.Value{"value": want}))
+				if err != nil || !got.Equal(want) {
+					t.Errorf("%s from caller %d: %v, %v", op, i, got, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	pid := 0
+	for _, p := range h.Plugins() {
+		if p.Name == "tp" {
+			pid = p.PID
+		}
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	// test.echo is idempotent: the router retries it on the restarted process.
+	if got, err := h.Invoke(ctx, call("test.echo", map[string]effects.Value{"value": effects.String("again")})); err != nil || got.String() != `"again"` {
+		t.Fatalf("test.echo after the Go plugin's crash: %v, %v", got, err)
+	}
+	if got, err := h.Invoke(ctx, call("node.echo", map[string]effects.Value{"value": effects.String("still")})); err != nil || got.String() != `"still"` {
+		t.Fatalf("node.echo after the Go plugin's crash: %v, %v", got, err)
+	}
+	for _, p := range h.Plugins() {
+		if p.Name == "node" && (p.Restarts != 0 || p.State != supervise.StateReady) {
+			t.Fatalf("the node plugin was disturbed: state %s, %d restarts", p.State, p.Restarts)
+		}
 	}
 }

@@ -12,8 +12,47 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/internal/hosttest"
 	"github.com/aurahost/aura-host/host/supervise"
 )
+
+// transports are the two paths calls to a plugin take: its data plane
+// (what sdk.Serve offers) and InvokeStream (a plugin that offers no data
+// plane: the test plugin's serve-stream mode, a built-in served with
+// hosttest.NoDataPlaneEnv). The supervision tests that matter run on both.
+var transports = []struct{ name, mode string }{{"dataplane", "serve"}, {"stream", "serve-stream"}}
+
+// onTransport is the test deployment with plugin tp served for transport.
+func onTransport(t *testing.T, transport string) string {
+	t.Helper()
+	for _, tr := range transports {
+		if tr.name == transport {
+			return strings.Replace(testDeployment, `command = "TESTPLUGIN"`, `command = "TESTPLUGIN"
+  args = ["`+tr.mode+`"]`, 1)
+		}
+	}
+	t.Fatalf("no transport %q", transport)
+	return ""
+}
+
+// builtinEnv is the env block that serves a built-in plugin for transport.
+func builtinEnv(transport string) string {
+	if transport == "stream" {
+		return `env = { ` + hosttest.NoDataPlaneEnv + ` = "1" }`
+	}
+	return ""
+}
+
+// startOnTransport is startSupervised of the test deployment on
+// transport, checked to be on it.
+func startOnTransport(t *testing.T, transport string, policy host.Policy) (*host.Host, *events) {
+	t.Helper()
+	h, ev := startSupervised(t, onTransport(t, transport), map[string]host.Policy{"tp": policy})
+	if got := h.Plugins()[0].Transport; got != transport {
+		t.Fatalf("tp's calls travel on %q, want %q", got, transport)
+	}
+	return h, ev
+}
 
 // startSupervised starts a deployment with fast supervision policies and
 // an event recorder.
@@ -51,7 +90,13 @@ func pidOf(t *testing.T, h *host.Host, name string) int {
 }
 
 func TestSIGKILLedPluginIsRestartedAndServesAgain(t *testing.T) {
-	h, ev := startSupervised(t, testDeployment, map[string]host.Policy{"tp": fastRestarts})
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) { testSIGKILLedPluginIsRestartedAndServesAgain(t, tr.name) })
+	}
+}
+
+func testSIGKILLedPluginIsRestartedAndServesAgain(t *testing.T, transport string) {
+	h, ev := startOnTransport(t, transport, fastRestarts)
 	old := pidOf(t, h, "tp")
 	from := ev.len()
 	killedAt := time.Now()
@@ -126,7 +171,13 @@ var probeBoundPolicy = host.Policy{
 const probeBoundSlack = 250 * time.Millisecond
 
 func TestStoppedPluginIsReplacedWithinProbeBound(t *testing.T) {
-	h, ev := startSupervised(t, testDeployment, map[string]host.Policy{"tp": probeBoundPolicy})
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) { testStoppedPluginIsReplacedWithinProbeBound(t, tr.name) })
+	}
+}
+
+func testStoppedPluginIsReplacedWithinProbeBound(t *testing.T, transport string) {
+	h, ev := startOnTransport(t, transport, probeBoundPolicy)
 	old := pidOf(t, h, "tp")
 	from := ev.len()
 	stoppedAt := time.Now()
@@ -224,7 +275,13 @@ plugin "crypto" { builtin = "crypto" }
 // error — unless the operation is idempotent: then the router retries it
 // once on the restarted plugin.
 func TestInFlightCallsWhenThePluginDies(t *testing.T) {
-	h, ev := startSupervised(t, testDeployment, map[string]host.Policy{"tp": fastRestarts})
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) { testInFlightCallsWhenThePluginDies(t, tr.name) })
+	}
+}
+
+func testInFlightCallsWhenThePluginDies(t *testing.T, transport string) {
+	h, ev := startOnTransport(t, transport, fastRestarts)
 	pid := pidOf(t, h, "tp")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -267,4 +324,44 @@ func TestInFlightCallsWhenThePluginDies(t *testing.T) {
 		t.Fatalf("idempotent call in flight: got %v, %v; want it retried after the restart", r.v, r.err)
 	}
 	ev.wait(t, from, 10*time.Second, "ready again", to("tp", supervise.StateReady))
+}
+
+// A call to a plugin that hangs (SIGSTOP: it reads nothing, answers
+// nothing) ends at its deadline with a timeout, on either transport: the
+// host's own deadline timer answers the caller, whatever the plugin does.
+// Health probes are slow here, so the process is still the stopped one
+// when the deadline passes.
+func TestCallToAHungPluginEndsAtItsDeadline(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(tr.name, func(t *testing.T) { testCallToAHungPluginEndsAtItsDeadline(t, tr.name) })
+	}
+}
+
+func testCallToAHungPluginEndsAtItsDeadline(t *testing.T, transport string) {
+	policy := fastRestarts
+	policy.Health = config.Health{Interval: time.Minute, Timeout: time.Second, UnhealthyThreshold: 3}
+	h, _ := startOnTransport(t, transport, policy)
+	pid := pidOf(t, h, "tp")
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(pid, syscall.SIGCONT)
+	waitStopped(t, pid, 5*time.Second)
+	const deadline = 300 * time.Millisecond
+	for i := range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		start := time.Now()
+		_, err := h.Invoke(ctx, call("test.echo", map[string]effects.Value{"value": effects.Int(int64(i))}))
+		took := time.Since(start)
+		cancel()
+		if !errors.Is(err, effects.ErrTimeout) {
+			t.Fatalf("call %d to a stopped plugin: %v, want timeout", i, err)
+		}
+		if took > deadline+probeBoundSlack {
+			t.Fatalf("call %d returned after %v: over its %v deadline plus %v slack", i, took, deadline, probeBoundSlack)
+		}
+	}
+	if got := pidOf(t, h, "tp"); got != pid {
+		t.Fatalf("the plugin was replaced (pid %d, was %d): the test meant to call the stopped one", got, pid)
+	}
 }

@@ -28,6 +28,8 @@ type Client struct {
 	lifecycle pb.LifecycleClient
 	health    healthpb.HealthClient
 	logger    hclog.Logger // for what the plugin does wrong on its streams; nil: none
+	// capabilities are what the plugin listed in its last Describe.
+	capabilities []string
 }
 
 func newClient(conn *grpc.ClientConn, broker *plugin.GRPCBroker) *Client {
@@ -65,6 +67,7 @@ func (c *Client) Describe(ctx context.Context) (effects.Descriptor, error) {
 	if err != nil {
 		return effects.Descriptor{}, transportError(ctx, err, "", c.name)
 	}
+	c.capabilities = res.GetCapabilities()
 	d, err := descriptorFromProto(res)
 	if err != nil {
 		return d, fmt.Errorf("plugin %s described itself incorrectly: %w", c.name, err)

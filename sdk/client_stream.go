@@ -13,11 +13,15 @@ import (
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 )
 
-// Stream multiplexes many concurrent calls over one InvokeStream: the hot
-// path from host to plugin. Calls are tagged with an ID, batched into frames
-// by one sender goroutine, and matched to their results by one receiver
-// goroutine. A caller whose context ends gets its timeout or cancelled error
-// at once, and the plugin is told to cancel the call.
+// Stream multiplexes many concurrent calls over one connection to a
+// plugin: the hot path from host to plugin. The connection is the plugin's
+// data plane (OpenDataPlane), where each caller writes its own frame
+// through a write-combining writer, or an InvokeStream (OpenStream), where
+// one sender goroutine batches calls into frames. Either way calls are
+// tagged with an ID and matched to their results by one receiver
+// goroutine, and the deadline, cancellation and failure handling below is
+// the same code. A caller whose context ends gets its timeout or cancelled
+// error at once, and the plugin is told to cancel the call.
 //
 // When the stream breaks (the plugin died), every call in flight and every
 // later call fails with a retryable unavailable error; open a new Stream on
@@ -25,7 +29,11 @@ import (
 type Stream struct {
 	name   string
 	logger hclog.Logger
-	stream pb.Plugin_InvokeStreamClient
+	stream frameTransport
+	// direct says the transport is safe for concurrent Send and batches
+	// by itself (the data plane's coalescing writer): every caller writes
+	// its own frame, and there is no sender goroutine to hand off to.
+	direct bool
 	cancel context.CancelFunc
 	queue  chan streamItem
 	done   chan struct{} // closed when the stream has failed or closed
@@ -102,6 +110,13 @@ type streamItem struct {
 	size   int      // encoded size of call
 }
 
+// frameTransport carries a Stream's frames: an InvokeStream, or a data
+// plane connection.
+type frameTransport interface {
+	Send(*pb.InvokeFrame) error
+	Recv() (*pb.ResultFrame, error)
+}
+
 // frameOverhead is room left in a message for the frame around a call.
 const frameOverhead = 64
 
@@ -114,17 +129,26 @@ func (c *Client) OpenStream() (*Stream, error) {
 		cancel()
 		return nil, transportError(ctx, err, "", c.name)
 	}
+	return c.newStream(st, false, cancel), nil
+}
+
+// newStream starts a Stream over t: its receiver goroutine, and its
+// sender unless t is direct. cancel tears t down.
+func (c *Client) newStream(t frameTransport, direct bool, cancel context.CancelFunc) *Stream {
 	logger := c.logger
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	s := &Stream{name: c.name, logger: logger, stream: st, cancel: cancel, queue: make(chan streamItem, maxBatch),
+	s := &Stream{name: c.name, logger: logger, stream: t, direct: direct, cancel: cancel, queue: make(chan streamItem, maxBatch),
 		done: make(chan struct{}), pending: map[uint64]pendingCall{}}
 	s.timer.fire = s.expire
-	s.wg.Add(2)
-	go s.sendLoop()
+	s.wg.Add(1)
 	go s.recvLoop()
-	return s, nil
+	if !direct {
+		s.wg.Add(1)
+		go s.sendLoop()
+	}
+	return s
 }
 
 // Invoke sends a call on the stream and waits for its result, the end of
@@ -167,7 +191,9 @@ func (s *Stream) InvokeWithDeadline(ctx context.Context, call *effects.Call, dea
 	}
 	s.mu.Unlock()
 
-	if !(alone && s.sendAlone(pc, size)) {
+	if s.direct {
+		s.send(&pb.InvokeFrame{Calls: []*pb.Call{pc}}) // a failure fails the stream: the wait below sees it
+	} else if !(alone && s.sendAlone(pc, size)) {
 		select {
 		case s.queue <- streamItem{call: pc, size: size}:
 		case <-ctx.Done():
@@ -182,10 +208,7 @@ func (s *Stream) InvokeWithDeadline(ctx context.Context, call *effects.Call, dea
 		return s.answer(r, call.Op)
 	case <-ctx.Done():
 		if s.forget(id) {
-			select { // tell the plugin, unless the stream is gone anyway
-			case s.queue <- streamItem{cancel: id}:
-			case <-s.done:
-			}
+			s.sendCancel(id)
 		}
 		return effects.Value{}, transportError(ctx, ctx.Err(), call.Op, s.name)
 	case <-s.done:
@@ -213,6 +236,19 @@ func (s *Stream) sendAlone(pc *pb.Call, size int) bool {
 		s.fail(transportError(context.Background(), err, "", s.name))
 	}
 	return true // a failed send has failed the stream: the wait below sees it
+}
+
+// sendCancel tells the plugin to cancel call id, unless the stream is gone
+// anyway.
+func (s *Stream) sendCancel(id uint64) {
+	if s.direct {
+		s.send(&pb.InvokeFrame{Cancel: []uint64{id}})
+		return
+	}
+	select {
+	case s.queue <- streamItem{cancel: id}:
+	case <-s.done:
+	}
 }
 
 // directSendBytes bounds a call sendAlone sends: well inside gRPC's
@@ -326,10 +362,14 @@ func (s *Stream) sendLoop() {
 	}
 }
 
-// send writes a frame, failing the stream if it cannot.
+// send writes a frame, failing the stream if it cannot. A direct
+// transport serialises its writers itself (and batches them): holding
+// sendMu around it would undo that.
 func (s *Stream) send(frame *pb.InvokeFrame) bool {
-	s.sendMu.Lock()
-	defer s.sendMu.Unlock()
+	if !s.direct {
+		s.sendMu.Lock()
+		defer s.sendMu.Unlock()
+	}
 	if err := s.stream.Send(frame); err != nil {
 		s.fail(transportError(context.Background(), err, "", s.name))
 		return false
@@ -365,6 +405,15 @@ func (s *Stream) recvLoop() {
 				"plugin", s.name, "call_id", unknown[i], "unknown_results", unknown[i+1])
 		}
 	}
+}
+
+// Transport names what the stream's frames travel on: "dataplane" (the
+// plugin's data-plane socket) or "stream" (an InvokeStream).
+func (s *Stream) Transport() string {
+	if s.direct {
+		return "dataplane"
+	}
+	return "stream"
 }
 
 // Done is closed when the stream has ended.

@@ -24,6 +24,13 @@
 //		})
 //	}
 //
+// Serve offers the data plane (DataPlaneCapability; PROTOCOL.md §5.10) by
+// default: the host then sends the plugin's calls on a unix socket of its
+// own, length-prefixed, instead of the gRPC InvokeStream — about half the
+// per-call cost (BENCHMARKS.md). WithoutDataPlane turns it off. On the host
+// side Client.OpenDataPlane and Client.OpenStream both return a Stream,
+// with the same deadlines, cancellation and failure behaviour.
+//
 // The effect vocabulary (Value, Call, OpSpec, Error, ...) is re-exported
 // from package effects as aliases, so a plugin imports only sdk.
 //

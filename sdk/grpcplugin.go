@@ -14,12 +14,13 @@ import (
 // registers the services of impl; on the host side it returns a *Client.
 type grpcPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
-	impl   *Plugin // nil on the host side
-	logger hclog.Logger
+	impl      *Plugin // nil on the host side
+	logger    hclog.Logger
+	dataPlane bool // offer DataPlaneCapability
 }
 
 func (g *grpcPlugin) GRPCServer(broker *plugin.GRPCBroker, s *grpc.Server) error {
-	srv := newServer(g.impl, broker, g.logger)
+	srv := newServer(g.impl, broker, g.logger, g.dataPlane)
 	pb.RegisterPluginServer(s, srv)
 	if g.impl.Service != nil {
 		pb.RegisterLifecycleServer(s, srv)
@@ -37,13 +38,18 @@ func ClientPlugins() map[int]plugin.PluginSet {
 	return map[int]plugin.PluginSet{ProtocolVersion: {pluginSetName: &grpcPlugin{}}}
 }
 
-// ServerPlugins is the VersionedPlugins that serve p. Serve uses it; test
-// harnesses that run a plugin in process (sdktest) use it too.
+// ServerPlugins is the VersionedPlugins that serve p, offering the data
+// plane. Serve uses it; test harnesses that run a plugin in process
+// (sdktest) use it too.
 func ServerPlugins(p *Plugin, logger hclog.Logger) map[int]plugin.PluginSet {
+	return serverPlugins(p, logger, true)
+}
+
+func serverPlugins(p *Plugin, logger hclog.Logger, dataPlane bool) map[int]plugin.PluginSet {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	return map[int]plugin.PluginSet{ProtocolVersion: {pluginSetName: &grpcPlugin{impl: p, logger: logger}}}
+	return map[int]plugin.PluginSet{ProtocolVersion: {pluginSetName: &grpcPlugin{impl: p, logger: logger, dataPlane: dataPlane}}}
 }
 
 // PluginSetName is the name the contract is dispensed under in a plugin set.

@@ -33,7 +33,7 @@ func NewLocal(p *Plugin, logger hclog.Logger) (*Local, error) {
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	return &Local{srv: newServer(p, nil, logger), calls: newInflight()}, nil
+	return &Local{srv: newServer(p, nil, logger, false), calls: newInflight()}, nil
 }
 
 // Describe returns what the plugin declares.

@@ -17,7 +17,14 @@ type Option func(*serveOptions)
 type serveOptions struct {
 	logger         hclog.Logger
 	parentWatchdog time.Duration
+	noDataPlane    bool
 }
+
+// WithoutDataPlane serves the plugin without the data plane
+// (DataPlaneCapability): the host then calls it over InvokeStream, as it
+// calls a plugin written against an older SDK. For a plugin whose
+// environment forbids unix sockets, and for comparing the two paths.
+func WithoutDataPlane() Option { return func(o *serveOptions) { o.noDataPlane = true } }
 
 // WithLogger sets the plugin's logger. Its output goes to stderr, which the
 // host forwards into its own log under the plugin's name. The default logs
@@ -61,7 +68,7 @@ func Serve(p *Plugin, opts ...Option) {
 	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  Handshake,
-		VersionedPlugins: ServerPlugins(p, o.logger),
+		VersionedPlugins: serverPlugins(p, o.logger, !o.noDataPlane),
 		GRPCServer:       NewGRPCServer,
 		Logger:           o.logger,
 	})

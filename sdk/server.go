@@ -24,23 +24,31 @@ type server struct {
 	ops    map[effects.OpID]*Operation
 	broker *plugin.GRPCBroker // nil when the harness offers no broker
 	logger hclog.Logger
+	// dataPlane says the plugin offers DataPlaneCapability (Serve's
+	// default; WithoutDataPlane turns it off).
+	dataPlane bool
 
-	mu         sync.RWMutex
-	configured bool
-	authority  effects.AuthorityID
-	host       *HostClient
+	mu              sync.RWMutex
+	configured      bool
+	dataPlaneOpened bool
+	authority       effects.AuthorityID
+	host            *HostClient
 }
 
-func newServer(p *Plugin, broker *plugin.GRPCBroker, logger hclog.Logger) *server {
+func newServer(p *Plugin, broker *plugin.GRPCBroker, logger hclog.Logger, dataPlane bool) *server {
 	ops := make(map[effects.OpID]*Operation, len(p.Operations))
 	for i := range p.Operations {
 		ops[p.Operations[i].Spec.ID] = &p.Operations[i]
 	}
-	return &server{plugin: p, ops: ops, broker: broker, logger: logger}
+	return &server{plugin: p, ops: ops, broker: broker, logger: logger, dataPlane: dataPlane}
 }
 
 func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {
-	return descriptorToProto(s.plugin.Descriptor()), nil
+	res := descriptorToProto(s.plugin.Descriptor())
+	if s.dataPlane {
+		res.Capabilities = []string{DataPlaneCapability}
+	}
+	return res, nil
 }
 
 func (s *server) Configure(ctx context.Context, req *pb.ConfigureRequest) (*pb.ConfigureResponse, error) {

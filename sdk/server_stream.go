@@ -30,17 +30,35 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 	senderDone := make(chan error, 1)
 	go func() { senderDone <- sendResults(stream, results) }()
 
-	calls := newInflight()
-	var wg sync.WaitGroup
 	deliver := func(r *pb.Result) {
 		select {
 		case results <- r:
 		case <-ctx.Done():
 		}
 	}
+	recvErr := s.serveFrames(ctx, cancelAll, stream.Recv, deliver)
+	close(results)
+	if err := <-senderDone; err != nil {
+		return err
+	}
+	if errors.Is(recvErr, io.EOF) {
+		return nil
+	}
+	return recvErr
+}
+
+// serveFrames runs the calls of the frames recv returns, each in its own
+// goroutine under its own deadline, and hands each result to deliver,
+// until recv fails. It is the one call dispatch of both transports, the
+// InvokeStream and the data plane. A clean end (io.EOF) lets the calls in
+// flight finish; any other failure means the caller is gone, and cancels
+// them (cancelAll). It returns recv's error once every call has finished.
+func (s *server) serveFrames(ctx context.Context, cancelAll context.CancelFunc, recv func() (*pb.InvokeFrame, error), deliver func(*pb.Result)) error {
+	calls := newInflight()
+	var wg sync.WaitGroup
 	var recvErr error
 	for {
-		frame, err := stream.Recv()
+		frame, err := recv()
 		if err != nil {
 			recvErr = err
 			break
@@ -72,13 +90,6 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 	}
 	wg.Wait()
 	calls.stop()
-	close(results)
-	if err := <-senderDone; err != nil {
-		return err
-	}
-	if errors.Is(recvErr, io.EOF) {
-		return nil
-	}
 	return recvErr
 }
 

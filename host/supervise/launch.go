@@ -38,9 +38,13 @@ type instance struct {
 	name    string
 	client  *plugin.Client
 	conn    *sdk.Client
-	stream  *sdk.Stream
+	stream  *sdk.Stream // the data plane, or InvokeStream for a plugin without one
 	runner  *processRunner
 	started time.Time
+	// socketDir is the host's private socket directory; the instance's
+	// data-plane directory (dataDir) is made inside it and removed on kill.
+	socketDir string
+	dataDir   string
 }
 
 // launch starts the plugin process, completes go-plugin's handshake and
@@ -85,7 +89,7 @@ func launch(ctx context.Context, spec launchSpec) (*instance, error) {
 		SyncStdout:       io.Discard,
 		SyncStderr:       io.Discard,
 	})
-	inst := &instance{name: p.Name, client: client, started: time.Now()}
+	inst := &instance{name: p.Name, client: client, started: time.Now(), socketDir: spec.socketDir}
 	fail := func(err error) (*instance, error) {
 		inst.runner = run.Load()
 		exited := inst.kill(2 * time.Second)
@@ -106,6 +110,32 @@ func launch(ctx context.Context, spec launchSpec) (*instance, error) {
 	}
 	inst.conn.SetLogger(spec.logger)
 	return inst, nil
+}
+
+// openCalls opens the connection the instance's calls travel on: the
+// data plane if the plugin declared it (in a fresh 0700 directory inside
+// the host's socket directory, so that no other user can reach the
+// plugin's socket), else an InvokeStream. A declared data plane that does
+// not open is a *LaunchError: the plugin is broken, and trusting it with
+// the stream instead would hide that.
+func (in *instance) openCalls(ctx context.Context) error {
+	if !in.conn.OffersDataPlane() {
+		var err error
+		if in.stream, err = in.conn.OpenStream(); err != nil {
+			return &LaunchError{Plugin: in.name, Reason: "cannot open the call stream", Err: err}
+		}
+		return nil
+	}
+	dir, err := os.MkdirTemp(in.socketDir, "dp.")
+	if err != nil {
+		return &LaunchError{Plugin: in.name, Reason: "cannot create the data-plane directory", Err: err}
+	}
+	in.dataDir = dir
+	if in.stream, err = in.conn.OpenDataPlane(ctx, dir); err != nil {
+		return &LaunchError{Plugin: in.name, Reason: "cannot open the data plane it declared", Err: err,
+			Hint: "the plugin lists " + sdk.DataPlaneCapability + " in Describe but does not serve it as sdk/PROTOCOL.md §5.10 says; fix the plugin, or serve it with sdk.WithoutDataPlane()"}
+	}
+	return nil
 }
 
 func startWithContext(ctx context.Context, c *plugin.Client, abort func()) (plugin.ClientProtocol, error) {
@@ -252,6 +282,9 @@ func (in *instance) killProcess() {
 func (in *instance) kill(bound time.Duration) bool {
 	if in.stream != nil {
 		in.stream.Close()
+	}
+	if in.dataDir != "" {
+		_ = os.RemoveAll(in.dataDir)
 	}
 	graceful := make(chan struct{})
 	go func() {

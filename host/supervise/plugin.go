@@ -242,6 +242,10 @@ type PluginStatus struct {
 	P99        time.Duration `json:"p99_ns"`
 	Circuit    string        `json:"circuit"`
 	InProcess  bool          `json:"in_process,omitempty"`
+	// Transport is what calls to the current process travel on:
+	// "dataplane" or "stream" (sdk.Stream.Transport); empty when no
+	// process serves.
+	Transport string `json:"transport,omitempty"`
 
 	// RestartsTotal counts every restart since the host started, where
 	// Restarts counts those within the restart-intensity window; it never
@@ -256,6 +260,9 @@ func (m *Plugin) status() PluginStatus {
 	m.mu.Unlock()
 	if inst := m.inst.Load(); inst != nil {
 		st.PID, st.Started = inst.pid(), inst.started
+		if inst.stream != nil {
+			st.Transport = inst.stream.Transport()
+		}
 	}
 	st.Calls, st.Errors = m.calls.Load(), m.errors.Load()
 	st.P50, st.P99 = m.latency.quantile(0.5), m.latency.quantile(0.99)
@@ -291,8 +298,8 @@ func (m *Plugin) configure(ctx context.Context, inst *instance, req sdk.Configur
 	for _, d := range hdiags {
 		m.logger.Warn("configuration warning", "summary", d.Summary, "detail", d.Detail, "at", d.Subject)
 	}
-	if inst.stream, err = inst.conn.OpenStream(); err != nil {
-		return &LaunchError{Plugin: m.Name(), Reason: "cannot open the call stream", Err: err}
+	if err := inst.openCalls(ctx); err != nil {
+		return err
 	}
 	if m.desc.Kind == effects.KindService {
 		if err := inst.conn.Start(ctx, req.HostBrokerID); err != nil {

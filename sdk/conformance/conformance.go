@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -63,6 +64,7 @@ const (
 	CheckCancel      = "cancel"
 	CheckDepth       = "depth"
 	CheckErrorCodes  = "error_codes"
+	CheckDataPlane   = "dataplane"
 	CheckShutdown    = "shutdown"
 )
 
@@ -175,6 +177,7 @@ func (s *suite) run(ctx context.Context) {
 	} else {
 		s.rep.skip("stream checks", "results on the stream cannot be matched to their calls (see call_id)")
 	}
+	s.checkDataPlane(ctx, inst)
 	if s.desc.Kind == effects.KindService {
 		sctx, cancel := s.bounded(ctx)
 		_ = inst.Client.Stop(sctx) // as the host does before closing the stream
@@ -345,6 +348,42 @@ func (s *suite) checkUnknownOp(w *wire) {
 	default:
 		s.rep.pass(CheckUnknownOp, "")
 	}
+}
+
+// checkDataPlane opens the data plane of a plugin that declares it, as the
+// host would (PROTOCOL.md §5.10), and makes one call on it: an undeclared
+// operation must come back unknown_op. A plugin that lists dataplane/v1
+// but does not serve it fails here, not at the host's start. One that does
+// not declare it is skipped: the host calls it over InvokeStream.
+func (s *suite) checkDataPlane(ctx context.Context, inst *Instance) {
+	dctx, cancel := s.bounded(ctx)
+	defer cancel()
+	if _, err := inst.Client.Describe(dctx); err != nil {
+		s.rep.fail(CheckDataPlane, "Describe on the configured process: %v", err)
+		return
+	}
+	if !inst.Client.OffersDataPlane() {
+		s.rep.skip(CheckDataPlane, "the plugin does not declare "+sdk.DataPlaneCapability+": the host calls it over InvokeStream")
+		return
+	}
+	dir, err := os.MkdirTemp("", "aura-conformance-dp.")
+	if err != nil {
+		s.rep.fail(CheckDataPlane, "cannot make the data-plane directory: %v", err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	st, err := inst.Client.OpenDataPlane(dctx, dir)
+	if err != nil {
+		s.rep.fail(CheckDataPlane, "%v", err)
+		return
+	}
+	defer st.Close()
+	_, err = st.Invoke(dctx, &effects.Call{Op: probeOp})
+	if !errors.Is(err, effects.ErrUnknownOp) {
+		s.rep.fail(CheckDataPlane, "an undeclared operation on the data plane got %v; want unknown_op, PROTOCOL.md §5.2", err)
+		return
+	}
+	s.rep.pass(CheckDataPlane, "opened, authenticated, and answered a call")
 }
 
 // wrongForValid are the codes a valid call must not get.

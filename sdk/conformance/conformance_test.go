@@ -60,7 +60,7 @@ func TestWellBehavedPluginPassesEveryCheck(t *testing.T) {
 		conformance.CheckUnconfig, conformance.CheckBadConfig, conformance.CheckConfigure, conformance.CheckHealth,
 		conformance.CheckCallID, conformance.CheckUnknownOp, "answers/fixture.say", "result_kind/fixture.say",
 		"invalid_args/fixture.say", conformance.CheckDeadline, conformance.CheckCancel, conformance.CheckDepth,
-		conformance.CheckErrorCodes, conformance.CheckShutdown} {
+		conformance.CheckErrorCodes, conformance.CheckDataPlane, conformance.CheckShutdown} {
 		if c, ok := r.Find(name); !ok || c.Status != conformance.Pass {
 			t.Errorf("check %s: %+v (found %v), want a pass\n%s", name, c, ok, text(r))
 		}

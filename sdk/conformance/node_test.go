@@ -39,6 +39,10 @@ func TestNodeExampleConforms(t *testing.T) {
 			t.Errorf("check %s: %+v (found %v), want a pass\n%s", name, c, ok, text(r))
 		}
 	}
+	// It offers no data plane: the host calls it over InvokeStream.
+	if c, ok := r.Find(conformance.CheckDataPlane); !ok || c.Status != conformance.Skip {
+		t.Errorf("check %s: %+v (found %v), want a skip\n%s", conformance.CheckDataPlane, c, ok, text(r))
+	}
 	for _, tc := range []struct{ mode, check, reason string }{
 		{"handshake", conformance.CheckHandshake, "not a handshake line"},
 		{"call-id", conformance.CheckCallID, "came back as call"},

@@ -13,6 +13,11 @@ import (
 // process reaches each child.
 const reexecEnv = "AURA_HOST_TEST_AS_PLUGIN"
 
+// NoDataPlaneEnv, set to "1" in a built-in plugin's env block, serves it
+// without the data plane (sdk.WithoutDataPlane), so that a test can run a
+// built-in over InvokeStream.
+const NoDataPlaneEnv = "AURA_HOST_TEST_NO_DATAPLANE"
+
 // ServeIfPlugin is the first thing a subprocess test package's TestMain
 // calls (as go-plugin's own tests do). In the test process it marks the
 // environment and returns the test binary's path, which tests use both as
@@ -31,7 +36,11 @@ func ServeIfPlugin(builtins func(string) (func() *sdk.Plugin, bool)) string {
 				fmt.Fprintf(os.Stderr, "no built-in plugin %q\n", args[2])
 				os.Exit(2)
 			}
-			sdk.Serve(newPlugin())
+			var opts []sdk.Option
+			if os.Getenv(NoDataPlaneEnv) == "1" {
+				opts = append(opts, sdk.WithoutDataPlane())
+			}
+			sdk.Serve(newPlugin(), opts...)
 		} else {
 			testplugin.Main(args)
 		}

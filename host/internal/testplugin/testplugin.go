@@ -9,6 +9,15 @@
 //	               forwarder, then serves
 //	wrong-kind     serves, but test.greeting answers an int where it
 //	               declares a string result
+//	serve-stream   a well-behaved plugin without the data plane
+//	               (sdk.WithoutDataPlane): calls travel on InvokeStream
+//	refuse-host    declares the data plane but takes another process for
+//	               its host (a wrong AURA_HOST_PID), so it refuses the
+//	               host's connection by its peer credentials: a data plane
+//	               that never opens
+//	echo-socket    not a plugin: connects to the unix socket args[1]
+//	               names and echoes 64-byte messages until EOF (the
+//	               benchmarks' raw ping-pong floor)
 //	serve-once     serves on its first start only: it counts its starts in
 //	               the file named by START_COUNTER_FILE and exits 5 on later
 //	               ones, like a plugin whose restarts all crash
@@ -18,6 +27,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"time"
 
@@ -37,6 +48,15 @@ func Main(args []string) {
 	switch mode {
 	case "serve":
 		sdk.Serve(testPlugin())
+	case "serve-stream":
+		sdk.Serve(testPlugin(), sdk.WithoutDataPlane())
+	case "refuse-host":
+		// PID 1 is never the host; the parent watchdog, which reads the
+		// same variable, is off so that it does not exit over it.
+		_ = os.Setenv(sdk.HostPIDEnv, "1")
+		sdk.Serve(testPlugin(), sdk.WithParentWatchdog(0))
+	case "echo-socket":
+		echoSocket(args[1])
 	case "wrong-kind":
 		p := testPlugin()
 		for i := range p.Operations {
@@ -72,6 +92,25 @@ func Main(args []string) {
 	default:
 		fmt.Fprintf(os.Stderr, "testplugin: unknown mode %q\n", mode)
 		os.Exit(2)
+	}
+}
+
+// echoSocket echoes 64-byte messages on the unix socket at path until the
+// other end closes it.
+func echoSocket(path string) {
+	conn, err := net.Dial("unix", path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "testplugin:", err)
+		os.Exit(2)
+	}
+	buf := make([]byte, 64)
+	for {
+		if _, err := io.ReadFull(conn, buf); err != nil {
+			os.Exit(0)
+		}
+		if _, err := conn.Write(buf); err != nil {
+			os.Exit(0)
+		}
 	}
 }
 

@@ -395,7 +395,7 @@ func (x HealthResponse_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use HealthResponse_Status.Descriptor instead.
 func (HealthResponse_Status) EnumDescriptor() ([]byte, []int) {
-	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{22, 0}
+	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{24, 0}
 }
 
 // Value is the tagged union every argument, result and config value is made
@@ -1062,10 +1062,17 @@ type DescribeResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Semantic version of the plugin, e.g. "1.2.0".
-	Version       string         `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
-	Kind          PluginKind     `protobuf:"varint,3,opt,name=kind,proto3,enum=aura.plugin.v1.PluginKind" json:"kind,omitempty"`
-	Operations    []*Operation   `protobuf:"bytes,4,rep,name=operations,proto3" json:"operations,omitempty"`
-	Config        []*ConfigField `protobuf:"bytes,5,rep,name=config,proto3" json:"config,omitempty"`
+	Version    string         `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	Kind       PluginKind     `protobuf:"varint,3,opt,name=kind,proto3,enum=aura.plugin.v1.PluginKind" json:"kind,omitempty"`
+	Operations []*Operation   `protobuf:"bytes,4,rep,name=operations,proto3" json:"operations,omitempty"`
+	Config     []*ConfigField `protobuf:"bytes,5,rep,name=config,proto3" json:"config,omitempty"`
+	// Optional transports and features the plugin offers beyond this
+	// contract's required services, by name. The only one defined is
+	// "dataplane/v1": the plugin serves OpenDataPlane, and its effect calls
+	// may travel over a dedicated unix socket (sdk/PROTOCOL.md §5.10). A host
+	// ignores names it does not know; a plugin that lists none is called over
+	// InvokeStream.
+	Capabilities  []string `protobuf:"bytes,6,rep,name=capabilities,proto3" json:"capabilities,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1131,6 +1138,13 @@ func (x *DescribeResponse) GetOperations() []*Operation {
 func (x *DescribeResponse) GetConfig() []*ConfigField {
 	if x != nil {
 		return x.Config
+	}
+	return nil
+}
+
+func (x *DescribeResponse) GetCapabilities() []string {
+	if x != nil {
+		return x.Capabilities
 	}
 	return nil
 }
@@ -1654,6 +1668,110 @@ func (x *ResultFrame) GetResults() []*Result {
 	return nil
 }
 
+type OpenDataPlaneRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A directory the host made for this plugin instance, private to the
+	// host's user (mode 0700). The plugin listens on a unix socket directly
+	// inside it.
+	Dir string `protobuf:"bytes,1,opt,name=dir,proto3" json:"dir,omitempty"`
+	// 32 random bytes the host chose. The first bytes the host writes on the
+	// data-plane connection are "AURADP01" followed by this token; the
+	// plugin compares it in constant time and closes any connection that
+	// does not send it.
+	Token         []byte `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpenDataPlaneRequest) Reset() {
+	*x = OpenDataPlaneRequest{}
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenDataPlaneRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenDataPlaneRequest) ProtoMessage() {}
+
+func (x *OpenDataPlaneRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenDataPlaneRequest.ProtoReflect.Descriptor instead.
+func (*OpenDataPlaneRequest) Descriptor() ([]byte, []int) {
+	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *OpenDataPlaneRequest) GetDir() string {
+	if x != nil {
+		return x.Dir
+	}
+	return ""
+}
+
+func (x *OpenDataPlaneRequest) GetToken() []byte {
+	if x != nil {
+		return x.Token
+	}
+	return nil
+}
+
+type OpenDataPlaneResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The socket's path: a file name directly inside the request's dir.
+	Path          string `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OpenDataPlaneResponse) Reset() {
+	*x = OpenDataPlaneResponse{}
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OpenDataPlaneResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OpenDataPlaneResponse) ProtoMessage() {}
+
+func (x *OpenDataPlaneResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OpenDataPlaneResponse.ProtoReflect.Descriptor instead.
+func (*OpenDataPlaneResponse) Descriptor() ([]byte, []int) {
+	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *OpenDataPlaneResponse) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
 type StartRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The GRPCBroker stream ID on which the host serves the Host service.
@@ -1664,7 +1782,7 @@ type StartRequest struct {
 
 func (x *StartRequest) Reset() {
 	*x = StartRequest{}
-	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[17]
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1676,7 +1794,7 @@ func (x *StartRequest) String() string {
 func (*StartRequest) ProtoMessage() {}
 
 func (x *StartRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[17]
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1689,7 +1807,7 @@ func (x *StartRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartRequest.ProtoReflect.Descriptor instead.
 func (*StartRequest) Descriptor() ([]byte, []int) {
-	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{17}
+	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *StartRequest) GetHostBrokerId() uint32 {
@@ -1707,7 +1825,7 @@ type StartResponse struct {
 
 func (x *StartResponse) Reset() {
 	*x = StartResponse{}
-	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[18]
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1719,7 +1837,7 @@ func (x *StartResponse) String() string {
 func (*StartResponse) ProtoMessage() {}
 
 func (x *StartResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[18]
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1732,7 +1850,7 @@ func (x *StartResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartResponse.ProtoReflect.Descriptor instead.
 func (*StartResponse) Descriptor() ([]byte, []int) {
-	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{18}
+	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 type StopRequest struct {
@@ -1743,7 +1861,7 @@ type StopRequest struct {
 
 func (x *StopRequest) Reset() {
 	*x = StopRequest{}
-	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[19]
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1755,7 +1873,7 @@ func (x *StopRequest) String() string {
 func (*StopRequest) ProtoMessage() {}
 
 func (x *StopRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[19]
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1768,7 +1886,7 @@ func (x *StopRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopRequest.ProtoReflect.Descriptor instead.
 func (*StopRequest) Descriptor() ([]byte, []int) {
-	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{19}
+	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 type StopResponse struct {
@@ -1779,7 +1897,7 @@ type StopResponse struct {
 
 func (x *StopResponse) Reset() {
 	*x = StopResponse{}
-	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[20]
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1791,7 +1909,7 @@ func (x *StopResponse) String() string {
 func (*StopResponse) ProtoMessage() {}
 
 func (x *StopResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[20]
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1804,7 +1922,7 @@ func (x *StopResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopResponse.ProtoReflect.Descriptor instead.
 func (*StopResponse) Descriptor() ([]byte, []int) {
-	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{20}
+	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{22}
 }
 
 type HealthRequest struct {
@@ -1815,7 +1933,7 @@ type HealthRequest struct {
 
 func (x *HealthRequest) Reset() {
 	*x = HealthRequest{}
-	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[21]
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1827,7 +1945,7 @@ func (x *HealthRequest) String() string {
 func (*HealthRequest) ProtoMessage() {}
 
 func (x *HealthRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[21]
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1840,7 +1958,7 @@ func (x *HealthRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthRequest.ProtoReflect.Descriptor instead.
 func (*HealthRequest) Descriptor() ([]byte, []int) {
-	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{21}
+	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{23}
 }
 
 type HealthResponse struct {
@@ -1853,7 +1971,7 @@ type HealthResponse struct {
 
 func (x *HealthResponse) Reset() {
 	*x = HealthResponse{}
-	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[22]
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1865,7 +1983,7 @@ func (x *HealthResponse) String() string {
 func (*HealthResponse) ProtoMessage() {}
 
 func (x *HealthResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[22]
+	mi := &file_aura_plugin_v1_plugin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1878,7 +1996,7 @@ func (x *HealthResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthResponse.ProtoReflect.Descriptor instead.
 func (*HealthResponse) Descriptor() ([]byte, []int) {
-	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{22}
+	return file_aura_plugin_v1_plugin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *HealthResponse) GetStatus() HealthResponse_Status {
@@ -1941,7 +2059,7 @@ const file_aura_plugin_v1_plugin_proto_rawDesc = "" +
 	"\brequired\x18\x03 \x01(\bR\brequired\x12/\n" +
 	"\adefault\x18\x04 \x01(\v2\x15.aura.plugin.v1.ValueR\adefault\x12\x10\n" +
 	"\x03doc\x18\x05 \x01(\tR\x03doc\"\x11\n" +
-	"\x0fDescribeRequest\"\xe0\x01\n" +
+	"\x0fDescribeRequest\"\x84\x02\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12.\n" +
@@ -1949,7 +2067,8 @@ const file_aura_plugin_v1_plugin_proto_rawDesc = "" +
 	"\n" +
 	"operations\x18\x04 \x03(\v2\x19.aura.plugin.v1.OperationR\n" +
 	"operations\x123\n" +
-	"\x06config\x18\x05 \x03(\v2\x1b.aura.plugin.v1.ConfigFieldR\x06config\"\xe3\x01\n" +
+	"\x06config\x18\x05 \x03(\v2\x1b.aura.plugin.v1.ConfigFieldR\x06config\x12\"\n" +
+	"\fcapabilities\x18\x06 \x03(\tR\fcapabilities\"\xe3\x01\n" +
 	"\x10ConfigureRequest\x120\n" +
 	"\x06config\x18\x01 \x01(\v2\x18.aura.plugin.v1.ValueMapR\x06config\x12(\n" +
 	"\x04mode\x18\x02 \x01(\x0e2\x14.aura.plugin.v1.ModeR\x04mode\x12\x12\n" +
@@ -1989,7 +2108,12 @@ const file_aura_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x05calls\x18\x01 \x03(\v2\x14.aura.plugin.v1.CallR\x05calls\x12\x16\n" +
 	"\x06cancel\x18\x02 \x03(\x04R\x06cancel\"?\n" +
 	"\vResultFrame\x120\n" +
-	"\aresults\x18\x01 \x03(\v2\x16.aura.plugin.v1.ResultR\aresults\"4\n" +
+	"\aresults\x18\x01 \x03(\v2\x16.aura.plugin.v1.ResultR\aresults\">\n" +
+	"\x14OpenDataPlaneRequest\x12\x10\n" +
+	"\x03dir\x18\x01 \x01(\tR\x03dir\x12\x14\n" +
+	"\x05token\x18\x02 \x01(\fR\x05token\"+\n" +
+	"\x15OpenDataPlaneResponse\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\"4\n" +
 	"\fStartRequest\x12$\n" +
 	"\x0ehost_broker_id\x18\x01 \x01(\rR\fhostBrokerId\"\x0f\n" +
 	"\rStartResponse\"\r\n" +
@@ -2032,12 +2156,13 @@ const file_aura_plugin_v1_plugin_proto_rawDesc = "" +
 	"\x10MODE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fMODE_PRODUCTION\x10\x01\x12\x10\n" +
 	"\fMODE_TESTING\x10\x02\x12\x13\n" +
-	"\x0fMODE_SIMULATION\x10\x032\xaf\x02\n" +
+	"\x0fMODE_SIMULATION\x10\x032\x8d\x03\n" +
 	"\x06Plugin\x12M\n" +
 	"\bDescribe\x12\x1f.aura.plugin.v1.DescribeRequest\x1a .aura.plugin.v1.DescribeResponse\x12P\n" +
 	"\tConfigure\x12 .aura.plugin.v1.ConfigureRequest\x1a!.aura.plugin.v1.ConfigureResponse\x126\n" +
 	"\x06Invoke\x12\x14.aura.plugin.v1.Call\x1a\x16.aura.plugin.v1.Result\x12L\n" +
-	"\fInvokeStream\x12\x1b.aura.plugin.v1.InvokeFrame\x1a\x1b.aura.plugin.v1.ResultFrame(\x010\x012\xdd\x01\n" +
+	"\fInvokeStream\x12\x1b.aura.plugin.v1.InvokeFrame\x1a\x1b.aura.plugin.v1.ResultFrame(\x010\x01\x12\\\n" +
+	"\rOpenDataPlane\x12$.aura.plugin.v1.OpenDataPlaneRequest\x1a%.aura.plugin.v1.OpenDataPlaneResponse2\xdd\x01\n" +
 	"\tLifecycle\x12D\n" +
 	"\x05Start\x12\x1c.aura.plugin.v1.StartRequest\x1a\x1d.aura.plugin.v1.StartResponse\x12A\n" +
 	"\x04Stop\x12\x1b.aura.plugin.v1.StopRequest\x1a\x1c.aura.plugin.v1.StopResponse\x12G\n" +
@@ -2058,38 +2183,40 @@ func file_aura_plugin_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_aura_plugin_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_aura_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_aura_plugin_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_aura_plugin_v1_plugin_proto_goTypes = []any{
-	(NullValue)(0),             // 0: aura.plugin.v1.NullValue
-	(Kind)(0),                  // 1: aura.plugin.v1.Kind
-	(Determinism)(0),           // 2: aura.plugin.v1.Determinism
-	(PluginKind)(0),            // 3: aura.plugin.v1.PluginKind
-	(Mode)(0),                  // 4: aura.plugin.v1.Mode
-	(Diagnostic_Severity)(0),   // 5: aura.plugin.v1.Diagnostic.Severity
-	(HealthResponse_Status)(0), // 6: aura.plugin.v1.HealthResponse.Status
-	(*Value)(nil),              // 7: aura.plugin.v1.Value
-	(*ValueList)(nil),          // 8: aura.plugin.v1.ValueList
-	(*ValueMap)(nil),           // 9: aura.plugin.v1.ValueMap
-	(*MapEntry)(nil),           // 10: aura.plugin.v1.MapEntry
-	(*Error)(nil),              // 11: aura.plugin.v1.Error
-	(*Param)(nil),              // 12: aura.plugin.v1.Param
-	(*Operation)(nil),          // 13: aura.plugin.v1.Operation
-	(*ConfigField)(nil),        // 14: aura.plugin.v1.ConfigField
-	(*DescribeRequest)(nil),    // 15: aura.plugin.v1.DescribeRequest
-	(*DescribeResponse)(nil),   // 16: aura.plugin.v1.DescribeResponse
-	(*ConfigureRequest)(nil),   // 17: aura.plugin.v1.ConfigureRequest
-	(*Diagnostic)(nil),         // 18: aura.plugin.v1.Diagnostic
-	(*ConfigureResponse)(nil),  // 19: aura.plugin.v1.ConfigureResponse
-	(*Call)(nil),               // 20: aura.plugin.v1.Call
-	(*Result)(nil),             // 21: aura.plugin.v1.Result
-	(*InvokeFrame)(nil),        // 22: aura.plugin.v1.InvokeFrame
-	(*ResultFrame)(nil),        // 23: aura.plugin.v1.ResultFrame
-	(*StartRequest)(nil),       // 24: aura.plugin.v1.StartRequest
-	(*StartResponse)(nil),      // 25: aura.plugin.v1.StartResponse
-	(*StopRequest)(nil),        // 26: aura.plugin.v1.StopRequest
-	(*StopResponse)(nil),       // 27: aura.plugin.v1.StopResponse
-	(*HealthRequest)(nil),      // 28: aura.plugin.v1.HealthRequest
-	(*HealthResponse)(nil),     // 29: aura.plugin.v1.HealthResponse
+	(NullValue)(0),                // 0: aura.plugin.v1.NullValue
+	(Kind)(0),                     // 1: aura.plugin.v1.Kind
+	(Determinism)(0),              // 2: aura.plugin.v1.Determinism
+	(PluginKind)(0),               // 3: aura.plugin.v1.PluginKind
+	(Mode)(0),                     // 4: aura.plugin.v1.Mode
+	(Diagnostic_Severity)(0),      // 5: aura.plugin.v1.Diagnostic.Severity
+	(HealthResponse_Status)(0),    // 6: aura.plugin.v1.HealthResponse.Status
+	(*Value)(nil),                 // 7: aura.plugin.v1.Value
+	(*ValueList)(nil),             // 8: aura.plugin.v1.ValueList
+	(*ValueMap)(nil),              // 9: aura.plugin.v1.ValueMap
+	(*MapEntry)(nil),              // 10: aura.plugin.v1.MapEntry
+	(*Error)(nil),                 // 11: aura.plugin.v1.Error
+	(*Param)(nil),                 // 12: aura.plugin.v1.Param
+	(*Operation)(nil),             // 13: aura.plugin.v1.Operation
+	(*ConfigField)(nil),           // 14: aura.plugin.v1.ConfigField
+	(*DescribeRequest)(nil),       // 15: aura.plugin.v1.DescribeRequest
+	(*DescribeResponse)(nil),      // 16: aura.plugin.v1.DescribeResponse
+	(*ConfigureRequest)(nil),      // 17: aura.plugin.v1.ConfigureRequest
+	(*Diagnostic)(nil),            // 18: aura.plugin.v1.Diagnostic
+	(*ConfigureResponse)(nil),     // 19: aura.plugin.v1.ConfigureResponse
+	(*Call)(nil),                  // 20: aura.plugin.v1.Call
+	(*Result)(nil),                // 21: aura.plugin.v1.Result
+	(*InvokeFrame)(nil),           // 22: aura.plugin.v1.InvokeFrame
+	(*ResultFrame)(nil),           // 23: aura.plugin.v1.ResultFrame
+	(*OpenDataPlaneRequest)(nil),  // 24: aura.plugin.v1.OpenDataPlaneRequest
+	(*OpenDataPlaneResponse)(nil), // 25: aura.plugin.v1.OpenDataPlaneResponse
+	(*StartRequest)(nil),          // 26: aura.plugin.v1.StartRequest
+	(*StartResponse)(nil),         // 27: aura.plugin.v1.StartResponse
+	(*StopRequest)(nil),           // 28: aura.plugin.v1.StopRequest
+	(*StopResponse)(nil),          // 29: aura.plugin.v1.StopResponse
+	(*HealthRequest)(nil),         // 30: aura.plugin.v1.HealthRequest
+	(*HealthResponse)(nil),        // 31: aura.plugin.v1.HealthResponse
 }
 var file_aura_plugin_v1_plugin_proto_depIdxs = []int32{
 	0,  // 0: aura.plugin.v1.Value.null:type_name -> aura.plugin.v1.NullValue
@@ -2121,20 +2248,22 @@ var file_aura_plugin_v1_plugin_proto_depIdxs = []int32{
 	17, // 26: aura.plugin.v1.Plugin.Configure:input_type -> aura.plugin.v1.ConfigureRequest
 	20, // 27: aura.plugin.v1.Plugin.Invoke:input_type -> aura.plugin.v1.Call
 	22, // 28: aura.plugin.v1.Plugin.InvokeStream:input_type -> aura.plugin.v1.InvokeFrame
-	24, // 29: aura.plugin.v1.Lifecycle.Start:input_type -> aura.plugin.v1.StartRequest
-	26, // 30: aura.plugin.v1.Lifecycle.Stop:input_type -> aura.plugin.v1.StopRequest
-	28, // 31: aura.plugin.v1.Lifecycle.Health:input_type -> aura.plugin.v1.HealthRequest
-	20, // 32: aura.plugin.v1.Host.Invoke:input_type -> aura.plugin.v1.Call
-	16, // 33: aura.plugin.v1.Plugin.Describe:output_type -> aura.plugin.v1.DescribeResponse
-	19, // 34: aura.plugin.v1.Plugin.Configure:output_type -> aura.plugin.v1.ConfigureResponse
-	21, // 35: aura.plugin.v1.Plugin.Invoke:output_type -> aura.plugin.v1.Result
-	23, // 36: aura.plugin.v1.Plugin.InvokeStream:output_type -> aura.plugin.v1.ResultFrame
-	25, // 37: aura.plugin.v1.Lifecycle.Start:output_type -> aura.plugin.v1.StartResponse
-	27, // 38: aura.plugin.v1.Lifecycle.Stop:output_type -> aura.plugin.v1.StopResponse
-	29, // 39: aura.plugin.v1.Lifecycle.Health:output_type -> aura.plugin.v1.HealthResponse
-	21, // 40: aura.plugin.v1.Host.Invoke:output_type -> aura.plugin.v1.Result
-	33, // [33:41] is the sub-list for method output_type
-	25, // [25:33] is the sub-list for method input_type
+	24, // 29: aura.plugin.v1.Plugin.OpenDataPlane:input_type -> aura.plugin.v1.OpenDataPlaneRequest
+	26, // 30: aura.plugin.v1.Lifecycle.Start:input_type -> aura.plugin.v1.StartRequest
+	28, // 31: aura.plugin.v1.Lifecycle.Stop:input_type -> aura.plugin.v1.StopRequest
+	30, // 32: aura.plugin.v1.Lifecycle.Health:input_type -> aura.plugin.v1.HealthRequest
+	20, // 33: aura.plugin.v1.Host.Invoke:input_type -> aura.plugin.v1.Call
+	16, // 34: aura.plugin.v1.Plugin.Describe:output_type -> aura.plugin.v1.DescribeResponse
+	19, // 35: aura.plugin.v1.Plugin.Configure:output_type -> aura.plugin.v1.ConfigureResponse
+	21, // 36: aura.plugin.v1.Plugin.Invoke:output_type -> aura.plugin.v1.Result
+	23, // 37: aura.plugin.v1.Plugin.InvokeStream:output_type -> aura.plugin.v1.ResultFrame
+	25, // 38: aura.plugin.v1.Plugin.OpenDataPlane:output_type -> aura.plugin.v1.OpenDataPlaneResponse
+	27, // 39: aura.plugin.v1.Lifecycle.Start:output_type -> aura.plugin.v1.StartResponse
+	29, // 40: aura.plugin.v1.Lifecycle.Stop:output_type -> aura.plugin.v1.StopResponse
+	31, // 41: aura.plugin.v1.Lifecycle.Health:output_type -> aura.plugin.v1.HealthResponse
+	21, // 42: aura.plugin.v1.Host.Invoke:output_type -> aura.plugin.v1.Result
+	34, // [34:43] is the sub-list for method output_type
+	25, // [25:34] is the sub-list for method input_type
 	25, // [25:25] is the sub-list for extension type_name
 	25, // [25:25] is the sub-list for extension extendee
 	0,  // [0:25] is the sub-list for field type_name
@@ -2165,7 +2294,7 @@ func file_aura_plugin_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aura_plugin_v1_plugin_proto_rawDesc), len(file_aura_plugin_v1_plugin_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   23,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   3,
 		},

@@ -26,10 +26,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	Plugin_Describe_FullMethodName     = "/aura.plugin.v1.Plugin/Describe"
-	Plugin_Configure_FullMethodName    = "/aura.plugin.v1.Plugin/Configure"
-	Plugin_Invoke_FullMethodName       = "/aura.plugin.v1.Plugin/Invoke"
-	Plugin_InvokeStream_FullMethodName = "/aura.plugin.v1.Plugin/InvokeStream"
+	Plugin_Describe_FullMethodName      = "/aura.plugin.v1.Plugin/Describe"
+	Plugin_Configure_FullMethodName     = "/aura.plugin.v1.Plugin/Configure"
+	Plugin_Invoke_FullMethodName        = "/aura.plugin.v1.Plugin/Invoke"
+	Plugin_InvokeStream_FullMethodName  = "/aura.plugin.v1.Plugin/InvokeStream"
+	Plugin_OpenDataPlane_FullMethodName = "/aura.plugin.v1.Plugin/OpenDataPlane"
 )
 
 // PluginClient is the client API for Plugin service.
@@ -51,6 +52,12 @@ type PluginClient interface {
 	// ResultFrame. Closing the send side cancels nothing; ending the stream
 	// cancels every call still in flight.
 	InvokeStream(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[InvokeFrame, ResultFrame], error)
+	// OpenDataPlane asks a plugin that declared the "dataplane/v1"
+	// capability to listen for the host's one data-plane connection, which
+	// then carries the same InvokeFrames and ResultFrames as InvokeStream,
+	// length-prefixed (sdk/PROTOCOL.md §5.10). Called after Configure, at most
+	// once per process.
+	OpenDataPlane(ctx context.Context, in *OpenDataPlaneRequest, opts ...grpc.CallOption) (*OpenDataPlaneResponse, error)
 }
 
 type pluginClient struct {
@@ -104,6 +111,16 @@ func (c *pluginClient) InvokeStream(ctx context.Context, opts ...grpc.CallOption
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Plugin_InvokeStreamClient = grpc.BidiStreamingClient[InvokeFrame, ResultFrame]
 
+func (c *pluginClient) OpenDataPlane(ctx context.Context, in *OpenDataPlaneRequest, opts ...grpc.CallOption) (*OpenDataPlaneResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(OpenDataPlaneResponse)
+	err := c.cc.Invoke(ctx, Plugin_OpenDataPlane_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PluginServer is the server API for Plugin service.
 // All implementations must embed UnimplementedPluginServer
 // for forward compatibility.
@@ -123,6 +140,12 @@ type PluginServer interface {
 	// ResultFrame. Closing the send side cancels nothing; ending the stream
 	// cancels every call still in flight.
 	InvokeStream(grpc.BidiStreamingServer[InvokeFrame, ResultFrame]) error
+	// OpenDataPlane asks a plugin that declared the "dataplane/v1"
+	// capability to listen for the host's one data-plane connection, which
+	// then carries the same InvokeFrames and ResultFrames as InvokeStream,
+	// length-prefixed (sdk/PROTOCOL.md §5.10). Called after Configure, at most
+	// once per process.
+	OpenDataPlane(context.Context, *OpenDataPlaneRequest) (*OpenDataPlaneResponse, error)
 	mustEmbedUnimplementedPluginServer()
 }
 
@@ -144,6 +167,9 @@ func (UnimplementedPluginServer) Invoke(context.Context, *Call) (*Result, error)
 }
 func (UnimplementedPluginServer) InvokeStream(grpc.BidiStreamingServer[InvokeFrame, ResultFrame]) error {
 	return status.Error(codes.Unimplemented, "method InvokeStream not implemented")
+}
+func (UnimplementedPluginServer) OpenDataPlane(context.Context, *OpenDataPlaneRequest) (*OpenDataPlaneResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method OpenDataPlane not implemented")
 }
 func (UnimplementedPluginServer) mustEmbedUnimplementedPluginServer() {}
 func (UnimplementedPluginServer) testEmbeddedByValue()                {}
@@ -227,6 +253,24 @@ func _Plugin_InvokeStream_Handler(srv interface{}, stream grpc.ServerStream) err
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type Plugin_InvokeStreamServer = grpc.BidiStreamingServer[InvokeFrame, ResultFrame]
 
+func _Plugin_OpenDataPlane_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(OpenDataPlaneRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PluginServer).OpenDataPlane(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Plugin_OpenDataPlane_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PluginServer).OpenDataPlane(ctx, req.(*OpenDataPlaneRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Plugin_ServiceDesc is the grpc.ServiceDesc for Plugin service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -245,6 +289,10 @@ var Plugin_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Invoke",
 			Handler:    _Plugin_Invoke_Handler,
+		},
+		{
+			MethodName: "OpenDataPlane",
+			Handler:    _Plugin_OpenDataPlane_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -1,0 +1,178 @@
+package sdk
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"sync"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+)
+
+// The data plane is the fast path for effect calls (sdk/PROTOCOL.md §5.10):
+// one unix-socket connection per plugin process, opened after Configure
+// through the OpenDataPlane RPC, carrying the InvokeStream's own frames
+// with a 4-byte length prefix. gRPC stays the control plane. This file has
+// what both ends share: the capability's name, the authentication bytes,
+// and the framing.
+
+// DataPlaneCapability is the capability a plugin lists in Describe when it
+// serves OpenDataPlane.
+const DataPlaneCapability = "dataplane/v1"
+
+// dataPlaneMagic opens the host's authentication frame (followed by the
+// token) and is the plugin's whole answer to it.
+const dataPlaneMagic = "AURADP01"
+
+// dataPlaneTokenBytes is the length of the host's token.
+const dataPlaneTokenBytes = 32
+
+// dataPlaneSocketName is the socket's file name inside the host's
+// directory.
+const dataPlaneSocketName = "dataplane.sock"
+
+// dataPlaneWriteStall bounds how long a write may wait for the peer to
+// read. A peer that leaves a full socket buffer unread that long is
+// stopped or hung: the connection is closed (every call in flight fails
+// unavailable, and the host replaces the plugin). Only the writer flushing
+// blocks (the others append and return), so this is also the most a
+// caller can overrun its deadline by.
+const dataPlaneWriteStall = time.Second
+
+// frameHeader is the length prefix of a frame: 4 bytes, big-endian.
+const frameHeader = 4
+
+// ErrFrameTooLarge is a frame whose length prefix exceeds MaxMessageBytes:
+// a protocol violation that closes the connection.
+type ErrFrameTooLarge struct{ Length uint32 }
+
+func (e *ErrFrameTooLarge) Error() string {
+	return fmt.Sprintf("data-plane frame of %d bytes exceeds the %d-byte limit (sdk/PROTOCOL.md §5.10); the connection is closed", e.Length, MaxMessageBytes)
+}
+
+// frameWriter writes length-prefixed frames from many goroutines with one
+// write at a time and no goroutine of its own. A writer encodes its frame,
+// appends it to the pending bytes under a short lock and, unless another
+// writer is already flushing, flushes: it writes the pending bytes outside
+// the lock, and again while others appended more meanwhile. A frame written
+// while a flush is under way goes out with the next write of the flusher:
+// under load frames batch into large writes; alone, a frame costs one
+// write system call.
+type frameWriter struct {
+	conn     net.Conn
+	mu       sync.Mutex
+	pending  []byte // frames waiting for the flusher
+	spare    []byte // the flusher's last written buffer, for reuse
+	flushing bool
+	err      error // the first write error: the connection is dead
+}
+
+func newFrameWriter(conn net.Conn) *frameWriter { return &frameWriter{conn: conn} }
+
+// encodeBuffers recycles the buffers frames are encoded into.
+var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// maxSpare bounds the write buffer a frameWriter keeps between flushes.
+const maxSpare = 1 << 20
+
+// write encodes m as one frame and sends it, or leaves it to the writer
+// flushing. An error means the connection is dead; it is returned to the
+// flusher and every later writer.
+func (f *frameWriter) write(m proto.Message) error {
+	bp := encodeBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= maxSpare { // one huge frame does not stay pooled
+			encodeBuffers.Put(bp)
+		}
+	}()
+	buf, err := proto.MarshalOptions{}.MarshalAppend(append((*bp)[:0], 0, 0, 0, 0), m)
+	if err != nil {
+		return fmt.Errorf("encode a data-plane frame: %w", err)
+	}
+	*bp = buf
+	if len(buf)-frameHeader > MaxMessageBytes {
+		return &ErrFrameTooLarge{Length: uint32(min(len(buf)-frameHeader, 1<<32-1))}
+	}
+	binary.BigEndian.PutUint32(buf, uint32(len(buf)-frameHeader))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return f.err
+	}
+	f.pending = append(f.pending, buf...)
+	if f.flushing {
+		return nil
+	}
+	f.flushing = true
+	// Let the goroutines that are ready to run append their frames first:
+	// under load they are callers woken by the same batch of results, and
+	// their frames then share this write. Without the yield 64 callers
+	// made fewer calls/s than over InvokeStream, with it more (BENCHMARKS.md,
+	// issue 16); a lone call loses nothing measurable, as nothing else is
+	// ready to run.
+	f.mu.Unlock()
+	runtime.Gosched()
+	f.mu.Lock()
+	for len(f.pending) > 0 && f.err == nil {
+		out := f.pending
+		f.pending = f.spare[:0]
+		f.mu.Unlock()
+		_ = f.conn.SetWriteDeadline(time.Now().Add(dataPlaneWriteStall))
+		_, err := f.conn.Write(out)
+		f.mu.Lock()
+		if cap(out) <= maxSpare {
+			f.spare = out[:0]
+		} else {
+			f.spare = nil
+		}
+		if err != nil {
+			f.err = err
+		}
+	}
+	f.flushing = false
+	return f.err
+}
+
+// frameReader reads length-prefixed frames, reusing one buffer.
+type frameReader struct {
+	r   *bufio.Reader
+	buf []byte
+}
+
+func newFrameReader(conn net.Conn) *frameReader {
+	return &frameReader{r: bufio.NewReaderSize(conn, 64<<10)}
+}
+
+// read decodes the next frame into m. A length over MaxMessageBytes is
+// *ErrFrameTooLarge, read before a byte of the body is.
+func (f *frameReader) read(m proto.Message) error {
+	var hdr [frameHeader]byte
+	if _, err := io.ReadFull(f.r, hdr[:]); err != nil {
+		return err
+	}
+	n := binary.BigEndian.Uint32(hdr[:])
+	if n > MaxMessageBytes {
+		return &ErrFrameTooLarge{Length: n}
+	}
+	if cap(f.buf) < int(n) {
+		f.buf = make([]byte, n)
+	}
+	body := f.buf[:n]
+	if _, err := io.ReadFull(f.r, body); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF // the peer stopped inside a frame
+		}
+		return err
+	}
+	if err := proto.Unmarshal(body, m); err != nil {
+		return fmt.Errorf("malformed data-plane frame (%d bytes): %w", n, err)
+	}
+	if cap(f.buf) > 1<<20 {
+		f.buf = nil // one huge frame does not pin its buffer for good
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package sdk
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"fmt"
+	"io"
+	"net"
+	"path/filepath"
+	"slices"
+	"time"
+
+	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
+)
+
+// DataPlaneError is a data plane a plugin declared but could not open: it
+// refused OpenDataPlane, named a socket outside the host's directory, never
+// accepted, or did not answer the authentication frame. The plugin is
+// broken; the host does not fall back to InvokeStream, because a plugin
+// that lies about one capability cannot be trusted with the rest.
+type DataPlaneError struct {
+	Plugin string
+	Step   string // what failed, e.g. "connect to its socket"
+	Err    error
+}
+
+func (e *DataPlaneError) Error() string {
+	return fmt.Sprintf("plugin %s declared %s but its data plane failed: %s: %v", e.Plugin, DataPlaneCapability, e.Step, e.Err)
+}
+
+func (e *DataPlaneError) Unwrap() error { return e.Err }
+
+// dataPlaneHandshakeTimeout bounds connecting and authenticating when ctx
+// has no earlier deadline: a plugin that never accepts is a launch error,
+// not a hang.
+const dataPlaneHandshakeTimeout = 5 * time.Second
+
+// OffersDataPlane reports whether the plugin listed DataPlaneCapability in
+// its last Describe.
+func (c *Client) OffersDataPlane() bool {
+	return slices.Contains(c.capabilities, DataPlaneCapability)
+}
+
+// OpenDataPlane asks the plugin to listen on a socket in dir (which the
+// caller made, private to its user), connects, authenticates with a fresh
+// random token, and returns a Stream over the connection: the same calls,
+// deadlines and cancellation as OpenStream's, over length-prefixed frames
+// with no sender goroutine. Every wait is bounded by ctx and by
+// dataPlaneHandshakeTimeout; a failure is a *DataPlaneError.
+func (c *Client) OpenDataPlane(ctx context.Context, dir string) (*Stream, error) {
+	ctx, cancel := context.WithTimeout(ctx, dataPlaneHandshakeTimeout)
+	defer cancel()
+	token := make([]byte, dataPlaneTokenBytes)
+	_, _ = rand.Read(token) // never fails (crypto/rand panics instead)
+	res, err := c.plugin.OpenDataPlane(ctx, &pb.OpenDataPlaneRequest{Dir: dir, Token: token})
+	if err != nil {
+		return nil, &DataPlaneError{Plugin: c.name, Step: "OpenDataPlane", Err: transportError(ctx, err, "", c.name)}
+	}
+	path := res.GetPath()
+	if filepath.Dir(path) != filepath.Clean(dir) || filepath.Base(path) == "." {
+		return nil, &DataPlaneError{Plugin: c.name, Step: "check the socket path",
+			Err: fmt.Errorf("%q is not a file directly inside %s, the directory the host gave it", path, dir)}
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		return nil, &DataPlaneError{Plugin: c.name, Step: "connect to its socket", Err: err}
+	}
+	if err := authenticate(ctx, conn, token); err != nil {
+		_ = conn.Close()
+		return nil, &DataPlaneError{Plugin: c.name, Step: "authenticate", Err: err}
+	}
+	t := &dataPlaneClient{conn: conn, w: newFrameWriter(conn), r: newFrameReader(conn)}
+	return c.newStream(t, true, func() { _ = conn.Close() }), nil
+}
+
+// authenticate sends the magic and the token and waits for the plugin to
+// echo the magic, within ctx's deadline.
+func authenticate(ctx context.Context, conn net.Conn, token []byte) error {
+	dl, _ := ctx.Deadline()
+	_ = conn.SetDeadline(dl)
+	if _, err := conn.Write(append([]byte(dataPlaneMagic), token...)); err != nil {
+		return err
+	}
+	ack := make([]byte, len(dataPlaneMagic))
+	if _, err := io.ReadFull(conn, ack); err != nil {
+		return fmt.Errorf("no answer to the authentication frame: %w", err)
+	}
+	if subtle.ConstantTimeCompare(ack, []byte(dataPlaneMagic)) != 1 {
+		return fmt.Errorf("answered the authentication frame with %q, not %q", ack, dataPlaneMagic)
+	}
+	return conn.SetDeadline(time.Time{})
+}
+
+// dataPlaneClient is the host's end of a data-plane connection: any
+// goroutine may Send (frameWriter batches them); one goroutine, the
+// Stream's receiver, calls Recv.
+type dataPlaneClient struct {
+	conn net.Conn
+	w    *frameWriter
+	r    *frameReader
+}
+
+func (d *dataPlaneClient) Send(f *pb.InvokeFrame) error { return d.w.write(f) }
+
+func (d *dataPlaneClient) Recv() (*pb.ResultFrame, error) {
+	f := &pb.ResultFrame{}
+	if err := d.r.read(f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
