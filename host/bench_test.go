@@ -147,35 +147,56 @@ func pct(d []time.Duration, p float64) float64 {
 // data plane, a routed call over InvokeStream, a plain go-plugin unary
 // call to an independent plugin process, and the raw socket floor, with
 // the ratios of the routed p50s and p99s to unary's (issue 16's targets:
-// data plane p50 ≤ 0.4 × unary, p99 ≤ unary's).
+// data plane p50 ≤ 0.4 × unary, p99 ≤ unary's), two ways:
 //
-// The paths take turns, one call each per round, in an order shuffled every
-// round: load from elsewhere on a shared machine hits them alike, and no
-// path always runs right after another: what a call costs depends on what
-// the processes' threads did just before it (in a fixed order of several
-// paths, one path's p50 moved by up to 0.09 of unary's with its place).
+//   - call_by_call: the paths take turns, one call each per round, in an
+//     order shuffled every round, so every call finds the processes' threads
+//     asleep since the other paths' calls: what an occasional call costs,
+//     where waking an idle thread (on a VM, an idle vCPU) is much of it;
+//   - back_to_back: rounds of blockSize calls of one path after another,
+//     the paths' order shuffled every round: what a caller making calls in
+//     a row pays (a VM session's steps, a sweep), its threads still awake.
+//
+// Either way load from elsewhere on a shared machine hits the paths alike.
 func BenchmarkRoutedVsUnary(b *testing.B) {
 	fast, slow := benchHost(b, "serve"), benchHost(b, "serve-stream")
-	paths := []struct {
-		name   string
-		invoke callFunc
-		calls  []time.Duration
-	}{
+	paths := []latencyPath{
 		{name: "dataplane", invoke: fast.Invoke},
 		{name: "stream", invoke: slow.Invoke},
 		{name: "unary", invoke: plainUnary(b)},
 		{name: "floor", invoke: socketFloor(b)},
 	}
-	n := max(b.N, 1000)
 	for i := range paths {
 		latencies(b, 1000, paths[i].invoke) // warm up every path
-		paths[i].calls = make([]time.Duration, 0, n)
+	}
+	b.Run("call_by_call", func(b *testing.B) { compareLatencies(b, paths, 1) })
+	b.Run("back_to_back", func(b *testing.B) { compareLatencies(b, paths, blockSize) })
+}
+
+// blockSize is how many calls in a row one path makes in a back_to_back
+// round.
+const blockSize = 200
+
+type latencyPath struct {
+	name   string
+	invoke callFunc
+	calls  []time.Duration
+}
+
+// compareLatencies makes max(b.N, 1000) calls of each path, block calls of
+// a path at a time, the paths in an order shuffled every round, and
+// reports the percentiles and ratios (paths: data plane, stream, unary,
+// floor).
+func compareLatencies(b *testing.B, paths []latencyPath, block int) {
+	n := max(b.N, 1000)
+	for i := range paths {
+		paths[i].calls = make([]time.Duration, 0, n+block)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	b.ResetTimer()
-	for range n {
+	for done := 0; done < n; done += block {
 		for _, i := range rng.Perm(len(paths)) {
-			paths[i].calls = append(paths[i].calls, latencies(b, 1, paths[i].invoke)...)
+			paths[i].calls = append(paths[i].calls, latencies(b, block, paths[i].invoke)...)
 		}
 	}
 	for _, p := range paths {
