@@ -266,8 +266,8 @@ func simpler(f *config.Fault, endMs int64) []*config.Fault {
 		if d := (f.Offset / 2).Truncate(time.Millisecond); d != 0 && d != f.Offset {
 			edit(func(c *config.Fault) { c.Offset = d })
 		}
-	case config.FaultCrash:
-		if d, ok := halved(f.RestartAfter, time.Millisecond); ok {
+	case config.FaultCrash, config.FaultPluginCrash:
+		if d, ok := halved(f.RestartAfter, time.Millisecond); ok && f.Kind == config.FaultCrash {
 			edit(func(c *config.Fault) { c.RestartAfter = d })
 		}
 		end := time.Duration(endMs) * time.Millisecond
@@ -291,7 +291,7 @@ func simpler(f *config.Fault, endMs int64) []*config.Fault {
 			edit(func(c *config.Fault) { c.Rate = float64(pm/2) / 1000 })
 		}
 	}
-	if f.Kind != config.FaultPartition && f.Kind != config.FaultCrash {
+	if f.Kind != config.FaultPartition && f.Kind != config.FaultCrash && f.Kind != config.FaultPluginCrash {
 		if d, ok := halved(f.Duration, time.Millisecond); ok {
 			edit(func(c *config.Fault) { c.Duration = d })
 		}
