@@ -24,8 +24,8 @@ import (
 //  1. drop faults: halves of the schedule, then quarters, down to one
 //     fault at a time (delta debugging's chunks);
 //  2. simplify each fault that is left: partitions and crashes shorter
-//     (halved toward 1ms), partitions between fewer agents, crashes
-//     later (half way to the failure), rates lower (halved toward 0.001),
+//     (halved toward 1ms), partitions between fewer agents, crashes and
+//     plugin crashes later (half way to the failure), rates lower (halved toward 0.001),
 //     delays smaller (halved toward 1ms, the minimum toward 0), limited
 //     drops, duplicates and storage failures shorter;
 //
