@@ -36,16 +36,16 @@ type Plugin struct {
 	replacedErr error
 	values      effects.Value // decoded config block
 
-	inst     atomic.Pointer[instance] // the instance serving calls; nil when none
+	inst atomic.Pointer[instance] // the instance serving calls; nil when none
 	// local is set instead for a plugin run in process: the instance
 	// serving calls, replaced by RestartInProcess.
-	local    atomic.Pointer[sdk.Local]
+	local atomic.Pointer[sdk.Local]
 	// localGen is odd while RestartInProcess replaces local, and moves on
 	// each time it does: a call that sees it change did not get its answer
 	// from the instance serving now (see invokeLocal).
 	localGen atomic.Uint64
-	shared   bool                     // local is owned by someone else (Config.Shared)
-	starting *instance                // launched but not yet configured (Start only)
+	shared   bool      // local is owned by someone else (Config.Shared)
+	starting *instance // launched but not yet configured (Start only)
 
 	// wake starts an idle (lazy) plugin; set by the host.
 	wake func()
