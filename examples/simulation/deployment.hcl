@@ -133,6 +133,12 @@ swarm {
   reorder          = 1.0
   reorder_hold     = "30ms..150ms"
   clock_skew       = "10ms..200ms"
+  duplicate        = 0.3
+  crash            = 1
+  crash_length     = "10ms..100ms"
+  storage_failure  = 0.2
+  storage_failure_length = "200ms..500ms"
+  plugin_crash     = 2
 }
 
 # The protocol to run, its roles bound to the agents above.

@@ -57,7 +57,9 @@ func (mg *Manager) RestartInProcess(ctx context.Context, name string) error {
 		return &LaunchError{Plugin: name, Reason: "restart refused", Err: err}
 	}
 	m.localGen.Add(1) // odd: calls wait until the restart is over
-	m.setState(StateRestarting, "restarted in process")
+	// Logged at debug: whoever restarts a plugin in process (a simulated
+	// fault, which its bundle records) says so itself.
+	m.transition(StateRestarting, "restarted in process", true)
 	if err := mg.replaceLocal(ctx, m, fresh); err != nil {
 		m.mu.Lock()
 		m.exit = "restart in process failed: " + err.Error()
@@ -70,7 +72,7 @@ func (mg *Manager) RestartInProcess(ctx context.Context, name string) error {
 	m.mu.Lock()
 	m.restartsTotal++
 	m.mu.Unlock()
-	m.setState(StateReady, "restarted in process")
+	m.transition(StateReady, "restarted in process", true)
 	return nil
 }
 
