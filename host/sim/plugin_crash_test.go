@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,14 +17,11 @@ import (
 )
 
 // guardianRecoveryWithPluginCrash is examples/simulation/deployment.hcl
-// with agent's plugin crashed at atMs.
+// without its drawn agent crashes (a crashed agent has no plugin to
+// crash) with agent's plugin crashed at atMs.
 func guardianRecoveryWithPluginCrash(t testing.TB, atMs int, agent, plugin string) string {
 	t.Helper()
-	src, err := os.ReadFile(filepath.Join(protocolsDir(), "..", "simulation", "deployment.hcl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.ReplaceAll(string(src), `"../protocols/`, `"`+protocolsDir()+`/`) + fmt.Sprintf(`
+	return exampleWithoutDrawnCrashes(t) + fmt.Sprintf(`
 fault "plugin_crash" {
   at     = "%dms"
   agent  = %q

@@ -49,7 +49,7 @@ func TestExampleSwarmFiresEveryKind(t *testing.T) {
 		case k.Share < 0.10:
 			t.Errorf("%s fired in %d of 200 seeds (%.1f%%), under 10%%", kind, k.Fired, 100*k.Share)
 		default:
-			t.Logf("%-10s scheduled %3d fired %3d (%.1f%%)", kind, k.Scheduled, k.Fired, 100*k.Share)
+			t.Logf("%-15s scheduled %3d fired %3d (%.1f%%)", kind, k.Scheduled, k.Fired, 100*k.Share)
 		}
 	}
 }
