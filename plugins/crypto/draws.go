@@ -17,7 +17,8 @@ const drawsDir = drawepoch.Dir
 // hostRun names the current host run (drawepoch.HostRun).
 func hostRun() string { return drawepoch.HostRun() }
 
-// claimEpoch claims the crypto plugin's next draw epoch (drawepoch.Claim).
-func claimEpoch(stateDir, run string, seed uint64, authority sdk.AuthorityID) (uint64, error) {
-	return drawepoch.Claim("crypto", stateDir, run, seed, authority)
+// claimEpoch claims the crypto plugin's next draw epoch in mode
+// (drawepoch.Claim).
+func claimEpoch(stateDir, run string, seed uint64, authority sdk.AuthorityID, mode sdk.Mode) (uint64, error) {
+	return drawepoch.Claim("crypto", stateDir, run, seed, authority, mode)
 }

@@ -43,7 +43,7 @@ func (s *source) configure(_ context.Context, c *sdk.Configuration) error {
 	var stream *rand.ChaCha8
 	if c.Mode.Deterministic() {
 		var err error
-		if stream, err = randomops.ClaimStream(Name, c.StateDir, c.Seed, c.Authority); err != nil {
+		if stream, err = randomops.ClaimStream(Name, c.StateDir, c.Seed, c.Authority, c.Mode); err != nil {
 			return err
 		}
 	}

@@ -44,7 +44,7 @@ type streams struct {
 func (s *streams) configure(_ context.Context, c *sdk.Configuration) error {
 	by := map[sdk.AuthorityID]*rand.ChaCha8{}
 	if c.Authority != (sdk.AuthorityID{}) {
-		r, err := randomops.ClaimStream(Name, c.StateDir, c.Seed, c.Authority)
+		r, err := randomops.ClaimStream(Name, c.StateDir, c.Seed, c.Authority, c.Mode)
 		if err != nil {
 			return err
 		}

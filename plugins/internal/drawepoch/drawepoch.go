@@ -72,8 +72,13 @@ func HostRun() string {
 // renamed over the old one, and the directory synced, so after a crash the
 // record holds the new value or the old one, and the old one only if the
 // epoch was never used. A missing record is epoch 0; an unreadable or
-// corrupt one is an error, never a guess.
-func Claim(plugin, stateDir, run string, seed uint64, authority sdk.AuthorityID) (uint64, error) {
+// corrupt one is an error, never a guess. In the simulation mode the
+// record is written and renamed the same way but not synced: the state
+// directory is the simulator's, a simulated crash loses no file the
+// process wrote, and a sync only guards against the real machine losing
+// power, which a simulation does not model (the journal skips its syncs
+// in simulation for the same reason).
+func Claim(plugin, stateDir, run string, seed uint64, authority sdk.AuthorityID, mode sdk.Mode) (uint64, error) {
 	if stateDir == "" {
 		return 0, &sdk.ConfigError{Summary: "no state directory for seeded randomness",
 			Detail: "in the testing and simulation modes the " + plugin + " plugin records in its state directory which " +
@@ -93,7 +98,7 @@ func Claim(plugin, stateDir, run string, seed uint64, authority sdk.AuthorityID)
 	if epoch == math.MaxUint64 {
 		return 0, drawRecordError("every draw epoch of this seed, authority and run is used", fmt.Errorf("record %s", path))
 	}
-	if err := WriteSynced(path, []byte(strconv.FormatUint(epoch+1, 10)+"\n")); err != nil {
+	if err := write(path, []byte(strconv.FormatUint(epoch+1, 10)+"\n"), mode != sdk.Simulation); err != nil {
 		return 0, drawRecordError("cannot record the draw epoch", err)
 	}
 	return epoch, nil
@@ -161,7 +166,11 @@ func drawRecordError(summary string, err error) error {
 // file beside it is written and synced, then renamed over path, and the
 // directory is synced so that the rename survives a crash. (Plugins may not
 // import internal/atomicfile, which does not sync.)
-func WriteSynced(path string, data []byte) error {
+func WriteSynced(path string, data []byte) error { return write(path, data, true) }
+
+// write replaces the file at path with data through a temporary file
+// renamed over it, syncing the file and the directory if sync is set.
+func write(path string, data []byte, sync bool) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
 	if err != nil {
@@ -172,15 +181,20 @@ func WriteSynced(path string, data []byte) error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
+	if sync {
+		if err := tmp.Sync(); err != nil {
+			tmp.Close()
+			return err
+		}
 	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return err
+	}
+	if !sync {
+		return nil
 	}
 	d, err := os.Open(dir)
 	if err != nil {

@@ -47,9 +47,10 @@ func EpochStreamKey(seed uint64, authority sdk.AuthorityID, epoch uint64) [32]by
 // ClaimStream claims the plugin's next draw epoch for seed and authority
 // from its state directory (drawepoch.Claim: recorded durably before any
 // draw) and returns the stream of that epoch. plugin names the plugin in
-// the error of a configuration without a state directory.
-func ClaimStream(plugin, stateDir string, seed uint64, authority sdk.AuthorityID) (*rand.ChaCha8, error) {
-	epoch, err := drawepoch.Claim(plugin, stateDir, drawepoch.HostRun(), seed, authority)
+// the error of a configuration without a state directory; mode decides
+// whether the record is synced (drawepoch.Claim).
+func ClaimStream(plugin, stateDir string, seed uint64, authority sdk.AuthorityID, mode sdk.Mode) (*rand.ChaCha8, error) {
+	epoch, err := drawepoch.Claim(plugin, stateDir, drawepoch.HostRun(), seed, authority, mode)
 	if err != nil {
 		return nil, err
 	}
