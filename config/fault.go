@@ -38,6 +38,11 @@ const (
 	// negative) of virtual time, from At for Duration (to the end if 0):
 	// what the agent reads moves, virtual time itself does not.
 	FaultClockSkew = "clock_skew"
+	// FaultPluginCrash crashes Agent's plugin Plugin at At: the plugin's
+	// process ends and its supervisor starts a new one at once, over the
+	// plugin's state directory (what it made durable survives, what it
+	// held in memory is gone). It has no end.
+	FaultPluginCrash = "plugin_crash"
 )
 
 // Fault is a fault block: one fault injected on the simulation's virtual
@@ -51,6 +56,7 @@ const (
 //	fault "storage_failure" { at = "1s"  agent = "alice"  rate = 0.5  duration = "1s" }
 //	fault "reorder"         { at = "0s"  rate = 0.2  hold = "20ms"  duration = "1s" }
 //	fault "clock_skew"      { at = "0s"  agent = "bob"  offset = "-50ms"  duration = "1s" }
+//	fault "plugin_crash"    { at = "40ms"  agent = "carol"  plugin = "journal" }
 //
 // Each kind takes the attributes shown for it and no others (see the Fault*
 // constants for what they mean); at is required for all. A field is zero,
@@ -88,9 +94,14 @@ type Fault struct {
 	BetweenRange  hcl.Range
 	BetweenRanges []hcl.Range
 
-	// Agent names the agent a crash, storage failure or clock skew hits.
+	// Agent names the agent a crash, storage failure, clock skew or
+	// plugin crash hits.
 	Agent      string
 	AgentRange hcl.Range
+	// Plugin names the plugin (a plugin block's name) a plugin crash
+	// restarts.
+	Plugin      string
+	PluginRange hcl.Range
 
 	// Hold is the longest a reorder holds a message back, each held
 	// message drawing its own hold up to it (DefaultReorderHold when
@@ -123,6 +134,7 @@ var faultKinds = []faultKind{
 	{FaultStorageFailure, []string{"rate"}, []string{"agent", "duration"}},
 	{FaultReorder, []string{"rate"}, []string{"hold", "duration"}},
 	{FaultClockSkew, []string{"agent", "offset"}, []string{"duration"}},
+	{FaultPluginCrash, []string{"agent", "plugin"}, nil},
 }
 
 // DefaultReorderHold is how long a reorder fault that writes no hold holds
@@ -133,7 +145,7 @@ const DefaultReorderHold = 20 * time.Millisecond
 var faultExamples = map[string]string{
 	"at": `"1s"`, "duration": `"2s"`, "heal_after": `"1s"`, "restart_after": `"1s"`,
 	"min": `"10ms"`, "max": `"50ms"`, "rate": "0.1", "between": `["alice", "bob"]`, "agent": `"alice"`,
-	"hold": `"20ms"`, "offset": `"-50ms"`,
+	"hold": `"20ms"`, "offset": `"-50ms"`, "plugin": `"journal"`,
 }
 
 // faultMeanings says what each attribute is, in messages about a missing
@@ -144,6 +156,7 @@ var faultMeanings = map[string]string{
 	"max":     "the longest delay",
 	"agent":   "the agent it hits",
 	"offset":  "how far ahead (or, negative, behind) of virtual time the agent's clock reads",
+	"plugin":  "the plugin of the agent that crashes and restarts",
 }
 
 // faultSiblings groups attributes that say similar things, so one written
@@ -202,6 +215,11 @@ var faultSpec = bodySpec[Fault]{
 		{name: "agent", decode: func(d *decoder, f *Fault, a *hcl.Attribute) {
 			if s, ok := d.stringAttr(a, `"alice"`); ok {
 				f.Agent, f.AgentRange = s, a.Expr.Range()
+			}
+		}},
+		{name: "plugin", decode: func(d *decoder, f *Fault, a *hcl.Attribute) {
+			if s, ok := d.stringAttr(a, `"journal"`); ok {
+				f.Plugin, f.PluginRange = s, a.Expr.Range()
 			}
 		}},
 	},
@@ -325,6 +343,19 @@ func (d *decoder) checkFaultAgents(dep *Deployment) {
 		}
 		if f.AgentRange != (hcl.Range{}) {
 			d.checkAgentRef(dep, f.Agent, f.AgentRange, fmt.Sprintf("The %s fault at line %d hits agent %q", f.Kind, f.DeclRange.Start.Line, f.Agent))
+		}
+		if f.PluginRange != (hcl.Range{}) && dep.Plugin(f.Plugin) == nil {
+			names := make([]string, len(dep.Plugins))
+			for i, p := range dep.Plugins {
+				names[i] = p.Name
+			}
+			d.add(&hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Unknown plugin",
+				Detail: fmt.Sprintf("The %s fault at line %d crashes plugin %q, but no plugin block declares it.%s The deployment declares %s.",
+					f.Kind, f.DeclRange.Start.Line, f.Plugin, didYouMean(f.Plugin, names), quotedList(names, "and")),
+				Subject: f.PluginRange.Ptr(),
+			})
 		}
 	}
 }

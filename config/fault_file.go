@@ -52,7 +52,7 @@ func ParseFaults(src []byte, filename string, dep *Deployment) ([]*Fault, hcl.Di
 		return nil, finish(append(diags, numDiags...), fallback)
 	}
 	d := &decoder{diags: diags}
-	scratch := &Deployment{Agents: dep.Agents, Peers: dep.Peers}
+	scratch := &Deployment{Agents: dep.Agents, Peers: dep.Peers, Plugins: dep.Plugins}
 	faultFileSpec.decode(d, scratch, file.Body)
 	d.checkFaultAgents(scratch)
 	return scratch.Faults, finish(d.diags, fallback)
@@ -139,6 +139,9 @@ func faultAttrs(f *Fault) ([][2]string, error) {
 	case FaultClockSkew:
 		add("agent", strconv.Quote(f.Agent))
 		add("offset", ms(f.Offset))
+	case FaultPluginCrash:
+		add("agent", strconv.Quote(f.Agent))
+		add("plugin", strconv.Quote(f.Plugin))
 	default:
 		return nil, fmt.Errorf("cannot write a fault of kind %q as a fault block", f.Kind)
 	}
@@ -148,7 +151,7 @@ func faultAttrs(f *Fault) ([][2]string, error) {
 	if f.RestartAfter > 0 && f.Kind == FaultCrash {
 		add("restart_after", ms(f.RestartAfter))
 	}
-	if f.Duration > 0 && f.Kind != FaultPartition && f.Kind != FaultCrash {
+	if f.Duration > 0 && f.Kind != FaultPartition && f.Kind != FaultCrash && f.Kind != FaultPluginCrash {
 		add("duration", ms(f.Duration))
 	}
 	return attrs, nil

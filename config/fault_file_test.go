@@ -15,6 +15,9 @@ deployment "d" {
 agent "alice" {}
 agent "bob" {}
 agent "carol" {}
+plugin "journal" {
+  builtin = "storage"
+}
 `
 
 // Every kind written by WriteFaults parses back to the same values, and
@@ -30,6 +33,7 @@ func TestWriteFaultsParsesBackToTheSameFaults(t *testing.T) {
 		{Kind: FaultCrash, At: 1500 * time.Millisecond, Agent: "carol", RestartAfter: time.Millisecond},
 		{Kind: FaultStorageFailure, At: 0, Rate: 0.5},
 		{Kind: FaultStorageFailure, At: 0, Rate: 0.25, Agent: "bob", Duration: 2 * time.Second},
+		{Kind: FaultPluginCrash, At: 35 * time.Millisecond, Agent: "alice", Plugin: "journal"},
 	}
 	var b bytes.Buffer
 	if err := WriteFaults(&b, faults); err != nil {
@@ -46,7 +50,7 @@ func TestWriteFaultsParsesBackToTheSameFaults(t *testing.T) {
 		g := got[i]
 		if g.Kind != f.Kind || g.At != f.At || g.Rate != f.Rate || g.Min != f.Min || g.Max != f.Max ||
 			g.HealAfter != f.HealAfter || g.RestartAfter != f.RestartAfter || g.Duration != f.Duration ||
-			g.Agent != f.Agent || !slices.Equal(g.Between, f.Between) {
+			g.Agent != f.Agent || g.Plugin != f.Plugin || !slices.Equal(g.Between, f.Between) {
 			t.Errorf("fault %d: wrote %+v, read %+v", i, *f, *g)
 		}
 	}
@@ -68,6 +72,9 @@ func TestParseFaultsReportsMistakesAtTheirLines(t *testing.T) {
 		name, src, want string
 	}{
 		{"unknown agent", "fault \"crash\" {\n  at = \"1ms\"\n  agent = \"dave\"\n}\n", "Unknown agent@3:11"},
+		{"unknown plugin", "fault \"plugin_crash\" {\n  at = \"1ms\"\n  agent = \"bob\"\n  plugin = \"jurnal\"\n}\n", "Unknown plugin@4:12"},
+		{"plugin crash without its plugin", "fault \"plugin_crash\" {\n  at = \"1ms\"\n  agent = \"bob\"\n}\n", "Missing"},
+		{"plugin crash lasting", "fault \"plugin_crash\" {\n  at = \"1ms\"\n  agent = \"bob\"\n  plugin = \"journal\"\n  duration = \"1s\"\n}\n", "Argument not allowed for this fault@5:3"},
 		{"wrong attribute", "fault \"drop\" {\n  at = \"1ms\"\n  rate = 0.1\n  heal_after = \"1s\"\n}\n", "Argument not allowed for this fault@4:3"},
 		{"not a fault", "agent \"dave\" {}\n", "Unsupported block type@1:1"},
 		{"bare attribute", "rate = 0.1\n", "Unsupported argument@1:1"},

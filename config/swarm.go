@@ -29,6 +29,7 @@ import (
 //	  storage_failure        = 0.3           # the highest storage failure rate
 //	  storage_failure_length = "10ms..100ms" # how long a failure window lasts
 //	  clock_skew             = "10ms..200ms" # how far an agent's clock may be off, either way
+//	  plugin_crash           = 1             # at most this many plugin crash-restarts per seed
 //	}
 //
 // Every attribute is optional; a kind whose bound is absent or zero is
@@ -75,6 +76,12 @@ type Swarm struct {
 	// ClockSkew bounds how far ahead or behind of virtual time an agent's
 	// clock may read; its Range is zero when absent (no skew is drawn).
 	ClockSkew Span
+
+	// PluginCrash is the most plugin crash-restarts a seed may draw, each
+	// of one agent's own plugins (host/sim knows which plugins an agent
+	// owns: not those the simulation shares between agents).
+	PluginCrash      int
+	PluginCrashRange hcl.Range
 
 	// Window bounds when a drawn fault may start.
 	Window Span
@@ -145,6 +152,9 @@ var swarmSpec = bodySpec[Swarm]{
 		}},
 		{name: "clock_skew", decode: func(d *decoder, s *Swarm, a *hcl.Attribute) {
 			s.ClockSkew, _ = d.spanAttr(a, "10ms..200ms", positive)
+		}},
+		{name: "plugin_crash", decode: func(d *decoder, s *Swarm, a *hcl.Attribute) {
+			s.PluginCrash, s.PluginCrashRange = d.count(a, "1", 0, "")
 		}},
 		{name: "window", decode: func(d *decoder, s *Swarm, a *hcl.Attribute) {
 			s.Window, _ = d.spanAttr(a, "0ms..300ms", nonNegative)
@@ -242,6 +252,14 @@ func (d *decoder) checkSwarm(dep *Deployment) {
 			Summary:  "No agents to crash",
 			Detail:   fmt.Sprintf("crash = %d crashes agents, but this deployment declares no agent block. Declare one, or remove crash.", s.Crash),
 			Subject:  s.CrashRange.Ptr(),
+		})
+	}
+	if s.PluginCrash > 0 && len(dep.Agents) == 0 {
+		d.add(&hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "No agents to crash",
+			Detail:   fmt.Sprintf("plugin_crash = %d crashes agents' plugins, but this deployment declares no agent block. Declare one, or remove plugin_crash.", s.PluginCrash),
+			Subject:  s.PluginCrashRange.Ptr(),
 		})
 	}
 	if s.ClockSkew.Range != (hcl.Range{}) && len(dep.Agents) == 0 {

@@ -18,6 +18,10 @@ var ErrShutdown = errors.New("host is shutting down")
 // destination is not the calling authority.
 var ErrNotYourMail = errors.New("receive for another authority")
 
+// ErrNotRestartable marks a plugin that cannot be restarted in process
+// (Host.RestartPluginInProcess): it runs as a process, or is shared.
+var ErrNotRestartable = supervise.ErrNotRestartable
+
 type (
 	// LaunchError reports a plugin that could not be started.
 	LaunchError = supervise.LaunchError

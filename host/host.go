@@ -291,6 +291,15 @@ func (h *Host) Authority() effects.AuthorityID { return h.authority }
 // Plugins returns a snapshot of every plugin, in declaration order.
 func (h *Host) Plugins() []PluginStatus { return h.plugins.Status() }
 
+// RestartPluginInProcess ends the in-process instance of the plugin named
+// name and configures a fresh one over the same state directory, as a
+// restarted process would start (supervise.Manager.RestartInProcess): the
+// simulator's plugin_crash fault. It refuses (ErrNotRestartable) a plugin
+// run as a process or shared with other hosts.
+func (h *Host) RestartPluginInProcess(ctx context.Context, name string) error {
+	return h.plugins.RestartInProcess(ctx, name)
+}
+
 // Descriptors returns what each plugin described, by plugin name.
 func (h *Host) Descriptors() map[string]effects.Descriptor { return h.plugins.Descriptors() }
 

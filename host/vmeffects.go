@@ -38,16 +38,53 @@ func NewVMEffects(r *Router, mode effects.Mode, cfg vm.RegistryEffectsConfig) *V
 // tracing.StartSession; nil: not traced). Call it before the session runs.
 func (h *VMEffects) TraceSession(s *tracing.Session) { h.spans = s }
 
+// IdempotentRetries is how many times the VM's effect boundary makes an
+// idempotent call again after it failed retryable unavailable (a storage
+// write a failing disk refused, a plugin that restarted under it), before
+// the failure is the step's: the effect is safe to repeat, and a transient
+// failure of one call need not fail the whole protocol run. The retries
+// are immediate and bounded — no waiting, so a call the simulator's loop
+// makes never waits on virtual time, and a failure that persists still
+// fails the role, visibly, with the last attempt's error. The step records
+// only the call's final answer, so a replay (which calls no handler) is
+// unchanged; in simulation each attempt's failure is a seeded draw, so a
+// seed retries the same way every time.
+const IdempotentRetries = 4
+
 // Invoke routes an effect call through the agent's router, under the
-// calling role's span when the session is traced. An untraced session
-// does not look for the caller: every VM effect call pays this method.
+// calling role's span when the session is traced, and retries an
+// idempotent call that failed retryable unavailable (IdempotentRetries).
+// An untraced session does not look for the caller: every VM effect call
+// pays this method.
 func (h *VMEffects) Invoke(ctx context.Context, call *effects.Call) (effects.Value, error) {
 	if h.spans != nil {
 		if c, ok := vm.CallerFrom(ctx); ok {
 			ctx = h.spans.RoleContext(ctx, c.Role)
 		}
 	}
-	return h.RegistryEffects.Invoke(ctx, call)
+	v, err := h.RegistryEffects.Invoke(ctx, call)
+	for range IdempotentRetries {
+		if !h.worthRetrying(ctx, call.Op, err) {
+			break
+		}
+		v, err = h.RegistryEffects.Invoke(ctx, call)
+	}
+	return v, err
+}
+
+// worthRetrying says whether a call of op that ended with err may be made
+// again: it failed retryable unavailable, the operation is idempotent, and
+// the caller has not given up.
+func (h *VMEffects) worthRetrying(ctx context.Context, op effects.OpID, err error) bool {
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	var e *effects.Error
+	if !errors.As(err, &e) || e.Code != effects.CodeUnavailable || !e.Retryable {
+		return false
+	}
+	entry, ok := h.router.Registry().Lookup(op)
+	return ok && entry.Spec.Idempotent
 }
 
 // Acquire asks the session's own effects for a guard (RegistryEffects:

@@ -36,3 +36,56 @@ func TestVMEffectsRandomnessIsFreshInProduction(t *testing.T) {
 		}
 	}
 }
+
+// flaky fails its first failures calls with err, then answers how many
+// calls it has had.
+type flaky struct {
+	failures, calls int
+	err             error
+}
+
+func (f *flaky) Invoke(_ context.Context, _ *effects.Call) (effects.Value, error) {
+	f.calls++
+	if f.calls <= f.failures {
+		return effects.Value{}, f.err
+	}
+	return effects.Int(int64(f.calls)), nil
+}
+
+// The VM's effect boundary makes an idempotent call that failed retryable
+// unavailable again, up to IdempotentRetries times, and only that: a call
+// that keeps failing fails with its last error after 1+IdempotentRetries
+// attempts; a call that is not idempotent, or failed another way, is made
+// once.
+func TestVMEffectsRetriesIdempotentUnavailableCalls(t *testing.T) {
+	unavailable := &effects.Error{Code: effects.CodeUnavailable, Retryable: true, Message: "injected"}
+	for _, tc := range []struct {
+		name       string
+		idempotent bool
+		err        error
+		failures   int
+		wantCalls  int
+		wantErr    bool
+	}{
+		{"idempotent, transient", true, unavailable, 2, 3, false},
+		{"idempotent, as many failures as retries", true, unavailable, host.IdempotentRetries, host.IdempotentRetries + 1, false},
+		{"idempotent, persistent", true, unavailable, 100, host.IdempotentRetries + 1, true},
+		{"not idempotent", false, unavailable, 1, 1, true},
+		{"not retryable", true, &effects.Error{Code: effects.CodeUnavailable, Message: "failed for good"}, 1, 1, true},
+		{"another code", true, &effects.Error{Code: effects.CodeInvalidArgs, Retryable: true, Message: "bad"}, 1, 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			reg := effects.NewRegistry()
+			h := &flaky{failures: tc.failures, err: tc.err}
+			op := effects.OpSpec{ID: "flaky.op", Result: effects.KindInt, Idempotent: tc.idempotent, Determinism: effects.ReadsWorld}
+			if err := reg.Register("flaky", h, op); err != nil {
+				t.Fatal(err)
+			}
+			effs := host.NewVMEffects(host.NewRouter(reg, effects.DeriveAuthorityID("a", 1)), effects.Simulation, vm.RegistryEffectsConfig{Seed: 1})
+			_, err := effs.Invoke(context.Background(), &effects.Call{Op: "flaky.op", Args: effects.Null()})
+			if (err != nil) != tc.wantErr || h.calls != tc.wantCalls {
+				t.Fatalf("error %v after %d calls; want error %v after %d", err, h.calls, tc.wantErr, tc.wantCalls)
+			}
+		})
+	}
+}

@@ -10,7 +10,7 @@ import (
 // CoverageKinds are the fault kinds whose firing a simulation measures, in
 // the order a coverage table lists them.
 var CoverageKinds = []string{config.FaultDrop, config.FaultDelay, config.FaultDuplicate, config.FaultReorder,
-	config.FaultPartition, config.FaultCrash, config.FaultStorageFailure, config.FaultClockSkew}
+	config.FaultPartition, config.FaultCrash, config.FaultStorageFailure, config.FaultClockSkew, config.FaultPluginCrash}
 
 // FaultCoverage says, per fault kind of CoverageKinds that a seed
 // scheduled (written or drawn), whether one of its faults fired: acted on
@@ -31,7 +31,11 @@ var CoverageKinds = []string{config.FaultDrop, config.FaultDelay, config.FaultDu
 //   - storage_failure: a storage call of an agent it hits failed
 //     (sim-storage's injected count);
 //   - clock_skew: the skewed agent read its clock (sim-clock's skewed
-//     reads).
+//     reads);
+//   - plugin_crash: the restarted plugin served a call afterwards (its
+//     host's count of the plugin's calls grew), so the restart could have
+//     mattered; an agent crash after it starts the count again, and the
+//     new incarnation's count must pass the one at the plugin's restart.
 //
 // A fault scheduled after the simulation ended never fired.
 type FaultCoverage map[string]bool
@@ -144,6 +148,8 @@ func (tl *timeline) watched(f *config.Fault) (int64, error) {
 		return tl.storageFailures(f.Agent)
 	case config.FaultClockSkew:
 		return tl.skewedReads(f.Agent)
+	case config.FaultPluginCrash:
+		return tl.pluginCalls(f.Agent, f.Plugin), nil
 	}
 	return 0, nil
 }
@@ -225,7 +231,7 @@ func (tl *timeline) close(w *faultWatch, now netCounters) error {
 		w.fired = now.duplicated > w.start.duplicated
 	case config.FaultReorder:
 		w.fired = now.reordered > w.start.reordered
-	case config.FaultPartition, config.FaultCrash, config.FaultStorageFailure, config.FaultClockSkew:
+	case config.FaultPartition, config.FaultCrash, config.FaultStorageFailure, config.FaultClockSkew, config.FaultPluginCrash:
 		n, err := tl.watched(w.decl)
 		if err != nil {
 			return err

@@ -33,16 +33,31 @@ const (
 	lateCrashAtMs = 300
 )
 
-// guardianRecoveryWithCrash is examples/simulation/deployment.hcl (its
-// drop, partition, swarm and invariants included) with g1 crashed at atMs
-// and restarted forMs later.
-func guardianRecoveryWithCrash(t testing.TB, atMs, forMs int) string {
+// exampleWithoutDrawnCrashes is examples/simulation/deployment.hcl (its
+// drop, partition, swarm and invariants included) without its swarm's
+// agent crashes, for the tests that crash an agent themselves: a drawn
+// crash of the same agent would stack on theirs (a second crash-restart
+// of one agent in a run is not simulated yet: vm.Resume of a resumed
+// machine's log diverges).
+func exampleWithoutDrawnCrashes(t testing.TB) string {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join(protocolsDir(), "..", "simulation", "deployment.hcl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.ReplaceAll(string(src), `"../protocols/`, `"`+protocolsDir()+`/`) + fmt.Sprintf(`
+	text := strings.ReplaceAll(string(src), `"../protocols/`, `"`+protocolsDir()+`/`)
+	crash := regexp.MustCompile(`(?m)^  crash(_length)? +=.*\n`)
+	if len(crash.FindAllString(text, -1)) != 2 {
+		t.Fatal("the example's swarm block no longer draws crashes as this test expects: update exampleWithoutDrawnCrashes")
+	}
+	return crash.ReplaceAllString(text, "")
+}
+
+// guardianRecoveryWithCrash is exampleWithoutDrawnCrashes with g1 crashed
+// at atMs and restarted forMs later.
+func guardianRecoveryWithCrash(t testing.TB, atMs, forMs int) string {
+	t.Helper()
+	return exampleWithoutDrawnCrashes(t) + fmt.Sprintf(`
 fault "crash" {
   at            = "%dms"
   agent         = "g1"
@@ -321,12 +336,7 @@ func findAccepted(t *testing.T, a *agent.Agent, want sim.AcceptedReceipt) guard.
 // accepts a receipt twice — and the bundles show agents restarted
 // mid-protocol.
 func TestSwarmCrashesRestartFromDurableState(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join(protocolsDir(), "..", "simulation", "deployment.hcl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := strings.ReplaceAll(string(src), `"../protocols/`, `"`+protocolsDir()+`/`)
-	text = strings.Replace(text, "swarm {", "swarm {\n  crash = 2\n  crash_length = \"20ms..150ms\"\n  duplicate = 0.2", 1)
+	text := strings.Replace(exampleWithoutDrawnCrashes(t), "swarm {", "swarm {\n  crash = 2\n  crash_length = \"20ms..150ms\"", 1)
 	dep := deployment(t, text)
 	restarts := 0
 	fired := 0

@@ -45,7 +45,9 @@
 // a new one over what the agent had made durable — its state directory,
 // its sim-storage instances, its guard store, its seed-derived key — and
 // rebuilds each of its roles from its session log (vm.Resume); envelopes
-// for it wait in the network meanwhile.
+// for it wait in the network meanwhile. A plugin_crash fault (restart.go)
+// restarts one of an agent's own plugins in process, over its state
+// directory, taking no virtual time (host.RestartPluginInProcess).
 //
 // It may import host, host/agent, host/guard, host/session, host/sim/bundle,
 // effects, config, sdk and vm; nothing in host imports it.
@@ -69,5 +71,7 @@
 // A crash loses only what a process holds in memory: whatever an agent
 // keeps on disk in production (journal, storage, guard.db) must be kept
 // across a simulated crash too, or a crash would refill budgets and
-// reopen replays.
+// reopen replays. The same holds for a plugin's crash: only what the
+// plugin keeps in memory may be lost, and a restarted plugin must not
+// give a seeded draw again (its draw epoch is on disk).
 package sim

@@ -147,6 +147,8 @@ func (tl *timeline) applyFault(f *scheduledFault) (string, error) {
 			offset = 0
 		}
 		return fmt.Sprintf("agent %s clock %+dms", d.Agent, offset), tl.setSkew(d.Agent, offset)
+	case config.FaultPluginCrash:
+		return tl.crashPlugin(d.Agent, d.Plugin)
 	}
 	return "", fmt.Errorf("unknown fault kind %q", d.Kind)
 }
@@ -165,6 +167,21 @@ func (tl *timeline) setSkew(agent string, offset int64) error {
 	_, err := control(tl.ctx, tl.s.clock, effects.TimeControlSetSkew,
 		map[string]effects.Value{"authority": effects.Bytes(id[:]), "offset_ms": effects.Int(offset)})
 	return err
+}
+
+// agentPlugins are the names of the plugins each agent owns, in
+// declaration order: those a plugin crash may restart. The simulation's
+// shared plugins (SharedBuiltins: the network and the clock serve every
+// agent) are no agent's, and an agent's sim-storage instance is its disk
+// (durableBuiltins), which a process's crash does not touch.
+func (s *Simulation) agentPlugins() []string {
+	var out []string
+	for _, p := range s.dep.EffectivePlugins() {
+		if !slices.Contains(SharedBuiltins, p.Builtin) && !slices.Contains(durableBuiltins, p.Builtin) {
+			out = append(out, p.Name)
+		}
+	}
+	return out
 }
 
 // agentNames are the agents' names in declaration order.

@@ -62,7 +62,7 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 	if s.cfg.Mode != effects.Production && (s.dep.Swarm != nil || s.cfg.Faults != nil) {
 		l.drawn = s.cfg.Faults // a schedule replayed as given (Config.Faults)
 		if l.drawn == nil {
-			l.drawn = DrawFaults(s.dep.Swarm, s.agentNames(), s.dep.Faults, s.cfg.Seed)
+			l.drawn = DrawFaults(s.dep.Swarm, s.agentNames(), s.agentPlugins(), s.dep.Faults, s.cfg.Seed)
 		}
 		addSwarm(l.bundle, l.drawn)
 		faults = append(slices.Clone(faults), l.drawn...)

@@ -269,3 +269,59 @@ func (tl *timeline) deliveredTo(a *simAgent) (int64, error) {
 	}
 	return n, nil
 }
+
+// Crash and restart of one of an agent's plugins (fault "plugin_crash").
+// In production the plugin's process ends and its supervisor starts a new
+// one; in simulation the plugins run in process, so the agent's host
+// replaces the instance by a fresh one of the same built-in, configured
+// as a restarted process starts (host.RestartPluginInProcess): over the
+// same state directory, so what the plugin made durable survives — the
+// journal's database, the crypto plugin's sealed keys and its record of
+// used draw epochs, the random plugins' epochs — and what it held only in
+// memory is gone: the crypto plugin's signing nonces, the seeded random
+// streams' positions (a restarted stream is keyed by a new draw epoch, so
+// it never gives a draw again). The restart takes no virtual time: the
+// simulator's loop applies it between rounds and must not wait on the
+// virtual clock. A call in flight on the old instance fails retryable
+// unavailable, as in production; none can be at that instant here, since
+// an agent's own plugins never sleep on virtual time (only the shared
+// clock and network do) and the executor has quiesced.
+
+// crashPlugin restarts the plugin named plugin of the agent named name,
+// and describes it for the bundle. A plugin of an agent that is down has
+// no process to crash: nothing happens, and the bundle says so.
+func (tl *timeline) crashPlugin(name, plugin string) (string, error) {
+	a := tl.s.agentNamed(name)
+	if a == nil {
+		return "", fmt.Errorf("no agent %q", name)
+	}
+	if !slices.Contains(tl.s.agentPlugins(), plugin) {
+		return "", fmt.Errorf("plugin %q is not one of agent %s's own plugins (%v): the simulation shares the others between agents, or they are the agent's disk", plugin, name, tl.s.agentPlugins())
+	}
+	if a.down {
+		return fmt.Sprintf("agent %s plugin %s not crashed: the agent is down", name, plugin), nil
+	}
+	if err := tl.exec.quiesce(); err != nil {
+		return "", err
+	}
+	if err := a.agent.Host().RestartPluginInProcess(tl.ctx, plugin); err != nil {
+		return "", fmt.Errorf("agent %s: %w", name, err)
+	}
+	return fmt.Sprintf("agent %s plugin %s restarted: memory gone, state directory kept", name, plugin), nil
+}
+
+// pluginCalls is how many calls the named agent's plugin has served in
+// the agent's current incarnation: what a plugin crash watches
+// (coverage), since it fired once the restarted instance served one.
+func (tl *timeline) pluginCalls(name, plugin string) int64 {
+	a := tl.s.agentNamed(name)
+	if a == nil || a.down {
+		return 0
+	}
+	for _, st := range a.agent.Host().Plugins() {
+		if st.Name == plugin {
+			return int64(st.Calls)
+		}
+	}
+	return 0
+}

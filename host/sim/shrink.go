@@ -24,8 +24,8 @@ import (
 //  1. drop faults: halves of the schedule, then quarters, down to one
 //     fault at a time (delta debugging's chunks);
 //  2. simplify each fault that is left: partitions and crashes shorter
-//     (halved toward 1ms), partitions between fewer agents, crashes
-//     later (half way to the failure), rates lower (halved toward 0.001),
+//     (halved toward 1ms), partitions between fewer agents, crashes and
+//     plugin crashes later (half way to the failure), rates lower (halved toward 0.001),
 //     delays smaller (halved toward 1ms, the minimum toward 0), limited
 //     drops, duplicates and storage failures shorter;
 //
@@ -266,8 +266,8 @@ func simpler(f *config.Fault, endMs int64) []*config.Fault {
 		if d := (f.Offset / 2).Truncate(time.Millisecond); d != 0 && d != f.Offset {
 			edit(func(c *config.Fault) { c.Offset = d })
 		}
-	case config.FaultCrash:
-		if d, ok := halved(f.RestartAfter, time.Millisecond); ok {
+	case config.FaultCrash, config.FaultPluginCrash:
+		if d, ok := halved(f.RestartAfter, time.Millisecond); ok && f.Kind == config.FaultCrash {
 			edit(func(c *config.Fault) { c.RestartAfter = d })
 		}
 		end := time.Duration(endMs) * time.Millisecond
@@ -291,7 +291,7 @@ func simpler(f *config.Fault, endMs int64) []*config.Fault {
 			edit(func(c *config.Fault) { c.Rate = float64(pm/2) / 1000 })
 		}
 	}
-	if f.Kind != config.FaultPartition && f.Kind != config.FaultCrash {
+	if f.Kind != config.FaultPartition && f.Kind != config.FaultCrash && f.Kind != config.FaultPluginCrash {
 		if d, ok := halved(f.Duration, time.Millisecond); ok {
 			edit(func(c *config.Fault) { c.Duration = d })
 		}

@@ -45,7 +45,8 @@ func (r *swarmRand) span(s config.Span) time.Duration { return r.within(s.Min, s
 
 // DrawFaults draws seed's fault schedule from the swarm block's bounds:
 // the same fault values fault blocks produce, applied the same way. agents
-// are the deployment's agent names in declaration order. Each kind is
+// are the deployment's agent names in declaration order, plugins the
+// names of the plugins every agent owns (those a plugin crash may hit). Each kind is
 // drawn with probability one half (swarm testing: a seed that leaves a
 // fault out tests what that fault would have hidden), then its parameters
 // within the bounds, every fault starting inside the window; written are
@@ -67,7 +68,10 @@ func (r *swarmRand) span(s config.Span) time.Duration { return r.within(s.Min, s
 //     (one time in two) of all, for a window within
 //     storage_failure_length, so that runs can finish;
 //   - clock skew: each agent, one time in two (at least one agent), an
-//     offset within clock_skew, ahead or behind, to the end.
+//     offset within clock_skew, ahead or behind, to the end;
+//   - plugin crashes: 1 up to the bound, each of an agent and one of
+//     plugins (the plugins each agent owns: Simulation.agentPlugins),
+//     drawn independently (the same plugin may crash twice).
 //
 // The kinds are drawn in that order, the later ones after the earlier:
 // a bound added for a later kind leaves the earlier kinds' draws as they
@@ -75,7 +79,7 @@ func (r *swarmRand) span(s config.Span) time.Duration { return r.within(s.Min, s
 //
 // The result is sorted by start time (draw order for equal times). A nil
 // swarm draws nothing.
-func DrawFaults(sw *config.Swarm, agents []string, written []*config.Fault, seed uint64) []*config.Fault {
+func DrawFaults(sw *config.Swarm, agents, plugins []string, written []*config.Fault, seed uint64) []*config.Fault {
 	if sw == nil {
 		return nil
 	}
@@ -157,6 +161,13 @@ func DrawFaults(sw *config.Swarm, agents []string, written []*config.Fault, seed
 			Duration: max(r.span(sw.StorageFailureLength), time.Millisecond)})
 	}
 	out = append(out, drawSkews(r, sw.ClockSkew, agents, at)...)
+	if sw.PluginCrash > 0 && len(agents) > 0 && len(plugins) > 0 && r.coin() {
+		for range 1 + r.intn(int64(sw.PluginCrash)) {
+			agent := agents[r.intn(int64(len(agents)))]
+			plugin := plugins[r.intn(int64(len(plugins)))]
+			out = append(out, &config.Fault{Kind: config.FaultPluginCrash, At: at(), Agent: agent, Plugin: plugin})
+		}
+	}
 	slices.SortStableFunc(out, func(a, b *config.Fault) int { return int(a.At - b.At) })
 	return out
 }
@@ -256,6 +267,8 @@ func drawnLine(f *config.Fault) map[string]any {
 		}
 	case config.FaultClockSkew:
 		m["agent"], m["offset_ms"] = f.Agent, f.Offset.Milliseconds()
+	case config.FaultPluginCrash:
+		m["agent"], m["plugin"] = f.Agent, f.Plugin
 	}
 	return m
 }

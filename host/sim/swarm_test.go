@@ -64,7 +64,7 @@ func TestSwarmDrawsOneSchedulePerSeed(t *testing.T) {
 	}
 	schedules := map[string]uint64{}
 	for seed := uint64(1); seed <= 8; seed++ {
-		drawn := sim.DrawFaults(deployment(t, strings.ReplaceAll(src, "PROTOCOLS", protocolsDir())).Swarm, []string{"alice", "bob"}, nil, seed)
+		drawn := sim.DrawFaults(deployment(t, strings.ReplaceAll(src, "PROTOCOLS", protocolsDir())).Swarm, []string{"alice", "bob"}, nil, nil, seed)
 		var key strings.Builder
 		for _, f := range drawn {
 			key.WriteString(f.Kind + "@" + f.At.String() + ";")
@@ -191,7 +191,7 @@ func TestDrawnPartitionsKeepClearOfWrittenOnes(t *testing.T) {
 	}
 	drew := 0
 	for seed := uint64(1); seed <= 200; seed++ {
-		for _, f := range sim.DrawFaults(sw, []string{"a", "b", "c"}, written, seed) {
+		for _, f := range sim.DrawFaults(sw, []string{"a", "b", "c"}, nil, written, seed) {
 			if f.Kind != config.FaultPartition {
 				continue
 			}
@@ -273,7 +273,7 @@ func TestDrawnReorderStorageAndSkewStayInBounds(t *testing.T) {
 	drawn := map[string]int{}
 	for seed := uint64(1); seed <= 200; seed++ {
 		var old []*config.Fault
-		for _, f := range sim.DrawFaults(&more, agents, nil, seed) {
+		for _, f := range sim.DrawFaults(&more, agents, nil, nil, seed) {
 			drawn[f.Kind]++
 			switch f.Kind {
 			case config.FaultReorder:
@@ -296,7 +296,7 @@ func TestDrawnReorderStorageAndSkewStayInBounds(t *testing.T) {
 				t.Fatalf("seed %d: %s starts at %v, past the window", seed, f.Kind, f.At)
 			}
 		}
-		if want := sim.DrawFaults(&base, agents, nil, seed); !reflect.DeepEqual(old, want) {
+		if want := sim.DrawFaults(&base, agents, nil, nil, seed); !reflect.DeepEqual(old, want) {
 			t.Fatalf("seed %d: the earlier kinds drew %v with the new bounds, %v without", seed, old, want)
 		}
 	}

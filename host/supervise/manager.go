@@ -128,7 +128,8 @@ func New(cfg Config) (*Manager, error) {
 		m := newPlugin(p, policy, cfg.Logger.Named(p.Name), cfg.OnEvent)
 		m.wake = func() { mg.wake(m) }
 		if shared, ok := cfg.Shared[p.Name]; ok {
-			m.local, m.shared = shared, true
+			m.local.Store(shared)
+			m.shared = true
 		} else if cfg.InProcess && p.Builtin != "" && cfg.Builtins != nil {
 			newPlugin, ok := cfg.Builtins(p.Builtin)
 			if !ok {
@@ -138,7 +139,7 @@ func New(cfg Config) (*Manager, error) {
 			if err != nil {
 				return nil, &LaunchError{Plugin: p.Name, Reason: "invalid built-in plugin", Err: err}
 			}
-			m.local = local
+			m.local.Store(local)
 		}
 		mg.plugins = append(mg.plugins, m)
 	}

@@ -36,10 +36,16 @@ type Plugin struct {
 	replacedErr error
 	values      effects.Value // decoded config block
 
-	inst     atomic.Pointer[instance] // the instance serving calls; nil when none
-	local    *sdk.Local               // set instead for a plugin run in process
-	shared   bool                     // local is owned by someone else (Config.Shared)
-	starting *instance                // launched but not yet configured (Start only)
+	inst atomic.Pointer[instance] // the instance serving calls; nil when none
+	// local is set instead for a plugin run in process: the instance
+	// serving calls, replaced by RestartInProcess.
+	local atomic.Pointer[sdk.Local]
+	// localGen is odd while RestartInProcess replaces local, and moves on
+	// each time it does: a call that sees it change did not get its answer
+	// from the instance serving now (see invokeLocal).
+	localGen atomic.Uint64
+	shared   bool      // local is owned by someone else (Config.Shared)
+	starting *instance // launched but not yet configured (Start only)
 
 	// wake starts an idle (lazy) plugin; set by the host.
 	wake func()
@@ -147,8 +153,8 @@ func (m *Plugin) callDeadline(ctx context.Context, now time.Time) time.Time {
 }
 
 func (m *Plugin) invoke(ctx context.Context, call *effects.Call, deadline time.Time) (effects.Value, error) {
-	if m.local != nil {
-		return m.local.InvokeWithDeadline(ctx, call, deadline)
+	if m.local.Load() != nil {
+		return m.invokeLocal(ctx, call, deadline)
 	}
 	if ok, wait := m.breaker.allow(); !ok {
 		return effects.Value{}, &effects.Error{Code: effects.CodeUnavailable, Op: call.Op, Plugin: m.Name(), Retryable: true,
@@ -266,7 +272,7 @@ func (m *Plugin) status() PluginStatus {
 	}
 	st.Calls, st.Errors = m.calls.Load(), m.errors.Load()
 	st.P50, st.P99 = m.latency.quantile(0.5), m.latency.quantile(0.99)
-	st.InProcess = m.local != nil
+	st.InProcess = m.local.Load() != nil
 	st.Circuit = "closed"
 	if m.breaker.open() {
 		st.Circuit = "open"
@@ -309,15 +315,16 @@ func (m *Plugin) configure(ctx context.Context, inst *instance, req sdk.Configur
 	return nil
 }
 
-// configureLocal configures a plugin run in process (unless it is shared:
-// its owner configures it) and starts it if it is a service.
-func (m *Plugin) configureLocal(ctx context.Context, req sdk.ConfigureRequest, callbacks effects.Handler) error {
+// configureLocal configures l, an instance of a plugin run in process
+// (unless it is shared: its owner configures it), and starts it if it is
+// a service.
+func (m *Plugin) configureLocal(ctx context.Context, l *sdk.Local, req sdk.ConfigureRequest, callbacks effects.Handler) error {
 	if m.shared {
 		return nil
 	}
 	req.Config = m.values
 	var hdiags hcl.Diagnostics
-	for _, d := range m.local.Configure(ctx, req, callbacks) {
+	for _, d := range l.Configure(ctx, req, callbacks) {
 		sev := hcl.DiagWarning
 		if d.Error {
 			sev = hcl.DiagError
@@ -328,7 +335,7 @@ func (m *Plugin) configureLocal(ctx context.Context, req sdk.ConfigureRequest, c
 		return &DiagnosticsError{Diagnostics: hdiags}
 	}
 	if m.desc.Kind == effects.KindService {
-		if err := m.local.Start(ctx); err != nil {
+		if err := l.Start(ctx); err != nil {
 			return &LaunchError{Plugin: m.Name(), Reason: "service failed to start", Err: err}
 		}
 	}

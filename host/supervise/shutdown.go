@@ -28,7 +28,7 @@ func (mg *Manager) shutdown(ctx context.Context) error {
 		order = append(order, level...)
 	}
 	for _, m := range slices.Backward(order) {
-		if m.local != nil {
+		if m.local.Load() != nil {
 			mg.stopLocal(ctx, m)
 			continue
 		}
@@ -69,7 +69,7 @@ func (mg *Manager) stopLocal(ctx context.Context, m *Plugin) {
 	}
 	m.setState(StateStopping, "")
 	stopCtx, cancel := context.WithTimeout(ctx, m.policy.StopTimeout)
-	if err := m.local.Stop(stopCtx); err != nil {
+	if err := m.local.Load().Stop(stopCtx); err != nil {
 		m.logger.Warn("plugin did not stop cleanly", "error", err)
 	}
 	cancel()

@@ -139,8 +139,8 @@ func (mg *Manager) describeOnly(ctx context.Context, decl *config.Plugin, logger
 
 // launchDescribed starts one process and records what it describes.
 func (mg *Manager) launchDescribed(ctx context.Context, m *Plugin) (*instance, error) {
-	if m.local != nil {
-		return nil, m.setDescriptor(m.local.Describe())
+	if l := m.local.Load(); l != nil {
+		return nil, m.setDescriptor(l.Describe())
 	}
 	ctx, cancel := context.WithTimeout(ctx, mg.cfg.StartTimeout)
 	defer cancel()
@@ -248,7 +248,7 @@ func (mg *Manager) Configure(ctx context.Context, callbacks effects.Handler) err
 		for i, m := range level {
 			inst := m.starting
 			m.starting = nil
-			if m.lazy() && m.local == nil {
+			if m.lazy() && m.local.Load() == nil {
 				inst.kill(m.policy.StopTimeout)
 				m.setState(StateIdle, "lazy: starts on first use")
 				continue
@@ -271,7 +271,7 @@ func (mg *Manager) Configure(ctx context.Context, callbacks effects.Handler) err
 		}
 		for _, m := range level {
 			switch {
-			case m.local != nil:
+			case m.local.Load() != nil:
 				m.setState(StateReady, "in process")
 			case !m.lazy():
 				m.setState(StateReady, "")
@@ -347,16 +347,26 @@ func (mg *Manager) wake(m *Plugin) {
 func (mg *Manager) configureInstance(ctx context.Context, m *Plugin, inst *instance) error {
 	ctx, cancel := context.WithTimeout(ctx, mg.cfg.StartTimeout)
 	defer cancel()
-	stateDir := mg.pluginStateDir(m)
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
-		return &LaunchError{Plugin: m.Name(), Reason: "cannot create the plugin's state directory", Err: err}
+	req, err := mg.configureRequest(m)
+	if err != nil {
+		return err
 	}
-	req := sdk.ConfigureRequest{Mode: mg.cfg.Deployment.Mode, Seed: mg.cfg.Deployment.Seed,
-		Authority: mg.cfg.Authority, StateDir: stateDir}
-	if m.local != nil {
-		return m.configureLocal(ctx, req, mg.callbacks)
+	if l := m.local.Load(); l != nil {
+		return m.configureLocal(ctx, l, req, mg.callbacks)
 	}
 	return m.configure(ctx, inst, req, mg.callbacks)
+}
+
+// configureRequest is what every instance of m is configured with: the
+// deployment's mode and seed, the host's authority and m's own state
+// directory, created if need be.
+func (mg *Manager) configureRequest(m *Plugin) (sdk.ConfigureRequest, error) {
+	stateDir := mg.pluginStateDir(m)
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return sdk.ConfigureRequest{}, &LaunchError{Plugin: m.Name(), Reason: "cannot create the plugin's state directory", Err: err}
+	}
+	return sdk.ConfigureRequest{Mode: mg.cfg.Deployment.Mode, Seed: mg.cfg.Deployment.Seed,
+		Authority: mg.cfg.Authority, StateDir: stateDir}, nil
 }
 
 // spawn starts a fresh process for a plugin that has run before: launch,

@@ -205,7 +205,7 @@ func TestDrawEpochsStartAgainInANewHostRun(t *testing.T) {
 	dir := t.TempDir()
 	claim := func(run string) uint64 {
 		t.Helper()
-		epoch, err := claimEpoch(dir, run, 7, alice)
+		epoch, err := claimEpoch(dir, run, 7, alice, sdk.Testing)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"lukechampine.com/blake3"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/drawepoch"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -319,7 +320,7 @@ func (ks *keystore) write(ctx context.Context, k *heldKey) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return sdk.Errorf(sdk.CodeInternal, "keystore: %v", err)
 	}
-	if err := writeSynced(filepath.Join(dir, k.handle), sealed); err != nil {
+	if err := drawepoch.WriteSynced(filepath.Join(dir, k.handle), sealed); err != nil {
 		return sdk.Errorf(sdk.CodeInternal, "keystore: write key %s: %v", k.handle, err)
 	}
 	return nil

@@ -74,7 +74,7 @@ func (p *plugin) configure(_ context.Context, c *sdk.Configuration) error {
 	var epoch uint64
 	if c.Mode.Deterministic() {
 		var err error
-		if epoch, err = claimEpoch(c.StateDir, hostRun(), c.Seed, c.Authority); err != nil {
+		if epoch, err = claimEpoch(c.StateDir, hostRun(), c.Seed, c.Authority, c.Mode); err != nil {
 			return err
 		}
 	}

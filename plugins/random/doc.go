@@ -13,6 +13,13 @@
 //     is what makes a recorded trace replay. The derivation, the stream and
 //     the way each operation consumes it are therefore part of the
 //     plugin's contract; a test pins them.
+//   - A restart never repeats a draw: each configuration in those modes
+//     claims a draw epoch from the state directory
+//     (plugins/internal/drawepoch, recorded durably before any draw) and
+//     keys its stream by (seed, authority, epoch); the first
+//     configuration of a host run is epoch 0, the stream above, and a
+//     restarted plugin goes on with a new epoch's stream. A configuration
+//     with no state directory is refused rather than risk a repeat.
 //   - random_range is unbiased (rejection sampling), never a plain modulo.
 //
 // The operations (declarations and handlers, drawing from a Source) and the

@@ -33,10 +33,19 @@ type source struct {
 	seeded *rand.ChaCha8 // nil in production
 }
 
+// configure sets where the randomness comes from. In the testing and
+// simulation modes the seeded stream is that of a draw epoch claimed from
+// the state directory (randomops.ClaimStream), so that a restarted plugin
+// goes on with a new stream instead of giving its first draws again; the
+// first configuration of a run draws in epoch 0, the stream the plugin
+// always gave for its seed and authority.
 func (s *source) configure(_ context.Context, c *sdk.Configuration) error {
 	var stream *rand.ChaCha8
 	if c.Mode.Deterministic() {
-		stream = rand.NewChaCha8(randomops.StreamKey(c.Seed, c.Authority))
+		var err error
+		if stream, err = randomops.ClaimStream(Name, c.StateDir, c.Seed, c.Authority, c.Mode); err != nil {
+			return err
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

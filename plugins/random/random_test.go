@@ -178,3 +178,17 @@ const (
 	pinnedUUID    = `"c4589607-c6ef-4a74-bf9d-1eb96cb2fdf9"`
 	pinnedU64Last = "18106144557460208707u"
 )
+
+// TestRestartDoesNotRepeatDraws: the random plugin's seeded stream, like
+// sim-random's, goes on in a new draw epoch when the plugin is configured
+// again over its state directory (a restart), instead of repeating.
+func TestRestartDoesNotRepeatDraws(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	opts := []sdktest.Option{sdktest.WithMode(sdk.Testing, 42), sdktest.WithAuthority(alice), sdktest.WithStateDir(dir)}
+	first := mustInvoke(t, sdktest.New(t, random.New(), opts...), effects.RandomBytes32, sdk.Null())
+	restarted := mustInvoke(t, sdktest.New(t, random.New(), opts...), effects.RandomBytes32, sdk.Null())
+	if restarted.Equal(first) {
+		t.Errorf("the restarted plugin repeated its first draw %s", first)
+	}
+}

@@ -12,6 +12,13 @@
 // seeded mode therefore changes no value, and one sim-random instance
 // serving several agents gives each the stream it would have had alone.
 //
+// An instance of one authority (each agent's, as a host configures it)
+// keys that authority's stream by a draw epoch it claims from its state
+// directory at each configuration (randomops.ClaimStream,
+// plugins/internal/drawepoch): the first configuration of a run draws in
+// epoch 0, the stream above; a restarted instance goes on with a new
+// epoch's stream rather than giving its first draws again.
+//
 // Invariants a newcomer must not break:
 //
 //   - The same seed, authority and sequence of calls give the same values,
@@ -24,7 +31,8 @@
 // anyone who knows the seed. Production deployments use the random plugin.
 //
 // The package imports only sdk and effects from the project, and
-// plugins/internal/randomops and plugins/internal/standin for the
+// plugins/internal/randomops (and, through it, drawepoch) and
+// plugins/internal/standin for the
 // operations it shares with the random plugin; never plugins/random
 // itself. The test that it gives the random plugin's seeded values lives in
 // package plugins (standin_test.go).

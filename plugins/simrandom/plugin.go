@@ -33,10 +33,26 @@ type streams struct {
 	by   map[sdk.AuthorityID]*rand.ChaCha8
 }
 
+// configure starts the streams afresh. An instance of one authority with
+// a state directory (each agent's own, as a host configures it) starts
+// that authority's stream in a draw epoch claimed there
+// (randomops.ClaimStream), as the random plugin does: restarted, it goes
+// on with a new stream instead of giving its first draws again. An
+// instance shared between authorities (no authority of its own) keys each
+// authority's stream in epoch 0; whoever shares it must not restart it
+// within a run (host/sim does not share sim-random).
 func (s *streams) configure(_ context.Context, c *sdk.Configuration) error {
+	by := map[sdk.AuthorityID]*rand.ChaCha8{}
+	if c.Authority != (sdk.AuthorityID{}) {
+		r, err := randomops.ClaimStream(Name, c.StateDir, c.Seed, c.Authority, c.Mode)
+		if err != nil {
+			return err
+		}
+		by[c.Authority] = r
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.seed, s.by = c.Seed, map[sdk.AuthorityID]*rand.ChaCha8{}
+	s.seed, s.by = c.Seed, by
 	return nil
 }
 

@@ -139,3 +139,24 @@ func TestArguments(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartDoesNotRepeatDraws configures a second instance over the
+// first one's state directory, as a restarted process starts: its stream
+// is a new draw epoch's, so none of its first draws repeats the first
+// instance's, and a third instance over another directory (a new run)
+// gives the first instance's values again.
+func TestRestartDoesNotRepeatDraws(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	opts := []sdktest.Option{sdktest.WithMode(sdk.Simulation, 42), sdktest.WithAuthority(alice), sdktest.WithStateDir(dir)}
+	first := sequence(t, simrandom.New(), opts...)
+	restarted := sequence(t, simrandom.New(), opts...)
+	for i := range first {
+		if restarted[i].Equal(first[i]) {
+			t.Errorf("draw %d repeated after the restart: %s", i, first[i])
+		}
+	}
+	if again := sequence(t, simrandom.New(), sdktest.WithMode(sdk.Simulation, 42), sdktest.WithAuthority(alice)); !slices.EqualFunc(again, first, sdk.Value.Equal) {
+		t.Error("a fresh state directory did not give the seed's own stream")
+	}
+}

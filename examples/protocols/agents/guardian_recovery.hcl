@@ -4,7 +4,9 @@
 # never leaves the agent, and the signature cannot be passed off as one for
 # another purpose); the account verifies every approval over the same
 # purpose-prefixed bytes and grants the recovery when at least two (the
-# threshold) are valid.
+# threshold) are valid. Each guardian durably records (storage.store) the
+# challenge before it answers and its decision after, and the account and
+# the guardians record the grant.
 #
 # It needs an agent runtime (the device family is served by host/agent),
 # so it lives apart from the plain examples in ../, which the VM's tests
@@ -35,6 +37,13 @@ protocol "guardian_recovery" {
     bind  = "challenge"
   }
 
+  # Before it answers, each guardian durably records the challenge it is
+  # about to sign, so that after a restart it knows what it has approved
+  # (storage.store is idempotent: a write the disk refuses is retried).
+  invoke "Guardian[*]" "storage.store" {
+    args = { key = "recovery/challenge", value = "$challenge" }
+  }
+
   # Each guardian's device signs, then the guardian approves (sending the
   # signature) or declines.
   invoke "Guardian[*]" "device.sign" {
@@ -48,6 +57,9 @@ protocol "guardian_recovery" {
         sort  = "bytes"
         bind  = "approval[*]"
       }
+      invoke "Guardian[*]" "storage.store" {
+        args = { key = "recovery/decision", value = "$signature" }
+      }
       # "aura-device-sign/v1" 0x00 "recovery-approval" 0x00 challenge: the
       # bytes device.sign signed (effects.DeviceSigningMessage).
       invoke "Account" "crypto.ed25519_verify" {
@@ -57,6 +69,9 @@ protocol "guardian_recovery" {
     }
     branch "Decline" {
       send "Guardian[*]" "Account" "Decline" {}
+      invoke "Guardian[*]" "storage.store" {
+        args = { key = "recovery/decision", value = bytes("") }
+      }
       set "Account" "valid[*]" {
         value = false
       }
@@ -71,6 +86,13 @@ protocol "guardian_recovery" {
       send "Account" "Guardian[*]" "Granted" {
         value = "$challenge"
         sort  = "bytes"
+      }
+      # The account and every guardian durably record the grant.
+      invoke "Account" "storage.store" {
+        args = { key = "recovery/granted", value = "$challenge" }
+      }
+      invoke "Guardian[*]" "storage.store" {
+        args = { key = "recovery/outcome", value = "$challenge" }
       }
       now "Account" {
         result = "granted_at"
