@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"time"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/tracing"
@@ -42,14 +43,25 @@ func (h *VMEffects) TraceSession(s *tracing.Session) { h.spans = s }
 // idempotent call again after it failed retryable unavailable (a storage
 // write a failing disk refused, a plugin that restarted under it), before
 // the failure is the step's: the effect is safe to repeat, and a transient
-// failure of one call need not fail the whole protocol run. The retries
-// are immediate and bounded — no waiting, so a call the simulator's loop
-// makes never waits on virtual time, and a failure that persists still
-// fails the role, visibly, with the last attempt's error. The step records
-// only the call's final answer, so a replay (which calls no handler) is
-// unchanged; in simulation each attempt's failure is a seeded draw, so a
-// seed retries the same way every time.
-const IdempotentRetries = 4
+// failure of one call need not fail the whole protocol run. Before each
+// retry the role waits on the agent's clock (clock.sleep_ms: virtual time
+// in simulation, where a role's machine may sleep), RetryBackoff doubled
+// each time up to MaxRetryBackoff — 2.6 s in all — so that the retries
+// outlast a passing failure rather than draw against it back to back; a
+// deployment without a clock retries at once. A failure that persists
+// still fails the role, visibly, with the last attempt's error. The step
+// records only the call's final answer, so a replay (which calls no
+// handler) is unchanged; in simulation each attempt's failure is a seeded
+// draw and each wait virtual time, so a seed retries the same way every
+// time.
+const IdempotentRetries = 8
+
+// RetryBackoff is the wait before the first retry of an idempotent call;
+// MaxRetryBackoff caps the doubling.
+const (
+	RetryBackoff    = 10 * time.Millisecond
+	MaxRetryBackoff = 640 * time.Millisecond
+)
 
 // Invoke routes an effect call through the agent's router, under the
 // calling role's span when the session is traced, and retries an
@@ -63,13 +75,31 @@ func (h *VMEffects) Invoke(ctx context.Context, call *effects.Call) (effects.Val
 		}
 	}
 	v, err := h.RegistryEffects.Invoke(ctx, call)
+	wait := RetryBackoff
 	for range IdempotentRetries {
 		if !h.worthRetrying(ctx, call.Op, err) {
 			break
 		}
+		if h.backOff(ctx, call, wait) != nil {
+			break // the caller gave up while it waited: the failure stands
+		}
+		wait = min(2*wait, MaxRetryBackoff)
 		v, err = h.RegistryEffects.Invoke(ctx, call)
 	}
 	return v, err
+}
+
+// backOff waits d on the agent's clock before a retry of call, acting for
+// the same authority, context and session; at once when the deployment
+// serves no clock.
+func (h *VMEffects) backOff(ctx context.Context, call *effects.Call, d time.Duration) error {
+	if !h.router.Registry().Has(effects.ClockSleepMS) {
+		return nil
+	}
+	sleep := &effects.Call{Op: effects.ClockSleepMS, Authority: call.Authority, Context: call.Context, Session: call.Session,
+		Args: effects.Map(map[string]effects.Value{"ms": effects.Int(d.Milliseconds())})}
+	_, err := h.RegistryEffects.Invoke(ctx, sleep)
+	return err
 }
 
 // worthRetrying says whether a call of op that ended with err may be made

@@ -3,6 +3,7 @@ package host_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
@@ -87,5 +88,37 @@ func TestVMEffectsRetriesIdempotentUnavailableCalls(t *testing.T) {
 				t.Fatalf("error %v after %d calls; want error %v after %d", err, h.calls, tc.wantErr, tc.wantCalls)
 			}
 		})
+	}
+}
+
+// Before each retry the boundary waits on the agent's clock, the wait
+// doubling from RetryBackoff up to MaxRetryBackoff, so the retries of a
+// call outlast a failure that passes (a storage failure window) instead
+// of drawing against it back to back.
+func TestVMEffectsRetriesWaitOnTheClock(t *testing.T) {
+	reg := effects.NewRegistry()
+	h := &flaky{failures: 100, err: &effects.Error{Code: effects.CodeUnavailable, Retryable: true, Message: "injected"}}
+	if err := reg.Register("flaky", h, effects.OpSpec{ID: "flaky.op", Result: effects.KindInt, Idempotent: true, Determinism: effects.ReadsWorld}); err != nil {
+		t.Fatal(err)
+	}
+	var waits []int64
+	sleep := effects.HandlerFunc(func(_ context.Context, c *effects.Call) (effects.Value, error) {
+		ms, _ := c.Arg("ms").AsInt()
+		waits = append(waits, ms)
+		return effects.Null(), nil
+	})
+	if err := reg.Register("clock", sleep, effects.OpSpec{ID: effects.ClockSleepMS, Params: []effects.Param{{Name: "ms", Kind: effects.KindInt}}, Result: effects.KindNull, Determinism: effects.ReadsWorld}); err != nil {
+		t.Fatal(err)
+	}
+	effs := host.NewVMEffects(host.NewRouter(reg, effects.DeriveAuthorityID("a", 1)), effects.Simulation, vm.RegistryEffectsConfig{Seed: 1})
+	if _, err := effs.Invoke(context.Background(), &effects.Call{Op: "flaky.op", Args: effects.Null()}); err == nil {
+		t.Fatal("a call that keeps failing succeeded")
+	}
+	want := []int64{10, 20, 40, 80, 160, 320, 640, 640}
+	if !slices.Equal(waits, want) {
+		t.Fatalf("waited %v ms before the retries; want %v", waits, want)
+	}
+	if h.calls != host.IdempotentRetries+1 {
+		t.Fatalf("%d calls; want %d", h.calls, host.IdempotentRetries+1)
 	}
 }
