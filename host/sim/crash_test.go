@@ -18,7 +18,6 @@ import (
 	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/plugins"
-	"github.com/aurahost/aura-host/vm"
 )
 
 // crashAtMs is when the guardian-recovery tests crash g1: by then, in most
@@ -422,19 +421,18 @@ fault "crash" {
 	if want := (100 * time.Minute).Milliseconds(); r.FinishedMs < want {
 		t.Fatalf("finished at %dms of virtual time; the restarted sleeper sleeps its hour again from 40m, so not before %dms", r.FinishedMs, want)
 	}
-	if !strings.Contains(string(out.Bundle.Bytes()), "agent bob down: process state gone, 0 unsent messages lost") {
+	if !strings.Contains(string(out.Bundle.Bytes()), "agent bob down: process state gone, 0 committed sends not yet on the network") {
 		t.Fatalf("the bundle does not show bob's crash:\n%s", out.Bundle.Bytes())
 	}
 }
 
-// A send committed but not yet handed to the network is lost with the
-// process: here the sender crashes while it sleeps after its first send
-// (a running machine's outbox is not flushed). After the restart its
-// second send comes with the next sequence number, and the receiver
-// refuses the gap — the protocol has no retry, so the run fails, naming
-// the missing message, instead of the lost send coming back from memory
-// that a crash erased (before crash-restart, it did).
-func TestCrashLosesASendNotYetOnTheNetwork(t *testing.T) {
+// A send the machine committed before falling asleep is in its session
+// log but not yet on the network when its agent crashes: the log is the
+// role's outbox, so the restart sends it before anything the rebuilt
+// machine sends, and the receiver gets First then Second — the run
+// completes. (Without the resend the receiver refused Second as message 1
+// while message 0 never came, and the run failed.)
+func TestCrashSendsCommittedSendsAfterTheRestart(t *testing.T) {
 	proto, _ := filepath.Abs("testdata/send_then_sleep.hcl")
 	out := simulate(t, simBase+`
 run "lossy" {
@@ -448,13 +446,11 @@ fault "crash" {
   restart_after = "100ms"
 }
 `, 1)
-	if !strings.Contains(string(out.Bundle.Bytes()), "agent alice down: process state gone, 1 unsent messages lost") {
-		t.Fatalf("the bundle does not show alice losing her unsent First:\n%s", out.Bundle.Bytes())
+	if !strings.Contains(string(out.Bundle.Bytes()), "agent alice down: process state gone, 1 committed sends not yet on the network (sent after the restart)") {
+		t.Fatalf("the bundle does not show alice's First held over the crash:\n%s", out.Bundle.Bytes())
 	}
-	r := out.Runs[0]
-	var f *vm.Fault
-	if !errors.As(r.Err, &f) || f.Kind != vm.FaultContractViolation || !strings.Contains(f.Message, "message 1 arrived, expected 0") {
-		t.Fatalf("run ended with %v; want the receiver to refuse Second (message 1) while First (message 0) never came", r.Err)
+	if r := out.Runs[0]; r.Err != nil {
+		t.Fatalf("run ended with %v; want it to complete, First sent after the restart", r.Err)
 	}
 }
 

@@ -62,7 +62,9 @@ func (p *postOffice) flush(now int64) (int, error) {
 			if p.running(sm) {
 				continue
 			}
-			for _, msg := range sm.m.Drain() {
+			out := append(sm.resend, sm.m.Drain()...)
+			sm.resend = nil
+			for _, msg := range out {
 				dest, ok := r.destination(msg.To)
 				if !ok {
 					continue

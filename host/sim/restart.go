@@ -128,7 +128,7 @@ func (tl *timeline) crash(name string, down bool) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("agent %s down: process state gone, %d unsent messages lost", name, lost), nil
+		return fmt.Sprintf("agent %s down: process state gone, %d committed sends not yet on the network (sent after the restart)", name, lost), nil
 	}
 	if a.crashes == 0 {
 		return "agent " + name + " up (was not down)", nil
@@ -157,13 +157,14 @@ func (tl *timeline) machinesOf(a *simAgent) []*simMachine {
 	return out
 }
 
-// stop crashes a: each machine's committed steps are its session log, what
-// it had not yet handed to the network is lost, and the agent is shut
-// down. A machine asleep on the virtual clock (inside an effect: its step
-// not committed) is killed, its sleep cut short; the sends it committed
-// before falling asleep were never flushed (the post office drains only
-// idle machines), so they are lost with it. It returns the number of
-// messages lost.
+// stop crashes a: each machine's committed steps are its session log, and
+// the agent is shut down. A machine asleep on the virtual clock (inside an
+// effect: its step not committed) is killed, its sleep cut short; the
+// sends it committed before falling asleep were never flushed (the post
+// office drains only idle machines). They are in its log, which is
+// durable — the session log is the role's outbox — so the restart sends
+// them (restart); what is lost is the step in progress, which runs again.
+// It returns the number of committed sends not yet on the network.
 func (tl *timeline) stop(a *simAgent) (int, error) {
 	if g := tl.s.cfg.Granularity; g != policy.Full {
 		return 0, fmt.Errorf("agent %s crashed: rebuilding its roles needs their full session logs, the trace granularity is %s; simulate with full granularity", a.name, g)
@@ -177,7 +178,8 @@ func (tl *timeline) stop(a *simAgent) (int, error) {
 	for _, sm := range tl.machinesOf(a) {
 		sm.log = sm.m.Trace() // asleep or idle: nothing records while it is read
 		tl.exec.kill(sm)
-		lost += len(sm.m.Drain())
+		sm.unsent = len(sm.m.Drain())
+		lost += sm.unsent
 	}
 	a.down = true
 	if err := a.agent.Shutdown(tl.ctx); err != nil {
@@ -201,16 +203,22 @@ func (tl *timeline) restart(a *simAgent) (int, error) {
 			sm.log = sm.m.Trace() // bound while the agent was down: nothing logged
 		}
 		cfg := tl.s.machineConfig(sm.run, a, sm.role, policy.Signals{})
-		m, _, err := vm.Resume(tl.ctx, sm.run.prog, cfg, sm.log)
+		m, sent, err := vm.Resume(tl.ctx, sm.run.prog, cfg, sm.log)
 		if err != nil {
 			return 0, fmt.Errorf("restart agent %s: resume role %s of run %q: %w", a.name, sm.role, sm.run.decl.Name, err)
 		}
-		// The sends Resume hands back were on the network before the
-		// crash (the loop flushes every idle machine each round, and a
-		// crash falls between rounds), or were lost with a machine that
-		// crashed asleep: none is sent again. The rebuilt machine's
-		// sequence numbers go on after them, so a peer that never got a
-		// lost one sees the gap.
+		// Resume hands back every send the log commits, in send order.
+		// All but the last sm.unsent were on the network before the crash
+		// (the loop flushes every idle machine each round, and a crash
+		// falls between rounds): they are not sent again. The last
+		// sm.unsent were committed by a machine that crashed asleep
+		// before the post office drained it; the log is their outbox, so
+		// they go out with the next flush, before anything the rebuilt
+		// machine sends, and the peer sees its sequence unbroken.
+		if n := min(sm.unsent, len(sent)); n > 0 {
+			sm.resend = slices.Clone(sent[len(sent)-n:])
+		}
+		sm.unsent = 0
 		replayed += len(sm.log.Entries)
 		sm.m, sm.log = m, nil
 	}

@@ -655,6 +655,11 @@ type simMachine struct {
 	// log is the session log kept while its agent is down: the steps the
 	// machine had committed when it crashed, from which it is rebuilt.
 	log *trace.Trace
+	// unsent counts the sends the machine had committed but not handed to
+	// the network when its agent crashed; resend holds them again once
+	// the machine is rebuilt, for the post office's next flush.
+	unsent int
+	resend []vm.Message
 	// times are the virtual-time marks of the machine's trace, written to
 	// the bundle (bundle.TimeMark): the entries from each mark's index on
 	// happened at its time.
