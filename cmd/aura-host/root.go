@@ -27,11 +27,20 @@ type globals struct {
 // validate, plugins, protocol run, simulate) only warnings, so that its
 // output is the answer; -v is --log-level info.
 func (g *globals) logger(w io.Writer, quiet bool) (hclog.Logger, error) {
+	if quiet {
+		return g.loggerAt(w, "warn")
+	}
+	return g.loggerAt(w, "info")
+}
+
+// loggerAt is the logger at the level --log-level names, else at quiet
+// (raised to info by -v).
+func (g *globals) loggerAt(w io.Writer, quiet string) (hclog.Logger, error) {
 	name := g.logLevel
 	if name == "" {
-		name = "info"
-		if quiet && !g.verbose {
-			name = "warn"
+		name = quiet
+		if g.verbose {
+			name = "info"
 		}
 	}
 	level := hclog.LevelFromString(name)

@@ -65,7 +65,9 @@ gives another; --seeds A..B sweeps a range, printing each failing seed with
 the command that reproduces it, and a summary. On a terminal, a sweep that
 lasts over a second draws a progress line on stderr (seeds done of the
 total, failures so far, seeds per second, ETA), redrawn in place and
-erased at the end; piped, it prints none (--progress).
+erased at the end; piped, it prints none (--progress). A sweep logs errors
+only (its seeds' warnings are mostly what the faults were drawn to cause:
+a duplicate refused as a replay); -v or --log-level warn shows them.
 
 Shrinking. When a sweep finds a failing seed, the first one's fault
 schedule (the file's fault blocks plus what the seed drew from the swarm
@@ -152,7 +154,15 @@ func runSimulate(cmd *cobra.Command, g *globals, f *simulateFlags, file string) 
 			return fmt.Errorf("--seeds %q: %w, e.g. --seeds 1..200", f.seeds, err)
 		}
 	}
-	logger, err := g.logger(stderr, true)
+	// A sweep logs errors only: its seeds' warnings — an envelope the
+	// guard chain refused as a replay under a duplicate fault, say — are
+	// what the faults were drawn to cause, and thousands of seeds would
+	// bury the summary under them; -v or --log-level shows them.
+	quiet := "warn"
+	if f.seeds != "" {
+		quiet = "error"
+	}
+	logger, err := g.loggerAt(stderr, quiet)
 	if err != nil {
 		return err
 	}
