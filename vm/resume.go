@@ -129,13 +129,25 @@ func (r *Replayer) catchUp(live, rec *trace.Entry) {
 	live.OrderingKey = rec.OrderingKey
 }
 
-// logEnded reports whether m is being resumed and has replayed its whole
-// log: it stops there, before its next step (Run returns Waiting), even
-// inside a turn, since the first machine may have crashed inside that
-// step (an effect that had not returned) and the step runs again live.
+// logEnded reports whether m is being resumed and must not take its next
+// step now: it has replayed its whole log (it stops there, before its
+// next step, even inside a turn, since the first machine may have crashed
+// inside that step — an effect that had not returned — and the step runs
+// again live), or the log's next entry is a delivery the first machine
+// received at the step m has reached, before it took another turn (a
+// turn there would be a blocked one the first machine never took, and
+// the delivery would then come a step late). replayLog makes the delivery
+// and runs m on.
 func (m *Machine) logEnded() bool {
 	r := m.cfg.replay
-	return r != nil && r.resume == m && r.pos == len(r.trace.Entries)
+	if r == nil || r.resume != m {
+		return false
+	}
+	if r.pos == len(r.trace.Entries) {
+		return true
+	}
+	next := &r.trace.Entries[r.pos]
+	return next.Kind == trace.KindDeliver && next.OrderingKey <= m.steps
 }
 
 // skipBlocked counts blocked turns until the step counter reaches step.

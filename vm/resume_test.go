@@ -50,35 +50,76 @@ func TestResumeContinuesAsIfUninterrupted(t *testing.T) {
 				for crashAt := 0; crashAt < rounds; crashAt++ {
 					host := c.host()
 					got, _ := runHostedWith(t, c.prog, host, session, func(round int, machines map[string]*Machine) {
-						if round != crashAt {
-							return
+						if round == crashAt {
+							machines[role] = resumeRole(t, c.prog, host, session, role, round, machines[role].Trace())
 						}
-						log := machines[role].Trace()
-						m, sent, err := Resume(context.Background(), c.prog,
-							Config{Effects: host, Roles: []string{role}, Session: session, Granularity: policy.Full, StepMultiplier: 64}, log)
-						if err != nil {
-							t.Fatalf("resume %s after round %d: %v", role, round, err)
-						}
-						if n := countSends(log); len(sent) != n {
-							t.Fatalf("resume %s after round %d handed back %d sends, the log has %d", role, round, len(sent), n)
-						}
-						if rebuilt := m.Trace(); !slices.EqualFunc(rebuilt.Entries, log.Entries, func(a, b trace.Entry) bool {
-							return a.EffectID == b.EffectID && a.SameRequest(&b) && a.SameOutcome(&b)
-						}) {
-							t.Fatalf("resume %s after round %d: the rebuilt trace is not the log, step numbers included", role, round)
-						}
-						machines[role] = m
 					})
-					for _, r := range c.prog.Protocol.Roles {
-						a, b := want[r].Trace(), got[r].Trace()
-						if !slices.EqualFunc(a.Entries, b.Entries, sameEntry) {
-							t.Fatalf("%s crashed after round %d: %s's trace differs from the uninterrupted run's (%d entries, want %d)",
-								role, crashAt, r, len(b.Entries), len(a.Entries))
-						}
+					checkSameRun(t, c.prog, want, got, fmt.Sprintf("%s crashed after round %d", role, crashAt))
+				}
+			}
+		})
+	}
+}
+
+// A machine rebuilt from a log that a rebuilt machine wrote — its agent
+// crashed twice in one run — goes on as if uninterrupted too: the second
+// log holds deliveries the first rebuilt machine received before it took
+// another turn, which the replay must make at the same step (a blocked
+// turn taken before one of them numbered it a step late, and the second
+// resume diverged).
+func TestResumeTwiceContinuesAsIfUninterrupted(t *testing.T) {
+	session := effects.DeriveSessionID("resume-twice", 1)
+	for _, c := range resumeCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			want, _ := runHosted(t, c.prog, c.host(), session)
+			rounds := 0
+			runHostedWith(t, c.prog, c.host(), session, func(round int, _ map[string]*Machine) { rounds = round + 1 })
+			for _, role := range c.prog.Protocol.Roles {
+				for first := 0; first < rounds; first++ {
+					for second := first + 1; second < min(rounds, first+4); second++ {
+						host := c.host()
+						got, _ := runHostedWith(t, c.prog, host, session, func(round int, machines map[string]*Machine) {
+							if round == first || round == second {
+								machines[role] = resumeRole(t, c.prog, host, session, role, round, machines[role].Trace())
+							}
+						})
+						checkSameRun(t, c.prog, want, got, fmt.Sprintf("%s crashed after rounds %d and %d", role, first, second))
 					}
 				}
 			}
 		})
+	}
+}
+
+// resumeRole rebuilds role's machine from its log after round, checking
+// that it hands back every logged send and that its trace is the log.
+func resumeRole(t *testing.T, prog *Program, host Effects, session effects.SessionID, role string, round int, log *trace.Trace) *Machine {
+	t.Helper()
+	m, sent, err := Resume(context.Background(), prog,
+		Config{Effects: host, Roles: []string{role}, Session: session, Granularity: policy.Full, StepMultiplier: 64}, log)
+	if err != nil {
+		t.Fatalf("resume %s after round %d: %v", role, round, err)
+	}
+	if n := countSends(log); len(sent) != n {
+		t.Fatalf("resume %s after round %d handed back %d sends, the log has %d", role, round, len(sent), n)
+	}
+	if rebuilt := m.Trace(); !slices.EqualFunc(rebuilt.Entries, log.Entries, func(a, b trace.Entry) bool {
+		return a.EffectID == b.EffectID && a.SameRequest(&b) && a.SameOutcome(&b)
+	}) {
+		t.Fatalf("resume %s after round %d: the rebuilt trace is not the log, step numbers included", role, round)
+	}
+	return m
+}
+
+// checkSameRun fails unless every role's trace in got is the uninterrupted
+// run's in want, step numbers aside.
+func checkSameRun(t *testing.T, prog *Program, want, got map[string]*Machine, what string) {
+	t.Helper()
+	for _, r := range prog.Protocol.Roles {
+		a, b := want[r].Trace(), got[r].Trace()
+		if !slices.EqualFunc(a.Entries, b.Entries, sameEntry) {
+			t.Fatalf("%s: %s's trace differs from the uninterrupted run's (%d entries, want %d)", what, r, len(b.Entries), len(a.Entries))
+		}
 	}
 }
 

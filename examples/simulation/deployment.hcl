@@ -127,14 +127,15 @@ fault "partition" {
 # 30%; a crash of one agent, down 10ms to 100ms and restarted from its
 # durable state; a storage failure rate up to 20%, of one agent's disk or
 # every agent's, for 200ms to 500ms (the protocol stores the challenge,
-# the decisions and the grant; an idempotent call refused is retried, up
-# to 4 times, at the VM's effect boundary); and up to two crash-restarts
+# the decisions and the grant; an idempotent call refused is retried at
+# the VM's effect boundary, up to 8 times, after waits on the agent's
+# clock of 10ms doubling to 640ms); and up to two crash-restarts
 # of an agent's own plugins (journal, crypto or random: what they made
 # durable survives, what they held in memory does not). The bundle's
 # swarm line lists what a seed drew; a sweep (--seeds) ends with the
 # share of the seeds in which each kind of fault fired: over seeds
 # 1..1000 every kind fires in more than 10% of them, and every seed
-# passes (README, "Simulation").
+# passes (README, "Simulation"); over 1..10000 too (BENCHMARKS.md).
 swarm {
   delay                  = "0ms..30ms"
   partitions             = 2
