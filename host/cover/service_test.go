@@ -355,7 +355,11 @@ func TestStatusWhileTicking(t *testing.T) {
 		tick(t, s, f, 500*time.Millisecond)
 	}
 	<-done
-	if ps, _ := s.Status().Peer(peer); ps.AppSent != 200 || f.renewals < 2 {
+	// How many times the path was renewed depends on where the
+	// goroutine's sends fell among the ticks (a renewal follows traffic
+	// after an expiry), so only that one path was made is checked here;
+	// the expiry and renewal rules have tests of their own.
+	if ps, _ := s.Status().Peer(peer); ps.AppSent != 200 || f.renewals < 1 {
 		t.Fatalf("%+v after 200 observed sends and %d renewals", ps, f.renewals)
 	}
 }
