@@ -339,18 +339,7 @@ func TestSwarmCrashesRestartFromDurableState(t *testing.T) {
 	restarts := 0
 	fired := 0
 	for seed := uint64(1); seed <= 100; seed++ {
-		s, err := sim.New(context.Background(), sim.Config{Deployment: dep, Seed: seed, Builtins: plugins.Lookup, Logger: quietLogger(t)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := s.Run(context.Background())
-		s.Close(context.Background())
-		if err != nil {
-			t.Fatalf("seed %d: %v", seed, err)
-		}
-		if out.Failed() {
-			t.Fatalf("seed %d: run %v, invariant %v\n%s", seed, out.Runs[0].Err, out.Violation, out.Bundle.Bytes())
-		}
+		out := simulatePassing(t, dep, seed)
 		for _, m := range restarted.FindAllSubmatch(out.Bundle.Bytes(), -1) {
 			if n, _ := strconv.Atoi(string(m[2])); n > 0 {
 				restarts++
@@ -386,18 +375,7 @@ fault "crash" {
 `)
 	twice := 0
 	for _, seed := range []uint64{201, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20} {
-		s, err := sim.New(context.Background(), sim.Config{Deployment: dep, Seed: seed, Builtins: plugins.Lookup, Logger: quietLogger(t)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := s.Run(context.Background())
-		s.Close(context.Background())
-		if err != nil {
-			t.Fatalf("seed %d: %v", seed, err)
-		}
-		if out.Failed() {
-			t.Fatalf("seed %d: run %v, invariant %v\n%s", seed, out.Runs[0].Err, out.Violation, out.Bundle.Bytes())
-		}
+		out := simulatePassing(t, dep, seed)
 		if strings.Count(string(out.Bundle.Bytes()), "agent g1 up: restarted from its durable state") == 2 {
 			twice++
 		}
@@ -406,6 +384,25 @@ fault "crash" {
 		t.Fatal("g1 restarted twice in none of the seeds: the test no longer stacks two crashes")
 	}
 	t.Logf("g1 restarted twice in %d of 21 seeds", twice)
+}
+
+// simulatePassing simulates seed of dep and fails the test unless every
+// run passed and every invariant held.
+func simulatePassing(t *testing.T, dep *config.Deployment, seed uint64) *sim.Outcome {
+	t.Helper()
+	s, err := sim.New(context.Background(), sim.Config{Deployment: dep, Seed: seed, Builtins: plugins.Lookup, Logger: quietLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Run(context.Background())
+	s.Close(context.Background())
+	if err != nil {
+		t.Fatalf("seed %d: %v", seed, err)
+	}
+	if out.Failed() {
+		t.Fatalf("seed %d: run %v, invariant %v\n%s", seed, out.Runs[0].Err, out.Violation, out.Bundle.Bytes())
+	}
+	return out
 }
 
 // A seed with a crash-restart gives the same bundle, byte for byte, on
