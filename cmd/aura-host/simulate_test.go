@@ -366,3 +366,29 @@ func TestSimulateReportsMistakesAtTheirLine(t *testing.T) {
 		}
 	}
 }
+
+// --state-dir places the seeds' throwaway state, and says where in the
+// sweep's first line; a directory that is missing, a file or on a kernel
+// filesystem is refused before any seed runs.
+func TestSimulateStateDir(t *testing.T) {
+	dep := simulationDeployment(t)
+	dir := t.TempDir()
+	out, stderr, code := cli(t, "simulate", dep, "--seeds", "1..2", "--state-dir", dir)
+	if code != 0 || !strings.Contains(out, "; state under "+dir+"\n") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("the sweep left %v in %s", left, dir)
+	}
+	file := writeFile(t, "not-a-dir", "")
+	for arg, want := range map[string]string{
+		filepath.Join(dir, "missing"): "create it, or leave --state-dir out",
+		file:                          "is a regular file, not a directory",
+		"/proc/self":                  "lies under /proc, a kernel filesystem",
+	} {
+		out, stderr, code := cli(t, "simulate", dep, "--seeds", "1..2", "--state-dir", arg)
+		if code == 0 || out != "" || !strings.Contains(stderr, want) {
+			t.Errorf("--state-dir %s: exit %d, want an error saying %q before any seed\n%s\n%s", arg, code, want, out, stderr)
+		}
+	}
+}

@@ -26,8 +26,14 @@ func (e *BadPathError) Error() string {
 
 // specialRoots are the kernel's own filesystems: nothing aura-host keeps
 // belongs there (a file under /proc or /sys is not storage; /dev holds
-// devices).
+// devices) — except under memoryRoot.
 var specialRoots = []string{"/proc", "/sys", "/dev"}
+
+// memoryRoot is the one place under /dev that holds ordinary files: a
+// memory filesystem (tmpfs) for files shared through memory. Files there
+// vanish at reboot, like those of a /tmp in memory; simulations keep
+// their throwaway state there (host/sim).
+const memoryRoot = "/dev/shm"
 
 // CheckDir checks a directory the host will create if missing and keep
 // state in (a deployment's state_dir): it must not lie on a kernel
@@ -44,7 +50,7 @@ func CheckDir(dir, what string) error {
 	switch {
 	case err == nil && !info.IsDir():
 		return &BadPathError{Path: abs, What: what, Problem: fmt.Sprintf("is a %s, not a directory", typeName(info.Mode().Type())),
-			Fix: fmt.Sprintf("point %s at a directory (or a path to create one), or remove %s", what, abs)}
+			Fix: fmt.Sprintf("point %s at a directory, or a path where one can be created", what)}
 	case err == nil:
 		return Dir(abs, what)
 	case !missing(err):
@@ -87,14 +93,22 @@ func absolute(p, what string) (string, error) {
 	}
 	resolved := resolveExisting(abs)
 	for _, cand := range []string{abs, resolved} {
+		if within(cand, memoryRoot) {
+			continue
+		}
 		for _, root := range specialRoots {
-			if cand == root || strings.HasPrefix(cand, root+"/") {
+			if within(cand, root) {
 				return "", &BadPathError{Path: abs, What: what, Problem: fmt.Sprintf("lies under %s, a kernel filesystem, not storage", root),
 					Fix: "choose a path on an ordinary filesystem, such as one under the deployment's directory"}
 			}
 		}
 	}
 	return resolved, nil
+}
+
+// within reports whether path is root or lies under it.
+func within(path, root string) bool {
+	return path == root || strings.HasPrefix(path, root+"/")
 }
 
 // resolveExisting resolves the symbolic links of the longest existing

@@ -37,6 +37,8 @@ func TestCheckDirAndCheckFile(t *testing.T) {
 		{"file: an existing file", file, CheckFile, ""},
 		{"file: a directory", dir, CheckFile, "is a directory; it must name the file itself"},
 		{"file: a device", "/dev/null", CheckFile, "lies under /dev"},
+		{"dir: the memory filesystem", "/dev/shm/aura-test-never-made", CheckDir, ""},
+		{"dir: next to the memory filesystem", "/dev/shmx/aura", CheckDir, "lies under /dev"},
 		{"file: under /proc", "/proc/self/environ", CheckFile, "lies under /proc"},
 		{"file: under a regular file", filepath.Join(file, "x.db"), CheckFile, "cannot be created"},
 	} {

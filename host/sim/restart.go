@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/agent"
@@ -69,6 +70,32 @@ type durable struct {
 	keys  func(effects.AuthorityID) (ed25519.PublicKey, bool)
 }
 
+// MemoryTempDir is where a simulation keeps its throwaway state by
+// default: /dev/shm, a memory filesystem, when it is a directory this
+// process may write in; else os.TempDir(). A simulation's files live only
+// as long as it does, so a disk buys them nothing, and costs much: on a
+// virtual disk, creating, syncing and removing each seed's databases and
+// directories took half a sweep's wall time (BENCHMARKS.md, issue 15).
+func MemoryTempDir() string {
+	if memoryDirUsable() {
+		return memoryDir
+	}
+	return os.TempDir()
+}
+
+// memoryDir is the memory filesystem MemoryTempDir prefers.
+const memoryDir = "/dev/shm"
+
+var memoryDirUsable = sync.OnceValue(func() bool {
+	f, err := os.CreateTemp(memoryDir, ".aura-probe-")
+	if err != nil {
+		return false
+	}
+	_ = f.Close()
+	_ = os.Remove(f.Name())
+	return true
+})
+
 // durableBuiltins are the built-ins whose instance is the agent's disk in
 // simulation: kept by the simulation across a crash of the agent.
 var durableBuiltins = []string{"sim-storage"}
@@ -78,7 +105,11 @@ var durableBuiltins = []string{"sim-storage"}
 // instance of each of its durable built-ins.
 func (s *Simulation) newDurable(ctx context.Context, name string, id effects.AuthorityID, keys func(effects.AuthorityID) (ed25519.PublicKey, bool)) (*durable, error) {
 	if s.stateRoot == "" {
-		root, err := os.MkdirTemp("", "aura-sim-")
+		parent := s.cfg.StateRoot
+		if parent == "" {
+			parent = MemoryTempDir()
+		}
+		root, err := os.MkdirTemp(parent, "aura-sim-")
 		if err != nil {
 			return nil, fmt.Errorf("simulation: state directory: %w", err)
 		}

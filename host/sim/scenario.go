@@ -45,6 +45,9 @@ type Scenario struct {
 	// defaults (Config.Invariants, Config.NoDefaultInvariants).
 	Invariants          []Invariant
 	NoDefaultInvariants bool
+	// StateRoot is where each seed's simulation keeps its throwaway state
+	// (Config.StateRoot; default MemoryTempDir()).
+	StateRoot string
 }
 
 // LoadScenario checks a decoded deployment for simulation: it has run
@@ -240,7 +243,8 @@ func (sc *Scenario) SimulateSchedule(ctx context.Context, seed uint64, faults []
 
 func (sc *Scenario) simulate(ctx context.Context, dep *config.Deployment, seed uint64, faults []*config.Fault) (*Outcome, error) {
 	cfg := Config{Deployment: dep, Seed: seed, Builtins: sc.Builtins, Faults: faults,
-		Logger: sc.Logger, Granularity: sc.Granularity, Invariants: sc.Invariants, NoDefaultInvariants: sc.NoDefaultInvariants}
+		Logger: sc.Logger, Granularity: sc.Granularity, Invariants: sc.Invariants, NoDefaultInvariants: sc.NoDefaultInvariants,
+		StateRoot: sc.StateRoot}
 	if len(sc.Rules) > 0 {
 		cfg.Decide = session.SeededDecider(sc.Rules, seed)
 	}

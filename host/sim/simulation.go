@@ -74,6 +74,10 @@ type Config struct {
 	// the deployment's fault blocks set aside (Scenario.SimulateSchedule).
 	// Like every fault, it applies in simulation only.
 	Faults []*config.Fault
+	// StateRoot is the directory a simulation makes its throwaway state
+	// directory in (each agent's journal database and plugin files,
+	// removed by Close). Default: MemoryTempDir().
+	StateRoot string
 
 	// Mode is Simulation (the default) or Production: the same deployment
 	// with its real plugins — the libp2p transport, each agent on its own

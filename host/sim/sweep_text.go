@@ -8,9 +8,14 @@ import (
 )
 
 // WriteSweepStart prints the line a sweep of the seeds r begins with,
-// parallel seeds at a time.
+// parallel seeds at a time, and where the seeds keep their state.
 func (sc *Scenario) WriteSweepStart(w io.Writer, r SeedRange, parallel int) {
-	fmt.Fprintf(w, "sweeping seeds %s of deployment %q (%s): %s, %d at a time\n", r, sc.Deployment.Name, sc.File, Plural(len(sc.Deployment.Runs), "run"), parallel)
+	root := sc.StateRoot
+	if root == "" {
+		root = MemoryTempDir()
+	}
+	fmt.Fprintf(w, "sweeping seeds %s of deployment %q (%s): %s, %d at a time; state under %s\n",
+		r, sc.Deployment.Name, sc.File, Plural(len(sc.Deployment.Runs), "run"), parallel, root)
 }
 
 // ReproduceCommand is the one `aura-host simulate` command that reruns
