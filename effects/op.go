@@ -10,8 +10,17 @@ import (
 // underscores. Construct OpIDs with ParseOpID (or MustOpID for constants).
 type OpID string
 
+// MaxOpIDBytes bounds an operation ID. IDs arrive from plugins' Describe,
+// peers' calls and the admin socket; the longest the project declares is
+// 38 bytes, and a bound keeps a hostile one from filling the registry and
+// every error message and log line that names it.
+const MaxOpIDBytes = 128
+
 // ParseOpID validates s and returns it as an OpID.
 func ParseOpID(s string) (OpID, error) {
+	if len(s) > MaxOpIDBytes {
+		return "", fmt.Errorf("operation %q… is %d bytes; an operation ID may have at most %d", s[:32], len(s), MaxOpIDBytes)
+	}
 	family, op, ok := strings.Cut(s, ".")
 	if !ok {
 		return "", fmt.Errorf("operation %q: want family.operation, e.g. crypto.hash", s)

@@ -122,3 +122,19 @@ func TestMatchOpPatterns(t *testing.T) {
 		}
 	}
 }
+
+// An operation ID is at most MaxOpIDBytes long, and the error for a longer
+// one quotes only its start: a hostile plugin or peer cannot fill the
+// registry, or every log line naming its ID, with megabytes.
+func TestParseOpIDBoundsTheLength(t *testing.T) {
+	longest := "f." + strings.Repeat("o", effects.MaxOpIDBytes-2)
+	if _, err := effects.ParseOpID(longest); err != nil {
+		t.Errorf("an ID of %d bytes: %v", len(longest), err)
+	}
+	for _, in := range []string{longest + "o", "f." + strings.Repeat("o", 1<<20)} {
+		_, err := effects.ParseOpID(in)
+		if err == nil || !strings.Contains(err.Error(), "at most 128") || len(err.Error()) > 200 {
+			t.Errorf("an ID of %d bytes: %v; want a short error naming the bound", len(in), err)
+		}
+	}
+}
