@@ -16,6 +16,7 @@ func newConformanceCommand(g *globals) *cobra.Command {
 		timeout    time.Duration
 		samples    []string
 		blocking   string
+		asJSON     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "conformance [flags] -- COMMAND [ARGS...]",
@@ -27,7 +28,10 @@ Describe, Configure's diagnostics, every declared operation's answers,
 argument checks and result kind, error codes, deadlines, cancel, calls
 multiplexed on the call stream, values at the depth limit, health and
 shutdown. One line per check (PASS, FAIL with the reason, or SKIP with
-why), then a summary. Exit status 1 if any check fails.
+why), then a summary; --json prints the same as one JSON object
+({"plugin", "conforms", "passed", "failed", "skipped", "checks": [{"name",
+"status": "pass"|"fail"|"skip", "reason"}]}). Exit status 1 if any check
+fails.
 
 COMMAND is run as given: a binary, or an interpreter and its script; a
 name without a slash is looked up in $PATH.
@@ -37,8 +41,8 @@ in the JSON value form (strings as they are, {"int":"5"}, {"bytes":"cafe"},
 {"list":[...]}); without it the plugin is configured with an empty block.
 --sample OP=JSON gives valid arguments (same form) for an operation whose
 zero arguments are not valid. --blocking OP[=JSON] names a call that blocks
-until cancelled (a long sleep): the deadline and cancel checks need one and
-are skipped without it. There is no deployment behind the run: calls the
+until cancelled (a long sleep): the deadline, cancel and duplicate call_id
+checks need one and are skipped without it. There is no deployment behind the run: calls the
 plugin makes to the host answer unavailable, and an operation that then
 answers unavailable is skipped, not failed.`,
 		Example: `  aura-host plugin conformance -- ./my-plugin
@@ -78,7 +82,11 @@ answers unavailable is skipped, not failed.`,
 				target.Logger = logger.Named("plugin")
 			}
 			report := conformance.Run(cmd.Context(), target, cfg)
-			if err := report.WriteText(cmd.OutOrStdout()); err != nil {
+			write := report.WriteText
+			if asJSON {
+				write = report.WriteJSON
+			}
+			if err := write(cmd.OutOrStdout()); err != nil {
 				return err
 			}
 			if len(report.Failed()) > 0 {
@@ -91,6 +99,7 @@ answers unavailable is skipped, not failed.`,
 	f.StringVar(&configFile, "config", "", "the plugin's config block: a JSON object of attributes in the JSON value form")
 	f.DurationVar(&timeout, "timeout", 5*time.Second, "how long the suite waits for each answer")
 	f.StringArrayVar(&samples, "sample", nil, "valid arguments for an operation, OP=JSON (repeatable)")
-	f.StringVar(&blocking, "blocking", "", "a call that blocks until cancelled, OP or OP=JSON (enables the deadline and cancel checks)")
+	f.StringVar(&blocking, "blocking", "", "a call that blocks until cancelled, OP or OP=JSON (enables the deadline, cancel and duplicate call_id checks)")
+	f.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 	return cmd
 }

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -22,7 +23,7 @@ func TestPluginConformanceOfABuiltinPlugin(t *testing.T) {
 		auraHost, "plugin", "serve", "clock")
 	for _, want := range []string{"PASS cookie", "PASS handshake", "PASS describe", "PASS configure_diagnostics",
 		"PASS call_id", "PASS answers/clock.physical_time", "PASS result_kind/clock.physical_time", "PASS invalid_args/clock.physical_time",
-		"PASS deadline", "PASS cancel", "PASS error_codes", "PASS health", "PASS shutdown", "clock conforms: "} {
+		"PASS deadline", "PASS cancel", "PASS duplicate_call_id", "PASS error_codes", "PASS health", "PASS shutdown", "clock conforms: "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
@@ -73,6 +74,7 @@ func TestPluginConformanceNamesTheFailure(t *testing.T) {
 		{"handshake", regexp.MustCompile(`(?m)^FAIL handshake: the plugin announced another protocol version`)},
 		{"resultkind", regexp.MustCompile(`(?m)^FAIL result_kind/fixture.say: declared result string, returned a value of kind int`)},
 		{"ignorecancel", regexp.MustCompile(`(?m)^FAIL cancel: call \d+ to fixture.wait was cancelled but not answered`)},
+		{"dupid", regexp.MustCompile(`(?m)^FAIL duplicate_call_id: a second call under call_id \d+, while the first \(fixture.wait\) was in flight, got no answer`)},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			t.Parallel()
@@ -92,6 +94,34 @@ func TestPluginConformanceNamesTheFailure(t *testing.T) {
 			t.Fatalf("the well-behaved fixture:\n%s", out)
 		}
 	})
+}
+
+// --json prints the report as one object a CI job can read: the failing
+// check with its reason, the counts, the verdict; the exit status is the
+// same as the text's.
+func TestPluginConformanceJSON(t *testing.T) {
+	t.Parallel()
+	out, errOut, code := cli(t, "plugin", "conformance", "--json", "--timeout", "2s", "--blocking", "fixture.wait", "--", fixture(t), "dupid")
+	var rep struct {
+		Plugin   string `json:"plugin"`
+		Conforms bool   `json:"conforms"`
+		Passed   int    `json:"passed"`
+		Failed   int    `json:"failed"`
+		Checks   []struct {
+			Name, Status, Reason string
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 1 {
+		t.Fatalf("exit %d, %v\nstdout:\n%s\nstderr:\n%s", code, err, out, errOut)
+	}
+	if rep.Plugin != "fixture" || rep.Conforms || rep.Failed != 1 || rep.Passed < 10 || len(rep.Checks) < rep.Passed+rep.Failed {
+		t.Fatalf("report %+v", rep)
+	}
+	for _, c := range rep.Checks {
+		if c.Status == "fail" && (c.Name != "duplicate_call_id" || !strings.Contains(c.Reason, "got no answer")) {
+			t.Errorf("failed check %+v, want only duplicate_call_id", c)
+		}
+	}
 }
 
 // Mistakes in the command line are errors before anything runs.

@@ -62,6 +62,7 @@ const (
 	CheckCallID      = "call_id"
 	CheckDeadline    = "deadline"
 	CheckCancel      = "cancel"
+	CheckDuplicateID = "duplicate_call_id"
 	CheckDepth       = "depth"
 	CheckErrorCodes  = "error_codes"
 	CheckDataPlane   = "dataplane"
@@ -172,6 +173,7 @@ func (s *suite) run(ctx context.Context) {
 		}
 		s.checkDeadline(ctx, w, inst)
 		s.checkCancel(w)
+		s.checkDuplicateID(w)
 		s.checkDepth(w)
 		s.checkErrorCodes(w)
 	} else {

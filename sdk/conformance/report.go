@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -89,6 +90,43 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	_, err := fmt.Fprintf(w, "%s %s: %d passed, %d failed, %d skipped\n", name, verdict, counts[Pass], counts[Fail], counts[Skip])
 	return err
+}
+
+// WriteJSON writes the report as one JSON object, for CI and tools:
+//
+//	{"plugin": "greeter", "conforms": false, "passed": 14, "failed": 1, "skipped": 2,
+//	 "checks": [{"name": "handshake", "status": "pass", "reason": "…"}, …]}
+//
+// status is "pass", "fail" or "skip"; reason is left out when empty.
+func (r *Report) WriteJSON(w io.Writer) error {
+	type check struct {
+		Name   string `json:"name"`
+		Status string `json:"status"`
+		Reason string `json:"reason,omitempty"`
+	}
+	out := struct {
+		Plugin   string  `json:"plugin"`
+		Conforms bool    `json:"conforms"`
+		Passed   int     `json:"passed"`
+		Failed   int     `json:"failed"`
+		Skipped  int     `json:"skipped"`
+		Checks   []check `json:"checks"`
+	}{Plugin: r.Plugin, Checks: []check{}}
+	for _, c := range r.Checks {
+		switch c.Status {
+		case Pass:
+			out.Passed++
+		case Fail:
+			out.Failed++
+		default:
+			out.Skipped++
+		}
+		out.Checks = append(out.Checks, check{Name: c.Name, Status: strings.ToLower(c.Status.String()), Reason: c.Reason})
+	}
+	out.Conforms = out.Failed == 0
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
 
 func (r *Report) add(name string, s Status, format string, args ...any) {

@@ -107,6 +107,23 @@ func (w *wire) send(calls []*effects.Call, timeout time.Duration) ([]pending, er
 	return out, w.fs.Send(wc, nil)
 }
 
+// sendAs sends c under id, an ID the suite chose (a duplicate, to see
+// what the plugin does with it); its answer goes to whoever waits for id.
+func (w *wire) sendAs(id uint64, c *effects.Call) error {
+	w.sendMu.Lock()
+	defer w.sendMu.Unlock()
+	return w.fs.Send([]sdk.WireCall{{ID: id, Call: c}}, nil)
+}
+
+// expect waits for one more answer under id, an ID already answered once.
+func (w *wire) expect(id uint64) pending {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch := make(chan sdk.WireResult, 1)
+	w.wait[id] = ch
+	return pending{id, ch}
+}
+
 // cancel sends a cancel entry for the call.
 func (w *wire) cancel(id uint64) error {
 	w.sendMu.Lock()
