@@ -25,7 +25,8 @@ func newConformanceCommand(g *globals) *cobra.Command {
 launches a deployment's plugins, and run the conformance suite against it:
 the handshake (and that it refuses to start without the magic cookie),
 Describe, Configure's diagnostics, every declared operation's answers,
-argument checks and result kind, error codes, deadlines, cancel, calls
+argument checks and result kind, error codes, deadlines, cancel, a
+duplicate call_id, a half-close that cancels nothing, calls
 multiplexed on the call stream, values at the depth limit, health and
 shutdown. One line per check (PASS, FAIL with the reason, or SKIP with
 why), then a summary; --json prints the same as one JSON object
@@ -41,10 +42,11 @@ in the JSON value form (strings as they are, {"int":"5"}, {"bytes":"cafe"},
 {"list":[...]}); without it the plugin is configured with an empty block.
 --sample OP=JSON gives valid arguments (same form) for an operation whose
 zero arguments are not valid. --blocking OP[=JSON] names a call that blocks
-until cancelled (a long sleep): the deadline, cancel and duplicate call_id
-checks need one and are skipped without it. There is no deployment behind the run: calls the
-plugin makes to the host answer unavailable, and an operation that then
-answers unavailable is skipped, not failed.`,
+until cancelled (a long sleep): the deadline, cancel, duplicate call_id
+and half-close checks need one and are skipped without it. There is no
+deployment behind the run: calls the plugin makes to the host answer
+unavailable, and an operation that then answers unavailable is skipped,
+not failed.`,
 		Example: `  aura-host plugin conformance -- ./my-plugin
   aura-host plugin conformance -- node examples/node-plugin/plugin.js
   aura-host plugin conformance --config cfg.json --blocking 'demo.sleep={"ms":{"int":"3600000"}}' -- ./my-plugin`,
@@ -99,7 +101,7 @@ answers unavailable is skipped, not failed.`,
 	f.StringVar(&configFile, "config", "", "the plugin's config block: a JSON object of attributes in the JSON value form")
 	f.DurationVar(&timeout, "timeout", 5*time.Second, "how long the suite waits for each answer")
 	f.StringArrayVar(&samples, "sample", nil, "valid arguments for an operation, OP=JSON (repeatable)")
-	f.StringVar(&blocking, "blocking", "", "a call that blocks until cancelled, OP or OP=JSON (enables the deadline, cancel and duplicate call_id checks)")
+	f.StringVar(&blocking, "blocking", "", "a call that blocks until cancelled, OP or OP=JSON (enables the deadline, cancel, duplicate call_id and half-close checks)")
 	f.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 	return cmd
 }

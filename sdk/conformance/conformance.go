@@ -63,6 +63,7 @@ const (
 	CheckDeadline    = "deadline"
 	CheckCancel      = "cancel"
 	CheckDuplicateID = "duplicate_call_id"
+	CheckHalfClose   = "half_close"
 	CheckDepth       = "depth"
 	CheckErrorCodes  = "error_codes"
 	CheckDataPlane   = "dataplane"
@@ -174,6 +175,7 @@ func (s *suite) run(ctx context.Context) {
 		s.checkDeadline(ctx, w, inst)
 		s.checkCancel(w)
 		s.checkDuplicateID(w)
+		s.checkHalfClose(ctx, inst)
 		s.checkDepth(w)
 		s.checkErrorCodes(w)
 	} else {

@@ -59,7 +59,7 @@ func TestWellBehavedPluginPassesEveryCheck(t *testing.T) {
 	for _, name := range []string{conformance.CheckCookie, conformance.CheckHandshake, conformance.CheckDescribe,
 		conformance.CheckUnconfig, conformance.CheckBadConfig, conformance.CheckConfigure, conformance.CheckHealth,
 		conformance.CheckCallID, conformance.CheckUnknownOp, "answers/fixture.say", "result_kind/fixture.say",
-		"invalid_args/fixture.say", conformance.CheckDeadline, conformance.CheckCancel, conformance.CheckDuplicateID, conformance.CheckDepth,
+		"invalid_args/fixture.say", conformance.CheckDeadline, conformance.CheckCancel, conformance.CheckDuplicateID, conformance.CheckHalfClose, conformance.CheckDepth,
 		conformance.CheckErrorCodes, conformance.CheckDataPlane, conformance.CheckShutdown} {
 		if c, ok := r.Find(name); !ok || c.Status != conformance.Pass {
 			t.Errorf("check %s: %+v (found %v), want a pass\n%s", name, c, ok, text(r))
@@ -83,6 +83,7 @@ func TestBrokenPluginsFailTheirCheck(t *testing.T) {
 		{"resultkind", "result_kind/fixture.say", "declared result string, returned a value of kind int"},
 		{"ignorecancel", conformance.CheckCancel, "was cancelled but not answered"},
 		{"dupid", conformance.CheckDuplicateID, "got no answer within"},
+		{"halfclose", conformance.CheckHalfClose, "half-closed"},
 		{"badcode", conformance.CheckErrorCodes, `"oops" (from fixture.say)`},
 		{"shallow", conformance.CheckDepth, fmt.Sprintf("a value nested %d deep, the limit) got invalid_args", effects.MaxDepth)},
 		{"describe", conformance.CheckDescribe, "fixture.say declared twice"},

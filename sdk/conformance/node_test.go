@@ -34,7 +34,7 @@ func TestNodeExampleConforms(t *testing.T) {
 		t.Fatalf("the Node.js example does not conform:\n%s", text(r))
 	}
 	for _, name := range []string{conformance.CheckHandshake, conformance.CheckCallID, conformance.CheckDeadline,
-		conformance.CheckCancel, conformance.CheckDuplicateID, conformance.CheckDepth, conformance.CheckShutdown, "result_kind/node.greet"} {
+		conformance.CheckCancel, conformance.CheckDuplicateID, conformance.CheckHalfClose, conformance.CheckDepth, conformance.CheckShutdown, "result_kind/node.greet"} {
 		if c, ok := r.Find(name); !ok || c.Status != conformance.Pass {
 			t.Errorf("check %s: %+v (found %v), want a pass\n%s", name, c, ok, text(r))
 		}
