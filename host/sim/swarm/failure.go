@@ -16,6 +16,7 @@ type Failure struct {
 	Kind string `json:"kind,omitempty"`
 }
 
+// String is the failure for people, as a shrink report prints it.
 func (f Failure) String() string {
 	if f.Invariant != "" {
 		return fmt.Sprintf("invariant %q violated", f.Invariant)
