@@ -17,6 +17,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/owned"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/internal/atomicfile"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm/policy"
@@ -139,7 +140,7 @@ Exit status 1 if any run failed (for any seed) or the file has a mistake.`,
 	f.progress = addProgressFlag(fl)
 	fl.StringVar(&f.faults, "faults", "", "a file of fault blocks to replay as the seed's whole fault schedule, in place of the deployment's fault blocks and swarm block (the file a sweep's shrink writes)")
 	fl.BoolVar(&f.noShrink, "no-shrink", false, "with --seeds: do not shrink the first failing seed's fault schedule")
-	fl.IntVar(&f.shrinkBudget, "shrink-budget", sim.DefaultShrinkBudget, "with --seeds: the most simulations the shrink of the first failing seed may run")
+	fl.IntVar(&f.shrinkBudget, "shrink-budget", swarm.DefaultShrinkBudget, "with --seeds: the most simulations the shrink of the first failing seed may run")
 	fl.StringVar(&f.shrinkOut, "shrink-out", "", "with --seeds: where to write the shrunk fault schedule (default shrunk-N.hcl, N the seed)")
 	fl.StringVar(&f.stateDir, "state-dir", "", "where each seed's agents keep their throwaway state, removed after the seed (default: /dev/shm, a memory filesystem, if writable, else the temporary directory)")
 	fl.IntVar(&f.parallel, "parallel", 0, "with --seeds: how many seeds to simulate at once (default: one per CPU; each is independent, and results are reported in seed order)")

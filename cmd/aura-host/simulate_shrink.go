@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/internal/atomicfile"
 	"github.com/aurahost/aura-host/internal/progress"
 )
@@ -30,7 +31,7 @@ func shrinkFirstFailure(ctx context.Context, sc *sim.Scenario, rep *sim.SweepRep
 	bar := progress.New(stderr, f.progress.config(progress.Config{Label: fmt.Sprintf("shrink seed %d", seed),
 		Unit: "simulations", Total: uint64(f.shrinkBudget)}, stderr))
 	stop := bar.Start(ctx, nil)
-	shrunk, err := sc.Shrink(ctx, seed, out, f.shrinkBudget, func(p sim.ShrinkProgress) {
+	shrunk, err := sc.Shrink(ctx, seed, out, f.shrinkBudget, func(p swarm.ShrinkProgress) {
 		bar.Update(progress.Counts{Done: uint64(p.Simulations), Note: sim.Plural(p.Faults, "fault") + " left"})
 	})
 	stop()
@@ -39,7 +40,7 @@ func shrinkFirstFailure(ctx context.Context, sc *sim.Scenario, rep *sim.SweepRep
 	case ctx.Err() != nil:
 		fmt.Fprintf(stderr, "simulate: shrink of seed %d interrupted\n", seed)
 		return nil
-	case errors.Is(err, sim.ErrNotReproduced):
+	case errors.Is(err, swarm.ErrNotReproduced):
 		// The seed failed in the sweep and not when replayed: worth
 		// knowing, and no reason to hide the sweep's report.
 		fmt.Fprintf(stderr, "simulate: cannot shrink seed %d: %v\n", seed, err)

@@ -4,6 +4,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/sim/bundle"
+	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/vm/policy"
 )
 
@@ -33,7 +34,7 @@ func addFault(b *TraceBundle, now int64, f *scheduledFault, detail string) {
 func addSwarm(b *TraceBundle, drawn []*config.Fault) {
 	lines := make([]map[string]any, len(drawn))
 	for i, f := range drawn {
-		lines[i] = drawnLine(f)
+		lines[i] = swarm.Line(f)
 	}
 	b.Swarm(lines)
 }

@@ -5,40 +5,12 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/sim/swarm"
 )
 
-// CoverageKinds are the fault kinds whose firing a simulation measures, in
-// the order a coverage table lists them.
-var CoverageKinds = []string{config.FaultDrop, config.FaultDelay, config.FaultDuplicate, config.FaultReorder,
-	config.FaultPartition, config.FaultCrash, config.FaultStorageFailure, config.FaultClockSkew, config.FaultPluginCrash}
-
-// FaultCoverage says, per fault kind of CoverageKinds that a seed
-// scheduled (written or drawn), whether one of its faults fired: acted on
-// something during the run while it was in force, measured on the
-// simulated network or on the plugin the fault acts through —
-//
-//   - drop: a transmission was lost while no partition was in force (a
-//     loss under a partition is not counted as the drop rate's);
-//   - delay: a message was sent;
-//   - duplicate: a transmission was delivered twice;
-//   - reorder: a message it held back was overtaken, delivered after one
-//     sent later to the same agent on its link or another (a protocol
-//     that waits for each reply never has two messages on one link at
-//     once, so there the overtaking shows between links);
-//   - partition: a message was sent across the cut (either way);
-//   - crash: a message reached the crashed agent while it was down (and
-//     waited in the network for its restart);
-//   - storage_failure: a storage call of an agent it hits failed
-//     (sim-storage's injected count);
-//   - clock_skew: the skewed agent read its clock (sim-clock's skewed
-//     reads);
-//   - plugin_crash: the restarted plugin served a call afterwards (its
-//     host's count of the plugin's calls grew), so the restart could have
-//     mattered; an agent crash after it starts the count again, and the
-//     new incarnation's count must pass the one at the plugin's restart.
-//
-// A fault scheduled after the simulation ended never fired.
-type FaultCoverage map[string]bool
+// Coverage: the timeline measures which scheduled fault kinds fired, as
+// swarm.Coverage defines firing for each kind, by sampling the simulated
+// network's counters and the plugins' when a fault starts and ends.
 
 // netCounters are the simulated network's counters at one moment.
 type netCounters struct {
@@ -62,14 +34,14 @@ type faultWatch struct {
 type coverage struct {
 	last    netCounters
 	open    []*faultWatch
-	kinds   FaultCoverage
+	kinds   swarm.Coverage
 	sampled bool
 }
 
 func newCoverage(faults []*scheduledFault) *coverage {
-	c := &coverage{kinds: FaultCoverage{}}
+	c := &coverage{kinds: swarm.Coverage{}}
 	for _, f := range faults {
-		if f.start && slices.Contains(CoverageKinds, f.kind) {
+		if f.start && slices.Contains(swarm.CoverageKinds, f.kind) {
 			if _, seen := c.kinds[f.kind]; !seen {
 				c.kinds[f.kind] = false
 			}
@@ -196,7 +168,7 @@ func (tl *timeline) skewedReads(name string) (int64, error) {
 // closes the watch of an ending fault, opens one for a starting fault.
 func (tl *timeline) observe(f *scheduledFault) error {
 	c := tl.cover
-	if c == nil || tl.s.network == nil || !slices.Contains(CoverageKinds, f.kind) {
+	if c == nil || tl.s.network == nil || !slices.Contains(swarm.CoverageKinds, f.kind) {
 		return nil
 	}
 	now, err := tl.sample()
@@ -247,7 +219,7 @@ func (tl *timeline) close(w *faultWatch, now netCounters) error {
 // finishCoverage closes the faults still in force when the simulation
 // ends, and returns what fired (nil when no measured fault was scheduled
 // or there is no simulated network).
-func (tl *timeline) finishCoverage() (FaultCoverage, error) {
+func (tl *timeline) finishCoverage() (swarm.Coverage, error) {
 	c := tl.cover
 	if c == nil || len(c.kinds) == 0 || tl.s.network == nil {
 		return nil, nil

@@ -23,16 +23,18 @@
 // agents, post.go), and when nothing moves the timeline (timeline.go,
 // faults.go) jumps to the next event; bundle.go records into a
 // bundle.Writer (TraceBundle). A seed's faults are the deployment's fault
-// blocks and, with a swarm block, those it draws (swarm.go, DrawFaults:
-// its own stream from the seed, listed on the bundle's swarm line), or
-// a schedule given in their place (Config.Faults; Scenario.SimulateSchedule
-// replays one as a seed's whole schedule); shrink.go minimises a failing
-// seed's schedule to the smallest that still fails the same way (Shrink:
-// greedy, deterministic, bounded by a budget of simulations), and
-// shrink_text.go prints the result with the command that replays it;
-// coverage.go measures, on the simulated network and on the sim-storage and
-// sim-clock plugins a fault acts through, which of them fired
-// (Outcome.Coverage, and a sweep's coverage table). Around the driver, what
+// blocks and, with a swarm block, those it draws (swarm.Draw, in the
+// sub-package host/sim/swarm: its own stream from the seed, listed on the
+// bundle's swarm line), or a schedule given in their place (Config.Faults;
+// Scenario.SimulateSchedule replays one as a seed's whole schedule);
+// Scenario.Shrink (shrink.go) minimises a failing seed's schedule with
+// swarm.Shrink, each candidate replayed with SimulateSchedule and judged by
+// FailureOf, and shrink_text.go prints the result with the command that
+// replays it; coverage.go measures, on the simulated network and on the
+// plugins a fault acts through, which of them fired (swarm.Coverage, in
+// Outcome.Coverage, and a sweep's swarm.CoverageTable). What is pure over
+// fault schedules — drawing, the shrink's search, the coverage table — is
+// host/sim/swarm's, which must not import this package. Around the driver, what
 // `aura-host simulate` and simtest share: Scenario (scenario.go) checks a
 // deployment's run blocks and faults as hcl.Diagnostics and simulates one
 // seed; Report (report.go, report_text.go) describes a seed's outcome;
@@ -50,7 +52,7 @@
 // directory, taking no virtual time (host.RestartPluginInProcess).
 //
 // It may import host, host/agent, host/guard, host/session, host/sim/bundle,
-// effects, config, sdk and vm; nothing in host imports it.
+// host/sim/swarm, effects, config, sdk and vm; nothing in host imports it.
 //
 // Invariants a newcomer must not break: everything that crosses between
 // agents happens in the loop's one goroutine in a fixed order (runs, then
@@ -64,7 +66,7 @@
 // seeds of a sweep, so a check keeps no state of its own between calls.
 // A schedule given explicitly (Config.Faults) is applied exactly as a
 // drawn one, so the seed's own draw given back gives the same bundle; the
-// shrinker compares failures (Failure), never bundles, and keeps the
+// shrinker compares failures (swarm.Failure), never bundles, and keeps the
 // outcome of the schedule it returns so its command can be checked
 // against it byte for byte.
 //

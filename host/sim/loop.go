@@ -9,6 +9,7 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/vm"
 )
 
@@ -62,7 +63,7 @@ func (s *Simulation) run(ctx context.Context, runs []*simRun) (*Outcome, error) 
 	if s.cfg.Mode != effects.Production && (s.dep.Swarm != nil || s.cfg.Faults != nil) {
 		l.drawn = s.cfg.Faults // a schedule replayed as given (Config.Faults)
 		if l.drawn == nil {
-			l.drawn = DrawFaults(s.dep.Swarm, s.agentNames(), s.agentPlugins(), s.dep.Faults, s.cfg.Seed)
+			l.drawn = swarm.Draw(s.dep.Swarm, s.agentNames(), s.agentPlugins(), s.dep.Faults, s.cfg.Seed)
 		}
 		addSwarm(l.bundle, l.drawn)
 		faults = append(slices.Clone(faults), l.drawn...)

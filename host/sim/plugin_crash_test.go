@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
@@ -172,58 +171,4 @@ func TestPluginCrashRefusesSharedPlugins(t *testing.T) {
 	if err := s.Agent("g1").Host().RestartPluginInProcess(context.Background(), "clock"); !errors.Is(err, host.ErrNotRestartable) {
 		t.Errorf("restarting the shared clock through the host: %v, want ErrNotRestartable", err)
 	}
-}
-
-// The swarm draws plugin crashes within its bounds — at most plugin_crash
-// per seed, each of a listed agent and plugin, inside the window — in
-// some seeds and not others, and adding the bound leaves every earlier
-// kind's draws as they were.
-func TestSwarmDrawsPluginCrashesInBounds(t *testing.T) {
-	agents, owned := []string{"a", "b", "c"}, []string{"crypto", "journal", "random"}
-	base := config.Swarm{Drop: 0.1, Duplicate: 0.05, Delay: config.Span{Max: 20 * time.Millisecond}, Partitions: 2,
-		PartitionLength: config.DefaultSwarmPartitionLength, Crash: 1, CrashLength: config.DefaultSwarmCrashLength,
-		Reorder: 0.5, ReorderHold: config.DefaultSwarmReorderHold, StorageFailure: 0.2, StorageFailureLength: config.DefaultSwarmStorageLength,
-		ClockSkew: config.Span{Min: time.Millisecond, Max: 50 * time.Millisecond}, Window: config.DefaultSwarmWindow}
-	more := base
-	more.PluginCrash = 2
-	with, counts := 0, map[int]int{}
-	for seed := uint64(1); seed <= 400; seed++ {
-		drawn := sim.DrawFaults(&more, agents, owned, nil, seed)
-		var others, crashes []*config.Fault
-		for _, f := range drawn {
-			if f.Kind == config.FaultPluginCrash {
-				crashes = append(crashes, f)
-			} else {
-				others = append(others, f)
-			}
-		}
-		counts[len(crashes)]++
-		if len(crashes) > 0 {
-			with++
-		}
-		for _, f := range crashes {
-			if !slices.Contains(agents, f.Agent) || !slices.Contains(owned, f.Plugin) || f.At < more.Window.Min || f.At > more.Window.Max {
-				t.Fatalf("seed %d: drawn %+v out of bounds", seed, f)
-			}
-		}
-		if want := sim.DrawFaults(&base, agents, owned, nil, seed); fmt.Sprint(describe(others)) != fmt.Sprint(describe(want)) {
-			t.Fatalf("seed %d: the plugin_crash bound changed the other draws:\n%v\n%v", seed, describe(others), describe(want))
-		}
-		if len(sim.DrawFaults(&more, agents, nil, nil, seed)) != len(others) {
-			t.Fatalf("seed %d: a plugin crash was drawn with no plugin to crash", seed)
-		}
-	}
-	if counts[0] == 0 || counts[1] == 0 || counts[2] == 0 || len(counts) != 3 {
-		t.Fatalf("plugin crashes per seed over 400 seeds: %v, want some seeds with 0, 1 and 2 and none with more", counts)
-	}
-	t.Logf("plugin crashes per seed: %v", counts)
-}
-
-// describe is a schedule as comparable text.
-func describe(fs []*config.Fault) []string {
-	var out []string
-	for _, f := range fs {
-		out = append(out, fmt.Sprintf("%s@%v %s %v %v", f.Kind, f.At, f.Agent, f.Between, f.Rate))
-	}
-	return out
 }

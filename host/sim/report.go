@@ -7,6 +7,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/vm"
 )
 
@@ -24,15 +25,15 @@ type Report struct {
 	// whole schedule (simulate --faults); Faults then counts its faults.
 	FaultFile string `json:"fault_file,omitempty"`
 	// Coverage says, per kind of fault scheduled (written or drawn),
-	// whether one fired during the run (FaultCoverage).
-	Coverage    FaultCoverage `json:"coverage,omitempty"`
-	Status      string        `json:"status"` // ok, or failed when any run failed
-	VirtualMs   int64         `json:"virtual_ms"`
-	BundleHash  string        `json:"bundle_hash"`
-	BundleLines int           `json:"bundle_lines"`
-	Recorded    string        `json:"recorded,omitempty"` // set by whoever writes the bundle to a file
-	Runs        []RunReport   `json:"runs"`
-	Reproduce   string        `json:"reproduce,omitempty"` // set for a failing seed of a sweep
+	// whether one fired during the run (swarm.Coverage).
+	Coverage    swarm.Coverage `json:"coverage,omitempty"`
+	Status      string         `json:"status"` // ok, or failed when any run failed
+	VirtualMs   int64          `json:"virtual_ms"`
+	BundleHash  string         `json:"bundle_hash"`
+	BundleLines int            `json:"bundle_lines"`
+	Recorded    string         `json:"recorded,omitempty"` // set by whoever writes the bundle to a file
+	Runs        []RunReport    `json:"runs"`
+	Reproduce   string         `json:"reproduce,omitempty"` // set for a failing seed of a sweep
 	// Violation is the invariant that stopped the simulation.
 	Violation *ViolationReport `json:"violation,omitempty"`
 }

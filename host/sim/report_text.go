@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/vm"
 )
 
@@ -29,7 +30,7 @@ func (o *Report) WriteText(w io.Writer, bindings bool) {
 		Plural(o.Agents, "agent"), Plural(len(o.Runs), "run"), Plural(o.Faults, "fault"), drawn)
 	if len(o.Coverage) > 0 {
 		var fired, idle []string
-		for _, k := range CoverageKinds {
+		for _, k := range swarm.CoverageKinds {
 			if f, ok := o.Coverage[k]; ok && f {
 				fired = append(fired, k)
 			} else if ok {

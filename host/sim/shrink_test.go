@@ -3,17 +3,15 @@ package sim_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/bundle"
+	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/plugins"
-	"github.com/aurahost/aura-host/vm"
 )
 
 // A seed run with its own drawn schedule given explicitly (Config.Faults)
@@ -55,105 +53,6 @@ func TestGivenScheduleReplaysTheDrawnOneByteForByte(t *testing.T) {
 		if !b.Swarm || len(b.Drawn) != 0 || len(none.Drawn) != 0 {
 			t.Errorf("seed %d with an empty schedule: swarm line %v %v, drawn %d", seed, b.Swarm, b.Drawn, len(none.Drawn))
 		}
-	}
-}
-
-// fakeFailure fails (an invariant violation) when the schedule still has
-// a partition healing after 10ms or more and a delay of at most 4ms or
-// more: what the shrinker must keep, and no more.
-func fakeFailure(calls *int) func(context.Context, uint64, []*config.Fault) (*sim.Outcome, error) {
-	return func(_ context.Context, _ uint64, faults []*config.Fault) (*sim.Outcome, error) {
-		*calls++
-		var partition, delay bool
-		for _, f := range faults {
-			partition = partition || (f.Kind == config.FaultPartition && f.HealAfter >= 10*time.Millisecond)
-			delay = delay || (f.Kind == config.FaultDelay && f.Max >= 4*time.Millisecond)
-		}
-		out := &sim.Outcome{VirtualMs: 300, Runs: []*sim.RunResult{{Name: "r"}}}
-		if partition && delay {
-			out.Violation = &sim.InvariantViolation{Invariant: "needs_both"}
-		}
-		return out, nil
-	}
-}
-
-func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
-
-var fakeSchedule = []*config.Fault{
-	{Kind: config.FaultDrop, Rate: 0.05},
-	{Kind: config.FaultDuplicate, At: ms(3), Rate: 0.2},
-	{Kind: config.FaultDelay, At: ms(5), Min: ms(6), Max: ms(30)},
-	{Kind: config.FaultPartition, At: ms(20), Between: []string{"a", "b", "c"}, HealAfter: ms(80)},
-	{Kind: config.FaultCrash, At: ms(40), Agent: "c", RestartAfter: ms(50)},
-	{Kind: config.FaultPartition, At: ms(150), Between: []string{"b", "a"}, HealAfter: ms(8)}, // too short to matter
-}
-
-// The shrinker drops every fault the failure does not need and
-// simplifies the rest as far as they still fail: the partition healing
-// after 10ms (80 halved three times) between two agents, the delay's
-// maximum 7ms (30 halved twice) and its minimum 0. Twice, the same.
-func TestShrinkKeepsOnlyWhatTheFailureNeeds(t *testing.T) {
-	var calls int
-	shrink := func() *sim.Shrunk {
-		calls = 0
-		s, err := sim.Shrink(context.Background(), sim.ShrinkConfig{Seed: 1, Faults: fakeSchedule, Simulate: fakeFailure(&calls)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	s := shrink()
-	var b bytes.Buffer
-	if err := config.WriteFaults(&b, s.Faults); err != nil {
-		t.Fatal(err)
-	}
-	want := `fault "delay" {
-  at  = "5ms"
-  min = "0ms"
-  max = "7ms"
-}
-
-fault "partition" {
-  at         = "20ms"
-  between    = ["a", "b"]
-  heal_after = "10ms"
-}
-`
-	if b.String() != want {
-		t.Errorf("shrunk to\n%s\nwant\n%s", b.String(), want)
-	}
-	if s.Failure != (sim.Failure{Invariant: "needs_both"}) || s.Original != len(fakeSchedule) || s.Exhausted || s.Simulations != calls {
-		t.Errorf("shrunk %+v after %d calls", s, calls)
-	}
-	if fakeSchedule[3].HealAfter != ms(80) || len(fakeSchedule[3].Between) != 3 {
-		t.Errorf("the shrinker changed the schedule it was given: %+v", *fakeSchedule[3])
-	}
-	again := shrink()
-	var b2 bytes.Buffer
-	_ = config.WriteFaults(&b2, again.Faults)
-	if b2.String() != b.String() || again.Simulations != s.Simulations {
-		t.Errorf("a second shrink differs: %d simulations\n%s", again.Simulations, b2.String())
-	}
-}
-
-// A budget bounds the simulations, and says the result may not be the
-// smallest; a schedule that does not fail is refused.
-func TestShrinkStopsAtItsBudgetAndRefusesAPassingSchedule(t *testing.T) {
-	var calls int
-	s, err := sim.Shrink(context.Background(), sim.ShrinkConfig{Seed: 1, Faults: fakeSchedule, Budget: 5, Simulate: fakeFailure(&calls)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if calls != 5 || s.Simulations != 5 || !s.Exhausted {
-		t.Errorf("budget 5: %d calls, %d simulations, exhausted %v", calls, s.Simulations, s.Exhausted)
-	}
-	_, err = sim.Shrink(context.Background(), sim.ShrinkConfig{Seed: 1, Faults: fakeSchedule[:2], Simulate: fakeFailure(&calls)})
-	if !errors.Is(err, sim.ErrNotReproduced) || !strings.Contains(err.Error(), "got no failure") {
-		t.Errorf("a passing schedule: %v", err)
-	}
-	_, err = sim.Shrink(context.Background(), sim.ShrinkConfig{Seed: 1, Faults: fakeSchedule, Want: sim.Failure{Invariant: "other"}, Simulate: fakeFailure(&calls)})
-	if !errors.Is(err, sim.ErrNotReproduced) {
-		t.Errorf("another failure: %v", err)
 	}
 }
 
@@ -210,12 +109,12 @@ func TestPlantedBugIsCaughtShrunkAndReproduced(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := sim.Failure{Invariant: "two_approvals"}
+	want := swarm.Failure{Invariant: "two_approvals"}
 	if got, _ := sim.FailureOf(out); got != want {
 		t.Fatalf("seed %d failed with %v, not the planted bug", seed, got)
 	}
-	var last sim.ShrinkProgress
-	s, err := sc.Shrink(context.Background(), seed, out, 0, func(p sim.ShrinkProgress) { last = p })
+	var last swarm.ShrinkProgress
+	s, err := sc.Shrink(context.Background(), seed, out, 0, func(p swarm.ShrinkProgress) { last = p })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +199,7 @@ func TestCheckScheduleReportsNetworkFaultsWithoutANetwork(t *testing.T) {
 // were written, the bundle's hash and the command; an exhausted budget
 // says a smaller schedule may exist.
 func TestShrinkReportText(t *testing.T) {
-	r := &sim.ShrinkReport{Seed: 21, Failure: sim.Failure{Invariant: "two_approvals"}, Original: 5, Faults: 2, Simulations: 19,
+	r := &sim.ShrinkReport{Seed: 21, Failure: swarm.Failure{Invariant: "two_approvals"}, Original: 5, Faults: 2, Simulations: 19,
 		HCL:     "fault \"drop\" {\n  at   = \"0ms\"\n  rate = 0.001\n}\n\nfault \"crash\" {\n  at    = \"5ms\"\n  agent = \"g1\"\n}\n",
 		Written: "shrunk-21.hcl", BundleHash: "ab12", Reproduce: "aura-host simulate d.hcl --seed 21 --faults shrunk-21.hcl --record shrunk-21.jsonl"}
 	var b strings.Builder
@@ -327,46 +226,5 @@ reproduce: aura-host simulate d.hcl --seed 21 --faults shrunk-21.hcl --record sh
 	r.WriteText(&b)
 	if !strings.Contains(b.String(), "the budget of simulations ran out: a smaller schedule may exist; raise --shrink-budget") {
 		t.Errorf("exhausted:\n%s", b.String())
-	}
-}
-
-// Crashes are made shorter and moved later (half way to the end of the
-// failing run, 300ms here), rates lowered, as far as the failure allows:
-// here a crash of c down for 10ms or more, starting by 200ms, with a drop
-// rate of 0.01 or more.
-func TestShrinkMovesCrashesLaterAndLowersRates(t *testing.T) {
-	failing := func(_ context.Context, _ uint64, faults []*config.Fault) (*sim.Outcome, error) {
-		var crash, drop bool
-		for _, f := range faults {
-			crash = crash || (f.Kind == config.FaultCrash && f.RestartAfter >= ms(10) && f.At <= ms(200))
-			drop = drop || (f.Kind == config.FaultDrop && f.Rate >= 0.01)
-		}
-		out := &sim.Outcome{VirtualMs: 300, Runs: []*sim.RunResult{{Name: "r"}}}
-		if crash && drop {
-			out.Runs[0].Err = &vm.Fault{Kind: vm.FaultTimeout, Message: "stalled"}
-		}
-		return out, nil
-	}
-	s, err := sim.Shrink(context.Background(), sim.ShrinkConfig{Seed: 1, Faults: fakeSchedule, Simulate: failing})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b bytes.Buffer
-	if err := config.WriteFaults(&b, s.Faults); err != nil {
-		t.Fatal(err)
-	}
-	want := `fault "drop" {
-  at   = "0ms"
-  rate = 0.012
-}
-
-fault "crash" {
-  at            = "170ms"
-  agent         = "c"
-  restart_after = "12ms"
-}
-`
-	if b.String() != want || s.Failure != (sim.Failure{Run: "r", Kind: "Timeout"}) {
-		t.Errorf("shrunk to %v:\n%s\nwant\n%s", s.Failure, b.String(), want)
 	}
 }

@@ -7,17 +7,18 @@ import (
 	"strings"
 
 	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/host/sim/swarm"
 )
 
 // ShrinkReport is a shrink as `simulate --seeds` prints it after a
 // failing sweep, and in the sweep's JSON (SweepReport.Shrunk).
 type ShrinkReport struct {
-	Seed        uint64  `json:"seed"`
-	Failure     Failure `json:"failure"`
-	Original    int     `json:"original_faults"` // faults of the failing schedule
-	Faults      int     `json:"faults"`          // faults of the shrunk one
-	Simulations int     `json:"simulations"`
-	Exhausted   bool    `json:"exhausted"` // the budget ran out first
+	Seed        uint64        `json:"seed"`
+	Failure     swarm.Failure `json:"failure"`
+	Original    int           `json:"original_faults"` // faults of the failing schedule
+	Faults      int           `json:"faults"`          // faults of the shrunk one
+	Simulations int           `json:"simulations"`
+	Exhausted   bool          `json:"exhausted"` // the budget ran out first
 	// HCL is the shrunk schedule as fault blocks.
 	HCL string `json:"hcl"`
 	// Written is the fault file HCL was written to; Reproduce replays it.
@@ -28,7 +29,7 @@ type ShrinkReport struct {
 
 // NewShrinkReport sums s up, its schedule as fault blocks; an error when
 // a fault of it cannot be written as one (config.WriteFaults).
-func NewShrinkReport(s *Shrunk) (*ShrinkReport, error) {
+func NewShrinkReport(s *swarm.Shrunk[*Outcome]) (*ShrinkReport, error) {
 	var b bytes.Buffer
 	if err := config.WriteFaults(&b, s.Faults); err != nil {
 		return nil, fmt.Errorf("the shrunk schedule of seed %d: %w", s.Seed, err)

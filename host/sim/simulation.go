@@ -21,6 +21,7 @@ import (
 	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/host/sim/bundle"
+	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/host/syncer"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/vm"
@@ -69,7 +70,7 @@ type Config struct {
 	// seed would draw from the swarm block: the schedule replayed as
 	// given, after the deployment's fault blocks, and listed on the
 	// bundle's swarm line as drawn faults are. Given the seed's own draw
-	// (DrawFaults), the bundle is the plain run's, byte for byte. The
+	// (swarm.Draw), the bundle is the plain run's, byte for byte. The
 	// shrinker (shrink.go) replays its candidate schedules this way, with
 	// the deployment's fault blocks set aside (Scenario.SimulateSchedule).
 	// Like every fault, it applies in simulation only.
@@ -630,7 +631,7 @@ type Outcome struct {
 	Drawn []*config.Fault
 	// Coverage says which kinds of the faults scheduled (written or drawn)
 	// fired during the run; nil when none was scheduled.
-	Coverage FaultCoverage
+	Coverage swarm.Coverage
 	// Violation is the invariant that stopped the simulation, or nil.
 	Violation *InvariantViolation
 }

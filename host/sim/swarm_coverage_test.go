@@ -7,6 +7,7 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -36,8 +37,8 @@ func TestExampleSwarmFiresEveryKind(t *testing.T) {
 	if rep.Failed > 0 {
 		t.Fatalf("%d of 200 seeds failed; the first: %+v", rep.Failed, rep.Failures[0])
 	}
-	want := sim.CoverageKinds // every kind, plugin_crash and storage_failure included
-	got := map[string]sim.KindCoverage{}
+	want := swarm.CoverageKinds // every kind, plugin_crash and storage_failure included
+	got := map[string]swarm.KindCoverage{}
 	for _, k := range rep.Coverage {
 		got[k.Kind] = k
 	}

@@ -8,15 +8,13 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/bundle"
+	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -64,7 +62,7 @@ func TestSwarmDrawsOneSchedulePerSeed(t *testing.T) {
 	}
 	schedules := map[string]uint64{}
 	for seed := uint64(1); seed <= 8; seed++ {
-		drawn := sim.DrawFaults(deployment(t, strings.ReplaceAll(src, "PROTOCOLS", protocolsDir())).Swarm, []string{"alice", "bob"}, nil, nil, seed)
+		drawn := swarm.Draw(deployment(t, strings.ReplaceAll(src, "PROTOCOLS", protocolsDir())).Swarm, []string{"alice", "bob"}, nil, nil, seed)
 		var key strings.Builder
 		for _, f := range drawn {
 			key.WriteString(f.Kind + "@" + f.At.String() + ";")
@@ -163,7 +161,7 @@ fault "partition" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []sim.KindCoverage{{Kind: "drop", Scheduled: 3, Fired: 3, Share: 1}, {Kind: "partition", Scheduled: 3}}
+	want := swarm.CoverageTable{{Kind: "drop", Scheduled: 3, Fired: 3, Share: 1}, {Kind: "partition", Scheduled: 3}}
 	if !reflect.DeepEqual(rep.Coverage, want) {
 		t.Fatalf("coverage %+v, want %+v", rep.Coverage, want)
 	}
@@ -177,33 +175,6 @@ fault "partition" {
 	js, err := json.Marshal(rep)
 	if err != nil || !strings.Contains(string(js), `"coverage":[{"kind":"drop","scheduled":3,"fired":3,"share":1},{"kind":"partition","scheduled":3,"fired":0,"share":0}]`) {
 		t.Errorf("JSON %s (%v)", js, err)
-	}
-}
-
-// Drawn partitions keep clear of the written ones: a heal removes every
-// partition, so a drawn one over a written one would end it early.
-func TestDrawnPartitionsKeepClearOfWrittenOnes(t *testing.T) {
-	sw := &config.Swarm{Partitions: 3, PartitionLength: config.Span{Min: 50 * time.Millisecond, Max: 200 * time.Millisecond},
-		Window: config.Span{Min: 0, Max: 400 * time.Millisecond}}
-	written := []*config.Fault{
-		{Kind: config.FaultPartition, At: 100 * time.Millisecond, Between: []string{"a", "b"}, HealAfter: 100 * time.Millisecond},
-		{Kind: config.FaultPartition, At: 600 * time.Millisecond, Between: []string{"a", "c"}}, // never heals
-	}
-	drew := 0
-	for seed := uint64(1); seed <= 200; seed++ {
-		for _, f := range sim.DrawFaults(sw, []string{"a", "b", "c"}, nil, written, seed) {
-			if f.Kind != config.FaultPartition {
-				continue
-			}
-			drew++
-			from, to := f.At, f.At+f.HealAfter
-			if f.HealAfter < time.Millisecond || (from < 200*time.Millisecond && to > 100*time.Millisecond) || to > 600*time.Millisecond {
-				t.Fatalf("seed %d drew a partition from %v to %v, over a written one (100ms–200ms, and 600ms on)", seed, from, to)
-			}
-		}
-	}
-	if drew == 0 {
-		t.Fatal("200 seeds drew no partition")
 	}
 }
 
@@ -256,54 +227,6 @@ fault "clock_skew" {
 	}
 	if missed.Runs[0].Err != nil {
 		t.Errorf("the run failed without a fault acting on it: %v", missed.Runs[0].Err)
-	}
-}
-
-// The new kinds' draws stay within their bounds, and adding their bounds
-// leaves the earlier kinds' draws as they were.
-func TestDrawnReorderStorageAndSkewStayInBounds(t *testing.T) {
-	base := config.Swarm{Drop: 0.2, Delay: config.Span{Max: 20 * time.Millisecond}, Partitions: 1,
-		PartitionLength: config.Span{Min: 10 * time.Millisecond, Max: 50 * time.Millisecond},
-		Window:          config.Span{Max: 300 * time.Millisecond}}
-	more := base
-	more.Reorder, more.ReorderHold = 0.5, config.Span{Min: 10 * time.Millisecond, Max: 40 * time.Millisecond}
-	more.StorageFailure, more.StorageFailureLength = 0.3, config.Span{Min: 10 * time.Millisecond, Max: 60 * time.Millisecond}
-	more.ClockSkew = config.Span{Min: 5 * time.Millisecond, Max: 90 * time.Millisecond}
-	agents := []string{"a", "b", "c"}
-	drawn := map[string]int{}
-	for seed := uint64(1); seed <= 200; seed++ {
-		var old []*config.Fault
-		for _, f := range sim.DrawFaults(&more, agents, nil, nil, seed) {
-			drawn[f.Kind]++
-			switch f.Kind {
-			case config.FaultReorder:
-				if f.Rate <= 0 || f.Rate > 0.5 || f.Hold < 10*time.Millisecond || f.Hold > 40*time.Millisecond {
-					t.Fatalf("seed %d: reorder rate %v hold %v", seed, f.Rate, f.Hold)
-				}
-			case config.FaultStorageFailure:
-				if f.Rate <= 0 || f.Rate > 0.3 || f.Duration < 10*time.Millisecond || f.Duration > 60*time.Millisecond ||
-					(f.Agent != "" && !slices.Contains(agents, f.Agent)) {
-					t.Fatalf("seed %d: storage failure %+v", seed, f)
-				}
-			case config.FaultClockSkew:
-				if off := max(f.Offset, -f.Offset); off < 5*time.Millisecond || off > 90*time.Millisecond || !slices.Contains(agents, f.Agent) {
-					t.Fatalf("seed %d: clock skew of %q by %v", seed, f.Agent, f.Offset)
-				}
-			default:
-				old = append(old, f)
-			}
-			if f.At > 300*time.Millisecond {
-				t.Fatalf("seed %d: %s starts at %v, past the window", seed, f.Kind, f.At)
-			}
-		}
-		if want := sim.DrawFaults(&base, agents, nil, nil, seed); !reflect.DeepEqual(old, want) {
-			t.Fatalf("seed %d: the earlier kinds drew %v with the new bounds, %v without", seed, old, want)
-		}
-	}
-	for _, kind := range []string{config.FaultReorder, config.FaultStorageFailure, config.FaultClockSkew} {
-		if drawn[kind] < 50 {
-			t.Errorf("%s drawn in %d of 200 seeds, want about half", kind, drawn[kind])
-		}
 	}
 }
 

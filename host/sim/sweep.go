@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/aurahost/aura-host/host/sim/swarm"
 )
 
 // SeedRange is a range of seeds, both ends included.
@@ -136,25 +137,13 @@ type SweepReport struct {
 	Failures   []*Report    `json:"failures"`
 	Results    []SeedResult `json:"results"`
 	// Coverage counts, per fault kind scheduled in at least one seed, the
-	// seeds that scheduled it and those in which it fired, in
-	// CoverageKinds order.
-	Coverage []KindCoverage `json:"coverage"`
+	// seeds that scheduled it and those in which it fired.
+	Coverage swarm.CoverageTable `json:"coverage"`
 	// Shrunk is the first failing seed's schedule shrunk, when the
 	// caller shrank it (simulate does unless --no-shrink).
 	Shrunk *ShrinkReport `json:"shrunk,omitempty"`
 	seeds  SeedRange
 	hashes map[string]bool
-}
-
-// KindCoverage is one fault kind's line of a sweep's coverage table.
-type KindCoverage struct {
-	Kind string `json:"kind"`
-	// Scheduled counts the seeds that scheduled a fault of the kind
-	// (written or drawn); Fired, those in which one fired (FaultCoverage).
-	Scheduled uint64 `json:"scheduled"`
-	Fired     uint64 `json:"fired"`
-	// Share is Fired over the seeds simulated, from 0 to 1.
-	Share float64 `json:"share"`
 }
 
 // Interrupted reports whether fewer seeds were simulated than the range holds.
@@ -170,7 +159,7 @@ type SeedResult struct {
 
 // NewSweepReport starts the report of sweeping r over sc.
 func (sc *Scenario) NewSweepReport(r SeedRange) *SweepReport {
-	return &SweepReport{Deployment: sc.Deployment.Name, File: sc.File, Seeds: r.String(), Failures: []*Report{}, Coverage: []KindCoverage{}, seeds: r, hashes: map[string]bool{}}
+	return &SweepReport{Deployment: sc.Deployment.Name, File: sc.File, Seeds: r.String(), Failures: []*Report{}, Coverage: swarm.CoverageTable{}, seeds: r, hashes: map[string]bool{}}
 }
 
 // Add counts one seed's report, in seed order.
@@ -179,7 +168,7 @@ func (rep *SweepReport) Add(o *Report) {
 	rep.hashes[o.BundleHash] = true
 	rep.Distinct = len(rep.hashes)
 	rep.Results = append(rep.Results, SeedResult{Seed: o.Seed, Status: o.Status, BundleHash: o.BundleHash, VirtualMs: o.VirtualMs})
-	rep.addCoverage(o.Coverage)
+	rep.Coverage.Add(o.Coverage, rep.Simulated)
 	if o.Status == "ok" {
 		rep.OK++
 		return
@@ -228,32 +217,4 @@ func (sc *Scenario) SweepSeeds(ctx context.Context, r SeedRange, parallel int, e
 	}
 	rep.ElapsedMs = time.Since(start).Milliseconds()
 	return rep, failure
-}
-
-// addCoverage counts one seed's fired faults into the coverage table.
-func (rep *SweepReport) addCoverage(c FaultCoverage) {
-	for _, kind := range CoverageKinds {
-		fired, scheduled := c[kind]
-		i := slices.IndexFunc(rep.Coverage, func(k KindCoverage) bool { return k.Kind == kind })
-		if i < 0 && scheduled {
-			rep.Coverage = append(rep.Coverage, KindCoverage{Kind: kind})
-			slices.SortFunc(rep.Coverage, func(a, b KindCoverage) int {
-				return slices.Index(CoverageKinds, a.Kind) - slices.Index(CoverageKinds, b.Kind)
-			})
-			i = slices.IndexFunc(rep.Coverage, func(k KindCoverage) bool { return k.Kind == kind })
-		}
-		if i < 0 {
-			continue
-		}
-		k := &rep.Coverage[i]
-		if scheduled {
-			k.Scheduled++
-		}
-		if fired {
-			k.Fired++
-		}
-	}
-	for i := range rep.Coverage {
-		rep.Coverage[i].Share = float64(rep.Coverage[i].Fired) / float64(rep.Simulated)
-	}
 }

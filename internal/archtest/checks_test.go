@@ -130,6 +130,7 @@ func TestRuleFor(t *testing.T) {
 		"plugins/internal/standin":          "plugins/internal/...",
 		"host":                              "host",
 		"host/sim":                          "host/...",
+		"host/sim/swarm":                    "host/sim/swarm",
 		"host/guard/x":                      "host/guard/...",
 		"vm/internal/compile":               "vm/internal/compile",
 		"vm/internal/other":                 "vm/...",

@@ -129,6 +129,9 @@ var Rules = []Rule{
 	{Pkg: "host/sim/bundle/view", May: []string{"host/sim/bundle", "host/session", "vm/...", "effects/..."},
 		TestMay: []string{"host/sim", "plugins", "config"},
 		Why:     "the run viewer: a recorded bundle or trace to a view model and one self-contained HTML page; never the driver (host/sim) or a plugin, which only its tests run"},
+	{Pkg: "host/sim/swarm", May: []string{"config"}, Std: slices.Concat(vmStd, []string{"time"}),
+		Why: "the swarm (drawing a seed's faults, shrinking a failing schedule, the coverage table): pure over config.Fault values, " +
+			"the simulation a function it is given; never the driver (host/sim), which imports it, and nothing of the OS"},
 	{Pkg: "host/threshold/...", May: []string{"effects/..."}, TestMay: []string{"sdk/sdktest", "plugins/..."},
 		Why: "the threshold-signing coordinator: sees devices only through their facade clients"},
 	{Pkg: "host/syncer/...", May: []string{"effects/..."}, TestMay: []string{"sdk", "sdk/sdktest", "plugins/..."},

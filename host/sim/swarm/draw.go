@@ -1,4 +1,4 @@
-package sim
+package swarm
 
 import (
 	"slices"
@@ -7,47 +7,12 @@ import (
 	"github.com/aurahost/aura-host/config"
 )
 
-// swarmSalt separates the swarm's stream from every other use of the seed:
-// drawing a schedule consumes nothing of the run's own randomness (the
-// sim-random plugin's stream, the network's), so a seed without a swarm
-// block runs exactly as before, and adding one changes only the faults.
-const swarmSalt = 0x5357_4152_4d5f_7631 // "SWARM_v1"
-
-// swarmRand is a splitmix64 stream: small, and the same on every platform
-// and Go version, so a seed draws the same schedule everywhere.
-type swarmRand struct{ state uint64 }
-
-func newSwarmRand(seed uint64) *swarmRand { return &swarmRand{state: seed ^ swarmSalt} }
-
-func (r *swarmRand) next() uint64 {
-	r.state += 0x9e3779b97f4a7c15
-	z := r.state
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
-
-// intn returns a number in [0, n); n > 0.
-func (r *swarmRand) intn(n int64) int64 { return int64(r.next() % uint64(n)) }
-
-func (r *swarmRand) coin() bool { return r.next()&1 == 1 }
-
-// within returns a whole number of milliseconds in [s.Min, s.Max].
-func (r *swarmRand) within(lo, hi time.Duration) time.Duration {
-	a, b := lo.Milliseconds(), hi.Milliseconds()
-	if b <= a {
-		return time.Duration(a) * time.Millisecond
-	}
-	return time.Duration(a+r.intn(b-a+1)) * time.Millisecond
-}
-
-func (r *swarmRand) span(s config.Span) time.Duration { return r.within(s.Min, s.Max) }
-
-// DrawFaults draws seed's fault schedule from the swarm block's bounds:
+// Draw draws seed's fault schedule from the swarm block's bounds:
 // the same fault values fault blocks produce, applied the same way. agents
 // are the deployment's agent names in declaration order, plugins the
-// names of the plugins every agent owns (those a plugin crash may hit). Each kind is
-// drawn with probability one half (swarm testing: a seed that leaves a
+// names of the plugins every agent owns (those a plugin crash may hit:
+// host/sim passes those neither shared nor the simulated disk). Each kind
+// is drawn with probability one half (swarm testing: a seed that leaves a
 // fault out tests what that fault would have hidden), then its parameters
 // within the bounds, every fault starting inside the window; written are
 // the deployment's fault blocks, which the drawn partitions keep clear of:
@@ -70,8 +35,7 @@ func (r *swarmRand) span(s config.Span) time.Duration { return r.within(s.Min, s
 //   - clock skew: each agent, one time in two (at least one agent), an
 //     offset within clock_skew, ahead or behind, to the end;
 //   - plugin crashes: 1 up to the bound, each of an agent and one of
-//     plugins (the plugins each agent owns: Simulation.agentPlugins),
-//     drawn independently (the same plugin may crash twice).
+//     plugins, drawn independently (the same plugin may crash twice).
 //
 // The kinds are drawn in that order, the later ones after the earlier:
 // a bound added for a later kind leaves the earlier kinds' draws as they
@@ -79,11 +43,11 @@ func (r *swarmRand) span(s config.Span) time.Duration { return r.within(s.Min, s
 //
 // The result is sorted by start time (draw order for equal times). A nil
 // swarm draws nothing.
-func DrawFaults(sw *config.Swarm, agents, plugins []string, written []*config.Fault, seed uint64) []*config.Fault {
+func Draw(sw *config.Swarm, agents, plugins []string, written []*config.Fault, seed uint64) []*config.Fault {
 	if sw == nil {
 		return nil
 	}
-	r := newSwarmRand(seed)
+	r := newStream(seed)
 	var out []*config.Fault
 	at := func() time.Duration { return r.span(sw.Window) }
 	rate := func(max float64) (float64, bool) {
@@ -175,7 +139,7 @@ func DrawFaults(sw *config.Swarm, agents, plugins []string, written []*config.Fa
 // drawSkews draws, one time in two, a clock skew for each agent with
 // probability one half (for one agent at least), an offset within bound
 // ahead or behind, from at() to the end.
-func drawSkews(r *swarmRand, bound config.Span, agents []string, at func() time.Duration) []*config.Fault {
+func drawSkews(r *stream, bound config.Span, agents []string, at func() time.Duration) []*config.Fault {
 	if bound.Max < time.Millisecond || len(agents) == 0 || !r.coin() {
 		return nil
 	}
@@ -244,31 +208,4 @@ func clearOfWritten(start, length time.Duration, written []*config.Fault) (time.
 		}
 		start = inForce.At + inForce.HealAfter
 	}
-}
-
-// drawnLine is a drawn fault as the bundle's swarm line lists it.
-func drawnLine(f *config.Fault) map[string]any {
-	m := map[string]any{"kind": f.Kind, "at_ms": f.At.Milliseconds()}
-	switch f.Kind {
-	case config.FaultDrop, config.FaultDuplicate:
-		m["rate"] = f.Rate
-	case config.FaultDelay:
-		m["min_ms"], m["max_ms"] = f.Min.Milliseconds(), f.Max.Milliseconds()
-	case config.FaultPartition:
-		m["between"], m["heal_after_ms"] = f.Between, f.HealAfter.Milliseconds()
-	case config.FaultCrash:
-		m["agent"], m["restart_after_ms"] = f.Agent, f.RestartAfter.Milliseconds()
-	case config.FaultReorder:
-		m["rate"], m["hold_ms"] = f.Rate, f.Hold.Milliseconds()
-	case config.FaultStorageFailure:
-		m["rate"], m["duration_ms"] = f.Rate, f.Duration.Milliseconds()
-		if f.Agent != "" {
-			m["agent"] = f.Agent
-		}
-	case config.FaultClockSkew:
-		m["agent"], m["offset_ms"] = f.Agent, f.Offset.Milliseconds()
-	case config.FaultPluginCrash:
-		m["agent"], m["plugin"] = f.Agent, f.Plugin
-	}
-	return m
 }
