@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
@@ -73,8 +72,8 @@ func Conformance(t *testing.T, p *sdk.Plugin, opts ...Option) {
 	}
 }
 
-// inProcess serves a plugin in this process over real gRPC (go-plugin's
-// test connection): the suite's target for a Go plugin value.
+// inProcess serves a plugin in this process over real gRPC (serveInProcess):
+// the suite's target for a Go plugin value.
 type inProcess struct {
 	t      *testing.T
 	p      *sdk.Plugin
@@ -82,14 +81,17 @@ type inProcess struct {
 }
 
 func (ip inProcess) Launch(context.Context) (*conformance.Instance, error) {
-	rpc, _ := plugin.TestPluginGRPCConn(ip.t, false, sdk.ServerPlugins(ip.p, ip.logger)[sdk.ProtocolVersion])
+	rpc, stop, err := serveInProcess(ip.p, ip.logger)
+	if err != nil {
+		return nil, err
+	}
 	client, err := sdk.Dispense(rpc, ip.p.Name)
 	if err != nil {
-		rpc.Close()
+		stop()
 		return nil, err
 	}
 	var once sync.Once
-	return &conformance.Instance{Client: client, InProcess: true, Close: func() { once.Do(func() { rpc.Close() }) }}, nil
+	return &conformance.Instance{Client: client, InProcess: true, Close: func() { once.Do(stop) }}, nil
 }
 
 // probeSession marks the calls whose handler is replaced by the

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/sdk"
@@ -101,20 +100,22 @@ func start(t testing.TB, p *sdk.Plugin, o options) *Harness {
 	if err := p.Validate(); err != nil {
 		t.Fatalf("invalid plugin declaration: %v", err)
 	}
-	rpc, _ := plugin.TestPluginGRPCConn(t, false, sdk.ServerPlugins(p, o.logger)[sdk.ProtocolVersion])
-	client, err := sdk.Dispense(rpc, p.Name)
+	rpc, stop, err := serveInProcess(p, o.logger)
 	if err != nil {
-		t.Fatalf("dispense %s: %v", p.Name, err)
+		t.Fatal(err)
 	}
-	h := &Harness{Client: client}
+	h := &Harness{}
 	t.Cleanup(func() {
 		if h.Stream != nil {
 			h.Stream.Close()
 		}
-		// Close asks the server to shut down through go-plugin's
-		// controller; stopping srv as well would race with that.
-		rpc.Close()
+		stop()
 	})
+	client, err := sdk.Dispense(rpc, p.Name)
+	if err != nil {
+		t.Fatalf("dispense %s: %v", p.Name, err)
+	}
+	h.Client = client
 	ctx := context.Background()
 	if h.Descriptor, err = client.Describe(ctx); err != nil {
 		t.Fatalf("describe %s: %v", p.Name, err)
