@@ -76,13 +76,15 @@ func newLinkDriver(t *testing.T, privacy bool, appEvery int64) *linkDriver {
 		appEvery: appEvery, appNext: 250, appCtx: effects.DeriveContextID("app", 0)}
 }
 
+// call is the simulator's control call (Simulation.Control): the agents
+// may not move the shared clock or tick the network.
 func (d *linkDriver) call(op effects.OpID, args map[string]effects.Value) effects.Value {
 	d.t.Helper()
 	// A bound on the wait for the services to fall asleep: a service that
 	// never sleeps again fails the test instead of hanging it.
 	ctx, cancel := context.WithTimeout(d.t.Context(), time.Minute)
 	defer cancel()
-	v, err := d.alice.Invoke(ctx, op, effects.Map(args))
+	v, err := d.s.Control(ctx, op, args)
 	if err != nil {
 		d.t.Fatalf("%s: %v", op, err)
 	}
@@ -120,9 +122,11 @@ func (d *linkDriver) runTo(end int64) {
 // appSend is the application sending bob one envelope, as a protocol would.
 func (d *linkDriver) appSend() {
 	alice, bob := d.alice.AuthorityID(), d.bob.AuthorityID()
-	d.call(effects.NetworkSendEnvelope, map[string]effects.Value{"envelope": effects.Map(map[string]effects.Value{
+	if _, err := d.alice.Invoke(d.t.Context(), effects.NetworkSendEnvelope, effects.Map(map[string]effects.Value{"envelope": effects.Map(map[string]effects.Value{
 		"destination": effects.Bytes(bob[:]), "source": effects.Bytes(alice[:]), "context": effects.Bytes(d.appCtx[:]),
-		"payload": effects.Bytes(make([]byte, 100))})})
+		"payload": effects.Bytes(make([]byte, 100))})})); err != nil {
+		d.t.Fatalf("the application's send: %v", err)
+	}
 }
 
 // link is what has crossed alice → bob so far: copies delivered, and

@@ -91,15 +91,14 @@ func checkRequest(t *testing.T, g *holds.Service, account effects.AuthorityID, p
 // blocks: the hold services are the only actors) and steps each agent's
 // hold service at every step, so nothing waits on goroutine scheduling.
 type simDriver struct {
-	t    *testing.T
-	s    *sim.Simulation
-	now  int64
-	ctrl *agent.Agent // whose router reaches the shared clock and network
+	t   *testing.T
+	s   *sim.Simulation
+	now int64
 }
 
 func (d *simDriver) control(op effects.OpID, args map[string]effects.Value) {
 	d.t.Helper()
-	if _, err := d.ctrl.Invoke(context.Background(), op, effects.Map(args)); err != nil {
+	if _, err := d.s.Control(context.Background(), op, args); err != nil {
 		d.t.Fatalf("%s: %v", op, err)
 	}
 }
@@ -163,7 +162,7 @@ func TestHoldDeliversARecoveryRequestAcrossAPartition(t *testing.T) {
 	}
 	defer s.Close(ctx)
 	account, guardian := s.Agent("account"), s.Agent("guardian")
-	d := &simDriver{t: t, s: s, ctrl: account}
+	d := &simDriver{t: t, s: s}
 	d.isolate("guardian")
 
 	req := initiateRecovery(t, account, guardian.AuthorityID())
@@ -385,7 +384,7 @@ func TestHoldEnvelopesSurviveARunInTheSameSimulation(t *testing.T) {
 	if err != nil || out.Runs[0].Err != nil {
 		t.Fatalf("run: %v %v", err, out.Runs[0].Err)
 	}
-	d := &simDriver{t: t, s: s, ctrl: account, now: out.VirtualMs}
+	d := &simDriver{t: t, s: s, now: out.VirtualMs}
 	d.until(10*time.Second, "h1 keeping the deposit", func() bool { return h1.HoldService().HeldCount() == 1 })
 }
 

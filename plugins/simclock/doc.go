@@ -4,7 +4,11 @@
 // declarations it shares with the clock plugin (clockops.Operations), so a
 // deployment swaps it in by HCL, with its logical time kept by
 // clockops.Logical as the clock plugin's is — plus the "time_control"
-// family through which a simulator drives time.
+// family through which a simulator drives time. Only the clock's owner
+// may call time_control (plugins/internal/simcontrol): the authority the
+// instance was configured for, and on a clock shared between instances
+// only a call with no authority — an agent living on the clock may not
+// move it.
 //
 // Clock is the virtual clock itself, usable in process: a host or a test
 // that runs several agents in one process shares one Clock between them

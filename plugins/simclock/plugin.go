@@ -7,6 +7,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/clockops"
+	"github.com/aurahost/aura-host/plugins/internal/simcontrol"
 	"github.com/aurahost/aura-host/plugins/internal/standin"
 	"github.com/aurahost/aura-host/sdk"
 )
@@ -31,11 +32,15 @@ const TokenSize = clockops.TokenSize
 
 // New returns the simulation clock plugin with its own virtual clock at 0,
 // ready to Serve.
-func New() *sdk.Plugin { return (&simClock{clock: NewClock(0)}).plugin() }
+func New() *sdk.Plugin {
+	return (&simClock{clock: NewClock(0), control: simcontrol.NewOwner(true)}).plugin()
+}
 
 // NewWithClock returns the plugin serving an existing clock, so that
 // several plugin instances (one per agent) share one virtual time.
-func NewWithClock(c *Clock) *sdk.Plugin { return (&simClock{clock: c}).plugin() }
+func NewWithClock(c *Clock) *sdk.Plugin {
+	return (&simClock{clock: c, control: simcontrol.NewOwner(false)}).plugin()
+}
 
 // simClock is one plugin instance: a view of a shared Clock, with a
 // Lamport clock and an order_time sequence per authority — one, when the
@@ -43,6 +48,9 @@ func NewWithClock(c *Clock) *sdk.Plugin { return (&simClock{clock: c}).plugin() 
 // shares it between its agents and each call names its own.
 type simClock struct {
 	clock *Clock
+	// control is who may call time_control.*: the clock's owner, not an
+	// agent living on it (simcontrol).
+	control *simcontrol.Owner
 
 	mu          sync.Mutex
 	uncertainty int64
@@ -108,6 +116,7 @@ func (s *simClock) configure(_ context.Context, cfg *sdk.Configuration) error {
 			return &sdk.ConfigError{Path: []string{"start_ms"}, Summary: "cannot start the clock there", Detail: err.Error()}
 		}
 	}
+	s.control.Configured(cfg.Authority)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.uncertainty = uncertainty
@@ -133,7 +142,7 @@ func (s *simClock) operations() []sdk.Operation {
 			"strings. Tokens of one instance strictly increase; they follow virtual time to the millisecond " +
 			"and end with the authority, so different authorities never tie."},
 	})
-	return append(append(ops, s.timeControlOperations()...), s.skewOperations()...)
+	return append(append(ops, s.control.Guard(s.timeControlOperations())...), s.skewOperations()...)
 }
 
 func (s *simClock) timeControlOperations() []sdk.Operation {

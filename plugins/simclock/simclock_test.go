@@ -9,6 +9,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/plugintest"
+	"github.com/aurahost/aura-host/plugins/internal/simcontrol"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/sdk/sdktest"
 )
@@ -101,7 +102,12 @@ func TestSharedClockAcrossInstances(t *testing.T) {
 	if err := c.WaitForSleepers(waitCtx(t), 1); err != nil {
 		t.Fatal(err)
 	}
-	mustInvoke(t, bob, effects.TimeControlAdvanceTime, args("ms", sdk.Int(10)))
+	// bob lives on the shared clock: he may not move it (simcontrol); the
+	// simulator, calling with no authority, may.
+	if _, err := bob.Invoke(context.Background(), effects.TimeControlAdvanceTime, args("ms", sdk.Int(10))); !errors.Is(err, effects.ErrDenied) {
+		t.Fatalf("an agent advancing the shared clock: %v, want denied", err)
+	}
+	mustInvoke(t, sdktest.New(t, NewWithClock(c)), effects.TimeControlAdvanceTime, args("ms", sdk.Int(10)))
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +148,7 @@ func TestConfigureErrors(t *testing.T) {
 		{args("uncertainty_ms", sdk.Int(-1)), "uncertainty_ms"},
 		{args("start_ms", sdk.Int(-1)), "start_ms"},
 	} {
-		s := &simClock{clock: NewClock(0)}
+		s := &simClock{clock: NewClock(0), control: simcontrol.NewOwner(true)}
 		err := s.configure(context.Background(), &sdk.Configuration{Values: tc.values})
 		var ce *sdk.ConfigError
 		if !errors.As(err, &ce) || len(ce.Path) != 1 || ce.Path[0] != tc.path {
@@ -156,6 +162,7 @@ func TestConfigureErrors(t *testing.T) {
 func script(t *testing.T) []sdk.Value {
 	c := NewClock(0)
 	h := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("a", 1)))
+	sim := sdktest.New(t, NewWithClock(c)) // the simulator: no authority
 	var out []sdk.Value
 	for i, ms := range []int64{7, 3, 3, 12} {
 		done := make(chan struct{})
@@ -166,9 +173,9 @@ func script(t *testing.T) []sdk.Value {
 		if err := c.WaitForSleepers(waitCtx(t), 1); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, mustInvoke(t, h, effects.TimeControlNextDeadline, sdk.Null()))
+		out = append(out, mustInvoke(t, sim, effects.TimeControlNextDeadline, sdk.Null()))
 		d, _ := c.NextDeadline()
-		out = append(out, mustInvoke(t, h, effects.TimeControlSetTime, args("ms", sdk.Int(d))))
+		out = append(out, mustInvoke(t, sim, effects.TimeControlSetTime, args("ms", sdk.Int(d))))
 		<-done
 		out = append(out, mustInvoke(t, h, effects.ClockOrderTime, sdk.Null()), mustInvoke(t, h, effects.ClockOrderTime, sdk.Null()))
 		out = append(out, mustInvoke(t, h, effects.ClockLogicalAdvance, args("observed", sdk.Uint(uint64(i)))))
@@ -226,13 +233,14 @@ func TestWaitForSleepers(t *testing.T) {
 	c := NewClock(0)
 	alice := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("alice", 0)))
 	bob := sdktest.New(t, NewWithClock(c), sdktest.WithAuthority(effects.DeriveAuthorityID("bob", 0)))
-	plugintest.Run(t, alice, []plugintest.Step{
+	sim := sdktest.New(t, NewWithClock(c)) // the simulator: no authority
+	plugintest.Run(t, sim, []plugintest.Step{
 		{Op: effects.TimeControlWaitForSleepers, Args: args("n", sdk.Int(0)), Want: sdk.Int(0)},
 		{Op: effects.TimeControlWaitForSleepers, Args: args("n", sdk.Int(-1)), Code: sdk.CodeInvalidArgs},
 	})
 
 	waited := make(chan sdk.Value, 1)
-	go func() { waited <- invokeInGoroutine(alice, effects.TimeControlWaitForSleepers, args("n", sdk.Int(2))) }()
+	go func() { waited <- invokeInGoroutine(sim, effects.TimeControlWaitForSleepers, args("n", sdk.Int(2))) }()
 	slept := make(chan error, 2)
 	sleep := func(h *sdktest.Harness, ms int64) {
 		_, err := h.Invoke(context.Background(), effects.ClockSleepMS, args("ms", sdk.Int(ms)))
@@ -252,10 +260,10 @@ func TestWaitForSleepers(t *testing.T) {
 		t.Fatalf("wait_for_sleepers(2) = %v", got)
 	}
 	// Already reached: it returns at once, with the pending count.
-	if got := mustInvoke(t, bob, effects.TimeControlWaitForSleepers, args("n", sdk.Int(1))); !got.Equal(sdk.Int(2)) {
+	if got := mustInvoke(t, sim, effects.TimeControlWaitForSleepers, args("n", sdk.Int(1))); !got.Equal(sdk.Int(2)) {
 		t.Fatalf("wait_for_sleepers(1) with two sleepers = %v", got)
 	}
-	mustInvoke(t, bob, effects.TimeControlSetTime, args("ms", sdk.Int(20)))
+	mustInvoke(t, sim, effects.TimeControlSetTime, args("ms", sdk.Int(20)))
 	for range 2 {
 		if err := <-slept; err != nil {
 			t.Fatal(err)
@@ -266,7 +274,7 @@ func TestWaitForSleepers(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancelled := make(chan error, 1)
 	go func() {
-		_, err := alice.Invoke(ctx, effects.TimeControlWaitForSleepers, args("n", sdk.Int(1)))
+		_, err := sim.Invoke(ctx, effects.TimeControlWaitForSleepers, args("n", sdk.Int(1)))
 		cancelled <- err
 	}()
 	cancel()

@@ -13,7 +13,10 @@
 // simulator moves the network's virtual time and reads what it did
 // (stats; link: what crossed one link, source to destination, whatever
 // the context — what an observer of that link counts, as the cover-traffic
-// test does).
+// test does). Only the network's owner may call those two families
+// (plugins/internal/simcontrol): the authority the instance was configured
+// for, and on a network shared between instances only a call with no
+// authority — an agent on the network may not change it.
 //
 // Network is the simulated network itself, usable in process: a host that
 // runs several agents in one process gives them one Network (Send,

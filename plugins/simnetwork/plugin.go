@@ -7,6 +7,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/plugins/internal/networkops"
+	"github.com/aurahost/aura-host/plugins/internal/simcontrol"
 	"github.com/aurahost/aura-host/plugins/internal/standin"
 	"github.com/aurahost/aura-host/plugins/internal/transportops"
 	"github.com/aurahost/aura-host/sdk"
@@ -30,15 +31,22 @@ const (
 
 // New returns the simulation network plugin with a network of its own,
 // seeded by the configuration's seed, ready to Serve.
-func New() *sdk.Plugin { return (&plugin{owned: true, net: NewNetwork(0)}).plugin() }
+func New() *sdk.Plugin {
+	return (&plugin{owned: true, net: NewNetwork(0), control: simcontrol.NewOwner(true)}).plugin()
+}
 
 // NewWithNetwork returns the plugin serving an existing network, so that
 // several plugin instances (one per agent) share it. Configure does not
 // reseed a shared network.
-func NewWithNetwork(n *Network) *sdk.Plugin { return (&plugin{net: n}).plugin() }
+func NewWithNetwork(n *Network) *sdk.Plugin {
+	return (&plugin{net: n, control: simcontrol.NewOwner(false)}).plugin()
+}
 
 type plugin struct {
 	owned bool // the network is this plugin's: Configure seeds it
+	// control is who may call the fault and control operations: the
+	// network's owner, not an agent on it (simcontrol).
+	control *simcontrol.Owner
 
 	mu        sync.RWMutex
 	net       *Network
@@ -47,10 +55,11 @@ type plugin struct {
 
 func (p *plugin) plugin() *sdk.Plugin {
 	return &sdk.Plugin{
-		Name:       Name,
-		Version:    Version,
-		Configure:  p.configure,
-		Operations: slices.Concat(p.networkOperations(), p.discoveryOperations(), p.faultOperations(), p.controlOperations()),
+		Name:      Name,
+		Version:   Version,
+		Configure: p.configure,
+		Operations: slices.Concat(p.networkOperations(), p.discoveryOperations(),
+			p.control.Guard(slices.Concat(p.faultOperations(), p.controlOperations()))),
 	}
 }
 
@@ -61,6 +70,7 @@ func (p *plugin) configure(_ context.Context, c *sdk.Configuration) error {
 		p.net = NewNetwork(c.Seed)
 	}
 	p.authority = c.Authority
+	p.control.Configured(c.Authority)
 	if !c.Authority.IsZero() {
 		return p.net.Register(authorityAddress(c.Authority))
 	}
