@@ -1,7 +1,7 @@
 // Package multihost is one machine of a multi-host deployment, as
 // `aura-host run` runs it on a file with peer or relay blocks: the
 // machine's agents, connected over the network transport to the agents of
-// the other machines (host/sim.NewMachine; their runs in order with
+// the other machines (Start, over host/sim; their runs in order with
 // RunEach, each outcome recorded), the circuit relay its relay block asks
 // for (plugins/transport.NewRelay, with its own key), and the keys the
 // other machines' peer blocks name (Keys).
@@ -23,10 +23,13 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
 	"github.com/aurahost/aura-host/host/metrics"
+	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/scenario"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/plugins/transport"
 )
@@ -36,9 +39,25 @@ import (
 // processes of the aura-host executable exe. decide are ROLE=LABEL rules
 // for the choices its roles leave to the host (a bad one is a
 // *session.RuleError). The diagnostics say what is wrong with the runs
-// (file:line), before anything starts. The caller runs RunEach and Closes.
+// (file:line) — every run's protocol compiles and binds its roles, checked
+// as `aura-host simulate` checks them (scenario.Load) — before anything
+// starts. The caller runs RunEach and Closes.
 func Start(ctx context.Context, file string, dep *config.Deployment, decide []string, exe string, logger hclog.Logger) (*sim.Simulation, hcl.Diagnostics, error) {
-	return sim.NewMachine(ctx, file, dep, decide, sim.Config{Executable: exe, Builtins: plugins.Lookup, Logger: logger})
+	var diags hcl.Diagnostics
+	var rules []session.Rule
+	if len(dep.Runs) > 0 { // a machine may only sync, or only serve its peers
+		sc, d := scenario.Load(file, dep)
+		if diags = d; diags.HasErrors() {
+			return nil, diags, nil
+		}
+		var err error
+		if rules, err = session.ParseRules(decide, sc.Programs...); err != nil {
+			return nil, diags, err
+		}
+	}
+	s, err := sim.New(ctx, sim.Config{Deployment: dep, Mode: effects.Production, Decide: session.SeededDecider(rules, dep.Seed),
+		Executable: exe, Builtins: plugins.Lookup, Logger: logger})
+	return s, diags, err
 }
 
 // Serve runs the machine of dep (the file at file) until ctx ends: its
@@ -46,7 +65,7 @@ func Start(ctx context.Context, file string, dep *config.Deployment, decide []st
 // peers, and the file's runs in order (RunEach), each outcome printed to
 // out as a line; then it serves the peers — still in a run, or syncing —
 // until ctx ends, and shuts everything down. Errors in the file are
-// a *host.DiagnosticsError (sim.NewMachine), a bad decide rule a
+// a *host.DiagnosticsError (Start), a bad decide rule a
 // *session.RuleError.
 func Serve(ctx context.Context, out io.Writer, file string, dep *config.Deployment, decide []string, exe string, logger hclog.Logger) error {
 	// The metrics address is taken first: a port in use fails start-up

@@ -13,6 +13,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/scenario"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/simtest"
 )
@@ -153,7 +154,7 @@ func TestSweepCountsViolatingSeedsAsFailed(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	sc, diags := sim.LoadScenario(path, dep)
+	sc, diags := scenario.Load(path, dep)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -162,7 +163,7 @@ func TestSweepCountsViolatingSeedsAsFailed(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc.Rules, sc.Builtins, sc.Invariants = rules, plugins.Lookup, []sim.Invariant{threshold}
-	rep, err := sc.SweepSeeds(context.Background(), sim.SeedRange{From: 1, To: 3}, 2, nil) // two at a time, sharing the invariants
+	rep, err := sc.SweepSeeds(context.Background(), scenario.SeedRange{From: 1, To: 3}, 2, nil) // two at a time, sharing the invariants
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,7 +264,7 @@ func TestViolationOfABlockIsReportedAtIt(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	sc, _ := sim.LoadScenario(path, dep)
+	sc, _ := scenario.Load(path, dep)
 	sc.Rules, _ = session.ParseRules(oneApproval, sc.Programs...)
 	sc.Builtins = plugins.Lookup
 	out, err := sc.Simulate(context.Background(), 7)
@@ -271,7 +272,7 @@ func TestViolationOfABlockIsReportedAtIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := sc.Report(7, out)
-	if rep.Runs[0].Fault == nil || rep.Runs[0].Fault.Kind != sim.InvariantKind {
+	if rep.Runs[0].Fault == nil || rep.Runs[0].Fault.Kind != scenario.InvariantKind {
 		t.Fatalf("run fault %+v", rep.Runs[0].Fault)
 	}
 	d := sc.RunFaultDiagnostic(7, &rep.Runs[0])
@@ -289,7 +290,7 @@ func TestViolationAfterTheRunsEndedFailsTheSeed(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	sc, _ := sim.LoadScenario(path, dep)
+	sc, _ := scenario.Load(path, dep)
 	sc.Rules, _ = session.ParseRules([]string{"Guardian[*]=Approve"}, sc.Programs...)
 	// "Under end+1 ms" holds for seed 7, "under end ms" does not.
 	sc.Builtins = plugins.Lookup

@@ -13,7 +13,7 @@
 //
 // Built-in plugins run in process (no aura-host binary needed), with the
 // same checks — the guard chain included — as plugin processes. New checks
-// the deployment as `aura-host simulate` does (sim.LoadScenario: run
+// the deployment as `aura-host simulate` does (scenario.Load: run
 // blocks bound to their protocols' roles, faults with something to act
 // on), WithDecideRules takes the CLI's --decide rules (host/session), and
 // Bundle and RequireReplay read the trace bundle back and replay it with
@@ -31,6 +31,7 @@ import (
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/bundle"
+	"github.com/aurahost/aura-host/host/sim/scenario"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
@@ -98,7 +99,7 @@ func WithMaxVirtualTime(ms int64) Option {
 }
 
 // New loads the deployment file, checks it as `aura-host simulate` does
-// (sim.LoadScenario) and builds its simulation with seed. A configuration
+// (scenario.Load) and builds its simulation with seed. A configuration
 // mistake fails the test with its file:line.
 func New(t testing.TB, path string, seed uint64, opts ...Option) *Sim {
 	t.Helper()
@@ -113,7 +114,7 @@ func New(t testing.TB, path string, seed uint64, opts ...Option) *Sim {
 // builds its simulation.
 func FromDeployment(t testing.TB, dep *config.Deployment, seed uint64, opts ...Option) *Sim {
 	t.Helper()
-	sc, diags := sim.LoadScenario(dep.DeclRange.Filename, dep)
+	sc, diags := scenario.Load(dep.DeclRange.Filename, dep)
 	if diags.HasErrors() {
 		t.Fatalf("simulate %s: %v", dep.Name, diags)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/host/owned"
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/scenario"
 	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/internal/atomicfile"
 	"github.com/aurahost/aura-host/plugins"
@@ -180,9 +181,9 @@ func runSimulate(cmd *cobra.Command, g *globals, f *simulateFlags, file string) 
 	if err := checkStateRoot(f.stateDir); err != nil {
 		return err
 	}
-	var seeds sim.SeedRange
+	var seeds scenario.SeedRange
 	if f.seeds != "" {
-		if seeds, err = sim.ParseSeedRange(f.seeds); err != nil {
+		if seeds, err = scenario.ParseSeedRange(f.seeds); err != nil {
 			return fmt.Errorf("--seeds %q: %w, e.g. --seeds 1..200", f.seeds, err)
 		}
 	}
@@ -202,7 +203,7 @@ func runSimulate(cmd *cobra.Command, g *globals, f *simulateFlags, file string) 
 	if err != nil {
 		return err
 	}
-	sc, diags := sim.LoadScenario(file, dep)
+	sc, diags := scenario.Load(file, dep)
 	if err := printDiagnostics(sc.Files, diags); err != nil {
 		return err
 	}
@@ -251,7 +252,7 @@ func checkStateRoot(dir string) error {
 
 // simulateOne runs one seed, prints its outcome, records its bundle, and
 // reports each failed run's fault.
-func simulateOne(ctx context.Context, w io.Writer, sc *sim.Scenario, seed uint64, f *simulateFlags) error {
+func simulateOne(ctx context.Context, w io.Writer, sc *scenario.Scenario, seed uint64, f *simulateFlags) error {
 	simulate := sc.Simulate
 	if f.faults != "" {
 		simulate = func(ctx context.Context, seed uint64) (*sim.Outcome, error) {
@@ -289,7 +290,7 @@ func simulateOne(ctx context.Context, w io.Writer, sc *sim.Scenario, seed uint64
 // hostError prints configuration mistakes the host found building or
 // running the simulation of seed (a plugin's config block, say) with their
 // snippets; other errors pass through, naming the seed.
-func hostError(sc *sim.Scenario, seed uint64, err error) error {
+func hostError(sc *scenario.Scenario, seed uint64, err error) error {
 	if reportDiagnostics(sc.Files, err) {
 		return &exitError{code: 1}
 	}

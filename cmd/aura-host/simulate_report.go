@@ -6,23 +6,23 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/scenario"
 	"github.com/aurahost/aura-host/internal/progress"
 )
 
-// sweep simulates every seed of r, f.parallel at a time (sim.Scenario.SweepSeeds), and
+// sweep simulates every seed of r, f.parallel at a time (scenario.Scenario.SweepSeeds), and
 // reports in seed order: each failing seed with the command that
 // reproduces it alone, a progress line on a terminal, the summary last.
-func sweep(ctx context.Context, w io.Writer, sc *sim.Scenario, r sim.SeedRange, f *simulateFlags) error {
+func sweep(ctx context.Context, w io.Writer, sc *scenario.Scenario, r scenario.SeedRange, f *simulateFlags) error {
 	if !f.asJSON {
 		sc.WriteSweepStart(w, r, f.parallel)
 	}
 	bar := progress.New(stderr, f.progress.config(progress.Config{Label: "simulate", Unit: "seeds", Total: r.Count(), Failed: "failed"}, stderr))
 	w = bar.Wrap(w) // a failing seed is printed on a clean line
 	stop := bar.Start(ctx, nil)
-	rep, err := sc.SweepSeeds(ctx, r, f.parallel, func(o *sim.Report, rep *sim.SweepReport) {
+	rep, err := sc.SweepSeeds(ctx, r, f.parallel, func(o *scenario.Report, rep *scenario.SweepReport) {
 		if o.Status != "ok" {
-			o.Reproduce = sim.ReproduceCommand(sc.File, o.Seed, f.decide, f.granularity)
+			o.Reproduce = scenario.ReproduceCommand(sc.File, o.Seed, f.decide, f.granularity)
 			if !f.asJSON {
 				o.WriteFailing(w)
 			}
@@ -31,7 +31,7 @@ func sweep(ctx context.Context, w io.Writer, sc *sim.Scenario, r sim.SeedRange, 
 	})
 	stop()
 	bar.Finish()
-	var se *sim.SeedError
+	var se *scenario.SeedError
 	if errors.As(err, &se) {
 		return hostError(sc, se.Seed, se.Err)
 	}

@@ -6,33 +6,33 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/scenario"
 	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/internal/atomicfile"
 	"github.com/aurahost/aura-host/internal/progress"
 )
 
 // shrinkFirstFailure shrinks the schedule of the sweep's first failing
-// seed (sim.Scenario.Shrink), with a progress line on a terminal, writes
+// seed (scenario.Scenario.Shrink), with a progress line on a terminal, writes
 // the shrunk schedule as a fault file and sets rep.Shrunk, with the
 // command that replays it. Interrupted, it says so and leaves rep as it
 // was: the sweep's own report still stands.
-func shrinkFirstFailure(ctx context.Context, sc *sim.Scenario, rep *sim.SweepReport, f *simulateFlags) error {
+func shrinkFirstFailure(ctx context.Context, sc *scenario.Scenario, rep *scenario.SweepReport, f *simulateFlags) error {
 	seed := rep.Failures[0].Seed
 	out, err := sc.Simulate(ctx, seed)
 	if err != nil {
 		return hostError(sc, seed, err)
 	}
 	if len(sc.Deployment.Faults)+len(out.Drawn) == 0 {
-		failure, _ := sim.FailureOf(out)
-		rep.Shrunk = &sim.ShrinkReport{Seed: seed, Failure: failure, BundleHash: out.Bundle.Hash()} // nothing to shrink
+		failure, _ := scenario.FailureOf(out)
+		rep.Shrunk = &scenario.ShrinkReport{Seed: seed, Failure: failure, BundleHash: out.Bundle.Hash()} // nothing to shrink
 		return nil
 	}
 	bar := progress.New(stderr, f.progress.config(progress.Config{Label: fmt.Sprintf("shrink seed %d", seed),
 		Unit: "simulations", Total: uint64(f.shrinkBudget)}, stderr))
 	stop := bar.Start(ctx, nil)
 	shrunk, err := sc.Shrink(ctx, seed, out, f.shrinkBudget, func(p swarm.ShrinkProgress) {
-		bar.Update(progress.Counts{Done: uint64(p.Simulations), Note: sim.Plural(p.Faults, "fault") + " left"})
+		bar.Update(progress.Counts{Done: uint64(p.Simulations), Note: scenario.Plural(p.Faults, "fault") + " left"})
 	})
 	stop()
 	bar.Finish()
@@ -48,7 +48,7 @@ func shrinkFirstFailure(ctx context.Context, sc *sim.Scenario, rep *sim.SweepRep
 	case err != nil:
 		return hostError(sc, seed, err)
 	}
-	r, err := sim.NewShrinkReport(shrunk)
+	r, err := scenario.NewShrinkReport(shrunk)
 	if err != nil {
 		return err
 	}
@@ -60,7 +60,7 @@ func shrinkFirstFailure(ctx context.Context, sc *sim.Scenario, rep *sim.SweepRep
 		return fmt.Errorf("writing the shrunk schedule of seed %d: %w (choose another file with --shrink-out)", seed, err)
 	}
 	r.Written = path
-	r.Reproduce = sim.ShrunkCommand(sc.File, seed, path, f.decide, f.granularity)
+	r.Reproduce = scenario.ShrunkCommand(sc.File, seed, path, f.decide, f.granularity)
 	rep.Shrunk = r
 	return nil
 }

@@ -22,9 +22,9 @@ import (
 // the step at which an invariant first fails is the same for a seed. The
 // first violation stops the simulation: the runs still going fail with
 // the *InvariantViolation, the bundle records it (a fault line of kind
-// "invariant"), Outcome.Violation and the Report name it, and a sweep
-// counts the seed as failed. With no invariants, nothing is recorded and
-// nothing is checked.
+// "invariant"), Outcome.Violation and the report name it (scenario.Report,
+// in host/sim/scenario), and a sweep counts the seed as failed. With no
+// invariants, nothing is recorded and nothing is checked.
 
 // Invariant is a property of a simulation, checked after every step.
 type Invariant struct {

@@ -11,9 +11,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/aurahost/aura-host/config"
-	"github.com/hashicorp/hcl/v2"
-
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/internal/atomicfile"
@@ -63,31 +60,6 @@ func (r *RunRecord) Binding(role, name string) (effects.Value, error) {
 		return effects.Value{}, err
 	}
 	return effects.DecodeCanonical(b)
-}
-
-// NewMachine starts one machine of a multi-host deployment — the file
-// with peer blocks at file, decoded as dep — in production: it checks that
-// every run's protocol compiles and binds its roles (diagnostics at
-// file:line), reads decide (ROLE=LABEL rules for the choices its roles
-// leave to the host; a bad one is a *session.RuleError), and builds its
-// agents, connected to the peers. cfg gives Executable, Builtins and
-// Logger; Deployment, Mode and Decide are set here.
-func NewMachine(ctx context.Context, file string, dep *config.Deployment, decide []string, cfg Config) (*Simulation, hcl.Diagnostics, error) {
-	var diags hcl.Diagnostics
-	var rules []session.Rule
-	if len(dep.Runs) > 0 { // a machine may only sync, or only serve its peers
-		sc, d := LoadScenario(file, dep)
-		if diags = d; diags.HasErrors() {
-			return nil, diags, nil
-		}
-		var err error
-		if rules, err = session.ParseRules(decide, sc.Programs...); err != nil {
-			return nil, diags, err
-		}
-	}
-	cfg.Deployment, cfg.Mode, cfg.Decide = dep, effects.Production, session.SeededDecider(rules, dep.Seed)
-	s, err := New(ctx, cfg)
-	return s, diags, err
 }
 
 // RunsDir is where a machine of a multi-host deployment records its runs'

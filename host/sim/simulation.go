@@ -71,8 +71,9 @@ type Config struct {
 	// given, after the deployment's fault blocks, and listed on the
 	// bundle's swarm line as drawn faults are. Given the seed's own draw
 	// (swarm.Draw), the bundle is the plain run's, byte for byte. The
-	// shrinker (shrink.go) replays its candidate schedules this way, with
-	// the deployment's fault blocks set aside (Scenario.SimulateSchedule).
+	// shrinker replays its candidate schedules this way, with the
+	// deployment's fault blocks set aside (scenario.Scenario.SimulateSchedule,
+	// in host/sim/scenario).
 	// Like every fault, it applies in simulation only.
 	Faults []*config.Fault
 	// StateRoot is the directory a simulation makes its throwaway state

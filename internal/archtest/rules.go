@@ -126,8 +126,17 @@ var Rules = []Rule{
 		Why:     "the Prometheus metrics of a served deployment: reads hosts (router observers, plugin status, flow budgets); only host/agent and multihost, which serve it, import it"},
 	{Pkg: "host/guard/...", May: []string{"effects/..."},
 		Why: "a pure building block of the host: sees only the vocabulary"},
+	{Pkg: "host/sim", May: []string{"host", "host/agent", "host/guard", "host/session", "host/syncer", "host/sim/bundle", "host/sim/swarm",
+		"effects/...", "sdk", "config/...", "vm/...", "internal/atomicfile"},
+		TestMay: []string{"sdk/sdktest", "plugins/...", "internal/netns", "host/internal/...", "host/holds", "host/threshold"},
+		Why: "the simulation driver (loop, post office, timeline, executor, crash-restart, invariants): builds agents and runs them on one virtual timeline; " +
+			"never host/sim/scenario, the scenarios, reports, sweeps and shrinks built on it, not even in its tests"},
+	{Pkg: "host/sim/scenario", May: []string{"host/sim", "host/sim/swarm", "host/session", "config", "effects", "sdk", "vm/..."},
+		TestMay: []string{"host/sim/bundle", "host/internal/...", "plugins"},
+		Why: "around the driver, what `aura-host simulate`, simtest and multihost share: a deployment's runs checked as diagnostics, " +
+			"seeds simulated, reported, swept and shrunk over host/sim, which never imports it"},
 	{Pkg: "host/sim/bundle/view", May: []string{"host/sim/bundle", "host/session", "vm/...", "effects/..."},
-		TestMay: []string{"host/sim", "plugins", "config"},
+		TestMay: []string{"host/sim", "host/sim/scenario", "plugins", "config"},
 		Why:     "the run viewer: a recorded bundle or trace to a view model and one self-contained HTML page; never the driver (host/sim) or a plugin, which only its tests run"},
 	{Pkg: "host/sim/swarm", May: []string{"config"}, Std: slices.Concat(vmStd, []string{"time"}),
 		Why: "the swarm (drawing a seed's faults, shrinking a failing schedule, the coverage table): pure over config.Fault values, " +

@@ -16,6 +16,7 @@ import (
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/host/sim/bundle/view"
+	"github.com/aurahost/aura-host/host/sim/scenario"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm/policy"
 	"github.com/aurahost/aura-host/vm/trace"
@@ -29,7 +30,7 @@ func simulate(t testing.TB, file string, seed uint64, decide ...string) []byte {
 	if diags.HasErrors() {
 		t.Fatalf("load %s: %v", file, diags)
 	}
-	sc, diags := sim.LoadScenario(dep.DeclRange.Filename, dep)
+	sc, diags := scenario.Load(dep.DeclRange.Filename, dep)
 	if diags.HasErrors() {
 		t.Fatalf("simulate %s: %v", file, diags)
 	}

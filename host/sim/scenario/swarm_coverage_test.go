@@ -1,4 +1,4 @@
-package sim_test
+package scenario_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/aurahost/aura-host/config"
-	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/scenario"
 	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/plugins"
 )
@@ -25,12 +25,12 @@ func TestExampleSwarmFiresEveryKind(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	sc, diags := sim.LoadScenario(path, dep)
+	sc, diags := scenario.Load(path, dep)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
 	sc.Builtins = plugins.Lookup
-	rep, err := sc.SweepSeeds(context.Background(), sim.SeedRange{From: 1, To: 200}, 2, nil)
+	rep, err := sc.SweepSeeds(context.Background(), scenario.SeedRange{From: 1, To: 200}, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,11 @@
-package sim_test
+package scenario_test
 
 import (
 	"errors"
 	"testing"
 
 	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/scenario"
 	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/vm"
 )
@@ -28,7 +29,7 @@ func TestFailureOf(t *testing.T) {
 		{"invariant", &sim.Outcome{Runs: []*sim.RunResult{{Name: "a", Err: timeout}}, Violation: &sim.InvariantViolation{Invariant: "receipt_once"}},
 			swarm.Failure{Invariant: "receipt_once"}, true},
 	} {
-		if got, failed := sim.FailureOf(c.out); got != c.want || failed != c.failed {
+		if got, failed := scenario.FailureOf(c.out); got != c.want || failed != c.failed {
 			t.Errorf("%s: FailureOf = %v, %v; want %v, %v", c.name, got, failed, c.want, c.failed)
 		}
 	}

@@ -1,4 +1,4 @@
-package sim
+package scenario
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/vm"
 )
@@ -88,7 +89,7 @@ func (sc *Scenario) RunFaultDiagnostic(seed uint64, r *RunReport) *hcl.Diagnosti
 	detail += fmt.Sprintf("\nThe run ended at %s of virtual time.", VirtualTime(r.FinishedMs))
 	var subject *hcl.Range
 	var f *vm.Fault
-	var iv *InvariantViolation
+	var iv *sim.InvariantViolation
 	switch {
 	case errors.As(r.Err, &iv) && sc.Deployment.Invariant(iv.Invariant) != nil:
 		subject = sc.Deployment.Invariant(iv.Invariant).DeclRange.Ptr()

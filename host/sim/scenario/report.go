@@ -1,4 +1,4 @@
-package sim
+package scenario
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/vm"
 )
@@ -74,7 +75,7 @@ type RoleBinding struct {
 }
 
 // Report describes out, the simulation of seed.
-func (sc *Scenario) Report(seed uint64, out *Outcome) *Report {
+func (sc *Scenario) Report(seed uint64, out *sim.Outcome) *Report {
 	agents := len(sc.Deployment.Agents)
 	if agents == 0 {
 		agents = 1 // the deployment's implicit agent
@@ -119,7 +120,7 @@ func errorReport(err error) *session.FaultReport {
 	if errors.As(err, &f) {
 		return session.NewFaultReport(f)
 	}
-	var iv *InvariantViolation
+	var iv *sim.InvariantViolation
 	if errors.As(err, &iv) {
 		return &session.FaultReport{Kind: InvariantKind, Index: -1, Message: iv.Error()}
 	}

@@ -1,4 +1,4 @@
-package sim
+package scenario
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/swarm"
 )
 
@@ -29,7 +30,7 @@ type ShrinkReport struct {
 
 // NewShrinkReport sums s up, its schedule as fault blocks; an error when
 // a fault of it cannot be written as one (config.WriteFaults).
-func NewShrinkReport(s *swarm.Shrunk[*Outcome]) (*ShrinkReport, error) {
+func NewShrinkReport(s *swarm.Shrunk[*sim.Outcome]) (*ShrinkReport, error) {
 	var b bytes.Buffer
 	if err := config.WriteFaults(&b, s.Faults); err != nil {
 		return nil, fmt.Errorf("the shrunk schedule of seed %d: %w", s.Seed, err)

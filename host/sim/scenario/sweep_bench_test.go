@@ -1,4 +1,4 @@
-package sim_test
+package scenario_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/config"
-	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/scenario"
 	"github.com/aurahost/aura-host/plugins"
 )
 
@@ -19,7 +19,7 @@ import (
 // the same run, so that the ratios hold whatever else the machine does.
 // Each iteration sweeps seeds 1..50.
 //
-//	go test -run '^$' -bench ExampleSweep -benchtime 2x ./host/sim/
+//	go test -run '^$' -bench ExampleSweep -benchtime 2x ./host/sim/scenario/
 func BenchmarkExampleSweep(b *testing.B) {
 	path := filepath.Join(protocolsDir(), "..", "simulation", "deployment.hcl")
 	dep, diags := config.Load(path, config.Options{Builtins: plugins.Names()})
@@ -38,7 +38,7 @@ func BenchmarkExampleSweep(b *testing.B) {
 				if !on {
 					d.Invariants = nil
 				}
-				sc, diags := sim.LoadScenario(path, &d)
+				sc, diags := scenario.Load(path, &d)
 				if diags.HasErrors() {
 					b.Fatal(diags)
 				}
@@ -46,7 +46,7 @@ func BenchmarkExampleSweep(b *testing.B) {
 				var spent time.Duration
 				for range b.N {
 					start := time.Now()
-					rep, err := sc.SweepSeeds(context.Background(), sim.SeedRange{From: 1, To: seeds}, workers, nil)
+					rep, err := sc.SweepSeeds(context.Background(), scenario.SeedRange{From: 1, To: seeds}, workers, nil)
 					spent += time.Since(start)
 					if err != nil || rep.Failed > 0 {
 						b.Fatalf("%v; %d failed", err, rep.Failed)

@@ -1,4 +1,4 @@
-package sim
+package scenario
 
 import (
 	"context"
@@ -7,12 +7,13 @@ import (
 	"slices"
 
 	"github.com/aurahost/aura-host/config"
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/vm"
 )
 
 // FailureOf is how o failed; false when it did not.
-func FailureOf(o *Outcome) (swarm.Failure, bool) {
+func FailureOf(o *sim.Outcome) (swarm.Failure, bool) {
 	if o.Violation != nil {
 		return swarm.Failure{Invariant: o.Violation.Invariant}, true
 	}
@@ -34,22 +35,22 @@ func FailureOf(o *Outcome) (swarm.Failure, bool) {
 // the deployment's fault blocks and the faults the seed drew, replayed
 // with SimulateSchedule (swarm.Shrink), keeping out's failure. The result's
 // Outcome is the simulation of the schedule it kept.
-func (sc *Scenario) Shrink(ctx context.Context, seed uint64, out *Outcome, budget int, progress func(swarm.ShrinkProgress)) (*swarm.Shrunk[*Outcome], error) {
+func (sc *Scenario) Shrink(ctx context.Context, seed uint64, out *sim.Outcome, budget int, progress func(swarm.ShrinkProgress)) (*swarm.Shrunk[*sim.Outcome], error) {
 	want, failed := FailureOf(out)
 	if !failed {
 		return nil, fmt.Errorf("seed %d did not fail: nothing to shrink", seed)
 	}
-	return swarm.Shrink(ctx, swarm.ShrinkConfig[*Outcome]{Seed: seed, Faults: append(slices.Clone(sc.Deployment.Faults), out.Drawn...),
+	return swarm.Shrink(ctx, swarm.ShrinkConfig[*sim.Outcome]{Seed: seed, Faults: append(slices.Clone(sc.Deployment.Faults), out.Drawn...),
 		Want: want, Budget: budget, Simulate: sc.trial, Progress: progress})
 }
 
 // trial simulates seed with faults as its whole schedule
 // (SimulateSchedule), as the shrinker judges it.
-func (sc *Scenario) trial(ctx context.Context, seed uint64, faults []*config.Fault) (swarm.Trial[*Outcome], error) {
+func (sc *Scenario) trial(ctx context.Context, seed uint64, faults []*config.Fault) (swarm.Trial[*sim.Outcome], error) {
 	out, err := sc.SimulateSchedule(ctx, seed, faults)
 	if err != nil {
-		return swarm.Trial[*Outcome]{}, err
+		return swarm.Trial[*sim.Outcome]{}, err
 	}
 	failure, failed := FailureOf(out)
-	return swarm.Trial[*Outcome]{Outcome: out, Failure: failure, Failed: failed, EndMs: out.VirtualMs}, nil
+	return swarm.Trial[*sim.Outcome]{Outcome: out, Failure: failure, Failed: failed, EndMs: out.VirtualMs}, nil
 }

@@ -1,18 +1,18 @@
-package sim_test
+package scenario_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 
-	"github.com/aurahost/aura-host/host/sim"
+	"github.com/aurahost/aura-host/host/sim/scenario"
 	"github.com/aurahost/aura-host/plugins"
 )
 
-// TestLoadScenarioReportsMistakesAtTheirLine: a deployment that cannot be
+// TestLoadReportsMistakesAtTheirLine: a deployment that cannot be
 // simulated is a set of diagnostics with ranges, found before any agent
 // starts.
-func TestLoadScenarioReportsMistakesAtTheirLine(t *testing.T) {
+func TestLoadReportsMistakesAtTheirLine(t *testing.T) {
 	for name, c := range map[string]struct{ src, want string }{
 		"no runs": {simBase, "Nothing to simulate"},
 		"unbound": {simBase + `
@@ -59,7 +59,7 @@ swarm {
 	} {
 		t.Run(name, func(t *testing.T) {
 			dep := deployment(t, strings.ReplaceAll(c.src, "PROTOCOLS", protocolsDir()))
-			_, diags := sim.LoadScenario("sim.hcl", dep)
+			_, diags := scenario.Load("sim.hcl", dep)
 			if !diags.HasErrors() || !strings.Contains(diags.Error(), c.want) {
 				t.Fatalf("diagnostics %v, want %q", diags, c.want)
 			}
@@ -76,7 +76,7 @@ swarm {
 // reports each run with its roles' agents.
 func TestScenarioSimulatesAndReports(t *testing.T) {
 	dep := deployment(t, strings.ReplaceAll(simBase+pingPongRun, "PROTOCOLS", protocolsDir()))
-	sc, diags := sim.LoadScenario("sim.hcl", dep)
+	sc, diags := scenario.Load("sim.hcl", dep)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}

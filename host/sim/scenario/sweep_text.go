@@ -1,10 +1,12 @@
-package sim
+package scenario
 
 import (
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/aurahost/aura-host/host/sim"
 )
 
 // WriteSweepStart prints the line a sweep of the seeds r begins with,
@@ -12,7 +14,7 @@ import (
 func (sc *Scenario) WriteSweepStart(w io.Writer, r SeedRange, parallel int) {
 	root := sc.StateRoot
 	if root == "" {
-		root = MemoryTempDir()
+		root = sim.MemoryTempDir()
 	}
 	fmt.Fprintf(w, "sweeping seeds %s of deployment %q (%s): %s, %d at a time; state under %s\n",
 		r, sc.Deployment.Name, sc.File, Plural(len(sc.Deployment.Runs), "run"), parallel, root)

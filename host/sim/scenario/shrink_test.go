@@ -1,70 +1,27 @@
-package sim_test
+package scenario_test
 
 import (
 	"bytes"
 	"context"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aurahost/aura-host/config"
-	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/bundle"
+	"github.com/aurahost/aura-host/host/sim/scenario"
 	"github.com/aurahost/aura-host/host/sim/swarm"
 	"github.com/aurahost/aura-host/plugins"
 )
 
-// A seed run with its own drawn schedule given explicitly (Config.Faults)
-// is the plain seed's run, byte for byte, swarm line included; an empty
-// schedule given explicitly draws nothing.
-func TestGivenScheduleReplaysTheDrawnOneByteForByte(t *testing.T) {
-	dep := deployment(t, strings.ReplaceAll(simBase+pingPongRun+swarmBlock, "PROTOCOLS", protocolsDir()))
-	run := func(seed uint64, faults []*config.Fault) *sim.Outcome {
-		s, err := sim.New(context.Background(), sim.Config{Deployment: dep, Seed: seed, Builtins: plugins.Lookup,
-			Logger: quietLogger(t), Faults: faults})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close(context.Background())
-		out, err := s.Run(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
-	for _, seed := range []uint64{3, 7} {
-		plain := run(seed, nil)
-		if len(plain.Drawn) == 0 {
-			t.Fatalf("seed %d drew no faults: pick a seed that does", seed)
-		}
-		given := run(seed, slices.Clone(plain.Drawn))
-		if !bytes.Equal(plain.Bundle.Bytes(), given.Bundle.Bytes()) {
-			a, _ := bundle.Read("plain", plain.Bundle.Bytes())
-			b, _ := bundle.Read("given", given.Bundle.Bytes())
-			var diff strings.Builder
-			bundle.WriteDiff(&diff, "plain", "given", a, b, 3)
-			t.Fatalf("seed %d: its drawn schedule given explicitly changed the bundle:\n%s", seed, diff.String())
-		}
-		none := run(seed, []*config.Fault{})
-		b, err := bundle.Read("none", none.Bundle.Bytes())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !b.Swarm || len(b.Drawn) != 0 || len(none.Drawn) != 0 {
-			t.Errorf("seed %d with an empty schedule: swarm line %v %v, drawn %d", seed, b.Swarm, b.Drawn, len(none.Drawn))
-		}
-	}
-}
-
 // plantedScenario loads testdata/planted: a coordinator that counts a
 // guardian's re-sent approval again each round.
-func plantedScenario(t testing.TB) *sim.Scenario {
+func plantedScenario(t testing.TB) *scenario.Scenario {
 	t.Helper()
-	dep, diags := config.Load("testdata/planted/deployment.hcl", config.Options{})
+	dep, diags := config.Load("../testdata/planted/deployment.hcl", config.Options{})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	sc, diags := sim.LoadScenario("testdata/planted/deployment.hcl", dep)
+	sc, diags := scenario.Load("../testdata/planted/deployment.hcl", dep)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -74,12 +31,12 @@ func plantedScenario(t testing.TB) *sim.Scenario {
 
 // firstFailure sweeps seeds 1..1000 of sc, stopping at the first that
 // fails.
-func firstFailure(t testing.TB, sc *sim.Scenario) uint64 {
+func firstFailure(t testing.TB, sc *scenario.Scenario) uint64 {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var found uint64
-	rep, err := sc.SweepSeeds(ctx, sim.SeedRange{From: 1, To: 1000}, 2, func(o *sim.Report, _ *sim.SweepReport) {
+	rep, err := sc.SweepSeeds(ctx, scenario.SeedRange{From: 1, To: 1000}, 2, func(o *scenario.Report, _ *scenario.SweepReport) {
 		if o.Status != "ok" && found == 0 {
 			found = o.Seed
 			cancel()
@@ -110,7 +67,7 @@ func TestPlantedBugIsCaughtShrunkAndReproduced(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := swarm.Failure{Invariant: "two_approvals"}
-	if got, _ := sim.FailureOf(out); got != want {
+	if got, _ := scenario.FailureOf(out); got != want {
 		t.Fatalf("seed %d failed with %v, not the planted bug", seed, got)
 	}
 	var last swarm.ShrinkProgress
@@ -168,7 +125,7 @@ func TestPlantedBugIsCaughtShrunkAndReproduced(t *testing.T) {
 		if !bytes.Equal(re.Bundle.Bytes(), s.Outcome.Bundle.Bytes()) {
 			t.Fatalf("replay %d of the printed faults is not the shrinker's bundle", i+1)
 		}
-		if got, _ := sim.FailureOf(re); got != want {
+		if got, _ := scenario.FailureOf(re); got != want {
 			t.Fatalf("replay %d failed with %v", i+1, got)
 		}
 	}
@@ -178,7 +135,7 @@ func TestPlantedBugIsCaughtShrunkAndReproduced(t *testing.T) {
 // apply its network faults: each is reported at its line.
 func TestCheckScheduleReportsNetworkFaultsWithoutANetwork(t *testing.T) {
 	dep := deployment(t, strings.ReplaceAll(strings.Replace(simBase, `builtin = "sim-network"`, `builtin = "transport"`, 1)+pingPongRun, "PROTOCOLS", protocolsDir()))
-	sc, diags := sim.LoadScenario("sim.hcl", dep)
+	sc, diags := scenario.Load("sim.hcl", dep)
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
@@ -199,7 +156,7 @@ func TestCheckScheduleReportsNetworkFaultsWithoutANetwork(t *testing.T) {
 // were written, the bundle's hash and the command; an exhausted budget
 // says a smaller schedule may exist.
 func TestShrinkReportText(t *testing.T) {
-	r := &sim.ShrinkReport{Seed: 21, Failure: swarm.Failure{Invariant: "two_approvals"}, Original: 5, Faults: 2, Simulations: 19,
+	r := &scenario.ShrinkReport{Seed: 21, Failure: swarm.Failure{Invariant: "two_approvals"}, Original: 5, Faults: 2, Simulations: 19,
 		HCL:     "fault \"drop\" {\n  at   = \"0ms\"\n  rate = 0.001\n}\n\nfault \"crash\" {\n  at    = \"5ms\"\n  agent = \"g1\"\n}\n",
 		Written: "shrunk-21.hcl", BundleHash: "ab12", Reproduce: "aura-host simulate d.hcl --seed 21 --faults shrunk-21.hcl --record shrunk-21.jsonl"}
 	var b strings.Builder

@@ -1,4 +1,4 @@
-package sim
+package scenario
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/session"
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/sdk"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
@@ -39,24 +40,24 @@ type Scenario struct {
 	// over Programs); the seed decides the rest.
 	Rules       []session.Rule
 	Granularity policy.Granularity
-	Builtins    func(string) (func() *sdk.Plugin, bool) // as Config.Builtins
+	Builtins    func(string) (func() *sdk.Plugin, bool) // as sim.Config.Builtins
 	Logger      hclog.Logger
 	// Invariants are checked in every seed's simulation, after the
-	// defaults (Config.Invariants, Config.NoDefaultInvariants).
-	Invariants          []Invariant
+	// defaults (sim.Config.Invariants, sim.Config.NoDefaultInvariants).
+	Invariants          []sim.Invariant
 	NoDefaultInvariants bool
 	// StateRoot is where each seed's simulation keeps its throwaway state
-	// (Config.StateRoot; default MemoryTempDir()).
+	// (sim.Config.StateRoot; default sim.MemoryTempDir()).
 	StateRoot string
 }
 
-// LoadScenario checks a decoded deployment for simulation: it has run
+// Load checks a decoded deployment for simulation: it has run
 // blocks, each run's protocol compiles and its roles map binds exactly the
 // protocol's roles, and network faults have a simulated network to act on.
 // sc is set (File and Deployment at least) even when diags has errors,
 // for the snippets of sc.Files; set Rules, Builtins, Logger and
 // Granularity before simulating.
-func LoadScenario(file string, dep *config.Deployment) (sc *Scenario, diags hcl.Diagnostics) {
+func Load(file string, dep *config.Deployment) (sc *Scenario, diags hcl.Diagnostics) {
 	dep = dep.WithMode(effects.Simulation)
 	sc = &Scenario{File: file, Deployment: dep, Files: maps.Clone(dep.Files), Granularity: policy.Full}
 	if len(dep.Runs) == 0 {
@@ -223,7 +224,7 @@ func checkClockTargets(dep *config.Deployment) hcl.Diagnostics {
 // Simulate builds the agents for seed, runs every run block and shuts the
 // agents down (bounded, even after ctx ends). It is safe to call from
 // several goroutines at once: each seed's simulation is its own.
-func (sc *Scenario) Simulate(ctx context.Context, seed uint64) (*Outcome, error) {
+func (sc *Scenario) Simulate(ctx context.Context, seed uint64) (*sim.Outcome, error) {
 	return sc.simulate(ctx, sc.Deployment, seed, nil)
 }
 
@@ -232,7 +233,7 @@ func (sc *Scenario) Simulate(ctx context.Context, seed uint64) (*Outcome, error)
 // aside, and faults (none, when empty) apply instead, listed on the
 // bundle's swarm line. It is how the shrinker replays a candidate
 // schedule, and how `simulate --faults` replays the one it printed.
-func (sc *Scenario) SimulateSchedule(ctx context.Context, seed uint64, faults []*config.Fault) (*Outcome, error) {
+func (sc *Scenario) SimulateSchedule(ctx context.Context, seed uint64, faults []*config.Fault) (*sim.Outcome, error) {
 	dep := *sc.Deployment
 	dep.Faults, dep.Swarm = nil, nil
 	if faults == nil {
@@ -241,14 +242,14 @@ func (sc *Scenario) SimulateSchedule(ctx context.Context, seed uint64, faults []
 	return sc.simulate(ctx, &dep, seed, faults)
 }
 
-func (sc *Scenario) simulate(ctx context.Context, dep *config.Deployment, seed uint64, faults []*config.Fault) (*Outcome, error) {
-	cfg := Config{Deployment: dep, Seed: seed, Builtins: sc.Builtins, Faults: faults,
+func (sc *Scenario) simulate(ctx context.Context, dep *config.Deployment, seed uint64, faults []*config.Fault) (*sim.Outcome, error) {
+	cfg := sim.Config{Deployment: dep, Seed: seed, Builtins: sc.Builtins, Faults: faults,
 		Logger: sc.Logger, Granularity: sc.Granularity, Invariants: sc.Invariants, NoDefaultInvariants: sc.NoDefaultInvariants,
 		StateRoot: sc.StateRoot}
 	if len(sc.Rules) > 0 {
 		cfg.Decide = session.SeededDecider(sc.Rules, seed)
 	}
-	s, err := New(ctx, cfg)
+	s, err := sim.New(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

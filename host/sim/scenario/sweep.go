@@ -1,4 +1,4 @@
-package sim
+package scenario
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/swarm"
 )
 
@@ -44,7 +45,7 @@ func ParseSeedRange(s string) (SeedRange, error) {
 // SeedOutcome is one seed's simulation, or why it could not run.
 type SeedOutcome struct {
 	Seed    uint64
-	Outcome *Outcome
+	Outcome *sim.Outcome
 	Err     error
 }
 
@@ -56,7 +57,7 @@ type SweepConfig struct {
 	Parallel int
 	// Simulate runs one seed (Scenario.Simulate); it is called from
 	// Parallel goroutines at once.
-	Simulate func(ctx context.Context, seed uint64) (*Outcome, error)
+	Simulate func(ctx context.Context, seed uint64) (*sim.Outcome, error)
 }
 
 // Sweep simulates every seed of cfg.Seeds, cfg.Parallel at a time (each

@@ -1,4 +1,4 @@
-package sim_test
+package scenario_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 // (simulations/shrink); the first is close to the second, since a shrink
 // is nothing but simulations of the same seed.
 //
-//	go test ./host/sim/ -run '^$' -bench ShrinkPlanted -benchtime 3x
+//	go test ./host/sim/scenario/ -run '^$' -bench ShrinkPlanted -benchtime 3x
 func BenchmarkShrinkPlanted(b *testing.B) {
 	sc := plantedScenario(b)
 	seed := firstFailure(b, sc)
