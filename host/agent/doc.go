@@ -22,20 +22,23 @@
 // host/lifecycle.Manager after the plugins and stopped before them;
 // Agent.Services reports them.
 //
-// The system family (system.go: health_check, get_metrics, get_config,
-// set_config) is registered like device.*, by the runtime, before any
-// plugin; set_config is guarded (system.set_config must be in the agent's
-// allow list), checks the value against the deployment's schema (the
-// agent's settable settings and the host-owned services' Config, applied
-// through a service's Reconfigure), journals a system.config_set fact and
-// refuses with *ConfigKeyError / *ConfigValueError inside an invalid_args
-// effects.Error. A router observer keeps the metrics. The
-// local_health_observer service kind (localhealth.go) runs host/health
-// over the agent's sends and peers; SchedulerSignals turns the agent's
-// flow budgets, guard table and local health into the VM's scheduler
-// signals when host/sim, host/session or RunProtocol admit a session.
+// The system family (health_check, get_metrics, get_config, set_config)
+// is host/agent/system's: system.go builds one system.Family per agent and
+// registers it like device.*, by the runtime, before any plugin, with its
+// counters as a router observer; the agent answers the family's
+// system.Agent interface with what only it knows (its hosted services'
+// settings, applied through a service's Reconfigure, and its local
+// health). set_config is guarded (system.set_config must be in the
+// agent's allow list), checks the value against the deployment's schema,
+// journals a system.config_set fact and refuses with
+// *system.ConfigKeyError / *system.ConfigValueError inside an
+// invalid_args effects.Error. The local_health_observer service kind
+// (localhealth.go) runs host/health over the agent's sends and peers;
+// Agent.SchedulerSignals (the family's) turns the agent's flow budgets,
+// guard table and local health into the VM's scheduler signals when
+// host/sim, host/session or RunProtocol admit a session.
 //
-// It may import host (and host/guard, host/lifecycle, host/health,
+// It may import host (and host/agent/system, host/guard, host/lifecycle, host/health,
 // host/tasks, host/threshold, host/syncer, host/social, host/holds, host/cover), effects (and effects/facade), config, sdk and vm; it must
 // not import host/sim (sim builds agents) or host/supervise (it sees plugins only through
 // host.Host).
