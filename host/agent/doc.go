@@ -14,13 +14,14 @@
 // peers under the task supervisor (Agent.Sync); AppendSigned journals facts
 // signed by the device key, the facts that service ships. Builtin service
 // blocks (`service "NAME" { builtin = "KIND" }`) are services the agent
-// hosts in process (ServiceKind: the catalogue's views in catalogue.go, the social
-// topology and path selection in social.go (host/social), maintenance in
-// maintenance.go: invitation expiry, flow-budget epoch rotation, the
-// agent's own descriptor republished before it expires, each a task on
-// the agent's clock), started with the services that run on plugins by a
-// host/lifecycle.Manager after the plugins and stopped before them;
-// Agent.Services reports them.
+// hosts in process, their kinds host/agent/builtin's (builtin.ServiceKind;
+// each service sees the agent through builtin.Agent, its public methods):
+// services.go checks the blocks against the kinds, builds the services,
+// registers their operations before any plugin and runs them, with the
+// services that run on plugins, by a host/lifecycle.Manager after the
+// plugins and stopped before them; Agent.Services reports them, and
+// builtins.go is the agent's Go API of them (Signals, Subscribe,
+// HoldService, CoverService and the facades).
 //
 // The system family (health_check, get_metrics, get_config, set_config)
 // is host/agent/system's: system.go builds one system.Family per agent and
@@ -38,10 +39,13 @@
 // guard table and local health into the VM's scheduler signals when
 // host/sim, host/session or RunProtocol admit a session.
 //
-// It may import host (and host/agent/system, host/guard, host/lifecycle, host/health,
-// host/tasks, host/threshold, host/syncer, host/social, host/holds, host/cover), effects (and effects/facade), config, sdk and vm; it must
-// not import host/sim (sim builds agents) or host/supervise (it sees plugins only through
-// host.Host).
+// It may import host (and host/agent/system, host/agent/builtin,
+// host/admin, host/guard, host/lifecycle, host/health, host/tasks,
+// host/threshold, host/syncer, host/metrics, host/tracing, and host/reactive,
+// host/holds, host/cover for the Go API of those services), effects (and
+// effects/facade), config, sdk, vm and internal/descriptor; it must not
+// import host/sim (sim builds agents) or host/supervise (it sees plugins
+// only through host.Host).
 //
 // Invariants a newcomer must not break:
 //   - Every call an agent makes — Invoke, a facade, a protocol it runs —

@@ -124,6 +124,10 @@ var Rules = []Rule{
 	{Pkg: "host/metrics", May: []string{"host", "host/guard", "host/supervise", "config", "effects"},
 		TestMay: []string{"host/agent", "host/internal/...", "plugins", "sdk"},
 		Why:     "the Prometheus metrics of a served deployment: reads hosts (router observers, plugin status, flow budgets); only host/agent and multihost, which serve it, import it"},
+	{Pkg: "host/agent/builtin", May: []string{"host", "host/guard", "host/lifecycle", "host/tasks", "host/syncer", "host/reactive", "host/holds",
+		"host/cover", "host/health", "host/social", "effects/...", "config", "internal/descriptor"},
+		Why: "the builtin services an agent hosts: see their agent only through builtin.Agent (its public methods), which host/agent satisfies, " +
+			"and never import the agent runtime that hosts them"},
 	{Pkg: "host/agent/system", May: []string{"host", "host/guard", "host/lifecycle", "host/health", "effects", "vm/policy"},
 		TestMay: []string{"host/agent", "host/internal/...", "plugins"},
 		Why: "the system family of one agent (health_check, get_metrics, get_config, set_config, the scheduler signals): sees the agent only through " +
