@@ -126,8 +126,9 @@ var Rules = []Rule{
 		Why:     "the Prometheus metrics of a served deployment: reads hosts (router observers, plugin status, flow budgets); only host/agent and multihost, which serve it, import it"},
 	{Pkg: "host/agent/builtin", May: []string{"host", "host/guard", "host/lifecycle", "host/tasks", "host/syncer", "host/reactive", "host/holds",
 		"host/cover", "host/health", "host/social", "effects/...", "config", "internal/descriptor"},
+		TestMay: []string{"host/agent", "host/internal/...", "plugins/...", "sdk"},
 		Why: "the builtin services an agent hosts: see their agent only through builtin.Agent (its public methods), which host/agent satisfies, " +
-			"and never import the agent runtime that hosts them"},
+			"and never import the agent runtime that hosts them; their tests drive them through agents"},
 	{Pkg: "host/agent/system", May: []string{"host", "host/guard", "host/lifecycle", "host/health", "effects", "vm/policy"},
 		TestMay: []string{"host/agent", "host/internal/...", "plugins"},
 		Why: "the system family of one agent (health_check, get_metrics, get_config, set_config, the scheduler signals): sees the agent only through " +

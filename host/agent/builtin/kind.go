@@ -50,9 +50,10 @@ type ServiceKind struct {
 
 // ServiceEnv is what a host-owned service is built from.
 type ServiceEnv struct {
-	// Agent is the agent hosting the service. Its Invoke, Host, Tasks,
-	// AuthorityID and Mode work from the service's Start on; during New
-	// only Router().Observe and Host().Registry may be used.
+	// Agent is the agent hosting the service. Its operations (Invoke,
+	// Effects, Tasks) work from the service's Start on; during New only
+	// what needs no running plugin may be used: AuthorityID, Mode, Router
+	// (observers, reserved contexts) and Host (registry, deployment).
 	Agent Agent
 	// Name is the service block's label.
 	Name string
