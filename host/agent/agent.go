@@ -9,11 +9,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/agent/system"
 	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/host/lifecycle"
 	"github.com/aurahost/aura-host/host/syncer"
@@ -43,14 +42,9 @@ type Agent struct {
 	services *lifecycle.Manager
 	closing  atomic.Bool
 
-	// The system family's state (system.go): the settings the agent was
-	// built with, its log level as set_config left it, the router's
-	// counters; configMu serialises set_config.
-	allow    []string
-	logger   hclog.Logger
-	level    atomic.Pointer[string]
-	metrics  *metrics
-	configMu sync.Mutex
+	// system serves the system family (host/agent/system) and keeps the
+	// router's counters the scheduler signals read.
+	system *system.Family
 
 	shutdownOnce sync.Once
 	shutdownErr  error
@@ -223,7 +217,7 @@ func (a *Agent) RunProtocol(ctx context.Context, src []byte, filename string, op
 	}
 	session := effects.DeriveSessionID(proto.Name, opts.Seed)
 	ctxID := effects.DeriveContextID(proto.Name, opts.Seed)
-	signals, err := a.SchedulerSignals(ctx, Admission{Session: session, Context: ctxID, Guards: host.ProgramGuards(prog)})
+	signals, err := a.SchedulerSignals(ctx, system.Admission{Session: session, Context: ctxID, Guards: host.ProgramGuards(prog)})
 	if err != nil {
 		return nil, err
 	}

@@ -220,19 +220,16 @@ func (a *Agent) start(ctx context.Context, cfg Config, dep *config.Deployment) (
 	}
 	// So is the system family (system.go), with the router's counters it
 	// reports, observed from the first call on.
-	a.allow, a.logger = allow, cmpLogger(hcfg.Logger)
-	a.metrics = newMetrics(h.Registry())
-	h.Router().Observe(a.metrics.observe)
-	if err := h.Registry().Register(SystemProvider, &system{a: a}, effects.SystemOps()...); err != nil {
+	logger := hcfg.Logger
+	if logger == nil {
+		logger = hclog.NewNullLogger()
+	}
+	if err := a.registerSystem(h, allow, logger); err != nil {
 		a.closeGuardFile()
 		return nil, &BuildError{Kind: RuntimeConstruction, Err: err}
 	}
 	// So are the builtin services' operations; the services themselves
 	// start once the plugins have (New).
-	logger := hcfg.Logger
-	if logger == nil {
-		logger = hclog.NewNullLogger()
-	}
 	a.host = h // for the services' New, which may observe its router
 	if a.services, err = a.buildServices(h, dep, logger); err != nil {
 		a.closeGuardFile()
@@ -247,13 +244,6 @@ func (a *Agent) start(ctx context.Context, cfg Config, dep *config.Deployment) (
 	}
 	a.signer = signer
 	return h, nil
-}
-
-func cmpLogger(l hclog.Logger) hclog.Logger {
-	if l == nil {
-		return hclog.NewNullLogger()
-	}
-	return l
 }
 
 // resolveAuthority finds the agent's authority: given, derived from a

@@ -14,31 +14,38 @@
 // peers under the task supervisor (Agent.Sync); AppendSigned journals facts
 // signed by the device key, the facts that service ships. Builtin service
 // blocks (`service "NAME" { builtin = "KIND" }`) are services the agent
-// hosts in process (ServiceKind: the catalogue's views in catalogue.go, the social
-// topology and path selection in social.go (host/social), maintenance in
-// maintenance.go: invitation expiry, flow-budget epoch rotation, the
-// agent's own descriptor republished before it expires, each a task on
-// the agent's clock), started with the services that run on plugins by a
-// host/lifecycle.Manager after the plugins and stopped before them;
-// Agent.Services reports them.
+// hosts in process, their kinds host/agent/builtin's (builtin.ServiceKind;
+// each service sees the agent through builtin.Agent, its public methods):
+// services.go checks the blocks against the kinds, builds the services,
+// registers their operations before any plugin and runs them, with the
+// services that run on plugins, by a host/lifecycle.Manager after the
+// plugins and stopped before them; Agent.Services reports them, and
+// builtins.go is the agent's Go API of them (Signals, Subscribe,
+// HoldService, CoverService and the facades).
 //
-// The system family (system.go: health_check, get_metrics, get_config,
-// set_config) is registered like device.*, by the runtime, before any
-// plugin; set_config is guarded (system.set_config must be in the agent's
-// allow list), checks the value against the deployment's schema (the
-// agent's settable settings and the host-owned services' Config, applied
-// through a service's Reconfigure), journals a system.config_set fact and
-// refuses with *ConfigKeyError / *ConfigValueError inside an invalid_args
-// effects.Error. A router observer keeps the metrics. The
-// local_health_observer service kind (localhealth.go) runs host/health
-// over the agent's sends and peers; SchedulerSignals turns the agent's
-// flow budgets, guard table and local health into the VM's scheduler
-// signals when host/sim, host/session or RunProtocol admit a session.
+// The system family (health_check, get_metrics, get_config, set_config)
+// is host/agent/system's: system.go builds one system.Family per agent and
+// registers it like device.*, by the runtime, before any plugin, with its
+// counters as a router observer; the agent answers the family's
+// system.Agent interface with what only it knows (its hosted services'
+// settings, applied through a service's Reconfigure, and its local
+// health). set_config is guarded (system.set_config must be in the
+// agent's allow list), checks the value against the deployment's schema,
+// journals a system.config_set fact and refuses with
+// *system.ConfigKeyError / *system.ConfigValueError inside an
+// invalid_args effects.Error. The local_health_observer service kind
+// (localhealth.go) runs host/health over the agent's sends and peers;
+// Agent.SchedulerSignals (the family's) turns the agent's flow budgets,
+// guard table and local health into the VM's scheduler signals when
+// host/sim, host/session or RunProtocol admit a session.
 //
-// It may import host (and host/guard, host/lifecycle, host/health,
-// host/tasks, host/threshold, host/syncer, host/social, host/holds, host/cover), effects (and effects/facade), config, sdk and vm; it must
-// not import host/sim (sim builds agents) or host/supervise (it sees plugins only through
-// host.Host).
+// It may import host (and host/agent/system, host/agent/builtin,
+// host/admin, host/guard, host/lifecycle, host/health, host/tasks,
+// host/threshold, host/syncer, host/metrics, host/tracing, and host/reactive,
+// host/holds, host/cover for the Go API of those services), effects (and
+// effects/facade), config, sdk, vm and internal/descriptor; it must not
+// import host/sim (sim builds agents) or host/supervise (it sees plugins
+// only through host.Host).
 //
 // Invariants a newcomer must not break:
 //   - Every call an agent makes — Invoke, a facade, a protocol it runs —

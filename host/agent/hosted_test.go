@@ -11,6 +11,7 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/agent/builtin"
 	"github.com/aurahost/aura-host/host/lifecycle"
 	"github.com/aurahost/aura-host/plugins"
 )
@@ -22,7 +23,7 @@ type recorder struct {
 	greeting string
 	log      *eventLog
 	name     string
-	agent    *agent.Agent
+	agent    builtin.Agent
 }
 
 type eventLog struct {
@@ -56,15 +57,15 @@ func (r *recorder) Invoke(_ context.Context, call *effects.Call) (effects.Value,
 	return effects.String(r.greeting + " from " + r.name), nil
 }
 
-func recorderKind(kind string, log *eventLog) agent.ServiceKind {
-	return agent.ServiceKind{
+func recorderKind(kind string, log *eventLog) builtin.ServiceKind {
+	return builtin.ServiceKind{
 		Kind:   kind,
 		Doc:    "logs its starts and stops",
 		Config: []effects.ConfigField{{Name: "greeting", Kind: effects.KindString, Default: effects.String("hello")}},
 		Ops: []effects.OpSpec{{ID: effects.OpID(kind + ".greet"), Result: effects.KindString, Idempotent: true,
 			Determinism: effects.Pure}},
 		Dependencies: []string{"clock", "absent"},
-		New: func(env agent.ServiceEnv) (agent.HostedService, error) {
+		New: func(env builtin.ServiceEnv) (builtin.HostedService, error) {
 			v, _ := env.Settings.Get("greeting")
 			g, _ := v.AsString()
 			return &recorder{greeting: g, log: log, name: env.Name, agent: env.Agent}, nil

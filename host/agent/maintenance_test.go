@@ -10,6 +10,7 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/agent/builtin"
 	"github.com/aurahost/aura-host/host/lifecycle"
 	"github.com/aurahost/aura-host/internal/descriptor"
 	"github.com/aurahost/aura-host/plugins"
@@ -58,10 +59,10 @@ func (f *fakeRendezvous) Invoke(_ context.Context, call *effects.Call) (effects.
 // invitation past its expiry is journaled as expired.
 func TestMaintenanceDegradesAndRecovers(t *testing.T) {
 	fake := &fakeRendezvous{down: true}
-	defer agent.AddServiceKind(agent.ServiceKind{Kind: "fake_rendezvous", Doc: "a rendezvous the test takes down",
+	defer agent.AddServiceKind(builtin.ServiceKind{Kind: "fake_rendezvous", Doc: "a rendezvous the test takes down",
 		Ops: []effects.OpSpec{{ID: effects.RendezvousPublish, Result: effects.KindMap, Determinism: effects.WritesWorld, Params: []effects.Param{
 			{Name: "peer", Kind: effects.KindString}, {Name: "descriptor", Kind: effects.KindMap}, {Name: "validity_ms", Kind: effects.KindInt, Optional: true}}}},
-		New: func(agent.ServiceEnv) (agent.HostedService, error) { return fake, nil }})()
+		New: func(builtin.ServiceEnv) (builtin.HostedService, error) { return fake, nil }})()
 	dep := deployment(t, `
 deployment "t" {}
 plugin "clock"   { builtin = "sim-clock" }
@@ -96,7 +97,7 @@ service "maintenance" {
 		t.Fatal(err)
 	}
 	defer a.Shutdown(context.Background())
-	m, ok := a.Service("maintenance").(*agent.Maintenance)
+	m, ok := a.Service("maintenance").(*builtin.Maintenance)
 	if !ok {
 		t.Fatalf("service maintenance is %T", a.Service("maintenance"))
 	}
@@ -118,7 +119,7 @@ service "maintenance" {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.WaitRuns(ctx, agent.JobRendezvous, 1); err != nil {
+	if err := m.WaitRuns(ctx, builtin.JobRendezvous, 1); err != nil {
 		t.Fatal(err)
 	}
 	if s := m.Skipped(); len(s) != 0 {
@@ -136,20 +137,20 @@ service "maintenance" {
 	fake.setDown(false)
 	minute := func(n int) {
 		t.Helper()
-		rv, iv, cv := m.Runs(agent.JobRendezvous), m.Runs(agent.JobInvitations), m.Runs(agent.JobCeremonies)
+		rv, iv, cv := m.Runs(builtin.JobRendezvous), m.Runs(builtin.JobInvitations), m.Runs(builtin.JobCeremonies)
 		if _, err := a.Invoke(ctx, effects.TimeControlWaitForSleepers, effects.Map(map[string]effects.Value{"n": effects.Int(3)})); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := a.Invoke(ctx, effects.TimeControlAdvanceTime, effects.Map(map[string]effects.Value{"ms": effects.Int(60_000)})); err != nil {
 			t.Fatal(err)
 		}
-		if err := m.WaitRuns(ctx, agent.JobRendezvous, rv+1); err != nil {
+		if err := m.WaitRuns(ctx, builtin.JobRendezvous, rv+1); err != nil {
 			t.Fatal(err)
 		}
-		if err := m.WaitRuns(ctx, agent.JobInvitations, iv+1); err != nil {
+		if err := m.WaitRuns(ctx, builtin.JobInvitations, iv+1); err != nil {
 			t.Fatal(err)
 		}
-		if err := m.WaitRuns(ctx, agent.JobCeremonies, cv+1); err != nil {
+		if err := m.WaitRuns(ctx, builtin.JobCeremonies, cv+1); err != nil {
 			t.Fatal(err)
 		}
 		if got := len(fake.descriptors()); got != n {
@@ -166,7 +167,7 @@ service "maintenance" {
 	}
 	signed, err := descriptor.Verify(fake.descriptors()[0], now.Ms)
 	if err != nil || signed.Authority != a.AuthorityID() || !signed.DeviceKey.Equal(a.PublicKey()) ||
-		signed.ExpiresMS-signed.IssuedMS != agent.DefaultDescriptorValidityMS {
+		signed.ExpiresMS-signed.IssuedMS != builtin.DefaultDescriptorValidityMS {
 		t.Fatalf("published descriptor %+v (%v): want one of the agent, by its device key, valid an hour", signed.Descriptor, err)
 	}
 	if c, err := a.Ceremonies().Get(ctx, cer.ID); err != nil || !c.Settled || c.Reason != "expired" {
@@ -183,7 +184,7 @@ service "maintenance" {
 	}
 	minute(2)
 	again, err := descriptor.Verify(fake.descriptors()[1], signed.ExpiresMS-1)
-	if err != nil || again.Seq <= signed.Seq || again.IssuedMS != signed.ExpiresMS-agent.DefaultDescriptorRefreshMS {
+	if err != nil || again.Seq <= signed.Seq || again.IssuedMS != signed.ExpiresMS-builtin.DefaultDescriptorRefreshMS {
 		t.Fatalf("republished %+v (%v), want a later seq issued 5 min before the first expired", again.Descriptor, err)
 	}
 }
@@ -213,7 +214,7 @@ service "maintenance" { builtin = "maintenance" }
 		t.Fatal(err)
 	}
 	defer a.Shutdown(context.Background())
-	m := a.Service("maintenance").(*agent.Maintenance)
+	m := a.Service("maintenance").(*builtin.Maintenance)
 	want := []string{"invitations: no plugin serves invitation.expire", "rendezvous: no plugin serves transport.local_descriptor",
 		"ceremonies: no plugin serves ceremony.list"}
 	if got := m.Skipped(); strings.Join(got, "|") != strings.Join(want, "|") {

@@ -16,72 +16,15 @@ import (
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
+	"github.com/aurahost/aura-host/host/agent/builtin"
 	"github.com/aurahost/aura-host/host/lifecycle"
 )
 
-// ServiceKind is a service the agent hosts in process, declared in HCL as
-//
-//	service "NAME" {
-//	  builtin    = "KIND"
-//	  depends_on = [...]   # plugins or services; added to Dependencies
-//	  config { ... }       # checked against Config, with file:line diagnostics
-//	}
-//
-// Host-owned services are the ones that must see what no plugin may: every
-// routed call (Router observers), the guard chain, the agent's own state.
-type ServiceKind struct {
-	// Kind is the builtin's name ("reactive").
-	Kind string
-	// Doc is one paragraph, shown by `aura-host plugins`.
-	Doc string
-	// Config is the schema of the service's config block; absent fields
-	// with a Default get it.
-	Config []effects.ConfigField
-	// Ops are the operations the service serves, registered (provider
-	// "service:NAME") before any plugin starts, as device.* are, so a
-	// plugin that claims one conflicts at start-up.
-	Ops []effects.OpSpec
-	// Dependencies are default dependencies (plugin or service names),
-	// added to the block's depends_on. A name the deployment does not
-	// declare is dropped: the service must then cope without it.
-	Dependencies []string
-	// New builds the service. It must not call the agent's operations:
-	// they work from the service's Start on.
-	New func(env ServiceEnv) (HostedService, error)
-}
+// serviceKinds are the builtin services (host/agent/builtin), by kind.
+var serviceKinds = byKind(builtin.Kinds())
 
-// ServiceEnv is what a host-owned service is built from.
-type ServiceEnv struct {
-	// Agent is the agent hosting the service. Its Invoke, Host, Tasks,
-	// AuthorityID and Mode work from the service's Start on; during New
-	// only Router().Observe and Registry may be used.
-	Agent *Agent
-	// Name is the service block's label.
-	Name string
-	// Settings is the config block as a map, by the kind's Config schema.
-	Settings effects.Value
-	// Logger is the agent's logger, named after the service.
-	Logger hclog.Logger
-	// Deployment is the agent's deployment (its agents and peers, to name
-	// the service's peers).
-	Deployment *config.Deployment
-}
-
-// HostedService is a service the agent hosts: its lifecycle, and the
-// operations of its kind (an effects.Handler switching on call.Op).
-type HostedService interface {
-	lifecycle.Service
-	effects.Handler
-}
-
-// serviceKinds are the builtin services, by kind.
-var serviceKinds = byKind(slices.Concat(
-	catalogueKinds(),
-	[]ServiceKind{coverKind(), holdsKind(), reactiveKind(), socialManagerKind(), selectionKind(), maintenanceKind(), localHealthKind()},
-))
-
-func byKind(kinds []ServiceKind) map[string]ServiceKind {
-	out := make(map[string]ServiceKind, len(kinds))
+func byKind(kinds []builtin.ServiceKind) map[string]builtin.ServiceKind {
+	out := make(map[string]builtin.ServiceKind, len(kinds))
 	for _, k := range kinds {
 		out[k.Kind] = k
 	}
@@ -89,8 +32,8 @@ func byKind(kinds []ServiceKind) map[string]ServiceKind {
 }
 
 // ServiceKinds are the builtin services an agent can host, sorted by kind.
-func ServiceKinds() []ServiceKind {
-	out := make([]ServiceKind, 0, len(serviceKinds))
+func ServiceKinds() []builtin.ServiceKind {
+	out := make([]builtin.ServiceKind, 0, len(serviceKinds))
 	for _, k := range serviceKinds {
 		out = append(out, k)
 	}
@@ -101,10 +44,10 @@ func ServiceKinds() []ServiceKind {
 // hostedService wraps a built service with the name and dependencies its
 // block gives it.
 type hostedService struct {
-	HostedService
+	builtin.HostedService
 	name string
 	deps []string
-	kind ServiceKind
+	kind builtin.ServiceKind
 
 	mu       sync.Mutex
 	settings effects.Value // as it runs: its config block, then what set_config changed
@@ -129,7 +72,7 @@ func (s *hostedService) Dependencies() []string { return s.deps }
 // settings and its dependencies.
 type declaredService struct {
 	block    *config.Service
-	kind     ServiceKind
+	kind     builtin.ServiceKind
 	settings effects.Value
 	deps     []string
 }
@@ -241,7 +184,8 @@ func (a *Agent) buildServices(h *host.Host, dep *config.Deployment, logger hclog
 	}
 	for _, d := range decls {
 		name := d.block.Name
-		built, err := d.kind.New(ServiceEnv{Agent: a, Name: name, Settings: d.settings, Logger: logger.Named(name), Deployment: dep})
+		built, err := d.kind.New(builtin.ServiceEnv{Agent: a, Name: name, Settings: d.settings, Logger: logger.Named(name), Deployment: dep,
+			Authority: func(ag *config.Agent) (effects.AuthorityID, error) { return Authority(dep, ag) }})
 		if err != nil {
 			return nil, fmt.Errorf("service %s (%s): %w", name, d.kind.Kind, err)
 		}

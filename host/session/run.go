@@ -14,6 +14,7 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/agent/system"
 	"github.com/aurahost/aura-host/host/tracing"
 	"github.com/aurahost/aura-host/vm"
 	"github.com/aurahost/aura-host/vm/policy"
@@ -111,7 +112,7 @@ func Run(ctx context.Context, cfg Config) (*Outcome, error) {
 	if rt.agent != nil {
 		// An agent supplies the scheduler signals (its budgets' pressure,
 		// its local health, its other sessions' guards).
-		sig, err := rt.agent.SchedulerSignals(ctx, agent.Admission{Session: vmcfg.Session, Context: vmcfg.Context,
+		sig, err := rt.agent.SchedulerSignals(ctx, system.Admission{Session: vmcfg.Session, Context: vmcfg.Context,
 			Guards: host.ProgramGuards(cfg.Program)})
 		if err != nil {
 			return nil, fmt.Errorf("run %s: scheduler signals: %w", cfg.File, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/agent/system"
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/host/sim/swarm"
@@ -769,7 +770,7 @@ func (s *Simulation) prepare(ctx context.Context, decl *config.Run) (*simRun, er
 // signals are the scheduler signals of role's machine, admitted by a
 // (see agent.Agent.SchedulerSignals).
 func (s *Simulation) signals(ctx context.Context, a *agent.Agent, r *simRun, prog *vm.Program, role string) (policy.Signals, error) {
-	return a.SchedulerSignals(ctx, agent.Admission{Session: r.session, Context: r.context,
+	return a.SchedulerSignals(ctx, system.Admission{Session: r.session, Context: r.context,
 		Peers: s.peersOf(r.decl, role), Guards: host.ProgramGuards(prog, role)})
 }
 

@@ -67,6 +67,8 @@ func TestCheckFailsOnViolations(t *testing.T) {
 		{"VM imports the host", pkg("vm", []string{"host"}, nil), "vm imports host"},
 		{"VM front end imports the machine", pkg("vm/syntax", []string{"vm"}, nil), "vm/syntax imports vm"},
 		{"host imports the agent runtime built on it", pkg("host", []string{"host/agent"}, nil), "host imports host/agent"},
+		{"the system family imports the agent runtime that registers it", pkg("host/agent/system", []string{"host/agent"}, nil), "host/agent/system imports host/agent"},
+		{"a builtin service imports the agent runtime that hosts it", pkg("host/agent/builtin", []string{"host/agent"}, nil), "host/agent/builtin imports host/agent"},
 		{"supervision imports the host", pkg("host/supervise", []string{"host"}, nil), "host/supervise imports host"},
 		{"admin imports the agent runtime", pkg("host/admin", []string{"host/agent"}, nil), "host/admin imports host/agent"},
 		{"guard imports the SDK", pkg("host/guard", []string{"sdk"}, nil), "host/guard imports sdk"},
@@ -99,6 +101,7 @@ func TestCheckPassesAllowedImports(t *testing.T) {
 		pkg("host/tasks", []string{"effects", "internal/vclock", "time"}, nil),
 		pkg("host/supervise", []string{"effects", "sdk", "config", "os/exec"}, []string{"plugins/clock"}),
 		pkg("cmd/aura-host", []string{"host/agent", "plugins", "vm/trace"}, nil),
+		pkg("host/agent/system", []string{"host", "host/guard", "host/health", "effects", "vm/policy"}, []string{"host/agent", "plugins", "host/internal/hosttest"}),
 	}
 	if got := Check(pkgs, Rules); len(got) != 0 {
 		t.Errorf("Check = %v, want none", got)

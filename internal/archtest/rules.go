@@ -124,6 +124,15 @@ var Rules = []Rule{
 	{Pkg: "host/metrics", May: []string{"host", "host/guard", "host/supervise", "config", "effects"},
 		TestMay: []string{"host/agent", "host/internal/...", "plugins", "sdk"},
 		Why:     "the Prometheus metrics of a served deployment: reads hosts (router observers, plugin status, flow budgets); only host/agent and multihost, which serve it, import it"},
+	{Pkg: "host/agent/builtin", May: []string{"host", "host/guard", "host/lifecycle", "host/tasks", "host/syncer", "host/reactive", "host/holds",
+		"host/cover", "host/health", "host/social", "effects/...", "config", "internal/descriptor"},
+		TestMay: []string{"host/agent", "host/internal/...", "plugins/...", "sdk"},
+		Why: "the builtin services an agent hosts: see their agent only through builtin.Agent (its public methods), which host/agent satisfies, " +
+			"and never import the agent runtime that hosts them; their tests drive them through agents"},
+	{Pkg: "host/agent/system", May: []string{"host", "host/guard", "host/lifecycle", "host/health", "effects", "vm/policy"},
+		TestMay: []string{"host/agent", "host/internal/...", "plugins"},
+		Why: "the system family of one agent (health_check, get_metrics, get_config, set_config, the scheduler signals): sees the agent only through " +
+			"system.Agent, which host/agent satisfies, and never imports the agent runtime that registers it; its tests drive agents"},
 	{Pkg: "host/guard/...", May: []string{"effects/..."},
 		Why: "a pure building block of the host: sees only the vocabulary"},
 	{Pkg: "host/sim", May: []string{"host", "host/agent", "host/guard", "host/session", "host/syncer", "host/sim/bundle", "host/sim/swarm",

@@ -1,4 +1,4 @@
-package agent_test
+package system_test
 
 import (
 	"context"
@@ -9,14 +9,16 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/agent/system"
 	"github.com/aurahost/aura-host/host/guard"
+	"github.com/aurahost/aura-host/host/internal/hosttest"
 	"github.com/aurahost/aura-host/host/lifecycle"
 	"github.com/aurahost/aura-host/plugins"
 )
 
 func systemAgent(t *testing.T, allow string) *agent.Agent {
 	t.Helper()
-	dep := deployment(t, fmt.Sprintf(`
+	dep := hosttest.Deployment(t, fmt.Sprintf(`
 deployment "t" {}
 agent "alice" {
   allow = [%s]
@@ -96,8 +98,8 @@ func TestSetConfigRejectsAtTheValue(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.key) {
 				t.Errorf("%q does not name the key %s", err, tt.key)
 			}
-			var ke *agent.ConfigKeyError
-			var ve *agent.ConfigValueError
+			var ke *system.ConfigKeyError
+			var ve *system.ConfigValueError
 			switch {
 			case tt.unknown || tt.readOnly:
 				if !errors.As(err, &ke) || ke.Key != tt.key || ke.ReadOnly != tt.readOnly || len(ke.Settable) == 0 {

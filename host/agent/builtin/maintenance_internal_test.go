@@ -1,4 +1,4 @@
-package agent
+package builtin
 
 import (
 	"context"
@@ -121,7 +121,7 @@ func TestMaintenanceSettings(t *testing.T) {
 			for k, v := range tc.settings {
 				m[k] = v
 			}
-			_, err := newMaintenance(ServiceEnv{Agent: &Agent{}, Name: "maintenance", Settings: effects.Map(m)})
+			_, err := newMaintenance(ServiceEnv{Name: "maintenance", Settings: effects.Map(m)})
 			if (err == nil) != (tc.err == "") || err != nil && !strings.Contains(err.Error(), tc.err) {
 				t.Fatalf("New: %v, want %q", err, tc.err)
 			}

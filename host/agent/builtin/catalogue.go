@@ -1,4 +1,4 @@
-package agent
+package builtin
 
 import (
 	"context"
@@ -42,11 +42,11 @@ func catalogueKinds() []ServiceKind {
 // operations with serve.
 type view struct {
 	lifecycle.Tracker
-	agent *Agent
-	serve func(ctx context.Context, a *Agent, call *effects.Call) (effects.Value, error)
+	agent Agent
+	serve func(ctx context.Context, a Agent, call *effects.Call) (effects.Value, error)
 }
 
-func newView(serve func(context.Context, *Agent, *effects.Call) (effects.Value, error)) func(ServiceEnv) (HostedService, error) {
+func newView(serve func(context.Context, Agent, *effects.Call) (effects.Value, error)) func(ServiceEnv) (HostedService, error) {
 	return func(env ServiceEnv) (HostedService, error) {
 		return &view{agent: env.Agent, serve: serve}, nil
 	}
@@ -87,12 +87,12 @@ func contextPeer(call *effects.Call) (effects.ContextID, effects.AuthorityID, er
 	return c, p, nil
 }
 
-func serveFlowBudget(ctx context.Context, a *Agent, call *effects.Call) (effects.Value, error) {
+func serveFlowBudget(ctx context.Context, a Agent, call *effects.Call) (effects.Value, error) {
 	c, p, err := contextPeer(call)
 	if err != nil {
 		return effects.Value{}, err
 	}
-	b, charged, err := a.host.Router().FlowBudgets().Get(ctx, guard.BudgetKey{Context: c, Peer: p})
+	b, charged, err := a.Router().FlowBudgets().Get(ctx, guard.BudgetKey{Context: c, Peer: p})
 	if err != nil {
 		return effects.Value{}, err
 	}
@@ -106,7 +106,7 @@ func serveFlowBudget(ctx context.Context, a *Agent, call *effects.Call) (effects
 	}), nil
 }
 
-func serveReceipts(ctx context.Context, a *Agent, call *effects.Call) (effects.Value, error) {
+func serveReceipts(ctx context.Context, a Agent, call *effects.Call) (effects.Value, error) {
 	c, p, err := contextPeer(call)
 	if err != nil {
 		return effects.Value{}, err
@@ -115,9 +115,9 @@ func serveReceipts(ctx context.Context, a *Agent, call *effects.Call) (effects.V
 	var receipts []guard.Receipt
 	switch dir, _ := call.Arg("direction").AsString(); dir {
 	case "", "issued":
-		receipts, err = a.host.Router().Receipts().Issued(ctx, guard.ChainKey{Context: c, Src: me, Dst: p})
+		receipts, err = a.Router().Receipts().Issued(ctx, guard.ChainKey{Context: c, Src: me, Dst: p})
 	case "accepted":
-		receipts, err = a.host.Router().Receipts().Accepted(ctx, guard.ChainKey{Context: c, Src: p, Dst: me})
+		receipts, err = a.Router().Receipts().Accepted(ctx, guard.ChainKey{Context: c, Src: p, Dst: me})
 	default:
 		return effects.Value{}, &effects.Error{Code: effects.CodeInvalidArgs, Op: call.Op,
 			Message: fmt.Sprintf("direction %q: want \"issued\" or \"accepted\"", dir)}
@@ -136,7 +136,7 @@ func serveReceipts(ctx context.Context, a *Agent, call *effects.Call) (effects.V
 	return effects.List(out...), nil
 }
 
-func serveThreshold(ctx context.Context, a *Agent, call *effects.Call) (effects.Value, error) {
+func serveThreshold(ctx context.Context, a Agent, call *effects.Call) (effects.Value, error) {
 	args := map[string]effects.Value{}
 	if g, ok := call.Arg("group_public").AsBytes(); ok {
 		args["group_public"] = effects.Bytes(g)
@@ -159,7 +159,7 @@ func serveThreshold(ctx context.Context, a *Agent, call *effects.Call) (effects.
 	return effects.Map(fields), nil
 }
 
-func serveSync(_ context.Context, a *Agent, _ *effects.Call) (effects.Value, error) {
+func serveSync(_ context.Context, a Agent, _ *effects.Call) (effects.Value, error) {
 	var peers []effects.Value
 	var st struct{ rounds, failed, sent, received, merged, refused, malformed int64 }
 	if s := a.Sync(); s != nil {

@@ -1,4 +1,4 @@
-package agent
+package builtin
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host/social"
 	"github.com/aurahost/aura-host/host/tasks"
 )
@@ -83,7 +82,10 @@ func newSelection(env ServiceEnv) (HostedService, error) {
 		return nil, fmt.Errorf("max_loss_ppm is %d: it is a rate in parts per million, 1 to 1000000", lossPPM)
 	}
 	cfg := social.SelectorConfig{Self: a.AuthorityID(), Privacy: privacy, PathLength: int(length), MaxLoss: float64(lossPPM) / 1e6,
-		Now: a.clockNow, Lookup: a.lookupDescriptor,
+		Now: func(ctx context.Context) (time.Time, error) { return clockNow(ctx, a) },
+		Lookup: func(ctx context.Context, peer effects.AuthorityID) (effects.Value, bool, error) {
+			return lookupDescriptor(ctx, a, peer)
+		},
 		Topology: func(ctx context.Context) (social.Topology, error) {
 			if m, ok := a.Service(socialName).(*social.Manager); ok {
 				return m.Topology(ctx)
@@ -120,26 +122,20 @@ func newSelection(env ServiceEnv) (HostedService, error) {
 
 // clockNow reads the agent's clock effect (virtual in simulation),
 // reporting a failure rather than hiding it.
-func (a *Agent) clockNow(ctx context.Context) (time.Time, error) {
-	if c, ok := a.tasks.Clock().(*tasks.EffectClock); ok {
+func clockNow(ctx context.Context, a Agent) (time.Time, error) {
+	if c, ok := a.Tasks().Clock().(*tasks.EffectClock); ok {
 		pt, err := c.PhysicalTime(ctx)
 		return pt.At, err
 	}
-	return a.tasks.Clock().Now(), nil
+	return a.Tasks().Clock().Now(), nil
 }
 
 // lookupDescriptor asks rendezvous for a peer's descriptor: none found,
 // or no rendezvous in the deployment, is no descriptor.
-func (a *Agent) lookupDescriptor(ctx context.Context, peer effects.AuthorityID) (effects.Value, bool, error) {
-	v, err := a.Rendezvous().Lookup(ctx, peer.String())
+func lookupDescriptor(ctx context.Context, a Agent, peer effects.AuthorityID) (effects.Value, bool, error) {
+	v, err := a.Effects().Rendezvous.Lookup(ctx, peer.String())
 	if errors.Is(err, effects.ErrNotFound) || errors.Is(err, effects.ErrUnknownOp) {
 		return effects.Value{}, false, nil
 	}
 	return v, err == nil, err
 }
-
-// Social is the agent's social topology, as this agent (social.*).
-func (a *Agent) Social() *facade.Social { return a.Effects().Social }
-
-// Selection is the agent's path selection, as this agent (selection.*).
-func (a *Agent) Selection() *facade.Selection { return a.Effects().Selection }

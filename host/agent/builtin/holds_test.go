@@ -1,4 +1,4 @@
-package agent_test
+package builtin_test
 
 import (
 	"context"

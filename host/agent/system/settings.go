@@ -1,8 +1,7 @@
-package agent
+package system
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -23,10 +22,10 @@ type Reconfigurer interface {
 	Reconfigure(settings effects.Value) error
 }
 
-// setting is one of the agent's settings as system.get_config and
+// Setting is one of the agent's settings as system.get_config and
 // set_config see it, by path ("agent.flow_budget_limit",
 // "service.NAME.FIELD").
-type setting struct {
+type Setting struct {
 	path  string
 	field effects.ConfigField // kind and doc
 	get   func() effects.Value
@@ -37,38 +36,32 @@ type setting struct {
 	set func(v effects.Value) error
 }
 
-func (s *setting) settable() bool { return s.set != nil }
+func (s *Setting) settable() bool { return s.set != nil }
 
-// ConfigKeyError is a key system.set_config cannot set: no setting has
-// that path, or it is read-only.
-type ConfigKeyError struct {
-	Key      string
-	ReadOnly bool     // a setting, but not one that changes at run time
-	Settable []string // the keys that are settable, sorted
-}
-
-func (e *ConfigKeyError) Error() string {
-	why := "is not a setting of this agent"
-	if e.ReadOnly {
-		why = "is read-only: it is fixed when the agent starts (change the deployment file and restart)"
+// ServiceSetting is field f of the hosted service named service's config
+// block: read from the settings it runs with (current), set through r's
+// Reconfigure — read-only when r is nil — after which apply records the
+// new block as the one it runs with.
+func ServiceSetting(service string, f effects.ConfigField, current func() effects.Value, r Reconfigurer, apply func(effects.Value)) *Setting {
+	s := &Setting{path: "service." + service + "." + f.Name, field: f,
+		get: func() effects.Value { v, _ := current().Get(f.Name); return v }}
+	if r == nil {
+		return s
 	}
-	keys := "none"
-	if len(e.Settable) > 0 {
-		keys = strings.Join(e.Settable, ", ")
+	s.set = func(v effects.Value) error {
+		fields := map[string]effects.Value{}
+		for _, kv := range current().Fields() {
+			fields[kv.Key] = kv.Value
+		}
+		fields[f.Name] = v
+		next := effects.Map(fields)
+		if err := r.Reconfigure(next); err != nil {
+			return err
+		}
+		apply(next)
+		return nil
 	}
-	return fmt.Sprintf("key %q %s; the settable keys are %s", e.Key, why, keys)
-}
-
-// ConfigValueError is a value system.set_config refused: the key, the
-// value given and what the key's schema expects.
-type ConfigValueError struct {
-	Key      string
-	Value    effects.Value
-	Expected string
-}
-
-func (e *ConfigValueError) Error() string {
-	return fmt.Sprintf("%s = %s: expected %s", e.Key, e.Value, e.Expected)
+	return s
 }
 
 // coerce checks v against kind, as the deployment schema declares it,
@@ -94,31 +87,32 @@ func coerce(kind effects.Kind, v effects.Value) (effects.Value, string) {
 }
 
 // agentSettings are the agent's own settings.
-func (a *Agent) agentSettings() []*setting {
+func (f *Family) agentSettings() []*Setting {
 	levels := []string{"trace", "debug", "info", "warn", "error", "off"}
-	allow := make([]effects.Value, len(a.allow))
-	for i, p := range a.allow {
+	allow := make([]effects.Value, len(f.allow))
+	for i, p := range f.allow {
 		allow[i] = effects.String(p)
 	}
-	return []*setting{
+	a := f.agent
+	return []*Setting{
 		{path: "agent.authority", field: effects.ConfigField{Kind: effects.KindString, Doc: "the authority the agent acts for"},
 			get: func() effects.Value { return effects.String(a.AuthorityID().String()) }},
 		{path: "agent.mode", field: effects.ConfigField{Kind: effects.KindString, Doc: "the execution mode"},
-			get: func() effects.Value { return effects.String(string(a.mode)) }},
+			get: func() effects.Value { return effects.String(string(a.Mode())) }},
 		{path: "agent.allow", field: effects.ConfigField{Kind: effects.KindList, Doc: "the agent's capability patterns"},
 			get: func() effects.Value { return effects.List(allow...) }},
 		{path: "agent.flow_budget_limit", field: effects.ConfigField{Kind: effects.KindUint,
 			Doc: "the limit set on a (context, peer) flow budget the agent first sends on; budgets already set keep theirs"},
-			get: func() effects.Value { return effects.Uint(a.Router().FlowBudgetLimit()) },
+			get: func() effects.Value { return effects.Uint(a.Host().Router().FlowBudgetLimit()) },
 			set: func(v effects.Value) error {
 				u, _ := v.AsUint()
-				if !a.Router().SetFlowBudgetLimit(u) {
+				if !a.Host().Router().SetFlowBudgetLimit(u) {
 					return errors.New("a running agent with a guard chain")
 				}
 				return nil
 			}},
 		{path: "agent.log_level", field: effects.ConfigField{Kind: effects.KindString, Doc: "the level of the agent's log"},
-			get: func() effects.Value { return effects.String(a.logLevel()) },
+			get: func() effects.Value { return effects.String(f.logLevel()) },
 			check: func(v effects.Value) string {
 				if s, _ := v.AsString(); slices.Contains(levels, s) {
 					return ""
@@ -127,42 +121,17 @@ func (a *Agent) agentSettings() []*setting {
 			},
 			set: func(v effects.Value) error {
 				s, _ := v.AsString()
-				a.logger.SetLevel(hclog.LevelFromString(s))
-				a.level.Store(&s)
+				f.logger.SetLevel(hclog.LevelFromString(s))
+				f.level.Store(&s)
 				return nil
 			}},
 	}
 }
 
 // logLevel is the level set_config last set, else the logger's.
-func (a *Agent) logLevel() string {
-	if p := a.level.Load(); p != nil {
+func (f *Family) logLevel() string {
+	if p := f.level.Load(); p != nil {
 		return *p
 	}
-	return strings.ToLower(a.logger.GetLevel().String())
-}
-
-// serviceSetting is one field of a hosted service's config block: read
-// from the settings it runs with, set through its Reconfigure (read-only
-// when it has none).
-func serviceSetting(name string, f effects.ConfigField, cur func() effects.Value, r Reconfigurer, apply func(effects.Value)) *setting {
-	s := &setting{path: "service." + name + "." + f.Name, field: f,
-		get: func() effects.Value { v, _ := cur().Get(f.Name); return v }}
-	if r == nil {
-		return s
-	}
-	s.set = func(v effects.Value) error {
-		fields := map[string]effects.Value{}
-		for _, kv := range cur().Fields() {
-			fields[kv.Key] = kv.Value
-		}
-		fields[f.Name] = v
-		next := effects.Map(fields)
-		if err := r.Reconfigure(next); err != nil {
-			return err
-		}
-		apply(next)
-		return nil
-	}
-	return s
+	return strings.ToLower(f.logger.GetLevel().String())
 }

@@ -1,4 +1,4 @@
-package agent
+package builtin
 
 import (
 	"context"
@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/effects/facade"
-	"github.com/aurahost/aura-host/host/admin"
 	"github.com/aurahost/aura-host/host/reactive"
 )
 
@@ -52,9 +50,9 @@ func reactiveKind() ServiceKind {
 	}
 }
 
-// reactiveService is the pipeline with the signals its config block
+// ReactiveService is the pipeline with the signals its config block
 // declares, registered on Start.
-type reactiveService struct {
+type ReactiveService struct {
 	*reactive.Pipeline
 	declared []reactive.Definition
 }
@@ -73,7 +71,7 @@ func newReactiveService(env ServiceEnv) (HostedService, error) {
 			p.Offer(reactive.Commit{Op: call.Op, Args: call.Args, Result: result})
 		}
 	})
-	return &reactiveService{Pipeline: p, declared: declared}, nil
+	return &ReactiveService{Pipeline: p, declared: declared}, nil
 }
 
 func reactiveConfig(env ServiceEnv) (reactive.Config, []reactive.Definition, error) {
@@ -120,7 +118,7 @@ func reactiveConfig(env ServiceEnv) (reactive.Config, []reactive.Definition, err
 
 // Start starts the pipeline and registers the declared signals, each from
 // the facts already in the journal.
-func (s *reactiveService) Start(ctx context.Context) error {
+func (s *ReactiveService) Start(ctx context.Context) error {
 	if err := s.Pipeline.Start(ctx); err != nil {
 		return err
 	}
@@ -131,48 +129,3 @@ func (s *reactiveService) Start(ctx context.Context) error {
 	}
 	return nil
 }
-
-// Reactive is the client of the reactive family, as this agent: it needs
-// a service block with builtin = "reactive" in the deployment (without
-// one, its calls are unknown_op).
-func (a *Agent) Reactive() *facade.Reactive { return a.Effects().Reactive }
-
-// Signals is the agent's reactive pipeline, or nil when its deployment
-// declares none: its Go API (Subscribe, Register, Read, Emit, List).
-func (a *Agent) Signals() *reactive.Pipeline {
-	for _, st := range a.Services() {
-		if s, ok := a.Service(st.Name).(*reactiveService); ok {
-			return s.Pipeline
-		}
-	}
-	return nil
-}
-
-// Subscribe subscribes to a signal of the agent's reactive pipeline: its
-// channel delivers the current value, then each new one (a subscriber that
-// lags skips to the newest). Close it when done. Without a reactive
-// service it is unavailable; an unknown signal is not_found.
-func (a *Agent) Subscribe(signal string) (*reactive.Subscription, error) {
-	p := a.Signals()
-	if p == nil {
-		return nil, &effects.Error{Code: effects.CodeUnavailable, Message: `this agent hosts no reactive pipeline: add service "signals" { builtin = "reactive" } to its deployment`}
-	}
-	return p.Subscribe(signal)
-}
-
-// Watch subscribes to a signal of the named agent ("": the only one) for
-// the admin endpoint's watch stream (admin.Watcher): values is the
-// subscription's channel, stop closes it.
-func (g *Group) Watch(agent, signal string) (<-chan effects.Value, func(), error) {
-	a, err := g.Agent(agent)
-	if err != nil {
-		return nil, nil, err
-	}
-	sub, err := a.Subscribe(signal)
-	if err != nil {
-		return nil, nil, err
-	}
-	return sub.C(), sub.Close, nil
-}
-
-var _ admin.Watcher = (*Group)(nil)

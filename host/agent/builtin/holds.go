@@ -1,4 +1,4 @@
-package agent
+package builtin
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 
 	"github.com/aurahost/aura-host/config"
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/guard"
 	"github.com/aurahost/aura-host/host/holds"
@@ -66,11 +65,11 @@ func holdsKind() ServiceKind {
 	}
 }
 
-// holdsService runs a holds.Service under the agent: the service itself,
+// HoldsService runs a holds.Service under the agent: the service itself,
 // and its periodic Pump, Refresh and GC under the task supervisor.
-type holdsService struct {
+type HoldsService struct {
 	*holds.Service
-	agent *Agent
+	agent Agent
 	group *tasks.Group
 }
 
@@ -88,12 +87,12 @@ func newHoldsService(env ServiceEnv) (HostedService, error) {
 	}
 	self := env.Agent.AuthorityID()
 	pv, _ := env.Settings.Get("peers")
-	peers, err := holdPeers(env.Deployment, self, pv)
+	peers, err := holdPeers(env, self, pv)
 	if err != nil {
 		return nil, err
 	}
 	dur := func(name string) time.Duration { return time.Duration(get(name)) * time.Millisecond }
-	hs := &holdsService{agent: env.Agent}
+	hs := &HoldsService{agent: env.Agent}
 	svc, err := holds.New(holds.Config{
 		Name: env.Name, Self: self, Invoke: env.Agent.Invoke, Peers: peers,
 		Holders: int(get("holders")), CapabilityTTL: dur("capability_ttl_ms"), Retention: dur("retention_ms"),
@@ -111,11 +110,12 @@ func newHoldsService(env ServiceEnv) (HostedService, error) {
 // holdPeers resolves the peers setting: names of the deployment's agents
 // and peer blocks, or authority ids; by default every agent and peer but
 // self.
-func holdPeers(dep *config.Deployment, self effects.AuthorityID, setting effects.Value) ([]effects.AuthorityID, error) {
+func holdPeers(env ServiceEnv, self effects.AuthorityID, setting effects.Value) ([]effects.AuthorityID, error) {
+	dep := env.Deployment
 	known := map[string]effects.AuthorityID{}
 	var all []effects.AuthorityID
 	add := func(name, authority string) error {
-		id, err := Authority(dep, &config.Agent{Name: name, Authority: authority})
+		id, err := env.Authority(&config.Agent{Name: name, Authority: authority})
 		if err != nil {
 			return fmt.Errorf("peer %s: %w", name, err)
 		}
@@ -159,7 +159,7 @@ func holdPeers(dep *config.Deployment, self effects.AuthorityID, setting effects
 }
 
 // Start loads the service's records and starts its periodic work.
-func (h *holdsService) Start(ctx context.Context) error {
+func (h *HoldsService) Start(ctx context.Context) error {
 	if err := h.Service.Start(ctx); err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func quietOnShutdown(fn tasks.TaskFunc) tasks.TaskFunc {
 }
 
 // Stop stops the periodic work, then the service.
-func (h *holdsService) Stop(ctx context.Context) error {
+func (h *HoldsService) Stop(ctx context.Context) error {
 	var err error
 	if h.group != nil {
 		err = h.group.Stop(ctx)
@@ -208,32 +208,13 @@ func (h *holdsService) Stop(ctx context.Context) error {
 }
 
 // restartChain starts a new receipt chain for the hold envelopes to peer
-// after one may have been lost (as restartSyncChain does for sync).
-func (h *holdsService) restartChain(ctx context.Context, peer effects.AuthorityID) error {
+// after one may have been lost (as the agent does for its sync envelopes).
+func (h *HoldsService) restartChain(ctx context.Context, peer effects.AuthorityID) error {
 	key := guard.BudgetKey{Context: holds.Context, Peer: peer}
-	b, ok, err := h.agent.host.Router().FlowBudgets().Get(ctx, key)
+	b, ok, err := h.agent.Router().FlowBudgets().Get(ctx, key)
 	if err != nil || !ok {
 		return err
 	}
-	_, err = h.agent.host.Router().FlowBudgets().Rotate(ctx, key, b.Epoch+1)
+	_, err = h.agent.Router().FlowBudgets().Rotate(ctx, key, b.Epoch+1)
 	return err
-}
-
-// Holds is the hold service's client, as this agent (the hold.* family of
-// its builtin holds service).
-func (a *Agent) Holds() *facade.Holds { return a.Effects().Holds }
-
-// HoldService is the agent's hold service (a builtin "holds" service
-// block), nil when it has none: its Go API (Pump, Refresh, GC, the records
-// received, the scores).
-func (a *Agent) HoldService() *holds.Service {
-	if a.services == nil {
-		return nil
-	}
-	for _, st := range a.services.Status() {
-		if s, ok := a.Service(st.Name).(*holdsService); ok {
-			return s.Service
-		}
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package agent
+package builtin
 
 import (
 	"context"
@@ -96,7 +96,7 @@ func newMaintenance(env ServiceEnv) (HostedService, error) {
 	var jobs []maintenanceJob
 	if n := num("invitation_interval_ms"); n > 0 {
 		jobs = append(jobs, maintenanceJob{name: JobInvitations, every: time.Duration(n) * time.Millisecond, needs: []effects.OpID{effects.InvitationExpire}, run: func(ctx context.Context) error {
-			_, err := a.Invitations().Expire(ctx)
+			_, err := a.Effects().Invitations.Expire(ctx)
 			return err
 		}})
 	}
@@ -117,24 +117,25 @@ func newMaintenance(env ServiceEnv) (HostedService, error) {
 			needs: []effects.OpID{effects.TransportLocalDescriptor, effects.RendezvousPublish}})
 	}
 	if n := num("ceremony_interval_ms"); n > 0 {
-		jobs = append(jobs, maintenanceJob{name: JobCeremonies, every: time.Duration(n) * time.Millisecond, run: a.advanceCeremonies,
+		jobs = append(jobs, maintenanceJob{name: JobCeremonies, every: time.Duration(n) * time.Millisecond, run: func(ctx context.Context) error { return advanceCeremonies(ctx, a) },
 			needs: []effects.OpID{effects.CeremonyList, effects.CeremonyAdvance}})
 	}
-	m := newMaintenanceService(env.Name, func() *tasks.Supervisor { return a.tasks }, jobs)
-	m.served = func(op effects.OpID) bool { return a.host.Registry().Has(op) }
+	m := newMaintenanceService(env.Name, func() *tasks.Supervisor { return a.Tasks() }, jobs)
+	m.served = func(op effects.OpID) bool { return a.Host().Registry().Has(op) }
 	return m, nil
 }
 
 // advanceCeremonies advances every open ceremony of the agent's.
-func (a *Agent) advanceCeremonies(ctx context.Context) error {
-	list, err := a.Ceremonies().List(ctx)
+func advanceCeremonies(ctx context.Context, a Agent) error {
+	ceremonies := a.Effects().Ceremonies
+	list, err := ceremonies.List(ctx)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, c := range list {
 		if !c.Settled {
-			if _, err := a.Ceremonies().Advance(ctx, c.ID); err != nil {
+			if _, err := ceremonies.Advance(ctx, c.ID); err != nil {
 				errs = append(errs, fmt.Errorf("ceremony %s: %w", c.ID, err))
 			}
 		}
@@ -166,7 +167,7 @@ func parseBudgets(v effects.Value) ([]guard.BudgetKey, error) {
 
 // publisher keeps the agent's own descriptor published.
 type publisher struct {
-	agent                 *Agent
+	agent                 Agent
 	validityMS, refreshMS int64
 	expiresMS, seq        int64 // of the last descriptor published
 }
@@ -175,7 +176,7 @@ type publisher struct {
 // within refreshMS of its expiry. Jobs of one service run one at a time
 // per job, so p needs no lock.
 func (p *publisher) run(ctx context.Context) error {
-	now, err := p.agent.clockNow(ctx)
+	now, err := clockNow(ctx, p.agent)
 	if err != nil {
 		return fmt.Errorf("read the clock: %w", err)
 	}
@@ -206,7 +207,7 @@ func (p *publisher) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sign the descriptor: %w", err)
 	}
-	if _, err := p.agent.Rendezvous().Publish(ctx, p.agent.AuthorityID().String(), signed.Value(), time.Duration(p.validityMS)*time.Millisecond); err != nil {
+	if _, err := p.agent.Effects().Rendezvous.Publish(ctx, p.agent.AuthorityID().String(), signed.Value(), time.Duration(p.validityMS)*time.Millisecond); err != nil {
 		return fmt.Errorf("publish the descriptor: %w", err)
 	}
 	p.expiresMS, p.seq = d.ExpiresMS, d.Seq

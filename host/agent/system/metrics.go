@@ -1,4 +1,4 @@
-package agent
+package system
 
 import (
 	"context"
@@ -41,7 +41,12 @@ func newMetrics(registry *effects.Registry) *metrics {
 		denials: map[string]uint64{}, keys: map[guard.BudgetKey]bool{}}
 }
 
-// observe is the Router observer.
+// Observe is the Router observer (host.Router.Observe) that keeps the
+// family's counters: install it before the agent's first call.
+func (f *Family) Observe(call *effects.Call, result effects.Value, err error, elapsed time.Duration) {
+	f.metrics.observe(call, result, err, elapsed)
+}
+
 func (m *metrics) observe(call *effects.Call, _ effects.Value, err error, elapsed time.Duration) {
 	op := call.Op
 	if !m.registry.Has(op) {
@@ -122,6 +127,27 @@ func (m *metrics) value() effects.Value {
 		"latency": effects.Map(map[string]effects.Value{"count": effects.Uint(m.count),
 			"mean_us": effects.Uint(mean), "max_us": effects.Uint(m.maxUS)}),
 	})
+}
+
+// metricsValue is system.get_metrics: the counters, the pressure of the
+// budgets sent on, the host's trace counts and the local health.
+func (f *Family) metricsValue(ctx context.Context) (effects.Value, error) {
+	fields := map[string]effects.Value{}
+	for _, kv := range f.metrics.value().Fields() {
+		fields[kv.Key] = kv.Value
+	}
+	h := f.agent.Host()
+	p, err := BudgetPressure(ctx, h.Router().FlowBudgets(), f.metrics.sentOn(effects.ContextID{}))
+	if err != nil {
+		return effects.Value{}, err
+	}
+	fields["flow_budget_pressure"] = effects.Int(int64(p))
+	tc := h.TraceCounts()
+	fields["trace"] = effects.Map(map[string]effects.Value{"events": effects.Uint(tc.Events), "spans": effects.Uint(tc.Spans)})
+	if snap, ok := f.agent.LocalHealth(); ok {
+		fields["local_health"] = snap.Value()
+	}
+	return effects.Map(fields), nil
 }
 
 // BudgetPressure is the spent share, in percent (0-100), of the fullest

@@ -1,4 +1,4 @@
-package agent
+package system
 
 import (
 	"context"
@@ -30,36 +30,39 @@ type Admission struct {
 }
 
 // SchedulerSignals are the runtime signals (vm/policy.Signals) of a
-// session this agent admits — what vm.Config.Signals takes, so that the
+// session the agent admits — what vm.Config.Signals takes, so that the
 // VM's rule (policy.SelectScheduler) sees them:
 //
 //   - FlowBudgetPressure: the spent share of the fullest flow budget the
 //     session charges — the agent's budgets in the session's context
 //     towards its peers, and every budget of that context the agent has
-//     sent on — 0 when none is stored; raised to HealthPressure when the
-//     agent's local health observer reports a degraded signal.
-//   - GuardContention: another session of this agent holds or waits for
+//     sent on (the family's counters) — 0 when none is stored; raised to
+//     HealthPressure when the agent's local health observer reports a
+//     degraded signal.
+//   - GuardContention: another session of the agent holds or waits for
 //     a guard the session acquires (host.SessionGuards).
 //
 // Heavy is the protocol's, from its execution policy: the VM adds it.
 // A session whose protocol declares a scheduler, or whose caller picks
 // one, keeps it whatever the signals say.
-func (a *Agent) SchedulerSignals(ctx context.Context, adm Admission) (policy.Signals, error) {
-	keys := a.metrics.sentOn(adm.Context)
+func (f *Family) SchedulerSignals(ctx context.Context, adm Admission) (policy.Signals, error) {
+	self := f.agent.AuthorityID()
+	router := f.agent.Host().Router()
+	keys := f.metrics.sentOn(adm.Context)
 	for _, p := range adm.Peers {
-		if p != a.AuthorityID() {
+		if p != self {
 			keys = append(keys, guard.BudgetKey{Context: adm.Context, Peer: p})
 		}
 	}
-	pressure, err := BudgetPressure(ctx, a.Router().FlowBudgets(), keys)
+	pressure, err := BudgetPressure(ctx, router.FlowBudgets(), keys)
 	if err != nil {
 		return policy.Signals{}, err
 	}
-	if snap, ok := a.localHealth(); ok && snap.Pressure() {
+	if snap, ok := f.agent.LocalHealth(); ok && snap.Pressure() {
 		pressure = max(pressure, HealthPressure)
 	}
 	return policy.Signals{
 		FlowBudgetPressure: pressure,
-		GuardContention:    a.Router().SessionGuards().Contended(adm.Session, adm.Guards),
+		GuardContention:    router.SessionGuards().Contended(adm.Session, adm.Guards),
 	}, nil
 }

@@ -1,4 +1,4 @@
-package agent
+package builtin
 
 import (
 	"context"
@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/effects/facade"
 	"github.com/aurahost/aura-host/host/cover"
 	"github.com/aurahost/aura-host/host/guard"
 )
@@ -61,7 +60,7 @@ func newCoverService(env ServiceEnv) (HostedService, error) {
 	}
 	cfg.Name, cfg.Self, cfg.Invoke, cfg.Mark, cfg.Logger = env.Name, a.AuthorityID(), a.Invoke, mark, env.Logger
 	cfg.Budget = coverBudget{a}
-	if cfg.Peers, err = coverPeers(a); err != nil {
+	if cfg.Peers, err = coverPeers(env); err != nil {
 		return nil, err
 	}
 	cfg.ConnectedPeers = true
@@ -111,7 +110,7 @@ func coverConfig(settings effects.Value) (cover.Config, error) {
 
 // coverBudget is the cover reserve in the agent's guard chain: the flow
 // budget of (cover.Context, peer).
-type coverBudget struct{ a *Agent }
+type coverBudget struct{ a Agent }
 
 // Renew sets the reserve's limit and moves it to its next epoch: nothing
 // spent, and a new receipt chain the peer accepts whatever it missed.
@@ -132,35 +131,19 @@ func (b coverBudget) Get(ctx context.Context, peer effects.AuthorityID) (uint64,
 	return cur.Limit, cur.Spent, err
 }
 
-// Cover is the cover-traffic service's client, as this agent: its status
-// (cover.status), answered by the agent's cover_traffic service. A
-// deployment without one answers unknown_op.
-func (a *Agent) Cover() *facade.Cover { return a.Effects().Cover }
-
-// CoverService is the agent's cover-traffic service, or nil when its
-// deployment declares none: its Status, and Tick for a test that drives it.
-func (a *Agent) CoverService() *cover.Service {
-	for _, st := range a.Services() {
-		if s, ok := a.Service(st.Name).(*cover.Service); ok {
-			return s
-		}
-	}
-	return nil
-}
-
 // coverPeers are the links the agent covers besides its connected peers:
 // the deployment's other agents (a simulated network lists a peer only
 // once an envelope has crossed to it, and cover must not wait for the
 // application's first send).
-func coverPeers(a *Agent) ([]effects.AuthorityID, error) {
-	dep := a.Host().Deployment()
+func coverPeers(env ServiceEnv) ([]effects.AuthorityID, error) {
+	dep := env.Agent.Host().Deployment()
 	var out []effects.AuthorityID
 	for _, ag := range dep.Agents {
-		id, err := Authority(dep, ag)
+		id, err := env.Authority(ag)
 		if err != nil {
 			return nil, err
 		}
-		if id != a.AuthorityID() {
+		if id != env.Agent.AuthorityID() {
 			out = append(out, id)
 		}
 	}

@@ -1,11 +1,11 @@
-package agent_test
+package system_test
 
 import (
 	"context"
 	"testing"
 
 	"github.com/aurahost/aura-host/effects"
-	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/agent/system"
 	"github.com/aurahost/aura-host/host/guard"
 )
 
@@ -48,13 +48,13 @@ func TestBudgetPressure(t *testing.T) {
 			for _, p := range tt.keys {
 				keys = append(keys, key(p))
 			}
-			got, err := agent.BudgetPressure(ctx, m, keys)
+			got, err := system.BudgetPressure(ctx, m, keys)
 			if err != nil || got != tt.want {
 				t.Fatalf("BudgetPressure = %d, %v; want %d", got, err, tt.want)
 			}
 		})
 	}
-	if got, err := agent.BudgetPressure(ctx, nil, []guard.BudgetKey{key("p")}); got != 0 || err != nil {
+	if got, err := system.BudgetPressure(ctx, nil, []guard.BudgetKey{key("p")}); got != 0 || err != nil {
 		t.Fatalf("without a guard chain: %d, %v", got, err)
 	}
 }
