@@ -135,7 +135,7 @@ var Rules = []Rule{
 			"system.Agent, which host/agent satisfies, and never imports the agent runtime that registers it; its tests drive agents"},
 	{Pkg: "host/guard/...", May: []string{"effects/..."},
 		Why: "a pure building block of the host: sees only the vocabulary"},
-	{Pkg: "host/sim", May: []string{"host", "host/agent", "host/guard", "host/session", "host/syncer", "host/sim/bundle", "host/sim/swarm",
+	{Pkg: "host/sim", May: []string{"host", "host/agent", "host/agent/system", "host/guard", "host/session", "host/syncer", "host/sim/bundle", "host/sim/swarm",
 		"effects/...", "sdk", "config/...", "vm/...", "internal/atomicfile"},
 		TestMay: []string{"sdk/sdktest", "plugins/...", "internal/netns", "host/internal/...", "host/holds", "host/threshold"},
 		Why: "the simulation driver (loop, post office, timeline, executor, crash-restart, invariants): builds agents and runs them on one virtual timeline; " +
