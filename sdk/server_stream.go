@@ -36,7 +36,7 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 		case <-ctx.Done():
 		}
 	}
-	recvErr := s.serveFrames(ctx, cancelAll, stream.Recv, deliver)
+	recvErr := s.serveFrames(ctx, cancelAll, newInflight(), stream.Recv, deliver)
 	close(results)
 	if err := <-senderDone; err != nil {
 		return err
@@ -48,13 +48,13 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 }
 
 // serveFrames runs the calls of the frames recv returns, each in its own
-// goroutine under its own deadline, and hands each result to deliver,
+// goroutine under its own deadline, registered in calls, and hands each
+// result to deliver,
 // until recv fails. It is the one call dispatch of both transports, the
 // InvokeStream and the data plane. A clean end (io.EOF) lets the calls in
 // flight finish; any other failure means the caller is gone, and cancels
 // them (cancelAll). It returns recv's error once every call has finished.
-func (s *server) serveFrames(ctx context.Context, cancelAll context.CancelFunc, recv func() (*pb.InvokeFrame, error), deliver func(*pb.Result)) error {
-	calls := newInflight()
+func (s *server) serveFrames(ctx context.Context, cancelAll context.CancelFunc, calls *inflight, recv func() (*pb.InvokeFrame, error), deliver func(*pb.Result)) error {
 	var wg sync.WaitGroup
 	var recvErr error
 	for {
