@@ -63,7 +63,7 @@ func (e *ErrFrameTooLarge) Error() string {
 // under load frames batch into large writes; alone, a frame costs one
 // write system call.
 type frameWriter struct {
-	conn net.Conn
+	conn *socketIO
 	// crowded reports whether other frames are likely on their way (more
 	// than one call in flight); only then does a flusher yield to let them
 	// join its write. Nil: always.
@@ -75,7 +75,7 @@ type frameWriter struct {
 	err      error // the first write error: the connection is dead
 }
 
-func newFrameWriter(conn net.Conn) *frameWriter { return &frameWriter{conn: conn} }
+func newFrameWriter(conn net.Conn) *frameWriter { return &frameWriter{conn: newSocketIO(conn)} }
 
 // encodeBuffers recycles the buffers frames are encoded into.
 var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
@@ -129,8 +129,7 @@ func (f *frameWriter) write(m proto.Message) error {
 		out := f.pending
 		f.pending = f.spare[:0]
 		f.mu.Unlock()
-		_ = f.conn.SetWriteDeadline(time.Now().Add(dataPlaneWriteStall))
-		_, err := f.conn.Write(out)
+		err := f.conn.Write(out, dataPlaneWriteStall)
 		f.mu.Lock()
 		if cap(out) <= maxSpare {
 			f.spare = out[:0]
@@ -158,7 +157,7 @@ type frameReader struct {
 }
 
 func newFrameReader(conn net.Conn) *frameReader {
-	return &frameReader{r: bufio.NewReaderSize(conn, 64<<10)}
+	return &frameReader{r: bufio.NewReaderSize(newSocketIO(conn), 64<<10)}
 }
 
 // read decodes the next frame into m. A length over MaxMessageBytes is
