@@ -104,8 +104,10 @@ const (
 )
 
 // pendingCall is a call waiting for its result. Whoever removes it from
-// pending answers it on ch: the receiver with the plugin's result, or the
-// deadline timer with nil.
+// pending answers it on ch: the receiver (on the data plane, the caller
+// holding the reader role) with the plugin's result, or the deadline timer
+// with nil. On the data plane ch may first carry readerTurn, handing the
+// caller the reader role (client_reader.go).
 type pendingCall struct {
 	ch       chan *pb.Result // buffered (2: readerTurn, then a result): answering never blocks
 	deadline time.Time       // zero: none the stream enforces
