@@ -56,18 +56,20 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 // them (cancelAll). It returns recv's error once every call has finished.
 //
 // The work is done by a pool of goroutines, each in turn the reader: the
-// reader of a frame starts its calls, hands the other calls and the
-// reading on to idle goroutines of the pool (new ones if none is idle),
-// runs the frame's last call itself, then waits in the pool. A lone call
-// thus runs at once on the thread that read it, on a goroutine whose stack
-// has long grown: a goroutine per call, as before, waited until the reader
-// had tried the socket again and parked, and grew its stack anew every
-// time (BENCHMARKS.md, "Data plane without hand-offs"). A call that runs
-// long or blocks stalls neither the reading of later calls nor of cancel
-// entries.
+// reader of a frame with several calls hands each to an idle goroutine of
+// the pool (a new one if none is idle) and reads on; the reader of a frame
+// with one call runs it itself, then reads on. A lone call thus runs at
+// once on the thread that read it, with no goroutine made runnable (which
+// wakes an idle thread: a third of a call's time, BENCHMARKS.md, "Data
+// plane without hand-offs"). A call that runs long or blocks would stall
+// the reading: the watchdog (server_inline.go) hands the reading to the
+// pool once a call has run inline for inlineGrace, so that later calls
+// and cancel entries wait at most about twice that.
 func (s *server) serveFrames(ctx context.Context, cancelAll context.CancelFunc, calls *inflight, recv func() (*pb.InvokeFrame, error), deliver func(*pb.Result)) error {
 	d := &dispatch{s: s, ctx: ctx, cancelAll: cancelAll, calls: calls, recv: recv, deliver: deliver,
-		tasks: make(chan *startedCall), ended: make(chan error, 1), quit: make(chan struct{})}
+		tasks: make(chan *startedCall), ended: make(chan error, 1), quit: make(chan struct{}), kick: make(chan struct{}, 1)}
+	d.wg.Add(1)
+	go d.watch()
 	d.hand(nil)
 	recvErr := <-d.ended
 	close(d.quit)
@@ -92,6 +94,10 @@ type dispatch struct {
 	idle      atomic.Int32      // goroutines waiting on tasks
 	ended     chan error        // recv's failure, sent by the last reader
 	quit      chan struct{}     // closed once reading has ended: the pool drains
+
+	inline atomic.Uint64 // the reader's inline call: seq<<inlineSeqShift | inlineRunning | inlineHanded
+	parked atomic.Bool   // the watchdog waits for kick
+	kick   chan struct{} // wakes the parked watchdog
 }
 
 // hand gives a task (a call to run, or nil: the reading) to an idle
@@ -153,9 +159,9 @@ func (d *dispatch) read() {
 			}
 			continue
 		}
-		d.hand(nil)
-		d.run(&started[0])
-		return
+		if !d.runInline(&started[0]) {
+			return // the watchdog handed the reading on meanwhile
+		}
 	}
 }
 
