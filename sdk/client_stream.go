@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -16,11 +17,12 @@ import (
 // Stream multiplexes many concurrent calls over one connection to a
 // plugin: the hot path from host to plugin. The connection is the plugin's
 // data plane (OpenDataPlane), where each caller writes its own frame
-// through a write-combining writer, or an InvokeStream (OpenStream), where
-// one sender goroutine batches calls into frames. Either way calls are
-// tagged with an ID and matched to their results by one receiver
-// goroutine, and the deadline, cancellation and failure handling below is
-// the same code. A caller whose context ends gets its timeout or cancelled
+// through a write-combining writer and the callers read the results
+// themselves, one at a time (the reader role, reader.go), or an
+// InvokeStream (OpenStream), where one sender goroutine batches calls into
+// frames and one receiver goroutine reads the results. Either way calls
+// are tagged with an ID and matched to their results, and the deadline,
+// cancellation and failure handling below is the same code. A caller whose context ends gets its timeout or cancelled
 // error at once, and the plugin is told to cancel the call.
 //
 // When the stream breaks (the plugin died), every call in flight and every
@@ -32,8 +34,11 @@ type Stream struct {
 	stream frameTransport
 	// direct says the transport is safe for concurrent Send and batches
 	// by itself (the data plane's coalescing writer): every caller writes
-	// its own frame, and there is no sender goroutine to hand off to.
+	// its own frame, and there is no sender goroutine to hand off to. The
+	// callers read it too: dp is the data plane, read by whichever holds
+	// role.
 	direct bool
+	dp     *dataPlaneClient
 	cancel context.CancelFunc
 	queue  chan streamItem
 	done   chan struct{} // closed when the stream has failed or closed
@@ -44,7 +49,9 @@ type Stream struct {
 	pending map[uint64]pendingCall
 	timer   deadlineTimer // for the deadlines given to InvokeWithDeadline
 	nextID  uint64
-	err     error // why done was closed
+	err     error        // why done was closed
+	role    readerRole   // on the data plane: who reads the results
+	calling atomic.Int32 // on the data plane: callers between send and result
 
 	// abandoned are the calls the host gave up on (its caller's context
 	// ended, or the deadline timer fired) whose answers may still come:
@@ -97,10 +104,12 @@ const (
 )
 
 // pendingCall is a call waiting for its result. Whoever removes it from
-// pending answers it on ch: the receiver with the plugin's result, or the
-// deadline timer with nil.
+// pending answers it on ch: the receiver (on the data plane, the caller
+// holding the reader role) with the plugin's result, or the deadline timer
+// with nil. On the data plane ch may first carry readerTurn, handing the
+// caller the reader role (client_reader.go).
 type pendingCall struct {
-	ch       chan *pb.Result // buffered: answering never blocks
+	ch       chan *pb.Result // buffered (2: readerTurn, then a result): answering never blocks
 	deadline time.Time       // zero: none the stream enforces
 }
 
@@ -129,25 +138,29 @@ func (c *Client) OpenStream() (*Stream, error) {
 		cancel()
 		return nil, transportError(ctx, err, "", c.name)
 	}
-	return c.newStream(st, false, cancel), nil
+	return c.newStream(st, nil, cancel), nil
 }
 
-// newStream starts a Stream over t: its receiver goroutine, and its
-// sender unless t is direct. cancel tears t down.
-func (c *Client) newStream(t frameTransport, direct bool, cancel context.CancelFunc) *Stream {
+// newStream starts a Stream over t: its receiver and sender goroutines
+// for an InvokeStream; for the data plane dp (then t), only the idle
+// watcher, as callers send and read themselves. cancel tears t down.
+func (c *Client) newStream(t frameTransport, dp *dataPlaneClient, cancel context.CancelFunc) *Stream {
 	logger := c.logger
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	s := &Stream{name: c.name, logger: logger, stream: t, direct: direct, cancel: cancel, queue: make(chan streamItem, maxBatch),
+	s := &Stream{name: c.name, logger: logger, stream: t, direct: dp != nil, dp: dp, cancel: cancel, queue: make(chan streamItem, maxBatch),
 		done: make(chan struct{}), pending: map[uint64]pendingCall{}}
 	s.timer.fire = s.expire
-	s.wg.Add(1)
-	go s.recvLoop()
-	if !direct {
+	if s.direct {
+		dp.w.crowded = func() bool { return s.calling.Load() > 1 }
 		s.wg.Add(1)
-		go s.sendLoop()
+		go s.watch()
+		return s
 	}
+	s.wg.Add(2)
+	go s.recvLoop()
+	go s.sendLoop()
 	return s
 }
 
@@ -163,7 +176,7 @@ func (s *Stream) Invoke(ctx context.Context, call *effects.Call) (effects.Value,
 // context.WithDeadline per call — a timer each, which costs more than the
 // stream's own machinery (see deadlineTimer). A zero deadline is none.
 func (s *Stream) InvokeWithDeadline(ctx context.Context, call *effects.Call, deadline time.Time) (effects.Value, error) {
-	ch := make(chan *pb.Result, 1)
+	ch := make(chan *pb.Result, 2)
 	s.mu.Lock()
 	if s.err != nil {
 		err := s.err
@@ -192,8 +205,12 @@ func (s *Stream) InvokeWithDeadline(ctx context.Context, call *effects.Call, dea
 	s.mu.Unlock()
 
 	if s.direct {
-		s.send(&pb.InvokeFrame{Calls: []*pb.Call{pc}}) // a failure fails the stream: the wait below sees it
-	} else if !(alone && s.sendAlone(pc, size)) {
+		s.calling.Add(1)
+		defer s.calling.Add(-1)
+		s.send(&pb.InvokeFrame{Calls: []*pb.Call{pc}}) // a failure fails the stream: the wait sees it
+		return s.await(ctx, id, ch, call.Op)
+	}
+	if !(alone && s.sendAlone(pc, size)) {
 		select {
 		case s.queue <- streamItem{call: pc, size: size}:
 		case <-ctx.Done():
@@ -278,6 +295,7 @@ func (s *Stream) expire() {
 			delete(s.pending, id)
 			s.abandoned.add(id)
 			p.ch <- nil
+			s.interruptReaderOf(id)
 		} else if !p.deadline.IsZero() {
 			s.timer.arm(p.deadline)
 		}
@@ -377,6 +395,8 @@ func (s *Stream) send(frame *pb.InvokeFrame) bool {
 	return true
 }
 
+// recvLoop reads an InvokeStream's results and hands them to their
+// callers.
 func (s *Stream) recvLoop() {
 	defer s.wg.Done()
 	for {
@@ -385,25 +405,44 @@ func (s *Stream) recvLoop() {
 			s.fail(transportError(context.Background(), err, "", s.name))
 			return
 		}
-		var unknown []uint64 // logged after the lock is released
 		s.mu.Lock()
-		for _, r := range frame.GetResults() {
-			id := r.GetCallId()
-			if p, ok := s.pending[id]; ok {
-				delete(s.pending, id)
-				p.ch <- r
-			} else if !s.abandoned.take(id) {
-				s.unknownResults++
-				if n := s.unknownResults; n <= unknownLogged || n%unknownLogEvery == 0 {
-					unknown = append(unknown, id, n)
-				}
+		_, _, unknown := s.deliverLocked(frame, 0)
+		s.mu.Unlock()
+		s.logUnknown(unknown)
+	}
+}
+
+// deliverLocked answers the pending calls frame has results for, except
+// call own's (0: none), whose result it returns. delivered counts the
+// results handed to other callers; unknown lists the call IDs answered
+// that were neither pending nor abandoned, with their running count, to
+// log after the lock is released.
+func (s *Stream) deliverLocked(frame *pb.ResultFrame, own uint64) (mine *pb.Result, delivered int, unknown []uint64) {
+	for _, r := range frame.GetResults() {
+		id := r.GetCallId()
+		if p, ok := s.pending[id]; ok {
+			delete(s.pending, id)
+			if id == own {
+				mine = r
+				continue
+			}
+			p.ch <- r
+			delivered++
+		} else if !s.abandoned.take(id) {
+			s.unknownResults++
+			if n := s.unknownResults; n <= unknownLogged || n%unknownLogEvery == 0 {
+				unknown = append(unknown, id, n)
 			}
 		}
-		s.mu.Unlock()
-		for i := 0; i < len(unknown); i += 2 {
-			s.logger.Warn("plugin answered a call_id that is not in flight on its stream (never sent, or already answered); the result is dropped, and if the plugin meant another call, that call waits until its deadline: echo each call's call_id exactly once (sdk/PROTOCOL.md §5.5)",
-				"plugin", s.name, "call_id", unknown[i], "unknown_results", unknown[i+1])
-		}
+	}
+	return mine, delivered, unknown
+}
+
+// logUnknown logs what deliverLocked found answered out of turn.
+func (s *Stream) logUnknown(unknown []uint64) {
+	for i := 0; i < len(unknown); i += 2 {
+		s.logger.Warn("plugin answered a call_id that is not in flight on its stream (never sent, or already answered); the result is dropped, and if the plugin meant another call, that call waits until its deadline: echo each call's call_id exactly once (sdk/PROTOCOL.md §5.5)",
+			"plugin", s.name, "call_id", unknown[i], "unknown_results", unknown[i+1])
 	}
 }
 

@@ -63,7 +63,11 @@ func (e *ErrFrameTooLarge) Error() string {
 // under load frames batch into large writes; alone, a frame costs one
 // write system call.
 type frameWriter struct {
-	conn     net.Conn
+	conn *socketIO
+	// crowded reports whether other frames are likely on their way (more
+	// than one call in flight); only then does a flusher yield to let them
+	// join its write. Nil: always.
+	crowded  func() bool
 	mu       sync.Mutex
 	pending  []byte // frames waiting for the flusher
 	spare    []byte // the flusher's last written buffer, for reuse
@@ -71,7 +75,7 @@ type frameWriter struct {
 	err      error // the first write error: the connection is dead
 }
 
-func newFrameWriter(conn net.Conn) *frameWriter { return &frameWriter{conn: conn} }
+func newFrameWriter(conn net.Conn) *frameWriter { return &frameWriter{conn: newSocketIO(conn)} }
 
 // encodeBuffers recycles the buffers frames are encoded into.
 var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
@@ -108,21 +112,24 @@ func (f *frameWriter) write(m proto.Message) error {
 		return nil
 	}
 	f.flushing = true
-	// Let the goroutines that are ready to run append their frames first:
-	// under load they are callers woken by the same batch of results, and
-	// their frames then share this write. Without the yield 64 callers
-	// made fewer calls/s than over InvokeStream, with it more (BENCHMARKS.md,
-	// issue 16); a lone call loses nothing measurable, as nothing else is
-	// ready to run.
-	f.mu.Unlock()
-	runtime.Gosched()
-	f.mu.Lock()
+	if f.crowded == nil || f.crowded() {
+		// Let the goroutines that are ready to run append their frames
+		// first: under load they are callers woken by the same batch of
+		// results, and their frames then share this write. Without the
+		// yield 64 callers made fewer calls/s than over InvokeStream, with
+		// it more (BENCHMARKS.md, issue 16). A lone call does not yield:
+		// Gosched wakes an idle thread of the scheduler, which on a 2-vCPU
+		// VM cost a lone call several µs (BENCHMARKS.md, "Data plane
+		// without hand-offs").
+		f.mu.Unlock()
+		runtime.Gosched()
+		f.mu.Lock()
+	}
 	for len(f.pending) > 0 && f.err == nil {
 		out := f.pending
 		f.pending = f.spare[:0]
 		f.mu.Unlock()
-		_ = f.conn.SetWriteDeadline(time.Now().Add(dataPlaneWriteStall))
-		_, err := f.conn.Write(out)
+		err := f.conn.Write(out, dataPlaneWriteStall)
 		f.mu.Lock()
 		if cap(out) <= maxSpare {
 			f.spare = out[:0]
@@ -137,24 +144,30 @@ func (f *frameWriter) write(m proto.Message) error {
 	return f.err
 }
 
-// frameReader reads length-prefixed frames, reusing one buffer.
+// frameReader reads length-prefixed frames, reusing one buffer. A read
+// that fails with a timeout (net.Error; the host interrupts a reading
+// caller with a read deadline in the past) keeps what it had read of the
+// frame, and the next read resumes it: a timeout is not a broken
+// connection. Any other error is.
 type frameReader struct {
 	r   *bufio.Reader
 	buf []byte
+	hdr [frameHeader]byte
+	got int // bytes of the current frame read so far, header included
 }
 
 func newFrameReader(conn net.Conn) *frameReader {
-	return &frameReader{r: bufio.NewReaderSize(conn, 64<<10)}
+	return &frameReader{r: bufio.NewReaderSize(newSocketIO(conn), 64<<10)}
 }
 
 // read decodes the next frame into m. A length over MaxMessageBytes is
-// *ErrFrameTooLarge, read before a byte of the body is.
+// *ErrFrameTooLarge, read before a byte of the body is. The peer closing
+// the connection between frames is io.EOF, inside one io.ErrUnexpectedEOF.
 func (f *frameReader) read(m proto.Message) error {
-	var hdr [frameHeader]byte
-	if _, err := io.ReadFull(f.r, hdr[:]); err != nil {
+	if err := f.fill(f.hdr[:], 0); err != nil {
 		return err
 	}
-	n := binary.BigEndian.Uint32(hdr[:])
+	n := binary.BigEndian.Uint32(f.hdr[:])
 	if n > MaxMessageBytes {
 		return &ErrFrameTooLarge{Length: n}
 	}
@@ -162,17 +175,32 @@ func (f *frameReader) read(m proto.Message) error {
 		f.buf = make([]byte, n)
 	}
 	body := f.buf[:n]
-	if _, err := io.ReadFull(f.r, body); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF // the peer stopped inside a frame
-		}
+	if err := f.fill(body, frameHeader); err != nil {
 		return err
 	}
+	f.got = 0 // the frame is whole: the next read starts a new one
 	if err := proto.Unmarshal(body, m); err != nil {
 		return fmt.Errorf("malformed data-plane frame (%d bytes): %w", n, err)
 	}
 	if cap(f.buf) > 1<<20 {
 		f.buf = nil // one huge frame does not pin its buffer for good
+	}
+	return nil
+}
+
+// fill reads into dst, the part of the frame that starts at byte offset
+// of it, until dst is full, resuming from f.got.
+func (f *frameReader) fill(dst []byte, offset int) error {
+	for f.got < offset+len(dst) {
+		k, err := f.r.Read(dst[f.got-offset:])
+		f.got += k
+		if err == nil {
+			continue
+		}
+		if err == io.EOF && f.got > 0 {
+			err = io.ErrUnexpectedEOF // the peer stopped inside a frame
+		}
+		return err
 	}
 	return nil
 }

@@ -72,7 +72,7 @@ func (c *Client) OpenDataPlane(ctx context.Context, dir string) (*Stream, error)
 		return nil, &DataPlaneError{Plugin: c.name, Step: "authenticate", Err: err}
 	}
 	t := &dataPlaneClient{conn: conn, w: newFrameWriter(conn), r: newFrameReader(conn)}
-	return c.newStream(t, true, func() { _ = conn.Close() }), nil
+	return c.newStream(t, t, func() { _ = conn.Close() }), nil
 }
 
 // authenticate sends the magic and the token and waits for the plugin to
@@ -94,8 +94,8 @@ func authenticate(ctx context.Context, conn net.Conn, token []byte) error {
 }
 
 // dataPlaneClient is the host's end of a data-plane connection: any
-// goroutine may Send (frameWriter batches them); one goroutine, the
-// Stream's receiver, calls Recv.
+// goroutine may Send (frameWriter batches them); one goroutine at a time,
+// the Stream's reader (see reader.go), calls Recv.
 type dataPlaneClient struct {
 	conn net.Conn
 	w    *frameWriter
@@ -104,6 +104,8 @@ type dataPlaneClient struct {
 
 func (d *dataPlaneClient) Send(f *pb.InvokeFrame) error { return d.w.write(f) }
 
+// Recv reads the next result frame. After interrupt it fails with a
+// timeout (a net.Error) until resume; the frame it was reading is kept.
 func (d *dataPlaneClient) Recv() (*pb.ResultFrame, error) {
 	f := &pb.ResultFrame{}
 	if err := d.r.read(f); err != nil {
@@ -111,3 +113,9 @@ func (d *dataPlaneClient) Recv() (*pb.ResultFrame, error) {
 	}
 	return f, nil
 }
+
+// interrupt makes a Recv blocked now, or the next one, return a timeout.
+func (d *dataPlaneClient) interrupt() { _ = d.conn.SetReadDeadline(time.Unix(1, 0)) }
+
+// resume undoes interrupt.
+func (d *dataPlaneClient) resume() { _ = d.conn.SetReadDeadline(time.Time{}) }

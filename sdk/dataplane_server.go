@@ -151,6 +151,10 @@ func (s *server) serveDataPlane(conn net.Conn) {
 	ctx, cancelAll := context.WithCancel(context.Background())
 	defer cancelAll()
 	w, r := newFrameWriter(conn), newFrameReader(conn)
+	calls := newInflight()
+	// A result yields to others only while other calls run: their
+	// results may join its write.
+	w.crowded = func() bool { return calls.count.Load() > 0 }
 	deliver := func(res *pb.Result) {
 		if err := w.write(&pb.ResultFrame{Results: []*pb.Result{fitResult(res)}}); err != nil {
 			_ = conn.Close()
@@ -168,7 +172,7 @@ func (s *server) serveDataPlane(conn net.Conn) {
 		}
 		return f, nil
 	}
-	err := s.serveFrames(ctx, cancelAll, recv, deliver)
+	err := s.serveFrames(ctx, cancelAll, calls, recv, deliver)
 	_ = conn.Close()
 	if !errors.Is(err, errDataPlaneClosed) && !errors.Is(err, net.ErrClosed) {
 		s.logger.Error("data plane closed", "error", err)

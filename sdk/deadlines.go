@@ -108,6 +108,7 @@ type inflight struct {
 	mu    sync.Mutex
 	calls map[uint64]*callContext
 	timer deadlineTimer
+	count atomic.Int32 // len(calls), read without mu
 }
 
 func newInflight() *inflight {
@@ -126,6 +127,7 @@ func (f *inflight) start(parent context.Context, id uint64, deadline time.Time) 
 	}
 	cc := newCallContext(parent, deadline)
 	f.calls[id] = cc
+	f.count.Add(1)
 	if !cc.deadline.IsZero() {
 		f.timer.arm(cc.deadline)
 	}
@@ -136,7 +138,10 @@ func (f *inflight) start(parent context.Context, id uint64, deadline time.Time) 
 func (f *inflight) finish(id uint64) {
 	f.mu.Lock()
 	cc := f.calls[id]
-	delete(f.calls, id)
+	if cc != nil {
+		delete(f.calls, id)
+		f.count.Add(-1)
+	}
 	f.mu.Unlock()
 	if cc != nil {
 		cc.abort()

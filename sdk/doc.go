@@ -29,7 +29,11 @@
 // own, length-prefixed, instead of the gRPC InvokeStream — about half the
 // per-call cost (BENCHMARKS.md). WithoutDataPlane turns it off. On the host
 // side Client.OpenDataPlane and Client.OpenStream both return a Stream,
-// with the same deadlines, cancellation and failure behaviour.
+// with the same deadlines, cancellation and failure behaviour. On the data
+// plane a Stream has no receiver goroutine: its callers take turns reading
+// the results (the reader role, client_reader.go), and an idle watcher
+// notices a connection that breaks between calls. Do not add a goroutine
+// that reads the data plane besides them: at most one reads at a time.
 //
 // The effect vocabulary (Value, Call, OpSpec, Error, ...) is re-exported
 // from package effects as aliases, so a plugin imports only sdk.
