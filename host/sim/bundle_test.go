@@ -8,17 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aurahost/aura-host/host/internal/hosttest"
 	"github.com/aurahost/aura-host/host/session"
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/bundle"
 )
 
-const pingPongRun = `
-run "pp" {
-  protocol = "PROTOCOLS/ping_pong.hcl"
-  roles    = { Client = "alice", Server = "bob" }
-}
-`
+const pingPongRun = hosttest.PingPongRun
 
 func readBack(t *testing.T, out *sim.Outcome) *bundle.Bundle {
 	t.Helper()

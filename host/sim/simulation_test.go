@@ -4,43 +4,21 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/host/internal/hosttest"
 	"github.com/aurahost/aura-host/host/sim"
 	"github.com/aurahost/aura-host/host/sim/bundle"
 	"github.com/aurahost/aura-host/plugins"
 	"github.com/aurahost/aura-host/vm"
 )
 
-// protocolsDir is examples/protocols, from this test file.
-func protocolsDir() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "examples", "protocols")
-}
+func protocolsDir() string { return hosttest.ProtocolsDir() }
 
-const simBase = `
-deployment "sim" {
-  mode = "simulation"
-}
-agent "alice" {
-  allow = ["*"]
-  flow_budget { limit = 10000 }
-}
-agent "bob" {
-  allow = ["*"]
-  flow_budget { limit = 10000 }
-}
-plugin "crypto"  { builtin = "crypto" }
-plugin "journal" { builtin = "journal" }
-plugin "clock"   { builtin = "sim-clock" }
-plugin "random"  { builtin = "sim-random" }
-plugin "storage" { builtin = "sim-storage" }
-plugin "network" { builtin = "sim-network" }
-`
+const simBase = hosttest.SimBase
 
 func simulate(t *testing.T, src string, seed uint64) *sim.Outcome {
 	t.Helper()

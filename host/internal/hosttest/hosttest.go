@@ -1,6 +1,8 @@
 // Package hosttest holds the helpers the tests of host and its
 // sub-packages share: deployments written to a temporary directory, test
-// loggers, and re-executing the test binary as a plugin (ServeIfPlugin). Only tests import it.
+// loggers, the simulation tests' fixtures (SimBase, PingPongRun), and
+// re-executing the test binary as a plugin (ServeIfPlugin). Only tests
+// import it.
 package hosttest
 
 import (
