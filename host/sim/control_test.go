@@ -84,7 +84,7 @@ func TestAgentsCannotControlTheSimulatedWorld(t *testing.T) {
 	if n, _ := sentBefore.AsInt(); !sent.Equal(effects.Int(n+1)) || !delivered.Equal(deliveredBefore) {
 		t.Errorf("the link: sent %v → %v, delivered %v → %v; want one more sent and none delivered (still partitioned)", sentBefore, sent, deliveredBefore, delivered)
 	}
-	if _, err := s.Control(ctx, "storage.store", nil); err == nil || !strings.Contains(err.Error(), "no shared simulation plugin") {
+	if _, err := s.Control(ctx, "storage.store", nil); err == nil || !strings.Contains(err.Error(), "is not a simulator control") {
 		t.Errorf("Control of a non-control operation: %v", err)
 	}
 }
