@@ -196,8 +196,11 @@ func (s *Stream) resumeReading() {
 
 // isTimeout says whether err is a read interrupted by a deadline.
 func isTimeout(err error) bool {
+	if err == nil {
+		return false // before ne, which escapes: no allocation per frame
+	}
 	var ne net.Error
-	return err != nil && errors.As(err, &ne) && ne.Timeout()
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // watch is the idle watcher: once the data plane has had no reader for

@@ -72,6 +72,7 @@ type frameWriter struct {
 	pending  []byte // frames waiting for the flusher
 	spare    []byte // the flusher's last written buffer, for reuse
 	flushing bool
+	corked   bool  // hold frames until uncork (the plugin's reader, running a batch)
 	err      error // the first write error: the connection is dead
 }
 
@@ -108,7 +109,7 @@ func (f *frameWriter) write(m proto.Message) error {
 		return f.err
 	}
 	f.pending = append(f.pending, buf...)
-	if f.flushing {
+	if f.flushing || f.corked && len(f.pending) < maxCorked {
 		return nil
 	}
 	f.flushing = true
@@ -125,6 +126,40 @@ func (f *frameWriter) write(m proto.Message) error {
 		runtime.Gosched()
 		f.mu.Lock()
 	}
+	f.flushLocked()
+	return f.err
+}
+
+// maxCorked bounds the bytes a corked writer holds: past it, a write
+// flushes all the same.
+const maxCorked = 256 << 10
+
+// cork holds the frames written from now on until uncork: the plugin's
+// reader corks the writer while it runs a batch of calls, so that their
+// results leave in one write.
+func (f *frameWriter) cork() {
+	f.mu.Lock()
+	f.corked = true
+	f.mu.Unlock()
+}
+
+// uncork writes what cork held, unless a writer is flushing already (it
+// takes the frames along).
+func (f *frameWriter) uncork() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.corked = false
+	if f.flushing || len(f.pending) == 0 {
+		return
+	}
+	f.flushing = true
+	f.flushLocked()
+}
+
+// flushLocked writes the pending bytes, and again while others appended
+// more meanwhile, with f.mu held except around each write; the caller set
+// flushing.
+func (f *frameWriter) flushLocked() {
 	for len(f.pending) > 0 && f.err == nil {
 		out := f.pending
 		f.pending = f.spare[:0]
@@ -141,7 +176,6 @@ func (f *frameWriter) write(m proto.Message) error {
 		}
 	}
 	f.flushing = false
-	return f.err
 }
 
 // frameReader reads length-prefixed frames, reusing one buffer. A read
@@ -186,6 +220,16 @@ func (f *frameReader) read(m proto.Message) error {
 		f.buf = nil // one huge frame does not pin its buffer for good
 	}
 	return nil
+}
+
+// buffered reports whether the next frame has arrived whole, so that
+// reading it will not wait.
+func (f *frameReader) buffered() bool {
+	if f.got != 0 || f.r.Buffered() < frameHeader {
+		return false
+	}
+	h, _ := f.r.Peek(frameHeader) // does not wait: the header is buffered
+	return f.r.Buffered() >= frameHeader+int(binary.BigEndian.Uint32(h))
 }
 
 // fill reads into dst, the part of the frame that starts at byte offset

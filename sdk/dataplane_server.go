@@ -141,6 +141,17 @@ func hostPID() int {
 // errDataPlaneClosed is the host closing the data plane: the usual end.
 var errDataPlaneClosed = errors.New("the host closed the data plane")
 
+// dataPlaneBatch lets the reader batch the frames that have arrived and
+// cork their results (see batcher).
+type dataPlaneBatch struct {
+	r *frameReader
+	w *frameWriter
+}
+
+func (b dataPlaneBatch) more() bool { return b.r.buffered() }
+func (b dataPlaneBatch) cork()      { b.w.cork() }
+func (b dataPlaneBatch) uncork()    { b.w.uncork() }
+
 // serveDataPlane serves calls on the authenticated connection until it
 // ends. Results are written by the handlers' goroutines themselves
 // through the coalescing frameWriter; a write that fails closes the
@@ -172,7 +183,7 @@ func (s *server) serveDataPlane(conn net.Conn) {
 		}
 		return f, nil
 	}
-	err := s.serveFrames(ctx, cancelAll, calls, recv, deliver)
+	err := s.serveFrames(ctx, cancelAll, calls, recv, deliver, dataPlaneBatch{r, w})
 	_ = conn.Close()
 	if !errors.Is(err, errDataPlaneClosed) && !errors.Is(err, net.ErrClosed) {
 		s.logger.Error("data plane closed", "error", err)

@@ -22,7 +22,8 @@ type server struct {
 
 	plugin *Plugin
 	ops    map[effects.OpID]*Operation
-	broker *plugin.GRPCBroker // nil when the harness offers no broker
+	slow   map[effects.OpID]*slowMark // read-only map: which operations ran inline too long lately (server_inline.go)
+	broker *plugin.GRPCBroker         // nil when the harness offers no broker
 	logger hclog.Logger
 	// dataPlane says the plugin offers DataPlaneCapability (Serve's
 	// default; WithoutDataPlane turns it off).
@@ -40,7 +41,7 @@ func newServer(p *Plugin, broker *plugin.GRPCBroker, logger hclog.Logger, dataPl
 	for i := range p.Operations {
 		ops[p.Operations[i].Spec.ID] = &p.Operations[i]
 	}
-	return &server{plugin: p, ops: ops, broker: broker, logger: logger, dataPlane: dataPlane}
+	return &server{plugin: p, ops: ops, slow: newSlowMarks(ops), broker: broker, logger: logger, dataPlane: dataPlane}
 }
 
 func (s *server) Describe(context.Context, *pb.DescribeRequest) (*pb.DescribeResponse, error) {

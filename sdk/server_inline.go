@@ -1,17 +1,67 @@
 package sdk
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
 
-// A plugin's reader runs a frame's lone call itself (serveFrames): handing
-// it, or the reading, to another goroutine would wake an idle thread on
-// every call. While it runs the call nobody reads, so a handler that
-// blocks would hold up every later call and cancel entry. The watchdog
+	"github.com/aurahost/aura-host/effects"
+)
+
+// A plugin's reader runs the lone calls of the frames it reads itself, one
+// after the other (serveFrames): handing each, or the reading, to another
+// goroutine would wake an idle thread on every call. While it runs a call
+// nobody reads, so a handler that blocks would hold up every later call,
+// every cancel entry and the results its batch holds back. The watchdog
 // bounds that: it wakes every inlineGrace while calls are being made and,
 // finding the same call still running inline as at its last wake-up,
-// hands the reading to the pool; the call's goroutine then joins the pool
-// when the call returns. Later calls wait at most ≈ 2 × inlineGrace
-// behind a blocked one. With no call for inlineIdleTicks wake-ups the
-// watchdog parks, costing nothing, and the next inline call wakes it.
+// hands the reading, with the rest of the batch, to the pool; the call's
+// goroutine then joins the pool when the call returns. Later calls wait at
+// most ≈ 2 × inlineGrace behind a blocked one. With no call for
+// inlineIdleTicks wake-ups the watchdog parks, costing nothing, and the
+// next inline call wakes it.
+
+// A call that ran inline too long marks its operation slow: for
+// slowMemory its calls go straight to the pool, side by side, instead of
+// each holding up the reading for inlineGrace first (a batch of calls
+// that each wait on the world would otherwise start one per hand-off).
+// The mark fades, so that an operation that was slow once, or whose call
+// was merely descheduled, runs inline again.
+
+// slowMemory is how long a slow mark lasts.
+const slowMemory = time.Second
+
+// slowMark is an operation's slow mark: when it was last set, in
+// nanoseconds since the server started (0: never).
+type slowMark struct {
+	at    atomic.Int64
+	epoch time.Time
+}
+
+func newSlowMarks(ops map[effects.OpID]*Operation) map[effects.OpID]*slowMark {
+	epoch := time.Now()
+	marks := make(map[effects.OpID]*slowMark, len(ops))
+	for id := range ops {
+		marks[id] = &slowMark{epoch: epoch}
+	}
+	return marks
+}
+
+// set marks the operation slow from now; on nil (an unknown operation) it
+// does nothing.
+func (m *slowMark) set() {
+	if m != nil {
+		m.at.Store(int64(max(time.Since(m.epoch), 1)))
+	}
+}
+
+// recent reports whether the operation was marked within slowMemory.
+func (m *slowMark) recent() bool {
+	if m == nil {
+		return false
+	}
+	at := m.at.Load()
+	return at != 0 && time.Since(m.epoch)-time.Duration(at) < slowMemory
+}
 
 // inlineGrace is how long a call may run inline before the reading is
 // handed on (between one and two of it, by when the watchdog wakes).
@@ -80,7 +130,13 @@ func (d *dispatch) watch() {
 		now := d.inline.Load()
 		if now == last && now&inlineRunning != 0 && now&inlineHanded == 0 &&
 			d.inline.CompareAndSwap(now, now|inlineHanded) {
-			d.hand(nil) // the same call has run inline since the last wake-up
+			// The same call has run inline since the last wake-up: its
+			// operation is marked slow, and the reading, with the calls
+			// queued behind it and the results held back, passes to the
+			// pool.
+			d.handoffs.Add(1)
+			d.inlineOp.Load().set()
+			d.hand(nil)
 		}
 		if now == last && now&inlineRunning == 0 {
 			idle++

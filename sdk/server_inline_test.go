@@ -10,7 +10,7 @@ import (
 // of calls: the call wakes it.
 func TestWatchdogHandsOnTheReadingOfALongInlineCall(t *testing.T) {
 	t.Parallel()
-	d := &dispatch{tasks: make(chan *startedCall), quit: make(chan struct{}), kick: make(chan struct{}, 1)}
+	d := &dispatch{batch: noBatching{}, tasks: make(chan *startedCall), quit: make(chan struct{}), kick: make(chan struct{}, 1)}
 	d.wg.Add(1)
 	go d.watch()
 	defer func() { close(d.quit); d.wg.Wait() }()

@@ -37,7 +37,7 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 		case <-ctx.Done():
 		}
 	}
-	recvErr := s.serveFrames(ctx, cancelAll, newInflight(), stream.Recv, deliver)
+	recvErr := s.serveFrames(ctx, cancelAll, newInflight(), stream.Recv, deliver, nil)
 	close(results)
 	if err := <-senderDone; err != nil {
 		return err
@@ -65,18 +65,47 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 // the reading: the watchdog (server_inline.go) hands the reading to the
 // pool once a call has run inline for inlineGrace, so that later calls
 // and cancel entries wait at most about twice that.
-func (s *server) serveFrames(ctx context.Context, cancelAll context.CancelFunc, calls *inflight, recv func() (*pb.InvokeFrame, error), deliver func(*pb.Result)) error {
-	d := &dispatch{s: s, ctx: ctx, cancelAll: cancelAll, calls: calls, recv: recv, deliver: deliver,
+func (s *server) serveFrames(ctx context.Context, cancelAll context.CancelFunc, calls *inflight, recv func() (*pb.InvokeFrame, error), deliver func(*pb.Result), batch batcher) error {
+	return s.newDispatch(ctx, cancelAll, calls, recv, deliver, batch).serve()
+}
+
+// newDispatch is serveFrames's state; batch may be nil (no batching).
+func (s *server) newDispatch(ctx context.Context, cancelAll context.CancelFunc, calls *inflight, recv func() (*pb.InvokeFrame, error), deliver func(*pb.Result), batch batcher) *dispatch {
+	if batch == nil {
+		batch = noBatching{}
+	}
+	return &dispatch{s: s, ctx: ctx, cancelAll: cancelAll, calls: calls, recv: recv, deliver: deliver, batch: batch,
 		tasks: make(chan *startedCall), ended: make(chan error, 1), quit: make(chan struct{}), kick: make(chan struct{}, 1)}
+}
+
+// serve is serveFrames once its state is made.
+func (d *dispatch) serve() error {
 	d.wg.Add(1)
 	go d.watch()
 	d.hand(nil)
 	recvErr := <-d.ended
 	close(d.quit)
 	d.wg.Wait()
-	calls.stop()
+	d.calls.stop()
 	return recvErr
 }
+
+// batcher lets the reader run the calls of every frame that has already
+// arrived as one batch, their results held back until the batch has run
+// and then written together (the data plane: under load one write, and one
+// read on the host, instead of one per result). InvokeStream's sender
+// batches by itself.
+type batcher interface {
+	more() bool // the next frame has arrived: reading it will not wait
+	cork()      // hold results back
+	uncork()    // send the results held back
+}
+
+type noBatching struct{}
+
+func (noBatching) more() bool { return false }
+func (noBatching) cork()      {}
+func (noBatching) uncork()    {}
 
 // maxIdleWorkers bounds the goroutines a stream keeps waiting for work.
 const maxIdleWorkers = maxBatch
@@ -89,15 +118,19 @@ type dispatch struct {
 	calls     *inflight
 	recv      func() (*pb.InvokeFrame, error)
 	deliver   func(*pb.Result)
+	batch     batcher
+	queue     []startedCall     // calls the reader has read and not yet run or handed on: the reader's
 	wg        sync.WaitGroup    // the pool's goroutines
 	tasks     chan *startedCall // to an idle goroutine: a call to run, or nil: read
 	idle      atomic.Int32      // goroutines waiting on tasks
 	ended     chan error        // recv's failure, sent by the last reader
 	quit      chan struct{}     // closed once reading has ended: the pool drains
 
-	inline atomic.Uint64 // the reader's inline call: seq<<inlineSeqShift | inlineRunning | inlineHanded
-	parked atomic.Bool   // the watchdog waits for kick
-	kick   chan struct{} // wakes the parked watchdog
+	inline   atomic.Uint64            // the reader's inline call: seq<<inlineSeqShift | inlineRunning | inlineHanded
+	inlineOp atomic.Pointer[slowMark] // the slow mark of its operation (nil: an unknown one)
+	handoffs atomic.Int64             // how often the watchdog handed the reading on
+	parked   atomic.Bool              // the watchdog waits for kick
+	kick     chan struct{}            // wakes the parked watchdog
 }
 
 // hand gives a task (a call to run, or nil: the reading) to an idle
@@ -135,34 +168,71 @@ func (d *dispatch) work(c *startedCall) {
 	}
 }
 
-// read reads frames until one carries calls, starts them, hands the
-// reading and all but the last call on, and runs the last; or, when recv
-// fails, ends the reading.
+// read is the reader's loop: it reads a frame, with every further frame
+// that has already arrived, and runs their calls one after the other,
+// their results corked into one write; when recv fails, it ends the
+// reading. The calls of an operation that lately ran inline too long (see
+// slowMark) go to the pool instead. A frame of several calls
+// is already a batch the host sent together: its calls are handed to the
+// pool to run side by side.
 func (d *dispatch) read() {
 	for {
+		for len(d.queue) > 0 {
+			c := d.queue[0]
+			d.queue = d.queue[1:]
+			mark := d.s.slow[effects.OpID(c.call.GetOp())]
+			if mark.recent() {
+				d.hand(&c)
+				continue
+			}
+			d.inlineOp.Store(mark)
+			if !d.runInline(&c) {
+				return // the watchdog handed the reading (and the rest of the queue) on meanwhile
+			}
+		}
+		d.batch.uncork()
+		if !d.readBatch() {
+			return
+		}
+	}
+}
+
+// readBatch reads a frame, waiting for it, and then the frames that have
+// arrived after it, starting their calls: a frame's several calls are
+// handed to the pool, lone ones queued for the reader. With more than one
+// call queued the results are corked. It reports false when recv failed
+// and the reading has ended.
+func (d *dispatch) readBatch() bool {
+	d.queue = d.queue[:0]
+	for first := true; first || len(d.queue) < maxBatch && d.batch.more(); first = false {
 		frame, err := d.recv()
 		if err != nil {
+			if len(d.queue) > 0 { // leave them to the pool; the reading ends
+				for i := range d.queue {
+					d.hand(&d.queue[i])
+				}
+				d.queue = nil
+			}
 			if !errors.Is(err, io.EOF) {
 				d.cancelAll() // the caller is gone: stop its calls
 			}
 			d.ended <- err
-			return
+			return false
 		}
 		started := d.start(frame.GetCalls())
 		d.calls.cancel(frame.GetCancel())
-		if len(started) == 0 {
-			continue
-		}
 		if len(started) > 1 {
 			for i := range started {
 				d.hand(&started[i])
 			}
 			continue
 		}
-		if !d.runInline(&started[0]) {
-			return // the watchdog handed the reading on meanwhile
-		}
+		d.queue = append(d.queue, started...)
 	}
+	if len(d.queue) > 1 {
+		d.batch.cork()
+	}
+	return true
 }
 
 // startedCall is a call registered in flight, ready to run.
