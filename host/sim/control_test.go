@@ -88,3 +88,70 @@ func TestAgentsCannotControlTheSimulatedWorld(t *testing.T) {
 		t.Errorf("Control of a non-control operation: %v", err)
 	}
 }
+
+// An agent's simulated disk fails only when the simulator says so. The
+// account, allowed everything ("*"), cannot fail, clear or read its own
+// disk's faults through its router: the disk refuses it (denied, "is the
+// simulator's"), and its storage keeps working — an agent that could fail
+// its disk would count as the storage failure a sweep's coverage reports.
+// The simulator's path, Simulation.Control with the agent named, can: the
+// account's next storage call fails, and the disk counts it.
+func TestAgentsCannotFailTheirSimulatedDisk(t *testing.T) {
+	ctx := context.Background()
+	s, err := sim.New(ctx, sim.Config{Deployment: deployment(t, holdsDeployment(effects.Simulation)), Seed: 5,
+		Builtins: plugins.Lookup, Logger: quietLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	account := s.Agent("account")
+	for _, c := range []struct {
+		op   effects.OpID
+		args map[string]effects.Value
+	}{
+		{effects.FaultInjectionInjectStorageFailure, map[string]effects.Value{"per_mille": effects.Int(1000)}},
+		{effects.FaultInjectionClearFaults, nil},
+		{effects.FaultInjectionStorageFaults, nil},
+	} {
+		_, err := account.Invoke(ctx, c.op, effects.Map(c.args))
+		if !errors.Is(err, effects.ErrDenied) || !strings.Contains(err.Error(), "is the simulator's") {
+			t.Errorf("the account calling %s: %v, want the disk's denial", c.op, err)
+		}
+	}
+	store := effects.Map(map[string]effects.Value{"key": effects.String("k"), "value": effects.Bytes([]byte("v"))})
+	if _, err := account.Invoke(ctx, effects.StorageStore, store); err != nil {
+		t.Fatalf("a store after the account's attempts: %v, want it to work (no failure injected)", err)
+	}
+	faults := func() effects.Value {
+		t.Helper()
+		v, err := s.Control(ctx, effects.FaultInjectionStorageFaults, map[string]effects.Value{"agent": effects.String("account")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if got, want := faults(), effects.Map(map[string]effects.Value{"per_mille": effects.Int(0), "injected": effects.Int(0)}); !got.Equal(want) {
+		t.Errorf("the account's disk after its attempts: %v, want %v", got, want)
+	}
+	if _, err := s.Control(ctx, effects.FaultInjectionInjectStorageFailure, map[string]effects.Value{
+		"agent": effects.String("account"), "per_mille": effects.Int(1000)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := account.Invoke(ctx, effects.StorageStore, store); !errors.Is(err, effects.ErrUnavailable) {
+		t.Errorf("a store with the simulator failing the disk: %v, want unavailable", err)
+	}
+	if got, want := faults(), effects.Map(map[string]effects.Value{"per_mille": effects.Int(1000), "injected": effects.Int(1)}); !got.Equal(want) {
+		t.Errorf("the account's disk after the simulator's fault: %v, want %v", got, want)
+	}
+	if _, err := s.Control(ctx, effects.FaultInjectionClearFaults, map[string]effects.Value{"agent": effects.String("account")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := account.Invoke(ctx, effects.StorageStore, store); err != nil {
+		t.Errorf("a store once the simulator cleared the fault: %v", err)
+	}
+	for _, args := range []map[string]effects.Value{nil, {"agent": effects.String("nobody")}} {
+		if _, err := s.Control(ctx, effects.FaultInjectionClearFaults, args); err == nil || !strings.Contains(err.Error(), "agent") {
+			t.Errorf("Control of a disk with args %v: %v, want an error naming the agent to give", args, err)
+		}
+	}
+}

@@ -573,11 +573,12 @@ fault "storage_failure" {
 		t.Fatal("bob did not restart")
 	}
 	// Every call fails now (rate 1), changing nothing: the fault set while
-	// bob was down is on the disk. Turned off, the value is there.
+	// bob was down is on the disk. Turned off by the simulator, the value
+	// is there.
 	if _, err := bob.Invoke(ctx, effects.StorageRetrieve, key); err == nil || effects.AsError(err).Code != effects.CodeUnavailable {
 		t.Fatalf("retrieve with the storage failing: %v, want unavailable (the fault injected while bob was down)", err)
 	}
-	if _, err := bob.Invoke(ctx, effects.FaultInjectionInjectStorageFailure, effects.Map(map[string]effects.Value{"per_mille": effects.Int(0)})); err != nil {
+	if _, err := s.Control(ctx, effects.FaultInjectionInjectStorageFailure, map[string]effects.Value{"agent": effects.String("bob"), "per_mille": effects.Int(0)}); err != nil {
 		t.Fatal(err)
 	}
 	v, err := bob.Invoke(ctx, effects.StorageRetrieve, key)

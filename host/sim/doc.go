@@ -33,10 +33,12 @@
 // host/sim/swarm's, which must not import this package. Invariants
 // (invariant.go) are checked after every round of the loop against a
 // read-only View, the first violation stopping the simulation. The shared
-// network's and clock's control operations are the simulator's alone: the
-// agents' calls to them are refused (plugins/internal/simcontrol), and a
-// test driving a simulation by hand calls them through
-// Simulation.Control (control.go).
+// network's and clock's control operations, and the fault injection of
+// each agent's simulated disk (its sim-storage, configured like them for
+// no authority), are the simulator's alone: the agents' calls to them are
+// refused (plugins/internal/simcontrol), storage_failure faults reach the
+// disk directly, and a test driving a simulation by hand calls them
+// through Simulation.Control (control.go).
 //
 // Around the driver, what `aura-host simulate`, simtest and multihost
 // share is the sub-package host/sim/scenario: a deployment's run blocks and

@@ -32,7 +32,11 @@ import (
 //     still there;
 //   - its sim-storage instances (durable.disks): sim-storage is the
 //     simulated disk, so the instance, owned by the simulation and handed
-//     to each incarnation of the agent as a shared plugin, outlives it;
+//     to each incarnation of the agent as a shared plugin, outlives it.
+//     Like the shared network and clock it is configured for no
+//     authority, so that its fault injection is the simulator's alone
+//     (plugins/internal/simcontrol); the agent's calls name the agent,
+//     and its data and failures are the ones it would have had alone;
 //   - its guard store (durable.guard): the MemStore standing in for
 //     guard.db, so flow budgets stay spent and receipt chains keep their
 //     nonces and heads — crashing an agent must not refill its budget, nor
@@ -102,8 +106,9 @@ var memoryDirUsable = sync.OnceValue(func() bool {
 var durableBuiltins = []string{"sim-storage"}
 
 // newDurable makes the durable state of the simulated agent name: a state
-// directory under the simulation's, a guard store, and a configured
-// instance of each of its durable built-ins.
+// directory under the simulation's, a guard store, and an instance of
+// each of its durable built-ins, configured for no authority (the
+// simulator's: see above).
 func (s *Simulation) newDurable(ctx context.Context, name string, id effects.AuthorityID, keys func(effects.AuthorityID) (ed25519.PublicKey, bool)) (*durable, error) {
 	if s.stateRoot == "" {
 		parent := s.cfg.StateRoot
@@ -124,7 +129,7 @@ func (s *Simulation) newDurable(ctx context.Context, name string, id effects.Aut
 		if !slices.Contains(durableBuiltins, p.Builtin) {
 			continue
 		}
-		disk, err := s.newBuiltin(ctx, p, id, d.dir)
+		disk, err := s.newBuiltin(ctx, p, effects.AuthorityID{}, d.dir)
 		if err != nil {
 			return nil, fmt.Errorf("agent %s: %w", name, err)
 		}
@@ -264,17 +269,13 @@ func (tl *timeline) injectStorageFailure(a *simAgent, perMille effects.Value) er
 }
 
 // diskControl calls op on each of agent a's sim-storage instances
-// directly, down or up — a storage fault is the disk's, which outlives
-// the process, and an agent's router is not the simulator's way in —
-// and returns their answers in plugin-name order. An agent without one
-// is asked through its router, which answers what it serves.
+// directly, as the simulator, down or up — a storage fault is the disk's,
+// which outlives the process — and returns their answers in plugin-name
+// order. It never goes through the agent's router: the disk refuses a
+// call acting for the agent (simcontrol).
 func (tl *timeline) diskControl(a *simAgent, op effects.OpID, args map[string]effects.Value) ([]effects.Value, error) {
-	if len(a.durable.disks) == 0 {
-		if a.down {
-			return nil, fmt.Errorf("agent %s is down and has no simulated disk", a.name)
-		}
-		v, err := a.agent.Invoke(tl.ctx, op, effects.Map(args))
-		return []effects.Value{v}, err
+	if a.durable == nil || len(a.durable.disks) == 0 {
+		return nil, fmt.Errorf("agent %s has no simulated disk for %s: a storage fault needs a storage plugin with builtin = \"sim-storage\"", a.name, op)
 	}
 	var out []effects.Value
 	for _, name := range slices.Sorted(maps.Keys(a.durable.disks)) {

@@ -10,6 +10,7 @@ import (
 	"lukechampine.com/blake3"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/plugins/internal/simcontrol"
 	"github.com/aurahost/aura-host/sdk"
 )
 
@@ -25,9 +26,13 @@ const (
 	FamilyFaultInjection = "fault_injection"
 )
 
-// New returns the simulation storage plugin, ready to Serve.
+// New returns the simulation storage plugin, ready to Serve. The disk is
+// the instance's own: its fault injection answers the authority it is
+// configured for, or only calls with none when it is configured for none
+// (simcontrol) — as host/sim configures each agent's disk, so that the
+// simulator, not the agent, fails it.
 func New() *sdk.Plugin {
-	s := &store{data: map[sdk.AuthorityID]map[string][]byte{}}
+	s := &store{data: map[sdk.AuthorityID]map[string][]byte{}, control: simcontrol.NewOwner(true)}
 	return &sdk.Plugin{
 		Name:    Name,
 		Version: Version,
@@ -38,20 +43,28 @@ func New() *sdk.Plugin {
 				"keeps its data in memory.",
 		}},
 		Configure:  s.configure,
-		Operations: append(s.storageOperations(), s.faultOperations()...),
+		Operations: append(s.storageOperations(), s.control.Guard(s.faultOperations())...),
 	}
 }
 
 // store is one plugin instance: the data and the fault settings. The data
-// is kept apart per authority: an instance configured for an authority
-// holds one store, and one shared between a host's agents holds one per
-// agent, as if each had its own storage plugin.
+// and the fault stream are kept apart per authority: an instance
+// configured for an authority holds one of each, and one shared between a
+// host's agents (configured for none) one per agent, as if each had its
+// own storage plugin — so an agent's disk draws the same failures whether
+// its instance is configured for it or for none.
 type store struct {
-	mu       sync.Mutex
-	data     map[sdk.AuthorityID]map[string][]byte
-	perMille int64         // chance of an injected failure per call, in thousandths
-	faults   *rand.ChaCha8 // decides injected failures; nil until configured
-	injected int64         // failures injected so far
+	// control is who may call fault_injection.*: the disk's owner, not an
+	// agent storing on it (simcontrol).
+	control *simcontrol.Owner
+
+	mu         sync.Mutex
+	data       map[sdk.AuthorityID]map[string][]byte
+	perMille   int64 // chance of an injected failure per call, in thousandths
+	configured bool  // seed is set: no failure is injected before
+	seed       uint64
+	faults     map[sdk.AuthorityID]*rand.ChaCha8 // decide injected failures, per authority; made on first use
+	injected   int64                             // failures injected so far
 }
 
 // faultKey derives the key of the fault stream from the seed and authority.
@@ -67,8 +80,20 @@ func faultKey(seed uint64, authority sdk.AuthorityID) [32]byte {
 func (s *store) configure(_ context.Context, c *sdk.Configuration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = rand.NewChaCha8(faultKey(c.Seed, c.Authority))
+	s.configured, s.seed, s.faults = true, c.Seed, map[sdk.AuthorityID]*rand.ChaCha8{}
+	s.control.Configured(c.Authority)
 	return nil
+}
+
+// faultStream is the stream deciding the injected failures of authority's
+// calls. The caller holds s.mu.
+func (s *store) faultStream(authority sdk.AuthorityID) *rand.ChaCha8 {
+	r, ok := s.faults[authority]
+	if !ok {
+		r = rand.NewChaCha8(faultKey(s.seed, authority))
+		s.faults[authority] = r
+	}
+	return r
 }
 
 // do runs fn on the data of the call's authority under the lock, unless an
@@ -80,10 +105,10 @@ func (s *store) do(ctx context.Context, c *sdk.Call, fn func(data map[string][]b
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.perMille > 0 && s.faults != nil {
+	if s.perMille > 0 && s.configured {
 		// One draw per call, mapped onto [0, 1000) by a multiply-shift: a
 		// fixed number of draws keeps later decisions where they were.
-		if hi, _ := bits.Mul64(s.faults.Uint64(), 1000); int64(hi) < s.perMille {
+		if hi, _ := bits.Mul64(s.faultStream(c.Authority).Uint64(), 1000); int64(hi) < s.perMille {
 			s.injected++
 			return sdk.Errorf(sdk.CodeUnavailable, "injected storage failure (fault_injection.inject_storage_failure at %d per mille)", s.perMille)
 		}
@@ -96,13 +121,17 @@ func (s *store) do(ctx context.Context, c *sdk.Call, fn func(data map[string][]b
 	return fn(data)
 }
 
+// faultOperations fail the disk on purpose: its owner's to call
+// (simcontrol), so New guards them — an agent in a simulation failing its
+// own disk would test nothing, and would count as a storage failure in a
+// sweep's coverage.
 func (s *store) faultOperations() []sdk.Operation {
 	return []sdk.Operation{
 		{
 			Spec: sdk.OpSpec{
 				ID: effects.FaultInjectionInjectStorageFailure,
 				Doc: "Makes each following storage call fail with a retryable unavailable error, changing nothing, " +
-					"with a chance of per_mille in 1000, decided by a stream seeded from the seed and authority. " +
+					"with a chance of per_mille in 1000, decided by a stream seeded from the seed and the calling authority. " +
 					"0 stops injecting. Returns null.",
 				Params: []sdk.Param{{Name: "per_mille", Kind: sdk.KindInt,
 					Doc: "the chance of failure per call in thousandths, 0 (never) to 1000 (always)"}},

@@ -166,3 +166,95 @@ func TestSharedInstanceKeepsAuthoritiesApart(t *testing.T) {
 		t.Fatalf("bob's clear_all: %v, %v", n, err)
 	}
 }
+
+// handlers configures p for authority with seed and returns a function
+// calling its operations as a call acting for an authority (none: the
+// simulator) reaches them once the SDK has filled it in.
+func handlers(t *testing.T, p *sdk.Plugin, seed uint64, authority sdk.AuthorityID) func(sdk.AuthorityID, sdk.OpID, sdk.Value) (sdk.Value, error) {
+	t.Helper()
+	if err := p.Configure(context.Background(), &sdk.Configuration{Values: sdk.Map(nil), Mode: sdk.Simulation, Seed: seed, Authority: authority}); err != nil {
+		t.Fatal(err)
+	}
+	handle := map[sdk.OpID]func(context.Context, *sdk.Call) (sdk.Value, error){}
+	for _, op := range p.Operations {
+		handle[op.Spec.ID] = op.Handle
+	}
+	return func(a sdk.AuthorityID, op sdk.OpID, args sdk.Value) (sdk.Value, error) {
+		return handle[op](context.Background(), &sdk.Call{Op: op, Args: args, Authority: a})
+	}
+}
+
+// The disk's faults are its owner's (simcontrol). On an instance
+// configured for no authority — each agent's disk in host/sim, or one a
+// host shares between its agents — an agent storing on it cannot fail,
+// clear or read its faults (denied), and nothing changes; the simulator,
+// calling with no authority, can. An instance configured for an agent is
+// that agent's whole disk, and the agent may.
+func TestOnlyTheDisksOwnerInjectsFaults(t *testing.T) {
+	t.Parallel()
+	var none sdk.AuthorityID
+	alice := effects.DeriveAuthorityID("alice", 0)
+	faultOps := []struct {
+		op   sdk.OpID
+		args sdk.Value
+	}{
+		{effects.FaultInjectionInjectStorageFailure, args("per_mille", sdk.Int(1000))},
+		{effects.FaultInjectionClearFaults, sdk.Null()},
+		{effects.FaultInjectionStorageFaults, sdk.Null()},
+	}
+	call := handlers(t, simstorage.New(), 1, none)
+	for _, c := range faultOps {
+		_, err := call(alice, c.op, c.args)
+		if !errors.Is(err, effects.ErrDenied) || !strings.Contains(err.Error(), "is the simulator's") {
+			t.Errorf("alice calling %s on a disk configured for none: %v, want denied", c.op, err)
+		}
+	}
+	if _, err := call(alice, effects.StorageStore, args("key", sdk.String("k"), "value", b("v"))); err != nil {
+		t.Fatalf("alice's store after her attempts: %v, want no failure injected", err)
+	}
+	if _, err := call(none, effects.FaultInjectionInjectStorageFailure, args("per_mille", sdk.Int(1000))); err != nil {
+		t.Fatalf("the simulator failing the disk: %v", err)
+	}
+	if _, err := call(alice, effects.StorageRetrieve, key("k")); !errors.Is(err, effects.ErrUnavailable) {
+		t.Fatalf("alice's retrieve with the simulator failing the disk: %v, want unavailable", err)
+	}
+	stats, err := call(none, effects.FaultInjectionStorageFaults, sdk.Null())
+	if want := args("per_mille", sdk.Int(1000), "injected", sdk.Int(1)); err != nil || !stats.Equal(want) {
+		t.Fatalf("storage_faults = %v, %v; want %v", stats, err, want)
+	}
+	own := handlers(t, simstorage.New(), 1, alice)
+	for _, c := range faultOps {
+		if _, err := own(alice, c.op, c.args); err != nil {
+			t.Errorf("alice calling %s on her own disk: %v", c.op, err)
+		}
+	}
+}
+
+// An agent's calls draw the same failures on a disk configured for it as
+// on one configured for none (host/sim's), so configuring the disk for the
+// simulator changes no seed's bundle.
+func TestFailuresAreTheAuthoritysWhoeverTheDiskIsConfiguredFor(t *testing.T) {
+	t.Parallel()
+	var none sdk.AuthorityID
+	alice, bob := effects.DeriveAuthorityID("alice", 0), effects.DeriveAuthorityID("bob", 0)
+	draw := func(call func(sdk.AuthorityID, sdk.OpID, sdk.Value) (sdk.Value, error), ctl, who sdk.AuthorityID) []bool {
+		t.Helper()
+		if _, err := call(ctl, effects.FaultInjectionInjectStorageFailure, args("per_mille", sdk.Int(500))); err != nil {
+			t.Fatal(err)
+		}
+		out := make([]bool, 200)
+		for i := range out {
+			_, err := call(who, effects.StorageExists, key("k"))
+			out[i] = errors.Is(err, effects.ErrUnavailable)
+		}
+		return out
+	}
+	own := draw(handlers(t, simstorage.New(), 9, alice), alice, alice)
+	shared := handlers(t, simstorage.New(), 9, none)
+	if got := draw(shared, none, alice); !slices.Equal(got, own) {
+		t.Error("alice's calls failed differently on a disk configured for none than on her own")
+	}
+	if got := draw(handlers(t, simstorage.New(), 9, none), none, bob); slices.Equal(got, own) {
+		t.Error("bob's calls failed as alice's: the stream ignores the calling authority")
+	}
+}

@@ -1,18 +1,20 @@
 // Package simcontrol decides who may call a simulation plugin's control
 // operations — the simulated network's faults and controls, the simulated
-// clock's time controls: the simulator that owns the simulated world, and
-// nobody acting inside it.
+// clock's time controls, the simulated disk's fault injection: the
+// simulator that owns the simulated world, and nobody acting inside it.
 //
 // A simulation plugin instance is configured for an authority (an agent's,
 // or none). Its control operations answer a call only when the call acts
 // for that same authority and the world the instance serves is its own:
 //
-//   - an instance shared by a simulation's agents (host/sim) is configured
-//     for no authority, so only the simulator, calling without one, may
-//     partition the network or move time; an agent calling through its
-//     router acts for its authority and is refused (denied), whatever its
-//     allow list says — otherwise a protocol under test could heal the
-//     partition meant to test it, or move time past its peers' deadlines;
+//   - an instance shared by a simulation's agents (host/sim), and each
+//     agent's simulated disk there, is configured for no authority, so
+//     only the simulator, calling without one, may partition the network,
+//     move time or fail a disk; an agent calling through its router acts
+//     for its authority and is refused (denied), whatever its allow list
+//     says — otherwise a protocol under test could heal the partition
+//     meant to test it, move time past its peers' deadlines, or fail its
+//     own disk and have it counted as a storage failure the sweep made;
 //   - an instance a single agent owns (New, configured for that agent) is
 //     that agent's whole world, and the agent — the test driving it — may;
 //   - an instance serving a world shared with others (NewWithNetwork,
