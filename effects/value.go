@@ -112,6 +112,10 @@ func List(items ...Value) Value {
 	return Value{kind: KindList, list: slices.Clone(items)}
 }
 
+// ListOf returns a list Value of items, taking ownership of the slice (no
+// copy): for decoders that build a fresh slice for each list.
+func ListOf(items []Value) Value { return Value{kind: KindList, list: items} }
+
 // Map returns a map Value; keys are sorted for a deterministic encoding.
 func Map(m map[string]Value) Value {
 	fields := make([]Field, 0, len(m))

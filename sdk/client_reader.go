@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/aurahost/aura-host/effects"
-	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
+	"github.com/aurahost/aura-host/sdk/internal/wire"
 )
 
 // On the data plane the host has no receiver goroutine: the callers read
@@ -33,7 +33,7 @@ import (
 // readerTurn, sent on a pending call's channel, hands its caller the
 // reader role. A call gets it at most once, before any result: while it
 // holds the role no one else delivers results.
-var readerTurn = &pb.Result{}
+var readerTurn = &wire.Result{}
 
 // idleGrace is how long the reader role lies unused before the idle
 // watcher takes it: how late a data plane that breaks with no call in
@@ -56,7 +56,7 @@ type readerRole struct {
 
 // await waits for call id's result on the data plane, reading the
 // connection itself while it holds the reader role.
-func (s *Stream) await(ctx context.Context, id uint64, ch chan *pb.Result, op effects.OpID) (effects.Value, error) {
+func (s *Stream) await(ctx context.Context, id uint64, ch chan reply, op effects.OpID) (effects.Value, error) {
 	s.mu.Lock()
 	lead := s.err == nil && !s.role.held
 	if lead {
@@ -66,7 +66,7 @@ func (s *Stream) await(ctx context.Context, id uint64, ch chan *pb.Result, op ef
 	for !lead {
 		select {
 		case r := <-ch:
-			if r != readerTurn {
+			if r.w != readerTurn {
 				return s.answer(r, op)
 			}
 			lead = true
@@ -87,7 +87,7 @@ func (s *Stream) await(ctx context.Context, id uint64, ch chan *pb.Result, op ef
 // read is await for the holder of the reader role: it reads frames,
 // answering the other callers, until its own result comes, its call ends
 // without one, or the connection fails.
-func (s *Stream) read(ctx context.Context, id uint64, ch chan *pb.Result, op effects.OpID) (effects.Value, error) {
+func (s *Stream) read(ctx context.Context, id uint64, ch chan reply, op effects.OpID) (effects.Value, error) {
 	if ctx.Done() != nil {
 		stop := context.AfterFunc(ctx, func() {
 			s.mu.Lock()
@@ -98,7 +98,7 @@ func (s *Stream) read(ctx context.Context, id uint64, ch chan *pb.Result, op eff
 	}
 	for {
 		select {
-		case r := <-ch: // the deadline timer's nil
+		case r := <-ch: // the deadline timer's
 			s.mu.Lock()
 			s.passRoleLocked(id)
 			s.mu.Unlock()
@@ -121,14 +121,14 @@ func (s *Stream) read(ctx context.Context, id uint64, ch chan *pb.Result, op eff
 			return s.ended(ch, op)
 		}
 		s.mu.Lock()
-		mine, _, unknown := s.deliverLocked(frame, id)
-		if mine != nil {
+		d := s.deliverResultsLocked(frame, id)
+		if d.own {
 			s.passRoleLocked(id)
 		}
 		s.mu.Unlock()
-		s.logUnknown(unknown)
-		if mine != nil {
-			return s.answer(mine, op)
+		s.logUnknown(d.unknown)
+		if d.own {
+			return s.answer(d.mine, op)
 		}
 	}
 }
@@ -144,11 +144,11 @@ func (s *Stream) abandon(ctx context.Context, id uint64, op effects.OpID) (effec
 
 // ended is the outcome of a call whose stream ended: its result if it was
 // answered just before, else the stream's failure.
-func (s *Stream) ended(ch chan *pb.Result, op effects.OpID) (effects.Value, error) {
+func (s *Stream) ended(ch chan reply, op effects.OpID) (effects.Value, error) {
 	for {
 		select {
 		case r := <-ch:
-			if r != readerTurn {
+			if r.w != readerTurn {
 				return s.answer(r, op)
 			}
 		default:
@@ -166,7 +166,7 @@ func (s *Stream) passRoleLocked(from uint64) {
 	for id, p := range s.pending {
 		if id != from {
 			s.role.holder = id
-			p.ch <- readerTurn
+			p.ch <- reply{w: readerTurn}
 			return
 		}
 	}
@@ -247,13 +247,13 @@ func (s *Stream) watchIdle() bool {
 			return false
 		}
 		s.mu.Lock()
-		_, delivered, unknown := s.deliverLocked(frame, watcherID)
-		if delivered > 0 {
+		d := s.deliverResultsLocked(frame, watcherID)
+		if d.delivered > 0 {
 			s.passRoleLocked(watcherID)
 		}
 		s.mu.Unlock()
-		s.logUnknown(unknown)
-		if delivered > 0 {
+		s.logUnknown(d.unknown)
+		if d.delivered > 0 {
 			return true
 		}
 	}

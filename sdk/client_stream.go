@@ -12,6 +12,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
+	"github.com/aurahost/aura-host/sdk/internal/wire"
 )
 
 // Stream multiplexes many concurrent calls over one connection to a
@@ -109,8 +110,8 @@ const (
 // with nil. On the data plane ch may first carry readerTurn, handing the
 // caller the reader role (client_reader.go).
 type pendingCall struct {
-	ch       chan *pb.Result // buffered (2: readerTurn, then a result): answering never blocks
-	deadline time.Time       // zero: none the stream enforces
+	ch       chan reply // buffered (2: readerTurn, then a result): answering never blocks
+	deadline time.Time  // zero: none the stream enforces
 }
 
 type streamItem struct {
@@ -119,8 +120,7 @@ type streamItem struct {
 	size   int      // encoded size of call
 }
 
-// frameTransport carries a Stream's frames: an InvokeStream, or a data
-// plane connection.
+// frameTransport carries an InvokeStream's frames.
 type frameTransport interface {
 	Send(*pb.InvokeFrame) error
 	Recv() (*pb.ResultFrame, error)
@@ -141,9 +141,9 @@ func (c *Client) OpenStream() (*Stream, error) {
 	return c.newStream(st, nil, cancel), nil
 }
 
-// newStream starts a Stream over t: its receiver and sender goroutines
-// for an InvokeStream; for the data plane dp (then t), only the idle
-// watcher, as callers send and read themselves. cancel tears t down.
+// newStream starts a Stream over the InvokeStream t, with its receiver and
+// sender goroutines, or over the data plane dp (t nil), with only the idle
+// watcher, as callers send and read themselves. cancel tears it down.
 func (c *Client) newStream(t frameTransport, dp *dataPlaneClient, cancel context.CancelFunc) *Stream {
 	logger := c.logger
 	if logger == nil {
@@ -176,7 +176,7 @@ func (s *Stream) Invoke(ctx context.Context, call *effects.Call) (effects.Value,
 // context.WithDeadline per call — a timer each, which costs more than the
 // stream's own machinery (see deadlineTimer). A zero deadline is none.
 func (s *Stream) InvokeWithDeadline(ctx context.Context, call *effects.Call, deadline time.Time) (effects.Value, error) {
-	ch := make(chan *pb.Result, 2)
+	ch := make(chan reply, 2)
 	s.mu.Lock()
 	if s.err != nil {
 		err := s.err
@@ -186,6 +186,9 @@ func (s *Stream) InvokeWithDeadline(ctx context.Context, call *effects.Call, dea
 	s.nextID++
 	id := s.nextID
 	s.mu.Unlock()
+	if s.direct {
+		return s.invokeDirect(ctx, call, id, ch, deadline)
+	}
 	pc := callToProto(call, id, timeoutOf(ctx, deadline))
 	injectTrace(ctx, pc)
 	size := proto.Size(pc)
@@ -204,12 +207,6 @@ func (s *Stream) InvokeWithDeadline(ctx context.Context, call *effects.Call, dea
 	}
 	s.mu.Unlock()
 
-	if s.direct {
-		s.calling.Add(1)
-		defer s.calling.Add(-1)
-		s.send(&pb.InvokeFrame{Calls: []*pb.Call{pc}}) // a failure fails the stream: the wait sees it
-		return s.await(ctx, id, ch, call.Op)
-	}
 	if !(alone && s.sendAlone(pc, size)) {
 		select {
 		case s.queue <- streamItem{call: pc, size: size}:
@@ -236,6 +233,37 @@ func (s *Stream) InvokeWithDeadline(ctx context.Context, call *effects.Call, dea
 		}
 		return effects.Value{}, s.opError(s.failure(), call.Op)
 	}
+}
+
+// invokeDirect is InvokeWithDeadline on the data plane: the caller encodes
+// its call straight into a frame (sdk/internal/wire: no generated structs),
+// writes it through the combining writer, and waits for its result,
+// reading the connection itself while it holds the reader role.
+func (s *Stream) invokeDirect(ctx context.Context, call *effects.Call, id uint64, ch chan reply, deadline time.Time) (effects.Value, error) {
+	bp := frameBuffer()
+	defer putFrameBuffer(bp)
+	wc := wire.Call{ID: id, Call: call, TimeoutNanos: int64(timeoutOf(ctx, deadline))}
+	wc.Traceparent, wc.Tracestate = traceHeaders(ctx)
+	frame := wire.AppendCallFrame(*bp, &wc)
+	*bp = frame
+	if size := len(frame) - frameHeader; size > MaxMessageBytes-frameOverhead {
+		return effects.Value{}, &effects.Error{Code: effects.CodeInvalidArgs, Op: call.Op, Plugin: s.name,
+			Message: fmt.Sprintf("call is %d bytes; a call may be at most %d", size, MaxMessageBytes-frameOverhead)}
+	}
+	s.mu.Lock()
+	if s.err == nil {
+		s.pending[id] = pendingCall{ch: ch, deadline: deadline}
+		if !deadline.IsZero() {
+			s.timer.arm(deadline)
+		}
+	}
+	s.mu.Unlock()
+	s.calling.Add(1)
+	defer s.calling.Add(-1)
+	if err := s.dp.w.send(frame); err != nil {
+		s.fail(transportError(context.Background(), err, "", s.name)) // the wait sees it
+	}
+	return s.await(ctx, id, ch, call.Op)
 }
 
 // sendAlone sends the only call in flight itself, sparing it the hand-off
@@ -272,15 +300,27 @@ func (s *Stream) sendCancel(id uint64) {
 // per-stream write quota (64 KiB), so that Send never waits for it.
 const directSendBytes = 16 << 10
 
+// reply is what a pending call is answered with: a result the data plane
+// decoded (w), or one InvokeStream carried (p), which its caller converts
+// (rather than the one receiver goroutine, for every caller); neither is
+// the deadline timer's. w == readerTurn hands the caller the reader role.
+type reply struct {
+	w *wire.Result
+	p *pb.Result
+}
+
 // answer turns what a pending call was answered with into its outcome: a
-// nil result is the deadline timer's. The plugin got the same deadline
+// zero reply is the deadline timer's. The plugin got the same deadline
 // and stops the call itself, so no cancel entry is sent.
-func (s *Stream) answer(r *pb.Result, op effects.OpID) (effects.Value, error) {
-	if r == nil {
-		return effects.Value{}, &effects.Error{Code: effects.CodeTimeout, Op: op, Plugin: s.name,
-			Message: "deadline exceeded", Err: context.DeadlineExceeded}
+func (s *Stream) answer(r reply, op effects.OpID) (effects.Value, error) {
+	switch {
+	case r.p != nil:
+		return resultFromProto(r.p, op, s.name)
+	case r.w != nil:
+		return outcome(r.w, op, s.name)
 	}
-	return resultFromProto(r, op, s.name)
+	return effects.Value{}, &effects.Error{Code: effects.CodeTimeout, Op: op, Plugin: s.name,
+		Message: "deadline exceeded", Err: context.DeadlineExceeded}
 }
 
 // expire answers the pending calls whose deadline has passed and re-arms
@@ -294,7 +334,7 @@ func (s *Stream) expire() {
 		if due(p.deadline, now) {
 			delete(s.pending, id)
 			s.abandoned.add(id)
-			p.ch <- nil
+			p.ch <- reply{}
 			s.interruptReaderOf(id)
 		} else if !p.deadline.IsZero() {
 			s.timer.arm(p.deadline)
@@ -380,15 +420,19 @@ func (s *Stream) sendLoop() {
 	}
 }
 
-// send writes a frame, failing the stream if it cannot. A direct
-// transport serialises its writers itself (and batches them): holding
-// sendMu around it would undo that.
+// send writes a frame, failing the stream if it cannot. The data plane's
+// writer serialises its writers itself (and batches them): holding sendMu
+// around it would undo that.
 func (s *Stream) send(frame *pb.InvokeFrame) bool {
-	if !s.direct {
+	var err error
+	if s.direct {
+		err = s.dp.w.write(frame)
+	} else {
 		s.sendMu.Lock()
-		defer s.sendMu.Unlock()
+		err = s.stream.Send(frame)
+		s.sendMu.Unlock()
 	}
-	if err := s.stream.Send(frame); err != nil {
+	if err != nil {
 		s.fail(transportError(context.Background(), err, "", s.name))
 		return false
 	}
@@ -405,37 +449,54 @@ func (s *Stream) recvLoop() {
 			s.fail(transportError(context.Background(), err, "", s.name))
 			return
 		}
+		var d delivery
 		s.mu.Lock()
-		_, _, unknown := s.deliverLocked(frame, 0)
+		for _, r := range frame.GetResults() {
+			s.deliverLocked(r.GetCallId(), reply{p: r}, 0, &d)
+		}
 		s.mu.Unlock()
-		s.logUnknown(unknown)
+		s.logUnknown(d.unknown)
 	}
 }
 
-// deliverLocked answers the pending calls frame has results for, except
-// call own's (0: none), whose result it returns. delivered counts the
-// results handed to other callers; unknown lists the call IDs answered
-// that were neither pending nor abandoned, with their running count, to
-// log after the lock is released.
-func (s *Stream) deliverLocked(frame *pb.ResultFrame, own uint64) (mine *pb.Result, delivered int, unknown []uint64) {
-	for _, r := range frame.GetResults() {
-		id := r.GetCallId()
-		if p, ok := s.pending[id]; ok {
-			delete(s.pending, id)
-			if id == own {
-				mine = r
-				continue
-			}
-			p.ch <- r
-			delivered++
-		} else if !s.abandoned.take(id) {
-			s.unknownResults++
-			if n := s.unknownResults; n <= unknownLogged || n%unknownLogEvery == 0 {
-				unknown = append(unknown, id, n)
-			}
+// delivery is what deliverLocked did with a frame's results: the reader's
+// own result, how many it handed to other callers, and the call IDs
+// answered that were neither pending nor abandoned, with their running
+// count, to log after the lock is released.
+type delivery struct {
+	mine      reply
+	own       bool
+	delivered int
+	unknown   []uint64
+}
+
+// deliverResultsLocked answers the pending calls results has results for,
+// except call own's (0: none), which goes to d.mine.
+func (s *Stream) deliverResultsLocked(results []wire.Result, own uint64) delivery {
+	var d delivery
+	for i := range results {
+		s.deliverLocked(results[i].ID, reply{w: &results[i]}, own, &d)
+	}
+	return d
+}
+
+// deliverLocked answers call id with r, unless id is own: then r goes to
+// d.mine.
+func (s *Stream) deliverLocked(id uint64, r reply, own uint64, d *delivery) {
+	if p, ok := s.pending[id]; ok {
+		delete(s.pending, id)
+		if id == own {
+			d.mine, d.own = r, true
+			return
+		}
+		p.ch <- r
+		d.delivered++
+	} else if !s.abandoned.take(id) {
+		s.unknownResults++
+		if n := s.unknownResults; n <= unknownLogged || n%unknownLogEvery == 0 {
+			d.unknown = append(d.unknown, id, n)
 		}
 	}
-	return mine, delivered, unknown
 }
 
 // logUnknown logs what deliverLocked found answered out of turn.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
+	"github.com/aurahost/aura-host/sdk/internal/wire"
 )
 
 // This file is the one place where effects types and generated protobuf
@@ -115,12 +116,18 @@ func mapFromProto(m *pb.ValueMap, depth int) (effects.Value, error) {
 }
 
 func errorToProto(err error) *pb.Error {
+	code, msg, retryable := errorFields(err)
+	return &pb.Error{Code: code, Message: msg, Retryable: retryable}
+}
+
+// errorFields is what a result carries of err.
+func errorFields(err error) (code, msg string, retryable bool) {
 	e := effects.AsError(err)
-	msg := e.Message
+	msg = e.Message
 	if msg == "" && e.Err != nil {
 		msg = e.Err.Error()
 	}
-	return &pb.Error{Code: string(e.Code), Message: msg, Retryable: e.Retryable}
+	return string(e.Code), msg, e.Retryable
 }
 
 var knownCodes = map[effects.Code]bool{
@@ -131,14 +138,15 @@ var knownCodes = map[effects.Code]bool{
 	effects.CodeInvalidSignature: true, effects.CodeUnknownDevice: true,
 }
 
-func errorFromProto(p *pb.Error, op effects.OpID, plugin string) *effects.Error {
-	code := effects.Code(p.GetCode())
-	msg := p.GetMessage()
-	if !knownCodes[code] {
+// errorFromWire is the error a result carried; a code outside the
+// protocol's set is internal.
+func errorFromWire(code, msg string, retryable bool, op effects.OpID, plugin string) *effects.Error {
+	c := effects.Code(code)
+	if !knownCodes[c] {
 		msg = fmt.Sprintf("unknown error code %q: %s", code, msg)
-		code = effects.CodeInternal
+		c = effects.CodeInternal
 	}
-	return &effects.Error{Code: code, Op: op, Plugin: plugin, Message: msg, Retryable: p.GetRetryable()}
+	return &effects.Error{Code: c, Op: op, Plugin: plugin, Message: msg, Retryable: retryable}
 }
 
 func idBytes(id effects.ID) []byte {
@@ -197,6 +205,28 @@ func callFromProto(p *pb.Call) (*effects.Call, error) {
 		Context: effects.ContextID(ctxID), Session: effects.SessionID(sess)}, nil
 }
 
+// wireCallFromProto is a generated call as the data plane's codec decodes
+// one: the one form calls take once read, whatever carried them. A call
+// sdk cannot convert keeps its operation's name and the reason in Err.
+func wireCallFromProto(p *pb.Call) wire.Call {
+	c := wire.Call{ID: p.GetCallId(), TimeoutNanos: p.GetTimeoutNanos(), Traceparent: p.GetTraceparent(), Tracestate: p.GetTracestate()}
+	call, err := callFromProto(p)
+	if err != nil {
+		call, c.Err = &effects.Call{Op: effects.OpID(p.GetOp())}, err
+	}
+	c.Call = call
+	return c
+}
+
+// appendResult appends a ResultFrame carrying call id's result: v, or err.
+func appendResult(b []byte, id uint64, v effects.Value, err error) []byte {
+	if err != nil {
+		code, msg, retryable := errorFields(err)
+		return wire.AppendErrorResult(b, id, code, msg, retryable)
+	}
+	return wire.AppendValueResult(b, id, v)
+}
+
 func resultToProto(id uint64, v effects.Value, err error) *pb.Result {
 	if err != nil {
 		return &pb.Result{CallId: id, Outcome: &pb.Result_Error{Error: errorToProto(err)}}
@@ -204,19 +234,40 @@ func resultToProto(id uint64, v effects.Value, err error) *pb.Result {
 	return &pb.Result{CallId: id, Outcome: &pb.Result_Value{Value: valueToProto(v)}}
 }
 
-// resultFromProto turns a wire result into a value or a typed error. A
-// result with neither is a protocol violation, reported as internal.
+// resultFromProto turns a generated result into a value or a typed error
+// (see outcome).
 func resultFromProto(r *pb.Result, op effects.OpID, plugin string) (effects.Value, error) {
+	w := resultFromPB(r)
+	return outcome(&w, op, plugin)
+}
+
+// resultFromPB is a generated result as the data plane's codec decodes
+// one: the one form results take once read, whatever carried them.
+func resultFromPB(r *pb.Result) wire.Result {
+	w := wire.Result{ID: r.GetCallId()}
 	switch o := r.GetOutcome().(type) {
 	case *pb.Result_Error:
-		return effects.Value{}, errorFromProto(o.Error, op, plugin)
+		w.Outcome, w.Code, w.Message, w.Retryable = wire.Failed, o.Error.GetCode(), o.Error.GetMessage(), o.Error.GetRetryable()
 	case *pb.Result_Value:
-		v, err := valueFromProto(o.Value, 0)
-		if err != nil {
+		w.Outcome = wire.Returned
+		w.Value, w.ValueErr = valueFromProto(o.Value, 0)
+	}
+	return w
+}
+
+// outcome turns a result into a value or a typed error. A malformed value,
+// or a result with neither a value nor an error, is a protocol violation,
+// reported as internal.
+func outcome(r *wire.Result, op effects.OpID, plugin string) (effects.Value, error) {
+	switch r.Outcome {
+	case wire.Failed:
+		return effects.Value{}, errorFromWire(r.Code, r.Message, r.Retryable, op, plugin)
+	case wire.Returned:
+		if r.ValueErr != nil {
 			return effects.Value{}, &effects.Error{Code: effects.CodeInternal, Op: op, Plugin: plugin,
-				Message: "plugin returned a malformed value: " + err.Error()}
+				Message: "plugin returned a malformed value: " + r.ValueErr.Error()}
 		}
-		return v, nil
+		return r.Value, nil
 	}
 	return effects.Value{}, &effects.Error{Code: effects.CodeInternal, Op: op, Plugin: plugin,
 		Message: "plugin returned a result with neither a value nor an error"}

@@ -84,31 +84,49 @@ var encodeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); retu
 // maxSpare bounds the write buffer a frameWriter keeps between flushes.
 const maxSpare = 1 << 20
 
-// write encodes m as one frame and sends it, or leaves it to the writer
-// flushing. An error means the connection is dead; it is returned to the
-// flusher and every later writer.
-func (f *frameWriter) write(m proto.Message) error {
+// frameBuffer is a pooled buffer to encode a frame into, its header's
+// room already in it: append the body, send it, then putFrameBuffer.
+func frameBuffer() *[]byte {
 	bp := encodeBuffers.Get().(*[]byte)
-	defer func() {
-		if cap(*bp) <= maxSpare { // one huge frame does not stay pooled
-			encodeBuffers.Put(bp)
-		}
-	}()
-	buf, err := proto.MarshalOptions{}.MarshalAppend(append((*bp)[:0], 0, 0, 0, 0), m)
+	*bp = append((*bp)[:0], 0, 0, 0, 0)
+	return bp
+}
+
+// putFrameBuffer returns a buffer to the pool, unless one huge frame grew
+// it.
+func putFrameBuffer(bp *[]byte) {
+	if cap(*bp) <= maxSpare {
+		encodeBuffers.Put(bp)
+	}
+}
+
+// write encodes m as one frame and sends it (see send).
+func (f *frameWriter) write(m proto.Message) error {
+	bp := frameBuffer()
+	defer putFrameBuffer(bp)
+	buf, err := proto.MarshalOptions{}.MarshalAppend(*bp, m)
 	if err != nil {
 		return fmt.Errorf("encode a data-plane frame: %w", err)
 	}
 	*bp = buf
-	if len(buf)-frameHeader > MaxMessageBytes {
-		return &ErrFrameTooLarge{Length: uint32(min(len(buf)-frameHeader, 1<<32-1))}
+	return f.send(buf)
+}
+
+// send sends frame — the header's room, then the body, as frameBuffer
+// makes it — or leaves it to the writer flushing; the caller may reuse
+// frame at once. An error means the connection is dead; it is returned to
+// the flusher and every later writer.
+func (f *frameWriter) send(frame []byte) error {
+	if len(frame)-frameHeader > MaxMessageBytes {
+		return &ErrFrameTooLarge{Length: uint32(min(len(frame)-frameHeader, 1<<32-1))}
 	}
-	binary.BigEndian.PutUint32(buf, uint32(len(buf)-frameHeader))
+	binary.BigEndian.PutUint32(frame, uint32(len(frame)-frameHeader))
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
 		return f.err
 	}
-	f.pending = append(f.pending, buf...)
+	f.pending = append(f.pending, frame...)
 	if f.flushing || f.corked && len(f.pending) < maxCorked {
 		return nil
 	}
@@ -194,32 +212,42 @@ func newFrameReader(conn net.Conn) *frameReader {
 	return &frameReader{r: bufio.NewReaderSize(newSocketIO(conn), 64<<10)}
 }
 
-// read decodes the next frame into m. A length over MaxMessageBytes is
-// *ErrFrameTooLarge, read before a byte of the body is. The peer closing
-// the connection between frames is io.EOF, inside one io.ErrUnexpectedEOF.
+// read decodes the next frame into m (see next).
 func (f *frameReader) read(m proto.Message) error {
-	if err := f.fill(f.hdr[:], 0); err != nil {
+	body, err := f.next()
+	if err != nil {
 		return err
+	}
+	if err := proto.Unmarshal(body, m); err != nil {
+		return fmt.Errorf("malformed data-plane frame (%d bytes): %w", len(body), err)
+	}
+	return nil
+}
+
+// next reads the next frame and returns its body, valid until the next
+// call. A length over MaxMessageBytes is *ErrFrameTooLarge, read before a
+// byte of the body is. The peer closing the connection between frames is
+// io.EOF, inside one io.ErrUnexpectedEOF.
+func (f *frameReader) next() ([]byte, error) {
+	if cap(f.buf) > 1<<20 && f.got == 0 {
+		f.buf = nil // one huge frame does not pin its buffer for good
+	}
+	if err := f.fill(f.hdr[:], 0); err != nil {
+		return nil, err
 	}
 	n := binary.BigEndian.Uint32(f.hdr[:])
 	if n > MaxMessageBytes {
-		return &ErrFrameTooLarge{Length: n}
+		return nil, &ErrFrameTooLarge{Length: n}
 	}
 	if cap(f.buf) < int(n) {
 		f.buf = make([]byte, n)
 	}
 	body := f.buf[:n]
 	if err := f.fill(body, frameHeader); err != nil {
-		return err
+		return nil, err
 	}
 	f.got = 0 // the frame is whole: the next read starts a new one
-	if err := proto.Unmarshal(body, m); err != nil {
-		return fmt.Errorf("malformed data-plane frame (%d bytes): %w", n, err)
-	}
-	if cap(f.buf) > 1<<20 {
-		f.buf = nil // one huge frame does not pin its buffer for good
-	}
-	return nil
+	return body, nil
 }
 
 // buffered reports whether the next frame has arrived whole, so that

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
+	"github.com/aurahost/aura-host/sdk/internal/wire"
 )
 
 // DataPlaneError is a data plane a plugin declared but could not open: it
@@ -72,7 +73,7 @@ func (c *Client) OpenDataPlane(ctx context.Context, dir string) (*Stream, error)
 		return nil, &DataPlaneError{Plugin: c.name, Step: "authenticate", Err: err}
 	}
 	t := &dataPlaneClient{conn: conn, w: newFrameWriter(conn), r: newFrameReader(conn)}
-	return c.newStream(t, t, func() { _ = conn.Close() }), nil
+	return c.newStream(nil, t, func() { _ = conn.Close() }), nil
 }
 
 // authenticate sends the magic and the token and waits for the plugin to
@@ -94,24 +95,27 @@ func authenticate(ctx context.Context, conn net.Conn, token []byte) error {
 }
 
 // dataPlaneClient is the host's end of a data-plane connection: any
-// goroutine may Send (frameWriter batches them); one goroutine at a time,
-// the Stream's reader (see reader.go), calls Recv.
+// goroutine may write to w (frameWriter batches them); one goroutine at a
+// time, the Stream's reader (see client_reader.go), calls Recv.
 type dataPlaneClient struct {
 	conn net.Conn
 	w    *frameWriter
 	r    *frameReader
 }
 
-func (d *dataPlaneClient) Send(f *pb.InvokeFrame) error { return d.w.write(f) }
-
-// Recv reads the next result frame. After interrupt it fails with a
-// timeout (a net.Error) until resume; the frame it was reading is kept.
-func (d *dataPlaneClient) Recv() (*pb.ResultFrame, error) {
-	f := &pb.ResultFrame{}
-	if err := d.r.read(f); err != nil {
+// Recv reads and decodes the next result frame. After interrupt it fails
+// with a timeout (a net.Error) until resume; the frame it was reading is
+// kept.
+func (d *dataPlaneClient) Recv() ([]wire.Result, error) {
+	body, err := d.r.next()
+	if err != nil {
 		return nil, err
 	}
-	return f, nil
+	results, err := wire.DecodeResultFrame(body, nil)
+	if err != nil {
+		return nil, fmt.Errorf("malformed data-plane frame (%d bytes): %w", len(body), err)
+	}
+	return results, nil
 }
 
 // interrupt makes a Recv blocked now, or the next one, return a timeout.

@@ -15,7 +15,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/aurahost/aura-host/effects"
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
+	"github.com/aurahost/aura-host/sdk/internal/wire"
 )
 
 // dataPlaneAcceptTimeout bounds how long a plugin waits for the host to
@@ -141,6 +143,21 @@ func hostPID() int {
 // errDataPlaneClosed is the host closing the data plane: the usual end.
 var errDataPlaneClosed = errors.New("the host closed the data plane")
 
+// sendResult encodes call id's result (sdk/internal/wire) and sends it: a
+// result too large for one frame is replaced by an error, so that one
+// oversized answer fails its call instead of the connection.
+func (f *frameWriter) sendResult(id uint64, v effects.Value, err error) error {
+	bp := frameBuffer()
+	defer putFrameBuffer(bp)
+	frame := appendResult(*bp, id, v, err)
+	if n := len(frame) - frameHeader; n > MaxMessageBytes-frameOverhead {
+		frame = appendResult((*bp)[:frameHeader], id, effects.Value{}, effects.Errorf(effects.CodeInternal,
+			"result is %d bytes; a result may be at most %d", n, MaxMessageBytes-frameOverhead))
+	}
+	*bp = frame
+	return f.send(frame)
+}
+
 // dataPlaneBatch lets the reader batch the frames that have arrived and
 // cork their results (see batcher).
 type dataPlaneBatch struct {
@@ -166,22 +183,26 @@ func (s *server) serveDataPlane(conn net.Conn) {
 	// A result yields to others only while other calls run: their
 	// results may join its write.
 	w.crowded = func() bool { return calls.count.Load() > 0 }
-	deliver := func(res *pb.Result) {
-		if err := w.write(&pb.ResultFrame{Results: []*pb.Result{fitResult(res)}}); err != nil {
+	deliver := func(id uint64, v effects.Value, err error) {
+		if err := w.sendResult(id, v, err); err != nil {
 			_ = conn.Close()
 		}
 	}
-	recv := func() (*pb.InvokeFrame, error) {
-		f := &pb.InvokeFrame{}
-		if err := r.read(f); err != nil {
+	recv := func() (callFrame, error) {
+		body, err := r.next()
+		if err != nil {
 			if errors.Is(err, io.EOF) {
 				// Unlike a half-closed stream, a closed data plane
 				// cancels the calls in flight: nobody will read them.
 				err = errDataPlaneClosed
 			}
-			return nil, err
+			return callFrame{}, err
 		}
-		return f, nil
+		calls, cancel, err := wire.DecodeInvokeFrame(body, nil, nil)
+		if err != nil {
+			return callFrame{}, fmt.Errorf("malformed data-plane frame (%d bytes): %w", len(body), err)
+		}
+		return callFrame{calls: calls, cancel: cancel}, nil
 	}
 	err := s.serveFrames(ctx, cancelAll, calls, recv, deliver, dataPlaneBatch{r, w})
 	_ = conn.Close()

@@ -26,8 +26,12 @@
 //
 // Serve offers the data plane (DataPlaneCapability; PROTOCOL.md §5.10) by
 // default: the host then sends the plugin's calls on a unix socket of its
-// own, length-prefixed, instead of the gRPC InvokeStream — about half the
-// per-call cost (BENCHMARKS.md). WithoutDataPlane turns it off. On the host
+// own, length-prefixed, instead of the gRPC InvokeStream — under a third of
+// a unary call's cost (BENCHMARKS.md). WithoutDataPlane turns it off. Its
+// frames are encoded and decoded by sdk/internal/wire, straight between
+// effects values and the wire format, without the generated structs; the
+// plugin's reader runs the calls of frames that arrive together as one
+// batch whose results leave in one write (server_stream.go). On the host
 // side Client.OpenDataPlane and Client.OpenStream both return a Stream,
 // with the same deadlines, cancellation and failure behaviour. On the data
 // plane a Stream has no receiver goroutine: its callers take turns reading
@@ -44,11 +48,10 @@
 // plugin starts from ctx join the host's trace. The host side writes it
 // into each call it sends from the span its ctx carries.
 //
-// sdk imports only effects and its own generated protobuf code
-// (sdk/internal/proto, which the compiler keeps out of reach of every other
-// package), and it is the only package that touches generated protobuf
-// types: the
-// conversion between effects values and wire values lives in convert.go and
-// nowhere else. PROTOCOL.md documents the wire contract for authors in other
+// sdk imports only effects and its own internal packages: the generated
+// protobuf code (sdk/internal/proto, which the compiler keeps out of reach
+// of every other package) and the data plane's codec (sdk/internal/wire,
+// held to the generated code by wire_test.go). The conversion between
+// effects values and generated types lives in convert.go and nowhere else. PROTOCOL.md documents the wire contract for authors in other
 // languages.
 package sdk

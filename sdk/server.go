@@ -12,6 +12,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
+	"github.com/aurahost/aura-host/sdk/internal/wire"
 )
 
 // server serves a Plugin's Plugin and Lifecycle services. One server lives
@@ -171,16 +172,18 @@ func (s *server) Invoke(ctx context.Context, req *pb.Call) (*pb.Result, error) {
 		ctx, cancel = context.WithTimeout(ctx, time.Duration(t))
 		defer cancel()
 	}
-	v, err := s.dispatchProto(ctx, req)
+	c := wireCallFromProto(req)
+	v, err := s.runCall(ctx, &c)
 	return resultToProto(req.GetCallId(), v, err), nil
 }
 
-func (s *server) dispatchProto(ctx context.Context, req *pb.Call) (effects.Value, error) {
-	call, err := callFromProto(req)
-	if err != nil {
-		return effects.Value{}, &effects.Error{Code: effects.CodeInvalidArgs, Op: effects.OpID(req.GetOp()), Message: err.Error()}
+// runCall runs a call as a transport decoded it, in its trace context; one
+// that arrived malformed is answered invalid_args.
+func (s *server) runCall(ctx context.Context, c *wire.Call) (effects.Value, error) {
+	if c.Err != nil {
+		return effects.Value{}, &effects.Error{Code: effects.CodeInvalidArgs, Op: c.Call.Op, Message: c.Err.Error()}
 	}
-	return s.dispatch(extractTrace(ctx, req), call)
+	return s.dispatch(extractTrace(ctx, c.Traceparent, c.Tracestate), c.Call)
 }
 
 // dispatch runs one call: configured, authority in scope, operation known,

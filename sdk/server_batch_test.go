@@ -13,6 +13,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
+	"github.com/aurahost/aura-host/sdk/internal/wire"
 )
 
 // blockingPlugin serves t.echo, and t.block, which signals entered and
@@ -154,16 +155,18 @@ func TestASlowOperationsCallsGoToThePool(t *testing.T) {
 	t.Parallel()
 	entered, release := make(chan uint64, 8), make(chan struct{})
 	s := blockingPlugin(t, entered, release)
-	frames, results := make(chan *pb.InvokeFrame), make(chan *pb.Result, 8)
-	recv := func() (*pb.InvokeFrame, error) {
-		if f, ok := <-frames; ok {
-			return f, nil
+	frames, results := make(chan *pb.InvokeFrame), make(chan uint64, 8)
+	recv := func() (callFrame, error) {
+		f, ok := <-frames
+		if !ok {
+			return callFrame{}, io.EOF
 		}
-		return nil, io.EOF
+		c := wireCallFromProto(f.GetCalls()[0])
+		return callFrame{calls: []wire.Call{c}}, nil
 	}
 	ctx, cancelAll := context.WithCancel(context.Background())
 	defer cancelAll()
-	d := s.newDispatch(ctx, cancelAll, newInflight(), recv, func(r *pb.Result) { results <- r }, nil)
+	d := s.newDispatch(ctx, cancelAll, newInflight(), recv, func(id uint64, _ effects.Value, _ error) { results <- id }, nil)
 	served := make(chan error, 1)
 	go func() { served <- d.serve() }()
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aurahost/aura-host/effects"
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
+	"github.com/aurahost/aura-host/sdk/internal/wire"
 )
 
 // maxBatch bounds how many calls or results go into one stream frame.
@@ -31,13 +32,24 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 	senderDone := make(chan error, 1)
 	go func() { senderDone <- sendResults(stream, results) }()
 
-	deliver := func(r *pb.Result) {
+	deliver := func(id uint64, v effects.Value, err error) {
 		select {
-		case results <- r:
+		case results <- resultToProto(id, v, err):
 		case <-ctx.Done():
 		}
 	}
-	recvErr := s.serveFrames(ctx, cancelAll, newInflight(), stream.Recv, deliver, nil)
+	recv := func() (callFrame, error) {
+		f, err := stream.Recv()
+		if err != nil {
+			return callFrame{}, err
+		}
+		calls := make([]wire.Call, len(f.GetCalls()))
+		for i, c := range f.GetCalls() {
+			calls[i] = wireCallFromProto(c)
+		}
+		return callFrame{calls: calls, cancel: f.GetCancel()}, nil
+	}
+	recvErr := s.serveFrames(ctx, cancelAll, newInflight(), recv, deliver, nil)
 	close(results)
 	if err := <-senderDone; err != nil {
 		return err
@@ -65,12 +77,22 @@ func (s *server) InvokeStream(stream pb.Plugin_InvokeStreamServer) error {
 // the reading: the watchdog (server_inline.go) hands the reading to the
 // pool once a call has run inline for inlineGrace, so that later calls
 // and cancel entries wait at most about twice that.
-func (s *server) serveFrames(ctx context.Context, cancelAll context.CancelFunc, calls *inflight, recv func() (*pb.InvokeFrame, error), deliver func(*pb.Result), batch batcher) error {
+func (s *server) serveFrames(ctx context.Context, cancelAll context.CancelFunc, calls *inflight, recv func() (callFrame, error), deliver deliverFunc, batch batcher) error {
 	return s.newDispatch(ctx, cancelAll, calls, recv, deliver, batch).serve()
 }
 
+// callFrame is a frame of calls and cancel entries as a transport decoded
+// it.
+type callFrame struct {
+	calls  []wire.Call
+	cancel []uint64
+}
+
+// deliverFunc sends call id's result: v, or err.
+type deliverFunc func(id uint64, v effects.Value, err error)
+
 // newDispatch is serveFrames's state; batch may be nil (no batching).
-func (s *server) newDispatch(ctx context.Context, cancelAll context.CancelFunc, calls *inflight, recv func() (*pb.InvokeFrame, error), deliver func(*pb.Result), batch batcher) *dispatch {
+func (s *server) newDispatch(ctx context.Context, cancelAll context.CancelFunc, calls *inflight, recv func() (callFrame, error), deliver deliverFunc, batch batcher) *dispatch {
 	if batch == nil {
 		batch = noBatching{}
 	}
@@ -116,8 +138,8 @@ type dispatch struct {
 	ctx       context.Context
 	cancelAll context.CancelFunc
 	calls     *inflight
-	recv      func() (*pb.InvokeFrame, error)
-	deliver   func(*pb.Result)
+	recv      func() (callFrame, error)
+	deliver   deliverFunc
 	batch     batcher
 	queue     []startedCall     // calls the reader has read and not yet run or handed on: the reader's
 	wg        sync.WaitGroup    // the pool's goroutines
@@ -180,7 +202,7 @@ func (d *dispatch) read() {
 		for len(d.queue) > 0 {
 			c := d.queue[0]
 			d.queue = d.queue[1:]
-			mark := d.s.slow[effects.OpID(c.call.GetOp())]
+			mark := d.s.slow[c.call.Call.Op]
 			if mark.recent() {
 				d.hand(&c)
 				continue
@@ -219,8 +241,8 @@ func (d *dispatch) readBatch() bool {
 			d.ended <- err
 			return false
 		}
-		started := d.start(frame.GetCalls())
-		d.calls.cancel(frame.GetCancel())
+		started := d.start(frame.calls)
+		d.calls.cancel(frame.cancel)
 		if len(started) > 1 {
 			for i := range started {
 				d.hand(&started[i])
@@ -238,23 +260,23 @@ func (d *dispatch) readBatch() bool {
 // startedCall is a call registered in flight, ready to run.
 type startedCall struct {
 	ctx  *callContext
-	call *pb.Call
+	call *wire.Call
 }
 
 // start registers calls in flight under their deadlines, and answers at
 // once a call whose ID is already in flight.
-func (d *dispatch) start(calls []*pb.Call) []startedCall {
+func (d *dispatch) start(calls []wire.Call) []startedCall {
 	now := time.Now()
 	started := make([]startedCall, 0, len(calls))
-	for _, c := range calls {
-		id := c.GetCallId()
+	for i := range calls {
+		c := &calls[i]
 		var deadline time.Time
-		if t := c.GetTimeoutNanos(); t > 0 {
+		if t := c.TimeoutNanos; t > 0 {
 			deadline = now.Add(time.Duration(t))
 		}
-		cc, ok := d.calls.start(d.ctx, id, deadline)
+		cc, ok := d.calls.start(d.ctx, c.ID, deadline)
 		if !ok {
-			d.deliver(resultToProto(id, effects.Value{}, effects.Errorf(effects.CodeInvalidArgs, "call id %d is already in flight on this stream", id)))
+			d.deliver(c.ID, effects.Value{}, effects.Errorf(effects.CodeInvalidArgs, "call id %d is already in flight on this stream", c.ID))
 			continue
 		}
 		started = append(started, startedCall{ctx: cc, call: c})
@@ -264,10 +286,9 @@ func (d *dispatch) start(calls []*pb.Call) []startedCall {
 
 // run runs a started call and delivers its result.
 func (d *dispatch) run(c *startedCall) {
-	id := c.call.GetCallId()
-	v, err := d.s.dispatchProto(c.ctx, c.call)
-	d.calls.finish(id)
-	d.deliver(resultToProto(id, v, err))
+	v, err := d.s.runCall(c.ctx, c.call)
+	d.calls.finish(c.call.ID)
+	d.deliver(c.call.ID, v, err)
 }
 
 // sendResults batches results into frames until results is closed.

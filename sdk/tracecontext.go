@@ -28,12 +28,18 @@ var traceContext propagation.TraceContext
 // routed call) into the call. It costs one context lookup when ctx holds
 // no span: a host that does not trace sends empty strings.
 func injectTrace(ctx context.Context, pc *pb.Call) {
+	pc.Traceparent, pc.Tracestate = traceHeaders(ctx)
+}
+
+// traceHeaders is the traceparent and tracestate of the span context ctx
+// carries; empty when it carries none.
+func traceHeaders(ctx context.Context) (parent, state string) {
 	if !trace.SpanContextFromContext(ctx).IsValid() {
-		return
+		return "", ""
 	}
 	var f traceFields
 	traceContext.Inject(ctx, &f)
-	pc.Traceparent, pc.Tracestate = f.parent, f.state
+	return f.parent, f.state
 }
 
 // extractTrace returns ctx with the call's trace context as its remote
@@ -41,8 +47,8 @@ func injectTrace(ctx context.Context, pc *pb.Call) {
 // in a handler) join the host's trace. A traceparent over its limit, or a
 // malformed one, leaves ctx as it is; a tracestate over its limit is
 // dropped and the traceparent kept.
-func extractTrace(ctx context.Context, pc *pb.Call) context.Context {
-	f := traceFields{parent: pc.GetTraceparent(), state: pc.GetTracestate()}
+func extractTrace(ctx context.Context, parent, state string) context.Context {
+	f := traceFields{parent: parent, state: state}
 	if f.parent == "" || len(f.parent) > MaxTraceparentBytes {
 		return ctx
 	}

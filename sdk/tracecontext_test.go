@@ -29,7 +29,7 @@ func TestTraceContextRoundTripsThroughTheCall(t *testing.T) {
 	if pc.Traceparent != goodParent || pc.Tracestate != goodState {
 		t.Fatalf("injected %q %q, want %q %q", pc.Traceparent, pc.Tracestate, goodParent, goodState)
 	}
-	got := trace.SpanContextFromContext(extractTrace(context.Background(), pc))
+	got := trace.SpanContextFromContext(extractTrace(context.Background(), pc.GetTraceparent(), pc.GetTracestate()))
 	if !got.IsRemote() || !got.Equal(sc.WithRemote(true)) {
 		t.Fatalf("extracted %+v, want %+v remote", got, sc)
 	}
@@ -67,7 +67,7 @@ func TestHostileTraceContextIsIgnored(t *testing.T) {
 		{"valid", goodParent, goodState, true, goodState},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := trace.SpanContextFromContext(extractTrace(context.Background(), &pb.Call{Traceparent: c.parent, Tracestate: c.state}))
+			got := trace.SpanContextFromContext(extractTrace(context.Background(), c.parent, c.state))
 			if got.IsValid() != c.wantValid {
 				t.Fatalf("valid = %v, want %v (%+v)", got.IsValid(), c.wantValid, got)
 			}
