@@ -156,18 +156,6 @@ func idBytes(id effects.ID) []byte {
 	return id[:]
 }
 
-func idFromBytes(b []byte, what string) (effects.ID, error) {
-	var id effects.ID
-	switch len(b) {
-	case 0:
-		return id, nil
-	case len(id):
-		copy(id[:], b)
-		return id, nil
-	}
-	return id, fmt.Errorf("%s must be %d bytes, got %d", what, len(id), len(b))
-}
-
 func callToProto(c *effects.Call, id uint64, timeout time.Duration) *pb.Call {
 	return &pb.Call{
 		CallId:       id,
@@ -189,15 +177,15 @@ func callFromProto(p *pb.Call) (*effects.Call, error) {
 	if err != nil {
 		return nil, fmt.Errorf("arguments: %w", err)
 	}
-	auth, err := idFromBytes(p.GetAuthority(), "authority")
+	auth, err := wire.IDFromBytes(p.GetAuthority(), "authority")
 	if err != nil {
 		return nil, err
 	}
-	ctxID, err := idFromBytes(p.GetContext(), "context")
+	ctxID, err := wire.IDFromBytes(p.GetContext(), "context")
 	if err != nil {
 		return nil, err
 	}
-	sess, err := idFromBytes(p.GetSession(), "session")
+	sess, err := wire.IDFromBytes(p.GetSession(), "session")
 	if err != nil {
 		return nil, err
 	}

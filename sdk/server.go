@@ -71,7 +71,7 @@ func (s *server) configureProto(ctx context.Context, req *pb.ConfigureRequest) [
 	if err != nil {
 		return failure(nil, "invalid configure request", err.Error())
 	}
-	id, err := idFromBytes(req.GetAuthority(), "authority")
+	id, err := wire.IDFromBytes(req.GetAuthority(), "authority")
 	if err != nil {
 		return failure(nil, "invalid configure request", err.Error())
 	}

@@ -170,7 +170,7 @@ func decodeCall(b []byte) (Call, error) {
 	}
 	c.Call.Args = args
 	for i, what := range [3]string{"authority", "context", "session"} {
-		id, err := idFromBytes(ids[i], what)
+		id, err := IDFromBytes(ids[i], what)
 		if err != nil {
 			c.Err = err
 			return c, nil
@@ -187,7 +187,9 @@ func decodeCall(b []byte) (Call, error) {
 	return c, nil
 }
 
-func idFromBytes(b []byte, what string) (effects.ID, error) {
+// IDFromBytes reads an ID field of plugin.proto (an authority, context or
+// session): empty is the zero ID, else it must be exactly an ID's length.
+func IDFromBytes(b []byte, what string) (effects.ID, error) {
 	var id effects.ID
 	switch len(b) {
 	case 0:
