@@ -95,7 +95,7 @@ whole agents, and the collector's work was a third of its user CPU.
 Each seed's agents keep their state (journal databases, plugin files) in
 a directory of their own, removed when the seed ends, under --state-dir:
 by default /dev/shm, a memory filesystem, if this process may write
-there, else the temporary directory. On a disk, creating, syncing and
+there and it has 32 MiB free, else the temporary directory. On a disk, creating, syncing and
 removing those files took three quarters of a sweep's time (1,000
 seeds: 35.5 s on a virtual disk, 9.4 s in memory).
 

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sync"
 
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host/agent"
@@ -73,33 +72,6 @@ type durable struct {
 	disks map[string]*sdk.Local // its sim-storage instances, by plugin name
 	keys  func(effects.AuthorityID) (ed25519.PublicKey, bool)
 }
-
-// MemoryTempDir is where a simulation keeps its throwaway state by
-// default: /dev/shm, a memory filesystem, when it is a directory this
-// process may write in; else os.TempDir(). A simulation's files live only
-// as long as it does, so a disk buys them nothing, and costs much: on a
-// virtual disk, creating, syncing and removing each seed's databases and
-// directories took three quarters of a sweep's wall time (1,000 seeds:
-// 35.5 s on the disk, 9.4 s in memory; BENCHMARKS.md, issue 15).
-func MemoryTempDir() string {
-	if memoryDirUsable() {
-		return memoryDir
-	}
-	return os.TempDir()
-}
-
-// memoryDir is the memory filesystem MemoryTempDir prefers.
-const memoryDir = "/dev/shm"
-
-var memoryDirUsable = sync.OnceValue(func() bool {
-	f, err := os.CreateTemp(memoryDir, ".aura-probe-")
-	if err != nil {
-		return false
-	}
-	_ = f.Close()
-	_ = os.Remove(f.Name())
-	return true
-})
 
 // durableBuiltins are the built-ins whose instance is the agent's disk in
 // simulation: kept by the simulation across a crash of the agent.
