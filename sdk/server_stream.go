@@ -194,9 +194,8 @@ func (d *dispatch) work(c *startedCall) {
 // that has already arrived, and runs their calls one after the other,
 // their results corked into one write; when recv fails, it ends the
 // reading. The calls of an operation that lately ran inline too long (see
-// slowMark) go to the pool instead. A frame of several calls
-// is already a batch the host sent together: its calls are handed to the
-// pool to run side by side.
+// slowMark) go to the pool instead, and so do those of a frame of several
+// calls, a batch the host sent together to run side by side.
 func (d *dispatch) read() {
 	for {
 		for len(d.queue) > 0 {
