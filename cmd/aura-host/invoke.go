@@ -10,6 +10,7 @@ import (
 	"github.com/aurahost/aura-host/effects"
 	"github.com/aurahost/aura-host/host"
 	"github.com/aurahost/aura-host/host/agent"
+	"github.com/aurahost/aura-host/host/tracing"
 )
 
 func newInvokeCommand(g *globals) *cobra.Command {
@@ -78,8 +79,17 @@ say) comes from the seed, so the same invocation gives the same answer.`,
 			if err != nil {
 				return err
 			}
+			// Standard output is the result: spans of a deployment
+			// started for the call go to standard error, with the log
+			// (a running host traces the call it routes itself).
+			tp, err := tracing.StartDeployment(cmd.Context(), dep, tracing.Options{Stdout: stderr})
+			if err != nil {
+				return err
+			}
+			defer shutdown(tp.Shutdown, logger)
 			// Into the running host unless --mode asks for another.
-			v, pid, err := agent.InvokeOnce(cmd.Context(), dep, as, op, in, timeout, mode.mode == "", host.Config{Logger: logger})
+			v, pid, err := agent.InvokeOnce(cmd.Context(), dep, as, op, in, timeout, mode.mode == "",
+				host.Config{Logger: logger, TracerProvider: tp.TracerProvider()})
 			if pid != 0 {
 				fmt.Fprintf(stderr, "invoking through the running host (pid %d)\n", pid)
 			}

@@ -153,3 +153,38 @@ func TestRunExportsCallSpansOverOTLP(t *testing.T) {
 		t.Fatalf("collector received %v, want the keypair call ok and the retrieve not_found\n%s", c.codes, rh.stderr.String())
 	}
 }
+
+// TestInvokeTracesToStderr: with a stdout tracing exporter, `invoke` of a
+// deployment started for the call prints the result alone on standard
+// output and the routed call's span, named after its operation, on
+// standard error.
+func TestInvokeTracesToStderr(t *testing.T) {
+	file := quickstart(t)
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("\ntelemetry {\n  tracing {\n    exporter = \"stdout\"\n  }\n}\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := cli(t, "invoke", file, "crypto.hash", "data=68656c6c6f", "--mode", "testing")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if got := strings.TrimSpace(stdout); strings.Contains(got, "{") || len(got) != 64 {
+		t.Errorf("stdout %q, want the hash's 64 hex digits alone", stdout)
+	}
+	found := false
+	for line := range strings.Lines(stderr) {
+		var s struct{ Name string }
+		if strings.HasPrefix(line, `{"Name":`) && json.Unmarshal([]byte(line), &s) == nil && s.Name == "crypto.hash" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no span named crypto.hash on stderr:\n%s", stderr)
+	}
+}
