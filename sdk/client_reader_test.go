@@ -4,40 +4,15 @@ import (
 	"context"
 	"errors"
 	"net"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/sdk/internal/frame"
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 )
-
-// unixPair is both ends of a real unix-socket connection.
-func unixPair(t *testing.T) (client, server net.Conn) {
-	t.Helper()
-	l, err := net.Listen("unix", filepath.Join(privateDir(t), "pair.sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := l.Accept()
-		accepted <- c
-	}()
-	client, err = net.Dial("unix", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	server = <-accepted
-	if server == nil {
-		t.Fatal("accept failed")
-	}
-	t.Cleanup(func() { _ = client.Close(); _ = server.Close() })
-	return client, server
-}
 
 // encodeFrame is a ResultFrame as it travels: length prefix and body.
 func encodeFrame(t *testing.T, f *pb.ResultFrame) []byte {
@@ -49,36 +24,6 @@ func encodeFrame(t *testing.T, f *pb.ResultFrame) []byte {
 	return append([]byte{byte(len(body) >> 24), byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
 }
 
-// A read interrupted by a deadline keeps the part of the frame it had
-// read: after the deadline is cleared the same frame is read whole, not
-// parsed from its middle.
-func TestFrameReaderResumesAfterATimeout(t *testing.T) {
-	t.Parallel()
-	host, plugin := unixPair(t)
-	wire := encodeFrame(t, &pb.ResultFrame{Results: []*pb.Result{{CallId: 7, Outcome: value(str("whole"))}}})
-	r := newFrameReader(host)
-	for _, cut := range []int{2, len(wire) - 3} { // inside the header, inside the body
-		if _, err := plugin.Write(wire[:cut]); err != nil {
-			t.Fatal(err)
-		}
-		_ = host.SetReadDeadline(time.Unix(1, 0))
-		if err := r.read(&pb.ResultFrame{}); !isTimeout(err) {
-			t.Fatalf("cut at %d: read past its deadline: %v, want a timeout", cut, err)
-		}
-		_ = host.SetReadDeadline(time.Time{})
-		if _, err := plugin.Write(wire[cut:]); err != nil {
-			t.Fatal(err)
-		}
-		got := &pb.ResultFrame{}
-		if err := r.read(got); err != nil {
-			t.Fatalf("cut at %d: resumed read: %v", cut, err)
-		}
-		if len(got.GetResults()) != 1 || got.GetResults()[0].GetCallId() != 7 || got.GetResults()[0].GetValue().GetString_() != "whole" {
-			t.Fatalf("cut at %d: resumed read gave %v", cut, got)
-		}
-	}
-}
-
 // scriptedDataPlane opens a data plane to a fake plugin whose connection
 // the test drives: calls are what the plugin read (one InvokeFrame each),
 // and the test writes raw bytes back with write.
@@ -88,10 +33,10 @@ func scriptedDataPlane(t *testing.T) (st *Stream, frames <-chan *pb.InvokeFrame,
 	conns := make(chan net.Conn, 1)
 	c := grpcClient(t, &hostilePlugin{open: fakeDataPlane(t, func(conn net.Conn) {
 		conns <- conn
-		r := newFrameReader(conn)
+		r := frame.NewReader(conn)
 		for {
 			f := &pb.InvokeFrame{}
-			if r.read(f) != nil {
+			if r.ReadMessage(f) != nil {
 				close(got)
 				return
 			}
@@ -199,13 +144,13 @@ func TestIdleDataPlaneThatBreaksEndsTheStream(t *testing.T) {
 	t.Parallel()
 	conns := make(chan net.Conn, 1)
 	c := grpcClient(t, &hostilePlugin{open: fakeDataPlane(t, func(conn net.Conn) {
-		r := newFrameReader(conn)
+		r := frame.NewReader(conn)
 		f := &pb.InvokeFrame{}
-		if r.read(f) != nil {
+		if r.ReadMessage(f) != nil {
 			return
 		}
-		w := newFrameWriter(conn)
-		_ = w.write(&pb.ResultFrame{Results: []*pb.Result{{CallId: f.GetCalls()[0].GetCallId(), Outcome: value(str("ok"))}}})
+		w := frame.NewWriter(conn)
+		_ = w.WriteMessage(&pb.ResultFrame{Results: []*pb.Result{{CallId: f.GetCalls()[0].GetCallId(), Outcome: value(str("ok"))}}})
 		conns <- conn
 	})})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

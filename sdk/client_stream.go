@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/sdk/internal/frame"
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 	"github.com/aurahost/aura-host/sdk/internal/wire"
 )
@@ -153,7 +154,7 @@ func (c *Client) newStream(t frameTransport, dp *dataPlaneClient, cancel context
 		done: make(chan struct{}), pending: map[uint64]pendingCall{}}
 	s.timer.fire = s.expire
 	if s.direct {
-		dp.w.crowded = func() bool { return s.calling.Load() > 1 }
+		dp.w.Crowded = func() bool { return s.calling.Load() > 1 }
 		s.wg.Add(1)
 		go s.watch()
 		return s
@@ -240,13 +241,13 @@ func (s *Stream) InvokeWithDeadline(ctx context.Context, call *effects.Call, dea
 // writes it through the combining writer, and waits for its result,
 // reading the connection itself while it holds the reader role.
 func (s *Stream) invokeDirect(ctx context.Context, call *effects.Call, id uint64, ch chan reply, deadline time.Time) (effects.Value, error) {
-	bp := frameBuffer()
-	defer putFrameBuffer(bp)
+	bp := frame.Buffer()
+	defer frame.PutBuffer(bp)
 	wc := wire.Call{ID: id, Call: call, TimeoutNanos: int64(timeoutOf(ctx, deadline))}
 	wc.Traceparent, wc.Tracestate = traceHeaders(ctx)
-	frame := wire.AppendCallFrame(*bp, &wc)
-	*bp = frame
-	if size := len(frame) - frameHeader; size > MaxMessageBytes-frameOverhead {
+	buf := wire.AppendCallFrame(*bp, &wc)
+	*bp = buf
+	if size := len(buf) - frame.HeaderBytes; size > MaxMessageBytes-frameOverhead {
 		return effects.Value{}, &effects.Error{Code: effects.CodeInvalidArgs, Op: call.Op, Plugin: s.name,
 			Message: fmt.Sprintf("call is %d bytes; a call may be at most %d", size, MaxMessageBytes-frameOverhead)}
 	}
@@ -260,7 +261,7 @@ func (s *Stream) invokeDirect(ctx context.Context, call *effects.Call, id uint64
 	s.mu.Unlock()
 	s.calling.Add(1)
 	defer s.calling.Add(-1)
-	if err := s.dp.w.send(frame); err != nil {
+	if err := s.dp.w.Send(buf); err != nil {
 		s.fail(transportError(context.Background(), err, "", s.name)) // the wait sees it
 	}
 	return s.await(ctx, id, ch, call.Op)
@@ -426,7 +427,7 @@ func (s *Stream) sendLoop() {
 func (s *Stream) send(frame *pb.InvokeFrame) bool {
 	var err error
 	if s.direct {
-		err = s.dp.w.write(frame)
+		err = s.dp.w.WriteMessage(frame)
 	} else {
 		s.sendMu.Lock()
 		err = s.stream.Send(frame)

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/aurahost/aura-host/sdk/internal/frame"
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 	"github.com/aurahost/aura-host/sdk/internal/wire"
 )
@@ -72,7 +73,7 @@ func (c *Client) OpenDataPlane(ctx context.Context, dir string) (*Stream, error)
 		_ = conn.Close()
 		return nil, &DataPlaneError{Plugin: c.name, Step: "authenticate", Err: err}
 	}
-	t := &dataPlaneClient{conn: conn, w: newFrameWriter(conn), r: newFrameReader(conn)}
+	t := &dataPlaneClient{conn: conn, w: frame.NewWriter(conn), r: frame.NewReader(conn)}
 	return c.newStream(nil, t, func() { _ = conn.Close() }), nil
 }
 
@@ -95,19 +96,19 @@ func authenticate(ctx context.Context, conn net.Conn, token []byte) error {
 }
 
 // dataPlaneClient is the host's end of a data-plane connection: any
-// goroutine may write to w (frameWriter batches them); one goroutine at a
+// goroutine may write to w (frame.Writer batches them); one goroutine at a
 // time, the Stream's reader (see client_reader.go), calls Recv.
 type dataPlaneClient struct {
 	conn net.Conn
-	w    *frameWriter
-	r    *frameReader
+	w    *frame.Writer
+	r    *frame.Reader
 }
 
 // Recv reads and decodes the next result frame. After interrupt it fails
 // with a timeout (a net.Error) until resume; the frame it was reading is
 // kept.
 func (d *dataPlaneClient) Recv() ([]wire.Result, error) {
-	body, err := d.r.next()
+	body, err := d.r.Next()
 	if err != nil {
 		return nil, err
 	}

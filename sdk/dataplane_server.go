@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/sdk/internal/frame"
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 	"github.com/aurahost/aura-host/sdk/internal/wire"
 )
@@ -143,53 +144,53 @@ func hostPID() int {
 // errDataPlaneClosed is the host closing the data plane: the usual end.
 var errDataPlaneClosed = errors.New("the host closed the data plane")
 
-// sendResult encodes call id's result (sdk/internal/wire) and sends it: a
-// result too large for one frame is replaced by an error, so that one
+// sendResult encodes call id's result (sdk/internal/wire) and sends it on
+// w: a result too large for one frame is replaced by an error, so that one
 // oversized answer fails its call instead of the connection.
-func (f *frameWriter) sendResult(id uint64, v effects.Value, err error) error {
-	bp := frameBuffer()
-	defer putFrameBuffer(bp)
-	frame := appendResult(*bp, id, v, err)
-	if n := len(frame) - frameHeader; n > MaxMessageBytes-frameOverhead {
-		frame = appendResult((*bp)[:frameHeader], id, effects.Value{}, effects.Errorf(effects.CodeInternal,
+func sendResult(w *frame.Writer, id uint64, v effects.Value, err error) error {
+	bp := frame.Buffer()
+	defer frame.PutBuffer(bp)
+	buf := appendResult(*bp, id, v, err)
+	if n := len(buf) - frame.HeaderBytes; n > MaxMessageBytes-frameOverhead {
+		buf = appendResult((*bp)[:frame.HeaderBytes], id, effects.Value{}, effects.Errorf(effects.CodeInternal,
 			"result is %d bytes; a result may be at most %d", n, MaxMessageBytes-frameOverhead))
 	}
-	*bp = frame
-	return f.send(frame)
+	*bp = buf
+	return w.Send(buf)
 }
 
 // dataPlaneBatch lets the reader batch the frames that have arrived and
 // cork their results (see batcher).
 type dataPlaneBatch struct {
-	r *frameReader
-	w *frameWriter
+	r *frame.Reader
+	w *frame.Writer
 }
 
-func (b dataPlaneBatch) more() bool { return b.r.buffered() }
-func (b dataPlaneBatch) cork()      { b.w.cork() }
-func (b dataPlaneBatch) uncork()    { b.w.uncork() }
+func (b dataPlaneBatch) more() bool { return b.r.Buffered() }
+func (b dataPlaneBatch) cork()      { b.w.Cork() }
+func (b dataPlaneBatch) uncork()    { b.w.Uncork() }
 
 // serveDataPlane serves calls on the authenticated connection until it
 // ends. Results are written by the handlers' goroutines themselves
-// through the coalescing frameWriter; a write that fails closes the
+// through the coalescing frame.Writer; a write that fails closes the
 // connection, which ends the reader and cancels every call in flight.
 // The plugin's process stays up: the host sees the connection end and
 // replaces it.
 func (s *server) serveDataPlane(conn net.Conn) {
 	ctx, cancelAll := context.WithCancel(context.Background())
 	defer cancelAll()
-	w, r := newFrameWriter(conn), newFrameReader(conn)
+	w, r := frame.NewWriter(conn), frame.NewReader(conn)
 	calls := newInflight()
 	// A result yields to others only while other calls run: their
 	// results may join its write.
-	w.crowded = func() bool { return calls.count.Load() > 0 }
+	w.Crowded = func() bool { return calls.count.Load() > 0 }
 	deliver := func(id uint64, v effects.Value, err error) {
-		if err := w.sendResult(id, v, err); err != nil {
+		if err := sendResult(w, id, v, err); err != nil {
 			_ = conn.Close()
 		}
 	}
 	recv := func() (callFrame, error) {
-		body, err := r.next()
+		body, err := r.Next()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				// Unlike a half-closed stream, a closed data plane

@@ -19,9 +19,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/sdk/internal/frame"
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 )
 
@@ -271,7 +271,7 @@ func TestPluginClosesOnAnOversizedFrame(t *testing.T) {
 	if err := authenticate(ctx, conn, token); err != nil {
 		t.Fatal(err)
 	}
-	var hdr [frameHeader]byte
+	var hdr [frame.HeaderBytes]byte
 	binary.BigEndian.PutUint32(hdr[:], MaxMessageBytes+1)
 	if _, err := conn.Write(hdr[:]); err != nil {
 		t.Fatal(err)
@@ -458,8 +458,8 @@ func TestDataPlaneResultForAWrongCallIDIsDropped(t *testing.T) {
 		if f == nil || len(f.GetCalls()) == 0 {
 			return
 		}
-		w := newFrameWriter(conn)
-		_ = w.write(&pb.ResultFrame{Results: []*pb.Result{{CallId: f.GetCalls()[0].GetCallId() + 7, Outcome: value(str("misaddressed"))}}})
+		w := frame.NewWriter(conn)
+		_ = w.WriteMessage(&pb.ResultFrame{Results: []*pb.Result{{CallId: f.GetCalls()[0].GetCallId() + 7, Outcome: value(str("misaddressed"))}}})
 	})})
 	logs := &syncBuffer{}
 	c.SetLogger(hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug}))
@@ -479,33 +479,12 @@ func TestDataPlaneResultForAWrongCallIDIsDropped(t *testing.T) {
 
 // readFrame reads one InvokeFrame as a plugin would; nil on failure.
 func readFrame(conn net.Conn) *pb.InvokeFrame {
-	r := newFrameReader(conn)
+	r := frame.NewReader(conn)
 	f := &pb.InvokeFrame{}
-	if err := r.read(f); err != nil {
+	if err := r.ReadMessage(f); err != nil {
 		return nil
 	}
 	return f
-}
-
-// The frame codec refuses a frame over the limit on both ends: the writer
-// before it sends a byte, the reader before it reads the body.
-func TestFrameLimitIsCheckedBeforeTheBody(t *testing.T) {
-	t.Parallel()
-	a, b := net.Pipe()
-	defer a.Close()
-	defer b.Close()
-	go func() { _, _ = a.Write([]byte{0x04, 0, 0, 1}) }() // 64 MiB + 1
-	var tooLarge *ErrFrameTooLarge
-	if err := newFrameReader(b).read(&pb.ResultFrame{}); !errors.As(err, &tooLarge) || tooLarge.Length != MaxMessageBytes+1 {
-		t.Fatalf("read: %v, want ErrFrameTooLarge of %d", err, MaxMessageBytes+1)
-	}
-	big := &pb.ResultFrame{Results: []*pb.Result{{Outcome: &pb.Result_Value{Value: &pb.Value{Kind: &pb.Value_Bytes{Bytes: make([]byte, MaxMessageBytes)}}}}}}
-	if err := newFrameWriter(a).write(big); !errors.As(err, &tooLarge) {
-		t.Fatalf("write: %v, want ErrFrameTooLarge", err)
-	}
-	if n := proto.Size(big); n <= MaxMessageBytes {
-		t.Fatalf("test frame is only %d bytes", n)
-	}
 }
 
 // peerEnv makes the test binary, re-executed, dial a data-plane socket

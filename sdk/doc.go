@@ -50,8 +50,9 @@
 //
 // sdk imports only effects and its own internal packages: the generated
 // protobuf code (sdk/internal/proto, which the compiler keeps out of reach
-// of every other package) and the data plane's codec (sdk/internal/wire,
-// held to the generated code by wire_test.go). The conversion between
+// of every other package), the data plane's codec (sdk/internal/wire, held
+// to the generated code by wire_test.go) and its framing and socket I/O
+// (sdk/internal/frame). The conversion between
 // effects values and generated types lives in convert.go and nowhere else. PROTOCOL.md documents the wire contract for authors in other
 // languages.
 package sdk

@@ -2,6 +2,8 @@ package sdk
 
 import (
 	"github.com/hashicorp/go-plugin"
+
+	"github.com/aurahost/aura-host/sdk/internal/frame"
 )
 
 // ProtocolVersion is the version of the wire contract this SDK speaks. The
@@ -25,8 +27,10 @@ var Handshake = plugin.HandshakeConfig{
 // MaxMessageBytes bounds one gRPC message between host and plugin, in both
 // directions. A stream frame batches calls up to FrameBytes; a single call
 // or result larger than MaxMessageBytes is refused with invalid_args (or,
-// for a result, internal) rather than breaking the stream.
-const MaxMessageBytes = 64 << 20
+// for a result, internal) rather than breaking the stream. It is 64 MiB,
+// defined by the data plane's framing (sdk/internal/frame), whose length
+// prefix it bounds too, so that the limit has one definition.
+const MaxMessageBytes = frame.MaxBytes
 
 // FrameBytes is the soft size limit of a batched stream frame: a frame
 // takes calls until it reaches this size (and always at least one).

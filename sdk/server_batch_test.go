@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurahost/aura-host/effects"
+	"github.com/aurahost/aura-host/sdk/internal/frame"
 	pb "github.com/aurahost/aura-host/sdk/internal/proto/aura/plugin/v1"
 	"github.com/aurahost/aura-host/sdk/internal/wire"
 )
@@ -77,12 +78,12 @@ func servePipe(t *testing.T, s *server) net.Conn {
 
 // resultIDs reads result frames until it has n results and returns their
 // call IDs.
-func resultIDs(t *testing.T, r *frameReader, n int) map[uint64]bool {
+func resultIDs(t *testing.T, r *frame.Reader, n int) map[uint64]bool {
 	t.Helper()
 	got := map[uint64]bool{}
 	for len(got) < n {
 		f := &pb.ResultFrame{}
-		if err := r.read(f); err != nil {
+		if err := r.ReadMessage(f); err != nil {
 			t.Fatalf("read results (have %v of %d): %v", got, n, err)
 		}
 		for _, res := range f.GetResults() {
@@ -106,13 +107,17 @@ func TestDataPlaneAnswersFramesThatArriveTogetherInOneWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := newFrameReader(&bytesConn{Conn: host, data: buf[:n]})
-	if got := resultIDs(t, r, 3); len(got) != 3 || r.r.Buffered() != 0 {
-		t.Fatalf("results %v, %d bytes left over, want calls 1-3 exactly", got, r.r.Buffered())
+	r := frame.NewReader(&bytesConn{Conn: host, data: buf[:n]})
+	got := resultIDs(t, r, 3)
+	// After the last frame the reader meets the end of the one write: a
+	// byte more would be a frame (nil) or part of one (io.ErrUnexpectedEOF).
+	if _, err := r.Next(); len(got) != 3 || err != io.EOF {
+		t.Fatalf("results %v, then %v after them, want calls 1-3 exactly and nothing left over", got, err)
 	}
 }
 
-// bytesConn reads data, then fails: a conn with only what one read got.
+// bytesConn reads data, then ends (io.EOF): a conn with only what one
+// read got.
 type bytesConn struct {
 	net.Conn
 	data []byte
@@ -120,7 +125,7 @@ type bytesConn struct {
 
 func (b *bytesConn) Read(p []byte) (int, error) {
 	if len(b.data) == 0 {
-		return 0, io.ErrUnexpectedEOF // more than the one write
+		return 0, io.EOF // more than the one write
 	}
 	n := copy(p, b.data)
 	b.data = b.data[n:]
@@ -138,7 +143,7 @@ func TestABlockedCallOfABatchHoldsUpNeitherTheResultsBeforeItNorTheCallsAfter(t 
 	if _, err := host.Write(framesBytes(t, lone("t.echo", 1), lone("t.block", 2), lone("t.echo", 3))); err != nil {
 		t.Fatal(err)
 	}
-	r := newFrameReader(host)
+	r := frame.NewReader(host)
 	if got := resultIDs(t, r, 2); !got[1] || !got[3] {
 		t.Fatalf("results %v while call 2 blocks, want 1 and 3", got)
 	}

@@ -76,10 +76,12 @@ var Rules = []Rule{
 	{Pkg: "internal/hclsafe/...", Std: vmStd,
 		Why: "a pure pre-scan of HCL bytes that config and the VM's front end share; imports hcl and pure standard packages only, since vm/syntax calls it"},
 
-	{Pkg: "sdk", May: []string{"effects/...", "sdk/internal/proto/...", "sdk/internal/wire"}, TestMay: []string{"internal/nodeexample"},
+	{Pkg: "sdk", May: []string{"effects/...", "sdk/internal/proto/...", "sdk/internal/wire", "sdk/internal/frame"}, TestMay: []string{"internal/nodeexample"},
 		Why: "the only package that touches the generated protobuf code; conversion lives in sdk/convert.go"},
 	{Pkg: "sdk/internal/wire", May: []string{"effects/...", "sdk/internal/proto/..."},
 		Why: "the data plane's codec: effects values straight to and from plugin.proto's wire format; the generated code only re-checks a malformed frame's structure"},
+	{Pkg: "sdk/internal/frame", TestMay: []string{"sdk/internal/proto/..."},
+		Why: "the data plane's framing and socket I/O: length-prefixed bytes, whatever they encode; imports nothing of the project (its tests frame generated messages)"},
 	{Pkg: "sdk/internal/proto/...", May: []string{"sdk/internal/proto/..."},
 		Why: "generated code: reachable only through sdk (the compiler enforces sdk/...; this rule keeps sdk/sdktest out too)"},
 	{Pkg: "sdk/conformance", May: []string{"sdk", "effects"}, TestMay: []string{"internal/nodeexample"},
