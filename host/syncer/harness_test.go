@@ -298,6 +298,9 @@ type node struct {
 	log    *syncBuffer
 	cancel context.CancelFunc
 	done   chan error
+	// journalDelay, when set, is called before each journal operation
+	// (set it before start): a slow journal.
+	journalDelay func(op effects.OpID)
 }
 
 type syncBuffer struct {
@@ -351,6 +354,9 @@ func newSyncer(t *testing.T, h *hub, n *node, peers []syncer.Peer) *syncer.Synce
 				return effects.Value{}, err
 			}
 			if strings.HasPrefix(string(op), "journal.") {
+				if n.journalDelay != nil {
+					n.journalDelay(op)
+				}
 				return n.journalCall(ctx, op, args)
 			}
 			return h.invoke(n.id, op, args)
