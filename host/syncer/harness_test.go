@@ -344,9 +344,15 @@ func cluster(t *testing.T, h *hub, names ...string) []*node {
 
 func newSyncer(t *testing.T, h *hub, n *node, peers []syncer.Peer) *syncer.Syncer {
 	t.Helper()
+	return newSyncerWith(t, h, n, peers, 2*time.Second)
+}
+
+// newSyncerWith is newSyncer with the given RoundTimeout.
+func newSyncerWith(t *testing.T, h *hub, n *node, peers []syncer.Peer, roundTimeout time.Duration) *syncer.Syncer {
+	t.Helper()
 	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Info, Output: n.log})
 	s, err := syncer.New(syncer.Config{
-		Self: n.id, Peers: peers, Logger: logger, RoundTimeout: 2 * time.Second, PeerCheck: -1,
+		Self: n.id, Peers: peers, Logger: logger, RoundTimeout: roundTimeout, PeerCheck: -1,
 		RestartChain: func(_ context.Context, peer effects.AuthorityID) error { h.restart(n.id, peer); return nil },
 		Keys:         []syncer.Key{{Authority: n.id, Key: n.key.Public().(ed25519.PublicKey)}},
 		Invoke: func(ctx context.Context, op effects.OpID, args effects.Value) (effects.Value, error) {

@@ -142,11 +142,20 @@ func TestSlowMergeDoesNotTimeTheRoundOut(t *testing.T) {
 	h := newHub()
 	nodes := cluster(t, h, "a", "b")
 	a, b := nodes[0], nodes[1]
+	// a's RoundTimeout is shorter than its slow merge and long enough for
+	// b's own steps on a loaded machine (under -race); b waits long for
+	// a's last page, which follows the merge.
+	const roundTimeout = 10 * time.Second
+	peerOf := func(n *node) []syncer.Peer {
+		return []syncer.Peer{{Authority: n.id, Keys: []syncer.Key{{Authority: n.id, Key: n.key.Public().(ed25519.PublicKey)}}}}
+	}
+	a.syncer = newSyncerWith(t, h, a, peerOf(b), roundTimeout)
+	b.syncer = newSyncerWith(t, h, b, peerOf(a), 6*roundTimeout)
 	b.write(t, "b", syncer.MergeBatch+500) // a merges a first batch before b's last page
 	var slowed atomic.Bool
 	a.journalDelay = func(op effects.OpID) {
 		if op == syncer.OpMergeSigned && slowed.CompareAndSwap(false, true) {
-			time.Sleep(3 * time.Second) // the harness's RoundTimeout is 2 s: a's own work, not b's silence
+			time.Sleep(roundTimeout + 2*time.Second) // a's own work, not b's silence
 		}
 	}
 	a.start(t)
