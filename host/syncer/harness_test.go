@@ -385,7 +385,13 @@ func (n *node) start(t *testing.T) {
 // ErrClosed before).
 func (n *node) syncAll(t *testing.T) []syncer.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return n.syncAllWithin(t, 30*time.Second)
+}
+
+// syncAllWithin is syncAll, failing the test after d.
+func (n *node) syncAllWithin(t *testing.T, d time.Duration) []syncer.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	for {
 		res, err := n.syncer.SyncAll(ctx)
