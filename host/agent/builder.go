@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"crypto/ed25519"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -76,6 +77,15 @@ func (b *Builder) WithExecutable(path string) *Builder {
 // with inProcess they run in process instead of as processes.
 func (b *Builder) WithBuiltins(lookup func(string) (func() *sdk.Plugin, bool), inProcess bool) *Builder {
 	b.cfg.Host.Builtins, b.cfg.Host.InProcess = lookup, inProcess
+	return b
+}
+
+// WithStartTimeout bounds each plugin's start-up — process start,
+// handshake, Describe and Configure — at d (host.Config.StartTimeout;
+// default 10 s), for hosts that start many plugin processes at once on a
+// loaded machine.
+func (b *Builder) WithStartTimeout(d time.Duration) *Builder {
+	b.cfg.Host.StartTimeout = d
 	return b
 }
 

@@ -49,8 +49,9 @@ type SyncConfig struct {
 	Interval time.Duration
 
 	// RoundTimeout abandons a round that sent and received nothing for
-	// that long (retried sends included). Default
-	// syncer.DefaultRoundTimeout (10 s).
+	// that long (retried sends included), not counting the time the
+	// agent itself spent acting on the peer's messages (merging, finding
+	// its own facts). Default syncer.DefaultRoundTimeout (10 s).
 	RoundTimeout time.Duration
 
 	// MaxRoundBytes bounds the facts one side ships in one round (the

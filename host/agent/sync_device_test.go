@@ -55,7 +55,8 @@ type syncDeviceState struct {
 // plugins as processes, its transport on its address) with the sync
 // service on, driven by lines on stdin:
 //
-//	write   writes Facts signed facts, answers "written BYTES" (their canonical bytes)
+//	write   writes Facts signed facts, answers "written BYTES" (their canonical bytes),
+//	        after a line "progress N" per batch written
 //	state   answers "state JSON" (sync_root, count, the syncer's stats)
 //	cpu     answers "cpu JSON": the CPU time its process and each plugin process used (processTreeCPU)
 //	digest  answers "digest HEX N": BLAKE3 over the signed facts of get_journal in ID order
@@ -165,6 +166,7 @@ func writeFacts(ctx context.Context, a *agent.Agent, name string, self effects.A
 		if _, err := a.AppendSigned(ctx, facts...); err != nil {
 			return 0, err
 		}
+		fmt.Printf("progress %d\n", start+len(facts))
 		// Signer and signature are fixed-size: any key's signed fact is as
 		// long as the device's.
 		sizer := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))

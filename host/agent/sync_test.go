@@ -24,14 +24,30 @@ import (
 // partitioned (issue 13's acceptance: 10k).
 const syncFactsPerDevice = 10_000
 
+// syncDeployment gives each plugin a health probe timeout of 5 s instead
+// of the default 250 ms: the test runs nine plugin processes on whatever
+// cores the machine has, and a journal busy merging on a loaded machine
+// (load 30–40 on two cores) missed three 250 ms probes in a row and was
+// killed up to five times a minute — past which its supervisor gives up
+// on it — though it was working. A hung plugin is still replaced.
+
 const syncDeployment = `
 deployment "sync" {
   mode = "production"
 }
 
-plugin "journal" { builtin = "journal" }
-plugin "network" { builtin = "transport" }
-plugin "clock"   { builtin = "clock" }
+plugin "journal" {
+  builtin = "journal"
+  health { timeout = "5s" }
+}
+plugin "network" {
+  builtin = "transport"
+  health { timeout = "5s" }
+}
+plugin "clock" {
+  builtin = "clock"
+  health { timeout = "5s" }
+}
 
 agent "d1" {
   allow = ["network.send_envelope"]
@@ -54,7 +70,7 @@ agent "d3" {
 // are down; once the cables are back they reach the same sync root and the
 // same signed facts, having shipped at most 1.2 × the bytes of the facts
 // each lacked. The time from healing to convergence is logged (the target
-// is 10 s); the test's own deadline is generous.
+// is 10 s); the test waits for as long as facts keep being merged.
 func TestSyncThreePartitionedDevicesConverge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three host processes with their plugins and writes 30k facts")
@@ -145,18 +161,29 @@ func TestSyncThreePartitionedDevicesConverge(t *testing.T) {
 	}
 	want := int64(len(devices) * syncFactsPerDevice)
 	var after []syncDeviceState
-	patience := 2 * time.Minute
+	// The wait is for convergence, as long as the devices keep merging
+	// facts: on a loaded machine it takes minutes (116 s measured at load
+	// 30 with two cores), and the time is logged, not asserted. The test
+	// fails when no device gained a fact for stall — sync has stopped.
+	stall := 2 * time.Minute
 	if raceDetector {
-		patience = 8 * time.Minute // 101 s measured under -race at load 14
+		stall = 8 * time.Minute // 101 s to converge measured under -race at load 14
 	}
-	deadline := healed.Add(patience)
+	var held int64 // facts held on all devices together, at the last progress
+	progressed := healed
 	for {
 		after = states(t, devices)
 		if after[0].Count == want && after[1].Root == after[0].Root && after[2].Root == after[0].Root {
 			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no convergence %s after healing: %+v", patience, after)
+		var total int64
+		for _, st := range after {
+			total += st.Count
+		}
+		if total > held {
+			held, progressed = total, time.Now()
+		} else if time.Since(progressed) > stall {
+			t.Fatalf("no convergence, and no fact merged for %s (%s after healing): %+v", stall, time.Since(healed).Round(time.Second), after)
 		}
 		time.Sleep(20 * time.Millisecond) // a poll of three processes' state, not a wait for a state
 	}
@@ -286,6 +313,10 @@ func startSyncDevice(t *testing.T, h *netns.Host, name, spec string) *syncDevice
 		case <-done:
 		case <-time.After(30 * time.Second):
 			t.Errorf("device %s did not exit when its stdin closed", name)
+			// Killed, and reaped here: the lab's cleanup, which runs
+			// next, reads the command's state that Wait writes.
+			_ = cmd.Process.Kill()
+			<-done
 		}
 	})
 	return d
@@ -293,18 +324,26 @@ func startSyncDevice(t *testing.T, h *netns.Host, name, spec string) *syncDevice
 
 func (d *syncDevice) send(cmd string) { fmt.Fprintln(d.stdin, cmd) }
 
+// next is the device's next answer. A device writing its facts says
+// "progress N" after each batch: those lines are skipped, and the test
+// fails only after 2 minutes without any line (under -race on a loaded
+// machine the 10k facts took more than 2 minutes in all).
 func (d *syncDevice) next(t *testing.T) string {
 	t.Helper()
-	select {
-	case line, ok := <-d.lines:
-		if !ok {
-			t.Fatalf("device %s ended early", d.name)
+	for {
+		select {
+		case line, ok := <-d.lines:
+			if !ok {
+				t.Fatalf("device %s ended early", d.name)
+			}
+			if strings.HasPrefix(line, "progress ") {
+				continue
+			}
+			return line
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("device %s: no answer for 2 minutes", d.name)
 		}
-		return line
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("device %s: no answer for 2 minutes", d.name)
 	}
-	return ""
 }
 
 type prefixWriter struct {

@@ -27,6 +27,13 @@ import (
 // runDeviceProcess) instead of running tests.
 const deviceProcessEnv = "AURA_SIM_TEST_DEVICE"
 
+// deviceStartTimeout bounds each plugin's start-up in a device process.
+// Up to five device processes start their six plugins each at once: under
+// -race on two loaded cores (load 20–40) plugins missed the default 10 s
+// (describe or configure unanswered in time) and their device ended
+// before it was ready. A plugin that never starts still fails the test.
+const deviceStartTimeout = time.Minute
+
 // deviceSpec is what a device process is told: the deployment, its agent,
 // where every other agent is, the runs to run in order and the bindings to
 // report.
@@ -78,7 +85,7 @@ func runDeviceProcess(spec string) int {
 	}
 	ctx := context.Background()
 	s, err := sim.New(ctx, sim.Config{Deployment: dep, Mode: effects.Production, Executable: auraHost, Builtins: plugins.Lookup,
-		Local: []string{sp.Agent}, Peers: peers})
+		Local: []string{sp.Agent}, Peers: peers, StartTimeout: deviceStartTimeout})
 	if err != nil {
 		return fail(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -89,6 +90,10 @@ type Config struct {
 	// Executable, in production mode, runs built-in plugins as processes
 	// of this aura-host binary; empty runs them in process.
 	Executable string
+	// StartTimeout, in production mode, bounds each plugin's start-up
+	// (host.Config.StartTimeout; default 10 s): longer for many agents'
+	// plugin processes starting at once on a loaded machine.
+	StartTimeout time.Duration
 
 	// Local, in production mode, names the agents this process runs; the
 	// deployment's other agents run in other processes (one per device),
@@ -272,7 +277,7 @@ func New(ctx context.Context, cfg Config) (*Simulation, error) {
 				}
 				b.WithSync(sc)
 			}
-			a, err = b.WithExecutable(cfg.Executable).WithStateDir(s.agentStateDir(ag)).BuildProduction(ctx)
+			a, err = b.WithExecutable(cfg.Executable).WithStartTimeout(cfg.StartTimeout).WithStateDir(s.agentStateDir(ag)).BuildProduction(ctx)
 		}
 		if err != nil {
 			s.Close(ctx)

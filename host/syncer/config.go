@@ -115,7 +115,9 @@ type Config struct {
 	// RoundTimeout is how long a round may go without a message sent or
 	// received (a send's retries included) before it is abandoned
 	// (ErrRoundTimeout); a round that keeps moving pages keeps going.
-	// Default DefaultRoundTimeout.
+	// It counts the peer's silence only: it starts again when this side
+	// has finished acting on a message (a merge, finding and sending its
+	// facts), however long its journal took. Default DefaultRoundTimeout.
 	RoundTimeout time.Duration
 
 	// PollMin and PollMax bound the wait between two polls of a peer's

@@ -298,6 +298,9 @@ type node struct {
 	log    *syncBuffer
 	cancel context.CancelFunc
 	done   chan error
+	// journalDelay, when set, is called before each journal operation
+	// (set it before start): a slow journal.
+	journalDelay func(op effects.OpID)
 }
 
 type syncBuffer struct {
@@ -341,9 +344,15 @@ func cluster(t *testing.T, h *hub, names ...string) []*node {
 
 func newSyncer(t *testing.T, h *hub, n *node, peers []syncer.Peer) *syncer.Syncer {
 	t.Helper()
+	return newSyncerWith(t, h, n, peers, 2*time.Second)
+}
+
+// newSyncerWith is newSyncer with the given RoundTimeout.
+func newSyncerWith(t *testing.T, h *hub, n *node, peers []syncer.Peer, roundTimeout time.Duration) *syncer.Syncer {
+	t.Helper()
 	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Info, Output: n.log})
 	s, err := syncer.New(syncer.Config{
-		Self: n.id, Peers: peers, Logger: logger, RoundTimeout: 2 * time.Second, PeerCheck: -1,
+		Self: n.id, Peers: peers, Logger: logger, RoundTimeout: roundTimeout, PeerCheck: -1,
 		RestartChain: func(_ context.Context, peer effects.AuthorityID) error { h.restart(n.id, peer); return nil },
 		Keys:         []syncer.Key{{Authority: n.id, Key: n.key.Public().(ed25519.PublicKey)}},
 		Invoke: func(ctx context.Context, op effects.OpID, args effects.Value) (effects.Value, error) {
@@ -351,6 +360,9 @@ func newSyncer(t *testing.T, h *hub, n *node, peers []syncer.Peer) *syncer.Synce
 				return effects.Value{}, err
 			}
 			if strings.HasPrefix(string(op), "journal.") {
+				if n.journalDelay != nil {
+					n.journalDelay(op)
+				}
 				return n.journalCall(ctx, op, args)
 			}
 			return h.invoke(n.id, op, args)
@@ -373,7 +385,13 @@ func (n *node) start(t *testing.T) {
 // ErrClosed before).
 func (n *node) syncAll(t *testing.T) []syncer.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return n.syncAllWithin(t, 30*time.Second)
+}
+
+// syncAllWithin is syncAll, failing the test after d.
+func (n *node) syncAllWithin(t *testing.T, d time.Duration) []syncer.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	for {
 		res, err := n.syncer.SyncAll(ctx)

@@ -320,12 +320,17 @@ func (l *peerLoop) handle(ctx context.Context, env effects.Value) {
 	}
 	rd := l.round
 	inRound := rd != nil && rd.id == m.Round
-	if inRound && m.Kind != kindBusy && m.Kind != kindRestart {
-		// Traffic of the round keeps it alive; a busy or restart notice
-		// moves nothing, so a peer repeating one cannot hold the round's
-		// slot. Whatever it sends, a round ends after maxRoundRatio ×
-		// RoundTimeout.
+	// Traffic of the round keeps it alive; a busy or restart notice moves
+	// nothing, so a peer repeating one cannot hold the round's slot.
+	// Whatever it sends, a round ends after maxRoundRatio × RoundTimeout.
+	alive := inRound && m.Kind != kindBusy && m.Kind != kindRestart
+	if alive {
 		rd.deadline = time.Now().Add(l.s.cfg.RoundTimeout)
+		// Acting on the message (merging a batch, finding and sending
+		// our facts) may take longer than RoundTimeout on a loaded
+		// machine, while the peer's next messages wait in our inbox:
+		// the peer's silence is counted from when we are done.
+		defer l.keepAlive(rd)
 	}
 	switch m.Kind {
 	case kindRestart:
@@ -473,7 +478,18 @@ func (l *peerLoop) flush(ctx context.Context) bool {
 		l.endRound(err)
 		return false
 	}
+	l.keepAlive(rd) // the merge was our work, not the peer's silence
 	return true
+}
+
+// keepAlive moves the deadline of round rd, if it is still the round in
+// progress, to RoundTimeout from now: called when we finish work of our
+// own in the round, so that only the peer's silence, not the time our
+// journal took, can time the round out.
+func (l *peerLoop) keepAlive(rd *round) {
+	if l.round == rd {
+		rd.deadline = time.Now().Add(l.s.cfg.RoundTimeout)
+	}
 }
 
 func (l *peerLoop) checkDone() {

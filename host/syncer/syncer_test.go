@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,6 +130,44 @@ func TestPartitionedNodesConvergeOnceHealed(t *testing.T) {
 		n.syncAll(t)
 	}
 	converged(t, nodes...)
+}
+
+// A merge that takes longer than RoundTimeout — a journal on a loaded
+// machine — does not time the round out while the peer's next pages wait
+// in the inbox: the peer's silence is counted from the merge's end. Before,
+// the round ended as soon as the merge returned and the peer's remaining
+// pages were dropped as unsolicited.
+func TestSlowMergeDoesNotTimeTheRoundOut(t *testing.T) {
+	t.Parallel()
+	h := newHub()
+	nodes := cluster(t, h, "a", "b")
+	a, b := nodes[0], nodes[1]
+	// a's RoundTimeout is shorter than its slow merge and long enough for
+	// b's own steps on a loaded machine (under -race); b waits long for
+	// a's last page, which follows the merge.
+	const roundTimeout = 10 * time.Second
+	peerOf := func(n *node) []syncer.Peer {
+		return []syncer.Peer{{Authority: n.id, Keys: []syncer.Key{{Authority: n.id, Key: n.key.Public().(ed25519.PublicKey)}}}}
+	}
+	a.syncer = newSyncerWith(t, h, a, peerOf(b), roundTimeout)
+	b.syncer = newSyncerWith(t, h, b, peerOf(a), 6*roundTimeout)
+	b.write(t, "b", syncer.MergeBatch+500) // a merges a first batch before b's last page
+	var slowed atomic.Bool
+	a.journalDelay = func(op effects.OpID) {
+		if op == syncer.OpMergeSigned && slowed.CompareAndSwap(false, true) {
+			time.Sleep(roundTimeout + 2*time.Second) // a's own work, not b's silence
+		}
+	}
+	a.start(t)
+	b.start(t)
+	res := a.syncAllWithin(t, 3*time.Minute) // a 12 s merge, and under -race every step is slow
+	if len(res) != 1 || res[0].Err != nil || !res[0].Converged {
+		t.Fatalf("results %+v, want one converged\n%s", res, a.log)
+	}
+	converged(t, a, b)
+	if st := a.syncer.Stats(); st.RoundsFailed != 0 || st.Malformed != 0 {
+		t.Fatalf("a: %d rounds failed, %d messages dropped; want none:\n%s", st.RoundsFailed, st.Malformed, a.log)
+	}
 }
 
 func TestForgedFactsAreRefusedAndLogged(t *testing.T) {
