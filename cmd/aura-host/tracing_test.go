@@ -21,16 +21,7 @@ import (
 // JSON lines to standard error.
 func TestProtocolRunTracesToStderr(t *testing.T) {
 	dep := protocolsDeployment(t)
-	f, err := os.OpenFile(dep, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString("\ntelemetry {\n  tracing {\n    exporter = \"stdout\"\n  }\n}\n"); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	appendTelemetry(t, dep, `exporter = "stdout"`)
 	out, stderr, code := runProtocolJSON(t, exampleProtocol("guardian_recovery"), "--deployment", dep, "--decide", "Guardian[*]=Approve")
 	if code != 0 || out.Status != "done" {
 		t.Fatalf("exit %d, status %q\n%s", code, out.Status, stderr)
@@ -125,16 +116,7 @@ func TestRunExportsCallSpansOverOTLP(t *testing.T) {
 	t.Cleanup(srv.Stop)
 
 	file := quickstart(t)
-	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fmt.Fprintf(f, "\ntelemetry {\n  tracing {\n    exporter = \"otlp\"\n    endpoint = %q\n  }\n}\n", lis.Addr().String()); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	appendTelemetry(t, file, fmt.Sprintf("exporter = \"otlp\"\n    endpoint = %q", lis.Addr().String()))
 	rh := startRun(t, file)
 	mustCLI(t, "invoke", file, "crypto.ed25519_generate_keypair")
 	_, _, code := cli(t, "invoke", file, "storage.retrieve", "key=missing")
@@ -160,16 +142,7 @@ func TestRunExportsCallSpansOverOTLP(t *testing.T) {
 // standard error.
 func TestInvokeTracesToStderr(t *testing.T) {
 	file := quickstart(t)
-	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.WriteString("\ntelemetry {\n  tracing {\n    exporter = \"stdout\"\n  }\n}\n"); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	appendTelemetry(t, file, `exporter = "stdout"`)
 	stdout, stderr, code := cli(t, "invoke", file, "crypto.hash", "data=68656c6c6f", "--mode", "testing")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
@@ -186,5 +159,21 @@ func TestInvokeTracesToStderr(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no span named crypto.hash on stderr:\n%s", stderr)
+	}
+}
+
+// appendTelemetry appends a telemetry block whose tracing block holds
+// settings to the deployment file.
+func appendTelemetry(t *testing.T, file, settings string) {
+	t.Helper()
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fmt.Fprintf(f, "\ntelemetry {\n  tracing {\n    %s\n  }\n}\n", settings); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
