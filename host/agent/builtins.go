@@ -24,12 +24,19 @@ func (a *Agent) Cover() *facade.Cover { return a.Effects().Cover }
 // CoverService is the agent's cover-traffic service, or nil when its
 // deployment declares none: its Status, and Tick for a test that drives it.
 func (a *Agent) CoverService() *cover.Service {
+	s, _ := serviceOf[*cover.Service](a)
+	return s
+}
+
+// serviceOf is the first of the agent's services of type T, if any.
+func serviceOf[T any](a *Agent) (T, bool) {
 	for _, st := range a.Services() {
-		if s, ok := a.Service(st.Name).(*cover.Service); ok {
-			return s
+		if s, ok := a.Service(st.Name).(T); ok {
+			return s, true
 		}
 	}
-	return nil
+	var none T
+	return none, false
 }
 
 // Holds is the hold service's client, as this agent (the hold.* family of
@@ -40,10 +47,8 @@ func (a *Agent) Holds() *facade.Holds { return a.Effects().Holds }
 // block), nil when it has none: its Go API (Pump, Refresh, GC, the records
 // received, the scores).
 func (a *Agent) HoldService() *holds.Service {
-	for _, st := range a.Services() {
-		if s, ok := a.Service(st.Name).(*builtin.HoldsService); ok {
-			return s.Service
-		}
+	if s, ok := serviceOf[*builtin.HoldsService](a); ok {
+		return s.Service
 	}
 	return nil
 }
@@ -56,10 +61,8 @@ func (a *Agent) Reactive() *facade.Reactive { return a.Effects().Reactive }
 // Signals is the agent's reactive pipeline, or nil when its deployment
 // declares none: its Go API (Subscribe, Register, Read, Emit, List).
 func (a *Agent) Signals() *reactive.Pipeline {
-	for _, st := range a.Services() {
-		if s, ok := a.Service(st.Name).(*builtin.ReactiveService); ok {
-			return s.Pipeline
-		}
+	if s, ok := serviceOf[*builtin.ReactiveService](a); ok {
+		return s.Pipeline
 	}
 	return nil
 }
