@@ -141,7 +141,7 @@ func decodeCall(b []byte) (Call, error) {
 				return c, frameErr("Call.args occurs twice")
 			}
 			haveArgs = true
-			if args, argsErr = checked(f.bytes, decodeMap, &pb.ValueMap{}); isFrameError(argsErr) {
+			if args, argsErr = checked(f.bytes, decodeMap, newValueMap); isFrameError(argsErr) {
 				return c, argsErr
 			}
 		case f.num >= callAuthority && f.num <= callSession:
@@ -277,7 +277,7 @@ func decodeResult(b []byte) (Result, error) {
 				if err := decodeError(f.bytes, &r); err != nil {
 					return r, err
 				}
-			} else if r.Value, r.ValueErr = checked(f.bytes, decodeValue, &pb.Value{}); isFrameError(r.ValueErr) {
+			} else if r.Value, r.ValueErr = checked(f.bytes, decodeValue, newValue); isFrameError(r.ValueErr) {
 				return r, r.ValueErr
 			}
 		}
@@ -313,16 +313,21 @@ func decodeError(b []byte, r *Result) error {
 // checked decodes b, a message at depth 0, with decode. Where decode stops
 // at an error in the content it has not looked at the rest of b, whose
 // structure the generated decoder would have checked: then the generated
-// decoder checks it, into m (a rare path: a malformed call or result).
-func checked(b []byte, decode func([]byte, int) (effects.Value, error), m proto.Message) (effects.Value, error) {
+// decoder checks it, into a message of newMsg's (a rare path: a malformed
+// call or result; newMsg is a function so that the common path allocates
+// no message).
+func checked(b []byte, decode func([]byte, int) (effects.Value, error), newMsg func() proto.Message) (effects.Value, error) {
 	v, err := decode(b, 0)
 	if err != nil && !isFrameError(err) {
-		if perr := proto.Unmarshal(b, m); perr != nil {
+		if perr := proto.Unmarshal(b, newMsg()); perr != nil {
 			return v, frameErr("%v", perr)
 		}
 	}
 	return v, err
 }
+
+func newValueMap() proto.Message { return &pb.ValueMap{} }
+func newValue() proto.Message    { return &pb.Value{} }
 
 // decodeValue decodes a Value message body at depth (the outermost value
 // is at 0). A member of the oneof replaces an earlier one; a list or map
